@@ -1,0 +1,52 @@
+import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
+import { CloudEventContentTypes, FieldIssue, UnsupportedMediaTypeError, ValidationError } from '@closeloop/contracts';
+import type { Request } from 'express';
+import { parseEnvelope, submissionFromCloudEvent } from './cloud-event-submission';
+import { acceptedBody } from './reports.http.controller';
+import { SubmitReport, SubmitReportHandler } from './submit-report.handler';
+
+const MAX_BATCH = 100;
+
+@Controller('v1/events')
+export class CloudEventsHttpController {
+  constructor(private readonly submitReport: SubmitReportHandler) {}
+
+  /**
+   * CloudEvents over HTTP, structured or batch mode. A batch is validated whole before anything is written:
+   * one bad event rejects the batch with every problem named, so a sender never has to guess what was taken.
+   */
+  @Post()
+  @HttpCode(202)
+  async receive(@Req() request: Request, @Body() body: unknown) {
+    if (request.is(CloudEventContentTypes.batch)) {
+      if (!Array.isArray(body)) throw new ValidationError('A batch must be a JSON array of CloudEvents', [{ path: '(body)', message: 'expected an array' }]);
+      if (body.length === 0 || body.length > MAX_BATCH) {
+        throw new ValidationError(`A batch holds 1 to ${MAX_BATCH} events`, [{ path: '(body)', message: `has ${body.length} events` }]);
+      }
+      const submissions = validateAll(body);
+      const results = [];
+      for (const submission of submissions) results.push({ id: submission.causationId, ...acceptedBody(await this.submitReport.handle(submission)) });
+      return { results };
+    }
+    if (request.is(CloudEventContentTypes.structured)) {
+      const submission = submissionFromCloudEvent(parseEnvelope(body));
+      return { id: submission.causationId, ...acceptedBody(await this.submitReport.handle(submission)) };
+    }
+    throw new UnsupportedMediaTypeError(request.header('content-type'), [CloudEventContentTypes.structured, CloudEventContentTypes.batch]);
+  }
+}
+
+const validateAll = (events: unknown[]): SubmitReport[] => {
+  const issues: FieldIssue[] = [];
+  const submissions: SubmitReport[] = [];
+  events.forEach((event, index) => {
+    try {
+      submissions.push(submissionFromCloudEvent(parseEnvelope(event, `[${index}].`), `[${index}].`));
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      issues.push(...error.issues);
+    }
+  });
+  if (issues.length > 0) throw new ValidationError('Some events in the batch are not valid; none was accepted', issues);
+  return submissions;
+};

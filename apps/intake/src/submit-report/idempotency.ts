@@ -1,0 +1,30 @@
+import { createHash } from 'node:crypto';
+
+// A fixed namespace: the same (scope, key) must map to the same work-order id on every instance, forever.
+const WORK_ORDER_NAMESPACE = Buffer.from('5b4e0d2c8f6a4f7e9a1d3c5b7e9f1a2b', 'hex');
+
+/**
+ * RFC 9562 version-5 UUID of a retry key. Deriving the work-order id from the key makes "same key, same
+ * order" a property of the event store's no-stream expectation, atomic without a separate key table.
+ */
+export const workOrderIdForKey = (scope: string, key: string): string => {
+  const hash = createHash('sha1').update(WORK_ORDER_NAMESPACE).update(`${scope}\u0000${key}`).digest();
+  hash[6] = ((hash[6] as number) & 0x0f) | 0x50;
+  hash[8] = ((hash[8] as number) & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+};
+
+/** A fingerprint of what was asked, so a key reused for a different report is refused instead of ignored. */
+export const requestFingerprint = (value: unknown): string => createHash('sha256').update(canonicalJson(value)).digest('hex');
+
+const canonicalJson = (value: unknown): string => {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+};

@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+/**
+ * Configuration is read once at start-up and validated; a missing or malformed value stops the service with a
+ * message naming the variable. Nothing that points at a server has a default here: local values live in
+ * .env.example and the scripts that start the stack.
+ */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export const loadConfig = <S extends z.ZodTypeAny>(schema: S, env: NodeJS.ProcessEnv = process.env): z.infer<S> => {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(environment)'}: ${i.message}`));
+  }
+  return parsed.data;
+};
+
+/** Reads and validates a JSON configuration file named by an environment variable. */
+export const loadJsonFile = <S extends z.ZodTypeAny>(variable: string, path: string, schema: S): z.infer<S> => {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigError([`${variable}: cannot read ${path} as JSON (${(error as Error).message})`]);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${variable} (${path}) at ${i.path.join('.') || '(root)'}: ${i.message}`));
+  }
+  return parsed.data;
+};
+
+const postgresUrl = z
+  .string({ required_error: 'is required (e.g. postgres://postgres@127.0.0.1:5432/closeloop)' })
+  .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL');
+
+const brokerList = z
+  .string({ required_error: 'is required (e.g. 127.0.0.1:9092)' })
+  .transform((value) => value.split(',').map((b) => b.trim()).filter(Boolean))
+  .refine((brokers) => brokers.length > 0 && brokers.every((b) => /^[^\s:]+:\d{1,5}$/.test(b)), 'must be a comma-separated list of host:port');
+
+/** The settings every Closeloop service shares. */
+export const baseServiceConfig = z.object({
+  DATABASE_URL: postgresUrl,
+  KAFKA_BROKERS: brokerList,
+  KAFKA_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9._-]*$/, 'may hold only lower-case letters, digits, ".", "_" and "-"')
+    .default(''),
+  KAFKA_CLIENT_ID_SUFFIX: z.string().default(''),
+  PORT: z.coerce.number().int().min(1).max(65535),
+  /** The address this service listens on; containers set 0.0.0.0. */
+  HOST: z.string().min(1).default('127.0.0.1'),
+  LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug']).default('log'),
+});
+export type BaseServiceConfig = z.infer<typeof baseServiceConfig>;

@@ -1,0 +1,57 @@
+/**
+ * The error taxonomy. Codes are stable strings: clients and dashboards match on them, so they never change
+ * meaning. The HTTP edge maps each kind to one status, once.
+ */
+export type ErrorKind = 'validation' | 'not-found' | 'illegal-transition' | 'concurrency' | 'conflict' | 'unsupported-media-type';
+
+export interface FieldIssue {
+  readonly path: string;
+  readonly message: string;
+}
+
+export class CloseloopError extends Error {
+  constructor(
+    readonly kind: ErrorKind,
+    readonly code: string,
+    message: string,
+    readonly details: Readonly<Record<string, unknown>> = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class ValidationError extends CloseloopError {
+  constructor(message: string, readonly issues: readonly FieldIssue[], code = 'VALIDATION_FAILED') {
+    super('validation', code, message, { issues });
+  }
+}
+
+export class NotFoundError extends CloseloopError {
+  constructor(what: string, id: string) {
+    super('not-found', 'NOT_FOUND', `${what} ${id} was not found`, { id });
+  }
+}
+
+export class IllegalTransitionError extends CloseloopError {
+  constructor(command: string, currentStatus: string, allowedCommands: readonly string[]) {
+    super('illegal-transition', 'ILLEGAL_TRANSITION', `${command} is not allowed while the work order is ${currentStatus}`, {
+      currentStatus,
+      allowedCommands,
+    });
+  }
+}
+
+export class IdempotencyKeyReusedError extends CloseloopError {
+  constructor(key: string) {
+    super('conflict', 'IDEMPOTENCY_KEY_REUSED', `Idempotency key ${key} was already used with a different request body`, { key });
+  }
+}
+
+export class UnsupportedMediaTypeError extends CloseloopError {
+  constructor(received: string | undefined, accepted: readonly string[]) {
+    super('unsupported-media-type', 'UNSUPPORTED_MEDIA_TYPE', `Content type ${received ?? '(none)'} is not accepted here; send ${accepted.join(' or ')}`, {
+      accepted,
+    });
+  }
+}

@@ -1,0 +1,6 @@
+export * from './cloudevents';
+export * from './errors';
+export * from './events';
+export * from './report';
+export * from './topics';
+export * from './recorded';

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+
+/** How the resident reached the service desk. */
+export const ChannelSchema = z.enum(['phone', 'app', 'wechat', 'front-desk', 'other']);
+export type Channel = z.infer<typeof ChannelSchema>;
+
+/**
+ * Response tiers (三级响应): urgent is answered at once and fixed within about two hours, normal is scheduled
+ * within one working day, planned is folded into the monthly plan.
+ */
+export const TierSchema = z.enum(['urgent', 'normal', 'planned']);
+export type Tier = z.infer<typeof TierSchema>;
+
+const identifier = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/, 'must be 1-32 letters, digits, "-" or "_", starting with a letter or digit');
+
+const optionalText = (max: number) => z.string().trim().min(1).max(max).optional();
+
+/** What a resident reported, whichever channel it came through. */
+export const ReportDetailsSchema = z
+  .object({
+    siteId: identifier,
+    building: optionalText(64),
+    unit: optionalText(64),
+    channel: ChannelSchema,
+    reporter: z
+      .object({
+        name: optionalText(100),
+        phone: z
+          .string()
+          .regex(/^\+?[0-9][0-9 -]{4,19}$/, 'must be a phone number of 5-20 digits, spaces or dashes')
+          .optional(),
+      })
+      .strict()
+      .default({}),
+    category: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,47}$/, 'must be a lower-case category code such as "plumbing"')
+      .optional(),
+    description: z.string().trim().min(1).max(4000),
+  })
+  .strict();
+export type ReportDetails = z.infer<typeof ReportDetailsSchema>;

@@ -1,0 +1,32 @@
+import { Pool } from 'pg';
+
+export const createPool = (connectionString: string, applicationName: string, max = 10): Pool => {
+  const pool = new Pool({ connectionString, application_name: applicationName, max });
+  // An idle client losing its connection must not crash the process; the next query gets a fresh one.
+  pool.on('error', () => undefined);
+  return pool;
+};
+
+/** Creates a database if it is missing; used by the start-up scripts and tests, never by services. */
+export const ensureDatabase = async (adminUrl: string, database: string): Promise<void> => {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(database)) throw new Error(`unsafe database name ${database}`);
+  const pool = new Pool({ connectionString: adminUrl, max: 1 });
+  try {
+    const exists = await pool.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (exists.rowCount === 0) {
+      // Two processes may race to create it; the loser's duplicate_database error means the job is done.
+      await pool.query(`CREATE DATABASE ${database}`).catch((error: { code?: string }) => {
+        if (error.code !== '42P04') throw error;
+      });
+    }
+  } finally {
+    await pool.end();
+  }
+};
+
+/** The URL of another database on the same server. */
+export const withDatabase = (url: string, database: string): string => {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+};

@@ -1,0 +1,76 @@
+import { CloseloopError } from '@closeloop/contracts';
+
+/**
+ * What an append expects of the stream: that it does not exist yet, that it exists at exactly this version
+ * (the number of events in it), that it exists at all, or nothing ("any").
+ */
+export type ExpectedVersion = number | 'no-stream' | 'stream-exists' | 'any';
+
+export interface NewEvent {
+  readonly eventId: string;
+  readonly type: string;
+  readonly data: unknown;
+  readonly metadata: Readonly<Record<string, unknown>>;
+}
+
+export interface RecordedEvent extends NewEvent {
+  readonly streamId: string;
+  /** 1 for the first event of a stream. */
+  readonly streamVersion: number;
+  /** Position in the store's whole log; increases with the order appends were assigned positions. */
+  readonly globalPosition: string;
+  /**
+   * Opaque, totally ordered marker for reading the whole log in commit-safe order: pass the last one seen to
+   * readAll to continue after it.
+   */
+  readonly checkpoint: string;
+  readonly recordedAt: Date;
+}
+
+export interface AppendResult {
+  /** The stream's version after the append: the expected version of the next one. */
+  readonly nextExpectedVersion: number;
+  readonly lastGlobalPosition: string;
+}
+
+export interface EventStore {
+  append(streamId: string, events: readonly NewEvent[], expected: ExpectedVersion): Promise<AppendResult>;
+  readStream(streamId: string): Promise<RecordedEvent[]>;
+  /**
+   * Events of every stream after a checkpoint, oldest first, never returning an event before one that an
+   * earlier call already passed (see docs/adr/0003-relay-commit-order.md).
+   */
+  readAll(after: string | undefined, limit: number): Promise<RecordedEvent[]>;
+}
+
+export const EVENT_STORE = Symbol('EventStore');
+
+export class StreamVersionConflictError extends CloseloopError {
+  constructor(
+    readonly streamId: string,
+    readonly expected: ExpectedVersion,
+    readonly actual: number | 'no-stream',
+  ) {
+    super('concurrency', 'STREAM_VERSION_CONFLICT', `stream ${streamId} was expected at ${String(expected)} but is at ${String(actual)}`, {
+      streamId,
+      expected,
+      actual,
+    });
+  }
+}
+
+export class DuplicateEventIdError extends CloseloopError {
+  constructor(readonly eventId: string) {
+    super('conflict', 'DUPLICATE_EVENT_ID', `an event with id ${eventId} is already stored`, { eventId });
+  }
+}
+
+/** Checks an expectation against a stream's current version (0 meaning "no stream"). */
+export const assertExpectedVersion = (streamId: string, expected: ExpectedVersion, current: number): void => {
+  const ok =
+    expected === 'any' ||
+    (expected === 'no-stream' && current === 0) ||
+    (expected === 'stream-exists' && current > 0) ||
+    (typeof expected === 'number' && expected === current);
+  if (!ok) throw new StreamVersionConflictError(streamId, expected, current === 0 ? 'no-stream' : current);
+};

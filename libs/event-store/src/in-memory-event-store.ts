@@ -1,0 +1,41 @@
+import {
+  AppendResult,
+  assertExpectedVersion,
+  DuplicateEventIdError,
+  EventStore,
+  ExpectedVersion,
+  NewEvent,
+  RecordedEvent,
+} from './event-store.port';
+
+/** For unit tests of application logic: one process, appends applied synchronously, so log order is commit order. */
+export class InMemoryEventStore implements EventStore {
+  private readonly log: RecordedEvent[] = [];
+  private readonly streams = new Map<string, RecordedEvent[]>();
+
+  async append(streamId: string, events: readonly NewEvent[], expected: ExpectedVersion): Promise<AppendResult> {
+    if (events.length === 0) throw new Error('append needs at least one event');
+    const stream = this.streams.get(streamId) ?? [];
+    assertExpectedVersion(streamId, expected, stream.length);
+    const known = new Set(this.log.map((e) => e.eventId));
+    const duplicate = events.find((e, i) => known.has(e.eventId) || events.findIndex((o) => o.eventId === e.eventId) !== i);
+    if (duplicate) throw new DuplicateEventIdError(duplicate.eventId);
+    const recordedAt = new Date();
+    const recorded = events.map((event, index): RecordedEvent => {
+      const position = String(this.log.length + index + 1);
+      return { ...event, streamId, streamVersion: stream.length + index + 1, globalPosition: position, checkpoint: position, recordedAt };
+    });
+    this.log.push(...recorded);
+    this.streams.set(streamId, [...stream, ...recorded]);
+    return { nextExpectedVersion: stream.length + events.length, lastGlobalPosition: String(this.log.length) };
+  }
+
+  async readStream(streamId: string): Promise<RecordedEvent[]> {
+    return [...(this.streams.get(streamId) ?? [])];
+  }
+
+  async readAll(after: string | undefined, limit: number): Promise<RecordedEvent[]> {
+    const start = after === undefined ? 0 : Number(after);
+    return this.log.slice(start, start + limit);
+  }
+}

@@ -1,0 +1,115 @@
+import { randomUUID } from 'node:crypto';
+import { DuplicateEventIdError, EventStore, NewEvent, StreamVersionConflictError } from '../event-store.port';
+
+/**
+ * The behaviour every EventStore adapter must show, run against each backend by its own spec file.
+ * `makeStore` returns a store over an empty log.
+ */
+export const eventStoreContract = (name: string, makeStore: () => Promise<EventStore>, dispose: () => Promise<void> = async () => undefined) => {
+  const event = (type = 'test.happened.v1', data: unknown = { n: 1 }): NewEvent => ({
+    eventId: randomUUID(),
+    type,
+    data,
+    metadata: { correlationId: 'c-1' },
+  });
+  const stream = () => `test-${randomUUID()}`;
+
+  describe(`EventStore contract: ${name}`, () => {
+    let store: EventStore;
+    beforeEach(async () => {
+      store = await makeStore();
+    });
+    afterAll(dispose);
+
+    describe('given no stream', () => {
+      it('appends with "no-stream" and numbers events from 1', async () => {
+        const id = stream();
+        const result = await store.append(id, [event(), event()], 'no-stream');
+        expect(result.nextExpectedVersion).toBe(2);
+        const read = await store.readStream(id);
+        expect(read.map((e) => e.streamVersion)).toEqual([1, 2]);
+      });
+
+      it('rejects an exact version and "stream-exists" with a typed conflict', async () => {
+        const id = stream();
+        await expect(store.append(id, [event()], 0)).resolves.toMatchObject({ nextExpectedVersion: 1 });
+        const other = stream();
+        await expect(store.append(other, [event()], 3)).rejects.toBeInstanceOf(StreamVersionConflictError);
+        await expect(store.append(other, [event()], 'stream-exists')).rejects.toBeInstanceOf(StreamVersionConflictError);
+        expect(await store.readStream(other)).toEqual([]);
+      });
+
+      it('reads an unknown stream as empty', async () => {
+        expect(await store.readStream(stream())).toEqual([]);
+      });
+    });
+
+    describe('given a stream with two events', () => {
+      let id: string;
+      beforeEach(async () => {
+        id = stream();
+        await store.append(id, [event('test.first.v1', { n: 1 }), event('test.second.v1', { n: 2 })], 'no-stream');
+      });
+
+      it('appends at the exact version and keeps order, data and metadata', async () => {
+        await store.append(id, [event('test.third.v1', { n: 3, text: "O'Brien <b>; DROP TABLE es_events;--" })], 2);
+        const read = await store.readStream(id);
+        expect(read.map((e) => e.type)).toEqual(['test.first.v1', 'test.second.v1', 'test.third.v1']);
+        expect(read[2]?.data).toEqual({ n: 3, text: "O'Brien <b>; DROP TABLE es_events;--" });
+        expect(read[2]?.metadata).toEqual({ correlationId: 'c-1' });
+      });
+
+      it('rejects a stale expected version and writes nothing', async () => {
+        await expect(store.append(id, [event()], 1)).rejects.toMatchObject({ code: 'STREAM_VERSION_CONFLICT', actual: 2 });
+        await expect(store.append(id, [event()], 'no-stream')).rejects.toBeInstanceOf(StreamVersionConflictError);
+        expect(await store.readStream(id)).toHaveLength(2);
+      });
+
+      it('accepts "any" and "stream-exists"', async () => {
+        await store.append(id, [event()], 'any');
+        await store.append(id, [event()], 'stream-exists');
+        expect(await store.readStream(id)).toHaveLength(4);
+      });
+
+      it('lets exactly one of two concurrent appends at the same version win', async () => {
+        const outcomes = await Promise.allSettled([store.append(id, [event()], 2), store.append(id, [event()], 2)]);
+        expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
+        const rejected = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+        expect(rejected?.reason).toBeInstanceOf(StreamVersionConflictError);
+        expect(await store.readStream(id)).toHaveLength(3);
+      });
+
+      it('refuses an event id that is already stored, writing nothing of the batch', async () => {
+        const [first] = await store.readStream(id);
+        const again = { ...event(), eventId: first!.eventId };
+        await expect(store.append(stream(), [event(), again], 'no-stream')).rejects.toBeInstanceOf(DuplicateEventIdError);
+      });
+    });
+
+    describe('reading the whole log', () => {
+      it('returns every event after a checkpoint in append order, in pages', async () => {
+        const start = await lastCheckpoint(store);
+        const a = stream();
+        const b = stream();
+        await store.append(a, [event('test.a1.v1')], 'no-stream');
+        await store.append(b, [event('test.b1.v1'), event('test.b2.v1')], 'no-stream');
+        await store.append(a, [event('test.a2.v1')], 1);
+        const firstPage = await store.readAll(start, 2);
+        const rest = await store.readAll(firstPage[firstPage.length - 1]?.checkpoint, 100);
+        const mine = [...firstPage, ...rest].filter((e) => e.streamId === a || e.streamId === b);
+        expect(mine.map((e) => e.type)).toEqual(['test.a1.v1', 'test.b1.v1', 'test.b2.v1', 'test.a2.v1']);
+        const positions = mine.map((e) => BigInt(e.globalPosition));
+        expect([...positions].sort((x, y) => (x < y ? -1 : 1))).toEqual(positions);
+      });
+    });
+  });
+};
+
+const lastCheckpoint = async (store: EventStore): Promise<string | undefined> => {
+  let checkpoint: string | undefined;
+  for (;;) {
+    const page = await store.readAll(checkpoint, 1000);
+    if (page.length === 0) return checkpoint;
+    checkpoint = page[page.length - 1]?.checkpoint;
+  }
+};

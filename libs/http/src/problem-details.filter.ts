@@ -1,0 +1,78 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { CloseloopError, ErrorKind } from '@closeloop/contracts';
+import type { Request, Response } from 'express';
+import { correlationIdOf } from './correlation';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+
+const statusOfKind: Record<ErrorKind, number> = {
+  validation: HttpStatus.UNPROCESSABLE_ENTITY,
+  'not-found': HttpStatus.NOT_FOUND,
+  'illegal-transition': HttpStatus.CONFLICT,
+  concurrency: HttpStatus.CONFLICT,
+  conflict: HttpStatus.CONFLICT,
+  'unsupported-media-type': HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+};
+
+interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  instance: string;
+  correlationId: string;
+  [extension: string]: unknown;
+}
+
+/** Errors raised by Express' body parser before any controller runs. */
+interface BodyParserError {
+  type?: string;
+  status?: number;
+  message: string;
+}
+
+/**
+ * The one place errors become HTTP responses: RFC 9457 problem details with a stable `code` and the
+ * correlation id, so a caller can quote it to support.
+ */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('http');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const request = http.getRequest<Request>();
+    const response = http.getResponse<Response>();
+    const problem = this.toProblem(exception, request);
+    if (problem.status >= 500) this.logger.error(`${request.method} ${request.path} failed: ${(exception as Error)?.stack ?? String(exception)}`);
+    response.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
+  }
+
+  private toProblem(exception: unknown, request: Request): Problem {
+    const base = { instance: request.originalUrl ?? request.url, correlationId: correlationIdOf(request) };
+    if (exception instanceof CloseloopError) {
+      const status = statusOfKind[exception.kind];
+      return { type: `urn:closeloop:problem:${exception.code.toLowerCase()}`, title: titleOf(status), status, detail: exception.message, code: exception.code, ...base, ...exception.details };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      return { type: 'about:blank', title: titleOf(status), status, detail: exception.message, code: codeOf(status), ...base };
+    }
+    const parserError = exception as BodyParserError;
+    if (parserError?.type === 'entity.parse.failed') {
+      return { type: 'urn:closeloop:problem:malformed_json', title: titleOf(400), status: 400, detail: `The request body is not valid JSON: ${parserError.message}`, code: 'MALFORMED_JSON', ...base };
+    }
+    if (parserError?.type === 'entity.too.large') {
+      return { type: 'urn:closeloop:problem:payload_too_large', title: titleOf(413), status: 413, detail: 'The request body is larger than this endpoint accepts', code: 'PAYLOAD_TOO_LARGE', ...base };
+    }
+    if (typeof parserError?.status === 'number' && parserError.status >= 400 && parserError.status < 500) {
+      return { type: 'about:blank', title: titleOf(parserError.status), status: parserError.status, detail: parserError.message, code: codeOf(parserError.status), ...base };
+    }
+    return { type: 'about:blank', title: titleOf(500), status: 500, detail: 'An unexpected error occurred; quote the correlation id to support', code: 'INTERNAL_ERROR', ...base };
+  }
+}
+
+const titleOf = (status: number): string => (HttpStatus[status] ?? 'ERROR').toLowerCase().replace(/(^|_)(\w)/g, (_m, sep: string, ch: string) => (sep ? ' ' : '') + ch.toUpperCase());
+
+const codeOf = (status: number): string => HttpStatus[status] ?? `HTTP_${status}`;

@@ -1,0 +1,112 @@
+import { CloseloopError, CloudEvent, CloudEventSchema } from '@closeloop/contracts';
+import { Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
+import { sendToDeadLetter } from './dead-letter';
+
+export interface InboundCloudEvent {
+  readonly event: CloudEvent;
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: string | undefined;
+}
+
+export interface EventConsumerOptions {
+  readonly kafka: Kafka;
+  /** Used for dead letters; shared with the service's other producing code. */
+  readonly producer: Producer;
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  readonly handle: (message: InboundCloudEvent) => Promise<void>;
+  /** Attempts for a failure that may pass (database or broker trouble) before the message is dead-lettered. */
+  readonly maxAttempts?: number;
+  readonly retryBaseMillis?: number;
+  readonly log?: (message: string) => void;
+}
+
+/** Errors that will fail the same way every time: retrying them only delays the partition. */
+const isPermanent = (error: unknown): boolean =>
+  error instanceof CloseloopError && (error.kind === 'validation' || error.kind === 'illegal-transition' || error.kind === 'not-found');
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Consumes CloudEvents with an explicit failure policy: a message that is not a valid CloudEvent, or whose
+ * handling fails permanently, goes to the dead-letter topic at once; a transient failure is retried with
+ * exponential backoff a bounded number of times and then dead-lettered. The handler never throws into
+ * kafkajs, so one bad message cannot stall its partition or make others reprocess. Delivery is at least once:
+ * handlers must be idempotent.
+ */
+export class CloudEventConsumer {
+  private consumer: Consumer | undefined;
+  private readonly maxAttempts: number;
+  private readonly retryBaseMillis: number;
+  private readonly log: (message: string) => void;
+
+  constructor(private readonly options: EventConsumerOptions) {
+    this.maxAttempts = options.maxAttempts ?? 5;
+    this.retryBaseMillis = options.retryBaseMillis ?? 200;
+    this.log = options.log ?? (() => undefined);
+  }
+
+  async start(): Promise<void> {
+    const consumer = this.options.kafka.consumer({ groupId: this.options.groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+    this.consumer = consumer;
+    await consumer.connect();
+    // A new group starts at the beginning, so nothing published before the first deployment is missed.
+    await consumer.subscribe({ topics: [...this.options.topics], fromBeginning: true });
+    await consumer.run({ eachMessage: (payload) => this.process(payload) });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+  }
+
+  private async process({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
+    const deadLetter = (errorCode: string, reason: string, attempts: number) => {
+      this.log(`dead-lettering ${topic}[${partition}]@${message.offset}: ${errorCode} ${reason}`);
+      return sendToDeadLetter(this.options.producer, {
+        topic,
+        partition,
+        message,
+        groupId: this.options.groupId,
+        errorCode,
+        reason,
+        attempts,
+        now: new Date(),
+      });
+    };
+
+    const parsed = parseCloudEvent(message.value);
+    if (!parsed.ok) return deadLetter('MALFORMED_CLOUDEVENT', parsed.reason, 1);
+
+    const inbound: InboundCloudEvent = { event: parsed.event, topic, partition, offset: message.offset, key: message.key?.toString() };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.options.handle(inbound);
+        return;
+      } catch (error) {
+        const code = error instanceof CloseloopError ? error.code : 'HANDLER_FAILED';
+        if (isPermanent(error)) return deadLetter(code, (error as Error).message, attempt);
+        if (attempt >= this.maxAttempts) return deadLetter('RETRIES_EXHAUSTED', `${code}: ${(error as Error).message}`, attempt);
+        this.log(`attempt ${attempt} for ${topic}[${partition}]@${message.offset} failed, retrying: ${(error as Error).message}`);
+        await sleep(this.retryBaseMillis * 2 ** (attempt - 1));
+        await heartbeat();
+      }
+    }
+  }
+}
+
+export const parseCloudEvent = (value: Buffer | null): { ok: true; event: CloudEvent } | { ok: false; reason: string } => {
+  if (value === null) return { ok: false, reason: 'empty message (tombstone)' };
+  let json: unknown;
+  try {
+    json = JSON.parse(value.toString('utf8'));
+  } catch (error) {
+    return { ok: false, reason: `not JSON: ${(error as Error).message}` };
+  }
+  const parsed = CloudEventSchema.safeParse(json);
+  if (!parsed.success) {
+    return { ok: false, reason: parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ') };
+  }
+  return { ok: true, event: parsed.data };
+};

@@ -1,0 +1,19 @@
+import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { Pool } from 'pg';
+import { PG_POOL } from './tokens';
+
+/** Readiness for scripts and orchestrators: answers once the schema, topics and producer are ready. */
+@Controller('health')
+export class HealthHttpController {
+  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+
+  @Get()
+  async check() {
+    try {
+      await this.pool.query('SELECT 1');
+    } catch (error) {
+      throw new ServiceUnavailableException(`database unreachable: ${(error as Error).message}`);
+    }
+    return { status: 'ok' };
+  }
+}

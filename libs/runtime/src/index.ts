@@ -1,0 +1,3 @@
+export * from './infrastructure.module';
+export * from './service';
+export * from './tokens';

@@ -1,0 +1,113 @@
+import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
+import { TopicBaseNames, topicName } from '@closeloop/contracts';
+import { BaseServiceConfig } from '@closeloop/config';
+import { createPool, migrate } from '@closeloop/database';
+import { EVENT_STORE, EventStore, PostgresEventStore } from '@closeloop/event-store';
+import { CloudEventsTransport, createKafka, ensureTopics, EventRelay } from '@closeloop/messaging';
+import { Kafka, Partitioners, Producer } from 'kafkajs';
+import { Pool } from 'pg';
+import { HealthHttpController } from './health.http.controller';
+import { CLOCK, KAFKA, KAFKA_PRODUCER, PG_POOL, SERVICE_CONFIG, systemClock } from './tokens';
+
+
+
+export interface InfrastructureOptions {
+  readonly service: string;
+  readonly config: BaseServiceConfig;
+  /** Services that append events run the relay; a PostgreSQL lock lets one instance publish at a time. */
+  readonly relay: boolean;
+}
+
+const INFRASTRUCTURE_OPTIONS = Symbol('InfrastructureOptions');
+
+/** Prepares the shared database schema and topics before anything consumes, and tears down in order. */
+@Injectable()
+class InfrastructureLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('infrastructure');
+  private relay: EventRelay | undefined;
+
+  constructor(
+    @Inject(INFRASTRUCTURE_OPTIONS) private readonly options: InfrastructureOptions,
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(KAFKA_PRODUCER) private readonly producer: Producer,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (!this.options.relay) return;
+    this.relay = new EventRelay({
+      pool: this.pool,
+      store: this.store,
+      producer: this.producer,
+      topic: topicName(TopicBaseNames.events, this.options.config.KAFKA_TOPIC_PREFIX),
+      log: (message) => this.logger.log(message),
+    });
+    this.relay.start();
+  }
+
+  // Runs after HTTP and the Kafka consumer have closed, so nothing still needs the producer or the pool.
+  async onApplicationShutdown(): Promise<void> {
+    await this.relay?.stop();
+    await this.producer.disconnect().catch(() => undefined);
+    await this.pool.end().catch(() => undefined);
+  }
+}
+
+@Global()
+@Module({})
+export class InfrastructureModule {
+  static forRoot(options: InfrastructureOptions): DynamicModule {
+    const { config, service } = options;
+    return {
+      module: InfrastructureModule,
+      controllers: [HealthHttpController],
+      providers: [
+        { provide: INFRASTRUCTURE_OPTIONS, useValue: options },
+        { provide: SERVICE_CONFIG, useValue: config },
+        { provide: CLOCK, useValue: systemClock },
+        {
+          provide: PG_POOL,
+          useFactory: async () => {
+            const pool = createPool(config.DATABASE_URL, `closeloop-${service}`);
+            await migrate(pool);
+            return pool;
+          },
+        },
+        { provide: EVENT_STORE, useFactory: (pool: Pool) => new PostgresEventStore(pool), inject: [PG_POOL] },
+        {
+          provide: KAFKA,
+          useFactory: async () => {
+            const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `closeloop-${service}${config.KAFKA_CLIENT_ID_SUFFIX}` });
+            await ensureTopics(kafka, config.KAFKA_TOPIC_PREFIX);
+            return kafka;
+          },
+        },
+        {
+          provide: KAFKA_PRODUCER,
+          useFactory: async (kafka: Kafka) => {
+            const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+            await producer.connect();
+            return producer;
+          },
+          inject: [KAFKA],
+        },
+        InfrastructureLifecycle,
+      ],
+      exports: [CLOCK, SERVICE_CONFIG, PG_POOL, EVENT_STORE, KAFKA, KAFKA_PRODUCER],
+    };
+  }
+}
+
+/** The Kafka consumer of a service, as a Nest transport: one consumer group per service, scaled by partitions. */
+export const cloudEventsTransport =
+  (groupId: string, topics: readonly string[], unroutable: 'skip' | 'dead-letter' = 'skip') =>
+  (app: INestApplication): CloudEventsTransport =>
+    new CloudEventsTransport({
+      kafka: app.get<Kafka>(KAFKA),
+      producer: app.get<Producer>(KAFKA_PRODUCER),
+      groupId,
+      topics,
+      unroutable,
+      log: (message) => new Logger(groupId).warn(message),
+    });

@@ -1,0 +1,68 @@
+import { INestApplication, LogLevel, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { CustomTransportStrategy } from '@nestjs/microservices';
+import { json } from 'express';
+import { CloudEventContentTypes } from '@closeloop/contracts';
+import { correlationMiddleware, ProblemDetailsFilter } from '@closeloop/http';
+import { BaseServiceConfig, loadConfig } from '@closeloop/config';
+import { TopicBaseName, topicName } from '@closeloop/contracts';
+import { z } from 'zod';
+import { cloudEventsTransport } from './infrastructure.module';
+
+export interface ServiceOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly logLevel: LogLevel;
+  /** The service's Kafka consumer as a Nest microservice transport, built once the module is initialised. */
+  readonly transport?: (app: INestApplication) => CustomTransportStrategy;
+  readonly bodyLimit?: string;
+}
+
+const levelsUpTo = (level: LogLevel): LogLevel[] => {
+  const order: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
+  return order.slice(0, order.indexOf(level) + 1);
+};
+
+/** Starts one Closeloop service: HTTP with problem details and correlation ids, then its Kafka consumer. */
+export const startService = async (module: Type<unknown>, options: ServiceOptions): Promise<INestApplication> => {
+  const app = await NestFactory.create(module, { bodyParser: false, logger: levelsUpTo(options.logLevel) });
+  app.use(correlationMiddleware);
+  app.use(json({ limit: options.bodyLimit ?? '64kb', type: ['application/json', CloudEventContentTypes.structured, CloudEventContentTypes.batch] }));
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.enableShutdownHooks();
+  await app.init();
+  if (options.transport) {
+    app.connectMicroservice({ strategy: options.transport(app) }, { inheritAppConfig: true });
+    await app.startAllMicroservices();
+  }
+  await app.listen(options.port, options.host);
+  return app;
+};
+
+export interface RunServiceOptions<C extends BaseServiceConfig> {
+  readonly name: string;
+  readonly configSchema: z.ZodType<C, z.ZodTypeDef, unknown>;
+  readonly module: (config: C) => Type<unknown>;
+  /** The topics the service's consumer group reads, and what it does with event types it has no handler for. */
+  readonly consumes?: { readonly topics: readonly TopicBaseName[]; readonly unroutable: 'skip' | 'dead-letter' };
+}
+
+/** A service's whole main(): validated configuration, the Nest application, its consumer; exit 1 with the reason if any fails. */
+export const runService = <C extends BaseServiceConfig>(options: RunServiceOptions<C>): void => {
+  const start = async () => {
+    const config = loadConfig(options.configSchema);
+    const consumes = options.consumes;
+    await startService(options.module(config), {
+      host: config.HOST,
+      port: config.PORT,
+      logLevel: config.LOG_LEVEL,
+      transport: consumes
+        ? cloudEventsTransport(options.name, consumes.topics.map((t) => topicName(t, config.KAFKA_TOPIC_PREFIX)), consumes.unroutable)
+        : undefined,
+    });
+  };
+  start().catch((error: Error) => {
+    console.error(`${options.name} failed to start: ${error.message}`);
+    process.exit(1);
+  });
+};

@@ -1,0 +1,4 @@
+export * from './numbering';
+export * from './routing';
+export * from './triage';
+export * from './work-order.decider';
