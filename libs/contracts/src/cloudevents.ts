@@ -35,7 +35,7 @@ export const CloudEventSchema = z
     sequence: z.string().max(64).optional(),
   })
   .passthrough()
-  .refine((event) => event.datacontenttype === undefined || event.datacontenttype.startsWith('application/json'), {
+  .refine((event) => event.datacontenttype === undefined || /^application\/json\s*(;.*)?$/i.test(event.datacontenttype), {
     message: 'datacontenttype must be application/json',
     path: ['datacontenttype'],
   });

@@ -29,7 +29,12 @@ export const ReportDetailsSchema = z
         name: optionalText(100),
         phone: z
           .string()
-          .regex(/^\+?[0-9][0-9 -]{4,19}$/, 'must be a phone number of 5-20 digits, spaces or dashes')
+          .trim()
+          .regex(/^\+?[0-9][0-9 -]*$/, 'must be a phone number: digits, spaces or dashes, optionally after "+"')
+          .refine((phone) => {
+            const digits = phone.replace(/\D/g, '').length;
+            return digits >= 5 && digits <= 20;
+          }, 'must hold 5 to 20 digits')
           .optional(),
       })
       .strict()

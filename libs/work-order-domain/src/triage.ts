@@ -47,25 +47,41 @@ export interface TriageDecision {
 
 const UNCATEGORISED = 'uncategorised';
 
+/**
+ * Latin keywords match whole words ("flood" must not fire on "floodlight"); Chinese has no spaces between words,
+ * so a CJK keyword matches anywhere in the text.
+ */
+const containsKeyword = (text: string, keyword: string): boolean => {
+  const needle = keyword.toLowerCase();
+  if (!/^[\x20-\x7e]+$/.test(needle)) return text.includes(needle);
+  const escaped = needle.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(^|[^a-z0-9])${escaped}($|[^a-z0-9])`).test(text);
+};
+
+type Match = { readonly by: 'category' | 'keyword' | 'catch-all'; readonly why: string };
+
 /** Why a rule fires: its category list names the report's category, or a keyword appears in the description. */
-const matchOf = (rule: TriageRule, input: TriageInput, text: string): string | undefined => {
+const matchOf = (rule: TriageRule, input: TriageInput, text: string): Match | undefined => {
   const { categories, keywords } = rule.match;
-  if (!categories && !keywords) return 'no more specific rule matched';
-  if (input.category !== undefined && categories?.includes(input.category)) return `category "${input.category}"`;
-  const keyword = keywords?.find((k) => text.includes(k.toLowerCase()));
-  return keyword === undefined ? undefined : `keyword "${keyword}"`;
+  if (!categories && !keywords) return { by: 'catch-all', why: 'no more specific rule matched' };
+  if (input.category !== undefined && categories?.includes(input.category)) return { by: 'category', why: `category "${input.category}"` };
+  const keyword = keywords?.find((k) => containsKeyword(text, k));
+  return keyword === undefined ? undefined : { by: 'keyword', why: `keyword "${keyword}"` };
 };
 
 export const triage = (rules: readonly TriageRule[], input: TriageInput): TriageDecision => {
   const text = input.description.toLowerCase();
   for (const rule of rules) {
-    const why = matchOf(rule, input, text);
-    if (why === undefined) continue;
+    const match = matchOf(rule, input, text);
+    if (match === undefined) continue;
+    // What the words say outranks the category a caller picked: "burst pipe" filed under "noise" goes to the
+    // plumbers. A category match keeps the caller's category; the catch-all only fills in a missing one.
+    const category = match.by === 'keyword' ? (rule.category ?? input.category) : (input.category ?? rule.category);
     return {
       tier: rule.tier,
-      category: input.category ?? rule.category ?? UNCATEGORISED,
+      category: category ?? UNCATEGORISED,
       ruleId: rule.id,
-      reason: `${rule.reason} (${why})`,
+      reason: `${rule.reason} (${match.why})`,
     };
   }
   throw new Error('triage rules must end with a catch-all rule');

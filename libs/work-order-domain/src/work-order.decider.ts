@@ -140,11 +140,12 @@ const decideAssignment = (command: AssignOwner, state: WorkOrderState): WorkOrde
 export const evolve = (state: WorkOrderState, event: WorkOrderEvent): WorkOrderState => {
   switch (event.type) {
     case EventTypes.WorkOrderReported: {
+      if (state.status !== 'none') return state;
       const { workOrderId, number, siteId, building, category } = event.data;
       return { status: 'reported', workOrderId, number, siteId, building, category };
     }
     case EventTypes.WorkOrderTriaged:
-      if (state.status === 'none') return state;
+      if (state.status !== 'reported') return state;
       return { ...reportedPart(state), status: 'triaged', tier: event.data.tier, category: event.data.category };
     case EventTypes.WorkOrderQueuedForDispatch:
       if (state.status !== 'triaged' && state.status !== 'awaiting-dispatch') return state;

@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import { freshDatabase, TestDatabase } from '@closeloop/testing';
+import { NewEvent } from './event-store.port';
+import { PostgresEventStore } from './postgres-event-store';
+import { eventStoreContract } from './testing';
+
+let database: TestDatabase | undefined;
+const sharedDatabase = async () => (database ??= await freshDatabase('event_store'));
+
+eventStoreContract('PostgreSQL', async () => new PostgresEventStore((await sharedDatabase()).pool), async () => database?.drop());
+
+const event = (type: string): NewEvent => ({ eventId: randomUUID(), type, data: {}, metadata: {} });
+
+const drain = async (store: PostgresEventStore, after: string | undefined) => {
+  const page = await store.readAll(after, 1000);
+  return { events: page, checkpoint: page[page.length - 1]?.checkpoint ?? after };
+};
+
+describe('PostgreSQL readAll with transactions that commit out of position order', () => {
+  let db: TestDatabase;
+  let store: PostgresEventStore;
+  beforeAll(async () => {
+    db = await freshDatabase('late_commit');
+    store = new PostgresEventStore(db.pool);
+  });
+  afterAll(() => db.drop());
+
+  // Inserts one event in a transaction the test keeps open, as a slow writer would.
+  const openWriter = async (streamId: string, type: string, takeTransactionIdFirst: boolean) => {
+    const client = await db.pool.connect();
+    await client.query('BEGIN');
+    if (takeTransactionIdFirst) await client.query('SELECT pg_current_xact_id()');
+    const insert = () =>
+      client.query(
+        `INSERT INTO es_events (stream_id, stream_version, event_id, event_type, data, metadata) VALUES ($1, 1, $2, $3, '{}', '{}')`,
+        [streamId, randomUUID(), type],
+      );
+    return {
+      insert,
+      commit: async () => {
+        await client.query('COMMIT');
+        client.release();
+      },
+    };
+  };
+
+  it('holds back later commits until a slow transaction with a lower position commits, then returns both', async () => {
+    let { checkpoint } = await drain(store, undefined);
+    const slow = await openWriter(`late-${randomUUID()}`, 'test.slow.v1', false);
+    await slow.insert(); // takes the lower position, then stalls
+    await store.append(`fast-${randomUUID()}`, [event('test.fast.v1')], 'no-stream');
+
+    const whileSlowIsOpen = await drain(store, checkpoint);
+    expect(whileSlowIsOpen.events.map((e) => e.type)).toEqual([]);
+    checkpoint = whileSlowIsOpen.checkpoint;
+
+    await slow.commit();
+    const afterCommit = await drain(store, checkpoint);
+    expect(afterCommit.events.map((e) => e.type)).toEqual(['test.slow.v1', 'test.fast.v1']);
+  });
+
+  it('never skips an event that took a higher position but an older transaction', async () => {
+    let { checkpoint } = await drain(store, undefined);
+    const slow = await openWriter(`late-${randomUUID()}`, 'test.older-transaction.v1', true);
+    await store.append(`fast-${randomUUID()}`, [event('test.newer-transaction.v1')], 'no-stream');
+    await slow.insert(); // a higher position than the fast event, from the older transaction
+
+    const seen: string[] = [];
+    const first = await drain(store, checkpoint);
+    seen.push(...first.events.map((e) => e.type));
+    checkpoint = first.checkpoint;
+    await slow.commit();
+    const second = await drain(store, checkpoint);
+    seen.push(...second.events.map((e) => e.type));
+
+    expect(seen.sort()).toEqual(['test.newer-transaction.v1', 'test.older-transaction.v1']);
+  });
+
+  it('keeps one stream in version order across many concurrent appends', async () => {
+    const { checkpoint } = await drain(store, undefined);
+    const streamId = `busy-${randomUUID()}`;
+    await Promise.all(Array.from({ length: 20 }, (_, i) => store.append(streamId, [event(`test.n${i}.v1`)], 'any')));
+    const { events } = await drain(store, checkpoint);
+    expect(events.filter((e) => e.streamId === streamId).map((e) => e.streamVersion)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+  });
+});

@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto';
+import { DeadLetterHeaders, deadLetterTopicOf, TopicBaseNames, topicName, ValidationError } from '@closeloop/contracts';
+import { deleteTopicsWithPrefix, eventually, testKafka, uniqueTopicPrefix } from '@closeloop/testing';
+import { Consumer, IHeaders, Kafka, Producer } from 'kafkajs';
+import { CloudEventConsumer, InboundCloudEvent } from './event-consumer';
+import { ensureTopics } from './kafka';
+
+interface DeadLetterSeen {
+  value: string;
+  headers: Record<string, string>;
+}
+
+const headerText = (headers: IHeaders | undefined): Record<string, string> =>
+  Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k, String(v)]));
+
+describe('CloudEventConsumer failure policy, on a real broker', () => {
+  const prefix = uniqueTopicPrefix('consumer');
+  const topic = topicName(TopicBaseNames.intake, prefix);
+  let kafka: Kafka;
+  let producer: Producer;
+  let dlqWatcher: Consumer;
+  let consumer: CloudEventConsumer;
+  const deadLetters: DeadLetterSeen[] = [];
+  const handled: string[] = [];
+  const attempts = new Map<string, number>();
+
+  // The handler's behaviour is chosen by the event's subject.
+  const handle = async ({ event }: InboundCloudEvent) => {
+    const count = (attempts.get(event.id) ?? 0) + 1;
+    attempts.set(event.id, count);
+    if (event.subject === 'permanent') throw new ValidationError('the report names no site', [{ path: 'data.siteId', message: 'Required' }]);
+    if (event.subject === 'always-failing') throw new Error('database unreachable');
+    if (event.subject === 'flaky' && count < 3) throw new Error('connection reset');
+    handled.push(event.id);
+  };
+
+  const cloudEvent = (subject: string) => ({
+    specversion: '1.0',
+    id: randomUUID(),
+    source: 'urn:test:hotline',
+    type: 'closeloop.intake.report-submitted.v1',
+    subject,
+    data: {},
+  });
+
+  // Everything on one key, so on one partition: a poison message there must not hold back the rest.
+  const send = (value: string) => producer.send({ topic, messages: [{ key: 'same-partition', value }] });
+
+  beforeAll(async () => {
+    kafka = testKafka('consumer-test');
+    await ensureTopics(kafka, prefix);
+    producer = kafka.producer();
+    await producer.connect();
+    dlqWatcher = kafka.consumer({ groupId: `${prefix}dlq-watcher` });
+    await dlqWatcher.connect();
+    await dlqWatcher.subscribe({ topic: deadLetterTopicOf(topic), fromBeginning: true });
+    await dlqWatcher.run({
+      eachMessage: async ({ message }) => {
+        deadLetters.push({ value: message.value?.toString() ?? '', headers: headerText(message.headers) });
+      },
+    });
+    consumer = new CloudEventConsumer({ kafka, producer, groupId: `${prefix}intake`, topics: [topic], handle, maxAttempts: 4, retryBaseMillis: 20 });
+    await consumer.start();
+  }, 60_000);
+
+  afterAll(async () => {
+    await consumer.stop();
+    await dlqWatcher.disconnect();
+    await producer.disconnect();
+    await deleteTopicsWithPrefix(kafka, prefix);
+  });
+
+  const deadLetterFor = (needle: string) =>
+    eventually(`a dead letter containing ${needle}`, async () => deadLetters.find((d) => d.value.includes(needle)));
+
+  it('dead-letters bytes that are not JSON, byte for byte, with the reason, and moves on', async () => {
+    const garbage = `not json ${randomUUID()}`;
+    const after = cloudEvent('fine');
+    await send(garbage);
+    await send(JSON.stringify(after));
+    const letter = await deadLetterFor(garbage);
+    expect(letter.value).toBe(garbage);
+    expect(letter.headers[DeadLetterHeaders.errorCode]).toBe('MALFORMED_CLOUDEVENT');
+    expect(letter.headers[DeadLetterHeaders.reason]).toMatch(/not JSON/);
+    expect(letter.headers[DeadLetterHeaders.originalTopic]).toBe(topic);
+    expect(letter.headers[DeadLetterHeaders.consumerGroup]).toBe(`${prefix}intake`);
+    await eventually('the next message handled', async () => (handled.includes(after.id) ? true : undefined));
+  }, 30_000);
+
+  it('dead-letters a JSON message that is not a CloudEvent, naming the missing attributes', async () => {
+    const marker = randomUUID();
+    await send(JSON.stringify({ hello: marker }));
+    const letter = await deadLetterFor(marker);
+    expect(letter.headers[DeadLetterHeaders.errorCode]).toBe('MALFORMED_CLOUDEVENT');
+    expect(letter.headers[DeadLetterHeaders.reason]).toMatch(/specversion/);
+  }, 30_000);
+
+  it('dead-letters a permanent failure on the first attempt, with its error code', async () => {
+    const poison = cloudEvent('permanent');
+    await send(JSON.stringify(poison));
+    const letter = await deadLetterFor(poison.id);
+    expect(letter.headers[DeadLetterHeaders.errorCode]).toBe('VALIDATION_FAILED');
+    expect(letter.headers[DeadLetterHeaders.attempts]).toBe('1');
+    expect(attempts.get(poison.id)).toBe(1);
+  }, 30_000);
+
+  it('retries a transient failure with backoff and then handles it, without a dead letter', async () => {
+    const flaky = cloudEvent('flaky');
+    await send(JSON.stringify(flaky));
+    await eventually('the flaky event handled', async () => (handled.includes(flaky.id) ? true : undefined));
+    expect(attempts.get(flaky.id)).toBe(3);
+    expect(deadLetters.some((d) => d.value.includes(flaky.id))).toBe(false);
+  }, 30_000);
+
+  it('dead-letters after the bounded retries are spent, and the partition keeps flowing', async () => {
+    const stuck = cloudEvent('always-failing');
+    const behind = cloudEvent('fine');
+    await send(JSON.stringify(stuck));
+    await send(JSON.stringify(behind));
+    const letter = await deadLetterFor(stuck.id);
+    expect(letter.headers[DeadLetterHeaders.errorCode]).toBe('RETRIES_EXHAUSTED');
+    expect(letter.headers[DeadLetterHeaders.attempts]).toBe('4');
+    expect(letter.headers[DeadLetterHeaders.reason]).toMatch(/database unreachable/);
+    await eventually('the message behind the failing one handled', async () => (handled.includes(behind.id) ? true : undefined));
+  }, 30_000);
+});
