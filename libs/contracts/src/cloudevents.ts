@@ -32,7 +32,8 @@ export const CloudEventSchema = z
     causationid: z.string().max(256).optional(),
     workorderid: z.string().uuid().optional(),
     actor: z.string().max(256).optional(),
-    sequence: z.string().max(64).optional(),
+    /** The event's position in the store's log: orders one work order's events even if delivered out of order. */
+    sequence: z.string().regex(/^\d{1,19}$/, 'must be a decimal position').optional(),
   })
   .passthrough()
   .refine((event) => event.datacontenttype === undefined || /^application\/json\s*(;.*)?$/i.test(event.datacontenttype), {

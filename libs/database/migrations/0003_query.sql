@@ -1,5 +1,6 @@
 -- The supervisors' read side, projected from workorders.events. The timeline's unique event id is also the
--- projection's inbox: a redelivered event inserts nothing and so changes nothing.
+-- projection's inbox: a redelivered event inserts nothing and so changes nothing. The order row is a fold of
+-- its timeline in store order (sequence), so an event delivered late or twice still yields the right row.
 CREATE TABLE q_work_orders (
   work_order_id      uuid PRIMARY KEY,
   number             text NOT NULL,
@@ -37,8 +38,8 @@ CREATE TABLE q_timeline (
   actor           text,
   correlation_id  text,
   causation_id    text,
-  sequence        text,
+  sequence        bigint,
   data            jsonb NOT NULL
 );
-CREATE INDEX q_timeline_work_order ON q_timeline (work_order_id, arrival);
+CREATE INDEX q_timeline_work_order ON q_timeline (work_order_id, sequence, arrival);
 

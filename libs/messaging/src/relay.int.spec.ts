@@ -29,7 +29,7 @@ describe('EventRelay through a real broker', () => {
     store = new PostgresEventStore(db.pool);
     kafka = testKafka('relay-test');
     await ensureTopics(kafka, prefix);
-    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    producer = kafka.producer({ maxInFlightRequests: 1 });
     await producer.connect();
     consumer = kafka.consumer({ groupId: `${prefix}observer` });
     await consumer.connect();

@@ -35,7 +35,8 @@ class InfrastructureLifecycle implements OnApplicationBootstrap, OnApplicationSh
   ) {}
 
   onApplicationBootstrap(): void {
-    if (!this.options.relay) return;
+    // Nest calls bootstrap hooks again when the hybrid app's microservice starts: one relay per process is enough.
+    if (!this.options.relay || this.relay) return;
     this.relay = new EventRelay({
       pool: this.pool,
       store: this.store,
@@ -86,7 +87,10 @@ export class InfrastructureModule {
         {
           provide: KAFKA_PRODUCER,
           useFactory: async (kafka: Kafka) => {
-            const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+            // One request in flight keeps each partition in send order. Not kafkajs' idempotent mode: it does not
+            // span restarts, so consumers deduplicate anyway, and on a freshly created topic it was seen to
+            // re-send a batch out of order.
+            const producer = kafka.producer({ maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
             await producer.connect();
             return producer;
           },

@@ -1,9 +1,40 @@
-import { CloudEvent, EventTypes, toDomainEvents } from '@closeloop/contracts';
+import { CloudEvent, toDomainEvents } from '@closeloop/contracts';
 import { PoolClient } from 'pg';
+import { foldWorkOrderView, WorkOrderView } from './work-order-view';
+
+const VIEW_COLUMNS: readonly [keyof WorkOrderView, string][] = [
+  ['workOrderId', 'work_order_id'],
+  ['number', 'number'],
+  ['siteId', 'site_id'],
+  ['building', 'building'],
+  ['unit', 'unit'],
+  ['channel', 'channel'],
+  ['category', 'category'],
+  ['description', 'description'],
+  ['reporterName', 'reporter_name'],
+  ['reporterPhone', 'reporter_phone'],
+  ['tier', 'tier'],
+  ['triageRuleId', 'triage_rule_id'],
+  ['triageReason', 'triage_reason'],
+  ['status', 'status'],
+  ['ownerId', 'owner_id'],
+  ['ownerName', 'owner_name'],
+  ['teamId', 'team_id'],
+  ['dispatchQueueId', 'dispatch_queue_id'],
+  ['reportedAt', 'reported_at'],
+  ['assignedAt', 'assigned_at'],
+  ['responseDueAt', 'response_due_at'],
+  ['resolutionDueAt', 'resolution_due_at'],
+  ['updatedAt', 'updated_at'],
+];
+
+const UPSERT_VIEW = `INSERT INTO q_work_orders (${VIEW_COLUMNS.map(([, c]) => c).join(', ')})
+  VALUES (${VIEW_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})
+  ON CONFLICT (work_order_id) DO UPDATE SET ${VIEW_COLUMNS.slice(1).map(([, c]) => `${c} = EXCLUDED.${c}`).join(', ')}`;
 
 /**
- * Applies one published event to the read tables inside the caller's transaction. The timeline row goes first:
- * its unique event id makes a redelivered event a no-op, so the order row never applies an event twice.
+ * Applies one published event inside the caller's transaction: the timeline row first (its unique event id makes
+ * a redelivery a no-op), then the order row, re-folded from the whole timeline in store order.
  */
 export const projectEvent = async (client: PoolClient, event: CloudEvent): Promise<boolean> => {
   const workOrderId = event.workorderid;
@@ -15,60 +46,14 @@ export const projectEvent = async (client: PoolClient, event: CloudEvent): Promi
     [event.id, workOrderId, event.type, event.time ?? new Date().toISOString(), event.source, event.actor ?? null, event.correlationid ?? null, event.causationid ?? null, event.sequence ?? null, JSON.stringify(event.data ?? null)],
   );
   if (inserted.rowCount === 0) return false;
-  await applyToOrder(client, event);
+  // Serialises projections of one order, whichever consumer instance holds its partition after a rebalance.
+  await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 1))', [workOrderId]);
+  const { rows } = await client.query<{ event_type: string; data: unknown; occurred_at: Date }>(
+    'SELECT event_type, data, occurred_at FROM q_timeline WHERE work_order_id = $1 ORDER BY sequence NULLS LAST, arrival',
+    [workOrderId],
+  );
+  const events = toDomainEvents(rows.map((r) => ({ type: r.event_type, data: r.data })));
+  const view = foldWorkOrderView(events.map((e, i) => ({ event: e, occurredAt: (rows[i]?.occurred_at as Date).toISOString() })));
+  if (view) await client.query(UPSERT_VIEW, VIEW_COLUMNS.map(([key]) => view[key]));
   return true;
-};
-
-const applyToOrder = async (client: PoolClient, cloudEvent: CloudEvent): Promise<void> => {
-  const [event] = toDomainEvents([{ type: cloudEvent.type, data: cloudEvent.data }]);
-  if (!event) return;
-  const at = cloudEvent.time ?? new Date().toISOString();
-  switch (event.type) {
-    case EventTypes.WorkOrderReported: {
-      const d = event.data;
-      await client.query(
-        `INSERT INTO q_work_orders (work_order_id, number, site_id, building, unit, channel, category, description, reporter_name, reporter_phone, status, reported_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'reported', $11, $12)
-         ON CONFLICT (work_order_id) DO NOTHING`,
-        [d.workOrderId, d.number, d.siteId, d.building ?? null, d.unit ?? null, d.channel, d.category ?? null, d.description, d.reporter.name ?? null, d.reporter.phone ?? null, d.reportedAt, at],
-      );
-      return;
-    }
-    case EventTypes.WorkOrderTriaged: {
-      const d = event.data;
-      await client.query(
-        `UPDATE q_work_orders SET tier = $2, category = $3, triage_rule_id = $4, triage_reason = $5, status = 'triaged', updated_at = $6 WHERE work_order_id = $1`,
-        [d.workOrderId, d.tier, d.category, d.ruleId, d.reason, at],
-      );
-      return;
-    }
-    case EventTypes.WorkOrderAssigned: {
-      const d = event.data;
-      await client.query(
-        `UPDATE q_work_orders SET owner_id = $2, owner_name = $3, team_id = $4, assigned_at = $5, dispatch_queue_id = NULL, status = 'assigned', updated_at = $6 WHERE work_order_id = $1`,
-        [d.workOrderId, d.owner.staffId, d.owner.name, d.teamId, d.assignedAt, at],
-      );
-      return;
-    }
-    case EventTypes.WorkOrderQueuedForDispatch: {
-      const d = event.data;
-      await client.query(
-        `UPDATE q_work_orders SET dispatch_queue_id = $2, status = 'awaiting-dispatch', updated_at = $3 WHERE work_order_id = $1`,
-        [d.workOrderId, d.queueId, at],
-      );
-      return;
-    }
-    case EventTypes.SlaTargetsSet: {
-      const d = event.data;
-      await client.query(
-        `UPDATE q_work_orders SET response_due_at = $2, resolution_due_at = $3, updated_at = $4 WHERE work_order_id = $1`,
-        [d.workOrderId, d.responseDueAt, d.resolutionDueAt, at],
-      );
-      return;
-    }
-    default: {
-      const unhandled: never = event;
-      throw new Error(`the projection has no case for ${JSON.stringify(unhandled)}`);
-    }
-  }
 };

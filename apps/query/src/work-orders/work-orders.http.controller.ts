@@ -106,7 +106,7 @@ export class WorkOrdersHttpController {
       correlation_id: string | null;
       causation_id: string | null;
       data: unknown;
-    }>('SELECT * FROM q_timeline WHERE work_order_id = $1 ORDER BY arrival', [id]);
+    }>('SELECT * FROM q_timeline WHERE work_order_id = $1 ORDER BY sequence NULLS LAST, arrival', [id]);
     if (rows.length === 0) throw new NotFoundError('Work order', id);
     return {
       workOrderId: id,

@@ -1,0 +1,56 @@
+# One image definition for every Closeloop service; the service is chosen at build time:
+#
+#   docker build --build-arg SERVICE=intake -t closeloop-intake .
+#
+# SERVICE is one of: intake, dispatch, sla-timer, notification, query. docker-compose.yml builds all five.
+
+# ── manifests: only the package manifests, so `npm ci` below is re-run when dependencies change, not on every edit ──
+FROM node:20-bookworm-slim AS manifests
+WORKDIR /src
+COPY . .
+RUN find . -type f ! -name package.json ! -name package-lock.json ! -name .npmrc -delete \
+ && find . -mindepth 1 -type d -empty -delete
+
+# ── build: install, compile every project with Nx, then drop the dev dependencies ──
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+ENV NX_DAEMON=false \
+    NX_NO_CLOUD=true
+COPY --from=manifests /src/ ./
+RUN npm ci
+COPY . .
+RUN npm run build \
+ && npm prune --omit=dev
+# Collect what the runtime needs, keeping the repository layout: the workspace symlinks in
+# node_modules/@closeloop point at libs/<name> and apps/<name>, and migrate() reads libs/database/migrations
+# next to libs/database/dist.
+RUN set -eu; mkdir -p /out; \
+    for project in libs/* apps/*; do \
+      mkdir -p "/out/$project"; \
+      cp "$project/package.json" "/out/$project/"; \
+      cp -R "$project/dist" "/out/$project/dist"; \
+    done; \
+    cp -R libs/database/migrations /out/libs/database/migrations; \
+    cp -R config /out/config; \
+    cp package.json /out/package.json; \
+    find /out -name '*.tsbuildinfo' -delete
+
+# ── runtime ──
+FROM node:20-bookworm-slim AS runtime
+WORKDIR /app
+ENV NODE_ENV=production \
+    NODE_OPTIONS=--enable-source-maps
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /out/ ./
+
+ARG SERVICE
+ENV SERVICE=${SERVICE}
+RUN test -f "apps/${SERVICE}/dist/main.js" \
+ || { echo "build with --build-arg SERVICE=<intake|dispatch|sla-timer|notification|query> (got '${SERVICE}')" >&2; exit 1; }
+
+USER node
+# PORT has no default (the service refuses to start without it), so the check reads it at run time.
+HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:' + process.env.PORT + '/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
+# Shell form so $SERVICE is expanded; `exec` makes node PID 1, so `docker stop` reaches Nest's shutdown hooks.
+CMD exec node "apps/$SERVICE/dist/main.js"

@@ -1,0 +1,29 @@
+# Shared steps of scripts/up.sh and scripts/test.sh.
+
+repo_root() { cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd; }
+
+# Installs only when node_modules is missing or older than the lock file, so a second run starts at once.
+# `npm install` rather than `npm ci`: with this machine's omit-lockfile-registry-resolved setting the lock file
+# cannot list other platforms' optional binaries (@swc/core-*), and `npm ci` then refuses a lock it calls stale.
+install_dependencies() {
+  local stamp=node_modules/.closeloop-installed
+  if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ]; then
+    echo "== installing dependencies" >&2
+    npm install --no-audit --no-fund --loglevel=error
+    touch "$stamp"
+  fi
+}
+
+build_all() {
+  echo "== building (nx run-many -t build)" >&2
+  NX_DAEMON=false NX_NO_CLOUD=true npx --no-install nx run-many -t build --outputStyle=static >/dev/null
+}
+
+# Starts (or reuses) Kafka and PostgreSQL and exports KAFKA_BROKERS and DATABASE_URL (the admin URL).
+start_infrastructure() {
+  bash scripts/infra/up.sh
+  set -a
+  # shellcheck disable=SC1091
+  . .local/infra.env
+  set +a
+}

@@ -1,0 +1,127 @@
+#!/usr/bin/env node
+// Starts and stops the five Closeloop services as separate Node processes: used by `npm run up` (detached,
+// pids under .local/run) and by the end-to-end tests (attached, killed when the test ends).
+'use strict';
+const { spawn } = require('node:child_process');
+const { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
+const { join, resolve } = require('node:path');
+
+const root = resolve(__dirname, '..');
+const SERVICES = [
+  { name: 'intake', port: 3001 },
+  { name: 'dispatch', port: 3002 },
+  { name: 'sla-timer', port: 3003 },
+  { name: 'notification', port: 3004 },
+  { name: 'query', port: 3005 },
+];
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function waitHealthy(service, port, child, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child && child.exitCode !== null) throw new Error(`${service} exited with code ${child.exitCode} while starting`);
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/health`);
+      if (response.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await sleep(200);
+  }
+  throw new Error(`${service} did not become healthy on port ${port} within ${timeoutMs} ms`);
+}
+
+/**
+ * Starts every service with the given environment. `portOffset` moves all ports (tests use it so they never
+ * collide with a running demo). Resolves once every /health answers.
+ */
+async function startStack({ env, logDir, detached = false, portOffset = 0, runDir, timeoutMs = 90_000 }) {
+  mkdirSync(logDir, { recursive: true });
+  if (runDir) mkdirSync(runDir, { recursive: true });
+  const started = [];
+  for (const { name, port } of SERVICES) {
+    const main = join(root, 'apps', name, 'dist', 'main.js');
+    if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
+    const log = openSync(join(logDir, `${name}.log`), 'a');
+    const child = spawn(process.execPath, [main], {
+      cwd: root,
+      env: { ...process.env, ...env, PORT: String(port + portOffset) },
+      stdio: ['ignore', log, log],
+      detached,
+    });
+    if (detached) {
+      child.unref();
+      writeFileSync(join(runDir, `${name}.pid`), String(child.pid));
+    }
+    started.push({ name, port: port + portOffset, child });
+  }
+  try {
+    await Promise.all(started.map((s) => waitHealthy(s.name, s.port, s.child, timeoutMs)));
+  } catch (error) {
+    if (!detached) await stopChildren(started);
+    throw new Error(`${error.message}; see the logs in ${logDir}`);
+  }
+  return started;
+}
+
+async function stopChildren(started) {
+  await Promise.all(
+    started.map(
+      ({ child }) =>
+        new Promise((resolveStop) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolveStop();
+          const force = setTimeout(() => child.kill('SIGKILL'), 15_000);
+          child.once('exit', () => (clearTimeout(force), resolveStop()));
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+}
+
+const alive = (pid) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+async function stopDetached(runDir) {
+  for (const { name } of SERVICES) {
+    const file = join(runDir, `${name}.pid`);
+    if (!existsSync(file)) continue;
+    const pid = Number(readFileSync(file, 'utf8'));
+    if (alive(pid)) {
+      process.kill(pid, 'SIGTERM');
+      for (let i = 0; i < 150 && alive(pid); i++) await sleep(100);
+      if (alive(pid)) process.kill(pid, 'SIGKILL');
+      console.error(`stopped ${name} (pid ${pid})`);
+    }
+    rmSync(file, { force: true });
+  }
+}
+
+module.exports = { SERVICES, startStack, stopChildren };
+
+if (require.main === module) {
+  const runDir = join(root, '.local', 'run');
+  const logDir = join(root, '.local', 'logs');
+  const command = process.argv[2];
+  const run = async () => {
+    if (command === 'start') {
+      await stopDetached(runDir);
+      await startStack({ env: {}, logDir, runDir, detached: true });
+      for (const { name, port } of SERVICES) console.error(`${name.padEnd(13)} http://127.0.0.1:${port}  log: .local/logs/${name}.log`);
+    } else if (command === 'stop') {
+      await stopDetached(runDir);
+    } else {
+      throw new Error('usage: node scripts/stack.js start|stop');
+    }
+  };
+  run().catch((error) => {
+    console.error(error.message);
+    process.exit(1);
+  });
+}

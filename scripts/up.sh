@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Brings the whole system up on this machine and runs the demo: dependencies, Kafka and PostgreSQL (reused when
+# already running), a build, the five services, then a few reports walked through to their timelines.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib.sh
+
+install_dependencies
+start_infrastructure
+build_all
+
+database=${CLOSELOOP_DATABASE:-closeloop}
+node -e 'require("./libs/database/dist").ensureDatabase(process.argv[1], process.argv[2]).catch((e) => { console.error(e.message); process.exit(1); })' "$DATABASE_URL" "$database"
+DATABASE_URL=$(node -e 'console.log(require("./libs/database/dist").withDatabase(process.argv[1], process.argv[2]))' "$DATABASE_URL" "$database")
+export DATABASE_URL
+
+echo "== starting services" >&2
+node scripts/stack.js start
+echo "== demo" >&2
+node scripts/demo.js
+cat >&2 <<MSG
+
+Closeloop is up. Logs: .local/logs/ (services), .local/logs/kafka/ (broker).
+Stop the services with: node scripts/stack.js stop   (and the broker/database with: bash scripts/infra/down.sh)
+MSG
