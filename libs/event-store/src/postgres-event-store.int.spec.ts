@@ -16,6 +16,27 @@ const drain = async (store: PostgresEventStore, after: string | undefined) => {
   return { events: page, checkpoint: page[page.length - 1]?.checkpoint ?? after };
 };
 
+describe('PostgreSQL readAll ordering', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await freshDatabase('numeric_order');
+  });
+  afterAll(() => db.drop());
+
+  it('orders positions as numbers across a digit boundary (9 before 10), within and across appends', async () => {
+    const store = new PostgresEventStore(db.pool);
+    await store.append(`order-${randomUUID()}`, Array.from({ length: 10 }, () => event('test.a.v1')), 'no-stream');
+    await store.append(`order-${randomUUID()}`, [event('test.b.v1'), event('test.c.v1')], 'no-stream');
+    const seen: string[] = [];
+    let checkpoint: string | undefined;
+    for (let page = await store.readAll(undefined, 5); page.length > 0; page = await store.readAll(checkpoint, 5)) {
+      seen.push(...page.map((e) => e.globalPosition));
+      checkpoint = page[page.length - 1]?.checkpoint;
+    }
+    expect(seen).toEqual(Array.from({ length: 12 }, (_, i) => String(i + 1)));
+  });
+});
+
 describe('PostgreSQL readAll with transactions that commit out of position order', () => {
   let db: TestDatabase;
   let store: PostgresEventStore;

@@ -44,6 +44,8 @@ const parseCheckpoint = (checkpoint: string | undefined): [string, string] => {
   return [match[1] as string, match[2] as string];
 };
 
+// The casts keep 64-bit values exact in JavaScript; ORDER BY clauses must name es_events' columns qualified,
+// or PostgreSQL sorts by these text outputs ("10" before "9").
 const SELECT_COLUMNS =
   'global_position::text, transaction_id::text, stream_id, stream_version, event_id, event_type, data, metadata, recorded_at';
 
@@ -102,7 +104,7 @@ export class PostgresEventStore implements EventStore {
 
   async readStream(streamId: string): Promise<RecordedEvent[]> {
     const rows = await this.pool.query<EventRow>(
-      `SELECT ${SELECT_COLUMNS} FROM es_events WHERE stream_id = $1 ORDER BY stream_version`,
+      `SELECT ${SELECT_COLUMNS} FROM es_events WHERE stream_id = $1 ORDER BY es_events.stream_version`,
       [streamId],
     );
     return rows.rows.map(toRecorded);
@@ -116,7 +118,7 @@ export class PostgresEventStore implements EventStore {
       `SELECT ${SELECT_COLUMNS} FROM es_events
        WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
          AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
-       ORDER BY transaction_id, global_position
+       ORDER BY es_events.transaction_id, es_events.global_position
        LIMIT $3`,
       [transactionId, position, limit],
     );

@@ -87,9 +87,8 @@ export class InfrastructureModule {
         {
           provide: KAFKA_PRODUCER,
           useFactory: async (kafka: Kafka) => {
-            // One request in flight keeps each partition in send order. Not kafkajs' idempotent mode: it does not
-            // span restarts, so consumers deduplicate anyway, and on a freshly created topic it was seen to
-            // re-send a batch out of order.
+            // One request in flight keeps each partition in send order. kafkajs' idempotent mode is left off: it
+            // does not span restarts, so consumers deduplicate by event id in any case.
             const producer = kafka.producer({ maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
             await producer.connect();
             return producer;
