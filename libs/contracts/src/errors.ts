@@ -2,7 +2,15 @@
  * The error taxonomy. Codes are stable strings: clients and dashboards match on them, so they never change
  * meaning. The HTTP edge maps each kind to one status, once.
  */
-export type ErrorKind = 'validation' | 'not-found' | 'illegal-transition' | 'concurrency' | 'conflict' | 'unsupported-media-type';
+export type ErrorKind =
+  | 'malformed-request'
+  | 'payload-too-large'
+  | 'validation'
+  | 'not-found'
+  | 'illegal-transition'
+  | 'concurrency'
+  | 'conflict'
+  | 'unsupported-media-type';
 
 export interface FieldIssue {
   readonly path: string;
@@ -53,5 +61,18 @@ export class UnsupportedMediaTypeError extends CloseloopError {
     super('unsupported-media-type', 'UNSUPPORTED_MEDIA_TYPE', `Content type ${received ?? '(none)'} is not accepted here; send ${accepted.join(' or ')}`, {
       accepted,
     });
+  }
+}
+
+/** A body that cannot be read at all, such as broken JSON. */
+export class MalformedRequestError extends CloseloopError {
+  constructor(detail: string) {
+    super('malformed-request', 'MALFORMED_JSON', `The request body is not valid JSON: ${detail}`);
+  }
+}
+
+export class PayloadTooLargeError extends CloseloopError {
+  constructor(limit: string) {
+    super('payload-too-large', 'PAYLOAD_TOO_LARGE', `The request body is larger than the ${limit} this endpoint accepts`, { limit });
   }
 }

@@ -1,11 +1,14 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { CloseloopError, ErrorKind } from '@closeloop/contracts';
 import type { Request, Response } from 'express';
+import { Observable, throwError } from 'rxjs';
 import { correlationIdOf } from './correlation';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
 const statusOfKind: Record<ErrorKind, number> = {
+  'malformed-request': HttpStatus.BAD_REQUEST,
+  'payload-too-large': HttpStatus.PAYLOAD_TOO_LARGE,
   validation: HttpStatus.UNPROCESSABLE_ENTITY,
   'not-found': HttpStatus.NOT_FOUND,
   'illegal-transition': HttpStatus.CONFLICT,
@@ -25,13 +28,6 @@ interface Problem {
   [extension: string]: unknown;
 }
 
-/** Errors raised by Express' body parser before any controller runs. */
-interface BodyParserError {
-  type?: string;
-  status?: number;
-  message: string;
-}
-
 /**
  * The one place errors become HTTP responses: RFC 9457 problem details with a stable `code` and the
  * correlation id, so a caller can quote it to support.
@@ -40,7 +36,10 @@ interface BodyParserError {
 export class ProblemDetailsFilter implements ExceptionFilter {
   private readonly logger = new Logger('http');
 
-  catch(exception: unknown, host: ArgumentsHost): void {
+  catch(exception: unknown, host: ArgumentsHost): Observable<never> | void {
+    // The hybrid app's Kafka transport inherits global filters: hand its errors back untouched, so the consumer
+    // can tell a permanent failure (dead-letter now) from a transient one (retry).
+    if (host.getType() !== 'http') return throwError(() => exception);
     const http = host.switchToHttp();
     const request = http.getRequest<Request>();
     const response = http.getResponse<Response>();
@@ -58,16 +57,6 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       return { type: 'about:blank', title: titleOf(status), status, detail: exception.message, code: codeOf(status), ...base };
-    }
-    const parserError = exception as BodyParserError;
-    if (parserError?.type === 'entity.parse.failed') {
-      return { type: 'urn:closeloop:problem:malformed_json', title: titleOf(400), status: 400, detail: `The request body is not valid JSON: ${parserError.message}`, code: 'MALFORMED_JSON', ...base };
-    }
-    if (parserError?.type === 'entity.too.large') {
-      return { type: 'urn:closeloop:problem:payload_too_large', title: titleOf(413), status: 413, detail: 'The request body is larger than this endpoint accepts', code: 'PAYLOAD_TOO_LARGE', ...base };
-    }
-    if (typeof parserError?.status === 'number' && parserError.status >= 400 && parserError.status < 500) {
-      return { type: 'about:blank', title: titleOf(parserError.status), status: parserError.status, detail: parserError.message, code: codeOf(parserError.status), ...base };
     }
     return { type: 'about:blank', title: titleOf(500), status: 500, detail: 'An unexpected error occurred; quote the correlation id to support', code: 'INTERNAL_ERROR', ...base };
   }

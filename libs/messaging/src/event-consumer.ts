@@ -1,4 +1,4 @@
-import { CloseloopError, CloudEvent, CloudEventSchema } from '@closeloop/contracts';
+import { CloseloopError, CloudEvent, CloudEventSchema, ValidationError } from '@closeloop/contracts';
 import { Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
 import { sendToDeadLetter } from './dead-letter';
 
@@ -26,6 +26,14 @@ export interface EventConsumerOptions {
 /** Errors that will fail the same way every time: retrying them only delays the partition. */
 const isPermanent = (error: unknown): boolean =>
   error instanceof CloseloopError && (error.kind === 'validation' || error.kind === 'illegal-transition' || error.kind === 'not-found');
+
+/** The reason a dead letter carries: the message, and for a validation failure every field named. */
+const describe = (error: unknown): string => {
+  if (error instanceof ValidationError && error.issues.length > 0) {
+    return `${error.message}: ${error.issues.map((i) => `${i.path} ${i.message}`).join('; ')}`;
+  }
+  return error instanceof Error ? error.message : String(error);
+};
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -86,8 +94,8 @@ export class CloudEventConsumer {
         return;
       } catch (error) {
         const code = error instanceof CloseloopError ? error.code : 'HANDLER_FAILED';
-        if (isPermanent(error)) return deadLetter(code, (error as Error).message, attempt);
-        if (attempt >= this.maxAttempts) return deadLetter('RETRIES_EXHAUSTED', `${code}: ${(error as Error).message}`, attempt);
+        if (isPermanent(error)) return deadLetter(code, describe(error), attempt);
+        if (attempt >= this.maxAttempts) return deadLetter('RETRIES_EXHAUSTED', `${code}: ${describe(error)}`, attempt);
         this.log(`attempt ${attempt} for ${topic}[${partition}]@${message.offset} failed, retrying: ${(error as Error).message}`);
         await sleep(this.retryBaseMillis * 2 ** (attempt - 1));
         await heartbeat();

@@ -1,8 +1,8 @@
 import { INestApplication, LogLevel, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { CustomTransportStrategy } from '@nestjs/microservices';
-import { json } from 'express';
-import { CloudEventContentTypes } from '@closeloop/contracts';
+import { json, RequestHandler } from 'express';
+import { CloudEventContentTypes, MalformedRequestError, PayloadTooLargeError } from '@closeloop/contracts';
 import { correlationMiddleware, ProblemDetailsFilter } from '@closeloop/http';
 import { BaseServiceConfig, loadConfig } from '@closeloop/config';
 import { TopicBaseName, topicName } from '@closeloop/contracts';
@@ -18,6 +18,17 @@ export interface ServiceOptions {
   readonly bodyLimit?: string;
 }
 
+/** JSON bodies (plain and CloudEvents), with parser failures turned into our error taxonomy before Nest sees them. */
+const jsonBodies = (limit: string): RequestHandler => {
+  const parse = json({ limit, type: ['application/json', CloudEventContentTypes.structured, CloudEventContentTypes.batch] });
+  return (request, response, next) =>
+    parse(request, response, (error?: { type?: string; message?: string }) => {
+      if (error?.type === 'entity.parse.failed') return next(new MalformedRequestError(error.message ?? 'unreadable'));
+      if (error?.type === 'entity.too.large') return next(new PayloadTooLargeError(limit));
+      next(error);
+    });
+};
+
 const levelsUpTo = (level: LogLevel): LogLevel[] => {
   const order: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
   return order.slice(0, order.indexOf(level) + 1);
@@ -27,7 +38,7 @@ const levelsUpTo = (level: LogLevel): LogLevel[] => {
 export const startService = async (module: Type<unknown>, options: ServiceOptions): Promise<INestApplication> => {
   const app = await NestFactory.create(module, { bodyParser: false, logger: levelsUpTo(options.logLevel) });
   app.use(correlationMiddleware);
-  app.use(json({ limit: options.bodyLimit ?? '64kb', type: ['application/json', CloudEventContentTypes.structured, CloudEventContentTypes.batch] }));
+  app.use(jsonBodies(options.bodyLimit ?? '64kb'));
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.enableShutdownHooks();
   await app.init();
@@ -57,7 +68,13 @@ export const runService = <C extends BaseServiceConfig>(options: RunServiceOptio
       port: config.PORT,
       logLevel: config.LOG_LEVEL,
       transport: consumes
-        ? cloudEventsTransport(options.name, consumes.topics.map((t) => topicName(t, config.KAFKA_TOPIC_PREFIX)), consumes.unroutable)
+        ? cloudEventsTransport(
+            // The prefix namespaces consumer groups as it does topics: two deployments sharing a cluster never
+            // share a group, or each would take partitions of topics it does not read.
+            `${config.KAFKA_TOPIC_PREFIX}${options.name}`,
+            consumes.topics.map((t) => topicName(t, config.KAFKA_TOPIC_PREFIX)),
+            consumes.unroutable,
+          )
         : undefined,
     });
   };

@@ -1,0 +1,270 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { DeadLetterHeaders, deadLetterTopicOf, EventTypes, TopicBaseNames, topicName } from '@closeloop/contracts';
+import { deleteTopicsWithPrefix, eventually, freshDatabase, infrastructure, repositoryRoot, TestDatabase, testKafka, uniqueTopicPrefix } from '@closeloop/testing';
+import { Consumer, Kafka, Producer } from 'kafkajs';
+
+// The five services run as separate processes, built from this checkout, on their own database and topics,
+// with ports moved by 10000 so a running demo is never disturbed.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { startStack, stopChildren } = require(join(repositoryRoot, 'scripts', 'stack.js'));
+
+const PORT_OFFSET = 10_000;
+const intake = `http://127.0.0.1:${3001 + PORT_OFFSET}`;
+const query = `http://127.0.0.1:${3005 + PORT_OFFSET}`;
+
+interface Problem {
+  status: number;
+  code: string;
+  correlationId: string;
+  issues?: { path: string; message: string }[];
+}
+
+interface TimelineEvent {
+  eventId: string;
+  type: string;
+  actor: string;
+  correlationId: string;
+  causationId: string;
+  data: Record<string, unknown>;
+}
+
+const report = (overrides: Record<string, unknown> = {}) => ({
+  siteId: 'S1',
+  building: 'B3',
+  unit: '1202',
+  channel: 'phone',
+  reporter: { name: 'Ms Lin', phone: '13812345678' },
+  description: 'Burst pipe under the kitchen sink, water on the floor',
+  ...overrides,
+});
+
+const cloudEvent = (data: unknown, overrides: Record<string, unknown> = {}) => ({
+  specversion: '1.0',
+  id: randomUUID(),
+  source: 'urn:closeloop:integrator:e2e-ivr',
+  type: 'closeloop.intake.report-submitted.v1',
+  datacontenttype: 'application/json',
+  data,
+  ...overrides,
+});
+
+const postJson = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
+  const response = await fetch(`${intake}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
+};
+
+const getJson = async (path: string) => {
+  const response = await fetch(`${query}${path}`);
+  return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
+};
+
+const settledTimeline = (workOrderId: string, expectedTypes: readonly string[]) =>
+  eventually(`the timeline of ${workOrderId} to hold ${expectedTypes.join(', ')}`, async () => {
+    const { status, body } = await getJson(`/v1/work-orders/${workOrderId}/timeline`);
+    if (status !== 200) return undefined;
+    const events = body['events'] as TimelineEvent[];
+    return expectedTypes.every((t) => events.some((e) => e.type === t)) ? events : undefined;
+  });
+
+const ASSIGNED_TIMELINE = [EventTypes.WorkOrderReported, EventTypes.WorkOrderTriaged, EventTypes.SlaTargetsSet, EventTypes.WorkOrderAssigned];
+
+describe('a report travels intake → event store → Kafka → dispatch and sla-timer → query, as separate processes', () => {
+  const prefix = uniqueTopicPrefix('e2e');
+  let db: TestDatabase;
+  let kafka: Kafka;
+  let producer: Producer;
+  let dlqWatcher: Consumer;
+  const deadLetters: { value: string; headers: Record<string, string> }[] = [];
+  let services: unknown[] = [];
+
+  beforeAll(async () => {
+    db = await freshDatabase('e2e');
+    kafka = testKafka('e2e');
+    services = await startStack({
+      env: { DATABASE_URL: db.url, KAFKA_BROKERS: infrastructure().kafkaBrokers.join(','), KAFKA_TOPIC_PREFIX: prefix, LOG_LEVEL: 'warn' },
+      logDir: join(repositoryRoot, '.local', 'logs', `e2e-${prefix.replace(/\.$/, '')}`),
+      portOffset: PORT_OFFSET,
+    });
+    producer = kafka.producer();
+    await producer.connect();
+    dlqWatcher = kafka.consumer({ groupId: `${prefix}dlq-watcher` });
+    await dlqWatcher.connect();
+    await dlqWatcher.subscribe({ topic: deadLetterTopicOf(topicName(TopicBaseNames.intake, prefix)), fromBeginning: true });
+    await dlqWatcher.run({
+      eachMessage: async ({ message }) => {
+        const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
+        deadLetters.push({ value: message.value?.toString() ?? '', headers });
+      },
+    });
+  }, 180_000);
+
+  afterAll(async () => {
+    await stopChildren(services);
+    await dlqWatcher?.disconnect();
+    await producer?.disconnect();
+    await deleteTopicsWithPrefix(kafka, prefix);
+    await db?.drop();
+  });
+
+  it('assigns an HTTP report and tells its whole story on the timeline', async () => {
+    const correlationId = `e2e-${randomUUID()}`;
+    const started = Date.now();
+    const accepted = await postJson('/v1/reports', report(), { 'x-correlation-id': correlationId });
+    expect(accepted.status).toBe(202);
+    expect(accepted.body['number']).toMatch(/^S1-\d{8}-\d{4}$/);
+    expect(accepted.body['tier']).toBe('urgent');
+    const workOrderId = accepted.body['workOrderId'] as string;
+
+    const events = await settledTimeline(workOrderId, ASSIGNED_TIMELINE);
+    console.log(`e2e: POST /v1/reports to a complete timeline in ${Date.now() - started} ms`);
+
+    expect(events.slice(0, 2).map((e) => e.type)).toEqual([EventTypes.WorkOrderReported, EventTypes.WorkOrderTriaged]);
+    expect(events.every((e) => e.correlationId === correlationId)).toBe(true);
+    const triaged = events.find((e) => e.type === EventTypes.WorkOrderTriaged) as TimelineEvent;
+    const assigned = events.find((e) => e.type === EventTypes.WorkOrderAssigned) as TimelineEvent;
+    const sla = events.find((e) => e.type === EventTypes.SlaTargetsSet) as TimelineEvent;
+    expect(assigned.causationId).toBe(triaged.eventId);
+    expect(sla.causationId).toBe(triaged.eventId);
+    expect(assigned.actor).toBe('system:dispatch');
+    expect(assigned.data['owner']).toEqual(expect.objectContaining({ staffId: expect.stringMatching(/^s1-/) }));
+    expect((events[0]?.data['reporter'] as { phone: string }).phone).toBe('138****5678');
+
+    const order = await getJson(`/v1/work-orders/${workOrderId}`);
+    expect(order.body).toMatchObject({ status: 'assigned', tier: 'urgent', category: 'plumbing', owner: { teamId: 's1-plumbing' } });
+    const due = order.body['sla'] as { responseDueAt: string; resolutionDueAt: string };
+    const reportedAt = Date.parse(order.body['reportedAt'] as string);
+    expect(Date.parse(due.responseDueAt) - reportedAt).toBe(30 * 60 * 1000);
+    expect(Date.parse(due.resolutionDueAt) - reportedAt).toBe(2 * 60 * 60 * 1000);
+
+    const inbox = await eventually('the notification inbox to hold the order', async () => {
+      const { rows } = await db.pool.query<{ count: string }>('SELECT count(*) FROM notification_inbox WHERE work_order_id = $1', [workOrderId]);
+      return Number(rows[0]?.count) === ASSIGNED_TIMELINE.length ? rows : undefined;
+    });
+    expect(inbox).toHaveLength(1);
+  });
+
+  it('gives the same work order for the same Idempotency-Key, and refuses the key for a different report', async () => {
+    const key = `ivr-call-${randomUUID()}`;
+    const first = await postJson('/v1/reports', report({ description: 'Corridor light out on floor 12' }), { 'idempotency-key': key });
+    const again = await postJson('/v1/reports', report({ description: 'Corridor light out on floor 12' }), { 'idempotency-key': key });
+    expect(again.status).toBe(202);
+    expect(again.body['workOrderId']).toBe(first.body['workOrderId']);
+    expect(again.body['number']).toBe(first.body['number']);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+
+    const reused = await postJson('/v1/reports', report({ description: 'Something else entirely' }), { 'idempotency-key': key });
+    expect(reused.status).toBe(409);
+    expect(reused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect((reused.body as unknown as Problem).code).toBe('IDEMPOTENCY_KEY_REUSED');
+
+    const { rows } = await db.pool.query("SELECT count(*)::int AS n FROM es_events WHERE event_type = $1 AND data->>'workOrderId' = $2", [EventTypes.WorkOrderReported, first.body['workOrderId']]);
+    expect(rows[0].n).toBe(1);
+  });
+
+  it('takes a CloudEvent from the Kafka intake topic once, even when the integrator sends it twice', async () => {
+    const event = cloudEvent(report({ channel: 'wechat', category: 'noise', description: 'Renovation drilling next door before 8 am' }));
+    const message = { key: event.id, value: JSON.stringify(event) };
+    await producer.send({ topic: topicName(TopicBaseNames.intake, prefix), messages: [message] });
+    await producer.send({ topic: topicName(TopicBaseNames.intake, prefix), messages: [message] });
+
+    const order = await eventually('the Kafka-submitted order to be assigned', async () => {
+      const { rows } = await db.pool.query<{ work_order_id: string }>("SELECT work_order_id FROM q_work_orders WHERE description LIKE 'Renovation drilling%' AND status = 'assigned'");
+      return rows[0];
+    });
+    const events = await settledTimeline(order.work_order_id, ASSIGNED_TIMELINE);
+    expect(events[0]?.actor).toBe('integrator:urn:closeloop:integrator:e2e-ivr');
+    expect(events[0]?.causationId).toBe(event.id);
+    await new Promise((r) => setTimeout(r, 1_000)); // time for the second copy to be consumed
+    const { rows } = await db.pool.query("SELECT count(*)::int AS n FROM q_work_orders WHERE description LIKE 'Renovation drilling%'");
+    expect(rows[0].n).toBe(1);
+  });
+
+  it('accepts a CloudEvents batch whole, or rejects it whole naming every bad field', async () => {
+    const site = `E${Date.now().toString(36).slice(-6)}`;
+    const headers = { 'content-type': 'application/cloudevents-batch+json' };
+    const rejected = await postJson('/v1/events', [cloudEvent(report({ siteId: site })), cloudEvent(report({ siteId: site, channel: 'fax' })), cloudEvent({})], headers);
+    expect(rejected.status).toBe(422);
+    const paths = ((rejected.body as unknown as Problem).issues ?? []).map((i) => i.path);
+    expect(paths).toEqual(expect.arrayContaining(['[1].data.channel', '[2].data.siteId', '[2].data.description']));
+    const { rows } = await db.pool.query("SELECT count(*)::int AS n FROM es_events WHERE data->>'siteId' = $1", [site]);
+    expect(rows[0].n).toBe(0);
+
+    const accepted = await postJson('/v1/events', [cloudEvent(report({ siteId: site })), cloudEvent(report({ siteId: site, building: 'T2' }))], headers);
+    expect(accepted.status).toBe(202);
+    const results = accepted.body['results'] as { workOrderId: string; number: string }[];
+    expect(results.map((r) => r.number)).toEqual([`${site}-${results[0]?.number.split('-')[1]}-0001`, `${site}-${results[0]?.number.split('-')[1]}-0002`]);
+
+    // The site has no roster: the order waits in plain sight in the dispatcher queue.
+    const queued = await settledTimeline(results[0]?.workOrderId as string, [EventTypes.WorkOrderQueuedForDispatch, EventTypes.SlaTargetsSet]);
+    expect(queued.find((e) => e.type === EventTypes.WorkOrderQueuedForDispatch)?.data['queueId']).toBe(`${site}-dispatch`);
+    const waiting = await eventually('both orders in the dispatcher queue', async () => {
+      const list = await getJson(`/v1/work-orders?site=${site}&status=awaiting-dispatch`);
+      const items = list.body['items'] as { number: string }[];
+      return items.length === 2 ? items : undefined;
+    });
+    expect(waiting.map((o) => o.number).sort()).toEqual(results.map((r) => r.number).sort());
+  });
+
+  it('answers bad HTTP input with problem+json and writes nothing', async () => {
+    const before = (await db.pool.query('SELECT count(*)::int AS n FROM es_events')).rows[0].n;
+
+    const malformed = await postJson('/v1/reports', '{"siteId": "S1",');
+    expect(malformed.status).toBe(400);
+    expect((malformed.body as unknown as Problem).code).toBe('MALFORMED_JSON');
+
+    const missing = await postJson('/v1/reports', { channel: 'phone', description: 'Corridor light out', extra: 1 });
+    expect(missing.status).toBe(422);
+    expect(missing.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(((missing.body as unknown as Problem).issues ?? []).map((i) => i.path)).toEqual(expect.arrayContaining(['siteId', '(body)']));
+    expect((missing.body as unknown as Problem).correlationId).toBeTruthy();
+
+    const wrongType = await postJson('/v1/reports', report(), { 'content-type': 'text/plain' });
+    expect(wrongType.status).toBe(415);
+
+    const tooLarge = await postJson('/v1/reports', report({ description: 'x'.repeat(70_000) }));
+    expect(tooLarge.status).toBe(413);
+
+    const notStructured = await postJson('/v1/events', cloudEvent(report()));
+    expect(notStructured.status).toBe(415);
+
+    const badEnvelope = await postJson('/v1/events', { ...cloudEvent(report()), specversion: '0.3' }, { 'content-type': 'application/cloudevents+json' });
+    expect(badEnvelope.status).toBe(422);
+    expect(((badEnvelope.body as unknown as Problem).issues ?? [])[0]?.path).toBe('specversion');
+
+    const after = (await db.pool.query('SELECT count(*)::int AS n FROM es_events')).rows[0].n;
+    expect(after).toBe(before);
+
+    const unknown = await getJson(`/v1/work-orders/${randomUUID()}`);
+    expect(unknown.status).toBe(404);
+    expect((unknown.body as unknown as Problem).code).toBe('NOT_FOUND');
+  });
+
+  it('dead-letters bad messages on the Kafka intake topic with their reason, and keeps consuming', async () => {
+    const topic = topicName(TopicBaseNames.intake, prefix);
+    const garbage = `garbage ${randomUUID()}`;
+    const wrongType = cloudEvent(report(), { type: 'closeloop.intake.unknown.v1' });
+    const invalidReport = cloudEvent({ siteId: 'S1', channel: 'carrier-pigeon', description: 'x' });
+    const good = cloudEvent(report({ description: `Lift fault in tower ${randomUUID()}`, category: 'lift' }));
+    await producer.send({
+      topic,
+      messages: [garbage, JSON.stringify(wrongType), JSON.stringify(invalidReport), JSON.stringify(good)].map((value) => ({ key: 'one-partition', value })),
+    });
+
+    const letterFor = (needle: string) => eventually(`a dead letter for ${needle}`, async () => deadLetters.find((d) => d.value.includes(needle)));
+    expect((await letterFor(garbage)).headers[DeadLetterHeaders.errorCode]).toBe('MALFORMED_CLOUDEVENT');
+    expect((await letterFor(wrongType.id)).headers[DeadLetterHeaders.errorCode]).toBe('UNSUPPORTED_EVENT_TYPE');
+    const invalid = await letterFor(invalidReport.id);
+    expect(invalid.headers[DeadLetterHeaders.errorCode]).toBe('VALIDATION_FAILED');
+    expect(invalid.headers[DeadLetterHeaders.reason]).toMatch(/channel/);
+
+    await eventually('the good message behind the bad ones to become an order', async () => {
+      const { rows } = await db.pool.query("SELECT 1 FROM q_work_orders WHERE description = $1 AND status = 'assigned'", [good.data && (good.data as { description: string }).description]);
+      return rows[0];
+    });
+  });
+});
