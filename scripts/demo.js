@@ -1,20 +1,40 @@
 #!/usr/bin/env node
 // The demo: five residents' reports arrive through every intake path (HTTP, CloudEvents over HTTP, a CloudEvents
-// batch, the Kafka intake topic), one is retried, one is malformed; then each order's timeline is printed as a
-// supervisor would read it. Expects the services of scripts/stack.js to be running.
+// batch, the Kafka intake topic), one is retried, one is malformed; one order goes round the whole loop to a rated
+// closure, one is reopened by the resident and closed on the second round, and each order's timeline is printed
+// as a supervisor would read it. Expects the services of scripts/stack.js to be running.
 'use strict';
 const { randomUUID } = require('node:crypto');
 const { Kafka, logLevel } = require('kafkajs');
 
 const intake = process.env.INTAKE_URL ?? 'http://127.0.0.1:3001';
+const dispatch = process.env.DISPATCH_URL ?? 'http://127.0.0.1:3002';
 const query = process.env.QUERY_URL ?? 'http://127.0.0.1:3005';
 const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').filter(Boolean);
 const topicPrefix = process.env.KAFKA_TOPIC_PREFIX ?? '';
 const run = Date.now().toString(36);
 
-const post = async (path, body, headers) => {
-  const response = await fetch(`${intake}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
+const postTo = async (base, path, body, headers) => {
+  const response = await fetch(`${base}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
   return { status: response.status, headers: response.headers, body: await response.json() };
+};
+const post = (path, body, headers) => postTo(intake, path, body, headers);
+
+/** A staff member acts on an order through dispatch; the demo stops if the service refuses. */
+const act = async (workOrderId, action, person, body = {}) => {
+  const result = await postTo(dispatch, `/v1/work-orders/${workOrderId}/${action}`, body, {
+    'content-type': 'application/json',
+    'x-staff-id': person.staffId,
+    'x-staff-name': person.name,
+  });
+  if (result.status !== 200) throw new Error(`${action} on ${workOrderId} was refused: ${result.status} ${JSON.stringify(result.body)}`);
+  return result.body;
+};
+
+const residentSays = async (workOrderId, what, body) => {
+  const result = await post(`/v1/work-orders/${workOrderId}/${what}`, body, { 'content-type': 'application/json' });
+  if (result.status !== 202) throw new Error(`${what} on ${workOrderId} was refused: ${result.status} ${JSON.stringify(result.body)}`);
+  return result.body;
 };
 
 const cloudEvent = (id, source, data) => ({
@@ -40,6 +60,16 @@ const waitForSettled = async (workOrderId, timeoutMs = 30_000) => {
     await sleep(100);
   }
   throw new Error(`work order ${workOrderId} was not assigned within ${timeoutMs} ms`);
+};
+
+const waitForType = async (workOrderId, type, timeoutMs = 30_000) => {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const response = await fetch(`${query}/v1/work-orders/${workOrderId}/timeline`);
+    if (response.ok && (await response.json()).events.some((e) => e.type === type)) return;
+    await sleep(100);
+  }
+  throw new Error(`${type} did not reach the timeline of ${workOrderId} within ${timeoutMs} ms`);
 };
 
 const waitForNumber = async (site, number, timeoutMs = 30_000) => {
@@ -70,6 +100,30 @@ const describeEvent = (event) => {
       return `owner ${d.owner.name} (${d.teamId}): ${d.reason}`;
     case 'closeloop.workorder.queued-for-dispatch.v1':
       return `waiting in dispatcher queue ${d.queueId}: ${d.reason}`;
+    case 'closeloop.workorder.acknowledged.v1':
+      return `acknowledged by ${d.by.name}${d.becameOwner ? ', who now owns it (first response)' : ''}`;
+    case 'closeloop.workorder.work-started.v1':
+      return `${d.by.name} started work`;
+    case 'closeloop.workorder.put-on-hold.v1':
+      return `on hold, ${d.reason}${d.note ? `: ${d.note}` : ''}`;
+    case 'closeloop.workorder.resumed.v1':
+      return `resumed after ${d.heldSeconds} s on hold`;
+    case 'closeloop.workorder.resolved.v1':
+      return `resolved by ${d.by.name}: ${d.notes}`;
+    case 'closeloop.workorder.technician-reassigned.v1':
+      return `technician now ${d.to.name}: ${d.reason}`;
+    case 'closeloop.workorder.ownership-handed-over.v1':
+      return `ownership handed from ${d.from.name} to ${d.to.name}: ${d.reason}`;
+    case 'closeloop.workorder.cancelled.v1':
+      return `cancelled (${d.reason})${d.note ? `: ${d.note}` : ''}`;
+    case 'closeloop.workorder.resolution-rejected.v1':
+      return `resident says it is not fixed${d.comment ? `: "${d.comment}"` : ''}`;
+    case 'closeloop.workorder.reopened.v1':
+      return `reopened, round ${d.round}: ${d.reason}`;
+    case 'closeloop.workorder.closed.v1':
+      return `closed, ${d.outcome}${d.rating ? `, rated ${'★'.repeat(d.rating)}${'☆'.repeat(5 - d.rating)}` : ''}${d.comment ? ` "${d.comment}"` : ''}`;
+    case 'closeloop.workorder.follow-up-contact-recorded.v1':
+      return `resident contacted again (contact ${d.contactNumber}, ${d.channel})${d.note ? `: "${d.note}"` : ''}`;
     default:
       return event.type;
   }
@@ -78,7 +132,8 @@ const describeEvent = (event) => {
 const printTimeline = async (workOrderId) => {
   const order = await (await fetch(`${query}/v1/work-orders/${workOrderId}`)).json();
   const timeline = await (await fetch(`${query}/v1/work-orders/${workOrderId}/timeline`)).json();
-  console.log(`\n${order.number}  ${order.tier}  ${order.category}  site ${order.siteId}${order.building ? ` building ${order.building}` : ''}  status: ${order.status}`);
+  const owner = order.owner ? `  owner ${order.owner.name} since ${time(order.owner.since)}` : '';
+  console.log(`\n${order.number}  ${order.tier}  ${order.category}  site ${order.siteId}${order.building ? ` building ${order.building}` : ''}  status: ${order.status}${owner}`);
   for (const event of timeline.events) console.log(`  ${time(event.occurredAt)}  ${event.actor.padEnd(48)} ${describeEvent(event)}`);
 };
 
@@ -136,6 +191,37 @@ const main = async () => {
   console.log(`   ${bad.status} ${bad.headers.get('content-type')} ${bad.body.code}: ${bad.body.issues.map((i) => `${i.path} ${i.message}`).join('; ')}`);
 
   for (const id of submitted) await waitForSettled(id);
+  const owners = {};
+  for (const id of submitted) owners[id] = (await (await fetch(`${query}/v1/work-orders/${id}`)).json()).technician;
+
+  console.log('7. The plumber works the burst pipe; the resident confirms on the callback (回访) and rates it');
+  const pipeId = first.body.workOrderId;
+  await act(pipeId, 'acknowledge', owners[pipeId]);
+  await act(pipeId, 'start', owners[pipeId]);
+  await act(pipeId, 'hold', owners[pipeId], { reason: 'waiting-on-parts', note: 'Replacement valve from the store' });
+  await act(pipeId, 'resume', owners[pipeId]);
+  await act(pipeId, 'resolve', owners[pipeId], { notes: 'Replaced the valve and the flexible hose', photoRefs: ['photos/S1/B3-1202/valve.jpg'] });
+  const closed = await residentSays(first.body.number, 'confirmation', { rating: 5, comment: 'Fixed within the hour, thank you' });
+  console.log(`   ${first.body.number} is ${closed.status}`);
+
+  console.log('8. The lift is "fixed", the resident says it is not, the order goes round again and closes');
+  const liftId = lift.body.workOrderId;
+  await act(liftId, 'acknowledge', owners[liftId]);
+  await act(liftId, 'start', owners[liftId]);
+  await act(liftId, 'resolve', owners[liftId], { notes: 'Released the passengers, reset the controller' });
+  const reopened = await residentSays(liftId, 'rejection', { comment: 'The doors still do not close on floor 7' });
+  console.log(`   ${lift.body.number} is ${reopened.status} again`);
+  await act(liftId, 'acknowledge', owners[liftId]);
+  await act(liftId, 'start', owners[liftId]);
+  await act(liftId, 'resolve', owners[liftId], { notes: 'Adjusted the floor-7 door sensor' });
+  await residentSays(liftId, 'confirmation', { rating: 4 });
+
+  console.log('9. The neighbour with the noise complaint calls again: "any news?"');
+  await residentSays(noise.workOrderId, 'follow-ups', { channel: 'phone', note: 'Any news? The drilling started again at 7:30' });
+
+  const finalTypes = { [pipeId]: 'closeloop.workorder.closed.v1', [liftId]: 'closeloop.workorder.closed.v1', [noise.workOrderId]: 'closeloop.workorder.follow-up-contact-recorded.v1' };
+  for (const [id, type] of Object.entries(finalTypes)) await waitForType(id, type);
+
   console.log('\nTimelines, as a supervisor reads them (times in Asia/Shanghai):');
   for (const id of submitted) await printTimeline(id);
   console.log(`\nFirst report: POST to a complete timeline (assigned, SLA set) in ${endToEndMs} ms.`);

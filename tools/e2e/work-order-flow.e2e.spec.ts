@@ -1,17 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { DeadLetterHeaders, deadLetterTopicOf, EventTypes, TopicBaseNames, topicName } from '@closeloop/contracts';
-import { deleteTopicsWithPrefix, eventually, freshDatabase, infrastructure, repositoryRoot, TestDatabase, testKafka, uniqueTopicPrefix } from '@closeloop/testing';
-import { Consumer, Kafka, Producer } from 'kafkajs';
+import { eventually, TestDatabase } from '@closeloop/testing';
+import { Consumer, Producer } from 'kafkajs';
+import { get, post, startTestStack, TestStack, TimelineEvent, timelineWith, urls } from './test-stack';
 
-// The five services run as separate processes, built from this checkout, on their own database and topics,
-// with ports moved by 10000 so a running demo is never disturbed.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { startStack, stopChildren } = require(join(repositoryRoot, 'scripts', 'stack.js'));
-
-const PORT_OFFSET = 10_000;
-const intake = `http://127.0.0.1:${3001 + PORT_OFFSET}`;
-const query = `http://127.0.0.1:${3005 + PORT_OFFSET}`;
+const intake = urls.intake;
+const query = urls.query;
 
 interface Problem {
   status: number;
@@ -20,14 +14,6 @@ interface Problem {
   issues?: { path: string; message: string }[];
 }
 
-interface TimelineEvent {
-  eventId: string;
-  type: string;
-  actor: string;
-  correlationId: string;
-  causationId: string;
-  data: Record<string, unknown>;
-}
 
 const report = (overrides: Record<string, unknown> = {}) => ({
   siteId: 'S1',
@@ -49,47 +35,24 @@ const cloudEvent = (data: unknown, overrides: Record<string, unknown> = {}) => (
   ...overrides,
 });
 
-const postJson = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
-  const response = await fetch(`${intake}${path}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-  return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
-};
-
-const getJson = async (path: string) => {
-  const response = await fetch(`${query}${path}`);
-  return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
-};
-
-const settledTimeline = (workOrderId: string, expectedTypes: readonly string[]) =>
-  eventually(`the timeline of ${workOrderId} to hold ${expectedTypes.join(', ')}`, async () => {
-    const { status, body } = await getJson(`/v1/work-orders/${workOrderId}/timeline`);
-    if (status !== 200) return undefined;
-    const events = body['events'] as TimelineEvent[];
-    return expectedTypes.every((t) => events.some((e) => e.type === t)) ? events : undefined;
-  });
+const postJson = (path: string, body: unknown, headers: Record<string, string> = {}) => post(`${intake}${path}`, body, headers);
+const getJson = (path: string) => get(`${query}${path}`);
+const settledTimeline = timelineWith;
 
 const ASSIGNED_TIMELINE = [EventTypes.WorkOrderReported, EventTypes.WorkOrderTriaged, EventTypes.SlaTargetsSet, EventTypes.WorkOrderAssigned];
 
 describe('a report travels intake → event store → Kafka → dispatch and sla-timer → query, as separate processes', () => {
-  const prefix = uniqueTopicPrefix('e2e');
+  let stack: TestStack;
   let db: TestDatabase;
-  let kafka: Kafka;
+  let prefix: string;
   let producer: Producer;
   let dlqWatcher: Consumer;
   const deadLetters: { value: string; headers: Record<string, string> }[] = [];
-  let services: unknown[] = [];
 
   beforeAll(async () => {
-    db = await freshDatabase('e2e');
-    kafka = testKafka('e2e');
-    services = await startStack({
-      env: { DATABASE_URL: db.url, KAFKA_BROKERS: infrastructure().kafkaBrokers.join(','), KAFKA_TOPIC_PREFIX: prefix, LOG_LEVEL: 'warn' },
-      logDir: join(repositoryRoot, '.local', 'logs', `e2e-${prefix.replace(/\.$/, '')}`),
-      portOffset: PORT_OFFSET,
-    });
+    stack = await startTestStack('e2e-intake');
+    ({ db, prefix } = stack);
+    const kafka = stack.kafka;
     producer = kafka.producer();
     await producer.connect();
     dlqWatcher = kafka.consumer({ groupId: `${prefix}dlq-watcher` });
@@ -104,11 +67,9 @@ describe('a report travels intake → event store → Kafka → dispatch and sla
   }, 180_000);
 
   afterAll(async () => {
-    await stopChildren(services);
     await dlqWatcher?.disconnect();
     await producer?.disconnect();
-    await deleteTopicsWithPrefix(kafka, prefix);
-    await db?.drop();
+    await stack?.stop();
   });
 
   it('assigns an HTTP report and tells its whole story on the timeline', async () => {
@@ -135,7 +96,7 @@ describe('a report travels intake → event store → Kafka → dispatch and sla
     expect((events[0]?.data['reporter'] as { phone: string }).phone).toBe('138****5678');
 
     const order = await getJson(`/v1/work-orders/${workOrderId}`);
-    expect(order.body).toMatchObject({ status: 'assigned', tier: 'urgent', category: 'plumbing', owner: { teamId: 's1-plumbing' } });
+    expect(order.body).toMatchObject({ status: 'assigned', tier: 'urgent', category: 'plumbing', technician: { teamId: 's1-plumbing' } });
     const due = order.body['sla'] as { responseDueAt: string; resolutionDueAt: string };
     const reportedAt = Date.parse(order.body['reportedAt'] as string);
     expect(Date.parse(due.responseDueAt) - reportedAt).toBe(30 * 60 * 1000);

@@ -1,16 +1,24 @@
 import { Module } from '@nestjs/common';
 import { loadJsonFile } from '@closeloop/config';
+import { EVENT_STORE, EventStore } from '@closeloop/event-store';
 import { InfrastructureModule } from '@closeloop/runtime';
+import { WorkOrderCommands } from '@closeloop/work-order-application';
 import { RosterSchema } from '@closeloop/work-order-domain';
 import { AssignOwnerHandler } from './assign-owner/assign-owner.handler';
 import { WorkOrderEventsKafkaController } from './assign-owner/work-order-events.kafka.controller';
-import { DispatchConfig, ROSTER } from './dispatch.config';
+import { DISPATCH_CONFIG, DispatchConfig, ROSTER, WORK_ORDER_COMMANDS } from './dispatch.config';
+import { WorkOrderActionsHttpController } from './work-order-actions/work-order-actions.http.controller';
 
 export const dispatchModule = (config: DispatchConfig) => {
   @Module({
     imports: [InfrastructureModule.forRoot({ service: 'dispatch', config, relay: true })],
-    controllers: [WorkOrderEventsKafkaController],
-    providers: [{ provide: ROSTER, useValue: loadJsonFile('ROSTER_FILE', config.ROSTER_FILE, RosterSchema) }, AssignOwnerHandler],
+    controllers: [WorkOrderEventsKafkaController, WorkOrderActionsHttpController],
+    providers: [
+      { provide: DISPATCH_CONFIG, useValue: config },
+      { provide: ROSTER, useValue: loadJsonFile('ROSTER_FILE', config.ROSTER_FILE, RosterSchema) },
+      { provide: WORK_ORDER_COMMANDS, useFactory: (store: EventStore) => new WorkOrderCommands(store), inject: [EVENT_STORE] },
+      AssignOwnerHandler,
+    ],
   })
   class DispatchModule {}
   return DispatchModule;

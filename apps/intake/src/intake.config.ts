@@ -19,3 +19,4 @@ export const intakeConfigSchema = baseServiceConfig.extend({
 export type IntakeConfig = z.infer<typeof intakeConfigSchema>;
 export const INTAKE_CONFIG = Symbol('IntakeConfig');
 export const TRIAGE_RULES = Symbol('TriageRules');
+export const WORK_ORDER_COMMANDS = Symbol('WorkOrderCommands');

@@ -2,7 +2,13 @@ import { Module } from '@nestjs/common';
 import { loadJsonFile } from '@closeloop/config';
 import { InfrastructureModule } from '@closeloop/runtime';
 import { TriageRulesSchema } from '@closeloop/work-order-domain';
-import { INTAKE_CONFIG, IntakeConfig, TRIAGE_RULES } from './intake.config';
+import { EVENT_STORE, EventStore } from '@closeloop/event-store';
+import { WorkOrderCommands } from '@closeloop/work-order-application';
+import { INTAKE_CONFIG, IntakeConfig, TRIAGE_RULES, WORK_ORDER_COMMANDS } from './intake.config';
+import { ResidentFeedbackHandler } from './resident-feedback/resident-feedback.handler';
+import { ResidentFeedbackHttpController } from './resident-feedback/resident-feedback.http.controller';
+import { WorkOrderLookup } from './resident-feedback/work-order-lookup';
+import { IntakeRequestsHandler } from './submit-report/intake-requests.handler';
 import { CloudEventsHttpController } from './submit-report/cloud-events.http.controller';
 import { IntakeEventsKafkaController } from './submit-report/intake-events.kafka.controller';
 import { NumberAllocator } from './submit-report/number-allocator';
@@ -12,12 +18,16 @@ import { SubmitReportHandler } from './submit-report/submit-report.handler';
 export const intakeModule = (config: IntakeConfig) => {
   @Module({
     imports: [InfrastructureModule.forRoot({ service: 'intake', config, relay: true })],
-    controllers: [ReportsHttpController, CloudEventsHttpController, IntakeEventsKafkaController],
+    controllers: [ReportsHttpController, CloudEventsHttpController, ResidentFeedbackHttpController, IntakeEventsKafkaController],
     providers: [
       { provide: INTAKE_CONFIG, useValue: config },
       { provide: TRIAGE_RULES, useValue: loadJsonFile('TRIAGE_RULES_FILE', config.TRIAGE_RULES_FILE, TriageRulesSchema) },
+      { provide: WORK_ORDER_COMMANDS, useFactory: (store: EventStore) => new WorkOrderCommands(store), inject: [EVENT_STORE] },
       NumberAllocator,
       SubmitReportHandler,
+      WorkOrderLookup,
+      ResidentFeedbackHandler,
+      IntakeRequestsHandler,
     ],
   })
   class IntakeModule {}

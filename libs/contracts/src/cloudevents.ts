@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Actor, EventMetadata } from './events';
-import { ReportDetailsSchema } from './report';
+import { FollowUpContactSchema, ReportDetailsSchema, ResolutionConfirmedSchema, ResolutionRejectedSchema, WorkOrderReferenceSchema } from './report';
 
 export const CloudEventContentTypes = {
   structured: 'application/cloudevents+json',
@@ -10,10 +10,16 @@ export const CloudEventContentTypes = {
 /** Types integrators may send to intake, over HTTP or on the intake topic. */
 export const IntakeEventTypes = {
   ReportSubmitted: 'closeloop.intake.report-submitted.v1',
+  FollowUpContact: 'closeloop.intake.follow-up-contact.v1',
+  ResolutionConfirmed: 'closeloop.intake.resolution-confirmed.v1',
+  ResolutionRejected: 'closeloop.intake.resolution-rejected.v1',
 } as const;
 
 export const intakeDataSchemas = {
   [IntakeEventTypes.ReportSubmitted]: ReportDetailsSchema,
+  [IntakeEventTypes.FollowUpContact]: FollowUpContactSchema.merge(WorkOrderReferenceSchema).strict(),
+  [IntakeEventTypes.ResolutionConfirmed]: ResolutionConfirmedSchema.merge(WorkOrderReferenceSchema).strict(),
+  [IntakeEventTypes.ResolutionRejected]: ResolutionRejectedSchema.merge(WorkOrderReferenceSchema).strict(),
 } as const;
 
 /** CloudEvents 1.0 structured-mode envelope, with the extension attributes Closeloop relies on. */

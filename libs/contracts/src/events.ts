@@ -10,11 +10,25 @@ export const EventTypes = {
   WorkOrderTriaged: 'closeloop.workorder.triaged.v1',
   WorkOrderAssigned: 'closeloop.workorder.assigned.v1',
   WorkOrderQueuedForDispatch: 'closeloop.workorder.queued-for-dispatch.v1',
+  WorkOrderAcknowledged: 'closeloop.workorder.acknowledged.v1',
+  WorkStarted: 'closeloop.workorder.work-started.v1',
+  WorkOrderPutOnHold: 'closeloop.workorder.put-on-hold.v1',
+  WorkOrderResumed: 'closeloop.workorder.resumed.v1',
+  WorkOrderResolved: 'closeloop.workorder.resolved.v1',
+  TechnicianReassigned: 'closeloop.workorder.technician-reassigned.v1',
+  OwnershipHandedOver: 'closeloop.workorder.ownership-handed-over.v1',
+  WorkOrderCancelled: 'closeloop.workorder.cancelled.v1',
+  ResolutionRejected: 'closeloop.workorder.resolution-rejected.v1',
+  WorkOrderReopened: 'closeloop.workorder.reopened.v1',
+  WorkOrderClosed: 'closeloop.workorder.closed.v1',
+  FollowUpContactRecorded: 'closeloop.workorder.follow-up-contact-recorded.v1',
   SlaTargetsSet: 'closeloop.sla.targets-set.v1',
 } as const;
 
 const isoInstant = z.string().datetime({ offset: true });
-const staffMember = z.object({ staffId: z.string().min(1), name: z.string().min(1) }).strict();
+export const StaffMemberSchema = z.object({ staffId: z.string().min(1).max(64), name: z.string().min(1).max(100) }).strict();
+export type StaffMemberRef = z.infer<typeof StaffMemberSchema>;
+const staffMember = StaffMemberSchema;
 
 export const WorkOrderReportedData = z
   .object({
@@ -66,6 +80,94 @@ export const WorkOrderQueuedForDispatchData = z
   })
   .strict();
 
+const workOrderId = z.string().uuid();
+const note = (max: number) => z.string().trim().min(1).max(max);
+
+export const WorkOrderAcknowledgedData = z
+  .object({
+    workOrderId,
+    by: staffMember,
+    /** True when the order had no owner yet: whoever accepts it first answers for it (首问负责制). */
+    becameOwner: z.boolean(),
+    acknowledgedAt: isoInstant,
+  })
+  .strict();
+
+export const WorkStartedData = z.object({ workOrderId, by: staffMember, startedAt: isoInstant }).strict();
+
+/** Why work is paused; waiting on the resident also pauses the resolution clock. */
+export const HoldReasonSchema = z.enum(['waiting-on-resident', 'waiting-on-parts', 'waiting-on-access', 'other']);
+
+export const WorkOrderPutOnHoldData = z
+  .object({ workOrderId, by: staffMember, reason: HoldReasonSchema, note: note(1000).optional(), heldAt: isoInstant })
+  .strict();
+
+export const WorkOrderResumedData = z
+  .object({ workOrderId, by: staffMember, heldSeconds: z.number().int().nonnegative(), resumedAt: isoInstant })
+  .strict();
+
+export const WorkOrderResolvedData = z
+  .object({
+    workOrderId,
+    by: staffMember,
+    notes: note(4000),
+    /** References to photos kept elsewhere (object storage keys or URLs), not the photos themselves. */
+    photoRefs: z.array(z.string().min(1).max(512)).max(20),
+    resolvedAt: isoInstant,
+  })
+  .strict();
+
+export const TechnicianReassignedData = z
+  .object({ workOrderId, from: staffMember.optional(), to: staffMember, reason: note(1000), by: staffMember, reassignedAt: isoInstant })
+  .strict();
+
+export const OwnershipHandedOverData = z
+  .object({ workOrderId, from: staffMember, to: staffMember, reason: note(1000), by: staffMember, handedOverAt: isoInstant })
+  .strict();
+
+export const CancelReasonSchema = z.enum(['duplicate', 'invalid', 'withdrawn-by-resident', 'other']);
+
+export const WorkOrderCancelledData = z
+  .object({ workOrderId, reason: CancelReasonSchema, note: note(1000).optional(), by: staffMember, cancelledAt: isoInstant })
+  .strict();
+
+export const ResolutionRejectedData = z.object({ workOrderId, comment: note(2000).optional(), rejectedAt: isoInstant }).strict();
+
+export const WorkOrderReopenedData = z
+  .object({
+    workOrderId,
+    /** "resident-rejected" when the resident says it is not fixed; "staff" when staff reopen it. */
+    trigger: z.enum(['resident-rejected', 'staff']),
+    reason: note(1000),
+    round: z.number().int().positive(),
+    reopenedAt: isoInstant,
+  })
+  .strict();
+
+export const CloseOutcomeSchema = z.enum(['confirmed', 'closed-without-confirmation']);
+
+export const WorkOrderClosedData = z
+  .object({
+    workOrderId,
+    outcome: CloseOutcomeSchema,
+    /** The resident's 1-5 star rating from the callback (回访), when they gave one. */
+    rating: z.number().int().min(1).max(5).optional(),
+    comment: note(2000).optional(),
+    closedAt: isoInstant,
+  })
+  .strict();
+
+export const FollowUpContactRecordedData = z
+  .object({
+    workOrderId,
+    channel: ChannelSchema,
+    note: note(2000).optional(),
+    /** 2 for the first follow-up: the report itself is contact 1. */
+    contactNumber: z.number().int().min(2),
+    contactedAt: isoInstant,
+  })
+  .strict();
+
 export const SlaTargetsSetData = z
   .object({
     workOrderId: z.string().uuid(),
@@ -82,6 +184,18 @@ export const eventDataSchemas = {
   [EventTypes.WorkOrderTriaged]: WorkOrderTriagedData,
   [EventTypes.WorkOrderAssigned]: WorkOrderAssignedData,
   [EventTypes.WorkOrderQueuedForDispatch]: WorkOrderQueuedForDispatchData,
+  [EventTypes.WorkOrderAcknowledged]: WorkOrderAcknowledgedData,
+  [EventTypes.WorkStarted]: WorkStartedData,
+  [EventTypes.WorkOrderPutOnHold]: WorkOrderPutOnHoldData,
+  [EventTypes.WorkOrderResumed]: WorkOrderResumedData,
+  [EventTypes.WorkOrderResolved]: WorkOrderResolvedData,
+  [EventTypes.TechnicianReassigned]: TechnicianReassignedData,
+  [EventTypes.OwnershipHandedOver]: OwnershipHandedOverData,
+  [EventTypes.WorkOrderCancelled]: WorkOrderCancelledData,
+  [EventTypes.ResolutionRejected]: ResolutionRejectedData,
+  [EventTypes.WorkOrderReopened]: WorkOrderReopenedData,
+  [EventTypes.WorkOrderClosed]: WorkOrderClosedData,
+  [EventTypes.FollowUpContactRecorded]: FollowUpContactRecordedData,
   [EventTypes.SlaTargetsSet]: SlaTargetsSetData,
 } as const;
 
@@ -96,9 +210,37 @@ export type WorkOrderReported = Event<typeof EventTypes.WorkOrderReported>;
 export type WorkOrderTriaged = Event<typeof EventTypes.WorkOrderTriaged>;
 export type WorkOrderAssigned = Event<typeof EventTypes.WorkOrderAssigned>;
 export type WorkOrderQueuedForDispatch = Event<typeof EventTypes.WorkOrderQueuedForDispatch>;
+export type WorkOrderAcknowledged = Event<typeof EventTypes.WorkOrderAcknowledged>;
+export type WorkStarted = Event<typeof EventTypes.WorkStarted>;
+export type WorkOrderPutOnHold = Event<typeof EventTypes.WorkOrderPutOnHold>;
+export type WorkOrderResumed = Event<typeof EventTypes.WorkOrderResumed>;
+export type WorkOrderResolved = Event<typeof EventTypes.WorkOrderResolved>;
+export type TechnicianReassigned = Event<typeof EventTypes.TechnicianReassigned>;
+export type OwnershipHandedOver = Event<typeof EventTypes.OwnershipHandedOver>;
+export type WorkOrderCancelled = Event<typeof EventTypes.WorkOrderCancelled>;
+export type ResolutionRejected = Event<typeof EventTypes.ResolutionRejected>;
+export type WorkOrderReopened = Event<typeof EventTypes.WorkOrderReopened>;
+export type WorkOrderClosed = Event<typeof EventTypes.WorkOrderClosed>;
+export type FollowUpContactRecorded = Event<typeof EventTypes.FollowUpContactRecorded>;
 export type SlaTargetsSet = Event<typeof EventTypes.SlaTargetsSet>;
 
-export type WorkOrderEvent = WorkOrderReported | WorkOrderTriaged | WorkOrderAssigned | WorkOrderQueuedForDispatch;
+export type WorkOrderEvent =
+  | WorkOrderReported
+  | WorkOrderTriaged
+  | WorkOrderAssigned
+  | WorkOrderQueuedForDispatch
+  | WorkOrderAcknowledged
+  | WorkStarted
+  | WorkOrderPutOnHold
+  | WorkOrderResumed
+  | WorkOrderResolved
+  | TechnicianReassigned
+  | OwnershipHandedOver
+  | WorkOrderCancelled
+  | ResolutionRejected
+  | WorkOrderReopened
+  | WorkOrderClosed
+  | FollowUpContactRecorded;
 export type SlaEvent = SlaTargetsSet;
 export type DomainEvent = WorkOrderEvent | SlaEvent;
 

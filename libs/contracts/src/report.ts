@@ -47,3 +47,22 @@ export const ReportDetailsSchema = z
   })
   .strict();
 export type ReportDetails = z.infer<typeof ReportDetailsSchema>;
+
+// ── The resident's side of the loop ───────────────────────────────────────────────────────────────────────
+
+/** "Where is my repair?": a repeat contact, counted and shown to supervisors. */
+export const FollowUpContactSchema = z.object({ channel: ChannelSchema, note: optionalText(2000) }).strict();
+
+/** The callback (回访): the resident confirms the fix and rates it, which closes the order. */
+export const ResolutionConfirmedSchema = z
+  .object({ rating: z.number().int().min(1, 'must be 1 to 5 stars').max(5, 'must be 1 to 5 stars'), comment: optionalText(2000) })
+  .strict();
+
+/** The resident says it is not fixed: the order goes round the loop again. */
+export const ResolutionRejectedSchema = z.object({ comment: optionalText(2000) }).strict();
+
+/** Residents know their order by its number; systems by its id. Either names it. */
+export const WorkOrderReferenceSchema = z.object({
+  workOrderId: z.string().uuid().optional(),
+  number: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}-\d{8}-\d{4,}$/, 'must be a work-order number such as S1-20261123-0001').optional(),
+});

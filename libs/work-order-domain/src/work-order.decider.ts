@@ -1,39 +1,60 @@
 import {
+  CancelReasonSchema,
+  Channel,
+  CloseloopError,
+  HoldReasonSchema,
   EventTypes,
   IllegalTransitionError,
   ReportDetails,
+  StaffMemberRef,
   Tier,
   WorkOrderEvent,
 } from '@closeloop/contracts';
+import { z } from 'zod';
 import { RoutingDecision } from './routing';
 import { TriageDecision } from './triage';
 
 // ── State ─────────────────────────────────────────────────────────────────────────────────────────────────
-// A union keyed on status; each status carries only what is known by then. "triaged" means a tier is set
-// and the order waits for dispatch to name its accountable owner (first-response responsibility, 首问负责制:
-// that person answers for the order until it closes, whoever turns the spanner).
+// The closed loop (闭环): reported → triaged → assigned → acknowledged → in progress ⇄ on hold → resolved →
+// closed, with reopen (back to assigned) and cancel. Two people matter:
+//   owner       the accountable person under first-response responsibility (首问负责制): the first to accept
+//               the order, or the one dispatch names. Stays until closure; moves only by an explicit handover.
+//   technician  whoever turns the spanner; may be reassigned without touching ownership.
+// "reported" exists only between the two events of a report; "awaiting-dispatch" means no roster entry matched
+// and the order waits in the site's dispatcher queue, visibly.
 
-interface Reported {
+export type Staff = StaffMemberRef;
+
+interface OrderFacts {
   readonly workOrderId: string;
   readonly number: string;
   readonly siteId: string;
   readonly building?: string | undefined;
   readonly category?: string | undefined;
+  readonly tier?: Tier | undefined;
+  readonly owner?: Staff | undefined;
+  readonly technician?: Staff | undefined;
+  /** How many times the order has been reopened: each is another round of the loop. */
+  readonly reopenRounds: number;
+  /** Contacts from residents about this order, the report included. */
+  readonly contacts: number;
 }
+
+type PlainStatus = 'reported' | 'triaged' | 'awaiting-dispatch' | 'assigned' | 'acknowledged' | 'in-progress' | 'resolved' | 'cancelled';
 
 export type WorkOrderState =
   | { readonly status: 'none' }
-  | ({ readonly status: 'reported' } & Reported)
-  | ({ readonly status: 'triaged'; readonly tier: Tier; readonly category: string } & Reported)
-  | ({ readonly status: 'awaiting-dispatch'; readonly tier: Tier; readonly category: string; readonly queueId: string } & Reported)
-  | ({ readonly status: 'assigned'; readonly tier: Tier; readonly category: string; readonly ownerId: string } & Reported);
+  | ({ readonly status: PlainStatus } & OrderFacts)
+  | ({ readonly status: 'on-hold'; readonly heldSince: string } & OrderFacts)
+  | ({ readonly status: 'closed'; readonly closedAt: string } & OrderFacts);
 
 export type WorkOrderStatus = WorkOrderState['status'];
+type OpenState = Exclude<WorkOrderState, { status: 'none' }>;
 
 export const initialState = (): WorkOrderState => ({ status: 'none' });
 
 // ── Commands ──────────────────────────────────────────────────────────────────────────────────────────────
-// Time, ids, numbers and the triage/routing verdicts arrive with the command: the decider does no I/O.
+// Time, ids, numbers, the triage and routing verdicts and the acting person arrive with the command.
 
 export interface ReportWorkOrder {
   readonly type: 'ReportWorkOrder';
@@ -43,44 +64,212 @@ export interface ReportWorkOrder {
   readonly triage: TriageDecision;
   readonly now: Date;
 }
-
 export interface AssignOwner {
   readonly type: 'AssignOwner';
   readonly routing: RoutingDecision;
   readonly now: Date;
 }
+export interface Acknowledge {
+  readonly type: 'Acknowledge';
+  readonly by: Staff;
+  readonly now: Date;
+}
+export interface StartWork {
+  readonly type: 'StartWork';
+  readonly by: Staff;
+  readonly now: Date;
+}
+export interface PutOnHold {
+  readonly type: 'PutOnHold';
+  readonly by: Staff;
+  readonly reason: z.infer<typeof HoldReasonSchema>;
+  readonly note?: string | undefined;
+  readonly now: Date;
+}
+export interface Resume {
+  readonly type: 'Resume';
+  readonly by: Staff;
+  readonly now: Date;
+}
+export interface Resolve {
+  readonly type: 'Resolve';
+  readonly by: Staff;
+  readonly notes: string;
+  readonly photoRefs: readonly string[];
+  readonly now: Date;
+}
+export interface ReassignTechnician {
+  readonly type: 'ReassignTechnician';
+  readonly by: Staff;
+  readonly to: Staff;
+  readonly reason: string;
+  readonly now: Date;
+}
+export interface HandOverOwnership {
+  readonly type: 'HandOverOwnership';
+  readonly by: Staff;
+  readonly to: Staff;
+  readonly reason: string;
+  readonly now: Date;
+}
+export interface Cancel {
+  readonly type: 'Cancel';
+  readonly by: Staff;
+  readonly reason: z.infer<typeof CancelReasonSchema>;
+  readonly note?: string | undefined;
+  readonly now: Date;
+}
+export interface Reopen {
+  readonly type: 'Reopen';
+  readonly by: Staff;
+  readonly reason: string;
+  /** How long after closure staff may still reopen (configuration). */
+  readonly reopenWindowSeconds: number;
+  readonly now: Date;
+}
+export interface ConfirmResolution {
+  readonly type: 'ConfirmResolution';
+  readonly rating: number;
+  readonly comment?: string | undefined;
+  readonly now: Date;
+}
+export interface RejectResolution {
+  readonly type: 'RejectResolution';
+  readonly comment?: string | undefined;
+  readonly now: Date;
+}
+export interface RecordFollowUp {
+  readonly type: 'RecordFollowUp';
+  readonly channel: Channel;
+  readonly note?: string | undefined;
+  readonly now: Date;
+}
 
-export type WorkOrderCommand = ReportWorkOrder | AssignOwner;
+export type WorkOrderCommand =
+  | ReportWorkOrder
+  | AssignOwner
+  | Acknowledge
+  | StartWork
+  | PutOnHold
+  | Resume
+  | Resolve
+  | ReassignTechnician
+  | HandOverOwnership
+  | Cancel
+  | Reopen
+  | ConfirmResolution
+  | RejectResolution
+  | RecordFollowUp;
 
-const allowedCommands: Record<WorkOrderStatus, readonly WorkOrderCommand['type'][]> = {
+type CommandType = WorkOrderCommand['type'];
+
+const WORKING: readonly CommandType[] = ['ReassignTechnician', 'HandOverOwnership', 'Cancel', 'RecordFollowUp'];
+
+/** The lifecycle as a table: what may be done in each status. Everything else is a typed rejection. */
+const allowedCommands: Record<WorkOrderStatus, readonly CommandType[]> = {
   none: ['ReportWorkOrder'],
   reported: [],
-  triaged: ['AssignOwner'],
-  'awaiting-dispatch': ['AssignOwner'],
-  assigned: [],
+  triaged: ['AssignOwner', 'Acknowledge', 'Cancel', 'RecordFollowUp'],
+  'awaiting-dispatch': ['AssignOwner', 'Acknowledge', 'Cancel', 'RecordFollowUp'],
+  assigned: ['AssignOwner', 'Acknowledge', ...WORKING],
+  acknowledged: ['StartWork', ...WORKING],
+  'in-progress': ['PutOnHold', 'Resolve', ...WORKING],
+  'on-hold': ['Resume', ...WORKING],
+  resolved: ['ConfirmResolution', 'RejectResolution', 'Reopen', 'HandOverOwnership', 'RecordFollowUp'],
+  closed: ['Reopen', 'RecordFollowUp'],
+  cancelled: ['RecordFollowUp'],
 };
 
-export const allowedCommandsIn = (state: WorkOrderState): readonly WorkOrderCommand['type'][] => allowedCommands[state.status];
+export const allowedCommandsIn = (state: WorkOrderState): readonly CommandType[] => allowedCommands[state.status];
+
+/** A command that is allowed in this status but not with these particulars (e.g. handing over to oneself). */
+export class CommandRejectedError extends CloseloopError {
+  constructor(code: string, message: string) {
+    super('illegal-transition', code, message);
+  }
+}
 
 // ── Decide ────────────────────────────────────────────────────────────────────────────────────────────────
 
 export const decide = (command: WorkOrderCommand, state: WorkOrderState): WorkOrderEvent[] => {
+  if (!allowedCommands[state.status].includes(command.type)) {
+    throw new IllegalTransitionError(command.type, state.status, allowedCommandsIn(state));
+  }
+  if (command.type === 'ReportWorkOrder') return decideReport(command);
+  const order = state as OpenState;
+  const workOrderId = order.workOrderId;
+  const at = command.now.toISOString();
   switch (command.type) {
-    case 'ReportWorkOrder':
-      return decideReport(command, state);
     case 'AssignOwner':
-      return decideAssignment(command, state);
+      return decideAssignment(command, order);
+    case 'Acknowledge': {
+      const becameOwner = order.owner === undefined;
+      if (!becameOwner && order.technician && order.technician.staffId !== command.by.staffId) {
+        throw new CommandRejectedError('NOT_THE_ASSIGNED_TECHNICIAN', `Only ${order.technician.name}, the assigned technician, can acknowledge this order; reassign it first`);
+      }
+      return [{ type: EventTypes.WorkOrderAcknowledged, data: { workOrderId, by: command.by, becameOwner, acknowledgedAt: at } }];
+    }
+    case 'StartWork':
+      return [{ type: EventTypes.WorkStarted, data: { workOrderId, by: command.by, startedAt: at } }];
+    case 'PutOnHold':
+      return [{ type: EventTypes.WorkOrderPutOnHold, data: { workOrderId, by: command.by, reason: command.reason, note: command.note, heldAt: at } }];
+    case 'Resume':
+      return [resumed(order.status === 'on-hold' ? order.heldSince : at, command.by, command.now, workOrderId)];
+    case 'Resolve':
+      return [{ type: EventTypes.WorkOrderResolved, data: { workOrderId, by: command.by, notes: command.notes, photoRefs: [...command.photoRefs], resolvedAt: at } }];
+    case 'ReassignTechnician': {
+      if (order.technician?.staffId === command.to.staffId) {
+        throw new CommandRejectedError('ALREADY_THE_TECHNICIAN', `${command.to.name} is already the technician on this order`);
+      }
+      const reassigned: WorkOrderEvent = {
+        type: EventTypes.TechnicianReassigned,
+        data: { workOrderId, from: order.technician, to: command.to, reason: command.reason, by: command.by, reassignedAt: at },
+      };
+      // A reassignment ends a hold: the pause is closed off first, so its length stays on record.
+      return order.status === 'on-hold' ? [resumed(order.heldSince, command.by, command.now, workOrderId), reassigned] : [reassigned];
+    }
+    case 'HandOverOwnership':
+      if (!order.owner) throw new CommandRejectedError('NO_OWNER_YET', 'The order has no owner to hand over yet; acknowledge or assign it first');
+      if (order.owner.staffId === command.to.staffId) {
+        throw new CommandRejectedError('ALREADY_THE_OWNER', `${command.to.name} already owns this order`);
+      }
+      return [{ type: EventTypes.OwnershipHandedOver, data: { workOrderId, from: order.owner, to: command.to, reason: command.reason, by: command.by, handedOverAt: at } }];
+    case 'Cancel':
+      return [{ type: EventTypes.WorkOrderCancelled, data: { workOrderId, reason: command.reason, note: command.note, by: command.by, cancelledAt: at } }];
+    case 'Reopen': {
+      if (order.status === 'closed' && command.now.getTime() - Date.parse(order.closedAt) > command.reopenWindowSeconds * 1000) {
+        throw new CommandRejectedError('REOPEN_WINDOW_PASSED', `The order closed at ${order.closedAt}, more than ${command.reopenWindowSeconds} s ago; report it anew`);
+      }
+      return [reopened(order, 'staff', command.reason, at)];
+    }
+    case 'ConfirmResolution':
+      if (!Number.isInteger(command.rating) || command.rating < 1 || command.rating > 5) {
+        throw new CommandRejectedError('RATING_OUT_OF_RANGE', `A rating is 1 to 5 stars, not ${command.rating}`);
+      }
+      return [{ type: EventTypes.WorkOrderClosed, data: { workOrderId, outcome: 'confirmed', rating: command.rating, comment: command.comment, closedAt: at } }];
+    case 'RejectResolution':
+      return [
+        { type: EventTypes.ResolutionRejected, data: { workOrderId, comment: command.comment?.trim() || undefined, rejectedAt: at } },
+        reopened(order, 'resident-rejected', command.comment?.trim() || 'the resident says it is not fixed', at),
+      ];
+    case 'RecordFollowUp':
+      return [{ type: EventTypes.FollowUpContactRecorded, data: { workOrderId, channel: command.channel, note: command.note, contactNumber: order.contacts + 1, contactedAt: at } }];
     default:
       return assertNever(command);
   }
 };
 
-const reject = (command: WorkOrderCommand, state: WorkOrderState): never => {
-  throw new IllegalTransitionError(command.type, state.status, allowedCommandsIn(state));
-};
+const resumed = (heldSince: string, by: Staff, now: Date, workOrderId: string): WorkOrderEvent => ({
+  type: EventTypes.WorkOrderResumed,
+  data: { workOrderId, by, heldSeconds: Math.max(0, Math.round((now.getTime() - Date.parse(heldSince)) / 1000)), resumedAt: now.toISOString() },
+});
 
-const decideReport = (command: ReportWorkOrder, state: WorkOrderState): WorkOrderEvent[] => {
-  if (state.status !== 'none') return reject(command, state);
+const reopened = (order: OpenState, trigger: 'resident-rejected' | 'staff', reason: string, at: string): WorkOrderEvent => ({
+  type: EventTypes.WorkOrderReopened,
+  data: { workOrderId: order.workOrderId, trigger, reason, round: order.reopenRounds + 1, reopenedAt: at },
+});
+
+const decideReport = (command: ReportWorkOrder): WorkOrderEvent[] => {
   const { report, triage, workOrderId, now } = command;
   const at = now.toISOString();
   return [
@@ -106,31 +295,19 @@ const decideReport = (command: ReportWorkOrder, state: WorkOrderState): WorkOrde
   ];
 };
 
-const decideAssignment = (command: AssignOwner, state: WorkOrderState): WorkOrderEvent[] => {
-  switch (state.status) {
-    // The owner, once named, stays: a redelivered "triaged" event must not hand the order to someone else.
-    case 'assigned':
-      return [];
-    case 'awaiting-dispatch':
-      if (command.routing.kind === 'dispatcher-queue') return [];
-      break;
-    case 'triaged':
-      break;
-    case 'none':
-    case 'reported':
-      return reject(command, state);
-    default:
-      return assertNever(state);
-  }
+const decideAssignment = (command: AssignOwner, order: OpenState): WorkOrderEvent[] => {
+  // The owner, once named, stays: a redelivered "triaged" event must not hand the order to someone else.
+  if (order.owner) return [];
   const { routing } = command;
   const at = command.now.toISOString();
   if (routing.kind === 'dispatcher-queue') {
-    return [{ type: EventTypes.WorkOrderQueuedForDispatch, data: { workOrderId: state.workOrderId, queueId: routing.queueId, reason: routing.reason, queuedAt: at } }];
+    if (order.status === 'awaiting-dispatch') return [];
+    return [{ type: EventTypes.WorkOrderQueuedForDispatch, data: { workOrderId: order.workOrderId, queueId: routing.queueId, reason: routing.reason, queuedAt: at } }];
   }
   return [
     {
       type: EventTypes.WorkOrderAssigned,
-      data: { workOrderId: state.workOrderId, owner: routing.owner, teamId: routing.teamId, ruleId: routing.ruleId, reason: routing.reason, assignedAt: at },
+      data: { workOrderId: order.workOrderId, owner: routing.owner, teamId: routing.teamId, ruleId: routing.ruleId, reason: routing.reason, assignedAt: at },
     },
   ];
 };
@@ -138,32 +315,64 @@ const decideAssignment = (command: AssignOwner, state: WorkOrderState): WorkOrde
 // ── Evolve ────────────────────────────────────────────────────────────────────────────────────────────────
 
 export const evolve = (state: WorkOrderState, event: WorkOrderEvent): WorkOrderState => {
+  if (event.type === EventTypes.WorkOrderReported) {
+    if (state.status !== 'none') return state;
+    const { workOrderId, number, siteId, building, category } = event.data;
+    return { status: 'reported', workOrderId, number, siteId, building, category, reopenRounds: 0, contacts: 1 };
+  }
+  if (state.status === 'none') return state;
+  const facts = factsOf(state);
   switch (event.type) {
-    case EventTypes.WorkOrderReported: {
-      if (state.status !== 'none') return state;
-      const { workOrderId, number, siteId, building, category } = event.data;
-      return { status: 'reported', workOrderId, number, siteId, building, category };
-    }
     case EventTypes.WorkOrderTriaged:
-      if (state.status !== 'reported') return state;
-      return { ...reportedPart(state), status: 'triaged', tier: event.data.tier, category: event.data.category };
+      return state.status === 'reported' ? { ...facts, status: 'triaged', tier: event.data.tier, category: event.data.category } : state;
     case EventTypes.WorkOrderQueuedForDispatch:
-      if (state.status !== 'triaged' && state.status !== 'awaiting-dispatch') return state;
-      return { ...reportedPart(state), status: 'awaiting-dispatch', tier: state.tier, category: state.category, queueId: event.data.queueId };
+      return { ...facts, status: 'awaiting-dispatch' };
     case EventTypes.WorkOrderAssigned:
-      if (state.status !== 'triaged' && state.status !== 'awaiting-dispatch') return state;
-      return { ...reportedPart(state), status: 'assigned', tier: state.tier, category: state.category, ownerId: event.data.owner.staffId };
+      // Dispatch names the owner, who is also the first technician.
+      return { ...facts, status: 'assigned', owner: event.data.owner, technician: event.data.owner };
+    case EventTypes.WorkOrderAcknowledged:
+      return event.data.becameOwner
+        ? { ...facts, status: 'acknowledged', owner: event.data.by, technician: event.data.by }
+        : { ...facts, status: 'acknowledged' };
+    case EventTypes.WorkStarted:
+      return { ...facts, status: 'in-progress' };
+    case EventTypes.WorkOrderPutOnHold:
+      return { ...facts, status: 'on-hold', heldSince: event.data.heldAt };
+    case EventTypes.WorkOrderResumed:
+      return { ...facts, status: 'in-progress' };
+    case EventTypes.WorkOrderResolved:
+      return { ...facts, status: 'resolved' };
+    case EventTypes.TechnicianReassigned:
+      // The new technician has to acknowledge afresh; ownership is untouched.
+      return { ...facts, status: 'assigned', technician: event.data.to };
+    case EventTypes.OwnershipHandedOver:
+      return { ...state, owner: event.data.to };
+    case EventTypes.WorkOrderCancelled:
+      return { ...facts, status: 'cancelled' };
+    case EventTypes.ResolutionRejected:
+      return state;
+    case EventTypes.WorkOrderReopened:
+      return { ...facts, status: 'assigned', reopenRounds: event.data.round };
+    case EventTypes.WorkOrderClosed:
+      return { ...facts, status: 'closed', closedAt: event.data.closedAt };
+    case EventTypes.FollowUpContactRecorded:
+      return { ...state, contacts: event.data.contactNumber };
     default:
       return assertNever(event);
   }
 };
 
-const reportedPart = (state: Exclude<WorkOrderState, { status: 'none' }>): Reported => ({
+const factsOf = (state: OpenState): OrderFacts => ({
   workOrderId: state.workOrderId,
   number: state.number,
   siteId: state.siteId,
   building: state.building,
   category: state.category,
+  tier: state.tier,
+  owner: state.owner,
+  technician: state.technician,
+  reopenRounds: state.reopenRounds,
+  contacts: state.contacts,
 });
 
 /** Each work order is one stream in the event store. */

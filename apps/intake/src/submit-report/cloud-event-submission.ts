@@ -1,23 +1,71 @@
-import { CloudEvent, CloudEventSchema, IntakeEventTypes, ValidationError } from '@closeloop/contracts';
+import { CloudEvent, CloudEventSchema, IntakeEventTypes, intakeDataSchemas, ValidationError } from '@closeloop/contracts';
+import { FeedbackContext, ResidentFeedback } from '../resident-feedback/resident-feedback.handler';
+import { z } from 'zod';
 import { issuesOf, parseReport } from './report-input';
 import { SubmitReport } from './submit-report.handler';
 
+/** What an integrator's CloudEvent asks of intake. */
+export type IntakeRequest =
+  | { readonly kind: 'report'; readonly eventId: string; readonly submission: SubmitReport }
+  | { readonly kind: 'feedback'; readonly eventId: string; readonly feedback: ResidentFeedback; readonly context: FeedbackContext };
+
 /**
- * An integrator's CloudEvent as a report submission. The CloudEvents rule that `source` + `id` identify an event
- * makes them the retry key: a redelivered event maps to the same work order.
+ * An integrator's CloudEvent as a request to intake. The CloudEvents rule that `source` + `id` identify an event
+ * makes them the retry key: a redelivered event maps to the same work order, or to the same recorded feedback.
  */
-export const submissionFromCloudEvent = (event: CloudEvent, pathPrefix = ''): SubmitReport => {
-  if (event.type !== IntakeEventTypes.ReportSubmitted) {
-    throw new ValidationError(`Unsupported event type ${event.type}`, [{ path: `${pathPrefix}type`, message: `must be ${IntakeEventTypes.ReportSubmitted}` }], 'UNSUPPORTED_EVENT_TYPE');
+export const intakeRequestFromCloudEvent = (event: CloudEvent, pathPrefix = ''): IntakeRequest => {
+  switch (event.type) {
+    case IntakeEventTypes.ReportSubmitted:
+      return {
+        kind: 'report',
+        eventId: event.id,
+        submission: {
+          report: parseReport(event.data, `${pathPrefix}data`),
+          retryKey: { scope: `cloudevent:${event.source}`, key: event.id },
+          actor: { kind: 'integrator', id: event.source },
+          correlationId: event.correlationid ?? event.id,
+          causationId: event.id,
+        },
+      };
+    case IntakeEventTypes.FollowUpContact: {
+      const data = parseData(event, IntakeEventTypes.FollowUpContact, pathPrefix);
+      return feedbackRequest(event, { kind: 'follow-up', channel: data.channel, note: data.note }, data);
+    }
+    case IntakeEventTypes.ResolutionConfirmed: {
+      const data = parseData(event, IntakeEventTypes.ResolutionConfirmed, pathPrefix);
+      return feedbackRequest(event, { kind: 'confirmation', rating: data.rating, comment: data.comment }, data);
+    }
+    case IntakeEventTypes.ResolutionRejected: {
+      const data = parseData(event, IntakeEventTypes.ResolutionRejected, pathPrefix);
+      return feedbackRequest(event, { kind: 'rejection', comment: data.comment }, data);
+    }
+    default:
+      throw new ValidationError(
+        `Unsupported event type ${event.type}`,
+        [{ path: `${pathPrefix}type`, message: `must be one of ${Object.values(IntakeEventTypes).join(', ')}` }],
+        'UNSUPPORTED_EVENT_TYPE',
+      );
   }
-  return {
-    report: parseReport(event.data, `${pathPrefix}data`),
-    retryKey: { scope: `cloudevent:${event.source}`, key: event.id },
-    actor: { kind: 'integrator', id: event.source },
+};
+
+const parseData = <T extends keyof typeof intakeDataSchemas>(event: CloudEvent, type: T, pathPrefix: string): z.infer<(typeof intakeDataSchemas)[T]> => {
+  const parsed = intakeDataSchemas[type].safeParse(event.data);
+  if (!parsed.success) throw new ValidationError('The event data is not valid', issuesOf(parsed.error, `${pathPrefix}data`));
+  return parsed.data;
+};
+
+const feedbackRequest = (event: CloudEvent, feedback: ResidentFeedback, reference: { workOrderId?: string | undefined; number?: string | undefined }): IntakeRequest => ({
+  kind: 'feedback',
+  eventId: event.id,
+  feedback,
+  context: {
+    reference: { workOrderId: reference.workOrderId, number: reference.number },
+    actor: { kind: 'resident', id: `via:${event.source}` },
     correlationId: event.correlationid ?? event.id,
     causationId: event.id,
-  };
-};
+    idempotencyKey: `cloudevent:${event.source}:${event.id}`,
+  },
+});
 
 /** Validates a structured-mode envelope arriving over HTTP (Kafka messages are parsed by the consumer). */
 export const parseEnvelope = (body: unknown, pathPrefix = ''): CloudEvent => {

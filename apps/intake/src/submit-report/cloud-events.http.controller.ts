@@ -1,15 +1,14 @@
 import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { CloudEventContentTypes, FieldIssue, UnsupportedMediaTypeError, ValidationError } from '@closeloop/contracts';
 import type { Request } from 'express';
-import { parseEnvelope, submissionFromCloudEvent } from './cloud-event-submission';
-import { acceptedBody } from './reports.http.controller';
-import { SubmitReport, SubmitReportHandler } from './submit-report.handler';
+import { IntakeRequest, intakeRequestFromCloudEvent, parseEnvelope } from './cloud-event-submission';
+import { IntakeRequestsHandler } from './intake-requests.handler';
 
 const MAX_BATCH = 100;
 
 @Controller('v1/events')
 export class CloudEventsHttpController {
-  constructor(private readonly submitReport: SubmitReportHandler) {}
+  constructor(private readonly requests: IntakeRequestsHandler) {}
 
   /**
    * CloudEvents over HTTP, structured or batch mode. A batch is validated whole before anything is written:
@@ -23,30 +22,27 @@ export class CloudEventsHttpController {
       if (body.length === 0 || body.length > MAX_BATCH) {
         throw new ValidationError(`A batch holds 1 to ${MAX_BATCH} events`, [{ path: '(body)', message: `has ${body.length} events` }]);
       }
-      const submissions = validateAll(body);
+      const requests = validateAll(body);
       const results = [];
-      for (const submission of submissions) results.push({ id: submission.causationId, ...acceptedBody(await this.submitReport.handle(submission)) });
+      for (const item of requests) results.push(await this.requests.handle(item));
       return { results };
     }
-    if (request.is(CloudEventContentTypes.structured)) {
-      const submission = submissionFromCloudEvent(parseEnvelope(body));
-      return { id: submission.causationId, ...acceptedBody(await this.submitReport.handle(submission)) };
-    }
+    if (request.is(CloudEventContentTypes.structured)) return this.requests.handle(intakeRequestFromCloudEvent(parseEnvelope(body)));
     throw new UnsupportedMediaTypeError(request.header('content-type'), [CloudEventContentTypes.structured, CloudEventContentTypes.batch]);
   }
 }
 
-const validateAll = (events: unknown[]): SubmitReport[] => {
+const validateAll = (events: unknown[]): IntakeRequest[] => {
   const issues: FieldIssue[] = [];
-  const submissions: SubmitReport[] = [];
+  const requests: IntakeRequest[] = [];
   events.forEach((event, index) => {
     try {
-      submissions.push(submissionFromCloudEvent(parseEnvelope(event, `[${index}].`), `[${index}].`));
+      requests.push(intakeRequestFromCloudEvent(parseEnvelope(event, `[${index}].`), `[${index}].`));
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       issues.push(...error.issues);
     }
   });
   if (issues.length > 0) throw new ValidationError('Some events in the batch are not valid; none was accepted', issues);
-  return submissions;
+  return requests;
 };

@@ -2,16 +2,31 @@ import { Controller } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
 import { IntakeEventTypes } from '@closeloop/contracts';
 import { InboundCloudEvent } from '@closeloop/messaging';
-import { submissionFromCloudEvent } from './cloud-event-submission';
-import { SubmitReportHandler } from './submit-report.handler';
+import { intakeRequestFromCloudEvent } from './cloud-event-submission';
+import { IntakeRequestsHandler } from './intake-requests.handler';
 
 /** Integrators that produce to workorders.intake instead of calling HTTP; bad events go to its dead-letter topic. */
 @Controller()
 export class IntakeEventsKafkaController {
-  constructor(private readonly submitReport: SubmitReportHandler) {}
+  constructor(private readonly requests: IntakeRequestsHandler) {}
 
   @EventPattern(IntakeEventTypes.ReportSubmitted)
-  async onReportSubmitted(message: InboundCloudEvent): Promise<void> {
-    await this.submitReport.handle(submissionFromCloudEvent(message.event));
+  async onReportSubmitted({ event }: InboundCloudEvent): Promise<void> {
+    await this.requests.handle(intakeRequestFromCloudEvent(event));
+  }
+
+  @EventPattern(IntakeEventTypes.FollowUpContact)
+  async onFollowUpContact({ event }: InboundCloudEvent): Promise<void> {
+    await this.requests.handle(intakeRequestFromCloudEvent(event));
+  }
+
+  @EventPattern(IntakeEventTypes.ResolutionConfirmed)
+  async onResolutionConfirmed({ event }: InboundCloudEvent): Promise<void> {
+    await this.requests.handle(intakeRequestFromCloudEvent(event));
+  }
+
+  @EventPattern(IntakeEventTypes.ResolutionRejected)
+  async onResolutionRejected({ event }: InboundCloudEvent): Promise<void> {
+    await this.requests.handle(intakeRequestFromCloudEvent(event));
   }
 }

@@ -15,17 +15,47 @@ export interface WorkOrderView {
   tier: string | null;
   triageRuleId: string | null;
   triageReason: string | null;
-  status: 'reported' | 'triaged' | 'awaiting-dispatch' | 'assigned';
+  status: WorkOrderStatusView;
   ownerId: string | null;
   ownerName: string | null;
+  ownerSince: string | null;
+  technicianId: string | null;
+  technicianName: string | null;
   teamId: string | null;
   dispatchQueueId: string | null;
   reportedAt: string;
   assignedAt: string | null;
+  acknowledgedAt: string | null;
+  startedAt: string | null;
+  onHoldReason: string | null;
+  heldSeconds: number;
+  resolvedAt: string | null;
+  resolutionNotes: string | null;
+  closedAt: string | null;
+  closeOutcome: string | null;
+  rating: number | null;
+  ratingComment: string | null;
+  cancelledReason: string | null;
+  reopenCount: number;
+  contactCount: number;
   responseDueAt: string | null;
   resolutionDueAt: string | null;
   updatedAt: string;
 }
+
+export const WORK_ORDER_STATUSES = [
+  'reported',
+  'triaged',
+  'awaiting-dispatch',
+  'assigned',
+  'acknowledged',
+  'in-progress',
+  'on-hold',
+  'resolved',
+  'closed',
+  'cancelled',
+] as const;
+export type WorkOrderStatusView = (typeof WORK_ORDER_STATUSES)[number];
 
 export interface TimelineEntry {
   readonly event: DomainEvent;
@@ -57,10 +87,26 @@ export const foldWorkOrderView = (timeline: readonly TimelineEntry[]): WorkOrder
     status: 'reported',
     ownerId: null,
     ownerName: null,
+    ownerSince: null,
+    technicianId: null,
+    technicianName: null,
     teamId: null,
     dispatchQueueId: null,
     reportedAt: r.reportedAt,
     assignedAt: null,
+    acknowledgedAt: null,
+    startedAt: null,
+    onHoldReason: null,
+    heldSeconds: 0,
+    resolvedAt: null,
+    resolutionNotes: null,
+    closedAt: null,
+    closeOutcome: null,
+    rating: null,
+    ratingComment: null,
+    cancelledReason: null,
+    reopenCount: 0,
+    contactCount: 1,
     responseDueAt: null,
     resolutionDueAt: null,
     updatedAt: reported.occurredAt,
@@ -70,6 +116,9 @@ export const foldWorkOrderView = (timeline: readonly TimelineEntry[]): WorkOrder
   }
   return view;
 };
+
+const owner = (staff: { staffId: string; name: string }, since: string) => ({ ownerId: staff.staffId, ownerName: staff.name, ownerSince: since });
+const technician = (staff: { staffId: string; name: string }) => ({ technicianId: staff.staffId, technicianName: staff.name });
 
 const apply = (view: WorkOrderView, event: DomainEvent): WorkOrderView => {
   switch (event.type) {
@@ -81,10 +130,39 @@ const apply = (view: WorkOrderView, event: DomainEvent): WorkOrderView => {
     }
     case EventTypes.WorkOrderAssigned: {
       const d = event.data;
-      return { ...view, ownerId: d.owner.staffId, ownerName: d.owner.name, teamId: d.teamId, assignedAt: d.assignedAt, dispatchQueueId: null, status: 'assigned' };
+      return { ...view, ...owner(d.owner, d.assignedAt), ...technician(d.owner), teamId: d.teamId, assignedAt: d.assignedAt, dispatchQueueId: null, status: 'assigned' };
     }
     case EventTypes.WorkOrderQueuedForDispatch:
-      return view.status === 'assigned' ? view : { ...view, dispatchQueueId: event.data.queueId, status: 'awaiting-dispatch' };
+      return view.ownerId ? view : { ...view, dispatchQueueId: event.data.queueId, status: 'awaiting-dispatch' };
+    case EventTypes.WorkOrderAcknowledged: {
+      const d = event.data;
+      const firstResponder = d.becameOwner ? { ...owner(d.by, d.acknowledgedAt), ...technician(d.by), dispatchQueueId: null } : {};
+      return { ...view, ...firstResponder, acknowledgedAt: d.acknowledgedAt, status: 'acknowledged' };
+    }
+    case EventTypes.WorkStarted:
+      return { ...view, startedAt: view.startedAt ?? event.data.startedAt, status: 'in-progress' };
+    case EventTypes.WorkOrderPutOnHold:
+      return { ...view, onHoldReason: event.data.reason, status: 'on-hold' };
+    case EventTypes.WorkOrderResumed:
+      return { ...view, onHoldReason: null, heldSeconds: view.heldSeconds + event.data.heldSeconds, status: 'in-progress' };
+    case EventTypes.WorkOrderResolved:
+      return { ...view, resolvedAt: event.data.resolvedAt, resolutionNotes: event.data.notes, status: 'resolved' };
+    case EventTypes.TechnicianReassigned:
+      return { ...view, ...technician(event.data.to), status: 'assigned' };
+    case EventTypes.OwnershipHandedOver:
+      return { ...view, ...owner(event.data.to, event.data.handedOverAt) };
+    case EventTypes.WorkOrderCancelled:
+      return { ...view, cancelledReason: event.data.reason, status: 'cancelled' };
+    case EventTypes.ResolutionRejected:
+      return view;
+    case EventTypes.WorkOrderReopened:
+      return { ...view, reopenCount: event.data.round, resolvedAt: null, closedAt: null, closeOutcome: null, rating: null, ratingComment: null, status: 'assigned' };
+    case EventTypes.WorkOrderClosed: {
+      const d = event.data;
+      return { ...view, closedAt: d.closedAt, closeOutcome: d.outcome, rating: d.rating ?? null, ratingComment: d.comment ?? null, status: 'closed' };
+    }
+    case EventTypes.FollowUpContactRecorded:
+      return { ...view, contactCount: event.data.contactNumber };
     case EventTypes.SlaTargetsSet:
       return { ...view, responseDueAt: event.data.responseDueAt, resolutionDueAt: event.data.resolutionDueAt };
     default: {

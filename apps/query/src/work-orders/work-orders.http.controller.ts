@@ -1,5 +1,6 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
-import { NotFoundError, ValidationError } from '@closeloop/contracts';
+import { NotFoundError, TierSchema, ValidationError } from '@closeloop/contracts';
+import { WORK_ORDER_STATUSES } from '../projection/work-order-view';
 import { PG_POOL } from '@closeloop/runtime';
 import { Pool } from 'pg';
 import { z } from 'zod';
@@ -7,39 +8,43 @@ import { maskPhone } from './mask';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+const instant = z.string().datetime({ offset: true });
+
 const ListQuerySchema = z
   .object({
-    site: z.string().min(1).max(32),
-    status: z.enum(['reported', 'triaged', 'awaiting-dispatch', 'assigned']).optional(),
+    site: z.string().min(1).max(32).optional(),
+    status: z.enum(WORK_ORDER_STATUSES).optional(),
+    owner: z.string().min(1).max(64).optional(),
+    building: z.string().min(1).max(64).optional(),
+    category: z.string().min(1).max(48).optional(),
+    tier: TierSchema.optional(),
+    openedFrom: instant.optional(),
+    openedTo: instant.optional(),
+    closedFrom: instant.optional(),
+    closedTo: instant.optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),
   })
   .strict();
 
-interface WorkOrderRow {
-  work_order_id: string;
-  number: string;
-  site_id: string;
-  building: string | null;
-  unit: string | null;
-  channel: string;
-  category: string | null;
-  description: string;
-  reporter_name: string | null;
-  reporter_phone: string | null;
-  tier: string | null;
-  triage_rule_id: string | null;
-  triage_reason: string | null;
-  status: string;
-  owner_id: string | null;
-  owner_name: string | null;
-  team_id: string | null;
-  dispatch_queue_id: string | null;
-  reported_at: Date;
-  assigned_at: Date | null;
-  response_due_at: Date | null;
-  resolution_due_at: Date | null;
-  updated_at: Date;
-}
+/** Each filter is one clause; absent filters drop out, so one statement serves every combination. */
+const LIST_SQL = `SELECT * FROM q_work_orders
+  WHERE ($1::text IS NULL OR site_id = $1)
+    AND ($2::text IS NULL OR status = $2)
+    AND ($3::text IS NULL OR owner_id = $3)
+    AND ($4::text IS NULL OR building = $4)
+    AND ($5::text IS NULL OR category = $5)
+    AND ($6::text IS NULL OR tier = $6)
+    AND ($7::timestamptz IS NULL OR reported_at >= $7)
+    AND ($8::timestamptz IS NULL OR reported_at < $8)
+    AND ($9::timestamptz IS NULL OR closed_at >= $9)
+    AND ($10::timestamptz IS NULL OR closed_at < $10)
+  ORDER BY reported_at DESC, number DESC
+  LIMIT $11`;
+
+/** A q_work_orders row as pg returns it: snake_case columns, timestamps as Date. */
+type WorkOrderRow = Record<string, unknown>;
+
+const iso = (value: unknown): string | null => (value instanceof Date ? value.toISOString() : null);
 
 const toView = (row: WorkOrderRow) => ({
   workOrderId: row.work_order_id,
@@ -50,15 +55,25 @@ const toView = (row: WorkOrderRow) => ({
   channel: row.channel,
   category: row.category,
   description: row.description,
-  reporter: { name: row.reporter_name, phone: maskPhone(row.reporter_phone) },
+  reporter: { name: row.reporter_name, phone: maskPhone(row.reporter_phone as string | null) },
   tier: row.tier,
   triage: row.triage_rule_id ? { ruleId: row.triage_rule_id, reason: row.triage_reason } : null,
   status: row.status,
-  owner: row.owner_id ? { staffId: row.owner_id, name: row.owner_name, since: row.assigned_at, teamId: row.team_id } : null,
+  owner: row.owner_id ? { staffId: row.owner_id, name: row.owner_name, since: iso(row.owner_since) } : null,
+  technician: row.technician_id ? { staffId: row.technician_id, name: row.technician_name, teamId: row.team_id } : null,
   dispatchQueueId: row.dispatch_queue_id,
-  reportedAt: row.reported_at,
-  sla: row.response_due_at ? { responseDueAt: row.response_due_at, resolutionDueAt: row.resolution_due_at } : null,
-  updatedAt: row.updated_at,
+  reportedAt: iso(row.reported_at),
+  acknowledgedAt: iso(row.acknowledged_at),
+  startedAt: iso(row.started_at),
+  onHold: row.on_hold_reason ? { reason: row.on_hold_reason } : null,
+  heldSeconds: row.held_seconds,
+  resolution: row.resolved_at ? { resolvedAt: iso(row.resolved_at), notes: row.resolution_notes } : null,
+  closure: row.closed_at ? { closedAt: iso(row.closed_at), outcome: row.close_outcome, rating: row.rating, comment: row.rating_comment } : null,
+  cancelledReason: row.cancelled_reason,
+  reopenCount: row.reopen_count,
+  contactCount: row.contact_count,
+  sla: row.response_due_at ? { responseDueAt: iso(row.response_due_at), resolutionDueAt: iso(row.resolution_due_at) } : null,
+  updatedAt: iso(row.updated_at),
 });
 
 /** Keeps the resident's phone number out of timeline payloads as it is kept out of the order view. */
@@ -78,11 +93,20 @@ export class WorkOrdersHttpController {
     if (!parsed.success) {
       throw new ValidationError('The query is not valid', parsed.error.issues.map((i) => ({ path: `query:${i.path.join('.') || '(query)'}`, message: i.message })));
     }
-    const { site, status, limit } = parsed.data;
-    const { rows } = await this.pool.query<WorkOrderRow>(
-      `SELECT * FROM q_work_orders WHERE site_id = $1 AND ($2::text IS NULL OR status = $2) ORDER BY reported_at DESC, number DESC LIMIT $3`,
-      [site, status ?? null, limit],
-    );
+    const q = parsed.data;
+    const { rows } = await this.pool.query<WorkOrderRow>(LIST_SQL, [
+      q.site ?? null,
+      q.status ?? null,
+      q.owner ?? null,
+      q.building ?? null,
+      q.category ?? null,
+      q.tier ?? null,
+      q.openedFrom ?? null,
+      q.openedTo ?? null,
+      q.closedFrom ?? null,
+      q.closedTo ?? null,
+      q.limit,
+    ]);
     return { items: rows.map(toView) };
   }
 

@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import { Body, Controller, Headers, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { IllegalTransitionError, NotFoundError, StaffMemberSchema, UnsupportedMediaTypeError, ValidationError } from '@closeloop/contracts';
+import { correlationIdOf } from '@closeloop/http';
+import { CLOCK, Clock } from '@closeloop/runtime';
+import { WorkOrderCommands } from '@closeloop/work-order-application';
+import type { Request, Response } from 'express';
+import { DISPATCH_CONFIG, DispatchConfig, WORK_ORDER_COMMANDS } from '../dispatch.config';
+import { actionsFor, isWorkOrderAction, workOrderActions } from './work-order-actions';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+const fieldIssues = (error: { issues: { path: (string | number)[]; message: string }[] }) =>
+  error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message }));
+
+/**
+ * Staff move a work order through its lifecycle. Until staff tokens exist, the acting person is named by the
+ * X-Staff-Id and X-Staff-Name headers. `If-Match: "<version>"` makes the action apply only to the state the caller
+ * saw; without it, a concurrent change is decided on afresh.
+ */
+@Controller('v1/work-orders')
+export class WorkOrderActionsHttpController {
+  constructor(
+    @Inject(WORK_ORDER_COMMANDS) private readonly commands: WorkOrderCommands,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(DISPATCH_CONFIG) private readonly config: DispatchConfig,
+  ) {}
+
+  @Post(':id/:action')
+  @HttpCode(200)
+  async act(
+    @Param('id') id: string,
+    @Param('action') actionName: string,
+    @Body() body: unknown,
+    @Req() request: Request,
+    @Res({ passthrough: true }) response: Response,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Headers('if-match') ifMatch: string | undefined,
+  ) {
+    if (!isWorkOrderAction(actionName)) throw new NotFoundError('Action', actionName);
+    if (!UUID.test(id)) throw new NotFoundError('Work order', id);
+    const hasBody = request.headers['content-length'] !== undefined && request.headers['content-length'] !== '0';
+    if (hasBody && !request.is('application/json')) throw new UnsupportedMediaTypeError(request.header('content-type'), ['application/json']);
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw new ValidationError('The Idempotency-Key header is not valid', [{ path: 'header:Idempotency-Key', message: 'must be 1-255 visible ASCII characters' }]);
+    }
+    const expectedVersion = parseIfMatch(ifMatch);
+    const by = StaffMemberSchema.safeParse({ staffId: request.header('x-staff-id'), name: request.header('x-staff-name') ?? request.header('x-staff-id') });
+    if (!by.success) throw new ValidationError('The acting staff member is not named', [{ path: 'header:X-Staff-Id', message: 'is required' }]);
+
+    const parsed = workOrderActions[actionName].parse(body ?? {});
+    if (!parsed.ok) throw new ValidationError(`The ${actionName} request is not valid`, fieldIssues(parsed.error));
+
+    const correlationId = correlationIdOf(request);
+    try {
+      const outcome = await this.commands.execute(
+        id,
+        () => parsed.command({ by: by.data, now: this.clock.now(), reopenWindowSeconds: this.config.REOPEN_WINDOW_SECONDS }),
+        { actor: { kind: 'staff', id: by.data.staffId }, correlationId, causationId: `request:${randomUUID()}`, producer: 'dispatch', idempotencyKey },
+        expectedVersion,
+      );
+      response.setHeader('ETag', `"${outcome.version}"`);
+      if (outcome.replayed) response.setHeader('Idempotent-Replayed', 'true');
+      return {
+        workOrderId: id,
+        status: outcome.state.status,
+        version: outcome.version,
+        events: outcome.events.map((e) => ({ type: e.type, data: e.data })),
+      };
+    } catch (error) {
+      if (error instanceof IllegalTransitionError) {
+        const details = error.details as { currentStatus: string; allowedCommands: string[] };
+        throw new IllegalTransitionError(actionName, details.currentStatus, actionsFor(details.allowedCommands));
+      }
+      throw error;
+    }
+  }
+}
+
+const parseIfMatch = (value: string | undefined): number | undefined => {
+  if (value === undefined) return undefined;
+  const match = /^"(\d{1,9})"$/.exec(value.trim());
+  if (!match) throw new ValidationError('The If-Match header is not valid', [{ path: 'header:If-Match', message: 'must be a version in quotes, as the ETag gave it, e.g. "4"' }]);
+  return Number(match[1]);
+};

@@ -1,0 +1,57 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Actor, Channel } from '@closeloop/contracts';
+import { CLOCK, Clock } from '@closeloop/runtime';
+import { CommandOutcome, WorkOrderCommands } from '@closeloop/work-order-application';
+import { WorkOrderCommand } from '@closeloop/work-order-domain';
+import { WORK_ORDER_COMMANDS } from '../intake.config';
+import { WorkOrderLookup } from './work-order-lookup';
+
+export type ResidentFeedback =
+  | { readonly kind: 'follow-up'; readonly channel: Channel; readonly note?: string | undefined }
+  | { readonly kind: 'confirmation'; readonly rating: number; readonly comment?: string | undefined }
+  | { readonly kind: 'rejection'; readonly comment?: string | undefined };
+
+export interface FeedbackContext {
+  readonly reference: { workOrderId?: string | undefined; number?: string | undefined };
+  readonly actor: Actor;
+  readonly correlationId: string;
+  readonly causationId: string;
+  readonly idempotencyKey?: string | undefined;
+}
+
+/** What residents say after reporting: asking after the repair, confirming and rating it, or saying it is not fixed. */
+@Injectable()
+export class ResidentFeedbackHandler {
+  constructor(
+    @Inject(WORK_ORDER_COMMANDS) private readonly commands: WorkOrderCommands,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly lookup: WorkOrderLookup,
+  ) {}
+
+  async handle(feedback: ResidentFeedback, context: FeedbackContext): Promise<CommandOutcome> {
+    const workOrderId = await this.lookup.resolve(context.reference);
+    return this.commands.execute(workOrderId, () => this.toCommand(feedback), {
+      actor: context.actor,
+      correlationId: context.correlationId,
+      causationId: context.causationId,
+      producer: 'intake',
+      idempotencyKey: context.idempotencyKey,
+    });
+  }
+
+  private toCommand(feedback: ResidentFeedback): WorkOrderCommand {
+    const now = this.clock.now();
+    switch (feedback.kind) {
+      case 'follow-up':
+        return { type: 'RecordFollowUp', channel: feedback.channel, note: feedback.note, now };
+      case 'confirmation':
+        return { type: 'ConfirmResolution', rating: feedback.rating, comment: feedback.comment, now };
+      case 'rejection':
+        return { type: 'RejectResolution', comment: feedback.comment, now };
+      default: {
+        const unhandled: never = feedback;
+        throw new Error(`unhandled feedback ${JSON.stringify(unhandled)}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import { Body, Controller, Headers, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { FollowUpContactSchema, ResolutionConfirmedSchema, ResolutionRejectedSchema, UnsupportedMediaTypeError, ValidationError } from '@closeloop/contracts';
+import { correlationIdOf } from '@closeloop/http';
+import type { Request, Response } from 'express';
+import { z } from 'zod';
+import { issuesOf } from '../submit-report/report-input';
+import { FeedbackContext, ResidentFeedback, ResidentFeedbackHandler } from './resident-feedback.handler';
+import { WorkOrderLookup } from './work-order-lookup';
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+
+/**
+ * The resident's side over HTTP, for front desks and apps that relay what the resident said. The order is named
+ * by id or by its number. Until integrator keys exist the caller is an anonymous integrator.
+ */
+@Controller('v1/work-orders/:reference')
+export class ResidentFeedbackHttpController {
+  constructor(
+    private readonly feedback: ResidentFeedbackHandler,
+    private readonly lookup: WorkOrderLookup,
+  ) {}
+
+  @Post('follow-ups')
+  @HttpCode(202)
+  followUp(@Param('reference') reference: string, @Body() body: unknown, @Req() request: Request, @Res({ passthrough: true }) response: Response, @Headers('idempotency-key') key?: string) {
+    const parsed = parse(FollowUpContactSchema, request, body);
+    return this.run({ kind: 'follow-up', ...parsed }, reference, request, response, key);
+  }
+
+  @Post('confirmation')
+  @HttpCode(202)
+  confirm(@Param('reference') reference: string, @Body() body: unknown, @Req() request: Request, @Res({ passthrough: true }) response: Response, @Headers('idempotency-key') key?: string) {
+    const parsed = parse(ResolutionConfirmedSchema, request, body);
+    return this.run({ kind: 'confirmation', ...parsed }, reference, request, response, key);
+  }
+
+  @Post('rejection')
+  @HttpCode(202)
+  reject(@Param('reference') reference: string, @Body() body: unknown, @Req() request: Request, @Res({ passthrough: true }) response: Response, @Headers('idempotency-key') key?: string) {
+    const parsed = parse(ResolutionRejectedSchema, request, body);
+    return this.run({ kind: 'rejection', ...parsed }, reference, request, response, key);
+  }
+
+  private async run(feedback: ResidentFeedback, reference: string, request: Request, response: Response, idempotencyKey: string | undefined) {
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw new ValidationError('The Idempotency-Key header is not valid', [{ path: 'header:Idempotency-Key', message: 'must be 1-255 visible ASCII characters' }]);
+    }
+    const context: FeedbackContext = {
+      reference: this.lookup.fromPath(reference),
+      actor: { kind: 'resident', id: 'via:http' },
+      correlationId: correlationIdOf(request),
+      causationId: `request:${randomUUID()}`,
+      idempotencyKey: idempotencyKey === undefined ? undefined : `http:${idempotencyKey}`,
+    };
+    const outcome = await this.feedback.handle(feedback, context);
+    if (outcome.replayed) response.setHeader('Idempotent-Replayed', 'true');
+    return { workOrderId: outcome.workOrderId, status: outcome.state.status, events: outcome.events.map((e) => e.type) };
+  }
+}
+
+const parse = <S extends z.ZodTypeAny>(schema: S, request: Request, body: unknown): z.infer<S> => {
+  if (!request.is('application/json')) throw new UnsupportedMediaTypeError(request.header('content-type'), ['application/json']);
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw new ValidationError('The request is not valid', issuesOf(parsed.error));
+  return parsed.data;
+};

@@ -1,0 +1,30 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { EventTypes, NotFoundError, ValidationError } from '@closeloop/contracts';
+import { PG_POOL } from '@closeloop/runtime';
+import { Pool } from 'pg';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Finds a work order by its id or by the number read to the resident (S1-20261123-0001). */
+@Injectable()
+export class WorkOrderLookup {
+  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+
+  async resolve(reference: { workOrderId?: string | undefined; number?: string | undefined }): Promise<string> {
+    if (reference.workOrderId !== undefined && UUID.test(reference.workOrderId)) return reference.workOrderId;
+    if (reference.number === undefined) {
+      throw new ValidationError('Name the work order', [{ path: 'workOrderId', message: 'give the work order id or its number' }]);
+    }
+    const { rows } = await this.pool.query<{ work_order_id: string }>(
+      "SELECT data->>'workOrderId' AS work_order_id FROM es_events WHERE event_type = $1 AND data->>'number' = $2",
+      [EventTypes.WorkOrderReported, reference.number],
+    );
+    if (!rows[0]) throw new NotFoundError('Work order', reference.number);
+    return rows[0].work_order_id;
+  }
+
+  /** A path segment is an id when it looks like one, else a number. */
+  fromPath(segment: string) {
+    return UUID.test(segment) ? { workOrderId: segment } : { number: segment };
+  }
+}

@@ -1,0 +1,329 @@
+import { CloseloopError, EventType, EventTypes, IllegalTransitionError, parseDomainEvent, WorkOrderEvent } from '@closeloop/contracts';
+import {
+  allowedCommandsIn,
+  CommandRejectedError,
+  decide,
+  foldWorkOrder,
+  Staff,
+  WorkOrderCommand,
+  WorkOrderStatus,
+} from './work-order.decider';
+
+// The lifecycle as an exhaustive table: every status × every command. Each status is reached by a history of
+// events, each command type has one valid sample; a pair the status table allows must decide (and land in the
+// status written below), a pair it does not allow must be refused with an IllegalTransitionError that names the
+// status and what it does allow. The Records are keyed on the decider's own unions, so a new status or command
+// type that is not added here fails to compile.
+
+type CommandType = WorkOrderCommand['type'];
+type CommandOfType<T extends CommandType> = Extract<WorkOrderCommand, { type: T }>;
+
+// ── Fixtures: a burst pipe at S1, Wang Wei (plumber) owns and fixes it, Zhao Lei runs the service desk ────
+
+const workOrderId = 'e7c1f3a2-5b7d-4c1e-9f2a-3d4b5c6e7f80';
+const wangWei: Staff = { staffId: 's1-wang-wei', name: 'Wang Wei' };
+const liNa: Staff = { staffId: 's1-li-na', name: 'Li Na' };
+const zhaoLei: Staff = { staffId: 's1-zhao-lei', name: 'Zhao Lei' };
+
+/** Every sample command happens here, after everything in every history (the order closed a day earlier). */
+const now = new Date('2026-11-25T09:00:00+08:00');
+const nowIso = '2026-11-25T01:00:00.000Z';
+const sevenDays = 7 * 24 * 60 * 60;
+
+const reported: WorkOrderEvent = {
+  type: EventTypes.WorkOrderReported,
+  data: {
+    workOrderId,
+    number: 'S1-20261123-0001',
+    siteId: 'S1',
+    building: '3',
+    unit: '1202',
+    channel: 'phone',
+    reporter: { name: 'Ms Lin', phone: '13812345678' },
+    description: 'Burst pipe under the kitchen sink, water all over the floor',
+    reportedAt: '2026-11-23T01:00:00.000Z',
+  },
+};
+const triaged: WorkOrderEvent = {
+  type: EventTypes.WorkOrderTriaged,
+  data: { workOrderId, tier: 'urgent', category: 'plumbing', ruleId: 'urgent-water', reason: 'Burst pipe or water cut (keyword "burst")', triagedAt: '2026-11-23T01:00:00.000Z' },
+};
+const queued: WorkOrderEvent = {
+  type: EventTypes.WorkOrderQueuedForDispatch,
+  data: { workOrderId, queueId: 'S1-dispatch', reason: 'no team on the S1 roster takes category "plumbing" in building 3', queuedAt: '2026-11-23T01:00:05.000Z' },
+};
+const assigned: WorkOrderEvent = {
+  type: EventTypes.WorkOrderAssigned,
+  data: { workOrderId, owner: wangWei, teamId: 's1-plumbing', ruleId: 'roster:S1:s1-plumbing', reason: 'team s1-plumbing takes "plumbing"', assignedAt: '2026-11-23T01:00:05.000Z' },
+};
+const acknowledged: WorkOrderEvent = {
+  type: EventTypes.WorkOrderAcknowledged,
+  data: { workOrderId, by: wangWei, becameOwner: false, acknowledgedAt: '2026-11-23T01:04:00.000Z' },
+};
+const started: WorkOrderEvent = { type: EventTypes.WorkStarted, data: { workOrderId, by: wangWei, startedAt: '2026-11-23T01:15:00.000Z' } };
+const heldForParts: WorkOrderEvent = {
+  type: EventTypes.WorkOrderPutOnHold,
+  data: { workOrderId, by: wangWei, reason: 'waiting-on-parts', note: 'Stop valve ordered', heldAt: '2026-11-23T01:30:00.000Z' },
+};
+const resumed: WorkOrderEvent = { type: EventTypes.WorkOrderResumed, data: { workOrderId, by: wangWei, heldSeconds: 2550, resumedAt: '2026-11-23T02:12:30.000Z' } };
+const resolved: WorkOrderEvent = {
+  type: EventTypes.WorkOrderResolved,
+  data: { workOrderId, by: wangWei, notes: 'Replaced the split pipe and the stop valve', photoRefs: ['photos/S1/e7c1f3a2-after.jpg'], resolvedAt: '2026-11-23T02:48:00.000Z' },
+};
+const closed: WorkOrderEvent = {
+  type: EventTypes.WorkOrderClosed,
+  data: { workOrderId, outcome: 'confirmed', rating: 5, closedAt: '2026-11-24T02:00:00.000Z' },
+};
+const cancelled: WorkOrderEvent = {
+  type: EventTypes.WorkOrderCancelled,
+  data: { workOrderId, reason: 'withdrawn-by-resident', note: 'Resident fixed it herself', by: zhaoLei, cancelledAt: '2026-11-23T01:20:00.000Z' },
+};
+
+/** A history that reaches each status. */
+const histories: Record<WorkOrderStatus, readonly WorkOrderEvent[]> = {
+  none: [],
+  reported: [reported],
+  triaged: [reported, triaged],
+  'awaiting-dispatch': [reported, triaged, queued],
+  assigned: [reported, triaged, assigned],
+  acknowledged: [reported, triaged, assigned, acknowledged],
+  'in-progress': [reported, triaged, assigned, acknowledged, started],
+  'on-hold': [reported, triaged, assigned, acknowledged, started, heldForParts],
+  resolved: [reported, triaged, assigned, acknowledged, started, heldForParts, resumed, resolved],
+  closed: [reported, triaged, assigned, acknowledged, started, heldForParts, resumed, resolved, closed],
+  cancelled: [reported, triaged, assigned, cancelled],
+};
+
+/** One valid sample of each command type: Wang Wei is owner and technician wherever anyone is. */
+const commands: { readonly [T in CommandType]: CommandOfType<T> } = {
+  ReportWorkOrder: {
+    type: 'ReportWorkOrder',
+    workOrderId,
+    number: 'S1-20261123-0001',
+    report: { siteId: 'S1', building: '3', unit: '1202', channel: 'phone', reporter: { name: 'Ms Lin', phone: '13812345678' }, description: 'Burst pipe under the kitchen sink' },
+    triage: { tier: 'urgent', category: 'plumbing', ruleId: 'urgent-water', reason: 'Burst pipe or water cut (keyword "burst")' },
+    now,
+  },
+  AssignOwner: {
+    type: 'AssignOwner',
+    routing: { kind: 'team', teamId: 's1-plumbing', owner: wangWei, ruleId: 'roster:S1:s1-plumbing', reason: 'team s1-plumbing takes "plumbing"' },
+    now,
+  },
+  Acknowledge: { type: 'Acknowledge', by: wangWei, now },
+  StartWork: { type: 'StartWork', by: wangWei, now },
+  PutOnHold: { type: 'PutOnHold', by: wangWei, reason: 'waiting-on-access', note: 'Nobody home; resident back at 18:00', now },
+  Resume: { type: 'Resume', by: wangWei, now },
+  Resolve: { type: 'Resolve', by: wangWei, notes: 'Replaced the split pipe and the stop valve', photoRefs: ['photos/S1/e7c1f3a2-after.jpg'], now },
+  ReassignTechnician: { type: 'ReassignTechnician', by: zhaoLei, to: liNa, reason: 'Wang Wei is called to a lift entrapment', now },
+  HandOverOwnership: { type: 'HandOverOwnership', by: wangWei, to: liNa, reason: 'Wang Wei goes on annual leave', now },
+  Cancel: { type: 'Cancel', by: zhaoLei, reason: 'duplicate', note: 'Same leak as S1-20261123-0000', now },
+  Reopen: { type: 'Reopen', by: zhaoLei, reason: 'Resident called again: the joint is dripping', reopenWindowSeconds: sevenDays, now },
+  ConfirmResolution: { type: 'ConfirmResolution', rating: 4, comment: 'Fixed, but it took a while', now },
+  RejectResolution: { type: 'RejectResolution', comment: 'Still dripping under the sink', now },
+  RecordFollowUp: { type: 'RecordFollowUp', channel: 'wechat', note: 'Resident asks for news', now },
+};
+
+// ── The expected lifecycle: for each allowed pair, the event types decided and the status after them ─────
+
+interface Outcome {
+  readonly emits: readonly EventType[];
+  readonly next: WorkOrderStatus;
+}
+const E = EventTypes;
+const followUp = (status: WorkOrderStatus): Outcome => ({ emits: [E.FollowUpContactRecorded], next: status });
+const toCancelled: Outcome = { emits: [E.WorkOrderCancelled], next: 'cancelled' };
+const reassigned: Outcome = { emits: [E.TechnicianReassigned], next: 'assigned' };
+const handedOver = (status: WorkOrderStatus): Outcome => ({ emits: [E.OwnershipHandedOver], next: status });
+
+const lifecycle: { readonly [S in WorkOrderStatus]: Partial<Record<CommandType, Outcome>> } = {
+  none: { ReportWorkOrder: { emits: [E.WorkOrderReported, E.WorkOrderTriaged], next: 'triaged' } },
+  reported: {},
+  triaged: {
+    AssignOwner: { emits: [E.WorkOrderAssigned], next: 'assigned' },
+    Acknowledge: { emits: [E.WorkOrderAcknowledged], next: 'acknowledged' }, // first responder becomes owner
+    Cancel: toCancelled,
+    RecordFollowUp: followUp('triaged'),
+  },
+  'awaiting-dispatch': {
+    AssignOwner: { emits: [E.WorkOrderAssigned], next: 'assigned' },
+    Acknowledge: { emits: [E.WorkOrderAcknowledged], next: 'acknowledged' },
+    Cancel: toCancelled,
+    RecordFollowUp: followUp('awaiting-dispatch'),
+  },
+  assigned: {
+    AssignOwner: { emits: [], next: 'assigned' }, // already owned: a redelivery changes nothing
+    Acknowledge: { emits: [E.WorkOrderAcknowledged], next: 'acknowledged' },
+    ReassignTechnician: reassigned,
+    HandOverOwnership: handedOver('assigned'),
+    Cancel: toCancelled,
+    RecordFollowUp: followUp('assigned'),
+  },
+  acknowledged: {
+    StartWork: { emits: [E.WorkStarted], next: 'in-progress' },
+    ReassignTechnician: reassigned,
+    HandOverOwnership: handedOver('acknowledged'),
+    Cancel: toCancelled,
+    RecordFollowUp: followUp('acknowledged'),
+  },
+  'in-progress': {
+    PutOnHold: { emits: [E.WorkOrderPutOnHold], next: 'on-hold' },
+    Resolve: { emits: [E.WorkOrderResolved], next: 'resolved' },
+    ReassignTechnician: reassigned,
+    HandOverOwnership: handedOver('in-progress'),
+    Cancel: toCancelled,
+    RecordFollowUp: followUp('in-progress'),
+  },
+  'on-hold': {
+    Resume: { emits: [E.WorkOrderResumed], next: 'in-progress' },
+    ReassignTechnician: { emits: [E.WorkOrderResumed, E.TechnicianReassigned], next: 'assigned' }, // the hold is closed off first
+    HandOverOwnership: handedOver('on-hold'),
+    Cancel: toCancelled,
+    RecordFollowUp: followUp('on-hold'),
+  },
+  resolved: {
+    ConfirmResolution: { emits: [E.WorkOrderClosed], next: 'closed' },
+    RejectResolution: { emits: [E.ResolutionRejected, E.WorkOrderReopened], next: 'assigned' },
+    Reopen: { emits: [E.WorkOrderReopened], next: 'assigned' },
+    HandOverOwnership: handedOver('resolved'),
+    RecordFollowUp: followUp('resolved'),
+  },
+  closed: {
+    Reopen: { emits: [E.WorkOrderReopened], next: 'assigned' }, // inside the window: closed a day before `now`
+    RecordFollowUp: followUp('closed'),
+  },
+  cancelled: { RecordFollowUp: followUp('cancelled') },
+};
+
+const statuses = Object.keys(histories) as WorkOrderStatus[];
+const commandTypes = Object.keys(commands) as CommandType[];
+
+const catchError = (run: () => unknown): unknown => {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+};
+
+// ── The fixtures themselves ───────────────────────────────────────────────────────────────────────────────
+
+describe('lifecycle fixtures', () => {
+  it('cover 11 statuses and 14 command types', () => {
+    expect(statuses).toHaveLength(11);
+    expect(commandTypes).toHaveLength(14);
+  });
+
+  it.each(statuses)('the %s history folds to its own status, and every event in it passes its contract', (status) => {
+    expect(foldWorkOrder(histories[status]).status).toBe(status);
+    for (const event of histories[status]) expect(parseDomainEvent(event.type, event.data)).toMatchObject({ ok: true });
+  });
+});
+
+// ── The status table ──────────────────────────────────────────────────────────────────────────────────────
+
+describe('the status table (allowedCommandsIn)', () => {
+  it.each(statuses)('allows in %s exactly the commands the expected lifecycle lists', (status) => {
+    expect([...allowedCommandsIn(foldWorkOrder(histories[status]))].sort()).toEqual(Object.keys(lifecycle[status]).sort());
+  });
+
+  it('allows nothing while an order is only reported, before its triage event', () => {
+    expect(allowedCommandsIn(foldWorkOrder(histories.reported))).toEqual([]);
+  });
+
+  it('allows only a follow-up contact on a cancelled order', () => {
+    expect(allowedCommandsIn(foldWorkOrder(histories.cancelled))).toEqual(['RecordFollowUp']);
+  });
+
+  it('allows only a staff reopening or a follow-up contact on a closed order', () => {
+    expect([...allowedCommandsIn(foldWorkOrder(histories.closed))].sort()).toEqual(['RecordFollowUp', 'Reopen']);
+  });
+
+  it('allows only a report when there is no order yet', () => {
+    expect(allowedCommandsIn(foldWorkOrder(histories.none))).toEqual(['ReportWorkOrder']);
+  });
+
+  it('allows every command type somewhere, and a follow-up contact in every status that has a resident', () => {
+    const allowedAnywhere = new Set(statuses.flatMap((s) => allowedCommandsIn(foldWorkOrder(histories[s]))));
+    expect([...allowedAnywhere].sort()).toEqual([...commandTypes].sort());
+    const withFollowUp = statuses.filter((s) => allowedCommandsIn(foldWorkOrder(histories[s])).includes('RecordFollowUp'));
+    expect(withFollowUp.sort()).toEqual(statuses.filter((s) => s !== 'none' && s !== 'reported').sort());
+  });
+});
+
+// ── Every status × every command ──────────────────────────────────────────────────────────────────────────
+
+const pairs = statuses.flatMap((status) =>
+  commandTypes.map((type) => {
+    const allowed = allowedCommandsIn(foldWorkOrder(histories[status])).includes(type);
+    const outcome = lifecycle[status][type];
+    const verdict = !allowed ? 'refused (IllegalTransitionError)' : outcome ? `→ ${outcome.next} [${outcome.emits.length} event(s)]` : 'allowed, but no expectation written';
+    return { status, type, allowed, name: `${status} × ${type}: ${verdict}` };
+  }),
+);
+
+/** An allowed pair decides without throwing, writes contract-valid events stamped `now`, and lands where the table says. */
+const expectDecided = (status: WorkOrderStatus, type: CommandType) => {
+  const outcome = lifecycle[status][type];
+  expect(outcome).toBeDefined();
+  const history = histories[status];
+  let events: WorkOrderEvent[] = [];
+  expect(() => {
+    events = decide(commands[type], foldWorkOrder(history));
+  }).not.toThrow();
+
+  expect(events.map((e) => e.type)).toEqual(outcome?.emits);
+  for (const event of events) {
+    expect(parseDomainEvent(event.type, event.data)).toMatchObject({ ok: true });
+    expect(event.data.workOrderId).toBe(workOrderId);
+    // Each event carries exactly one instant, and it is the command's.
+    const instants = Object.entries(event.data).filter(([key]) => key.endsWith('At'));
+    expect(instants).toEqual([[expect.any(String), nowIso]]);
+  }
+  expect(foldWorkOrder([...history, ...events]).status).toBe(outcome?.next);
+};
+
+/** A pair the status table does not allow is an IllegalTransitionError naming the status and what it allows. */
+const expectRefused = (status: WorkOrderStatus, type: CommandType) => {
+  expect(lifecycle[status][type]).toBeUndefined();
+  const state = foldWorkOrder(histories[status]);
+  const thrown = catchError(() => decide(commands[type], state));
+  expect(thrown).toBeInstanceOf(IllegalTransitionError);
+  expect(thrown).toMatchObject({ kind: 'illegal-transition', code: 'ILLEGAL_TRANSITION', message: `${type} is not allowed while the work order is ${status}` });
+  expect((thrown as IllegalTransitionError).details).toEqual({ currentStatus: status, allowedCommands: allowedCommandsIn(state) });
+};
+
+describe('every status × every command', () => {
+  it('lists 11 × 14 = 154 pairs', () => {
+    expect(pairs).toHaveLength(154);
+  });
+
+  it.each(pairs)('$name', ({ status, type, allowed }) => (allowed ? expectDecided : expectRefused)(status, type));
+});
+
+// ── Allowed in the status, refused on the particulars ─────────────────────────────────────────────────────
+// These are CommandRejectedErrors with stable codes, never IllegalTransitionErrors: the status table said yes.
+
+const rejections: readonly { readonly name: string; readonly status: WorkOrderStatus; readonly command: WorkOrderCommand; readonly code: string }[] = [
+  { name: 'assigned × Acknowledge by Li Na, not the assigned technician', status: 'assigned', command: { type: 'Acknowledge', by: liNa, now }, code: 'NOT_THE_ASSIGNED_TECHNICIAN' },
+  { name: 'in-progress × ReassignTechnician to Wang Wei, already the technician', status: 'in-progress', command: { ...commands.ReassignTechnician, to: wangWei }, code: 'ALREADY_THE_TECHNICIAN' },
+  { name: 'resolved × HandOverOwnership to Wang Wei, already the owner', status: 'resolved', command: { ...commands.HandOverOwnership, to: wangWei }, code: 'ALREADY_THE_OWNER' },
+  {
+    name: 'closed × Reopen eight days after closing, outside a seven-day window',
+    status: 'closed',
+    command: { ...commands.Reopen, now: new Date('2026-12-02T10:00:00+08:00') },
+    code: 'REOPEN_WINDOW_PASSED',
+  },
+];
+
+describe('allowed commands refused on their particulars', () => {
+  it.each(rejections)('$name → $code', ({ status, command, code }) => {
+    const state = foldWorkOrder(histories[status]);
+    expect(allowedCommandsIn(state)).toContain(command.type);
+    const thrown = catchError(() => decide(command, state));
+    expect(thrown).toBeInstanceOf(CommandRejectedError);
+    expect(thrown).not.toBeInstanceOf(IllegalTransitionError);
+    expect(thrown).toBeInstanceOf(CloseloopError);
+    expect(thrown).toMatchObject({ kind: 'illegal-transition', code });
+  });
+});

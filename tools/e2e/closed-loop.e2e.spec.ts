@@ -1,0 +1,168 @@
+import { randomUUID } from 'node:crypto';
+import { EventTypes } from '@closeloop/contracts';
+import { get, orderInStatus, post, startTestStack, TestStack, timelineWith, urls } from './test-stack';
+
+const report = (description: string, overrides: Record<string, unknown> = {}) => ({
+  siteId: 'S1',
+  building: 'B3',
+  unit: '1202',
+  channel: 'phone',
+  reporter: { name: 'Ms Lin', phone: '13812345678' },
+  description,
+  ...overrides,
+});
+
+const staff = (staffId: string, name: string) => ({ 'x-staff-id': staffId, 'x-staff-name': name });
+
+/** Reports a burst pipe and waits until dispatch has named its owner; returns the order and that person. */
+const assignedOrder = async (description: string) => {
+  const accepted = await post(`${urls.intake}/v1/reports`, report(description));
+  expect(accepted.status).toBe(202);
+  const workOrderId = accepted.body['workOrderId'] as string;
+  const order = await orderInStatus(workOrderId, 'assigned');
+  const technician = order['technician'] as { staffId: string; name: string };
+  return { workOrderId, number: accepted.body['number'] as string, technician, headers: staff(technician.staffId, technician.name) };
+};
+
+const act = (workOrderId: string, action: string, headers: Record<string, string>, body: unknown = {}, extra: Record<string, string> = {}) =>
+  post(`${urls.dispatch}/v1/work-orders/${workOrderId}/${action}`, body, { ...headers, ...extra });
+
+describe('the closed loop through the running services: owned, worked, confirmed by the resident, closed or reopened', () => {
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    stack = await startTestStack('e2e-loop');
+  }, 180_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('walks an order from report to the resident’s confirmed, rated closure, and the timeline tells it all', async () => {
+    const { workOrderId, number, technician, headers } = await assignedOrder('Burst pipe under the kitchen sink');
+
+    expect((await act(workOrderId, 'acknowledge', headers)).body['status']).toBe('acknowledged');
+    expect((await act(workOrderId, 'start', headers)).body['status']).toBe('in-progress');
+    const held = await act(workOrderId, 'hold', headers, { reason: 'waiting-on-parts', note: 'Valve on order' });
+    expect(held.body['status']).toBe('on-hold');
+    expect((await act(workOrderId, 'resume', headers)).body['status']).toBe('in-progress');
+    const resolved = await act(workOrderId, 'resolve', headers, { notes: 'Replaced the valve and the flexible hose', photoRefs: ['photos/2026/11/valve.jpg'] });
+    expect(resolved.status).toBe(200);
+    expect(resolved.headers.get('etag')).toMatch(/^"\d+"$/);
+
+    // The resident confirms by the number read to them on the phone.
+    const confirmed = await post(`${urls.intake}/v1/work-orders/${number}/confirmation`, { rating: 5, comment: 'Fixed within the hour' });
+    expect(confirmed.status).toBe(202);
+    expect(confirmed.body['status']).toBe('closed');
+
+    const closed = await orderInStatus(workOrderId, 'closed');
+    expect(closed['closure']).toMatchObject({ outcome: 'confirmed', rating: 5, comment: 'Fixed within the hour' });
+    expect(closed['owner']).toMatchObject({ staffId: technician.staffId });
+
+    const timeline = await timelineWith(workOrderId, [EventTypes.WorkOrderClosed]);
+    // sla-timer and dispatch both answer the triage, in either order.
+    expect(timeline.slice(2, 4).map((e) => e.type).sort()).toEqual([EventTypes.SlaTargetsSet, EventTypes.WorkOrderAssigned].sort());
+    expect([...timeline.slice(0, 2), ...timeline.slice(4)].map((e) => e.type)).toEqual([
+      EventTypes.WorkOrderReported,
+      EventTypes.WorkOrderTriaged,
+      EventTypes.WorkOrderAcknowledged,
+      EventTypes.WorkStarted,
+      EventTypes.WorkOrderPutOnHold,
+      EventTypes.WorkOrderResumed,
+      EventTypes.WorkOrderResolved,
+      EventTypes.WorkOrderClosed,
+    ]);
+    expect(timeline.find((e) => e.type === EventTypes.WorkStarted)?.actor).toBe(`staff:${technician.staffId}`);
+    expect(timeline.find((e) => e.type === EventTypes.WorkOrderClosed)?.actor).toBe('resident:via:http');
+  });
+
+  it('reopens an order the resident says is not fixed, and closes it on the second round', async () => {
+    const { workOrderId, headers } = await assignedOrder('Corridor light out on floor 12, burst fitting nearby');
+    for (const step of ['acknowledge', 'start']) await act(workOrderId, step, headers);
+    await act(workOrderId, 'resolve', headers, { notes: 'Tightened the fitting' });
+
+    const rejected = await post(`${urls.intake}/v1/work-orders/${workOrderId}/rejection`, { comment: 'Still dripping this morning' });
+    expect(rejected.status).toBe(202);
+    expect(rejected.body['status']).toBe('assigned');
+
+    const reopened = await orderInStatus(workOrderId, 'assigned');
+    expect(reopened['reopenCount']).toBe(1);
+    for (const step of ['acknowledge', 'start']) expect((await act(workOrderId, step, headers)).status).toBe(200);
+    await act(workOrderId, 'resolve', headers, { notes: 'Replaced the fitting' });
+    await post(`${urls.intake}/v1/work-orders/${workOrderId}/confirmation`, { rating: 4 });
+
+    const timeline = await timelineWith(workOrderId, [EventTypes.WorkOrderClosed]);
+    const types = timeline.map((e) => e.type);
+    expect(types.filter((t) => t === EventTypes.WorkOrderResolved)).toHaveLength(2);
+    expect(types.indexOf(EventTypes.ResolutionRejected)).toBe(types.indexOf(EventTypes.WorkOrderReopened) - 1);
+    expect(timeline.find((e) => e.type === EventTypes.WorkOrderReopened)?.data).toMatchObject({ trigger: 'resident-rejected', round: 1, reason: 'Still dripping this morning' });
+  });
+
+  it('answers an illegal action with 409 naming the status and the allowed actions', async () => {
+    const { workOrderId, headers } = await assignedOrder('Burst pipe in the bike store');
+    const early = await act(workOrderId, 'resolve', headers, { notes: 'too soon' });
+    expect(early.status).toBe(409);
+    expect(early.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(early.body).toMatchObject({ code: 'ILLEGAL_TRANSITION', currentStatus: 'assigned' });
+    expect(early.body['allowedCommands']).toEqual(expect.arrayContaining(['acknowledge', 'reassign', 'handover', 'cancel']));
+
+    const stranger = await act(workOrderId, 'acknowledge', staff('s1-zhao-lei', 'Zhao Lei'));
+    expect(stranger.status).toBe(409);
+    expect(stranger.body['code']).toBe('NOT_THE_ASSIGNED_TECHNICIAN');
+
+    const badBody = await act(workOrderId, 'hold', headers, { reason: 'lunch' });
+    expect(badBody.status).toBe(422);
+    const noStaff = await act(workOrderId, 'acknowledge', {});
+    expect(noStaff.status).toBe(422);
+    expect((await act(randomUUID(), 'acknowledge', headers)).status).toBe(404);
+    expect((await act(workOrderId, 'teleport', headers)).status).toBe(404);
+  });
+
+  it('lets exactly one of two concurrent starts win; the other gets 409 and the timeline shows one start', async () => {
+    const { workOrderId, headers } = await assignedOrder('Burst pipe in the plant room');
+    await act(workOrderId, 'acknowledge', headers);
+    const [a, b] = await Promise.all([act(workOrderId, 'start', headers), act(workOrderId, 'start', headers)]);
+    expect([a.status, b.status].sort()).toEqual([200, 409]);
+
+    const stale = await act(workOrderId, 'hold', headers, { reason: 'waiting-on-access' }, { 'if-match': '"1"' });
+    expect(stale.status).toBe(409);
+    expect(stale.body['code']).toBe('STREAM_VERSION_CONFLICT');
+
+    await act(workOrderId, 'resolve', headers, { notes: 'Done' });
+    const timeline = await timelineWith(workOrderId, [EventTypes.WorkOrderResolved]);
+    expect(timeline.filter((e) => e.type === EventTypes.WorkStarted)).toHaveLength(1);
+    expect(timeline.filter((e) => e.type === EventTypes.WorkOrderPutOnHold)).toHaveLength(0);
+  });
+
+  it('changes nothing when a command is retried with the same Idempotency-Key', async () => {
+    const { workOrderId, headers } = await assignedOrder('Burst pipe by the lift lobby');
+    const key = { 'idempotency-key': `tablet-${randomUUID()}` };
+    const first = await act(workOrderId, 'acknowledge', headers, {}, key);
+    const retry = await act(workOrderId, 'acknowledge', headers, {}, key);
+    expect(first.status).toBe(200);
+    expect(retry.status).toBe(200);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(retry.body['events']).toEqual(first.body['events']);
+
+    const followUpKey = { 'idempotency-key': `ivr-${randomUUID()}` };
+    await post(`${urls.intake}/v1/work-orders/${workOrderId}/follow-ups`, { channel: 'phone', note: 'Where is the plumber?' }, followUpKey);
+    await post(`${urls.intake}/v1/work-orders/${workOrderId}/follow-ups`, { channel: 'phone', note: 'Where is the plumber?' }, followUpKey);
+    const timeline = await timelineWith(workOrderId, [EventTypes.FollowUpContactRecorded]);
+    expect(timeline.filter((e) => e.type === EventTypes.WorkOrderAcknowledged)).toHaveLength(1);
+    expect(timeline.filter((e) => e.type === EventTypes.FollowUpContactRecorded)).toHaveLength(1);
+    const order = await get(`${urls.query}/v1/work-orders/${workOrderId}`);
+    expect(order.body['contactCount']).toBe(2);
+  });
+
+  it('hands ownership over explicitly, keeping the technician, and filters orders by owner', async () => {
+    const { workOrderId, headers, technician } = await assignedOrder('Burst pipe behind the gym');
+    const handedOver = await act(workOrderId, 'handover', headers, { to: { staffId: 's1-zhao-lei', name: 'Zhao Lei' }, reason: 'Going on leave' });
+    expect(handedOver.status).toBe(200);
+    await timelineWith(workOrderId, [EventTypes.OwnershipHandedOver]);
+    const order = await get(`${urls.query}/v1/work-orders/${workOrderId}`);
+    expect(order.body['owner']).toMatchObject({ staffId: 's1-zhao-lei' });
+    expect(order.body['technician']).toMatchObject({ staffId: technician.staffId });
+    const owned = await get(`${urls.query}/v1/work-orders?owner=s1-zhao-lei&tier=urgent`);
+    expect((owned.body['items'] as { workOrderId: string }[]).map((o) => o.workOrderId)).toContain(workOrderId);
+  });
+});

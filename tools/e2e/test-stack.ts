@@ -1,0 +1,88 @@
+import { join } from 'node:path';
+import { deleteTopicsWithPrefix, eventually, freshDatabase, infrastructure, repositoryRoot, TestDatabase, testKafka, uniqueTopicPrefix } from '@closeloop/testing';
+import { Kafka } from 'kafkajs';
+
+// The five services run as separate processes, built from this checkout, on their own database and topics,
+// with ports moved by 10000 so a running demo is never disturbed.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { startStack, stopChildren } = require(join(repositoryRoot, 'scripts', 'stack.js'));
+
+const PORT_OFFSET = 10_000;
+export const urls = {
+  intake: `http://127.0.0.1:${3001 + PORT_OFFSET}`,
+  dispatch: `http://127.0.0.1:${3002 + PORT_OFFSET}`,
+  query: `http://127.0.0.1:${3005 + PORT_OFFSET}`,
+};
+
+export interface TestStack {
+  readonly db: TestDatabase;
+  readonly kafka: Kafka;
+  readonly prefix: string;
+  stop(): Promise<void>;
+}
+
+export const startTestStack = async (label: string, extraEnv: Record<string, string> = {}): Promise<TestStack> => {
+  const prefix = uniqueTopicPrefix(label);
+  const db = await freshDatabase(label.replace(/-/g, '_'));
+  const kafka = testKafka(label);
+  const services = await startStack({
+    env: { DATABASE_URL: db.url, KAFKA_BROKERS: infrastructure().kafkaBrokers.join(','), KAFKA_TOPIC_PREFIX: prefix, LOG_LEVEL: 'warn', ...extraEnv },
+    logDir: join(repositoryRoot, '.local', 'logs', `e2e-${prefix.replace(/\.$/, '')}`),
+    portOffset: PORT_OFFSET,
+  });
+  return {
+    db,
+    kafka,
+    prefix,
+    stop: async () => {
+      await stopChildren(services);
+      await deleteTopicsWithPrefix(kafka, prefix);
+      await db.drop();
+    },
+  };
+};
+
+export interface HttpResult {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: Record<string, unknown>;
+}
+
+export const post = async (url: string, body: unknown, headers: Record<string, string> = {}): Promise<HttpResult> => {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
+};
+
+export const get = async (url: string): Promise<HttpResult> => {
+  const response = await fetch(url);
+  return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
+};
+
+export interface TimelineEvent {
+  eventId: string;
+  type: string;
+  actor: string;
+  correlationId: string;
+  causationId: string;
+  data: Record<string, unknown>;
+}
+
+/** Waits until the query side's timeline of an order holds every one of the given event types. */
+export const timelineWith = (workOrderId: string, expectedTypes: readonly string[]) =>
+  eventually(`the timeline of ${workOrderId} to hold ${expectedTypes.join(', ')}`, async () => {
+    const { status, body } = await get(`${urls.query}/v1/work-orders/${workOrderId}/timeline`);
+    if (status !== 200) return undefined;
+    const events = body['events'] as TimelineEvent[];
+    return expectedTypes.every((t) => events.some((e) => e.type === t)) ? events : undefined;
+  });
+
+/** Waits until the query side shows an order in the given status. */
+export const orderInStatus = (workOrderId: string, status: string) =>
+  eventually(`work order ${workOrderId} to be ${status}`, async () => {
+    const result = await get(`${urls.query}/v1/work-orders/${workOrderId}`);
+    return result.status === 200 && result.body['status'] === status ? result.body : undefined;
+  });
