@@ -1,8 +1,21 @@
 import { baseServiceConfig } from '@closeloop/config';
 import { z } from 'zod';
 
-export const slaTimerConfigSchema = baseServiceConfig.extend({
+export const slaTimerConfigSchema = baseServiceConfig
+  .extend({
   SLA_POLICY_FILE: z.string().min(1).default('config/sla-policy.json'),
-});
+  /** After a resolution, how long until the resident gets a callback (回访) if they have not confirmed (default 1 day). */
+  CALLBACK_AFTER_SECONDS: z.coerce.number().int().positive().default(24 * 3600),
+  /** After a resolution, how long until an unconfirmed order closes without confirmation (default 3 days). */
+  CLOSE_UNCONFIRMED_AFTER_SECONDS: z.coerce.number().int().positive().default(3 * 24 * 3600),
+  /** How often due timers are looked for. */
+  TIMER_POLL_MILLIS: z.coerce.number().int().min(50).max(60_000).default(1_000),
+  })
+  .refine((c) => c.CALLBACK_AFTER_SECONDS < c.CLOSE_UNCONFIRMED_AFTER_SECONDS, {
+    message: 'CALLBACK_AFTER_SECONDS must be shorter than CLOSE_UNCONFIRMED_AFTER_SECONDS: the callback comes before the closing',
+    path: ['CALLBACK_AFTER_SECONDS'],
+  });
 export type SlaTimerConfig = z.infer<typeof slaTimerConfigSchema>;
 export const SLA_POLICY = Symbol('SlaPolicy');
+export const SLA_TIMER_CONFIG = Symbol('SlaTimerConfig');
+export const WORK_ORDER_COMMANDS = Symbol('WorkOrderCommands');

@@ -2,15 +2,27 @@ import { Module } from '@nestjs/common';
 import { loadJsonFile } from '@closeloop/config';
 import { InfrastructureModule } from '@closeloop/runtime';
 import { SlaPolicySchema } from '@closeloop/sla-domain';
-import { SLA_POLICY, SlaTimerConfig } from './sla-timer.config';
+import { EVENT_STORE, EventStore } from '@closeloop/event-store';
+import { WorkOrderCommands } from '@closeloop/work-order-application';
+import { ScheduleCallbackKafkaController } from './callback-timers/schedule-callback.kafka.controller';
+import { TimerFiringService } from './callback-timers/timer-firing.service';
+import { TimerStore } from './callback-timers/timer-store';
+import { SLA_POLICY, SLA_TIMER_CONFIG, SlaTimerConfig, WORK_ORDER_COMMANDS } from './sla-timer.config';
 import { StartSlaClockHandler } from './start-clock/start-sla-clock.handler';
 import { WorkOrderEventsKafkaController } from './start-clock/work-order-events.kafka.controller';
 
 export const slaTimerModule = (config: SlaTimerConfig) => {
   @Module({
     imports: [InfrastructureModule.forRoot({ service: 'sla-timer', config, relay: true })],
-    controllers: [WorkOrderEventsKafkaController],
-    providers: [{ provide: SLA_POLICY, useValue: loadJsonFile('SLA_POLICY_FILE', config.SLA_POLICY_FILE, SlaPolicySchema) }, StartSlaClockHandler],
+    controllers: [WorkOrderEventsKafkaController, ScheduleCallbackKafkaController],
+    providers: [
+      { provide: SLA_TIMER_CONFIG, useValue: config },
+      { provide: SLA_POLICY, useValue: loadJsonFile('SLA_POLICY_FILE', config.SLA_POLICY_FILE, SlaPolicySchema) },
+      { provide: WORK_ORDER_COMMANDS, useFactory: (store: EventStore) => new WorkOrderCommands(store), inject: [EVENT_STORE] },
+      StartSlaClockHandler,
+      TimerStore,
+      TimerFiringService,
+    ],
   })
   class SlaTimerModule {}
   return SlaTimerModule;

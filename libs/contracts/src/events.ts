@@ -22,6 +22,7 @@ export const EventTypes = {
   WorkOrderReopened: 'closeloop.workorder.reopened.v1',
   WorkOrderClosed: 'closeloop.workorder.closed.v1',
   FollowUpContactRecorded: 'closeloop.workorder.follow-up-contact-recorded.v1',
+  CallbackRequested: 'closeloop.workorder.callback-requested.v1',
   SlaTargetsSet: 'closeloop.sla.targets-set.v1',
 } as const;
 
@@ -168,6 +169,17 @@ export const FollowUpContactRecordedData = z
   })
   .strict();
 
+export const CallbackRequestedData = z
+  .object({
+    workOrderId,
+    /** The loop round the callback belongs to (0 before any reopen). */
+    round: z.number().int().nonnegative(),
+    /** When the resolution was due a confirmation, by the timer's reckoning. */
+    dueAt: isoInstant,
+    requestedAt: isoInstant,
+  })
+  .strict();
+
 export const SlaTargetsSetData = z
   .object({
     workOrderId: z.string().uuid(),
@@ -196,6 +208,7 @@ export const eventDataSchemas = {
   [EventTypes.WorkOrderReopened]: WorkOrderReopenedData,
   [EventTypes.WorkOrderClosed]: WorkOrderClosedData,
   [EventTypes.FollowUpContactRecorded]: FollowUpContactRecordedData,
+  [EventTypes.CallbackRequested]: CallbackRequestedData,
   [EventTypes.SlaTargetsSet]: SlaTargetsSetData,
 } as const;
 
@@ -222,6 +235,7 @@ export type ResolutionRejected = Event<typeof EventTypes.ResolutionRejected>;
 export type WorkOrderReopened = Event<typeof EventTypes.WorkOrderReopened>;
 export type WorkOrderClosed = Event<typeof EventTypes.WorkOrderClosed>;
 export type FollowUpContactRecorded = Event<typeof EventTypes.FollowUpContactRecorded>;
+export type CallbackRequested = Event<typeof EventTypes.CallbackRequested>;
 export type SlaTargetsSet = Event<typeof EventTypes.SlaTargetsSet>;
 
 export type WorkOrderEvent =
@@ -240,7 +254,8 @@ export type WorkOrderEvent =
   | ResolutionRejected
   | WorkOrderReopened
   | WorkOrderClosed
-  | FollowUpContactRecorded;
+  | FollowUpContactRecorded
+  | CallbackRequested;
 export type SlaEvent = SlaTargetsSet;
 export type DomainEvent = WorkOrderEvent | SlaEvent;
 

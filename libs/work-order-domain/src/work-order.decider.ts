@@ -38,6 +38,8 @@ interface OrderFacts {
   readonly reopenRounds: number;
   /** Contacts from residents about this order, the report included. */
   readonly contacts: number;
+  /** Whether this round's callback task was raised already. */
+  readonly callbackRequested: boolean;
 }
 
 type PlainStatus = 'reported' | 'triaged' | 'awaiting-dispatch' | 'assigned' | 'acknowledged' | 'in-progress' | 'resolved' | 'cancelled';
@@ -145,6 +147,21 @@ export interface RecordFollowUp {
   readonly now: Date;
 }
 
+/** The callback (回访) timer: a resolved order the resident has not confirmed gets a callback task. */
+export interface RequestCallback {
+  readonly type: 'RequestCallback';
+  /** The loop round the timer was set for; a timer from before a reopen does nothing. */
+  readonly round: number;
+  readonly dueAt: Date;
+  readonly now: Date;
+}
+/** The closing timer: still unconfirmed after the callback period, the order closes without confirmation. */
+export interface CloseWithoutConfirmation {
+  readonly type: 'CloseWithoutConfirmation';
+  readonly round: number;
+  readonly now: Date;
+}
+
 export type WorkOrderCommand =
   | ReportWorkOrder
   | AssignOwner
@@ -159,7 +176,9 @@ export type WorkOrderCommand =
   | Reopen
   | ConfirmResolution
   | RejectResolution
-  | RecordFollowUp;
+  | RecordFollowUp
+  | RequestCallback
+  | CloseWithoutConfirmation;
 
 type CommandType = WorkOrderCommand['type'];
 
@@ -175,7 +194,7 @@ const allowedCommands: Record<WorkOrderStatus, readonly CommandType[]> = {
   acknowledged: ['StartWork', ...WORKING],
   'in-progress': ['PutOnHold', 'Resolve', ...WORKING],
   'on-hold': ['Resume', ...WORKING],
-  resolved: ['ConfirmResolution', 'RejectResolution', 'Reopen', 'HandOverOwnership', 'RecordFollowUp'],
+  resolved: ['ConfirmResolution', 'RejectResolution', 'Reopen', 'HandOverOwnership', 'RecordFollowUp', 'RequestCallback', 'CloseWithoutConfirmation'],
   closed: ['Reopen', 'RecordFollowUp'],
   cancelled: ['RecordFollowUp'],
 };
@@ -252,6 +271,12 @@ export const decide = (command: WorkOrderCommand, state: WorkOrderState): WorkOr
         { type: EventTypes.ResolutionRejected, data: { workOrderId, comment: command.comment?.trim() || undefined, rejectedAt: at } },
         reopened(order, 'resident-rejected', command.comment?.trim() || 'the resident says it is not fixed', at),
       ];
+    case 'RequestCallback':
+      if (command.round !== order.reopenRounds || order.callbackRequested) return [];
+      return [{ type: EventTypes.CallbackRequested, data: { workOrderId, round: command.round, dueAt: command.dueAt.toISOString(), requestedAt: at } }];
+    case 'CloseWithoutConfirmation':
+      if (command.round !== order.reopenRounds) return [];
+      return [{ type: EventTypes.WorkOrderClosed, data: { workOrderId, outcome: 'closed-without-confirmation', closedAt: at } }];
     case 'RecordFollowUp':
       return [{ type: EventTypes.FollowUpContactRecorded, data: { workOrderId, channel: command.channel, note: command.note, contactNumber: order.contacts + 1, contactedAt: at } }];
     default:
@@ -318,7 +343,7 @@ export const evolve = (state: WorkOrderState, event: WorkOrderEvent): WorkOrderS
   if (event.type === EventTypes.WorkOrderReported) {
     if (state.status !== 'none') return state;
     const { workOrderId, number, siteId, building, category } = event.data;
-    return { status: 'reported', workOrderId, number, siteId, building, category, reopenRounds: 0, contacts: 1 };
+    return { status: 'reported', workOrderId, number, siteId, building, category, reopenRounds: 0, contacts: 1, callbackRequested: false };
   }
   if (state.status === 'none') return state;
   const facts = factsOf(state);
@@ -352,11 +377,13 @@ export const evolve = (state: WorkOrderState, event: WorkOrderEvent): WorkOrderS
     case EventTypes.ResolutionRejected:
       return state;
     case EventTypes.WorkOrderReopened:
-      return { ...facts, status: 'assigned', reopenRounds: event.data.round };
+      return { ...facts, status: 'assigned', reopenRounds: event.data.round, callbackRequested: false };
     case EventTypes.WorkOrderClosed:
       return { ...facts, status: 'closed', closedAt: event.data.closedAt };
     case EventTypes.FollowUpContactRecorded:
       return { ...state, contacts: event.data.contactNumber };
+    case EventTypes.CallbackRequested:
+      return { ...state, callbackRequested: true };
     default:
       return assertNever(event);
   }
@@ -373,6 +400,7 @@ const factsOf = (state: OpenState): OrderFacts => ({
   technician: state.technician,
   reopenRounds: state.reopenRounds,
   contacts: state.contacts,
+  callbackRequested: state.callbackRequested,
 });
 
 /** Each work order is one stream in the event store. */

@@ -288,6 +288,7 @@ describe('work order decider', () => {
         technician: wangWei,
         reopenRounds: 0,
         contacts: 2,
+        callbackRequested: false,
         closedAt: '2026-11-24T02:00:00.000Z',
       });
     });
@@ -571,7 +572,7 @@ describe('work order decider', () => {
 
     it('refuses to cancel or to work on a resolved order', () => {
       const error = given(resolvedHistory).when(cancel()).thenThrows('ILLEGAL_TRANSITION');
-      expect(error.details).toEqual({ currentStatus: 'resolved', allowedCommands: ['ConfirmResolution', 'RejectResolution', 'Reopen', 'HandOverOwnership', 'RecordFollowUp'] });
+      expect(error.details).toEqual({ currentStatus: 'resolved', allowedCommands: ['ConfirmResolution', 'RejectResolution', 'Reopen', 'HandOverOwnership', 'RecordFollowUp', 'RequestCallback', 'CloseWithoutConfirmation'] });
       given(resolvedHistory).when(reassign(liNa)).thenThrows('ILLEGAL_TRANSITION');
     });
   });
@@ -644,7 +645,7 @@ describe('work order decider', () => {
     // No decided history leads here (every status that allows a handover has an owner); the state is built by
     // hand to pin the guard down.
     it('refuses the handover: there is no owner to hand over yet', () => {
-      const ownerless: WorkOrderState = { status: 'assigned', workOrderId, number, siteId: 'S1', building: '3', category: 'plumbing', tier: 'urgent', reopenRounds: 0, contacts: 1 };
+      const ownerless: WorkOrderState = { status: 'assigned', workOrderId, number, siteId: 'S1', building: '3', category: 'plumbing', tier: 'urgent', reopenRounds: 0, contacts: 1, callbackRequested: false };
       let thrown: unknown;
       try {
         decide(handOver(liNa), ownerless);
@@ -660,7 +661,7 @@ describe('work order decider', () => {
 // ── Evolve ────────────────────────────────────────────────────────────────────────────────────────────────
 
 describe('work order state (evolve / foldWorkOrder)', () => {
-  const facts = { workOrderId, number, siteId: 'S1', building: '3', reopenRounds: 0, contacts: 1 };
+  const facts = { workOrderId, number, siteId: 'S1', building: '3', reopenRounds: 0, contacts: 1, callbackRequested: false };
   const triagedFacts = { ...facts, category: 'plumbing', tier: 'urgent' };
 
   it('starts with no work order', () => {
@@ -745,5 +746,32 @@ describe('resident feedback that slipped past the edge', () => {
     expect(rejected?.data).not.toHaveProperty('comment', '   ');
     expect(reopened?.data).toMatchObject({ reason: 'the resident says it is not fixed' });
     for (const event of [rejected, reopened]) expect(parseDomainEvent(event!.type, event!.data)).toMatchObject({ ok: true });
+  });
+});
+
+describe('the callback (回访) timers on a resolved order', () => {
+  const requestCallback = (round: number): WorkOrderCommand => ({ type: 'RequestCallback', round, dueAt: callbackAt, now: callbackAt });
+  const closeUnconfirmed = (round: number): WorkOrderCommand => ({ type: 'CloseWithoutConfirmation', round, now: callbackAt });
+
+  it('raises one callback task for the round, and no second one', () => {
+    const [callback] = decide(requestCallback(0), foldWorkOrder(resolvedHistory));
+    expect(callback).toEqual({ type: EventTypes.CallbackRequested, data: { workOrderId, round: 0, dueAt: callbackAt.toISOString(), requestedAt: callbackAt.toISOString() } });
+    expect(decide(requestCallback(0), foldWorkOrder([...resolvedHistory, callback!]))).toEqual([]);
+  });
+
+  it('closes without confirmation, distinguishable from a confirmed closure', () => {
+    const [closed] = decide(closeUnconfirmed(0), foldWorkOrder(resolvedHistory));
+    expect(closed).toEqual({ type: EventTypes.WorkOrderClosed, data: { workOrderId, outcome: 'closed-without-confirmation', closedAt: callbackAt.toISOString() } });
+  });
+
+  it('ignores a timer set before a reopen: its round is over', () => {
+    const reopenedAndResolvedAgain = [...resolvedHistory, ...decide(reject('Still dripping'), foldWorkOrder(resolvedHistory))];
+    const state = foldWorkOrder(reopenedAndResolvedAgain);
+    expect(state).toMatchObject({ status: 'assigned', reopenRounds: 1 });
+    const resolvedAgain = [...reopenedAndResolvedAgain, ...decide(acknowledge(wangWei), state)];
+    const worked = [...resolvedAgain, ...decide({ type: 'StartWork', by: wangWei, now: callbackAt }, foldWorkOrder(resolvedAgain))];
+    const done = [...worked, ...decide({ type: 'Resolve', by: wangWei, notes: 'Replaced the joint', photoRefs: [], now: callbackAt }, foldWorkOrder(worked))];
+    expect(decide(closeUnconfirmed(0), foldWorkOrder(done))).toEqual([]);
+    expect(decide(closeUnconfirmed(1), foldWorkOrder(done))).toHaveLength(1);
   });
 });

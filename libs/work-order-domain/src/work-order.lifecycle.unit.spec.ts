@@ -121,6 +121,8 @@ const commands: { readonly [T in CommandType]: CommandOfType<T> } = {
   ConfirmResolution: { type: 'ConfirmResolution', rating: 4, comment: 'Fixed, but it took a while', now },
   RejectResolution: { type: 'RejectResolution', comment: 'Still dripping under the sink', now },
   RecordFollowUp: { type: 'RecordFollowUp', channel: 'wechat', note: 'Resident asks for news', now },
+  RequestCallback: { type: 'RequestCallback', round: 0, dueAt: now, now },
+  CloseWithoutConfirmation: { type: 'CloseWithoutConfirmation', round: 0, now },
 };
 
 // ── The expected lifecycle: for each allowed pair, the event types decided and the status after them ─────
@@ -186,6 +188,8 @@ const lifecycle: { readonly [S in WorkOrderStatus]: Partial<Record<CommandType, 
     Reopen: { emits: [E.WorkOrderReopened], next: 'assigned' },
     HandOverOwnership: handedOver('resolved'),
     RecordFollowUp: followUp('resolved'),
+    RequestCallback: { emits: [E.CallbackRequested], next: 'resolved' },
+    CloseWithoutConfirmation: { emits: [E.WorkOrderClosed], next: 'closed' },
   },
   closed: {
     Reopen: { emits: [E.WorkOrderReopened], next: 'assigned' }, // inside the window: closed a day before `now`
@@ -209,9 +213,9 @@ const catchError = (run: () => unknown): unknown => {
 // ── The fixtures themselves ───────────────────────────────────────────────────────────────────────────────
 
 describe('lifecycle fixtures', () => {
-  it('cover 11 statuses and 14 command types', () => {
+  it('cover 11 statuses and 16 command types', () => {
     expect(statuses).toHaveLength(11);
-    expect(commandTypes).toHaveLength(14);
+    expect(commandTypes).toHaveLength(16);
   });
 
   it.each(statuses)('the %s history folds to its own status, and every event in it passes its contract', (status) => {
@@ -276,8 +280,8 @@ const expectDecided = (status: WorkOrderStatus, type: CommandType) => {
   for (const event of events) {
     expect(parseDomainEvent(event.type, event.data)).toMatchObject({ ok: true });
     expect(event.data.workOrderId).toBe(workOrderId);
-    // Each event carries exactly one instant, and it is the command's.
-    const instants = Object.entries(event.data).filter(([key]) => key.endsWith('At'));
+    // Each event carries exactly one instant of its own, and it is the command's (a callback also names when it fell due).
+    const instants = Object.entries(event.data).filter(([key]) => key.endsWith('At') && !(event.type === E.CallbackRequested && key === 'dueAt'));
     expect(instants).toEqual([[expect.any(String), nowIso]]);
   }
   expect(foldWorkOrder([...history, ...events]).status).toBe(outcome?.next);
@@ -294,8 +298,8 @@ const expectRefused = (status: WorkOrderStatus, type: CommandType) => {
 };
 
 describe('every status × every command', () => {
-  it('lists 11 × 14 = 154 pairs', () => {
-    expect(pairs).toHaveLength(154);
+  it('lists 11 × 16 = 176 pairs', () => {
+    expect(pairs).toHaveLength(176);
   });
 
   it.each(pairs)('$name', ({ status, type, allowed }) => (allowed ? expectDecided : expectRefused)(status, type));

@@ -30,7 +30,7 @@ export class AssignOwnerHandler {
       (state) => {
         // Past dispatch (someone accepted it first, or it was cancelled), a late or redelivered event has nothing to do.
         if (state.status !== 'triaged' && state.status !== 'awaiting-dispatch') return undefined;
-        const routing = route(this.roster, { workOrderId: request.workOrderId, siteId: state.siteId, building: state.building, category: state.category ?? 'general' });
+        const routing = route(this.roster, { workOrderId: request.workOrderId, siteId: state.siteId, building: state.building, category: state.category ?? 'general' }, this.clock.now());
         return { type: 'AssignOwner', routing, now: this.clock.now() };
       },
       { actor: { kind: 'system', id: 'dispatch' }, correlationId: request.correlationId, causationId: request.causationId, producer: 'dispatch' },

@@ -38,6 +38,7 @@ export interface WorkOrderView {
   cancelledReason: string | null;
   reopenCount: number;
   contactCount: number;
+  callbackRequestedAt: string | null;
   responseDueAt: string | null;
   resolutionDueAt: string | null;
   updatedAt: string;
@@ -107,6 +108,7 @@ export const foldWorkOrderView = (timeline: readonly TimelineEntry[]): WorkOrder
     cancelledReason: null,
     reopenCount: 0,
     contactCount: 1,
+    callbackRequestedAt: null,
     responseDueAt: null,
     resolutionDueAt: null,
     updatedAt: reported.occurredAt,
@@ -156,13 +158,15 @@ const apply = (view: WorkOrderView, event: DomainEvent): WorkOrderView => {
     case EventTypes.ResolutionRejected:
       return view;
     case EventTypes.WorkOrderReopened:
-      return { ...view, reopenCount: event.data.round, resolvedAt: null, closedAt: null, closeOutcome: null, rating: null, ratingComment: null, status: 'assigned' };
+      return { ...view, reopenCount: event.data.round, resolvedAt: null, closedAt: null, closeOutcome: null, rating: null, ratingComment: null, callbackRequestedAt: null, status: 'assigned' };
     case EventTypes.WorkOrderClosed: {
       const d = event.data;
       return { ...view, closedAt: d.closedAt, closeOutcome: d.outcome, rating: d.rating ?? null, ratingComment: d.comment ?? null, status: 'closed' };
     }
     case EventTypes.FollowUpContactRecorded:
       return { ...view, contactCount: event.data.contactNumber };
+    case EventTypes.CallbackRequested:
+      return { ...view, callbackRequestedAt: event.data.requestedAt };
     case EventTypes.SlaTargetsSet:
       return { ...view, responseDueAt: event.data.responseDueAt, resolutionDueAt: event.data.resolutionDueAt };
     default: {

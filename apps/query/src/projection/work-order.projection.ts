@@ -39,6 +39,7 @@ const VIEW_COLUMNS: readonly [keyof WorkOrderView, string][] = [
   ['cancelledReason', 'cancelled_reason'],
   ['reopenCount', 'reopen_count'],
   ['contactCount', 'contact_count'],
+  ['callbackRequestedAt', 'callback_requested_at'],
   ['responseDueAt', 'response_due_at'],
   ['resolutionDueAt', 'resolution_due_at'],
   ['updatedAt', 'updated_at'],

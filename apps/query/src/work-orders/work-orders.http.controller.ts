@@ -67,7 +67,7 @@ const toView = (row: WorkOrderRow) => ({
   startedAt: iso(row.started_at),
   onHold: row.on_hold_reason ? { reason: row.on_hold_reason } : null,
   heldSeconds: row.held_seconds,
-  resolution: row.resolved_at ? { resolvedAt: iso(row.resolved_at), notes: row.resolution_notes } : null,
+  resolution: row.resolved_at ? { resolvedAt: iso(row.resolved_at), notes: row.resolution_notes, callbackRequestedAt: iso(row.callback_requested_at) } : null,
   closure: row.closed_at ? { closedAt: iso(row.closed_at), outcome: row.close_outcome, rating: row.rating, comment: row.rating_comment } : null,
   cancelledReason: row.cancelled_reason,
   reopenCount: row.reopen_count,

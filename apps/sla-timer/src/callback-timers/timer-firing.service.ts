@@ -1,0 +1,87 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { CLOCK, Clock } from '@closeloop/runtime';
+import { WorkOrderCommands } from '@closeloop/work-order-application';
+import { WorkOrderCommand } from '@closeloop/work-order-domain';
+import { SLA_TIMER_CONFIG, SlaTimerConfig, WORK_ORDER_COMMANDS } from '../sla-timer.config';
+import { DueTimer, TimerStore } from './timer-store';
+
+const BATCH = 100;
+
+/**
+ * Fires due timers: raises the callback task, or closes an unconfirmed order. A timer that came due while every
+ * instance was down fires at the next poll. Firing is idempotent: the command carries the timer id as its retry
+ * key, so a crash between appending and marking the timer fired replays instead of acting twice, and the decider
+ * ignores a timer whose round a reopen has ended.
+ */
+@Injectable()
+export class TimerFiringService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('timers');
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private sleeper: { timer: NodeJS.Timeout; wake: () => void } | undefined;
+
+  constructor(
+    private readonly timers: TimerStore,
+    @Inject(WORK_ORDER_COMMANDS) private readonly commands: WorkOrderCommands,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(SLA_TIMER_CONFIG) private readonly config: SlaTimerConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    // Nest runs bootstrap hooks again when the hybrid app's microservice starts; one loop is enough.
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.running = false;
+    this.sleeper?.wake();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let claimed: DueTimer[] = [];
+      try {
+        claimed = await this.timers.claimDue(BATCH);
+        for (const timer of claimed) await this.fire(timer);
+      } catch (error) {
+        this.logger.warn(`timer poll failed: ${(error as Error).message}`);
+      }
+      // A full batch means more are due: go again at once rather than letting a burst wait a poll per hundred.
+      if (claimed.length < BATCH) await this.sleep(this.config.TIMER_POLL_MILLIS);
+    }
+  }
+
+  private async fire(timer: DueTimer): Promise<void> {
+    try {
+      await this.commands.execute(timer.workOrderId, (state) => (state.status === 'resolved' ? this.commandFor(timer) : undefined), {
+        actor: { kind: 'system', id: 'sla-timer' },
+        correlationId: `timer:${timer.timerId}`,
+        causationId: `timer:${timer.timerId}`,
+        producer: 'sla-timer',
+        idempotencyKey: `timer:${timer.timerId}`,
+      });
+      await this.timers.markFired(timer.timerId);
+    } catch (error) {
+      const retryIn = Math.min(300, 2 ** Math.min(timer.attempts, 8));
+      this.logger.warn(`timer ${timer.timerId} (${timer.kind}) failed on attempt ${timer.attempts}, retrying in ${retryIn}s: ${(error as Error).message}`);
+      await this.timers.release(timer.timerId, (error as Error).message, retryIn);
+    }
+  }
+
+  private commandFor(timer: DueTimer): WorkOrderCommand {
+    const now = this.clock.now();
+    return timer.kind === 'callback-due'
+      ? { type: 'RequestCallback', round: timer.round, dueAt: timer.dueAt, now }
+      : { type: 'CloseWithoutConfirmation', round: timer.round, now };
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.sleeper = { timer, wake: () => (clearTimeout(timer), resolve()) };
+    });
+  }
+}

@@ -1,0 +1,59 @@
+import { randomUUID } from 'node:crypto';
+import { freshDatabase, TestDatabase } from '@closeloop/testing';
+import { TimerStore } from './timer-store';
+
+describe('TimerStore on real PostgreSQL', () => {
+  let db: TestDatabase;
+  let store: TimerStore;
+  beforeAll(async () => {
+    db = await freshDatabase('timers');
+    store = new TimerStore(db.pool);
+  });
+  afterAll(() => db.drop());
+
+  it('schedules one timer per order, kind and round however often it is asked', async () => {
+    const order = randomUUID();
+    const due = new Date(Date.now() - 1000);
+    await store.schedule(order, 'callback-due', 0, due);
+    await store.schedule(order, 'callback-due', 0, due);
+    await store.schedule(order, 'callback-due', 1, due);
+    const { rows } = await db.pool.query('SELECT round FROM sla_timers WHERE work_order_id = $1 ORDER BY round', [order]);
+    expect(rows.map((r) => r.round)).toEqual([0, 1]);
+  });
+
+  it('never hands one due timer to two claimers racing for a burst due at the same instant', async () => {
+    const instant = new Date(Date.now() - 5_000);
+    const orders = Array.from({ length: 300 }, () => randomUUID());
+    for (const order of orders) await store.schedule(order, 'close-unconfirmed', 0, instant);
+    const claimedBy = async (): Promise<string[]> => {
+      const mine: string[] = [];
+      for (let batch = await store.claimDue(25); batch.length > 0; batch = await store.claimDue(25)) mine.push(...batch.map((t) => t.workOrderId));
+      return mine;
+    };
+    const [a, b, c] = await Promise.all([claimedBy(), claimedBy(), claimedBy()]);
+    const all = [...a, ...b, ...c].filter((id) => orders.includes(id));
+    expect(new Set(all).size).toBe(orders.length);
+    expect(all).toHaveLength(orders.length);
+  });
+
+  it('leaves a timer that is not due yet, and gives a failed one back for a later retry', async () => {
+    const later = randomUUID();
+    await store.schedule(later, 'callback-due', 0, new Date(Date.now() + 60_000));
+    const failing = randomUUID();
+    await store.schedule(failing, 'callback-due', 0, new Date(Date.now() - 1_000));
+    const first = (await store.claimDue(1000)).map((t) => t.workOrderId);
+    expect(first).toContain(failing);
+    expect(first).not.toContain(later);
+    const timer = first.indexOf(failing);
+    expect(timer).toBeGreaterThanOrEqual(0);
+    const { rows } = await db.pool.query<{ timer_id: string }>('SELECT timer_id FROM sla_timers WHERE work_order_id = $1', [failing]);
+    await store.release(rows[0]!.timer_id, 'database unreachable', 1);
+    expect((await store.claimDue(1000)).map((t) => t.workOrderId)).not.toContain(failing);
+    await new Promise((r) => setTimeout(r, 1_200));
+    const retried = await store.claimDue(1000);
+    expect(retried.find((t) => t.workOrderId === failing)?.attempts).toBe(2);
+    await store.markFired(rows[0]!.timer_id);
+    const { rows: fired } = await db.pool.query('SELECT fired_at, last_error FROM sla_timers WHERE timer_id = $1', [rows[0]!.timer_id]);
+    expect(fired[0]).toMatchObject({ fired_at: expect.any(Date), last_error: null });
+  });
+});

@@ -1,0 +1,70 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { PG_POOL } from '@closeloop/runtime';
+import { Pool } from 'pg';
+
+export type TimerKind = 'callback-due' | 'close-unconfirmed';
+
+export interface DueTimer {
+  readonly timerId: string;
+  readonly workOrderId: string;
+  readonly kind: TimerKind;
+  readonly round: number;
+  readonly dueAt: Date;
+  readonly attempts: number;
+}
+
+// How long a claimed timer is held for its firing before another instance may try it.
+const LEASE_SECONDS = 30;
+
+/** One id per (order, kind, round), so scheduling twice (a redelivered event) is the same timer. */
+export const timerIdOf = (workOrderId: string, kind: TimerKind, round: number): string => {
+  const hex = createHash('sha1').update(`${workOrderId}/${kind}/${round}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+};
+
+/** Durable timers in PostgreSQL: nothing about a pending deadline lives only in a process's memory. */
+@Injectable()
+export class TimerStore {
+  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+
+  async schedule(workOrderId: string, kind: TimerKind, round: number, dueAt: Date): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO sla_timers (timer_id, work_order_id, kind, round, due_at) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (work_order_id, kind, round) DO NOTHING`,
+      [timerIdOf(workOrderId, kind, round), workOrderId, kind, round, dueAt],
+    );
+  }
+
+  /**
+   * Claims up to `limit` due timers for this instance: a short transaction that skips rows another instance is
+   * claiming and leases the rest. A timer whose lease ran out (its instance died mid-firing) is claimable again.
+   */
+  async claimDue(limit: number): Promise<DueTimer[]> {
+    const { rows } = await this.pool.query<{ timer_id: string; work_order_id: string; kind: TimerKind; round: number; due_at: Date; attempts: number }>(
+      `UPDATE sla_timers SET claimed_until = now() + make_interval(secs => $2), attempts = attempts + 1
+       WHERE timer_id IN (
+         SELECT timer_id FROM sla_timers
+         WHERE fired_at IS NULL AND due_at <= now() AND (claimed_until IS NULL OR claimed_until < now())
+         ORDER BY due_at
+         LIMIT $1
+         FOR UPDATE SKIP LOCKED)
+       RETURNING timer_id, work_order_id, kind, round, due_at, attempts`,
+      [limit, LEASE_SECONDS],
+    );
+    return rows.map((r) => ({ timerId: r.timer_id, workOrderId: r.work_order_id, kind: r.kind, round: r.round, dueAt: r.due_at, attempts: r.attempts }));
+  }
+
+  async markFired(timerId: string): Promise<void> {
+    await this.pool.query('UPDATE sla_timers SET fired_at = now(), claimed_until = NULL, last_error = NULL WHERE timer_id = $1', [timerId]);
+  }
+
+  /** Gives a failed firing back, to be retried once its back-off has passed. */
+  async release(timerId: string, error: string, retryInSeconds: number): Promise<void> {
+    await this.pool.query('UPDATE sla_timers SET claimed_until = now() + make_interval(secs => $2), last_error = $3 WHERE timer_id = $1', [
+      timerId,
+      retryInSeconds,
+      error.slice(0, 2000),
+    ]);
+  }
+}
