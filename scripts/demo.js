@@ -72,15 +72,16 @@ const waitForType = async (workOrderId, type, timeoutMs = 30_000) => {
   throw new Error(`${type} did not reach the timeline of ${workOrderId} within ${timeoutMs} ms`);
 };
 
-const waitForNumber = async (site, number, timeoutMs = 30_000) => {
+/** The order a Kafka-submitted CloudEvent created or joined, found by the event's id. */
+const waitForOrderCausedBy = async (eventId, timeoutMs = 30_000) => {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const response = await fetch(`${query}/v1/work-orders?site=${site}&limit=200`);
-    const found = (await response.json()).items.find((o) => o.description.includes(number));
+    const response = await fetch(`${query}/v1/work-orders?causedBy=${encodeURIComponent(eventId)}`);
+    const [found] = (await response.json()).items;
     if (found) return found;
     await sleep(100);
   }
-  throw new Error(`the Kafka-submitted report ${number} did not reach the query side within ${timeoutMs} ms`);
+  throw new Error(`the Kafka-submitted event ${eventId} did not reach the query side within ${timeoutMs} ms`);
 };
 
 const shanghai = (iso, options) => new Date(iso).toLocaleString('en-GB', { timeZone: 'Asia/Shanghai', hour12: false, ...options });
@@ -154,6 +155,10 @@ const main = async () => {
   const retry = await post('/v1/reports', pipe, { ...json, 'idempotency-key': `demo-${run}-pipe` });
   console.log(`   ${retry.status} ${retry.body.number} (Idempotent-Replayed: ${retry.headers.get('idempotent-replayed')})`);
 
+  console.log('   The neighbour in the same flat reports the same leak on WeChat: it joins the open order');
+  const neighbour = await post('/v1/reports', { ...pipe, channel: 'wechat', reporter: { name: 'Mr Lin', phone: '13900002222' }, description: 'Water pipe burst under our kitchen sink, water on the floor' }, json);
+  console.log(`   ${neighbour.status} ${neighbour.body.number}${neighbour.body.linkedAsDuplicate ? ` (linked: ${neighbour.body.linkedAsDuplicate.reason})` : ' (a new order)'}`);
+
   console.log('3. The app sends a CloudEvent: someone is trapped in the lift');
   const lift = await post('/v1/events', cloudEvent(`app-${run}-1`, 'urn:closeloop:integrator:resident-app', { siteId: 'S1', building: 'B1', channel: 'app', reporter: { name: 'Mr Zhou', phone: '13900001111' }, description: 'Two people trapped in the lift between floors 7 and 8' }), { 'content-type': 'application/cloudevents+json' });
   console.log(`   ${lift.status} ${lift.body.number} tier ${lift.body.tier}`);
@@ -174,16 +179,16 @@ const main = async () => {
   }
 
   console.log('5. The WeChat mini-program produces to the Kafka intake topic: a noise complaint');
-  const marker = `ref ${run}`;
   const kafka = new Kafka({ clientId: 'closeloop-demo', brokers, logLevel: logLevel.NOTHING });
   const producer = kafka.producer();
   await producer.connect();
   await producer.send({
     topic: `${topicPrefix}workorders.intake`,
-    messages: [{ key: `wechat-${run}`, value: JSON.stringify(cloudEvent(`wechat-${run}`, 'urn:closeloop:integrator:wechat', { siteId: 'S1', building: 'B2', unit: '0603', channel: 'wechat', reporter: { name: 'Ms He' }, description: `Renovation drilling next door before 8 am every day (${marker})` })) }],
+    messages: [{ key: `wechat-${run}`, value: JSON.stringify(cloudEvent(`wechat-${run}`, 'urn:closeloop:integrator:wechat', { siteId: 'S1', building: 'B2', unit: '0603', channel: 'wechat', reporter: { name: 'Ms He' }, description: 'Renovation drilling next door before 8 am every day' })) }],
   });
   await producer.disconnect();
-  const noise = await waitForNumber('S1', marker);
+  const noise = await waitForOrderCausedBy(`wechat-${run}`);
+  console.log(`   ${noise.number} tier ${noise.tier}`);
   submitted.push(noise.workOrderId);
 
   console.log('6. A broken integration posts a report without a site: it is refused, nothing is written');
@@ -216,10 +221,15 @@ const main = async () => {
   await act(liftId, 'resolve', owners[liftId], { notes: 'Adjusted the floor-7 door sensor' });
   await residentSays(liftId, 'confirmation', { rating: 4 });
 
-  console.log('9. The neighbour with the noise complaint calls again: "any news?"');
+  console.log('9. The neighbour with the noise complaint calls again: "any news?"; the service desk sorts it out');
   await residentSays(noise.workOrderId, 'follow-ups', { channel: 'phone', note: 'Any news? The drilling started again at 7:30' });
+  const desk = owners[noise.workOrderId];
+  await act(noise.workOrderId, 'acknowledge', desk);
+  await act(noise.workOrderId, 'start', desk);
+  await act(noise.workOrderId, 'resolve', desk, { notes: 'Spoke to the renovation crew: drilling now starts at 8:00, as the rules say' });
+  await residentSays(noise.workOrderId, 'confirmation', { rating: 3, comment: 'Better, but it took a second call' });
 
-  const finalTypes = { [pipeId]: 'closeloop.workorder.closed.v1', [liftId]: 'closeloop.workorder.closed.v1', [noise.workOrderId]: 'closeloop.workorder.follow-up-contact-recorded.v1' };
+  const finalTypes = { [pipeId]: 'closeloop.workorder.closed.v1', [liftId]: 'closeloop.workorder.closed.v1', [noise.workOrderId]: 'closeloop.workorder.closed.v1' };
   for (const [id, type] of Object.entries(finalTypes)) await waitForType(id, type);
 
   console.log('\nTimelines, as a supervisor reads them (times in Asia/Shanghai):');

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { EventTypes } from '@closeloop/contracts';
 import { orderInStatus, post, startTestStack, TestStack, timelineWith, urls } from './test-stack';
 
@@ -16,7 +17,7 @@ describe('a resolved order the resident never confirms gets a callback task, the
   });
 
   const resolvedOrder = async (description: string) => {
-    const accepted = await post(`${urls.intake}/v1/reports`, { siteId: 'S1', building: 'B5', channel: 'app', description });
+    const accepted = await post(`${urls.intake}/v1/reports`, { siteId: 'S1', building: 'B5', unit: randomUUID().slice(0, 8), channel: 'app', description });
     const workOrderId = accepted.body['workOrderId'] as string;
     const technician = (await orderInStatus(workOrderId, 'assigned'))['technician'] as { staffId: string; name: string };
     const headers = { 'x-staff-id': technician.staffId, 'x-staff-name': technician.name };

@@ -16,7 +16,8 @@ const staff = (staffId: string, name: string) => ({ 'x-staff-id': staffId, 'x-st
 
 /** Reports a burst pipe and waits until dispatch has named its owner; returns the order and that person. */
 const assignedOrder = async (description: string) => {
-  const accepted = await post(`${urls.intake}/v1/reports`, report(description));
+  // A flat of its own per order, so the duplicate rule never joins two tests' reports.
+  const accepted = await post(`${urls.intake}/v1/reports`, report(description, { unit: randomUUID().slice(0, 8) }));
   expect(accepted.status).toBe(202);
   const workOrderId = accepted.body['workOrderId'] as string;
   const order = await orderInStatus(workOrderId, 'assigned');
@@ -164,5 +165,38 @@ describe('the closed loop through the running services: owned, worked, confirmed
     expect(order.body['technician']).toMatchObject({ staffId: technician.staffId });
     const owned = await get(`${urls.query}/v1/work-orders?owner=s1-zhao-lei&tier=urgent`);
     expect((owned.body['items'] as { workOrderId: string }[]).map((o) => o.workOrderId)).toContain(workOrderId);
+  });
+});
+
+describe('a second report of the same problem joins the open order', () => {
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    stack = await startTestStack('e2e-dupes');
+  }, 180_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('links the neighbour’s report to the first order, counts the contact, and explains the link on the timeline', async () => {
+    const first = await post(`${urls.intake}/v1/reports`, report('Water leaking from the bathroom ceiling onto the floor', { building: 'B7', unit: '0802' }));
+    const firstId = first.body['workOrderId'] as string;
+    await orderInStatus(firstId, 'assigned');
+
+    const second = await post(`${urls.intake}/v1/reports`, report('Leaking water from our bathroom ceiling', { building: 'B7', unit: '0802', channel: 'wechat', reporter: { name: 'Mr Lin', phone: '13900002222' } }));
+    expect(second.status).toBe(202);
+    expect(second.body['workOrderId']).toBe(firstId);
+    expect(second.body['number']).toBe(first.body['number']);
+    expect(second.body['linkedAsDuplicate']).toMatchObject({ reason: expect.stringContaining('building B7, unit 0802') });
+
+    const elsewhere = await post(`${urls.intake}/v1/reports`, report('Water leaking from the bathroom ceiling onto the floor', { building: 'B8', unit: '0802' }));
+    expect(elsewhere.body['workOrderId']).not.toBe(firstId);
+
+    const timeline = await timelineWith(firstId, [EventTypes.DuplicateReportLinked]);
+    const linked = timeline.find((e) => e.type === EventTypes.DuplicateReportLinked);
+    expect(linked?.data).toMatchObject({ channel: 'wechat', reporter: { name: 'Mr Lin', phone: '139****2222' }, contactNumber: 2 });
+    const order = await get(`${urls.query}/v1/work-orders/${firstId}`);
+    expect(order.body['contactCount']).toBe(2);
   });
 });

@@ -11,6 +11,7 @@ import { WorkOrderLookup } from './resident-feedback/work-order-lookup';
 import { IntakeRequestsHandler } from './submit-report/intake-requests.handler';
 import { CloudEventsHttpController } from './submit-report/cloud-events.http.controller';
 import { IntakeEventsKafkaController } from './submit-report/intake-events.kafka.controller';
+import { DuplicateFinder } from './submit-report/duplicate-finder';
 import { NumberAllocator } from './submit-report/number-allocator';
 import { ReportsHttpController } from './submit-report/reports.http.controller';
 import { SubmitReportHandler } from './submit-report/submit-report.handler';
@@ -24,6 +25,7 @@ export const intakeModule = (config: IntakeConfig) => {
       { provide: TRIAGE_RULES, useValue: loadJsonFile('TRIAGE_RULES_FILE', config.TRIAGE_RULES_FILE, TriageRulesSchema) },
       { provide: WORK_ORDER_COMMANDS, useFactory: (store: EventStore) => new WorkOrderCommands(store), inject: [EVENT_STORE] },
       NumberAllocator,
+      DuplicateFinder,
       SubmitReportHandler,
       WorkOrderLookup,
       ResidentFeedbackHandler,

@@ -23,6 +23,7 @@ export const EventTypes = {
   WorkOrderClosed: 'closeloop.workorder.closed.v1',
   FollowUpContactRecorded: 'closeloop.workorder.follow-up-contact-recorded.v1',
   CallbackRequested: 'closeloop.workorder.callback-requested.v1',
+  DuplicateReportLinked: 'closeloop.workorder.duplicate-report-linked.v1',
   SlaTargetsSet: 'closeloop.sla.targets-set.v1',
 } as const;
 
@@ -180,6 +181,22 @@ export const CallbackRequestedData = z
   })
   .strict();
 
+export const DuplicateReportLinkedData = z
+  .object({
+    workOrderId,
+    /** The second reporter: a notified party of this order from now on. */
+    reporter: z.object({ name: z.string().optional(), phone: z.string().optional() }).strict(),
+    channel: ChannelSchema,
+    description: z.string(),
+    similarity: z.number().min(0).max(1),
+    /** Why the rule judged it the same problem, for the supervisor reading the timeline. */
+    reason: z.string(),
+    /** Contacts about this order so far, this one included. */
+    contactNumber: z.number().int().min(2),
+    linkedAt: isoInstant,
+  })
+  .strict();
+
 export const SlaTargetsSetData = z
   .object({
     workOrderId: z.string().uuid(),
@@ -209,6 +226,7 @@ export const eventDataSchemas = {
   [EventTypes.WorkOrderClosed]: WorkOrderClosedData,
   [EventTypes.FollowUpContactRecorded]: FollowUpContactRecordedData,
   [EventTypes.CallbackRequested]: CallbackRequestedData,
+  [EventTypes.DuplicateReportLinked]: DuplicateReportLinkedData,
   [EventTypes.SlaTargetsSet]: SlaTargetsSetData,
 } as const;
 
@@ -236,6 +254,7 @@ export type WorkOrderReopened = Event<typeof EventTypes.WorkOrderReopened>;
 export type WorkOrderClosed = Event<typeof EventTypes.WorkOrderClosed>;
 export type FollowUpContactRecorded = Event<typeof EventTypes.FollowUpContactRecorded>;
 export type CallbackRequested = Event<typeof EventTypes.CallbackRequested>;
+export type DuplicateReportLinked = Event<typeof EventTypes.DuplicateReportLinked>;
 export type SlaTargetsSet = Event<typeof EventTypes.SlaTargetsSet>;
 
 export type WorkOrderEvent =
@@ -255,7 +274,8 @@ export type WorkOrderEvent =
   | WorkOrderReopened
   | WorkOrderClosed
   | FollowUpContactRecorded
-  | CallbackRequested;
+  | CallbackRequested
+  | DuplicateReportLinked;
 export type SlaEvent = SlaTargetsSet;
 export type DomainEvent = WorkOrderEvent | SlaEvent;
 

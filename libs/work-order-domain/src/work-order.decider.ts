@@ -162,6 +162,15 @@ export interface CloseWithoutConfirmation {
   readonly now: Date;
 }
 
+/** A second resident reported the same problem: they join this order instead of opening a parallel one. */
+export interface LinkDuplicateReport {
+  readonly type: 'LinkDuplicateReport';
+  readonly report: ReportDetails;
+  readonly similarity: number;
+  readonly reason: string;
+  readonly now: Date;
+}
+
 export type WorkOrderCommand =
   | ReportWorkOrder
   | AssignOwner
@@ -178,18 +187,19 @@ export type WorkOrderCommand =
   | RejectResolution
   | RecordFollowUp
   | RequestCallback
-  | CloseWithoutConfirmation;
+  | CloseWithoutConfirmation
+  | LinkDuplicateReport;
 
 type CommandType = WorkOrderCommand['type'];
 
-const WORKING: readonly CommandType[] = ['ReassignTechnician', 'HandOverOwnership', 'Cancel', 'RecordFollowUp'];
+const WORKING: readonly CommandType[] = ['ReassignTechnician', 'HandOverOwnership', 'Cancel', 'RecordFollowUp', 'LinkDuplicateReport'];
 
 /** The lifecycle as a table: what may be done in each status. Everything else is a typed rejection. */
 const allowedCommands: Record<WorkOrderStatus, readonly CommandType[]> = {
   none: ['ReportWorkOrder'],
   reported: [],
-  triaged: ['AssignOwner', 'Acknowledge', 'Cancel', 'RecordFollowUp'],
-  'awaiting-dispatch': ['AssignOwner', 'Acknowledge', 'Cancel', 'RecordFollowUp'],
+  triaged: ['AssignOwner', 'Acknowledge', 'Cancel', 'RecordFollowUp', 'LinkDuplicateReport'],
+  'awaiting-dispatch': ['AssignOwner', 'Acknowledge', 'Cancel', 'RecordFollowUp', 'LinkDuplicateReport'],
   assigned: ['AssignOwner', 'Acknowledge', ...WORKING],
   acknowledged: ['StartWork', ...WORKING],
   'in-progress': ['PutOnHold', 'Resolve', ...WORKING],
@@ -277,6 +287,24 @@ export const decide = (command: WorkOrderCommand, state: WorkOrderState): WorkOr
     case 'CloseWithoutConfirmation':
       if (command.round !== order.reopenRounds) return [];
       return [{ type: EventTypes.WorkOrderClosed, data: { workOrderId, outcome: 'closed-without-confirmation', closedAt: at } }];
+    case 'LinkDuplicateReport': {
+      const { report } = command;
+      return [
+        {
+          type: EventTypes.DuplicateReportLinked,
+          data: {
+            workOrderId,
+            reporter: { name: report.reporter.name, phone: report.reporter.phone },
+            channel: report.channel,
+            description: report.description,
+            similarity: command.similarity,
+            reason: command.reason,
+            contactNumber: order.contacts + 1,
+            linkedAt: at,
+          },
+        },
+      ];
+    }
     case 'RecordFollowUp':
       return [{ type: EventTypes.FollowUpContactRecorded, data: { workOrderId, channel: command.channel, note: command.note, contactNumber: order.contacts + 1, contactedAt: at } }];
     default:
@@ -384,6 +412,8 @@ export const evolve = (state: WorkOrderState, event: WorkOrderEvent): WorkOrderS
       return { ...state, contacts: event.data.contactNumber };
     case EventTypes.CallbackRequested:
       return { ...state, callbackRequested: true };
+    case EventTypes.DuplicateReportLinked:
+      return { ...state, contacts: event.data.contactNumber };
     default:
       return assertNever(event);
   }

@@ -351,7 +351,7 @@ describe('work order decider', () => {
 
     it('refuses a second report and work before anyone has acknowledged, naming what is allowed', () => {
       const error = given(triagedHistory).when(reportCommand(laterAt)).thenThrows('ILLEGAL_TRANSITION');
-      expect(error.details).toEqual({ currentStatus: 'triaged', allowedCommands: ['AssignOwner', 'Acknowledge', 'Cancel', 'RecordFollowUp'] });
+      expect(error.details).toEqual({ currentStatus: 'triaged', allowedCommands: ['AssignOwner', 'Acknowledge', 'Cancel', 'RecordFollowUp', 'LinkDuplicateReport'] });
       expect(error.message).toBe('ReportWorkOrder is not allowed while the work order is triaged');
       given(triagedHistory).when(startWork()).thenThrows('ILLEGAL_TRANSITION');
     });
@@ -386,7 +386,7 @@ describe('work order decider', () => {
 
     it('refuses work that needs a technician', () => {
       const error = given(awaitingDispatchHistory).when(startWork()).thenThrows('ILLEGAL_TRANSITION');
-      expect(error.details).toEqual({ currentStatus: 'awaiting-dispatch', allowedCommands: ['AssignOwner', 'Acknowledge', 'Cancel', 'RecordFollowUp'] });
+      expect(error.details).toEqual({ currentStatus: 'awaiting-dispatch', allowedCommands: ['AssignOwner', 'Acknowledge', 'Cancel', 'RecordFollowUp', 'LinkDuplicateReport'] });
     });
   });
 
@@ -443,7 +443,7 @@ describe('work order decider', () => {
       const error = given(assignedHistory).when(startWork()).thenThrows('ILLEGAL_TRANSITION');
       expect(error.details).toEqual({
         currentStatus: 'assigned',
-        allowedCommands: ['AssignOwner', 'Acknowledge', 'ReassignTechnician', 'HandOverOwnership', 'Cancel', 'RecordFollowUp'],
+        allowedCommands: ['AssignOwner', 'Acknowledge', 'ReassignTechnician', 'HandOverOwnership', 'Cancel', 'RecordFollowUp', 'LinkDuplicateReport'],
       });
     });
   });
@@ -465,7 +465,7 @@ describe('work order decider', () => {
 
     it('refuses a second acknowledgement and a hold before work has started', () => {
       const error = given(acknowledgedHistory).when(acknowledge(wangWei)).thenThrows('ILLEGAL_TRANSITION');
-      expect(error.details).toEqual({ currentStatus: 'acknowledged', allowedCommands: ['StartWork', 'ReassignTechnician', 'HandOverOwnership', 'Cancel', 'RecordFollowUp'] });
+      expect(error.details).toEqual({ currentStatus: 'acknowledged', allowedCommands: ['StartWork', 'ReassignTechnician', 'HandOverOwnership', 'Cancel', 'RecordFollowUp', 'LinkDuplicateReport'] });
       given(acknowledgedHistory).when(holdForParts()).thenThrows('ILLEGAL_TRANSITION');
     });
   });
@@ -532,7 +532,7 @@ describe('work order decider', () => {
 
     it('refuses to resolve without resuming first', () => {
       const error = given(onHoldHistory).when(resolve()).thenThrows('ILLEGAL_TRANSITION');
-      expect(error.details).toEqual({ currentStatus: 'on-hold', allowedCommands: ['Resume', 'ReassignTechnician', 'HandOverOwnership', 'Cancel', 'RecordFollowUp'] });
+      expect(error.details).toEqual({ currentStatus: 'on-hold', allowedCommands: ['Resume', 'ReassignTechnician', 'HandOverOwnership', 'Cancel', 'RecordFollowUp', 'LinkDuplicateReport'] });
     });
   });
 

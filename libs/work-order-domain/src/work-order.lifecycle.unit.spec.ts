@@ -123,6 +123,13 @@ const commands: { readonly [T in CommandType]: CommandOfType<T> } = {
   RecordFollowUp: { type: 'RecordFollowUp', channel: 'wechat', note: 'Resident asks for news', now },
   RequestCallback: { type: 'RequestCallback', round: 0, dueAt: now, now },
   CloseWithoutConfirmation: { type: 'CloseWithoutConfirmation', round: 0, now },
+  LinkDuplicateReport: {
+    type: 'LinkDuplicateReport',
+    report: { siteId: 'S1', building: '3', unit: '1202', channel: 'wechat', reporter: { name: 'Mr Lin' }, description: 'Water pouring from the pipe under our sink' },
+    similarity: 0.42,
+    reason: 'same site S1, building 3, unit 1202 and category "plumbing"',
+    now,
+  },
 };
 
 // ── The expected lifecycle: for each allowed pair, the event types decided and the status after them ─────
@@ -145,12 +152,14 @@ const lifecycle: { readonly [S in WorkOrderStatus]: Partial<Record<CommandType, 
     Acknowledge: { emits: [E.WorkOrderAcknowledged], next: 'acknowledged' }, // first responder becomes owner
     Cancel: toCancelled,
     RecordFollowUp: followUp('triaged'),
+    LinkDuplicateReport: { emits: [E.DuplicateReportLinked], next: 'triaged' },
   },
   'awaiting-dispatch': {
     AssignOwner: { emits: [E.WorkOrderAssigned], next: 'assigned' },
     Acknowledge: { emits: [E.WorkOrderAcknowledged], next: 'acknowledged' },
     Cancel: toCancelled,
     RecordFollowUp: followUp('awaiting-dispatch'),
+    LinkDuplicateReport: { emits: [E.DuplicateReportLinked], next: 'awaiting-dispatch' },
   },
   assigned: {
     AssignOwner: { emits: [], next: 'assigned' }, // already owned: a redelivery changes nothing
@@ -159,6 +168,7 @@ const lifecycle: { readonly [S in WorkOrderStatus]: Partial<Record<CommandType, 
     HandOverOwnership: handedOver('assigned'),
     Cancel: toCancelled,
     RecordFollowUp: followUp('assigned'),
+    LinkDuplicateReport: { emits: [E.DuplicateReportLinked], next: 'assigned' },
   },
   acknowledged: {
     StartWork: { emits: [E.WorkStarted], next: 'in-progress' },
@@ -166,6 +176,7 @@ const lifecycle: { readonly [S in WorkOrderStatus]: Partial<Record<CommandType, 
     HandOverOwnership: handedOver('acknowledged'),
     Cancel: toCancelled,
     RecordFollowUp: followUp('acknowledged'),
+    LinkDuplicateReport: { emits: [E.DuplicateReportLinked], next: 'acknowledged' },
   },
   'in-progress': {
     PutOnHold: { emits: [E.WorkOrderPutOnHold], next: 'on-hold' },
@@ -174,6 +185,7 @@ const lifecycle: { readonly [S in WorkOrderStatus]: Partial<Record<CommandType, 
     HandOverOwnership: handedOver('in-progress'),
     Cancel: toCancelled,
     RecordFollowUp: followUp('in-progress'),
+    LinkDuplicateReport: { emits: [E.DuplicateReportLinked], next: 'in-progress' },
   },
   'on-hold': {
     Resume: { emits: [E.WorkOrderResumed], next: 'in-progress' },
@@ -181,6 +193,7 @@ const lifecycle: { readonly [S in WorkOrderStatus]: Partial<Record<CommandType, 
     HandOverOwnership: handedOver('on-hold'),
     Cancel: toCancelled,
     RecordFollowUp: followUp('on-hold'),
+    LinkDuplicateReport: { emits: [E.DuplicateReportLinked], next: 'on-hold' },
   },
   resolved: {
     ConfirmResolution: { emits: [E.WorkOrderClosed], next: 'closed' },
@@ -213,9 +226,9 @@ const catchError = (run: () => unknown): unknown => {
 // ── The fixtures themselves ───────────────────────────────────────────────────────────────────────────────
 
 describe('lifecycle fixtures', () => {
-  it('cover 11 statuses and 16 command types', () => {
+  it('cover 11 statuses and 17 command types', () => {
     expect(statuses).toHaveLength(11);
-    expect(commandTypes).toHaveLength(16);
+    expect(commandTypes).toHaveLength(17);
   });
 
   it.each(statuses)('the %s history folds to its own status, and every event in it passes its contract', (status) => {
@@ -298,8 +311,8 @@ const expectRefused = (status: WorkOrderStatus, type: CommandType) => {
 };
 
 describe('every status × every command', () => {
-  it('lists 11 × 16 = 176 pairs', () => {
-    expect(pairs).toHaveLength(176);
+  it('lists 11 × 17 = 187 pairs', () => {
+    expect(pairs).toHaveLength(187);
   });
 
   it.each(pairs)('$name', ({ status, type, allowed }) => (allowed ? expectDecided : expectRefused)(status, type));

@@ -30,8 +30,9 @@ export class AssignOwnerHandler {
       (state) => {
         // Past dispatch (someone accepted it first, or it was cancelled), a late or redelivered event has nothing to do.
         if (state.status !== 'triaged' && state.status !== 'awaiting-dispatch') return undefined;
-        const routing = route(this.roster, { workOrderId: request.workOrderId, siteId: state.siteId, building: state.building, category: state.category ?? 'general' }, this.clock.now());
-        return { type: 'AssignOwner', routing, now: this.clock.now() };
+        const now = this.clock.now();
+        const routing = route(this.roster, { workOrderId: request.workOrderId, siteId: state.siteId, building: state.building, category: state.category ?? 'general' }, now);
+        return { type: 'AssignOwner', routing, now };
       },
       { actor: { kind: 'system', id: 'dispatch' }, correlationId: request.correlationId, causationId: request.causationId, producer: 'dispatch' },
     );

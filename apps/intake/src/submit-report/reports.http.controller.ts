@@ -12,6 +12,7 @@ export const acceptedBody = (submitted: SubmittedReport) => ({
   workOrderId: submitted.workOrderId,
   number: submitted.number,
   tier: submitted.tier,
+  ...(submitted.linkedAsDuplicate ? { linkedAsDuplicate: submitted.linkedAsDuplicate } : {}),
   links: { timeline: `/v1/work-orders/${submitted.workOrderId}/timeline` },
 });
 

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { Actor, EventMetadata, EventTypes, IdempotencyKeyReusedError, ReportDetails, Tier } from '@closeloop/contracts';
+import { Actor, EventMetadata, EventTypes, IdempotencyKeyReusedError, IllegalTransitionError, ReportDetails, Tier } from '@closeloop/contracts';
 import { EVENT_STORE, EventStore, RecordedEvent, StreamVersionConflictError } from '@closeloop/event-store';
 import { CLOCK, Clock } from '@closeloop/runtime';
 import { decide, initialState, localDateIn, triage, TriageRule, workOrderStream } from '@closeloop/work-order-domain';
-import { INTAKE_CONFIG, IntakeConfig, TRIAGE_RULES } from '../intake.config';
+import { WorkOrderCommands } from '@closeloop/work-order-application';
+import { INTAKE_CONFIG, IntakeConfig, TRIAGE_RULES, WORK_ORDER_COMMANDS } from '../intake.config';
+import { DuplicateFinder } from './duplicate-finder';
 import { requestFingerprint, workOrderIdForKey } from './idempotency';
 import { NumberAllocator } from './number-allocator';
 
@@ -23,6 +25,8 @@ export interface SubmittedReport {
   readonly tier: Tier;
   /** True when this was a retry of a report already taken. */
   readonly replayed: boolean;
+  /** Set when the report repeated an open order's problem and joined that order. */
+  readonly linkedAsDuplicate?: { readonly similarity: number; readonly reason: string };
 }
 
 @Injectable()
@@ -33,6 +37,8 @@ export class SubmitReportHandler {
     @Inject(TRIAGE_RULES) private readonly rules: readonly TriageRule[],
     @Inject(INTAKE_CONFIG) private readonly config: IntakeConfig,
     private readonly numbers: NumberAllocator,
+    private readonly duplicates: DuplicateFinder,
+    @Inject(WORK_ORDER_COMMANDS) private readonly commands: WorkOrderCommands,
   ) {}
 
   async handle(command: SubmitReport): Promise<SubmittedReport> {
@@ -45,8 +51,11 @@ export class SubmitReportHandler {
     }
 
     const now = this.clock.now();
-    const number = await this.numbers.next(command.report.siteId, localDateIn(now, this.config.SITE_TIME_ZONE));
     const triageDecision = triage(this.rules, { category: command.report.category, description: command.report.description });
+    const linked = await this.linkToOpenOrder(command, triageDecision.category, now);
+    if (linked) return linked;
+
+    const number = await this.numbers.next(command.report.siteId, localDateIn(now, this.config.SITE_TIME_ZONE));
     const events = decide({ type: 'ReportWorkOrder', workOrderId, number, report: command.report, triage: triageDecision, now }, initialState());
     const metadata: EventMetadata & { requestFingerprint: string } = {
       workOrderId,
@@ -66,6 +75,31 @@ export class SubmitReportHandler {
       throw error;
     }
     return { workOrderId, number, tier: triageDecision.tier, replayed: false };
+  }
+
+  /** A second report of the same problem joins the open order; both reporters are its notified parties. */
+  private async linkToOpenOrder(command: SubmitReport, category: string, now: Date): Promise<SubmittedReport | undefined> {
+    const duplicate = await this.duplicates.find(command.report, category, now);
+    if (!duplicate) return undefined;
+    try {
+      const outcome = await this.commands.execute(
+        duplicate.workOrderId,
+        () => ({ type: 'LinkDuplicateReport', report: command.report, similarity: duplicate.similarity, reason: duplicate.reason, now }),
+        {
+          actor: command.actor,
+          correlationId: command.correlationId,
+          causationId: command.causationId,
+          producer: 'intake',
+          idempotencyKey: command.retryKey ? `report:${command.retryKey.scope}:${command.retryKey.key}` : undefined,
+        },
+      );
+      const tier = outcome.state.status === 'none' ? undefined : outcome.state.tier;
+      return { workOrderId: duplicate.workOrderId, number: duplicate.number, tier: tier ?? 'normal', replayed: outcome.replayed, linkedAsDuplicate: { similarity: duplicate.similarity, reason: duplicate.reason } };
+    } catch (error) {
+      // The order moved on meanwhile (resolved, closed, cancelled): the report becomes an order of its own.
+      if (error instanceof IllegalTransitionError) return undefined;
+      throw error;
+    }
   }
 
   private replay(events: readonly RecordedEvent[], fingerprint: string, key: string): SubmittedReport {

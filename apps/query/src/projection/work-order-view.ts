@@ -167,6 +167,8 @@ const apply = (view: WorkOrderView, event: DomainEvent): WorkOrderView => {
       return { ...view, contactCount: event.data.contactNumber };
     case EventTypes.CallbackRequested:
       return { ...view, callbackRequestedAt: event.data.requestedAt };
+    case EventTypes.DuplicateReportLinked:
+      return { ...view, contactCount: event.data.contactNumber };
     case EventTypes.SlaTargetsSet:
       return { ...view, responseDueAt: event.data.responseDueAt, resolutionDueAt: event.data.resolutionDueAt };
     default: {

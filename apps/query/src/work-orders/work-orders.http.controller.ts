@@ -22,6 +22,8 @@ const ListQuerySchema = z
     openedTo: instant.optional(),
     closedFrom: instant.optional(),
     closedTo: instant.optional(),
+    /** The id of the event or request that caused any of the order's events, e.g. an integrator's CloudEvent id. */
+    causedBy: z.string().min(1).max(256).optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),
   })
   .strict();
@@ -38,8 +40,9 @@ const LIST_SQL = `SELECT * FROM q_work_orders
     AND ($8::timestamptz IS NULL OR reported_at < $8)
     AND ($9::timestamptz IS NULL OR closed_at >= $9)
     AND ($10::timestamptz IS NULL OR closed_at < $10)
+    AND ($11::text IS NULL OR work_order_id IN (SELECT work_order_id FROM q_timeline WHERE causation_id = $11))
   ORDER BY reported_at DESC, number DESC
-  LIMIT $11`;
+  LIMIT $12`;
 
 /** A q_work_orders row as pg returns it: snake_case columns, timestamps as Date. */
 type WorkOrderRow = Record<string, unknown>;
@@ -105,6 +108,7 @@ export class WorkOrdersHttpController {
       q.openedTo ?? null,
       q.closedFrom ?? null,
       q.closedTo ?? null,
+      q.causedBy ?? null,
       q.limit,
     ]);
     return { items: rows.map(toView) };

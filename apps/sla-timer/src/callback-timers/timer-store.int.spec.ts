@@ -23,7 +23,7 @@ describe('TimerStore on real PostgreSQL', () => {
 
   it('never hands one due timer to two claimers racing for a burst due at the same instant', async () => {
     const instant = new Date(Date.now() - 5_000);
-    const orders = Array.from({ length: 300 }, () => randomUUID());
+    const orders: string[] = Array.from({ length: 300 }, () => randomUUID());
     for (const order of orders) await store.schedule(order, 'close-unconfirmed', 0, instant);
     const claimedBy = async (): Promise<string[]> => {
       const mine: string[] = [];

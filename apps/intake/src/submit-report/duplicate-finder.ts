@@ -1,0 +1,52 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { EventTypes, ReportDetails, toDomainEvents, WorkOrderEvent } from '@closeloop/contracts';
+import { EVENT_STORE, EventStore } from '@closeloop/event-store';
+import { PG_POOL } from '@closeloop/runtime';
+import { DuplicateVerdict, findDuplicate, foldWorkOrder, OpenOrderCandidate, workOrderStream } from '@closeloop/work-order-domain';
+import { Pool } from 'pg';
+import { INTAKE_CONFIG, IntakeConfig } from '../intake.config';
+
+const MAX_CANDIDATES = 50;
+const LINKABLE = new Set(['triaged', 'awaiting-dispatch', 'assigned', 'acknowledged', 'in-progress', 'on-hold']);
+
+/** Finds the open order a new report repeats, by the configured duplicate rule. */
+@Injectable()
+export class DuplicateFinder {
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(INTAKE_CONFIG) private readonly config: IntakeConfig,
+  ) {}
+
+  async find(report: ReportDetails, category: string, now: Date): Promise<DuplicateVerdict | undefined> {
+    if (!report.building || this.config.DUPLICATE_MIN_SIMILARITY >= 1) return undefined;
+    const { rows } = await this.pool.query<{ work_order_id: string }>(
+      `SELECT data->>'workOrderId' AS work_order_id FROM es_events
+       WHERE event_type = $1 AND data->>'siteId' = $2 AND data->>'building' = $3 AND recorded_at >= $4
+       ORDER BY recorded_at DESC LIMIT $5`,
+      [EventTypes.WorkOrderReported, report.siteId, report.building, new Date(now.getTime() - this.config.DUPLICATE_WINDOW_SECONDS * 1000), MAX_CANDIDATES],
+    );
+    const candidates: OpenOrderCandidate[] = [];
+    for (const { work_order_id } of rows) {
+      const history = toDomainEvents(await this.store.readStream(workOrderStream(work_order_id))) as WorkOrderEvent[];
+      const state = foldWorkOrder(history);
+      const reported = history[0];
+      if (state.status === 'none' || !LINKABLE.has(state.status) || reported?.type !== EventTypes.WorkOrderReported) continue;
+      candidates.push({
+        workOrderId: work_order_id,
+        number: state.number,
+        siteId: state.siteId,
+        building: state.building,
+        unit: reported.data.unit,
+        category: state.category ?? 'general',
+        description: reported.data.description,
+        reportedAt: new Date(reported.data.reportedAt),
+      });
+    }
+    return findDuplicate(
+      { windowSeconds: this.config.DUPLICATE_WINDOW_SECONDS, minSimilarity: this.config.DUPLICATE_MIN_SIMILARITY },
+      { siteId: report.siteId, building: report.building, unit: report.unit, category, description: report.description, reportedAt: now },
+      candidates,
+    );
+  }
+}
