@@ -37,7 +37,7 @@ describe('parseDomainEvent', () => {
   });
 
   it('refuses an unknown event type', () => {
-    expect(parseDomainEvent('closeloop.workorder.closed.v1', {})).toEqual({ ok: false, reason: 'unknown event type closeloop.workorder.closed.v1' });
+    expect(parseDomainEvent('closeloop.workorder.teleported.v1', {})).toEqual({ ok: false, reason: 'unknown event type closeloop.workorder.teleported.v1' });
   });
 
   it('does not mistake Object.prototype names for event types', () => {
