@@ -173,6 +173,18 @@ describe('a report travels intake → event store → Kafka → dispatch and sla
     expect(waiting.map((o) => o.number).sort()).toEqual(results.map((r) => r.number).sort());
   });
 
+  it('carries out a valid batch event by event, reporting one the state refuses in its place', async () => {
+    const headers = { 'content-type': 'application/cloudevents-batch+json' };
+    const unknownOrder = cloudEvent({ number: 'S1-20200101-9999', rating: 5 }, { type: 'closeloop.intake.resolution-confirmed.v1' });
+    const fine = cloudEvent(report({ description: 'Corridor light out by the bike store' }));
+    const result = await postJson('/v1/events', [unknownOrder, fine], headers);
+    expect(result.status).toBe(202);
+    const [refused, accepted] = result.body['results'] as Record<string, unknown>[];
+    expect(refused).toMatchObject({ id: unknownOrder.id, outcome: 'rejected', problem: { code: 'NOT_FOUND' } });
+    expect(accepted).toMatchObject({ id: fine.id, outcome: 'accepted', number: expect.stringMatching(/^S1-/) });
+    await settledTimeline(accepted?.['workOrderId'] as string, ASSIGNED_TIMELINE); // quiet before the next test counts events
+  });
+
   it('answers bad HTTP input with problem+json and writes nothing', async () => {
     const before = (await db.pool.query('SELECT count(*)::int AS n FROM es_events')).rows[0].n;
 

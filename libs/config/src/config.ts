@@ -54,7 +54,11 @@ export const baseServiceConfig = z.object({
     .regex(/^[a-z0-9._-]*$/, 'may hold only lower-case letters, digits, ".", "_" and "-"')
     .default(''),
   KAFKA_CLIENT_ID_SUFFIX: z.string().default(''),
-  PORT: z.coerce.number().int().min(1).max(65535),
+  PORT: z
+    .string({ required_error: 'is required (intake 3001, dispatch 3002, sla-timer 3003, notification 3004, query 3005)' })
+    .regex(/^\d{1,5}$/, 'must be a port number')
+    .transform(Number)
+    .refine((port) => port >= 1 && port <= 65535, 'must be between 1 and 65535'),
   /** The address this service listens on; containers set 0.0.0.0. */
   HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug']).default('log'),

@@ -23,9 +23,11 @@ export interface EventConsumerOptions {
   readonly log?: (message: string) => void;
 }
 
-/** Errors that will fail the same way every time: retrying them only delays the partition. */
-const isPermanent = (error: unknown): boolean =>
-  error instanceof CloseloopError && (error.kind === 'validation' || error.kind === 'illegal-transition' || error.kind === 'not-found');
+/**
+ * Errors that will fail the same way every time: retrying them only delays the partition. A version conflict
+ * ('concurrency') is the one kind that may pass on a retry.
+ */
+const isPermanent = (error: unknown): boolean => error instanceof CloseloopError && error.kind !== 'concurrency';
 
 /** The reason a dead letter carries: the message, and for a validation failure every field named. */
 const describe = (error: unknown): string => {

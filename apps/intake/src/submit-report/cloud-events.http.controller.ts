@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
-import { CloudEventContentTypes, FieldIssue, UnsupportedMediaTypeError, ValidationError } from '@closeloop/contracts';
+import { CloseloopError, CloudEventContentTypes, FieldIssue, UnsupportedMediaTypeError, ValidationError } from '@closeloop/contracts';
 import type { Request } from 'express';
 import { IntakeRequest, intakeRequestFromCloudEvent, parseEnvelope } from './cloud-event-submission';
 import { IntakeRequestsHandler } from './intake-requests.handler';
@@ -14,6 +14,15 @@ export class CloudEventsHttpController {
    * CloudEvents over HTTP, structured or batch mode. A batch is validated whole before anything is written:
    * one bad event rejects the batch with every problem named, so a sender never has to guess what was taken.
    */
+  private async handleOne(item: IntakeRequest) {
+    try {
+      return { outcome: 'accepted', ...(await this.requests.handle(item)) };
+    } catch (error) {
+      if (!(error instanceof CloseloopError) || error.kind === 'concurrency') throw error;
+      return { id: item.eventId, outcome: 'rejected', problem: problemOf(error) };
+    }
+  }
+
   @Post()
   @HttpCode(202)
   async receive(@Req() request: Request, @Body() body: unknown) {
@@ -24,13 +33,17 @@ export class CloudEventsHttpController {
       }
       const requests = validateAll(body);
       const results = [];
-      for (const item of requests) results.push(await this.requests.handle(item));
+      // Each event is its own unit of work: one the state refuses (an unknown number, a closed order) is
+      // reported in its place, and the events before it stay recorded, as their results say.
+      for (const item of requests) results.push(await this.handleOne(item));
       return { results };
     }
     if (request.is(CloudEventContentTypes.structured)) return this.requests.handle(intakeRequestFromCloudEvent(parseEnvelope(body)));
     throw new UnsupportedMediaTypeError(request.header('content-type'), [CloudEventContentTypes.structured, CloudEventContentTypes.batch]);
   }
 }
+
+const problemOf = (error: CloseloopError) => ({ code: error.code, detail: error.message, ...error.details });
 
 const validateAll = (events: unknown[]): IntakeRequest[] => {
   const issues: FieldIssue[] = [];
