@@ -1,5 +1,5 @@
-import { Module } from '@nestjs/common';
-import { loadJsonFile } from '@closeloop/config';
+import { Logger, Module } from '@nestjs/common';
+import { ReloadingJsonFile } from '@closeloop/config';
 import { EVENT_STORE, EventStore } from '@closeloop/event-store';
 import { InfrastructureModule } from '@closeloop/runtime';
 import { WorkOrderCommands } from '@closeloop/work-order-application';
@@ -15,7 +15,10 @@ export const dispatchModule = (config: DispatchConfig) => {
     controllers: [WorkOrderEventsKafkaController, WorkOrderActionsHttpController],
     providers: [
       { provide: DISPATCH_CONFIG, useValue: config },
-      { provide: ROSTER, useValue: loadJsonFile('ROSTER_FILE', config.ROSTER_FILE, RosterSchema) },
+      {
+        provide: ROSTER,
+        useFactory: () => new ReloadingJsonFile('ROSTER_FILE', config.ROSTER_FILE, RosterSchema, (problem) => new Logger('roster').error(problem)),
+      },
       { provide: WORK_ORDER_COMMANDS, useFactory: (store: EventStore) => new WorkOrderCommands(store), inject: [EVENT_STORE] },
       AssignOwnerHandler,
     ],

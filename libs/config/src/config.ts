@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { z } from 'zod';
 
 /**
@@ -64,3 +64,41 @@ export const baseServiceConfig = z.object({
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug']).default('log'),
 });
 export type BaseServiceConfig = z.infer<typeof baseServiceConfig>;
+
+/**
+ * A JSON configuration file that people edit while the service runs (a roster, say): read at start-up, where a bad
+ * file stops the service, then re-read whenever its modification time changes. A bad edit later keeps the last good
+ * version and reports why, so a typo never takes routing down.
+ */
+export class ReloadingJsonFile<S extends z.ZodTypeAny> {
+  private current: z.infer<S>;
+  private loadedMtimeMs: number;
+
+  constructor(
+    private readonly variable: string,
+    private readonly path: string,
+    private readonly schema: S,
+    private readonly onRejectedEdit: (problem: string) => void,
+  ) {
+    this.current = loadJsonFile(variable, path, schema);
+    this.loadedMtimeMs = statSync(path).mtimeMs;
+  }
+
+  get(): z.infer<S> {
+    let mtimeMs: number;
+    try {
+      mtimeMs = statSync(this.path).mtimeMs;
+    } catch (error) {
+      this.onRejectedEdit(`${this.variable}: ${this.path} is unreadable (${(error as Error).message}); keeping the last good version`);
+      return this.current;
+    }
+    if (mtimeMs === this.loadedMtimeMs) return this.current;
+    this.loadedMtimeMs = mtimeMs;
+    try {
+      this.current = loadJsonFile(this.variable, this.path, this.schema);
+    } catch (error) {
+      this.onRejectedEdit(`${(error as Error).message}; keeping the last good version`);
+    }
+    return this.current;
+  }
+}

@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { WorkOrderEvent } from '@closeloop/contracts';
 import { CLOCK, Clock } from '@closeloop/runtime';
 import { WorkOrderCommands } from '@closeloop/work-order-application';
-import { Roster, route } from '@closeloop/work-order-domain';
+import { ReloadingJsonFile } from '@closeloop/config';
+import { route, RosterSchema } from '@closeloop/work-order-domain';
 import { ROSTER, WORK_ORDER_COMMANDS } from '../dispatch.config';
 
 export interface AssignOwnerRequest {
@@ -21,7 +22,7 @@ export class AssignOwnerHandler {
   constructor(
     @Inject(WORK_ORDER_COMMANDS) private readonly commands: WorkOrderCommands,
     @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(ROSTER) private readonly roster: Roster,
+    @Inject(ROSTER) private readonly roster: ReloadingJsonFile<typeof RosterSchema>,
   ) {}
 
   async handle(request: AssignOwnerRequest): Promise<readonly WorkOrderEvent[]> {
@@ -31,7 +32,7 @@ export class AssignOwnerHandler {
         // Past dispatch (someone accepted it first, or it was cancelled), a late or redelivered event has nothing to do.
         if (state.status !== 'triaged' && state.status !== 'awaiting-dispatch') return undefined;
         const now = this.clock.now();
-        const routing = route(this.roster, { workOrderId: request.workOrderId, siteId: state.siteId, building: state.building, category: state.category ?? 'general' }, now);
+        const routing = route(this.roster.get(), { workOrderId: request.workOrderId, siteId: state.siteId, building: state.building, category: state.category ?? 'general' }, now);
         return { type: 'AssignOwner', routing, now };
       },
       { actor: { kind: 'system', id: 'dispatch' }, correlationId: request.correlationId, causationId: request.causationId, producer: 'dispatch' },
