@@ -111,6 +111,10 @@ describe('the closed loop through the running services: owned, worked, confirmed
     expect(stranger.status).toBe(409);
     expect(stranger.body['code']).toBe('NOT_THE_ASSIGNED_TECHNICIAN');
 
+    const tooEarly = await post(`${urls.intake}/v1/work-orders/${workOrderId}/confirmation`, { rating: 5 });
+    expect(tooEarly.status).toBe(409);
+    expect(tooEarly.body).toMatchObject({ currentStatus: 'assigned', allowedCommands: ['follow-up'] });
+
     const badBody = await act(workOrderId, 'hold', headers, { reason: 'lunch' });
     expect(badBody.status).toBe(422);
     const noStaff = await act(workOrderId, 'acknowledge', {});

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Actor, Channel } from '@closeloop/contracts';
+import { Actor, Channel, IllegalTransitionError } from '@closeloop/contracts';
 import { CLOCK, Clock } from '@closeloop/runtime';
 import { CommandOutcome, WorkOrderCommands } from '@closeloop/work-order-application';
 import { WorkOrderCommand } from '@closeloop/work-order-domain';
@@ -10,6 +10,9 @@ export type ResidentFeedback =
   | { readonly kind: 'follow-up'; readonly channel: Channel; readonly note?: string | undefined }
   | { readonly kind: 'confirmation'; readonly rating: number; readonly comment?: string | undefined }
   | { readonly kind: 'rejection'; readonly comment?: string | undefined };
+
+/** The resident's actions, as intake's routes name them, and the commands they issue. */
+const RESIDENT_ACTIONS = { 'follow-up': 'RecordFollowUp', confirmation: 'ConfirmResolution', rejection: 'RejectResolution' } as const;
 
 export interface FeedbackContext {
   readonly reference: { workOrderId?: string | undefined; number?: string | undefined };
@@ -30,13 +33,21 @@ export class ResidentFeedbackHandler {
 
   async handle(feedback: ResidentFeedback, context: FeedbackContext): Promise<CommandOutcome> {
     const workOrderId = await this.lookup.resolve(context.reference);
-    return this.commands.execute(workOrderId, () => this.toCommand(feedback), {
-      actor: context.actor,
-      correlationId: context.correlationId,
-      causationId: context.causationId,
-      producer: 'intake',
-      idempotencyKey: context.idempotencyKey,
-    });
+    try {
+      return await this.commands.execute(workOrderId, () => this.toCommand(feedback), {
+        actor: context.actor,
+        correlationId: context.correlationId,
+        causationId: context.causationId,
+        producer: 'intake',
+        idempotencyKey: context.idempotencyKey,
+      });
+    } catch (error) {
+      // Name what the resident may do now in the resident's terms, not the decider's.
+      if (!(error instanceof IllegalTransitionError)) throw error;
+      const details = error.details as { currentStatus: string; allowedCommands: readonly string[] };
+      const allowed = Object.entries(RESIDENT_ACTIONS).filter(([, command]) => details.allowedCommands.includes(command)).map(([action]) => action);
+      throw new IllegalTransitionError(feedback.kind, details.currentStatus, allowed);
+    }
   }
 
   private toCommand(feedback: ResidentFeedback): WorkOrderCommand {
