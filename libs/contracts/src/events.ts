@@ -25,6 +25,14 @@ export const EventTypes = {
   CallbackRequested: 'closeloop.workorder.callback-requested.v1',
   DuplicateReportLinked: 'closeloop.workorder.duplicate-report-linked.v1',
   SlaTargetsSet: 'closeloop.sla.targets-set.v1',
+  SlaWarningRaised: 'closeloop.sla.warning-raised.v1',
+  SlaBreached: 'closeloop.sla.breached.v1',
+  SlaEscalated: 'closeloop.sla.escalated.v1',
+  SlaTargetMet: 'closeloop.sla.target-met.v1',
+  SlaClockPaused: 'closeloop.sla.clock-paused.v1',
+  SlaClockResumed: 'closeloop.sla.clock-resumed.v1',
+  SlaClockRestarted: 'closeloop.sla.clock-restarted.v1',
+  SlaClockStopped: 'closeloop.sla.clock-stopped.v1',
 } as const;
 
 const isoInstant = z.string().datetime({ offset: true });
@@ -208,6 +216,48 @@ export const SlaTargetsSetData = z
   })
   .strict();
 
+/** The two targets of every order: respond (acknowledge) in time, and resolve in time. */
+export const SlaTargetSchema = z.enum(['response', 'resolution']);
+
+export const SlaWarningRaisedData = z.object({ workOrderId, target: SlaTargetSchema, dueAt: isoInstant, warnedAt: isoInstant }).strict();
+
+export const SlaBreachedData = z
+  .object({
+    workOrderId,
+    target: SlaTargetSchema,
+    dueAt: isoInstant,
+    /** When the breach was recorded: after dueAt if every sla-timer instance was down when it fell due. */
+    breachedAt: isoInstant,
+  })
+  .strict();
+
+export const SlaEscalatedData = z
+  .object({
+    workOrderId,
+    target: SlaTargetSchema,
+    /** 1 site supervisor on call, 2 service manager, 3 operations head. */
+    level: z.number().int().min(1).max(3),
+    escalatedAt: isoInstant,
+  })
+  .strict();
+
+export const SlaTargetMetData = z
+  .object({ workOrderId, target: SlaTargetSchema, dueAt: isoInstant, metAt: isoInstant, onTime: z.boolean() })
+  .strict();
+
+export const SlaClockPausedData = z.object({ workOrderId, pausedAt: isoInstant }).strict();
+
+export const SlaClockResumedData = z
+  .object({ workOrderId, resumedAt: isoInstant, pausedSeconds: z.number().int().nonnegative(), resolutionDueAt: isoInstant })
+  .strict();
+
+export const SlaClockRestartedData = z
+  .object({ workOrderId, round: z.number().int().positive(), restartedAt: isoInstant, resolutionDueAt: isoInstant })
+  .strict();
+
+/** The order was cancelled: no target can be met or missed any more. */
+export const SlaClockStoppedData = z.object({ workOrderId, stoppedAt: isoInstant, reason: z.enum(['cancelled']) }).strict();
+
 export const eventDataSchemas = {
   [EventTypes.WorkOrderReported]: WorkOrderReportedData,
   [EventTypes.WorkOrderTriaged]: WorkOrderTriagedData,
@@ -228,6 +278,14 @@ export const eventDataSchemas = {
   [EventTypes.CallbackRequested]: CallbackRequestedData,
   [EventTypes.DuplicateReportLinked]: DuplicateReportLinkedData,
   [EventTypes.SlaTargetsSet]: SlaTargetsSetData,
+  [EventTypes.SlaWarningRaised]: SlaWarningRaisedData,
+  [EventTypes.SlaBreached]: SlaBreachedData,
+  [EventTypes.SlaEscalated]: SlaEscalatedData,
+  [EventTypes.SlaTargetMet]: SlaTargetMetData,
+  [EventTypes.SlaClockPaused]: SlaClockPausedData,
+  [EventTypes.SlaClockResumed]: SlaClockResumedData,
+  [EventTypes.SlaClockRestarted]: SlaClockRestartedData,
+  [EventTypes.SlaClockStopped]: SlaClockStoppedData,
 } as const;
 
 export type EventType = keyof typeof eventDataSchemas;
@@ -256,6 +314,15 @@ export type FollowUpContactRecorded = Event<typeof EventTypes.FollowUpContactRec
 export type CallbackRequested = Event<typeof EventTypes.CallbackRequested>;
 export type DuplicateReportLinked = Event<typeof EventTypes.DuplicateReportLinked>;
 export type SlaTargetsSet = Event<typeof EventTypes.SlaTargetsSet>;
+export type SlaWarningRaised = Event<typeof EventTypes.SlaWarningRaised>;
+export type SlaBreached = Event<typeof EventTypes.SlaBreached>;
+export type SlaEscalated = Event<typeof EventTypes.SlaEscalated>;
+export type SlaTargetMet = Event<typeof EventTypes.SlaTargetMet>;
+export type SlaClockPaused = Event<typeof EventTypes.SlaClockPaused>;
+export type SlaClockResumed = Event<typeof EventTypes.SlaClockResumed>;
+export type SlaClockRestarted = Event<typeof EventTypes.SlaClockRestarted>;
+export type SlaClockStopped = Event<typeof EventTypes.SlaClockStopped>;
+export type SlaTarget = z.infer<typeof SlaTargetSchema>;
 
 export type WorkOrderEvent =
   | WorkOrderReported
@@ -276,7 +343,16 @@ export type WorkOrderEvent =
   | FollowUpContactRecorded
   | CallbackRequested
   | DuplicateReportLinked;
-export type SlaEvent = SlaTargetsSet;
+export type SlaEvent =
+  | SlaTargetsSet
+  | SlaWarningRaised
+  | SlaBreached
+  | SlaEscalated
+  | SlaTargetMet
+  | SlaClockPaused
+  | SlaClockResumed
+  | SlaClockRestarted
+  | SlaClockStopped;
 export type DomainEvent = WorkOrderEvent | SlaEvent;
 
 export const isEventType = (type: string): type is EventType => Object.prototype.hasOwnProperty.call(eventDataSchemas, type);

@@ -1,1 +1,2 @@
+export * from './sla-clock.decider';
 export * from './sla-policy';

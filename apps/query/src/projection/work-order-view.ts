@@ -41,6 +41,10 @@ export interface WorkOrderView {
   callbackRequestedAt: string | null;
   responseDueAt: string | null;
   resolutionDueAt: string | null;
+  responseBreached: boolean;
+  resolutionBreached: boolean;
+  /** The highest escalation level raised: 1 site supervisor on call, 2 service manager, 3 operations head. */
+  escalationLevel: number;
   updatedAt: string;
 }
 
@@ -111,6 +115,9 @@ export const foldWorkOrderView = (timeline: readonly TimelineEntry[]): WorkOrder
     callbackRequestedAt: null,
     responseDueAt: null,
     resolutionDueAt: null,
+    responseBreached: false,
+    resolutionBreached: false,
+    escalationLevel: 0,
     updatedAt: reported.occurredAt,
   };
   for (const { event, occurredAt } of timeline) {
@@ -171,6 +178,20 @@ const apply = (view: WorkOrderView, event: DomainEvent): WorkOrderView => {
       return { ...view, contactCount: event.data.contactNumber };
     case EventTypes.SlaTargetsSet:
       return { ...view, responseDueAt: event.data.responseDueAt, resolutionDueAt: event.data.resolutionDueAt };
+    case EventTypes.SlaBreached:
+      return event.data.target === 'response' ? { ...view, responseBreached: true } : { ...view, resolutionBreached: true };
+    case EventTypes.SlaEscalated:
+      return { ...view, escalationLevel: Math.max(view.escalationLevel, event.data.level) };
+    case EventTypes.SlaClockResumed:
+      return { ...view, resolutionDueAt: event.data.resolutionDueAt };
+    case EventTypes.SlaClockRestarted:
+      // A new round of the loop: the resolution target starts afresh.
+      return { ...view, resolutionDueAt: event.data.resolutionDueAt, resolutionBreached: false };
+    case EventTypes.SlaWarningRaised:
+    case EventTypes.SlaTargetMet:
+    case EventTypes.SlaClockPaused:
+    case EventTypes.SlaClockStopped:
+      return view;
     default: {
       const unhandled: never = event;
       throw new Error(`the work-order view has no case for ${JSON.stringify(unhandled)}`);

@@ -42,6 +42,9 @@ const VIEW_COLUMNS: readonly [keyof WorkOrderView, string][] = [
   ['callbackRequestedAt', 'callback_requested_at'],
   ['responseDueAt', 'response_due_at'],
   ['resolutionDueAt', 'resolution_due_at'],
+  ['responseBreached', 'response_breached'],
+  ['resolutionBreached', 'resolution_breached'],
+  ['escalationLevel', 'escalation_level'],
   ['updatedAt', 'updated_at'],
 ];
 

@@ -75,7 +75,15 @@ const toView = (row: WorkOrderRow) => ({
   cancelledReason: row.cancelled_reason,
   reopenCount: row.reopen_count,
   contactCount: row.contact_count,
-  sla: row.response_due_at ? { responseDueAt: iso(row.response_due_at), resolutionDueAt: iso(row.resolution_due_at) } : null,
+  sla: row.response_due_at
+    ? {
+        responseDueAt: iso(row.response_due_at),
+        resolutionDueAt: iso(row.resolution_due_at),
+        responseBreached: row.response_breached,
+        resolutionBreached: row.resolution_breached,
+        escalationLevel: row.escalation_level,
+      }
+    : null,
   updatedAt: iso(row.updated_at),
 });
 

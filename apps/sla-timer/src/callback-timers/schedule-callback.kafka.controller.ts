@@ -5,6 +5,7 @@ import { EVENT_STORE, EventStore } from '@closeloop/event-store';
 import { InboundCloudEvent } from '@closeloop/messaging';
 import { foldWorkOrder, workOrderStream } from '@closeloop/work-order-domain';
 import { SLA_TIMER_CONFIG, SlaTimerConfig } from '../sla-timer.config';
+import { SlaClockService } from '../start-clock/sla-clock.service';
 import { TimerStore } from './timer-store';
 
 /**
@@ -17,6 +18,7 @@ export class ScheduleCallbackKafkaController {
     private readonly timers: TimerStore,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(SLA_TIMER_CONFIG) private readonly config: SlaTimerConfig,
+    private readonly clocks: SlaClockService,
   ) {}
 
   @EventPattern(EventTypes.WorkOrderResolved)
@@ -31,5 +33,10 @@ export class ScheduleCallbackKafkaController {
     const at = Date.parse(resolvedAt);
     await this.timers.schedule(workOrderId, 'callback-due', round, new Date(at + this.config.CALLBACK_AFTER_SECONDS * 1000));
     await this.timers.schedule(workOrderId, 'close-unconfirmed', round, new Date(at + this.config.CLOSE_UNCONFIRMED_AFTER_SECONDS * 1000));
+    // The same event meets the resolution target; one handler per event type, so it is done here.
+    await this.clocks.apply(
+      { type: 'ObserveWorkOrder', workOrderId, happened: 'resolved', at: new Date(resolvedAt) },
+      { correlationId: event.correlationid ?? event.id, causationId: event.id },
+    );
   }
 }

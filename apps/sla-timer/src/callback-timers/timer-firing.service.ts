@@ -3,15 +3,17 @@ import { CLOCK, Clock } from '@closeloop/runtime';
 import { WorkOrderCommands } from '@closeloop/work-order-application';
 import { WorkOrderCommand } from '@closeloop/work-order-domain';
 import { SLA_TIMER_CONFIG, SlaTimerConfig, WORK_ORDER_COMMANDS } from '../sla-timer.config';
+import { parseSlaTimerKind, SlaClockService } from '../start-clock/sla-clock.service';
 import { DueTimer, TimerStore } from './timer-store';
 
 const BATCH = 100;
 
 /**
- * Fires due timers: raises the callback task, or closes an unconfirmed order. A timer that came due while every
- * instance was down fires at the next poll. Firing is idempotent: the command carries the timer id as its retry
- * key, so a crash between appending and marking the timer fired replays instead of acting twice, and the decider
- * ignores a timer whose round a reopen has ended.
+ * Fires due timers: SLA warnings, breaches and escalations; the callback task; closing an unconfirmed order. A
+ * timer that came due while every instance was down fires at the next poll, recording when it fired. Firing is
+ * idempotent: a loop timer's command carries the timer id as its retry key, and an SLA timer names the deadline
+ * it was set for, which its clock accepts once; a crash between appending and marking the timer fired therefore
+ * never acts twice, and a timer outrun by a reopen or a pause does nothing.
  */
 @Injectable()
 export class TimerFiringService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -25,6 +27,7 @@ export class TimerFiringService implements OnApplicationBootstrap, OnApplication
     @Inject(WORK_ORDER_COMMANDS) private readonly commands: WorkOrderCommands,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(SLA_TIMER_CONFIG) private readonly config: SlaTimerConfig,
+    private readonly clocks: SlaClockService,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -56,6 +59,15 @@ export class TimerFiringService implements OnApplicationBootstrap, OnApplication
 
   private async fire(timer: DueTimer): Promise<void> {
     try {
+      const sla = parseSlaTimerKind(timer.kind);
+      if (sla) {
+        await this.clocks.apply(
+          { type: 'FireSlaTimer', workOrderId: timer.workOrderId, target: sla.target, kind: sla.kind, dueAt: sla.dueAt, level: sla.level, now: this.clock.now() },
+          { correlationId: `timer:${timer.timerId}`, causationId: `timer:${timer.timerId}` },
+        );
+        await this.timers.markFired(timer.timerId);
+        return;
+      }
       await this.commands.execute(timer.workOrderId, (state) => (state.status === 'resolved' ? this.commandFor(timer) : undefined), {
         actor: { kind: 'system', id: 'sla-timer' },
         correlationId: `timer:${timer.timerId}`,

@@ -3,7 +3,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { PG_POOL } from '@closeloop/runtime';
 import { Pool } from 'pg';
 
-export type TimerKind = 'callback-due' | 'close-unconfirmed';
+/** The loop's own timers, or an SLA clock's (`sla:<target>:<kind>[:<level>]@<deadline>`). */
+export type TimerKind = 'callback-due' | 'close-unconfirmed' | `sla:${string}`;
 
 export interface DueTimer {
   readonly timerId: string;

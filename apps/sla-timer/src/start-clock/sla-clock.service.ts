@@ -1,0 +1,81 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { EventMetadata, SlaEvent, toDomainEvents } from '@closeloop/contracts';
+import { EVENT_STORE, EventStore, StreamVersionConflictError } from '@closeloop/event-store';
+import { decideSla, evolveSla, initialSlaState, SlaCommand, SlaPolicy, SlaState, slaStream, timersFor } from '@closeloop/sla-domain';
+import { TimerStore } from '../callback-timers/timer-store';
+import { SLA_POLICY } from '../sla-timer.config';
+
+export interface SlaContext {
+  readonly correlationId: string;
+  readonly causationId: string;
+}
+
+const MAX_CONFLICT_RETRIES = 5;
+
+/** The timer kind stored for an SLA timer: readable in the table, and unique per deadline, kind and level. */
+export const slaTimerKind = (timer: { target: string; kind: string; level?: number | undefined; dueAt: string }): `sla:${string}` =>
+  `sla:${timer.target}:${timer.kind}${timer.level ? `:${timer.level}` : ''}@${timer.dueAt}`;
+
+export const parseSlaTimerKind = (kind: string) => {
+  const match = /^sla:(response|resolution):(warning|breach|escalation)(?::(\d))?@(.+)$/.exec(kind);
+  if (!match) return undefined;
+  return {
+    target: match[1] as 'response' | 'resolution',
+    kind: match[2] as 'warning' | 'breach' | 'escalation',
+    level: match[3] === undefined ? undefined : Number(match[3]),
+    dueAt: match[4] as string,
+  };
+};
+
+/**
+ * Runs one command against an order's SLA clocks (the `sla-<id>` stream), then makes sure the durable timers the
+ * clocks now need exist. Scheduling after every command, even one that changed nothing, mends a crash between
+ * appending and scheduling: the redelivered event that follows schedules what was missed.
+ */
+@Injectable()
+export class SlaClockService {
+  private readonly evolve: (state: SlaState, event: SlaEvent) => SlaState;
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(SLA_POLICY) private readonly policy: SlaPolicy,
+    private readonly timers: TimerStore,
+  ) {
+    this.evolve = evolveSla(policy);
+  }
+
+  async apply(command: SlaCommand, context: SlaContext): Promise<SlaEvent[]> {
+    const stream = slaStream(command.workOrderId);
+    for (let attempt = 1; ; attempt++) {
+      const recorded = await this.store.readStream(stream);
+      const state = (toDomainEvents(recorded) as SlaEvent[]).reduce(this.evolve, initialSlaState());
+      const events = decideSla(command, state, this.policy);
+      if (events.length === 0) {
+        await this.schedule(command.workOrderId, state);
+        return [];
+      }
+      const metadata: EventMetadata = {
+        workOrderId: command.workOrderId,
+        correlationId: context.correlationId,
+        causationId: context.causationId,
+        actor: { kind: 'system', id: 'sla-timer' },
+        producer: 'sla-timer',
+      };
+      try {
+        await this.store.append(stream, events.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata })), recorded.length === 0 ? 'no-stream' : recorded.length);
+      } catch (error) {
+        if (!(error instanceof StreamVersionConflictError) || attempt >= MAX_CONFLICT_RETRIES) throw error;
+        continue;
+      }
+      await this.schedule(command.workOrderId, events.reduce(this.evolve, state));
+      return events;
+    }
+  }
+
+  private async schedule(workOrderId: string, state: SlaState): Promise<void> {
+    for (const timer of timersFor(state, this.policy)) {
+      await this.timers.schedule(workOrderId, slaTimerKind(timer), 0, new Date(timer.fireAt));
+    }
+  }
+}

@@ -1,0 +1,258 @@
+import { EventTypes, SlaEvent, SlaTarget, Tier } from '@closeloop/contracts';
+import { SlaPolicy, TierTargets } from './sla-policy';
+
+// ── State ─────────────────────────────────────────────────────────────────────────────────────────────────
+// Two targets run from the report: response (stops at acknowledgement) and resolution (stops at resolution,
+// pauses while the order waits on the resident, restarts on reopen). A target that passes its deadline is
+// breached and escalates a level at a time (1 site supervisor on call, 2 service manager, 3 operations head)
+// until someone acts on the order.
+
+export interface TargetClock {
+  readonly dueAt: string;
+  readonly warnAt: string;
+  readonly outcome: 'running' | 'met' | 'breached';
+  readonly warned: boolean;
+  /** The last escalation level raised, 0 before any. */
+  readonly level: number;
+  readonly lastEscalatedAt?: string | undefined;
+}
+
+export type SlaState =
+  | { readonly status: 'not-started' }
+  | { readonly status: 'stopped' }
+  | {
+      readonly status: 'running';
+      readonly tier: Tier;
+      readonly policyId: string;
+      readonly response: TargetClock;
+      readonly resolution: TargetClock & { readonly pausedSince?: string | undefined; readonly round: number };
+    };
+
+export const initialSlaState = (): SlaState => ({ status: 'not-started' });
+
+// ── Commands ──────────────────────────────────────────────────────────────────────────────────────────────
+
+export interface StartSlaClock {
+  readonly type: 'StartSlaClock';
+  readonly workOrderId: string;
+  readonly tier: Tier;
+  readonly reportedAt: Date;
+}
+
+/** What happened to the order that matters to its clocks. */
+export interface ObserveWorkOrder {
+  readonly type: 'ObserveWorkOrder';
+  readonly workOrderId: string;
+  readonly happened: 'acknowledged' | 'resolved' | 'waiting-on-resident' | 'resumed' | 'reopened' | 'cancelled';
+  readonly at: Date;
+  /** The loop round, for a reopen. */
+  readonly round?: number;
+}
+
+/** A durable timer came due; it names the deadline it was set for, so a timer outrun by a pause or a reopen does nothing. */
+export interface FireSlaTimer {
+  readonly type: 'FireSlaTimer';
+  readonly workOrderId: string;
+  readonly target: SlaTarget;
+  readonly kind: 'warning' | 'breach' | 'escalation';
+  readonly dueAt: string;
+  readonly level?: number | undefined;
+  readonly now: Date;
+}
+
+export type SlaCommand = StartSlaClock | ObserveWorkOrder | FireSlaTimer;
+
+const addSeconds = (instant: Date | string, seconds: number): Date => new Date(new Date(instant).getTime() + seconds * 1000);
+const secondsBetween = (from: string, to: Date): number => Math.max(0, Math.round((to.getTime() - Date.parse(from)) / 1000));
+
+const targetsOf = (policy: SlaPolicy, tier: Tier): TierTargets => {
+  const targets = policy.tiers[tier];
+  if (!targets) throw new Error(`policy ${policy.id} has no targets for tier ${tier}`);
+  return targets;
+};
+
+// ── Decide ────────────────────────────────────────────────────────────────────────────────────────────────
+
+export const decideSla = (command: SlaCommand, state: SlaState, policy: SlaPolicy): SlaEvent[] => {
+  const { workOrderId } = command;
+  if (command.type === 'StartSlaClock') {
+    // Starting twice is a no-op, so a redelivered "triaged" event never sets a second pair of deadlines.
+    if (state.status !== 'not-started') return [];
+    const targets = targetsOf(policy, command.tier);
+    return [
+      {
+        type: EventTypes.SlaTargetsSet,
+        data: {
+          workOrderId,
+          tier: command.tier,
+          policyId: policy.id,
+          startedAt: command.reportedAt.toISOString(),
+          responseDueAt: addSeconds(command.reportedAt, targets.responseSeconds).toISOString(),
+          resolutionDueAt: addSeconds(command.reportedAt, targets.resolutionSeconds).toISOString(),
+        },
+      },
+    ];
+  }
+  if (state.status !== 'running') return [];
+  return command.type === 'ObserveWorkOrder' ? observe(command, state, policy) : fire(command, state);
+};
+
+type Running = Extract<SlaState, { status: 'running' }>;
+
+const met = (workOrderId: string, target: SlaTarget, clock: TargetClock, at: Date): SlaEvent => ({
+  type: EventTypes.SlaTargetMet,
+  data: { workOrderId, target, dueAt: clock.dueAt, metAt: at.toISOString(), onTime: at.getTime() <= Date.parse(clock.dueAt) },
+});
+
+const observe = (command: ObserveWorkOrder, state: Running, policy: SlaPolicy): SlaEvent[] => {
+  const { workOrderId, at } = command;
+  const { response, resolution } = state;
+  switch (command.happened) {
+    case 'acknowledged':
+      return response.outcome === 'met' ? [] : [met(workOrderId, 'response', response, at)];
+    case 'resolved':
+      return resolution.outcome === 'met' ? [] : [met(workOrderId, 'resolution', resolution, at)];
+    case 'waiting-on-resident':
+      return resolution.outcome !== 'running' || resolution.pausedSince ? [] : [{ type: EventTypes.SlaClockPaused, data: { workOrderId, pausedAt: at.toISOString() } }];
+    case 'resumed': {
+      if (!resolution.pausedSince) return [];
+      const pausedSeconds = secondsBetween(resolution.pausedSince, at);
+      return [
+        {
+          type: EventTypes.SlaClockResumed,
+          data: { workOrderId, resumedAt: at.toISOString(), pausedSeconds, resolutionDueAt: addSeconds(resolution.dueAt, pausedSeconds).toISOString() },
+        },
+      ];
+    }
+    case 'reopened': {
+      const round = command.round ?? resolution.round + 1;
+      if (round <= resolution.round) return [];
+      const targets = targetsOf(policy, state.tier);
+      return [
+        { type: EventTypes.SlaClockRestarted, data: { workOrderId, round, restartedAt: at.toISOString(), resolutionDueAt: addSeconds(at, targets.resolutionSeconds).toISOString() } },
+      ];
+    }
+    case 'cancelled':
+      return [{ type: EventTypes.SlaClockStopped, data: { workOrderId, stoppedAt: at.toISOString(), reason: 'cancelled' } }];
+    default: {
+      const unhandled: never = command.happened;
+      throw new Error(`unhandled observation ${String(unhandled)}`);
+    }
+  }
+};
+
+const fire = (command: FireSlaTimer, state: Running): SlaEvent[] => {
+  const { workOrderId, target, now } = command;
+  const clock = target === 'response' ? state.response : state.resolution;
+  const paused = target === 'resolution' && state.resolution.pausedSince !== undefined;
+  if (clock.dueAt !== command.dueAt || paused) return [];
+  const at = now.toISOString();
+  switch (command.kind) {
+    case 'warning':
+      return clock.outcome === 'running' && !clock.warned ? [{ type: EventTypes.SlaWarningRaised, data: { workOrderId, target, dueAt: clock.dueAt, warnedAt: at } }] : [];
+    case 'breach':
+      if (clock.outcome !== 'running') return [];
+      return [
+        { type: EventTypes.SlaBreached, data: { workOrderId, target, dueAt: clock.dueAt, breachedAt: at } },
+        { type: EventTypes.SlaEscalated, data: { workOrderId, target, level: 1, escalatedAt: at } },
+      ];
+    case 'escalation': {
+      const level = command.level ?? clock.level + 1;
+      if (clock.outcome !== 'breached' || level !== clock.level + 1 || level > 3) return [];
+      return [{ type: EventTypes.SlaEscalated, data: { workOrderId, target, level, escalatedAt: at } }];
+    }
+    default: {
+      const unhandled: never = command.kind;
+      throw new Error(`unhandled timer kind ${String(unhandled)}`);
+    }
+  }
+};
+
+// ── Evolve ────────────────────────────────────────────────────────────────────────────────────────────────
+
+const clockFor = (startedAt: string, dueAt: string, warningFraction: number): TargetClock => {
+  const start = Date.parse(startedAt);
+  const warnAt = new Date(start + (Date.parse(dueAt) - start) * warningFraction).toISOString();
+  return { dueAt, warnAt, outcome: 'running', warned: false, level: 0 };
+};
+
+export const evolveSla = (policy: Pick<SlaPolicy, 'warningFraction'>) => (state: SlaState, event: SlaEvent): SlaState => {
+  if (event.type === EventTypes.SlaTargetsSet) {
+    const d = event.data;
+    return {
+      status: 'running',
+      tier: d.tier,
+      policyId: d.policyId,
+      response: clockFor(d.startedAt, d.responseDueAt, policy.warningFraction),
+      resolution: { ...clockFor(d.startedAt, d.resolutionDueAt, policy.warningFraction), round: 0 },
+    };
+  }
+  if (state.status !== 'running') return state;
+  const update = (target: SlaTarget, change: Partial<TargetClock>): SlaState =>
+    target === 'response' ? { ...state, response: { ...state.response, ...change } } : { ...state, resolution: { ...state.resolution, ...change } };
+  switch (event.type) {
+    case EventTypes.SlaWarningRaised:
+      return update(event.data.target, { warned: true });
+    case EventTypes.SlaBreached:
+      return update(event.data.target, { outcome: 'breached' });
+    case EventTypes.SlaEscalated:
+      return update(event.data.target, { level: event.data.level, lastEscalatedAt: event.data.escalatedAt });
+    case EventTypes.SlaTargetMet:
+      return update(event.data.target, { outcome: 'met' });
+    case EventTypes.SlaClockPaused:
+      return { ...state, resolution: { ...state.resolution, pausedSince: event.data.pausedAt } };
+    case EventTypes.SlaClockResumed: {
+      const shift = event.data.pausedSeconds * 1000;
+      const { resolution } = state;
+      return {
+        ...state,
+        resolution: { ...resolution, pausedSince: undefined, dueAt: event.data.resolutionDueAt, warnAt: new Date(Date.parse(resolution.warnAt) + shift).toISOString() },
+      };
+    }
+    case EventTypes.SlaClockStopped:
+      return { status: 'stopped' };
+    case EventTypes.SlaClockRestarted:
+      return {
+        ...state,
+        resolution: { ...clockFor(event.data.restartedAt, event.data.resolutionDueAt, policy.warningFraction), round: event.data.round },
+      };
+    default: {
+      const unhandled: never = event;
+      throw new Error(`unhandled SLA event ${JSON.stringify(unhandled)}`);
+    }
+  }
+};
+
+// ── Timers ────────────────────────────────────────────────────────────────────────────────────────────────
+
+export interface SlaTimer {
+  readonly target: SlaTarget;
+  readonly kind: FireSlaTimer['kind'];
+  /** The deadline the timer belongs to; with the kind and level it names the timer. */
+  readonly dueAt: string;
+  readonly level?: number | undefined;
+  readonly fireAt: string;
+}
+
+/** The timers the clocks need now. Scheduling is idempotent, so the full set is asked for after every change. */
+export const timersFor = (state: SlaState, policy: SlaPolicy): SlaTimer[] => {
+  if (state.status !== 'running') return [];
+  const intervals = targetsOf(policy, state.tier).escalationIntervalsSeconds;
+  const timers: SlaTimer[] = [];
+  const plan = (target: SlaTarget, clock: TargetClock, paused: boolean) => {
+    if (clock.outcome === 'running' && !paused) {
+      if (!clock.warned) timers.push({ target, kind: 'warning', dueAt: clock.dueAt, fireAt: clock.warnAt });
+      timers.push({ target, kind: 'breach', dueAt: clock.dueAt, fireAt: clock.dueAt });
+    }
+    if (clock.outcome === 'breached' && clock.level >= 1 && clock.level < 3 && clock.lastEscalatedAt) {
+      const wait = intervals[clock.level - 1] as number;
+      timers.push({ target, kind: 'escalation', dueAt: clock.dueAt, level: clock.level + 1, fireAt: addSeconds(clock.lastEscalatedAt, wait).toISOString() });
+    }
+  };
+  plan('response', state.response, false);
+  plan('resolution', state.resolution, state.resolution.pausedSince !== undefined);
+  return timers;
+};
+
+/** Each order's SLA clocks are one stream beside the order's. */
+export const slaStream = (workOrderId: string): string => `sla-${workOrderId}`;
