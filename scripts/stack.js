@@ -33,17 +33,18 @@ async function waitHealthy(service, port, child, timeoutMs) {
 }
 
 /**
- * Starts every service with the given environment. `portOffset` moves all ports (tests use it so they never
- * collide with a running demo). Resolves once every /health answers.
+ * Starts every service (or the `only` ones) with the given environment. `portOffset` moves all ports (tests use
+ * it so they never collide with a running demo, and to run a second instance of a service). Resolves once every
+ * /health answers.
  */
-async function startStack({ env, logDir, detached = false, portOffset = 0, runDir, timeoutMs = 90_000 }) {
+async function startStack({ env, logDir, detached = false, portOffset = 0, runDir, timeoutMs = 90_000, only, logSuffix = '' }) {
   mkdirSync(logDir, { recursive: true });
   if (runDir) mkdirSync(runDir, { recursive: true });
   const started = [];
-  for (const { name, port } of SERVICES) {
+  for (const { name, port } of SERVICES.filter((s) => !only || only.includes(s.name))) {
     const main = join(root, 'apps', name, 'dist', 'main.js');
     if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
-    const log = openSync(join(logDir, `${name}.log`), 'a');
+    const log = openSync(join(logDir, `${name}${logSuffix}.log`), 'a');
     const child = spawn(process.execPath, [main], {
       cwd: root,
       env: { ...process.env, ...env, PORT: String(port + portOffset) },

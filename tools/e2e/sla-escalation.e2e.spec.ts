@@ -81,3 +81,55 @@ describe('SLA clocks escalate on their own, through the running services', () =>
     }
   });
 });
+
+describe('SLA timers survive crashes and share the work between instances', () => {
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    stack = await startTestStack('e2e-sla-crash', SECONDS_POLICY);
+  }, 180_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  const report = async (description: string) => {
+    const accepted = await post(`${urls.intake}/v1/reports`, { siteId: 'S1', building: 'B4', unit: randomUUID().slice(0, 8), channel: 'phone', description });
+    expect(accepted.body['tier']).toBe('urgent');
+    return accepted.body['workOrderId'] as string;
+  };
+
+  it('fires a deadline that passed while sla-timer was down as soon as it is back, exactly once', async () => {
+    const workOrderId = await report('A resident is trapped in the lift on floor 11');
+    await timelineWith(workOrderId, [EventTypes.SlaTargetsSet]);
+    await stack.kill('sla-timer');
+    await new Promise((r) => setTimeout(r, 4_000)); // the 2-second response deadline passes with nobody watching
+    await stack.startInstance('sla-timer', 1);
+
+    const timeline = await timelineWith(workOrderId, [EventTypes.SlaBreached]);
+    const breaches = of(timeline, EventTypes.SlaBreached).filter((e) => e.data['target'] === 'response');
+    expect(breaches).toHaveLength(1);
+    const lateBy = Date.parse(breaches[0]?.data['breachedAt'] as string) - Date.parse(breaches[0]?.data['dueAt'] as string);
+    expect(lateBy).toBeGreaterThan(1_000); // both times are on record: when it was due, and when it fired
+  });
+
+  it('fires each timer once with two sla-timer instances side by side', async () => {
+    await stack.startInstance('sla-timer', 2);
+    const orders = await Promise.all([1, 2, 3, 4].map((n) => report(`Burst pipe in riser ${n}, water in the corridor`)));
+    for (const workOrderId of orders) {
+      const timeline = await eventually(
+        `level 3 for ${workOrderId}`,
+        async () => {
+          const events = ((await get(`${urls.query}/v1/work-orders/${workOrderId}/timeline`)).body['events'] ?? []) as TimelineEvent[];
+          return of(events, EventTypes.SlaEscalated).some((e) => e.data['level'] === 3) ? events : undefined;
+        },
+        30_000,
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      const response = (type: string) => of(timeline, type).filter((e) => e.data['target'] === 'response');
+      expect(response(EventTypes.SlaWarningRaised)).toHaveLength(1);
+      expect(response(EventTypes.SlaBreached)).toHaveLength(1);
+      expect(response(EventTypes.SlaEscalated).map((e) => e.data['level'])).toEqual([1, 2, 3]);
+    }
+  });
+});

@@ -18,22 +18,39 @@ export interface TestStack {
   readonly db: TestDatabase;
   readonly kafka: Kafka;
   readonly prefix: string;
+  /** Kills one service abruptly (SIGKILL, no shutdown hooks), as a crash would. */
+  kill(service: string): Promise<void>;
+  /** Starts another instance of a service on the same database and topics; `instance` moves its port. */
+  startInstance(service: string, instance: number): Promise<void>;
   stop(): Promise<void>;
+}
+
+interface Child {
+  readonly name: string;
+  readonly child: import('node:child_process').ChildProcess;
 }
 
 export const startTestStack = async (label: string, extraEnv: Record<string, string> = {}): Promise<TestStack> => {
   const prefix = uniqueTopicPrefix(label);
   const db = await freshDatabase(label.replace(/-/g, '_'));
   const kafka = testKafka(label);
-  const services = await startStack({
+  const options = {
     env: { DATABASE_URL: db.url, KAFKA_BROKERS: infrastructure().kafkaBrokers.join(','), KAFKA_TOPIC_PREFIX: prefix, LOG_LEVEL: 'warn', ...extraEnv },
     logDir: join(repositoryRoot, '.local', 'logs', `e2e-${prefix.replace(/\.$/, '')}`),
     portOffset: PORT_OFFSET,
-  });
+  };
+  const services: Child[] = await startStack(options);
   return {
     db,
     kafka,
     prefix,
+    kill: async (service) => {
+      const victims = services.filter((s) => s.name === service && s.child.exitCode === null && s.child.signalCode === null);
+      await Promise.all(victims.map(({ child }) => new Promise((resolve) => (child.once('exit', resolve), child.kill('SIGKILL')))));
+    },
+    startInstance: async (service, instance) => {
+      services.push(...(await startStack({ ...options, only: [service], portOffset: PORT_OFFSET + 100 * instance, logSuffix: `-${instance}` })));
+    },
     stop: async () => {
       await stopChildren(services);
       await deleteTopicsWithPrefix(kafka, prefix);

@@ -50,7 +50,11 @@ export class SlaClockService {
     for (let attempt = 1; ; attempt++) {
       const recorded = await this.store.readStream(stream);
       const state = (toDomainEvents(recorded) as SlaEvent[]).reduce(this.evolve, initialSlaState());
-      const events = decideSla(command, state, this.policy);
+      // The clocks decide on their state, so an event replayed from a dead-letter topic or a republished log
+      // could pause a clock twice or meet a restarted target with an old time: what an event already caused is
+      // on the stream, by causation id, and is not done again.
+      const alreadyCaused = recorded.some((e) => e.metadata['causationId'] === context.causationId);
+      const events = alreadyCaused ? [] : decideSla(command, state, this.policy);
       if (events.length === 0) {
         await this.schedule(command.workOrderId, state);
         return [];
