@@ -1,0 +1,56 @@
+import { randomUUID } from 'node:crypto';
+import { EventTypes } from '@closeloop/contracts';
+import { PostgresEventStore } from '@closeloop/event-store';
+import { SlaPolicySchema, slaStream } from '@closeloop/sla-domain';
+import { freshDatabase, TestDatabase } from '@closeloop/testing';
+import { TimerStore } from '../callback-timers/timer-store';
+import { SlaClockService } from './sla-clock.service';
+
+const policy = SlaPolicySchema.parse({
+  id: 'int-test',
+  tiers: {
+    urgent: { responseSeconds: 1800, resolutionSeconds: 7200 },
+    normal: { responseSeconds: 14400, resolutionSeconds: 86400 },
+    planned: { responseSeconds: 259200, resolutionSeconds: 2592000 },
+  },
+});
+
+describe('SlaClockService on real PostgreSQL', () => {
+  let db: TestDatabase;
+  let store: PostgresEventStore;
+  let clocks: SlaClockService;
+  beforeAll(async () => {
+    db = await freshDatabase('sla_clock');
+    store = new PostgresEventStore(db.pool);
+    clocks = new SlaClockService(store, policy, new TimerStore(db.pool));
+  });
+  afterAll(() => db.drop());
+
+  const started = async () => {
+    const workOrderId = randomUUID();
+    await clocks.apply({ type: 'StartSlaClock', workOrderId, tier: 'urgent', reportedAt: new Date('2026-11-23T09:00:00+08:00') }, { correlationId: 'c', causationId: `triaged-${workOrderId}` });
+    return workOrderId;
+  };
+
+  it('schedules the warning and breach timers of both targets with the clock', async () => {
+    const workOrderId = await started();
+    const { rows } = await db.pool.query<{ kind: string; due_at: Date }>('SELECT kind, due_at FROM sla_timers WHERE work_order_id = $1 ORDER BY due_at', [workOrderId]);
+    expect(rows.map((r) => r.kind.replace(/@.*/, ''))).toEqual(['sla:response:warning', 'sla:response:breach', 'sla:resolution:warning', 'sla:resolution:breach']);
+    expect(rows[0]?.due_at.toISOString()).toBe('2026-11-23T01:24:00.000Z'); // 80 % of 30 minutes
+  });
+
+  it('does nothing again for an event it already handled: a replayed hold does not pause the clock twice', async () => {
+    const workOrderId = await started();
+    const hold = { type: 'ObserveWorkOrder', workOrderId, happened: 'waiting-on-resident', at: new Date('2026-11-23T09:10:00+08:00') } as const;
+    const resume = { type: 'ObserveWorkOrder', workOrderId, happened: 'resumed', at: new Date('2026-11-23T09:40:00+08:00') } as const;
+    expect(await clocks.apply(hold, { correlationId: 'c', causationId: 'hold-1' })).toHaveLength(1);
+    expect(await clocks.apply(resume, { correlationId: 'c', causationId: 'resume-1' })).toHaveLength(1);
+    expect(await clocks.apply(hold, { correlationId: 'c', causationId: 'hold-1' })).toEqual([]);
+    expect(await clocks.apply(resume, { correlationId: 'c', causationId: 'resume-1' })).toEqual([]);
+
+    const recorded = await store.readStream(slaStream(workOrderId));
+    const resumed = recorded.filter((e) => e.type === EventTypes.SlaClockResumed);
+    expect(resumed).toHaveLength(1);
+    expect(resumed[0]?.data).toMatchObject({ pausedSeconds: 1800, resolutionDueAt: '2026-11-23T03:30:00.000Z' });
+  });
+});
