@@ -99,21 +99,33 @@ export const decideSla = (command: SlaCommand, state: SlaState, policy: SlaPolic
 
 type Running = Extract<SlaState, { status: 'running' }>;
 
-const met = (workOrderId: string, target: SlaTarget, clock: TargetClock, at: Date): SlaEvent => ({
-  type: EventTypes.SlaTargetMet,
-  data: { workOrderId, target, dueAt: clock.dueAt, metAt: at.toISOString(), onTime: at.getTime() <= Date.parse(clock.dueAt) },
-});
+const isPast = (clock: TargetClock, at: Date): boolean => at.getTime() > Date.parse(clock.dueAt);
+
+/**
+ * A target met after its deadline, before the breach timer got to it (sla-timer was down or behind), is recorded
+ * as breached first, so counting breaches never misses one; nobody is escalated for work already done.
+ */
+const met = (workOrderId: string, target: SlaTarget, clock: TargetClock, at: Date): SlaEvent[] => {
+  const late = isPast(clock, at);
+  const metEvent: SlaEvent = { type: EventTypes.SlaTargetMet, data: { workOrderId, target, dueAt: clock.dueAt, metAt: at.toISOString(), onTime: !late } };
+  if (late && clock.outcome === 'running') {
+    return [{ type: EventTypes.SlaBreached, data: { workOrderId, target, dueAt: clock.dueAt, breachedAt: at.toISOString() } }, metEvent];
+  }
+  return [metEvent];
+};
 
 const observe = (command: ObserveWorkOrder, state: Running, policy: SlaPolicy): SlaEvent[] => {
   const { workOrderId, at } = command;
   const { response, resolution } = state;
   switch (command.happened) {
     case 'acknowledged':
-      return response.outcome === 'met' ? [] : [met(workOrderId, 'response', response, at)];
+      return response.outcome === 'met' ? [] : met(workOrderId, 'response', response, at);
     case 'resolved':
-      return resolution.outcome === 'met' ? [] : [met(workOrderId, 'resolution', resolution, at)];
+      return resolution.outcome === 'met' ? [] : met(workOrderId, 'resolution', resolution, at);
     case 'waiting-on-resident':
-      return resolution.outcome !== 'running' || resolution.pausedSince ? [] : [{ type: EventTypes.SlaClockPaused, data: { workOrderId, pausedAt: at.toISOString() } }];
+      // A deadline already passed is not paused: its breach stands, even if the timer has not fired yet.
+      if (resolution.outcome !== 'running' || resolution.pausedSince || isPast(resolution, at)) return [];
+      return [{ type: EventTypes.SlaClockPaused, data: { workOrderId, pausedAt: at.toISOString() } }];
     case 'resumed': {
       if (!resolution.pausedSince) return [];
       const pausedSeconds = secondsBetween(resolution.pausedSince, at);

@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EventTypes, parseDomainEvent } from '@closeloop/contracts';
-import { decideSla, evolveSla, initialSlaState, SlaPolicy, SlaPolicySchema, slaStream, StartSlaClock } from './sla-policy';
+import { SlaPolicySchema } from './sla-policy';
+
+// The policy is configuration: it is validated once at start-up, so every mistake an operator can make in
+// config/sla-policy.json must be rejected here, with a message that says what is wrong.
 
 const shippedPolicyJson: unknown = JSON.parse(readFileSync(join(__dirname, '../../../config/sla-policy.json'), 'utf8'));
 
-const workOrderId = 'e7c1f3a2-5b7d-4c1e-9f2a-3d4b5c6e7f80';
-const reportedAt = new Date('2026-11-23T09:00:00+08:00');
-
-const policy: SlaPolicy = {
+/** The minimal valid policy: only what an operator must write; everything else takes its default. */
+const minimal = {
   id: 'test-policy',
   tiers: {
     urgent: { responseSeconds: 1800, resolutionSeconds: 7200 },
@@ -17,7 +17,13 @@ const policy: SlaPolicy = {
   },
 };
 
-const startClock = (tier: StartSlaClock['tier'], at = reportedAt): StartSlaClock => ({ type: 'StartSlaClock', workOrderId, tier, reportedAt: at });
+const withUrgent = (urgent: Record<string, unknown>) => ({ ...minimal, tiers: { ...minimal.tiers, urgent } });
+
+const messagesOf = (input: unknown): string[] => {
+  const result = SlaPolicySchema.safeParse(input);
+  expect(result.success).toBe(false);
+  return result.success ? [] : result.error.issues.map((i) => i.message);
+};
 
 describe('the shipped SLA policy (config/sla-policy.json)', () => {
   const parsed = SlaPolicySchema.safeParse(shippedPolicyJson);
@@ -27,7 +33,7 @@ describe('the shipped SLA policy (config/sla-policy.json)', () => {
   });
 
   it('follows the three-tier response: urgent answered in 30 min and fixed in 2 h', () => {
-    expect(parsed.data?.tiers.urgent).toEqual({ responseSeconds: 30 * 60, resolutionSeconds: 2 * 60 * 60 });
+    expect(parsed.data?.tiers.urgent).toMatchObject({ responseSeconds: 30 * 60, resolutionSeconds: 2 * 60 * 60 });
   });
 
   it('gives normal orders at most a day and planned orders more time than normal ones', () => {
@@ -35,90 +41,85 @@ describe('the shipped SLA policy (config/sla-policy.json)', () => {
     expect(tiers?.normal?.resolutionSeconds).toBeLessThanOrEqual(24 * 60 * 60);
     expect(tiers?.planned?.resolutionSeconds).toBeGreaterThan(tiers?.normal?.resolutionSeconds ?? Infinity);
   });
-});
 
-describe('SLA clock', () => {
-  describe('given a clock that has not started', () => {
-    it('sets response and resolution deadlines for an urgent burst pipe from the report time', () => {
-      expect(decideSla(startClock('urgent'), initialSlaState(), policy)).toEqual([
-        {
-          type: EventTypes.SlaTargetsSet,
-          data: {
-            workOrderId,
-            tier: 'urgent',
-            policyId: 'test-policy',
-            startedAt: '2026-11-23T01:00:00.000Z',
-            responseDueAt: '2026-11-23T01:30:00.000Z',
-            resolutionDueAt: '2026-11-23T03:00:00.000Z',
-          },
-        },
-      ]);
-    });
-
-    it('uses the targets of the order\'s own tier', () => {
-      const [planned] = decideSla(startClock('planned'), initialSlaState(), policy);
-      expect(planned?.data).toMatchObject({ tier: 'planned', responseDueAt: '2026-11-26T01:00:00.000Z', resolutionDueAt: '2026-12-23T01:00:00.000Z' });
-    });
-
-    it('counts elapsed time, weekends included: no working-day calendar (调休, holidays) is applied yet', () => {
-      // Friday 27 November 2026, 17:00 in Shanghai: a normal order is due Saturday 17:00.
-      const [normal] = decideSla(startClock('normal', new Date('2026-11-27T17:00:00+08:00')), initialSlaState(), policy);
-      expect(normal?.data.resolutionDueAt).toBe(new Date('2026-11-28T17:00:00+08:00').toISOString());
-    });
-
-    it('produces an event that satisfies the published contract', () => {
-      const [event] = decideSla(startClock('normal'), initialSlaState(), policy);
-      expect(event && parseDomainEvent(event.type, event.data).ok).toBe(true);
-    });
-
-    it('fails loudly if a policy that skipped validation lacks the tier', () => {
-      const partial = { id: 'partial', tiers: { urgent: policy.tiers.urgent } } as SlaPolicy;
-      expect(() => decideSla(startClock('planned'), initialSlaState(), partial)).toThrow('policy partial has no targets for tier planned');
-    });
+  it('warns at 80 % of a target and escalates urgent breaches after 15 min (service manager), then 30 min (operations head)', () => {
+    expect(parsed.data?.warningFraction).toBe(0.8);
+    expect(parsed.data?.tiers.urgent?.escalationIntervalsSeconds).toEqual([900, 1800]);
   });
 
-  describe('given a running clock', () => {
-    const running = evolveSla(initialSlaState(), decideSla(startClock('urgent'), initialSlaState(), policy)[0]!);
-
-    it('is running with the deadlines of the SlaTargetsSet event', () => {
-      expect(running).toEqual({ status: 'running', responseDueAt: '2026-11-23T01:30:00.000Z', resolutionDueAt: '2026-11-23T03:00:00.000Z' });
-    });
-
-    it('ignores a second start, so a redelivered "triaged" event sets no second pair of deadlines', () => {
-      expect(decideSla(startClock('normal', new Date('2026-11-23T10:00:00+08:00')), running, policy)).toEqual([]);
-    });
-  });
-
-  it('runs in its own stream beside the work order\'s', () => {
-    expect(slaStream(workOrderId)).toBe('sla-e7c1f3a2-5b7d-4c1e-9f2a-3d4b5c6e7f80');
+  it('escalates a slower tier no faster than a quicker one', () => {
+    const tiers = parsed.data?.tiers;
+    const [urgent, normal, planned] = [tiers?.urgent, tiers?.normal, tiers?.planned].map((t) => t?.escalationIntervalsSeconds ?? [0, 0]);
+    expect(normal?.[0]).toBeGreaterThanOrEqual(urgent?.[0] ?? Infinity);
+    expect(planned?.[0]).toBeGreaterThanOrEqual(normal?.[0] ?? Infinity);
   });
 });
 
 describe('SlaPolicySchema', () => {
-  it('rejects a policy missing a tier', () => {
-    const result = SlaPolicySchema.safeParse({ id: 'p', tiers: { urgent: policy.tiers.urgent, normal: policy.tiers.normal } });
-    expect(result.success).toBe(false);
-    expect(result.error?.issues.map((i) => i.message)).toContain('every tier (urgent, normal, planned) needs targets');
+  describe('given a policy that leaves the optional settings out', () => {
+    it('warns at 0.8 of a target by default', () => {
+      expect(SlaPolicySchema.parse(minimal).warningFraction).toBe(0.8);
+    });
+
+    it('escalates after 1800 s to level 2 and 3600 s more to level 3 by default, for every tier', () => {
+      const { tiers } = SlaPolicySchema.parse(minimal);
+      expect(tiers.urgent?.escalationIntervalsSeconds).toEqual([1800, 3600]);
+      expect(tiers.normal?.escalationIntervalsSeconds).toEqual([1800, 3600]);
+      expect(tiers.planned?.escalationIntervalsSeconds).toEqual([1800, 3600]);
+    });
+
+    it('keeps the targets as written', () => {
+      expect(SlaPolicySchema.parse(minimal).tiers.urgent).toEqual({ responseSeconds: 1800, resolutionSeconds: 7200, escalationIntervalsSeconds: [1800, 3600] });
+    });
   });
 
-  it('rejects a response target longer than the resolution target', () => {
-    const result = SlaPolicySchema.safeParse({ ...policy, tiers: { ...policy.tiers, urgent: { responseSeconds: 7200, resolutionSeconds: 1800 } } });
-    expect(result.success).toBe(false);
-    expect(result.error?.issues.map((i) => i.message)).toContain('responseSeconds must not exceed resolutionSeconds');
+  describe('given a policy that sets them', () => {
+    it('keeps the warning fraction and escalation intervals written', () => {
+      const parsed = SlaPolicySchema.parse({ ...withUrgent({ responseSeconds: 10, resolutionSeconds: 60, escalationIntervalsSeconds: [5, 20] }), warningFraction: 0.5 });
+      expect(parsed.warningFraction).toBe(0.5);
+      expect(parsed.tiers.urgent).toEqual({ responseSeconds: 10, resolutionSeconds: 60, escalationIntervalsSeconds: [5, 20] });
+    });
+
+    it('accepts equal response and resolution targets', () => {
+      expect(SlaPolicySchema.safeParse(withUrgent({ responseSeconds: 1800, resolutionSeconds: 1800 })).success).toBe(true);
+    });
   });
 
-  it('accepts equal response and resolution targets', () => {
-    expect(SlaPolicySchema.safeParse({ ...policy, tiers: { ...policy.tiers, urgent: { responseSeconds: 1800, resolutionSeconds: 1800 } } }).success).toBe(true);
-  });
+  describe('given a policy with a mistake', () => {
+    it('rejects a response target longer than the resolution target', () => {
+      expect(messagesOf(withUrgent({ responseSeconds: 7200, resolutionSeconds: 1800 }))).toContain('responseSeconds must not exceed resolutionSeconds');
+    });
 
-  it('rejects zero, negative and fractional seconds', () => {
-    for (const responseSeconds of [0, -60, 90.5]) {
-      expect(SlaPolicySchema.safeParse({ ...policy, tiers: { ...policy.tiers, urgent: { responseSeconds, resolutionSeconds: 7200 } } }).success).toBe(false);
-    }
-  });
+    it('rejects a policy missing a tier', () => {
+      const { planned: _planned, ...twoTiers } = minimal.tiers;
+      expect(messagesOf({ ...minimal, tiers: twoTiers })).toContain('every tier (urgent, normal, planned) needs targets');
+    });
 
-  it('rejects an unknown tier name and unknown keys', () => {
-    expect(SlaPolicySchema.safeParse({ ...policy, tiers: { ...policy.tiers, emergency: policy.tiers.urgent } }).success).toBe(false);
-    expect(SlaPolicySchema.safeParse({ ...policy, calendar: 'cn-2026' }).success).toBe(false);
+    it.each([0, 1, -0.1, 1.5])('rejects a warning fraction of %p, outside (0, 1)', (warningFraction) => {
+      expect(messagesOf({ ...minimal, warningFraction })).toHaveLength(1);
+    });
+
+    it('accepts warning fractions just inside (0, 1)', () => {
+      expect(SlaPolicySchema.safeParse({ ...minimal, warningFraction: 0.01 }).success).toBe(true);
+      expect(SlaPolicySchema.safeParse({ ...minimal, warningFraction: 0.99 }).success).toBe(true);
+    });
+
+    it.each([0, -60, 90.5])('rejects %p as a number of seconds', (responseSeconds) => {
+      expect(messagesOf(withUrgent({ responseSeconds, resolutionSeconds: 7200 })).length).toBeGreaterThan(0);
+    });
+
+    it.each([[[900]], [[900, 1800, 3600]], [[0, 1800]], [[900, -1]], [[900.5, 1800]]])('rejects escalation intervals %j: two positive whole seconds, to level 2 and to level 3', (escalationIntervalsSeconds) => {
+      expect(messagesOf(withUrgent({ responseSeconds: 1800, resolutionSeconds: 7200, escalationIntervalsSeconds })).length).toBeGreaterThan(0);
+    });
+
+    it('rejects an unknown tier name and unknown keys', () => {
+      expect(SlaPolicySchema.safeParse({ ...minimal, tiers: { ...minimal.tiers, emergency: minimal.tiers.urgent } }).success).toBe(false);
+      expect(SlaPolicySchema.safeParse({ ...minimal, calendar: 'cn-2026' }).success).toBe(false);
+      expect(SlaPolicySchema.safeParse(withUrgent({ responseSeconds: 1800, resolutionSeconds: 7200, businessHoursOnly: true })).success).toBe(false);
+    });
+
+    it('rejects a policy without an id', () => {
+      expect(SlaPolicySchema.safeParse({ ...minimal, id: '' }).success).toBe(false);
+    });
   });
 });

@@ -1,0 +1,720 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EventTypes, parseDomainEvent, SlaEvent, SlaTarget, Tier } from '@closeloop/contracts';
+import {
+  decideSla,
+  evolveSla,
+  FireSlaTimer,
+  initialSlaState,
+  ObserveWorkOrder,
+  SlaCommand,
+  SlaState,
+  slaStream,
+  SlaTimer,
+  StartSlaClock,
+  timersFor,
+} from './sla-clock.decider';
+import { SlaPolicy, SlaPolicySchema } from './sla-policy';
+
+// ── Policies ──────────────────────────────────────────────────────────────────────────────────────────────
+// The shipped policy, parsed exactly as the sla-timer service parses it at start-up: urgent answered in 30 min
+// and fixed in 2 h, warned at 80 %, escalated to the service manager 15 min after the breach and to the
+// operations head 30 min after that. And a hand-made policy with second-scale targets and a 50 % warning, so
+// a whole escalation fits in a minute and the fraction is visibly the policy's own.
+
+const shipped: SlaPolicy = SlaPolicySchema.parse(JSON.parse(readFileSync(join(__dirname, '../../../config/sla-policy.json'), 'utf8')));
+
+const quick: SlaPolicy = SlaPolicySchema.parse({
+  id: 'quick-test',
+  warningFraction: 0.5,
+  tiers: {
+    urgent: { responseSeconds: 10, resolutionSeconds: 60, escalationIntervalsSeconds: [5, 20] },
+    normal: { responseSeconds: 20, resolutionSeconds: 120, escalationIntervalsSeconds: [10, 30] },
+    planned: { responseSeconds: 30, resolutionSeconds: 300 },
+  },
+});
+
+// ── Given / when / then ───────────────────────────────────────────────────────────────────────────────────
+// The decider is fed the state folded from the given events, as SlaClockService does after reading the
+// `sla-<id>` stream. `then` checks the decided events exactly, checks each against its published contract, and
+// hands back the state the stream folds to afterwards.
+
+const expectContractValid = (events: readonly SlaEvent[]) => {
+  for (const event of events) {
+    expect(parseDomainEvent(event.type, event.data)).toEqual({ ok: true, event: expect.objectContaining({ type: event.type }) });
+  }
+};
+
+const fold = (events: readonly SlaEvent[], policy: SlaPolicy = shipped): SlaState => events.reduce(evolveSla(policy), initialSlaState());
+
+const given = (history: readonly SlaEvent[], policy: SlaPolicy = shipped) => ({
+  when: (command: SlaCommand) => ({
+    then: (expected: readonly SlaEvent[]): SlaState => {
+      expectContractValid(history);
+      const decided = decideSla(command, fold(history, policy), policy);
+      expect(decided).toEqual(expected);
+      expectContractValid(decided);
+      return fold([...history, ...decided], policy);
+    },
+  }),
+  timers: (): SlaTimer[] => timersFor(fold(history, policy), policy),
+});
+
+/** The timers are a set (the service schedules each idempotently), so their order is not part of the contract. */
+const expectTimers = (actual: readonly SlaTimer[], expected: readonly SlaTimer[]) => {
+  expect(actual).toHaveLength(expected.length);
+  expect(actual).toEqual(expect.arrayContaining(expected.map((t) => expect.objectContaining(t))));
+  for (const timer of actual) expect(timer.level).toBe(expected.find((e) => e.kind === timer.kind && e.target === timer.target)?.level);
+};
+
+// ── Fixtures: a burst pipe (urgent) reported by phone at 09:00 Beijing time ───────────────────────────────
+// Commands carry instants; events carry them as UTC. 09:00+08:00 is 01:00Z.
+
+const workOrderId = 'e7c1f3a2-5b7d-4c1e-9f2a-3d4b5c6e7f80';
+const reportedAt = new Date('2026-11-23T09:00:00+08:00');
+const utc = (time: string, day = 23) => `2026-11-${day}T${time}.000Z`;
+
+const STARTED_AT = utc('01:00:00');
+const RESPONSE_WARN_AT = utc('01:24:00'); // 0.8 × 30 min
+const RESPONSE_DUE = utc('01:30:00'); // 30 min
+const RESOLUTION_WARN_AT = utc('02:36:00'); // 0.8 × 2 h
+const RESOLUTION_DUE = utc('03:00:00'); // 2 h
+
+// ── Event and command builders ────────────────────────────────────────────────────────────────────────────
+
+const targetsSet = (tier: Tier, policyId: string, startedAt: string, responseDueAt: string, resolutionDueAt: string): SlaEvent => ({
+  type: EventTypes.SlaTargetsSet,
+  data: { workOrderId, tier, policyId, startedAt, responseDueAt, resolutionDueAt },
+});
+const warningRaised = (target: SlaTarget, dueAt: string, warnedAt: string): SlaEvent => ({ type: EventTypes.SlaWarningRaised, data: { workOrderId, target, dueAt, warnedAt } });
+const breached = (target: SlaTarget, dueAt: string, breachedAt: string): SlaEvent => ({ type: EventTypes.SlaBreached, data: { workOrderId, target, dueAt, breachedAt } });
+const escalated = (target: SlaTarget, level: number, escalatedAt: string): SlaEvent => ({ type: EventTypes.SlaEscalated, data: { workOrderId, target, level, escalatedAt } });
+const targetMet = (target: SlaTarget, dueAt: string, metAt: string, onTime: boolean): SlaEvent => ({
+  type: EventTypes.SlaTargetMet,
+  data: { workOrderId, target, dueAt, metAt, onTime },
+});
+const clockPaused = (pausedAt: string): SlaEvent => ({ type: EventTypes.SlaClockPaused, data: { workOrderId, pausedAt } });
+const clockResumed = (resumedAt: string, pausedSeconds: number, resolutionDueAt: string): SlaEvent => ({
+  type: EventTypes.SlaClockResumed,
+  data: { workOrderId, resumedAt, pausedSeconds, resolutionDueAt },
+});
+const clockRestarted = (round: number, restartedAt: string, resolutionDueAt: string): SlaEvent => ({
+  type: EventTypes.SlaClockRestarted,
+  data: { workOrderId, round, restartedAt, resolutionDueAt },
+});
+const clockStopped = (stoppedAt: string): SlaEvent => ({ type: EventTypes.SlaClockStopped, data: { workOrderId, stoppedAt, reason: 'cancelled' } });
+
+const start = (tier: Tier = 'urgent', at: Date = reportedAt): StartSlaClock => ({ type: 'StartSlaClock', workOrderId, tier, reportedAt: at });
+const observe = (happened: ObserveWorkOrder['happened'], at: string, round?: number): ObserveWorkOrder => ({
+  type: 'ObserveWorkOrder',
+  workOrderId,
+  happened,
+  at: new Date(at),
+  ...(round === undefined ? {} : { round }),
+});
+const fire = (target: SlaTarget, kind: FireSlaTimer['kind'], dueAt: string, now: string, level?: number): FireSlaTimer => ({
+  type: 'FireSlaTimer',
+  workOrderId,
+  target,
+  kind,
+  dueAt,
+  now: new Date(now),
+  ...(level === undefined ? {} : { level }),
+});
+
+// ── Histories: the `sla-<id>` stream at each starting state ───────────────────────────────────────────────
+
+const STARTED = [targetsSet('urgent', 'default-2026', STARTED_AT, RESPONSE_DUE, RESOLUTION_DUE)];
+const RESPONSE_WARNED = [...STARTED, warningRaised('response', RESPONSE_DUE, RESPONSE_WARN_AT)];
+/** Nobody acknowledged in 30 min: the site supervisor on call was raised at the breach. */
+const RESPONSE_LEVEL_1 = [...RESPONSE_WARNED, breached('response', RESPONSE_DUE, RESPONSE_DUE), escalated('response', 1, RESPONSE_DUE)];
+/** 15 min later (urgent interval 900 s), still nobody: the service manager. */
+const RESPONSE_LEVEL_2 = [...RESPONSE_LEVEL_1, escalated('response', 2, utc('01:45:00'))];
+/** 30 min after that (urgent interval 1800 s): the operations head. */
+const RESPONSE_LEVEL_3 = [...RESPONSE_LEVEL_2, escalated('response', 3, utc('02:15:00'))];
+/** Acknowledged at 01:40, ten minutes late, after level 1 was raised. */
+const RESPONSE_MET_LATE = [...RESPONSE_LEVEL_1, targetMet('response', RESPONSE_DUE, utc('01:40:00'), false)];
+/** Wang Wei acknowledged at 09:04. */
+const RESPONSE_MET = [...STARTED, targetMet('response', RESPONSE_DUE, utc('01:04:00'), true)];
+/** Put on hold at 09:40: the resident has to let the plumber in. */
+const PAUSED = [...RESPONSE_MET, clockPaused(utc('01:40:00'))];
+/** Resumed at 10:12:30: 32 min 30 s = 1950 s on hold, so both resolution deadlines move by 1950 s. */
+const RESUMED_DUE = utc('03:32:30');
+const RESUMED_WARN_AT = utc('03:08:30');
+const RESUMED = [...PAUSED, clockResumed(utc('02:12:30'), 1950, RESUMED_DUE)];
+/** Fixed at 10:48. */
+const RESOLVED = [...RESPONSE_MET, targetMet('resolution', RESOLUTION_DUE, utc('02:48:00'), true)];
+/** The resident said at the callback (回访) the next morning that it still leaks: round 1, another 2 h from 10:00. */
+const REOPENED_AT = utc('02:00:00', 24);
+const REOPENED_DUE = utc('04:00:00', 24);
+const REOPENED_WARN_AT = utc('03:36:00', 24);
+const REOPENED = [...RESOLVED, clockRestarted(1, REOPENED_AT, REOPENED_DUE)];
+/** Not fixed in 2 h: the resolution breached and escalated to level 1, then was fixed late at 11:20 and reopened next day. */
+const RESOLUTION_LEVEL_1 = [...RESPONSE_MET, breached('resolution', RESOLUTION_DUE, RESOLUTION_DUE), escalated('resolution', 1, RESOLUTION_DUE)];
+const REOPENED_AFTER_BREACH = [...RESOLUTION_LEVEL_1, targetMet('resolution', RESOLUTION_DUE, utc('03:20:00'), false), clockRestarted(1, REOPENED_AT, REOPENED_DUE)];
+/** The resident withdrew the report at 09:10. */
+const STOPPED = [...STARTED, clockStopped(utc('01:10:00'))];
+
+// ── Specs ─────────────────────────────────────────────────────────────────────────────────────────────────
+
+describe('SLA clock decider', () => {
+  it("runs each order's clocks in their own stream beside the order's", () => {
+    expect(slaStream(workOrderId)).toBe('sla-e7c1f3a2-5b7d-4c1e-9f2a-3d4b5c6e7f80');
+  });
+
+  describe('given a clock that has not started', () => {
+    it('sets response and resolution deadlines for an urgent burst pipe from the report time: 30 min and 2 h', () => {
+      given([]).when(start('urgent')).then([targetsSet('urgent', 'default-2026', STARTED_AT, RESPONSE_DUE, RESOLUTION_DUE)]);
+    });
+
+    it("uses the targets of the order's own tier: normal 4 h and 1 day", () => {
+      given([]).when(start('normal')).then([targetsSet('normal', 'default-2026', STARTED_AT, utc('05:00:00'), utc('01:00:00', 24))]);
+    });
+
+    it("uses the targets of the order's own tier: planned 3 days and 30 days", () => {
+      given([]).when(start('planned')).then([targetsSet('planned', 'default-2026', STARTED_AT, utc('01:00:00', 26), '2026-12-23T01:00:00.000Z')]);
+    });
+
+    it("names the policy that set the deadlines, and takes a hand-made policy's second-scale targets", () => {
+      given([], quick).when(start('urgent')).then([targetsSet('urgent', 'quick-test', STARTED_AT, utc('01:00:10'), utc('01:01:00'))]);
+    });
+
+    it('counts elapsed time, weekends included: no working-day calendar (调休, holidays) is applied yet', () => {
+      // Friday 27 November 2026, 17:00 in Shanghai: a normal order is due Saturday 17:00.
+      given([])
+        .when(start('normal', new Date('2026-11-27T17:00:00+08:00')))
+        .then([targetsSet('normal', 'default-2026', utc('09:00:00', 27), utc('13:00:00', 27), utc('09:00:00', 28))]);
+    });
+
+    it('ignores what happens to the order before the clock starts', () => {
+      given([]).when(observe('acknowledged', utc('01:04:00'))).then([]);
+      given([]).when(observe('cancelled', utc('01:04:00'))).then([]);
+    });
+
+    it('ignores a timer', () => {
+      given([]).when(fire('response', 'breach', RESPONSE_DUE, RESPONSE_DUE)).then([]);
+    });
+
+    it('needs no timers', () => {
+      expect(given([]).timers()).toEqual([]);
+    });
+
+    it('fails loudly if a policy that skipped validation lacks the tier', () => {
+      const partial = { ...shipped, id: 'partial', tiers: { urgent: shipped.tiers.urgent } } as SlaPolicy;
+      expect(() => decideSla(start('planned'), initialSlaState(), partial)).toThrow('policy partial has no targets for tier planned');
+    });
+  });
+
+  describe('given an urgent clock just started (targets set)', () => {
+    it('ignores a second start, so a redelivered "triaged" event sets no second pair of deadlines', () => {
+      given(STARTED).when(start('normal', new Date('2026-11-23T10:00:00+08:00'))).then([]);
+    });
+
+    it('warns the owner when the response warning timer for this deadline fires', () => {
+      given(STARTED).when(fire('response', 'warning', RESPONSE_DUE, RESPONSE_WARN_AT)).then([warningRaised('response', RESPONSE_DUE, RESPONSE_WARN_AT)]);
+    });
+
+    it('warns about the resolution target on its own timer', () => {
+      given(STARTED).when(fire('resolution', 'warning', RESOLUTION_DUE, RESOLUTION_WARN_AT)).then([warningRaised('resolution', RESOLUTION_DUE, RESOLUTION_WARN_AT)]);
+    });
+
+    it('ignores a warning timer naming another deadline', () => {
+      given(STARTED).when(fire('response', 'warning', utc('01:31:00'), RESPONSE_WARN_AT)).then([]);
+      given(STARTED).when(fire('response', 'warning', RESOLUTION_DUE, RESPONSE_WARN_AT)).then([]);
+    });
+
+    it('records the breach and raises level 1 (site supervisor on call) when the response deadline passes', () => {
+      given(STARTED).when(fire('response', 'breach', RESPONSE_DUE, RESPONSE_DUE)).then([breached('response', RESPONSE_DUE, RESPONSE_DUE), escalated('response', 1, RESPONSE_DUE)]);
+    });
+
+    it('records a breach at the time the timer fired, later than the deadline if the timer service was down', () => {
+      given(STARTED)
+        .when(fire('resolution', 'breach', RESOLUTION_DUE, utc('03:05:00')))
+        .then([breached('resolution', RESOLUTION_DUE, utc('03:05:00')), escalated('resolution', 1, utc('03:05:00'))]);
+    });
+
+    it('ignores a breach timer naming another deadline', () => {
+      given(STARTED).when(fire('resolution', 'breach', RESPONSE_DUE, RESPONSE_DUE)).then([]);
+    });
+
+    it('does not escalate a target that has not breached', () => {
+      given(STARTED).when(fire('response', 'escalation', RESPONSE_DUE, utc('01:45:00'), 2)).then([]);
+      given(STARTED).when(fire('response', 'escalation', RESPONSE_DUE, utc('01:45:00'))).then([]);
+    });
+
+    it('meets the response target on time when acknowledged before it is due', () => {
+      given(STARTED).when(observe('acknowledged', utc('01:04:00'))).then([targetMet('response', RESPONSE_DUE, utc('01:04:00'), true)]);
+    });
+
+    it('counts an acknowledgement at the very deadline as on time', () => {
+      given(STARTED).when(observe('acknowledged', RESPONSE_DUE)).then([targetMet('response', RESPONSE_DUE, RESPONSE_DUE, true)]);
+    });
+
+    it('records the breach the timer had not fired yet, then the late response, with no escalation', () => {
+      given(STARTED)
+        .when(observe('acknowledged', utc('01:30:01')))
+        .then([breached('response', RESPONSE_DUE, utc('01:30:01')), targetMet('response', RESPONSE_DUE, utc('01:30:01'), false)]);
+    });
+
+    it('does not pause a resolution clock whose deadline has already passed', () => {
+      given(STARTED).when(observe('waiting-on-resident', utc('03:10:00'))).then([]);
+    });
+
+    it('meets the resolution target when the order is resolved', () => {
+      given(STARTED).when(observe('resolved', utc('02:48:00'))).then([targetMet('resolution', RESOLUTION_DUE, utc('02:48:00'), true)]);
+    });
+
+    it('pauses the resolution clock while the order waits on the resident', () => {
+      given(STARTED).when(observe('waiting-on-resident', utc('01:40:00'))).then([clockPaused(utc('01:40:00'))]);
+    });
+
+    it('ignores a resume when nothing is paused', () => {
+      given(STARTED).when(observe('resumed', utc('02:12:30'))).then([]);
+    });
+
+    it('stops the clock when the order is cancelled', () => {
+      given(STARTED).when(observe('cancelled', utc('01:10:00'))).then([clockStopped(utc('01:10:00'))]);
+    });
+  });
+
+  describe('given the response warning was raised', () => {
+    it('does not warn twice, even if the warning timer is redelivered', () => {
+      given(RESPONSE_WARNED).when(fire('response', 'warning', RESPONSE_DUE, utc('01:24:01'))).then([]);
+    });
+
+    it('still breaches when the deadline passes', () => {
+      given(RESPONSE_WARNED).when(fire('response', 'breach', RESPONSE_DUE, RESPONSE_DUE)).then([breached('response', RESPONSE_DUE, RESPONSE_DUE), escalated('response', 1, RESPONSE_DUE)]);
+    });
+
+    it('still warns about the resolution target, which has a warning of its own', () => {
+      given(RESPONSE_WARNED).when(fire('resolution', 'warning', RESOLUTION_DUE, RESOLUTION_WARN_AT)).then([warningRaised('resolution', RESOLUTION_DUE, RESOLUTION_WARN_AT)]);
+    });
+  });
+
+  describe('given the response target breached and escalated to level 1', () => {
+    it('escalates to level 2 (service manager) when the escalation timer fires', () => {
+      given(RESPONSE_LEVEL_1).when(fire('response', 'escalation', RESPONSE_DUE, utc('01:45:00'), 2)).then([escalated('response', 2, utc('01:45:00'))]);
+    });
+
+    it('escalates to the next level when the timer names none', () => {
+      given(RESPONSE_LEVEL_1).when(fire('response', 'escalation', RESPONSE_DUE, utc('01:45:00'))).then([escalated('response', 2, utc('01:45:00'))]);
+    });
+
+    it('never skips a level', () => {
+      given(RESPONSE_LEVEL_1).when(fire('response', 'escalation', RESPONSE_DUE, utc('01:45:00'), 3)).then([]);
+    });
+
+    it('does not raise level 1 again', () => {
+      given(RESPONSE_LEVEL_1).when(fire('response', 'escalation', RESPONSE_DUE, utc('01:45:00'), 1)).then([]);
+    });
+
+    it('does not breach twice or warn after the breach, even if those timers are redelivered', () => {
+      given(RESPONSE_LEVEL_1).when(fire('response', 'breach', RESPONSE_DUE, utc('01:30:05'))).then([]);
+      given(RESPONSE_LEVEL_1).when(fire('response', 'warning', RESPONSE_DUE, utc('01:30:05'))).then([]);
+    });
+
+    it('ignores an escalation timer naming another deadline', () => {
+      given(RESPONSE_LEVEL_1).when(fire('response', 'escalation', RESOLUTION_DUE, utc('01:45:00'), 2)).then([]);
+    });
+
+    it('does not escalate the resolution target, which has not breached', () => {
+      given(RESPONSE_LEVEL_1).when(fire('resolution', 'escalation', RESOLUTION_DUE, utc('01:45:00'), 2)).then([]);
+    });
+
+    it('meets the response target late when the order is finally acknowledged', () => {
+      given(RESPONSE_LEVEL_1).when(observe('acknowledged', utc('01:40:00'))).then([targetMet('response', RESPONSE_DUE, utc('01:40:00'), false)]);
+    });
+  });
+
+  describe('given the response target escalated to level 2', () => {
+    it('escalates to level 3 (operations head)', () => {
+      given(RESPONSE_LEVEL_2).when(fire('response', 'escalation', RESPONSE_DUE, utc('02:15:00'), 3)).then([escalated('response', 3, utc('02:15:00'))]);
+    });
+
+    it('does not raise level 2 again when its timer is redelivered', () => {
+      given(RESPONSE_LEVEL_2).when(fire('response', 'escalation', RESPONSE_DUE, utc('01:45:01'), 2)).then([]);
+    });
+  });
+
+  describe('given the response target escalated to level 3', () => {
+    it('never escalates to a level 4', () => {
+      given(RESPONSE_LEVEL_3).when(fire('response', 'escalation', RESPONSE_DUE, utc('03:15:00'), 4)).then([]);
+      given(RESPONSE_LEVEL_3).when(fire('response', 'escalation', RESPONSE_DUE, utc('03:15:00'))).then([]);
+    });
+
+    it('does not raise level 3 again', () => {
+      given(RESPONSE_LEVEL_3).when(fire('response', 'escalation', RESPONSE_DUE, utc('02:15:01'), 3)).then([]);
+    });
+  });
+
+  describe('given the response target met late, after level 1 was raised', () => {
+    it('escalates no further: someone is acting on the order', () => {
+      given(RESPONSE_MET_LATE).when(fire('response', 'escalation', RESPONSE_DUE, utc('01:45:00'), 2)).then([]);
+      given(RESPONSE_MET_LATE).when(fire('response', 'escalation', RESPONSE_DUE, utc('01:45:00'))).then([]);
+    });
+
+    it('does not meet the target twice', () => {
+      given(RESPONSE_MET_LATE).when(observe('acknowledged', utc('01:41:00'))).then([]);
+    });
+  });
+
+  describe('given the response target met on time', () => {
+    it('does not meet it twice when the acknowledgement is redelivered', () => {
+      given(RESPONSE_MET).when(observe('acknowledged', utc('01:04:00'))).then([]);
+    });
+
+    it('ignores the response warning, breach and escalation timers', () => {
+      given(RESPONSE_MET).when(fire('response', 'warning', RESPONSE_DUE, RESPONSE_WARN_AT)).then([]);
+      given(RESPONSE_MET).when(fire('response', 'breach', RESPONSE_DUE, RESPONSE_DUE)).then([]);
+      given(RESPONSE_MET).when(fire('response', 'escalation', RESPONSE_DUE, utc('01:45:00'), 2)).then([]);
+    });
+
+    it('still runs the resolution target', () => {
+      given(RESPONSE_MET).when(fire('resolution', 'warning', RESOLUTION_DUE, RESOLUTION_WARN_AT)).then([warningRaised('resolution', RESOLUTION_DUE, RESOLUTION_WARN_AT)]);
+      given(RESPONSE_MET)
+        .when(fire('resolution', 'breach', RESOLUTION_DUE, RESOLUTION_DUE))
+        .then([breached('resolution', RESOLUTION_DUE, RESOLUTION_DUE), escalated('resolution', 1, RESOLUTION_DUE)]);
+    });
+
+    it('meets the resolution target late when resolved after it was due, recording the breach first', () => {
+      given(RESPONSE_MET)
+        .when(observe('resolved', utc('03:00:01')))
+        .then([breached('resolution', RESOLUTION_DUE, utc('03:00:01')), targetMet('resolution', RESOLUTION_DUE, utc('03:00:01'), false)]);
+    });
+  });
+
+  describe('given the resolution clock paused while waiting on the resident', () => {
+    it('pauses only once when the hold is redelivered', () => {
+      given(PAUSED).when(observe('waiting-on-resident', utc('01:45:00'))).then([]);
+    });
+
+    it('neither warns nor breaches the resolution target, even on its live deadline', () => {
+      given(PAUSED).when(fire('resolution', 'warning', RESOLUTION_DUE, RESOLUTION_WARN_AT)).then([]);
+      given(PAUSED).when(fire('resolution', 'breach', RESOLUTION_DUE, RESOLUTION_DUE)).then([]);
+    });
+
+    it('resumes with the seconds on hold and moves the resolution deadline by exactly that', () => {
+      given(PAUSED).when(observe('resumed', utc('02:12:30'))).then([clockResumed(utc('02:12:30'), 1950, RESUMED_DUE)]);
+    });
+
+    it('resumes at once with nothing paused and the deadline unmoved', () => {
+      given(PAUSED).when(observe('resumed', utc('01:40:00'))).then([clockResumed(utc('01:40:00'), 0, RESOLUTION_DUE)]);
+    });
+
+    it('can still be cancelled', () => {
+      given(PAUSED).when(observe('cancelled', utc('01:50:00'))).then([clockStopped(utc('01:50:00'))]);
+    });
+  });
+
+  describe('given the resolution clock paused before anyone acknowledged', () => {
+    const PAUSED_UNACKNOWLEDGED = [...STARTED, clockPaused(utc('01:10:00'))];
+
+    it('does not pause the response target: only the resolution target waits on the resident', () => {
+      given(PAUSED_UNACKNOWLEDGED)
+        .when(fire('response', 'breach', RESPONSE_DUE, RESPONSE_DUE))
+        .then([breached('response', RESPONSE_DUE, RESPONSE_DUE), escalated('response', 1, RESPONSE_DUE)]);
+    });
+  });
+
+  describe('given the resolution clock resumed after 1950 s on hold', () => {
+    it('ignores the timers set for the deadline before the pause', () => {
+      given(RESUMED).when(fire('resolution', 'warning', RESOLUTION_DUE, RESOLUTION_WARN_AT)).then([]);
+      given(RESUMED).when(fire('resolution', 'breach', RESOLUTION_DUE, RESOLUTION_DUE)).then([]);
+    });
+
+    it('warns and breaches on the moved deadline', () => {
+      given(RESUMED).when(fire('resolution', 'warning', RESUMED_DUE, RESUMED_WARN_AT)).then([warningRaised('resolution', RESUMED_DUE, RESUMED_WARN_AT)]);
+      given(RESUMED).when(fire('resolution', 'breach', RESUMED_DUE, RESUMED_DUE)).then([breached('resolution', RESUMED_DUE, RESUMED_DUE), escalated('resolution', 1, RESUMED_DUE)]);
+    });
+
+    it('counts a resolution after the original deadline but before the moved one as on time', () => {
+      given(RESUMED).when(observe('resolved', utc('03:20:00'))).then([targetMet('resolution', RESUMED_DUE, utc('03:20:00'), true)]);
+    });
+
+    it('does not resume twice', () => {
+      given(RESUMED).when(observe('resumed', utc('02:20:00'))).then([]);
+    });
+
+    it('adds a second hold to the first: 10 more minutes move the deadline 600 s further', () => {
+      const pausedAgain = given(RESUMED).when(observe('waiting-on-resident', utc('02:30:00'))).then([clockPaused(utc('02:30:00'))]);
+      expect(pausedAgain.status).toBe('running');
+      given([...RESUMED, clockPaused(utc('02:30:00'))])
+        .when(observe('resumed', utc('02:40:00')))
+        .then([clockResumed(utc('02:40:00'), 600, utc('03:42:30'))]);
+    });
+  });
+
+  describe('given the resolution target met (resolved)', () => {
+    it('does not meet it twice when the resolution is redelivered', () => {
+      given(RESOLVED).when(observe('resolved', utc('02:48:00'))).then([]);
+    });
+
+    it('does not pause a target already met', () => {
+      given(RESOLVED).when(observe('waiting-on-resident', utc('02:50:00'))).then([]);
+    });
+
+    it('ignores the resolution warning and breach timers', () => {
+      given(RESOLVED).when(fire('resolution', 'warning', RESOLUTION_DUE, RESOLUTION_WARN_AT)).then([]);
+      given(RESOLVED).when(fire('resolution', 'breach', RESOLUTION_DUE, RESOLUTION_DUE)).then([]);
+    });
+
+    it('restarts the resolution clock for round n when reopened: due resolutionSeconds after the reopen', () => {
+      given(RESOLVED).when(observe('reopened', REOPENED_AT, 1)).then([clockRestarted(1, REOPENED_AT, REOPENED_DUE)]);
+    });
+
+    it('takes the next round when the reopen names none', () => {
+      given(RESOLVED).when(observe('reopened', REOPENED_AT)).then([clockRestarted(1, REOPENED_AT, REOPENED_DUE)]);
+    });
+
+    it('restarts on the hand-made policy with its own resolution target', () => {
+      const quickResolved = [
+        targetsSet('urgent', 'quick-test', STARTED_AT, utc('01:00:10'), utc('01:01:00')),
+        targetMet('response', utc('01:00:10'), utc('01:00:03'), true),
+        targetMet('resolution', utc('01:01:00'), utc('01:00:40'), true),
+      ];
+      given(quickResolved, quick).when(observe('reopened', utc('01:05:00'), 1)).then([clockRestarted(1, utc('01:05:00'), utc('01:06:00'))]);
+    });
+  });
+
+  describe('given the order reopened (round 1)', () => {
+    it('ignores the same reopen redelivered, and an older round', () => {
+      given(REOPENED).when(observe('reopened', REOPENED_AT, 1)).then([]);
+    });
+
+    it("ignores the previous round's timers", () => {
+      given(REOPENED).when(fire('resolution', 'warning', RESOLUTION_DUE, RESOLUTION_WARN_AT)).then([]);
+      given(REOPENED).when(fire('resolution', 'breach', RESOLUTION_DUE, RESOLUTION_DUE)).then([]);
+    });
+
+    it("warns and breaches on this round's deadline", () => {
+      given(REOPENED).when(fire('resolution', 'warning', REOPENED_DUE, REOPENED_WARN_AT)).then([warningRaised('resolution', REOPENED_DUE, REOPENED_WARN_AT)]);
+      given(REOPENED).when(fire('resolution', 'breach', REOPENED_DUE, REOPENED_DUE)).then([breached('resolution', REOPENED_DUE, REOPENED_DUE), escalated('resolution', 1, REOPENED_DUE)]);
+    });
+
+    it('meets the resolution target of this round when resolved again', () => {
+      given(REOPENED).when(observe('resolved', utc('03:00:00', 24))).then([targetMet('resolution', REOPENED_DUE, utc('03:00:00', 24), true)]);
+    });
+
+    it('restarts again for round 2', () => {
+      const resolvedAgain = [...REOPENED, targetMet('resolution', REOPENED_DUE, utc('03:00:00', 24), true)];
+      given(resolvedAgain).when(observe('reopened', utc('02:00:00', 25), 2)).then([clockRestarted(2, utc('02:00:00', 25), utc('04:00:00', 25))]);
+    });
+  });
+
+  describe('given a resolution breached and escalated, then resolved late and reopened', () => {
+    it("ignores the previous round's escalation timer", () => {
+      given(REOPENED_AFTER_BREACH).when(fire('resolution', 'escalation', RESOLUTION_DUE, utc('03:15:00'), 2)).then([]);
+      given(REOPENED_AFTER_BREACH).when(fire('resolution', 'escalation', RESOLUTION_DUE, utc('03:15:00'))).then([]);
+    });
+
+    it('starts the new round with no escalation: its breach raises level 1 again', () => {
+      given(REOPENED_AFTER_BREACH)
+        .when(fire('resolution', 'breach', REOPENED_DUE, REOPENED_DUE))
+        .then([breached('resolution', REOPENED_DUE, REOPENED_DUE), escalated('resolution', 1, REOPENED_DUE)]);
+    });
+  });
+
+  describe('given the clock stopped because the order was cancelled', () => {
+    it('fires nothing: no warning, breach or escalation', () => {
+      given(STOPPED).when(fire('response', 'warning', RESPONSE_DUE, RESPONSE_WARN_AT)).then([]);
+      given(STOPPED).when(fire('response', 'breach', RESPONSE_DUE, RESPONSE_DUE)).then([]);
+      given(STOPPED).when(fire('resolution', 'breach', RESOLUTION_DUE, RESOLUTION_DUE)).then([]);
+      given(STOPPED).when(fire('response', 'escalation', RESPONSE_DUE, utc('01:45:00'), 2)).then([]);
+    });
+
+    it('ignores everything that happens to the order afterwards', () => {
+      for (const happened of ['acknowledged', 'resolved', 'waiting-on-resident', 'resumed', 'reopened', 'cancelled'] as const) {
+        given(STOPPED).when(observe(happened, utc('01:20:00'), happened === 'reopened' ? 1 : undefined)).then([]);
+      }
+    });
+
+    it('does not start again when the "triaged" event is redelivered', () => {
+      given(STOPPED).when(start('urgent')).then([]);
+    });
+
+    it('needs no timers', () => {
+      expect(given(STOPPED).timers()).toEqual([]);
+    });
+  });
+
+  describe('timersFor', () => {
+    it('after the targets are set: a warning at 0.8 of each target and a breach at each deadline', () => {
+      expectTimers(given(STARTED).timers(), [
+        { target: 'response', kind: 'warning', dueAt: RESPONSE_DUE, fireAt: RESPONSE_WARN_AT },
+        { target: 'response', kind: 'breach', dueAt: RESPONSE_DUE, fireAt: RESPONSE_DUE },
+        { target: 'resolution', kind: 'warning', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_WARN_AT },
+        { target: 'resolution', kind: 'breach', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_DUE },
+      ]);
+    });
+
+    it("places the warning at the policy's own fraction (0.5 of 10 s and of 60 s)", () => {
+      const quickStarted = [targetsSet('urgent', 'quick-test', STARTED_AT, utc('01:00:10'), utc('01:01:00'))];
+      expectTimers(given(quickStarted, quick).timers(), [
+        { target: 'response', kind: 'warning', dueAt: utc('01:00:10'), fireAt: utc('01:00:05') },
+        { target: 'response', kind: 'breach', dueAt: utc('01:00:10'), fireAt: utc('01:00:10') },
+        { target: 'resolution', kind: 'warning', dueAt: utc('01:01:00'), fireAt: utc('01:00:30') },
+        { target: 'resolution', kind: 'breach', dueAt: utc('01:01:00'), fireAt: utc('01:01:00') },
+      ]);
+    });
+
+    it('places the warning to the millisecond for a fraction not exact in binary (0.7 of a day is 16 h 48 min)', () => {
+      const seventy = { ...shipped, warningFraction: 0.7 };
+      const normalStarted = [targetsSet('normal', 'default-2026', STARTED_AT, utc('05:00:00'), utc('01:00:00', 24))];
+      const resolutionWarning = timersFor(fold(normalStarted, seventy), seventy).find((t) => t.target === 'resolution' && t.kind === 'warning');
+      expect(resolutionWarning?.fireAt).toBe(utc('17:48:00'));
+    });
+
+    it('after the response warning: only the response breach remains for that target', () => {
+      expectTimers(given(RESPONSE_WARNED).timers(), [
+        { target: 'response', kind: 'breach', dueAt: RESPONSE_DUE, fireAt: RESPONSE_DUE },
+        { target: 'resolution', kind: 'warning', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_WARN_AT },
+        { target: 'resolution', kind: 'breach', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_DUE },
+      ]);
+    });
+
+    it('after a breach at level 1: level 2 one urgent interval (900 s) after the last escalation', () => {
+      expectTimers(given(RESPONSE_LEVEL_1).timers(), [
+        { target: 'response', kind: 'escalation', dueAt: RESPONSE_DUE, level: 2, fireAt: utc('01:45:00') },
+        { target: 'resolution', kind: 'warning', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_WARN_AT },
+        { target: 'resolution', kind: 'breach', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_DUE },
+      ]);
+    });
+
+    it('after level 2: level 3 the second urgent interval (1800 s) after the last escalation', () => {
+      expectTimers(given(RESPONSE_LEVEL_2).timers(), [
+        { target: 'response', kind: 'escalation', dueAt: RESPONSE_DUE, level: 3, fireAt: utc('02:15:00') },
+        { target: 'resolution', kind: 'warning', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_WARN_AT },
+        { target: 'resolution', kind: 'breach', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_DUE },
+      ]);
+    });
+
+    it('after level 3: no further escalation', () => {
+      expectTimers(given(RESPONSE_LEVEL_3).timers(), [
+        { target: 'resolution', kind: 'warning', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_WARN_AT },
+        { target: 'resolution', kind: 'breach', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_DUE },
+      ]);
+    });
+
+    it("takes the escalation intervals from the order's tier", () => {
+      const normalDue = utc('05:00:00');
+      const normalLevel1 = [
+        targetsSet('normal', 'default-2026', STARTED_AT, normalDue, utc('01:00:00', 24)),
+        breached('response', normalDue, normalDue),
+        escalated('response', 1, normalDue),
+      ];
+      expect(given(normalLevel1).timers().find((t) => t.kind === 'escalation')).toEqual({
+        target: 'response',
+        kind: 'escalation',
+        dueAt: normalDue,
+        level: 2,
+        fireAt: utc('06:00:00'), // normal: 3600 s
+      });
+    });
+
+    it('after the response was met: only the resolution timers', () => {
+      expectTimers(given(RESPONSE_MET).timers(), [
+        { target: 'resolution', kind: 'warning', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_WARN_AT },
+        { target: 'resolution', kind: 'breach', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_DUE },
+      ]);
+    });
+
+    it('after the response was met late, at level 1: no escalation either', () => {
+      expectTimers(given(RESPONSE_MET_LATE).timers(), [
+        { target: 'resolution', kind: 'warning', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_WARN_AT },
+        { target: 'resolution', kind: 'breach', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_DUE },
+      ]);
+    });
+
+    it('while paused: no resolution timers', () => {
+      expect(given(PAUSED).timers()).toEqual([]);
+    });
+
+    it('while paused before acknowledgement: the response timers only', () => {
+      expectTimers(given([...STARTED, clockPaused(utc('01:10:00'))]).timers(), [
+        { target: 'response', kind: 'warning', dueAt: RESPONSE_DUE, fireAt: RESPONSE_WARN_AT },
+        { target: 'response', kind: 'breach', dueAt: RESPONSE_DUE, fireAt: RESPONSE_DUE },
+      ]);
+    });
+
+    it('after a resume: the warning and breach moved by the time on hold', () => {
+      expectTimers(given(RESUMED).timers(), [
+        { target: 'resolution', kind: 'warning', dueAt: RESUMED_DUE, fireAt: RESUMED_WARN_AT },
+        { target: 'resolution', kind: 'breach', dueAt: RESUMED_DUE, fireAt: RESUMED_DUE },
+      ]);
+    });
+
+    it('after both targets were met: none', () => {
+      expect(given(RESOLVED).timers()).toEqual([]);
+    });
+
+    it("after a reopen: this round's warning at 0.8 of the target from the reopen, and its breach", () => {
+      expectTimers(given(REOPENED).timers(), [
+        { target: 'resolution', kind: 'warning', dueAt: REOPENED_DUE, fireAt: REOPENED_WARN_AT },
+        { target: 'resolution', kind: 'breach', dueAt: REOPENED_DUE, fireAt: REOPENED_DUE },
+      ]);
+    });
+
+    it('after a reopen following a breach: no escalation left over from the previous round', () => {
+      expectTimers(given(REOPENED_AFTER_BREACH).timers(), [
+        { target: 'resolution', kind: 'warning', dueAt: REOPENED_DUE, fireAt: REOPENED_WARN_AT },
+        { target: 'resolution', kind: 'breach', dueAt: REOPENED_DUE, fireAt: REOPENED_DUE },
+      ]);
+    });
+
+    it.each([
+      ['just started', STARTED],
+      ['response warned', RESPONSE_WARNED],
+      ['response at level 1', RESPONSE_LEVEL_1],
+      ['response at level 2', RESPONSE_LEVEL_2],
+      ['response met', RESPONSE_MET],
+      ['resumed', RESUMED],
+      ['reopened', REOPENED],
+      ['reopened after a breach', REOPENED_AFTER_BREACH],
+    ])('asks only for timers the decider acts on when they fire (%s)', (_name, history) => {
+      const timers = given(history).timers();
+      expect(timers.length).toBeGreaterThan(0);
+      for (const timer of timers) {
+        const events = decideSla(fire(timer.target, timer.kind, timer.dueAt, timer.fireAt, timer.level), fold(history), shipped);
+        expect(events.length).toBeGreaterThan(0);
+        expectContractValid(events);
+      }
+    });
+  });
+
+  describe('given an urgent order on the second-scale policy that nobody acts on', () => {
+    // Plays the sla-timer service: always fire the earliest timer the clocks ask for, at its fireAt.
+    const runUntilQuiet = (): SlaEvent[] => {
+      const evolve = evolveSla(quick);
+      let stream = decideSla(start('urgent'), initialSlaState(), quick);
+      for (let step = 0; step < 20; step++) {
+        const state = stream.reduce(evolve, initialSlaState());
+        const [next] = [...timersFor(state, quick)].sort((a, b) => Date.parse(a.fireAt) - Date.parse(b.fireAt));
+        if (!next) return stream;
+        const decided = decideSla(fire(next.target, next.kind, next.dueAt, next.fireAt, next.level), state, quick);
+        expect(decided.length).toBeGreaterThan(0);
+        stream = [...stream, ...decided];
+      }
+      throw new Error('the clocks never went quiet');
+    };
+
+    it('warns, breaches and climbs the three levels for each target, in order, within a minute and a half, then goes quiet', () => {
+      const stream = runUntilQuiet();
+      const responseDue = utc('01:00:10');
+      const resolutionDue = utc('01:01:00');
+      expect(stream).toEqual([
+        targetsSet('urgent', 'quick-test', STARTED_AT, responseDue, resolutionDue),
+        warningRaised('response', responseDue, utc('01:00:05')),
+        breached('response', responseDue, responseDue),
+        escalated('response', 1, responseDue),
+        escalated('response', 2, utc('01:00:15')), // + 5 s
+        warningRaised('resolution', resolutionDue, utc('01:00:30')),
+        escalated('response', 3, utc('01:00:35')), // + 20 s
+        breached('resolution', resolutionDue, resolutionDue),
+        escalated('resolution', 1, resolutionDue),
+        escalated('resolution', 2, utc('01:01:05')),
+        escalated('resolution', 3, utc('01:01:25')),
+      ]);
+      expectContractValid(stream);
+    });
+  });
+});
