@@ -213,6 +213,11 @@ export const SlaTargetsSetData = z
     startedAt: isoInstant,
     responseDueAt: isoInstant,
     resolutionDueAt: isoInstant,
+    /** The site whose working calendar counts the targets; absent on clocks started before calendars. */
+    siteId: z.string().optional(),
+    /** When the owner is warned; absent on older events, where the warning falls at the policy's fraction of the elapsed time. */
+    responseWarnAt: isoInstant.optional(),
+    resolutionWarnAt: isoInstant.optional(),
   })
   .strict();
 
@@ -248,11 +253,23 @@ export const SlaTargetMetData = z
 export const SlaClockPausedData = z.object({ workOrderId, pausedAt: isoInstant }).strict();
 
 export const SlaClockResumedData = z
-  .object({ workOrderId, resumedAt: isoInstant, pausedSeconds: z.number().int().nonnegative(), resolutionDueAt: isoInstant })
+  .object({
+    workOrderId,
+    resumedAt: isoInstant,
+    pausedSeconds: z.number().int().nonnegative(),
+    resolutionDueAt: isoInstant,
+    resolutionWarnAt: isoInstant.optional(),
+  })
   .strict();
 
 export const SlaClockRestartedData = z
-  .object({ workOrderId, round: z.number().int().positive(), restartedAt: isoInstant, resolutionDueAt: isoInstant })
+  .object({
+    workOrderId,
+    round: z.number().int().positive(),
+    restartedAt: isoInstant,
+    resolutionDueAt: isoInstant,
+    resolutionWarnAt: isoInstant.optional(),
+  })
   .strict();
 
 /** The order was cancelled: no target can be met or missed any more. */

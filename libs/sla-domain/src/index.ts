@@ -1,2 +1,3 @@
 export * from './sla-clock.decider';
 export * from './sla-policy';
+export * from './business-calendar';

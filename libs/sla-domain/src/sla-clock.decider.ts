@@ -1,5 +1,22 @@
 import { EventTypes, SlaEvent, SlaTarget, Tier } from '@closeloop/contracts';
+import { addWorkingSeconds, BusinessCalendar, workingSecondsBetween } from './business-calendar';
 import { SlaPolicy, TierTargets } from './sla-policy';
+
+/** How a tier's targets count time: around the clock, or in working time on the site's calendar. */
+export interface ClockMath {
+  add(start: Date, seconds: number): Date;
+  between(from: Date, to: Date): number;
+}
+
+export const continuousClock: ClockMath = {
+  add: (start, seconds) => new Date(start.getTime() + seconds * 1000),
+  between: (from, to) => Math.max(0, Math.round((to.getTime() - from.getTime()) / 1000)),
+};
+
+export const workingTimeClock = (calendar: BusinessCalendar): ClockMath => ({
+  add: (start, seconds) => addWorkingSeconds(start, seconds, calendar),
+  between: (from, to) => workingSecondsBetween(from, to, calendar),
+});
 
 // ── State ─────────────────────────────────────────────────────────────────────────────────────────────────
 // Two targets run from the report: response (stops at acknowledgement) and resolution (stops at resolution,
@@ -24,6 +41,7 @@ export type SlaState =
       readonly status: 'running';
       readonly tier: Tier;
       readonly policyId: string;
+      readonly siteId?: string | undefined;
       readonly response: TargetClock;
       readonly resolution: TargetClock & { readonly pausedSince?: string | undefined; readonly round: number };
     };
@@ -35,6 +53,7 @@ export const initialSlaState = (): SlaState => ({ status: 'not-started' });
 export interface StartSlaClock {
   readonly type: 'StartSlaClock';
   readonly workOrderId: string;
+  readonly siteId: string;
   readonly tier: Tier;
   readonly reportedAt: Date;
 }
@@ -73,12 +92,17 @@ const targetsOf = (policy: SlaPolicy, tier: Tier): TierTargets => {
 
 // ── Decide ────────────────────────────────────────────────────────────────────────────────────────────────
 
-export const decideSla = (command: SlaCommand, state: SlaState, policy: SlaPolicy): SlaEvent[] => {
+/**
+ * `calendar` is the order's site's working calendar; tiers counted around the clock ignore it.
+ */
+export const decideSla = (command: SlaCommand, state: SlaState, policy: SlaPolicy, calendar: BusinessCalendar): SlaEvent[] => {
   const { workOrderId } = command;
   if (command.type === 'StartSlaClock') {
     // Starting twice is a no-op, so a redelivered "triaged" event never sets a second pair of deadlines.
     if (state.status !== 'not-started') return [];
     const targets = targetsOf(policy, command.tier);
+    const clock = clockOf(targets, calendar);
+    const at = (seconds: number) => clock.add(command.reportedAt, seconds).toISOString();
     return [
       {
         type: EventTypes.SlaTargetsSet,
@@ -87,15 +111,22 @@ export const decideSla = (command: SlaCommand, state: SlaState, policy: SlaPolic
           tier: command.tier,
           policyId: policy.id,
           startedAt: command.reportedAt.toISOString(),
-          responseDueAt: addSeconds(command.reportedAt, targets.responseSeconds).toISOString(),
-          resolutionDueAt: addSeconds(command.reportedAt, targets.resolutionSeconds).toISOString(),
+          responseDueAt: at(targets.responseSeconds),
+          resolutionDueAt: at(targets.resolutionSeconds),
+          siteId: command.siteId,
+          responseWarnAt: at(targets.responseSeconds * policy.warningFraction),
+          resolutionWarnAt: at(targets.resolutionSeconds * policy.warningFraction),
         },
       },
     ];
   }
   if (state.status !== 'running') return [];
-  return command.type === 'ObserveWorkOrder' ? observe(command, state, policy) : fire(command, state);
+  const clock = clockOf(targetsOf(policy, state.tier), calendar);
+  return command.type === 'ObserveWorkOrder' ? observe(command, state, policy, clock) : fire(command, state);
 };
+
+const clockOf = (targets: TierTargets, calendar: BusinessCalendar): ClockMath =>
+  targets.clock === 'working-time' ? workingTimeClock(calendar) : continuousClock;
 
 type Running = Extract<SlaState, { status: 'running' }>;
 
@@ -114,7 +145,7 @@ const met = (workOrderId: string, target: SlaTarget, clock: TargetClock, at: Dat
   return [metEvent];
 };
 
-const observe = (command: ObserveWorkOrder, state: Running, policy: SlaPolicy): SlaEvent[] => {
+const observe = (command: ObserveWorkOrder, state: Running, policy: SlaPolicy, clock: ClockMath): SlaEvent[] => {
   const { workOrderId, at } = command;
   const { response, resolution } = state;
   switch (command.happened) {
@@ -128,11 +159,19 @@ const observe = (command: ObserveWorkOrder, state: Running, policy: SlaPolicy): 
       return [{ type: EventTypes.SlaClockPaused, data: { workOrderId, pausedAt: at.toISOString() } }];
     case 'resumed': {
       if (!resolution.pausedSince) return [];
-      const pausedSeconds = secondsBetween(resolution.pausedSince, at);
+      // What was left of the target when the pause began is what remains now, counted the tier's way.
+      const pausedAt = new Date(resolution.pausedSince);
+      const left = (until: string) => clock.between(pausedAt, new Date(until));
       return [
         {
           type: EventTypes.SlaClockResumed,
-          data: { workOrderId, resumedAt: at.toISOString(), pausedSeconds, resolutionDueAt: addSeconds(resolution.dueAt, pausedSeconds).toISOString() },
+          data: {
+            workOrderId,
+            resumedAt: at.toISOString(),
+            pausedSeconds: secondsBetween(resolution.pausedSince, at),
+            resolutionDueAt: clock.add(at, left(resolution.dueAt)).toISOString(),
+            resolutionWarnAt: clock.add(at, left(resolution.warnAt)).toISOString(),
+          },
         },
       ];
     }
@@ -141,7 +180,16 @@ const observe = (command: ObserveWorkOrder, state: Running, policy: SlaPolicy): 
       if (round <= resolution.round) return [];
       const targets = targetsOf(policy, state.tier);
       return [
-        { type: EventTypes.SlaClockRestarted, data: { workOrderId, round, restartedAt: at.toISOString(), resolutionDueAt: addSeconds(at, targets.resolutionSeconds).toISOString() } },
+        {
+          type: EventTypes.SlaClockRestarted,
+          data: {
+            workOrderId,
+            round,
+            restartedAt: at.toISOString(),
+            resolutionDueAt: clock.add(at, targets.resolutionSeconds).toISOString(),
+            resolutionWarnAt: clock.add(at, targets.resolutionSeconds * policy.warningFraction).toISOString(),
+          },
+        },
       ];
     }
     case 'cancelled':
@@ -182,10 +230,11 @@ const fire = (command: FireSlaTimer, state: Running): SlaEvent[] => {
 
 // ── Evolve ────────────────────────────────────────────────────────────────────────────────────────────────
 
-const clockFor = (startedAt: string, dueAt: string, warningFraction: number): TargetClock => {
+const clockFor = (startedAt: string, dueAt: string, warningFraction: number, warnAt?: string): TargetClock => {
+  // Events from before warning times were recorded warn at the fraction of the elapsed time.
   const start = Date.parse(startedAt);
-  const warnAt = new Date(start + (Date.parse(dueAt) - start) * warningFraction).toISOString();
-  return { dueAt, warnAt, outcome: 'running', warned: false, level: 0 };
+  const warning = warnAt ?? new Date(start + (Date.parse(dueAt) - start) * warningFraction).toISOString();
+  return { dueAt, warnAt: warning, outcome: 'running', warned: false, level: 0 };
 };
 
 export const evolveSla = (policy: Pick<SlaPolicy, 'warningFraction'>) => (state: SlaState, event: SlaEvent): SlaState => {
@@ -195,8 +244,9 @@ export const evolveSla = (policy: Pick<SlaPolicy, 'warningFraction'>) => (state:
       status: 'running',
       tier: d.tier,
       policyId: d.policyId,
-      response: clockFor(d.startedAt, d.responseDueAt, policy.warningFraction),
-      resolution: { ...clockFor(d.startedAt, d.resolutionDueAt, policy.warningFraction), round: 0 },
+      siteId: d.siteId,
+      response: clockFor(d.startedAt, d.responseDueAt, policy.warningFraction, d.responseWarnAt),
+      resolution: { ...clockFor(d.startedAt, d.resolutionDueAt, policy.warningFraction, d.resolutionWarnAt), round: 0 },
     };
   }
   if (state.status !== 'running') return state;
@@ -214,19 +264,16 @@ export const evolveSla = (policy: Pick<SlaPolicy, 'warningFraction'>) => (state:
     case EventTypes.SlaClockPaused:
       return { ...state, resolution: { ...state.resolution, pausedSince: event.data.pausedAt } };
     case EventTypes.SlaClockResumed: {
-      const shift = event.data.pausedSeconds * 1000;
       const { resolution } = state;
-      return {
-        ...state,
-        resolution: { ...resolution, pausedSince: undefined, dueAt: event.data.resolutionDueAt, warnAt: new Date(Date.parse(resolution.warnAt) + shift).toISOString() },
-      };
+      const warnAt = event.data.resolutionWarnAt ?? new Date(Date.parse(resolution.warnAt) + event.data.pausedSeconds * 1000).toISOString();
+      return { ...state, resolution: { ...resolution, pausedSince: undefined, dueAt: event.data.resolutionDueAt, warnAt } };
     }
     case EventTypes.SlaClockStopped:
       return { status: 'stopped' };
     case EventTypes.SlaClockRestarted:
       return {
         ...state,
-        resolution: { ...clockFor(event.data.restartedAt, event.data.resolutionDueAt, policy.warningFraction), round: event.data.round },
+        resolution: { ...clockFor(event.data.restartedAt, event.data.resolutionDueAt, policy.warningFraction, event.data.resolutionWarnAt), round: event.data.round },
       };
     default: {
       const unhandled: never = event;

@@ -3,11 +3,15 @@ import { z } from 'zod';
 
 /**
  * Service-level targets per tier. Durations are in seconds so tests and demos can run a whole escalation in
- * seconds. Working-day calendars (weekends, public holidays, 调休 adjusted workdays) are not applied yet: targets
- * are elapsed time from the report.
+ * seconds; a tier counts them around the clock or in working time on the site's calendar.
  */
 const TargetSchema = z
   .object({
+    /**
+     * How targets are counted: "continuous" around the clock (urgent work), or "working-time" on the site's
+     * working calendar, where resolutionSeconds of 32400 is one nine-hour working day.
+     */
+    clock: z.enum(['continuous', 'working-time']).default('continuous'),
     responseSeconds: z.number().int().positive(),
     resolutionSeconds: z.number().int().positive(),
     /**
@@ -19,9 +23,38 @@ const TargetSchema = z
   .strict()
   .refine((t) => t.responseSeconds <= t.resolutionSeconds, 'responseSeconds must not exceed resolutionSeconds');
 
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM');
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD');
+
+/**
+ * A site's working calendar: its zone and hours, on the mainland-China public calendar (holidays and 调休
+ * adjusted workdays from the chinese-days package), with the site's own extra closures and extra working days.
+ */
+const CalendarSchema = z
+  .object({
+    timeZone: z.string().refine((zone) => {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: zone });
+        return true;
+      } catch {
+        return false;
+      }
+    }, 'must be an IANA time zone such as Asia/Shanghai'),
+    opens: hhmm,
+    closes: hhmm,
+    closedOn: z.array(isoDate).default([]),
+    openOn: z.array(isoDate).default([]),
+  })
+  .strict()
+  .refine((c) => c.opens < c.closes, 'opens must be before closes');
+export type CalendarSettings = z.infer<typeof CalendarSchema>;
+
 export const SlaPolicySchema = z
   .object({
     id: z.string().min(1),
+    calendar: CalendarSchema.default({ timeZone: 'Asia/Shanghai', opens: '08:30', closes: '17:30' }),
+    /** Per-site calendars, for sites whose hours or closures differ from the default. */
+    siteCalendars: z.record(z.string(), CalendarSchema).default({}),
     /** The share of a target after which the owner is warned. */
     warningFraction: z.number().gt(0).lt(1).default(0.8),
     tiers: z.record(TierSchema, TargetSchema),

@@ -4,6 +4,7 @@ import { EventMetadata, SlaEvent, toDomainEvents } from '@closeloop/contracts';
 import { EVENT_STORE, EventStore, StreamVersionConflictError } from '@closeloop/event-store';
 import { decideSla, evolveSla, initialSlaState, SlaCommand, SlaPolicy, SlaState, slaStream, timersFor } from '@closeloop/sla-domain';
 import { TimerStore } from '../callback-timers/timer-store';
+import { siteCalendars } from './site-calendars';
 import { SLA_POLICY } from '../sla-timer.config';
 
 export interface SlaContext {
@@ -36,6 +37,7 @@ export const parseSlaTimerKind = (kind: string) => {
 @Injectable()
 export class SlaClockService {
   private readonly evolve: (state: SlaState, event: SlaEvent) => SlaState;
+  private readonly calendarFor: ReturnType<typeof siteCalendars>;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -43,6 +45,7 @@ export class SlaClockService {
     private readonly timers: TimerStore,
   ) {
     this.evolve = evolveSla(policy);
+    this.calendarFor = siteCalendars(policy);
   }
 
   async apply(command: SlaCommand, context: SlaContext): Promise<SlaEvent[]> {
@@ -54,7 +57,8 @@ export class SlaClockService {
       // could pause a clock twice or meet a restarted target with an old time: what an event already caused is
       // on the stream, by causation id, and is not done again.
       const alreadyCaused = recorded.some((e) => e.metadata['causationId'] === context.causationId);
-      const events = alreadyCaused ? [] : decideSla(command, state, this.policy);
+      const siteId = command.type === 'StartSlaClock' ? command.siteId : state.status === 'running' ? state.siteId : undefined;
+      const events = alreadyCaused ? [] : decideSla(command, state, this.policy, this.calendarFor(siteId));
       if (events.length === 0) {
         await this.schedule(command.workOrderId, state);
         return [];

@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
-import { EventTypes, toDomainEvents, WorkOrderEvent } from '@closeloop/contracts';
+import { EventTypes, NotFoundError, toDomainEvents, WorkOrderEvent } from '@closeloop/contracts';
 import { EVENT_STORE, EventStore } from '@closeloop/event-store';
 import { InboundCloudEvent } from '@closeloop/messaging';
 import { ObserveWorkOrder } from '@closeloop/sla-domain';
@@ -24,8 +24,9 @@ export class WorkOrderEventsKafkaController {
     // Targets run from the moment the resident reported, not from when this service got round to it.
     const history = toDomainEvents(await this.store.readStream(workOrderStream(triaged.data.workOrderId))) as WorkOrderEvent[];
     const reported = history.find((e) => e.type === EventTypes.WorkOrderReported);
-    const reportedAt = reported?.type === EventTypes.WorkOrderReported ? reported.data.reportedAt : triaged.data.triagedAt;
-    await this.clocks.apply({ type: 'StartSlaClock', workOrderId: triaged.data.workOrderId, tier: triaged.data.tier, reportedAt: new Date(reportedAt) }, context(event));
+    if (reported?.type !== EventTypes.WorkOrderReported) throw new NotFoundError('Work order', triaged.data.workOrderId);
+    const { siteId, reportedAt } = reported.data;
+    await this.clocks.apply({ type: 'StartSlaClock', workOrderId: triaged.data.workOrderId, siteId, tier: triaged.data.tier, reportedAt: new Date(reportedAt) }, context(event));
   }
 
   @EventPattern(EventTypes.WorkOrderAcknowledged)

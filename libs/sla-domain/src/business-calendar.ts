@@ -1,0 +1,77 @@
+/**
+ * Working time on a site's calendar. "Resolve within 1 working day" means nine working hours counted on working
+ * days only: not over a weekend, not over the National Day week, but on an adjusted workday (调休, a weekend day
+ * made a working day to bridge a public holiday). Which days work is data passed in (a holiday package, overridden
+ * per site); this module only counts.
+ */
+export interface BusinessCalendar {
+  readonly timeZone: string;
+  /** Working hours on a working day, local time, "HH:MM". */
+  readonly opens: string;
+  readonly closes: string;
+  /** Whether a local date (YYYY-MM-DD) is a working day: weekdays, less holidays, plus adjusted workdays. */
+  isWorkingDay(localDate: string): boolean;
+}
+
+const MAX_DAYS = 3 * 366;
+const DAY_MS = 86_400_000;
+
+const minutesOf = (hhmm: string): number => {
+  const [h, m] = hhmm.split(':').map(Number);
+  return (h as number) * 60 + (m as number);
+};
+
+const localParts = (instant: Date, timeZone: string): Record<string, string> & { date: string } => {
+  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' })
+    .formatToParts(instant)
+    .reduce<Record<string, string>>((acc, p) => ((acc[p.type] = p.value), acc), {});
+  return { date: `${parts['year']}-${parts['month']}-${parts['day']}`, ...parts };
+};
+
+/** The zone's offset from UTC at an instant, in ms (wall clock minus UTC). */
+const offsetAt = (instant: number, timeZone: string): number => {
+  const p = localParts(new Date(instant), timeZone);
+  const wall = Date.UTC(Number(p['year']), Number(p['month']) - 1, Number(p['day']), Number(p['hour']), Number(p['minute']), Number(p['second']));
+  return wall - Math.floor(instant / 1000) * 1000;
+};
+
+/** The instant a local date and minute-of-day happen in the zone. */
+const instantOf = (localDate: string, minuteOfDay: number, timeZone: string): number => {
+  const [y, m, d] = localDate.split('-').map(Number);
+  const wall = Date.UTC(y as number, (m as number) - 1, d as number, 0, minuteOfDay);
+  const first = wall - offsetAt(wall, timeZone);
+  return wall - offsetAt(first, timeZone);
+};
+
+const nextDate = (localDate: string): string => new Date(Date.parse(`${localDate}T00:00:00Z`) + DAY_MS).toISOString().slice(0, 10);
+
+/** Each working day's open interval, from the day of `from` on. */
+function* workingIntervals(from: Date, calendar: BusinessCalendar): Generator<[number, number]> {
+  let date = localParts(from, calendar.timeZone).date;
+  for (let i = 0; i < MAX_DAYS; i++, date = nextDate(date)) {
+    if (calendar.isWorkingDay(date)) yield [instantOf(date, minutesOf(calendar.opens), calendar.timeZone), instantOf(date, minutesOf(calendar.closes), calendar.timeZone)];
+  }
+  throw new Error(`no working time found within ${MAX_DAYS} days of ${from.toISOString()}`);
+}
+
+/** The instant `seconds` of working time after `start`. */
+export const addWorkingSeconds = (start: Date, seconds: number, calendar: BusinessCalendar): Date => {
+  let remaining = seconds * 1000;
+  for (const [open, close] of workingIntervals(start, calendar)) {
+    const from = Math.max(open, start.getTime());
+    if (from >= close) continue;
+    if (remaining <= close - from) return new Date(from + remaining);
+    remaining -= close - from;
+  }
+  throw new Error('unreachable');
+};
+
+/** Working seconds between two instants (0 when `to` is not after `from`). */
+export const workingSecondsBetween = (from: Date, to: Date, calendar: BusinessCalendar): number => {
+  let total = 0;
+  for (const [open, close] of workingIntervals(from, calendar)) {
+    if (open >= to.getTime()) break;
+    total += Math.max(0, Math.min(close, to.getTime()) - Math.max(open, from.getTime()));
+  }
+  return Math.round(total / 1000);
+};

@@ -1,0 +1,45 @@
+import { isWorkday } from 'chinese-days';
+import { addWorkingSeconds, BusinessCalendar, workingSecondsBetween } from './business-calendar';
+
+// Mainland China's working days, with public holidays and adjusted workdays (调休) from the chinese-days package.
+const shanghaiOffice: BusinessCalendar = { timeZone: 'Asia/Shanghai', opens: '08:30', closes: '17:30', isWorkingDay: (date) => isWorkday(date) };
+const WORKING_DAY = 9 * 3600;
+const at = (local: string) => new Date(`${local}+08:00`);
+
+describe('working time on the Shanghai office calendar', () => {
+  it('counts one working day within a week', () => {
+    expect(addWorkingSeconds(at('2026-11-23T10:00:00'), WORKING_DAY, shanghaiOffice)).toEqual(at('2026-11-24T10:00:00'));
+  });
+
+  it('carries one working day reported on Friday afternoon over the weekend to Monday', () => {
+    expect(addWorkingSeconds(at('2026-11-27T16:00:00'), WORKING_DAY, shanghaiOffice)).toEqual(at('2026-11-30T16:00:00'));
+  });
+
+  it('starts counting at opening time for a report made at night or on a Sunday', () => {
+    expect(addWorkingSeconds(at('2026-11-23T22:15:00'), 3600, shanghaiOffice)).toEqual(at('2026-11-24T09:30:00'));
+    expect(addWorkingSeconds(at('2026-11-29T11:00:00'), 3600, shanghaiOffice)).toEqual(at('2026-11-30T09:30:00'));
+  });
+
+  it('skips the National Day week: reported the afternoon before, due the first working day after', () => {
+    // 2026: 1-7 October off; Thursday 8 October is the first working day back.
+    expect(addWorkingSeconds(at('2026-09-30T15:00:00'), WORKING_DAY, shanghaiOffice)).toEqual(at('2026-10-08T15:00:00'));
+  });
+
+  it('counts an adjusted workday (调休): Saturday 10 October 2026 is a working day', () => {
+    expect(addWorkingSeconds(at('2026-10-09T15:00:00'), WORKING_DAY, shanghaiOffice)).toEqual(at('2026-10-10T15:00:00'));
+  });
+
+  it('measures working time between two instants, which undoes adding it', () => {
+    const start = at('2026-09-30T15:00:00');
+    const due = addWorkingSeconds(start, 2 * WORKING_DAY + 1800, shanghaiOffice);
+    expect(workingSecondsBetween(start, due, shanghaiOffice)).toBe(2 * WORKING_DAY + 1800);
+    expect(workingSecondsBetween(at('2026-10-02T09:00:00'), at('2026-10-05T17:00:00'), shanghaiOffice)).toBe(0);
+    expect(workingSecondsBetween(due, start, shanghaiOffice)).toBe(0);
+  });
+
+  it('keeps wall-clock hours across a daylight-saving change in zones that have one', () => {
+    const london: BusinessCalendar = { timeZone: 'Europe/London', opens: '09:00', closes: '17:00', isWorkingDay: (date) => ![0, 6].includes(new Date(`${date}T12:00:00Z`).getUTCDay()) };
+    // Clocks go back on Sunday 25 October 2026: Friday 16:00 BST + 2 working hours = Monday 10:00 GMT.
+    expect(addWorkingSeconds(new Date('2026-10-23T16:00:00+01:00'), 7200, london)).toEqual(new Date('2026-10-26T10:00:00Z'));
+  });
+});
