@@ -10,7 +10,7 @@ const policy = SlaPolicySchema.parse({
   id: 'int-test',
   tiers: {
     urgent: { responseSeconds: 1800, resolutionSeconds: 7200 },
-    normal: { responseSeconds: 14400, resolutionSeconds: 86400 },
+    normal: { clock: 'working-time', responseSeconds: 14400, resolutionSeconds: 32400 },
     planned: { responseSeconds: 259200, resolutionSeconds: 2592000 },
   },
 });
@@ -28,7 +28,7 @@ describe('SlaClockService on real PostgreSQL', () => {
 
   const started = async () => {
     const workOrderId = randomUUID();
-    await clocks.apply({ type: 'StartSlaClock', workOrderId, tier: 'urgent', reportedAt: new Date('2026-11-23T09:00:00+08:00') }, { correlationId: 'c', causationId: `triaged-${workOrderId}` });
+    await clocks.apply({ type: 'StartSlaClock', workOrderId, siteId: 'S1', tier: 'urgent', reportedAt: new Date('2026-11-23T09:00:00+08:00') }, { correlationId: 'c', causationId: `triaged-${workOrderId}` });
     return workOrderId;
   };
 
@@ -37,6 +37,15 @@ describe('SlaClockService on real PostgreSQL', () => {
     const { rows } = await db.pool.query<{ kind: string; due_at: Date }>('SELECT kind, due_at FROM sla_timers WHERE work_order_id = $1 ORDER BY due_at', [workOrderId]);
     expect(rows.map((r) => r.kind.replace(/@.*/, ''))).toEqual(['sla:response:warning', 'sla:response:breach', 'sla:resolution:warning', 'sla:resolution:breach']);
     expect(rows[0]?.due_at.toISOString()).toBe('2026-11-23T01:24:00.000Z'); // 80 % of 30 minutes
+  });
+
+  it('counts a normal order in working time on the site calendar, skipping the National Day week', async () => {
+    const workOrderId = randomUUID();
+    const [set] = await clocks.apply(
+      { type: 'StartSlaClock', workOrderId, siteId: 'S1', tier: 'normal', reportedAt: new Date('2026-09-30T15:00:00+08:00') },
+      { correlationId: 'c', causationId: `triaged-${workOrderId}` },
+    );
+    expect(set?.data).toMatchObject({ siteId: 'S1', responseDueAt: '2026-10-08T02:00:00.000Z', resolutionDueAt: '2026-10-08T07:00:00.000Z' });
   });
 
   it('does nothing again for an event it already handled: a replayed hold does not pause the clock twice', async () => {
