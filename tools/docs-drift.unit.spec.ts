@@ -359,8 +359,9 @@ const routesInCode = (): Route[] => {
   const routes: Route[] = [];
   const scan = (file: string, services: readonly string[]) => {
     const source = readFileSync(file, 'utf8');
-    const base = /@Controller\('([^']*)'\)/.exec(source)?.[1];
-    if (base === undefined) return;
+    const controller = /@Controller\((?:'([^']*)')?\)/.exec(source);
+    if (!controller) return;
+    const base = controller[1] ?? '';
     for (const m of source.matchAll(/@(Get|Post|Put|Patch|Delete)\((?:'([^']*)')?\)/g)) {
       const path = `/${[base, m[2] ?? ''].filter(Boolean).join('/')}`.replace(/:(\w+)/g, '{$1}');
       const expanded = path.includes('{action}') ? Object.keys(workOrderActions).map((a) => path.replace('{action}', a)) : [path];

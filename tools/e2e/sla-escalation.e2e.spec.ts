@@ -48,6 +48,17 @@ describe('SLA clocks escalate on their own, through the running services', () =>
 
     const order = await get(`${urls.query}/v1/work-orders/${workOrderId}`);
     expect(order.body['sla']).toMatchObject({ responseBreached: true, escalationLevel: 3 });
+
+    const sla = await get(`${urls.query}/v1/work-orders/${workOrderId}/sla`);
+    expect(sla.status).toBe(200);
+    expect(sla.body).toMatchObject({ escalationLevel: 3, targets: [{ target: 'response', state: 'breached' }, { target: 'resolution', state: 'running' }] });
+    const [responseTarget] = sla.body['targets'] as { remainingSeconds: number }[];
+    expect(responseTarget?.remainingSeconds).toBeLessThan(0);
+
+    const atRisk = await get(`${urls.query}/v1/sla/at-risk?site=S1`);
+    const items = atRisk.body['items'] as { workOrderId: string; secondsToNextDue: number }[];
+    expect(items.map((i) => i.workOrderId)).toContain(workOrderId);
+    expect(items.map((i) => i.secondsToNextDue)).toEqual([...items.map((i) => i.secondsToNextDue)].sort((a, b) => a - b));
   });
 
   it('stops climbing once the technician acknowledges, and records the late response', async () => {
@@ -57,6 +68,14 @@ describe('SLA clocks escalate on their own, through the running services', () =>
     await post(`${urls.dispatch}/v1/work-orders/${workOrderId}/acknowledge`, {}, { 'x-staff-id': technician.staffId, 'x-staff-name': technician.name });
     const met = await timelineWith(workOrderId, [EventTypes.SlaTargetMet]);
     expect(met.find((e) => e.type === EventTypes.SlaTargetMet)?.data).toMatchObject({ target: 'response', onTime: false });
+    const sla = await eventually('the response target shown as met', async () => {
+      const result = await get(`${urls.query}/v1/work-orders/${workOrderId}/sla`);
+      return (result.body['targets'] as { state: string }[] | undefined)?.[0]?.state === 'met' ? result.body : undefined;
+    });
+    expect(sla['targets']).toEqual([
+      expect.objectContaining({ target: 'response', state: 'met', onTime: false }),
+      expect.objectContaining({ target: 'resolution', state: 'running', remainingSeconds: expect.any(Number) }),
+    ]);
 
     await new Promise((r) => setTimeout(r, 3_000)); // two more escalation intervals
     const after = (await get(`${urls.query}/v1/work-orders/${workOrderId}/timeline`)).body['events'] as TimelineEvent[];

@@ -4,12 +4,13 @@ import { baseServiceConfig, BaseServiceConfig } from '@closeloop/config';
 import { TopicBaseNames } from '@closeloop/contracts';
 import { InfrastructureModule, runService } from '@closeloop/runtime';
 import { WorkOrderEventsKafkaController } from './projection/work-order-events.kafka.controller';
+import { SlaHttpController } from './sla/sla.http.controller';
 import { WorkOrdersHttpController } from './work-orders/work-orders.http.controller';
 
 const queryModule = (config: BaseServiceConfig) => {
   @Module({
     imports: [InfrastructureModule.forRoot({ service: 'query', config, relay: false })],
-    controllers: [WorkOrdersHttpController, WorkOrderEventsKafkaController],
+    controllers: [WorkOrdersHttpController, SlaHttpController, WorkOrderEventsKafkaController],
   })
   class QueryModule {}
   return QueryModule;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { isWorkday } from 'chinese-days';
 import { EventTypes, parseDomainEvent, SlaEvent, SlaTarget, Tier } from '@closeloop/contracts';
 import {
   decideSla,
@@ -14,13 +15,16 @@ import {
   StartSlaClock,
   timersFor,
 } from './sla-clock.decider';
+import { BusinessCalendar } from './business-calendar';
 import { SlaPolicy, SlaPolicySchema } from './sla-policy';
 
 // ── Policies ──────────────────────────────────────────────────────────────────────────────────────────────
 // The shipped policy, parsed exactly as the sla-timer service parses it at start-up: urgent answered in 30 min
-// and fixed in 2 h, warned at 80 %, escalated to the service manager 15 min after the breach and to the
-// operations head 30 min after that. And a hand-made policy with second-scale targets and a 50 % warning, so
-// a whole escalation fits in a minute and the fraction is visibly the policy's own.
+// and fixed in 2 h around the clock, warned at 80 %, escalated to the service manager 15 min after the breach
+// and to the operations head 30 min after that; normal and planned counted in working time. A hand-made policy
+// with second-scale targets and a 50 % warning, so a whole escalation fits in a minute and the fraction is
+// visibly the policy's own. The targets shipped before working-time clocks, every tier around the clock. And a
+// hand-made working-day policy: normal answered within 4 working hours and fixed within one working day.
 
 const shipped: SlaPolicy = SlaPolicySchema.parse(JSON.parse(readFileSync(join(__dirname, '../../../config/sla-policy.json'), 'utf8')));
 
@@ -33,6 +37,34 @@ const quick: SlaPolicy = SlaPolicySchema.parse({
     planned: { responseSeconds: 30, resolutionSeconds: 300 },
   },
 });
+
+/** Every tier leaves `clock` out, so every tier counts around the clock (the default). */
+const roundTheClock: SlaPolicy = SlaPolicySchema.parse({
+  id: 'round-the-clock',
+  warningFraction: 0.8,
+  tiers: {
+    urgent: { responseSeconds: 1800, resolutionSeconds: 7200, escalationIntervalsSeconds: [900, 1800] },
+    normal: { responseSeconds: 14400, resolutionSeconds: 86400, escalationIntervalsSeconds: [3600, 14400] },
+    planned: { responseSeconds: 259200, resolutionSeconds: 2592000, escalationIntervalsSeconds: [86400, 259200] },
+  },
+});
+
+const workingDay: SlaPolicy = SlaPolicySchema.parse({
+  id: 'working-day-test',
+  tiers: {
+    urgent: { clock: 'continuous', responseSeconds: 1800, resolutionSeconds: 7200, escalationIntervalsSeconds: [900, 1800] },
+    normal: { clock: 'working-time', responseSeconds: 14400, resolutionSeconds: 32400, escalationIntervalsSeconds: [3600, 14400] },
+    planned: { clock: 'working-time', responseSeconds: 64800, resolutionSeconds: 648000 },
+  },
+});
+
+// ── Calendars ─────────────────────────────────────────────────────────────────────────────────────────────
+// The site's calendar is the decider's fourth argument. Continuous tiers ignore it, so most cases pass one open
+// all day, every day. The working-time cases use the real mainland-China calendar: weekends off, public holidays
+// off, adjusted workdays (调休) on, from the chinese-days package, at the default office hours 08:30-17:30.
+
+const alwaysOpen: BusinessCalendar = { timeZone: 'Asia/Shanghai', opens: '00:00', closes: '23:59', isWorkingDay: () => true };
+const shanghaiOffice: BusinessCalendar = { timeZone: 'Asia/Shanghai', opens: '08:30', closes: '17:30', isWorkingDay: isWorkday };
 
 // ── Given / when / then ───────────────────────────────────────────────────────────────────────────────────
 // The decider is fed the state folded from the given events, as SlaClockService does after reading the
@@ -47,11 +79,11 @@ const expectContractValid = (events: readonly SlaEvent[]) => {
 
 const fold = (events: readonly SlaEvent[], policy: SlaPolicy = shipped): SlaState => events.reduce(evolveSla(policy), initialSlaState());
 
-const given = (history: readonly SlaEvent[], policy: SlaPolicy = shipped) => ({
+const given = (history: readonly SlaEvent[], policy: SlaPolicy = shipped, calendar: BusinessCalendar = alwaysOpen) => ({
   when: (command: SlaCommand) => ({
     then: (expected: readonly SlaEvent[]): SlaState => {
       expectContractValid(history);
-      const decided = decideSla(command, fold(history, policy), policy);
+      const decided = decideSla(command, fold(history, policy), policy, calendar);
       expect(decided).toEqual(expected);
       expectContractValid(decided);
       return fold([...history, ...decided], policy);
@@ -73,6 +105,8 @@ const expectTimers = (actual: readonly SlaTimer[], expected: readonly SlaTimer[]
 const workOrderId = 'e7c1f3a2-5b7d-4c1e-9f2a-3d4b5c6e7f80';
 const reportedAt = new Date('2026-11-23T09:00:00+08:00');
 const utc = (time: string, day = 23) => `2026-11-${day}T${time}.000Z`;
+/** A Beijing wall-clock time as the UTC instant events carry: local('2026-11-30T11:00') is '2026-11-30T03:00:00.000Z'. */
+const local = (dateTime: string) => new Date(`${dateTime}:00+08:00`).toISOString();
 
 const STARTED_AT = utc('01:00:00');
 const RESPONSE_WARN_AT = utc('01:24:00'); // 0.8 × 30 min
@@ -82,7 +116,31 @@ const RESOLUTION_DUE = utc('03:00:00'); // 2 h
 
 // ── Event and command builders ────────────────────────────────────────────────────────────────────────────
 
-const targetsSet = (tier: Tier, policyId: string, startedAt: string, responseDueAt: string, resolutionDueAt: string): SlaEvent => ({
+const siteId = 'S1';
+
+interface Warnings {
+  readonly responseWarnAt: string;
+  readonly resolutionWarnAt: string;
+}
+/** A continuous tier warns at the policy's fraction of the elapsed time from the start to the deadline. */
+const fractionOfTheWay = (from: string, to: string, fraction: number): string => new Date(Date.parse(from) + (Date.parse(to) - Date.parse(from)) * fraction).toISOString();
+
+/**
+ * Targets set, with the warning times recorded: pass them for a working-time tier; for a continuous tier pass
+ * the policy's warning fraction (0.8 unless given) and they fall that fraction of the way to each deadline.
+ */
+const targetsSet = (tier: Tier, policyId: string, startedAt: string, responseDueAt: string, resolutionDueAt: string, warnings: Warnings | number = 0.8): SlaEvent => {
+  const { responseWarnAt, resolutionWarnAt } =
+    typeof warnings === 'number'
+      ? { responseWarnAt: fractionOfTheWay(startedAt, responseDueAt, warnings), resolutionWarnAt: fractionOfTheWay(startedAt, resolutionDueAt, warnings) }
+      : warnings;
+  return {
+    type: EventTypes.SlaTargetsSet,
+    data: { workOrderId, tier, policyId, startedAt, responseDueAt, resolutionDueAt, siteId, responseWarnAt, resolutionWarnAt },
+  };
+};
+/** Targets set as recorded before sites and warning times were: the warning falls at the fraction of the elapsed time. */
+const legacyTargetsSet = (tier: Tier, policyId: string, startedAt: string, responseDueAt: string, resolutionDueAt: string): SlaEvent => ({
   type: EventTypes.SlaTargetsSet,
   data: { workOrderId, tier, policyId, startedAt, responseDueAt, resolutionDueAt },
 });
@@ -94,17 +152,21 @@ const targetMet = (target: SlaTarget, dueAt: string, metAt: string, onTime: bool
   data: { workOrderId, target, dueAt, metAt, onTime },
 });
 const clockPaused = (pausedAt: string): SlaEvent => ({ type: EventTypes.SlaClockPaused, data: { workOrderId, pausedAt } });
-const clockResumed = (resumedAt: string, pausedSeconds: number, resolutionDueAt: string): SlaEvent => ({
+const clockResumed = (resumedAt: string, pausedSeconds: number, resolutionDueAt: string, resolutionWarnAt: string): SlaEvent => ({
+  type: EventTypes.SlaClockResumed,
+  data: { workOrderId, resumedAt, pausedSeconds, resolutionDueAt, resolutionWarnAt },
+});
+const legacyClockResumed = (resumedAt: string, pausedSeconds: number, resolutionDueAt: string): SlaEvent => ({
   type: EventTypes.SlaClockResumed,
   data: { workOrderId, resumedAt, pausedSeconds, resolutionDueAt },
 });
-const clockRestarted = (round: number, restartedAt: string, resolutionDueAt: string): SlaEvent => ({
+const clockRestarted = (round: number, restartedAt: string, resolutionDueAt: string, resolutionWarnAt: string): SlaEvent => ({
   type: EventTypes.SlaClockRestarted,
-  data: { workOrderId, round, restartedAt, resolutionDueAt },
+  data: { workOrderId, round, restartedAt, resolutionDueAt, resolutionWarnAt },
 });
 const clockStopped = (stoppedAt: string): SlaEvent => ({ type: EventTypes.SlaClockStopped, data: { workOrderId, stoppedAt, reason: 'cancelled' } });
 
-const start = (tier: Tier = 'urgent', at: Date = reportedAt): StartSlaClock => ({ type: 'StartSlaClock', workOrderId, tier, reportedAt: at });
+const start = (tier: Tier = 'urgent', at: Date = reportedAt): StartSlaClock => ({ type: 'StartSlaClock', workOrderId, siteId, tier, reportedAt: at });
 const observe = (happened: ObserveWorkOrder['happened'], at: string, round?: number): ObserveWorkOrder => ({
   type: 'ObserveWorkOrder',
   workOrderId,
@@ -138,20 +200,20 @@ const RESPONSE_MET_LATE = [...RESPONSE_LEVEL_1, targetMet('response', RESPONSE_D
 const RESPONSE_MET = [...STARTED, targetMet('response', RESPONSE_DUE, utc('01:04:00'), true)];
 /** Put on hold at 09:40: the resident has to let the plumber in. */
 const PAUSED = [...RESPONSE_MET, clockPaused(utc('01:40:00'))];
-/** Resumed at 10:12:30: 32 min 30 s = 1950 s on hold, so both resolution deadlines move by 1950 s. */
+/** Resumed at 10:12:30: 32 min 30 s = 1950 s on hold, so the resolution deadline and its warning move by 1950 s. */
 const RESUMED_DUE = utc('03:32:30');
 const RESUMED_WARN_AT = utc('03:08:30');
-const RESUMED = [...PAUSED, clockResumed(utc('02:12:30'), 1950, RESUMED_DUE)];
+const RESUMED = [...PAUSED, clockResumed(utc('02:12:30'), 1950, RESUMED_DUE, RESUMED_WARN_AT)];
 /** Fixed at 10:48. */
 const RESOLVED = [...RESPONSE_MET, targetMet('resolution', RESOLUTION_DUE, utc('02:48:00'), true)];
 /** The resident said at the callback (回访) the next morning that it still leaks: round 1, another 2 h from 10:00. */
 const REOPENED_AT = utc('02:00:00', 24);
 const REOPENED_DUE = utc('04:00:00', 24);
 const REOPENED_WARN_AT = utc('03:36:00', 24);
-const REOPENED = [...RESOLVED, clockRestarted(1, REOPENED_AT, REOPENED_DUE)];
+const REOPENED = [...RESOLVED, clockRestarted(1, REOPENED_AT, REOPENED_DUE, REOPENED_WARN_AT)];
 /** Not fixed in 2 h: the resolution breached and escalated to level 1, then was fixed late at 11:20 and reopened next day. */
 const RESOLUTION_LEVEL_1 = [...RESPONSE_MET, breached('resolution', RESOLUTION_DUE, RESOLUTION_DUE), escalated('resolution', 1, RESOLUTION_DUE)];
-const REOPENED_AFTER_BREACH = [...RESOLUTION_LEVEL_1, targetMet('resolution', RESOLUTION_DUE, utc('03:20:00'), false), clockRestarted(1, REOPENED_AT, REOPENED_DUE)];
+const REOPENED_AFTER_BREACH = [...RESOLUTION_LEVEL_1, targetMet('resolution', RESOLUTION_DUE, utc('03:20:00'), false), clockRestarted(1, REOPENED_AT, REOPENED_DUE, REOPENED_WARN_AT)];
 /** The resident withdrew the report at 09:10. */
 const STOPPED = [...STARTED, clockStopped(utc('01:10:00'))];
 
@@ -168,22 +230,73 @@ describe('SLA clock decider', () => {
     });
 
     it("uses the targets of the order's own tier: normal 4 h and 1 day", () => {
-      given([]).when(start('normal')).then([targetsSet('normal', 'default-2026', STARTED_AT, utc('05:00:00'), utc('01:00:00', 24))]);
+      given([], roundTheClock).when(start('normal')).then([targetsSet('normal', 'round-the-clock', STARTED_AT, utc('05:00:00'), utc('01:00:00', 24))]);
     });
 
     it("uses the targets of the order's own tier: planned 3 days and 30 days", () => {
-      given([]).when(start('planned')).then([targetsSet('planned', 'default-2026', STARTED_AT, utc('01:00:00', 26), '2026-12-23T01:00:00.000Z')]);
+      given([], roundTheClock).when(start('planned')).then([targetsSet('planned', 'round-the-clock', STARTED_AT, utc('01:00:00', 26), '2026-12-23T01:00:00.000Z')]);
+    });
+
+    it('counts the shipped normal tier in working time: 4 working hours and one nine-hour working day, warned at 80 % of each', () => {
+      // Monday 09:00: response due 13:00, warned 3 h 12 min in at 12:12; resolution 8 h 30 min on Monday and
+      // 30 min on Tuesday, due Tuesday 09:00, warned 7 h 12 min in at Monday 16:12.
+      given([], shipped, shanghaiOffice)
+        .when(start('normal'))
+        .then([
+          targetsSet('normal', 'default-2026', STARTED_AT, local('2026-11-23T13:00'), local('2026-11-24T09:00'), {
+            responseWarnAt: local('2026-11-23T12:12'),
+            resolutionWarnAt: local('2026-11-23T16:12'),
+          }),
+        ]);
+    });
+
+    it('counts the shipped planned tier in working time: 2 working days and 20 working days', () => {
+      // 64800 s is 18 working hours: Monday 8 h 30 min, Tuesday 9 h, Wednesday 30 min. 648000 s is 20 working days,
+      // four weeks of five with no public holiday in them; its warning 16 working days in.
+      given([], shipped, shanghaiOffice)
+        .when(start('planned'))
+        .then([
+          targetsSet('planned', 'default-2026', STARTED_AT, local('2026-11-25T09:00'), local('2026-12-21T09:00'), {
+            responseWarnAt: local('2026-11-24T14:24'),
+            resolutionWarnAt: local('2026-12-15T09:00'),
+          }),
+        ]);
+    });
+
+    it("records the order's site, whose calendar counts its working time", () => {
+      const [event] = decideSla({ ...start('normal'), siteId: 'S2' }, initialSlaState(), shipped, shanghaiOffice);
+      expect(event?.data).toMatchObject({ siteId: 'S2' });
+      expect(fold(event ? [event] : [])).toMatchObject({ status: 'running', siteId: 'S2' });
     });
 
     it("names the policy that set the deadlines, and takes a hand-made policy's second-scale targets", () => {
-      given([], quick).when(start('urgent')).then([targetsSet('urgent', 'quick-test', STARTED_AT, utc('01:00:10'), utc('01:01:00'))]);
+      given([], quick).when(start('urgent')).then([targetsSet('urgent', 'quick-test', STARTED_AT, utc('01:00:10'), utc('01:01:00'), 0.5)]);
     });
 
-    it('counts elapsed time, weekends included: no working-day calendar (调休, holidays) is applied yet', () => {
+    it('counts elapsed time, weekends included, for a tier counted around the clock', () => {
       // Friday 27 November 2026, 17:00 in Shanghai: a normal order is due Saturday 17:00.
-      given([])
+      given([], roundTheClock)
         .when(start('normal', new Date('2026-11-27T17:00:00+08:00')))
-        .then([targetsSet('normal', 'default-2026', utc('09:00:00', 27), utc('13:00:00', 27), utc('09:00:00', 28))]);
+        .then([targetsSet('normal', 'round-the-clock', utc('09:00:00', 27), utc('13:00:00', 27), utc('09:00:00', 28))]);
+    });
+
+    it('ignores the working calendar for a continuous tier, even on the office calendar on a Saturday night', () => {
+      // Saturday 28 November, 23:00: the urgent order is due 23:30 and Sunday 01:00 all the same.
+      given([], shipped, shanghaiOffice)
+        .when(start('urgent', new Date('2026-11-28T23:00:00+08:00')))
+        .then([targetsSet('urgent', 'default-2026', local('2026-11-28T23:00'), local('2026-11-28T23:30'), local('2026-11-29T01:00'))]);
+    });
+
+    it('records warning times to the millisecond for a fraction not exact in binary (0.7 of a day is 16 h 48 min)', () => {
+      const seventy = { ...roundTheClock, warningFraction: 0.7 };
+      given([], seventy)
+        .when(start('normal'))
+        .then([
+          targetsSet('normal', 'round-the-clock', STARTED_AT, utc('05:00:00'), utc('01:00:00', 24), {
+            responseWarnAt: utc('03:48:00'), // 0.7 × 4 h = 2 h 48 min
+            resolutionWarnAt: utc('17:48:00'),
+          }),
+        ]);
     });
 
     it('ignores what happens to the order before the clock starts', () => {
@@ -201,7 +314,7 @@ describe('SLA clock decider', () => {
 
     it('fails loudly if a policy that skipped validation lacks the tier', () => {
       const partial = { ...shipped, id: 'partial', tiers: { urgent: shipped.tiers.urgent } } as SlaPolicy;
-      expect(() => decideSla(start('planned'), initialSlaState(), partial)).toThrow('policy partial has no targets for tier planned');
+      expect(() => decideSla(start('planned'), initialSlaState(), partial, alwaysOpen)).toThrow('policy partial has no targets for tier planned');
     });
   });
 
@@ -393,12 +506,12 @@ describe('SLA clock decider', () => {
       given(PAUSED).when(fire('resolution', 'breach', RESOLUTION_DUE, RESOLUTION_DUE)).then([]);
     });
 
-    it('resumes with the seconds on hold and moves the resolution deadline by exactly that', () => {
-      given(PAUSED).when(observe('resumed', utc('02:12:30'))).then([clockResumed(utc('02:12:30'), 1950, RESUMED_DUE)]);
+    it('resumes with the seconds on hold and moves the resolution deadline and its warning by exactly that', () => {
+      given(PAUSED).when(observe('resumed', utc('02:12:30'))).then([clockResumed(utc('02:12:30'), 1950, RESUMED_DUE, RESUMED_WARN_AT)]);
     });
 
     it('resumes at once with nothing paused and the deadline unmoved', () => {
-      given(PAUSED).when(observe('resumed', utc('01:40:00'))).then([clockResumed(utc('01:40:00'), 0, RESOLUTION_DUE)]);
+      given(PAUSED).when(observe('resumed', utc('01:40:00'))).then([clockResumed(utc('01:40:00'), 0, RESOLUTION_DUE, RESOLUTION_WARN_AT)]);
     });
 
     it('can still be cancelled', () => {
@@ -440,7 +553,23 @@ describe('SLA clock decider', () => {
       expect(pausedAgain.status).toBe('running');
       given([...RESUMED, clockPaused(utc('02:30:00'))])
         .when(observe('resumed', utc('02:40:00')))
-        .then([clockResumed(utc('02:40:00'), 600, utc('03:42:30'))]);
+        .then([clockResumed(utc('02:40:00'), 600, utc('03:42:30'), utc('03:18:30'))]);
+    });
+  });
+
+  describe('given the resolution clock paused after its warning time had passed', () => {
+    // Warned at 10:36 (02:36Z), on hold from 10:40 with 20 min left of the 2 h, resumed at 11:10.
+    const PAUSED_AFTER_WARNING = [...RESPONSE_MET, clockPaused(utc('02:40:00'))];
+
+    it('keeps the 20 min that were left, and warns at once on resuming', () => {
+      given(PAUSED_AFTER_WARNING).when(observe('resumed', utc('03:10:00'))).then([clockResumed(utc('03:10:00'), 1800, utc('03:30:00'), utc('03:10:00'))]);
+    });
+
+    it('asks for the warning at the resume and the breach 20 min later', () => {
+      expectTimers(given([...PAUSED_AFTER_WARNING, clockResumed(utc('03:10:00'), 1800, utc('03:30:00'), utc('03:10:00'))]).timers(), [
+        { target: 'resolution', kind: 'warning', dueAt: utc('03:30:00'), fireAt: utc('03:10:00') },
+        { target: 'resolution', kind: 'breach', dueAt: utc('03:30:00'), fireAt: utc('03:30:00') },
+      ]);
     });
   });
 
@@ -459,20 +588,20 @@ describe('SLA clock decider', () => {
     });
 
     it('restarts the resolution clock for round n when reopened: due resolutionSeconds after the reopen', () => {
-      given(RESOLVED).when(observe('reopened', REOPENED_AT, 1)).then([clockRestarted(1, REOPENED_AT, REOPENED_DUE)]);
+      given(RESOLVED).when(observe('reopened', REOPENED_AT, 1)).then([clockRestarted(1, REOPENED_AT, REOPENED_DUE, REOPENED_WARN_AT)]);
     });
 
     it('takes the next round when the reopen names none', () => {
-      given(RESOLVED).when(observe('reopened', REOPENED_AT)).then([clockRestarted(1, REOPENED_AT, REOPENED_DUE)]);
+      given(RESOLVED).when(observe('reopened', REOPENED_AT)).then([clockRestarted(1, REOPENED_AT, REOPENED_DUE, REOPENED_WARN_AT)]);
     });
 
     it('restarts on the hand-made policy with its own resolution target', () => {
       const quickResolved = [
-        targetsSet('urgent', 'quick-test', STARTED_AT, utc('01:00:10'), utc('01:01:00')),
+        targetsSet('urgent', 'quick-test', STARTED_AT, utc('01:00:10'), utc('01:01:00'), 0.5),
         targetMet('response', utc('01:00:10'), utc('01:00:03'), true),
         targetMet('resolution', utc('01:01:00'), utc('01:00:40'), true),
       ];
-      given(quickResolved, quick).when(observe('reopened', utc('01:05:00'), 1)).then([clockRestarted(1, utc('01:05:00'), utc('01:06:00'))]);
+      given(quickResolved, quick).when(observe('reopened', utc('01:05:00'), 1)).then([clockRestarted(1, utc('01:05:00'), utc('01:06:00'), utc('01:05:30'))]);
     });
   });
 
@@ -497,7 +626,7 @@ describe('SLA clock decider', () => {
 
     it('restarts again for round 2', () => {
       const resolvedAgain = [...REOPENED, targetMet('resolution', REOPENED_DUE, utc('03:00:00', 24), true)];
-      given(resolvedAgain).when(observe('reopened', utc('02:00:00', 25), 2)).then([clockRestarted(2, utc('02:00:00', 25), utc('04:00:00', 25))]);
+      given(resolvedAgain).when(observe('reopened', utc('02:00:00', 25), 2)).then([clockRestarted(2, utc('02:00:00', 25), utc('04:00:00', 25), utc('03:36:00', 25))]);
     });
   });
 
@@ -548,7 +677,7 @@ describe('SLA clock decider', () => {
     });
 
     it("places the warning at the policy's own fraction (0.5 of 10 s and of 60 s)", () => {
-      const quickStarted = [targetsSet('urgent', 'quick-test', STARTED_AT, utc('01:00:10'), utc('01:01:00'))];
+      const quickStarted = [targetsSet('urgent', 'quick-test', STARTED_AT, utc('01:00:10'), utc('01:01:00'), 0.5)];
       expectTimers(given(quickStarted, quick).timers(), [
         { target: 'response', kind: 'warning', dueAt: utc('01:00:10'), fireAt: utc('01:00:05') },
         { target: 'response', kind: 'breach', dueAt: utc('01:00:10'), fireAt: utc('01:00:10') },
@@ -557,9 +686,9 @@ describe('SLA clock decider', () => {
       ]);
     });
 
-    it('places the warning to the millisecond for a fraction not exact in binary (0.7 of a day is 16 h 48 min)', () => {
-      const seventy = { ...shipped, warningFraction: 0.7 };
-      const normalStarted = [targetsSet('normal', 'default-2026', STARTED_AT, utc('05:00:00'), utc('01:00:00', 24))];
+    it('places the warning to the millisecond for a fraction not exact in binary (0.7 of a day is 16 h 48 min), on targets recorded without warning times', () => {
+      const seventy = { ...roundTheClock, warningFraction: 0.7 };
+      const normalStarted = [legacyTargetsSet('normal', 'round-the-clock', STARTED_AT, utc('05:00:00'), utc('01:00:00', 24))];
       const resolutionWarning = timersFor(fold(normalStarted, seventy), seventy).find((t) => t.target === 'resolution' && t.kind === 'warning');
       expect(resolutionWarning?.fireAt).toBe(utc('17:48:00'));
     });
@@ -598,7 +727,7 @@ describe('SLA clock decider', () => {
     it("takes the escalation intervals from the order's tier", () => {
       const normalDue = utc('05:00:00');
       const normalLevel1 = [
-        targetsSet('normal', 'default-2026', STARTED_AT, normalDue, utc('01:00:00', 24)),
+        targetsSet('normal', 'default-2026', STARTED_AT, normalDue, utc('01:00:00', 24), { responseWarnAt: utc('04:12:00'), resolutionWarnAt: utc('08:12:00') }),
         breached('response', normalDue, normalDue),
         escalated('response', 1, normalDue),
       ];
@@ -674,7 +803,7 @@ describe('SLA clock decider', () => {
       const timers = given(history).timers();
       expect(timers.length).toBeGreaterThan(0);
       for (const timer of timers) {
-        const events = decideSla(fire(timer.target, timer.kind, timer.dueAt, timer.fireAt, timer.level), fold(history), shipped);
+        const events = decideSla(fire(timer.target, timer.kind, timer.dueAt, timer.fireAt, timer.level), fold(history), shipped, alwaysOpen);
         expect(events.length).toBeGreaterThan(0);
         expectContractValid(events);
       }
@@ -685,12 +814,12 @@ describe('SLA clock decider', () => {
     // Plays the sla-timer service: always fire the earliest timer the clocks ask for, at its fireAt.
     const runUntilQuiet = (): SlaEvent[] => {
       const evolve = evolveSla(quick);
-      let stream = decideSla(start('urgent'), initialSlaState(), quick);
+      let stream = decideSla(start('urgent'), initialSlaState(), quick, alwaysOpen);
       for (let step = 0; step < 20; step++) {
         const state = stream.reduce(evolve, initialSlaState());
         const [next] = [...timersFor(state, quick)].sort((a, b) => Date.parse(a.fireAt) - Date.parse(b.fireAt));
         if (!next) return stream;
-        const decided = decideSla(fire(next.target, next.kind, next.dueAt, next.fireAt, next.level), state, quick);
+        const decided = decideSla(fire(next.target, next.kind, next.dueAt, next.fireAt, next.level), state, quick, alwaysOpen);
         expect(decided.length).toBeGreaterThan(0);
         stream = [...stream, ...decided];
       }
@@ -702,7 +831,7 @@ describe('SLA clock decider', () => {
       const responseDue = utc('01:00:10');
       const resolutionDue = utc('01:01:00');
       expect(stream).toEqual([
-        targetsSet('urgent', 'quick-test', STARTED_AT, responseDue, resolutionDue),
+        targetsSet('urgent', 'quick-test', STARTED_AT, responseDue, resolutionDue, 0.5),
         warningRaised('response', responseDue, utc('01:00:05')),
         breached('response', responseDue, responseDue),
         escalated('response', 1, responseDue),

@@ -45,6 +45,11 @@ export interface WorkOrderView {
   resolutionBreached: boolean;
   /** The highest escalation level raised: 1 site supervisor on call, 2 service manager, 3 operations head. */
   escalationLevel: number;
+  responseMetAt: string | null;
+  resolutionMetAt: string | null;
+  slaPausedSince: string | null;
+  slaPausedSeconds: number;
+  slaStopped: boolean;
   updatedAt: string;
 }
 
@@ -118,6 +123,11 @@ export const foldWorkOrderView = (timeline: readonly TimelineEntry[]): WorkOrder
     responseBreached: false,
     resolutionBreached: false,
     escalationLevel: 0,
+    responseMetAt: null,
+    resolutionMetAt: null,
+    slaPausedSince: null,
+    slaPausedSeconds: 0,
+    slaStopped: false,
     updatedAt: reported.occurredAt,
   };
   for (const { event, occurredAt } of timeline) {
@@ -182,15 +192,18 @@ const apply = (view: WorkOrderView, event: DomainEvent): WorkOrderView => {
       return event.data.target === 'response' ? { ...view, responseBreached: true } : { ...view, resolutionBreached: true };
     case EventTypes.SlaEscalated:
       return { ...view, escalationLevel: Math.max(view.escalationLevel, event.data.level) };
+    case EventTypes.SlaClockPaused:
+      return { ...view, slaPausedSince: event.data.pausedAt };
     case EventTypes.SlaClockResumed:
-      return { ...view, resolutionDueAt: event.data.resolutionDueAt };
+      return { ...view, resolutionDueAt: event.data.resolutionDueAt, slaPausedSince: null, slaPausedSeconds: view.slaPausedSeconds + event.data.pausedSeconds };
     case EventTypes.SlaClockRestarted:
       // A new round of the loop: the resolution target starts afresh.
-      return { ...view, resolutionDueAt: event.data.resolutionDueAt, resolutionBreached: false };
-    case EventTypes.SlaWarningRaised:
+      return { ...view, resolutionDueAt: event.data.resolutionDueAt, resolutionBreached: false, resolutionMetAt: null };
     case EventTypes.SlaTargetMet:
-    case EventTypes.SlaClockPaused:
+      return event.data.target === 'response' ? { ...view, responseMetAt: event.data.metAt } : { ...view, resolutionMetAt: event.data.metAt };
     case EventTypes.SlaClockStopped:
+      return { ...view, slaStopped: true };
+    case EventTypes.SlaWarningRaised:
       return view;
     default: {
       const unhandled: never = event;

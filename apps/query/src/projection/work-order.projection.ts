@@ -45,6 +45,11 @@ const VIEW_COLUMNS: readonly [keyof WorkOrderView, string][] = [
   ['responseBreached', 'response_breached'],
   ['resolutionBreached', 'resolution_breached'],
   ['escalationLevel', 'escalation_level'],
+  ['responseMetAt', 'response_met_at'],
+  ['resolutionMetAt', 'resolution_met_at'],
+  ['slaPausedSince', 'sla_paused_since'],
+  ['slaPausedSeconds', 'sla_paused_seconds'],
+  ['slaStopped', 'sla_stopped'],
   ['updatedAt', 'updated_at'],
 ];
 

@@ -1,0 +1,31 @@
+import { targetStatus } from './sla-status';
+
+const due = new Date('2026-11-23T01:30:00Z');
+const now = new Date('2026-11-23T01:20:00Z');
+const running = { dueAt: due, metAt: null, breached: false, paused: false, stopped: false };
+
+describe('a target as a supervisor reads it', () => {
+  it('counts down to a running deadline and past it', () => {
+    expect(targetStatus('response', running, now)).toEqual({ target: 'response', dueAt: due.toISOString(), state: 'running', remainingSeconds: 600 });
+    expect(targetStatus('response', { ...running, breached: true }, new Date('2026-11-23T01:35:00Z'))).toMatchObject({ state: 'breached', remainingSeconds: -300 });
+  });
+
+  it('shows a met target with whether it was on time, and no countdown', () => {
+    expect(targetStatus('response', { ...running, metAt: new Date('2026-11-23T01:10:00Z') }, now)).toEqual({
+      target: 'response',
+      dueAt: due.toISOString(),
+      state: 'met',
+      metAt: '2026-11-23T01:10:00.000Z',
+      onTime: true,
+    });
+  });
+
+  it('shows a paused resolution clock and a stopped one', () => {
+    expect(targetStatus('resolution', { ...running, paused: true }, now)).toMatchObject({ state: 'paused' });
+    expect(targetStatus('resolution', { ...running, stopped: true }, now)).toEqual({ target: 'resolution', dueAt: due.toISOString(), state: 'stopped' });
+  });
+
+  it('has nothing to show before the clock started', () => {
+    expect(targetStatus('response', { ...running, dueAt: null }, now)).toBeUndefined();
+  });
+});

@@ -1,0 +1,75 @@
+import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
+import { NotFoundError, ValidationError } from '@closeloop/contracts';
+import { CLOCK, Clock, PG_POOL } from '@closeloop/runtime';
+import { Pool } from 'pg';
+import { z } from 'zod';
+import { SlaRow, targetStatus } from './sla-status';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const AtRiskQuerySchema = z.object({ site: z.string().min(1).max(32), limit: z.coerce.number().int().min(1).max(200).default(50) }).strict();
+
+type Row = Record<string, unknown>;
+
+const rowsOf = (row: Row): { response: SlaRow; resolution: SlaRow } => ({
+  response: { dueAt: row['response_due_at'] as Date | null, metAt: row['response_met_at'] as Date | null, breached: row['response_breached'] === true, paused: false, stopped: row['sla_stopped'] === true },
+  resolution: {
+    dueAt: row['resolution_due_at'] as Date | null,
+    metAt: row['resolution_met_at'] as Date | null,
+    breached: row['resolution_breached'] === true,
+    paused: row['sla_paused_since'] !== null,
+    stopped: row['sla_stopped'] === true,
+  },
+});
+
+const slaView = (row: Row, now: Date) => {
+  const { response, resolution } = rowsOf(row);
+  return {
+    workOrderId: row['work_order_id'],
+    number: row['number'],
+    siteId: row['site_id'],
+    tier: row['tier'],
+    status: row['status'],
+    escalationLevel: row['escalation_level'],
+    pausedSince: row['sla_paused_since'] instanceof Date ? row['sla_paused_since'].toISOString() : null,
+    pausedSeconds: row['sla_paused_seconds'],
+    targets: [targetStatus('response', response, now), targetStatus('resolution', resolution, now)].filter(Boolean),
+  };
+};
+
+/** The SLA state of orders, for supervisors: one order's targets, and a site's orders nearest to breach. */
+@Controller()
+export class SlaHttpController {
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  @Get('v1/work-orders/:id/sla')
+  async forOrder(@Param('id') id: string) {
+    if (!UUID.test(id)) throw new NotFoundError('Work order', id);
+    const { rows } = await this.pool.query<Row>('SELECT * FROM q_work_orders WHERE work_order_id = $1', [id]);
+    if (!rows[0] || !rows[0]['response_due_at']) throw new NotFoundError('SLA clock of work order', id);
+    return slaView(rows[0], this.clock.now());
+  }
+
+  /** Open orders of a site whose next unmet, running deadline is nearest (overdue ones first). */
+  @Get('v1/sla/at-risk')
+  async atRisk(@Query() query: Record<string, unknown>) {
+    const parsed = AtRiskQuerySchema.safeParse(query);
+    if (!parsed.success) throw new ValidationError('The query is not valid', parsed.error.issues.map((i) => ({ path: `query:${i.path.join('.') || '(query)'}`, message: i.message })));
+    const { rows } = await this.pool.query<Row & { next_due_at: Date }>(
+      `SELECT *, LEAST(
+                CASE WHEN response_met_at IS NULL THEN response_due_at END,
+                CASE WHEN resolution_met_at IS NULL AND sla_paused_since IS NULL THEN resolution_due_at END) AS next_due_at
+       FROM q_work_orders
+       WHERE site_id = $1 AND status NOT IN ('closed', 'cancelled') AND NOT sla_stopped AND response_due_at IS NOT NULL
+         AND (response_met_at IS NULL OR (resolution_met_at IS NULL AND sla_paused_since IS NULL))
+       ORDER BY next_due_at ASC
+       LIMIT $2`,
+      [parsed.data.site, parsed.data.limit],
+    );
+    const now = this.clock.now();
+    return { site: parsed.data.site, items: rows.map((row) => ({ ...slaView(row, now), nextDueAt: row.next_due_at.toISOString(), secondsToNextDue: Math.round((row.next_due_at.getTime() - now.getTime()) / 1000) })) };
+  }
+}
