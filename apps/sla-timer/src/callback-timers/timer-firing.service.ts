@@ -7,6 +7,8 @@ import { parseSlaTimerKind, SlaClockService } from '../start-clock/sla-clock.ser
 import { DueTimer, TimerStore } from './timer-store';
 
 const BATCH = 100;
+// Timers of different orders fire side by side; two of one order conflict on its stream and decide again.
+const CONCURRENCY = 8;
 
 /**
  * Fires due timers: SLA warnings, breaches and escalations; the callback task; closing an unconfirmed order. A
@@ -48,7 +50,7 @@ export class TimerFiringService implements OnApplicationBootstrap, OnApplication
       let claimed: DueTimer[] = [];
       try {
         claimed = await this.timers.claimDue(BATCH);
-        for (const timer of claimed) await this.fire(timer);
+        for (let i = 0; i < claimed.length; i += CONCURRENCY) await Promise.all(claimed.slice(i, i + CONCURRENCY).map((timer) => this.fire(timer)));
       } catch (error) {
         this.logger.warn(`timer poll failed: ${(error as Error).message}`);
       }
