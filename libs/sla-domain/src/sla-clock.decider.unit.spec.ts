@@ -810,6 +810,197 @@ describe('SLA clock decider', () => {
     });
   });
 
+  describe('given events recorded before sites and warning times were', () => {
+    it('warns at the fraction of the elapsed time to each deadline', () => {
+      expectTimers(given([legacyTargetsSet('urgent', 'default-2026', STARTED_AT, RESPONSE_DUE, RESOLUTION_DUE)]).timers(), [
+        { target: 'response', kind: 'warning', dueAt: RESPONSE_DUE, fireAt: RESPONSE_WARN_AT },
+        { target: 'response', kind: 'breach', dueAt: RESPONSE_DUE, fireAt: RESPONSE_DUE },
+        { target: 'resolution', kind: 'warning', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_WARN_AT },
+        { target: 'resolution', kind: 'breach', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_DUE },
+      ]);
+    });
+
+    it('moves the warning by the seconds on hold on a resume, and places a restarted round\'s at the fraction of it', () => {
+      const legacyStarted = [legacyTargetsSet('urgent', 'default-2026', STARTED_AT, RESPONSE_DUE, RESOLUTION_DUE), targetMet('response', RESPONSE_DUE, utc('01:04:00'), true)];
+      const legacyResumed = [...legacyStarted, clockPaused(utc('01:40:00')), legacyClockResumed(utc('02:12:30'), 1950, RESUMED_DUE)];
+      expectTimers(given(legacyResumed).timers(), [
+        { target: 'resolution', kind: 'warning', dueAt: RESUMED_DUE, fireAt: RESUMED_WARN_AT },
+        { target: 'resolution', kind: 'breach', dueAt: RESUMED_DUE, fireAt: RESUMED_DUE },
+      ]);
+      const legacyReopened: SlaEvent[] = [
+        ...legacyStarted,
+        targetMet('resolution', RESOLUTION_DUE, utc('02:48:00'), true),
+        { type: EventTypes.SlaClockRestarted, data: { workOrderId, round: 1, restartedAt: REOPENED_AT, resolutionDueAt: REOPENED_DUE } },
+      ];
+      expectTimers(given(legacyReopened).timers(), [
+        { target: 'resolution', kind: 'warning', dueAt: REOPENED_DUE, fireAt: REOPENED_WARN_AT },
+        { target: 'resolution', kind: 'breach', dueAt: REOPENED_DUE, fireAt: REOPENED_DUE },
+      ]);
+    });
+  });
+
+  describe('a normal order counted in working time on the mainland-China calendar (4 working hours to respond, 1 working day to resolve)', () => {
+    // Office hours 08:30-17:30, so one working day is 32400 s; the warning falls at 80 % of the working time,
+    // 3 h 12 min into the response target and 7 h 12 min into the resolution target. Times are Beijing time.
+    const on = (history: readonly SlaEvent[]) => given(history, workingDay, shanghaiOffice);
+    const reportedLocally = (dateTime: string) => start('normal', new Date(`${dateTime}:00+08:00`));
+    const normalSet = (startedAt: string, responseDueAt: string, resolutionDueAt: string, responseWarnAt: string, resolutionWarnAt: string) =>
+      targetsSet('normal', 'working-day-test', local(startedAt), local(responseDueAt), local(resolutionDueAt), {
+        responseWarnAt: local(responseWarnAt),
+        resolutionWarnAt: local(resolutionWarnAt),
+      });
+
+    /** Reported Friday 27 November 2026 at 16:00: 1 h 30 min of Friday counts, then Monday from 08:30. */
+    const FRIDAY = [normalSet('2026-11-27T16:00', '2026-11-30T11:00', '2026-11-30T16:00', '2026-11-30T10:12', '2026-11-30T14:12')];
+    /** Reported Thursday 26 November at 21:00, after hours, and acknowledged Friday 09:00: the working day is Friday. */
+    const THURSDAY_NIGHT = [
+      normalSet('2026-11-26T21:00', '2026-11-27T12:30', '2026-11-27T17:30', '2026-11-27T11:42', '2026-11-27T15:42'),
+      targetMet('response', local('2026-11-27T12:30'), local('2026-11-27T09:00'), true),
+    ];
+    /** On hold from Friday 16:30, with one working hour left, resumed Monday 30 November at 09:00 (64 h 30 min on hold). */
+    const RESUMED_ON_MONDAY = [
+      ...THURSDAY_NIGHT,
+      clockPaused(local('2026-11-27T16:30')),
+      clockResumed(local('2026-11-30T09:00'), 232200, local('2026-11-30T10:00'), local('2026-11-30T09:00')),
+    ];
+    /** Resolved Monday 30 November 15:00; at the callback on Friday 4 December 17:00 the resident said it still leaks. */
+    const RESOLVED_ON_MONDAY = [
+      ...FRIDAY,
+      targetMet('response', local('2026-11-30T11:00'), local('2026-11-30T09:00'), true),
+      targetMet('resolution', local('2026-11-30T16:00'), local('2026-11-30T15:00'), true),
+    ];
+    const REOPENED_ON_FRIDAY = [...RESOLVED_ON_MONDAY, clockRestarted(1, local('2026-12-04T17:00'), local('2026-12-07T17:00'), local('2026-12-07T15:12'))];
+
+    describe('starting the clocks', () => {
+      it('carries a report on Friday 16:00 over the weekend: response due Monday 11:00, resolution Monday 16:00', () => {
+        on([]).when(reportedLocally('2026-11-27T16:00')).then(FRIDAY);
+      });
+
+      it('starts counting at the next opening for a report made out of hours: Thursday 21:00 counts from Friday 08:30', () => {
+        on([]).when(reportedLocally('2026-11-26T21:00')).then(THURSDAY_NIGHT.slice(0, 1));
+      });
+
+      it('ends a working day at closing time, not at the next opening: reported Sunday, resolution due Monday 17:30', () => {
+        on([])
+          .when(reportedLocally('2026-11-29T11:00'))
+          .then([normalSet('2026-11-29T11:00', '2026-11-30T12:30', '2026-11-30T17:30', '2026-11-30T11:42', '2026-11-30T15:42')]);
+      });
+
+      it('skips the National Day week: reported Wednesday 30 September 15:00, due Thursday 8 October 10:00 and 15:00', () => {
+        on([])
+          .when(reportedLocally('2026-09-30T15:00'))
+          .then([normalSet('2026-09-30T15:00', '2026-10-08T10:00', '2026-10-08T15:00', '2026-10-08T09:12', '2026-10-08T13:12')]);
+      });
+
+      it('counts the adjusted workday (调休) Saturday 10 October: reported Friday 9 October 15:00, due Saturday 10:00 and 15:00', () => {
+        on([])
+          .when(reportedLocally('2026-10-09T15:00'))
+          .then([normalSet('2026-10-09T15:00', '2026-10-10T10:00', '2026-10-10T15:00', '2026-10-10T09:12', '2026-10-10T13:12')]);
+      });
+
+      it('keeps counting an urgent order on the same policy and calendar around the clock', () => {
+        on([])
+          .when(start('urgent', new Date('2026-11-27T17:00:00+08:00')))
+          .then([targetsSet('urgent', 'working-day-test', local('2026-11-27T17:00'), local('2026-11-27T17:30'), local('2026-11-27T19:00'))]);
+      });
+    });
+
+    describe('meeting the targets', () => {
+      it('counts an acknowledgement on Monday 10:30, 66 h 30 min after a Friday report, as on time', () => {
+        on(FRIDAY).when(observe('acknowledged', local('2026-11-30T10:30'))).then([targetMet('response', local('2026-11-30T11:00'), local('2026-11-30T10:30'), true)]);
+      });
+
+      it('records the breach the timer had not fired yet for a resolution on Monday 16:01', () => {
+        on(FRIDAY)
+          .when(observe('resolved', local('2026-11-30T16:01')))
+          .then([breached('resolution', local('2026-11-30T16:00'), local('2026-11-30T16:01')), targetMet('resolution', local('2026-11-30T16:00'), local('2026-11-30T16:01'), false)]);
+      });
+    });
+
+    describe('pausing while the order waits on the resident', () => {
+      it('keeps the one working hour left at a pause on Friday 16:30: resumed Monday 09:00, due Monday 10:00, warned at once', () => {
+        // The warning time, Friday 15:42, had passed when the pause began.
+        on([...THURSDAY_NIGHT, clockPaused(local('2026-11-27T16:30'))])
+          .when(observe('resumed', local('2026-11-30T09:00')))
+          .then(RESUMED_ON_MONDAY.slice(-1));
+      });
+
+      it('keeps the working time left before the deadline and before the warning: 8 h 30 min and 6 h 42 min from Monday 09:00', () => {
+        // Reported Friday 16:00, on hold Friday 16:30-Monday 09:00: Monday 08:30-09:00 is time on hold too.
+        on([...FRIDAY, clockPaused(local('2026-11-27T16:30'))])
+          .when(observe('resumed', local('2026-11-30T09:00')))
+          .then([clockResumed(local('2026-11-30T09:00'), 232200, local('2026-11-30T17:30'), local('2026-11-30T15:42'))]);
+      });
+
+      it('counts the time left across the National Day week, onto the adjusted workday', () => {
+        // Reported 30 September 15:00, on hold from 16:00 with 8 h left (6 h 12 min before the warning), resumed
+        // Friday 9 October 10:00: 7 h 30 min of Friday and 30 min of Saturday 10 October.
+        const pausedOnSeptember30 = [
+          normalSet('2026-09-30T15:00', '2026-10-08T10:00', '2026-10-08T15:00', '2026-10-08T09:12', '2026-10-08T13:12'),
+          clockPaused(local('2026-09-30T16:00')),
+        ];
+        on(pausedOnSeptember30)
+          .when(observe('resumed', local('2026-10-09T10:00')))
+          .then([clockResumed(local('2026-10-09T10:00'), 756000, local('2026-10-10T09:00'), local('2026-10-09T16:12'))]);
+      });
+
+      it('warns and breaches on the moved deadline, and ignores the timers set for Friday 17:30', () => {
+        on(RESUMED_ON_MONDAY).when(fire('resolution', 'breach', local('2026-11-27T17:30'), local('2026-11-27T17:30'))).then([]);
+        on(RESUMED_ON_MONDAY)
+          .when(fire('resolution', 'warning', local('2026-11-30T10:00'), local('2026-11-30T09:00')))
+          .then([warningRaised('resolution', local('2026-11-30T10:00'), local('2026-11-30T09:00'))]);
+        on(RESUMED_ON_MONDAY)
+          .when(fire('resolution', 'breach', local('2026-11-30T10:00'), local('2026-11-30T10:00')))
+          .then([breached('resolution', local('2026-11-30T10:00'), local('2026-11-30T10:00')), escalated('resolution', 1, local('2026-11-30T10:00'))]);
+      });
+    });
+
+    describe('reopening', () => {
+      it('restarts a full working day from the reopen: Friday 17:00-17:30, then Monday to 17:00, warned Monday 15:12', () => {
+        on(RESOLVED_ON_MONDAY).when(observe('reopened', local('2026-12-04T17:00'), 1)).then(REOPENED_ON_FRIDAY.slice(-1));
+      });
+    });
+
+    describe('timersFor', () => {
+      it('after the targets are set: the warnings at 80 % of the working time and the breaches at the working-time deadlines', () => {
+        expectTimers(on(FRIDAY).timers(), [
+          { target: 'response', kind: 'warning', dueAt: local('2026-11-30T11:00'), fireAt: local('2026-11-30T10:12') },
+          { target: 'response', kind: 'breach', dueAt: local('2026-11-30T11:00'), fireAt: local('2026-11-30T11:00') },
+          { target: 'resolution', kind: 'warning', dueAt: local('2026-11-30T16:00'), fireAt: local('2026-11-30T14:12') },
+          { target: 'resolution', kind: 'breach', dueAt: local('2026-11-30T16:00'), fireAt: local('2026-11-30T16:00') },
+        ]);
+      });
+
+      it('after a resume: the warning at the resume, its time having passed before the pause, and the breach an hour later', () => {
+        expectTimers(on(RESUMED_ON_MONDAY).timers(), [
+          { target: 'resolution', kind: 'warning', dueAt: local('2026-11-30T10:00'), fireAt: local('2026-11-30T09:00') },
+          { target: 'resolution', kind: 'breach', dueAt: local('2026-11-30T10:00'), fireAt: local('2026-11-30T10:00') },
+        ]);
+      });
+
+      it("after a reopen: this round's warning and breach in working time from the reopen", () => {
+        expectTimers(on(REOPENED_ON_FRIDAY).timers(), [
+          { target: 'resolution', kind: 'warning', dueAt: local('2026-12-07T17:00'), fireAt: local('2026-12-07T15:12') },
+          { target: 'resolution', kind: 'breach', dueAt: local('2026-12-07T17:00'), fireAt: local('2026-12-07T17:00') },
+        ]);
+      });
+
+      it.each([
+        ['reported on Friday afternoon', FRIDAY],
+        ['resumed on Monday', RESUMED_ON_MONDAY],
+        ['reopened on Friday', REOPENED_ON_FRIDAY],
+      ])('asks only for timers the decider acts on when they fire (%s)', (_name, history) => {
+        const timers = on(history).timers();
+        expect(timers.length).toBeGreaterThan(0);
+        for (const timer of timers) {
+          const events = decideSla(fire(timer.target, timer.kind, timer.dueAt, timer.fireAt, timer.level), fold(history, workingDay), workingDay, shanghaiOffice);
+          expect(events.length).toBeGreaterThan(0);
+          expectContractValid(events);
+        }
+      });
+    });
+  });
+
   describe('given an urgent order on the second-scale policy that nobody acts on', () => {
     // Plays the sla-timer service: always fire the earliest timer the clocks ask for, at its fireAt.
     const runUntilQuiet = (): SlaEvent[] => {

@@ -19,6 +19,11 @@ const minimal = {
 
 const withUrgent = (urgent: Record<string, unknown>) => ({ ...minimal, tiers: { ...minimal.tiers, urgent } });
 
+/** A site calendar as an operator writes one, with the optional closures left out. */
+const shanghaiHours = { timeZone: 'Asia/Shanghai', opens: '08:30', closes: '17:30' };
+const withCalendar = (calendar: Record<string, unknown>) => ({ ...minimal, calendar: { ...shanghaiHours, ...calendar } });
+const withSiteCalendar = (calendar: Record<string, unknown>) => ({ ...minimal, siteCalendars: { S2: { ...shanghaiHours, ...calendar } } });
+
 const messagesOf = (input: unknown): string[] => {
   const result = SlaPolicySchema.safeParse(input);
   expect(result.success).toBe(false);
@@ -47,6 +52,21 @@ describe('the shipped SLA policy (config/sla-policy.json)', () => {
     expect(parsed.data?.tiers.urgent?.escalationIntervalsSeconds).toEqual([900, 1800]);
   });
 
+  it('counts urgent work around the clock and normal and planned work in working time', () => {
+    expect(parsed.data?.tiers.urgent?.clock).toBe('continuous');
+    expect(parsed.data?.tiers.normal?.clock).toBe('working-time');
+    expect(parsed.data?.tiers.planned?.clock).toBe('working-time');
+  });
+
+  it('resolves normal orders within one nine-hour working day', () => {
+    expect(parsed.data?.tiers.normal).toMatchObject({ responseSeconds: 4 * 60 * 60, resolutionSeconds: 9 * 60 * 60 });
+  });
+
+  it('keeps office hours 08:30-17:30 Beijing time, with site S2 open 09:00-18:00 and closed on 31 December', () => {
+    expect(parsed.data?.calendar).toEqual({ timeZone: 'Asia/Shanghai', opens: '08:30', closes: '17:30', closedOn: [], openOn: [] });
+    expect(parsed.data?.siteCalendars).toEqual({ S2: { timeZone: 'Asia/Shanghai', opens: '09:00', closes: '18:00', closedOn: ['2026-12-31'], openOn: [] } });
+  });
+
   it('escalates a slower tier no faster than a quicker one', () => {
     const tiers = parsed.data?.tiers;
     const [urgent, normal, planned] = [tiers?.urgent, tiers?.normal, tiers?.planned].map((t) => t?.escalationIntervalsSeconds ?? [0, 0]);
@@ -69,7 +89,20 @@ describe('SlaPolicySchema', () => {
     });
 
     it('keeps the targets as written', () => {
-      expect(SlaPolicySchema.parse(minimal).tiers.urgent).toEqual({ responseSeconds: 1800, resolutionSeconds: 7200, escalationIntervalsSeconds: [1800, 3600] });
+      expect(SlaPolicySchema.parse(minimal).tiers.urgent).toEqual({ clock: 'continuous', responseSeconds: 1800, resolutionSeconds: 7200, escalationIntervalsSeconds: [1800, 3600] });
+    });
+
+    it('counts every tier around the clock by default', () => {
+      const { tiers } = SlaPolicySchema.parse(minimal);
+      expect([tiers.urgent?.clock, tiers.normal?.clock, tiers.planned?.clock]).toEqual(['continuous', 'continuous', 'continuous']);
+    });
+
+    it('keeps office hours 08:30-17:30 Beijing time by default, with no extra closures or working days', () => {
+      expect(SlaPolicySchema.parse(minimal).calendar).toEqual({ timeZone: 'Asia/Shanghai', opens: '08:30', closes: '17:30', closedOn: [], openOn: [] });
+    });
+
+    it('has no per-site calendars by default', () => {
+      expect(SlaPolicySchema.parse(minimal).siteCalendars).toEqual({});
     });
   });
 
@@ -77,11 +110,37 @@ describe('SlaPolicySchema', () => {
     it('keeps the warning fraction and escalation intervals written', () => {
       const parsed = SlaPolicySchema.parse({ ...withUrgent({ responseSeconds: 10, resolutionSeconds: 60, escalationIntervalsSeconds: [5, 20] }), warningFraction: 0.5 });
       expect(parsed.warningFraction).toBe(0.5);
-      expect(parsed.tiers.urgent).toEqual({ responseSeconds: 10, resolutionSeconds: 60, escalationIntervalsSeconds: [5, 20] });
+      expect(parsed.tiers.urgent).toEqual({ clock: 'continuous', responseSeconds: 10, resolutionSeconds: 60, escalationIntervalsSeconds: [5, 20] });
     });
 
     it('accepts equal response and resolution targets', () => {
       expect(SlaPolicySchema.safeParse(withUrgent({ responseSeconds: 1800, resolutionSeconds: 1800 })).success).toBe(true);
+    });
+
+    it('keeps the clock a tier counts by', () => {
+      expect(SlaPolicySchema.parse(withUrgent({ clock: 'working-time', responseSeconds: 14400, resolutionSeconds: 32400 })).tiers.urgent?.clock).toBe('working-time');
+      expect(SlaPolicySchema.parse(withUrgent({ clock: 'continuous', responseSeconds: 1800, resolutionSeconds: 7200 })).tiers.urgent?.clock).toBe('continuous');
+    });
+
+    it('keeps the calendar written, with its extra closures and extra working days', () => {
+      const calendar = { timeZone: 'Asia/Urumqi', opens: '10:00', closes: '19:00', closedOn: ['2026-12-31'], openOn: ['2026-10-11'] };
+      expect(SlaPolicySchema.parse({ ...minimal, calendar }).calendar).toEqual(calendar);
+    });
+
+    it('keeps per-site calendars, filling in their closures and extra working days as none', () => {
+      const parsed = SlaPolicySchema.parse({
+        ...minimal,
+        siteCalendars: { S2: { timeZone: 'Asia/Shanghai', opens: '09:00', closes: '18:00', closedOn: ['2026-12-31'] }, S3: { timeZone: 'Asia/Shanghai', opens: '07:00', closes: '22:00' } },
+      });
+      expect(parsed.siteCalendars).toEqual({
+        S2: { timeZone: 'Asia/Shanghai', opens: '09:00', closes: '18:00', closedOn: ['2026-12-31'], openOn: [] },
+        S3: { timeZone: 'Asia/Shanghai', opens: '07:00', closes: '22:00', closedOn: [], openOn: [] },
+      });
+      expect(parsed.calendar).toEqual({ ...shanghaiHours, closedOn: [], openOn: [] });
+    });
+
+    it('accepts the earliest opening and the latest closing a day has', () => {
+      expect(SlaPolicySchema.safeParse(withCalendar({ opens: '00:00', closes: '23:59' })).success).toBe(true);
     });
   });
 
@@ -114,8 +173,60 @@ describe('SlaPolicySchema', () => {
 
     it('rejects an unknown tier name and unknown keys', () => {
       expect(SlaPolicySchema.safeParse({ ...minimal, tiers: { ...minimal.tiers, emergency: minimal.tiers.urgent } }).success).toBe(false);
-      expect(SlaPolicySchema.safeParse({ ...minimal, calendar: 'cn-2026' }).success).toBe(false);
+      expect(SlaPolicySchema.safeParse({ ...minimal, holidays: 'cn-2026' }).success).toBe(false);
       expect(SlaPolicySchema.safeParse(withUrgent({ responseSeconds: 1800, resolutionSeconds: 7200, businessHoursOnly: true })).success).toBe(false);
+      expect(SlaPolicySchema.safeParse(withCalendar({ lunchBreak: '12:00-13:00' })).success).toBe(false);
+      expect(SlaPolicySchema.safeParse(withSiteCalendar({ holidays: 'cn-2026' })).success).toBe(false);
+    });
+
+    it('rejects a calendar named rather than written out', () => {
+      expect(SlaPolicySchema.safeParse({ ...minimal, calendar: 'cn-2026' }).success).toBe(false);
+      expect(SlaPolicySchema.safeParse({ ...minimal, siteCalendars: { S2: 'cn-2026' } }).success).toBe(false);
+    });
+
+    it.each(['business-hours', 'working-days', ''])('rejects a tier clock of %p: continuous or working-time', (clock) => {
+      expect(messagesOf(withUrgent({ clock, responseSeconds: 1800, resolutionSeconds: 7200 })).length).toBeGreaterThan(0);
+    });
+
+    it.each(['8:30', '08:30:00', '0830', '24:00', '08:60', '8.30', ''])('rejects office hours of %p: must be HH:MM', (time) => {
+      expect(messagesOf(withCalendar({ opens: time }))).toContain('must be HH:MM');
+      expect(messagesOf(withCalendar({ closes: time }))).toContain('must be HH:MM');
+      expect(messagesOf(withSiteCalendar({ opens: time }))).toContain('must be HH:MM');
+    });
+
+    it('rejects a calendar that opens at or after it closes', () => {
+      expect(messagesOf(withCalendar({ opens: '17:30', closes: '08:30' }))).toContain('opens must be before closes');
+      expect(messagesOf(withCalendar({ opens: '09:00', closes: '09:00' }))).toContain('opens must be before closes');
+      expect(messagesOf(withSiteCalendar({ opens: '18:00', closes: '09:00' }))).toContain('opens must be before closes');
+    });
+
+    it.each(['Asia/Beijing', 'Beijing', 'UTC+8', '+08:00', ''])('rejects a time zone of %p', (timeZone) => {
+      expect(messagesOf(withCalendar({ timeZone }))).toContain('must be an IANA time zone such as Asia/Shanghai');
+      expect(messagesOf(withSiteCalendar({ timeZone }))).toContain('must be an IANA time zone such as Asia/Shanghai');
+    });
+
+    it('rejects a calendar without its time zone or hours', () => {
+      const { timeZone: _timeZone, ...noZone } = shanghaiHours;
+      const { opens: _opens, ...noOpening } = shanghaiHours;
+      expect(SlaPolicySchema.safeParse({ ...minimal, calendar: noZone }).success).toBe(false);
+      expect(SlaPolicySchema.safeParse({ ...minimal, siteCalendars: { S2: noOpening } }).success).toBe(false);
+    });
+
+    it.each(['2026/12/31', '31-12-2026', '2026-12-31T00:00:00Z', '2026-1-5', '20261231', ''])('rejects %p as a closed or extra working date: must be YYYY-MM-DD', (date) => {
+      expect(messagesOf(withCalendar({ closedOn: [date] }))).toContain('must be YYYY-MM-DD');
+      expect(messagesOf(withCalendar({ openOn: ['2026-10-11', date] }))).toContain('must be YYYY-MM-DD');
+      expect(messagesOf(withSiteCalendar({ closedOn: [date] }))).toContain('must be YYYY-MM-DD');
+    });
+
+    it.each(['2026-13-01', '2026-02-30', '2026-12-00'])('rejects %p, a date no calendar has, as a closed or extra working date', (date) => {
+      // The schema checks only the shape: a date that cannot happen would never match a local date and be ignored.
+      expect(messagesOf(withCalendar({ closedOn: [date] })).length).toBeGreaterThan(0);
+      expect(messagesOf(withSiteCalendar({ openOn: [date] })).length).toBeGreaterThan(0);
+    });
+
+    it('rejects closed and extra working dates given as one string rather than a list', () => {
+      expect(SlaPolicySchema.safeParse(withCalendar({ closedOn: '2026-12-31' })).success).toBe(false);
+      expect(SlaPolicySchema.safeParse(withSiteCalendar({ openOn: '2026-10-11' })).success).toBe(false);
     });
 
     it('rejects a policy without an id', () => {
