@@ -123,6 +123,26 @@ const describeEvent = (event) => {
       return `reopened, round ${d.round}: ${d.reason}`;
     case 'closeloop.workorder.closed.v1':
       return `closed, ${d.outcome}${d.rating ? `, rated ${'★'.repeat(d.rating)}${'☆'.repeat(5 - d.rating)}` : ''}${d.comment ? ` "${d.comment}"` : ''}`;
+    case 'closeloop.workorder.duplicate-report-linked.v1':
+      return `${d.reporter.name ?? 'another resident'} reported the same problem via ${d.channel} (contact ${d.contactNumber}); linked: ${d.reason}`;
+    case 'closeloop.workorder.callback-requested.v1':
+      return `callback (回访) due: the resident has not confirmed the fix`;
+    case 'closeloop.sla.warning-raised.v1':
+      return `SLA warning: ${d.target} due ${deadline(d.dueAt)}`;
+    case 'closeloop.sla.breached.v1':
+      return `SLA breached: ${d.target} was due ${deadline(d.dueAt)}`;
+    case 'closeloop.sla.escalated.v1':
+      return `escalated to level ${d.level} (${['site supervisor on call', 'service manager', 'operations head'][d.level - 1]}) for the ${d.target} target`;
+    case 'closeloop.sla.target-met.v1':
+      return `SLA ${d.target} target met ${d.onTime ? 'on time' : 'late'} (due ${deadline(d.dueAt)})`;
+    case 'closeloop.sla.clock-paused.v1':
+      return 'SLA resolution clock paused: waiting on the resident';
+    case 'closeloop.sla.clock-resumed.v1':
+      return `SLA resolution clock resumed after ${d.pausedSeconds} s; now due ${deadline(d.resolutionDueAt)}`;
+    case 'closeloop.sla.clock-restarted.v1':
+      return `SLA resolution clock restarted for round ${d.round}; due ${deadline(d.resolutionDueAt)}`;
+    case 'closeloop.sla.clock-stopped.v1':
+      return `SLA clocks stopped (${d.reason})`;
     case 'closeloop.workorder.follow-up-contact-recorded.v1':
       return `resident contacted again (contact ${d.contactNumber}, ${d.channel})${d.note ? `: "${d.note}"` : ''}`;
     default:
