@@ -1,4 +1,5 @@
 import { baseServiceConfig } from '@closeloop/config';
+import { DEFAULT_SITE_TIME_ZONE, TimeZoneSchema } from '@closeloop/contracts';
 import { z } from 'zod';
 
 export const intakeConfigSchema = baseServiceConfig.extend({
@@ -8,17 +9,7 @@ export const intakeConfigSchema = baseServiceConfig.extend({
   DUPLICATE_MIN_SIMILARITY: z.coerce.number().min(0).max(1).default(0.35),
   TRIAGE_RULES_FILE: z.string().min(1).default('config/triage-rules.json'),
   /** Numbering days follow the site's clock; one zone serves every site until sites carry their own. */
-  SITE_TIME_ZONE: z
-    .string()
-    .default('Asia/Shanghai')
-    .refine((zone) => {
-      try {
-        new Intl.DateTimeFormat('en', { timeZone: zone });
-        return true;
-      } catch {
-        return false;
-      }
-    }, 'must be an IANA time zone such as Asia/Shanghai'),
+  SITE_TIME_ZONE: TimeZoneSchema.default(DEFAULT_SITE_TIME_ZONE),
 });
 export type IntakeConfig = z.infer<typeof intakeConfigSchema>;
 export const INTAKE_CONFIG = Symbol('IntakeConfig');

@@ -4,3 +4,4 @@ export * from './events';
 export * from './report';
 export * from './topics';
 export * from './recorded';
+export * from './time-zone';

@@ -1,4 +1,4 @@
-import { TierSchema } from '@closeloop/contracts';
+import { TierSchema, TimeZoneSchema } from '@closeloop/contracts';
 import { z } from 'zod';
 
 /**
@@ -40,14 +40,7 @@ const isoDate = z
  */
 const CalendarSchema = z
   .object({
-    timeZone: z.string().refine((zone) => {
-      try {
-        new Intl.DateTimeFormat('en', { timeZone: zone });
-        return true;
-      } catch {
-        return false;
-      }
-    }, 'must be an IANA time zone such as Asia/Shanghai'),
+    timeZone: TimeZoneSchema,
     opens: hhmm,
     closes: hhmm,
     closedOn: z.array(isoDate).default([]),

@@ -1,3 +1,4 @@
+import { DEFAULT_SITE_TIME_ZONE, TimeZoneSchema } from '@closeloop/contracts';
 import { z } from 'zod';
 
 // ── Roster ────────────────────────────────────────────────────────────────────────────────────────────────
@@ -8,16 +9,6 @@ import { z } from 'zod';
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
 
-export const DEFAULT_SITE_TIME_ZONE = 'Asia/Shanghai';
-
-const isTimeZone = (zone: string): boolean => {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const ClockTimeSchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day is HH:MM, from 00:00 to 23:59');
 
@@ -57,7 +48,7 @@ const SiteRosterSchema = z
   .object({
     dispatcherQueue: z.string().min(1),
     /** IANA zone the site's shifts are written in. */
-    timeZone: z.string().refine(isTimeZone, (zone) => ({ message: `unknown time zone "${zone}"; use an IANA name such as Asia/Shanghai` })).default(DEFAULT_SITE_TIME_ZONE),
+    timeZone: TimeZoneSchema.default(DEFAULT_SITE_TIME_ZONE),
     teams: z.array(TeamSchema),
   })
   .strict();
