@@ -1,2 +1,3 @@
 export * from './correlation';
 export * from './problem-details.filter';
+export * from './request-parts';

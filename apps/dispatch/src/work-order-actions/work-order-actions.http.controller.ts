@@ -1,15 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Headers, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import { IllegalTransitionError, NotFoundError, StaffMemberSchema, UnsupportedMediaTypeError, ValidationError } from '@closeloop/contracts';
-import { correlationIdOf } from '@closeloop/http';
+import { correlationIdOf, idempotencyKeyOf, isUuid } from '@closeloop/http';
 import { CLOCK, Clock } from '@closeloop/runtime';
 import { WorkOrderCommands } from '@closeloop/work-order-application';
 import type { Request, Response } from 'express';
 import { DISPATCH_CONFIG, DispatchConfig, WORK_ORDER_COMMANDS } from '../dispatch.config';
 import { actionsFor, isWorkOrderAction, workOrderActions } from './work-order-actions';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 const fieldIssues = (error: { issues: { path: (string | number)[]; message: string }[] }) =>
   error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message }));
@@ -39,12 +37,10 @@ export class WorkOrderActionsHttpController {
     @Headers('if-match') ifMatch: string | undefined,
   ) {
     if (!isWorkOrderAction(actionName)) throw new NotFoundError('Action', actionName);
-    if (!UUID.test(id)) throw new NotFoundError('Work order', id);
+    if (!isUuid(id)) throw new NotFoundError('Work order', id);
     const hasBody = request.headers['content-length'] !== undefined && request.headers['content-length'] !== '0';
     if (hasBody && !request.is('application/json')) throw new UnsupportedMediaTypeError(request.header('content-type'), ['application/json']);
-    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-      throw new ValidationError('The Idempotency-Key header is not valid', [{ path: 'header:Idempotency-Key', message: 'must be 1-255 visible ASCII characters' }]);
-    }
+    idempotencyKeyOf(idempotencyKey);
     const expectedVersion = parseIfMatch(ifMatch);
     const by = StaffMemberSchema.safeParse({ staffId: request.header('x-staff-id'), name: request.header('x-staff-name') ?? request.header('x-staff-id') });
     if (!by.success) throw new ValidationError('The acting staff member is not named', [{ path: 'header:X-Staff-Id', message: 'is required' }]);

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Headers, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
 import { FollowUpContactSchema, ResolutionConfirmedSchema, ResolutionRejectedSchema, UnsupportedMediaTypeError, ValidationError } from '@closeloop/contracts';
-import { correlationIdOf } from '@closeloop/http';
+import { correlationIdOf, idempotencyKeyOf } from '@closeloop/http';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { issuesOf } from '../submit-report/report-input';
 import { FeedbackContext, ResidentFeedback, ResidentFeedbackHandler } from './resident-feedback.handler';
 import { WorkOrderLookup } from './work-order-lookup';
 
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 /**
  * The resident's side over HTTP, for front desks and apps that relay what the resident said. The order is named
@@ -43,9 +42,7 @@ export class ResidentFeedbackHttpController {
   }
 
   private async run(feedback: ResidentFeedback, reference: string, request: Request, response: Response, idempotencyKey: string | undefined) {
-    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-      throw new ValidationError('The Idempotency-Key header is not valid', [{ path: 'header:Idempotency-Key', message: 'must be 1-255 visible ASCII characters' }]);
-    }
+    idempotencyKeyOf(idempotencyKey);
     const context: FeedbackContext = {
       reference: this.lookup.fromPath(reference),
       actor: { kind: 'resident', id: 'via:http' },

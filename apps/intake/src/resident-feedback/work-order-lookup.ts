@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { isUuid } from '@closeloop/http';
 import { EventTypes, NotFoundError, ValidationError } from '@closeloop/contracts';
 import { PG_POOL } from '@closeloop/runtime';
 import { Pool } from 'pg';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Finds a work order by its id or by the number read to the resident (S1-20261123-0001). */
 @Injectable()
@@ -11,7 +11,7 @@ export class WorkOrderLookup {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
   async resolve(reference: { workOrderId?: string | undefined; number?: string | undefined }): Promise<string> {
-    if (reference.workOrderId !== undefined && UUID.test(reference.workOrderId)) return reference.workOrderId;
+    if (reference.workOrderId !== undefined && isUuid(reference.workOrderId)) return reference.workOrderId;
     if (reference.number === undefined) {
       throw new ValidationError('Name the work order', [{ path: 'workOrderId', message: 'give the work order id or its number' }]);
     }
@@ -25,6 +25,6 @@ export class WorkOrderLookup {
 
   /** A path segment is an id when it looks like one, else a number. */
   fromPath(segment: string) {
-    return UUID.test(segment) ? { workOrderId: segment } : { number: segment };
+    return isUuid(segment) ? { workOrderId: segment } : { number: segment };
   }
 }

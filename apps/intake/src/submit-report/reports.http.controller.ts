@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Headers, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { UnsupportedMediaTypeError, ValidationError } from '@closeloop/contracts';
-import { correlationIdOf } from '@closeloop/http';
+import { UnsupportedMediaTypeError } from '@closeloop/contracts';
+import { correlationIdOf, idempotencyKeyOf } from '@closeloop/http';
 import type { Request, Response } from 'express';
 import { parseReport } from './report-input';
 import { SubmitReportHandler, SubmittedReport } from './submit-report.handler';
 
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 export const acceptedBody = (submitted: SubmittedReport) => ({
   workOrderId: submitted.workOrderId,
@@ -29,9 +28,7 @@ export class ReportsHttpController {
     @Headers('idempotency-key') idempotencyKey: string | undefined,
   ) {
     if (!request.is('application/json')) throw new UnsupportedMediaTypeError(request.header('content-type'), ['application/json']);
-    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
-      throw new ValidationError('The Idempotency-Key header is not valid', [{ path: 'header:Idempotency-Key', message: 'must be 1-255 visible ASCII characters' }]);
-    }
+    idempotencyKeyOf(idempotencyKey);
     const correlationId = correlationIdOf(request);
     const submitted = await this.submitReport.handle({
       report: parseReport(body),

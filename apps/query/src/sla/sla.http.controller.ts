@@ -1,11 +1,11 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
+import { isUuid } from '@closeloop/http';
 import { NotFoundError, ValidationError } from '@closeloop/contracts';
 import { CLOCK, Clock, PG_POOL } from '@closeloop/runtime';
 import { Pool } from 'pg';
 import { z } from 'zod';
 import { SlaRow, targetStatus } from './sla-status';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const AtRiskQuerySchema = z.object({ site: z.string().min(1).max(32), limit: z.coerce.number().int().min(1).max(200).default(50) }).strict();
 
@@ -47,7 +47,7 @@ export class SlaHttpController {
 
   @Get('v1/work-orders/:id/sla')
   async forOrder(@Param('id') id: string) {
-    if (!UUID.test(id)) throw new NotFoundError('Work order', id);
+    if (!isUuid(id)) throw new NotFoundError('Work order', id);
     const { rows } = await this.pool.query<Row>('SELECT * FROM q_work_orders WHERE work_order_id = $1', [id]);
     if (!rows[0] || !rows[0]['response_due_at']) throw new NotFoundError('SLA clock of work order', id);
     return slaView(rows[0], this.clock.now());

@@ -1,4 +1,5 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
+import { isUuid } from '@closeloop/http';
 import { NotFoundError, TierSchema, ValidationError } from '@closeloop/contracts';
 import { WORK_ORDER_STATUSES } from '../projection/work-order-view';
 import { PG_POOL } from '@closeloop/runtime';
@@ -6,7 +7,6 @@ import { Pool } from 'pg';
 import { z } from 'zod';
 import { maskPhone } from './mask';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const instant = z.string().datetime({ offset: true });
 
@@ -124,7 +124,7 @@ export class WorkOrdersHttpController {
 
   @Get(':id')
   async get(@Param('id') id: string) {
-    if (!UUID.test(id)) throw new NotFoundError('Work order', id);
+    if (!isUuid(id)) throw new NotFoundError('Work order', id);
     const { rows } = await this.pool.query<WorkOrderRow>('SELECT * FROM q_work_orders WHERE work_order_id = $1', [id]);
     if (!rows[0]) throw new NotFoundError('Work order', id);
     return toView(rows[0]);
@@ -132,7 +132,7 @@ export class WorkOrdersHttpController {
 
   @Get(':id/timeline')
   async timeline(@Param('id') id: string) {
-    if (!UUID.test(id)) throw new NotFoundError('Work order', id);
+    if (!isUuid(id)) throw new NotFoundError('Work order', id);
     const { rows } = await this.pool.query<{
       event_id: string;
       event_type: string;
