@@ -62,6 +62,16 @@ const waitForSettled = async (workOrderId, timeoutMs = 30_000) => {
   throw new Error(`work order ${workOrderId} was not assigned within ${timeoutMs} ms`);
 };
 
+const waitForEscalation = async (workOrderId, level, timeoutMs) => {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const response = await fetch(`${query}/v1/work-orders/${workOrderId}/sla`);
+    if (response.ok && (await response.json()).escalationLevel >= level) return;
+    await sleep(250);
+  }
+  throw new Error(`work order ${workOrderId} did not escalate to level ${level} within ${timeoutMs} ms`);
+};
+
 const waitForType = async (workOrderId, type, timeoutMs = 30_000) => {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -249,8 +259,14 @@ const main = async () => {
   await act(noise.workOrderId, 'resolve', desk, { notes: 'Spoke to the renovation crew: drilling now starts at 8:00, as the rules say' });
   await residentSays(noise.workOrderId, 'confirmation', { rating: 3, comment: 'Better, but it took a second call' });
 
+  console.log('10. An urgent report that nobody picks up: the SLA clock warns, breaches and climbs the chain on its own');
+  const ignored = await post('/v1/reports', { siteId: 'S1', building: 'B6', unit: '0101', channel: 'phone', reporter: { name: 'Mr Qian' }, description: `Sparking socket and burning smell in the lobby (${run})` }, json);
+  console.log(`   ${ignored.body.number} tier ${ignored.body.tier}; waiting for escalation level 3 (demo policy: acknowledge within 12 s, then a level every 8 s)...`);
+
   const finalTypes = { [pipeId]: 'closeloop.workorder.closed.v1', [liftId]: 'closeloop.workorder.closed.v1', [noise.workOrderId]: 'closeloop.workorder.closed.v1' };
   for (const [id, type] of Object.entries(finalTypes)) await waitForType(id, type);
+  submitted.push(ignored.body.workOrderId);
+  if (process.env.SLA_POLICY_FILE?.endsWith('sla-policy.demo.json')) await waitForEscalation(ignored.body.workOrderId, 3, 60_000);
 
   console.log('\nTimelines, as a supervisor reads them (times in Asia/Shanghai):');
   for (const id of submitted) await printTimeline(id);

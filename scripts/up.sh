@@ -15,6 +15,9 @@ DATABASE_URL=$(node -e 'console.log(require("./libs/database/dist").withDatabase
 export DATABASE_URL
 
 echo "== starting services" >&2
+# The demo runs urgent SLAs in seconds so a breach and its escalation happen while you watch; set
+# SLA_POLICY_FILE=config/sla-policy.json for the real targets (30 min to acknowledge, 2 h to resolve).
+export SLA_POLICY_FILE=${SLA_POLICY_FILE:-config/sla-policy.demo.json}
 node scripts/stack.js start
 echo "== demo" >&2
 node scripts/demo.js

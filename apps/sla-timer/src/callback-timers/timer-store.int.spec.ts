@@ -36,6 +36,26 @@ describe('TimerStore on real PostgreSQL', () => {
     expect(all).toHaveLength(orders.length);
   });
 
+  it('claims and fires due timers while a long transaction elsewhere holds back the snapshot horizon', async () => {
+    const idle = await db.pool.connect();
+    try {
+      // A writer that stays open, as a forgotten psql session or a slow batch job would.
+      await idle.query('BEGIN');
+      await idle.query("INSERT INTO es_checkpoints (subscriber, checkpoint) VALUES ('long-running-test', '0:0')");
+      const order = randomUUID();
+      await store.schedule(order, 'callback-due', 0, new Date(Date.now() - 1_000));
+      const claimed = await store.claimDue(1000);
+      const mine = claimed.find((t) => t.workOrderId === order);
+      expect(mine).toBeDefined();
+      await store.markFired(mine!.timerId);
+      const { rows } = await db.pool.query('SELECT fired_at FROM sla_timers WHERE timer_id = $1', [mine!.timerId]);
+      expect(rows[0].fired_at).toBeInstanceOf(Date);
+    } finally {
+      await idle.query('ROLLBACK');
+      idle.release();
+    }
+  });
+
   it('leaves a timer that is not due yet, and gives a failed one back for a later retry', async () => {
     const later = randomUUID();
     await store.schedule(later, 'callback-due', 0, new Date(Date.now() + 60_000));
