@@ -141,6 +141,9 @@ describe('a report travels intake → event store → Kafka → dispatch and sla
     });
     const events = await settledTimeline(order.work_order_id, ASSIGNED_TIMELINE);
     expect(events[0]?.actor).toBe('integrator:urn:closeloop:integrator:e2e-ivr');
+    // The integrator finds the order its Kafka event created by the event's id.
+    const found = await getJson(`/v1/work-orders?causedBy=${encodeURIComponent(event.id)}`);
+    expect((found.body['items'] as { workOrderId: string }[]).map((o) => o.workOrderId)).toEqual([order.work_order_id]);
     expect(events[0]?.causationId).toBe(event.id);
     await new Promise((r) => setTimeout(r, 1_000)); // time for the second copy to be consumed
     const { rows } = await db.pool.query("SELECT count(*)::int AS n FROM q_work_orders WHERE description LIKE 'Renovation drilling%'");
