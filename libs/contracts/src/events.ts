@@ -215,6 +215,8 @@ export const SlaTargetsSetData = z
     resolutionDueAt: isoInstant,
     /** The site whose working calendar counts the targets; absent on clocks started before calendars. */
     siteId: z.string().optional(),
+    /** The category after triage, which policy overrides may match. */
+    category: z.string().optional(),
     /** When the owner is warned; absent on older events, where the warning falls at the policy's fraction of the elapsed time. */
     responseWarnAt: isoInstant.optional(),
     resolutionWarnAt: isoInstant.optional(),

@@ -1,6 +1,6 @@
 import { EventTypes, SlaEvent, SlaTarget, Tier } from '@closeloop/contracts';
 import { addWorkingSeconds, BusinessCalendar, workingSecondsBetween } from './business-calendar';
-import { SlaPolicy, TierTargets } from './sla-policy';
+import { SlaPolicy, targetsFor, TierTargets } from './sla-policy';
 
 /** How a tier's targets count time: around the clock, or in working time on the site's calendar. */
 export interface ClockMath {
@@ -42,6 +42,7 @@ export type SlaState =
       readonly tier: Tier;
       readonly policyId: string;
       readonly siteId?: string | undefined;
+      readonly category?: string | undefined;
       readonly response: TargetClock;
       readonly resolution: TargetClock & { readonly pausedSince?: string | undefined; readonly round: number };
     };
@@ -54,6 +55,8 @@ export interface StartSlaClock {
   readonly type: 'StartSlaClock';
   readonly workOrderId: string;
   readonly siteId: string;
+  /** The category after triage: overrides may set other targets for it. */
+  readonly category?: string | undefined;
   readonly tier: Tier;
   readonly reportedAt: Date;
 }
@@ -84,11 +87,8 @@ export type SlaCommand = StartSlaClock | ObserveWorkOrder | FireSlaTimer;
 const addSeconds = (instant: Date | string, seconds: number): Date => new Date(new Date(instant).getTime() + seconds * 1000);
 const secondsBetween = (from: string, to: Date): number => Math.max(0, Math.round((to.getTime() - Date.parse(from)) / 1000));
 
-const targetsOf = (policy: SlaPolicy, tier: Tier): TierTargets => {
-  const targets = policy.tiers[tier];
-  if (!targets) throw new Error(`policy ${policy.id} has no targets for tier ${tier}`);
-  return targets;
-};
+const targetsOf = (policy: SlaPolicy, order: { tier: Tier; siteId?: string | undefined; category?: string | undefined }): TierTargets =>
+  targetsFor(policy, order);
 
 // ── Decide ────────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -100,7 +100,7 @@ export const decideSla = (command: SlaCommand, state: SlaState, policy: SlaPolic
   if (command.type === 'StartSlaClock') {
     // Starting twice is a no-op, so a redelivered "triaged" event never sets a second pair of deadlines.
     if (state.status !== 'not-started') return [];
-    const targets = targetsOf(policy, command.tier);
+    const targets = targetsOf(policy, command);
     const clock = clockOf(targets, calendar);
     const at = (seconds: number) => clock.add(command.reportedAt, seconds).toISOString();
     return [
@@ -114,6 +114,7 @@ export const decideSla = (command: SlaCommand, state: SlaState, policy: SlaPolic
           responseDueAt: at(targets.responseSeconds),
           resolutionDueAt: at(targets.resolutionSeconds),
           siteId: command.siteId,
+          category: command.category,
           responseWarnAt: at(targets.responseSeconds * policy.warningFraction),
           resolutionWarnAt: at(targets.resolutionSeconds * policy.warningFraction),
         },
@@ -121,7 +122,7 @@ export const decideSla = (command: SlaCommand, state: SlaState, policy: SlaPolic
     ];
   }
   if (state.status !== 'running') return [];
-  const clock = clockOf(targetsOf(policy, state.tier), calendar);
+  const clock = clockOf(targetsOf(policy, state), calendar);
   return command.type === 'ObserveWorkOrder' ? observe(command, state, policy, clock) : fire(command, state);
 };
 
@@ -178,7 +179,7 @@ const observe = (command: ObserveWorkOrder, state: Running, policy: SlaPolicy, c
     case 'reopened': {
       const round = command.round ?? resolution.round + 1;
       if (round <= resolution.round) return [];
-      const targets = targetsOf(policy, state.tier);
+      const targets = targetsOf(policy, state);
       return [
         {
           type: EventTypes.SlaClockRestarted,
@@ -245,6 +246,7 @@ export const evolveSla = (policy: Pick<SlaPolicy, 'warningFraction'>) => (state:
       tier: d.tier,
       policyId: d.policyId,
       siteId: d.siteId,
+      category: d.category,
       response: clockFor(d.startedAt, d.responseDueAt, policy.warningFraction, d.responseWarnAt),
       resolution: { ...clockFor(d.startedAt, d.resolutionDueAt, policy.warningFraction, d.resolutionWarnAt), round: 0 },
     };
@@ -296,7 +298,7 @@ export interface SlaTimer {
 /** The timers the clocks need now. Scheduling is idempotent, so the full set is asked for after every change. */
 export const timersFor = (state: SlaState, policy: SlaPolicy): SlaTimer[] => {
   if (state.status !== 'running') return [];
-  const intervals = targetsOf(policy, state.tier).escalationIntervalsSeconds;
+  const intervals = targetsOf(policy, state).escalationIntervalsSeconds;
   const timers: SlaTimer[] = [];
   const plan = (target: SlaTarget, clock: TargetClock, paused: boolean) => {
     if (clock.outcome === 'running' && !paused) {

@@ -1038,3 +1038,29 @@ describe('SLA clock decider', () => {
     });
   });
 });
+
+describe('an order whose category an override matches', () => {
+  const withLiftOverride = SlaPolicySchema.parse({
+    id: 'lifts-faster',
+    tiers: {
+      urgent: { responseSeconds: 1800, resolutionSeconds: 7200 },
+      normal: { responseSeconds: 14400, resolutionSeconds: 32400 },
+      planned: { responseSeconds: 64800, resolutionSeconds: 648000 },
+    },
+    overrides: [{ categories: ['lift'], tiers: { urgent: { responseSeconds: 900 } } }],
+  });
+  const reported = new Date('2026-11-23T09:00:00+08:00');
+
+  it('sets the overridden response target, records the category, and keeps the tier’s resolution target', () => {
+    const [set] = decideSla({ type: 'StartSlaClock', workOrderId, siteId: 'S1', category: 'lift', tier: 'urgent', reportedAt: reported }, initialSlaState(), withLiftOverride, alwaysOpen);
+    expect(set?.data).toMatchObject({ category: 'lift', responseDueAt: '2026-11-23T01:15:00.000Z', resolutionDueAt: '2026-11-23T03:00:00.000Z' });
+  });
+
+  it('restarts a reopened lift order on the same, category-aware targets', () => {
+    const start = decideSla({ type: 'StartSlaClock', workOrderId, siteId: 'S1', category: 'lift', tier: 'urgent', reportedAt: reported }, initialSlaState(), withLiftOverride, alwaysOpen);
+    const state = start.reduce(evolveSla(withLiftOverride), initialSlaState());
+    expect(state).toMatchObject({ status: 'running', category: 'lift' });
+    const [restarted] = decideSla({ type: 'ObserveWorkOrder', workOrderId, happened: 'reopened', round: 1, at: new Date('2026-11-23T10:00:00+08:00') }, state, withLiftOverride, alwaysOpen);
+    expect(restarted?.data).toMatchObject({ resolutionDueAt: '2026-11-23T04:00:00.000Z' });
+  });
+});

@@ -50,9 +50,34 @@ const CalendarSchema = z
   .refine((c) => c.opens < c.closes, 'opens must be before closes');
 export type CalendarSettings = z.infer<typeof CalendarSchema>;
 
+/**
+ * Targets for some sites or categories that differ from their tier's: a lift entrapment answered faster, a site
+ * with a contract of its own. The first override whose sites and categories both match (an absent list matches
+ * any) replaces the fields it names.
+ */
+const OverrideSchema = z
+  .object({
+    sites: z.array(z.string().min(1)).min(1).optional(),
+    categories: z.array(z.string().min(1)).min(1).optional(),
+    tiers: z.record(
+      TierSchema,
+      z
+        .object({
+          clock: z.enum(['continuous', 'working-time']).optional(),
+          responseSeconds: z.number().int().positive().optional(),
+          resolutionSeconds: z.number().int().positive().optional(),
+          escalationIntervalsSeconds: z.tuple([z.number().int().positive(), z.number().int().positive()]).optional(),
+        })
+        .strict(),
+    ),
+  })
+  .strict()
+  .refine((o) => o.sites !== undefined || o.categories !== undefined, 'an override names sites, categories or both');
+
 export const SlaPolicySchema = z
   .object({
     id: z.string().min(1),
+    overrides: z.array(OverrideSchema).default([]),
     calendar: CalendarSchema.default({ timeZone: 'Asia/Shanghai', opens: '08:30', closes: '17:30' }),
     /** Per-site calendars, for sites whose hours or closures differ from the default. */
     siteCalendars: z.record(z.string(), CalendarSchema).default({}),
@@ -61,6 +86,31 @@ export const SlaPolicySchema = z
     tiers: z.record(TierSchema, TargetSchema),
   })
   .strict()
-  .refine((p) => TierSchema.options.every((tier) => p.tiers[tier] !== undefined), 'every tier (urgent, normal, planned) needs targets');
+  .refine((p) => TierSchema.options.every((tier) => p.tiers[tier] !== undefined), 'every tier (urgent, normal, planned) needs targets')
+  .refine(
+    (p) =>
+      p.overrides.every((o) =>
+        Object.entries(o.tiers).every(([tier, change]) => {
+          const base = p.tiers[tier as keyof typeof p.tiers];
+          return !base || (change?.responseSeconds ?? base.responseSeconds) <= (change?.resolutionSeconds ?? base.resolutionSeconds);
+        }),
+      ),
+    'an override must not make responseSeconds exceed resolutionSeconds',
+  );
 export type SlaPolicy = z.infer<typeof SlaPolicySchema>;
 export type TierTargets = z.infer<typeof TargetSchema>;
+
+export interface TargetsQuery {
+  readonly tier: z.infer<typeof TierSchema>;
+  readonly siteId?: string | undefined;
+  readonly category?: string | undefined;
+}
+
+/** The targets that apply to one order: its tier's, with the first matching override on top. */
+export const targetsFor = (policy: SlaPolicy, query: TargetsQuery): TierTargets => {
+  const base = policy.tiers[query.tier];
+  if (!base) throw new Error(`policy ${policy.id} has no targets for tier ${query.tier}`);
+  const matches = (list: readonly string[] | undefined, value: string | undefined) => list === undefined || (value !== undefined && list.includes(value));
+  const override = policy.overrides.find((o) => o.tiers[query.tier] && matches(o.sites, query.siteId) && matches(o.categories, query.category));
+  return { ...base, ...(override?.tiers[query.tier] ?? {}) };
+};

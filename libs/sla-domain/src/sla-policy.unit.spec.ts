@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SlaPolicySchema } from './sla-policy';
+import { SlaPolicySchema, targetsFor } from './sla-policy';
 
 // The policy is configuration: it is validated once at start-up, so every mistake an operator can make in
 // config/sla-policy.json must be rejected here, with a message that says what is wrong.
@@ -232,5 +232,48 @@ describe('SlaPolicySchema', () => {
     it('rejects a policy without an id', () => {
       expect(SlaPolicySchema.safeParse({ ...minimal, id: '' }).success).toBe(false);
     });
+  });
+});
+
+describe('targets for one order: the tier, with the first matching override', () => {
+  const policy = SlaPolicySchema.parse({
+    id: 'overrides',
+    tiers: {
+      urgent: { responseSeconds: 1800, resolutionSeconds: 7200 },
+      normal: { clock: 'working-time', responseSeconds: 14400, resolutionSeconds: 32400 },
+      planned: { clock: 'working-time', responseSeconds: 64800, resolutionSeconds: 648000 },
+    },
+    overrides: [
+      { categories: ['lift'], tiers: { urgent: { responseSeconds: 900 } } },
+      { sites: ['S2'], tiers: { normal: { clock: 'continuous', resolutionSeconds: 86400 }, urgent: { resolutionSeconds: 3600 } } },
+    ],
+  });
+
+  it('uses the tier as it is when no override matches', () => {
+    expect(targetsFor(policy, { tier: 'urgent', siteId: 'S1', category: 'plumbing' })).toMatchObject({ responseSeconds: 1800, resolutionSeconds: 7200 });
+  });
+
+  it('answers a lift faster at every site, keeping the tier’s other targets', () => {
+    expect(targetsFor(policy, { tier: 'urgent', siteId: 'S1', category: 'lift' })).toMatchObject({ responseSeconds: 900, resolutionSeconds: 7200, clock: 'continuous' });
+  });
+
+  it('takes the first override that matches, not a later one', () => {
+    expect(targetsFor(policy, { tier: 'urgent', siteId: 'S2', category: 'lift' })).toMatchObject({ responseSeconds: 900, resolutionSeconds: 7200 });
+    expect(targetsFor(policy, { tier: 'urgent', siteId: 'S2', category: 'plumbing' })).toMatchObject({ responseSeconds: 1800, resolutionSeconds: 3600 });
+  });
+
+  it('lets a site run a tier on another clock', () => {
+    expect(targetsFor(policy, { tier: 'normal', siteId: 'S2' })).toMatchObject({ clock: 'continuous', responseSeconds: 14400, resolutionSeconds: 86400 });
+  });
+
+  it('refuses an override that names neither sites nor categories', () => {
+    const result = SlaPolicySchema.safeParse({ ...policy, overrides: [{ tiers: { urgent: { responseSeconds: 60 } } }] });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues.map((i) => i.message)).toContain('an override names sites, categories or both');
+  });
+
+  it('refuses an override that puts the response target after the resolution target', () => {
+    const result = SlaPolicySchema.safeParse({ ...policy, overrides: [{ sites: ['S3'], tiers: { urgent: { responseSeconds: 9000 } } }] });
+    expect(result.error?.issues.map((i) => i.message)).toContain('an override must not make responseSeconds exceed resolutionSeconds');
   });
 });

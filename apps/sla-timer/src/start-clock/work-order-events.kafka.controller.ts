@@ -26,7 +26,7 @@ export class WorkOrderEventsKafkaController {
     const reported = history.find((e) => e.type === EventTypes.WorkOrderReported);
     if (reported?.type !== EventTypes.WorkOrderReported) throw new NotFoundError('Work order', triaged.data.workOrderId);
     const { siteId, reportedAt } = reported.data;
-    await this.clocks.apply({ type: 'StartSlaClock', workOrderId: triaged.data.workOrderId, siteId, tier: triaged.data.tier, reportedAt: new Date(reportedAt) }, context(event));
+    await this.clocks.apply({ type: 'StartSlaClock', workOrderId: triaged.data.workOrderId, siteId, category: triaged.data.category, tier: triaged.data.tier, reportedAt: new Date(reportedAt) }, context(event));
   }
 
   @EventPattern(EventTypes.WorkOrderAcknowledged)
