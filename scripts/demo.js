@@ -151,6 +151,8 @@ const describeEvent = (event) => {
       return `SLA resolution clock resumed after ${d.pausedSeconds} s; now due ${deadline(d.resolutionDueAt)}`;
     case 'closeloop.sla.clock-restarted.v1':
       return `SLA resolution clock restarted for round ${d.round}; due ${deadline(d.resolutionDueAt)}`;
+    case 'closeloop.sla.deadlines-recomputed.v1':
+      return `SLA deadlines recomputed under ${d.policyId} v${d.policyVersion}${d.resolutionDueAt ? `: resolve by ${deadline(d.resolutionDueAt)}` : ''}`;
     case 'closeloop.sla.clock-stopped.v1':
       return `SLA clocks stopped (${d.reason})`;
     case 'closeloop.workorder.follow-up-contact-recorded.v1':

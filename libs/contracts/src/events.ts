@@ -33,6 +33,7 @@ export const EventTypes = {
   SlaClockResumed: 'closeloop.sla.clock-resumed.v1',
   SlaClockRestarted: 'closeloop.sla.clock-restarted.v1',
   SlaClockStopped: 'closeloop.sla.clock-stopped.v1',
+  SlaDeadlinesRecomputed: 'closeloop.sla.deadlines-recomputed.v1',
 } as const;
 
 const isoInstant = z.string().datetime({ offset: true });
@@ -217,6 +218,8 @@ export const SlaTargetsSetData = z
     siteId: z.string().optional(),
     /** The category after triage, which policy overrides may match. */
     category: z.string().optional(),
+    /** The policy version the deadlines were computed under; absent on older events (version 1). */
+    policyVersion: z.number().int().positive().optional(),
     /** When the owner is warned; absent on older events, where the warning falls at the policy's fraction of the elapsed time. */
     responseWarnAt: isoInstant.optional(),
     resolutionWarnAt: isoInstant.optional(),
@@ -277,6 +280,23 @@ export const SlaClockRestartedData = z
 /** The order was cancelled: no target can be met or missed any more. */
 export const SlaClockStoppedData = z.object({ workOrderId, stoppedAt: isoInstant, reason: z.enum(['cancelled']) }).strict();
 
+/**
+ * A corrected policy or calendar (a holiday added late) moved a running target's deadline. Met and breached targets
+ * keep the verdict they had and are not listed.
+ */
+export const SlaDeadlinesRecomputedData = z
+  .object({
+    workOrderId,
+    policyId: z.string(),
+    policyVersion: z.number().int().positive(),
+    responseDueAt: isoInstant.optional(),
+    responseWarnAt: isoInstant.optional(),
+    resolutionDueAt: isoInstant.optional(),
+    resolutionWarnAt: isoInstant.optional(),
+    recomputedAt: isoInstant,
+  })
+  .strict();
+
 export const eventDataSchemas = {
   [EventTypes.WorkOrderReported]: WorkOrderReportedData,
   [EventTypes.WorkOrderTriaged]: WorkOrderTriagedData,
@@ -305,6 +325,7 @@ export const eventDataSchemas = {
   [EventTypes.SlaClockResumed]: SlaClockResumedData,
   [EventTypes.SlaClockRestarted]: SlaClockRestartedData,
   [EventTypes.SlaClockStopped]: SlaClockStoppedData,
+  [EventTypes.SlaDeadlinesRecomputed]: SlaDeadlinesRecomputedData,
 } as const;
 
 export type EventType = keyof typeof eventDataSchemas;
@@ -341,6 +362,7 @@ export type SlaClockPaused = Event<typeof EventTypes.SlaClockPaused>;
 export type SlaClockResumed = Event<typeof EventTypes.SlaClockResumed>;
 export type SlaClockRestarted = Event<typeof EventTypes.SlaClockRestarted>;
 export type SlaClockStopped = Event<typeof EventTypes.SlaClockStopped>;
+export type SlaDeadlinesRecomputed = Event<typeof EventTypes.SlaDeadlinesRecomputed>;
 export type SlaTarget = z.infer<typeof SlaTargetSchema>;
 
 export type WorkOrderEvent =
@@ -371,7 +393,8 @@ export type SlaEvent =
   | SlaClockPaused
   | SlaClockResumed
   | SlaClockRestarted
-  | SlaClockStopped;
+  | SlaClockStopped
+  | SlaDeadlinesRecomputed;
 export type DomainEvent = WorkOrderEvent | SlaEvent;
 
 export const isEventType = (type: string): type is EventType => Object.prototype.hasOwnProperty.call(eventDataSchemas, type);

@@ -41,10 +41,17 @@ export type SlaState =
       readonly status: 'running';
       readonly tier: Tier;
       readonly policyId: string;
+      readonly policyVersion: number;
       readonly siteId?: string | undefined;
       readonly category?: string | undefined;
-      readonly response: TargetClock;
-      readonly resolution: TargetClock & { readonly pausedSince?: string | undefined; readonly round: number };
+      readonly response: TargetClock & { readonly startedAt: string };
+      readonly resolution: TargetClock & {
+        readonly startedAt: string;
+        readonly pausedSince?: string | undefined;
+        /** Pauses of this round already over, for recomputing its deadline under a corrected calendar. */
+        readonly pauses: readonly { readonly from: string; readonly to: string }[];
+        readonly round: number;
+      };
     };
 
 export const initialSlaState = (): SlaState => ({ status: 'not-started' });
@@ -82,7 +89,14 @@ export interface FireSlaTimer {
   readonly now: Date;
 }
 
-export type SlaCommand = StartSlaClock | ObserveWorkOrder | FireSlaTimer;
+/** The policy or calendar changed: recompute running deadlines from the clock's history under the new one. */
+export interface RecomputeDeadlines {
+  readonly type: 'RecomputeDeadlines';
+  readonly workOrderId: string;
+  readonly now: Date;
+}
+
+export type SlaCommand = StartSlaClock | ObserveWorkOrder | FireSlaTimer | RecomputeDeadlines;
 
 const addSeconds = (instant: Date | string, seconds: number): Date => new Date(new Date(instant).getTime() + seconds * 1000);
 const secondsBetween = (from: string, to: Date): number => Math.max(0, Math.round((to.getTime() - Date.parse(from)) / 1000));
@@ -115,6 +129,7 @@ export const decideSla = (command: SlaCommand, state: SlaState, policy: SlaPolic
           resolutionDueAt: at(targets.resolutionSeconds),
           siteId: command.siteId,
           category: command.category,
+          policyVersion: policy.version,
           responseWarnAt: at(targets.responseSeconds * policy.warningFraction),
           resolutionWarnAt: at(targets.resolutionSeconds * policy.warningFraction),
         },
@@ -123,7 +138,45 @@ export const decideSla = (command: SlaCommand, state: SlaState, policy: SlaPolic
   }
   if (state.status !== 'running') return [];
   const clock = clockOf(targetsOf(policy, state), calendar);
-  return command.type === 'ObserveWorkOrder' ? observe(command, state, policy, clock) : fire(command, state);
+  switch (command.type) {
+    case 'ObserveWorkOrder':
+      return observe(command, state, policy, clock);
+    case 'FireSlaTimer':
+      return fire(command, state);
+    case 'RecomputeDeadlines':
+      return recompute(command, state, policy, clock);
+    default: {
+      const unhandled: never = command;
+      throw new Error(`unhandled SLA command ${JSON.stringify(unhandled)}`);
+    }
+  }
+};
+
+/**
+ * Deadlines of running targets, recomputed from the clock's history (its start, and this round's pauses) under the
+ * current policy and calendar. Targets already met or breached keep the verdict they had.
+ */
+const recompute = (command: RecomputeDeadlines, state: Running, policy: SlaPolicy, clock: ClockMath): SlaEvent[] => {
+  if (state.policyVersion >= policy.version) return [];
+  const targets = targetsOf(policy, state);
+  const { response, resolution } = state;
+  const at = (start: string, seconds: number) => clock.add(new Date(start), seconds).toISOString();
+  const paused = resolution.pauses.reduce((sum, p) => sum + clock.between(new Date(p.from), new Date(p.to)), 0);
+  const changes: Record<string, string> = {};
+  if (response.outcome === 'running') {
+    changes['responseDueAt'] = at(response.startedAt, targets.responseSeconds);
+    changes['responseWarnAt'] = at(response.startedAt, targets.responseSeconds * policy.warningFraction);
+  }
+  if (resolution.outcome === 'running') {
+    changes['resolutionDueAt'] = at(resolution.startedAt, targets.resolutionSeconds + paused);
+    changes['resolutionWarnAt'] = at(resolution.startedAt, targets.resolutionSeconds * policy.warningFraction + paused);
+  }
+  return [
+    {
+      type: EventTypes.SlaDeadlinesRecomputed,
+      data: { workOrderId: command.workOrderId, policyId: policy.id, policyVersion: policy.version, ...changes, recomputedAt: command.now.toISOString() },
+    },
+  ];
 };
 
 const clockOf = (targets: TierTargets, calendar: BusinessCalendar): ClockMath =>
@@ -245,10 +298,11 @@ export const evolveSla = (policy: Pick<SlaPolicy, 'warningFraction'>) => (state:
       status: 'running',
       tier: d.tier,
       policyId: d.policyId,
+      policyVersion: d.policyVersion ?? 1,
       siteId: d.siteId,
       category: d.category,
-      response: clockFor(d.startedAt, d.responseDueAt, policy.warningFraction, d.responseWarnAt),
-      resolution: { ...clockFor(d.startedAt, d.resolutionDueAt, policy.warningFraction, d.resolutionWarnAt), round: 0 },
+      response: { ...clockFor(d.startedAt, d.responseDueAt, policy.warningFraction, d.responseWarnAt), startedAt: d.startedAt },
+      resolution: { ...clockFor(d.startedAt, d.resolutionDueAt, policy.warningFraction, d.resolutionWarnAt), startedAt: d.startedAt, pauses: [], round: 0 },
     };
   }
   if (state.status !== 'running') return state;
@@ -268,14 +322,30 @@ export const evolveSla = (policy: Pick<SlaPolicy, 'warningFraction'>) => (state:
     case EventTypes.SlaClockResumed: {
       const { resolution } = state;
       const warnAt = event.data.resolutionWarnAt ?? new Date(Date.parse(resolution.warnAt) + event.data.pausedSeconds * 1000).toISOString();
-      return { ...state, resolution: { ...resolution, pausedSince: undefined, dueAt: event.data.resolutionDueAt, warnAt } };
+      const pauses = resolution.pausedSince ? [...resolution.pauses, { from: resolution.pausedSince, to: event.data.resumedAt }] : resolution.pauses;
+      return { ...state, resolution: { ...resolution, pausedSince: undefined, pauses, dueAt: event.data.resolutionDueAt, warnAt } };
+    }
+    case EventTypes.SlaDeadlinesRecomputed: {
+      const d = event.data;
+      return {
+        ...state,
+        policyId: d.policyId,
+        policyVersion: d.policyVersion,
+        response: { ...state.response, dueAt: d.responseDueAt ?? state.response.dueAt, warnAt: d.responseWarnAt ?? state.response.warnAt },
+        resolution: { ...state.resolution, dueAt: d.resolutionDueAt ?? state.resolution.dueAt, warnAt: d.resolutionWarnAt ?? state.resolution.warnAt },
+      };
     }
     case EventTypes.SlaClockStopped:
       return { status: 'stopped' };
     case EventTypes.SlaClockRestarted:
       return {
         ...state,
-        resolution: { ...clockFor(event.data.restartedAt, event.data.resolutionDueAt, policy.warningFraction, event.data.resolutionWarnAt), round: event.data.round },
+        resolution: {
+          ...clockFor(event.data.restartedAt, event.data.resolutionDueAt, policy.warningFraction, event.data.resolutionWarnAt),
+          startedAt: event.data.restartedAt,
+          pauses: [],
+          round: event.data.round,
+        },
       };
     default: {
       const unhandled: never = event;

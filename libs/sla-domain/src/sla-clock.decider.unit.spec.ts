@@ -136,7 +136,7 @@ const targetsSet = (tier: Tier, policyId: string, startedAt: string, responseDue
       : warnings;
   return {
     type: EventTypes.SlaTargetsSet,
-    data: { workOrderId, tier, policyId, startedAt, responseDueAt, resolutionDueAt, siteId, responseWarnAt, resolutionWarnAt },
+    data: { workOrderId, tier, policyId, startedAt, responseDueAt, resolutionDueAt, siteId, policyVersion: 1, responseWarnAt, resolutionWarnAt },
   };
 };
 /** Targets set as recorded before sites and warning times were: the warning falls at the fraction of the elapsed time. */
@@ -1062,5 +1062,71 @@ describe('an order whose category an override matches', () => {
     expect(state).toMatchObject({ status: 'running', category: 'lift' });
     const [restarted] = decideSla({ type: 'ObserveWorkOrder', workOrderId, happened: 'reopened', round: 1, at: new Date('2026-11-23T10:00:00+08:00') }, state, withLiftOverride, alwaysOpen);
     expect(restarted?.data).toMatchObject({ resolutionDueAt: '2026-11-23T04:00:00.000Z' });
+  });
+});
+
+describe('recomputing deadlines when the policy or calendar is corrected', () => {
+  const v1 = SlaPolicySchema.parse({
+    id: 'office',
+    version: 1,
+    tiers: {
+      urgent: { responseSeconds: 1800, resolutionSeconds: 7200 },
+      normal: { clock: 'working-time', responseSeconds: 14400, resolutionSeconds: 32400 },
+      planned: { clock: 'working-time', responseSeconds: 64800, resolutionSeconds: 648000 },
+    },
+  });
+  const v2 = { ...v1, version: 2 };
+  const office = (closedOn: readonly string[]): BusinessCalendar => ({
+    timeZone: 'Asia/Shanghai',
+    opens: '08:30',
+    closes: '17:30',
+    isWorkingDay: (date) => !closedOn.includes(date) && isWorkday(date),
+  });
+  // Reported Friday 27 November 2026 at 16:00: one working day is due Monday 30 November at 16:00.
+  const reportedFriday = new Date('2026-11-27T16:00:00+08:00');
+  const now = new Date('2026-11-28T10:00:00+08:00');
+  const startedUnder = (calendar: BusinessCalendar) =>
+    decideSla({ type: 'StartSlaClock', workOrderId, siteId: 'S1', tier: 'normal', reportedAt: reportedFriday }, initialSlaState(), v1, calendar).reduce(evolveSla(v1), initialSlaState());
+
+  it('moves a running deadline past a holiday added late, and says so on the timeline', () => {
+    const state = startedUnder(office([]));
+    expect(state).toMatchObject({ status: 'running', resolution: { dueAt: '2026-11-30T08:00:00.000Z' } });
+    const [recomputed] = decideSla({ type: 'RecomputeDeadlines', workOrderId, now }, state, v2, office(['2026-11-30']));
+    expect(recomputed).toMatchObject({
+      type: EventTypes.SlaDeadlinesRecomputed,
+      data: { policyId: 'office', policyVersion: 2, resolutionDueAt: '2026-12-01T08:00:00.000Z', responseDueAt: '2026-12-01T03:00:00.000Z', recomputedAt: now.toISOString() },
+    });
+    expect(parseDomainEvent(recomputed!.type, recomputed!.data)).toMatchObject({ ok: true });
+    const after = [recomputed!].reduce(evolveSla(v2), state);
+    expect(timersFor(after, v2).find((t) => t.target === 'resolution' && t.kind === 'breach')?.fireAt).toBe('2026-12-01T08:00:00.000Z');
+  });
+
+  it('does nothing for a clock already computed under this version', () => {
+    const state = startedUnder(office([]));
+    const [recomputed] = decideSla({ type: 'RecomputeDeadlines', workOrderId, now }, state, v2, office(['2026-11-30']));
+    const current = [recomputed!].reduce(evolveSla(v2), state);
+    expect(decideSla({ type: 'RecomputeDeadlines', workOrderId, now }, current, v2, office(['2026-11-30']))).toEqual([]);
+  });
+
+  it('keeps a met target’s verdict and recomputes only what still runs', () => {
+    const state = startedUnder(office([]));
+    const acknowledged = decideSla({ type: 'ObserveWorkOrder', workOrderId, happened: 'acknowledged', at: new Date('2026-11-27T16:30:00+08:00') }, state, v1, office([]));
+    const metResponse = acknowledged.reduce(evolveSla(v1), state);
+    const [recomputed] = decideSla({ type: 'RecomputeDeadlines', workOrderId, now }, metResponse, v2, office(['2026-11-30']));
+    expect(recomputed?.data).not.toHaveProperty('responseDueAt');
+    expect(recomputed?.data).toMatchObject({ resolutionDueAt: '2026-12-01T08:00:00.000Z' });
+  });
+
+  it('counts the pauses of the round again under the corrected calendar', () => {
+    const state = startedUnder(office([]));
+    const held = decideSla({ type: 'ObserveWorkOrder', workOrderId, happened: 'waiting-on-resident', at: new Date('2026-11-27T17:00:00+08:00') }, state, v1, office([]));
+    const heldState = held.reduce(evolveSla(v1), state);
+    const resumed = decideSla({ type: 'ObserveWorkOrder', workOrderId, happened: 'resumed', at: new Date('2026-11-30T09:30:00+08:00') }, heldState, v1, office([]));
+    const resumedState = resumed.reduce(evolveSla(v1), heldState);
+    // Paused Friday 17:00 to Monday 09:30: 1.5 working hours paused (Fri 17:00-17:30, Mon 08:30-09:30), due Monday 17:30.
+    expect(resumedState).toMatchObject({ resolution: { dueAt: '2026-11-30T09:30:00.000Z' } });
+    const [recomputed] = decideSla({ type: 'RecomputeDeadlines', workOrderId, now }, resumedState, v2, office(['2026-11-30']));
+    // With Monday closed the pause covered only Friday 17:00-17:30: due Tuesday 08:30 + 9 h - 1.5 h worked + 0.5 h paused = Tuesday 16:30.
+    expect(recomputed?.data).toMatchObject({ resolutionDueAt: '2026-12-01T08:30:00.000Z' });
   });
 });

@@ -77,6 +77,8 @@ const OverrideSchema = z
 export const SlaPolicySchema = z
   .object({
     id: z.string().min(1),
+    /** Raised whenever the file changes targets or calendars: sla-timer then recomputes open orders' deadlines. */
+    version: z.number().int().positive().default(1),
     overrides: z.array(OverrideSchema).default([]),
     calendar: CalendarSchema.default({ timeZone: 'Asia/Shanghai', opens: '08:30', closes: '17:30' }),
     /** Per-site calendars, for sites whose hours or closures differ from the default. */

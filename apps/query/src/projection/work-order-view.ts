@@ -203,6 +203,8 @@ const apply = (view: WorkOrderView, event: DomainEvent): WorkOrderView => {
       return event.data.target === 'response' ? { ...view, responseMetAt: event.data.metAt } : { ...view, resolutionMetAt: event.data.metAt };
     case EventTypes.SlaClockStopped:
       return { ...view, slaStopped: true };
+    case EventTypes.SlaDeadlinesRecomputed:
+      return { ...view, responseDueAt: event.data.responseDueAt ?? view.responseDueAt, resolutionDueAt: event.data.resolutionDueAt ?? view.resolutionDueAt };
     case EventTypes.SlaWarningRaised:
       return view;
     default: {
