@@ -64,9 +64,9 @@ describe('CloudEventConsumer failure policy, on a real broker', () => {
   }, 60_000);
 
   afterAll(async () => {
-    await consumer.stop();
-    await dlqWatcher.disconnect();
-    await producer.disconnect();
+    await consumer?.stop();
+    await dlqWatcher?.disconnect();
+    await producer?.disconnect();
     await deleteTopicsWithPrefix(kafka, prefix);
   });
 

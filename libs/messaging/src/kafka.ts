@@ -1,5 +1,5 @@
 import { topicSpecs } from '@closeloop/contracts';
-import { Kafka, logLevel } from 'kafkajs';
+import { Admin, Kafka, KafkaJSProtocolError, logLevel } from 'kafkajs';
 
 export interface KafkaConnection {
   readonly brokers: readonly string[];
@@ -16,27 +16,50 @@ export const createKafka = ({ brokers, clientId }: KafkaConnection): Kafka =>
 
 /**
  * Creates the contract's topics when missing (auto-creation is off on our brokers, so partition counts are
- * always the documented ones). Safe to call from every instance at start-up.
+ * always the documented ones) and returns once every partition has a leader. Safe to call from every instance
+ * at start-up.
  */
-export const ensureTopics = async (kafka: Kafka, prefix: string): Promise<void> => {
+export const ensureTopics = async (kafka: Kafka, prefix: string, timeoutMillis = 30_000): Promise<void> => {
   const admin = kafka.admin();
   await admin.connect();
   try {
+    const wanted = topicSpecs(prefix);
     const existing = new Set(await admin.listTopics());
-    const missing = topicSpecs(prefix).filter((t) => !existing.has(t.name));
-    if (missing.length === 0) return;
-    try {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: -1 })),
-      });
-    } catch (error) {
-      // Instances starting together race to create the same topics; losing that race is fine.
-      const now = new Set(await admin.listTopics());
-      const stillMissing = missing.filter((t) => !now.has(t.name));
-      if (stillMissing.length > 0) throw error;
+    const missing = wanted.filter((t) => !existing.has(t.name));
+    if (missing.length > 0) {
+      try {
+        await admin.createTopics({
+          waitForLeaders: false,
+          topics: missing.map((t) => ({ topic: t.name, numPartitions: t.partitions, replicationFactor: -1 })),
+        });
+      } catch (error) {
+        // Instances starting together race to create the same topics; losing that race is fine.
+        if (!(error instanceof KafkaJSProtocolError && error.type === 'TOPIC_ALREADY_EXISTS')) throw error;
+      }
     }
+    await waitForLeaders(admin, wanted.map((t) => t.name), timeoutMillis);
   } finally {
     await admin.disconnect();
   }
+};
+
+/**
+ * kafkajs' own `waitForLeaders` gives up on UNKNOWN_TOPIC_OR_PARTITION, which a KRaft broker answers for a
+ * moment after creating a topic while its metadata cache catches up; so poll until every partition has a leader.
+ */
+const waitForLeaders = async (admin: Admin, topics: readonly string[], timeoutMillis: number): Promise<void> => {
+  const deadline = Date.now() + timeoutMillis;
+  let lastProblem: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const { topics: metadata } = await admin.fetchTopicMetadata({ topics: [...topics] });
+      const leaderless = metadata.filter((t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0));
+      if (leaderless.length === 0) return;
+      lastProblem = `no leader yet for ${leaderless.map((t) => t.name).join(', ')}`;
+    } catch (error) {
+      lastProblem = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`Kafka topics not ready after ${timeoutMillis} ms: ${String(lastProblem)}`);
 };

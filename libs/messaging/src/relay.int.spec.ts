@@ -47,8 +47,8 @@ describe('EventRelay through a real broker', () => {
   });
 
   afterAll(async () => {
-    await consumer.disconnect();
-    await producer.disconnect();
+    await consumer?.disconnect();
+    await producer?.disconnect();
     await deleteTopicsWithPrefix(kafka, prefix);
     await db.drop();
   });
