@@ -34,6 +34,12 @@ export const EventTypes = {
   SlaClockRestarted: 'closeloop.sla.clock-restarted.v1',
   SlaClockStopped: 'closeloop.sla.clock-stopped.v1',
   SlaDeadlinesRecomputed: 'closeloop.sla.deadlines-recomputed.v1',
+  SlaEscalationAcknowledged: 'closeloop.sla.escalation-acknowledged.v1',
+  AlertRaised: 'closeloop.alert.raised.v1',
+  AlertDeliveryAttempted: 'closeloop.alert.delivery-attempted.v1',
+  AlertDeadLettered: 'closeloop.alert.dead-lettered.v1',
+  AlertAcknowledged: 'closeloop.alert.acknowledged.v1',
+  AlertClosed: 'closeloop.alert.closed.v1',
 } as const;
 
 const isoInstant = z.string().datetime({ offset: true });
@@ -297,6 +303,86 @@ export const SlaDeadlinesRecomputedData = z
   })
   .strict();
 
+/**
+ * Someone on call acknowledged an escalation alert of this target ("I've got it"): the chain stops climbing. The
+ * order's own acknowledgement or resolution still decides whether the target is met.
+ */
+export const SlaEscalationAcknowledgedData = z
+  .object({ workOrderId, target: SlaTargetSchema, level: z.number().int().min(1).max(3), alertId: z.string().uuid(), acknowledgedBy: staffMember, acknowledgedAt: isoInstant })
+  .strict();
+
+// ── Alerts (notification service) ───────────────────────────────────────────────────────────────────────
+// Each escalation, SLA warning and new urgent order becomes an alert, a stream of its own (`alert-<id>`), addressed
+// to whoever is on call for the site and level (or the owner, for a warning). Every delivery attempt is an event,
+// so the order's timeline shows who was paged, on which channel, and what came of it.
+
+export const AlertKindSchema = z.enum(['escalation', 'warning', 'urgent-order']);
+export const AlertChannelSchema = z.enum(['webhook', 'email', 'wecom', 'dingtalk', 'feishu', 'slack', 'sms']);
+export type AlertChannel = z.infer<typeof AlertChannelSchema>;
+
+export const AlertRecipientSchema = z
+  .object({
+    staffId: z.string().min(1).max(64),
+    /** Why this person: on call for the site and level, the order's owner, or the site's dispatcher queue. */
+    role: z.enum(['on-call', 'owner', 'dispatcher']),
+    channels: z.array(AlertChannelSchema).max(7),
+  })
+  .strict();
+
+export const AlertRaisedData = z
+  .object({
+    alertId: z.string().uuid(),
+    workOrderId,
+    kind: AlertKindSchema,
+    siteId: z.string().min(1),
+    target: SlaTargetSchema.optional(),
+    level: z.number().int().min(1).max(3).optional(),
+    recipients: z.array(AlertRecipientSchema).max(20),
+    /** The event that caused the alert (an escalation, a warning, a triage), so a redelivery raises nothing new. */
+    causeEventId: z.string().min(1),
+    raisedAt: isoInstant,
+  })
+  .strict();
+
+export const AlertDeliveryAttemptedData = z
+  .object({
+    alertId: z.string().uuid(),
+    workOrderId,
+    staffId: z.string().min(1).max(64),
+    channel: AlertChannelSchema,
+    /** Where it went, masked (a phone's last four digits, an e-mail's domain, a webhook's host). */
+    destination: z.string().max(200),
+    attempt: z.number().int().positive(),
+    outcome: z.enum(['delivered', 'failed']),
+    latencyMs: z.number().int().nonnegative(),
+    error: z.string().max(500).optional(),
+    attemptedAt: isoInstant,
+  })
+  .strict();
+
+/** Retries ran out for one recipient's channel; the alert is escalated in its own right. */
+export const AlertDeadLetteredData = z
+  .object({ alertId: z.string().uuid(), workOrderId, staffId: z.string().min(1).max(64), channel: AlertChannelSchema, attempts: z.number().int().positive(), reason: z.string().max(500), deadLetteredAt: isoInstant })
+  .strict();
+
+/** Carries the alert's kind and target, so the sla-timer can stop that target's chain without reading the alert. */
+export const AlertAcknowledgedData = z
+  .object({
+    alertId: z.string().uuid(),
+    workOrderId,
+    kind: AlertKindSchema,
+    target: SlaTargetSchema.optional(),
+    acknowledgedBy: staffMember,
+    via: z.enum(['api', 'link']),
+    acknowledgedAt: isoInstant,
+  })
+  .strict();
+
+/** Nothing left to page about: the order was resolved, closed or cancelled, or the target was met. */
+export const AlertClosedData = z
+  .object({ alertId: z.string().uuid(), workOrderId, reason: z.enum(['order-resolved', 'order-closed', 'order-cancelled', 'target-met']), closedAt: isoInstant })
+  .strict();
+
 export const eventDataSchemas = {
   [EventTypes.WorkOrderReported]: WorkOrderReportedData,
   [EventTypes.WorkOrderTriaged]: WorkOrderTriagedData,
@@ -326,6 +412,12 @@ export const eventDataSchemas = {
   [EventTypes.SlaClockRestarted]: SlaClockRestartedData,
   [EventTypes.SlaClockStopped]: SlaClockStoppedData,
   [EventTypes.SlaDeadlinesRecomputed]: SlaDeadlinesRecomputedData,
+  [EventTypes.SlaEscalationAcknowledged]: SlaEscalationAcknowledgedData,
+  [EventTypes.AlertRaised]: AlertRaisedData,
+  [EventTypes.AlertDeliveryAttempted]: AlertDeliveryAttemptedData,
+  [EventTypes.AlertDeadLettered]: AlertDeadLetteredData,
+  [EventTypes.AlertAcknowledged]: AlertAcknowledgedData,
+  [EventTypes.AlertClosed]: AlertClosedData,
 } as const;
 
 export type EventType = keyof typeof eventDataSchemas;
@@ -363,6 +455,12 @@ export type SlaClockResumed = Event<typeof EventTypes.SlaClockResumed>;
 export type SlaClockRestarted = Event<typeof EventTypes.SlaClockRestarted>;
 export type SlaClockStopped = Event<typeof EventTypes.SlaClockStopped>;
 export type SlaDeadlinesRecomputed = Event<typeof EventTypes.SlaDeadlinesRecomputed>;
+export type SlaEscalationAcknowledged = Event<typeof EventTypes.SlaEscalationAcknowledged>;
+export type AlertRaised = Event<typeof EventTypes.AlertRaised>;
+export type AlertDeliveryAttempted = Event<typeof EventTypes.AlertDeliveryAttempted>;
+export type AlertDeadLettered = Event<typeof EventTypes.AlertDeadLettered>;
+export type AlertAcknowledged = Event<typeof EventTypes.AlertAcknowledged>;
+export type AlertClosed = Event<typeof EventTypes.AlertClosed>;
 export type SlaTarget = z.infer<typeof SlaTargetSchema>;
 
 export type WorkOrderEvent =
@@ -394,8 +492,10 @@ export type SlaEvent =
   | SlaClockResumed
   | SlaClockRestarted
   | SlaClockStopped
-  | SlaDeadlinesRecomputed;
-export type DomainEvent = WorkOrderEvent | SlaEvent;
+  | SlaDeadlinesRecomputed
+  | SlaEscalationAcknowledged;
+export type AlertEvent = AlertRaised | AlertDeliveryAttempted | AlertDeadLettered | AlertAcknowledged | AlertClosed;
+export type DomainEvent = WorkOrderEvent | SlaEvent | AlertEvent;
 
 export const isEventType = (type: string): type is EventType => Object.prototype.hasOwnProperty.call(eventDataSchemas, type);
 

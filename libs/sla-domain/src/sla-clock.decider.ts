@@ -1,4 +1,4 @@
-import { EventTypes, SlaEvent, SlaTarget, Tier } from '@closeloop/contracts';
+import { EventTypes, SlaEvent, SlaTarget, StaffMemberRef, Tier } from '@closeloop/contracts';
 import { addWorkingSeconds, BusinessCalendar, workingSecondsBetween } from './business-calendar';
 import { SlaPolicy, targetsFor, TierTargets } from './sla-policy';
 
@@ -32,6 +32,8 @@ export interface TargetClock {
   /** The last escalation level raised, 0 before any. */
   readonly level: number;
   readonly lastEscalatedAt?: string | undefined;
+  /** Someone on call said "I've got it": no further level is raised for this breach. */
+  readonly escalationAcknowledged: boolean;
 }
 
 export type SlaState =
@@ -96,7 +98,17 @@ export interface RecomputeDeadlines {
   readonly now: Date;
 }
 
-export type SlaCommand = StartSlaClock | ObserveWorkOrder | FireSlaTimer | RecomputeDeadlines;
+/** An on-call person acknowledged an escalation alert for this target. */
+export interface AcknowledgeEscalation {
+  readonly type: 'AcknowledgeEscalation';
+  readonly workOrderId: string;
+  readonly target: SlaTarget;
+  readonly alertId: string;
+  readonly by: StaffMemberRef;
+  readonly at: Date;
+}
+
+export type SlaCommand = StartSlaClock | ObserveWorkOrder | FireSlaTimer | RecomputeDeadlines | AcknowledgeEscalation;
 
 const addSeconds = (instant: Date | string, seconds: number): Date => new Date(new Date(instant).getTime() + seconds * 1000);
 const secondsBetween = (from: string, to: Date): number => Math.max(0, Math.round((to.getTime() - Date.parse(from)) / 1000));
@@ -145,6 +157,8 @@ export const decideSla = (command: SlaCommand, state: SlaState, policy: SlaPolic
       return fire(command, state);
     case 'RecomputeDeadlines':
       return recompute(command, state, policy, clock);
+    case 'AcknowledgeEscalation':
+      return acknowledgeEscalation(command, state);
     default: {
       const unhandled: never = command;
       throw new Error(`unhandled SLA command ${JSON.stringify(unhandled)}`);
@@ -272,7 +286,7 @@ const fire = (command: FireSlaTimer, state: Running): SlaEvent[] => {
       ];
     case 'escalation': {
       const level = command.level ?? clock.level + 1;
-      if (clock.outcome !== 'breached' || level !== clock.level + 1 || level > 3) return [];
+      if (clock.outcome !== 'breached' || clock.escalationAcknowledged || level !== clock.level + 1 || level > 3) return [];
       return [{ type: EventTypes.SlaEscalated, data: { workOrderId, target, level, escalatedAt: at } }];
     }
     default: {
@@ -282,13 +296,25 @@ const fire = (command: FireSlaTimer, state: Running): SlaEvent[] => {
   }
 };
 
+/** Only a breach being escalated can be acknowledged, and only once: a second "I've got it" changes nothing. */
+const acknowledgeEscalation = (command: AcknowledgeEscalation, state: Running): SlaEvent[] => {
+  const clock = command.target === 'response' ? state.response : state.resolution;
+  if (clock.outcome !== 'breached' || clock.level < 1 || clock.escalationAcknowledged) return [];
+  return [
+    {
+      type: EventTypes.SlaEscalationAcknowledged,
+      data: { workOrderId: command.workOrderId, target: command.target, level: clock.level, alertId: command.alertId, acknowledgedBy: command.by, acknowledgedAt: command.at.toISOString() },
+    },
+  ];
+};
+
 // ── Evolve ────────────────────────────────────────────────────────────────────────────────────────────────
 
 const clockFor = (startedAt: string, dueAt: string, warningFraction: number, warnAt?: string): TargetClock => {
   // Events from before warning times were recorded warn at the fraction of the elapsed time.
   const start = Date.parse(startedAt);
   const warning = warnAt ?? new Date(start + (Date.parse(dueAt) - start) * warningFraction).toISOString();
-  return { dueAt, warnAt: warning, outcome: 'running', warned: false, level: 0 };
+  return { dueAt, warnAt: warning, outcome: 'running', warned: false, level: 0, escalationAcknowledged: false };
 };
 
 export const evolveSla = (policy: Pick<SlaPolicy, 'warningFraction'>) => (state: SlaState, event: SlaEvent): SlaState => {
@@ -335,6 +361,8 @@ export const evolveSla = (policy: Pick<SlaPolicy, 'warningFraction'>) => (state:
         resolution: { ...state.resolution, dueAt: d.resolutionDueAt ?? state.resolution.dueAt, warnAt: d.resolutionWarnAt ?? state.resolution.warnAt },
       };
     }
+    case EventTypes.SlaEscalationAcknowledged:
+      return update(event.data.target, { escalationAcknowledged: true });
     case EventTypes.SlaClockStopped:
       return { status: 'stopped' };
     case EventTypes.SlaClockRestarted:
@@ -375,7 +403,7 @@ export const timersFor = (state: SlaState, policy: SlaPolicy): SlaTimer[] => {
       if (!clock.warned) timers.push({ target, kind: 'warning', dueAt: clock.dueAt, fireAt: clock.warnAt });
       timers.push({ target, kind: 'breach', dueAt: clock.dueAt, fireAt: clock.dueAt });
     }
-    if (clock.outcome === 'breached' && clock.level >= 1 && clock.level < 3 && clock.lastEscalatedAt) {
+    if (clock.outcome === 'breached' && !clock.escalationAcknowledged && clock.level >= 1 && clock.level < 3 && clock.lastEscalatedAt) {
       const wait = intervals[clock.level - 1] as number;
       timers.push({ target, kind: 'escalation', dueAt: clock.dueAt, level: clock.level + 1, fireAt: addSeconds(clock.lastEscalatedAt, wait).toISOString() });
     }

@@ -206,6 +206,13 @@ const apply = (view: WorkOrderView, event: DomainEvent): WorkOrderView => {
     case EventTypes.SlaDeadlinesRecomputed:
       return { ...view, responseDueAt: event.data.responseDueAt ?? view.responseDueAt, resolutionDueAt: event.data.resolutionDueAt ?? view.resolutionDueAt };
     case EventTypes.SlaWarningRaised:
+    case EventTypes.SlaEscalationAcknowledged:
+    // Alerts are on the timeline; the order's own view does not change with paging.
+    case EventTypes.AlertRaised:
+    case EventTypes.AlertDeliveryAttempted:
+    case EventTypes.AlertDeadLettered:
+    case EventTypes.AlertAcknowledged:
+    case EventTypes.AlertClosed:
       return view;
     default: {
       const unhandled: never = event;

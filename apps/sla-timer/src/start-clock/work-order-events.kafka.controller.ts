@@ -57,6 +57,16 @@ export class WorkOrderEventsKafkaController {
     return this.observe(message, 'cancelled');
   }
 
+  /** On-call staff said "I've got it" to an escalation: the chain for that target stops climbing. */
+  @EventPattern(EventTypes.AlertAcknowledged)
+  async onAlertAcknowledged({ event }: InboundCloudEvent): Promise<void> {
+    const [acknowledged] = toDomainEvents([{ type: event.type, data: event.data }]);
+    if (acknowledged?.type !== EventTypes.AlertAcknowledged) return;
+    const { kind, target, workOrderId, alertId, acknowledgedBy, acknowledgedAt } = acknowledged.data;
+    if (kind !== 'escalation' || !target) return;
+    await this.clocks.apply({ type: 'AcknowledgeEscalation', workOrderId, target, alertId, by: acknowledgedBy, at: new Date(acknowledgedAt) }, context(event));
+  }
+
   private async observe({ event }: InboundCloudEvent, happened: ObserveWorkOrder['happened'], round?: number): Promise<void> {
     const workOrderId = event.workorderid;
     if (!workOrderId) return;
