@@ -6,7 +6,7 @@ import { join, relative } from 'node:path';
  * file system, and never read the clock or make ids themselves — time and ids are passed in.
  */
 const root = join(__dirname, '..');
-const pureLibraries = ['libs/contracts', 'libs/work-order-domain', 'libs/sla-domain'];
+const pureLibraries = ['libs/contracts', 'libs/work-order-domain', 'libs/sla-domain', 'libs/notification-domain'];
 
 const forbiddenModules: readonly { readonly rule: string; readonly matches: (specifier: string) => boolean }[] = [
   { rule: '@nestjs/*', matches: (s) => s.startsWith('@nestjs/') },

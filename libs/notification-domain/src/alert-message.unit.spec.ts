@@ -1,0 +1,198 @@
+import { AlertContext, formatDuration, maskPhone, maskPhonesIn, renderAlert, shortEventName } from './alert-message';
+
+// ── Fixture: level 2 escalation of a burst pipe, rendered at 10:35 Beijing time, 1 h 05 min past its 09:30 target ─
+
+const context: AlertContext = {
+  kind: 'escalation',
+  level: 2,
+  target: 'response',
+  number: 'S1-20261123-0007',
+  siteId: 'S1',
+  building: '3栋',
+  unit: '1202',
+  category: 'plumbing',
+  tier: 'urgent',
+  description: 'Burst pipe under the kitchen sink, water everywhere. Call my husband on 139 8765 4321 if I do not answer.',
+  reporterPhone: '13812345678',
+  dueAt: '2026-11-23T01:30:00.000Z',
+  now: new Date('2026-11-23T10:35:00+08:00'),
+  ownerName: 'Wang Wei',
+  recentEvents: [
+    { type: 'closeloop.workorder.reported.v1', at: '2026-11-23T01:00:00.000Z' },
+    { type: 'closeloop.workorder.triaged.v1', at: '2026-11-23T01:00:01.000Z' },
+    { type: 'closeloop.workorder.assigned.v1', at: '2026-11-23T01:00:02.000Z' },
+    { type: 'closeloop.sla.breached.v1', at: '2026-11-23T01:30:00.000Z' },
+    { type: 'closeloop.sla.escalated.v1', at: '2026-11-23T01:30:00.000Z' },
+    { type: 'closeloop.alert.dead-lettered.v1', at: '2026-11-23T01:37:00.000Z' },
+    { type: 'work-started', at: '2026-11-23T02:20:00.000Z' },
+  ],
+  timelineUrl: 'https://desk.example.cn/orders/e7c1f3a2/timeline',
+  ackUrl: 'https://desk.example.cn/alerts/2f1e4c3b/ack?token=abc',
+};
+
+const formats = (message: ReturnType<typeof renderAlert>) => [message.title, message.text, message.html, message.markdown];
+
+describe('renderAlert', () => {
+  const message = renderAlert(context);
+
+  it('titles the alert with its kind (and the Chinese term), the order, the site and how late it is', () => {
+    expect(message.title).toBe('Escalation level 2 (升级): order S1-20261123-0007 at S1 — response overdue by 1 h 05 min');
+  });
+
+  it('says in plain text everything the person paged needs', () => {
+    expect(message.text).toBe(
+      [
+        'Escalation level 2 (升级): order S1-20261123-0007 at S1 — response overdue by 1 h 05 min',
+        '',
+        'Order (工单): S1-20261123-0007',
+        'Site (项目): S1',
+        'Location (位置): 3栋, 1202',
+        'Category (类别): plumbing',
+        'Tier (等级): urgent (紧急)',
+        'Response (响应): overdue by 1 h 05 min (due 2026-11-23 09:30, Asia/Shanghai)',
+        'Owner (负责人): Wang Wei',
+        'Resident phone (报修电话): 138****5678',
+        'Description (描述): Burst pipe under the kitchen sink, water everywhere. Call my husband on 139****4321 if I do not answer.',
+        '',
+        'Recent events (最近动态):',
+        '- 2026-11-23 09:00 assigned',
+        '- 2026-11-23 09:30 SLA breached',
+        '- 2026-11-23 09:30 SLA escalated',
+        '- 2026-11-23 09:37 alert dead lettered',
+        '- 2026-11-23 10:20 work started',
+        '',
+        'Timeline (工单时间线): https://desk.example.cn/orders/e7c1f3a2/timeline',
+        'Acknowledge (确认收到): https://desk.example.cn/alerts/2f1e4c3b/ack?token=abc',
+      ].join('\n'),
+    );
+  });
+
+  it('carries the same facts in HTML and Markdown, with working links', () => {
+    for (const body of [message.html, message.markdown]) {
+      expect(body).toContain('1 h 05 min');
+      expect(body).toContain('Wang Wei');
+      expect(body).toContain('SLA escalated');
+      expect(body).not.toContain('triaged'); // only the last five events
+    }
+    expect(message.html).toContain('<a href="https://desk.example.cn/alerts/2f1e4c3b/ack?token=abc">Acknowledge (确认收到)</a>');
+    expect(message.markdown).toContain('[Timeline (工单时间线)](https://desk.example.cn/orders/e7c1f3a2/timeline)');
+  });
+
+  it('masks the resident’s phone numbers in every format', () => {
+    for (const body of formats(message)) {
+      expect(body).not.toMatch(/13812345678|12345678|98765|87654321/);
+    }
+    expect(message.html).toContain('138****5678');
+    expect(message.markdown).toContain('138\\*\\*\\*\\*5678');
+  });
+
+  it('escapes HTML in every inserted value, so a description with a script renders as text', () => {
+    const hostile = renderAlert({
+      ...context,
+      description: `<script>alert('x')</script> & "quoted"`,
+      ownerName: '<b>Boss</b>',
+      building: '<img src=x onerror=alert(1)>',
+    });
+    expect(hostile.html).not.toMatch(/<script|<img|<b>/);
+    expect(hostile.html).toContain('&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; &quot;quoted&quot;');
+    expect(hostile.html).toContain('&lt;b&gt;Boss&lt;/b&gt;');
+    expect(hostile.markdown).not.toMatch(/(?<!\\)<script|(?<!\\)<img/);
+    expect(hostile.markdown).toContain('\\<script\\>');
+  });
+
+  it('keeps Markdown in free text from turning into formatting or links', () => {
+    const md = renderAlert({ ...context, description: 'see **this** [click](https://evil.example) _now_' }).markdown;
+    expect(md).toContain('see \\*\\*this\\*\\* \\[click\\](https://evil.example) \\_now\\_');
+  });
+
+  it('links only web addresses: anything else is shown as text', () => {
+    const odd = renderAlert({ ...context, ackUrl: 'javascript:alert(1)' });
+    expect(odd.html).not.toContain('href="javascript');
+    expect(odd.html).toContain('Acknowledge (确认收到): javascript:alert(1)');
+    expect(odd.markdown).not.toContain('](javascript');
+  });
+
+  it('percent-encodes characters that would break out of a link', () => {
+    const odd = renderAlert({ ...context, timelineUrl: 'https://desk.example.cn/a b"c)d' });
+    expect(odd.html).toContain('href="https://desk.example.cn/a%20b%22c%29d"');
+    expect(odd.markdown).toContain('(https://desk.example.cn/a%20b%22c%29d)');
+  });
+
+  it('tells a warning how long is left, for the resolution target', () => {
+    const warning = renderAlert({ ...context, kind: 'warning', level: undefined, target: 'resolution', dueAt: '2026-11-23T03:00:00.000Z', now: new Date('2026-11-23T02:35:00.000Z') });
+    expect(warning.title).toBe('SLA warning (预警): order S1-20261123-0007 at S1 — resolution due in 25 min');
+    expect(warning.text).toContain('Resolution (解决): due in 25 min (due 2026-11-23 11:00, Asia/Shanghai)');
+  });
+
+  it('announces a new urgent order without a deadline, an owner or an ack link', () => {
+    const urgent = renderAlert({
+      kind: 'urgent-order',
+      number: 'S1-20261123-0008',
+      siteId: 'S1',
+      now: new Date('2026-11-23T02:00:00Z'),
+      recentEvents: [],
+      timelineUrl: 'https://desk.example.cn/orders/x/timeline',
+    });
+    expect(urgent.title).toBe('Urgent order (紧急工单): order S1-20261123-0008 at S1');
+    expect(urgent.text).toContain('Owner (负责人): none yet (未指派)');
+    expect(urgent.text).not.toMatch(/Acknowledge|Recent events|Resident phone|overdue|due in/);
+    expect(urgent.html).not.toContain('<ul>');
+  });
+
+  it('shows local times in the site’s zone when one is given', () => {
+    const ny = renderAlert({ ...context, timeZone: 'America/New_York' });
+    expect(ny.text).toContain('(due 2026-11-22 20:30, America/New_York)');
+    expect(ny.text).toContain('- 2026-11-22 21:20 work started');
+  });
+
+  it('calls an escalation without a level just an escalation', () => {
+    expect(renderAlert({ ...context, level: undefined }).title).toMatch(/^Escalation \(升级\): /);
+  });
+});
+
+describe('formatDuration', () => {
+  it.each([
+    [30_000, 'less than 1 min'],
+    [12 * 60_000, '12 min'],
+    [65 * 60_000, '1 h 05 min'],
+    [(2 * 1440 + 3 * 60 + 5) * 60_000, '2 d 3 h 05 min'],
+    [-25 * 60_000, '25 min'],
+  ])('%p ms is %p', (ms, expected) => expect(formatDuration(ms)).toBe(expected));
+});
+
+describe('shortEventName', () => {
+  it.each([
+    ['closeloop.workorder.acknowledged.v1', 'acknowledged'],
+    ['closeloop.workorder.work-started.v1', 'work started'],
+    ['closeloop.sla.breached.v1', 'SLA breached'],
+    ['closeloop.alert.delivery-attempted.v1', 'alert delivery attempted'],
+    ['acknowledged', 'acknowledged'],
+    ['put-on-hold', 'put on hold'],
+  ])('%p is %p', (type, expected) => expect(shortEventName(type)).toBe(expected));
+});
+
+describe('maskPhone', () => {
+  it.each([
+    ['13812345678', '138****5678'],
+    ['+86 138 1234 5678', '138****5678'],
+    ['0086-138-1234-5678', '138****5678'],
+    ['021-6123 4567', '****4567'],
+    ['+1 (212) 555-0199', '****0199'],
+    ['+1 312 555 0199', '****0199'],
+    ['12125550199', '****0199'],
+    ['1234', '****'],
+    ['', '****'],
+  ])('%p is %p', (phone, expected) => expect(maskPhone(phone)).toBe(expected));
+});
+
+describe('maskPhonesIn', () => {
+  it('masks every phone-like run in free text', () => {
+    expect(maskPhonesIn('call 13812345678 or 139-8765-4321, office +86 21 6123 4567, ext 6123456')).toBe(
+      'call 138****5678 or 139****4321, office ****4567, ext ****3456',
+    );
+  });
+
+  it('leaves short numbers and dates alone', () => {
+    expect(maskPhonesIn('room 1202, since 2026-11-20, 3 times, code 123456')).toBe('room 1202, since 2026-11-20, 3 times, code 123456');
+  });
+});

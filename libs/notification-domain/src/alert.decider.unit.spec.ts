@@ -1,0 +1,393 @@
+import { AlertEvent, EventTypes, IllegalTransitionError, NotFoundError, parseDomainEvent } from '@closeloop/contracts';
+import {
+  AcknowledgeAlert,
+  AlertCommand,
+  AlertState,
+  alertStream,
+  CloseAlert,
+  DeadLetterDelivery,
+  decideAlert,
+  deliveryKey,
+  evolveAlert,
+  initialAlertState,
+  isAddressedTo,
+  mayDeliver,
+  RaiseAlert,
+  RecordDeliveryAttempt,
+} from './alert.decider';
+
+// ── Given / when / then ───────────────────────────────────────────────────────────────────────────────────
+// The decider is fed the state folded from the given events, as the notification service does after reading the
+// `alert-<id>` stream. `then` checks the decided events exactly and against their published contracts, and hands
+// back the state the stream folds to afterwards.
+
+const expectContractValid = (events: readonly AlertEvent[]) => {
+  for (const event of events) {
+    expect(parseDomainEvent(event.type, event.data)).toEqual({ ok: true, event: expect.objectContaining({ type: event.type }) });
+  }
+};
+
+const fold = (events: readonly AlertEvent[]): AlertState => events.reduce(evolveAlert, initialAlertState());
+
+const given = (history: readonly AlertEvent[]) => ({
+  when: (command: AlertCommand) => ({
+    then: (expected: readonly AlertEvent[]): AlertState => {
+      expectContractValid(history);
+      const decided = decideAlert(command, fold(history));
+      expect(decided).toEqual(expected);
+      expectContractValid(decided);
+      return fold([...history, ...decided]);
+    },
+    thenThrows: (error: unknown) => {
+      expect(() => decideAlert(command, fold(history))).toThrow(error as Error);
+    },
+  }),
+  state: (): AlertState => fold(history),
+});
+
+// ── Fixtures: level 1 escalation of order e7c1…'s response target, 09:30 Beijing time (01:30Z) ──────────────
+
+const alertId = '2f1e4c3b-8a7d-4e6f-9b5a-1c2d3e4f5a6b';
+const workOrderId = 'e7c1f3a2-5b7d-4c1e-9f2a-3d4b5c6e7f80';
+const utc = (time: string) => `2026-11-23T${time}.000Z`;
+const RAISED_AT = utc('01:30:00');
+
+const supervisor = { staffId: 'zhang.min', name: 'Zhang Min' };
+const manager = { staffId: 'li.na', name: 'Li Na' };
+
+const raise: RaiseAlert = {
+  type: 'RaiseAlert',
+  alertId,
+  workOrderId,
+  kind: 'escalation',
+  siteId: 'S1',
+  target: 'response',
+  level: 1,
+  dueAt: utc('01:30:00'),
+  recipients: [
+    { staffId: 'zhang.min', role: 'on-call', channels: ['wecom', 'sms'] },
+    { staffId: 'wang.wei', role: 'owner', channels: ['email'] },
+  ],
+  causeEventId: 'evt-escalated-1',
+  raisedAt: RAISED_AT,
+};
+const { type: _raiseType, ...raisedData } = raise;
+const raised: AlertEvent = { type: EventTypes.AlertRaised, data: raisedData };
+
+const attempt = (
+  staffId: string,
+  channel: RecordDeliveryAttempt['channel'],
+  outcome: RecordDeliveryAttempt['outcome'],
+  at: string,
+  error?: string,
+): RecordDeliveryAttempt => ({
+  type: 'RecordDeliveryAttempt',
+  alertId,
+  workOrderId,
+  staffId,
+  channel,
+  destination: channel === 'sms' ? '****5678' : 'qyapi.weixin.qq.com',
+  outcome,
+  latencyMs: 120,
+  ...(error === undefined ? {} : { error }),
+  at: new Date(at),
+});
+const attempted = (
+  staffId: string,
+  channel: RecordDeliveryAttempt['channel'],
+  n: number,
+  outcome: RecordDeliveryAttempt['outcome'],
+  at: string,
+  error?: string,
+): AlertEvent => ({
+  type: EventTypes.AlertDeliveryAttempted,
+  data: {
+    alertId,
+    workOrderId,
+    staffId,
+    channel,
+    destination: channel === 'sms' ? '****5678' : 'qyapi.weixin.qq.com',
+    attempt: n,
+    outcome,
+    latencyMs: 120,
+    ...(error === undefined ? {} : { error }),
+    attemptedAt: at,
+  },
+});
+const deadLetter = (staffId: string, channel: DeadLetterDelivery['channel'], at: string): DeadLetterDelivery => ({
+  type: 'DeadLetterDelivery',
+  staffId,
+  channel,
+  reason: 'retries exhausted: HTTP 503',
+  at: new Date(at),
+});
+const deadLettered = (staffId: string, channel: DeadLetterDelivery['channel'], attempts: number, at: string): AlertEvent => ({
+  type: EventTypes.AlertDeadLettered,
+  data: { alertId, workOrderId, staffId, channel, attempts, reason: 'retries exhausted: HTTP 503', deadLetteredAt: at },
+});
+const acknowledge = (by = supervisor, at = utc('01:36:00'), via: AcknowledgeAlert['via'] = 'link'): AcknowledgeAlert => ({
+  type: 'AcknowledgeAlert',
+  alertId,
+  by,
+  via,
+  at: new Date(at),
+});
+const acknowledged = (by = supervisor, at = utc('01:36:00'), via: AcknowledgeAlert['via'] = 'link'): AlertEvent => ({
+  type: EventTypes.AlertAcknowledged,
+  data: { alertId, workOrderId, kind: 'escalation', target: 'response', acknowledgedBy: by, via, acknowledgedAt: at },
+});
+const close = (reason: CloseAlert['reason'] = 'order-resolved', at = utc('02:10:00')): CloseAlert => ({ type: 'CloseAlert', alertId, reason, at: new Date(at) });
+const closed = (reason: CloseAlert['reason'] = 'order-resolved', at = utc('02:10:00')): AlertEvent => ({
+  type: EventTypes.AlertClosed,
+  data: { alertId, workOrderId, reason, closedAt: at },
+});
+
+// ── Histories: the `alert-<id>` stream at each starting state ─────────────────────────────────────────────
+
+const NONE: AlertEvent[] = [];
+const OPEN = [raised];
+/** WeCom delivered to Zhang Min at once; the SMS failed once; nothing yet to Wang Wei. */
+const OPEN_PARTLY_SENT = [
+  ...OPEN,
+  attempted('zhang.min', 'wecom', 1, 'delivered', utc('01:30:01')),
+  attempted('zhang.min', 'sms', 1, 'failed', utc('01:30:01'), 'HTTP 503'),
+];
+/** The SMS gateway failed six times and was given up on. */
+const OPEN_SMS_DEAD = [
+  ...OPEN_PARTLY_SENT,
+  ...[2, 3, 4, 5, 6].map((n) => attempted('zhang.min', 'sms', n, 'failed', utc(`01:3${n}:00`), 'HTTP 503')),
+  deadLettered('zhang.min', 'sms', 6, utc('01:37:00')),
+];
+const ACKNOWLEDGED = [...OPEN_PARTLY_SENT, acknowledged()];
+const CLOSED = [...OPEN_PARTLY_SENT, closed()];
+
+describe('alertStream', () => {
+  it('is alert-<id>', () => expect(alertStream(alertId)).toBe(`alert-${alertId}`));
+});
+
+describe('given no alert', () => {
+  it('when it is raised, then AlertRaised with every fact of the raise, and the alert is open', () => {
+    const state = given(NONE).when(raise).then([raised]);
+    expect(state).toMatchObject({ status: 'open', alertId, workOrderId, kind: 'escalation', siteId: 'S1', target: 'response', level: 1, dueAt: utc('01:30:00'), raisedAt: RAISED_AT });
+    expect(state).toMatchObject({ attempts: {}, delivered: [], deadLettered: [] });
+  });
+
+  it('when an urgent order without a level, target or deadline is raised, then the event is valid without them', () => {
+    const warning: RaiseAlert = { ...raise, kind: 'urgent-order', target: undefined, level: undefined, dueAt: undefined };
+    const decided = decideAlert(warning, initialAlertState());
+    expect(decided).toHaveLength(1);
+    expectContractValid(decided);
+  });
+
+  it('when a delivery attempt is recorded, then nothing: there is no alert to attach it to', () => {
+    given(NONE).when(attempt('zhang.min', 'wecom', 'delivered', utc('01:30:01'))).then([]);
+  });
+
+  it('when a delivery is dead-lettered, then nothing', () => {
+    given(NONE).when(deadLetter('zhang.min', 'sms', utc('01:37:00'))).then([]);
+  });
+
+  it('when someone acknowledges it, then it is not found (a 404 at the edge)', () => {
+    given(NONE).when(acknowledge()).thenThrows(NotFoundError);
+  });
+
+  it('when it is closed, then nothing', () => {
+    given(NONE).when(close()).then([]);
+  });
+
+  it('then nothing may be delivered and nobody is addressed', () => {
+    expect(mayDeliver(given(NONE).state(), 'zhang.min', 'wecom')).toBe(false);
+    expect(isAddressedTo(given(NONE).state(), 'zhang.min')).toBe(false);
+  });
+});
+
+describe('given an open alert', () => {
+  it('when it is raised again (a redelivered escalation), then nothing: nobody is paged twice', () => {
+    given(OPEN).when(raise).then([]);
+  });
+
+  it('when the first attempt on a channel is recorded, then attempt 1', () => {
+    const state = given(OPEN).when(attempt('zhang.min', 'wecom', 'delivered', utc('01:30:01'))).then([attempted('zhang.min', 'wecom', 1, 'delivered', utc('01:30:01'))]);
+    expect(state).toMatchObject({ attempts: { 'zhang.min:wecom': 1 }, delivered: ['zhang.min:wecom'] });
+  });
+
+  it('when a failed attempt is recorded, then it carries the error and the key is not delivered', () => {
+    const state = given(OPEN).when(attempt('zhang.min', 'sms', 'failed', utc('01:30:01'), 'HTTP 503')).then([attempted('zhang.min', 'sms', 1, 'failed', utc('01:30:01'), 'HTTP 503')]);
+    expect(state).toMatchObject({ attempts: { 'zhang.min:sms': 1 }, delivered: [] });
+  });
+
+  it('when an attempt takes an ISO string for its time, then the event carries it as UTC', () => {
+    given(OPEN)
+      .when({ ...attempt('zhang.min', 'sms', 'failed', utc('01:30:01'), 'HTTP 503'), at: '2026-11-23T09:30:01+08:00' })
+      .then([attempted('zhang.min', 'sms', 1, 'failed', utc('01:30:01'), 'HTTP 503')]);
+  });
+
+  it('when a transport error is longer than the contract allows, then it is cut to 500 characters', () => {
+    const [event] = decideAlert(attempt('zhang.min', 'sms', 'failed', utc('01:30:01'), 'x'.repeat(2000)), given(OPEN).state());
+    expect(event?.type === EventTypes.AlertDeliveryAttempted && event.data.error?.length).toBe(500);
+  });
+
+  it('when it is dead-lettered before any attempt, then the caller is told to record the attempt first', () => {
+    given(OPEN).when(deadLetter('zhang.min', 'sms', utc('01:37:00'))).thenThrows(/no delivery attempt was recorded/);
+  });
+
+  it('when someone acknowledges it, then AlertAcknowledged carrying the kind and target', () => {
+    const state = given(OPEN).when(acknowledge()).then([acknowledged()]);
+    expect(state).toMatchObject({ status: 'acknowledged', acknowledgedBy: supervisor, acknowledgedAt: utc('01:36:00'), acknowledgedVia: 'link' });
+  });
+
+  it('when an alert without a target is acknowledged through the API, then the event has no target', () => {
+    const warningRaised: AlertEvent = { type: EventTypes.AlertRaised, data: { ...raisedData, kind: 'urgent-order', target: undefined, level: undefined } };
+    given([warningRaised])
+      .when(acknowledge(manager, utc('01:40:00'), 'api'))
+      .then([
+        {
+          type: EventTypes.AlertAcknowledged,
+          data: { alertId, workOrderId, kind: 'urgent-order', acknowledgedBy: manager, via: 'api', acknowledgedAt: utc('01:40:00') },
+        },
+      ]);
+  });
+
+  it('when the order is resolved, then AlertClosed', () => {
+    const state = given(OPEN).when(close()).then([closed()]);
+    expect(state).toMatchObject({ status: 'closed', closedReason: 'order-resolved', closedAt: utc('02:10:00') });
+  });
+
+  it('then every recipient may be sent to on any channel', () => {
+    expect(mayDeliver(given(OPEN).state(), 'zhang.min', 'wecom')).toBe(true);
+    expect(mayDeliver(given(OPEN).state(), 'wang.wei', 'email')).toBe(true);
+  });
+
+  it('then it is addressed to its recipients and nobody else', () => {
+    expect(isAddressedTo(given(OPEN).state(), 'zhang.min')).toBe(true);
+    expect(isAddressedTo(given(OPEN).state(), 'wang.wei')).toBe(true);
+    expect(isAddressedTo(given(OPEN).state(), 'li.na')).toBe(false);
+  });
+});
+
+describe('given an open alert, partly sent', () => {
+  it('when the failed channel is tried again, then attempt 2 of that channel', () => {
+    const state = given(OPEN_PARTLY_SENT).when(attempt('zhang.min', 'sms', 'delivered', utc('01:30:05'))).then([attempted('zhang.min', 'sms', 2, 'delivered', utc('01:30:05'))]);
+    expect(state).toMatchObject({ attempts: { 'zhang.min:wecom': 1, 'zhang.min:sms': 2 }, delivered: ['zhang.min:wecom', 'zhang.min:sms'] });
+  });
+
+  it('when another recipient is tried, then their own count starts at 1', () => {
+    given(OPEN_PARTLY_SENT).when(attempt('wang.wei', 'email', 'delivered', utc('01:30:02'))).then([attempted('wang.wei', 'email', 1, 'delivered', utc('01:30:02'))]);
+  });
+
+  it('when the failing channel is dead-lettered, then AlertDeadLettered with the attempts so far', () => {
+    const state = given(OPEN_PARTLY_SENT).when(deadLetter('zhang.min', 'sms', utc('01:31:00'))).then([deadLettered('zhang.min', 'sms', 1, utc('01:31:00'))]);
+    expect(state).toMatchObject({ status: 'open', deadLettered: ['zhang.min:sms'] });
+  });
+
+  it('when a delivered channel is dead-lettered, then nothing: it reached them', () => {
+    given(OPEN_PARTLY_SENT).when(deadLetter('zhang.min', 'wecom', utc('01:31:00'))).then([]);
+  });
+
+  it('then only the channels not yet delivered may be sent to', () => {
+    const state = given(OPEN_PARTLY_SENT).state();
+    expect(mayDeliver(state, 'zhang.min', 'wecom')).toBe(false);
+    expect(mayDeliver(state, 'zhang.min', 'sms')).toBe(true);
+    expect(mayDeliver(state, 'wang.wei', 'email')).toBe(true);
+  });
+});
+
+describe('given an open alert with a dead-lettered channel', () => {
+  it('then the state counts six attempts and the channel may not be sent to', () => {
+    const state = given(OPEN_SMS_DEAD).state();
+    expect(state).toMatchObject({ status: 'open', attempts: { [deliveryKey('zhang.min', 'sms')]: 6 }, deadLettered: ['zhang.min:sms'] });
+    expect(mayDeliver(state, 'zhang.min', 'sms')).toBe(false);
+  });
+
+  it('when it is dead-lettered again (a redelivered command), then nothing', () => {
+    given(OPEN_SMS_DEAD).when(deadLetter('zhang.min', 'sms', utc('01:38:00'))).then([]);
+  });
+
+  it('when someone acknowledges it, then AlertAcknowledged', () => {
+    given(OPEN_SMS_DEAD).when(acknowledge()).then([acknowledged()]);
+  });
+});
+
+describe('given an acknowledged alert', () => {
+  it('when it is raised again, then nothing', () => {
+    given(ACKNOWLEDGED).when(raise).then([]);
+  });
+
+  it('when a delivery attempt is recorded, then nothing: nothing is sent after an acknowledgement', () => {
+    given(ACKNOWLEDGED).when(attempt('wang.wei', 'email', 'delivered', utc('01:37:00'))).then([]);
+  });
+
+  it('when a delivery is dead-lettered, then nothing: there is nothing left to escalate', () => {
+    given(ACKNOWLEDGED).when(deadLetter('zhang.min', 'sms', utc('01:37:00'))).then([]);
+  });
+
+  it('when it is acknowledged again, by the same person or another, then nothing (idempotent)', () => {
+    given(ACKNOWLEDGED).when(acknowledge()).then([]);
+    const state = given(ACKNOWLEDGED).when(acknowledge(manager, utc('01:40:00'), 'api')).then([]);
+    expect(state).toMatchObject({ acknowledgedBy: supervisor });
+  });
+
+  it('when the order is resolved, then nothing: the alert stays acknowledged', () => {
+    const state = given(ACKNOWLEDGED).when(close()).then([]);
+    expect(state.status).toBe('acknowledged');
+  });
+
+  it('then nothing may be delivered, to anyone, on any channel', () => {
+    const state = given(ACKNOWLEDGED).state();
+    expect(mayDeliver(state, 'zhang.min', 'sms')).toBe(false);
+    expect(mayDeliver(state, 'wang.wei', 'email')).toBe(false);
+  });
+
+  it('then it is still addressed to its recipients', () => {
+    expect(isAddressedTo(given(ACKNOWLEDGED).state(), 'wang.wei')).toBe(true);
+  });
+});
+
+describe('given a closed alert', () => {
+  it('when it is raised again, then nothing', () => {
+    given(CLOSED).when(raise).then([]);
+  });
+
+  it('when a delivery attempt is recorded, then nothing', () => {
+    given(CLOSED).when(attempt('zhang.min', 'sms', 'delivered', utc('02:11:00'))).then([]);
+  });
+
+  it('when a delivery is dead-lettered, then nothing', () => {
+    given(CLOSED).when(deadLetter('zhang.min', 'sms', utc('02:11:00'))).then([]);
+  });
+
+  it('when someone acknowledges it, then an illegal transition: it was over before they took it', () => {
+    given(CLOSED).when(acknowledge()).thenThrows(IllegalTransitionError);
+    try {
+      decideAlert(acknowledge(), given(CLOSED).state());
+    } catch (error) {
+      expect(error).toMatchObject({ code: 'ILLEGAL_TRANSITION', details: { currentStatus: 'closed', allowedCommands: [] } });
+    }
+    expect.assertions(2);
+  });
+
+  it('when it is closed again, for another reason, then nothing', () => {
+    const state = given(CLOSED).when(close('target-met', utc('02:20:00'))).then([]);
+    expect(state).toMatchObject({ closedReason: 'order-resolved' });
+  });
+
+  it('then nothing may be delivered', () => {
+    expect(mayDeliver(given(CLOSED).state(), 'wang.wei', 'email')).toBe(false);
+  });
+});
+
+describe('evolveAlert', () => {
+  it('keeps the first raise when a second AlertRaised is folded', () => {
+    const other: AlertEvent = { type: EventTypes.AlertRaised, data: { ...raisedData, siteId: 'S2' } };
+    expect(fold([raised, other])).toMatchObject({ siteId: 'S1' });
+  });
+
+  it('ignores events about an alert that was never raised', () => {
+    expect(fold([attempted('zhang.min', 'sms', 1, 'failed', utc('01:30:01'))])).toEqual({ status: 'none' });
+  });
+
+  it('keeps the highest attempt number when events are folded out of order', () => {
+    const state = fold([raised, attempted('zhang.min', 'sms', 2, 'failed', utc('01:30:05')), attempted('zhang.min', 'sms', 1, 'failed', utc('01:30:01'))]);
+    expect(state).toMatchObject({ attempts: { 'zhang.min:sms': 2 } });
+  });
+});

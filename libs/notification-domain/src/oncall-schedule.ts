@@ -1,0 +1,308 @@
+import { TimeZoneSchema } from '@closeloop/contracts';
+import { z } from 'zod';
+
+// ── Schedule ──────────────────────────────────────────────────────────────────────────────────────────────
+// Who answers an alert for a site and escalation level (1 site supervisor on call, 2 service manager, 3
+// operations head). A rotation hands the pager from one member to the next at a local wall time, every day or
+// once a week; an override (a swap, sick leave, a holiday cover) puts someone else on call for a fixed interval.
+// Hand-offs follow the site's wall clock: a 09:00 hand-off in New York stays at 09:00 across the DST change, so
+// a shift on that day is 23 or 25 hours long. Nothing here assumes a day is 24 hours.
+
+export type OnCallLevel = 1 | 2 | 3;
+
+export interface Rotation {
+  readonly id: string;
+  readonly siteId: string;
+  readonly level: OnCallLevel;
+  /** IANA zone the hand-off time is read in, e.g. Asia/Shanghai. */
+  readonly timeZone: string;
+  readonly handoff: 'daily' | 'weekly';
+  /** Local wall time of the hand-off, "HH:mm". */
+  readonly handoffTime: string;
+  /** 1=Monday..7=Sunday, weekly rotations only. */
+  readonly handoffWeekday?: number;
+  /**
+   * Local date "YYYY-MM-DD" on which members[0] takes the first shift at handoffTime. For a weekly rotation that
+   * starts on another weekday the first shift is short: it ends at the first weekly hand-off after it.
+   */
+  readonly startsOn: string;
+  /** Staff ids in turn order. */
+  readonly members: readonly string[];
+}
+
+export interface Override {
+  readonly id: string;
+  readonly siteId: string;
+  readonly level: OnCallLevel;
+  readonly staffId: string;
+  /** ISO instants, [from, to). */
+  readonly from: string;
+  readonly to: string;
+  readonly reason: string;
+  readonly createdAt: string;
+}
+
+export interface OnCallSchedule {
+  readonly rotations: readonly Rotation[];
+  readonly overrides: readonly Override[];
+}
+
+export interface OnCallShift {
+  readonly staffId: string;
+  readonly source: 'rotation' | 'override';
+  readonly rotationId?: string;
+  readonly overrideId?: string;
+  /** The real instants the shift begins and ends (ISO, UTC). */
+  readonly from: string;
+  readonly to: string;
+}
+
+// ── Local wall time ↔ instant ─────────────────────────────────────────────────────────────────────────────
+// Intl is the only zone database a pure library can read. The offset in force is found by formatting an instant
+// in the zone; a wall time is turned into an instant by trying the offsets in force a day either side of it,
+// which finds both sides of any transition as long as a zone does not change its offset twice within a day.
+
+const DAY_MS = 86_400_000;
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+const formatterFor = (timeZone: string): Intl.DateTimeFormat => {
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-CA', {
+      timeZone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    });
+    formatters.set(timeZone, formatter);
+  }
+  return formatter;
+};
+
+interface WallClock {
+  readonly year: number;
+  readonly month: number;
+  readonly day: number;
+  readonly hour: number;
+  readonly minute: number;
+  readonly second: number;
+}
+
+const wallClockAt = (instant: number, timeZone: string): WallClock => {
+  const parts: Record<string, number> = {};
+  for (const part of formatterFor(timeZone).formatToParts(new Date(instant))) {
+    if (part.type !== 'literal') parts[part.type] = Number(part.value);
+  }
+  return {
+    year: parts['year'] as number,
+    month: parts['month'] as number,
+    day: parts['day'] as number,
+    hour: parts['hour'] as number,
+    minute: parts['minute'] as number,
+    second: parts['second'] as number,
+  };
+};
+
+/** The zone's offset from UTC at an instant, in ms (wall clock minus UTC), at whole-second precision. */
+const offsetAt = (instant: number, timeZone: string): number => {
+  const w = wallClockAt(instant, timeZone);
+  return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - Math.floor(instant / 1000) * 1000;
+};
+
+const parseLocalDate = (localDate: string): [number, number, number] => {
+  const [y, m, d] = localDate.split('-').map(Number);
+  return [y as number, m as number, d as number];
+};
+
+const parseHhmm = (time: string): [number, number] => {
+  const [h, m] = time.split(':').map(Number);
+  return [h as number, m as number];
+};
+
+/**
+ * The instant a local wall time happens in a zone. A time that happens twice (clocks going back) is its first
+ * occurrence; a time that never happens (clocks going forward) is read with the offset before the change, which
+ * lands the same distance past the gap: 02:30 on New York's spring-forward day is 03:30 EDT. That is the
+ * "compatible" rule of Temporal and of most calendars.
+ */
+export const localWallTimeToInstant = (localDate: string, time: string, timeZone: string): Date => {
+  const [y, m, d] = parseLocalDate(localDate);
+  const [hour, minute] = parseHhmm(time);
+  const wall = Date.UTC(y, m - 1, d, hour, minute);
+  const before = offsetAt(wall - DAY_MS, timeZone);
+  const after = offsetAt(wall + DAY_MS, timeZone);
+  const candidates = [wall - before, wall - after].filter((t) => t + offsetAt(t, timeZone) === wall).sort((a, b) => a - b);
+  return new Date(candidates[0] ?? wall - before);
+};
+
+/** The local calendar date ("YYYY-MM-DD") of an instant in a zone. */
+export const localDateOf = (instant: Date, timeZone: string): string => {
+  const w = wallClockAt(instant.getTime(), timeZone);
+  return `${String(w.year).padStart(4, '0')}-${String(w.month).padStart(2, '0')}-${String(w.day).padStart(2, '0')}`;
+};
+
+/** The local date and time of an instant in a zone, "YYYY-MM-DD HH:mm", for people reading a message. */
+export const localDateTimeOf = (instant: Date, timeZone: string): string => {
+  const w = wallClockAt(instant.getTime(), timeZone);
+  return `${localDateOf(instant, timeZone)} ${String(w.hour).padStart(2, '0')}:${String(w.minute).padStart(2, '0')}`;
+};
+
+/** Calendar arithmetic on local dates, done on a UTC midnight so no zone's transitions can shift the day. */
+const dayNumber = (localDate: string): number => {
+  const [y, m, d] = parseLocalDate(localDate);
+  return Math.round(Date.UTC(y, m - 1, d) / DAY_MS);
+};
+const dateOfDayNumber = (day: number): string => new Date(day * DAY_MS).toISOString().slice(0, 10);
+const addDays = (localDate: string, days: number): string => dateOfDayNumber(dayNumber(localDate) + days);
+/** ISO weekday of a local date: 1=Monday..7=Sunday. */
+const isoWeekday = (localDate: string): number => {
+  const sunday0 = new Date(dayNumber(localDate) * DAY_MS).getUTCDay();
+  return sunday0 === 0 ? 7 : sunday0;
+};
+
+// ── Who is on call ────────────────────────────────────────────────────────────────────────────────────────
+
+const mod = (n: number, m: number): number => ((n % m) + m) % m;
+
+/**
+ * The rotation's shift containing `at`, or undefined before the rotation starts (or when it has no members).
+ * Shifts are numbered from 0 at startsOn; shift n belongs to members[n mod length].
+ */
+export const rotationShiftAt = (rotation: Rotation, at: Date): OnCallShift | undefined => {
+  if (rotation.members.length === 0) return undefined;
+  const zone = rotation.timeZone;
+  const handoffOn = (localDate: string): number => localWallTimeToInstant(localDate, rotation.handoffTime, zone).getTime();
+  const time = at.getTime();
+  const firstHandoff = handoffOn(rotation.startsOn);
+  if (time < firstHandoff) return undefined;
+
+  const today = localDateOf(at, zone);
+  const period = rotation.handoff === 'daily' ? 1 : 7;
+  // The most recent hand-off day on or before `at`'s local date, stepped back once if today's has not happened.
+  // RotationSchema requires a weekday on weekly rotations; a stored one without it hands off on Mondays.
+  let start = rotation.handoff === 'daily' ? today : addDays(today, -mod(isoWeekday(today) - (rotation.handoffWeekday ?? 1), 7));
+  if (time < handoffOn(start)) start = addDays(start, -period);
+  const end = addDays(start, period);
+
+  const sinceStart = dayNumber(start) - dayNumber(rotation.startsOn);
+  // A weekly rotation starting off its weekday: the first (short) shift runs from startsOn to the first aligned
+  // hand-off, which is shift 1; ceil counts that partial week as a whole one.
+  const shift = sinceStart < 0 ? 0 : Math.ceil(sinceStart / period);
+  const from = sinceStart < 0 ? firstHandoff : handoffOn(start);
+  return {
+    staffId: rotation.members[shift % rotation.members.length] as string,
+    source: 'rotation',
+    rotationId: rotation.id,
+    from: new Date(from).toISOString(),
+    to: new Date(handoffOn(end)).toISOString(),
+  };
+};
+
+/**
+ * Who is on call for a site and level at an instant. An override covering the instant wins over the rotation; of
+ * several overlapping overrides the one created last wins (a later swap corrects an earlier one). Otherwise the
+ * first rotation for the site and level, in the schedule's order, that has a shift at that instant.
+ */
+export const whoIsOnCall = (schedule: OnCallSchedule, siteId: string, level: OnCallLevel, at: Date): OnCallShift | undefined => {
+  const time = at.getTime();
+  let winner: Override | undefined;
+  for (const override of schedule.overrides) {
+    if (override.siteId !== siteId || override.level !== level) continue;
+    if (time < Date.parse(override.from) || time >= Date.parse(override.to)) continue;
+    // `>=`: of two created at the same instant, the later in the list (the later insert) wins.
+    if (!winner || Date.parse(override.createdAt) >= Date.parse(winner.createdAt)) winner = override;
+  }
+  if (winner) {
+    return {
+      staffId: winner.staffId,
+      source: 'override',
+      overrideId: winner.id,
+      from: new Date(winner.from).toISOString(),
+      to: new Date(winner.to).toISOString(),
+    };
+  }
+  for (const rotation of schedule.rotations) {
+    if (rotation.siteId !== siteId || rotation.level !== level) continue;
+    const shift = rotationShiftAt(rotation, at);
+    if (shift) return shift;
+  }
+  return undefined;
+};
+
+// ── Schemas for the HTTP API ──────────────────────────────────────────────────────────────────────────────
+
+const MAX_OVERRIDE_MS = 90 * DAY_MS;
+
+const staffId = z.string().trim().min(1).max(64);
+const levelSchema = z.union([z.literal(1), z.literal(2), z.literal(3)]);
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:mm (00:00-23:59)');
+const isoDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
+  // 2026-02-30 matches the pattern but is no day at all: the rotation would silently start somewhere else.
+  .refine((date) => {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return true; // the pattern above says what is wrong
+    const time = Date.parse(`${date}T00:00:00Z`);
+    return !Number.isNaN(time) && new Date(time).toISOString().startsWith(date);
+  }, 'must be a real date');
+const isoInstant = z.string().datetime({ offset: true });
+
+const rotationFields = {
+  siteId: z.string().trim().min(1).max(64),
+  level: levelSchema,
+  timeZone: TimeZoneSchema,
+  handoff: z.enum(['daily', 'weekly']),
+  handoffTime: hhmm,
+  handoffWeekday: z.number().int().min(1).max(7).optional(),
+  startsOn: isoDate,
+  members: z
+    .array(staffId)
+    .min(1)
+    .max(50)
+    .refine((members) => new Set(members).size === members.length, 'members must not repeat a staff id'),
+};
+
+/** A weekday says which day a weekly rotation hands off; on a daily one it would be silently ignored, so it is refused. */
+const weekdayMatchesHandoff = (rotation: { handoff: 'daily' | 'weekly'; handoffWeekday?: number | undefined }, ctx: z.RefinementCtx): void => {
+  if (rotation.handoff === 'weekly' && rotation.handoffWeekday === undefined) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['handoffWeekday'], message: 'a weekly rotation needs handoffWeekday (1=Monday..7=Sunday)' });
+  }
+  if (rotation.handoff === 'daily' && rotation.handoffWeekday !== undefined) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['handoffWeekday'], message: 'handoffWeekday is for weekly rotations only' });
+  }
+};
+
+/** A whole rotation, id included (PUT /…/rotations/:id). */
+export const RotationSchema = z
+  .object({ id: z.string().trim().min(1).max(64), ...rotationFields })
+  .strict()
+  .superRefine(weekdayMatchesHandoff);
+
+/** A rotation as created through the API, before the service gives it an id. */
+export const RotationInputSchema = z.object(rotationFields).strict().superRefine(weekdayMatchesHandoff);
+export type RotationInput = z.infer<typeof RotationInputSchema>;
+
+/** An override as entered through the API; the service adds its id and creation time. */
+export const OverrideInputSchema = z
+  .object({
+    siteId: z.string().trim().min(1).max(64),
+    level: levelSchema,
+    staffId,
+    from: isoInstant,
+    to: isoInstant,
+    reason: z.string().trim().min(1).max(500),
+  })
+  .strict()
+  .superRefine((o, ctx) => {
+    const from = Date.parse(o.from);
+    const to = Date.parse(o.to);
+    if (Number.isNaN(from) || Number.isNaN(to)) return; // the datetime checks say what is wrong
+    if (from >= to) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['to'], message: 'to must be after from' });
+    // A cover longer than a quarter is a change of rotation, not an override; it would also hide the rotation for good.
+    else if (to - from > MAX_OVERRIDE_MS) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['to'], message: 'an override lasts at most 90 days' });
+  });
+export type OverrideInput = z.infer<typeof OverrideInputSchema>;
