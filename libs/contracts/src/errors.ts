@@ -10,7 +10,10 @@ export type ErrorKind =
   | 'illegal-transition'
   | 'concurrency'
   | 'conflict'
-  | 'unsupported-media-type';
+  | 'unsupported-media-type'
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'too-many-requests';
 
 export interface FieldIssue {
   readonly path: string;
@@ -76,3 +79,30 @@ export class PayloadTooLargeError extends CloseloopError {
     super('payload-too-large', 'PAYLOAD_TOO_LARGE', `The request body is larger than the ${limit} this endpoint accepts`, { limit });
   }
 }
+
+/** No credentials, or credentials that prove nothing: a missing, malformed, expired or unknown token or key. */
+export class UnauthenticatedError extends CloseloopError {
+  constructor(message = 'Authentication is required: send a bearer token or an integrator API key', code = 'UNAUTHENTICATED') {
+    super('unauthenticated', code, message);
+  }
+}
+
+/** Known caller, not allowed this: a role it does not hold, a site or event type outside its scope. */
+export class ForbiddenError extends CloseloopError {
+  constructor(message: string, code = 'FORBIDDEN', details: Readonly<Record<string, unknown>> = {}) {
+    super('forbidden', code, message, details);
+  }
+}
+
+/** The caller sent more than its share; `retryAfterSeconds` (whole seconds, at least 1) becomes the Retry-After header. */
+export class RateLimitedError extends CloseloopError {
+  readonly retryAfterSeconds: number;
+
+  constructor(retryAfterSeconds: number, code = 'RATE_LIMITED') {
+    const seconds = wholeSecondsAtLeastOne(retryAfterSeconds);
+    super('too-many-requests', code, `Too many requests; retry in ${seconds} s`, { retryAfterSeconds: seconds });
+    this.retryAfterSeconds = seconds;
+  }
+}
+
+const wholeSecondsAtLeastOne = (seconds: number): number => (Number.isFinite(seconds) ? Math.max(1, Math.ceil(seconds)) : 1);

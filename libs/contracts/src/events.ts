@@ -337,6 +337,8 @@ export const AlertRaisedData = z
     siteId: z.string().min(1),
     target: SlaTargetSchema.optional(),
     level: z.number().int().min(1).max(3).optional(),
+    /** The target's deadline, for "overdue by" in the message. */
+    dueAt: isoInstant.optional(),
     recipients: z.array(AlertRecipientSchema).max(20),
     /** The event that caused the alert (an escalation, a warning, a triage), so a redelivery raises nothing new. */
     causeEventId: z.string().min(1),

@@ -15,6 +15,9 @@ const statusOfKind: Record<ErrorKind, number> = {
   concurrency: HttpStatus.CONFLICT,
   conflict: HttpStatus.CONFLICT,
   'unsupported-media-type': HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+  unauthenticated: HttpStatus.UNAUTHORIZED,
+  forbidden: HttpStatus.FORBIDDEN,
+  'too-many-requests': HttpStatus.TOO_MANY_REQUESTS,
 };
 
 interface Problem {
@@ -45,6 +48,12 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const response = http.getResponse<Response>();
     const problem = this.toProblem(exception, request);
     if (problem.status >= 500) this.logger.error(`${request.method} ${request.path} failed: ${(exception as Error)?.stack ?? String(exception)}`);
+    // RFC 9110: a 401 names the scheme to authenticate with; a 429 says when to come back, if the error knows.
+    if (problem.status === HttpStatus.UNAUTHORIZED) response.setHeader('WWW-Authenticate', 'Bearer');
+    const retryAfter = exception instanceof CloseloopError ? exception.details['retryAfterSeconds'] : undefined;
+    if (problem.status === HttpStatus.TOO_MANY_REQUESTS && typeof retryAfter === 'number' && Number.isFinite(retryAfter)) {
+      response.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfter))));
+    }
     response.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
   }
 

@@ -1,0 +1,3 @@
+export * from './integrator-keys';
+export * from './local-signing-key';
+export * from './staff-tokens';

@@ -1,0 +1,432 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { Algorithm, hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
+import { CloseloopError, FieldIssue, ForbiddenError, IntakeEventTypes, NotFoundError, ValidationError } from '@closeloop/contracts';
+import type { Pool, PoolClient } from 'pg';
+
+/**
+ * Integrators are the outside systems that submit residents' reports: a site's phone hotline, a CRM, a sensor
+ * gateway. Each is registered with the sites it may report for and the intake event types it may send ('*' = all),
+ * and authenticates with API keys `clk_<keyId>_<secret>`. Only an argon2id hash of the secret is stored; the whole
+ * key is shown once, when it is made.
+ */
+
+/** Every site, or every intake event type. */
+export const ALL = '*';
+
+export interface IntegratorScopeRecord {
+  readonly integratorId: string;
+  readonly name: string;
+  readonly sites: string[];
+  readonly eventTypes: string[];
+}
+
+/** Who called, once an API key has verified. */
+export interface IntegratorPrincipal {
+  readonly kind: 'integrator';
+  readonly integratorId: string;
+  readonly keyId: string;
+  readonly sites: string[];
+  readonly eventTypes: string[];
+}
+
+export interface IssuedIntegratorKey {
+  readonly integratorId: string;
+  readonly keyId: string;
+  /** The whole key. Shown once: only the hash of its secret is kept. */
+  readonly apiKey: string;
+}
+
+export interface RotatedIntegratorKey extends IssuedIntegratorKey {
+  /** The keys that were active before, and when each now stops working. */
+  readonly expiring: readonly { readonly keyId: string; readonly expiresAt: Date }[];
+}
+
+/** `expiring`: active, but a rotation set its end; `expired`: that end has passed. */
+export type IntegratorKeyState = 'active' | 'expiring' | 'expired' | 'revoked';
+
+export interface IntegratorKeySummary {
+  readonly keyId: string;
+  readonly status: 'active' | 'revoked';
+  readonly state: IntegratorKeyState;
+  readonly createdAt: Date;
+  readonly expiresAt: Date | null;
+  readonly revokedAt: Date | null;
+}
+
+export interface IntegratorListing extends IntegratorScopeRecord {
+  readonly createdAt: Date;
+  readonly keys: IntegratorKeySummary[];
+}
+
+export interface IntegratorRegistration {
+  readonly integratorId: string;
+  readonly name: string;
+  readonly sites: readonly string[];
+  readonly eventTypes: readonly string[];
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Key format and CloudEvent source
+// ---------------------------------------------------------------------------------------------------------------
+
+const INTEGRATOR_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+const SITE_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
+const KEY_ID = /^[0-9a-f]{12}$/;
+// 12 hex characters of key id, then 32 random bytes in base64url (43 characters, which may include '_' and '-').
+const API_KEY = /^clk_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
+const SOURCE = /^\/integrators\/([a-z0-9][a-z0-9_-]{0,63})$/;
+
+/** The parts of a well-formed key, or undefined. Says nothing about whether the key is valid. */
+export const parseIntegratorKey = (presented: string): { keyId: string; secret: string } | undefined => {
+  if (typeof presented !== 'string' || presented.length > 128) return undefined;
+  const match = API_KEY.exec(presented);
+  return match ? { keyId: match[1] as string, secret: match[2] as string } : undefined;
+};
+
+/** Whether a bearer credential is shaped like an integrator key (rather than a staff JWT). */
+export const looksLikeIntegratorKey = (credential: string): boolean => credential.startsWith('clk_');
+
+/** The CloudEvent `source` by which an integrator posting to the Kafka intake topic is identified. */
+export const integratorSource = (integratorId: string): string => {
+  if (!INTEGRATOR_ID.test(integratorId)) throw new Error(`${integratorId} is not a valid integrator id`);
+  return `/integrators/${integratorId}`;
+};
+
+/** The integrator id of a `/integrators/<id>` source, or undefined for any other source. */
+export const integratorIdOfSource = (source: string): string | undefined => SOURCE.exec(source)?.[1];
+
+// ---------------------------------------------------------------------------------------------------------------
+// Scope
+// ---------------------------------------------------------------------------------------------------------------
+
+export type ScopeDecision = 'ok' | 'site-not-allowed' | 'type-not-allowed';
+
+type Scope = Pick<IntegratorScopeRecord, 'sites' | 'eventTypes'>;
+
+export const IntegratorScope = {
+  check(scope: Scope, siteId: string, eventType: string): ScopeDecision {
+    if (!scope.sites.includes(ALL) && !scope.sites.includes(siteId)) return 'site-not-allowed';
+    if (!scope.eventTypes.includes(ALL) && !scope.eventTypes.includes(eventType)) return 'type-not-allowed';
+    return 'ok';
+  },
+
+  /** The check as the HTTP edge wants it: a ForbiddenError (403) naming what is outside the scope. */
+  assert(scope: Scope & { readonly integratorId: string }, siteId: string, eventType: string): void {
+    const decision: ScopeDecision = IntegratorScope.check(scope, siteId, eventType);
+    switch (decision) {
+      case 'ok':
+        return;
+      case 'site-not-allowed':
+        throw new ForbiddenError(`Integrator ${scope.integratorId} may not report for site ${siteId}`, 'SITE_NOT_ALLOWED', { siteId });
+      case 'type-not-allowed':
+        throw new ForbiddenError(`Integrator ${scope.integratorId} may not send ${eventType} events`, 'EVENT_TYPE_NOT_ALLOWED', { eventType });
+      default: {
+        const unreachable: never = decision;
+        throw new Error(`unknown scope decision ${String(unreachable)}`);
+      }
+    }
+  },
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Hashing
+// ---------------------------------------------------------------------------------------------------------------
+
+// OWASP's argon2id minimum (19 MiB, 2 passes, 1 lane): tens of milliseconds per verification on purpose.
+const ARGON2_OPTIONS = { algorithm: Algorithm.Argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
+
+const mintKey = async (): Promise<{ keyId: string; apiKey: string; secretHash: string }> => {
+  const keyId = randomBytes(6).toString('hex');
+  const secret = randomBytes(32).toString('base64url');
+  const secretHash = await argon2Hash(secret, ARGON2_OPTIONS);
+  return { keyId, apiKey: `clk_${keyId}_${secret}`, secretHash };
+};
+
+const sha256 = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
+
+// ---------------------------------------------------------------------------------------------------------------
+// Administration
+// ---------------------------------------------------------------------------------------------------------------
+
+interface IntegratorRow {
+  integrator_id: string;
+  name: string;
+  sites: string[];
+  event_types: string[];
+  created_at: Date;
+}
+
+interface KeyRow {
+  key_id: string;
+  integrator_id: string;
+  status: 'active' | 'revoked';
+  created_at: Date;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+}
+
+/** Registers integrators and manages their keys; used by the admin CLI, and by intake to look up a source's scope. */
+export class IntegratorKeyStore {
+  constructor(
+    private readonly pool: Pool,
+    private readonly clock: () => Date,
+  ) {}
+
+  async register(registration: IntegratorRegistration): Promise<IssuedIntegratorKey> {
+    const issues = [
+      ...integratorIdIssues(registration.integratorId),
+      ...(typeof registration.name === 'string' && registration.name.trim() !== '' && registration.name.length <= 200
+        ? []
+        : [{ path: 'name', message: 'must be 1-200 characters' }]),
+      ...sitesIssues(registration.sites),
+      ...eventTypesIssues(registration.eventTypes),
+    ];
+    if (issues.length > 0) throw new ValidationError('The integrator registration is not valid', issues);
+    const key = await mintKey();
+    const now = this.clock();
+    await this.inTransaction(async (client) => {
+      const inserted = await client.query(
+        `INSERT INTO integrators (integrator_id, name, sites, event_types, created_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (integrator_id) DO NOTHING`,
+        [registration.integratorId, registration.name.trim(), unique(registration.sites), unique(registration.eventTypes), now],
+      );
+      if (inserted.rowCount === 0) {
+        throw new CloseloopError('conflict', 'INTEGRATOR_EXISTS', `Integrator ${registration.integratorId} is already registered; rotate its key instead`, {
+          integratorId: registration.integratorId,
+        });
+      }
+      await this.insertKey(client, registration.integratorId, key, now);
+    });
+    return { integratorId: registration.integratorId, keyId: key.keyId, apiKey: key.apiKey };
+  }
+
+  /** Every integrator with its keys' ids and lifecycle; never a hash. */
+  async list(): Promise<IntegratorListing[]> {
+    const now = this.clock();
+    const integrators = await this.pool.query<IntegratorRow>('SELECT integrator_id, name, sites, event_types, created_at FROM integrators ORDER BY integrator_id');
+    const keys = await this.pool.query<KeyRow>(
+      'SELECT key_id, integrator_id, status, created_at, expires_at, revoked_at FROM integrator_keys ORDER BY created_at, key_id',
+    );
+    return integrators.rows.map((i) => ({
+      ...scopeOf(i),
+      createdAt: i.created_at,
+      keys: keys.rows
+        .filter((k) => k.integrator_id === i.integrator_id)
+        .map((k) => ({
+          keyId: k.key_id,
+          status: k.status,
+          state: stateOf(k, now),
+          createdAt: k.created_at,
+          expiresAt: k.expires_at,
+          revokedAt: k.revoked_at,
+        })),
+    }));
+  }
+
+  /**
+   * A new key; every key that was active keeps working for `overlapSeconds` more (never longer than it already
+   * would), so the integrator can deploy the new key before the old one stops. An overlap of 0 ends them now.
+   */
+  async rotate(integratorId: string, overlapSeconds: number): Promise<RotatedIntegratorKey> {
+    if (!Number.isFinite(overlapSeconds) || overlapSeconds < 0) {
+      throw new ValidationError('The overlap is not valid', [{ path: 'overlapSeconds', message: 'must be a number of seconds, 0 or more' }]);
+    }
+    if (!INTEGRATOR_ID.test(integratorId)) throw new NotFoundError('Integrator', integratorId);
+    const key = await mintKey();
+    const now = this.clock();
+    const endOfOverlap = new Date(now.getTime() + Math.round(overlapSeconds * 1000));
+    const expiring = await this.inTransaction(async (client) => {
+      // Locking the integrator serialises rotations of one integrator.
+      const found = await client.query('SELECT 1 FROM integrators WHERE integrator_id = $1 FOR UPDATE', [integratorId]);
+      if (found.rowCount === 0) throw new NotFoundError('Integrator', integratorId);
+      // LEAST ignores NULL: a key with no end gets the overlap's end, one ending sooner keeps its own.
+      const updated = await client.query<{ key_id: string; expires_at: Date }>(
+        `UPDATE integrator_keys SET expires_at = LEAST(expires_at, $2)
+         WHERE integrator_id = $1 AND status = 'active' AND (expires_at IS NULL OR expires_at > $3)
+         RETURNING key_id, expires_at`,
+        [integratorId, endOfOverlap, now],
+      );
+      await this.insertKey(client, integratorId, key, now);
+      return updated.rows.map((r) => ({ keyId: r.key_id, expiresAt: r.expires_at }));
+    });
+    return { integratorId, keyId: key.keyId, apiKey: key.apiKey, expiring };
+  }
+
+  /** Stops a key at once, on every instance (the verifier reads the status on each call). Revoking twice is harmless. */
+  async revoke(keyId: string): Promise<{ keyId: string; integratorId: string; revokedAt: Date }> {
+    if (!KEY_ID.test(keyId)) throw new NotFoundError('Integrator key', keyId);
+    const { rows } = await this.pool.query<{ integrator_id: string; revoked_at: Date }>(
+      `UPDATE integrator_keys SET status = 'revoked', revoked_at = COALESCE(revoked_at, $2)
+       WHERE key_id = $1 RETURNING integrator_id, revoked_at`,
+      [keyId, this.clock()],
+    );
+    const row = rows[0];
+    if (!row) throw new NotFoundError('Integrator key', keyId);
+    return { keyId, integratorId: row.integrator_id, revokedAt: row.revoked_at };
+  }
+
+  /** Replaces the sites, the event types, or both; effective on the next request. */
+  async updateScope(integratorId: string, change: { sites?: readonly string[]; eventTypes?: readonly string[] }): Promise<IntegratorScopeRecord> {
+    const issues = [
+      ...(change.sites === undefined && change.eventTypes === undefined ? [{ path: '', message: 'give sites, event types or both' }] : []),
+      ...(change.sites === undefined ? [] : sitesIssues(change.sites)),
+      ...(change.eventTypes === undefined ? [] : eventTypesIssues(change.eventTypes)),
+    ];
+    if (issues.length > 0) throw new ValidationError('The scope change is not valid', issues);
+    if (!INTEGRATOR_ID.test(integratorId)) throw new NotFoundError('Integrator', integratorId);
+    const { rows } = await this.pool.query<IntegratorRow>(
+      `UPDATE integrators SET sites = COALESCE($2, sites), event_types = COALESCE($3, event_types)
+       WHERE integrator_id = $1 RETURNING integrator_id, name, sites, event_types, created_at`,
+      [integratorId, change.sites === undefined ? null : unique(change.sites), change.eventTypes === undefined ? null : unique(change.eventTypes)],
+    );
+    const row = rows[0];
+    if (!row) throw new NotFoundError('Integrator', integratorId);
+    return scopeOf(row);
+  }
+
+  /** The scope of a registered integrator, or undefined: how the Kafka intake path authorises a CloudEvent's source. */
+  async findIntegrator(integratorId: string): Promise<IntegratorScopeRecord | undefined> {
+    if (!INTEGRATOR_ID.test(integratorId)) return undefined;
+    const { rows } = await this.pool.query<IntegratorRow>('SELECT integrator_id, name, sites, event_types, created_at FROM integrators WHERE integrator_id = $1', [
+      integratorId,
+    ]);
+    return rows[0] ? scopeOf(rows[0]) : undefined;
+  }
+
+  /** Whether a CloudEvent source is `/integrators/<id>` of a registered integrator. */
+  async isRegisteredSource(source: string): Promise<boolean> {
+    const integratorId = integratorIdOfSource(source);
+    return integratorId !== undefined && (await this.findIntegrator(integratorId)) !== undefined;
+  }
+
+  private async insertKey(client: PoolClient, integratorId: string, key: { keyId: string; secretHash: string }, now: Date): Promise<void> {
+    await client.query(
+      `INSERT INTO integrator_keys (key_id, integrator_id, secret_hash, status, created_at) VALUES ($1, $2, $3, 'active', $4)`,
+      [key.keyId, integratorId, key.secretHash, now],
+    );
+  }
+
+  private async inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+}
+
+const scopeOf = (row: IntegratorRow): IntegratorScopeRecord => ({ integratorId: row.integrator_id, name: row.name, sites: row.sites, eventTypes: row.event_types });
+
+const usableAt = (key: Pick<KeyRow, 'status' | 'expires_at'>, now: Date): boolean =>
+  key.status === 'active' && (key.expires_at === null || key.expires_at.getTime() > now.getTime());
+
+const stateOf = (key: KeyRow, now: Date): IntegratorKeyState => {
+  if (key.status === 'revoked') return 'revoked';
+  if (key.expires_at === null) return 'active';
+  return usableAt(key, now) ? 'expiring' : 'expired';
+};
+
+const unique = (values: readonly string[]): string[] => [...new Set(values)];
+
+const integratorIdIssues = (integratorId: unknown): FieldIssue[] =>
+  typeof integratorId === 'string' && INTEGRATOR_ID.test(integratorId)
+    ? []
+    : [{ path: 'integratorId', message: 'must be 1-64 lower-case letters, digits, "-" or "_", starting with a letter or digit' }];
+
+const sitesIssues = (sites: readonly string[] | undefined): FieldIssue[] => {
+  if (!Array.isArray(sites) || sites.length === 0) return [{ path: 'sites', message: `must list at least one site, or ${ALL} for all` }];
+  return sites.flatMap((site, i) =>
+    site === ALL || (typeof site === 'string' && SITE_ID.test(site)) ? [] : [{ path: `sites.${i}`, message: `${String(site)} is not a site id` }],
+  );
+};
+
+const knownEventTypes: readonly string[] = Object.values(IntakeEventTypes);
+
+const eventTypesIssues = (eventTypes: readonly string[] | undefined): FieldIssue[] => {
+  if (!Array.isArray(eventTypes) || eventTypes.length === 0) return [{ path: 'eventTypes', message: `must list at least one event type, or ${ALL} for all` }];
+  return eventTypes.flatMap((type, i) =>
+    type === ALL || knownEventTypes.includes(type)
+      ? []
+      : [{ path: `eventTypes.${i}`, message: `${String(type)} is not an intake event type; known: ${knownEventTypes.join(', ')}` }],
+  );
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Verification
+// ---------------------------------------------------------------------------------------------------------------
+
+interface VerifyRow {
+  key_id: string;
+  integrator_id: string;
+  secret_hash: string;
+  status: 'active' | 'revoked';
+  expires_at: Date | null;
+  sites: string[];
+  event_types: string[];
+}
+
+/**
+ * Checks a presented API key. Every call reads the key's status and expiry and the integrator's scope from
+ * PostgreSQL, so a revocation, an expiry or a narrowed scope holds at once on every instance.
+ *
+ * Argon2id is slow on purpose (tens of ms of CPU and 19 MiB per check), which a busy integrator would pay on every
+ * request. So a successful check is remembered: per key id, the SHA-256 of the secret that verified and the hash
+ * it verified against. The memory is only a CPU shortcut, never an authority: it is consulted after the row has
+ * been read and found usable, it only ever stands in for "this secret matches this stored hash" (so it can never
+ * make a revoked, expired or re-scoped key pass), and it applies only while the stored hash is the one it was
+ * made against. Digests are compared in constant time. Failures are not remembered, so guessing cannot fill it,
+ * and it is bounded, dropping the least recently used entry.
+ *
+ * Key ids are not secret (they are listed and logged), so an unknown one may answer faster than a wrong secret.
+ * Anyone who knows a key id can make an instance run argon2 once per request: rate-limit before verifying.
+ */
+export class IntegratorKeyVerifier {
+  private readonly verified = new Map<string, { readonly secretDigest: Buffer; readonly secretHash: string }>();
+
+  constructor(
+    private readonly pool: Pool,
+    private readonly clock: () => Date,
+    private readonly cacheSize = 1_000,
+  ) {}
+
+  /** The integrator behind a key, or undefined for a malformed, unknown, wrong, revoked or expired one. */
+  async verify(presentedKey: string): Promise<IntegratorPrincipal | undefined> {
+    const parsed = parseIntegratorKey(presentedKey);
+    if (!parsed) return undefined;
+    const { rows } = await this.pool.query<VerifyRow>(
+      `SELECT k.key_id, k.integrator_id, k.secret_hash, k.status, k.expires_at, i.sites, i.event_types
+       FROM integrator_keys k JOIN integrators i ON i.integrator_id = k.integrator_id
+       WHERE k.key_id = $1`,
+      [parsed.keyId],
+    );
+    const row = rows[0];
+    if (!row || !usableAt(row, this.clock())) return undefined;
+    if (!(await this.secretMatches(row.key_id, parsed.secret, row.secret_hash))) return undefined;
+    return { kind: 'integrator', integratorId: row.integrator_id, keyId: row.key_id, sites: row.sites, eventTypes: row.event_types };
+  }
+
+  private async secretMatches(keyId: string, secret: string, secretHash: string): Promise<boolean> {
+    const digest = sha256(secret);
+    const remembered = this.verified.get(keyId);
+    if (remembered && remembered.secretHash === secretHash && timingSafeEqual(remembered.secretDigest, digest)) {
+      this.verified.delete(keyId);
+      this.verified.set(keyId, remembered);
+      return true;
+    }
+    if (!(await argon2Verify(secretHash, secret))) return false;
+    this.verified.delete(keyId);
+    this.verified.set(keyId, { secretDigest: digest, secretHash });
+    while (this.verified.size > this.cacheSize) {
+      const oldest = this.verified.keys().next().value as string;
+      this.verified.delete(oldest);
+    }
+    return true;
+  }
+}

@@ -1,0 +1,158 @@
+import { readFileSync } from 'node:fs';
+import { UnauthenticatedError } from '@closeloop/contracts';
+import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
+
+/**
+ * Staff are the service desk's people: dispatchers (派单员) who assign orders, technicians who do the work,
+ * supervisors who watch SLAs, the on-call person who is paged on escalation, and administrators. They sign in at
+ * an identity provider (Keycloak in production, a local signing key in the demo) and present its JWT.
+ */
+export const StaffRoles = ['dispatcher', 'technician', 'supervisor', 'on-call', 'admin'] as const;
+export type StaffRole = (typeof StaffRoles)[number];
+
+/** Every site: given to administrators and area supervisors. */
+export const ALL_SITES = '*';
+
+export interface StaffPrincipal {
+  readonly kind: 'staff';
+  readonly staffId: string;
+  readonly name: string;
+  readonly roles: StaffRole[];
+  /** The sites this person works for; '*' means all sites (admin). */
+  readonly sites: string[];
+}
+
+export const isStaffRole = (value: unknown): value is StaffRole => typeof value === 'string' && (StaffRoles as readonly string[]).includes(value);
+
+/** Whether a staff member works for a site. */
+export const staffCoversSite = (principal: Pick<StaffPrincipal, 'sites'>, siteId: string): boolean =>
+  principal.sites.includes(ALL_SITES) || principal.sites.includes(siteId);
+
+/** The credential of an `Authorization: Bearer <credential>` header, or undefined. */
+export const bearerCredentialOf = (authorization: string | undefined): string | undefined => {
+  const match = /^Bearer[ ]+([^\s]+)[ ]*$/i.exec(authorization ?? '');
+  return match?.[1];
+};
+
+export interface StaffTokenVerifierOptions {
+  readonly issuer: string;
+  readonly audience: string;
+  /** The identity provider's key set: its JWKS URL (Keycloak: `<realm>/protocol/openid-connect/certs`), or a JWKS file. */
+  readonly jwks: { readonly url: string } | { readonly file: string };
+  /** For tests; otherwise the system clock. */
+  readonly clock?: () => Date;
+}
+
+/** Asymmetric algorithms only: a shared-secret HS256 token, or an unsigned one, is never accepted. */
+export const STAFF_TOKEN_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'] as const;
+const CLOCK_TOLERANCE_SECONDS = 30;
+
+/** The identity provider's keys could not be fetched: the caller is not at fault, so this is not a 401. */
+export class StaffKeysUnavailableError extends Error {
+  constructor(detail: string) {
+    super(`The identity provider's signing keys could not be fetched: ${detail}`);
+    this.name = new.target.name;
+  }
+}
+
+type KeySet = ReturnType<typeof createLocalJWKSet> | ReturnType<typeof createRemoteJWKSet>;
+
+/** Verifies staff JWTs: signature against the IdP's keys, then issuer, audience and expiry, then the claims Closeloop reads. */
+export class StaffTokenVerifier {
+  private readonly keys: KeySet;
+
+  constructor(private readonly options: StaffTokenVerifierOptions) {
+    if ('url' in options.jwks) {
+      let url: URL;
+      try {
+        url = new URL(options.jwks.url);
+      } catch {
+        throw new Error(`The staff token JWKS URL ${options.jwks.url} is not a URL`);
+      }
+      this.keys = createRemoteJWKSet(url);
+    } else {
+      this.keys = createLocalJWKSet(readJwksFile(options.jwks.file));
+    }
+  }
+
+  /** The staff member a token names; throws UnauthenticatedError for any token that does not verify. */
+  async verify(bearerToken: string): Promise<StaffPrincipal> {
+    const token = typeof bearerToken === 'string' ? (bearerCredentialOf(bearerToken) ?? bearerToken.trim()) : '';
+    if (token === '') throw new UnauthenticatedError('A staff bearer token is required', 'TOKEN_MISSING');
+    let payload: JWTPayload;
+    try {
+      ({ payload } = await jwtVerify(token, this.keys, {
+        issuer: this.options.issuer,
+        audience: this.options.audience,
+        algorithms: [...STAFF_TOKEN_ALGORITHMS],
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        requiredClaims: ['exp', 'iss', 'aud', 'sub'],
+        ...(this.options.clock ? { currentDate: this.options.clock() } : {}),
+      }));
+    } catch (error) {
+      throw rejection(error);
+    }
+    return principalOf(payload);
+  }
+}
+
+const readJwksFile = (file: string): JSONWebKeySet => {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`The staff token JWKS file ${file} cannot be read: ${(error as Error).message}`);
+  }
+  if (!parsed || typeof parsed !== 'object' || !Array.isArray((parsed as { keys?: unknown }).keys)) {
+    throw new Error(`The staff token JWKS file ${file} is not a JSON Web Key Set ({"keys": [...]})`);
+  }
+  return parsed as JSONWebKeySet;
+};
+
+/**
+ * What a failed verification becomes. Messages are ours, never the token's content: a token is a credential and a
+ * problem response or a log line must not carry it.
+ */
+const rejection = (error: unknown): Error => {
+  const code = error instanceof errors.JOSEError ? error.code : undefined;
+  switch (code) {
+    case 'ERR_JWT_EXPIRED':
+      return new UnauthenticatedError('The bearer token has expired; sign in again', 'TOKEN_EXPIRED');
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED': {
+      const claim = (error as errors.JWTClaimValidationFailed).claim;
+      return new UnauthenticatedError(`The bearer token was rejected: its "${claim}" claim is missing or not accepted here`, 'TOKEN_INVALID');
+    }
+    case 'ERR_JOSE_ALG_NOT_ALLOWED':
+    case 'ERR_JOSE_NOT_SUPPORTED':
+      return new UnauthenticatedError(`The bearer token was rejected: it must be signed with ${STAFF_TOKEN_ALGORITHMS.join(', ')}`, 'TOKEN_INVALID');
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+    case 'ERR_JWKS_NO_MATCHING_KEY':
+    case 'ERR_JWKS_MULTIPLE_MATCHING_KEYS':
+      return new UnauthenticatedError('The bearer token was rejected: its signature does not verify against the identity provider\'s keys', 'TOKEN_INVALID');
+    case 'ERR_JWS_INVALID':
+    case 'ERR_JWT_INVALID':
+    case 'ERR_JWK_INVALID':
+      return new UnauthenticatedError('The bearer token was rejected: it is not a well-formed signed JWT', 'TOKEN_INVALID');
+    case 'ERR_JWKS_TIMEOUT':
+    case 'ERR_JWKS_INVALID':
+    case 'ERR_JOSE_GENERIC':
+      return new StaffKeysUnavailableError((error as Error).message);
+    default:
+      // Not a JOSE error: the remote key set's HTTP request failed (connection refused, DNS, TLS).
+      return code === undefined ? new StaffKeysUnavailableError((error as Error)?.message ?? String(error)) : new UnauthenticatedError('The bearer token was rejected', 'TOKEN_INVALID');
+  }
+};
+
+const stringsOf = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v !== '') : []);
+
+const principalOf = (payload: JWTPayload): StaffPrincipal => {
+  const staffId = payload.sub;
+  if (typeof staffId !== 'string' || staffId === '') throw new UnauthenticatedError('The bearer token was rejected: it names no subject', 'TOKEN_INVALID');
+  const name = [payload['name'], payload['preferred_username']].find((v): v is string => typeof v === 'string' && v.trim() !== '') ?? staffId;
+  // Closeloop's own `roles` claim, or Keycloak's realm roles; roles Closeloop does not know (offline_access, ...) are dropped.
+  const realmAccess = payload['realm_access'];
+  const keycloakRoles = realmAccess && typeof realmAccess === 'object' ? (realmAccess as { roles?: unknown }).roles : undefined;
+  const roles = [...new Set([...stringsOf(payload['roles']), ...stringsOf(keycloakRoles)])].filter(isStaffRole);
+  const sites = [...new Set(stringsOf(payload['sites']))];
+  return { kind: 'staff', staffId, name: name.trim(), roles, sites };
+};

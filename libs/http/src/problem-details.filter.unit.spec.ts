@@ -1,0 +1,41 @@
+import { ArgumentsHost } from '@nestjs/common';
+import { ForbiddenError, RateLimitedError, UnauthenticatedError } from '@closeloop/contracts';
+import { ProblemDetailsFilter } from './problem-details.filter';
+
+interface Sent {
+  status?: number;
+  headers: Record<string, string>;
+  body?: Record<string, unknown>;
+}
+
+const respond = (exception: unknown): Sent => {
+  const sent: Sent = { headers: {} };
+  const response = {
+    setHeader: (name: string, value: string) => void (sent.headers[name.toLowerCase()] = value),
+    status: (status: number) => ((sent.status = status), response),
+    type: () => response,
+    send: (body: string) => void (sent.body = JSON.parse(body) as Record<string, unknown>),
+  };
+  const request = { method: 'POST', path: '/v1/reports', originalUrl: '/v1/reports', url: '/v1/reports', correlationId: 'c-1' };
+  const host = { getType: () => 'http', switchToHttp: () => ({ getRequest: () => request, getResponse: () => response }) } as unknown as ArgumentsHost;
+  new ProblemDetailsFilter().catch(exception, host);
+  return sent;
+};
+
+describe('ProblemDetailsFilter for access errors', () => {
+  it('answers 401 with a Bearer challenge', () => {
+    const sent = respond(new UnauthenticatedError('The bearer token has expired; sign in again', 'TOKEN_EXPIRED'));
+    expect(sent).toMatchObject({ status: 401, headers: { 'www-authenticate': 'Bearer' }, body: { code: 'TOKEN_EXPIRED', status: 401, correlationId: 'c-1' } });
+  });
+
+  it('answers 403 without a challenge', () => {
+    const sent = respond(new ForbiddenError('Integrator crm may not report for site S2', 'SITE_NOT_ALLOWED', { siteId: 'S2' }));
+    expect(sent).toMatchObject({ status: 403, body: { code: 'SITE_NOT_ALLOWED', siteId: 'S2' } });
+    expect(sent.headers).toEqual({});
+  });
+
+  it('answers 429 with Retry-After in whole seconds', () => {
+    const sent = respond(new RateLimitedError(1.5));
+    expect(sent).toMatchObject({ status: 429, headers: { 'retry-after': '2' }, body: { code: 'RATE_LIMITED', retryAfterSeconds: 2 } });
+  });
+});

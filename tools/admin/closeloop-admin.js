@@ -1,0 +1,316 @@
+#!/usr/bin/env node
+// closeloop-admin (npm run -s admin -- <command>): registers integrators and manages their API keys in the
+// database the services use, and issues staff tokens from the local signing key for the demo and development.
+// Plain JavaScript over the built libraries, like tools/bench: run `npm run build` first.
+'use strict';
+const { existsSync, readFileSync } = require('node:fs');
+const { join, resolve } = require('node:path');
+const { parseArgs } = require('node:util');
+
+const root = join(__dirname, '..', '..');
+
+const HELP = `closeloop-admin: integrator API keys and local staff tokens
+
+Usage: npm run -s admin -- <command> [options]     (or: node tools/admin/closeloop-admin.js <command> ...)
+
+Integrators (outside systems that submit reports; their keys are stored as argon2id hashes only)
+  integrator create --id <id> --name <name> --sites <S1,S2|*> --event-types <types|*>
+      Registers an integrator and prints its first API key, once.
+      Event types are intake types (closeloop.intake.report-submitted.v1, or short: report-submitted).
+  integrator list
+  integrator rotate --id <id> [--overlap <duration>]
+      Prints a new key, once; the old keys keep working for the overlap (default 24h; 0 ends them now).
+  integrator revoke --key-id <keyId>
+      Stops a key at once.
+  integrator scope --id <id> [--sites <S1,S2|*>] [--event-types <types|*>]
+
+Staff tokens (signed with the local key in <key-dir>, default .local/keys; production uses the real IdP)
+  token issue --staff-id <id> --name <name> --roles <role,...> --sites <S1,...|*> [--ttl <duration>]
+              [--key-dir <dir>] [--issuer <iss>] [--audience <aud>]
+      Roles: dispatcher, technician, supervisor, on-call, admin. --ttl defaults to 8h.
+      Issuer and audience default to $STAFF_TOKEN_ISSUER / $STAFF_TOKEN_AUDIENCE, else closeloop-local / closeloop.
+  token jwks [--key-dir <dir>]
+      Prints the path of the public JWKS file the services verify staff tokens with.
+
+Options
+  --json    machine-readable output on stdout (notices still go to stderr)
+  --help    this text
+Durations: 90, 90s, 15m, 24h, 7d.
+
+Database: $DATABASE_URL as is (the services' database); else the server recorded in .local/infra.env by
+scripts/infra/up.sh, database $CLOSELOOP_DATABASE (default closeloop), created if missing. Migrations run first.
+
+Exit codes: 0 done, 1 failed, 2 usage error.`;
+
+class UsageError extends Error {}
+
+const loadBuilt = (library) => {
+  const dist = join(root, 'libs', library, 'dist');
+  if (!existsSync(join(dist, 'index.js'))) throw new Error(`libs/${library}/dist is missing: run \`npm run build\` first`);
+  return require(dist);
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Arguments
+// ---------------------------------------------------------------------------------------------------------------
+
+const COMMANDS = {
+  'integrator create': { id: 'string', name: 'string', sites: 'string', 'event-types': 'string' },
+  'integrator list': {},
+  'integrator rotate': { id: 'string', overlap: 'string' },
+  'integrator revoke': { 'key-id': 'string' },
+  'integrator scope': { id: 'string', sites: 'string', 'event-types': 'string' },
+  'token issue': {
+    'staff-id': 'string',
+    name: 'string',
+    roles: 'string',
+    sites: 'string',
+    ttl: 'string',
+    'key-dir': 'string',
+    issuer: 'string',
+    audience: 'string',
+  },
+  'token jwks': { 'key-dir': 'string' },
+};
+
+const parseCommandLine = (argv) => {
+  const words = [];
+  while (words.length < 2 && argv[words.length] !== undefined && !argv[words.length].startsWith('-')) words.push(argv[words.length]);
+  const command = words.join(' ');
+  const wantsHelp = argv.includes('--help') || argv.includes('-h');
+  if (wantsHelp && !COMMANDS[command]) return { command: 'help' };
+  const spec = COMMANDS[command];
+  if (!spec) throw new UsageError(command ? `unknown command: ${command}` : 'no command given');
+  const options = { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } };
+  for (const [name, type] of Object.entries(spec)) options[name] = { type };
+  let values;
+  try {
+    ({ values } = parseArgs({ args: argv.slice(words.length), options, strict: true, allowPositionals: false }));
+  } catch (error) {
+    throw new UsageError(`${command}: ${error.message}`);
+  }
+  if (values.help) return { command: 'help' };
+  return { command, values };
+};
+
+const required = (values, name) => {
+  const value = values[name];
+  if (value === undefined || value.trim() === '') throw new UsageError(`--${name} is required`);
+  return value.trim();
+};
+
+const list = (text) => text.split(',').map((s) => s.trim()).filter(Boolean);
+
+const requiredList = (values, name) => {
+  const items = list(required(values, name));
+  if (items.length === 0) throw new UsageError(`--${name} must list at least one value`);
+  return items;
+};
+
+/** `90`, `90s`, `15m`, `24h`, `7d` → seconds. */
+const seconds = (text, name) => {
+  const match = /^(\d+)\s*(s|m|h|d)?$/.exec(text.trim());
+  if (!match) throw new UsageError(`--${name} must be a duration such as 90s, 15m, 24h or 7d, not ${text}`);
+  return Number(match[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[match[2] ?? 's'];
+};
+
+/** Full intake event types, or their short names (report-submitted → closeloop.intake.report-submitted.v1). */
+const eventTypes = (values, name) => {
+  const { IntakeEventTypes } = loadBuilt('contracts');
+  const known = Object.values(IntakeEventTypes);
+  return requiredList(values, name).map((t) => (t === '*' || known.includes(t) ? t : known.includes(`closeloop.intake.${t}.v1`) ? `closeloop.intake.${t}.v1` : t));
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Database
+// ---------------------------------------------------------------------------------------------------------------
+
+const recordedAdminUrl = () => {
+  const file = join(root, '.local', 'infra.env');
+  if (!existsSync(file)) return undefined;
+  const line = readFileSync(file, 'utf8').split('\n').map((l) => /^DATABASE_URL=(.+)$/.exec(l.trim())).find(Boolean);
+  return line ? line[1] : undefined;
+};
+
+/** The services' database: DATABASE_URL, else the one `npm run up` uses on the recorded server. */
+const openDatabase = async () => {
+  const { createPool, ensureDatabase, migrate, withDatabase } = loadBuilt('database');
+  let url = process.env.DATABASE_URL;
+  if (!url) {
+    const adminUrl = recordedAdminUrl();
+    if (!adminUrl) throw new Error('DATABASE_URL is not set and .local/infra.env is missing: set DATABASE_URL, or run `bash scripts/infra/up.sh`');
+    const database = process.env.CLOSELOOP_DATABASE || 'closeloop';
+    await ensureDatabase(adminUrl, database);
+    url = withDatabase(adminUrl, database);
+    process.stderr.write(`(database ${database} on the server in .local/infra.env)\n`);
+  }
+  const pool = createPool(url, 'closeloop-admin', 2);
+  try {
+    await migrate(pool);
+  } catch (error) {
+    await pool.end();
+    throw error;
+  }
+  return pool;
+};
+
+const withStore = async (work) => {
+  const { IntegratorKeyStore } = loadBuilt('auth');
+  const pool = await openDatabase();
+  try {
+    return await work(new IntegratorKeyStore(pool, () => new Date()));
+  } finally {
+    await pool.end();
+  }
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Commands
+// ---------------------------------------------------------------------------------------------------------------
+
+const ONCE = 'This API key is shown once and cannot be recovered (only its hash is stored): hand it to the integrator now.';
+
+const iso = (date) => (date ? new Date(date).toISOString() : '-');
+
+// Each command reads and checks its arguments before it opens the database.
+const commands = {
+  'integrator create': (values, out) => {
+    const registration = {
+      integratorId: required(values, 'id'),
+      name: required(values, 'name'),
+      sites: requiredList(values, 'sites'),
+      eventTypes: eventTypes(values, 'event-types'),
+    };
+    return withStore(async (store) => {
+      const issued = await store.register(registration);
+      process.stderr.write(`Integrator ${issued.integratorId} registered, key ${issued.keyId}. ${ONCE}\n`);
+      out(issued, issued.apiKey);
+    });
+  },
+
+  'integrator list': (_values, out) =>
+    withStore(async (store) => {
+      const integrators = await store.list();
+      const text = integrators.length === 0
+        ? '(no integrators)'
+        : integrators
+            .map((i) =>
+              [
+                `${i.integratorId}  "${i.name}"  sites ${i.sites.join(',')}  types ${i.eventTypes.join(',')}`,
+                ...i.keys.map(
+                  (k) =>
+                    `  ${k.keyId}  ${k.state.padEnd(8)}  created ${iso(k.createdAt)}` +
+                    (k.expiresAt ? `  ${k.state === 'expired' ? 'expired' : 'expires'} ${iso(k.expiresAt)}` : '') +
+                    (k.revokedAt ? `  revoked ${iso(k.revokedAt)}` : ''),
+                ),
+              ].join('\n'),
+            )
+            .join('\n');
+      out({ integrators }, text);
+    }),
+
+  'integrator rotate': (values, out) => {
+    const integratorId = required(values, 'id');
+    const overlapSeconds = values.overlap === undefined ? 86_400 : seconds(values.overlap, 'overlap');
+    return withStore(async (store) => {
+      const rotated = await store.rotate(integratorId, overlapSeconds);
+      const ending = rotated.expiring.map((k) => `${k.keyId} until ${iso(k.expiresAt)}`).join(', ');
+      process.stderr.write(`New key ${rotated.keyId} for ${rotated.integratorId}${ending ? `; the old keys work until then: ${ending}` : ''}. ${ONCE}\n`);
+      out(rotated, rotated.apiKey);
+    });
+  },
+
+  'integrator revoke': (values, out) => {
+    const keyId = required(values, 'key-id');
+    return withStore(async (store) => {
+      const revoked = await store.revoke(keyId);
+      out(revoked, `Key ${revoked.keyId} of ${revoked.integratorId} revoked at ${iso(revoked.revokedAt)}.`);
+    });
+  },
+
+  'integrator scope': (values, out) => {
+    const integratorId = required(values, 'id');
+    if (values.sites === undefined && values['event-types'] === undefined) throw new UsageError('give --sites, --event-types or both');
+    const change = {
+      ...(values.sites === undefined ? {} : { sites: requiredList(values, 'sites') }),
+      ...(values['event-types'] === undefined ? {} : { eventTypes: eventTypes(values, 'event-types') }),
+    };
+    return withStore(async (store) => {
+      const scope = await store.updateScope(integratorId, change);
+      out(scope, `${scope.integratorId}: sites ${scope.sites.join(',')}, types ${scope.eventTypes.join(',')}`);
+    });
+  },
+
+  'token issue': async (values, out) => {
+    const request = {
+      staffId: required(values, 'staff-id'),
+      name: required(values, 'name'),
+      roles: requiredList(values, 'roles'),
+      sites: requiredList(values, 'sites'),
+    };
+    const ttlSeconds = seconds(values.ttl ?? '8h', 'ttl');
+    const dir = keyDir(values);
+    const issuer = values.issuer ?? process.env.STAFF_TOKEN_ISSUER ?? 'closeloop-local';
+    const audience = values.audience ?? process.env.STAFF_TOKEN_AUDIENCE ?? 'closeloop';
+    const { issueStaffToken, ensureLocalSigningKey } = loadBuilt('auth');
+    const now = new Date();
+    const token = await issueStaffToken({ ...request, dir, issuer, audience, ttlSeconds, now });
+    const { jwksFile, kid } = await ensureLocalSigningKey(dir);
+    const expiresAt = new Date(Math.floor(now.getTime() / 1000) * 1000 + ttlSeconds * 1000);
+    out({ token, expiresAt, issuer, audience, kid, jwksFile }, token);
+  },
+
+  'token jwks': async (values, out) => {
+    const { ensureLocalSigningKey } = loadBuilt('auth');
+    const { jwksFile, kid } = await ensureLocalSigningKey(keyDir(values));
+    out({ jwksFile, kid }, jwksFile);
+  },
+};
+
+const keyDir = (values) => resolve(values['key-dir'] ?? join(root, '.local', 'keys'));
+
+// ---------------------------------------------------------------------------------------------------------------
+// Main
+// ---------------------------------------------------------------------------------------------------------------
+
+const describeFailure = (error) => {
+  const issues = Array.isArray(error.issues) ? error.issues.map((i) => `\n  ${i.path ? `${i.path}: ` : ''}${i.message}`).join('') : '';
+  return `${error.message}${issues}`;
+};
+
+const main = async (argv) => {
+  let parsed;
+  try {
+    parsed = parseCommandLine(argv);
+  } catch (error) {
+    process.stderr.write(`closeloop-admin: ${error.message}\n\n${HELP}\n`);
+    return 2;
+  }
+  if (parsed.command === 'help') {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  const json = parsed.values.json === true;
+  const out = (data, text) => process.stdout.write(json ? `${JSON.stringify(data, null, 2)}\n` : `${text}\n`);
+  try {
+    await commands[parsed.command](parsed.values, out);
+    return 0;
+  } catch (error) {
+    // Arguments the library refuses (a bad site id, an unknown role) are usage errors too.
+    const usage = error instanceof UsageError || error?.kind === 'validation';
+    process.stderr.write(`closeloop-admin ${parsed.command}: ${describeFailure(error)}\n`);
+    if (error instanceof UsageError) process.stderr.write(`\n${HELP}\n`);
+    else if (usage) process.stderr.write('(see --help)\n');
+    return usage ? 2 : 1;
+  }
+};
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error) => {
+    process.stderr.write(`closeloop-admin: ${error?.stack ?? error}\n`);
+    process.exitCode = 1;
+  },
+);
