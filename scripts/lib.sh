@@ -27,3 +27,17 @@ start_infrastructure() {
   . .local/infra.env
   set +a
 }
+
+# Secrets the local stack needs (the signing key of alert ack links), made once per checkout under .local and
+# never committed; production sets them from its secret store.
+load_local_secrets() {
+  mkdir -p .local
+  if [ ! -f .local/secrets.env ]; then
+    umask 077
+    echo "ALERT_LINK_SECRET=$(node -e 'process.stdout.write(require("node:crypto").randomBytes(32).toString("hex"))')" > .local/secrets.env
+  fi
+  set -a
+  # shellcheck disable=SC1091
+  . .local/secrets.env
+  set +a
+}

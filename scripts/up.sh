@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 
 install_dependencies
 start_infrastructure
+load_local_secrets
 build_all
 
 database=${CLOSELOOP_DATABASE:-closeloop}

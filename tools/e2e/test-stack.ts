@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { deleteTopicsWithPrefix, eventually, freshDatabase, infrastructure, repositoryRoot, TestDatabase, testKafka, uniqueTopicPrefix } from '@closeloop/testing';
 import { Kafka } from 'kafkajs';
@@ -11,6 +12,7 @@ const PORT_OFFSET = 10_000;
 export const urls = {
   intake: `http://127.0.0.1:${3001 + PORT_OFFSET}`,
   dispatch: `http://127.0.0.1:${3002 + PORT_OFFSET}`,
+  notification: `http://127.0.0.1:${3004 + PORT_OFFSET}`,
   query: `http://127.0.0.1:${3005 + PORT_OFFSET}`,
 };
 
@@ -35,7 +37,7 @@ export const startTestStack = async (label: string, extraEnv: Record<string, str
   const db = await freshDatabase(label.replace(/-/g, '_'));
   const kafka = testKafka(label);
   const options = {
-    env: { DATABASE_URL: db.url, KAFKA_BROKERS: infrastructure().kafkaBrokers.join(','), KAFKA_TOPIC_PREFIX: prefix, LOG_LEVEL: 'warn', ...extraEnv },
+    env: { DATABASE_URL: db.url, KAFKA_BROKERS: infrastructure().kafkaBrokers.join(','), KAFKA_TOPIC_PREFIX: prefix, LOG_LEVEL: 'warn', ALERT_LINK_SECRET: randomBytes(32).toString('hex'), ...extraEnv },
     logDir: join(repositoryRoot, '.local', 'logs', `e2e-${prefix.replace(/\.$/, '')}`),
     portOffset: PORT_OFFSET,
   };

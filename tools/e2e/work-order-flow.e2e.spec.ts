@@ -103,11 +103,13 @@ describe('a report travels intake → event store → Kafka → dispatch and sla
     expect(Date.parse(due.responseDueAt) - reportedAt).toBe(30 * 60 * 1000);
     expect(Date.parse(due.resolutionDueAt) - reportedAt).toBe(2 * 60 * 60 * 1000);
 
-    const inbox = await eventually('the notification inbox to hold the order', async () => {
-      const { rows } = await db.pool.query<{ count: string }>('SELECT count(*) FROM notification_inbox WHERE work_order_id = $1', [workOrderId]);
-      return Number(rows[0]?.count) === ASSIGNED_TIMELINE.length ? rows : undefined;
+    // An urgent order pages whoever is on call at level 1 (here nobody is: the site's dispatcher queue).
+    const alerts = await eventually('the urgent order to raise an alert', async () => {
+      const { body } = await get(`${urls.notification}/v1/alerts?workOrderId=${workOrderId}`);
+      const list = body['alerts'] as { kind: string; recipients: { staffId: string; role: string }[] }[];
+      return list.length > 0 ? list : undefined;
     });
-    expect(inbox).toHaveLength(1);
+    expect(alerts).toEqual([expect.objectContaining({ kind: 'urgent-order', recipients: [expect.objectContaining({ staffId: 'dispatch:S1', role: 'dispatcher' })] })]);
   });
 
   it('gives the same work order for the same Idempotency-Key, and refuses the key for a different report', async () => {

@@ -1,0 +1,126 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { Actor, AlertEvent, EventMetadata, NotFoundError, toDomainEvents } from '@closeloop/contracts';
+import { EVENT_STORE, EventStore, RecordedEvent, StreamVersionConflictError } from '@closeloop/event-store';
+import { AlertCommand, alertStream, AlertState, decideAlert, evolveAlert, initialAlertState } from '@closeloop/notification-domain';
+import { PG_POOL } from '@closeloop/runtime';
+import { Pool, PoolClient } from 'pg';
+
+export interface AlertContextIds {
+  readonly correlationId: string;
+  readonly causationId: string;
+  readonly actor: Actor;
+}
+
+export interface AlertOutcome {
+  readonly state: AlertState;
+  readonly events: readonly AlertEvent[];
+}
+
+const MAX_CONFLICT_RETRIES = 5;
+// The two-key advisory lock space of alerts, apart from the relay's single-key lock.
+const ALERT_LOCK_SPACE = 7_301;
+
+/**
+ * The alert's id follows from the event that caused it, so a redelivered escalation (or a restart that reads it
+ * again) finds the alert it raised before instead of paging anyone a second time.
+ */
+export const alertIdFor = (causeEventId: string): string => {
+  const hex = createHash('sha256').update(`closeloop:alert:${causeEventId}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+};
+
+/**
+ * Runs commands on alert streams (`alert-<id>`), keeping the `alerts` table in step. Every change of one alert, and
+ * every send of it, happens under a session-level advisory lock on that alert: an acknowledgement waits for a send
+ * in flight and a send that comes after finds the alert acknowledged, so nothing goes out after an
+ * acknowledgement, and an acknowledgement racing the order's resolution is decided one after the other. Session
+ * locks take no transaction id, so they never hold back the relay the way an open transaction would.
+ */
+@Injectable()
+export class AlertService {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    @Inject(PG_POOL) private readonly pool: Pool,
+  ) {}
+
+  async withAlertLock<T>(alertId: string, work: () => Promise<T>): Promise<T> {
+    const client: PoolClient = await this.pool.connect();
+    try {
+      await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [ALERT_LOCK_SPACE, alertId]);
+      try {
+        return await work();
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [ALERT_LOCK_SPACE, alertId]);
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  async load(alertId: string): Promise<{ state: AlertState; version: number; recorded: RecordedEvent[] }> {
+    const recorded = await this.store.readStream(alertStream(alertId));
+    const state = (toDomainEvents(recorded) as AlertEvent[]).reduce(evolveAlert, initialAlertState());
+    return { state, version: recorded.length, recorded };
+  }
+
+  async find(alertId: string): Promise<AlertState> {
+    const { state } = await this.load(alertId);
+    if (state.status === 'none') throw new NotFoundError('Alert', alertId);
+    return state;
+  }
+
+  /** Decide on the alert's current state and append; callers that must not race a send hold the alert's lock. */
+  async execute(alertId: string, workOrderId: string, command: AlertCommand, ids: AlertContextIds): Promise<AlertOutcome> {
+    for (let attempt = 1; ; attempt++) {
+      const { state, version } = await this.load(alertId);
+      const events = decideAlert(command, state) as AlertEvent[];
+      if (events.length === 0) return { state, events };
+      const metadata: EventMetadata = { workOrderId, correlationId: ids.correlationId, causationId: ids.causationId, actor: ids.actor, producer: 'notification' };
+      try {
+        await this.store.append(alertStream(alertId), events.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata })), version === 0 ? 'no-stream' : version);
+      } catch (error) {
+        if (!(error instanceof StreamVersionConflictError) || attempt >= MAX_CONFLICT_RETRIES) throw error;
+        continue;
+      }
+      const next = events.reduce(evolveAlert, state);
+      await this.project(next);
+      return { state: next, events };
+    }
+  }
+
+  /** The table of alerts is the working copy of the streams: upserted from the state after every change. */
+  async project(state: AlertState): Promise<void> {
+    if (state.status === 'none') return;
+    await this.pool.query(
+      `INSERT INTO alerts (alert_id, work_order_id, kind, site_id, target, level, recipients, status, raised_at, acknowledged_by, acknowledged_at, closed_reason, closed_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+       ON CONFLICT (alert_id) DO UPDATE SET status = EXCLUDED.status, acknowledged_by = EXCLUDED.acknowledged_by,
+         acknowledged_at = EXCLUDED.acknowledged_at, closed_reason = EXCLUDED.closed_reason, closed_at = EXCLUDED.closed_at`,
+      [
+        state.alertId,
+        state.workOrderId,
+        state.kind,
+        state.siteId,
+        state.target ?? null,
+        state.level ?? null,
+        JSON.stringify(state.recipients),
+        state.status,
+        state.raisedAt,
+        state.acknowledgedBy ? JSON.stringify(state.acknowledgedBy) : null,
+        state.acknowledgedAt ?? null,
+        state.closedReason ?? null,
+        state.closedAt ?? null,
+      ],
+    );
+    if (state.status !== 'open') {
+      // A retry already queued is cancelled with the alert: nothing is sent after an acknowledgement.
+      await this.pool.query(`UPDATE alert_deliveries SET status = 'cancelled', claimed_until = NULL WHERE alert_id = $1 AND status = 'pending'`, [state.alertId]);
+    }
+  }
+
+  async openAlertsOf(workOrderId: string): Promise<{ alertId: string; target: string | null }[]> {
+    const { rows } = await this.pool.query<{ alert_id: string; target: string | null }>(`SELECT alert_id, target FROM alerts WHERE work_order_id = $1 AND status = 'open'`, [workOrderId]);
+    return rows.map((r) => ({ alertId: r.alert_id, target: r.target }));
+  }
+}

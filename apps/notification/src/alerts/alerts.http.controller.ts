@@ -1,0 +1,147 @@
+import { Controller, Get, Header, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
+import { CloseloopError, ForbiddenError, NotFoundError, StaffMemberRef, ValidationError } from '@closeloop/contracts';
+import { correlationIdOf, isUuid } from '@closeloop/http';
+import { isAddressedTo } from '@closeloop/notification-domain';
+import { CLOCK, Clock, PG_POOL } from '@closeloop/runtime';
+import type { Request } from 'express';
+import { Pool } from 'pg';
+import { NOTIFICATION_CONFIG, NotificationConfig } from '../notification.config';
+import { ackLinkDigest, verifyAckLinkToken } from './ack-links';
+import { AlertService } from './alert.service';
+import { staffOf } from '../staff';
+
+const ALERT_STATUSES = ['open', 'acknowledged', 'closed'] as const;
+
+interface AlertRow {
+  alert_id: string;
+  work_order_id: string;
+  kind: string;
+  site_id: string;
+  target: string | null;
+  level: number | null;
+  recipients: unknown;
+  status: string;
+  raised_at: Date;
+  acknowledged_by: StaffMemberRef | null;
+  acknowledged_at: Date | null;
+  closed_reason: string | null;
+  closed_at: Date | null;
+}
+
+const toView = (row: AlertRow) => ({
+  alertId: row.alert_id,
+  workOrderId: row.work_order_id,
+  kind: row.kind,
+  siteId: row.site_id,
+  target: row.target,
+  level: row.level,
+  recipients: row.recipients,
+  status: row.status,
+  raisedAt: row.raised_at.toISOString(),
+  acknowledgedBy: row.acknowledged_by,
+  acknowledgedAt: row.acknowledged_at?.toISOString() ?? null,
+  closedReason: row.closed_reason,
+  closedAt: row.closed_at?.toISOString() ?? null,
+});
+
+const escapeHtml = (value: string): string => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/**
+ * On-call staff see the alerts addressed to them and say "I've got it". An acknowledgement stops the sla-timer's
+ * chain for the order's target; a second one changes nothing; one after the order was resolved is a 409.
+ */
+@Controller('v1')
+export class AlertsHttpController {
+  constructor(
+    private readonly alerts: AlertService,
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(NOTIFICATION_CONFIG) private readonly config: NotificationConfig,
+  ) {}
+
+  @Get('alerts')
+  async list(@Query('siteId') siteId: string | undefined, @Query('status') status: string | undefined, @Query('workOrderId') workOrderId: string | undefined) {
+    if (status !== undefined && !(ALERT_STATUSES as readonly string[]).includes(status)) {
+      throw new ValidationError('The status filter is not valid', [{ path: 'query:status', message: `must be one of ${ALERT_STATUSES.join(', ')}` }]);
+    }
+    if (workOrderId !== undefined && !isUuid(workOrderId)) throw new ValidationError('The workOrderId filter is not valid', [{ path: 'query:workOrderId', message: 'must be a UUID' }]);
+    const { rows } = await this.pool.query<AlertRow>(
+      `SELECT * FROM alerts WHERE ($1::text IS NULL OR site_id = $1) AND ($2::text IS NULL OR status = $2) AND ($3::uuid IS NULL OR work_order_id = $3)
+       ORDER BY raised_at DESC LIMIT 200`,
+      [siteId ?? null, status ?? null, workOrderId ?? null],
+    );
+    return { alerts: rows.map(toView) };
+  }
+
+  @Get('alerts/:id')
+  async get(@Param('id') id: string) {
+    const alert = await this.row(id);
+    const { rows } = await this.pool.query<{ staff_id: string; channel: string; status: string; round: number; attempts: number; last_error: string | null; delivered_at: Date | null }>(
+      'SELECT staff_id, channel, status, round, attempts, last_error, delivered_at FROM alert_deliveries WHERE alert_id = $1 ORDER BY staff_id, channel',
+      [id],
+    );
+    return {
+      ...toView(alert),
+      deliveries: rows.map((d) => ({ staffId: d.staff_id, channel: d.channel, status: d.status, round: d.round, attempts: d.attempts, lastError: d.last_error, deliveredAt: d.delivered_at?.toISOString() ?? null })),
+    };
+  }
+
+  @Post('alerts/:id/ack')
+  @HttpCode(200)
+  async acknowledge(@Param('id') id: string, @Req() request: Request) {
+    const by = staffOf(request);
+    return this.acknowledgeAs(id, by, 'api', correlationIdOf(request));
+  }
+
+  /** The page an ack link opens: a button, because mail scanners and chat previews follow links on their own. */
+  @Get('alert-links/:token')
+  @Header('Content-Type', 'text/html; charset=utf-8')
+  @Header('Cache-Control', 'no-store')
+  async linkPage(@Param('token') token: string) {
+    const claims = verifyAckLinkToken(this.config.ALERT_LINK_SECRET, token, this.clock.now());
+    if (!claims) throw new NotFoundError('Ack link', 'this link');
+    const alert = await this.row(claims.alertId);
+    return `<!doctype html><html><head><meta charset="utf-8"><title>Acknowledge alert</title></head><body>
+<h1>Acknowledge alert</h1><p>${escapeHtml(alert.kind)} for work order ${escapeHtml(alert.work_order_id)} at site ${escapeHtml(alert.site_id)}: ${escapeHtml(alert.status)}.</p>
+<form method="post"><button type="submit">I've got it (确认接单)</button></form></body></html>`;
+  }
+
+  @Post('alert-links/:token')
+  @HttpCode(200)
+  async acknowledgeByLink(@Param('token') token: string, @Req() request: Request) {
+    const claims = verifyAckLinkToken(this.config.ALERT_LINK_SECRET, token, this.clock.now());
+    if (!claims) throw new NotFoundError('Ack link', 'this link');
+    const used = await this.pool.query('INSERT INTO alert_ack_links_used (link_digest, alert_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [ackLinkDigest(token), claims.alertId]);
+    if (used.rowCount === 0) throw new CloseloopError('conflict', 'ACK_LINK_USED', 'This ack link was used already; each link acknowledges once');
+    return this.acknowledgeAs(claims.alertId, { staffId: claims.staffId, name: claims.staffId }, 'link', correlationIdOf(request));
+  }
+
+  private async acknowledgeAs(alertId: string, by: StaffMemberRef, via: 'api' | 'link', correlationId: string) {
+    const alert = await this.row(alertId);
+    return this.alerts.withAlertLock(alertId, async () => {
+      const current = await this.alerts.find(alertId);
+      if (!isAddressedTo(current, by.staffId)) throw new ForbiddenError(`Alert ${alertId} is not addressed to ${by.staffId}`);
+      const outcome = await this.alerts.execute(
+        alertId,
+        alert.work_order_id,
+        { type: 'AcknowledgeAlert', by, via, at: this.clock.now() },
+        { correlationId, causationId: `ack:${alertId}:${by.staffId}`, actor: { kind: 'staff', id: by.staffId } },
+      );
+      const state = outcome.state;
+      return {
+        alertId,
+        status: state.status,
+        acknowledgedBy: state.status === 'acknowledged' ? state.acknowledgedBy : null,
+        acknowledgedAt: state.status === 'acknowledged' ? state.acknowledgedAt : null,
+        replayed: outcome.events.length === 0,
+      };
+    });
+  }
+
+  private async row(alertId: string): Promise<AlertRow> {
+    if (!isUuid(alertId)) throw new NotFoundError('Alert', alertId);
+    const { rows } = await this.pool.query<AlertRow>('SELECT * FROM alerts WHERE alert_id = $1', [alertId]);
+    if (!rows[0]) throw new NotFoundError('Alert', alertId);
+    return rows[0];
+  }
+}

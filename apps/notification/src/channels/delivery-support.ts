@@ -1,0 +1,201 @@
+import type { AlertChannel } from '@closeloop/contracts';
+import { DeliveryFailedError, Destination, describeDestination, OutgoingAlert } from './alert-channel.port';
+
+/** Shared by the HTTP channels: one POST, the failure classification, and keeping secrets out of messages. */
+
+export const DEFAULT_TIMEOUT_MS = 5_000;
+/** Enough of a reply to read a robot's error code; a receiver cannot make us buffer more. */
+const MAX_REPLY_BYTES = 16_384;
+
+export type DestinationOf<C extends AlertChannel> = Extract<Destination, { channel: C }>;
+
+/** Narrows a destination to the sender's channel; a mismatch is a routing bug, and retrying will not fix it. */
+export const destinationFor = <C extends AlertChannel>(channel: C, destination: Destination): DestinationOf<C> => {
+  if (destination.channel !== channel) {
+    throw new DeliveryFailedError(`${channel} sender was handed a ${destination.channel} destination`, false);
+  }
+  return destination as DestinationOf<C>;
+};
+
+/** "<channel> to <masked destination>", the start of every failure message. */
+export const deliveryLabel = (destination: Destination): string => `${destination.channel} to ${describeDestination(destination)}`;
+
+export interface HttpReply {
+  readonly status: number;
+  readonly body: string;
+}
+
+const readCapped = async (response: Response): Promise<string> => {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.byteLength;
+    if (size >= MAX_REPLY_BYTES) {
+      await reader.cancel();
+      break;
+    }
+  }
+  return Buffer.concat(chunks).subarray(0, MAX_REPLY_BYTES).toString('utf8');
+};
+
+/** Only an error's code (ECONNREFUSED, UND_ERR_SOCKET…): messages can carry addresses, which we do not repeat. */
+const networkCause = (error: unknown): string => {
+  const cause = (error as { cause?: { code?: unknown } }).cause;
+  const code = cause?.code ?? (error as { code?: unknown }).code;
+  return typeof code === 'string' && /^[A-Z0-9_]{2,40}$/.test(code) ? `network error (${code})` : 'network error';
+};
+
+/**
+ * POSTs once and returns the status and (the start of) the body. Redirects are not followed: a moved endpoint is a
+ * configuration change to make on purpose, and following one would carry a signature or a token to another host.
+ * A request that does not complete — refused, reset, no answer within the timeout — is a retryable failure.
+ */
+export const postOnce = async (
+  label: string,
+  url: string | URL,
+  request: { headers: Record<string, string>; body: string },
+  timeoutMs: number,
+): Promise<HttpReply> => {
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    throw new DeliveryFailedError(`${label}: the destination URL is not valid`, false);
+  }
+  if ((target.protocol !== 'https:' && target.protocol !== 'http:') || target.username || target.password) {
+    throw new DeliveryFailedError(`${label}: the destination URL must be http(s) without credentials`, false);
+  }
+  try {
+    const response = await fetch(target, {
+      method: 'POST',
+      headers: { 'user-agent': 'Closeloop-Alerts/1', ...request.headers },
+      body: request.body,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    return { status: response.status, body: await readCapped(response) };
+  } catch (error) {
+    const name = (error as { name?: unknown }).name;
+    if (name === 'TimeoutError' || name === 'AbortError') {
+      throw new DeliveryFailedError(`${label}: no answer within ${timeoutMs} ms`, true);
+    }
+    throw new DeliveryFailedError(`${label}: ${networkCause(error)}`, true);
+  }
+};
+
+/** Whether an HTTP status is worth another try: the receiver is busy or throttling, not refusing this request. */
+export const isRetryableStatus = (status: number): boolean => status === 408 || status === 425 || status === 429 || status >= 500;
+
+/**
+ * The failure an HTTP status means, or undefined for 2xx. 3xx fails for good (the URL has to be updated, as the
+ * Standard Webhooks spec advises); 410 Gone says the receiver wants no more; other 4xx will not change on retry.
+ */
+export const statusFailure = (label: string, status: number, detail?: string): DeliveryFailedError | undefined => {
+  if (status >= 200 && status < 300) return undefined;
+  const suffix = detail ? ` (${detail})` : '';
+  if (status >= 300 && status < 400) return new DeliveryFailedError(`${label}: HTTP ${status}, a redirect, which is not followed${suffix}`, false);
+  return new DeliveryFailedError(`${label}: HTTP ${status}${suffix}`, isRetryableStatus(status));
+};
+
+// ── Robots (WeCom, DingTalk, Feishu) ────────────────────────────────────────────────────────────────────
+// Chat robots answer HTTP 200 with an error code in the body, so a 200 is not yet a delivery.
+
+export interface RobotVerdict {
+  readonly code: number;
+  readonly message: string;
+}
+
+/** Anything in the URL or the signing secret that could be a credential, to blank out of echoed messages. */
+export const credentialsOf = (url: string, secret?: string): string[] => {
+  const found: string[] = secret ? [secret] : [];
+  try {
+    const parsed = new URL(url);
+    for (const value of parsed.searchParams.values()) if (value.length >= 6) found.push(value);
+    for (const segment of parsed.pathname.split('/')) if (segment.length >= 16) found.push(segment);
+  } catch {
+    // an unparsable URL never got as far as a request
+  }
+  return found;
+};
+
+/** A platform's own error message, shortened, one line, with any credential it might echo blanked out. */
+export const sanitizeEcho = (text: string, credentials: readonly string[]): string => {
+  let clean = text.replace(/\s+/g, ' ').trim();
+  for (const credential of credentials) clean = clean.split(credential).join('***');
+  return clean.length > 160 ? `${clean.slice(0, 157)}...` : clean;
+};
+
+/**
+ * Settles a robot's reply. An error code in the body decides, whatever the status (Feishu answers rate limits with
+ * HTTP 400 and code 11232): retryable only for the platform's rate-limit and busy codes, or a 429/5xx status.
+ * Without a code the status decides, and a 2xx that carries no code at all cannot be confirmed as delivered.
+ */
+export const settleRobotReply = (
+  label: string,
+  reply: HttpReply,
+  read: (body: unknown) => RobotVerdict | undefined,
+  retryableCodes: ReadonlySet<number>,
+  credentials: readonly string[],
+): void => {
+  let verdict: RobotVerdict | undefined;
+  try {
+    verdict = read(JSON.parse(reply.body));
+  } catch {
+    verdict = undefined;
+  }
+  if (verdict && verdict.code !== 0) {
+    const echo = verdict.message ? ` ${sanitizeEcho(verdict.message, credentials)}` : '';
+    const status = reply.status === 200 ? '' : `, HTTP ${reply.status}`;
+    throw new DeliveryFailedError(
+      `${label}: error ${verdict.code}${echo}${status}`,
+      retryableCodes.has(verdict.code) || isRetryableStatus(reply.status),
+    );
+  }
+  const failure = statusFailure(label, reply.status);
+  if (failure) throw failure;
+  if (!verdict) throw new DeliveryFailedError(`${label}: HTTP ${reply.status} without the robot's result code`, false);
+};
+
+/** Reads `{<codeKey>: number, <messageKey>: string}` from a robot's JSON reply. */
+export const robotVerdict =
+  (codeKey: string, messageKey: string) =>
+  (body: unknown): RobotVerdict | undefined => {
+    if (typeof body !== 'object' || body === null) return undefined;
+    const record = body as Record<string, unknown>;
+    const code = record[codeKey];
+    if (typeof code !== 'number') return undefined;
+    const message = record[messageKey];
+    return { code, message: typeof message === 'string' ? message : '' };
+  };
+
+// ── Text shaping ────────────────────────────────────────────────────────────────────────────────────────
+
+/** The plain text, led by the title unless the text already starts with it (chat and SMS show no subject line). */
+export const textWithTitle = (alert: Pick<OutgoingAlert, 'title' | 'text'>): string =>
+  alert.text.startsWith(alert.title) ? alert.text : `${alert.title}\n${alert.text}`;
+
+/** At most `max` characters (code points, so no emoji or CJK character is cut in half), "…" marking a cut. */
+export const truncateChars = (text: string, max: number): string => {
+  const chars = Array.from(text);
+  return chars.length <= max ? text : `${chars.slice(0, max - 1).join('')}…`;
+};
+
+/** At most `maxBytes` of UTF-8, cut on a character boundary, "…" marking a cut. */
+export const truncateUtf8 = (text: string, maxBytes: number): string => {
+  if (Buffer.byteLength(text, 'utf8') <= maxBytes) return text;
+  const budget = maxBytes - Buffer.byteLength('…', 'utf8');
+  let out = '';
+  let used = 0;
+  for (const char of text) {
+    const size = Buffer.byteLength(char, 'utf8');
+    if (used + size > budget) break;
+    out += char;
+    used += size;
+  }
+  return `${out}…`;
+};

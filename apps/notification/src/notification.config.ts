@@ -1,0 +1,28 @@
+import { baseServiceConfig } from '@closeloop/config';
+import { z } from 'zod';
+import { ChannelConfigSchema, refineChannelEnvironment } from './channels/channel-registry';
+
+export const notificationConfigSchema = baseServiceConfig.merge(ChannelConfigSchema).extend({
+  /** Where people open an order's timeline, for the link in every alert (the query service's public address). */
+  PUBLIC_QUERY_URL: z.string().url().default('http://127.0.0.1:3005'),
+  /** This service's public address, for the ack link in every alert. */
+  PUBLIC_NOTIFICATION_URL: z.string().url().default('http://127.0.0.1:3004'),
+  /** Signs the one-time ack links in alert messages. At least 32 characters; rotate by restarting with a new one. */
+  ALERT_LINK_SECRET: z.string().min(32, 'ALERT_LINK_SECRET must be at least 32 characters'),
+  ALERT_LINK_TTL_SECONDS: z.coerce.number().int().positive().default(24 * 3600),
+  /** How often due deliveries are looked for. */
+  ALERT_POLL_MILLIS: z.coerce.number().int().min(20).max(60_000).default(500),
+  ALERT_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
+  ALERT_RETRY_BASE_MILLIS: z.coerce.number().int().min(10).default(2_000),
+  ALERT_RETRY_MAX_MILLIS: z.coerce.number().int().min(10).default(300_000),
+  /** An unacknowledged alert pages its recipients again after this long; 0 turns re-notification off. */
+  ALERT_RENOTIFY_SECONDS: z.coerce.number().int().min(0).default(600),
+  /** How many times an unacknowledged alert is re-sent, after the first delivery. */
+  ALERT_RENOTIFY_ROUNDS: z.coerce.number().int().min(0).max(10).default(2),
+})
+  // A half-configured provider (SMTP_HOST without SMTP_FROM, say) stops the service with the other config errors.
+  .superRefine(refineChannelEnvironment);
+export type NotificationConfig = z.infer<typeof notificationConfigSchema>;
+
+export const NOTIFICATION_CONFIG = Symbol('NotificationConfig');
+export const CHANNEL_SENDERS = Symbol('ChannelSenders');

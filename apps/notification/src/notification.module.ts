@@ -1,0 +1,32 @@
+import { Module } from '@nestjs/common';
+import { InfrastructureModule, systemClock } from '@closeloop/runtime';
+import { AlertDeliveryWorker } from './alerts/alert-delivery.worker';
+import { AlertRaiser } from './alerts/alert-raiser.service';
+import { AlertService } from './alerts/alert.service';
+import { AlertsHttpController } from './alerts/alerts.http.controller';
+import { OrderSnapshots } from './alerts/order-snapshot';
+import { WorkOrderEventsKafkaController } from './alerts/work-order-events.kafka.controller';
+import { createChannelSenders } from './channels/channel-registry';
+import { CHANNEL_SENDERS, NOTIFICATION_CONFIG, NotificationConfig } from './notification.config';
+import { ContactsRepository } from './on-call/contacts.repository';
+import { OnCallHttpController } from './on-call/on-call.http.controller';
+import { OnCallRepository } from './on-call/on-call.repository';
+
+export const notificationModule = (config: NotificationConfig) => {
+  @Module({
+    imports: [InfrastructureModule.forRoot({ service: 'notification', config, relay: true })],
+    controllers: [WorkOrderEventsKafkaController, AlertsHttpController, OnCallHttpController],
+    providers: [
+      { provide: NOTIFICATION_CONFIG, useValue: config },
+      { provide: CHANNEL_SENDERS, useFactory: () => createChannelSenders(config, () => systemClock.now()) },
+      AlertService,
+      AlertRaiser,
+      OrderSnapshots,
+      AlertDeliveryWorker,
+      OnCallRepository,
+      ContactsRepository,
+    ],
+  })
+  class NotificationModule {}
+  return NotificationModule;
+};

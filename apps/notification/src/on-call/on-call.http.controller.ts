@@ -1,0 +1,119 @@
+import { randomUUID } from 'node:crypto';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query } from '@nestjs/common';
+import { NotFoundError, ValidationError } from '@closeloop/contracts';
+import { isUuid } from '@closeloop/http';
+import { OverrideInputSchema, RotationInputSchema, whoIsOnCall } from '@closeloop/notification-domain';
+import { CLOCK, Clock } from '@closeloop/runtime';
+import { z } from 'zod';
+import { describeDestination, DestinationSchema } from '../channels/alert-channel.port';
+import { ContactOwner, ContactsRepository } from './contacts.repository';
+import { OnCallRepository } from './on-call.repository';
+
+const fieldIssues = (error: z.ZodError) => error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message }));
+
+const parse = <S extends z.ZodTypeAny>(schema: S, input: unknown, what: string): z.infer<S> => {
+  const parsed = schema.safeParse(input ?? {});
+  if (!parsed.success) throw new ValidationError(`The ${what} is not valid`, fieldIssues(parsed.error));
+  return parsed.data;
+};
+
+const SiteIdSchema = z.string().trim().min(1).max(64);
+const LevelSchema = z.coerce.number().int().min(1).max(3);
+const ContactsSchema = z.object({ destinations: z.array(DestinationSchema).max(7) }).strict();
+const RotationBodySchema = RotationInputSchema;
+
+/**
+ * On-call schedules per site and escalation level, edited while the service runs: rotations with daily or weekly
+ * hand-offs, overrides for a swapped shift or a holiday, and where each person or site is paged.
+ */
+@Controller('v1/on-call')
+export class OnCallHttpController {
+  constructor(
+    private readonly schedules: OnCallRepository,
+    private readonly contacts: ContactsRepository,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  @Get('rotations')
+  async rotations(@Query('siteId') siteId: string | undefined) {
+    const site = parse(SiteIdSchema, siteId, 'siteId query parameter');
+    return { rotations: (await this.schedules.scheduleOf(site)).rotations };
+  }
+
+  @Put('rotations/:id')
+  async putRotation(@Param('id') id: string, @Body() body: unknown) {
+    if (!isUuid(id)) throw new ValidationError('A rotation id is a UUID', [{ path: 'path:id', message: 'must be a UUID' }]);
+    const rotation = { id, ...parse(RotationBodySchema, body, 'rotation') };
+    await this.schedules.putRotation(rotation);
+    return rotation;
+  }
+
+  @Delete('rotations/:id')
+  @HttpCode(204)
+  async deleteRotation(@Param('id') id: string) {
+    if (!isUuid(id) || !(await this.schedules.deleteRotation(id))) throw new NotFoundError('Rotation', id);
+  }
+
+  @Get('overrides')
+  async overrides(@Query('siteId') siteId: string | undefined) {
+    const site = parse(SiteIdSchema, siteId, 'siteId query parameter');
+    return { overrides: (await this.schedules.scheduleOf(site)).overrides };
+  }
+
+  @Post('overrides')
+  @HttpCode(201)
+  async addOverride(@Body() body: unknown) {
+    const input = parse(OverrideInputSchema, body, 'override');
+    return this.schedules.addOverride({ ...input, id: randomUUID() });
+  }
+
+  @Delete('overrides/:id')
+  @HttpCode(204)
+  async deleteOverride(@Param('id') id: string) {
+    if (!isUuid(id) || !(await this.schedules.deleteOverride(id))) throw new NotFoundError('Override', id);
+  }
+
+  /** Who is on call for a site and level now, or at `at`. */
+  @Get('now')
+  async now(@Query('siteId') siteId: string | undefined, @Query('level') level: string | undefined, @Query('at') at: string | undefined) {
+    const site = parse(SiteIdSchema, siteId, 'siteId query parameter');
+    const lvl = parse(LevelSchema, level ?? '1', 'level query parameter') as 1 | 2 | 3;
+    const instant = at === undefined ? this.clock.now() : new Date(parse(z.string().datetime({ offset: true }), at, 'at query parameter'));
+    const shift = whoIsOnCall(await this.schedules.scheduleOf(site), site, lvl, instant);
+    if (!shift) throw new NotFoundError(`On-call shift for site ${site} level ${lvl}`, instant.toISOString());
+    return { siteId: site, level: lvl, at: instant.toISOString(), ...shift };
+  }
+
+  @Put('contacts/staff/:staffId')
+  putStaffContacts(@Param('staffId') staffId: string, @Body() body: unknown) {
+    return this.putContacts({ kind: 'staff', id: parse(SiteIdSchema, staffId, 'staff id') }, body);
+  }
+
+  @Get('contacts/staff/:staffId')
+  getStaffContacts(@Param('staffId') staffId: string) {
+    return this.getContacts({ kind: 'staff', id: staffId });
+  }
+
+  @Put('contacts/sites/:siteId')
+  putSiteContacts(@Param('siteId') siteId: string, @Body() body: unknown) {
+    return this.putContacts({ kind: 'site', id: parse(SiteIdSchema, siteId, 'site id') }, body);
+  }
+
+  @Get('contacts/sites/:siteId')
+  getSiteContacts(@Param('siteId') siteId: string) {
+    return this.getContacts({ kind: 'site', id: siteId });
+  }
+
+  private async putContacts(owner: ContactOwner, body: unknown) {
+    const { destinations } = parse(ContactsSchema, body, 'contact details');
+    await this.contacts.put(owner, destinations);
+    return { owner, destinations: destinations.map((d) => ({ channel: d.channel, destination: describeDestination(d) })) };
+  }
+
+  /** Secrets and full addresses are written, never read back. */
+  private async getContacts(owner: ContactOwner) {
+    const destinations = await this.contacts.get(owner);
+    if (!destinations) throw new NotFoundError(`Contact details of ${owner.kind}`, owner.id);
+    return { owner, destinations: destinations.map((d) => ({ channel: d.channel, destination: describeDestination(d) })) };
+  }
+}
