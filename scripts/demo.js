@@ -14,18 +14,48 @@ const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').filter(Boolean);
 const topicPrefix = process.env.KAFKA_TOPIC_PREFIX ?? '';
 const run = Date.now().toString(36);
 
+// Real credentials, made as an operator would with `npm run admin`: an integrator key for the hotline's systems
+// (shown once, never printed here) and staff tokens signed by the local key whose JWKS the services trust.
+const { IntegratorKeyStore, issueStaffToken, integratorSource } = require('../libs/auth/dist');
+const { createPool } = require('../libs/database/dist');
+const keyDir = process.env.STAFF_KEY_DIR ?? '.local/keys';
+const issuer = process.env.STAFF_TOKEN_ISSUER ?? 'closeloop-local';
+const audience = process.env.STAFF_TOKEN_AUDIENCE ?? 'closeloop';
+const integratorId = `demo-hotline-${run}`;
+const credentials = { apiKey: undefined, supervisor: undefined };
+
+const registerCredentials = async () => {
+  const pool = createPool(process.env.DATABASE_URL, 'closeloop-demo');
+  try {
+    const store = new IntegratorKeyStore(pool, () => new Date());
+    credentials.apiKey = (await store.register({ integratorId, name: 'Demo hotline, app and front desk', sites: ['S1', 'S9'], eventTypes: ['*'] })).apiKey;
+  } finally {
+    await pool.end();
+  }
+  credentials.supervisor = await staffToken({ staffId: 'sup-demo', name: 'Demo Supervisor', roles: ['supervisor'], sites: ['S1', 'S9'] });
+};
+
+const staffToken = ({ staffId, name, roles, sites }) => issueStaffToken({ dir: keyDir, issuer, audience, staffId, name, roles, sites, ttlSeconds: 3600 });
+
+/** Intake hears from the integrator; everything else is read by the site supervisor unless a person is named. */
+const authorised = (url, headers = {}) => {
+  if (headers.authorization || headers['x-api-key']) return headers;
+  return url.startsWith(intake) ? { ...headers, 'x-api-key': credentials.apiKey } : { ...headers, authorization: `Bearer ${credentials.supervisor}` };
+};
+const fetch = (url, init = {}) => globalThis.fetch(url, { ...init, headers: authorised(String(url), init.headers) });
+
 const postTo = async (base, path, body, headers) => {
   const response = await fetch(`${base}${path}`, { method: 'POST', headers, body: JSON.stringify(body) });
   return { status: response.status, headers: response.headers, body: await response.json() };
 };
 const post = (path, body, headers) => postTo(intake, path, body, headers);
 
-/** A staff member acts on an order through dispatch; the demo stops if the service refuses. */
+/** A technician acts on an order through dispatch, with their own token; the demo stops if the service refuses. */
 const act = async (workOrderId, action, person, body = {}) => {
+  const token = await staffToken({ staffId: person.staffId, name: person.name, roles: ['technician'], sites: ['S1'] });
   const result = await postTo(dispatch, `/v1/work-orders/${workOrderId}/${action}`, body, {
     'content-type': 'application/json',
-    'x-staff-id': person.staffId,
-    'x-staff-name': person.name,
+    authorization: `Bearer ${token}`,
   });
   if (result.status !== 200) throw new Error(`${action} on ${workOrderId} was refused: ${result.status} ${JSON.stringify(result.body)}`);
   return result.body;
@@ -173,6 +203,8 @@ const printTimeline = async (workOrderId) => {
 const main = async () => {
   const json = { 'content-type': 'application/json' };
   const submitted = [];
+  await registerCredentials();
+  console.log(`0. Integrator ${integratorId} registered for sites S1 and S9 (its key is shown once, to the operator, and not here)`);
 
   console.log('1. A resident phones the hotline: burst pipe (HTTP, with an Idempotency-Key)');
   const startedAt = Date.now();
@@ -192,7 +224,7 @@ const main = async () => {
   console.log(`   ${neighbour.status} ${neighbour.body.number}${neighbour.body.linkedAsDuplicate ? ` (linked: ${neighbour.body.linkedAsDuplicate.reason})` : ' (a new order)'}`);
 
   console.log('3. The app sends a CloudEvent: someone is trapped in the lift');
-  const lift = await post('/v1/events', cloudEvent(`app-${run}-1`, 'urn:closeloop:integrator:resident-app', { siteId: 'S1', building: 'B1', channel: 'app', reporter: { name: 'Mr Zhou', phone: '13900001111' }, description: 'Two people trapped in the lift between floors 7 and 8' }), { 'content-type': 'application/cloudevents+json' });
+  const lift = await post('/v1/events', cloudEvent(`app-${run}-1`, integratorSource(integratorId), { siteId: 'S1', building: 'B1', channel: 'app', reporter: { name: 'Mr Zhou', phone: '13900001111' }, description: 'Two people trapped in the lift between floors 7 and 8' }), { 'content-type': 'application/cloudevents+json' });
   console.log(`   ${lift.status} ${lift.body.number} tier ${lift.body.tier}`);
   submitted.push(lift.body.workOrderId);
 
@@ -200,8 +232,8 @@ const main = async () => {
   const batch = await post(
     '/v1/events',
     [
-      cloudEvent(`desk-${run}-1`, 'urn:closeloop:integrator:front-desk', { siteId: 'S1', channel: 'front-desk', category: 'billing', description: 'Why did the property fee go up this quarter?' }),
-      cloudEvent(`desk-${run}-2`, 'urn:closeloop:integrator:front-desk', { siteId: 'S9', building: 'T2', channel: 'front-desk', category: 'access', description: 'Access card for the underground car park stopped working' }),
+      cloudEvent(`desk-${run}-1`, integratorSource(integratorId), { siteId: 'S1', channel: 'front-desk', category: 'billing', description: 'Why did the property fee go up this quarter?' }),
+      cloudEvent(`desk-${run}-2`, integratorSource(integratorId), { siteId: 'S9', building: 'T2', channel: 'front-desk', category: 'access', description: 'Access card for the underground car park stopped working' }),
     ],
     { 'content-type': 'application/cloudevents-batch+json' },
   );
@@ -216,7 +248,7 @@ const main = async () => {
   await producer.connect();
   await producer.send({
     topic: `${topicPrefix}workorders.intake`,
-    messages: [{ key: `wechat-${run}`, value: JSON.stringify(cloudEvent(`wechat-${run}`, 'urn:closeloop:integrator:wechat', { siteId: 'S1', building: 'B2', unit: '0603', channel: 'wechat', reporter: { name: 'Ms He' }, description: 'Renovation drilling next door before 8 am every day' })) }],
+    messages: [{ key: `wechat-${run}`, value: JSON.stringify(cloudEvent(`wechat-${run}`, integratorSource(integratorId), { siteId: 'S1', building: 'B2', unit: '0603', channel: 'wechat', reporter: { name: 'Ms He' }, description: 'Renovation drilling next door before 8 am every day' })) }],
   });
   await producer.disconnect();
   const noise = await waitForOrderCausedBy(`wechat-${run}`);

@@ -19,6 +19,13 @@ echo "== starting services" >&2
 # The demo runs urgent SLAs in seconds so a breach and its escalation happen while you watch; set
 # SLA_POLICY_FILE=config/sla-policy.json for the real targets (30 min to acknowledge, 2 h to resolve).
 export SLA_POLICY_FILE=${SLA_POLICY_FILE:-config/sla-policy.demo.json}
+# Staff tokens: the admin tool's local signing key stands in for an identity provider (set STAFF_JWKS_URL and
+# STAFF_TOKEN_ISSUER for a real one, e.g. a Keycloak realm).
+export STAFF_TOKEN_ISSUER=${STAFF_TOKEN_ISSUER:-closeloop-local}
+if [ -z "${STAFF_JWKS_URL:-}" ]; then
+  export STAFF_JWKS_FILE=${STAFF_JWKS_FILE:-$PWD/.local/keys/jwks.json}
+  npm run -s admin -- token jwks >/dev/null
+fi
 node scripts/stack.js start
 echo "== demo" >&2
 node scripts/demo.js

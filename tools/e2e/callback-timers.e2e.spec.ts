@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventTypes } from '@closeloop/contracts';
-import { orderInStatus, post, startTestStack, TestStack, timelineWith, urls } from './test-stack';
+import { TestStack, asStaff, orderInStatus, post, startTestStack, timelineWith, urls } from './test-stack';
 
 // Second-scale timers so the whole callback period runs inside a test.
 const TIMERS = { CALLBACK_AFTER_SECONDS: '1', CLOSE_UNCONFIRMED_AFTER_SECONDS: '3', TIMER_POLL_MILLIS: '200' };
@@ -20,7 +20,7 @@ describe('a resolved order the resident never confirms gets a callback task, the
     const accepted = await post(`${urls.intake}/v1/reports`, { siteId: 'S1', building: 'B5', unit: randomUUID().slice(0, 8), channel: 'app', description });
     const workOrderId = accepted.body['workOrderId'] as string;
     const technician = (await orderInStatus(workOrderId, 'assigned'))['technician'] as { staffId: string; name: string };
-    const headers = { 'x-staff-id': technician.staffId, 'x-staff-name': technician.name };
+    const headers = await asStaff(technician.staffId, technician.name);
     for (const [action, body] of [['acknowledge', {}], ['start', {}], ['resolve', { notes: 'Cleared the blocked drain' }]] as const) {
       expect((await post(`${urls.dispatch}/v1/work-orders/${workOrderId}/${action}`, body, headers)).status).toBe(200);
     }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventTypes } from '@closeloop/contracts';
 import { eventually } from '@closeloop/testing';
-import { get, orderInStatus, post, startTestStack, TestStack, timelineWith, urls } from './test-stack';
+import { TestStack, asStaff, get, orderInStatus, post, startTestStack, timelineWith, urls } from './test-stack';
 
 const report = (description: string, overrides: Record<string, unknown> = {}) => ({
   siteId: 'S1',
@@ -13,7 +13,6 @@ const report = (description: string, overrides: Record<string, unknown> = {}) =>
   ...overrides,
 });
 
-const staff = (staffId: string, name: string) => ({ 'x-staff-id': staffId, 'x-staff-name': name });
 
 /** Reports a burst pipe and waits until dispatch has named its owner; returns the order and that person. */
 const assignedOrder = async (description: string) => {
@@ -23,7 +22,7 @@ const assignedOrder = async (description: string) => {
   const workOrderId = accepted.body['workOrderId'] as string;
   const order = await orderInStatus(workOrderId, 'assigned');
   const technician = order['technician'] as { staffId: string; name: string };
-  return { workOrderId, number: accepted.body['number'] as string, technician, headers: staff(technician.staffId, technician.name) };
+  return { workOrderId, number: accepted.body['number'] as string, technician, headers: await asStaff(technician.staffId, technician.name) };
 };
 
 const act = (workOrderId: string, action: string, headers: Record<string, string>, body: unknown = {}, extra: Record<string, string> = {}) =>
@@ -116,9 +115,9 @@ describe('the closed loop through the running services: owned, worked, confirmed
     expect(early.body).toMatchObject({ code: 'ILLEGAL_TRANSITION', currentStatus: 'assigned' });
     expect(early.body['allowedCommands']).toEqual(expect.arrayContaining(['acknowledge', 'reassign', 'handover', 'cancel']));
 
-    const stranger = await act(workOrderId, 'acknowledge', staff('s1-zhao-lei', 'Zhao Lei'));
-    expect(stranger.status).toBe(409);
-    expect(stranger.body['code']).toBe('NOT_THE_ASSIGNED_TECHNICIAN');
+    const stranger = await act(workOrderId, 'acknowledge', await asStaff('s1-zhao-lei', 'Zhao Lei'));
+    expect(stranger.status).toBe(403);
+    expect(stranger.body['code']).toBe('NOT_ASSIGNED_TO_YOU');
 
     const tooEarly = await post(`${urls.intake}/v1/work-orders/${workOrderId}/confirmation`, { rating: 5 });
     expect(tooEarly.status).toBe(409);
@@ -126,8 +125,8 @@ describe('the closed loop through the running services: owned, worked, confirmed
 
     const badBody = await act(workOrderId, 'hold', headers, { reason: 'lunch' });
     expect(badBody.status).toBe(422);
-    const noStaff = await act(workOrderId, 'acknowledge', {});
-    expect(noStaff.status).toBe(422);
+    const noStaff = await act(workOrderId, 'acknowledge', { authorization: '' });
+    expect(noStaff.status).toBe(401);
     expect((await act(randomUUID(), 'acknowledge', headers)).status).toBe(404);
     expect((await act(workOrderId, 'teleport', headers)).status).toBe(404);
   });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { EventTypes } from '@closeloop/contracts';
 import { eventually, repositoryRoot } from '@closeloop/testing';
-import { get, orderInStatus, post, startTestStack, TestStack, TimelineEvent, timelineWith, urls } from './test-stack';
+import { TestStack, TimelineEvent, asStaff, get, orderInStatus, post, startTestStack, timelineWith, urls } from './test-stack';
 
 // Urgent: acknowledge within 2 s, warn at half-time, escalate a level a second after the last.
 const SECONDS_POLICY = { SLA_POLICY_FILE: join(repositoryRoot, 'tools', 'e2e', 'fixtures', 'sla-policy.seconds.json'), TIMER_POLL_MILLIS: '100' };
@@ -65,7 +65,7 @@ describe('SLA clocks escalate on their own, through the running services', () =>
     const workOrderId = await urgentOrder('Burst pipe flooding the lift pit');
     const technician = (await orderInStatus(workOrderId, 'assigned'))['technician'] as { staffId: string; name: string };
     await timelineWith(workOrderId, [EventTypes.SlaBreached]);
-    await post(`${urls.dispatch}/v1/work-orders/${workOrderId}/acknowledge`, {}, { 'x-staff-id': technician.staffId, 'x-staff-name': technician.name });
+    await post(`${urls.dispatch}/v1/work-orders/${workOrderId}/acknowledge`, {}, await asStaff(technician.staffId, technician.name));
     const met = await timelineWith(workOrderId, [EventTypes.SlaTargetMet]);
     expect(met.find((e) => e.type === EventTypes.SlaTargetMet)?.data).toMatchObject({ target: 'response', onTime: false });
     const sla = await eventually('the response target shown as met', async () => {
@@ -87,7 +87,7 @@ describe('SLA clocks escalate on their own, through the running services', () =>
   it('meets the response target on time when acknowledged at once, with no warning or breach', async () => {
     const workOrderId = await urgentOrder('Power cut on the whole of floor 9');
     const technician = (await orderInStatus(workOrderId, 'assigned'))['technician'] as { staffId: string; name: string };
-    await post(`${urls.dispatch}/v1/work-orders/${workOrderId}/acknowledge`, {}, { 'x-staff-id': technician.staffId, 'x-staff-name': technician.name });
+    await post(`${urls.dispatch}/v1/work-orders/${workOrderId}/acknowledge`, {}, await asStaff(technician.staffId, technician.name));
     const timeline = await timelineWith(workOrderId, [EventTypes.SlaTargetMet]);
     const met = timeline.find((e) => e.type === EventTypes.SlaTargetMet);
     if (met?.data['onTime'] === true) {

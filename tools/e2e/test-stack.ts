@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { ensureLocalSigningKey, IntegratorKeyStore, issueStaffToken, StaffRole } from '@closeloop/auth';
 import { join } from 'node:path';
 import { deleteTopicsWithPrefix, eventually, freshDatabase, infrastructure, repositoryRoot, TestDatabase, testKafka, uniqueTopicPrefix } from '@closeloop/testing';
 import { Kafka } from 'kafkajs';
@@ -32,12 +35,51 @@ interface Child {
   readonly child: import('node:child_process').ChildProcess;
 }
 
+// Staff tokens come from a signing key of the test run's own, whose JWKS file the services are pointed at; the
+// integrator is registered in the stack's database with a key for every site, as `npm run admin` would do.
+const ISSUER = 'closeloop-e2e';
+const AUDIENCE = 'closeloop';
+let credentials: { keyDir: string; integratorKey: string; readerToken: string } | undefined;
+
+/** Headers naming a staff member by a signed token: a technician of S1 unless told otherwise. */
+export const asStaff = async (staffId: string, name = staffId, roles: StaffRole[] = ['technician'], sites: string[] = ['S1']): Promise<Record<string, string>> => {
+  if (!credentials) throw new Error('start the test stack first');
+  const token = await issueStaffToken({ dir: credentials.keyDir, issuer: ISSUER, audience: AUDIENCE, staffId, name, roles, sites, ttlSeconds: 3600 });
+  return { authorization: `Bearer ${token}` };
+};
+
+export const asIntegrator = (): Record<string, string> => {
+  if (!credentials) throw new Error('start the test stack first');
+  return { 'x-api-key': credentials.integratorKey };
+};
+
+/** Without credentials of its own, a request to intake comes from the integrator and any other from a supervisor of every site. */
+const withCredentials = (url: string, headers: Record<string, string>): Record<string, string> => {
+  if (!credentials || 'authorization' in headers || 'x-api-key' in headers) return headers;
+  return url.startsWith(urls.intake) ? { ...asIntegrator(), ...headers } : { authorization: `Bearer ${credentials.readerToken}`, ...headers };
+};
+
 export const startTestStack = async (label: string, extraEnv: Record<string, string> = {}): Promise<TestStack> => {
   const prefix = uniqueTopicPrefix(label);
   const db = await freshDatabase(label.replace(/-/g, '_'));
   const kafka = testKafka(label);
+  const keyDir = mkdtempSync(join(tmpdir(), 'closeloop-e2e-keys-'));
+  const { jwksFile } = await ensureLocalSigningKey(keyDir);
+  const { apiKey } = await new IntegratorKeyStore(db.pool, () => new Date()).register({ integratorId: 'e2e-hotline', name: 'End-to-end hotline', sites: ['*'], eventTypes: ['*'] });
+  const readerToken = await issueStaffToken({ dir: keyDir, issuer: ISSUER, audience: AUDIENCE, staffId: 'sup-e2e', name: 'E2E Supervisor', roles: ['supervisor'], sites: ['*'], ttlSeconds: 3600 });
+  credentials = { keyDir, integratorKey: apiKey, readerToken };
   const options = {
-    env: { DATABASE_URL: db.url, KAFKA_BROKERS: infrastructure().kafkaBrokers.join(','), KAFKA_TOPIC_PREFIX: prefix, LOG_LEVEL: 'warn', ALERT_LINK_SECRET: randomBytes(32).toString('hex'), ...extraEnv },
+    env: {
+      DATABASE_URL: db.url,
+      KAFKA_BROKERS: infrastructure().kafkaBrokers.join(','),
+      KAFKA_TOPIC_PREFIX: prefix,
+      LOG_LEVEL: 'warn',
+      ALERT_LINK_SECRET: randomBytes(32).toString('hex'),
+      STAFF_TOKEN_ISSUER: ISSUER,
+      STAFF_TOKEN_AUDIENCE: AUDIENCE,
+      STAFF_JWKS_FILE: jwksFile,
+      ...extraEnv,
+    },
     logDir: join(repositoryRoot, '.local', 'logs', `e2e-${prefix.replace(/\.$/, '')}`),
     portOffset: PORT_OFFSET,
   };
@@ -70,14 +112,19 @@ export interface HttpResult {
 export const post = async (url: string, body: unknown, headers: Record<string, string> = {}): Promise<HttpResult> => {
   const response = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json', ...withCredentials(url, headers) },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
   return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
 };
 
-export const get = async (url: string): Promise<HttpResult> => {
-  const response = await fetch(url);
+export const put = async (url: string, body: unknown, headers: Record<string, string> = {}): Promise<HttpResult> => {
+  const response = await fetch(url, { method: 'PUT', headers: { 'content-type': 'application/json', ...withCredentials(url, headers) }, body: JSON.stringify(body) });
+  return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
+};
+
+export const get = async (url: string, headers: Record<string, string> = {}): Promise<HttpResult> => {
+  const response = await fetch(url, { headers: withCredentials(url, headers) });
   return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
 };
 

@@ -8,6 +8,7 @@ import { INTAKE_CONFIG, IntakeConfig, TRIAGE_RULES, WORK_ORDER_COMMANDS } from '
 import { ResidentFeedbackHandler } from './resident-feedback/resident-feedback.handler';
 import { ResidentFeedbackHttpController } from './resident-feedback/resident-feedback.http.controller';
 import { WorkOrderLookup } from './resident-feedback/work-order-lookup';
+import { KafkaIntakeCallers } from './submit-report/intake-callers';
 import { IntakeRequestsHandler } from './submit-report/intake-requests.handler';
 import { CloudEventsHttpController } from './submit-report/cloud-events.http.controller';
 import { IntakeEventsKafkaController } from './submit-report/intake-events.kafka.controller';
@@ -30,6 +31,7 @@ export const intakeModule = (config: IntakeConfig) => {
       WorkOrderLookup,
       ResidentFeedbackHandler,
       IntakeRequestsHandler,
+      KafkaIntakeCallers,
     ],
   })
   class IntakeModule {}

@@ -62,8 +62,24 @@ export const baseServiceConfig = z.object({
   /** The address this service listens on; containers set 0.0.0.0. */
   HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug']).default('log'),
+  /** Staff bearer tokens are JWTs from this issuer, for this audience (a Keycloak realm, say). */
+  STAFF_TOKEN_ISSUER: z.string().min(1, 'is required: the issuer (iss) of staff tokens'),
+  STAFF_TOKEN_AUDIENCE: z.string().min(1).default('closeloop'),
+  /** Where the issuer's signing keys are: its JWKS URL, or a JWKS file (the admin tool's local key). One of the two. */
+  STAFF_JWKS_URL: z.string().url().optional(),
+  STAFF_JWKS_FILE: z.string().min(1).optional(),
+  /** Requests per minute allowed per integrator key and per staff member, across all instances. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
 });
 export type BaseServiceConfig = z.infer<typeof baseServiceConfig>;
+
+/** The staff JWKS source; refuses a configuration that names neither (or both), so no service starts unable to check tokens. */
+export const staffJwksOf = (config: Pick<BaseServiceConfig, 'STAFF_JWKS_URL' | 'STAFF_JWKS_FILE'>): { url: string } | { file: string } => {
+  if (config.STAFF_JWKS_URL && config.STAFF_JWKS_FILE) throw new ConfigError(['STAFF_JWKS_URL and STAFF_JWKS_FILE: set one, not both']);
+  if (config.STAFF_JWKS_URL) return { url: config.STAFF_JWKS_URL };
+  if (config.STAFF_JWKS_FILE) return { file: config.STAFF_JWKS_FILE };
+  throw new ConfigError(['STAFF_JWKS_URL or STAFF_JWKS_FILE: one is required, to verify staff tokens']);
+};
 
 /**
  * A JSON configuration file that people edit while the service runs (a roster, say): read at start-up, where a bad

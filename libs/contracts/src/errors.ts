@@ -13,7 +13,9 @@ export type ErrorKind =
   | 'unsupported-media-type'
   | 'unauthenticated'
   | 'forbidden'
-  | 'too-many-requests';
+  | 'too-many-requests'
+  /** A server this one depends on does not answer: worth retrying later. */
+  | 'unavailable';
 
 export interface FieldIssue {
   readonly path: string;

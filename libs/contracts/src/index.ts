@@ -5,3 +5,4 @@ export * from './report';
 export * from './topics';
 export * from './recorded';
 export * from './time-zone';
+export * from './scrub-secrets';

@@ -1,3 +1,5 @@
+export * from './content-type';
 export * from './correlation';
 export * from './problem-details.filter';
 export * from './request-parts';
+export * from './access';

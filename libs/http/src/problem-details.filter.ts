@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import { CloseloopError, ErrorKind } from '@closeloop/contracts';
+import { CloseloopError, ErrorKind, scrubSecrets } from '@closeloop/contracts';
 import type { Request, Response } from 'express';
 import { Observable, throwError } from 'rxjs';
 import { correlationIdOf } from './correlation';
@@ -18,6 +18,7 @@ const statusOfKind: Record<ErrorKind, number> = {
   unauthenticated: HttpStatus.UNAUTHORIZED,
   forbidden: HttpStatus.FORBIDDEN,
   'too-many-requests': HttpStatus.TOO_MANY_REQUESTS,
+  unavailable: HttpStatus.SERVICE_UNAVAILABLE,
 };
 
 interface Problem {
@@ -47,7 +48,8 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const request = http.getRequest<Request>();
     const response = http.getResponse<Response>();
     const problem = this.toProblem(exception, request);
-    if (problem.status >= 500) this.logger.error(`${request.method} ${request.path} failed: ${(exception as Error)?.stack ?? String(exception)}`);
+    // The path and an error's message can carry what a caller sent (a phone number, a token): scrubbed before logging.
+    if (problem.status >= 500) this.logger.error(scrubSecrets(`${request.method} ${request.path} failed: ${(exception as Error)?.stack ?? String(exception)}`));
     // RFC 9110: a 401 names the scheme to authenticate with; a 429 says when to come back, if the error knows.
     if (problem.status === HttpStatus.UNAUTHORIZED) response.setHeader('WWW-Authenticate', 'Bearer');
     const retryAfter = exception instanceof CloseloopError ? exception.details['retryAfterSeconds'] : undefined;

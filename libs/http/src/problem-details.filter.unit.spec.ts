@@ -1,4 +1,4 @@
-import { ArgumentsHost } from '@nestjs/common';
+import { ArgumentsHost, Logger } from '@nestjs/common';
 import { ForbiddenError, RateLimitedError, UnauthenticatedError } from '@closeloop/contracts';
 import { ProblemDetailsFilter } from './problem-details.filter';
 
@@ -37,5 +37,20 @@ describe('ProblemDetailsFilter for access errors', () => {
   it('answers 429 with Retry-After in whole seconds', () => {
     const sent = respond(new RateLimitedError(1.5));
     expect(sent).toMatchObject({ status: 429, headers: { 'retry-after': '2' }, body: { code: 'RATE_LIMITED', retryAfterSeconds: 2 } });
+  });
+});
+
+describe('ProblemDetailsFilter logging', () => {
+  it('logs an unexpected failure with secrets and phone numbers scrubbed, whatever logger the app uses', () => {
+    const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    try {
+      const sent = respond(new Error('insert failed for reporter 13812345678 (key clk_0a1b2c3d4e5f_c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA)'));
+      expect(sent).toMatchObject({ status: 500, body: { code: 'INTERNAL_ERROR' } });
+      const line = String(logged.mock.calls[0]?.[0]);
+      expect(line).toMatch(/^POST \/v1\/reports failed: Error: insert failed for reporter 138\*\*\*\*5678 \(key clk_0a1b2c3d4e5f_\*\*\*\)/);
+      expect(line).not.toMatch(/13812345678|c2VjcmV0/);
+    } finally {
+      logged.mockRestore();
+    }
   });
 });

@@ -23,12 +23,14 @@ describe('CloudEventConsumer failure policy, on a real broker', () => {
   const deadLetters: DeadLetterSeen[] = [];
   const handled: string[] = [];
   const attempts = new Map<string, number>();
+  const logged: string[] = [];
 
   // The handler's behaviour is chosen by the event's subject.
   const handle = async ({ event }: InboundCloudEvent) => {
     const count = (attempts.get(event.id) ?? 0) + 1;
     attempts.set(event.id, count);
     if (event.subject === 'permanent') throw new ValidationError('the report names no site', [{ path: 'data.siteId', message: 'Required' }]);
+    if (event.subject === 'quoting') throw new ValidationError('no site for resident 13812345678', [{ path: 'data.siteId', message: 'Required' }]);
     if (event.subject === 'always-failing') throw new Error('database unreachable');
     if (event.subject === 'flaky' && count < 3) throw new Error('connection reset');
     handled.push(event.id);
@@ -59,7 +61,7 @@ describe('CloudEventConsumer failure policy, on a real broker', () => {
         deadLetters.push({ value: message.value?.toString() ?? '', headers: headerText(message.headers) });
       },
     });
-    consumer = new CloudEventConsumer({ kafka, producer, groupId: `${prefix}intake`, topics: [topic], handle, maxAttempts: 4, retryBaseMillis: 20 });
+    consumer = new CloudEventConsumer({ kafka, producer, groupId: `${prefix}intake`, topics: [topic], handle, maxAttempts: 4, retryBaseMillis: 20, log: (line) => logged.push(line) });
     await consumer.start();
   }, 60_000);
 
@@ -102,6 +104,16 @@ describe('CloudEventConsumer failure policy, on a real broker', () => {
     expect(letter.headers[DeadLetterHeaders.errorCode]).toBe('VALIDATION_FAILED');
     expect(letter.headers[DeadLetterHeaders.attempts]).toBe('1');
     expect(attempts.get(poison.id)).toBe(1);
+  }, 30_000);
+
+  it('logs a dead letter with phone numbers scrubbed, while the dead letter keeps the reason as it was', async () => {
+    const poison = cloudEvent('quoting');
+    await send(JSON.stringify(poison));
+    const letter = await deadLetterFor(poison.id);
+    expect(letter.headers[DeadLetterHeaders.reason]).toContain('13812345678');
+    const line = logged.find((l) => l.startsWith('dead-lettering') && l.includes('no site for resident'));
+    expect(line).toMatch(/^dead-lettering .+\[\d+\]@\d+: VALIDATION_FAILED no site for resident 138\*\*\*\*5678: data\.siteId Required$/);
+    expect(logged.join('\n')).not.toContain('13812345678');
   }, 30_000);
 
   it('retries a transient failure with backoff and then handles it, without a dead letter', async () => {

@@ -1,4 +1,4 @@
-import { CloseloopError, CloudEvent, CloudEventSchema, ValidationError } from '@closeloop/contracts';
+import { CloseloopError, CloudEvent, CloudEventSchema, scrubSecrets, ValidationError } from '@closeloop/contracts';
 import { Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
 import { sendToDeadLetter } from './dead-letter';
 
@@ -25,9 +25,9 @@ export interface EventConsumerOptions {
 
 /**
  * Errors that will fail the same way every time: retrying them only delays the partition. A version conflict
- * ('concurrency') is the one kind that may pass on a retry.
+ * ('concurrency') and a server that did not answer ('unavailable') may pass on a retry.
  */
-const isPermanent = (error: unknown): boolean => error instanceof CloseloopError && error.kind !== 'concurrency';
+const isPermanent = (error: unknown): boolean => error instanceof CloseloopError && error.kind !== 'concurrency' && error.kind !== 'unavailable';
 
 /** The reason a dead letter carries: the message, and for a validation failure every field named. */
 const describe = (error: unknown): string => {
@@ -55,7 +55,10 @@ export class CloudEventConsumer {
   constructor(private readonly options: EventConsumerOptions) {
     this.maxAttempts = options.maxAttempts ?? 5;
     this.retryBaseMillis = options.retryBaseMillis ?? 200;
-    this.log = options.log ?? (() => undefined);
+    // Reasons quote what a message held (JSON.parse shows the text it choked on, zod the values it refused), and a
+    // message may carry a resident's phone number: every line is scrubbed, whatever logger it goes to.
+    const log = options.log ?? (() => undefined);
+    this.log = (message) => log(scrubSecrets(message));
   }
 
   async start(): Promise<void> {

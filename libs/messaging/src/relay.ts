@@ -1,3 +1,4 @@
+import { scrubSecrets } from '@closeloop/contracts';
 import { APPEND_NOTIFICATION_CHANNEL, EventStore } from '@closeloop/event-store';
 import { Producer } from 'kafkajs';
 import { Pool, PoolClient } from 'pg';
@@ -39,7 +40,9 @@ export class EventRelay {
     this.name = options.name ?? `relay:${options.topic}`;
     this.batchSize = options.batchSize ?? 500;
     this.idleMillis = options.idleMillis ?? 250;
-    this.log = options.log ?? (() => undefined);
+    // Driver errors can quote a connection string or a value from an event: scrubbed, whatever logger is given.
+    const log = options.log ?? (() => undefined);
+    this.log = (message) => log(scrubSecrets(message));
   }
 
   start(): void {

@@ -1,9 +1,11 @@
 import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { Access } from '@closeloop/http';
 import { Pool } from 'pg';
 import { PG_POOL } from './tokens';
 
 /** Readiness for scripts and orchestrators: answers once the schema, topics and producer are ready. */
 @Controller('health')
+@Access({ public: true })
 export class HealthHttpController {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 

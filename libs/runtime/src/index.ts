@@ -1,3 +1,6 @@
 export * from './infrastructure.module';
+export * from './rate-limiter';
+export * from './scrubbing-logger';
 export * from './service';
 export * from './tokens';
+export * from './access.guard';

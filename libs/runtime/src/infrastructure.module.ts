@@ -7,8 +7,13 @@ import { EVENT_STORE, EventStore, PostgresEventStore } from '@closeloop/event-st
 import { CloudEventsTransport, createKafka, ensureTopics, EventRelay } from '@closeloop/messaging';
 import { Kafka, Partitioners, Producer } from 'kafkajs';
 import { Pool } from 'pg';
+import { APP_GUARD } from '@nestjs/core';
+import { IntegratorKeyVerifier, StaffTokenVerifier } from '@closeloop/auth';
+import { staffJwksOf } from '@closeloop/config';
+import { AccessGuard, INTEGRATOR_KEYS, RATE_LIMITER, STAFF_TOKENS } from './access.guard';
 import { HealthHttpController } from './health.http.controller';
-import { CLOCK, KAFKA, KAFKA_PRODUCER, PG_POOL, SERVICE_CONFIG, systemClock } from './tokens';
+import { RateLimiter } from './rate-limiter';
+import { Clock, CLOCK, KAFKA, KAFKA_PRODUCER, PG_POOL, SERVICE_CONFIG, systemClock } from './tokens';
 
 
 
@@ -95,9 +100,25 @@ export class InfrastructureModule {
           },
           inject: [KAFKA],
         },
+        {
+          provide: INTEGRATOR_KEYS,
+          useFactory: (pool: Pool, clock: Clock) => new IntegratorKeyVerifier(pool, () => clock.now()),
+          inject: [PG_POOL, CLOCK],
+        },
+        {
+          provide: STAFF_TOKENS,
+          useFactory: () => new StaffTokenVerifier({ issuer: config.STAFF_TOKEN_ISSUER, audience: config.STAFF_TOKEN_AUDIENCE, jwks: staffJwksOf(config) }),
+        },
+        {
+          provide: RATE_LIMITER,
+          useFactory: (pool: Pool) => new RateLimiter(pool, { limit: config.RATE_LIMIT_PER_MINUTE, windowSeconds: 60 }),
+          inject: [PG_POOL],
+        },
+        // Every HTTP route passes the access guard; one without an access rule is refused to everyone.
+        { provide: APP_GUARD, useClass: AccessGuard },
         InfrastructureLifecycle,
       ],
-      exports: [CLOCK, SERVICE_CONFIG, PG_POOL, EVENT_STORE, KAFKA, KAFKA_PRODUCER],
+      exports: [CLOCK, SERVICE_CONFIG, PG_POOL, EVENT_STORE, KAFKA, KAFKA_PRODUCER, INTEGRATOR_KEYS],
     };
   }
 }

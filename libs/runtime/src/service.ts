@@ -1,13 +1,16 @@
 import { INestApplication, LogLevel, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { CustomTransportStrategy } from '@nestjs/microservices';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { json, RequestHandler } from 'express';
-import { CloudEventContentTypes, MalformedRequestError, PayloadTooLargeError } from '@closeloop/contracts';
-import { correlationMiddleware, ProblemDetailsFilter } from '@closeloop/http';
+import helmet from 'helmet';
+import { CloudEventContentTypes, MalformedRequestError, PayloadTooLargeError, scrubSecrets } from '@closeloop/contracts';
+import { acceptedContentTypes, correlationMiddleware, ProblemDetailsFilter } from '@closeloop/http';
 import { BaseServiceConfig, loadConfig } from '@closeloop/config';
 import { TopicBaseName, topicName } from '@closeloop/contracts';
 import { z } from 'zod';
 import { cloudEventsTransport } from './infrastructure.module';
+import { ScrubbingLogger } from './scrubbing-logger';
 
 export interface ServiceOptions {
   readonly host: string;
@@ -34,10 +37,22 @@ const levelsUpTo = (level: LogLevel): LogLevel[] => {
   return order.slice(0, order.indexOf(level) + 1);
 };
 
-/** Starts one Closeloop service: HTTP with problem details and correlation ids, then its Kafka consumer. */
+/**
+ * Starts one Closeloop service: HTTP with security headers, problem details and correlation ids, then its Kafka
+ * consumer. Logs go through the scrubbing logger, so no credential or full phone number reaches them.
+ */
 export const startService = async (module: Type<unknown>, options: ServiceOptions): Promise<INestApplication> => {
-  const app = await NestFactory.create(module, { bodyParser: false, logger: levelsUpTo(options.logLevel) });
+  const app = await NestFactory.create<NestExpressApplication>(module, {
+    bodyParser: false,
+    logger: new ScrubbingLogger({ logLevels: levelsUpTo(options.logLevel) }),
+  });
+  app.disable('x-powered-by');
+  // helmet's defaults: nosniff, frame and referrer policies, HSTS, and a CSP that also covers the small HTML pages
+  // (the alert ack page posts its form to itself, which form-action 'self' allows).
+  app.use(helmet());
   app.use(correlationMiddleware);
+  // Before any parser: a body of a type nothing reads is refused, not handed to a handler as an empty body.
+  app.use(acceptedContentTypes());
   app.use(jsonBodies(options.bodyLimit ?? '64kb'));
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.enableShutdownHooks();
@@ -79,7 +94,8 @@ export const runService = <C extends BaseServiceConfig>(options: RunServiceOptio
     });
   };
   start().catch((error: Error) => {
-    console.error(`${options.name} failed to start: ${error.message}`);
+    // Start-up errors quote configuration (a database URL with its password) and server answers.
+    console.error(scrubSecrets(`${options.name} failed to start: ${error.message}`));
     process.exit(1);
   });
 };

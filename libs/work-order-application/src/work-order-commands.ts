@@ -11,6 +11,11 @@ export interface CommandContext {
   readonly producer: string;
   /** A caller's retry key, unique per work order: a retried command returns what the first attempt did. */
   readonly idempotencyKey?: string | undefined;
+  /**
+   * Whether the caller may touch this order at all, asked of the current state before anything else (a replay, a
+   * version check), so an order the caller may not see answers the same whatever its history.
+   */
+  readonly authorize?: ((state: WorkOrderState) => void) | undefined;
 }
 
 export interface CommandOutcome {
@@ -46,6 +51,7 @@ export class WorkOrderCommands {
       if (recorded.length === 0) throw new NotFoundError('Work order', workOrderId);
       const history = toDomainEvents(recorded) as WorkOrderEvent[];
       const state = foldWorkOrder(history);
+      context.authorize?.(state);
       if (context.idempotencyKey !== undefined) {
         const earlier = answeredBefore(recorded, history, context.idempotencyKey);
         if (earlier) return { workOrderId, state, version: recorded.length, events: earlier, replayed: true };

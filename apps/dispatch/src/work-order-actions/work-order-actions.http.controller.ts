@@ -1,23 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Headers, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
-import { IllegalTransitionError, NotFoundError, StaffMemberSchema, UnsupportedMediaTypeError, ValidationError } from '@closeloop/contracts';
-import { correlationIdOf, idempotencyKeyOf, isUuid } from '@closeloop/http';
+import { ForbiddenError, IllegalTransitionError, NotFoundError, UnsupportedMediaTypeError, ValidationError } from '@closeloop/contracts';
+import { Access, correlationIdOf, ensureSiteVisible, hasRole, idempotencyKeyOf, isUuid, Principal, principalOf, staffMemberOf } from '@closeloop/http';
+import { WorkOrderState } from '@closeloop/work-order-domain';
 import { CLOCK, Clock } from '@closeloop/runtime';
 import { WorkOrderCommands } from '@closeloop/work-order-application';
 import type { Request, Response } from 'express';
 import { DISPATCH_CONFIG, DispatchConfig, WORK_ORDER_COMMANDS } from '../dispatch.config';
-import { actionsFor, isWorkOrderAction, workOrderActions } from './work-order-actions';
+import { actionsFor, isWorkOrderAction, WorkOrderActionName, workOrderActions } from './work-order-actions';
 
 
 const fieldIssues = (error: { issues: { path: (string | number)[]; message: string }[] }) =>
   error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message }));
 
 /**
- * Staff move a work order through its lifecycle. Until staff tokens exist, the acting person is named by the
- * X-Staff-Id and X-Staff-Name headers. `If-Match: "<version>"` makes the action apply only to the state the caller
- * saw; without it, a concurrent change is decided on afresh.
+ * Staff move a work order through its lifecycle, as the person their token names. Technicians act only on orders
+ * that are theirs; an order of a site the caller does not work for answers 404. `If-Match: "<version>"` makes the
+ * action apply only to the state the caller saw; without it, a concurrent change is decided on afresh.
  */
 @Controller('v1/work-orders')
+@Access({ staff: ['dispatcher', 'technician', 'supervisor', 'admin'] })
 export class WorkOrderActionsHttpController {
   constructor(
     @Inject(WORK_ORDER_COMMANDS) private readonly commands: WorkOrderCommands,
@@ -42,8 +44,8 @@ export class WorkOrderActionsHttpController {
     if (hasBody && !request.is('application/json')) throw new UnsupportedMediaTypeError(request.header('content-type'), ['application/json']);
     idempotencyKeyOf(idempotencyKey);
     const expectedVersion = parseIfMatch(ifMatch);
-    const by = StaffMemberSchema.safeParse({ staffId: request.header('x-staff-id'), name: request.header('x-staff-name') ?? request.header('x-staff-id') });
-    if (!by.success) throw new ValidationError('The acting staff member is not named', [{ path: 'header:X-Staff-Id', message: 'is required' }]);
+    const caller = principalOf(request);
+    const by = staffMemberOf(caller);
 
     const parsed = workOrderActions[actionName].parse(body ?? {});
     if (!parsed.ok) throw new ValidationError(`The ${actionName} request is not valid`, fieldIssues(parsed.error));
@@ -52,8 +54,20 @@ export class WorkOrderActionsHttpController {
     try {
       const outcome = await this.commands.execute(
         id,
-        () => parsed.command({ by: by.data, now: this.clock.now(), reopenWindowSeconds: this.config.REOPEN_WINDOW_SECONDS }),
-        { actor: { kind: 'staff', id: by.data.staffId }, correlationId, causationId: `request:${randomUUID()}`, producer: 'dispatch', idempotencyKey },
+        () => parsed.command({ by, now: this.clock.now(), reopenWindowSeconds: this.config.REOPEN_WINDOW_SECONDS }),
+        {
+          actor: { kind: 'staff', id: by.staffId },
+          correlationId,
+          causationId: `request:${randomUUID()}`,
+          producer: 'dispatch',
+          // A retry key is the caller's own: nobody replays someone else's answer.
+          idempotencyKey: idempotencyKey === undefined ? undefined : `${by.staffId}:${idempotencyKey}`,
+          authorize: (state) => {
+            if (state.status === 'none') return;
+            ensureSiteVisible(caller, state.siteId, 'Work order', id);
+            ensureMayAct(caller, actionName, state);
+          },
+        },
         expectedVersion,
       );
       response.setHeader('ETag', `"${outcome.version}"`);
@@ -73,6 +87,18 @@ export class WorkOrderActionsHttpController {
     }
   }
 }
+
+/** What a technician may do, and only on an order that is theirs; dispatchers and supervisors run the queue. */
+const TECHNICIAN_ACTIONS: readonly WorkOrderActionName[] = ['acknowledge', 'start', 'hold', 'resume', 'resolve', 'handover'];
+
+const ensureMayAct = (caller: Principal, action: WorkOrderActionName, state: Exclude<WorkOrderState, { status: 'none' }>): void => {
+  if (hasRole(caller, 'dispatcher', 'supervisor', 'admin')) return;
+  if (!TECHNICIAN_ACTIONS.includes(action)) throw new ForbiddenError(`Technicians may not ${action} an order`, 'ACTION_NOT_ALLOWED');
+  const me = caller.kind === 'staff' ? caller.staffId : undefined;
+  if (state.technician?.staffId !== me && state.owner?.staffId !== me) {
+    throw new ForbiddenError('Technicians act only on orders assigned to them', 'NOT_ASSIGNED_TO_YOU');
+  }
+};
 
 const parseIfMatch = (value: string | undefined): number | undefined => {
   if (value === undefined) return undefined;

@@ -2,8 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Actor, Channel, IllegalTransitionError } from '@closeloop/contracts';
 import { CLOCK, Clock } from '@closeloop/runtime';
 import { CommandOutcome, WorkOrderCommands } from '@closeloop/work-order-application';
-import { WorkOrderCommand } from '@closeloop/work-order-domain';
+import { WorkOrderCommand, WorkOrderState } from '@closeloop/work-order-domain';
+import { ensureSiteVisible, Principal } from '@closeloop/http';
 import { WORK_ORDER_COMMANDS } from '../intake.config';
+import { requireStorableText } from '../submit-report/report-input';
 import { WorkOrderLookup } from './work-order-lookup';
 
 export type ResidentFeedback =
@@ -20,6 +22,8 @@ export interface FeedbackContext {
   readonly correlationId: string;
   readonly causationId: string;
   readonly idempotencyKey?: string | undefined;
+  /** Who relays it: only callers working for the order's site may, and to anyone else the order does not exist. */
+  readonly caller: Principal;
 }
 
 /** What residents say after reporting: asking after the repair, confirming and rating it, or saying it is not fixed. */
@@ -32,9 +36,13 @@ export class ResidentFeedbackHandler {
   ) {}
 
   async handle(feedback: ResidentFeedback, context: FeedbackContext): Promise<CommandOutcome> {
+    requireStorableText(feedback, 'The request is not valid');
     const workOrderId = await this.lookup.resolve(context.reference);
     try {
       return await this.commands.execute(workOrderId, () => this.toCommand(feedback), {
+        authorize: (state: WorkOrderState) => {
+          if (state.status !== 'none') ensureSiteVisible(context.caller, state.siteId, 'Work order', workOrderId);
+        },
         actor: context.actor,
         correlationId: context.correlationId,
         causationId: context.causationId,

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Headers, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
-import { FollowUpContactSchema, ResolutionConfirmedSchema, ResolutionRejectedSchema, UnsupportedMediaTypeError, ValidationError } from '@closeloop/contracts';
-import { correlationIdOf, idempotencyKeyOf } from '@closeloop/http';
+import { IntakeEventTypes, FollowUpContactSchema, ResolutionConfirmedSchema, ResolutionRejectedSchema, UnsupportedMediaTypeError, ValidationError } from '@closeloop/contracts';
+import { Access, actorOf, correlationIdOf, idempotencyKeyOf, principalOf } from '@closeloop/http';
+import { authorizeIntakeType } from '../submit-report/intake-callers';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { issuesOf } from '../submit-report/report-input';
@@ -11,9 +12,10 @@ import { WorkOrderLookup } from './work-order-lookup';
 
 /**
  * The resident's side over HTTP, for front desks and apps that relay what the resident said. The order is named
- * by id or by its number. Until integrator keys exist the caller is an anonymous integrator.
+ * by id or by its number; an order of a site the caller does not serve answers 404.
  */
 @Controller('v1/work-orders/:reference')
+@Access({ integrator: true, staff: ['dispatcher', 'admin'] })
 export class ResidentFeedbackHttpController {
   constructor(
     private readonly feedback: ResidentFeedbackHandler,
@@ -24,31 +26,43 @@ export class ResidentFeedbackHttpController {
   @HttpCode(202)
   followUp(@Param('reference') reference: string, @Body() body: unknown, @Req() request: Request, @Res({ passthrough: true }) response: Response, @Headers('idempotency-key') key?: string) {
     const parsed = parse(FollowUpContactSchema, request, body);
-    return this.run({ kind: 'follow-up', ...parsed }, reference, request, response, key);
+    return this.run({ kind: 'follow-up', ...parsed }, IntakeEventTypes.FollowUpContact, reference, request, response, key);
   }
 
   @Post('confirmation')
   @HttpCode(202)
   confirm(@Param('reference') reference: string, @Body() body: unknown, @Req() request: Request, @Res({ passthrough: true }) response: Response, @Headers('idempotency-key') key?: string) {
     const parsed = parse(ResolutionConfirmedSchema, request, body);
-    return this.run({ kind: 'confirmation', ...parsed }, reference, request, response, key);
+    return this.run({ kind: 'confirmation', ...parsed }, IntakeEventTypes.ResolutionConfirmed, reference, request, response, key);
   }
 
   @Post('rejection')
   @HttpCode(202)
   reject(@Param('reference') reference: string, @Body() body: unknown, @Req() request: Request, @Res({ passthrough: true }) response: Response, @Headers('idempotency-key') key?: string) {
     const parsed = parse(ResolutionRejectedSchema, request, body);
-    return this.run({ kind: 'rejection', ...parsed }, reference, request, response, key);
+    return this.run({ kind: 'rejection', ...parsed }, IntakeEventTypes.ResolutionRejected, reference, request, response, key);
   }
 
-  private async run(feedback: ResidentFeedback, reference: string, request: Request, response: Response, idempotencyKey: string | undefined) {
+  private async run(
+    feedback: ResidentFeedback,
+    eventType: (typeof IntakeEventTypes)[keyof typeof IntakeEventTypes],
+    reference: string,
+    request: Request,
+    response: Response,
+    idempotencyKey: string | undefined,
+  ) {
     idempotencyKeyOf(idempotencyKey);
+    const caller = principalOf(request);
+    authorizeIntakeType(caller, eventType);
+    const relay = actorOf(caller);
     const context: FeedbackContext = {
       reference: this.lookup.fromPath(reference),
-      actor: { kind: 'resident', id: 'via:http' },
+      // The resident speaks; who relayed it is part of the actor's name.
+      actor: { kind: 'resident', id: `via:${relay.kind}:${relay.id}` },
       correlationId: correlationIdOf(request),
       causationId: `request:${randomUUID()}`,
-      idempotencyKey: idempotencyKey === undefined ? undefined : `http:${idempotencyKey}`,
+      idempotencyKey: idempotencyKey === undefined ? undefined : `http:${relay.kind}:${relay.id}:${idempotencyKey}`,
+      caller,
     };
     const outcome = await this.feedback.handle(feedback, context);
     if (outcome.replayed) response.setHeader('Idempotent-Replayed', 'true');

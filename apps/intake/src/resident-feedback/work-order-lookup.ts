@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { isUuid } from '@closeloop/http';
-import { EventTypes, NotFoundError, ValidationError } from '@closeloop/contracts';
+import { EventTypes, NotFoundError, ValidationError, WorkOrderReferenceSchema } from '@closeloop/contracts';
 import { PG_POOL } from '@closeloop/runtime';
 import { Pool } from 'pg';
 
@@ -15,6 +15,8 @@ export class WorkOrderLookup {
     if (reference.number === undefined) {
       throw new ValidationError('Name the work order', [{ path: 'workOrderId', message: 'give the work order id or its number' }]);
     }
+    // Anything not shaped like a number names no order; asking PostgreSQL would fail on a NUL (a 500, found by fuzzing).
+    if (!WorkOrderReferenceSchema.shape.number.safeParse(reference.number).success) throw new NotFoundError('Work order', reference.number);
     const { rows } = await this.pool.query<{ work_order_id: string }>(
       "SELECT data->>'workOrderId' AS work_order_id FROM es_events WHERE event_type = $1 AND data->>'number' = $2",
       [EventTypes.WorkOrderReported, reference.number],

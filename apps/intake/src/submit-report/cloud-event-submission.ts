@@ -1,19 +1,27 @@
 import { CloudEvent, CloudEventSchema, IntakeEventTypes, intakeDataSchemas, ValidationError } from '@closeloop/contracts';
 import { FeedbackContext, ResidentFeedback } from '../resident-feedback/resident-feedback.handler';
 import { z } from 'zod';
-import { issuesOf, parseReport } from './report-input';
+import { issuesOf, parseReport, requireStorableText } from './report-input';
 import { SubmitReport } from './submit-report.handler';
 
 /** What an integrator's CloudEvent asks of intake. */
 export type IntakeRequest =
   | { readonly kind: 'report'; readonly eventId: string; readonly submission: SubmitReport }
-  | { readonly kind: 'feedback'; readonly eventId: string; readonly feedback: ResidentFeedback; readonly context: FeedbackContext };
+  | {
+      readonly kind: 'feedback';
+      readonly eventId: string;
+      readonly eventType: (typeof IntakeEventTypes)[keyof typeof IntakeEventTypes];
+      readonly feedback: ResidentFeedback;
+      readonly context: Omit<FeedbackContext, 'caller'>;
+    };
 
 /**
  * An integrator's CloudEvent as a request to intake. The CloudEvents rule that `source` + `id` identify an event
  * makes them the retry key: a redelivered event maps to the same work order, or to the same recorded feedback.
  */
 export const intakeRequestFromCloudEvent = (event: CloudEvent, pathPrefix = ''): IntakeRequest => {
+  // These attributes are recorded with the events (actor, correlation and causation ids).
+  requireStorableText({ id: event.id, source: event.source, correlationid: event.correlationid }, 'The CloudEvent envelope is not valid', pathPrefix.replace(/\.$/, ''));
   switch (event.type) {
     case IntakeEventTypes.ReportSubmitted:
       return {
@@ -51,12 +59,14 @@ export const intakeRequestFromCloudEvent = (event: CloudEvent, pathPrefix = ''):
 const parseData = <T extends keyof typeof intakeDataSchemas>(event: CloudEvent, type: T, pathPrefix: string): z.infer<(typeof intakeDataSchemas)[T]> => {
   const parsed = intakeDataSchemas[type].safeParse(event.data);
   if (!parsed.success) throw new ValidationError('The event data is not valid', issuesOf(parsed.error, `${pathPrefix}data`));
+  requireStorableText(parsed.data, 'The event data is not valid', `${pathPrefix}data`);
   return parsed.data;
 };
 
 const feedbackRequest = (event: CloudEvent, feedback: ResidentFeedback, reference: { workOrderId?: string | undefined; number?: string | undefined }): IntakeRequest => ({
   kind: 'feedback',
   eventId: event.id,
+  eventType: event.type as (typeof IntakeEventTypes)[keyof typeof IntakeEventTypes],
   feedback,
   context: {
     reference: { workOrderId: reference.workOrderId, number: reference.number },

@@ -1,5 +1,6 @@
 import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import { CloseloopError, CloudEventContentTypes, FieldIssue, UnsupportedMediaTypeError, ValidationError } from '@closeloop/contracts';
+import { Access, Principal, principalOf } from '@closeloop/http';
 import type { Request } from 'express';
 import { IntakeRequest, intakeRequestFromCloudEvent, parseEnvelope } from './cloud-event-submission';
 import { IntakeRequestsHandler } from './intake-requests.handler';
@@ -7,6 +8,7 @@ import { IntakeRequestsHandler } from './intake-requests.handler';
 const MAX_BATCH = 100;
 
 @Controller('v1/events')
+@Access({ integrator: true })
 export class CloudEventsHttpController {
   constructor(private readonly requests: IntakeRequestsHandler) {}
 
@@ -14,9 +16,9 @@ export class CloudEventsHttpController {
    * CloudEvents over HTTP, structured or batch mode. A batch is validated whole before anything is written:
    * one bad event rejects the batch with every problem named, so a sender never has to guess what was taken.
    */
-  private async handleOne(item: IntakeRequest) {
+  private async handleOne(item: IntakeRequest, caller: Principal) {
     try {
-      return { outcome: 'accepted', ...(await this.requests.handle(item)) };
+      return { outcome: 'accepted', ...(await this.requests.handle(item, caller)) };
     } catch (error) {
       if (!(error instanceof CloseloopError) || error.kind === 'concurrency') throw error;
       return { id: item.eventId, outcome: 'rejected', problem: problemOf(error) };
@@ -26,6 +28,7 @@ export class CloudEventsHttpController {
   @Post()
   @HttpCode(202)
   async receive(@Req() request: Request, @Body() body: unknown) {
+    const caller = principalOf(request);
     if (request.is(CloudEventContentTypes.batch)) {
       if (!Array.isArray(body)) throw new ValidationError('A batch must be a JSON array of CloudEvents', [{ path: '(body)', message: 'expected an array' }]);
       if (body.length === 0 || body.length > MAX_BATCH) {
@@ -35,10 +38,10 @@ export class CloudEventsHttpController {
       const results = [];
       // Each event is its own unit of work: one the state refuses (an unknown number, a closed order) is
       // reported in its place, and the events before it stay recorded, as their results say.
-      for (const item of requests) results.push(await this.handleOne(item));
+      for (const item of requests) results.push(await this.handleOne(item, caller));
       return { results };
     }
-    if (request.is(CloudEventContentTypes.structured)) return this.requests.handle(intakeRequestFromCloudEvent(parseEnvelope(body)));
+    if (request.is(CloudEventContentTypes.structured)) return this.requests.handle(intakeRequestFromCloudEvent(parseEnvelope(body)), caller);
     throw new UnsupportedMediaTypeError(request.header('content-type'), [CloudEventContentTypes.structured, CloudEventContentTypes.batch]);
   }
 }

@@ -3,30 +3,38 @@ import { EventPattern } from '@nestjs/microservices';
 import { IntakeEventTypes } from '@closeloop/contracts';
 import { InboundCloudEvent } from '@closeloop/messaging';
 import { intakeRequestFromCloudEvent } from './cloud-event-submission';
+import { KafkaIntakeCallers } from './intake-callers';
 import { IntakeRequestsHandler } from './intake-requests.handler';
 
 /** Integrators that produce to workorders.intake instead of calling HTTP; bad events go to its dead-letter topic. */
 @Controller()
 export class IntakeEventsKafkaController {
-  constructor(private readonly requests: IntakeRequestsHandler) {}
+  constructor(
+    private readonly requests: IntakeRequestsHandler,
+    private readonly callers: KafkaIntakeCallers,
+  ) {}
+
+  private async handle(event: InboundCloudEvent['event']): Promise<void> {
+    await this.requests.handle(intakeRequestFromCloudEvent(event), await this.callers.fromSource(event.source));
+  }
 
   @EventPattern(IntakeEventTypes.ReportSubmitted)
   async onReportSubmitted({ event }: InboundCloudEvent): Promise<void> {
-    await this.requests.handle(intakeRequestFromCloudEvent(event));
+    await this.handle(event);
   }
 
   @EventPattern(IntakeEventTypes.FollowUpContact)
   async onFollowUpContact({ event }: InboundCloudEvent): Promise<void> {
-    await this.requests.handle(intakeRequestFromCloudEvent(event));
+    await this.handle(event);
   }
 
   @EventPattern(IntakeEventTypes.ResolutionConfirmed)
   async onResolutionConfirmed({ event }: InboundCloudEvent): Promise<void> {
-    await this.requests.handle(intakeRequestFromCloudEvent(event));
+    await this.handle(event);
   }
 
   @EventPattern(IntakeEventTypes.ResolutionRejected)
   async onResolutionRejected({ event }: InboundCloudEvent): Promise<void> {
-    await this.requests.handle(intakeRequestFromCloudEvent(event));
+    await this.handle(event);
   }
 }

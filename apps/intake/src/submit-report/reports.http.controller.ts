@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Headers, HttpCode, Post, Req, Res } from '@nestjs/common';
-import { UnsupportedMediaTypeError } from '@closeloop/contracts';
-import { correlationIdOf, idempotencyKeyOf } from '@closeloop/http';
+import { IntakeEventTypes, UnsupportedMediaTypeError } from '@closeloop/contracts';
+import { Access, actorOf, correlationIdOf, idempotencyKeyOf, principalOf } from '@closeloop/http';
+import { authorizeIntake } from './intake-callers';
 import type { Request, Response } from 'express';
 import { parseReport } from './report-input';
 import { SubmitReportHandler, SubmittedReport } from './submit-report.handler';
@@ -15,7 +16,9 @@ export const acceptedBody = (submitted: SubmittedReport) => ({
   links: { timeline: `/v1/work-orders/${submitted.workOrderId}/timeline` },
 });
 
+/** Integrators (hotline, IVR, CRM, app) and the front desk's dispatchers record what a resident reported. */
 @Controller('v1/reports')
+@Access({ integrator: true, staff: ['dispatcher', 'admin'] })
 export class ReportsHttpController {
   constructor(private readonly submitReport: SubmitReportHandler) {}
 
@@ -30,11 +33,15 @@ export class ReportsHttpController {
     if (!request.is('application/json')) throw new UnsupportedMediaTypeError(request.header('content-type'), ['application/json']);
     idempotencyKeyOf(idempotencyKey);
     const correlationId = correlationIdOf(request);
+    const caller = principalOf(request);
+    const report = parseReport(body);
+    authorizeIntake(caller, report.siteId, IntakeEventTypes.ReportSubmitted);
+    const actor = actorOf(caller);
     const submitted = await this.submitReport.handle({
-      report: parseReport(body),
-      retryKey: idempotencyKey === undefined ? undefined : { scope: 'http', key: idempotencyKey },
-      // Until integrator keys exist every HTTP caller is the same anonymous integrator.
-      actor: { kind: 'integrator', id: 'http' },
+      report,
+      // Keys are the caller's own: two integrators choosing the same key never meet.
+      retryKey: idempotencyKey === undefined ? undefined : { scope: `http:${actor.kind}:${actor.id}`, key: idempotencyKey },
+      actor,
       correlationId,
       causationId: `request:${randomUUID()}`,
     });

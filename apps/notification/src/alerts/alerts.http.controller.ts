@@ -1,14 +1,14 @@
 import { Controller, Get, Header, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
 import { CloseloopError, ForbiddenError, NotFoundError, StaffMemberRef, ValidationError } from '@closeloop/contracts';
-import { correlationIdOf, isUuid } from '@closeloop/http';
-import { isAddressedTo } from '@closeloop/notification-domain';
+import { Access, correlationIdOf, ensureSiteVisible, hasRole, isUuid, Principal, principalOf, staffMemberOf, visibleSites } from '@closeloop/http';
+import { AlertState, isAddressedTo } from '@closeloop/notification-domain';
 import { CLOCK, Clock, PG_POOL } from '@closeloop/runtime';
 import type { Request } from 'express';
 import { Pool } from 'pg';
 import { NOTIFICATION_CONFIG, NotificationConfig } from '../notification.config';
 import { ackLinkDigest, verifyAckLinkToken } from './ack-links';
 import { AlertService } from './alert.service';
-import { staffOf } from '../staff';
+import { dispatcherOf } from './alert-raiser.service';
 
 const ALERT_STATUSES = ['open', 'acknowledged', 'closed'] as const;
 
@@ -50,7 +50,10 @@ const escapeHtml = (value: string): string => value.replace(/[&<>"']/g, (c) => `
  * On-call staff see the alerts addressed to them and say "I've got it". An acknowledgement stops the sla-timer's
  * chain for the order's target; a second one changes nothing; one after the order was resolved is a 409.
  */
+const ALERT_ROLES = ['on-call', 'supervisor', 'dispatcher', 'admin'] as const;
+
 @Controller('v1')
+@Access({ staff: ALERT_ROLES })
 export class AlertsHttpController {
   constructor(
     private readonly alerts: AlertService,
@@ -60,22 +63,24 @@ export class AlertsHttpController {
   ) {}
 
   @Get('alerts')
-  async list(@Query('siteId') siteId: string | undefined, @Query('status') status: string | undefined, @Query('workOrderId') workOrderId: string | undefined) {
+  async list(@Req() request: Request, @Query('siteId') siteId: string | undefined, @Query('status') status: string | undefined, @Query('workOrderId') workOrderId: string | undefined) {
+    const sites = visibleSites(principalOf(request));
     if (status !== undefined && !(ALERT_STATUSES as readonly string[]).includes(status)) {
       throw new ValidationError('The status filter is not valid', [{ path: 'query:status', message: `must be one of ${ALERT_STATUSES.join(', ')}` }]);
     }
     if (workOrderId !== undefined && !isUuid(workOrderId)) throw new ValidationError('The workOrderId filter is not valid', [{ path: 'query:workOrderId', message: 'must be a UUID' }]);
     const { rows } = await this.pool.query<AlertRow>(
       `SELECT * FROM alerts WHERE ($1::text IS NULL OR site_id = $1) AND ($2::text IS NULL OR status = $2) AND ($3::uuid IS NULL OR work_order_id = $3)
+         AND ($4::text[] IS NULL OR site_id = ANY($4))
        ORDER BY raised_at DESC LIMIT 200`,
-      [siteId ?? null, status ?? null, workOrderId ?? null],
+      [siteId ?? null, status ?? null, workOrderId ?? null, sites ?? null],
     );
     return { alerts: rows.map(toView) };
   }
 
   @Get('alerts/:id')
-  async get(@Param('id') id: string) {
-    const alert = await this.row(id);
+  async get(@Param('id') id: string, @Req() request: Request) {
+    const alert = await this.row(id, principalOf(request));
     const { rows } = await this.pool.query<{ staff_id: string; channel: string; status: string; round: number; attempts: number; last_error: string | null; delivered_at: Date | null }>(
       'SELECT staff_id, channel, status, round, attempts, last_error, delivered_at FROM alert_deliveries WHERE alert_id = $1 ORDER BY staff_id, channel',
       [id],
@@ -89,12 +94,17 @@ export class AlertsHttpController {
   @Post('alerts/:id/ack')
   @HttpCode(200)
   async acknowledge(@Param('id') id: string, @Req() request: Request) {
-    const by = staffOf(request);
-    return this.acknowledgeAs(id, by, 'api', correlationIdOf(request));
+    const caller = principalOf(request);
+    const alert = await this.row(id, caller);
+    const by = staffMemberOf(caller);
+    // Addressed to the person, or to the site's dispatcher queue and the caller dispatches for that site.
+    const mayAcknowledge = (state: AlertState) => isAddressedTo(state, by.staffId) || (hasRole(caller, 'dispatcher') && isAddressedTo(state, dispatcherOf(alert.site_id)));
+    return this.acknowledgeAs(id, by, 'api', correlationIdOf(request), mayAcknowledge);
   }
 
   /** The page an ack link opens: a button, because mail scanners and chat previews follow links on their own. */
   @Get('alert-links/:token')
+  @Access({ public: true })
   @Header('Content-Type', 'text/html; charset=utf-8')
   @Header('Cache-Control', 'no-store')
   async linkPage(@Param('token') token: string) {
@@ -107,20 +117,22 @@ export class AlertsHttpController {
   }
 
   @Post('alert-links/:token')
+  @Access({ public: true })
   @HttpCode(200)
   async acknowledgeByLink(@Param('token') token: string, @Req() request: Request) {
     const claims = verifyAckLinkToken(this.config.ALERT_LINK_SECRET, token, this.clock.now());
     if (!claims) throw new NotFoundError('Ack link', 'this link');
     const used = await this.pool.query('INSERT INTO alert_ack_links_used (link_digest, alert_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [ackLinkDigest(token), claims.alertId]);
     if (used.rowCount === 0) throw new CloseloopError('conflict', 'ACK_LINK_USED', 'This ack link was used already; each link acknowledges once');
-    return this.acknowledgeAs(claims.alertId, { staffId: claims.staffId, name: claims.staffId }, 'link', correlationIdOf(request));
+    const by = { staffId: claims.staffId, name: claims.staffId };
+    return this.acknowledgeAs(claims.alertId, by, 'link', correlationIdOf(request), (state) => isAddressedTo(state, by.staffId));
   }
 
-  private async acknowledgeAs(alertId: string, by: StaffMemberRef, via: 'api' | 'link', correlationId: string) {
+  private async acknowledgeAs(alertId: string, by: StaffMemberRef, via: 'api' | 'link', correlationId: string, mayAcknowledge: (state: AlertState) => boolean) {
     const alert = await this.row(alertId);
     return this.alerts.withAlertLock(alertId, async () => {
       const current = await this.alerts.find(alertId);
-      if (!isAddressedTo(current, by.staffId)) throw new ForbiddenError(`Alert ${alertId} is not addressed to ${by.staffId}`);
+      if (!mayAcknowledge(current)) throw new ForbiddenError(`Alert ${alertId} is not addressed to ${by.staffId}`, 'ALERT_NOT_ADDRESSED_TO_YOU');
       const outcome = await this.alerts.execute(
         alertId,
         alert.work_order_id,
@@ -138,10 +150,11 @@ export class AlertsHttpController {
     });
   }
 
-  private async row(alertId: string): Promise<AlertRow> {
+  private async row(alertId: string, caller?: Principal): Promise<AlertRow> {
     if (!isUuid(alertId)) throw new NotFoundError('Alert', alertId);
     const { rows } = await this.pool.query<AlertRow>('SELECT * FROM alerts WHERE alert_id = $1', [alertId]);
     if (!rows[0]) throw new NotFoundError('Alert', alertId);
+    if (caller) ensureSiteVisible(caller, rows[0].site_id, 'Alert', alertId);
     return rows[0];
   }
 }

@@ -1,13 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query } from '@nestjs/common';
-import { NotFoundError, ValidationError } from '@closeloop/contracts';
-import { isUuid } from '@closeloop/http';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, Req } from '@nestjs/common';
+import { ForbiddenError, NotFoundError, ValidationError } from '@closeloop/contracts';
+import { Access, ensureSiteAllowed, ensureSiteVisible, hasRole, isUuid, Principal, principalOf } from '@closeloop/http';
+import type { Request } from 'express';
 import { OverrideInputSchema, RotationInputSchema, whoIsOnCall } from '@closeloop/notification-domain';
 import { CLOCK, Clock } from '@closeloop/runtime';
 import { z } from 'zod';
 import { describeDestination, DestinationSchema } from '../channels/alert-channel.port';
 import { ContactOwner, ContactsRepository } from './contacts.repository';
 import { OnCallRepository } from './on-call.repository';
+
+const ensureSelfOrEditor = (caller: Principal, staffId: string): void => {
+  if (caller.kind === 'staff' && (caller.staffId === staffId || hasRole(caller, ...EDITORS))) return;
+  throw new ForbiddenError('Only the person themselves, a supervisor or an admin may see or change these contact details', 'NOT_YOURS');
+};
 
 const fieldIssues = (error: z.ZodError) => error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message }));
 
@@ -26,7 +32,11 @@ const RotationBodySchema = RotationInputSchema;
  * On-call schedules per site and escalation level, edited while the service runs: rotations with daily or weekly
  * hand-offs, overrides for a swapped shift or a holiday, and where each person or site is paged.
  */
+const READERS = ['on-call', 'supervisor', 'dispatcher', 'admin'] as const;
+const EDITORS = ['supervisor', 'admin'] as const;
+
 @Controller('v1/on-call')
+@Access({ staff: READERS })
 export class OnCallHttpController {
   constructor(
     private readonly schedules: OnCallRepository,
@@ -35,48 +45,66 @@ export class OnCallHttpController {
   ) {}
 
   @Get('rotations')
-  async rotations(@Query('siteId') siteId: string | undefined) {
+  async rotations(@Query('siteId') siteId: string | undefined, @Req() request: Request) {
     const site = parse(SiteIdSchema, siteId, 'siteId query parameter');
+    ensureSiteAllowed(principalOf(request), site);
     return { rotations: (await this.schedules.scheduleOf(site)).rotations };
   }
 
   @Put('rotations/:id')
-  async putRotation(@Param('id') id: string, @Body() body: unknown) {
+  @Access({ staff: EDITORS })
+  async putRotation(@Param('id') id: string, @Body() body: unknown, @Req() request: Request) {
     if (!isUuid(id)) throw new ValidationError('A rotation id is a UUID', [{ path: 'path:id', message: 'must be a UUID' }]);
+    const caller = principalOf(request);
     const rotation = { id, ...parse(RotationBodySchema, body, 'rotation') };
+    ensureSiteAllowed(caller, rotation.siteId);
+    const existing = await this.schedules.rotation(id);
+    if (existing) ensureSiteAllowed(caller, existing.siteId);
     await this.schedules.putRotation(rotation);
     return rotation;
   }
 
   @Delete('rotations/:id')
+  @Access({ staff: EDITORS })
   @HttpCode(204)
-  async deleteRotation(@Param('id') id: string) {
-    if (!isUuid(id) || !(await this.schedules.deleteRotation(id))) throw new NotFoundError('Rotation', id);
+  async deleteRotation(@Param('id') id: string, @Req() request: Request) {
+    const existing = isUuid(id) ? await this.schedules.rotation(id) : undefined;
+    if (!existing) throw new NotFoundError('Rotation', id);
+    ensureSiteVisible(principalOf(request), existing.siteId, 'Rotation', id);
+    await this.schedules.deleteRotation(id);
   }
 
   @Get('overrides')
-  async overrides(@Query('siteId') siteId: string | undefined) {
+  async overrides(@Query('siteId') siteId: string | undefined, @Req() request: Request) {
     const site = parse(SiteIdSchema, siteId, 'siteId query parameter');
+    ensureSiteAllowed(principalOf(request), site);
     return { overrides: (await this.schedules.scheduleOf(site)).overrides };
   }
 
   @Post('overrides')
+  @Access({ staff: EDITORS })
   @HttpCode(201)
-  async addOverride(@Body() body: unknown) {
+  async addOverride(@Body() body: unknown, @Req() request: Request) {
     const input = parse(OverrideInputSchema, body, 'override');
+    ensureSiteAllowed(principalOf(request), input.siteId);
     return this.schedules.addOverride({ ...input, id: randomUUID() });
   }
 
   @Delete('overrides/:id')
+  @Access({ staff: EDITORS })
   @HttpCode(204)
-  async deleteOverride(@Param('id') id: string) {
-    if (!isUuid(id) || !(await this.schedules.deleteOverride(id))) throw new NotFoundError('Override', id);
+  async deleteOverride(@Param('id') id: string, @Req() request: Request) {
+    const existing = isUuid(id) ? await this.schedules.override(id) : undefined;
+    if (!existing) throw new NotFoundError('Override', id);
+    ensureSiteVisible(principalOf(request), existing.siteId, 'Override', id);
+    await this.schedules.deleteOverride(id);
   }
 
   /** Who is on call for a site and level now, or at `at`. */
   @Get('now')
-  async now(@Query('siteId') siteId: string | undefined, @Query('level') level: string | undefined, @Query('at') at: string | undefined) {
+  async now(@Query('siteId') siteId: string | undefined, @Query('level') level: string | undefined, @Query('at') at: string | undefined, @Req() request: Request) {
     const site = parse(SiteIdSchema, siteId, 'siteId query parameter');
+    ensureSiteAllowed(principalOf(request), site);
     const lvl = parse(LevelSchema, level ?? '1', 'level query parameter') as 1 | 2 | 3;
     const instant = at === undefined ? this.clock.now() : new Date(parse(z.string().datetime({ offset: true }), at, 'at query parameter'));
     const shift = whoIsOnCall(await this.schedules.scheduleOf(site), site, lvl, instant);
@@ -84,23 +112,32 @@ export class OnCallHttpController {
     return { siteId: site, level: lvl, at: instant.toISOString(), ...shift };
   }
 
+  /** People keep their own channels; supervisors and admins keep anyone's. */
   @Put('contacts/staff/:staffId')
-  putStaffContacts(@Param('staffId') staffId: string, @Body() body: unknown) {
+  @Access({ staff: ['dispatcher', 'technician', 'supervisor', 'on-call', 'admin'] })
+  putStaffContacts(@Param('staffId') staffId: string, @Body() body: unknown, @Req() request: Request) {
+    ensureSelfOrEditor(principalOf(request), staffId);
     return this.putContacts({ kind: 'staff', id: parse(SiteIdSchema, staffId, 'staff id') }, body);
   }
 
   @Get('contacts/staff/:staffId')
-  getStaffContacts(@Param('staffId') staffId: string) {
+  @Access({ staff: ['dispatcher', 'technician', 'supervisor', 'on-call', 'admin'] })
+  getStaffContacts(@Param('staffId') staffId: string, @Req() request: Request) {
+    ensureSelfOrEditor(principalOf(request), staffId);
     return this.getContacts({ kind: 'staff', id: staffId });
   }
 
   @Put('contacts/sites/:siteId')
-  putSiteContacts(@Param('siteId') siteId: string, @Body() body: unknown) {
-    return this.putContacts({ kind: 'site', id: parse(SiteIdSchema, siteId, 'site id') }, body);
+  @Access({ staff: EDITORS })
+  putSiteContacts(@Param('siteId') siteId: string, @Body() body: unknown, @Req() request: Request) {
+    const site = parse(SiteIdSchema, siteId, 'site id');
+    ensureSiteAllowed(principalOf(request), site);
+    return this.putContacts({ kind: 'site', id: site }, body);
   }
 
   @Get('contacts/sites/:siteId')
-  getSiteContacts(@Param('siteId') siteId: string) {
+  getSiteContacts(@Param('siteId') siteId: string, @Req() request: Request) {
+    ensureSiteAllowed(principalOf(request), siteId);
     return this.getContacts({ kind: 'site', id: siteId });
   }
 

@@ -1,5 +1,7 @@
-import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
-import { isUuid } from '@closeloop/http';
+import { Controller, Get, Inject, Param, Query, Req } from '@nestjs/common';
+import { Access, ensureSiteAllowed, ensureSiteVisible, isUuid, principalOf } from '@closeloop/http';
+import type { Request } from 'express';
+import { READ_ROLES } from '../work-orders/work-orders.http.controller';
 import { NotFoundError, ValidationError } from '@closeloop/contracts';
 import { CLOCK, Clock, PG_POOL } from '@closeloop/runtime';
 import { Pool } from 'pg';
@@ -39,6 +41,7 @@ const slaView = (row: Row, now: Date) => {
 
 /** The SLA state of orders, for supervisors: one order's targets, and a site's orders nearest to breach. */
 @Controller()
+@Access({ staff: READ_ROLES })
 export class SlaHttpController {
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
@@ -46,18 +49,20 @@ export class SlaHttpController {
   ) {}
 
   @Get('v1/work-orders/:id/sla')
-  async forOrder(@Param('id') id: string) {
+  async forOrder(@Param('id') id: string, @Req() request: Request) {
     if (!isUuid(id)) throw new NotFoundError('Work order', id);
     const { rows } = await this.pool.query<Row>('SELECT * FROM q_work_orders WHERE work_order_id = $1', [id]);
+    if (rows[0]) ensureSiteVisible(principalOf(request), rows[0]['site_id'] as string, 'Work order', id);
     if (!rows[0] || !rows[0]['response_due_at']) throw new NotFoundError('SLA clock of work order', id);
     return slaView(rows[0], this.clock.now());
   }
 
   /** Open orders of a site whose next unmet, running deadline is nearest (overdue ones first). */
   @Get('v1/sla/at-risk')
-  async atRisk(@Query() query: Record<string, unknown>) {
+  async atRisk(@Query() query: Record<string, unknown>, @Req() request: Request) {
     const parsed = AtRiskQuerySchema.safeParse(query);
     if (!parsed.success) throw new ValidationError('The query is not valid', parsed.error.issues.map((i) => ({ path: `query:${i.path.join('.') || '(query)'}`, message: i.message })));
+    ensureSiteAllowed(principalOf(request), parsed.data.site);
     const { rows } = await this.pool.query<Row & { next_due_at: Date }>(
       `SELECT *, LEAST(
                 CASE WHEN response_met_at IS NULL THEN response_due_at END,

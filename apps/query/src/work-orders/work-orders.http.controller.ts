@@ -1,5 +1,6 @@
-import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
-import { isUuid } from '@closeloop/http';
+import { Controller, Get, Inject, Param, Query, Req } from '@nestjs/common';
+import { Access, ensureSiteVisible, hasRole, isUuid, Principal, principalOf, visibleSites } from '@closeloop/http';
+import type { Request } from 'express';
 import { NotFoundError, TierSchema, ValidationError } from '@closeloop/contracts';
 import { WORK_ORDER_STATUSES } from '../projection/work-order-view';
 import { PG_POOL } from '@closeloop/runtime';
@@ -41,6 +42,7 @@ const LIST_SQL = `SELECT * FROM q_work_orders
     AND ($9::timestamptz IS NULL OR closed_at >= $9)
     AND ($10::timestamptz IS NULL OR closed_at < $10)
     AND ($11::text IS NULL OR work_order_id IN (SELECT work_order_id FROM q_timeline WHERE causation_id = $11))
+    AND ($13::text[] IS NULL OR site_id = ANY($13))
   ORDER BY reported_at DESC, number DESC
   LIMIT $12`;
 
@@ -49,7 +51,15 @@ type WorkOrderRow = Record<string, unknown>;
 
 const iso = (value: unknown): string | null => (value instanceof Date ? value.toISOString() : null);
 
-const toView = (row: WorkOrderRow) => ({
+/** Who reads the orders of their sites. */
+export const READ_ROLES = ['dispatcher', 'technician', 'supervisor', 'on-call', 'admin'] as const;
+
+/** Dispatchers and technicians call the resident back; everyone else sees enough of the number to recognise it. */
+export const seesFullPhone = (caller: Principal): boolean => hasRole(caller, 'dispatcher', 'technician');
+
+const phoneFor = (phone: string | null | undefined, full: boolean): string | null => (full ? (phone ?? null) : maskPhone(phone));
+
+const toView = (row: WorkOrderRow, fullPhone: boolean) => ({
   workOrderId: row.work_order_id,
   number: row.number,
   siteId: row.site_id,
@@ -58,7 +68,7 @@ const toView = (row: WorkOrderRow) => ({
   channel: row.channel,
   category: row.category,
   description: row.description,
-  reporter: { name: row.reporter_name, phone: maskPhone(row.reporter_phone as string | null) },
+  reporter: { name: row.reporter_name, phone: phoneFor(row.reporter_phone as string | null, fullPhone) },
   tier: row.tier,
   triage: row.triage_rule_id ? { ruleId: row.triage_rule_id, reason: row.triage_reason } : null,
   status: row.status,
@@ -88,18 +98,21 @@ const toView = (row: WorkOrderRow) => ({
 });
 
 /** Keeps the resident's phone number out of timeline payloads as it is kept out of the order view. */
-const maskEventData = (data: unknown): unknown => {
-  if (!data || typeof data !== 'object' || !('reporter' in data)) return data;
+const maskEventData = (data: unknown, fullPhone: boolean): unknown => {
+  if (fullPhone || !data || typeof data !== 'object' || !('reporter' in data)) return data;
   const reporter = (data as { reporter?: { phone?: string } }).reporter;
   return { ...data, reporter: { ...reporter, phone: maskPhone(reporter?.phone) ?? undefined } };
 };
 
+/** Staff read the orders of their own sites; another site's order answers 404, as if it did not exist. */
 @Controller('v1/work-orders')
+@Access({ staff: READ_ROLES })
 export class WorkOrdersHttpController {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
   @Get()
-  async list(@Query() query: Record<string, unknown>) {
+  async list(@Query() query: Record<string, unknown>, @Req() request: Request) {
+    const caller = principalOf(request);
     const parsed = ListQuerySchema.safeParse(query);
     if (!parsed.success) {
       throw new ValidationError('The query is not valid', parsed.error.issues.map((i) => ({ path: `query:${i.path.join('.') || '(query)'}`, message: i.message })));
@@ -118,21 +131,22 @@ export class WorkOrdersHttpController {
       q.closedTo ?? null,
       q.causedBy ?? null,
       q.limit,
+      visibleSites(caller) ?? null,
     ]);
-    return { items: rows.map(toView) };
+    return { items: rows.map((row) => toView(row, seesFullPhone(caller))) };
   }
 
   @Get(':id')
-  async get(@Param('id') id: string) {
-    if (!isUuid(id)) throw new NotFoundError('Work order', id);
-    const { rows } = await this.pool.query<WorkOrderRow>('SELECT * FROM q_work_orders WHERE work_order_id = $1', [id]);
-    if (!rows[0]) throw new NotFoundError('Work order', id);
-    return toView(rows[0]);
+  async get(@Param('id') id: string, @Req() request: Request) {
+    const caller = principalOf(request);
+    const row = await this.visibleOrder(caller, id);
+    return toView(row, seesFullPhone(caller));
   }
 
   @Get(':id/timeline')
-  async timeline(@Param('id') id: string) {
-    if (!isUuid(id)) throw new NotFoundError('Work order', id);
+  async timeline(@Param('id') id: string, @Req() request: Request) {
+    const caller = principalOf(request);
+    await this.visibleOrder(caller, id);
     const { rows } = await this.pool.query<{
       event_id: string;
       event_type: string;
@@ -154,8 +168,17 @@ export class WorkOrdersHttpController {
         actor: r.actor,
         correlationId: r.correlation_id,
         causationId: r.causation_id,
-        data: maskEventData(r.data),
+        data: maskEventData(r.data, seesFullPhone(caller)),
       })),
     };
+  }
+
+  private async visibleOrder(caller: Principal, id: string): Promise<WorkOrderRow> {
+    if (!isUuid(id)) throw new NotFoundError('Work order', id);
+    const { rows } = await this.pool.query<WorkOrderRow>('SELECT * FROM q_work_orders WHERE work_order_id = $1', [id]);
+    const row = rows[0];
+    if (!row) throw new NotFoundError('Work order', id);
+    ensureSiteVisible(caller, row['site_id'] as string, 'Work order', id);
+    return row;
   }
 }
