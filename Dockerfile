@@ -32,6 +32,7 @@ RUN set -eu; mkdir -p /out; \
     done; \
     cp -R libs/database/migrations /out/libs/database/migrations; \
     cp -R config /out/config; \
+    mkdir -p /out/docs && cp docs/openapi.yaml /out/docs/openapi.yaml; \
     cp package.json /out/package.json; \
     find /out -name '*.tsbuildinfo' -delete
 

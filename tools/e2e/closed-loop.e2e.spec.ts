@@ -82,7 +82,7 @@ describe('the closed loop through the running services: owned, worked, confirmed
       EventTypes.WorkOrderClosed,
     ]);
     expect(timeline.find((e) => e.type === EventTypes.WorkStarted)?.actor).toBe(`staff:${technician.staffId}`);
-    expect(timeline.find((e) => e.type === EventTypes.WorkOrderClosed)?.actor).toBe('resident:via:http');
+    expect(timeline.find((e) => e.type === EventTypes.WorkOrderClosed)?.actor).toBe('resident:via:integrator:e2e-hotline');
   });
 
   it('reopens an order the resident says is not fixed, and closes it on the second round', async () => {

@@ -23,6 +23,10 @@ export interface TestStack {
   readonly db: TestDatabase;
   readonly kafka: Kafka;
   readonly prefix: string;
+  /** Where the services' logs go. */
+  readonly logDir: string;
+  /** The signing key's folder and the issuer its tokens carry, for a client (the demo) that issues its own. */
+  readonly staffKeys: { readonly dir: string; readonly issuer: string; readonly audience: string };
   /** Kills one service abruptly (SIGKILL, no shutdown hooks), as a crash would. */
   kill(service: string): Promise<void>;
   /** Starts another instance of a service on the same database and topics; `instance` moves its port. */
@@ -88,6 +92,8 @@ export const startTestStack = async (label: string, extraEnv: Record<string, str
     db,
     kafka,
     prefix,
+    logDir: options.logDir,
+    staffKeys: { dir: keyDir, issuer: ISSUER, audience: AUDIENCE },
     kill: async (service) => {
       const victims = services.filter((s) => s.name === service && s.child.exitCode === null && s.child.signalCode === null);
       await Promise.all(victims.map(({ child }) => new Promise((resolve) => (child.once('exit', resolve), child.kill('SIGKILL')))));
@@ -121,6 +127,13 @@ export const post = async (url: string, body: unknown, headers: Record<string, s
 export const put = async (url: string, body: unknown, headers: Record<string, string> = {}): Promise<HttpResult> => {
   const response = await fetch(url, { method: 'PUT', headers: { 'content-type': 'application/json', ...withCredentials(url, headers) }, body: JSON.stringify(body) });
   return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
+};
+
+/** A 204 has no body; its result's body is then empty. */
+export const del = async (url: string, headers: Record<string, string> = {}): Promise<HttpResult> => {
+  const response = await fetch(url, { method: 'DELETE', headers: withCredentials(url, headers) });
+  const text = await response.text();
+  return { status: response.status, headers: response.headers, body: (text === '' ? {} : JSON.parse(text)) as Record<string, unknown> };
 };
 
 export const get = async (url: string, headers: Record<string, string> = {}): Promise<HttpResult> => {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { IntegratorKeyStore } from '@closeloop/auth';
 import { DeadLetterHeaders, deadLetterTopicOf, EventTypes, TopicBaseNames, topicName } from '@closeloop/contracts';
 import { eventually, TestDatabase } from '@closeloop/testing';
 import { Consumer, Producer } from 'kafkajs';
@@ -29,7 +30,7 @@ const report = (overrides: Record<string, unknown> = {}) => ({
 const cloudEvent = (data: unknown, overrides: Record<string, unknown> = {}) => ({
   specversion: '1.0',
   id: randomUUID(),
-  source: 'urn:closeloop:integrator:e2e-ivr',
+  source: '/integrators/e2e-hotline',
   type: 'closeloop.intake.report-submitted.v1',
   datacontenttype: 'application/json',
   data,
@@ -142,7 +143,7 @@ describe('a report travels intake → event store → Kafka → dispatch and sla
       return rows[0];
     });
     const events = await settledTimeline(order.work_order_id, ASSIGNED_TIMELINE);
-    expect(events[0]?.actor).toBe('integrator:urn:closeloop:integrator:e2e-ivr');
+    expect(events[0]?.actor).toBe('integrator:e2e-hotline');
     // The integrator finds the order its Kafka event created by the event's id.
     const found = await getJson(`/v1/work-orders?causedBy=${encodeURIComponent(event.id)}`);
     expect((found.body['items'] as { workOrderId: string }[]).map((o) => o.workOrderId)).toEqual([order.work_order_id]);
@@ -229,10 +230,14 @@ describe('a report travels intake → event store → Kafka → dispatch and sla
     const garbage = `garbage ${randomUUID()}`;
     const wrongType = cloudEvent(report(), { type: 'closeloop.intake.unknown.v1' });
     const invalidReport = cloudEvent({ siteId: 'S1', channel: 'carrier-pigeon', description: 'x' });
+    // Only registered integrators, within their sites: an unknown source and another site's integrator are refused.
+    await new IntegratorKeyStore(db.pool, () => new Date()).register({ integratorId: 'e2e-s2-desk', name: 'S2 front desk', sites: ['S2'], eventTypes: ['*'] });
+    const unknownSource = cloudEvent(report(), { source: '/integrators/nobody-we-know' });
+    const otherSite = cloudEvent(report(), { source: '/integrators/e2e-s2-desk' });
     const good = cloudEvent(report({ description: `Lift fault in tower ${randomUUID()}`, category: 'lift' }));
     await producer.send({
       topic,
-      messages: [garbage, JSON.stringify(wrongType), JSON.stringify(invalidReport), JSON.stringify(good)].map((value) => ({ key: 'one-partition', value })),
+      messages: [garbage, JSON.stringify(wrongType), JSON.stringify(invalidReport), JSON.stringify(unknownSource), JSON.stringify(otherSite), JSON.stringify(good)].map((value) => ({ key: 'one-partition', value })),
     });
 
     const letterFor = (needle: string) => eventually(`a dead letter for ${needle}`, async () => deadLetters.find((d) => d.value.includes(needle)));
@@ -241,6 +246,8 @@ describe('a report travels intake → event store → Kafka → dispatch and sla
     const invalid = await letterFor(invalidReport.id);
     expect(invalid.headers[DeadLetterHeaders.errorCode]).toBe('VALIDATION_FAILED');
     expect(invalid.headers[DeadLetterHeaders.reason]).toMatch(/channel/);
+    expect((await letterFor(unknownSource.id)).headers[DeadLetterHeaders.errorCode]).toBe('UNKNOWN_SOURCE');
+    expect((await letterFor(otherSite.id)).headers[DeadLetterHeaders.errorCode]).toBe('SITE_NOT_ALLOWED');
 
     await eventually('the good message behind the bad ones to become an order', async () => {
       const { rows } = await db.pool.query("SELECT 1 FROM q_work_orders WHERE description = $1 AND status = 'assigned'", [good.data && (good.data as { description: string }).description]);

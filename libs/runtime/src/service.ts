@@ -9,6 +9,7 @@ import { acceptedContentTypes, correlationMiddleware, ProblemDetailsFilter } fro
 import { BaseServiceConfig, loadConfig } from '@closeloop/config';
 import { TopicBaseName, topicName } from '@closeloop/contracts';
 import { z } from 'zod';
+import { serveApiDocs } from './api-docs';
 import { cloudEventsTransport } from './infrastructure.module';
 import { ScrubbingLogger } from './scrubbing-logger';
 
@@ -19,6 +20,8 @@ export interface ServiceOptions {
   /** The service's Kafka consumer as a Nest microservice transport, built once the module is initialised. */
   readonly transport?: (app: INestApplication) => CustomTransportStrategy;
   readonly bodyLimit?: string;
+  /** The service's name, to serve its part of the published API contract at /docs. */
+  readonly service?: string;
 }
 
 /** JSON bodies (plain and CloudEvents), with parser failures turned into our error taxonomy before Nest sees them. */
@@ -49,13 +52,16 @@ export const startService = async (module: Type<unknown>, options: ServiceOption
   app.disable('x-powered-by');
   // helmet's defaults: nosniff, frame and referrer policies, HSTS, and a CSP that also covers the small HTML pages
   // (the alert ack page posts its form to itself, which form-action 'self' allows).
-  app.use(helmet());
+  // upgrade-insecure-requests is left out: behind a plain-HTTP address (the local stack) it would send the ack
+  // page's form to https, where nothing listens; TLS, where there is any, is the proxy's.
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   app.use(correlationMiddleware);
   // Before any parser: a body of a type nothing reads is refused, not handed to a handler as an empty body.
   app.use(acceptedContentTypes());
   app.use(jsonBodies(options.bodyLimit ?? '64kb'));
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.enableShutdownHooks();
+  if (options.service) serveApiDocs(app, options.service);
   await app.init();
   if (options.transport) {
     app.connectMicroservice({ strategy: options.transport(app) }, { inheritAppConfig: true });
@@ -79,6 +85,7 @@ export const runService = <C extends BaseServiceConfig>(options: RunServiceOptio
     const config = loadConfig(options.configSchema);
     const consumes = options.consumes;
     await startService(options.module(config), {
+      service: options.name,
       host: config.HOST,
       port: config.PORT,
       logLevel: config.LOG_LEVEL,

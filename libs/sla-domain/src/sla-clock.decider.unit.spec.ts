@@ -439,6 +439,39 @@ describe('SLA clock decider', () => {
     });
   });
 
+  describe('given the response target escalated to level 1 and on call acknowledged the alert', () => {
+    const alertId = '5d1c6a2b-8f3e-4b7a-9c2d-1e0f3a4b5c6d';
+    const onCall = { staffId: 'oc-zhao', name: 'Zhao Min' };
+    const acknowledge = (target: SlaTarget, at: string): SlaCommand => ({ type: 'AcknowledgeEscalation', workOrderId, target, alertId, by: onCall, at: new Date(at) });
+    const acknowledged = (level: number, at: string): SlaEvent => ({
+      type: EventTypes.SlaEscalationAcknowledged,
+      data: { workOrderId, target: 'response', level, alertId, acknowledgedBy: onCall, acknowledgedAt: at },
+    });
+    const ACKNOWLEDGED = [...RESPONSE_LEVEL_1, acknowledged(1, utc('01:35:00'))];
+
+    it('records the acknowledgement at the level the chain had reached', () => {
+      given(RESPONSE_LEVEL_1).when(acknowledge('response', utc('01:35:00'))).then([acknowledged(1, utc('01:35:00'))]);
+    });
+
+    it('changes nothing on a second acknowledgement', () => {
+      given(ACKNOWLEDGED).when(acknowledge('response', utc('01:36:00'))).then([]);
+    });
+
+    it('stops climbing: the level-2 timer does nothing and no further escalation timer is asked for', () => {
+      given(ACKNOWLEDGED).when(fire('response', 'escalation', RESPONSE_DUE, utc('01:45:00'), 2)).then([]);
+      expect(given(ACKNOWLEDGED).timers().filter((t) => t.target === 'response')).toEqual([]);
+    });
+
+    it('still meets the target late when the order is acknowledged', () => {
+      given(ACKNOWLEDGED).when(observe('acknowledged', utc('01:40:00'))).then([targetMet('response', RESPONSE_DUE, utc('01:40:00'), false)]);
+    });
+
+    it('cannot acknowledge a target that is not being escalated', () => {
+      given(STARTED).when(acknowledge('response', utc('01:05:00'))).then([]);
+      given(RESPONSE_LEVEL_1).when(acknowledge('resolution', utc('01:35:00'))).then([]);
+    });
+  });
+
   describe('given the response target escalated to level 2', () => {
     it('escalates to level 3 (operations head)', () => {
       given(RESPONSE_LEVEL_2).when(fire('response', 'escalation', RESPONSE_DUE, utc('02:15:00'), 3)).then([escalated('response', 3, utc('02:15:00'))]);

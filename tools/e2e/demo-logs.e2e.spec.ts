@@ -1,0 +1,64 @@
+import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { infrastructure, repositoryRoot } from '@closeloop/testing';
+import { asIntegrator, startTestStack, TestStack, urls } from './test-stack';
+
+// The demo's residents' numbers, as scripts/demo.js reports them.
+const RESIDENT_PHONES = ['13812345678', '13900001111', '13900002222'];
+const FULL_MOBILE = /(?<!\d)1[3-9]\d{9}(?!\d)/;
+const INTEGRATOR_KEY = /clk_[A-Za-z0-9]+_[A-Za-z0-9_-]{20,}/;
+const JWT = /eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/;
+
+const runDemo = (env: Record<string, string>): Promise<{ code: number | null; output: string }> =>
+  new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(repositoryRoot, 'scripts', 'demo.js')], { cwd: repositoryRoot, env: { ...process.env, ...env } });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.on('exit', (code) => resolve({ code, output }));
+  });
+
+describe('the demo leaves no credential and no full resident phone number in any log', () => {
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    // Every service logs at its most talkative, so anything a log line could carry is there to be found.
+    stack = await startTestStack('e2e-logs', { LOG_LEVEL: 'debug' });
+  }, 180_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('runs the whole demo with real keys and tokens, then finds none of them in the logs', async () => {
+    const demo = await runDemo({
+      INTAKE_URL: urls.intake,
+      DISPATCH_URL: urls.dispatch,
+      QUERY_URL: urls.query,
+      DATABASE_URL: stack.db.url,
+      KAFKA_BROKERS: infrastructure().kafkaBrokers.join(','),
+      KAFKA_TOPIC_PREFIX: stack.prefix,
+      STAFF_KEY_DIR: stack.staffKeys.dir,
+      STAFF_TOKEN_ISSUER: stack.staffKeys.issuer,
+      STAFF_TOKEN_AUDIENCE: stack.staffKeys.audience,
+      SLA_POLICY_FILE: '',
+    });
+    expect(demo.output).toContain('Timelines, as a supervisor reads them');
+    expect(demo.code).toBe(0);
+    // The supervisor's view masks residents' numbers too.
+    for (const phone of RESIDENT_PHONES) expect(demo.output).not.toContain(phone);
+
+    const logs = readdirSync(stack.logDir).map((file) => ({ file, text: readFileSync(join(stack.logDir, file), 'utf8') }));
+    expect(logs.map((l) => l.file)).toEqual(expect.arrayContaining(['intake.log', 'dispatch.log', 'sla-timer.log', 'notification.log', 'query.log']));
+    expect(logs.reduce((lines, l) => lines + l.text.split('\n').length, 0)).toBeGreaterThan(20);
+    const secrets = [asIntegrator()['x-api-key'] as string];
+    const findings = logs.flatMap(({ file, text }) =>
+      text
+        .split('\n')
+        .filter((line) => FULL_MOBILE.test(line) || INTEGRATOR_KEY.test(line) || JWT.test(line) || secrets.some((s) => line.includes(s)))
+        .map((line) => `${file}: ${line.slice(0, 200)}`),
+    );
+    expect(findings).toEqual([]);
+  }, 180_000);
+});
