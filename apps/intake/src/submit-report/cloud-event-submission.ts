@@ -17,7 +17,8 @@ export type IntakeRequest =
 
 /**
  * An integrator's CloudEvent as a request to intake. The CloudEvents rule that `source` + `id` identify an event
- * makes them the retry key: a redelivered event maps to the same work order, or to the same recorded feedback.
+ * makes the id, within the authenticated integrator's namespace (see IntakeRequestsHandler), the retry key: a
+ * redelivered event maps to the same work order, or to the same recorded feedback.
  */
 export const intakeRequestFromCloudEvent = (event: CloudEvent, pathPrefix = ''): IntakeRequest => {
   // These attributes are recorded with the events (actor, correlation and causation ids).
@@ -29,7 +30,6 @@ export const intakeRequestFromCloudEvent = (event: CloudEvent, pathPrefix = ''):
         eventId: event.id,
         submission: {
           report: parseReport(event.data, `${pathPrefix}data`),
-          retryKey: { scope: `cloudevent:${event.source}`, key: event.id },
           actor: { kind: 'integrator', id: event.source },
           correlationId: event.correlationid ?? event.id,
           causationId: event.id,
@@ -73,7 +73,6 @@ const feedbackRequest = (event: CloudEvent, feedback: ResidentFeedback, referenc
     actor: { kind: 'resident', id: `via:${event.source}` },
     correlationId: event.correlationid ?? event.id,
     causationId: event.id,
-    idempotencyKey: `cloudevent:${event.source}:${event.id}`,
   },
 });
 

@@ -15,14 +15,20 @@ export class IntakeRequestsHandler {
     private readonly feedback: ResidentFeedbackHandler,
   ) {}
 
-  /** The caller's scope is checked here, for both paths; the recorded actor is the caller, whatever the event claims. */
+  /**
+   * The caller's scope is checked here, for both paths. The recorded actor and the namespace of retry keys are the
+   * authenticated caller, whatever `source` the event claims: two integrators' event ids never meet.
+   */
   async handle(request: IntakeRequest, caller: Principal) {
+    const actor = actorOf(caller);
+    const namespace = `cloudevent:${actor.kind}:${actor.id}`;
     if (request.kind === 'report') {
       authorizeIntake(caller, request.submission.report.siteId, IntakeEventTypes.ReportSubmitted);
-      return { id: request.eventId, ...acceptedBody(await this.submitReport.handle({ ...request.submission, actor: actorOf(caller) })) };
+      const submission = { ...request.submission, actor, retryKey: { scope: namespace, key: request.eventId } };
+      return { id: request.eventId, ...acceptedBody(await this.submitReport.handle(submission)) };
     }
     authorizeIntakeType(caller, request.eventType);
-    const outcome = await this.feedback.handle(request.feedback, { ...request.context, caller });
+    const outcome = await this.feedback.handle(request.feedback, { ...request.context, idempotencyKey: `${namespace}:${request.eventId}`, caller });
     return { id: request.eventId, workOrderId: outcome.workOrderId, status: outcome.state.status, events: outcome.events.map((e) => e.type) };
   }
 }

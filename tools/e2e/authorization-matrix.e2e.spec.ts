@@ -1,0 +1,337 @@
+import { randomUUID } from 'node:crypto';
+import { IntakeEventTypes, CloudEventContentTypes } from '@closeloop/contracts';
+import { IntegratorKeyStore, StaffRole, StaffRoles } from '@closeloop/auth';
+import { eventually } from '@closeloop/testing';
+import { Route, routesInCode } from '../routes';
+import { HttpResult, TestStack, asStaff, del, get, orderInStatus, post, put, startTestStack, urls } from './test-stack';
+
+/**
+ * Who may call what, for every HTTP route of every service: one table, written from the product rules and not
+ * from the controllers, checked cell by cell against the running services. A caller is nobody, an integrator of
+ * site S1, or a staff member of S1 holding one role; each route is asked about an S1 thing (own) and an S2 thing
+ * (other). No credentials is 401, the wrong kind of caller or role 403; another site's order, alert, rotation or
+ * override answers 404 as if it did not exist, a request naming another site in its body or query 403.
+ */
+
+type Site = 'own' | 'other';
+type Caller = 'none' | 'integrator' | StaffRole;
+type Allowed = Exclude<Caller, 'none'>;
+/** 'order': another site's thing is 404; 'site': naming another site is 403; 'self': a person's own contacts; 'none': lists that filter. */
+type Scope = 'order' | 'site' | 'self' | 'none';
+/** A status, or any answer past authorization: not 401 or 403, and not a server error. */
+type Expected = number | 'authorized';
+
+interface SiteFixtures {
+  readonly siteId: string;
+  readonly workOrderId: string;
+  readonly number: string;
+  readonly alertId: string;
+  readonly rotationId: string;
+  readonly overrideId: string;
+}
+type Fixtures = Record<Site, SiteFixtures>;
+
+interface Request {
+  readonly path: string;
+  readonly body?: unknown;
+  readonly query?: Record<string, string>;
+  readonly headers?: Record<string, string>;
+}
+
+interface Entry {
+  readonly allow: 'public' | readonly Allowed[];
+  readonly scope: Scope;
+  /** A valid request, so validation never answers before authorization; `me` is the caller's staff id. */
+  readonly request: (site: Site, fx: Fixtures, me: string) => Request;
+  /** Where the product rule is finer than the role. */
+  readonly expect?: Partial<Record<Allowed, Partial<Record<Site, Expected>>>>;
+}
+
+const CALLERS: readonly Caller[] = ['none', 'integrator', ...StaffRoles];
+const SITES: readonly Site[] = ['own', 'other'];
+
+// ── who ────────────────────────────────────────────────────────────────────────────────────────────────────
+
+const STAFF: readonly Allowed[] = StaffRoles;
+const FRONT_DESK: readonly Allowed[] = ['integrator', 'dispatcher', 'admin'];
+const ORDER_ACTORS: readonly Allowed[] = ['dispatcher', 'technician', 'supervisor', 'admin'];
+const ORDER_READERS: readonly Allowed[] = ['dispatcher', 'technician', 'supervisor', 'on-call', 'admin'];
+const ALERT_READERS: readonly Allowed[] = ['on-call', 'supervisor', 'dispatcher', 'admin'];
+const SCHEDULE_READERS: readonly Allowed[] = ['on-call', 'supervisor', 'dispatcher', 'admin'];
+const SCHEDULE_EDITORS: readonly Allowed[] = ['supervisor', 'admin'];
+
+// ── valid bodies ───────────────────────────────────────────────────────────────────────────────────────────
+
+/** A routine report (not urgent: no alert, no page); a flat of its own so the duplicate rule never links it. */
+const report = (siteId: string, description = 'Corridor light flickering outside the lift lobby') => ({
+  siteId,
+  building: 'B3',
+  unit: randomUUID().slice(0, 8),
+  channel: 'phone',
+  description,
+  reporter: { name: 'Ms Lin', phone: '13812345678' },
+});
+
+const reportEvent = (siteId: string) => ({
+  specversion: '1.0',
+  id: randomUUID(),
+  source: '/integrators/matrix-s1',
+  type: IntakeEventTypes.ReportSubmitted,
+  datacontenttype: 'application/json',
+  data: report(siteId),
+});
+
+const rotation = (siteId: string) => ({
+  siteId,
+  level: 1,
+  timeZone: 'Asia/Shanghai',
+  handoff: 'daily',
+  handoffTime: '09:00',
+  startsOn: '2020-01-01',
+  members: [`${siteId.toLowerCase()}-matrix-on-call`],
+});
+
+const override = (siteId: string) => ({
+  siteId,
+  level: 1,
+  staffId: `${siteId.toLowerCase()}-matrix-cover`,
+  from: new Date(Date.now() + 86_400_000).toISOString(),
+  to: new Date(Date.now() + 2 * 86_400_000).toISOString(),
+  reason: 'Swapped shift',
+});
+
+const contacts = { destinations: [{ channel: 'email', address: 'matrix@example.com' }] };
+
+/** Staff actions on an order, each with a valid body; a technician may do none of them to an order not theirs. */
+const ACTIONS: Record<string, unknown> = {
+  acknowledge: {},
+  start: {},
+  hold: { reason: 'waiting-on-parts' },
+  resume: {},
+  resolve: { notes: 'x' },
+  reassign: { to: { staffId: 's1-x', name: 'X' }, reason: 'r' },
+  handover: { to: { staffId: 's1-x', name: 'X' }, reason: 'r' },
+  reopen: { reason: 'r' },
+  cancel: { reason: 'other', note: 'x' },
+};
+
+// ── the matrix ─────────────────────────────────────────────────────────────────────────────────────────────
+
+const health: Entry = { allow: 'public', scope: 'none', request: () => ({ path: '/health' }) };
+const order = (site: Site, fx: Fixtures) => fx[site].workOrderId;
+const siteOf = (site: Site, fx: Fixtures) => fx[site].siteId;
+const someoneElse = 'matrix-someone-else';
+
+/** Keyed as routesInCode names routes; checked in this order, mostly reads before the writes that change the fixtures. */
+const MATRIX: Record<string, Entry> = {
+  'intake GET /health': health,
+  'dispatch GET /health': health,
+  'sla-timer GET /health': health,
+  'notification GET /health': health,
+  'query GET /health': health,
+
+  'query GET /v1/work-orders': { allow: ORDER_READERS, scope: 'none', request: (s, fx) => ({ path: '/v1/work-orders', query: { site: siteOf(s, fx) } }) },
+  'query GET /v1/work-orders/{id}': { allow: ORDER_READERS, scope: 'order', request: (s, fx) => ({ path: `/v1/work-orders/${order(s, fx)}` }) },
+  'query GET /v1/work-orders/{id}/timeline': { allow: ORDER_READERS, scope: 'order', request: (s, fx) => ({ path: `/v1/work-orders/${order(s, fx)}/timeline` }) },
+  'query GET /v1/work-orders/{id}/sla': { allow: ORDER_READERS, scope: 'order', request: (s, fx) => ({ path: `/v1/work-orders/${order(s, fx)}/sla` }) },
+  'query GET /v1/sla/at-risk': { allow: ORDER_READERS, scope: 'site', request: (s, fx) => ({ path: '/v1/sla/at-risk', query: { site: siteOf(s, fx) } }) },
+
+  'notification GET /v1/alerts': { allow: ALERT_READERS, scope: 'none', request: (s, fx) => ({ path: '/v1/alerts', query: { siteId: siteOf(s, fx) } }) },
+  'notification GET /v1/alerts/{id}': { allow: ALERT_READERS, scope: 'order', request: (s, fx) => ({ path: `/v1/alerts/${fx[s].alertId}` }) },
+  // The fixture alert is addressed to dispatch:S1 (nobody was on call): S1's dispatchers may take it, nobody else.
+  'notification POST /v1/alerts/{id}/ack': {
+    allow: ALERT_READERS,
+    scope: 'order',
+    request: (s, fx) => ({ path: `/v1/alerts/${fx[s].alertId}/ack`, body: {} }),
+    expect: { 'on-call': { own: 403 }, supervisor: { own: 403 }, admin: { own: 403 } },
+  },
+  'notification GET /v1/alert-links/{token}': { allow: 'public', scope: 'none', request: () => ({ path: '/v1/alert-links/not-a-signed-link' }) },
+  'notification POST /v1/alert-links/{token}': { allow: 'public', scope: 'none', request: () => ({ path: '/v1/alert-links/not-a-signed-link', body: {} }) },
+
+  'notification GET /v1/on-call/rotations': { allow: SCHEDULE_READERS, scope: 'site', request: (s, fx) => ({ path: '/v1/on-call/rotations', query: { siteId: siteOf(s, fx) } }) },
+  'notification GET /v1/on-call/overrides': { allow: SCHEDULE_READERS, scope: 'site', request: (s, fx) => ({ path: '/v1/on-call/overrides', query: { siteId: siteOf(s, fx) } }) },
+  'notification GET /v1/on-call/now': { allow: SCHEDULE_READERS, scope: 'site', request: (s, fx) => ({ path: '/v1/on-call/now', query: { siteId: siteOf(s, fx), level: '1' } }) },
+  'notification PUT /v1/on-call/contacts/staff/{staffId}': {
+    allow: STAFF,
+    scope: 'self',
+    request: (s, _fx, me) => ({ path: `/v1/on-call/contacts/staff/${s === 'own' ? me : someoneElse}`, body: contacts }),
+  },
+  'notification PUT /v1/on-call/contacts/sites/{siteId}': { allow: SCHEDULE_EDITORS, scope: 'site', request: (s, fx) => ({ path: `/v1/on-call/contacts/sites/${siteOf(s, fx)}`, body: contacts }) },
+  'notification GET /v1/on-call/contacts/sites/{siteId}': { allow: SCHEDULE_READERS, scope: 'site', request: (s, fx) => ({ path: `/v1/on-call/contacts/sites/${siteOf(s, fx)}` }) },
+  'notification GET /v1/on-call/contacts/staff/{staffId}': { allow: STAFF, scope: 'self', request: (s, _fx, me) => ({ path: `/v1/on-call/contacts/staff/${s === 'own' ? me : someoneElse}` }) },
+  'notification PUT /v1/on-call/rotations/{id}': {
+    allow: SCHEDULE_EDITORS,
+    scope: 'site',
+    request: (s, fx) => ({ path: `/v1/on-call/rotations/${fx[s].rotationId}`, body: rotation(siteOf(s, fx)) }),
+  },
+  'notification POST /v1/on-call/overrides': { allow: SCHEDULE_EDITORS, scope: 'site', request: (s, fx) => ({ path: '/v1/on-call/overrides', body: override(siteOf(s, fx)) }) },
+  'notification DELETE /v1/on-call/rotations/{id}': { allow: SCHEDULE_EDITORS, scope: 'order', request: (s, fx) => ({ path: `/v1/on-call/rotations/${fx[s].rotationId}` }) },
+  'notification DELETE /v1/on-call/overrides/{id}': { allow: SCHEDULE_EDITORS, scope: 'order', request: (s, fx) => ({ path: `/v1/on-call/overrides/${fx[s].overrideId}` }) },
+
+  'intake POST /v1/reports': { allow: FRONT_DESK, scope: 'site', request: (s, fx) => ({ path: '/v1/reports', body: report(siteOf(s, fx)) }) },
+  'intake POST /v1/events': {
+    allow: ['integrator'],
+    scope: 'site',
+    request: (s, fx) => ({ path: '/v1/events', body: reportEvent(siteOf(s, fx)), headers: { 'content-type': CloudEventContentTypes.structured } }),
+  },
+  'intake POST /v1/work-orders/{reference}/follow-ups': { allow: FRONT_DESK, scope: 'order', request: (s, fx) => ({ path: `/v1/work-orders/${order(s, fx)}/follow-ups`, body: { channel: 'phone' } }) },
+  // By number, as the resident reads it out: the lookup must hide another site's order as the id does.
+  'intake POST /v1/work-orders/{reference}/confirmation': { allow: FRONT_DESK, scope: 'order', request: (s, fx) => ({ path: `/v1/work-orders/${fx[s].number}/confirmation`, body: { rating: 5 } }) },
+  'intake POST /v1/work-orders/{reference}/rejection': { allow: FRONT_DESK, scope: 'order', request: (s, fx) => ({ path: `/v1/work-orders/${order(s, fx)}/rejection`, body: { comment: 'x' } }) },
+
+  ...Object.fromEntries(
+    Object.entries(ACTIONS).map(([action, body]): [string, Entry] => [
+      `dispatch POST /v1/work-orders/{id}/${action}`,
+      // The fixture order is assigned to a rostered technician, not to the technician asking.
+      { allow: ORDER_ACTORS, scope: 'order', request: (s, fx) => ({ path: `/v1/work-orders/${order(s, fx)}/${action}`, body }), expect: { technician: { own: 403 } } },
+    ]),
+  ),
+};
+
+const expectedFor = (entry: Entry, caller: Caller, site: Site): Expected => {
+  if (entry.allow === 'public') return 'authorized';
+  if (caller === 'none') return 401;
+  if (!entry.allow.includes(caller)) return 403;
+  const special = entry.expect?.[caller]?.[site];
+  if (special !== undefined) return special;
+  if (site === 'own') return 'authorized';
+  switch (entry.scope) {
+    case 'order':
+      return 404;
+    case 'site':
+      return 403;
+    case 'none':
+      return 'authorized';
+    case 'self':
+      return caller === 'supervisor' || caller === 'admin' ? 'authorized' : 403;
+    default: {
+      const never: never = entry.scope;
+      throw new Error(`unknown scope ${String(never)}`);
+    }
+  }
+};
+
+const meets = (expected: Expected, status: number): boolean => (expected === 'authorized' ? status !== 401 && status !== 403 && status >= 200 && status < 500 : status === expected);
+
+const routeKey = (r: Route) => `${r.service} ${r.method.toUpperCase()} ${r.path}`;
+
+// ── the run ────────────────────────────────────────────────────────────────────────────────────────────────
+
+const PORT_OFFSET = Number(new URL(urls.intake).port) - 3001;
+const { SERVICES } = require('../../scripts/stack.js') as { SERVICES: readonly { name: string; port: number }[] };
+const baseUrl = (service: string): string => {
+  const port = SERVICES.find((s) => s.name === service)?.port;
+  if (port === undefined) throw new Error(`no service ${service} in scripts/stack.js`);
+  return `http://127.0.0.1:${port + PORT_OFFSET}`;
+};
+
+const send = (method: string, url: string, body: unknown, headers: Record<string, string>): Promise<HttpResult> => {
+  switch (method) {
+    case 'GET':
+      return get(url, headers);
+    case 'POST':
+      return post(url, body ?? {}, headers);
+    case 'PUT':
+      return put(url, body ?? {}, headers);
+    case 'DELETE':
+      return del(url, headers);
+    default:
+      throw new Error(`teach the matrix to send ${method}`);
+  }
+};
+
+interface Cell {
+  readonly route: string;
+  readonly caller: Caller;
+  readonly site: Site;
+  readonly expected: Expected;
+  readonly status: number;
+  readonly code: string;
+}
+
+describe('the authorization matrix: every route, every kind of caller, own site and another', () => {
+  let stack: TestStack;
+  let fixtures: Fixtures;
+  const headersOf = {} as Record<Caller, Record<string, string>>;
+  const staffIdOf = (caller: Caller) => `matrix-${caller}`;
+
+  /** An urgent order (its alert goes to dispatch:<site>, nobody being on call yet), then a rotation and an override. */
+  const siteFixtures = async (siteId: string, root: Record<string, string>): Promise<SiteFixtures> => {
+    const accepted = await post(`${urls.intake}/v1/reports`, report(siteId, `Burst pipe in the plant room of ${siteId}`));
+    if (accepted.status !== 202) throw new Error(`the ${siteId} fixture order was refused: ${accepted.status} ${JSON.stringify(accepted.body)}`);
+    const workOrderId = accepted.body['workOrderId'] as string;
+    const alert = await eventually(`the urgent-order alert of ${siteId}`, async () => {
+      const { body } = await get(`${urls.notification}/v1/alerts?workOrderId=${workOrderId}`, root);
+      return (body['alerts'] as { alertId: string; kind: string; recipients: unknown }[] | undefined)?.find((a) => a.kind === 'urgent-order');
+    });
+    if (!JSON.stringify(alert.recipients).includes(`"dispatch:${siteId}"`)) throw new Error(`the ${siteId} alert should go to dispatch:${siteId}: ${JSON.stringify(alert.recipients)}`);
+    if (siteId === 'S1') await orderInStatus(workOrderId, 'assigned'); // to a rostered technician, not to the matrix's
+    await eventually(`the ${siteId} order on the read side with its SLA`, async () => ((await get(`${urls.query}/v1/work-orders/${workOrderId}/sla`, root)).status === 200 ? true : undefined));
+    const rotationId = randomUUID();
+    const rotated = await put(`${urls.notification}/v1/on-call/rotations/${rotationId}`, rotation(siteId), root);
+    const covered = await post(`${urls.notification}/v1/on-call/overrides`, override(siteId), root);
+    if (rotated.status !== 200 || covered.status !== 201) throw new Error(`the ${siteId} schedule fixtures were refused: ${rotated.status}, ${covered.status}`);
+    return { siteId, workOrderId, number: accepted.body['number'] as string, alertId: alert.alertId, rotationId, overrideId: covered.body['id'] as string };
+  };
+
+  beforeAll(async () => {
+    stack = await startTestStack('e2e-authz');
+    const { apiKey } = await new IntegratorKeyStore(stack.db.pool, () => new Date()).register({ integratorId: 'matrix-s1', name: 'Matrix S1', sites: ['S1'], eventTypes: ['*'] });
+    headersOf.none = { authorization: '' };
+    headersOf.integrator = { 'x-api-key': apiKey };
+    for (const role of StaffRoles) headersOf[role] = await asStaff(staffIdOf(role), `Matrix ${role}`, [role], ['S1']);
+    const root = await asStaff('matrix-root', 'Matrix Root', ['supervisor', 'admin'], ['*']);
+    const [own, other] = await Promise.all([siteFixtures('S1', root), siteFixtures('S2', root)]);
+    fixtures = { own, other };
+  }, 180_000);
+
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('has an entry for every route in the code, and no entry for a route that is not there', () => {
+    const inCode = routesInCode().map(routeKey).sort();
+    expect({ withoutEntry: inCode.filter((k) => !(k in MATRIX)), notARoute: Object.keys(MATRIX).filter((k) => !inCode.includes(k)) }).toEqual({ withoutEntry: [], notARoute: [] });
+  });
+
+  it('answers every cell as the table says', async () => {
+    const routes = Object.keys(MATRIX);
+    console.log(`authorization matrix: ${routes.length} routes × ${CALLERS.length} callers × ${SITES.length} sites = ${routes.length * CALLERS.length * SITES.length} cells`);
+    const cells: Cell[] = [];
+    // Another site's cells first: they must change nothing, so they see the fixtures as made.
+    for (const site of ['other', 'own'] as const) {
+      for (const route of routes) {
+        const entry = MATRIX[route] as Entry;
+        const [service, method] = route.split(' ') as [string, string];
+        for (const caller of CALLERS) {
+          const request = entry.request(site, fixtures, staffIdOf(caller));
+          const url = `${baseUrl(service)}${request.path}${request.query ? `?${new URLSearchParams(request.query).toString()}` : ''}`;
+          const result = await send(method, url, request.body, { ...request.headers, ...headersOf[caller] });
+          const expected = expectedFor(entry, caller, site);
+          cells.push({ route, caller, site, expected, status: result.status, code: String(result.body['code'] ?? '') });
+          // A list that filters by site must not show another site's things, whatever it answers.
+          if (entry.scope === 'none' && site === 'other') {
+            const text = JSON.stringify(result.body);
+            const leaked = [fixtures.other.workOrderId, fixtures.other.number, fixtures.other.alertId].filter((id) => text.includes(id));
+            if (leaked.length > 0) cells.push({ route, caller, site, expected, status: result.status, code: `LEAKED ${leaked.join(', ')}` });
+          }
+        }
+      }
+    }
+    const failures = cells.filter((c) => !meets(c.expected, c.status) || c.code.startsWith('LEAKED'));
+    if (failures.length > 0) {
+      const rows = failures.map((f) => [f.route, f.caller, f.site, String(f.expected), String(f.status), f.code]);
+      const header = ['route', 'caller', 'site', 'expected', 'got', 'code'];
+      const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
+      const line = (r: string[]) => r.map((v, i) => v.padEnd(widths[i] as number)).join('  ');
+      console.log(`authorization matrix: ${failures.length} of ${cells.length} cells disagree\n${[line(header), ...rows.map(line)].join('\n')}`);
+    }
+    expect(failures.map((f) => `${f.route} as ${f.caller} (${f.site}): expected ${f.expected}, got ${f.status} ${f.code}`)).toEqual([]);
+  });
+
+  // Beyond the matrix's own/other: a body naming one's own site must not take over another site's rotation.
+  it('refuses to move another site\'s rotation into one\'s own site', async () => {
+    const moved = await put(`${urls.notification}/v1/on-call/rotations/${fixtures.other.rotationId}`, rotation(fixtures.own.siteId), headersOf.supervisor);
+    expect([moved.status, moved.body['code']]).toEqual([403, 'SITE_NOT_ALLOWED']);
+  });
+});
