@@ -19,7 +19,7 @@ interface DueDelivery {
 }
 
 const BATCH = 50;
-const CONCURRENCY = 16;
+const CONCURRENCY = 8;
 // Longer than any send may take (the channel timeout), so a lease never runs out under a living worker.
 const LEASE_SECONDS = 60;
 

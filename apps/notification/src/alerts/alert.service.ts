@@ -1,10 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
+import { createPool } from '@closeloop/database';
 import { Actor, AlertEvent, EventMetadata, NotFoundError, toDomainEvents } from '@closeloop/contracts';
 import { EVENT_STORE, EventStore, RecordedEvent, StreamVersionConflictError } from '@closeloop/event-store';
 import { AlertCommand, alertStream, AlertState, decideAlert, evolveAlert, initialAlertState } from '@closeloop/notification-domain';
 import { PG_POOL } from '@closeloop/runtime';
 import { Pool, PoolClient } from 'pg';
+import { NOTIFICATION_CONFIG, NotificationConfig } from '../notification.config';
 
 export interface AlertContextIds {
   readonly correlationId: string;
@@ -18,6 +20,8 @@ export interface AlertOutcome {
 }
 
 const MAX_CONFLICT_RETRIES = 5;
+/** How many alerts may be worked on at once in one instance (sends, acknowledgements, raises). */
+const LOCK_CONNECTIONS = 16;
 // The two-key advisory lock space of alerts, apart from the relay's single-key lock.
 const ALERT_LOCK_SPACE = 7_301;
 
@@ -38,14 +42,27 @@ export const alertIdFor = (causeEventId: string): string => {
  * locks take no transaction id, so they never hold back the relay the way an open transaction would.
  */
 @Injectable()
-export class AlertService {
+export class AlertService implements OnApplicationShutdown {
+  /**
+   * Lock holders sit on a connection of their own while the work under the lock uses the shared pool: were both
+   * from one pool, a burst of sends could take every connection to hold locks and wait forever for one more.
+   */
+  private readonly lockPool: Pool;
+
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(PG_POOL) private readonly pool: Pool,
-  ) {}
+    @Inject(NOTIFICATION_CONFIG) config: NotificationConfig,
+  ) {
+    this.lockPool = createPool(config.DATABASE_URL, 'closeloop-notification-alert-locks', LOCK_CONNECTIONS);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.lockPool.end().catch(() => undefined);
+  }
 
   async withAlertLock<T>(alertId: string, work: () => Promise<T>): Promise<T> {
-    const client: PoolClient = await this.pool.connect();
+    const client: PoolClient = await this.lockPool.connect();
     try {
       await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [ALERT_LOCK_SPACE, alertId]);
       try {

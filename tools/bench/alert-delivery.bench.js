@@ -1,0 +1,204 @@
+#!/usr/bin/env node
+// Benchmark of breach-to-page (npm run bench:alerts): the five services run as processes on a fresh database and
+// fresh topics; a burst of urgent orders is reported so their response deadlines fall within a few seconds of each
+// other, and a webhook receiver stands in for the on-call person's pager. For each order, the delay from its
+// recorded response breach (breachedAt of closeloop.sla.breached.v1 in its sla-<id> stream) to the arrival of its
+// level-1 escalation alert, and alerts delivered per second. Nothing is asserted: figures only. Needs Kafka and
+// PostgreSQL from scripts/infra/up.sh and a build.
+'use strict';
+const { randomBytes, randomUUID } = require('node:crypto');
+const { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
+const { createServer } = require('node:http');
+const { cpus, tmpdir } = require('node:os');
+const { join } = require('node:path');
+const { Kafka, logLevel } = require('kafkajs');
+const root = join(__dirname, '..', '..');
+const { createPool, ensureDatabase, migrate, withDatabase } = require(join(root, 'libs/database/dist'));
+const { ensureLocalSigningKey, IntegratorKeyStore, issueStaffToken } = require(join(root, 'libs/auth/dist'));
+const { startStack, stopChildren } = require(join(root, 'scripts/stack.js'));
+
+const ORDERS = Number(process.env.BENCH_ORDERS ?? 500);
+const IN_FLIGHT = 20;
+// Deadlines fall this long after each report, so they are spread over the reporting burst (printed below).
+const RESPONSE_SECONDS = 20;
+const WAIT_MS = 5 * 60_000;
+const PORT_OFFSET = 20_000;
+const ISSUER = 'closeloop-bench';
+const AUDIENCE = 'closeloop';
+
+// The broker and database: the environment first, else what scripts/infra/up.sh recorded.
+const recorded = {};
+const infraEnv = join(root, '.local', 'infra.env');
+if (existsSync(infraEnv)) {
+  for (const line of readFileSync(infraEnv, 'utf8').split('\n')) {
+    const match = /^([A-Z_]+)=(.*)$/.exec(line.trim());
+    if (match) recorded[match[1]] = match[2];
+  }
+}
+const adminUrl = process.env.DATABASE_URL ?? recorded.DATABASE_URL;
+const brokers = process.env.KAFKA_BROKERS ?? recorded.KAFKA_BROKERS;
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
+
+/** Records when each alert arrives, by webhook-id, and answers 204 at once (signatures are not checked: figures only). */
+const startReceiver = async () => {
+  const received = new Map();
+  const server = createServer((request, response) => {
+    const chunks = [];
+    request.on('data', (c) => chunks.push(c));
+    request.on('end', () => {
+      const at = Date.now();
+      response.writeHead(204).end();
+      const id = String(request.headers['webhook-id']);
+      if (received.has(id)) return;
+      try {
+        const payload = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+        received.set(id, { at, alertId: payload.alertId, kind: payload.kind, level: payload.level, workOrderId: payload.workOrder?.id });
+      } catch {
+        // not an alert
+      }
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { received, url: `http://127.0.0.1:${server.address().port}/oc-bench`, close: () => new Promise((resolve) => server.close(resolve)) };
+};
+
+const call = async (method, url, headers, body) => {
+  const response = await fetch(url, { method, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${url} answered ${response.status}: ${text.slice(0, 300)}`);
+  return text === '' ? {} : JSON.parse(text);
+};
+
+const main = async () => {
+  if (!adminUrl || !brokers) throw new Error('No PostgreSQL or Kafka: run scripts/infra/up.sh or set DATABASE_URL and KAFKA_BROKERS');
+  const stamp = Date.now().toString(36);
+  const database = `cl_bench_alerts_${stamp}`;
+  const prefix = `bench-${stamp}.`;
+  const tmp = mkdtempSync(join(tmpdir(), 'closeloop-bench-'));
+  const kafka = new Kafka({ clientId: 'bench-alerts', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  await ensureDatabase(adminUrl, database);
+  const pool = createPool(withDatabase(adminUrl, database), 'bench', 5);
+  const receiver = await startReceiver();
+  let services = [];
+  try {
+    await migrate(pool);
+    const { jwksFile } = await ensureLocalSigningKey(tmp);
+    const { apiKey } = await new IntegratorKeyStore(pool, () => new Date()).register({ integratorId: 'bench-hotline', name: 'Bench', sites: ['*'], eventTypes: ['*'] });
+    const supervisor = await issueStaffToken({ dir: tmp, issuer: ISSUER, audience: AUDIENCE, staffId: 'sup-bench', name: 'Bench Supervisor', roles: ['supervisor'], sites: ['*'], ttlSeconds: 3600 });
+    const policyFile = join(tmp, 'sla-policy.json');
+    const slow = { responseSeconds: 3600, resolutionSeconds: 86400, escalationIntervalsSeconds: [600, 600] };
+    writeFileSync(
+      policyFile,
+      JSON.stringify({
+        id: 'bench-alerts',
+        tiers: { urgent: { responseSeconds: RESPONSE_SECONDS, resolutionSeconds: 3600, escalationIntervalsSeconds: [600, 600] }, normal: slow, planned: slow },
+      }),
+    );
+    const logDir = join(root, '.local', 'logs', `bench-${stamp}`);
+    const startedAt = Date.now();
+    services = await startStack({
+      env: {
+        DATABASE_URL: withDatabase(adminUrl, database),
+        KAFKA_BROKERS: brokers,
+        KAFKA_TOPIC_PREFIX: prefix,
+        STAFF_TOKEN_ISSUER: ISSUER,
+        STAFF_TOKEN_AUDIENCE: AUDIENCE,
+        STAFF_JWKS_FILE: jwksFile,
+        ALERT_LINK_SECRET: randomBytes(32).toString('hex'),
+        RATE_LIMIT_PER_MINUTE: '1000000',
+        LOG_LEVEL: 'warn',
+        SLA_POLICY_FILE: policyFile,
+        TIMER_POLL_MILLIS: '100',
+        ALERT_POLL_MILLIS: '100',
+        ALERT_RENOTIFY_SECONDS: '0',
+      },
+      logDir,
+      portOffset: PORT_OFFSET,
+    });
+    console.log(`stack up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s (logs: ${logDir})`);
+
+    // Level 1 of S1 is one person all day, paged on the receiver.
+    const notification = `http://127.0.0.1:${3004 + PORT_OFFSET}`;
+    const asSupervisor = { authorization: `Bearer ${supervisor}` };
+    await call('PUT', `${notification}/v1/on-call/rotations/${randomUUID()}`, asSupervisor, {
+      siteId: 'S1', level: 1, timeZone: 'Asia/Shanghai', handoff: 'daily', handoffTime: '09:00', startsOn: '2020-01-01', members: ['oc-bench'],
+    });
+    await call('PUT', `${notification}/v1/on-call/contacts/staff/oc-bench`, asSupervisor, {
+      destinations: [{ channel: 'webhook', url: receiver.url, secrets: [`whsec_${randomBytes(32).toString('base64')}`] }],
+    });
+
+    // The burst: distinct units so no report is linked to another as a duplicate.
+    const intake = `http://127.0.0.1:${3001 + PORT_OFFSET}/v1/reports`;
+    const orders = [];
+    let next = 0;
+    const reportingStarted = Date.now();
+    await Promise.all(
+      Array.from({ length: IN_FLIGHT }, async () => {
+        while (next < ORDERS) {
+          const i = next++;
+          const accepted = await call('POST', intake, { 'x-api-key': apiKey }, { siteId: 'S1', building: `B${i % 50}`, unit: `U${i}`, channel: 'phone', description: `Burst pipe in the basement ${i}` });
+          if (accepted.tier !== 'urgent') throw new Error(`report ${i} was triaged ${accepted.tier}, not urgent`);
+          orders.push(accepted.workOrderId);
+        }
+      }),
+    );
+    const reportingSeconds = (Date.now() - reportingStarted) / 1000;
+    console.log(`reported ${orders.length} urgent orders in ${reportingSeconds.toFixed(1)} s (${Math.round(orders.length / reportingSeconds)}/s, ${IN_FLIGHT} in flight); response deadlines ${RESPONSE_SECONDS} s after each`);
+
+    const wanted = new Set(orders);
+    const escalations = () => [...receiver.received.values()].filter((r) => r.kind === 'escalation' && r.level === 1 && wanted.has(r.workOrderId));
+    const waitUntil = Date.now() + RESPONSE_SECONDS * 1000 + WAIT_MS;
+    while (new Set(escalations().map((r) => r.workOrderId)).size < orders.length && Date.now() < waitUntil) await sleep(250);
+
+    const { rows } = await pool.query(
+      `SELECT substring(stream_id from 5) AS id, data->>'breachedAt' AS breached_at, data->>'dueAt' AS due_at FROM es_events
+       WHERE stream_id = ANY($1::text[]) AND event_type = 'closeloop.sla.breached.v1' AND data->>'target' = 'response'`,
+      [orders.map((id) => `sla-${id}`)],
+    );
+    const breaches = new Map(rows.map((r) => [r.id, { breachedAt: Date.parse(r.breached_at), dueAt: Date.parse(r.due_at) }]));
+    const arrivals = new Map();
+    for (const r of escalations()) if (!arrivals.has(r.workOrderId) || r.at < arrivals.get(r.workOrderId)) arrivals.set(r.workOrderId, r.at);
+    const latencies = [];
+    const breachTimes = [];
+    for (const [id, at] of arrivals) {
+      const breach = breaches.get(id);
+      if (!breach) continue;
+      latencies.push(at - breach.breachedAt);
+      breachTimes.push(breach.breachedAt);
+    }
+    latencies.sort((a, b) => a - b);
+    const lateness = [...breaches.values()].map((b) => b.breachedAt - b.dueAt).sort((a, b) => a - b);
+
+    console.log(`orders: ${orders.length}; response breaches recorded: ${breaches.size}; level-1 escalation alerts delivered: ${arrivals.size}`);
+    if (lateness.length > 0) console.log(`(deadline to recorded breach: p50 ${percentile(lateness, 0.5)} ms, max ${lateness[lateness.length - 1]} ms)`);
+    if (latencies.length > 0) {
+      const spanSeconds = (Math.max(...arrivals.values()) - Math.min(...breachTimes)) / 1000;
+      console.log(`breach to alert at the webhook: p50 ${percentile(latencies, 0.5)} ms, p99 ${percentile(latencies, 0.99)} ms, max ${latencies[latencies.length - 1]} ms`);
+      console.log(`delivery rate: ${(latencies.length / Math.max(spanSeconds, 0.001)).toFixed(1)} alerts/s (${latencies.length} from the first breach to the last arrival, ${spanSeconds.toFixed(1)} s)`);
+    }
+    console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Kafka, PostgreSQL and the five services all on it`);
+  } finally {
+    await stopChildren(services);
+    await receiver.close();
+    await pool.end();
+    const admin = createPool(adminUrl, 'bench-cleanup', 1);
+    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await admin.end();
+    const kafkaAdmin = kafka.admin();
+    await kafkaAdmin.connect();
+    try {
+      const topics = (await kafkaAdmin.listTopics()).filter((t) => t.startsWith(prefix));
+      if (topics.length > 0) await kafkaAdmin.deleteTopics({ topics, timeout: 30_000 });
+    } finally {
+      await kafkaAdmin.disconnect();
+    }
+    rmSync(tmp, { recursive: true, force: true });
+  }
+};
+
+main().catch((error) => {
+  console.error(`bench failed: ${error.stack ?? error.message}`);
+  process.exit(1);
+});
