@@ -4,7 +4,7 @@ import type { CustomTransportStrategy } from '@nestjs/microservices';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { json, RequestHandler } from 'express';
 import helmet from 'helmet';
-import { CloudEventContentTypes, MalformedRequestError, PayloadTooLargeError, scrubSecrets } from '@closeloop/contracts';
+import { CloseloopError, CloudEventContentTypes, MalformedRequestError, PayloadTooLargeError, UnsupportedMediaTypeError, scrubSecrets } from '@closeloop/contracts';
 import { acceptedContentTypes, correlationMiddleware, ProblemDetailsFilter } from '@closeloop/http';
 import { BaseServiceConfig, loadConfig } from '@closeloop/config';
 import { TopicBaseName, topicName } from '@closeloop/contracts';
@@ -28,9 +28,16 @@ export interface ServiceOptions {
 const jsonBodies = (limit: string): RequestHandler => {
   const parse = json({ limit, type: ['application/json', CloudEventContentTypes.structured, CloudEventContentTypes.batch] });
   return (request, response, next) =>
-    parse(request, response, (error?: { type?: string; message?: string }) => {
+    parse(request, response, (error?: { type?: string; message?: string; status?: number }) => {
       if (error?.type === 'entity.parse.failed') return next(new MalformedRequestError(error.message ?? 'unreadable'));
       if (error?.type === 'entity.too.large') return next(new PayloadTooLargeError(limit));
+      // A charset or content encoding the parser cannot read is the client's to fix (RFC 9110: 415), not a 500.
+      if (error?.type === 'charset.unsupported') return next(new UnsupportedMediaTypeError(request.header('content-type'), ['application/json; charset=utf-8']));
+      if (error?.type === 'encoding.unsupported') {
+        return next(new CloseloopError('unsupported-media-type', 'UNSUPPORTED_CONTENT_ENCODING', `Content encoding ${request.header('content-encoding')} is not accepted here`, { accepted: ['identity', 'gzip', 'deflate', 'br'] }));
+      }
+      // Any other 4xx from the parser (a body that does not inflate, a broken stream) is an unreadable body.
+      if (error?.status !== undefined && error.status >= 400 && error.status < 500) return next(new MalformedRequestError(error.message ?? 'unreadable'));
       next(error);
     });
 };

@@ -138,7 +138,7 @@ export class AlertDeliveryWorker implements OnApplicationBootstrap, OnApplicatio
     );
     if (!failure) {
       const renotify = this.config.ALERT_RENOTIFY_SECONDS > 0 && delivery.round <= this.config.ALERT_RENOTIFY_ROUNDS;
-      if (!renotify) return this.finish(delivery, 'delivered');
+      if (!renotify) return this.finish(delivery, 'delivered', undefined, attempt);
       // Still unacknowledged after the interval: page again, a new message (a new webhook id) with fresh context.
       await this.pool.query(
         `UPDATE alert_deliveries SET status = 'pending', round = round + 1, attempts = 0, claimed_until = NULL, last_error = NULL,
