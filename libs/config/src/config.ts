@@ -54,6 +54,16 @@ export const baseServiceConfig = z.object({
     .regex(/^[a-z0-9._-]*$/, 'may hold only lower-case letters, digits, ".", "_" and "-"')
     .default(''),
   KAFKA_CLIENT_ID_SUFFIX: z.string().default(''),
+  /**
+   * Broker identity (deploy/kafka-production): a SCRAM user per service over TLS. All optional, so the local
+   * PLAINTEXT broker needs none; kafkaSecurityOf checks that they fit together.
+   */
+  KAFKA_SASL_MECHANISM: z.enum(['scram-sha-256', 'scram-sha-512']).optional(),
+  KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+  KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
+  KAFKA_SSL: z.enum(['true', 'false'], { message: "must be 'true' or 'false'" }).default('false').transform((value) => value === 'true'),
+  /** A PEM file of the CA that signed the brokers' certificates, when it is not one Node trusts already. */
+  KAFKA_SSL_CA_FILE: z.string().min(1).optional(),
   PORT: z
     .string({ required_error: 'is required (intake 3001, dispatch 3002, sla-timer 3003, notification 3004, query 3005)' })
     .regex(/^\d{1,5}$/, 'must be a port number')
@@ -79,6 +89,50 @@ export const staffJwksOf = (config: Pick<BaseServiceConfig, 'STAFF_JWKS_URL' | '
   if (config.STAFF_JWKS_URL) return { url: config.STAFF_JWKS_URL };
   if (config.STAFF_JWKS_FILE) return { file: config.STAFF_JWKS_FILE };
   throw new ConfigError(['STAFF_JWKS_URL or STAFF_JWKS_FILE: one is required, to verify staff tokens']);
+};
+
+/** The kafkajs `sasl` and `ssl` client options, spelled out here so this library needs no kafkajs. */
+type ScramOptions =
+  | { readonly mechanism: 'scram-sha-256'; readonly username: string; readonly password: string }
+  | { readonly mechanism: 'scram-sha-512'; readonly username: string; readonly password: string };
+
+export interface KafkaSecurity {
+  readonly sasl?: ScramOptions;
+  readonly ssl: boolean | { readonly ca: string[] };
+}
+
+type KafkaSecuritySettings = Pick<
+  BaseServiceConfig,
+  'KAFKA_SASL_MECHANISM' | 'KAFKA_SASL_USERNAME' | 'KAFKA_SASL_PASSWORD' | 'KAFKA_SSL' | 'KAFKA_SSL_CA_FILE'
+>;
+
+/**
+ * The Kafka client's credentials and TLS; refuses half a configuration (a mechanism without its user, a user
+ * without a mechanism, a CA file without TLS) so no service quietly connects without the identity it was given.
+ * Problems name variables only, never the password.
+ */
+export const kafkaSecurityOf = (config: KafkaSecuritySettings): KafkaSecurity => {
+  const problems: string[] = [];
+  const { KAFKA_SASL_MECHANISM: mechanism, KAFKA_SASL_USERNAME: username, KAFKA_SASL_PASSWORD: password } = config;
+  if (mechanism) {
+    if (!username) problems.push(`KAFKA_SASL_USERNAME: is required when KAFKA_SASL_MECHANISM is set`);
+    if (!password) problems.push(`KAFKA_SASL_PASSWORD: is required when KAFKA_SASL_MECHANISM is set`);
+  } else {
+    if (username) problems.push('KAFKA_SASL_MECHANISM: is required when KAFKA_SASL_USERNAME is set (scram-sha-256 or scram-sha-512)');
+    if (password) problems.push('KAFKA_SASL_MECHANISM: is required when KAFKA_SASL_PASSWORD is set (scram-sha-256 or scram-sha-512)');
+  }
+  if (config.KAFKA_SSL_CA_FILE && !config.KAFKA_SSL) problems.push("KAFKA_SSL_CA_FILE: is set but KAFKA_SSL is not 'true'");
+  if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
+
+  let ssl: KafkaSecurity['ssl'] = config.KAFKA_SSL;
+  if (config.KAFKA_SSL && config.KAFKA_SSL_CA_FILE) {
+    try {
+      ssl = { ca: [readFileSync(config.KAFKA_SSL_CA_FILE, 'utf8')] };
+    } catch (error) {
+      throw new ConfigError([`KAFKA_SSL_CA_FILE: cannot read ${config.KAFKA_SSL_CA_FILE} (${(error as Error).message})`]);
+    }
+  }
+  return mechanism && username && password ? { sasl: { mechanism, username, password }, ssl } : { ssl };
 };
 
 /**

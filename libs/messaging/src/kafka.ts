@@ -1,15 +1,20 @@
 import { topicSpecs } from '@closeloop/contracts';
-import { Admin, Kafka, KafkaJSProtocolError, logLevel } from 'kafkajs';
+import { Admin, Kafka, KafkaConfig, KafkaJSProtocolError, logLevel } from 'kafkajs';
 
 export interface KafkaConnection {
   readonly brokers: readonly string[];
   readonly clientId: string;
+  /** The client's SCRAM identity and TLS (deploy/kafka-production); absent for the local PLAINTEXT broker. */
+  readonly sasl?: KafkaConfig['sasl'];
+  readonly ssl?: KafkaConfig['ssl'];
 }
 
-export const createKafka = ({ brokers, clientId }: KafkaConnection): Kafka =>
+export const createKafka = ({ brokers, clientId, sasl, ssl }: KafkaConnection): Kafka =>
   new Kafka({
     clientId,
     brokers: [...brokers],
+    ...(sasl ? { sasl } : {}),
+    ...(ssl ? { ssl } : {}),
     logLevel: logLevel.WARN,
     retry: { initialRetryTime: 300, retries: 8 },
   });

@@ -9,7 +9,7 @@ import { Kafka, Partitioners, Producer } from 'kafkajs';
 import { Pool } from 'pg';
 import { APP_GUARD } from '@nestjs/core';
 import { IntegratorKeyVerifier, StaffTokenVerifier } from '@closeloop/auth';
-import { staffJwksOf } from '@closeloop/config';
+import { kafkaSecurityOf, staffJwksOf } from '@closeloop/config';
 import { AccessGuard, INTEGRATOR_KEYS, RATE_LIMITER, STAFF_TOKENS } from './access.guard';
 import { HealthHttpController } from './health.http.controller';
 import { RateLimiter } from './rate-limiter';
@@ -84,7 +84,11 @@ export class InfrastructureModule {
         {
           provide: KAFKA,
           useFactory: async () => {
-            const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: `closeloop-${service}${config.KAFKA_CLIENT_ID_SUFFIX}` });
+            const kafka = createKafka({
+              brokers: config.KAFKA_BROKERS,
+              clientId: `closeloop-${service}${config.KAFKA_CLIENT_ID_SUFFIX}`,
+              ...kafkaSecurityOf(config),
+            });
             await ensureTopics(kafka, config.KAFKA_TOPIC_PREFIX);
             return kafka;
           },

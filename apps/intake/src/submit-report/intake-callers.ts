@@ -26,8 +26,9 @@ export const authorizeIntakeType = (caller: Principal, eventType: IntakeEventTyp
 
 /**
  * Integrators producing to the intake topic are named by their CloudEvents' source, `/integrators/<id>`; broker
- * ACLs (deploy/kafka) make sure only that integrator's SASL identity produces at all. An unknown source is refused,
- * so the event goes to the dead-letter topic with the reason.
+ * ACLs (deploy/kafka-production) let only integrators' SCRAM users produce there at all, but the broker does not
+ * pass on which one produced, so one registered integrator could name another (see that README). An unknown
+ * source is refused, so the event goes to the dead-letter topic with the reason.
  */
 @Injectable()
 export class KafkaIntakeCallers {
