@@ -300,6 +300,7 @@ const main = async () => {
   const finalTypes = { [pipeId]: 'closeloop.workorder.closed.v1', [liftId]: 'closeloop.workorder.closed.v1', [noise.workOrderId]: 'closeloop.workorder.closed.v1' };
   for (const [id, type] of Object.entries(finalTypes)) await waitForType(id, type);
   submitted.push(ignored.body.workOrderId);
+  await waitForSettled(ignored.body.workOrderId);
   if (process.env.SLA_POLICY_FILE?.endsWith('sla-policy.demo.json')) await waitForEscalation(ignored.body.workOrderId, 3, 60_000);
 
   console.log('\nTimelines, as a supervisor reads them (times in Asia/Shanghai):');

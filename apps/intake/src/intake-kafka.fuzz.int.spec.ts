@@ -1,12 +1,5 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { INestApplication } from '@nestjs/common';
-import { ensureLocalSigningKey, IntegratorKeyStore } from '@closeloop/auth';
-import { loadConfig } from '@closeloop/config';
 import {
   ChannelSchema,
   CloudEventSchema,
@@ -16,15 +9,11 @@ import {
   IntakeEventTypes,
   parseDomainEvent,
   ReportDetailsSchema,
-  TopicBaseNames,
-  topicName,
 } from '@closeloop/contracts';
-import { cloudEventsTransport, startService } from '@closeloop/runtime';
-import { deleteTopicsWithPrefix, eventually, freshDatabase, infrastructure, repositoryRoot, TestDatabase, testKafka, uniqueTopicPrefix } from '@closeloop/testing';
+import { eventually, TestDatabase, testKafka } from '@closeloop/testing';
 import fc from 'fast-check';
 import { Consumer, IHeaders, Kafka, Producer } from 'kafkajs';
-import { intakeConfigSchema } from './intake.config';
-import { intakeModule } from './intake.module';
+import { FUZZ_SOURCE, IntakeUnderTest, startIntakeUnderTest } from './intake-under-test.spec';
 
 /**
  * Property-based fuzzing of intake's Kafka path (issue "hardened inputs"): about a thousand generated malformed
@@ -40,8 +29,7 @@ const SEED = process.env['FUZZ_SEED'] === undefined ? (Date.now() ^ (Math.random
 const VALID_COUNT = 24;
 const PARTITIONS = 6;
 
-const INTEGRATOR = { integratorId: 'fuzz-hotline', name: 'Fuzz hotline', sites: ['S1'], eventTypes: ['*'] };
-const SOURCE = `/integrators/${INTEGRATOR.integratorId}`;
+const SOURCE = FUZZ_SOURCE;
 const INTAKE_TYPES: readonly string[] = Object.values(IntakeEventTypes);
 const CASE_HEADER = 'fuzz-case';
 
@@ -267,44 +255,20 @@ interface DeadLetterSeen {
 }
 
 describe('intake Kafka path under property-based fuzzing (in-process service, real PostgreSQL and Kafka)', () => {
-  const prefix = uniqueTopicPrefix('intake-kfuzz');
-  const intakeTopic = topicName(TopicBaseNames.intake, prefix);
+  let intake: IntakeUnderTest;
+  let prefix: string;
+  let intakeTopic: string;
   let db: TestDatabase;
-  let app: INestApplication;
   let kafka: Kafka;
   let producer: Producer;
   let watcher: Consumer;
-  let keysDir: string;
   const deadLetters = new Map<string, DeadLetterSeen[]>();
   const startedAt = Date.now();
   const summary: string[] = [];
 
   beforeAll(async () => {
-    db = await freshDatabase('intake_kfuzz');
-    keysDir = mkdtempSync(join(tmpdir(), 'closeloop-kfuzz-keys-'));
-    const { jwksFile } = await ensureLocalSigningKey(keysDir);
-    const config = loadConfig(intakeConfigSchema, {
-      ...process.env,
-      DATABASE_URL: db.url,
-      KAFKA_BROKERS: infrastructure().kafkaBrokers.join(','),
-      KAFKA_TOPIC_PREFIX: prefix,
-      PORT: '3001',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'error',
-      TRIAGE_RULES_FILE: resolve(repositoryRoot, 'config/triage-rules.json'),
-      STAFF_TOKEN_ISSUER: 'closeloop-fuzz',
-      STAFF_JWKS_FILE: jwksFile,
-      RATE_LIMIT_PER_MINUTE: '1000000',
-    });
-    await new IntegratorKeyStore(db.pool, () => new Date()).register(INTEGRATOR);
-    // As runService starts intake (apps/intake/src/main.ts): its consumer group reads the intake topic and
-    // dead-letters what it cannot route.
-    app = await startService(intakeModule(config), {
-      host: config.HOST,
-      port: 0,
-      logLevel: config.LOG_LEVEL,
-      transport: cloudEventsTransport(`${prefix}intake`, [intakeTopic], 'dead-letter'),
-    });
+    intake = await startIntakeUnderTest('intake-kfuzz');
+    ({ prefix, intakeTopic, db } = intake);
     kafka = testKafka('intake-kafka-fuzz');
     producer = kafka.producer();
     await producer.connect();
@@ -323,10 +287,7 @@ describe('intake Kafka path under property-based fuzzing (in-process service, re
     console.log(`intake Kafka fuzzing (FUZZ_SEED=${SEED}) in ${((Date.now() - startedAt) / 1000).toFixed(1)} s:\n  ${summary.join('\n  ')}`);
     await watcher?.disconnect().catch(() => undefined);
     await producer?.disconnect().catch(() => undefined);
-    await app?.close();
-    if (kafka) await deleteTopicsWithPrefix(kafka, prefix).catch(() => undefined);
-    await db?.drop();
-    if (keysDir) rmSync(keysDir, { recursive: true, force: true });
+    await intake?.stop();
   });
 
   it('dead-letters every malformed message at once, with its reason; takes each valid one exactly once; keeps consuming; writes nothing by halves', async () => {
@@ -467,7 +428,7 @@ describe('intake Kafka path under property-based fuzzing (in-process service, re
     }
 
     // ── Still up ───────────────────────────────────────────────────────────────────────────────────────────
-    const health = await fetch(`http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}/health`);
+    const health = await fetch(`${intake.baseUrl}/health`);
 
     summary.push(
       `${malformed.length} malformed messages (of ${generated} generated; ${dropped} valid or surplus dropped), ${validEvents.length} valid (+${Math.ceil(VALID_COUNT / 8)} sent twice), ${unsettled.length} from another source or site`,

@@ -1,13 +1,6 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { INestApplication } from '@nestjs/common';
-import { ensureLocalSigningKey, IntegratorKeyStore } from '@closeloop/auth';
-import { loadConfig } from '@closeloop/config';
 import {
   ChannelSchema,
   CloudEventContentTypes,
@@ -20,15 +13,11 @@ import {
   ReportDetailsSchema,
   ResolutionConfirmedSchema,
   ResolutionRejectedSchema,
-  TopicBaseNames,
-  topicName,
 } from '@closeloop/contracts';
-import { cloudEventsTransport, startService } from '@closeloop/runtime';
-import { deleteTopicsWithPrefix, freshDatabase, infrastructure, repositoryRoot, TestDatabase, testKafka, uniqueTopicPrefix } from '@closeloop/testing';
+import { TestDatabase } from '@closeloop/testing';
 import fc from 'fast-check';
 import type { ZodTypeAny } from 'zod';
-import { intakeConfigSchema } from './intake.config';
-import { intakeModule } from './intake.module';
+import { FUZZ_SOURCE, IntakeUnderTest, startIntakeUnderTest } from './intake-under-test.spec';
 
 /**
  * Property-based fuzzing of intake's HTTP edge (issue "hardened inputs"): thousands of generated malformed bodies,
@@ -43,8 +32,7 @@ const SEED = process.env['FUZZ_SEED'] === undefined ? undefined : Number(process
 const runsFor = (share: number): number => Math.max(10, Math.round(TOTAL_RUNS * share));
 const fuzzOptions = (share: number) => ({ numRuns: runsFor(share), ...(SEED === undefined ? {} : { seed: SEED }) });
 
-const INTEGRATOR = { integratorId: 'fuzz-hotline', name: 'Fuzz hotline', sites: ['S1'], eventTypes: ['*'] };
-const SOURCE = `/integrators/${INTEGRATOR.integratorId}`;
+const SOURCE = FUZZ_SOURCE;
 const BODY_LIMIT_BYTES = 64 * 1024;
 
 // ── Interesting text ─────────────────────────────────────────────────────────────────────────────────────────
@@ -338,10 +326,8 @@ interface Tally {
 }
 
 describe('intake HTTP edge under property-based fuzzing (in-process service, real PostgreSQL and Kafka)', () => {
-  const prefix = uniqueTopicPrefix('intake-fuzz');
+  let intake: IntakeUnderTest;
   let db: TestDatabase;
-  let app: INestApplication;
-  let keysDir: string;
   let baseUrl: string;
   let port: number;
   let apiKey: string;
@@ -355,34 +341,9 @@ describe('intake HTTP edge under property-based fuzzing (in-process service, rea
   let lastAcknowledgedPosition = '0';
 
   beforeAll(async () => {
-    db = await freshDatabase('intake_fuzz');
-    keysDir = mkdtempSync(join(tmpdir(), 'closeloop-fuzz-keys-'));
-    const { jwksFile } = await ensureLocalSigningKey(keysDir);
-    // The service's own configuration, validated as at start-up; staff-token and rate-limit settings are there
-    // for when the access guard is in (a generous limit, so that fuzzing is not throttled into 429s).
-    const config = loadConfig(intakeConfigSchema, {
-      ...process.env,
-      DATABASE_URL: db.url,
-      KAFKA_BROKERS: infrastructure().kafkaBrokers.join(','),
-      KAFKA_TOPIC_PREFIX: prefix,
-      PORT: '3001',
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'error',
-      TRIAGE_RULES_FILE: resolve(repositoryRoot, 'config/triage-rules.json'),
-      STAFF_TOKEN_ISSUER: 'closeloop-fuzz',
-      STAFF_JWKS_FILE: jwksFile,
-      RATE_LIMIT_PER_MINUTE: '1000000',
-    });
-    // As runService starts intake (apps/intake/src/main.ts), but on a free port.
-    app = await startService(intakeModule(config), {
-      host: config.HOST,
-      port: 0,
-      logLevel: config.LOG_LEVEL,
-      transport: cloudEventsTransport(`${prefix}intake`, [topicName(TopicBaseNames.intake, prefix)], 'dead-letter'),
-    });
-    port = (app.getHttpServer().address() as AddressInfo).port;
-    baseUrl = `http://127.0.0.1:${port}`;
-    apiKey = (await new IntegratorKeyStore(db.pool, () => new Date()).register(INTEGRATOR)).apiKey;
+    intake = await startIntakeUnderTest('intake-fuzz');
+    ({ db, baseUrl, apiKey } = intake);
+    port = Number(new URL(baseUrl).port);
   }, 90_000);
 
   afterAll(async () => {
@@ -397,10 +358,7 @@ describe('intake HTTP edge under property-based fuzzing (in-process service, rea
         findings.size === 0 ? '  findings: no 5xx, no crash, no partial write' : `  findings (first distinct failures, shrinking included):\n    ${[...findings].join('\n    ')}`,
       ].join('\n'),
     );
-    await app?.close();
-    await deleteTopicsWithPrefix(testKafka('intake-fuzz-cleanup'), prefix).catch(() => undefined);
-    await db?.drop();
-    if (keysDir) rmSync(keysDir, { recursive: true, force: true });
+    await intake?.stop();
   });
 
   // ── Sending and judging ────────────────────────────────────────────────────────────────────────────────────

@@ -1,4 +1,4 @@
-import { TimeZoneSchema } from '@closeloop/contracts';
+import { LocalDateSchema, LocalTimeSchema, TimeZoneSchema } from '@closeloop/contracts';
 import { z } from 'zod';
 
 // ── Schedule ──────────────────────────────────────────────────────────────────────────────────────────────
@@ -239,16 +239,6 @@ const MAX_OVERRIDE_MS = 90 * DAY_MS;
 
 const staffId = z.string().trim().min(1).max(64);
 const levelSchema = z.union([z.literal(1), z.literal(2), z.literal(3)]);
-const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:mm (00:00-23:59)');
-const isoDate = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
-  // 2026-02-30 matches the pattern but is no day at all: the rotation would silently start somewhere else.
-  .refine((date) => {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return true; // the pattern above says what is wrong
-    const time = Date.parse(`${date}T00:00:00Z`);
-    return !Number.isNaN(time) && new Date(time).toISOString().startsWith(date);
-  }, 'must be a real date');
 const isoInstant = z.string().datetime({ offset: true });
 
 const rotationFields = {
@@ -256,9 +246,9 @@ const rotationFields = {
   level: levelSchema,
   timeZone: TimeZoneSchema,
   handoff: z.enum(['daily', 'weekly']),
-  handoffTime: hhmm,
+  handoffTime: LocalTimeSchema,
   handoffWeekday: z.number().int().min(1).max(7).optional(),
-  startsOn: isoDate,
+  startsOn: LocalDateSchema,
   members: z
     .array(staffId)
     .min(1)

@@ -4,3 +4,4 @@ export * from './scrubbing-logger';
 export * from './service';
 export * from './tokens';
 export * from './access.guard';
+export * from './polling-loop';

@@ -1,4 +1,4 @@
-import { TierSchema, TimeZoneSchema } from '@closeloop/contracts';
+import { LocalDateSchema, LocalTimeSchema, TierSchema, TimeZoneSchema } from '@closeloop/contracts';
 import { z } from 'zod';
 
 /**
@@ -23,16 +23,6 @@ const TargetSchema = z
   .strict()
   .refine((t) => t.responseSeconds <= t.resolutionSeconds, 'responseSeconds must not exceed resolutionSeconds');
 
-const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM');
-const isoDate = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be YYYY-MM-DD')
-  // A date no calendar has (2026-02-30) would never match a day, so a closure typed that way would be ignored.
-  .refine((date) => {
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) return true; // the pattern above says what is wrong
-    const time = Date.parse(`${date}T00:00:00Z`);
-    return !Number.isNaN(time) && new Date(time).toISOString().startsWith(date);
-  }, 'must be a real date');
 
 /**
  * A site's working calendar: its zone and hours, on the mainland-China public calendar (holidays and 调休
@@ -41,10 +31,10 @@ const isoDate = z
 const CalendarSchema = z
   .object({
     timeZone: TimeZoneSchema,
-    opens: hhmm,
-    closes: hhmm,
-    closedOn: z.array(isoDate).default([]),
-    openOn: z.array(isoDate).default([]),
+    opens: LocalTimeSchema,
+    closes: LocalTimeSchema,
+    closedOn: z.array(LocalDateSchema).default([]),
+    openOn: z.array(LocalDateSchema).default([]),
   })
   .strict()
   .refine((c) => c.opens < c.closes, 'opens must be before closes');

@@ -188,10 +188,10 @@ describe('SlaPolicySchema', () => {
       expect(messagesOf(withUrgent({ clock, responseSeconds: 1800, resolutionSeconds: 7200 })).length).toBeGreaterThan(0);
     });
 
-    it.each(['8:30', '08:30:00', '0830', '24:00', '08:60', '8.30', ''])('rejects office hours of %p: must be HH:MM', (time) => {
-      expect(messagesOf(withCalendar({ opens: time }))).toContain('must be HH:MM');
-      expect(messagesOf(withCalendar({ closes: time }))).toContain('must be HH:MM');
-      expect(messagesOf(withSiteCalendar({ opens: time }))).toContain('must be HH:MM');
+    it.each(['8:30', '08:30:00', '0830', '24:00', '08:60', '8.30', ''])('rejects office hours of %p: must be HH:mm (00:00-23:59)', (time) => {
+      expect(messagesOf(withCalendar({ opens: time }))).toContain('must be HH:mm (00:00-23:59)');
+      expect(messagesOf(withCalendar({ closes: time }))).toContain('must be HH:mm (00:00-23:59)');
+      expect(messagesOf(withSiteCalendar({ opens: time }))).toContain('must be HH:mm (00:00-23:59)');
     });
 
     it('rejects a calendar that opens at or after it closes', () => {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AlertChannel } from '@closeloop/contracts';
 import { AlertState, nextRetryDelayMs, renderAlert, RetryPolicy, shouldDeadLetter } from '@closeloop/notification-domain';
-import { CLOCK, Clock, PG_POOL } from '@closeloop/runtime';
+import { CLOCK, Clock, PG_POOL, PollingLoop } from '@closeloop/runtime';
 import { Pool } from 'pg';
 import { AlertChannelSender, DeliveryFailedError, describeDestination, Destination } from '../channels/alert-channel.port';
 import { CHANNEL_SENDERS, NOTIFICATION_CONFIG, NotificationConfig } from '../notification.config';
@@ -33,9 +33,7 @@ const LEASE_SECONDS = 60;
 export class AlertDeliveryWorker implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('alert-delivery');
   private readonly retryPolicy: RetryPolicy;
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private sleeper: { wake: () => void } | undefined;
+  private readonly loop: PollingLoop<DueDelivery>;
 
   constructor(
     private readonly alerts: AlertService,
@@ -46,34 +44,25 @@ export class AlertDeliveryWorker implements OnApplicationBootstrap, OnApplicatio
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
     this.retryPolicy = { maxAttempts: config.ALERT_MAX_ATTEMPTS, baseDelayMs: config.ALERT_RETRY_BASE_MILLIS, maxDelayMs: config.ALERT_RETRY_MAX_MILLIS };
+    this.loop = new PollingLoop({
+      claim: (batchSize) => this.claimDue(batchSize),
+      work: (delivery) => this.deliver(delivery),
+      batchSize: BATCH,
+      concurrency: CONCURRENCY,
+      idleMillis: config.ALERT_POLL_MILLIS,
+      onPollFailed: (error) => this.logger.warn(`delivery poll failed: ${error.message}`),
+    });
   }
 
   onApplicationBootstrap(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    this.running = false;
-    this.sleeper?.wake();
-    await this.loop;
+  onApplicationShutdown(): Promise<void> {
+    return this.loop.stop();
   }
 
-  private async run(): Promise<void> {
-    while (this.running) {
-      let claimed: DueDelivery[] = [];
-      try {
-        claimed = await this.claimDue();
-        for (let i = 0; i < claimed.length; i += CONCURRENCY) await Promise.all(claimed.slice(i, i + CONCURRENCY).map((d) => this.deliver(d)));
-      } catch (error) {
-        this.logger.warn(`delivery poll failed: ${(error as Error).message}`);
-      }
-      if (claimed.length < BATCH) await this.sleep(this.config.ALERT_POLL_MILLIS);
-    }
-  }
-
-  private async claimDue(): Promise<DueDelivery[]> {
+  private async claimDue(batchSize: number): Promise<DueDelivery[]> {
     const { rows } = await this.pool.query<DueDelivery>(
       `UPDATE alert_deliveries d SET claimed_until = now() + make_interval(secs => $2)
        FROM (SELECT alert_id, staff_id, channel FROM alert_deliveries
@@ -81,7 +70,7 @@ export class AlertDeliveryWorker implements OnApplicationBootstrap, OnApplicatio
              ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED) due
        WHERE d.alert_id = due.alert_id AND d.staff_id = due.staff_id AND d.channel = due.channel
        RETURNING d.alert_id, d.staff_id, d.channel, d.destination, d.round, d.attempts`,
-      [BATCH, LEASE_SECONDS],
+      [batchSize, LEASE_SECONDS],
     );
     return rows;
   }
@@ -234,12 +223,5 @@ export class AlertDeliveryWorker implements OnApplicationBootstrap, OnApplicatio
         ackUrl,
       },
     };
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.sleeper = { wake: () => (clearTimeout(timer), resolve()) };
-    });
   }
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { CLOCK, Clock } from '@closeloop/runtime';
+import { CLOCK, Clock, PollingLoop } from '@closeloop/runtime';
 import { WorkOrderCommands } from '@closeloop/work-order-application';
 import { WorkOrderCommand } from '@closeloop/work-order-domain';
 import { SLA_TIMER_CONFIG, SlaTimerConfig, WORK_ORDER_COMMANDS } from '../sla-timer.config';
@@ -20,43 +20,31 @@ const CONCURRENCY = 8;
 @Injectable()
 export class TimerFiringService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('timers');
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private sleeper: { timer: NodeJS.Timeout; wake: () => void } | undefined;
+  private readonly loop: PollingLoop<DueTimer>;
 
   constructor(
     private readonly timers: TimerStore,
     @Inject(WORK_ORDER_COMMANDS) private readonly commands: WorkOrderCommands,
     @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(SLA_TIMER_CONFIG) private readonly config: SlaTimerConfig,
+    @Inject(SLA_TIMER_CONFIG) config: SlaTimerConfig,
     private readonly clocks: SlaClockService,
-  ) {}
+  ) {
+    this.loop = new PollingLoop({
+      claim: (batchSize) => this.timers.claimDue(batchSize),
+      work: (timer) => this.fire(timer),
+      batchSize: BATCH,
+      concurrency: CONCURRENCY,
+      idleMillis: config.TIMER_POLL_MILLIS,
+      onPollFailed: (error) => this.logger.warn(`timer poll failed: ${error.message}`),
+    });
+  }
 
   onApplicationBootstrap(): void {
-    // Nest runs bootstrap hooks again when the hybrid app's microservice starts; one loop is enough.
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    this.running = false;
-    this.sleeper?.wake();
-    await this.loop;
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      let claimed: DueTimer[] = [];
-      try {
-        claimed = await this.timers.claimDue(BATCH);
-        for (let i = 0; i < claimed.length; i += CONCURRENCY) await Promise.all(claimed.slice(i, i + CONCURRENCY).map((timer) => this.fire(timer)));
-      } catch (error) {
-        this.logger.warn(`timer poll failed: ${(error as Error).message}`);
-      }
-      // A full batch means more are due: go again at once rather than letting a burst wait a poll per hundred.
-      if (claimed.length < BATCH) await this.sleep(this.config.TIMER_POLL_MILLIS);
-    }
+  onApplicationShutdown(): Promise<void> {
+    return this.loop.stop();
   }
 
   private async fire(timer: DueTimer): Promise<void> {
@@ -90,12 +78,5 @@ export class TimerFiringService implements OnApplicationBootstrap, OnApplication
     return timer.kind === 'callback-due'
       ? { type: 'RequestCallback', round: timer.round, dueAt: timer.dueAt, now }
       : { type: 'CloseWithoutConfirmation', round: timer.round, now };
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.sleeper = { timer, wake: () => (clearTimeout(timer), resolve()) };
-    });
   }
 }

@@ -1,0 +1,76 @@
+import 'reflect-metadata';
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { INestApplication } from '@nestjs/common';
+import { ensureLocalSigningKey, IntegratorKeyStore } from '@closeloop/auth';
+import { loadConfig } from '@closeloop/config';
+import { TopicBaseNames, topicName } from '@closeloop/contracts';
+import { cloudEventsTransport, startService } from '@closeloop/runtime';
+import { deleteTopicsWithPrefix, freshDatabase, infrastructure, repositoryRoot, TestDatabase, testKafka, uniqueTopicPrefix } from '@closeloop/testing';
+import { intakeConfigSchema } from './intake.config';
+import { intakeModule } from './intake.module';
+
+/** The integrator the fuzz tests speak as: registered for S1, every event type. */
+export const FUZZ_INTEGRATOR = { integratorId: 'fuzz-hotline', name: 'Fuzz hotline', sites: ['S1'], eventTypes: ['*'] };
+export const FUZZ_SOURCE = `/integrators/${FUZZ_INTEGRATOR.integratorId}`;
+
+export interface IntakeUnderTest {
+  readonly db: TestDatabase;
+  readonly app: INestApplication;
+  readonly prefix: string;
+  readonly intakeTopic: string;
+  readonly baseUrl: string;
+  readonly apiKey: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The intake service in this process, as runService starts it (apps/intake/src/main.ts) but on a free port, with
+ * its own database, topics and staff-token key, and the fuzz integrator registered. A generous rate limit, so
+ * fuzzing is not throttled into 429s.
+ */
+export const startIntakeUnderTest = async (label: string): Promise<IntakeUnderTest> => {
+  const prefix = uniqueTopicPrefix(label);
+  const intakeTopic = topicName(TopicBaseNames.intake, prefix);
+  const db = await freshDatabase(label.replace(/-/g, '_'));
+  const keysDir = mkdtempSync(join(tmpdir(), `closeloop-${label}-keys-`));
+  const { jwksFile } = await ensureLocalSigningKey(keysDir);
+  const config = loadConfig(intakeConfigSchema, {
+    ...process.env,
+    DATABASE_URL: db.url,
+    KAFKA_BROKERS: infrastructure().kafkaBrokers.join(','),
+    KAFKA_TOPIC_PREFIX: prefix,
+    PORT: '3001',
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'error',
+    TRIAGE_RULES_FILE: resolve(repositoryRoot, 'config/triage-rules.json'),
+    STAFF_TOKEN_ISSUER: 'closeloop-fuzz',
+    STAFF_JWKS_FILE: jwksFile,
+    RATE_LIMIT_PER_MINUTE: '1000000',
+  });
+  const { apiKey } = await new IntegratorKeyStore(db.pool, () => new Date()).register(FUZZ_INTEGRATOR);
+  // Its consumer group reads the intake topic and dead-letters what it cannot route.
+  const app = await startService(intakeModule(config), {
+    host: config.HOST,
+    port: 0,
+    logLevel: config.LOG_LEVEL,
+    transport: cloudEventsTransport(`${prefix}intake`, [intakeTopic], 'dead-letter'),
+  });
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  return {
+    db,
+    app,
+    prefix,
+    intakeTopic,
+    baseUrl: `http://127.0.0.1:${port}`,
+    apiKey,
+    stop: async () => {
+      await app.close();
+      await deleteTopicsWithPrefix(testKafka(`${label}-cleanup`), prefix).catch(() => undefined);
+      await db.drop();
+      rmSync(keysDir, { recursive: true, force: true });
+    },
+  };
+};

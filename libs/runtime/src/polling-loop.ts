@@ -1,0 +1,58 @@
+export interface PollingLoopOptions<T> {
+  /** Claims the next batch of due work (timers, deliveries), at most `batchSize` items. */
+  readonly claim: (batchSize: number) => Promise<readonly T[]>;
+  /** Works on one claimed item; it handles its own failures (release, retry later), so one never stops the rest. */
+  readonly work: (item: T) => Promise<void>;
+  readonly batchSize: number;
+  /** Items worked on side by side within a batch. */
+  readonly concurrency: number;
+  readonly idleMillis: number;
+  readonly onPollFailed: (error: Error) => void;
+}
+
+/**
+ * The loop of a worker that polls PostgreSQL for due work: claim a batch, work through it a few at a time, and go
+ * again at once while batches come back full (a burst waits no poll per batch), else after a short sleep. Stopping
+ * wakes it from its sleep and waits for the batch in hand.
+ */
+export class PollingLoop<T> {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly options: PollingLoopOptions<T>) {}
+
+  /** Idempotent: Nest calls bootstrap hooks again when a hybrid app's microservice starts. */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    const { claim, work, batchSize, concurrency, idleMillis, onPollFailed } = this.options;
+    while (this.running) {
+      let claimed: readonly T[] = [];
+      try {
+        claimed = await claim(batchSize);
+        for (let i = 0; i < claimed.length; i += concurrency) await Promise.all(claimed.slice(i, i + concurrency).map(work));
+      } catch (error) {
+        onPollFailed(error as Error);
+      }
+      if (claimed.length < batchSize) await this.sleep(idleMillis);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => (clearTimeout(timer), resolve());
+    });
+  }
+}
