@@ -24,7 +24,7 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { workOrderActions } from '../apps/dispatch/src/work-order-actions/work-order-actions';
 import { WORK_ORDER_STATUSES } from '../apps/query/src/projection/work-order-view';
-import { Route, routesInCode } from './routes';
+import { accessRulesInCode, Route, routesInCode } from './routes';
 
 /**
  * docs/asyncapi.yaml and docs/openapi.yaml are written by hand; this spec keeps them honest. Each zod contract is
@@ -380,6 +380,22 @@ describe('docs/openapi.yaml', () => {
     const expected = SERVICES.map((s) => serverOf(s.name));
     expect(openapi['servers']).toEqual(expected);
     expect(node(paths['/health'], '/health')['servers']).toEqual(expected);
+  });
+
+  it("declares each operation's security as its @Access rule says: none, an integrator key, and/or a staff token with these roles", () => {
+    const rules = accessRulesInCode();
+    expect(rules.length).toBe(routesInCode().length);
+    const mismatches = rules.flatMap((route) => {
+      // An operation without its own security inherits the document's (none).
+      const declared = (operation(route.path, route.method)['security'] ?? openapi['security'] ?? null) as Record<string, string[]>[] | null;
+      const rule = route.rule;
+      const expected = !rule || 'public' in rule ? [] : [...(rule.integrator ? [{ integratorKey: [] }] : []), ...(rule.staff ? [{ staffToken: [...rule.staff].sort() }] : [])];
+      const actual = (declared ?? []).map((requirement) => Object.fromEntries(Object.entries(requirement).map(([scheme, scopes]) => [scheme, [...scopes].sort()])));
+      const same = declared !== null && JSON.stringify(actual) === JSON.stringify(expected);
+      return same ? [] : [`${routeKey(route)}: code ${JSON.stringify(expected)}, doc ${JSON.stringify(declared)}`];
+    });
+    expect(mismatches).toEqual([]);
+    expect(Object.keys(node(node(openapi['components'], 'components')['securitySchemes'], 'securitySchemes')).sort()).toEqual(['integratorKey', 'staffToken']);
   });
 
   it('documents the report body of POST /v1/reports as ReportDetailsSchema defines it', () => {
