@@ -18,6 +18,8 @@ const ON_CALL_POLICY = {
   ALERT_RETRY_MAX_MILLIS: '1000',
   ALERT_MAX_ATTEMPTS: '3',
   ALERT_RENOTIFY_SECONDS: '0',
+  // Ack links in the messages point at this stack's notification service.
+  PUBLIC_NOTIFICATION_URL: urls.notification,
 };
 
 interface Received {
@@ -191,6 +193,30 @@ describe('escalation alerts reach the person on call, retry until delivered, and
     const { body } = await get(notification(`/v1/alerts/${alert.alertId}`));
     expect(body['deliveries']).toEqual([expect.objectContaining({ staffId: level1, status: 'cancelled' })]);
     receiver.failures.delete(`/${level1}`);
+  });
+
+  it('acknowledges by the one-time link in the message, with no other credential', async () => {
+    const { siteId, level1 } = await siteOnCall();
+    const workOrderId = await urgentOrder(siteId, 'Burst pipe flooding the car park ramp');
+    const alert = await escalationAlert(workOrderId, 1);
+    const message = await eventually('the escalation delivered', async () => receiver.for(workOrderId, `/${level1}`).find((r) => r.payload.alertId === alert.alertId), 20_000);
+    expect(message.payload.ackUrl.startsWith(`${urls.notification}/v1/alert-links/`)).toBe(true);
+
+    const page = await fetch(message.payload.ackUrl);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await page.text()).toContain('<form method="post">');
+    const first = await fetch(message.payload.ackUrl, { method: 'POST' });
+    expect(first.status).toBe(200);
+    expect(await first.json()).toMatchObject({ status: 'acknowledged', acknowledgedBy: { staffId: level1 } });
+    const again = await fetch(message.payload.ackUrl, { method: 'POST' });
+    expect(again.status).toBe(409);
+    expect(await again.json()).toMatchObject({ code: 'ACK_LINK_USED' });
+    const forged = await fetch(`${message.payload.ackUrl.slice(0, -4)}AAAA`, { method: 'POST' });
+    expect(forged.status).toBe(404);
+
+    const timeline = await timelineWith(workOrderId, [EventTypes.AlertAcknowledged, EventTypes.SlaEscalationAcknowledged]);
+    expect(of(timeline, EventTypes.AlertAcknowledged).find((e) => e.data['alertId'] === alert.alertId)?.data).toMatchObject({ via: 'link' });
   });
 
   it('dead-letters a delivery that keeps failing and pages the next level about it', async () => {
