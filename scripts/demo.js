@@ -4,11 +4,14 @@
 // closure, one is reopened by the resident and closed on the second round, and each order's timeline is printed
 // as a supervisor would read it. Expects the services of scripts/stack.js to be running.
 'use strict';
-const { randomUUID } = require('node:crypto');
+const { randomBytes, randomUUID } = require('node:crypto');
+const { createServer } = require('node:http');
+const { Webhook } = require('standardwebhooks');
 const { Kafka, logLevel } = require('kafkajs');
 
 const intake = process.env.INTAKE_URL ?? 'http://127.0.0.1:3001';
 const dispatch = process.env.DISPATCH_URL ?? 'http://127.0.0.1:3002';
+const notification = process.env.NOTIFICATION_URL ?? 'http://127.0.0.1:3004';
 const query = process.env.QUERY_URL ?? 'http://127.0.0.1:3005';
 const brokers = (process.env.KAFKA_BROKERS ?? '').split(',').filter(Boolean);
 const topicPrefix = process.env.KAFKA_TOPIC_PREFIX ?? '';
@@ -90,16 +93,6 @@ const waitForSettled = async (workOrderId, timeoutMs = 30_000) => {
     await sleep(100);
   }
   throw new Error(`work order ${workOrderId} was not assigned within ${timeoutMs} ms`);
-};
-
-const waitForEscalation = async (workOrderId, level, timeoutMs) => {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const response = await fetch(`${query}/v1/work-orders/${workOrderId}/sla`);
-    if (response.ok && (await response.json()).escalationLevel >= level) return;
-    await sleep(250);
-  }
-  throw new Error(`work order ${workOrderId} did not escalate to level ${level} within ${timeoutMs} ms`);
 };
 
 const waitForType = async (workOrderId, type, timeoutMs = 30_000) => {
@@ -185,6 +178,18 @@ const describeEvent = (event) => {
       return `SLA deadlines recomputed under ${d.policyId} v${d.policyVersion}${d.resolutionDueAt ? `: resolve by ${deadline(d.resolutionDueAt)}` : ''}`;
     case 'closeloop.sla.clock-stopped.v1':
       return `SLA clocks stopped (${d.reason})`;
+    case 'closeloop.sla.escalation-acknowledged.v1':
+      return `escalation acknowledged at level ${d.level} by ${d.acknowledgedBy.name}: the chain stops`;
+    case 'closeloop.alert.raised.v1':
+      return `alert (${d.kind}${d.level ? ` level ${d.level}` : ''}) for ${d.recipients.map((r) => `${r.staffId} (${r.role}${r.channels.length ? `, ${r.channels.join('/')}` : ', no channel'})`).join(', ')}`;
+    case 'closeloop.alert.delivery-attempted.v1':
+      return `${d.channel} to ${d.staffId} at ${d.destination}: ${d.outcome} in ${d.latencyMs} ms (attempt ${d.attempt})`;
+    case 'closeloop.alert.dead-lettered.v1':
+      return `${d.channel} to ${d.staffId} given up after ${d.attempts} attempts: ${d.reason}`;
+    case 'closeloop.alert.acknowledged.v1':
+      return `alert acknowledged by ${d.acknowledgedBy.staffId} (${d.via})`;
+    case 'closeloop.alert.closed.v1':
+      return `alert closed: ${d.reason}`;
     case 'closeloop.workorder.follow-up-contact-recorded.v1':
       return `resident contacted again (contact ${d.contactNumber}, ${d.channel})${d.note ? `: "${d.note}"` : ''}`;
     default:
@@ -200,11 +205,75 @@ const printTimeline = async (workOrderId) => {
   for (const event of timeline.events) console.log(`  ${time(event.occurredAt)}  ${event.actor.padEnd(48)} ${describeEvent(event)}`);
 };
 
+// ── On call ───────────────────────────────────────────────────────────────────────────────────────────────
+// S1's escalation chain, one person a level, round the clock; each is paged by a signed webhook that this demo
+// receives and checks with the reference standardwebhooks library, as any receiver would.
+const ON_CALL = [
+  { level: 1, staffId: 'oc-s1-zhao', name: 'Zhao Min (site supervisor)' },
+  { level: 2, staffId: 'oc-s1-qian', name: 'Qian Hui (service manager)' },
+  { level: 3, staffId: 'oc-s1-sun', name: 'Sun Li (operations head)' },
+];
+const pages = [];
+
+const startPager = async () => {
+  const secret = `whsec_${randomBytes(32).toString('base64')}`;
+  const verifier = new Webhook(secret);
+  const server = createServer((request, response) => {
+    const chunks = [];
+    request.on('data', (c) => chunks.push(c));
+    request.on('end', () => {
+      try {
+        const payload = verifier.verify(Buffer.concat(chunks).toString('utf8'), request.headers);
+        pages.push({ staffId: request.url.slice(1), payload });
+        response.writeHead(204).end();
+      } catch {
+        response.writeHead(400).end();
+      }
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  server.unref();
+  return { url: (staffId) => `http://127.0.0.1:${server.address().port}/${staffId}`, secret };
+};
+
+const putOnCall = async (pager) => {
+  const put = async (path, body) => {
+    const response = await fetch(`${notification}${path}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    if (!response.ok) throw new Error(`PUT ${path} was refused: ${response.status} ${await response.text()}`);
+  };
+  for (const person of ON_CALL) {
+    // One rotation a level, with a fixed id, so running the demo again replaces it rather than adding another.
+    await put(`/v1/on-call/rotations/0d5c1a00-0000-4000-8000-00000000000${person.level}`, {
+      siteId: 'S1',
+      level: person.level,
+      timeZone: 'Asia/Shanghai',
+      handoff: 'weekly',
+      handoffTime: '09:00',
+      handoffWeekday: 1,
+      startsOn: '2026-01-05',
+      members: [person.staffId],
+    });
+    await put(`/v1/on-call/contacts/staff/${person.staffId}`, { destinations: [{ channel: 'webhook', url: pager.url(person.staffId), secrets: [pager.secret] }] });
+  }
+};
+
+const waitForPage = async (predicate, timeoutMs) => {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const page = pages.find(predicate);
+    if (page) return page;
+    await sleep(100);
+  }
+  throw new Error(`no page arrived within ${timeoutMs} ms`);
+};
+
 const main = async () => {
   const json = { 'content-type': 'application/json' };
   const submitted = [];
   await registerCredentials();
   console.log(`0. Integrator ${integratorId} registered for sites S1 and S9 (its key is shown once, to the operator, and not here)`);
+  await putOnCall(await startPager());
+  console.log(`   On call for S1: ${ON_CALL.map((p) => `level ${p.level} ${p.name}`).join(', ')}; each paged by a signed webhook`);
 
   console.log('1. A resident phones the hotline: burst pipe (HTTP, with an Idempotency-Key)');
   const startedAt = Date.now();
@@ -294,14 +363,22 @@ const main = async () => {
   await residentSays(noise.workOrderId, 'confirmation', { rating: 3, comment: 'Better, but it took a second call' });
 
   console.log('10. An urgent report that nobody picks up: the SLA clock warns, breaches and climbs the chain on its own');
-  const ignored = await post('/v1/reports', { siteId: 'S1', building: 'B6', unit: '0101', channel: 'phone', reporter: { name: 'Mr Qian' }, description: `Sparking socket and burning smell in the lobby (${run})` }, json);
-  console.log(`   ${ignored.body.number} tier ${ignored.body.tier}; waiting for escalation level 3 (demo policy: acknowledge within 12 s, then a level every 8 s)...`);
+  const ignored = await post('/v1/reports', { siteId: 'S1', building: 'B6', unit: `01${run.slice(-2)}`, channel: 'phone', reporter: { name: 'Mr Qian' }, description: `Sparking socket and burning smell in the lobby (${run})` }, json);
+  console.log(`   ${ignored.body.number} tier ${ignored.body.tier}; nobody acknowledges (demo policy: within 12 s, then a level every 8 s)...`);
 
   const finalTypes = { [pipeId]: 'closeloop.workorder.closed.v1', [liftId]: 'closeloop.workorder.closed.v1', [noise.workOrderId]: 'closeloop.workorder.closed.v1' };
   for (const [id, type] of Object.entries(finalTypes)) await waitForType(id, type);
   submitted.push(ignored.body.workOrderId);
   await waitForSettled(ignored.body.workOrderId);
-  if (process.env.SLA_POLICY_FILE?.endsWith('sla-policy.demo.json')) await waitForEscalation(ignored.body.workOrderId, 3, 60_000);
+  if (process.env.SLA_POLICY_FILE?.endsWith('sla-policy.demo.json')) {
+    const manager = ON_CALL[1];
+    const page = await waitForPage((p) => p.staffId === manager.staffId && p.payload.workOrder.id === ignored.body.workOrderId && p.payload.kind === 'escalation', 60_000);
+    console.log(`   ${manager.name} is paged at level 2:\n     ${page.payload.text.split('\n').slice(0, 3).join('\n     ')}`);
+    const ack = await globalThis.fetch(page.payload.ackUrl, { method: 'POST' });
+    console.log(`   ...and acknowledges with the link in the message: ${ack.status} ${(await ack.json()).status}; the chain stops at level 2`);
+    await waitForType(ignored.body.workOrderId, 'closeloop.sla.escalation-acknowledged.v1');
+    await sleep(9_000); // past the level-3 interval: nothing more is raised
+  }
 
   console.log('\nTimelines, as a supervisor reads them (times in Asia/Shanghai):');
   for (const id of submitted) await printTimeline(id);

@@ -35,6 +35,7 @@ describe('the demo leaves no credential and no full resident phone number in any
     const demo = await runDemo({
       INTAKE_URL: urls.intake,
       DISPATCH_URL: urls.dispatch,
+      NOTIFICATION_URL: urls.notification,
       QUERY_URL: urls.query,
       DATABASE_URL: stack.db.url,
       KAFKA_BROKERS: infrastructure().kafkaBrokers.join(','),
