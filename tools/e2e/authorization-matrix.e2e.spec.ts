@@ -203,7 +203,8 @@ const expectedFor = (entry: Entry, caller: Caller, site: Site): Expected => {
     case 'none':
       return 'authorized';
     case 'self':
-      return caller === 'supervisor' || caller === 'admin' ? 'authorized' : 403;
+      // Someone else's, and not on call at the caller's sites: nobody's to see or change.
+      return 403;
     default: {
       const never: never = entry.scope;
       throw new Error(`unknown scope ${String(never)}`);
@@ -333,5 +334,17 @@ describe('the authorization matrix: every route, every kind of caller, own site 
   it('refuses to move another site\'s rotation into one\'s own site', async () => {
     const moved = await put(`${urls.notification}/v1/on-call/rotations/${fixtures.other.rotationId}`, rotation(fixtures.own.siteId), headersOf.supervisor);
     expect([moved.status, moved.body['code']]).toEqual([403, 'SITE_NOT_ALLOWED']);
+  });
+
+  it("lets a supervisor keep the contacts of people on call at their sites, and of nobody else's", async () => {
+    const everywhere = await asStaff('matrix-head-office', 'Head office', ['admin'], ['*']);
+    for (const siteId of [fixtures.own.siteId, fixtures.other.siteId]) {
+      const placed = await put(`${urls.notification}/v1/on-call/rotations/${randomUUID()}`, { ...rotation(siteId), members: [`${siteId.toLowerCase()}-contacts-on-call`] }, everywhere);
+      expect(placed.status).toBe(200);
+    }
+    const ours = await put(`${urls.notification}/v1/on-call/contacts/staff/${fixtures.own.siteId.toLowerCase()}-contacts-on-call`, contacts, headersOf.supervisor);
+    expect(ours.status).toBe(200);
+    const theirs = await put(`${urls.notification}/v1/on-call/contacts/staff/${fixtures.other.siteId.toLowerCase()}-contacts-on-call`, contacts, headersOf.supervisor);
+    expect([theirs.status, theirs.body['code']]).toEqual([403, 'NOT_YOURS']);
   });
 });

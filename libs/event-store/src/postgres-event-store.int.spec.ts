@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { freshDatabase, TestDatabase } from '@closeloop/testing';
+import { eventually, freshDatabase, TestDatabase } from '@closeloop/testing';
 import { NewEvent } from './event-store.port';
 import { PostgresEventStore } from './postgres-event-store';
 import { eventStoreContract } from './testing';
@@ -15,6 +15,16 @@ const drain = async (store: PostgresEventStore, after: string | undefined) => {
   const page = await store.readAll(after, 1000);
   return { events: page, checkpoint: page[page.length - 1]?.checkpoint ?? after };
 };
+
+/**
+ * Reads on until `enough` holds. Visibility follows the oldest transaction running anywhere on the server (other
+ * test files share it), so a committed event may show a moment later; that it shows, in order, is the point.
+ */
+const drainUntil = (store: PostgresEventStore, after: string | undefined, enough: (events: readonly { type: string; streamId: string }[]) => boolean) =>
+  eventually('the committed events to become readable', async () => {
+    const drained = await drain(store, after);
+    return enough(drained.events) ? drained : undefined;
+  });
 
 describe('PostgreSQL readAll ordering', () => {
   let db: TestDatabase;
@@ -76,7 +86,7 @@ describe('PostgreSQL readAll with transactions that commit out of position order
     checkpoint = whileSlowIsOpen.checkpoint;
 
     await slow.commit();
-    const afterCommit = await drain(store, checkpoint);
+    const afterCommit = await drainUntil(store, checkpoint, (events) => events.length >= 2);
     expect(afterCommit.events.map((e) => e.type)).toEqual(['test.slow.v1', 'test.fast.v1']);
   });
 
@@ -91,7 +101,7 @@ describe('PostgreSQL readAll with transactions that commit out of position order
     seen.push(...first.events.map((e) => e.type));
     checkpoint = first.checkpoint;
     await slow.commit();
-    const second = await drain(store, checkpoint);
+    const second = await drainUntil(store, checkpoint, (events) => seen.length + events.length >= 2);
     seen.push(...second.events.map((e) => e.type));
 
     expect(seen.sort()).toEqual(['test.newer-transaction.v1', 'test.older-transaction.v1']);
@@ -101,7 +111,7 @@ describe('PostgreSQL readAll with transactions that commit out of position order
     const { checkpoint } = await drain(store, undefined);
     const streamId = `busy-${randomUUID()}`;
     await Promise.all(Array.from({ length: 20 }, (_, i) => store.append(streamId, [event(`test.n${i}.v1`)], 'any')));
-    const { events } = await drain(store, checkpoint);
+    const { events } = await drainUntil(store, checkpoint, (read) => read.filter((e) => e.streamId === streamId).length >= 20);
     expect(events.filter((e) => e.streamId === streamId).map((e) => e.streamVersion)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
   });
 });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, Req } from '@nestjs/common';
 import { ForbiddenError, NotFoundError, ValidationError } from '@closeloop/contracts';
-import { Access, ensureSiteAllowed, ensureSiteVisible, hasRole, isUuid, Principal, principalOf } from '@closeloop/http';
+import { Access, ensureSiteAllowed, ensureSiteVisible, hasRole, isUuid, Principal, principalOf, visibleSites } from '@closeloop/http';
 import type { Request } from 'express';
 import { OverrideInputSchema, RotationInputSchema, whoIsOnCall } from '@closeloop/notification-domain';
 import { CLOCK, Clock } from '@closeloop/runtime';
@@ -9,11 +9,6 @@ import { z } from 'zod';
 import { describeDestination, DestinationSchema } from '../channels/alert-channel.port';
 import { ContactOwner, ContactsRepository } from './contacts.repository';
 import { OnCallRepository } from './on-call.repository';
-
-const ensureSelfOrEditor = (caller: Principal, staffId: string): void => {
-  if (caller.kind === 'staff' && (caller.staffId === staffId || hasRole(caller, ...EDITORS))) return;
-  throw new ForbiddenError('Only the person themselves, a supervisor or an admin may see or change these contact details', 'NOT_YOURS');
-};
 
 const fieldIssues = (error: z.ZodError) => error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message }));
 
@@ -112,19 +107,28 @@ export class OnCallHttpController {
     return { siteId: site, level: lvl, at: instant.toISOString(), ...shift };
   }
 
-  /** People keep their own channels; supervisors and admins keep anyone's. */
+  /**
+   * People keep their own channels; supervisors and admins keep those of people on call at their sites (put them
+   * in a rotation or an override first), so nobody can redirect another site's pages.
+   */
   @Put('contacts/staff/:staffId')
   @Access({ staff: ['dispatcher', 'technician', 'supervisor', 'on-call', 'admin'] })
-  putStaffContacts(@Param('staffId') staffId: string, @Body() body: unknown, @Req() request: Request) {
-    ensureSelfOrEditor(principalOf(request), staffId);
+  async putStaffContacts(@Param('staffId') staffId: string, @Body() body: unknown, @Req() request: Request) {
+    await this.ensureSelfOrTheirEditor(principalOf(request), staffId);
     return this.putContacts({ kind: 'staff', id: parse(SiteIdSchema, staffId, 'staff id') }, body);
   }
 
   @Get('contacts/staff/:staffId')
   @Access({ staff: ['dispatcher', 'technician', 'supervisor', 'on-call', 'admin'] })
-  getStaffContacts(@Param('staffId') staffId: string, @Req() request: Request) {
-    ensureSelfOrEditor(principalOf(request), staffId);
+  async getStaffContacts(@Param('staffId') staffId: string, @Req() request: Request) {
+    await this.ensureSelfOrTheirEditor(principalOf(request), staffId);
     return this.getContacts({ kind: 'staff', id: staffId });
+  }
+
+  private async ensureSelfOrTheirEditor(caller: Principal, staffId: string): Promise<void> {
+    if (caller.kind === 'staff' && caller.staffId === staffId) return;
+    if (hasRole(caller, ...EDITORS) && (await this.schedules.isOnCallAtAnyOf(staffId, visibleSites(caller)))) return;
+    throw new ForbiddenError('Only the person themselves, or a supervisor or admin of a site they are on call for, may see or change these contact details', 'NOT_YOURS');
   }
 
   @Put('contacts/sites/:siteId')

@@ -96,6 +96,18 @@ export class OnCallRepository {
     return rows[0] && toOverride(rows[0]);
   }
 
+  /** Whether the person is in a rotation or an override of one of these sites (of any site, given none). */
+  async isOnCallAtAnyOf(staffId: string, sites: readonly string[] | undefined): Promise<boolean> {
+    const { rows } = await this.pool.query(
+      `SELECT 1 FROM oncall_rotations WHERE $1 = ANY(members) AND ($2::text[] IS NULL OR site_id = ANY($2))
+       UNION ALL
+       SELECT 1 FROM oncall_overrides WHERE staff_id = $1 AND ($2::text[] IS NULL OR site_id = ANY($2))
+       LIMIT 1`,
+      [staffId, sites ?? null],
+    );
+    return rows.length > 0;
+  }
+
   async deleteOverride(overrideId: string): Promise<boolean> {
     const { rowCount } = await this.pool.query('DELETE FROM oncall_overrides WHERE override_id = $1', [overrideId]);
     return (rowCount ?? 0) > 0;
