@@ -7,6 +7,7 @@
 const { randomBytes, randomUUID } = require('node:crypto');
 const { createServer } = require('node:http');
 const { Webhook } = require('standardwebhooks');
+const { SMTPServer } = require('smtp-server');
 const { Kafka, logLevel } = require('kafkajs');
 
 const intake = process.env.INTAKE_URL ?? 'http://127.0.0.1:3001';
@@ -210,10 +211,48 @@ const printTimeline = async (workOrderId) => {
 // receives and checks with the reference standardwebhooks library, as any receiver would.
 const ON_CALL = [
   { level: 1, staffId: 'oc-s1-zhao', name: 'Zhao Min (site supervisor)' },
-  { level: 2, staffId: 'oc-s1-qian', name: 'Qian Hui (service manager)' },
+  { level: 2, staffId: 'oc-s1-qian', name: 'Qian Hui (service manager)', email: 'qian.hui@s1.example.com' },
   { level: 3, staffId: 'oc-s1-sun', name: 'Sun Li (operations head)' },
 ];
 const pages = [];
+const mails = [];
+
+/**
+ * The inbox the services' SMTP settings point at (SMTP_HOST/SMTP_PORT, set by scripts/up.sh): a real SMTP server
+ * in this process, standing in for the service manager's mail.
+ */
+/** The Subject header, unfolded and decoded from RFC 2047 encoded words (how mail carries 升级 in a header). */
+const subjectOf = (raw) => {
+  const headers = raw.split(/\r?\n\r?\n/)[0].replace(/\r?\n[ \t]+/g, ' ');
+  const subject = /^Subject: (.*)$/im.exec(headers)?.[1] ?? '';
+  const decode = (charset, encoding, text) =>
+    encoding.toUpperCase() === 'B'
+      ? Buffer.from(text, 'base64').toString('utf8')
+      : Buffer.from(text.replace(/_/g, ' ').replace(/=([0-9A-F]{2})/gi, (_m, hex) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8');
+  return subject.replace(/\?=\s+=\?/g, '?==?').replace(/=\?([^?]+)\?([BQ])\?([^?]*)\?=/gi, (_m, charset, encoding, text) => decode(charset, encoding, text));
+};
+
+const startInbox = async () => {
+  const port = Number(process.env.SMTP_PORT ?? 2525);
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    onData(stream, session, callback) {
+      const chunks = [];
+      stream.on('data', (c) => chunks.push(c));
+      stream.on('end', () => {
+        const raw = Buffer.concat(chunks).toString('utf8');
+        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), subject: subjectOf(raw), raw });
+        callback();
+      });
+    },
+  });
+  await new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  server.server.unref();
+};
 
 const startPager = async () => {
   const secret = `whsec_${randomBytes(32).toString('base64')}`;
@@ -253,7 +292,9 @@ const putOnCall = async (pager) => {
       startsOn: '2026-01-05',
       members: [person.staffId],
     });
-    await put(`/v1/on-call/contacts/staff/${person.staffId}`, { destinations: [{ channel: 'webhook', url: pager.url(person.staffId), secrets: [pager.secret] }] });
+    const destinations = [{ channel: 'webhook', url: pager.url(person.staffId), secrets: [pager.secret] }];
+    if (person.email) destinations.push({ channel: 'email', address: person.email });
+    await put(`/v1/on-call/contacts/staff/${person.staffId}`, { destinations });
   }
 };
 
@@ -267,13 +308,24 @@ const waitForPage = async (predicate, timeoutMs) => {
   throw new Error(`no page arrived within ${timeoutMs} ms`);
 };
 
+const waitForMail = async (predicate, timeoutMs) => {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const mail = mails.find(predicate);
+    if (mail) return mail;
+    await sleep(100);
+  }
+  throw new Error(`no e-mail arrived within ${timeoutMs} ms`);
+};
+
 const main = async () => {
   const json = { 'content-type': 'application/json' };
   const submitted = [];
   await registerCredentials();
   console.log(`0. Integrator ${integratorId} registered for sites S1 and S9 (its key is shown once, to the operator, and not here)`);
+  await startInbox();
   await putOnCall(await startPager());
-  console.log(`   On call for S1: ${ON_CALL.map((p) => `level ${p.level} ${p.name}`).join(', ')}; each paged by a signed webhook`);
+  console.log(`   On call for S1: ${ON_CALL.map((p) => `level ${p.level} ${p.name}`).join(', ')}; each paged by a signed webhook, the manager by e-mail too`);
 
   console.log('1. A resident phones the hotline: burst pipe (HTTP, with an Idempotency-Key)');
   const startedAt = Date.now();
@@ -374,6 +426,8 @@ const main = async () => {
     const manager = ON_CALL[1];
     const page = await waitForPage((p) => p.staffId === manager.staffId && p.payload.workOrder.id === ignored.body.workOrderId && p.payload.kind === 'escalation', 60_000);
     console.log(`   ${manager.name} is paged at level 2:\n     ${page.payload.text.split('\n').slice(0, 3).join('\n     ')}`);
+    const mail = await waitForMail((m) => m.to.includes(manager.email) && m.raw.includes(page.payload.alertId), 30_000);
+    console.log(`   ...and by e-mail to ${manager.email}: "${mail.subject}"`);
     const ack = await globalThis.fetch(page.payload.ackUrl, { method: 'POST' });
     console.log(`   ...and acknowledges with the link in the message: ${ack.status} ${(await ack.json()).status}; the chain stops at level 2`);
     await waitForType(ignored.body.workOrderId, 'closeloop.sla.escalation-acknowledged.v1');

@@ -10,6 +10,9 @@ const FULL_MOBILE = /(?<!\d)1[3-9]\d{9}(?!\d)/;
 const INTEGRATOR_KEY = /clk_[A-Za-z0-9]+_[A-Za-z0-9_-]{20,}/;
 const JWT = /eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/;
 
+// The demo runs an SMTP inbox of its own; the services send e-mail alerts to it.
+const DEMO_INBOX = { SMTP_HOST: '127.0.0.1', SMTP_PORT: '12525', SMTP_SECURE: 'false', SMTP_FROM: 'Closeloop alerts <alerts@closeloop.local>' };
+
 const runDemo = (env: Record<string, string>): Promise<{ code: number | null; output: string }> =>
   new Promise((resolve) => {
     const child = spawn(process.execPath, [join(repositoryRoot, 'scripts', 'demo.js')], { cwd: repositoryRoot, env: { ...process.env, ...env } });
@@ -24,7 +27,7 @@ describe('the demo leaves no credential and no full resident phone number in any
 
   beforeAll(async () => {
     // Every service logs at its most talkative, so anything a log line could carry is there to be found.
-    stack = await startTestStack('e2e-logs', { LOG_LEVEL: 'debug' });
+    stack = await startTestStack('e2e-logs', { LOG_LEVEL: 'debug', ...DEMO_INBOX });
   }, 180_000);
 
   afterAll(async () => {
@@ -36,6 +39,7 @@ describe('the demo leaves no credential and no full resident phone number in any
       INTAKE_URL: urls.intake,
       DISPATCH_URL: urls.dispatch,
       NOTIFICATION_URL: urls.notification,
+      SMTP_PORT: DEMO_INBOX.SMTP_PORT,
       QUERY_URL: urls.query,
       DATABASE_URL: stack.db.url,
       KAFKA_BROKERS: infrastructure().kafkaBrokers.join(','),
