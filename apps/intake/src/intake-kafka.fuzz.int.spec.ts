@@ -13,7 +13,7 @@ import {
 import { eventually, TestDatabase, testKafka } from '@closeloop/testing';
 import fc from 'fast-check';
 import { Consumer, IHeaders, Kafka, Producer } from 'kafkajs';
-import { FUZZ_SOURCE, IntakeUnderTest, startIntakeUnderTest } from './intake-under-test.spec';
+import { danglingIntakeReferences, FUZZ_SOURCE, IntakeUnderTest, startIntakeUnderTest } from './intake-under-test.spec';
 
 /**
  * Property-based fuzzing of intake's Kafka path (issue "hardened inputs"): about a thousand generated malformed
@@ -415,17 +415,7 @@ describe('intake Kafka path under property-based fuzzing (in-process service, re
     }
     const orphans = await db.pool.query('SELECT 1 FROM es_events e WHERE NOT EXISTS (SELECT 1 FROM es_streams s WHERE s.stream_id = e.stream_id) LIMIT 1');
     if (orphans.rowCount) problems.push('events without a stream row');
-    const referencing = (
-      await db.pool.query<{ table_name: string; column_name: string }>(
-        `SELECT table_name::text, column_name::text FROM information_schema.columns
-         WHERE table_schema = current_schema() AND table_name LIKE 'intake\\_%' AND column_name IN ('work_order_id', 'stream_id')`,
-      )
-    ).rows;
-    for (const { table_name, column_name } of referencing) {
-      const target = column_name === 'stream_id' ? 's.stream_id = t.stream_id' : "s.stream_id = 'workorder-' || t.work_order_id::text";
-      const dangling = await db.pool.query(`SELECT 1 FROM ${table_name} t WHERE NOT EXISTS (SELECT 1 FROM es_streams s WHERE ${target}) LIMIT 1`);
-      if (dangling.rowCount) problems.push(`${table_name}.${column_name} names a stream that does not exist`);
-    }
+    problems.push(...(await danglingIntakeReferences(db.pool)));
 
     // ── Still up ───────────────────────────────────────────────────────────────────────────────────────────
     const health = await fetch(`${intake.baseUrl}/health`);

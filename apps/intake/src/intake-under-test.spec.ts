@@ -11,6 +11,7 @@ import { cloudEventsTransport, startService } from '@closeloop/runtime';
 import { deleteTopicsWithPrefix, freshDatabase, infrastructure, repositoryRoot, TestDatabase, testKafka, uniqueTopicPrefix } from '@closeloop/testing';
 import { intakeConfigSchema } from './intake.config';
 import { intakeModule } from './intake.module';
+import { Pool } from 'pg';
 
 /** The integrator the fuzz tests speak as: registered for S1, every event type. */
 export const FUZZ_INTEGRATOR = { integratorId: 'fuzz-hotline', name: 'Fuzz hotline', sites: ['S1'], eventTypes: ['*'] };
@@ -73,4 +74,21 @@ export const startIntakeUnderTest = async (label: string): Promise<IntakeUnderTe
       rmSync(keysDir, { recursive: true, force: true });
     },
   };
+};
+
+/** Rows of intake's own tables that name an order or a stream the event store does not have: a partial write. */
+export const danglingIntakeReferences = async (pool: Pool): Promise<string[]> => {
+  const referencing = (
+    await pool.query<{ table_name: string; column_name: string }>(
+      `SELECT table_name::text, column_name::text FROM information_schema.columns
+       WHERE table_schema = current_schema() AND table_name LIKE 'intake\\_%' AND column_name IN ('work_order_id', 'stream_id')`,
+    )
+  ).rows;
+  const problems: string[] = [];
+  for (const { table_name, column_name } of referencing) {
+    const target = column_name === 'stream_id' ? 's.stream_id = t.stream_id' : "s.stream_id = 'workorder-' || t.work_order_id::text";
+    const dangling = await pool.query(`SELECT 1 FROM ${table_name} t WHERE NOT EXISTS (SELECT 1 FROM es_streams s WHERE ${target}) LIMIT 1`);
+    if (dangling.rowCount) problems.push(`${table_name}.${column_name} names a stream that does not exist`);
+  }
+  return problems;
 };

@@ -17,7 +17,7 @@ import {
 import { TestDatabase } from '@closeloop/testing';
 import fc from 'fast-check';
 import type { ZodTypeAny } from 'zod';
-import { FUZZ_SOURCE, IntakeUnderTest, startIntakeUnderTest } from './intake-under-test.spec';
+import { danglingIntakeReferences, FUZZ_SOURCE, IntakeUnderTest, startIntakeUnderTest } from './intake-under-test.spec';
 
 /**
  * Property-based fuzzing of intake's HTTP edge (issue "hardened inputs"): thousands of generated malformed bodies,
@@ -948,17 +948,7 @@ describe('intake HTTP edge under property-based fuzzing (in-process service, rea
       const row = sequences.find((s) => s.site_id === n.siteId && s.local_date === n.day);
       if (!row || row.last_value < n.sequence) problems.push(`number ${n.number} is beyond its sequence (${row ? row.last_value : 'no row'})`);
     }
-    const referencing = (
-      await db.pool.query<{ table_name: string; column_name: string }>(
-        `SELECT table_name::text, column_name::text FROM information_schema.columns
-         WHERE table_schema = current_schema() AND table_name LIKE 'intake\\_%' AND column_name IN ('work_order_id', 'stream_id')`,
-      )
-    ).rows;
-    for (const { table_name, column_name } of referencing) {
-      const target = column_name === 'stream_id' ? 's.stream_id = t.stream_id' : "s.stream_id = 'workorder-' || t.work_order_id::text";
-      const dangling = await db.pool.query(`SELECT 1 FROM ${table_name} t WHERE NOT EXISTS (SELECT 1 FROM es_streams s WHERE ${target}) LIMIT 1`);
-      if (dangling.rowCount) problems.push(`${table_name}.${column_name} names a stream that does not exist`);
-    }
+    problems.push(...(await danglingIntakeReferences(db.pool)));
     problems.slice(0, 5).forEach((p) => findings.add(`partial write: ${p}`));
     expect(problems).toEqual([]);
     expect(streams.length).toBeGreaterThan(0);
