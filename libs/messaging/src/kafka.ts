@@ -1,5 +1,5 @@
-import { topicSpecs } from '@closeloop/contracts';
-import { Admin, Kafka, KafkaConfig, KafkaJSProtocolError, logLevel } from 'kafkajs';
+import { scrubSecrets, topicSpecs } from '@closeloop/contracts';
+import { Admin, Kafka, KafkaConfig, KafkaJSProtocolError, logCreator, logLevel } from 'kafkajs';
 
 export interface KafkaConnection {
   readonly brokers: readonly string[];
@@ -9,6 +9,19 @@ export interface KafkaConnection {
   readonly ssl?: KafkaConfig['ssl'];
 }
 
+/**
+ * kafkajs writes its own log lines (a broker that went away, a rebalance), bypassing Nest's logger; they go through
+ * the same scrubbing, as one JSON line each, so a SASL error or a quoted record never carries a secret to the logs.
+ */
+export const scrubbingKafkaLog: logCreator =
+  () =>
+  ({ namespace, level, label, log }) => {
+    const { message, timestamp: _timestamp, ...extra } = log;
+    const line = scrubSecrets(JSON.stringify({ level: label, namespace, message, ...extra }));
+    if (level <= logLevel.ERROR) console.error(line);
+    else console.log(line);
+  };
+
 export const createKafka = ({ brokers, clientId, sasl, ssl }: KafkaConnection): Kafka =>
   new Kafka({
     clientId,
@@ -16,6 +29,7 @@ export const createKafka = ({ brokers, clientId, sasl, ssl }: KafkaConnection): 
     ...(sasl ? { sasl } : {}),
     ...(ssl ? { ssl } : {}),
     logLevel: logLevel.WARN,
+    logCreator: scrubbingKafkaLog,
     retry: { initialRetryTime: 300, retries: 8 },
   });
 
