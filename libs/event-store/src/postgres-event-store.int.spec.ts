@@ -39,10 +39,14 @@ describe('PostgreSQL readAll ordering', () => {
     await store.append(`order-${randomUUID()}`, [event('test.b.v1'), event('test.c.v1')], 'no-stream');
     const seen: string[] = [];
     let checkpoint: string | undefined;
-    for (let page = await store.readAll(undefined, 5); page.length > 0; page = await store.readAll(checkpoint, 5)) {
+    // Pages of five, each from the last one's checkpoint, until all twelve have shown (see drainUntil for why it may
+    // take a moment).
+    await eventually('all twelve events read', async () => {
+      const page = await store.readAll(checkpoint, 5);
       seen.push(...page.map((e) => e.globalPosition));
-      checkpoint = page[page.length - 1]?.checkpoint;
-    }
+      checkpoint = page[page.length - 1]?.checkpoint ?? checkpoint;
+      return seen.length >= 12 ? true : undefined;
+    });
     expect(seen).toEqual(Array.from({ length: 12 }, (_, i) => String(i + 1)));
   });
 });
