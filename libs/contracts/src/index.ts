@@ -6,3 +6,4 @@ export * from './topics';
 export * from './recorded';
 export * from './time-zone';
 export * from './scrub-secrets';
+export * from './phone';

@@ -1,3 +1,5 @@
+import { maskPhone } from './phone';
+
 // ── Scrubbing secrets and phone numbers out of log text ───────────────────────────────────────────────────
 // Logs are read by more people, kept longer and copied further than the database: nothing that authenticates
 // (API keys, tokens, passwords, webhook secrets) and no resident's full phone number may reach them. This lives in
@@ -71,14 +73,8 @@ const KEPT = [
 const PHONE_LIKE = '(?<![\\w.+]|[\\w.]-)(?:\\+\\d{1,3}[ -]?)?\\d{2,}(?:[ -]\\d{3,})*(?![\\w]|\\.\\d|-[A-Za-z0-9])';
 const DIGIT_RUNS = new RegExp(`(?:${KEPT})|(${PHONE_LIKE})`, 'g');
 
-const maskDigits = (run: string): string => {
-  const digits = run.replace(/\D/g, '');
-  if (digits.length < 7) return run;
-  const international = /^(?:\+|00)/.test(run);
-  const mobile = international ? /^(?:00)?86(1[3-9]\d{9})$/.exec(digits)?.[1] : /^1[3-9]\d{9}$/.exec(digits)?.[0];
-  if (mobile) return `${mobile.slice(0, 3)}****${mobile.slice(-4)}`;
-  return `****${digits.slice(-4)}`;
-};
+// Shorter runs are counts, ports and codes, not phone numbers.
+const maskDigits = (run: string): string => (run.replace(/\D/g, '').length < 7 ? run : maskPhone(run));
 
 /**
  * Log text with credentials replaced by `***` (keeping what names them: `clk_<keyId>_***`, `Bearer ***`,

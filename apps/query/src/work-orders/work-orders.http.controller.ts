@@ -1,12 +1,11 @@
 import { Controller, Get, Inject, Param, Query, Req } from '@nestjs/common';
 import { Access, ensureSiteVisible, hasRole, isUuid, Principal, principalOf, visibleSites } from '@closeloop/http';
 import type { Request } from 'express';
-import { NotFoundError, TierSchema, ValidationError } from '@closeloop/contracts';
+import { maskPhone, NotFoundError, TierSchema, ValidationError } from '@closeloop/contracts';
 import { WORK_ORDER_STATUSES } from '../projection/work-order-view';
 import { PG_POOL } from '@closeloop/runtime';
 import { Pool } from 'pg';
 import { z } from 'zod';
-import { maskPhone } from './mask';
 
 
 const instant = z.string().datetime({ offset: true });
@@ -57,7 +56,7 @@ export const READ_ROLES = ['dispatcher', 'technician', 'supervisor', 'on-call', 
 /** Dispatchers and technicians call the resident back; everyone else sees enough of the number to recognise it. */
 export const seesFullPhone = (caller: Principal): boolean => hasRole(caller, 'dispatcher', 'technician');
 
-const phoneFor = (phone: string | null | undefined, full: boolean): string | null => (full ? (phone ?? null) : maskPhone(phone));
+const phoneFor = (phone: string | null | undefined, full: boolean): string | null => (!phone ? null : full ? phone : maskPhone(phone));
 
 const toView = (row: WorkOrderRow, fullPhone: boolean) => ({
   workOrderId: row.work_order_id,
@@ -101,7 +100,7 @@ const toView = (row: WorkOrderRow, fullPhone: boolean) => ({
 const maskEventData = (data: unknown, fullPhone: boolean): unknown => {
   if (fullPhone || !data || typeof data !== 'object' || !('reporter' in data)) return data;
   const reporter = (data as { reporter?: { phone?: string } }).reporter;
-  return { ...data, reporter: { ...reporter, phone: maskPhone(reporter?.phone) ?? undefined } };
+  return { ...data, reporter: { ...reporter, phone: reporter?.phone ? maskPhone(reporter.phone) : undefined } };
 };
 
 /** Staff read the orders of their own sites; another site's order answers 404, as if it did not exist. */
