@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { eventually, freshDatabase, TestDatabase } from '@closeloop/testing';
 import { NewEvent } from './event-store.port';
-import { PostgresEventStore } from './postgres-event-store';
+import { BEGIN_APPENDING_SQL, PostgresEventStore } from './postgres-event-store';
 import { eventStoreContract } from './testing';
 
 let database: TestDatabase | undefined;
@@ -17,8 +17,9 @@ const drain = async (store: PostgresEventStore, after: string | undefined) => {
 };
 
 /**
- * Reads on until `enough` holds. Visibility follows the oldest transaction running anywhere on the server (other
- * test files share it), so a committed event may show a moment later; that it shows, in order, is the point.
+ * Reads on until `enough` holds. A committed event may show a moment later (an appender in this database that is
+ * still running, or one caught between taking its transaction id and registering it, holds the horizon back for
+ * that moment); that it shows, in order, is the point.
  */
 const drainUntil = (store: PostgresEventStore, after: string | undefined, enough: (events: readonly { type: string; streamId: string }[]) => boolean) =>
   eventually('the committed events to become readable', async () => {
@@ -64,6 +65,7 @@ describe('PostgreSQL readAll with transactions that commit out of position order
   const openWriter = async (streamId: string, type: string, takeTransactionIdFirst: boolean) => {
     const client = await db.pool.connect();
     await client.query('BEGIN');
+    await client.query(BEGIN_APPENDING_SQL);
     if (takeTransactionIdFirst) await client.query('SELECT pg_current_xact_id()');
     const insert = () =>
       client.query(
@@ -109,6 +111,40 @@ describe('PostgreSQL readAll with transactions that commit out of position order
     seen.push(...second.events.map((e) => e.type));
 
     expect(seen.sort()).toEqual(['test.newer-transaction.v1', 'test.older-transaction.v1']);
+  });
+
+  it('is not held back by long transactions that do not append, in this database or another', async () => {
+    const { checkpoint } = await drain(store, undefined);
+    const elsewhere = await freshDatabase('long_transaction_elsewhere');
+    const holdOpen = async (pool: TestDatabase['pool']) => {
+      const client = await pool.connect();
+      await client.query('BEGIN');
+      await client.query('SELECT pg_current_xact_id()'); // a transaction id, as any writer gets
+      return client;
+    };
+    const here = await holdOpen(db.pool);
+    const there = await holdOpen(elsewhere.pool);
+    try {
+      const streamId = `while-others-run-${randomUUID()}`;
+      await store.append(streamId, [event('test.appended-meanwhile.v1')], 'no-stream');
+      const { events } = await drainUntil(store, checkpoint, (read) => read.some((e) => e.streamId === streamId));
+      expect(events.filter((e) => e.streamId === streamId).map((e) => e.type)).toEqual(['test.appended-meanwhile.v1']);
+    } finally {
+      for (const client of [here, there]) {
+        await client.query('ROLLBACK');
+        client.release();
+      }
+      await elsewhere.drop();
+    }
+  });
+
+  it('refuses an insert into es_events from a transaction that did not mark itself as an appender', async () => {
+    await expect(
+      db.pool.query(
+        `INSERT INTO es_events (stream_id, stream_version, event_id, event_type, data, metadata) VALUES ($1, 1, $2, 'test.unmarked.v1', '{}', '{}')`,
+        [`unmarked-${randomUUID()}`, randomUUID()],
+      ),
+    ).rejects.toThrow(/appender lock/);
   });
 
   it('keeps one stream in version order across many concurrent appends', async () => {

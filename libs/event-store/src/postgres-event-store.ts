@@ -13,6 +13,25 @@ import {
 /** Woken on every append so the relay need not poll hard; the payload is empty on purpose. */
 export const APPEND_NOTIFICATION_CHANNEL = 'closeloop_events_appended';
 
+// Every appending transaction holds this shared advisory lock from its first statement, before it has a transaction
+// id, so readers can tell appenders from every other transaction on the server (ADR 3). Two-key form, objsubid 2.
+const APPENDER_LOCK_CLASS = 1_131_179_891; // 'Clos'
+const APPENDER_LOCK_OBJECT = 1;
+
+/**
+ * The first statement of an appending transaction: marks it as an appender before it is given a transaction id.
+ * Only for code that writes es_events itself (the event store and its tests); a trigger refuses inserts without it.
+ */
+export const BEGIN_APPENDING_SQL = `SELECT pg_advisory_xact_lock_shared(${APPENDER_LOCK_CLASS}, ${APPENDER_LOCK_OBJECT})`;
+
+const XID_SPACE = 1n << 32n;
+
+/** A 32-bit xid from pg_locks, widened to xid8 by the epoch of a nearby xid8 (in-progress xids are within 2^31 of it). */
+const widen = (xid: bigint, near: bigint): bigint => {
+  const ahead = (((xid - near) % XID_SPACE) + XID_SPACE) % XID_SPACE;
+  return ahead < XID_SPACE / 2n ? near + ahead : near - (XID_SPACE - ahead);
+};
+
 interface EventRow {
   global_position: string;
   transaction_id: string;
@@ -69,8 +88,10 @@ export class PostgresEventStore implements EventStore {
   }
 
   private async appendWithin(client: PoolClient, streamId: string, events: readonly NewEvent[], expected: ExpectedVersion): Promise<AppendResult> {
-    // Taken before the transaction writes anything, so before it is given a transaction id: appends to one
-    // stream therefore get increasing transaction ids, and commit-order reading keeps each stream in order.
+    // Both taken before the transaction writes anything, so before it is given a transaction id: readers see it as
+    // an appender for as long as it may write (ADR 3), and appends to one stream get increasing transaction ids, so
+    // commit-order reading keeps each stream in order.
+    await client.query(BEGIN_APPENDING_SQL);
     await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [streamId]);
     const current = await client.query<{ version: number }>('SELECT version FROM es_streams WHERE stream_id = $1', [streamId]);
     const currentVersion = current.rows[0]?.version ?? 0;
@@ -112,17 +133,55 @@ export class PostgresEventStore implements EventStore {
 
   async readAll(after: string | undefined, limit: number): Promise<RecordedEvent[]> {
     const [transactionId, position] = parseCheckpoint(after);
-    // Only transactions older than every one still running are read: their events can no longer be joined by
-    // an earlier-positioned event committing late. Ordering by (transaction, position) is then stable.
+    const horizon = await this.readableHorizon();
+    // Every transaction below the horizon that could add events has ended, so no event can later appear below it:
+    // ordering by (transaction, position) is stable and a checkpoint below the horizon never has to move back.
     const rows = await this.pool.query<EventRow>(
       `SELECT ${SELECT_COLUMNS} FROM es_events
        WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
-         AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+         AND transaction_id < $3::xid8
        ORDER BY es_events.transaction_id, es_events.global_position
-       LIMIT $3`,
-      [transactionId, position, limit],
+       LIMIT $4`,
+      [transactionId, position, horizon.toString(), limit],
     );
     return rows.rows.map(toRecorded);
+  }
+
+  /**
+   * The lowest transaction id that may still add events: the oldest appender still running, else the first id not
+   * yet finished. Unlike pg_snapshot_xmin, a long transaction that does not append (a report, a migration, a
+   * session in another database) does not hold it back. The three reads run one after another on purpose (ADR 3):
+   * an appender with an id below the first read's xmax either still shows in the lock table at the second read or
+   * has committed, and so is visible to the final read; an id whose own lock is not yet in the lock table (the
+   * instant between being given an id and registering it) still shows in the third read's running set and counts.
+   */
+  private async readableHorizon(): Promise<bigint> {
+    const first = await this.pool.query<{ xmax: string }>('SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS xmax');
+    const firstUnfinished = BigInt(first.rows[0]!.xmax);
+    const locks = await this.pool.query<{ xid: string; appending: boolean }>(
+      `WITH locks AS MATERIALIZED (SELECT * FROM pg_locks)
+       SELECT own.transactionid::text AS xid,
+              EXISTS (SELECT 1 FROM locks appender
+                      WHERE appender.virtualtransaction = own.virtualtransaction AND appender.locktype = 'advisory'
+                        AND appender.classid = $1 AND appender.objid = $2 AND appender.objsubid = 2
+                        AND appender.database = (SELECT oid FROM pg_database WHERE datname = current_database())) AS appending
+       FROM locks own
+       WHERE own.locktype = 'transactionid' AND own.mode = 'ExclusiveLock' AND own.granted`,
+      [APPENDER_LOCK_CLASS, APPENDER_LOCK_OBJECT],
+    );
+    const running = await this.pool.query<{ xid: string }>('SELECT pg_snapshot_xip(pg_current_snapshot())::text AS xid');
+    const registered = new Set<bigint>();
+    let horizon = firstUnfinished;
+    for (const lock of locks.rows) {
+      const xid = widen(BigInt(lock.xid), firstUnfinished);
+      registered.add(xid);
+      if (lock.appending && xid < horizon) horizon = xid;
+    }
+    for (const row of running.rows) {
+      const xid = BigInt(row.xid);
+      if (!registered.has(xid) && xid < horizon) horizon = xid;
+    }
+    return horizon;
   }
 }
 

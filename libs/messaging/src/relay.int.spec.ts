@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventTypes, TopicBaseNames, topicName } from '@closeloop/contracts';
-import { PostgresEventStore } from '@closeloop/event-store';
+import { BEGIN_APPENDING_SQL, PostgresEventStore } from '@closeloop/event-store';
 import { deleteTopicsWithPrefix, eventually, freshDatabase, TestDatabase, testKafka, uniqueTopicPrefix } from '@closeloop/testing';
 import { Consumer, Kafka, Producer } from 'kafkajs';
 import { ensureTopics } from './kafka';
@@ -80,6 +80,7 @@ describe('EventRelay through a real broker', () => {
     const slowEvent = orderEvent(slowOrder, 1);
     const slow = await db.pool.connect();
     await slow.query('BEGIN');
+    await slow.query(BEGIN_APPENDING_SQL);
     await slow.query(
       `INSERT INTO es_events (stream_id, stream_version, event_id, event_type, data, metadata) VALUES ($1, 1, $2, $3, $4, $5)`,
       [`workorder-${slowOrder}`, slowEvent.eventId, slowEvent.type, JSON.stringify(slowEvent.data), JSON.stringify(slowEvent.metadata)],
