@@ -1,1 +1,2 @@
+export * from './request-fingerprint';
 export * from './work-order-commands';

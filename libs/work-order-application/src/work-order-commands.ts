@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Actor, EventMetadata, NotFoundError, toDomainEvents, WorkOrderEvent } from '@closeloop/contracts';
+import { Actor, EventMetadata, IdempotencyKeyReusedError, NotFoundError, toDomainEvents, WorkOrderEvent } from '@closeloop/contracts';
 import { EventStore, RecordedEvent, StreamVersionConflictError } from '@closeloop/event-store';
 import { decide, evolve, foldWorkOrder, WorkOrderCommand, WorkOrderState, workOrderStream } from '@closeloop/work-order-domain';
+import { requestFingerprint } from './request-fingerprint';
 
 export interface CommandContext {
   readonly actor: Actor;
@@ -11,6 +12,11 @@ export interface CommandContext {
   readonly producer: string;
   /** A caller's retry key, unique per work order: a retried command returns what the first attempt did. */
   readonly idempotencyKey?: string | undefined;
+  /**
+   * What the caller asked under that key, as plain data (the action and its payload). Its fingerprint is stored
+   * with the events, so the same key sent with a different request is refused instead of answered with the first.
+   */
+  readonly request?: unknown;
   /**
    * Whether the caller may touch this order at all, asked of the current state before anything else (a replay, a
    * version check), so an order the caller may not see answers the same whatever its history.
@@ -46,6 +52,7 @@ export class WorkOrderCommands {
     expectedVersion?: number,
   ): Promise<CommandOutcome> {
     const stream = workOrderStream(workOrderId);
+    const fingerprint = context.request === undefined ? undefined : requestFingerprint(context.request);
     for (let attempt = 1; ; attempt++) {
       const recorded = await this.store.readStream(stream);
       if (recorded.length === 0) throw new NotFoundError('Work order', workOrderId);
@@ -53,7 +60,7 @@ export class WorkOrderCommands {
       const state = foldWorkOrder(history);
       context.authorize?.(state);
       if (context.idempotencyKey !== undefined) {
-        const earlier = answeredBefore(recorded, history, context.idempotencyKey);
+        const earlier = answeredBefore(recorded, history, context.idempotencyKey, fingerprint);
         if (earlier) return { workOrderId, state, version: recorded.length, events: earlier, replayed: true };
       }
       if (expectedVersion !== undefined && expectedVersion !== recorded.length) {
@@ -62,13 +69,14 @@ export class WorkOrderCommands {
       const chosen = command(state);
       const events = chosen === undefined ? [] : decide(chosen, state);
       if (events.length === 0) return { workOrderId, state, version: recorded.length, events, replayed: false };
-      const metadata: EventMetadata & { idempotencyKey?: string } = {
+      const metadata: EventMetadata & { idempotencyKey?: string; requestFingerprint?: string } = {
         workOrderId,
         correlationId: context.correlationId,
         causationId: context.causationId,
         actor: context.actor,
         producer: context.producer,
         ...(context.idempotencyKey !== undefined ? { idempotencyKey: context.idempotencyKey } : {}),
+        ...(context.idempotencyKey !== undefined && fingerprint !== undefined ? { requestFingerprint: fingerprint } : {}),
       };
       try {
         const appended = await this.store.append(stream, events.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata })), recorded.length);
@@ -80,7 +88,15 @@ export class WorkOrderCommands {
   }
 }
 
-const answeredBefore = (recorded: readonly RecordedEvent[], history: readonly WorkOrderEvent[], key: string): WorkOrderEvent[] | undefined => {
-  const matches = history.filter((_, i) => recorded[i]?.metadata['idempotencyKey'] === key);
-  return matches.length > 0 ? matches : undefined;
+/**
+ * The events an earlier command under this key recorded, to answer a retry with; a different request under the
+ * same key is refused. Events recorded without a fingerprint (before fingerprints were kept) match any request,
+ * so a retry of a command sent before then is still answered as the first time.
+ */
+const answeredBefore = (recorded: readonly RecordedEvent[], history: readonly WorkOrderEvent[], key: string, fingerprint: string | undefined): WorkOrderEvent[] | undefined => {
+  const answered = recorded.flatMap((event, i) => (event.metadata['idempotencyKey'] === key ? [{ event, domainEvent: history[i] as WorkOrderEvent }] : []));
+  if (answered.length === 0) return undefined;
+  const recordedFingerprint = answered[0]?.event.metadata['requestFingerprint'];
+  if (fingerprint !== undefined && recordedFingerprint !== undefined && recordedFingerprint !== fingerprint) throw new IdempotencyKeyReusedError(key);
+  return answered.map((a) => a.domainEvent);
 };

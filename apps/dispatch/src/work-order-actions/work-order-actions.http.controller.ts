@@ -1,21 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Headers, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
-import { ForbiddenError, IllegalTransitionError, NotFoundError, UnsupportedMediaTypeError, ValidationError } from '@closeloop/contracts';
-import { Access, correlationIdOf, ensureSiteVisible, hasRole, idempotencyKeyOf, isUuid, Principal, principalOf, staffMemberOf } from '@closeloop/http';
-import { WorkOrderState } from '@closeloop/work-order-domain';
+import { IllegalTransitionError, NotFoundError, UnsupportedMediaTypeError, ValidationError } from '@closeloop/contracts';
+import { Access, correlationIdOf, ensureSiteVisible, idempotencyKeyOf, isUuid, principalOf, staffMemberOf } from '@closeloop/http';
 import { CLOCK, Clock } from '@closeloop/runtime';
 import { WorkOrderCommands } from '@closeloop/work-order-application';
 import type { Request, Response } from 'express';
 import { DISPATCH_CONFIG, DispatchConfig, WORK_ORDER_COMMANDS } from '../dispatch.config';
-import { actionsFor, isWorkOrderAction, WorkOrderActionName, workOrderActions } from './work-order-actions';
+import { actionsFor, isWorkOrderAction, workOrderActions } from './work-order-actions';
+import { ensureMayAct } from './who-may-act';
 
 
 const fieldIssues = (error: { issues: { path: (string | number)[]; message: string }[] }) =>
   error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message }));
 
 /**
- * Staff move a work order through its lifecycle, as the person their token names. Technicians act only on orders
- * that are theirs; an order of a site the caller does not work for answers 404. `If-Match: "<version>"` makes the
+ * Staff move a work order through its lifecycle, as the person their token names. Technicians act on orders that
+ * are theirs, or take one nobody owns yet (see who-may-act); an order of a site the caller does not work for
+ * answers 404. `If-Match: "<version>"` makes the
  * action apply only to the state the caller saw; without it, a concurrent change is decided on afresh.
  */
 @Controller('v1/work-orders')
@@ -62,6 +63,7 @@ export class WorkOrderActionsHttpController {
           producer: 'dispatch',
           // A retry key is the caller's own: nobody replays someone else's answer.
           idempotencyKey: idempotencyKey === undefined ? undefined : `${by.staffId}:${idempotencyKey}`,
+          request: { action: actionName, body: parsed.body },
           authorize: (state) => {
             if (state.status === 'none') return;
             ensureSiteVisible(caller, state.siteId, 'Work order', id);
@@ -87,18 +89,6 @@ export class WorkOrderActionsHttpController {
     }
   }
 }
-
-/** What a technician may do, and only on an order that is theirs; dispatchers and supervisors run the queue. */
-const TECHNICIAN_ACTIONS: readonly WorkOrderActionName[] = ['acknowledge', 'start', 'hold', 'resume', 'resolve', 'handover'];
-
-const ensureMayAct = (caller: Principal, action: WorkOrderActionName, state: Exclude<WorkOrderState, { status: 'none' }>): void => {
-  if (hasRole(caller, 'dispatcher', 'supervisor', 'admin')) return;
-  if (!TECHNICIAN_ACTIONS.includes(action)) throw new ForbiddenError(`Technicians may not ${action} an order`, 'ACTION_NOT_ALLOWED');
-  const me = caller.kind === 'staff' ? caller.staffId : undefined;
-  if (state.technician?.staffId !== me && state.owner?.staffId !== me) {
-    throw new ForbiddenError('Technicians act only on orders assigned to them', 'NOT_ASSIGNED_TO_YOU');
-  }
-};
 
 const parseIfMatch = (value: string | undefined): number | undefined => {
   if (value === undefined) return undefined;

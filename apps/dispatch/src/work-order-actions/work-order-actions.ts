@@ -14,13 +14,14 @@ export interface ActionContext {
   readonly reopenWindowSeconds: number;
 }
 
-export type ParsedAction = { ok: true; command: (context: ActionContext) => WorkOrderCommand } | { ok: false; error: z.ZodError };
+/** A valid body, normalised (trimmed, defaults filled in), and the command it becomes once the context is known. */
+export type ParsedAction = { ok: true; body: unknown; command: (context: ActionContext) => WorkOrderCommand } | { ok: false; error: z.ZodError };
 
 const action = <S extends z.ZodTypeAny>(command: WorkOrderCommand['type'], body: S, toCommand: (body: z.infer<S>, context: ActionContext) => WorkOrderCommand) => ({
   command,
   parse: (input: unknown): ParsedAction => {
     const parsed = body.safeParse(input);
-    return parsed.success ? { ok: true, command: (context) => toCommand(parsed.data, context) } : { ok: false, error: parsed.error };
+    return parsed.success ? { ok: true, body: parsed.data, command: (context) => toCommand(parsed.data, context) } : { ok: false, error: parsed.error };
   },
 });
 

@@ -48,6 +48,7 @@ export class ResidentFeedbackHandler {
         causationId: context.causationId,
         producer: 'intake',
         idempotencyKey: context.idempotencyKey,
+        request: feedback,
       });
     } catch (error) {
       // Name what the resident may do now in the resident's terms, not the decider's.
