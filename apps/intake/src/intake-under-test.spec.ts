@@ -81,13 +81,13 @@ export const danglingIntakeReferences = async (pool: Pool): Promise<string[]> =>
   const referencing = (
     await pool.query<{ table_name: string; column_name: string }>(
       `SELECT table_name::text, column_name::text FROM information_schema.columns
-       WHERE table_schema = current_schema() AND table_name LIKE 'intake\\_%' AND column_name IN ('work_order_id', 'stream_id')`,
+       WHERE table_schema = current_schema() AND table_name LIKE 'intake\\_%' AND (column_name LIKE '%work\\_order\\_id' OR column_name = 'stream_id')`,
     )
   ).rows;
   const problems: string[] = [];
   for (const { table_name, column_name } of referencing) {
-    const target = column_name === 'stream_id' ? 's.stream_id = t.stream_id' : "s.stream_id = 'workorder-' || t.work_order_id::text";
-    const dangling = await pool.query(`SELECT 1 FROM ${table_name} t WHERE NOT EXISTS (SELECT 1 FROM es_streams s WHERE ${target}) LIMIT 1`);
+    const target = column_name === 'stream_id' ? 's.stream_id = t.stream_id' : `s.stream_id = 'workorder-' || t.${column_name}::text`;
+    const dangling = await pool.query(`SELECT 1 FROM ${table_name} t WHERE t.${column_name} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM es_streams s WHERE ${target}) LIMIT 1`);
     if (dangling.rowCount) problems.push(`${table_name}.${column_name} names a stream that does not exist`);
   }
   return problems;

@@ -14,6 +14,7 @@ import { CloudEventsHttpController } from './submit-report/cloud-events.http.con
 import { IntakeEventsKafkaController } from './submit-report/intake-events.kafka.controller';
 import { DuplicateFinder } from './submit-report/duplicate-finder';
 import { NumberAllocator } from './submit-report/number-allocator';
+import { ReportKeyDecisions } from './submit-report/report-key-decisions';
 import { ReportsHttpController } from './submit-report/reports.http.controller';
 import { SubmitReportHandler } from './submit-report/submit-report.handler';
 
@@ -27,6 +28,7 @@ export const intakeModule = (config: IntakeConfig) => {
       { provide: WORK_ORDER_COMMANDS, useFactory: (store: EventStore) => new WorkOrderCommands(store), inject: [EVENT_STORE] },
       NumberAllocator,
       DuplicateFinder,
+      ReportKeyDecisions,
       SubmitReportHandler,
       WorkOrderLookup,
       ResidentFeedbackHandler,

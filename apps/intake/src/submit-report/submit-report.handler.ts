@@ -3,12 +3,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Actor, EventMetadata, EventTypes, IdempotencyKeyReusedError, IllegalTransitionError, ReportDetails, Tier } from '@closeloop/contracts';
 import { EVENT_STORE, EventStore, RecordedEvent, StreamVersionConflictError } from '@closeloop/event-store';
 import { CLOCK, Clock } from '@closeloop/runtime';
-import { decide, initialState, localDateIn, triage, TriageRule, workOrderStream } from '@closeloop/work-order-domain';
+import { decide, initialState, localDateIn, triage, TriageDecision, TriageRule, workOrderStream } from '@closeloop/work-order-domain';
 import { WorkOrderCommands } from '@closeloop/work-order-application';
 import { INTAKE_CONFIG, IntakeConfig, TRIAGE_RULES, WORK_ORDER_COMMANDS } from '../intake.config';
 import { DuplicateFinder } from './duplicate-finder';
 import { requestFingerprint, workOrderIdForKey } from './idempotency';
 import { NumberAllocator } from './number-allocator';
+import { JoinedOrder, ReportKeyDecisions } from './report-key-decisions';
 
 export interface SubmitReport {
   readonly report: ReportDetails;
@@ -38,23 +39,50 @@ export class SubmitReportHandler {
     @Inject(INTAKE_CONFIG) private readonly config: IntakeConfig,
     private readonly numbers: NumberAllocator,
     private readonly duplicates: DuplicateFinder,
+    private readonly keyDecisions: ReportKeyDecisions,
     @Inject(WORK_ORDER_COMMANDS) private readonly commands: WorkOrderCommands,
   ) {}
 
   async handle(command: SubmitReport): Promise<SubmittedReport> {
     const fingerprint = requestFingerprint(command.report);
-    const workOrderId = command.retryKey ? workOrderIdForKey(command.retryKey.scope, command.retryKey.key) : randomUUID();
-    const stream = workOrderStream(workOrderId);
-    if (command.retryKey) {
-      const existing = await this.store.readStream(stream);
-      if (existing.length > 0) return this.replay(existing, fingerprint, command.retryKey.key);
-    }
-
     const now = this.clock.now();
     const triageDecision = triage(this.rules, { category: command.report.category, description: command.report.description });
-    const linked = await this.linkToOpenOrder(command, triageDecision.category, now);
-    if (linked) return linked;
+    if (command.retryKey) return this.handleKeyed(command, command.retryKey, fingerprint, triageDecision, now);
+    const duplicate = await this.duplicates.find(command.report, triageDecision.category, now);
+    const joined = duplicate && (await this.joinOpenOrder(command, duplicate, now));
+    return joined ?? this.openOrder(command, randomUUID(), fingerprint, triageDecision, now);
+  }
 
+  /**
+   * A report with a retry key: the first request records its decision (join this open order, or open the key's
+   * own) before it writes anything else, and every request with the key carries out the decision recorded, so a
+   * retry answers the same order even after the joined one was resolved or a closer match opened, and a retry
+   * after a crash finishes what the first request began.
+   */
+  private async handleKeyed(
+    command: SubmitReport,
+    retryKey: { readonly scope: string; readonly key: string },
+    fingerprint: string,
+    triageDecision: TriageDecision,
+    now: Date,
+  ): Promise<SubmittedReport> {
+    const workOrderId = workOrderIdForKey(retryKey.scope, retryKey.key);
+    const own = await this.store.readStream(workOrderStream(workOrderId));
+    if (own.length > 0) return this.replay(own, fingerprint, retryKey.key);
+    const decision =
+      (await this.keyDecisions.find(workOrderId)) ??
+      (await this.keyDecisions.record(workOrderId, { requestFingerprint: fingerprint, joined: await this.duplicates.find(command.report, triageDecision.category, now) }));
+    if (decision.requestFingerprint !== fingerprint) throw new IdempotencyKeyReusedError(retryKey.key);
+    if (decision.joined) {
+      const joined = await this.joinOpenOrder(command, decision.joined, now);
+      if (joined) return joined;
+      await this.keyDecisions.abandonJoin(workOrderId, decision.joined);
+    }
+    return this.openOrder(command, workOrderId, fingerprint, triageDecision, now);
+  }
+
+  private async openOrder(command: SubmitReport, workOrderId: string, fingerprint: string, triageDecision: TriageDecision, now: Date): Promise<SubmittedReport> {
+    const stream = workOrderStream(workOrderId);
     const number = await this.numbers.next(command.report.siteId, localDateIn(now, this.config.SITE_TIME_ZONE));
     const events = decide({ type: 'ReportWorkOrder', workOrderId, number, report: command.report, triage: triageDecision, now }, initialState());
     const metadata: EventMetadata & { requestFingerprint: string } = {
@@ -77,26 +105,33 @@ export class SubmitReportHandler {
     return { workOrderId, number, tier: triageDecision.tier, replayed: false };
   }
 
-  /** A second report of the same problem joins the open order; both reporters are its notified parties. */
-  private async linkToOpenOrder(command: SubmitReport, category: string, now: Date): Promise<SubmittedReport | undefined> {
-    const duplicate = await this.duplicates.find(command.report, category, now);
-    if (!duplicate) return undefined;
+  /**
+   * A second report of the same problem joins the open order; both reporters are its notified parties. Undefined
+   * when the order moved on meanwhile (resolved, closed, cancelled): the report then becomes an order of its own.
+   */
+  private async joinOpenOrder(command: SubmitReport, joined: JoinedOrder, now: Date): Promise<SubmittedReport | undefined> {
     try {
       const outcome = await this.commands.execute(
-        duplicate.workOrderId,
-        () => ({ type: 'LinkDuplicateReport', report: command.report, similarity: duplicate.similarity, reason: duplicate.reason, now }),
+        joined.workOrderId,
+        () => ({ type: 'LinkDuplicateReport', report: command.report, similarity: joined.similarity, reason: joined.reason, now }),
         {
           actor: command.actor,
           correlationId: command.correlationId,
           causationId: command.causationId,
           producer: 'intake',
+          // Makes the link itself idempotent: a request that finds it written (by an earlier attempt) answers as a replay.
           idempotencyKey: command.retryKey ? `report:${command.retryKey.scope}:${command.retryKey.key}` : undefined,
         },
       );
-      const tier = outcome.state.status === 'none' ? undefined : outcome.state.tier;
-      return { workOrderId: duplicate.workOrderId, number: duplicate.number, tier: tier ?? 'normal', replayed: outcome.replayed, linkedAsDuplicate: { similarity: duplicate.similarity, reason: duplicate.reason } };
+      if (outcome.state.status === 'none') throw new Error(`work order ${joined.workOrderId} has no history`);
+      return {
+        workOrderId: joined.workOrderId,
+        number: outcome.state.number,
+        tier: outcome.state.tier ?? 'normal',
+        replayed: outcome.replayed,
+        linkedAsDuplicate: { similarity: joined.similarity, reason: joined.reason },
+      };
     } catch (error) {
-      // The order moved on meanwhile (resolved, closed, cancelled): the report becomes an order of its own.
       if (error instanceof IllegalTransitionError) return undefined;
       throw error;
     }
