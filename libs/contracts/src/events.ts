@@ -179,6 +179,8 @@ export const FollowUpContactRecordedData = z
     workOrderId,
     channel: ChannelSchema,
     note: note(2000).optional(),
+    /** Who called, as far as they said; absent when they did not, and on older events. */
+    caller: z.object({ name: z.string().optional(), phone: z.string().optional() }).strict().optional(),
     /** 2 for the first follow-up: the report itself is contact 1. */
     contactNumber: z.number().int().min(2),
     contactedAt: isoInstant,

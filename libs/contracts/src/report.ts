@@ -17,6 +17,23 @@ const identifier = z
 
 const optionalText = (max: number) => z.string().trim().min(1).max(max).optional();
 
+/** A resident who contacted the desk, as far as they gave their name and number. */
+export const ResidentContactSchema = z
+  .object({
+    name: optionalText(100),
+    phone: z
+      .string()
+      .trim()
+      .regex(/^\+?[0-9][0-9 -]*$/, 'must be a phone number: digits, spaces or dashes, optionally after "+"')
+      .refine((phone) => {
+        const digits = phone.replace(/\D/g, '').length;
+        return digits >= 5 && digits <= 20;
+      }, 'must hold 5 to 20 digits')
+      .optional(),
+  })
+  .strict();
+export type ResidentContact = z.infer<typeof ResidentContactSchema>;
+
 /** What a resident reported, whichever channel it came through. */
 export const ReportDetailsSchema = z
   .object({
@@ -24,21 +41,7 @@ export const ReportDetailsSchema = z
     building: optionalText(64),
     unit: optionalText(64),
     channel: ChannelSchema,
-    reporter: z
-      .object({
-        name: optionalText(100),
-        phone: z
-          .string()
-          .trim()
-          .regex(/^\+?[0-9][0-9 -]*$/, 'must be a phone number: digits, spaces or dashes, optionally after "+"')
-          .refine((phone) => {
-            const digits = phone.replace(/\D/g, '').length;
-            return digits >= 5 && digits <= 20;
-          }, 'must hold 5 to 20 digits')
-          .optional(),
-      })
-      .strict()
-      .default({}),
+    reporter: ResidentContactSchema.default({}),
     category: z
       .string()
       .regex(/^[a-z][a-z0-9-]{0,47}$/, 'must be a lower-case category code such as "plumbing"')
@@ -50,8 +53,11 @@ export type ReportDetails = z.infer<typeof ReportDetailsSchema>;
 
 // ── The resident's side of the loop ───────────────────────────────────────────────────────────────────────
 
-/** "Where is my repair?": a repeat contact, counted and shown to supervisors. */
-export const FollowUpContactSchema = z.object({ channel: ChannelSchema, note: optionalText(2000) }).strict();
+/**
+ * "Where is my repair?": a repeat contact, counted and shown to supervisors. The caller may be the reporter or a
+ * neighbour; with their number they join the order's contacts, to be called back too.
+ */
+export const FollowUpContactSchema = z.object({ channel: ChannelSchema, note: optionalText(2000), caller: ResidentContactSchema.optional() }).strict();
 
 /** The callback (回访): the resident confirms the fix and rates it, which closes the order. */
 export const ResolutionConfirmedSchema = z

@@ -144,6 +144,8 @@ export interface RecordFollowUp {
   readonly type: 'RecordFollowUp';
   readonly channel: Channel;
   readonly note?: string | undefined;
+  /** Who called, as far as they said: a neighbour with their number becomes a notified party of the order. */
+  readonly caller?: { readonly name?: string | undefined; readonly phone?: string | undefined } | undefined;
   readonly now: Date;
 }
 
@@ -306,11 +308,20 @@ export const decide = (command: WorkOrderCommand, state: WorkOrderState): WorkOr
       ];
     }
     case 'RecordFollowUp':
-      return [{ type: EventTypes.FollowUpContactRecorded, data: { workOrderId, channel: command.channel, note: command.note, contactNumber: order.contacts + 1, contactedAt: at } }];
+      return [
+        {
+          type: EventTypes.FollowUpContactRecorded,
+          data: { workOrderId, channel: command.channel, note: command.note, caller: callerOf(command), contactNumber: order.contacts + 1, contactedAt: at },
+        },
+      ];
     default:
       return assertNever(command);
   }
 };
+
+/** The caller's name and number as given; nothing when they gave neither. */
+const callerOf = ({ caller }: RecordFollowUp): { name?: string | undefined; phone?: string | undefined } | undefined =>
+  caller && (caller.name !== undefined || caller.phone !== undefined) ? { name: caller.name, phone: caller.phone } : undefined;
 
 const resumed = (heldSince: string, by: Staff, now: Date, workOrderId: string): WorkOrderEvent => ({
   type: EventTypes.WorkOrderResumed,

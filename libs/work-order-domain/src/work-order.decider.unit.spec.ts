@@ -349,6 +349,18 @@ describe('work order decider', () => {
       expect(state).toMatchObject({ status: 'triaged', contacts: 2 });
     });
 
+    it('records who called when they said, so a neighbour with their number joins the order’s contacts', () => {
+      const neighbour = { name: 'Mr Chen', phone: '13900003333' };
+      given(triagedHistory)
+        .when({ ...followUp(), channel: 'wechat', caller: neighbour })
+        .then([{ type: EventTypes.FollowUpContactRecorded, data: { workOrderId, channel: 'wechat', note: followUp().note, caller: neighbour, contactNumber: 2, contactedAt: '2026-11-23T01:40:00.000Z' } }]);
+    });
+
+    it('records no caller when they gave neither name nor number', () => {
+      const [recorded] = decide({ ...followUp(), caller: {} }, foldWorkOrder(triagedHistory));
+      expect(recorded?.data).not.toHaveProperty('caller', expect.anything());
+    });
+
     it('refuses a second report and work before anyone has acknowledged, naming what is allowed', () => {
       const error = given(triagedHistory).when(reportCommand(laterAt)).thenThrows('ILLEGAL_TRANSITION');
       expect(error.details).toEqual({ currentStatus: 'triaged', allowedCommands: ['AssignOwner', 'Acknowledge', 'Cancel', 'RecordFollowUp', 'LinkDuplicateReport'] });

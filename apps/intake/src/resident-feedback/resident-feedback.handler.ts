@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Actor, Channel, IllegalTransitionError } from '@closeloop/contracts';
+import { Actor, Channel, IllegalTransitionError, ResidentContact } from '@closeloop/contracts';
 import { CLOCK, Clock } from '@closeloop/runtime';
 import { CommandOutcome, WorkOrderCommands } from '@closeloop/work-order-application';
 import { WorkOrderCommand, WorkOrderState } from '@closeloop/work-order-domain';
@@ -9,7 +9,7 @@ import { requireStorableText } from '../submit-report/report-input';
 import { WorkOrderLookup } from './work-order-lookup';
 
 export type ResidentFeedback =
-  | { readonly kind: 'follow-up'; readonly channel: Channel; readonly note?: string | undefined }
+  | { readonly kind: 'follow-up'; readonly channel: Channel; readonly note?: string | undefined; readonly caller?: ResidentContact | undefined }
   | { readonly kind: 'confirmation'; readonly rating: number; readonly comment?: string | undefined }
   | { readonly kind: 'rejection'; readonly comment?: string | undefined };
 
@@ -63,7 +63,7 @@ export class ResidentFeedbackHandler {
     const now = this.clock.now();
     switch (feedback.kind) {
       case 'follow-up':
-        return { type: 'RecordFollowUp', channel: feedback.channel, note: feedback.note, now };
+        return { type: 'RecordFollowUp', channel: feedback.channel, note: feedback.note, caller: feedback.caller, now };
       case 'confirmation':
         return { type: 'ConfirmResolution', rating: feedback.rating, comment: feedback.comment, now };
       case 'rejection':

@@ -38,6 +38,8 @@ export interface WorkOrderView {
   cancelledReason: string | null;
   reopenCount: number;
   contactCount: number;
+  /** Everyone to keep informed about the order, one entry per phone number, in the order they first got in touch. */
+  contacts: ContactView[];
   callbackRequestedAt: string | null;
   responseDueAt: string | null;
   resolutionDueAt: string | null;
@@ -51,6 +53,18 @@ export interface WorkOrderView {
   slaPausedSeconds: number;
   slaStopped: boolean;
   updatedAt: string;
+}
+
+/** How a person came to be one of the order's contacts. */
+export type ContactRelation = 'reporter' | 'duplicate-reporter' | 'follow-up';
+
+export interface ContactView {
+  name: string | null;
+  phone: string | null;
+  channel: string;
+  /** When they first got in touch about this order. */
+  at: string;
+  relation: ContactRelation;
 }
 
 export const WORK_ORDER_STATUSES = [
@@ -117,6 +131,7 @@ export const foldWorkOrderView = (timeline: readonly TimelineEntry[]): WorkOrder
     cancelledReason: null,
     reopenCount: 0,
     contactCount: 1,
+    contacts: [contact(r.reporter, r.channel, r.reportedAt, 'reporter')],
     callbackRequestedAt: null,
     responseDueAt: null,
     resolutionDueAt: null,
@@ -135,6 +150,22 @@ export const foldWorkOrderView = (timeline: readonly TimelineEntry[]): WorkOrder
   }
   return view;
 };
+
+const contact = (person: { name?: string | undefined; phone?: string | undefined } | undefined, channel: string, at: string, relation: ContactRelation): ContactView => ({
+  name: person?.name ?? null,
+  phone: person?.phone ?? null,
+  channel,
+  at,
+  relation,
+});
+
+/** The same number written differently (spaces, dashes, +86) is the same person; a contact without one is kept apart. */
+const samePhone = (a: string | null, b: string | null): boolean => a !== null && b !== null && phoneDigits(a) === phoneDigits(b);
+const phoneDigits = (phone: string): string => phone.replace(/\D/g, '').replace(/^(?:00)?86(?=1[3-9]\d{9}$)/, '');
+
+/** A person already among the contacts stays as they first came (a reporter calling again is still the reporter). */
+const withContact = (contacts: ContactView[], added: ContactView): ContactView[] =>
+  contacts.some((c) => samePhone(c.phone, added.phone)) ? contacts : [...contacts, added];
 
 const owner = (staff: { staffId: string; name: string }, since: string) => ({ ownerId: staff.staffId, ownerName: staff.name, ownerSince: since });
 const technician = (staff: { staffId: string; name: string }) => ({ technicianId: staff.staffId, technicianName: staff.name });
@@ -180,12 +211,16 @@ const apply = (view: WorkOrderView, event: DomainEvent): WorkOrderView => {
       const d = event.data;
       return { ...view, closedAt: d.closedAt, closeOutcome: d.outcome, rating: d.rating ?? null, ratingComment: d.comment ?? null, status: 'closed' };
     }
-    case EventTypes.FollowUpContactRecorded:
-      return { ...view, contactCount: event.data.contactNumber };
+    case EventTypes.FollowUpContactRecorded: {
+      const d = event.data;
+      return { ...view, contactCount: d.contactNumber, contacts: withContact(view.contacts, contact(d.caller, d.channel, d.contactedAt, 'follow-up')) };
+    }
     case EventTypes.CallbackRequested:
       return { ...view, callbackRequestedAt: event.data.requestedAt };
-    case EventTypes.DuplicateReportLinked:
-      return { ...view, contactCount: event.data.contactNumber };
+    case EventTypes.DuplicateReportLinked: {
+      const d = event.data;
+      return { ...view, contactCount: d.contactNumber, contacts: withContact(view.contacts, contact(d.reporter, d.channel, d.linkedAt, 'duplicate-reporter')) };
+    }
     case EventTypes.SlaTargetsSet:
       return { ...view, responseDueAt: event.data.responseDueAt, resolutionDueAt: event.data.resolutionDueAt };
     case EventTypes.SlaBreached:

@@ -39,6 +39,7 @@ const VIEW_COLUMNS: readonly [keyof WorkOrderView, string][] = [
   ['cancelledReason', 'cancelled_reason'],
   ['reopenCount', 'reopen_count'],
   ['contactCount', 'contact_count'],
+  ['contacts', 'contacts'],
   ['callbackRequestedAt', 'callback_requested_at'],
   ['responseDueAt', 'response_due_at'],
   ['resolutionDueAt', 'resolution_due_at'],
@@ -56,6 +57,9 @@ const VIEW_COLUMNS: readonly [keyof WorkOrderView, string][] = [
 const UPSERT_VIEW = `INSERT INTO q_work_orders (${VIEW_COLUMNS.map(([, c]) => c).join(', ')})
   VALUES (${VIEW_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})
   ON CONFLICT (work_order_id) DO UPDATE SET ${VIEW_COLUMNS.slice(1).map(([, c]) => `${c} = EXCLUDED.${c}`).join(', ')}`;
+
+/** pg sends a JavaScript array as a PostgreSQL array; a jsonb column (the contacts) needs it as JSON text. */
+const columnValue = (value: WorkOrderView[keyof WorkOrderView]): unknown => (Array.isArray(value) ? JSON.stringify(value) : value);
 
 /**
  * Applies one published event inside the caller's transaction: the timeline row first (its unique event id makes
@@ -79,6 +83,6 @@ export const projectEvent = async (client: PoolClient, event: CloudEvent): Promi
   );
   const events = toDomainEvents(rows.map((r) => ({ type: r.event_type, data: r.data })));
   const view = foldWorkOrderView(events.map((e, i) => ({ event: e, occurredAt: (rows[i]?.occurred_at as Date).toISOString() })));
-  if (view) await client.query(UPSERT_VIEW, VIEW_COLUMNS.map(([key]) => view[key]));
+  if (view) await client.query(UPSERT_VIEW, VIEW_COLUMNS.map(([key]) => columnValue(view[key])));
   return true;
 };

@@ -1,8 +1,8 @@
 import { Controller, Get, Inject, Param, Query, Req } from '@nestjs/common';
 import { Access, ensureSiteVisible, hasRole, isUuid, Principal, principalOf, visibleSites } from '@closeloop/http';
 import type { Request } from 'express';
-import { maskPhone, NotFoundError, TierSchema, ValidationError } from '@closeloop/contracts';
-import { WORK_ORDER_STATUSES } from '../projection/work-order-view';
+import { CloseOutcomeSchema, maskPhone, NotFoundError, TierSchema, ValidationError } from '@closeloop/contracts';
+import { ContactView, WORK_ORDER_STATUSES } from '../projection/work-order-view';
 import { PG_POOL } from '@closeloop/runtime';
 import { Pool } from 'pg';
 import { z } from 'zod';
@@ -24,6 +24,10 @@ const ListQuerySchema = z
     closedTo: instant.optional(),
     /** The id of the event or request that caused any of the order's events, e.g. an integrator's CloudEvent id. */
     causedBy: z.string().min(1).max(256).optional(),
+    /** true: the callbacks (回访) waiting, resolved orders the resident has not confirmed whose callback is due; false: every other order. */
+    callbackDue: z.enum(['true', 'false']).optional(),
+    /** How closed orders closed: the resident confirmed, or the callback period ran out. */
+    closure: CloseOutcomeSchema.optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),
   })
   .strict();
@@ -42,6 +46,8 @@ const LIST_SQL = `SELECT * FROM q_work_orders
     AND ($10::timestamptz IS NULL OR closed_at < $10)
     AND ($11::text IS NULL OR work_order_id IN (SELECT work_order_id FROM q_timeline WHERE causation_id = $11))
     AND ($13::text[] IS NULL OR site_id = ANY($13))
+    AND ($14::boolean IS NULL OR (status = 'resolved' AND callback_requested_at IS NOT NULL) = $14)
+    AND ($15::text IS NULL OR close_outcome = $15)
   ORDER BY reported_at DESC, number DESC
   LIMIT $12`;
 
@@ -84,6 +90,7 @@ const toView = (row: WorkOrderRow, fullPhone: boolean) => ({
   cancelledReason: row.cancelled_reason,
   reopenCount: row.reopen_count,
   contactCount: row.contact_count,
+  contacts: (row.contacts as ContactView[]).map((c) => ({ ...c, phone: phoneFor(c.phone, fullPhone) })),
   sla: row.response_due_at
     ? {
         responseDueAt: iso(row.response_due_at),
@@ -96,11 +103,18 @@ const toView = (row: WorkOrderRow, fullPhone: boolean) => ({
   updatedAt: iso(row.updated_at),
 });
 
-/** Keeps the resident's phone number out of timeline payloads as it is kept out of the order view. */
+/** Where events name a resident: a report's or duplicate's reporter, a follow-up's caller. */
+const RESIDENT_FIELDS = ['reporter', 'caller'] as const;
+
+/** Keeps residents' phone numbers out of timeline payloads as they are kept out of the order view. */
 const maskEventData = (data: unknown, fullPhone: boolean): unknown => {
-  if (fullPhone || !data || typeof data !== 'object' || !('reporter' in data)) return data;
-  const reporter = (data as { reporter?: { phone?: string } }).reporter;
-  return { ...data, reporter: { ...reporter, phone: reporter?.phone ? maskPhone(reporter.phone) : undefined } };
+  if (fullPhone || !data || typeof data !== 'object') return data;
+  const masked: Record<string, unknown> = { ...data };
+  for (const field of RESIDENT_FIELDS) {
+    const person = masked[field] as { phone?: string } | undefined;
+    if (person && typeof person === 'object') masked[field] = { ...person, phone: person.phone ? maskPhone(person.phone) : undefined };
+  }
+  return masked;
 };
 
 /** Staff read the orders of their own sites; another site's order answers 404, as if it did not exist. */
@@ -131,6 +145,8 @@ export class WorkOrdersHttpController {
       q.causedBy ?? null,
       q.limit,
       visibleSites(caller) ?? null,
+      q.callbackDue === undefined ? null : q.callbackDue === 'true',
+      q.closure ?? null,
     ]);
     return { items: rows.map((row) => toView(row, seesFullPhone(caller))) };
   }

@@ -1,0 +1,76 @@
+import { DomainEvent, EventTypes } from '@closeloop/contracts';
+import { foldWorkOrderView } from './work-order-view';
+
+// A burst pipe reported by Ms Lin at S1, building 7, flat 0802; her neighbours get in touch about it too.
+const workOrderId = 'e7c1f3a2-5b7d-4c1e-9f2a-3d4b5c6e7f80';
+
+const reported: DomainEvent = {
+  type: EventTypes.WorkOrderReported,
+  data: {
+    workOrderId,
+    number: 'S1-20261123-0001',
+    siteId: 'S1',
+    building: 'B7',
+    unit: '0802',
+    channel: 'phone',
+    reporter: { name: 'Ms Lin', phone: '13812345678' },
+    description: 'Water leaking from the bathroom ceiling',
+    reportedAt: '2026-11-23T01:00:00.000Z',
+  },
+};
+
+const duplicate = (name: string, phone: string, contactNumber: number, linkedAt: string): DomainEvent => ({
+  type: EventTypes.DuplicateReportLinked,
+  data: { workOrderId, reporter: { name, phone }, channel: 'wechat', description: 'Leak from the ceiling', similarity: 0.8, reason: 'same flat', contactNumber, linkedAt },
+});
+
+const followUp = (contactNumber: number, contactedAt: string, caller?: { name?: string; phone?: string }): DomainEvent => ({
+  type: EventTypes.FollowUpContactRecorded,
+  data: { workOrderId, channel: 'phone', note: 'Where is the plumber?', caller, contactNumber, contactedAt },
+});
+
+const fold = (events: readonly DomainEvent[]) => foldWorkOrderView(events.map((event, i) => ({ event, occurredAt: `2026-11-23T01:0${i}:00.000Z` })));
+
+describe('the work-order view: contacts, the people to keep informed', () => {
+  it('starts with the reporter', () => {
+    expect(fold([reported])?.contacts).toEqual([{ name: 'Ms Lin', phone: '13812345678', channel: 'phone', at: '2026-11-23T01:00:00.000Z', relation: 'reporter' }]);
+  });
+
+  it('adds each linked duplicate’s reporter and each follow-up’s caller, in the order they got in touch', () => {
+    const view = fold([reported, duplicate('Mr Lin', '13900002222', 2, '2026-11-23T01:05:00.000Z'), followUp(3, '2026-11-23T02:00:00.000Z', { name: 'Mrs Chen', phone: '13700004444' })]);
+    expect(view?.contacts.map((c) => [c.name, c.phone, c.relation, c.at])).toEqual([
+      ['Ms Lin', '13812345678', 'reporter', '2026-11-23T01:00:00.000Z'],
+      ['Mr Lin', '13900002222', 'duplicate-reporter', '2026-11-23T01:05:00.000Z'],
+      ['Mrs Chen', '13700004444', 'follow-up', '2026-11-23T02:00:00.000Z'],
+    ]);
+    expect(view?.contacts[1]?.channel).toBe('wechat');
+    expect(view?.contactCount).toBe(3);
+  });
+
+  it('lists a number once, however it is written, keeping how that person first got in touch', () => {
+    const view = fold([
+      reported,
+      followUp(2, '2026-11-23T02:00:00.000Z', { name: 'Ms Lin', phone: '+86 138 1234 5678' }),
+      duplicate('Mr Lin', '139-0000-2222', 3, '2026-11-23T03:00:00.000Z'),
+      followUp(4, '2026-11-23T04:00:00.000Z', { phone: '13900002222' }),
+    ]);
+    expect(view?.contacts.map((c) => [c.phone, c.relation])).toEqual([
+      ['13812345678', 'reporter'],
+      ['139-0000-2222', 'duplicate-reporter'],
+    ]);
+    expect(view?.contactCount).toBe(4);
+  });
+
+  it('keeps a follow-up whose caller gave no number as a contact of its own', () => {
+    const view = fold([reported, followUp(2, '2026-11-23T02:00:00.000Z'), followUp(3, '2026-11-23T03:00:00.000Z', { name: 'Mr Wu' })]);
+    expect(view?.contacts.slice(1)).toEqual([
+      { name: null, phone: null, channel: 'phone', at: '2026-11-23T02:00:00.000Z', relation: 'follow-up' },
+      { name: 'Mr Wu', phone: null, channel: 'phone', at: '2026-11-23T03:00:00.000Z', relation: 'follow-up' },
+    ]);
+  });
+
+  it('keeps the contacts through a reopen: the same people wait for the second fix', () => {
+    const reopened: DomainEvent = { type: EventTypes.WorkOrderReopened, data: { workOrderId, trigger: 'staff', reason: 'still leaking', round: 1, reopenedAt: '2026-11-24T01:00:00.000Z' } };
+    expect(fold([reported, duplicate('Mr Lin', '13900002222', 2, '2026-11-23T01:05:00.000Z'), reopened])?.contacts).toHaveLength(2);
+  });
+});
