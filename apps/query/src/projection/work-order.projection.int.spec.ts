@@ -1,0 +1,111 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import { EventMetadata } from '@closeloop/contracts';
+import { loadJsonFile } from '@closeloop/config';
+import { PostgresEventStore, RecordedEvent } from '@closeloop/event-store';
+import { InboundCloudEvent, parseCloudEvent, toKafkaMessage } from '@closeloop/messaging';
+import { freshDatabase, repositoryRoot, TestDatabase } from '@closeloop/testing';
+import { WorkOrderCommands } from '@closeloop/work-order-application';
+import { decide, initialState, route, RosterSchema, triage, TriageRulesSchema, WorkOrderCommand, workOrderStream } from '@closeloop/work-order-domain';
+import { WorkOrderEventsKafkaController } from './work-order-events.kafka.controller';
+
+/**
+ * Delivery is at least once and, across a relay restart, not always in order: the projection must give the same
+ * order row and timeline whether an event arrives once, twice, or after a newer one. Against a real database,
+ * through the controller the Kafka transport calls, with events recorded by the real event store.
+ */
+describe('the work-order projection under redelivery', () => {
+  let db: TestDatabase;
+  let store: PostgresEventStore;
+  let controller: WorkOrderEventsKafkaController;
+  const rules = loadJsonFile('TRIAGE_RULES_FILE', resolve(repositoryRoot, 'config/triage-rules.json'), TriageRulesSchema);
+  const roster = loadJsonFile('ROSTER_FILE', resolve(repositoryRoot, 'config/roster.json'), RosterSchema);
+
+  beforeAll(async () => {
+    db = await freshDatabase('query_redelivery');
+    store = new PostgresEventStore(db.pool);
+    controller = new WorkOrderEventsKafkaController(db.pool);
+  });
+
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  let numbered = 0;
+  const at = (minutes: number) => new Date(Date.UTC(2026, 10, 25, 2, minutes));
+
+  /** A burst pipe from report to resolution, with a neighbour's repeat report, as the services record it. */
+  const recordedHistory = async (): Promise<{ workOrderId: string; ownerId: string; events: RecordedEvent[] }> => {
+    const workOrderId = randomUUID();
+    const report = { siteId: 'S1', building: 'B2', unit: '1201', channel: 'phone' as const, reporter: { name: 'Ms Zhao', phone: '13800001111' }, description: 'Burst pipe under the kitchen sink' };
+    const metadata = (producer: string): EventMetadata => ({ workOrderId, correlationId: randomUUID(), causationId: randomUUID(), actor: { kind: 'system', id: producer }, producer });
+    const reported = decide({ type: 'ReportWorkOrder', workOrderId, number: `S1-20261125-${String(++numbered).padStart(4, '0')}`, report, triage: triage(rules, report), now: at(0) }, initialState());
+    await store.append(workOrderStream(workOrderId), reported.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata: metadata('intake') })), 'no-stream');
+    const commands = new WorkOrderCommands(store);
+    const routing = route(roster, { workOrderId, siteId: 'S1', building: 'B2', category: 'plumbing' }, at(1));
+    if (routing.kind !== 'team') throw new Error(`the roster has nobody for a burst pipe at ${at(1).toISOString()}: ${routing.reason}`);
+    const owner = { staffId: routing.owner.staffId, name: routing.owner.name };
+    const steps: WorkOrderCommand[] = [
+      { type: 'AssignOwner', routing, now: at(1) },
+      { type: 'LinkDuplicateReport', report: { ...report, unit: '1101', reporter: { name: 'Mr Sun', phone: '13900002222' }, description: 'Water coming through our ceiling' }, similarity: 0.6, reason: 'building B2', now: at(2) },
+      { type: 'Acknowledge', by: owner, now: at(3) },
+      { type: 'StartWork', by: owner, now: at(10) },
+      { type: 'Resolve', by: owner, notes: 'Replaced the trap and the supply hose', photoRefs: [], now: at(40) },
+    ];
+    for (const step of steps) {
+      await commands.execute(workOrderId, () => step, { actor: { kind: 'system', id: 'test' }, correlationId: randomUUID(), causationId: randomUUID(), producer: 'test' });
+    }
+    return { workOrderId, ownerId: owner.staffId, events: await store.readStream(workOrderStream(workOrderId)) };
+  };
+
+  /** A recorded event as the relay publishes it and the consumer hands it to the controller. */
+  const delivered = (recorded: RecordedEvent): InboundCloudEvent => {
+    const message = toKafkaMessage(recorded);
+    const parsed = parseCloudEvent(Buffer.from(message.value as string));
+    if (!parsed.ok) throw new Error(parsed.reason);
+    return { event: parsed.event, topic: 'workorders.events', partition: 0, offset: '0', key: message.key as string };
+  };
+
+  const deliver = async (events: readonly RecordedEvent[]) => {
+    for (const event of events) await controller.onEvent(delivered(event));
+  };
+
+  /** The order row and its timeline, without the timeline's arrival counter (which only says when a row came). */
+  const readSide = async (workOrderId: string) => ({
+    view: (await db.pool.query('SELECT * FROM q_work_orders WHERE work_order_id = $1', [workOrderId])).rows,
+    timeline: (
+      await db.pool.query(
+        `SELECT event_id, event_type, occurred_at, source, actor, correlation_id, causation_id, sequence, data
+         FROM q_timeline WHERE work_order_id = $1 ORDER BY sequence`,
+        [workOrderId],
+      )
+    ).rows,
+  });
+
+  it('changes neither the order row nor the timeline when every event is delivered again', async () => {
+    const { workOrderId, ownerId, events } = await recordedHistory();
+    await deliver(events);
+    const once = await readSide(workOrderId);
+    expect(once.view).toHaveLength(1);
+    expect(once.view[0]).toMatchObject({ status: 'resolved', owner_id: ownerId });
+    expect(once.timeline.map((row) => row.event_id)).toEqual(events.map((e) => e.eventId));
+
+    await deliver(events);
+    await deliver([...events].reverse());
+    expect(await readSide(workOrderId)).toEqual(once);
+  });
+
+  it('gives the same order row and timeline when events arrive newest first, some twice', async () => {
+    const { workOrderId, events } = await recordedHistory();
+    await deliver(events);
+    const inOrder = await readSide(workOrderId);
+
+    await db.pool.query('DELETE FROM q_timeline WHERE work_order_id = $1', [workOrderId]);
+    await db.pool.query('DELETE FROM q_work_orders WHERE work_order_id = $1', [workOrderId]);
+    const [first, second, ...rest] = events;
+    await deliver([...rest].reverse());
+    await deliver([second as RecordedEvent, ...rest, first as RecordedEvent, second as RecordedEvent]);
+    expect(await readSide(workOrderId)).toEqual(inOrder);
+  });
+});
