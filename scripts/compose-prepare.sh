@@ -11,4 +11,7 @@ cd "$(dirname "$0")/.."
 install_dependencies
 build_all
 load_local_secrets
-echo "== staff-token key: $(npm run -s admin -- token jwks)" >&2
+jwks=$(npm run -s admin -- token jwks)
+# The containers run as another user (node); the JWKS holds only public keys, so anyone may read it.
+chmod a+r "$jwks"
+echo "== staff-token key: $jwks" >&2
