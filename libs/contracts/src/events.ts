@@ -214,6 +214,12 @@ export const DuplicateReportLinkedData = z
   })
   .strict();
 
+/**
+ * Present (true) when working time was counted into a year the holiday data has no official calendar for and the
+ * site's calendar lists no dates of its own for: those days were taken as plain Monday-Friday.
+ */
+const beyondOfficialData = { calendarBeyondOfficialData: z.literal(true).optional() };
+
 export const SlaTargetsSetData = z
   .object({
     workOrderId: z.string().uuid(),
@@ -231,13 +237,25 @@ export const SlaTargetsSetData = z
     /** When the owner is warned; absent on older events, where the warning falls at the policy's fraction of the elapsed time. */
     responseWarnAt: isoInstant.optional(),
     resolutionWarnAt: isoInstant.optional(),
+    ...beyondOfficialData,
   })
   .strict();
 
 /** The two targets of every order: respond (acknowledge) in time, and resolve in time. */
 export const SlaTargetSchema = z.enum(['response', 'resolution']);
 
-export const SlaWarningRaisedData = z.object({ workOrderId, target: SlaTargetSchema, dueAt: isoInstant, warnedAt: isoInstant }).strict();
+export const SlaWarningRaisedData = z
+  .object({
+    workOrderId,
+    target: SlaTargetSchema,
+    /** The target's deadline. */
+    dueAt: isoInstant,
+    /** When the warning fell due; absent on older events. */
+    warnAt: isoInstant.optional(),
+    /** When the warning was recorded: after warnAt if every sla-timer instance was down when it fell due. */
+    warnedAt: isoInstant,
+  })
+  .strict();
 
 export const SlaBreachedData = z
   .object({
@@ -255,6 +273,12 @@ export const SlaEscalatedData = z
     target: SlaTargetSchema,
     /** 1 site supervisor on call, 2 service manager, 3 operations head. */
     level: z.number().int().min(1).max(3),
+    /**
+     * When this level fell due: the deadline for level 1, then the deadline plus the tier's escalation intervals.
+     * Absent on older events.
+     */
+    dueAt: isoInstant.optional(),
+    /** When the level was recorded: after dueAt if every sla-timer instance was down when it fell due. */
     escalatedAt: isoInstant,
   })
   .strict();
@@ -272,6 +296,7 @@ export const SlaClockResumedData = z
     pausedSeconds: z.number().int().nonnegative(),
     resolutionDueAt: isoInstant,
     resolutionWarnAt: isoInstant.optional(),
+    ...beyondOfficialData,
   })
   .strict();
 
@@ -282,6 +307,7 @@ export const SlaClockRestartedData = z
     restartedAt: isoInstant,
     resolutionDueAt: isoInstant,
     resolutionWarnAt: isoInstant.optional(),
+    ...beyondOfficialData,
   })
   .strict();
 
@@ -289,8 +315,8 @@ export const SlaClockRestartedData = z
 export const SlaClockStoppedData = z.object({ workOrderId, stoppedAt: isoInstant, reason: z.enum(['cancelled']) }).strict();
 
 /**
- * A corrected policy or calendar (a holiday added late) moved a running target's deadline. Met and breached targets
- * keep the verdict they had and are not listed.
+ * A corrected policy or calendar (a holiday added late, newer holiday data) moved a running target's deadline or
+ * its pending warning. Only targets that moved are listed; met and breached targets keep the verdict they had.
  */
 export const SlaDeadlinesRecomputedData = z
   .object({
@@ -302,6 +328,7 @@ export const SlaDeadlinesRecomputedData = z
     resolutionDueAt: isoInstant.optional(),
     resolutionWarnAt: isoInstant.optional(),
     recomputedAt: isoInstant,
+    ...beyondOfficialData,
   })
   .strict();
 

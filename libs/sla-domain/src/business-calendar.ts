@@ -11,6 +11,11 @@ export interface BusinessCalendar {
   readonly closes: string;
   /** Whether a local date (YYYY-MM-DD) is a working day: weekdays, less holidays, plus adjusted workdays. */
   isWorkingDay(localDate: string): boolean;
+  /**
+   * Whether the calendar knows a year's holidays and adjusted workdays. Holiday data is published a year at a
+   * time; in a year it lacks, `isWorkingDay` can only answer Monday to Friday.
+   */
+  hasOfficialDataFor(year: number): boolean;
 }
 
 const MAX_DAYS = 3 * 366;
@@ -74,4 +79,11 @@ export const workingSecondsBetween = (from: Date, to: Date, calendar: BusinessCa
     total += Math.max(0, Math.min(close, to.getTime()) - Math.max(open, from.getTime()));
   }
   return Math.round(total / 1000);
+};
+
+/** Whether working time counted from `from` to `to` crosses a local year the calendar has no official data for. */
+export const countsBeyondOfficialData = (from: Date, to: Date, calendar: BusinessCalendar): boolean => {
+  const yearOf = (instant: Date) => Number(localParts(instant, calendar.timeZone)['year']);
+  for (let year = yearOf(from); year <= yearOf(to); year++) if (!calendar.hasOfficialDataFor(year)) return true;
+  return false;
 };

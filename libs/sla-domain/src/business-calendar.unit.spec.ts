@@ -1,8 +1,8 @@
 import { isWorkday } from 'chinese-days';
-import { addWorkingSeconds, BusinessCalendar, workingSecondsBetween } from './business-calendar';
+import { addWorkingSeconds, BusinessCalendar, countsBeyondOfficialData, workingSecondsBetween } from './business-calendar';
 
 // Mainland China's working days, with public holidays and adjusted workdays (调休) from the chinese-days package.
-const shanghaiOffice: BusinessCalendar = { timeZone: 'Asia/Shanghai', opens: '08:30', closes: '17:30', isWorkingDay: (date) => isWorkday(date) };
+const shanghaiOffice: BusinessCalendar = { timeZone: 'Asia/Shanghai', opens: '08:30', closes: '17:30', isWorkingDay: (date) => isWorkday(date), hasOfficialDataFor: (year) => year <= 2026 };
 const WORKING_DAY = 9 * 3600;
 const at = (local: string) => new Date(`${local}+08:00`);
 
@@ -38,8 +38,24 @@ describe('working time on the Shanghai office calendar', () => {
   });
 
   it('keeps wall-clock hours across a daylight-saving change in zones that have one', () => {
-    const london: BusinessCalendar = { timeZone: 'Europe/London', opens: '09:00', closes: '17:00', isWorkingDay: (date) => ![0, 6].includes(new Date(`${date}T12:00:00Z`).getUTCDay()) };
+    const london: BusinessCalendar = { timeZone: 'Europe/London', opens: '09:00', closes: '17:00', isWorkingDay: (date) => ![0, 6].includes(new Date(`${date}T12:00:00Z`).getUTCDay()), hasOfficialDataFor: () => true };
     // Clocks go back on Sunday 25 October 2026: Friday 16:00 BST + 2 working hours = Monday 10:00 GMT.
     expect(addWorkingSeconds(new Date('2026-10-23T16:00:00+01:00'), 7200, london)).toEqual(new Date('2026-10-26T10:00:00Z'));
+  });
+
+  describe('counting beyond the years the holiday data publishes', () => {
+    it('flags a count that reaches a year without official data, by the local date: 07:00 on 1 January 2027 in Shanghai is still 2026 in UTC', () => {
+      expect(countsBeyondOfficialData(new Date('2026-12-31T15:00:00+08:00'), new Date('2027-01-01T07:00:00+08:00'), shanghaiOffice)).toBe(true);
+    });
+
+    it('does not flag a count within the published years', () => {
+      expect(countsBeyondOfficialData(new Date('2026-12-28T09:00:00+08:00'), new Date('2026-12-31T17:30:00+08:00'), shanghaiOffice)).toBe(false);
+    });
+
+    it('flags a count that passes through a missing year even if the year it ends in is known', () => {
+      const knowing2028 = { ...shanghaiOffice, hasOfficialDataFor: (year: number) => year !== 2027 };
+      expect(countsBeyondOfficialData(new Date('2026-12-31T09:00:00+08:00'), new Date('2028-01-03T09:00:00+08:00'), knowing2028)).toBe(true);
+      expect(countsBeyondOfficialData(new Date('2028-01-02T09:00:00+08:00'), new Date('2028-01-03T09:00:00+08:00'), knowing2028)).toBe(false);
+    });
   });
 });

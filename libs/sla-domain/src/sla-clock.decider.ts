@@ -1,22 +1,29 @@
 import { EventTypes, SlaEvent, SlaTarget, StaffMemberRef, Tier } from '@closeloop/contracts';
-import { addWorkingSeconds, BusinessCalendar, workingSecondsBetween } from './business-calendar';
+import { addWorkingSeconds, BusinessCalendar, countsBeyondOfficialData, workingSecondsBetween } from './business-calendar';
 import { SlaPolicy, targetsFor, TierTargets } from './sla-policy';
 
 /** How a tier's targets count time: around the clock, or in working time on the site's calendar. */
 export interface ClockMath {
   add(start: Date, seconds: number): Date;
   between(from: Date, to: Date): number;
+  /** Whether counting from `from` to `to` relied on days the holiday data has no official calendar for. */
+  beyondOfficialData(from: Date, to: Date): boolean;
 }
 
 export const continuousClock: ClockMath = {
   add: (start, seconds) => new Date(start.getTime() + seconds * 1000),
   between: (from, to) => Math.max(0, Math.round((to.getTime() - from.getTime()) / 1000)),
+  beyondOfficialData: () => false,
 };
 
 export const workingTimeClock = (calendar: BusinessCalendar): ClockMath => ({
   add: (start, seconds) => addWorkingSeconds(start, seconds, calendar),
   between: (from, to) => workingSecondsBetween(from, to, calendar),
+  beyondOfficialData: (from, to) => countsBeyondOfficialData(from, to, calendar),
 });
+
+/** Marks an event whose working time was counted on days without official holiday data; nothing otherwise. */
+const flagBeyondOfficialData = (beyond: boolean): { calendarBeyondOfficialData?: true } => (beyond ? { calendarBeyondOfficialData: true } : {});
 
 // ── State ─────────────────────────────────────────────────────────────────────────────────────────────────
 // Two targets run from the report: response (stops at acknowledgement) and resolution (stops at resolution,
@@ -31,7 +38,6 @@ export interface TargetClock {
   readonly warned: boolean;
   /** The last escalation level raised, 0 before any. */
   readonly level: number;
-  readonly lastEscalatedAt?: string | undefined;
   /** Someone on call said "I've got it": no further level is raised for this breach. */
   readonly escalationAcknowledged: boolean;
 }
@@ -80,7 +86,10 @@ export interface ObserveWorkOrder {
   readonly round?: number;
 }
 
-/** A durable timer came due; it names the deadline it was set for, so a timer outrun by a pause or a reopen does nothing. */
+/**
+ * A durable timer came due (by the database's clock). It names the deadline it was set for and the time it was
+ * set to fire, so a timer outrun by a pause, a reopen or a recomputed deadline or warning does nothing.
+ */
 export interface FireSlaTimer {
   readonly type: 'FireSlaTimer';
   readonly workOrderId: string;
@@ -88,6 +97,9 @@ export interface FireSlaTimer {
   readonly kind: 'warning' | 'breach' | 'escalation';
   readonly dueAt: string;
   readonly level?: number | undefined;
+  /** When the timer was set to fire. */
+  readonly firesAt: string;
+  /** When it fired: recorded as the firing time, never used to judge what is due. */
   readonly now: Date;
 }
 
@@ -111,6 +123,7 @@ export interface AcknowledgeEscalation {
 export type SlaCommand = StartSlaClock | ObserveWorkOrder | FireSlaTimer | RecomputeDeadlines | AcknowledgeEscalation;
 
 const addSeconds = (instant: Date | string, seconds: number): Date => new Date(new Date(instant).getTime() + seconds * 1000);
+const sameInstant = (a: string, b: string): boolean => Date.parse(a) === Date.parse(b);
 const secondsBetween = (from: string, to: Date): number => Math.max(0, Math.round((to.getTime() - Date.parse(from)) / 1000));
 
 const targetsOf = (policy: SlaPolicy, order: { tier: Tier; siteId?: string | undefined; category?: string | undefined }): TierTargets =>
@@ -129,6 +142,7 @@ export const decideSla = (command: SlaCommand, state: SlaState, policy: SlaPolic
     const targets = targetsOf(policy, command);
     const clock = clockOf(targets, calendar);
     const at = (seconds: number) => clock.add(command.reportedAt, seconds).toISOString();
+    const resolutionDueAt = at(targets.resolutionSeconds);
     return [
       {
         type: EventTypes.SlaTargetsSet,
@@ -138,12 +152,13 @@ export const decideSla = (command: SlaCommand, state: SlaState, policy: SlaPolic
           policyId: policy.id,
           startedAt: command.reportedAt.toISOString(),
           responseDueAt: at(targets.responseSeconds),
-          resolutionDueAt: at(targets.resolutionSeconds),
+          resolutionDueAt,
           siteId: command.siteId,
           category: command.category,
           policyVersion: policy.version,
           responseWarnAt: at(targets.responseSeconds * policy.warningFraction),
           resolutionWarnAt: at(targets.resolutionSeconds * policy.warningFraction),
+          ...flagBeyondOfficialData(clock.beyondOfficialData(command.reportedAt, new Date(resolutionDueAt))),
         },
       },
     ];
@@ -154,7 +169,7 @@ export const decideSla = (command: SlaCommand, state: SlaState, policy: SlaPolic
     case 'ObserveWorkOrder':
       return observe(command, state, policy, clock);
     case 'FireSlaTimer':
-      return fire(command, state);
+      return fire(command, state, policy);
     case 'RecomputeDeadlines':
       return recompute(command, state, policy, clock);
     case 'AcknowledgeEscalation':
@@ -168,27 +183,46 @@ export const decideSla = (command: SlaCommand, state: SlaState, policy: SlaPolic
 
 /**
  * Deadlines of running targets, recomputed from the clock's history (its start, and this round's pauses) under the
- * current policy and calendar. Targets already met or breached keep the verdict they had.
+ * current policy and calendar. Only a running target whose deadline moved, or whose pending warning moved, is
+ * listed; when none did, nothing is recorded, so met, breached and stopped targets (and closed orders) keep their
+ * verdict and an untouched timeline. The result depends on nothing but the history, the policy and the calendar,
+ * so recomputing again changes nothing; a clock already computed under a newer policy version is left to it.
  */
 const recompute = (command: RecomputeDeadlines, state: Running, policy: SlaPolicy, clock: ClockMath): SlaEvent[] => {
-  if (state.policyVersion >= policy.version) return [];
+  if (state.policyVersion > policy.version) return [];
   const targets = targetsOf(policy, state);
   const { response, resolution } = state;
   const at = (start: string, seconds: number) => clock.add(new Date(start), seconds).toISOString();
   const paused = resolution.pauses.reduce((sum, p) => sum + clock.between(new Date(p.from), new Date(p.to)), 0);
-  const changes: Record<string, string> = {};
-  if (response.outcome === 'running') {
-    changes['responseDueAt'] = at(response.startedAt, targets.responseSeconds);
-    changes['responseWarnAt'] = at(response.startedAt, targets.responseSeconds * policy.warningFraction);
+  const moved = (current: TargetClock, dueAt: string, warnAt: string) =>
+    current.outcome === 'running' && (!sameInstant(dueAt, current.dueAt) || (!current.warned && !sameInstant(warnAt, current.warnAt)));
+  const changes: Partial<Record<'responseDueAt' | 'responseWarnAt' | 'resolutionDueAt' | 'resolutionWarnAt', string>> = {};
+  const counted: { from: string; to: string }[] = [];
+  const responseDueAt = at(response.startedAt, targets.responseSeconds);
+  const responseWarnAt = at(response.startedAt, targets.responseSeconds * policy.warningFraction);
+  if (moved(response, responseDueAt, responseWarnAt)) {
+    Object.assign(changes, { responseDueAt, responseWarnAt });
+    counted.push({ from: response.startedAt, to: responseDueAt });
   }
-  if (resolution.outcome === 'running') {
-    changes['resolutionDueAt'] = at(resolution.startedAt, targets.resolutionSeconds + paused);
-    changes['resolutionWarnAt'] = at(resolution.startedAt, targets.resolutionSeconds * policy.warningFraction + paused);
+  const resolutionDueAt = at(resolution.startedAt, targets.resolutionSeconds + paused);
+  const resolutionWarnAt = at(resolution.startedAt, targets.resolutionSeconds * policy.warningFraction + paused);
+  if (moved(resolution, resolutionDueAt, resolutionWarnAt)) {
+    Object.assign(changes, { resolutionDueAt, resolutionWarnAt });
+    counted.push({ from: resolution.startedAt, to: resolutionDueAt });
   }
+  if (counted.length === 0) return [];
+  const beyond = counted.some((c) => clock.beyondOfficialData(new Date(c.from), new Date(c.to)));
   return [
     {
       type: EventTypes.SlaDeadlinesRecomputed,
-      data: { workOrderId: command.workOrderId, policyId: policy.id, policyVersion: policy.version, ...changes, recomputedAt: command.now.toISOString() },
+      data: {
+        workOrderId: command.workOrderId,
+        policyId: policy.id,
+        policyVersion: policy.version,
+        ...changes,
+        recomputedAt: command.now.toISOString(),
+        ...flagBeyondOfficialData(beyond),
+      },
     },
   ];
 };
@@ -230,6 +264,7 @@ const observe = (command: ObserveWorkOrder, state: Running, policy: SlaPolicy, c
       // What was left of the target when the pause began is what remains now, counted the tier's way.
       const pausedAt = new Date(resolution.pausedSince);
       const left = (until: string) => clock.between(pausedAt, new Date(until));
+      const resolutionDueAt = clock.add(at, left(resolution.dueAt));
       return [
         {
           type: EventTypes.SlaClockResumed,
@@ -237,8 +272,9 @@ const observe = (command: ObserveWorkOrder, state: Running, policy: SlaPolicy, c
             workOrderId,
             resumedAt: at.toISOString(),
             pausedSeconds: secondsBetween(resolution.pausedSince, at),
-            resolutionDueAt: clock.add(at, left(resolution.dueAt)).toISOString(),
+            resolutionDueAt: resolutionDueAt.toISOString(),
             resolutionWarnAt: clock.add(at, left(resolution.warnAt)).toISOString(),
+            ...flagBeyondOfficialData(clock.beyondOfficialData(pausedAt, resolutionDueAt)),
           },
         },
       ];
@@ -247,6 +283,7 @@ const observe = (command: ObserveWorkOrder, state: Running, policy: SlaPolicy, c
       const round = command.round ?? resolution.round + 1;
       if (round <= resolution.round) return [];
       const targets = targetsOf(policy, state);
+      const resolutionDueAt = clock.add(at, targets.resolutionSeconds);
       return [
         {
           type: EventTypes.SlaClockRestarted,
@@ -254,8 +291,9 @@ const observe = (command: ObserveWorkOrder, state: Running, policy: SlaPolicy, c
             workOrderId,
             round,
             restartedAt: at.toISOString(),
-            resolutionDueAt: clock.add(at, targets.resolutionSeconds).toISOString(),
+            resolutionDueAt: resolutionDueAt.toISOString(),
             resolutionWarnAt: clock.add(at, targets.resolutionSeconds * policy.warningFraction).toISOString(),
+            ...flagBeyondOfficialData(clock.beyondOfficialData(at, resolutionDueAt)),
           },
         },
       ];
@@ -269,26 +307,50 @@ const observe = (command: ObserveWorkOrder, state: Running, policy: SlaPolicy, c
   }
 };
 
-const fire = (command: FireSlaTimer, state: Running): SlaEvent[] => {
+/**
+ * When escalation `level` of a breach falls due. The chain is anchored to the deadline: level 1 at the deadline,
+ * level 2 the tier's first interval after it, level 3 the second interval after that, counted around the clock. It
+ * depends on no host's clock, and an outage does not stretch it.
+ */
+export const escalationDueAt = (deadline: string, intervalsSeconds: readonly number[], level: number): string =>
+  addSeconds(deadline, intervalsSeconds.slice(0, level - 1).reduce((sum, seconds) => sum + seconds, 0)).toISOString();
+
+/** When the clock wants a timer of this kind (and level) to fire: a timer set for another time is outdated. */
+const plannedFireAt = (clock: TargetClock, kind: FireSlaTimer['kind'], level: number, intervalsSeconds: readonly number[]): string => {
+  switch (kind) {
+    case 'warning':
+      return clock.warnAt;
+    case 'breach':
+      return clock.dueAt;
+    case 'escalation':
+      return escalationDueAt(clock.dueAt, intervalsSeconds, level);
+    default: {
+      const unhandled: never = kind;
+      throw new Error(`unhandled timer kind ${String(unhandled)}`);
+    }
+  }
+};
+
+const fire = (command: FireSlaTimer, state: Running, policy: SlaPolicy): SlaEvent[] => {
   const { workOrderId, target, now } = command;
   const clock = target === 'response' ? state.response : state.resolution;
   const paused = target === 'resolution' && state.resolution.pausedSince !== undefined;
-  if (clock.dueAt !== command.dueAt || paused) return [];
+  const level = command.level ?? clock.level + 1;
+  const firesAt = plannedFireAt(clock, command.kind, level, targetsOf(policy, state).escalationIntervalsSeconds);
+  if (clock.dueAt !== command.dueAt || !sameInstant(command.firesAt, firesAt) || paused) return [];
   const at = now.toISOString();
   switch (command.kind) {
     case 'warning':
-      return clock.outcome === 'running' && !clock.warned ? [{ type: EventTypes.SlaWarningRaised, data: { workOrderId, target, dueAt: clock.dueAt, warnedAt: at } }] : [];
+      return clock.outcome === 'running' && !clock.warned ? [{ type: EventTypes.SlaWarningRaised, data: { workOrderId, target, dueAt: clock.dueAt, warnAt: firesAt, warnedAt: at } }] : [];
     case 'breach':
       if (clock.outcome !== 'running') return [];
       return [
         { type: EventTypes.SlaBreached, data: { workOrderId, target, dueAt: clock.dueAt, breachedAt: at } },
-        { type: EventTypes.SlaEscalated, data: { workOrderId, target, level: 1, escalatedAt: at } },
+        { type: EventTypes.SlaEscalated, data: { workOrderId, target, level: 1, dueAt: clock.dueAt, escalatedAt: at } },
       ];
-    case 'escalation': {
-      const level = command.level ?? clock.level + 1;
+    case 'escalation':
       if (clock.outcome !== 'breached' || clock.escalationAcknowledged || level !== clock.level + 1 || level > 3) return [];
-      return [{ type: EventTypes.SlaEscalated, data: { workOrderId, target, level, escalatedAt: at } }];
-    }
+      return [{ type: EventTypes.SlaEscalated, data: { workOrderId, target, level, dueAt: firesAt, escalatedAt: at } }];
     default: {
       const unhandled: never = command.kind;
       throw new Error(`unhandled timer kind ${String(unhandled)}`);
@@ -340,7 +402,7 @@ export const evolveSla = (policy: Pick<SlaPolicy, 'warningFraction'>) => (state:
     case EventTypes.SlaBreached:
       return update(event.data.target, { outcome: 'breached' });
     case EventTypes.SlaEscalated:
-      return update(event.data.target, { level: event.data.level, lastEscalatedAt: event.data.escalatedAt });
+      return update(event.data.target, { level: event.data.level });
     case EventTypes.SlaTargetMet:
       return update(event.data.target, { outcome: 'met' });
     case EventTypes.SlaClockPaused:
@@ -387,7 +449,7 @@ export const evolveSla = (policy: Pick<SlaPolicy, 'warningFraction'>) => (state:
 export interface SlaTimer {
   readonly target: SlaTarget;
   readonly kind: FireSlaTimer['kind'];
-  /** The deadline the timer belongs to; with the kind and level it names the timer. */
+  /** The deadline the timer belongs to; with the kind, level and fire time it names the timer. */
   readonly dueAt: string;
   readonly level?: number | undefined;
   readonly fireAt: string;
@@ -403,9 +465,9 @@ export const timersFor = (state: SlaState, policy: SlaPolicy): SlaTimer[] => {
       if (!clock.warned) timers.push({ target, kind: 'warning', dueAt: clock.dueAt, fireAt: clock.warnAt });
       timers.push({ target, kind: 'breach', dueAt: clock.dueAt, fireAt: clock.dueAt });
     }
-    if (clock.outcome === 'breached' && !clock.escalationAcknowledged && clock.level >= 1 && clock.level < 3 && clock.lastEscalatedAt) {
-      const wait = intervals[clock.level - 1] as number;
-      timers.push({ target, kind: 'escalation', dueAt: clock.dueAt, level: clock.level + 1, fireAt: addSeconds(clock.lastEscalatedAt, wait).toISOString() });
+    if (clock.outcome === 'breached' && !clock.escalationAcknowledged && clock.level >= 1 && clock.level < 3) {
+      const level = clock.level + 1;
+      timers.push({ target, kind: 'escalation', dueAt: clock.dueAt, level, fireAt: escalationDueAt(clock.dueAt, intervals, level) });
     }
   };
   plan('response', state.response, false);

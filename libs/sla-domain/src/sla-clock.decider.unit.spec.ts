@@ -63,8 +63,9 @@ const workingDay: SlaPolicy = SlaPolicySchema.parse({
 // all day, every day. The working-time cases use the real mainland-China calendar: weekends off, public holidays
 // off, adjusted workdays (调休) on, from the chinese-days package, at the default office hours 08:30-17:30.
 
-const alwaysOpen: BusinessCalendar = { timeZone: 'Asia/Shanghai', opens: '00:00', closes: '23:59', isWorkingDay: () => true };
-const shanghaiOffice: BusinessCalendar = { timeZone: 'Asia/Shanghai', opens: '08:30', closes: '17:30', isWorkingDay: isWorkday };
+const alwaysOpen: BusinessCalendar = { timeZone: 'Asia/Shanghai', opens: '00:00', closes: '23:59', isWorkingDay: () => true, hasOfficialDataFor: () => true };
+/** chinese-days 1.5.7 publishes the mainland calendar up to 2026. */
+const shanghaiOffice: BusinessCalendar = { timeZone: 'Asia/Shanghai', opens: '08:30', closes: '17:30', isWorkingDay: isWorkday, hasOfficialDataFor: (year) => year <= 2026 };
 
 // ── Given / when / then ───────────────────────────────────────────────────────────────────────────────────
 // The decider is fed the state folded from the given events, as SlaClockService does after reading the
@@ -144,9 +145,17 @@ const legacyTargetsSet = (tier: Tier, policyId: string, startedAt: string, respo
   type: EventTypes.SlaTargetsSet,
   data: { workOrderId, tier, policyId, startedAt, responseDueAt, resolutionDueAt },
 });
-const warningRaised = (target: SlaTarget, dueAt: string, warnedAt: string): SlaEvent => ({ type: EventTypes.SlaWarningRaised, data: { workOrderId, target, dueAt, warnedAt } });
+/** Warned when the warning fell due, unless `warnAt` says it fell due earlier. */
+const warningRaised = (target: SlaTarget, dueAt: string, warnedAt: string, warnAt = warnedAt): SlaEvent => ({
+  type: EventTypes.SlaWarningRaised,
+  data: { workOrderId, target, dueAt, warnAt, warnedAt },
+});
 const breached = (target: SlaTarget, dueAt: string, breachedAt: string): SlaEvent => ({ type: EventTypes.SlaBreached, data: { workOrderId, target, dueAt, breachedAt } });
-const escalated = (target: SlaTarget, level: number, escalatedAt: string): SlaEvent => ({ type: EventTypes.SlaEscalated, data: { workOrderId, target, level, escalatedAt } });
+/** Escalated when the level fell due, unless `dueAt` says it fell due earlier. */
+const escalated = (target: SlaTarget, level: number, escalatedAt: string, dueAt = escalatedAt): SlaEvent => ({
+  type: EventTypes.SlaEscalated,
+  data: { workOrderId, target, level, dueAt, escalatedAt },
+});
 const targetMet = (target: SlaTarget, dueAt: string, metAt: string, onTime: boolean): SlaEvent => ({
   type: EventTypes.SlaTargetMet,
   data: { workOrderId, target, dueAt, metAt, onTime },
@@ -174,12 +183,14 @@ const observe = (happened: ObserveWorkOrder['happened'], at: string, round?: num
   at: new Date(at),
   ...(round === undefined ? {} : { round }),
 });
-const fire = (target: SlaTarget, kind: FireSlaTimer['kind'], dueAt: string, now: string, level?: number): FireSlaTimer => ({
+/** A timer firing at `now`, on time unless `firesAt` says it was set for earlier. */
+const fire = (target: SlaTarget, kind: FireSlaTimer['kind'], dueAt: string, now: string, level?: number, firesAt = now): FireSlaTimer => ({
   type: 'FireSlaTimer',
   workOrderId,
   target,
   kind,
   dueAt,
+  firesAt,
   now: new Date(now),
   ...(level === undefined ? {} : { level }),
 });
@@ -331,6 +342,16 @@ describe('SLA clock decider', () => {
       given(STARTED).when(fire('resolution', 'warning', RESOLUTION_DUE, RESOLUTION_WARN_AT)).then([warningRaised('resolution', RESOLUTION_DUE, RESOLUTION_WARN_AT)]);
     });
 
+    it('records when the warning fell due and when it was recorded, later if the timer service was down', () => {
+      given(STARTED)
+        .when(fire('response', 'warning', RESPONSE_DUE, utc('01:26:00'), undefined, RESPONSE_WARN_AT))
+        .then([warningRaised('response', RESPONSE_DUE, utc('01:26:00'), RESPONSE_WARN_AT)]);
+    });
+
+    it('ignores a warning timer set for a warning time the clock no longer has (a recomputed warning fraction)', () => {
+      given(STARTED).when(fire('response', 'warning', RESPONSE_DUE, utc('01:15:00'))).then([]);
+    });
+
     it('ignores a warning timer naming another deadline', () => {
       given(STARTED).when(fire('response', 'warning', utc('01:31:00'), RESPONSE_WARN_AT)).then([]);
       given(STARTED).when(fire('response', 'warning', RESOLUTION_DUE, RESPONSE_WARN_AT)).then([]);
@@ -342,8 +363,8 @@ describe('SLA clock decider', () => {
 
     it('records a breach at the time the timer fired, later than the deadline if the timer service was down', () => {
       given(STARTED)
-        .when(fire('resolution', 'breach', RESOLUTION_DUE, utc('03:05:00')))
-        .then([breached('resolution', RESOLUTION_DUE, utc('03:05:00')), escalated('resolution', 1, utc('03:05:00'))]);
+        .when(fire('resolution', 'breach', RESOLUTION_DUE, utc('03:05:00'), undefined, RESOLUTION_DUE))
+        .then([breached('resolution', RESOLUTION_DUE, utc('03:05:00')), escalated('resolution', 1, utc('03:05:00'), RESOLUTION_DUE)]);
     });
 
     it('ignores a breach timer naming another deadline', () => {
@@ -436,6 +457,42 @@ describe('SLA clock decider', () => {
 
     it('meets the response target late when the order is finally acknowledged', () => {
       given(RESPONSE_LEVEL_1).when(observe('acknowledged', utc('01:40:00'))).then([targetMet('response', RESPONSE_DUE, utc('01:40:00'), false)]);
+    });
+
+    it('records when level 2 fell due and when it was recorded, later if the timer service was down', () => {
+      given(RESPONSE_LEVEL_1)
+        .when(fire('response', 'escalation', RESPONSE_DUE, utc('02:00:00'), 2, utc('01:45:00')))
+        .then([escalated('response', 2, utc('02:00:00'), utc('01:45:00'))]);
+    });
+
+    it("ignores an escalation timer set for another time than the deadline plus the interval (one counted on a host's clock)", () => {
+      given(RESPONSE_LEVEL_1).when(fire('response', 'escalation', RESPONSE_DUE, utc('01:55:00'), 2)).then([]);
+    });
+  });
+
+  describe('given the response breach recorded an hour late, sla-timer having been down at the deadline', () => {
+    const LATE_LEVEL_1 = [...RESPONSE_WARNED, breached('response', RESPONSE_DUE, utc('02:30:00')), escalated('response', 1, utc('02:30:00'), RESPONSE_DUE)];
+
+    it('keeps the chain anchored to the deadline: level 2 is due 15 min after it, not after the late breach', () => {
+      expect(given(LATE_LEVEL_1).timers().find((t) => t.kind === 'escalation')).toMatchObject({ level: 2, fireAt: utc('01:45:00') });
+    });
+
+    it('raises the levels whose due times have passed one after the other, each with its own due time', () => {
+      const level2 = given(LATE_LEVEL_1)
+        .when(fire('response', 'escalation', RESPONSE_DUE, utc('02:30:01'), 2, utc('01:45:00')))
+        .then([escalated('response', 2, utc('02:30:01'), utc('01:45:00'))]);
+      expect(timersFor(level2, shipped).find((t) => t.kind === 'escalation')).toMatchObject({ level: 3, fireAt: utc('02:15:00') });
+      given([...LATE_LEVEL_1, escalated('response', 2, utc('02:30:01'), utc('01:45:00'))])
+        .when(fire('response', 'escalation', RESPONSE_DUE, utc('02:30:02'), 3, utc('02:15:00')))
+        .then([escalated('response', 3, utc('02:30:02'), utc('02:15:00'))]);
+    });
+  });
+
+  describe('given level 1 recorded before escalation due times were (no dueAt on the event)', () => {
+    const LEGACY_LEVEL_1 = [...RESPONSE_WARNED, breached('response', RESPONSE_DUE, utc('01:31:00')), { type: EventTypes.SlaEscalated, data: { workOrderId, target: 'response', level: 1, escalatedAt: utc('01:31:00') } } as SlaEvent];
+
+    it('still reads it, and plans level 2 from the deadline', () => {
+      expect(given(LEGACY_LEVEL_1).timers().find((t) => t.kind === 'escalation')).toMatchObject({ level: 2, fireAt: utc('01:45:00') });
     });
   });
 
@@ -734,7 +791,7 @@ describe('SLA clock decider', () => {
       ]);
     });
 
-    it('after a breach at level 1: level 2 one urgent interval (900 s) after the last escalation', () => {
+    it('after a breach at level 1: level 2 one urgent interval (900 s) after the deadline', () => {
       expectTimers(given(RESPONSE_LEVEL_1).timers(), [
         { target: 'response', kind: 'escalation', dueAt: RESPONSE_DUE, level: 2, fireAt: utc('01:45:00') },
         { target: 'resolution', kind: 'warning', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_WARN_AT },
@@ -742,7 +799,7 @@ describe('SLA clock decider', () => {
       ]);
     });
 
-    it('after level 2: level 3 the second urgent interval (1800 s) after the last escalation', () => {
+    it("after level 2: level 3 the second urgent interval (1800 s) after level 2's due time", () => {
       expectTimers(given(RESPONSE_LEVEL_2).timers(), [
         { target: 'response', kind: 'escalation', dueAt: RESPONSE_DUE, level: 3, fireAt: utc('02:15:00') },
         { target: 'resolution', kind: 'warning', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_WARN_AT },
@@ -1114,6 +1171,7 @@ describe('recomputing deadlines when the policy or calendar is corrected', () =>
     opens: '08:30',
     closes: '17:30',
     isWorkingDay: (date) => !closedOn.includes(date) && isWorkday(date),
+    hasOfficialDataFor: (year) => year <= 2026,
   });
   // Reported Friday 27 November 2026 at 16:00: one working day is due Monday 30 November at 16:00.
   const reportedFriday = new Date('2026-11-27T16:00:00+08:00');
@@ -1132,6 +1190,76 @@ describe('recomputing deadlines when the policy or calendar is corrected', () =>
     expect(parseDomainEvent(recomputed!.type, recomputed!.data)).toMatchObject({ ok: true });
     const after = [recomputed!].reduce(evolveSla(v2), state);
     expect(timersFor(after, v2).find((t) => t.target === 'resolution' && t.kind === 'breach')?.fireAt).toBe('2026-12-01T08:00:00.000Z');
+  });
+
+  it('records nothing when no running deadline or pending warning moves', () => {
+    expect(decideSla({ type: 'RecomputeDeadlines', workOrderId, now }, startedUnder(office([])), v2, office([]))).toEqual([]);
+  });
+
+  it('records nothing for a closed order: both targets met keep their verdict and the timeline is untouched', () => {
+    const state = startedUnder(office([]));
+    const closed = [
+      ...decideSla({ type: 'ObserveWorkOrder', workOrderId, happened: 'acknowledged', at: new Date('2026-11-27T16:30:00+08:00') }, state, v1, office([])),
+      ...decideSla({ type: 'ObserveWorkOrder', workOrderId, happened: 'resolved', at: new Date('2026-11-27T17:20:00+08:00') }, state, v1, office([])),
+    ].reduce(evolveSla(v1), state);
+    expect(decideSla({ type: 'RecomputeDeadlines', workOrderId, now }, closed, v2, office(['2026-11-30']))).toEqual([]);
+  });
+
+  it('records nothing for a breached target, nor for a stopped clock', () => {
+    const state = startedUnder(office([]));
+    const breachedBoth = [
+      { type: EventTypes.SlaBreached, data: { workOrderId, target: 'response', dueAt: '2026-11-30T03:00:00.000Z', breachedAt: '2026-11-30T03:00:00.000Z' } },
+      { type: EventTypes.SlaBreached, data: { workOrderId, target: 'resolution', dueAt: '2026-11-30T08:00:00.000Z', breachedAt: '2026-11-30T08:00:00.000Z' } },
+    ] as SlaEvent[];
+    expect(decideSla({ type: 'RecomputeDeadlines', workOrderId, now }, breachedBoth.reduce(evolveSla(v1), state), v2, office(['2026-11-30']))).toEqual([]);
+    const cancelled = decideSla({ type: 'ObserveWorkOrder', workOrderId, happened: 'cancelled', at: now }, state, v1, office([])).reduce(evolveSla(v1), state);
+    expect(decideSla({ type: 'RecomputeDeadlines', workOrderId, now }, cancelled, v2, office(['2026-11-30']))).toEqual([]);
+  });
+
+  it('recomputes under the same policy version when the calendar changed (newer holiday data)', () => {
+    const [recomputed] = decideSla({ type: 'RecomputeDeadlines', workOrderId, now }, startedUnder(office([])), v1, office(['2026-11-30']));
+    expect(recomputed?.data).toMatchObject({ policyVersion: 1, resolutionDueAt: '2026-12-01T08:00:00.000Z' });
+  });
+
+  it('leaves a clock computed under a newer policy version to it', () => {
+    const state = startedUnder(office([]));
+    const [recomputed] = decideSla({ type: 'RecomputeDeadlines', workOrderId, now }, state, v2, office(['2026-11-30']));
+    const underV2 = [recomputed!].reduce(evolveSla(v2), state);
+    expect(decideSla({ type: 'RecomputeDeadlines', workOrderId, now }, underV2, v1, office([]))).toEqual([]);
+  });
+
+  it('reschedules a warning moved by a new warning fraction alone: the new timer warns, the old one does nothing', () => {
+    const state = startedUnder(office([]));
+    const halfway = { ...v2, warningFraction: 0.5 };
+    const [recomputed] = decideSla({ type: 'RecomputeDeadlines', workOrderId, now }, state, halfway, office([]));
+    // Half of 4 working hours from Friday 16:00 (1.5 h left that day) is Monday 09:00; half of 9 is Monday 11:30. The deadlines stay.
+    expect(recomputed?.data).toEqual({
+      workOrderId,
+      policyId: 'office',
+      policyVersion: 2,
+      responseDueAt: '2026-11-30T03:00:00.000Z',
+      responseWarnAt: '2026-11-30T01:00:00.000Z',
+      resolutionDueAt: '2026-11-30T08:00:00.000Z',
+      resolutionWarnAt: '2026-11-30T03:30:00.000Z',
+      recomputedAt: now.toISOString(),
+    });
+    const after = [recomputed!].reduce(evolveSla(halfway), state);
+    const warning = timersFor(after, halfway).find((t) => t.target === 'response' && t.kind === 'warning');
+    expect(warning).toMatchObject({ dueAt: '2026-11-30T03:00:00.000Z', fireAt: '2026-11-30T01:00:00.000Z' });
+    const oldWarnAt = state.status === 'running' ? state.response.warnAt : '';
+    const fireWarning = (at: string): FireSlaTimer => ({ type: 'FireSlaTimer', workOrderId, target: 'response', kind: 'warning', dueAt: '2026-11-30T03:00:00.000Z', firesAt: at, now: new Date(at) });
+    expect(decideSla(fireWarning(oldWarnAt), after, halfway, office([]))).toEqual([]);
+    expect(decideSla(fireWarning('2026-11-30T01:00:00.000Z'), after, halfway, office([]))).toMatchObject([{ type: EventTypes.SlaWarningRaised, data: { warnAt: '2026-11-30T01:00:00.000Z' } }]);
+  });
+
+  it('does not list a warning already raised, whose time no longer matters', () => {
+    const warned = [{ type: EventTypes.SlaWarningRaised, data: { workOrderId, target: 'response', dueAt: '2026-11-30T03:00:00.000Z', warnedAt: '2026-11-30T02:12:00.000Z' } } as SlaEvent].reduce(
+      evolveSla(v1),
+      startedUnder(office([])),
+    );
+    const [recomputed] = decideSla({ type: 'RecomputeDeadlines', workOrderId, now }, warned, { ...v2, warningFraction: 0.5 }, office([]));
+    expect(recomputed?.data).not.toHaveProperty('responseWarnAt');
+    expect(recomputed?.data).toHaveProperty('resolutionWarnAt');
   });
 
   it('does nothing for a clock already computed under this version', () => {
@@ -1161,5 +1289,32 @@ describe('recomputing deadlines when the policy or calendar is corrected', () =>
     const [recomputed] = decideSla({ type: 'RecomputeDeadlines', workOrderId, now }, resumedState, v2, office(['2026-11-30']));
     // With Monday closed the pause covered only Friday 17:00-17:30: due Tuesday 08:30 + 9 h - 1.5 h worked + 0.5 h paused = Tuesday 16:30.
     expect(recomputed?.data).toMatchObject({ resolutionDueAt: '2026-12-01T08:30:00.000Z' });
+  });
+});
+
+describe('working time counted beyond the years the holiday data publishes (chinese-days 1.5.7: up to 2026)', () => {
+  const startNormal = (reportedAt: string, tier: Tier = 'normal') =>
+    decideSla({ type: 'StartSlaClock', workOrderId, siteId, tier, reportedAt: new Date(reportedAt) }, initialSlaState(), workingDay, shanghaiOffice);
+
+  it('says so on targets set when a deadline falls in 2027, whose days were taken as plain Monday to Friday', () => {
+    expect(startNormal('2026-12-31T15:00:00+08:00')[0]?.data).toMatchObject({ calendarBeyondOfficialData: true });
+  });
+
+  it('says nothing when the deadlines stay in 2026', () => {
+    expect(startNormal('2026-12-28T09:00:00+08:00')[0]?.data).not.toHaveProperty('calendarBeyondOfficialData');
+  });
+
+  it('never flags a tier counted around the clock, which needs no calendar', () => {
+    expect(startNormal('2026-12-31T23:00:00+08:00', 'urgent')[0]?.data).not.toHaveProperty('calendarBeyondOfficialData');
+  });
+
+  it('flags a round restarted into 2027, and a resumed deadline moved into it', () => {
+    const state = startNormal('2026-12-28T09:00:00+08:00').reduce(evolveSla(workingDay), initialSlaState());
+    const [restarted] = decideSla({ type: 'ObserveWorkOrder', workOrderId, happened: 'reopened', round: 1, at: new Date('2026-12-31T16:00:00+08:00') }, state, workingDay, shanghaiOffice);
+    expect(restarted?.data).toMatchObject({ calendarBeyondOfficialData: true });
+    const held = decideSla({ type: 'ObserveWorkOrder', workOrderId, happened: 'waiting-on-resident', at: new Date('2026-12-28T10:00:00+08:00') }, state, workingDay, shanghaiOffice).reduce(evolveSla(workingDay), state);
+    const [resumed] = decideSla({ type: 'ObserveWorkOrder', workOrderId, happened: 'resumed', at: new Date('2026-12-31T16:00:00+08:00') }, held, workingDay, shanghaiOffice);
+    expect(resumed?.data).toMatchObject({ calendarBeyondOfficialData: true });
+    expectContractValid([restarted!, resumed!]);
   });
 });

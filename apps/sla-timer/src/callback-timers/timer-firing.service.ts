@@ -14,8 +14,8 @@ const CONCURRENCY = 8;
  * Fires due timers: SLA warnings, breaches and escalations; the callback task; closing an unconfirmed order. A
  * timer that came due while every instance was down fires at the next poll, recording when it fired. Firing is
  * idempotent: a loop timer's command carries the timer id as its retry key, and an SLA timer names the deadline
- * it was set for, which its clock accepts once; a crash between appending and marking the timer fired therefore
- * never acts twice, and a timer outrun by a reopen or a pause does nothing.
+ * and the time it was set for, which its clock accepts once; a crash between appending and marking the timer fired
+ * therefore never acts twice, and a timer outrun by a reopen, a pause or a recomputation does nothing.
  */
 @Injectable()
 export class TimerFiringService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -52,7 +52,16 @@ export class TimerFiringService implements OnApplicationBootstrap, OnApplication
       const sla = parseSlaTimerKind(timer.kind);
       if (sla) {
         await this.clocks.apply(
-          { type: 'FireSlaTimer', workOrderId: timer.workOrderId, target: sla.target, kind: sla.kind, dueAt: sla.dueAt, level: sla.level, now: this.clock.now() },
+          {
+            type: 'FireSlaTimer',
+            workOrderId: timer.workOrderId,
+            target: sla.target,
+            kind: sla.kind,
+            dueAt: sla.dueAt,
+            level: sla.level,
+            firesAt: timer.dueAt.toISOString(),
+            now: this.clock.now(),
+          },
           { correlationId: `timer:${timer.timerId}`, causationId: `timer:${timer.timerId}` },
         );
         await this.timers.markFired(timer.timerId);

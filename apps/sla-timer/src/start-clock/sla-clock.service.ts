@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { EventMetadata, SlaEvent, toDomainEvents } from '@closeloop/contracts';
 import { EVENT_STORE, EventStore, StreamVersionConflictError } from '@closeloop/event-store';
-import { decideSla, evolveSla, initialSlaState, SlaCommand, SlaPolicy, SlaState, slaStream, timersFor } from '@closeloop/sla-domain';
+import { decideSla, evolveSla, initialSlaState, SlaCommand, SlaPolicy, SlaState, slaStream, SlaTimer, timersFor } from '@closeloop/sla-domain';
 import { TimerStore } from '../callback-timers/timer-store';
 import { siteCalendars } from './site-calendars';
 import { SLA_POLICY } from '../sla-timer.config';
@@ -14,12 +14,17 @@ export interface SlaContext {
 
 const MAX_CONFLICT_RETRIES = 5;
 
-/** The timer kind stored for an SLA timer: readable in the table, and unique per deadline, kind and level. */
-export const slaTimerKind = (timer: { target: string; kind: string; level?: number | undefined; dueAt: string }): `sla:${string}` =>
-  `sla:${timer.target}:${timer.kind}${timer.level ? `:${timer.level}` : ''}@${timer.dueAt}`;
+/**
+ * The timer kind stored for an SLA timer: readable in the table, and unique per deadline, kind, level and fire
+ * time. A warning or escalation names its fire time too (a breach fires at its deadline), so a recomputed warning
+ * time or escalation interval is a new timer rather than one already scheduled for the old time.
+ */
+export const slaTimerKind = (timer: SlaTimer): `sla:${string}` =>
+  `sla:${timer.target}:${timer.kind}${timer.level ? `:${timer.level}` : ''}@${timer.dueAt}${timer.kind === 'breach' ? '' : `/${timer.fireAt}`}`;
 
+/** The target, kind, level and deadline an SLA timer's kind names; kinds stored before fire times were named parse too. */
 export const parseSlaTimerKind = (kind: string) => {
-  const match = /^sla:(response|resolution):(warning|breach|escalation)(?::(\d))?@(.+)$/.exec(kind);
+  const match = /^sla:(response|resolution):(warning|breach|escalation)(?::(\d))?@([^/]+)(?:\/.+)?$/.exec(kind);
   if (!match) return undefined;
   return {
     target: match[1] as 'response' | 'resolution',
