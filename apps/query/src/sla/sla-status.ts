@@ -3,7 +3,10 @@ export interface TargetStatus {
   readonly target: 'response' | 'resolution';
   readonly dueAt: string;
   readonly state: 'running' | 'paused' | 'met' | 'breached' | 'stopped';
-  /** Seconds until the deadline; negative when overdue. Absent once the target is met. */
+  /**
+   * Seconds until the deadline; negative when overdue. While paused, what was left when the pause began: the
+   * clock is not running, and the deadline moves on by the pause when it resumes. Absent once the target is met.
+   */
   readonly remainingSeconds?: number;
   readonly metAt?: string;
   readonly onTime?: boolean;
@@ -13,7 +16,8 @@ export interface SlaRow {
   readonly dueAt: Date | null;
   readonly metAt: Date | null;
   readonly breached: boolean;
-  readonly paused: boolean;
+  /** When the clock was paused (the order waits on the resident); null while it runs. */
+  readonly pausedSince: Date | null;
   readonly stopped: boolean;
 }
 
@@ -22,6 +26,7 @@ export const targetStatus = (target: TargetStatus['target'], row: SlaRow, now: D
   const dueAt = row.dueAt.toISOString();
   if (row.metAt) return { target, dueAt, state: 'met', metAt: row.metAt.toISOString(), onTime: row.metAt.getTime() <= row.dueAt.getTime() };
   if (row.stopped) return { target, dueAt, state: 'stopped' };
-  const remainingSeconds = Math.round((row.dueAt.getTime() - now.getTime()) / 1000);
-  return { target, dueAt, state: row.paused ? 'paused' : row.breached ? 'breached' : 'running', remainingSeconds };
+  const countedTo = row.pausedSince ?? now;
+  const remainingSeconds = Math.round((row.dueAt.getTime() - countedTo.getTime()) / 1000);
+  return { target, dueAt, state: row.pausedSince ? 'paused' : row.breached ? 'breached' : 'running', remainingSeconds };
 };

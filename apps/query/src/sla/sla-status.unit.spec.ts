@@ -2,7 +2,7 @@ import { targetStatus } from './sla-status';
 
 const due = new Date('2026-11-23T01:30:00Z');
 const now = new Date('2026-11-23T01:20:00Z');
-const running = { dueAt: due, metAt: null, breached: false, paused: false, stopped: false };
+const running = { dueAt: due, metAt: null, breached: false, pausedSince: null, stopped: false };
 
 describe('a target as a supervisor reads it', () => {
   it('counts down to a running deadline and past it', () => {
@@ -21,8 +21,14 @@ describe('a target as a supervisor reads it', () => {
   });
 
   it('shows a paused resolution clock and a stopped one', () => {
-    expect(targetStatus('resolution', { ...running, paused: true }, now)).toMatchObject({ state: 'paused' });
+    expect(targetStatus('resolution', { ...running, pausedSince: new Date('2026-11-23T01:00:00Z') }, now)).toMatchObject({ state: 'paused' });
     expect(targetStatus('resolution', { ...running, stopped: true }, now)).toEqual({ target: 'resolution', dueAt: due.toISOString(), state: 'stopped' });
+  });
+
+  it('freezes the time left while paused at what it was when the pause began, however long the resident takes', () => {
+    const paused = { ...running, pausedSince: new Date('2026-11-23T01:10:00Z') };
+    expect(targetStatus('resolution', paused, now)).toEqual({ target: 'resolution', dueAt: due.toISOString(), state: 'paused', remainingSeconds: 1200 });
+    expect(targetStatus('resolution', paused, new Date('2026-11-24T09:00:00Z'))).toMatchObject({ state: 'paused', remainingSeconds: 1200 });
   });
 
   it('has nothing to show before the clock started', () => {
