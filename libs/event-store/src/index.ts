@@ -1,3 +1,4 @@
 export * from './event-store.port';
 export * from './in-memory-event-store';
 export * from './postgres-event-store';
+export * from './kurrentdb-event-store';

@@ -1,0 +1,96 @@
+import type { JSONEventData, JSONType, KurrentDBClient, Position, RegexFilter } from '@kurrent/kurrentdb-client';
+import { AppendResult, EventStore, ExpectedVersion, NewEvent, RecordedEvent } from './event-store.port';
+import {
+  decodeCheckpoint,
+  isAfter,
+  isStreamNotFound,
+  isSystemEvent,
+  isWrongExpectedVersion,
+  toConflict,
+  toRecorded,
+  toStreamState,
+  versionOfRevision,
+} from './kurrentdb-mapping';
+
+/** Server-side: only events whose type does not start with $, so KurrentDB's own records never fill a page. */
+const DOMAIN_EVENTS_ONLY: RegexFilter = { filterOn: 'eventType', regex: '^[^$].*', checkpointInterval: 1 };
+
+const toEventData = (event: NewEvent): JSONEventData => ({
+  id: event.eventId,
+  contentType: 'application/json',
+  type: event.type,
+  data: event.data as JSONType,
+  metadata: event.metadata as JSONType,
+});
+
+/**
+ * The event-store port over KurrentDB (docs/adr/0002-postgresql-event-store.md). Expected versions become expected
+ * revisions, a stale one the same StreamVersionConflictError; $all is KurrentDB's own commit-ordered log, read from
+ * a checkpoint that encodes its position.
+ *
+ * Event ids differ from PostgreSQL's: KurrentDB does not keep them unique across the store, so this adapter never
+ * raises DuplicateEventIdError. An append repeated with the same ids and expectation (a retry after a lost reply) is
+ * taken as the same write: it succeeds and writes nothing again.
+ */
+export class KurrentDbEventStore implements EventStore {
+  /** Loads the client only when a KurrentDB store is wanted: it brings gRPC and a native module with it. */
+  static async connect(connectionString: string): Promise<KurrentDbEventStore> {
+    const { KurrentDBClient } = await import('@kurrent/kurrentdb-client');
+    return new KurrentDbEventStore(KurrentDBClient.connectionString(connectionString));
+  }
+
+  constructor(private readonly client: KurrentDBClient) {}
+
+  async append(streamId: string, events: readonly NewEvent[], expected: ExpectedVersion): Promise<AppendResult> {
+    if (events.length === 0) throw new Error('append needs at least one event');
+    const streamState = toStreamState(expected);
+    let nextExpectedRevision: bigint;
+    try {
+      ({ nextExpectedRevision } = await this.client.appendToStream(streamId, events.map(toEventData), { streamState }));
+    } catch (error) {
+      if (isWrongExpectedVersion(error)) throw toConflict(streamId, expected, error.actualState);
+      throw error;
+    }
+    // The append's reply carries one position for the whole write; the last event's own position is read back so
+    // lastGlobalPosition means what globalPosition means on a read.
+    const last = await this.positionOf(streamId, nextExpectedRevision);
+    return { nextExpectedVersion: versionOfRevision(nextExpectedRevision), lastGlobalPosition: last.prepare.toString() };
+  }
+
+  async readStream(streamId: string): Promise<RecordedEvent[]> {
+    const recorded: RecordedEvent[] = [];
+    try {
+      for await (const { event } of this.client.readStream(streamId)) {
+        if (event) recorded.push(toRecorded(event));
+      }
+    } catch (error) {
+      if (isStreamNotFound(error)) return [];
+      throw error;
+    }
+    return recorded;
+  }
+
+  async readAll(after: string | undefined, limit: number): Promise<RecordedEvent[]> {
+    const from = after === undefined ? undefined : decodeCheckpoint(after);
+    // A forward read of $all includes the event at the position it starts from: one more is read, and it is dropped.
+    const read = this.client.readAll({ fromPosition: from ?? 'start', direction: 'forwards', maxCount: limit + 1, filter: DOMAIN_EVENTS_ONLY });
+    const recorded: RecordedEvent[] = [];
+    for await (const { event } of read) {
+      if (!event || isSystemEvent(event) || (from && !isAfter(event.position, from))) continue;
+      recorded.push(toRecorded(event));
+      if (recorded.length === limit) break;
+    }
+    return recorded;
+  }
+
+  async close(): Promise<void> {
+    await this.client.dispose();
+  }
+
+  private async positionOf(streamId: string, revision: bigint): Promise<Position> {
+    for await (const { event } of this.client.readStream(streamId, { fromRevision: revision, maxCount: 1 })) {
+      if (event?.position) return event.position;
+    }
+    throw new Error(`event ${revision} of ${streamId} was appended but cannot be read back with its log position (KurrentDB 22.6 or later is needed)`);
+  }
+}
