@@ -20,7 +20,14 @@ import { SubmitReportHandler } from './submit-report/submit-report.handler';
 
 export const intakeModule = (config: IntakeConfig) => {
   @Module({
-    imports: [InfrastructureModule.forRoot({ service: 'intake', config, relay: true })],
+    imports: [
+      InfrastructureModule.forRoot({
+        service: 'intake',
+        config,
+        relay: true,
+        readsPostgresEventTables: 'duplicate reports and work orders by number are looked up in es_events, and a unique index there keeps numbers unique',
+      }),
+    ],
     controllers: [ReportsHttpController, CloudEventsHttpController, ResidentFeedbackHttpController, IntakeEventsKafkaController],
     providers: [
       { provide: INTAKE_CONFIG, useValue: config },

@@ -14,7 +14,14 @@ import { WorkOrderEventsKafkaController } from './start-clock/work-order-events.
 
 export const slaTimerModule = (config: SlaTimerConfig) => {
   @Module({
-    imports: [InfrastructureModule.forRoot({ service: 'sla-timer', config, relay: true })],
+    imports: [
+      InfrastructureModule.forRoot({
+        service: 'sla-timer',
+        config,
+        relay: true,
+        readsPostgresEventTables: 'recomputing deadlines after a policy change lists SLA streams from es_streams',
+      }),
+    ],
     controllers: [WorkOrderEventsKafkaController, ScheduleCallbackKafkaController],
     providers: [
       { provide: SLA_TIMER_CONFIG, useValue: config },

@@ -80,8 +80,29 @@ export const baseServiceConfig = z.object({
   STAFF_JWKS_FILE: z.string().min(1).optional(),
   /** Requests per minute allowed per integrator key and per staff member, across all instances. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  /**
+   * Where the event streams live (docs/adr/0002-postgresql-event-store.md): the PostgreSQL database above, or a
+   * KurrentDB server named by KURRENTDB_URL. Every service of a deployment must name the same store.
+   */
+  EVENT_STORE: z.enum(['postgres', 'kurrentdb'], { message: "must be 'postgres' or 'kurrentdb'" }).default('postgres'),
+  KURRENTDB_URL: z
+    .string()
+    .regex(/^(kurrentdb|kurrent|kdb)(\+discover)?:\/\/\S+$/, 'must be a KurrentDB connection string, e.g. kurrentdb://127.0.0.1:2113?tls=false')
+    .optional(),
 });
 export type BaseServiceConfig = z.infer<typeof baseServiceConfig>;
+
+export type EventStoreSettings = { readonly kind: 'postgres' } | { readonly kind: 'kurrentdb'; readonly url: string };
+
+/** The event store to use; refuses a KurrentDB choice without its server, and a server given for no reason. */
+export const eventStoreOf = (config: Pick<BaseServiceConfig, 'EVENT_STORE' | 'KURRENTDB_URL'>): EventStoreSettings => {
+  if (config.EVENT_STORE === 'kurrentdb') {
+    if (!config.KURRENTDB_URL) throw new ConfigError(['KURRENTDB_URL: is required when EVENT_STORE is kurrentdb (e.g. kurrentdb://127.0.0.1:2113?tls=false)']);
+    return { kind: 'kurrentdb', url: config.KURRENTDB_URL };
+  }
+  if (config.KURRENTDB_URL) throw new ConfigError(["KURRENTDB_URL: is set but EVENT_STORE is not 'kurrentdb'"]);
+  return { kind: 'postgres' };
+};
 
 /** The staff JWKS source; refuses a configuration that names neither (or both), so no service starts unable to check tokens. */
 export const staffJwksOf = (config: Pick<BaseServiceConfig, 'STAFF_JWKS_URL' | 'STAFF_JWKS_FILE'>): { url: string } | { file: string } => {

@@ -1,9 +1,9 @@
 import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { INestApplication } from '@nestjs/common';
 import { TopicBaseNames, topicName } from '@closeloop/contracts';
-import { BaseServiceConfig } from '@closeloop/config';
+import { BaseServiceConfig, ConfigError, eventStoreOf } from '@closeloop/config';
 import { createPool, migrate } from '@closeloop/database';
-import { EVENT_STORE, EventStore, PostgresEventStore } from '@closeloop/event-store';
+import { EVENT_STORE, EventStore, KurrentDbEventStore, PostgresEventStore } from '@closeloop/event-store';
 import { CloudEventsTransport, createKafka, ensureTopics, EventRelay } from '@closeloop/messaging';
 import { Kafka, Partitioners, Producer } from 'kafkajs';
 import { Pool } from 'pg';
@@ -22,6 +22,11 @@ export interface InfrastructureOptions {
   readonly config: BaseServiceConfig;
   /** Services that append events run the relay; a PostgreSQL lock lets one instance publish at a time. */
   readonly relay: boolean;
+  /**
+   * What the service reads from the PostgreSQL event tables directly, beyond the event-store port. Such a service
+   * cannot run with EVENT_STORE=kurrentdb, where those tables stay empty (docs/adr/0002-postgresql-event-store.md).
+   */
+  readonly readsPostgresEventTables?: string;
 }
 
 const INFRASTRUCTURE_OPTIONS = Symbol('InfrastructureOptions');
@@ -55,6 +60,7 @@ class InfrastructureLifecycle implements OnApplicationBootstrap, OnApplicationSh
   // Runs after HTTP and the Kafka consumer have closed, so nothing still needs the producer or the pool.
   async onApplicationShutdown(): Promise<void> {
     await this.relay?.stop();
+    if (this.store instanceof KurrentDbEventStore) await this.store.close().catch(() => undefined);
     await this.producer.disconnect().catch(() => undefined);
     await this.pool.end().catch(() => undefined);
   }
@@ -65,6 +71,12 @@ class InfrastructureLifecycle implements OnApplicationBootstrap, OnApplicationSh
 export class InfrastructureModule {
   static forRoot(options: InfrastructureOptions): DynamicModule {
     const { config, service } = options;
+    const eventStore = eventStoreOf(config);
+    if (eventStore.kind === 'kurrentdb' && options.readsPostgresEventTables) {
+      throw new ConfigError([
+        `EVENT_STORE: ${service} cannot use kurrentdb yet: ${options.readsPostgresEventTables} (docs/adr/0002-postgresql-event-store.md)`,
+      ]);
+    }
     return {
       module: InfrastructureModule,
       controllers: [HealthHttpController],
@@ -80,7 +92,12 @@ export class InfrastructureModule {
             return pool;
           },
         },
-        { provide: EVENT_STORE, useFactory: (pool: Pool) => new PostgresEventStore(pool), inject: [PG_POOL] },
+        {
+          provide: EVENT_STORE,
+          useFactory: (pool: Pool): EventStore | Promise<EventStore> =>
+            eventStore.kind === 'kurrentdb' ? KurrentDbEventStore.connect(eventStore.url) : new PostgresEventStore(pool),
+          inject: [PG_POOL],
+        },
         {
           provide: KAFKA,
           useFactory: async () => {
