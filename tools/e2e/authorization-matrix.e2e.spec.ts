@@ -182,7 +182,8 @@ const MATRIX: Record<string, Entry> = {
   ...Object.fromEntries(
     Object.entries(ACTIONS).map(([action, body]): [string, Entry] => [
       `dispatch POST /v1/work-orders/{id}/${action}`,
-      // The fixture order is assigned to a rostered technician, not to the technician asking.
+      // The fixture order is assigned to a rostered technician, who owns it: not the technician asking, who may
+      // neither work it nor hand it over (an order nobody owns yet, they could take: see closed-loop.e2e.spec.ts).
       { allow: ORDER_ACTORS, scope: 'order', request: (s, fx) => ({ path: `/v1/work-orders/${order(s, fx)}/${action}`, body }), expect: { technician: { own: 403 } } },
     ]),
   ),

@@ -28,6 +28,19 @@ const assignedOrder = async (description: string) => {
 const act = (workOrderId: string, action: string, headers: Record<string, string>, body: unknown = {}, extra: Record<string, string> = {}) =>
   post(`${urls.dispatch}/v1/work-orders/${workOrderId}/${action}`, body, { ...headers, ...extra });
 
+/** Reports a burst pipe at a site with no roster, where it waits in the dispatcher queue for someone to take it. */
+const queuedOrder = async (description: string) => {
+  const siteId = `Q${randomUUID().slice(0, 6)}`;
+  const accepted = await post(`${urls.intake}/v1/reports`, report(description, { siteId }));
+  expect(accepted.status).toBe(202);
+  const workOrderId = accepted.body['workOrderId'] as string;
+  await orderInStatus(workOrderId, 'awaiting-dispatch');
+  const technicianOfSite = (staffId: string, name: string) => asStaff(staffId, name, ['technician'], [siteId]);
+  return { workOrderId, siteId, technicianOfSite };
+};
+
+const dispatcherOfS1 = () => asStaff('s1-zhao-lei', 'Zhao Lei', ['dispatcher']);
+
 describe('the closed loop through the running services: owned, worked, confirmed by the resident, closed or reopened', () => {
   let stack: TestStack;
 
@@ -94,6 +107,8 @@ describe('the closed loop through the running services: owned, worked, confirmed
     expect(rejected.status).toBe(202);
     expect(rejected.body['status']).toBe('assigned');
 
+    // The read side showed 'assigned' before the first round too: wait for the reopen itself.
+    await timelineWith(workOrderId, [EventTypes.WorkOrderReopened]);
     const reopened = await orderInStatus(workOrderId, 'assigned');
     expect(reopened['reopenCount']).toBe(1);
     for (const step of ['acknowledge', 'start']) expect((await act(workOrderId, step, headers)).status).toBe(200);
@@ -167,6 +182,108 @@ describe('the closed loop through the running services: owned, worked, confirmed
     expect(order.body['contactCount']).toBe(2);
   });
 
+  it('lets the first technician of the site who accepts an order from the dispatcher queue own it; others still may not work it', async () => {
+    const { workOrderId, technicianOfSite } = await queuedOrder('Burst pipe in the boiler room');
+    const first = await technicianOfSite('q-chen-bo', 'Chen Bo');
+    const second = await technicianOfSite('q-he-min', 'He Min');
+
+    expect((await act(workOrderId, 'start', first)).body['code']).toBe('NOT_ASSIGNED_TO_YOU');
+    const taken = await act(workOrderId, 'acknowledge', first);
+    expect([taken.status, taken.body['status']]).toEqual([200, 'acknowledged']);
+    expect(taken.body['events']).toEqual([expect.objectContaining({ type: EventTypes.WorkOrderAcknowledged, data: expect.objectContaining({ becameOwner: true }) })]);
+
+    const late = await act(workOrderId, 'acknowledge', second);
+    expect([late.status, late.body['code']]).toEqual([403, 'NOT_ASSIGNED_TO_YOU']);
+    expect((await act(workOrderId, 'start', second)).status).toBe(403);
+    expect((await act(workOrderId, 'start', first)).status).toBe(200);
+
+    const order = await orderInStatus(workOrderId, 'in-progress');
+    expect(order['owner']).toMatchObject({ staffId: 'q-chen-bo' });
+    expect(order['technician']).toMatchObject({ staffId: 'q-chen-bo' });
+    expect(order['dispatchQueueId']).toBeNull();
+  });
+
+  it('moves ownership only by its owner: a reassigned technician who is not the owner may not hand it over', async () => {
+    const { workOrderId, technician: owner, headers: ownerHeaders } = await assignedOrder('Burst pipe behind the laundry');
+    const sunYu = { staffId: 's1-sun-yu', name: 'Sun Yu' };
+    const reassigned = await act(workOrderId, 'reassign', await dispatcherOfS1(), { to: sunYu, reason: `${owner.name} is called to a lift entrapment` });
+    expect([reassigned.status, reassigned.body['status']]).toEqual([200, 'assigned']);
+
+    const asSunYu = await asStaff(sunYu.staffId, sunYu.name);
+    const grab = await act(workOrderId, 'handover', asSunYu, { to: sunYu, reason: 'I am doing the work anyway' });
+    expect(grab.status).toBe(403);
+    expect(grab.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(grab.body['code']).toBe('NOT_THE_OWNER');
+    expect((await act(workOrderId, 'acknowledge', asSunYu)).status).toBe(200);
+    expect((await act(workOrderId, 'handover', ownerHeaders, { to: sunYu, reason: 'Sun Yu sees it through' })).status).toBe(200);
+
+    const timeline = await timelineWith(workOrderId, [EventTypes.TechnicianReassigned, EventTypes.OwnershipHandedOver]);
+    expect(timeline.find((e) => e.type === EventTypes.TechnicianReassigned)).toMatchObject({
+      actor: 'staff:s1-zhao-lei',
+      data: { from: { staffId: owner.staffId }, to: sunYu, reason: `${owner.name} is called to a lift entrapment` },
+    });
+    expect(timeline.filter((e) => e.type === EventTypes.OwnershipHandedOver)).toEqual([expect.objectContaining({ actor: `staff:${owner.staffId}`, data: expect.objectContaining({ reason: 'Sun Yu sees it through' }) })]);
+  });
+
+  it('reopens a closed order when staff ask within the window, for another round', async () => {
+    const { workOrderId, number, headers } = await assignedOrder('Burst pipe in the car park sump');
+    for (const step of ['acknowledge', 'start']) await act(workOrderId, step, headers);
+    await act(workOrderId, 'resolve', headers, { notes: 'Cleared the sump pump' });
+    await post(`${urls.intake}/v1/work-orders/${number}/confirmation`, { rating: 4 });
+    await orderInStatus(workOrderId, 'closed');
+
+    const reopened = await act(workOrderId, 'reopen', await dispatcherOfS1(), { reason: 'Sump flooded again overnight' });
+    expect([reopened.status, reopened.body['status']]).toEqual([200, 'assigned']);
+    const order = await orderInStatus(workOrderId, 'assigned');
+    expect(order).toMatchObject({ reopenCount: 1, closure: null, resolution: null });
+    const timeline = await timelineWith(workOrderId, [EventTypes.WorkOrderReopened]);
+    expect(timeline.find((e) => e.type === EventTypes.WorkOrderReopened)).toMatchObject({ actor: 'staff:s1-zhao-lei', data: { trigger: 'staff', round: 1, reason: 'Sump flooded again overnight' } });
+  });
+
+  it('lets exactly one of two different conflicting commands win: resolve and cancel sent at once', async () => {
+    const { workOrderId, headers } = await assignedOrder('Burst pipe in the sprinkler riser');
+    for (const step of ['acknowledge', 'start']) await act(workOrderId, step, headers);
+    const dispatcher = await dispatcherOfS1();
+
+    const [resolved, cancelled] = await Promise.all([
+      act(workOrderId, 'resolve', headers, { notes: 'Replaced the riser coupling' }),
+      act(workOrderId, 'cancel', dispatcher, { reason: 'duplicate', note: 'Reported twice by the front desk' }),
+    ]);
+
+    expect([resolved.status, cancelled.status].sort()).toEqual([200, 409]);
+    const loser = resolved.status === 409 ? resolved : cancelled;
+    expect(loser.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(loser.body).toMatchObject({ code: 'ILLEGAL_TRANSITION', currentStatus: resolved.status === 200 ? 'resolved' : 'cancelled' });
+    const winner = resolved.status === 200 ? EventTypes.WorkOrderResolved : EventTypes.WorkOrderCancelled;
+    const timeline = await timelineWith(workOrderId, [winner]);
+    expect(timeline.filter((e) => e.type === EventTypes.WorkOrderResolved || e.type === EventTypes.WorkOrderCancelled).map((e) => e.type)).toEqual([winner]);
+    await orderInStatus(workOrderId, resolved.status === 200 ? 'resolved' : 'cancelled');
+  });
+
+  it('refuses an Idempotency-Key sent again with a different action or different feedback, and records nothing for it', async () => {
+    const { workOrderId, headers } = await assignedOrder('Burst pipe by the bin store');
+    const key = { 'idempotency-key': `tablet-${randomUUID()}` };
+    expect((await act(workOrderId, 'acknowledge', headers, {}, key)).status).toBe(200);
+
+    const reused = await act(workOrderId, 'start', headers, {}, key);
+    expect(reused.status).toBe(409);
+    expect(reused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(reused.body['code']).toBe('IDEMPOTENCY_KEY_REUSED');
+    const retried = await act(workOrderId, 'acknowledge', headers, {}, key);
+    expect([retried.status, retried.headers.get('idempotent-replayed')]).toEqual([200, 'true']);
+
+    const followUpKey = { 'idempotency-key': `ivr-${randomUUID()}` };
+    expect((await post(`${urls.intake}/v1/work-orders/${workOrderId}/follow-ups`, { channel: 'phone', note: 'Where is the plumber?' }, followUpKey)).status).toBe(202);
+    const otherFeedback = await post(`${urls.intake}/v1/work-orders/${workOrderId}/follow-ups`, { channel: 'phone', note: 'The water is off now' }, followUpKey);
+    expect([otherFeedback.status, otherFeedback.body['code']]).toEqual([409, 'IDEMPOTENCY_KEY_REUSED']);
+
+    // Started without the key, so the timeline ends with the start: nothing was recorded for the refused requests.
+    await act(workOrderId, 'start', headers);
+    const timeline = await timelineWith(workOrderId, [EventTypes.WorkStarted]);
+    expect(timeline.filter((e) => e.type === EventTypes.WorkStarted)).toHaveLength(1);
+    expect(timeline.filter((e) => e.type === EventTypes.FollowUpContactRecorded).map((e) => e.data['note'])).toEqual(['Where is the plumber?']);
+  });
+
   it('hands ownership over explicitly, keeping the technician, and filters orders by owner', async () => {
     const { workOrderId, headers, technician } = await assignedOrder('Burst pipe behind the gym');
     const handedOver = await act(workOrderId, 'handover', headers, { to: { staffId: 's1-zhao-lei', name: 'Zhao Lei' }, reason: 'Going on leave' });
@@ -210,5 +327,20 @@ describe('a second report of the same problem joins the open order', () => {
     expect(linked?.data).toMatchObject({ channel: 'wechat', reporter: { name: 'Mr Lin', phone: '139****2222' }, contactNumber: 2 });
     const order = await get(`${urls.query}/v1/work-orders/${firstId}`);
     expect(order.body['contactCount']).toBe(2);
+
+    // A neighbour rings about it too; the reporter rings again. Everyone to call back is listed once.
+    await post(`${urls.intake}/v1/work-orders/${firstId}/follow-ups`, { channel: 'phone', caller: { name: 'Mrs Chen', phone: '13700004444' } });
+    await post(`${urls.intake}/v1/work-orders/${firstId}/follow-ups`, { channel: 'phone', note: 'Still dripping', caller: { name: 'Ms Lin', phone: '138 1234 5678' } });
+    const contacts = await eventually('four contacts on the order', async () => {
+      const { body } = await get(`${urls.query}/v1/work-orders/${firstId}`);
+      return body['contactCount'] === 4 ? (body['contacts'] as Record<string, unknown>[]) : undefined;
+    });
+    expect(contacts.map((c) => [c['name'], c['phone'], c['channel'], c['relation']])).toEqual([
+      ['Ms Lin', '138****5678', 'phone', 'reporter'],
+      ['Mr Lin', '139****2222', 'wechat', 'duplicate-reporter'],
+      ['Mrs Chen', '137****4444', 'phone', 'follow-up'],
+    ]);
+    const asTechnician = await get(`${urls.query}/v1/work-orders/${firstId}`, await asStaff('s1-wang-wei', 'Wang Wei'));
+    expect((asTechnician.body['contacts'] as { phone: string }[]).map((c) => c.phone)).toEqual(['13812345678', '13900002222', '13700004444']);
   });
 });
