@@ -6,6 +6,7 @@ import {
   IllegalTransitionError,
   IntakeEventTypes,
   intakeDataSchemas,
+  FollowUpContactSchema,
   parseActor,
   parseDomainEvent,
   ReportDetailsSchema,
@@ -166,6 +167,13 @@ describe('CloudEventSchema', () => {
   it('maps the report-submitted type to the report schema', () => {
     expect(intakeDataSchemas[IntakeEventTypes.ReportSubmitted]).toBe(ReportDetailsSchema);
     expect(IntakeEventTypes.ReportSubmitted).toBe('closeloop.intake.report-submitted.v1');
+  });
+
+  it('takes a follow-up’s caller over HTTP but refuses it in a CloudEvent, whose path would not carry it on', () => {
+    const caller = { name: 'Mrs Chen', phone: '13700004444' };
+    expect(FollowUpContactSchema.parse({ channel: 'phone', caller })).toEqual({ channel: 'phone', caller });
+    expect(FollowUpContactSchema.safeParse({ channel: 'phone', caller: { phone: '12' } }).success).toBe(false);
+    expect(intakeDataSchemas[IntakeEventTypes.FollowUpContact].safeParse({ channel: 'phone', number: 'S1-20261123-0001', caller }).success).toBe(false);
   });
 });
 
