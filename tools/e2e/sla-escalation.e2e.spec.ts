@@ -45,6 +45,10 @@ describe('SLA clocks escalate on their own, through the running services', () =>
     const breach = response(EventTypes.SlaBreached)[0] as TimelineEvent;
     expect(Date.parse(breach.data['breachedAt'] as string)).toBeGreaterThanOrEqual(Date.parse(breach.data['dueAt'] as string));
     expect(breach.actor).toBe('system:sla-timer');
+    // Each level is due at the deadline plus the intervals (1 s, 1 s), whenever the level before was recorded.
+    const deadline = Date.parse(breach.data['dueAt'] as string);
+    expect(response(EventTypes.SlaEscalated).map((e) => Date.parse(e.data['dueAt'] as string) - deadline)).toEqual([0, 1_000, 2_000]);
+    for (const level of response(EventTypes.SlaEscalated)) expect(Date.parse(level.data['escalatedAt'] as string)).toBeGreaterThanOrEqual(Date.parse(level.data['dueAt'] as string));
 
     const order = await get(`${urls.query}/v1/work-orders/${workOrderId}`);
     expect(order.body['sla']).toMatchObject({ responseBreached: true, escalationLevel: 3 });
