@@ -3,11 +3,9 @@
 -- to that rule and could be skipped by the relay, so it is refused here rather than lost later.
 CREATE FUNCTION es_events_require_appender_mark() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF NOT EXISTS (
-    SELECT 1 FROM pg_locks
-    WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted
-      AND classid = 1131179891 AND objid = 1 AND objsubid = 2
-  ) THEN
+  -- BEGIN_APPENDING_SQL sets this transaction-local flag in the statement that takes the lock; reading pg_locks
+  -- here instead would cost a scan of the lock table on every append.
+  IF current_setting('closeloop.appender', true) IS DISTINCT FROM 'marked' THEN
     RAISE EXCEPTION 'es_events is written only by transactions that take the appender lock first'
       USING HINT = 'append through the event store (BEGIN_APPENDING_SQL); see docs/adr/0003-relay-commit-order.md';
   END IF;

@@ -22,7 +22,8 @@ const APPENDER_LOCK_OBJECT = 1;
  * The first statement of an appending transaction: marks it as an appender before it is given a transaction id.
  * Only for code that writes es_events itself (the event store and its tests); a trigger refuses inserts without it.
  */
-export const BEGIN_APPENDING_SQL = `SELECT pg_advisory_xact_lock_shared(${APPENDER_LOCK_CLASS}, ${APPENDER_LOCK_OBJECT})`;
+// The transaction-local setting lets the table's trigger check the mark cheaply, without reading pg_locks per insert.
+export const BEGIN_APPENDING_SQL = `SELECT pg_advisory_xact_lock_shared(${APPENDER_LOCK_CLASS}, ${APPENDER_LOCK_OBJECT}), set_config('closeloop.appender', 'marked', true)`;
 
 const XID_SPACE = 1n << 32n;
 

@@ -11,6 +11,18 @@ export interface PollingLoopOptions<T> {
 }
 
 /**
+ * Works through the items with at most `concurrency` at a time, each worker taking the next item as soon as it is
+ * free, so one slow item (a conflict retried, a slow webhook) holds up only its own worker.
+ */
+const workThrough = async <T>(items: readonly T[], work: (item: T) => Promise<void>, concurrency: number): Promise<void> => {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await work(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+};
+
+/**
  * The loop of a worker that polls PostgreSQL for due work: claim a batch, work through it a few at a time, and go
  * again at once while batches come back full (a burst waits no poll per batch), else after a short sleep. Stopping
  * wakes it from its sleep and waits for the batch in hand.
@@ -41,7 +53,7 @@ export class PollingLoop<T> {
       let claimed: readonly T[] = [];
       try {
         claimed = await claim(batchSize);
-        for (let i = 0; i < claimed.length; i += concurrency) await Promise.all(claimed.slice(i, i + concurrency).map(work));
+        await workThrough(claimed, work, concurrency);
       } catch (error) {
         onPollFailed(error as Error);
       }

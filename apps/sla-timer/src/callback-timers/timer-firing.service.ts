@@ -8,7 +8,7 @@ import { DueTimer, TimerStore } from './timer-store';
 
 const BATCH = 100;
 // Timers of different orders fire side by side; two of one order conflict on its stream and decide again.
-const CONCURRENCY = 8;
+const CONCURRENCY = 16;
 
 /**
  * Fires due timers: SLA warnings, breaches and escalations; the callback task; closing an unconfirmed order. A

@@ -30,10 +30,24 @@ export class TimerStore {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
   async schedule(workOrderId: string, kind: TimerKind, round: number, dueAt: Date): Promise<void> {
+    await this.scheduleAll(workOrderId, [{ kind, round, dueAt }]);
+  }
+
+  /** Several timers of one order in one statement: a firing schedules the next warning, breach or level at once. */
+  async scheduleAll(workOrderId: string, timers: readonly { kind: TimerKind; round: number; dueAt: Date }[]): Promise<void> {
+    if (timers.length === 0) return;
     await this.pool.query(
-      `INSERT INTO sla_timers (timer_id, work_order_id, kind, round, due_at) VALUES ($1, $2, $3, $4, $5)
+      `INSERT INTO sla_timers (timer_id, work_order_id, kind, round, due_at)
+       SELECT t.timer_id, $1, t.kind, t.round, t.due_at
+       FROM unnest($2::uuid[], $3::text[], $4::int[], $5::timestamptz[]) AS t(timer_id, kind, round, due_at)
        ON CONFLICT (work_order_id, kind, round) DO NOTHING`,
-      [timerIdOf(workOrderId, kind, round), workOrderId, kind, round, dueAt],
+      [
+        workOrderId,
+        timers.map((t) => timerIdOf(workOrderId, t.kind, t.round)),
+        timers.map((t) => t.kind),
+        timers.map((t) => t.round),
+        timers.map((t) => t.dueAt),
+      ],
     );
   }
 

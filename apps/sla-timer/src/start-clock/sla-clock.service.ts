@@ -87,8 +87,9 @@ export class SlaClockService {
   }
 
   private async schedule(workOrderId: string, state: SlaState): Promise<void> {
-    for (const timer of timersFor(state, this.policy)) {
-      await this.timers.schedule(workOrderId, slaTimerKind(timer), 0, new Date(timer.fireAt));
-    }
+    await this.timers.scheduleAll(
+      workOrderId,
+      timersFor(state, this.policy).map((timer) => ({ kind: slaTimerKind(timer), round: 0, dueAt: new Date(timer.fireAt) })),
+    );
   }
 }
