@@ -55,7 +55,7 @@ describe('SLA clocks escalate on their own, through the running services', () =>
 
     const sla = await get(`${urls.query}/v1/work-orders/${workOrderId}/sla`);
     expect(sla.status).toBe(200);
-    expect(sla.body).toMatchObject({ escalationLevel: 3, targets: [{ target: 'response', state: 'breached' }, { target: 'resolution', state: 'running' }] });
+    expect(sla.body).toMatchObject({ escalationLevel: 3, targets: [{ target: 'response', state: 'breached', escalationLevel: 3 }, { target: 'resolution', state: 'running', escalationLevel: 0 }] });
     const [responseTarget] = sla.body['targets'] as { remainingSeconds: number }[];
     expect(responseTarget?.remainingSeconds).toBeLessThan(0);
 

@@ -45,8 +45,15 @@ export interface WorkOrderView {
   resolutionDueAt: string | null;
   responseBreached: boolean;
   resolutionBreached: boolean;
-  /** The highest escalation level raised: 1 site supervisor on call, 2 service manager, 3 operations head. */
+  /**
+   * The highest escalation level raised for either target in any round: 1 site supervisor on call, 2 service
+   * manager, 3 operations head. The order's history; the current level of each target is below.
+   */
   escalationLevel: number;
+  /** The level the response target's escalation reached; it has one round, and keeps the level once met. */
+  responseEscalationLevel: number;
+  /** The level the resolution target's escalation reached in the current round: 0 again when a reopen restarts its clock. */
+  resolutionEscalationLevel: number;
   responseMetAt: string | null;
   resolutionMetAt: string | null;
   slaPausedSince: string | null;
@@ -138,6 +145,8 @@ export const foldWorkOrderView = (timeline: readonly TimelineEntry[]): WorkOrder
     responseBreached: false,
     resolutionBreached: false,
     escalationLevel: 0,
+    responseEscalationLevel: 0,
+    resolutionEscalationLevel: 0,
     responseMetAt: null,
     resolutionMetAt: null,
     slaPausedSince: null,
@@ -225,15 +234,20 @@ const apply = (view: WorkOrderView, event: DomainEvent): WorkOrderView => {
       return { ...view, responseDueAt: event.data.responseDueAt, resolutionDueAt: event.data.resolutionDueAt };
     case EventTypes.SlaBreached:
       return event.data.target === 'response' ? { ...view, responseBreached: true } : { ...view, resolutionBreached: true };
-    case EventTypes.SlaEscalated:
-      return { ...view, escalationLevel: Math.max(view.escalationLevel, event.data.level) };
+    case EventTypes.SlaEscalated: {
+      const { target, level } = event.data;
+      const escalationLevel = Math.max(view.escalationLevel, level);
+      return target === 'response'
+        ? { ...view, escalationLevel, responseEscalationLevel: Math.max(view.responseEscalationLevel, level) }
+        : { ...view, escalationLevel, resolutionEscalationLevel: Math.max(view.resolutionEscalationLevel, level) };
+    }
     case EventTypes.SlaClockPaused:
       return { ...view, slaPausedSince: event.data.pausedAt };
     case EventTypes.SlaClockResumed:
       return { ...view, resolutionDueAt: event.data.resolutionDueAt, slaPausedSince: null, slaPausedSeconds: view.slaPausedSeconds + event.data.pausedSeconds };
     case EventTypes.SlaClockRestarted:
-      // A new round of the loop: the resolution target starts afresh.
-      return { ...view, resolutionDueAt: event.data.resolutionDueAt, resolutionBreached: false, resolutionMetAt: null };
+      // A new round of the loop: the resolution target starts afresh, its escalation chain with it.
+      return { ...view, resolutionDueAt: event.data.resolutionDueAt, resolutionBreached: false, resolutionMetAt: null, resolutionEscalationLevel: 0 };
     case EventTypes.SlaTargetMet:
       return event.data.target === 'response' ? { ...view, responseMetAt: event.data.metAt } : { ...view, resolutionMetAt: event.data.metAt };
     case EventTypes.SlaClockStopped:

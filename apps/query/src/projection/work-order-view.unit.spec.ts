@@ -74,3 +74,40 @@ describe('the work-order view: contacts, the people to keep informed', () => {
     expect(fold([reported, duplicate('Mr Lin', '13900002222', 2, '2026-11-23T01:05:00.000Z'), reopened])?.contacts).toHaveLength(2);
   });
 });
+
+describe('the work-order view: how far each SLA target has escalated', () => {
+  const targetsSet: DomainEvent = {
+    type: EventTypes.SlaTargetsSet,
+    data: { workOrderId, tier: 'normal', policyId: 'default', startedAt: '2026-11-23T01:00:00.000Z', responseDueAt: '2026-11-23T01:30:00.000Z', resolutionDueAt: '2026-11-23T05:00:00.000Z' },
+  };
+  const escalated = (target: 'response' | 'resolution', level: number): DomainEvent => ({ type: EventTypes.SlaEscalated, data: { workOrderId, target, level, escalatedAt: '2026-11-23T06:00:00.000Z' } });
+  const met = (target: 'response' | 'resolution'): DomainEvent => ({
+    type: EventTypes.SlaTargetMet,
+    data: { workOrderId, target, dueAt: '2026-11-23T05:00:00.000Z', metAt: '2026-11-23T07:00:00.000Z', onTime: false },
+  });
+  const restarted: DomainEvent = { type: EventTypes.SlaClockRestarted, data: { workOrderId, round: 1, restartedAt: '2026-11-24T01:00:00.000Z', resolutionDueAt: '2026-11-24T05:00:00.000Z' } };
+  const levels = (events: readonly DomainEvent[]) => {
+    const view = fold([reported, targetsSet, ...events]);
+    return { response: view?.responseEscalationLevel, resolution: view?.resolutionEscalationLevel, highest: view?.escalationLevel };
+  };
+
+  it('starts with no target escalated', () => {
+    expect(levels([])).toEqual({ response: 0, resolution: 0, highest: 0 });
+  });
+
+  it('keeps each target’s own level, the highest it reached', () => {
+    expect(levels([escalated('response', 1), escalated('response', 2), escalated('resolution', 1)])).toEqual({ response: 2, resolution: 1, highest: 2 });
+    // A redelivered lower level, projected after a higher one, takes nothing back.
+    expect(levels([escalated('resolution', 2), escalated('resolution', 1)])).toEqual({ response: 0, resolution: 2, highest: 2 });
+  });
+
+  it('keeps the level a target reached once it is met late: that is where its round got to', () => {
+    expect(levels([escalated('response', 3), met('response'), escalated('resolution', 1), met('resolution')])).toEqual({ response: 3, resolution: 1, highest: 3 });
+  });
+
+  it('starts the resolution target’s level afresh when a reopen restarts its clock, and leaves the response target’s alone', () => {
+    const firstRound = [escalated('response', 1), escalated('resolution', 1), escalated('resolution', 2), met('resolution')];
+    expect(levels([...firstRound, restarted])).toEqual({ response: 1, resolution: 0, highest: 2 });
+    expect(levels([...firstRound, restarted, escalated('resolution', 1)])).toEqual({ response: 1, resolution: 1, highest: 2 });
+  });
+});

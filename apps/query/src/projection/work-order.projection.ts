@@ -46,6 +46,8 @@ const VIEW_COLUMNS: readonly [keyof WorkOrderView, string][] = [
   ['responseBreached', 'response_breached'],
   ['resolutionBreached', 'resolution_breached'],
   ['escalationLevel', 'escalation_level'],
+  ['responseEscalationLevel', 'response_escalation_level'],
+  ['resolutionEscalationLevel', 'resolution_escalation_level'],
   ['responseMetAt', 'response_met_at'],
   ['resolutionMetAt', 'resolution_met_at'],
   ['slaPausedSince', 'sla_paused_since'],

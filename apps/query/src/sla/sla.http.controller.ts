@@ -14,11 +14,19 @@ const AtRiskQuerySchema = z.object({ site: z.string().min(1).max(32), limit: z.c
 type Row = Record<string, unknown>;
 
 const rowsOf = (row: Row): { response: SlaRow; resolution: SlaRow } => ({
-  response: { dueAt: row['response_due_at'] as Date | null, metAt: row['response_met_at'] as Date | null, breached: row['response_breached'] === true, pausedSince: null, stopped: row['sla_stopped'] === true },
+  response: {
+    dueAt: row['response_due_at'] as Date | null,
+    metAt: row['response_met_at'] as Date | null,
+    breached: row['response_breached'] === true,
+    escalationLevel: row['response_escalation_level'] as number,
+    pausedSince: null,
+    stopped: row['sla_stopped'] === true,
+  },
   resolution: {
     dueAt: row['resolution_due_at'] as Date | null,
     metAt: row['resolution_met_at'] as Date | null,
     breached: row['resolution_breached'] === true,
+    escalationLevel: row['resolution_escalation_level'] as number,
     pausedSince: row['sla_paused_since'] as Date | null,
     stopped: row['sla_stopped'] === true,
   },

@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import { CloudEvent, DomainEvent, EventTypes, toDomainEvents } from '@closeloop/contracts';
+import { migrate } from '@closeloop/database';
+import { attachPrincipal } from '@closeloop/http';
+import { freshDatabase, TestDatabase } from '@closeloop/testing';
+import type { Request } from 'express';
+import { foldWorkOrderView } from '../projection/work-order-view';
+import { projectEvent } from '../projection/work-order.projection';
+import { SlaHttpController } from './sla.http.controller';
+
+// An order of S1 whose resolution escalated to level 2, was resolved late, rejected by the resident and reopened.
+
+const supervisor = {} as Request;
+attachPrincipal(supervisor, { kind: 'staff', staffId: 's1-supervisor', name: 'Test', roles: ['supervisor'], sites: ['S1'] });
+const now = new Date('2026-11-24T02:00:00.000Z');
+
+const history = (workOrderId: string): { event: DomainEvent; at: string }[] => {
+  const escalated = (target: 'response' | 'resolution', level: number, at: string) => ({ event: { type: EventTypes.SlaEscalated, data: { workOrderId, target, level, escalatedAt: at } }, at });
+  return [
+    {
+      at: '2026-11-23T01:00:00.000Z',
+      event: {
+        type: EventTypes.WorkOrderReported,
+        data: { workOrderId, number: 'S1-20261123-0030', siteId: 'S1', channel: 'phone', reporter: { name: 'Ms Lin', phone: '13812345678' }, description: 'Leak', reportedAt: '2026-11-23T01:00:00.000Z' },
+      },
+    },
+    {
+      at: '2026-11-23T01:00:01.000Z',
+      event: {
+        type: EventTypes.SlaTargetsSet,
+        data: { workOrderId, tier: 'normal', policyId: 'default', startedAt: '2026-11-23T01:00:00.000Z', responseDueAt: '2026-11-23T01:30:00.000Z', resolutionDueAt: '2026-11-23T05:00:00.000Z' },
+      },
+    },
+    escalated('response', 1, '2026-11-23T01:30:00.000Z'),
+    { at: '2026-11-23T01:40:00.000Z', event: { type: EventTypes.SlaTargetMet, data: { workOrderId, target: 'response', dueAt: '2026-11-23T01:30:00.000Z', metAt: '2026-11-23T01:40:00.000Z', onTime: false } } },
+    escalated('resolution', 1, '2026-11-23T05:00:00.000Z'),
+    escalated('resolution', 2, '2026-11-23T06:00:00.000Z'),
+    { at: '2026-11-23T07:00:00.000Z', event: { type: EventTypes.SlaTargetMet, data: { workOrderId, target: 'resolution', dueAt: '2026-11-23T05:00:00.000Z', metAt: '2026-11-23T07:00:00.000Z', onTime: false } } },
+    { at: '2026-11-24T01:00:00.000Z', event: { type: EventTypes.SlaClockRestarted, data: { workOrderId, round: 1, restartedAt: '2026-11-24T01:00:00.000Z', resolutionDueAt: '2026-11-24T05:00:00.000Z' } } },
+  ];
+};
+
+describe('the SLA view of an order (real PostgreSQL)', () => {
+  let db: TestDatabase;
+  let controller: SlaHttpController;
+
+  beforeAll(async () => {
+    db = await freshDatabase('query_sla');
+    controller = new SlaHttpController(db.pool, { now: () => now });
+  });
+  afterAll(() => db.drop());
+
+  it('shows each target’s escalation level in its current round, and the highest the order ever reached', async () => {
+    const workOrderId = randomUUID();
+    const client = await db.pool.connect();
+    try {
+      for (const [i, { event, at }] of history(workOrderId).entries()) {
+        const published: CloudEvent = { specversion: '1.0', id: randomUUID(), source: 'test', type: event.type, time: at, data: event.data, workorderid: workOrderId, sequence: String(i + 1) };
+        await projectEvent(client, published);
+      }
+    } finally {
+      client.release();
+    }
+
+    expect(await controller.forOrder(workOrderId, supervisor)).toMatchObject({
+      escalationLevel: 2,
+      targets: [
+        { target: 'response', state: 'met', onTime: false, escalationLevel: 1 },
+        { target: 'resolution', state: 'running', dueAt: '2026-11-24T05:00:00.000Z', escalationLevel: 0 },
+      ],
+    });
+  });
+
+  it('gives orders projected before the levels were kept per target the levels the fold would give them', async () => {
+    // The database as a deployment from before the migration has it: no per-target columns, the migration not applied.
+    await db.pool.query('ALTER TABLE q_work_orders DROP COLUMN response_escalation_level, DROP COLUMN resolution_escalation_level');
+    await db.pool.query("DELETE FROM schema_migrations WHERE version = '0018_sla_escalation_level_per_target.sql'");
+
+    const reopened = randomUUID();
+    const escalatedOnly = randomUUID();
+    const quiet = randomUUID();
+    // Each order's events in store order, numbered by their sequence.
+    const histories = { [reopened]: history(reopened), [escalatedOnly]: history(escalatedOnly).slice(0, 6), [quiet]: history(quiet).slice(0, 2) };
+    for (const [workOrderId, events] of Object.entries(histories)) {
+      // Arriving newest first: the fold and the migration go by sequence, not by arrival.
+      for (const [i, { event, at }] of [...events.entries()].reverse()) {
+        await db.pool.query('INSERT INTO q_timeline (event_id, work_order_id, event_type, occurred_at, source, sequence, data) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+          randomUUID(),
+          workOrderId,
+          event.type,
+          at,
+          'test',
+          i + 1,
+          JSON.stringify(event.data),
+        ]);
+      }
+      await db.pool.query(
+        `INSERT INTO q_work_orders (work_order_id, number, site_id, channel, description, status, reported_at, updated_at)
+         VALUES ($1, $2, 'S1', 'phone', 'Leak', 'assigned', '2026-11-23T01:00:00Z', '2026-11-24T01:00:00Z')`,
+        [workOrderId, `S1-${workOrderId.slice(0, 8)}`],
+      );
+    }
+
+    expect(await migrate(db.pool)).toEqual(['0018_sla_escalation_level_per_target.sql']);
+
+    const { rows } = await db.pool.query<{ work_order_id: string; response_escalation_level: number; resolution_escalation_level: number }>(
+      'SELECT work_order_id, response_escalation_level, resolution_escalation_level FROM q_work_orders WHERE work_order_id = ANY($1)',
+      [Object.keys(histories)],
+    );
+    const migrated = Object.fromEntries(rows.map((r) => [r.work_order_id, [r.response_escalation_level, r.resolution_escalation_level]]));
+    const folded = Object.fromEntries(
+      Object.entries(histories).map(([workOrderId, events]) => {
+        const view = foldWorkOrderView(toDomainEvents(events.map(({ event }) => event)).map((event, i) => ({ event, occurredAt: events[i]?.at as string })));
+        return [workOrderId, [view?.responseEscalationLevel, view?.resolutionEscalationLevel]];
+      }),
+    );
+    expect(migrated).toEqual(folded);
+    expect(folded).toEqual({ [reopened]: [1, 0], [escalatedOnly]: [1, 2], [quiet]: [0, 0] });
+  });
+});
