@@ -203,6 +203,11 @@ const printTimeline = async (workOrderId) => {
   const timeline = await (await fetch(`${query}/v1/work-orders/${workOrderId}/timeline`)).json();
   const owner = order.owner ? `  owner ${order.owner.name} since ${time(order.owner.since)}` : '';
   console.log(`\n${order.number}  ${order.tier}  ${order.category}  site ${order.siteId}${order.building ? ` building ${order.building}` : ''}  status: ${order.status}${owner}`);
+  // More than the reporter: the people the order must keep informed (a duplicate's reporter, a caller chasing it).
+  if (order.contacts.length > 1) {
+    const contacts = order.contacts.map((c) => `${c.name ?? 'anonymous'}${c.phone ? ` (${c.phone})` : ''} as ${c.relation}`);
+    console.log(`  contacts: ${contacts.join('; ')}`);
+  }
   for (const event of timeline.events) console.log(`  ${time(event.occurredAt)}  ${event.actor.padEnd(48)} ${describeEvent(event)}`);
 };
 
