@@ -17,9 +17,7 @@ export const IntakeEventTypes = {
 
 export const intakeDataSchemas = {
   [IntakeEventTypes.ReportSubmitted]: ReportDetailsSchema,
-  // The caller's details come over HTTP only for now: intake's CloudEvent path does not carry them on, and a field
-  // accepted here and then dropped would lose a resident's number without a word.
-  [IntakeEventTypes.FollowUpContact]: FollowUpContactSchema.omit({ caller: true }).merge(WorkOrderReferenceSchema).strict(),
+  [IntakeEventTypes.FollowUpContact]: FollowUpContactSchema.merge(WorkOrderReferenceSchema).strict(),
   [IntakeEventTypes.ResolutionConfirmed]: ResolutionConfirmedSchema.merge(WorkOrderReferenceSchema).strict(),
   [IntakeEventTypes.ResolutionRejected]: ResolutionRejectedSchema.merge(WorkOrderReferenceSchema).strict(),
 } as const;

@@ -169,11 +169,14 @@ describe('CloudEventSchema', () => {
     expect(IntakeEventTypes.ReportSubmitted).toBe('closeloop.intake.report-submitted.v1');
   });
 
-  it('takes a follow-up’s caller over HTTP but refuses it in a CloudEvent, whose path would not carry it on', () => {
+  it('takes a follow-up’s caller over HTTP and in a CloudEvent alike, checked the same way', () => {
     const caller = { name: 'Mrs Chen', phone: '13700004444' };
+    const followUpEvent = intakeDataSchemas[IntakeEventTypes.FollowUpContact];
     expect(FollowUpContactSchema.parse({ channel: 'phone', caller })).toEqual({ channel: 'phone', caller });
+    expect(followUpEvent.parse({ channel: 'phone', number: 'S1-20261123-0001', caller: { name: ' Mrs Chen ', phone: ' 13700004444 ' } })).toEqual({ channel: 'phone', number: 'S1-20261123-0001', caller });
     expect(FollowUpContactSchema.safeParse({ channel: 'phone', caller: { phone: '12' } }).success).toBe(false);
-    expect(intakeDataSchemas[IntakeEventTypes.FollowUpContact].safeParse({ channel: 'phone', number: 'S1-20261123-0001', caller }).success).toBe(false);
+    expect(followUpEvent.safeParse({ channel: 'phone', number: 'S1-20261123-0001', caller: { phone: '12' } }).success).toBe(false);
+    expect(followUpEvent.safeParse({ channel: 'phone', number: 'S1-20261123-0001', caller: { ...caller, email: 'chen@example.com' } }).success).toBe(false);
   });
 });
 

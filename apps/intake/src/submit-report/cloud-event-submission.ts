@@ -37,7 +37,7 @@ export const intakeRequestFromCloudEvent = (event: CloudEvent, pathPrefix = ''):
       };
     case IntakeEventTypes.FollowUpContact: {
       const data = parseData(event, IntakeEventTypes.FollowUpContact, pathPrefix);
-      return feedbackRequest(event, { kind: 'follow-up', channel: data.channel, note: data.note }, data);
+      return feedbackRequest(event, { kind: 'follow-up', channel: data.channel, note: data.note, caller: data.caller }, data);
     }
     case IntakeEventTypes.ResolutionConfirmed: {
       const data = parseData(event, IntakeEventTypes.ResolutionConfirmed, pathPrefix);
