@@ -1,4 +1,4 @@
-import { requestFingerprint, workOrderIdForKey } from './idempotency';
+import { workOrderIdForKey } from './idempotency';
 
 const RFC_9562_V5 = /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const idempotencyKey = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
@@ -40,53 +40,5 @@ describe('workOrderIdForKey', () => {
   it('gives different ids for different keys', () => {
     const ids = Array.from({ length: 50 }, (_, i) => workOrderIdForKey('http', `retry-${i}`));
     expect(new Set(ids).size).toBe(50);
-  });
-});
-
-describe('requestFingerprint', () => {
-  const report = {
-    siteId: 'S1',
-    building: '3',
-    channel: 'phone',
-    reporter: { name: 'Ms Lin', phone: '13812345678' },
-    description: 'Burst pipe under the kitchen sink',
-  };
-
-  it('is a hex SHA-256 digest', () => {
-    expect(requestFingerprint(report)).toMatch(/^[0-9a-f]{64}$/);
-  });
-
-  it('does not depend on key order, at any depth', () => {
-    const reordered = {
-      description: 'Burst pipe under the kitchen sink',
-      reporter: { phone: '13812345678', name: 'Ms Lin' },
-      channel: 'phone',
-      building: '3',
-      siteId: 'S1',
-    };
-    expect(requestFingerprint(reordered)).toBe(requestFingerprint(report));
-  });
-
-  it('ignores properties whose value is undefined', () => {
-    expect(requestFingerprint({ ...report, unit: undefined, reporter: { ...report.reporter, name: 'Ms Lin', email: undefined } })).toBe(
-      requestFingerprint(report),
-    );
-  });
-
-  it('tells a different report apart', () => {
-    expect(requestFingerprint({ ...report, building: '4' })).not.toBe(requestFingerprint(report));
-    expect(requestFingerprint({ ...report, reporter: { ...report.reporter, phone: '13812345679' } })).not.toBe(requestFingerprint(report));
-  });
-
-  it('tells null apart from an absent value', () => {
-    expect(requestFingerprint({ ...report, unit: null })).not.toBe(requestFingerprint(report));
-  });
-
-  it('keeps array order significant', () => {
-    expect(requestFingerprint({ tags: ['leak', 'urgent'] })).not.toBe(requestFingerprint({ tags: ['urgent', 'leak'] }));
-  });
-
-  it('does not confuse a string with the number it spells', () => {
-    expect(requestFingerprint({ unit: '1202' })).not.toBe(requestFingerprint({ unit: 1202 }));
   });
 });

@@ -4,10 +4,10 @@ import { Actor, EventMetadata, EventTypes, IdempotencyKeyReusedError, IllegalTra
 import { EVENT_STORE, EventStore, RecordedEvent, StreamVersionConflictError } from '@closeloop/event-store';
 import { CLOCK, Clock } from '@closeloop/runtime';
 import { decide, initialState, localDateIn, triage, TriageDecision, TriageRule, workOrderStream } from '@closeloop/work-order-domain';
-import { WorkOrderCommands } from '@closeloop/work-order-application';
+import { requestFingerprint, WorkOrderCommands } from '@closeloop/work-order-application';
 import { INTAKE_CONFIG, IntakeConfig, TRIAGE_RULES, WORK_ORDER_COMMANDS } from '../intake.config';
 import { DuplicateFinder } from './duplicate-finder';
-import { requestFingerprint, workOrderIdForKey } from './idempotency';
+import { workOrderIdForKey } from './idempotency';
 import { NumberAllocator } from './number-allocator';
 import { JoinedOrder, ReportKeyDecisions } from './report-key-decisions';
 

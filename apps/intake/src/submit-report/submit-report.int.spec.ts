@@ -2,10 +2,10 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { EventTypes, ReportDetails } from '@closeloop/contracts';
 import { PostgresEventStore } from '@closeloop/event-store';
-import { WorkOrderCommands } from '@closeloop/work-order-application';
+import { requestFingerprint, WorkOrderCommands } from '@closeloop/work-order-application';
 import { workOrderStream } from '@closeloop/work-order-domain';
 import { danglingIntakeReferences, IntakeUnderTest, startIntakeUnderTest } from '../intake-under-test.spec';
-import { requestFingerprint, workOrderIdForKey } from './idempotency';
+import { workOrderIdForKey } from './idempotency';
 import { ReportKeyDecisions } from './report-key-decisions';
 import { SubmitReportHandler } from './submit-report.handler';
 
