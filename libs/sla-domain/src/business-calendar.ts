@@ -49,6 +49,7 @@ const instantOf = (localDate: string, minuteOfDay: number, timeZone: string): nu
 };
 
 const nextDate = (localDate: string): string => new Date(Date.parse(`${localDate}T00:00:00Z`) + DAY_MS).toISOString().slice(0, 10);
+const previousDate = (localDate: string): string => new Date(Date.parse(`${localDate}T00:00:00Z`) - DAY_MS).toISOString().slice(0, 10);
 
 /** Each working day's open interval, from the day of `from` on. */
 function* workingIntervals(from: Date, calendar: BusinessCalendar): Generator<[number, number]> {
@@ -86,4 +87,31 @@ export const countsBeyondOfficialData = (from: Date, to: Date, calendar: Busines
   const yearOf = (instant: Date) => Number(localParts(instant, calendar.timeZone)['year']);
   for (let year = yearOf(from); year <= yearOf(to); year++) if (!calendar.hasOfficialDataFor(year)) return true;
   return false;
+};
+
+/** The local date (YYYY-MM-DD) of the last day of a month, `month` counted from 1. */
+const lastDateOf = (year: number, month: number): string => new Date(Date.UTC(year, month, 0)).toISOString().slice(0, 10);
+
+/** Close of business on the last working day of a local month, `month` counted from 1 (13 is next January). */
+const closeOfMonth = (year: number, month: number, calendar: BusinessCalendar): Date => {
+  let date = lastDateOf(year, month);
+  for (let i = 0; !calendar.isWorkingDay(date); i++, date = previousDate(date)) {
+    if (i >= MAX_DAYS) throw new Error(`no working day found within ${MAX_DAYS} days before ${lastDateOf(year, month)}`);
+  }
+  return new Date(instantOf(date, minutesOf(calendar.closes), calendar.timeZone));
+};
+
+/**
+ * The deadline of the monthly works plan an order reported at `reportedAt` joins: close of business on the last
+ * working day of the report's local month if it came on or before `cutoffDay`, else of the next month, whose plan
+ * is still open. Should that close already be past (a late cutoff, and the month's last working day ended early by
+ * a holiday), the order joins the plan after it.
+ */
+export const monthlyPlanDeadline = (reportedAt: Date, cutoffDay: number, calendar: BusinessCalendar): Date => {
+  const local = localParts(reportedAt, calendar.timeZone);
+  const year = Number(local['year']);
+  let month = Number(local['month']) + (Number(local['day']) > cutoffDay ? 1 : 0);
+  for (let deadline = closeOfMonth(year, month, calendar); ; deadline = closeOfMonth(year, ++month, calendar)) {
+    if (deadline.getTime() > reportedAt.getTime()) return deadline;
+  }
 };

@@ -1,5 +1,5 @@
 import { isWorkday } from 'chinese-days';
-import { addWorkingSeconds, BusinessCalendar, countsBeyondOfficialData, workingSecondsBetween } from './business-calendar';
+import { addWorkingSeconds, BusinessCalendar, countsBeyondOfficialData, monthlyPlanDeadline, workingSecondsBetween } from './business-calendar';
 
 // Mainland China's working days, with public holidays and adjusted workdays (调休) from the chinese-days package.
 const shanghaiOffice: BusinessCalendar = { timeZone: 'Asia/Shanghai', opens: '08:30', closes: '17:30', isWorkingDay: (date) => isWorkday(date), hasOfficialDataFor: (year) => year <= 2026 };
@@ -57,5 +57,51 @@ describe('working time on the Shanghai office calendar', () => {
       expect(countsBeyondOfficialData(new Date('2026-12-31T09:00:00+08:00'), new Date('2028-01-03T09:00:00+08:00'), knowing2028)).toBe(true);
       expect(countsBeyondOfficialData(new Date('2028-01-02T09:00:00+08:00'), new Date('2028-01-03T09:00:00+08:00'), knowing2028)).toBe(false);
     });
+  });
+});
+
+describe('the monthly works plan on the Shanghai office calendar, closed for new orders after the 20th', () => {
+  const planDeadline = (reported: string, calendar: BusinessCalendar = shanghaiOffice) => monthlyPlanDeadline(at(reported), 20, calendar);
+
+  it("folds an order reported up to the 20th into this month's plan: due at close on the month's last working day", () => {
+    expect(planDeadline('2026-11-03T10:00:00')).toEqual(at('2026-11-30T17:30:00'));
+    expect(planDeadline('2026-11-20T23:59:00')).toEqual(at('2026-11-30T17:30:00'));
+  });
+
+  it("folds an order reported after the 20th into next month's plan, this month's being drawn up", () => {
+    expect(planDeadline('2026-11-21T00:00:00')).toEqual(at('2026-12-31T17:30:00'));
+    expect(planDeadline('2026-11-27T16:00:00')).toEqual(at('2026-12-31T17:30:00'));
+  });
+
+  it('reads the cutoff on the local date: 20 November 17:00 UTC is already the 21st in Shanghai', () => {
+    expect(monthlyPlanDeadline(new Date('2026-11-20T17:00:00Z'), 20, shanghaiOffice)).toEqual(at('2026-12-31T17:30:00'));
+  });
+
+  it('ends a month that ends on a weekend on its last Friday: October 2026 on Friday the 30th', () => {
+    expect(planDeadline('2026-10-12T09:00:00')).toEqual(at('2026-10-30T17:30:00'));
+  });
+
+  it('ends September 2026 on Wednesday the 30th, the last working day before the National Day week', () => {
+    expect(planDeadline('2026-09-21T09:00:00')).toEqual(at('2026-10-30T17:30:00'));
+    expect(planDeadline('2026-09-08T09:00:00')).toEqual(at('2026-09-30T17:30:00'));
+  });
+
+  it('ends February 2026 on Saturday the 28th, an adjusted workday (调休) after the Spring Festival', () => {
+    expect(planDeadline('2026-02-02T09:00:00')).toEqual(at('2026-02-28T17:30:00'));
+  });
+
+  it("ends December 2026 on the 30th at a site closed on New Year's Eve, at the site's own closing time", () => {
+    const siteS2: BusinessCalendar = { ...shanghaiOffice, opens: '09:00', closes: '18:00', isWorkingDay: (date) => date !== '2026-12-31' && isWorkday(date) };
+    expect(planDeadline('2026-12-01T09:00:00', siteS2)).toEqual(at('2026-12-30T18:00:00'));
+    expect(planDeadline('2026-12-01T09:00:00')).toEqual(at('2026-12-31T17:30:00'));
+  });
+
+  it("rolls into January's plan across the year for an order reported after 20 December", () => {
+    expect(planDeadline('2026-12-21T09:00:00')).toEqual(at('2027-01-29T17:30:00'));
+  });
+
+  it("joins the next plan when this month's closes before the report: a late cutoff, after the month's last close", () => {
+    // A cutoff on the 28th; Saturday 28 February 2026 is February's last working day, and the order came that evening.
+    expect(monthlyPlanDeadline(at('2026-02-28T19:00:00'), 28, shanghaiOffice)).toEqual(at('2026-03-31T17:30:00'));
   });
 });

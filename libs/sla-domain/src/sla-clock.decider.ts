@@ -1,5 +1,5 @@
 import { EventTypes, SlaEvent, SlaTarget, StaffMemberRef, Tier } from '@closeloop/contracts';
-import { addWorkingSeconds, BusinessCalendar, countsBeyondOfficialData, workingSecondsBetween } from './business-calendar';
+import { addWorkingSeconds, BusinessCalendar, countsBeyondOfficialData, monthlyPlanDeadline, workingSecondsBetween } from './business-calendar';
 import { SlaPolicy, targetsFor, TierTargets } from './sla-policy';
 
 /** How a tier's targets count time: around the clock, or in working time on the site's calendar. */
@@ -142,7 +142,7 @@ export const decideSla = (command: SlaCommand, state: SlaState, policy: SlaPolic
     const targets = targetsOf(policy, command);
     const clock = clockOf(targets, calendar);
     const at = (seconds: number) => clock.add(command.reportedAt, seconds).toISOString();
-    const resolutionDueAt = at(targets.resolutionSeconds);
+    const resolution = resolutionDeadline(targets, command.reportedAt, 0, policy.warningFraction, calendar);
     return [
       {
         type: EventTypes.SlaTargetsSet,
@@ -152,13 +152,13 @@ export const decideSla = (command: SlaCommand, state: SlaState, policy: SlaPolic
           policyId: policy.id,
           startedAt: command.reportedAt.toISOString(),
           responseDueAt: at(targets.responseSeconds),
-          resolutionDueAt,
+          resolutionDueAt: resolution.dueAt,
           siteId: command.siteId,
           category: command.category,
           policyVersion: policy.version,
           responseWarnAt: at(targets.responseSeconds * policy.warningFraction),
-          resolutionWarnAt: at(targets.resolutionSeconds * policy.warningFraction),
-          ...flagBeyondOfficialData(clock.beyondOfficialData(command.reportedAt, new Date(resolutionDueAt))),
+          resolutionWarnAt: resolution.warnAt,
+          ...flagBeyondOfficialData(resolution.beyondOfficialData),
         },
       },
     ];
@@ -167,11 +167,11 @@ export const decideSla = (command: SlaCommand, state: SlaState, policy: SlaPolic
   const clock = clockOf(targetsOf(policy, state), calendar);
   switch (command.type) {
     case 'ObserveWorkOrder':
-      return observe(command, state, policy, clock);
+      return observe(command, state, policy, clock, calendar);
     case 'FireSlaTimer':
       return fire(command, state, policy);
     case 'RecomputeDeadlines':
-      return recompute(command, state, policy, clock);
+      return recompute(command, state, policy, clock, calendar);
     case 'AcknowledgeEscalation':
       return acknowledgeEscalation(command, state);
     default: {
@@ -188,7 +188,7 @@ export const decideSla = (command: SlaCommand, state: SlaState, policy: SlaPolic
  * verdict and an untouched timeline. The result depends on nothing but the history, the policy and the calendar,
  * so recomputing again changes nothing; a clock already computed under a newer policy version is left to it.
  */
-const recompute = (command: RecomputeDeadlines, state: Running, policy: SlaPolicy, clock: ClockMath): SlaEvent[] => {
+const recompute = (command: RecomputeDeadlines, state: Running, policy: SlaPolicy, clock: ClockMath, calendar: BusinessCalendar): SlaEvent[] => {
   if (state.policyVersion > policy.version) return [];
   const targets = targetsOf(policy, state);
   const { response, resolution } = state;
@@ -197,21 +197,21 @@ const recompute = (command: RecomputeDeadlines, state: Running, policy: SlaPolic
   const moved = (current: TargetClock, dueAt: string, warnAt: string) =>
     current.outcome === 'running' && (!sameInstant(dueAt, current.dueAt) || (!current.warned && !sameInstant(warnAt, current.warnAt)));
   const changes: Partial<Record<'responseDueAt' | 'responseWarnAt' | 'resolutionDueAt' | 'resolutionWarnAt', string>> = {};
-  const counted: { from: string; to: string }[] = [];
+  /** Per target listed, whether its deadline was counted on days without official holiday data. */
+  const beyondOfficialData: boolean[] = [];
   const responseDueAt = at(response.startedAt, targets.responseSeconds);
   const responseWarnAt = at(response.startedAt, targets.responseSeconds * policy.warningFraction);
   if (moved(response, responseDueAt, responseWarnAt)) {
     Object.assign(changes, { responseDueAt, responseWarnAt });
-    counted.push({ from: response.startedAt, to: responseDueAt });
+    beyondOfficialData.push(clock.beyondOfficialData(new Date(response.startedAt), new Date(responseDueAt)));
   }
-  const resolutionDueAt = at(resolution.startedAt, targets.resolutionSeconds + paused);
-  const resolutionWarnAt = at(resolution.startedAt, targets.resolutionSeconds * policy.warningFraction + paused);
-  if (moved(resolution, resolutionDueAt, resolutionWarnAt)) {
-    Object.assign(changes, { resolutionDueAt, resolutionWarnAt });
-    counted.push({ from: resolution.startedAt, to: resolutionDueAt });
+  const startedAt = new Date(resolution.startedAt);
+  const deadline = resolutionDeadline(targets, startedAt, paused, policy.warningFraction, calendar);
+  if (moved(resolution, deadline.dueAt, deadline.warnAt)) {
+    Object.assign(changes, { resolutionDueAt: deadline.dueAt, resolutionWarnAt: deadline.warnAt });
+    beyondOfficialData.push(deadline.beyondOfficialData);
   }
-  if (counted.length === 0) return [];
-  const beyond = counted.some((c) => clock.beyondOfficialData(new Date(c.from), new Date(c.to)));
+  if (beyondOfficialData.length === 0) return [];
   return [
     {
       type: EventTypes.SlaDeadlinesRecomputed,
@@ -221,7 +221,7 @@ const recompute = (command: RecomputeDeadlines, state: Running, policy: SlaPolic
         policyVersion: policy.version,
         ...changes,
         recomputedAt: command.now.toISOString(),
-        ...flagBeyondOfficialData(beyond),
+        ...flagBeyondOfficialData(beyondOfficialData.some(Boolean)),
       },
     },
   ];
@@ -229,6 +229,42 @@ const recompute = (command: RecomputeDeadlines, state: Running, policy: SlaPolic
 
 const clockOf = (targets: TierTargets, calendar: BusinessCalendar): ClockMath =>
   targets.clock === 'working-time' ? workingTimeClock(calendar) : continuousClock;
+
+interface Deadline {
+  readonly dueAt: string;
+  readonly warnAt: string;
+  /** Whether finding it relied on days without official holiday data. */
+  readonly beyondOfficialData: boolean;
+}
+
+/**
+ * The resolution deadline of a clock started at `startedAt` (the report, or this round's reopen) with
+ * `pausedSeconds` of this round's pauses behind it, counted the tier's way, and its warning at the policy's
+ * fraction of the span from the start to the deadline. Starting, restarting and recomputing all ask here, so a
+ * duration and a monthly plan are told apart in this one place; a resume moves the deadline already recorded on by
+ * its pause, whichever rule set it.
+ */
+const resolutionDeadline = (targets: TierTargets, startedAt: Date, pausedSeconds: number, warningFraction: number, calendar: BusinessCalendar): Deadline => {
+  const clock = clockOf(targets, calendar);
+  const { resolution } = targets;
+  if ('seconds' in resolution) {
+    const dueAt = clock.add(startedAt, resolution.seconds + pausedSeconds);
+    return {
+      dueAt: dueAt.toISOString(),
+      warnAt: clock.add(startedAt, resolution.seconds * warningFraction + pausedSeconds).toISOString(),
+      beyondOfficialData: clock.beyondOfficialData(startedAt, dueAt),
+    };
+  }
+  const planClose = monthlyPlanDeadline(startedAt, resolution.cutoffDay, calendar);
+  // Counting from a close of business would start at the next opening, so an unpaused plan keeps its close.
+  const dueAt = pausedSeconds > 0 ? clock.add(planClose, pausedSeconds) : planClose;
+  return {
+    dueAt: dueAt.toISOString(),
+    warnAt: clock.add(startedAt, clock.between(startedAt, planClose) * warningFraction + pausedSeconds).toISOString(),
+    // The month's last working day is read off the calendar even for a tier counted around the clock.
+    beyondOfficialData: countsBeyondOfficialData(startedAt, dueAt, calendar),
+  };
+};
 
 type Running = Extract<SlaState, { status: 'running' }>;
 
@@ -247,7 +283,7 @@ const met = (workOrderId: string, target: SlaTarget, clock: TargetClock, at: Dat
   return [metEvent];
 };
 
-const observe = (command: ObserveWorkOrder, state: Running, policy: SlaPolicy, clock: ClockMath): SlaEvent[] => {
+const observe = (command: ObserveWorkOrder, state: Running, policy: SlaPolicy, clock: ClockMath, calendar: BusinessCalendar): SlaEvent[] => {
   const { workOrderId, at } = command;
   const { response, resolution } = state;
   switch (command.happened) {
@@ -282,8 +318,7 @@ const observe = (command: ObserveWorkOrder, state: Running, policy: SlaPolicy, c
     case 'reopened': {
       const round = command.round ?? resolution.round + 1;
       if (round <= resolution.round) return [];
-      const targets = targetsOf(policy, state);
-      const resolutionDueAt = clock.add(at, targets.resolutionSeconds);
+      const restarted = resolutionDeadline(targetsOf(policy, state), at, 0, policy.warningFraction, calendar);
       return [
         {
           type: EventTypes.SlaClockRestarted,
@@ -291,9 +326,9 @@ const observe = (command: ObserveWorkOrder, state: Running, policy: SlaPolicy, c
             workOrderId,
             round,
             restartedAt: at.toISOString(),
-            resolutionDueAt: resolutionDueAt.toISOString(),
-            resolutionWarnAt: clock.add(at, targets.resolutionSeconds * policy.warningFraction).toISOString(),
-            ...flagBeyondOfficialData(clock.beyondOfficialData(at, resolutionDueAt)),
+            resolutionDueAt: restarted.dueAt,
+            resolutionWarnAt: restarted.warnAt,
+            ...flagBeyondOfficialData(restarted.beyondOfficialData),
           },
         },
       ];

@@ -261,15 +261,16 @@ describe('SLA clock decider', () => {
         ]);
     });
 
-    it('counts the shipped planned tier in working time: 2 working days and 20 working days', () => {
-      // 64800 s is 18 working hours: Monday 8 h 30 min, Tuesday 9 h, Wednesday 30 min. 648000 s is 20 working days,
-      // four weeks of five with no public holiday in them; its warning 16 working days in.
+    it("answers the shipped planned tier within 2 working days and folds it into December's plan, reported after the 20th", () => {
+      // 64800 s is 18 working hours: Monday 8 h 30 min, Tuesday 9 h, Wednesday 30 min. November's plan closed on the
+      // 20th, so the order is due at close on Thursday 31 December; from Monday 09:00 that is 260 h 30 min of working
+      // time (29 working days), and the warning falls 208 h 24 min in, on Thursday 24 December at 10:24.
       given([], shipped, shanghaiOffice)
         .when(start('planned'))
         .then([
-          targetsSet('planned', 'default-2026', STARTED_AT, local('2026-11-25T09:00'), local('2026-12-21T09:00'), {
+          targetsSet('planned', 'default-2026', STARTED_AT, local('2026-11-25T09:00'), local('2026-12-31T17:30'), {
             responseWarnAt: local('2026-11-24T14:24'),
-            resolutionWarnAt: local('2026-12-15T09:00'),
+            resolutionWarnAt: local('2026-12-24T10:24'),
           }),
         ]);
     });
@@ -1316,5 +1317,84 @@ describe('working time counted beyond the years the holiday data publishes (chin
     const [resumed] = decideSla({ type: 'ObserveWorkOrder', workOrderId, happened: 'resumed', at: new Date('2026-12-31T16:00:00+08:00') }, held, workingDay, shanghaiOffice);
     expect(resumed?.data).toMatchObject({ calendarBeyondOfficialData: true });
     expectContractValid([restarted!, resumed!]);
+  });
+});
+
+describe('a planned order folded into the monthly plan (the shipped policy: the plan closes on the 20th, counted in working time)', () => {
+  const sla = (policy: SlaPolicy, calendar: BusinessCalendar) => ({
+    start: (reported: string, site = siteId) =>
+      decideSla({ type: 'StartSlaClock', workOrderId, siteId: site, tier: 'planned', reportedAt: new Date(`${reported}:00+08:00`) }, initialSlaState(), policy, calendar),
+    after: (events: readonly SlaEvent[]) => events.reduce(evolveSla(policy), initialSlaState()),
+    decide: (command: SlaCommand, state: SlaState) => decideSla(command, state, policy, calendar),
+  });
+  const office = sla(shipped, shanghaiOffice);
+  const resolutionOf = (events: readonly SlaEvent[]) => {
+    expectContractValid(events);
+    const [event] = events;
+    return event?.type === EventTypes.SlaTargetsSet ? { dueAt: event.data.resolutionDueAt, warnAt: event.data.resolutionWarnAt } : undefined;
+  };
+  const observed = (happened: ObserveWorkOrder['happened'], at: string, round?: number) => observe(happened, local(at), round);
+
+  it("is due at close on the month's last working day when reported on or before the 20th, warned at 80 % of the working time to it", () => {
+    // Friday 20 November 10:00 to Monday 30 November 17:30 is 61 h 30 min of working time; 80 % of it ends Friday 27th 14:12.
+    expect(resolutionOf(office.start('2026-11-20T10:00'))).toEqual({ dueAt: local('2026-11-30T17:30'), warnAt: local('2026-11-27T14:12') });
+  });
+
+  it("joins next month's plan when reported after the 20th", () => {
+    expect(resolutionOf(office.start('2026-11-21T09:00'))?.dueAt).toBe(local('2026-12-31T17:30'));
+  });
+
+  it('ends September 2026 on Wednesday the 30th, before the National Day week, and October on Friday the 30th, before a weekend', () => {
+    expect(resolutionOf(office.start('2026-09-10T09:00'))?.dueAt).toBe(local('2026-09-30T17:30'));
+    expect(resolutionOf(office.start('2026-09-21T09:00'))?.dueAt).toBe(local('2026-10-30T17:30'));
+  });
+
+  it("follows a site's own plan and calendar: S2 closes its plan on the 25th, works 09:00-18:00 and is closed on New Year's Eve", () => {
+    const withSitePlan = SlaPolicySchema.parse({ ...shipped, overrides: [...shipped.overrides, { sites: ['S2'], tiers: { planned: { resolution: { plan: 'monthly', cutoffDay: 25 } } } }] });
+    const siteS2: BusinessCalendar = { ...shanghaiOffice, opens: '09:00', closes: '18:00', isWorkingDay: (date) => date !== '2026-12-31' && isWorkday(date) };
+    expect(resolutionOf(sla(withSitePlan, siteS2).start('2026-11-23T09:00', 'S2'))?.dueAt).toBe(local('2026-11-30T18:00'));
+    expect(resolutionOf(sla(withSitePlan, siteS2).start('2026-12-01T09:00', 'S2'))?.dueAt).toBe(local('2026-12-30T18:00'));
+    expect(resolutionOf(sla(withSitePlan, shanghaiOffice).start('2026-11-23T09:00', 'S1'))?.dueAt).toBe(local('2026-12-31T17:30'));
+  });
+
+  describe('given it was reported on Tuesday 3 November 10:00, due Monday 30 November 17:30 and warned Wednesday 25th 08:48', () => {
+    const reported = office.start('2026-11-03T10:00');
+
+    it('starts there', () => {
+      expect(resolutionOf(reported)).toEqual({ dueAt: local('2026-11-30T17:30'), warnAt: local('2026-11-25T08:48') });
+    });
+
+    it('moves the deadline and the warning on by the two working days it waited on the resident', () => {
+      const held = office.after([...reported, clockPaused(local('2026-11-10T10:00'))]);
+      const resumed = office.decide(observed('resumed', '2026-11-12T10:00'), held);
+      expect(resumed).toEqual([clockResumed(local('2026-11-12T10:00'), 172800, local('2026-12-02T17:30'), local('2026-11-27T08:48'))]);
+    });
+
+    it('recomputes to the same deadline, pause included, under a new version of the same policy', () => {
+      const resumed = office.after([...reported, clockPaused(local('2026-11-10T10:00')), clockResumed(local('2026-11-12T10:00'), 172800, local('2026-12-02T17:30'), local('2026-11-27T08:48'))]);
+      expect(decideSla({ type: 'RecomputeDeadlines', workOrderId, now: new Date(local('2026-11-13T09:00')) }, resumed, { ...shipped, version: 2 }, shanghaiOffice)).toEqual([]);
+    });
+
+    it("restarts from a reopen into the plan the reopen joins: December's on the 3rd, January's on the 21st", () => {
+      const resolved = office.after([...reported, targetMet('resolution', local('2026-11-30T17:30'), local('2026-11-27T10:00'), true)]);
+      expect(office.decide(observed('reopened', '2026-12-03T10:00', 1), resolved)).toEqual([
+        clockRestarted(1, local('2026-12-03T10:00'), local('2026-12-31T17:30'), local('2026-12-25T16:00')),
+      ]);
+      // January 2027's last working day is taken as Friday the 29th, on plain Monday-to-Friday days.
+      const intoJanuary = clockRestarted(1, local('2026-12-21T10:00'), local('2027-01-29T17:30'), local('2027-01-22T08:48'));
+      expect(office.decide(observed('reopened', '2026-12-21T10:00', 1), resolved)).toEqual([{ ...intoJanuary, data: { ...intoJanuary.data, calendarBeyondOfficialData: true } }]);
+    });
+  });
+
+  it('moves a deadline set as 20 working days onto the monthly plan when the policy is recomputed', () => {
+    const underDuration = sla(workingDay, shanghaiOffice);
+    const state = underDuration.after(underDuration.start('2026-11-23T09:00'));
+    expect(state).toMatchObject({ resolution: { dueAt: local('2026-12-21T09:00') } });
+    const [recomputed] = decideSla({ type: 'RecomputeDeadlines', workOrderId, now: new Date(local('2026-11-24T09:00')) }, state, { ...shipped, version: 2 }, shanghaiOffice);
+    expect(recomputed).toEqual({
+      type: EventTypes.SlaDeadlinesRecomputed,
+      data: { workOrderId, policyId: 'default-2026', policyVersion: 2, resolutionDueAt: local('2026-12-31T17:30'), resolutionWarnAt: local('2026-12-24T10:24'), recomputedAt: local('2026-11-24T09:00') },
+    });
+    expectContractValid([recomputed!]);
   });
 });

@@ -41,10 +41,11 @@ describe('the shipped SLA policy (config/sla-policy.json)', () => {
     expect(parsed.data?.tiers.urgent).toMatchObject({ responseSeconds: 30 * 60, resolutionSeconds: 2 * 60 * 60 });
   });
 
-  it('gives normal orders at most a day and planned orders more time than normal ones', () => {
+  it('gives normal orders at most a day and folds planned orders into the monthly plan, closed on the 20th', () => {
     const tiers = parsed.data?.tiers;
     expect(tiers?.normal?.resolutionSeconds).toBeLessThanOrEqual(24 * 60 * 60);
-    expect(tiers?.planned?.resolutionSeconds).toBeGreaterThan(tiers?.normal?.resolutionSeconds ?? Infinity);
+    expect(tiers?.planned).toMatchObject({ resolution: { plan: 'monthly', cutoffDay: 20 } });
+    expect(tiers?.planned?.resolutionSeconds).toBeUndefined();
   });
 
   it('warns at 80 % of a target and escalates urgent breaches after 15 min (service manager), then 30 min (operations head)', () => {
@@ -117,6 +118,15 @@ describe('SlaPolicySchema', () => {
       expect(SlaPolicySchema.safeParse(withUrgent({ responseSeconds: 1800, resolutionSeconds: 1800 })).success).toBe(true);
     });
 
+    it('keeps a monthly plan as the resolution target of a tier', () => {
+      expect(SlaPolicySchema.parse(withUrgent({ responseSeconds: 1800, resolution: { plan: 'monthly', cutoffDay: 25 } })).tiers.urgent).toEqual({
+        clock: 'continuous',
+        responseSeconds: 1800,
+        resolution: { plan: 'monthly', cutoffDay: 25 },
+        escalationIntervalsSeconds: [1800, 3600],
+      });
+    });
+
     it('keeps the clock a tier counts by', () => {
       expect(SlaPolicySchema.parse(withUrgent({ clock: 'working-time', responseSeconds: 14400, resolutionSeconds: 32400 })).tiers.urgent?.clock).toBe('working-time');
       expect(SlaPolicySchema.parse(withUrgent({ clock: 'continuous', responseSeconds: 1800, resolutionSeconds: 7200 })).tiers.urgent?.clock).toBe('continuous');
@@ -147,6 +157,20 @@ describe('SlaPolicySchema', () => {
   describe('given a policy with a mistake', () => {
     it('rejects a response target longer than the resolution target', () => {
       expect(messagesOf(withUrgent({ responseSeconds: 7200, resolutionSeconds: 1800 }))).toContain('responseSeconds must not exceed resolutionSeconds');
+    });
+
+    it('rejects a tier with both a resolution duration and a plan, or with neither', () => {
+      const plan = { plan: 'monthly', cutoffDay: 20 };
+      expect(messagesOf(withUrgent({ responseSeconds: 1800, resolutionSeconds: 7200, resolution: plan }))).toContain('a tier names either resolutionSeconds or a resolution plan');
+      expect(messagesOf(withUrgent({ responseSeconds: 1800 }))).toContain('a tier names either resolutionSeconds or a resolution plan');
+    });
+
+    it.each([0, 29, 31, 20.5])('rejects a monthly plan closing on day %p: a whole day from 1 to 28, which every month has', (cutoffDay) => {
+      expect(messagesOf(withUrgent({ responseSeconds: 1800, resolution: { plan: 'monthly', cutoffDay } })).length).toBeGreaterThan(0);
+    });
+
+    it('rejects a plan other than monthly', () => {
+      expect(messagesOf(withUrgent({ responseSeconds: 1800, resolution: { plan: 'weekly', cutoffDay: 5 } })).length).toBeGreaterThan(0);
     });
 
     it('rejects a policy missing a tier', () => {
@@ -250,20 +274,46 @@ describe('targets for one order: the tier, with the first matching override', ()
   });
 
   it('uses the tier as it is when no override matches', () => {
-    expect(targetsFor(policy, { tier: 'urgent', siteId: 'S1', category: 'plumbing' })).toMatchObject({ responseSeconds: 1800, resolutionSeconds: 7200 });
+    expect(targetsFor(policy, { tier: 'urgent', siteId: 'S1', category: 'plumbing' })).toMatchObject({ responseSeconds: 1800, resolution: { seconds: 7200 } });
   });
 
   it('answers a lift faster at every site, keeping the tier’s other targets', () => {
-    expect(targetsFor(policy, { tier: 'urgent', siteId: 'S1', category: 'lift' })).toMatchObject({ responseSeconds: 900, resolutionSeconds: 7200, clock: 'continuous' });
+    expect(targetsFor(policy, { tier: 'urgent', siteId: 'S1', category: 'lift' })).toMatchObject({ responseSeconds: 900, resolution: { seconds: 7200 }, clock: 'continuous' });
   });
 
   it('takes the first override that matches, not a later one', () => {
-    expect(targetsFor(policy, { tier: 'urgent', siteId: 'S2', category: 'lift' })).toMatchObject({ responseSeconds: 900, resolutionSeconds: 7200 });
-    expect(targetsFor(policy, { tier: 'urgent', siteId: 'S2', category: 'plumbing' })).toMatchObject({ responseSeconds: 1800, resolutionSeconds: 3600 });
+    expect(targetsFor(policy, { tier: 'urgent', siteId: 'S2', category: 'lift' })).toMatchObject({ responseSeconds: 900, resolution: { seconds: 7200 } });
+    expect(targetsFor(policy, { tier: 'urgent', siteId: 'S2', category: 'plumbing' })).toMatchObject({ responseSeconds: 1800, resolution: { seconds: 3600 } });
   });
 
   it('lets a site run a tier on another clock', () => {
-    expect(targetsFor(policy, { tier: 'normal', siteId: 'S2' })).toMatchObject({ clock: 'continuous', responseSeconds: 14400, resolutionSeconds: 86400 });
+    expect(targetsFor(policy, { tier: 'normal', siteId: 'S2' })).toMatchObject({ clock: 'continuous', responseSeconds: 14400, resolution: { seconds: 86400 } });
+  });
+
+  it('folds the planned tier into the monthly plan, with a site whose plan closes on the 25th and a category fixed within a duration', () => {
+    const planned = SlaPolicySchema.parse({
+      ...policy,
+      tiers: { ...policy.tiers, planned: { clock: 'working-time', responseSeconds: 64800, resolution: { plan: 'monthly', cutoffDay: 20 } } },
+      overrides: [
+        { sites: ['S2'], tiers: { planned: { resolution: { plan: 'monthly', cutoffDay: 25 } } } },
+        { categories: ['lift'], tiers: { planned: { resolutionSeconds: 324000 } } },
+      ],
+    });
+    expect(targetsFor(planned, { tier: 'planned', siteId: 'S1' }).resolution).toEqual({ plan: 'monthly', cutoffDay: 20 });
+    expect(targetsFor(planned, { tier: 'planned', siteId: 'S2' }).resolution).toEqual({ plan: 'monthly', cutoffDay: 25 });
+    expect(targetsFor(planned, { tier: 'planned', siteId: 'S1', category: 'lift' }).resolution).toEqual({ seconds: 324000 });
+    expect(targetsFor(policy, { tier: 'planned', siteId: 'S1' }).resolution).toEqual({ seconds: 648000 });
+  });
+
+  it('lets an override replace a duration with a monthly plan, without checking the response against it', () => {
+    const result = SlaPolicySchema.safeParse({ ...policy, overrides: [{ sites: ['S3'], tiers: { urgent: { responseSeconds: 9000, resolution: { plan: 'monthly', cutoffDay: 20 } } } }] });
+    expect(result.success).toBe(true);
+    expect(result.success && targetsFor(result.data, { tier: 'urgent', siteId: 'S3' })).toMatchObject({ responseSeconds: 9000, resolution: { plan: 'monthly', cutoffDay: 20 } });
+  });
+
+  it('refuses an override that names both a duration and a plan', () => {
+    const result = SlaPolicySchema.safeParse({ ...policy, overrides: [{ sites: ['S3'], tiers: { planned: { resolutionSeconds: 648000, resolution: { plan: 'monthly', cutoffDay: 20 } } } }] });
+    expect(result.error?.issues.map((i) => i.message)).toContain('an override names either resolutionSeconds or a resolution plan');
   });
 
   it('refuses an override that names neither sites nor categories', () => {
