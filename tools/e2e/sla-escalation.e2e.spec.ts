@@ -129,9 +129,14 @@ describe('SLA timers survive crashes and share the work between instances', () =
     await new Promise((r) => setTimeout(r, 4_000)); // the 2-second response deadline passes with nobody watching
     await stack.startInstance('sla-timer', 1);
 
-    const timeline = await timelineWith(workOrderId, [EventTypes.SlaBreached]);
+    // Level 3 comes after the breach and every level before it, so by then a second breach would have shown too.
+    const timeline = await eventually('level 3 after the restart', async () => {
+      const events = await timelineWith(workOrderId, [EventTypes.SlaBreached]);
+      return of(events, EventTypes.SlaEscalated).some((e) => e.data['level'] === 3) ? events : undefined;
+    });
     const breaches = of(timeline, EventTypes.SlaBreached).filter((e) => e.data['target'] === 'response');
     expect(breaches).toHaveLength(1);
+    expect(of(timeline, EventTypes.SlaEscalated).filter((e) => e.data['target'] === 'response').map((e) => e.data['level'])).toEqual([1, 2, 3]);
     const lateBy = Date.parse(breaches[0]?.data['breachedAt'] as string) - Date.parse(breaches[0]?.data['dueAt'] as string);
     expect(lateBy).toBeGreaterThan(1_000); // both times are on record: when it was due, and when it fired
   });
