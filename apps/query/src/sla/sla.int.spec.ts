@@ -6,6 +6,7 @@ import { freshDatabase, TestDatabase } from '@closeloop/testing';
 import type { Request } from 'express';
 import { foldWorkOrderView } from '../projection/work-order-view';
 import { projectEvent } from '../projection/work-order.projection';
+import { storeTimelineRows } from '../projection/timeline-rows.spec';
 import { SlaHttpController } from './sla.http.controller';
 
 // An order of S1 whose resolution escalated to level 2, was resolved late, rejected by the resident and reopened.
@@ -83,17 +84,7 @@ describe('the SLA view of an order (real PostgreSQL)', () => {
     const histories = { [reopened]: history(reopened), [escalatedOnly]: history(escalatedOnly).slice(0, 6), [quiet]: history(quiet).slice(0, 2) };
     for (const [workOrderId, events] of Object.entries(histories)) {
       // Arriving newest first: the fold and the migration go by sequence, not by arrival.
-      for (const [i, { event, at }] of [...events.entries()].reverse()) {
-        await db.pool.query('INSERT INTO q_timeline (event_id, work_order_id, event_type, occurred_at, source, sequence, data) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
-          randomUUID(),
-          workOrderId,
-          event.type,
-          at,
-          'test',
-          i + 1,
-          JSON.stringify(event.data),
-        ]);
-      }
+      await storeTimelineRows(db.pool, workOrderId, events, true);
       await db.pool.query(
         `INSERT INTO q_work_orders (work_order_id, number, site_id, channel, description, status, reported_at, updated_at)
          VALUES ($1, $2, 'S1', 'phone', 'Leak', 'assigned', '2026-11-23T01:00:00Z', '2026-11-24T01:00:00Z')`,

@@ -7,6 +7,7 @@ import { freshDatabase, TestDatabase } from '@closeloop/testing';
 import type { Request } from 'express';
 import { foldWorkOrderView } from '../projection/work-order-view';
 import { projectEvent } from '../projection/work-order.projection';
+import { storeTimelineRows } from '../projection/timeline-rows.spec';
 import { WorkOrdersHttpController } from './work-orders.http.controller';
 
 // Orders of site S1, projected as the query service's consumer projects them, read back through the controller.
@@ -153,17 +154,7 @@ describe('the query service’s work-order list and view (real PostgreSQL)', () 
       (at) => ({ type: EventTypes.DuplicateReportLinked, data: { workOrderId, reporter: { name: 'Mr Lin', phone: '139-0000-2222' }, channel: 'wechat', description: 'Leak', similarity: 0.8, reason: 'same flat', contactNumber: 3, linkedAt: at } }),
       (at) => ({ type: EventTypes.DuplicateReportLinked, data: { workOrderId, reporter: { name: 'Ms Lin', phone: '+86 13812345678' }, channel: 'app', description: 'Leak', similarity: 0.9, reason: 'same flat', contactNumber: 4, linkedAt: at } }),
     ]);
-    for (const [i, { event, at }] of events.entries()) {
-      await db.pool.query('INSERT INTO q_timeline (event_id, work_order_id, event_type, occurred_at, source, sequence, data) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
-        randomUUID(),
-        workOrderId,
-        event.type,
-        at,
-        'test',
-        i + 1,
-        JSON.stringify(event.data),
-      ]);
-    }
+    await storeTimelineRows(db.pool, workOrderId, events);
     await db.pool.query(
       `INSERT INTO q_work_orders (work_order_id, number, site_id, channel, description, status, reported_at, updated_at)
        VALUES ($1, 'S1-20261123-0020', 'S1', 'phone', 'Leak', 'assigned', '2026-11-23T01:00:00Z', '2026-11-23T05:00:00Z')`,
