@@ -3,6 +3,7 @@
 // pids under .local/run) and by the end-to-end tests (attached, killed when the test ends).
 'use strict';
 const { spawn } = require('node:child_process');
+const { connect } = require('node:net');
 const { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { join, resolve } = require('node:path');
 
@@ -16,6 +17,14 @@ const SERVICES = [
 ];
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Whether something accepts connections on the port: then a new service could not listen, yet /health would answer. */
+const portInUse = (port) =>
+  new Promise((resolvePort) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => (socket.destroy(), resolvePort(true)));
+    socket.once('error', () => resolvePort(false));
+  });
 
 async function waitHealthy(service, port, child, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
@@ -40,8 +49,17 @@ async function waitHealthy(service, port, child, timeoutMs) {
 async function startStack({ env, logDir, detached = false, portOffset = 0, runDir, timeoutMs = 90_000, only, logSuffix = '' }) {
   mkdirSync(logDir, { recursive: true });
   if (runDir) mkdirSync(runDir, { recursive: true });
+  const chosen = SERVICES.filter((s) => !only || only.includes(s.name));
+  for (const { name, port } of chosen) {
+    if (await portInUse(port + portOffset)) {
+      throw new Error(
+        `port ${port + portOffset} (${name}) is already in use: another Closeloop stack may be running from another checkout; ` +
+          'stop it there with `node scripts/stack.js stop`, or free the port',
+      );
+    }
+  }
   const started = [];
-  for (const { name, port } of SERVICES.filter((s) => !only || only.includes(s.name))) {
+  for (const { name, port } of chosen) {
     const main = join(root, 'apps', name, 'dist', 'main.js');
     if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
     const log = openSync(join(logDir, `${name}${logSuffix}.log`), 'a');
