@@ -412,7 +412,7 @@ const main = async () => {
   await residentSays(liftId, 'confirmation', { rating: 4 });
 
   console.log('9. The neighbour with the noise complaint calls again: "any news?"; the service desk sorts it out');
-  await residentSays(noise.workOrderId, 'follow-ups', { channel: 'phone', note: 'Any news? The drilling started again at 7:30' });
+  await residentSays(noise.workOrderId, 'follow-ups', { channel: 'phone', caller: { name: 'Ms He' }, note: 'Any news? The drilling started again at 7:30' });
   const desk = owners[noise.workOrderId];
   await act(noise.workOrderId, 'acknowledge', desk);
   await act(noise.workOrderId, 'start', desk);

@@ -4,7 +4,8 @@
 ALTER TABLE q_work_orders ADD COLUMN contacts jsonb NOT NULL DEFAULT '[]';
 
 -- Orders projected before this column get the same list from their timelines, as the fold would make it: a number
--- seen before (digits only, +86 dropped from a mainland mobile) adds nobody, a contact without a number always does.
+-- seen before (digits only, +86 dropped from a mainland mobile) adds nobody; without a number, a name seen before
+-- (among contacts without numbers) adds nobody; a later contact with neither adds nobody; the reporter always counts.
 WITH contact_events AS (
   SELECT t.work_order_id, t.arrival, t.sequence,
          CASE t.event_type
@@ -19,8 +20,11 @@ WITH contact_events AS (
    WHERE t.event_type IN ('closeloop.workorder.reported.v1', 'closeloop.workorder.duplicate-report-linked.v1', 'closeloop.workorder.follow-up-contact-recorded.v1')
 ), keyed AS (
   SELECT c.*,
-         COALESCE(regexp_replace(regexp_replace(c.person ->> 'phone', '\D', '', 'g'), '^(00)?86(?=1[3-9]\d{9}$)', ''), 'no-phone:' || c.arrival) AS person_key
+         COALESCE('phone:' || regexp_replace(regexp_replace(c.person ->> 'phone', '\D', '', 'g'), '^(00)?86(?=1[3-9]\d{9}$)', ''),
+                  'name:' || lower(btrim(c.person ->> 'name')),
+                  'nobody:' || c.arrival) AS person_key
     FROM contact_events c
+   WHERE c.relation = 'reporter' OR c.person ->> 'phone' IS NOT NULL OR c.person ->> 'name' IS NOT NULL
 ), first_contacts AS (
   SELECT DISTINCT ON (work_order_id, person_key) *
     FROM keyed

@@ -168,13 +168,22 @@ const contact = (person: { name?: string | undefined; phone?: string | undefined
   relation,
 });
 
-/** The same number written differently (spaces, dashes, +86) is the same person; a contact without one is kept apart. */
-const samePhone = (a: string | null, b: string | null): boolean => a !== null && b !== null && phoneDigits(a) === phoneDigits(b);
+/**
+ * One person: the same number written differently (spaces, dashes, +86); without numbers, the same name. Two
+ * people without a number or a name cannot be told apart, so they count as two.
+ */
+const samePerson = (a: ContactView, b: ContactView): boolean => {
+  if (a.phone !== null || b.phone !== null) return a.phone !== null && b.phone !== null && phoneDigits(a.phone) === phoneDigits(b.phone);
+  return a.name !== null && b.name !== null && a.name.trim().toLowerCase() === b.name.trim().toLowerCase();
+};
 const phoneDigits = (phone: string): string => phone.replace(/\D/g, '').replace(/^(?:00)?86(?=1[3-9]\d{9}$)/, '');
 
-/** A person already among the contacts stays as they first came (a reporter calling again is still the reporter). */
+/**
+ * A person already among the contacts stays as they first came (a reporter calling again is still the reporter).
+ * A later contact with neither a name nor a number adds nobody: there is no one to keep informed.
+ */
 const withContact = (contacts: ContactView[], added: ContactView): ContactView[] =>
-  contacts.some((c) => samePhone(c.phone, added.phone)) ? contacts : [...contacts, added];
+  (added.name === null && added.phone === null) || contacts.some((c) => samePerson(c, added)) ? contacts : [...contacts, added];
 
 const owner = (staff: { staffId: string; name: string }, since: string) => ({ ownerId: staff.staffId, ownerName: staff.name, ownerSince: since });
 const technician = (staff: { staffId: string; name: string }) => ({ technicianId: staff.staffId, technicianName: staff.name });

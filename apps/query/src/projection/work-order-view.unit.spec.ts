@@ -61,11 +61,29 @@ describe('the work-order view: contacts, the people to keep informed', () => {
     expect(view?.contactCount).toBe(4);
   });
 
-  it('keeps a follow-up whose caller gave no number as a contact of its own', () => {
-    const view = fold([reported, followUp(2, '2026-11-23T02:00:00.000Z'), followUp(3, '2026-11-23T03:00:00.000Z', { name: 'Mr Wu' })]);
+  it('adds nobody for a follow-up that names no caller: there is no one more to keep informed', () => {
+    const view = fold([reported, followUp(2, '2026-11-23T02:00:00.000Z')]);
+    expect(view?.contacts.map((c) => c.relation)).toEqual(['reporter']);
+    expect(view?.contactCount).toBe(2);
+  });
+
+  it('lists a caller who gave only a name once, by that name, apart from anyone with a number', () => {
+    const view = fold([
+      reported,
+      followUp(2, '2026-11-23T02:00:00.000Z', { name: 'Mr Wu' }),
+      followUp(3, '2026-11-23T03:00:00.000Z', { name: ' mr wu ' }),
+      followUp(4, '2026-11-23T04:00:00.000Z', { name: 'Ms Lin' }),
+    ]);
     expect(view?.contacts.slice(1)).toEqual([
-      { name: null, phone: null, channel: 'phone', at: '2026-11-23T02:00:00.000Z', relation: 'follow-up' },
-      { name: 'Mr Wu', phone: null, channel: 'phone', at: '2026-11-23T03:00:00.000Z', relation: 'follow-up' },
+      { name: 'Mr Wu', phone: null, channel: 'phone', at: '2026-11-23T02:00:00.000Z', relation: 'follow-up' },
+      { name: 'Ms Lin', phone: null, channel: 'phone', at: '2026-11-23T04:00:00.000Z', relation: 'follow-up' },
+    ]);
+  });
+
+  it('keeps an anonymous reporter, who is still the one who reported', () => {
+    const anonymous: DomainEvent = { ...reported, data: { ...(reported.data as object), reporter: {} } } as DomainEvent;
+    expect(fold([anonymous, followUp(2, '2026-11-23T02:00:00.000Z')])?.contacts).toEqual([
+      { name: null, phone: null, channel: 'phone', at: '2026-11-23T01:00:00.000Z', relation: 'reporter' },
     ]);
   });
 

@@ -153,6 +153,8 @@ describe('the query service’s work-order list and view (real PostgreSQL)', () 
       (at) => ({ type: EventTypes.FollowUpContactRecorded, data: { workOrderId, channel: 'app', note: 'Any news?', contactNumber: 2, contactedAt: at } }),
       (at) => ({ type: EventTypes.DuplicateReportLinked, data: { workOrderId, reporter: { name: 'Mr Lin', phone: '139-0000-2222' }, channel: 'wechat', description: 'Leak', similarity: 0.8, reason: 'same flat', contactNumber: 3, linkedAt: at } }),
       (at) => ({ type: EventTypes.DuplicateReportLinked, data: { workOrderId, reporter: { name: 'Ms Lin', phone: '+86 13812345678' }, channel: 'app', description: 'Leak', similarity: 0.9, reason: 'same flat', contactNumber: 4, linkedAt: at } }),
+      (at) => ({ type: EventTypes.FollowUpContactRecorded, data: { workOrderId, channel: 'phone', caller: { name: 'Mr Wu' }, note: 'Any news?', contactNumber: 5, contactedAt: at } }),
+      (at) => ({ type: EventTypes.FollowUpContactRecorded, data: { workOrderId, channel: 'phone', caller: { name: 'mr wu' }, note: 'Still?', contactNumber: 6, contactedAt: at } }),
     ]);
     await storeTimelineRows(db.pool, workOrderId, events);
     await db.pool.query(
@@ -166,6 +168,10 @@ describe('the query service’s work-order list and view (real PostgreSQL)', () 
     const { rows } = await db.pool.query<{ contacts: unknown }>('SELECT contacts FROM q_work_orders WHERE work_order_id = $1', [workOrderId]);
     const folded = foldWorkOrderView(toDomainEvents(events.map(({ event }) => event)).map((event, i) => ({ event, occurredAt: events[i]?.at as string })));
     expect(rows[0]?.contacts).toEqual(folded?.contacts);
-    expect(folded?.contacts.map((c) => c.relation)).toEqual(['reporter', 'follow-up', 'duplicate-reporter']);
+    expect(folded?.contacts.map((c) => [c.name, c.relation])).toEqual([
+      ['Ms Lin', 'reporter'],
+      ['Mr Lin', 'duplicate-reporter'],
+      ['Mr Wu', 'follow-up'],
+    ]);
   });
 });
