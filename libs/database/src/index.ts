@@ -1,2 +1,3 @@
 export * from './migrate';
 export * from './pool';
+export * from './session-locks';

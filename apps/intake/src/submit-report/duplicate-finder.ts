@@ -1,5 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { EventTypes, ReportDetails, toDomainEvents, WorkOrderEvent } from '@closeloop/contracts';
+import { SessionLocks } from '@closeloop/database';
 import { EVENT_STORE, EventStore } from '@closeloop/event-store';
 import { PG_POOL } from '@closeloop/runtime';
 import { DuplicateVerdict, findDuplicate, foldWorkOrder, OpenOrderCandidate, workOrderStream } from '@closeloop/work-order-domain';
@@ -7,19 +8,45 @@ import { Pool } from 'pg';
 import { INTAKE_CONFIG, IntakeConfig } from '../intake.config';
 
 const MAX_CANDIDATES = 50;
+// The two-key advisory lock space of reports at one place, apart from the alerts' (7301) and the relay's locks.
+const PLACE_LOCK_SPACE = 7_302;
+/** Places whose reports are decided at the same time in one instance; reports elsewhere wait for a connection. */
+const PLACE_LOCK_CONNECTIONS = 8;
 const LINKABLE = new Set(['triaged', 'awaiting-dispatch', 'assigned', 'acknowledged', 'in-progress', 'on-hold']);
 
 /** Finds the open order a new report repeats, by the configured duplicate rule. */
 @Injectable()
-export class DuplicateFinder {
+export class DuplicateFinder implements OnApplicationShutdown {
+  private readonly placeLocks: SessionLocks;
+
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(INTAKE_CONFIG) private readonly config: IntakeConfig,
-  ) {}
+  ) {
+    this.placeLocks = new SessionLocks(config.DATABASE_URL, 'closeloop-intake-place-locks', PLACE_LOCK_CONNECTIONS);
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.placeLocks.end();
+  }
+
+  /**
+   * Decides reports that could repeat each other (same site and building) one after the other, across every
+   * instance: two neighbours calling about one leak at the same moment then make one order and one link, where
+   * each would otherwise find no open order yet and open its own. Reports that can never link run at once.
+   */
+  oneReportAtATime<T>(report: ReportDetails, work: () => Promise<T>): Promise<T> {
+    if (!this.mayLink(report)) return work();
+    return this.placeLocks.withLock(PLACE_LOCK_SPACE, `${report.siteId}/${report.building}`, work);
+  }
+
+  private mayLink(report: ReportDetails): report is ReportDetails & { building: string } {
+    return report.building !== undefined && report.building !== '' && this.config.DUPLICATE_MIN_SIMILARITY < 1;
+  }
 
   async find(report: ReportDetails, category: string, now: Date): Promise<DuplicateVerdict | undefined> {
-    if (!report.building || this.config.DUPLICATE_MIN_SIMILARITY >= 1) return undefined;
+    if (!this.mayLink(report)) return undefined;
     const { rows } = await this.pool.query<{ work_order_id: string }>(
       `SELECT data->>'workOrderId' AS work_order_id FROM es_events
        WHERE event_type = $1 AND data->>'siteId' = $2 AND data->>'building' = $3 AND recorded_at >= $4

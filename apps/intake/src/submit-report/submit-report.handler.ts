@@ -47,10 +47,12 @@ export class SubmitReportHandler {
     const fingerprint = requestFingerprint(command.report);
     const now = this.clock.now();
     const triageDecision = triage(this.rules, { category: command.report.category, description: command.report.description });
-    if (command.retryKey) return this.handleKeyed(command, command.retryKey, fingerprint, triageDecision, now);
-    const duplicate = await this.duplicates.find(command.report, triageDecision.category, now);
-    const joined = duplicate && (await this.joinOpenOrder(command, duplicate, now));
-    return joined ?? this.openOrder(command, randomUUID(), fingerprint, triageDecision, now);
+    return this.duplicates.oneReportAtATime(command.report, async () => {
+      if (command.retryKey) return this.handleKeyed(command, command.retryKey, fingerprint, triageDecision, now);
+      const duplicate = await this.duplicates.find(command.report, triageDecision.category, now);
+      const joined = duplicate && (await this.joinOpenOrder(command, duplicate, now));
+      return joined ?? this.openOrder(command, randomUUID(), fingerprint, triageDecision, now);
+    });
   }
 
   /**

@@ -174,6 +174,17 @@ describe('a report with a retry key that joined an open order', () => {
     });
   });
 
+  it('makes one order and links the rest when neighbours report one problem at the same moment', async () => {
+    const place = flat();
+    const phones = ['13800001111', '13900002222', '13700003333', '13600004444'];
+    const answers = await Promise.all(phones.map((phone) => postReport(leak(place, FIRST, phone))));
+    expect(answers.map((a) => a.status)).toEqual([202, 202, 202, 202]);
+    const orders = new Set(answers.map((a) => a.body['workOrderId']));
+    expect(orders.size).toBe(1);
+    expect(answers.filter((a) => a.body['linkedAsDuplicate'] !== undefined)).toHaveLength(3);
+    expect(await linkedEvents([...orders][0] as string)).toHaveLength(3);
+  });
+
   it('leaves no intake row naming a stream the event store does not have', async () => {
     expect(await danglingIntakeReferences(intake.db.pool)).toEqual([]);
   });

@@ -1,11 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { createPool } from '@closeloop/database';
+import { SessionLocks } from '@closeloop/database';
 import { Actor, AlertEvent, EventMetadata, NotFoundError, toDomainEvents } from '@closeloop/contracts';
 import { EVENT_STORE, EventStore, RecordedEvent, StreamVersionConflictError } from '@closeloop/event-store';
 import { AlertCommand, alertStream, AlertState, decideAlert, evolveAlert, initialAlertState } from '@closeloop/notification-domain';
 import { PG_POOL } from '@closeloop/runtime';
-import { Pool, PoolClient } from 'pg';
+import { Pool } from 'pg';
 import { NOTIFICATION_CONFIG, NotificationConfig } from '../notification.config';
 
 export interface AlertContextIds {
@@ -43,36 +43,22 @@ export const alertIdFor = (causeEventId: string): string => {
  */
 @Injectable()
 export class AlertService implements OnApplicationShutdown {
-  /**
-   * Lock holders sit on a connection of their own while the work under the lock uses the shared pool: were both
-   * from one pool, a burst of sends could take every connection to hold locks and wait forever for one more.
-   */
-  private readonly lockPool: Pool;
+  private readonly locks: SessionLocks;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(NOTIFICATION_CONFIG) config: NotificationConfig,
   ) {
-    this.lockPool = createPool(config.DATABASE_URL, 'closeloop-notification-alert-locks', LOCK_CONNECTIONS);
+    this.locks = new SessionLocks(config.DATABASE_URL, 'closeloop-notification-alert-locks', LOCK_CONNECTIONS);
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await this.lockPool.end().catch(() => undefined);
+  onApplicationShutdown(): Promise<void> {
+    return this.locks.end();
   }
 
-  async withAlertLock<T>(alertId: string, work: () => Promise<T>): Promise<T> {
-    const client: PoolClient = await this.lockPool.connect();
-    try {
-      await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [ALERT_LOCK_SPACE, alertId]);
-      try {
-        return await work();
-      } finally {
-        await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [ALERT_LOCK_SPACE, alertId]);
-      }
-    } finally {
-      client.release();
-    }
+  withAlertLock<T>(alertId: string, work: () => Promise<T>): Promise<T> {
+    return this.locks.withLock(ALERT_LOCK_SPACE, alertId, work);
   }
 
   async load(alertId: string): Promise<{ state: AlertState; version: number; recorded: RecordedEvent[] }> {

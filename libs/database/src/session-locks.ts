@@ -1,0 +1,35 @@
+import { Pool } from 'pg';
+import { createPool } from './pool';
+
+/**
+ * Session-level advisory locks, each held on a connection of a small pool of its own while the work under the lock
+ * uses the service's shared pool: were both from one pool, a burst could take every connection to hold locks and
+ * wait forever for one more. A session lock takes no transaction id, so holding it never holds back the relay
+ * (ADR 3) the way an open transaction could.
+ */
+export class SessionLocks {
+  private readonly pool: Pool;
+
+  constructor(databaseUrl: string, applicationName: string, connections: number) {
+    this.pool = createPool(databaseUrl, applicationName, connections);
+  }
+
+  /** Runs `work` while holding the lock on (`space`, `key`); other holders of the same pair wait their turn. */
+  async withLock<T>(space: number, key: string, work: () => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [space, key]);
+      try {
+        return await work();
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [space, key]);
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  async end(): Promise<void> {
+    await this.pool.end().catch(() => undefined);
+  }
+}
