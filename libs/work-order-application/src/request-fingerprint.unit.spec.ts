@@ -56,6 +56,11 @@ describe('requestFingerprint', () => {
     expect(requestFingerprint({ ...report, reporter: { ...report.reporter, phone: '13812345679' } })).not.toBe(requestFingerprint(report));
   });
 
+  it('keeps array order and value types: photos in another order, or a rating as text, are another request', () => {
+    expect(requestFingerprint({ action: 'resolve', body: { photoRefs: ['a', 'b'] } })).not.toBe(requestFingerprint({ action: 'resolve', body: { photoRefs: ['b', 'a'] } }));
+    expect(requestFingerprint({ rating: 5 })).not.toBe(requestFingerprint({ rating: '5' }));
+  });
+
   it('tells null apart from an absent value', () => {
     expect(requestFingerprint({ ...report, unit: null })).not.toBe(requestFingerprint(report));
   });

@@ -105,15 +105,3 @@ describe('WorkOrderCommands: a retry key names one request', () => {
     expect(started).toMatchObject({ replayed: false, state: { status: 'in-progress' } });
   });
 });
-
-describe('requestFingerprint', () => {
-  it('ignores key order and absent members, and tells any other difference apart', () => {
-    const request = { action: 'hold', body: { reason: 'waiting-on-parts', note: 'Valve ordered' } };
-    expect(requestFingerprint(request)).toMatch(/^[0-9a-f]{64}$/);
-    expect(requestFingerprint({ body: { note: 'Valve ordered', reason: 'waiting-on-parts' }, action: 'hold' })).toBe(requestFingerprint(request));
-    expect(requestFingerprint({ action: 'hold', body: { reason: 'waiting-on-parts', note: undefined } })).toBe(requestFingerprint({ action: 'hold', body: { reason: 'waiting-on-parts' } }));
-    expect(requestFingerprint({ ...request, action: 'resume' })).not.toBe(requestFingerprint(request));
-    expect(requestFingerprint({ action: 'resolve', body: { photoRefs: ['a', 'b'] } })).not.toBe(requestFingerprint({ action: 'resolve', body: { photoRefs: ['b', 'a'] } }));
-    expect(requestFingerprint({ rating: 5 })).not.toBe(requestFingerprint({ rating: '5' }));
-  });
-});
