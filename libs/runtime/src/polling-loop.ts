@@ -57,7 +57,8 @@ export class PollingLoop<T> {
       } catch (error) {
         onPollFailed(error as Error);
       }
-      if (claimed.length < batchSize) await this.sleep(idleMillis);
+      // A stop() that came while the batch was worked on has no sleep to wake yet: it must not start one.
+      if (this.running && claimed.length < batchSize) await this.sleep(idleMillis);
     }
   }
 
