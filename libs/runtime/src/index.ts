@@ -5,3 +5,4 @@ export * from './service';
 export * from './tokens';
 export * from './access.guard';
 export * from './polling-loop';
+export * from './load-shedder';
