@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import { CloseloopError, ErrorKind, scrubSecrets } from '@closeloop/contracts';
+import { CloseloopError, ErrorKind, OverloadedError, scrubSecrets } from '@closeloop/contracts';
 import type { Request, Response } from 'express';
 import { Observable, throwError } from 'rxjs';
 import { correlationIdOf } from './correlation';
@@ -54,7 +54,9 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const response = http.getResponse<Response>();
     const problem = this.toProblem(exception, request);
     // The path and an error's message can carry what a caller sent (a phone number, a token): scrubbed before logging.
-    if (problem.status >= 500) this.logger.error(scrubSecrets(`${request.method} ${request.path} failed: ${(exception as Error)?.stack ?? String(exception)}`));
+    // A shed request is counted and logged once per interval by the shedder: one line each would flood the log
+    // with thousands a second just when the service is busiest.
+    if (problem.status >= 500 && !(exception instanceof OverloadedError)) this.logger.error(scrubSecrets(`${request.method} ${request.path} failed: ${(exception as Error)?.stack ?? String(exception)}`));
     // RFC 9110: a 401 names the scheme to authenticate with; a 429 or 503 says when to come back, if the error knows.
     if (problem.status === HttpStatus.UNAUTHORIZED) response.setHeader('WWW-Authenticate', 'Bearer');
     if (problem.status === HttpStatus.TOO_MANY_REQUESTS || problem.status === HttpStatus.SERVICE_UNAVAILABLE) setRetryAfter(response, exception);

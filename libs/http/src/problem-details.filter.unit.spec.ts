@@ -39,8 +39,11 @@ describe('ProblemDetailsFilter for access errors', () => {
     expect(sent).toMatchObject({ status: 429, headers: { 'retry-after': '2' }, body: { code: 'RATE_LIMITED', retryAfterSeconds: 2 } });
   });
 
-  it('answers a shed request 503 with Retry-After in whole seconds (at least 1) and Retry-After-Ms to the millisecond', () => {
+  it('answers a shed request 503 with Retry-After in whole seconds (at least 1) and Retry-After-Ms to the millisecond, without a log line of its own', () => {
+    const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
     const sent = respond(new OverloadedError(240.2, 'queue full'));
+    expect(logged).not.toHaveBeenCalled();
+    logged.mockRestore();
     expect(sent).toMatchObject({
       status: 503,
       headers: { 'retry-after': '1', 'retry-after-ms': '241' },
