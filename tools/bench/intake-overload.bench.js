@@ -147,7 +147,7 @@ const main = async () => {
 
   /** A fresh database and topic prefix, and intake on them with these settings; each phase starts from nothing. */
   const startIntake = async (name, env) => {
-    const database = `cl_bench_intake_${stamp}_${name}`;
+    const database = `cl_bench_intake_${stamp}_${name.replace(/-/g, "_")}`;
     const prefix = `bench-intake-${stamp}-${name}.`;
     await ensureDatabase(adminUrl, database);
     const pool = createPool(withDatabase(adminUrl, database), 'bench', 2);
