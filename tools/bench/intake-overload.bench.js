@@ -12,6 +12,7 @@ const { randomUUID } = require('node:crypto');
 const { existsSync, mkdtempSync, readFileSync, rmSync } = require('node:fs');
 const { cpus, loadavg, tmpdir } = require('node:os');
 const { join } = require('node:path');
+const { monitorEventLoopDelay } = require('node:perf_hooks');
 const { Kafka, logLevel } = require('kafkajs');
 const root = join(__dirname, '..', '..');
 const { createPool, ensureDatabase, migrate, withDatabase } = require(join(root, 'libs/database/dist'));
@@ -89,6 +90,9 @@ const measureSustainable = async (url, apiKey, callers, seconds) => {
 
 /** Open loop: `rate` reports a second on schedule for `seconds`, whatever the answers; then waits for the stragglers. */
 const offer = async (url, apiKey, rate, seconds, label) => {
+  // The generator's own event-loop delay: when it is large, the latencies it reports are its own as well.
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  lag.enable();
   const results = [];
   const pending = [];
   const total = Math.round(rate * seconds);
@@ -102,10 +106,11 @@ const offer = async (url, apiKey, rate, seconds, label) => {
   const offeredSeconds = (performance.now() - startedAt) / 1000;
   await Promise.race([Promise.all(pending), sleep(DRAIN_MS)]);
   const answeredSeconds = (performance.now() - startedAt) / 1000;
-  return { results: [...results], sent, offeredSeconds, answeredSeconds };
+  lag.disable();
+  return { results: [...results], sent, offeredSeconds, answeredSeconds, generatorLagP99: lag.percentile(99) / 1e6, generatorLagMax: lag.max / 1e6 };
 };
 
-const summarise = ({ results, sent, offeredSeconds, answeredSeconds }) => {
+const summarise = ({ results, sent, offeredSeconds, answeredSeconds, generatorLagP99, generatorLagMax }) => {
   const accepted = results.filter((r) => r.status === 202).map((r) => r.millis).sort((a, b) => a - b);
   const refused = results.filter((r) => r.status === 503 || r.status === 429);
   const refusedMillis = refused.map((r) => r.millis).sort((a, b) => a - b);
@@ -129,7 +134,18 @@ const summarise = ({ results, sent, offeredSeconds, answeredSeconds }) => {
     unanswered: sent - results.length,
     other: [...other.entries()].map(([k, n]) => `${k}×${n}`).join(', ') || 'none',
     answeredSeconds,
+    generatorLag: `${generatorLagP99.toFixed(0)} / ${generatorLagMax.toFixed(0)}`,
   };
+};
+
+/** CPU seconds (user + system) the process has used so far, from /proc (Linux); NaN elsewhere. */
+const cpuSecondsOf = (pid) => {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
 };
 
 /** Work orders intake created in the phase's database: each accepted report is one, and a refused one is none. */
@@ -170,16 +186,17 @@ const main = async () => {
       portOffset: PORT_OFFSET,
       only: ['intake'],
     });
-    return { pool, apiKey, stop: () => stopChildren(services) };
+    return { pool, apiKey, pid: services[0].child.pid, stop: () => stopChildren(services) };
   };
 
   try {
     console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; Kafka, PostgreSQL, intake and this load generator all on it (logs: ${logDir})`);
     let sustainable = Number(process.env.BENCH_RATE ?? NaN);
-    for (const [name, env] of [
+    const phasesToRun = [
       ['shedding', {}],
       ['no-shedding', { LOAD_SHEDDING: 'off' }],
-    ]) {
+    ].filter(([name]) => process.env.BENCH_PHASES === undefined || process.env.BENCH_PHASES.split(',').includes(name));
+    for (const [name, env] of phasesToRun) {
       const intake = await startIntake(name, env);
       try {
         if (!Number.isFinite(sustainable)) {
@@ -192,10 +209,11 @@ const main = async () => {
         }
         const rate = sustainable * OVERLOAD_FACTOR;
         const before = await ordersIn(intake.pool);
+        const cpuBefore = cpuSecondsOf(intake.pid);
         const phase = summarise(await offer(url, intake.apiKey, rate, OVERLOAD_SECONDS, `${name}-`));
         // Stragglers may still be committing: give the store a moment before counting.
         await sleep(2_000);
-        phases.push({ name, ...phase, orders: (await ordersIn(intake.pool)) - before });
+        phases.push({ name, ...phase, orders: (await ordersIn(intake.pool)) - before, cpu: cpuSecondsOf(intake.pid) - cpuBefore });
         console.log(`${name}: offered ${phase.sent} reports in ${OVERLOAD_SECONDS} s; answers collected for ${phase.answeredSeconds.toFixed(1)} s`);
       } finally {
         await intake.stop();
@@ -203,7 +221,7 @@ const main = async () => {
     }
 
     const rows = [
-      ['', 'shedding on', 'shedding off (before)'],
+      ['', ...phases.map((p) => (p.name === 'shedding' ? 'shedding on' : 'shedding off (before)'))],
       ['offered rate (reports/s)', ...phases.map((p) => p.offeredRate.toFixed(1))],
       ['accepted (202)', ...phases.map((p) => String(p.accepted))],
       ['accepted rate (reports/s)', ...phases.map((p) => p.acceptedRate.toFixed(1))],
@@ -217,6 +235,8 @@ const main = async () => {
       ['Retry-After-Ms advised, p50', ...phases.map((p) => (Number.isNaN(p.adviceP50) ? '-' : String(p.adviceP50)))],
       [`unanswered after ${DRAIN_MS / 1000} s`, ...phases.map((p) => String(p.unanswered))],
       ['other answers', ...phases.map((p) => p.other)],
+      ['intake CPU (s) / per 202 (ms)', ...phases.map((p) => `${p.cpu.toFixed(1)} / ${((p.cpu * 1000) / Math.max(1, p.accepted)).toFixed(1)}`)],
+      ['load generator lag p99 / max (ms)', ...phases.map((p) => p.generatorLag)],
       ['orders in the store', ...phases.map((p) => `${p.orders} (${p.orders === p.accepted ? '= accepted' : `accepted ${p.accepted}`})`)],
     ];
     const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
