@@ -200,9 +200,9 @@ export interface LoadSheddingRoutes {
 }
 
 /**
- * The shedder as Express middleware, before body parsing, authentication and the rate limiter's query: a refused
- * request costs no database round trip and no body read. The slot is held until the response has been sent (or the
- * connection closed); a caller that hangs up while queued leaves the queue and nothing of its request runs.
+ * The shedder as Express middleware, before authentication and the rate limiter's query: a refused request costs no
+ * database round trip. The slot is held until the response has been sent (or the connection closed); a caller that
+ * hangs up while queued leaves the queue and nothing of its request runs.
  */
 export const loadShedding = (shedder: LoadShedder, routes: LoadSheddingRoutes): RequestHandler => {
   return (request: Request, response: Response, next: NextFunction) => {

@@ -36,9 +36,10 @@ const NEVER_SHED = /^\/(health|docs)(\/|-json|$)/;
 const SHED_LOG_EVERY_MILLIS = 10_000;
 
 /**
- * Load shedding in front of everything but the security headers and the correlation id (which its refusals carry):
- * a refused request costs no body read, no key check and no rate-limit query. Integrator requests are told apart by
- * the key id they present (unverified, as the rate limiter counts them) for the per-caller share.
+ * Load shedding once the body has been read, before authentication and everything after it: a refused request costs
+ * no key check and no rate-limit query, and a client that sends its body slowly holds a connection, never a slot.
+ * Integrator requests are told apart by the key id they present (unverified, as the rate limiter counts them) for
+ * the per-caller share.
  */
 const installLoadShedding = (app: INestApplication, options: LoadSheddingOptions): void => {
   const pool = app.get<Pool>(PG_POOL, { strict: false });
@@ -106,10 +107,10 @@ export const startService = async (module: Type<unknown>, options: ServiceOption
   // page's form to https, where nothing listens; TLS, where there is any, is the proxy's.
   app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
   app.use(correlationMiddleware);
-  if (options.shedding) installLoadShedding(app, options.shedding);
   // Before any parser: a body of a type nothing reads is refused, not handed to a handler as an empty body.
   app.use(acceptedContentTypes());
   app.use(jsonBodies(options.bodyLimit ?? '64kb'));
+  if (options.shedding) installLoadShedding(app, options.shedding);
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.enableShutdownHooks();
   if (options.service) serveApiDocs(app, options.service);
