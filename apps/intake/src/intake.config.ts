@@ -22,6 +22,8 @@ export const intakeConfigSchema = baseServiceConfig.extend({
   /** The longest a request waits for a slot before it is refused; with the work itself, what bounds an accepted report's latency. */
   SHED_MAX_QUEUE_WAIT_MS: z.coerce.number().int().min(1).max(60_000).default(500),
   SHED_MAX_POOL_WAITERS: z.coerce.number().int().min(0).max(10_000).default(16),
+  /** A process short of CPU piles requests up before any are counted: refuse while its event loop runs this late. */
+  SHED_MAX_EVENT_LOOP_LAG_MS: z.coerce.number().int().min(1).max(60_000).default(200),
   /** While requests wait, one integrator key may hold at most this fraction of the slots and queue when others want some. */
   SHED_CALLER_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
 });
@@ -35,6 +37,7 @@ export const sheddingOf = (config: IntakeConfig): LoadSheddingOptions | undefine
         maxQueued: config.SHED_MAX_QUEUED,
         maxQueueWaitMillis: config.SHED_MAX_QUEUE_WAIT_MS,
         maxPoolWaiters: config.SHED_MAX_POOL_WAITERS,
+        maxEventLoopLagMillis: config.SHED_MAX_EVENT_LOOP_LAG_MS,
         callerShare: config.SHED_CALLER_SHARE,
       };
 export const INTAKE_CONFIG = Symbol('IntakeConfig');

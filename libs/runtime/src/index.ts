@@ -6,3 +6,4 @@ export * from './tokens';
 export * from './access.guard';
 export * from './polling-loop';
 export * from './load-shedder';
+export * from './event-loop-lag';

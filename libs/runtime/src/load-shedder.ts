@@ -10,6 +10,8 @@ export interface LoadSheddingOptions {
   readonly maxQueueWaitMillis: number;
   /** While more than this many callers wait for a database connection, new requests are refused at once. */
   readonly maxPoolWaiters: number;
+  /** While the event loop runs later than this (the process is short of CPU), new requests are refused at once. */
+  readonly maxEventLoopLagMillis: number;
   /**
    * While requests wait, a caller that already holds this fraction of (maxInFlight + maxQueued) is refused with 429
    * as long as another caller holds a request too; 1 turns the per-caller share off.
@@ -20,6 +22,8 @@ export interface LoadSheddingOptions {
 export interface LoadShedderProbes {
   /** Callers waiting for a database connection (pg's Pool#waitingCount). */
   readonly poolWaiters: () => number;
+  /** How late the event loop runs now, in milliseconds (EventLoopLag). */
+  readonly eventLoopLag: () => number;
   readonly now?: () => number;
   /** 0 ≤ x < 1; spreads the retries of callers refused together. */
   readonly random?: () => number;
@@ -31,7 +35,7 @@ export type Admission =
   /** The caller went away while it waited: nothing was done and nobody is left to answer. */
   | { readonly kind: 'abandoned' };
 
-export type ShedReason = 'queue-full' | 'queue-timeout' | 'pool-waiters' | 'caller-share';
+export type ShedReason = 'queue-full' | 'queue-timeout' | 'pool-waiters' | 'event-loop-lag' | 'caller-share';
 
 /** One request's passage: `admission` settles once; `leave` ends it (releases its slot or drops its place in the queue). */
 export interface Ticket {
@@ -61,7 +65,7 @@ interface Waiter {
 /**
  * Admission control for a service's HTTP requests: at most `maxInFlight` are worked on at once, at most `maxQueued`
  * wait for a slot, none waits longer than `maxQueueWaitMillis`, and none starts while the database pool already has
- * more than `maxPoolWaiters` callers queued. A refused request is refused before any of it ran, so it wrote nothing;
+ * more than `maxPoolWaiters` callers queued or the event loop runs more than `maxEventLoopLagMillis` late. A refused request is refused before any of it ran, so it wrote nothing;
  * an admitted one runs on a slot it keeps until its response ends, so it is not starved of the connections it needs
  * and finishes. Retry advice is the time the backlog ahead takes to drain at the service time measured (a moving
  * average), with up to half again of jitter so callers refused together do not come back together.
@@ -71,7 +75,7 @@ export class LoadShedder {
   private readonly queue: Waiter[] = [];
   private readonly byCaller = new Map<string, number>();
   private serviceMillis = INITIAL_SERVICE_MILLIS;
-  private readonly shed: Record<ShedReason, number> = { 'queue-full': 0, 'queue-timeout': 0, 'pool-waiters': 0, 'caller-share': 0 };
+  private readonly shed: Record<ShedReason, number> = { 'queue-full': 0, 'queue-timeout': 0, 'pool-waiters': 0, 'event-loop-lag': 0, 'caller-share': 0 };
   private readonly now: () => number;
   private readonly random: () => number;
 
@@ -148,10 +152,15 @@ export class LoadShedder {
   }
 
   private refusal(caller: string | undefined): { error: CloseloopError; reason: ShedReason } | undefined {
-    const { maxInFlight, maxQueued, maxPoolWaiters, callerShare } = this.options;
+    const { maxInFlight, maxQueued, maxPoolWaiters, maxEventLoopLagMillis, callerShare } = this.options;
     const poolWaiters = this.probes.poolWaiters();
     if (poolWaiters > maxPoolWaiters) {
       return { reason: 'pool-waiters', error: new OverloadedError(this.retryMillis(this.queue.length + poolWaiters), `${poolWaiters} waiting for a database connection`) };
+    }
+    const lag = this.probes.eventLoopLag();
+    if (lag > maxEventLoopLagMillis) {
+      // What is queued in the loop must drain first: at least as long as it is late now.
+      return { reason: 'event-loop-lag', error: new OverloadedError(this.retryMillis(this.queue.length) + lag, `the event loop runs ${Math.round(lag)} ms late`) };
     }
     if (this.inFlight < maxInFlight && this.queue.length === 0) return undefined;
     const held = caller === undefined ? 0 : (this.byCaller.get(caller) ?? 0);
@@ -188,6 +197,9 @@ const validate = (options: LoadSheddingOptions): string[] => {
   if (!Number.isInteger(options.maxQueued) || options.maxQueued < 0) problems.push(`maxQueued must be a whole number ≥ 0 (got ${options.maxQueued})`);
   if (!Number.isInteger(options.maxQueueWaitMillis) || options.maxQueueWaitMillis < 1) problems.push(`maxQueueWaitMillis must be a whole number ≥ 1 (got ${options.maxQueueWaitMillis})`);
   if (!Number.isInteger(options.maxPoolWaiters) || options.maxPoolWaiters < 0) problems.push(`maxPoolWaiters must be a whole number ≥ 0 (got ${options.maxPoolWaiters})`);
+  if (!Number.isInteger(options.maxEventLoopLagMillis) || options.maxEventLoopLagMillis < 1) {
+    problems.push(`maxEventLoopLagMillis must be a whole number ≥ 1 (got ${options.maxEventLoopLagMillis})`);
+  }
   if (!(options.callerShare > 0 && options.callerShare <= 1)) problems.push(`callerShare must be more than 0 and at most 1 (got ${options.callerShare})`);
   return problems;
 };

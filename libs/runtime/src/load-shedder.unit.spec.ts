@@ -1,7 +1,7 @@
 import { CallerOverShareError, OverloadedError } from '@closeloop/contracts';
 import { Admission, LoadShedder, LoadSheddingOptions, Ticket } from './load-shedder';
 
-const bounds: LoadSheddingOptions = { maxInFlight: 2, maxQueued: 2, maxQueueWaitMillis: 500, maxPoolWaiters: 5, callerShare: 1 };
+const bounds: LoadSheddingOptions = { maxInFlight: 2, maxQueued: 2, maxQueueWaitMillis: 500, maxPoolWaiters: 5, maxEventLoopLagMillis: 200, callerShare: 1 };
 
 /** Whether the ticket's admission has settled yet, and how (microtasks flushed first). */
 const settled = async (ticket: Ticket): Promise<Admission | 'pending'> => {
@@ -15,13 +15,15 @@ const settled = async (ticket: Ticket): Promise<Admission | 'pending'> => {
 describe('LoadShedder', () => {
   let now = 0;
   let poolWaiters = 0;
+  let lag = 0;
   const shedder = (options: Partial<LoadSheddingOptions> = {}) =>
-    new LoadShedder({ ...bounds, ...options }, { poolWaiters: () => poolWaiters, now: () => now, random: () => 0 });
+    new LoadShedder({ ...bounds, ...options }, { poolWaiters: () => poolWaiters, eventLoopLag: () => lag, now: () => now, random: () => 0 });
 
   beforeEach(() => {
     jest.useFakeTimers();
     now = 0;
     poolWaiters = 0;
+    lag = 0;
   });
   afterEach(() => jest.useRealTimers());
 
@@ -85,6 +87,16 @@ describe('LoadShedder', () => {
     expect(await settled(s.enter(undefined))).toEqual({ kind: 'admitted' });
   });
 
+  it('refuses at once while the event loop runs later than maxEventLoopLagMillis, advising at least that long', async () => {
+    const s = shedder();
+    lag = 350;
+    // The lag, plus the shortest advice (50 ms) for an empty queue.
+    expect(await settled(s.enter(undefined))).toMatchObject({ kind: 'refused', reason: 'event-loop-lag', error: { code: 'OVERLOADED', details: { retryAfterMillis: 400 } } });
+    lag = 200;
+    expect(await settled(s.enter(undefined))).toEqual({ kind: 'admitted' });
+    expect(s.stats().shed['event-loop-lag']).toBe(1);
+  });
+
   it('refuses with 429 a caller over its share while another caller holds a request, and only while requests wait', async () => {
     // Share 0.5 of (2 in flight + 2 queued): a caller may hold 2.
     const s = shedder({ callerShare: 0.5 });
@@ -120,5 +132,6 @@ describe('LoadShedder', () => {
     expect(() => shedder({ maxQueued: -1 })).toThrow(/maxQueued/);
     expect(() => shedder({ maxQueueWaitMillis: 0.5 })).toThrow(/maxQueueWaitMillis/);
     expect(() => shedder({ callerShare: 0 })).toThrow(/callerShare/);
+    expect(() => shedder({ maxEventLoopLagMillis: 0 })).toThrow(/maxEventLoopLagMillis/);
   });
 });

@@ -13,6 +13,7 @@ import { Pool } from 'pg';
 import { z } from 'zod';
 import { API_KEY_HEADER } from './access.guard';
 import { serveApiDocs } from './api-docs';
+import { EventLoopLag } from './event-loop-lag';
 import { LoadShedder, loadShedding, LoadSheddingOptions } from './load-shedder';
 import { PG_POOL } from './tokens';
 import { cloudEventsTransport } from './infrastructure.module';
@@ -43,7 +44,8 @@ const SHED_LOG_EVERY_MILLIS = 10_000;
  */
 const installLoadShedding = (app: INestApplication, options: LoadSheddingOptions): void => {
   const pool = app.get<Pool>(PG_POOL, { strict: false });
-  const shedder = new LoadShedder(options, { poolWaiters: () => pool.waitingCount });
+  const lag = new EventLoopLag().start();
+  const shedder = new LoadShedder(options, { poolWaiters: () => pool.waitingCount, eventLoopLag: () => lag.current() });
   app.use(
     loadShedding(shedder, {
       exempt: (path) => NEVER_SHED.test(path),
@@ -65,7 +67,10 @@ const installLoadShedding = (app: INestApplication, options: LoadSheddingOptions
     reported = total;
   }, SHED_LOG_EVERY_MILLIS);
   report.unref();
-  app.getHttpServer().once('close', () => clearInterval(report));
+  app.getHttpServer().once('close', () => {
+    clearInterval(report);
+    lag.stop();
+  });
 };
 
 /** JSON bodies (plain and CloudEvents), with parser failures turned into our error taxonomy before Nest sees them. */
