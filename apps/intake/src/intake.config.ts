@@ -22,8 +22,11 @@ export const intakeConfigSchema = baseServiceConfig.extend({
   /** The longest a request waits for a slot before it is refused; with the work itself, what bounds an accepted report's latency. */
   SHED_MAX_QUEUE_WAIT_MS: z.coerce.number().int().min(1).max(60_000).default(500),
   SHED_MAX_POOL_WAITERS: z.coerce.number().int().min(0).max(10_000).default(16),
-  /** A process short of CPU piles requests up before any are counted: refuse while its event loop runs this late. */
-  SHED_MAX_EVENT_LOOP_LAG_MS: z.coerce.number().int().min(1).max(60_000).default(200),
+  /**
+   * A process short of CPU piles requests up before any are counted: refuse while its event loop runs this late. A
+   * second is unambiguous; lower bounds shed on the pauses a shared host gives every process now and then.
+   */
+  SHED_MAX_EVENT_LOOP_LAG_MS: z.coerce.number().int().min(1).max(60_000).default(1_000),
   /** While requests wait, one integrator key may hold at most this fraction of the slots and queue when others want some. */
   SHED_CALLER_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
 });
