@@ -255,7 +255,7 @@ const main = async () => {
       ['…refused at once: p99 latency (ms)', ...phases.map((p) => (Number.isNaN(p.refusedP99) ? '-' : `${p.s503 + p.s429 - p.waited}: ${p.refusedP99.toFixed(0)}`))],
       ['…refused after queueing: p99 (ms)', ...phases.map((p) => (Number.isNaN(p.waitedP99) ? '-' : `${p.waited}: ${p.waitedP99.toFixed(0)}`))],
       ['Retry-After-Ms advised, p50', ...phases.map((p) => (Number.isNaN(p.adviceP50) ? '-' : String(p.adviceP50)))],
-      [`unanswered after ${DRAIN_MS / 1000} s`, ...phases.map((p) => String(p.unanswered))],
+      [`unanswered ${DRAIN_MS / 1000} s after the offer`, ...phases.map((p) => String(p.unanswered))],
       ['other answers', ...phases.map((p) => p.other)],
       ['intake CPU (s) / per 202 (ms)', ...phases.map((p) => `${p.cpu.toFixed(1)} / ${((p.cpu * 1000) / Math.max(1, p.accepted)).toFixed(1)}`)],
       ['load generator lag p99 / max (ms)', ...phases.map((p) => p.generatorLag)],
