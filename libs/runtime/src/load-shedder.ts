@@ -57,7 +57,6 @@ const MIN_RETRY_MILLIS = 50;
 const MAX_RETRY_MILLIS = 30_000;
 
 interface Waiter {
-  readonly caller: string | undefined;
   readonly settle: (admission: Admission) => void;
   timer?: NodeJS.Timeout;
 }
@@ -65,9 +64,9 @@ interface Waiter {
 /**
  * Admission control for a service's HTTP requests: at most `maxInFlight` are worked on at once, at most `maxQueued`
  * wait for a slot, none waits longer than `maxQueueWaitMillis`, and none starts while the database pool already has
- * more than `maxPoolWaiters` callers queued or the event loop runs more than `maxEventLoopLagMillis` late. A refused request is refused before any of it ran, so it wrote nothing;
- * an admitted one runs on a slot it keeps until its response ends, so it is not starved of the connections it needs
- * and finishes. Retry advice is the time the backlog ahead takes to drain at the service time measured (a moving
+ * more than `maxPoolWaiters` callers queued or the event loop runs more than `maxEventLoopLagMillis` late. A refused
+ * request is refused before any of it ran, so it wrote nothing; an admitted one runs on a slot it keeps until its
+ * response ends, so it is not starved of the connections it needs and finishes. Retry advice is the time the backlog ahead takes to drain at the service time measured (a moving
  * average), with up to half again of jitter so callers refused together do not come back together.
  */
 export class LoadShedder {
@@ -112,7 +111,6 @@ export class LoadShedder {
         return resolve({ kind: 'admitted' });
       }
       const entry: Waiter = {
-        caller,
         settle: (outcome) => {
           if (entry.timer) clearTimeout(entry.timer);
           if (outcome.kind === 'admitted') admit();
@@ -128,7 +126,7 @@ export class LoadShedder {
         this.shed['queue-timeout']++;
         entry.settle({ kind: 'refused', reason: 'queue-timeout', error: new OverloadedError(this.retryMillis(this.queue.length), `no slot within ${this.options.maxQueueWaitMillis} ms`) });
       }, this.options.maxQueueWaitMillis);
-      entry.timer.unref?.();
+      entry.timer.unref();
       waiter = entry;
       this.queue.push(entry);
     });
