@@ -20,6 +20,7 @@ import {
   TopicBaseNames,
   topicSpecs,
 } from '@closeloop/contracts';
+import { RETRY_AFTER_MS_HEADER } from '@closeloop/http';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { workOrderActions } from '../apps/dispatch/src/work-order-actions/work-order-actions';
@@ -412,6 +413,19 @@ describe('docs/openapi.yaml', () => {
     const accepted = deref(openapi, node(submit['responses'], 'responses')['202']);
     expect(Object.keys(node(accepted['headers'], 'headers'))).toEqual(expect.arrayContaining(['Idempotent-Replayed', 'X-Correlation-Id']));
   });
+
+  it.each(routesInCode().filter((r) => r.service === 'intake' && r.path !== '/health').map((r): [string, string] => [r.method, r.path]))(
+    'documents that intake may shed %s %s: 503 OVERLOADED and 429, both with Retry-After and Retry-After-Ms',
+    (method, path) => {
+      const responses = node(operation(path, method)['responses'], 'responses');
+      for (const status of ['503', '429']) {
+        const response = deref(openapi, responses[status], `${path} ${status}`);
+        expect(Object.keys(node(response['headers'], `${path} ${status} headers`))).toEqual(expect.arrayContaining(['Retry-After', RETRY_AFTER_MS_HEADER]));
+      }
+      expect(JSON.stringify(deref(openapi, responses['503']))).toContain('OVERLOADED');
+      expect(JSON.stringify(deref(openapi, responses['429']))).toContain('CALLER_OVER_SHARE');
+    },
+  );
 
   describe('POST /v1/events', () => {
     const content = node(node(operation('/v1/events', 'post')['requestBody'], 'requestBody')['content'], 'content');

@@ -9,7 +9,7 @@ import { loadConfig } from '@closeloop/config';
 import { TopicBaseNames, topicName } from '@closeloop/contracts';
 import { cloudEventsTransport, startService } from '@closeloop/runtime';
 import { deleteTopicsWithPrefix, freshDatabase, infrastructure, repositoryRoot, TestDatabase, testKafka, uniqueTopicPrefix } from '@closeloop/testing';
-import { intakeConfigSchema } from './intake.config';
+import { intakeConfigSchema, sheddingOf } from './intake.config';
 import { intakeModule } from './intake.module';
 import { Pool } from 'pg';
 
@@ -30,9 +30,9 @@ export interface IntakeUnderTest {
 /**
  * The intake service in this process, as runService starts it (apps/intake/src/main.ts) but on a free port, with
  * its own database, topics and staff-token key, and the fuzz integrator registered. A generous rate limit, so
- * fuzzing is not throttled into 429s.
+ * fuzzing is not throttled into 429s. `env` overrides the configuration (load-shedding bounds, say).
  */
-export const startIntakeUnderTest = async (label: string): Promise<IntakeUnderTest> => {
+export const startIntakeUnderTest = async (label: string, env: Record<string, string> = {}): Promise<IntakeUnderTest> => {
   const prefix = uniqueTopicPrefix(label);
   const intakeTopic = topicName(TopicBaseNames.intake, prefix);
   const db = await freshDatabase(label.replace(/-/g, '_'));
@@ -50,6 +50,9 @@ export const startIntakeUnderTest = async (label: string): Promise<IntakeUnderTe
     STAFF_TOKEN_ISSUER: 'closeloop-fuzz',
     STAFF_JWKS_FILE: jwksFile,
     RATE_LIMIT_PER_MINUTE: '1000000',
+    // Jest shares this process and the host with other suites: a lag there is not the service's overload.
+    SHED_MAX_EVENT_LOOP_LAG_MS: '60000',
+    ...env,
   });
   const { apiKey } = await new IntegratorKeyStore(db.pool, () => new Date()).register(FUZZ_INTEGRATOR);
   // Its consumer group reads the intake topic and dead-letters what it cannot route.
@@ -57,6 +60,7 @@ export const startIntakeUnderTest = async (label: string): Promise<IntakeUnderTe
     host: config.HOST,
     port: 0,
     logLevel: config.LOG_LEVEL,
+    shedding: sheddingOf(config),
     transport: cloudEventsTransport(`${prefix}intake`, [intakeTopic], 'dead-letter'),
   });
   const { port } = app.getHttpServer().address() as AddressInfo;

@@ -1,5 +1,6 @@
 import { baseServiceConfig } from '@closeloop/config';
 import { DEFAULT_SITE_TIME_ZONE, TimeZoneSchema } from '@closeloop/contracts';
+import type { LoadSheddingOptions } from '@closeloop/runtime';
 import { z } from 'zod';
 
 export const intakeConfigSchema = baseServiceConfig.extend({
@@ -10,8 +11,38 @@ export const intakeConfigSchema = baseServiceConfig.extend({
   TRIAGE_RULES_FILE: z.string().min(1).default('config/triage-rules.json'),
   /** Numbering days follow the site's clock; one zone serves every site until sites carry their own. */
   SITE_TIME_ZONE: TimeZoneSchema.default(DEFAULT_SITE_TIME_ZONE),
+  /**
+   * Load shedding (docs/adr/0015-load-shedding.md): past these bounds a request is refused with 503 OVERLOADED (or
+   * 429 CALLER_OVER_SHARE) and Retry-After before any of it runs. `off` only to measure what happens without it.
+   */
+  LOAD_SHEDDING: z.enum(['on', 'off'], { message: "must be 'on' or 'off'" }).default('on'),
+  /** Requests worked on at once: the place locks' connections (8) and the pool's (10) bound what runs in parallel anyway. */
+  SHED_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(1_000).default(8),
+  SHED_MAX_QUEUED: z.coerce.number().int().min(0).max(10_000).default(32),
+  /** The longest a request waits for a slot before it is refused; with the work itself, what bounds an accepted report's latency. */
+  SHED_MAX_QUEUE_WAIT_MS: z.coerce.number().int().min(1).max(60_000).default(500),
+  SHED_MAX_POOL_WAITERS: z.coerce.number().int().min(0).max(10_000).default(16),
+  /**
+   * A process short of CPU piles requests up before any are counted: refuse while its event loop runs this late. A
+   * second is unambiguous; lower bounds shed on the pauses a shared host gives every process now and then.
+   */
+  SHED_MAX_EVENT_LOOP_LAG_MS: z.coerce.number().int().min(1).max(60_000).default(1_000),
+  /** While requests wait, one integrator key may hold at most this fraction of the slots and queue when others want some. */
+  SHED_CALLER_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
 });
 export type IntakeConfig = z.infer<typeof intakeConfigSchema>;
+
+export const sheddingOf = (config: IntakeConfig): LoadSheddingOptions | undefined =>
+  config.LOAD_SHEDDING === 'off'
+    ? undefined
+    : {
+        maxInFlight: config.SHED_MAX_IN_FLIGHT,
+        maxQueued: config.SHED_MAX_QUEUED,
+        maxQueueWaitMillis: config.SHED_MAX_QUEUE_WAIT_MS,
+        maxPoolWaiters: config.SHED_MAX_POOL_WAITERS,
+        maxEventLoopLagMillis: config.SHED_MAX_EVENT_LOOP_LAG_MS,
+        callerShare: config.SHED_CALLER_SHARE,
+      };
 export const INTAKE_CONFIG = Symbol('IntakeConfig');
 export const TRIAGE_RULES = Symbol('TriageRules');
 export const WORK_ORDER_COMMANDS = Symbol('WorkOrderCommands');

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { TopicBaseNames } from '@closeloop/contracts';
 import { runService } from '@closeloop/runtime';
-import { intakeConfigSchema } from './intake.config';
+import { intakeConfigSchema, sheddingOf } from './intake.config';
 import { intakeModule } from './intake.module';
 
 runService({
@@ -9,4 +9,5 @@ runService({
   configSchema: intakeConfigSchema,
   module: intakeModule,
   consumes: { topics: [TopicBaseNames.intake], unroutable: 'dead-letter' },
+  shedding: sheddingOf,
 });

@@ -108,3 +108,31 @@ export class RateLimitedError extends CloseloopError {
 }
 
 const wholeSecondsAtLeastOne = (seconds: number): number => (Number.isFinite(seconds) ? Math.max(1, Math.ceil(seconds)) : 1);
+
+/**
+ * Refused by load shedding, before any of the request was done (nothing written): the service has more work than it
+ * can finish in time. `retryAfterMillis` is the shedder's estimate of when a slot frees; it becomes `Retry-After-Ms`
+ * and, rounded up to whole seconds (at least 1), `Retry-After`.
+ */
+export class OverloadedError extends CloseloopError {
+  constructor(retryAfterMillis: number, reason: string) {
+    const millis = wholeMillisAtLeastOne(retryAfterMillis);
+    super('unavailable', 'OVERLOADED', `The service is overloaded (${reason}); nothing was done, retry in ${millis} ms`, {
+      retryAfterSeconds: wholeSecondsAtLeastOne(millis / 1000),
+      retryAfterMillis: millis,
+    });
+  }
+}
+
+/** Refused by load shedding: while others wait, this one caller already holds more than its share of the service. */
+export class CallerOverShareError extends CloseloopError {
+  constructor(retryAfterMillis: number) {
+    const millis = wholeMillisAtLeastOne(retryAfterMillis);
+    super('too-many-requests', 'CALLER_OVER_SHARE', `This caller holds more than its share of a busy service; nothing was done, retry in ${millis} ms`, {
+      retryAfterSeconds: wholeSecondsAtLeastOne(millis / 1000),
+      retryAfterMillis: millis,
+    });
+  }
+}
+
+const wholeMillisAtLeastOne = (millis: number): number => (Number.isFinite(millis) ? Math.max(1, Math.ceil(millis)) : 1000);

@@ -1,10 +1,15 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import { CloseloopError, ErrorKind, scrubSecrets } from '@closeloop/contracts';
+import { CloseloopError, ErrorKind, OverloadedError, scrubSecrets } from '@closeloop/contracts';
 import type { Request, Response } from 'express';
 import { Observable, throwError } from 'rxjs';
 import { correlationIdOf } from './correlation';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
+/**
+ * Retry-After counts whole seconds (RFC 9110), too coarse for load shedding that frees a slot in a few hundred
+ * milliseconds: this companion carries the same advice in milliseconds, where the error knows it that precisely.
+ */
+export const RETRY_AFTER_MS_HEADER = 'Retry-After-Ms';
 
 const statusOfKind: Record<ErrorKind, number> = {
   'malformed-request': HttpStatus.BAD_REQUEST,
@@ -49,13 +54,12 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const response = http.getResponse<Response>();
     const problem = this.toProblem(exception, request);
     // The path and an error's message can carry what a caller sent (a phone number, a token): scrubbed before logging.
-    if (problem.status >= 500) this.logger.error(scrubSecrets(`${request.method} ${request.path} failed: ${(exception as Error)?.stack ?? String(exception)}`));
-    // RFC 9110: a 401 names the scheme to authenticate with; a 429 says when to come back, if the error knows.
+    // A shed request is counted and logged once per interval by the shedder: one line each would flood the log
+    // with thousands a second just when the service is busiest.
+    if (problem.status >= 500 && !(exception instanceof OverloadedError)) this.logger.error(scrubSecrets(`${request.method} ${request.path} failed: ${(exception as Error)?.stack ?? String(exception)}`));
+    // RFC 9110: a 401 names the scheme to authenticate with; a 429 or 503 says when to come back, if the error knows.
     if (problem.status === HttpStatus.UNAUTHORIZED) response.setHeader('WWW-Authenticate', 'Bearer');
-    const retryAfter = exception instanceof CloseloopError ? exception.details['retryAfterSeconds'] : undefined;
-    if (problem.status === HttpStatus.TOO_MANY_REQUESTS && typeof retryAfter === 'number' && Number.isFinite(retryAfter)) {
-      response.setHeader('Retry-After', String(Math.max(1, Math.ceil(retryAfter))));
-    }
+    if (problem.status === HttpStatus.TOO_MANY_REQUESTS || problem.status === HttpStatus.SERVICE_UNAVAILABLE) setRetryAfter(response, exception);
     response.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
   }
 
@@ -72,6 +76,14 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     return { type: 'about:blank', title: titleOf(500), status: 500, detail: 'An unexpected error occurred; quote the correlation id to support', code: 'INTERNAL_ERROR', ...base };
   }
 }
+
+const setRetryAfter = (response: Response, exception: unknown): void => {
+  if (!(exception instanceof CloseloopError)) return;
+  const seconds = exception.details['retryAfterSeconds'];
+  const millis = exception.details['retryAfterMillis'];
+  if (typeof seconds === 'number' && Number.isFinite(seconds)) response.setHeader('Retry-After', String(Math.max(1, Math.ceil(seconds))));
+  if (typeof millis === 'number' && Number.isFinite(millis)) response.setHeader(RETRY_AFTER_MS_HEADER, String(Math.max(1, Math.ceil(millis))));
+};
 
 const titleOf = (status: number): string => (HttpStatus[status] ?? 'ERROR').toLowerCase().replace(/(^|_)(\w)/g, (_m, sep: string, ch: string) => (sep ? ' ' : '') + ch.toUpperCase());
 

@@ -1,5 +1,5 @@
 import { ArgumentsHost, Logger } from '@nestjs/common';
-import { ForbiddenError, RateLimitedError, UnauthenticatedError } from '@closeloop/contracts';
+import { CallerOverShareError, ForbiddenError, OverloadedError, RateLimitedError, UnauthenticatedError } from '@closeloop/contracts';
 import { ProblemDetailsFilter } from './problem-details.filter';
 
 interface Sent {
@@ -37,6 +37,24 @@ describe('ProblemDetailsFilter for access errors', () => {
   it('answers 429 with Retry-After in whole seconds', () => {
     const sent = respond(new RateLimitedError(1.5));
     expect(sent).toMatchObject({ status: 429, headers: { 'retry-after': '2' }, body: { code: 'RATE_LIMITED', retryAfterSeconds: 2 } });
+  });
+
+  it('answers a shed request 503 with Retry-After in whole seconds (at least 1) and Retry-After-Ms to the millisecond, without a log line of its own', () => {
+    const logged = jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+    const sent = respond(new OverloadedError(240.2, 'queue full'));
+    expect(logged).not.toHaveBeenCalled();
+    logged.mockRestore();
+    expect(sent).toMatchObject({
+      status: 503,
+      headers: { 'retry-after': '1', 'retry-after-ms': '241' },
+      body: { code: 'OVERLOADED', retryAfterSeconds: 1, retryAfterMillis: 241 },
+    });
+    expect(respond(new OverloadedError(2_001, 'queue full')).headers).toEqual({ 'retry-after': '3', 'retry-after-ms': '2001' });
+  });
+
+  it('answers a caller over its share 429 with both retry headers', () => {
+    const sent = respond(new CallerOverShareError(1_500));
+    expect(sent).toMatchObject({ status: 429, headers: { 'retry-after': '2', 'retry-after-ms': '1500' }, body: { code: 'CALLER_OVER_SHARE' } });
   });
 });
 

@@ -5,3 +5,5 @@ export * from './service';
 export * from './tokens';
 export * from './access.guard';
 export * from './polling-loop';
+export * from './load-shedder';
+export * from './event-loop-lag';

@@ -1,4 +1,4 @@
-import { INestApplication, LogLevel, Type } from '@nestjs/common';
+import { INestApplication, Logger, LogLevel, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { CustomTransportStrategy } from '@nestjs/microservices';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -8,8 +8,14 @@ import { CloseloopError, CloudEventContentTypes, MalformedRequestError, PayloadT
 import { acceptedContentTypes, correlationMiddleware, ProblemDetailsFilter } from '@closeloop/http';
 import { BaseServiceConfig, loadConfig } from '@closeloop/config';
 import { TopicBaseName, topicName } from '@closeloop/contracts';
+import { parseIntegratorKey } from '@closeloop/auth';
+import { Pool } from 'pg';
 import { z } from 'zod';
+import { API_KEY_HEADER } from './access.guard';
 import { serveApiDocs } from './api-docs';
+import { EventLoopLag } from './event-loop-lag';
+import { LoadShedder, loadShedding, LoadSheddingOptions } from './load-shedder';
+import { PG_POOL } from './tokens';
 import { cloudEventsTransport } from './infrastructure.module';
 import { ScrubbingLogger } from './scrubbing-logger';
 
@@ -22,7 +28,50 @@ export interface ServiceOptions {
   readonly bodyLimit?: string;
   /** The service's name, to serve its part of the published API contract at /docs. */
   readonly service?: string;
+  /** Bounds on the work taken at once (docs/adr/0015-load-shedding.md); without them nothing is shed. */
+  readonly shedding?: LoadSheddingOptions;
 }
+
+/** Health and the API docs are never shed: an orchestrator must see the service alive precisely when it is busy. */
+const NEVER_SHED = /^\/(health|docs)(\/|-json|$)/;
+const SHED_LOG_EVERY_MILLIS = 10_000;
+
+/**
+ * Load shedding once the body has been read, before authentication and everything after it: a refused request costs
+ * no key check and no rate-limit query, and a client that sends its body slowly holds a connection, never a slot.
+ * Integrator requests are told apart by the key id they present (unverified, as the rate limiter counts them) for
+ * the per-caller share.
+ */
+const installLoadShedding = (app: INestApplication, options: LoadSheddingOptions): void => {
+  const pool = app.get<Pool>(PG_POOL, { strict: false });
+  const lag = new EventLoopLag().start();
+  const shedder = new LoadShedder(options, { poolWaiters: () => pool.waitingCount, eventLoopLag: () => lag.current() });
+  app.use(
+    loadShedding(shedder, {
+      exempt: (path) => NEVER_SHED.test(path),
+      callerOf: (request) => {
+        const apiKey = request.header(API_KEY_HEADER);
+        return apiKey === undefined ? undefined : `key:${parseIntegratorKey(apiKey)?.keyId ?? 'malformed'}`;
+      },
+    }),
+  );
+  // One line per interval while shedding, not one per refusal: an overload must not flood the logs as well.
+  const logger = new Logger('load-shedding');
+  let reported = 0;
+  const report = setInterval(() => {
+    const stats = shedder.stats();
+    const total = Object.values(stats.shed).reduce((a, b) => a + b, 0);
+    if (total === reported) return;
+    const reasons = Object.entries(stats.shed).filter(([, n]) => n > 0).map(([reason, n]) => `${reason} ${n}`).join(', ');
+    logger.warn(`shed ${total - reported} requests in the last ${SHED_LOG_EVERY_MILLIS / 1000} s (since start: ${reasons}); in flight ${stats.inFlight}, queued ${stats.queued}, service time ${stats.serviceMillis} ms`);
+    reported = total;
+  }, SHED_LOG_EVERY_MILLIS);
+  report.unref();
+  app.getHttpServer().once('close', () => {
+    clearInterval(report);
+    lag.stop();
+  });
+};
 
 /** JSON bodies (plain and CloudEvents), with parser failures turned into our error taxonomy before Nest sees them. */
 const jsonBodies = (limit: string): RequestHandler => {
@@ -66,6 +115,7 @@ export const startService = async (module: Type<unknown>, options: ServiceOption
   // Before any parser: a body of a type nothing reads is refused, not handed to a handler as an empty body.
   app.use(acceptedContentTypes());
   app.use(jsonBodies(options.bodyLimit ?? '64kb'));
+  if (options.shedding) installLoadShedding(app, options.shedding);
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.enableShutdownHooks();
   if (options.service) serveApiDocs(app, options.service);
@@ -84,6 +134,8 @@ export interface RunServiceOptions<C extends BaseServiceConfig> {
   readonly module: (config: C) => Type<unknown>;
   /** The topics the service's consumer group reads, and what it does with event types it has no handler for. */
   readonly consumes?: { readonly topics: readonly TopicBaseName[]; readonly unroutable: 'skip' | 'dead-letter' };
+  /** The service's load-shedding bounds from its configuration, if it sheds load. */
+  readonly shedding?: (config: C) => LoadSheddingOptions | undefined;
 }
 
 /** A service's whole main(): validated configuration, the Nest application, its consumer; exit 1 with the reason if any fails. */
@@ -96,6 +148,7 @@ export const runService = <C extends BaseServiceConfig>(options: RunServiceOptio
       host: config.HOST,
       port: config.PORT,
       logLevel: config.LOG_LEVEL,
+      shedding: options.shedding?.(config),
       transport: consumes
         ? cloudEventsTransport(
             // The prefix namespaces consumer groups as it does topics: two deployments sharing a cluster never

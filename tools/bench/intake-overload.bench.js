@@ -1,0 +1,292 @@
+#!/usr/bin/env node
+// Benchmark of intake under overload (npm run bench:intake): the intake service runs as a process on a fresh
+// database and fresh topics. First the sustainable rate is measured (closed loop: as many callers as intake works on
+// at once, each sending its next report when the last is answered), then three times that rate is offered open loop
+// (reports sent on a fixed schedule, whatever the answers) for a bounded time, once with load shedding on and once
+// with it off (LOAD_SHEDDING=off: the behaviour before it). Prints side by side: offered and accepted rates, latency
+// of the accepted (202) reports, the 503/429 refusals and whether each carried Retry-After and Retry-After-Ms, and
+// whether the orders in the store are exactly the reports accepted. Nothing is asserted: figures only. Needs Kafka
+// and PostgreSQL from scripts/infra/up.sh and a build.
+'use strict';
+const { randomUUID } = require('node:crypto');
+const { existsSync, mkdtempSync, readFileSync, rmSync } = require('node:fs');
+const { cpus, loadavg, tmpdir } = require('node:os');
+const { Agent, request: httpRequest } = require('node:http');
+const { join } = require('node:path');
+const { monitorEventLoopDelay } = require('node:perf_hooks');
+const { Kafka, logLevel } = require('kafkajs');
+const root = join(__dirname, '..', '..');
+const { createPool, ensureDatabase, migrate, withDatabase } = require(join(root, 'libs/database/dist'));
+const { ensureLocalSigningKey, IntegratorKeyStore } = require(join(root, 'libs/auth/dist'));
+const { startStack, stopChildren } = require(join(root, 'scripts/stack.js'));
+
+const MEASURE_SECONDS = Number(process.env.BENCH_MEASURE_SECONDS ?? 15);
+const OVERLOAD_SECONDS = Number(process.env.BENCH_OVERLOAD_SECONDS ?? 30);
+const OVERLOAD_FACTOR = Number(process.env.BENCH_OVERLOAD_FACTOR ?? 3);
+/** Closed-loop callers while the sustainable rate is measured: intake's default SHED_MAX_IN_FLIGHT. */
+const MEASURE_CALLERS = Number(process.env.BENCH_MEASURE_CALLERS ?? 8);
+/** After the offer ends, how long answers still outstanding are waited for; those later count as unanswered. */
+const DRAIN_MS = 60_000;
+// Clear of the demo (3001..), the e2e tests (+10000) and bench:alerts (+20000).
+const PORT_OFFSET = 30_000;
+const ISSUER = 'closeloop-bench';
+
+// The broker and database: the environment first, else what scripts/infra/up.sh recorded.
+const recorded = {};
+const infraEnv = join(root, '.local', 'infra.env');
+if (existsSync(infraEnv)) {
+  for (const line of readFileSync(infraEnv, 'utf8').split('\n')) {
+    const match = /^([A-Z_]+)=(.*)$/.exec(line.trim());
+    if (match) recorded[match[1]] = match[2];
+  }
+}
+const adminUrl = process.env.DATABASE_URL ?? recorded.DATABASE_URL;
+const brokers = process.env.KAFKA_BROKERS ?? recorded.KAFKA_BROKERS;
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const percentile = (sorted, p) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]);
+
+// node:http rather than fetch: on a busy 2-core host the generator's own CPU per request decides how late it
+// sends, and fetch costs several times more. Keep-alive, no cap on sockets: open loop never waits for a connection.
+const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
+
+/** One report, each in a building of its own (no duplicate linking) and with its own retry key, as integrators send them. */
+const sendReport = (url, apiKey, i) =>
+  new Promise((resolve) => {
+    const startedAt = performance.now();
+    const body = JSON.stringify({ siteId: 'S1', building: `B${i}`, unit: `U${i}`.slice(0, 16), channel: 'phone', description: `Kitchen tap dripping in flat ${i}` });
+    const request = httpRequest(
+      url,
+      {
+        method: 'POST',
+        agent,
+        timeout: DRAIN_MS * 2,
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-api-key': apiKey, 'idempotency-key': `bench-${i}-${randomUUID()}` },
+      },
+      (response) => {
+        const chunks = [];
+        response.on('data', (c) => chunks.push(c));
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({
+            status: response.statusCode,
+            // Refused straight away (queue full, lag), or after waiting for a slot in vain.
+            waited: response.statusCode === 503 && text.includes('no slot within'),
+            millis: performance.now() - startedAt,
+            retryAfter: response.headers['retry-after'] ?? null,
+            retryAfterMs: response.headers['retry-after-ms'] ?? null,
+          });
+        });
+        response.on('error', (error) => resolve({ status: 0, millis: performance.now() - startedAt, error: error.code ?? error.name }));
+      },
+    );
+    request.on('timeout', () => request.destroy(new Error('timeout')));
+    request.on('error', (error) => resolve({ status: 0, millis: performance.now() - startedAt, error: error.code ?? error.message }));
+    request.end(body);
+  });
+
+/** Closed loop: `callers` send back to back for `seconds`; the rate of 202s is what intake sustains. */
+const measureSustainable = async (url, apiKey, callers, seconds) => {
+  const until = performance.now() + seconds * 1000;
+  let i = 0;
+  const accepted = [];
+  const statuses = new Map();
+  const startedAt = performance.now();
+  await Promise.all(
+    Array.from({ length: callers }, async () => {
+      while (performance.now() < until) {
+        const result = await sendReport(url, apiKey, `m${i++}`);
+        statuses.set(result.status, (statuses.get(result.status) ?? 0) + 1);
+        if (result.status === 202) accepted.push(result.millis);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - startedAt) / 1000;
+  accepted.sort((a, b) => a - b);
+  return { rate: accepted.length / elapsed, p50: percentile(accepted, 0.5), p99: percentile(accepted, 0.99), statuses };
+};
+
+/** Open loop: `rate` reports a second on schedule for `seconds`, whatever the answers; then waits for the stragglers. */
+const offer = async (url, apiKey, rate, seconds, label) => {
+  // The generator's own event-loop delay: when it is large, the latencies it reports are its own as well.
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  lag.enable();
+  const results = [];
+  const pending = [];
+  const total = Math.round(rate * seconds);
+  const startedAt = performance.now();
+  let sent = 0;
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - startedAt) / 1000) * rate) + 1);
+    for (; sent < due; sent++) pending.push(sendReport(url, apiKey, `${label}${sent}`).then((r) => results.push(r)));
+    await sleep(5);
+  }
+  const offeredSeconds = (performance.now() - startedAt) / 1000;
+  await Promise.race([Promise.all(pending), sleep(DRAIN_MS)]);
+  const answeredSeconds = (performance.now() - startedAt) / 1000;
+  lag.disable();
+  return { results: [...results], sent, offeredSeconds, answeredSeconds, generatorLagP99: lag.percentile(99) / 1e6, generatorLagMax: lag.max / 1e6 };
+};
+
+const summarise = ({ results, sent, offeredSeconds, answeredSeconds, generatorLagP99, generatorLagMax }) => {
+  const accepted = results.filter((r) => r.status === 202).map((r) => r.millis).sort((a, b) => a - b);
+  const refused = results.filter((r) => r.status === 503 || r.status === 429);
+  const refusedMillis = refused.filter((r) => !r.waited).map((r) => r.millis).sort((a, b) => a - b);
+  const waitedMillis = refused.filter((r) => r.waited).map((r) => r.millis).sort((a, b) => a - b);
+  const withAdvice = refused.filter((r) => /^\d+$/.test(r.retryAfter ?? '') && /^\d+$/.test(r.retryAfterMs ?? '')).length;
+  const advised = refused.map((r) => Number(r.retryAfterMs)).filter(Number.isFinite).sort((a, b) => a - b);
+  const other = new Map();
+  for (const r of results) if (![202, 503, 429].includes(r.status)) other.set(r.error ?? r.status, (other.get(r.error ?? r.status) ?? 0) + 1);
+  return {
+    sent,
+    offeredRate: sent / offeredSeconds,
+    acceptedRate: accepted.length / answeredSeconds,
+    accepted: accepted.length,
+    p50: percentile(accepted, 0.5),
+    p99: percentile(accepted, 0.99),
+    max: accepted[accepted.length - 1] ?? NaN,
+    s503: refused.filter((r) => r.status === 503).length,
+    s429: refused.filter((r) => r.status === 429).length,
+    withAdvice,
+    refusedP99: percentile(refusedMillis, 0.99),
+    waited: waitedMillis.length,
+    waitedP99: percentile(waitedMillis, 0.99),
+    adviceP50: percentile(advised, 0.5),
+    unanswered: sent - results.length,
+    other: [...other.entries()].map(([k, n]) => `${k}×${n}`).join(', ') || 'none',
+    answeredSeconds,
+    generatorLag: `${generatorLagP99.toFixed(0)} / ${generatorLagMax.toFixed(0)}`,
+  };
+};
+
+/** CPU seconds (user + system) the process has used so far, from /proc (Linux); NaN elsewhere. */
+const cpuSecondsOf = (pid) => {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+};
+
+/** Work orders intake created in the phase's database: each accepted report is one, and a refused one is none. */
+const ordersIn = async (pool) => (await pool.query(`SELECT count(*)::int AS n FROM es_streams WHERE stream_id LIKE 'workorder-%'`)).rows[0].n;
+
+const main = async () => {
+  if (!adminUrl || !brokers) throw new Error('No PostgreSQL or Kafka: run scripts/infra/up.sh or set DATABASE_URL and KAFKA_BROKERS');
+  const stamp = Date.now().toString(36);
+  const tmp = mkdtempSync(join(tmpdir(), 'closeloop-bench-intake-'));
+  const { jwksFile } = await ensureLocalSigningKey(tmp);
+  const logDir = join(root, '.local', 'logs', `bench-intake-${stamp}`);
+  const phases = [];
+  const cleanups = [];
+  const url = `http://127.0.0.1:${3001 + PORT_OFFSET}/v1/reports`;
+
+  /** A fresh database and topic prefix, and intake on them with these settings; each phase starts from nothing. */
+  const startIntake = async (name, env) => {
+    const database = `cl_bench_intake_${stamp}_${name.replace(/-/g, "_")}`;
+    const prefix = `bench-intake-${stamp}-${name}.`;
+    await ensureDatabase(adminUrl, database);
+    const pool = createPool(withDatabase(adminUrl, database), 'bench', 2);
+    cleanups.push({ database, prefix, pool });
+    await migrate(pool);
+    const { apiKey } = await new IntegratorKeyStore(pool, () => new Date()).register({ integratorId: 'bench-hotline', name: 'Bench', sites: ['*'], eventTypes: ['*'] });
+    const services = await startStack({
+      env: {
+        DATABASE_URL: withDatabase(adminUrl, database),
+        KAFKA_BROKERS: brokers,
+        KAFKA_TOPIC_PREFIX: prefix,
+        STAFF_TOKEN_ISSUER: ISSUER,
+        STAFF_JWKS_FILE: jwksFile,
+        RATE_LIMIT_PER_MINUTE: '1000000',
+        LOG_LEVEL: 'warn',
+        ...env,
+      },
+      logDir,
+      logSuffix: `-${name}`,
+      portOffset: PORT_OFFSET,
+      only: ['intake'],
+    });
+    return { pool, apiKey, pid: services[0].child.pid, stop: () => stopChildren(services) };
+  };
+
+  try {
+    console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; Kafka, PostgreSQL, intake and this load generator all on it (logs: ${logDir})`);
+    let sustainable = Number(process.env.BENCH_RATE ?? NaN);
+    const phasesToRun = [
+      ['shedding', {}],
+      ['no-shedding', { LOAD_SHEDDING: 'off' }],
+    ].filter(([name]) => process.env.BENCH_PHASES === undefined || process.env.BENCH_PHASES.split(',').includes(name));
+    for (const [name, env] of phasesToRun) {
+      const intake = await startIntake(name, env);
+      try {
+        if (!Number.isFinite(sustainable)) {
+          const measured = await measureSustainable(url, intake.apiKey, MEASURE_CALLERS, MEASURE_SECONDS);
+          sustainable = measured.rate;
+          console.log(
+            `sustainable: ${sustainable.toFixed(1)} reports/s accepted with ${MEASURE_CALLERS} callers back to back for ${MEASURE_SECONDS} s ` +
+              `(p50 ${measured.p50.toFixed(0)} ms, p99 ${measured.p99.toFixed(0)} ms; answers ${[...measured.statuses.entries()].map(([s, n]) => `${s}×${n}`).join(', ')})`,
+          );
+        }
+        const rate = sustainable * OVERLOAD_FACTOR;
+        const before = await ordersIn(intake.pool);
+        const cpuBefore = cpuSecondsOf(intake.pid);
+        const phase = summarise(await offer(url, intake.apiKey, rate, OVERLOAD_SECONDS, `${name}-`));
+        // Stragglers may still be committing: give the store a moment before counting.
+        await sleep(2_000);
+        phases.push({ name, ...phase, orders: (await ordersIn(intake.pool)) - before, cpu: cpuSecondsOf(intake.pid) - cpuBefore });
+        console.log(`${name}: offered ${phase.sent} reports in ${OVERLOAD_SECONDS} s; answers collected for ${phase.answeredSeconds.toFixed(1)} s`);
+      } finally {
+        await intake.stop();
+      }
+    }
+
+    const rows = [
+      ['', ...phases.map((p) => (p.name === 'shedding' ? 'shedding on' : 'shedding off (before)'))],
+      ['offered rate (reports/s)', ...phases.map((p) => p.offeredRate.toFixed(1))],
+      ['accepted (202)', ...phases.map((p) => String(p.accepted))],
+      ['accepted rate (reports/s)', ...phases.map((p) => p.acceptedRate.toFixed(1))],
+      ['202 latency p50 (ms)', ...phases.map((p) => p.p50.toFixed(0))],
+      ['202 latency p99 (ms)', ...phases.map((p) => p.p99.toFixed(0))],
+      ['202 latency max (ms)', ...phases.map((p) => p.max.toFixed(0))],
+      ['503 OVERLOADED', ...phases.map((p) => String(p.s503))],
+      ['429 CALLER_OVER_SHARE', ...phases.map((p) => String(p.s429))],
+      ['…with Retry-After + Retry-After-Ms', ...phases.map((p) => `${p.withAdvice} of ${p.s503 + p.s429}`)],
+      ['…refused at once: p99 latency (ms)', ...phases.map((p) => (Number.isNaN(p.refusedP99) ? '-' : `${p.s503 + p.s429 - p.waited}: ${p.refusedP99.toFixed(0)}`))],
+      ['…refused after queueing: p99 (ms)', ...phases.map((p) => (Number.isNaN(p.waitedP99) ? '-' : `${p.waited}: ${p.waitedP99.toFixed(0)}`))],
+      ['Retry-After-Ms advised, p50', ...phases.map((p) => (Number.isNaN(p.adviceP50) ? '-' : String(p.adviceP50)))],
+      [`unanswered ${DRAIN_MS / 1000} s after the offer`, ...phases.map((p) => String(p.unanswered))],
+      ['other answers', ...phases.map((p) => p.other)],
+      ['intake CPU (s) / per 202 (ms)', ...phases.map((p) => `${p.cpu.toFixed(1)} / ${((p.cpu * 1000) / Math.max(1, p.accepted)).toFixed(1)}`)],
+      ['load generator lag p99 / max (ms)', ...phases.map((p) => p.generatorLag)],
+      ['orders in the store', ...phases.map((p) => `${p.orders} (${p.orders === p.accepted ? '= accepted' : `accepted ${p.accepted}`})`)],
+    ];
+    const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
+    console.log(`\n${OVERLOAD_FACTOR}× the sustainable rate (${sustainable.toFixed(1)} reports/s), open loop, for ${OVERLOAD_SECONDS} s:`);
+    for (const row of rows) console.log(row.map((cell, c) => (c === 0 ? String(cell).padEnd(widths[c]) : String(cell).padStart(widths[c]))).join('  '));
+    console.log(`load average after: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  } finally {
+    const kafka = new Kafka({ clientId: 'bench-intake', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+    const kafkaAdmin = kafka.admin();
+    await kafkaAdmin.connect();
+    const admin = createPool(adminUrl, 'bench-cleanup', 1);
+    try {
+      const topics = await kafkaAdmin.listTopics();
+      for (const { database, prefix, pool } of cleanups) {
+        await pool.end();
+        await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+        const mine = topics.filter((t) => t.startsWith(prefix));
+        if (mine.length > 0) await kafkaAdmin.deleteTopics({ topics: mine, timeout: 30_000 });
+      }
+    } finally {
+      await kafkaAdmin.disconnect();
+      await admin.end();
+    }
+    rmSync(tmp, { recursive: true, force: true });
+  }
+};
+
+main().catch((error) => {
+  console.error(`bench failed: ${error.stack ?? error.message}`);
+  process.exit(1);
+});
