@@ -27,6 +27,11 @@ export const lockReadModelShared = async (client: PoolClient, readModel: string)
   await client.query('SELECT pg_advisory_xact_lock_shared($1, hashtext($2))', [READ_MODEL_LOCK_SPACE, readModel]);
 };
 
+/** The swap's side of that lock: taken in the swap transaction, it waits for live writes in flight and holds off new ones. */
+export const lockReadModelExclusive = async (client: PoolClient, readModel: string): Promise<void> => {
+  await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [READ_MODEL_LOCK_SPACE, readModel]);
+};
+
 export type TableNames<K extends string> = Readonly<Record<K, string>>;
 
 export interface ReadModelDefinition<K extends string> {
@@ -147,7 +152,7 @@ export const rebuildReadModel = async <K extends string>(definition: ReadModelDe
       const swapStarted = Date.now();
       try {
         await client.query('BEGIN');
-        await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [READ_MODEL_LOCK_SPACE, definition.name]);
+        await lockReadModelExclusive(client, definition.name);
         // Every live write that got in before the lock has committed, and every event it applied was published by
         // the relay, so read by the store below the horizon this last pass reads to (ADR 16).
         await pass(client);
