@@ -153,13 +153,20 @@ export const rebuildReadModel = async <K extends string>(definition: ReadModelDe
       try {
         await client.query('BEGIN');
         await lockReadModelExclusive(client, definition.name);
+        const locked = Date.now();
         // Every live write that got in before the lock has committed, and every event it applied was published by
         // the relay, so read by the store below the horizon this last pass reads to (ADR 16).
-        await pass(client);
+        const last = await pass(client);
         passes += 1;
         reconciled = definition.reconcile ? await definition.reconcile(client, live, rebuilt) : 0;
+        const folded = Date.now();
         await swapTables(client, tables.map((role) => [live[role], rebuilt[role]] as const));
+        const renamed = Date.now();
         await client.query('COMMIT');
+        log(
+          `${definition.name}: swap waited ${locked - swapStarted} ms for the lock, folded ${last} events and reconciled ${reconciled} rows in ` +
+            `${folded - locked} ms, renamed in ${renamed - folded} ms, committed in ${Date.now() - renamed} ms`,
+        );
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);
         throw error;
