@@ -15,7 +15,7 @@ import { toPublishedEvent } from './published-event';
  * that waited for it resolves the table names afresh once the swap commits and lands in the new tables.
  */
 
-/** The advisory lock space of read-model locks (two-key form), apart from the event store's and the alerts'. */
+/** The advisory lock space of read-model locks (two-key form), apart from the appenders', the alerts' and the places'. */
 const READ_MODEL_LOCK_SPACE = 1_382_180_452;
 /** Taken for a whole rebuild, so two rebuilds of one read model never drop each other's tables. */
 const REBUILD_RUN_LOCK_SPACE = 1_382_180_453;
@@ -84,6 +84,7 @@ export interface RebuildReport {
 }
 
 const MAX_CATCH_UP_PASSES = 20;
+const SWAP_LOCK_TIMEOUT_SECONDS = 5;
 
 const quote = (identifier: string): string => `"${identifier.replace(/"/g, '""')}"`;
 
@@ -152,6 +153,9 @@ export const rebuildReadModel = async <K extends string>(definition: ReadModelDe
       const swapStarted = Date.now();
       try {
         await client.query('BEGIN');
+        // Waiting for a lock stalls whatever queues behind the swap (the projection, the readers): bounded, so a long
+        // transaction on a live table costs a failed swap, not a stalled service.
+        await client.query(`SET LOCAL lock_timeout = '${SWAP_LOCK_TIMEOUT_SECONDS}s'`);
         await lockReadModelExclusive(client, definition.name);
         const locked = Date.now();
         // Every live write that got in before the lock has committed, and every event it applied was published by
@@ -169,6 +173,11 @@ export const rebuildReadModel = async <K extends string>(definition: ReadModelDe
         );
       } catch (error) {
         await client.query('ROLLBACK').catch(() => undefined);
+        if ((error as { code?: string }).code === '55P03') {
+          throw new Error(
+            `${definition.name}: the swap could not take its locks within ${SWAP_LOCK_TIMEOUT_SECONDS} s (a long transaction on ${tables.map((r) => live[r]).join(' or ')}?); the live tables are unchanged, run it again`,
+          );
+        }
         throw error;
       } finally {
         client.release();

@@ -118,4 +118,21 @@ describe('rebuilding the alerts table beside the live one and swapping it in, on
     await write;
     expect((await rowsOf('alerts')).find((r) => r.alert_id === alertId)?.status).toBe('closed');
   });
+  it('gives up a swap that cannot take its locks within 5 s, leaving the live table as it was', async () => {
+    await raise('S5');
+    const live = await rowsOf('alerts');
+    const reader = await db.pool.connect();
+    await reader.query('BEGIN');
+    await reader.query('SELECT count(*) FROM alerts'); // a long report holds the table
+    try {
+      await expect(rebuildAlertReadModel({ pool: db.pool, store, swap: true })).rejects.toThrow('the swap could not take its locks within 5 s');
+    } finally {
+      await reader.query('ROLLBACK');
+      reader.release();
+    }
+    expect(await rowsOf('alerts')).toEqual(live);
+    // The service writes on, undisturbed.
+    const next = await raise('S6');
+    expect((await rowsOf('alerts')).map((r) => r.alert_id)).toContain(next);
+  }, 30_000);
 });
