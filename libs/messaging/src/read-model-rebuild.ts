@@ -20,7 +20,7 @@ const READ_MODEL_LOCK_SPACE = 1_382_180_452;
 /** Taken for a whole rebuild, so two rebuilds of one read model never drop each other's tables. */
 const REBUILD_RUN_LOCK_SPACE = 1_382_180_453;
 
-export const REBUILD_SUFFIX = '__rebuild';
+const REBUILD_SUFFIX = '__rebuild';
 
 /** The first statement of a live projection's transaction: a swap waits for it, and it waits for a swap. */
 export const lockReadModelShared = async (client: PoolClient, readModel: string): Promise<void> => {
@@ -99,7 +99,7 @@ const storedEvent = (recorded: RecordedEvent): StoredEvent => {
   return { recorded, published: event };
 };
 
-export const rebuildTableName = (table: string): string => `${table}${REBUILD_SUFFIX}`;
+const rebuildTableName = (table: string): string => `${table}${REBUILD_SUFFIX}`;
 
 export const rebuildReadModel = async <K extends string>(definition: ReadModelDefinition<K>, options: RebuildOptions): Promise<RebuildReport> => {
   const started = Date.now();
@@ -234,6 +234,23 @@ const indexesOf = async (db: Pool | PoolClient, table: string): Promise<IndexRow
   return rows;
 };
 
+/** A table's columns and its indexes' definitions, with the names a rebuild gives its copies made alike. */
+const shapeOf = async (client: PoolClient, table: string): Promise<unknown> => {
+  const { rows: columns } = await client.query(
+    `SELECT attname, format_type(atttypid, atttypmod) AS type, attnotnull, pg_get_expr(d.adbin, d.adrelid) AS default_value
+       FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+      WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped
+      ORDER BY a.attname`,
+    [table],
+  );
+  const indexes = (await indexesOf(client, table)).map((index) => ({
+    name: (index.constraint_name ?? index.index_name).replace(new RegExp(`${REBUILD_SUFFIX}$`), ''),
+    definition: INDEX_DEFINITION.exec(index.definition)?.slice(1),
+    constraint: index.constraint_type,
+  }));
+  return { columns, indexes: indexes.sort((a, b) => a.name.localeCompare(b.name)) };
+};
+
 const INDEX_DEFINITION = /^CREATE (UNIQUE )?INDEX \S+ ON (?:ONLY )?\S+ (USING [\s\S]*)$/;
 
 /**
@@ -274,6 +291,14 @@ const swapTables = async (client: PoolClient, pairs: readonly (readonly [string,
   );
   for (const { table } of referencing) await client.query(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`);
   await client.query(`LOCK TABLE ${pairs.map(([table]) => quote(table)).join(', ')} IN ACCESS EXCLUSIVE MODE`);
+  // A migration that ran meanwhile (a release deployed during the rebuild) changed the live table: the copy made
+  // before it would drop its new columns or indexes.
+  for (const [table, rebuilt] of pairs) {
+    const [liveShape, rebuiltShape] = [await shapeOf(client, table), await shapeOf(client, rebuilt)];
+    if (JSON.stringify(liveShape) !== JSON.stringify(rebuiltShape)) {
+      throw new Error(`${table} changed while it was rebuilt (a migration?): its columns or indexes differ from ${rebuilt}; the live tables are unchanged, run it again`);
+    }
+  }
   const foreignKeys: { table: string; name: string; definition: string }[] = [];
   for (const [table, rebuilt] of pairs) {
     const { rows: sequences } = await client.query<{ sequence: string; column: string }>(

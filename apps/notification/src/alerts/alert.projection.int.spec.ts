@@ -135,4 +135,14 @@ describe('rebuilding the alerts table beside the live one and swapping it in, on
     const next = await raise('S6');
     expect((await rowsOf('alerts')).map((r) => r.alert_id)).toContain(next);
   }, 30_000);
+
+  it('refuses to swap in a table made before a migration changed the live one', async () => {
+    await raise('S7');
+    const live = await rowsOf('alerts');
+    const definition = alertReadModel(store);
+    // A migration of a new release, run after the rebuild copied the table's shape (here: just before the swap).
+    const migratedMeanwhile = { ...definition, reconcile: async (client: PoolClient) => (await client.query('ALTER TABLE alerts ADD COLUMN digest_id uuid'), 0) };
+    await expect(rebuildReadModel(migratedMeanwhile, { pool: db.pool, store, swap: true })).rejects.toThrow('alerts changed while it was rebuilt (a migration?)');
+    expect(await rowsOf('alerts')).toEqual(live);
+  });
 });
