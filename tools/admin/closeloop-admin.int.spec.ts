@@ -146,3 +146,26 @@ describe('closeloop-admin token', () => {
     expect(run.stderr).toContain('boss is not one of');
   });
 });
+
+describe('closeloop-admin projections', () => {
+  it('rebuilds every read model, beside the live tables or swapped in, and says which services have none', async () => {
+    const beside = json<{ rebuilds: { readModel: string; swapped: boolean; rows: Record<string, number> }[] }>(await admin('projections', 'rebuild', '--no-swap', '--json'));
+    expect(beside.rebuilds).toEqual([
+      expect.objectContaining({ readModel: 'query', swapped: false, rows: { q_timeline__rebuild: 0, q_work_orders__rebuild: 0 } }),
+      expect.objectContaining({ readModel: 'notification', swapped: false, rows: { alerts__rebuild: 0 } }),
+    ]);
+
+    const swapped = await admin('projections', 'rebuild', '--service', 'query');
+    expect(swapped.code).toBe(0);
+    expect(swapped.stdout).toMatch(/^query: 0 events read, .*swapped in \(live projection paused \d+ ms, 0 rows reconciled\)/);
+    const { rows } = await db.pool.query(`SELECT relname FROM pg_class WHERE relname IN ('q_timeline', 'q_work_orders', 'q_timeline__rebuild', 'q_work_orders__rebuild') ORDER BY relname`);
+    expect(rows.map((r) => r.relname)).toEqual(['q_timeline', 'q_work_orders']);
+
+    const none = await admin('projections', 'rebuild', '--service', 'sla-timer');
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('sla-timer keeps no read model folded from events, nothing to rebuild');
+    const unknown = await admin('projections', 'rebuild', '--service', 'billing');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('--service must be one of query, notification, not billing');
+  }, 60_000);
+});

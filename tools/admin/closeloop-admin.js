@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // closeloop-admin (npm run -s admin -- <command>): registers integrators and manages their API keys in the
-// database the services use, and issues staff tokens from the local signing key for the demo and development.
+// database the services use, issues staff tokens from the local signing key for the demo and development, and
+// rebuilds the services' read models from the event store.
 // Plain JavaScript over the built libraries, like tools/bench: run `npm run build` first.
 'use strict';
 const { existsSync, readFileSync } = require('node:fs');
@@ -9,7 +10,7 @@ const { parseArgs } = require('node:util');
 
 const root = join(__dirname, '..', '..');
 
-const HELP = `closeloop-admin: integrator API keys and local staff tokens
+const HELP = `closeloop-admin: integrator API keys, local staff tokens, read-model rebuilds
 
 Usage: npm run -s admin -- <command> [options]     (or: node tools/admin/closeloop-admin.js <command> ...)
 
@@ -32,6 +33,12 @@ Staff tokens (signed with the local key in <key-dir>, default .local/keys; produ
   token jwks [--key-dir <dir>]
       Prints the path of the public JWKS file the services verify staff tokens with.
 
+Read models (rebuilt from the event store while the services run; see docs/operations.md, "Rebuilding read models")
+  projections rebuild [--service <query|notification>] [--no-swap]
+      Folds every stored event into new tables (<table>__rebuild), catches up, then swaps them in atomically.
+      Without --service, every service that has read models. --no-swap leaves the new tables beside the live
+      ones, caught up at the end of the run, for comparison, and changes nothing the services read.
+
 Options
   --json    machine-readable output on stdout (notices still go to stderr)
   --help    this text
@@ -43,6 +50,13 @@ scripts/infra/up.sh, database $CLOSELOOP_DATABASE (default closeloop), created i
 Exit codes: 0 done, 1 failed, 2 usage error.`;
 
 class UsageError extends Error {}
+
+/** A module of a service, built (the rebuilds live next to each service's projection, in TypeScript). */
+const loadBuiltApp = (app, module) => {
+  const file = join(root, 'apps', app, 'dist', `${module}.js`);
+  if (!existsSync(file)) throw new Error(`apps/${app}/dist is missing: run \`npm run build\` first`);
+  return require(file);
+};
 
 const loadBuilt = (library) => {
   const dist = join(root, 'libs', library, 'dist');
@@ -71,7 +85,17 @@ const COMMANDS = {
     audience: 'string',
   },
   'token jwks': { 'key-dir': 'string' },
+  'projections rebuild': { service: 'string', 'no-swap': 'boolean' },
 };
+
+// The services whose tables are folded from events. The others' tables are working state or configuration, the
+// source of truth rather than a copy of the store (ADR 16): intake's number sequences and retry keys, dispatch's
+// (none), the sla-timer's timers and applied policy, notification's deliveries, schedules and contacts.
+const READ_MODELS = {
+  query: () => loadBuiltApp('query', 'projection/work-order.rebuild').rebuildQueryReadModels,
+  notification: () => loadBuiltApp('notification', 'alerts/alert.projection').rebuildAlertReadModel,
+};
+const WITHOUT_READ_MODELS = ['intake', 'dispatch', 'sla-timer'];
 
 const parseCommandLine = (argv) => {
   const words = [];
@@ -133,7 +157,7 @@ const recordedAdminUrl = () => {
 };
 
 /** The services' database: DATABASE_URL, else the one `npm run up` uses on the recorded server. */
-const openDatabase = async () => {
+const openDatabase = async (connections = 2) => {
   const { createPool, ensureDatabase, migrate, withDatabase } = loadBuilt('database');
   let url = process.env.DATABASE_URL;
   if (!url) {
@@ -144,7 +168,7 @@ const openDatabase = async () => {
     url = withDatabase(adminUrl, database);
     process.stderr.write(`(database ${database} on the server in .local/infra.env)\n`);
   }
-  const pool = createPool(url, 'closeloop-admin', 2);
+  const pool = createPool(url, 'closeloop-admin', connections);
   try {
     await migrate(pool);
   } catch (error) {
@@ -266,6 +290,42 @@ const commands = {
     out({ jwksFile, kid }, jwksFile);
   },
 };
+
+Object.assign(commands, {
+  'projections rebuild': async (values, out) => {
+    const service = values.service?.trim();
+    if (service !== undefined && !READ_MODELS[service]) {
+      throw new UsageError(
+        WITHOUT_READ_MODELS.includes(service)
+          ? `--service ${service}: ${service} keeps no read model folded from events, nothing to rebuild`
+          : `--service must be one of ${Object.keys(READ_MODELS).join(', ')}, not ${service}`,
+      );
+    }
+    const services = service ? [service] : Object.keys(READ_MODELS);
+    const rebuilds = services.map((name) => [name, READ_MODELS[name]()]);
+    const { PostgresEventStore } = loadBuilt('event-store');
+    // A rebuild holds its run lock on one connection and its swap transaction on another while it reads the store.
+    const pool = await openDatabase(4);
+    try {
+      const store = new PostgresEventStore(pool);
+      const reports = [];
+      for (const [name, rebuild] of rebuilds) {
+        const log = (message) => process.stderr.write(`${message}\n`);
+        reports.push(await rebuild({ pool, store, swap: values['no-swap'] !== true, log }));
+        log(`${name}: done`);
+      }
+      const describe = (r) =>
+        `${r.readModel}: ${r.events} events read, ${r.applied} applied in ${r.passes} passes` +
+        (r.unpublishable ? `, ${r.unpublishable} unpublishable skipped` : '') +
+        `; ${Object.entries(r.rows).map(([table, n]) => `${table} ${n} rows`).join(', ')}; ` +
+        (r.swapped ? `swapped in (live projection paused ${r.swapMillis} ms, ${r.reconciled} rows reconciled)` : 'left beside the live tables, not swapped') +
+        ` in ${(r.totalMillis / 1000).toFixed(1)} s`;
+      out({ rebuilds: reports }, reports.map(describe).join('\n'));
+    } finally {
+      await pool.end();
+    }
+  },
+});
 
 const keyDir = (values) => resolve(values['key-dir'] ?? join(root, '.local', 'keys'));
 

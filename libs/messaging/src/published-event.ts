@@ -1,4 +1,4 @@
-import { CloudEventContentTypes, EventMetadataSchema, toPublishedCloudEvent } from '@closeloop/contracts';
+import { CloudEvent, CloudEventContentTypes, EventMetadataSchema, toPublishedCloudEvent } from '@closeloop/contracts';
 import { RecordedEvent } from '@closeloop/event-store';
 import { Message } from 'kafkajs';
 
@@ -7,18 +7,21 @@ import { Message } from 'kafkajs';
  * events land on one partition, in order. The type is repeated in a header so consumers can skip cheaply.
  */
 export const toKafkaMessage = (event: RecordedEvent): Message => {
-  const metadata = EventMetadataSchema.parse(event.metadata);
-  const cloudEvent = toPublishedCloudEvent({
-    eventId: event.eventId,
-    type: event.type,
-    data: event.data,
-    metadata,
-    recordedAt: event.recordedAt,
-    sequence: event.globalPosition,
-  });
+  const cloudEvent = toPublishedEvent(event);
   return {
-    key: metadata.workOrderId,
+    key: cloudEvent.workorderid as string,
     value: JSON.stringify(cloudEvent),
     headers: { 'content-type': CloudEventContentTypes.structured, ce_type: event.type, ce_id: event.eventId },
   };
 };
+
+/** The CloudEvent the relay publishes for a committed event; a rebuild folds the same one (ADR 16). */
+export const toPublishedEvent = (event: RecordedEvent): CloudEvent =>
+  toPublishedCloudEvent({
+    eventId: event.eventId,
+    type: event.type,
+    data: event.data,
+    metadata: EventMetadataSchema.parse(event.metadata),
+    recordedAt: event.recordedAt,
+    sequence: event.globalPosition,
+  });

@@ -1,12 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { SessionLocks } from '@closeloop/database';
+import { lockReadModelShared } from '@closeloop/messaging';
 import { Actor, AlertEvent, EventMetadata, NotFoundError, toDomainEvents } from '@closeloop/contracts';
 import { EVENT_STORE, EventStore, RecordedEvent, StreamVersionConflictError } from '@closeloop/event-store';
 import { AlertCommand, alertStream, AlertState, decideAlert, evolveAlert, initialAlertState } from '@closeloop/notification-domain';
 import { PG_POOL } from '@closeloop/runtime';
 import { Pool } from 'pg';
 import { NOTIFICATION_CONFIG, NotificationConfig } from '../notification.config';
+import { NOTIFICATION_READ_MODEL, projectAlert } from './alert.projection';
 
 export interface AlertContextIds {
   readonly correlationId: string;
@@ -92,33 +94,27 @@ export class AlertService implements OnApplicationShutdown {
     }
   }
 
-  /** The table of alerts is the working copy of the streams: upserted from the state after every change. */
+  /**
+   * The table of alerts is the working copy of the streams: upserted from the state after every change, under the
+   * read model's shared lock, so a rebuild swapping in a new table waits for it or it for the swap (ADR 16).
+   */
   async project(state: AlertState): Promise<void> {
     if (state.status === 'none') return;
-    await this.pool.query(
-      `INSERT INTO alerts (alert_id, work_order_id, kind, site_id, target, level, recipients, status, raised_at, acknowledged_by, acknowledged_at, closed_reason, closed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-       ON CONFLICT (alert_id) DO UPDATE SET status = EXCLUDED.status, acknowledged_by = EXCLUDED.acknowledged_by,
-         acknowledged_at = EXCLUDED.acknowledged_at, closed_reason = EXCLUDED.closed_reason, closed_at = EXCLUDED.closed_at`,
-      [
-        state.alertId,
-        state.workOrderId,
-        state.kind,
-        state.siteId,
-        state.target ?? null,
-        state.level ?? null,
-        JSON.stringify(state.recipients),
-        state.status,
-        state.raisedAt,
-        state.acknowledgedBy ? JSON.stringify(state.acknowledgedBy) : null,
-        state.acknowledgedAt ?? null,
-        state.closedReason ?? null,
-        state.closedAt ?? null,
-      ],
-    );
-    if (state.status !== 'open') {
-      // A retry already queued is cancelled with the alert: nothing is sent after an acknowledgement.
-      await this.pool.query(`UPDATE alert_deliveries SET status = 'cancelled', claimed_until = NULL WHERE alert_id = $1 AND status = 'pending'`, [state.alertId]);
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await lockReadModelShared(client, NOTIFICATION_READ_MODEL);
+      await projectAlert(client, state);
+      if (state.status !== 'open') {
+        // A retry already queued is cancelled with the alert: nothing is sent after an acknowledgement.
+        await client.query(`UPDATE alert_deliveries SET status = 'cancelled', claimed_until = NULL WHERE alert_id = $1 AND status = 'pending'`, [state.alertId]);
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
     }
   }
 

@@ -1,10 +1,10 @@
 import { Controller, Inject } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
-import { isEventType } from '@closeloop/contracts';
-import { ANY_EVENT_TYPE, InboundCloudEvent } from '@closeloop/messaging';
+import { ANY_EVENT_TYPE, InboundCloudEvent, lockReadModelShared } from '@closeloop/messaging';
 import { PG_POOL } from '@closeloop/runtime';
 import { Pool } from 'pg';
-import { projectEvent } from './work-order.projection';
+import { isProjected, projectEvent } from './work-order.projection';
+import { QUERY_READ_MODEL } from './work-order.rebuild';
 
 @Controller()
 export class WorkOrderEventsKafkaController {
@@ -13,10 +13,13 @@ export class WorkOrderEventsKafkaController {
   @EventPattern(ANY_EVENT_TYPE)
   async onEvent({ event }: InboundCloudEvent): Promise<void> {
     // Types from a newer producer than this projection are kept for its next version, not guessed at.
-    if (!isEventType(event.type)) return;
+    if (!isProjected(event)) return;
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
+      // Before the first write: a rebuild swapping new tables in waits for this event, or this event for the swap,
+      // and then lands in the new tables (ADR 16).
+      await lockReadModelShared(client, QUERY_READ_MODEL);
       await projectEvent(client, event);
       await client.query('COMMIT');
     } catch (error) {

@@ -1,0 +1,82 @@
+import { AlertEvent, toDomainEvents } from '@closeloop/contracts';
+import { EventStore } from '@closeloop/event-store';
+import { ReadModelDefinition, rebuildReadModel, RebuildOptions, RebuildReport } from '@closeloop/messaging';
+import { alertStream, AlertState, evolveAlert, initialAlertState } from '@closeloop/notification-domain';
+import { PoolClient } from 'pg';
+
+/**
+ * The notification service's read model: the `alerts` table, one row per alert stream (`alert-<id>`) folded to its
+ * current state. alert_deliveries is not one: its leases, attempt counts and next-attempt times are the delivery
+ * worker's working state, which no event records (ADR 16).
+ */
+export interface AlertTables {
+  readonly alerts: string;
+}
+
+export const ALERT_TABLES: AlertTables = { alerts: 'alerts' };
+
+/** The name the live projection and a rebuild's swap share their lock under. */
+export const NOTIFICATION_READ_MODEL = 'notification';
+
+const upsertStatements = new Map<string, string>();
+const upsertFor = (table: string): string => {
+  let statement = upsertStatements.get(table);
+  if (!statement) {
+    statement = `INSERT INTO ${table} (alert_id, work_order_id, kind, site_id, target, level, recipients, status, raised_at, acknowledged_by, acknowledged_at, closed_reason, closed_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+       ON CONFLICT (alert_id) DO UPDATE SET status = EXCLUDED.status, acknowledged_by = EXCLUDED.acknowledged_by,
+         acknowledged_at = EXCLUDED.acknowledged_at, closed_reason = EXCLUDED.closed_reason, closed_at = EXCLUDED.closed_at`;
+    upsertStatements.set(table, statement);
+  }
+  return statement;
+};
+
+/** Writes an alert's row from its state after a change: the whole state, so writing it twice changes nothing. */
+export const projectAlert = async (client: PoolClient, state: AlertState, tables: AlertTables = ALERT_TABLES): Promise<void> => {
+  if (state.status === 'none') return;
+  await client.query(upsertFor(tables.alerts), [
+    state.alertId,
+    state.workOrderId,
+    state.kind,
+    state.siteId,
+    state.target ?? null,
+    state.level ?? null,
+    JSON.stringify(state.recipients),
+    state.status,
+    state.raisedAt,
+    state.acknowledgedBy ? JSON.stringify(state.acknowledgedBy) : null,
+    state.acknowledgedAt ?? null,
+    state.closedReason ?? null,
+    state.closedAt ?? null,
+  ]);
+};
+
+const ALERT_STREAM_PREFIX = alertStream('');
+
+const foldAlert = async (store: EventStore, alertId: string): Promise<AlertState> =>
+  (toDomainEvents(await store.readStream(alertStream(alertId))) as AlertEvent[]).reduce(evolveAlert, initialAlertState());
+
+/**
+ * The alerts as a rebuild folds them: every alert stream an event of the batch belongs to is read whole and folded
+ * by the decider's own evolve, and its row written as the service writes it after each change. The service writes
+ * a row right after its own append, not from Kafka, so a row can be ahead of what the store's commit-ordered read
+ * has handed out yet; under the swap lock, every live row that differs from the rebuilt one is folded again from
+ * its stream, which holds everything committed.
+ */
+export const alertReadModel = (store: EventStore): ReadModelDefinition<keyof AlertTables> => ({
+  name: NOTIFICATION_READ_MODEL,
+  tables: ALERT_TABLES,
+  async apply(client, events, tables) {
+    const alertIds = new Set(events.filter((e) => e.recorded.streamId.startsWith(ALERT_STREAM_PREFIX)).map((e) => e.recorded.streamId.slice(ALERT_STREAM_PREFIX.length)));
+    for (const alertId of alertIds) await projectAlert(client, await foldAlert(store, alertId), tables);
+    return events.filter((e) => e.recorded.streamId.startsWith(ALERT_STREAM_PREFIX)).length;
+  },
+  async reconcile(client, live, rebuilt) {
+    const { rows } = await client.query<{ alert_id: string }>(`SELECT alert_id FROM (SELECT * FROM ${live.alerts} EXCEPT SELECT * FROM ${rebuilt.alerts}) AS differing`);
+    for (const { alert_id } of rows) await projectAlert(client, await foldAlert(store, alert_id), rebuilt);
+    return rows.length;
+  },
+});
+
+/** Rebuilds the alerts table from the alert streams while the service runs (`projections rebuild --service notification`). */
+export const rebuildAlertReadModel = (options: RebuildOptions): Promise<RebuildReport> => rebuildReadModel(alertReadModel(options.store), options);

@@ -1,0 +1,30 @@
+import { ReadModelDefinition, rebuildReadModel, RebuildOptions, RebuildReport } from '@closeloop/messaging';
+import { insertTimelineRow, isProjected, QUERY_TABLES, QueryTables, refoldWorkOrder } from './work-order.projection';
+
+/** The name the live projection and a rebuild's swap share their lock under. */
+export const QUERY_READ_MODEL = 'query';
+
+/**
+ * The query service's read models as a rebuild folds them (ADR 16): the live projection's own steps, a batch at a
+ * time. Each event goes onto the timeline as a consumer would store it; each order the batch touched is then
+ * re-folded once from its whole timeline, which gives the row the live projection's last re-fold gave it.
+ */
+export const queryReadModel: ReadModelDefinition<keyof QueryTables> = {
+  name: QUERY_READ_MODEL,
+  tables: QUERY_TABLES,
+  async apply(client, events, tables) {
+    const touched = new Set<string>();
+    let applied = 0;
+    for (const { published } of events) {
+      if (published === undefined || !isProjected(published)) continue;
+      if (!(await insertTimelineRow(client, published, tables))) continue;
+      touched.add(published.workorderid);
+      applied += 1;
+    }
+    for (const workOrderId of touched) await refoldWorkOrder(client, workOrderId, tables);
+    return applied;
+  },
+};
+
+/** Rebuilds q_timeline and q_work_orders from the event store while the service runs (`projections rebuild --service query`). */
+export const rebuildQueryReadModels = (options: RebuildOptions): Promise<RebuildReport> => rebuildReadModel(queryReadModel, options);
