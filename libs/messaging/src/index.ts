@@ -4,3 +4,4 @@ export * from './event-consumer';
 export * from './kafka';
 export * from './published-event';
 export * from './relay';
+export * from './relay-state.repository';

@@ -53,6 +53,7 @@ class InfrastructureLifecycle implements OnApplicationBootstrap, OnApplicationSh
       producer: this.producer,
       topic: topicName(TopicBaseNames.events, this.options.config.KAFKA_TOPIC_PREFIX),
       log: (message) => this.logger.log(message),
+      alert: (message) => this.logger.error(message),
     });
     this.relay.start();
   }
