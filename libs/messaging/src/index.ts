@@ -5,3 +5,4 @@ export * from './kafka';
 export * from './published-event';
 export * from './relay';
 export * from './relay-state.repository';
+export * from './parked-messages.repository';
