@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventTypes, TopicBaseNames, topicName } from '@closeloop/contracts';
 import { PostgresEventStore } from '@closeloop/event-store';
-import { deleteTopicsWithPrefix, eventually, freshDatabase, TestDatabase, testKafka, uniqueTopicPrefix } from '@closeloop/testing';
+import { adminJson, deleteTopicsWithPrefix, eventually, freshDatabase, runAdminCli, TestDatabase, testKafka, uniqueTopicPrefix } from '@closeloop/testing';
 import { ConfigResourceTypes, Consumer, Kafka, Producer } from 'kafkajs';
 import { ensureTopics } from './kafka';
 import { EventRelay, RELAY_EVENT_PARKED } from './relay';
@@ -161,6 +161,7 @@ describe('EventRelay parking poison events, through a real broker', () => {
     expect(parked[0]?.reason).toMatch(/workOrderId/);
 
     // Retrying what cannot be mapped parks it again, still holding the stream.
+    expect(await parking.countUnresolved()).toBe(2);
     await parking.retry(unmappable.eventId, 'test-operator');
     await eventually('the retried event parked again', async () => {
       const [first] = (await parking.list({ include: 'unresolved', limit: 100 })).events;
@@ -168,7 +169,14 @@ describe('EventRelay parking poison events, through a real broker', () => {
     });
     expect(idsOf(order)).toEqual([]);
 
-    await parking.skip(unmappable.eventId, 'test-operator');
+    // As an operator does it: the admin tool lists the stream's events and skips the unmappable one.
+    const listed = adminJson<{ relay: string; unresolved: number; events: { eventId: string; status: string }[] }>(
+      await runAdminCli(db.url, 'relay', 'parked', 'list', '--prefix', prefix, '--json'),
+    );
+    expect(listed.relay).toBe(relayNameOf(topic));
+    expect(listed.events.map((p) => p.eventId)).toEqual([unmappable.eventId, behind.eventId]);
+    const skipped = adminJson<{ status: string; resolvedBy: string }>(await runAdminCli(db.url, 'relay', 'parked', 'skip', unmappable.eventId, '--prefix', prefix, '--json'));
+    expect(skipped).toMatchObject({ status: 'skipped', resolvedBy: expect.stringMatching(/^admin/) });
     await arrived('the event held behind the skipped one', [behind.eventId]);
     expect(idsOf(order)).toEqual([behind.eventId]);
     // Marked published right after the broker's acknowledgement, which the observer may see first.
@@ -179,6 +187,8 @@ describe('EventRelay parking poison events, through a real broker', () => {
     expect(all.map((p) => p.status)).toEqual(['skipped', 'published']);
 
     await expect(parking.skip(unmappable.eventId, 'test-operator')).rejects.toMatchObject({ code: 'PARKED_EVENT_RESOLVED' });
+    const again = await runAdminCli(db.url, 'relay', 'parked', 'retry', unmappable.eventId, '--prefix', prefix);
+    expect([again.code, again.stderr]).toEqual([1, expect.stringContaining('already skipped')]);
     await expect(parking.retry(randomUUID(), 'test-operator')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   }, 60_000);
 });
