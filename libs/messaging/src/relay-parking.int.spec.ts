@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventTypes, TopicBaseNames, topicName } from '@closeloop/contracts';
 import { PostgresEventStore } from '@closeloop/event-store';
 import { adminJson, deleteTopicsWithPrefix, eventually, freshDatabase, runAdminCli, TestDatabase, testKafka, uniqueTopicPrefix } from '@closeloop/testing';
-import { ConfigResourceTypes, Consumer, Kafka, Producer } from 'kafkajs';
+import { ConfigResourceTypes, Consumer, Kafka, logLevel, Producer } from 'kafkajs';
 import { ensureTopics } from './kafka';
 import { EventRelay, RELAY_EVENT_PARKED } from './relay';
 import { relayNameOf, RelayStateRepository } from './relay-state.repository';
@@ -190,5 +190,24 @@ describe('EventRelay parking poison events, through a real broker', () => {
     const again = await runAdminCli(db.url, 'relay', 'parked', 'retry', unmappable.eventId, '--prefix', prefix);
     expect([again.code, again.stderr]).toEqual([1, expect.stringContaining('already skipped')]);
     await expect(parking.retry(randomUUID(), 'test-operator')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  }, 60_000);
+
+  it('parks nothing while the broker does not answer: it retries the batch, and the checkpoint stays', async () => {
+    await store.append(`workorder-${randomUUID()}`, [event(randomUUID())], 'no-stream');
+    // A second relay of its own name, whose only broker refuses connections.
+    const unreachable = new Kafka({ clientId: 'unreachable', brokers: ['127.0.0.1:1'], logLevel: logLevel.NOTHING, retry: { retries: 0 } }).producer();
+    const lines: string[] = [];
+    const name = 'relay:unreachable-broker-test';
+    const stranded = new EventRelay({ pool: db.pool, store, producer: unreachable, topic, name, idleMillis: 50, log: (line) => lines.push(line), alert: (line) => lines.push(line) });
+    stranded.start();
+    try {
+      await eventually('two failed sends', async () => (lines.filter((l) => l.includes('failed, retrying')).length >= 2 ? true : undefined), 20_000);
+      const state = new RelayStateRepository(db.pool, name);
+      expect(await state.countUnresolved()).toBe(0);
+      expect(await state.readCheckpoint()).toBeUndefined();
+      expect(lines.some((l) => l.includes(RELAY_EVENT_PARKED))).toBe(false);
+    } finally {
+      await stranded.stop();
+    }
   }, 60_000);
 });
