@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DeadLetterHeaders, deadLetterTopicOf, TopicBaseNames, topicName, ValidationError } from '@closeloop/contracts';
-import { deleteTopicsWithPrefix, eventually, freshDatabase, TestDatabase, testKafka, uniqueTopicPrefix } from '@closeloop/testing';
+import { adminJson, deleteTopicsWithPrefix, eventually, freshDatabase, runAdminCli, TestDatabase, testKafka, uniqueTopicPrefix } from '@closeloop/testing';
 import { Consumer, IHeaders, Kafka, Producer } from 'kafkajs';
 import { CloudEventConsumer, InboundCloudEvent } from './event-consumer';
 import { ensureTopics } from './kafka';
@@ -177,5 +177,11 @@ describe('CloudEventConsumer failure policy, on a real broker', () => {
     expect(parked?.headers.map((h) => [h.name, h.value.toString()])).toEqual([['x-origin', 'crm']]);
     expect(deadLetters.some((d) => d.value.startsWith(marker))).toBe(false);
     expect(logged.some((l) => l.startsWith('CONSUMER_MESSAGE_PARKED') && l.includes('MESSAGE_TOO_LARGE'))).toBe(true);
+
+    // What an operator sees with the admin tool.
+    const listed = adminJson<{ messages: { topic: string; offset: string; valueBytes: number; errorCode: string; deadLetterError: string }[] }>(
+      await runAdminCli(db.url, 'consumer', 'parked', 'list', '--json'),
+    );
+    expect(listed.messages).toEqual([expect.objectContaining({ topic, offset: sent[0]?.baseOffset, valueBytes: oversized.length, errorCode: 'MALFORMED_CLOUDEVENT' })]);
   }, 60_000);
 });
