@@ -183,8 +183,8 @@ export class EventRelay {
     const whole = await this.send(ready.map((r) => r.message));
     if (whole.ok) return parked;
     this.log(`relay ${this.name}: the broker refused a batch of ${ready.length} (${whole.errorCode}), sending its events one by one`);
-    // A stream's first failure may come later in it than an unmappable event already parked: `block` keeps the
-    // earliest, and only events after a blocker wait behind it.
+    // An event sent alone may come earlier in its stream than an unmappable one parked above (only the events
+    // after a blocker wait behind it); if it fails, it becomes its stream's blocker, the earliest one.
     for (const { event, message } of ready) {
       const blocker = blockerOf(event);
       if (blocker) {
