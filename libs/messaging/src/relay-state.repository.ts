@@ -184,11 +184,15 @@ export class RelayStateRepository {
     );
   }
 
-  /** A retried (or released) event failed for good again: it blocks its stream now, and the later ones name it. */
+  /**
+   * A retried (or released) event failed for good again: it blocks its stream now, and the later events that were
+   * only held name it (one that failed on its own keeps waiting for an operator).
+   */
   async parkAgain(event: ParkedEvent, errorCode: string, reason: string): Promise<void> {
     await this.pool.query(
       `UPDATE relay_parked_events
-          SET status = 'parked', held_behind = CASE WHEN event_id = $2 THEN NULL ELSE $2::uuid END,
+          SET status = CASE WHEN event_id = $2 THEN 'parked' ELSE status END,
+              held_behind = CASE WHEN event_id = $2 THEN NULL WHEN held_behind IS NOT NULL THEN $2::uuid ELSE NULL END,
               error_code = CASE WHEN event_id = $2 THEN $4 ELSE error_code END,
               reason = CASE WHEN event_id = $2 THEN $5 ELSE reason END,
               attempts = attempts + CASE WHEN event_id = $2 THEN 1 ELSE 0 END
