@@ -42,6 +42,9 @@ export interface ParkedEventList {
 
 const UNRESOLVED = `status IN ('parked', 'retry-requested')`;
 
+const SAVE_CHECKPOINT = `INSERT INTO es_checkpoints (subscriber, checkpoint) VALUES ($1, $2)
+  ON CONFLICT (subscriber) DO UPDATE SET checkpoint = EXCLUDED.checkpoint, updated_at = now()`;
+
 interface Row {
   event_id: string;
   stream_id: string;
@@ -102,35 +105,30 @@ export class RelayStateRepository {
    * neither lose a parked event nor park one twice (a batch read again parks nothing new).
    */
   async advance(checkpoint: string, parked: readonly Parking[]): Promise<void> {
+    if (parked.length === 0) return this.saveCheckpoint(checkpoint);
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
-      if (parked.length > 0) {
-        await client.query(
-          `INSERT INTO relay_parked_events (relay, event_id, stream_id, stream_version, event_type, global_position, checkpoint, error_code, reason, held_behind)
-           SELECT $1, p.event_id, p.stream_id, p.stream_version, p.event_type, p.global_position, p.checkpoint, p.error_code, p.reason, p.held_behind
-           FROM unnest($2::uuid[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::uuid[])
-             AS p(event_id, stream_id, stream_version, event_type, global_position, checkpoint, error_code, reason, held_behind)
-           ON CONFLICT (relay, event_id) DO NOTHING`,
-          [
-            this.relay,
-            parked.map((p) => p.event.eventId),
-            parked.map((p) => p.event.streamId),
-            parked.map((p) => p.event.streamVersion),
-            parked.map((p) => p.event.type),
-            parked.map((p) => p.event.globalPosition),
-            parked.map((p) => p.event.checkpoint),
-            parked.map((p) => p.errorCode),
-            parked.map((p) => p.reason.slice(0, 2_000)),
-            parked.map((p) => p.heldBehind ?? null),
-          ],
-        );
-      }
       await client.query(
-        `INSERT INTO es_checkpoints (subscriber, checkpoint) VALUES ($1, $2)
-         ON CONFLICT (subscriber) DO UPDATE SET checkpoint = EXCLUDED.checkpoint, updated_at = now()`,
-        [this.relay, checkpoint],
+        `INSERT INTO relay_parked_events (relay, event_id, stream_id, stream_version, event_type, global_position, checkpoint, error_code, reason, held_behind)
+         SELECT $1, p.event_id, p.stream_id, p.stream_version, p.event_type, p.global_position, p.checkpoint, p.error_code, p.reason, p.held_behind
+         FROM unnest($2::uuid[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::uuid[])
+           AS p(event_id, stream_id, stream_version, event_type, global_position, checkpoint, error_code, reason, held_behind)
+         ON CONFLICT (relay, event_id) DO NOTHING`,
+        [
+          this.relay,
+          parked.map((p) => p.event.eventId),
+          parked.map((p) => p.event.streamId),
+          parked.map((p) => p.event.streamVersion),
+          parked.map((p) => p.event.type),
+          parked.map((p) => p.event.globalPosition),
+          parked.map((p) => p.event.checkpoint),
+          parked.map((p) => p.errorCode),
+          parked.map((p) => p.reason.slice(0, 2_000)),
+          parked.map((p) => p.heldBehind ?? null),
+        ],
       );
+      await client.query(SAVE_CHECKPOINT, [this.relay, checkpoint]);
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -138,6 +136,10 @@ export class RelayStateRepository {
     } finally {
       client.release();
     }
+  }
+
+  private async saveCheckpoint(checkpoint: string): Promise<void> {
+    await this.pool.query(SAVE_CHECKPOINT, [this.relay, checkpoint]);
   }
 
   /** For each of these streams that has an unresolved parked event, the first one: its later events wait behind it. */

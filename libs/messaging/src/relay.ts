@@ -59,6 +59,12 @@ export class EventRelay {
   private readonly state: RelayStateRepository;
   private readonly parkedReminderMillis: number;
   private lastReminder = 0;
+  /**
+   * Whether relay_parked_events may hold unresolved events of this relay. Only the leader parks, and operators only
+   * resolve, so once a look finds none the leader can skip the parking queries until it parks something itself:
+   * the common case costs no query at all.
+   */
+  private mayHaveParked = true;
 
   constructor(private readonly options: RelayOptions) {
     this.name = options.name ?? relayNameOf(options.topic);
@@ -131,10 +137,15 @@ export class EventRelay {
 
   private async publishWhileLeader(): Promise<void> {
     let checkpoint = await this.state.readCheckpoint();
+    // A new leader does not know what an earlier one parked.
+    this.mayHaveParked = true;
+    this.lastReminder = 0;
     while (this.running) {
       if (this.leadershipLost) throw new Error('lost the leadership session');
-      await this.releaseResolvedStreams();
-      await this.remindOfParkedEvents();
+      if (this.mayHaveParked) {
+        await this.releaseResolvedStreams();
+        await this.remindOfParkedEvents();
+      }
       const events = await this.options.store.readAll(checkpoint, this.batchSize);
       if (events.length === 0) {
         await this.idle(this.idleMillis);
@@ -143,6 +154,7 @@ export class EventRelay {
       const parked = await this.publishBatch(events);
       checkpoint = events[events.length - 1]?.checkpoint;
       await this.state.advance(checkpoint as string, parked);
+      if (parked.length > 0) this.mayHaveParked = true;
       for (const p of parked) this.reportParked(p);
     }
   }
@@ -156,7 +168,9 @@ export class EventRelay {
     // Per stream, the parked event its later events wait behind: from earlier batches (older than anything read
     // now), or the first event of this batch that failed.
     const blocked = new Map<string, { eventId: string; streamVersion: number }>();
-    for (const [streamId, eventId] of await this.state.blockedStreams(events.map((e) => e.streamId))) blocked.set(streamId, { eventId, streamVersion: 0 });
+    if (this.mayHaveParked) {
+      for (const [streamId, eventId] of await this.state.blockedStreams(events.map((e) => e.streamId))) blocked.set(streamId, { eventId, streamVersion: 0 });
+    }
     const blockerOf = (event: RecordedEvent) => {
       const blocker = blocked.get(event.streamId);
       return blocker && blocker.streamVersion < event.streamVersion ? blocker.eventId : undefined;
@@ -250,12 +264,16 @@ export class EventRelay {
     else this.alert(`${RELAY_EVENT_PARKED} relay ${this.name} parked event ${what}: ${parking.errorCode} ${parking.reason}`);
   }
 
-  /** While events wait parked, says so again now and then: a parked event is an order that is not moving. */
+  /**
+   * While events wait parked, says so again now and then (a parked event is an order that is not moving); and once
+   * none waits, lets the loop skip the parking queries.
+   */
   private async remindOfParkedEvents(): Promise<void> {
-    if (Date.now() - this.lastReminder < this.parkedReminderMillis) return;
-    this.lastReminder = Date.now();
     const waiting = await this.state.countUnresolved();
-    if (waiting > 0) this.alert(`${RELAY_EVENT_PARKED} relay ${this.name} has ${waiting} parked event(s) waiting for an operator: npm run -s admin -- relay parked list`);
+    this.mayHaveParked = waiting > 0;
+    if (waiting === 0 || Date.now() - this.lastReminder < this.parkedReminderMillis) return;
+    this.lastReminder = Date.now();
+    this.alert(`${RELAY_EVENT_PARKED} relay ${this.name} has ${waiting} parked event(s) waiting for an operator: npm run -s admin -- relay parked list`);
   }
 
   private idle(ms: number): Promise<void> {
