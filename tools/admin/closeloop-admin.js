@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // closeloop-admin (npm run -s admin -- <command>): registers integrators and manages their API keys in the
 // database the services use, issues staff tokens from the local signing key for the demo and development, and
-// rebuilds the services' read models from the event store.
+// rebuilds the services' read models from the event store, and shows and releases what the pipelines set aside
+// (parked relay events, failed timers and deliveries).
 // Plain JavaScript over the built libraries, like tools/bench: run `npm run build` first.
 'use strict';
 const { existsSync, readFileSync } = require('node:fs');
@@ -10,7 +11,7 @@ const { parseArgs } = require('node:util');
 
 const root = join(__dirname, '..', '..');
 
-const HELP = `closeloop-admin: integrator API keys, local staff tokens, read-model rebuilds
+const HELP = `closeloop-admin: integrator API keys, local staff tokens, read-model rebuilds, parked and failed work
 
 Usage: npm run -s admin -- <command> [options]     (or: node tools/admin/closeloop-admin.js <command> ...)
 
@@ -38,6 +39,23 @@ Read models (rebuilt from the event store while the services run; see docs/opera
       Folds every stored event into new tables (<table>__rebuild), catches up, then swaps them in atomically.
       Without --service, every service that has read models. --no-swap leaves the new tables beside the live
       ones, caught up at the end of the run, for comparison, and changes nothing the services read.
+
+Parked and failed work (docs/operations.md, "Poison messages")
+  relay parked list [--all] [--limit <n>]
+      Events the relay could not publish (and later events of their streams held behind them); --all also lists
+      resolved ones. The relay is the one of $KAFKA_TOPIC_PREFIX (or --prefix <p>).
+  relay parked retry <eventId>
+      Asks the leading relay to publish the event again, then the events held behind it, in stream order.
+  relay parked skip <eventId>
+      Never publishes the event; the events held behind it go out without it.
+  consumer parked list [--limit <n>]
+      Records a consumer could neither handle nor dead-letter (too large with the dead-letter headers).
+  timers list-failed [--limit <n>]
+  timers retry <timerId> | --all
+      Fires a failed timer (or every one) again at the next poll, with a fresh attempt budget.
+  deliveries list-failed [--limit <n>]
+  deliveries retry <alertId> [--staff-id <id>] [--channel <channel>] | --all
+      Queues an alert's failed deliveries (or every failed delivery) again, due now.
 
 Options
   --json    machine-readable output on stdout (notices still go to stderr)
@@ -68,6 +86,9 @@ const loadBuilt = (library) => {
 // Arguments
 // ---------------------------------------------------------------------------------------------------------------
 
+// A command that takes one positional argument (an id) names it under this key.
+const POSITIONAL = Symbol('positional');
+
 const COMMANDS = {
   'integrator create': { id: 'string', name: 'string', sites: 'string', 'event-types': 'string' },
   'integrator list': {},
@@ -86,6 +107,14 @@ const COMMANDS = {
   },
   'token jwks': { 'key-dir': 'string' },
   'projections rebuild': { service: 'string', 'no-swap': 'boolean' },
+  'relay parked list': { all: 'boolean', limit: 'string', prefix: 'string' },
+  'relay parked retry': { prefix: 'string', [POSITIONAL]: 'eventId' },
+  'relay parked skip': { prefix: 'string', [POSITIONAL]: 'eventId' },
+  'consumer parked list': { limit: 'string' },
+  'timers list-failed': { limit: 'string' },
+  'timers retry': { all: 'boolean', [POSITIONAL]: 'timerId' },
+  'deliveries list-failed': { limit: 'string' },
+  'deliveries retry': { all: 'boolean', 'staff-id': 'string', channel: 'string', [POSITIONAL]: 'alertId' },
 };
 
 // The services whose tables are folded from events. The others' tables are working state or configuration, the
@@ -98,8 +127,10 @@ const READ_MODELS = {
 const WITHOUT_READ_MODELS = ['intake', 'dispatch', 'sla-timer'];
 
 const parseCommandLine = (argv) => {
+  // The longest run of leading words that names a command: `relay parked list` has three, `token issue` two.
   const words = [];
-  while (words.length < 2 && argv[words.length] !== undefined && !argv[words.length].startsWith('-')) words.push(argv[words.length]);
+  while (words.length < 3 && argv[words.length] !== undefined && !argv[words.length].startsWith('-')) words.push(argv[words.length]);
+  while (words.length > 1 && !COMMANDS[words.join(' ')]) words.pop();
   const command = words.join(' ');
   const wantsHelp = argv.includes('--help') || argv.includes('-h');
   if (wantsHelp && !COMMANDS[command]) return { command: 'help' };
@@ -108,12 +139,15 @@ const parseCommandLine = (argv) => {
   const options = { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } };
   for (const [name, type] of Object.entries(spec)) options[name] = { type };
   let values;
+  let positionals;
   try {
-    ({ values } = parseArgs({ args: argv.slice(words.length), options, strict: true, allowPositionals: false }));
+    ({ values, positionals } = parseArgs({ args: argv.slice(words.length), options, strict: true, allowPositionals: spec[POSITIONAL] !== undefined }));
   } catch (error) {
     throw new UsageError(`${command}: ${error.message}`);
   }
   if (values.help) return { command: 'help' };
+  if (positionals.length > 1) throw new UsageError(`${command}: one ${spec[POSITIONAL]} at most`);
+  if (positionals.length === 1) values[spec[POSITIONAL]] = positionals[0];
   return { command, values };
 };
 
@@ -145,6 +179,37 @@ const eventTypes = (values, name) => {
   return requiredList(values, name).map((t) => (t === '*' || known.includes(t) ? t : known.includes(`closeloop.intake.${t}.v1`) ? `closeloop.intake.${t}.v1` : t));
 };
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const uuidArgument = (value, name) => {
+  if (value === undefined || !UUID.test(value.trim())) throw new UsageError(`give the ${name} (a UUID)${value === undefined ? '' : `, not ${value}`}`);
+  return value.trim().toLowerCase();
+};
+
+const limitOf = (values) => {
+  if (values.limit === undefined) return 100;
+  const n = Number(values.limit);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new UsageError(`--limit must be a whole number from 1 to 10000, not ${values.limit}`);
+  return n;
+};
+
+/** Exactly one of an id and --all. */
+const oneOrAll = (values, name) => {
+  if (values.all && values[name] !== undefined) throw new UsageError(`give a ${name} or --all, not both`);
+  if (values.all) return 'all';
+  return uuidArgument(values[name], name);
+};
+
+/** Who asked, as recorded on a parked event an operator resolves. */
+const operator = () => {
+  try {
+    return `admin:${require('node:os').userInfo().username}`;
+  } catch {
+    return 'admin';
+  }
+};
+
+/** A service's repository that the admin tool shares (plain classes, built with the service). */
 // ---------------------------------------------------------------------------------------------------------------
 // Database
 // ---------------------------------------------------------------------------------------------------------------
@@ -177,6 +242,28 @@ const openDatabase = async (connections = 2) => {
   }
   return pool;
 };
+
+const withPool = async (work) => {
+  const pool = await openDatabase();
+  try {
+    return await work(pool);
+  } finally {
+    await pool.end();
+  }
+};
+
+/** The relay's parked events, for the deployment of KAFKA_TOPIC_PREFIX (the services' prefix) or --prefix. */
+const withRelayState = (values, work) => {
+  const { RelayStateRepository, relayNameOf } = loadBuilt('messaging');
+  const { TopicBaseNames, topicName } = loadBuilt('contracts');
+  const relay = relayNameOf(topicName(TopicBaseNames.events, values.prefix ?? process.env.KAFKA_TOPIC_PREFIX ?? ''));
+  return withPool((pool) => work(new RelayStateRepository(pool, relay)));
+};
+
+const describeParked = (p) =>
+  `${p.eventId}  ${p.status.padEnd(15)}  ${p.streamId} v${p.streamVersion}  ${p.eventType}  parked ${iso(p.parkedAt)}  attempts ${p.attempts}\n` +
+  `    ${p.errorCode}: ${p.reason}` +
+  (p.resolvedBy ? `\n    resolved by ${p.resolvedBy}${p.resolvedAt ? ` at ${iso(p.resolvedAt)}` : ''}` : '');
 
 const withStore = async (work) => {
   const { IntegratorKeyStore } = loadBuilt('auth');
@@ -324,6 +411,94 @@ Object.assign(commands, {
     } finally {
       await pool.end();
     }
+  },
+
+  'relay parked list': (values, out) => {
+    const limit = limitOf(values);
+    return withRelayState(values, async (state) => {
+      const list = await state.list({ include: values.all ? 'all' : 'unresolved', limit });
+      const lines = list.events.map(describeParked);
+      out({ relay: state.relay, ...list }, [`${state.relay}: ${list.unresolved} unresolved parked event(s)`, ...lines].join('\n'));
+    });
+  },
+
+  'relay parked retry': (values, out) => {
+    const eventId = uuidArgument(values.eventId, 'eventId');
+    return withRelayState(values, async (state) => {
+      const parked = await state.retry(eventId, operator());
+      out(parked, `Event ${parked.eventId} will be published again by the leading relay, then the events held behind it.`);
+    });
+  },
+
+  'relay parked skip': (values, out) => {
+    const eventId = uuidArgument(values.eventId, 'eventId');
+    return withRelayState(values, async (state) => {
+      const parked = await state.skip(eventId, operator());
+      out(parked, `Event ${parked.eventId} is skipped for good; the events held behind it go out without it.`);
+    });
+  },
+
+  'consumer parked list': (values, out) => {
+    const limit = limitOf(values);
+    const { PostgresParkedMessages } = loadBuilt('messaging');
+    return withPool(async (pool) => {
+      const messages = await new PostgresParkedMessages(pool).list(limit);
+      const json = messages.map((m) => ({
+        ...m,
+        key: m.key?.toString('base64') ?? null,
+        value: m.value?.toString('base64') ?? null,
+        valueBytes: m.value?.length ?? 0,
+        headers: m.headers.map((h) => ({ name: h.name, value: h.value.toString('base64') })),
+      }));
+      const text = messages.length === 0
+        ? '(no parked messages)'
+        : messages
+            .map((m) => `${m.consumerGroup}  ${m.topic}[${m.partition}]@${m.offset}  ${m.value?.length ?? 0} bytes  parked ${iso(m.parkedAt)}\n    ${m.errorCode}: ${m.reason}\n    dead letter refused: ${m.deadLetterError}`)
+            .join('\n');
+      out({ messages: json }, text);
+    });
+  },
+
+  'timers list-failed': (values, out) => {
+    const limit = limitOf(values);
+    const { FailedTimers } = loadBuiltApp('sla-timer', 'callback-timers/failed-timers.repository');
+    return withPool(async (pool) => {
+      const list = await new FailedTimers(pool).list(limit);
+      const lines = list.timers.map((t) => `${t.timerId}  ${t.kind}  order ${t.workOrderId}  due ${iso(t.dueAt)}  failed ${iso(t.failedAt)} after ${t.attempts} attempts\n    ${t.lastError ?? ''}`);
+      out(list, [`${list.failed} failed timer(s)`, ...lines].join('\n'));
+    });
+  },
+
+  'timers retry': (values, out) => {
+    const which = oneOrAll(values, 'timerId');
+    const { FailedTimers } = loadBuiltApp('sla-timer', 'callback-timers/failed-timers.repository');
+    return withPool(async (pool) => {
+      const retried = await new FailedTimers(pool).retry(which);
+      out({ retried }, `${retried.length} timer(s) will fire again at the next poll.`);
+    });
+  },
+
+  'deliveries list-failed': (values, out) => {
+    const limit = limitOf(values);
+    const { FailedDeliveries } = loadBuiltApp('notification', 'alerts/failed-deliveries.repository');
+    return withPool(async (pool) => {
+      const list = await new FailedDeliveries(pool).list(limit);
+      const lines = list.deliveries.map(
+        (d) => `${d.alertId}  ${d.channel} to ${d.staffId}  site ${d.siteId}  order ${d.workOrderId}  failed ${iso(d.failedAt)} after ${d.processingFailures} tries\n    ${d.lastError ?? ''}`,
+      );
+      out(list, [`${list.failed} failed deliver${list.failed === 1 ? 'y' : 'ies'}`, ...lines].join('\n'));
+    });
+  },
+
+  'deliveries retry': (values, out) => {
+    const which = oneOrAll(values, 'alertId');
+    if (which === 'all' && (values['staff-id'] !== undefined || values.channel !== undefined)) throw new UsageError('--staff-id and --channel narrow one alert, not --all');
+    const selection = which === 'all' ? 'all' : { alertId: which, staffId: values['staff-id'], channel: values.channel };
+    const { FailedDeliveries } = loadBuiltApp('notification', 'alerts/failed-deliveries.repository');
+    return withPool(async (pool) => {
+      const retried = await new FailedDeliveries(pool).retry(selection);
+      out({ retried }, `${retried.length} deliver${retried.length === 1 ? 'y' : 'ies'} queued again.`);
+    });
   },
 });
 

@@ -179,6 +179,22 @@ const MATRIX: Record<string, Entry> = {
   'intake POST /v1/work-orders/{reference}/confirmation': { allow: FRONT_DESK, scope: 'order', request: (s, fx) => ({ path: `/v1/work-orders/${fx[s].number}/confirmation`, body: { rating: 5 } }) },
   'intake POST /v1/work-orders/{reference}/rejection': { allow: FRONT_DESK, scope: 'order', request: (s, fx) => ({ path: `/v1/work-orders/${order(s, fx)}/rejection`, body: { comment: 'x' } }) },
 
+  // The relay's parked events span every site: the matrix's admin covers S1 only, so 403 ALL_SITES_REQUIRED
+  // (an admin of every site is checked below).
+  'intake GET /v1/admin/relay/parked-events': { allow: ['admin'], scope: 'none', request: () => ({ path: '/v1/admin/relay/parked-events' }), expect: { admin: { own: 403, other: 403 } } },
+  'intake POST /v1/admin/relay/parked-events/{eventId}/retry': {
+    allow: ['admin'],
+    scope: 'none',
+    request: () => ({ path: `/v1/admin/relay/parked-events/${randomUUID()}/retry`, body: {} }),
+    expect: { admin: { own: 403, other: 403 } },
+  },
+  'intake POST /v1/admin/relay/parked-events/{eventId}/skip': {
+    allow: ['admin'],
+    scope: 'none',
+    request: () => ({ path: `/v1/admin/relay/parked-events/${randomUUID()}/skip`, body: {} }),
+    expect: { admin: { own: 403, other: 403 } },
+  },
+
   ...Object.fromEntries(
     Object.entries(ACTIONS).map(([action, body]): [string, Entry] => [
       `dispatch POST /v1/work-orders/{id}/${action}`,
@@ -347,5 +363,17 @@ describe('the authorization matrix: every route, every kind of caller, own site 
     expect(ours.status).toBe(200);
     const theirs = await put(`${urls.notification}/v1/on-call/contacts/staff/${fixtures.other.siteId.toLowerCase()}-contacts-on-call`, contacts, headersOf.supervisor);
     expect([theirs.status, theirs.body['code']]).toEqual([403, 'NOT_YOURS']);
+  });
+
+  it("shows the relay's parked events to an admin of every site, and to no one else", async () => {
+    const everywhere = await asStaff('matrix-ops', 'Operations', ['admin'], ['*']);
+    const listed = await get(`${urls.intake}/v1/admin/relay/parked-events?status=all`, everywhere);
+    expect([listed.status, listed.body['unresolved'], listed.body['events']]).toEqual([200, 0, []]);
+    const unknown = await post(`${urls.intake}/v1/admin/relay/parked-events/${randomUUID()}/retry`, {}, everywhere);
+    expect([unknown.status, unknown.body['code']]).toEqual([404, 'NOT_FOUND']);
+    const malformed = await post(`${urls.intake}/v1/admin/relay/parked-events/not-an-id/skip`, {}, everywhere);
+    expect([malformed.status, malformed.body['code']]).toEqual([422, 'VALIDATION_FAILED']);
+    const oneSite = await get(`${urls.intake}/v1/admin/relay/parked-events`, headersOf.admin);
+    expect([oneSite.status, oneSite.body['code']]).toEqual([403, 'ALL_SITES_REQUIRED']);
   });
 });

@@ -46,3 +46,5 @@ export const sheddingOf = (config: IntakeConfig): LoadSheddingOptions | undefine
 export const INTAKE_CONFIG = Symbol('IntakeConfig');
 export const TRIAGE_RULES = Symbol('TriageRules');
 export const WORK_ORDER_COMMANDS = Symbol('WorkOrderCommands');
+/** The relay's checkpoint and parked events (libs/messaging RelayStateRepository), for the admin API. */
+export const RELAY_STATE = Symbol('RelayState');

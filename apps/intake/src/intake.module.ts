@@ -1,10 +1,14 @@
 import { Module } from '@nestjs/common';
 import { loadJsonFile } from '@closeloop/config';
-import { InfrastructureModule } from '@closeloop/runtime';
+import { InfrastructureModule, PG_POOL } from '@closeloop/runtime';
+import { TopicBaseNames, topicName } from '@closeloop/contracts';
+import { relayNameOf, RelayStateRepository } from '@closeloop/messaging';
+import { Pool } from 'pg';
 import { TriageRulesSchema } from '@closeloop/work-order-domain';
 import { EVENT_STORE, EventStore } from '@closeloop/event-store';
 import { WorkOrderCommands } from '@closeloop/work-order-application';
-import { INTAKE_CONFIG, IntakeConfig, TRIAGE_RULES, WORK_ORDER_COMMANDS } from './intake.config';
+import { INTAKE_CONFIG, IntakeConfig, RELAY_STATE, TRIAGE_RULES, WORK_ORDER_COMMANDS } from './intake.config';
+import { ParkedEventsHttpController } from './parked-events/parked-events.http.controller';
 import { ResidentFeedbackHandler } from './resident-feedback/resident-feedback.handler';
 import { ResidentFeedbackHttpController } from './resident-feedback/resident-feedback.http.controller';
 import { WorkOrderLookup } from './resident-feedback/work-order-lookup';
@@ -28,11 +32,16 @@ export const intakeModule = (config: IntakeConfig) => {
         readsPostgresEventTables: 'duplicate reports and work orders by number are looked up in es_events, and a unique index there keeps numbers unique',
       }),
     ],
-    controllers: [ReportsHttpController, CloudEventsHttpController, ResidentFeedbackHttpController, IntakeEventsKafkaController],
+    controllers: [ReportsHttpController, CloudEventsHttpController, ResidentFeedbackHttpController, ParkedEventsHttpController, IntakeEventsKafkaController],
     providers: [
       { provide: INTAKE_CONFIG, useValue: config },
       { provide: TRIAGE_RULES, useValue: loadJsonFile('TRIAGE_RULES_FILE', config.TRIAGE_RULES_FILE, TriageRulesSchema) },
       { provide: WORK_ORDER_COMMANDS, useFactory: (store: EventStore) => new WorkOrderCommands(store), inject: [EVENT_STORE] },
+      {
+        provide: RELAY_STATE,
+        useFactory: (pool: Pool) => new RelayStateRepository(pool, relayNameOf(topicName(TopicBaseNames.events, config.KAFKA_TOPIC_PREFIX))),
+        inject: [PG_POOL],
+      },
       NumberAllocator,
       DuplicateFinder,
       ReportKeyDecisions,

@@ -19,7 +19,18 @@ export const notificationConfigSchema = baseServiceConfig.merge(ChannelConfigSch
   ALERT_RENOTIFY_SECONDS: z.coerce.number().int().min(0).default(600),
   /** How many times an unacknowledged alert is re-sent, after the first delivery. */
   ALERT_RENOTIFY_ROUNDS: z.coerce.number().int().min(0).max(10).default(2),
+  /**
+   * A delivery that cannot be processed (not a channel's failure: the alert cannot be loaded or its attempt not
+   * recorded) is tried this many times, with a backoff doubling from the base up to the max, then marked failed.
+   */
+  ALERT_PROCESSING_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
+  ALERT_PROCESSING_RETRY_BASE_MILLIS: z.coerce.number().int().min(10).max(3_600_000).default(5_000),
+  ALERT_PROCESSING_RETRY_MAX_MILLIS: z.coerce.number().int().min(10).max(86_400_000).default(300_000),
 })
+  .refine((c) => c.ALERT_PROCESSING_RETRY_BASE_MILLIS <= c.ALERT_PROCESSING_RETRY_MAX_MILLIS, {
+    message: 'ALERT_PROCESSING_RETRY_MAX_MILLIS must not be less than ALERT_PROCESSING_RETRY_BASE_MILLIS',
+    path: ['ALERT_PROCESSING_RETRY_MAX_MILLIS'],
+  })
   // A half-configured provider (SMTP_HOST without SMTP_FROM, say) stops the service with the other config errors.
   .superRefine(refineChannelEnvironment);
 export type NotificationConfig = z.infer<typeof notificationConfigSchema>;

@@ -3,6 +3,7 @@ import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microse
 import { Kafka, Producer } from 'kafkajs';
 import { lastValueFrom } from 'rxjs';
 import { CloudEventConsumer, InboundCloudEvent } from './event-consumer';
+import { ParkedMessages } from './parked-messages.repository';
 
 /** The pattern of a handler that takes every type no other handler declares (projections, inboxes). */
 export const ANY_EVENT_TYPE = '*';
@@ -10,6 +11,8 @@ export const ANY_EVENT_TYPE = '*';
 export interface CloudEventsTransportOptions {
   readonly kafka: Kafka;
   readonly producer: Producer;
+  /** Records that can neither be handled nor dead-lettered. */
+  readonly parkedMessages: ParkedMessages;
   readonly groupId: string;
   readonly topics: readonly string[];
   /**
@@ -18,6 +21,7 @@ export interface CloudEventsTransportOptions {
    */
   readonly unroutable: 'skip' | 'dead-letter';
   readonly log?: (message: string) => void;
+  readonly alert?: (message: string) => void;
 }
 
 /**
@@ -38,9 +42,11 @@ export class CloudEventsTransport extends Server implements CustomTransportStrat
       this.consumer = new CloudEventConsumer({
         kafka: this.options.kafka,
         producer: this.options.producer,
+        parkedMessages: this.options.parkedMessages,
         groupId: this.options.groupId,
         topics: this.options.topics,
         log: this.options.log,
+        alert: this.options.alert,
         handle: (message) => this.route(message),
       });
       await this.consumer.start();

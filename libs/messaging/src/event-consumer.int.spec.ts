@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { DeadLetterHeaders, deadLetterTopicOf, TopicBaseNames, topicName, ValidationError } from '@closeloop/contracts';
-import { deleteTopicsWithPrefix, eventually, testKafka, uniqueTopicPrefix } from '@closeloop/testing';
+import { adminJson, deleteTopicsWithPrefix, eventually, freshDatabase, runAdminCli, TestDatabase, testKafka, uniqueTopicPrefix } from '@closeloop/testing';
 import { Consumer, IHeaders, Kafka, Producer } from 'kafkajs';
 import { CloudEventConsumer, InboundCloudEvent } from './event-consumer';
 import { ensureTopics } from './kafka';
+import { PostgresParkedMessages } from './parked-messages.repository';
 
 interface DeadLetterSeen {
   value: string;
@@ -16,6 +17,8 @@ const headerText = (headers: IHeaders | undefined): Record<string, string> =>
 describe('CloudEventConsumer failure policy, on a real broker', () => {
   const prefix = uniqueTopicPrefix('consumer');
   const topic = topicName(TopicBaseNames.intake, prefix);
+  let db: TestDatabase;
+  let parkedMessages: PostgresParkedMessages;
   let kafka: Kafka;
   let producer: Producer;
   let dlqWatcher: Consumer;
@@ -49,6 +52,8 @@ describe('CloudEventConsumer failure policy, on a real broker', () => {
   const send = (value: string) => producer.send({ topic, messages: [{ key: 'same-partition', value }] });
 
   beforeAll(async () => {
+    db = await freshDatabase('consumer');
+    parkedMessages = new PostgresParkedMessages(db.pool);
     kafka = testKafka('consumer-test');
     await ensureTopics(kafka, prefix);
     producer = kafka.producer();
@@ -61,7 +66,17 @@ describe('CloudEventConsumer failure policy, on a real broker', () => {
         deadLetters.push({ value: message.value?.toString() ?? '', headers: headerText(message.headers) });
       },
     });
-    consumer = new CloudEventConsumer({ kafka, producer, groupId: `${prefix}intake`, topics: [topic], handle, maxAttempts: 4, retryBaseMillis: 20, log: (line) => logged.push(line) });
+    consumer = new CloudEventConsumer({
+      kafka,
+      producer,
+      parkedMessages,
+      groupId: `${prefix}intake`,
+      topics: [topic],
+      handle,
+      maxAttempts: 4,
+      retryBaseMillis: 20,
+      log: (line) => logged.push(line),
+    });
     await consumer.start();
   }, 60_000);
 
@@ -70,6 +85,7 @@ describe('CloudEventConsumer failure policy, on a real broker', () => {
     await dlqWatcher?.disconnect();
     await producer?.disconnect();
     await deleteTopicsWithPrefix(kafka, prefix);
+    await db?.drop();
   });
 
   const deadLetterFor = (needle: string) =>
@@ -135,4 +151,37 @@ describe('CloudEventConsumer failure policy, on a real broker', () => {
     expect(letter.headers[DeadLetterHeaders.reason]).toMatch(/database unreachable/);
     await eventually('the message behind the failing one handled', async () => (handled.includes(behind.id) ? true : undefined));
   }, 30_000);
+
+  it('parks in PostgreSQL a record whose dead letter the broker refuses as too large, and consumes the next one', async () => {
+    // Just under the broker's default max.message.bytes (1 MB) as sent; the dead letter's headers push it over.
+    const marker = `not json ${randomUUID()} `;
+    const oversized = Buffer.from(marker + 'x'.repeat(1_048_300 - marker.length));
+    const after = cloudEvent('fine');
+    const sent = await producer.send({ topic, messages: [{ key: 'same-partition', value: oversized, headers: { 'x-origin': 'crm' } }] });
+    await send(JSON.stringify(after));
+
+    await eventually('the message after the oversized one handled', async () => (handled.includes(after.id) ? true : undefined));
+    const [parked] = (await parkedMessages.list(10)).filter((m) => m.value?.subarray(0, marker.length).toString() === marker);
+    expect(parked).toMatchObject({
+      consumerGroup: `${prefix}intake`,
+      topic,
+      partition: sent[0]?.partition,
+      offset: sent[0]?.baseOffset,
+      errorCode: 'MALFORMED_CLOUDEVENT',
+      attempts: 1,
+      deadLetterError: expect.stringMatching(/^MESSAGE_TOO_LARGE: /),
+    });
+    expect(parked?.reason).toMatch(/not JSON/);
+    expect(parked?.key?.toString()).toBe('same-partition');
+    expect(parked?.value?.equals(oversized)).toBe(true);
+    expect(parked?.headers.map((h) => [h.name, h.value.toString()])).toEqual([['x-origin', 'crm']]);
+    expect(deadLetters.some((d) => d.value.startsWith(marker))).toBe(false);
+    expect(logged.some((l) => l.startsWith('CONSUMER_MESSAGE_PARKED') && l.includes('MESSAGE_TOO_LARGE'))).toBe(true);
+
+    // What an operator sees with the admin tool.
+    const listed = adminJson<{ messages: { topic: string; offset: string; valueBytes: number; errorCode: string; deadLetterError: string }[] }>(
+      await runAdminCli(db.url, 'consumer', 'parked', 'list', '--json'),
+    );
+    expect(listed.messages).toEqual([expect.objectContaining({ topic, offset: sent[0]?.baseOffset, valueBytes: oversized.length, errorCode: 'MALFORMED_CLOUDEVENT' })]);
+  }, 60_000);
 });

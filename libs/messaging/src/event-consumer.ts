@@ -1,6 +1,7 @@
 import { CloseloopError, CloudEvent, CloudEventSchema, scrubSecrets, ValidationError } from '@closeloop/contracts';
 import { Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
-import { sendToDeadLetter } from './dead-letter';
+import { DeadLetter, sendToDeadLetter } from './dead-letter';
+import { ParkedMessages } from './parked-messages.repository';
 
 export interface InboundCloudEvent {
   readonly event: CloudEvent;
@@ -17,10 +18,17 @@ export interface EventConsumerOptions {
   readonly groupId: string;
   readonly topics: readonly string[];
   readonly handle: (message: InboundCloudEvent) => Promise<void>;
+  /**
+   * Where a record goes when even its dead letter cannot be sent (the dead letter's headers push a record close
+   * to the broker's size limit over it): PostgreSQL, so the partition moves on and nothing is dropped.
+   */
+  readonly parkedMessages: ParkedMessages;
   /** Attempts for a failure that may pass (database or broker trouble) before the message is dead-lettered. */
   readonly maxAttempts?: number;
   readonly retryBaseMillis?: number;
   readonly log?: (message: string) => void;
+  /** Where operators must look: a record parked in PostgreSQL. Defaults to `log`. */
+  readonly alert?: (message: string) => void;
   /**
    * Partitions handled side by side in one instance (each partition still strictly in order, so one order's events
    * never overtake each other). Handlers wait on the database and the broker, so a few in parallel keep a
@@ -43,6 +51,9 @@ const describe = (error: unknown): string => {
   return error instanceof Error ? error.message : String(error);
 };
 
+/** The stable code of the log line for a record parked in PostgreSQL, for log-based alerting. */
+export const MESSAGE_PARKED = 'CONSUMER_MESSAGE_PARKED';
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -57,6 +68,7 @@ export class CloudEventConsumer {
   private readonly maxAttempts: number;
   private readonly retryBaseMillis: number;
   private readonly log: (message: string) => void;
+  private readonly alert: (message: string) => void;
 
   constructor(private readonly options: EventConsumerOptions) {
     this.maxAttempts = options.maxAttempts ?? 5;
@@ -65,6 +77,8 @@ export class CloudEventConsumer {
     // message may carry a resident's phone number: every line is scrubbed, whatever logger it goes to.
     const log = options.log ?? (() => undefined);
     this.log = (message) => log(scrubSecrets(message));
+    const alert = options.alert ?? log;
+    this.alert = (message) => alert(scrubSecrets(message));
   }
 
   async start(): Promise<void> {
@@ -82,18 +96,17 @@ export class CloudEventConsumer {
   }
 
   private async process({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
-    const deadLetter = (errorCode: string, reason: string, attempts: number) => {
+    const deadLetter = async (errorCode: string, reason: string, attempts: number) => {
       this.log(`dead-lettering ${topic}[${partition}]@${message.offset}: ${errorCode} ${reason}`);
-      return sendToDeadLetter(this.options.producer, {
-        topic,
-        partition,
-        message,
-        groupId: this.options.groupId,
-        errorCode,
-        reason,
-        attempts,
-        now: new Date(),
-      });
+      const letter: DeadLetter = { topic, partition, message, groupId: this.options.groupId, errorCode, reason, attempts, now: new Date() };
+      try {
+        await sendToDeadLetter(this.options.producer, letter);
+      } catch (error) {
+        // Parked instead; should PostgreSQL fail too, the error reaches kafkajs, which tries the record again.
+        const why = `${(error as { type?: string }).type ?? 'DEAD_LETTER_FAILED'}: ${(error as Error).message}`;
+        await this.options.parkedMessages.park(letter, why);
+        this.alert(`${MESSAGE_PARKED} ${topic}[${partition}]@${message.offset} could not be dead-lettered (${why}); parked in consumer_parked_messages`);
+      }
     };
 
     const parsed = parseCloudEvent(message.value);

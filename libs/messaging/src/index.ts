@@ -5,3 +5,5 @@ export * from './kafka';
 export * from './published-event';
 export * from './relay';
 export * from './read-model-rebuild';
+export * from './relay-state.repository';
+export * from './parked-messages.repository';

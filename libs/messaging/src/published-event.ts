@@ -25,3 +25,30 @@ export const toPublishedEvent = (event: RecordedEvent): CloudEvent =>
     recordedAt: event.recordedAt,
     sequence: event.globalPosition,
   });
+
+/**
+ * Broker answers that reject one record for what it is, so sending it again can never succeed: a record over
+ * `max.message.bytes` (or a request over the broker's limit, which sending records one by one cures), a record
+ * the broker finds invalid. Everything else (a broker or leader away, a timeout, a missing topic, an ACL) is about
+ * the path to the broker, not the record, and is retried for as long as it lasts: parking every event because the
+ * broker is down would empty the topic into the parking table.
+ */
+const RECORD_REFUSALS = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'INVALID_TIMESTAMP']);
+
+/** The refusal code when a send failed because of a record itself, else undefined (a transient failure). */
+export const recordRefusalOf = (error: unknown): string | undefined => {
+  const seen = new Set<unknown>();
+  const visit = (e: unknown): string | undefined => {
+    if (typeof e !== 'object' || e === null || seen.has(e)) return undefined;
+    seen.add(e);
+    const { type, cause, errors } = e as { type?: unknown; cause?: unknown; errors?: unknown };
+    if (typeof type === 'string' && RECORD_REFUSALS.has(type)) return type;
+    // kafkajs wraps what it gave up on (KafkaJSNonRetriableError's cause, an aggregate's errors).
+    for (const inner of [cause, ...(Array.isArray(errors) ? errors : [])]) {
+      const found = visit(inner);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  return visit(error);
+};

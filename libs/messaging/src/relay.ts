@@ -1,8 +1,9 @@
 import { scrubSecrets } from '@closeloop/contracts';
-import { APPEND_NOTIFICATION_CHANNEL, EventStore } from '@closeloop/event-store';
-import { Producer } from 'kafkajs';
+import { APPEND_NOTIFICATION_CHANNEL, EventStore, RecordedEvent } from '@closeloop/event-store';
+import { Message, Producer } from 'kafkajs';
 import { Pool, PoolClient } from 'pg';
-import { toKafkaMessage } from './published-event';
+import { recordRefusalOf, toKafkaMessage } from './published-event';
+import { Parking, relayNameOf, RelayStateRepository } from './relay-state.repository';
 
 export interface RelayOptions {
   readonly pool: Pool;
@@ -15,7 +16,20 @@ export interface RelayOptions {
   /** Longest sleep between reads when no append notification arrives. */
   readonly idleMillis?: number;
   readonly log?: (message: string) => void;
+  /** Where operators must look: an event parked, parked events still waiting. Defaults to `log`. */
+  readonly alert?: (message: string) => void;
+  /** How often, while events wait parked, the relay repeats its alert with their number. */
+  readonly parkedReminderMillis?: number;
 }
+
+/** The stable code of the relay's alert lines, for log-based alerting. */
+export const RELAY_EVENT_PARKED = 'RELAY_EVENT_PARKED';
+
+/** An event that cannot become a Kafka record at all (its metadata does not validate, say). */
+const UNMAPPABLE = 'UNMAPPABLE_EVENT';
+const HELD = 'HELD_BEHIND_PARKED_EVENT';
+
+type SendOutcome = { readonly ok: true } | { readonly ok: false; readonly errorCode: string; readonly reason: string };
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -24,6 +38,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * broker's acknowledgement, then moves its durable checkpoint. A crash between the two republishes the batch,
  * which consumers absorb by event id. Every service instance that writes events runs one; a PostgreSQL
  * advisory lock lets exactly one of them lead, and another takes over when the leader's session ends.
+ *
+ * A poison event never stops it (docs/adr/0013-parking-poison-messages.md): an event that cannot be mapped to a
+ * record, or that the broker refuses for what it is (too large), is parked with its reason and the relay moves
+ * on. Its stream's later events are parked behind it, so one order's events never go out of order, until an
+ * operator retries or skips it; then the relay publishes them in stream order. A broker that does not answer is
+ * not a poison event: the relay waits for it, parking nothing.
  */
 export class EventRelay {
   private running = false;
@@ -35,14 +55,28 @@ export class EventRelay {
   private readonly batchSize: number;
   private readonly idleMillis: number;
   private readonly log: (message: string) => void;
+  private readonly alert: (message: string) => void;
+  private readonly state: RelayStateRepository;
+  private readonly parkedReminderMillis: number;
+  private lastReminder = 0;
+  /**
+   * Whether relay_parked_events may hold unresolved events of this relay. Only the leader parks, and operators only
+   * resolve, so once a look finds none the leader can skip the parking queries until it parks something itself:
+   * the common case costs no query at all.
+   */
+  private mayHaveParked = true;
 
   constructor(private readonly options: RelayOptions) {
-    this.name = options.name ?? `relay:${options.topic}`;
+    this.name = options.name ?? relayNameOf(options.topic);
     this.batchSize = options.batchSize ?? 500;
     this.idleMillis = options.idleMillis ?? 250;
+    this.parkedReminderMillis = options.parkedReminderMillis ?? 60_000;
+    this.state = new RelayStateRepository(options.pool, this.name);
     // Driver errors can quote a connection string or a value from an event: scrubbed, whatever logger is given.
     const log = options.log ?? (() => undefined);
     this.log = (message) => log(scrubSecrets(message));
+    const alert = options.alert ?? log;
+    this.alert = (message) => alert(scrubSecrets(message));
   }
 
   start(): void {
@@ -102,18 +136,144 @@ export class EventRelay {
   }
 
   private async publishWhileLeader(): Promise<void> {
-    let checkpoint = await this.readCheckpoint();
+    let checkpoint = await this.state.readCheckpoint();
+    // A new leader does not know what an earlier one parked.
+    this.mayHaveParked = true;
+    this.lastReminder = 0;
     while (this.running) {
       if (this.leadershipLost) throw new Error('lost the leadership session');
+      if (this.mayHaveParked) {
+        await this.releaseResolvedStreams();
+        await this.remindOfParkedEvents();
+      }
       const events = await this.options.store.readAll(checkpoint, this.batchSize);
       if (events.length === 0) {
         await this.idle(this.idleMillis);
         continue;
       }
-      await this.options.producer.send({ topic: this.options.topic, acks: -1, messages: events.map(toKafkaMessage) });
+      const parked = await this.publishBatch(events);
       checkpoint = events[events.length - 1]?.checkpoint;
-      await this.saveCheckpoint(checkpoint as string);
+      await this.state.advance(checkpoint as string, parked);
+      if (parked.length > 0) this.mayHaveParked = true;
+      for (const p of parked) this.reportParked(p);
     }
+  }
+
+  /**
+   * Publishes a batch, returning what it parked. Events of a stream that is blocked (already, or by an event of
+   * this batch that fails) are held back; the rest go out in one request, or, when the broker refuses that request
+   * for a record in it, one by one so that only the offending records are set aside.
+   */
+  private async publishBatch(events: readonly RecordedEvent[]): Promise<Parking[]> {
+    // Per stream, the parked event its later events wait behind: from earlier batches (older than anything read
+    // now), or the first event of this batch that failed.
+    const blocked = new Map<string, { eventId: string; streamVersion: number }>();
+    if (this.mayHaveParked) {
+      for (const [streamId, eventId] of await this.state.blockedStreams(events.map((e) => e.streamId))) blocked.set(streamId, { eventId, streamVersion: 0 });
+    }
+    const blockerOf = (event: RecordedEvent) => {
+      const blocker = blocked.get(event.streamId);
+      return blocker && blocker.streamVersion < event.streamVersion ? blocker.eventId : undefined;
+    };
+    const block = (event: RecordedEvent) => {
+      if (!blocked.has(event.streamId)) blocked.set(event.streamId, { eventId: event.eventId, streamVersion: event.streamVersion });
+    };
+    const parked: Parking[] = [];
+    const ready: { event: RecordedEvent; message: Message }[] = [];
+    for (const event of events) {
+      const blocker = blockerOf(event);
+      if (blocker) {
+        parked.push(heldBehind(event, blocker));
+        continue;
+      }
+      const mapped = mapEvent(event);
+      if ('message' in mapped) ready.push({ event, message: mapped.message });
+      else {
+        parked.push({ event, errorCode: UNMAPPABLE, reason: mapped.reason });
+        block(event);
+      }
+    }
+    if (ready.length === 0) return parked;
+    const whole = await this.send(ready.map((r) => r.message));
+    if (whole.ok) return parked;
+    this.log(`relay ${this.name}: the broker refused a batch of ${ready.length} (${whole.errorCode}), sending its events one by one`);
+    // An event sent alone may come earlier in its stream than an unmappable one parked above (only the events
+    // after a blocker wait behind it); if it fails, it becomes its stream's blocker, the earliest one.
+    for (const { event, message } of ready) {
+      const blocker = blockerOf(event);
+      if (blocker) {
+        parked.push(heldBehind(event, blocker));
+        continue;
+      }
+      const one = await this.send([message]);
+      if (one.ok) continue;
+      parked.push({ event, errorCode: one.errorCode, reason: one.reason });
+      blocked.set(event.streamId, { eventId: event.eventId, streamVersion: event.streamVersion });
+    }
+    return parked;
+  }
+
+  /** Sends records and waits for the broker; a refusal of a record is an outcome, any other failure throws (and is retried). */
+  private async send(messages: Message[]): Promise<SendOutcome> {
+    try {
+      await this.options.producer.send({ topic: this.options.topic, acks: -1, messages });
+      return { ok: true };
+    } catch (error) {
+      const refusal = recordRefusalOf(error);
+      if (!refusal) throw error;
+      return { ok: false, errorCode: refusal, reason: (error as Error).message };
+    }
+  }
+
+  /**
+   * Publishes what an operator released: for each stream whose first parked event was retried, or whose blocking
+   * event was resolved, its parked events in stream order, stopping at the first that fails again.
+   */
+  private async releaseResolvedStreams(): Promise<void> {
+    for (const streamId of await this.state.resumableStreams()) {
+      const waiting = await this.state.unresolvedOf(streamId);
+      const stored = new Map((await this.options.store.readStream(streamId)).map((e) => [e.eventId, e]));
+      for (const parked of waiting) {
+        // Failed on its own and not (yet) retried by an operator: the stream waits for them.
+        if (parked.status === 'parked' && parked.heldBehind === null) break;
+        const event = stored.get(parked.eventId);
+        const outcome: SendOutcome = !event
+          ? { ok: false, errorCode: 'EVENT_NOT_FOUND', reason: `event ${parked.eventId} is no longer in stream ${streamId}` }
+          : await this.publishParked(event);
+        if (outcome.ok) {
+          await this.state.markPublished(parked.eventId);
+          this.log(`relay ${this.name} published parked event ${parked.eventId} (${parked.eventType}, ${streamId})`);
+          continue;
+        }
+        await this.state.parkAgain(parked, outcome.errorCode, outcome.reason);
+        this.alert(`${RELAY_EVENT_PARKED} relay ${this.name} could not publish parked event ${parked.eventId} (${parked.eventType}, stream ${streamId}) again: ${outcome.errorCode} ${outcome.reason}`);
+        break;
+      }
+    }
+  }
+
+  private publishParked(event: RecordedEvent): Promise<SendOutcome> {
+    const mapped = mapEvent(event);
+    return 'message' in mapped ? this.send([mapped.message]) : Promise.resolve({ ok: false, errorCode: UNMAPPABLE, reason: mapped.reason });
+  }
+
+  private reportParked(parking: Parking): void {
+    const { event } = parking;
+    const what = `${event.eventId} (${event.type}, stream ${event.streamId} v${event.streamVersion}, position ${event.globalPosition})`;
+    if (parking.heldBehind) this.log(`relay ${this.name} held back event ${what} behind parked event ${parking.heldBehind}`);
+    else this.alert(`${RELAY_EVENT_PARKED} relay ${this.name} parked event ${what}: ${parking.errorCode} ${parking.reason}`);
+  }
+
+  /**
+   * While events wait parked, says so again now and then (a parked event is an order that is not moving); and once
+   * none waits, lets the loop skip the parking queries.
+   */
+  private async remindOfParkedEvents(): Promise<void> {
+    const waiting = await this.state.countUnresolved();
+    this.mayHaveParked = waiting > 0;
+    if (waiting === 0 || Date.now() - this.lastReminder < this.parkedReminderMillis) return;
+    this.lastReminder = Date.now();
+    this.alert(`${RELAY_EVENT_PARKED} relay ${this.name} has ${waiting} parked event(s) waiting for an operator: npm run -s admin -- relay parked list`);
   }
 
   private idle(ms: number): Promise<void> {
@@ -126,17 +286,19 @@ export class EventRelay {
       this.wake = done;
     });
   }
-
-  private async readCheckpoint(): Promise<string | undefined> {
-    const { rows } = await this.options.pool.query<{ checkpoint: string }>('SELECT checkpoint FROM es_checkpoints WHERE subscriber = $1', [this.name]);
-    return rows[0]?.checkpoint;
-  }
-
-  private async saveCheckpoint(checkpoint: string): Promise<void> {
-    await this.options.pool.query(
-      `INSERT INTO es_checkpoints (subscriber, checkpoint) VALUES ($1, $2)
-       ON CONFLICT (subscriber) DO UPDATE SET checkpoint = EXCLUDED.checkpoint, updated_at = now()`,
-      [this.name, checkpoint],
-    );
-  }
 }
+
+const mapEvent = (event: RecordedEvent): { message: Message } | { reason: string } => {
+  try {
+    return { message: toKafkaMessage(event) };
+  } catch (error) {
+    return { reason: (error as Error).message };
+  }
+};
+
+const heldBehind = (event: RecordedEvent, blocker: string): Parking => ({
+  event,
+  errorCode: HELD,
+  reason: `held back behind parked event ${blocker} of the same stream, to keep the stream's order`,
+  heldBehind: blocker,
+});

@@ -4,7 +4,7 @@ import { TopicBaseNames, topicName } from '@closeloop/contracts';
 import { BaseServiceConfig, ConfigError, eventStoreOf } from '@closeloop/config';
 import { createPool, migrate } from '@closeloop/database';
 import { EVENT_STORE, EventStore, KurrentDbEventStore, PostgresEventStore } from '@closeloop/event-store';
-import { CloudEventsTransport, createKafka, ensureTopics, EventRelay } from '@closeloop/messaging';
+import { CloudEventsTransport, createKafka, ensureTopics, EventRelay, PostgresParkedMessages } from '@closeloop/messaging';
 import { Kafka, Partitioners, Producer } from 'kafkajs';
 import { Pool } from 'pg';
 import { APP_GUARD } from '@nestjs/core';
@@ -53,6 +53,7 @@ class InfrastructureLifecycle implements OnApplicationBootstrap, OnApplicationSh
       producer: this.producer,
       topic: topicName(TopicBaseNames.events, this.options.config.KAFKA_TOPIC_PREFIX),
       log: (message) => this.logger.log(message),
+      alert: (message) => this.logger.error(message),
     });
     this.relay.start();
   }
@@ -151,8 +152,10 @@ export const cloudEventsTransport =
     new CloudEventsTransport({
       kafka: app.get<Kafka>(KAFKA),
       producer: app.get<Producer>(KAFKA_PRODUCER),
+      parkedMessages: new PostgresParkedMessages(app.get<Pool>(PG_POOL)),
       groupId,
       topics,
       unroutable,
       log: (message) => new Logger(groupId).warn(message),
+      alert: (message) => new Logger(groupId).error(message),
     });

@@ -84,12 +84,35 @@ export class AlertDeliveryWorker implements OnApplicationBootstrap, OnApplicatio
         await this.attempt(delivery, state);
       });
     } catch (error) {
-      this.logger.warn(`delivery of alert ${delivery.alert_id} on ${delivery.channel} could not be processed: ${(error as Error).message}`);
-      await this.pool.query('UPDATE alert_deliveries SET claimed_until = NULL, next_attempt_at = now() + interval \'5 seconds\' WHERE alert_id = $1 AND staff_id = $2 AND channel = $3', [
-        delivery.alert_id,
-        delivery.staff_id,
-        delivery.channel,
-      ]);
+      // Not a channel's failure (those are attempts, retried and dead-lettered in attempt()): this delivery could
+      // not be worked at all. Retried with backoff a bounded number of times, then failed, for an operator.
+      const message = (error as Error).message;
+      const { rows } = await this.pool.query<{ processing_failures: number }>(
+        `UPDATE alert_deliveries SET processing_failures = processing_failures + 1
+         WHERE alert_id = $1 AND staff_id = $2 AND channel = $3 AND status = 'pending' RETURNING processing_failures`,
+        [delivery.alert_id, delivery.staff_id, delivery.channel],
+      );
+      const failures = rows[0]?.processing_failures ?? 0;
+      const policy: RetryPolicy = {
+        maxAttempts: this.config.ALERT_PROCESSING_MAX_ATTEMPTS,
+        baseDelayMs: this.config.ALERT_PROCESSING_RETRY_BASE_MILLIS,
+        maxDelayMs: this.config.ALERT_PROCESSING_RETRY_MAX_MILLIS,
+      };
+      if (shouldDeadLetter(policy, failures)) {
+        await this.finish(delivery, 'failed', message.slice(0, 500));
+        this.logger.error(
+          `ALERT_DELIVERY_FAILED delivery of alert ${delivery.alert_id} on ${delivery.channel} to ${delivery.staff_id} could not be processed ${failures} times and is given up on: ${message}; ` +
+            `npm run -s admin -- deliveries retry ${delivery.alert_id} sends it again`,
+        );
+        return;
+      }
+      const delayMs = nextRetryDelayMs(policy, failures, Math.random);
+      this.logger.warn(`delivery of alert ${delivery.alert_id} on ${delivery.channel} could not be processed (${failures} of ${policy.maxAttempts}), retrying in ${delayMs} ms: ${message}`);
+      await this.pool.query(
+        `UPDATE alert_deliveries SET claimed_until = NULL, last_error = $4, next_attempt_at = now() + make_interval(secs => $5)
+         WHERE alert_id = $1 AND staff_id = $2 AND channel = $3 AND status = 'pending'`,
+        [delivery.alert_id, delivery.staff_id, delivery.channel, message.slice(0, 500), delayMs / 1000],
+      );
     }
   }
 
@@ -156,10 +179,11 @@ export class AlertDeliveryWorker implements OnApplicationBootstrap, OnApplicatio
     );
   }
 
-  private async finish(delivery: DueDelivery, status: 'delivered' | 'dead' | 'cancelled', error?: string, attempts?: number): Promise<void> {
+  private async finish(delivery: DueDelivery, status: 'delivered' | 'dead' | 'cancelled' | 'failed', error?: string, attempts?: number): Promise<void> {
     await this.pool.query(
       `UPDATE alert_deliveries SET status = $4, claimed_until = NULL, last_error = COALESCE($5, last_error), attempts = COALESCE($6, attempts),
-         delivered_at = CASE WHEN $4 = 'delivered' THEN COALESCE(delivered_at, now()) ELSE delivered_at END
+         delivered_at = CASE WHEN $4 = 'delivered' THEN COALESCE(delivered_at, now()) ELSE delivered_at END,
+         failed_at = CASE WHEN $4 = 'failed' THEN now() ELSE failed_at END
        WHERE alert_id = $1 AND staff_id = $2 AND channel = $3`,
       [delivery.alert_id, delivery.staff_id, delivery.channel, status, error ?? null, attempts ?? null],
     );

@@ -7,6 +7,12 @@ import { parseSlaTimerKind, SlaClockService } from '../start-clock/sla-clock.ser
 import { DueTimer, TimerStore } from './timer-store';
 
 const BATCH = 100;
+/** The stable code of the log line for a timer given up on, for log-based alerting. */
+export const TIMER_FAILED = 'TIMER_FAILED';
+
+/** Exponential backoff: the base after the first failure, doubling, never above the cap. */
+export const timerRetryDelaySeconds = (failedAttempts: number, baseSeconds: number, maxSeconds: number): number =>
+  Math.min(maxSeconds, baseSeconds * 2 ** Math.min(Math.max(failedAttempts - 1, 0), 30));
 // Timers of different orders fire side by side; two of one order conflict on its stream and decide again.
 const CONCURRENCY = 16;
 
@@ -26,7 +32,7 @@ export class TimerFiringService implements OnApplicationBootstrap, OnApplication
     private readonly timers: TimerStore,
     @Inject(WORK_ORDER_COMMANDS) private readonly commands: WorkOrderCommands,
     @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(SLA_TIMER_CONFIG) config: SlaTimerConfig,
+    @Inject(SLA_TIMER_CONFIG) private readonly config: SlaTimerConfig,
     private readonly clocks: SlaClockService,
   ) {
     this.loop = new PollingLoop({
@@ -76,9 +82,20 @@ export class TimerFiringService implements OnApplicationBootstrap, OnApplication
       });
       await this.timers.markFired(timer.timerId);
     } catch (error) {
-      const retryIn = Math.min(300, 2 ** Math.min(timer.attempts, 8));
-      this.logger.warn(`timer ${timer.timerId} (${timer.kind}) failed on attempt ${timer.attempts}, retrying in ${retryIn}s: ${(error as Error).message}`);
-      await this.timers.release(timer.timerId, (error as Error).message, retryIn);
+      const message = (error as Error).message;
+      // attempts counts claims, so a firing whose instance died mid-way counts too: a timer that kills its
+      // instance is given up on like one that throws.
+      if (timer.attempts >= this.config.TIMER_MAX_ATTEMPTS) {
+        await this.timers.fail(timer.timerId, message);
+        this.logger.error(
+          `${TIMER_FAILED} timer ${timer.timerId} (${timer.kind}, order ${timer.workOrderId}) failed ${timer.attempts} times and is given up on: ${message}; ` +
+            `npm run -s admin -- timers retry ${timer.timerId} fires it again`,
+        );
+        return;
+      }
+      const retryIn = timerRetryDelaySeconds(timer.attempts, this.config.TIMER_RETRY_BASE_SECONDS, this.config.TIMER_RETRY_MAX_SECONDS);
+      this.logger.warn(`timer ${timer.timerId} (${timer.kind}) failed on attempt ${timer.attempts} of ${this.config.TIMER_MAX_ATTEMPTS}, retrying in ${retryIn}s: ${message}`);
+      await this.timers.release(timer.timerId, message, retryIn);
     }
   }
 

@@ -60,7 +60,7 @@ export class TimerStore {
       `UPDATE sla_timers SET claimed_until = now() + make_interval(secs => $2), attempts = attempts + 1
        WHERE timer_id IN (
          SELECT timer_id FROM sla_timers
-         WHERE fired_at IS NULL AND due_at <= now() AND (claimed_until IS NULL OR claimed_until < now())
+         WHERE fired_at IS NULL AND failed_at IS NULL AND due_at <= now() AND (claimed_until IS NULL OR claimed_until < now())
          ORDER BY due_at
          LIMIT $1
          FOR UPDATE SKIP LOCKED)
@@ -72,6 +72,11 @@ export class TimerStore {
 
   async markFired(timerId: string): Promise<void> {
     await this.pool.query('UPDATE sla_timers SET fired_at = now(), claimed_until = NULL, last_error = NULL WHERE timer_id = $1', [timerId]);
+  }
+
+  /** Gives up on a timer whose firings kept failing: it waits, failed, for an operator (FailedTimers.retry). */
+  async fail(timerId: string, error: string): Promise<void> {
+    await this.pool.query('UPDATE sla_timers SET failed_at = now(), claimed_until = NULL, last_error = $2 WHERE timer_id = $1 AND fired_at IS NULL', [timerId, error.slice(0, 2000)]);
   }
 
   /** Gives a failed firing back, to be retried once its back-off has passed. */

@@ -1,0 +1,133 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { AlertChannel, EventTypes, toDomainEvents } from '@closeloop/contracts';
+import { PostgresEventStore } from '@closeloop/event-store';
+import { alertStream } from '@closeloop/notification-domain';
+import { adminJson, eventually, freshDatabase, runAdminCli, TestDatabase } from '@closeloop/testing';
+import { AlertChannelSender } from '../channels/alert-channel.port';
+import { WebhookChannel } from '../channels/webhook.channel';
+import { NotificationConfig } from '../notification.config';
+import { AlertDeliveryWorker } from './alert-delivery.worker';
+import { AlertService } from './alert.service';
+import { OrderSnapshots } from './order-snapshot';
+
+/**
+ * A delivery the worker cannot process (here the event store refuses the alert's events, so no attempt can be
+ * recorded) is retried with backoff ALERT_PROCESSING_MAX_ATTEMPTS times, then waits as failed; the admin tool lists
+ * it and queues it again, and once the cause is gone it is delivered. Real PostgreSQL, a loopback receiver, the
+ * admin tool as a separate process.
+ */
+describe('an alert delivery that cannot be processed', () => {
+  let db: TestDatabase;
+  let store: PostgresEventStore;
+  let alerts: AlertService;
+  let worker: AlertDeliveryWorker;
+  const hits: string[] = [];
+  let server: ReturnType<typeof createServer>;
+  let url: string;
+
+  beforeAll(async () => {
+    db = await freshDatabase('alert_delivery_failures');
+    store = new PostgresEventStore(db.pool);
+    alerts = new AlertService(store, db.pool, { DATABASE_URL: db.url } as NotificationConfig);
+    server = createServer((request, response) => {
+      hits.push(String(request.headers['webhook-id']));
+      request.resume().on('end', () => response.writeHead(204).end());
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/pager`;
+    const config = {
+      DATABASE_URL: db.url,
+      ALERT_LINK_SECRET: randomBytes(32).toString('hex'),
+      ALERT_LINK_TTL_SECONDS: 3600,
+      ALERT_POLL_MILLIS: 50,
+      ALERT_MAX_ATTEMPTS: 4,
+      ALERT_RETRY_BASE_MILLIS: 200,
+      ALERT_RETRY_MAX_MILLIS: 2_000,
+      ALERT_RENOTIFY_SECONDS: 0,
+      ALERT_RENOTIFY_ROUNDS: 0,
+      ALERT_PROCESSING_MAX_ATTEMPTS: 3,
+      ALERT_PROCESSING_RETRY_BASE_MILLIS: 100,
+      ALERT_PROCESSING_RETRY_MAX_MILLIS: 200,
+      PUBLIC_QUERY_URL: 'http://127.0.0.1:3005',
+      PUBLIC_NOTIFICATION_URL: 'http://127.0.0.1:3004',
+    } as NotificationConfig;
+    const senders = new Map<AlertChannel, AlertChannelSender>([['webhook', new WebhookChannel({ now: () => new Date(), timeoutMs: 2_000 })]]);
+    worker = new AlertDeliveryWorker(alerts, new OrderSnapshots(store), senders, config, db.pool, { now: () => new Date() });
+  });
+
+  afterAll(async () => {
+    await worker?.onApplicationShutdown();
+    await alerts?.onApplicationShutdown();
+    await new Promise((r) => server?.close(r));
+    await db?.drop();
+  });
+
+  const deliveryOf = async (alertId: string) =>
+    (
+      await db.pool.query<{ status: string; processing_failures: number; failed_at: Date | null; last_error: string | null }>(
+        'SELECT status, processing_failures, failed_at, last_error FROM alert_deliveries WHERE alert_id = $1',
+        [alertId],
+      )
+    ).rows[0];
+
+  it('is failed after ALERT_PROCESSING_MAX_ATTEMPTS, is listed, and is delivered once an operator retries it', async () => {
+    const alertId = randomUUID();
+    await alerts.execute(
+      alertId,
+      randomUUID(),
+      {
+        type: 'RaiseAlert',
+        alertId,
+        workOrderId: randomUUID(),
+        kind: 'escalation',
+        siteId: 'S1',
+        target: 'response',
+        level: 1,
+        recipients: [{ staffId: 'oc-zhao', role: 'on-call', channels: ['webhook'] }],
+        causeEventId: randomUUID(),
+        raisedAt: new Date().toISOString(),
+      },
+      { correlationId: 'test', causationId: `test:${alertId}`, actor: { kind: 'system', id: 'test' } },
+    );
+    // From here on the store refuses this alert's events: an attempt is sent but cannot be recorded.
+    await db.pool.query(`CREATE FUNCTION refuse_alert_events() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refusing events of %', NEW.stream_id; END $$`);
+    await db.pool.query(`CREATE TRIGGER refuse_alert_events BEFORE INSERT ON es_events FOR EACH ROW WHEN (NEW.stream_id = '${alertStream(alertId)}') EXECUTE FUNCTION refuse_alert_events()`);
+    await db.pool.query(`INSERT INTO alert_deliveries (alert_id, staff_id, channel, destination, status, next_attempt_at) VALUES ($1, 'oc-zhao', 'webhook', $2, 'pending', now())`, [
+      alertId,
+      JSON.stringify({ channel: 'webhook', url, secrets: [`whsec_${randomBytes(24).toString('base64')}`] }),
+    ]);
+    worker.onApplicationBootstrap();
+
+    const failed = await eventually('the delivery failed', async () => {
+      const row = await deliveryOf(alertId);
+      return row?.status === 'failed' ? row : undefined;
+    }, 20_000);
+    expect(failed).toMatchObject({ processing_failures: 3, failed_at: expect.any(Date), last_error: expect.stringMatching(/refusing events/) });
+    await new Promise((r) => setTimeout(r, 500)); // a failed delivery is not claimed again
+    expect(hits).toHaveLength(3);
+
+    const listed = adminJson<{ failed: number; deliveries: { alertId: string; staffId: string; channel: string; processingFailures: number }[] }>(
+      await runAdminCli(db.url, 'deliveries', 'list-failed', '--json'),
+    );
+    expect(listed.failed).toBe(1);
+    expect(listed.deliveries).toEqual([expect.objectContaining({ alertId, staffId: 'oc-zhao', channel: 'webhook', processingFailures: 3 })]);
+
+    await db.pool.query('DROP TRIGGER refuse_alert_events ON es_events');
+    const retried = adminJson<{ retried: unknown[] }>(await runAdminCli(db.url, 'deliveries', 'retry', alertId, '--channel', 'webhook', '--json'));
+    expect(retried.retried).toEqual([{ alertId, staffId: 'oc-zhao', channel: 'webhook' }]);
+
+    const delivered = await eventually('the retried delivery delivered', async () => {
+      const row = await deliveryOf(alertId);
+      return row?.status === 'delivered' ? row : undefined;
+    }, 20_000);
+    expect(delivered).toMatchObject({ processing_failures: 0, failed_at: null });
+    const attempts = toDomainEvents(await store.readStream(alertStream(alertId))).filter((e) => e.type === EventTypes.AlertDeliveryAttempted);
+    expect(attempts.map((e) => (e.data as { outcome: string }).outcome)).toEqual(['delivered']);
+    expect(new Set(hits)).toEqual(new Set([alertId])); // every try was the same message, which the receiver deduplicates
+
+    expect((await runAdminCli(db.url, 'deliveries', 'retry', alertId)).code).toBe(1);
+    expect((await runAdminCli(db.url, 'deliveries', 'retry', '--all', '--channel', 'webhook')).code).toBe(2);
+  }, 60_000);
+});

@@ -1,0 +1,95 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import { EventMetadata } from '@closeloop/contracts';
+import { loadJsonFile } from '@closeloop/config';
+import { PostgresEventStore } from '@closeloop/event-store';
+import { systemClock } from '@closeloop/runtime';
+import { SlaPolicySchema } from '@closeloop/sla-domain';
+import { adminJson, eventually, freshDatabase, repositoryRoot, runAdminCli, TestDatabase } from '@closeloop/testing';
+import { WorkOrderCommands } from '@closeloop/work-order-application';
+import { decide, initialState, triage, TriageRulesSchema, workOrderStream } from '@closeloop/work-order-domain';
+import { SlaTimerConfig } from '../sla-timer.config';
+import { SlaClockService } from '../start-clock/sla-clock.service';
+import { TimerFiringService, timerRetryDelaySeconds } from './timer-firing.service';
+import { TimerStore } from './timer-store';
+
+/**
+ * A timer that keeps failing (its order is missing from the event store) is given up on after the configured
+ * attempts, waits as failed without being claimed again, and fires once an operator retries it with the admin
+ * tool: real PostgreSQL, the real firing loop, the admin tool as a separate process.
+ */
+describe('a timer that keeps failing', () => {
+  let db: TestDatabase;
+  let store: PostgresEventStore;
+  let timers: TimerStore;
+  let firing: TimerFiringService;
+
+  beforeAll(async () => {
+    db = await freshDatabase('timer_firing');
+    store = new PostgresEventStore(db.pool);
+    timers = new TimerStore(db.pool);
+    const policy = loadJsonFile('SLA_POLICY_FILE', resolve(repositoryRoot, 'config/sla-policy.json'), SlaPolicySchema);
+    const config = { TIMER_POLL_MILLIS: 50, TIMER_MAX_ATTEMPTS: 3, TIMER_RETRY_BASE_SECONDS: 1, TIMER_RETRY_MAX_SECONDS: 1 } as SlaTimerConfig;
+    firing = new TimerFiringService(timers, new WorkOrderCommands(store), systemClock, config, new SlaClockService(store, policy, timers));
+    firing.onApplicationBootstrap();
+  });
+
+  afterAll(async () => {
+    await firing?.onApplicationShutdown();
+    await db?.drop();
+  });
+
+  const rowOf = async (timerId: string) =>
+    (await db.pool.query<{ attempts: number; failed_at: Date | null; fired_at: Date | null; last_error: string | null }>('SELECT attempts, failed_at, fired_at, last_error FROM sla_timers WHERE timer_id = $1', [timerId]))
+      .rows[0];
+
+  /** The order as intake records it: reported and triaged, so a callback timer finds it and does nothing. */
+  const recordOrder = async (workOrderId: string) => {
+    const rules = loadJsonFile('TRIAGE_RULES_FILE', resolve(repositoryRoot, 'config/triage-rules.json'), TriageRulesSchema);
+    const report = { siteId: 'S1', building: 'B2', channel: 'phone' as const, reporter: {}, description: 'Corridor light flickering' };
+    const now = new Date();
+    const events = decide({ type: 'ReportWorkOrder', workOrderId, number: 'S1-20261204-0001', report, triage: triage(rules, report), now }, initialState());
+    const metadata: EventMetadata = { workOrderId, correlationId: randomUUID(), causationId: randomUUID(), actor: { kind: 'integrator', id: 'hotline' }, producer: 'intake' };
+    await store.append(workOrderStream(workOrderId), events.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata })), 'no-stream');
+  };
+
+  it('backs off exponentially up to its cap', () => {
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((n) => timerRetryDelaySeconds(n, 2, 300))).toEqual([2, 4, 8, 16, 32, 64, 128, 256, 300, 300]);
+  });
+
+  it('is failed after TIMER_MAX_ATTEMPTS, stays failed, is listed, and fires again once an operator retries it', async () => {
+    const workOrderId = randomUUID();
+    await timers.schedule(workOrderId, 'callback-due', 0, new Date(Date.now() - 1_000));
+    const { rows } = await db.pool.query<{ timer_id: string }>('SELECT timer_id FROM sla_timers WHERE work_order_id = $1', [workOrderId]);
+    const timerId = rows[0]!.timer_id;
+
+    const failed = await eventually('the timer failed', async () => {
+      const row = await rowOf(timerId);
+      return row?.failed_at ? row : undefined;
+    }, 20_000);
+    expect(failed).toMatchObject({ attempts: 3, fired_at: null, last_error: expect.stringMatching(/not found/) });
+    await new Promise((r) => setTimeout(r, 1_500)); // a backoff's length and more: a failed timer is not claimed again
+    expect((await rowOf(timerId))?.attempts).toBe(3);
+
+    const listed = adminJson<{ failed: number; timers: { timerId: string; workOrderId: string; attempts: number }[] }>(await runAdminCli(db.url, 'timers', 'list-failed', '--json'));
+    expect(listed.failed).toBe(1);
+    expect(listed.timers).toEqual([expect.objectContaining({ timerId, workOrderId, attempts: 3 })]);
+
+    // The cause is repaired (the order is in the store now); the operator fires the timer again.
+    await recordOrder(workOrderId);
+    const retried = adminJson<{ retried: string[] }>(await runAdminCli(db.url, 'timers', 'retry', timerId, '--json'));
+    expect(retried.retried).toEqual([timerId]);
+    const fired = await eventually('the retried timer fired', async () => {
+      const row = await rowOf(timerId);
+      return row?.fired_at ? row : undefined;
+    }, 20_000);
+    expect(fired).toMatchObject({ failed_at: null, last_error: null, attempts: 1 });
+
+    const again = await runAdminCli(db.url, 'timers', 'retry', timerId);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(`Failed timer ${timerId} was not found`);
+    const usage = await runAdminCli(db.url, 'timers', 'retry', timerId, '--all');
+    expect(usage.code).toBe(2);
+  }, 60_000);
+});

@@ -1,0 +1,213 @@
+import { randomUUID } from 'node:crypto';
+import { EventTypes, TopicBaseNames, topicName } from '@closeloop/contracts';
+import { PostgresEventStore } from '@closeloop/event-store';
+import { adminJson, deleteTopicsWithPrefix, eventually, freshDatabase, runAdminCli, TestDatabase, testKafka, uniqueTopicPrefix } from '@closeloop/testing';
+import { ConfigResourceTypes, Consumer, Kafka, logLevel, Producer } from 'kafkajs';
+import { ensureTopics } from './kafka';
+import { EventRelay, RELAY_EVENT_PARKED } from './relay';
+import { relayNameOf, RelayStateRepository } from './relay-state.repository';
+
+interface Received {
+  eventId: string;
+  key: string;
+}
+
+/**
+ * A poison event through a real broker and database: an event the broker refuses (larger than the topic's
+ * max.message.bytes) and one that cannot be mapped to a record at all. Neither may stop the relay, and neither
+ * may let its own order's later events overtake it.
+ */
+describe('EventRelay parking poison events, through a real broker', () => {
+  let db: TestDatabase;
+  let store: PostgresEventStore;
+  let kafka: Kafka;
+  let producer: Producer;
+  let consumer: Consumer;
+  let relay: EventRelay;
+  let parking: RelayStateRepository;
+  const prefix = uniqueTopicPrefix('parking');
+  const topic = topicName(TopicBaseNames.events, prefix);
+  const received: Received[] = [];
+  const alerts: string[] = [];
+
+  beforeAll(async () => {
+    db = await freshDatabase('relay_parking');
+    store = new PostgresEventStore(db.pool);
+    kafka = testKafka('relay-parking-test');
+    await ensureTopics(kafka, prefix);
+    producer = kafka.producer({ maxInFlightRequests: 1 });
+    await producer.connect();
+    consumer = kafka.consumer({ groupId: `${prefix}observer`, maxBytesPerPartition: 4 * 1024 * 1024 });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const cloudEvent = JSON.parse(message.value?.toString() ?? '{}') as { id: string };
+        received.push({ eventId: cloudEvent.id, key: message.key?.toString() ?? '' });
+      },
+    });
+    relay = new EventRelay({ pool: db.pool, store, producer, topic, idleMillis: 50, alert: (line) => alerts.push(line) });
+    relay.start();
+    parking = new RelayStateRepository(db.pool, relayNameOf(topic));
+  }, 60_000);
+
+  afterAll(async () => {
+    await relay?.stop();
+    await consumer?.disconnect();
+    await producer?.disconnect();
+    await deleteTopicsWithPrefix(kafka, prefix);
+    await db.drop();
+  });
+
+  const metadataOf = (workOrderId: string) => ({ workOrderId, correlationId: 'c', causationId: 'c', actor: { kind: 'system', id: 'test' }, producer: 'test' });
+  const event = (workOrderId: string, data: unknown = { note: 'fine' }, metadata: Record<string, unknown> = metadataOf(workOrderId)) => ({
+    eventId: randomUUID(),
+    type: EventTypes.WorkOrderTriaged,
+    data,
+    metadata,
+  });
+  // Over the broker's default max.message.bytes (1 MB) once wrapped in its CloudEvent.
+  const tooLarge = (workOrderId: string) => event(workOrderId, { note: 'x'.repeat(1_200_000) });
+
+  const idsOf = (key: string) => received.filter((r) => r.key === key).map((r) => r.eventId);
+  const arrived = (what: string, ids: readonly string[]) =>
+    eventually(what, async () => (ids.every((id) => received.some((r) => r.eventId === id)) ? true : undefined));
+
+  it('parks an event the broker refuses, publishes other orders past it, and holds its own order behind it until an operator retries it', async () => {
+    const poisoned = randomUUID();
+    const other = randomUUID();
+    const stream = `workorder-${poisoned}`;
+    const before = event(poisoned);
+    const poison = tooLarge(poisoned);
+    const behind = [event(poisoned), event(poisoned)];
+    await store.append(stream, [before], 'no-stream');
+    await store.append(stream, [poison], 1);
+    await store.append(stream, [behind[0]!], 2);
+    const others = [event(other), event(other)];
+    await store.append(`workorder-${other}`, [others[0]!], 'no-stream');
+    await store.append(stream, [behind[1]!], 3);
+    await store.append(`workorder-${other}`, [others[1]!], 1);
+
+    // The other order's events, appended after the poison, get through.
+    await arrived("the other order's events", others.map((e) => e.eventId));
+    expect(idsOf(other)).toEqual(others.map((e) => e.eventId));
+
+    const list = await eventually('the poison parked', async () => {
+      const l = await parking.list({ include: 'unresolved', limit: 100 });
+      return l.unresolved === 3 ? l : undefined;
+    });
+    expect(list.events.map((p) => [p.eventId, p.errorCode, p.heldBehind, p.status])).toEqual([
+      [poison.eventId, 'MESSAGE_TOO_LARGE', null, 'parked'],
+      [behind[0]!.eventId, 'HELD_BEHIND_PARKED_EVENT', poison.eventId, 'parked'],
+      [behind[1]!.eventId, 'HELD_BEHIND_PARKED_EVENT', poison.eventId, 'parked'],
+    ]);
+    expect(list.events[0]).toMatchObject({ streamId: stream, streamVersion: 2, eventType: EventTypes.WorkOrderTriaged });
+    expect(alerts.some((a) => a.startsWith(RELAY_EVENT_PARKED) && a.includes(poison.eventId) && a.includes('MESSAGE_TOO_LARGE'))).toBe(true);
+
+    // An event of the same order appended now waits too, while a later other order goes straight through.
+    const later = event(poisoned);
+    await store.append(stream, [later], 4);
+    const third = event(randomUUID());
+    await store.append(`workorder-${third.metadata['workOrderId'] as string}`, [third], 'no-stream');
+    await arrived('an event appended after the parking', [third.eventId]);
+    expect(await parking.countUnresolved()).toBe(4);
+    expect(idsOf(poisoned)).toEqual([before.eventId]);
+
+    // The operator makes room for the record (as one would raise max.message.bytes), then retries it.
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: [{ name: 'max.message.bytes', value: '4194304' }] }] });
+    await admin.disconnect();
+    await new Promise((r) => setTimeout(r, 1_000)); // the topic's new limit reaches the partition leader
+    await parking.retry(poison.eventId, 'test-operator');
+
+    await arrived('the parked events, after the retry', [poison.eventId, ...behind.map((e) => e.eventId), later.eventId]);
+    await new Promise((r) => setTimeout(r, 500)); // room for a duplicate to show
+    expect(idsOf(poisoned)).toEqual([before.eventId, poison.eventId, behind[0]!.eventId, behind[1]!.eventId, later.eventId]);
+    const after = await eventually('every parked event marked published', async () => {
+      const l = await parking.list({ include: 'all', limit: 100 });
+      return l.unresolved === 0 ? l : undefined;
+    });
+    expect(after.unresolved).toBe(0);
+    expect(after.events.map((p) => p.status)).toEqual(['published', 'published', 'published', 'published']);
+    expect(after.events[0]).toMatchObject({ resolvedBy: 'test-operator', resolvedAt: expect.any(Date) });
+
+    // Unblocked: the order's next event goes straight out.
+    const next = event(poisoned);
+    await store.append(stream, [next], 5);
+    await arrived('the next event of the released order', [next.eventId]);
+    expect(await parking.countUnresolved()).toBe(0);
+  }, 90_000);
+
+  it('parks an event that cannot be mapped to a record, and publishes its stream on without it once an operator skips it', async () => {
+    const order = randomUUID();
+    const stream = `workorder-${order}`;
+    const unmappable = event(order, { note: 'fine' }, { correlationId: 'c' }); // no work-order id, actor or producer
+    const behind = event(order);
+    await store.append(stream, [unmappable], 'no-stream');
+    await store.append(stream, [behind], 1);
+    const bystander = event(randomUUID());
+    await store.append(`workorder-${bystander.metadata['workOrderId'] as string}`, [bystander], 'no-stream');
+    await arrived('the bystander', [bystander.eventId]);
+
+    const parked = await eventually('the unmappable event parked', async () => {
+      const l = await parking.list({ include: 'unresolved', limit: 100 });
+      return l.events.length === 2 ? l.events : undefined;
+    });
+    expect(parked.map((p) => [p.eventId, p.errorCode, p.heldBehind])).toEqual([
+      [unmappable.eventId, 'UNMAPPABLE_EVENT', null],
+      [behind.eventId, 'HELD_BEHIND_PARKED_EVENT', unmappable.eventId],
+    ]);
+    expect(parked[0]?.reason).toMatch(/workOrderId/);
+
+    // Retrying what cannot be mapped parks it again, still holding the stream.
+    expect(await parking.countUnresolved()).toBe(2);
+    await parking.retry(unmappable.eventId, 'test-operator');
+    await eventually('the retried event parked again', async () => {
+      const [first] = (await parking.list({ include: 'unresolved', limit: 100 })).events;
+      return first?.status === 'parked' && first.attempts === 2 ? true : undefined;
+    });
+    expect(idsOf(order)).toEqual([]);
+
+    // As an operator does it: the admin tool lists the stream's events and skips the unmappable one.
+    const listed = adminJson<{ relay: string; unresolved: number; events: { eventId: string; status: string }[] }>(
+      await runAdminCli(db.url, 'relay', 'parked', 'list', '--prefix', prefix, '--json'),
+    );
+    expect(listed.relay).toBe(relayNameOf(topic));
+    expect(listed.events.map((p) => p.eventId)).toEqual([unmappable.eventId, behind.eventId]);
+    const skipped = adminJson<{ status: string; resolvedBy: string }>(await runAdminCli(db.url, 'relay', 'parked', 'skip', unmappable.eventId, '--prefix', prefix, '--json'));
+    expect(skipped).toMatchObject({ status: 'skipped', resolvedBy: expect.stringMatching(/^admin/) });
+    await arrived('the event held behind the skipped one', [behind.eventId]);
+    expect(idsOf(order)).toEqual([behind.eventId]);
+    // Marked published right after the broker's acknowledgement, which the observer may see first.
+    const all = await eventually('the held event marked published', async () => {
+      const mine = (await parking.list({ include: 'all', limit: 100 })).events.filter((p) => p.streamId === stream);
+      return mine.every((p) => p.status !== 'parked') ? mine : undefined;
+    });
+    expect(all.map((p) => p.status)).toEqual(['skipped', 'published']);
+
+    await expect(parking.skip(unmappable.eventId, 'test-operator')).rejects.toMatchObject({ code: 'PARKED_EVENT_RESOLVED' });
+    const again = await runAdminCli(db.url, 'relay', 'parked', 'retry', unmappable.eventId, '--prefix', prefix);
+    expect([again.code, again.stderr]).toEqual([1, expect.stringContaining('already skipped')]);
+    await expect(parking.retry(randomUUID(), 'test-operator')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  }, 60_000);
+
+  it('parks nothing while the broker does not answer: it retries the batch, and the checkpoint stays', async () => {
+    await store.append(`workorder-${randomUUID()}`, [event(randomUUID())], 'no-stream');
+    // A second relay of its own name, whose only broker refuses connections.
+    const unreachable = new Kafka({ clientId: 'unreachable', brokers: ['127.0.0.1:1'], logLevel: logLevel.NOTHING, retry: { retries: 0 } }).producer();
+    const lines: string[] = [];
+    const name = 'relay:unreachable-broker-test';
+    const stranded = new EventRelay({ pool: db.pool, store, producer: unreachable, topic, name, idleMillis: 50, log: (line) => lines.push(line), alert: (line) => lines.push(line) });
+    stranded.start();
+    try {
+      await eventually('two failed sends', async () => (lines.filter((l) => l.includes('failed, retrying')).length >= 2 ? true : undefined), 20_000);
+      const state = new RelayStateRepository(db.pool, name);
+      expect(await state.countUnresolved()).toBe(0);
+      expect(await state.readCheckpoint()).toBeUndefined();
+      expect(lines.some((l) => l.includes(RELAY_EVENT_PARKED))).toBe(false);
+    } finally {
+      await stranded.stop();
+    }
+  }, 60_000);
+});
