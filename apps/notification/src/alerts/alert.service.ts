@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { SessionLocks } from '@closeloop/database';
-import { Actor, AlertEvent, EventMetadata, NotFoundError, toDomainEvents } from '@closeloop/contracts';
+import { Actor, AlertEvent, EventMetadata, NotFoundError, SlaTarget, toDomainEvents } from '@closeloop/contracts';
 import { EVENT_STORE, EventStore, RecordedEvent, StreamVersionConflictError } from '@closeloop/event-store';
 import { AlertCommand, alertStream, AlertState, decideAlert, evolveAlert, initialAlertState } from '@closeloop/notification-domain';
 import { PG_POOL } from '@closeloop/runtime';
@@ -26,11 +26,22 @@ const LOCK_CONNECTIONS = 16;
 const ALERT_LOCK_SPACE = 7_301;
 
 /**
- * The alert's id follows from the event that caused it, so a redelivered escalation (or a restart that reads it
- * again) finds the alert it raised before instead of paging anyone a second time.
+ * Who an alert is about, and at which step: the order, the SLA target (none for a new urgent order), the level
+ * (0 for a warning to the owner, before any level) and the SLA round (0 until the first reopen). One alert per
+ * identity, ever: a redelivered escalation, the same level reached again by a dead letter below it, or a restart
+ * that reads the cause again all find the alert raised before instead of paging anyone a second time.
  */
-export const alertIdFor = (causeEventId: string): string => {
-  const hex = createHash('sha256').update(`closeloop:alert:${causeEventId}`).digest('hex');
+export interface AlertIdentity {
+  readonly workOrderId: string;
+  readonly target?: SlaTarget | undefined;
+  readonly level: number;
+  readonly round: number;
+}
+
+/** A name-based UUID (version 5 layout) of the identity, so every instance derives the same id without asking. */
+export const alertIdFor = (identity: AlertIdentity): string => {
+  const name = `closeloop:alert:${identity.workOrderId}:${identity.target ?? 'order'}:${identity.level}:${identity.round}`;
+  const hex = createHash('sha256').update(name).digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 };
 
