@@ -19,6 +19,12 @@ export const notificationConfigSchema = baseServiceConfig.merge(ChannelConfigSch
   ALERT_RENOTIFY_SECONDS: z.coerce.number().int().min(0).default(600),
   /** How many times an unacknowledged alert is re-sent, after the first delivery. */
   ALERT_RENOTIFY_ROUNDS: z.coerce.number().int().min(0).max(10).default(2),
+  /**
+   * Storm shaping (ADR 12): once a site has raised this many alerts within ALERT_STORM_WINDOW_SECONDS, each further
+   * alert's pages are held, and every recipient gets one digest per channel when the window closes. 0 turns it off.
+   */
+  ALERT_STORM_THRESHOLD: z.coerce.number().int().min(0).max(1_000).default(10),
+  ALERT_STORM_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3_600).default(300),
 })
   // A half-configured provider (SMTP_HOST without SMTP_FROM, say) stops the service with the other config errors.
   .superRefine(refineChannelEnvironment);

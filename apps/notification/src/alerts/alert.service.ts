@@ -24,6 +24,8 @@ const MAX_CONFLICT_RETRIES = 5;
 const LOCK_CONNECTIONS = 16;
 // The two-key advisory lock space of alerts, apart from the relay's single-key lock.
 const ALERT_LOCK_SPACE = 7_301;
+// A site's storm decisions (ADR 12), one after the other across instances.
+const STORM_LOCK_SPACE = 7_302;
 
 /**
  * Who an alert is about, and at which step: the order, the SLA target (none for a new urgent order), the level
@@ -72,6 +74,11 @@ export class AlertService implements OnApplicationShutdown {
     return this.locks.withLock(ALERT_LOCK_SPACE, alertId, work);
   }
 
+  /** Decides, one alert at a time per site, whether an alert is paged on its own or held for a storm digest. */
+  withSiteStormLock<T>(siteId: string, work: () => Promise<T>): Promise<T> {
+    return this.locks.withLock(STORM_LOCK_SPACE, siteId, work);
+  }
+
   async load(alertId: string): Promise<{ state: AlertState; version: number; recorded: RecordedEvent[] }> {
     const recorded = await this.store.readStream(alertStream(alertId));
     const state = (toDomainEvents(recorded) as AlertEvent[]).reduce(evolveAlert, initialAlertState());
@@ -109,7 +116,7 @@ export class AlertService implements OnApplicationShutdown {
     await this.pool.query(
       `INSERT INTO alerts (alert_id, work_order_id, kind, site_id, target, level, recipients, status, raised_at, acknowledged_by, acknowledged_at, closed_reason, closed_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-       ON CONFLICT (alert_id) DO UPDATE SET status = EXCLUDED.status, acknowledged_by = EXCLUDED.acknowledged_by,
+       ON CONFLICT (alert_id) DO UPDATE SET status = EXCLUDED.status, recipients = EXCLUDED.recipients, acknowledged_by = EXCLUDED.acknowledged_by,
          acknowledged_at = EXCLUDED.acknowledged_at, closed_reason = EXCLUDED.closed_reason, closed_at = EXCLUDED.closed_at`,
       [
         state.alertId,
@@ -118,7 +125,8 @@ export class AlertService implements OnApplicationShutdown {
         state.siteId,
         state.target ?? null,
         state.level ?? null,
-        JSON.stringify(state.recipients),
+        // A chain's fallback contact is listed with the people it was raised for, once the chain ran out.
+        JSON.stringify(state.exhausted ? [...state.recipients, { staffId: state.exhausted.fallback.staffId, role: 'fallback', channels: state.exhausted.fallback.channels }] : state.recipients),
         state.status,
         state.raisedAt,
         state.acknowledgedBy ? JSON.stringify(state.acknowledgedBy) : null,
