@@ -195,6 +195,7 @@ export class AlertDeliveryWorker implements OnApplicationBootstrap, OnApplicatio
       recentEvents: order?.recentEvents ?? [],
       timelineUrl,
       ackUrl,
+      chainExhausted: alert.exhausted?.fallback.staffId === delivery.staff_id,
     });
     // A re-notification is a new message; a retry of one is the same message (the receiver's idempotency key).
     const messageId = delivery.round === 1 ? alert.alertId : `${alert.alertId}.${delivery.round}`;

@@ -84,18 +84,29 @@ export class AlertDigestRepository {
     return rows[0] && { openedAt: rows[0].opened_at, closesAt: rows[0].closes_at };
   }
 
-  /** Lists the alert in the recipient's digest for this window and channel, the digest made on first use. */
-  async hold(batch: StormBatch, siteId: string, windowSeconds: number, staffId: string, destination: Destination, alertId: string, workOrderId: string, newDigestId: string): Promise<string> {
-    const { rows } = await this.pool.query<{ digest_id: string }>(
+  /**
+   * Lists the alert in the recipient's digest for this window and channel, the digest made on first use and due a
+   * moment after the window closes (room for a decision taken in its last instant to be listed). Undefined when
+   * that digest is already being sent or was sent: the caller pages the alert on its own instead.
+   */
+  async hold(batch: StormBatch, siteId: string, windowSeconds: number, staffId: string, destination: Destination, alertId: string, workOrderId: string, newDigestId: string): Promise<string | undefined> {
+    // Held before (a redelivered escalation): it was or will be paged in that digest, not again on its own.
+    const held = await this.pool.query<{ digest_id: string }>(
+      'SELECT i.digest_id FROM alert_digest_items i JOIN alert_digests d USING (digest_id) WHERE i.alert_id = $1 AND d.staff_id = $2 AND d.channel = $3',
+      [alertId, staffId, destination.channel],
+    );
+    if (held.rows[0]) return held.rows[0].digest_id;
+    const { rows } = await this.pool.query<{ digest_id: string; sendable: boolean }>(
       `INSERT INTO alert_digests (digest_id, site_id, batch_opened_at, window_seconds, staff_id, channel, destination, due_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8::timestamptz + interval '2 seconds')
        ON CONFLICT (site_id, batch_opened_at, staff_id, channel) DO UPDATE SET site_id = EXCLUDED.site_id
-       RETURNING digest_id`,
+       RETURNING digest_id, (status = 'gathering' AND (claimed_until IS NULL OR claimed_until < now())) AS sendable`,
       [newDigestId, siteId, batch.openedAt, windowSeconds, staffId, destination.channel, JSON.stringify(destination), batch.closesAt],
     );
-    const digestId = (rows[0] as { digest_id: string }).digest_id;
-    await this.pool.query('INSERT INTO alert_digest_items (digest_id, alert_id, work_order_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [digestId, alertId, workOrderId]);
-    return digestId;
+    const digest = rows[0] as { digest_id: string; sendable: boolean };
+    if (!digest.sendable) return undefined;
+    await this.pool.query('INSERT INTO alert_digest_items (digest_id, alert_id, work_order_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [digest.digest_id, alertId, workOrderId]);
+    return digest.digest_id;
   }
 
   /** Digests whose window closed, leased for `leaseSeconds` (FOR UPDATE SKIP LOCKED: instances share the work). */

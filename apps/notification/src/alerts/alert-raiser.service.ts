@@ -192,10 +192,7 @@ export class AlertRaiser {
         this.logger.warn(`alert ${alertId}: ${recipient.staffId} has no channel and site ${siteId} none either; nobody can be paged`);
       }
       for (const destination of firstPerChannel(recipient.destinations)) {
-        if (batch) {
-          await this.digests.hold(batch, siteId, this.config.ALERT_STORM_WINDOW_SECONDS, recipient.staffId, destination, alertId, state.workOrderId, randomUUID());
-          continue;
-        }
+        if (batch && (await this.digests.hold(batch, siteId, this.config.ALERT_STORM_WINDOW_SECONDS, recipient.staffId, destination, alertId, state.workOrderId, randomUUID()))) continue;
         await this.pool.query(
           `INSERT INTO alert_deliveries (alert_id, staff_id, channel, destination, status, next_attempt_at)
            VALUES ($1, $2, $3, $4, 'pending', now()) ON CONFLICT DO NOTHING`,

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { SessionLocks } from '@closeloop/database';
-import { Actor, AlertEvent, EventMetadata, NotFoundError, SlaTarget, toDomainEvents } from '@closeloop/contracts';
+import { Actor, AlertEvent, EventMetadata, ForbiddenError, NotFoundError, SlaTarget, StaffMemberRef, toDomainEvents } from '@closeloop/contracts';
 import { EVENT_STORE, EventStore, RecordedEvent, StreamVersionConflictError } from '@closeloop/event-store';
 import { AlertCommand, alertStream, AlertState, decideAlert, evolveAlert, initialAlertState } from '@closeloop/notification-domain';
 import { PG_POOL } from '@closeloop/runtime';
@@ -85,7 +85,7 @@ export class AlertService implements OnApplicationShutdown {
     return { state, version: recorded.length, recorded };
   }
 
-  async find(alertId: string): Promise<AlertState> {
+  async find(alertId: string): Promise<Exclude<AlertState, { status: 'none' }>> {
     const { state } = await this.load(alertId);
     if (state.status === 'none') throw new NotFoundError('Alert', alertId);
     return state;
@@ -108,6 +108,23 @@ export class AlertService implements OnApplicationShutdown {
       await this.project(next);
       return { state: next, events };
     }
+  }
+
+  /**
+   * "I've got it", by API or one-time link, for one alert or for each alert a storm digest lists: under the alert's
+   * lock, so it is decided after a send in flight and before the next.
+   */
+  acknowledge(alertId: string, by: StaffMemberRef, via: 'api' | 'link', at: Date, correlationId: string, mayAcknowledge: (state: AlertState) => boolean): Promise<AlertOutcome> {
+    return this.withAlertLock(alertId, async () => {
+      const current = await this.find(alertId);
+      if (!mayAcknowledge(current)) throw new ForbiddenError(`Alert ${alertId} is not addressed to ${by.staffId}`, 'ALERT_NOT_ADDRESSED_TO_YOU');
+      return this.execute(
+        alertId,
+        current.workOrderId,
+        { type: 'AcknowledgeAlert', by, via, at },
+        { correlationId, causationId: `ack:${alertId}:${by.staffId}`, actor: { kind: 'staff', id: by.staffId } },
+      );
+    });
   }
 
   /** The table of alerts is the working copy of the streams: upserted from the state after every change. */
