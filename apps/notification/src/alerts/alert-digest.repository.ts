@@ -41,14 +41,14 @@ export class AlertDigestRepository {
   /**
    * Paged one by one (undefined) or held for the site's open digest window. Counted members are alerts: once the
    * site has `threshold` of them within the window's length, the next and later ones are held (more than N in M
-   * minutes). A fallback page is not counted but is held while a storm's window is open. The caller holds the
-   * site's storm lock, so two instances never both see "one below the threshold".
+   * minutes), and a window opens for them if none is. A chain's fallback page is held by the same rule but does not
+   * add to the count. The caller holds the site's storm lock, so two instances never both see "one below".
    */
   async decide(memberKey: string, siteId: string, counted: boolean, threshold: number, windowSeconds: number): Promise<StormBatch | undefined> {
     const known = await this.pool.query<{ batch_opened_at: Date | null }>('SELECT batch_opened_at FROM alert_storm_members WHERE member_key = $1', [memberKey]);
     if (known.rows[0]) return known.rows[0].batch_opened_at ? this.batch(siteId, known.rows[0].batch_opened_at) : undefined;
     let batch = await this.openBatch(siteId);
-    if (!batch && counted && threshold > 0) {
+    if (!batch && threshold > 0) {
       const { rows } = await this.pool.query<{ recent: number }>(
         `SELECT count(*)::int AS recent FROM alert_storm_members WHERE site_id = $1 AND counted AND decided_at > now() - make_interval(secs => $2)`,
         [siteId, windowSeconds],
