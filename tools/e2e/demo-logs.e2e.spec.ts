@@ -29,7 +29,8 @@ describe('the demo leaves no credential and no full resident phone number in any
   beforeAll(async () => {
     // Every service logs at its most talkative, so anything a log line could carry is there to be found.
     // A storm window short enough for the demo to wait for its digest, as scripts/up.sh runs it.
-    stack = await startTestStack('e2e-logs', { LOG_LEVEL: 'debug', ALERT_STORM_WINDOW_SECONDS: STORM_WINDOW_SECONDS, ...DEMO_INBOX });
+    // Ack links in the messages point at this stack's notification service, as the demo's at its own.
+    stack = await startTestStack('e2e-logs', { LOG_LEVEL: 'debug', ALERT_STORM_WINDOW_SECONDS: STORM_WINDOW_SECONDS, PUBLIC_NOTIFICATION_URL: urls.notification, ...DEMO_INBOX });
   }, 180_000);
 
   afterAll(async () => {
