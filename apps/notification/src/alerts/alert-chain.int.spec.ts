@@ -141,6 +141,28 @@ describe('the end of an escalation chain (in-process notification service, real 
     expect(pagesTo('/wecom-S8?key=robot')).toHaveLength(1);
   });
 
+  it('pages the level-1 supervisor on call when the site has no fallback set, and a fallback page that dies too leads nowhere', async () => {
+    await siteWithEveryWebhookDown('S6');
+    const removed = await fetch(`${service.baseUrl}/v1/on-call/contacts/sites/S6/fallback`, { method: 'DELETE', headers: admin });
+    expect(removed.status).toBe(204);
+    const workOrderId = await service.report('S6', 'No power in the whole of tower D');
+    await service.recordSla(workOrderId, escalated(workOrderId, 3));
+
+    const exhausted = await eventually('the chain exhausted', async () => (await service.alertEventsOf(workOrderId)).find((e) => e.type === EventTypes.AlertChainExhausted), 30_000);
+    expect(exhausted.data).toMatchObject({ fallback: { staffId: 's6-level-1', source: 'on-call-level-1', channels: ['webhook'] } });
+    // Their webhook is down as well: the page is tried, given up, and nothing follows.
+    await eventually('the fallback page dead-lettered', async () =>
+      (await service.alertEventsOf(workOrderId)).find((e) => e.type === EventTypes.AlertDeadLettered && e.data.staffId === 's6-level-1'),
+    );
+    await new Promise((r) => setTimeout(r, 1_000));
+    await caughtUp(service);
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect((await alertRows(workOrderId)).map((a) => a.level)).toEqual([3]);
+    const events = await service.alertEventsOf(workOrderId);
+    expect(events.filter((e) => e.type === EventTypes.AlertChainExhausted)).toHaveLength(1);
+    expect(events.filter((e) => e.type === EventTypes.AlertDeadLettered).map((e) => e.data.staffId)).toEqual(['s6-level-3', 's6-level-1']);
+  });
+
   it('refuses an empty fallback and falls back to the default when it is removed', async () => {
     const empty = await put(`${service.baseUrl}/v1/on-call/contacts/sites/S7/fallback`, admin, { destinations: [] });
     expect(empty.status).toBe(422);

@@ -55,7 +55,9 @@ export class AlertDigestRepository {
       );
       if ((rows[0]?.recent ?? 0) >= threshold) {
         const opened = await this.pool.query<{ opened_at: Date; closes_at: Date }>(
-          `INSERT INTO alert_storm_batches (site_id, opened_at, closes_at) VALUES ($1, now(), now() + make_interval(secs => $2)) RETURNING opened_at, closes_at`,
+          // To the millisecond: the instant names the window wherever it is kept, and a JavaScript Date holds no finer.
+          `INSERT INTO alert_storm_batches (site_id, opened_at, closes_at)
+           VALUES ($1, date_trunc('milliseconds', now()), date_trunc('milliseconds', now()) + make_interval(secs => $2)) RETURNING opened_at, closes_at`,
           [siteId, windowSeconds],
         );
         const row = opened.rows[0] as { opened_at: Date; closes_at: Date };
