@@ -146,4 +146,41 @@ describe('alert storm digests (in-process notification service, real PostgreSQL 
       expect(acknowledged.map((e) => [e.data.via, e.data.acknowledgedBy.staffId])).toEqual([['link', onCall]]);
     }
   });
+
+  it('keeps a storm with every on-call webhook down bounded: three alerts and one chain end per order, each order paged once to the fallback', async () => {
+    const admin = await service.asStaff('admin-int', ['admin']);
+    for (const level of [1, 2, 3]) {
+      const staffId = `s2-level-${level}`;
+      const rotation = { siteId: 'S2', level, timeZone: 'Asia/Shanghai', handoff: 'daily', handoffTime: '09:00', startsOn: '2020-01-01', members: [staffId] };
+      expect((await send('PUT', `${service.baseUrl}/v1/on-call/rotations/${randomUUID()}`, admin, rotation)).status).toBe(200);
+      receiver.failing.add(`/${staffId}`);
+      expect((await send('PUT', `${service.baseUrl}/v1/on-call/contacts/staff/${staffId}`, admin, { destinations: [{ channel: 'webhook', url: receiver.url(`/${staffId}`), secrets: [SECRET] }] })).status).toBe(200);
+    }
+    expect((await send('PUT', `${service.baseUrl}/v1/on-call/contacts/sites/S2/fallback`, admin, { destinations: [{ channel: 'webhook', url: receiver.url('/s2-fallback'), secrets: [SECRET] }] })).status).toBe(200);
+
+    const orders: string[] = [];
+    for (let i = 1; i <= 6; i++) orders.push(await service.report('S2', `Power cut: lift stopped in tower ${i}`, 'urgent'));
+    const chainEnds = async () => {
+      const { rows } = await service.db.pool.query<{ work_order_id: string }>(
+        `SELECT data->>'workOrderId' AS work_order_id FROM es_events WHERE event_type = 'closeloop.alert.chain-exhausted.v1' AND data->>'siteId' = 'S2'`,
+      );
+      return rows.map((r) => r.work_order_id);
+    };
+    await eventually('every order at the end of its chain', async () => ((await chainEnds()).length >= orders.length ? true : undefined), 90_000);
+    const fallbackPages = () => receiver.received.filter((r) => r.path === '/s2-fallback').map((r) => JSON.parse(r.body) as { type: string; alertId?: string; alerts?: { alertId: string }[] });
+    const pagedAlerts = () => fallbackPages().flatMap((p) => (p.type === 'closeloop.alert-digest' ? (p.alerts ?? []).map((a) => a.alertId) : [p.alertId as string]));
+    await eventually('the fallback paged about every order', async () => (pagedAlerts().length >= orders.length ? true : undefined), 30_000);
+    await caughtUp(service);
+    await new Promise((r) => setTimeout(r, (WINDOW_SECONDS + 3) * 1000)); // past another window: nothing more may come
+
+    expect((await chainEnds()).sort()).toEqual([...orders].sort());
+    const { rows: perOrder } = await service.db.pool.query<{ work_order_id: string; levels: number[] }>(
+      `SELECT work_order_id, array_agg(level ORDER BY level) AS levels FROM alerts WHERE site_id = 'S2' GROUP BY work_order_id`,
+    );
+    expect(perOrder.map((r) => r.levels)).toEqual(orders.map(() => [1, 2, 3]));
+    const paged = pagedAlerts();
+    expect(new Set(paged).size).toBe(paged.length);
+    const { rows: tops } = await service.db.pool.query<{ alert_id: string }>(`SELECT alert_id FROM alerts WHERE site_id = 'S2' AND level = 3`);
+    expect(new Set(paged)).toEqual(new Set(tops.map((t) => t.alert_id)));
+  });
 });
