@@ -61,7 +61,6 @@ export class WorkOrderEventsKafkaController {
     if (dead?.type !== EventTypes.AlertDeadLettered) return;
     const alert = await this.alerts.find(dead.data.alertId);
     const next = nextStepAfterDeadLetter(alert);
-    if (alert.status !== 'open') return;
     switch (next.step) {
       case 'escalate':
         await this.raiser.raise(
