@@ -363,12 +363,14 @@ export const deliveryKeysOf = (state: AlertFacts): string[] => state.recipients.
  * What a dead letter of this alert leads to. Below the top, the next level is paged about the unreachable person
  * (the same next-level alert whichever delivery died first: its identity is the order, target, level and round).
  * At the top there is nobody above: once every delivery is dead the chain has run out, and until then the live
- * deliveries may still reach someone. A fallback page that dies, or an alert no longer open, leads nowhere.
+ * deliveries may still reach someone. A chain that ran out already stays run out (its fallback's dead letter, or a
+ * redelivery, asks again: `ExhaustChain` then records nothing, and the caller may queue the fallback's pages again,
+ * idempotently, should it have crashed before). An alert no longer open leads nowhere.
  */
 export type DeadLetterStep = { readonly step: 'escalate'; readonly level: 1 | 2 | 3 } | { readonly step: 'exhaust' } | { readonly step: 'wait' } | { readonly step: 'none' };
 
 export const nextStepAfterDeadLetter = (state: AlertState): DeadLetterStep => {
-  if (state.status !== 'open' || state.exhausted) return { step: 'none' };
+  if (state.status !== 'open') return { step: 'none' };
   // A warning goes to the owner, before any level: one that cannot reach them goes to level 2, as before (ADR 10).
   const level = state.level ?? 1;
   if (level < TOP_LEVEL) return { step: 'escalate', level: (level + 1) as 2 | 3 };

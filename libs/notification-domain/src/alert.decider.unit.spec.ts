@@ -459,17 +459,18 @@ describe('given a chain exhausted at this alert', () => {
     given(EXHAUSTED).when(exhaust(utc('01:40:00'))).then([]);
   });
 
-  it('then the fallback may be paged and may acknowledge, and a dead letter leads nowhere', () => {
+  it('then the fallback may be paged and may acknowledge, and a dead letter finds the chain run out, never a level up', () => {
     const state = given(EXHAUSTED).state();
     expect(mayDeliver(state, 'zhang.min', 'wecom')).toBe(true);
     expect(isAddressedTo(state, 'zhang.min')).toBe(true);
-    expect(nextStepAfterDeadLetter(state)).toEqual({ step: 'none' });
+    expect(nextStepAfterDeadLetter(state)).toEqual({ step: 'exhaust' });
   });
 
-  it('when the fallback page dies too, then AlertDeadLettered and still nothing further', () => {
+  it('when the fallback page dies too, then AlertDeadLettered, and the chain stays run out with nothing new recorded', () => {
     const history = [...EXHAUSTED, attempted('zhang.min', 'wecom', 1, 'failed', utc('01:34:00'), 'HTTP 503')];
     const state = given(history).when(deadLetter('zhang.min', 'wecom', utc('01:35:00'))).then([deadLettered('zhang.min', 'wecom', 1, utc('01:35:00'))]);
-    expect(nextStepAfterDeadLetter(state)).toEqual({ step: 'none' });
+    expect(nextStepAfterDeadLetter(state)).toEqual({ step: 'exhaust' });
+    given([...history, deadLettered('zhang.min', 'wecom', 1, utc('01:35:00'))]).when(exhaust(utc('01:36:00'))).then([]);
   });
 
   it('when the fallback acknowledges, then AlertAcknowledged by them', () => {

@@ -116,17 +116,26 @@ export class AlertRaiser {
    */
   async exhaustChain(alertId: string, ids: Omit<AlertContextIds, 'actor'>): Promise<void> {
     const current = await this.alerts.find(alertId);
-    if (current.status !== 'open' || current.exhausted) return;
-    const { fallback, destinations } = await this.fallbackFor(current.siteId);
-    const outcome = await this.alerts.withAlertLock(alertId, () =>
-      this.alerts.execute(alertId, current.workOrderId, { type: 'ExhaustChain', fallback, at: this.clock.now() }, { ...ids, actor: { kind: 'system', id: 'notification' } }),
-    );
+    if (current.status !== 'open') return;
+    const chosen = current.exhausted ? undefined : await this.fallbackFor(current.siteId);
+    const outcome = chosen
+      ? await this.alerts.withAlertLock(alertId, () =>
+          this.alerts.execute(alertId, current.workOrderId, { type: 'ExhaustChain', fallback: chosen.fallback, at: this.clock.now() }, { ...ids, actor: { kind: 'system', id: 'notification' } }),
+        )
+      : { state: current, events: [] };
     const state = outcome.state;
     if (state.status !== 'open' || !state.exhausted) return;
-    this.logger.warn(`alert ${alertId}: nobody at the top of the chain could be paged; paging the fallback ${state.exhausted.fallback.staffId} of site ${state.siteId}`);
-    // Queued again on a redelivery (a crash after the event): idempotent per (alert, person, channel).
-    const fallbackDestinations = outcome.events.length > 0 ? destinations : (await this.fallbackFor(state.siteId)).destinations;
-    await this.queueDeliveries(state, alertId, [{ staffId: state.exhausted.fallback.staffId, role: 'on-call', destinations: fallbackDestinations.filter((d) => state.exhausted?.fallback.channels.includes(d.channel)) }], false);
+    const { fallback } = state.exhausted;
+    if (outcome.events.length > 0) this.logger.warn(`alert ${alertId}: nobody at the top of the chain could be paged; paging the fallback ${fallback.staffId} of site ${state.siteId}`);
+    // Asked again (a redelivery, the fallback's own dead letter), the pages of the fallback recorded are queued
+    // again: idempotent per (alert, person, channel), and what a crash between the event and the queue left out.
+    const destinations = outcome.events.length > 0 && chosen ? chosen.destinations : await this.destinationsOfFallback(fallback, state.siteId);
+    await this.queueDeliveries(state, alertId, [{ staffId: fallback.staffId, destinations: destinations.filter((d) => fallback.channels.includes(d.channel)) }], false);
+  }
+
+  private async destinationsOfFallback(fallback: ChainFallback, siteId: string): Promise<Destination[]> {
+    const destinations = fallback.source === 'site-fallback' ? await this.contacts.fallbackOf(siteId) : await this.contacts.destinationsFor(fallback.staffId, siteId);
+    return firstPerChannel(destinations ?? []);
   }
 
   private async fallbackFor(siteId: string): Promise<{ fallback: ChainFallback; destinations: Destination[] }> {
@@ -181,7 +190,7 @@ export class AlertRaiser {
    * One delivery per person and channel, or, while the site is in a storm, the alert listed in each person's
    * digest for the window (ADR 12). Raised alerts count towards the storm; a fallback page does not.
    */
-  private async queueDeliveries(state: Extract<AlertState, { status: 'open' }>, alertId: string, recipients: readonly Recipient[], counted: boolean): Promise<void> {
+  private async queueDeliveries(state: Extract<AlertState, { status: 'open' }>, alertId: string, recipients: readonly Pick<Recipient, 'staffId' | 'destinations'>[], counted: boolean): Promise<void> {
     const siteId = state.siteId;
     const memberKey = counted ? alertId : `${alertId}:fallback`;
     const batch = await this.alerts.withSiteStormLock(siteId, () =>
