@@ -2,7 +2,9 @@
 // The demo: five residents' reports arrive through every intake path (HTTP, CloudEvents over HTTP, a CloudEvents
 // batch, the Kafka intake topic), one is retried, one is malformed; one order goes round the whole loop to a rated
 // closure, one is reopened by the resident and closed on the second round, and each order's timeline is printed
-// as a supervisor would read it. Expects the services of scripts/stack.js to be running.
+// as a supervisor would read it; an urgent order nobody picks up climbs the escalation chain, and a burst main at
+// S3 floods the on-call supervisor with alerts, which reach them as one digest. Expects the services of
+// scripts/stack.js to be running.
 'use strict';
 const { randomBytes, randomUUID } = require('node:crypto');
 const { createServer } = require('node:http');
@@ -32,11 +34,11 @@ const registerCredentials = async () => {
   const pool = createPool(process.env.DATABASE_URL, 'closeloop-demo');
   try {
     const store = new IntegratorKeyStore(pool, () => new Date());
-    credentials.apiKey = (await store.register({ integratorId, name: 'Demo hotline, app and front desk', sites: ['S1', 'S9'], eventTypes: ['*'] })).apiKey;
+    credentials.apiKey = (await store.register({ integratorId, name: 'Demo hotline, app and front desk', sites: ['S1', 'S9', 'S3'], eventTypes: ['*'] })).apiKey;
   } finally {
     await pool.end();
   }
-  credentials.supervisor = await staffToken({ staffId: 'sup-demo', name: 'Demo Supervisor', roles: ['supervisor'], sites: ['S1', 'S9'] });
+  credentials.supervisor = await staffToken({ staffId: 'sup-demo', name: 'Demo Supervisor', roles: ['supervisor'], sites: ['S1', 'S9', 'S3'] });
 };
 
 const staffToken = ({ staffId, name, roles, sites }) => issueStaffToken({ dir: keyDir, issuer, audience, staffId, name, roles, sites, ttlSeconds: 3600 });
@@ -191,6 +193,8 @@ const describeEvent = (event) => {
       return `alert acknowledged by ${d.acknowledgedBy.staffId} (${d.via})`;
     case 'closeloop.alert.closed.v1':
       return `alert closed: ${d.reason}`;
+    case 'closeloop.alert.chain-exhausted.v1':
+      return `nobody at level ${d.level} could be reached: the chain ends; ${d.fallback.staffId} (${d.fallback.source}) paged once on ${d.fallback.channels.join('/') || 'no channel'}`;
     case 'closeloop.workorder.follow-up-contact-recorded.v1':
       return `resident contacted again (contact ${d.contactNumber}, ${d.channel})${d.note ? `: "${d.note}"` : ''}`;
     default:
@@ -219,6 +223,10 @@ const ON_CALL = [
   { level: 2, staffId: 'oc-s1-qian', name: 'Qian Hui (service manager)', email: 'qian.hui@s1.example.com' },
   { level: 3, staffId: 'oc-s1-sun', name: 'Sun Li (operations head)' },
 ];
+// S3 has a site supervisor on call, and a burst main that floods three buildings at once (step 11).
+const STORM = { siteId: 'S3', staffId: 'oc-s3-wu', name: 'Wu Fang (site supervisor)', reports: 14 };
+/** The window of alert storm shaping the services run with (scripts/up.sh shortens it for the demo). */
+const stormWindowSeconds = Number(process.env.ALERT_STORM_WINDOW_SECONDS || 300);
 const pages = [];
 const mails = [];
 
@@ -301,6 +309,50 @@ const putOnCall = async (pager) => {
     if (person.email) destinations.push({ channel: 'email', address: person.email });
     await put(`/v1/on-call/contacts/staff/${person.staffId}`, { destinations });
   }
+  await put('/v1/on-call/rotations/0d5c1a00-0000-4000-8000-000000000301', {
+    siteId: STORM.siteId,
+    level: 1,
+    timeZone: 'Asia/Shanghai',
+    handoff: 'weekly',
+    handoffTime: '09:00',
+    handoffWeekday: 1,
+    startsOn: '2026-01-05',
+    members: [STORM.staffId],
+  });
+  await put(`/v1/on-call/contacts/staff/${STORM.staffId}`, { destinations: [{ channel: 'webhook', url: pager.url(STORM.staffId), secrets: [pager.secret] }] });
+};
+
+/**
+ * Step 11: a burst main floods three buildings of S3, and every flat calls. Past the storm threshold (more than 10
+ * alerts within the window) the supervisor on call gets the rest in one digest per channel when the window closes,
+ * the SLA breaches that follow included, and acknowledges them all with its one link. Returns an order the digest
+ * listed, to print its timeline.
+ */
+const alertStorm = async (json) => {
+  const orders = [];
+  for (let i = 0; i < STORM.reports; i++) {
+    const flat = `${String(2 + Math.floor(i / 3)).padStart(2, '0')}0${1 + (i % 3)}`;
+    const report = { siteId: STORM.siteId, building: `B${1 + (i % 3)}`, unit: flat, channel: 'phone', reporter: { name: `Resident of ${flat}` }, description: `Burst main: water flooding into flat ${flat} (${run})` };
+    const accepted = await post('/v1/reports', report, json);
+    if (accepted.status !== 202) throw new Error(`storm report ${i + 1} was refused: ${accepted.status} ${JSON.stringify(accepted.body)}`);
+    orders.push(accepted.body.workOrderId);
+  }
+  console.log(`   ${orders.length} urgent orders at ${STORM.siteId} in a few seconds; storm shaping holds pages past 10 alerts in ${stormWindowSeconds} s`);
+  if (stormWindowSeconds > 60) {
+    console.log(`   (the digest goes out when the ${stormWindowSeconds}-s window closes; the demo does not wait for it)`);
+    return undefined;
+  }
+  const digest = await waitForPage((p) => p.staffId === STORM.staffId && p.payload.type === 'closeloop.alert-digest', (stormWindowSeconds + 30) * 1000);
+  const single = pages.filter((p) => p.staffId === STORM.staffId && p.payload.type === 'closeloop.alert').length;
+  console.log(`   ${STORM.name} was paged ${single} times one by one, then once with a digest:\n     ${digest.payload.text.split('\n').slice(0, 4).join('\n     ')}\n     ...`);
+  const ack = await globalThis.fetch(digest.payload.ackUrl, { method: 'POST' });
+  const result = await ack.json();
+  if (ack.status !== 200) throw new Error(`the digest's ack link was refused: ${ack.status} ${JSON.stringify(result)}`);
+  const acknowledged = result.alerts.filter((a) => a.status === 'acknowledged').length;
+  console.log(`   ...and acknowledges them all with its one link: ${ack.status}, ${acknowledged} of ${result.alerts.length} alerts acknowledged, each on its own order's timeline`);
+  const listed = digest.payload.alerts[0].workOrder.id;
+  await waitForType(listed, 'closeloop.alert.acknowledged.v1');
+  return listed;
 };
 
 const waitForPage = async (predicate, timeoutMs) => {
@@ -438,6 +490,10 @@ const main = async () => {
     await waitForType(ignored.body.workOrderId, 'closeloop.sla.escalation-acknowledged.v1');
     await sleep(9_000); // past the level-3 interval: nothing more is raised
   }
+
+  console.log(`11. A burst main floods three buildings at ${STORM.siteId}: every flat calls at once`);
+  const stormOrder = await alertStorm(json);
+  if (stormOrder) submitted.push(stormOrder);
 
   console.log('\nTimelines, as a supervisor reads them (times in Asia/Shanghai):');
   for (const id of submitted) await printTimeline(id);

@@ -19,6 +19,8 @@ echo "== starting services" >&2
 # The demo runs urgent SLAs in seconds so a breach and its escalation happen while you watch; set
 # SLA_POLICY_FILE=config/sla-policy.json for the real targets (30 min to acknowledge, 2 h to resolve).
 export SLA_POLICY_FILE=${SLA_POLICY_FILE:-config/sla-policy.demo.json}
+# Likewise alert storm shaping: a 20-second window (not 5 minutes), so the demo's storm digest arrives while you watch.
+export ALERT_STORM_WINDOW_SECONDS=${ALERT_STORM_WINDOW_SECONDS:-20}
 # E-mail alerts go to the demo's own SMTP inbox (scripts/demo.js) unless SMTP_HOST names a real server.
 if [ -z "${SMTP_HOST:-}" ]; then
   export SMTP_HOST=127.0.0.1 SMTP_PORT=${SMTP_PORT:-2525} SMTP_SECURE=false SMTP_FROM='Closeloop alerts <alerts@closeloop.local>'

@@ -28,6 +28,7 @@ interface SiteFixtures {
   readonly alertId: string;
   readonly rotationId: string;
   readonly overrideId: string;
+  readonly digestId: string;
 }
 type Fixtures = Record<Site, SiteFixtures>;
 
@@ -148,6 +149,17 @@ const MATRIX: Record<string, Entry> = {
   'notification GET /v1/alert-links/{token}': { allow: 'public', scope: 'none', request: () => ({ path: '/v1/alert-links/not-a-signed-link' }) },
   'notification POST /v1/alert-links/{token}': { allow: 'public', scope: 'none', request: () => ({ path: '/v1/alert-links/not-a-signed-link', body: {} }) },
 
+  // The fixture digest went to dispatch:<site>, as its alert did: S1's dispatchers may acknowledge it, nobody else.
+  'notification GET /v1/alert-digests/{id}': { allow: ALERT_READERS, scope: 'order', request: (s, fx) => ({ path: `/v1/alert-digests/${fx[s].digestId}` }) },
+  'notification POST /v1/alert-digests/{id}/ack': {
+    allow: ALERT_READERS,
+    scope: 'order',
+    request: (s, fx) => ({ path: `/v1/alert-digests/${fx[s].digestId}/ack`, body: {} }),
+    expect: { 'on-call': { own: 403 }, supervisor: { own: 403 }, admin: { own: 403 } },
+  },
+  'notification GET /v1/alert-digest-links/{token}': { allow: 'public', scope: 'none', request: () => ({ path: '/v1/alert-digest-links/not-a-signed-link' }) },
+  'notification POST /v1/alert-digest-links/{token}': { allow: 'public', scope: 'none', request: () => ({ path: '/v1/alert-digest-links/not-a-signed-link', body: {} }) },
+
   'notification GET /v1/on-call/rotations': { allow: SCHEDULE_READERS, scope: 'site', request: (s, fx) => ({ path: '/v1/on-call/rotations', query: { siteId: siteOf(s, fx) } }) },
   'notification GET /v1/on-call/overrides': { allow: SCHEDULE_READERS, scope: 'site', request: (s, fx) => ({ path: '/v1/on-call/overrides', query: { siteId: siteOf(s, fx) } }) },
   'notification GET /v1/on-call/now': { allow: SCHEDULE_READERS, scope: 'site', request: (s, fx) => ({ path: '/v1/on-call/now', query: { siteId: siteOf(s, fx), level: '1' } }) },
@@ -158,6 +170,9 @@ const MATRIX: Record<string, Entry> = {
   },
   'notification PUT /v1/on-call/contacts/sites/{siteId}': { allow: SCHEDULE_EDITORS, scope: 'site', request: (s, fx) => ({ path: `/v1/on-call/contacts/sites/${siteOf(s, fx)}`, body: contacts }) },
   'notification GET /v1/on-call/contacts/sites/{siteId}': { allow: SCHEDULE_READERS, scope: 'site', request: (s, fx) => ({ path: `/v1/on-call/contacts/sites/${siteOf(s, fx)}` }) },
+  'notification PUT /v1/on-call/contacts/sites/{siteId}/fallback': { allow: SCHEDULE_EDITORS, scope: 'site', request: (s, fx) => ({ path: `/v1/on-call/contacts/sites/${siteOf(s, fx)}/fallback`, body: contacts }) },
+  'notification GET /v1/on-call/contacts/sites/{siteId}/fallback': { allow: SCHEDULE_READERS, scope: 'site', request: (s, fx) => ({ path: `/v1/on-call/contacts/sites/${siteOf(s, fx)}/fallback` }) },
+  'notification DELETE /v1/on-call/contacts/sites/{siteId}/fallback': { allow: SCHEDULE_EDITORS, scope: 'site', request: (s, fx) => ({ path: `/v1/on-call/contacts/sites/${siteOf(s, fx)}/fallback` }) },
   'notification GET /v1/on-call/contacts/staff/{staffId}': { allow: STAFF, scope: 'self', request: (s, _fx, me) => ({ path: `/v1/on-call/contacts/staff/${s === 'own' ? me : someoneElse}` }) },
   'notification PUT /v1/on-call/rotations/{id}': {
     allow: SCHEDULE_EDITORS,
@@ -289,7 +304,16 @@ describe('the authorization matrix: every route, every kind of caller, own site 
     const rotated = await put(`${urls.notification}/v1/on-call/rotations/${rotationId}`, rotation(siteId), root);
     const covered = await post(`${urls.notification}/v1/on-call/overrides`, override(siteId), root);
     if (rotated.status !== 200 || covered.status !== 201) throw new Error(`the ${siteId} schedule fixtures were refused: ${rotated.status}, ${covered.status}`);
-    return { siteId, workOrderId, number: accepted.body['number'] as string, alertId: alert.alertId, rotationId, overrideId: covered.body['id'] as string };
+    // A storm digest listing the fixture alert, as the notification service leaves one it sent (storms take more
+    // alerts than a fixture should raise; docs/adr/0012).
+    const digestId = randomUUID();
+    await stack.db.pool.query(
+      `INSERT INTO alert_digests (digest_id, site_id, batch_opened_at, window_seconds, staff_id, channel, destination, status, due_at, sent_at)
+       VALUES ($1, $2, now(), 300, $3, 'webhook', '{"channel":"webhook","url":"http://127.0.0.1:9/","secrets":[]}', 'delivered', now(), now())`,
+      [digestId, siteId, `dispatch:${siteId}`],
+    );
+    await stack.db.pool.query('INSERT INTO alert_digest_items (digest_id, alert_id, work_order_id) VALUES ($1, $2, $3)', [digestId, alert.alertId, workOrderId]);
+    return { siteId, workOrderId, number: accepted.body['number'] as string, alertId: alert.alertId, rotationId, overrideId: covered.body['id'] as string, digestId };
   };
 
   beforeAll(async () => {

@@ -26,6 +26,12 @@ export const notificationConfigSchema = baseServiceConfig.merge(ChannelConfigSch
   ALERT_PROCESSING_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
   ALERT_PROCESSING_RETRY_BASE_MILLIS: z.coerce.number().int().min(10).max(3_600_000).default(5_000),
   ALERT_PROCESSING_RETRY_MAX_MILLIS: z.coerce.number().int().min(10).max(86_400_000).default(300_000),
+  /**
+   * Storm shaping (ADR 12): once a site has raised this many alerts within ALERT_STORM_WINDOW_SECONDS, each further
+   * alert's pages are held, and every recipient gets one digest per channel when the window closes. 0 turns it off.
+   */
+  ALERT_STORM_THRESHOLD: z.coerce.number().int().min(0).max(1_000).default(10),
+  ALERT_STORM_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3_600).default(300),
 })
   .refine((c) => c.ALERT_PROCESSING_RETRY_BASE_MILLIS <= c.ALERT_PROCESSING_RETRY_MAX_MILLIS, {
     message: 'ALERT_PROCESSING_RETRY_MAX_MILLIS must not be less than ALERT_PROCESSING_RETRY_BASE_MILLIS',

@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
 import { InfrastructureModule, systemClock } from '@closeloop/runtime';
 import { AlertDeliveryWorker } from './alerts/alert-delivery.worker';
+import { AlertDigestRepository } from './alerts/alert-digest.repository';
+import { AlertDigestWorker } from './alerts/alert-digest.worker';
+import { AlertDigestsHttpController } from './alerts/alert-digests.http.controller';
 import { AlertRaiser } from './alerts/alert-raiser.service';
 import { AlertService } from './alerts/alert.service';
 import { AlertsHttpController } from './alerts/alerts.http.controller';
@@ -15,7 +18,7 @@ import { OnCallRepository } from './on-call/on-call.repository';
 export const notificationModule = (config: NotificationConfig) => {
   @Module({
     imports: [InfrastructureModule.forRoot({ service: 'notification', config, relay: true })],
-    controllers: [WorkOrderEventsKafkaController, AlertsHttpController, OnCallHttpController],
+    controllers: [WorkOrderEventsKafkaController, AlertsHttpController, AlertDigestsHttpController, OnCallHttpController],
     providers: [
       { provide: NOTIFICATION_CONFIG, useValue: config },
       { provide: CHANNEL_SENDERS, useFactory: () => createChannelSenders(config, () => systemClock.now()) },
@@ -23,6 +26,8 @@ export const notificationModule = (config: NotificationConfig) => {
       AlertRaiser,
       OrderSnapshots,
       AlertDeliveryWorker,
+      AlertDigestRepository,
+      AlertDigestWorker,
       OnCallRepository,
       ContactsRepository,
     ],

@@ -40,6 +40,7 @@ export const EventTypes = {
   AlertDeadLettered: 'closeloop.alert.dead-lettered.v1',
   AlertAcknowledged: 'closeloop.alert.acknowledged.v1',
   AlertClosed: 'closeloop.alert.closed.v1',
+  AlertChainExhausted: 'closeloop.alert.chain-exhausted.v1',
 } as const;
 
 const isoInstant = z.string().datetime({ offset: true });
@@ -369,8 +370,13 @@ export const AlertRaisedData = z
     /** The target's deadline, for "overdue by" in the message. */
     dueAt: isoInstant.optional(),
     recipients: z.array(AlertRecipientSchema).max(20),
-    /** The event that caused the alert (an escalation, a warning, a triage), so a redelivery raises nothing new. */
+    /** The event that caused the alert (an escalation, a warning, a triage, a dead letter one level down). */
     causeEventId: z.string().min(1),
+    /**
+     * The SLA round the alert belongs to: 0 until the order is first reopened, then the resolution clock's restart
+     * round. With the order, target and level it is the alert's identity. Absent on older events (round 0).
+     */
+    round: z.number().int().nonnegative().optional(),
     raisedAt: isoInstant,
   })
   .strict();
@@ -414,6 +420,33 @@ export const AlertClosedData = z
   .object({ alertId: z.string().uuid(), workOrderId, reason: z.enum(['order-resolved', 'order-closed', 'order-cancelled', 'target-met']), closedAt: isoInstant })
   .strict();
 
+/**
+ * The top of a chain could not be reached: every delivery of a level-3 alert ran out of retries. Recorded once on
+ * that alert, so the order's timeline says nobody on call could be paged; the site's fallback contact is paged once
+ * on each of their channels, and nothing escalates further.
+ */
+export const AlertChainExhaustedData = z
+  .object({
+    alertId: z.string().uuid(),
+    workOrderId,
+    siteId: z.string().min(1),
+    target: SlaTargetSchema.optional(),
+    level: z.number().int().min(1).max(3),
+    round: z.number().int().nonnegative(),
+    /** The `staffId:channel` deliveries that ran out, all of the alert's. */
+    deadLettered: z.array(z.string().min(1).max(100)).max(140),
+    /** Who is paged instead, once per channel: the site's fallback contact, else its level-1 supervisor on call, else its dispatcher queue. */
+    fallback: z
+      .object({
+        staffId: z.string().min(1).max(64),
+        source: z.enum(['site-fallback', 'on-call-level-1', 'dispatcher']),
+        channels: z.array(AlertChannelSchema).max(7),
+      })
+      .strict(),
+    exhaustedAt: isoInstant,
+  })
+  .strict();
+
 export const eventDataSchemas = {
   [EventTypes.WorkOrderReported]: WorkOrderReportedData,
   [EventTypes.WorkOrderTriaged]: WorkOrderTriagedData,
@@ -449,6 +482,7 @@ export const eventDataSchemas = {
   [EventTypes.AlertDeadLettered]: AlertDeadLetteredData,
   [EventTypes.AlertAcknowledged]: AlertAcknowledgedData,
   [EventTypes.AlertClosed]: AlertClosedData,
+  [EventTypes.AlertChainExhausted]: AlertChainExhaustedData,
 } as const;
 
 export type EventType = keyof typeof eventDataSchemas;
@@ -492,6 +526,7 @@ export type AlertDeliveryAttempted = Event<typeof EventTypes.AlertDeliveryAttemp
 export type AlertDeadLettered = Event<typeof EventTypes.AlertDeadLettered>;
 export type AlertAcknowledged = Event<typeof EventTypes.AlertAcknowledged>;
 export type AlertClosed = Event<typeof EventTypes.AlertClosed>;
+export type AlertChainExhausted = Event<typeof EventTypes.AlertChainExhausted>;
 export type SlaTarget = z.infer<typeof SlaTargetSchema>;
 
 export type WorkOrderEvent =
@@ -525,7 +560,7 @@ export type SlaEvent =
   | SlaClockStopped
   | SlaDeadlinesRecomputed
   | SlaEscalationAcknowledged;
-export type AlertEvent = AlertRaised | AlertDeliveryAttempted | AlertDeadLettered | AlertAcknowledged | AlertClosed;
+export type AlertEvent = AlertRaised | AlertDeliveryAttempted | AlertDeadLettered | AlertAcknowledged | AlertClosed | AlertChainExhausted;
 export type DomainEvent = WorkOrderEvent | SlaEvent | AlertEvent;
 
 export const isEventType = (type: string): type is EventType => Object.prototype.hasOwnProperty.call(eventDataSchemas, type);

@@ -32,6 +32,8 @@ export interface AlertContext {
   readonly ackUrl?: string | undefined;
   /** The site's zone, for the local times shown; Asia/Shanghai unless given. */
   readonly timeZone?: string | undefined;
+  /** Sent to the site's fallback contact because nobody in the escalation chain could be reached (ADR 12). */
+  readonly chainExhausted?: boolean | undefined;
 }
 
 export interface AlertMessage {
@@ -150,7 +152,7 @@ export const renderAlert = (context: AlertContext): AlertMessage => {
   const when = context.dueAt === undefined ? undefined : timing(context.dueAt, context.now);
 
   const headline = when ? `${context.target ?? 'target'} ${when}` : undefined;
-  const title = `${kind}: order ${context.number} at ${context.siteId}${headline ? ` — ${headline}` : ''}`;
+  const title = `${context.chainExhausted ? 'Nobody on call could be reached (无人响应) — ' : ''}${kind}: order ${context.number} at ${context.siteId}${headline ? ` — ${headline}` : ''}`;
 
   const location = [context.building, context.unit].map((part) => freeText(part, 100)).filter((part): part is string => part !== undefined);
   const facts: Fact[] = [
@@ -201,5 +203,59 @@ export const renderAlert = (context: AlertContext): AlertMessage => {
     links.map(markdownLink).join(' · '),
   ].join('\n');
 
+  return { title, text, html, markdown };
+};
+
+// ── Storm digests ─────────────────────────────────────────────────────────────────────────────────────────
+// During an alert storm at a site (ADR 12) each recipient gets one message per channel and window listing every
+// alert held for them, each with its order's timeline, and one link that acknowledges them all.
+
+export interface DigestEntry {
+  readonly kind: AlertContext['kind'];
+  readonly level?: number | undefined;
+  readonly target?: 'response' | 'resolution' | undefined;
+  readonly number: string;
+  readonly building?: string | undefined;
+  readonly category?: string | undefined;
+  readonly timelineUrl: string;
+}
+
+export interface DigestContext {
+  readonly siteId: string;
+  readonly windowSeconds: number;
+  readonly entries: readonly DigestEntry[];
+  readonly ackUrl?: string | undefined;
+}
+
+/** "12 urgent orders at S1 in 5 min" when every entry is a new urgent order, else "12 alerts at S1 in 5 min". */
+const digestHeadline = (context: DigestContext): string => {
+  const count = context.entries.length;
+  const allUrgent = context.entries.every((e) => e.kind === 'urgent-order');
+  const noun = allUrgent ? (count === 1 ? 'urgent order' : 'urgent orders') : count === 1 ? 'alert' : 'alerts';
+  const window = context.windowSeconds >= 60 ? `${Math.round(context.windowSeconds / 60)} min` : `${context.windowSeconds} s`;
+  return `${count} ${noun} at ${context.siteId} in ${window} (告警汇总)`;
+};
+
+export const renderDigest = (context: DigestContext): AlertMessage => {
+  const title = digestHeadline(context);
+  const line = (e: DigestEntry): string =>
+    [e.number, kindLabel({ kind: e.kind, level: e.level, target: e.target, number: e.number, siteId: context.siteId, now: new Date(0), recentEvents: [], timelineUrl: e.timelineUrl }), e.target ? TARGET_LABELS[e.target] : undefined, freeText(e.building, 100), freeText(e.category, 100)]
+      .filter((part): part is string => part !== undefined)
+      .join(' · ');
+  const ack: Link | undefined = context.ackUrl ? { label: 'Acknowledge all (全部确认)', url: context.ackUrl } : undefined;
+  const text = [title, '', ...context.entries.map((e) => `- ${line(e)}: ${e.timelineUrl}`), ...(ack ? ['', `${ack.label}: ${ack.url}`] : [])].join('\n');
+  const htmlLink = (l: Link): string => (isWebLink(l.url) ? `<a href="${escapeHtml(safeUrl(l.url))}">${escapeHtml(l.label)}</a>` : `${escapeHtml(l.label)}: ${escapeHtml(l.url)}`);
+  const html = [
+    `<h3>${escapeHtml(title)}</h3>`,
+    `<ul>${context.entries.map((e) => `<li>${escapeHtml(line(e))} ${htmlLink({ label: 'Timeline (工单时间线)', url: e.timelineUrl })}</li>`).join('')}</ul>`,
+    ...(ack ? [`<p>${htmlLink(ack)}</p>`] : []),
+  ].join('\n');
+  const markdownLink = (l: Link): string => (isWebLink(l.url) ? `[${escapeMarkdown(l.label)}](${safeUrl(l.url)})` : `${escapeMarkdown(l.label)}: ${escapeMarkdown(l.url)}`);
+  const markdown = [
+    `### ${escapeMarkdown(title)}`,
+    '',
+    ...context.entries.map((e) => `- ${escapeMarkdown(line(e))} ${markdownLink({ label: 'Timeline', url: e.timelineUrl })}`),
+    ...(ack ? ['', markdownLink(ack)] : []),
+  ].join('\n');
   return { title, text, html, markdown };
 };

@@ -1,4 +1,4 @@
-import { AlertContext, formatDuration, maskPhonesIn, renderAlert, shortEventName } from './alert-message';
+import { AlertContext, DigestContext, formatDuration, maskPhonesIn, renderAlert, renderDigest, shortEventName } from './alert-message';
 
 // ── Fixture: level 2 escalation of a burst pipe, rendered at 10:35 Beijing time, 1 h 05 min past its 09:30 target ─
 
@@ -180,5 +180,47 @@ describe('maskPhonesIn', () => {
 
   it('leaves short numbers and dates alone', () => {
     expect(maskPhonesIn('room 1202, since 2026-11-20, 3 times, code 123456')).toBe('room 1202, since 2026-11-20, 3 times, code 123456');
+  });
+});
+
+// ── Storm digests: a burst main at S1, the orders held past the threshold in a 5-minute window ─────────────
+
+const digest: DigestContext = {
+  siteId: 'S1',
+  windowSeconds: 300,
+  ackUrl: 'https://desk.example.cn/v1/alert-digest-links/abc',
+  entries: Array.from({ length: 12 }, (_, i) => ({
+    kind: 'urgent-order' as const,
+    number: `S1-20261204-${String(i + 1).padStart(4, '0')}`,
+    building: `${1 + (i % 3)}栋`,
+    category: 'plumbing',
+    timelineUrl: `https://desk.example.cn/v1/work-orders/${i + 1}/timeline`,
+  })),
+};
+
+describe('renderDigest', () => {
+  it('heads the digest with the count, the site and the window, and lists every order with its timeline', () => {
+    const message = renderDigest(digest);
+    expect(message.title).toBe('12 urgent orders at S1 in 5 min (告警汇总)');
+    for (const entry of digest.entries) expect(message.text).toContain(`${entry.number} · Urgent order (紧急工单) · ${entry.building} · plumbing: ${entry.timelineUrl}`);
+    expect(message.text.endsWith('Acknowledge all (全部确认): https://desk.example.cn/v1/alert-digest-links/abc')).toBe(true);
+    expect(message.html.match(/<li>/g)).toHaveLength(12);
+    expect(message.markdown).toContain('[Acknowledge all (全部确认)](https://desk.example.cn/v1/alert-digest-links/abc)');
+  });
+
+  it('says "alerts" when the kinds are mixed, with each escalation\'s level and target, and a window under a minute in seconds', () => {
+    const mixed = renderDigest({
+      ...digest,
+      windowSeconds: 20,
+      entries: [digest.entries[0]!, { kind: 'escalation', level: 1, target: 'response', number: 'S1-20261204-0099', timelineUrl: 'https://desk.example.cn/t/99' }],
+    });
+    expect(mixed.title).toBe('2 alerts at S1 in 20 s (告警汇总)');
+    expect(mixed.text).toContain('S1-20261204-0099 · Escalation level 1 (升级) · Response (响应): https://desk.example.cn/t/99');
+  });
+
+  it('escapes markup and masks phone numbers typed into a location', () => {
+    const hostile = renderDigest({ ...digest, entries: [{ ...digest.entries[0]!, building: '<b>B3</b> call 13812345678' }] });
+    expect(hostile.html).not.toContain('<b>');
+    expect(hostile.text).not.toContain('13812345678');
   });
 });

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  AlertChainExhaustedData,
   AlertChannel,
   AlertClosedData,
   AlertDeliveryAttemptedData,
@@ -26,6 +27,11 @@ export type AlertKind = z.infer<typeof AlertKindSchema>;
 export type AlertRecipient = z.infer<typeof AlertRecipientSchema>;
 export type AlertCloseReason = z.infer<typeof AlertClosedData>['reason'];
 export type AlertDeliveryOutcome = z.infer<typeof AlertDeliveryAttemptedData>['outcome'];
+/** Who is paged when a chain runs out, and why them (see ADR 12). */
+export type ChainFallback = z.infer<typeof AlertChainExhaustedData>['fallback'];
+
+/** The last level of every chain: the operations head. Nothing is above it, so a dead letter there ends the chain. */
+export const TOP_LEVEL = 3;
 
 export interface AlertFacts {
   readonly alertId: string;
@@ -39,6 +45,8 @@ export interface AlertFacts {
   readonly dueAt?: string | undefined;
   readonly recipients: readonly AlertRecipient[];
   readonly causeEventId: string;
+  /** The SLA round (0 until the first reopen); with order, target and level the alert's identity. */
+  readonly round: number;
   readonly raisedAt: string;
   /** Attempts so far per `staffId:channel`. */
   readonly attempts: Readonly<Record<string, number>>;
@@ -51,6 +59,11 @@ export interface AlertFacts {
   readonly acknowledgedVia?: 'api' | 'link' | undefined;
   readonly closedReason?: AlertCloseReason | undefined;
   readonly closedAt?: string | undefined;
+  /**
+   * Set when the chain ran out at this alert (the top level, every delivery dead): the fallback contact is then
+   * also a recipient, paged once per channel, and may acknowledge.
+   */
+  readonly exhausted?: { readonly fallback: ChainFallback; readonly at: string } | undefined;
 }
 
 export type AlertState =
@@ -118,7 +131,16 @@ export interface CloseAlert {
   readonly at: Instant;
 }
 
-export type AlertCommand = RaiseAlert | RecordDeliveryAttempt | DeadLetterDelivery | AcknowledgeAlert | CloseAlert;
+/** Every delivery of the top-level alert is dead: record that the chain ran out and name who is paged instead. */
+export interface ExhaustChain {
+  readonly type: 'ExhaustChain';
+  readonly alertId?: string;
+  readonly workOrderId?: string;
+  readonly fallback: ChainFallback;
+  readonly at: Instant;
+}
+
+export type AlertCommand = RaiseAlert | RecordDeliveryAttempt | DeadLetterDelivery | AcknowledgeAlert | CloseAlert | ExhaustChain;
 
 const iso = (at: Instant): string => new Date(at).toISOString();
 /** The contracts cap free text at 500 characters; a long transport error is cut rather than refused. */
@@ -148,6 +170,8 @@ export const decideAlert = (command: AlertCommand, state: AlertState): AlertEven
       return acknowledge(command, state);
     case 'CloseAlert':
       return close(command, state);
+    case 'ExhaustChain':
+      return exhaust(command, state);
     default: {
       const unhandled: never = command;
       throw new Error(`unhandled alert command ${JSON.stringify(unhandled)}`);
@@ -239,6 +263,28 @@ const close = (command: CloseAlert, state: RaisedAlert): AlertEvent[] => {
   return [{ type: EventTypes.AlertClosed, data: { alertId: state.alertId, workOrderId: state.workOrderId, reason: command.reason, closedAt: iso(command.at) } }];
 };
 
+const exhaust = (command: ExhaustChain, state: RaisedAlert): AlertEvent[] => {
+  // Once per alert, hence once per (order, target, top level, round): a second dead letter or a redelivery of the
+  // first finds it recorded. Only an open alert at the top whose every delivery died has run out.
+  if (state.status !== 'open' || state.exhausted || nextStepAfterDeadLetter(state).step !== 'exhaust') return [];
+  return [
+    {
+      type: EventTypes.AlertChainExhausted,
+      data: {
+        alertId: state.alertId,
+        workOrderId: state.workOrderId,
+        siteId: state.siteId,
+        ...(state.target === undefined ? {} : { target: state.target }),
+        level: state.level ?? TOP_LEVEL,
+        round: state.round,
+        deadLettered: [...state.deadLettered],
+        fallback: command.fallback,
+        exhaustedAt: iso(command.at),
+      },
+    },
+  ];
+};
+
 // ── Evolve ────────────────────────────────────────────────────────────────────────────────────────────────
 
 const withKey = (keys: readonly string[], key: string): readonly string[] => (keys.includes(key) ? keys : [...keys, key]);
@@ -258,6 +304,7 @@ export const evolveAlert = (state: AlertState, event: AlertEvent): AlertState =>
       dueAt: d.dueAt,
       recipients: d.recipients,
       causeEventId: d.causeEventId,
+      round: d.round ?? 0,
       raisedAt: d.raisedAt,
       attempts: {},
       delivered: [],
@@ -287,6 +334,8 @@ export const evolveAlert = (state: AlertState, event: AlertEvent): AlertState =>
       };
     case EventTypes.AlertClosed:
       return { ...state, status: 'closed', closedReason: event.data.reason, closedAt: event.data.closedAt };
+    case EventTypes.AlertChainExhausted:
+      return state.exhausted ? state : { ...state, exhausted: { fallback: event.data.fallback, at: event.data.exhaustedAt } };
     default: {
       const unhandled: never = event;
       throw new Error(`unhandled alert event ${JSON.stringify(unhandled)}`);
@@ -303,6 +352,28 @@ export const mayDeliver = (state: AlertState, staffId: string, channel: AlertCha
   return !state.delivered.includes(key) && !state.deadLettered.includes(key);
 };
 
-/** Whether the alert was sent to this staff member (on call, owner or dispatcher). */
+/** Whether the alert was sent to this staff member (on call, owner or dispatcher, or the chain's fallback). */
 export const isAddressedTo = (state: AlertState, staffId: string): boolean =>
-  state.status !== 'none' && state.recipients.some((recipient) => recipient.staffId === staffId);
+  state.status !== 'none' && (state.recipients.some((recipient) => recipient.staffId === staffId) || state.exhausted?.fallback.staffId === staffId);
+
+/** The deliveries an alert was raised with: each recipient on each of their channels. */
+export const deliveryKeysOf = (state: AlertFacts): string[] => state.recipients.flatMap((r) => r.channels.map((channel) => deliveryKey(r.staffId, channel)));
+
+/**
+ * What a dead letter of this alert leads to. Below the top, the next level is paged about the unreachable person
+ * (the same next-level alert whichever delivery died first: its identity is the order, target, level and round).
+ * At the top there is nobody above: once every delivery is dead the chain has run out, and until then the live
+ * deliveries may still reach someone. A chain that ran out already stays run out (its fallback's dead letter, or a
+ * redelivery, asks again: `ExhaustChain` then records nothing, and the caller may queue the fallback's pages again,
+ * idempotently, should it have crashed before). An alert no longer open leads nowhere.
+ */
+export type DeadLetterStep = { readonly step: 'escalate'; readonly level: 1 | 2 | 3 } | { readonly step: 'exhaust' } | { readonly step: 'wait' } | { readonly step: 'none' };
+
+export const nextStepAfterDeadLetter = (state: AlertState): DeadLetterStep => {
+  if (state.status !== 'open') return { step: 'none' };
+  // A warning goes to the owner, before any level: one that cannot reach them goes to level 2, as before (ADR 10).
+  const level = state.level ?? 1;
+  if (level < TOP_LEVEL) return { step: 'escalate', level: (level + 1) as 2 | 3 };
+  const keys = deliveryKeysOf(state);
+  return keys.every((key) => state.deadLettered.includes(key)) ? { step: 'exhaust' } : { step: 'wait' };
+};

@@ -7,6 +7,8 @@ import {
   CloseAlert,
   DeadLetterDelivery,
   decideAlert,
+  ExhaustChain,
+  nextStepAfterDeadLetter,
   deliveryKey,
   evolveAlert,
   initialAlertState,
@@ -389,5 +391,96 @@ describe('evolveAlert', () => {
   it('keeps the highest attempt number when events are folded out of order', () => {
     const state = fold([raised, attempted('zhang.min', 'sms', 2, 'failed', utc('01:30:05')), attempted('zhang.min', 'sms', 1, 'failed', utc('01:30:01'))]);
     expect(state).toMatchObject({ attempts: { 'zhang.min:sms': 2 } });
+  });
+});
+
+// ── The end of the chain: a level-3 alert to the operations head, whose WeCom and SMS both died ────────────
+
+const head = 'zhou.qiang';
+const raiseTop: RaiseAlert = {
+  ...raise,
+  level: 3,
+  round: 1,
+  recipients: [{ staffId: head, role: 'on-call', channels: ['wecom', 'sms'] }],
+  causeEventId: 'evt-dead-lettered-level-2',
+};
+const { type: _topType, ...raisedTopData } = raiseTop;
+const raisedTop: AlertEvent = { type: EventTypes.AlertRaised, data: raisedTopData };
+const TOP_ONE_DEAD = [raisedTop, attempted(head, 'wecom', 1, 'failed', utc('01:31:00'), 'HTTP 503'), deadLettered(head, 'wecom', 1, utc('01:32:00'))];
+const TOP_ALL_DEAD = [...TOP_ONE_DEAD, attempted(head, 'sms', 1, 'failed', utc('01:31:00'), 'HTTP 503'), deadLettered(head, 'sms', 1, utc('01:33:00'))];
+
+const fallback = { staffId: 'zhang.min', source: 'on-call-level-1' as const, channels: ['wecom' as const, 'email' as const] };
+const exhaust = (at = utc('01:33:01')): ExhaustChain => ({ type: 'ExhaustChain', fallback, at: new Date(at) });
+const chainExhausted = (at = utc('01:33:01')): AlertEvent => ({
+  type: EventTypes.AlertChainExhausted,
+  data: { alertId, workOrderId, siteId: 'S1', target: 'response', level: 3, round: 1, deadLettered: [`${head}:wecom`, `${head}:sms`], fallback, exhaustedAt: at },
+});
+const EXHAUSTED = [...TOP_ALL_DEAD, chainExhausted()];
+
+describe('given a level-1 or level-2 alert with a dead-lettered channel', () => {
+  it('then a dead letter leads one level up, whichever channel died', () => {
+    expect(nextStepAfterDeadLetter(given(OPEN_SMS_DEAD).state())).toEqual({ step: 'escalate', level: 2 });
+    const levelTwo = [{ ...raised, data: { ...raisedData, level: 2 } } as AlertEvent];
+    expect(nextStepAfterDeadLetter(fold(levelTwo))).toEqual({ step: 'escalate', level: 3 });
+  });
+
+  it('when the chain is declared exhausted, then nothing: there are levels above', () => {
+    given(OPEN_SMS_DEAD).when(exhaust()).then([]);
+  });
+});
+
+describe('given a level-3 alert with one of its two channels dead', () => {
+  it('then a dead letter waits: the other channel may still reach the operations head', () => {
+    expect(nextStepAfterDeadLetter(given(TOP_ONE_DEAD).state())).toEqual({ step: 'wait' });
+  });
+
+  it('when the chain is declared exhausted, then nothing', () => {
+    given(TOP_ONE_DEAD).when(exhaust()).then([]);
+  });
+});
+
+describe('given a level-3 alert whose every delivery is dead', () => {
+  it('then a dead letter ends the chain rather than raising another level-3 alert', () => {
+    expect(nextStepAfterDeadLetter(given(TOP_ALL_DEAD).state())).toEqual({ step: 'exhaust' });
+  });
+
+  it('when the chain is declared exhausted, then AlertChainExhausted with the dead deliveries, the round and the fallback', () => {
+    const state = given(TOP_ALL_DEAD).when(exhaust()).then([chainExhausted()]);
+    expect(state).toMatchObject({ status: 'open', round: 1, exhausted: { fallback, at: utc('01:33:01') } });
+  });
+
+  it('when the order is resolved first, then the chain is not exhausted: nobody needs paging', () => {
+    given([...TOP_ALL_DEAD, closed()]).when(exhaust()).then([]);
+  });
+});
+
+describe('given a chain exhausted at this alert', () => {
+  it('when it is declared exhausted again (a second dead letter, a redelivery), then nothing: one outcome per chain', () => {
+    given(EXHAUSTED).when(exhaust(utc('01:40:00'))).then([]);
+  });
+
+  it('then the fallback may be paged and may acknowledge, and a dead letter finds the chain run out, never a level up', () => {
+    const state = given(EXHAUSTED).state();
+    expect(mayDeliver(state, 'zhang.min', 'wecom')).toBe(true);
+    expect(isAddressedTo(state, 'zhang.min')).toBe(true);
+    expect(nextStepAfterDeadLetter(state)).toEqual({ step: 'exhaust' });
+  });
+
+  it('when the fallback page dies too, then AlertDeadLettered, and the chain stays run out with nothing new recorded', () => {
+    const history = [...EXHAUSTED, attempted('zhang.min', 'wecom', 1, 'failed', utc('01:34:00'), 'HTTP 503')];
+    const state = given(history).when(deadLetter('zhang.min', 'wecom', utc('01:35:00'))).then([deadLettered('zhang.min', 'wecom', 1, utc('01:35:00'))]);
+    expect(nextStepAfterDeadLetter(state)).toEqual({ step: 'exhaust' });
+    given([...history, deadLettered('zhang.min', 'wecom', 1, utc('01:35:00'))]).when(exhaust(utc('01:36:00'))).then([]);
+  });
+
+  it('when the fallback acknowledges, then AlertAcknowledged by them', () => {
+    const by = { staffId: 'zhang.min', name: 'Zhang Min' };
+    given(EXHAUSTED).when(acknowledge(by, utc('01:36:00'))).then([acknowledged(by, utc('01:36:00'))]);
+  });
+});
+
+describe('evolveAlert and rounds', () => {
+  it('reads an AlertRaised without a round (recorded before rounds) as round 0', () => {
+    expect(fold(OPEN)).toMatchObject({ round: 0 });
   });
 });

@@ -162,6 +162,54 @@ describe('AlertDeliveryWorker against a real PostgreSQL and a loopback receiver'
     }
   });
 
+  it('re-notifies for the configured rounds and then stops, however long nobody acknowledges', async () => {
+    const pager = await receiver(0);
+    try {
+      const alertId = await queuedAlert(pager.url);
+      startWorker({ ALERT_RENOTIFY_SECONDS: 1, ALERT_RENOTIFY_ROUNDS: 2 });
+      await eventually('the second re-notification', async () => (pager.hits.length >= 3 ? pager.hits : undefined), 10_000);
+      await new Promise((r) => setTimeout(r, 2_500)); // more than two more intervals
+      expect(pager.hits.map((h) => h.webhookId)).toEqual([alertId, `${alertId}.2`, `${alertId}.3`]);
+      const { rows } = await db.pool.query('SELECT status, round FROM alert_deliveries WHERE alert_id = $1', [alertId]);
+      expect(rows).toEqual([{ status: 'delivered', round: 3 }]);
+    } finally {
+      await pager.close();
+    }
+  });
+
+  it("pages a chain's fallback once, with no re-notification rounds", async () => {
+    const pager = await receiver(0);
+    try {
+      // The top of a chain as the raiser leaves it once every delivery died: exhausted, its fallback queued.
+      const workOrderId = randomUUID();
+      const ids = { correlationId: 'test', causationId: 'test:exhausted', actor: { kind: 'system' as const, id: 'test' } };
+      const fallback = { staffId: 'fallback:S1', source: 'site-fallback' as const, channels: ['webhook' as const] };
+      const topId = randomUUID();
+      await alerts.execute(
+        topId,
+        workOrderId,
+        { type: 'RaiseAlert', alertId: topId, workOrderId, kind: 'escalation', siteId: 'S1', target: 'response', level: 3, recipients: [{ staffId: 'oc-head', role: 'on-call', channels: ['webhook'] }], causeEventId: randomUUID(), raisedAt: new Date().toISOString() },
+        ids,
+      );
+      await alerts.execute(topId, workOrderId, { type: 'RecordDeliveryAttempt', staffId: 'oc-head', channel: 'webhook', destination: '127.0.0.1:9', outcome: 'failed', latencyMs: 1, at: new Date() }, ids);
+      await alerts.execute(topId, workOrderId, { type: 'DeadLetterDelivery', staffId: 'oc-head', channel: 'webhook', reason: 'refused', at: new Date() }, ids);
+      const exhausted = await alerts.execute(topId, workOrderId, { type: 'ExhaustChain', fallback, at: new Date() }, ids);
+      expect(exhausted.events.map((e) => e.type)).toEqual([EventTypes.AlertChainExhausted]);
+      await db.pool.query(`INSERT INTO alert_deliveries (alert_id, staff_id, channel, destination, status, next_attempt_at) VALUES ($1, 'fallback:S1', 'webhook', $2, 'pending', now())`, [
+        topId,
+        JSON.stringify({ channel: 'webhook', url: pager.url, secrets: [SECRET] }),
+      ]);
+      startWorker({ ALERT_RENOTIFY_SECONDS: 1, ALERT_RENOTIFY_ROUNDS: 2 });
+      await eventually('the fallback paged', async () => pager.hits[0]);
+      await new Promise((r) => setTimeout(r, 2_500)); // more than two re-notification intervals
+      expect(pager.hits.map((h) => h.webhookId)).toEqual([topId]);
+      const { rows } = await db.pool.query('SELECT status, round FROM alert_deliveries WHERE alert_id = $1', [topId]);
+      expect(rows).toEqual([{ status: 'delivered', round: 1 }]);
+    } finally {
+      await pager.close();
+    }
+  });
+
   it('dead-letters after the last attempt and records why', async () => {
     const pager = await receiver(1_000);
     try {

@@ -149,7 +149,9 @@ export class AlertDeliveryWorker implements OnApplicationBootstrap, OnApplicatio
       ids,
     );
     if (!failure) {
-      const renotify = this.config.ALERT_RENOTIFY_SECONDS > 0 && delivery.round <= this.config.ALERT_RENOTIFY_ROUNDS;
+      // A chain's fallback is paged once per channel (ADR 12); everyone else the configured rounds, then no more.
+      const isFallback = alert.exhausted?.fallback.staffId === delivery.staff_id;
+      const renotify = !isFallback && this.config.ALERT_RENOTIFY_SECONDS > 0 && delivery.round <= this.config.ALERT_RENOTIFY_ROUNDS;
       if (!renotify) return this.finish(delivery, 'delivered', undefined, attempt);
       // Still unacknowledged after the interval: page again, a new message (a new webhook id) with fresh context.
       await this.pool.query(
@@ -217,6 +219,7 @@ export class AlertDeliveryWorker implements OnApplicationBootstrap, OnApplicatio
       recentEvents: order?.recentEvents ?? [],
       timelineUrl,
       ackUrl,
+      chainExhausted: alert.exhausted?.fallback.staffId === delivery.staff_id,
     });
     // A re-notification is a new message; a retry of one is the same message (the receiver's idempotency key).
     const messageId = delivery.round === 1 ? alert.alertId : `${alert.alertId}.${delivery.round}`;

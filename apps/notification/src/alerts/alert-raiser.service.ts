@@ -1,12 +1,16 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AlertChannel, SlaTarget } from '@closeloop/contracts';
+import { AlertChannel, EventTypes, SlaTarget, toDomainEvents } from '@closeloop/contracts';
 import { EVENT_STORE, EventStore } from '@closeloop/event-store';
-import { whoIsOnCall } from '@closeloop/notification-domain';
+import { AlertState, ChainFallback, deliveryKeysOf, TOP_LEVEL, whoIsOnCall } from '@closeloop/notification-domain';
+import { slaStream } from '@closeloop/sla-domain';
 import { CLOCK, Clock, PG_POOL } from '@closeloop/runtime';
 import { Pool } from 'pg';
 import { Destination } from '../channels/alert-channel.port';
+import { NOTIFICATION_CONFIG, NotificationConfig } from '../notification.config';
 import { ContactsRepository } from '../on-call/contacts.repository';
 import { OnCallRepository } from '../on-call/on-call.repository';
+import { AlertDigestRepository } from './alert-digest.repository';
 import { AlertContextIds, alertIdFor, AlertService } from './alert.service';
 import { OrderSnapshots, slaDueAtOf } from './order-snapshot';
 
@@ -19,6 +23,8 @@ export interface AlertRequest {
   readonly target?: SlaTarget | undefined;
   readonly level?: Level | undefined;
   readonly dueAt?: string | undefined;
+  /** The SLA round; looked up from the order's SLA stream at the cause when not given. */
+  readonly round?: number | undefined;
   /** When the cause happened: who is on call is judged at this instant, so a late redelivery pages the same person. */
   readonly at: Date;
 }
@@ -32,10 +38,15 @@ interface Recipient {
 /** The site's dispatcher queue stands in when nobody is on call or the order has no owner yet: never silence. */
 export const dispatcherOf = (siteId: string): string => `dispatch:${siteId}`;
 
+/** The recipient id of a site's configured fallback contact. */
+export const fallbackOf = (siteId: string): string => `fallback:${siteId}`;
+
 /**
  * Turns an escalation, a warning or a new urgent order into an alert addressed to the right people, and queues one
- * delivery per person and channel. Raising twice for one cause finds the first alert; queueing is idempotent by
- * (alert, person, channel), so a redelivered event or a crash between the two steps never pages anyone twice.
+ * delivery per person and channel. The alert's id is its identity (order, target, level, SLA round), so raising it
+ * again for any cause finds the first alert; queueing is idempotent by (alert, person, channel), so a redelivered
+ * event or a crash between the two steps never pages anyone twice. During a storm at the site the deliveries are
+ * held for a digest instead (ADR 12).
  */
 @Injectable()
 export class AlertRaiser {
@@ -46,6 +57,8 @@ export class AlertRaiser {
     private readonly orders: OrderSnapshots,
     private readonly schedules: OnCallRepository,
     private readonly contacts: ContactsRepository,
+    private readonly digests: AlertDigestRepository,
+    @Inject(NOTIFICATION_CONFIG) private readonly config: NotificationConfig,
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(EVENT_STORE) private readonly store: EventStore,
@@ -57,7 +70,9 @@ export class AlertRaiser {
       this.logger.warn(`no work order ${request.workOrderId} for the ${request.kind} alert caused by ${request.causeEventId}`);
       return undefined;
     }
-    const alertId = alertIdFor(request.causeEventId);
+    const round = request.round ?? (request.target ? await this.slaRoundAt(request.workOrderId, request.target, request.causeEventId) : 0);
+    const level = request.kind === 'warning' ? 0 : (request.level ?? 1);
+    const alertId = alertIdFor({ workOrderId: request.workOrderId, target: request.target, level, round });
     const dueAt = request.dueAt ?? (request.target ? await slaDueAtOf(this.store, request.workOrderId, request.target) : undefined);
     const recipients = await this.recipientsFor(request, order.siteId, order.owner?.staffId);
     const outcome = await this.alerts.withAlertLock(alertId, () =>
@@ -75,15 +90,82 @@ export class AlertRaiser {
           dueAt,
           recipients: recipients.map((r) => ({ staffId: r.staffId, role: r.role, channels: channelsOf(r.destinations) })),
           causeEventId: request.causeEventId,
+          round,
           raisedAt: this.clock.now().toISOString(),
         },
         { ...ids, actor: { kind: 'system', id: 'notification' } },
       ),
     );
-    if (outcome.state.status === 'none') return undefined;
-    await this.alerts.project(outcome.state);
-    if (outcome.state.status === 'open') await this.queueDeliveries(alertId, order.siteId, recipients);
+    const state = outcome.state;
+    if (state.status === 'none') return undefined;
+    await this.alerts.project(state);
+    if (state.status !== 'open') return alertId;
+    // Queued from the alert as first raised (a later raise of the same identity does not re-address it).
+    const raisedWith = outcome.events.length > 0 ? recipients : await this.destinationsOf(state);
+    await this.queueDeliveries(state, alertId, raisedWith, true);
+    // A top-level alert nobody can be paged on (no channel on file anywhere) has run out before it started.
+    if ((state.level ?? 1) >= TOP_LEVEL && deliveryKeysOf(state).length === 0) await this.exhaustChain(alertId, ids);
     return alertId;
+  }
+
+  /**
+   * The chain ran out at this alert: record it once and page the site's fallback contact once on each of their
+   * channels. Who that is: the contact set for the site (`PUT /v1/on-call/contacts/sites/{siteId}/fallback`), else
+   * the site's level-1 on-call person (the site supervisor on call) at this instant on their own channels (or the
+   * site's), else the site's dispatcher queue on the site's channels.
+   */
+  async exhaustChain(alertId: string, ids: Omit<AlertContextIds, 'actor'>): Promise<void> {
+    const current = await this.alerts.find(alertId);
+    if (current.status !== 'open') return;
+    const chosen = current.exhausted ? undefined : await this.fallbackFor(current.siteId);
+    const outcome = chosen
+      ? await this.alerts.withAlertLock(alertId, () =>
+          this.alerts.execute(alertId, current.workOrderId, { type: 'ExhaustChain', fallback: chosen.fallback, at: this.clock.now() }, { ...ids, actor: { kind: 'system', id: 'notification' } }),
+        )
+      : { state: current, events: [] };
+    const state = outcome.state;
+    if (state.status !== 'open' || !state.exhausted) return;
+    const { fallback } = state.exhausted;
+    if (outcome.events.length > 0) this.logger.warn(`alert ${alertId}: nobody at the top of the chain could be paged; paging the fallback ${fallback.staffId} of site ${state.siteId}`);
+    // Asked again (a redelivery, the fallback's own dead letter), the pages of the fallback recorded are queued
+    // again: idempotent per (alert, person, channel), and what a crash between the event and the queue left out.
+    const destinations = outcome.events.length > 0 && chosen ? chosen.destinations : await this.destinationsOfFallback(fallback, state.siteId);
+    await this.queueDeliveries(state, alertId, [{ staffId: fallback.staffId, destinations: destinations.filter((d) => fallback.channels.includes(d.channel)) }], false);
+  }
+
+  private async destinationsOfFallback(fallback: ChainFallback, siteId: string): Promise<Destination[]> {
+    const destinations = fallback.source === 'site-fallback' ? await this.contacts.fallbackOf(siteId) : await this.contacts.destinationsFor(fallback.staffId, siteId);
+    return firstPerChannel(destinations ?? []);
+  }
+
+  private async fallbackFor(siteId: string): Promise<{ fallback: ChainFallback; destinations: Destination[] }> {
+    const configured = await this.contacts.fallbackOf(siteId);
+    if (configured && configured.length > 0) {
+      return { fallback: { staffId: fallbackOf(siteId), source: 'site-fallback', channels: channelsOf(configured) }, destinations: firstPerChannel(configured) };
+    }
+    const shift = whoIsOnCall(await this.schedules.scheduleOf(siteId), siteId, 1, this.clock.now());
+    const staffId = shift ? shift.staffId : dispatcherOf(siteId);
+    const destinations = firstPerChannel(await this.contacts.destinationsFor(staffId, siteId));
+    return { fallback: { staffId, source: shift ? 'on-call-level-1' : 'dispatcher', channels: channelsOf(destinations) }, destinations };
+  }
+
+  /** The round of the target's clock when the cause was recorded: restarts (reopens) before it, for resolution. */
+  private async slaRoundAt(workOrderId: string, target: SlaTarget, causeEventId: string): Promise<number> {
+    if (target !== 'resolution') return 0;
+    const recorded = await this.store.readStream(slaStream(workOrderId));
+    const upTo = recorded.findIndex((e) => e.eventId === causeEventId);
+    const before = upTo >= 0 ? recorded.slice(0, upTo + 1) : recorded;
+    return toDomainEvents(before).reduce((round, e) => (e.type === EventTypes.SlaClockRestarted ? Math.max(round, e.data.round) : round), 0);
+  }
+
+  private async destinationsOf(state: Extract<AlertState, { status: 'open' }>): Promise<Recipient[]> {
+    return Promise.all(
+      state.recipients.map(async (r) => ({
+        staffId: r.staffId,
+        role: r.role,
+        destinations: (await this.contacts.destinationsFor(r.staffId, state.siteId)).filter((d) => r.channels.includes(d.channel)),
+      })),
+    );
   }
 
   private async recipientsFor(request: AlertRequest, siteId: string, ownerId: string | undefined): Promise<Recipient[]> {
@@ -104,12 +186,22 @@ export class AlertRaiser {
     return [await withDestinations(shift.staffId, 'on-call')];
   }
 
-  private async queueDeliveries(alertId: string, siteId: string, recipients: readonly Recipient[]): Promise<void> {
+  /**
+   * One delivery per person and channel, or, while the site is in a storm, the alert listed in each person's
+   * digest for the window (ADR 12). Raised alerts count towards the storm; a fallback page does not.
+   */
+  private async queueDeliveries(state: Extract<AlertState, { status: 'open' }>, alertId: string, recipients: readonly Pick<Recipient, 'staffId' | 'destinations'>[], counted: boolean): Promise<void> {
+    const siteId = state.siteId;
+    const memberKey = counted ? alertId : `${alertId}:fallback`;
+    const batch = await this.alerts.withSiteStormLock(siteId, () =>
+      this.digests.decide(memberKey, siteId, counted, this.config.ALERT_STORM_THRESHOLD, this.config.ALERT_STORM_WINDOW_SECONDS),
+    );
     for (const recipient of recipients) {
       if (recipient.destinations.length === 0) {
         this.logger.warn(`alert ${alertId}: ${recipient.staffId} has no channel and site ${siteId} none either; nobody can be paged`);
       }
       for (const destination of firstPerChannel(recipient.destinations)) {
+        if (batch && (await this.digests.hold(batch, siteId, this.config.ALERT_STORM_WINDOW_SECONDS, recipient.staffId, destination, alertId, state.workOrderId, randomUUID()))) continue;
         await this.pool.query(
           `INSERT INTO alert_deliveries (alert_id, staff_id, channel, destination, status, next_attempt_at)
            VALUES ($1, $2, $3, $4, 'pending', now()) ON CONFLICT DO NOTHING`,

@@ -24,7 +24,7 @@ const upsertFor = (table: string): string => {
   if (!statement) {
     statement = `INSERT INTO ${table} (alert_id, work_order_id, kind, site_id, target, level, recipients, status, raised_at, acknowledged_by, acknowledged_at, closed_reason, closed_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-       ON CONFLICT (alert_id) DO UPDATE SET status = EXCLUDED.status, acknowledged_by = EXCLUDED.acknowledged_by,
+       ON CONFLICT (alert_id) DO UPDATE SET status = EXCLUDED.status, recipients = EXCLUDED.recipients, acknowledged_by = EXCLUDED.acknowledged_by,
          acknowledged_at = EXCLUDED.acknowledged_at, closed_reason = EXCLUDED.closed_reason, closed_at = EXCLUDED.closed_at`;
     upsertStatements.set(table, statement);
   }
@@ -41,7 +41,8 @@ export const projectAlert = async (client: PoolClient, state: AlertState, tables
     state.siteId,
     state.target ?? null,
     state.level ?? null,
-    JSON.stringify(state.recipients),
+    // A chain's fallback contact is listed with the people it was raised for, once the chain ran out.
+    JSON.stringify(state.exhausted ? [...state.recipients, { staffId: state.exhausted.fallback.staffId, role: 'fallback', channels: state.exhausted.fallback.channels }] : state.recipients),
     state.status,
     state.raisedAt,
     state.acknowledgedBy ? JSON.stringify(state.acknowledgedBy) : null,

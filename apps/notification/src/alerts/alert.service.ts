@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { SessionLocks } from '@closeloop/database';
 import { lockReadModelShared } from '@closeloop/messaging';
-import { Actor, AlertEvent, EventMetadata, NotFoundError, toDomainEvents } from '@closeloop/contracts';
+import { Actor, AlertEvent, EventMetadata, ForbiddenError, NotFoundError, SlaTarget, StaffMemberRef, toDomainEvents } from '@closeloop/contracts';
 import { EVENT_STORE, EventStore, RecordedEvent, StreamVersionConflictError } from '@closeloop/event-store';
 import { AlertCommand, alertStream, AlertState, decideAlert, evolveAlert, initialAlertState } from '@closeloop/notification-domain';
 import { PG_POOL } from '@closeloop/runtime';
@@ -26,13 +26,26 @@ const MAX_CONFLICT_RETRIES = 5;
 const LOCK_CONNECTIONS = 16;
 // The two-key advisory lock space of alerts, apart from the relay's single-key lock.
 const ALERT_LOCK_SPACE = 7_301;
+// A site's storm decisions (ADR 12), one after the other across instances.
+const STORM_LOCK_SPACE = 7_302;
 
 /**
- * The alert's id follows from the event that caused it, so a redelivered escalation (or a restart that reads it
- * again) finds the alert it raised before instead of paging anyone a second time.
+ * Who an alert is about, and at which step: the order, the SLA target (none for a new urgent order), the level
+ * (0 for a warning to the owner, before any level) and the SLA round (0 until the first reopen). One alert per
+ * identity, ever: a redelivered escalation, the same level reached again by a dead letter below it, or a restart
+ * that reads the cause again all find the alert raised before instead of paging anyone a second time.
  */
-export const alertIdFor = (causeEventId: string): string => {
-  const hex = createHash('sha256').update(`closeloop:alert:${causeEventId}`).digest('hex');
+export interface AlertIdentity {
+  readonly workOrderId: string;
+  readonly target?: SlaTarget | undefined;
+  readonly level: number;
+  readonly round: number;
+}
+
+/** A name-based UUID (version 5 layout) of the identity, so every instance derives the same id without asking. */
+export const alertIdFor = (identity: AlertIdentity): string => {
+  const name = `closeloop:alert:${identity.workOrderId}:${identity.target ?? 'order'}:${identity.level}:${identity.round}`;
+  const hex = createHash('sha256').update(name).digest('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 };
 
@@ -63,13 +76,18 @@ export class AlertService implements OnApplicationShutdown {
     return this.locks.withLock(ALERT_LOCK_SPACE, alertId, work);
   }
 
+  /** Decides, one alert at a time per site, whether an alert is paged on its own or held for a storm digest. */
+  withSiteStormLock<T>(siteId: string, work: () => Promise<T>): Promise<T> {
+    return this.locks.withLock(STORM_LOCK_SPACE, siteId, work);
+  }
+
   async load(alertId: string): Promise<{ state: AlertState; version: number; recorded: RecordedEvent[] }> {
     const recorded = await this.store.readStream(alertStream(alertId));
     const state = (toDomainEvents(recorded) as AlertEvent[]).reduce(evolveAlert, initialAlertState());
     return { state, version: recorded.length, recorded };
   }
 
-  async find(alertId: string): Promise<AlertState> {
+  async find(alertId: string): Promise<Exclude<AlertState, { status: 'none' }>> {
     const { state } = await this.load(alertId);
     if (state.status === 'none') throw new NotFoundError('Alert', alertId);
     return state;
@@ -92,6 +110,23 @@ export class AlertService implements OnApplicationShutdown {
       await this.project(next);
       return { state: next, events };
     }
+  }
+
+  /**
+   * "I've got it", by API or one-time link, for one alert or for each alert a storm digest lists: under the alert's
+   * lock, so it is decided after a send in flight and before the next.
+   */
+  acknowledge(alertId: string, by: StaffMemberRef, via: 'api' | 'link', at: Date, correlationId: string, mayAcknowledge: (state: AlertState) => boolean): Promise<AlertOutcome> {
+    return this.withAlertLock(alertId, async () => {
+      const current = await this.find(alertId);
+      if (!mayAcknowledge(current)) throw new ForbiddenError(`Alert ${alertId} is not addressed to ${by.staffId}`, 'ALERT_NOT_ADDRESSED_TO_YOU');
+      return this.execute(
+        alertId,
+        current.workOrderId,
+        { type: 'AcknowledgeAlert', by, via, at },
+        { correlationId, causationId: `ack:${alertId}:${by.staffId}`, actor: { kind: 'staff', id: by.staffId } },
+      );
+    });
   }
 
   /**

@@ -1,5 +1,5 @@
 import { Controller, Get, Header, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
-import { CloseloopError, ForbiddenError, NotFoundError, StaffMemberRef, ValidationError } from '@closeloop/contracts';
+import { CloseloopError, NotFoundError, StaffMemberRef, ValidationError } from '@closeloop/contracts';
 import { Access, correlationIdOf, ensureSiteVisible, hasRole, isUuid, Principal, principalOf, staffMemberOf, visibleSites } from '@closeloop/http';
 import { AlertState, isAddressedTo } from '@closeloop/notification-domain';
 import { CLOCK, Clock, PG_POOL } from '@closeloop/runtime';
@@ -129,25 +129,15 @@ export class AlertsHttpController {
   }
 
   private async acknowledgeAs(alertId: string, by: StaffMemberRef, via: 'api' | 'link', correlationId: string, mayAcknowledge: (state: AlertState) => boolean) {
-    const alert = await this.row(alertId);
-    return this.alerts.withAlertLock(alertId, async () => {
-      const current = await this.alerts.find(alertId);
-      if (!mayAcknowledge(current)) throw new ForbiddenError(`Alert ${alertId} is not addressed to ${by.staffId}`, 'ALERT_NOT_ADDRESSED_TO_YOU');
-      const outcome = await this.alerts.execute(
-        alertId,
-        alert.work_order_id,
-        { type: 'AcknowledgeAlert', by, via, at: this.clock.now() },
-        { correlationId, causationId: `ack:${alertId}:${by.staffId}`, actor: { kind: 'staff', id: by.staffId } },
-      );
-      const state = outcome.state;
-      return {
-        alertId,
-        status: state.status,
-        acknowledgedBy: state.status === 'acknowledged' ? state.acknowledgedBy : null,
-        acknowledgedAt: state.status === 'acknowledged' ? state.acknowledgedAt : null,
-        replayed: outcome.events.length === 0,
-      };
-    });
+    await this.row(alertId);
+    const { state, events } = await this.alerts.acknowledge(alertId, by, via, this.clock.now(), correlationId, mayAcknowledge);
+    return {
+      alertId,
+      status: state.status,
+      acknowledgedBy: state.status === 'acknowledged' ? state.acknowledgedBy : null,
+      acknowledgedAt: state.status === 'acknowledged' ? state.acknowledgedAt : null,
+      replayed: events.length === 0,
+    };
   }
 
   private async row(alertId: string, caller?: Principal): Promise<AlertRow> {

@@ -2,6 +2,7 @@ import { Controller, Inject } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
 import { AlertClosedData, DomainEvent, EventTypes, toDomainEvents } from '@closeloop/contracts';
 import { InboundCloudEvent } from '@closeloop/messaging';
+import { nextStepAfterDeadLetter } from '@closeloop/notification-domain';
 import { CLOCK, Clock } from '@closeloop/runtime';
 import { z } from 'zod';
 import { AlertRaiser } from './alert-raiser.service';
@@ -48,18 +49,36 @@ export class WorkOrderEventsKafkaController {
     await this.raiser.raise({ causeEventId: message.event.id, workOrderId: triaged.data.workOrderId, kind: 'urgent-order', level: 1, at: new Date(triaged.data.triagedAt) }, ids(message.event));
   }
 
-  /** A channel that ran out of retries is an alert in its own right, one level up: an unreachable person is a risk. */
+  /**
+   * A channel that ran out of retries is an alert in its own right, one level up: an unreachable person is a risk.
+   * The next level's alert has the identity (order, target, level, round), so however many deliveries die, and
+   * however often a dead letter is redelivered, it is raised once. At the top there is nobody above: once every
+   * delivery there is dead the chain has run out (recorded once, the fallback paged once), and that is the end.
+   */
   @EventPattern(EventTypes.AlertDeadLettered)
   async onDeadLettered(message: InboundCloudEvent): Promise<void> {
     const dead = domainEventOf(message);
     if (dead?.type !== EventTypes.AlertDeadLettered) return;
     const alert = await this.alerts.find(dead.data.alertId);
-    if (alert.status !== 'open') return;
-    const level = Math.min(3, (alert.level ?? 1) + 1) as 1 | 2 | 3;
-    await this.raiser.raise(
-      { causeEventId: message.event.id, workOrderId: dead.data.workOrderId, kind: 'escalation', target: alert.target, level, at: new Date(dead.data.deadLetteredAt) },
-      ids(message.event),
-    );
+    const next = nextStepAfterDeadLetter(alert);
+    switch (next.step) {
+      case 'escalate':
+        await this.raiser.raise(
+          { causeEventId: message.event.id, workOrderId: dead.data.workOrderId, kind: 'escalation', target: alert.target, level: next.level, round: alert.round, at: new Date(dead.data.deadLetteredAt) },
+          ids(message.event),
+        );
+        return;
+      case 'exhaust':
+        await this.raiser.exhaustChain(alert.alertId, ids(message.event));
+        return;
+      case 'wait':
+      case 'none':
+        return;
+      default: {
+        const unhandled: never = next;
+        throw new Error(`unhandled dead-letter step ${JSON.stringify(unhandled)}`);
+      }
+    }
   }
 
   @EventPattern(EventTypes.WorkOrderResolved)

@@ -23,6 +23,25 @@ export class ContactsRepository {
     return rows[0]?.destinations;
   }
 
+  /** The contact a site pages when its escalation chain runs out (ADR 12); none set means the default. */
+  async fallbackOf(siteId: string): Promise<Destination[] | undefined> {
+    const { rows } = await this.pool.query<{ destinations: Destination[] }>('SELECT destinations FROM alert_site_fallbacks WHERE site_id = $1', [siteId]);
+    return rows[0]?.destinations;
+  }
+
+  async putFallback(siteId: string, destinations: readonly Destination[]): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO alert_site_fallbacks (site_id, destinations) VALUES ($1, $2)
+       ON CONFLICT (site_id) DO UPDATE SET destinations = EXCLUDED.destinations, updated_at = now()`,
+      [siteId, JSON.stringify(destinations)],
+    );
+  }
+
+  async deleteFallback(siteId: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query('DELETE FROM alert_site_fallbacks WHERE site_id = $1', [siteId]);
+    return (rowCount ?? 0) > 0;
+  }
+
   /** A person's own channels; when they have none, the site's (its duty group's robot, say). */
   async destinationsFor(staffId: string, siteId: string): Promise<Destination[]> {
     const own = await this.get({ kind: 'staff', id: staffId });

@@ -22,6 +22,8 @@ const SiteIdSchema = z.string().trim().min(1).max(64);
 const LevelSchema = z.coerce.number().int().min(1).max(3);
 const ContactsSchema = z.object({ destinations: z.array(DestinationSchema).max(7) }).strict();
 const RotationBodySchema = RotationInputSchema;
+// A fallback pages at least one channel: an empty list would silence the end of the chain; DELETE restores the default.
+const FallbackSchema = z.object({ destinations: z.array(DestinationSchema).min(1).max(7) }).strict();
 
 /**
  * On-call schedules per site and escalation level, edited while the service runs: rotations with daily or weekly
@@ -143,6 +145,39 @@ export class OnCallHttpController {
   getSiteContacts(@Param('siteId') siteId: string, @Req() request: Request) {
     ensureSiteAllowed(principalOf(request), siteId);
     return this.getContacts({ kind: 'site', id: siteId });
+  }
+
+  /**
+   * Who is paged when the site's escalation chain runs out (every delivery at level 3 dead; ADR 12), once on each of
+   * these channels. Without one, the site's level-1 on-call person (the site supervisor on call) is paged, else its
+   * dispatcher queue; DELETE returns the site to that default.
+   */
+  @Put('contacts/sites/:siteId/fallback')
+  @Access({ staff: EDITORS })
+  async putSiteFallback(@Param('siteId') siteId: string, @Body() body: unknown, @Req() request: Request) {
+    const site = parse(SiteIdSchema, siteId, 'site id');
+    ensureSiteAllowed(principalOf(request), site);
+    const { destinations } = parse(FallbackSchema, body, 'fallback contact');
+    await this.contacts.putFallback(site, destinations);
+    return { siteId: site, destinations: destinations.map((d) => ({ channel: d.channel, destination: describeDestination(d) })) };
+  }
+
+  @Get('contacts/sites/:siteId/fallback')
+  async getSiteFallback(@Param('siteId') siteId: string, @Req() request: Request) {
+    const site = parse(SiteIdSchema, siteId, 'site id');
+    ensureSiteAllowed(principalOf(request), site);
+    const destinations = await this.contacts.fallbackOf(site);
+    if (!destinations) throw new NotFoundError('Fallback contact of site', site);
+    return { siteId: site, destinations: destinations.map((d) => ({ channel: d.channel, destination: describeDestination(d) })) };
+  }
+
+  @Delete('contacts/sites/:siteId/fallback')
+  @Access({ staff: EDITORS })
+  @HttpCode(204)
+  async deleteSiteFallback(@Param('siteId') siteId: string, @Req() request: Request) {
+    const site = parse(SiteIdSchema, siteId, 'site id');
+    ensureSiteAllowed(principalOf(request), site);
+    if (!(await this.contacts.deleteFallback(site))) throw new NotFoundError('Fallback contact of site', site);
   }
 
   private async putContacts(owner: ContactOwner, body: unknown) {

@@ -271,6 +271,7 @@ const apply = (view: WorkOrderView, event: DomainEvent): WorkOrderView => {
     case EventTypes.AlertDeadLettered:
     case EventTypes.AlertAcknowledged:
     case EventTypes.AlertClosed:
+    case EventTypes.AlertChainExhausted:
       return view;
     default: {
       const unhandled: never = event;

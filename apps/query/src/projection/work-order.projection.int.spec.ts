@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import { EventMetadata } from '@closeloop/contracts';
+import { EventMetadata, EventTypes } from '@closeloop/contracts';
 import { loadJsonFile } from '@closeloop/config';
 import { PostgresEventStore, RecordedEvent } from '@closeloop/event-store';
 import { InboundCloudEvent, parseCloudEvent, toKafkaMessage } from '@closeloop/messaging';
@@ -146,5 +146,34 @@ describe('the work-order projection under redelivery', () => {
     expect((await readSide(later.workOrderId)).view[0]).toMatchObject({ status: 'resolved' });
     const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM pg_class WHERE relname LIKE '%\\_\\_rebuild%'`);
     expect(rows[0].n).toBe(0);
+  });
+
+  it("puts an escalation chain's end on the order's timeline, as the notification service records it on the alert, and leaves the order row as it was", async () => {
+    const { workOrderId, events } = await recordedHistory();
+    await deliver(events);
+    const before = await readSide(workOrderId);
+    const alertId = randomUUID();
+    const data = {
+      alertId,
+      workOrderId,
+      siteId: 'S1',
+      target: 'response',
+      level: 3,
+      round: 0,
+      deadLettered: ['s1-ops-head:webhook'],
+      fallback: { staffId: 'fallback:S1', source: 'site-fallback', channels: ['sms'] },
+      exhaustedAt: at(20).toISOString(),
+    };
+    const metadata: EventMetadata = { workOrderId, correlationId: `alert:${alertId}`, causationId: randomUUID(), actor: { kind: 'system', id: 'notification' }, producer: 'notification' };
+    await store.append(`alert-${alertId}`, [{ eventId: randomUUID(), type: EventTypes.AlertChainExhausted, data, metadata }], 'any');
+    const [exhausted] = await store.readStream(`alert-${alertId}`);
+    await deliver([exhausted as RecordedEvent, exhausted as RecordedEvent]);
+
+    const after = await readSide(workOrderId);
+    // Nothing about the order changes but when it was last touched.
+    const withoutTouch = (rows: Record<string, unknown>[]) => rows.map(({ updated_at: _updated, ...row }) => row);
+    expect(withoutTouch(after.view)).toEqual(withoutTouch(before.view));
+    expect(after.timeline.map((row) => row.event_type)).toEqual([...before.timeline.map((row) => row.event_type), EventTypes.AlertChainExhausted]);
+    expect(after.timeline.at(-1)).toMatchObject({ event_id: exhausted?.eventId, data });
   });
 });

@@ -1,0 +1,177 @@
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { AlertChannel } from '@closeloop/contracts';
+import { AlertState, mayDeliver, nextRetryDelayMs, renderDigest, RetryPolicy, shouldDeadLetter } from '@closeloop/notification-domain';
+import { CLOCK, Clock, PollingLoop } from '@closeloop/runtime';
+import { AlertChannelSender, DeliveryFailedError, describeDestination } from '../channels/alert-channel.port';
+import { CHANNEL_SENDERS, NOTIFICATION_CONFIG, NotificationConfig } from '../notification.config';
+import { createDigestLinkToken } from './ack-links';
+import { AlertDigestRepository, DigestRow } from './alert-digest.repository';
+import { AlertService } from './alert.service';
+import { OrderSnapshots } from './order-snapshot';
+
+type OpenAlert = Extract<AlertState, { status: 'open' }>;
+
+const BATCH = 20;
+const CONCURRENCY = 4;
+// Longer than one send may take, as for deliveries.
+const LEASE_SECONDS = 60;
+
+/**
+ * Sends the storm digests whose window closed (ADR 12): one message per recipient and channel, listing every alert
+ * held for them that is still open. Claimed like deliveries (a lease taken FOR UPDATE SKIP LOCKED), so instances
+ * share the work. Each attempt is recorded on every alert it listed, so each order's timeline shows it was paged,
+ * and a digest whose retries run out dead-letters each listed alert's delivery, which escalates as any dead letter
+ * does.
+ */
+@Injectable()
+export class AlertDigestWorker implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('alert-digest');
+  private readonly retryPolicy: RetryPolicy;
+  private readonly loop: PollingLoop<DigestRow>;
+
+  constructor(
+    private readonly alerts: AlertService,
+    private readonly digests: AlertDigestRepository,
+    private readonly orders: OrderSnapshots,
+    @Inject(CHANNEL_SENDERS) private readonly senders: ReadonlyMap<AlertChannel, AlertChannelSender>,
+    @Inject(NOTIFICATION_CONFIG) private readonly config: NotificationConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {
+    this.retryPolicy = { maxAttempts: config.ALERT_MAX_ATTEMPTS, baseDelayMs: config.ALERT_RETRY_BASE_MILLIS, maxDelayMs: config.ALERT_RETRY_MAX_MILLIS };
+    this.loop = new PollingLoop({
+      claim: (batchSize) => this.digests.claimDue(batchSize, LEASE_SECONDS),
+      work: (digest) => this.send(digest),
+      batchSize: BATCH,
+      concurrency: CONCURRENCY,
+      idleMillis: config.ALERT_POLL_MILLIS,
+      onPollFailed: (error) => this.logger.warn(`digest poll failed: ${error.message}`),
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.loop.start();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.loop.stop();
+  }
+
+  private async send(digest: DigestRow): Promise<void> {
+    try {
+      await this.attempt(digest);
+    } catch (error) {
+      this.logger.warn(`digest ${digest.digest_id} could not be processed: ${(error as Error).message}`);
+      await this.digests.release(digest.digest_id);
+    }
+  }
+
+  private async attempt(digest: DigestRow): Promise<void> {
+    const listed = await this.stillOpen(digest);
+    // Every alert it held was acknowledged or closed meanwhile: nobody needs the digest.
+    if (listed.length === 0) return this.digests.finish(digest.digest_id, 'cancelled', digest.attempts);
+    const attempt = digest.attempts + 1;
+    const sender = this.senders.get(digest.channel);
+    const started = Date.now();
+    let failure: DeliveryFailedError | undefined;
+    if (!sender) {
+      failure = new DeliveryFailedError(`the ${digest.channel} channel is not configured on this service`, false);
+    } else {
+      try {
+        await sender.send(digest.destination, await this.outgoing(digest, listed, attempt));
+      } catch (error) {
+        failure = error instanceof DeliveryFailedError ? error : new DeliveryFailedError((error as Error).message, true);
+      }
+    }
+    const latencyMs = Date.now() - started;
+    const destination = `digest of ${listed.length} · ${describeDestination(digest.destination)}`;
+    for (const alert of listed) {
+      const ids = { correlationId: `alert:${alert.alertId}`, causationId: `digest:${digest.digest_id}:${attempt}`, actor: { kind: 'system' as const, id: 'notification' } };
+      await this.alerts.withAlertLock(alert.alertId, () =>
+        this.alerts.execute(
+          alert.alertId,
+          alert.workOrderId,
+          { type: 'RecordDeliveryAttempt', staffId: digest.staff_id, channel: digest.channel, destination, outcome: failure ? 'failed' : 'delivered', latencyMs, error: failure?.message.slice(0, 500), at: this.clock.now() },
+          ids,
+        ),
+      );
+    }
+    if (!failure) return this.digests.finish(digest.digest_id, 'delivered', attempt);
+    if (failure.retryable && !shouldDeadLetter(this.retryPolicy, attempt)) {
+      return this.digests.retryLater(digest.digest_id, attempt, failure.message.slice(0, 500), nextRetryDelayMs(this.retryPolicy, attempt, Math.random));
+    }
+    await this.digests.finish(digest.digest_id, 'dead', attempt, failure.message.slice(0, 500));
+    for (const alert of listed) {
+      await this.alerts.withAlertLock(alert.alertId, () =>
+        this.alerts.execute(
+          alert.alertId,
+          alert.workOrderId,
+          { type: 'DeadLetterDelivery', staffId: digest.staff_id, channel: digest.channel, reason: `digest ${digest.digest_id}: ${failure.message}`.slice(0, 500), at: this.clock.now() },
+          { correlationId: `alert:${alert.alertId}`, causationId: `digest:${digest.digest_id}:dead`, actor: { kind: 'system', id: 'notification' } },
+        ),
+      );
+    }
+    this.logger.warn(`digest ${digest.digest_id} of ${listed.length} alerts on ${digest.channel} to ${digest.staff_id} dead-lettered after ${attempt} attempts: ${failure.message}`);
+  }
+
+  /** The alerts held in the digest that may still be sent to its recipient on its channel, oldest first. */
+  private async stillOpen(digest: DigestRow): Promise<OpenAlert[]> {
+    const open: OpenAlert[] = [];
+    for (const item of await this.digests.items(digest.digest_id)) {
+      const { state } = await this.alerts.load(item.alert_id);
+      if (state.status === 'open' && mayDeliver(state, digest.staff_id, digest.channel)) open.push(state);
+    }
+    return open;
+  }
+
+  private async outgoing(digest: DigestRow, listed: readonly OpenAlert[], attempt: number) {
+    const now = this.clock.now();
+    const token = createDigestLinkToken(this.config.ALERT_LINK_SECRET, {
+      digestId: digest.digest_id,
+      staffId: digest.staff_id,
+      expiresAt: Math.floor(now.getTime() / 1000) + this.config.ALERT_LINK_TTL_SECONDS,
+    });
+    const ackUrl = `${this.config.PUBLIC_NOTIFICATION_URL}/v1/alert-digest-links/${token}`;
+    const entries = await Promise.all(
+      listed.map(async (alert) => {
+        const order = await this.orders.of(alert.workOrderId);
+        return { alert, order, timelineUrl: `${this.config.PUBLIC_QUERY_URL}/v1/work-orders/${alert.workOrderId}/timeline` };
+      }),
+    );
+    const message = renderDigest({
+      siteId: digest.site_id,
+      windowSeconds: digest.window_seconds,
+      ackUrl,
+      entries: entries.map(({ alert, order, timelineUrl }) => ({
+        kind: alert.kind,
+        level: alert.level,
+        target: alert.target,
+        number: order?.number ?? alert.workOrderId,
+        building: order?.building,
+        category: order?.category,
+        timelineUrl,
+      })),
+    });
+    return {
+      // The receiver's idempotency key: the same on every attempt of this digest.
+      alertId: digest.digest_id,
+      attempt,
+      ...message,
+      payload: {
+        type: 'closeloop.alert-digest',
+        digestId: digest.digest_id,
+        siteId: digest.site_id,
+        windowSeconds: digest.window_seconds,
+        alerts: entries.map(({ alert, order, timelineUrl }) => ({
+          alertId: alert.alertId,
+          kind: alert.kind,
+          level: alert.level ?? null,
+          target: alert.target ?? null,
+          workOrder: { id: alert.workOrderId, number: order?.number ?? null, building: order?.building ?? null, category: order?.category ?? null, tier: order?.tier ?? null },
+          timelineUrl,
+        })),
+        text: message.text,
+        ackUrl,
+      },
+    };
+  }
+}
