@@ -2,7 +2,7 @@ import { ValidationError } from '@closeloop/contracts';
 import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import { Kafka, Producer } from 'kafkajs';
 import { lastValueFrom } from 'rxjs';
-import { CloudEventConsumer, InboundCloudEvent } from './event-consumer';
+import { CloudEventConsumer, ConsumerTiming, InboundCloudEvent } from './event-consumer';
 
 /** The pattern of a handler that takes every type no other handler declares (projections, inboxes). */
 export const ANY_EVENT_TYPE = '*';
@@ -17,6 +17,7 @@ export interface CloudEventsTransportOptions {
    * but on an inbound topic an unknown type is the sender's mistake and must be dead-lettered.
    */
   readonly unroutable: 'skip' | 'dead-letter';
+  readonly timing?: ConsumerTiming;
   readonly log?: (message: string) => void;
 }
 
@@ -40,6 +41,7 @@ export class CloudEventsTransport extends Server implements CustomTransportStrat
         producer: this.options.producer,
         groupId: this.options.groupId,
         topics: this.options.topics,
+        timing: this.options.timing,
         log: this.options.log,
         handle: (message) => this.route(message),
       });

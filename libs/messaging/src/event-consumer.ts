@@ -27,7 +27,23 @@ export interface EventConsumerOptions {
    * two-core instance busy where one at a time left it idle.
    */
   readonly partitionsConsumedConcurrently?: number;
+  /**
+   * How fast the group notices a dead member (docs/adr/0014-fast-recovery.md). kafkajs heartbeats only between
+   * fetches, so an idle consumer's fetch waits at most one heartbeat interval.
+   */
+  readonly timing?: ConsumerTiming;
+  /** How long to wait before replacing a consumer that kafkajs gave up on. */
+  readonly restartDelayMillis?: number;
 }
+
+export interface ConsumerTiming {
+  readonly sessionTimeout: number;
+  readonly heartbeatInterval: number;
+  readonly rebalanceTimeout: number;
+}
+
+/** The defaults of libs/config's KAFKA_SESSION_TIMEOUT_MS, KAFKA_HEARTBEAT_INTERVAL_MS and KAFKA_REBALANCE_TIMEOUT_MS. */
+export const defaultConsumerTiming: ConsumerTiming = { sessionTimeout: 6_000, heartbeatInterval: 1_000, rebalanceTimeout: 30_000 };
 
 /**
  * Errors that will fail the same way every time: retrying them only delays the partition. A version conflict
@@ -54,13 +70,17 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export class CloudEventConsumer {
   private consumer: Consumer | undefined;
+  private stopped = false;
+  private restartTimer: NodeJS.Timeout | undefined;
   private readonly maxAttempts: number;
   private readonly retryBaseMillis: number;
+  private readonly timing: ConsumerTiming;
   private readonly log: (message: string) => void;
 
   constructor(private readonly options: EventConsumerOptions) {
     this.maxAttempts = options.maxAttempts ?? 5;
     this.retryBaseMillis = options.retryBaseMillis ?? 200;
+    this.timing = options.timing ?? defaultConsumerTiming;
     // Reasons quote what a message held (JSON.parse shows the text it choked on, zod the values it refused), and a
     // message may carry a resident's phone number: every line is scrubbed, whatever logger it goes to.
     const log = options.log ?? (() => undefined);
@@ -68,8 +88,29 @@ export class CloudEventConsumer {
   }
 
   async start(): Promise<void> {
-    const consumer = this.options.kafka.consumer({ groupId: this.options.groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+    this.stopped = false;
+    await this.connectAndRun();
+  }
+
+  /** Finishes the message in hand, commits the offsets and leaves the group (LeaveGroup), so others take over at once. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.restartTimer);
+    await this.consumer?.disconnect();
+  }
+
+  private async connectAndRun(): Promise<void> {
+    const consumer = this.options.kafka.consumer({
+      groupId: this.options.groupId,
+      ...this.timing,
+      maxWaitTimeInMs: this.timing.heartbeatInterval,
+    });
     this.consumer = consumer;
+    // kafkajs restarts its consumer after a retriable crash (a broker that went away, a coordinator that moved) but
+    // gives up on any other, leaving a process that serves HTTP and consumes nothing; such a consumer is replaced.
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) this.replaceLater(consumer, payload.error);
+    });
     await consumer.connect();
     // A new group starts at the beginning, so nothing published before the first deployment is missed.
     await consumer.subscribe({ topics: [...this.options.topics], fromBeginning: true });
@@ -77,8 +118,18 @@ export class CloudEventConsumer {
     await consumer.run({ partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3, eachMessage: (payload) => this.process(payload) });
   }
 
-  async stop(): Promise<void> {
-    await this.consumer?.disconnect();
+  private replaceLater(crashed: Consumer, error: Error): void {
+    if (this.stopped || crashed !== this.consumer) return;
+    const delay = this.options.restartDelayMillis ?? 5_000;
+    this.log(`consumer of ${this.options.groupId} crashed and kafkajs will not restart it (${error.message}); starting a new one in ${delay} ms`);
+    this.restartTimer = setTimeout(() => {
+      if (this.stopped) return;
+      crashed
+        .disconnect()
+        .catch(() => undefined)
+        .then(() => (this.stopped ? undefined : this.connectAndRun()))
+        .catch((failure: Error) => this.replaceLater(this.consumer as Consumer, failure));
+    }, delay);
   }
 
   private async process({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
