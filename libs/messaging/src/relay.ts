@@ -14,6 +14,8 @@ export interface RelayOptions {
   readonly batchSize?: number;
   /** Longest sleep between reads when no append notification arrives. */
   readonly idleMillis?: number;
+  /** How often a standby tries to take the lead: the longest a leader's death goes unnoticed. */
+  readonly standbyMillis?: number;
   readonly log?: (message: string) => void;
 }
 
@@ -34,12 +36,14 @@ export class EventRelay {
   private readonly name: string;
   private readonly batchSize: number;
   private readonly idleMillis: number;
+  private readonly standbyMillis: number;
   private readonly log: (message: string) => void;
 
   constructor(private readonly options: RelayOptions) {
     this.name = options.name ?? `relay:${options.topic}`;
     this.batchSize = options.batchSize ?? 500;
     this.idleMillis = options.idleMillis ?? 250;
+    this.standbyMillis = options.standbyMillis ?? 1_000;
     // Driver errors can quote a connection string or a value from an event: scrubbed, whatever logger is given.
     const log = options.log ?? (() => undefined);
     this.log = (message) => log(scrubSecrets(message));
@@ -61,7 +65,7 @@ export class EventRelay {
     while (this.running) {
       try {
         if (await this.becomeLeader()) await this.publishWhileLeader();
-        else await this.idle(2_000);
+        else await this.idle(this.standbyMillis);
       } catch (error) {
         this.log(`relay ${this.name} failed, retrying in 1s: ${(error as Error).message}`);
         await this.releaseLeadership();
