@@ -51,6 +51,23 @@ export const defaultConsumerTiming: ConsumerTiming = { sessionTimeout: 6_000, he
  */
 const isPermanent = (error: unknown): boolean => error instanceof CloseloopError && error.kind !== 'concurrency' && error.kind !== 'unavailable';
 
+// PostgreSQL refusing or ending sessions (connection exceptions, class 08; shutdown and recovery, 57P01-57P03; too
+// many connections) and the socket errors of a server that went away.
+const OUTAGE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '53300']);
+
+/**
+ * A failure of the infrastructure rather than of the message: the database restarting, say. Every message would fail
+ * alike, so dead-lettering them would empty the partition into the dead-letter topic; such failures are retried
+ * until the outage ends, the partition waiting in order (the session stays alive: the retry loop heartbeats).
+ */
+const isOutage = (error: unknown): boolean => {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && (OUTAGE_CODES.has(code) || code.startsWith('08'))) return true;
+  return error instanceof Error && /Connection terminated|connection timeout|Client has encountered a connection error/i.test(error.message);
+};
+
+const OUTAGE_RETRY_MAX_MILLIS = 5_000;
+
 /** The reason a dead letter carries: the message, and for a validation failure every field named. */
 const describe = (error: unknown): string => {
   if (error instanceof ValidationError && error.issues.length > 0) {
@@ -151,13 +168,23 @@ export class CloudEventConsumer {
     if (!parsed.ok) return deadLetter('MALFORMED_CLOUDEVENT', parsed.reason, 1);
 
     const inbound: InboundCloudEvent = { event: parsed.event, topic, partition, offset: message.offset, key: message.key?.toString() };
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = 1, outages = 0; ; attempt++) {
       try {
         await this.options.handle(inbound);
         return;
       } catch (error) {
         const code = error instanceof CloseloopError ? error.code : 'HANDLER_FAILED';
         if (isPermanent(error)) return deadLetter(code, describe(error), attempt);
+        if (isOutage(error)) {
+          // Thrown into kafkajs only when stopping: the offset stays uncommitted and the next owner handles the message.
+          if (this.stopped) throw error;
+          outages++;
+          attempt--; // an outage does not count against the message
+          if (outages === 1 || outages % 10 === 0) this.log(`${topic}[${partition}]@${message.offset} waits for the infrastructure (${outages} tries): ${(error as Error).message}`);
+          await sleep(Math.min(OUTAGE_RETRY_MAX_MILLIS, this.retryBaseMillis * 2 ** Math.min(outages - 1, 10)));
+          await heartbeat();
+          continue;
+        }
         if (attempt >= this.maxAttempts) return deadLetter('RETRIES_EXHAUSTED', `${code}: ${describe(error)}`, attempt);
         this.log(`attempt ${attempt} for ${topic}[${partition}]@${message.offset} failed, retrying: ${(error as Error).message}`);
         await sleep(this.retryBaseMillis * 2 ** (attempt - 1));
