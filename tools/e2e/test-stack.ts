@@ -27,17 +27,30 @@ export interface TestStack {
   readonly logDir: string;
   /** The signing key's folder and the issuer its tokens carry, for a client (the demo) that issues its own. */
   readonly staffKeys: { readonly dir: string; readonly issuer: string; readonly audience: string };
-  /** Kills one service abruptly (SIGKILL, no shutdown hooks), as a crash would. */
-  kill(service: string): Promise<void>;
+  /** Kills a service abruptly (SIGKILL, no shutdown hooks), as a crash would: every instance, or the one named. */
+  kill(service: string, instance?: number): Promise<void>;
+  /** Stops one instance as an orchestrator does (SIGTERM) and resolves with how its process ended. */
+  terminate(service: string, instance?: number): Promise<{ readonly code: number | null; readonly signal: NodeJS.Signals | null }>;
   /** Starts another instance of a service on the same database and topics; `instance` moves its port. */
   startInstance(service: string, instance: number): Promise<void>;
+  /** The instances of a service whose processes are still running. */
+  running(service: string): readonly number[];
   stop(): Promise<void>;
 }
 
 interface Child {
   readonly name: string;
   readonly child: import('node:child_process').ChildProcess;
+  /** 0 for the stack's own, else the number given to startInstance (its ports are moved by 100 × instance). */
+  readonly instance: number;
 }
+
+/** The address of an instance of a service: the stack's ports, moved by 100 per instance number. */
+export const instanceUrl = (service: keyof typeof urls, instance: number): string => {
+  const url = new URL(urls[service]);
+  url.port = String(Number(url.port) + 100 * instance);
+  return url.origin;
+};
 
 // Staff tokens come from a signing key of the test run's own, whose JWKS file the services are pointed at; the
 // integrator is registered in the stack's database with a key for every site, as `npm run admin` would do.
@@ -87,20 +100,31 @@ export const startTestStack = async (label: string, extraEnv: Record<string, str
     logDir: join(repositoryRoot, '.local', 'logs', `e2e-${prefix.replace(/\.$/, '')}`),
     portOffset: PORT_OFFSET,
   };
-  const services: Child[] = await startStack(options);
+  const services: Child[] = (await startStack(options)).map((s: Omit<Child, 'instance'>) => ({ ...s, instance: 0 }));
+  const alive = (service: string, instance?: number) =>
+    services.filter((s) => s.name === service && (instance === undefined || s.instance === instance) && s.child.exitCode === null && s.child.signalCode === null);
   return {
     db,
     kafka,
     prefix,
     logDir: options.logDir,
     staffKeys: { dir: keyDir, issuer: ISSUER, audience: AUDIENCE },
-    kill: async (service) => {
-      const victims = services.filter((s) => s.name === service && s.child.exitCode === null && s.child.signalCode === null);
-      await Promise.all(victims.map(({ child }) => new Promise((resolve) => (child.once('exit', resolve), child.kill('SIGKILL')))));
+    kill: async (service, instance) => {
+      await Promise.all(alive(service, instance).map(({ child }) => new Promise((resolve) => (child.once('exit', resolve), child.kill('SIGKILL')))));
+    },
+    terminate: async (service, instance = 0) => {
+      const [victim] = alive(service, instance);
+      if (!victim) throw new Error(`no running instance ${instance} of ${service}`);
+      return new Promise((resolve) => {
+        victim.child.once('exit', (code, signal) => resolve({ code, signal }));
+        victim.child.kill('SIGTERM');
+      });
     },
     startInstance: async (service, instance) => {
-      services.push(...(await startStack({ ...options, only: [service], portOffset: PORT_OFFSET + 100 * instance, logSuffix: `-${instance}` })));
+      const started = await startStack({ ...options, only: [service], portOffset: PORT_OFFSET + 100 * instance, logSuffix: `-${instance}` });
+      services.push(...started.map((s: Omit<Child, 'instance'>) => ({ ...s, instance })));
     },
+    running: (service) => alive(service).map((s) => s.instance),
     stop: async () => {
       await stopChildren(services);
       await deleteTopicsWithPrefix(kafka, prefix);

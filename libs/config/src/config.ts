@@ -45,6 +45,14 @@ const brokerList = z
   .transform((value) => value.split(',').map((b) => b.trim()).filter(Boolean))
   .refine((brokers) => brokers.length > 0 && brokers.every((b) => /^[^\s:]+:\d{1,5}$/.test(b)), 'must be a comma-separated list of host:port');
 
+/** A whole number of milliseconds from the environment, with a default. */
+const millis = (fallback: number) =>
+  z
+    .string()
+    .regex(/^\d{1,9}$/, 'must be a whole number of milliseconds')
+    .transform(Number)
+    .default(String(fallback));
+
 /** The settings every Closeloop service shares. */
 export const baseServiceConfig = z.object({
   DATABASE_URL: postgresUrl,
@@ -64,6 +72,16 @@ export const baseServiceConfig = z.object({
   KAFKA_SSL: z.enum(['true', 'false'], { message: "must be 'true' or 'false'" }).default('false').transform((value) => value === 'true'),
   /** A PEM file of the CA that signed the brokers' certificates, when it is not one Node trusts already. */
   KAFKA_SSL_CA_FILE: z.string().min(1).optional(),
+  /**
+   * How fast the consumer group notices a dead member and hands its partitions on (docs/adr/0014-fast-recovery.md).
+   * kafkajs has no static membership, so a restarted instance is a new member: its work waits for the old member's
+   * session to expire. kafkaConsumerTimingOf checks that the three fit together.
+   */
+  KAFKA_SESSION_TIMEOUT_MS: millis(6_000),
+  KAFKA_HEARTBEAT_INTERVAL_MS: millis(1_000),
+  KAFKA_REBALANCE_TIMEOUT_MS: millis(30_000),
+  /** How long a graceful shutdown (SIGTERM) may take before the process exits 1; below a supervisor's kill deadline. */
+  SHUTDOWN_TIMEOUT_MS: millis(10_000),
   PORT: z
     .string({ required_error: 'is required (intake 3001, dispatch 3002, sla-timer 3003, notification 3004, query 3005)' })
     .regex(/^\d{1,5}$/, 'must be a port number')
@@ -193,3 +211,28 @@ export class ReloadingJsonFile<S extends z.ZodTypeAny> {
     return this.current;
   }
 }
+
+/** The consumer group's timing, as kafkajs takes it. */
+export interface KafkaConsumerTiming {
+  readonly sessionTimeout: number;
+  readonly heartbeatInterval: number;
+  readonly rebalanceTimeout: number;
+}
+
+/**
+ * The consumer's timing; refuses values the broker would refuse at the first join (a session outside the broker's
+ * default bounds, group.min.session.timeout.ms 6 s and group.max.session.timeout.ms 30 min) and combinations that evict
+ * living members: fewer than three heartbeats per session, or a rebalance shorter than a session.
+ */
+export const kafkaConsumerTimingOf = (
+  config: Pick<BaseServiceConfig, 'KAFKA_SESSION_TIMEOUT_MS' | 'KAFKA_HEARTBEAT_INTERVAL_MS' | 'KAFKA_REBALANCE_TIMEOUT_MS'>,
+): KafkaConsumerTiming => {
+  const { KAFKA_SESSION_TIMEOUT_MS: session, KAFKA_HEARTBEAT_INTERVAL_MS: heartbeat, KAFKA_REBALANCE_TIMEOUT_MS: rebalance } = config;
+  const problems: string[] = [];
+  if (session < 6_000 || session > 1_800_000) problems.push(`KAFKA_SESSION_TIMEOUT_MS: must be between 6000 and 1800000 (the broker's default bounds), got ${session}`);
+  if (heartbeat < 100) problems.push(`KAFKA_HEARTBEAT_INTERVAL_MS: must be at least 100, got ${heartbeat}`);
+  if (heartbeat * 3 > session) problems.push(`KAFKA_HEARTBEAT_INTERVAL_MS: must be at most a third of KAFKA_SESSION_TIMEOUT_MS (${Math.floor(session / 3)}), got ${heartbeat}`);
+  if (rebalance < session) problems.push(`KAFKA_REBALANCE_TIMEOUT_MS: must be at least KAFKA_SESSION_TIMEOUT_MS (${session}), got ${rebalance}`);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { sessionTimeout: session, heartbeatInterval: heartbeat, rebalanceTimeout: rebalance };
+};

@@ -4,6 +4,11 @@ export const createPool = (connectionString: string, applicationName: string, ma
   const pool = new Pool({ connectionString, application_name: applicationName, max });
   // An idle client losing its connection must not crash the process; the next query gets a fresh one.
   pool.on('error', () => undefined);
+  // Nor may a checked-out one: pg emits 'error' on a client whose server session ends (a database restart,
+  // pg_terminate_backend) and the pool listens only while the client is idle, so a client held between queries (a
+  // session lock, the relay's leadership, a transaction) would crash the process with an unhandled 'error' event.
+  // The work on it fails through its own queries, and the pool discards the broken client when it comes back.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 };
 

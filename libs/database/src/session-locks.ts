@@ -17,15 +17,18 @@ export class SessionLocks {
   /** Runs `work` while holding the lock on (`space`, `key`); other holders of the same pair wait their turn. */
   async withLock<T>(space: number, key: string, work: () => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    let broken: Error | undefined;
     try {
       await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [space, key]);
       try {
         return await work();
       } finally {
-        await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [space, key]);
+        // A session that ended meanwhile (a database restart) took its lock with it: nothing is left to unlock, and
+        // the work's own outcome stands.
+        await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [space, key]).catch((error: Error) => (broken = error));
       }
     } finally {
-      client.release();
+      client.release(broken);
     }
   }
 

@@ -2,7 +2,7 @@ import { ValidationError } from '@closeloop/contracts';
 import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import { Kafka, Producer } from 'kafkajs';
 import { lastValueFrom } from 'rxjs';
-import { CloudEventConsumer, InboundCloudEvent } from './event-consumer';
+import { CloudEventConsumer, ConsumerTiming, InboundCloudEvent } from './event-consumer';
 import { ParkedMessages } from './parked-messages.repository';
 
 /** The pattern of a handler that takes every type no other handler declares (projections, inboxes). */
@@ -20,6 +20,7 @@ export interface CloudEventsTransportOptions {
    * but on an inbound topic an unknown type is the sender's mistake and must be dead-lettered.
    */
   readonly unroutable: 'skip' | 'dead-letter';
+  readonly timing?: ConsumerTiming;
   readonly log?: (message: string) => void;
   readonly alert?: (message: string) => void;
 }
@@ -45,6 +46,7 @@ export class CloudEventsTransport extends Server implements CustomTransportStrat
         parkedMessages: this.options.parkedMessages,
         groupId: this.options.groupId,
         topics: this.options.topics,
+        timing: this.options.timing,
         log: this.options.log,
         alert: this.options.alert,
         handle: (message) => this.route(message),

@@ -36,6 +36,8 @@ describe('CloudEventConsumer failure policy, on a real broker', () => {
     if (event.subject === 'quoting') throw new ValidationError('no site for resident 13812345678', [{ path: 'data.siteId', message: 'Required' }]);
     if (event.subject === 'always-failing') throw new Error('database unreachable');
     if (event.subject === 'flaky' && count < 3) throw new Error('connection reset');
+    // What pg throws while the database restarts, for longer than the retry budget of an ordinary failure.
+    if (event.subject === 'outage' && count < 8) throw Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
     handled.push(event.id);
   };
 
@@ -183,5 +185,18 @@ describe('CloudEventConsumer failure policy, on a real broker', () => {
       await runAdminCli(db.url, 'consumer', 'parked', 'list', '--json'),
     );
     expect(listed.messages).toEqual([expect.objectContaining({ topic, offset: sent[0]?.baseOffset, valueBytes: oversized.length, errorCode: 'MALFORMED_CLOUDEVENT' })]);
+  }, 60_000);
+
+  it('waits out a database outage longer than the retry budget, in order, without a dead letter', async () => {
+    const during = cloudEvent('outage');
+    const behind = cloudEvent('fine');
+    await send(JSON.stringify(during));
+    await send(JSON.stringify(behind));
+    await eventually('the event handled once the outage ended', async () => (handled.includes(during.id) ? true : undefined));
+    expect(attempts.get(during.id)).toBe(8); // maxAttempts is 4 here: an outage does not count against the message
+    await eventually('the event behind it handled', async () => (handled.includes(behind.id) ? true : undefined));
+    expect(handled.indexOf(during.id)).toBeLessThan(handled.indexOf(behind.id));
+    expect(deadLetters.some((d) => d.value.includes(during.id))).toBe(false);
+    expect(logged.some((l) => l.includes('waits for the infrastructure'))).toBe(true);
   }, 60_000);
 });

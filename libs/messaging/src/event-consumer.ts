@@ -35,13 +35,46 @@ export interface EventConsumerOptions {
    * two-core instance busy where one at a time left it idle.
    */
   readonly partitionsConsumedConcurrently?: number;
+  /**
+   * How fast the group notices a dead member (docs/adr/0014-fast-recovery.md). kafkajs heartbeats only between
+   * fetches, so an idle consumer's fetch waits at most one heartbeat interval.
+   */
+  readonly timing?: ConsumerTiming;
+  /** How long to wait before replacing a consumer that kafkajs gave up on. */
+  readonly restartDelayMillis?: number;
 }
+
+export interface ConsumerTiming {
+  readonly sessionTimeout: number;
+  readonly heartbeatInterval: number;
+  readonly rebalanceTimeout: number;
+}
+
+/** The defaults of libs/config's KAFKA_SESSION_TIMEOUT_MS, KAFKA_HEARTBEAT_INTERVAL_MS and KAFKA_REBALANCE_TIMEOUT_MS. */
+export const defaultConsumerTiming: ConsumerTiming = { sessionTimeout: 6_000, heartbeatInterval: 1_000, rebalanceTimeout: 30_000 };
 
 /**
  * Errors that will fail the same way every time: retrying them only delays the partition. A version conflict
  * ('concurrency') and a server that did not answer ('unavailable') may pass on a retry.
  */
 const isPermanent = (error: unknown): boolean => error instanceof CloseloopError && error.kind !== 'concurrency' && error.kind !== 'unavailable';
+
+// PostgreSQL refusing or ending sessions (connection exceptions, class 08; shutdown and recovery, 57P01-57P03; too
+// many connections) and the socket errors of a server that went away.
+const OUTAGE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '53300']);
+
+/**
+ * A failure of the infrastructure rather than of the message: the database restarting, say. Every message would fail
+ * alike, so dead-lettering them would empty the partition into the dead-letter topic; such failures are retried
+ * until the outage ends, the partition waiting in order (the session stays alive: the retry loop heartbeats).
+ */
+const isOutage = (error: unknown): boolean => {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && (OUTAGE_CODES.has(code) || code.startsWith('08'))) return true;
+  return error instanceof Error && /Connection terminated|connection timeout|Client has encountered a connection error/i.test(error.message);
+};
+
+const OUTAGE_RETRY_MAX_MILLIS = 5_000;
 
 /** The reason a dead letter carries: the message, and for a validation failure every field named. */
 const describe = (error: unknown): string => {
@@ -65,14 +98,18 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export class CloudEventConsumer {
   private consumer: Consumer | undefined;
+  private stopped = false;
+  private restartTimer: NodeJS.Timeout | undefined;
   private readonly maxAttempts: number;
   private readonly retryBaseMillis: number;
+  private readonly timing: ConsumerTiming;
   private readonly log: (message: string) => void;
   private readonly alert: (message: string) => void;
 
   constructor(private readonly options: EventConsumerOptions) {
     this.maxAttempts = options.maxAttempts ?? 5;
     this.retryBaseMillis = options.retryBaseMillis ?? 200;
+    this.timing = options.timing ?? defaultConsumerTiming;
     // Reasons quote what a message held (JSON.parse shows the text it choked on, zod the values it refused), and a
     // message may carry a resident's phone number: every line is scrubbed, whatever logger it goes to.
     const log = options.log ?? (() => undefined);
@@ -82,8 +119,29 @@ export class CloudEventConsumer {
   }
 
   async start(): Promise<void> {
-    const consumer = this.options.kafka.consumer({ groupId: this.options.groupId, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
+    this.stopped = false;
+    await this.connectAndRun();
+  }
+
+  /** Finishes the message in hand, commits the offsets and leaves the group (LeaveGroup), so others take over at once. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.restartTimer);
+    await this.consumer?.disconnect();
+  }
+
+  private async connectAndRun(): Promise<void> {
+    const consumer = this.options.kafka.consumer({
+      groupId: this.options.groupId,
+      ...this.timing,
+      maxWaitTimeInMs: this.timing.heartbeatInterval,
+    });
     this.consumer = consumer;
+    // kafkajs restarts its consumer after a retriable crash (a broker that went away, a coordinator that moved) but
+    // gives up on any other, leaving a process that serves HTTP and consumes nothing; such a consumer is replaced.
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (!payload.restart) this.replaceLater(consumer, payload.error);
+    });
     await consumer.connect();
     // A new group starts at the beginning, so nothing published before the first deployment is missed.
     await consumer.subscribe({ topics: [...this.options.topics], fromBeginning: true });
@@ -91,8 +149,18 @@ export class CloudEventConsumer {
     await consumer.run({ partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3, eachMessage: (payload) => this.process(payload) });
   }
 
-  async stop(): Promise<void> {
-    await this.consumer?.disconnect();
+  private replaceLater(crashed: Consumer, error: Error): void {
+    if (this.stopped || crashed !== this.consumer) return;
+    const delay = this.options.restartDelayMillis ?? 5_000;
+    this.log(`consumer of ${this.options.groupId} crashed and kafkajs will not restart it (${error.message}); starting a new one in ${delay} ms`);
+    this.restartTimer = setTimeout(() => {
+      if (this.stopped) return;
+      crashed
+        .disconnect()
+        .catch(() => undefined)
+        .then(() => (this.stopped ? undefined : this.connectAndRun()))
+        .catch((failure: Error) => this.replaceLater(this.consumer as Consumer, failure));
+    }, delay);
   }
 
   private async process({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
@@ -113,13 +181,23 @@ export class CloudEventConsumer {
     if (!parsed.ok) return deadLetter('MALFORMED_CLOUDEVENT', parsed.reason, 1);
 
     const inbound: InboundCloudEvent = { event: parsed.event, topic, partition, offset: message.offset, key: message.key?.toString() };
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = 1, outages = 0; ; attempt++) {
       try {
         await this.options.handle(inbound);
         return;
       } catch (error) {
         const code = error instanceof CloseloopError ? error.code : 'HANDLER_FAILED';
         if (isPermanent(error)) return deadLetter(code, describe(error), attempt);
+        if (isOutage(error)) {
+          // Thrown into kafkajs only when stopping: the offset stays uncommitted and the next owner handles the message.
+          if (this.stopped) throw error;
+          outages++;
+          attempt--; // an outage does not count against the message
+          if (outages === 1 || outages % 10 === 0) this.log(`${topic}[${partition}]@${message.offset} waits for the infrastructure (${outages} tries): ${(error as Error).message}`);
+          await sleep(Math.min(OUTAGE_RETRY_MAX_MILLIS, this.retryBaseMillis * 2 ** Math.min(outages - 1, 10)));
+          await heartbeat();
+          continue;
+        }
         if (attempt >= this.maxAttempts) return deadLetter('RETRIES_EXHAUSTED', `${code}: ${describe(error)}`, attempt);
         this.log(`attempt ${attempt} for ${topic}[${partition}]@${message.offset} failed, retrying: ${(error as Error).message}`);
         await sleep(this.retryBaseMillis * 2 ** (attempt - 1));

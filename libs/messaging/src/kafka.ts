@@ -7,6 +7,8 @@ export interface KafkaConnection {
   /** The client's SCRAM identity and TLS (deploy/kafka-production); absent for the local PLAINTEXT broker. */
   readonly sasl?: KafkaConfig['sasl'];
   readonly ssl?: KafkaConfig['ssl'];
+  /** kafkajs' own log lines from this level up; WARN unless a test wants quiet while it breaks the broker. */
+  readonly logLevel?: logLevel;
 }
 
 /**
@@ -22,15 +24,17 @@ export const scrubbingKafkaLog: logCreator =
     else console.log(line);
   };
 
-export const createKafka = ({ brokers, clientId, sasl, ssl }: KafkaConnection): Kafka =>
+export const createKafka = ({ brokers, clientId, sasl, ssl, logLevel: level = logLevel.WARN }: KafkaConnection): Kafka =>
   new Kafka({
     clientId,
     brokers: [...brokers],
     ...(sasl ? { sasl } : {}),
     ...(ssl ? { ssl } : {}),
-    logLevel: logLevel.WARN,
+    logLevel: level,
     logCreator: scrubbingKafkaLog,
-    retry: { initialRetryTime: 300, retries: 8 },
+    // Backoff steps capped at 5 s (kafkajs' default cap is 30 s): once a restarted broker answers, the producer and
+    // the consumer are back within one step instead of sleeping through half a minute.
+    retry: { initialRetryTime: 300, retries: 8, maxRetryTime: 5_000 },
   });
 
 /**

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { EventTypes, TopicBaseNames, topicName } from '@closeloop/contracts';
 import { BEGIN_APPENDING_SQL, PostgresEventStore } from '@closeloop/event-store';
+import { createPool } from '@closeloop/database';
 import { deleteTopicsWithPrefix, eventually, freshDatabase, TestDatabase, testKafka, uniqueTopicPrefix } from '@closeloop/testing';
 import { Consumer, Kafka, Producer } from 'kafkajs';
+import { Pool } from 'pg';
 import { ensureTopics } from './kafka';
 import { EventRelay } from './relay';
 
@@ -23,6 +25,7 @@ describe('EventRelay through a real broker', () => {
   const topic = topicName(TopicBaseNames.events, prefix);
   const received: Received[] = [];
   const relays: EventRelay[] = [];
+  const relayPools: Pool[] = [];
 
   beforeAll(async () => {
     db = await freshDatabase('relay');
@@ -47,6 +50,7 @@ describe('EventRelay through a real broker', () => {
   });
 
   afterAll(async () => {
+    await Promise.all(relayPools.map((p) => p.end()));
     await consumer?.disconnect();
     await producer?.disconnect();
     await deleteTopicsWithPrefix(kafka, prefix);
@@ -128,5 +132,76 @@ describe('EventRelay through a real broker', () => {
     startRelay();
     await eventually('the event appended while no relay ran', async () => (receivedOf([whileDown.eventId]).length > 0 ? true : undefined));
     expect(receivedOf([before.eventId])).toHaveLength(1);
+  }, 60_000);
+
+  /** A relay on a pool of its own, named so that its sessions can be told apart in pg_stat_activity. */
+  const startRelayNamed = (applicationName: string) => {
+    const pool = createPool(db.url, applicationName, 3);
+    relayPools.push(pool);
+    const relay = new EventRelay({ pool, store, producer, topic, idleMillis: 50 });
+    relays.push(relay);
+    relay.start();
+    return relay;
+  };
+
+  /** The session holding the relay's leadership lock, as docs/operations.md finds it. */
+  const leaderSession = () =>
+    eventually('a relay to lead', async () => {
+      const { rows } = await db.pool.query<{ pid: number; application_name: string }>(
+        `SELECT a.pid, a.application_name FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+          WHERE l.locktype = 'advisory' AND l.objsubid = 1 AND l.granted AND a.datname = current_database()
+            AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended($1, 0)`,
+        [`relay:${topic}`],
+      );
+      return rows[0];
+    });
+
+  const appendAndTime = async (what: string) => {
+    const order = randomUUID();
+    const event = orderEvent(order, 1);
+    const started = Date.now();
+    await store.append(`workorder-${order}`, [event], 'no-stream');
+    await eventually(what, async () => (receivedOf([event.eventId]).length > 0 ? true : undefined), 20_000, 20);
+    return { eventId: event.eventId, millis: Date.now() - started };
+  };
+
+  it('hands the lead to the standby within seconds when the leader is killed, and publishes on without a gap', async () => {
+    startRelayNamed('relay-a');
+    startRelayNamed('relay-b');
+    await appendAndTime('an event before the leader dies');
+    const leader = await leaderSession();
+
+    // What a SIGKILL of the leading process does to its session: PostgreSQL ends it and frees the lock.
+    await db.pool.query('SELECT pg_terminate_backend($1)', [leader.pid]);
+    const { eventId, millis } = await appendAndTime('an event appended the moment the leader died');
+    const next = await leaderSession();
+    console.log(`relay fail-over: ${leader.application_name} killed, ${next.application_name} leads, first event published ${millis} ms after the kill`);
+    expect(millis).toBeLessThan(5_000);
+    expect(next.pid).not.toBe(leader.pid);
+    await new Promise((r) => setTimeout(r, 500)); // a duplicate from the old leader would show by now
+    expect(receivedOf([eventId])).toHaveLength(1);
+  }, 60_000);
+
+  it('publishes on, without a restart, after every session of its database is ended (a PostgreSQL restart, seen from the client)', async () => {
+    startRelayNamed('relay-c');
+    startRelayNamed('relay-d');
+    await appendAndTime('an event before the restart');
+    await leaderSession();
+
+    const admin = new Pool({ connectionString: db.url, max: 1 });
+    try {
+      const { rows } = await admin.query<{ ended: number }>(
+        `SELECT count(*)::int AS ended FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()) t`,
+      );
+      expect(rows[0]?.ended).toBeGreaterThanOrEqual(2); // at least the leader's session and the standby's pool
+    } finally {
+      await admin.end();
+    }
+    // The test's own pool may hand out a client that has not yet heard its session end; like any caller, it retries.
+    await eventually('the test pool to answer again', async () => (await db.pool.query('SELECT 1')) && true);
+    const { millis } = await appendAndTime('an event appended after the restart');
+    console.log(`relay after every database session was ended: first event published ${millis} ms later`);
+    expect(millis).toBeLessThan(10_000);
+    await leaderSession();
   }, 60_000);
 });

@@ -15,6 +15,8 @@ export interface RelayOptions {
   readonly batchSize?: number;
   /** Longest sleep between reads when no append notification arrives. */
   readonly idleMillis?: number;
+  /** How often a standby tries to take the lead: the longest a leader's death goes unnoticed. */
+  readonly standbyMillis?: number;
   readonly log?: (message: string) => void;
   /** Where operators must look: an event parked, parked events still waiting. Defaults to `log`. */
   readonly alert?: (message: string) => void;
@@ -54,6 +56,7 @@ export class EventRelay {
   private readonly name: string;
   private readonly batchSize: number;
   private readonly idleMillis: number;
+  private readonly standbyMillis: number;
   private readonly log: (message: string) => void;
   private readonly alert: (message: string) => void;
   private readonly state: RelayStateRepository;
@@ -72,6 +75,7 @@ export class EventRelay {
     this.idleMillis = options.idleMillis ?? 250;
     this.parkedReminderMillis = options.parkedReminderMillis ?? 60_000;
     this.state = new RelayStateRepository(options.pool, this.name);
+    this.standbyMillis = options.standbyMillis ?? 1_000;
     // Driver errors can quote a connection string or a value from an event: scrubbed, whatever logger is given.
     const log = options.log ?? (() => undefined);
     this.log = (message) => log(scrubSecrets(message));
@@ -95,7 +99,7 @@ export class EventRelay {
     while (this.running) {
       try {
         if (await this.becomeLeader()) await this.publishWhileLeader();
-        else await this.idle(2_000);
+        else await this.idle(this.standbyMillis);
       } catch (error) {
         this.log(`relay ${this.name} failed, retrying in 1s: ${(error as Error).message}`);
         await this.releaseLeadership();

@@ -4,7 +4,7 @@ import { TopicBaseNames, topicName } from '@closeloop/contracts';
 import { BaseServiceConfig, ConfigError, eventStoreOf } from '@closeloop/config';
 import { createPool, migrate } from '@closeloop/database';
 import { EVENT_STORE, EventStore, KurrentDbEventStore, PostgresEventStore } from '@closeloop/event-store';
-import { CloudEventsTransport, createKafka, ensureTopics, EventRelay, PostgresParkedMessages } from '@closeloop/messaging';
+import { CloudEventsTransport, ConsumerTiming, createKafka, ensureTopics, EventRelay, PostgresParkedMessages } from '@closeloop/messaging';
 import { Kafka, Partitioners, Producer } from 'kafkajs';
 import { Pool } from 'pg';
 import { APP_GUARD } from '@nestjs/core';
@@ -147,7 +147,7 @@ export class InfrastructureModule {
 
 /** The Kafka consumer of a service, as a Nest transport: one consumer group per service, scaled by partitions. */
 export const cloudEventsTransport =
-  (groupId: string, topics: readonly string[], unroutable: 'skip' | 'dead-letter' = 'skip') =>
+  (groupId: string, topics: readonly string[], unroutable: 'skip' | 'dead-letter' = 'skip', timing?: ConsumerTiming) =>
   (app: INestApplication): CloudEventsTransport =>
     new CloudEventsTransport({
       kafka: app.get<Kafka>(KAFKA),
@@ -156,6 +156,7 @@ export const cloudEventsTransport =
       groupId,
       topics,
       unroutable,
+      timing,
       log: (message) => new Logger(groupId).warn(message),
       alert: (message) => new Logger(groupId).error(message),
     });

@@ -8,24 +8,31 @@ export interface PollingLoopOptions<T> {
   readonly concurrency: number;
   readonly idleMillis: number;
   readonly onPollFailed: (error: Error) => void;
+  /**
+   * Gives back claimed items that were not started when the loop was stopped (a graceful shutdown), so another
+   * instance takes them at its next poll instead of waiting for their claim to run out.
+   */
+  readonly release?: (items: readonly T[]) => Promise<void>;
 }
 
 /**
  * Works through the items with at most `concurrency` at a time, each worker taking the next item as soon as it is
- * free, so one slow item (a conflict retried, a slow webhook) holds up only its own worker.
+ * free, so one slow item (a conflict retried, a slow webhook) holds up only its own worker. Once `going()` turns
+ * false, the workers finish the items in hand and start no more; the ones never started are returned.
  */
-const workThrough = async <T>(items: readonly T[], work: (item: T) => Promise<void>, concurrency: number): Promise<void> => {
+const workThrough = async <T>(items: readonly T[], work: (item: T) => Promise<void>, concurrency: number, going: () => boolean): Promise<readonly T[]> => {
   let next = 0;
   const worker = async (): Promise<void> => {
-    while (next < items.length) await work(items[next++] as T);
+    while (next < items.length && going()) await work(items[next++] as T);
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+  return items.slice(next);
 };
 
 /**
  * The loop of a worker that polls PostgreSQL for due work: claim a batch, work through it a few at a time, and go
  * again at once while batches come back full (a burst waits no poll per batch), else after a short sleep. Stopping
- * wakes it from its sleep and waits for the batch in hand.
+ * wakes it from its sleep, finishes the items being worked on and gives back the rest of the batch.
  */
 export class PollingLoop<T> {
   private running = false;
@@ -48,12 +55,13 @@ export class PollingLoop<T> {
   }
 
   private async run(): Promise<void> {
-    const { claim, work, batchSize, concurrency, idleMillis, onPollFailed } = this.options;
+    const { claim, work, batchSize, concurrency, idleMillis, onPollFailed, release } = this.options;
     while (this.running) {
       let claimed: readonly T[] = [];
       try {
         claimed = await claim(batchSize);
-        await workThrough(claimed, work, concurrency);
+        const unstarted = await workThrough(claimed, work, concurrency, () => this.running);
+        if (unstarted.length > 0) await release?.(unstarted);
       } catch (error) {
         onPollFailed(error as Error);
       }

@@ -41,4 +41,35 @@ describe('PollingLoop', () => {
     await loop.stop();
     expect(worked.sort()).toEqual(['1', '2', '3', '4', '5', '6', '7']);
   });
+
+  it('on stop finishes the items in hand and gives back the ones never started, so another instance takes them at once', async () => {
+    let releaseFirst: () => void = () => undefined;
+    const first = new Promise<void>((resolve) => (releaseFirst = resolve));
+    let started: () => void = () => undefined;
+    const firstStarted = new Promise<void>((resolve) => (started = resolve));
+    const worked: string[] = [];
+    const released: string[][] = [];
+    const loop = new PollingLoop<string>({
+      claim: async () => ['1', '2', '3'],
+      work: async (item) => {
+        if (item === '1') {
+          started();
+          await first;
+        }
+        worked.push(item);
+      },
+      batchSize: 3,
+      concurrency: 1,
+      idleMillis: 60_000,
+      onPollFailed: () => undefined,
+      release: async (items) => void released.push([...items]),
+    });
+    loop.start();
+    await firstStarted;
+    const stopped = loop.stop();
+    releaseFirst();
+    await stopped;
+    expect(worked).toEqual(['1']);
+    expect(released).toEqual([['2', '3']]);
+  });
 });

@@ -6,7 +6,7 @@ import { json, RequestHandler } from 'express';
 import helmet from 'helmet';
 import { CloseloopError, CloudEventContentTypes, MalformedRequestError, PayloadTooLargeError, UnsupportedMediaTypeError, scrubSecrets } from '@closeloop/contracts';
 import { acceptedContentTypes, correlationMiddleware, ProblemDetailsFilter } from '@closeloop/http';
-import { BaseServiceConfig, loadConfig } from '@closeloop/config';
+import { BaseServiceConfig, kafkaConsumerTimingOf, loadConfig } from '@closeloop/config';
 import { TopicBaseName, topicName } from '@closeloop/contracts';
 import { parseIntegratorKey } from '@closeloop/auth';
 import { Pool } from 'pg';
@@ -30,6 +30,8 @@ export interface ServiceOptions {
   readonly service?: string;
   /** Bounds on the work taken at once (docs/adr/0015-load-shedding.md); without them nothing is shed. */
   readonly shedding?: LoadSheddingOptions;
+  /** How long a graceful shutdown may take before the process gives up on it and exits 1. */
+  readonly shutdownTimeoutMillis?: number;
 }
 
 /** Health and the API docs are never shed: an orchestrator must see the service alive precisely when it is busy. */
@@ -71,6 +73,27 @@ const installLoadShedding = (app: INestApplication, options: LoadSheddingOptions
     clearInterval(report);
     lag.stop();
   });
+};
+
+const SHUTDOWN_SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+
+/**
+ * On SIGTERM or SIGINT Nest closes the application in order: HTTP stops taking requests and finishes those in hand,
+ * the Kafka consumer finishes its message, commits and leaves its group, the polling loops finish or release what
+ * they claimed, the relay gives up its leadership, then the producer and the pool close; the process then exits 0
+ * (Nest's default re-raises the signal, which a supervisor reads as a crash). A shutdown stuck on an unreachable
+ * broker or database exits 1 after the deadline, rather than waiting for a SIGKILL.
+ */
+const exitCleanlyOnSignals = (app: INestApplication, timeoutMillis: number): void => {
+  app.enableShutdownHooks([...SHUTDOWN_SIGNALS], { useProcessExit: true });
+  for (const signal of SHUTDOWN_SIGNALS) {
+    process.once(signal, () => {
+      setTimeout(() => {
+        console.error(`shutdown did not finish within ${timeoutMillis} ms; exiting`);
+        process.exit(1);
+      }, timeoutMillis).unref();
+    });
+  }
 };
 
 /** JSON bodies (plain and CloudEvents), with parser failures turned into our error taxonomy before Nest sees them. */
@@ -117,7 +140,7 @@ export const startService = async (module: Type<unknown>, options: ServiceOption
   app.use(jsonBodies(options.bodyLimit ?? '64kb'));
   if (options.shedding) installLoadShedding(app, options.shedding);
   app.useGlobalFilters(new ProblemDetailsFilter());
-  app.enableShutdownHooks();
+  exitCleanlyOnSignals(app, options.shutdownTimeoutMillis ?? 10_000);
   if (options.service) serveApiDocs(app, options.service);
   await app.init();
   if (options.transport) {
@@ -142,6 +165,8 @@ export interface RunServiceOptions<C extends BaseServiceConfig> {
 export const runService = <C extends BaseServiceConfig>(options: RunServiceOptions<C>): void => {
   const start = async () => {
     const config = loadConfig(options.configSchema);
+    // Checked before anything connects, like the rest of the configuration.
+    const timing = kafkaConsumerTimingOf(config);
     const consumes = options.consumes;
     await startService(options.module(config), {
       service: options.name,
@@ -149,6 +174,7 @@ export const runService = <C extends BaseServiceConfig>(options: RunServiceOptio
       port: config.PORT,
       logLevel: config.LOG_LEVEL,
       shedding: options.shedding?.(config),
+      shutdownTimeoutMillis: config.SHUTDOWN_TIMEOUT_MS,
       transport: consumes
         ? cloudEventsTransport(
             // The prefix namespaces consumer groups as it does topics: two deployments sharing a cluster never
@@ -156,6 +182,7 @@ export const runService = <C extends BaseServiceConfig>(options: RunServiceOptio
             `${config.KAFKA_TOPIC_PREFIX}${options.name}`,
             consumes.topics.map((t) => topicName(t, config.KAFKA_TOPIC_PREFIX)),
             consumes.unroutable,
+            timing,
           )
         : undefined,
     });

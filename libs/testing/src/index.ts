@@ -1,2 +1,3 @@
 export * from './infrastructure';
 export * from './admin-cli';
+export * from './private-broker';

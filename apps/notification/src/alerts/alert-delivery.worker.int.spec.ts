@@ -224,4 +224,33 @@ describe('AlertDeliveryWorker against a real PostgreSQL and a loopback receiver'
       await pager.close();
     }
   });
+
+  it('on shutdown finishes the sends in hand and gives back the deliveries it claimed but did not start', async () => {
+    let received = 0;
+    const slow: Server = createServer((request, response) => {
+      received++;
+      request.resume();
+      setTimeout(() => response.writeHead(204).end(), 1_000);
+    });
+    await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}/pager`;
+      const alertIds: string[] = [];
+      for (let i = 0; i < 12; i++) alertIds.push(await queuedAlert(url));
+      startWorker({});
+      await eventually('the first sends under way', async () => (received > 0 ? true : undefined));
+      await Promise.all(workers.splice(0).map((w) => w.onApplicationShutdown())); // 8 sends at a time: 4 never started
+
+      const { rows } = await db.pool.query<{ status: string; claimed: boolean }>(
+        'SELECT status, claimed_until IS NOT NULL AS claimed FROM alert_deliveries WHERE alert_id = ANY($1)',
+        [alertIds],
+      );
+      const delivered = rows.filter((r) => r.status === 'delivered').length;
+      expect(delivered).toBe(received);
+      expect(rows.filter((r) => r.status === 'pending' && !r.claimed)).toHaveLength(12 - delivered);
+      expect(12 - delivered).toBeGreaterThan(0);
+    } finally {
+      await new Promise((r) => slow.close(r));
+    }
+  });
 });

@@ -51,6 +51,7 @@ export class AlertDeliveryWorker implements OnApplicationBootstrap, OnApplicatio
       concurrency: CONCURRENCY,
       idleMillis: config.ALERT_POLL_MILLIS,
       onPollFailed: (error) => this.logger.warn(`delivery poll failed: ${error.message}`),
+      release: (deliveries) => this.releaseUnsent(deliveries),
     });
   }
 
@@ -73,6 +74,16 @@ export class AlertDeliveryWorker implements OnApplicationBootstrap, OnApplicatio
       [batchSize, LEASE_SECONDS],
     );
     return rows;
+  }
+
+  /** Gives back deliveries claimed but not attempted (a graceful shutdown), for any instance's next poll. */
+  private async releaseUnsent(deliveries: readonly DueDelivery[]): Promise<void> {
+    await this.pool.query(
+      `UPDATE alert_deliveries d SET claimed_until = NULL
+       FROM unnest($1::uuid[], $2::text[], $3::text[]) AS u(alert_id, staff_id, channel)
+       WHERE d.alert_id = u.alert_id AND d.staff_id = u.staff_id AND d.channel = u.channel AND d.status = 'pending'`,
+      [deliveries.map((d) => d.alert_id), deliveries.map((d) => d.staff_id), deliveries.map((d) => d.channel)],
+    );
   }
 
   private async deliver(delivery: DueDelivery): Promise<void> {

@@ -42,6 +42,7 @@ export class TimerFiringService implements OnApplicationBootstrap, OnApplication
       concurrency: CONCURRENCY,
       idleMillis: config.TIMER_POLL_MILLIS,
       onPollFailed: (error) => this.logger.warn(`timer poll failed: ${error.message}`),
+      release: (timers) => this.timers.releaseUnfired(timers.map((t) => t.timerId)),
     });
   }
 

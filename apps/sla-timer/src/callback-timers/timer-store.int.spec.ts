@@ -76,4 +76,16 @@ describe('TimerStore on real PostgreSQL', () => {
     const { rows: fired } = await db.pool.query('SELECT fired_at, last_error FROM sla_timers WHERE timer_id = $1', [rows[0]!.timer_id]);
     expect(fired[0]).toMatchObject({ fired_at: expect.any(Date), last_error: null });
   });
+
+  it('gives back timers claimed but never fired (a graceful shutdown) for the next claim at once, not counted as an attempt', async () => {
+    const order = randomUUID();
+    await store.schedule(order, 'close-unconfirmed', 0, new Date(Date.now() - 1_000));
+    const first = (await store.claimDue(1000)).find((t) => t.workOrderId === order);
+    expect(first?.attempts).toBe(1);
+    expect((await store.claimDue(1000)).some((t) => t.workOrderId === order)).toBe(false); // claimed: nobody else takes it
+
+    await store.releaseUnfired([first!.timerId]);
+    const again = (await store.claimDue(1000)).find((t) => t.workOrderId === order);
+    expect(again).toMatchObject({ timerId: first!.timerId, attempts: 1 });
+  });
 });

@@ -79,6 +79,11 @@ export class TimerStore {
     await this.pool.query('UPDATE sla_timers SET failed_at = now(), claimed_until = NULL, last_error = $2 WHERE timer_id = $1 AND fired_at IS NULL', [timerId, error.slice(0, 2000)]);
   }
 
+  /** Gives back timers claimed but never fired (a graceful shutdown): due again at once, and not counted as an attempt. */
+  async releaseUnfired(timerIds: readonly string[]): Promise<void> {
+    await this.pool.query('UPDATE sla_timers SET claimed_until = NULL, attempts = attempts - 1 WHERE timer_id = ANY($1) AND fired_at IS NULL', [timerIds]);
+  }
+
   /** Gives a failed firing back, to be retried once its back-off has passed. */
   async release(timerId: string, error: string, retryInSeconds: number): Promise<void> {
     await this.pool.query('UPDATE sla_timers SET claimed_until = now() + make_interval(secs => $2), last_error = $3 WHERE timer_id = $1', [
