@@ -7,7 +7,8 @@ import { EVENT_STORE, EventStore, KurrentDbEventStore, PostgresEventStore } from
 import { CloudEventsTransport, createKafka, ensureTopics, EventRelay } from '@closeloop/messaging';
 import { Kafka, Partitioners, Producer } from 'kafkajs';
 import { Pool } from 'pg';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { InputPolicyInterceptor } from '@closeloop/http';
 import { IntegratorKeyVerifier, StaffTokenVerifier } from '@closeloop/auth';
 import { kafkaSecurityOf, staffJwksOf } from '@closeloop/config';
 import { AccessGuard, INTEGRATOR_KEYS, RATE_LIMITER, STAFF_TOKENS } from './access.guard';
@@ -137,6 +138,8 @@ export class InfrastructureModule {
         },
         // Every HTTP route passes the access guard; one without an access rule is refused to everyone.
         { provide: APP_GUARD, useClass: AccessGuard },
+        // Then the input policy: no route hands PostgreSQL text it cannot store (docs/adr/0017).
+        { provide: APP_INTERCEPTOR, useClass: InputPolicyInterceptor },
         InfrastructureLifecycle,
       ],
       exports: [CLOCK, SERVICE_CONFIG, PG_POOL, EVENT_STORE, KAFKA, KAFKA_PRODUCER, INTEGRATOR_KEYS],

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, Req } from '@nestjs/common';
-import { ForbiddenError, NotFoundError, ValidationError } from '@closeloop/contracts';
+import { ForbiddenError, IdentifierSchema, InstantSchema, NotFoundError, StaffIdSchema, ValidationError } from '@closeloop/contracts';
 import { Access, ensureSiteAllowed, ensureSiteVisible, hasRole, isUuid, Principal, principalOf, visibleSites } from '@closeloop/http';
 import type { Request } from 'express';
 import { OverrideInputSchema, RotationInputSchema, whoIsOnCall } from '@closeloop/notification-domain';
@@ -18,7 +18,7 @@ const parse = <S extends z.ZodTypeAny>(schema: S, input: unknown, what: string):
   return parsed.data;
 };
 
-const SiteIdSchema = z.string().trim().min(1).max(64);
+const SiteIdSchema = IdentifierSchema;
 const LevelSchema = z.coerce.number().int().min(1).max(3);
 const ContactsSchema = z.object({ destinations: z.array(DestinationSchema).max(7) }).strict();
 const RotationBodySchema = RotationInputSchema;
@@ -101,7 +101,7 @@ export class OnCallHttpController {
     const site = parse(SiteIdSchema, siteId, 'siteId query parameter');
     ensureSiteAllowed(principalOf(request), site);
     const lvl = parse(LevelSchema, level ?? '1', 'level query parameter') as 1 | 2 | 3;
-    const instant = at === undefined ? this.clock.now() : new Date(parse(z.string().datetime({ offset: true }), at, 'at query parameter'));
+    const instant = at === undefined ? this.clock.now() : new Date(parse(InstantSchema, at, 'at query parameter'));
     const shift = whoIsOnCall(await this.schedules.scheduleOf(site), site, lvl, instant);
     if (!shift) throw new NotFoundError(`On-call shift for site ${site} level ${lvl}`, instant.toISOString());
     return { siteId: site, level: lvl, at: instant.toISOString(), ...shift };
@@ -114,15 +114,17 @@ export class OnCallHttpController {
   @Put('contacts/staff/:staffId')
   @Access({ staff: ['dispatcher', 'technician', 'supervisor', 'on-call', 'admin'] })
   async putStaffContacts(@Param('staffId') staffId: string, @Body() body: unknown, @Req() request: Request) {
-    await this.ensureSelfOrTheirEditor(principalOf(request), staffId);
-    return this.putContacts({ kind: 'staff', id: parse(SiteIdSchema, staffId, 'staff id') }, body);
+    const id = parse(StaffIdSchema, staffId, 'staff id');
+    await this.ensureSelfOrTheirEditor(principalOf(request), id);
+    return this.putContacts({ kind: 'staff', id }, body);
   }
 
   @Get('contacts/staff/:staffId')
   @Access({ staff: ['dispatcher', 'technician', 'supervisor', 'on-call', 'admin'] })
   async getStaffContacts(@Param('staffId') staffId: string, @Req() request: Request) {
-    await this.ensureSelfOrTheirEditor(principalOf(request), staffId);
-    return this.getContacts({ kind: 'staff', id: staffId });
+    const id = parse(StaffIdSchema, staffId, 'staff id');
+    await this.ensureSelfOrTheirEditor(principalOf(request), id);
+    return this.getContacts({ kind: 'staff', id });
   }
 
   private async ensureSelfOrTheirEditor(caller: Principal, staffId: string): Promise<void> {
@@ -141,8 +143,9 @@ export class OnCallHttpController {
 
   @Get('contacts/sites/:siteId')
   getSiteContacts(@Param('siteId') siteId: string, @Req() request: Request) {
-    ensureSiteAllowed(principalOf(request), siteId);
-    return this.getContacts({ kind: 'site', id: siteId });
+    const site = parse(SiteIdSchema, siteId, 'site id');
+    ensureSiteAllowed(principalOf(request), site);
+    return this.getContacts({ kind: 'site', id: site });
   }
 
   private async putContacts(owner: ContactOwner, body: unknown) {
