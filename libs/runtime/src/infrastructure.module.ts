@@ -129,7 +129,13 @@ export class InfrastructureModule {
         },
         {
           provide: STAFF_TOKENS,
-          useFactory: () => new StaffTokenVerifier({ issuer: config.STAFF_TOKEN_ISSUER, audience: config.STAFF_TOKEN_AUDIENCE, jwks: staffJwksOf(config) }),
+          useFactory: () =>
+            new StaffTokenVerifier({
+              issuer: config.STAFF_TOKEN_ISSUER,
+              audience: config.STAFF_TOKEN_AUDIENCE,
+              jwks: staffJwksOf(config),
+              clockToleranceSeconds: config.CLOCK_TOLERANCE_SECONDS,
+            }),
         },
         {
           provide: RATE_LIMITER,
