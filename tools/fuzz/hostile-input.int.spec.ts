@@ -138,3 +138,50 @@ describe('hostile input that answered 500 (issue 10) answers 4xx with problem de
     expect(list.status).toBe(200);
   });
 });
+
+describe('a contact whose URL is or resolves to a non-public address is refused with 422 and not saved (OUTBOUND_ALLOW_PRIVATE_ADDRESSES unset)', () => {
+  let services: ServicesInProcess;
+  const secret = `whsec_${Buffer.alloc(24, 9).toString('base64')}`;
+
+  beforeAll(async () => {
+    services = await startServicesInProcess('outbound-contacts', { only: ['notification'], env: { OUTBOUND_ALLOW_PRIVATE_ADDRESSES: 'false' } });
+  }, 120_000);
+
+  afterAll(async () => {
+    await services?.stop();
+  });
+
+  // Nothing is connected to: the host is resolved (or read as an address) and refused before anything is saved.
+  it.each([
+    ['webhook', 'http://127.0.0.1:9/hook'],
+    ['webhook', 'http://localhost:9/hook'],
+    ['webhook', 'http://[::1]:9/hook'],
+    ['webhook', 'http://[::ffff:127.0.0.1]:9/hook'],
+    ['webhook', 'http://169.254.169.254/latest/meta-data/'],
+    ['webhook', 'http://10.0.0.5/hook'],
+    ['slack', 'http://192.168.1.20/services/T000/B000/XXXX'],
+    ['wecom', 'http://0.0.0.0:8080/cgi-bin/webhook/send?key=k'],
+    ['dingtalk', 'http://[fd00:ec2::254]/robot/send?access_token=t'],
+    ['feishu', 'http://100.100.100.200/open-apis/bot/v2/hook/x'],
+  ])('%s to %s', async (channel, url) => {
+    const destination = channel === 'webhook' ? { channel, url, secrets: [secret] } : { channel, url };
+    const before = await databaseFingerprint(services.db.pool);
+    const response = await fetch(`${services.baseUrl.notification}/v1/on-call/contacts/staff/${services.staffId}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${services.staffToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ destinations: [destination] }),
+    });
+    const problem = (await response.json()) as { code: string; issues: { path: string }[] };
+    expect({ status: response.status, code: problem.code, paths: problem.issues.map((i) => i.path) }).toEqual({ status: 422, code: 'DESTINATION_ADDRESS_NOT_ALLOWED', paths: ['destinations.0.url'] });
+    expect(changedTables(before, await databaseFingerprint(services.db.pool))).toEqual([]);
+  });
+
+  it('still saves an e-mail address, which goes through the operator\'s own SMTP server', async () => {
+    const response = await fetch(`${services.baseUrl.notification}/v1/on-call/contacts/staff/${services.staffId}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${services.staffToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ destinations: [{ channel: 'email', address: 'li.na@example.com' }] }),
+    });
+    expect(response.status).toBe(200);
+  });
+});

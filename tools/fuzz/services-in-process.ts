@@ -24,6 +24,7 @@ export type ServiceName = 'intake' | 'dispatch' | 'sla-timer' | 'notification' |
 
 export interface ServicesInProcess {
   readonly db: TestDatabase;
+  /** The services started (all five unless `only` said otherwise). */
   readonly baseUrl: Record<ServiceName, string>;
   /** An integrator of S1 for every event type. */
   readonly apiKey: string;
@@ -49,7 +50,10 @@ const SERVICES: readonly { name: ServiceName; schema: z.ZodTypeAny; module: (con
  * free ports, sharing one fresh database, topic prefix and staff-token key. Their Kafka consumers are left out:
  * what is under test is what each service does with a request, and booting without them takes seconds, not tens.
  */
-export const startServicesInProcess = async (label: string): Promise<ServicesInProcess> => {
+export const startServicesInProcess = async (
+  label: string,
+  options: { readonly only?: readonly ServiceName[]; readonly env?: Readonly<Record<string, string>> } = {},
+): Promise<ServicesInProcess> => {
   const prefix = uniqueTopicPrefix(label);
   const db = await freshDatabase(label.replace(/-/g, '_'));
   const keysDir = mkdtempSync(join(tmpdir(), `closeloop-${label}-keys-`));
@@ -71,12 +75,13 @@ export const startServicesInProcess = async (label: string): Promise<ServicesInP
     ALERT_LINK_SECRET: 'hostile-input-ack-link-secret-of-at-least-32-chars',
     // Nothing here is paged (no alert is raised without the consumers); were it, only on loopback.
     OUTBOUND_ALLOW_PRIVATE_ADDRESSES: 'true',
+    ...options.env,
   };
   const apps: INestApplication[] = [];
   const baseUrl = {} as Record<ServiceName, string>;
   try {
     // One after the other: each migrates the shared database and ensures the shared topics on start.
-    for (const service of SERVICES) {
+    for (const service of SERVICES.filter((s) => !options.only || options.only.includes(s.name))) {
       const app = await startService(service.module(loadConfig(service.schema, env)), { host: '127.0.0.1', port: 0, logLevel: 'error' });
       apps.push(app);
       baseUrl[service.name] = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;

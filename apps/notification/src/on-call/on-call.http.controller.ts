@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, Req } from '@nestjs/common';
-import { ForbiddenError, IdentifierSchema, InstantSchema, NotFoundError, StaffIdSchema, ValidationError } from '@closeloop/contracts';
+import { CloseloopError, FieldIssue, ForbiddenError, IdentifierSchema, InstantSchema, NotFoundError, StaffIdSchema, ValidationError } from '@closeloop/contracts';
 import { Access, ensureSiteAllowed, ensureSiteVisible, hasRole, isUuid, Principal, principalOf, visibleSites } from '@closeloop/http';
 import type { Request } from 'express';
 import { OverrideInputSchema, RotationInputSchema, whoIsOnCall } from '@closeloop/notification-domain';
 import { CLOCK, Clock } from '@closeloop/runtime';
 import { z } from 'zod';
-import { describeDestination, DestinationSchema } from '../channels/alert-channel.port';
+import { Destination, describeDestination, DestinationSchema } from '../channels/alert-channel.port';
+import { hostOfUrl, OutboundAddressPolicy, OutboundAddressRefusedError, OutboundHostUnresolvedError } from '../channels/outbound-addresses';
+import { OUTBOUND_ADDRESSES } from '../notification.config';
 import { ContactOwner, ContactsRepository } from './contacts.repository';
 import { OnCallRepository } from './on-call.repository';
 
@@ -37,6 +39,7 @@ export class OnCallHttpController {
     private readonly schedules: OnCallRepository,
     private readonly contacts: ContactsRepository,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(OUTBOUND_ADDRESSES) private readonly addresses: OutboundAddressPolicy,
   ) {}
 
   @Get('rotations')
@@ -150,8 +153,32 @@ export class OnCallHttpController {
 
   private async putContacts(owner: ContactOwner, body: unknown) {
     const { destinations } = parse(ContactsSchema, body, 'contact details');
+    await this.ensureReachable(destinations);
     await this.contacts.put(owner, destinations);
     return { owner, destinations: destinations.map((d) => ({ channel: d.channel, destination: describeDestination(d) })) };
+  }
+
+  /**
+   * The outbound address rule, at the door: a URL whose host is, or resolves to, a loopback, private, link-local
+   * or metadata address is refused with 422 before anything is saved. The delivery checks again as it connects.
+   */
+  private async ensureReachable(destinations: readonly Destination[]): Promise<void> {
+    const refused: FieldIssue[] = [];
+    const unresolvable: FieldIssue[] = [];
+    for (const [index, destination] of destinations.entries()) {
+      if (!('url' in destination)) continue;
+      const path = `destinations.${index}.url`;
+      try {
+        await this.addresses.check(hostOfUrl(new URL(destination.url)));
+      } catch (error) {
+        if (error instanceof OutboundAddressRefusedError) refused.push({ path, message: `${error.host} is or resolves to a ${error.reason} address; alerts go to public addresses only` });
+        else if (error instanceof OutboundHostUnresolvedError && error.permanent) unresolvable.push({ path, message: `${error.host} does not resolve (${error.code})` });
+        else if (error instanceof OutboundHostUnresolvedError) throw new CloseloopError('unavailable', 'DNS_UNAVAILABLE', `${error.host} cannot be resolved now (${error.code}); try again`);
+        else throw error;
+      }
+    }
+    if (refused.length > 0) throw new ValidationError('A destination is not a public address', [...refused, ...unresolvable], 'DESTINATION_ADDRESS_NOT_ALLOWED');
+    if (unresolvable.length > 0) throw new ValidationError('A destination\'s host does not resolve', unresolvable, 'DESTINATION_HOST_UNRESOLVABLE');
   }
 
   /** Secrets and full addresses are written, never read back. */
