@@ -149,10 +149,18 @@ const hostileStringArb: fc.Arbitrary<string> = fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: 65, max: 6_000 }).map((n) => 'x'.repeat(n)) },
 );
 
+/** Nested deeper than any recursive walk over the body survives (the JSON parser accepts it). */
+const deeplyNestedArb = fc.integer({ min: 1_000, max: 5_000 }).map((depth) => {
+  let value: unknown = 'bottom\u0000';
+  for (let i = 0; i < depth; i++) value = i % 2 === 0 ? [value] : { d: value };
+  return value;
+});
+
 const hostileValueArb: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 6, arbitrary: hostileStringArb },
   { weight: 1, arbitrary: fc.constantFrom<unknown>(null, true, 0, -1, 1e308, [], {}, ['a\u0000']) },
   { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 2 }) },
+  { weight: 1, arbitrary: deeplyNestedArb },
 );
 
 /** One part of a request replaced: the parts a route has decide what can be picked. */

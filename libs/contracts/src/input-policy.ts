@@ -18,21 +18,34 @@ export const UNSTORABLE_TEXT_MESSAGE = 'must not contain U+0000 or an unpaired U
 /** Text PostgreSQL can store and compare: no U+0000 and no unpaired surrogate. */
 export const isStorableText = (value: string): boolean => !UNSTORABLE.test(value);
 
+/** Enough issues to fix a request; a body with thousands of bad strings gets the first ones. */
+const MAX_TEXT_ISSUES = 20;
+
 /**
  * Every string in a value that PostgreSQL could not store, by path — property names included, since a jsonb
- * object's keys are text too.
+ * object's keys are text too. Walks with a stack of its own, not recursion: a body nested thousands deep (which
+ * the JSON parser accepts) must be answered, not overflow the call stack into a 500.
  */
 export const unstorableTextIssues = (value: unknown, path = ''): FieldIssue[] => {
-  const at = (key: string) => [path, key].filter(Boolean).join('.');
-  if (typeof value === 'string') return isStorableText(value) ? [] : [{ path: path || '(body)', message: UNSTORABLE_TEXT_MESSAGE }];
-  if (Array.isArray(value)) return value.flatMap((item, i) => unstorableTextIssues(item, at(String(i))));
-  if (value && typeof value === 'object') {
-    return Object.entries(value).flatMap(([key, item]) => [
-      ...(isStorableText(key) ? [] : [{ path: at(JSON.stringify(key).slice(1, -1)), message: `property names ${UNSTORABLE_TEXT_MESSAGE}` }]),
-      ...unstorableTextIssues(item, at(key)),
-    ]);
+  const issues: FieldIssue[] = [];
+  const pending: [unknown, string][] = [[value, path]];
+  const at = (parent: string, key: string) => (parent ? `${parent}.${key}` : key);
+  while (pending.length > 0 && issues.length < MAX_TEXT_ISSUES) {
+    const [item, where] = pending.pop() as [unknown, string];
+    if (typeof item === 'string') {
+      if (!isStorableText(item)) issues.push({ path: where || '(body)', message: UNSTORABLE_TEXT_MESSAGE });
+    } else if (Array.isArray(item)) {
+      for (let i = item.length - 1; i >= 0; i--) pending.push([item[i], at(where, String(i))]);
+    } else if (item && typeof item === 'object') {
+      const entries = Object.entries(item);
+      for (let i = entries.length - 1; i >= 0; i--) {
+        const [key, child] = entries[i] as [string, unknown];
+        if (!isStorableText(key)) issues.push({ path: at(where, JSON.stringify(key).slice(1, -1)), message: `property names ${UNSTORABLE_TEXT_MESSAGE}` });
+        pending.push([child, at(where, key)]);
+      }
+    }
   }
-  return [];
+  return issues.slice(0, MAX_TEXT_ISSUES);
 };
 
 /** A free text field: trimmed, 1..max characters, storable. */

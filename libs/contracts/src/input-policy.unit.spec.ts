@@ -7,13 +7,24 @@ describe('the input policy: text', () => {
   });
 
   it('names every unstorable string by its path, property names included', () => {
-    expect(unstorableTextIssues({ to: { name: 'a\u0000' }, photoRefs: ['ok', '\ud800'], ['k\u0000']: 1 })).toEqual([
-      { path: 'to.name', message: expect.stringContaining('U+0000') },
-      { path: 'photoRefs.1', message: expect.stringContaining('U+0000') },
-      { path: 'k\\u0000', message: expect.stringContaining('property names') },
-    ]);
+    const issues = unstorableTextIssues({ to: { name: 'a\u0000' }, photoRefs: ['ok', '\ud800'], ['k\u0000']: 1 });
+    expect(issues).toHaveLength(3);
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        { path: 'to.name', message: expect.stringContaining('U+0000') },
+        { path: 'photoRefs.1', message: expect.stringContaining('U+0000') },
+        { path: 'k\\u0000', message: expect.stringContaining('property names') },
+      ]),
+    );
     expect(unstorableTextIssues('\u0000')).toEqual([{ path: '(body)', message: expect.any(String) }]);
     expect(unstorableTextIssues({ n: 1, b: true, z: null })).toEqual([]);
+  });
+
+  it('walks a body nested far deeper than the call stack allows, and reports at most 20 issues', () => {
+    let deep: unknown = 'bottom\u0000';
+    for (let i = 0; i < 100_000; i++) deep = i % 2 === 0 ? [deep] : { d: deep };
+    expect(unstorableTextIssues(deep)).toEqual([{ path: expect.stringMatching(/^(0|d)\./), message: expect.any(String) }]);
+    expect(unstorableTextIssues(Array.from({ length: 50 }, () => '\u0000'))).toHaveLength(20);
   });
 
   it('TextSchema trims, bounds and refuses unstorable text', () => {
