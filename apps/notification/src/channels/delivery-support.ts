@@ -85,7 +85,7 @@ export const postOnce = async (
       {
         method: 'POST',
         headers: { 'user-agent': 'Closeloop-Alerts/1', ...request.headers, 'content-length': String(body.length) },
-        lookup: addresses.connectLookup,
+        agent: target.protocol === 'https:' ? addresses.httpsAgent : addresses.httpAgent,
         signal,
       },
       (response) => {

@@ -111,4 +111,12 @@ describe('alerts to non-public addresses (send time)', () => {
     for (const [sender, destination] of senders(ANY_ADDRESS)) await sender.send(destination, alert());
     expect(received).toBe(6);
   });
+
+  it('never lends a connection kept alive under the allowance to a sender under the rule', async () => {
+    const destination: Destination = { channel: 'webhook', url: `http://localhost:${port}/hook`, secrets: [secret] };
+    await new WebhookChannel({ now: () => new Date(), addresses: ANY_ADDRESS }).send(destination, alert());
+    const failure = await failureOf(new WebhookChannel({ now: () => new Date() }).send(destination, alert()));
+    expect(failure).toMatchObject({ retryable: false, message: expect.stringContaining('loopback') });
+    expect(received).toBe(1);
+  });
 });

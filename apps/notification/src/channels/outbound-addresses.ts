@@ -1,4 +1,6 @@
 import { lookup as dnsLookup, LookupAddress, LookupAllOptions } from 'node:dns';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
 import { isIP } from 'node:net';
 
 /**
@@ -152,9 +154,18 @@ export class OutboundAddressPolicy {
   readonly allowPrivate: boolean;
   private readonly resolve: Lookup;
 
+  /**
+   * Connections kept alive per rule, each made through connectLookup: a pooled connection is one whose address was
+   * checked, and one made under another rule (a test's ANY_ADDRESS) is never reused under this one.
+   */
+  readonly httpAgent: HttpAgent;
+  readonly httpsAgent: HttpsAgent;
+
   constructor(options: OutboundAddressOptions) {
     this.allowPrivate = options.allowPrivate;
     this.resolve = options.lookup ?? (dnsLookup as unknown as Lookup);
+    this.httpAgent = new HttpAgent({ keepAlive: true, lookup: this.connectLookup as never });
+    this.httpsAgent = new HttpsAgent({ keepAlive: true, lookup: this.connectLookup as never });
   }
 
   /**
