@@ -131,7 +131,11 @@ if (require.main === module) {
   const run = async () => {
     if (command === 'start') {
       await stopDetached(runDir);
-      await startStack({ env: {}, logDir, runDir, detached: true });
+      // The local stack's alert receivers (the demo's webhook and SMTP inbox) listen on 127.0.0.1, an address the
+      // outbound rule refuses in production (docs/operations.md, "Outbound addresses"): allowed here unless the
+      // shell says otherwise.
+      const env = { OUTBOUND_ALLOW_PRIVATE_ADDRESSES: process.env.OUTBOUND_ALLOW_PRIVATE_ADDRESSES ?? 'true' };
+      await startStack({ env, logDir, runDir, detached: true });
       for (const { name, port } of SERVICES) console.error(`${name.padEnd(13)} http://127.0.0.1:${port}  log: .local/logs/${name}.log`);
     } else if (command === 'stop') {
       await stopDetached(runDir);

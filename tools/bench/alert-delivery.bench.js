@@ -113,6 +113,8 @@ const main = async () => {
         TIMER_POLL_MILLIS: '100',
         ALERT_POLL_MILLIS: '100',
         ALERT_RENOTIFY_SECONDS: '0',
+        // The bench's webhook receiver is on 127.0.0.1, which the outbound address rule refuses in production.
+        OUTBOUND_ALLOW_PRIVATE_ADDRESSES: 'true',
       },
       logDir,
       portOffset: PORT_OFFSET,

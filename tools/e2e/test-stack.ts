@@ -95,6 +95,8 @@ export const startTestStack = async (label: string, extraEnv: Record<string, str
       STAFF_TOKEN_ISSUER: ISSUER,
       STAFF_TOKEN_AUDIENCE: AUDIENCE,
       STAFF_JWKS_FILE: jwksFile,
+      // The tests' alert receivers listen on 127.0.0.1, which the outbound address rule refuses in production.
+      OUTBOUND_ALLOW_PRIVATE_ADDRESSES: 'true',
       ...extraEnv,
     },
     logDir: join(repositoryRoot, '.local', 'logs', `e2e-${prefix.replace(/\.$/, '')}`),

@@ -43,3 +43,5 @@ export type NotificationConfig = z.infer<typeof notificationConfigSchema>;
 
 export const NOTIFICATION_CONFIG = Symbol('NotificationConfig');
 export const CHANNEL_SENDERS = Symbol('ChannelSenders');
+/** The outbound address rule (OutboundAddressPolicy), for checking destinations when contacts are saved. */
+export const OUTBOUND_ADDRESSES = Symbol('OutboundAddresses');

@@ -9,8 +9,8 @@ import { AlertService } from './alerts/alert.service';
 import { AlertsHttpController } from './alerts/alerts.http.controller';
 import { OrderSnapshots } from './alerts/order-snapshot';
 import { WorkOrderEventsKafkaController } from './alerts/work-order-events.kafka.controller';
-import { createChannelSenders } from './channels/channel-registry';
-import { CHANNEL_SENDERS, NOTIFICATION_CONFIG, NotificationConfig } from './notification.config';
+import { createChannelSenders, outboundAddressesOf } from './channels/channel-registry';
+import { CHANNEL_SENDERS, NOTIFICATION_CONFIG, NotificationConfig, OUTBOUND_ADDRESSES } from './notification.config';
 import { ContactsRepository } from './on-call/contacts.repository';
 import { OnCallHttpController } from './on-call/on-call.http.controller';
 import { OnCallRepository } from './on-call/on-call.repository';
@@ -22,6 +22,7 @@ export const notificationModule = (config: NotificationConfig) => {
     providers: [
       { provide: NOTIFICATION_CONFIG, useValue: config },
       { provide: CHANNEL_SENDERS, useFactory: () => createChannelSenders(config, () => systemClock.now()) },
+      { provide: OUTBOUND_ADDRESSES, useValue: outboundAddressesOf(config) },
       AlertService,
       AlertRaiser,
       OrderSnapshots,

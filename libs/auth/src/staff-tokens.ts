@@ -39,13 +39,21 @@ export interface StaffTokenVerifierOptions {
   readonly audience: string;
   /** The identity provider's key set: its JWKS URL (Keycloak: `<realm>/protocol/openid-connect/certs`), or a JWKS file. */
   readonly jwks: { readonly url: string } | { readonly file: string };
+  /**
+   * How far the identity provider's clock and ours may disagree when checking exp and nbf, in seconds: a token
+   * expired this long ago still passes. Small (config allows 0-5, default 5): every second is a second a stolen or
+   * revoked-by-expiry token still works. Defaults to DEFAULT_CLOCK_TOLERANCE_SECONDS.
+   */
+  readonly clockToleranceSeconds?: number;
   /** For tests; otherwise the system clock. */
   readonly clock?: () => Date;
 }
 
 /** Asymmetric algorithms only: a shared-secret HS256 token, or an unsigned one, is never accepted. */
 export const STAFF_TOKEN_ALGORITHMS = ['RS256', 'ES256', 'EdDSA'] as const;
-const CLOCK_TOLERANCE_SECONDS = 30;
+/** NTP keeps servers within milliseconds of each other; 5 s covers a drifting one without keeping expired tokens alive. */
+export const DEFAULT_CLOCK_TOLERANCE_SECONDS = 5;
+export const MAX_CLOCK_TOLERANCE_SECONDS = 5;
 
 /** The identity provider's keys could not be fetched: the caller is not at fault, so this is not a 401. */
 export class StaffKeysUnavailableError extends Error {
@@ -62,6 +70,10 @@ export class StaffTokenVerifier {
   private readonly keys: KeySet;
 
   constructor(private readonly options: StaffTokenVerifierOptions) {
+    const tolerance = options.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS;
+    if (!Number.isInteger(tolerance) || tolerance < 0 || tolerance > MAX_CLOCK_TOLERANCE_SECONDS) {
+      throw new Error(`The staff token clock tolerance must be 0 to ${MAX_CLOCK_TOLERANCE_SECONDS} whole seconds`);
+    }
     if ('url' in options.jwks) {
       let url: URL;
       try {
@@ -85,7 +97,7 @@ export class StaffTokenVerifier {
         issuer: this.options.issuer,
         audience: this.options.audience,
         algorithms: [...STAFF_TOKEN_ALGORITHMS],
-        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        clockTolerance: this.options.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS,
         requiredClaims: ['exp', 'iss', 'aud', 'sub'],
         ...(this.options.clock ? { currentDate: this.options.clock() } : {}),
       }));

@@ -67,9 +67,30 @@ describe('a token from the local signing key', () => {
     expect(staffCoversSite({ sites: ['S1'] }, 'S9')).toBe(false);
   });
 
-  it('is still accepted within the 30 s clock tolerance after expiry', async () => {
-    const token = await issue({ now: new Date(now.getTime() - 3620_000), ttlSeconds: 3600 });
+  it('is still accepted within the 5 s clock tolerance after expiry', async () => {
+    const token = await issue({ now: new Date(now.getTime() - 3603_000), ttlSeconds: 3600 });
     await expect(verifier.verify(token)).resolves.toMatchObject({ staffId: 'u1' });
+  });
+});
+
+describe('the clock tolerance', () => {
+  const expiredAgo = (seconds: number) => issue({ now: new Date(now.getTime() - (3600 + seconds) * 1000), ttlSeconds: 3600 });
+
+  it('refuses a token that expired 10 s ago (it used to pass for 30 s)', async () => {
+    expect((await rejection(await expiredAgo(10))).code).toBe('TOKEN_EXPIRED');
+  });
+
+  it('refuses one that expired 6 s ago, just past the default', async () => {
+    expect((await rejection(await expiredAgo(6))).code).toBe('TOKEN_EXPIRED');
+  });
+
+  it('takes none at 0: a token expired a second ago is refused', async () => {
+    const strict = new StaffTokenVerifier({ issuer, audience, jwks: { file: join(dir, LOCAL_JWKS_FILE) }, clock, clockToleranceSeconds: 0 });
+    await expect(strict.verify(await expiredAgo(1))).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });
+  });
+
+  it('cannot be set above 5 s', () => {
+    expect(() => new StaffTokenVerifier({ issuer, audience, jwks: { file: join(dir, LOCAL_JWKS_FILE) }, clock, clockToleranceSeconds: 30 })).toThrow('0 to 5');
   });
 });
 

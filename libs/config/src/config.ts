@@ -96,6 +96,16 @@ export const baseServiceConfig = z.object({
   /** Where the issuer's signing keys are: its JWKS URL, or a JWKS file (the admin tool's local key). One of the two. */
   STAFF_JWKS_URL: z.string().url().optional(),
   STAFF_JWKS_FILE: z.string().min(1).optional(),
+  /**
+   * How many seconds an expired (or not yet valid) staff token is still accepted, for clock drift between the
+   * identity provider and this service. 0-5, default 5: a larger value keeps expired tokens working.
+   */
+  CLOCK_TOLERANCE_SECONDS: z.coerce
+    .number({ message: 'must be a whole number of seconds, 0 to 5' })
+    .int('must be a whole number of seconds, 0 to 5')
+    .min(0, 'must be a whole number of seconds, 0 to 5')
+    .max(5, 'must be at most 5 seconds: every second more keeps expired staff tokens working')
+    .default(5),
   /** Requests per minute allowed per integrator key and per staff member, across all instances. */
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
   /**

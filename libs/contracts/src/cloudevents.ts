@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Actor, EventMetadata } from './events';
+import { InstantSchema } from './input-policy';
 import { FollowUpContactSchema, ReportDetailsSchema, ResolutionConfirmedSchema, ResolutionRejectedSchema, WorkOrderReferenceSchema } from './report';
 
 export const CloudEventContentTypes = {
@@ -30,7 +31,7 @@ export const CloudEventSchema = z
     source: z.string().min(1).max(512),
     type: z.string().min(1).max(256),
     subject: z.string().max(256).optional(),
-    time: z.string().datetime({ offset: true }).optional(),
+    time: InstantSchema.optional(),
     datacontenttype: z.string().max(128).optional(),
     dataschema: z.string().max(512).optional(),
     data: z.unknown(),

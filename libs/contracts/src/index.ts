@@ -7,3 +7,4 @@ export * from './recorded';
 export * from './time-zone';
 export * from './scrub-secrets';
 export * from './phone';
+export * from './input-policy';

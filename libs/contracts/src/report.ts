@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IdentifierSchema } from './input-policy';
 
 /** How the resident reached the service desk. */
 export const ChannelSchema = z.enum(['phone', 'app', 'wechat', 'front-desk', 'other']);
@@ -11,9 +12,7 @@ export type Channel = z.infer<typeof ChannelSchema>;
 export const TierSchema = z.enum(['urgent', 'normal', 'planned']);
 export type Tier = z.infer<typeof TierSchema>;
 
-const identifier = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/, 'must be 1-32 letters, digits, "-" or "_", starting with a letter or digit');
+const identifier = IdentifierSchema;
 
 const optionalText = (max: number) => z.string().trim().min(1).max(max).optional();
 

@@ -3,3 +3,4 @@ export * from './correlation';
 export * from './problem-details.filter';
 export * from './request-parts';
 export * from './access';
+export * from './input-policy.interceptor';

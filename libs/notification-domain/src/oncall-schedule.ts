@@ -1,4 +1,4 @@
-import { LocalDateSchema, LocalTimeSchema, TimeZoneSchema } from '@closeloop/contracts';
+import { IdentifierSchema, InstantSchema, LocalDateSchema, LocalTimeSchema, StaffIdSchema, TextSchema, TimeZoneSchema } from '@closeloop/contracts';
 import { z } from 'zod';
 
 // ── Schedule ──────────────────────────────────────────────────────────────────────────────────────────────
@@ -237,12 +237,14 @@ export const whoIsOnCall = (schedule: OnCallSchedule, siteId: string, level: OnC
 
 const MAX_OVERRIDE_MS = 90 * DAY_MS;
 
-const staffId = z.string().trim().min(1).max(64);
+// The input policy (docs/adr/0017-one-input-policy-at-the-edge.md): sites by the identifier rule, people by the
+// staff id rule, instants within range and with real offsets, free text PostgreSQL can store.
+const staffId = StaffIdSchema;
 const levelSchema = z.union([z.literal(1), z.literal(2), z.literal(3)]);
-const isoInstant = z.string().datetime({ offset: true });
+const isoInstant = InstantSchema;
 
 const rotationFields = {
-  siteId: z.string().trim().min(1).max(64),
+  siteId: IdentifierSchema,
   level: levelSchema,
   timeZone: TimeZoneSchema,
   handoff: z.enum(['daily', 'weekly']),
@@ -279,12 +281,12 @@ export type RotationInput = z.infer<typeof RotationInputSchema>;
 /** An override as entered through the API; the service adds its id and creation time. */
 export const OverrideInputSchema = z
   .object({
-    siteId: z.string().trim().min(1).max(64),
+    siteId: IdentifierSchema,
     level: levelSchema,
     staffId,
     from: isoInstant,
     to: isoInstant,
-    reason: z.string().trim().min(1).max(500),
+    reason: TextSchema(500),
   })
   .strict()
   .superRefine((o, ctx) => {

@@ -7,7 +7,8 @@ import { EVENT_STORE, EventStore, KurrentDbEventStore, PostgresEventStore } from
 import { CloudEventsTransport, ConsumerTiming, createKafka, ensureTopics, EventRelay, PostgresParkedMessages } from '@closeloop/messaging';
 import { Kafka, Partitioners, Producer } from 'kafkajs';
 import { Pool } from 'pg';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { InputPolicyInterceptor } from '@closeloop/http';
 import { IntegratorKeyVerifier, StaffTokenVerifier } from '@closeloop/auth';
 import { kafkaSecurityOf, staffJwksOf } from '@closeloop/config';
 import { AccessGuard, INTEGRATOR_KEYS, RATE_LIMITER, STAFF_TOKENS } from './access.guard';
@@ -129,7 +130,13 @@ export class InfrastructureModule {
         },
         {
           provide: STAFF_TOKENS,
-          useFactory: () => new StaffTokenVerifier({ issuer: config.STAFF_TOKEN_ISSUER, audience: config.STAFF_TOKEN_AUDIENCE, jwks: staffJwksOf(config) }),
+          useFactory: () =>
+            new StaffTokenVerifier({
+              issuer: config.STAFF_TOKEN_ISSUER,
+              audience: config.STAFF_TOKEN_AUDIENCE,
+              jwks: staffJwksOf(config),
+              clockToleranceSeconds: config.CLOCK_TOLERANCE_SECONDS,
+            }),
         },
         {
           provide: RATE_LIMITER,
@@ -138,6 +145,8 @@ export class InfrastructureModule {
         },
         // Every HTTP route passes the access guard; one without an access rule is refused to everyone.
         { provide: APP_GUARD, useClass: AccessGuard },
+        // Then the input policy: no route hands PostgreSQL text it cannot store (docs/adr/0017).
+        { provide: APP_INTERCEPTOR, useClass: InputPolicyInterceptor },
         InfrastructureLifecycle,
       ],
       exports: [CLOCK, SERVICE_CONFIG, PG_POOL, EVENT_STORE, KAFKA, KAFKA_PRODUCER, INTEGRATOR_KEYS],

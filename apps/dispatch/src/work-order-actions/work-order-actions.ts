@@ -1,9 +1,11 @@
-import { CancelReasonSchema, HoldReasonSchema, StaffMemberSchema } from '@closeloop/contracts';
+import { CancelReasonSchema, HoldReasonSchema, StaffMemberInputSchema, StaffMemberSchema, TextSchema } from '@closeloop/contracts';
 import { WorkOrderCommand } from '@closeloop/work-order-domain';
 import { z } from 'zod';
 
-const reason = z.string().trim().min(1).max(1000);
-const optionalNote = z.string().trim().min(1).max(1000).optional();
+// Free texts follow the input policy (TextSchema: nothing PostgreSQL cannot store); the staff member a reassignment
+// or hand-over names follows the staff id rule, as a token's subject does.
+const reason = TextSchema(1000);
+const optionalNote = TextSchema(1000).optional();
 const nothing = z.object({}).strict();
 
 type Staff = z.infer<typeof StaffMemberSchema>;
@@ -33,11 +35,11 @@ export const workOrderActions = {
   resume: action('Resume', nothing, (_b, { by, now }) => ({ type: 'Resume', by, now })),
   resolve: action(
     'Resolve',
-    z.object({ notes: z.string().trim().min(1).max(4000), photoRefs: z.array(z.string().min(1).max(512)).max(20).default([]) }).strict(),
+    z.object({ notes: TextSchema(4000), photoRefs: z.array(TextSchema(512)).max(20).default([]) }).strict(),
     (b, { by, now }) => ({ type: 'Resolve', by, notes: b.notes, photoRefs: b.photoRefs, now }),
   ),
-  reassign: action('ReassignTechnician', z.object({ to: StaffMemberSchema, reason }).strict(), (b, { by, now }) => ({ type: 'ReassignTechnician', by, to: b.to, reason: b.reason, now })),
-  handover: action('HandOverOwnership', z.object({ to: StaffMemberSchema, reason }).strict(), (b, { by, now }) => ({ type: 'HandOverOwnership', by, to: b.to, reason: b.reason, now })),
+  reassign: action('ReassignTechnician', z.object({ to: StaffMemberInputSchema, reason }).strict(), (b, { by, now }) => ({ type: 'ReassignTechnician', by, to: b.to, reason: b.reason, now })),
+  handover: action('HandOverOwnership', z.object({ to: StaffMemberInputSchema, reason }).strict(), (b, { by, now }) => ({ type: 'HandOverOwnership', by, to: b.to, reason: b.reason, now })),
   cancel: action('Cancel', z.object({ reason: CancelReasonSchema, note: optionalNote }).strict(), (b, { by, now }) => ({ type: 'Cancel', by, reason: b.reason, note: b.note, now })),
   reopen: action('Reopen', z.object({ reason }).strict(), (b, { by, now, reopenWindowSeconds }) => ({ type: 'Reopen', by, reason: b.reason, reopenWindowSeconds, now })),
 } as const;

@@ -7,6 +7,7 @@ import { alertStream } from '@closeloop/notification-domain';
 import { eventually, freshDatabase, TestDatabase } from '@closeloop/testing';
 import { Webhook } from 'standardwebhooks';
 import { AlertChannelSender } from '../channels/alert-channel.port';
+import { ANY_ADDRESS } from '../channels/outbound-addresses';
 import { WebhookChannel } from '../channels/webhook.channel';
 import { NotificationConfig } from '../notification.config';
 import { AlertDeliveryWorker } from './alert-delivery.worker';
@@ -81,7 +82,7 @@ describe('AlertDeliveryWorker against a real PostgreSQL and a loopback receiver'
   });
 
   const startWorker = (overrides: Partial<NotificationConfig>) => {
-    const senders = new Map<AlertChannel, AlertChannelSender>([['webhook', new WebhookChannel({ now: () => new Date(), timeoutMs: 2_000 })]]);
+    const senders = new Map<AlertChannel, AlertChannelSender>([['webhook', new WebhookChannel({ now: () => new Date(), timeoutMs: 2_000, addresses: ANY_ADDRESS })]]);
     const worker = new AlertDeliveryWorker(alerts, new OrderSnapshots(store), senders, config(overrides), db.pool, { now: () => new Date() });
     workers.push(worker);
     worker.onApplicationBootstrap();

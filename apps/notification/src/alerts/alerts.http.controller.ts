@@ -1,5 +1,5 @@
 import { Controller, Get, Header, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
-import { CloseloopError, NotFoundError, StaffMemberRef, ValidationError } from '@closeloop/contracts';
+import { CloseloopError, IDENTIFIER_PATTERN, NotFoundError, StaffMemberRef, ValidationError } from '@closeloop/contracts';
 import { Access, correlationIdOf, ensureSiteVisible, hasRole, isUuid, Principal, principalOf, staffMemberOf, visibleSites } from '@closeloop/http';
 import { AlertState, isAddressedTo } from '@closeloop/notification-domain';
 import { CLOCK, Clock, PG_POOL } from '@closeloop/runtime';
@@ -67,6 +67,9 @@ export class AlertsHttpController {
     const sites = visibleSites(principalOf(request));
     if (status !== undefined && !(ALERT_STATUSES as readonly string[]).includes(status)) {
       throw new ValidationError('The status filter is not valid', [{ path: 'query:status', message: `must be one of ${ALERT_STATUSES.join(', ')}` }]);
+    }
+    if (siteId !== undefined && (typeof siteId !== 'string' || !IDENTIFIER_PATTERN.test(siteId))) {
+      throw new ValidationError('The siteId filter is not valid', [{ path: 'query:siteId', message: 'must be a site id: 1-32 letters, digits, "-" or "_"' }]);
     }
     if (workOrderId !== undefined && !isUuid(workOrderId)) throw new ValidationError('The workOrderId filter is not valid', [{ path: 'query:workOrderId', message: 'must be a UUID' }]);
     const { rows } = await this.pool.query<AlertRow>(

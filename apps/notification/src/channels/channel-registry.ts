@@ -5,6 +5,7 @@ import { AlertChannelSender } from './alert-channel.port';
 import { DingTalkChannel } from './dingtalk.channel';
 import { EmailChannel, SmtpOptions } from './email.channel';
 import { FeishuChannel } from './feishu.channel';
+import { ANY_ADDRESS, OutboundAddressPolicy, PUBLIC_ADDRESSES_ONLY } from './outbound-addresses';
 import { SlackChannel } from './slack.channel';
 import { SmsChannel, TwilioOptions } from './sms.channel';
 import { WebhookChannel } from './webhook.channel';
@@ -17,6 +18,8 @@ export interface ChannelConfig {
   smtp?: SmtpOptions;
   /** Absent: no SMS channel. */
   sms?: TwilioOptions;
+  /** Which addresses HTTP channels may reach; public ones only when absent (OUTBOUND_ALLOW_PRIVATE_ADDRESSES). */
+  addresses?: OutboundAddressPolicy;
 }
 
 /**
@@ -30,15 +33,17 @@ export interface ChannelConfig {
 export const createChannelSenders = (config: ChannelConfig | ChannelEnvironment, now: () => Date): Map<AlertChannel, AlertChannelSender> => {
   const channels = 'ALERT_DELIVERY_TIMEOUT_MS' in config ? channelConfigFromEnvironment(config) : config;
   const { timeoutMs } = channels;
+  const addresses = channels.addresses ?? PUBLIC_ADDRESSES_ONLY;
   const senders: AlertChannelSender[] = [
-    new WebhookChannel({ now, timeoutMs }),
-    new WeComChannel({ timeoutMs }),
-    new DingTalkChannel({ now, timeoutMs }),
-    new FeishuChannel({ now, timeoutMs }),
-    new SlackChannel({ timeoutMs }),
+    new WebhookChannel({ now, timeoutMs, addresses }),
+    new WeComChannel({ timeoutMs, addresses }),
+    new DingTalkChannel({ now, timeoutMs, addresses }),
+    new FeishuChannel({ now, timeoutMs, addresses }),
+    new SlackChannel({ timeoutMs, addresses }),
   ];
+  // The SMTP server is the operator's own, named in configuration, not a destination staff choose.
   if (channels.smtp) senders.push(new EmailChannel(channels.smtp, { timeoutMs }));
-  if (channels.sms) senders.push(new SmsChannel(channels.sms, { timeoutMs }));
+  if (channels.sms) senders.push(new SmsChannel(channels.sms, { timeoutMs, addresses }));
   return new Map(senders.map((sender) => [sender.channel, sender]));
 };
 
@@ -62,6 +67,15 @@ const isHttpsOrLoopbackUrl = (value: string): boolean => {
 };
 
 export const ChannelConfigSchema = z.object({
+  /**
+   * true lets alerts go to loopback, private, link-local and other non-public addresses: for local development
+   * and tests only, whose receivers listen on 127.0.0.1. Default false: a destination that is or resolves to such
+   * an address is refused when saved and when sent to (docs/operations.md, "Outbound addresses").
+   */
+  OUTBOUND_ALLOW_PRIVATE_ADDRESSES: z.preprocess(
+    unsetIfEmpty,
+    z.enum(['true', 'false'], { message: "must be 'true' or 'false'" }).default('false').transform((value) => value === 'true'),
+  ),
   /** How long one delivery attempt may take (100 ms to 60 s, default 5 s). */
   ALERT_DELIVERY_TIMEOUT_MS: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(100).max(60_000).default(5_000)),
   SMTP_HOST: optionalString(z.string().trim().regex(/^[A-Za-z0-9.-]+$|^\[[0-9A-Fa-f:.]+\]$/, 'must be a host name or address')),
@@ -124,7 +138,7 @@ export const channelConfigFromEnvironment = (env: ChannelEnvironment): ChannelCo
   const problems = channelProblems(env);
   if (problems.length > 0) throw new ConfigError(problems.map(({ key, message }) => `${key}: ${message}`));
 
-  const config: ChannelConfig = { timeoutMs: env.ALERT_DELIVERY_TIMEOUT_MS };
+  const config: ChannelConfig = { timeoutMs: env.ALERT_DELIVERY_TIMEOUT_MS, addresses: outboundAddressesOf(env) };
   if (env.SMTP_HOST && env.SMTP_PORT && env.SMTP_FROM) {
     config.smtp = {
       host: env.SMTP_HOST,
@@ -144,6 +158,10 @@ export const channelConfigFromEnvironment = (env: ChannelEnvironment): ChannelCo
   }
   return config;
 };
+
+/** The outbound address rule the environment asks for. */
+export const outboundAddressesOf = (env: Pick<ChannelEnvironment, 'OUTBOUND_ALLOW_PRIVATE_ADDRESSES'>): OutboundAddressPolicy =>
+  env.OUTBOUND_ALLOW_PRIVATE_ADDRESSES ? ANY_ADDRESS : PUBLIC_ADDRESSES_ONLY;
 
 /** Reads and checks the delivery settings from the environment; anything wrong stops start-up with a ConfigError. */
 export const loadChannelConfig = (env: NodeJS.ProcessEnv = process.env): ChannelConfig => channelConfigFromEnvironment(loadConfig(ChannelConfigSchema, env));

@@ -12,9 +12,12 @@ import { SlackChannel } from './slack.channel';
 import { SmsChannel } from './sms.channel';
 import { WebhookChannel } from './webhook.channel';
 import { WeComChannel } from './wecom.channel';
+import { ANY_ADDRESS } from './outbound-addresses';
 
 // Every channel against a real server on loopback: the reference Standard Webhooks library as the receiver, robot
-// endpoints that answer like WeCom, DingTalk, Feishu and Slack do, a real SMTP server and a Twilio-shaped API.
+// endpoints that answer like WeCom, DingTalk, Feishu and Slack do, a real SMTP server and a Twilio-shaped API. The
+// receivers are on loopback, which the outbound address rule refuses in production: these senders allow it
+// (ANY_ADDRESS, as OUTBOUND_ALLOW_PRIVATE_ADDRESSES=true does); outbound-addresses.int.spec.ts tests the rule.
 
 // ── Loopback receivers ──────────────────────────────────────────────────────────────────────────────────
 
@@ -141,7 +144,7 @@ describe('webhook channel, verified by the reference standardwebhooks library', 
   let receiver: Receiver;
   const currentSecret = whsec();
   const previousSecret = whsec();
-  const sender = new WebhookChannel({ now: () => new Date(), timeoutMs: 2_000 });
+  const sender = new WebhookChannel({ now: () => new Date(), timeoutMs: 2_000, addresses: ANY_ADDRESS });
 
   /** The receiver holds `accepted` and answers 204 only to a request that verifies with one of them. */
   const acceptOnly = (...accepted: string[]) =>
@@ -211,7 +214,7 @@ describe('webhook channel, verified by the reference standardwebhooks library', 
     receiver.answer((_request, response) => reply(response, 204));
     const alert = anAlert();
     let clock = new Date('2026-03-01T08:00:00Z');
-    const clocked = new WebhookChannel({ now: () => clock });
+    const clocked = new WebhookChannel({ now: () => clock, addresses: ANY_ADDRESS });
     await clocked.send(destination([currentSecret]), alert);
     const first = receiver.last().headers;
     clock = new Date('2026-03-01T08:00:30Z');
@@ -228,7 +231,7 @@ describe('webhook channel, verified by the reference standardwebhooks library', 
 describe('HTTP failures', () => {
   let receiver: Receiver;
   const secret = whsec();
-  const sender = new WebhookChannel({ now: () => new Date(), timeoutMs: SHORT_TIMEOUT_MS });
+  const sender = new WebhookChannel({ now: () => new Date(), timeoutMs: SHORT_TIMEOUT_MS, addresses: ANY_ADDRESS });
   const destination = (): Destination => ({ channel: 'webhook', url: `${receiver.base}/in?token=query-secret-value`, secrets: [secret] });
 
   beforeAll(async () => {
@@ -294,7 +297,7 @@ describe('HTTP failures', () => {
 describe('WeCom group robot', () => {
   let receiver: Receiver;
   const key = '693a91f6-7aaa-4bc4-97a0-0ec2sifa5aaa';
-  const sender = new WeComChannel({ timeoutMs: 2_000 });
+  const sender = new WeComChannel({ timeoutMs: 2_000, addresses: ANY_ADDRESS });
   const destination = (): Destination => ({ channel: 'wecom', url: `${receiver.base}/cgi-bin/webhook/send?key=${key}` });
 
   beforeAll(async () => {
@@ -346,7 +349,7 @@ describe('DingTalk custom robot', () => {
   const accessToken = 'f0e1d2c3b4a5968778695a4b3c2d1e0f';
   const secret = 'SEC3f4e5d6c7b8a99887766554433221100ffeeddccbbaa';
   const at = new Date('2026-03-01T08:00:00.123Z');
-  const sender = new DingTalkChannel({ now: () => at, timeoutMs: 2_000 });
+  const sender = new DingTalkChannel({ now: () => at, timeoutMs: 2_000, addresses: ANY_ADDRESS });
   const destination = (withSecret = true): Destination => ({
     channel: 'dingtalk',
     url: `${receiver.base}/robot/send?access_token=${accessToken}`,
@@ -411,7 +414,7 @@ describe('Feishu custom bot', () => {
   const hookId = '0f0e1d2c-3b4a-5968-7786-95a4b3c2d1e0';
   const secret = 'qWn2ZPJtYxEn0dVmL9o7Xc';
   const at = new Date('2026-03-01T08:00:00.999Z');
-  const sender = new FeishuChannel({ now: () => at, timeoutMs: 2_000 });
+  const sender = new FeishuChannel({ now: () => at, timeoutMs: 2_000, addresses: ANY_ADDRESS });
   const destination = (withSecret = true): Destination => ({
     channel: 'feishu',
     url: `${receiver.base}/open-apis/bot/v2/hook/${hookId}`,
@@ -465,7 +468,7 @@ describe('Feishu custom bot', () => {
 
 describe('Slack incoming webhook', () => {
   let receiver: Receiver;
-  const sender = new SlackChannel({ timeoutMs: 2_000 });
+  const sender = new SlackChannel({ timeoutMs: 2_000, addresses: ANY_ADDRESS });
   const destination = (): Destination => ({ channel: 'slack', url: `${receiver.base}/services/T0001/B0001/XXXXXXXXXXXXXXXXXXXXXXXX` });
 
   beforeAll(async () => {
@@ -512,7 +515,7 @@ describe('SMS through a Twilio-shaped API', () => {
   const accountSid = `AC${'a1b2c3d4'.repeat(4)}`;
   const authToken = 'twilio-auth-token-0123456789';
   const phone = '+8613800138000';
-  const sender = () => new SmsChannel({ baseUrl: `${receiver.base}/`, accountSid, authToken, from: '+14155550100' }, { timeoutMs: 2_000 });
+  const sender = () => new SmsChannel({ baseUrl: `${receiver.base}/`, accountSid, authToken, from: '+14155550100' }, { timeoutMs: 2_000, addresses: ANY_ADDRESS });
   const destination: Destination = { channel: 'sms', phone };
 
   beforeAll(async () => {
@@ -711,6 +714,7 @@ describe('createChannelSenders', () => {
           timeoutMs: 2_000,
           smtp: { host: '127.0.0.1', port: server.port, secure: false, from: 'alerts@closeloop.example' },
           sms: { baseUrl: receiver.base, accountSid: `AC${'0'.repeat(32)}`, authToken: 'token-0123456789abcdef', from: '+14155550100' },
+          addresses: ANY_ADDRESS,
         },
         () => new Date(),
       );

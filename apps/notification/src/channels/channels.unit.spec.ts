@@ -2,6 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { ConfigError } from '@closeloop/config';
 import { Webhook } from 'standardwebhooks';
 import { z } from 'zod';
+import { PUBLIC_ADDRESSES_ONLY } from './outbound-addresses';
 import { ChannelConfigSchema, channelConfigFromEnvironment, createChannelSenders, loadChannelConfig, refineChannelEnvironment } from './channel-registry';
 import { sanitizeEcho, textWithTitle, truncateChars, truncateUtf8 } from './delivery-support';
 import { signDingTalk, signedDingTalkUrl } from './dingtalk.channel';
@@ -126,18 +127,19 @@ describe('ChannelConfigSchema', () => {
 
   it('needs nothing: webhook and robot channels only, 5 s timeout', () => {
     const config = loadChannelConfig({});
-    expect(config).toEqual({ timeoutMs: 5000 });
+    expect(config).toEqual({ timeoutMs: 5000, addresses: PUBLIC_ADDRESSES_ONLY });
     expect([...createChannelSenders(config, () => new Date()).keys()].sort()).toEqual(['dingtalk', 'feishu', 'slack', 'webhook', 'wecom']);
   });
 
   it('treats empty values as unset', () => {
-    expect(loadChannelConfig({ SMTP_HOST: '', SMS_TWILIO_FROM: ' ', ALERT_DELIVERY_TIMEOUT_MS: '' })).toEqual({ timeoutMs: 5000 });
+    expect(loadChannelConfig({ SMTP_HOST: '', SMS_TWILIO_FROM: ' ', ALERT_DELIVERY_TIMEOUT_MS: '' })).toEqual({ timeoutMs: 5000, addresses: PUBLIC_ADDRESSES_ONLY });
   });
 
   it('adds e-mail and SMS when configured, TLS implied by port 465, Twilio at its public address', () => {
     const config = loadChannelConfig({ ...smtp, SMTP_USER: 'alerts', SMTP_PASS: 'pw', ...twilio, ALERT_DELIVERY_TIMEOUT_MS: '2500' });
     expect(config).toEqual({
       timeoutMs: 2500,
+      addresses: PUBLIC_ADDRESSES_ONLY,
       smtp: { host: 'smtp.example.com', port: 465, secure: true, from: 'Closeloop <alerts@example.com>', user: 'alerts', pass: 'pw' },
       sms: { baseUrl: 'https://api.twilio.com', accountSid: twilio.SMS_TWILIO_ACCOUNT_SID, authToken: twilio.SMS_TWILIO_AUTH_TOKEN, from: '+14155550100' },
     });

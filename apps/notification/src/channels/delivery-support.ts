@@ -1,5 +1,9 @@
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
 import type { AlertChannel } from '@closeloop/contracts';
 import { DeliveryFailedError, Destination, describeDestination, OutgoingAlert } from './alert-channel.port';
+import { hostOfUrl, OutboundAddressPolicy, OutboundAddressRefusedError, OutboundHostUnresolvedError } from './outbound-addresses';
 
 /** Shared by the HTTP channels: one POST, the failure classification, and keeping secrets out of messages. */
 
@@ -25,41 +29,33 @@ export interface HttpReply {
   readonly body: string;
 }
 
-const readCapped = async (response: Response): Promise<string> => {
-  if (!response.body) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    chunks.push(value);
-    size += value.byteLength;
-    if (size >= MAX_REPLY_BYTES) {
-      await reader.cancel();
-      break;
-    }
-  }
-  return Buffer.concat(chunks).subarray(0, MAX_REPLY_BYTES).toString('utf8');
+/** Only an error's code (ECONNREFUSED, ECONNRESET…): messages can carry addresses, which we do not repeat. */
+const networkCause = (error: unknown): string => {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && /^[A-Z0-9_]{2,40}$/.test(code) ? `network error (${code})` : 'network error';
 };
 
-/** Only an error's code (ECONNREFUSED, UND_ERR_SOCKET…): messages can carry addresses, which we do not repeat. */
-const networkCause = (error: unknown): string => {
-  const cause = (error as { cause?: { code?: unknown } }).cause;
-  const code = cause?.code ?? (error as { code?: unknown }).code;
-  return typeof code === 'string' && /^[A-Z0-9_]{2,40}$/.test(code) ? `network error (${code})` : 'network error';
+/** What a failed connection means for the delivery: refused addresses and unknown names fail for good. */
+const connectionFailure = (label: string, error: unknown, timeoutMs: number, timedOut: boolean): DeliveryFailedError => {
+  if (error instanceof OutboundAddressRefusedError) return new DeliveryFailedError(`${label}: the destination is or resolves to a ${error.reason} address, which alerts are not sent to`, false);
+  if (error instanceof OutboundHostUnresolvedError) return new DeliveryFailedError(`${label}: the host could not be resolved (${error.code})`, !error.permanent);
+  if (timedOut) return new DeliveryFailedError(`${label}: no answer within ${timeoutMs} ms`, true);
+  return new DeliveryFailedError(`${label}: ${networkCause(error)}`, true);
 };
 
 /**
  * POSTs once and returns the status and (the start of) the body. Redirects are not followed: a moved endpoint is a
  * configuration change to make on purpose, and following one would carry a signature or a token to another host.
- * A request that does not complete — refused, reset, no answer within the timeout — is a retryable failure.
+ * The connection goes only to addresses the outbound rule allows, resolved and checked as it connects (see
+ * OutboundAddressPolicy); one it refuses fails for good. A request that does not complete — refused, reset, no
+ * answer within the timeout — is a retryable failure.
  */
 export const postOnce = async (
   label: string,
   url: string | URL,
   request: { headers: Record<string, string>; body: string },
   timeoutMs: number,
+  addresses: OutboundAddressPolicy,
 ): Promise<HttpReply> => {
   let target: URL;
   try {
@@ -70,22 +66,47 @@ export const postOnce = async (
   if ((target.protocol !== 'https:' && target.protocol !== 'http:') || target.username || target.password) {
     throw new DeliveryFailedError(`${label}: the destination URL must be http(s) without credentials`, false);
   }
-  try {
-    const response = await fetch(target, {
-      method: 'POST',
-      headers: { 'user-agent': 'Closeloop-Alerts/1', ...request.headers },
-      body: request.body,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    return { status: response.status, body: await readCapped(response) };
-  } catch (error) {
-    const name = (error as { name?: unknown }).name;
-    if (name === 'TimeoutError' || name === 'AbortError') {
-      throw new DeliveryFailedError(`${label}: no answer within ${timeoutMs} ms`, true);
+  const host = hostOfUrl(target);
+  // An address written as such is connected to without any lookup, so it is checked here.
+  if (isIP(host)) {
+    try {
+      await addresses.check(host);
+    } catch (error) {
+      throw connectionFailure(label, error, timeoutMs, false);
     }
-    throw new DeliveryFailedError(`${label}: ${networkCause(error)}`, true);
   }
+  const signal = AbortSignal.timeout(timeoutMs);
+  const body = Buffer.from(request.body, 'utf8');
+  const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise<HttpReply>((resolve, reject) => {
+    const fail = (error: unknown) => reject(connectionFailure(label, error, timeoutMs, signal.aborted));
+    const outgoing = send(
+      target,
+      {
+        method: 'POST',
+        headers: { 'user-agent': 'Closeloop-Alerts/1', ...request.headers, 'content-length': String(body.length) },
+        agent: target.protocol === 'https:' ? addresses.httpsAgent : addresses.httpAgent,
+        signal,
+      },
+      (response) => {
+        // Enough of a reply to read a robot's error code; a receiver cannot make us buffer more.
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          if (size >= MAX_REPLY_BYTES) return;
+          chunks.push(chunk);
+          size += chunk.length;
+          if (size >= MAX_REPLY_BYTES) response.destroy();
+        });
+        const settle = () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).subarray(0, MAX_REPLY_BYTES).toString('utf8') });
+        response.on('end', settle);
+        response.on('close', () => (size >= MAX_REPLY_BYTES || response.complete ? settle() : fail(new Error('the reply was cut off'))));
+        response.on('error', (error) => (size >= MAX_REPLY_BYTES ? settle() : fail(error)));
+      },
+    );
+    outgoing.on('error', fail);
+    outgoing.end(body);
+  });
 };
 
 /** Whether an HTTP status is worth another try: the receiver is busy or throttling, not refusing this request. */

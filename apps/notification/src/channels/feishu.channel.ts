@@ -11,6 +11,7 @@ import {
   settleRobotReply,
   textWithTitle,
 } from './delivery-support';
+import { OutboundAddressPolicy, PUBLIC_ADDRESSES_ONLY } from './outbound-addresses';
 
 /**
  * Feishu/Lark custom bot 签名校验 (https://open.feishu.cn/document/client-docs/bot-v3/add-custom-bot): unlike
@@ -35,16 +36,20 @@ export interface FeishuChannelOptions {
   /** The clock for the signature's timestamp. */
   now: () => Date;
   timeoutMs?: number;
+  /** Which addresses alerts may go to; public ones only unless OUTBOUND_ALLOW_PRIVATE_ADDRESSES says otherwise. */
+  addresses?: OutboundAddressPolicy;
 }
 
 export class FeishuChannel implements AlertChannelSender {
   readonly channel = 'feishu' as const;
   private readonly now: () => Date;
   private readonly timeoutMs: number;
+  private readonly addresses: OutboundAddressPolicy;
 
   constructor(options: FeishuChannelOptions) {
     this.now = options.now;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.addresses = options.addresses ?? PUBLIC_ADDRESSES_ONLY;
   }
 
   async send(destination: Destination, alert: OutgoingAlert): Promise<void> {
@@ -58,7 +63,7 @@ export class FeishuChannel implements AlertChannelSender {
     } else {
       body = JSON.stringify(message);
     }
-    const reply = await postOnce(label, target.url, { headers: { 'content-type': 'application/json' }, body }, this.timeoutMs);
+    const reply = await postOnce(label, target.url, { headers: { 'content-type': 'application/json' }, body }, this.timeoutMs, this.addresses);
     settleRobotReply(label, reply, feishuVerdict, FEISHU_RETRYABLE_CODES, credentialsOf(target.url, target.secret));
   }
 }

@@ -1,5 +1,6 @@
 import { AlertChannelSender, Destination, OutgoingAlert } from './alert-channel.port';
 import { DEFAULT_TIMEOUT_MS, deliveryLabel, destinationFor, postOnce, statusFailure } from './delivery-support';
+import { OutboundAddressPolicy, PUBLIC_ADDRESSES_ONLY } from './outbound-addresses';
 
 // ── Markdown → Slack mrkdwn ──────────────────────────────────────────────────────────────────────────────
 // Slack's mrkdwn is not Markdown: *bold*, _italic_, ~strike~, <url|text> links, no headings, and &, <, > must be
@@ -87,9 +88,11 @@ export const slackSections = (mrkdwn: string): string[] => {
 export class SlackChannel implements AlertChannelSender {
   readonly channel = 'slack' as const;
   private readonly timeoutMs: number;
+  private readonly addresses: OutboundAddressPolicy;
 
-  constructor(options: { timeoutMs?: number } = {}) {
+  constructor(options: { timeoutMs?: number; addresses?: OutboundAddressPolicy } = {}) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.addresses = options.addresses ?? PUBLIC_ADDRESSES_ONLY;
   }
 
   async send(destination: Destination, alert: OutgoingAlert): Promise<void> {
@@ -97,7 +100,7 @@ export class SlackChannel implements AlertChannelSender {
     const label = deliveryLabel(target);
     const blocks = slackSections(markdownToSlackMrkdwn(alert.markdown)).map((text) => ({ type: 'section', text: { type: 'mrkdwn', text } }));
     const body = JSON.stringify({ text: alert.title, blocks });
-    const reply = await postOnce(label, target.url, { headers: { 'content-type': 'application/json' }, body }, this.timeoutMs);
+    const reply = await postOnce(label, target.url, { headers: { 'content-type': 'application/json' }, body }, this.timeoutMs, this.addresses);
     // Slack's error bodies are fixed tokens; anything else is not repeated.
     const token = reply.body.trim();
     const failure = statusFailure(label, reply.status, /^[a-z_]{1,60}$/.test(token) ? token : undefined);

@@ -1,5 +1,6 @@
 import { AlertChannelSender, Destination, OutgoingAlert } from './alert-channel.port';
 import { DEFAULT_TIMEOUT_MS, deliveryLabel, destinationFor, postOnce, statusFailure, textWithTitle, truncateChars } from './delivery-support';
+import { OutboundAddressPolicy, PUBLIC_ADDRESSES_ONLY } from './outbound-addresses';
 
 export interface TwilioOptions {
   /** https://api.twilio.com unless a regional edge or a test double stands in. */
@@ -25,15 +26,17 @@ export class SmsChannel implements AlertChannelSender {
   private readonly endpoint: string;
   private readonly authorization: string;
   private readonly timeoutMs: number;
+  private readonly addresses: OutboundAddressPolicy;
 
   constructor(
     private readonly twilio: TwilioOptions,
-    options: { timeoutMs?: number } = {},
+    options: { timeoutMs?: number; addresses?: OutboundAddressPolicy } = {},
   ) {
     const base = twilio.baseUrl.replace(/\/+$/, '');
     this.endpoint = `${base}/2010-04-01/Accounts/${encodeURIComponent(twilio.accountSid)}/Messages.json`;
     this.authorization = `Basic ${Buffer.from(`${twilio.accountSid}:${twilio.authToken}`).toString('base64')}`;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.addresses = options.addresses ?? PUBLIC_ADDRESSES_ONLY;
   }
 
   async send(destination: Destination, alert: OutgoingAlert): Promise<void> {
@@ -45,6 +48,7 @@ export class SmsChannel implements AlertChannelSender {
       this.endpoint,
       { headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: this.authorization }, body },
       this.timeoutMs,
+      this.addresses,
     );
     const failure = statusFailure(label, reply.status, twilioCode(reply.body));
     if (failure) throw failure;

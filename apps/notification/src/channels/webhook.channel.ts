@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { AlertChannelSender, DeliveryFailedError, Destination, OutgoingAlert } from './alert-channel.port';
 import { DEFAULT_TIMEOUT_MS, deliveryLabel, destinationFor, postOnce, statusFailure } from './delivery-support';
+import { OutboundAddressPolicy, PUBLIC_ADDRESSES_ONLY } from './outbound-addresses';
 
 /**
  * Standard Webhooks (https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md),
@@ -21,6 +22,8 @@ export interface WebhookChannelOptions {
   /** The clock for webhook-timestamp, which receivers check against replays (the reference library allows 5 min). */
   now: () => Date;
   timeoutMs?: number;
+  /** Which addresses alerts may go to; public ones only unless OUTBOUND_ALLOW_PRIVATE_ADDRESSES says otherwise. */
+  addresses?: OutboundAddressPolicy;
 }
 
 /**
@@ -32,10 +35,12 @@ export class WebhookChannel implements AlertChannelSender {
   readonly channel = 'webhook' as const;
   private readonly now: () => Date;
   private readonly timeoutMs: number;
+  private readonly addresses: OutboundAddressPolicy;
 
   constructor(options: WebhookChannelOptions) {
     this.now = options.now;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.addresses = options.addresses ?? PUBLIC_ADDRESSES_ONLY;
   }
 
   async send(destination: Destination, alert: OutgoingAlert): Promise<void> {
@@ -62,6 +67,7 @@ export class WebhookChannel implements AlertChannelSender {
         body,
       },
       this.timeoutMs,
+      this.addresses,
     );
     // The body of a failed reply is the receiver's and may echo anything we sent; only the status is reported.
     const failure = statusFailure(label, reply.status);

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, Req } from '@nestjs/common';
-import { ForbiddenError, NotFoundError, ValidationError } from '@closeloop/contracts';
+import { CloseloopError, FieldIssue, ForbiddenError, IdentifierSchema, InstantSchema, NotFoundError, StaffIdSchema, ValidationError } from '@closeloop/contracts';
 import { Access, ensureSiteAllowed, ensureSiteVisible, hasRole, isUuid, Principal, principalOf, visibleSites } from '@closeloop/http';
 import type { Request } from 'express';
 import { OverrideInputSchema, RotationInputSchema, whoIsOnCall } from '@closeloop/notification-domain';
 import { CLOCK, Clock } from '@closeloop/runtime';
 import { z } from 'zod';
-import { describeDestination, DestinationSchema } from '../channels/alert-channel.port';
+import { Destination, describeDestination, DestinationSchema } from '../channels/alert-channel.port';
+import { hostOfUrl, OutboundAddressPolicy, OutboundAddressRefusedError, OutboundHostUnresolvedError } from '../channels/outbound-addresses';
+import { OUTBOUND_ADDRESSES } from '../notification.config';
 import { ContactOwner, ContactsRepository } from './contacts.repository';
 import { OnCallRepository } from './on-call.repository';
 
@@ -18,7 +20,7 @@ const parse = <S extends z.ZodTypeAny>(schema: S, input: unknown, what: string):
   return parsed.data;
 };
 
-const SiteIdSchema = z.string().trim().min(1).max(64);
+const SiteIdSchema = IdentifierSchema;
 const LevelSchema = z.coerce.number().int().min(1).max(3);
 const ContactsSchema = z.object({ destinations: z.array(DestinationSchema).max(7) }).strict();
 const RotationBodySchema = RotationInputSchema;
@@ -39,6 +41,7 @@ export class OnCallHttpController {
     private readonly schedules: OnCallRepository,
     private readonly contacts: ContactsRepository,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(OUTBOUND_ADDRESSES) private readonly addresses: OutboundAddressPolicy,
   ) {}
 
   @Get('rotations')
@@ -103,7 +106,7 @@ export class OnCallHttpController {
     const site = parse(SiteIdSchema, siteId, 'siteId query parameter');
     ensureSiteAllowed(principalOf(request), site);
     const lvl = parse(LevelSchema, level ?? '1', 'level query parameter') as 1 | 2 | 3;
-    const instant = at === undefined ? this.clock.now() : new Date(parse(z.string().datetime({ offset: true }), at, 'at query parameter'));
+    const instant = at === undefined ? this.clock.now() : new Date(parse(InstantSchema, at, 'at query parameter'));
     const shift = whoIsOnCall(await this.schedules.scheduleOf(site), site, lvl, instant);
     if (!shift) throw new NotFoundError(`On-call shift for site ${site} level ${lvl}`, instant.toISOString());
     return { siteId: site, level: lvl, at: instant.toISOString(), ...shift };
@@ -116,15 +119,17 @@ export class OnCallHttpController {
   @Put('contacts/staff/:staffId')
   @Access({ staff: ['dispatcher', 'technician', 'supervisor', 'on-call', 'admin'] })
   async putStaffContacts(@Param('staffId') staffId: string, @Body() body: unknown, @Req() request: Request) {
-    await this.ensureSelfOrTheirEditor(principalOf(request), staffId);
-    return this.putContacts({ kind: 'staff', id: parse(SiteIdSchema, staffId, 'staff id') }, body);
+    const id = parse(StaffIdSchema, staffId, 'staff id');
+    await this.ensureSelfOrTheirEditor(principalOf(request), id);
+    return this.putContacts({ kind: 'staff', id }, body);
   }
 
   @Get('contacts/staff/:staffId')
   @Access({ staff: ['dispatcher', 'technician', 'supervisor', 'on-call', 'admin'] })
   async getStaffContacts(@Param('staffId') staffId: string, @Req() request: Request) {
-    await this.ensureSelfOrTheirEditor(principalOf(request), staffId);
-    return this.getContacts({ kind: 'staff', id: staffId });
+    const id = parse(StaffIdSchema, staffId, 'staff id');
+    await this.ensureSelfOrTheirEditor(principalOf(request), id);
+    return this.getContacts({ kind: 'staff', id });
   }
 
   private async ensureSelfOrTheirEditor(caller: Principal, staffId: string): Promise<void> {
@@ -143,8 +148,9 @@ export class OnCallHttpController {
 
   @Get('contacts/sites/:siteId')
   getSiteContacts(@Param('siteId') siteId: string, @Req() request: Request) {
-    ensureSiteAllowed(principalOf(request), siteId);
-    return this.getContacts({ kind: 'site', id: siteId });
+    const site = parse(SiteIdSchema, siteId, 'site id');
+    ensureSiteAllowed(principalOf(request), site);
+    return this.getContacts({ kind: 'site', id: site });
   }
 
   /**
@@ -182,8 +188,32 @@ export class OnCallHttpController {
 
   private async putContacts(owner: ContactOwner, body: unknown) {
     const { destinations } = parse(ContactsSchema, body, 'contact details');
+    await this.ensureReachable(destinations);
     await this.contacts.put(owner, destinations);
     return { owner, destinations: destinations.map((d) => ({ channel: d.channel, destination: describeDestination(d) })) };
+  }
+
+  /**
+   * The outbound address rule, at the door: a URL whose host is, or resolves to, a loopback, private, link-local
+   * or metadata address is refused with 422 before anything is saved. The delivery checks again as it connects.
+   */
+  private async ensureReachable(destinations: readonly Destination[]): Promise<void> {
+    const refused: FieldIssue[] = [];
+    const unresolvable: FieldIssue[] = [];
+    for (const [index, destination] of destinations.entries()) {
+      if (!('url' in destination)) continue;
+      const path = `destinations.${index}.url`;
+      try {
+        await this.addresses.check(hostOfUrl(new URL(destination.url)));
+      } catch (error) {
+        if (error instanceof OutboundAddressRefusedError) refused.push({ path, message: `${error.host} is or resolves to a ${error.reason} address; alerts go to public addresses only` });
+        else if (error instanceof OutboundHostUnresolvedError && error.permanent) unresolvable.push({ path, message: `${error.host} does not resolve (${error.code})` });
+        else if (error instanceof OutboundHostUnresolvedError) throw new CloseloopError('unavailable', 'DNS_UNAVAILABLE', `${error.host} cannot be resolved now (${error.code}); try again`);
+        else throw error;
+      }
+    }
+    if (refused.length > 0) throw new ValidationError('A destination is not a public address', [...refused, ...unresolvable], 'DESTINATION_ADDRESS_NOT_ALLOWED');
+    if (unresolvable.length > 0) throw new ValidationError('A destination\'s host does not resolve', unresolvable, 'DESTINATION_HOST_UNRESOLVABLE');
   }
 
   /** Secrets and full addresses are written, never read back. */

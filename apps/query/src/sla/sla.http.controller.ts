@@ -2,14 +2,14 @@ import { Controller, Get, Inject, Param, Query, Req } from '@nestjs/common';
 import { Access, ensureSiteAllowed, ensureSiteVisible, isUuid, principalOf } from '@closeloop/http';
 import type { Request } from 'express';
 import { READ_ROLES } from '../work-orders/work-orders.http.controller';
-import { NotFoundError, ValidationError } from '@closeloop/contracts';
+import { IdentifierSchema, NotFoundError, ValidationError } from '@closeloop/contracts';
 import { CLOCK, Clock, PG_POOL } from '@closeloop/runtime';
 import { Pool } from 'pg';
 import { z } from 'zod';
 import { SlaRow, targetStatus } from './sla-status';
 
 
-const AtRiskQuerySchema = z.object({ site: z.string().min(1).max(32), limit: z.coerce.number().int().min(1).max(200).default(50) }).strict();
+const AtRiskQuerySchema = z.object({ site: IdentifierSchema, limit: z.coerce.number().int().min(1).max(200).default(50) }).strict();
 
 type Row = Record<string, unknown>;
 

@@ -1,29 +1,32 @@
 import { Controller, Get, Inject, Param, Query, Req } from '@nestjs/common';
 import { Access, ensureSiteVisible, hasRole, isUuid, Principal, principalOf, visibleSites } from '@closeloop/http';
 import type { Request } from 'express';
-import { CloseOutcomeSchema, maskPhone, NotFoundError, TierSchema, ValidationError } from '@closeloop/contracts';
+import { CloseOutcomeSchema, IdentifierSchema, InstantSchema, isStorableText, maskPhone, NotFoundError, StaffIdSchema, TierSchema, UNSTORABLE_TEXT_MESSAGE, ValidationError } from '@closeloop/contracts';
 import { ContactView, WORK_ORDER_STATUSES } from '../projection/work-order-view';
 import { PG_POOL } from '@closeloop/runtime';
 import { Pool } from 'pg';
 import { z } from 'zod';
 
 
-const instant = z.string().datetime({ offset: true });
+// The input policy (docs/adr/0017-one-input-policy-at-the-edge.md): ids by their rules, instants in range with
+// real offsets, text PostgreSQL can compare.
+const instant = InstantSchema;
+const filterText = (max: number) => z.string().min(1).max(max).refine(isStorableText, UNSTORABLE_TEXT_MESSAGE);
 
 const ListQuerySchema = z
   .object({
-    site: z.string().min(1).max(32).optional(),
+    site: IdentifierSchema.optional(),
     status: z.enum(WORK_ORDER_STATUSES).optional(),
-    owner: z.string().min(1).max(64).optional(),
-    building: z.string().min(1).max(64).optional(),
-    category: z.string().min(1).max(48).optional(),
+    owner: StaffIdSchema.optional(),
+    building: filterText(64).optional(),
+    category: filterText(48).optional(),
     tier: TierSchema.optional(),
     openedFrom: instant.optional(),
     openedTo: instant.optional(),
     closedFrom: instant.optional(),
     closedTo: instant.optional(),
     /** The id of the event or request that caused any of the order's events, e.g. an integrator's CloudEvent id. */
-    causedBy: z.string().min(1).max(256).optional(),
+    causedBy: filterText(256).optional(),
     /** true: the callbacks (回访) waiting, resolved orders the resident has not confirmed whose callback is due; false: every other order. */
     callbackDue: z.enum(['true', 'false']).optional(),
     /** How closed orders closed: the resident confirmed, or the callback period ran out. */
