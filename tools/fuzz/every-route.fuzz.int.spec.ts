@@ -58,6 +58,9 @@ const TEMPLATES: Record<string, (fx: Fixtures) => Template> = {
   }),
   'intake POST /v1/work-orders/{reference}/follow-ups': (fx) => ({ params: { reference: fx.order }, body: { channel: 'phone', note: 'Still dripping' } }),
   'intake POST /v1/work-orders/{reference}/confirmation': (fx) => ({ params: { reference: fx.number }, body: { rating: 5, comment: 'Fixed' } }),
+  'intake GET /v1/admin/relay/parked-events': () => ({ query: { status: 'all', limit: '10' } }),
+  'intake POST /v1/admin/relay/parked-events/{eventId}/retry': () => ({ params: { eventId: randomUUID() }, body: {} }),
+  'intake POST /v1/admin/relay/parked-events/{eventId}/skip': () => ({ params: { eventId: randomUUID() }, body: {} }),
   'intake POST /v1/work-orders/{reference}/rejection': (fx) => ({ params: { reference: fx.order }, body: { comment: 'Not fixed' } }),
 
   'dispatch POST /v1/work-orders/{id}/acknowledge': (fx) => ({ params: { id: fx.order }, body: {} }),
@@ -86,6 +89,13 @@ const TEMPLATES: Record<string, (fx: Fixtures) => Template> = {
   'notification GET /v1/on-call/contacts/staff/{staffId}': (fx) => ({ params: { staffId: fx.me } }),
   'notification PUT /v1/on-call/contacts/sites/{siteId}': () => ({ params: { siteId: 'S1' }, body: contacts }),
   'notification GET /v1/on-call/contacts/sites/{siteId}': () => ({ params: { siteId: 'S1' } }),
+  'notification PUT /v1/on-call/contacts/sites/{siteId}/fallback': () => ({ params: { siteId: 'S1' }, body: contacts }),
+  'notification GET /v1/on-call/contacts/sites/{siteId}/fallback': () => ({ params: { siteId: 'S1' } }),
+  'notification DELETE /v1/on-call/contacts/sites/{siteId}/fallback': () => ({ params: { siteId: 'S1' } }),
+  'notification GET /v1/alert-digests/{id}': () => ({ params: { id: randomUUID() } }),
+  'notification POST /v1/alert-digests/{id}/ack': () => ({ params: { id: randomUUID() }, body: {} }),
+  'notification GET /v1/alert-digest-links/{token}': () => ({ params: { token: 'not-a-signed-link' } }),
+  'notification POST /v1/alert-digest-links/{token}': () => ({ params: { token: 'not-a-signed-link' }, body: {} }),
 
   'query GET /v1/work-orders': () => ({
     query: { site: 'S1', status: 'assigned', owner: 's1-li-na', building: 'B3', category: 'plumbing', tier: 'normal', openedFrom: '2026-01-01T00:00:00+08:00', openedTo: '2027-01-01T00:00:00Z', closedFrom: '2026-01-01T00:00:00Z', closedTo: '2027-01-01T00:00:00Z', causedBy: 'x', callbackDue: 'false', closure: 'confirmed', limit: '10' },

@@ -170,9 +170,15 @@ export class CloudEventConsumer {
       try {
         await sendToDeadLetter(this.options.producer, letter);
       } catch (error) {
-        // Parked instead; should PostgreSQL fail too, the error reaches kafkajs, which tries the record again.
+        // Parked instead. Should PostgreSQL fail too, the dead letter's own error reaches kafkajs, as it did before
+        // parking existed: the record is tried again (by kafkajs, or by the consumer that replaces a crashed one).
         const why = `${(error as { type?: string }).type ?? 'DEAD_LETTER_FAILED'}: ${(error as Error).message}`;
-        await this.options.parkedMessages.park(letter, why);
+        try {
+          await this.options.parkedMessages.park(letter, why);
+        } catch (parkFailure) {
+          this.alert(`${topic}[${partition}]@${message.offset} could neither be dead-lettered (${why}) nor parked (${(parkFailure as Error).message}); it will be tried again`);
+          throw error;
+        }
         this.alert(`${MESSAGE_PARKED} ${topic}[${partition}]@${message.offset} could not be dead-lettered (${why}); parked in consumer_parked_messages`);
       }
     };
