@@ -28,7 +28,8 @@ steady rate through an integrator that retries with the same Idempotency-Key, wi
 SIGKILLs each service in turn (and the relay's leader), restarts it, and checks what the event store and the
 query service hold. Exits 1 when an invariant fails.
 
-  --duration <s>              seconds of traffic; the kills are spread over it (default ${DEFAULTS.duration})
+  --duration <s>              seconds of traffic, at least; the kills are spread over it, and traffic goes on
+                              until the last kill is recovered from (default ${DEFAULTS.duration})
   --rate <n>                  reports a second, 0.5-50 (default ${DEFAULTS.rate})
   --urgent-every <n>          every n-th report is urgent (default ${DEFAULTS.urgentEvery})
   --down <s>                  how long a killed process stays down before its restart (default ${DEFAULTS.down})
@@ -142,7 +143,7 @@ const failuresOf = (m, options) => {
 const summaryOf = (m, options) => {
   const r = m.reports;
   const lines = [
-    `== Closeloop chaos run, ${m.startedAt}: ${options.duration} s of traffic at ${options.rate} reports/s (every ${options.urgentEvery}. urgent), every on-call webhook answering 500`,
+    `== Closeloop chaos run, ${m.startedAt}: ${Math.round(m.trafficSeconds)} s of traffic at ${options.rate} reports/s (every ${options.urgentEvery}. urgent), every on-call webhook answering 500`,
     `machine: ${m.machine}; broker ${m.brokerOwned ? 'private (killed)' : 'shared (not killed)'}, PostgreSQL ${m.postgresOwned ? 'private (killed)' : 'shared (not killed)'}`,
     `reports: ${r.planned} sent, ${r.accepted} accepted (202), ${r.gaveUp} given up, ${r.refused} refused; ${r.retried} needed retries (${r.retries} retries: ${Object.entries(r.errors).map(([k, v]) => `${v} ${k}`).join(', ') || 'none'})`,
     `  first attempt to 202: p50 ${seconds(percentile(r.latencies, 0.5))}, p99 ${seconds(percentile(r.latencies, 0.99))}, max ${seconds(percentile(r.latencies, 1))}; ${r.urgent} urgent`,

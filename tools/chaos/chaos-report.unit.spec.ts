@@ -4,6 +4,7 @@ const { DEFAULTS, parseOptions, victimsOf, failuresOf, summaryOf } = require('./
 
 const cleanRun = () => ({
   startedAt: '2026-12-04T22:00:00.000Z',
+  trafficSeconds: 180,
   machine: '2 cores',
   brokerOwned: false,
   postgresOwned: false,

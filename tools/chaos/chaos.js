@@ -100,10 +100,11 @@ class Integrator {
     this.stopped = false;
   }
 
-  async run() {
+  /** Sends until `enough()` says so, and never more than `count` reports. */
+  async run(enough) {
     const start = Date.now();
     const pending = [];
-    for (let i = 0; i < this.count && !this.stopped; i++) {
+    for (let i = 0; i < this.count && !this.stopped && !enough(); i++) {
       const due = start + (i * 1000) / this.rate;
       if (due > Date.now()) await sleep(due - Date.now());
       // Bounded: a stack that accepts nothing does not pile up an unbounded number of open requests.
@@ -214,8 +215,9 @@ const main = async () => {
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  // However the run goes, it ends: traffic, kills, settle, checks, plus a margin for starting and stopping.
-  const watchdog = setTimeout(() => onSignal('time limit'), (options.duration + options.settle + 900) * 1000);
+  // However the run goes, it ends: traffic, each kill's longest wait, settle, plus a margin for starting and stopping.
+  const limitSeconds = options.duration + victims.length * (RECOVERY_WAIT_MS / 1000 + options.down + 200) + options.settle + 600;
+  const watchdog = setTimeout(() => onSignal('time limit'), limitSeconds * 1000);
   watchdog.unref();
 
   try {
@@ -280,6 +282,8 @@ const main = async () => {
     // kill and the alert path carries SLA escalations as well as urgent-order alerts.
     const policy = JSON.parse(readFileSync(join(root, 'config', 'sla-policy.json'), 'utf8'));
     policy.id = `chaos-${stamp}`;
+    // Its overrides (a lift's response, say) would no longer fit the shortened urgent tier; no chaos report needs one.
+    policy.overrides = [];
     policy.tiers.urgent = { ...policy.tiers.urgent, clock: 'continuous', responseSeconds: 40, resolutionSeconds: 120, escalationIntervalsSeconds: [20, 20] };
     const policyFile = join(keyDir, 'sla-policy.json');
     writeFileSync(policyFile, JSON.stringify(policy));
@@ -474,13 +478,18 @@ const main = async () => {
     };
 
     // ── Traffic, with the kills spread over it ─────────────────────────────────────────────────────────
-    const count = Math.round(options.duration * options.rate);
+    // The traffic lasts the duration, and past it while kills are still being recovered from (a probe needs fresh
+    // reports), then TAIL_MS more; the count caps it whatever happens.
+    const TAIL_MS = 10_000;
+    const count = Math.ceil(options.rate * (options.duration + victims.length * (RECOVERY_WAIT_MS / 1000 + options.down + 60)));
     const integrator = new Integrator({ url: `${urls.intake}/v1/reports`, apiKey, rate: options.rate, count, urgentEvery: options.urgentEvery, stamp });
     cleanups.push(async () => {
       integrator.stopped = true;
     });
-    log(`posting ${count} reports over ${options.duration} s; kills: ${victims.join(', ')}`);
-    const traffic = integrator.run();
+    let killsDoneAt;
+    const enough = () => Date.now() - runStart >= options.duration * 1000 && killsDoneAt !== undefined && Date.now() - killsDoneAt >= TAIL_MS;
+    log(`posting ${options.rate} reports/s for at least ${options.duration} s; kills: ${victims.join(', ')}`);
+    const traffic = integrator.run(enough);
     const kills = [];
     const slot = (options.duration * 1000) / (victims.length + 1);
     for (const [index, victim] of victims.entries()) {
@@ -491,9 +500,10 @@ const main = async () => {
       kills.push(result);
       log(`${victim}: ${result.error ?? (result.recoveredMs === undefined ? 'no work resumed' : `${result.measure} ${(result.recoveredMs / 1000).toFixed(1)} s`)}`);
     }
+    killsDoneAt = Date.now();
     await traffic;
     const trafficEnded = Date.now();
-    log(`traffic done: ${integrator.accepted().length} of ${count} accepted; settling (up to ${options.settle} s)`);
+    log(`traffic done: ${integrator.accepted().length} of ${integrator.reports.length} accepted; settling (up to ${options.settle} s)`);
 
     // ── Checks ───────────────────────────────────────────────────────────────────────────────────────────
     const accepted = integrator.accepted();
