@@ -9,7 +9,7 @@ const cleanRun = () => ({
   brokerOwned: false,
   postgresOwned: false,
   reports: { planned: 10, accepted: 10, gaveUp: 0, refused: 0, retried: 1, retries: 2, errors: { 'refused connections': 2 }, latencies: [10, 20, 3_000], urgent: 3 },
-  orders: { created: 10, lost: 0, createdTwice: 0, doubleAssigned: 0, neverAssigned: 0, doubleTimed: 0, neverTimed: 0 },
+  orders: { created: 10, lost: 0, notInStore: 0, withoutTimeline: 0, createdTwice: 0, doubleAssigned: 0, neverAssigned: 0, doubleTimed: 0, neverTimed: 0 },
   timelines: { compared: 10, differing: 0, examples: [] },
   alerts: { total: 12, orders: 3, max: 5, mean: 4, lastWindow: 0, lastWindowSeconds: 30 },
   webhookRequests: 24,

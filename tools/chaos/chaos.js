@@ -599,6 +599,8 @@ const main = async () => {
       orders: {
         created: storeIds.size,
         lost: ids.filter((id) => !storeIds.has(id) || verdicts.get(id) === 'no timeline').length,
+        notInStore: ids.filter((id) => !storeIds.has(id)).length,
+        withoutTimeline: ids.filter((id) => storeIds.has(id) && verdicts.get(id) === 'no timeline').length,
         createdTwice: [...storeIds].filter((id) => !acceptedIds.has(id)).length,
         doubleAssigned: ids.filter((id) => (assignments.get(id) ?? 0) > 1).length,
         neverAssigned: ids.filter((id) => storeIds.has(id) && !assignments.has(id)).length,
