@@ -7,6 +7,7 @@ const VICTIMS = ['intake', 'dispatch', 'sla-timer', 'notification', 'query', 're
 const DEFAULTS = {
   duration: 180,
   rate: 5,
+  connections: 16,
   urgentEvery: 4,
   down: 3,
   settle: 90,
@@ -31,6 +32,7 @@ query service hold. Exits 1 when an invariant fails.
   --duration <s>              seconds of traffic, at least; the kills are spread over it, and traffic goes on
                               until the last kill is recovered from (default ${DEFAULTS.duration})
   --rate <n>                  reports a second, 0.5-50 (default ${DEFAULTS.rate})
+  --connections <n>           requests the integrator has open at most (default ${DEFAULTS.connections})
   --urgent-every <n>          every n-th report is urgent (default ${DEFAULTS.urgentEvery})
   --down <s>                  how long a killed process stays down before its restart (default ${DEFAULTS.down})
   --settle <s>                after the traffic, how long the pipeline may take to catch up (default ${DEFAULTS.settle})
@@ -60,6 +62,7 @@ const parseOptions = (argv) => {
     switch (flag) {
       case '--duration': options.duration = number(flag, value(), 20, 3_600); break;
       case '--rate': options.rate = number(flag, value(), 0.5, 50); break;
+      case '--connections': options.connections = number(flag, value(), 1, 256); break;
       case '--urgent-every': options.urgentEvery = number(flag, value(), 1, 1_000); break;
       case '--down': options.down = number(flag, value(), 0, 120); break;
       case '--settle': options.settle = number(flag, value(), 10, 1_800); break;
@@ -123,11 +126,12 @@ const failuresOf = (m, options) => {
   count(m.reports.gaveUp, 'report(s) never accepted within the integrator\'s retry budget');
   count(m.reports.refused, 'report(s) refused with a 4xx');
   count(m.orders.lost, 'accepted order(s) lost (not in the event store, or no timeline in query)');
-  count(m.orders.createdTwice, 'order(s) in the store that no accepted report names (a retry made a second order)');
+  count(m.orders.createdTwice, 'report(s) that made more than one order (a retry with the same key made another)');
   count(m.orders.doubleAssigned, 'order(s) assigned more than once');
   count(m.orders.neverAssigned, 'order(s) never assigned or queued');
   count(m.orders.doubleTimed, 'order(s) timed more than once (targets set, breach or escalation level recorded twice)');
   count(m.orders.neverTimed, 'order(s) whose SLA targets were never set');
+  count(m.orders.notShown - m.orders.withoutTimeline, 'order(s) of unanswered reports that query never shows');
   count(m.timelines.differing, 'timeline(s) differing from the event store');
   count(m.servicesExited.length, `service exit(s) nobody caused: ${m.servicesExited.join(', ')}`);
   if (m.alerts.max > options.maxAlertsPerOrder) failures.push(`alerts per order up to ${m.alerts.max}, over the bound of ${options.maxAlertsPerOrder}`);
@@ -144,11 +148,11 @@ const summaryOf = (m, options) => {
   const r = m.reports;
   const lines = [
     `== Closeloop chaos run, ${m.startedAt}: ${Math.round(m.trafficSeconds)} s of traffic at ${options.rate} reports/s (every ${options.urgentEvery}. urgent), every on-call webhook answering 500`,
-    `machine: ${m.machine}; broker ${m.brokerOwned ? 'private (killed)' : 'shared (not killed)'}, PostgreSQL ${m.postgresOwned ? 'private (killed)' : 'shared (not killed)'}`,
-    `reports: ${r.planned} sent, ${r.accepted} accepted (202), ${r.gaveUp} given up, ${r.refused} refused; ${r.retried} needed retries (${r.retries} retries: ${Object.entries(r.errors).map(([k, v]) => `${v} ${k}`).join(', ') || 'none'})`,
+    `machine: ${m.machine}; load average at the end ${m.loadAverage}; harness event-loop delay p99 ${m.eventLoopDelayMs} ms; broker ${m.brokerOwned ? 'private (killed)' : 'shared (not killed)'}, PostgreSQL ${m.postgresOwned ? 'private (killed)' : 'shared (not killed)'}`,
+    `reports: ${r.planned} sent, ${r.accepted} accepted (202), ${r.gaveUp} given up (${r.gaveUpButStored} of them in the store all the same), ${r.refused} refused; ${r.retried} needed retries (${r.retries} retries: ${Object.entries(r.errors).map(([k, v]) => `${v} ${k}`).join(', ') || 'none'})`,
     `  first attempt to 202: p50 ${seconds(percentile(r.latencies, 0.5))}, p99 ${seconds(percentile(r.latencies, 0.99))}, max ${seconds(percentile(r.latencies, 1))}; ${r.urgent} urgent`,
     `orders: ${m.orders.created} created in the store, ${m.orders.lost} lost (${m.orders.notInStore} not in the event store, ${m.orders.withoutTimeline} without a timeline in query), ${m.orders.createdTwice} created twice`,
-    `  ${m.orders.doubleAssigned} double-assigned, ${m.orders.neverAssigned} never assigned; ${m.orders.doubleTimed} double-timed, ${m.orders.neverTimed} never timed`,
+    `  of all ${m.orders.created}: ${m.orders.doubleAssigned} double-assigned, ${m.orders.neverAssigned} never assigned; ${m.orders.doubleTimed} double-timed, ${m.orders.neverTimed} never timed; ${m.orders.notShown} never shown by query`,
     `timelines: ${m.timelines.differing} of ${m.timelines.compared} differ from the event store${m.timelines.examples.length ? ` (e.g. ${m.timelines.examples.join('; ')})` : ''}`,
     `alerts: ${m.alerts.total} raised for ${m.alerts.orders} orders; per alerted order max ${m.alerts.max}, mean ${m.alerts.mean.toFixed(1)} (bound ${options.maxAlertsPerOrder}); ${m.alerts.lastWindow} raised in the last ${m.alerts.lastWindowSeconds} s of the settle; ${m.webhookRequests} webhook requests, each answered 500`,
     `recovery after each kill (restart = the killed process started again; work = the first evidence of it working)${options.recoveryLimit > 0 ? `, limit ${options.recoveryLimit} s` : ''}:`,

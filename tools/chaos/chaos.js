@@ -10,7 +10,8 @@
 const { randomBytes, randomUUID } = require('node:crypto');
 const { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } = require('node:fs');
 const { createServer } = require('node:http');
-const { cpus, tmpdir } = require('node:os');
+const { cpus, loadavg, tmpdir } = require('node:os');
+const { monitorEventLoopDelay } = require('node:perf_hooks');
 const { join } = require('node:path');
 const { Kafka, logLevel } = require('kafkajs');
 const root = join(__dirname, '..', '..');
@@ -33,10 +34,10 @@ const T = {
   alertRaised: 'closeloop.alert.raised.v1',
 };
 // An integrator gives one report this long (and at most this many attempts) before it gives up on it.
-const REPORT_BUDGET_MS = 180_000;
-const REPORT_MAX_ATTEMPTS = 200;
+const REPORT_BUDGET_MS = 300_000;
+const REPORT_MAX_ATTEMPTS = 100;
 const REQUEST_TIMEOUT_MS = 10_000;
-const MAX_IN_FLIGHT = 400;
+const BACKOFF_MAX_MS = 8_000;
 // A kill waits this long at most for its victim to work again before the run moves on.
 const RECOVERY_WAIT_MS = 120_000;
 const POLL_MS = 200;
@@ -87,16 +88,18 @@ const startDeadReceiver = async () => {
 };
 
 /**
- * An integrator (a hotline's CRM): report i is sent at start + i/rate, each with its own Idempotency-Key, and
- * retried with that key after a refused connection, a timeout, a 5xx, a 429 or a 409, with backoff (or the
- * server's Retry-After), until it is accepted or its budget runs out.
+ * An integrator (a hotline's CRM): report i is due at start + i/rate, with its own Idempotency-Key, and is retried
+ * with that key after a refused connection, a timeout, a 5xx, a 429 or a 409, with backoff (or the server's
+ * Retry-After), until it is accepted or its budget runs out. Like a real client it has a bounded number of
+ * connections: a report waits for one, so an intake that stalls faces a queue, not an ever-growing crowd.
  */
 class Integrator {
-  constructor({ url, apiKey, rate, count, urgentEvery, stamp }) {
-    Object.assign(this, { url, apiKey, rate, count, urgentEvery, stamp });
+  constructor({ url, apiKey, rate, count, urgentEvery, stamp, connections }) {
+    Object.assign(this, { url, apiKey, rate, count, urgentEvery, stamp, connections });
     this.reports = [];
     this.errors = {};
-    this.inFlight = 0;
+    this.busy = 0;
+    this.waiting = [];
     this.stopped = false;
   }
 
@@ -107,64 +110,74 @@ class Integrator {
     for (let i = 0; i < this.count && !this.stopped && !enough(); i++) {
       const due = start + (i * 1000) / this.rate;
       if (due > Date.now()) await sleep(due - Date.now());
-      // Bounded: a stack that accepts nothing does not pile up an unbounded number of open requests.
-      while (this.inFlight >= MAX_IN_FLIGHT && !this.stopped) await sleep(50);
       pending.push(this.submit(i));
     }
     await Promise.all(pending);
   }
 
+  async connection() {
+    if (this.busy < this.connections) {
+      this.busy++;
+      return;
+    }
+    await new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  release() {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.busy--;
+  }
+
   async submit(i) {
     const urgent = i % this.urgentEvery === 0;
-    const report = { i, key: `chaos-${this.stamp}-${i}`, urgent, firstSentAt: Date.now(), attempts: 0, outcome: 'pending' };
+    const report = { i, key: `chaos-${this.stamp}-${i}`, building: `C${this.stamp}-${i}`, urgent, firstSentAt: Date.now(), attempts: 0, outcome: 'pending' };
     this.reports.push(report);
-    this.inFlight++;
     const body = JSON.stringify({
       siteId: SITE,
-      // A building of its own: no report is linked to another as a duplicate, so accepted reports and orders pair up.
-      building: `C${this.stamp}-${i}`,
+      // A building of its own: no report is linked to another as a duplicate, and its order is found by it.
+      building: report.building,
       unit: '101',
       channel: 'phone',
       reporter: { name: 'Chaos Resident', phone: '13800138000' },
       description: urgent ? `Burst pipe flooding the stairwell (chaos report ${i})` : `Dripping tap in the bathroom (chaos report ${i})`,
     });
-    try {
-      let backoff = 250;
-      while (report.attempts < REPORT_MAX_ATTEMPTS && Date.now() - report.firstSentAt < REPORT_BUDGET_MS) {
-        report.attempts++;
-        let retryAfterMs;
-        try {
-          const response = await fetch(this.url, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', 'x-api-key': this.apiKey, 'idempotency-key': report.key },
-            body,
-            signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-          });
-          const text = await response.text();
-          if (response.status === 202) {
-            const accepted = JSON.parse(text);
-            Object.assign(report, { outcome: 'accepted', acceptedAt: Date.now(), workOrderId: accepted.workOrderId, tier: accepted.tier });
-            return;
-          }
-          const retryable = response.status >= 500 || response.status === 429 || response.status === 409 || response.status === 408;
-          this.count_(`http ${response.status}`);
-          if (!retryable) {
-            Object.assign(report, { outcome: 'refused', problem: `${response.status} ${text.slice(0, 200)}` });
-            return;
-          }
-          const header = Number(response.headers.get('retry-after'));
-          if (Number.isFinite(header) && header > 0) retryAfterMs = Math.min(header * 1000, 10_000);
-        } catch (error) {
-          const cause = error.cause?.code ?? error.name ?? 'error';
-          this.count_(cause === 'TimeoutError' ? 'timeouts' : cause === 'ECONNREFUSED' ? 'refused connections' : cause);
+    let backoff = 250;
+    while (report.attempts < REPORT_MAX_ATTEMPTS && Date.now() - report.firstSentAt < REPORT_BUDGET_MS && !this.stopped) {
+      let retryAfterMs;
+      await this.connection();
+      report.attempts++;
+      try {
+        const response = await fetch(this.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-api-key': this.apiKey, 'idempotency-key': report.key },
+          body,
+          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        });
+        const text = await response.text();
+        if (response.status === 202) {
+          const accepted = JSON.parse(text);
+          Object.assign(report, { outcome: 'accepted', acceptedAt: Date.now(), workOrderId: accepted.workOrderId, tier: accepted.tier });
+          return;
         }
-        await sleep(retryAfterMs ?? backoff * (0.5 + Math.random() / 2));
-        backoff = Math.min(backoff * 2, 4_000);
+        const retryable = response.status >= 500 || response.status === 429 || response.status === 409 || response.status === 408;
+        this.count_(`http ${response.status}`);
+        if (!retryable) {
+          Object.assign(report, { outcome: 'refused', problem: `${response.status} ${text.slice(0, 200)}` });
+          return;
+        }
+        const header = Number(response.headers.get('retry-after'));
+        if (Number.isFinite(header) && header > 0) retryAfterMs = Math.min(header * 1000, BACKOFF_MAX_MS);
+      } catch (error) {
+        const cause = error.cause?.code ?? error.name ?? 'error';
+        this.count_(cause === 'TimeoutError' ? 'timeouts' : cause === 'ECONNREFUSED' ? 'refused connections' : cause);
+      } finally {
+        this.release();
       }
-      report.outcome = 'gave-up';
-    } finally {
-      this.inFlight--;
+      await sleep(retryAfterMs ?? backoff * (0.5 + Math.random() / 2));
+      backoff = Math.min(backoff * 2, BACKOFF_MAX_MS);
     }
+    if (report.outcome === 'pending') report.outcome = 'gave-up';
   }
 
   count_(kind) {
@@ -196,6 +209,9 @@ const main = async () => {
     return 2;
   }
   const victims = victimsOf(options);
+  // The harness's own delays, printed with the figures: a starved harness measures late, and says so.
+  const loopDelay = monitorEventLoopDelay({ resolution: 20 });
+  loopDelay.enable();
   const stamp = Date.now().toString(36);
   const startedAt = new Date().toISOString();
   const runDir = join(root, '.local', 'chaos');
@@ -359,19 +375,20 @@ const main = async () => {
       if (response.status !== 200) return undefined;
       return (await response.json()).events;
     };
-    /** An order accepted after `since` whose timeline shows it assigned (or queued) and timed: the whole pipeline works. */
+    /** The newest orders the store holds that were reported after `since`, whether or not intake's answer arrived. */
+    const reportedAfter = async (since) =>
+      (await pool.query(`SELECT data->>'workOrderId' AS id FROM es_events WHERE event_type = $1 AND recorded_at > $2 ORDER BY global_position DESC LIMIT 3`, [T.reported, new Date(since)])).rows.map((r) => r.id);
+    /** An order reported after `since` whose timeline shows it assigned (or queued) and timed: the whole pipeline works. */
     const pipelineAfter = async (since) => {
-      const fresh = integrator.accepted().filter((r) => r.acceptedAt >= since);
-      for (const r of fresh.slice(-3)) {
-        const events = await timeline(r.workOrderId).catch(() => undefined);
-        const types = new Set((events ?? []).map((e) => e.type));
+      for (const id of await reportedAfter(since)) {
+        const types = new Set(((await timeline(id).catch(() => undefined)) ?? []).map((e) => e.type));
         if ((types.has(T.assigned) || types.has(T.queued)) && types.has(T.targetsSet)) return Date.now();
       }
       return undefined;
     };
+    /** An order reported after `since` that query shows. */
     const queryAfter = async (since) => {
-      const fresh = integrator.accepted().filter((r) => r.acceptedAt >= since);
-      for (const r of fresh.slice(-3)) if (await timeline(r.workOrderId).catch(() => undefined)) return Date.now();
+      for (const id of await reportedAfter(since)) if (await timeline(id).catch(() => undefined)) return Date.now();
       return undefined;
     };
     const probes = {
@@ -379,7 +396,8 @@ const main = async () => {
       dispatch: { measure: 'restart→assigned', work: firstEventAfter([T.assigned, T.queued]) },
       'sla-timer': { measure: 'restart→SLA set', work: firstEventAfter([T.targetsSet]) },
       notification: { measure: 'restart→alert raised', work: firstEventAfter([T.alertRaised]) },
-      query: { measure: 'restart→timeline', work: queryAfter },
+      // Since the kill, not the restart: orders reported while query was down count, they are what it must catch up on.
+      query: { measure: 'restart→timeline', work: queryAfter, since: 'kill' },
     };
     const relayName = `relay:${prefix}workorders.events`;
     const relayLeader = async () => {
@@ -463,7 +481,7 @@ const main = async () => {
         await sleep(options.down * 1000);
         result.downMs = Date.now() - killedAt;
         const restartAt = Date.now();
-        const recovered = waitFor(() => probe.work(restartAt), RECOVERY_WAIT_MS);
+        const recovered = waitFor(() => probe.work(probe.since === 'kill' ? killedAt : restartAt), RECOVERY_WAIT_MS);
         await restart(victim);
         result.healthyMs = Date.now() - restartAt;
         const at = await recovered;
@@ -482,7 +500,7 @@ const main = async () => {
     // reports), then TAIL_MS more; the count caps it whatever happens.
     const TAIL_MS = 10_000;
     const count = Math.ceil(options.rate * (options.duration + victims.length * (RECOVERY_WAIT_MS / 1000 + options.down + 60)));
-    const integrator = new Integrator({ url: `${urls.intake}/v1/reports`, apiKey, rate: options.rate, count, urgentEvery: options.urgentEvery, stamp });
+    const integrator = new Integrator({ url: `${urls.intake}/v1/reports`, apiKey, rate: options.rate, count, urgentEvery: options.urgentEvery, stamp, connections: options.connections });
     cleanups.push(async () => {
       integrator.stopped = true;
     });
@@ -506,8 +524,17 @@ const main = async () => {
     log(`traffic done: ${integrator.accepted().length} of ${integrator.reports.length} accepted; settling (up to ${options.settle} s)`);
 
     // ── Checks ───────────────────────────────────────────────────────────────────────────────────────────
-    const accepted = integrator.accepted();
-    const acceptedIds = new Set(accepted.map((r) => r.workOrderId));
+    // Every report has a building of its own, so the store's orders are matched to the reports that made them,
+    // answered or not: an order whose report intake never answered is still an order the pipeline must handle.
+    const perOrder = async (sql, params = []) => (await pool.query(sql, params)).rows;
+    const storeOrders = async () => {
+      const rows = await perOrder(`SELECT data->>'workOrderId' AS id, data->>'building' AS building FROM es_events WHERE event_type = $1`, [T.reported]);
+      const byBuilding = new Map();
+      for (const r of rows) byBuilding.set(r.building, [...(byBuilding.get(r.building) ?? []), r.id]);
+      return { ids: rows.map((r) => r.id), byBuilding };
+    };
+    const counts = async (types) =>
+      new Map((await perOrder(`SELECT metadata->>'workOrderId' AS id, count(*)::int AS n FROM es_events WHERE event_type = ANY($1) GROUP BY 1`, [types])).map((r) => [r.id, r.n]));
     const cutoff = new Date();
     const settleDeadline = Date.now() + options.settle * 1000;
     const verdicts = new Map();
@@ -537,16 +564,17 @@ const main = async () => {
       for (const r of rows) byOrder.get(r.id)?.push(r);
       return byOrder;
     };
-    let pending = [...acceptedIds];
+    // Settled: every order in the store is assigned, timed, and shown by query as the store holds it; or time is up.
+    let pending = (await storeOrders()).ids;
     while (true) {
-      const byOrder = await storeEventsOf(pending).catch(() => new Map());
+      const [byOrder, assigned, timed] = await Promise.all([storeEventsOf(pending), counts([T.assigned, T.queued]), counts([T.targetsSet])]).catch(() => [new Map(), new Map(), new Map()]);
       const next = [];
       for (let i = 0; i < pending.length; i += 8) {
         await Promise.all(
           pending.slice(i, i + 8).map(async (id) => {
             const verdict = await compare(id, byOrder.get(id) ?? []);
             verdicts.set(id, verdict);
-            if (verdict !== 'ok') next.push(id);
+            if (verdict !== 'ok' || !assigned.has(id) || !timed.has(id)) next.push(id);
           }),
         );
       }
@@ -558,11 +586,8 @@ const main = async () => {
     if (Date.now() < settleDeadline) await sleep(settleDeadline - Date.now());
     const lastWindowStart = new Date(Date.now() - LAST_WINDOW_SECONDS * 1000);
 
-    const perOrder = async (sql, params = []) => (await pool.query(sql, params)).rows;
-    const reported = await perOrder(`SELECT data->>'workOrderId' AS id FROM es_events WHERE event_type = $1`, [T.reported]);
-    const storeIds = new Set(reported.map((r) => r.id));
-    const counts = async (types) =>
-      new Map((await perOrder(`SELECT metadata->>'workOrderId' AS id, count(*)::int AS n FROM es_events WHERE event_type = ANY($1) GROUP BY 1`, [types])).map((r) => [r.id, r.n]));
+    const { ids, byBuilding } = await storeOrders();
+    const storeIds = new Set(ids);
     const assignments = await counts([T.assigned, T.queued]);
     const targetsSet = await counts([T.targetsSet]);
     const repeatedTimers = await perOrder(
@@ -574,38 +599,46 @@ const main = async () => {
     );
     const alerts = await counts([T.alertRaised]);
     const lastWindow = (await perOrder('SELECT count(*)::int AS n FROM es_events WHERE event_type = $1 AND recorded_at > $2', [T.alertRaised, lastWindowStart]))[0].n;
-    const ids = [...acceptedIds];
+    const accepted = integrator.accepted();
+    const ordersOf = (r) => byBuilding.get(r.building) ?? [];
     const doubleTimed = new Set([...ids.filter((id) => (targetsSet.get(id) ?? 0) > 1), ...repeatedTimers.map((r) => r.id)]);
     const alertCounts = [...alerts.values()];
-    // An order without any timeline is counted as lost, not again here.
-    const differing = ids.filter((id) => storeIds.has(id) && !['ok', 'no timeline'].includes(verdicts.get(id)));
+    // An order without any timeline is counted as lost (when its report was accepted) or as never shown, not again here.
+    const differing = ids.filter((id) => !['ok', 'no timeline'].includes(verdicts.get(id)));
+    const notShown = ids.filter((id) => verdicts.get(id) === 'no timeline');
+    const gaveUp = integrator.reports.filter((r) => r.outcome !== 'accepted' && r.outcome !== 'refused');
 
     const measured = {
       startedAt,
       machine: `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), shared with whatever else runs`,
       brokerOwned: Boolean(broker),
       postgresOwned: Boolean(postgres),
+      loadAverage: loadavg().map((l) => l.toFixed(1)).join(' '),
+      eventLoopDelayMs: Math.round(loopDelay.percentile(99) / 1e6),
       reports: {
         planned: integrator.reports.length,
         accepted: accepted.length,
-        gaveUp: integrator.reports.filter((r) => r.outcome === 'gave-up' || r.outcome === 'pending').length,
+        gaveUp: gaveUp.length,
+        gaveUpButStored: gaveUp.filter((r) => ordersOf(r).length > 0).length,
         refused: integrator.reports.filter((r) => r.outcome === 'refused').length,
         retried: integrator.reports.filter((r) => r.attempts > 1).length,
-        retries: integrator.reports.reduce((n, r) => n + r.attempts - 1, 0),
+        retries: integrator.reports.reduce((n, r) => n + Math.max(0, r.attempts - 1), 0),
         errors: integrator.errors,
         latencies: accepted.map((r) => r.acceptedAt - r.firstSentAt),
         urgent: accepted.filter((r) => r.tier === 'urgent').length,
       },
       orders: {
         created: storeIds.size,
-        lost: ids.filter((id) => !storeIds.has(id) || verdicts.get(id) === 'no timeline').length,
-        notInStore: ids.filter((id) => !storeIds.has(id)).length,
-        withoutTimeline: ids.filter((id) => storeIds.has(id) && verdicts.get(id) === 'no timeline').length,
-        createdTwice: [...storeIds].filter((id) => !acceptedIds.has(id)).length,
+        // Accepted, yet the store has no order of that report under the id intake answered, or query never shows it.
+        lost: accepted.filter((r) => !ordersOf(r).includes(r.workOrderId) || verdicts.get(r.workOrderId) === 'no timeline').length,
+        notInStore: accepted.filter((r) => !ordersOf(r).includes(r.workOrderId)).length,
+        withoutTimeline: accepted.filter((r) => ordersOf(r).includes(r.workOrderId) && verdicts.get(r.workOrderId) === 'no timeline').length,
+        notShown: notShown.length,
+        createdTwice: integrator.reports.filter((r) => ordersOf(r).length > 1).length,
         doubleAssigned: ids.filter((id) => (assignments.get(id) ?? 0) > 1).length,
-        neverAssigned: ids.filter((id) => storeIds.has(id) && !assignments.has(id)).length,
+        neverAssigned: ids.filter((id) => !assignments.has(id)).length,
         doubleTimed: doubleTimed.size,
-        neverTimed: ids.filter((id) => storeIds.has(id) && !targetsSet.has(id)).length,
+        neverTimed: ids.filter((id) => !targetsSet.has(id)).length,
       },
       timelines: { compared: ids.length, differing: differing.length, examples: differing.slice(0, 3).map((id) => `${id}: ${verdicts.get(id)}`) },
       alerts: {
