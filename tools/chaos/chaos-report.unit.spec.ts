@@ -8,6 +8,7 @@ const cleanRun = () => ({
   machine: '2 cores',
   loadAverage: '1.0 1.0 1.0',
   eventLoopDelayMs: 25,
+  settle: { seconds: 90, unsettledAtStart: 4, unsettledAtEnd: 0 },
   brokerOwned: false,
   postgresOwned: false,
   reports: { planned: 10, accepted: 10, gaveUp: 0, gaveUpButStored: 0, refused: 0, retried: 1, retries: 2, errors: { 'refused connections': 2 }, latencies: [10, 20, 3_000], urgent: 3 },

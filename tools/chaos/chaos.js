@@ -210,6 +210,7 @@ const main = async () => {
   }
   const victims = victimsOf(options);
   // The harness's own delays, printed with the figures: a starved harness measures late, and says so.
+  const loadAtStart = loadavg().map((l) => l.toFixed(1)).join(' ');
   const loopDelay = monitorEventLoopDelay({ resolution: 20 });
   loopDelay.enable();
   const stamp = Date.now().toString(36);
@@ -324,6 +325,8 @@ const main = async () => {
         ALERT_RETRY_MAX_MILLIS: '1000',
         ALERT_POLL_MILLIS: '200',
         TIMER_POLL_MILLIS: '200',
+        // The dead pager listens on 127.0.0.1, which outbound-address rules refuse unless told this is a local stack.
+        OUTBOUND_ALLOW_PRIVATE_ADDRESSES: 'true',
         ...options.env,
       },
       logDir,
@@ -566,6 +569,7 @@ const main = async () => {
     };
     // Settled: every order in the store is assigned, timed, and shown by query as the store holds it; or time is up.
     let pending = (await storeOrders()).ids;
+    let unsettledAtStart;
     while (true) {
       const [byOrder, assigned, timed] = await Promise.all([storeEventsOf(pending), counts([T.assigned, T.queued]), counts([T.targetsSet])]).catch(() => [new Map(), new Map(), new Map()]);
       const next = [];
@@ -579,9 +583,12 @@ const main = async () => {
         );
       }
       pending = next;
+      unsettledAtStart ??= pending.length;
       if (pending.length === 0 || Date.now() >= settleDeadline) break;
-      await sleep(2_000);
+      // Each pass reads every unsettled timeline: spaced, so the checking does not slow the catching up it waits for.
+      await sleep(5_000);
     }
+    const unsettledAtEnd = pending.length;
     // The rest of the settle lets what the pipeline does after the traffic show: a storm that keeps raising alerts.
     if (Date.now() < settleDeadline) await sleep(settleDeadline - Date.now());
     const lastWindowStart = new Date(Date.now() - LAST_WINDOW_SECONDS * 1000);
@@ -613,7 +620,8 @@ const main = async () => {
       machine: `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), shared with whatever else runs`,
       brokerOwned: Boolean(broker),
       postgresOwned: Boolean(postgres),
-      loadAverage: loadavg().map((l) => l.toFixed(1)).join(' '),
+      loadAverage: `${loadAtStart} at the start, ${loadavg().map((l) => l.toFixed(1)).join(' ')} at the end`,
+      settle: { seconds: options.settle, unsettledAtStart, unsettledAtEnd },
       eventLoopDelayMs: Math.round(loopDelay.percentile(99) / 1e6),
       reports: {
         planned: integrator.reports.length,
