@@ -378,9 +378,13 @@ const main = async () => {
       if (response.status !== 200) return undefined;
       return (await response.json()).events;
     };
-    /** The newest orders the store holds that were reported after `since`, whether or not intake's answer arrived. */
+    /**
+     * The first orders the store holds that were reported after `since`, whether or not intake's answer arrived: a
+     * consumer works through its partitions in order, so these are the first to show it works again (the newest
+     * would show only that it has caught up).
+     */
     const reportedAfter = async (since) =>
-      (await pool.query(`SELECT data->>'workOrderId' AS id FROM es_events WHERE event_type = $1 AND recorded_at > $2 ORDER BY global_position DESC LIMIT 3`, [T.reported, new Date(since)])).rows.map((r) => r.id);
+      (await pool.query(`SELECT data->>'workOrderId' AS id FROM es_events WHERE event_type = $1 AND recorded_at > $2 ORDER BY global_position LIMIT 3`, [T.reported, new Date(since)])).rows.map((r) => r.id);
     /** An order reported after `since` whose timeline shows it assigned (or queued) and timed: the whole pipeline works. */
     const pipelineAfter = async (since) => {
       for (const id of await reportedAfter(since)) {
@@ -567,28 +571,44 @@ const main = async () => {
       for (const r of rows) byOrder.get(r.id)?.push(r);
       return byOrder;
     };
-    // Settled: every order in the store is assigned, timed, and shown by query as the store holds it; or time is up.
-    let pending = (await storeOrders()).ids;
-    let unsettledAtStart;
-    while (true) {
-      const [byOrder, assigned, timed] = await Promise.all([storeEventsOf(pending), counts([T.assigned, T.queued]), counts([T.targetsSet])]).catch(() => [new Map(), new Map(), new Map()]);
-      const next = [];
-      for (let i = 0; i < pending.length; i += 8) {
+    /** Compares the timelines of `ids` with the store, 8 at a time; returns the ids not shown as stored. */
+    const comparePass = async (ids) => {
+      const byOrder = await storeEventsOf(ids);
+      const differ = [];
+      for (let i = 0; i < ids.length; i += 8) {
         await Promise.all(
-          pending.slice(i, i + 8).map(async (id) => {
+          ids.slice(i, i + 8).map(async (id) => {
             const verdict = await compare(id, byOrder.get(id) ?? []);
             verdicts.set(id, verdict);
-            if (verdict !== 'ok' || !assigned.has(id) || !timed.has(id)) next.push(id);
+            if (verdict !== 'ok') differ.push(id);
           }),
         );
       }
-      pending = next;
-      unsettledAtStart ??= pending.length;
-      if (pending.length === 0 || Date.now() >= settleDeadline) break;
-      // Each pass reads every unsettled timeline: spaced, so the checking does not slow the catching up it waits for.
+      return differ;
+    };
+    /** Orders the store holds that are not yet assigned (or queued) or not yet timed. */
+    const unprocessed = async () => {
+      const [{ ids }, assigned, timed] = await Promise.all([storeOrders(), counts([T.assigned, T.queued]), counts([T.targetsSet])]);
+      return ids.filter((id) => !assigned.has(id) || !timed.has(id));
+    };
+    // The settle waits, up to its end, until every order is assigned and timed and a sample of timelines is shown
+    // as stored: cheap checks, so the checking does not slow the catching up it waits for. Then every timeline is
+    // compared once, and what differs again until the settle's end.
+    const unsettledAtStart = (await unprocessed().catch(() => [])).length;
+    let sample = [];
+    while (Date.now() < settleDeadline) {
+      const behind = await unprocessed().catch(() => undefined);
+      const { ids } = await storeOrders().catch(() => ({ ids: [] }));
+      sample = ids.length ? Array.from({ length: 20 }, () => ids[Math.floor(Math.random() * ids.length)]) : [];
+      if (behind?.length === 0 && (await comparePass(sample).catch(() => sample)).length === 0) break;
       await sleep(5_000);
     }
-    const unsettledAtEnd = pending.length;
+    let differ = await comparePass((await storeOrders()).ids);
+    while (differ.length > 0 && Date.now() < settleDeadline) {
+      await sleep(5_000);
+      differ = await comparePass(differ);
+    }
+    const unsettledAtEnd = (await unprocessed()).length;
     // The rest of the settle lets what the pipeline does after the traffic show: a storm that keeps raising alerts.
     if (Date.now() < settleDeadline) await sleep(settleDeadline - Date.now());
     const lastWindowStart = new Date(Date.now() - LAST_WINDOW_SECONDS * 1000);
