@@ -154,6 +154,7 @@ const summaryOf = (m, options) => {
     `orders: ${m.orders.created} created in the store, ${m.orders.lost} lost (${m.orders.notInStore} not in the event store, ${m.orders.withoutTimeline} without a timeline in query), ${m.orders.createdTwice} created twice`,
     `  of all ${m.orders.created}: ${m.orders.doubleAssigned} double-assigned, ${m.orders.neverAssigned} never assigned; ${m.orders.doubleTimed} double-timed, ${m.orders.neverTimed} never timed; ${m.orders.notShown} never shown by query`,
     `settle: when the traffic ended, ${m.settle.unsettledAtStart} orders were not yet assigned and timed; ${m.settle.unsettledAtEnd} still were after the settle (${m.settle.seconds} s)`,
+    `at the end: the relay had ${m.behind.relay} events left to publish; consumer lag in messages: ${m.behind.consumers}`,
     `timelines: ${m.timelines.differing} of ${m.timelines.compared} differ from the event store${m.timelines.examples.length ? ` (e.g. ${m.timelines.examples.join('; ')})` : ''}`,
     `alerts: ${m.alerts.total} raised for ${m.alerts.orders} orders; per alerted order max ${m.alerts.max}, mean ${m.alerts.mean.toFixed(1)} (bound ${options.maxAlertsPerOrder}); ${m.alerts.lastWindow} raised in the last ${m.alerts.lastWindowSeconds} s of the settle; ${m.webhookRequests} webhook requests, each answered 500`,
     `recovery after each kill (restart = the killed process started again; work = the first evidence of it working)${options.recoveryLimit > 0 ? `, limit ${options.recoveryLimit} s` : ''}:`,

@@ -16,6 +16,7 @@ const cleanRun = () => ({
   timelines: { compared: 10, differing: 0, examples: [] },
   alerts: { total: 12, orders: 3, max: 5, mean: 4, lastWindow: 0, lastWindowSeconds: 30 },
   webhookRequests: 24,
+  behind: { relay: 0, consumers: 'dispatch 0, sla-timer 0, notification 0, query 0' },
   servicesExited: [],
   kills: [{ victim: 'dispatch', atMs: 20_000, measure: 'restart→assigned', downMs: 3_000, healthyMs: 2_000, recoveredMs: 4_000, waitedMs: 120_000 }],
 });

@@ -626,6 +626,15 @@ const main = async () => {
     );
     const alerts = await counts([T.alertRaised]);
     const lastWindow = (await perOrder('SELECT count(*)::int AS n FROM es_events WHERE event_type = $1 AND recorded_at > $2', [T.alertRaised, lastWindowStart]))[0].n;
+    // How far behind the pipeline still is: an order missing from query with its group's lag at 0 was skipped, not late.
+    const relayBehind = (
+      await perOrder(
+        `SELECT count(e.global_position)::int AS n FROM es_events e LEFT JOIN es_checkpoints c ON c.subscriber = $1
+          WHERE c.checkpoint IS NULL OR (e.transaction_id, e.global_position) > (split_part(c.checkpoint, ':', 1)::xid8, split_part(c.checkpoint, ':', 2)::bigint)`,
+        [relayName],
+      )
+    )[0].n;
+    const consumerLag = await groupLag(kafka, `${prefix}workorders.events`, ['dispatch', 'sla-timer', 'notification', 'query'].map((g) => `${prefix}${g}`)).catch((error) => ({ error: error.message }));
     const accepted = integrator.accepted();
     const ordersOf = (r) => byBuilding.get(r.building) ?? [];
     const doubleTimed = new Set([...ids.filter((id) => (targetsSet.get(id) ?? 0) > 1), ...repeatedTimers.map((r) => r.id)]);
@@ -678,6 +687,7 @@ const main = async () => {
         lastWindowSeconds: LAST_WINDOW_SECONDS,
       },
       webhookRequests: receiver.requests(),
+      behind: { relay: relayBehind, consumers: Object.entries(consumerLag).map(([g, n]) => `${g.slice(prefix.length) || g} ${n}`).join(', ') },
       kills,
       servicesExited,
       trafficSeconds: (trafficEnded - runStart) / 1000,
@@ -689,6 +699,23 @@ const main = async () => {
   } finally {
     clearTimeout(watchdog);
     await cleanup();
+  }
+};
+
+/** Messages of `topic` each consumer group has not committed yet, summed over partitions. */
+const groupLag = async (kafka, topic, groups) => {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
+    const lag = {};
+    for (const groupId of groups) {
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      lag[groupId] = (committed?.partitions ?? []).reduce((sum, p) => sum + (ends.get(p.partition) ?? 0) - Math.max(0, Number(p.offset)), 0);
+    }
+    return lag;
+  } finally {
+    await admin.disconnect();
   }
 };
 
