@@ -707,11 +707,13 @@ const groupLag = async (kafka, topic, groups) => {
   const admin = kafka.admin();
   await admin.connect();
   try {
+    // Commits first, ends after: events keep coming (alerts), and the other order would show a busy group as ahead.
+    const committed = new Map();
+    for (const groupId of groups) committed.set(groupId, (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]?.partitions ?? []);
     const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
     const lag = {};
-    for (const groupId of groups) {
-      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
-      lag[groupId] = (committed?.partitions ?? []).reduce((sum, p) => sum + (ends.get(p.partition) ?? 0) - Math.max(0, Number(p.offset)), 0);
+    for (const [groupId, partitions] of committed) {
+      lag[groupId] = partitions.reduce((sum, p) => sum + Math.max(0, (ends.get(p.partition) ?? 0) - Math.max(0, Number(p.offset))), 0);
     }
     return lag;
   } finally {
