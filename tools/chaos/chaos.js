@@ -197,18 +197,18 @@ class Integrator {
 
 const main = async () => {
   let options;
+  let victims;
   try {
     if (process.argv.includes('--help')) {
       console.log(USAGE);
       return 0;
     }
     options = parseOptions(process.argv.slice(2));
-    victimsOf(options);
+    victims = victimsOf(options);
   } catch (error) {
     console.error(`${error.message}\n\n${USAGE}`);
     return 2;
   }
-  const victims = victimsOf(options);
   // The harness's own delays, printed with the figures: a starved harness measures late, and says so.
   const loadAtStart = loadavg().map((l) => l.toFixed(1)).join(' ');
   const loopDelay = monitorEventLoopDelay({ resolution: 20 });
