@@ -13,6 +13,11 @@
 #   KAFKA_CONTROLLER_PORT  KRaft controller port (default 9093)
 #   KAFKA_START_TIMEOUT    seconds to wait for one start attempt (default 90)
 #   KAFKA_HEAP_OPTS        JVM heap flags (default -Xms512m -Xmx1g)
+#   KAFKA_DATA_DIR         broker data, rendered config and pid file
+#                          (default .local/kafka/data); another folder and
+#                          other ports make a second, private broker, as the
+#                          chaos harness does to kill one of its own
+#   KAFKA_LOG_DIR          broker logs (default .local/logs/kafka)
 #
 # Progress goes to stderr; `up` prints `KAFKA_BROKERS=...` as its last stdout
 # line so callers can capture it.
@@ -28,12 +33,12 @@ readonly LOG4J="$ROOT/deploy/kafka-local/log4j.properties"
 readonly CACHE_DIR="$ROOT/.local/kafka/$KAFKA_VERSION"
 readonly LIBS="$CACHE_DIR/libs"
 readonly STAMP="$CACHE_DIR/libs.complete"
-readonly DATA_DIR="$ROOT/.local/kafka/data"
+readonly DATA_DIR="${KAFKA_DATA_DIR:-$ROOT/.local/kafka/data}"
 readonly LOG_DIRS="$DATA_DIR/logs"
 readonly CONFIG="$DATA_DIR/server.properties"
 readonly PID_FILE="$DATA_DIR/broker.pid"
 readonly CLUSTER_ID_FILE="$DATA_DIR/cluster.id"
-readonly LOGS="$ROOT/.local/logs/kafka"
+readonly LOGS="${KAFKA_LOG_DIR:-$ROOT/.local/logs/kafka}"
 readonly STDOUT_LOG="$LOGS/broker.out"
 
 say() { printf 'kafka: %s\n' "$*" >&2; }

@@ -13,6 +13,9 @@
 #      dead port to force step 3.
 #   3. The project's own cluster: initdb into .local/postgres/data, trust auth,
 #      127.0.0.1:$LOCAL_PG_PORT (default 54329), log in .local/logs/postgres.log.
+#      LOCAL_PG_HOME (default .local/postgres) and LOCAL_PG_LOG move the cluster
+#      and its log: with another port they make a second, private cluster, as
+#      the chaos harness does to kill one of its own.
 #
 # Progress goes to stderr; `up` and `url` print `DATABASE_URL=...` (an admin
 # URL) as their last stdout line. `down` stops only the project's own cluster.
@@ -20,9 +23,9 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 readonly ROOT
-readonly PG_HOME="$ROOT/.local/postgres"
+readonly PG_HOME="${LOCAL_PG_HOME:-$ROOT/.local/postgres}"
 readonly PG_DATA="$PG_HOME/data"
-readonly PG_LOG="$ROOT/.local/logs/postgres.log"
+readonly PG_LOG="${LOCAL_PG_LOG:-$ROOT/.local/logs/postgres.log}"
 readonly LOCAL_PG_PORT="${LOCAL_PG_PORT:-54329}"
 readonly PROBE="${PG_PROBE_URL:-127.0.0.1:5432}"
 readonly OWN_URL="postgres://postgres@127.0.0.1:$LOCAL_PG_PORT/postgres"
