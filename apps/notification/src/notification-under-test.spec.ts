@@ -65,6 +65,8 @@ export const startNotificationUnderTest = async (label: string, env: Record<stri
     ALERT_RETRY_MAX_MILLIS: '200',
     ALERT_MAX_ATTEMPTS: '2',
     ALERT_RENOTIFY_SECONDS: '0',
+    // The tests' pagers listen on 127.0.0.1, which the outbound address rule refuses unless told otherwise.
+    OUTBOUND_ALLOW_PRIVATE_ADDRESSES: 'true',
     ...env,
   });
   const eventsTopic = topicName(TopicBaseNames.events, prefix);

@@ -6,6 +6,7 @@ import { PostgresEventStore } from '@closeloop/event-store';
 import { alertStream } from '@closeloop/notification-domain';
 import { adminJson, eventually, freshDatabase, runAdminCli, TestDatabase } from '@closeloop/testing';
 import { AlertChannelSender } from '../channels/alert-channel.port';
+import { ANY_ADDRESS } from '../channels/outbound-addresses';
 import { WebhookChannel } from '../channels/webhook.channel';
 import { NotificationConfig } from '../notification.config';
 import { AlertDeliveryWorker } from './alert-delivery.worker';
@@ -53,7 +54,7 @@ describe('an alert delivery that cannot be processed', () => {
       PUBLIC_QUERY_URL: 'http://127.0.0.1:3005',
       PUBLIC_NOTIFICATION_URL: 'http://127.0.0.1:3004',
     } as NotificationConfig;
-    const senders = new Map<AlertChannel, AlertChannelSender>([['webhook', new WebhookChannel({ now: () => new Date(), timeoutMs: 2_000 })]]);
+    const senders = new Map<AlertChannel, AlertChannelSender>([['webhook', new WebhookChannel({ now: () => new Date(), timeoutMs: 2_000, addresses: ANY_ADDRESS })]]);
     worker = new AlertDeliveryWorker(alerts, new OrderSnapshots(store), senders, config, db.pool, { now: () => new Date() });
   });
 
