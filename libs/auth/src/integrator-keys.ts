@@ -1,5 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Algorithm, hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
+import { inTransaction } from '@closeloop/database';
 import { CloseloopError, FieldIssue, ForbiddenError, IntakeEventTypes, NotFoundError, ValidationError } from '@closeloop/contracts';
 import type { Pool, PoolClient } from 'pg';
 
@@ -184,7 +185,7 @@ export class IntegratorKeyStore {
     if (issues.length > 0) throw new ValidationError('The integrator registration is not valid', issues);
     const key = await mintKey();
     const now = this.clock();
-    await this.inTransaction(async (client) => {
+    await inTransaction(this.pool, async (client) => {
       const inserted = await client.query(
         `INSERT INTO integrators (integrator_id, name, sites, event_types, created_at) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (integrator_id) DO NOTHING`,
@@ -235,7 +236,7 @@ export class IntegratorKeyStore {
     const key = await mintKey();
     const now = this.clock();
     const endOfOverlap = new Date(now.getTime() + Math.round(overlapSeconds * 1000));
-    const expiring = await this.inTransaction(async (client) => {
+    const expiring = await inTransaction(this.pool, async (client) => {
       // Locking the integrator serialises rotations of one integrator.
       const found = await client.query('SELECT 1 FROM integrators WHERE integrator_id = $1 FOR UPDATE', [integratorId]);
       if (found.rowCount === 0) throw new NotFoundError('Integrator', integratorId);
@@ -304,21 +305,6 @@ export class IntegratorKeyStore {
       `INSERT INTO integrator_keys (key_id, integrator_id, secret_hash, status, created_at) VALUES ($1, $2, $3, 'active', $4)`,
       [key.keyId, integratorId, key.secretHash, now],
     );
-  }
-
-  private async inTransaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
   }
 }
 

@@ -1,4 +1,5 @@
 import { CloudEvent } from '@closeloop/contracts';
+import { inTransaction } from '@closeloop/database';
 import { EventStore, RecordedEvent } from '@closeloop/event-store';
 import { Pool, PoolClient } from 'pg';
 import { parseCloudEvent } from './event-consumer';
@@ -196,21 +197,6 @@ export const rebuildReadModel = async <K extends string>(definition: ReadModelDe
   } finally {
     await runLock.query('SELECT pg_advisory_unlock($1, hashtext($2))', [REBUILD_RUN_LOCK_SPACE, definition.name]).catch(() => undefined);
     runLock.release();
-  }
-};
-
-const inTransaction = async <T>(pool: Pool, work: (client: PoolClient) => Promise<T>): Promise<T> => {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
   }
 };
 

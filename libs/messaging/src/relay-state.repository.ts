@@ -1,4 +1,5 @@
 import { CloseloopError, NotFoundError } from '@closeloop/contracts';
+import { inTransaction } from '@closeloop/database';
 import { RecordedEvent } from '@closeloop/event-store';
 import { Pool } from 'pg';
 
@@ -106,9 +107,7 @@ export class RelayStateRepository {
    */
   async advance(checkpoint: string, parked: readonly Parking[]): Promise<void> {
     if (parked.length === 0) return this.saveCheckpoint(checkpoint);
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(this.pool, async (client) => {
       await client.query(
         `INSERT INTO relay_parked_events (relay, event_id, stream_id, stream_version, event_type, global_position, checkpoint, error_code, reason, held_behind)
          SELECT $1, p.event_id, p.stream_id, p.stream_version, p.event_type, p.global_position, p.checkpoint, p.error_code, p.reason, p.held_behind
@@ -129,13 +128,7 @@ export class RelayStateRepository {
         ],
       );
       await client.query(SAVE_CHECKPOINT, [this.relay, checkpoint]);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   private async saveCheckpoint(checkpoint: string): Promise<void> {

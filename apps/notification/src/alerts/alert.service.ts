@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { SessionLocks } from '@closeloop/database';
+import { inTransaction, SessionLocks } from '@closeloop/database';
 import { lockReadModelShared } from '@closeloop/messaging';
 import { Actor, AlertEvent, EventMetadata, ForbiddenError, NotFoundError, SlaTarget, StaffMemberRef, toDomainEvents } from '@closeloop/contracts';
 import { EVENT_STORE, EventStore, RecordedEvent, StreamVersionConflictError } from '@closeloop/event-store';
@@ -135,22 +135,14 @@ export class AlertService implements OnApplicationShutdown {
    */
   async project(state: AlertState): Promise<void> {
     if (state.status === 'none') return;
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(this.pool, async (client) => {
       await lockReadModelShared(client, NOTIFICATION_READ_MODEL);
       await projectAlert(client, state);
       if (state.status !== 'open') {
         // A retry already queued is cancelled with the alert: nothing is sent after an acknowledgement.
         await client.query(`UPDATE alert_deliveries SET status = 'cancelled', claimed_until = NULL WHERE alert_id = $1 AND status = 'pending'`, [state.alertId]);
       }
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async openAlertsOf(workOrderId: string): Promise<{ alertId: string; target: string | null }[]> {
