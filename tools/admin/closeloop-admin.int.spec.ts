@@ -151,15 +151,15 @@ describe('closeloop-admin projections', () => {
   it('rebuilds every read model, beside the live tables or swapped in, and says which services have none', async () => {
     const beside = json<{ rebuilds: { readModel: string; swapped: boolean; rows: Record<string, number> }[] }>(await admin('projections', 'rebuild', '--no-swap', '--json'));
     expect(beside.rebuilds).toEqual([
-      expect.objectContaining({ readModel: 'query', swapped: false, rows: { q_timeline__rebuild: 0, q_work_orders__rebuild: 0 } }),
+      expect.objectContaining({ readModel: 'query', swapped: false, rows: { query_timeline__rebuild: 0, query_work_orders__rebuild: 0 } }),
       expect.objectContaining({ readModel: 'notification', swapped: false, rows: { alerts__rebuild: 0 } }),
     ]);
 
     const swapped = await admin('projections', 'rebuild', '--service', 'query');
     expect(swapped.code).toBe(0);
     expect(swapped.stdout).toMatch(/^query: 0 events read, .*swapped in \(live projection paused \d+ ms, 0 rows reconciled\)/);
-    const { rows } = await db.pool.query(`SELECT relname FROM pg_class WHERE relname IN ('q_timeline', 'q_work_orders', 'q_timeline__rebuild', 'q_work_orders__rebuild') ORDER BY relname`);
-    expect(rows.map((r) => r.relname)).toEqual(['q_timeline', 'q_work_orders']);
+    const { rows } = await db.pool.query(`SELECT relname FROM pg_class WHERE relname IN ('query_timeline', 'query_work_orders', 'query_timeline__rebuild', 'query_work_orders__rebuild') ORDER BY relname`);
+    expect(rows.map((r) => r.relname)).toEqual(['query_timeline', 'query_work_orders']);
 
     const none = await admin('projections', 'rebuild', '--service', 'sla-timer');
     expect(none.code).toBe(2);

@@ -64,20 +64,20 @@ const main = async () => {
       writer.release();
     }
     await pool.query(
-      `INSERT INTO sla_timers (timer_id, work_order_id, kind, round, due_at)
+      `INSERT INTO sla_timer_timers (timer_id, work_order_id, kind, round, due_at)
        SELECT gen_random_uuid(), (data->>'workOrderId')::uuid, 'sla:response:breach@' || $1::text, 0, $2::timestamptz
        FROM es_events WHERE event_type = 'closeloop.sla.targets-set.v1'`,
       [dueIso, due],
     );
     // The rest: pending timers spread over the coming month, which the claimer must step over cheaply.
     await pool.query(
-      `INSERT INTO sla_timers (timer_id, work_order_id, kind, round, due_at)
+      `INSERT INTO sla_timer_timers (timer_id, work_order_id, kind, round, due_at)
        SELECT gen_random_uuid(), gen_random_uuid(), 'sla:resolution:breach@later', 0, now() + (n % 2592000 + 3600) * interval '1 second'
        FROM generate_series(1, $1::int) AS n`,
       [PENDING - BURST],
     );
-    await pool.query('ANALYZE sla_timers');
-    const { rows: counted } = await pool.query('SELECT count(*)::int AS n FROM sla_timers');
+    await pool.query('ANALYZE sla_timer_timers');
+    const { rows: counted } = await pool.query('SELECT count(*)::int AS n FROM sla_timer_timers');
     console.log(`setup: ${counted[0].n.toLocaleString('en')} pending timers, ${BURST.toLocaleString('en')} of them due at ${dueIso}, in ${((Date.now() - setupStarted) / 1000).toFixed(1)} s`);
 
     const store = new PostgresEventStore(pool);

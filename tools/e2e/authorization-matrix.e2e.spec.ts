@@ -308,11 +308,11 @@ describe('the authorization matrix: every route, every kind of caller, own site 
     // alerts than a fixture should raise; docs/adr/0012).
     const digestId = randomUUID();
     await stack.db.pool.query(
-      `INSERT INTO alert_digests (digest_id, site_id, batch_opened_at, window_seconds, staff_id, channel, destination, status, due_at, sent_at)
+      `INSERT INTO notification_alert_digests (digest_id, site_id, batch_opened_at, window_seconds, staff_id, channel, destination, status, due_at, sent_at)
        VALUES ($1, $2, now(), 300, $3, 'webhook', '{"channel":"webhook","url":"http://127.0.0.1:9/","secrets":[]}', 'delivered', now(), now())`,
       [digestId, siteId, `dispatch:${siteId}`],
     );
-    await stack.db.pool.query('INSERT INTO alert_digest_items (digest_id, alert_id, work_order_id) VALUES ($1, $2, $3)', [digestId, alert.alertId, workOrderId]);
+    await stack.db.pool.query('INSERT INTO notification_alert_digest_items (digest_id, alert_id, work_order_id) VALUES ($1, $2, $3)', [digestId, alert.alertId, workOrderId]);
     return { siteId, workOrderId, number: accepted.body['number'] as string, alertId: alert.alertId, rotationId, overrideId: covered.body['id'] as string, digestId };
   };
 

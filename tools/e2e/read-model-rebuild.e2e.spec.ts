@@ -24,11 +24,11 @@ const FAST_CLOCKS = {
   ALERT_STORM_THRESHOLD: '0',
 };
 
-/** Every live read model with its key; q_timeline's `arrival` numbers rows in the order a consumer got them, not a fold. */
+/** Every live read model with its key; query_timeline's `arrival` numbers rows in the order a consumer got them, not a fold. */
 const READ_MODELS = [
-  { table: 'q_timeline', key: 'event_id', ignored: ['arrival'] },
-  { table: 'q_work_orders', key: 'work_order_id', ignored: [] },
-  { table: 'alerts', key: 'alert_id', ignored: [] },
+  { table: 'query_timeline', key: 'event_id', ignored: ['arrival'] },
+  { table: 'query_work_orders', key: 'work_order_id', ignored: [] },
+  { table: 'notification_alerts', key: 'alert_id', ignored: [] },
 ] as const;
 
 const ON_CALL = [
@@ -294,7 +294,7 @@ describe('a read model rebuilt from the event store while the services run equal
       async () => {
         const before = await storedEvents();
         await sleep(4_000);
-        const { rows } = await stack.db.pool.query<{ missing: string }>('SELECT count(*)::text AS missing FROM es_events e WHERE NOT EXISTS (SELECT 1 FROM q_timeline t WHERE t.event_id = e.event_id)');
+        const { rows } = await stack.db.pool.query<{ missing: string }>('SELECT count(*)::text AS missing FROM es_events e WHERE NOT EXISTS (SELECT 1 FROM query_timeline t WHERE t.event_id = e.event_id)');
         return before === (await storedEvents()) && rows[0]?.missing === '0' ? before : undefined;
       },
       90_000,
@@ -337,7 +337,7 @@ describe('a read model rebuilt from the event store while the services run equal
   it('folds the demo’s orders from the store exactly as the live projections folded them from Kafka', async () => {
     await demoOrders();
     const results = await compareWithRebuild();
-    expectEqual(results, { q_timeline: 40, q_work_orders: 5 });
+    expectEqual(results, { query_timeline: 40, query_work_orders: 5 });
   }, 240_000);
 
   it('swaps rebuilt tables in again and again under a load of every staff and resident action, and loses nothing', async () => {
@@ -379,9 +379,9 @@ describe('a read model rebuilt from the event store while the services run equal
     );
 
     const results = await compareWithRebuild();
-    expectEqual(results, { q_timeline: 300, q_work_orders: 30, alerts: 5 });
+    expectEqual(results, { query_timeline: 300, query_work_orders: 30, alerts: 5 });
     // Every kind of thing the load did is in the compared rows.
-    const { rows } = await stack.db.pool.query<{ event_type: string }>('SELECT DISTINCT event_type FROM q_timeline');
+    const { rows } = await stack.db.pool.query<{ event_type: string }>('SELECT DISTINCT event_type FROM query_timeline');
     expect(rows.map((r) => r.event_type)).toEqual(
       expect.arrayContaining([
         EventTypes.WorkOrderPutOnHold,

@@ -139,7 +139,7 @@ describe('a report travels intake → event store → Kafka → dispatch and sla
     await producer.send({ topic: topicName(TopicBaseNames.intake, prefix), messages: [message] });
 
     const order = await eventually('the Kafka-submitted order to be assigned', async () => {
-      const { rows } = await db.pool.query<{ work_order_id: string }>("SELECT work_order_id FROM q_work_orders WHERE description LIKE 'Renovation drilling%' AND status = 'assigned'");
+      const { rows } = await db.pool.query<{ work_order_id: string }>("SELECT work_order_id FROM query_work_orders WHERE description LIKE 'Renovation drilling%' AND status = 'assigned'");
       return rows[0];
     });
     const events = await settledTimeline(order.work_order_id, ASSIGNED_TIMELINE);
@@ -149,7 +149,7 @@ describe('a report travels intake → event store → Kafka → dispatch and sla
     expect((found.body['items'] as { workOrderId: string }[]).map((o) => o.workOrderId)).toEqual([order.work_order_id]);
     expect(events[0]?.causationId).toBe(event.id);
     await new Promise((r) => setTimeout(r, 1_000)); // time for the second copy to be consumed
-    const { rows } = await db.pool.query("SELECT count(*)::int AS n FROM q_work_orders WHERE description LIKE 'Renovation drilling%'");
+    const { rows } = await db.pool.query("SELECT count(*)::int AS n FROM query_work_orders WHERE description LIKE 'Renovation drilling%'");
     expect(rows[0].n).toBe(1);
   });
 
@@ -250,7 +250,7 @@ describe('a report travels intake → event store → Kafka → dispatch and sla
     expect((await letterFor(otherSite.id)).headers[DeadLetterHeaders.errorCode]).toBe('SITE_NOT_ALLOWED');
 
     await eventually('the good message behind the bad ones to become an order', async () => {
-      const { rows } = await db.pool.query("SELECT 1 FROM q_work_orders WHERE description = $1 AND status = 'assigned'", [good.data && (good.data as { description: string }).description]);
+      const { rows } = await db.pool.query("SELECT 1 FROM query_work_orders WHERE description = $1 AND status = 'assigned'", [good.data && (good.data as { description: string }).description]);
       return rows[0];
     });
   });

@@ -112,7 +112,7 @@ export const startServicesInProcess = async (
  * Tables that change without any request: the relay's checkpoint, the rate limiter's counters, the migrations'
  * record, what sla-timer writes when it starts. Everything else a refused request must leave as it was.
  */
-const WRITTEN_WITHOUT_REQUESTS = /^(es_checkpoints|rate_limits|schema_migrations|sla_policy_applied)$/;
+const WRITTEN_WITHOUT_REQUESTS = /^(es_checkpoints|access_rate_limits|schema_migrations|sla_timer_policy_applied)$/;
 
 /** A fingerprint of every table a request could write to: equal fingerprints, nothing written. */
 export const databaseFingerprint = async (pool: Pool): Promise<Record<string, string>> => {

@@ -45,7 +45,7 @@ const SQL_LIKE = [
   '$1 $2 %s %n',
   "$$; DELETE FROM es_streams; $$",
   "E'\\\\x00'",
-  "\\'; TRUNCATE integrators CASCADE; --",
+  "\\'; TRUNCATE access_integrators CASCADE; --",
 ];
 const HTML_LIKE = ['<script>alert(1)</script>', '<img src=x onerror=alert(1)>', '"><svg/onload=alert(1)>', '&lt;&amp;&#0;&#x0;', ']]><!--', "javascript:alert('x')"];
 const UNICODE_ODDITIES = [

@@ -70,7 +70,7 @@ describe('intake under more reports than it can take (in-process service, real P
         `SELECT (SELECT count(*) FROM es_streams)::int AS streams,
                 (SELECT coalesce(sum(last_value), 0) FROM intake_number_sequences)::int AS numbers,
                 (SELECT count(*) FROM intake_report_keys)::int AS keys,
-                (SELECT coalesce(sum(hits), 0) FROM rate_limits)::int AS hits`,
+                (SELECT coalesce(sum(hits), 0) FROM access_rate_limits)::int AS hits`,
       )
     ).rows[0];
 

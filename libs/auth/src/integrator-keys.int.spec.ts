@@ -39,7 +39,7 @@ const registerHotline = (overrides: Partial<Parameters<IntegratorKeyStore['regis
   store.register({ integratorId: `hotline-${++sequence}`, name: 'S1 hotline', sites: ['S1', 'S2'], eventTypes: [REPORT], ...overrides });
 
 const storedKey = async (keyId: string) =>
-  (await db.pool.query<{ secret_hash: string; status: string; expires_at: Date | null }>('SELECT * FROM integrator_keys WHERE key_id = $1', [keyId])).rows[0];
+  (await db.pool.query<{ secret_hash: string; status: string; expires_at: Date | null }>('SELECT * FROM access_integrator_keys WHERE key_id = $1', [keyId])).rows[0];
 
 describe('a registered integrator', () => {
   it('gets a key that verifies to its scope', async () => {
@@ -54,7 +54,7 @@ describe('a registered integrator', () => {
     const secret = parseIntegratorKey(apiKey)?.secret as string;
     const row = await storedKey(keyId);
     expect(row?.secret_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
-    const everything = JSON.stringify((await db.pool.query('SELECT * FROM integrator_keys')).rows) + JSON.stringify((await db.pool.query('SELECT * FROM integrators')).rows);
+    const everything = JSON.stringify((await db.pool.query('SELECT * FROM access_integrator_keys')).rows) + JSON.stringify((await db.pool.query('SELECT * FROM access_integrators')).rows);
     expect(everything).not.toContain(secret);
     expect(everything).not.toContain(apiKey);
   });

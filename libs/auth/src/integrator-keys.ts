@@ -187,7 +187,7 @@ export class IntegratorKeyStore {
     const now = this.clock();
     await inTransaction(this.pool, async (client) => {
       const inserted = await client.query(
-        `INSERT INTO integrators (integrator_id, name, sites, event_types, created_at) VALUES ($1, $2, $3, $4, $5)
+        `INSERT INTO access_integrators (integrator_id, name, sites, event_types, created_at) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (integrator_id) DO NOTHING`,
         [registration.integratorId, registration.name.trim(), unique(registration.sites), unique(registration.eventTypes), now],
       );
@@ -204,9 +204,9 @@ export class IntegratorKeyStore {
   /** Every integrator with its keys' ids and lifecycle; never a hash. */
   async list(): Promise<IntegratorListing[]> {
     const now = this.clock();
-    const integrators = await this.pool.query<IntegratorRow>('SELECT integrator_id, name, sites, event_types, created_at FROM integrators ORDER BY integrator_id');
+    const integrators = await this.pool.query<IntegratorRow>('SELECT integrator_id, name, sites, event_types, created_at FROM access_integrators ORDER BY integrator_id');
     const keys = await this.pool.query<KeyRow>(
-      'SELECT key_id, integrator_id, status, created_at, expires_at, revoked_at FROM integrator_keys ORDER BY created_at, key_id',
+      'SELECT key_id, integrator_id, status, created_at, expires_at, revoked_at FROM access_integrator_keys ORDER BY created_at, key_id',
     );
     return integrators.rows.map((i) => ({
       ...scopeOf(i),
@@ -238,11 +238,11 @@ export class IntegratorKeyStore {
     const endOfOverlap = new Date(now.getTime() + Math.round(overlapSeconds * 1000));
     const expiring = await inTransaction(this.pool, async (client) => {
       // Locking the integrator serialises rotations of one integrator.
-      const found = await client.query('SELECT 1 FROM integrators WHERE integrator_id = $1 FOR UPDATE', [integratorId]);
+      const found = await client.query('SELECT 1 FROM access_integrators WHERE integrator_id = $1 FOR UPDATE', [integratorId]);
       if (found.rowCount === 0) throw new NotFoundError('Integrator', integratorId);
       // LEAST ignores NULL: a key with no end gets the overlap's end, one ending sooner keeps its own.
       const updated = await client.query<{ key_id: string; expires_at: Date }>(
-        `UPDATE integrator_keys SET expires_at = LEAST(expires_at, $2)
+        `UPDATE access_integrator_keys SET expires_at = LEAST(expires_at, $2)
          WHERE integrator_id = $1 AND status = 'active' AND (expires_at IS NULL OR expires_at > $3)
          RETURNING key_id, expires_at`,
         [integratorId, endOfOverlap, now],
@@ -257,7 +257,7 @@ export class IntegratorKeyStore {
   async revoke(keyId: string): Promise<{ keyId: string; integratorId: string; revokedAt: Date }> {
     if (!KEY_ID.test(keyId)) throw new NotFoundError('Integrator key', keyId);
     const { rows } = await this.pool.query<{ integrator_id: string; revoked_at: Date }>(
-      `UPDATE integrator_keys SET status = 'revoked', revoked_at = COALESCE(revoked_at, $2)
+      `UPDATE access_integrator_keys SET status = 'revoked', revoked_at = COALESCE(revoked_at, $2)
        WHERE key_id = $1 RETURNING integrator_id, revoked_at`,
       [keyId, this.clock()],
     );
@@ -276,7 +276,7 @@ export class IntegratorKeyStore {
     if (issues.length > 0) throw new ValidationError('The scope change is not valid', issues);
     if (!INTEGRATOR_ID.test(integratorId)) throw new NotFoundError('Integrator', integratorId);
     const { rows } = await this.pool.query<IntegratorRow>(
-      `UPDATE integrators SET sites = COALESCE($2, sites), event_types = COALESCE($3, event_types)
+      `UPDATE access_integrators SET sites = COALESCE($2, sites), event_types = COALESCE($3, event_types)
        WHERE integrator_id = $1 RETURNING integrator_id, name, sites, event_types, created_at`,
       [integratorId, change.sites === undefined ? null : unique(change.sites), change.eventTypes === undefined ? null : unique(change.eventTypes)],
     );
@@ -288,7 +288,7 @@ export class IntegratorKeyStore {
   /** The scope of a registered integrator, or undefined: how the Kafka intake path authorises a CloudEvent's source. */
   async findIntegrator(integratorId: string): Promise<IntegratorScopeRecord | undefined> {
     if (!INTEGRATOR_ID.test(integratorId)) return undefined;
-    const { rows } = await this.pool.query<IntegratorRow>('SELECT integrator_id, name, sites, event_types, created_at FROM integrators WHERE integrator_id = $1', [
+    const { rows } = await this.pool.query<IntegratorRow>('SELECT integrator_id, name, sites, event_types, created_at FROM access_integrators WHERE integrator_id = $1', [
       integratorId,
     ]);
     return rows[0] ? scopeOf(rows[0]) : undefined;
@@ -302,7 +302,7 @@ export class IntegratorKeyStore {
 
   private async insertKey(client: PoolClient, integratorId: string, key: { keyId: string; secretHash: string }, now: Date): Promise<void> {
     await client.query(
-      `INSERT INTO integrator_keys (key_id, integrator_id, secret_hash, status, created_at) VALUES ($1, $2, $3, 'active', $4)`,
+      `INSERT INTO access_integrator_keys (key_id, integrator_id, secret_hash, status, created_at) VALUES ($1, $2, $3, 'active', $4)`,
       [key.keyId, integratorId, key.secretHash, now],
     );
   }
@@ -388,7 +388,7 @@ export class IntegratorKeyVerifier {
     if (!parsed) return undefined;
     const { rows } = await this.pool.query<VerifyRow>(
       `SELECT k.key_id, k.integrator_id, k.secret_hash, k.status, k.expires_at, i.sites, i.event_types
-       FROM integrator_keys k JOIN integrators i ON i.integrator_id = k.integrator_id
+       FROM access_integrator_keys k JOIN access_integrators i ON i.integrator_id = k.integrator_id
        WHERE k.key_id = $1`,
       [parsed.keyId],
     );

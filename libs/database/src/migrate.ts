@@ -9,11 +9,33 @@ export const migrationsDirectory = resolve(__dirname, '..', 'migrations');
 const MIGRATION_LOCK_KEY = 7_301_042;
 
 /**
+ * Files renamed after databases had applied them, by their current name: the name those databases recorded.
+ * 0015_appenders_marked.sql shared its number with 0015_work_order_contacts.sql; it took the next free number, and
+ * its content, which only the event store depends on, was left as it was.
+ */
+export const formerMigrationNames: Readonly<Record<string, string>> = {
+  '0025_appenders_marked.sql': '0015_appenders_marked.sql',
+};
+
+/** The migration files of a folder in the order they apply; refuses two files with the same number. */
+export const migrationFiles = (directory = migrationsDirectory): string[] => {
+  const files = readdirSync(directory).filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f)).sort();
+  const byNumber = new Map<string, string>();
+  for (const file of files) {
+    const number = file.slice(0, 4);
+    const other = byNumber.get(number);
+    if (other) throw new Error(`migrations ${other} and ${file} share the number ${number}: give each its own`);
+    byNumber.set(number, file);
+  }
+  return files;
+};
+
+/**
  * Applies the SQL files of a folder in name order, each in its own transaction, once. Every service calls it at
  * start-up; the advisory lock lets several instances start together without applying a file twice.
  */
 export const migrate = async (pool: Pool, directory = migrationsDirectory): Promise<string[]> => {
-  const files = readdirSync(directory).filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f)).sort();
+  const files = migrationFiles(directory);
   const client = await pool.connect();
   const applied: string[] = [];
   try {
@@ -21,6 +43,11 @@ export const migrate = async (pool: Pool, directory = migrationsDirectory): Prom
     await client.query(
       'CREATE TABLE IF NOT EXISTS schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
     );
+    // A database that applied a renamed file records it under its old name: the record follows the rename, so the
+    // file is not applied twice and the table lists the names that are in the folder.
+    for (const [current, former] of Object.entries(formerMigrationNames)) {
+      await client.query('UPDATE schema_migrations SET version = $1 WHERE version = $2', [current, former]);
+    }
     const done = new Set((await client.query<{ version: string }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
     for (const file of files) {
       if (done.has(file)) continue;

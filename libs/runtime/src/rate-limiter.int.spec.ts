@@ -10,7 +10,7 @@ let sequence = 0;
 const bucket = (label: string) => `${label}-${++sequence}`;
 
 beforeAll(async () => {
-  db = await freshDatabase('rate_limits');
+  db = await freshDatabase('access_rate_limits');
 });
 afterAll(() => db.drop());
 
@@ -71,7 +71,7 @@ describe('one bucket in one window', () => {
     const { rows } = await db.pool.query<{ offset: string; length: string; hits: number }>(
       `SELECT extract(epoch FROM window_start)::bigint % 60 AS offset, extract(epoch FROM window_end - window_start) AS length, hits,
               now() >= window_start AND now() < window_end AS current
-         FROM rate_limits WHERE bucket = $1`,
+         FROM access_rate_limits WHERE bucket = $1`,
       [caller],
     );
     expect(rows).toEqual([{ offset: '0', length: '60.000000', hits: 1, current: true }]);
@@ -114,7 +114,7 @@ describe('buckets and instances', () => {
       expect(outcomes.filter((o) => !o.allowed)).toHaveLength(30);
       // Each hit saw its own count: remaining 19..0 once each among the allowed.
       expect(outcomes.filter((o) => o.allowed).map((o) => o.remaining).sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i));
-      const { rows } = await db.pool.query<{ hits: number }>('SELECT hits FROM rate_limits WHERE bucket = $1', [caller]);
+      const { rows } = await db.pool.query<{ hits: number }>('SELECT hits FROM access_rate_limits WHERE bucket = $1', [caller]);
       expect(rows).toEqual([{ hits: 50 }]);
     } finally {
       await Promise.all(pools.map((pool) => pool.end()));
@@ -125,12 +125,12 @@ describe('buckets and instances', () => {
 describe('clean-up', () => {
   const insertWindow = (name: string, startedAgo: string, length: string) =>
     db.pool.query(
-      `INSERT INTO rate_limits (bucket, window_start, window_end, hits)
+      `INSERT INTO access_rate_limits (bucket, window_start, window_end, hits)
        VALUES ($1, now() - $2::interval, now() - $2::interval + $3::interval, 7)`,
       [name, startedAgo, length],
     );
   const present = async (names: string[]) =>
-    (await db.pool.query<{ bucket: string }>('SELECT bucket FROM rate_limits WHERE bucket = ANY($1) ORDER BY bucket', [names])).rows.map((r) => r.bucket);
+    (await db.pool.query<{ bucket: string }>('SELECT bucket FROM access_rate_limits WHERE bucket = ANY($1) ORDER BY bucket', [names])).rows.map((r) => r.bucket);
 
   it('deletes windows that ended over an hour ago, and keeps recent and still-running ones', async () => {
     const [old, recent, long] = [bucket('cleanup-old'), bucket('cleanup-recent'), bucket('cleanup-long')];

@@ -21,7 +21,7 @@ const CLEAN_UP_EVERY_MILLIS = 60_000;
 const lastCleanUp = new WeakMap<Pool, number>();
 
 /**
- * A fixed-window rate limiter in PostgreSQL (table rate_limits), so every instance of a service counts against the
+ * A fixed-window rate limiter in PostgreSQL (table access_rate_limits), so every instance of a service counts against the
  * same budget. Each hit is one upsert that counts and reads in one step, so concurrent hits on any instance are
  * counted exactly; the window is the database clock's, cut at multiples of the window length since the epoch.
  * Refused hits count too: a caller hammering through its refusals stays refused until the window ends.
@@ -41,7 +41,7 @@ export class RateLimiter {
     if (bucket === '') throw new Error('rate limit bucket must not be empty');
     this.cleanUpNowAndThen();
     const { rows } = await this.pool.query<{ hits: number; seconds_left: number }>(
-      `INSERT INTO rate_limits AS r (bucket, window_start, window_end, hits)
+      `INSERT INTO access_rate_limits AS r (bucket, window_start, window_end, hits)
        SELECT $1, w.start, w.start + $2::integer * interval '1 second', 1
          FROM (SELECT date_bin($2::integer * interval '1 second', now(), timestamptz 'epoch') AS start) AS w
        ON CONFLICT (bucket, window_start) DO UPDATE SET hits = r.hits + 1
@@ -59,7 +59,7 @@ export class RateLimiter {
 
   /** Deletes windows that ended over an hour ago, for every limiter sharing the table; returns how many. */
   async cleanUp(): Promise<number> {
-    const result = await this.pool.query(`DELETE FROM rate_limits WHERE window_end < now() - interval '${KEEP_ENDED_WINDOWS}'`);
+    const result = await this.pool.query(`DELETE FROM access_rate_limits WHERE window_end < now() - interval '${KEEP_ENDED_WINDOWS}'`);
     return result.rowCount ?? 0;
   }
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { createPool, ensureDatabase, migrate, withDatabase } from '@closeloop/database';
+import { join, resolve } from 'node:path';
+import { createPool, ensureDatabase, migrate, migrationsDirectory, withDatabase } from '@closeloop/database';
 import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 
@@ -38,12 +38,18 @@ export interface TestDatabase {
 
 /** A new, migrated database per test file, so files never see each other's rows. */
 export const freshDatabase = async (label: string): Promise<TestDatabase> => {
+  const db = await emptyDatabase(label);
+  await migrate(db.pool);
+  return db;
+};
+
+/** A new database with no migration applied, for tests of migrating itself. */
+export const emptyDatabase = async (label: string): Promise<TestDatabase> => {
   const { adminDatabaseUrl } = infrastructure();
   const name = uniqueName(`cl_test_${label}`).toLowerCase();
   await ensureDatabase(adminDatabaseUrl, name);
   const url = withDatabase(adminDatabaseUrl, name);
   const pool = createPool(url, `test-${label}`);
-  await migrate(pool);
   return {
     url,
     pool,
@@ -54,6 +60,19 @@ export const freshDatabase = async (label: string): Promise<TestDatabase> => {
       await admin.end();
     },
   };
+};
+
+const OWNER_NAMES_MIGRATION = '0024_tables_named_by_owner.sql';
+
+/**
+ * Gives a migrated database back the table names it had before migration 0024 named tables by their owner, with
+ * 0024 unrecorded, so a spec can apply an older migration (whose SQL names the old tables) as a deployment from
+ * before it would.
+ */
+export const tablesAsBeforeOwnerNames = async (pool: Pool): Promise<void> => {
+  const renames = readFileSync(join(migrationsDirectory, OWNER_NAMES_MIGRATION), 'utf8').matchAll(/^ALTER (TABLE|SEQUENCE) (\w+) RENAME TO (\w+);$/gm);
+  for (const [, kind, before, after] of renames) await pool.query(`ALTER ${kind} ${after} RENAME TO ${before}`);
+  await pool.query('DELETE FROM schema_migrations WHERE version = $1', [OWNER_NAMES_MIGRATION]);
 };
 
 export const testKafka = (clientId: string): Kafka =>

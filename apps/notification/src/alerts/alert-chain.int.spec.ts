@@ -70,7 +70,7 @@ describe('the end of an escalation chain (in-process notification service, real 
   };
 
   const alertRows = async (workOrderId: string) =>
-    (await service.db.pool.query<{ alert_id: string; level: number; status: string }>('SELECT alert_id, level, status FROM alerts WHERE work_order_id = $1 ORDER BY level', [workOrderId])).rows;
+    (await service.db.pool.query<{ alert_id: string; level: number; status: string }>('SELECT alert_id, level, status FROM notification_alerts WHERE work_order_id = $1 ORDER BY level', [workOrderId])).rows;
   const pagesTo = (path: string) => receiver.received.filter((r) => r.path === path);
   const escalated = (workOrderId: string, level: number) => ({
     type: EventTypes.SlaEscalated,

@@ -68,7 +68,7 @@ describe('an alert delivery that cannot be processed', () => {
   const deliveryOf = async (alertId: string) =>
     (
       await db.pool.query<{ status: string; processing_failures: number; failed_at: Date | null; last_error: string | null }>(
-        'SELECT status, processing_failures, failed_at, last_error FROM alert_deliveries WHERE alert_id = $1',
+        'SELECT status, processing_failures, failed_at, last_error FROM notification_alert_deliveries WHERE alert_id = $1',
         [alertId],
       )
     ).rows[0];
@@ -95,7 +95,7 @@ describe('an alert delivery that cannot be processed', () => {
     // From here on the store refuses this alert's events: an attempt is sent but cannot be recorded.
     await db.pool.query(`CREATE FUNCTION refuse_alert_events() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refusing events of %', NEW.stream_id; END $$`);
     await db.pool.query(`CREATE TRIGGER refuse_alert_events BEFORE INSERT ON es_events FOR EACH ROW WHEN (NEW.stream_id = '${alertStream(alertId)}') EXECUTE FUNCTION refuse_alert_events()`);
-    await db.pool.query(`INSERT INTO alert_deliveries (alert_id, staff_id, channel, destination, status, next_attempt_at) VALUES ($1, 'oc-zhao', 'webhook', $2, 'pending', now())`, [
+    await db.pool.query(`INSERT INTO notification_alert_deliveries (alert_id, staff_id, channel, destination, status, next_attempt_at) VALUES ($1, 'oc-zhao', 'webhook', $2, 'pending', now())`, [
       alertId,
       JSON.stringify({ channel: 'webhook', url, secrets: [`whsec_${randomBytes(24).toString('base64')}`] }),
     ]);

@@ -110,7 +110,7 @@ describe('AlertDeliveryWorker against a real PostgreSQL and a loopback receiver'
       },
       ids,
     );
-    await db.pool.query(`INSERT INTO alert_deliveries (alert_id, staff_id, channel, destination, status, next_attempt_at) VALUES ($1, 'oc-zhao', 'webhook', $2, 'pending', now())`, [
+    await db.pool.query(`INSERT INTO notification_alert_deliveries (alert_id, staff_id, channel, destination, status, next_attempt_at) VALUES ($1, 'oc-zhao', 'webhook', $2, 'pending', now())`, [
       alertId,
       JSON.stringify({ channel: 'webhook', url, secrets: [SECRET] }),
     ]);
@@ -140,7 +140,7 @@ describe('AlertDeliveryWorker against a real PostgreSQL and a loopback receiver'
       // Backoff with jitter: the second wait is drawn from a range twice the first's.
       const [first, second] = pager.failures as [number, number];
       expect(second - first).toBeGreaterThanOrEqual(50);
-      const { rows } = await db.pool.query('SELECT status, attempts FROM alert_deliveries WHERE alert_id = $1', [alertId]);
+      const { rows } = await db.pool.query('SELECT status, attempts FROM notification_alert_deliveries WHERE alert_id = $1', [alertId]);
       expect(rows).toEqual([{ status: 'delivered', attempts: 3 }]);
     } finally {
       await pager.close();
@@ -156,7 +156,7 @@ describe('AlertDeliveryWorker against a real PostgreSQL and a loopback receiver'
       await new Promise((r) => setTimeout(r, 1_500));
       expect(pager.hits.map((h) => h.webhookId)).toEqual([alertId, `${alertId}.2`]);
       expect((pager.hits[1]?.at ?? 0) - (pager.hits[0]?.at ?? 0)).toBeGreaterThanOrEqual(900);
-      const { rows } = await db.pool.query('SELECT status, round FROM alert_deliveries WHERE alert_id = $1', [alertId]);
+      const { rows } = await db.pool.query('SELECT status, round FROM notification_alert_deliveries WHERE alert_id = $1', [alertId]);
       expect(rows).toEqual([{ status: 'delivered', round: 2 }]);
     } finally {
       await pager.close();
@@ -171,7 +171,7 @@ describe('AlertDeliveryWorker against a real PostgreSQL and a loopback receiver'
       await eventually('the second re-notification', async () => (pager.hits.length >= 3 ? pager.hits : undefined), 10_000);
       await new Promise((r) => setTimeout(r, 2_500)); // more than two more intervals
       expect(pager.hits.map((h) => h.webhookId)).toEqual([alertId, `${alertId}.2`, `${alertId}.3`]);
-      const { rows } = await db.pool.query('SELECT status, round FROM alert_deliveries WHERE alert_id = $1', [alertId]);
+      const { rows } = await db.pool.query('SELECT status, round FROM notification_alert_deliveries WHERE alert_id = $1', [alertId]);
       expect(rows).toEqual([{ status: 'delivered', round: 3 }]);
     } finally {
       await pager.close();
@@ -196,7 +196,7 @@ describe('AlertDeliveryWorker against a real PostgreSQL and a loopback receiver'
       await alerts.execute(topId, workOrderId, { type: 'DeadLetterDelivery', staffId: 'oc-head', channel: 'webhook', reason: 'refused', at: new Date() }, ids);
       const exhausted = await alerts.execute(topId, workOrderId, { type: 'ExhaustChain', fallback, at: new Date() }, ids);
       expect(exhausted.events.map((e) => e.type)).toEqual([EventTypes.AlertChainExhausted]);
-      await db.pool.query(`INSERT INTO alert_deliveries (alert_id, staff_id, channel, destination, status, next_attempt_at) VALUES ($1, 'fallback:S1', 'webhook', $2, 'pending', now())`, [
+      await db.pool.query(`INSERT INTO notification_alert_deliveries (alert_id, staff_id, channel, destination, status, next_attempt_at) VALUES ($1, 'fallback:S1', 'webhook', $2, 'pending', now())`, [
         topId,
         JSON.stringify({ channel: 'webhook', url: pager.url, secrets: [SECRET] }),
       ]);
@@ -204,7 +204,7 @@ describe('AlertDeliveryWorker against a real PostgreSQL and a loopback receiver'
       await eventually('the fallback paged', async () => pager.hits[0]);
       await new Promise((r) => setTimeout(r, 2_500)); // more than two re-notification intervals
       expect(pager.hits.map((h) => h.webhookId)).toEqual([topId]);
-      const { rows } = await db.pool.query('SELECT status, round FROM alert_deliveries WHERE alert_id = $1', [topId]);
+      const { rows } = await db.pool.query('SELECT status, round FROM notification_alert_deliveries WHERE alert_id = $1', [topId]);
       expect(rows).toEqual([{ status: 'delivered', round: 1 }]);
     } finally {
       await pager.close();
@@ -243,7 +243,7 @@ describe('AlertDeliveryWorker against a real PostgreSQL and a loopback receiver'
       await Promise.all(workers.splice(0).map((w) => w.onApplicationShutdown())); // 8 sends at a time: 4 never started
 
       const { rows } = await db.pool.query<{ status: string; claimed: boolean }>(
-        'SELECT status, claimed_until IS NOT NULL AS claimed FROM alert_deliveries WHERE alert_id = ANY($1)',
+        'SELECT status, claimed_until IS NOT NULL AS claimed FROM notification_alert_deliveries WHERE alert_id = ANY($1)',
         [alertIds],
       );
       const delivered = rows.filter((r) => r.status === 'delivered').length;

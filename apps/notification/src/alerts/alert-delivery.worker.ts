@@ -65,8 +65,8 @@ export class AlertDeliveryWorker implements OnApplicationBootstrap, OnApplicatio
 
   private async claimDue(batchSize: number): Promise<DueDelivery[]> {
     const { rows } = await this.pool.query<DueDelivery>(
-      `UPDATE alert_deliveries d SET claimed_until = now() + make_interval(secs => $2)
-       FROM (SELECT alert_id, staff_id, channel FROM alert_deliveries
+      `UPDATE notification_alert_deliveries d SET claimed_until = now() + make_interval(secs => $2)
+       FROM (SELECT alert_id, staff_id, channel FROM notification_alert_deliveries
              WHERE status = 'pending' AND next_attempt_at <= now() AND (claimed_until IS NULL OR claimed_until < now())
              ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED) due
        WHERE d.alert_id = due.alert_id AND d.staff_id = due.staff_id AND d.channel = due.channel
@@ -79,7 +79,7 @@ export class AlertDeliveryWorker implements OnApplicationBootstrap, OnApplicatio
   /** Gives back deliveries claimed but not attempted (a graceful shutdown), for any instance's next poll. */
   private async releaseUnsent(deliveries: readonly DueDelivery[]): Promise<void> {
     await this.pool.query(
-      `UPDATE alert_deliveries d SET claimed_until = NULL
+      `UPDATE notification_alert_deliveries d SET claimed_until = NULL
        FROM unnest($1::uuid[], $2::text[], $3::text[]) AS u(alert_id, staff_id, channel)
        WHERE d.alert_id = u.alert_id AND d.staff_id = u.staff_id AND d.channel = u.channel AND d.status = 'pending'`,
       [deliveries.map((d) => d.alert_id), deliveries.map((d) => d.staff_id), deliveries.map((d) => d.channel)],
@@ -99,7 +99,7 @@ export class AlertDeliveryWorker implements OnApplicationBootstrap, OnApplicatio
       // not be worked at all. Retried with backoff a bounded number of times, then failed, for an operator.
       const message = (error as Error).message;
       const { rows } = await this.pool.query<{ processing_failures: number }>(
-        `UPDATE alert_deliveries SET processing_failures = processing_failures + 1
+        `UPDATE notification_alert_deliveries SET processing_failures = processing_failures + 1
          WHERE alert_id = $1 AND staff_id = $2 AND channel = $3 AND status = 'pending' RETURNING processing_failures`,
         [delivery.alert_id, delivery.staff_id, delivery.channel],
       );
@@ -120,7 +120,7 @@ export class AlertDeliveryWorker implements OnApplicationBootstrap, OnApplicatio
       const delayMs = nextRetryDelayMs(policy, failures, Math.random);
       this.logger.warn(`delivery of alert ${delivery.alert_id} on ${delivery.channel} could not be processed (${failures} of ${policy.maxAttempts}), retrying in ${delayMs} ms: ${message}`);
       await this.pool.query(
-        `UPDATE alert_deliveries SET claimed_until = NULL, last_error = $4, next_attempt_at = now() + make_interval(secs => $5)
+        `UPDATE notification_alert_deliveries SET claimed_until = NULL, last_error = $4, next_attempt_at = now() + make_interval(secs => $5)
          WHERE alert_id = $1 AND staff_id = $2 AND channel = $3 AND status = 'pending'`,
         [delivery.alert_id, delivery.staff_id, delivery.channel, message.slice(0, 500), delayMs / 1000],
       );
@@ -166,7 +166,7 @@ export class AlertDeliveryWorker implements OnApplicationBootstrap, OnApplicatio
       if (!renotify) return this.finish(delivery, 'delivered', undefined, attempt);
       // Still unacknowledged after the interval: page again, a new message (a new webhook id) with fresh context.
       await this.pool.query(
-        `UPDATE alert_deliveries SET status = 'pending', round = round + 1, attempts = 0, claimed_until = NULL, last_error = NULL,
+        `UPDATE notification_alert_deliveries SET status = 'pending', round = round + 1, attempts = 0, claimed_until = NULL, last_error = NULL,
            delivered_at = COALESCE(delivered_at, now()), next_attempt_at = now() + make_interval(secs => $4)
          WHERE alert_id = $1 AND staff_id = $2 AND channel = $3 AND status = 'pending'`,
         [delivery.alert_id, delivery.staff_id, delivery.channel, this.config.ALERT_RENOTIFY_SECONDS],
@@ -186,7 +186,7 @@ export class AlertDeliveryWorker implements OnApplicationBootstrap, OnApplicatio
     }
     const delayMs = nextRetryDelayMs(this.retryPolicy, attempt, Math.random);
     await this.pool.query(
-      `UPDATE alert_deliveries SET attempts = $4, last_error = $5, claimed_until = NULL, next_attempt_at = now() + make_interval(secs => $6)
+      `UPDATE notification_alert_deliveries SET attempts = $4, last_error = $5, claimed_until = NULL, next_attempt_at = now() + make_interval(secs => $6)
        WHERE alert_id = $1 AND staff_id = $2 AND channel = $3 AND status = 'pending'`,
       [delivery.alert_id, delivery.staff_id, delivery.channel, attempt, failure.message.slice(0, 500), delayMs / 1000],
     );
@@ -194,7 +194,7 @@ export class AlertDeliveryWorker implements OnApplicationBootstrap, OnApplicatio
 
   private async finish(delivery: DueDelivery, status: 'delivered' | 'dead' | 'cancelled' | 'failed', error?: string, attempts?: number): Promise<void> {
     await this.pool.query(
-      `UPDATE alert_deliveries SET status = $4, claimed_until = NULL, last_error = COALESCE($5, last_error), attempts = COALESCE($6, attempts),
+      `UPDATE notification_alert_deliveries SET status = $4, claimed_until = NULL, last_error = COALESCE($5, last_error), attempts = COALESCE($6, attempts),
          delivered_at = CASE WHEN $4 = 'delivered' THEN COALESCE(delivered_at, now()) ELSE delivered_at END,
          failed_at = CASE WHEN $4 = 'failed' THEN now() ELSE failed_at END
        WHERE alert_id = $1 AND staff_id = $2 AND channel = $3`,

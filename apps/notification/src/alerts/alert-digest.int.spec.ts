@@ -67,7 +67,7 @@ describe('alert storm digests (in-process notification service, real PostgreSQL 
 
     // Every order keeps an alert of its own.
     const alerts = await eventually('six alerts raised', async () => {
-      const { rows } = await service.db.pool.query<{ alert_id: string; work_order_id: string }>(`SELECT alert_id, work_order_id FROM alerts WHERE site_id = 'S5'`);
+      const { rows } = await service.db.pool.query<{ alert_id: string; work_order_id: string }>(`SELECT alert_id, work_order_id FROM notification_alerts WHERE site_id = 'S5'`);
       return rows.length === 6 ? rows : undefined;
     });
     expect(new Set(alerts.map((a) => a.work_order_id))).toEqual(new Set(orders));
@@ -111,7 +111,7 @@ describe('alert storm digests (in-process notification service, real PostgreSQL 
       expect(acknowledged.map((e) => [e.data.alertId, e.data.workOrderId, e.data.via, e.data.acknowledgedBy.staffId])).toEqual([[listed.alertId, listed.workOrder.id, 'api', onCall]]);
     }
     // The three paged one by one are not in the digest and stay open until someone takes them.
-    const { rows: open } = await service.db.pool.query<{ alert_id: string }>(`SELECT alert_id FROM alerts WHERE site_id = 'S5' AND status = 'open'`);
+    const { rows: open } = await service.db.pool.query<{ alert_id: string }>(`SELECT alert_id FROM notification_alerts WHERE site_id = 'S5' AND status = 'open'`);
     expect(new Set(open.map((r) => r.alert_id))).toEqual(new Set(single.map((w) => (w as unknown as { alertId: string }).alertId)));
 
     // The WeCom digest's one-time link: everything it lists is already acknowledged; a second use is refused.
@@ -175,12 +175,12 @@ describe('alert storm digests (in-process notification service, real PostgreSQL 
 
     expect((await chainEnds()).sort()).toEqual([...orders].sort());
     const { rows: perOrder } = await service.db.pool.query<{ work_order_id: string; levels: number[] }>(
-      `SELECT work_order_id, array_agg(level ORDER BY level) AS levels FROM alerts WHERE site_id = 'S2' GROUP BY work_order_id`,
+      `SELECT work_order_id, array_agg(level ORDER BY level) AS levels FROM notification_alerts WHERE site_id = 'S2' GROUP BY work_order_id`,
     );
     expect(perOrder.map((r) => r.levels)).toEqual(orders.map(() => [1, 2, 3]));
     const paged = pagedAlerts();
     expect(new Set(paged).size).toBe(paged.length);
-    const { rows: tops } = await service.db.pool.query<{ alert_id: string }>(`SELECT alert_id FROM alerts WHERE site_id = 'S2' AND level = 3`);
+    const { rows: tops } = await service.db.pool.query<{ alert_id: string }>(`SELECT alert_id FROM notification_alerts WHERE site_id = 'S2' AND level = 3`);
     expect(new Set(paged)).toEqual(new Set(tops.map((t) => t.alert_id)));
   });
 });

@@ -45,7 +45,7 @@ describe('storm decisions on a real PostgreSQL, from two instances at once', () 
 
     // A chain's fallback page during the storm is held too, but adds nothing to the count.
     expect(await decide(0, `${randomUUID()}:fallback`, false)).toEqual(held[0]);
-    const { rows } = await db.pool.query<{ counted: number }>(`SELECT count(*)::int AS counted FROM alert_storm_members WHERE site_id = 'S4' AND counted`);
+    const { rows } = await db.pool.query<{ counted: number }>(`SELECT count(*)::int AS counted FROM notification_alert_storm_members WHERE site_id = 'S4' AND counted`);
     expect(rows[0]?.counted).toBe(20);
   });
 

@@ -45,18 +45,18 @@ export class AlertDigestRepository {
    * add to the count. The caller holds the site's storm lock, so two instances never both see "one below".
    */
   async decide(memberKey: string, siteId: string, counted: boolean, threshold: number, windowSeconds: number): Promise<StormBatch | undefined> {
-    const known = await this.pool.query<{ batch_opened_at: Date | null }>('SELECT batch_opened_at FROM alert_storm_members WHERE member_key = $1', [memberKey]);
+    const known = await this.pool.query<{ batch_opened_at: Date | null }>('SELECT batch_opened_at FROM notification_alert_storm_members WHERE member_key = $1', [memberKey]);
     if (known.rows[0]) return known.rows[0].batch_opened_at ? this.batch(siteId, known.rows[0].batch_opened_at) : undefined;
     let batch = await this.openBatch(siteId);
     if (!batch && threshold > 0) {
       const { rows } = await this.pool.query<{ recent: number }>(
-        `SELECT count(*)::int AS recent FROM alert_storm_members WHERE site_id = $1 AND counted AND decided_at > now() - make_interval(secs => $2)`,
+        `SELECT count(*)::int AS recent FROM notification_alert_storm_members WHERE site_id = $1 AND counted AND decided_at > now() - make_interval(secs => $2)`,
         [siteId, windowSeconds],
       );
       if ((rows[0]?.recent ?? 0) >= threshold) {
         const opened = await this.pool.query<{ opened_at: Date; closes_at: Date }>(
           // To the millisecond: the instant names the window wherever it is kept, and a JavaScript Date holds no finer.
-          `INSERT INTO alert_storm_batches (site_id, opened_at, closes_at)
+          `INSERT INTO notification_alert_storm_batches (site_id, opened_at, closes_at)
            VALUES ($1, date_trunc('milliseconds', now()), date_trunc('milliseconds', now()) + make_interval(secs => $2)) RETURNING opened_at, closes_at`,
           [siteId, windowSeconds],
         );
@@ -64,7 +64,7 @@ export class AlertDigestRepository {
         batch = { openedAt: row.opened_at, closesAt: row.closes_at };
       }
     }
-    await this.pool.query('INSERT INTO alert_storm_members (member_key, site_id, counted, batch_opened_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [
+    await this.pool.query('INSERT INTO notification_alert_storm_members (member_key, site_id, counted, batch_opened_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [
       memberKey,
       siteId,
       counted,
@@ -75,14 +75,14 @@ export class AlertDigestRepository {
 
   private async openBatch(siteId: string): Promise<StormBatch | undefined> {
     const { rows } = await this.pool.query<{ opened_at: Date; closes_at: Date }>(
-      'SELECT opened_at, closes_at FROM alert_storm_batches WHERE site_id = $1 AND closes_at > now() ORDER BY opened_at DESC LIMIT 1',
+      'SELECT opened_at, closes_at FROM notification_alert_storm_batches WHERE site_id = $1 AND closes_at > now() ORDER BY opened_at DESC LIMIT 1',
       [siteId],
     );
     return rows[0] && { openedAt: rows[0].opened_at, closesAt: rows[0].closes_at };
   }
 
   private async batch(siteId: string, openedAt: Date): Promise<StormBatch | undefined> {
-    const { rows } = await this.pool.query<{ opened_at: Date; closes_at: Date }>('SELECT opened_at, closes_at FROM alert_storm_batches WHERE site_id = $1 AND opened_at = $2', [siteId, openedAt]);
+    const { rows } = await this.pool.query<{ opened_at: Date; closes_at: Date }>('SELECT opened_at, closes_at FROM notification_alert_storm_batches WHERE site_id = $1 AND opened_at = $2', [siteId, openedAt]);
     return rows[0] && { openedAt: rows[0].opened_at, closesAt: rows[0].closes_at };
   }
 
@@ -94,12 +94,12 @@ export class AlertDigestRepository {
   async hold(batch: StormBatch, siteId: string, windowSeconds: number, staffId: string, destination: Destination, alertId: string, workOrderId: string, newDigestId: string): Promise<string | undefined> {
     // Held before (a redelivered escalation): it was or will be paged in that digest, not again on its own.
     const held = await this.pool.query<{ digest_id: string }>(
-      'SELECT i.digest_id FROM alert_digest_items i JOIN alert_digests d USING (digest_id) WHERE i.alert_id = $1 AND d.staff_id = $2 AND d.channel = $3',
+      'SELECT i.digest_id FROM notification_alert_digest_items i JOIN notification_alert_digests d USING (digest_id) WHERE i.alert_id = $1 AND d.staff_id = $2 AND d.channel = $3',
       [alertId, staffId, destination.channel],
     );
     if (held.rows[0]) return held.rows[0].digest_id;
     const { rows } = await this.pool.query<{ digest_id: string; sendable: boolean }>(
-      `INSERT INTO alert_digests (digest_id, site_id, batch_opened_at, window_seconds, staff_id, channel, destination, due_at)
+      `INSERT INTO notification_alert_digests (digest_id, site_id, batch_opened_at, window_seconds, staff_id, channel, destination, due_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8::timestamptz + interval '2 seconds')
        ON CONFLICT (site_id, batch_opened_at, staff_id, channel) DO UPDATE SET site_id = EXCLUDED.site_id
        RETURNING digest_id, (status = 'gathering' AND (claimed_until IS NULL OR claimed_until < now())) AS sendable`,
@@ -107,15 +107,15 @@ export class AlertDigestRepository {
     );
     const digest = rows[0] as { digest_id: string; sendable: boolean };
     if (!digest.sendable) return undefined;
-    await this.pool.query('INSERT INTO alert_digest_items (digest_id, alert_id, work_order_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [digest.digest_id, alertId, workOrderId]);
+    await this.pool.query('INSERT INTO notification_alert_digest_items (digest_id, alert_id, work_order_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [digest.digest_id, alertId, workOrderId]);
     return digest.digest_id;
   }
 
   /** Digests whose window closed, leased for `leaseSeconds` (FOR UPDATE SKIP LOCKED: instances share the work). */
   async claimDue(batchSize: number, leaseSeconds: number): Promise<DigestRow[]> {
     const { rows } = await this.pool.query<DigestRow>(
-      `UPDATE alert_digests d SET claimed_until = now() + make_interval(secs => $2)
-       FROM (SELECT digest_id FROM alert_digests
+      `UPDATE notification_alert_digests d SET claimed_until = now() + make_interval(secs => $2)
+       FROM (SELECT digest_id FROM notification_alert_digests
              WHERE status = 'gathering' AND due_at <= now() AND (claimed_until IS NULL OR claimed_until < now())
              ORDER BY due_at LIMIT $1 FOR UPDATE SKIP LOCKED) due
        WHERE d.digest_id = due.digest_id
@@ -126,18 +126,18 @@ export class AlertDigestRepository {
   }
 
   async find(digestId: string): Promise<DigestRow | undefined> {
-    const { rows } = await this.pool.query<DigestRow>('SELECT * FROM alert_digests WHERE digest_id = $1', [digestId]);
+    const { rows } = await this.pool.query<DigestRow>('SELECT * FROM notification_alert_digests WHERE digest_id = $1', [digestId]);
     return rows[0];
   }
 
   async items(digestId: string): Promise<DigestItem[]> {
-    const { rows } = await this.pool.query<DigestItem>('SELECT alert_id, work_order_id FROM alert_digest_items WHERE digest_id = $1 ORDER BY added_at, alert_id', [digestId]);
+    const { rows } = await this.pool.query<DigestItem>('SELECT alert_id, work_order_id FROM notification_alert_digest_items WHERE digest_id = $1 ORDER BY added_at, alert_id', [digestId]);
     return rows;
   }
 
   async finish(digestId: string, status: 'delivered' | 'dead' | 'cancelled', attempts: number, error?: string): Promise<void> {
     await this.pool.query(
-      `UPDATE alert_digests SET status = $2, attempts = $3, last_error = COALESCE($4, last_error), claimed_until = NULL,
+      `UPDATE notification_alert_digests SET status = $2, attempts = $3, last_error = COALESCE($4, last_error), claimed_until = NULL,
          sent_at = CASE WHEN $2 = 'delivered' THEN now() ELSE sent_at END
        WHERE digest_id = $1`,
       [digestId, status, attempts, error ?? null],
@@ -146,19 +146,19 @@ export class AlertDigestRepository {
 
   async retryLater(digestId: string, attempts: number, error: string, delayMs: number): Promise<void> {
     await this.pool.query(
-      `UPDATE alert_digests SET attempts = $2, last_error = $3, claimed_until = NULL, due_at = now() + make_interval(secs => $4) WHERE digest_id = $1 AND status = 'gathering'`,
+      `UPDATE notification_alert_digests SET attempts = $2, last_error = $3, claimed_until = NULL, due_at = now() + make_interval(secs => $4) WHERE digest_id = $1 AND status = 'gathering'`,
       [digestId, attempts, error, delayMs / 1000],
     );
   }
 
   /** Releases a digest whose processing failed (not its send), to be tried again shortly. */
   async release(digestId: string): Promise<void> {
-    await this.pool.query(`UPDATE alert_digests SET claimed_until = NULL, due_at = now() + interval '5 seconds' WHERE digest_id = $1 AND status = 'gathering'`, [digestId]);
+    await this.pool.query(`UPDATE notification_alert_digests SET claimed_until = NULL, due_at = now() + interval '5 seconds' WHERE digest_id = $1 AND status = 'gathering'`, [digestId]);
   }
 
   /** Marks a digest link used; false if it was used before. */
   async useLink(linkDigest: string, digestId: string): Promise<boolean> {
-    const { rowCount } = await this.pool.query('INSERT INTO alert_digest_links_used (link_digest, digest_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [linkDigest, digestId]);
+    const { rowCount } = await this.pool.query('INSERT INTO notification_alert_digest_links_used (link_digest, digest_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [linkDigest, digestId]);
     return (rowCount ?? 0) > 0;
   }
 }

@@ -34,7 +34,7 @@ describe('rebuilding the alerts table beside the live one and swapping it in, on
       { type: 'RaiseAlert', alertId, workOrderId, kind: 'escalation', siteId, target: 'response', level: 1, recipients: [{ staffId: 'oc-1', role: 'on-call', channels: ['webhook'] }], causeEventId: randomUUID(), raisedAt: new Date().toISOString() },
       system,
     );
-    await db.pool.query(`INSERT INTO alert_deliveries (alert_id, staff_id, channel, destination, status, next_attempt_at) VALUES ($1, 'oc-1', 'webhook', '{}', 'pending', now())`, [alertId]);
+    await db.pool.query(`INSERT INTO notification_alert_deliveries (alert_id, staff_id, channel, destination, status, next_attempt_at) VALUES ($1, 'oc-1', 'webhook', '{}', 'pending', now())`, [alertId]);
     return alertId;
   };
 
@@ -78,7 +78,7 @@ describe('rebuilding the alerts table beside the live one and swapping it in, on
     const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM pg_class WHERE relname LIKE '%\\_\\_rebuild'`);
     expect(rows[0].n).toBe(0);
     // The key still refuses a delivery of an alert that does not exist, now against the new table.
-    await expect(db.pool.query(`INSERT INTO alert_deliveries (alert_id, staff_id, channel, destination, status, next_attempt_at) VALUES ($1, 'x', 'sms', '{}', 'pending', now())`, [randomUUID()])).rejects.toMatchObject({
+    await expect(db.pool.query(`INSERT INTO notification_alert_deliveries (alert_id, staff_id, channel, destination, status, next_attempt_at) VALUES ($1, 'x', 'sms', '{}', 'pending', now())`, [randomUUID()])).rejects.toMatchObject({
       code: '23503',
     });
   });
@@ -123,7 +123,7 @@ describe('rebuilding the alerts table beside the live one and swapping it in, on
     const live = await rowsOf('alerts');
     const reader = await db.pool.connect();
     await reader.query('BEGIN');
-    await reader.query('SELECT count(*) FROM alerts'); // a long report holds the table
+    await reader.query('SELECT count(*) FROM notification_alerts'); // a long report holds the table
     try {
       await expect(rebuildAlertReadModel({ pool: db.pool, store, swap: true })).rejects.toThrow('the swap could not take its locks within 5 s');
     } finally {
@@ -141,7 +141,7 @@ describe('rebuilding the alerts table beside the live one and swapping it in, on
     const live = await rowsOf('alerts');
     const definition = alertReadModel(store);
     // A migration of a new release, run after the rebuild copied the table's shape (here: just before the swap).
-    const migratedMeanwhile = { ...definition, reconcile: async (client: PoolClient) => (await client.query('ALTER TABLE alerts ADD COLUMN digest_id uuid'), 0) };
+    const migratedMeanwhile = { ...definition, reconcile: async (client: PoolClient) => (await client.query('ALTER TABLE notification_alerts ADD COLUMN digest_id uuid'), 0) };
     await expect(rebuildReadModel(migratedMeanwhile, { pool: db.pool, store, swap: true })).rejects.toThrow('alerts changed while it was rebuilt (a migration?)');
     expect(await rowsOf('alerts')).toEqual(live);
   });

@@ -6,14 +6,14 @@ import { PoolClient } from 'pg';
 
 /**
  * The notification service's read model: the `alerts` table, one row per alert stream (`alert-<id>`) folded to its
- * current state. alert_deliveries is not one: its leases, attempt counts and next-attempt times are the delivery
+ * current state. notification_alert_deliveries is not one: its leases, attempt counts and next-attempt times are the delivery
  * worker's working state, which no event records (ADR 16).
  */
 export interface AlertTables {
   readonly alerts: string;
 }
 
-export const ALERT_TABLES: AlertTables = { alerts: 'alerts' };
+export const ALERT_TABLES: AlertTables = { alerts: 'notification_alerts' };
 
 /** The name the live projection and a rebuild's swap share their lock under. */
 export const NOTIFICATION_READ_MODEL = 'notification';

@@ -73,7 +73,7 @@ export class AlertsHttpController {
     }
     if (workOrderId !== undefined && !isUuid(workOrderId)) throw new ValidationError('The workOrderId filter is not valid', [{ path: 'query:workOrderId', message: 'must be a UUID' }]);
     const { rows } = await this.pool.query<AlertRow>(
-      `SELECT * FROM alerts WHERE ($1::text IS NULL OR site_id = $1) AND ($2::text IS NULL OR status = $2) AND ($3::uuid IS NULL OR work_order_id = $3)
+      `SELECT * FROM notification_alerts WHERE ($1::text IS NULL OR site_id = $1) AND ($2::text IS NULL OR status = $2) AND ($3::uuid IS NULL OR work_order_id = $3)
          AND ($4::text[] IS NULL OR site_id = ANY($4))
        ORDER BY raised_at DESC LIMIT 200`,
       [siteId ?? null, status ?? null, workOrderId ?? null, sites ?? null],
@@ -85,7 +85,7 @@ export class AlertsHttpController {
   async get(@Param('id') id: string, @Req() request: Request) {
     const alert = await this.row(id, principalOf(request));
     const { rows } = await this.pool.query<{ staff_id: string; channel: string; status: string; round: number; attempts: number; last_error: string | null; delivered_at: Date | null }>(
-      'SELECT staff_id, channel, status, round, attempts, last_error, delivered_at FROM alert_deliveries WHERE alert_id = $1 ORDER BY staff_id, channel',
+      'SELECT staff_id, channel, status, round, attempts, last_error, delivered_at FROM notification_alert_deliveries WHERE alert_id = $1 ORDER BY staff_id, channel',
       [id],
     );
     return {
@@ -125,7 +125,7 @@ export class AlertsHttpController {
   async acknowledgeByLink(@Param('token') token: string, @Req() request: Request) {
     const claims = verifyAckLinkToken(this.config.ALERT_LINK_SECRET, token, this.clock.now());
     if (!claims) throw new NotFoundError('Ack link', 'this link');
-    const used = await this.pool.query('INSERT INTO alert_ack_links_used (link_digest, alert_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [ackLinkDigest(token), claims.alertId]);
+    const used = await this.pool.query('INSERT INTO notification_alert_ack_links_used (link_digest, alert_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [ackLinkDigest(token), claims.alertId]);
     if (used.rowCount === 0) throw new CloseloopError('conflict', 'ACK_LINK_USED', 'This ack link was used already; each link acknowledges once');
     const by = { staffId: claims.staffId, name: claims.staffId };
     return this.acknowledgeAs(claims.alertId, by, 'link', correlationIdOf(request), (state) => isAddressedTo(state, by.staffId));
@@ -145,7 +145,7 @@ export class AlertsHttpController {
 
   private async row(alertId: string, caller?: Principal): Promise<AlertRow> {
     if (!isUuid(alertId)) throw new NotFoundError('Alert', alertId);
-    const { rows } = await this.pool.query<AlertRow>('SELECT * FROM alerts WHERE alert_id = $1', [alertId]);
+    const { rows } = await this.pool.query<AlertRow>('SELECT * FROM notification_alerts WHERE alert_id = $1', [alertId]);
     if (!rows[0]) throw new NotFoundError('Alert', alertId);
     if (caller) ensureSiteVisible(caller, rows[0].site_id, 'Alert', alertId);
     return rows[0];

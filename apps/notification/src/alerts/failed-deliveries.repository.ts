@@ -41,10 +41,10 @@ export class FailedDeliveries {
       failed_at: Date;
     }>(
       `SELECT d.alert_id, a.work_order_id, a.site_id, d.staff_id, d.channel, d.round, d.attempts, d.processing_failures, d.last_error, d.failed_at
-       FROM alert_deliveries d JOIN alerts a USING (alert_id) WHERE d.status = 'failed' ORDER BY d.failed_at LIMIT $1`,
+       FROM notification_alert_deliveries d JOIN notification_alerts a USING (alert_id) WHERE d.status = 'failed' ORDER BY d.failed_at LIMIT $1`,
       [limit],
     );
-    const { rows: count } = await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM alert_deliveries WHERE status = 'failed'`);
+    const { rows: count } = await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM notification_alert_deliveries WHERE status = 'failed'`);
     return {
       failed: Number(count[0]?.n ?? 0),
       deliveries: rows.map((r) => ({
@@ -69,7 +69,7 @@ export class FailedDeliveries {
   async retry(which: DeliverySelection | 'all'): Promise<{ alertId: string; staffId: string; channel: string }[]> {
     const selection = which === 'all' ? undefined : which;
     const { rows } = await this.pool.query<{ alert_id: string; staff_id: string; channel: string }>(
-      `UPDATE alert_deliveries SET status = 'pending', failed_at = NULL, processing_failures = 0, claimed_until = NULL, next_attempt_at = now()
+      `UPDATE notification_alert_deliveries SET status = 'pending', failed_at = NULL, processing_failures = 0, claimed_until = NULL, next_attempt_at = now()
        WHERE status = 'failed' AND ($1::uuid IS NULL OR alert_id = $1::uuid) AND ($2::text IS NULL OR staff_id = $2) AND ($3::text IS NULL OR channel = $3)
        RETURNING alert_id, staff_id, channel`,
       [selection?.alertId ?? null, selection?.staffId ?? null, selection?.channel ?? null],

@@ -56,20 +56,20 @@ export class OnCallRepository {
 
   async scheduleOf(siteId: string): Promise<OnCallSchedule> {
     const [rotations, overrides] = await Promise.all([
-      this.pool.query<RotationRow>(`SELECT *, to_char(starts_on, 'YYYY-MM-DD') AS starts_on FROM oncall_rotations WHERE site_id = $1 ORDER BY created_at, rotation_id`, [siteId]),
-      this.pool.query<OverrideRow>('SELECT * FROM oncall_overrides WHERE site_id = $1 ORDER BY created_at', [siteId]),
+      this.pool.query<RotationRow>(`SELECT *, to_char(starts_on, 'YYYY-MM-DD') AS starts_on FROM notification_oncall_rotations WHERE site_id = $1 ORDER BY created_at, rotation_id`, [siteId]),
+      this.pool.query<OverrideRow>('SELECT * FROM notification_oncall_overrides WHERE site_id = $1 ORDER BY created_at', [siteId]),
     ]);
     return { rotations: rotations.rows.map(toRotation), overrides: overrides.rows.map(toOverride) };
   }
 
   async rotation(rotationId: string): Promise<Rotation | undefined> {
-    const { rows } = await this.pool.query<RotationRow>(`SELECT *, to_char(starts_on, 'YYYY-MM-DD') AS starts_on FROM oncall_rotations WHERE rotation_id = $1`, [rotationId]);
+    const { rows } = await this.pool.query<RotationRow>(`SELECT *, to_char(starts_on, 'YYYY-MM-DD') AS starts_on FROM notification_oncall_rotations WHERE rotation_id = $1`, [rotationId]);
     return rows[0] && toRotation(rows[0]);
   }
 
   async putRotation(rotation: Rotation): Promise<void> {
     await this.pool.query(
-      `INSERT INTO oncall_rotations (rotation_id, site_id, level, time_zone, handoff, handoff_time, handoff_weekday, starts_on, members)
+      `INSERT INTO notification_oncall_rotations (rotation_id, site_id, level, time_zone, handoff, handoff_time, handoff_weekday, starts_on, members)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT (rotation_id) DO UPDATE SET site_id = EXCLUDED.site_id, level = EXCLUDED.level, time_zone = EXCLUDED.time_zone,
          handoff = EXCLUDED.handoff, handoff_time = EXCLUDED.handoff_time, handoff_weekday = EXCLUDED.handoff_weekday,
@@ -79,29 +79,29 @@ export class OnCallRepository {
   }
 
   async deleteRotation(rotationId: string): Promise<boolean> {
-    const { rowCount } = await this.pool.query('DELETE FROM oncall_rotations WHERE rotation_id = $1', [rotationId]);
+    const { rowCount } = await this.pool.query('DELETE FROM notification_oncall_rotations WHERE rotation_id = $1', [rotationId]);
     return (rowCount ?? 0) > 0;
   }
 
   async addOverride(override: Omit<Override, 'createdAt'>): Promise<Override> {
     const { rows } = await this.pool.query<OverrideRow>(
-      `INSERT INTO oncall_overrides (override_id, site_id, level, staff_id, from_at, to_at, reason) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+      `INSERT INTO notification_oncall_overrides (override_id, site_id, level, staff_id, from_at, to_at, reason) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
       [override.id, override.siteId, override.level, override.staffId, override.from, override.to, override.reason],
     );
     return toOverride(rows[0] as OverrideRow);
   }
 
   async override(overrideId: string): Promise<Override | undefined> {
-    const { rows } = await this.pool.query<OverrideRow>('SELECT * FROM oncall_overrides WHERE override_id = $1', [overrideId]);
+    const { rows } = await this.pool.query<OverrideRow>('SELECT * FROM notification_oncall_overrides WHERE override_id = $1', [overrideId]);
     return rows[0] && toOverride(rows[0]);
   }
 
   /** Whether the person is in a rotation or an override of one of these sites (of any site, given none). */
   async isOnCallAtAnyOf(staffId: string, sites: readonly string[] | undefined): Promise<boolean> {
     const { rows } = await this.pool.query(
-      `SELECT 1 FROM oncall_rotations WHERE $1 = ANY(members) AND ($2::text[] IS NULL OR site_id = ANY($2))
+      `SELECT 1 FROM notification_oncall_rotations WHERE $1 = ANY(members) AND ($2::text[] IS NULL OR site_id = ANY($2))
        UNION ALL
-       SELECT 1 FROM oncall_overrides WHERE staff_id = $1 AND ($2::text[] IS NULL OR site_id = ANY($2))
+       SELECT 1 FROM notification_oncall_overrides WHERE staff_id = $1 AND ($2::text[] IS NULL OR site_id = ANY($2))
        LIMIT 1`,
       [staffId, sites ?? null],
     );
@@ -109,7 +109,7 @@ export class OnCallRepository {
   }
 
   async deleteOverride(overrideId: string): Promise<boolean> {
-    const { rowCount } = await this.pool.query('DELETE FROM oncall_overrides WHERE override_id = $1', [overrideId]);
+    const { rowCount } = await this.pool.query('DELETE FROM notification_oncall_overrides WHERE override_id = $1', [overrideId]);
     return (rowCount ?? 0) > 0;
   }
 }

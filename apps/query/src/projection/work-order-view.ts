@@ -1,6 +1,6 @@
 import { DomainEvent, EventTypes } from '@closeloop/contracts';
 
-/** One row of q_work_orders: what a supervisor sees of an order now. */
+/** One row of query_work_orders: what a supervisor sees of an order now. */
 export interface WorkOrderView {
   workOrderId: string;
   number: string;

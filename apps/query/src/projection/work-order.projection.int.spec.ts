@@ -74,11 +74,11 @@ describe('the work-order projection under redelivery', () => {
 
   /** The order row and its timeline, without the timeline's arrival counter (which only says when a row came). */
   const readSide = async (workOrderId: string) => ({
-    view: (await db.pool.query('SELECT * FROM q_work_orders WHERE work_order_id = $1', [workOrderId])).rows,
+    view: (await db.pool.query('SELECT * FROM query_work_orders WHERE work_order_id = $1', [workOrderId])).rows,
     timeline: (
       await db.pool.query(
         `SELECT event_id, event_type, occurred_at, source, actor, correlation_id, causation_id, sequence, data
-         FROM q_timeline WHERE work_order_id = $1 ORDER BY sequence`,
+         FROM query_timeline WHERE work_order_id = $1 ORDER BY sequence`,
         [workOrderId],
       )
     ).rows,
@@ -102,8 +102,8 @@ describe('the work-order projection under redelivery', () => {
     await deliver(events);
     const inOrder = await readSide(workOrderId);
 
-    await db.pool.query('DELETE FROM q_timeline WHERE work_order_id = $1', [workOrderId]);
-    await db.pool.query('DELETE FROM q_work_orders WHERE work_order_id = $1', [workOrderId]);
+    await db.pool.query('DELETE FROM query_timeline WHERE work_order_id = $1', [workOrderId]);
+    await db.pool.query('DELETE FROM query_work_orders WHERE work_order_id = $1', [workOrderId]);
     const [first, second, ...rest] = events;
     await deliver([...rest].reverse());
     await deliver([second as RecordedEvent, ...rest, first as RecordedEvent, second as RecordedEvent]);
@@ -111,13 +111,13 @@ describe('the work-order projection under redelivery', () => {
   });
   /** Both tables whole, without the timeline's arrival counter, and what their schema looks like by name. */
   const everything = async () => ({
-    orders: (await db.pool.query('SELECT * FROM q_work_orders ORDER BY work_order_id')).rows,
-    timeline: (await db.pool.query('SELECT event_id, event_type, occurred_at, source, actor, correlation_id, causation_id, sequence, data FROM q_timeline ORDER BY event_id')).rows,
+    orders: (await db.pool.query('SELECT * FROM query_work_orders ORDER BY work_order_id')).rows,
+    timeline: (await db.pool.query('SELECT event_id, event_type, occurred_at, source, actor, correlation_id, causation_id, sequence, data FROM query_timeline ORDER BY event_id')).rows,
   });
   const schema = async () => ({
-    indexes: (await db.pool.query(`SELECT tablename, indexname, regexp_replace(indexdef, ' ON \\S+', '') AS definition FROM pg_indexes WHERE tablename IN ('q_timeline', 'q_work_orders') ORDER BY indexname`)).rows,
-    constraints: (await db.pool.query(`SELECT conname, pg_get_constraintdef(oid) AS definition FROM pg_constraint WHERE conrelid IN ('q_timeline'::regclass, 'q_work_orders'::regclass) ORDER BY conname`)).rows,
-    arrivalSequence: (await db.pool.query(`SELECT pg_get_serial_sequence('q_timeline', 'arrival') AS name`)).rows[0],
+    indexes: (await db.pool.query(`SELECT tablename, indexname, regexp_replace(indexdef, ' ON \\S+', '') AS definition FROM pg_indexes WHERE tablename IN ('query_timeline', 'query_work_orders') ORDER BY indexname`)).rows,
+    constraints: (await db.pool.query(`SELECT conname, pg_get_constraintdef(oid) AS definition FROM pg_constraint WHERE conrelid IN ('query_timeline'::regclass, 'query_work_orders'::regclass) ORDER BY conname`)).rows,
+    arrivalSequence: (await db.pool.query(`SELECT pg_get_serial_sequence('query_timeline', 'arrival') AS name`)).rows[0],
   });
 
   it('swaps in rebuilt tables equal to the live ones under the same names, and the live projection carries on in them', async () => {

@@ -62,7 +62,7 @@ export interface QueryTables {
   readonly workOrders: string;
 }
 
-export const QUERY_TABLES: QueryTables = { timeline: 'q_timeline', workOrders: 'q_work_orders' };
+export const QUERY_TABLES: QueryTables = { timeline: 'query_timeline', workOrders: 'query_work_orders' };
 
 interface Statements {
   readonly insertTimeline: string;

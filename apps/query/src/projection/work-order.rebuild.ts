@@ -26,5 +26,5 @@ export const queryReadModel: ReadModelDefinition<keyof QueryTables> = {
   },
 };
 
-/** Rebuilds q_timeline and q_work_orders from the event store while the service runs (`projections rebuild --service query`). */
+/** Rebuilds query_timeline and query_work_orders from the event store while the service runs (`projections rebuild --service query`). */
 export const rebuildQueryReadModels = (options: RebuildOptions): Promise<RebuildReport> => rebuildReadModel(queryReadModel, options);

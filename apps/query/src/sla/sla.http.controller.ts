@@ -59,7 +59,7 @@ export class SlaHttpController {
   @Get('v1/work-orders/:id/sla')
   async forOrder(@Param('id') id: string, @Req() request: Request) {
     if (!isUuid(id)) throw new NotFoundError('Work order', id);
-    const { rows } = await this.pool.query<Row>('SELECT * FROM q_work_orders WHERE work_order_id = $1', [id]);
+    const { rows } = await this.pool.query<Row>('SELECT * FROM query_work_orders WHERE work_order_id = $1', [id]);
     if (rows[0]) ensureSiteVisible(principalOf(request), rows[0]['site_id'] as string, 'Work order', id);
     if (!rows[0] || !rows[0]['response_due_at']) throw new NotFoundError('SLA clock of work order', id);
     return slaView(rows[0], this.clock.now());
@@ -75,7 +75,7 @@ export class SlaHttpController {
       `SELECT *, LEAST(
                 CASE WHEN response_met_at IS NULL THEN response_due_at END,
                 CASE WHEN resolution_met_at IS NULL AND sla_paused_since IS NULL THEN resolution_due_at END) AS next_due_at
-       FROM q_work_orders
+       FROM query_work_orders
        WHERE site_id = $1 AND status NOT IN ('closed', 'cancelled') AND NOT sla_stopped AND response_due_at IS NOT NULL
          AND (response_met_at IS NULL OR (resolution_met_at IS NULL AND sla_paused_since IS NULL))
        ORDER BY next_due_at ASC

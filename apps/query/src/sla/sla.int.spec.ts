@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { CloudEvent, DomainEvent, EventTypes, toDomainEvents } from '@closeloop/contracts';
 import { migrate } from '@closeloop/database';
 import { attachPrincipal } from '@closeloop/http';
-import { freshDatabase, TestDatabase } from '@closeloop/testing';
+import { freshDatabase, tablesAsBeforeOwnerNames, TestDatabase } from '@closeloop/testing';
 import type { Request } from 'express';
 import { foldWorkOrderView } from '../projection/work-order-view';
 import { projectEvent } from '../projection/work-order.projection';
@@ -74,7 +74,7 @@ describe('the SLA view of an order (real PostgreSQL)', () => {
 
   it('gives orders projected before the levels were kept per target the levels the fold would give them', async () => {
     // The database as a deployment from before the migration has it: no per-target columns, the migration not applied.
-    await db.pool.query('ALTER TABLE q_work_orders DROP COLUMN response_escalation_level, DROP COLUMN resolution_escalation_level');
+    await db.pool.query('ALTER TABLE query_work_orders DROP COLUMN response_escalation_level, DROP COLUMN resolution_escalation_level');
     await db.pool.query("DELETE FROM schema_migrations WHERE version = '0018_sla_escalation_level_per_target.sql'");
 
     const reopened = randomUUID();
@@ -86,16 +86,17 @@ describe('the SLA view of an order (real PostgreSQL)', () => {
       // Arriving newest first: the fold and the migration go by sequence, not by arrival.
       await storeTimelineRows(db.pool, workOrderId, events, true);
       await db.pool.query(
-        `INSERT INTO q_work_orders (work_order_id, number, site_id, channel, description, status, reported_at, updated_at)
+        `INSERT INTO query_work_orders (work_order_id, number, site_id, channel, description, status, reported_at, updated_at)
          VALUES ($1, $2, 'S1', 'phone', 'Leak', 'assigned', '2026-11-23T01:00:00Z', '2026-11-24T01:00:00Z')`,
         [workOrderId, `S1-${workOrderId.slice(0, 8)}`],
       );
     }
 
-    expect(await migrate(db.pool)).toEqual(['0018_sla_escalation_level_per_target.sql']);
+    await tablesAsBeforeOwnerNames(db.pool);
+    expect(await migrate(db.pool)).toEqual(['0018_sla_escalation_level_per_target.sql', '0024_tables_named_by_owner.sql']);
 
     const { rows } = await db.pool.query<{ work_order_id: string; response_escalation_level: number; resolution_escalation_level: number }>(
-      'SELECT work_order_id, response_escalation_level, resolution_escalation_level FROM q_work_orders WHERE work_order_id = ANY($1)',
+      'SELECT work_order_id, response_escalation_level, resolution_escalation_level FROM query_work_orders WHERE work_order_id = ANY($1)',
       [Object.keys(histories)],
     );
     const migrated = Object.fromEntries(rows.map((r) => [r.work_order_id, [r.response_escalation_level, r.resolution_escalation_level]]));

@@ -36,7 +36,7 @@ const ListQuerySchema = z
   .strict();
 
 /** Each filter is one clause; absent filters drop out, so one statement serves every combination. */
-const LIST_SQL = `SELECT * FROM q_work_orders
+const LIST_SQL = `SELECT * FROM query_work_orders
   WHERE ($1::text IS NULL OR site_id = $1)
     AND ($2::text IS NULL OR status = $2)
     AND ($3::text IS NULL OR owner_id = $3)
@@ -47,14 +47,14 @@ const LIST_SQL = `SELECT * FROM q_work_orders
     AND ($8::timestamptz IS NULL OR reported_at < $8)
     AND ($9::timestamptz IS NULL OR closed_at >= $9)
     AND ($10::timestamptz IS NULL OR closed_at < $10)
-    AND ($11::text IS NULL OR work_order_id IN (SELECT work_order_id FROM q_timeline WHERE causation_id = $11))
+    AND ($11::text IS NULL OR work_order_id IN (SELECT work_order_id FROM query_timeline WHERE causation_id = $11))
     AND ($13::text[] IS NULL OR site_id = ANY($13))
     AND ($14::boolean IS NULL OR (status = 'resolved' AND callback_requested_at IS NOT NULL) = $14)
     AND ($15::text IS NULL OR close_outcome = $15)
   ORDER BY reported_at DESC, number DESC
   LIMIT $12`;
 
-/** A q_work_orders row as pg returns it: snake_case columns, timestamps as Date. */
+/** A query_work_orders row as pg returns it: snake_case columns, timestamps as Date. */
 type WorkOrderRow = Record<string, unknown>;
 
 const iso = (value: unknown): string | null => (value instanceof Date ? value.toISOString() : null);
@@ -174,7 +174,7 @@ export class WorkOrdersHttpController {
       correlation_id: string | null;
       causation_id: string | null;
       data: unknown;
-    }>('SELECT * FROM q_timeline WHERE work_order_id = $1 ORDER BY sequence NULLS LAST, arrival', [id]);
+    }>('SELECT * FROM query_timeline WHERE work_order_id = $1 ORDER BY sequence NULLS LAST, arrival', [id]);
     if (rows.length === 0) throw new NotFoundError('Work order', id);
     return {
       workOrderId: id,
@@ -193,7 +193,7 @@ export class WorkOrdersHttpController {
 
   private async visibleOrder(caller: Principal, id: string): Promise<WorkOrderRow> {
     if (!isUuid(id)) throw new NotFoundError('Work order', id);
-    const { rows } = await this.pool.query<WorkOrderRow>('SELECT * FROM q_work_orders WHERE work_order_id = $1', [id]);
+    const { rows } = await this.pool.query<WorkOrderRow>('SELECT * FROM query_work_orders WHERE work_order_id = $1', [id]);
     const row = rows[0];
     if (!row) throw new NotFoundError('Work order', id);
     ensureSiteVisible(caller, row['site_id'] as string, 'Work order', id);

@@ -3,7 +3,7 @@ import { StaffRole } from '@closeloop/auth';
 import { CloudEvent, DomainEvent, EventTypes, toDomainEvents } from '@closeloop/contracts';
 import { migrate } from '@closeloop/database';
 import { attachPrincipal } from '@closeloop/http';
-import { freshDatabase, TestDatabase } from '@closeloop/testing';
+import { freshDatabase, tablesAsBeforeOwnerNames, TestDatabase } from '@closeloop/testing';
 import type { Request } from 'express';
 import { foldWorkOrderView } from '../projection/work-order-view';
 import { projectEvent } from '../projection/work-order.projection';
@@ -145,7 +145,7 @@ describe('the query service’s work-order list and view (real PostgreSQL)', () 
 
   it('gives orders projected before contacts were kept the list the fold would give them', async () => {
     // The database as a deployment from before the migration has it: no contacts column, the migration not applied.
-    await db.pool.query('ALTER TABLE q_work_orders DROP COLUMN contacts');
+    await db.pool.query('ALTER TABLE query_work_orders DROP COLUMN contacts');
     await db.pool.query("DELETE FROM schema_migrations WHERE version = '0015_work_order_contacts.sql'");
 
     const workOrderId = randomUUID();
@@ -158,14 +158,15 @@ describe('the query service’s work-order list and view (real PostgreSQL)', () 
     ]);
     await storeTimelineRows(db.pool, workOrderId, events);
     await db.pool.query(
-      `INSERT INTO q_work_orders (work_order_id, number, site_id, channel, description, status, reported_at, updated_at)
+      `INSERT INTO query_work_orders (work_order_id, number, site_id, channel, description, status, reported_at, updated_at)
        VALUES ($1, 'S1-20261123-0020', 'S1', 'phone', 'Leak', 'assigned', '2026-11-23T01:00:00Z', '2026-11-23T05:00:00Z')`,
       [workOrderId],
     );
 
-    expect(await migrate(db.pool)).toEqual(['0015_work_order_contacts.sql']);
+    await tablesAsBeforeOwnerNames(db.pool);
+    expect(await migrate(db.pool)).toEqual(['0015_work_order_contacts.sql', '0024_tables_named_by_owner.sql']);
 
-    const { rows } = await db.pool.query<{ contacts: unknown }>('SELECT contacts FROM q_work_orders WHERE work_order_id = $1', [workOrderId]);
+    const { rows } = await db.pool.query<{ contacts: unknown }>('SELECT contacts FROM query_work_orders WHERE work_order_id = $1', [workOrderId]);
     const folded = foldWorkOrderView(toDomainEvents(events.map(({ event }) => event)).map((event, i) => ({ event, occurredAt: events[i]?.at as string })));
     expect(rows[0]?.contacts).toEqual(folded?.contacts);
     expect(folded?.contacts.map((c) => [c.name, c.relation])).toEqual([

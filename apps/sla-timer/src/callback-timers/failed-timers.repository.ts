@@ -13,7 +13,7 @@ export interface FailedTimer {
 }
 
 /**
- * The operator's side of timers that were given up on (sla_timers.failed_at, migration 0020): list them, and put
+ * The operator's side of timers that were given up on (sla_timer_timers.failed_at, migration 0020): list them, and put
  * them back to fire at the next poll with a fresh attempt budget. Free of Nest so the admin tool can load it.
  */
 export class FailedTimers {
@@ -21,11 +21,11 @@ export class FailedTimers {
 
   async list(limit: number): Promise<{ failed: number; timers: FailedTimer[] }> {
     const { rows } = await this.pool.query<{ timer_id: string; work_order_id: string; kind: string; round: number; due_at: Date; attempts: number; last_error: string | null; failed_at: Date }>(
-      `SELECT timer_id, work_order_id, kind, round, due_at, attempts, last_error, failed_at FROM sla_timers
+      `SELECT timer_id, work_order_id, kind, round, due_at, attempts, last_error, failed_at FROM sla_timer_timers
        WHERE failed_at IS NOT NULL AND fired_at IS NULL ORDER BY failed_at LIMIT $1`,
       [limit],
     );
-    const { rows: count } = await this.pool.query<{ n: string }>('SELECT count(*) AS n FROM sla_timers WHERE failed_at IS NOT NULL AND fired_at IS NULL');
+    const { rows: count } = await this.pool.query<{ n: string }>('SELECT count(*) AS n FROM sla_timer_timers WHERE failed_at IS NOT NULL AND fired_at IS NULL');
     return {
       failed: Number(count[0]?.n ?? 0),
       timers: rows.map((r) => ({
@@ -44,7 +44,7 @@ export class FailedTimers {
   /** One failed timer, or every one ('all'); answers the ids put back. The last error stays until it fires. */
   async retry(which: string | 'all'): Promise<string[]> {
     const { rows } = await this.pool.query<{ timer_id: string }>(
-      `UPDATE sla_timers SET failed_at = NULL, attempts = 0, claimed_until = NULL
+      `UPDATE sla_timer_timers SET failed_at = NULL, attempts = 0, claimed_until = NULL
        WHERE failed_at IS NOT NULL AND fired_at IS NULL AND ($1::uuid IS NULL OR timer_id = $1::uuid) RETURNING timer_id`,
       [which === 'all' ? null : which],
     );

@@ -41,7 +41,7 @@ describe('a timer that keeps failing', () => {
   });
 
   const rowOf = async (timerId: string) =>
-    (await db.pool.query<{ attempts: number; failed_at: Date | null; fired_at: Date | null; last_error: string | null }>('SELECT attempts, failed_at, fired_at, last_error FROM sla_timers WHERE timer_id = $1', [timerId]))
+    (await db.pool.query<{ attempts: number; failed_at: Date | null; fired_at: Date | null; last_error: string | null }>('SELECT attempts, failed_at, fired_at, last_error FROM sla_timer_timers WHERE timer_id = $1', [timerId]))
       .rows[0];
 
   /** The order as intake records it: reported and triaged, so a callback timer finds it and does nothing. */
@@ -61,7 +61,7 @@ describe('a timer that keeps failing', () => {
   it('is failed after TIMER_MAX_ATTEMPTS, stays failed, is listed, and fires again once an operator retries it', async () => {
     const workOrderId = randomUUID();
     await timers.schedule(workOrderId, 'callback-due', 0, new Date(Date.now() - 1_000));
-    const { rows } = await db.pool.query<{ timer_id: string }>('SELECT timer_id FROM sla_timers WHERE work_order_id = $1', [workOrderId]);
+    const { rows } = await db.pool.query<{ timer_id: string }>('SELECT timer_id FROM sla_timer_timers WHERE work_order_id = $1', [workOrderId]);
     const timerId = rows[0]!.timer_id;
 
     const failed = await eventually('the timer failed', async () => {

@@ -37,7 +37,7 @@ export class TimerStore {
   async scheduleAll(workOrderId: string, timers: readonly { kind: TimerKind; round: number; dueAt: Date }[]): Promise<void> {
     if (timers.length === 0) return;
     await this.pool.query(
-      `INSERT INTO sla_timers (timer_id, work_order_id, kind, round, due_at)
+      `INSERT INTO sla_timer_timers (timer_id, work_order_id, kind, round, due_at)
        SELECT t.timer_id, $1, t.kind, t.round, t.due_at
        FROM unnest($2::uuid[], $3::text[], $4::int[], $5::timestamptz[]) AS t(timer_id, kind, round, due_at)
        ON CONFLICT (work_order_id, kind, round) DO NOTHING`,
@@ -57,9 +57,9 @@ export class TimerStore {
    */
   async claimDue(limit: number): Promise<DueTimer[]> {
     const { rows } = await this.pool.query<{ timer_id: string; work_order_id: string; kind: TimerKind; round: number; due_at: Date; attempts: number }>(
-      `UPDATE sla_timers SET claimed_until = now() + make_interval(secs => $2), attempts = attempts + 1
+      `UPDATE sla_timer_timers SET claimed_until = now() + make_interval(secs => $2), attempts = attempts + 1
        WHERE timer_id IN (
-         SELECT timer_id FROM sla_timers
+         SELECT timer_id FROM sla_timer_timers
          WHERE fired_at IS NULL AND failed_at IS NULL AND due_at <= now() AND (claimed_until IS NULL OR claimed_until < now())
          ORDER BY due_at
          LIMIT $1
@@ -71,22 +71,22 @@ export class TimerStore {
   }
 
   async markFired(timerId: string): Promise<void> {
-    await this.pool.query('UPDATE sla_timers SET fired_at = now(), claimed_until = NULL, last_error = NULL WHERE timer_id = $1', [timerId]);
+    await this.pool.query('UPDATE sla_timer_timers SET fired_at = now(), claimed_until = NULL, last_error = NULL WHERE timer_id = $1', [timerId]);
   }
 
   /** Gives up on a timer whose firings kept failing: it waits, failed, for an operator (FailedTimers.retry). */
   async fail(timerId: string, error: string): Promise<void> {
-    await this.pool.query('UPDATE sla_timers SET failed_at = now(), claimed_until = NULL, last_error = $2 WHERE timer_id = $1 AND fired_at IS NULL', [timerId, error.slice(0, 2000)]);
+    await this.pool.query('UPDATE sla_timer_timers SET failed_at = now(), claimed_until = NULL, last_error = $2 WHERE timer_id = $1 AND fired_at IS NULL', [timerId, error.slice(0, 2000)]);
   }
 
   /** Gives back timers claimed but never fired (a graceful shutdown): due again at once, and not counted as an attempt. */
   async releaseUnfired(timerIds: readonly string[]): Promise<void> {
-    await this.pool.query('UPDATE sla_timers SET claimed_until = NULL, attempts = attempts - 1 WHERE timer_id = ANY($1) AND fired_at IS NULL', [timerIds]);
+    await this.pool.query('UPDATE sla_timer_timers SET claimed_until = NULL, attempts = attempts - 1 WHERE timer_id = ANY($1) AND fired_at IS NULL', [timerIds]);
   }
 
   /** Gives a failed firing back, to be retried once its back-off has passed. */
   async release(timerId: string, error: string, retryInSeconds: number): Promise<void> {
-    await this.pool.query('UPDATE sla_timers SET claimed_until = now() + make_interval(secs => $2), last_error = $3 WHERE timer_id = $1', [
+    await this.pool.query('UPDATE sla_timer_timers SET claimed_until = now() + make_interval(secs => $2), last_error = $3 WHERE timer_id = $1', [
       timerId,
       retryInSeconds,
       error.slice(0, 2000),

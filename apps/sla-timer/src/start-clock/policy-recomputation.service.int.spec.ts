@@ -59,7 +59,7 @@ describe('recomputing open orders when sla-timer starts with a corrected policy 
     expect(recomputed).toHaveLength(1);
     expect(recomputed[0]?.data).toMatchObject({ policyVersion: 2, resolutionDueAt: '2026-12-01T08:00:00.000Z' });
     expect(recomputed[0]?.metadata['causationId']).toBe(`policy:office:v2+${holidayData.source}`);
-    const { rows } = await db.pool.query<{ kind: string }>('SELECT kind FROM sla_timers WHERE work_order_id = $1 AND kind LIKE $2', [open, 'sla:resolution:breach@%']);
+    const { rows } = await db.pool.query<{ kind: string }>('SELECT kind FROM sla_timer_timers WHERE work_order_id = $1 AND kind LIKE $2', [open, 'sla:resolution:breach@%']);
     expect(rows.map((r) => r.kind).sort()).toEqual(['sla:resolution:breach@2026-11-30T08:00:00.000Z', 'sla:resolution:breach@2026-12-01T08:00:00.000Z']);
   });
 
@@ -93,7 +93,7 @@ describe('recomputing open orders when sla-timer starts with a corrected policy 
     const halfway = policy(2, [], 0.5);
     expect(await recomputation(halfway).recomputeIfNewer()).toBe(1);
 
-    const { rows } = await db.pool.query<{ kind: string; due_at: Date }>('SELECT kind, due_at FROM sla_timers WHERE work_order_id = $1 AND kind LIKE $2 ORDER BY due_at', [
+    const { rows } = await db.pool.query<{ kind: string; due_at: Date }>('SELECT kind, due_at FROM sla_timer_timers WHERE work_order_id = $1 AND kind LIKE $2 ORDER BY due_at', [
       workOrderId,
       'sla:response:warning@%',
     ]);
@@ -116,7 +116,7 @@ describe('recomputing open orders when sla-timer starts with a corrected policy 
 
   it('recomputes under the same policy version when the holiday data is newer than the data last applied, once', async () => {
     const v2 = policy(2, []);
-    await db.pool.query("INSERT INTO sla_policy_applied (policy_id, version, holiday_data) VALUES ('office', 2, 'chinese-days@1.5.6')");
+    await db.pool.query("INSERT INTO sla_timer_policy_applied (policy_id, version, holiday_data) VALUES ('office', 2, 'chinese-days@1.5.6')");
     // Deadlines as data without the National Day holidays gave them: reported Wednesday 30 September 15:00, due
     // Thursday 1 October at 10:00 and 15:00.
     const workOrderId = randomUUID();
@@ -149,16 +149,16 @@ describe('recomputing open orders when sla-timer starts with a corrected policy 
 
     const recomputed = (await store.readStream(slaStream(workOrderId))).filter((e) => e.type === EventTypes.SlaDeadlinesRecomputed);
     expect(recomputed.map((e) => e.data)).toEqual([expect.objectContaining({ policyVersion: 2, responseDueAt: '2026-10-08T02:00:00.000Z', resolutionDueAt: '2026-10-08T07:00:00.000Z' })]);
-    const { rows } = await db.pool.query<{ version: number; holiday_data: string }>('SELECT version, holiday_data FROM sla_policy_applied');
+    const { rows } = await db.pool.query<{ version: number; holiday_data: string }>('SELECT version, holiday_data FROM sla_timer_policy_applied');
     expect(rows).toEqual([{ version: 2, holiday_data: holidayData.source }]);
   });
 
   it('leaves the clocks alone when neither the policy version nor the holiday data is newer, or the data is older (a rolling deploy)', async () => {
     const v2 = policy(2, ['2026-11-30']);
     const workOrderId = await reportedFriday(policy(1, []));
-    await db.pool.query("INSERT INTO sla_policy_applied (policy_id, version, holiday_data) VALUES ('office', 2, $1)", [holidayData.source]);
+    await db.pool.query("INSERT INTO sla_timer_policy_applied (policy_id, version, holiday_data) VALUES ('office', 2, $1)", [holidayData.source]);
     expect(await recomputation(v2).recomputeIfNewer()).toBe(0);
-    await db.pool.query("UPDATE sla_policy_applied SET holiday_data = 'chinese-days@99.0.0'");
+    await db.pool.query("UPDATE sla_timer_policy_applied SET holiday_data = 'chinese-days@99.0.0'");
     expect(await recomputation(v2).recomputeIfNewer()).toBe(0);
     expect(await timeline(workOrderId)).toEqual([EventTypes.SlaTargetsSet]);
   });

@@ -69,7 +69,7 @@ export class PolicyRecomputationService implements OnApplicationBootstrap {
     try {
       const { rows } = await session.query<{ leader: boolean }>("SELECT pg_try_advisory_lock(hashtextextended('sla-policy-recompute', 0)) AS leader");
       if (!rows[0]?.leader) return 0;
-      const applied = await session.query<Applied>('SELECT version, holiday_data FROM sla_policy_applied');
+      const applied = await session.query<Applied>('SELECT version, holiday_data FROM sla_timer_policy_applied');
       if (!isNewerThanApplied(this.policy.version, holidayData.source, applied.rows[0])) return 0;
       const cause = `policy:${this.policy.id}:v${this.policy.version}+${holidayData.source}`;
       let changed = 0;
@@ -86,7 +86,7 @@ export class PolicyRecomputationService implements OnApplicationBootstrap {
         after = page.rows[page.rows.length - 1]?.stream_id as string;
       }
       await session.query(
-        `INSERT INTO sla_policy_applied (policy_id, version, holiday_data) VALUES ($1, $2, $3)
+        `INSERT INTO sla_timer_policy_applied (policy_id, version, holiday_data) VALUES ($1, $2, $3)
          ON CONFLICT (singleton) DO UPDATE SET policy_id = EXCLUDED.policy_id, version = EXCLUDED.version, holiday_data = EXCLUDED.holiday_data, applied_at = now()`,
         [this.policy.id, this.policy.version, holidayData.source],
       );

@@ -34,7 +34,7 @@ describe('SlaClockService on real PostgreSQL', () => {
 
   it('schedules the warning and breach timers of both targets with the clock', async () => {
     const workOrderId = await started();
-    const { rows } = await db.pool.query<{ kind: string; due_at: Date }>('SELECT kind, due_at FROM sla_timers WHERE work_order_id = $1 ORDER BY due_at', [workOrderId]);
+    const { rows } = await db.pool.query<{ kind: string; due_at: Date }>('SELECT kind, due_at FROM sla_timer_timers WHERE work_order_id = $1 ORDER BY due_at', [workOrderId]);
     expect(rows.map((r) => r.kind.replace(/@.*/, ''))).toEqual(['sla:response:warning', 'sla:response:breach', 'sla:resolution:warning', 'sla:resolution:breach']);
     expect(rows[0]?.due_at.toISOString()).toBe('2026-11-23T01:24:00.000Z'); // 80 % of 30 minutes
   });
