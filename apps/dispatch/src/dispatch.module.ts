@@ -5,14 +5,14 @@ import { InfrastructureModule } from '@closeloop/runtime';
 import { WorkOrderCommands } from '@closeloop/work-order-application';
 import { RosterSchema } from '@closeloop/work-order-domain';
 import { AssignOwnerHandler } from './assign-owner/assign-owner.handler';
-import { WorkOrderEventsKafkaController } from './assign-owner/work-order-events.kafka.controller';
+import { AssignOwnerOnTriageKafkaController } from './assign-owner/assign-owner-on-triage.kafka.controller';
 import { DISPATCH_CONFIG, DispatchConfig, ROSTER, WORK_ORDER_COMMANDS } from './dispatch.config';
 import { WorkOrderActionsHttpController } from './work-order-actions/work-order-actions.http.controller';
 
 export const dispatchModule = (config: DispatchConfig) => {
   @Module({
     imports: [InfrastructureModule.forRoot({ service: 'dispatch', config, relay: true })],
-    controllers: [WorkOrderEventsKafkaController, WorkOrderActionsHttpController],
+    controllers: [AssignOwnerOnTriageKafkaController, WorkOrderActionsHttpController],
     providers: [
       { provide: DISPATCH_CONFIG, useValue: config },
       {

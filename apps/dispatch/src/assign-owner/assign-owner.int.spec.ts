@@ -9,7 +9,7 @@ import { freshDatabase, repositoryRoot, TestDatabase } from '@closeloop/testing'
 import { WorkOrderCommands } from '@closeloop/work-order-application';
 import { decide, initialState, RosterSchema, triage, TriageRulesSchema, workOrderStream } from '@closeloop/work-order-domain';
 import { AssignOwnerHandler } from './assign-owner.handler';
-import { WorkOrderEventsKafkaController } from './work-order-events.kafka.controller';
+import { AssignOwnerOnTriageKafkaController } from './assign-owner-on-triage.kafka.controller';
 
 /**
  * Delivery is at least once (a relay that crashes before its checkpoint publishes again; a rebalance hands a
@@ -19,7 +19,7 @@ import { WorkOrderEventsKafkaController } from './work-order-events.kafka.contro
 describe('dispatch redelivered a triaged event', () => {
   let db: TestDatabase;
   let store: PostgresEventStore;
-  let controller: WorkOrderEventsKafkaController;
+  let controller: AssignOwnerOnTriageKafkaController;
   // A Wednesday at 10:00 in Shanghai: the roster's day shift of every team is on.
   const now = new Date('2026-11-25T02:00:00Z');
   let numbered = 0;
@@ -32,7 +32,7 @@ describe('dispatch redelivered a triaged event', () => {
     const roster = new ReloadingJsonFile('ROSTER_FILE', resolve(repositoryRoot, 'config/roster.json'), RosterSchema, (problem) => {
       throw new Error(problem);
     });
-    controller = new WorkOrderEventsKafkaController(new AssignOwnerHandler(commands, { now: () => now }, roster));
+    controller = new AssignOwnerOnTriageKafkaController(new AssignOwnerHandler(commands, { now: () => now }, roster));
   });
 
   afterAll(async () => {

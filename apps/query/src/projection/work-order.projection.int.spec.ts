@@ -8,7 +8,7 @@ import { InboundCloudEvent, parseCloudEvent, toKafkaMessage } from '@closeloop/m
 import { freshDatabase, repositoryRoot, TestDatabase } from '@closeloop/testing';
 import { WorkOrderCommands } from '@closeloop/work-order-application';
 import { decide, initialState, route, RosterSchema, triage, TriageRulesSchema, WorkOrderCommand, workOrderStream } from '@closeloop/work-order-domain';
-import { WorkOrderEventsKafkaController } from './work-order-events.kafka.controller';
+import { WorkOrderProjectionKafkaController } from './work-order-projection.kafka.controller';
 import { rebuildQueryReadModels } from './work-order.rebuild';
 
 /**
@@ -19,14 +19,14 @@ import { rebuildQueryReadModels } from './work-order.rebuild';
 describe('the work-order projection under redelivery', () => {
   let db: TestDatabase;
   let store: PostgresEventStore;
-  let controller: WorkOrderEventsKafkaController;
+  let controller: WorkOrderProjectionKafkaController;
   const rules = loadJsonFile('TRIAGE_RULES_FILE', resolve(repositoryRoot, 'config/triage-rules.json'), TriageRulesSchema);
   const roster = loadJsonFile('ROSTER_FILE', resolve(repositoryRoot, 'config/roster.json'), RosterSchema);
 
   beforeAll(async () => {
     db = await freshDatabase('query_redelivery');
     store = new PostgresEventStore(db.pool);
-    controller = new WorkOrderEventsKafkaController(db.pool);
+    controller = new WorkOrderProjectionKafkaController(db.pool);
   });
 
   afterAll(async () => {

@@ -3,17 +3,15 @@ import { Access, ensureSiteAllowed, ensureSiteVisible, isUuid, principalOf } fro
 import type { Request } from 'express';
 import { READ_ROLES } from '../work-orders/work-orders.http.controller';
 import { IdentifierSchema, NotFoundError, ValidationError } from '@closeloop/contracts';
-import { CLOCK, Clock, PG_POOL } from '@closeloop/runtime';
-import { Pool } from 'pg';
+import { CLOCK, Clock } from '@closeloop/runtime';
 import { z } from 'zod';
+import { WorkOrderRow, WorkOrderViewsRepository } from '../work-orders/work-order-views.repository';
 import { SlaRow, targetStatus } from './sla-status';
 
 
 const AtRiskQuerySchema = z.object({ site: IdentifierSchema, limit: z.coerce.number().int().min(1).max(200).default(50) }).strict();
 
-type Row = Record<string, unknown>;
-
-const rowsOf = (row: Row): { response: SlaRow; resolution: SlaRow } => ({
+const rowsOf = (row: WorkOrderRow): { response: SlaRow; resolution: SlaRow } => ({
   response: {
     dueAt: row['response_due_at'] as Date | null,
     metAt: row['response_met_at'] as Date | null,
@@ -32,7 +30,7 @@ const rowsOf = (row: Row): { response: SlaRow; resolution: SlaRow } => ({
   },
 });
 
-const slaView = (row: Row, now: Date) => {
+const slaView = (row: WorkOrderRow, now: Date) => {
   const { response, resolution } = rowsOf(row);
   return {
     workOrderId: row['work_order_id'],
@@ -52,17 +50,17 @@ const slaView = (row: Row, now: Date) => {
 @Access({ staff: READ_ROLES })
 export class SlaHttpController {
   constructor(
-    @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly views: WorkOrderViewsRepository,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   @Get('v1/work-orders/:id/sla')
   async forOrder(@Param('id') id: string, @Req() request: Request) {
     if (!isUuid(id)) throw new NotFoundError('Work order', id);
-    const { rows } = await this.pool.query<Row>('SELECT * FROM query_work_orders WHERE work_order_id = $1', [id]);
-    if (rows[0]) ensureSiteVisible(principalOf(request), rows[0]['site_id'] as string, 'Work order', id);
-    if (!rows[0] || !rows[0]['response_due_at']) throw new NotFoundError('SLA clock of work order', id);
-    return slaView(rows[0], this.clock.now());
+    const row = await this.views.find(id);
+    if (row) ensureSiteVisible(principalOf(request), row['site_id'] as string, 'Work order', id);
+    if (!row || !row['response_due_at']) throw new NotFoundError('SLA clock of work order', id);
+    return slaView(row, this.clock.now());
   }
 
   /** Open orders of a site whose next unmet, running deadline is nearest (overdue ones first). */
@@ -71,17 +69,7 @@ export class SlaHttpController {
     const parsed = AtRiskQuerySchema.safeParse(query);
     if (!parsed.success) throw new ValidationError('The query is not valid', parsed.error.issues.map((i) => ({ path: `query:${i.path.join('.') || '(query)'}`, message: i.message })));
     ensureSiteAllowed(principalOf(request), parsed.data.site);
-    const { rows } = await this.pool.query<Row & { next_due_at: Date }>(
-      `SELECT *, LEAST(
-                CASE WHEN response_met_at IS NULL THEN response_due_at END,
-                CASE WHEN resolution_met_at IS NULL AND sla_paused_since IS NULL THEN resolution_due_at END) AS next_due_at
-       FROM query_work_orders
-       WHERE site_id = $1 AND status NOT IN ('closed', 'cancelled') AND NOT sla_stopped AND response_due_at IS NOT NULL
-         AND (response_met_at IS NULL OR (resolution_met_at IS NULL AND sla_paused_since IS NULL))
-       ORDER BY next_due_at ASC
-       LIMIT $2`,
-      [parsed.data.site, parsed.data.limit],
-    );
+    const rows = await this.views.atRisk(parsed.data.site, parsed.data.limit);
     const now = this.clock.now();
     return { site: parsed.data.site, items: rows.map((row) => ({ ...slaView(row, now), nextDueAt: row.next_due_at.toISOString(), secondsToNextDue: Math.round((row.next_due_at.getTime() - now.getTime()) / 1000) })) };
   }

@@ -8,6 +8,7 @@ import { foldWorkOrderView } from '../projection/work-order-view';
 import { projectEvent } from '../projection/work-order.projection';
 import { storeTimelineRows } from '../projection/timeline-rows.spec';
 import { SlaHttpController } from './sla.http.controller';
+import { WorkOrderViewsRepository } from '../work-orders/work-order-views.repository';
 
 // An order of S1 whose resolution escalated to level 2, was resolved late, rejected by the resident and reopened.
 
@@ -47,7 +48,7 @@ describe('the SLA view of an order (real PostgreSQL)', () => {
 
   beforeAll(async () => {
     db = await freshDatabase('query_sla');
-    controller = new SlaHttpController(db.pool, { now: () => now });
+    controller = new SlaHttpController(new WorkOrderViewsRepository(db.pool), { now: () => now });
   });
   afterAll(() => db.drop());
 

@@ -1,11 +1,10 @@
-import { Controller, Get, Inject, Param, Query, Req } from '@nestjs/common';
+import { Controller, Get, Param, Query, Req } from '@nestjs/common';
 import { Access, ensureSiteVisible, hasRole, isUuid, Principal, principalOf, visibleSites } from '@closeloop/http';
 import type { Request } from 'express';
 import { CloseOutcomeSchema, IdentifierSchema, InstantSchema, isStorableText, maskPhone, NotFoundError, StaffIdSchema, TierSchema, UNSTORABLE_TEXT_MESSAGE, ValidationError } from '@closeloop/contracts';
 import { ContactView, WORK_ORDER_STATUSES } from '../projection/work-order-view';
-import { PG_POOL } from '@closeloop/runtime';
-import { Pool } from 'pg';
 import { z } from 'zod';
+import { WorkOrderRow, WorkOrderViewsRepository } from './work-order-views.repository';
 
 
 // The input policy (docs/adr/0017-one-input-policy-at-the-edge.md): ids by their rules, instants in range with
@@ -34,28 +33,6 @@ const ListQuerySchema = z
     limit: z.coerce.number().int().min(1).max(200).default(50),
   })
   .strict();
-
-/** Each filter is one clause; absent filters drop out, so one statement serves every combination. */
-const LIST_SQL = `SELECT * FROM query_work_orders
-  WHERE ($1::text IS NULL OR site_id = $1)
-    AND ($2::text IS NULL OR status = $2)
-    AND ($3::text IS NULL OR owner_id = $3)
-    AND ($4::text IS NULL OR building = $4)
-    AND ($5::text IS NULL OR category = $5)
-    AND ($6::text IS NULL OR tier = $6)
-    AND ($7::timestamptz IS NULL OR reported_at >= $7)
-    AND ($8::timestamptz IS NULL OR reported_at < $8)
-    AND ($9::timestamptz IS NULL OR closed_at >= $9)
-    AND ($10::timestamptz IS NULL OR closed_at < $10)
-    AND ($11::text IS NULL OR work_order_id IN (SELECT work_order_id FROM query_timeline WHERE causation_id = $11))
-    AND ($13::text[] IS NULL OR site_id = ANY($13))
-    AND ($14::boolean IS NULL OR (status = 'resolved' AND callback_requested_at IS NOT NULL) = $14)
-    AND ($15::text IS NULL OR close_outcome = $15)
-  ORDER BY reported_at DESC, number DESC
-  LIMIT $12`;
-
-/** A query_work_orders row as pg returns it: snake_case columns, timestamps as Date. */
-type WorkOrderRow = Record<string, unknown>;
 
 const iso = (value: unknown): string | null => (value instanceof Date ? value.toISOString() : null);
 
@@ -124,7 +101,7 @@ const maskEventData = (data: unknown, fullPhone: boolean): unknown => {
 @Controller('v1/work-orders')
 @Access({ staff: READ_ROLES })
 export class WorkOrdersHttpController {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(private readonly views: WorkOrderViewsRepository) {}
 
   @Get()
   async list(@Query() query: Record<string, unknown>, @Req() request: Request) {
@@ -133,24 +110,8 @@ export class WorkOrdersHttpController {
     if (!parsed.success) {
       throw new ValidationError('The query is not valid', parsed.error.issues.map((i) => ({ path: `query:${i.path.join('.') || '(query)'}`, message: i.message })));
     }
-    const q = parsed.data;
-    const { rows } = await this.pool.query<WorkOrderRow>(LIST_SQL, [
-      q.site ?? null,
-      q.status ?? null,
-      q.owner ?? null,
-      q.building ?? null,
-      q.category ?? null,
-      q.tier ?? null,
-      q.openedFrom ?? null,
-      q.openedTo ?? null,
-      q.closedFrom ?? null,
-      q.closedTo ?? null,
-      q.causedBy ?? null,
-      q.limit,
-      visibleSites(caller) ?? null,
-      q.callbackDue === undefined ? null : q.callbackDue === 'true',
-      q.closure ?? null,
-    ]);
+    const { callbackDue, ...filter } = parsed.data;
+    const rows = await this.views.list({ ...filter, sites: visibleSites(caller), callbackDue: callbackDue === undefined ? undefined : callbackDue === 'true' });
     return { items: rows.map((row) => toView(row, seesFullPhone(caller))) };
   }
 
@@ -165,16 +126,7 @@ export class WorkOrdersHttpController {
   async timeline(@Param('id') id: string, @Req() request: Request) {
     const caller = principalOf(request);
     await this.visibleOrder(caller, id);
-    const { rows } = await this.pool.query<{
-      event_id: string;
-      event_type: string;
-      occurred_at: Date;
-      source: string;
-      actor: string | null;
-      correlation_id: string | null;
-      causation_id: string | null;
-      data: unknown;
-    }>('SELECT * FROM query_timeline WHERE work_order_id = $1 ORDER BY sequence NULLS LAST, arrival', [id]);
+    const rows = await this.views.timeline(id);
     if (rows.length === 0) throw new NotFoundError('Work order', id);
     return {
       workOrderId: id,
@@ -193,8 +145,7 @@ export class WorkOrdersHttpController {
 
   private async visibleOrder(caller: Principal, id: string): Promise<WorkOrderRow> {
     if (!isUuid(id)) throw new NotFoundError('Work order', id);
-    const { rows } = await this.pool.query<WorkOrderRow>('SELECT * FROM query_work_orders WHERE work_order_id = $1', [id]);
-    const row = rows[0];
+    const row = await this.views.find(id);
     if (!row) throw new NotFoundError('Work order', id);
     ensureSiteVisible(caller, row['site_id'] as string, 'Work order', id);
     return row;

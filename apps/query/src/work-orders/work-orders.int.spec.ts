@@ -9,6 +9,7 @@ import { foldWorkOrderView } from '../projection/work-order-view';
 import { projectEvent } from '../projection/work-order.projection';
 import { storeTimelineRows } from '../projection/timeline-rows.spec';
 import { WorkOrdersHttpController } from './work-orders.http.controller';
+import { WorkOrderViewsRepository } from './work-order-views.repository';
 
 // Orders of site S1, projected as the query service's consumer projects them, read back through the controller.
 
@@ -75,7 +76,7 @@ describe('the query service’s work-order list and view (real PostgreSQL)', () 
 
   beforeAll(async () => {
     db = await freshDatabase('query_work_orders');
-    controller = new WorkOrdersHttpController(db.pool);
+    controller = new WorkOrdersHttpController(new WorkOrderViewsRepository(db.pool));
   });
   afterAll(() => db.drop());
 

@@ -4,8 +4,9 @@ import { EventTypes, toDomainEvents, WorkOrderTriaged } from '@closeloop/contrac
 import { InboundCloudEvent } from '@closeloop/messaging';
 import { AssignOwnerHandler } from './assign-owner.handler';
 
+/** Gives every triaged order its first-response owner. */
 @Controller()
-export class WorkOrderEventsKafkaController {
+export class AssignOwnerOnTriageKafkaController {
   constructor(private readonly assignOwner: AssignOwnerHandler) {}
 
   @EventPattern(EventTypes.WorkOrderTriaged)

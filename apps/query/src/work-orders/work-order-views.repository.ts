@@ -1,0 +1,110 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { PG_POOL } from '@closeloop/runtime';
+import { Pool } from 'pg';
+
+/** A query_work_orders row as pg returns it: snake_case columns, timestamps as Date. */
+export type WorkOrderRow = Record<string, unknown>;
+
+/** A query_timeline row as pg returns it. */
+export interface TimelineRow {
+  readonly event_id: string;
+  readonly event_type: string;
+  readonly occurred_at: Date;
+  readonly source: string;
+  readonly actor: string | null;
+  readonly correlation_id: string | null;
+  readonly causation_id: string | null;
+  readonly data: unknown;
+}
+
+/** What a list of orders is narrowed by; an absent filter does not narrow it. */
+export interface WorkOrderFilter {
+  readonly site?: string;
+  readonly status?: string;
+  readonly owner?: string;
+  readonly building?: string;
+  readonly category?: string;
+  readonly tier?: string;
+  readonly openedFrom?: string;
+  readonly openedTo?: string;
+  readonly closedFrom?: string;
+  readonly closedTo?: string;
+  readonly causedBy?: string;
+  /** Only these sites (a caller's visible sites); undefined for every site. */
+  readonly sites?: readonly string[];
+  readonly callbackDue?: boolean;
+  readonly closure?: string;
+  readonly limit: number;
+}
+
+/** Each filter is one clause; absent filters drop out, so one statement serves every combination. */
+const LIST_SQL = `SELECT * FROM query_work_orders
+  WHERE ($1::text IS NULL OR site_id = $1)
+    AND ($2::text IS NULL OR status = $2)
+    AND ($3::text IS NULL OR owner_id = $3)
+    AND ($4::text IS NULL OR building = $4)
+    AND ($5::text IS NULL OR category = $5)
+    AND ($6::text IS NULL OR tier = $6)
+    AND ($7::timestamptz IS NULL OR reported_at >= $7)
+    AND ($8::timestamptz IS NULL OR reported_at < $8)
+    AND ($9::timestamptz IS NULL OR closed_at >= $9)
+    AND ($10::timestamptz IS NULL OR closed_at < $10)
+    AND ($11::text IS NULL OR work_order_id IN (SELECT work_order_id FROM query_timeline WHERE causation_id = $11))
+    AND ($13::text[] IS NULL OR site_id = ANY($13))
+    AND ($14::boolean IS NULL OR (status = 'resolved' AND callback_requested_at IS NOT NULL) = $14)
+    AND ($15::text IS NULL OR close_outcome = $15)
+  ORDER BY reported_at DESC, number DESC
+  LIMIT $12`;
+
+/** The open orders of a site whose next unmet, running deadline is nearest (overdue ones first). */
+const AT_RISK_SQL = `SELECT *, LEAST(
+          CASE WHEN response_met_at IS NULL THEN response_due_at END,
+          CASE WHEN resolution_met_at IS NULL AND sla_paused_since IS NULL THEN resolution_due_at END) AS next_due_at
+   FROM query_work_orders
+   WHERE site_id = $1 AND status NOT IN ('closed', 'cancelled') AND NOT sla_stopped AND response_due_at IS NOT NULL
+     AND (response_met_at IS NULL OR (resolution_met_at IS NULL AND sla_paused_since IS NULL))
+   ORDER BY next_due_at ASC
+   LIMIT $2`;
+
+/** Reads the supervisors' read side: the order rows and timelines the projection keeps. */
+@Injectable()
+export class WorkOrderViewsRepository {
+  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+
+  async find(workOrderId: string): Promise<WorkOrderRow | undefined> {
+    const { rows } = await this.pool.query<WorkOrderRow>('SELECT * FROM query_work_orders WHERE work_order_id = $1', [workOrderId]);
+    return rows[0];
+  }
+
+  async list(filter: WorkOrderFilter): Promise<WorkOrderRow[]> {
+    const { rows } = await this.pool.query<WorkOrderRow>(LIST_SQL, [
+      filter.site ?? null,
+      filter.status ?? null,
+      filter.owner ?? null,
+      filter.building ?? null,
+      filter.category ?? null,
+      filter.tier ?? null,
+      filter.openedFrom ?? null,
+      filter.openedTo ?? null,
+      filter.closedFrom ?? null,
+      filter.closedTo ?? null,
+      filter.causedBy ?? null,
+      filter.limit,
+      filter.sites ?? null,
+      filter.callbackDue ?? null,
+      filter.closure ?? null,
+    ]);
+    return rows;
+  }
+
+  /** An order's timeline in store order (events without a store position last, by arrival). */
+  async timeline(workOrderId: string): Promise<TimelineRow[]> {
+    const { rows } = await this.pool.query<TimelineRow>('SELECT * FROM query_timeline WHERE work_order_id = $1 ORDER BY sequence NULLS LAST, arrival', [workOrderId]);
+    return rows;
+  }
+
+  async atRisk(siteId: string, limit: number): Promise<(WorkOrderRow & { next_due_at: Date })[]> {
+    const { rows } = await this.pool.query<WorkOrderRow & { next_due_at: Date }>(AT_RISK_SQL, [siteId, limit]);
+    return rows;
+  }
+}
