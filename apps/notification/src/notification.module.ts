@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { InfrastructureModule, systemClock } from '@closeloop/runtime';
+import { AlertDeliveriesRepository } from './alerts/alert-deliveries.repository';
 import { AlertDeliveryWorker } from './alerts/alert-delivery.worker';
 import { AlertDigestRepository } from './alerts/alert-digest.repository';
 import { AlertDigestWorker } from './alerts/alert-digest.worker';
@@ -7,6 +8,7 @@ import { AlertDigestsHttpController } from './alerts/alert-digests.http.controll
 import { AlertRaiser } from './alerts/alert-raiser.service';
 import { AlertService } from './alerts/alert.service';
 import { AlertsHttpController } from './alerts/alerts.http.controller';
+import { AlertsRepository } from './alerts/alerts.repository';
 import { OrderSnapshots } from './alerts/order-snapshot';
 import { WorkOrderEventsKafkaController } from './alerts/work-order-events.kafka.controller';
 import { createChannelSenders, outboundAddressesOf } from './channels/channel-registry';
@@ -26,6 +28,8 @@ export const notificationModule = (config: NotificationConfig) => {
       AlertService,
       AlertRaiser,
       OrderSnapshots,
+      AlertsRepository,
+      AlertDeliveriesRepository,
       AlertDeliveryWorker,
       AlertDigestRepository,
       AlertDigestWorker,

@@ -10,6 +10,7 @@ import { AlertChannelSender } from '../channels/alert-channel.port';
 import { ANY_ADDRESS } from '../channels/outbound-addresses';
 import { WebhookChannel } from '../channels/webhook.channel';
 import { NotificationConfig } from '../notification.config';
+import { AlertDeliveriesRepository } from './alert-deliveries.repository';
 import { AlertDeliveryWorker } from './alert-delivery.worker';
 import { AlertService } from './alert.service';
 import { OrderSnapshots } from './order-snapshot';
@@ -83,7 +84,7 @@ describe('AlertDeliveryWorker against a real PostgreSQL and a loopback receiver'
 
   const startWorker = (overrides: Partial<NotificationConfig>) => {
     const senders = new Map<AlertChannel, AlertChannelSender>([['webhook', new WebhookChannel({ now: () => new Date(), timeoutMs: 2_000, addresses: ANY_ADDRESS })]]);
-    const worker = new AlertDeliveryWorker(alerts, new OrderSnapshots(store), senders, config(overrides), db.pool, { now: () => new Date() });
+    const worker = new AlertDeliveryWorker(alerts, new OrderSnapshots(store), senders, config(overrides), new AlertDeliveriesRepository(db.pool), { now: () => new Date() });
     workers.push(worker);
     worker.onApplicationBootstrap();
   };

@@ -1,22 +1,13 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AlertChannel } from '@closeloop/contracts';
 import { AlertState, nextRetryDelayMs, renderAlert, RetryPolicy, shouldDeadLetter } from '@closeloop/notification-domain';
-import { CLOCK, Clock, PG_POOL, PollingLoop } from '@closeloop/runtime';
-import { Pool } from 'pg';
-import { AlertChannelSender, DeliveryFailedError, describeDestination, Destination } from '../channels/alert-channel.port';
+import { CLOCK, Clock, PollingLoop } from '@closeloop/runtime';
+import { AlertChannelSender, DeliveryFailedError, describeDestination } from '../channels/alert-channel.port';
 import { CHANNEL_SENDERS, NOTIFICATION_CONFIG, NotificationConfig } from '../notification.config';
 import { createAckLinkToken } from './ack-links';
+import { AlertDeliveriesRepository, DueDelivery } from './alert-deliveries.repository';
 import { AlertService } from './alert.service';
 import { OrderSnapshot, OrderSnapshots } from './order-snapshot';
-
-interface DueDelivery {
-  readonly alert_id: string;
-  readonly staff_id: string;
-  readonly channel: AlertChannel;
-  readonly destination: Destination;
-  readonly round: number;
-  readonly attempts: number;
-}
 
 const BATCH = 50;
 const CONCURRENCY = 8;
@@ -24,10 +15,10 @@ const CONCURRENCY = 8;
 const LEASE_SECONDS = 60;
 
 /**
- * Sends queued deliveries. A delivery is claimed with a short lease (FOR UPDATE SKIP LOCKED in a short
- * transaction, "due" by the database's clock), so several instances share the work and one that dies mid-send
- * leaves it to another once the lease runs out. The send itself happens under the alert's lock and only while the
- * alert is open. Each attempt, its outcome and latency are an event on the alert, hence on the order's timeline.
+ * Sends queued deliveries, each claimed with a short lease (AlertDeliveriesRepository), so several instances share
+ * the work and one that dies mid-send leaves it to another once the lease runs out. The send itself happens under
+ * the alert's lock and only while the alert is open. Each attempt, its outcome and latency are an event on the
+ * alert, hence on the order's timeline.
  */
 @Injectable()
 export class AlertDeliveryWorker implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -40,18 +31,18 @@ export class AlertDeliveryWorker implements OnApplicationBootstrap, OnApplicatio
     private readonly orders: OrderSnapshots,
     @Inject(CHANNEL_SENDERS) private readonly senders: ReadonlyMap<AlertChannel, AlertChannelSender>,
     @Inject(NOTIFICATION_CONFIG) private readonly config: NotificationConfig,
-    @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly deliveries: AlertDeliveriesRepository,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
     this.retryPolicy = { maxAttempts: config.ALERT_MAX_ATTEMPTS, baseDelayMs: config.ALERT_RETRY_BASE_MILLIS, maxDelayMs: config.ALERT_RETRY_MAX_MILLIS };
     this.loop = new PollingLoop({
-      claim: (batchSize) => this.claimDue(batchSize),
+      claim: (batchSize) => this.deliveries.claimDue(batchSize, LEASE_SECONDS),
       work: (delivery) => this.deliver(delivery),
       batchSize: BATCH,
       concurrency: CONCURRENCY,
       idleMillis: config.ALERT_POLL_MILLIS,
       onPollFailed: (error) => this.logger.warn(`delivery poll failed: ${error.message}`),
-      release: (deliveries) => this.releaseUnsent(deliveries),
+      release: (unsent) => this.deliveries.release(unsent),
     });
   }
 
@@ -63,54 +54,26 @@ export class AlertDeliveryWorker implements OnApplicationBootstrap, OnApplicatio
     return this.loop.stop();
   }
 
-  private async claimDue(batchSize: number): Promise<DueDelivery[]> {
-    const { rows } = await this.pool.query<DueDelivery>(
-      `UPDATE notification_alert_deliveries d SET claimed_until = now() + make_interval(secs => $2)
-       FROM (SELECT alert_id, staff_id, channel FROM notification_alert_deliveries
-             WHERE status = 'pending' AND next_attempt_at <= now() AND (claimed_until IS NULL OR claimed_until < now())
-             ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED) due
-       WHERE d.alert_id = due.alert_id AND d.staff_id = due.staff_id AND d.channel = due.channel
-       RETURNING d.alert_id, d.staff_id, d.channel, d.destination, d.round, d.attempts`,
-      [batchSize, LEASE_SECONDS],
-    );
-    return rows;
-  }
-
-  /** Gives back deliveries claimed but not attempted (a graceful shutdown), for any instance's next poll. */
-  private async releaseUnsent(deliveries: readonly DueDelivery[]): Promise<void> {
-    await this.pool.query(
-      `UPDATE notification_alert_deliveries d SET claimed_until = NULL
-       FROM unnest($1::uuid[], $2::text[], $3::text[]) AS u(alert_id, staff_id, channel)
-       WHERE d.alert_id = u.alert_id AND d.staff_id = u.staff_id AND d.channel = u.channel AND d.status = 'pending'`,
-      [deliveries.map((d) => d.alert_id), deliveries.map((d) => d.staff_id), deliveries.map((d) => d.channel)],
-    );
-  }
-
   private async deliver(delivery: DueDelivery): Promise<void> {
     try {
       await this.alerts.withAlertLock(delivery.alert_id, async () => {
         const { state } = await this.alerts.load(delivery.alert_id);
         // Acknowledged or closed since it was queued: a retry already waiting is dropped, not sent.
-        if (state.status !== 'open') return this.finish(delivery, 'cancelled');
+        if (state.status !== 'open') return this.deliveries.finish(delivery, 'cancelled');
         await this.attempt(delivery, state);
       });
     } catch (error) {
       // Not a channel's failure (those are attempts, retried and dead-lettered in attempt()): this delivery could
       // not be worked at all. Retried with backoff a bounded number of times, then failed, for an operator.
       const message = (error as Error).message;
-      const { rows } = await this.pool.query<{ processing_failures: number }>(
-        `UPDATE notification_alert_deliveries SET processing_failures = processing_failures + 1
-         WHERE alert_id = $1 AND staff_id = $2 AND channel = $3 AND status = 'pending' RETURNING processing_failures`,
-        [delivery.alert_id, delivery.staff_id, delivery.channel],
-      );
-      const failures = rows[0]?.processing_failures ?? 0;
+      const failures = await this.deliveries.countProcessingFailure(delivery);
       const policy: RetryPolicy = {
         maxAttempts: this.config.ALERT_PROCESSING_MAX_ATTEMPTS,
         baseDelayMs: this.config.ALERT_PROCESSING_RETRY_BASE_MILLIS,
         maxDelayMs: this.config.ALERT_PROCESSING_RETRY_MAX_MILLIS,
       };
       if (shouldDeadLetter(policy, failures)) {
-        await this.finish(delivery, 'failed', message.slice(0, 500));
+        await this.deliveries.finish(delivery, 'failed', message.slice(0, 500));
         this.logger.error(
           `ALERT_DELIVERY_FAILED delivery of alert ${delivery.alert_id} on ${delivery.channel} to ${delivery.staff_id} could not be processed ${failures} times and is given up on: ${message}; ` +
             `npm run -s admin -- deliveries retry ${delivery.alert_id} sends it again`,
@@ -119,11 +82,7 @@ export class AlertDeliveryWorker implements OnApplicationBootstrap, OnApplicatio
       }
       const delayMs = nextRetryDelayMs(policy, failures, Math.random);
       this.logger.warn(`delivery of alert ${delivery.alert_id} on ${delivery.channel} could not be processed (${failures} of ${policy.maxAttempts}), retrying in ${delayMs} ms: ${message}`);
-      await this.pool.query(
-        `UPDATE notification_alert_deliveries SET claimed_until = NULL, last_error = $4, next_attempt_at = now() + make_interval(secs => $5)
-         WHERE alert_id = $1 AND staff_id = $2 AND channel = $3 AND status = 'pending'`,
-        [delivery.alert_id, delivery.staff_id, delivery.channel, message.slice(0, 500), delayMs / 1000],
-      );
+      await this.deliveries.retryLater(delivery, delayMs, message.slice(0, 500));
     }
   }
 
@@ -163,18 +122,13 @@ export class AlertDeliveryWorker implements OnApplicationBootstrap, OnApplicatio
       // A chain's fallback is paged once per channel (ADR 12); everyone else the configured rounds, then no more.
       const isFallback = alert.exhausted?.fallback.staffId === delivery.staff_id;
       const renotify = !isFallback && this.config.ALERT_RENOTIFY_SECONDS > 0 && delivery.round <= this.config.ALERT_RENOTIFY_ROUNDS;
-      if (!renotify) return this.finish(delivery, 'delivered', undefined, attempt);
+      if (!renotify) return this.deliveries.finish(delivery, 'delivered', undefined, attempt);
       // Still unacknowledged after the interval: page again, a new message (a new webhook id) with fresh context.
-      await this.pool.query(
-        `UPDATE notification_alert_deliveries SET status = 'pending', round = round + 1, attempts = 0, claimed_until = NULL, last_error = NULL,
-           delivered_at = COALESCE(delivered_at, now()), next_attempt_at = now() + make_interval(secs => $4)
-         WHERE alert_id = $1 AND staff_id = $2 AND channel = $3 AND status = 'pending'`,
-        [delivery.alert_id, delivery.staff_id, delivery.channel, this.config.ALERT_RENOTIFY_SECONDS],
-      );
+      await this.deliveries.renotifyLater(delivery, this.config.ALERT_RENOTIFY_SECONDS);
       return;
     }
     if (!failure.retryable || shouldDeadLetter(this.retryPolicy, attempt)) {
-      await this.finish(delivery, 'dead', failure.message, attempt);
+      await this.deliveries.finish(delivery, 'dead', failure.message, attempt);
       await this.alerts.execute(
         alert.alertId,
         alert.workOrderId,
@@ -185,21 +139,7 @@ export class AlertDeliveryWorker implements OnApplicationBootstrap, OnApplicatio
       return;
     }
     const delayMs = nextRetryDelayMs(this.retryPolicy, attempt, Math.random);
-    await this.pool.query(
-      `UPDATE notification_alert_deliveries SET attempts = $4, last_error = $5, claimed_until = NULL, next_attempt_at = now() + make_interval(secs => $6)
-       WHERE alert_id = $1 AND staff_id = $2 AND channel = $3 AND status = 'pending'`,
-      [delivery.alert_id, delivery.staff_id, delivery.channel, attempt, failure.message.slice(0, 500), delayMs / 1000],
-    );
-  }
-
-  private async finish(delivery: DueDelivery, status: 'delivered' | 'dead' | 'cancelled' | 'failed', error?: string, attempts?: number): Promise<void> {
-    await this.pool.query(
-      `UPDATE notification_alert_deliveries SET status = $4, claimed_until = NULL, last_error = COALESCE($5, last_error), attempts = COALESCE($6, attempts),
-         delivered_at = CASE WHEN $4 = 'delivered' THEN COALESCE(delivered_at, now()) ELSE delivered_at END,
-         failed_at = CASE WHEN $4 = 'failed' THEN now() ELSE failed_at END
-       WHERE alert_id = $1 AND staff_id = $2 AND channel = $3`,
-      [delivery.alert_id, delivery.staff_id, delivery.channel, status, error ?? null, attempts ?? null],
-    );
+    await this.deliveries.retryLater(delivery, delayMs, failure.message.slice(0, 500), attempt);
   }
 
   private outgoing(alert: Extract<AlertState, { status: 'open' }>, delivery: DueDelivery, attempt: number, order: OrderSnapshot | undefined) {

@@ -3,11 +3,12 @@ import { EventStore } from '@closeloop/event-store';
 import { ReadModelDefinition, rebuildReadModel, RebuildOptions, RebuildReport } from '@closeloop/messaging';
 import { alertStream, AlertState, evolveAlert, initialAlertState } from '@closeloop/notification-domain';
 import { PoolClient } from 'pg';
+import { alertsDiffering, upsertAlertRow } from './alert-rows.repository';
 
 /**
- * The notification service's read model: the `alerts` table, one row per alert stream (`alert-<id>`) folded to its
- * current state. notification_alert_deliveries is not one: its leases, attempt counts and next-attempt times are the delivery
- * worker's working state, which no event records (ADR 16).
+ * The notification service's read model: the notification_alerts table, one row per alert stream (`alert-<id>`)
+ * folded to its current state. notification_alert_deliveries is not one: its leases, attempt counts and next-attempt
+ * times are the delivery worker's working state, which no event records (ADR 16).
  */
 export interface AlertTables {
   readonly alerts: string;
@@ -18,38 +19,25 @@ export const ALERT_TABLES: AlertTables = { alerts: 'notification_alerts' };
 /** The name the live projection and a rebuild's swap share their lock under. */
 export const NOTIFICATION_READ_MODEL = 'notification';
 
-const upsertStatements = new Map<string, string>();
-const upsertFor = (table: string): string => {
-  let statement = upsertStatements.get(table);
-  if (!statement) {
-    statement = `INSERT INTO ${table} (alert_id, work_order_id, kind, site_id, target, level, recipients, status, raised_at, acknowledged_by, acknowledged_at, closed_reason, closed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-       ON CONFLICT (alert_id) DO UPDATE SET status = EXCLUDED.status, recipients = EXCLUDED.recipients, acknowledged_by = EXCLUDED.acknowledged_by,
-         acknowledged_at = EXCLUDED.acknowledged_at, closed_reason = EXCLUDED.closed_reason, closed_at = EXCLUDED.closed_at`;
-    upsertStatements.set(table, statement);
-  }
-  return statement;
-};
-
 /** Writes an alert's row from its state after a change: the whole state, so writing it twice changes nothing. */
 export const projectAlert = async (client: PoolClient, state: AlertState, tables: AlertTables = ALERT_TABLES): Promise<void> => {
   if (state.status === 'none') return;
-  await client.query(upsertFor(tables.alerts), [
-    state.alertId,
-    state.workOrderId,
-    state.kind,
-    state.siteId,
-    state.target ?? null,
-    state.level ?? null,
+  await upsertAlertRow(client, tables.alerts, {
+    alertId: state.alertId,
+    workOrderId: state.workOrderId,
+    kind: state.kind,
+    siteId: state.siteId,
+    target: state.target ?? null,
+    level: state.level ?? null,
     // A chain's fallback contact is listed with the people it was raised for, once the chain ran out.
-    JSON.stringify(state.exhausted ? [...state.recipients, { staffId: state.exhausted.fallback.staffId, role: 'fallback', channels: state.exhausted.fallback.channels }] : state.recipients),
-    state.status,
-    state.raisedAt,
-    state.acknowledgedBy ? JSON.stringify(state.acknowledgedBy) : null,
-    state.acknowledgedAt ?? null,
-    state.closedReason ?? null,
-    state.closedAt ?? null,
-  ]);
+    recipients: state.exhausted ? [...state.recipients, { staffId: state.exhausted.fallback.staffId, role: 'fallback', channels: state.exhausted.fallback.channels }] : state.recipients,
+    status: state.status,
+    raisedAt: state.raisedAt,
+    acknowledgedBy: state.acknowledgedBy ?? null,
+    acknowledgedAt: state.acknowledgedAt ?? null,
+    closedReason: state.closedReason ?? null,
+    closedAt: state.closedAt ?? null,
+  });
 };
 
 const ALERT_STREAM_PREFIX = alertStream('');
@@ -73,9 +61,9 @@ export const alertReadModel = (store: EventStore): ReadModelDefinition<keyof Ale
     return events.filter((e) => e.recorded.streamId.startsWith(ALERT_STREAM_PREFIX)).length;
   },
   async reconcile(client, live, rebuilt) {
-    const { rows } = await client.query<{ alert_id: string }>(`SELECT alert_id FROM (SELECT * FROM ${live.alerts} EXCEPT SELECT * FROM ${rebuilt.alerts}) AS differing`);
-    for (const { alert_id } of rows) await projectAlert(client, await foldAlert(store, alert_id), rebuilt);
-    return rows.length;
+    const differing = await alertsDiffering(client, live.alerts, rebuilt.alerts);
+    for (const alertId of differing) await projectAlert(client, await foldAlert(store, alertId), rebuilt);
+    return differing.length;
   },
 });
 

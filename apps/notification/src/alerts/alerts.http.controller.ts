@@ -2,31 +2,15 @@ import { Controller, Get, Header, HttpCode, Inject, Param, Post, Query, Req } fr
 import { CloseloopError, IDENTIFIER_PATTERN, NotFoundError, StaffMemberRef, ValidationError } from '@closeloop/contracts';
 import { Access, correlationIdOf, ensureSiteVisible, hasRole, isUuid, Principal, principalOf, staffMemberOf, visibleSites } from '@closeloop/http';
 import { AlertState, isAddressedTo } from '@closeloop/notification-domain';
-import { CLOCK, Clock, PG_POOL } from '@closeloop/runtime';
+import { CLOCK, Clock } from '@closeloop/runtime';
 import type { Request } from 'express';
-import { Pool } from 'pg';
 import { NOTIFICATION_CONFIG, NotificationConfig } from '../notification.config';
 import { ackLinkDigest, verifyAckLinkToken } from './ack-links';
 import { AlertService } from './alert.service';
 import { dispatcherOf } from './alert-raiser.service';
+import { AlertRow, AlertsRepository } from './alerts.repository';
 
 const ALERT_STATUSES = ['open', 'acknowledged', 'closed'] as const;
-
-interface AlertRow {
-  alert_id: string;
-  work_order_id: string;
-  kind: string;
-  site_id: string;
-  target: string | null;
-  level: number | null;
-  recipients: unknown;
-  status: string;
-  raised_at: Date;
-  acknowledged_by: StaffMemberRef | null;
-  acknowledged_at: Date | null;
-  closed_reason: string | null;
-  closed_at: Date | null;
-}
 
 const toView = (row: AlertRow) => ({
   alertId: row.alert_id,
@@ -57,7 +41,7 @@ const ALERT_ROLES = ['on-call', 'supervisor', 'dispatcher', 'admin'] as const;
 export class AlertsHttpController {
   constructor(
     private readonly alerts: AlertService,
-    @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly alertRows: AlertsRepository,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(NOTIFICATION_CONFIG) private readonly config: NotificationConfig,
   ) {}
@@ -72,25 +56,17 @@ export class AlertsHttpController {
       throw new ValidationError('The siteId filter is not valid', [{ path: 'query:siteId', message: 'must be a site id: 1-32 letters, digits, "-" or "_"' }]);
     }
     if (workOrderId !== undefined && !isUuid(workOrderId)) throw new ValidationError('The workOrderId filter is not valid', [{ path: 'query:workOrderId', message: 'must be a UUID' }]);
-    const { rows } = await this.pool.query<AlertRow>(
-      `SELECT * FROM notification_alerts WHERE ($1::text IS NULL OR site_id = $1) AND ($2::text IS NULL OR status = $2) AND ($3::uuid IS NULL OR work_order_id = $3)
-         AND ($4::text[] IS NULL OR site_id = ANY($4))
-       ORDER BY raised_at DESC LIMIT 200`,
-      [siteId ?? null, status ?? null, workOrderId ?? null, sites ?? null],
-    );
+    const rows = await this.alertRows.list({ siteId, status, workOrderId, sites });
     return { alerts: rows.map(toView) };
   }
 
   @Get('alerts/:id')
   async get(@Param('id') id: string, @Req() request: Request) {
     const alert = await this.row(id, principalOf(request));
-    const { rows } = await this.pool.query<{ staff_id: string; channel: string; status: string; round: number; attempts: number; last_error: string | null; delivered_at: Date | null }>(
-      'SELECT staff_id, channel, status, round, attempts, last_error, delivered_at FROM notification_alert_deliveries WHERE alert_id = $1 ORDER BY staff_id, channel',
-      [id],
-    );
+    const deliveries = await this.alertRows.deliveriesOf(id);
     return {
       ...toView(alert),
-      deliveries: rows.map((d) => ({ staffId: d.staff_id, channel: d.channel, status: d.status, round: d.round, attempts: d.attempts, lastError: d.last_error, deliveredAt: d.delivered_at?.toISOString() ?? null })),
+      deliveries: deliveries.map((d) => ({ staffId: d.staff_id, channel: d.channel, status: d.status, round: d.round, attempts: d.attempts, lastError: d.last_error, deliveredAt: d.delivered_at?.toISOString() ?? null })),
     };
   }
 
@@ -125,8 +101,7 @@ export class AlertsHttpController {
   async acknowledgeByLink(@Param('token') token: string, @Req() request: Request) {
     const claims = verifyAckLinkToken(this.config.ALERT_LINK_SECRET, token, this.clock.now());
     if (!claims) throw new NotFoundError('Ack link', 'this link');
-    const used = await this.pool.query('INSERT INTO notification_alert_ack_links_used (link_digest, alert_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [ackLinkDigest(token), claims.alertId]);
-    if (used.rowCount === 0) throw new CloseloopError('conflict', 'ACK_LINK_USED', 'This ack link was used already; each link acknowledges once');
+    if (!(await this.alertRows.useAckLink(ackLinkDigest(token), claims.alertId))) throw new CloseloopError('conflict', 'ACK_LINK_USED', 'This ack link was used already; each link acknowledges once');
     const by = { staffId: claims.staffId, name: claims.staffId };
     return this.acknowledgeAs(claims.alertId, by, 'link', correlationIdOf(request), (state) => isAddressedTo(state, by.staffId));
   }
@@ -145,9 +120,9 @@ export class AlertsHttpController {
 
   private async row(alertId: string, caller?: Principal): Promise<AlertRow> {
     if (!isUuid(alertId)) throw new NotFoundError('Alert', alertId);
-    const { rows } = await this.pool.query<AlertRow>('SELECT * FROM notification_alerts WHERE alert_id = $1', [alertId]);
-    if (!rows[0]) throw new NotFoundError('Alert', alertId);
-    if (caller) ensureSiteVisible(caller, rows[0].site_id, 'Alert', alertId);
-    return rows[0];
+    const row = await this.alertRows.find(alertId);
+    if (!row) throw new NotFoundError('Alert', alertId);
+    if (caller) ensureSiteVisible(caller, row.site_id, 'Alert', alertId);
+    return row;
   }
 }

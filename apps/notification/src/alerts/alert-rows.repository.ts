@@ -1,0 +1,57 @@
+import { PoolClient } from 'pg';
+
+/** An alert's row as alert.projection.ts derives it from the alert's state. */
+export interface AlertRowValues {
+  readonly alertId: string;
+  readonly workOrderId: string;
+  readonly kind: string;
+  readonly siteId: string;
+  readonly target: string | null;
+  readonly level: number | null;
+  readonly recipients: unknown;
+  readonly status: string;
+  readonly raisedAt: string;
+  readonly acknowledgedBy: unknown;
+  readonly acknowledgedAt: string | null;
+  readonly closedReason: string | null;
+  readonly closedAt: string | null;
+}
+
+// The live table's statement, and a rebuild's (ADR 16): the same write, pointed at another table.
+const upsertStatements = new Map<string, string>();
+const upsertFor = (table: string): string => {
+  let statement = upsertStatements.get(table);
+  if (!statement) {
+    statement = `INSERT INTO ${table} (alert_id, work_order_id, kind, site_id, target, level, recipients, status, raised_at, acknowledged_by, acknowledged_at, closed_reason, closed_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+       ON CONFLICT (alert_id) DO UPDATE SET status = EXCLUDED.status, recipients = EXCLUDED.recipients, acknowledged_by = EXCLUDED.acknowledged_by,
+         acknowledged_at = EXCLUDED.acknowledged_at, closed_reason = EXCLUDED.closed_reason, closed_at = EXCLUDED.closed_at`;
+    upsertStatements.set(table, statement);
+  }
+  return statement;
+};
+
+/** Writes an alert's whole row in the caller's transaction, so writing it twice changes nothing. */
+export const upsertAlertRow = async (client: PoolClient, table: string, row: AlertRowValues): Promise<void> => {
+  await client.query(upsertFor(table), [
+    row.alertId,
+    row.workOrderId,
+    row.kind,
+    row.siteId,
+    row.target,
+    row.level,
+    JSON.stringify(row.recipients),
+    row.status,
+    row.raisedAt,
+    row.acknowledgedBy === null ? null : JSON.stringify(row.acknowledgedBy),
+    row.acknowledgedAt,
+    row.closedReason,
+    row.closedAt,
+  ]);
+};
+
+/** The alerts whose row in one table differs from their row in the other, or that only the first has. */
+export const alertsDiffering = async (client: PoolClient, table: string, from: string): Promise<string[]> => {
+  const { rows } = await client.query<{ alert_id: string }>(`SELECT alert_id FROM (SELECT * FROM ${table} EXCEPT SELECT * FROM ${from}) AS differing`);
+  return rows.map((r) => r.alert_id);
+};
