@@ -12,13 +12,15 @@ import { ParkedEventsHttpController } from './parked-events/parked-events.http.c
 import { ResidentFeedbackHandler } from './resident-feedback/resident-feedback.handler';
 import { ResidentFeedbackHttpController } from './resident-feedback/resident-feedback.http.controller';
 import { WorkOrderLookup } from './resident-feedback/work-order-lookup';
+import { WorkOrderNumbersRepository } from './resident-feedback/work-order-numbers.repository';
 import { KafkaIntakeCallers } from './submit-report/intake-callers';
 import { IntakeRequestsHandler } from './submit-report/intake-requests.handler';
 import { CloudEventsHttpController } from './submit-report/cloud-events.http.controller';
 import { IntakeEventsKafkaController } from './submit-report/intake-events.kafka.controller';
 import { DuplicateFinder } from './submit-report/duplicate-finder';
-import { NumberAllocator } from './submit-report/number-allocator';
-import { ReportKeyDecisions } from './submit-report/report-key-decisions';
+import { RecentReportsRepository } from './submit-report/recent-reports.repository';
+import { NumberSequencesRepository } from './submit-report/number-sequences.repository';
+import { ReportKeyDecisionsRepository } from './submit-report/report-key-decisions.repository';
 import { ReportsHttpController } from './submit-report/reports.http.controller';
 import { SubmitReportHandler } from './submit-report/submit-report.handler';
 
@@ -42,10 +44,12 @@ export const intakeModule = (config: IntakeConfig) => {
         useFactory: (pool: Pool) => new RelayStateRepository(pool, relayNameOf(topicName(TopicBaseNames.events, config.KAFKA_TOPIC_PREFIX))),
         inject: [PG_POOL],
       },
-      NumberAllocator,
+      NumberSequencesRepository,
+      RecentReportsRepository,
       DuplicateFinder,
-      ReportKeyDecisions,
+      ReportKeyDecisionsRepository,
       SubmitReportHandler,
+      WorkOrderNumbersRepository,
       WorkOrderLookup,
       ResidentFeedbackHandler,
       IntakeRequestsHandler,

@@ -8,6 +8,7 @@ import { ScheduleCallbackKafkaController } from './callback-timers/schedule-call
 import { TimerFiringService } from './callback-timers/timer-firing.service';
 import { TimerStore } from './callback-timers/timer-store';
 import { SLA_POLICY, SLA_TIMER_CONFIG, SlaTimerConfig, WORK_ORDER_COMMANDS } from './sla-timer.config';
+import { AppliedPolicyRepository } from './start-clock/applied-policy.repository';
 import { PolicyRecomputationService } from './start-clock/policy-recomputation.service';
 import { SlaClockService } from './start-clock/sla-clock.service';
 import { WorkOrderEventsKafkaController } from './start-clock/work-order-events.kafka.controller';
@@ -28,6 +29,7 @@ export const slaTimerModule = (config: SlaTimerConfig) => {
       { provide: SLA_POLICY, useValue: loadJsonFile('SLA_POLICY_FILE', config.SLA_POLICY_FILE, SlaPolicySchema) },
       { provide: WORK_ORDER_COMMANDS, useFactory: (store: EventStore) => new WorkOrderCommands(store), inject: [EVENT_STORE] },
       SlaClockService,
+      AppliedPolicyRepository,
       PolicyRecomputationService,
       TimerStore,
       TimerFiringService,

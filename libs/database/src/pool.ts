@@ -51,3 +51,8 @@ export const inTransaction = async <T>(pool: Pool, work: (client: PoolClient) =>
     client.release();
   }
 };
+
+/** Resolves once the database answers a trivial query; rejects with the reason it could not. */
+export const pingDatabase = async (pool: Pool): Promise<void> => {
+  await pool.query('SELECT 1');
+};

@@ -1,4 +1,5 @@
 import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { pingDatabase } from '@closeloop/database';
 import { Access } from '@closeloop/http';
 import { Pool } from 'pg';
 import { PG_POOL } from './tokens';
@@ -12,7 +13,7 @@ export class HealthHttpController {
   @Get()
   async check() {
     try {
-      await this.pool.query('SELECT 1');
+      await pingDatabase(this.pool);
     } catch (error) {
       throw new ServiceUnavailableException(`database unreachable: ${(error as Error).message}`);
     }

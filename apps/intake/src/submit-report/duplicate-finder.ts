@@ -2,10 +2,9 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { EventTypes, ReportDetails, toDomainEvents, WorkOrderEvent } from '@closeloop/contracts';
 import { SessionLocks } from '@closeloop/database';
 import { EVENT_STORE, EventStore } from '@closeloop/event-store';
-import { PG_POOL } from '@closeloop/runtime';
 import { DuplicateVerdict, findDuplicate, foldWorkOrder, OpenOrderCandidate, workOrderStream } from '@closeloop/work-order-domain';
-import { Pool } from 'pg';
 import { INTAKE_CONFIG, IntakeConfig } from '../intake.config';
+import { RecentReportsRepository } from './recent-reports.repository';
 
 const MAX_CANDIDATES = 50;
 // The two-key advisory lock space of reports at one place, apart from the alerts' (7301) and the relay's locks.
@@ -20,7 +19,7 @@ export class DuplicateFinder implements OnApplicationShutdown {
   private readonly placeLocks: SessionLocks;
 
   constructor(
-    @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly recentReports: RecentReportsRepository,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(INTAKE_CONFIG) private readonly config: IntakeConfig,
   ) {
@@ -47,20 +46,16 @@ export class DuplicateFinder implements OnApplicationShutdown {
 
   async find(report: ReportDetails, category: string, now: Date): Promise<DuplicateVerdict | undefined> {
     if (!this.mayLink(report)) return undefined;
-    const { rows } = await this.pool.query<{ work_order_id: string }>(
-      `SELECT data->>'workOrderId' AS work_order_id FROM es_events
-       WHERE event_type = $1 AND data->>'siteId' = $2 AND data->>'building' = $3 AND recorded_at >= $4
-       ORDER BY recorded_at DESC LIMIT $5`,
-      [EventTypes.WorkOrderReported, report.siteId, report.building, new Date(now.getTime() - this.config.DUPLICATE_WINDOW_SECONDS * 1000), MAX_CANDIDATES],
-    );
+    const since = new Date(now.getTime() - this.config.DUPLICATE_WINDOW_SECONDS * 1000);
+    const recent = await this.recentReports.atPlace(report.siteId, report.building, since, MAX_CANDIDATES);
     const candidates: OpenOrderCandidate[] = [];
-    for (const { work_order_id } of rows) {
-      const history = toDomainEvents(await this.store.readStream(workOrderStream(work_order_id))) as WorkOrderEvent[];
+    for (const workOrderId of recent) {
+      const history = toDomainEvents(await this.store.readStream(workOrderStream(workOrderId))) as WorkOrderEvent[];
       const state = foldWorkOrder(history);
       const reported = history[0];
       if (state.status === 'none' || !LINKABLE.has(state.status) || reported?.type !== EventTypes.WorkOrderReported) continue;
       candidates.push({
-        workOrderId: work_order_id,
+        workOrderId,
         number: state.number,
         siteId: state.siteId,
         building: state.building,

@@ -8,8 +8,8 @@ import { requestFingerprint, WorkOrderCommands } from '@closeloop/work-order-app
 import { INTAKE_CONFIG, IntakeConfig, TRIAGE_RULES, WORK_ORDER_COMMANDS } from '../intake.config';
 import { DuplicateFinder } from './duplicate-finder';
 import { workOrderIdForKey } from './idempotency';
-import { NumberAllocator } from './number-allocator';
-import { JoinedOrder, ReportKeyDecisions } from './report-key-decisions';
+import { NumberSequencesRepository } from './number-sequences.repository';
+import { JoinedOrder, ReportKeyDecisionsRepository } from './report-key-decisions.repository';
 
 export interface SubmitReport {
   readonly report: ReportDetails;
@@ -37,9 +37,9 @@ export class SubmitReportHandler {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(TRIAGE_RULES) private readonly rules: readonly TriageRule[],
     @Inject(INTAKE_CONFIG) private readonly config: IntakeConfig,
-    private readonly numbers: NumberAllocator,
+    private readonly numbers: NumberSequencesRepository,
     private readonly duplicates: DuplicateFinder,
-    private readonly keyDecisions: ReportKeyDecisions,
+    private readonly keyDecisions: ReportKeyDecisionsRepository,
     @Inject(WORK_ORDER_COMMANDS) private readonly commands: WorkOrderCommands,
   ) {}
 

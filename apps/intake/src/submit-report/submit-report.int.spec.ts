@@ -6,7 +6,7 @@ import { requestFingerprint, WorkOrderCommands } from '@closeloop/work-order-app
 import { workOrderStream } from '@closeloop/work-order-domain';
 import { danglingIntakeReferences, IntakeUnderTest, startIntakeUnderTest } from '../intake-under-test.spec';
 import { workOrderIdForKey } from './idempotency';
-import { ReportKeyDecisions } from './report-key-decisions';
+import { ReportKeyDecisionsRepository } from './report-key-decisions.repository';
 import { SubmitReportHandler } from './submit-report.handler';
 
 /**
@@ -136,7 +136,7 @@ describe('a report with a retry key that joined an open order', () => {
     const submit = (report: ReportDetails, key: string) =>
       intake.app.get(SubmitReportHandler).handle({ report, retryKey: { scope, key }, actor: { kind: 'integrator', id: 'fuzz-hotline' }, correlationId: randomUUID(), causationId: randomUUID() });
     const decideJoining = (report: ReportDetails, key: string, workOrderId: string) =>
-      intake.app.get(ReportKeyDecisions).record(workOrderIdForKey(scope, key), {
+      intake.app.get(ReportKeyDecisionsRepository).record(workOrderIdForKey(scope, key), {
         requestFingerprint: requestFingerprint(report),
         joined: { workOrderId, similarity: 0.8, reason: 'recorded before the stop' },
       });
@@ -168,7 +168,7 @@ describe('a report with a retry key that joined an open order', () => {
       const retried = await submit(report, key);
       expect(retried.workOrderId).toBe(workOrderIdForKey(scope, key));
       expect(retried.linkedAsDuplicate).toBeUndefined();
-      expect(await intake.app.get(ReportKeyDecisions).find(retried.workOrderId)).toEqual({ requestFingerprint: requestFingerprint(report), joined: undefined });
+      expect(await intake.app.get(ReportKeyDecisionsRepository).find(retried.workOrderId)).toEqual({ requestFingerprint: requestFingerprint(report), joined: undefined });
       expect(await submit(report, key)).toEqual({ ...retried, replayed: true });
       expect(await linkedEvents(recordedId)).toHaveLength(0);
     });

@@ -4,6 +4,7 @@ import { PostgresEventStore } from '@closeloop/event-store';
 import { SlaPolicy, SlaPolicySchema, slaStream } from '@closeloop/sla-domain';
 import { freshDatabase, TestDatabase } from '@closeloop/testing';
 import { TimerStore } from '../callback-timers/timer-store';
+import { AppliedPolicyRepository } from './applied-policy.repository';
 import { PolicyRecomputationService } from './policy-recomputation.service';
 import { holidayData } from './site-calendars';
 import { SlaClockService } from './sla-clock.service';
@@ -33,7 +34,7 @@ describe('recomputing open orders when sla-timer starts with a corrected policy 
   afterEach(() => db.drop());
 
   const clocksUnder = (slaPolicy: SlaPolicy) => new SlaClockService(store, slaPolicy, new TimerStore(db.pool));
-  const recomputation = (slaPolicy: SlaPolicy) => new PolicyRecomputationService(db.pool, slaPolicy, clock, clocksUnder(slaPolicy));
+  const recomputation = (slaPolicy: SlaPolicy) => new PolicyRecomputationService(new AppliedPolicyRepository(db.pool), slaPolicy, clock, clocksUnder(slaPolicy));
   /** A normal order reported Friday 27 November 2026 at 16:00: one working day is due Monday 30 November at 16:00. */
   const reportedFriday = async (slaPolicy: SlaPolicy) => {
     const workOrderId = randomUUID();

@@ -3,9 +3,9 @@ import { PG_POOL } from '@closeloop/runtime';
 import { formatWorkOrderNumber } from '@closeloop/work-order-domain';
 import { Pool } from 'pg';
 
-/** Hands out the next daily number of a site; concurrent callers serialise on the sequence row. */
+/** The daily number sequences of each site (intake_number_sequences); concurrent callers serialise on the row. */
 @Injectable()
-export class NumberAllocator {
+export class NumberSequencesRepository {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
   async next(siteId: string, localDate: string): Promise<string> {

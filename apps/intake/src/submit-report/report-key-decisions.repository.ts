@@ -37,7 +37,7 @@ const toDecision = (row: DecisionRow): ReportKeyDecision => ({
  * with one key all carry out whichever decision was recorded first.
  */
 @Injectable()
-export class ReportKeyDecisions {
+export class ReportKeyDecisionsRepository {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
   async find(retryKeyId: string): Promise<ReportKeyDecision | undefined> {
