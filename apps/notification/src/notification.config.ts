@@ -1,4 +1,5 @@
 import { baseServiceConfig } from '@closeloop/config';
+import type { RetryPolicy } from '@closeloop/notification-domain';
 import { z } from 'zod';
 import { ChannelConfigSchema, refineChannelEnvironment } from './channels/channel-registry';
 
@@ -40,6 +41,13 @@ export const notificationConfigSchema = baseServiceConfig.merge(ChannelConfigSch
   // A half-configured provider (SMTP_HOST without SMTP_FROM, say) stops the service with the other config errors.
   .superRefine(refineChannelEnvironment);
 export type NotificationConfig = z.infer<typeof notificationConfigSchema>;
+
+/** How often, and how far apart, a delivery or a digest is sent again after its channel failed. */
+export const sendRetryPolicy = (config: NotificationConfig): RetryPolicy => ({
+  maxAttempts: config.ALERT_MAX_ATTEMPTS,
+  baseDelayMs: config.ALERT_RETRY_BASE_MILLIS,
+  maxDelayMs: config.ALERT_RETRY_MAX_MILLIS,
+});
 
 export const NOTIFICATION_CONFIG = Symbol('NotificationConfig');
 export const CHANNEL_SENDERS = Symbol('ChannelSenders');

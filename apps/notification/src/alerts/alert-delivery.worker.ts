@@ -2,8 +2,8 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { AlertChannel } from '@closeloop/contracts';
 import { AlertState, nextRetryDelayMs, renderAlert, RetryPolicy, shouldDeadLetter } from '@closeloop/notification-domain';
 import { CLOCK, Clock, PollingLoop } from '@closeloop/runtime';
-import { AlertChannelSender, DeliveryFailedError, describeDestination } from '../channels/alert-channel.port';
-import { CHANNEL_SENDERS, NOTIFICATION_CONFIG, NotificationConfig } from '../notification.config';
+import { AlertChannelSender, describeDestination, sendThrough } from '../channels/alert-channel.port';
+import { CHANNEL_SENDERS, NOTIFICATION_CONFIG, NotificationConfig, sendRetryPolicy } from '../notification.config';
 import { createAckLinkToken } from './ack-links';
 import { AlertDeliveriesRepository, DueDelivery } from './alert-deliveries.repository';
 import { AlertService } from './alert.service';
@@ -34,7 +34,7 @@ export class AlertDeliveryWorker implements OnApplicationBootstrap, OnApplicatio
     private readonly deliveries: AlertDeliveriesRepository,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
-    this.retryPolicy = { maxAttempts: config.ALERT_MAX_ATTEMPTS, baseDelayMs: config.ALERT_RETRY_BASE_MILLIS, maxDelayMs: config.ALERT_RETRY_MAX_MILLIS };
+    this.retryPolicy = sendRetryPolicy(config);
     this.loop = new PollingLoop({
       claim: (batchSize) => this.deliveries.claimDue(batchSize, LEASE_SECONDS),
       work: (delivery) => this.deliver(delivery),
@@ -87,21 +87,10 @@ export class AlertDeliveryWorker implements OnApplicationBootstrap, OnApplicatio
   }
 
   private async attempt(delivery: DueDelivery, alert: Extract<AlertState, { status: 'open' }>): Promise<void> {
-    const sender = this.senders.get(delivery.channel);
     const attempt = delivery.attempts + 1;
-    const started = Date.now();
-    let failure: DeliveryFailedError | undefined;
-    if (!sender) {
-      failure = new DeliveryFailedError(`the ${delivery.channel} channel is not configured on this service`, false);
-    } else {
-      try {
-        const order = await this.orders.of(alert.workOrderId);
-        await sender.send(delivery.destination, this.outgoing(alert, delivery, attempt, order));
-      } catch (error) {
-        failure = error instanceof DeliveryFailedError ? error : new DeliveryFailedError((error as Error).message, true);
-      }
-    }
-    const latencyMs = Date.now() - started;
+    const { failure, latencyMs } = await sendThrough(this.senders, delivery.channel, delivery.destination, async () =>
+      this.outgoing(alert, delivery, attempt, await this.orders.of(alert.workOrderId)),
+    );
     const ids = { correlationId: `alert:${alert.alertId}`, causationId: `delivery:${alert.alertId}:${delivery.staff_id}:${delivery.channel}:${delivery.round}:${attempt}`, actor: { kind: 'system' as const, id: 'notification' } };
     await this.alerts.execute(
       alert.alertId,

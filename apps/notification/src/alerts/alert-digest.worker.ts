@@ -2,8 +2,8 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { AlertChannel } from '@closeloop/contracts';
 import { AlertState, mayDeliver, nextRetryDelayMs, renderDigest, RetryPolicy, shouldDeadLetter } from '@closeloop/notification-domain';
 import { CLOCK, Clock, PollingLoop } from '@closeloop/runtime';
-import { AlertChannelSender, DeliveryFailedError, describeDestination } from '../channels/alert-channel.port';
-import { CHANNEL_SENDERS, NOTIFICATION_CONFIG, NotificationConfig } from '../notification.config';
+import { AlertChannelSender, describeDestination, sendThrough } from '../channels/alert-channel.port';
+import { CHANNEL_SENDERS, NOTIFICATION_CONFIG, NotificationConfig, sendRetryPolicy } from '../notification.config';
 import { createDigestLinkToken } from './ack-links';
 import { AlertDigestRepository, DigestRow } from './alert-digest.repository';
 import { AlertService } from './alert.service';
@@ -37,7 +37,7 @@ export class AlertDigestWorker implements OnApplicationBootstrap, OnApplicationS
     @Inject(NOTIFICATION_CONFIG) private readonly config: NotificationConfig,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
-    this.retryPolicy = { maxAttempts: config.ALERT_MAX_ATTEMPTS, baseDelayMs: config.ALERT_RETRY_BASE_MILLIS, maxDelayMs: config.ALERT_RETRY_MAX_MILLIS };
+    this.retryPolicy = sendRetryPolicy(config);
     this.loop = new PollingLoop({
       claim: (batchSize) => this.digests.claimDue(batchSize, LEASE_SECONDS),
       work: (digest) => this.send(digest),
@@ -70,19 +70,7 @@ export class AlertDigestWorker implements OnApplicationBootstrap, OnApplicationS
     // Every alert it held was acknowledged or closed meanwhile: nobody needs the digest.
     if (listed.length === 0) return this.digests.finish(digest.digest_id, 'cancelled', digest.attempts);
     const attempt = digest.attempts + 1;
-    const sender = this.senders.get(digest.channel);
-    const started = Date.now();
-    let failure: DeliveryFailedError | undefined;
-    if (!sender) {
-      failure = new DeliveryFailedError(`the ${digest.channel} channel is not configured on this service`, false);
-    } else {
-      try {
-        await sender.send(digest.destination, await this.outgoing(digest, listed, attempt));
-      } catch (error) {
-        failure = error instanceof DeliveryFailedError ? error : new DeliveryFailedError((error as Error).message, true);
-      }
-    }
-    const latencyMs = Date.now() - started;
+    const { failure, latencyMs } = await sendThrough(this.senders, digest.channel, digest.destination, () => this.outgoing(digest, listed, attempt));
     const destination = `digest of ${listed.length} · ${describeDestination(digest.destination)}`;
     for (const alert of listed) {
       const ids = { correlationId: `alert:${alert.alertId}`, causationId: `digest:${digest.digest_id}:${attempt}`, actor: { kind: 'system' as const, id: 'notification' } };

@@ -56,6 +56,37 @@ export class DeliveryFailedError extends Error {
   }
 }
 
+/** How one send went: the failure, if any, and how long it took, for the attempt recorded on the alert. */
+export interface SendOutcome {
+  readonly failure: DeliveryFailedError | undefined;
+  readonly latencyMs: number;
+}
+
+/**
+ * Sends on one channel, timed, and answers how it went rather than throwing: a channel this service has no sender
+ * for fails for good; any failure that is not a DeliveryFailedError (rendering the message, say) may pass later.
+ */
+export const sendThrough = async (
+  senders: ReadonlyMap<AlertChannel, AlertChannelSender>,
+  channel: AlertChannel,
+  destination: Destination,
+  message: () => Promise<OutgoingAlert>,
+): Promise<SendOutcome> => {
+  const sender = senders.get(channel);
+  const started = Date.now();
+  let failure: DeliveryFailedError | undefined;
+  if (!sender) {
+    failure = new DeliveryFailedError(`the ${channel} channel is not configured on this service`, false);
+  } else {
+    try {
+      await sender.send(destination, await message());
+    } catch (error) {
+      failure = error instanceof DeliveryFailedError ? error : new DeliveryFailedError((error as Error).message, true);
+    }
+  }
+  return { failure, latencyMs: Date.now() - started };
+};
+
 // ── Masking ──────────────────────────────────────────────────────────────────────────────────────────────
 // What a person may see of a destination in an event, an error or a log: enough to tell which one, nothing that
 // lets anyone post to it or call the person.

@@ -3,7 +3,7 @@ import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import type { AlertChannel } from '@closeloop/contracts';
 import { DeliveryFailedError, Destination, describeDestination, OutgoingAlert } from './alert-channel.port';
-import { hostOfUrl, OutboundAddressPolicy, OutboundAddressRefusedError, OutboundHostUnresolvedError } from './outbound-addresses';
+import { hostOfUrl, OutboundAddressPolicy, OutboundAddressRefusedError, OutboundHostUnresolvedError, PUBLIC_ADDRESSES_ONLY } from './outbound-addresses';
 
 /** Shared by the HTTP channels: one POST, the failure classification, and keeping secrets out of messages. */
 
@@ -108,6 +108,34 @@ export const postOnce = async (
     outgoing.end(body);
   });
 };
+
+/** What every channel that POSTs to a URL is built with. */
+export interface HttpChannelOptions {
+  timeoutMs?: number;
+  /** Which addresses alerts may go to; public ones only unless OUTBOUND_ALLOW_PRIVATE_ADDRESSES says otherwise. */
+  addresses?: OutboundAddressPolicy;
+}
+
+/** ...and what a channel that signs its requests with the time is built with. */
+export interface SigningChannelOptions extends HttpChannelOptions {
+  /** The clock for the signature's timestamp. */
+  now: () => Date;
+}
+
+/** A channel that POSTs JSON once per attempt, within its timeout and to addresses the outbound rule allows. */
+export abstract class JsonPostingChannel {
+  private readonly timeoutMs: number;
+  private readonly addresses: OutboundAddressPolicy;
+
+  protected constructor(options: HttpChannelOptions) {
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.addresses = options.addresses ?? PUBLIC_ADDRESSES_ONLY;
+  }
+
+  protected postJson(label: string, url: string | URL, body: string, headers: Record<string, string> = {}): Promise<HttpReply> {
+    return postOnce(label, url, { headers: { 'content-type': 'application/json', ...headers }, body }, this.timeoutMs, this.addresses);
+  }
+}
 
 /** Whether an HTTP status is worth another try: the receiver is busy or throttling, not refusing this request. */
 export const isRetryableStatus = (status: number): boolean => status === 408 || status === 425 || status === 429 || status >= 500;

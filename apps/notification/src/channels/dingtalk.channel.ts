@@ -1,7 +1,14 @@
 import { createHmac } from 'node:crypto';
 import { AlertChannelSender, DeliveryFailedError, Destination, OutgoingAlert } from './alert-channel.port';
-import { credentialsOf, DEFAULT_TIMEOUT_MS, deliveryLabel, destinationFor, postOnce, robotVerdict, settleRobotReply } from './delivery-support';
-import { OutboundAddressPolicy, PUBLIC_ADDRESSES_ONLY } from './outbound-addresses';
+import {
+  credentialsOf,
+  deliveryLabel,
+  destinationFor,
+  JsonPostingChannel,
+  robotVerdict,
+  settleRobotReply,
+  SigningChannelOptions,
+} from './delivery-support';
 
 /**
  * DingTalk custom robot 加签 (signing), from its 安全设置 (security settings) page
@@ -27,24 +34,13 @@ export const signedDingTalkUrl = (url: string, secret: string, timestampMs: numb
  */
 const DINGTALK_RETRYABLE_CODES: ReadonlySet<number> = new Set([-1, 130101]);
 
-export interface DingTalkChannelOptions {
-  /** The clock for the signature's timestamp. */
-  now: () => Date;
-  timeoutMs?: number;
-  /** Which addresses alerts may go to; public ones only unless OUTBOUND_ALLOW_PRIVATE_ADDRESSES says otherwise. */
-  addresses?: OutboundAddressPolicy;
-}
-
-export class DingTalkChannel implements AlertChannelSender {
+export class DingTalkChannel extends JsonPostingChannel implements AlertChannelSender {
   readonly channel = 'dingtalk' as const;
   private readonly now: () => Date;
-  private readonly timeoutMs: number;
-  private readonly addresses: OutboundAddressPolicy;
 
-  constructor(options: DingTalkChannelOptions) {
+  constructor(options: SigningChannelOptions) {
+    super(options);
     this.now = options.now;
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.addresses = options.addresses ?? PUBLIC_ADDRESSES_ONLY;
   }
 
   async send(destination: Destination, alert: OutgoingAlert): Promise<void> {
@@ -57,7 +53,7 @@ export class DingTalkChannel implements AlertChannelSender {
       throw new DeliveryFailedError(`${label}: the destination URL is not valid`, false);
     }
     const body = JSON.stringify({ msgtype: 'markdown', markdown: { title: alert.title, text: alert.markdown } });
-    const reply = await postOnce(label, url, { headers: { 'content-type': 'application/json' }, body }, this.timeoutMs, this.addresses);
+    const reply = await this.postJson(label, url, body);
     // Past its rate limit DingTalk has been seen answering 302 rather than 130101: throttling, not a moved robot.
     if (reply.status >= 300 && reply.status < 400) {
       throw new DeliveryFailedError(`${label}: HTTP ${reply.status}, DingTalk's throttling redirect`, true);

@@ -2,16 +2,15 @@ import { createHmac } from 'node:crypto';
 import { AlertChannelSender, Destination, OutgoingAlert } from './alert-channel.port';
 import {
   credentialsOf,
-  DEFAULT_TIMEOUT_MS,
   deliveryLabel,
   destinationFor,
-  postOnce,
+  JsonPostingChannel,
   RobotVerdict,
   robotVerdict,
   settleRobotReply,
+  SigningChannelOptions,
   textWithTitle,
 } from './delivery-support';
-import { OutboundAddressPolicy, PUBLIC_ADDRESSES_ONLY } from './outbound-addresses';
 
 /**
  * Feishu/Lark custom bot 签名校验 (https://open.feishu.cn/document/client-docs/bot-v3/add-custom-bot): unlike
@@ -32,24 +31,13 @@ const currentShape = robotVerdict('code', 'msg');
 const legacyShape = robotVerdict('StatusCode', 'StatusMessage');
 const feishuVerdict = (body: unknown): RobotVerdict | undefined => currentShape(body) ?? legacyShape(body);
 
-export interface FeishuChannelOptions {
-  /** The clock for the signature's timestamp. */
-  now: () => Date;
-  timeoutMs?: number;
-  /** Which addresses alerts may go to; public ones only unless OUTBOUND_ALLOW_PRIVATE_ADDRESSES says otherwise. */
-  addresses?: OutboundAddressPolicy;
-}
-
-export class FeishuChannel implements AlertChannelSender {
+export class FeishuChannel extends JsonPostingChannel implements AlertChannelSender {
   readonly channel = 'feishu' as const;
   private readonly now: () => Date;
-  private readonly timeoutMs: number;
-  private readonly addresses: OutboundAddressPolicy;
 
-  constructor(options: FeishuChannelOptions) {
+  constructor(options: SigningChannelOptions) {
+    super(options);
     this.now = options.now;
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.addresses = options.addresses ?? PUBLIC_ADDRESSES_ONLY;
   }
 
   async send(destination: Destination, alert: OutgoingAlert): Promise<void> {
@@ -63,7 +51,7 @@ export class FeishuChannel implements AlertChannelSender {
     } else {
       body = JSON.stringify(message);
     }
-    const reply = await postOnce(label, target.url, { headers: { 'content-type': 'application/json' }, body }, this.timeoutMs, this.addresses);
+    const reply = await this.postJson(label, target.url, body);
     settleRobotReply(label, reply, feishuVerdict, FEISHU_RETRYABLE_CODES, credentialsOf(target.url, target.secret));
   }
 }

@@ -1,6 +1,11 @@
 import { AlertChannelSender, Destination, OutgoingAlert } from './alert-channel.port';
-import { DEFAULT_TIMEOUT_MS, deliveryLabel, destinationFor, postOnce, statusFailure } from './delivery-support';
-import { OutboundAddressPolicy, PUBLIC_ADDRESSES_ONLY } from './outbound-addresses';
+import {
+  deliveryLabel,
+  destinationFor,
+  HttpChannelOptions,
+  JsonPostingChannel,
+  statusFailure,
+} from './delivery-support';
 
 // ── Markdown → Slack mrkdwn ──────────────────────────────────────────────────────────────────────────────
 // Slack's mrkdwn is not Markdown: *bold*, _italic_, ~strike~, <url|text> links, no headings, and &, <, > must be
@@ -85,14 +90,11 @@ export const slackSections = (mrkdwn: string): string[] => {
  * channel shows. Slack answers "ok" or a status with a short token: 400 invalid_payload, 403 action_prohibited,
  * 404 channel_not_found / no_service, 410 channel_is_archived, 429 rate_limited.
  */
-export class SlackChannel implements AlertChannelSender {
+export class SlackChannel extends JsonPostingChannel implements AlertChannelSender {
   readonly channel = 'slack' as const;
-  private readonly timeoutMs: number;
-  private readonly addresses: OutboundAddressPolicy;
 
-  constructor(options: { timeoutMs?: number; addresses?: OutboundAddressPolicy } = {}) {
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.addresses = options.addresses ?? PUBLIC_ADDRESSES_ONLY;
+  constructor(options: HttpChannelOptions = {}) {
+    super(options);
   }
 
   async send(destination: Destination, alert: OutgoingAlert): Promise<void> {
@@ -100,7 +102,7 @@ export class SlackChannel implements AlertChannelSender {
     const label = deliveryLabel(target);
     const blocks = slackSections(markdownToSlackMrkdwn(alert.markdown)).map((text) => ({ type: 'section', text: { type: 'mrkdwn', text } }));
     const body = JSON.stringify({ text: alert.title, blocks });
-    const reply = await postOnce(label, target.url, { headers: { 'content-type': 'application/json' }, body }, this.timeoutMs, this.addresses);
+    const reply = await this.postJson(label, target.url, body);
     // Slack's error bodies are fixed tokens; anything else is not repeated.
     const token = reply.body.trim();
     const failure = statusFailure(label, reply.status, /^[a-z_]{1,60}$/.test(token) ? token : undefined);

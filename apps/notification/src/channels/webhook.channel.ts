@@ -1,7 +1,12 @@
 import { createHmac } from 'node:crypto';
 import { AlertChannelSender, DeliveryFailedError, Destination, OutgoingAlert } from './alert-channel.port';
-import { DEFAULT_TIMEOUT_MS, deliveryLabel, destinationFor, postOnce, statusFailure } from './delivery-support';
-import { OutboundAddressPolicy, PUBLIC_ADDRESSES_ONLY } from './outbound-addresses';
+import {
+  deliveryLabel,
+  destinationFor,
+  JsonPostingChannel,
+  SigningChannelOptions,
+  statusFailure,
+} from './delivery-support';
 
 /**
  * Standard Webhooks (https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md),
@@ -18,29 +23,18 @@ export const signStandardWebhook = (id: string, timestamp: number, body: string,
     })
     .join(' ');
 
-export interface WebhookChannelOptions {
-  /** The clock for webhook-timestamp, which receivers check against replays (the reference library allows 5 min). */
-  now: () => Date;
-  timeoutMs?: number;
-  /** Which addresses alerts may go to; public ones only unless OUTBOUND_ALLOW_PRIVATE_ADDRESSES says otherwise. */
-  addresses?: OutboundAddressPolicy;
-}
-
 /**
  * POSTs the alert's payload as JSON to a receiver of the staff member's choosing (an on-call tool, a home-grown
  * pager). webhook-id is the alert id, the same on every attempt: it is the receiver's idempotency key, so a retry
  * after a lost response does not page twice. The timestamp is the attempt's, as the spec asks.
  */
-export class WebhookChannel implements AlertChannelSender {
+export class WebhookChannel extends JsonPostingChannel implements AlertChannelSender {
   readonly channel = 'webhook' as const;
   private readonly now: () => Date;
-  private readonly timeoutMs: number;
-  private readonly addresses: OutboundAddressPolicy;
 
-  constructor(options: WebhookChannelOptions) {
+  constructor(options: SigningChannelOptions) {
+    super(options);
     this.now = options.now;
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.addresses = options.addresses ?? PUBLIC_ADDRESSES_ONLY;
   }
 
   async send(destination: Destination, alert: OutgoingAlert): Promise<void> {
@@ -54,21 +48,11 @@ export class WebhookChannel implements AlertChannelSender {
     } catch {
       throw new DeliveryFailedError(`${label}: a signing secret is not usable`, false);
     }
-    const reply = await postOnce(
-      label,
-      target.url,
-      {
-        headers: {
-          'content-type': 'application/json',
-          'webhook-id': alert.alertId,
-          'webhook-timestamp': String(timestamp),
-          'webhook-signature': signature,
-        },
-        body,
-      },
-      this.timeoutMs,
-      this.addresses,
-    );
+    const reply = await this.postJson(label, target.url, body, {
+      'webhook-id': alert.alertId,
+      'webhook-timestamp': String(timestamp),
+      'webhook-signature': signature,
+    });
     // The body of a failed reply is the receiver's and may echo anything we sent; only the status is reported.
     const failure = statusFailure(label, reply.status);
     if (failure) throw failure;

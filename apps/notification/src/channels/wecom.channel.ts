@@ -1,15 +1,14 @@
 import { AlertChannelSender, Destination, OutgoingAlert } from './alert-channel.port';
 import {
   credentialsOf,
-  DEFAULT_TIMEOUT_MS,
   deliveryLabel,
   destinationFor,
-  postOnce,
+  HttpChannelOptions,
+  JsonPostingChannel,
   robotVerdict,
   settleRobotReply,
   truncateUtf8,
 } from './delivery-support';
-import { OutboundAddressPolicy, PUBLIC_ADDRESSES_ONLY } from './outbound-addresses';
 
 /**
  * 企业微信 (WeCom) group robot: POST {msgtype: "markdown", markdown: {content}} to the robot's URL, whose `key`
@@ -21,21 +20,18 @@ import { OutboundAddressPolicy, PUBLIC_ADDRESSES_ONLY } from './outbound-address
 const WECOM_RETRYABLE_CODES: ReadonlySet<number> = new Set([-1, 45009]);
 const WECOM_MARKDOWN_MAX_BYTES = 4096;
 
-export class WeComChannel implements AlertChannelSender {
+export class WeComChannel extends JsonPostingChannel implements AlertChannelSender {
   readonly channel = 'wecom' as const;
-  private readonly timeoutMs: number;
-  private readonly addresses: OutboundAddressPolicy;
 
-  constructor(options: { timeoutMs?: number; addresses?: OutboundAddressPolicy } = {}) {
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    this.addresses = options.addresses ?? PUBLIC_ADDRESSES_ONLY;
+  constructor(options: HttpChannelOptions = {}) {
+    super(options);
   }
 
   async send(destination: Destination, alert: OutgoingAlert): Promise<void> {
     const target = destinationFor('wecom', destination);
     const label = deliveryLabel(target);
     const body = JSON.stringify({ msgtype: 'markdown', markdown: { content: truncateUtf8(alert.markdown, WECOM_MARKDOWN_MAX_BYTES) } });
-    const reply = await postOnce(label, target.url, { headers: { 'content-type': 'application/json' }, body }, this.timeoutMs, this.addresses);
+    const reply = await this.postJson(label, target.url, body);
     settleRobotReply(label, reply, robotVerdict('errcode', 'errmsg'), WECOM_RETRYABLE_CODES, credentialsOf(target.url));
   }
 }
