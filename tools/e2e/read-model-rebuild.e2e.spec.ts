@@ -379,7 +379,7 @@ describe('a read model rebuilt from the event store while the services run equal
     );
 
     const results = await compareWithRebuild();
-    expectEqual(results, { query_timeline: 300, query_work_orders: 30, alerts: 5 });
+    expectEqual(results, { query_timeline: 300, query_work_orders: 30, notification_alerts: 5 });
     // Every kind of thing the load did is in the compared rows.
     const { rows } = await stack.db.pool.query<{ event_type: string }>('SELECT DISTINCT event_type FROM query_timeline');
     expect(rows.map((r) => r.event_type)).toEqual(

@@ -55,10 +55,10 @@ describe('rebuilding the alerts table beside the live one and swapping it in, on
   const rowsOf = async (table: string) => (await db.pool.query(`SELECT * FROM ${table} ORDER BY alert_id`)).rows;
 
   const schemaOf = async () => {
-    const indexes = await db.pool.query(`SELECT indexname, regexp_replace(indexdef, 'ON \\S+', 'ON t') AS definition FROM pg_indexes WHERE tablename = 'alerts' ORDER BY indexname`);
+    const indexes = await db.pool.query(`SELECT indexname, regexp_replace(indexdef, 'ON \\S+', 'ON t') AS definition FROM pg_indexes WHERE tablename = 'notification_alerts' ORDER BY indexname`);
     const constraints = await db.pool.query(
       `SELECT conname, conrelid::regclass::text AS on_table, pg_get_constraintdef(oid) AS definition FROM pg_constraint
-        WHERE conrelid = 'alerts'::regclass OR confrelid = 'alerts'::regclass ORDER BY conname`,
+        WHERE conrelid = 'notification_alerts'::regclass OR confrelid = 'notification_alerts'::regclass ORDER BY conname`,
     );
     return { indexes: indexes.rows, constraints: constraints.rows };
   };
@@ -67,13 +67,13 @@ describe('rebuilding the alerts table beside the live one and swapping it in, on
     const first = await raise('S1');
     await alerts.execute(first, randomUUID(), { type: 'AcknowledgeAlert', by: { staffId: 'oc-1', name: 'Zhou Min' }, via: 'api', at: new Date() }, system);
     await raise('S2');
-    const live = await rowsOf('alerts');
+    const live = await rowsOf('notification_alerts');
     const schema = await schemaOf();
 
     const report = await rebuildAlertReadModel({ pool: db.pool, store, swap: true });
 
-    expect(report).toMatchObject({ readModel: 'notification', swapped: true, reconciled: 0, rows: { alerts: 2 } });
-    expect(await rowsOf('alerts')).toEqual(live);
+    expect(report).toMatchObject({ readModel: 'notification', swapped: true, reconciled: 0, rows: { notification_alerts: 2 } });
+    expect(await rowsOf('notification_alerts')).toEqual(live);
     expect(await schemaOf()).toEqual(schema);
     const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM pg_class WHERE relname LIKE '%\\_\\_rebuild'`);
     expect(rows[0].n).toBe(0);
@@ -93,7 +93,7 @@ describe('rebuilding the alerts table beside the live one and swapping it in, on
     try {
       const unseen = await rebuildReadModel({ ...alertReadModel(store), reconcile: undefined }, { pool: db.pool, store, swap: false });
       // The commit-ordered read alone misses it: that is why the swap reconciles.
-      expect((await rowsOf('alerts__rebuild')).map((r) => r.alert_id)).not.toContain(alertId);
+      expect((await rowsOf('notification_alerts__rebuild')).map((r) => r.alert_id)).not.toContain(alertId);
       expect(unseen.swapped).toBe(false);
 
       const report = await rebuildAlertReadModel({ pool: db.pool, store, swap: true });
@@ -101,7 +101,7 @@ describe('rebuilding the alerts table beside the live one and swapping it in, on
     } finally {
       await release(held);
     }
-    expect((await rowsOf('alerts')).map((r) => r.alert_id)).toContain(alertId);
+    expect((await rowsOf('notification_alerts')).map((r) => r.alert_id)).toContain(alertId);
   });
 
   it('makes a live write that comes during the swap wait for it, and land in the new table', async () => {
@@ -112,15 +112,15 @@ describe('rebuilding the alerts table beside the live one and swapping it in, on
     await lockReadModelExclusive(swap, NOTIFICATION_READ_MODEL);
     const write = alerts.execute(alertId, randomUUID(), { type: 'CloseAlert', reason: 'order-resolved', at: new Date() }, system);
     await new Promise((r) => setTimeout(r, 300));
-    expect((await rowsOf('alerts')).find((r) => r.alert_id === alertId)?.status).toBe('open');
+    expect((await rowsOf('notification_alerts')).find((r) => r.alert_id === alertId)?.status).toBe('open');
     await swap.query('COMMIT');
     swap.release();
     await write;
-    expect((await rowsOf('alerts')).find((r) => r.alert_id === alertId)?.status).toBe('closed');
+    expect((await rowsOf('notification_alerts')).find((r) => r.alert_id === alertId)?.status).toBe('closed');
   });
   it('gives up a swap that cannot take its locks within 5 s, leaving the live table as it was', async () => {
     await raise('S5');
-    const live = await rowsOf('alerts');
+    const live = await rowsOf('notification_alerts');
     const reader = await db.pool.connect();
     await reader.query('BEGIN');
     await reader.query('SELECT count(*) FROM notification_alerts'); // a long report holds the table
@@ -130,19 +130,19 @@ describe('rebuilding the alerts table beside the live one and swapping it in, on
       await reader.query('ROLLBACK');
       reader.release();
     }
-    expect(await rowsOf('alerts')).toEqual(live);
+    expect(await rowsOf('notification_alerts')).toEqual(live);
     // The service writes on, undisturbed.
     const next = await raise('S6');
-    expect((await rowsOf('alerts')).map((r) => r.alert_id)).toContain(next);
+    expect((await rowsOf('notification_alerts')).map((r) => r.alert_id)).toContain(next);
   }, 30_000);
 
   it('refuses to swap in a table made before a migration changed the live one', async () => {
     await raise('S7');
-    const live = await rowsOf('alerts');
+    const live = await rowsOf('notification_alerts');
     const definition = alertReadModel(store);
     // A migration of a new release, run after the rebuild copied the table's shape (here: just before the swap).
     const migratedMeanwhile = { ...definition, reconcile: async (client: PoolClient) => (await client.query('ALTER TABLE notification_alerts ADD COLUMN digest_id uuid'), 0) };
-    await expect(rebuildReadModel(migratedMeanwhile, { pool: db.pool, store, swap: true })).rejects.toThrow('alerts changed while it was rebuilt (a migration?)');
-    expect(await rowsOf('alerts')).toEqual(live);
+    await expect(rebuildReadModel(migratedMeanwhile, { pool: db.pool, store, swap: true })).rejects.toThrow('notification_alerts changed while it was rebuilt (a migration?)');
+    expect(await rowsOf('notification_alerts')).toEqual(live);
   });
 });
