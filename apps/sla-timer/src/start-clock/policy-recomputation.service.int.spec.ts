@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventTypes } from '@closeloop/contracts';
-import { PostgresEventStore } from '@closeloop/event-store';
 import { SlaPolicy, SlaPolicySchema, slaStream } from '@closeloop/sla-domain';
-import { freshDatabase, TestDatabase } from '@closeloop/testing';
+import { useSuiteDatabase } from '@closeloop/testing';
 import { TimerStore } from '../callback-timers/timer-store';
 import { AppliedPolicyRepository } from './applied-policy.repository';
 import { PolicyRecomputationService } from './policy-recomputation.service';
@@ -25,16 +24,10 @@ const policy = (version: number, closedOn: string[], warningFraction = 0.8) =>
 const clock = { now: () => new Date('2026-11-28T10:00:00+08:00') };
 
 describe('recomputing open orders when sla-timer starts with a corrected policy or newer holiday data (real PostgreSQL)', () => {
-  let db: TestDatabase;
-  let store: PostgresEventStore;
-  beforeEach(async () => {
-    db = await freshDatabase('sla_recompute');
-    store = new PostgresEventStore(db.pool);
-  });
-  afterEach(() => db.drop());
+  const suite = useSuiteDatabase('sla_recompute', { perTest: true });
 
-  const clocksUnder = (slaPolicy: SlaPolicy) => new SlaClockService(store, slaPolicy, new TimerStore(db.pool));
-  const recomputation = (slaPolicy: SlaPolicy) => new PolicyRecomputationService(new AppliedPolicyRepository(db.pool), slaPolicy, clock, clocksUnder(slaPolicy));
+  const clocksUnder = (slaPolicy: SlaPolicy) => new SlaClockService(suite.store, slaPolicy, new TimerStore(suite.db.pool));
+  const recomputation = (slaPolicy: SlaPolicy) => new PolicyRecomputationService(new AppliedPolicyRepository(suite.db.pool), slaPolicy, clock, clocksUnder(slaPolicy));
   /** A normal order reported Friday 27 November 2026 at 16:00: one working day is due Monday 30 November at 16:00. */
   const reportedFriday = async (slaPolicy: SlaPolicy) => {
     const workOrderId = randomUUID();
@@ -44,7 +37,7 @@ describe('recomputing open orders when sla-timer starts with a corrected policy 
     );
     return workOrderId;
   };
-  const timeline = async (workOrderId: string) => (await store.readStream(slaStream(workOrderId))).map((e) => e.type);
+  const timeline = async (workOrderId: string) => (await suite.store.readStream(slaStream(workOrderId))).map((e) => e.type);
 
   it('moves running deadlines past a holiday added late, once, with the change on each timeline, and reschedules the timers', async () => {
     const v1 = policy(1, []);
@@ -55,12 +48,12 @@ describe('recomputing open orders when sla-timer starts with a corrected policy 
     expect(await recomputation(v2).recomputeIfNewer()).toBe(1);
     expect(await recomputation(v2).recomputeIfNewer()).toBe(0);
 
-    const recorded = await store.readStream(slaStream(open));
+    const recorded = await suite.store.readStream(slaStream(open));
     const recomputed = recorded.filter((e) => e.type === EventTypes.SlaDeadlinesRecomputed);
     expect(recomputed).toHaveLength(1);
     expect(recomputed[0]?.data).toMatchObject({ policyVersion: 2, resolutionDueAt: '2026-12-01T08:00:00.000Z' });
     expect(recomputed[0]?.metadata['causationId']).toBe(`policy:office:v2+${holidayData.source}`);
-    const { rows } = await db.pool.query<{ kind: string }>('SELECT kind FROM sla_timer_timers WHERE work_order_id = $1 AND kind LIKE $2', [open, 'sla:resolution:breach@%']);
+    const { rows } = await suite.db.pool.query<{ kind: string }>('SELECT kind FROM sla_timer_timers WHERE work_order_id = $1 AND kind LIKE $2', [open, 'sla:resolution:breach@%']);
     expect(rows.map((r) => r.kind).sort()).toEqual(['sla:resolution:breach@2026-11-30T08:00:00.000Z', 'sla:resolution:breach@2026-12-01T08:00:00.000Z']);
   });
 
@@ -94,7 +87,7 @@ describe('recomputing open orders when sla-timer starts with a corrected policy 
     const halfway = policy(2, [], 0.5);
     expect(await recomputation(halfway).recomputeIfNewer()).toBe(1);
 
-    const { rows } = await db.pool.query<{ kind: string; due_at: Date }>('SELECT kind, due_at FROM sla_timer_timers WHERE work_order_id = $1 AND kind LIKE $2 ORDER BY due_at', [
+    const { rows } = await suite.db.pool.query<{ kind: string; due_at: Date }>('SELECT kind, due_at FROM sla_timer_timers WHERE work_order_id = $1 AND kind LIKE $2 ORDER BY due_at', [
       workOrderId,
       'sla:response:warning@%',
     ]);
@@ -117,11 +110,11 @@ describe('recomputing open orders when sla-timer starts with a corrected policy 
 
   it('recomputes under the same policy version when the holiday data is newer than the data last applied, once', async () => {
     const v2 = policy(2, []);
-    await db.pool.query("INSERT INTO sla_timer_policy_applied (policy_id, version, holiday_data) VALUES ('office', 2, 'chinese-days@1.5.6')");
+    await suite.db.pool.query("INSERT INTO sla_timer_policy_applied (policy_id, version, holiday_data) VALUES ('office', 2, 'chinese-days@1.5.6')");
     // Deadlines as data without the National Day holidays gave them: reported Wednesday 30 September 15:00, due
     // Thursday 1 October at 10:00 and 15:00.
     const workOrderId = randomUUID();
-    await store.append(
+    await suite.store.append(
       slaStream(workOrderId),
       [
         {
@@ -148,18 +141,18 @@ describe('recomputing open orders when sla-timer starts with a corrected policy 
     expect(await recomputation(v2).recomputeIfNewer()).toBe(1);
     expect(await recomputation(v2).recomputeIfNewer()).toBe(0);
 
-    const recomputed = (await store.readStream(slaStream(workOrderId))).filter((e) => e.type === EventTypes.SlaDeadlinesRecomputed);
+    const recomputed = (await suite.store.readStream(slaStream(workOrderId))).filter((e) => e.type === EventTypes.SlaDeadlinesRecomputed);
     expect(recomputed.map((e) => e.data)).toEqual([expect.objectContaining({ policyVersion: 2, responseDueAt: '2026-10-08T02:00:00.000Z', resolutionDueAt: '2026-10-08T07:00:00.000Z' })]);
-    const { rows } = await db.pool.query<{ version: number; holiday_data: string }>('SELECT version, holiday_data FROM sla_timer_policy_applied');
+    const { rows } = await suite.db.pool.query<{ version: number; holiday_data: string }>('SELECT version, holiday_data FROM sla_timer_policy_applied');
     expect(rows).toEqual([{ version: 2, holiday_data: holidayData.source }]);
   });
 
   it('leaves the clocks alone when neither the policy version nor the holiday data is newer, or the data is older (a rolling deploy)', async () => {
     const v2 = policy(2, ['2026-11-30']);
     const workOrderId = await reportedFriday(policy(1, []));
-    await db.pool.query("INSERT INTO sla_timer_policy_applied (policy_id, version, holiday_data) VALUES ('office', 2, $1)", [holidayData.source]);
+    await suite.db.pool.query("INSERT INTO sla_timer_policy_applied (policy_id, version, holiday_data) VALUES ('office', 2, $1)", [holidayData.source]);
     expect(await recomputation(v2).recomputeIfNewer()).toBe(0);
-    await db.pool.query("UPDATE sla_timer_policy_applied SET holiday_data = 'chinese-days@99.0.0'");
+    await suite.db.pool.query("UPDATE sla_timer_policy_applied SET holiday_data = 'chinese-days@99.0.0'");
     expect(await recomputation(v2).recomputeIfNewer()).toBe(0);
     expect(await timeline(workOrderId)).toEqual([EventTypes.SlaTargetsSet]);
   });

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventTypes } from '@closeloop/contracts';
-import { PostgresEventStore } from '@closeloop/event-store';
 import { SlaPolicySchema, slaStream } from '@closeloop/sla-domain';
-import { freshDatabase, TestDatabase } from '@closeloop/testing';
+import { useSuiteDatabase } from '@closeloop/testing';
 import { TimerStore } from '../callback-timers/timer-store';
 import { SlaClockService } from './sla-clock.service';
 
@@ -16,15 +15,11 @@ const policy = SlaPolicySchema.parse({
 });
 
 describe('SlaClockService on real PostgreSQL', () => {
-  let db: TestDatabase;
-  let store: PostgresEventStore;
+  const suite = useSuiteDatabase('sla_clock');
   let clocks: SlaClockService;
-  beforeAll(async () => {
-    db = await freshDatabase('sla_clock');
-    store = new PostgresEventStore(db.pool);
-    clocks = new SlaClockService(store, policy, new TimerStore(db.pool));
+  beforeAll(() => {
+    clocks = new SlaClockService(suite.store, policy, new TimerStore(suite.db.pool));
   });
-  afterAll(() => db.drop());
 
   const started = async () => {
     const workOrderId = randomUUID();
@@ -34,7 +29,7 @@ describe('SlaClockService on real PostgreSQL', () => {
 
   it('schedules the warning and breach timers of both targets with the clock', async () => {
     const workOrderId = await started();
-    const { rows } = await db.pool.query<{ kind: string; due_at: Date }>('SELECT kind, due_at FROM sla_timer_timers WHERE work_order_id = $1 ORDER BY due_at', [workOrderId]);
+    const { rows } = await suite.db.pool.query<{ kind: string; due_at: Date }>('SELECT kind, due_at FROM sla_timer_timers WHERE work_order_id = $1 ORDER BY due_at', [workOrderId]);
     expect(rows.map((r) => r.kind.replace(/@.*/, ''))).toEqual(['sla:response:warning', 'sla:response:breach', 'sla:resolution:warning', 'sla:resolution:breach']);
     expect(rows[0]?.due_at.toISOString()).toBe('2026-11-23T01:24:00.000Z'); // 80 % of 30 minutes
   });
@@ -57,7 +52,7 @@ describe('SlaClockService on real PostgreSQL', () => {
     expect(await clocks.apply(hold, { correlationId: 'c', causationId: 'hold-1' })).toEqual([]);
     expect(await clocks.apply(resume, { correlationId: 'c', causationId: 'resume-1' })).toEqual([]);
 
-    const recorded = await store.readStream(slaStream(workOrderId));
+    const recorded = await suite.store.readStream(slaStream(workOrderId));
     const resumed = recorded.filter((e) => e.type === EventTypes.SlaClockResumed);
     expect(resumed).toHaveLength(1);
     expect(resumed[0]?.data).toMatchObject({ pausedSeconds: 1800, resolutionDueAt: '2026-11-23T03:30:00.000Z' });
