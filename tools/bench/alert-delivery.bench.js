@@ -7,7 +7,7 @@
 // PostgreSQL from scripts/infra/up.sh and a build.
 'use strict';
 const { randomBytes, randomUUID } = require('node:crypto');
-const { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
+const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
 const { createServer } = require('node:http');
 const { cpus, tmpdir } = require('node:os');
 const { join } = require('node:path');
@@ -16,6 +16,7 @@ const root = join(__dirname, '..', '..');
 const { createPool, ensureDatabase, migrate, withDatabase } = require(join(root, 'libs/database/dist'));
 const { ensureLocalSigningKey, IntegratorKeyStore, issueStaffToken } = require(join(root, 'libs/auth/dist'));
 const { startStack, stopChildren } = require(join(root, 'scripts/stack.js'));
+const { deleteTopicsWithPrefix, dropDatabase, sharedInfrastructure } = require('../shared-infrastructure');
 
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 500);
 const IN_FLIGHT = 20;
@@ -26,17 +27,7 @@ const PORT_OFFSET = 20_000;
 const ISSUER = 'closeloop-bench';
 const AUDIENCE = 'closeloop';
 
-// The broker and database: the environment first, else what scripts/infra/up.sh recorded.
-const recorded = {};
-const infraEnv = join(root, '.local', 'infra.env');
-if (existsSync(infraEnv)) {
-  for (const line of readFileSync(infraEnv, 'utf8').split('\n')) {
-    const match = /^([A-Z_]+)=(.*)$/.exec(line.trim());
-    if (match) recorded[match[1]] = match[2];
-  }
-}
-const adminUrl = process.env.DATABASE_URL ?? recorded.DATABASE_URL;
-const brokers = process.env.KAFKA_BROKERS ?? recorded.KAFKA_BROKERS;
+const { adminUrl, brokers } = sharedInfrastructure();
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
@@ -185,17 +176,8 @@ const main = async () => {
     await stopChildren(services);
     await receiver.close();
     await pool.end();
-    const admin = createPool(adminUrl, 'bench-cleanup', 1);
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.end();
-    const kafkaAdmin = kafka.admin();
-    await kafkaAdmin.connect();
-    try {
-      const topics = (await kafkaAdmin.listTopics()).filter((t) => t.startsWith(prefix));
-      if (topics.length > 0) await kafkaAdmin.deleteTopics({ topics, timeout: 30_000 });
-    } finally {
-      await kafkaAdmin.disconnect();
-    }
+    await dropDatabase(adminUrl, database, 'bench-cleanup');
+    await deleteTopicsWithPrefix(kafka, prefix);
     rmSync(tmp, { recursive: true, force: true });
   }
 };

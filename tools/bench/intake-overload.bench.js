@@ -9,7 +9,7 @@
 // and PostgreSQL from scripts/infra/up.sh and a build.
 'use strict';
 const { randomUUID } = require('node:crypto');
-const { existsSync, mkdtempSync, readFileSync, rmSync } = require('node:fs');
+const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
 const { cpus, loadavg, tmpdir } = require('node:os');
 const { Agent, request: httpRequest } = require('node:http');
 const { join } = require('node:path');
@@ -19,6 +19,7 @@ const root = join(__dirname, '..', '..');
 const { createPool, ensureDatabase, migrate, withDatabase } = require(join(root, 'libs/database/dist'));
 const { ensureLocalSigningKey, IntegratorKeyStore } = require(join(root, 'libs/auth/dist'));
 const { startStack, stopChildren } = require(join(root, 'scripts/stack.js'));
+const { deleteTopicsWithPrefix, dropDatabase, sharedInfrastructure } = require('../shared-infrastructure');
 
 const MEASURE_SECONDS = Number(process.env.BENCH_MEASURE_SECONDS ?? 15);
 const OVERLOAD_SECONDS = Number(process.env.BENCH_OVERLOAD_SECONDS ?? 30);
@@ -31,17 +32,7 @@ const DRAIN_MS = 60_000;
 const PORT_OFFSET = 30_000;
 const ISSUER = 'closeloop-bench';
 
-// The broker and database: the environment first, else what scripts/infra/up.sh recorded.
-const recorded = {};
-const infraEnv = join(root, '.local', 'infra.env');
-if (existsSync(infraEnv)) {
-  for (const line of readFileSync(infraEnv, 'utf8').split('\n')) {
-    const match = /^([A-Z_]+)=(.*)$/.exec(line.trim());
-    if (match) recorded[match[1]] = match[2];
-  }
-}
-const adminUrl = process.env.DATABASE_URL ?? recorded.DATABASE_URL;
-const brokers = process.env.KAFKA_BROKERS ?? recorded.KAFKA_BROKERS;
+const { adminUrl, brokers } = sharedInfrastructure();
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const percentile = (sorted, p) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]);
@@ -267,20 +258,10 @@ const main = async () => {
     console.log(`load average after: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   } finally {
     const kafka = new Kafka({ clientId: 'bench-intake', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
-    const kafkaAdmin = kafka.admin();
-    await kafkaAdmin.connect();
-    const admin = createPool(adminUrl, 'bench-cleanup', 1);
-    try {
-      const topics = await kafkaAdmin.listTopics();
-      for (const { database, prefix, pool } of cleanups) {
-        await pool.end();
-        await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-        const mine = topics.filter((t) => t.startsWith(prefix));
-        if (mine.length > 0) await kafkaAdmin.deleteTopics({ topics: mine, timeout: 30_000 });
-      }
-    } finally {
-      await kafkaAdmin.disconnect();
-      await admin.end();
+    for (const { database, prefix, pool } of cleanups) {
+      await pool.end();
+      await dropDatabase(adminUrl, database, 'bench-cleanup');
+      await deleteTopicsWithPrefix(kafka, prefix);
     }
     rmSync(tmp, { recursive: true, force: true });
   }

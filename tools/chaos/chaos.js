@@ -8,7 +8,7 @@
 // only, every loop is bounded in count and time, and nothing shared is killed. Needs a build.
 'use strict';
 const { randomBytes, randomUUID } = require('node:crypto');
-const { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } = require('node:fs');
+const { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { createServer } = require('node:http');
 const { cpus, loadavg, tmpdir } = require('node:os');
 const { monitorEventLoopDelay } = require('node:perf_hooks');
@@ -20,6 +20,7 @@ const { ensureLocalSigningKey, IntegratorKeyStore, issueStaffToken } = require(j
 const { startStack, stopChildren } = require(join(root, 'scripts/stack.js'));
 const { USAGE, parseOptions, victimsOf, failuresOf, summaryOf } = require('./chaos-report');
 const { PrivateBroker, PrivatePostgres } = require('./private-infra');
+const { deleteTopicsWithPrefix, dropDatabase, sharedInfrastructure } = require('../shared-infrastructure');
 
 const ISSUER = 'closeloop-chaos';
 const AUDIENCE = 'closeloop';
@@ -46,19 +47,6 @@ const LAST_WINDOW_SECONDS = 30;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (message) => console.error(`chaos ${new Date().toISOString().slice(11, 19)} ${message}`);
-
-/** The shared broker and database: the environment first, else what scripts/infra/up.sh recorded. */
-const sharedInfrastructure = () => {
-  const recorded = {};
-  const file = join(root, '.local', 'infra.env');
-  if (existsSync(file)) {
-    for (const line of readFileSync(file, 'utf8').split('\n')) {
-      const match = /^([A-Z_]+)=(.*)$/.exec(line.trim());
-      if (match) recorded[match[1]] = match[2];
-    }
-  }
-  return { adminUrl: process.env.DATABASE_URL ?? recorded.DATABASE_URL, brokers: process.env.KAFKA_BROKERS ?? recorded.KAFKA_BROKERS };
-};
 
 /** Polls `probe` until it returns a value (its result) or the time is up (undefined). Probe errors count as "not yet". */
 const waitFor = async (probe, timeoutMs) => {
@@ -269,20 +257,11 @@ const main = async () => {
     cleanups.push(async () => {
       await pool.end();
       if (options.keep) return log(`kept database ${database} and topics ${prefix}*`);
-      const admin = createPool(adminUrl, 'closeloop-chaos-cleanup', 1);
-      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).finally(() => admin.end());
+      await dropDatabase(adminUrl, database, 'closeloop-chaos-cleanup');
     });
     const kafka = new Kafka({ clientId: 'closeloop-chaos', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
     cleanups.push(async () => {
-      if (options.keep) return;
-      const admin = kafka.admin();
-      await admin.connect();
-      try {
-        const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
-        if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
-      } finally {
-        await admin.disconnect();
-      }
+      if (!options.keep) await deleteTopicsWithPrefix(kafka, prefix);
     });
     await migrate(pool);
 
