@@ -1,18 +1,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { AlertChannel, EventTypes, toDomainEvents } from '@closeloop/contracts';
+import { EventTypes, toDomainEvents } from '@closeloop/contracts';
 import { PostgresEventStore } from '@closeloop/event-store';
 import { alertStream } from '@closeloop/notification-domain';
 import { adminJson, eventually, freshDatabase, runAdminCli, TestDatabase } from '@closeloop/testing';
-import { AlertChannelSender } from '../channels/alert-channel.port';
-import { ANY_ADDRESS } from '../channels/outbound-addresses';
-import { WebhookChannel } from '../channels/webhook.channel';
 import { NotificationConfig } from '../notification.config';
-import { AlertDeliveriesRepository } from './alert-deliveries.repository';
 import { AlertDeliveryWorker } from './alert-delivery.worker';
 import { AlertService } from './alert.service';
-import { OrderSnapshots } from './order-snapshot';
+import { deliveryWorkerConfig, webhookDeliveryWorker } from './delivery-worker-under-test.spec';
 
 /**
  * A delivery the worker cannot process (here the event store refuses the alert's events, so no attempt can be
@@ -39,24 +35,8 @@ describe('an alert delivery that cannot be processed', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/pager`;
-    const config = {
-      DATABASE_URL: db.url,
-      ALERT_LINK_SECRET: randomBytes(32).toString('hex'),
-      ALERT_LINK_TTL_SECONDS: 3600,
-      ALERT_POLL_MILLIS: 50,
-      ALERT_MAX_ATTEMPTS: 4,
-      ALERT_RETRY_BASE_MILLIS: 200,
-      ALERT_RETRY_MAX_MILLIS: 2_000,
-      ALERT_RENOTIFY_SECONDS: 0,
-      ALERT_RENOTIFY_ROUNDS: 0,
-      ALERT_PROCESSING_MAX_ATTEMPTS: 3,
-      ALERT_PROCESSING_RETRY_BASE_MILLIS: 100,
-      ALERT_PROCESSING_RETRY_MAX_MILLIS: 200,
-      PUBLIC_QUERY_URL: 'http://127.0.0.1:3005',
-      PUBLIC_NOTIFICATION_URL: 'http://127.0.0.1:3004',
-    } as NotificationConfig;
-    const senders = new Map<AlertChannel, AlertChannelSender>([['webhook', new WebhookChannel({ now: () => new Date(), timeoutMs: 2_000, addresses: ANY_ADDRESS })]]);
-    worker = new AlertDeliveryWorker(alerts, new OrderSnapshots(store), senders, config, new AlertDeliveriesRepository(db.pool), { now: () => new Date() });
+    const config = deliveryWorkerConfig(db.url, { ALERT_PROCESSING_MAX_ATTEMPTS: 3, ALERT_PROCESSING_RETRY_BASE_MILLIS: 100, ALERT_PROCESSING_RETRY_MAX_MILLIS: 200 });
+    worker = webhookDeliveryWorker(alerts, store, db.pool, config);
   });
 
   afterAll(async () => {

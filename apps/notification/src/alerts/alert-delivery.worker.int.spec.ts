@@ -1,19 +1,15 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { AlertChannel, EventTypes, toDomainEvents } from '@closeloop/contracts';
+import { EventTypes, toDomainEvents } from '@closeloop/contracts';
 import { PostgresEventStore } from '@closeloop/event-store';
 import { alertStream } from '@closeloop/notification-domain';
 import { eventually, freshDatabase, TestDatabase } from '@closeloop/testing';
 import { Webhook } from 'standardwebhooks';
-import { AlertChannelSender } from '../channels/alert-channel.port';
-import { ANY_ADDRESS } from '../channels/outbound-addresses';
-import { WebhookChannel } from '../channels/webhook.channel';
 import { NotificationConfig } from '../notification.config';
-import { AlertDeliveriesRepository } from './alert-deliveries.repository';
 import { AlertDeliveryWorker } from './alert-delivery.worker';
 import { AlertService } from './alert.service';
-import { OrderSnapshots } from './order-snapshot';
+import { deliveryWorkerConfig, webhookDeliveryWorker } from './delivery-worker-under-test.spec';
 
 const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 
@@ -51,22 +47,6 @@ describe('AlertDeliveryWorker against a real PostgreSQL and a loopback receiver'
   let alerts: AlertService;
   const workers: AlertDeliveryWorker[] = [];
 
-  const config = (overrides: Partial<NotificationConfig>): NotificationConfig =>
-    ({
-      DATABASE_URL: db.url,
-      ALERT_LINK_SECRET: randomBytes(32).toString('hex'),
-      ALERT_LINK_TTL_SECONDS: 3600,
-      ALERT_POLL_MILLIS: 50,
-      ALERT_MAX_ATTEMPTS: 4,
-      ALERT_RETRY_BASE_MILLIS: 200,
-      ALERT_RETRY_MAX_MILLIS: 2_000,
-      ALERT_RENOTIFY_SECONDS: 0,
-      ALERT_RENOTIFY_ROUNDS: 0,
-      PUBLIC_QUERY_URL: 'http://127.0.0.1:3005',
-      PUBLIC_NOTIFICATION_URL: 'http://127.0.0.1:3004',
-      ...overrides,
-    }) as NotificationConfig;
-
   beforeAll(async () => {
     db = await freshDatabase('alert_delivery');
     store = new PostgresEventStore(db.pool);
@@ -83,8 +63,7 @@ describe('AlertDeliveryWorker against a real PostgreSQL and a loopback receiver'
   });
 
   const startWorker = (overrides: Partial<NotificationConfig>) => {
-    const senders = new Map<AlertChannel, AlertChannelSender>([['webhook', new WebhookChannel({ now: () => new Date(), timeoutMs: 2_000, addresses: ANY_ADDRESS })]]);
-    const worker = new AlertDeliveryWorker(alerts, new OrderSnapshots(store), senders, config(overrides), new AlertDeliveriesRepository(db.pool), { now: () => new Date() });
+    const worker = webhookDeliveryWorker(alerts, store, db.pool, deliveryWorkerConfig(db.url, overrides));
     workers.push(worker);
     worker.onApplicationBootstrap();
   };

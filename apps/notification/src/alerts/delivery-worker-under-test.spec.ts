@@ -1,0 +1,35 @@
+import { randomBytes } from 'node:crypto';
+import { AlertChannel } from '@closeloop/contracts';
+import { EventStore } from '@closeloop/event-store';
+import { Pool } from 'pg';
+import { AlertChannelSender } from '../channels/alert-channel.port';
+import { ANY_ADDRESS } from '../channels/outbound-addresses';
+import { WebhookChannel } from '../channels/webhook.channel';
+import { NotificationConfig } from '../notification.config';
+import { AlertDeliveriesRepository } from './alert-deliveries.repository';
+import { AlertDeliveryWorker } from './alert-delivery.worker';
+import { AlertService } from './alert.service';
+import { OrderSnapshots } from './order-snapshot';
+
+/** A delivery worker's configuration for specs: fast polls and retries, no re-notification, then the overrides. */
+export const deliveryWorkerConfig = (databaseUrl: string, overrides: Partial<NotificationConfig> = {}): NotificationConfig =>
+  ({
+    DATABASE_URL: databaseUrl,
+    ALERT_LINK_SECRET: randomBytes(32).toString('hex'),
+    ALERT_LINK_TTL_SECONDS: 3600,
+    ALERT_POLL_MILLIS: 50,
+    ALERT_MAX_ATTEMPTS: 4,
+    ALERT_RETRY_BASE_MILLIS: 200,
+    ALERT_RETRY_MAX_MILLIS: 2_000,
+    ALERT_RENOTIFY_SECONDS: 0,
+    ALERT_RENOTIFY_ROUNDS: 0,
+    PUBLIC_QUERY_URL: 'http://127.0.0.1:3005',
+    PUBLIC_NOTIFICATION_URL: 'http://127.0.0.1:3004',
+    ...overrides,
+  }) as NotificationConfig;
+
+/** A delivery worker (not started) that sends on the webhook channel only, to any address: receivers are on loopback. */
+export const webhookDeliveryWorker = (alerts: AlertService, store: EventStore, pool: Pool, config: NotificationConfig): AlertDeliveryWorker => {
+  const senders = new Map<AlertChannel, AlertChannelSender>([['webhook', new WebhookChannel({ now: () => new Date(), timeoutMs: 2_000, addresses: ANY_ADDRESS })]]);
+  return new AlertDeliveryWorker(alerts, new OrderSnapshots(store), senders, config, new AlertDeliveriesRepository(pool), { now: () => new Date() });
+};
