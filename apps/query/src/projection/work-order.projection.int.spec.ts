@@ -138,7 +138,7 @@ describe('the work-order projection under redelivery', () => {
     expect(await everything()).toEqual(rebuilt);
     expect(await schema()).toEqual(before);
     expect(before.indexes.length).toBeGreaterThanOrEqual(8);
-    expect(before.arrivalSequence).toEqual({ name: 'public.q_timeline_arrival_seq' });
+    expect(before.arrivalSequence).toEqual({ name: 'public.query_timeline_arrival_seq' });
 
     // New events go on being numbered and folded in the swapped-in tables.
     const later = await recordedHistory();
