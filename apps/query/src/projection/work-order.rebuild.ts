@@ -1,5 +1,6 @@
 import { ReadModelDefinition, rebuildReadModel, RebuildOptions, RebuildReport } from '@closeloop/messaging';
-import { insertTimelineRow, isProjected, QUERY_TABLES, QueryTables, refoldWorkOrder } from './work-order.projection';
+import { insertTimelineRow, QUERY_TABLES, QueryTables } from './work-order-rows.repository';
+import { isProjected, refoldWorkOrder } from './work-order.projection';
 
 /** The name the live projection and a rebuild's swap share their lock under. */
 export const QUERY_READ_MODEL = 'query';

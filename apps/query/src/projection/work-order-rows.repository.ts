@@ -1,0 +1,124 @@
+import { CloudEvent } from '@closeloop/contracts';
+import { PoolClient } from 'pg';
+import { WorkOrderView } from './work-order-view';
+
+/** The query service's read models: the timeline and the order rows folded from it. */
+export interface QueryTables {
+  readonly timeline: string;
+  readonly workOrders: string;
+}
+
+export const QUERY_TABLES: QueryTables = { timeline: 'query_timeline', workOrders: 'query_work_orders' };
+
+const VIEW_COLUMNS: readonly [keyof WorkOrderView, string][] = [
+  ['workOrderId', 'work_order_id'],
+  ['number', 'number'],
+  ['siteId', 'site_id'],
+  ['building', 'building'],
+  ['unit', 'unit'],
+  ['channel', 'channel'],
+  ['category', 'category'],
+  ['description', 'description'],
+  ['reporterName', 'reporter_name'],
+  ['reporterPhone', 'reporter_phone'],
+  ['tier', 'tier'],
+  ['triageRuleId', 'triage_rule_id'],
+  ['triageReason', 'triage_reason'],
+  ['status', 'status'],
+  ['ownerId', 'owner_id'],
+  ['ownerName', 'owner_name'],
+  ['ownerSince', 'owner_since'],
+  ['technicianId', 'technician_id'],
+  ['technicianName', 'technician_name'],
+  ['teamId', 'team_id'],
+  ['dispatchQueueId', 'dispatch_queue_id'],
+  ['reportedAt', 'reported_at'],
+  ['assignedAt', 'assigned_at'],
+  ['acknowledgedAt', 'acknowledged_at'],
+  ['startedAt', 'started_at'],
+  ['onHoldReason', 'on_hold_reason'],
+  ['heldSeconds', 'held_seconds'],
+  ['resolvedAt', 'resolved_at'],
+  ['resolutionNotes', 'resolution_notes'],
+  ['closedAt', 'closed_at'],
+  ['closeOutcome', 'close_outcome'],
+  ['rating', 'rating'],
+  ['ratingComment', 'rating_comment'],
+  ['cancelledReason', 'cancelled_reason'],
+  ['reopenCount', 'reopen_count'],
+  ['contactCount', 'contact_count'],
+  ['contacts', 'contacts'],
+  ['callbackRequestedAt', 'callback_requested_at'],
+  ['responseDueAt', 'response_due_at'],
+  ['resolutionDueAt', 'resolution_due_at'],
+  ['responseBreached', 'response_breached'],
+  ['resolutionBreached', 'resolution_breached'],
+  ['escalationLevel', 'escalation_level'],
+  ['responseEscalationLevel', 'response_escalation_level'],
+  ['resolutionEscalationLevel', 'resolution_escalation_level'],
+  ['responseMetAt', 'response_met_at'],
+  ['resolutionMetAt', 'resolution_met_at'],
+  ['slaPausedSince', 'sla_paused_since'],
+  ['slaPausedSeconds', 'sla_paused_seconds'],
+  ['slaStopped', 'sla_stopped'],
+  ['updatedAt', 'updated_at'],
+];
+
+interface Statements {
+  readonly insertTimeline: string;
+  readonly readTimeline: string;
+  readonly upsertView: string;
+}
+
+const statements = (tables: QueryTables): Statements => ({
+  insertTimeline: `INSERT INTO ${tables.timeline} (event_id, work_order_id, event_type, occurred_at, source, actor, correlation_id, causation_id, sequence, data)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+     ON CONFLICT (event_id) DO NOTHING`,
+  readTimeline: `SELECT event_type, data, occurred_at FROM ${tables.timeline} WHERE work_order_id = $1 ORDER BY sequence NULLS LAST, arrival`,
+  upsertView: `INSERT INTO ${tables.workOrders} (${VIEW_COLUMNS.map(([, c]) => c).join(', ')})
+  VALUES (${VIEW_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})
+  ON CONFLICT (work_order_id) DO UPDATE SET ${VIEW_COLUMNS.slice(1).map(([, c]) => `${c} = EXCLUDED.${c}`).join(', ')}`,
+});
+
+// The live tables' statements, and a rebuild's (ADR 16): the same fold, pointed at other tables.
+const prepared = new Map<string, Statements>();
+const statementsFor = (tables: QueryTables): Statements => {
+  const key = `${tables.timeline}/${tables.workOrders}`;
+  let found = prepared.get(key);
+  if (!found) prepared.set(key, (found = statements(tables)));
+  return found;
+};
+
+/** pg sends a JavaScript array as a PostgreSQL array; a jsonb column (the contacts) needs it as JSON text. */
+const columnValue = (value: WorkOrderView[keyof WorkOrderView]): unknown => (Array.isArray(value) ? JSON.stringify(value) : value);
+
+/** Stores one event on its order's timeline; false if it was there already (its unique event id makes a redelivery a no-op). */
+export const insertTimelineRow = async (client: PoolClient, event: CloudEvent & { workorderid: string }, tables: QueryTables = QUERY_TABLES): Promise<boolean> => {
+  const inserted = await client.query(statementsFor(tables).insertTimeline, [
+    event.id,
+    event.workorderid,
+    event.type,
+    event.time ?? new Date().toISOString(),
+    event.source,
+    event.actor ?? null,
+    event.correlationid ?? null,
+    event.causationid ?? null,
+    event.sequence ?? null,
+    JSON.stringify(event.data ?? null),
+  ]);
+  return inserted.rowCount !== 0;
+};
+
+/** Serialises projections of one order until the caller's transaction ends, whichever consumer instance holds its partition after a rebalance. */
+export const lockWorkOrderRow = async (client: PoolClient, workOrderId: string): Promise<void> => {
+  await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 1))', [workOrderId]);
+};
+
+/** An order's timeline in store order (events without a store position last, by arrival). */
+export const timelineRows = async (client: PoolClient, workOrderId: string, tables: QueryTables): Promise<{ event_type: string; data: unknown; occurred_at: Date }[]> =>
+  (await client.query<{ event_type: string; data: unknown; occurred_at: Date }>(statementsFor(tables).readTimeline, [workOrderId])).rows;
+
+/** Writes an order's whole row, so writing it twice changes nothing. */
+export const upsertWorkOrderRow = async (client: PoolClient, view: WorkOrderView, tables: QueryTables): Promise<void> => {
+  await client.query(statementsFor(tables).upsertView, VIEW_COLUMNS.map(([key]) => columnValue(view[key])));
+};
