@@ -134,3 +134,22 @@ describe.each(pureLibraries)('%s', (library) => {
     expect(violations).toEqual([]);
   });
 });
+
+/**
+ * SQL lives in repositories next to their slice (`*.repository.ts`, or a store such as timer-store.ts), not in
+ * controllers, handlers, services and workers: a reader finds every statement that touches a table in one place.
+ */
+const servicesSql = /\.query\s*[<(]/;
+const mayHoldSql = (file: string): boolean => /\.repository\.ts$|[-.]store\.ts$/.test(file);
+// Rewritten by other work of issue 11 while this rule was written; each leaves this list when its SQL moves.
+const notYetMoved = ['apps/notification/src/alerts/alert-raiser.service.ts', 'apps/notification/src/alerts/alert.service.ts'];
+
+describe('the services', () => {
+  it('keep their SQL in repositories', () => {
+    const files = ['apps/intake', 'apps/dispatch', 'apps/sla-timer', 'apps/notification', 'apps/query'].flatMap((app) => sourceFiles(join(root, app, 'src')));
+    const outside = files
+      .map((file) => relative(root, file))
+      .filter((file) => !mayHoldSql(file) && !notYetMoved.includes(file) && servicesSql.test(stripComments(readFileSync(join(root, file), 'utf8'))));
+    expect(outside).toEqual([]);
+  });
+});
