@@ -5,6 +5,7 @@ const { join } = require('node:path');
 
 const root = join(__dirname, '..');
 const { createPool } = require(join(root, 'libs/database/dist'));
+const { deleteTopicsWithPrefix } = require(join(root, 'libs/testing/dist'));
 
 /** The shared broker and database: the environment first, else what scripts/infra/up.sh recorded. */
 const sharedInfrastructure = () => {
@@ -29,16 +30,10 @@ const dropDatabase = async (adminUrl, database, applicationName) => {
   }
 };
 
-/** Deletes a run's topics: every topic whose name starts with its prefix. */
-const deleteTopicsWithPrefix = async (kafka, prefix) => {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
-    if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
-  } finally {
-    await admin.disconnect();
-  }
+/** Clears up after a run: its database, then its topics (every topic whose name starts with its prefix). */
+const clearRun = async ({ adminUrl, kafka, database, prefix }) => {
+  await dropDatabase(adminUrl, database, 'closeloop-cleanup');
+  await deleteTopicsWithPrefix(kafka, prefix);
 };
 
-module.exports = { sharedInfrastructure, dropDatabase, deleteTopicsWithPrefix };
+module.exports = { sharedInfrastructure, dropDatabase, deleteTopicsWithPrefix, clearRun };

@@ -16,7 +16,7 @@ const root = join(__dirname, '..', '..');
 const { createPool, ensureDatabase, migrate, withDatabase } = require(join(root, 'libs/database/dist'));
 const { ensureLocalSigningKey, IntegratorKeyStore, issueStaffToken } = require(join(root, 'libs/auth/dist'));
 const { startStack, stopChildren } = require(join(root, 'scripts/stack.js'));
-const { deleteTopicsWithPrefix, dropDatabase, sharedInfrastructure } = require('../shared-infrastructure');
+const { clearRun, sharedInfrastructure } = require('../shared-infrastructure');
 
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 500);
 const IN_FLIGHT = 20;
@@ -176,8 +176,7 @@ const main = async () => {
     await stopChildren(services);
     await receiver.close();
     await pool.end();
-    await dropDatabase(adminUrl, database, 'bench-cleanup');
-    await deleteTopicsWithPrefix(kafka, prefix);
+    await clearRun({ adminUrl, kafka, database, prefix });
     rmSync(tmp, { recursive: true, force: true });
   }
 };

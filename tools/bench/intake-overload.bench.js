@@ -19,7 +19,7 @@ const root = join(__dirname, '..', '..');
 const { createPool, ensureDatabase, migrate, withDatabase } = require(join(root, 'libs/database/dist'));
 const { ensureLocalSigningKey, IntegratorKeyStore } = require(join(root, 'libs/auth/dist'));
 const { startStack, stopChildren } = require(join(root, 'scripts/stack.js'));
-const { deleteTopicsWithPrefix, dropDatabase, sharedInfrastructure } = require('../shared-infrastructure');
+const { clearRun, sharedInfrastructure } = require('../shared-infrastructure');
 
 const MEASURE_SECONDS = Number(process.env.BENCH_MEASURE_SECONDS ?? 15);
 const OVERLOAD_SECONDS = Number(process.env.BENCH_OVERLOAD_SECONDS ?? 30);
@@ -260,8 +260,7 @@ const main = async () => {
     const kafka = new Kafka({ clientId: 'bench-intake', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
     for (const { database, prefix, pool } of cleanups) {
       await pool.end();
-      await dropDatabase(adminUrl, database, 'bench-cleanup');
-      await deleteTopicsWithPrefix(kafka, prefix);
+      await clearRun({ adminUrl, kafka, database, prefix });
     }
     rmSync(tmp, { recursive: true, force: true });
   }
