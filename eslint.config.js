@@ -1,9 +1,14 @@
 // The borders the build enforces (ADR 0021): which project may import which, read from the Nx tags in each
 // package.json; the pure-domain rule for the contracts and domain libraries; a small strict TypeScript rule set.
-import js from '@eslint/js';
-import nx from '@nx/eslint-plugin';
-import prettier from 'eslint-config-prettier';
-import tseslint from 'typescript-eslint';
+// CommonJS, like the rest of the repository, so that the unit spec tools/architecture.unit.spec.ts can hand this very
+// configuration to ESLint's API inside Jest (an ES module config would need Jest's experimental VM modules).
+const { readdirSync, readFileSync } = require('node:fs');
+const { join } = require('node:path');
+const js = require('@eslint/js');
+const nx = require('@nx/eslint-plugin');
+const prettier = require('eslint-config-prettier');
+const { defineConfig } = require('eslint/config');
+const tseslint = require('typescript-eslint');
 
 // ---- Module boundaries -------------------------------------------------------------------------------------------
 // A layer may import the layers below it; production code never imports test helpers.
@@ -77,7 +82,14 @@ const specCycles = [['tag:type:data-access', 'tag:type:testing']];
 // ---- The pure-domain rule ----------------------------------------------------------------------------------------
 // Contracts and domain libraries know nothing of Nest, PostgreSQL, Kafka, HTTP or the file system, and never read
 // the clock or make ids themselves: time and ids are passed in.
-export const pureLibraries = ['libs/contracts', 'libs/work-order-domain', 'libs/sla-domain', 'libs/notification-domain'];
+// The libraries it covers are read from their tags, so a new domain library cannot be forgotten.
+const pureTags = ['type:domain', 'type:contracts'];
+const pureLibraries = readdirSync(join(__dirname, 'libs'))
+  .map((name) => `libs/${name}`)
+  .filter((library) => {
+    const tags = JSON.parse(readFileSync(join(__dirname, library, 'package.json'), 'utf8')).nx?.tags ?? [];
+    return tags.some((tag) => pureTags.includes(tag));
+  });
 
 const infrastructureModules = [
   'pg',
@@ -122,7 +134,7 @@ const nodeGlobals = Object.fromEntries(
     .map((name) => [name, 'readonly']),
 );
 
-export default tseslint.config(
+module.exports = defineConfig(
   {
     ignores: ['**/dist/**', '**/node_modules/**', '.local/**', 'reports/**', '.nx/**', '**/*.d.ts'],
   },
