@@ -1,13 +1,14 @@
 // The borders the build enforces (ADR 0021): which project may import which, read from the Nx tags in each
 // package.json; the pure-domain rule for the contracts and domain libraries; a small strict TypeScript rule set.
-// CommonJS, like the rest of the repository, so that the unit spec tools/architecture.unit.spec.ts can hand this very
-// configuration to ESLint's API inside Jest (an ES module config would need Jest's experimental VM modules).
+// CommonJS, like the rest of the repository, so that tools/architecture.unit.spec.ts can hand this very configuration
+// to ESLint's API inside Jest (an ES module config would need Jest's experimental VM modules).
 const { readdirSync, readFileSync } = require('node:fs');
 const { join } = require('node:path');
 const js = require('@eslint/js');
 const nx = require('@nx/eslint-plugin');
 const prettier = require('eslint-config-prettier');
 const { defineConfig } = require('eslint/config');
+const globals = require('globals');
 const tseslint = require('typescript-eslint');
 
 // ---- Module boundaries -------------------------------------------------------------------------------------------
@@ -112,9 +113,7 @@ const pureDomainRules = {
     'error',
     {
       paths: infrastructureModules.map((name) => ({ name, message: whyPure })),
-      patterns: [
-        { group: ['@nestjs/*', ...infrastructureModules.map((name) => `${name}/*`)], message: whyPure },
-      ],
+      patterns: [{ group: ['@nestjs/*', ...infrastructureModules.map((name) => `${name}/*`)], message: whyPure }],
     },
   ],
   'no-restricted-syntax': [
@@ -128,18 +127,12 @@ const pureDomainRules = {
   ],
 };
 
-const nodeGlobals = Object.fromEntries(
-  ['require', 'module', 'exports', '__dirname', '__filename', 'process', 'console', 'Buffer', 'setTimeout', 'clearTimeout',
-   'setInterval', 'clearInterval', 'setImmediate', 'fetch', 'URL', 'AbortController', 'AbortSignal', 'performance']
-    .map((name) => [name, 'readonly']),
-);
-
 module.exports = defineConfig(
   {
     ignores: ['**/dist/**', '**/node_modules/**', '.local/**', 'reports/**', '.nx/**', '**/*.d.ts'],
   },
   {
-    files: ['**/*.ts', '**/*.js', '**/*.mjs', '**/*.cjs'],
+    files: ['**/*.ts', '**/*.js'],
     extends: [js.configs.recommended, ...tseslint.configs.recommended],
     plugins: { '@nx': nx },
     linterOptions: { reportUnusedDisableDirectives: 'error' },
@@ -164,9 +157,6 @@ module.exports = defineConfig(
     files: ['**/*.spec.ts', 'libs/testing/**/*.ts', 'libs/*/src/testing/**/*.ts'],
     rules: {
       '@nx/enforce-module-boundaries': moduleBoundaries(specConstraints, specCycles),
-      // Specs cast hostile or partial payloads on purpose.
-      '@typescript-eslint/no-explicit-any': 'off',
-      '@typescript-eslint/no-non-null-assertion': 'off',
     },
   },
   {
@@ -181,8 +171,12 @@ module.exports = defineConfig(
   },
   {
     files: ['**/*.js'],
-    languageOptions: { sourceType: 'commonjs', globals: nodeGlobals },
-    rules: { '@typescript-eslint/no-require-imports': 'off' },
+    languageOptions: { sourceType: 'commonjs', globals: globals.node },
+    rules: {
+      '@typescript-eslint/no-require-imports': 'off',
+      // A CommonJS module's top level is its own scope: scripts/demo.js wraps the global fetch in one of its own.
+      'no-redeclare': ['error', { builtinGlobals: false }],
+    },
   },
   {
     files: pureLibraries.map((library) => `${library}/src/**/*.ts`),

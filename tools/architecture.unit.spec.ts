@@ -11,7 +11,9 @@ const root = join(__dirname, '..');
 const tagsOf = (project: string): string[] =>
   JSON.parse(readFileSync(join(root, project, 'package.json'), 'utf8')).nx?.tags ?? [];
 const projects = ['apps', 'libs'].flatMap((group) => readdirSync(join(root, group)).map((name) => `${group}/${name}`));
-const pureLibraries = projects.filter((project) => tagsOf(project).some((tag) => ['type:domain', 'type:contracts'].includes(tag)));
+const pureLibraries = projects.filter((project) =>
+  tagsOf(project).some((tag) => ['type:domain', 'type:contracts'].includes(tag)),
+);
 
 let eslint: ESLint;
 
@@ -19,7 +21,6 @@ beforeAll(async () => {
   // The module-boundary rule reads Nx's cached project graph, which a fresh clone has only once Nx has run.
   await createProjectGraphAsync({ exitOnError: false });
   // Handed over as an object: ESLint loads a config file with import(), which Jest's CommonJS runtime refuses.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   eslint = new ESLint({ cwd: root, overrideConfigFile: true, overrideConfig: require('../eslint.config.js') });
 }, 120_000);
 
@@ -34,19 +35,33 @@ const problems = async (path: string, source: string): Promise<string[]> => {
 describe('tags', () => {
   it('give every project one scope and one type that the boundary rule constrains', async () => {
     const config = await eslint.calculateConfigForFile(join(root, 'libs/contracts/src/index.ts'));
-    const [, options] = config.rules['@nx/enforce-module-boundaries'] as [number, { depConstraints: { sourceTag: string }[] }];
+    const [, options] = config.rules['@nx/enforce-module-boundaries'] as [
+      number,
+      { depConstraints: { sourceTag: string }[] },
+    ];
     const constrained = new Set(options?.depConstraints.map((constraint) => constraint.sourceTag));
     for (const project of projects) {
       const tags = tagsOf(project);
-      expect({ project, scopes: tags.filter((tag) => tag.startsWith('scope:')).length }).toEqual({ project, scopes: 1 });
+      expect({ project, scopes: tags.filter((tag) => tag.startsWith('scope:')).length }).toEqual({
+        project,
+        scopes: 1,
+      });
       expect({ project, types: tags.filter((tag) => tag.startsWith('type:')).length }).toEqual({ project, types: 1 });
-      expect({ project, unconstrained: tags.filter((tag) => !constrained.has(tag)) }).toEqual({ project, unconstrained: [] });
+      expect({ project, unconstrained: tags.filter((tag) => !constrained.has(tag)) }).toEqual({
+        project,
+        unconstrained: [],
+      });
     }
   });
 
   it('mark the contracts and the deciders as pure', () => {
     expect(pureLibraries).toEqual(
-      expect.arrayContaining(['libs/contracts', 'libs/work-order-domain', 'libs/sla-domain', 'libs/notification-domain']),
+      expect.arrayContaining([
+        'libs/contracts',
+        'libs/work-order-domain',
+        'libs/sla-domain',
+        'libs/notification-domain',
+      ]),
     );
   });
 });
@@ -123,13 +138,19 @@ describe.each(pureLibraries)('the pure-domain rule in %s', (library) => {
 
 describe('module boundaries', () => {
   it('keep a domain library to the contracts', async () => {
-    expect(await problems('libs/work-order-domain/src/deliberate-violation.ts', "export { PostgresEventStore } from '@closeloop/event-store';")).toContain(
-      '1 @nx/enforce-module-boundaries',
-    );
+    expect(
+      await problems(
+        'libs/work-order-domain/src/deliberate-violation.ts',
+        "export { PostgresEventStore } from '@closeloop/event-store';",
+      ),
+    ).toContain('1 @nx/enforce-module-boundaries');
   });
 
   it('keep an app from importing another app, by name or by path', async () => {
-    const source = ["export { intakeModule } from '@closeloop/intake';", "export { intakeConfigSchema } from '../../intake/src/intake.config';"].join('\n');
+    const source = [
+      "export { intakeModule } from '@closeloop/intake';",
+      "export { intakeConfigSchema } from '../../intake/src/intake.config';",
+    ].join('\n');
     expect(await problems('apps/query/src/deliberate-violation.ts', source)).toEqual([
       '1 @nx/enforce-module-boundaries',
       '2 @nx/enforce-module-boundaries',
@@ -137,14 +158,16 @@ describe('module boundaries', () => {
   });
 
   it('keep a service in its scope and the shared one', async () => {
-    expect(await problems('apps/query/src/deliberate-violation.ts', "export { slaStream } from '@closeloop/sla-domain';")).toEqual([
-      '1 @nx/enforce-module-boundaries',
-    ]);
+    expect(
+      await problems('apps/query/src/deliberate-violation.ts', "export { slaStream } from '@closeloop/sla-domain';"),
+    ).toEqual(['1 @nx/enforce-module-boundaries']);
   });
 
   it('let test helpers into specs only', async () => {
     const source = "export { freshDatabase } from '@closeloop/testing';";
-    expect(await problems('libs/messaging/src/deliberate-violation.ts', source)).toEqual(['1 @nx/enforce-module-boundaries']);
+    expect(await problems('libs/messaging/src/deliberate-violation.ts', source)).toEqual([
+      '1 @nx/enforce-module-boundaries',
+    ]);
     expect(await problems('libs/messaging/src/deliberate-violation.int.spec.ts', source)).toEqual([]);
   });
 });
