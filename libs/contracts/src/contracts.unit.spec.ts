@@ -330,12 +330,14 @@ describe('ReportDetailsSchema', () => {
 });
 
 describe('topics', () => {
-  it('names the intake and events topics with a dead-letter topic each', () => {
+  it('names the intake, events and commands topics with a dead-letter topic each', () => {
     expect(topicSpecs()).toEqual([
       { name: 'workorders.intake', partitions: 6 },
       { name: 'workorders.intake.dlq', partitions: 1 },
       { name: 'workorders.events', partitions: 6 },
       { name: 'workorders.events.dlq', partitions: 1 },
+      { name: 'workorders.commands', partitions: 6 },
+      { name: 'workorders.commands.dlq', partitions: 1 },
     ]);
   });
 
@@ -345,6 +347,8 @@ describe('topics', () => {
       'staging.workorders.intake.dlq',
       'staging.workorders.events',
       'staging.workorders.events.dlq',
+      'staging.workorders.commands',
+      'staging.workorders.commands.dlq',
     ]);
   });
 
