@@ -9,13 +9,16 @@ import {
   FollowUpContactSchema,
   parseActor,
   parseDomainEvent,
+  parseWorkOrderCommand,
   ReportDetailsSchema,
   toDomainEvents,
   topicName,
   TopicBaseNames,
   topicSpecs,
+  toCommandCloudEvent,
   toPublishedCloudEvent,
   ValidationError,
+  WorkOrderCommandTypes,
 } from './index';
 
 const workOrderId = 'e7c1f3a2-5b7d-4c1e-9f2a-3d4b5c6e7f80';
@@ -355,6 +358,26 @@ describe('topics', () => {
   it('derives the dead-letter topic by appending ".dlq"', () => {
     expect(deadLetterTopicOf('workorders.events')).toBe('workorders.events.dlq');
     expect(deadLetterTopicOf(topicName(TopicBaseNames.intake, 'dev.'))).toBe('dev.workorders.intake.dlq');
+  });
+});
+
+describe('work-order commands', () => {
+  const timerId = '7ded09f5-e358-5707-a55c-382f82169091';
+  const envelope = { producer: 'sla-timer', actor: { kind: 'system' as const, id: 'sla-timer' }, correlationId: `timer:${timerId}`, causationId: `timer:${timerId}`, sentAt: new Date('2026-11-24T02:00:01Z') };
+  const close = { type: WorkOrderCommandTypes.CloseWithoutConfirmation, data: { workOrderId, round: 1, timerId } } as const;
+
+  it('travels as a CloudEvent whose id is the retry key, and reads back the same', () => {
+    const event = toCommandCloudEvent(close, envelope);
+    expect(CloudEventSchema.parse(event)).toMatchObject({ id: timerId, source: 'closeloop/sla-timer', subject: workOrderId, workorderid: workOrderId, actor: 'system:sla-timer' });
+    expect(parseWorkOrderCommand(event)).toEqual(close);
+  });
+
+  it('refuses an unknown type, a bad shape and an envelope naming another order, as validation errors to dead-letter', () => {
+    const event = toCommandCloudEvent(close, envelope);
+    expect(() => parseWorkOrderCommand({ ...event, type: 'closeloop.workorder.repaint-the-lobby.v1' })).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_COMMAND_TYPE' }));
+    expect(() => parseWorkOrderCommand({ ...event, data: { ...close.data, round: -1 } })).toThrow(expect.objectContaining({ code: 'INVALID_COMMAND' }));
+    expect(() => parseWorkOrderCommand({ ...event, data: { ...close.data, extra: true } })).toThrow(ValidationError);
+    expect(() => parseWorkOrderCommand({ ...event, workorderid: '0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d' })).toThrow(expect.objectContaining({ code: 'INVALID_COMMAND' }));
   });
 });
 
