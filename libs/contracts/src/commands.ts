@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CloudEvent, formatActor } from './cloudevents';
 import { Actor } from './events';
 import { ValidationError } from './errors';
+import { InstantSchema } from './input-policy';
 
 /**
  * Commands one service sends another on `workorders.commands` (docs/adr/0020-commands-between-services-over-kafka.md):
@@ -15,8 +16,6 @@ export const WorkOrderCommandTypes = {
   CloseWithoutConfirmation: 'closeloop.workorder.close-without-confirmation.v1',
 } as const;
 
-const isoInstant = z.string().datetime({ offset: true });
-
 const timerCommand = {
   workOrderId: z.string().uuid(),
   /** The loop round the timer was set for (0 before any reopen): a timer from before a reopen does nothing. */
@@ -29,7 +28,7 @@ export const RequestCallbackCommandData = z
   .object({
     ...timerCommand,
     /** When the resolution was due a confirmation, by the timer's reckoning. */
-    dueAt: isoInstant,
+    dueAt: InstantSchema,
   })
   .strict();
 
