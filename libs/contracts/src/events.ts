@@ -1,5 +1,5 @@
 import { alertEvents, AlertEvent } from './events/alert.events';
-import { eventRegistry } from './events/registry';
+import { EventRegistry, eventRegistry } from './events/registry';
 import { slaEvents, SlaEvent } from './events/sla.events';
 import { workOrderEvents, WorkOrderEvent } from './events/work-order.events';
 
@@ -11,11 +11,13 @@ export * from './events/registry';
 export * from './events/sla.events';
 export * from './events/work-order.events';
 
+type DomainEventDefinitions = typeof workOrderEvents.definitions & typeof slaEvents.definitions & typeof alertEvents.definitions;
+
 /** Every domain event of every stream: what the store holds and the relay publishes on `workorders.events`. */
-export const domainEvents = eventRegistry({ ...workOrderEvents.definitions, ...slaEvents.definitions, ...alertEvents.definitions });
+export const domainEvents: EventRegistry<DomainEventDefinitions> = eventRegistry({ ...workOrderEvents.definitions, ...slaEvents.definitions, ...alertEvents.definitions });
 
 export const EventTypes = domainEvents.types;
-export const eventDataSchemas = domainEvents.dataSchemas;
+export const eventDataSchemas: EventRegistry<DomainEventDefinitions>['dataSchemas'] = domainEvents.dataSchemas;
 export type EventType = keyof typeof eventDataSchemas;
 export type DomainEvent = WorkOrderEvent | SlaEvent | AlertEvent;
 
