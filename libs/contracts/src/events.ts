@@ -11,10 +11,16 @@ export * from './events/registry';
 export * from './events/sla.events';
 export * from './events/work-order.events';
 
-type DomainEventDefinitions = typeof workOrderEvents.definitions & typeof slaEvents.definitions & typeof alertEvents.definitions;
+type DomainEventDefinitions = typeof workOrderEvents.definitions &
+  typeof slaEvents.definitions &
+  typeof alertEvents.definitions;
 
 /** Every domain event of every stream: what the store holds and the relay publishes on `workorders.events`. */
-export const domainEvents: EventRegistry<DomainEventDefinitions> = eventRegistry({ ...workOrderEvents.definitions, ...slaEvents.definitions, ...alertEvents.definitions });
+export const domainEvents: EventRegistry<DomainEventDefinitions> = eventRegistry({
+  ...workOrderEvents.definitions,
+  ...slaEvents.definitions,
+  ...alertEvents.definitions,
+});
 
 export const EventTypes = domainEvents.types;
 export const eventDataSchemas: EventRegistry<DomainEventDefinitions>['dataSchemas'] = domainEvents.dataSchemas;
@@ -24,7 +30,10 @@ export type DomainEvent = WorkOrderEvent | SlaEvent | AlertEvent;
 export const isEventType = (type: string): type is EventType => Object.prototype.hasOwnProperty.call(eventDataSchemas, type);
 
 /** Validates an event read from the wire; unknown types and bad shapes yield a readable reason. */
-export const parseDomainEvent = (type: string, data: unknown): { ok: true; event: DomainEvent } | { ok: false; reason: string } => {
+export const parseDomainEvent = (
+  type: string,
+  data: unknown,
+): { ok: true; event: DomainEvent } | { ok: false; reason: string } => {
   if (!isEventType(type)) return { ok: false, reason: `unknown event type ${type}` };
   const parsed = eventDataSchemas[type].safeParse(data);
   if (!parsed.success) {

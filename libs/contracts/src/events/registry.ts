@@ -7,14 +7,22 @@ import { z } from 'zod';
 export type VersionedEventType = `closeloop.${string}.v${number}`;
 
 /** One event, written once: the type it is stored and published under, and the schema of its data. */
-export interface EventDefinition<Type extends VersionedEventType = VersionedEventType, Schema extends z.ZodTypeAny = z.ZodTypeAny> {
+export interface EventDefinition<
+  Type extends VersionedEventType = VersionedEventType,
+  Schema extends z.ZodTypeAny = z.ZodTypeAny,
+> {
   readonly type: Type;
   readonly schema: Schema;
 }
 
-export const defineEvent = <Type extends VersionedEventType, Schema extends z.ZodTypeAny>(type: Type, schema: Schema): EventDefinition<Type, Schema> => {
+export const defineEvent = <Type extends VersionedEventType, Schema extends z.ZodTypeAny>(
+  type: Type,
+  schema: Schema,
+): EventDefinition<Type, Schema> => {
   // The template type lets "v1.5" and "v-1" through; the version must be a positive whole number.
-  if (!/^closeloop\.[a-z0-9.-]+\.v[1-9]\d*$/.test(type)) throw new Error(`event type ${type} must be closeloop.<name>.v<version>`);
+  if (!/^closeloop\.[a-z0-9.-]+\.v[1-9]\d*$/.test(type)) {
+    throw new Error(`event type ${type} must be closeloop.<name>.v<version>`);
+  }
   return { type, schema };
 };
 
@@ -50,4 +58,6 @@ export interface EventOf<Definition extends EventDefinition> {
 }
 
 /** The discriminated union of a registry's events, keyed on `type`. */
-export type EventUnionOf<R extends EventRegistry<Definitions>> = { [Name in keyof R['definitions']]: EventOf<R['definitions'][Name]> }[keyof R['definitions']];
+export type EventUnionOf<R extends EventRegistry<Definitions>> = {
+  [Name in keyof R['definitions']]: EventOf<R['definitions'][Name]>;
+}[keyof R['definitions']];
