@@ -1,11 +1,6 @@
-import { z } from 'zod';
 import {
-  alertEvents,
   CloudEventSchema,
   deadLetterTopicOf,
-  defineEvent,
-  eventDataSchemas,
-  eventRegistry,
   EventTypes,
   formatActor,
   IllegalTransitionError,
@@ -15,15 +10,12 @@ import {
   parseActor,
   parseDomainEvent,
   ReportDetailsSchema,
-  slaEvents,
   toDomainEvents,
   topicName,
   TopicBaseNames,
   topicSpecs,
   toPublishedCloudEvent,
   ValidationError,
-  workOrderEvents,
-  WorkOrderTriagedData,
 } from './index';
 
 const workOrderId = 'e7c1f3a2-5b7d-4c1e-9f2a-3d4b5c6e7f80';
@@ -36,44 +28,6 @@ const triagedData = {
   reason: 'Burst pipe or water cut: fixed within 2 hours (keyword "burst")',
   triagedAt: '2026-11-23T09:00:00+08:00',
 };
-
-describe('the event registries', () => {
-  const streams = { workorder: workOrderEvents, sla: slaEvents, alert: alertEvents };
-
-  it('derives EventTypes and the schema map from the definitions', () => {
-    expect(EventTypes.WorkOrderTriaged).toBe('closeloop.workorder.triaged.v1');
-    expect(eventDataSchemas[EventTypes.WorkOrderTriaged]).toBe(WorkOrderTriagedData);
-  });
-
-  it.each(Object.entries(streams))('keeps every %s event under its own name and type, none shadowed by another stream', (category, registry) => {
-    for (const [name, definition] of Object.entries(registry.definitions)) {
-      expect(definition.type.startsWith(`closeloop.${category}.`)).toBe(true);
-      expect(EventTypes[name as keyof typeof EventTypes]).toBe(definition.type);
-      expect(eventDataSchemas[definition.type as keyof typeof eventDataSchemas]).toBe(definition.schema);
-    }
-  });
-
-  it('holds every stream’s events and nothing else', () => {
-    const total = Object.values(streams).reduce((sum, registry) => sum + Object.keys(registry.definitions).length, 0);
-    expect(Object.keys(EventTypes)).toHaveLength(total);
-    expect(Object.keys(eventDataSchemas)).toHaveLength(total);
-  });
-
-  it('refuses a type without a positive whole version at its end', () => {
-    // @ts-expect-error the compiler already refuses a type without a version
-    expect(() => defineEvent('closeloop.workorder.reported', z.object({}))).toThrow();
-    for (const type of ['closeloop.workorder.reported', 'closeloop.workorder.reported.v0', 'closeloop.workorder.reported.v1.5', 'closeloop.Work Order.v1']) {
-      expect(() => defineEvent(type as `closeloop.${string}.v${number}`, z.object({}))).toThrow(/must be closeloop\.<name>\.v<version>/);
-    }
-  });
-
-  it('refuses one type defined under two names', () => {
-    const schema = z.object({});
-    expect(() => eventRegistry({ A: defineEvent('closeloop.test.a.v1', schema), B: defineEvent('closeloop.test.a.v1', schema) })).toThrow(
-      'event types defined twice: closeloop.test.a.v1',
-    );
-  });
-});
 
 describe('parseDomainEvent', () => {
   it('accepts a known event type with a valid shape, typed by its versioned name', () => {
