@@ -1,23 +1,13 @@
 import { z } from 'zod';
 import { CloudEvent, formatActor } from './cloudevents';
-import { Actor } from './events';
 import { ValidationError } from './errors';
+import { workOrderId } from './events/fields';
+import { Actor } from './events/metadata';
+import { defineEvent, eventRegistry, EventUnionOf } from './events/registry';
 import { InstantSchema } from './input-policy';
 
-/**
- * Commands one service sends another on `workorders.commands` (docs/adr/0020-commands-between-services-over-kafka.md):
- * CloudEvents like the events, but imperative, and addressed to the owner of the work-order streams (dispatch),
- * which decides on them as on any other command. Today they are the loop timers of sla-timer.
- */
-export const WorkOrderCommandTypes = {
-  /** The callback timer (回访) fired: a resolved order the resident has not confirmed gets a callback task. */
-  RequestCallback: 'closeloop.workorder.request-callback.v1',
-  /** The closing timer fired: still unconfirmed, the order closes without confirmation. */
-  CloseWithoutConfirmation: 'closeloop.workorder.close-without-confirmation.v1',
-} as const;
-
 const timerCommand = {
-  workOrderId: z.string().uuid(),
+  workOrderId,
   /** The loop round the timer was set for (0 before any reopen): a timer from before a reopen does nothing. */
   round: z.number().int().nonnegative(),
   /** The timer that fired, and the command's retry key: the same timer sent twice acts once. */
@@ -34,16 +24,23 @@ export const RequestCallbackCommandData = z
 
 export const CloseWithoutConfirmationCommandData = z.object(timerCommand).strict();
 
-export const workOrderCommandDataSchemas = {
-  [WorkOrderCommandTypes.RequestCallback]: RequestCallbackCommandData,
-  [WorkOrderCommandTypes.CloseWithoutConfirmation]: CloseWithoutConfirmationCommandData,
-} as const;
+/**
+ * Commands one service sends another on `workorders.commands` (docs/adr/0020-commands-between-services-over-kafka.md):
+ * CloudEvents like the events, but imperative, and addressed to the owner of the work-order streams (dispatch),
+ * which decides on them as on any other command. Written once, like the events, in a registry of their own: they
+ * are never stored or published on `workorders.events`. Today they are the loop timers of sla-timer.
+ */
+export const workOrderCommands = eventRegistry({
+  /** The callback timer (回访) fired: a resolved order the resident has not confirmed gets a callback task. */
+  RequestCallback: defineEvent('closeloop.workorder.request-callback.v1', RequestCallbackCommandData),
+  /** The closing timer fired: still unconfirmed, the order closes without confirmation. */
+  CloseWithoutConfirmation: defineEvent('closeloop.workorder.close-without-confirmation.v1', CloseWithoutConfirmationCommandData),
+});
 
+export const WorkOrderCommandTypes = workOrderCommands.types;
+export const workOrderCommandDataSchemas = workOrderCommands.dataSchemas;
 export type WorkOrderCommandType = keyof typeof workOrderCommandDataSchemas;
-
-export type WorkOrderCommandMessage = {
-  [Type in WorkOrderCommandType]: { readonly type: Type; readonly data: z.infer<(typeof workOrderCommandDataSchemas)[Type]> };
-}[WorkOrderCommandType];
+export type WorkOrderCommandMessage = EventUnionOf<typeof workOrderCommands>;
 
 export interface CommandEnvelope {
   /** The sending service, e.g. "sla-timer". */
