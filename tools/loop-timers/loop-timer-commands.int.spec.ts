@@ -11,14 +11,14 @@ import { deleteTopicsWithPrefix, eventually, freshDatabase, repositoryRoot, Test
 import { WorkOrderCommands } from '@closeloop/work-order-application';
 import { decide, initialState, triage, TriageRulesSchema, workOrderStream } from '@closeloop/work-order-domain';
 import { Consumer, Kafka, Producer } from 'kafkajs';
-import { TimerFiringService } from '../../../sla-timer/src/callback-timers/timer-firing.service';
-import { TimerStore, timerIdOf } from '../../../sla-timer/src/callback-timers/timer-store';
-import { WorkOrderCommandSender } from '../../../sla-timer/src/callback-timers/work-order-command.sender';
-import { SlaTimerConfig } from '../../../sla-timer/src/sla-timer.config';
-import { SlaClockService } from '../../../sla-timer/src/start-clock/sla-clock.service';
-import { DispatchConfig } from '../dispatch.config';
-import { LoopTimerCommandHandler, LoopTimerTrace } from './loop-timer-command.handler';
-import { LoopTimerCommandsConsumer } from './loop-timer-commands.consumer';
+import { TimerFiringService } from '../../apps/sla-timer/src/callback-timers/timer-firing.service';
+import { TimerStore, timerIdOf } from '../../apps/sla-timer/src/callback-timers/timer-store';
+import { WorkOrderCommandSender } from '../../apps/sla-timer/src/callback-timers/work-order-command.sender';
+import { SlaTimerConfig } from '../../apps/sla-timer/src/sla-timer.config';
+import { SlaClockService } from '../../apps/sla-timer/src/start-clock/sla-clock.service';
+import { DispatchConfig } from '../../apps/dispatch/src/dispatch.config';
+import { LoopTimerCommandHandler, LoopTimerTrace } from '../../apps/dispatch/src/loop-timers/loop-timer-command.handler';
+import { LoopTimerCommandsConsumer } from '../../apps/dispatch/src/loop-timers/loop-timer-commands.consumer';
 
 /** The handler, counting the commands it was given, so a spec knows a duplicate has been dealt with. */
 class CountingHandler extends LoopTimerCommandHandler {
