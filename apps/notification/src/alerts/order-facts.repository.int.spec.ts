@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DomainEvent, EventTypes } from '@closeloop/contracts';
+import { PostgresEventStore } from '@closeloop/event-store';
 import { freshDatabase, TestDatabase } from '@closeloop/testing';
+import { rebuildAlertReadModel } from './alert.projection';
 import { OrderFactsRepository } from './order-facts.repository';
 import { OrderSnapshots } from './order-snapshot';
 
@@ -42,7 +44,7 @@ describe('notification_order_facts, kept from workorders.events', () => {
         } as DomainEvent,
         at(0),
       ),
-      assigned: published({ type: EventTypes.WorkOrderAssigned, data: { workOrderId, owner: staff, teamId: 'plumbers', assignedAt: at(2) } } as DomainEvent, at(2)),
+      assigned: published({ type: EventTypes.WorkOrderAssigned, data: { workOrderId, owner: staff, teamId: 'plumbers', ruleId: 'r2', reason: 'roster', assignedAt: at(2) } }, at(2)),
       paused: published({ type: EventTypes.SlaClockPaused, data: { workOrderId, pausedAt: at(10) } }, at(10)),
       resumed: published({ type: EventTypes.SlaClockResumed, data: { workOrderId, resumedAt: at(40), pausedSeconds: 1800, resolutionDueAt: at(270) } } as DomainEvent, at(40)),
       recomputed: published(
@@ -127,5 +129,24 @@ describe('notification_order_facts, kept from workorders.events', () => {
     expect(await orders.slaRoundAt(order.workOrderId, 'resolution', order.restarted.position)).toBe(1);
     expect(await orders.slaRoundAt(order.workOrderId, 'resolution', String(Number(order.restarted.position) + 5))).toBe(1);
     expect(await orders.slaRoundAt(order.workOrderId, 'response', order.restarted.position)).toBe(0);
+  });
+
+  it('is filled by a rebuild for orders reported before notification kept its facts (after migration 0023)', async () => {
+    const store = new PostgresEventStore(db.pool);
+    const order = anOrder();
+    const metadata = { workOrderId: order.workOrderId, correlationId: 'c', causationId: 'c', actor: { kind: 'system', id: 'test' }, producer: 'test' };
+    const stored = (source: { event: DomainEvent }) => ({ eventId: randomUUID(), type: source.event.type, data: source.event.data, metadata });
+    await store.append(`workorder-${order.workOrderId}`, [order.reported, order.triaged, order.assigned].map(stored), 'no-stream');
+    await store.append(`sla-${order.workOrderId}`, [order.targetsSet, order.paused, order.resumed].map(stored), 'no-stream');
+    expect(await orders.of(order.workOrderId)).toBeUndefined();
+
+    const report = await rebuildAlertReadModel({ pool: db.pool, store, swap: true });
+
+    expect(report.swapped).toBe(true);
+    expect(await orders.of(order.workOrderId)).toMatchObject({ number: 'S1-20261204-0001', tier: 'urgent', owner: staff, status: 'assigned' });
+    expect((await orders.of(order.workOrderId))?.recentEvents.map((e) => e.type)).toEqual(['reported', 'triaged', 'assigned']);
+    expect(await orders.slaDueAtOf(order.workOrderId, 'resolution')).toBe(at(270));
+    // The facts kept live before the rebuild are still there, as the rebuild folded them again.
+    expect(await facts.find(order.workOrderId)).toBeDefined();
   });
 });

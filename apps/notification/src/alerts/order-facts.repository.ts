@@ -1,8 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { inTransaction } from '@closeloop/database';
+import { lockReadModelShared } from '@closeloop/messaging';
 import { PG_POOL } from '@closeloop/runtime';
 import { Pool, PoolClient } from 'pg';
+import { NOTIFICATION_READ_MODEL } from './notification.read-model';
 import { evolveOrderFacts, FactSource, noFactsYet, OrderFacts } from './order-facts';
+
+/** The live table; a rebuild (ADR 16) folds the same events into one beside it and swaps it in. */
+export const ORDER_FACTS_TABLE = 'notification_order_facts';
 
 interface Row {
   work_order_id: string;
@@ -49,7 +54,7 @@ const toFacts = (r: Row): OrderFacts => ({
   slaPosition: r.sla_position,
 });
 
-const UPSERT = `INSERT INTO notification_order_facts (${COLUMNS.replace(/::text/g, '')}, updated_at)
+const upsertInto = (table: string) => `INSERT INTO ${table} (${COLUMNS.replace(/::text/g, '')}, updated_at)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, now())
   ON CONFLICT (work_order_id) DO UPDATE SET number = EXCLUDED.number, site_id = EXCLUDED.site_id, building = EXCLUDED.building,
     unit = EXCLUDED.unit, category = EXCLUDED.category, tier = EXCLUDED.tier, description = EXCLUDED.description,
@@ -58,33 +63,44 @@ const UPSERT = `INSERT INTO notification_order_facts (${COLUMNS.replace(/::text/
     resolution_rounds = EXCLUDED.resolution_rounds, work_order_position = EXCLUDED.work_order_position,
     sla_position = EXCLUDED.sla_position, updated_at = now()`;
 
+const statements = new Map<string, { select: string; upsert: string }>();
+const statementsFor = (table: string) => {
+  let found = statements.get(table);
+  if (!found) statements.set(table, (found = { select: `SELECT ${COLUMNS} FROM ${table} WHERE work_order_id = $1`, upsert: upsertInto(table) }));
+  return found;
+};
+
+/**
+ * Applies one event to its order's facts in the caller's transaction, in the given table (the live one, or a
+ * rebuild's). The order is locked while its row is read and written, so two consumers holding the order's partition
+ * for a moment during a rebalance apply its events one after the other, and so is an order with no row yet.
+ */
+export const applyOrderFact = async (client: PoolClient, table: string, workOrderId: string, source: FactSource): Promise<void> => {
+  const { select, upsert } = statementsFor(table);
+  await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 23))', [workOrderId]);
+  const { rows } = await client.query<Row>(select, [workOrderId]);
+  const current = rows[0] ? toFacts(rows[0]) : noFactsYet(workOrderId);
+  const next = evolveOrderFacts(current, source);
+  if (next !== current) await client.query(upsert, valuesOf(next));
+};
+
 /** notification_order_facts: notification's own record of each work order (ADR 19), one row per order. */
 @Injectable()
 export class OrderFactsRepository {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
   async find(workOrderId: string): Promise<OrderFacts | undefined> {
-    const { rows } = await this.pool.query<Row>(`SELECT ${COLUMNS} FROM notification_order_facts WHERE work_order_id = $1`, [workOrderId]);
+    const { rows } = await this.pool.query<Row>(statementsFor(ORDER_FACTS_TABLE).select, [workOrderId]);
     return rows[0] && toFacts(rows[0]);
   }
 
-  /**
-   * Applies one event to its order's facts. The order's row is locked while it is read and written, so two
-   * consumers holding the order's partition for a moment during a rebalance apply its events one after the other.
-   */
+  /** Applies one event from workorders.events to its order's facts. */
   async record(workOrderId: string, source: FactSource): Promise<void> {
     await inTransaction(this.pool, async (client) => {
-      const current = await this.lockedFacts(client, workOrderId);
-      const next = evolveOrderFacts(current, source);
-      if (next !== current) await client.query(UPSERT, valuesOf(next));
+      // Before the first write: a rebuild swapping a new table in waits for this event, or it for the swap (ADR 16).
+      await lockReadModelShared(client, NOTIFICATION_READ_MODEL);
+      await applyOrderFact(client, ORDER_FACTS_TABLE, workOrderId, source);
     });
-  }
-
-  private async lockedFacts(client: PoolClient, workOrderId: string): Promise<OrderFacts> {
-    // Serialises the first event of an order too, when there is no row to lock yet.
-    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 23))', [workOrderId]);
-    const { rows } = await client.query<Row>(`SELECT ${COLUMNS} FROM notification_order_facts WHERE work_order_id = $1`, [workOrderId]);
-    return rows[0] ? toFacts(rows[0]) : noFactsYet(workOrderId);
   }
 }
 
