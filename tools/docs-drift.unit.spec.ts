@@ -8,6 +8,7 @@ import {
   DeadLetterHeaders,
   deadLetterTopicOf,
   eventDataSchemas,
+  EventTypes,
   FollowUpContactSchema,
   HoldReasonSchema,
   IntakeEventTypes,
@@ -277,6 +278,10 @@ describe('docs/asyncapi.yaml', () => {
       const envelope = documented(asyncapi, node(node(asyncapi['components'], 'components')['schemas'], 'schemas')['CloudEvent'], 'CloudEvent');
       expect(envelope).toEqual(contract(CloudEventSchema, 'CloudEventSchema'));
       expect(Object.keys(node(envelope['properties'], 'properties'))).toEqual(expect.arrayContaining(['workorderid', 'correlationid', 'causationid', 'actor', 'sequence']));
+    });
+
+    it.each(Object.entries(EventTypes))('documents %s as the message of that name, of type %s', (name, type) => {
+      expect(deref(asyncapi, { $ref: `#/components/messages/${name}` }, `message ${name}`)['name']).toBe(type);
     });
 
     it('keys published events by work-order id', () => {
