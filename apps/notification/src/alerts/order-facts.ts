@@ -1,4 +1,4 @@
-import { DomainEvent, EventTypes, SlaTarget } from '@closeloop/contracts';
+import { DomainEvent, EventTypes, SlaTarget, slaEvents, workOrderEvents } from '@closeloop/contracts';
 
 /** How many of the order's latest events an alert lists. */
 export const RECENT_EVENTS_KEPT = 5;
@@ -101,51 +101,10 @@ export const resolutionRoundAt = (facts: OrderFacts, position: string | undefine
     .filter((r) => position === undefined || BigInt(r.position) <= BigInt(position))
     .reduce((round, r) => Math.max(round, r.round), 0);
 
+/** Which of the order's streams an event comes from, as the contracts' registries of each stream say. */
 const streamOf = (event: DomainEvent): 'work-order' | 'sla' | 'other' => {
-  switch (event.type) {
-    case EventTypes.WorkOrderReported:
-    case EventTypes.WorkOrderTriaged:
-    case EventTypes.WorkOrderAssigned:
-    case EventTypes.WorkOrderQueuedForDispatch:
-    case EventTypes.WorkOrderAcknowledged:
-    case EventTypes.WorkStarted:
-    case EventTypes.WorkOrderPutOnHold:
-    case EventTypes.WorkOrderResumed:
-    case EventTypes.WorkOrderResolved:
-    case EventTypes.TechnicianReassigned:
-    case EventTypes.OwnershipHandedOver:
-    case EventTypes.WorkOrderCancelled:
-    case EventTypes.ResolutionRejected:
-    case EventTypes.WorkOrderReopened:
-    case EventTypes.WorkOrderClosed:
-    case EventTypes.FollowUpContactRecorded:
-    case EventTypes.CallbackRequested:
-    case EventTypes.DuplicateReportLinked:
-      return 'work-order';
-    case EventTypes.SlaTargetsSet:
-    case EventTypes.SlaWarningRaised:
-    case EventTypes.SlaBreached:
-    case EventTypes.SlaEscalated:
-    case EventTypes.SlaTargetMet:
-    case EventTypes.SlaClockPaused:
-    case EventTypes.SlaClockResumed:
-    case EventTypes.SlaClockRestarted:
-    case EventTypes.SlaClockStopped:
-    case EventTypes.SlaDeadlinesRecomputed:
-    case EventTypes.SlaEscalationAcknowledged:
-      return 'sla';
-    case EventTypes.AlertRaised:
-    case EventTypes.AlertDeliveryAttempted:
-    case EventTypes.AlertDeadLettered:
-    case EventTypes.AlertAcknowledged:
-    case EventTypes.AlertClosed:
-    case EventTypes.AlertChainExhausted:
-      return 'other';
-    default: {
-      const unhandled: never = event;
-      throw new Error(`the order facts have no case for ${JSON.stringify(unhandled)}`);
-    }
-  }
+  if (Object.hasOwn(workOrderEvents.dataSchemas, event.type)) return 'work-order';
+  return Object.hasOwn(slaEvents.dataSchemas, event.type) ? 'sla' : 'other';
 };
 
 // ── The work-order stream: the statuses and owner the work-order decider folds (libs/work-order-domain) ─────────
