@@ -11,6 +11,7 @@ import { WebhookChannel } from '../channels/webhook.channel';
 import { NotificationConfig } from '../notification.config';
 import { AlertDeliveryWorker } from './alert-delivery.worker';
 import { AlertService } from './alert.service';
+import { OrderFactsRepository } from './order-facts.repository';
 import { OrderSnapshots } from './order-snapshot';
 
 /**
@@ -55,7 +56,7 @@ describe('an alert delivery that cannot be processed', () => {
       PUBLIC_NOTIFICATION_URL: 'http://127.0.0.1:3004',
     } as NotificationConfig;
     const senders = new Map<AlertChannel, AlertChannelSender>([['webhook', new WebhookChannel({ now: () => new Date(), timeoutMs: 2_000, addresses: ANY_ADDRESS })]]);
-    worker = new AlertDeliveryWorker(alerts, new OrderSnapshots(store), senders, config, db.pool, { now: () => new Date() });
+    worker = new AlertDeliveryWorker(alerts, new OrderSnapshots(new OrderFactsRepository(db.pool)), senders, config, db.pool, { now: () => new Date() });
   });
 
   afterAll(async () => {

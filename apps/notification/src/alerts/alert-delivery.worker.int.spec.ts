@@ -12,6 +12,7 @@ import { WebhookChannel } from '../channels/webhook.channel';
 import { NotificationConfig } from '../notification.config';
 import { AlertDeliveryWorker } from './alert-delivery.worker';
 import { AlertService } from './alert.service';
+import { OrderFactsRepository } from './order-facts.repository';
 import { OrderSnapshots } from './order-snapshot';
 
 const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
@@ -83,7 +84,7 @@ describe('AlertDeliveryWorker against a real PostgreSQL and a loopback receiver'
 
   const startWorker = (overrides: Partial<NotificationConfig>) => {
     const senders = new Map<AlertChannel, AlertChannelSender>([['webhook', new WebhookChannel({ now: () => new Date(), timeoutMs: 2_000, addresses: ANY_ADDRESS })]]);
-    const worker = new AlertDeliveryWorker(alerts, new OrderSnapshots(store), senders, config(overrides), db.pool, { now: () => new Date() });
+    const worker = new AlertDeliveryWorker(alerts, new OrderSnapshots(new OrderFactsRepository(db.pool)), senders, config(overrides), db.pool, { now: () => new Date() });
     workers.push(worker);
     worker.onApplicationBootstrap();
   };
