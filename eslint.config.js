@@ -50,12 +50,7 @@ const scopeConstraints = [
   { sourceTag: 'scope:intake', onlyDependOnLibsWithTags: ['scope:intake', 'scope:work-order', 'scope:shared'] },
   { sourceTag: 'scope:dispatch', onlyDependOnLibsWithTags: ['scope:dispatch', 'scope:work-order', 'scope:shared'] },
   { sourceTag: 'scope:sla', onlyDependOnLibsWithTags: ['scope:sla', 'scope:shared'] },
-  // TEMPORARY (issue 11): notification still folds the SLA and work-order streams itself; the branch that gives it
-  // its own projection of them removes these imports, and 'scope:sla', 'scope:work-order' go with them.
-  {
-    sourceTag: 'scope:notification',
-    onlyDependOnLibsWithTags: ['scope:notification', 'scope:shared', 'scope:sla', 'scope:work-order'],
-  },
+  { sourceTag: 'scope:notification', onlyDependOnLibsWithTags: ['scope:notification', 'scope:shared'] },
   { sourceTag: 'scope:query', onlyDependOnLibsWithTags: ['scope:query', 'scope:shared'] },
 ];
 
