@@ -6,7 +6,7 @@
 // S3 floods the on-call supervisor with alerts, which reach them as one digest. Expects the services of
 // scripts/stack.js to be running.
 'use strict';
-const { randomBytes, randomUUID } = require('node:crypto');
+const { randomBytes } = require('node:crypto');
 const { createServer } = require('node:http');
 const { Webhook } = require('standardwebhooks');
 const { SMTPServer } = require('smtp-server');

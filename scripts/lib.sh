@@ -19,6 +19,22 @@ build_all() {
   NX_DAEMON=false NX_NO_CLOUD=true npx --no-install nx run-many -t build --outputStyle=static >/dev/null
 }
 
+# Lints what changed since the branch left main (`nx affected`), or every project where there is no such base: on
+# main itself, as in CI's fresh clone, "affected since main" would be nothing. A change to the lint configuration,
+# the tags or the dependencies can break any project, so it lints everything too.
+lint_changed() {
+  local base nx=(env NX_DAEMON=false NX_NO_CLOUD=true npx --no-install nx)
+  base=$(git merge-base HEAD main 2>/dev/null || true)
+  if [ -n "$base" ] && [ "$base" != "$(git rev-parse HEAD)" ] &&
+    [ -z "$(git diff --name-only "$base" -- eslint.config.js nx.json package.json package-lock.json '*/*/package.json')" ]; then
+    echo "== linting the projects affected since $(git rev-parse --short "$base") (nx affected -t lint)" >&2
+    "${nx[@]}" affected -t lint --base="$base" --outputStyle=static
+  else
+    echo "== linting every project (nx run-many -t lint)" >&2
+    "${nx[@]}" run-many -t lint --outputStyle=static
+  fi
+}
+
 # Starts (or reuses) Kafka and PostgreSQL and exports KAFKA_BROKERS and DATABASE_URL (the admin URL).
 start_infrastructure() {
   bash scripts/infra/up.sh

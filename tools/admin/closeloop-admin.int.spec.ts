@@ -152,7 +152,7 @@ describe('closeloop-admin projections', () => {
     const beside = json<{ rebuilds: { readModel: string; swapped: boolean; rows: Record<string, number> }[] }>(await admin('projections', 'rebuild', '--no-swap', '--json'));
     expect(beside.rebuilds).toEqual([
       expect.objectContaining({ readModel: 'query', swapped: false, rows: { query_timeline__rebuild: 0, query_work_orders__rebuild: 0 } }),
-      expect.objectContaining({ readModel: 'notification', swapped: false, rows: { notification_alerts__rebuild: 0 } }),
+      expect.objectContaining({ readModel: 'notification', swapped: false, rows: { notification_alerts__rebuild: 0, notification_order_facts__rebuild: 0 } }),
     ]);
 
     const swapped = await admin('projections', 'rebuild', '--service', 'query');

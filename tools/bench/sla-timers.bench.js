@@ -5,7 +5,6 @@
 // the breach and its escalation. Prints the delay from deadline to recorded breach (p50, p99, max) and breaches
 // recorded per second. Nothing is asserted: figures only. Needs the database from scripts/infra/up.sh and a build.
 'use strict';
-const { randomUUID } = require('node:crypto');
 const { join } = require('node:path');
 const root = join(__dirname, '..', '..');
 const { createPool, ensureDatabase, migrate, withDatabase } = require(join(root, 'libs/database/dist'));

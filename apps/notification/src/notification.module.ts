@@ -9,8 +9,9 @@ import { AlertRaiser } from './alerts/alert-raiser.service';
 import { AlertService } from './alerts/alert.service';
 import { AlertsHttpController } from './alerts/alerts.http.controller';
 import { AlertsRepository } from './alerts/alerts.repository';
+import { OrderFactsRepository } from './alerts/order-facts.repository';
 import { OrderSnapshots } from './alerts/order-snapshot';
-import { WorkOrderEventsKafkaController } from './alerts/work-order-events.kafka.controller';
+import { AlertTriggersKafkaController } from './alerts/alert-triggers.kafka.controller';
 import { createChannelSenders, outboundAddressesOf } from './channels/channel-registry';
 import { CHANNEL_SENDERS, NOTIFICATION_CONFIG, NotificationConfig, OUTBOUND_ADDRESSES } from './notification.config';
 import { ContactsRepository } from './on-call/contacts.repository';
@@ -20,13 +21,14 @@ import { OnCallRepository } from './on-call/on-call.repository';
 export const notificationModule = (config: NotificationConfig) => {
   @Module({
     imports: [InfrastructureModule.forRoot({ service: 'notification', config, relay: true })],
-    controllers: [WorkOrderEventsKafkaController, AlertsHttpController, AlertDigestsHttpController, OnCallHttpController],
+    controllers: [AlertTriggersKafkaController, AlertsHttpController, AlertDigestsHttpController, OnCallHttpController],
     providers: [
       { provide: NOTIFICATION_CONFIG, useValue: config },
       { provide: CHANNEL_SENDERS, useFactory: () => createChannelSenders(config, () => systemClock.now()) },
       { provide: OUTBOUND_ADDRESSES, useValue: outboundAddressesOf(config) },
       AlertService,
       AlertRaiser,
+      OrderFactsRepository,
       OrderSnapshots,
       AlertsRepository,
       AlertDeliveriesRepository,

@@ -41,6 +41,13 @@ export interface EventStore {
    * earlier call already passed (see docs/adr/0003-relay-commit-order.md).
    */
   readAll(after: string | undefined, limit: number): Promise<RecordedEvent[]>;
+  /**
+   * Where a reader of the whole log (a relay) stored that it got to, under its own name; undefined before it
+   * stored anything. The checkpoint lives in the store it is a place in, so a reader works on every backend.
+   */
+  readCheckpoint(subscriber: string): Promise<string | undefined>;
+  /** Stores a reader's checkpoint, replacing the one before. */
+  storeCheckpoint(subscriber: string, checkpoint: string): Promise<void>;
 }
 
 export const EVENT_STORE = Symbol('EventStore');

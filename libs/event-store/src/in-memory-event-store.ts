@@ -12,6 +12,7 @@ import {
 export class InMemoryEventStore implements EventStore {
   private readonly log: RecordedEvent[] = [];
   private readonly streams = new Map<string, RecordedEvent[]>();
+  private readonly checkpoints = new Map<string, string>();
 
   async append(streamId: string, events: readonly NewEvent[], expected: ExpectedVersion): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
@@ -37,5 +38,13 @@ export class InMemoryEventStore implements EventStore {
   async readAll(after: string | undefined, limit: number): Promise<RecordedEvent[]> {
     const start = after === undefined ? 0 : Number(after);
     return this.log.slice(start, start + limit);
+  }
+
+  async readCheckpoint(subscriber: string): Promise<string | undefined> {
+    return this.checkpoints.get(subscriber);
+  }
+
+  async storeCheckpoint(subscriber: string, checkpoint: string): Promise<void> {
+    this.checkpoints.set(subscriber, checkpoint);
   }
 }

@@ -1,6 +1,7 @@
 import type { JSONEventData, JSONType, KurrentDBClient, Position, RegexFilter } from '@kurrent/kurrentdb-client';
 import { AppendResult, EventStore, ExpectedVersion, NewEvent, RecordedEvent } from './event-store.port';
 import {
+  checkpointStreamOf,
   decodeCheckpoint,
   isAfter,
   isStreamNotFound,
@@ -81,6 +82,24 @@ export class KurrentDbEventStore implements EventStore {
       if (recorded.length === limit) break;
     }
     return recorded;
+  }
+
+  /**
+   * A reader's checkpoint is a custom property of the metadata of a stream of its own that never holds an event
+   * (docs/adr/0002-postgresql-event-store.md): KurrentDB keeps stream metadata as `$metadata` events of the `$$`
+   * metastream, which keeps only the latest by default and which $all reads leave out as KurrentDB's own records,
+   * so storing a checkpoint neither grows the log nor shows up to the reader as an event.
+   */
+  async readCheckpoint(subscriber: string): Promise<string | undefined> {
+    const { metadata } = await this.client.getStreamMetadata<{ checkpoint?: unknown }>(checkpointStreamOf(subscriber));
+    const checkpoint = metadata?.checkpoint;
+    if (checkpoint === undefined) return undefined;
+    if (typeof checkpoint !== 'string') throw new Error(`the checkpoint of ${subscriber} in KurrentDB is not a string: ${JSON.stringify(checkpoint)}`);
+    return checkpoint;
+  }
+
+  async storeCheckpoint(subscriber: string, checkpoint: string): Promise<void> {
+    await this.client.setStreamMetadata(checkpointStreamOf(subscriber), { checkpoint });
   }
 
   async close(): Promise<void> {

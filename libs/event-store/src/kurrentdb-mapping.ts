@@ -47,6 +47,9 @@ export const decodeCheckpoint = (checkpoint: string): Position => {
   return { commit: BigInt(match[1] as string), prepare: BigInt(match[2] as string) };
 };
 
+/** The stream whose metadata holds a reader's checkpoint; it never holds an event of its own. */
+export const checkpointStreamOf = (subscriber: string): string => `closeloop-checkpoint-${subscriber}`;
+
 /** $all is ordered by commit position, then prepare position. */
 export const isAfter = (position: Position, checkpoint: Position): boolean =>
   position.commit > checkpoint.commit || (position.commit === checkpoint.commit && position.prepare > checkpoint.prepare);

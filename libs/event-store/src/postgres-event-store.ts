@@ -148,6 +148,19 @@ export class PostgresEventStore implements EventStore {
     return rows.rows.map(toRecorded);
   }
 
+  async readCheckpoint(subscriber: string): Promise<string | undefined> {
+    const { rows } = await this.pool.query<{ checkpoint: string }>('SELECT checkpoint FROM es_checkpoints WHERE subscriber = $1', [subscriber]);
+    return rows[0]?.checkpoint;
+  }
+
+  async storeCheckpoint(subscriber: string, checkpoint: string): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO es_checkpoints (subscriber, checkpoint) VALUES ($1, $2)
+       ON CONFLICT (subscriber) DO UPDATE SET checkpoint = EXCLUDED.checkpoint, updated_at = now()`,
+      [subscriber, checkpoint],
+    );
+  }
+
   /**
    * The lowest transaction id that may still add events: the oldest appender still running, else the first id not
    * yet finished. Unlike pg_snapshot_xmin, a long transaction that does not append (a report, a migration, a

@@ -204,7 +204,7 @@ describe('EventRelay parking poison events, through a real broker', () => {
       await eventually('two failed sends', async () => (lines.filter((l) => l.includes('failed, retrying')).length >= 2 ? true : undefined), 20_000);
       const state = new RelayStateRepository(db.pool, name);
       expect(await state.countUnresolved()).toBe(0);
-      expect(await state.readCheckpoint()).toBeUndefined();
+      expect(await store.readCheckpoint(name)).toBeUndefined();
       expect(lines.some((l) => l.includes(RELAY_EVENT_PARKED))).toBe(false);
     } finally {
       await stranded.stop();

@@ -1,5 +1,4 @@
 import { CloseloopError, NotFoundError } from '@closeloop/contracts';
-import { inTransaction } from '@closeloop/database';
 import { RecordedEvent } from '@closeloop/event-store';
 import { Pool } from 'pg';
 
@@ -43,9 +42,6 @@ export interface ParkedEventList {
 
 const UNRESOLVED = `status IN ('parked', 'retry-requested')`;
 
-const SAVE_CHECKPOINT = `INSERT INTO es_checkpoints (subscriber, checkpoint) VALUES ($1, $2)
-  ON CONFLICT (subscriber) DO UPDATE SET checkpoint = EXCLUDED.checkpoint, updated_at = now()`;
-
 interface Row {
   event_id: string;
   stream_id: string;
@@ -82,13 +78,13 @@ const toParkedEvent = (r: Row): ParkedEvent => ({
   resolvedBy: r.resolved_by,
 });
 
-/** The name of a relay's checkpoint row, leadership lock and parked events: one relay per topic and deployment. */
+/** The name of a relay's checkpoint, leadership lock and parked events: one relay per topic and deployment. */
 export const relayNameOf = (topic: string): string => `relay:${topic}`;
 
 /**
- * What a relay keeps in PostgreSQL: its checkpoint (es_checkpoints) and the events it parked
- * (relay_parked_events), with the operator's side of the latter (list, retry, skip). The relay loop and the
- * admin tool and API all go through here.
+ * The events a relay parked (relay_parked_events), with the operator's side of them (list, retry, skip). The relay
+ * loop and the admin tool and API all go through here. Its checkpoint is kept by the event store it reads
+ * (EventStore.storeCheckpoint), whichever backend that is.
  */
 export class RelayStateRepository {
   constructor(
@@ -96,55 +92,43 @@ export class RelayStateRepository {
     readonly relay: string,
   ) {}
 
-  async readCheckpoint(): Promise<string | undefined> {
-    const { rows } = await this.pool.query<{ checkpoint: string }>('SELECT checkpoint FROM es_checkpoints WHERE subscriber = $1', [this.relay]);
-    return rows[0]?.checkpoint;
-  }
-
   /**
-   * Moves the checkpoint past a batch and parks what of it was not published, in one transaction: a crash can
-   * neither lose a parked event nor park one twice (a batch read again parks nothing new).
+   * Parks what of a batch was not published, before the relay moves its checkpoint past the batch: a crash in
+   * between reads the batch again, and an event parked already is not parked twice.
    */
-  async advance(checkpoint: string, parked: readonly Parking[]): Promise<void> {
-    if (parked.length === 0) return this.saveCheckpoint(checkpoint);
-    await inTransaction(this.pool, async (client) => {
-      await client.query(
-        `INSERT INTO relay_parked_events (relay, event_id, stream_id, stream_version, event_type, global_position, checkpoint, error_code, reason, held_behind)
-         SELECT $1, p.event_id, p.stream_id, p.stream_version, p.event_type, p.global_position, p.checkpoint, p.error_code, p.reason, p.held_behind
-         FROM unnest($2::uuid[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::uuid[])
-           AS p(event_id, stream_id, stream_version, event_type, global_position, checkpoint, error_code, reason, held_behind)
-         ON CONFLICT (relay, event_id) DO NOTHING`,
-        [
-          this.relay,
-          parked.map((p) => p.event.eventId),
-          parked.map((p) => p.event.streamId),
-          parked.map((p) => p.event.streamVersion),
-          parked.map((p) => p.event.type),
-          parked.map((p) => p.event.globalPosition),
-          parked.map((p) => p.event.checkpoint),
-          parked.map((p) => p.errorCode),
-          parked.map((p) => p.reason.slice(0, 2_000)),
-          parked.map((p) => p.heldBehind ?? null),
-        ],
-      );
-      await client.query(SAVE_CHECKPOINT, [this.relay, checkpoint]);
-    });
-  }
-
-  private async saveCheckpoint(checkpoint: string): Promise<void> {
-    await this.pool.query(SAVE_CHECKPOINT, [this.relay, checkpoint]);
+  async park(parked: readonly Parking[]): Promise<void> {
+    if (parked.length === 0) return;
+    await this.pool.query(
+      `INSERT INTO relay_parked_events (relay, event_id, stream_id, stream_version, event_type, global_position, checkpoint, error_code, reason, held_behind)
+       SELECT $1, p.event_id, p.stream_id, p.stream_version, p.event_type, p.global_position, p.checkpoint, p.error_code, p.reason, p.held_behind
+       FROM unnest($2::uuid[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::uuid[])
+         AS p(event_id, stream_id, stream_version, event_type, global_position, checkpoint, error_code, reason, held_behind)
+       ON CONFLICT (relay, event_id) DO NOTHING`,
+      [
+        this.relay,
+        parked.map((p) => p.event.eventId),
+        parked.map((p) => p.event.streamId),
+        parked.map((p) => p.event.streamVersion),
+        parked.map((p) => p.event.type),
+        parked.map((p) => p.event.globalPosition),
+        parked.map((p) => p.event.checkpoint),
+        parked.map((p) => p.errorCode),
+        parked.map((p) => p.reason.slice(0, 2_000)),
+        parked.map((p) => p.heldBehind ?? null),
+      ],
+    );
   }
 
   /** For each of these streams that has an unresolved parked event, the first one: its later events wait behind it. */
-  async blockedStreams(streamIds: readonly string[]): Promise<Map<string, string>> {
+  async blockedStreams(streamIds: readonly string[]): Promise<Map<string, { eventId: string; streamVersion: number }>> {
     if (streamIds.length === 0) return new Map();
-    const { rows } = await this.pool.query<{ stream_id: string; event_id: string }>(
-      `SELECT DISTINCT ON (stream_id) stream_id, event_id FROM relay_parked_events
+    const { rows } = await this.pool.query<{ stream_id: string; event_id: string; stream_version: number }>(
+      `SELECT DISTINCT ON (stream_id) stream_id, event_id, stream_version FROM relay_parked_events
        WHERE relay = $1 AND ${UNRESOLVED} AND stream_id = ANY($2::text[])
        ORDER BY stream_id, stream_version`,
       [this.relay, [...new Set(streamIds)]],
     );
-    return new Map(rows.map((r) => [r.stream_id, r.event_id]));
+    return new Map(rows.map((r) => [r.stream_id, { eventId: r.event_id, streamVersion: r.stream_version }]));
   }
 
   /**

@@ -10,7 +10,7 @@ export interface RelayOptions {
   readonly store: EventStore;
   readonly producer: Producer;
   readonly topic: string;
-  /** Names the checkpoint row and the leadership lock; one relay per (store, topic). */
+  /** Names the checkpoint, the leadership lock and the parked events; one relay per (store, topic). */
   readonly name?: string;
   readonly batchSize?: number;
   /** Longest sleep between reads when no append notification arrives. */
@@ -140,7 +140,7 @@ export class EventRelay {
   }
 
   private async publishWhileLeader(): Promise<void> {
-    let checkpoint = await this.state.readCheckpoint();
+    let checkpoint = await this.options.store.readCheckpoint(this.name);
     // A new leader does not know what an earlier one parked.
     this.mayHaveParked = true;
     this.lastReminder = 0;
@@ -156,8 +156,10 @@ export class EventRelay {
         continue;
       }
       const parked = await this.publishBatch(events);
-      checkpoint = events[events.length - 1]?.checkpoint;
-      await this.state.advance(checkpoint as string, parked);
+      checkpoint = events[events.length - 1]?.checkpoint as string;
+      // Parked before the checkpoint moves: a crash in between reads the batch again instead of losing a parked event.
+      await this.state.park(parked);
+      await this.options.store.storeCheckpoint(this.name, checkpoint);
       if (parked.length > 0) this.mayHaveParked = true;
       for (const p of parked) this.reportParked(p);
     }
@@ -169,11 +171,12 @@ export class EventRelay {
    * for a record in it, one by one so that only the offending records are set aside.
    */
   private async publishBatch(events: readonly RecordedEvent[]): Promise<Parking[]> {
-    // Per stream, the parked event its later events wait behind: from earlier batches (older than anything read
-    // now), or the first event of this batch that failed.
+    // Per stream, the parked event its later events wait behind: from earlier batches, or the first event of this
+    // batch that failed. A batch read again after a crash between parking and the checkpoint finds its own parked
+    // events here: the events before them go out again (consumers drop them by id), the ones after stay held.
     const blocked = new Map<string, { eventId: string; streamVersion: number }>();
     if (this.mayHaveParked) {
-      for (const [streamId, eventId] of await this.state.blockedStreams(events.map((e) => e.streamId))) blocked.set(streamId, { eventId, streamVersion: 0 });
+      for (const [streamId, blocker] of await this.state.blockedStreams(events.map((e) => e.streamId))) blocked.set(streamId, blocker);
     }
     const blockerOf = (event: RecordedEvent) => {
       const blocker = blocked.get(event.streamId);

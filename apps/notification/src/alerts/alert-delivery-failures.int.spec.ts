@@ -36,7 +36,7 @@ describe('an alert delivery that cannot be processed', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/pager`;
     const config = deliveryWorkerConfig(db.url, { ALERT_PROCESSING_MAX_ATTEMPTS: 3, ALERT_PROCESSING_RETRY_BASE_MILLIS: 100, ALERT_PROCESSING_RETRY_MAX_MILLIS: 200 });
-    worker = webhookDeliveryWorker(alerts, store, db.pool, config);
+    worker = webhookDeliveryWorker(alerts, db.pool, config);
   });
 
   afterAll(async () => {

@@ -63,7 +63,7 @@ describe('AlertDeliveryWorker against a real PostgreSQL and a loopback receiver'
   });
 
   const startWorker = (overrides: Partial<NotificationConfig>) => {
-    const worker = webhookDeliveryWorker(alerts, store, db.pool, deliveryWorkerConfig(db.url, overrides));
+    const worker = webhookDeliveryWorker(alerts, db.pool, deliveryWorkerConfig(db.url, overrides));
     workers.push(worker);
     worker.onApplicationBootstrap();
   };

@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AlertChannel, EventTypes, SlaTarget, toDomainEvents } from '@closeloop/contracts';
-import { EVENT_STORE, EventStore } from '@closeloop/event-store';
+import { AlertChannel, SlaTarget } from '@closeloop/contracts';
 import { AlertState, ChainFallback, deliveryKeysOf, TOP_LEVEL, whoIsOnCall } from '@closeloop/notification-domain';
-import { slaStream } from '@closeloop/sla-domain';
 import { CLOCK, Clock, PG_POOL } from '@closeloop/runtime';
 import { Pool } from 'pg';
 import { Destination } from '../channels/alert-channel.port';
@@ -12,7 +10,7 @@ import { ContactsRepository } from '../on-call/contacts.repository';
 import { OnCallRepository } from '../on-call/on-call.repository';
 import { AlertDigestRepository } from './alert-digest.repository';
 import { AlertContextIds, alertIdFor, AlertService } from './alert.service';
-import { OrderSnapshots, slaDueAtOf } from './order-snapshot';
+import { OrderSnapshots } from './order-snapshot';
 
 type Level = 1 | 2 | 3;
 
@@ -23,8 +21,10 @@ export interface AlertRequest {
   readonly target?: SlaTarget | undefined;
   readonly level?: Level | undefined;
   readonly dueAt?: string | undefined;
-  /** The SLA round; looked up from the order's SLA stream at the cause when not given. */
+  /** The SLA round; when not given, the round the order's facts had at the cause's position. */
   readonly round?: number | undefined;
+  /** The cause's position in the store's log (its CloudEvent `sequence`). */
+  readonly causePosition?: string | undefined;
   /** When the cause happened: who is on call is judged at this instant, so a late redelivery pages the same person. */
   readonly at: Date;
 }
@@ -61,7 +61,6 @@ export class AlertRaiser {
     @Inject(NOTIFICATION_CONFIG) private readonly config: NotificationConfig,
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {}
 
   async raise(request: AlertRequest, ids: Omit<AlertContextIds, 'actor'>): Promise<string | undefined> {
@@ -70,10 +69,10 @@ export class AlertRaiser {
       this.logger.warn(`no work order ${request.workOrderId} for the ${request.kind} alert caused by ${request.causeEventId}`);
       return undefined;
     }
-    const round = request.round ?? (request.target ? await this.slaRoundAt(request.workOrderId, request.target, request.causeEventId) : 0);
+    const round = request.round ?? (request.target ? await this.orders.slaRoundAt(request.workOrderId, request.target, request.causePosition) : 0);
     const level = request.kind === 'warning' ? 0 : (request.level ?? 1);
     const alertId = alertIdFor({ workOrderId: request.workOrderId, target: request.target, level, round });
-    const dueAt = request.dueAt ?? (request.target ? await slaDueAtOf(this.store, request.workOrderId, request.target) : undefined);
+    const dueAt = request.dueAt ?? (request.target ? await this.orders.slaDueAtOf(request.workOrderId, request.target) : undefined);
     const recipients = await this.recipientsFor(request, order.siteId, order.owner?.staffId);
     const outcome = await this.alerts.withAlertLock(alertId, () =>
       this.alerts.execute(
@@ -147,15 +146,6 @@ export class AlertRaiser {
     const staffId = shift ? shift.staffId : dispatcherOf(siteId);
     const destinations = firstPerChannel(await this.contacts.destinationsFor(staffId, siteId));
     return { fallback: { staffId, source: shift ? 'on-call-level-1' : 'dispatcher', channels: channelsOf(destinations) }, destinations };
-  }
-
-  /** The round of the target's clock when the cause was recorded: restarts (reopens) before it, for resolution. */
-  private async slaRoundAt(workOrderId: string, target: SlaTarget, causeEventId: string): Promise<number> {
-    if (target !== 'resolution') return 0;
-    const recorded = await this.store.readStream(slaStream(workOrderId));
-    const upTo = recorded.findIndex((e) => e.eventId === causeEventId);
-    const before = upTo >= 0 ? recorded.slice(0, upTo + 1) : recorded;
-    return toDomainEvents(before).reduce((round, e) => (e.type === EventTypes.SlaClockRestarted ? Math.max(round, e.data.round) : round), 0);
   }
 
   private async destinationsOf(state: Extract<AlertState, { status: 'open' }>): Promise<Recipient[]> {

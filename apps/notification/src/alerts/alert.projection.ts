@@ -1,23 +1,28 @@
-import { AlertEvent, toDomainEvents } from '@closeloop/contracts';
+import { AlertEvent, parseDomainEvent, toDomainEvents } from '@closeloop/contracts';
 import { EventStore } from '@closeloop/event-store';
 import { ReadModelDefinition, rebuildReadModel, RebuildOptions, RebuildReport } from '@closeloop/messaging';
 import { alertStream, AlertState, evolveAlert, initialAlertState } from '@closeloop/notification-domain';
 import { PoolClient } from 'pg';
 import { alertsDiffering, upsertAlertRow } from './alert-rows.repository';
+import { NOTIFICATION_READ_MODEL } from './notification.read-model';
+import { isOrderFact } from './order-facts';
+import { applyOrderFact, ORDER_FACTS_TABLE } from './order-facts.repository';
+
+export { NOTIFICATION_READ_MODEL };
 
 /**
  * The notification service's read model: the notification_alerts table, one row per alert stream (`alert-<id>`)
- * folded to its current state. notification_alert_deliveries is not one: its leases, attempt counts and next-attempt
- * times are the delivery worker's working state, which no event records (ADR 16).
+ * folded to its current state, and its facts about each work order (notification_order_facts, ADR 19), folded from
+ * the order's published events as the live consumer folds them. notification_alert_deliveries is not one: its
+ * leases, attempt counts and next-attempt times are the delivery worker's working state, which no event records
+ * (ADR 16).
  */
 export interface AlertTables {
   readonly alerts: string;
+  readonly orderFacts: string;
 }
 
-export const ALERT_TABLES: AlertTables = { alerts: 'notification_alerts' };
-
-/** The name the live projection and a rebuild's swap share their lock under. */
-export const NOTIFICATION_READ_MODEL = 'notification';
+export const ALERT_TABLES: AlertTables = { alerts: 'notification_alerts', orderFacts: ORDER_FACTS_TABLE };
 
 /** Writes an alert's row from its state after a change: the whole state, so writing it twice changes nothing. */
 export const projectAlert = async (client: PoolClient, state: AlertState, tables: AlertTables = ALERT_TABLES): Promise<void> => {
@@ -58,7 +63,18 @@ export const alertReadModel = (store: EventStore): ReadModelDefinition<keyof Ale
   async apply(client, events, tables) {
     const alertIds = new Set(events.filter((e) => e.recorded.streamId.startsWith(ALERT_STREAM_PREFIX)).map((e) => e.recorded.streamId.slice(ALERT_STREAM_PREFIX.length)));
     for (const alertId of alertIds) await projectAlert(client, await foldAlert(store, alertId), tables);
-    return events.filter((e) => e.recorded.streamId.startsWith(ALERT_STREAM_PREFIX)).length;
+    let facts = 0;
+    // As the live consumer takes them off workorders.events: only what was published and is valid (the consumer
+    // dead-letters the rest), of types it knows.
+    for (const { recorded, published } of events) {
+      if (!published?.workorderid) continue;
+      const parsed = parseDomainEvent(published.type, published.data);
+      if (!parsed.ok || !isOrderFact(parsed.event)) continue;
+      const event = parsed.event;
+      await applyOrderFact(client, tables.orderFacts, published.workorderid, { event, position: recorded.globalPosition, recordedAt: recorded.recordedAt.toISOString() });
+      facts++;
+    }
+    return events.filter((e) => e.recorded.streamId.startsWith(ALERT_STREAM_PREFIX)).length + facts;
   },
   async reconcile(client, live, rebuilt) {
     const differing = await alertsDiffering(client, live.alerts, rebuilt.alerts);

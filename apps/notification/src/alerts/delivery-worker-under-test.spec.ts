@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { AlertChannel } from '@closeloop/contracts';
-import { EventStore } from '@closeloop/event-store';
 import { Pool } from 'pg';
 import { AlertChannelSender } from '../channels/alert-channel.port';
 import { ANY_ADDRESS } from '../channels/outbound-addresses';
@@ -9,6 +8,7 @@ import { NotificationConfig } from '../notification.config';
 import { AlertDeliveriesRepository } from './alert-deliveries.repository';
 import { AlertDeliveryWorker } from './alert-delivery.worker';
 import { AlertService } from './alert.service';
+import { OrderFactsRepository } from './order-facts.repository';
 import { OrderSnapshots } from './order-snapshot';
 
 /** A delivery worker's configuration for specs: fast polls and retries, no re-notification, then the overrides. */
@@ -29,7 +29,7 @@ export const deliveryWorkerConfig = (databaseUrl: string, overrides: Partial<Not
   }) as NotificationConfig;
 
 /** A delivery worker (not started) that sends on the webhook channel only, to any address: receivers are on loopback. */
-export const webhookDeliveryWorker = (alerts: AlertService, store: EventStore, pool: Pool, config: NotificationConfig): AlertDeliveryWorker => {
+export const webhookDeliveryWorker = (alerts: AlertService, pool: Pool, config: NotificationConfig): AlertDeliveryWorker => {
   const senders = new Map<AlertChannel, AlertChannelSender>([['webhook', new WebhookChannel({ now: () => new Date(), timeoutMs: 2_000, addresses: ANY_ADDRESS })]]);
-  return new AlertDeliveryWorker(alerts, new OrderSnapshots(store), senders, config, new AlertDeliveriesRepository(pool), { now: () => new Date() });
+  return new AlertDeliveryWorker(alerts, new OrderSnapshots(new OrderFactsRepository(pool)), senders, config, new AlertDeliveriesRepository(pool), { now: () => new Date() });
 };

@@ -1,8 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { EventTypes, SlaEvent, SlaTarget, toDomainEvents, WorkOrderEvent } from '@closeloop/contracts';
-import { evolveSla, initialSlaState, slaStream } from '@closeloop/sla-domain';
-import { EVENT_STORE, EventStore } from '@closeloop/event-store';
-import { foldWorkOrder, workOrderStream } from '@closeloop/work-order-domain';
+import { Injectable } from '@nestjs/common';
+import { SlaTarget } from '@closeloop/contracts';
+import { dueAtOf, resolutionRoundAt } from './order-facts';
+import { OrderFactsRepository } from './order-facts.repository';
 
 export interface OrderSnapshot {
   readonly workOrderId: string;
@@ -19,39 +18,46 @@ export interface OrderSnapshot {
   readonly recentEvents: readonly { readonly type: string; readonly at: string }[];
 }
 
-const shortType = (type: string): string => type.replace(/^closeloop\.[a-z]+\./, '').replace(/\.v\d+$/, '');
-
-/** What an alert says about its order, read from the order's own stream when the alert is raised or sent. */
+/**
+ * What an alert says about its order, and the order's SLA deadlines, from notification's own facts about it
+ * (notification_order_facts, kept from workorders.events; ADR 19): never from another service's streams.
+ */
 @Injectable()
 export class OrderSnapshots {
-  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  constructor(private readonly facts: OrderFactsRepository) {}
 
   async of(workOrderId: string): Promise<OrderSnapshot | undefined> {
-    const recorded = await this.store.readStream(workOrderStream(workOrderId));
-    if (recorded.length === 0) return undefined;
-    const history = toDomainEvents(recorded) as WorkOrderEvent[];
-    const state = foldWorkOrder(history);
-    const reported = history.find((e) => e.type === EventTypes.WorkOrderReported);
-    if (state.status === 'none' || reported?.type !== EventTypes.WorkOrderReported) return undefined;
+    const facts = await this.facts.find(workOrderId);
+    if (!facts || facts.status === null || facts.number === null || facts.siteId === null || facts.description === null) return undefined;
     return {
       workOrderId,
-      number: state.number,
-      siteId: state.siteId,
-      building: state.building,
-      unit: reported.data.unit,
-      category: state.category,
-      tier: state.tier,
-      description: reported.data.description,
-      reporterPhone: reported.data.reporter.phone,
-      owner: state.owner,
-      status: state.status,
-      recentEvents: recorded.slice(-5).map((e) => ({ type: shortType(e.type), at: e.recordedAt.toISOString() })),
+      number: facts.number,
+      siteId: facts.siteId,
+      building: facts.building ?? undefined,
+      unit: facts.unit ?? undefined,
+      category: facts.category ?? undefined,
+      tier: facts.tier ?? undefined,
+      description: facts.description,
+      reporterPhone: facts.reporterPhone ?? undefined,
+      owner: facts.owner ?? undefined,
+      status: facts.status,
+      recentEvents: facts.recentEvents,
     };
   }
-}
 
-/** The deadline of an order's target as its SLA clocks have it now (after pauses and recomputations). */
-export const slaDueAtOf = async (store: EventStore, workOrderId: string, target: SlaTarget): Promise<string | undefined> => {
-  const state = (toDomainEvents(await store.readStream(slaStream(workOrderId))) as SlaEvent[]).reduce(evolveSla({ warningFraction: 0.8 }), initialSlaState());
-  return state.status === 'running' ? state[target].dueAt : undefined;
-};
+  /** The deadline of an order's target as its SLA clocks have it now (after pauses and recomputations). */
+  async slaDueAtOf(workOrderId: string, target: SlaTarget): Promise<string | undefined> {
+    const facts = await this.facts.find(workOrderId);
+    return facts && dueAtOf(facts, target);
+  }
+
+  /**
+   * The round of the target's clock when the cause was recorded (at this log position): restarts (reopens) up to
+   * it, for resolution; a redelivered escalation of an earlier round keeps that round's identity.
+   */
+  async slaRoundAt(workOrderId: string, target: SlaTarget, causePosition: string | undefined): Promise<number> {
+    if (target !== 'resolution') return 0;
+    const facts = await this.facts.find(workOrderId);
+    return facts ? resolutionRoundAt(facts, causePosition) : 0;
+  }
+}

@@ -114,6 +114,38 @@ export const eventStoreContract = (
         expect([...positions].sort((x, y) => (x < y ? -1 : 1))).toEqual(positions);
       });
     });
+
+    describe('checkpoints of readers of the whole log', () => {
+      const subscriber = () => `relay:test-${randomUUID()}`;
+
+      it('has none for a reader that stored none, and the last one stored for each reader', async () => {
+        const first = subscriber();
+        const second = subscriber();
+        expect(await store.readCheckpoint(first)).toBeUndefined();
+        const a = stream();
+        await store.append(a, [event('test.a1.v1'), event('test.a2.v1')], 'no-stream');
+        const [one, two] = await store.readStream(a);
+        await store.storeCheckpoint(first, one!.checkpoint);
+        await store.storeCheckpoint(first, two!.checkpoint);
+        await store.storeCheckpoint(second, one!.checkpoint);
+        expect(await store.readCheckpoint(first)).toBe(two!.checkpoint);
+        expect(await store.readCheckpoint(second)).toBe(one!.checkpoint);
+      });
+
+      it('reads on from a stored checkpoint, and storing one adds nothing to the log', async () => {
+        const reader = subscriber();
+        const start = await lastCheckpoint(store);
+        const a = stream();
+        await store.append(a, [event('test.before.v1')], 'no-stream');
+        const [before] = await readLogInPages(store, start, [a], 1);
+        await store.storeCheckpoint(reader, before!.checkpoint);
+        await store.append(a, [event('test.after.v1')], 1);
+        const after = await readLogInPages(store, await store.readCheckpoint(reader), [a], 1);
+        expect(after.map((e) => e.type)).toEqual(['test.after.v1']);
+        const mentionsTheReader = (e: RecordedEvent) => `${e.streamId} ${JSON.stringify(e.data)} ${JSON.stringify(e.metadata)}`.includes(reader);
+        expect((await store.readAll(before!.checkpoint, 1000)).filter(mentionsTheReader)).toEqual([]);
+      });
+    });
   });
 };
 

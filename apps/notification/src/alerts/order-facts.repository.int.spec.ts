@@ -1,0 +1,152 @@
+import { randomUUID } from 'node:crypto';
+import { DomainEvent, EventTypes } from '@closeloop/contracts';
+import { PostgresEventStore } from '@closeloop/event-store';
+import { freshDatabase, TestDatabase } from '@closeloop/testing';
+import { rebuildAlertReadModel } from './alert.projection';
+import { OrderFactsRepository } from './order-facts.repository';
+import { OrderSnapshots } from './order-snapshot';
+
+describe('notification_order_facts, kept from workorders.events', () => {
+  let db: TestDatabase;
+  let facts: OrderFactsRepository;
+  let orders: OrderSnapshots;
+
+  beforeAll(async () => {
+    db = await freshDatabase('order_facts');
+    facts = new OrderFactsRepository(db.pool);
+    orders = new OrderSnapshots(facts);
+  });
+
+  afterAll(() => db.drop());
+
+  const at = (minute: number) => new Date(Date.UTC(2026, 11, 4, 1, minute)).toISOString();
+  const staff = { staffId: 'tech-7', name: 'Li Na' };
+
+  /** One order's events as the relay publishes them: each with its log position, the order's streams interleaved. */
+  const anOrder = () => {
+    const workOrderId = randomUUID();
+    let position = 100;
+    const published = (event: DomainEvent, recordedAt: string) => ({ event, position: String((position += 10)), recordedAt });
+    return {
+      workOrderId,
+      reported: published(
+        {
+          type: EventTypes.WorkOrderReported,
+          data: { workOrderId, number: 'S1-20261204-0001', siteId: 'S1', building: 'B2', unit: '0101', channel: 'phone', reporter: { name: 'Ms Lin', phone: '13812345678' }, description: 'Burst pipe', reportedAt: at(0) },
+        },
+        at(0),
+      ),
+      triaged: published({ type: EventTypes.WorkOrderTriaged, data: { workOrderId, tier: 'urgent', category: 'plumbing', ruleId: 'r1', reason: 'water', triagedAt: at(0) } }, at(0)),
+      targetsSet: published(
+        {
+          type: EventTypes.SlaTargetsSet,
+          data: { workOrderId, siteId: 'S1', tier: 'urgent', category: 'plumbing', policyId: 'p1', policyVersion: 1, startedAt: at(0), responseDueAt: at(15), resolutionDueAt: at(240) },
+        } as DomainEvent,
+        at(0),
+      ),
+      assigned: published({ type: EventTypes.WorkOrderAssigned, data: { workOrderId, owner: staff, teamId: 'plumbers', ruleId: 'r2', reason: 'roster', assignedAt: at(2) } }, at(2)),
+      paused: published({ type: EventTypes.SlaClockPaused, data: { workOrderId, pausedAt: at(10) } }, at(10)),
+      resumed: published({ type: EventTypes.SlaClockResumed, data: { workOrderId, resumedAt: at(40), pausedSeconds: 1800, resolutionDueAt: at(270) } } as DomainEvent, at(40)),
+      recomputed: published(
+        { type: EventTypes.SlaDeadlinesRecomputed, data: { workOrderId, policyId: 'p1', policyVersion: 2, responseDueAt: at(20), recomputedAt: at(41) } } as DomainEvent,
+        at(41),
+      ),
+      restarted: published(
+        { type: EventTypes.SlaClockRestarted, data: { workOrderId, round: 1, restartedAt: at(50), resolutionDueAt: at(290) } } as DomainEvent,
+        at(50),
+      ),
+      stopped: published({ type: EventTypes.SlaClockStopped, data: { workOrderId, stoppedAt: at(55), reason: 'cancelled' } }, at(55)),
+    };
+  };
+
+  it('tells an alert what the order is, who owns it and what happened lately', async () => {
+    const order = anOrder();
+    for (const source of [order.reported, order.triaged, order.targetsSet, order.assigned]) await facts.record(order.workOrderId, source);
+    expect(await orders.of(order.workOrderId)).toEqual({
+      workOrderId: order.workOrderId,
+      number: 'S1-20261204-0001',
+      siteId: 'S1',
+      building: 'B2',
+      unit: '0101',
+      category: 'plumbing',
+      tier: 'urgent',
+      description: 'Burst pipe',
+      reporterPhone: '13812345678',
+      owner: staff,
+      status: 'assigned',
+      recentEvents: [
+        { type: 'reported', at: at(0) },
+        { type: 'triaged', at: at(0) },
+        { type: 'assigned', at: at(2) },
+      ],
+    });
+    expect(await orders.slaDueAtOf(order.workOrderId, 'response')).toBe(at(15));
+  });
+
+  it('changes nothing when events are delivered again, or an older one after a newer one', async () => {
+    const order = anOrder();
+    const inOrder = [order.reported, order.triaged, order.targetsSet, order.assigned, order.paused, order.resumed];
+    for (const source of inOrder) await facts.record(order.workOrderId, source);
+    const once = await facts.find(order.workOrderId);
+    // A consumer redelivering from its last commit, and a relay publishing a batch again after a crash.
+    for (const source of [...inOrder.slice(2), ...inOrder]) await facts.record(order.workOrderId, source);
+    await Promise.all(inOrder.map((source) => facts.record(order.workOrderId, source)));
+    expect(await facts.find(order.workOrderId)).toEqual(once);
+    expect((await orders.of(order.workOrderId))?.recentEvents).toHaveLength(3);
+  });
+
+  it('knows an order only once its report has arrived', async () => {
+    const order = anOrder();
+    await facts.record(order.workOrderId, order.targetsSet);
+    expect(await orders.of(order.workOrderId)).toBeUndefined();
+    await facts.record(order.workOrderId, order.reported);
+    expect((await orders.of(order.workOrderId))?.number).toBe('S1-20261204-0001');
+  });
+
+  it('keeps the SLA deadlines as the clocks move them: a pause and resume, a recomputation, a restart, a stop', async () => {
+    const order = anOrder();
+    const due = async () => ({ response: await orders.slaDueAtOf(order.workOrderId, 'response'), resolution: await orders.slaDueAtOf(order.workOrderId, 'resolution') });
+    expect(await due()).toEqual({ response: undefined, resolution: undefined });
+    await facts.record(order.workOrderId, order.reported);
+    await facts.record(order.workOrderId, order.targetsSet);
+    expect(await due()).toEqual({ response: at(15), resolution: at(240) });
+    await facts.record(order.workOrderId, order.paused);
+    expect(await due()).toEqual({ response: at(15), resolution: at(240) });
+    await facts.record(order.workOrderId, order.resumed);
+    expect(await due()).toEqual({ response: at(15), resolution: at(270) });
+    await facts.record(order.workOrderId, order.recomputed);
+    expect(await due()).toEqual({ response: at(20), resolution: at(270) });
+    await facts.record(order.workOrderId, order.restarted);
+    expect(await due()).toEqual({ response: at(20), resolution: at(290) });
+    await facts.record(order.workOrderId, order.stopped);
+    expect(await due()).toEqual({ response: undefined, resolution: undefined });
+  });
+
+  it('tells the round of the resolution clock at a cause, so an escalation redelivered after a reopen keeps its round', async () => {
+    const order = anOrder();
+    for (const source of [order.reported, order.targetsSet, order.resumed, order.restarted]) await facts.record(order.workOrderId, source);
+    expect(await orders.slaRoundAt(order.workOrderId, 'resolution', order.resumed.position)).toBe(0);
+    expect(await orders.slaRoundAt(order.workOrderId, 'resolution', order.restarted.position)).toBe(1);
+    expect(await orders.slaRoundAt(order.workOrderId, 'resolution', String(Number(order.restarted.position) + 5))).toBe(1);
+    expect(await orders.slaRoundAt(order.workOrderId, 'response', order.restarted.position)).toBe(0);
+  });
+
+  it('is filled by a rebuild for orders reported before notification kept its facts (after migration 0023)', async () => {
+    const store = new PostgresEventStore(db.pool);
+    const order = anOrder();
+    const metadata = { workOrderId: order.workOrderId, correlationId: 'c', causationId: 'c', actor: { kind: 'system', id: 'test' }, producer: 'test' };
+    const stored = (source: { event: DomainEvent }) => ({ eventId: randomUUID(), type: source.event.type, data: source.event.data, metadata });
+    await store.append(`workorder-${order.workOrderId}`, [order.reported, order.triaged, order.assigned].map(stored), 'no-stream');
+    await store.append(`sla-${order.workOrderId}`, [order.targetsSet, order.paused, order.resumed].map(stored), 'no-stream');
+    expect(await orders.of(order.workOrderId)).toBeUndefined();
+
+    const report = await rebuildAlertReadModel({ pool: db.pool, store, swap: true });
+
+    expect(report.swapped).toBe(true);
+    expect(await orders.of(order.workOrderId)).toMatchObject({ number: 'S1-20261204-0001', tier: 'urgent', owner: staff, status: 'assigned' });
+    expect((await orders.of(order.workOrderId))?.recentEvents.map((e) => e.type)).toEqual(['reported', 'triaged', 'assigned']);
+    expect(await orders.slaDueAtOf(order.workOrderId, 'resolution')).toBe(at(270));
+    // The facts kept live before the rebuild are still there, as the rebuild folded them again.
+    expect(await facts.find(order.workOrderId)).toBeDefined();
+  });
+});

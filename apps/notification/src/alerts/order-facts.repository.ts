@@ -1,0 +1,126 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { inTransaction } from '@closeloop/database';
+import { lockReadModelShared } from '@closeloop/messaging';
+import { PG_POOL } from '@closeloop/runtime';
+import { Pool, PoolClient } from 'pg';
+import { NOTIFICATION_READ_MODEL } from './notification.read-model';
+import { evolveOrderFacts, FactSource, noFactsYet, OrderFacts } from './order-facts';
+
+/** The live table; a rebuild (ADR 16) folds the same events into one beside it and swaps it in. */
+export const ORDER_FACTS_TABLE = 'notification_order_facts';
+
+interface Row {
+  work_order_id: string;
+  number: string | null;
+  site_id: string | null;
+  building: string | null;
+  unit: string | null;
+  category: string | null;
+  tier: string | null;
+  description: string | null;
+  reporter_phone: string | null;
+  owner: OrderFacts['owner'];
+  status: string | null;
+  recent_events: OrderFacts['recentEvents'];
+  sla_status: OrderFacts['sla'];
+  response_due_at: string | null;
+  resolution_due_at: string | null;
+  resolution_rounds: OrderFacts['resolutionRounds'];
+  work_order_position: string;
+  sla_position: string;
+}
+
+const COLUMNS =
+  'work_order_id, number, site_id, building, unit, category, tier, description, reporter_phone, owner, status, recent_events, sla_status, response_due_at, resolution_due_at, resolution_rounds, work_order_position::text, sla_position::text';
+
+const toFacts = (r: Row): OrderFacts => ({
+  workOrderId: r.work_order_id,
+  number: r.number,
+  siteId: r.site_id,
+  building: r.building,
+  unit: r.unit,
+  category: r.category,
+  tier: r.tier,
+  description: r.description,
+  reporterPhone: r.reporter_phone,
+  owner: r.owner,
+  status: r.status,
+  recentEvents: r.recent_events,
+  sla: r.sla_status,
+  responseDueAt: r.response_due_at,
+  resolutionDueAt: r.resolution_due_at,
+  resolutionRounds: r.resolution_rounds,
+  workOrderPosition: r.work_order_position,
+  slaPosition: r.sla_position,
+});
+
+const upsertInto = (table: string) => `INSERT INTO ${table} (${COLUMNS.replace(/::text/g, '')}, updated_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, now())
+  ON CONFLICT (work_order_id) DO UPDATE SET number = EXCLUDED.number, site_id = EXCLUDED.site_id, building = EXCLUDED.building,
+    unit = EXCLUDED.unit, category = EXCLUDED.category, tier = EXCLUDED.tier, description = EXCLUDED.description,
+    reporter_phone = EXCLUDED.reporter_phone, owner = EXCLUDED.owner, status = EXCLUDED.status, recent_events = EXCLUDED.recent_events,
+    sla_status = EXCLUDED.sla_status, response_due_at = EXCLUDED.response_due_at, resolution_due_at = EXCLUDED.resolution_due_at,
+    resolution_rounds = EXCLUDED.resolution_rounds, work_order_position = EXCLUDED.work_order_position,
+    sla_position = EXCLUDED.sla_position, updated_at = now()`;
+
+const statements = new Map<string, { select: string; upsert: string }>();
+const statementsFor = (table: string) => {
+  let found = statements.get(table);
+  if (!found) statements.set(table, (found = { select: `SELECT ${COLUMNS} FROM ${table} WHERE work_order_id = $1`, upsert: upsertInto(table) }));
+  return found;
+};
+
+/**
+ * Applies one event to its order's facts in the caller's transaction, in the given table (the live one, or a
+ * rebuild's). The order is locked while its row is read and written, so two consumers holding the order's partition
+ * for a moment during a rebalance apply its events one after the other, and so is an order with no row yet.
+ */
+export const applyOrderFact = async (client: PoolClient, table: string, workOrderId: string, source: FactSource): Promise<void> => {
+  const { select, upsert } = statementsFor(table);
+  await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 23))', [workOrderId]);
+  const { rows } = await client.query<Row>(select, [workOrderId]);
+  const current = rows[0] ? toFacts(rows[0]) : noFactsYet(workOrderId);
+  const next = evolveOrderFacts(current, source);
+  if (next !== current) await client.query(upsert, valuesOf(next));
+};
+
+/** notification_order_facts: notification's own record of each work order (ADR 19), one row per order. */
+@Injectable()
+export class OrderFactsRepository {
+  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+
+  async find(workOrderId: string): Promise<OrderFacts | undefined> {
+    const { rows } = await this.pool.query<Row>(statementsFor(ORDER_FACTS_TABLE).select, [workOrderId]);
+    return rows[0] && toFacts(rows[0]);
+  }
+
+  /** Applies one event from workorders.events to its order's facts. */
+  async record(workOrderId: string, source: FactSource): Promise<void> {
+    await inTransaction(this.pool, async (client) => {
+      // Before the first write: a rebuild swapping a new table in waits for this event, or it for the swap (ADR 16).
+      await lockReadModelShared(client, NOTIFICATION_READ_MODEL);
+      await applyOrderFact(client, ORDER_FACTS_TABLE, workOrderId, source);
+    });
+  }
+}
+
+const valuesOf = (f: OrderFacts): unknown[] => [
+  f.workOrderId,
+  f.number,
+  f.siteId,
+  f.building,
+  f.unit,
+  f.category,
+  f.tier,
+  f.description,
+  f.reporterPhone,
+  f.owner === null ? null : JSON.stringify(f.owner),
+  f.status,
+  JSON.stringify(f.recentEvents),
+  f.sla,
+  f.responseDueAt,
+  f.resolutionDueAt,
+  JSON.stringify(f.resolutionRounds),
+  f.workOrderPosition,
+  f.slaPosition,
+];

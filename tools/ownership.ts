@@ -1,0 +1,111 @@
+/**
+ * Who owns what (docs/adr/0019-each-service-owns-its-streams-and-tables.md): the one place that says which service
+ * appends to which stream category and which tables it keeps. A service learns about another service's world from
+ * workorders.events, into a projection of its own, and asks another service to act by a command over Kafka; it
+ * never reads another service's streams or tables. `tools/ownership.unit.spec.ts` holds every service's source to
+ * this map.
+ */
+
+export const SERVICES = ['intake', 'dispatch', 'sla-timer', 'notification', 'query'] as const;
+export type Service = (typeof SERVICES)[number];
+
+export interface StreamCategory {
+  /** The stream id's prefix: `<prefix>-<id>`. */
+  readonly prefix: string;
+  /** The helper in the domain library that names one of these streams. */
+  readonly helper: string;
+  /** The services that append to (and so may read) streams of this category. */
+  readonly owners: readonly Service[];
+  /** The library every append goes through, where there is one; only the owners may import it. */
+  readonly commandPath?: string;
+  readonly why: string;
+}
+
+export const STREAM_CATEGORIES: readonly StreamCategory[] = [
+  {
+    prefix: 'workorder',
+    helper: 'workOrderStream',
+    owners: ['intake', 'dispatch'],
+    commandPath: '@closeloop/work-order-application',
+    why:
+      'the work-order write side, one command path served by two processes: intake opens orders and answers residents ' +
+      '(feedback) synchronously, dispatch takes staff actions, routing and the commands sla-timer sends on ' +
+      'workorders.commands. The one shared writer; the way out is intake sending commands too.',
+  },
+  { prefix: 'sla', helper: 'slaStream', owners: ['sla-timer'], why: "the order's SLA clocks" },
+  { prefix: 'alert', helper: 'alertStream', owners: ['notification'], why: 'alerts, one stream each' },
+];
+
+/** Each service's own tables, prefixed by its name. query appends to no stream; its tables are read models. */
+export const SERVICE_TABLES: Readonly<Record<Service, readonly string[]>> = {
+  intake: ['intake_number_sequences', 'intake_report_keys'],
+  dispatch: [],
+  'sla-timer': ['sla_timer_timers', 'sla_timer_policy_applied', 'sla_timer_order_lifecycle'],
+  notification: [
+    'notification_order_facts',
+    'notification_alerts',
+    'notification_alert_deliveries',
+    'notification_alert_ack_links_used',
+    'notification_alert_contacts',
+    'notification_alert_site_fallbacks',
+    'notification_alert_storm_members',
+    'notification_alert_storm_batches',
+    'notification_alert_digests',
+    'notification_alert_digest_items',
+    'notification_alert_digest_links_used',
+    'notification_oncall_rotations',
+    'notification_oncall_overrides',
+  ],
+  query: ['query_work_orders', 'query_timeline'],
+};
+
+/**
+ * Tables of the shared infrastructure, each kept by one library and named by no service's own code: rows of a
+ * table several services use are keyed by the relay, consumer group or caller they belong to.
+ */
+export const INFRASTRUCTURE_TABLES: Readonly<Record<string, { readonly library: string; readonly tables: readonly string[] }>> = {
+  'event store': { library: '@closeloop/event-store (the EventStore port)', tables: ['es_streams', 'es_events', 'es_checkpoints'] },
+  relay: { library: '@closeloop/messaging (keyed by relay name)', tables: ['relay_parked_events'] },
+  consumers: { library: '@closeloop/messaging (keyed by consumer group)', tables: ['consumer_parked_messages'] },
+  migrations: { library: '@closeloop/database', tables: ['schema_migrations'] },
+  access: {
+    library: '@closeloop/auth (integrator keys) and @closeloop/runtime (rate limits, keyed by caller): every service checks them',
+    tables: ['access_integrators', 'access_integrator_keys', 'access_rate_limits'],
+  },
+};
+
+/**
+ * TEMPORARY, deleted by the lead once migration 0024 (helper `repos`) is merged: today's names of the tables it
+ * renames to their owner's prefix, so the map above can already use the new names.
+ */
+export const NAMES_BEFORE_0024: Readonly<Record<string, string>> = {
+  q_work_orders: 'query_work_orders',
+  q_timeline: 'query_timeline',
+  sla_timers: 'sla_timer_timers',
+  sla_policy_applied: 'sla_timer_policy_applied',
+  alerts: 'notification_alerts',
+  alert_deliveries: 'notification_alert_deliveries',
+  alert_ack_links_used: 'notification_alert_ack_links_used',
+  alert_contacts: 'notification_alert_contacts',
+  alert_site_fallbacks: 'notification_alert_site_fallbacks',
+  alert_storm_members: 'notification_alert_storm_members',
+  alert_storm_batches: 'notification_alert_storm_batches',
+  alert_digests: 'notification_alert_digests',
+  alert_digest_items: 'notification_alert_digest_items',
+  alert_digest_links_used: 'notification_alert_digest_links_used',
+  oncall_rotations: 'notification_oncall_rotations',
+  oncall_overrides: 'notification_oncall_overrides',
+  integrators: 'access_integrators',
+  integrator_keys: 'access_integrator_keys',
+  rate_limits: 'access_rate_limits',
+};
+
+/** The owner of a table: a service, or `infrastructure`; undefined for a name the map does not know. */
+export const ownerOfTable = (table: string): Service | 'infrastructure' | undefined => {
+  const name = NAMES_BEFORE_0024[table] ?? table;
+  const service = SERVICES.find((s) => SERVICE_TABLES[s].includes(name));
+  if (service) return service;
+  return Object.values(INFRASTRUCTURE_TABLES).some((i) => i.tables.includes(name)) ? 'infrastructure' : undefined;
+};
+
+export const allTables = (): string[] => [...SERVICES.flatMap((s) => SERVICE_TABLES[s]), ...Object.values(INFRASTRUCTURE_TABLES).flatMap((i) => i.tables)];
