@@ -8,6 +8,7 @@ import {
   AlertKindSchema,
   AlertRaisedData,
   AlertRecipientSchema,
+  Decider,
   EventTypes,
   IllegalTransitionError,
   NotFoundError,
@@ -74,7 +75,6 @@ export type AlertState =
 
 type RaisedAlert = Exclude<AlertState, { status: 'none' }>;
 
-export const initialAlertState = (): AlertState => ({ status: 'none' });
 
 export const alertStream = (alertId: string): string => `alert-${alertId}`;
 
@@ -148,7 +148,7 @@ const clip = (text: string, max = 500): string => (text.length > max ? `${text.s
 
 // ── Decide ────────────────────────────────────────────────────────────────────────────────────────────────
 
-export const decideAlert = (command: AlertCommand, state: AlertState): AlertEvent[] => {
+const decide = (command: AlertCommand, state: AlertState): AlertEvent[] => {
   if (command.type === 'RaiseAlert') {
     // Raising twice is a no-op, so a redelivered escalation never pages anyone a second time.
     if (state.status !== 'none') return [];
@@ -289,7 +289,7 @@ const exhaust = (command: ExhaustChain, state: RaisedAlert): AlertEvent[] => {
 
 const withKey = (keys: readonly string[], key: string): readonly string[] => (keys.includes(key) ? keys : [...keys, key]);
 
-export const evolveAlert = (state: AlertState, event: AlertEvent): AlertState => {
+const evolve = (state: AlertState, event: AlertEvent): AlertState => {
   if (event.type === EventTypes.AlertRaised) {
     if (state.status !== 'none') return state;
     const d = event.data;
@@ -342,6 +342,9 @@ export const evolveAlert = (state: AlertState, event: AlertEvent): AlertState =>
     }
   }
 };
+
+/** One alert and its deliveries (the `alert-<id>` stream). */
+export const alertDecider: Decider<AlertState, AlertCommand, AlertEvent> = { decide, evolve, initialState: () => ({ status: 'none' }) };
 
 // ── Queries ───────────────────────────────────────────────────────────────────────────────────────────────
 

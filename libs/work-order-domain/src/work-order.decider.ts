@@ -2,8 +2,10 @@ import {
   CancelReasonSchema,
   Channel,
   CloseloopError,
+  Decider,
   HoldReasonSchema,
   EventTypes,
+  foldEvents,
   IllegalTransitionError,
   ReportDetails,
   StaffMemberRef,
@@ -53,7 +55,7 @@ export type WorkOrderState =
 export type WorkOrderStatus = WorkOrderState['status'];
 type OpenState = Exclude<WorkOrderState, { status: 'none' }>;
 
-export const initialState = (): WorkOrderState => ({ status: 'none' });
+const initialState = (): WorkOrderState => ({ status: 'none' });
 
 // ── Commands ──────────────────────────────────────────────────────────────────────────────────────────────
 // Time, ids, numbers, the triage and routing verdicts and the acting person arrive with the command.
@@ -222,7 +224,7 @@ export class CommandRejectedError extends CloseloopError {
 
 // ── Decide ────────────────────────────────────────────────────────────────────────────────────────────────
 
-export const decide = (command: WorkOrderCommand, state: WorkOrderState): WorkOrderEvent[] => {
+const decide = (command: WorkOrderCommand, state: WorkOrderState): WorkOrderEvent[] => {
   if (!allowedCommands[state.status].includes(command.type)) {
     throw new IllegalTransitionError(command.type, state.status, allowedCommandsIn(state));
   }
@@ -378,7 +380,7 @@ const decideAssignment = (command: AssignOwner, order: OpenState): WorkOrderEven
 
 // ── Evolve ────────────────────────────────────────────────────────────────────────────────────────────────
 
-export const evolve = (state: WorkOrderState, event: WorkOrderEvent): WorkOrderState => {
+const evolve = (state: WorkOrderState, event: WorkOrderEvent): WorkOrderState => {
   if (event.type === EventTypes.WorkOrderReported) {
     if (state.status !== 'none') return state;
     const { workOrderId, number, siteId, building, category } = event.data;
@@ -447,7 +449,10 @@ const factsOf = (state: OpenState): OrderFacts => ({
 /** Each work order is one stream in the event store. */
 export const workOrderStream = (workOrderId: string): string => `workorder-${workOrderId}`;
 
-export const foldWorkOrder = (events: readonly WorkOrderEvent[]): WorkOrderState => events.reduce(evolve, initialState());
+/** The closed loop of one work order (the `workorder-<id>` stream). */
+export const workOrderDecider: Decider<WorkOrderState, WorkOrderCommand, WorkOrderEvent> = { decide, evolve, initialState };
+
+export const foldWorkOrder = (events: readonly WorkOrderEvent[]): WorkOrderState => foldEvents(workOrderDecider, events);
 
 function assertNever(value: never): never {
   throw new Error(`unhandled case: ${JSON.stringify(value)}`);
