@@ -2,10 +2,10 @@ import { CloseloopError, EventType, EventTypes, IllegalTransitionError, parseDom
 import {
   allowedCommandsIn,
   CommandRejectedError,
-  decide,
   foldWorkOrder,
   Staff,
   WorkOrderCommand,
+  workOrderDecider,
   WorkOrderStatus,
 } from './work-order.decider';
 
@@ -286,7 +286,7 @@ const expectDecided = (status: WorkOrderStatus, type: CommandType) => {
   const history = histories[status];
   let events: WorkOrderEvent[] = [];
   expect(() => {
-    events = decide(commands[type], foldWorkOrder(history));
+    events = workOrderDecider.decide(commands[type], foldWorkOrder(history));
   }).not.toThrow();
 
   expect(events.map((e) => e.type)).toEqual(outcome?.emits);
@@ -304,7 +304,7 @@ const expectDecided = (status: WorkOrderStatus, type: CommandType) => {
 const expectRefused = (status: WorkOrderStatus, type: CommandType) => {
   expect(lifecycle[status][type]).toBeUndefined();
   const state = foldWorkOrder(histories[status]);
-  const thrown = catchError(() => decide(commands[type], state));
+  const thrown = catchError(() => workOrderDecider.decide(commands[type], state));
   expect(thrown).toBeInstanceOf(IllegalTransitionError);
   expect(thrown).toMatchObject({ kind: 'illegal-transition', code: 'ILLEGAL_TRANSITION', message: `${type} is not allowed while the work order is ${status}` });
   expect((thrown as IllegalTransitionError).details).toEqual({ currentStatus: status, allowedCommands: allowedCommandsIn(state) });
@@ -337,7 +337,7 @@ describe('allowed commands refused on their particulars', () => {
   it.each(rejections)('$name → $code', ({ status, command, code }) => {
     const state = foldWorkOrder(histories[status]);
     expect(allowedCommandsIn(state)).toContain(command.type);
-    const thrown = catchError(() => decide(command, state));
+    const thrown = catchError(() => workOrderDecider.decide(command, state));
     expect(thrown).toBeInstanceOf(CommandRejectedError);
     expect(thrown).not.toBeInstanceOf(IllegalTransitionError);
     expect(thrown).toBeInstanceOf(CloseloopError);

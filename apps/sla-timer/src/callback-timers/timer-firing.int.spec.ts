@@ -8,7 +8,7 @@ import { systemClock } from '@closeloop/runtime';
 import { SlaPolicySchema } from '@closeloop/sla-domain';
 import { adminJson, eventually, freshDatabase, repositoryRoot, runAdminCli, TestDatabase } from '@closeloop/testing';
 import { WorkOrderCommands } from '@closeloop/work-order-application';
-import { decide, initialState, triage, TriageRulesSchema, workOrderStream } from '@closeloop/work-order-domain';
+import { triage, TriageRulesSchema, workOrderDecider, workOrderStream } from '@closeloop/work-order-domain';
 import { SlaTimerConfig } from '../sla-timer.config';
 import { SlaClockService } from '../start-clock/sla-clock.service';
 import { TimerFiringService, timerRetryDelaySeconds } from './timer-firing.service';
@@ -49,7 +49,7 @@ describe('a timer that keeps failing', () => {
     const rules = loadJsonFile('TRIAGE_RULES_FILE', resolve(repositoryRoot, 'config/triage-rules.json'), TriageRulesSchema);
     const report = { siteId: 'S1', building: 'B2', channel: 'phone' as const, reporter: {}, description: 'Corridor light flickering' };
     const now = new Date();
-    const events = decide({ type: 'ReportWorkOrder', workOrderId, number: 'S1-20261204-0001', report, triage: triage(rules, report), now }, initialState());
+    const events = workOrderDecider.decide({ type: 'ReportWorkOrder', workOrderId, number: 'S1-20261204-0001', report, triage: triage(rules, report), now }, workOrderDecider.initialState());
     const metadata: EventMetadata = { workOrderId, correlationId: randomUUID(), causationId: randomUUID(), actor: { kind: 'integrator', id: 'hotline' }, producer: 'intake' };
     await store.append(workOrderStream(workOrderId), events.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata })), 'no-stream');
   };
