@@ -2,30 +2,9 @@ import { EventTypes, IllegalTransitionError, ReportDetails, WorkOrderEvent } fro
 import { deciderSpec, expectPublishable } from '@closeloop/testing';
 import { RoutingDecision } from './routing';
 import { TriageDecision } from './triage';
-import {
-  Acknowledge,
-  allowedCommandsIn,
-  AssignOwner,
-  Cancel,
-  CommandRejectedError,
-  ConfirmResolution,
-  foldWorkOrder,
-  HandOverOwnership,
-  PutOnHold,
-  ReassignTechnician,
-  RecordFollowUp,
-  RejectResolution,
-  Reopen,
-  ReportWorkOrder,
-  Resolve,
-  Resume,
-  Staff,
-  StartWork,
-  WorkOrderCommand,
-  workOrderDecider,
-  WorkOrderState,
-  workOrderStream,
-} from './work-order.decider';
+import { Acknowledge, allowedCommandsIn, AssignOwner, Cancel, CommandRejectedError, ConfirmResolution, HandOverOwnership, PutOnHold, ReassignTechnician, RecordFollowUp, RejectResolution, Reopen, ReportWorkOrder, Resolve, Resume, StartWork, WorkOrderCommand } from './work-order.commands';
+import { foldWorkOrder, workOrderDecider } from './work-order.decider';
+import { Staff, WorkOrderState, workOrderStream } from './work-order.state';
 
 const { given } = deciderSpec(workOrderDecider);
 

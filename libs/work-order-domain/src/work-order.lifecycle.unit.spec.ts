@@ -1,13 +1,7 @@
 import { CloseloopError, EventType, EventTypes, IllegalTransitionError, parseDomainEvent, WorkOrderEvent } from '@closeloop/contracts';
-import {
-  allowedCommandsIn,
-  CommandRejectedError,
-  foldWorkOrder,
-  Staff,
-  WorkOrderCommand,
-  workOrderDecider,
-  WorkOrderStatus,
-} from './work-order.decider';
+import { allowedCommandsIn, CommandRejectedError, WorkOrderCommand } from './work-order.commands';
+import { foldWorkOrder, workOrderDecider } from './work-order.decider';
+import { Staff, WorkOrderStatus } from './work-order.state';
 
 // The lifecycle as an exhaustive table: every status × every command. Each status is reached by a history of
 // events, each command type has one valid sample; a pair the status table allows must decide (and land in the
