@@ -1,20 +1,9 @@
 import { AlertEvent, EventTypes, foldEvents, IllegalTransitionError, NotFoundError } from '@closeloop/contracts';
 import { deciderSpec, expectPublishable } from '@closeloop/testing';
-import {
-  AcknowledgeAlert,
-  alertDecider,
-  AlertState,
-  alertStream,
-  CloseAlert,
-  DeadLetterDelivery,
-  ExhaustChain,
-  nextStepAfterDeadLetter,
-  deliveryKey,
-  isAddressedTo,
-  mayDeliver,
-  RaiseAlert,
-  RecordDeliveryAttempt,
-} from './alert.decider';
+import { AcknowledgeAlert, CloseAlert, DeadLetterDelivery, ExhaustChain, RaiseAlert, RecordDeliveryAttempt } from './alert.commands';
+import { alertDecider } from './alert.decider';
+import { isAddressedTo, mayDeliver, nextStepAfterDeadLetter } from './alert.queries';
+import { AlertState, alertStream, deliveryKey } from './alert.state';
 
 // ── Given / when / then ───────────────────────────────────────────────────────────────────────────────────
 // deciderSpec (libs/testing) folds the given events as the notification service does after reading the
