@@ -25,7 +25,7 @@ export const workingTimeClock = (calendar: BusinessCalendar): ClockMath => ({
   beyondOfficialData: (from, to) => countsBeyondOfficialData(from, to, calendar),
 });
 
-export const addSeconds = (instant: Date | string, seconds: number): Date => new Date(new Date(instant).getTime() + seconds * 1000);
+const addSeconds = (instant: Date | string, seconds: number): Date => new Date(new Date(instant).getTime() + seconds * 1000);
 export const sameInstant = (a: string, b: string): boolean => Date.parse(a) === Date.parse(b);
 export const secondsBetween = (from: string, to: Date): number => Math.max(0, Math.round((to.getTime() - Date.parse(from)) / 1000));
 
