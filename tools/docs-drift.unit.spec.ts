@@ -8,6 +8,7 @@ import {
   DeadLetterHeaders,
   deadLetterTopicOf,
   eventDataSchemas,
+  EventTypes,
   FollowUpContactSchema,
   HoldReasonSchema,
   IntakeEventTypes,
@@ -19,10 +20,13 @@ import {
   TierSchema,
   TopicBaseNames,
   topicSpecs,
+  WorkOrderCommandTypes,
+  workOrderCommandDataSchemas,
 } from '@closeloop/contracts';
 import { RETRY_AFTER_MS_HEADER } from '@closeloop/http';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { DISPATCH_COMMANDS_GROUP } from '../apps/dispatch/src/loop-timers/loop-timer-commands.consumer';
 import { workOrderActions } from '../apps/dispatch/src/work-order-actions/work-order-actions';
 import { WORK_ORDER_STATUSES } from '../apps/query/src/projection/work-order-view';
 import { accessRulesInCode, Route, routesInCode } from './routes';
@@ -261,6 +265,26 @@ describe('docs/asyncapi.yaml', () => {
       expect(sorted(names)).toEqual(sorted(Object.values(IntakeEventTypes)));
     });
 
+    it('lists exactly the WorkOrderCommandTypes on workorders.commands', () => {
+      const names = messagesOf(channelAt(TopicBaseNames.commands)).map((m) => String(m['name']));
+      expect(sorted(names)).toEqual(sorted(Object.values(WorkOrderCommandTypes)));
+    });
+
+    it.each(Object.values(WorkOrderCommandTypes))('documents the data of command %s as its zod schema defines it', (type) => {
+      const message = messageNamed(channelAt(TopicBaseNames.commands), type);
+      const data = dataSchemaOf(asyncapi, message['payload'], type, `message ${type}`);
+      expect(documented(asyncapi, data, type)).toEqual(contract(workOrderCommandDataSchemas[type], type));
+    });
+
+    it('keys commands by work-order id', () => {
+      const trait = deref(asyncapi, { $ref: '#/components/messageTraits/Command' });
+      const key = node(node(node(trait['bindings'], 'bindings')['kafka'], 'kafka')['key'], 'key');
+      expect(key).toMatchObject({ type: 'string', format: 'uuid' });
+      for (const message of messagesOf(channelAt(TopicBaseNames.commands))) {
+        expect(message['traits']).toEqual([{ $ref: '#/components/messageTraits/Command' }]);
+      }
+    });
+
     it.each(Object.keys(eventDataSchemas))('documents the data of %s as its zod schema defines it', (type) => {
       const message = messageNamed(channelAt(TopicBaseNames.events), type);
       const data = dataSchemaOf(asyncapi, message['payload'], type, `message ${type}`);
@@ -277,6 +301,10 @@ describe('docs/asyncapi.yaml', () => {
       const envelope = documented(asyncapi, node(node(asyncapi['components'], 'components')['schemas'], 'schemas')['CloudEvent'], 'CloudEvent');
       expect(envelope).toEqual(contract(CloudEventSchema, 'CloudEventSchema'));
       expect(Object.keys(node(envelope['properties'], 'properties'))).toEqual(expect.arrayContaining(['workorderid', 'correlationid', 'causationid', 'actor', 'sequence']));
+    });
+
+    it.each(Object.entries(EventTypes))('documents %s as the message of that name, of type %s', (name, type) => {
+      expect(deref(asyncapi, { $ref: `#/components/messages/${name}` }, `message ${name}`)['name']).toBe(type);
     });
 
     it('keys published events by work-order id', () => {
@@ -313,7 +341,9 @@ describe('docs/asyncapi.yaml', () => {
           (m) => TopicBaseNames[m[1] as keyof typeof TopicBaseNames],
         ),
       }))
-      .filter((c): c is { group: string; topics: (typeof TopicBaseNames)[keyof typeof TopicBaseNames][] } => c.group !== undefined && c.topics.length > 0);
+      .filter((c): c is { group: string; topics: (typeof TopicBaseNames)[keyof typeof TopicBaseNames][] } => c.group !== undefined && c.topics.length > 0)
+      // Consumers a service runs beside its runService one.
+      .concat([{ group: DISPATCH_COMMANDS_GROUP, topics: [TopicBaseNames.commands] }]);
 
     const receivers = Object.values(node(asyncapi['operations'], 'operations'))
       .map((op) => node(op, 'operation'))

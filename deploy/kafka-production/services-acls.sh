@@ -27,10 +27,11 @@ check_prefix "$prefix"
 
 intake="${prefix}workorders.intake"
 events="${prefix}workorders.events"
-all_topics=("$intake" "$intake.dlq" "$events" "$events.dlq")
+commands="${prefix}workorders.commands"
+all_topics=("$intake" "$intake.dlq" "$events" "$events.dlq" "$commands" "$commands.dlq")
 
 # Every service, at start-up (ensureTopics in libs/messaging/src/kafka.ts): lists topics and fetches metadata
-# for all four (Describe; a topic it may not describe looks missing), and creates those that are missing
+# for all six (Describe; a topic it may not describe looks missing), and creates those that are missing
 # (Create on exactly these names, never on the cluster). An operator who creates the topics beforehand, with
 # the partition counts of libs/contracts/src/topics.ts, can drop the Create grants.
 startup() {
@@ -61,7 +62,11 @@ grant() {
   startup "$user"
   case $service in
     intake) consumes "$user" "${prefix}intake" "$intake"; relays "$user" ;;
-    dispatch | sla-timer | notification) consumes "$user" "${prefix}$service" "$events"; relays "$user" ;;
+    # dispatch also decides the commands other services send it, in a group of its own (docs/adr/0020).
+    dispatch) consumes "$user" "${prefix}dispatch" "$events"; consumes "$user" "${prefix}dispatch-commands" "$commands"; relays "$user" ;;
+    # sla-timer's callback and closing timers ask dispatch to act.
+    sla-timer) consumes "$user" "${prefix}sla-timer" "$events"; relays "$user"; allow "$user" Write --topic "$commands" ;;
+    notification) consumes "$user" "${prefix}$service" "$events"; relays "$user" ;;
     query) consumes "$user" "${prefix}query" "$events" ;;
     *) die "unknown service $service" ;;
   esac

@@ -7,6 +7,8 @@ import { RosterSchema } from '@closeloop/work-order-domain';
 import { AssignOwnerHandler } from './assign-owner/assign-owner.handler';
 import { WorkOrderEventsKafkaController } from './assign-owner/work-order-events.kafka.controller';
 import { DISPATCH_CONFIG, DispatchConfig, ROSTER, WORK_ORDER_COMMANDS } from './dispatch.config';
+import { LoopTimerCommandHandler } from './loop-timers/loop-timer-command.handler';
+import { LoopTimerCommandsConsumer } from './loop-timers/loop-timer-commands.consumer';
 import { WorkOrderActionsHttpController } from './work-order-actions/work-order-actions.http.controller';
 
 export const dispatchModule = (config: DispatchConfig) => {
@@ -21,6 +23,8 @@ export const dispatchModule = (config: DispatchConfig) => {
       },
       { provide: WORK_ORDER_COMMANDS, useFactory: (store: EventStore) => new WorkOrderCommands(store), inject: [EVENT_STORE] },
       AssignOwnerHandler,
+      LoopTimerCommandHandler,
+      LoopTimerCommandsConsumer,
     ],
   })
   class DispatchModule {}

@@ -27,4 +27,3 @@ export const slaTimerConfigSchema = baseServiceConfig
 export type SlaTimerConfig = z.infer<typeof slaTimerConfigSchema>;
 export const SLA_POLICY = Symbol('SlaPolicy');
 export const SLA_TIMER_CONFIG = Symbol('SlaTimerConfig');
-export const WORK_ORDER_COMMANDS = Symbol('WorkOrderCommands');

@@ -1,16 +1,18 @@
 import { Module } from '@nestjs/common';
 import { loadJsonFile } from '@closeloop/config';
-import { InfrastructureModule } from '@closeloop/runtime';
+import { TopicBaseNames, topicName } from '@closeloop/contracts';
+import { InfrastructureModule, KAFKA_PRODUCER } from '@closeloop/runtime';
 import { SlaPolicySchema } from '@closeloop/sla-domain';
-import { EVENT_STORE, EventStore } from '@closeloop/event-store';
-import { WorkOrderCommands } from '@closeloop/work-order-application';
+import { Producer } from 'kafkajs';
 import { ScheduleCallbackKafkaController } from './callback-timers/schedule-callback.kafka.controller';
 import { TimerFiringService } from './callback-timers/timer-firing.service';
 import { TimerStore } from './callback-timers/timer-store';
-import { SLA_POLICY, SLA_TIMER_CONFIG, SlaTimerConfig, WORK_ORDER_COMMANDS } from './sla-timer.config';
+import { WorkOrderCommandSender } from './callback-timers/work-order-command.sender';
+import { OrderLifecycleRepository } from './order-lifecycle/order-lifecycle.repository';
+import { SLA_POLICY, SLA_TIMER_CONFIG, SlaTimerConfig } from './sla-timer.config';
 import { PolicyRecomputationService } from './start-clock/policy-recomputation.service';
+import { SlaClockOnWorkOrderEvents } from './start-clock/sla-clock-on-work-order-events.kafka.controller';
 import { SlaClockService } from './start-clock/sla-clock.service';
-import { WorkOrderEventsKafkaController } from './start-clock/work-order-events.kafka.controller';
 
 export const slaTimerModule = (config: SlaTimerConfig) => {
   @Module({
@@ -22,11 +24,16 @@ export const slaTimerModule = (config: SlaTimerConfig) => {
         readsPostgresEventTables: 'recomputing deadlines after a policy change lists SLA streams from es_streams',
       }),
     ],
-    controllers: [WorkOrderEventsKafkaController, ScheduleCallbackKafkaController],
+    controllers: [SlaClockOnWorkOrderEvents, ScheduleCallbackKafkaController],
     providers: [
       { provide: SLA_TIMER_CONFIG, useValue: config },
       { provide: SLA_POLICY, useValue: loadJsonFile('SLA_POLICY_FILE', config.SLA_POLICY_FILE, SlaPolicySchema) },
-      { provide: WORK_ORDER_COMMANDS, useFactory: (store: EventStore) => new WorkOrderCommands(store), inject: [EVENT_STORE] },
+      {
+        provide: WorkOrderCommandSender,
+        useFactory: (producer: Producer) => new WorkOrderCommandSender(producer, topicName(TopicBaseNames.commands, config.KAFKA_TOPIC_PREFIX)),
+        inject: [KAFKA_PRODUCER],
+      },
+      OrderLifecycleRepository,
       SlaClockService,
       PolicyRecomputationService,
       TimerStore,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Actor, EventMetadata } from './events';
+import { Actor, defineEvent, EventMetadata, eventRegistry } from './events';
 import { InstantSchema } from './input-policy';
 import { FollowUpContactSchema, ReportDetailsSchema, ResolutionConfirmedSchema, ResolutionRejectedSchema, WorkOrderReferenceSchema } from './report';
 
@@ -8,20 +8,16 @@ export const CloudEventContentTypes = {
   batch: 'application/cloudevents-batch+json',
 } as const;
 
-/** Types integrators may send to intake, over HTTP or on the intake topic. */
-export const IntakeEventTypes = {
-  ReportSubmitted: 'closeloop.intake.report-submitted.v1',
-  FollowUpContact: 'closeloop.intake.follow-up-contact.v1',
-  ResolutionConfirmed: 'closeloop.intake.resolution-confirmed.v1',
-  ResolutionRejected: 'closeloop.intake.resolution-rejected.v1',
-} as const;
+/** What integrators may send to intake, over HTTP or on the intake topic. */
+export const intakeEvents = eventRegistry({
+  ReportSubmitted: defineEvent('closeloop.intake.report-submitted.v1', ReportDetailsSchema),
+  FollowUpContact: defineEvent('closeloop.intake.follow-up-contact.v1', FollowUpContactSchema.merge(WorkOrderReferenceSchema).strict()),
+  ResolutionConfirmed: defineEvent('closeloop.intake.resolution-confirmed.v1', ResolutionConfirmedSchema.merge(WorkOrderReferenceSchema).strict()),
+  ResolutionRejected: defineEvent('closeloop.intake.resolution-rejected.v1', ResolutionRejectedSchema.merge(WorkOrderReferenceSchema).strict()),
+});
 
-export const intakeDataSchemas = {
-  [IntakeEventTypes.ReportSubmitted]: ReportDetailsSchema,
-  [IntakeEventTypes.FollowUpContact]: FollowUpContactSchema.merge(WorkOrderReferenceSchema).strict(),
-  [IntakeEventTypes.ResolutionConfirmed]: ResolutionConfirmedSchema.merge(WorkOrderReferenceSchema).strict(),
-  [IntakeEventTypes.ResolutionRejected]: ResolutionRejectedSchema.merge(WorkOrderReferenceSchema).strict(),
-} as const;
+export const IntakeEventTypes = intakeEvents.types;
+export const intakeDataSchemas = intakeEvents.dataSchemas;
 
 /** CloudEvents 1.0 structured-mode envelope, with the extension attributes Closeloop relies on. */
 export const CloudEventSchema = z

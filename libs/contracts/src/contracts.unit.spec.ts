@@ -9,13 +9,16 @@ import {
   FollowUpContactSchema,
   parseActor,
   parseDomainEvent,
+  parseWorkOrderCommand,
   ReportDetailsSchema,
   toDomainEvents,
   topicName,
   TopicBaseNames,
   topicSpecs,
+  toCommandCloudEvent,
   toPublishedCloudEvent,
   ValidationError,
+  WorkOrderCommandTypes,
 } from './index';
 
 const workOrderId = 'e7c1f3a2-5b7d-4c1e-9f2a-3d4b5c6e7f80';
@@ -330,12 +333,14 @@ describe('ReportDetailsSchema', () => {
 });
 
 describe('topics', () => {
-  it('names the intake and events topics with a dead-letter topic each', () => {
+  it('names the intake, events and commands topics with a dead-letter topic each', () => {
     expect(topicSpecs()).toEqual([
       { name: 'workorders.intake', partitions: 6 },
       { name: 'workorders.intake.dlq', partitions: 1 },
       { name: 'workorders.events', partitions: 6 },
       { name: 'workorders.events.dlq', partitions: 1 },
+      { name: 'workorders.commands', partitions: 6 },
+      { name: 'workorders.commands.dlq', partitions: 1 },
     ]);
   });
 
@@ -345,12 +350,34 @@ describe('topics', () => {
       'staging.workorders.intake.dlq',
       'staging.workorders.events',
       'staging.workorders.events.dlq',
+      'staging.workorders.commands',
+      'staging.workorders.commands.dlq',
     ]);
   });
 
   it('derives the dead-letter topic by appending ".dlq"', () => {
     expect(deadLetterTopicOf('workorders.events')).toBe('workorders.events.dlq');
     expect(deadLetterTopicOf(topicName(TopicBaseNames.intake, 'dev.'))).toBe('dev.workorders.intake.dlq');
+  });
+});
+
+describe('work-order commands', () => {
+  const timerId = '7ded09f5-e358-5707-a55c-382f82169091';
+  const envelope = { producer: 'sla-timer', actor: { kind: 'system' as const, id: 'sla-timer' }, correlationId: `timer:${timerId}`, causationId: `timer:${timerId}`, sentAt: new Date('2026-11-24T02:00:01Z') };
+  const close = { type: WorkOrderCommandTypes.CloseWithoutConfirmation, data: { workOrderId, round: 1, timerId } } as const;
+
+  it('travels as a CloudEvent whose id is the retry key, and reads back the same', () => {
+    const event = toCommandCloudEvent(close, envelope);
+    expect(CloudEventSchema.parse(event)).toMatchObject({ id: timerId, source: 'closeloop/sla-timer', subject: workOrderId, workorderid: workOrderId, actor: 'system:sla-timer' });
+    expect(parseWorkOrderCommand(event)).toEqual(close);
+  });
+
+  it('refuses an unknown type, a bad shape and an envelope naming another order, as validation errors to dead-letter', () => {
+    const event = toCommandCloudEvent(close, envelope);
+    expect(() => parseWorkOrderCommand({ ...event, type: 'closeloop.workorder.repaint-the-lobby.v1' })).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_COMMAND_TYPE' }));
+    expect(() => parseWorkOrderCommand({ ...event, data: { ...close.data, round: -1 } })).toThrow(expect.objectContaining({ code: 'INVALID_COMMAND' }));
+    expect(() => parseWorkOrderCommand({ ...event, data: { ...close.data, extra: true } })).toThrow(ValidationError);
+    expect(() => parseWorkOrderCommand({ ...event, workorderid: '0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d' })).toThrow(expect.objectContaining({ code: 'INVALID_COMMAND' }));
   });
 });
 

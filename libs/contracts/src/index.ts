@@ -1,4 +1,5 @@
 export * from './cloudevents';
+export * from './commands';
 export * from './errors';
 export * from './events';
 export * from './report';

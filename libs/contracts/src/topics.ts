@@ -7,6 +7,8 @@ export const TopicBaseNames = {
   intake: 'workorders.intake',
   /** Every committed domain event, keyed by work-order id so one order's events stay in order. */
   events: 'workorders.events',
+  /** Commands to the owner of the work-order streams (dispatch), keyed by work-order id (docs/adr/0020). */
+  commands: 'workorders.commands',
 } as const;
 
 export type TopicBaseName = (typeof TopicBaseNames)[keyof typeof TopicBaseNames];
@@ -22,11 +24,14 @@ export interface TopicSpec {
 export const topicSpecs = (prefix = ''): TopicSpec[] => {
   const intake = `${prefix}${TopicBaseNames.intake}`;
   const events = `${prefix}${TopicBaseNames.events}`;
+  const commands = `${prefix}${TopicBaseNames.commands}`;
   return [
     { name: intake, partitions: 6 },
     { name: deadLetterTopicOf(intake), partitions: 1 },
     { name: events, partitions: 6 },
     { name: deadLetterTopicOf(events), partitions: 1 },
+    { name: commands, partitions: 6 },
+    { name: deadLetterTopicOf(commands), partitions: 1 },
   ];
 };
 

@@ -1,9 +1,8 @@
 import { Controller, Inject } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
-import { EventTypes, toDomainEvents, WorkOrderEvent, WorkOrderResolved } from '@closeloop/contracts';
-import { EVENT_STORE, EventStore } from '@closeloop/event-store';
+import { EventTypes, toDomainEvents, WorkOrderResolved } from '@closeloop/contracts';
 import { InboundCloudEvent } from '@closeloop/messaging';
-import { foldWorkOrder, workOrderStream } from '@closeloop/work-order-domain';
+import { OrderLifecycleRepository } from '../order-lifecycle/order-lifecycle.repository';
 import { SLA_TIMER_CONFIG, SlaTimerConfig } from '../sla-timer.config';
 import { SlaClockService } from '../start-clock/sla-clock.service';
 import { TimerStore } from './timer-store';
@@ -16,7 +15,7 @@ import { TimerStore } from './timer-store';
 export class ScheduleCallbackKafkaController {
   constructor(
     private readonly timers: TimerStore,
-    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly lifecycle: OrderLifecycleRepository,
     @Inject(SLA_TIMER_CONFIG) private readonly config: SlaTimerConfig,
     private readonly clocks: SlaClockService,
   ) {}
@@ -25,11 +24,8 @@ export class ScheduleCallbackKafkaController {
   async onResolved({ event }: InboundCloudEvent): Promise<void> {
     const [resolved] = toDomainEvents([{ type: event.type, data: event.data }]) as [WorkOrderResolved];
     const { workOrderId, resolvedAt } = resolved.data;
-    // The round is the one this resolution ends: reopens before it, as the stream up to this event tells.
-    const recorded = await this.store.readStream(workOrderStream(workOrderId));
-    const upToResolution = recorded.slice(0, recorded.findIndex((r) => r.eventId === event.id) + 1 || recorded.length);
-    const state = foldWorkOrder(toDomainEvents(upToResolution) as WorkOrderEvent[]);
-    const round = state.status === 'none' ? 0 : state.reopenRounds;
+    // The round is the one this resolution ends: the reopens before it in the log, as sla-timer's view has them.
+    const round = await this.lifecycle.roundAt(workOrderId, event.sequence);
     const at = Date.parse(resolvedAt);
     await this.timers.schedule(workOrderId, 'callback-due', round, new Date(at + this.config.CALLBACK_AFTER_SECONDS * 1000));
     await this.timers.schedule(workOrderId, 'close-unconfirmed', round, new Date(at + this.config.CLOSE_UNCONFIRMED_AFTER_SECONDS * 1000));

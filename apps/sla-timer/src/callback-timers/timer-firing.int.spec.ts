@@ -1,29 +1,37 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import { EventMetadata } from '@closeloop/contracts';
 import { loadJsonFile } from '@closeloop/config';
 import { PostgresEventStore } from '@closeloop/event-store';
 import { systemClock } from '@closeloop/runtime';
 import { SlaPolicySchema } from '@closeloop/sla-domain';
 import { adminJson, eventually, freshDatabase, repositoryRoot, runAdminCli, TestDatabase } from '@closeloop/testing';
-import { WorkOrderCommands } from '@closeloop/work-order-application';
-import { triage, TriageRulesSchema, workOrderDecider, workOrderStream } from '@closeloop/work-order-domain';
+import { Producer, ProducerRecord } from 'kafkajs';
 import { SlaTimerConfig } from '../sla-timer.config';
 import { SlaClockService } from '../start-clock/sla-clock.service';
 import { TimerFiringService, timerRetryDelaySeconds } from './timer-firing.service';
 import { TimerStore } from './timer-store';
+import { WorkOrderCommandSender } from './work-order-command.sender';
 
 /**
- * A timer that keeps failing (its order is missing from the event store) is given up on after the configured
- * attempts, waits as failed without being claimed again, and fires once an operator retries it with the admin
- * tool: real PostgreSQL, the real firing loop, the admin tool as a separate process.
+ * A timer that keeps failing (the broker does not take its command) is given up on after the configured attempts,
+ * waits as failed without being claimed again, and fires once an operator retries it with the admin tool: real
+ * PostgreSQL, the real firing loop, the admin tool as a separate process; a producer that fails until repaired.
  */
 describe('a timer that keeps failing', () => {
   let db: TestDatabase;
   let store: PostgresEventStore;
   let timers: TimerStore;
   let firing: TimerFiringService;
+  let brokerDown = true;
+  const sent: ProducerRecord[] = [];
+  const producer = {
+    send: async (record: ProducerRecord) => {
+      if (brokerDown) throw new Error('KafkaJSNumberOfRetriesExceeded: the broker is not available');
+      sent.push(record);
+      return [];
+    },
+  } as unknown as Producer;
 
   beforeAll(async () => {
     db = await freshDatabase('timer_firing');
@@ -31,7 +39,7 @@ describe('a timer that keeps failing', () => {
     timers = new TimerStore(db.pool);
     const policy = loadJsonFile('SLA_POLICY_FILE', resolve(repositoryRoot, 'config/sla-policy.json'), SlaPolicySchema);
     const config = { TIMER_POLL_MILLIS: 50, TIMER_MAX_ATTEMPTS: 3, TIMER_RETRY_BASE_SECONDS: 1, TIMER_RETRY_MAX_SECONDS: 1 } as SlaTimerConfig;
-    firing = new TimerFiringService(timers, new WorkOrderCommands(store), systemClock, config, new SlaClockService(store, policy, timers));
+    firing = new TimerFiringService(timers, new WorkOrderCommandSender(producer, 'workorders.commands'), systemClock, config, new SlaClockService(store, policy, timers));
     firing.onApplicationBootstrap();
   });
 
@@ -43,16 +51,6 @@ describe('a timer that keeps failing', () => {
   const rowOf = async (timerId: string) =>
     (await db.pool.query<{ attempts: number; failed_at: Date | null; fired_at: Date | null; last_error: string | null }>('SELECT attempts, failed_at, fired_at, last_error FROM sla_timers WHERE timer_id = $1', [timerId]))
       .rows[0];
-
-  /** The order as intake records it: reported and triaged, so a callback timer finds it and does nothing. */
-  const recordOrder = async (workOrderId: string) => {
-    const rules = loadJsonFile('TRIAGE_RULES_FILE', resolve(repositoryRoot, 'config/triage-rules.json'), TriageRulesSchema);
-    const report = { siteId: 'S1', building: 'B2', channel: 'phone' as const, reporter: {}, description: 'Corridor light flickering' };
-    const now = new Date();
-    const events = workOrderDecider.decide({ type: 'ReportWorkOrder', workOrderId, number: 'S1-20261204-0001', report, triage: triage(rules, report), now }, workOrderDecider.initialState());
-    const metadata: EventMetadata = { workOrderId, correlationId: randomUUID(), causationId: randomUUID(), actor: { kind: 'integrator', id: 'hotline' }, producer: 'intake' };
-    await store.append(workOrderStream(workOrderId), events.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata })), 'no-stream');
-  };
 
   it('backs off exponentially up to its cap', () => {
     expect([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((n) => timerRetryDelaySeconds(n, 2, 300))).toEqual([2, 4, 8, 16, 32, 64, 128, 256, 300, 300]);
@@ -68,7 +66,7 @@ describe('a timer that keeps failing', () => {
       const row = await rowOf(timerId);
       return row?.failed_at ? row : undefined;
     }, 20_000);
-    expect(failed).toMatchObject({ attempts: 3, fired_at: null, last_error: expect.stringMatching(/not found/) });
+    expect(failed).toMatchObject({ attempts: 3, fired_at: null, last_error: expect.stringMatching(/broker is not available/) });
     await new Promise((r) => setTimeout(r, 1_500)); // a backoff's length and more: a failed timer is not claimed again
     expect((await rowOf(timerId))?.attempts).toBe(3);
 
@@ -76,8 +74,8 @@ describe('a timer that keeps failing', () => {
     expect(listed.failed).toBe(1);
     expect(listed.timers).toEqual([expect.objectContaining({ timerId, workOrderId, attempts: 3 })]);
 
-    // The cause is repaired (the order is in the store now); the operator fires the timer again.
-    await recordOrder(workOrderId);
+    // The cause is repaired (the broker is back); the operator fires the timer again.
+    brokerDown = false;
     const retried = adminJson<{ retried: string[] }>(await runAdminCli(db.url, 'timers', 'retry', timerId, '--json'));
     expect(retried.retried).toEqual([timerId]);
     const fired = await eventually('the retried timer fired', async () => {
@@ -85,6 +83,7 @@ describe('a timer that keeps failing', () => {
       return row?.fired_at ? row : undefined;
     }, 20_000);
     expect(fired).toMatchObject({ failed_at: null, last_error: null, attempts: 1 });
+    expect(sent).toEqual([expect.objectContaining({ topic: 'workorders.commands', acks: -1, messages: [expect.objectContaining({ key: workOrderId })] })]);
 
     const again = await runAdminCli(db.url, 'timers', 'retry', timerId);
     expect(again.code).toBe(1);

@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { WorkOrderCommandMessage, WorkOrderCommandTypes } from '@closeloop/contracts';
 import { CLOCK, Clock, PollingLoop } from '@closeloop/runtime';
-import { WorkOrderCommands } from '@closeloop/work-order-application';
-import { WorkOrderCommand } from '@closeloop/work-order-domain';
-import { SLA_TIMER_CONFIG, SlaTimerConfig, WORK_ORDER_COMMANDS } from '../sla-timer.config';
+import { SLA_TIMER_CONFIG, SlaTimerConfig } from '../sla-timer.config';
 import { parseSlaTimerKind, SlaClockService } from '../start-clock/sla-clock.service';
 import { DueTimer, TimerStore } from './timer-store';
+import { WorkOrderCommandSender } from './work-order-command.sender';
 
 const BATCH = 100;
 /** The stable code of the log line for a timer given up on, for log-based alerting. */
@@ -13,15 +13,17 @@ export const TIMER_FAILED = 'TIMER_FAILED';
 /** Exponential backoff: the base after the first failure, doubling, never above the cap. */
 export const timerRetryDelaySeconds = (failedAttempts: number, baseSeconds: number, maxSeconds: number): number =>
   Math.min(maxSeconds, baseSeconds * 2 ** Math.min(Math.max(failedAttempts - 1, 0), 30));
-// Timers of different orders fire side by side; two of one order conflict on its stream and decide again.
+// Timers of different orders fire side by side; two SLA timers of one order conflict on its stream and decide again.
 const CONCURRENCY = 16;
 
 /**
- * Fires due timers: SLA warnings, breaches and escalations; the callback task; closing an unconfirmed order. A
- * timer that came due while every instance was down fires at the next poll, recording when it fired. Firing is
- * idempotent: a loop timer's command carries the timer id as its retry key, and an SLA timer names the deadline
- * and the time it was set for, which its clock accepts once; a crash between appending and marking the timer fired
- * therefore never acts twice, and a timer outrun by a reopen, a pause or a recomputation does nothing.
+ * Fires due timers: SLA warnings, breaches and escalations on the order's SLA clocks; the callback task and closing
+ * an unconfirmed order, which are the work order's to decide, as commands to dispatch over `workorders.commands`
+ * (docs/adr/0020-commands-between-services-over-kafka.md). A timer that came due while every instance was down fires
+ * at the next poll. Firing is idempotent: a loop timer's command carries the timer id as its retry key, and an SLA
+ * timer names the deadline and the time it was set for, which its clock accepts once; a crash between appending (or
+ * the broker's acknowledgement) and marking the timer fired therefore never acts twice, and a timer outrun by a
+ * reopen, a pause or a recomputation does nothing.
  */
 @Injectable()
 export class TimerFiringService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -30,7 +32,7 @@ export class TimerFiringService implements OnApplicationBootstrap, OnApplication
 
   constructor(
     private readonly timers: TimerStore,
-    @Inject(WORK_ORDER_COMMANDS) private readonly commands: WorkOrderCommands,
+    private readonly commands: WorkOrderCommandSender,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(SLA_TIMER_CONFIG) private readonly config: SlaTimerConfig,
     private readonly clocks: SlaClockService,
@@ -74,13 +76,8 @@ export class TimerFiringService implements OnApplicationBootstrap, OnApplication
         await this.timers.markFired(timer.timerId);
         return;
       }
-      await this.commands.execute(timer.workOrderId, (state) => (state.status === 'resolved' ? this.commandFor(timer) : undefined), {
-        actor: { kind: 'system', id: 'sla-timer' },
-        correlationId: `timer:${timer.timerId}`,
-        causationId: `timer:${timer.timerId}`,
-        producer: 'sla-timer',
-        idempotencyKey: `timer:${timer.timerId}`,
-      });
+      // Fired once the broker has the command; dispatch decides on the order as it stands when the command arrives.
+      await this.commands.send(this.commandFor(timer), { correlationId: `timer:${timer.timerId}`, causationId: `timer:${timer.timerId}`, sentAt: this.clock.now() });
       await this.timers.markFired(timer.timerId);
     } catch (error) {
       const message = (error as Error).message;
@@ -100,10 +97,10 @@ export class TimerFiringService implements OnApplicationBootstrap, OnApplication
     }
   }
 
-  private commandFor(timer: DueTimer): WorkOrderCommand {
-    const now = this.clock.now();
+  private commandFor(timer: DueTimer): WorkOrderCommandMessage {
+    const { workOrderId, round, timerId } = timer;
     return timer.kind === 'callback-due'
-      ? { type: 'RequestCallback', round: timer.round, dueAt: timer.dueAt, now }
-      : { type: 'CloseWithoutConfirmation', round: timer.round, now };
+      ? { type: WorkOrderCommandTypes.RequestCallback, data: { workOrderId, round, timerId, dueAt: timer.dueAt.toISOString() } }
+      : { type: WorkOrderCommandTypes.CloseWithoutConfirmation, data: { workOrderId, round, timerId } };
   }
 }

@@ -1,32 +1,41 @@
-import { Controller, Inject } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
-import { EventTypes, NotFoundError, toDomainEvents, WorkOrderEvent } from '@closeloop/contracts';
-import { EVENT_STORE, EventStore } from '@closeloop/event-store';
+import { EventTypes, NotFoundError, toDomainEvents } from '@closeloop/contracts';
 import { InboundCloudEvent } from '@closeloop/messaging';
 import { ObserveWorkOrder } from '@closeloop/sla-domain';
-import { workOrderStream } from '@closeloop/work-order-domain';
+import { OrderLifecycleRepository } from '../order-lifecycle/order-lifecycle.repository';
 import { SlaClockService } from './sla-clock.service';
 
 const context = (event: InboundCloudEvent['event']) => ({ correlationId: event.correlationid ?? event.id, causationId: event.id });
 
-/** The order's progress, as it moves the SLA clocks: start, met, paused, resumed, restarted, stopped. */
+/**
+ * The order's progress, as it moves the SLA clocks: start, met, paused, resumed, restarted, stopped. What the clocks
+ * need to know of the order beyond the event in hand (where and when it was reported, its reopens) is sla-timer's
+ * own lifecycle view, kept here from the same events: the work-order streams are dispatch's.
+ */
 @Controller()
-export class WorkOrderEventsKafkaController {
+export class SlaClockOnWorkOrderEvents {
   constructor(
     private readonly clocks: SlaClockService,
-    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly lifecycle: OrderLifecycleRepository,
   ) {}
+
+  @EventPattern(EventTypes.WorkOrderReported)
+  async onReported({ event }: InboundCloudEvent): Promise<void> {
+    const [reported] = toDomainEvents([{ type: event.type, data: event.data }]);
+    if (reported?.type !== EventTypes.WorkOrderReported) return;
+    await this.lifecycle.recordReported(reported.data.workOrderId, { siteId: reported.data.siteId, reportedAt: new Date(reported.data.reportedAt) });
+  }
 
   @EventPattern(EventTypes.WorkOrderTriaged)
   async onTriaged({ event }: InboundCloudEvent): Promise<void> {
     const [triaged] = toDomainEvents([{ type: event.type, data: event.data }]);
     if (triaged?.type !== EventTypes.WorkOrderTriaged) return;
-    // Targets run from the moment the resident reported, not from when this service got round to it.
-    const history = toDomainEvents(await this.store.readStream(workOrderStream(triaged.data.workOrderId))) as WorkOrderEvent[];
-    const reported = history.find((e) => e.type === EventTypes.WorkOrderReported);
-    if (reported?.type !== EventTypes.WorkOrderReported) throw new NotFoundError('Work order', triaged.data.workOrderId);
-    const { siteId, reportedAt } = reported.data;
-    await this.clocks.apply({ type: 'StartSlaClock', workOrderId: triaged.data.workOrderId, siteId, category: triaged.data.category, tier: triaged.data.tier, reportedAt: new Date(reportedAt) }, context(event));
+    // Targets run from the moment the resident reported, not from when this service got round to it. The report is
+    // on the same partition, before the triage, so the view has it.
+    const start = await this.lifecycle.startOf(triaged.data.workOrderId);
+    if (!start) throw new NotFoundError('Work order', triaged.data.workOrderId);
+    await this.clocks.apply({ type: 'StartSlaClock', workOrderId: triaged.data.workOrderId, siteId: start.siteId, category: triaged.data.category, tier: triaged.data.tier, reportedAt: start.reportedAt }, context(event));
   }
 
   @EventPattern(EventTypes.WorkOrderAcknowledged)
@@ -49,7 +58,10 @@ export class WorkOrderEventsKafkaController {
   @EventPattern(EventTypes.WorkOrderReopened)
   async onReopened(message: InboundCloudEvent) {
     const [reopened] = toDomainEvents([{ type: message.event.type, data: message.event.data }]);
-    if (reopened?.type === EventTypes.WorkOrderReopened) await this.observe(message, 'reopened', reopened.data.round);
+    if (reopened?.type !== EventTypes.WorkOrderReopened) return;
+    const { workOrderId, round } = reopened.data;
+    await this.lifecycle.recordReopened(workOrderId, round, message.event.sequence);
+    await this.observe(message, 'reopened', round);
   }
 
   @EventPattern(EventTypes.WorkOrderCancelled)
