@@ -1,9 +1,9 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { EventTypes, ReportDetails, toDomainEvents, WorkOrderEvent } from '@closeloop/contracts';
+import { EventTypes, ReportDetails } from '@closeloop/contracts';
 import { SessionLocks } from '@closeloop/database';
-import { EVENT_STORE, EventStore } from '@closeloop/event-store';
+import { aggregateStream, EVENT_STORE, EventStore } from '@closeloop/event-store';
 import { PG_POOL } from '@closeloop/runtime';
-import { DuplicateVerdict, findDuplicate, foldWorkOrder, OpenOrderCandidate, workOrderStream } from '@closeloop/work-order-domain';
+import { DuplicateVerdict, findDuplicate, OpenOrderCandidate, workOrderDecider, workOrderStream } from '@closeloop/work-order-domain';
 import { Pool } from 'pg';
 import { INTAKE_CONFIG, IntakeConfig } from '../intake.config';
 
@@ -55,9 +55,8 @@ export class DuplicateFinder implements OnApplicationShutdown {
     );
     const candidates: OpenOrderCandidate[] = [];
     for (const { work_order_id } of rows) {
-      const history = toDomainEvents(await this.store.readStream(workOrderStream(work_order_id))) as WorkOrderEvent[];
-      const state = foldWorkOrder(history);
-      const reported = history[0];
+      const { state, events } = await aggregateStream(this.store, workOrderStream(work_order_id), workOrderDecider);
+      const reported = events[0];
       if (state.status === 'none' || !LINKABLE.has(state.status) || reported?.type !== EventTypes.WorkOrderReported) continue;
       candidates.push({
         workOrderId: work_order_id,
