@@ -9,7 +9,7 @@ import { systemClock } from '@closeloop/runtime';
 import { SlaPolicySchema } from '@closeloop/sla-domain';
 import { deleteTopicsWithPrefix, eventually, freshDatabase, repositoryRoot, TestDatabase, testKafka, uniqueTopicPrefix } from '@closeloop/testing';
 import { WorkOrderCommands } from '@closeloop/work-order-application';
-import { decide, initialState, triage, TriageRulesSchema, workOrderStream } from '@closeloop/work-order-domain';
+import { triage, TriageRulesSchema, workOrderDecider, workOrderStream } from '@closeloop/work-order-domain';
 import { Consumer, Kafka, Producer } from 'kafkajs';
 import { TimerFiringService } from '../../apps/sla-timer/src/callback-timers/timer-firing.service';
 import { TimerStore, timerIdOf } from '../../apps/sla-timer/src/callback-timers/timer-store';
@@ -89,7 +89,7 @@ describe('loop timers as commands from sla-timer to dispatch', () => {
     const workOrderId = randomUUID();
     const report = { siteId: 'S1', building: 'B2', channel: 'phone' as const, reporter: {}, description: 'Corridor light flickering' };
     const now = new Date();
-    const events = decide({ type: 'ReportWorkOrder', workOrderId, number: `S1-20261205-${String(++numbered).padStart(4, '0')}`, report, triage: triage(rules, report), now }, initialState());
+    const events = workOrderDecider.decide({ type: 'ReportWorkOrder', workOrderId, number: `S1-20261205-${String(++numbered).padStart(4, '0')}`, report, triage: triage(rules, report), now }, workOrderDecider.initialState());
     const metadata: EventMetadata = { workOrderId, correlationId: randomUUID(), causationId: randomUUID(), actor: { kind: 'integrator', id: 'hotline' }, producer: 'intake' };
     await store.append(workOrderStream(workOrderId), events.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata })), 'no-stream');
     const commands = new WorkOrderCommands(store);

@@ -9,3 +9,5 @@ export * from './time-zone';
 export * from './scrub-secrets';
 export * from './phone';
 export * from './input-policy';
+export * from './decider';
+export * from './name-based-id';

@@ -1,4 +1,5 @@
 export * from './event-store.port';
+export * from './command-handler';
 export * from './in-memory-event-store';
 export * from './postgres-event-store';
 export * from './kurrentdb-event-store';

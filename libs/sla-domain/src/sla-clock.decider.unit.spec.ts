@@ -1,20 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isWorkday } from 'chinese-days';
-import { EventTypes, parseDomainEvent, SlaEvent, SlaTarget, Tier } from '@closeloop/contracts';
-import {
-  decideSla,
-  evolveSla,
-  FireSlaTimer,
-  initialSlaState,
-  ObserveWorkOrder,
-  SlaCommand,
-  SlaState,
-  slaStream,
-  SlaTimer,
-  StartSlaClock,
-  timersFor,
-} from './sla-clock.decider';
+import { EventTypes, foldEvents, SlaEvent, SlaTarget, Tier } from '@closeloop/contracts';
+import { deciderSpec, expectPublishable } from '@closeloop/testing';
+import { FireSlaTimer, ObserveWorkOrder, SlaCommand, StartSlaClock } from './sla-clock.commands';
+import { slaClockDecider } from './sla-clock.decider';
+import { SlaState, slaStream } from './sla-clock.state';
+import { SlaTimer, timersFor } from './sla-clock.timers';
 import { BusinessCalendar } from './business-calendar';
 import { SlaPolicy, SlaPolicySchema } from './sla-policy';
 
@@ -68,30 +60,17 @@ const alwaysOpen: BusinessCalendar = { timeZone: 'Asia/Shanghai', opens: '00:00'
 const shanghaiOffice: BusinessCalendar = { timeZone: 'Asia/Shanghai', opens: '08:30', closes: '17:30', isWorkingDay: isWorkday, hasOfficialDataFor: (year) => year <= 2026 };
 
 // ── Given / when / then ───────────────────────────────────────────────────────────────────────────────────
-// The decider is fed the state folded from the given events, as SlaClockService does after reading the
-// `sla-<id>` stream. `then` checks the decided events exactly, checks each against its published contract, and
-// hands back the state the stream folds to afterwards.
+// deciderSpec (libs/testing) folds the given events as SlaClockService does after reading the `sla-<id>` stream.
 
-const expectContractValid = (events: readonly SlaEvent[]) => {
-  for (const event of events) {
-    expect(parseDomainEvent(event.type, event.data)).toEqual({ ok: true, event: expect.objectContaining({ type: event.type }) });
-  }
-};
+/** The clocks under a policy, counting on one calendar whatever the site. */
+const clocks = (policy: SlaPolicy = shipped, calendar: BusinessCalendar = alwaysOpen) => slaClockDecider(policy, () => calendar);
 
-const fold = (events: readonly SlaEvent[], policy: SlaPolicy = shipped): SlaState => events.reduce(evolveSla(policy), initialSlaState());
+const fold = (events: readonly SlaEvent[], policy: SlaPolicy = shipped): SlaState => foldEvents(clocks(policy), events);
 
-const given = (history: readonly SlaEvent[], policy: SlaPolicy = shipped, calendar: BusinessCalendar = alwaysOpen) => ({
-  when: (command: SlaCommand) => ({
-    then: (expected: readonly SlaEvent[]): SlaState => {
-      expectContractValid(history);
-      const decided = decideSla(command, fold(history, policy), policy, calendar);
-      expect(decided).toEqual(expected);
-      expectContractValid(decided);
-      return fold([...history, ...decided], policy);
-    },
-  }),
-  timers: (): SlaTimer[] => timersFor(fold(history, policy), policy),
-});
+const given = (history: readonly SlaEvent[], policy: SlaPolicy = shipped, calendar: BusinessCalendar = alwaysOpen) => deciderSpec(clocks(policy, calendar)).given(history);
+
+/** The timers the clocks want after the given events. */
+const timersAfter = (history: readonly SlaEvent[], policy: SlaPolicy = shipped): SlaTimer[] => timersFor(fold(history, policy), policy);
 
 /** The timers are a set (the service schedules each idempotently), so their order is not part of the contract. */
 const expectTimers = (actual: readonly SlaTimer[], expected: readonly SlaTimer[]) => {
@@ -276,7 +255,7 @@ describe('SLA clock decider', () => {
     });
 
     it("records the order's site, whose calendar counts its working time", () => {
-      const [event] = decideSla({ ...start('normal'), siteId: 'S2' }, initialSlaState(), shipped, shanghaiOffice);
+      const [event] = clocks(shipped, shanghaiOffice).decide({ ...start('normal'), siteId: 'S2' }, clocks().initialState());
       expect(event?.data).toMatchObject({ siteId: 'S2' });
       expect(fold(event ? [event] : [])).toMatchObject({ status: 'running', siteId: 'S2' });
     });
@@ -321,12 +300,12 @@ describe('SLA clock decider', () => {
     });
 
     it('needs no timers', () => {
-      expect(given([]).timers()).toEqual([]);
+      expect(timersAfter([])).toEqual([]);
     });
 
     it('fails loudly if a policy that skipped validation lacks the tier', () => {
       const partial = { ...shipped, id: 'partial', tiers: { urgent: shipped.tiers.urgent } } as SlaPolicy;
-      expect(() => decideSla(start('planned'), initialSlaState(), partial, alwaysOpen)).toThrow('policy partial has no targets for tier planned');
+      expect(() => clocks(partial, alwaysOpen).decide(start('planned'), clocks().initialState())).toThrow('policy partial has no targets for tier planned');
     });
   });
 
@@ -475,7 +454,7 @@ describe('SLA clock decider', () => {
     const LATE_LEVEL_1 = [...RESPONSE_WARNED, breached('response', RESPONSE_DUE, utc('02:30:00')), escalated('response', 1, utc('02:30:00'), RESPONSE_DUE)];
 
     it('keeps the chain anchored to the deadline: level 2 is due 15 min after it, not after the late breach', () => {
-      expect(given(LATE_LEVEL_1).timers().find((t) => t.kind === 'escalation')).toMatchObject({ level: 2, fireAt: utc('01:45:00') });
+      expect(timersAfter(LATE_LEVEL_1).find((t) => t.kind === 'escalation')).toMatchObject({ level: 2, fireAt: utc('01:45:00') });
     });
 
     it('raises the levels whose due times have passed one after the other, each with its own due time', () => {
@@ -493,7 +472,7 @@ describe('SLA clock decider', () => {
     const LEGACY_LEVEL_1 = [...RESPONSE_WARNED, breached('response', RESPONSE_DUE, utc('01:31:00')), { type: EventTypes.SlaEscalated, data: { workOrderId, target: 'response', level: 1, escalatedAt: utc('01:31:00') } } as SlaEvent];
 
     it('still reads it, and plans level 2 from the deadline', () => {
-      expect(given(LEGACY_LEVEL_1).timers().find((t) => t.kind === 'escalation')).toMatchObject({ level: 2, fireAt: utc('01:45:00') });
+      expect(timersAfter(LEGACY_LEVEL_1).find((t) => t.kind === 'escalation')).toMatchObject({ level: 2, fireAt: utc('01:45:00') });
     });
   });
 
@@ -517,7 +496,7 @@ describe('SLA clock decider', () => {
 
     it('stops climbing: the level-2 timer does nothing and no further escalation timer is asked for', () => {
       given(ACKNOWLEDGED).when(fire('response', 'escalation', RESPONSE_DUE, utc('01:45:00'), 2)).then([]);
-      expect(given(ACKNOWLEDGED).timers().filter((t) => t.target === 'response')).toEqual([]);
+      expect(timersAfter(ACKNOWLEDGED).filter((t) => t.target === 'response')).toEqual([]);
     });
 
     it('still meets the target late when the order is acknowledged', () => {
@@ -657,7 +636,7 @@ describe('SLA clock decider', () => {
     });
 
     it('asks for the warning at the resume and the breach 20 min later', () => {
-      expectTimers(given([...PAUSED_AFTER_WARNING, clockResumed(utc('03:10:00'), 1800, utc('03:30:00'), utc('03:10:00'))]).timers(), [
+      expectTimers(timersAfter([...PAUSED_AFTER_WARNING, clockResumed(utc('03:10:00'), 1800, utc('03:30:00'), utc('03:10:00'))]), [
         { target: 'resolution', kind: 'warning', dueAt: utc('03:30:00'), fireAt: utc('03:10:00') },
         { target: 'resolution', kind: 'breach', dueAt: utc('03:30:00'), fireAt: utc('03:30:00') },
       ]);
@@ -753,13 +732,13 @@ describe('SLA clock decider', () => {
     });
 
     it('needs no timers', () => {
-      expect(given(STOPPED).timers()).toEqual([]);
+      expect(timersAfter(STOPPED)).toEqual([]);
     });
   });
 
   describe('timersFor', () => {
     it('after the targets are set: a warning at 0.8 of each target and a breach at each deadline', () => {
-      expectTimers(given(STARTED).timers(), [
+      expectTimers(timersAfter(STARTED), [
         { target: 'response', kind: 'warning', dueAt: RESPONSE_DUE, fireAt: RESPONSE_WARN_AT },
         { target: 'response', kind: 'breach', dueAt: RESPONSE_DUE, fireAt: RESPONSE_DUE },
         { target: 'resolution', kind: 'warning', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_WARN_AT },
@@ -769,7 +748,7 @@ describe('SLA clock decider', () => {
 
     it("places the warning at the policy's own fraction (0.5 of 10 s and of 60 s)", () => {
       const quickStarted = [targetsSet('urgent', 'quick-test', STARTED_AT, utc('01:00:10'), utc('01:01:00'), 0.5)];
-      expectTimers(given(quickStarted, quick).timers(), [
+      expectTimers(timersAfter(quickStarted, quick), [
         { target: 'response', kind: 'warning', dueAt: utc('01:00:10'), fireAt: utc('01:00:05') },
         { target: 'response', kind: 'breach', dueAt: utc('01:00:10'), fireAt: utc('01:00:10') },
         { target: 'resolution', kind: 'warning', dueAt: utc('01:01:00'), fireAt: utc('01:00:30') },
@@ -785,7 +764,7 @@ describe('SLA clock decider', () => {
     });
 
     it('after the response warning: only the response breach remains for that target', () => {
-      expectTimers(given(RESPONSE_WARNED).timers(), [
+      expectTimers(timersAfter(RESPONSE_WARNED), [
         { target: 'response', kind: 'breach', dueAt: RESPONSE_DUE, fireAt: RESPONSE_DUE },
         { target: 'resolution', kind: 'warning', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_WARN_AT },
         { target: 'resolution', kind: 'breach', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_DUE },
@@ -793,7 +772,7 @@ describe('SLA clock decider', () => {
     });
 
     it('after a breach at level 1: level 2 one urgent interval (900 s) after the deadline', () => {
-      expectTimers(given(RESPONSE_LEVEL_1).timers(), [
+      expectTimers(timersAfter(RESPONSE_LEVEL_1), [
         { target: 'response', kind: 'escalation', dueAt: RESPONSE_DUE, level: 2, fireAt: utc('01:45:00') },
         { target: 'resolution', kind: 'warning', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_WARN_AT },
         { target: 'resolution', kind: 'breach', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_DUE },
@@ -801,7 +780,7 @@ describe('SLA clock decider', () => {
     });
 
     it("after level 2: level 3 the second urgent interval (1800 s) after level 2's due time", () => {
-      expectTimers(given(RESPONSE_LEVEL_2).timers(), [
+      expectTimers(timersAfter(RESPONSE_LEVEL_2), [
         { target: 'response', kind: 'escalation', dueAt: RESPONSE_DUE, level: 3, fireAt: utc('02:15:00') },
         { target: 'resolution', kind: 'warning', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_WARN_AT },
         { target: 'resolution', kind: 'breach', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_DUE },
@@ -809,7 +788,7 @@ describe('SLA clock decider', () => {
     });
 
     it('after level 3: no further escalation', () => {
-      expectTimers(given(RESPONSE_LEVEL_3).timers(), [
+      expectTimers(timersAfter(RESPONSE_LEVEL_3), [
         { target: 'resolution', kind: 'warning', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_WARN_AT },
         { target: 'resolution', kind: 'breach', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_DUE },
       ]);
@@ -822,7 +801,7 @@ describe('SLA clock decider', () => {
         breached('response', normalDue, normalDue),
         escalated('response', 1, normalDue),
       ];
-      expect(given(normalLevel1).timers().find((t) => t.kind === 'escalation')).toEqual({
+      expect(timersAfter(normalLevel1).find((t) => t.kind === 'escalation')).toEqual({
         target: 'response',
         kind: 'escalation',
         dueAt: normalDue,
@@ -832,50 +811,50 @@ describe('SLA clock decider', () => {
     });
 
     it('after the response was met: only the resolution timers', () => {
-      expectTimers(given(RESPONSE_MET).timers(), [
+      expectTimers(timersAfter(RESPONSE_MET), [
         { target: 'resolution', kind: 'warning', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_WARN_AT },
         { target: 'resolution', kind: 'breach', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_DUE },
       ]);
     });
 
     it('after the response was met late, at level 1: no escalation either', () => {
-      expectTimers(given(RESPONSE_MET_LATE).timers(), [
+      expectTimers(timersAfter(RESPONSE_MET_LATE), [
         { target: 'resolution', kind: 'warning', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_WARN_AT },
         { target: 'resolution', kind: 'breach', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_DUE },
       ]);
     });
 
     it('while paused: no resolution timers', () => {
-      expect(given(PAUSED).timers()).toEqual([]);
+      expect(timersAfter(PAUSED)).toEqual([]);
     });
 
     it('while paused before acknowledgement: the response timers only', () => {
-      expectTimers(given([...STARTED, clockPaused(utc('01:10:00'))]).timers(), [
+      expectTimers(timersAfter([...STARTED, clockPaused(utc('01:10:00'))]), [
         { target: 'response', kind: 'warning', dueAt: RESPONSE_DUE, fireAt: RESPONSE_WARN_AT },
         { target: 'response', kind: 'breach', dueAt: RESPONSE_DUE, fireAt: RESPONSE_DUE },
       ]);
     });
 
     it('after a resume: the warning and breach moved by the time on hold', () => {
-      expectTimers(given(RESUMED).timers(), [
+      expectTimers(timersAfter(RESUMED), [
         { target: 'resolution', kind: 'warning', dueAt: RESUMED_DUE, fireAt: RESUMED_WARN_AT },
         { target: 'resolution', kind: 'breach', dueAt: RESUMED_DUE, fireAt: RESUMED_DUE },
       ]);
     });
 
     it('after both targets were met: none', () => {
-      expect(given(RESOLVED).timers()).toEqual([]);
+      expect(timersAfter(RESOLVED)).toEqual([]);
     });
 
     it("after a reopen: this round's warning at 0.8 of the target from the reopen, and its breach", () => {
-      expectTimers(given(REOPENED).timers(), [
+      expectTimers(timersAfter(REOPENED), [
         { target: 'resolution', kind: 'warning', dueAt: REOPENED_DUE, fireAt: REOPENED_WARN_AT },
         { target: 'resolution', kind: 'breach', dueAt: REOPENED_DUE, fireAt: REOPENED_DUE },
       ]);
     });
 
     it('after a reopen following a breach: no escalation left over from the previous round', () => {
-      expectTimers(given(REOPENED_AFTER_BREACH).timers(), [
+      expectTimers(timersAfter(REOPENED_AFTER_BREACH), [
         { target: 'resolution', kind: 'warning', dueAt: REOPENED_DUE, fireAt: REOPENED_WARN_AT },
         { target: 'resolution', kind: 'breach', dueAt: REOPENED_DUE, fireAt: REOPENED_DUE },
       ]);
@@ -891,19 +870,19 @@ describe('SLA clock decider', () => {
       ['reopened', REOPENED],
       ['reopened after a breach', REOPENED_AFTER_BREACH],
     ])('asks only for timers the decider acts on when they fire (%s)', (_name, history) => {
-      const timers = given(history).timers();
+      const timers = timersAfter(history);
       expect(timers.length).toBeGreaterThan(0);
       for (const timer of timers) {
-        const events = decideSla(fire(timer.target, timer.kind, timer.dueAt, timer.fireAt, timer.level), fold(history), shipped, alwaysOpen);
+        const events = clocks(shipped, alwaysOpen).decide(fire(timer.target, timer.kind, timer.dueAt, timer.fireAt, timer.level), fold(history));
         expect(events.length).toBeGreaterThan(0);
-        expectContractValid(events);
+        expectPublishable(events);
       }
     });
   });
 
   describe('given events recorded before sites and warning times were', () => {
     it('warns at the fraction of the elapsed time to each deadline', () => {
-      expectTimers(given([legacyTargetsSet('urgent', 'default-2026', STARTED_AT, RESPONSE_DUE, RESOLUTION_DUE)]).timers(), [
+      expectTimers(timersAfter([legacyTargetsSet('urgent', 'default-2026', STARTED_AT, RESPONSE_DUE, RESOLUTION_DUE)]), [
         { target: 'response', kind: 'warning', dueAt: RESPONSE_DUE, fireAt: RESPONSE_WARN_AT },
         { target: 'response', kind: 'breach', dueAt: RESPONSE_DUE, fireAt: RESPONSE_DUE },
         { target: 'resolution', kind: 'warning', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_WARN_AT },
@@ -914,7 +893,7 @@ describe('SLA clock decider', () => {
     it('moves the warning by the seconds on hold on a resume, and places a restarted round\'s at the fraction of it', () => {
       const legacyStarted = [legacyTargetsSet('urgent', 'default-2026', STARTED_AT, RESPONSE_DUE, RESOLUTION_DUE), targetMet('response', RESPONSE_DUE, utc('01:04:00'), true)];
       const legacyResumed = [...legacyStarted, clockPaused(utc('01:40:00')), legacyClockResumed(utc('02:12:30'), 1950, RESUMED_DUE)];
-      expectTimers(given(legacyResumed).timers(), [
+      expectTimers(timersAfter(legacyResumed), [
         { target: 'resolution', kind: 'warning', dueAt: RESUMED_DUE, fireAt: RESUMED_WARN_AT },
         { target: 'resolution', kind: 'breach', dueAt: RESUMED_DUE, fireAt: RESUMED_DUE },
       ]);
@@ -923,7 +902,7 @@ describe('SLA clock decider', () => {
         targetMet('resolution', RESOLUTION_DUE, utc('02:48:00'), true),
         { type: EventTypes.SlaClockRestarted, data: { workOrderId, round: 1, restartedAt: REOPENED_AT, resolutionDueAt: REOPENED_DUE } },
       ];
-      expectTimers(given(legacyReopened).timers(), [
+      expectTimers(timersAfter(legacyReopened), [
         { target: 'resolution', kind: 'warning', dueAt: REOPENED_DUE, fireAt: REOPENED_WARN_AT },
         { target: 'resolution', kind: 'breach', dueAt: REOPENED_DUE, fireAt: REOPENED_DUE },
       ]);
@@ -1054,7 +1033,7 @@ describe('SLA clock decider', () => {
 
     describe('timersFor', () => {
       it('after the targets are set: the warnings at 80 % of the working time and the breaches at the working-time deadlines', () => {
-        expectTimers(on(FRIDAY).timers(), [
+        expectTimers(timersAfter(FRIDAY, workingDay), [
           { target: 'response', kind: 'warning', dueAt: local('2026-11-30T11:00'), fireAt: local('2026-11-30T10:12') },
           { target: 'response', kind: 'breach', dueAt: local('2026-11-30T11:00'), fireAt: local('2026-11-30T11:00') },
           { target: 'resolution', kind: 'warning', dueAt: local('2026-11-30T16:00'), fireAt: local('2026-11-30T14:12') },
@@ -1063,14 +1042,14 @@ describe('SLA clock decider', () => {
       });
 
       it('after a resume: the warning at the resume, its time having passed before the pause, and the breach an hour later', () => {
-        expectTimers(on(RESUMED_ON_MONDAY).timers(), [
+        expectTimers(timersAfter(RESUMED_ON_MONDAY, workingDay), [
           { target: 'resolution', kind: 'warning', dueAt: local('2026-11-30T10:00'), fireAt: local('2026-11-30T09:00') },
           { target: 'resolution', kind: 'breach', dueAt: local('2026-11-30T10:00'), fireAt: local('2026-11-30T10:00') },
         ]);
       });
 
       it("after a reopen: this round's warning and breach in working time from the reopen", () => {
-        expectTimers(on(REOPENED_ON_FRIDAY).timers(), [
+        expectTimers(timersAfter(REOPENED_ON_FRIDAY, workingDay), [
           { target: 'resolution', kind: 'warning', dueAt: local('2026-12-07T17:00'), fireAt: local('2026-12-07T15:12') },
           { target: 'resolution', kind: 'breach', dueAt: local('2026-12-07T17:00'), fireAt: local('2026-12-07T17:00') },
         ]);
@@ -1081,12 +1060,12 @@ describe('SLA clock decider', () => {
         ['resumed on Monday', RESUMED_ON_MONDAY],
         ['reopened on Friday', REOPENED_ON_FRIDAY],
       ])('asks only for timers the decider acts on when they fire (%s)', (_name, history) => {
-        const timers = on(history).timers();
+        const timers = timersAfter(history, workingDay);
         expect(timers.length).toBeGreaterThan(0);
         for (const timer of timers) {
-          const events = decideSla(fire(timer.target, timer.kind, timer.dueAt, timer.fireAt, timer.level), fold(history, workingDay), workingDay, shanghaiOffice);
+          const events = clocks(workingDay, shanghaiOffice).decide(fire(timer.target, timer.kind, timer.dueAt, timer.fireAt, timer.level), fold(history, workingDay));
           expect(events.length).toBeGreaterThan(0);
-          expectContractValid(events);
+          expectPublishable(events);
         }
       });
     });
@@ -1095,13 +1074,13 @@ describe('SLA clock decider', () => {
   describe('given an urgent order on the second-scale policy that nobody acts on', () => {
     // Plays the sla-timer service: always fire the earliest timer the clocks ask for, at its fireAt.
     const runUntilQuiet = (): SlaEvent[] => {
-      const evolve = evolveSla(quick);
-      let stream = decideSla(start('urgent'), initialSlaState(), quick, alwaysOpen);
+      const evolve = clocks(quick).evolve;
+      let stream = clocks(quick, alwaysOpen).decide(start('urgent'), clocks().initialState());
       for (let step = 0; step < 20; step++) {
-        const state = stream.reduce(evolve, initialSlaState());
+        const state = stream.reduce(evolve, clocks().initialState());
         const [next] = [...timersFor(state, quick)].sort((a, b) => Date.parse(a.fireAt) - Date.parse(b.fireAt));
         if (!next) return stream;
-        const decided = decideSla(fire(next.target, next.kind, next.dueAt, next.fireAt, next.level), state, quick, alwaysOpen);
+        const decided = clocks(quick, alwaysOpen).decide(fire(next.target, next.kind, next.dueAt, next.fireAt, next.level), state);
         expect(decided.length).toBeGreaterThan(0);
         stream = [...stream, ...decided];
       }
@@ -1125,7 +1104,7 @@ describe('SLA clock decider', () => {
         escalated('resolution', 2, utc('01:01:05')),
         escalated('resolution', 3, utc('01:01:25')),
       ]);
-      expectContractValid(stream);
+      expectPublishable(stream);
     });
   });
 });
@@ -1143,15 +1122,15 @@ describe('an order whose category an override matches', () => {
   const reported = new Date('2026-11-23T09:00:00+08:00');
 
   it('sets the overridden response target, records the category, and keeps the tier’s resolution target', () => {
-    const [set] = decideSla({ type: 'StartSlaClock', workOrderId, siteId: 'S1', category: 'lift', tier: 'urgent', reportedAt: reported }, initialSlaState(), withLiftOverride, alwaysOpen);
+    const [set] = clocks(withLiftOverride, alwaysOpen).decide({ type: 'StartSlaClock', workOrderId, siteId: 'S1', category: 'lift', tier: 'urgent', reportedAt: reported }, clocks().initialState());
     expect(set?.data).toMatchObject({ category: 'lift', responseDueAt: '2026-11-23T01:15:00.000Z', resolutionDueAt: '2026-11-23T03:00:00.000Z' });
   });
 
   it('restarts a reopened lift order on the same, category-aware targets', () => {
-    const start = decideSla({ type: 'StartSlaClock', workOrderId, siteId: 'S1', category: 'lift', tier: 'urgent', reportedAt: reported }, initialSlaState(), withLiftOverride, alwaysOpen);
-    const state = start.reduce(evolveSla(withLiftOverride), initialSlaState());
+    const start = clocks(withLiftOverride, alwaysOpen).decide({ type: 'StartSlaClock', workOrderId, siteId: 'S1', category: 'lift', tier: 'urgent', reportedAt: reported }, clocks().initialState());
+    const state = start.reduce(clocks(withLiftOverride).evolve, clocks().initialState());
     expect(state).toMatchObject({ status: 'running', category: 'lift' });
-    const [restarted] = decideSla({ type: 'ObserveWorkOrder', workOrderId, happened: 'reopened', round: 1, at: new Date('2026-11-23T10:00:00+08:00') }, state, withLiftOverride, alwaysOpen);
+    const [restarted] = clocks(withLiftOverride, alwaysOpen).decide({ type: 'ObserveWorkOrder', workOrderId, happened: 'reopened', round: 1, at: new Date('2026-11-23T10:00:00+08:00') }, state);
     expect(restarted?.data).toMatchObject({ resolutionDueAt: '2026-11-23T04:00:00.000Z' });
   });
 });
@@ -1178,32 +1157,32 @@ describe('recomputing deadlines when the policy or calendar is corrected', () =>
   const reportedFriday = new Date('2026-11-27T16:00:00+08:00');
   const now = new Date('2026-11-28T10:00:00+08:00');
   const startedUnder = (calendar: BusinessCalendar) =>
-    decideSla({ type: 'StartSlaClock', workOrderId, siteId: 'S1', tier: 'normal', reportedAt: reportedFriday }, initialSlaState(), v1, calendar).reduce(evolveSla(v1), initialSlaState());
+    clocks(v1, calendar).decide({ type: 'StartSlaClock', workOrderId, siteId: 'S1', tier: 'normal', reportedAt: reportedFriday }, clocks().initialState()).reduce(clocks(v1).evolve, clocks().initialState());
 
   it('moves a running deadline past a holiday added late, and says so on the timeline', () => {
     const state = startedUnder(office([]));
     expect(state).toMatchObject({ status: 'running', resolution: { dueAt: '2026-11-30T08:00:00.000Z' } });
-    const [recomputed] = decideSla({ type: 'RecomputeDeadlines', workOrderId, now }, state, v2, office(['2026-11-30']));
+    const [recomputed] = clocks(v2, office(['2026-11-30'])).decide({ type: 'RecomputeDeadlines', workOrderId, now }, state);
     expect(recomputed).toMatchObject({
       type: EventTypes.SlaDeadlinesRecomputed,
       data: { policyId: 'office', policyVersion: 2, resolutionDueAt: '2026-12-01T08:00:00.000Z', responseDueAt: '2026-12-01T03:00:00.000Z', recomputedAt: now.toISOString() },
     });
-    expect(parseDomainEvent(recomputed!.type, recomputed!.data)).toMatchObject({ ok: true });
-    const after = [recomputed!].reduce(evolveSla(v2), state);
+    expectPublishable([recomputed!]);
+    const after = [recomputed!].reduce(clocks(v2).evolve, state);
     expect(timersFor(after, v2).find((t) => t.target === 'resolution' && t.kind === 'breach')?.fireAt).toBe('2026-12-01T08:00:00.000Z');
   });
 
   it('records nothing when no running deadline or pending warning moves', () => {
-    expect(decideSla({ type: 'RecomputeDeadlines', workOrderId, now }, startedUnder(office([])), v2, office([]))).toEqual([]);
+    expect(clocks(v2, office([])).decide({ type: 'RecomputeDeadlines', workOrderId, now }, startedUnder(office([])))).toEqual([]);
   });
 
   it('records nothing for a closed order: both targets met keep their verdict and the timeline is untouched', () => {
     const state = startedUnder(office([]));
     const closed = [
-      ...decideSla({ type: 'ObserveWorkOrder', workOrderId, happened: 'acknowledged', at: new Date('2026-11-27T16:30:00+08:00') }, state, v1, office([])),
-      ...decideSla({ type: 'ObserveWorkOrder', workOrderId, happened: 'resolved', at: new Date('2026-11-27T17:20:00+08:00') }, state, v1, office([])),
-    ].reduce(evolveSla(v1), state);
-    expect(decideSla({ type: 'RecomputeDeadlines', workOrderId, now }, closed, v2, office(['2026-11-30']))).toEqual([]);
+      ...clocks(v1, office([])).decide({ type: 'ObserveWorkOrder', workOrderId, happened: 'acknowledged', at: new Date('2026-11-27T16:30:00+08:00') }, state),
+      ...clocks(v1, office([])).decide({ type: 'ObserveWorkOrder', workOrderId, happened: 'resolved', at: new Date('2026-11-27T17:20:00+08:00') }, state),
+    ].reduce(clocks(v1).evolve, state);
+    expect(clocks(v2, office(['2026-11-30'])).decide({ type: 'RecomputeDeadlines', workOrderId, now }, closed)).toEqual([]);
   });
 
   it('records nothing for a breached target, nor for a stopped clock', () => {
@@ -1212,27 +1191,27 @@ describe('recomputing deadlines when the policy or calendar is corrected', () =>
       { type: EventTypes.SlaBreached, data: { workOrderId, target: 'response', dueAt: '2026-11-30T03:00:00.000Z', breachedAt: '2026-11-30T03:00:00.000Z' } },
       { type: EventTypes.SlaBreached, data: { workOrderId, target: 'resolution', dueAt: '2026-11-30T08:00:00.000Z', breachedAt: '2026-11-30T08:00:00.000Z' } },
     ] as SlaEvent[];
-    expect(decideSla({ type: 'RecomputeDeadlines', workOrderId, now }, breachedBoth.reduce(evolveSla(v1), state), v2, office(['2026-11-30']))).toEqual([]);
-    const cancelled = decideSla({ type: 'ObserveWorkOrder', workOrderId, happened: 'cancelled', at: now }, state, v1, office([])).reduce(evolveSla(v1), state);
-    expect(decideSla({ type: 'RecomputeDeadlines', workOrderId, now }, cancelled, v2, office(['2026-11-30']))).toEqual([]);
+    expect(clocks(v2, office(['2026-11-30'])).decide({ type: 'RecomputeDeadlines', workOrderId, now }, breachedBoth.reduce(clocks(v1).evolve, state))).toEqual([]);
+    const cancelled = clocks(v1, office([])).decide({ type: 'ObserveWorkOrder', workOrderId, happened: 'cancelled', at: now }, state).reduce(clocks(v1).evolve, state);
+    expect(clocks(v2, office(['2026-11-30'])).decide({ type: 'RecomputeDeadlines', workOrderId, now }, cancelled)).toEqual([]);
   });
 
   it('recomputes under the same policy version when the calendar changed (newer holiday data)', () => {
-    const [recomputed] = decideSla({ type: 'RecomputeDeadlines', workOrderId, now }, startedUnder(office([])), v1, office(['2026-11-30']));
+    const [recomputed] = clocks(v1, office(['2026-11-30'])).decide({ type: 'RecomputeDeadlines', workOrderId, now }, startedUnder(office([])));
     expect(recomputed?.data).toMatchObject({ policyVersion: 1, resolutionDueAt: '2026-12-01T08:00:00.000Z' });
   });
 
   it('leaves a clock computed under a newer policy version to it', () => {
     const state = startedUnder(office([]));
-    const [recomputed] = decideSla({ type: 'RecomputeDeadlines', workOrderId, now }, state, v2, office(['2026-11-30']));
-    const underV2 = [recomputed!].reduce(evolveSla(v2), state);
-    expect(decideSla({ type: 'RecomputeDeadlines', workOrderId, now }, underV2, v1, office([]))).toEqual([]);
+    const [recomputed] = clocks(v2, office(['2026-11-30'])).decide({ type: 'RecomputeDeadlines', workOrderId, now }, state);
+    const underV2 = [recomputed!].reduce(clocks(v2).evolve, state);
+    expect(clocks(v1, office([])).decide({ type: 'RecomputeDeadlines', workOrderId, now }, underV2)).toEqual([]);
   });
 
   it('reschedules a warning moved by a new warning fraction alone: the new timer warns, the old one does nothing', () => {
     const state = startedUnder(office([]));
     const halfway = { ...v2, warningFraction: 0.5 };
-    const [recomputed] = decideSla({ type: 'RecomputeDeadlines', workOrderId, now }, state, halfway, office([]));
+    const [recomputed] = clocks(halfway, office([])).decide({ type: 'RecomputeDeadlines', workOrderId, now }, state);
     // Half of 4 working hours from Friday 16:00 (1.5 h left that day) is Monday 09:00; half of 9 is Monday 11:30. The deadlines stay.
     expect(recomputed?.data).toEqual({
       workOrderId,
@@ -1244,50 +1223,50 @@ describe('recomputing deadlines when the policy or calendar is corrected', () =>
       resolutionWarnAt: '2026-11-30T03:30:00.000Z',
       recomputedAt: now.toISOString(),
     });
-    const after = [recomputed!].reduce(evolveSla(halfway), state);
+    const after = [recomputed!].reduce(clocks(halfway).evolve, state);
     const warning = timersFor(after, halfway).find((t) => t.target === 'response' && t.kind === 'warning');
     expect(warning).toMatchObject({ dueAt: '2026-11-30T03:00:00.000Z', fireAt: '2026-11-30T01:00:00.000Z' });
     const oldWarnAt = state.status === 'running' ? state.response.warnAt : '';
     const fireWarning = (at: string): FireSlaTimer => ({ type: 'FireSlaTimer', workOrderId, target: 'response', kind: 'warning', dueAt: '2026-11-30T03:00:00.000Z', firesAt: at, now: new Date(at) });
-    expect(decideSla(fireWarning(oldWarnAt), after, halfway, office([]))).toEqual([]);
-    expect(decideSla(fireWarning('2026-11-30T01:00:00.000Z'), after, halfway, office([]))).toMatchObject([{ type: EventTypes.SlaWarningRaised, data: { warnAt: '2026-11-30T01:00:00.000Z' } }]);
+    expect(clocks(halfway, office([])).decide(fireWarning(oldWarnAt), after)).toEqual([]);
+    expect(clocks(halfway, office([])).decide(fireWarning('2026-11-30T01:00:00.000Z'), after)).toMatchObject([{ type: EventTypes.SlaWarningRaised, data: { warnAt: '2026-11-30T01:00:00.000Z' } }]);
   });
 
   it('does not list a warning already raised, whose time no longer matters', () => {
     const warned = [{ type: EventTypes.SlaWarningRaised, data: { workOrderId, target: 'response', dueAt: '2026-11-30T03:00:00.000Z', warnedAt: '2026-11-30T02:12:00.000Z' } } as SlaEvent].reduce(
-      evolveSla(v1),
+      clocks(v1).evolve,
       startedUnder(office([])),
     );
-    const [recomputed] = decideSla({ type: 'RecomputeDeadlines', workOrderId, now }, warned, { ...v2, warningFraction: 0.5 }, office([]));
+    const [recomputed] = clocks({ ...v2, warningFraction: 0.5 }, office([])).decide({ type: 'RecomputeDeadlines', workOrderId, now }, warned);
     expect(recomputed?.data).not.toHaveProperty('responseWarnAt');
     expect(recomputed?.data).toHaveProperty('resolutionWarnAt');
   });
 
   it('does nothing for a clock already computed under this version', () => {
     const state = startedUnder(office([]));
-    const [recomputed] = decideSla({ type: 'RecomputeDeadlines', workOrderId, now }, state, v2, office(['2026-11-30']));
-    const current = [recomputed!].reduce(evolveSla(v2), state);
-    expect(decideSla({ type: 'RecomputeDeadlines', workOrderId, now }, current, v2, office(['2026-11-30']))).toEqual([]);
+    const [recomputed] = clocks(v2, office(['2026-11-30'])).decide({ type: 'RecomputeDeadlines', workOrderId, now }, state);
+    const current = [recomputed!].reduce(clocks(v2).evolve, state);
+    expect(clocks(v2, office(['2026-11-30'])).decide({ type: 'RecomputeDeadlines', workOrderId, now }, current)).toEqual([]);
   });
 
   it('keeps a met target’s verdict and recomputes only what still runs', () => {
     const state = startedUnder(office([]));
-    const acknowledged = decideSla({ type: 'ObserveWorkOrder', workOrderId, happened: 'acknowledged', at: new Date('2026-11-27T16:30:00+08:00') }, state, v1, office([]));
-    const metResponse = acknowledged.reduce(evolveSla(v1), state);
-    const [recomputed] = decideSla({ type: 'RecomputeDeadlines', workOrderId, now }, metResponse, v2, office(['2026-11-30']));
+    const acknowledged = clocks(v1, office([])).decide({ type: 'ObserveWorkOrder', workOrderId, happened: 'acknowledged', at: new Date('2026-11-27T16:30:00+08:00') }, state);
+    const metResponse = acknowledged.reduce(clocks(v1).evolve, state);
+    const [recomputed] = clocks(v2, office(['2026-11-30'])).decide({ type: 'RecomputeDeadlines', workOrderId, now }, metResponse);
     expect(recomputed?.data).not.toHaveProperty('responseDueAt');
     expect(recomputed?.data).toMatchObject({ resolutionDueAt: '2026-12-01T08:00:00.000Z' });
   });
 
   it('counts the pauses of the round again under the corrected calendar', () => {
     const state = startedUnder(office([]));
-    const held = decideSla({ type: 'ObserveWorkOrder', workOrderId, happened: 'waiting-on-resident', at: new Date('2026-11-27T17:00:00+08:00') }, state, v1, office([]));
-    const heldState = held.reduce(evolveSla(v1), state);
-    const resumed = decideSla({ type: 'ObserveWorkOrder', workOrderId, happened: 'resumed', at: new Date('2026-11-30T09:30:00+08:00') }, heldState, v1, office([]));
-    const resumedState = resumed.reduce(evolveSla(v1), heldState);
+    const held = clocks(v1, office([])).decide({ type: 'ObserveWorkOrder', workOrderId, happened: 'waiting-on-resident', at: new Date('2026-11-27T17:00:00+08:00') }, state);
+    const heldState = held.reduce(clocks(v1).evolve, state);
+    const resumed = clocks(v1, office([])).decide({ type: 'ObserveWorkOrder', workOrderId, happened: 'resumed', at: new Date('2026-11-30T09:30:00+08:00') }, heldState);
+    const resumedState = resumed.reduce(clocks(v1).evolve, heldState);
     // Paused Friday 17:00 to Monday 09:30: 1.5 working hours paused (Fri 17:00-17:30, Mon 08:30-09:30), due Monday 17:30.
     expect(resumedState).toMatchObject({ resolution: { dueAt: '2026-11-30T09:30:00.000Z' } });
-    const [recomputed] = decideSla({ type: 'RecomputeDeadlines', workOrderId, now }, resumedState, v2, office(['2026-11-30']));
+    const [recomputed] = clocks(v2, office(['2026-11-30'])).decide({ type: 'RecomputeDeadlines', workOrderId, now }, resumedState);
     // With Monday closed the pause covered only Friday 17:00-17:30: due Tuesday 08:30 + 9 h - 1.5 h worked + 0.5 h paused = Tuesday 16:30.
     expect(recomputed?.data).toMatchObject({ resolutionDueAt: '2026-12-01T08:30:00.000Z' });
   });
@@ -1295,7 +1274,7 @@ describe('recomputing deadlines when the policy or calendar is corrected', () =>
 
 describe('working time counted beyond the years the holiday data publishes (chinese-days 1.5.7: up to 2026)', () => {
   const startNormal = (reportedAt: string, tier: Tier = 'normal') =>
-    decideSla({ type: 'StartSlaClock', workOrderId, siteId, tier, reportedAt: new Date(reportedAt) }, initialSlaState(), workingDay, shanghaiOffice);
+    clocks(workingDay, shanghaiOffice).decide({ type: 'StartSlaClock', workOrderId, siteId, tier, reportedAt: new Date(reportedAt) }, clocks().initialState());
 
   it('says so on targets set when a deadline falls in 2027, whose days were taken as plain Monday to Friday', () => {
     expect(startNormal('2026-12-31T15:00:00+08:00')[0]?.data).toMatchObject({ calendarBeyondOfficialData: true });
@@ -1310,26 +1289,26 @@ describe('working time counted beyond the years the holiday data publishes (chin
   });
 
   it('flags a round restarted into 2027, and a resumed deadline moved into it', () => {
-    const state = startNormal('2026-12-28T09:00:00+08:00').reduce(evolveSla(workingDay), initialSlaState());
-    const [restarted] = decideSla({ type: 'ObserveWorkOrder', workOrderId, happened: 'reopened', round: 1, at: new Date('2026-12-31T16:00:00+08:00') }, state, workingDay, shanghaiOffice);
+    const state = startNormal('2026-12-28T09:00:00+08:00').reduce(clocks(workingDay).evolve, clocks().initialState());
+    const [restarted] = clocks(workingDay, shanghaiOffice).decide({ type: 'ObserveWorkOrder', workOrderId, happened: 'reopened', round: 1, at: new Date('2026-12-31T16:00:00+08:00') }, state);
     expect(restarted?.data).toMatchObject({ calendarBeyondOfficialData: true });
-    const held = decideSla({ type: 'ObserveWorkOrder', workOrderId, happened: 'waiting-on-resident', at: new Date('2026-12-28T10:00:00+08:00') }, state, workingDay, shanghaiOffice).reduce(evolveSla(workingDay), state);
-    const [resumed] = decideSla({ type: 'ObserveWorkOrder', workOrderId, happened: 'resumed', at: new Date('2026-12-31T16:00:00+08:00') }, held, workingDay, shanghaiOffice);
+    const held = clocks(workingDay, shanghaiOffice).decide({ type: 'ObserveWorkOrder', workOrderId, happened: 'waiting-on-resident', at: new Date('2026-12-28T10:00:00+08:00') }, state).reduce(clocks(workingDay).evolve, state);
+    const [resumed] = clocks(workingDay, shanghaiOffice).decide({ type: 'ObserveWorkOrder', workOrderId, happened: 'resumed', at: new Date('2026-12-31T16:00:00+08:00') }, held);
     expect(resumed?.data).toMatchObject({ calendarBeyondOfficialData: true });
-    expectContractValid([restarted!, resumed!]);
+    expectPublishable([restarted!, resumed!]);
   });
 });
 
 describe('a planned order folded into the monthly plan (the shipped policy: the plan closes on the 20th, counted in working time)', () => {
   const sla = (policy: SlaPolicy, calendar: BusinessCalendar) => ({
     start: (reported: string, site = siteId) =>
-      decideSla({ type: 'StartSlaClock', workOrderId, siteId: site, tier: 'planned', reportedAt: new Date(`${reported}:00+08:00`) }, initialSlaState(), policy, calendar),
-    after: (events: readonly SlaEvent[]) => events.reduce(evolveSla(policy), initialSlaState()),
-    decide: (command: SlaCommand, state: SlaState) => decideSla(command, state, policy, calendar),
+      clocks(policy, calendar).decide({ type: 'StartSlaClock', workOrderId, siteId: site, tier: 'planned', reportedAt: new Date(`${reported}:00+08:00`) }, clocks().initialState()),
+    after: (events: readonly SlaEvent[]) => events.reduce(clocks(policy).evolve, clocks().initialState()),
+    decide: (command: SlaCommand, state: SlaState) => clocks(policy, calendar).decide(command, state),
   });
   const office = sla(shipped, shanghaiOffice);
   const resolutionOf = (events: readonly SlaEvent[]) => {
-    expectContractValid(events);
+    expectPublishable(events);
     const [event] = events;
     return event?.type === EventTypes.SlaTargetsSet ? { dueAt: event.data.resolutionDueAt, warnAt: event.data.resolutionWarnAt } : undefined;
   };
@@ -1372,7 +1351,7 @@ describe('a planned order folded into the monthly plan (the shipped policy: the 
 
     it('recomputes to the same deadline, pause included, under a new version of the same policy', () => {
       const resumed = office.after([...reported, clockPaused(local('2026-11-10T10:00')), clockResumed(local('2026-11-12T10:00'), 172800, local('2026-12-02T17:30'), local('2026-11-27T08:48'))]);
-      expect(decideSla({ type: 'RecomputeDeadlines', workOrderId, now: new Date(local('2026-11-13T09:00')) }, resumed, { ...shipped, version: 2 }, shanghaiOffice)).toEqual([]);
+      expect(clocks({ ...shipped, version: 2 }, shanghaiOffice).decide({ type: 'RecomputeDeadlines', workOrderId, now: new Date(local('2026-11-13T09:00')) }, resumed)).toEqual([]);
     });
 
     it("restarts from a reopen into the plan the reopen joins: December's on the 3rd, January's on the 21st", () => {
@@ -1390,11 +1369,11 @@ describe('a planned order folded into the monthly plan (the shipped policy: the 
     const underDuration = sla(workingDay, shanghaiOffice);
     const state = underDuration.after(underDuration.start('2026-11-23T09:00'));
     expect(state).toMatchObject({ resolution: { dueAt: local('2026-12-21T09:00') } });
-    const [recomputed] = decideSla({ type: 'RecomputeDeadlines', workOrderId, now: new Date(local('2026-11-24T09:00')) }, state, { ...shipped, version: 2 }, shanghaiOffice);
+    const [recomputed] = clocks({ ...shipped, version: 2 }, shanghaiOffice).decide({ type: 'RecomputeDeadlines', workOrderId, now: new Date(local('2026-11-24T09:00')) }, state);
     expect(recomputed).toEqual({
       type: EventTypes.SlaDeadlinesRecomputed,
       data: { workOrderId, policyId: 'default-2026', policyVersion: 2, resolutionDueAt: local('2026-12-31T17:30'), resolutionWarnAt: local('2026-12-24T10:24'), recomputedAt: local('2026-11-24T09:00') },
     });
-    expectContractValid([recomputed!]);
+    expectPublishable([recomputed!]);
   });
 });

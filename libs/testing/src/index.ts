@@ -2,3 +2,4 @@ export * from './infrastructure';
 export * from './admin-cli';
 export * from './private-broker';
 export * from './suite-database';
+export * from './decider-spec';

@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { Actor, EventMetadata, IdempotencyKeyReusedError, NotFoundError, toDomainEvents, WorkOrderEvent } from '@closeloop/contracts';
-import { EventStore, RecordedEvent, StreamVersionConflictError } from '@closeloop/event-store';
-import { decide, evolve, foldWorkOrder, WorkOrderCommand, WorkOrderState, workOrderStream } from '@closeloop/work-order-domain';
+import { Actor, NotFoundError, WorkOrderEvent } from '@closeloop/contracts';
+import { EventStore, handleCommand } from '@closeloop/event-store';
+import { WorkOrderCommand, workOrderDecider, WorkOrderState, workOrderStream } from '@closeloop/work-order-domain';
 import { requestFingerprint } from './request-fingerprint';
 
 export interface CommandContext {
@@ -33,13 +32,10 @@ export interface CommandOutcome {
   readonly replayed: boolean;
 }
 
-const MAX_CONFLICT_RETRIES = 5;
-
 /**
- * Runs one command against one work order: read the stream, fold, decide, append at the version read. When
- * another writer got in first, it decides again on what that writer left, so a command is never lost: it either
- * applies to the new state or is rejected by it (exactly one of two concurrent "start"s wins; the other gets an
- * illegal transition). An expected version from the caller turns that retry off: a stale caller gets the conflict.
+ * Runs one command against one work order through the one command handler (libs/event-store): a retried command
+ * is answered with what it did the first time, and an expected version from the caller turns conflict retries off.
+ * An order that was never reported is not found, before anything else is asked of it.
  */
 export class WorkOrderCommands {
   constructor(private readonly store: EventStore) {}
@@ -51,52 +47,20 @@ export class WorkOrderCommands {
     context: CommandContext,
     expectedVersion?: number,
   ): Promise<CommandOutcome> {
-    const stream = workOrderStream(workOrderId);
-    const fingerprint = context.request === undefined ? undefined : requestFingerprint(context.request);
-    for (let attempt = 1; ; attempt++) {
-      const recorded = await this.store.readStream(stream);
-      if (recorded.length === 0) throw new NotFoundError('Work order', workOrderId);
-      const history = toDomainEvents(recorded) as WorkOrderEvent[];
-      const state = foldWorkOrder(history);
-      context.authorize?.(state);
-      if (context.idempotencyKey !== undefined) {
-        const earlier = answeredBefore(recorded, history, context.idempotencyKey, fingerprint);
-        if (earlier) return { workOrderId, state, version: recorded.length, events: earlier, replayed: true };
-      }
-      if (expectedVersion !== undefined && expectedVersion !== recorded.length) {
-        throw new StreamVersionConflictError(stream, expectedVersion, recorded.length);
-      }
-      const chosen = command(state);
-      const events = chosen === undefined ? [] : decide(chosen, state);
-      if (events.length === 0) return { workOrderId, state, version: recorded.length, events, replayed: false };
-      const metadata: EventMetadata & { idempotencyKey?: string; requestFingerprint?: string } = {
-        workOrderId,
-        correlationId: context.correlationId,
-        causationId: context.causationId,
-        actor: context.actor,
-        producer: context.producer,
-        ...(context.idempotencyKey !== undefined ? { idempotencyKey: context.idempotencyKey } : {}),
-        ...(context.idempotencyKey !== undefined && fingerprint !== undefined ? { requestFingerprint: fingerprint } : {}),
-      };
-      try {
-        const appended = await this.store.append(stream, events.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata })), recorded.length);
-        return { workOrderId, state: events.reduce(evolve, state), version: appended.nextExpectedVersion, events, replayed: false };
-      } catch (error) {
-        if (!(error instanceof StreamVersionConflictError) || expectedVersion !== undefined || attempt >= MAX_CONFLICT_RETRIES) throw error;
-      }
-    }
+    const outcome = await handleCommand(this.store, workOrderDecider, {
+      streamId: workOrderStream(workOrderId),
+      command,
+      metadata: { workOrderId, correlationId: context.correlationId, causationId: context.causationId, actor: context.actor, producer: context.producer },
+      idempotency:
+        context.idempotencyKey === undefined
+          ? undefined
+          : { key: context.idempotencyKey, requestFingerprint: context.request === undefined ? undefined : requestFingerprint(context.request) },
+      expectedVersion,
+      authorize: (state) => {
+        if (state.status === 'none') throw new NotFoundError('Work order', workOrderId);
+        context.authorize?.(state);
+      },
+    });
+    return { workOrderId, ...outcome };
   }
 }
-
-/**
- * The events an earlier command under this key recorded, to answer a retry with; a different request under the
- * same key is refused. Events recorded without a fingerprint (before fingerprints were kept) match any request,
- * so a retry of a command sent before then is still answered as the first time.
- */
-const answeredBefore = (recorded: readonly RecordedEvent[], history: readonly WorkOrderEvent[], key: string, fingerprint: string | undefined): WorkOrderEvent[] | undefined => {
-  const answered = recorded.flatMap((event, i) => (event.metadata['idempotencyKey'] === key ? [{ event, domainEvent: history[i] as WorkOrderEvent }] : []));
-  if (answered.length === 0) return undefined;
-  const recordedFingerprint = answered[0]?.event.metadata['requestFingerprint'];
-  if (fingerprint !== undefined && recordedFingerprint !== undefined && recordedFingerprint !== fingerprint) throw new IdempotencyKeyReusedError(key);
-  return answered.map((a) => a.domainEvent);
-};

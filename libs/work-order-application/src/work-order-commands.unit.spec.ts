@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventTypes, IdempotencyKeyReusedError } from '@closeloop/contracts';
 import { InMemoryEventStore } from '@closeloop/event-store';
-import { decide, initialState, Staff, WorkOrderCommand, workOrderStream } from '@closeloop/work-order-domain';
+import { Staff, WorkOrderCommand, workOrderDecider, workOrderStream } from '@closeloop/work-order-domain';
 import { requestFingerprint } from './request-fingerprint';
 import { CommandContext, WorkOrderCommands } from './work-order-commands';
 
@@ -13,7 +13,7 @@ const reportedAt = new Date('2026-11-23T09:00:00+08:00');
 const now = new Date('2026-11-23T09:04:00+08:00');
 
 const reportedAndAssigned = async (store: InMemoryEventStore) => {
-  const reported = decide(
+  const reported = workOrderDecider.decide(
     {
       type: 'ReportWorkOrder',
       workOrderId,
@@ -22,7 +22,7 @@ const reportedAndAssigned = async (store: InMemoryEventStore) => {
       triage: { tier: 'urgent', category: 'plumbing', ruleId: 'urgent-water', reason: 'keyword "burst"' },
       now: reportedAt,
     },
-    initialState(),
+    workOrderDecider.initialState(),
   );
   const metadata = { workOrderId, correlationId: 'c-1', causationId: 'c-1', actor: { kind: 'system', id: 'test' }, producer: 'test' };
   await store.append(workOrderStream(workOrderId), reported.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata })), 'no-stream');

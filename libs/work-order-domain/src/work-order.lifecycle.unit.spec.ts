@@ -1,13 +1,7 @@
 import { CloseloopError, EventType, EventTypes, IllegalTransitionError, parseDomainEvent, WorkOrderEvent } from '@closeloop/contracts';
-import {
-  allowedCommandsIn,
-  CommandRejectedError,
-  decide,
-  foldWorkOrder,
-  Staff,
-  WorkOrderCommand,
-  WorkOrderStatus,
-} from './work-order.decider';
+import { allowedCommandsIn, CommandRejectedError, WorkOrderCommand } from './work-order.commands';
+import { foldWorkOrder, workOrderDecider } from './work-order.decider';
+import { Staff, WorkOrderStatus } from './work-order.state';
 
 // The lifecycle as an exhaustive table: every status × every command. Each status is reached by a history of
 // events, each command type has one valid sample; a pair the status table allows must decide (and land in the
@@ -286,7 +280,7 @@ const expectDecided = (status: WorkOrderStatus, type: CommandType) => {
   const history = histories[status];
   let events: WorkOrderEvent[] = [];
   expect(() => {
-    events = decide(commands[type], foldWorkOrder(history));
+    events = workOrderDecider.decide(commands[type], foldWorkOrder(history));
   }).not.toThrow();
 
   expect(events.map((e) => e.type)).toEqual(outcome?.emits);
@@ -304,7 +298,7 @@ const expectDecided = (status: WorkOrderStatus, type: CommandType) => {
 const expectRefused = (status: WorkOrderStatus, type: CommandType) => {
   expect(lifecycle[status][type]).toBeUndefined();
   const state = foldWorkOrder(histories[status]);
-  const thrown = catchError(() => decide(commands[type], state));
+  const thrown = catchError(() => workOrderDecider.decide(commands[type], state));
   expect(thrown).toBeInstanceOf(IllegalTransitionError);
   expect(thrown).toMatchObject({ kind: 'illegal-transition', code: 'ILLEGAL_TRANSITION', message: `${type} is not allowed while the work order is ${status}` });
   expect((thrown as IllegalTransitionError).details).toEqual({ currentStatus: status, allowedCommands: allowedCommandsIn(state) });
@@ -337,7 +331,7 @@ describe('allowed commands refused on their particulars', () => {
   it.each(rejections)('$name → $code', ({ status, command, code }) => {
     const state = foldWorkOrder(histories[status]);
     expect(allowedCommandsIn(state)).toContain(command.type);
-    const thrown = catchError(() => decide(command, state));
+    const thrown = catchError(() => workOrderDecider.decide(command, state));
     expect(thrown).toBeInstanceOf(CommandRejectedError);
     expect(thrown).not.toBeInstanceOf(IllegalTransitionError);
     expect(thrown).toBeInstanceOf(CloseloopError);

@@ -7,7 +7,7 @@ import { PostgresEventStore, RecordedEvent } from '@closeloop/event-store';
 import { InboundCloudEvent, parseCloudEvent, toKafkaMessage } from '@closeloop/messaging';
 import { freshDatabase, repositoryRoot, TestDatabase } from '@closeloop/testing';
 import { WorkOrderCommands } from '@closeloop/work-order-application';
-import { decide, initialState, RosterSchema, triage, TriageRulesSchema, workOrderStream } from '@closeloop/work-order-domain';
+import { RosterSchema, triage, TriageRulesSchema, workOrderDecider, workOrderStream } from '@closeloop/work-order-domain';
 import { AssignOwnerHandler } from './assign-owner.handler';
 import { AssignOwnerOnTriageKafkaController } from './assign-owner-on-triage.kafka.controller';
 
@@ -43,9 +43,9 @@ describe('dispatch redelivered a triaged event', () => {
   const reported = async (report: Partial<ReportDetails> = {}): Promise<{ workOrderId: string; triaged: InboundCloudEvent }> => {
     const workOrderId = randomUUID();
     const details: ReportDetails = { siteId: 'S1', building: 'B2', channel: 'phone', reporter: {}, description: 'Burst pipe under the kitchen sink, water everywhere', ...report };
-    const events = decide(
+    const events = workOrderDecider.decide(
       { type: 'ReportWorkOrder', workOrderId, number: `${details.siteId}-20261125-${String(++numbered).padStart(4, '0')}`, report: details, triage: triage(rules, details), now },
-      initialState(),
+      workOrderDecider.initialState(),
     );
     const metadata: EventMetadata = { workOrderId, correlationId: randomUUID(), causationId: randomUUID(), actor: { kind: 'integrator', id: 'hotline' }, producer: 'intake' };
     await store.append(workOrderStream(workOrderId), events.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata })), 'no-stream');

@@ -1,8 +1,8 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import { EventTypes, ReportDetails, toDomainEvents, WorkOrderEvent } from '@closeloop/contracts';
+import { EventTypes, ReportDetails } from '@closeloop/contracts';
 import { SessionLocks } from '@closeloop/database';
-import { EVENT_STORE, EventStore } from '@closeloop/event-store';
-import { DuplicateVerdict, findDuplicate, foldWorkOrder, OpenOrderCandidate, workOrderStream } from '@closeloop/work-order-domain';
+import { aggregateStream, EVENT_STORE, EventStore } from '@closeloop/event-store';
+import { DuplicateVerdict, findDuplicate, OpenOrderCandidate, workOrderDecider, workOrderStream } from '@closeloop/work-order-domain';
 import { INTAKE_CONFIG, IntakeConfig } from '../intake.config';
 import { RecentReportsRepository } from './recent-reports.repository';
 
@@ -50,9 +50,8 @@ export class DuplicateFinder implements OnApplicationShutdown {
     const recent = await this.recentReports.atPlace(report.siteId, report.building, since, MAX_CANDIDATES);
     const candidates: OpenOrderCandidate[] = [];
     for (const workOrderId of recent) {
-      const history = toDomainEvents(await this.store.readStream(workOrderStream(workOrderId))) as WorkOrderEvent[];
-      const state = foldWorkOrder(history);
-      const reported = history[0];
+      const { state, events } = await aggregateStream(this.store, workOrderStream(workOrderId), workOrderDecider);
+      const reported = events[0];
       if (state.status === 'none' || !LINKABLE.has(state.status) || reported?.type !== EventTypes.WorkOrderReported) continue;
       candidates.push({
         workOrderId,

@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Actor, EventMetadata, EventTypes, IdempotencyKeyReusedError, IllegalTransitionError, ReportDetails, Tier } from '@closeloop/contracts';
 import { EVENT_STORE, EventStore, RecordedEvent, StreamVersionConflictError } from '@closeloop/event-store';
 import { CLOCK, Clock } from '@closeloop/runtime';
-import { decide, initialState, localDateIn, triage, TriageDecision, TriageRule, workOrderStream } from '@closeloop/work-order-domain';
+import { localDateIn, triage, TriageDecision, TriageRule, workOrderDecider, workOrderStream } from '@closeloop/work-order-domain';
 import { requestFingerprint, WorkOrderCommands } from '@closeloop/work-order-application';
 import { INTAKE_CONFIG, IntakeConfig, TRIAGE_RULES, WORK_ORDER_COMMANDS } from '../intake.config';
 import { DuplicateFinder } from './duplicate-finder';
@@ -86,7 +86,7 @@ export class SubmitReportHandler {
   private async openOrder(command: SubmitReport, workOrderId: string, fingerprint: string, triageDecision: TriageDecision, now: Date): Promise<SubmittedReport> {
     const stream = workOrderStream(workOrderId);
     const number = await this.numbers.next(command.report.siteId, localDateIn(now, this.config.SITE_TIME_ZONE));
-    const events = decide({ type: 'ReportWorkOrder', workOrderId, number, report: command.report, triage: triageDecision, now }, initialState());
+    const events = workOrderDecider.decide({ type: 'ReportWorkOrder', workOrderId, number, report: command.report, triage: triageDecision, now }, workOrderDecider.initialState());
     const metadata: EventMetadata & { requestFingerprint: string } = {
       workOrderId,
       correlationId: command.correlationId,

@@ -1,7 +1,7 @@
-import { AlertEvent, parseDomainEvent, toDomainEvents } from '@closeloop/contracts';
-import { EventStore } from '@closeloop/event-store';
+import { parseDomainEvent } from '@closeloop/contracts';
+import { aggregateStream, EventStore } from '@closeloop/event-store';
 import { ReadModelDefinition, rebuildReadModel, RebuildOptions, RebuildReport } from '@closeloop/messaging';
-import { alertStream, AlertState, evolveAlert, initialAlertState } from '@closeloop/notification-domain';
+import { alertDecider, alertStream, AlertState } from '@closeloop/notification-domain';
 import { PoolClient } from 'pg';
 import { alertsDiffering, upsertAlertRow } from './alert-rows.repository';
 import { NOTIFICATION_READ_MODEL } from './notification.read-model';
@@ -47,8 +47,7 @@ export const projectAlert = async (client: PoolClient, state: AlertState, tables
 
 const ALERT_STREAM_PREFIX = alertStream('');
 
-const foldAlert = async (store: EventStore, alertId: string): Promise<AlertState> =>
-  (toDomainEvents(await store.readStream(alertStream(alertId))) as AlertEvent[]).reduce(evolveAlert, initialAlertState());
+const foldAlert = async (store: EventStore, alertId: string): Promise<AlertState> => (await aggregateStream(store, alertStream(alertId), alertDecider)).state;
 
 /**
  * The alerts as a rebuild folds them: every alert stream an event of the batch belongs to is read whole and folded

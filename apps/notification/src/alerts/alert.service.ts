@@ -1,10 +1,9 @@
-import { createHash, randomUUID } from 'node:crypto';
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { inTransaction, SessionLocks } from '@closeloop/database';
 import { lockReadModelShared } from '@closeloop/messaging';
-import { Actor, AlertEvent, EventMetadata, ForbiddenError, NotFoundError, SlaTarget, StaffMemberRef, toDomainEvents } from '@closeloop/contracts';
-import { EVENT_STORE, EventStore, RecordedEvent, StreamVersionConflictError } from '@closeloop/event-store';
-import { AlertCommand, alertStream, AlertState, decideAlert, evolveAlert, initialAlertState } from '@closeloop/notification-domain';
+import { Actor, AlertEvent, ForbiddenError, IdNamespace, nameBasedUuid, NotFoundError, SlaTarget, StaffMemberRef } from '@closeloop/contracts';
+import { aggregateStream, AggregatedStream, EVENT_STORE, EventStore, handleCommand } from '@closeloop/event-store';
+import { AlertCommand, alertDecider, alertStream, AlertState } from '@closeloop/notification-domain';
 import { PG_POOL } from '@closeloop/runtime';
 import { Pool } from 'pg';
 import { NOTIFICATION_CONFIG, NotificationConfig } from '../notification.config';
@@ -21,7 +20,6 @@ export interface AlertOutcome {
   readonly events: readonly AlertEvent[];
 }
 
-const MAX_CONFLICT_RETRIES = 5;
 /** How many alerts may be worked on at once in one instance (sends, acknowledgements, raises). */
 const LOCK_CONNECTIONS = 16;
 // The two-key advisory lock space of alerts, apart from the relay's single-key lock.
@@ -42,12 +40,13 @@ export interface AlertIdentity {
   readonly round: number;
 }
 
-/** A name-based UUID (version 5 layout) of the identity, so every instance derives the same id without asking. */
-export const alertIdFor = (identity: AlertIdentity): string => {
-  const name = `closeloop:alert:${identity.workOrderId}:${identity.target ?? 'order'}:${identity.level}:${identity.round}`;
-  const hex = createHash('sha256').update(name).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${((parseInt(hex.slice(16, 17), 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-};
+// Alert ids are stream names: a changed id would raise an alert raised before a second time. They keep the layout
+// they were first made with, a SHA-256 of the text below and the identity (docs/adr/0018-one-decider-kernel.md).
+const ALERT_IDS: IdNamespace = { bytes: Buffer.from('closeloop:alert:', 'utf8'), hash: 'sha256' };
+
+/** A name-based UUID of the identity, so every instance derives the same id without asking. */
+export const alertIdFor = (identity: AlertIdentity): string =>
+  nameBasedUuid(ALERT_IDS, `${identity.workOrderId}:${identity.target ?? 'order'}:${identity.level}:${identity.round}`);
 
 /**
  * Runs commands on alert streams (`alert-<id>`), keeping the `alerts` table in step. Every change of one alert, and
@@ -81,10 +80,8 @@ export class AlertService implements OnApplicationShutdown {
     return this.locks.withLock(STORM_LOCK_SPACE, siteId, work);
   }
 
-  async load(alertId: string): Promise<{ state: AlertState; version: number; recorded: RecordedEvent[] }> {
-    const recorded = await this.store.readStream(alertStream(alertId));
-    const state = (toDomainEvents(recorded) as AlertEvent[]).reduce(evolveAlert, initialAlertState());
-    return { state, version: recorded.length, recorded };
+  load(alertId: string): Promise<AggregatedStream<AlertState, AlertEvent>> {
+    return aggregateStream(this.store, alertStream(alertId), alertDecider);
   }
 
   async find(alertId: string): Promise<Exclude<AlertState, { status: 'none' }>> {
@@ -95,21 +92,13 @@ export class AlertService implements OnApplicationShutdown {
 
   /** Decide on the alert's current state and append; callers that must not race a send hold the alert's lock. */
   async execute(alertId: string, workOrderId: string, command: AlertCommand, ids: AlertContextIds): Promise<AlertOutcome> {
-    for (let attempt = 1; ; attempt++) {
-      const { state, version } = await this.load(alertId);
-      const events = decideAlert(command, state) as AlertEvent[];
-      if (events.length === 0) return { state, events };
-      const metadata: EventMetadata = { workOrderId, correlationId: ids.correlationId, causationId: ids.causationId, actor: ids.actor, producer: 'notification' };
-      try {
-        await this.store.append(alertStream(alertId), events.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata })), version === 0 ? 'no-stream' : version);
-      } catch (error) {
-        if (!(error instanceof StreamVersionConflictError) || attempt >= MAX_CONFLICT_RETRIES) throw error;
-        continue;
-      }
-      const next = events.reduce(evolveAlert, state);
-      await this.project(next);
-      return { state: next, events };
-    }
+    const { state, events } = await handleCommand(this.store, alertDecider, {
+      streamId: alertStream(alertId),
+      command: () => command,
+      metadata: { workOrderId, correlationId: ids.correlationId, causationId: ids.causationId, actor: ids.actor, producer: 'notification' },
+    });
+    if (events.length > 0) await this.project(state);
+    return { state, events };
   }
 
   /**

@@ -7,7 +7,7 @@ import { PostgresEventStore, RecordedEvent } from '@closeloop/event-store';
 import { InboundCloudEvent, parseCloudEvent, toKafkaMessage } from '@closeloop/messaging';
 import { freshDatabase, repositoryRoot, TestDatabase } from '@closeloop/testing';
 import { WorkOrderCommands } from '@closeloop/work-order-application';
-import { decide, initialState, route, RosterSchema, triage, TriageRulesSchema, WorkOrderCommand, workOrderStream } from '@closeloop/work-order-domain';
+import { RosterSchema, route, triage, TriageRulesSchema, WorkOrderCommand, workOrderDecider, workOrderStream } from '@closeloop/work-order-domain';
 import { WorkOrderProjectionKafkaController } from './work-order-projection.kafka.controller';
 import { rebuildQueryReadModels } from './work-order.rebuild';
 
@@ -41,7 +41,7 @@ describe('the work-order projection under redelivery', () => {
     const workOrderId = randomUUID();
     const report = { siteId: 'S1', building: 'B2', unit: '1201', channel: 'phone' as const, reporter: { name: 'Ms Zhao', phone: '13800001111' }, description: 'Burst pipe under the kitchen sink' };
     const metadata = (producer: string): EventMetadata => ({ workOrderId, correlationId: randomUUID(), causationId: randomUUID(), actor: { kind: 'system', id: producer }, producer });
-    const reported = decide({ type: 'ReportWorkOrder', workOrderId, number: `S1-20261125-${String(++numbered).padStart(4, '0')}`, report, triage: triage(rules, report), now: at(0) }, initialState());
+    const reported = workOrderDecider.decide({ type: 'ReportWorkOrder', workOrderId, number: `S1-20261125-${String(++numbered).padStart(4, '0')}`, report, triage: triage(rules, report), now: at(0) }, workOrderDecider.initialState());
     await store.append(workOrderStream(workOrderId), reported.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata: metadata('intake') })), 'no-stream');
     const commands = new WorkOrderCommands(store);
     const routing = route(roster, { workOrderId, siteId: 'S1', building: 'B2', category: 'plumbing' }, at(1));

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import { nameBasedUuid, uuidNamespace } from '@closeloop/contracts';
 import { PG_POOL } from '@closeloop/runtime';
 import { Pool } from 'pg';
 
@@ -18,11 +18,13 @@ export interface DueTimer {
 // How long a claimed timer is held for its firing before another instance may try it.
 const LEASE_SECONDS = 30;
 
+// Timer ids are made in their own namespace. Ids stored before it (a SHA-1 of the name with a fixed variant digit)
+// stay on their rows: a row is unique by (order, kind, round), so scheduling it again keeps the stored row and id,
+// and a firing always uses the id read from its row (docs/adr/0018-one-decider-kernel.md).
+const TIMER_IDS = uuidNamespace('18a29038-3aec-4866-b1ea-9154fec7fae9');
+
 /** One id per (order, kind, round), so scheduling twice (a redelivered event) is the same timer. */
-export const timerIdOf = (workOrderId: string, kind: TimerKind, round: number): string => {
-  const hex = createHash('sha1').update(`${workOrderId}/${kind}/${round}`).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-};
+export const timerIdOf = (workOrderId: string, kind: TimerKind, round: number): string => nameBasedUuid(TIMER_IDS, `${workOrderId}/${kind}/${round}`);
 
 /** Durable timers in PostgreSQL: nothing about a pending deadline lives only in a process's memory. */
 @Injectable()

@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { EventMetadata, SlaEvent, toDomainEvents } from '@closeloop/contracts';
-import { EVENT_STORE, EventStore, StreamVersionConflictError } from '@closeloop/event-store';
-import { decideSla, evolveSla, initialSlaState, SlaCommand, SlaPolicy, SlaState, slaStream, SlaTimer, timersFor } from '@closeloop/sla-domain';
+import { SlaEvent } from '@closeloop/contracts';
+import { EVENT_STORE, EventStore, handleCommand } from '@closeloop/event-store';
+import { SlaClockDecider, slaClockDecider, SlaCommand, SlaPolicy, SlaState, slaStream, SlaTimer, timersFor } from '@closeloop/sla-domain';
 import { TimerStore } from '../callback-timers/timer-store';
 import { siteCalendars } from './site-calendars';
 import { SLA_POLICY } from '../sla-timer.config';
@@ -11,8 +10,6 @@ export interface SlaContext {
   readonly correlationId: string;
   readonly causationId: string;
 }
-
-const MAX_CONFLICT_RETRIES = 5;
 
 /**
  * The timer kind stored for an SLA timer: readable in the table, and unique per deadline, kind, level and fire
@@ -41,49 +38,34 @@ export const parseSlaTimerKind = (kind: string) => {
  */
 @Injectable()
 export class SlaClockService {
-  private readonly evolve: (state: SlaState, event: SlaEvent) => SlaState;
-  private readonly calendarFor: ReturnType<typeof siteCalendars>;
+  private readonly decider: SlaClockDecider;
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(SLA_POLICY) private readonly policy: SlaPolicy,
     private readonly timers: TimerStore,
   ) {
-    this.evolve = evolveSla(policy);
-    this.calendarFor = siteCalendars(policy);
+    this.decider = slaClockDecider(policy, siteCalendars(policy));
   }
 
   async apply(command: SlaCommand, context: SlaContext): Promise<SlaEvent[]> {
-    const stream = slaStream(command.workOrderId);
-    for (let attempt = 1; ; attempt++) {
-      const recorded = await this.store.readStream(stream);
-      const state = (toDomainEvents(recorded) as SlaEvent[]).reduce(this.evolve, initialSlaState());
-      // The clocks decide on their state, so an event replayed from a dead-letter topic or a republished log
-      // could pause a clock twice or meet a restarted target with an old time: what an event already caused is
-      // on the stream, by causation id, and is not done again.
-      const alreadyCaused = recorded.some((e) => e.metadata['causationId'] === context.causationId);
-      const siteId = command.type === 'StartSlaClock' ? command.siteId : state.status === 'running' ? state.siteId : undefined;
-      const events = alreadyCaused ? [] : decideSla(command, state, this.policy, this.calendarFor(siteId));
-      if (events.length === 0) {
-        await this.schedule(command.workOrderId, state);
-        return [];
-      }
-      const metadata: EventMetadata = {
+    const outcome = await handleCommand(this.store, this.decider, {
+      streamId: slaStream(command.workOrderId),
+      command: () => command,
+      metadata: {
         workOrderId: command.workOrderId,
         correlationId: context.correlationId,
         causationId: context.causationId,
         actor: { kind: 'system', id: 'sla-timer' },
         producer: 'sla-timer',
-      };
-      try {
-        await this.store.append(stream, events.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata })), recorded.length === 0 ? 'no-stream' : recorded.length);
-      } catch (error) {
-        if (!(error instanceof StreamVersionConflictError) || attempt >= MAX_CONFLICT_RETRIES) throw error;
-        continue;
-      }
-      await this.schedule(command.workOrderId, events.reduce(this.evolve, state));
-      return events;
-    }
+      },
+      // The clocks decide on their state, so an event replayed from a dead-letter topic or a republished log
+      // could pause a clock twice or meet a restarted target with an old time: what an event already caused is
+      // on the stream, by causation id, and is not done again.
+      oncePerCause: true,
+    });
+    await this.schedule(command.workOrderId, outcome.state);
+    return outcome.replayed ? [] : [...outcome.events];
   }
 
   private async schedule(workOrderId: string, state: SlaState): Promise<void> {

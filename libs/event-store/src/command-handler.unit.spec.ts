@@ -1,0 +1,130 @@
+import { Decider, EventMetadata, EventTypes, IdempotencyKeyReusedError, IllegalTransitionError, SlaEvent } from '@closeloop/contracts';
+import { aggregateStream, handleCommand } from './command-handler';
+import { EventStore, StreamVersionConflictError } from './event-store.port';
+import { InMemoryEventStore } from './in-memory-event-store';
+
+// ── A small decider over real contract events: a clock that can be paused, and stopped once ───────────────
+
+const workOrderId = 'e7c1f3a2-5b7d-4c1e-9f2a-3d4b5c6e7f80';
+const at = '2026-11-23T01:00:00.000Z';
+
+interface Clock {
+  readonly pauses: number;
+  readonly stopped: boolean;
+}
+type ClockCommand = { readonly type: 'Pause' } | { readonly type: 'Stop' };
+
+const clock: Decider<Clock, ClockCommand, SlaEvent> = {
+  decide: (command, state) => {
+    if (state.stopped) throw new IllegalTransitionError(command.type, 'stopped', []);
+    return command.type === 'Pause'
+      ? [{ type: EventTypes.SlaClockPaused, data: { workOrderId, pausedAt: at } }]
+      : [{ type: EventTypes.SlaClockStopped, data: { workOrderId, stoppedAt: at, reason: 'cancelled' } }];
+  },
+  evolve: (state, event) => (event.type === EventTypes.SlaClockPaused ? { ...state, pauses: state.pauses + 1 } : event.type === EventTypes.SlaClockStopped ? { ...state, stopped: true } : state),
+  initialState: () => ({ pauses: 0, stopped: false }),
+};
+
+const stream = `sla-${workOrderId}`;
+const metadata = (causationId = 'cause-1'): EventMetadata => ({ workOrderId, correlationId: 'c-1', causationId, actor: { kind: 'system', id: 'test' }, producer: 'test' });
+const pause = () => ({ type: 'Pause' }) as const;
+
+/** A store another writer appends to, once, just before each of the next `times` appends of ours. */
+const racedStore = (inner: InMemoryEventStore, times: number): EventStore & { appends: number } => {
+  let racesLeft = times;
+  const raced = {
+    appends: 0,
+    readStream: (id: string) => inner.readStream(id),
+    readAll: (after: string | undefined, limit: number) => inner.readAll(after, limit),
+    readCheckpoint: (subscriber: string) => inner.readCheckpoint(subscriber),
+    storeCheckpoint: (subscriber: string, checkpoint: string) => inner.storeCheckpoint(subscriber, checkpoint),
+    append: async (...args: Parameters<EventStore['append']>) => {
+      raced.appends++;
+      if (racesLeft-- > 0) await handleCommand(inner, clock, { streamId: stream, command: pause, metadata: metadata(`rival-${racesLeft}`) });
+      return inner.append(...args);
+    },
+  };
+  return raced;
+};
+
+describe('aggregateStream', () => {
+  it('folds a stream that does not exist to the initial state at version 0', async () => {
+    expect(await aggregateStream(new InMemoryEventStore(), stream, clock)).toEqual({ state: { pauses: 0, stopped: false }, version: 0, recorded: [], events: [] });
+  });
+});
+
+describe('handleCommand', () => {
+  let store: InMemoryEventStore;
+  beforeEach(() => {
+    store = new InMemoryEventStore();
+  });
+
+  it('decides on the folded stream, appends with the metadata, and answers the new state and version', async () => {
+    await handleCommand(store, clock, { streamId: stream, command: pause, metadata: metadata('first') });
+    const outcome = await handleCommand(store, clock, { streamId: stream, command: pause, metadata: metadata('second') });
+    expect(outcome).toMatchObject({ state: { pauses: 2 }, version: 2, replayed: false, events: [{ type: EventTypes.SlaClockPaused }] });
+    expect((await store.readStream(stream))[1]?.metadata).toEqual(metadata('second'));
+  });
+
+  it('appends nothing when the command builder finds nothing to do', async () => {
+    expect(await handleCommand(store, clock, { streamId: stream, command: () => undefined, metadata: metadata() })).toEqual({ state: clock.initialState(), version: 0, events: [], replayed: false });
+    expect(await store.readStream(stream)).toEqual([]);
+  });
+
+  it('decides again on what another writer left when it got in first', async () => {
+    const raced = racedStore(store, 2);
+    const outcome = await handleCommand(raced, clock, { streamId: stream, command: pause, metadata: metadata() });
+    expect(outcome).toMatchObject({ state: { pauses: 3 }, version: 3 });
+    expect(raced.appends).toBe(3);
+  });
+
+  it('gives the conflict to the caller after five attempts', async () => {
+    const raced = racedStore(store, 10);
+    await expect(handleCommand(raced, clock, { streamId: stream, command: pause, metadata: metadata() })).rejects.toBeInstanceOf(StreamVersionConflictError);
+    expect(raced.appends).toBe(5);
+  });
+
+  it('does not retry for a caller that named the version it decided on', async () => {
+    await handleCommand(store, clock, { streamId: stream, command: pause, metadata: metadata('first') });
+    await expect(handleCommand(store, clock, { streamId: stream, command: pause, metadata: metadata(), expectedVersion: 0 })).rejects.toMatchObject({ expected: 0, actual: 1 });
+    const raced = racedStore(store, 1);
+    await expect(handleCommand(raced, clock, { streamId: stream, command: pause, metadata: metadata(), expectedVersion: 1 })).rejects.toBeInstanceOf(StreamVersionConflictError);
+    expect(raced.appends).toBe(1);
+  });
+
+  it('answers a retry key used before with the events it recorded, and refuses it for another request', async () => {
+    const first = await handleCommand(store, clock, { streamId: stream, command: pause, metadata: metadata(), idempotency: { key: 'k-1', requestFingerprint: 'f-1' } });
+    const retry = await handleCommand(store, clock, { streamId: stream, command: pause, metadata: metadata(), idempotency: { key: 'k-1', requestFingerprint: 'f-1' } });
+    expect(retry).toEqual({ state: first.state, version: 1, events: first.events, replayed: true });
+    expect((await store.readStream(stream))[0]?.metadata).toMatchObject({ idempotencyKey: 'k-1', requestFingerprint: 'f-1' });
+    await expect(handleCommand(store, clock, { streamId: stream, command: pause, metadata: metadata(), idempotency: { key: 'k-1', requestFingerprint: 'f-2' } })).rejects.toBeInstanceOf(
+      IdempotencyKeyReusedError,
+    );
+  });
+
+  it('answers a key recorded without a fingerprint (before fingerprints were kept) whatever the request', async () => {
+    await handleCommand(store, clock, { streamId: stream, command: pause, metadata: metadata(), idempotency: { key: 'k-1' } });
+    expect(await handleCommand(store, clock, { streamId: stream, command: pause, metadata: metadata(), idempotency: { key: 'k-1', requestFingerprint: 'f-2' } })).toMatchObject({ replayed: true, version: 1 });
+  });
+
+  it('lets a cause act once when asked to: the same causation id again decides nothing', async () => {
+    await handleCommand(store, clock, { streamId: stream, command: pause, metadata: metadata('event-7'), oncePerCause: true });
+    const again = await handleCommand(store, clock, { streamId: stream, command: pause, metadata: metadata('event-7'), oncePerCause: true });
+    expect(again).toMatchObject({ replayed: true, version: 1, events: [{ type: EventTypes.SlaClockPaused }] });
+    expect(await store.readStream(stream)).toHaveLength(1);
+  });
+
+  it('asks authorize before a replay, a version check or a decision', async () => {
+    await handleCommand(store, clock, { streamId: stream, command: pause, metadata: metadata(), idempotency: { key: 'k-1' } });
+    const refuse = () => {
+      throw new Error('not yours');
+    };
+    await expect(handleCommand(store, clock, { streamId: stream, command: pause, metadata: metadata(), idempotency: { key: 'k-1' }, authorize: refuse })).rejects.toThrow('not yours');
+    await expect(handleCommand(store, clock, { streamId: stream, command: pause, metadata: metadata(), expectedVersion: 0, authorize: refuse })).rejects.toThrow('not yours');
+  });
+
+  it('passes a refusal by the decider on to the caller', async () => {
+    await handleCommand(store, clock, { streamId: stream, command: (): ClockCommand => ({ type: 'Stop' }), metadata: metadata() });
+    await expect(handleCommand(store, clock, { streamId: stream, command: pause, metadata: metadata() })).rejects.toBeInstanceOf(IllegalTransitionError);
+  });
+});

@@ -1,0 +1,170 @@
+import { CancelReasonSchema, Channel, CloseloopError, HoldReasonSchema, ReportDetails } from '@closeloop/contracts';
+import { z } from 'zod';
+import { RoutingDecision } from './routing';
+import { TriageDecision } from './triage';
+import { Staff, WorkOrderState, WorkOrderStatus } from './work-order.state';
+
+// ── Commands ──────────────────────────────────────────────────────────────────────────────────────────────
+// Time, ids, numbers, the triage and routing verdicts and the acting person arrive with the command.
+
+export interface ReportWorkOrder {
+  readonly type: 'ReportWorkOrder';
+  readonly workOrderId: string;
+  readonly number: string;
+  readonly report: ReportDetails;
+  readonly triage: TriageDecision;
+  readonly now: Date;
+}
+export interface AssignOwner {
+  readonly type: 'AssignOwner';
+  readonly routing: RoutingDecision;
+  readonly now: Date;
+}
+export interface Acknowledge {
+  readonly type: 'Acknowledge';
+  readonly by: Staff;
+  readonly now: Date;
+}
+export interface StartWork {
+  readonly type: 'StartWork';
+  readonly by: Staff;
+  readonly now: Date;
+}
+export interface PutOnHold {
+  readonly type: 'PutOnHold';
+  readonly by: Staff;
+  readonly reason: z.infer<typeof HoldReasonSchema>;
+  readonly note?: string | undefined;
+  readonly now: Date;
+}
+export interface Resume {
+  readonly type: 'Resume';
+  readonly by: Staff;
+  readonly now: Date;
+}
+export interface Resolve {
+  readonly type: 'Resolve';
+  readonly by: Staff;
+  readonly notes: string;
+  readonly photoRefs: readonly string[];
+  readonly now: Date;
+}
+export interface ReassignTechnician {
+  readonly type: 'ReassignTechnician';
+  readonly by: Staff;
+  readonly to: Staff;
+  readonly reason: string;
+  readonly now: Date;
+}
+export interface HandOverOwnership {
+  readonly type: 'HandOverOwnership';
+  readonly by: Staff;
+  readonly to: Staff;
+  readonly reason: string;
+  readonly now: Date;
+}
+export interface Cancel {
+  readonly type: 'Cancel';
+  readonly by: Staff;
+  readonly reason: z.infer<typeof CancelReasonSchema>;
+  readonly note?: string | undefined;
+  readonly now: Date;
+}
+export interface Reopen {
+  readonly type: 'Reopen';
+  readonly by: Staff;
+  readonly reason: string;
+  /** How long after closure staff may still reopen (configuration). */
+  readonly reopenWindowSeconds: number;
+  readonly now: Date;
+}
+export interface ConfirmResolution {
+  readonly type: 'ConfirmResolution';
+  readonly rating: number;
+  readonly comment?: string | undefined;
+  readonly now: Date;
+}
+export interface RejectResolution {
+  readonly type: 'RejectResolution';
+  readonly comment?: string | undefined;
+  readonly now: Date;
+}
+export interface RecordFollowUp {
+  readonly type: 'RecordFollowUp';
+  readonly channel: Channel;
+  readonly note?: string | undefined;
+  /** Who called, as far as they said: a neighbour with their number becomes a notified party of the order. */
+  readonly caller?: { readonly name?: string | undefined; readonly phone?: string | undefined } | undefined;
+  readonly now: Date;
+}
+
+/** The callback (回访) timer: a resolved order the resident has not confirmed gets a callback task. */
+export interface RequestCallback {
+  readonly type: 'RequestCallback';
+  /** The loop round the timer was set for; a timer from before a reopen does nothing. */
+  readonly round: number;
+  readonly dueAt: Date;
+  readonly now: Date;
+}
+/** The closing timer: still unconfirmed after the callback period, the order closes without confirmation. */
+export interface CloseWithoutConfirmation {
+  readonly type: 'CloseWithoutConfirmation';
+  readonly round: number;
+  readonly now: Date;
+}
+
+/** A second resident reported the same problem: they join this order instead of opening a parallel one. */
+export interface LinkDuplicateReport {
+  readonly type: 'LinkDuplicateReport';
+  readonly report: ReportDetails;
+  readonly similarity: number;
+  readonly reason: string;
+  readonly now: Date;
+}
+
+export type WorkOrderCommand =
+  | ReportWorkOrder
+  | AssignOwner
+  | Acknowledge
+  | StartWork
+  | PutOnHold
+  | Resume
+  | Resolve
+  | ReassignTechnician
+  | HandOverOwnership
+  | Cancel
+  | Reopen
+  | ConfirmResolution
+  | RejectResolution
+  | RecordFollowUp
+  | RequestCallback
+  | CloseWithoutConfirmation
+  | LinkDuplicateReport;
+
+export type CommandType = WorkOrderCommand['type'];
+
+const WORKING: readonly CommandType[] = ['ReassignTechnician', 'HandOverOwnership', 'Cancel', 'RecordFollowUp', 'LinkDuplicateReport'];
+
+/** The lifecycle as a table: what may be done in each status. Everything else is a typed rejection. */
+const allowedCommands: Record<WorkOrderStatus, readonly CommandType[]> = {
+  none: ['ReportWorkOrder'],
+  reported: [],
+  triaged: ['AssignOwner', 'Acknowledge', 'Cancel', 'RecordFollowUp', 'LinkDuplicateReport'],
+  'awaiting-dispatch': ['AssignOwner', 'Acknowledge', 'Cancel', 'RecordFollowUp', 'LinkDuplicateReport'],
+  assigned: ['AssignOwner', 'Acknowledge', ...WORKING],
+  acknowledged: ['StartWork', ...WORKING],
+  'in-progress': ['PutOnHold', 'Resolve', ...WORKING],
+  'on-hold': ['Resume', ...WORKING],
+  resolved: ['ConfirmResolution', 'RejectResolution', 'Reopen', 'HandOverOwnership', 'RecordFollowUp', 'RequestCallback', 'CloseWithoutConfirmation'],
+  closed: ['Reopen', 'RecordFollowUp'],
+  cancelled: ['RecordFollowUp'],
+};
+
+export const allowedCommandsIn = (state: WorkOrderState): readonly CommandType[] => allowedCommands[state.status];
+
+/** A command that is allowed in this status but not with these particulars (e.g. handing over to oneself). */
+export class CommandRejectedError extends CloseloopError {
+  constructor(code: string, message: string) {
+    super('illegal-transition', code, message);
+  }
+}
