@@ -74,38 +74,11 @@ export const INFRASTRUCTURE_TABLES: Readonly<Record<string, { readonly library: 
   },
 };
 
-/**
- * TEMPORARY, deleted by the lead once migration 0024 (helper `repos`) is merged: today's names of the tables it
- * renames to their owner's prefix, so the map above can already use the new names.
- */
-export const NAMES_BEFORE_0024: Readonly<Record<string, string>> = {
-  q_work_orders: 'query_work_orders',
-  q_timeline: 'query_timeline',
-  sla_timers: 'sla_timer_timers',
-  sla_policy_applied: 'sla_timer_policy_applied',
-  alerts: 'notification_alerts',
-  alert_deliveries: 'notification_alert_deliveries',
-  alert_ack_links_used: 'notification_alert_ack_links_used',
-  alert_contacts: 'notification_alert_contacts',
-  alert_site_fallbacks: 'notification_alert_site_fallbacks',
-  alert_storm_members: 'notification_alert_storm_members',
-  alert_storm_batches: 'notification_alert_storm_batches',
-  alert_digests: 'notification_alert_digests',
-  alert_digest_items: 'notification_alert_digest_items',
-  alert_digest_links_used: 'notification_alert_digest_links_used',
-  oncall_rotations: 'notification_oncall_rotations',
-  oncall_overrides: 'notification_oncall_overrides',
-  integrators: 'access_integrators',
-  integrator_keys: 'access_integrator_keys',
-  rate_limits: 'access_rate_limits',
-};
-
 /** The owner of a table: a service, or `infrastructure`; undefined for a name the map does not know. */
 export const ownerOfTable = (table: string): Service | 'infrastructure' | undefined => {
-  const name = NAMES_BEFORE_0024[table] ?? table;
-  const service = SERVICES.find((s) => SERVICE_TABLES[s].includes(name));
+  const service = SERVICES.find((s) => SERVICE_TABLES[s].includes(table));
   if (service) return service;
-  return Object.values(INFRASTRUCTURE_TABLES).some((i) => i.tables.includes(name)) ? 'infrastructure' : undefined;
+  return Object.values(INFRASTRUCTURE_TABLES).some((i) => i.tables.includes(table)) ? 'infrastructure' : undefined;
 };
 
 export const allTables = (): string[] => [...SERVICES.flatMap((s) => SERVICE_TABLES[s]), ...Object.values(INFRASTRUCTURE_TABLES).flatMap((i) => i.tables)];

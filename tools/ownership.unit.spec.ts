@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { allTables, INFRASTRUCTURE_TABLES, NAMES_BEFORE_0024, ownerOfTable, Service, SERVICE_TABLES, SERVICES, STREAM_CATEGORIES } from './ownership';
+import { allTables, INFRASTRUCTURE_TABLES, ownerOfTable, Service, SERVICE_TABLES, SERVICES, STREAM_CATEGORIES } from './ownership';
 
 /**
  * The ownership rule (docs/adr/0019-each-service-owns-its-streams-and-tables.md): a service's own code reads and
@@ -55,8 +55,6 @@ const KNOWN_OFFENDERS: readonly { readonly service: Service; readonly violation:
   },
 ];
 
-/** TEMPORARY: tables of the map whose migration is on a branch not merged yet; the lead deletes each on merging. */
-const CREATED_ON_UNMERGED_BRANCHES: Readonly<Record<string, string>> = {};
 
 const serviceSources = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -94,18 +92,18 @@ describe('the ownership rule checker', () => {
     expect(ownershipViolations('query', "const stream = `alert-${alertId}`;")).toEqual(['reads or appends alert streams (by name)']);
   });
 
-  it("flags naming another service's table or an infrastructure table in SQL, under today's names too", () => {
+  it("flags naming another service's table or an infrastructure table in SQL", () => {
     const source = [
       "await pool.query('SELECT due_at FROM sla_timer_timers WHERE work_order_id = $1', [id]);",
-      'await pool.query(`UPDATE q_work_orders SET status = $2 WHERE work_order_id = $1`);',
+      'await pool.query(`UPDATE query_work_orders SET status = $2 WHERE work_order_id = $1`);',
       "await pool.query('INSERT INTO es_checkpoints (subscriber, checkpoint) VALUES ($1, $2)');",
-      "export const TABLES = { alerts: 'alerts' };",
+      "export const TABLES = { alerts: 'notification_alerts' };",
     ].join('\n');
     expect(ownershipViolations('dispatch', source)).toEqual([
       'names table sla_timer_timers (owned by sla-timer)',
-      'names table q_work_orders (owned by query)',
+      'names table query_work_orders (owned by query)',
       'names table es_checkpoints (infrastructure)',
-      'names table alerts (owned by notification)',
+      'names table notification_alerts (owned by notification)',
     ]);
   });
 
@@ -139,8 +137,7 @@ describe('the ownership map', () => {
         }
       }
     }
-    const known = [...[...tables].map((t) => NAMES_BEFORE_0024[t] ?? t), ...Object.keys(CREATED_ON_UNMERGED_BRANCHES).filter((t) => !tables.has(t))].sort();
-    expect(known).toEqual(allTables().sort());
+    expect([...tables].sort()).toEqual(allTables().sort());
   });
 
   it('names infrastructure tables that no service prefix claims', () => {

@@ -29,6 +29,15 @@ const keyOf = (delivery: DueDelivery): [string, string, string] => [delivery.ale
 export class AlertDeliveriesRepository {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
+  /** Queues a first attempt; a delivery already queued for this person and channel stays as it is. */
+  async queue(alertId: string, staffId: string, destination: Destination): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO notification_alert_deliveries (alert_id, staff_id, channel, destination, status, next_attempt_at)
+       VALUES ($1, $2, $3, $4, 'pending', now()) ON CONFLICT DO NOTHING`,
+      [alertId, staffId, destination.channel, JSON.stringify(destination)],
+    );
+  }
+
   async claimDue(batchSize: number, leaseSeconds: number): Promise<DueDelivery[]> {
     const { rows } = await this.pool.query<DueDelivery>(
       `UPDATE notification_alert_deliveries d SET claimed_until = now() + make_interval(secs => $2)

@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AlertChannel, SlaTarget } from '@closeloop/contracts';
 import { AlertState, ChainFallback, deliveryKeysOf, TOP_LEVEL, whoIsOnCall } from '@closeloop/notification-domain';
-import { CLOCK, Clock, PG_POOL } from '@closeloop/runtime';
-import { Pool } from 'pg';
+import { CLOCK, Clock } from '@closeloop/runtime';
 import { Destination } from '../channels/alert-channel.port';
 import { NOTIFICATION_CONFIG, NotificationConfig } from '../notification.config';
 import { ContactsRepository } from '../on-call/contacts.repository';
 import { OnCallRepository } from '../on-call/on-call.repository';
+import { AlertDeliveriesRepository } from './alert-deliveries.repository';
 import { AlertDigestRepository } from './alert-digest.repository';
 import { AlertContextIds, alertIdFor, AlertService } from './alert.service';
 import { OrderSnapshots } from './order-snapshot';
@@ -58,8 +58,8 @@ export class AlertRaiser {
     private readonly schedules: OnCallRepository,
     private readonly contacts: ContactsRepository,
     private readonly digests: AlertDigestRepository,
+    private readonly deliveries: AlertDeliveriesRepository,
     @Inject(NOTIFICATION_CONFIG) private readonly config: NotificationConfig,
-    @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -192,11 +192,7 @@ export class AlertRaiser {
       }
       for (const destination of firstPerChannel(recipient.destinations)) {
         if (batch && (await this.digests.hold(batch, siteId, this.config.ALERT_STORM_WINDOW_SECONDS, recipient.staffId, destination, alertId, state.workOrderId, randomUUID()))) continue;
-        await this.pool.query(
-          `INSERT INTO alert_deliveries (alert_id, staff_id, channel, destination, status, next_attempt_at)
-           VALUES ($1, $2, $3, $4, 'pending', now()) ON CONFLICT DO NOTHING`,
-          [alertId, recipient.staffId, destination.channel, JSON.stringify(destination)],
-        );
+        await this.deliveries.queue(alertId, recipient.staffId, destination);
       }
     }
   }

@@ -8,6 +8,7 @@ import { PG_POOL } from '@closeloop/runtime';
 import { Pool } from 'pg';
 import { NOTIFICATION_CONFIG, NotificationConfig } from '../notification.config';
 import { NOTIFICATION_READ_MODEL, projectAlert } from './alert.projection';
+import { cancelPendingDeliveries, openAlertsOfOrder } from './alert-rows.repository';
 
 export interface AlertContextIds {
   readonly correlationId: string;
@@ -127,15 +128,11 @@ export class AlertService implements OnApplicationShutdown {
     await inTransaction(this.pool, async (client) => {
       await lockReadModelShared(client, NOTIFICATION_READ_MODEL);
       await projectAlert(client, state);
-      if (state.status !== 'open') {
-        // A retry already queued is cancelled with the alert: nothing is sent after an acknowledgement.
-        await client.query(`UPDATE alert_deliveries SET status = 'cancelled', claimed_until = NULL WHERE alert_id = $1 AND status = 'pending'`, [state.alertId]);
-      }
+      if (state.status !== 'open') await cancelPendingDeliveries(client, state.alertId);
     });
   }
 
   async openAlertsOf(workOrderId: string): Promise<{ alertId: string; target: string | null }[]> {
-    const { rows } = await this.pool.query<{ alert_id: string; target: string | null }>(`SELECT alert_id, target FROM alerts WHERE work_order_id = $1 AND status = 'open'`, [workOrderId]);
-    return rows.map((r) => ({ alertId: r.alert_id, target: r.target }));
+    return openAlertsOfOrder(this.pool, workOrderId);
   }
 }
