@@ -63,13 +63,19 @@ export const SERVICE_TABLES: Readonly<Record<Service, readonly string[]>> = {
  * Tables of the shared infrastructure, each kept by one library and named by no service's own code: rows of a
  * table several services use are keyed by the relay, consumer group or caller they belong to.
  */
-export const INFRASTRUCTURE_TABLES: Readonly<Record<string, { readonly library: string; readonly tables: readonly string[] }>> = {
-  'event store': { library: '@closeloop/event-store (the EventStore port)', tables: ['es_streams', 'es_events', 'es_checkpoints'] },
+export const INFRASTRUCTURE_TABLES: Readonly<
+  Record<string, { readonly library: string; readonly tables: readonly string[] }>
+> = {
+  'event store': {
+    library: '@closeloop/event-store (the EventStore port)',
+    tables: ['es_streams', 'es_events', 'es_checkpoints'],
+  },
   relay: { library: '@closeloop/messaging (keyed by relay name)', tables: ['relay_parked_events'] },
   consumers: { library: '@closeloop/messaging (keyed by consumer group)', tables: ['consumer_parked_messages'] },
   migrations: { library: '@closeloop/database', tables: ['schema_migrations'] },
   access: {
-    library: '@closeloop/auth (integrator keys) and @closeloop/runtime (rate limits, keyed by caller): every service checks them',
+    library:
+      '@closeloop/auth (integrator keys) and @closeloop/runtime (rate limits, keyed by caller): every service checks them',
     tables: ['access_integrators', 'access_integrator_keys', 'access_rate_limits'],
   },
 };
@@ -81,4 +87,7 @@ export const ownerOfTable = (table: string): Service | 'infrastructure' | undefi
   return Object.values(INFRASTRUCTURE_TABLES).some((i) => i.tables.includes(table)) ? 'infrastructure' : undefined;
 };
 
-export const allTables = (): string[] => [...SERVICES.flatMap((s) => SERVICE_TABLES[s]), ...Object.values(INFRASTRUCTURE_TABLES).flatMap((i) => i.tables)];
+export const allTables = (): string[] => [
+  ...SERVICES.flatMap((s) => SERVICE_TABLES[s]),
+  ...Object.values(INFRASTRUCTURE_TABLES).flatMap((i) => i.tables),
+];

@@ -1,6 +1,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { allTables, INFRASTRUCTURE_TABLES, ownerOfTable, Service, SERVICE_TABLES, SERVICES, STREAM_CATEGORIES } from './ownership';
+import {
+  allTables,
+  INFRASTRUCTURE_TABLES,
+  ownerOfTable,
+  Service,
+  SERVICE_TABLES,
+  SERVICES,
+  STREAM_CATEGORIES,
+} from './ownership';
 
 /**
  * The ownership rule (docs/adr/0019-each-service-owns-its-streams-and-tables.md): a service's own code reads and
@@ -10,7 +18,8 @@ import { allTables, INFRASTRUCTURE_TABLES, ownerOfTable, Service, SERVICE_TABLES
 const root = join(__dirname, '..');
 
 /** Comments may name anything ("it used to read the SLA stream"); only code counts. */
-const stripComments = (source: string): string => source.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/(^|[^:'"`\\])\/\/.*$/gm, '$1');
+const stripComments = (source: string): string =>
+  source.replace(/\/\*[\s\S]*?\*\//g, ' ').replace(/(^|[^:'"`\\])\/\/.*$/gm, '$1');
 
 // SQL keywords that name a table next, upper case as every query in the tree writes them; a name right before `(` is
 // a function (unnest, generate_series), and names that are no table of the map (aliases, CTEs) are ignored.
@@ -24,15 +33,22 @@ export const ownershipViolations = (service: Service, source: string): string[] 
   const found = new Set<string>();
   for (const category of STREAM_CATEGORIES) {
     if (category.owners.includes(service)) continue;
-    if (new RegExp(`\\b${category.helper}\\s*\\(`).test(code)) found.add(`reads or appends ${category.prefix} streams (${category.helper})`);
-    if (new RegExp(`['"\`]${category.prefix}-(?:%|\\$\\{)`).test(code)) found.add(`reads or appends ${category.prefix} streams (by name)`);
+    if (new RegExp(`\\b${category.helper}\\s*\\(`).test(code))
+      found.add(`reads or appends ${category.prefix} streams (${category.helper})`);
+    if (new RegExp(`['"\`]${category.prefix}-(?:%|\\$\\{)`).test(code))
+      found.add(`reads or appends ${category.prefix} streams (by name)`);
     const path = category.commandPath;
-    if (path && new RegExp(`['"]${path.replace(/[/@-]/g, (c) => `\\${c}`)}['"]`).test(code)) found.add(`imports ${path}, the ${category.prefix} streams' command path`);
+    if (path && new RegExp(`['"]${path.replace(/[/@-]/g, (c) => `\\${c}`)}['"]`).test(code))
+      found.add(`imports ${path}, the ${category.prefix} streams' command path`);
   }
-  const tables = [...[...code.matchAll(SQL_TABLE)].map((m) => m[1] as string), ...[...code.matchAll(QUOTED_NAME)].map((m) => m[1] as string)];
+  const tables = [
+    ...[...code.matchAll(SQL_TABLE)].map((m) => m[1] as string),
+    ...[...code.matchAll(QUOTED_NAME)].map((m) => m[1] as string),
+  ];
   for (const table of tables) {
     const owner = ownerOfTable(table);
-    if (owner !== undefined && owner !== service) found.add(`names table ${table} (${owner === 'infrastructure' ? 'infrastructure' : `owned by ${owner}`})`);
+    if (owner !== undefined && owner !== service)
+      found.add(`names table ${table} (${owner === 'infrastructure' ? 'infrastructure' : `owned by ${owner}`})`);
   }
   return [...found];
 };
@@ -46,21 +62,24 @@ const KNOWN_OFFENDERS: readonly { readonly service: Service; readonly violation:
   {
     service: 'sla-timer',
     violation: 'names table es_streams (infrastructure)',
-    until: 'policy recomputation listing sla-* streams through a table of its own (ADR 2: why sla-timer refuses EVENT_STORE=kurrentdb)',
+    until:
+      'policy recomputation listing sla-* streams through a table of its own (ADR 2: why sla-timer refuses EVENT_STORE=kurrentdb)',
   },
   {
     service: 'intake',
     violation: 'names table es_events (infrastructure)',
-    until: 'duplicate reports and numbers looked up in a table of its own (ADR 2: why intake refuses EVENT_STORE=kurrentdb)',
+    until:
+      'duplicate reports and numbers looked up in a table of its own (ADR 2: why intake refuses EVENT_STORE=kurrentdb)',
   },
 ];
-
 
 const serviceSources = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) return entry.name === 'node_modules' || entry.name === 'dist' ? [] : serviceSources(path);
-    return entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts') && !entry.name.endsWith('.d.ts') ? [path] : [];
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts') && !entry.name.endsWith('.d.ts')
+      ? [path]
+      : [];
   });
 
 describe('the ownership rule checker', () => {
@@ -68,7 +87,7 @@ describe('the ownership rule checker', () => {
     const source = [
       "import { alertStream } from '@closeloop/notification-domain';",
       'const recorded = await this.store.readStream(alertStream(alertId));',
-      "await this.pool.query(`INSERT INTO notification_order_facts (work_order_id) VALUES ($1)`, [id]);",
+      'await this.pool.query(`INSERT INTO notification_order_facts (work_order_id) VALUES ($1)`, [id]);',
       "await client.query('SELECT alert_id FROM notification_alerts a JOIN notification_alert_deliveries d USING (alert_id)');",
       'await client.query(`SELECT * FROM unnest($1::uuid[]) AS p(id)`);',
     ].join('\n');
@@ -89,7 +108,9 @@ describe('the ownership rule checker', () => {
       'reads or appends sla streams (slaStream)',
       'names table es_streams (infrastructure)',
     ]);
-    expect(ownershipViolations('query', "const stream = `alert-${alertId}`;")).toEqual(['reads or appends alert streams (by name)']);
+    expect(ownershipViolations('query', 'const stream = `alert-${alertId}`;')).toEqual([
+      'reads or appends alert streams (by name)',
+    ]);
   });
 
   it("flags naming another service's table or an infrastructure table in SQL", () => {
@@ -108,7 +129,12 @@ describe('the ownership rule checker', () => {
   });
 
   it('ignores the rule being broken in comments only', () => {
-    expect(ownershipViolations('query', '// notification used to read slaStream(id) and FROM es_events\nexport const x = 1;')).toEqual([]);
+    expect(
+      ownershipViolations(
+        'query',
+        '// notification used to read slaStream(id) and FROM es_events\nexport const x = 1;',
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -125,9 +151,13 @@ describe('the ownership map', () => {
   it('knows every table the migrations leave behind', () => {
     const migrations = join(root, 'libs/database/migrations');
     const tables = new Set<string>(['schema_migrations']);
-    for (const file of readdirSync(migrations).filter((f) => f.endsWith('.sql')).sort()) {
+    for (const file of readdirSync(migrations)
+      .filter((f) => f.endsWith('.sql'))
+      .sort()) {
       const sql = readFileSync(join(migrations, file), 'utf8').replace(/--.*$/gm, '');
-      for (const [, kind, name, renamed] of sql.matchAll(/\b(CREATE(?:\s+UNLOGGED)?\s+TABLE(?:\s+IF\s+NOT\s+EXISTS)?|DROP\s+TABLE(?:\s+IF\s+EXISTS)?|ALTER\s+TABLE(?:\s+IF\s+EXISTS)?)\s+([a-z_][a-z0-9_]*)(?:\s+RENAME\s+TO\s+([a-z_][a-z0-9_]*))?/gi)) {
+      for (const [, kind, name, renamed] of sql.matchAll(
+        /\b(CREATE(?:\s+UNLOGGED)?\s+TABLE(?:\s+IF\s+NOT\s+EXISTS)?|DROP\s+TABLE(?:\s+IF\s+EXISTS)?|ALTER\s+TABLE(?:\s+IF\s+EXISTS)?)\s+([a-z_][a-z0-9_]*)(?:\s+RENAME\s+TO\s+([a-z_][a-z0-9_]*))?/gi,
+      )) {
         const table = (name as string).toLowerCase();
         if (/^CREATE/i.test(kind as string)) tables.add(table);
         else if (/^DROP/i.test(kind as string)) tables.delete(table);
@@ -148,7 +178,12 @@ describe('the ownership map', () => {
 
 describe.each(SERVICES)('apps/%s', (service) => {
   const files = serviceSources(join(root, 'apps', service, 'src'));
-  const violations = files.flatMap((file) => ownershipViolations(service, readFileSync(file, 'utf8')).map((violation) => ({ file: relative(root, file), violation })));
+  const violations = files.flatMap((file) =>
+    ownershipViolations(service, readFileSync(file, 'utf8')).map((violation) => ({
+      file: relative(root, file),
+      violation,
+    })),
+  );
   const known = KNOWN_OFFENDERS.filter((k) => k.service === service);
 
   it('has source files to check', () => {
@@ -161,6 +196,8 @@ describe.each(SERVICES)('apps/%s', (service) => {
   });
 
   it('lists no known offender that is gone', () => {
-    expect(known.filter((k) => !violations.some((v) => v.violation === k.violation)).map((k) => k.violation)).toEqual([]);
+    expect(known.filter((k) => !violations.some((v) => v.violation === k.violation)).map((k) => k.violation)).toEqual(
+      [],
+    );
   });
 });

@@ -31,17 +31,32 @@ export const intakeModule = (config: IntakeConfig) => {
         service: 'intake',
         config,
         relay: true,
-        readsPostgresEventTables: 'duplicate reports and work orders by number are looked up in es_events, and a unique index there keeps numbers unique',
+        readsPostgresEventTables:
+          'duplicate reports and work orders by number are looked up in es_events, and a unique index there keeps numbers unique',
       }),
     ],
-    controllers: [ReportsHttpController, CloudEventsHttpController, ResidentFeedbackHttpController, ParkedEventsHttpController, IntakeEventsKafkaController],
+    controllers: [
+      ReportsHttpController,
+      CloudEventsHttpController,
+      ResidentFeedbackHttpController,
+      ParkedEventsHttpController,
+      IntakeEventsKafkaController,
+    ],
     providers: [
       { provide: INTAKE_CONFIG, useValue: config },
-      { provide: TRIAGE_RULES, useValue: loadJsonFile('TRIAGE_RULES_FILE', config.TRIAGE_RULES_FILE, TriageRulesSchema) },
-      { provide: WORK_ORDER_COMMANDS, useFactory: (store: EventStore) => new WorkOrderCommands(store), inject: [EVENT_STORE] },
+      {
+        provide: TRIAGE_RULES,
+        useValue: loadJsonFile('TRIAGE_RULES_FILE', config.TRIAGE_RULES_FILE, TriageRulesSchema),
+      },
+      {
+        provide: WORK_ORDER_COMMANDS,
+        useFactory: (store: EventStore) => new WorkOrderCommands(store),
+        inject: [EVENT_STORE],
+      },
       {
         provide: RELAY_STATE,
-        useFactory: (pool: Pool) => new RelayStateRepository(pool, relayNameOf(topicName(TopicBaseNames.events, config.KAFKA_TOPIC_PREFIX))),
+        useFactory: (pool: Pool) =>
+          new RelayStateRepository(pool, relayNameOf(topicName(TopicBaseNames.events, config.KAFKA_TOPIC_PREFIX))),
         inject: [PG_POOL],
       },
       NumberSequencesRepository,

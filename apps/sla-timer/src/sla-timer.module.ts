@@ -31,7 +31,8 @@ export const slaTimerModule = (config: SlaTimerConfig) => {
       { provide: SLA_POLICY, useValue: loadJsonFile('SLA_POLICY_FILE', config.SLA_POLICY_FILE, SlaPolicySchema) },
       {
         provide: WorkOrderCommandSender,
-        useFactory: (producer: Producer) => new WorkOrderCommandSender(producer, topicName(TopicBaseNames.commands, config.KAFKA_TOPIC_PREFIX)),
+        useFactory: (producer: Producer) =>
+          new WorkOrderCommandSender(producer, topicName(TopicBaseNames.commands, config.KAFKA_TOPIC_PREFIX)),
         inject: [KAFKA_PRODUCER],
       },
       OrderLifecycleRepository,

@@ -17,7 +17,11 @@ export interface DueDelivery {
 export type FinishedDeliveryStatus = 'delivered' | 'dead' | 'cancelled' | 'failed';
 
 // Every statement that changes one delivery names it by its key: $1 alert, $2 recipient, $3 channel.
-const keyOf = (delivery: DueDelivery): [string, string, string] => [delivery.alert_id, delivery.staff_id, delivery.channel];
+const keyOf = (delivery: DueDelivery): [string, string, string] => [
+  delivery.alert_id,
+  delivery.staff_id,
+  delivery.channel,
+];
 
 /**
  * The alert deliveries' working state (notification_alert_deliveries): leases, attempts and next-attempt times,
@@ -91,7 +95,12 @@ export class AlertDeliveriesRepository {
     );
   }
 
-  async finish(delivery: DueDelivery, status: FinishedDeliveryStatus, error?: string, attempts?: number): Promise<void> {
+  async finish(
+    delivery: DueDelivery,
+    status: FinishedDeliveryStatus,
+    error?: string,
+    attempts?: number,
+  ): Promise<void> {
     await this.pool.query(
       `UPDATE notification_alert_deliveries SET status = $4, claimed_until = NULL, last_error = COALESCE($5, last_error), attempts = COALESCE($6, attempts),
          delivered_at = CASE WHEN $4 = 'delivered' THEN COALESCE(delivered_at, now()) ELSE delivered_at END,

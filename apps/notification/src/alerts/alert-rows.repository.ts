@@ -52,7 +52,9 @@ export const upsertAlertRow = async (client: PoolClient, table: string, row: Ale
 
 /** The alerts whose row in one table differs from their row in the other, or that only the first has. */
 export const alertsDiffering = async (client: PoolClient, table: string, from: string): Promise<string[]> => {
-  const { rows } = await client.query<{ alert_id: string }>(`SELECT alert_id FROM (SELECT * FROM ${table} EXCEPT SELECT * FROM ${from}) AS differing`);
+  const { rows } = await client.query<{ alert_id: string }>(
+    `SELECT alert_id FROM (SELECT * FROM ${table} EXCEPT SELECT * FROM ${from}) AS differing`,
+  );
   return rows.map((r) => r.alert_id);
 };
 
@@ -65,7 +67,10 @@ export const cancelPendingDeliveries = async (client: PoolClient, alertId: strin
 };
 
 /** The alerts of one order still waiting for an acknowledgement, with the SLA target each is about. */
-export const openAlertsOfOrder = async (pool: Pool, workOrderId: string): Promise<{ alertId: string; target: string | null }[]> => {
+export const openAlertsOfOrder = async (
+  pool: Pool,
+  workOrderId: string,
+): Promise<{ alertId: string; target: string | null }[]> => {
   const { rows } = await pool.query<{ alert_id: string; target: string | null }>(
     `SELECT alert_id, target FROM notification_alerts WHERE work_order_id = $1 AND status = 'open'`,
     [workOrderId],
