@@ -21,6 +21,40 @@ import {
   StartWork,
   WorkOrderCommand,
 } from './work-order.commands';
+import {
+  workOrderId,
+  number,
+  wangWei,
+  liNa,
+  zhaoLei,
+  resolutionNotes,
+  photoRefs,
+  reported,
+  triaged,
+  queued,
+  assignedTo,
+  acknowledged,
+  workStarted,
+  putOnHold,
+  resumed,
+  resolved,
+  reassigned,
+  handedOver,
+  cancelled,
+  resolutionRejected,
+  reopened,
+  closedConfirmed,
+  followUpRecorded,
+  triagedHistory,
+  awaitingDispatchHistory,
+  assignedHistory,
+  acknowledgedHistory,
+  inProgressHistory,
+  onHoldHistory,
+  resolvedHistory,
+  closedHistory,
+  cancelledHistory,
+} from './burst-pipe-story.spec';
 import { foldWorkOrder, workOrderDecider } from './work-order.decider';
 import { Staff, WorkOrderState, workOrderStream } from './work-order.state';
 
@@ -29,9 +63,6 @@ const { given } = deciderSpec(workOrderDecider);
 // ── Fixtures: a burst pipe reported by phone at site S1, building 3, flat 1202 ────────────────────────────
 // People from config/roster.json: Wang Wei and Li Na are S1's plumbers, Zhao Lei runs S1's service desk.
 // Times are Beijing time (+08:00); events carry them as UTC instants.
-
-const workOrderId = 'e7c1f3a2-5b7d-4c1e-9f2a-3d4b5c6e7f80';
-const number = 'S1-20261123-0001';
 
 const reportedAt = new Date('2026-11-23T09:00:00+08:00'); // 01:00:00Z
 const dispatchedAt = new Date('2026-11-23T09:00:05+08:00'); // 01:00:05Z
@@ -44,10 +75,6 @@ const resolvedAt = new Date('2026-11-23T10:48:00+08:00'); // 02:48:00Z
 const callbackAt = new Date('2026-11-24T10:00:00+08:00'); // 2026-11-24T02:00:00Z, the 回访
 const laterAt = new Date('2026-11-24T15:30:00+08:00'); // 2026-11-24T07:30:00Z
 const sevenDays = 7 * 24 * 60 * 60;
-
-const wangWei: Staff = { staffId: 's1-wang-wei', name: 'Wang Wei' };
-const liNa: Staff = { staffId: 's1-li-na', name: 'Li Na' };
-const zhaoLei: Staff = { staffId: 's1-zhao-lei', name: 'Zhao Lei' };
 
 const burstPipe: ReportDetails = {
   siteId: 'S1',
@@ -78,10 +105,6 @@ const toDispatcherQueue: RoutingDecision = {
   queueId: 'S1-dispatch',
   reason: 'no team on the S1 roster takes category "plumbing" in building 3',
 };
-
-const resolutionNotes =
-  'Replaced the split section of cold-water pipe and the corroded stop valve; no further leak after 20 minutes';
-const photoRefs = ['photos/S1/2026-11-23/e7c1f3a2-before.jpg', 'photos/S1/2026-11-23/e7c1f3a2-after.jpg'];
 
 // ── Commands ──────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -156,160 +179,6 @@ const followUp = (now = residentCallsAt): RecordFollowUp => ({
   note: 'Resident asks when the plumber is coming back',
   now,
 });
-
-// ── Events, with the data the decider should write ────────────────────────────────────────────────────────
-
-const reported: WorkOrderEvent = {
-  type: EventTypes.WorkOrderReported,
-  data: {
-    workOrderId,
-    number,
-    siteId: 'S1',
-    building: '3',
-    unit: '1202',
-    channel: 'phone',
-    reporter: { name: 'Ms Lin', phone: '13812345678' },
-    category: undefined,
-    description: 'Burst pipe under the kitchen sink, water all over the floor',
-    reportedAt: '2026-11-23T01:00:00.000Z',
-  },
-};
-
-const triaged: WorkOrderEvent = {
-  type: EventTypes.WorkOrderTriaged,
-  data: {
-    workOrderId,
-    tier: 'urgent',
-    category: 'plumbing',
-    ruleId: 'urgent-water',
-    reason: 'Burst pipe or water cut: fixed within 2 hours (keyword "burst")',
-    triagedAt: '2026-11-23T01:00:00.000Z',
-  },
-};
-
-const queued: WorkOrderEvent = {
-  type: EventTypes.WorkOrderQueuedForDispatch,
-  data: {
-    workOrderId,
-    queueId: 'S1-dispatch',
-    reason: 'no team on the S1 roster takes category "plumbing" in building 3',
-    queuedAt: '2026-11-23T01:00:05.000Z',
-  },
-};
-
-const assignedTo = (owner = wangWei, assignedAt = '2026-11-23T01:00:05.000Z'): WorkOrderEvent => ({
-  type: EventTypes.WorkOrderAssigned,
-  data: {
-    workOrderId,
-    owner,
-    teamId: 's1-plumbing',
-    ruleId: 'roster:S1:s1-plumbing',
-    reason: 'team s1-plumbing takes "plumbing"',
-    assignedAt,
-  },
-});
-
-const acknowledged = (by: Staff, becameOwner: boolean, at = '2026-11-23T01:04:00.000Z'): WorkOrderEvent => ({
-  type: EventTypes.WorkOrderAcknowledged,
-  data: { workOrderId, by, becameOwner, acknowledgedAt: at },
-});
-
-const workStarted = (by = wangWei, at = '2026-11-23T01:15:00.000Z'): WorkOrderEvent => ({
-  type: EventTypes.WorkStarted,
-  data: { workOrderId, by, startedAt: at },
-});
-
-const putOnHold: WorkOrderEvent = {
-  type: EventTypes.WorkOrderPutOnHold,
-  data: {
-    workOrderId,
-    by: wangWei,
-    reason: 'waiting-on-parts',
-    note: 'Stop valve ordered from the supplier',
-    heldAt: '2026-11-23T01:30:00.000Z',
-  },
-};
-
-const resumed = (heldSeconds: number, at = '2026-11-23T02:12:30.000Z'): WorkOrderEvent => ({
-  type: EventTypes.WorkOrderResumed,
-  data: { workOrderId, by: wangWei, heldSeconds, resumedAt: at },
-});
-
-const resolved: WorkOrderEvent = {
-  type: EventTypes.WorkOrderResolved,
-  data: { workOrderId, by: wangWei, notes: resolutionNotes, photoRefs, resolvedAt: '2026-11-23T02:48:00.000Z' },
-};
-
-const reassigned = (from: Staff | undefined, to: Staff, at = '2026-11-24T07:30:00.000Z'): WorkOrderEvent => ({
-  type: EventTypes.TechnicianReassigned,
-  data: {
-    workOrderId,
-    from,
-    to,
-    reason: 'Wang Wei is called to a lift entrapment in building 5',
-    by: zhaoLei,
-    reassignedAt: at,
-  },
-});
-
-const handedOver = (from: Staff, to: Staff, at = '2026-11-24T07:30:00.000Z'): WorkOrderEvent => ({
-  type: EventTypes.OwnershipHandedOver,
-  data: { workOrderId, from, to, reason: 'Wang Wei goes on annual leave tomorrow', by: wangWei, handedOverAt: at },
-});
-
-const cancelled = (at = '2026-11-24T07:30:00.000Z'): WorkOrderEvent => ({
-  type: EventTypes.WorkOrderCancelled,
-  data: {
-    workOrderId,
-    reason: 'duplicate',
-    note: 'Same leak as S1-20261123-0000, reported by the neighbour',
-    by: zhaoLei,
-    cancelledAt: at,
-  },
-});
-
-const resolutionRejected = (comment: string | undefined, at = '2026-11-24T02:00:00.000Z'): WorkOrderEvent => ({
-  type: EventTypes.ResolutionRejected,
-  data: { workOrderId, comment, rejectedAt: at },
-});
-
-const reopened = (
-  trigger: 'resident-rejected' | 'staff',
-  reason: string,
-  round: number,
-  at: string,
-): WorkOrderEvent => ({
-  type: EventTypes.WorkOrderReopened,
-  data: { workOrderId, trigger, reason, round, reopenedAt: at },
-});
-
-const closedConfirmed = (rating: number, comment?: string, at = '2026-11-24T02:00:00.000Z'): WorkOrderEvent => ({
-  type: EventTypes.WorkOrderClosed,
-  data: { workOrderId, outcome: 'confirmed', rating, comment, closedAt: at },
-});
-
-const followUpRecorded = (contactNumber: number, at = '2026-11-23T01:40:00.000Z'): WorkOrderEvent => ({
-  type: EventTypes.FollowUpContactRecorded,
-  data: {
-    workOrderId,
-    channel: 'phone',
-    note: 'Resident asks when the plumber is coming back',
-    contactNumber,
-    contactedAt: at,
-  },
-});
-
-// ── Histories: one per starting state ─────────────────────────────────────────────────────────────────────
-
-const triagedHistory = [reported, triaged];
-const awaitingDispatchHistory = [...triagedHistory, queued];
-const assignedHistory = [...triagedHistory, assignedTo(wangWei)];
-const acknowledgedHistory = [...assignedHistory, acknowledged(wangWei, false)];
-const inProgressHistory = [...acknowledgedHistory, workStarted()];
-const onHoldHistory = [...inProgressHistory, putOnHold];
-const resolvedHistory = [...onHoldHistory, resumed(2550), resolved];
-const closedHistory = [...resolvedHistory, closedConfirmed(5, 'Quick and tidy, thank you')];
-const cancelledHistory = [...assignedHistory, cancelled()];
 
 const staffReopenReason = 'Resident called again: the joint is dripping';
 
