@@ -159,7 +159,7 @@ const escapeMarkdown = (value: string): string => value.replace(/[\\`*_[\]<>#|~]
 const safeUrl = (url: string): string =>
   url.replace(/[\s()<>"'`]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 
-/** A link as HTML; a link that is not a web address (a phone number, say) is written out, not linked. */
+/** A link as HTML; one that is not an http(s) address is written out as text, never made clickable. */
 const htmlLink = (l: Link): string =>
   isWebLink(l.url)
     ? `<a href="${escapeHtml(safeUrl(l.url))}">${escapeHtml(l.label)}</a>`
