@@ -1,4 +1,5 @@
-import { EventTypes, WorkOrderEvent } from '@closeloop/contracts';
+import { EventTypes, ReportDetails, WorkOrderEvent } from '@closeloop/contracts';
+import { TriageDecision } from './triage';
 import { Staff } from './work-order.state';
 
 // ── The burst-pipe story the work-order specs share ──────────────────────────────────────────────────────
@@ -12,6 +13,23 @@ export const number = 'S1-20261123-0001';
 export const wangWei: Staff = { staffId: 's1-wang-wei', name: 'Wang Wei' };
 export const liNa: Staff = { staffId: 's1-li-na', name: 'Li Na' };
 export const zhaoLei: Staff = { staffId: 's1-zhao-lei', name: 'Zhao Lei' };
+
+/** The report as the resident gave it, and triage's verdict on it. */
+export const burstPipe: ReportDetails = {
+  siteId: 'S1',
+  building: '3',
+  unit: '1202',
+  channel: 'phone',
+  reporter: { name: 'Ms Lin', phone: '13812345678' },
+  description: 'Burst pipe under the kitchen sink, water all over the floor',
+};
+
+export const urgentWater: TriageDecision = {
+  tier: 'urgent',
+  category: 'plumbing',
+  ruleId: 'urgent-water',
+  reason: 'Burst pipe or water cut: fixed within 2 hours (keyword "burst")',
+};
 
 export const resolutionNotes =
   'Replaced the split section of cold-water pipe and the corroded stop valve; no further leak after 20 minutes';

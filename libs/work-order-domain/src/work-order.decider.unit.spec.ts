@@ -1,7 +1,6 @@
-import { EventTypes, IllegalTransitionError, ReportDetails, WorkOrderEvent } from '@closeloop/contracts';
+import { EventTypes, IllegalTransitionError, WorkOrderEvent } from '@closeloop/contracts';
 import { deciderSpec, expectPublishable } from '@closeloop/testing';
 import { RoutingDecision } from './routing';
-import { TriageDecision } from './triage';
 import {
   Acknowledge,
   allowedCommandsIn,
@@ -22,6 +21,8 @@ import {
   WorkOrderCommand,
 } from './work-order.commands';
 import {
+  burstPipe,
+  urgentWater,
   workOrderId,
   number,
   wangWei,
@@ -75,22 +76,6 @@ const resolvedAt = new Date('2026-11-23T10:48:00+08:00'); // 02:48:00Z
 const callbackAt = new Date('2026-11-24T10:00:00+08:00'); // 2026-11-24T02:00:00Z, the 回访
 const laterAt = new Date('2026-11-24T15:30:00+08:00'); // 2026-11-24T07:30:00Z
 const sevenDays = 7 * 24 * 60 * 60;
-
-const burstPipe: ReportDetails = {
-  siteId: 'S1',
-  building: '3',
-  unit: '1202',
-  channel: 'phone',
-  reporter: { name: 'Ms Lin', phone: '13812345678' },
-  description: 'Burst pipe under the kitchen sink, water all over the floor',
-};
-
-const urgentWater: TriageDecision = {
-  tier: 'urgent',
-  category: 'plumbing',
-  ruleId: 'urgent-water',
-  reason: 'Burst pipe or water cut: fixed within 2 hours (keyword "burst")',
-};
 
 const toPlumbingTeam = (owner: Staff = wangWei): RoutingDecision => ({
   kind: 'team',
