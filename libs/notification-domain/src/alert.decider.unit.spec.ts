@@ -157,17 +157,8 @@ describe('alertStream', () => {
 describe('given no alert', () => {
   it('when it is raised, then AlertRaised with every fact of the raise, and the alert is open', () => {
     const state = given(NONE).when(raise).then([raised]);
-    expect(state).toMatchObject({
-      status: 'open',
-      alertId,
-      workOrderId,
-      kind: 'escalation',
-      siteId: 'S1',
-      target: 'response',
-      level: 1,
-      dueAt: utc('01:30:00'),
-      raisedAt: RAISED_AT,
-    });
+    const { type: _command, recipients: _recipients, ...factsOfTheRaise } = raise;
+    expect(state).toMatchObject({ status: 'open', ...factsOfTheRaise, raisedAt: RAISED_AT });
     expect(state).toMatchObject({ attempts: {}, delivered: [], deadLettered: [] });
   });
 
