@@ -108,7 +108,7 @@ describe('the end of an escalation chain (in-process notification service, real 
     },
   });
 
-  it('ends a level-3 escalation nobody can receive in one chain-exhausted outcome and one fallback page per channel; repeated dead letters raise nothing', async () => {
+  it('ends an unreceivable level-3 escalation in one chain-exhausted outcome, one fallback page per channel; repeated dead letters raise nothing', async () => {
     await siteWithEveryWebhookDown('S7');
     const workOrderId = await service.report('S7', 'Resident trapped in the lift of tower C');
     await service.recordSla(workOrderId, escalated(workOrderId, 3));

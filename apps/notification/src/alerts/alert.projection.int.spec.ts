@@ -92,7 +92,8 @@ describe('rebuilding the alerts table beside the live one and swapping it in, on
     // The key still refuses a delivery of an alert that does not exist, now against the new table.
     await expect(
       db.pool.query(
-        `INSERT INTO notification_alert_deliveries (alert_id, staff_id, channel, destination, status, next_attempt_at) VALUES ($1, 'x', 'sms', '{}', 'pending', now())`,
+        `INSERT INTO notification_alert_deliveries (alert_id, staff_id, channel, destination, status, next_attempt_at)
+         VALUES ($1, 'x', 'sms', '{}', 'pending', now())`,
         [randomUUID()],
       ),
     ).rejects.toMatchObject({
