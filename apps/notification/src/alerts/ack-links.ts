@@ -18,9 +18,8 @@ export const createAckLinkToken = (secret: string, claims: AckLinkClaims): strin
   signedToken(secret, { a: claims.alertId, s: claims.staffId, e: claims.expiresAt });
 
 export const verifyAckLinkToken = (secret: string, token: string, now: Date): AckLinkClaims | undefined => {
-  const claims = verifiedBody(secret, token, now);
-  if (!claims || typeof claims['a'] !== 'string' || typeof claims['s'] !== 'string') return undefined;
-  return { alertId: claims['a'], staffId: claims['s'], expiresAt: claims['e'] as number };
+  const claims = verifiedClaims(secret, token, now, 'a');
+  return claims && { alertId: claims.id, staffId: claims.staffId, expiresAt: claims.expiresAt };
 };
 
 export interface DigestLinkClaims {
@@ -38,14 +37,27 @@ export const createDigestLinkToken = (secret: string, claims: DigestLinkClaims):
   signedToken(secret, { d: claims.digestId, s: claims.staffId, e: claims.expiresAt });
 
 export const verifyDigestLinkToken = (secret: string, token: string, now: Date): DigestLinkClaims | undefined => {
-  const claims = verifiedBody(secret, token, now);
-  if (!claims || typeof claims['d'] !== 'string' || typeof claims['s'] !== 'string') return undefined;
-  return { digestId: claims['d'], staffId: claims['s'], expiresAt: claims['e'] as number };
+  const claims = verifiedClaims(secret, token, now, 'd');
+  return claims && { digestId: claims.id, staffId: claims.staffId, expiresAt: claims.expiresAt };
 };
 
 const signedToken = (secret: string, claims: Record<string, string | number>): string => {
   const body = Buffer.from(JSON.stringify(claims)).toString('base64url');
   return `${body}.${sign(secret, body)}`;
+};
+
+/** The claims of a link of the kind keyed by `idKey` (an alert's `a`, a digest's `d`) that has not expired. */
+const verifiedClaims = (
+  secret: string,
+  token: string,
+  now: Date,
+  idKey: 'a' | 'd',
+): { id: string; staffId: string; expiresAt: number } | undefined => {
+  const claims = verifiedBody(secret, token, now);
+  const id = claims?.[idKey];
+  const staffId = claims?.['s'];
+  if (typeof id !== 'string' || typeof staffId !== 'string') return undefined;
+  return { id, staffId, expiresAt: claims?.['e'] as number };
 };
 
 /** The signed body of a link that has not expired, or undefined. */

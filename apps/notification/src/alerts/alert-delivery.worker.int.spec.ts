@@ -97,6 +97,10 @@ describe('AlertDeliveryWorker against a real PostgreSQL and a loopback receiver'
     return alertId;
   };
 
+  /** The alert's delivery rows, with the columns named. */
+  const deliveryRows = async (alertId: string, columns: string) =>
+    (await db.pool.query(`SELECT ${columns} FROM notification_alert_deliveries WHERE alert_id = $1`, [alertId])).rows;
+
   const attemptsOf = async (alertId: string) =>
     toDomainEvents(await store.readStream(alertStream(alertId))).flatMap((e) =>
       e.type === EventTypes.AlertDeliveryAttempted ? [e.data] : [],
@@ -122,11 +126,7 @@ describe('AlertDeliveryWorker against a real PostgreSQL and a loopback receiver'
       // Backoff with jitter: the second wait is drawn from a range twice the first's.
       const [first, second] = pager.failures as [number, number];
       expect(second - first).toBeGreaterThanOrEqual(50);
-      const { rows } = await db.pool.query(
-        'SELECT status, attempts FROM notification_alert_deliveries WHERE alert_id = $1',
-        [alertId],
-      );
-      expect(rows).toEqual([{ status: 'delivered', attempts: 3 }]);
+      expect(await deliveryRows(alertId, 'status, attempts')).toEqual([{ status: 'delivered', attempts: 3 }]);
     } finally {
       await pager.close();
     }
@@ -152,11 +152,7 @@ describe('AlertDeliveryWorker against a real PostgreSQL and a loopback receiver'
         const renotifications = Array.from({ length: rounds }, (_, i) => `${alertId}.${i + 2}`);
         expect(pager.hits.map((h) => h.webhookId)).toEqual([alertId, ...renotifications]);
         expect((pager.hits[1]?.at ?? 0) - (pager.hits[0]?.at ?? 0)).toBeGreaterThanOrEqual(900);
-        const { rows } = await db.pool.query(
-          'SELECT status, round FROM notification_alert_deliveries WHERE alert_id = $1',
-          [alertId],
-        );
-        expect(rows).toEqual([{ status: 'delivered', round: messages }]);
+        expect(await deliveryRows(alertId, 'status, round')).toEqual([{ status: 'delivered', round: messages }]);
       } finally {
         await pager.close();
       }
@@ -217,11 +213,7 @@ describe('AlertDeliveryWorker against a real PostgreSQL and a loopback receiver'
       await eventually('the fallback paged', async () => pager.hits[0]);
       await new Promise((r) => setTimeout(r, 2_500)); // more than two re-notification intervals
       expect(pager.hits.map((h) => h.webhookId)).toEqual([topId]);
-      const { rows } = await db.pool.query(
-        'SELECT status, round FROM notification_alert_deliveries WHERE alert_id = $1',
-        [topId],
-      );
-      expect(rows).toEqual([{ status: 'delivered', round: 1 }]);
+      expect(await deliveryRows(topId, 'status, round')).toEqual([{ status: 'delivered', round: 1 }]);
     } finally {
       await pager.close();
     }
