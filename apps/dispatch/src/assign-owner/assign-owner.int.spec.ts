@@ -106,33 +106,18 @@ describe('dispatch redelivered a triaged event', () => {
   const history = (workOrderId: string) => store.readStream(workOrderStream(workOrderId));
   const typesOf = (events: readonly RecordedEvent[]) => events.map((e) => e.type);
 
-  it('names one owner, and the second delivery writes nothing', async () => {
-    const { workOrderId, triaged } = await reported();
+  it.each([
+    { outcome: 'names one owner', order: {}, decided: EventTypes.WorkOrderAssigned },
+    {
+      outcome: 'queues an order no team takes once',
+      order: { siteId: 'S2', category: 'parking', description: 'Someone parks in the fire lane every night' },
+      decided: EventTypes.WorkOrderQueuedForDispatch,
+    },
+  ])('$outcome, and the second delivery writes nothing', async ({ order, decided }) => {
+    const { workOrderId, triaged } = await reported(order);
     await controller.onTriaged(triaged);
     const afterFirst = await history(workOrderId);
-    expect(typesOf(afterFirst)).toEqual([
-      EventTypes.WorkOrderReported,
-      EventTypes.WorkOrderTriaged,
-      EventTypes.WorkOrderAssigned,
-    ]);
-
-    await controller.onTriaged(triaged);
-    expect(await history(workOrderId)).toEqual(afterFirst);
-  });
-
-  it('queues an order no team takes once, and the second delivery writes nothing', async () => {
-    const { workOrderId, triaged } = await reported({
-      siteId: 'S2',
-      category: 'parking',
-      description: 'Someone parks in the fire lane every night',
-    });
-    await controller.onTriaged(triaged);
-    const afterFirst = await history(workOrderId);
-    expect(typesOf(afterFirst)).toEqual([
-      EventTypes.WorkOrderReported,
-      EventTypes.WorkOrderTriaged,
-      EventTypes.WorkOrderQueuedForDispatch,
-    ]);
+    expect(typesOf(afterFirst)).toEqual([EventTypes.WorkOrderReported, EventTypes.WorkOrderTriaged, decided]);
 
     await controller.onTriaged(triaged);
     expect(await history(workOrderId)).toEqual(afterFirst);

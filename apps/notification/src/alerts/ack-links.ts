@@ -1,4 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { CloseloopError } from '@closeloop/contracts';
 
 export interface AckLinkClaims {
   readonly alertId: string;
@@ -13,17 +14,12 @@ const sign = (secret: string, body: string): string => createHmac('sha256', secr
  * The ack link in an alert message: the alert, the person it was sent to and an expiry, signed with the service's
  * link secret. Whoever holds the message may acknowledge as that person, once (the link's digest is kept when used).
  */
-export const createAckLinkToken = (secret: string, claims: AckLinkClaims): string => {
-  const body = Buffer.from(JSON.stringify({ a: claims.alertId, s: claims.staffId, e: claims.expiresAt })).toString(
-    'base64url',
-  );
-  return `${body}.${sign(secret, body)}`;
-};
+export const createAckLinkToken = (secret: string, claims: AckLinkClaims): string =>
+  signedToken(secret, { a: claims.alertId, s: claims.staffId, e: claims.expiresAt });
 
 export const verifyAckLinkToken = (secret: string, token: string, now: Date): AckLinkClaims | undefined => {
-  const claims = verifiedBody(secret, token, now);
-  if (!claims || typeof claims['a'] !== 'string' || typeof claims['s'] !== 'string') return undefined;
-  return { alertId: claims['a'], staffId: claims['s'], expiresAt: claims['e'] as number };
+  const claims = verifiedClaims(secret, token, now, 'a');
+  return claims && { alertId: claims.id, staffId: claims.staffId, expiresAt: claims.expiresAt };
 };
 
 export interface DigestLinkClaims {
@@ -37,17 +33,31 @@ export interface DigestLinkClaims {
  * The one link of a storm digest (ADR 12), acknowledging every alert it lists as the person it was sent to. Its
  * claims are keyed apart from an alert link's (`d`, not `a`), so neither verifies as the other.
  */
-export const createDigestLinkToken = (secret: string, claims: DigestLinkClaims): string => {
-  const body = Buffer.from(JSON.stringify({ d: claims.digestId, s: claims.staffId, e: claims.expiresAt })).toString(
-    'base64url',
-  );
+export const createDigestLinkToken = (secret: string, claims: DigestLinkClaims): string =>
+  signedToken(secret, { d: claims.digestId, s: claims.staffId, e: claims.expiresAt });
+
+export const verifyDigestLinkToken = (secret: string, token: string, now: Date): DigestLinkClaims | undefined => {
+  const claims = verifiedClaims(secret, token, now, 'd');
+  return claims && { digestId: claims.id, staffId: claims.staffId, expiresAt: claims.expiresAt };
+};
+
+const signedToken = (secret: string, claims: Record<string, string | number>): string => {
+  const body = Buffer.from(JSON.stringify(claims)).toString('base64url');
   return `${body}.${sign(secret, body)}`;
 };
 
-export const verifyDigestLinkToken = (secret: string, token: string, now: Date): DigestLinkClaims | undefined => {
+/** The claims of a link of the kind keyed by `idKey` (an alert's `a`, a digest's `d`) that has not expired. */
+const verifiedClaims = (
+  secret: string,
+  token: string,
+  now: Date,
+  idKey: 'a' | 'd',
+): { id: string; staffId: string; expiresAt: number } | undefined => {
   const claims = verifiedBody(secret, token, now);
-  if (!claims || typeof claims['d'] !== 'string' || typeof claims['s'] !== 'string') return undefined;
-  return { digestId: claims['d'], staffId: claims['s'], expiresAt: claims['e'] as number };
+  const id = claims?.[idKey];
+  const staffId = claims?.['s'];
+  if (typeof id !== 'string' || typeof staffId !== 'string') return undefined;
+  return { id, staffId, expiresAt: claims?.['e'] as number };
 };
 
 /** The signed body of a link that has not expired, or undefined. */
@@ -74,3 +84,10 @@ const verifiedBody = (secret: string, token: string, now: Date): Record<string, 
 
 /** What is stored of a used link: its digest, never the token. */
 export const ackLinkDigest = (token: string): string => createHash('sha256').update(token).digest('hex');
+
+/** The refusal of a link presented a second time. */
+export const ackLinkUsedError = (): CloseloopError =>
+  new CloseloopError('conflict', 'ACK_LINK_USED', 'This ack link was used already; each link acknowledges once');
+
+/** For the confirmation pages a link opens, which quote stored values. */
+export const escapeHtml = (value: string): string => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

@@ -4,6 +4,7 @@ import { toKafkaMessage } from '@closeloop/messaging';
 import { eventually, testKafka } from '@closeloop/testing';
 import { Consumer } from 'kafkajs';
 import {
+  allDayRotation,
   caughtUp,
   NotificationUnderTest,
   startNotificationUnderTest,
@@ -56,19 +57,22 @@ describe('the end of an escalation chain (in-process notification service, real 
     await receiver?.close();
   });
 
+  const chainExhausted = (workOrderId: string) =>
+    eventually(
+      'the chain exhausted',
+      async () => (await service.alertEventsOf(workOrderId)).find((e) => e.type === EventTypes.AlertChainExhausted),
+      30_000,
+    );
+
   /** Levels 1-3 on call all day, each on a webhook that answers 503; the fallback on a webhook and a WeCom robot that work. */
   const siteWithEveryWebhookDown = async (siteId: string) => {
     for (const level of [1, 2, 3]) {
       const staffId = `${siteId.toLowerCase()}-level-${level}`;
-      const rotation = await put(`${service.baseUrl}/v1/on-call/rotations/${randomUUID()}`, admin, {
-        siteId,
-        level,
-        timeZone: 'Asia/Shanghai',
-        handoff: 'daily',
-        handoffTime: '09:00',
-        startsOn: '2020-01-01',
-        members: [staffId],
-      });
+      const rotation = await put(
+        `${service.baseUrl}/v1/on-call/rotations/${randomUUID()}`,
+        admin,
+        allDayRotation(siteId, level, [staffId]),
+      );
       expect(rotation.status).toBe(200);
       receiver.failing.add(`/${staffId}`);
       expect(
@@ -108,16 +112,12 @@ describe('the end of an escalation chain (in-process notification service, real 
     },
   });
 
-  it('ends a level-3 escalation nobody can receive in one chain-exhausted outcome and one fallback page per channel; repeated dead letters raise nothing', async () => {
+  it('ends an unreceivable level-3 escalation in one chain-exhausted outcome, one fallback page per channel; repeated dead letters raise nothing', async () => {
     await siteWithEveryWebhookDown('S7');
     const workOrderId = await service.report('S7', 'Resident trapped in the lift of tower C');
     await service.recordSla(workOrderId, escalated(workOrderId, 3));
 
-    const exhausted = await eventually(
-      'the chain exhausted',
-      async () => (await service.alertEventsOf(workOrderId)).find((e) => e.type === EventTypes.AlertChainExhausted),
-      30_000,
-    );
+    const exhausted = await chainExhausted(workOrderId);
     expect(exhausted.data).toMatchObject({
       workOrderId,
       siteId: 'S7',
@@ -218,11 +218,7 @@ describe('the end of an escalation chain (in-process notification service, real 
     const workOrderId = await service.report('S6', 'No power in the whole of tower D');
     await service.recordSla(workOrderId, escalated(workOrderId, 3));
 
-    const exhausted = await eventually(
-      'the chain exhausted',
-      async () => (await service.alertEventsOf(workOrderId)).find((e) => e.type === EventTypes.AlertChainExhausted),
-      30_000,
-    );
+    const exhausted = await chainExhausted(workOrderId);
     expect(exhausted.data).toMatchObject({
       fallback: { staffId: 's6-level-1', source: 'on-call-level-1', channels: ['webhook'] },
     });

@@ -8,7 +8,12 @@ import { adminJson, eventually, freshDatabase, runAdminCli, TestDatabase } from 
 import { NotificationConfig } from '../notification.config';
 import { AlertDeliveryWorker } from './alert-delivery.worker';
 import { AlertService } from './alert.service';
-import { deliveryWorkerConfig, webhookDeliveryWorker } from './delivery-worker-under-test.spec';
+import {
+  deliveryWorkerConfig,
+  queueWebhookDelivery,
+  raiseWebhookEscalation,
+  webhookDeliveryWorker,
+} from './delivery-worker-under-test.spec';
 
 /**
  * A delivery the worker cannot process (here the event store refuses the alert's events, so no attempt can be
@@ -65,33 +70,25 @@ describe('an alert delivery that cannot be processed', () => {
 
   it('is failed after ALERT_PROCESSING_MAX_ATTEMPTS, is listed, and is delivered once an operator retries it', async () => {
     const alertId = randomUUID();
-    await alerts.execute(
-      alertId,
-      randomUUID(),
-      {
-        type: 'RaiseAlert',
-        alertId,
-        workOrderId: randomUUID(),
-        kind: 'escalation',
-        siteId: 'S1',
-        target: 'response',
-        level: 1,
-        recipients: [{ staffId: 'oc-zhao', role: 'on-call', channels: ['webhook'] }],
-        causeEventId: randomUUID(),
-        raisedAt: new Date().toISOString(),
-      },
+    await raiseWebhookEscalation(
+      alerts,
+      { alertId, workOrderId: randomUUID(), siteId: 'S1', staffId: 'oc-zhao' },
       { correlationId: 'test', causationId: `test:${alertId}`, actor: { kind: 'system', id: 'test' } },
     );
     // From here on the store refuses this alert's events: an attempt is sent but cannot be recorded.
     await db.pool.query(
-      `CREATE FUNCTION refuse_alert_events() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refusing events of %', NEW.stream_id; END $$`,
+      `CREATE FUNCTION refuse_alert_events() RETURNS trigger LANGUAGE plpgsql
+         AS $$ BEGIN RAISE EXCEPTION 'refusing events of %', NEW.stream_id; END $$`,
     );
     await db.pool.query(
-      `CREATE TRIGGER refuse_alert_events BEFORE INSERT ON es_events FOR EACH ROW WHEN (NEW.stream_id = '${alertStream(alertId)}') EXECUTE FUNCTION refuse_alert_events()`,
+      `CREATE TRIGGER refuse_alert_events BEFORE INSERT ON es_events
+         FOR EACH ROW WHEN (NEW.stream_id = '${alertStream(alertId)}') EXECUTE FUNCTION refuse_alert_events()`,
     );
-    await db.pool.query(
-      `INSERT INTO notification_alert_deliveries (alert_id, staff_id, channel, destination, status, next_attempt_at) VALUES ($1, 'oc-zhao', 'webhook', $2, 'pending', now())`,
-      [alertId, JSON.stringify({ channel: 'webhook', url, secrets: [`whsec_${randomBytes(24).toString('base64')}`] })],
+    await queueWebhookDelivery(
+      db.pool,
+      alertId,
+      'oc-zhao',
+      JSON.stringify({ channel: 'webhook', url, secrets: [`whsec_${randomBytes(24).toString('base64')}`] }),
     );
     worker.onApplicationBootstrap();
 

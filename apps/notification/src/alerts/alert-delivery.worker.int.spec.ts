@@ -9,7 +9,12 @@ import { Webhook } from 'standardwebhooks';
 import { NotificationConfig } from '../notification.config';
 import { AlertDeliveryWorker } from './alert-delivery.worker';
 import { AlertService } from './alert.service';
-import { deliveryWorkerConfig, webhookDeliveryWorker } from './delivery-worker-under-test.spec';
+import {
+  deliveryWorkerConfig,
+  queueWebhookDelivery,
+  raiseWebhookEscalation,
+  webhookDeliveryWorker,
+} from './delivery-worker-under-test.spec';
 
 const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 
@@ -82,29 +87,19 @@ describe('AlertDeliveryWorker against a real PostgreSQL and a loopback receiver'
       causationId: `test:${alertId}`,
       actor: { kind: 'system' as const, id: 'test' },
     };
-    await alerts.execute(
+    await raiseWebhookEscalation(alerts, { alertId, workOrderId, siteId: 'S1', staffId: 'oc-zhao' }, ids);
+    await queueWebhookDelivery(
+      db.pool,
       alertId,
-      workOrderId,
-      {
-        type: 'RaiseAlert',
-        alertId,
-        workOrderId,
-        kind: 'escalation',
-        siteId: 'S1',
-        target: 'response',
-        level: 1,
-        recipients: [{ staffId: 'oc-zhao', role: 'on-call', channels: ['webhook'] }],
-        causeEventId: randomUUID(),
-        raisedAt: new Date().toISOString(),
-      },
-      ids,
-    );
-    await db.pool.query(
-      `INSERT INTO notification_alert_deliveries (alert_id, staff_id, channel, destination, status, next_attempt_at) VALUES ($1, 'oc-zhao', 'webhook', $2, 'pending', now())`,
-      [alertId, JSON.stringify({ channel: 'webhook', url, secrets: [SECRET] })],
+      'oc-zhao',
+      JSON.stringify({ channel: 'webhook', url, secrets: [SECRET] }),
     );
     return alertId;
   };
+
+  /** The alert's delivery rows, with the columns named. */
+  const deliveryRows = async (alertId: string, columns: string) =>
+    (await db.pool.query(`SELECT ${columns} FROM notification_alert_deliveries WHERE alert_id = $1`, [alertId])).rows;
 
   const attemptsOf = async (alertId: string) =>
     toDomainEvents(await store.readStream(alertStream(alertId))).flatMap((e) =>
@@ -131,56 +126,38 @@ describe('AlertDeliveryWorker against a real PostgreSQL and a loopback receiver'
       // Backoff with jitter: the second wait is drawn from a range twice the first's.
       const [first, second] = pager.failures as [number, number];
       expect(second - first).toBeGreaterThanOrEqual(50);
-      const { rows } = await db.pool.query(
-        'SELECT status, attempts FROM notification_alert_deliveries WHERE alert_id = $1',
-        [alertId],
-      );
-      expect(rows).toEqual([{ status: 'delivered', attempts: 3 }]);
+      expect(await deliveryRows(alertId, 'status, attempts')).toEqual([{ status: 'delivered', attempts: 3 }]);
     } finally {
       await pager.close();
     }
   });
 
-  it('pages again while nobody acknowledges, as a new message, and stops after the configured rounds', async () => {
-    const pager = await receiver(0);
-    try {
-      const alertId = await queuedAlert(pager.url);
-      startWorker({ ALERT_RENOTIFY_SECONDS: 1, ALERT_RENOTIFY_ROUNDS: 1 });
-      await eventually('the re-notification', async () => (pager.hits.length >= 2 ? pager.hits : undefined), 10_000);
-      await new Promise((r) => setTimeout(r, 1_500));
-      expect(pager.hits.map((h) => h.webhookId)).toEqual([alertId, `${alertId}.2`]);
-      expect((pager.hits[1]?.at ?? 0) - (pager.hits[0]?.at ?? 0)).toBeGreaterThanOrEqual(900);
-      const { rows } = await db.pool.query(
-        'SELECT status, round FROM notification_alert_deliveries WHERE alert_id = $1',
-        [alertId],
-      );
-      expect(rows).toEqual([{ status: 'delivered', round: 2 }]);
-    } finally {
-      await pager.close();
-    }
-  });
-
-  it('re-notifies for the configured rounds and then stops, however long nobody acknowledges', async () => {
-    const pager = await receiver(0);
-    try {
-      const alertId = await queuedAlert(pager.url);
-      startWorker({ ALERT_RENOTIFY_SECONDS: 1, ALERT_RENOTIFY_ROUNDS: 2 });
-      await eventually(
-        'the second re-notification',
-        async () => (pager.hits.length >= 3 ? pager.hits : undefined),
-        10_000,
-      );
-      await new Promise((r) => setTimeout(r, 2_500)); // more than two more intervals
-      expect(pager.hits.map((h) => h.webhookId)).toEqual([alertId, `${alertId}.2`, `${alertId}.3`]);
-      const { rows } = await db.pool.query(
-        'SELECT status, round FROM notification_alert_deliveries WHERE alert_id = $1',
-        [alertId],
-      );
-      expect(rows).toEqual([{ status: 'delivered', round: 3 }]);
-    } finally {
-      await pager.close();
-    }
-  });
+  it.each([
+    { rounds: 1, settleMs: 1_500 },
+    { rounds: 2, settleMs: 2_500 }, // more than two more intervals
+  ])(
+    'pages again while nobody acknowledges, each time a new message, and stops after $rounds configured round(s)',
+    async ({ rounds, settleMs }) => {
+      const pager = await receiver(0);
+      try {
+        const alertId = await queuedAlert(pager.url);
+        startWorker({ ALERT_RENOTIFY_SECONDS: 1, ALERT_RENOTIFY_ROUNDS: rounds });
+        const messages = rounds + 1;
+        await eventually(
+          `re-notification ${rounds}`,
+          async () => (pager.hits.length >= messages ? pager.hits : undefined),
+          10_000,
+        );
+        await new Promise((r) => setTimeout(r, settleMs));
+        const renotifications = Array.from({ length: rounds }, (_, i) => `${alertId}.${i + 2}`);
+        expect(pager.hits.map((h) => h.webhookId)).toEqual([alertId, ...renotifications]);
+        expect((pager.hits[1]?.at ?? 0) - (pager.hits[0]?.at ?? 0)).toBeGreaterThanOrEqual(900);
+        expect(await deliveryRows(alertId, 'status, round')).toEqual([{ status: 'delivered', round: messages }]);
+      } finally {
+        await pager.close();
+      }
+    },
+  );
 
   it("pages a chain's fallback once, with no re-notification rounds", async () => {
     const pager = await receiver(0);
@@ -194,21 +171,9 @@ describe('AlertDeliveryWorker against a real PostgreSQL and a loopback receiver'
       };
       const fallback = { staffId: 'fallback:S1', source: 'site-fallback' as const, channels: ['webhook' as const] };
       const topId = randomUUID();
-      await alerts.execute(
-        topId,
-        workOrderId,
-        {
-          type: 'RaiseAlert',
-          alertId: topId,
-          workOrderId,
-          kind: 'escalation',
-          siteId: 'S1',
-          target: 'response',
-          level: 3,
-          recipients: [{ staffId: 'oc-head', role: 'on-call', channels: ['webhook'] }],
-          causeEventId: randomUUID(),
-          raisedAt: new Date().toISOString(),
-        },
+      await raiseWebhookEscalation(
+        alerts,
+        { alertId: topId, workOrderId, siteId: 'S1', staffId: 'oc-head', level: 3 },
         ids,
       );
       await alerts.execute(
@@ -238,19 +203,17 @@ describe('AlertDeliveryWorker against a real PostgreSQL and a loopback receiver'
         ids,
       );
       expect(exhausted.events.map((e) => e.type)).toEqual([EventTypes.AlertChainExhausted]);
-      await db.pool.query(
-        `INSERT INTO notification_alert_deliveries (alert_id, staff_id, channel, destination, status, next_attempt_at) VALUES ($1, 'fallback:S1', 'webhook', $2, 'pending', now())`,
-        [topId, JSON.stringify({ channel: 'webhook', url: pager.url, secrets: [SECRET] })],
+      await queueWebhookDelivery(
+        db.pool,
+        topId,
+        'fallback:S1',
+        JSON.stringify({ channel: 'webhook', url: pager.url, secrets: [SECRET] }),
       );
       startWorker({ ALERT_RENOTIFY_SECONDS: 1, ALERT_RENOTIFY_ROUNDS: 2 });
       await eventually('the fallback paged', async () => pager.hits[0]);
       await new Promise((r) => setTimeout(r, 2_500)); // more than two re-notification intervals
       expect(pager.hits.map((h) => h.webhookId)).toEqual([topId]);
-      const { rows } = await db.pool.query(
-        'SELECT status, round FROM notification_alert_deliveries WHERE alert_id = $1',
-        [topId],
-      );
-      expect(rows).toEqual([{ status: 'delivered', round: 1 }]);
+      expect(await deliveryRows(topId, 'status, round')).toEqual([{ status: 'delivered', round: 1 }]);
     } finally {
       await pager.close();
     }

@@ -13,6 +13,7 @@ import { CHANNEL_SENDERS, NOTIFICATION_CONFIG, NotificationConfig, sendRetryPoli
 import { createAckLinkToken } from './ack-links';
 import { AlertDeliveriesRepository, DueDelivery } from './alert-deliveries.repository';
 import { AlertService } from './alert.service';
+import { deadLetterDelivery, NOTIFICATION_ACTOR, recordDeliveryAttempt } from './delivery-commands';
 import { OrderSnapshot, OrderSnapshots } from './order-snapshot';
 
 const BATCH = 50;
@@ -81,14 +82,16 @@ export class AlertDeliveryWorker implements OnApplicationBootstrap, OnApplicatio
       if (shouldDeadLetter(policy, failures)) {
         await this.deliveries.finish(delivery, 'failed', message.slice(0, 500));
         this.logger.error(
-          `ALERT_DELIVERY_FAILED delivery of alert ${delivery.alert_id} on ${delivery.channel} to ${delivery.staff_id} could not be processed ${failures} times and is given up on: ${message}; ` +
+          `ALERT_DELIVERY_FAILED delivery of alert ${delivery.alert_id} on ${delivery.channel} to ${delivery.staff_id} ` +
+            `could not be processed ${failures} times and is given up on: ${message}; ` +
             `npm run -s admin -- deliveries retry ${delivery.alert_id} sends it again`,
         );
         return;
       }
       const delayMs = nextRetryDelayMs(policy, failures, Math.random);
       this.logger.warn(
-        `delivery of alert ${delivery.alert_id} on ${delivery.channel} could not be processed (${failures} of ${policy.maxAttempts}), retrying in ${delayMs} ms: ${message}`,
+        `delivery of alert ${delivery.alert_id} on ${delivery.channel} could not be processed ` +
+          `(${failures} of ${policy.maxAttempts}), retrying in ${delayMs} ms: ${message}`,
       );
       await this.deliveries.retryLater(delivery, delayMs, message.slice(0, 500));
     }
@@ -96,27 +99,24 @@ export class AlertDeliveryWorker implements OnApplicationBootstrap, OnApplicatio
 
   private async attempt(delivery: DueDelivery, alert: Extract<AlertState, { status: 'open' }>): Promise<void> {
     const attempt = delivery.attempts + 1;
-    const { failure, latencyMs } = await sendThrough(this.senders, delivery.channel, delivery.destination, async () =>
+    const sent = await sendThrough(this.senders, delivery.channel, delivery.destination, async () =>
       this.outgoing(alert, delivery, attempt, await this.orders.of(alert.workOrderId)),
     );
+    const { failure } = sent;
     const ids = {
       correlationId: `alert:${alert.alertId}`,
       causationId: `delivery:${alert.alertId}:${delivery.staff_id}:${delivery.channel}:${delivery.round}:${attempt}`,
-      actor: { kind: 'system' as const, id: 'notification' },
+      actor: NOTIFICATION_ACTOR,
     };
+    const addressee = { staffId: delivery.staff_id, channel: delivery.channel };
     await this.alerts.execute(
       alert.alertId,
       alert.workOrderId,
-      {
-        type: 'RecordDeliveryAttempt',
-        staffId: delivery.staff_id,
-        channel: delivery.channel,
-        destination: describeDestination(delivery.destination),
-        outcome: failure ? 'failed' : 'delivered',
-        latencyMs,
-        error: failure?.message.slice(0, 500),
-        at: this.clock.now(),
-      },
+      recordDeliveryAttempt(
+        { ...addressee, destination: describeDestination(delivery.destination) },
+        sent,
+        this.clock.now(),
+      ),
       ids,
     );
     if (!failure) {
@@ -134,13 +134,7 @@ export class AlertDeliveryWorker implements OnApplicationBootstrap, OnApplicatio
       await this.alerts.execute(
         alert.alertId,
         alert.workOrderId,
-        {
-          type: 'DeadLetterDelivery',
-          staffId: delivery.staff_id,
-          channel: delivery.channel,
-          reason: failure.message.slice(0, 500),
-          at: this.clock.now(),
-        },
+        deadLetterDelivery(addressee, failure.message, this.clock.now()),
         { ...ids, causationId: `${ids.causationId}:dead` },
       );
       this.logger.warn(

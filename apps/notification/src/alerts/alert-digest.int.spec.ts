@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventTypes } from '@closeloop/contracts';
 import { eventually } from '@closeloop/testing';
 import {
+  allDayRotation,
   caughtUp,
   NotificationUnderTest,
   startNotificationUnderTest,
@@ -45,15 +46,12 @@ describe('alert storm digests (in-process notification service, real PostgreSQL 
       ALERT_STORM_WINDOW_SECONDS: String(WINDOW_SECONDS),
     });
     const admin = await service.asStaff('admin-int', ['admin']);
-    const rotation = await send('PUT', `${service.baseUrl}/v1/on-call/rotations/${randomUUID()}`, admin, {
-      siteId: 'S5',
-      level: 1,
-      timeZone: 'Asia/Shanghai',
-      handoff: 'daily',
-      handoffTime: '09:00',
-      startsOn: '2020-01-01',
-      members: [onCall],
-    });
+    const rotation = await send(
+      'PUT',
+      `${service.baseUrl}/v1/on-call/rotations/${randomUUID()}`,
+      admin,
+      allDayRotation('S5', 1, [onCall]),
+    );
     expect(rotation.status).toBe(200);
     const contacts = await send('PUT', `${service.baseUrl}/v1/on-call/contacts/staff/${onCall}`, admin, {
       destinations: [
@@ -231,15 +229,7 @@ describe('alert storm digests (in-process notification service, real PostgreSQL 
     const admin = await service.asStaff('admin-int', ['admin']);
     for (const level of [1, 2, 3]) {
       const staffId = `s2-level-${level}`;
-      const rotation = {
-        siteId: 'S2',
-        level,
-        timeZone: 'Asia/Shanghai',
-        handoff: 'daily',
-        handoffTime: '09:00',
-        startsOn: '2020-01-01',
-        members: [staffId],
-      };
+      const rotation = allDayRotation('S2', level, [staffId]);
       expect(
         (await send('PUT', `${service.baseUrl}/v1/on-call/rotations/${randomUUID()}`, admin, rotation)).status,
       ).toBe(200);

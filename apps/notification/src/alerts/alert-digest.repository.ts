@@ -60,7 +60,8 @@ export class AlertDigestRepository {
     let batch = await this.openBatch(siteId);
     if (!batch && threshold > 0) {
       const { rows } = await this.pool.query<{ recent: number }>(
-        `SELECT count(*)::int AS recent FROM notification_alert_storm_members WHERE site_id = $1 AND counted AND decided_at > now() - make_interval(secs => $2)`,
+        `SELECT count(*)::int AS recent FROM notification_alert_storm_members
+          WHERE site_id = $1 AND counted AND decided_at > now() - make_interval(secs => $2)`,
         [siteId, windowSeconds],
       );
       if ((rows[0]?.recent ?? 0) >= threshold) {
@@ -114,7 +115,8 @@ export class AlertDigestRepository {
   ): Promise<string | undefined> {
     // Held before (a redelivered escalation): it was or will be paged in that digest, not again on its own.
     const held = await this.pool.query<{ digest_id: string }>(
-      'SELECT i.digest_id FROM notification_alert_digest_items i JOIN notification_alert_digests d USING (digest_id) WHERE i.alert_id = $1 AND d.staff_id = $2 AND d.channel = $3',
+      `SELECT i.digest_id FROM notification_alert_digest_items i JOIN notification_alert_digests d USING (digest_id)
+        WHERE i.alert_id = $1 AND d.staff_id = $2 AND d.channel = $3`,
       [alertId, staffId, destination.channel],
     );
     if (held.rows[0]) return held.rows[0].digest_id;
@@ -188,7 +190,9 @@ export class AlertDigestRepository {
 
   async retryLater(digestId: string, attempts: number, error: string, delayMs: number): Promise<void> {
     await this.pool.query(
-      `UPDATE notification_alert_digests SET attempts = $2, last_error = $3, claimed_until = NULL, due_at = now() + make_interval(secs => $4) WHERE digest_id = $1 AND status = 'gathering'`,
+      `UPDATE notification_alert_digests
+          SET attempts = $2, last_error = $3, claimed_until = NULL, due_at = now() + make_interval(secs => $4)
+        WHERE digest_id = $1 AND status = 'gathering'`,
       [digestId, attempts, error, delayMs / 1000],
     );
   }

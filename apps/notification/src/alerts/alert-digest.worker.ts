@@ -14,6 +14,7 @@ import { CHANNEL_SENDERS, NOTIFICATION_CONFIG, NotificationConfig, sendRetryPoli
 import { createDigestLinkToken } from './ack-links';
 import { AlertDigestRepository, DigestRow } from './alert-digest.repository';
 import { AlertService } from './alert.service';
+import { deadLetterDelivery, NOTIFICATION_ACTOR, recordDeliveryAttempt } from './delivery-commands';
 import { OrderSnapshots } from './order-snapshot';
 
 type OpenAlert = Extract<AlertState, { status: 'open' }>;
@@ -77,30 +78,23 @@ export class AlertDigestWorker implements OnApplicationBootstrap, OnApplicationS
     // Every alert it held was acknowledged or closed meanwhile: nobody needs the digest.
     if (listed.length === 0) return this.digests.finish(digest.digest_id, 'cancelled', digest.attempts);
     const attempt = digest.attempts + 1;
-    const { failure, latencyMs } = await sendThrough(this.senders, digest.channel, digest.destination, () =>
+    const sent = await sendThrough(this.senders, digest.channel, digest.destination, () =>
       this.outgoing(digest, listed, attempt),
     );
+    const { failure } = sent;
+    const addressee = { staffId: digest.staff_id, channel: digest.channel };
     const destination = `digest of ${listed.length} · ${describeDestination(digest.destination)}`;
     for (const alert of listed) {
       const ids = {
         correlationId: `alert:${alert.alertId}`,
         causationId: `digest:${digest.digest_id}:${attempt}`,
-        actor: { kind: 'system' as const, id: 'notification' },
+        actor: NOTIFICATION_ACTOR,
       };
       await this.alerts.withAlertLock(alert.alertId, () =>
         this.alerts.execute(
           alert.alertId,
           alert.workOrderId,
-          {
-            type: 'RecordDeliveryAttempt',
-            staffId: digest.staff_id,
-            channel: digest.channel,
-            destination,
-            outcome: failure ? 'failed' : 'delivered',
-            latencyMs,
-            error: failure?.message.slice(0, 500),
-            at: this.clock.now(),
-          },
+          recordDeliveryAttempt({ ...addressee, destination }, sent, this.clock.now()),
           ids,
         ),
       );
@@ -120,23 +114,18 @@ export class AlertDigestWorker implements OnApplicationBootstrap, OnApplicationS
         this.alerts.execute(
           alert.alertId,
           alert.workOrderId,
-          {
-            type: 'DeadLetterDelivery',
-            staffId: digest.staff_id,
-            channel: digest.channel,
-            reason: `digest ${digest.digest_id}: ${failure.message}`.slice(0, 500),
-            at: this.clock.now(),
-          },
+          deadLetterDelivery(addressee, `digest ${digest.digest_id}: ${failure.message}`, this.clock.now()),
           {
             correlationId: `alert:${alert.alertId}`,
             causationId: `digest:${digest.digest_id}:dead`,
-            actor: { kind: 'system', id: 'notification' },
+            actor: NOTIFICATION_ACTOR,
           },
         ),
       );
     }
     this.logger.warn(
-      `digest ${digest.digest_id} of ${listed.length} alerts on ${digest.channel} to ${digest.staff_id} dead-lettered after ${attempt} attempts: ${failure.message}`,
+      `digest ${digest.digest_id} of ${listed.length} alerts on ${digest.channel} to ${digest.staff_id} ` +
+        `dead-lettered after ${attempt} attempts: ${failure.message}`,
     );
   }
 

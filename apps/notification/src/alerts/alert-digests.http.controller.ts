@@ -1,11 +1,5 @@
 import { Controller, Get, Header, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
-import {
-  CloseloopError,
-  ForbiddenError,
-  IllegalTransitionError,
-  NotFoundError,
-  StaffMemberRef,
-} from '@closeloop/contracts';
+import { ForbiddenError, IllegalTransitionError, NotFoundError, StaffMemberRef } from '@closeloop/contracts';
 import {
   Access,
   correlationIdOf,
@@ -19,14 +13,12 @@ import { AlertState, isAddressedTo } from '@closeloop/notification-domain';
 import { CLOCK, Clock } from '@closeloop/runtime';
 import type { Request } from 'express';
 import { NOTIFICATION_CONFIG, NotificationConfig } from '../notification.config';
-import { ackLinkDigest, verifyDigestLinkToken } from './ack-links';
+import { ackLinkDigest, ackLinkUsedError, escapeHtml, verifyDigestLinkToken } from './ack-links';
 import { AlertDigestRepository, DigestRow } from './alert-digest.repository';
 import { dispatcherOf } from './alert-raiser.service';
 import { AlertService } from './alert.service';
 
 const ALERT_ROLES = ['on-call', 'supervisor', 'dispatcher', 'admin'] as const;
-
-const escapeHtml = (value: string): string => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /**
  * The storm digests (ADR 12): one message per recipient, channel and window during an alert storm at a site. An
@@ -96,9 +88,12 @@ export class AlertDigestsHttpController {
     if (!claims) throw new NotFoundError('Digest link', 'this link');
     const digest = await this.digest(claims.digestId);
     const count = (await this.digests.items(digest.digest_id)).length;
-    return `<!doctype html><html><head><meta charset="utf-8"><title>Acknowledge alerts</title></head><body>
-<h1>Acknowledge alerts</h1><p>${count} alerts at site ${escapeHtml(digest.site_id)}, sent to ${escapeHtml(digest.staff_id)}.</p>
-<form method="post"><button type="submit">I've got them all (全部确认)</button></form></body></html>`;
+    return (
+      `<!doctype html><html><head><meta charset="utf-8"><title>Acknowledge alerts</title></head><body>\n` +
+      `<h1>Acknowledge alerts</h1><p>${count} alerts at site ${escapeHtml(digest.site_id)}, ` +
+      `sent to ${escapeHtml(digest.staff_id)}.</p>\n` +
+      `<form method="post"><button type="submit">I've got them all (全部确认)</button></form></body></html>`
+    );
   }
 
   @Post('alert-digest-links/:token')
@@ -109,11 +104,7 @@ export class AlertDigestsHttpController {
     if (!claims) throw new NotFoundError('Digest link', 'this link');
     const digest = await this.digest(claims.digestId);
     if (!(await this.digests.useLink(ackLinkDigest(token), digest.digest_id))) {
-      throw new CloseloopError(
-        'conflict',
-        'ACK_LINK_USED',
-        'This ack link was used already; each link acknowledges once',
-      );
+      throw ackLinkUsedError();
     }
     return this.acknowledgeAll(
       digest,

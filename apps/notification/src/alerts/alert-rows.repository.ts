@@ -22,9 +22,11 @@ const upsertStatements = new Map<string, string>();
 const upsertFor = (table: string): string => {
   let statement = upsertStatements.get(table);
   if (!statement) {
-    statement = `INSERT INTO ${table} (alert_id, work_order_id, kind, site_id, target, level, recipients, status, raised_at, acknowledged_by, acknowledged_at, closed_reason, closed_at)
+    statement = `INSERT INTO ${table} (alert_id, work_order_id, kind, site_id, target, level, recipients, status,
+         raised_at, acknowledged_by, acknowledged_at, closed_reason, closed_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-       ON CONFLICT (alert_id) DO UPDATE SET status = EXCLUDED.status, recipients = EXCLUDED.recipients, acknowledged_by = EXCLUDED.acknowledged_by,
+       ON CONFLICT (alert_id) DO UPDATE SET status = EXCLUDED.status, recipients = EXCLUDED.recipients,
+         acknowledged_by = EXCLUDED.acknowledged_by,
          acknowledged_at = EXCLUDED.acknowledged_at, closed_reason = EXCLUDED.closed_reason, closed_at = EXCLUDED.closed_at`;
     upsertStatements.set(table, statement);
   }

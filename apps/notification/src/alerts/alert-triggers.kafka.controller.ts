@@ -5,7 +5,7 @@ import { ANY_EVENT_TYPE, InboundCloudEvent } from '@closeloop/messaging';
 import { nextStepAfterDeadLetter } from '@closeloop/notification-domain';
 import { CLOCK, Clock } from '@closeloop/runtime';
 import { z } from 'zod';
-import { AlertRaiser } from './alert-raiser.service';
+import { AlertRaiser, AlertRequest } from './alert-raiser.service';
 import { AlertService } from './alert.service';
 import { isOrderFact } from './order-facts';
 import { OrderFactsRepository } from './order-facts.repository';
@@ -78,18 +78,14 @@ export class AlertTriggersKafkaController {
     message: InboundCloudEvent,
   ): Promise<void> {
     const { workOrderId, target, level, escalatedAt } = escalated.data;
-    await this.raiser.raise(
-      {
-        causeEventId: message.event.id,
-        causePosition: message.event.sequence,
-        workOrderId,
-        kind: 'escalation',
-        target,
-        level: level as 1 | 2 | 3,
-        at: new Date(escalatedAt),
-      },
-      ids(message.event),
-    );
+    await this.raiseFor(message, {
+      causePosition: message.event.sequence,
+      workOrderId,
+      kind: 'escalation',
+      target,
+      level: level as 1 | 2 | 3,
+      at: new Date(escalatedAt),
+    });
   }
 
   private async onWarning(
@@ -97,18 +93,14 @@ export class AlertTriggersKafkaController {
     message: InboundCloudEvent,
   ): Promise<void> {
     const { workOrderId, target, warnedAt, dueAt } = warning.data;
-    await this.raiser.raise(
-      {
-        causeEventId: message.event.id,
-        causePosition: message.event.sequence,
-        workOrderId,
-        kind: 'warning',
-        target,
-        dueAt,
-        at: new Date(warnedAt),
-      },
-      ids(message.event),
-    );
+    await this.raiseFor(message, {
+      causePosition: message.event.sequence,
+      workOrderId,
+      kind: 'warning',
+      target,
+      dueAt,
+      at: new Date(warnedAt),
+    });
   }
 
   private async onTriaged(
@@ -116,16 +108,12 @@ export class AlertTriggersKafkaController {
     message: InboundCloudEvent,
   ): Promise<void> {
     if (triaged.data.tier !== 'urgent') return;
-    await this.raiser.raise(
-      {
-        causeEventId: message.event.id,
-        workOrderId: triaged.data.workOrderId,
-        kind: 'urgent-order',
-        level: 1,
-        at: new Date(triaged.data.triagedAt),
-      },
-      ids(message.event),
-    );
+    await this.raiseFor(message, {
+      workOrderId: triaged.data.workOrderId,
+      kind: 'urgent-order',
+      level: 1,
+      at: new Date(triaged.data.triagedAt),
+    });
   }
 
   /**
@@ -142,18 +130,14 @@ export class AlertTriggersKafkaController {
     const next = nextStepAfterDeadLetter(alert);
     switch (next.step) {
       case 'escalate':
-        await this.raiser.raise(
-          {
-            causeEventId: message.event.id,
-            workOrderId: dead.data.workOrderId,
-            kind: 'escalation',
-            target: alert.target,
-            level: next.level,
-            round: alert.round,
-            at: new Date(dead.data.deadLetteredAt),
-          },
-          ids(message.event),
-        );
+        await this.raiseFor(message, {
+          workOrderId: dead.data.workOrderId,
+          kind: 'escalation',
+          target: alert.target,
+          level: next.level,
+          round: alert.round,
+          at: new Date(dead.data.deadLetteredAt),
+        });
         return;
       case 'exhaust':
         await this.raiser.exhaustChain(alert.alertId, ids(message.event));
@@ -166,6 +150,11 @@ export class AlertTriggersKafkaController {
         throw new Error(`unhandled dead-letter step ${JSON.stringify(unhandled)}`);
       }
     }
+  }
+
+  /** An alert caused by the message's event, in its correlation. */
+  private async raiseFor(message: InboundCloudEvent, request: Omit<AlertRequest, 'causeEventId'>): Promise<void> {
+    await this.raiser.raise({ causeEventId: message.event.id, ...request }, ids(message.event));
   }
 
   private async closeAlerts({ event }: InboundCloudEvent, reason: CloseReason, onlyTarget?: string): Promise<void> {

@@ -6,6 +6,7 @@ import { PoolClient } from 'pg';
 import { NotificationConfig } from '../notification.config';
 import { alertReadModel, NOTIFICATION_READ_MODEL, rebuildAlertReadModel } from './alert.projection';
 import { AlertService } from './alert.service';
+import { queueWebhookDelivery, raiseWebhookEscalation } from './delivery-worker-under-test.spec';
 
 const system = {
   correlationId: 'rebuild-spec',
@@ -32,27 +33,8 @@ describe('rebuilding the alerts table beside the live one and swapping it in, on
   const raise = async (siteId: string) => {
     const alertId = randomUUID();
     const workOrderId = randomUUID();
-    await alerts.execute(
-      alertId,
-      workOrderId,
-      {
-        type: 'RaiseAlert',
-        alertId,
-        workOrderId,
-        kind: 'escalation',
-        siteId,
-        target: 'response',
-        level: 1,
-        recipients: [{ staffId: 'oc-1', role: 'on-call', channels: ['webhook'] }],
-        causeEventId: randomUUID(),
-        raisedAt: new Date().toISOString(),
-      },
-      system,
-    );
-    await db.pool.query(
-      `INSERT INTO notification_alert_deliveries (alert_id, staff_id, channel, destination, status, next_attempt_at) VALUES ($1, 'oc-1', 'webhook', '{}', 'pending', now())`,
-      [alertId],
-    );
+    await raiseWebhookEscalation(alerts, { alertId, workOrderId, siteId, staffId: 'oc-1' }, system);
+    await queueWebhookDelivery(db.pool, alertId, 'oc-1', '{}');
     return alertId;
   };
 
@@ -110,7 +92,8 @@ describe('rebuilding the alerts table beside the live one and swapping it in, on
     // The key still refuses a delivery of an alert that does not exist, now against the new table.
     await expect(
       db.pool.query(
-        `INSERT INTO notification_alert_deliveries (alert_id, staff_id, channel, destination, status, next_attempt_at) VALUES ($1, 'x', 'sms', '{}', 'pending', now())`,
+        `INSERT INTO notification_alert_deliveries (alert_id, staff_id, channel, destination, status, next_attempt_at)
+         VALUES ($1, 'x', 'sms', '{}', 'pending', now())`,
         [randomUUID()],
       ),
     ).rejects.toMatchObject({

@@ -1,11 +1,5 @@
 import { Controller, Get, Header, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
-import {
-  CloseloopError,
-  IDENTIFIER_PATTERN,
-  NotFoundError,
-  StaffMemberRef,
-  ValidationError,
-} from '@closeloop/contracts';
+import { IDENTIFIER_PATTERN, NotFoundError, StaffMemberRef, ValidationError } from '@closeloop/contracts';
 import {
   Access,
   correlationIdOf,
@@ -21,7 +15,7 @@ import { AlertState, isAddressedTo } from '@closeloop/notification-domain';
 import { CLOCK, Clock } from '@closeloop/runtime';
 import type { Request } from 'express';
 import { NOTIFICATION_CONFIG, NotificationConfig } from '../notification.config';
-import { ackLinkDigest, verifyAckLinkToken } from './ack-links';
+import { ackLinkDigest, ackLinkUsedError, escapeHtml, verifyAckLinkToken } from './ack-links';
 import { AlertService } from './alert.service';
 import { dispatcherOf } from './alert-raiser.service';
 import { AlertRow, AlertsRepository } from './alerts.repository';
@@ -43,8 +37,6 @@ const toView = (row: AlertRow) => ({
   closedReason: row.closed_reason,
   closedAt: row.closed_at?.toISOString() ?? null,
 });
-
-const escapeHtml = (value: string): string => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /**
  * On-call staff see the alerts addressed to them and say "I've got it". An acknowledgement stops the sla-timer's
@@ -128,9 +120,12 @@ export class AlertsHttpController {
     const claims = verifyAckLinkToken(this.config.ALERT_LINK_SECRET, token, this.clock.now());
     if (!claims) throw new NotFoundError('Ack link', 'this link');
     const alert = await this.row(claims.alertId);
-    return `<!doctype html><html><head><meta charset="utf-8"><title>Acknowledge alert</title></head><body>
-<h1>Acknowledge alert</h1><p>${escapeHtml(alert.kind)} for work order ${escapeHtml(alert.work_order_id)} at site ${escapeHtml(alert.site_id)}: ${escapeHtml(alert.status)}.</p>
-<form method="post"><button type="submit">I've got it (确认接单)</button></form></body></html>`;
+    return (
+      `<!doctype html><html><head><meta charset="utf-8"><title>Acknowledge alert</title></head><body>\n` +
+      `<h1>Acknowledge alert</h1><p>${escapeHtml(alert.kind)} for work order ${escapeHtml(alert.work_order_id)} ` +
+      `at site ${escapeHtml(alert.site_id)}: ${escapeHtml(alert.status)}.</p>\n` +
+      `<form method="post"><button type="submit">I've got it (确认接单)</button></form></body></html>`
+    );
   }
 
   @Post('alert-links/:token')
@@ -139,12 +134,7 @@ export class AlertsHttpController {
   async acknowledgeByLink(@Param('token') token: string, @Req() request: Request) {
     const claims = verifyAckLinkToken(this.config.ALERT_LINK_SECRET, token, this.clock.now());
     if (!claims) throw new NotFoundError('Ack link', 'this link');
-    if (!(await this.alertRows.useAckLink(ackLinkDigest(token), claims.alertId)))
-      throw new CloseloopError(
-        'conflict',
-        'ACK_LINK_USED',
-        'This ack link was used already; each link acknowledges once',
-      );
+    if (!(await this.alertRows.useAckLink(ackLinkDigest(token), claims.alertId))) throw ackLinkUsedError();
     const by = { staffId: claims.staffId, name: claims.staffId };
     return this.acknowledgeAs(claims.alertId, by, 'link', correlationIdOf(request), (state) =>
       isAddressedTo(state, by.staffId),

@@ -49,7 +49,9 @@ export class AlertsRepository {
   /** The newest alerts first, at most 200. */
   async list(filter: AlertFilter): Promise<AlertRow[]> {
     const { rows } = await this.pool.query<AlertRow>(
-      `SELECT * FROM notification_alerts WHERE ($1::text IS NULL OR site_id = $1) AND ($2::text IS NULL OR status = $2) AND ($3::uuid IS NULL OR work_order_id = $3)
+      `SELECT * FROM notification_alerts
+       WHERE ($1::text IS NULL OR site_id = $1) AND ($2::text IS NULL OR status = $2)
+         AND ($3::uuid IS NULL OR work_order_id = $3)
          AND ($4::text[] IS NULL OR site_id = ANY($4))
        ORDER BY raised_at DESC LIMIT $5`,
       [filter.siteId ?? null, filter.status ?? null, filter.workOrderId ?? null, filter.sites ?? null, LIST_LIMIT],
@@ -66,7 +68,8 @@ export class AlertsRepository {
 
   async deliveriesOf(alertId: string): Promise<AlertDeliveryRow[]> {
     const { rows } = await this.pool.query<AlertDeliveryRow>(
-      'SELECT staff_id, channel, status, round, attempts, last_error, delivered_at FROM notification_alert_deliveries WHERE alert_id = $1 ORDER BY staff_id, channel',
+      `SELECT staff_id, channel, status, round, attempts, last_error, delivered_at
+         FROM notification_alert_deliveries WHERE alert_id = $1 ORDER BY staff_id, channel`,
       [alertId],
     );
     return rows;

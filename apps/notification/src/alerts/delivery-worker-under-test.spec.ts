@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { AlertChannel } from '@closeloop/contracts';
 import { Pool } from 'pg';
 import { AlertChannelSender } from '../channels/alert-channel.port';
@@ -7,7 +7,7 @@ import { WebhookChannel } from '../channels/webhook.channel';
 import { NotificationConfig } from '../notification.config';
 import { AlertDeliveriesRepository } from './alert-deliveries.repository';
 import { AlertDeliveryWorker } from './alert-delivery.worker';
-import { AlertService } from './alert.service';
+import { AlertContextIds, AlertService } from './alert.service';
 import { OrderFactsRepository } from './order-facts.repository';
 import { OrderSnapshots } from './order-snapshot';
 
@@ -49,3 +49,40 @@ export const webhookDeliveryWorker = (
     { now: () => new Date() },
   );
 };
+
+interface WebhookEscalation {
+  readonly alertId: string;
+  readonly workOrderId: string;
+  readonly siteId: string;
+  readonly staffId: string;
+  /** 1 unless said. */
+  readonly level?: 1 | 2 | 3;
+}
+
+/** An escalation alert of the response target to one on-call person by webhook, raised as the raiser would. */
+export const raiseWebhookEscalation = (alerts: AlertService, alert: WebhookEscalation, ids: AlertContextIds) =>
+  alerts.execute(
+    alert.alertId,
+    alert.workOrderId,
+    {
+      type: 'RaiseAlert',
+      alertId: alert.alertId,
+      workOrderId: alert.workOrderId,
+      kind: 'escalation',
+      siteId: alert.siteId,
+      target: 'response',
+      level: alert.level ?? 1,
+      recipients: [{ staffId: alert.staffId, role: 'on-call', channels: ['webhook'] }],
+      causeEventId: randomUUID(),
+      raisedAt: new Date().toISOString(),
+    },
+    ids,
+  );
+
+/** The alert's delivery to the person's webhook, due now, as the raiser queues it. */
+export const queueWebhookDelivery = (pool: Pool, alertId: string, staffId: string, destination: string) =>
+  pool.query(
+    `INSERT INTO notification_alert_deliveries (alert_id, staff_id, channel, destination, status, next_attempt_at)
+     VALUES ($1, $2, 'webhook', $3, 'pending', now())`,
+    [alertId, staffId, destination],
+  );

@@ -30,8 +30,9 @@ interface Row {
   sla_position: string;
 }
 
-const COLUMNS =
-  'work_order_id, number, site_id, building, unit, category, tier, description, reporter_phone, owner, status, recent_events, sla_status, response_due_at, resolution_due_at, resolution_rounds, work_order_position::text, sla_position::text';
+const COLUMNS = `work_order_id, number, site_id, building, unit, category, tier, description, reporter_phone, owner,
+  status, recent_events, sla_status, response_due_at, resolution_due_at, resolution_rounds,
+  work_order_position::text, sla_position::text`;
 
 const toFacts = (r: Row): OrderFacts => ({
   workOrderId: r.work_order_id,

@@ -131,7 +131,8 @@ const anAlert = (overrides: Partial<OutgoingAlert> = {}): OutgoingAlert => {
     text: 'Escalation L2: WO-20260301-0007 lift stuck\nBlock 3 lift, first response overdue by 15 min.',
     html: '<p><b>Lift stuck</b> at Block 3</p>',
     markdown:
-      '## Escalation L2: WO-20260301-0007\n**Lift stuck** at Block 3, first response overdue by 15 min.\n[Open the order](https://query.example.com/orders/WO-20260301-0007)',
+      '## Escalation L2: WO-20260301-0007\n**Lift stuck** at Block 3, first response overdue by 15 min.\n' +
+      '[Open the order](https://query.example.com/orders/WO-20260301-0007)',
     payload: {
       type: 'closeloop.alert.escalation.v1',
       alertId,
@@ -525,7 +526,9 @@ describe('Slack incoming webhook', () => {
           type: 'section',
           text: {
             type: 'mrkdwn',
-            text: '*Escalation L2: WO-20260301-0007*\n*Lift stuck* at Block 3, first response overdue by 15 min.\n<https://query.example.com/orders/WO-20260301-0007|Open the order>',
+            text:
+              '*Escalation L2: WO-20260301-0007*\n*Lift stuck* at Block 3, first response overdue by 15 min.\n' +
+              '<https://query.example.com/orders/WO-20260301-0007|Open the order>',
           },
         },
       ],

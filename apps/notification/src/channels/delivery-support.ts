@@ -150,7 +150,7 @@ export abstract class JsonPostingChannel {
   private readonly timeoutMs: number;
   private readonly addresses: OutboundAddressPolicy;
 
-  protected constructor(options: HttpChannelOptions) {
+  constructor(options: HttpChannelOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.addresses = options.addresses ?? PUBLIC_ADDRESSES_ONLY;
   }
@@ -168,6 +168,16 @@ export abstract class JsonPostingChannel {
       this.timeoutMs,
       this.addresses,
     );
+  }
+}
+
+/** A JSON-posting channel whose requests carry a signature over the time of the attempt. */
+export abstract class SigningJsonPostingChannel extends JsonPostingChannel {
+  protected readonly now: () => Date;
+
+  constructor(options: SigningChannelOptions) {
+    super(options);
+    this.now = options.now;
   }
 }
 

@@ -4,10 +4,9 @@ import {
   credentialsOf,
   deliveryLabel,
   destinationFor,
-  JsonPostingChannel,
   robotVerdict,
   settleRobotReply,
-  SigningChannelOptions,
+  SigningJsonPostingChannel,
 } from './delivery-support';
 
 /**
@@ -34,15 +33,8 @@ export const signedDingTalkUrl = (url: string, secret: string, timestampMs: numb
  */
 const DINGTALK_RETRYABLE_CODES: ReadonlySet<number> = new Set([-1, 130101]);
 
-export class DingTalkChannel extends JsonPostingChannel implements AlertChannelSender {
+export class DingTalkChannel extends SigningJsonPostingChannel implements AlertChannelSender {
   readonly channel = 'dingtalk' as const;
-  private readonly now: () => Date;
-
-  constructor(options: SigningChannelOptions) {
-    super(options);
-    this.now = options.now;
-  }
-
   async send(destination: Destination, alert: OutgoingAlert): Promise<void> {
     const target = destinationFor('dingtalk', destination);
     const label = deliveryLabel(target);

@@ -4,11 +4,10 @@ import {
   credentialsOf,
   deliveryLabel,
   destinationFor,
-  JsonPostingChannel,
   RobotVerdict,
   robotVerdict,
   settleRobotReply,
-  SigningChannelOptions,
+  SigningJsonPostingChannel,
   textWithTitle,
 } from './delivery-support';
 
@@ -31,15 +30,8 @@ const currentShape = robotVerdict('code', 'msg');
 const legacyShape = robotVerdict('StatusCode', 'StatusMessage');
 const feishuVerdict = (body: unknown): RobotVerdict | undefined => currentShape(body) ?? legacyShape(body);
 
-export class FeishuChannel extends JsonPostingChannel implements AlertChannelSender {
+export class FeishuChannel extends SigningJsonPostingChannel implements AlertChannelSender {
   readonly channel = 'feishu' as const;
-  private readonly now: () => Date;
-
-  constructor(options: SigningChannelOptions) {
-    super(options);
-    this.now = options.now;
-  }
-
   async send(destination: Destination, alert: OutgoingAlert): Promise<void> {
     const target = destinationFor('feishu', destination);
     const label = deliveryLabel(target);

@@ -1,11 +1,5 @@
 import { AlertChannelSender, Destination, OutgoingAlert } from './alert-channel.port';
-import {
-  deliveryLabel,
-  destinationFor,
-  HttpChannelOptions,
-  JsonPostingChannel,
-  statusFailure,
-} from './delivery-support';
+import { deliveryLabel, destinationFor, JsonPostingChannel, statusFailure } from './delivery-support';
 
 // ── Markdown → Slack mrkdwn ──────────────────────────────────────────────────────────────────────────────
 // Slack's mrkdwn is not Markdown: *bold*, _italic_, ~strike~, <url|text> links, no headings, and &, <, > must be
@@ -97,10 +91,6 @@ export const slackSections = (mrkdwn: string): string[] => {
  */
 export class SlackChannel extends JsonPostingChannel implements AlertChannelSender {
   readonly channel = 'slack' as const;
-
-  constructor(options: HttpChannelOptions = {}) {
-    super(options);
-  }
 
   async send(destination: Destination, alert: OutgoingAlert): Promise<void> {
     const target = destinationFor('slack', destination);

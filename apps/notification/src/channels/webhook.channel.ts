@@ -1,12 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { AlertChannelSender, DeliveryFailedError, Destination, OutgoingAlert } from './alert-channel.port';
-import {
-  deliveryLabel,
-  destinationFor,
-  JsonPostingChannel,
-  SigningChannelOptions,
-  statusFailure,
-} from './delivery-support';
+import { deliveryLabel, destinationFor, SigningJsonPostingChannel, statusFailure } from './delivery-support';
 
 /**
  * Standard Webhooks (https://github.com/standard-webhooks/standard-webhooks/blob/main/spec/standard-webhooks.md),
@@ -28,15 +22,8 @@ export const signStandardWebhook = (id: string, timestamp: number, body: string,
  * pager). webhook-id is the alert id, the same on every attempt: it is the receiver's idempotency key, so a retry
  * after a lost response does not page twice. The timestamp is the attempt's, as the spec asks.
  */
-export class WebhookChannel extends JsonPostingChannel implements AlertChannelSender {
+export class WebhookChannel extends SigningJsonPostingChannel implements AlertChannelSender {
   readonly channel = 'webhook' as const;
-  private readonly now: () => Date;
-
-  constructor(options: SigningChannelOptions) {
-    super(options);
-    this.now = options.now;
-  }
-
   async send(destination: Destination, alert: OutgoingAlert): Promise<void> {
     const target = destinationFor('webhook', destination);
     const label = deliveryLabel(target);

@@ -3,7 +3,6 @@ import {
   credentialsOf,
   deliveryLabel,
   destinationFor,
-  HttpChannelOptions,
   JsonPostingChannel,
   robotVerdict,
   settleRobotReply,
@@ -22,10 +21,6 @@ const WECOM_MARKDOWN_MAX_BYTES = 4096;
 
 export class WeComChannel extends JsonPostingChannel implements AlertChannelSender {
   readonly channel = 'wecom' as const;
-
-  constructor(options: HttpChannelOptions = {}) {
-    super(options);
-  }
 
   async send(destination: Destination, alert: OutgoingAlert): Promise<void> {
     const target = destinationFor('wecom', destination);

@@ -45,6 +45,17 @@ const parse = <S extends z.ZodTypeAny>(schema: S, input: unknown, what: string):
 };
 
 const SiteIdSchema = IdentifierSchema;
+
+/** The site named in the request, once the caller is shown to work at it. */
+const allowedSite = (request: Request, siteId: string | undefined, what: string): string => {
+  const site = parse(SiteIdSchema, siteId, what);
+  ensureSiteAllowed(principalOf(request), site);
+  return site;
+};
+
+/** How saved destinations are shown back: the channel and a description, never a secret or a full address. */
+const described = (destinations: readonly Destination[]) =>
+  destinations.map((d) => ({ channel: d.channel, destination: describeDestination(d) }));
 const LevelSchema = z.coerce.number().int().min(1).max(3);
 const ContactsSchema = z.object({ destinations: z.array(DestinationSchema).max(7) }).strict();
 const RotationBodySchema = RotationInputSchema;
@@ -70,8 +81,7 @@ export class OnCallHttpController {
 
   @Get('rotations')
   async rotations(@Query('siteId') siteId: string | undefined, @Req() request: Request) {
-    const site = parse(SiteIdSchema, siteId, 'siteId query parameter');
-    ensureSiteAllowed(principalOf(request), site);
+    const site = allowedSite(request, siteId, 'siteId query parameter');
     return { rotations: (await this.schedules.scheduleOf(site)).rotations };
   }
 
@@ -101,8 +111,7 @@ export class OnCallHttpController {
 
   @Get('overrides')
   async overrides(@Query('siteId') siteId: string | undefined, @Req() request: Request) {
-    const site = parse(SiteIdSchema, siteId, 'siteId query parameter');
-    ensureSiteAllowed(principalOf(request), site);
+    const site = allowedSite(request, siteId, 'siteId query parameter');
     return { overrides: (await this.schedules.scheduleOf(site)).overrides };
   }
 
@@ -133,8 +142,7 @@ export class OnCallHttpController {
     @Query('at') at: string | undefined,
     @Req() request: Request,
   ) {
-    const site = parse(SiteIdSchema, siteId, 'siteId query parameter');
-    ensureSiteAllowed(principalOf(request), site);
+    const site = allowedSite(request, siteId, 'siteId query parameter');
     const lvl = parse(LevelSchema, level ?? '1', 'level query parameter') as 1 | 2 | 3;
     const instant = at === undefined ? this.clock.now() : new Date(parse(InstantSchema, at, 'at query parameter'));
     const shift = whoIsOnCall(await this.schedules.scheduleOf(site), site, lvl, instant);
@@ -174,15 +182,13 @@ export class OnCallHttpController {
   @Put('contacts/sites/:siteId')
   @Access({ staff: EDITORS })
   putSiteContacts(@Param('siteId') siteId: string, @Body() body: unknown, @Req() request: Request) {
-    const site = parse(SiteIdSchema, siteId, 'site id');
-    ensureSiteAllowed(principalOf(request), site);
+    const site = allowedSite(request, siteId, 'site id');
     return this.putContacts({ kind: 'site', id: site }, body);
   }
 
   @Get('contacts/sites/:siteId')
   getSiteContacts(@Param('siteId') siteId: string, @Req() request: Request) {
-    const site = parse(SiteIdSchema, siteId, 'site id');
-    ensureSiteAllowed(principalOf(request), site);
+    const site = allowedSite(request, siteId, 'site id');
     return this.getContacts({ kind: 'site', id: site });
   }
 
@@ -194,25 +200,23 @@ export class OnCallHttpController {
   @Put('contacts/sites/:siteId/fallback')
   @Access({ staff: EDITORS })
   async putSiteFallback(@Param('siteId') siteId: string, @Body() body: unknown, @Req() request: Request) {
-    const site = parse(SiteIdSchema, siteId, 'site id');
-    ensureSiteAllowed(principalOf(request), site);
+    const site = allowedSite(request, siteId, 'site id');
     const { destinations } = parse(FallbackSchema, body, 'fallback contact');
     await this.contacts.putFallback(site, destinations);
     return {
       siteId: site,
-      destinations: destinations.map((d) => ({ channel: d.channel, destination: describeDestination(d) })),
+      destinations: described(destinations),
     };
   }
 
   @Get('contacts/sites/:siteId/fallback')
   async getSiteFallback(@Param('siteId') siteId: string, @Req() request: Request) {
-    const site = parse(SiteIdSchema, siteId, 'site id');
-    ensureSiteAllowed(principalOf(request), site);
+    const site = allowedSite(request, siteId, 'site id');
     const destinations = await this.contacts.fallbackOf(site);
     if (!destinations) throw new NotFoundError('Fallback contact of site', site);
     return {
       siteId: site,
-      destinations: destinations.map((d) => ({ channel: d.channel, destination: describeDestination(d) })),
+      destinations: described(destinations),
     };
   }
 
@@ -220,8 +224,7 @@ export class OnCallHttpController {
   @Access({ staff: EDITORS })
   @HttpCode(204)
   async deleteSiteFallback(@Param('siteId') siteId: string, @Req() request: Request) {
-    const site = parse(SiteIdSchema, siteId, 'site id');
-    ensureSiteAllowed(principalOf(request), site);
+    const site = allowedSite(request, siteId, 'site id');
     if (!(await this.contacts.deleteFallback(site))) throw new NotFoundError('Fallback contact of site', site);
   }
 
@@ -231,7 +234,7 @@ export class OnCallHttpController {
     await this.contacts.put(owner, destinations);
     return {
       owner,
-      destinations: destinations.map((d) => ({ channel: d.channel, destination: describeDestination(d) })),
+      destinations: described(destinations),
     };
   }
 
@@ -280,7 +283,7 @@ export class OnCallHttpController {
     if (!destinations) throw new NotFoundError(`Contact details of ${owner.kind}`, owner.id);
     return {
       owner,
-      destinations: destinations.map((d) => ({ channel: d.channel, destination: describeDestination(d) })),
+      destinations: described(destinations),
     };
   }
 }

@@ -106,7 +106,8 @@ export class OnCallRepository {
 
   async addOverride(override: Omit<Override, 'createdAt'>): Promise<Override> {
     const { rows } = await this.pool.query<OverrideRow>(
-      `INSERT INTO notification_oncall_overrides (override_id, site_id, level, staff_id, from_at, to_at, reason) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+      `INSERT INTO notification_oncall_overrides (override_id, site_id, level, staff_id, from_at, to_at, reason)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
       [override.id, override.siteId, override.level, override.staffId, override.from, override.to, override.reason],
     );
     return toOverride(rows[0] as OverrideRow);

@@ -71,7 +71,8 @@ interface Statements {
 }
 
 const statements = (tables: QueryTables): Statements => ({
-  insertTimeline: `INSERT INTO ${tables.timeline} (event_id, work_order_id, event_type, occurred_at, source, actor, correlation_id, causation_id, sequence, data)
+  insertTimeline: `INSERT INTO ${tables.timeline} (event_id, work_order_id, event_type, occurred_at, source, actor,
+       correlation_id, causation_id, sequence, data)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
      ON CONFLICT (event_id) DO NOTHING`,
   readTimeline: `SELECT event_type, data, occurred_at FROM ${tables.timeline} WHERE work_order_id = $1 ORDER BY sequence NULLS LAST, arrival`,

@@ -193,6 +193,13 @@ const withContact = (contacts: ContactView[], added: ContactView): ContactView[]
     ? contacts
     : [...contacts, added];
 
+/** A follow-up call or a duplicate report: one contact more, and the person among the contacts once. */
+const contactedAgain = (view: WorkOrderView, contactNumber: number, added: ContactView): WorkOrderView => ({
+  ...view,
+  contactCount: contactNumber,
+  contacts: withContact(view.contacts, added),
+});
+
 const owner = (staff: { staffId: string; name: string }, since: string) => ({
   ownerId: staff.staffId,
   ownerName: staff.name,
@@ -285,21 +292,13 @@ const apply = (view: WorkOrderView, event: DomainEvent): WorkOrderView => {
     }
     case EventTypes.FollowUpContactRecorded: {
       const d = event.data;
-      return {
-        ...view,
-        contactCount: d.contactNumber,
-        contacts: withContact(view.contacts, contact(d.caller, d.channel, d.contactedAt, 'follow-up')),
-      };
+      return contactedAgain(view, d.contactNumber, contact(d.caller, d.channel, d.contactedAt, 'follow-up'));
     }
     case EventTypes.CallbackRequested:
       return { ...view, callbackRequestedAt: event.data.requestedAt };
     case EventTypes.DuplicateReportLinked: {
       const d = event.data;
-      return {
-        ...view,
-        contactCount: d.contactNumber,
-        contacts: withContact(view.contacts, contact(d.reporter, d.channel, d.linkedAt, 'duplicate-reporter')),
-      };
+      return contactedAgain(view, d.contactNumber, contact(d.reporter, d.channel, d.linkedAt, 'duplicate-reporter'));
     }
     case EventTypes.SlaTargetsSet:
       return { ...view, responseDueAt: event.data.responseDueAt, resolutionDueAt: event.data.resolutionDueAt };

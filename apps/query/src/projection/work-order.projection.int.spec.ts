@@ -177,12 +177,14 @@ describe('the work-order projection under redelivery', () => {
   const schema = async () => ({
     indexes: (
       await db.pool.query(
-        `SELECT tablename, indexname, regexp_replace(indexdef, ' ON \\S+', '') AS definition FROM pg_indexes WHERE tablename IN ('query_timeline', 'query_work_orders') ORDER BY indexname`,
+        `SELECT tablename, indexname, regexp_replace(indexdef, ' ON \\S+', '') AS definition FROM pg_indexes
+          WHERE tablename IN ('query_timeline', 'query_work_orders') ORDER BY indexname`,
       )
     ).rows,
     constraints: (
       await db.pool.query(
-        `SELECT conname, pg_get_constraintdef(oid) AS definition FROM pg_constraint WHERE conrelid IN ('query_timeline'::regclass, 'query_work_orders'::regclass) ORDER BY conname`,
+        `SELECT conname, pg_get_constraintdef(oid) AS definition FROM pg_constraint
+          WHERE conrelid IN ('query_timeline'::regclass, 'query_work_orders'::regclass) ORDER BY conname`,
       )
     ).rows,
     arrivalSequence: (await db.pool.query(`SELECT pg_get_serial_sequence('query_timeline', 'arrival') AS name`))
@@ -221,7 +223,7 @@ describe('the work-order projection under redelivery', () => {
     expect(rows[0].n).toBe(0);
   });
 
-  it("puts an escalation chain's end on the order's timeline, as the notification service records it on the alert, and leaves the order row as it was", async () => {
+  it("puts an escalation chain's end on the order's timeline as notification records it on the alert, leaving the order row as it was", async () => {
     const { workOrderId, events } = await recordedHistory();
     await deliver(events);
     const before = await readSide(workOrderId);

@@ -105,6 +105,41 @@ const closed =
         : { workOrderId, outcome, closedAt: at },
   });
 
+type EventData<T extends DomainEvent['type']> = Extract<DomainEvent, { type: T }>['data'];
+
+/** Another report of the same leak, linked to the order as its `contactNumber`th contact. */
+const duplicateReport =
+  (
+    workOrderId: string,
+    reporter: { name: string; phone: string },
+    channel: EventData<typeof EventTypes.DuplicateReportLinked>['channel'],
+    contactNumber: number,
+  ) =>
+  (at: string): DomainEvent => ({
+    type: EventTypes.DuplicateReportLinked,
+    data: {
+      workOrderId,
+      reporter,
+      channel,
+      description: 'Leak',
+      similarity: 0.8,
+      reason: 'same flat',
+      contactNumber,
+      linkedAt: at,
+    },
+  });
+
+/** A resident calling back about the order, its `contactNumber`th contact. */
+const followUpCall =
+  (
+    workOrderId: string,
+    call: Omit<EventData<typeof EventTypes.FollowUpContactRecorded>, 'workOrderId' | 'contactedAt'>,
+  ) =>
+  (at: string): DomainEvent => ({
+    type: EventTypes.FollowUpContactRecorded,
+    data: { workOrderId, ...call, contactedAt: at },
+  });
+
 describe('the query service’s work-order list and view (real PostgreSQL)', () => {
   let db: TestDatabase;
   let controller: WorkOrdersHttpController;
@@ -190,39 +225,13 @@ describe('the query service’s work-order list and view (real PostgreSQL)', () 
       await project(
         workOrderId,
         history(workOrderId, '0010', [
-          (at) => ({
-            type: EventTypes.DuplicateReportLinked,
-            data: {
-              workOrderId,
-              reporter: { name: 'Mr Lin', phone: '13900002222' },
-              channel: 'wechat',
-              description: 'Leak',
-              similarity: 0.8,
-              reason: 'same flat',
-              contactNumber: 2,
-              linkedAt: at,
-            },
+          duplicateReport(workOrderId, { name: 'Mr Lin', phone: '13900002222' }, 'wechat', 2),
+          followUpCall(workOrderId, {
+            channel: 'phone',
+            caller: { name: 'Mrs Chen', phone: '+1 312 555 0199' },
+            contactNumber: 3,
           }),
-          (at) => ({
-            type: EventTypes.FollowUpContactRecorded,
-            data: {
-              workOrderId,
-              channel: 'phone',
-              caller: { name: 'Mrs Chen', phone: '+1 312 555 0199' },
-              contactNumber: 3,
-              contactedAt: at,
-            },
-          }),
-          (at) => ({
-            type: EventTypes.FollowUpContactRecorded,
-            data: {
-              workOrderId,
-              channel: 'phone',
-              caller: { phone: '138 1234 5678' },
-              contactNumber: 4,
-              contactedAt: at,
-            },
-          }),
+          followUpCall(workOrderId, { channel: 'phone', caller: { phone: '138 1234 5678' }, contactNumber: 4 }),
         ]),
       );
     });
@@ -276,58 +285,11 @@ describe('the query service’s work-order list and view (real PostgreSQL)', () 
 
     const workOrderId = randomUUID();
     const events = history(workOrderId, '0020', [
-      (at) => ({
-        type: EventTypes.FollowUpContactRecorded,
-        data: { workOrderId, channel: 'app', note: 'Any news?', contactNumber: 2, contactedAt: at },
-      }),
-      (at) => ({
-        type: EventTypes.DuplicateReportLinked,
-        data: {
-          workOrderId,
-          reporter: { name: 'Mr Lin', phone: '139-0000-2222' },
-          channel: 'wechat',
-          description: 'Leak',
-          similarity: 0.8,
-          reason: 'same flat',
-          contactNumber: 3,
-          linkedAt: at,
-        },
-      }),
-      (at) => ({
-        type: EventTypes.DuplicateReportLinked,
-        data: {
-          workOrderId,
-          reporter: { name: 'Ms Lin', phone: '+86 13812345678' },
-          channel: 'app',
-          description: 'Leak',
-          similarity: 0.9,
-          reason: 'same flat',
-          contactNumber: 4,
-          linkedAt: at,
-        },
-      }),
-      (at) => ({
-        type: EventTypes.FollowUpContactRecorded,
-        data: {
-          workOrderId,
-          channel: 'phone',
-          caller: { name: 'Mr Wu' },
-          note: 'Any news?',
-          contactNumber: 5,
-          contactedAt: at,
-        },
-      }),
-      (at) => ({
-        type: EventTypes.FollowUpContactRecorded,
-        data: {
-          workOrderId,
-          channel: 'phone',
-          caller: { name: 'mr wu' },
-          note: 'Still?',
-          contactNumber: 6,
-          contactedAt: at,
-        },
-      }),
+      followUpCall(workOrderId, { channel: 'app', note: 'Any news?', contactNumber: 2 }),
+      duplicateReport(workOrderId, { name: 'Mr Lin', phone: '139-0000-2222' }, 'wechat', 3),
+      duplicateReport(workOrderId, { name: 'Ms Lin', phone: '+86 13812345678' }, 'app', 4),
+      followUpCall(workOrderId, { channel: 'phone', caller: { name: 'Mr Wu' }, note: 'Any news?', contactNumber: 5 }),
+      followUpCall(workOrderId, { channel: 'phone', caller: { name: 'mr wu' }, note: 'Still?', contactNumber: 6 }),
     ]);
     await storeTimelineRows(db.pool, workOrderId, events);
     await db.pool.query(
