@@ -1,7 +1,7 @@
 import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { INestApplication } from '@nestjs/common';
 import { TopicBaseNames, topicName } from '@closeloop/contracts';
-import { BaseServiceConfig, ConfigError, eventStoreOf } from '@closeloop/config';
+import { BaseServiceConfig, eventStoreOf } from '@closeloop/config';
 import { createPool, migrate } from '@closeloop/database';
 import { EVENT_STORE, EventStore, KurrentDbEventStore, PostgresEventStore } from '@closeloop/event-store';
 import { CloudEventsTransport, ConsumerTiming, createKafka, ensureTopics, EventRelay, PostgresParkedMessages } from '@closeloop/messaging';
@@ -23,11 +23,6 @@ export interface InfrastructureOptions {
   readonly config: BaseServiceConfig;
   /** Services that append events run the relay; a PostgreSQL lock lets one instance publish at a time. */
   readonly relay: boolean;
-  /**
-   * What the service reads from the PostgreSQL event tables directly, beyond the event-store port. Such a service
-   * cannot run with EVENT_STORE=kurrentdb, where those tables stay empty (docs/adr/0002-postgresql-event-store.md).
-   */
-  readonly readsPostgresEventTables?: string;
 }
 
 const INFRASTRUCTURE_OPTIONS = Symbol('InfrastructureOptions');
@@ -74,11 +69,6 @@ export class InfrastructureModule {
   static forRoot(options: InfrastructureOptions): DynamicModule {
     const { config, service } = options;
     const eventStore = eventStoreOf(config);
-    if (eventStore.kind === 'kurrentdb' && options.readsPostgresEventTables) {
-      throw new ConfigError([
-        `EVENT_STORE: ${service} cannot use kurrentdb yet: ${options.readsPostgresEventTables} (docs/adr/0002-postgresql-event-store.md)`,
-      ]);
-    }
     return {
       module: InfrastructureModule,
       controllers: [HealthHttpController],
