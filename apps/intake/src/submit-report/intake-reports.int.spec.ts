@@ -22,7 +22,12 @@ interface ReportRow {
 }
 
 const rowOf = async (db: TestDatabase, workOrderId: string) =>
-  (await db.pool.query<ReportRow>('SELECT work_order_id, number, site_id, building, reported_at FROM intake_reports WHERE work_order_id = $1', [workOrderId])).rows[0];
+  (
+    await db.pool.query<ReportRow>(
+      'SELECT work_order_id, number, site_id, building, reported_at FROM intake_reports WHERE work_order_id = $1',
+      [workOrderId],
+    )
+  ).rows[0];
 
 /**
  * intake_reports (migration 0026), intake's own record of the orders it opened: what duplicate detection and the
@@ -48,15 +53,28 @@ describe('intake_reports, the orders intake opened', () => {
     description,
   });
   const submit = (report: ReportDetails, retryKey?: { scope: string; key: string }) =>
-    intake.app.get(SubmitReportHandler).handle({ report, retryKey, actor: { kind: 'integrator', id: 'fuzz-hotline' }, correlationId: randomUUID(), causationId: randomUUID() });
+    intake.app
+      .get(SubmitReportHandler)
+      .handle({
+        report,
+        retryKey,
+        actor: { kind: 'integrator', id: 'fuzz-hotline' },
+        correlationId: randomUUID(),
+        causationId: randomUUID(),
+      });
   const reportedNumber = async (workOrderId: string) => {
     const events = await new PostgresEventStore(intake.db.pool).readStream(workOrderStream(workOrderId));
-    return (events.find((e) => e.type === EventTypes.WorkOrderReported)?.data as { number: string } | undefined)?.number;
+    return (events.find((e) => e.type === EventTypes.WorkOrderReported)?.data as { number: string } | undefined)
+      ?.number;
   };
 
   it('records each order it opens, with the number its report carries, and finds the order by that number', async () => {
     const opened = await submit(leak(randomUUID().slice(0, 8), 'The lift stops between floors', '13800001111'));
-    expect(await rowOf(intake.db, opened.workOrderId)).toMatchObject({ number: opened.number, site_id: 'S1', building: 'B9' });
+    expect(await rowOf(intake.db, opened.workOrderId)).toMatchObject({
+      number: opened.number,
+      site_id: 'S1',
+      building: 'B9',
+    });
     expect(await reportedNumber(opened.workOrderId)).toBe(opened.number);
     expect(await intake.app.get(WorkOrderNumbersRepository).idOf(opened.number)).toBe(opened.workOrderId);
   });
@@ -78,9 +96,17 @@ describe('intake_reports, the orders intake opened', () => {
     const retryKey = { scope: 'http:integrator:crashed-before-appending', key: `crm-${randomUUID()}` };
     const workOrderId = workOrderIdForKey(retryKey.scope, retryKey.key);
     const reservedAt = new Date(Date.now() - 60_000);
-    const reserved = await intake.app.get(IntakeReportsRepository).reserve({ workOrderId, siteId: 'S1', building: 'B9', reportedAt: reservedAt }, `S1-20261101-${randomUUID().slice(0, 4)}`);
+    const reserved = await intake.app
+      .get(IntakeReportsRepository)
+      .reserve(
+        { workOrderId, siteId: 'S1', building: 'B9', reportedAt: reservedAt },
+        `S1-20261101-${randomUUID().slice(0, 4)}`,
+      );
 
-    const opened = await submit(leak(randomUUID().slice(0, 8), 'The corridor light on our floor is out', '13600004444'), retryKey);
+    const opened = await submit(
+      leak(randomUUID().slice(0, 8), 'The corridor light on our floor is out', '13600004444'),
+      retryKey,
+    );
     expect(opened).toMatchObject({ workOrderId, number: reserved, replayed: false });
     expect(await reportedNumber(workOrderId)).toBe(reserved);
     // The row's time is the latest attempt's, never before the report's own, so the duplicate window keeps it.
@@ -110,9 +136,28 @@ describe('migration 0026 on a database with orders already opened', () => {
     const store = new PostgresEventStore(db.pool);
     const report = async (number: string, building: string | undefined) => {
       const workOrderId = randomUUID();
-      const metadata: EventMetadata = { workOrderId, correlationId: randomUUID(), causationId: randomUUID(), actor: { kind: 'system', id: 'test' }, producer: 'intake' };
-      const data = { workOrderId, number, siteId: 'S2', building, channel: 'app', reporter: {}, description: 'Gate motor dead', reportedAt: new Date().toISOString() };
-      await store.append(workOrderStream(workOrderId), [{ eventId: randomUUID(), type: EventTypes.WorkOrderReported, data, metadata }], 'no-stream');
+      const metadata: EventMetadata = {
+        workOrderId,
+        correlationId: randomUUID(),
+        causationId: randomUUID(),
+        actor: { kind: 'system', id: 'test' },
+        producer: 'intake',
+      };
+      const data = {
+        workOrderId,
+        number,
+        siteId: 'S2',
+        building,
+        channel: 'app',
+        reporter: {},
+        description: 'Gate motor dead',
+        reportedAt: new Date().toISOString(),
+      };
+      await store.append(
+        workOrderStream(workOrderId),
+        [{ eventId: randomUUID(), type: EventTypes.WorkOrderReported, data, metadata }],
+        'no-stream',
+      );
       return workOrderId;
     };
     const atGate = await report('S2-20261120-0007', 'Gate');
@@ -128,7 +173,9 @@ describe('migration 0026 on a database with orders already opened', () => {
 
     expect(await rowOf(db, atGate)).toMatchObject({ number: 'S2-20261120-0007', site_id: 'S2', building: 'Gate' });
     expect(await rowOf(db, nowhere)).toMatchObject({ number: 'S2-20261120-0008', site_id: 'S2', building: null });
-    expect(await new IntakeReportsRepository(db.pool).atPlace('S2', 'Gate', new Date(Date.now() - 3_600_000), 10)).toEqual([atGate]);
+    expect(
+      await new IntakeReportsRepository(db.pool).atPlace('S2', 'Gate', new Date(Date.now() - 3_600_000), 10),
+    ).toEqual([atGate]);
     expect(await new WorkOrderNumbersRepository(db.pool).idOf('S2-20261120-0008')).toBe(nowhere);
   });
 });
