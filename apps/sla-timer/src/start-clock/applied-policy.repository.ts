@@ -50,9 +50,9 @@ export class AppliedPolicyRepository {
 
   /**
    * The work orders that may have SLA clocks, in id order after `after` (a page's last id, undefined for the first
-   * page): every order in sla-timer's lifecycle view (migration 0022, filled then from the orders already under way),
-   * as a clock starts only on an order the view knows. Orders whose clocks never started or have stopped are among
-   * them; recomputing leaves those alone.
+   * page): every order in sla-timer's lifecycle view, as a clock starts only on an order the view knows (migration
+   * 0022 filled it with the orders already under way, 0026 with any clock stream it still lacked). Orders whose
+   * clocks never started or have stopped are among them; recomputing leaves those alone.
    */
   async clockedOrdersAfter(after: string | undefined, limit: number): Promise<string[]> {
     const { rows } = await this.pool.query<{ work_order_id: string }>(
