@@ -28,7 +28,15 @@ const tier = (name, extra = {}) => ({
 module.exports = {
   projects: [
     tier('unit'),
-    tier('int', { globalSetup: '<rootDir>/libs/testing/src/global-setup.ts', setupFilesAfterEnv: ['<rootDir>/libs/testing/src/timeouts.ts'], slowTestThreshold: 30 }),
-    tier('e2e', { globalSetup: '<rootDir>/libs/testing/src/global-setup.ts', setupFilesAfterEnv: ['<rootDir>/libs/testing/src/timeouts.ts'], slowTestThreshold: 60 }),
+    tier('int', {
+      globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
+      setupFilesAfterEnv: ['<rootDir>/libs/testing/src/timeouts.ts'],
+      slowTestThreshold: 30,
+    }),
+    tier('e2e', {
+      globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
+      setupFilesAfterEnv: ['<rootDir>/libs/testing/src/timeouts.ts'],
+      slowTestThreshold: 60,
+    }),
   ],
 };

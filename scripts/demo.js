@@ -34,19 +34,34 @@ const registerCredentials = async () => {
   const pool = createPool(process.env.DATABASE_URL, 'closeloop-demo');
   try {
     const store = new IntegratorKeyStore(pool, () => new Date());
-    credentials.apiKey = (await store.register({ integratorId, name: 'Demo hotline, app and front desk', sites: ['S1', 'S9', 'S3'], eventTypes: ['*'] })).apiKey;
+    credentials.apiKey = (
+      await store.register({
+        integratorId,
+        name: 'Demo hotline, app and front desk',
+        sites: ['S1', 'S9', 'S3'],
+        eventTypes: ['*'],
+      })
+    ).apiKey;
   } finally {
     await pool.end();
   }
-  credentials.supervisor = await staffToken({ staffId: 'sup-demo', name: 'Demo Supervisor', roles: ['supervisor'], sites: ['S1', 'S9', 'S3'] });
+  credentials.supervisor = await staffToken({
+    staffId: 'sup-demo',
+    name: 'Demo Supervisor',
+    roles: ['supervisor'],
+    sites: ['S1', 'S9', 'S3'],
+  });
 };
 
-const staffToken = ({ staffId, name, roles, sites }) => issueStaffToken({ dir: keyDir, issuer, audience, staffId, name, roles, sites, ttlSeconds: 3600 });
+const staffToken = ({ staffId, name, roles, sites }) =>
+  issueStaffToken({ dir: keyDir, issuer, audience, staffId, name, roles, sites, ttlSeconds: 3600 });
 
 /** Intake hears from the integrator; everything else is read by the site supervisor unless a person is named. */
 const authorised = (url, headers = {}) => {
   if (headers.authorization || headers['x-api-key']) return headers;
-  return url.startsWith(intake) ? { ...headers, 'x-api-key': credentials.apiKey } : { ...headers, authorization: `Bearer ${credentials.supervisor}` };
+  return url.startsWith(intake)
+    ? { ...headers, 'x-api-key': credentials.apiKey }
+    : { ...headers, authorization: `Bearer ${credentials.supervisor}` };
 };
 const fetch = (url, init = {}) => globalThis.fetch(url, { ...init, headers: authorised(String(url), init.headers) });
 
@@ -63,13 +78,15 @@ const act = async (workOrderId, action, person, body = {}) => {
     'content-type': 'application/json',
     authorization: `Bearer ${token}`,
   });
-  if (result.status !== 200) throw new Error(`${action} on ${workOrderId} was refused: ${result.status} ${JSON.stringify(result.body)}`);
+  if (result.status !== 200)
+    throw new Error(`${action} on ${workOrderId} was refused: ${result.status} ${JSON.stringify(result.body)}`);
   return result.body;
 };
 
 const residentSays = async (workOrderId, what, body) => {
   const result = await post(`/v1/work-orders/${workOrderId}/${what}`, body, { 'content-type': 'application/json' });
-  if (result.status !== 202) throw new Error(`${what} on ${workOrderId} was refused: ${result.status} ${JSON.stringify(result.body)}`);
+  if (result.status !== 202)
+    throw new Error(`${what} on ${workOrderId} was refused: ${result.status} ${JSON.stringify(result.body)}`);
   return result.body;
 };
 
@@ -120,8 +137,10 @@ const waitForOrderCausedBy = async (eventId, timeoutMs = 30_000) => {
   throw new Error(`the Kafka-submitted event ${eventId} did not reach the query side within ${timeoutMs} ms`);
 };
 
-const shanghai = (iso, options) => new Date(iso).toLocaleString('en-GB', { timeZone: 'Asia/Shanghai', hour12: false, ...options });
-const time = (iso) => `${shanghai(iso, { hour: '2-digit', minute: '2-digit', second: '2-digit' })}.${String(new Date(iso).getMilliseconds()).padStart(3, '0')}`;
+const shanghai = (iso, options) =>
+  new Date(iso).toLocaleString('en-GB', { timeZone: 'Asia/Shanghai', hour12: false, ...options });
+const time = (iso) =>
+  `${shanghai(iso, { hour: '2-digit', minute: '2-digit', second: '2-digit' })}.${String(new Date(iso).getMilliseconds()).padStart(3, '0')}`;
 const deadline = (iso) => shanghai(iso, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
 
 const describeEvent = (event) => {
@@ -206,13 +225,18 @@ const printTimeline = async (workOrderId) => {
   const order = await (await fetch(`${query}/v1/work-orders/${workOrderId}`)).json();
   const timeline = await (await fetch(`${query}/v1/work-orders/${workOrderId}/timeline`)).json();
   const owner = order.owner ? `  owner ${order.owner.name} since ${time(order.owner.since)}` : '';
-  console.log(`\n${order.number}  ${order.tier}  ${order.category}  site ${order.siteId}${order.building ? ` building ${order.building}` : ''}  status: ${order.status}${owner}`);
+  console.log(
+    `\n${order.number}  ${order.tier}  ${order.category}  site ${order.siteId}${order.building ? ` building ${order.building}` : ''}  status: ${order.status}${owner}`,
+  );
   // More than the reporter: the people the order must keep informed (a duplicate's reporter, a caller chasing it).
   if (order.contacts.length > 1) {
-    const contacts = order.contacts.map((c) => `${c.name ?? 'anonymous'}${c.phone ? ` (${c.phone})` : ''} as ${c.relation}`);
+    const contacts = order.contacts.map(
+      (c) => `${c.name ?? 'anonymous'}${c.phone ? ` (${c.phone})` : ''} as ${c.relation}`,
+    );
     console.log(`  contacts: ${contacts.join('; ')}`);
   }
-  for (const event of timeline.events) console.log(`  ${time(event.occurredAt)}  ${event.actor.padEnd(48)} ${describeEvent(event)}`);
+  for (const event of timeline.events)
+    console.log(`  ${time(event.occurredAt)}  ${event.actor.padEnd(48)} ${describeEvent(event)}`);
 };
 
 // ── On call ───────────────────────────────────────────────────────────────────────────────────────────────
@@ -241,8 +265,13 @@ const subjectOf = (raw) => {
   const decode = (charset, encoding, text) =>
     encoding.toUpperCase() === 'B'
       ? Buffer.from(text, 'base64').toString('utf8')
-      : Buffer.from(text.replace(/_/g, ' ').replace(/=([0-9A-F]{2})/gi, (_m, hex) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8');
-  return subject.replace(/\?=\s+=\?/g, '?==?').replace(/=\?([^?]+)\?([BQ])\?([^?]*)\?=/gi, (_m, charset, encoding, text) => decode(charset, encoding, text));
+      : Buffer.from(
+          text.replace(/_/g, ' ').replace(/=([0-9A-F]{2})/gi, (_m, hex) => String.fromCharCode(parseInt(hex, 16))),
+          'latin1',
+        ).toString('utf8');
+  return subject
+    .replace(/\?=\s+=\?/g, '?==?')
+    .replace(/=\?([^?]+)\?([BQ])\?([^?]*)\?=/gi, (_m, charset, encoding, text) => decode(charset, encoding, text));
 };
 
 const startInbox = async () => {
@@ -290,7 +319,11 @@ const startPager = async () => {
 
 const putOnCall = async (pager) => {
   const put = async (path, body) => {
-    const response = await fetch(`${notification}${path}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const response = await fetch(`${notification}${path}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     if (!response.ok) throw new Error(`PUT ${path} was refused: ${response.status} ${await response.text()}`);
   };
   for (const person of ON_CALL) {
@@ -319,7 +352,9 @@ const putOnCall = async (pager) => {
     startsOn: '2026-01-05',
     members: [STORM.staffId],
   });
-  await put(`/v1/on-call/contacts/staff/${STORM.staffId}`, { destinations: [{ channel: 'webhook', url: pager.url(STORM.staffId), secrets: [pager.secret] }] });
+  await put(`/v1/on-call/contacts/staff/${STORM.staffId}`, {
+    destinations: [{ channel: 'webhook', url: pager.url(STORM.staffId), secrets: [pager.secret] }],
+  });
 };
 
 /**
@@ -332,24 +367,43 @@ const alertStorm = async (json) => {
   const orders = [];
   for (let i = 0; i < STORM.reports; i++) {
     const flat = `${String(2 + Math.floor(i / 3)).padStart(2, '0')}0${1 + (i % 3)}`;
-    const report = { siteId: STORM.siteId, building: `B${1 + (i % 3)}`, unit: flat, channel: 'phone', reporter: { name: `Resident of ${flat}` }, description: `Burst main: water flooding into flat ${flat} (${run})` };
+    const report = {
+      siteId: STORM.siteId,
+      building: `B${1 + (i % 3)}`,
+      unit: flat,
+      channel: 'phone',
+      reporter: { name: `Resident of ${flat}` },
+      description: `Burst main: water flooding into flat ${flat} (${run})`,
+    };
     const accepted = await post('/v1/reports', report, json);
-    if (accepted.status !== 202) throw new Error(`storm report ${i + 1} was refused: ${accepted.status} ${JSON.stringify(accepted.body)}`);
+    if (accepted.status !== 202)
+      throw new Error(`storm report ${i + 1} was refused: ${accepted.status} ${JSON.stringify(accepted.body)}`);
     orders.push(accepted.body.workOrderId);
   }
-  console.log(`   ${orders.length} urgent orders at ${STORM.siteId} in a few seconds; storm shaping holds pages past 10 alerts in ${stormWindowSeconds} s`);
+  console.log(
+    `   ${orders.length} urgent orders at ${STORM.siteId} in a few seconds; storm shaping holds pages past 10 alerts in ${stormWindowSeconds} s`,
+  );
   if (stormWindowSeconds > 60) {
-    console.log(`   (the digest goes out when the ${stormWindowSeconds}-s window closes; the demo does not wait for it)`);
+    console.log(
+      `   (the digest goes out when the ${stormWindowSeconds}-s window closes; the demo does not wait for it)`,
+    );
     return undefined;
   }
-  const digest = await waitForPage((p) => p.staffId === STORM.staffId && p.payload.type === 'closeloop.alert-digest', (stormWindowSeconds + 30) * 1000);
+  const digest = await waitForPage(
+    (p) => p.staffId === STORM.staffId && p.payload.type === 'closeloop.alert-digest',
+    (stormWindowSeconds + 30) * 1000,
+  );
   const single = pages.filter((p) => p.staffId === STORM.staffId && p.payload.type === 'closeloop.alert').length;
-  console.log(`   ${STORM.name} was paged ${single} times one by one, then once with a digest:\n     ${digest.payload.text.split('\n').slice(0, 4).join('\n     ')}\n     ...`);
+  console.log(
+    `   ${STORM.name} was paged ${single} times one by one, then once with a digest:\n     ${digest.payload.text.split('\n').slice(0, 4).join('\n     ')}\n     ...`,
+  );
   const ack = await globalThis.fetch(digest.payload.ackUrl, { method: 'POST' });
   const result = await ack.json();
   if (ack.status !== 200) throw new Error(`the digest's ack link was refused: ${ack.status} ${JSON.stringify(result)}`);
   const acknowledged = result.alerts.filter((a) => a.status === 'acknowledged').length;
-  console.log(`   ...and acknowledges them all with its one link: ${ack.status}, ${acknowledged} of ${result.alerts.length} alerts acknowledged, each on its own order's timeline`);
+  console.log(
+    `   ...and acknowledges them all with its one link: ${ack.status}, ${acknowledged} of ${result.alerts.length} alerts acknowledged, each on its own order's timeline`,
+  );
   const listed = digest.payload.alerts[0].workOrder.id;
   await waitForType(listed, 'closeloop.alert.acknowledged.v1');
   return listed;
@@ -379,14 +433,25 @@ const main = async () => {
   const json = { 'content-type': 'application/json' };
   const submitted = [];
   await registerCredentials();
-  console.log(`0. Integrator ${integratorId} registered for sites S1 and S9 (its key is shown once, to the operator, and not here)`);
+  console.log(
+    `0. Integrator ${integratorId} registered for sites S1 and S9 (its key is shown once, to the operator, and not here)`,
+  );
   await startInbox();
   await putOnCall(await startPager());
-  console.log(`   On call for S1: ${ON_CALL.map((p) => `level ${p.level} ${p.name}`).join(', ')}; each paged by a signed webhook, the manager by e-mail too`);
+  console.log(
+    `   On call for S1: ${ON_CALL.map((p) => `level ${p.level} ${p.name}`).join(', ')}; each paged by a signed webhook, the manager by e-mail too`,
+  );
 
   console.log('1. A resident phones the hotline: burst pipe (HTTP, with an Idempotency-Key)');
   const startedAt = Date.now();
-  const pipe = { siteId: 'S1', building: 'B3', unit: '1202', channel: 'phone', reporter: { name: 'Ms Lin', phone: '13812345678' }, description: 'Burst pipe under the kitchen sink, water on the floor' };
+  const pipe = {
+    siteId: 'S1',
+    building: 'B3',
+    unit: '1202',
+    channel: 'phone',
+    reporter: { name: 'Ms Lin', phone: '13812345678' },
+    description: 'Burst pipe under the kitchen sink, water on the floor',
+  };
   const first = await post('/v1/reports', pipe, { ...json, 'idempotency-key': `demo-${run}-pipe` });
   console.log(`   ${first.status} ${first.body.number} tier ${first.body.tier}`);
   await waitForSettled(first.body.workOrderId);
@@ -395,14 +460,37 @@ const main = async () => {
 
   console.log('2. The IVR retries the same call (same key): the same order comes back, not a second one');
   const retry = await post('/v1/reports', pipe, { ...json, 'idempotency-key': `demo-${run}-pipe` });
-  console.log(`   ${retry.status} ${retry.body.number} (Idempotent-Replayed: ${retry.headers.get('idempotent-replayed')})`);
+  console.log(
+    `   ${retry.status} ${retry.body.number} (Idempotent-Replayed: ${retry.headers.get('idempotent-replayed')})`,
+  );
 
   console.log('   The neighbour in the same flat reports the same leak on WeChat: it joins the open order');
-  const neighbour = await post('/v1/reports', { ...pipe, channel: 'wechat', reporter: { name: 'Mr Lin', phone: '13900002222' }, description: 'Water pipe burst under our kitchen sink, water on the floor' }, json);
-  console.log(`   ${neighbour.status} ${neighbour.body.number}${neighbour.body.linkedAsDuplicate ? ` (linked: ${neighbour.body.linkedAsDuplicate.reason})` : ' (a new order)'}`);
+  const neighbour = await post(
+    '/v1/reports',
+    {
+      ...pipe,
+      channel: 'wechat',
+      reporter: { name: 'Mr Lin', phone: '13900002222' },
+      description: 'Water pipe burst under our kitchen sink, water on the floor',
+    },
+    json,
+  );
+  console.log(
+    `   ${neighbour.status} ${neighbour.body.number}${neighbour.body.linkedAsDuplicate ? ` (linked: ${neighbour.body.linkedAsDuplicate.reason})` : ' (a new order)'}`,
+  );
 
   console.log('3. The app sends a CloudEvent: someone is trapped in the lift');
-  const lift = await post('/v1/events', cloudEvent(`app-${run}-1`, integratorSource(integratorId), { siteId: 'S1', building: 'B1', channel: 'app', reporter: { name: 'Mr Zhou', phone: '13900001111' }, description: 'Two people trapped in the lift between floors 7 and 8' }), { 'content-type': 'application/cloudevents+json' });
+  const lift = await post(
+    '/v1/events',
+    cloudEvent(`app-${run}-1`, integratorSource(integratorId), {
+      siteId: 'S1',
+      building: 'B1',
+      channel: 'app',
+      reporter: { name: 'Mr Zhou', phone: '13900001111' },
+      description: 'Two people trapped in the lift between floors 7 and 8',
+    }),
+    { 'content-type': 'application/cloudevents+json' },
+  );
   console.log(`   ${lift.status} ${lift.body.number} tier ${lift.body.tier}`);
   submitted.push(lift.body.workOrderId);
 
@@ -410,8 +498,19 @@ const main = async () => {
   const batch = await post(
     '/v1/events',
     [
-      cloudEvent(`desk-${run}-1`, integratorSource(integratorId), { siteId: 'S1', channel: 'front-desk', category: 'billing', description: 'Why did the property fee go up this quarter?' }),
-      cloudEvent(`desk-${run}-2`, integratorSource(integratorId), { siteId: 'S9', building: 'T2', channel: 'front-desk', category: 'access', description: 'Access card for the underground car park stopped working' }),
+      cloudEvent(`desk-${run}-1`, integratorSource(integratorId), {
+        siteId: 'S1',
+        channel: 'front-desk',
+        category: 'billing',
+        description: 'Why did the property fee go up this quarter?',
+      }),
+      cloudEvent(`desk-${run}-2`, integratorSource(integratorId), {
+        siteId: 'S9',
+        building: 'T2',
+        channel: 'front-desk',
+        category: 'access',
+        description: 'Access card for the underground car park stopped working',
+      }),
     ],
     { 'content-type': 'application/cloudevents-batch+json' },
   );
@@ -426,7 +525,21 @@ const main = async () => {
   await producer.connect();
   await producer.send({
     topic: `${topicPrefix}workorders.intake`,
-    messages: [{ key: `wechat-${run}`, value: JSON.stringify(cloudEvent(`wechat-${run}`, integratorSource(integratorId), { siteId: 'S1', building: 'B2', unit: '0603', channel: 'wechat', reporter: { name: 'Ms He' }, description: 'Renovation drilling next door before 8 am every day' })) }],
+    messages: [
+      {
+        key: `wechat-${run}`,
+        value: JSON.stringify(
+          cloudEvent(`wechat-${run}`, integratorSource(integratorId), {
+            siteId: 'S1',
+            building: 'B2',
+            unit: '0603',
+            channel: 'wechat',
+            reporter: { name: 'Ms He' },
+            description: 'Renovation drilling next door before 8 am every day',
+          }),
+        ),
+      },
+    ],
   });
   await producer.disconnect();
   const noise = await waitForOrderCausedBy(`wechat-${run}`);
@@ -435,7 +548,9 @@ const main = async () => {
 
   console.log('6. A broken integration posts a report without a site: it is refused, nothing is written');
   const bad = await post('/v1/reports', { channel: 'phone', description: 'Corridor light out' }, json);
-  console.log(`   ${bad.status} ${bad.headers.get('content-type')} ${bad.body.code}: ${bad.body.issues.map((i) => `${i.path} ${i.message}`).join('; ')}`);
+  console.log(
+    `   ${bad.status} ${bad.headers.get('content-type')} ${bad.body.code}: ${bad.body.issues.map((i) => `${i.path} ${i.message}`).join('; ')}`,
+  );
 
   for (const id of submitted) await waitForSettled(id);
   const owners = {};
@@ -447,8 +562,14 @@ const main = async () => {
   await act(pipeId, 'start', owners[pipeId]);
   await act(pipeId, 'hold', owners[pipeId], { reason: 'waiting-on-parts', note: 'Replacement valve from the store' });
   await act(pipeId, 'resume', owners[pipeId]);
-  await act(pipeId, 'resolve', owners[pipeId], { notes: 'Replaced the valve and the flexible hose', photoRefs: ['photos/S1/B3-1202/valve.jpg'] });
-  const closed = await residentSays(first.body.number, 'confirmation', { rating: 5, comment: 'Fixed within the hour, thank you' });
+  await act(pipeId, 'resolve', owners[pipeId], {
+    notes: 'Replaced the valve and the flexible hose',
+    photoRefs: ['photos/S1/B3-1202/valve.jpg'],
+  });
+  const closed = await residentSays(first.body.number, 'confirmation', {
+    rating: 5,
+    comment: 'Fixed within the hour, thank you',
+  });
   console.log(`   ${first.body.number} is ${closed.status}`);
 
   console.log('8. The lift is "fixed", the resident says it is not, the order goes round again and closes');
@@ -464,29 +585,64 @@ const main = async () => {
   await residentSays(liftId, 'confirmation', { rating: 4 });
 
   console.log('9. The neighbour with the noise complaint calls again: "any news?"; the service desk sorts it out');
-  await residentSays(noise.workOrderId, 'follow-ups', { channel: 'phone', caller: { name: 'Ms He' }, note: 'Any news? The drilling started again at 7:30' });
+  await residentSays(noise.workOrderId, 'follow-ups', {
+    channel: 'phone',
+    caller: { name: 'Ms He' },
+    note: 'Any news? The drilling started again at 7:30',
+  });
   const desk = owners[noise.workOrderId];
   await act(noise.workOrderId, 'acknowledge', desk);
   await act(noise.workOrderId, 'start', desk);
-  await act(noise.workOrderId, 'resolve', desk, { notes: 'Spoke to the renovation crew: drilling now starts at 8:00, as the rules say' });
+  await act(noise.workOrderId, 'resolve', desk, {
+    notes: 'Spoke to the renovation crew: drilling now starts at 8:00, as the rules say',
+  });
   await residentSays(noise.workOrderId, 'confirmation', { rating: 3, comment: 'Better, but it took a second call' });
 
-  console.log('10. An urgent report that nobody picks up: the SLA clock warns, breaches and climbs the chain on its own');
-  const ignored = await post('/v1/reports', { siteId: 'S1', building: 'B6', unit: `01${run.slice(-2)}`, channel: 'phone', reporter: { name: 'Mr Qian' }, description: `Sparking socket and burning smell in the lobby (${run})` }, json);
-  console.log(`   ${ignored.body.number} tier ${ignored.body.tier}; nobody acknowledges (demo policy: within 12 s, then a level every 8 s)...`);
+  console.log(
+    '10. An urgent report that nobody picks up: the SLA clock warns, breaches and climbs the chain on its own',
+  );
+  const ignored = await post(
+    '/v1/reports',
+    {
+      siteId: 'S1',
+      building: 'B6',
+      unit: `01${run.slice(-2)}`,
+      channel: 'phone',
+      reporter: { name: 'Mr Qian' },
+      description: `Sparking socket and burning smell in the lobby (${run})`,
+    },
+    json,
+  );
+  console.log(
+    `   ${ignored.body.number} tier ${ignored.body.tier}; nobody acknowledges (demo policy: within 12 s, then a level every 8 s)...`,
+  );
 
-  const finalTypes = { [pipeId]: 'closeloop.workorder.closed.v1', [liftId]: 'closeloop.workorder.closed.v1', [noise.workOrderId]: 'closeloop.workorder.closed.v1' };
+  const finalTypes = {
+    [pipeId]: 'closeloop.workorder.closed.v1',
+    [liftId]: 'closeloop.workorder.closed.v1',
+    [noise.workOrderId]: 'closeloop.workorder.closed.v1',
+  };
   for (const [id, type] of Object.entries(finalTypes)) await waitForType(id, type);
   submitted.push(ignored.body.workOrderId);
   await waitForSettled(ignored.body.workOrderId);
   if (process.env.SLA_POLICY_FILE?.endsWith('sla-policy.demo.json')) {
     const manager = ON_CALL[1];
-    const page = await waitForPage((p) => p.staffId === manager.staffId && p.payload.workOrder.id === ignored.body.workOrderId && p.payload.kind === 'escalation', 60_000);
-    console.log(`   ${manager.name} is paged at level 2:\n     ${page.payload.text.split('\n').slice(0, 3).join('\n     ')}`);
+    const page = await waitForPage(
+      (p) =>
+        p.staffId === manager.staffId &&
+        p.payload.workOrder.id === ignored.body.workOrderId &&
+        p.payload.kind === 'escalation',
+      60_000,
+    );
+    console.log(
+      `   ${manager.name} is paged at level 2:\n     ${page.payload.text.split('\n').slice(0, 3).join('\n     ')}`,
+    );
     const mail = await waitForMail((m) => m.to.includes(manager.email) && m.raw.includes(page.payload.alertId), 30_000);
     console.log(`   ...and by e-mail to ${manager.email}: "${mail.subject}"`);
     const ack = await globalThis.fetch(page.payload.ackUrl, { method: 'POST' });
-    console.log(`   ...and acknowledges with the link in the message: ${ack.status} ${(await ack.json()).status}; the chain stops at level 2`);
+    console.log(
+      `   ...and acknowledges with the link in the message: ${ack.status} ${(await ack.json()).status}; the chain stops at level 2`,
+    );
     await waitForType(ignored.body.workOrderId, 'closeloop.sla.escalation-acknowledged.v1');
     await sleep(9_000); // past the level-3 interval: nothing more is raised
   }

@@ -29,7 +29,8 @@ const portInUse = (port) =>
 async function waitHealthy(service, port, child, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child && child.exitCode !== null) throw new Error(`${service} exited with code ${child.exitCode} while starting`);
+    if (child && child.exitCode !== null)
+      throw new Error(`${service} exited with code ${child.exitCode} while starting`);
     try {
       const response = await fetch(`http://127.0.0.1:${port}/health`);
       if (response.ok) return;
@@ -46,7 +47,16 @@ async function waitHealthy(service, port, child, timeoutMs) {
  * it so they never collide with a running demo, and to run a second instance of a service). Resolves once every
  * /health answers.
  */
-async function startStack({ env, logDir, detached = false, portOffset = 0, runDir, timeoutMs = 90_000, only, logSuffix = '' }) {
+async function startStack({
+  env,
+  logDir,
+  detached = false,
+  portOffset = 0,
+  runDir,
+  timeoutMs = 90_000,
+  only,
+  logSuffix = '',
+}) {
   mkdirSync(logDir, { recursive: true });
   if (runDir) mkdirSync(runDir, { recursive: true });
   const chosen = SERVICES.filter((s) => !only || only.includes(s.name));
@@ -136,7 +146,8 @@ if (require.main === module) {
       // shell says otherwise.
       const env = { OUTBOUND_ALLOW_PRIVATE_ADDRESSES: process.env.OUTBOUND_ALLOW_PRIVATE_ADDRESSES ?? 'true' };
       await startStack({ env, logDir, runDir, detached: true });
-      for (const { name, port } of SERVICES) console.error(`${name.padEnd(13)} http://127.0.0.1:${port}  log: .local/logs/${name}.log`);
+      for (const { name, port } of SERVICES)
+        console.error(`${name.padEnd(13)} http://127.0.0.1:${port}  log: .local/logs/${name}.log`);
     } else if (command === 'stop') {
       await stopDetached(runDir);
     } else {

@@ -15,6 +15,8 @@ npx --no-install tsc -p tsconfig.spec.json
 
 status=0
 lint_changed || { status=1; echo "== lint failed (see above)" >&2; }
+echo "== checking the formatting (prettier --check)" >&2
+npx --no-install prettier --check . --log-level=warn || { status=1; echo "== unformatted files (npm run format writes them)" >&2; }
 
 mkdir -p reports && rm -f reports/jest-*.json
 for tier in unit int e2e; do

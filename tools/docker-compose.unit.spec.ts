@@ -42,7 +42,9 @@ const localSecrets = (): Record<string, string> => {
   const lib = read('scripts/lib.sh');
   const body = /load_local_secrets\(\) \{([\s\S]*?)\n\}/.exec(lib)?.[1] ?? '';
   expect(body).toContain('.local/secrets.env');
-  const names = [...body.matchAll(/echo "([A-Z_]+)=\$\(node -e '[^']*randomBytes\(32\)\.toString\("hex"\)/g)].map((m) => m[1] as string);
+  const names = [...body.matchAll(/echo "([A-Z_]+)=\$\(node -e '[^']*randomBytes\(32\)\.toString\("hex"\)/g)].map(
+    (m) => m[1] as string,
+  );
   return Object.fromEntries(names.map((name) => [name, 'ab'.repeat(32)]));
 };
 
@@ -54,7 +56,8 @@ const environmentOf = (name: string, problems: string[]): Record<string, string>
   }
   const envFiles = service['env_file'] === undefined ? [] : ([] as unknown[]).concat(service['env_file']);
   for (const file of envFiles) {
-    if (file !== '.local/secrets.env') problems.push(`${name}.env_file: ${String(file)} is not a file scripts/compose-prepare.sh makes`);
+    if (file !== '.local/secrets.env')
+      problems.push(`${name}.env_file: ${String(file)} is not a file scripts/compose-prepare.sh makes`);
     else Object.assign(env, localSecrets());
   }
   return env;
@@ -90,7 +93,11 @@ describe('docker-compose.yml', () => {
       const env = environmentOf(name, problems);
       expect(problems).toEqual([]);
       const parsed = schema.safeParse(env);
-      expect(parsed.success ? [] : parsed.error.issues.map((i: { path: unknown[]; message: string }) => `${i.path.join('.')}: ${i.message}`)).toEqual([]);
+      expect(
+        parsed.success
+          ? []
+          : parsed.error.issues.map((i: { path: unknown[]; message: string }) => `${i.path.join('.')}: ${i.message}`),
+      ).toEqual([]);
       expect(() => staffJwksOf(parsed.data)).not.toThrow();
       expect(() => kafkaSecurityOf(parsed.data)).not.toThrow();
     });
@@ -107,7 +114,10 @@ describe('docker-compose.yml', () => {
       const env = environmentOf(name, []);
       expect(env['KAFKA_BROKERS']).toBe('kafka:9092');
       expect(new URL(env['DATABASE_URL'] as string).host).toBe('postgres:5432');
-      expect(service()['depends_on']).toEqual({ kafka: { condition: 'service_healthy' }, postgres: { condition: 'service_healthy' } });
+      expect(service()['depends_on']).toEqual({
+        kafka: { condition: 'service_healthy' },
+        postgres: { condition: 'service_healthy' },
+      });
     });
 
     it('checks staff tokens against the public JWKS the admin tool writes to .local/keys, mounted read-only', () => {
@@ -140,10 +150,16 @@ describe('docker-compose.yml', () => {
         .split('\n')
         .map((line) => /^([a-z.]+)=([^@]*)$/.exec(line.trim()))
         // Identity and listeners differ on purpose: the container adds a listener for the host.
-        .filter((match): match is RegExpExecArray => match !== null && !/^(node\.id|process\.roles)$|listener/.test(match[1] as string));
+        .filter(
+          (match): match is RegExpExecArray =>
+            match !== null && !/^(node\.id|process\.roles)$|listener/.test(match[1] as string),
+        );
       expect(template.length).toBeGreaterThan(10);
       const differing = template
-        .map(([, key, value]) => ({ name: `KAFKA_${(key as string).replace(/\./g, '_').toUpperCase()}`, native: value }))
+        .map(([, key, value]) => ({
+          name: `KAFKA_${(key as string).replace(/\./g, '_').toUpperCase()}`,
+          native: value,
+        }))
         .filter(({ name, native }) => String(env[name]) !== native)
         .map(({ name, native }) => `${name}: ${String(env[name])} here, ${native} natively`);
       expect(differing).toEqual([]);

@@ -81,10 +81,14 @@ interface FromZod {
 const fromZod = (schema: z.ZodTypeAny, where: string): FromZod => {
   if (schema instanceof z.ZodOptional) return { schema: fromZod(schema.unwrap(), where).schema, optional: true };
   if (schema instanceof z.ZodDefault) {
-    return { schema: { ...fromZod(schema.removeDefault(), where).schema, default: schema._def.defaultValue() }, optional: true };
+    return {
+      schema: { ...fromZod(schema.removeDefault(), where).schema, default: schema._def.defaultValue() },
+      optional: true,
+    };
   }
   if (schema instanceof z.ZodEffects) {
-    if (schema._def.effect.type !== 'refinement') throw new Error(`${where}: teach docs-drift about ${schema._def.effect.type} effects`);
+    if (schema._def.effect.type !== 'refinement')
+      throw new Error(`${where}: teach docs-drift about ${schema._def.effect.type} effects`);
     const inner = fromZod(schema.innerType(), where);
     return { schema: { ...inner.schema, 'x-closeloop-refined': true }, optional: inner.optional };
   }
@@ -97,7 +101,12 @@ const fromZod = (schema: z.ZodTypeAny, where: string): FromZod => {
       if (!property.optional) required.push(key);
     }
     const unknownKeys = schema._def.unknownKeys as string;
-    const additional = unknownKeys === 'strict' ? { additionalProperties: false } : unknownKeys === 'passthrough' ? { additionalProperties: true } : {};
+    const additional =
+      unknownKeys === 'strict'
+        ? { additionalProperties: false }
+        : unknownKeys === 'passthrough'
+          ? { additionalProperties: true }
+          : {};
     return { schema: { type: 'object', properties, required: sorted(required), ...additional }, optional: false };
   }
   if (schema instanceof z.ZodString) {
@@ -115,14 +124,16 @@ const fromZod = (schema: z.ZodTypeAny, where: string): FromZod => {
           out['maxLength'] = check.value;
           break;
         case 'regex':
-          if (check.regex.flags) throw new Error(`${where}: a pattern with flags (${check.regex.flags}) has no JSON Schema equivalent`);
+          if (check.regex.flags)
+            throw new Error(`${where}: a pattern with flags (${check.regex.flags}) has no JSON Schema equivalent`);
           out['pattern'] = check.regex.source;
           break;
         case 'uuid':
           out['format'] = 'uuid';
           break;
         case 'datetime':
-          if (!check.offset || check.local) throw new Error(`${where}: only datetime({ offset: true }) maps to format date-time`);
+          if (!check.offset || check.local)
+            throw new Error(`${where}: only datetime({ offset: true }) maps to format date-time`);
           out['format'] = 'date-time';
           break;
         case 'trim':
@@ -165,10 +176,14 @@ const fromZod = (schema: z.ZodTypeAny, where: string): FromZod => {
     }
     return { schema: out, optional: false };
   }
-  if (schema instanceof z.ZodEnum) return { schema: { type: 'string', enum: [...(schema.options as string[])] }, optional: false };
-  if (schema instanceof z.ZodLiteral) return { schema: { type: typeof schema.value, const: schema.value }, optional: false };
+  if (schema instanceof z.ZodEnum)
+    return { schema: { type: 'string', enum: [...(schema.options as string[])] }, optional: false };
+  if (schema instanceof z.ZodLiteral)
+    return { schema: { type: typeof schema.value, const: schema.value }, optional: false };
   if (schema instanceof z.ZodUnknown || schema instanceof z.ZodAny) return { schema: {}, optional: true };
-  throw new Error(`${where}: teach docs-drift about ${(schema._def as { typeName?: string }).typeName ?? 'this zod type'}`);
+  throw new Error(
+    `${where}: teach docs-drift about ${(schema._def as { typeName?: string }).typeName ?? 'this zod type'}`,
+  );
 };
 
 const contract = (schema: z.ZodTypeAny, where: string): Node => fromZod(schema, where).schema;
@@ -197,7 +212,8 @@ const COMPARED = [
 /** The documented schema reduced to the keywords a zod contract can imply; descriptions and examples drop out. */
 const documented = (doc: Node, value: unknown, where: string): Node => {
   const schema = deref(doc, value, where);
-  if ('allOf' in schema || 'oneOf' in schema || 'anyOf' in schema) throw new Error(`${where}: compare plain schemas, not combinations`);
+  if ('allOf' in schema || 'oneOf' in schema || 'anyOf' in schema)
+    throw new Error(`${where}: compare plain schemas, not combinations`);
   const out: Node = {};
   for (const keyword of COMPARED) if (keyword in schema) out[keyword] = schema[keyword];
   if ('properties' in schema || schema['type'] === 'object') {
@@ -217,20 +233,31 @@ const documented = (doc: Node, value: unknown, where: string): Node => {
 const dataSchemaOf = (doc: Node, payload: unknown, type: string, where: string): unknown => {
   const parts = deref(doc, payload, where)['allOf'];
   if (!Array.isArray(parts)) throw new Error(`${where}: expected allOf [envelope, { type, data }]`);
-  const own = parts.map((part, i) => deref(doc, part, `${where}.allOf[${i}]`)).find((part) => isNode(part['properties']) && isNode(part['properties']['type']) && part['properties']['type']['const'] === type);
+  const own = parts
+    .map((part, i) => deref(doc, part, `${where}.allOf[${i}]`))
+    .find(
+      (part) =>
+        isNode(part['properties']) &&
+        isNode(part['properties']['type']) &&
+        part['properties']['type']['const'] === type,
+    );
   if (!own) throw new Error(`${where}: no allOf part pins type to ${type}`);
   return node(own['properties'], where)['data'];
 };
 
 // ── AsyncAPI ───────────────────────────────────────────────────────────────────────────────────────────────
 
-const channels = Object.entries(node(asyncapi['channels'], 'channels')).map(([key, value]) => ({ key, channel: node(value, `channels.${key}`) }));
+const channels = Object.entries(node(asyncapi['channels'], 'channels')).map(([key, value]) => ({
+  key,
+  channel: node(value, `channels.${key}`),
+}));
 const channelAt = (address: string): Node => {
   const found = channels.find(({ channel }) => channel['address'] === address);
   if (!found) throw new Error(`no AsyncAPI channel has address ${address}`);
   return found.channel;
 };
-const messagesOf = (channel: Node): Node[] => Object.values(node(channel['messages'] ?? {}, 'messages')).map((m) => deref(asyncapi, m, 'message'));
+const messagesOf = (channel: Node): Node[] =>
+  Object.values(node(channel['messages'] ?? {}, 'messages')).map((m) => deref(asyncapi, m, 'message'));
 const messageNamed = (channel: Node, name: string): Node => {
   const message = messagesOf(channel).find((m) => m['name'] === name);
   if (!message) throw new Error(`channel ${String(channel['address'])} has no message named ${name}`);
@@ -243,10 +270,16 @@ describe('docs/asyncapi.yaml', () => {
   });
 
   describe('topics', () => {
-    it.each(topicSpecs().map((spec) => [spec.name, spec.partitions] as const))('has a channel for %s with %i partitions', (name, partitions) => {
-      const channel = channelAt(name);
-      expect(node(node(channel['bindings'], 'bindings')['kafka'], 'bindings.kafka')).toMatchObject({ topic: name, partitions });
-    });
+    it.each(topicSpecs().map((spec) => [spec.name, spec.partitions] as const))(
+      'has a channel for %s with %i partitions',
+      (name, partitions) => {
+        const channel = channelAt(name);
+        expect(node(node(channel['bindings'], 'bindings')['kafka'], 'bindings.kafka')).toMatchObject({
+          topic: name,
+          partitions,
+        });
+      },
+    );
 
     it('documents every topic base name and its dead-letter topic, and no other topic', () => {
       const expected = Object.values(TopicBaseNames).flatMap((base) => [base, deadLetterTopicOf(base)]);
@@ -270,11 +303,14 @@ describe('docs/asyncapi.yaml', () => {
       expect(sorted(names)).toEqual(sorted(Object.values(WorkOrderCommandTypes)));
     });
 
-    it.each(Object.values(WorkOrderCommandTypes))('documents the data of command %s as its zod schema defines it', (type) => {
-      const message = messageNamed(channelAt(TopicBaseNames.commands), type);
-      const data = dataSchemaOf(asyncapi, message['payload'], type, `message ${type}`);
-      expect(documented(asyncapi, data, type)).toEqual(contract(workOrderCommandDataSchemas[type], type));
-    });
+    it.each(Object.values(WorkOrderCommandTypes))(
+      'documents the data of command %s as its zod schema defines it',
+      (type) => {
+        const message = messageNamed(channelAt(TopicBaseNames.commands), type);
+        const data = dataSchemaOf(asyncapi, message['payload'], type, `message ${type}`);
+        expect(documented(asyncapi, data, type)).toEqual(contract(workOrderCommandDataSchemas[type], type));
+      },
+    );
 
     it('keys commands by work-order id', () => {
       const trait = deref(asyncapi, { $ref: '#/components/messageTraits/Command' });
@@ -288,7 +324,9 @@ describe('docs/asyncapi.yaml', () => {
     it.each(Object.keys(eventDataSchemas))('documents the data of %s as its zod schema defines it', (type) => {
       const message = messageNamed(channelAt(TopicBaseNames.events), type);
       const data = dataSchemaOf(asyncapi, message['payload'], type, `message ${type}`);
-      expect(documented(asyncapi, data, type)).toEqual(contract(eventDataSchemas[type as keyof typeof eventDataSchemas], type));
+      expect(documented(asyncapi, data, type)).toEqual(
+        contract(eventDataSchemas[type as keyof typeof eventDataSchemas], type),
+      );
     });
 
     it.each(Object.values(IntakeEventTypes))('documents the data of %s as its zod schema defines it', (type) => {
@@ -298,9 +336,15 @@ describe('docs/asyncapi.yaml', () => {
     });
 
     it('documents the CloudEvents envelope and its extension attributes as CloudEventSchema defines them', () => {
-      const envelope = documented(asyncapi, node(node(asyncapi['components'], 'components')['schemas'], 'schemas')['CloudEvent'], 'CloudEvent');
+      const envelope = documented(
+        asyncapi,
+        node(node(asyncapi['components'], 'components')['schemas'], 'schemas')['CloudEvent'],
+        'CloudEvent',
+      );
       expect(envelope).toEqual(contract(CloudEventSchema, 'CloudEventSchema'));
-      expect(Object.keys(node(envelope['properties'], 'properties'))).toEqual(expect.arrayContaining(['workorderid', 'correlationid', 'causationid', 'actor', 'sequence']));
+      expect(Object.keys(node(envelope['properties'], 'properties'))).toEqual(
+        expect.arrayContaining(['workorderid', 'correlationid', 'causationid', 'actor', 'sequence']),
+      );
     });
 
     it.each(Object.entries(EventTypes))('documents %s as the message of that name, of type %s', (name, type) => {
@@ -320,7 +364,9 @@ describe('docs/asyncapi.yaml', () => {
   describe('dead letters', () => {
     it('names every DeadLetterHeaders header, all required', () => {
       const headers = deref(asyncapi, { $ref: '#/components/schemas/DeadLetterHeaders' });
-      expect(sorted(Object.keys(node(headers['properties'], 'properties')))).toEqual(sorted(Object.values(DeadLetterHeaders)));
+      expect(sorted(Object.keys(node(headers['properties'], 'properties')))).toEqual(
+        sorted(Object.values(DeadLetterHeaders)),
+      );
       expect(sorted(headers['required'] as string[])).toEqual(sorted(Object.values(DeadLetterHeaders)));
     });
 
@@ -337,11 +383,14 @@ describe('docs/asyncapi.yaml', () => {
       .map((app) => readFileSync(join(root, 'apps', app, 'src', 'main.ts'), 'utf8'))
       .map((source) => ({
         group: /runService\(\{\s*name:\s*'([^']+)'/.exec(source)?.[1],
-        topics: [...(/consumes:\s*\{\s*topics:\s*\[([^\]]*)\]/.exec(source)?.[1] ?? '').matchAll(/TopicBaseNames\.(\w+)/g)].map(
-          (m) => TopicBaseNames[m[1] as keyof typeof TopicBaseNames],
-        ),
+        topics: [
+          ...(/consumes:\s*\{\s*topics:\s*\[([^\]]*)\]/.exec(source)?.[1] ?? '').matchAll(/TopicBaseNames\.(\w+)/g),
+        ].map((m) => TopicBaseNames[m[1] as keyof typeof TopicBaseNames]),
       }))
-      .filter((c): c is { group: string; topics: (typeof TopicBaseNames)[keyof typeof TopicBaseNames][] } => c.group !== undefined && c.topics.length > 0)
+      .filter(
+        (c): c is { group: string; topics: (typeof TopicBaseNames)[keyof typeof TopicBaseNames][] } =>
+          c.group !== undefined && c.topics.length > 0,
+      )
       // Consumers a service runs beside its runService one.
       .concat([{ group: DISPATCH_COMMANDS_GROUP, topics: [TopicBaseNames.commands] }]);
 
@@ -374,7 +423,10 @@ const PROBLEM = 'application/problem+json';
 
 // scripts/stack.js is where the services' ports are assigned.
 const { SERVICES } = require('../scripts/stack.js') as { SERVICES: readonly { name: string; port: number }[] };
-const serverOf = (service: string) => ({ url: `http://127.0.0.1:${SERVICES.find((s) => s.name === service)?.port}`, description: service });
+const serverOf = (service: string) => ({
+  url: `http://127.0.0.1:${SERVICES.find((s) => s.name === service)?.port}`,
+  description: service,
+});
 
 const routesInDoc = (): Route[] =>
   Object.entries(paths).flatMap(([path, item]) => {
@@ -418,15 +470,26 @@ describe('docs/openapi.yaml', () => {
     expect(rules.length).toBe(routesInCode().length);
     const mismatches = rules.flatMap((route) => {
       // An operation without its own security inherits the document's (none).
-      const declared = (operation(route.path, route.method)['security'] ?? openapi['security'] ?? null) as Record<string, string[]>[] | null;
+      const declared = (operation(route.path, route.method)['security'] ?? openapi['security'] ?? null) as
+        Record<string, string[]>[] | null;
       const rule = route.rule;
-      const expected = !rule || 'public' in rule ? [] : [...(rule.integrator ? [{ integratorKey: [] }] : []), ...(rule.staff ? [{ staffToken: [...rule.staff].sort() }] : [])];
-      const actual = (declared ?? []).map((requirement) => Object.fromEntries(Object.entries(requirement).map(([scheme, scopes]) => [scheme, [...scopes].sort()])));
+      const expected =
+        !rule || 'public' in rule
+          ? []
+          : [
+              ...(rule.integrator ? [{ integratorKey: [] }] : []),
+              ...(rule.staff ? [{ staffToken: [...rule.staff].sort() }] : []),
+            ];
+      const actual = (declared ?? []).map((requirement) =>
+        Object.fromEntries(Object.entries(requirement).map(([scheme, scopes]) => [scheme, [...scopes].sort()])),
+      );
       const same = declared !== null && JSON.stringify(actual) === JSON.stringify(expected);
       return same ? [] : [`${routeKey(route)}: code ${JSON.stringify(expected)}, doc ${JSON.stringify(declared)}`];
     });
     expect(mismatches).toEqual([]);
-    expect(Object.keys(node(node(openapi['components'], 'components')['securitySchemes'], 'securitySchemes')).sort()).toEqual(['integratorKey', 'staffToken']);
+    expect(
+      Object.keys(node(node(openapi['components'], 'components')['securitySchemes'], 'securitySchemes')).sort(),
+    ).toEqual(['integratorKey', 'staffToken']);
   });
 
   it('documents the report body of POST /v1/reports as ReportDetailsSchema defines it', () => {
@@ -441,16 +504,24 @@ describe('docs/openapi.yaml', () => {
     const parameters = (submit['parameters'] as unknown[]).map((p) => deref(openapi, p));
     expect(parameters).toContainEqual(expect.objectContaining({ name: 'Idempotency-Key', in: 'header' }));
     const accepted = deref(openapi, node(submit['responses'], 'responses')['202']);
-    expect(Object.keys(node(accepted['headers'], 'headers'))).toEqual(expect.arrayContaining(['Idempotent-Replayed', 'X-Correlation-Id']));
+    expect(Object.keys(node(accepted['headers'], 'headers'))).toEqual(
+      expect.arrayContaining(['Idempotent-Replayed', 'X-Correlation-Id']),
+    );
   });
 
-  it.each(routesInCode().filter((r) => r.service === 'intake' && r.path !== '/health').map((r): [string, string] => [r.method, r.path]))(
+  it.each(
+    routesInCode()
+      .filter((r) => r.service === 'intake' && r.path !== '/health')
+      .map((r): [string, string] => [r.method, r.path]),
+  )(
     'documents that intake may shed %s %s: 503 OVERLOADED and 429, both with Retry-After and Retry-After-Ms',
     (method, path) => {
       const responses = node(operation(path, method)['responses'], 'responses');
       for (const status of ['503', '429']) {
         const response = deref(openapi, responses[status], `${path} ${status}`);
-        expect(Object.keys(node(response['headers'], `${path} ${status} headers`))).toEqual(expect.arrayContaining(['Retry-After', RETRY_AFTER_MS_HEADER]));
+        expect(Object.keys(node(response['headers'], `${path} ${status} headers`))).toEqual(
+          expect.arrayContaining(['Retry-After', RETRY_AFTER_MS_HEADER]),
+        );
       }
       expect(JSON.stringify(deref(openapi, responses['503']))).toContain('OVERLOADED');
       expect(JSON.stringify(deref(openapi, responses['429']))).toContain('CALLER_OVER_SHARE');
@@ -465,7 +536,9 @@ describe('docs/openapi.yaml', () => {
     });
 
     it('documents the envelope as CloudEventSchema defines it', () => {
-      expect(documented(openapi, schemaNamed('CloudEvent'), 'CloudEvent')).toEqual(contract(CloudEventSchema, 'CloudEventSchema'));
+      expect(documented(openapi, schemaNamed('CloudEvent'), 'CloudEvent')).toEqual(
+        contract(CloudEventSchema, 'CloudEventSchema'),
+      );
     });
 
     it.each(Object.values(IntakeEventTypes))('takes %s, with its data as the contract defines it', (type) => {
@@ -484,7 +557,9 @@ describe('docs/openapi.yaml', () => {
     ['/v1/work-orders/{reference}/rejection', ResolutionRejectedSchema],
   ] as const)('documents the body of POST %s as its contract defines it', (path, schema) => {
     const content = node(node(operation(path, 'post')['requestBody'], 'requestBody')['content'], 'content');
-    expect(documented(openapi, node(content['application/json'], 'application/json')['schema'], path)).toEqual(contract(schema, path));
+    expect(documented(openapi, node(content['application/json'], 'application/json')['schema'], path)).toEqual(
+      contract(schema, path),
+    );
   });
 
   it.each([
@@ -503,9 +578,15 @@ describe('docs/openapi.yaml', () => {
 
   it('documents the query parameters of GET /v1/work-orders as its controller reads them', () => {
     // ListQuerySchema is private to the controller: its keys, and whether each is optional, are read from source.
-    const source = readFileSync(join(root, 'apps', 'query', 'src', 'work-orders', 'work-orders.http.controller.ts'), 'utf8');
+    const source = readFileSync(
+      join(root, 'apps', 'query', 'src', 'work-orders', 'work-orders.http.controller.ts'),
+      'utf8',
+    );
     const body = /const ListQuerySchema = z\s*\.object\(\{([\s\S]*?)\n\s*\}\)/.exec(source)?.[1] ?? '';
-    const inCode = [...body.matchAll(/^\s*(\w+):\s*(.*)$/gm)].map((m) => [m[1], !/\.(optional|default)\(/.test(m[2] as string)]);
+    const inCode = [...body.matchAll(/^\s*(\w+):\s*(.*)$/gm)].map((m) => [
+      m[1],
+      !/\.(optional|default)\(/.test(m[2] as string),
+    ]);
     expect(inCode.length).toBeGreaterThan(0);
     const documentedParameters = (operation('/v1/work-orders', 'get')['parameters'] as unknown[])
       .map((p) => deref(openapi, p))
@@ -527,25 +608,44 @@ describe('docs/openapi.yaml', () => {
     ['/v1/work-orders/{id}', 'get', ['200', '404']],
     ['/v1/work-orders/{id}/timeline', 'get', ['200', '404']],
     ['/health', 'get', ['200', '503']],
-    ...Object.keys(workOrderActions).map((action): [string, string, string[]] => [`/v1/work-orders/{id}/${action}`, 'post', ['200', '400', '404', '409', '413', '415', '422']]),
-    ...['follow-ups', 'confirmation', 'rejection'].map((what): [string, string, string[]] => [`/v1/work-orders/{reference}/${what}`, 'post', ['202', '400', '404', '409', '413', '415', '422']]),
+    ...Object.keys(workOrderActions).map((action): [string, string, string[]] => [
+      `/v1/work-orders/{id}/${action}`,
+      'post',
+      ['200', '400', '404', '409', '413', '415', '422'],
+    ]),
+    ...['follow-ups', 'confirmation', 'rejection'].map((what): [string, string, string[]] => [
+      `/v1/work-orders/{reference}/${what}`,
+      'post',
+      ['202', '400', '404', '409', '413', '415', '422'],
+    ]),
   ];
 
-  it.each(expectedStatuses)('answers %s %s with %j, errors as problem+json with X-Correlation-Id', (path, method, statuses) => {
-    const responses = node(operation(path, method)['responses'], 'responses');
-    expect(Object.keys(responses)).toEqual(expect.arrayContaining(statuses));
-    for (const [status, value] of Object.entries(responses)) {
-      const response = deref(openapi, value, `${path} ${status}`);
-      expect(Object.keys(node(response['headers'], `${path} ${status} headers`))).toContain('X-Correlation-Id');
-      if (Number(status) >= 400) expect(Object.keys(node(response['content'], `${path} ${status} content`))).toEqual([PROBLEM]);
-    }
-  });
+  it.each(expectedStatuses)(
+    'answers %s %s with %j, errors as problem+json with X-Correlation-Id',
+    (path, method, statuses) => {
+      const responses = node(operation(path, method)['responses'], 'responses');
+      expect(Object.keys(responses)).toEqual(expect.arrayContaining(statuses));
+      for (const [status, value] of Object.entries(responses)) {
+        const response = deref(openapi, value, `${path} ${status}`);
+        expect(Object.keys(node(response['headers'], `${path} ${status} headers`))).toContain('X-Correlation-Id');
+        if (Number(status) >= 400)
+          expect(Object.keys(node(response['content'], `${path} ${status} content`))).toEqual([PROBLEM]);
+      }
+    },
+  );
 
-  it.each(Object.keys(workOrderActions))('takes a staff token, If-Match and Idempotency-Key on the %s action and answers with an ETag', (action) => {
-    const act = operation(`/v1/work-orders/{id}/${action}`, 'post');
-    const names = (act['parameters'] as unknown[]).map((p) => deref(openapi, p)).map((p) => `${String(p['in'])}:${String(p['name'])}`);
-    expect(names).toEqual(expect.arrayContaining(['header:If-Match', 'header:Idempotency-Key']));
-    const ok = deref(openapi, node(act['responses'], 'responses')['200']);
-    expect(Object.keys(node(ok['headers'], 'headers'))).toEqual(expect.arrayContaining(['ETag', 'Idempotent-Replayed']));
-  });
+  it.each(Object.keys(workOrderActions))(
+    'takes a staff token, If-Match and Idempotency-Key on the %s action and answers with an ETag',
+    (action) => {
+      const act = operation(`/v1/work-orders/{id}/${action}`, 'post');
+      const names = (act['parameters'] as unknown[])
+        .map((p) => deref(openapi, p))
+        .map((p) => `${String(p['in'])}:${String(p['name'])}`);
+      expect(names).toEqual(expect.arrayContaining(['header:If-Match', 'header:Idempotency-Key']));
+      const ok = deref(openapi, node(act['responses'], 'responses')['200']);
+      expect(Object.keys(node(ok['headers'], 'headers'))).toEqual(
+        expect.arrayContaining(['ETag', 'Idempotent-Replayed']),
+      );
+    },
+  );
 });

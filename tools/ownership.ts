@@ -63,49 +63,31 @@ export const SERVICE_TABLES: Readonly<Record<Service, readonly string[]>> = {
  * Tables of the shared infrastructure, each kept by one library and named by no service's own code: rows of a
  * table several services use are keyed by the relay, consumer group or caller they belong to.
  */
-export const INFRASTRUCTURE_TABLES: Readonly<Record<string, { readonly library: string; readonly tables: readonly string[] }>> = {
-  'event store': { library: '@closeloop/event-store (the EventStore port)', tables: ['es_streams', 'es_events', 'es_checkpoints'] },
+export const INFRASTRUCTURE_TABLES: Readonly<
+  Record<string, { readonly library: string; readonly tables: readonly string[] }>
+> = {
+  'event store': {
+    library: '@closeloop/event-store (the EventStore port)',
+    tables: ['es_streams', 'es_events', 'es_checkpoints'],
+  },
   relay: { library: '@closeloop/messaging (keyed by relay name)', tables: ['relay_parked_events'] },
   consumers: { library: '@closeloop/messaging (keyed by consumer group)', tables: ['consumer_parked_messages'] },
   migrations: { library: '@closeloop/database', tables: ['schema_migrations'] },
   access: {
-    library: '@closeloop/auth (integrator keys) and @closeloop/runtime (rate limits, keyed by caller): every service checks them',
+    library:
+      '@closeloop/auth (integrator keys) and @closeloop/runtime (rate limits, keyed by caller): every service checks them',
     tables: ['access_integrators', 'access_integrator_keys', 'access_rate_limits'],
   },
 };
 
-/**
- * TEMPORARY, deleted by the lead once migration 0024 (helper `repos`) is merged: today's names of the tables it
- * renames to their owner's prefix, so the map above can already use the new names.
- */
-export const NAMES_BEFORE_0024: Readonly<Record<string, string>> = {
-  q_work_orders: 'query_work_orders',
-  q_timeline: 'query_timeline',
-  sla_timers: 'sla_timer_timers',
-  sla_policy_applied: 'sla_timer_policy_applied',
-  alerts: 'notification_alerts',
-  alert_deliveries: 'notification_alert_deliveries',
-  alert_ack_links_used: 'notification_alert_ack_links_used',
-  alert_contacts: 'notification_alert_contacts',
-  alert_site_fallbacks: 'notification_alert_site_fallbacks',
-  alert_storm_members: 'notification_alert_storm_members',
-  alert_storm_batches: 'notification_alert_storm_batches',
-  alert_digests: 'notification_alert_digests',
-  alert_digest_items: 'notification_alert_digest_items',
-  alert_digest_links_used: 'notification_alert_digest_links_used',
-  oncall_rotations: 'notification_oncall_rotations',
-  oncall_overrides: 'notification_oncall_overrides',
-  integrators: 'access_integrators',
-  integrator_keys: 'access_integrator_keys',
-  rate_limits: 'access_rate_limits',
-};
-
 /** The owner of a table: a service, or `infrastructure`; undefined for a name the map does not know. */
 export const ownerOfTable = (table: string): Service | 'infrastructure' | undefined => {
-  const name = NAMES_BEFORE_0024[table] ?? table;
-  const service = SERVICES.find((s) => SERVICE_TABLES[s].includes(name));
+  const service = SERVICES.find((s) => SERVICE_TABLES[s].includes(table));
   if (service) return service;
-  return Object.values(INFRASTRUCTURE_TABLES).some((i) => i.tables.includes(name)) ? 'infrastructure' : undefined;
+  return Object.values(INFRASTRUCTURE_TABLES).some((i) => i.tables.includes(table)) ? 'infrastructure' : undefined;
 };
 
-export const allTables = (): string[] => [...SERVICES.flatMap((s) => SERVICE_TABLES[s]), ...Object.values(INFRASTRUCTURE_TABLES).flatMap((i) => i.tables)];
+export const allTables = (): string[] => [
+  ...SERVICES.flatMap((s) => SERVICE_TABLES[s]),
+  ...Object.values(INFRASTRUCTURE_TABLES).flatMap((i) => i.tables),
+];

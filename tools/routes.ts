@@ -19,7 +19,13 @@ const root = join(__dirname, '..');
 const { SERVICES } = require('../scripts/stack.js') as { SERVICES: readonly { name: string; port: number }[] };
 
 const controllerFiles = (dir: string): string[] =>
-  readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? controllerFiles(join(dir, e.name)) : e.name.endsWith('.http.controller.ts') ? [join(dir, e.name)] : []));
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory()
+      ? controllerFiles(join(dir, e.name))
+      : e.name.endsWith('.http.controller.ts')
+        ? [join(dir, e.name)]
+        : [],
+  );
 
 /**
  * Every HTTP route in the code, read from the controllers' decorators: `@Controller('base')` and
@@ -35,12 +41,19 @@ export const routesInCode = (): Route[] => {
     const base = controller[1] ?? '';
     for (const m of source.matchAll(/@(Get|Post|Put|Patch|Delete)\((?:'([^']*)')?\)/g)) {
       const path = `/${[base, m[2] ?? ''].filter(Boolean).join('/')}`.replace(/:(\w+)/g, '{$1}');
-      const expanded = path.includes('{action}') ? Object.keys(workOrderActions).map((a) => path.replace('{action}', a)) : [path];
-      for (const service of services) for (const p of expanded) routes.push({ service, method: (m[1] as string).toLowerCase(), path: p });
+      const expanded = path.includes('{action}')
+        ? Object.keys(workOrderActions).map((a) => path.replace('{action}', a))
+        : [path];
+      for (const service of services)
+        for (const p of expanded) routes.push({ service, method: (m[1] as string).toLowerCase(), path: p });
     }
   };
-  for (const app of readdirSync(join(root, 'apps'))) for (const file of controllerFiles(join(root, 'apps', app, 'src'))) scan(file, [app]);
-  scan(join(root, 'libs', 'runtime', 'src', 'health.http.controller.ts'), SERVICES.map((s) => s.name));
+  for (const app of readdirSync(join(root, 'apps')))
+    for (const file of controllerFiles(join(root, 'apps', app, 'src'))) scan(file, [app]);
+  scan(
+    join(root, 'libs', 'runtime', 'src', 'health.http.controller.ts'),
+    SERVICES.map((s) => s.name),
+  );
   return routes;
 };
 
@@ -69,13 +82,19 @@ export const accessRulesInCode = (): RouteAccess[] => {
         const sub = String(Reflect.getMetadata(PATH_METADATA, handler) ?? '').replace(/^\/+|\/+$/g, '');
         const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod].toLowerCase();
         const path = `/${[base, sub].filter(Boolean).join('/')}`.replace(/:(\w+)/g, '{$1}');
-        const expanded = path.includes('{action}') ? Object.keys(workOrderActions).map((a) => path.replace('{action}', a)) : [path];
+        const expanded = path.includes('{action}')
+          ? Object.keys(workOrderActions).map((a) => path.replace('{action}', a))
+          : [path];
         const rule = (Reflect.getMetadata(ACCESS_RULE, handler) as AccessRule | undefined) ?? classRule;
         for (const service of services) for (const p of expanded) found.push({ service, method, path: p, rule });
       }
     }
   };
-  for (const app of readdirSync(join(root, 'apps'))) for (const file of controllerFiles(join(root, 'apps', app, 'src'))) scan(file, [app]);
-  scan(join(root, 'libs', 'runtime', 'src', 'health.http.controller.ts'), SERVICES.map((s) => s.name));
+  for (const app of readdirSync(join(root, 'apps')))
+    for (const file of controllerFiles(join(root, 'apps', app, 'src'))) scan(file, [app]);
+  scan(
+    join(root, 'libs', 'runtime', 'src', 'health.http.controller.ts'),
+    SERVICES.map((s) => s.name),
+  );
   return found;
 };

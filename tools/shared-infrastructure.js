@@ -17,7 +17,10 @@ const sharedInfrastructure = () => {
       if (match) recorded[match[1]] = match[2];
     }
   }
-  return { adminUrl: process.env.DATABASE_URL ?? recorded.DATABASE_URL, brokers: process.env.KAFKA_BROKERS ?? recorded.KAFKA_BROKERS };
+  return {
+    adminUrl: process.env.DATABASE_URL ?? recorded.DATABASE_URL,
+    brokers: process.env.KAFKA_BROKERS ?? recorded.KAFKA_BROKERS,
+  };
 };
 
 /** Drops a run's database, ending whatever sessions still use it. */

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 // scripts/stack.js is the plain-JavaScript process manager behind `npm run up` and the e2e tests.
-const { startStack } = require('../scripts/stack.js') as { startStack: (options: Record<string, unknown>) => Promise<unknown> };
+const { startStack } = require('../scripts/stack.js') as {
+  startStack: (options: Record<string, unknown>) => Promise<unknown>;
+};
 
 describe('scripts/stack.js', () => {
   let occupant: Server;
@@ -23,6 +25,8 @@ describe('scripts/stack.js', () => {
   });
 
   it('refuses to start a service on a port something already answers on, naming the port and the service', async () => {
-    await expect(startStack({ env: {}, logDir, portOffset, only: ['query'] })).rejects.toThrow(/port 50005 \(query\) is already in use/);
+    await expect(startStack({ env: {}, logDir, portOffset, only: ['query'] })).rejects.toThrow(
+      /port 50005 \(query\) is already in use/,
+    );
   });
 });

@@ -20,8 +20,12 @@ let keyDir: string;
 
 const admin = (...args: string[]): Promise<Run> =>
   new Promise((resolve) => {
-    execFile(process.execPath, [cli, ...args], { cwd: repositoryRoot, env: { ...process.env, DATABASE_URL: db.url } }, (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      [cli, ...args],
+      { cwd: repositoryRoot, env: { ...process.env, DATABASE_URL: db.url } },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
     );
   });
 
@@ -32,7 +36,8 @@ const json = <T>(run: Run): T => {
 
 beforeAll(async () => {
   for (const library of ['auth', 'database', 'contracts']) {
-    if (!existsSync(join(repositoryRoot, 'libs', library, 'dist', 'index.js'))) throw new Error(`libs/${library} is not built: run \`npm run build\` first`);
+    if (!existsSync(join(repositoryRoot, 'libs', library, 'dist', 'index.js')))
+      throw new Error(`libs/${library} is not built: run \`npm run build\` first`);
   }
   db = await freshDatabase('admin_cli');
   keyDir = mkdtempSync(join(tmpdir(), 'closeloop-admin-'));
@@ -47,10 +52,26 @@ describe('closeloop-admin integrator', () => {
   it('creates, lists, rotates and revokes keys that the verifier accepts and then refuses', async () => {
     const verifier = new IntegratorKeyVerifier(db.pool, () => new Date());
 
-    const created = await admin('integrator', 'create', '--id', 'hotline-s1', '--name', 'S1 hotline', '--sites', 'S1,S2', '--event-types', 'report-submitted', '--json');
+    const created = await admin(
+      'integrator',
+      'create',
+      '--id',
+      'hotline-s1',
+      '--name',
+      'S1 hotline',
+      '--sites',
+      'S1,S2',
+      '--event-types',
+      'report-submitted',
+      '--json',
+    );
     expect(created.stderr).toContain('shown once');
     const issued = json<{ integratorId: string; keyId: string; apiKey: string }>(created);
-    expect(issued).toEqual({ integratorId: 'hotline-s1', keyId: expect.stringMatching(/^[0-9a-f]{12}$/), apiKey: expect.stringMatching(/^clk_/) });
+    expect(issued).toEqual({
+      integratorId: 'hotline-s1',
+      keyId: expect.stringMatching(/^[0-9a-f]{12}$/),
+      apiKey: expect.stringMatching(/^clk_/),
+    });
     await expect(verifier.verify(issued.apiKey)).resolves.toEqual({
       kind: 'integrator',
       integratorId: 'hotline-s1',
@@ -59,21 +80,42 @@ describe('closeloop-admin integrator', () => {
       eventTypes: [IntakeEventTypes.ReportSubmitted],
     });
 
-    const plain = await admin('integrator', 'create', '--id', 'crm', '--name', 'Group CRM', '--sites', '*', '--event-types', '*');
+    const plain = await admin(
+      'integrator',
+      'create',
+      '--id',
+      'crm',
+      '--name',
+      'Group CRM',
+      '--sites',
+      '*',
+      '--event-types',
+      '*',
+    );
     expect(plain.code).toBe(0);
     expect(plain.stdout.trim()).toMatch(/^clk_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
-    await expect(verifier.verify(plain.stdout.trim())).resolves.toMatchObject({ integratorId: 'crm', sites: ['*'], eventTypes: ['*'] });
+    await expect(verifier.verify(plain.stdout.trim())).resolves.toMatchObject({
+      integratorId: 'crm',
+      sites: ['*'],
+      eventTypes: ['*'],
+    });
 
-    const rotated = json<{ keyId: string; apiKey: string; expiring: { keyId: string }[] }>(await admin('integrator', 'rotate', '--id', 'hotline-s1', '--overlap', '1h', '--json'));
+    const rotated = json<{ keyId: string; apiKey: string; expiring: { keyId: string }[] }>(
+      await admin('integrator', 'rotate', '--id', 'hotline-s1', '--overlap', '1h', '--json'),
+    );
     expect(rotated.expiring.map((k) => k.keyId)).toEqual([issued.keyId]);
     await expect(verifier.verify(issued.apiKey)).resolves.toBeDefined(); // in its hour of overlap
     await expect(verifier.verify(rotated.apiKey)).resolves.toMatchObject({ keyId: rotated.keyId });
 
-    const scoped = json<{ sites: string[] }>(await admin('integrator', 'scope', '--id', 'hotline-s1', '--sites', 'S1', '--json'));
+    const scoped = json<{ sites: string[] }>(
+      await admin('integrator', 'scope', '--id', 'hotline-s1', '--sites', 'S1', '--json'),
+    );
     expect(scoped.sites).toEqual(['S1']);
     await expect(verifier.verify(rotated.apiKey)).resolves.toMatchObject({ sites: ['S1'] });
 
-    const listed = json<{ integrators: { integratorId: string; keys: { keyId: string; state: string }[] }[] }>(await admin('integrator', 'list', '--json'));
+    const listed = json<{ integrators: { integratorId: string; keys: { keyId: string; state: string }[] }[] }>(
+      await admin('integrator', 'list', '--json'),
+    );
     expect(listed.integrators.map((i) => i.integratorId)).toEqual(['crm', 'hotline-s1']);
     expect(listed.integrators[1]?.keys).toEqual([
       expect.objectContaining({ keyId: issued.keyId, state: 'expiring' }),
@@ -98,20 +140,60 @@ describe('closeloop-admin integrator', () => {
     const unknown = await admin('integrator', 'revoke', '--key-id', '000000000000');
     expect(unknown).toMatchObject({ code: 1, stdout: '' });
     expect(unknown.stderr).toContain('Integrator key 000000000000 was not found');
-    const duplicate = await admin('integrator', 'create', '--id', 'dup', '--name', 'Dup', '--sites', 'S1', '--event-types', '*');
+    const duplicate = await admin(
+      'integrator',
+      'create',
+      '--id',
+      'dup',
+      '--name',
+      'Dup',
+      '--sites',
+      'S1',
+      '--event-types',
+      '*',
+    );
     expect(duplicate.code).toBe(0);
-    const again = await admin('integrator', 'create', '--id', 'dup', '--name', 'Dup', '--sites', 'S1', '--event-types', '*');
+    const again = await admin(
+      'integrator',
+      'create',
+      '--id',
+      'dup',
+      '--name',
+      'Dup',
+      '--sites',
+      'S1',
+      '--event-types',
+      '*',
+    );
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('already registered');
   });
 
   it('exits with 2 and the help for a usage error', async () => {
-    for (const args of [[], ['integrator'], ['integrator', 'frob'], ['integrator', 'create', '--id', 'x'], ['integrator', 'rotate', '--id', 'x', '--overlap', 'soon'], ['token', 'issue', '--bogus']]) {
+    for (const args of [
+      [],
+      ['integrator'],
+      ['integrator', 'frob'],
+      ['integrator', 'create', '--id', 'x'],
+      ['integrator', 'rotate', '--id', 'x', '--overlap', 'soon'],
+      ['token', 'issue', '--bogus'],
+    ]) {
       const run = await admin(...args);
       expect({ args, code: run.code }).toEqual({ args, code: 2 });
       expect(run.stderr).toContain('Usage: npm run -s admin');
     }
-    const invalid = await admin('integrator', 'create', '--id', 'x', '--name', 'X', '--sites', 'S1', '--event-types', 'report-submited');
+    const invalid = await admin(
+      'integrator',
+      'create',
+      '--id',
+      'x',
+      '--name',
+      'X',
+      '--sites',
+      'S1',
+      '--event-types',
+      'report-submited',
+    );
     expect(invalid.code).toBe(2);
     expect(invalid.stderr).toContain('not an intake event type');
     const help = await admin('--help');
@@ -126,22 +208,86 @@ describe('closeloop-admin token', () => {
     expect(jwks.jwksFile).toBe(join(keyDir, 'jwks.json'));
 
     const issued = json<{ token: string; issuer: string; audience: string; kid: string; expiresAt: string }>(
-      await admin('token', 'issue', '--staff-id', 'u1', '--name', 'Li Wei', '--roles', 'supervisor,on-call', '--sites', 'S1', '--ttl', '8h', '--key-dir', keyDir, '--json'),
+      await admin(
+        'token',
+        'issue',
+        '--staff-id',
+        'u1',
+        '--name',
+        'Li Wei',
+        '--roles',
+        'supervisor,on-call',
+        '--sites',
+        'S1',
+        '--ttl',
+        '8h',
+        '--key-dir',
+        keyDir,
+        '--json',
+      ),
     );
     expect(issued).toMatchObject({ issuer: 'closeloop-local', audience: 'closeloop', kid: jwks.kid });
     expect(Date.parse(issued.expiresAt) - Date.now()).toBeGreaterThan(7.9 * 3600_000);
 
-    const verifier = new StaffTokenVerifier({ issuer: issued.issuer, audience: issued.audience, jwks: { file: jwks.jwksFile } });
-    await expect(verifier.verify(issued.token)).resolves.toEqual({ kind: 'staff', staffId: 'u1', name: 'Li Wei', roles: ['supervisor', 'on-call'], sites: ['S1'] });
+    const verifier = new StaffTokenVerifier({
+      issuer: issued.issuer,
+      audience: issued.audience,
+      jwks: { file: jwks.jwksFile },
+    });
+    await expect(verifier.verify(issued.token)).resolves.toEqual({
+      kind: 'staff',
+      staffId: 'u1',
+      name: 'Li Wei',
+      roles: ['supervisor', 'on-call'],
+      sites: ['S1'],
+    });
 
-    const plain = await admin('token', 'issue', '--staff-id', 'a1', '--name', 'Admin', '--roles', 'admin', '--sites', '*', '--key-dir', keyDir, '--issuer', 'https://id.test', '--audience', 'desk');
+    const plain = await admin(
+      'token',
+      'issue',
+      '--staff-id',
+      'a1',
+      '--name',
+      'Admin',
+      '--roles',
+      'admin',
+      '--sites',
+      '*',
+      '--key-dir',
+      keyDir,
+      '--issuer',
+      'https://id.test',
+      '--audience',
+      'desk',
+    );
     expect(plain.code).toBe(0);
-    const other = new StaffTokenVerifier({ issuer: 'https://id.test', audience: 'desk', jwks: { file: jwks.jwksFile } });
-    await expect(other.verify(plain.stdout.trim())).resolves.toMatchObject({ staffId: 'a1', roles: ['admin'], sites: ['*'] });
+    const other = new StaffTokenVerifier({
+      issuer: 'https://id.test',
+      audience: 'desk',
+      jwks: { file: jwks.jwksFile },
+    });
+    await expect(other.verify(plain.stdout.trim())).resolves.toMatchObject({
+      staffId: 'a1',
+      roles: ['admin'],
+      sites: ['*'],
+    });
   });
 
   it('refuses an unknown role as a usage error', async () => {
-    const run = await admin('token', 'issue', '--staff-id', 'u1', '--name', 'Li Wei', '--roles', 'boss', '--sites', 'S1', '--key-dir', keyDir);
+    const run = await admin(
+      'token',
+      'issue',
+      '--staff-id',
+      'u1',
+      '--name',
+      'Li Wei',
+      '--roles',
+      'boss',
+      '--sites',
+      'S1',
+      '--key-dir',
+      keyDir,
+    );
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('boss is not one of');
   });
@@ -149,16 +295,30 @@ describe('closeloop-admin token', () => {
 
 describe('closeloop-admin projections', () => {
   it('rebuilds every read model, beside the live tables or swapped in, and says which services have none', async () => {
-    const beside = json<{ rebuilds: { readModel: string; swapped: boolean; rows: Record<string, number> }[] }>(await admin('projections', 'rebuild', '--no-swap', '--json'));
+    const beside = json<{ rebuilds: { readModel: string; swapped: boolean; rows: Record<string, number> }[] }>(
+      await admin('projections', 'rebuild', '--no-swap', '--json'),
+    );
     expect(beside.rebuilds).toEqual([
-      expect.objectContaining({ readModel: 'query', swapped: false, rows: { query_timeline__rebuild: 0, query_work_orders__rebuild: 0 } }),
-      expect.objectContaining({ readModel: 'notification', swapped: false, rows: { notification_alerts__rebuild: 0, notification_order_facts__rebuild: 0 } }),
+      expect.objectContaining({
+        readModel: 'query',
+        swapped: false,
+        rows: { query_timeline__rebuild: 0, query_work_orders__rebuild: 0 },
+      }),
+      expect.objectContaining({
+        readModel: 'notification',
+        swapped: false,
+        rows: { notification_alerts__rebuild: 0, notification_order_facts__rebuild: 0 },
+      }),
     ]);
 
     const swapped = await admin('projections', 'rebuild', '--service', 'query');
     expect(swapped.code).toBe(0);
-    expect(swapped.stdout).toMatch(/^query: 0 events read, .*swapped in \(live projection paused \d+ ms, 0 rows reconciled\)/);
-    const { rows } = await db.pool.query(`SELECT relname FROM pg_class WHERE relname IN ('query_timeline', 'query_work_orders', 'query_timeline__rebuild', 'query_work_orders__rebuild') ORDER BY relname`);
+    expect(swapped.stdout).toMatch(
+      /^query: 0 events read, .*swapped in \(live projection paused \d+ ms, 0 rows reconciled\)/,
+    );
+    const { rows } = await db.pool.query(
+      `SELECT relname FROM pg_class WHERE relname IN ('query_timeline', 'query_work_orders', 'query_timeline__rebuild', 'query_work_orders__rebuild') ORDER BY relname`,
+    );
     expect(rows.map((r) => r.relname)).toEqual(['query_timeline', 'query_work_orders']);
 
     const none = await admin('projections', 'rebuild', '--service', 'sla-timer');

@@ -78,7 +78,8 @@ const loadBuiltApp = (app, module) => {
 
 const loadBuilt = (library) => {
   const dist = join(root, 'libs', library, 'dist');
-  if (!existsSync(join(dist, 'index.js'))) throw new Error(`libs/${library}/dist is missing: run \`npm run build\` first`);
+  if (!existsSync(join(dist, 'index.js')))
+    throw new Error(`libs/${library}/dist is missing: run \`npm run build\` first`);
   return require(dist);
 };
 
@@ -129,7 +130,8 @@ const WITHOUT_READ_MODELS = ['intake', 'dispatch', 'sla-timer'];
 const parseCommandLine = (argv) => {
   // The longest run of leading words that names a command: `relay parked list` has three, `token issue` two.
   const words = [];
-  while (words.length < 3 && argv[words.length] !== undefined && !argv[words.length].startsWith('-')) words.push(argv[words.length]);
+  while (words.length < 3 && argv[words.length] !== undefined && !argv[words.length].startsWith('-'))
+    words.push(argv[words.length]);
   while (words.length > 1 && !COMMANDS[words.join(' ')]) words.pop();
   const command = words.join(' ');
   const wantsHelp = argv.includes('--help') || argv.includes('-h');
@@ -141,7 +143,12 @@ const parseCommandLine = (argv) => {
   let values;
   let positionals;
   try {
-    ({ values, positionals } = parseArgs({ args: argv.slice(words.length), options, strict: true, allowPositionals: spec[POSITIONAL] !== undefined }));
+    ({ values, positionals } = parseArgs({
+      args: argv.slice(words.length),
+      options,
+      strict: true,
+      allowPositionals: spec[POSITIONAL] !== undefined,
+    }));
   } catch (error) {
     throw new UsageError(`${command}: ${error.message}`);
   }
@@ -157,7 +164,11 @@ const required = (values, name) => {
   return value.trim();
 };
 
-const list = (text) => text.split(',').map((s) => s.trim()).filter(Boolean);
+const list = (text) =>
+  text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 const requiredList = (values, name) => {
   const items = list(required(values, name));
@@ -176,20 +187,24 @@ const seconds = (text, name) => {
 const eventTypes = (values, name) => {
   const { IntakeEventTypes } = loadBuilt('contracts');
   const known = Object.values(IntakeEventTypes);
-  return requiredList(values, name).map((t) => (t === '*' || known.includes(t) ? t : known.includes(`closeloop.intake.${t}.v1`) ? `closeloop.intake.${t}.v1` : t));
+  return requiredList(values, name).map((t) =>
+    t === '*' || known.includes(t) ? t : known.includes(`closeloop.intake.${t}.v1`) ? `closeloop.intake.${t}.v1` : t,
+  );
 };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const uuidArgument = (value, name) => {
-  if (value === undefined || !UUID.test(value.trim())) throw new UsageError(`give the ${name} (a UUID)${value === undefined ? '' : `, not ${value}`}`);
+  if (value === undefined || !UUID.test(value.trim()))
+    throw new UsageError(`give the ${name} (a UUID)${value === undefined ? '' : `, not ${value}`}`);
   return value.trim().toLowerCase();
 };
 
 const limitOf = (values) => {
   if (values.limit === undefined) return 100;
   const n = Number(values.limit);
-  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new UsageError(`--limit must be a whole number from 1 to 10000, not ${values.limit}`);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000)
+    throw new UsageError(`--limit must be a whole number from 1 to 10000, not ${values.limit}`);
   return n;
 };
 
@@ -217,7 +232,10 @@ const operator = () => {
 const recordedAdminUrl = () => {
   const file = join(root, '.local', 'infra.env');
   if (!existsSync(file)) return undefined;
-  const line = readFileSync(file, 'utf8').split('\n').map((l) => /^DATABASE_URL=(.+)$/.exec(l.trim())).find(Boolean);
+  const line = readFileSync(file, 'utf8')
+    .split('\n')
+    .map((l) => /^DATABASE_URL=(.+)$/.exec(l.trim()))
+    .find(Boolean);
   return line ? line[1] : undefined;
 };
 
@@ -227,7 +245,10 @@ const openDatabase = async (connections = 2) => {
   let url = process.env.DATABASE_URL;
   if (!url) {
     const adminUrl = recordedAdminUrl();
-    if (!adminUrl) throw new Error('DATABASE_URL is not set and .local/infra.env is missing: set DATABASE_URL, or run `bash scripts/infra/up.sh`');
+    if (!adminUrl)
+      throw new Error(
+        'DATABASE_URL is not set and .local/infra.env is missing: set DATABASE_URL, or run `bash scripts/infra/up.sh`',
+      );
     const database = process.env.CLOSELOOP_DATABASE || 'closeloop';
     await ensureDatabase(adminUrl, database);
     url = withDatabase(adminUrl, database);
@@ -279,7 +300,8 @@ const withStore = async (work) => {
 // Commands
 // ---------------------------------------------------------------------------------------------------------------
 
-const ONCE = 'This API key is shown once and cannot be recovered (only its hash is stored): hand it to the integrator now.';
+const ONCE =
+  'This API key is shown once and cannot be recovered (only its hash is stored): hand it to the integrator now.';
 
 const iso = (date) => (date ? new Date(date).toISOString() : '-');
 
@@ -302,21 +324,22 @@ const commands = {
   'integrator list': (_values, out) =>
     withStore(async (store) => {
       const integrators = await store.list();
-      const text = integrators.length === 0
-        ? '(no integrators)'
-        : integrators
-            .map((i) =>
-              [
-                `${i.integratorId}  "${i.name}"  sites ${i.sites.join(',')}  types ${i.eventTypes.join(',')}`,
-                ...i.keys.map(
-                  (k) =>
-                    `  ${k.keyId}  ${k.state.padEnd(8)}  created ${iso(k.createdAt)}` +
-                    (k.expiresAt ? `  ${k.state === 'expired' ? 'expired' : 'expires'} ${iso(k.expiresAt)}` : '') +
-                    (k.revokedAt ? `  revoked ${iso(k.revokedAt)}` : ''),
-                ),
-              ].join('\n'),
-            )
-            .join('\n');
+      const text =
+        integrators.length === 0
+          ? '(no integrators)'
+          : integrators
+              .map((i) =>
+                [
+                  `${i.integratorId}  "${i.name}"  sites ${i.sites.join(',')}  types ${i.eventTypes.join(',')}`,
+                  ...i.keys.map(
+                    (k) =>
+                      `  ${k.keyId}  ${k.state.padEnd(8)}  created ${iso(k.createdAt)}` +
+                      (k.expiresAt ? `  ${k.state === 'expired' ? 'expired' : 'expires'} ${iso(k.expiresAt)}` : '') +
+                      (k.revokedAt ? `  revoked ${iso(k.revokedAt)}` : ''),
+                  ),
+                ].join('\n'),
+              )
+              .join('\n');
       out({ integrators }, text);
     }),
 
@@ -326,7 +349,9 @@ const commands = {
     return withStore(async (store) => {
       const rotated = await store.rotate(integratorId, overlapSeconds);
       const ending = rotated.expiring.map((k) => `${k.keyId} until ${iso(k.expiresAt)}`).join(', ');
-      process.stderr.write(`New key ${rotated.keyId} for ${rotated.integratorId}${ending ? `; the old keys work until then: ${ending}` : ''}. ${ONCE}\n`);
+      process.stderr.write(
+        `New key ${rotated.keyId} for ${rotated.integratorId}${ending ? `; the old keys work until then: ${ending}` : ''}. ${ONCE}\n`,
+      );
       out(rotated, rotated.apiKey);
     });
   },
@@ -341,7 +366,8 @@ const commands = {
 
   'integrator scope': (values, out) => {
     const integratorId = required(values, 'id');
-    if (values.sites === undefined && values['event-types'] === undefined) throw new UsageError('give --sites, --event-types or both');
+    if (values.sites === undefined && values['event-types'] === undefined)
+      throw new UsageError('give --sites, --event-types or both');
     const change = {
       ...(values.sites === undefined ? {} : { sites: requiredList(values, 'sites') }),
       ...(values['event-types'] === undefined ? {} : { eventTypes: eventTypes(values, 'event-types') }),
@@ -404,8 +430,12 @@ Object.assign(commands, {
       const describe = (r) =>
         `${r.readModel}: ${r.events} events read, ${r.applied} applied in ${r.passes} passes` +
         (r.unpublishable ? `, ${r.unpublishable} unpublishable skipped` : '') +
-        `; ${Object.entries(r.rows).map(([table, n]) => `${table} ${n} rows`).join(', ')}; ` +
-        (r.swapped ? `swapped in (live projection paused ${r.swapMillis} ms, ${r.reconciled} rows reconciled)` : 'left beside the live tables, not swapped') +
+        `; ${Object.entries(r.rows)
+          .map(([table, n]) => `${table} ${n} rows`)
+          .join(', ')}; ` +
+        (r.swapped
+          ? `swapped in (live projection paused ${r.swapMillis} ms, ${r.reconciled} rows reconciled)`
+          : 'left beside the live tables, not swapped') +
         ` in ${(r.totalMillis / 1000).toFixed(1)} s`;
       out({ rebuilds: reports }, reports.map(describe).join('\n'));
     } finally {
@@ -418,7 +448,10 @@ Object.assign(commands, {
     return withRelayState(values, async (state) => {
       const list = await state.list({ include: values.all ? 'all' : 'unresolved', limit });
       const lines = list.events.map(describeParked);
-      out({ relay: state.relay, ...list }, [`${state.relay}: ${list.unresolved} unresolved parked event(s)`, ...lines].join('\n'));
+      out(
+        { relay: state.relay, ...list },
+        [`${state.relay}: ${list.unresolved} unresolved parked event(s)`, ...lines].join('\n'),
+      );
     });
   },
 
@@ -426,7 +459,10 @@ Object.assign(commands, {
     const eventId = uuidArgument(values.eventId, 'eventId');
     return withRelayState(values, async (state) => {
       const parked = await state.retry(eventId, operator());
-      out(parked, `Event ${parked.eventId} will be published again by the leading relay, then the events held behind it.`);
+      out(
+        parked,
+        `Event ${parked.eventId} will be published again by the leading relay, then the events held behind it.`,
+      );
     });
   },
 
@@ -450,11 +486,15 @@ Object.assign(commands, {
         valueBytes: m.value?.length ?? 0,
         headers: m.headers.map((h) => ({ name: h.name, value: h.value.toString('base64') })),
       }));
-      const text = messages.length === 0
-        ? '(no parked messages)'
-        : messages
-            .map((m) => `${m.consumerGroup}  ${m.topic}[${m.partition}]@${m.offset}  ${m.value?.length ?? 0} bytes  parked ${iso(m.parkedAt)}\n    ${m.errorCode}: ${m.reason}\n    dead letter refused: ${m.deadLetterError}`)
-            .join('\n');
+      const text =
+        messages.length === 0
+          ? '(no parked messages)'
+          : messages
+              .map(
+                (m) =>
+                  `${m.consumerGroup}  ${m.topic}[${m.partition}]@${m.offset}  ${m.value?.length ?? 0} bytes  parked ${iso(m.parkedAt)}\n    ${m.errorCode}: ${m.reason}\n    dead letter refused: ${m.deadLetterError}`,
+              )
+              .join('\n');
       out({ messages: json }, text);
     });
   },
@@ -464,7 +504,10 @@ Object.assign(commands, {
     const { FailedTimers } = loadBuiltApp('sla-timer', 'callback-timers/failed-timers.repository');
     return withPool(async (pool) => {
       const list = await new FailedTimers(pool).list(limit);
-      const lines = list.timers.map((t) => `${t.timerId}  ${t.kind}  order ${t.workOrderId}  due ${iso(t.dueAt)}  failed ${iso(t.failedAt)} after ${t.attempts} attempts\n    ${t.lastError ?? ''}`);
+      const lines = list.timers.map(
+        (t) =>
+          `${t.timerId}  ${t.kind}  order ${t.workOrderId}  due ${iso(t.dueAt)}  failed ${iso(t.failedAt)} after ${t.attempts} attempts\n    ${t.lastError ?? ''}`,
+      );
       out(list, [`${list.failed} failed timer(s)`, ...lines].join('\n'));
     });
   },
@@ -484,7 +527,8 @@ Object.assign(commands, {
     return withPool(async (pool) => {
       const list = await new FailedDeliveries(pool).list(limit);
       const lines = list.deliveries.map(
-        (d) => `${d.alertId}  ${d.channel} to ${d.staffId}  site ${d.siteId}  order ${d.workOrderId}  failed ${iso(d.failedAt)} after ${d.processingFailures} tries\n    ${d.lastError ?? ''}`,
+        (d) =>
+          `${d.alertId}  ${d.channel} to ${d.staffId}  site ${d.siteId}  order ${d.workOrderId}  failed ${iso(d.failedAt)} after ${d.processingFailures} tries\n    ${d.lastError ?? ''}`,
       );
       out(list, [`${list.failed} failed deliver${list.failed === 1 ? 'y' : 'ies'}`, ...lines].join('\n'));
     });
@@ -492,8 +536,10 @@ Object.assign(commands, {
 
   'deliveries retry': (values, out) => {
     const which = oneOrAll(values, 'alertId');
-    if (which === 'all' && (values['staff-id'] !== undefined || values.channel !== undefined)) throw new UsageError('--staff-id and --channel narrow one alert, not --all');
-    const selection = which === 'all' ? 'all' : { alertId: which, staffId: values['staff-id'], channel: values.channel };
+    if (which === 'all' && (values['staff-id'] !== undefined || values.channel !== undefined))
+      throw new UsageError('--staff-id and --channel narrow one alert, not --all');
+    const selection =
+      which === 'all' ? 'all' : { alertId: which, staffId: values['staff-id'], channel: values.channel };
     const { FailedDeliveries } = loadBuiltApp('notification', 'alerts/failed-deliveries.repository');
     return withPool(async (pool) => {
       const retried = await new FailedDeliveries(pool).retry(selection);
@@ -509,7 +555,9 @@ const keyDir = (values) => resolve(values['key-dir'] ?? join(root, '.local', 'ke
 // ---------------------------------------------------------------------------------------------------------------
 
 const describeFailure = (error) => {
-  const issues = Array.isArray(error.issues) ? error.issues.map((i) => `\n  ${i.path ? `${i.path}: ` : ''}${i.message}`).join('') : '';
+  const issues = Array.isArray(error.issues)
+    ? error.issues.map((i) => `\n  ${i.path ? `${i.path}: ` : ''}${i.message}`).join('')
+    : '';
   return `${error.message}${issues}`;
 };
 

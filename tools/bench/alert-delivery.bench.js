@@ -45,25 +45,40 @@ const startReceiver = async () => {
       if (received.has(id)) return;
       try {
         const payload = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-        received.set(id, { at, alertId: payload.alertId, kind: payload.kind, level: payload.level, workOrderId: payload.workOrder?.id });
+        received.set(id, {
+          at,
+          alertId: payload.alertId,
+          kind: payload.kind,
+          level: payload.level,
+          workOrderId: payload.workOrder?.id,
+        });
       } catch {
         // not an alert
       }
     });
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { received, url: `http://127.0.0.1:${server.address().port}/oc-bench`, close: () => new Promise((resolve) => server.close(resolve)) };
+  return {
+    received,
+    url: `http://127.0.0.1:${server.address().port}/oc-bench`,
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
 };
 
 const call = async (method, url, headers, body) => {
-  const response = await fetch(url, { method, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+  const response = await fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  });
   const text = await response.text();
   if (!response.ok) throw new Error(`${method} ${url} answered ${response.status}: ${text.slice(0, 300)}`);
   return text === '' ? {} : JSON.parse(text);
 };
 
 const main = async () => {
-  if (!adminUrl || !brokers) throw new Error('No PostgreSQL or Kafka: run scripts/infra/up.sh or set DATABASE_URL and KAFKA_BROKERS');
+  if (!adminUrl || !brokers)
+    throw new Error('No PostgreSQL or Kafka: run scripts/infra/up.sh or set DATABASE_URL and KAFKA_BROKERS');
   const stamp = Date.now().toString(36);
   const database = `cl_bench_alerts_${stamp}`;
   const prefix = `bench-${stamp}.`;
@@ -76,15 +91,37 @@ const main = async () => {
   try {
     await migrate(pool);
     const { jwksFile } = await ensureLocalSigningKey(tmp);
-    const { apiKey } = await new IntegratorKeyStore(pool, () => new Date()).register({ integratorId: 'bench-hotline', name: 'Bench', sites: ['*'], eventTypes: ['*'] });
-    const supervisor = await issueStaffToken({ dir: tmp, issuer: ISSUER, audience: AUDIENCE, staffId: 'sup-bench', name: 'Bench Supervisor', roles: ['supervisor'], sites: ['*'], ttlSeconds: 3600 });
+    const { apiKey } = await new IntegratorKeyStore(pool, () => new Date()).register({
+      integratorId: 'bench-hotline',
+      name: 'Bench',
+      sites: ['*'],
+      eventTypes: ['*'],
+    });
+    const supervisor = await issueStaffToken({
+      dir: tmp,
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      staffId: 'sup-bench',
+      name: 'Bench Supervisor',
+      roles: ['supervisor'],
+      sites: ['*'],
+      ttlSeconds: 3600,
+    });
     const policyFile = join(tmp, 'sla-policy.json');
     const slow = { responseSeconds: 3600, resolutionSeconds: 86400, escalationIntervalsSeconds: [600, 600] };
     writeFileSync(
       policyFile,
       JSON.stringify({
         id: 'bench-alerts',
-        tiers: { urgent: { responseSeconds: RESPONSE_SECONDS, resolutionSeconds: 3600, escalationIntervalsSeconds: [600, 600] }, normal: slow, planned: slow },
+        tiers: {
+          urgent: {
+            responseSeconds: RESPONSE_SECONDS,
+            resolutionSeconds: 3600,
+            escalationIntervalsSeconds: [600, 600],
+          },
+          normal: slow,
+          planned: slow,
+        },
       }),
     );
     const logDir = join(root, '.local', 'logs', `bench-${stamp}`);
@@ -116,10 +153,18 @@ const main = async () => {
     const notification = `http://127.0.0.1:${3004 + PORT_OFFSET}`;
     const asSupervisor = { authorization: `Bearer ${supervisor}` };
     await call('PUT', `${notification}/v1/on-call/rotations/${randomUUID()}`, asSupervisor, {
-      siteId: 'S1', level: 1, timeZone: 'Asia/Shanghai', handoff: 'daily', handoffTime: '09:00', startsOn: '2020-01-01', members: ['oc-bench'],
+      siteId: 'S1',
+      level: 1,
+      timeZone: 'Asia/Shanghai',
+      handoff: 'daily',
+      handoffTime: '09:00',
+      startsOn: '2020-01-01',
+      members: ['oc-bench'],
     });
     await call('PUT', `${notification}/v1/on-call/contacts/staff/oc-bench`, asSupervisor, {
-      destinations: [{ channel: 'webhook', url: receiver.url, secrets: [`whsec_${randomBytes(32).toString('base64')}`] }],
+      destinations: [
+        { channel: 'webhook', url: receiver.url, secrets: [`whsec_${randomBytes(32).toString('base64')}`] },
+      ],
     });
 
     // The burst: distinct units so no report is linked to another as a duplicate.
@@ -131,28 +176,48 @@ const main = async () => {
       Array.from({ length: IN_FLIGHT }, async () => {
         while (next < ORDERS) {
           const i = next++;
-          const accepted = await call('POST', intake, { 'x-api-key': apiKey }, { siteId: 'S1', building: `B${i % 50}`, unit: `U${i}`, channel: 'phone', description: `Burst pipe in the basement ${i}` });
+          const accepted = await call(
+            'POST',
+            intake,
+            { 'x-api-key': apiKey },
+            {
+              siteId: 'S1',
+              building: `B${i % 50}`,
+              unit: `U${i}`,
+              channel: 'phone',
+              description: `Burst pipe in the basement ${i}`,
+            },
+          );
           if (accepted.tier !== 'urgent') throw new Error(`report ${i} was triaged ${accepted.tier}, not urgent`);
           orders.push(accepted.workOrderId);
         }
       }),
     );
     const reportingSeconds = (Date.now() - reportingStarted) / 1000;
-    console.log(`reported ${orders.length} urgent orders in ${reportingSeconds.toFixed(1)} s (${Math.round(orders.length / reportingSeconds)}/s, ${IN_FLIGHT} in flight); response deadlines ${RESPONSE_SECONDS} s after each`);
+    console.log(
+      `reported ${orders.length} urgent orders in ${reportingSeconds.toFixed(1)} s (${Math.round(orders.length / reportingSeconds)}/s, ${IN_FLIGHT} in flight); response deadlines ${RESPONSE_SECONDS} s after each`,
+    );
 
     const wanted = new Set(orders);
-    const escalations = () => [...receiver.received.values()].filter((r) => r.kind === 'escalation' && r.level === 1 && wanted.has(r.workOrderId));
+    const escalations = () =>
+      [...receiver.received.values()].filter(
+        (r) => r.kind === 'escalation' && r.level === 1 && wanted.has(r.workOrderId),
+      );
     const waitUntil = Date.now() + RESPONSE_SECONDS * 1000 + WAIT_MS;
-    while (new Set(escalations().map((r) => r.workOrderId)).size < orders.length && Date.now() < waitUntil) await sleep(250);
+    while (new Set(escalations().map((r) => r.workOrderId)).size < orders.length && Date.now() < waitUntil)
+      await sleep(250);
 
     const { rows } = await pool.query(
       `SELECT substring(stream_id from 5) AS id, data->>'breachedAt' AS breached_at, data->>'dueAt' AS due_at FROM es_events
        WHERE stream_id = ANY($1::text[]) AND event_type = 'closeloop.sla.breached.v1' AND data->>'target' = 'response'`,
       [orders.map((id) => `sla-${id}`)],
     );
-    const breaches = new Map(rows.map((r) => [r.id, { breachedAt: Date.parse(r.breached_at), dueAt: Date.parse(r.due_at) }]));
+    const breaches = new Map(
+      rows.map((r) => [r.id, { breachedAt: Date.parse(r.breached_at), dueAt: Date.parse(r.due_at) }]),
+    );
     const arrivals = new Map();
-    for (const r of escalations()) if (!arrivals.has(r.workOrderId) || r.at < arrivals.get(r.workOrderId)) arrivals.set(r.workOrderId, r.at);
+    for (const r of escalations())
+      if (!arrivals.has(r.workOrderId) || r.at < arrivals.get(r.workOrderId)) arrivals.set(r.workOrderId, r.at);
     const latencies = [];
     const breachTimes = [];
     for (const [id, at] of arrivals) {
@@ -164,14 +229,25 @@ const main = async () => {
     latencies.sort((a, b) => a - b);
     const lateness = [...breaches.values()].map((b) => b.breachedAt - b.dueAt).sort((a, b) => a - b);
 
-    console.log(`orders: ${orders.length}; response breaches recorded: ${breaches.size}; level-1 escalation alerts delivered: ${arrivals.size}`);
-    if (lateness.length > 0) console.log(`(deadline to recorded breach: p50 ${percentile(lateness, 0.5)} ms, max ${lateness[lateness.length - 1]} ms)`);
+    console.log(
+      `orders: ${orders.length}; response breaches recorded: ${breaches.size}; level-1 escalation alerts delivered: ${arrivals.size}`,
+    );
+    if (lateness.length > 0)
+      console.log(
+        `(deadline to recorded breach: p50 ${percentile(lateness, 0.5)} ms, max ${lateness[lateness.length - 1]} ms)`,
+      );
     if (latencies.length > 0) {
       const spanSeconds = (Math.max(...arrivals.values()) - Math.min(...breachTimes)) / 1000;
-      console.log(`breach to alert at the webhook: p50 ${percentile(latencies, 0.5)} ms, p99 ${percentile(latencies, 0.99)} ms, max ${latencies[latencies.length - 1]} ms`);
-      console.log(`delivery rate: ${(latencies.length / Math.max(spanSeconds, 0.001)).toFixed(1)} alerts/s (${latencies.length} from the first breach to the last arrival, ${spanSeconds.toFixed(1)} s)`);
+      console.log(
+        `breach to alert at the webhook: p50 ${percentile(latencies, 0.5)} ms, p99 ${percentile(latencies, 0.99)} ms, max ${latencies[latencies.length - 1]} ms`,
+      );
+      console.log(
+        `delivery rate: ${(latencies.length / Math.max(spanSeconds, 0.001)).toFixed(1)} alerts/s (${latencies.length} from the first breach to the last arrival, ${spanSeconds.toFixed(1)} s)`,
+      );
     }
-    console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Kafka, PostgreSQL and the five services all on it`);
+    console.log(
+      `machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), Kafka, PostgreSQL and the five services all on it`,
+    );
   } finally {
     await stopChildren(services);
     await receiver.close();

@@ -35,7 +35,8 @@ const ISSUER = 'closeloop-bench';
 const { adminUrl, brokers } = sharedInfrastructure();
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const percentile = (sorted, p) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)]);
+const percentile = (sorted, p) =>
+  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
 
 // node:http rather than fetch: on a busy 2-core host the generator's own CPU per request decides how late it
 // sends, and fetch costs several times more. Keep-alive, no cap on sockets: open loop never waits for a connection.
@@ -45,14 +46,25 @@ const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
 const sendReport = (url, apiKey, i) =>
   new Promise((resolve) => {
     const startedAt = performance.now();
-    const body = JSON.stringify({ siteId: 'S1', building: `B${i}`, unit: `U${i}`.slice(0, 16), channel: 'phone', description: `Kitchen tap dripping in flat ${i}` });
+    const body = JSON.stringify({
+      siteId: 'S1',
+      building: `B${i}`,
+      unit: `U${i}`.slice(0, 16),
+      channel: 'phone',
+      description: `Kitchen tap dripping in flat ${i}`,
+    });
     const request = httpRequest(
       url,
       {
         method: 'POST',
         agent,
         timeout: DRAIN_MS * 2,
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'x-api-key': apiKey, 'idempotency-key': `bench-${i}-${randomUUID()}` },
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          'x-api-key': apiKey,
+          'idempotency-key': `bench-${i}-${randomUUID()}`,
+        },
       },
       (response) => {
         const chunks = [];
@@ -68,11 +80,15 @@ const sendReport = (url, apiKey, i) =>
             retryAfterMs: response.headers['retry-after-ms'] ?? null,
           });
         });
-        response.on('error', (error) => resolve({ status: 0, millis: performance.now() - startedAt, error: error.code ?? error.name }));
+        response.on('error', (error) =>
+          resolve({ status: 0, millis: performance.now() - startedAt, error: error.code ?? error.name }),
+        );
       },
     );
     request.on('timeout', () => request.destroy(new Error('timeout')));
-    request.on('error', (error) => resolve({ status: 0, millis: performance.now() - startedAt, error: error.code ?? error.message }));
+    request.on('error', (error) =>
+      resolve({ status: 0, millis: performance.now() - startedAt, error: error.code ?? error.message }),
+    );
     request.end(body);
   });
 
@@ -116,18 +132,40 @@ const offer = async (url, apiKey, rate, seconds, label) => {
   await Promise.race([Promise.all(pending), sleep(DRAIN_MS)]);
   const answeredSeconds = (performance.now() - startedAt) / 1000;
   lag.disable();
-  return { results: [...results], sent, offeredSeconds, answeredSeconds, generatorLagP99: lag.percentile(99) / 1e6, generatorLagMax: lag.max / 1e6 };
+  return {
+    results: [...results],
+    sent,
+    offeredSeconds,
+    answeredSeconds,
+    generatorLagP99: lag.percentile(99) / 1e6,
+    generatorLagMax: lag.max / 1e6,
+  };
 };
 
 const summarise = ({ results, sent, offeredSeconds, answeredSeconds, generatorLagP99, generatorLagMax }) => {
-  const accepted = results.filter((r) => r.status === 202).map((r) => r.millis).sort((a, b) => a - b);
+  const accepted = results
+    .filter((r) => r.status === 202)
+    .map((r) => r.millis)
+    .sort((a, b) => a - b);
   const refused = results.filter((r) => r.status === 503 || r.status === 429);
-  const refusedMillis = refused.filter((r) => !r.waited).map((r) => r.millis).sort((a, b) => a - b);
-  const waitedMillis = refused.filter((r) => r.waited).map((r) => r.millis).sort((a, b) => a - b);
-  const withAdvice = refused.filter((r) => /^\d+$/.test(r.retryAfter ?? '') && /^\d+$/.test(r.retryAfterMs ?? '')).length;
-  const advised = refused.map((r) => Number(r.retryAfterMs)).filter(Number.isFinite).sort((a, b) => a - b);
+  const refusedMillis = refused
+    .filter((r) => !r.waited)
+    .map((r) => r.millis)
+    .sort((a, b) => a - b);
+  const waitedMillis = refused
+    .filter((r) => r.waited)
+    .map((r) => r.millis)
+    .sort((a, b) => a - b);
+  const withAdvice = refused.filter(
+    (r) => /^\d+$/.test(r.retryAfter ?? '') && /^\d+$/.test(r.retryAfterMs ?? ''),
+  ).length;
+  const advised = refused
+    .map((r) => Number(r.retryAfterMs))
+    .filter(Number.isFinite)
+    .sort((a, b) => a - b);
   const other = new Map();
-  for (const r of results) if (![202, 503, 429].includes(r.status)) other.set(r.error ?? r.status, (other.get(r.error ?? r.status) ?? 0) + 1);
+  for (const r of results)
+    if (![202, 503, 429].includes(r.status)) other.set(r.error ?? r.status, (other.get(r.error ?? r.status) ?? 0) + 1);
   return {
     sent,
     offeredRate: sent / offeredSeconds,
@@ -161,10 +199,12 @@ const cpuSecondsOf = (pid) => {
 };
 
 /** Work orders intake created in the phase's database: each accepted report is one, and a refused one is none. */
-const ordersIn = async (pool) => (await pool.query(`SELECT count(*)::int AS n FROM es_streams WHERE stream_id LIKE 'workorder-%'`)).rows[0].n;
+const ordersIn = async (pool) =>
+  (await pool.query(`SELECT count(*)::int AS n FROM es_streams WHERE stream_id LIKE 'workorder-%'`)).rows[0].n;
 
 const main = async () => {
-  if (!adminUrl || !brokers) throw new Error('No PostgreSQL or Kafka: run scripts/infra/up.sh or set DATABASE_URL and KAFKA_BROKERS');
+  if (!adminUrl || !brokers)
+    throw new Error('No PostgreSQL or Kafka: run scripts/infra/up.sh or set DATABASE_URL and KAFKA_BROKERS');
   const stamp = Date.now().toString(36);
   const tmp = mkdtempSync(join(tmpdir(), 'closeloop-bench-intake-'));
   const { jwksFile } = await ensureLocalSigningKey(tmp);
@@ -175,13 +215,18 @@ const main = async () => {
 
   /** A fresh database and topic prefix, and intake on them with these settings; each phase starts from nothing. */
   const startIntake = async (name, env) => {
-    const database = `cl_bench_intake_${stamp}_${name.replace(/-/g, "_")}`;
+    const database = `cl_bench_intake_${stamp}_${name.replace(/-/g, '_')}`;
     const prefix = `bench-intake-${stamp}-${name}.`;
     await ensureDatabase(adminUrl, database);
     const pool = createPool(withDatabase(adminUrl, database), 'bench', 2);
     cleanups.push({ database, prefix, pool });
     await migrate(pool);
-    const { apiKey } = await new IntegratorKeyStore(pool, () => new Date()).register({ integratorId: 'bench-hotline', name: 'Bench', sites: ['*'], eventTypes: ['*'] });
+    const { apiKey } = await new IntegratorKeyStore(pool, () => new Date()).register({
+      integratorId: 'bench-hotline',
+      name: 'Bench',
+      sites: ['*'],
+      eventTypes: ['*'],
+    });
     const services = await startStack({
       env: {
         DATABASE_URL: withDatabase(adminUrl, database),
@@ -202,7 +247,11 @@ const main = async () => {
   };
 
   try {
-    console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; Kafka, PostgreSQL, intake and this load generator all on it (logs: ${logDir})`);
+    console.log(
+      `machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}; Kafka, PostgreSQL, intake and this load generator all on it (logs: ${logDir})`,
+    );
     let sustainable = Number(process.env.BENCH_RATE ?? NaN);
     const phasesToRun = [
       ['shedding', {}],
@@ -225,8 +274,15 @@ const main = async () => {
         const phase = summarise(await offer(url, intake.apiKey, rate, OVERLOAD_SECONDS, `${name}-`));
         // Stragglers may still be committing: give the store a moment before counting.
         await sleep(2_000);
-        phases.push({ name, ...phase, orders: (await ordersIn(intake.pool)) - before, cpu: cpuSecondsOf(intake.pid) - cpuBefore });
-        console.log(`${name}: offered ${phase.sent} reports in ${OVERLOAD_SECONDS} s; answers collected for ${phase.answeredSeconds.toFixed(1)} s`);
+        phases.push({
+          name,
+          ...phase,
+          orders: (await ordersIn(intake.pool)) - before,
+          cpu: cpuSecondsOf(intake.pid) - cpuBefore,
+        });
+        console.log(
+          `${name}: offered ${phase.sent} reports in ${OVERLOAD_SECONDS} s; answers collected for ${phase.answeredSeconds.toFixed(1)} s`,
+        );
       } finally {
         await intake.stop();
       }
@@ -243,19 +299,42 @@ const main = async () => {
       ['503 OVERLOADED', ...phases.map((p) => String(p.s503))],
       ['429 CALLER_OVER_SHARE', ...phases.map((p) => String(p.s429))],
       ['…with Retry-After + Retry-After-Ms', ...phases.map((p) => `${p.withAdvice} of ${p.s503 + p.s429}`)],
-      ['…refused at once: p99 latency (ms)', ...phases.map((p) => (Number.isNaN(p.refusedP99) ? '-' : `${p.s503 + p.s429 - p.waited}: ${p.refusedP99.toFixed(0)}`))],
-      ['…refused after queueing: p99 (ms)', ...phases.map((p) => (Number.isNaN(p.waitedP99) ? '-' : `${p.waited}: ${p.waitedP99.toFixed(0)}`))],
+      [
+        '…refused at once: p99 latency (ms)',
+        ...phases.map((p) =>
+          Number.isNaN(p.refusedP99) ? '-' : `${p.s503 + p.s429 - p.waited}: ${p.refusedP99.toFixed(0)}`,
+        ),
+      ],
+      [
+        '…refused after queueing: p99 (ms)',
+        ...phases.map((p) => (Number.isNaN(p.waitedP99) ? '-' : `${p.waited}: ${p.waitedP99.toFixed(0)}`)),
+      ],
       ['Retry-After-Ms advised, p50', ...phases.map((p) => (Number.isNaN(p.adviceP50) ? '-' : String(p.adviceP50)))],
       [`unanswered ${DRAIN_MS / 1000} s after the offer`, ...phases.map((p) => String(p.unanswered))],
       ['other answers', ...phases.map((p) => p.other)],
-      ['intake CPU (s) / per 202 (ms)', ...phases.map((p) => `${p.cpu.toFixed(1)} / ${((p.cpu * 1000) / Math.max(1, p.accepted)).toFixed(1)}`)],
+      [
+        'intake CPU (s) / per 202 (ms)',
+        ...phases.map((p) => `${p.cpu.toFixed(1)} / ${((p.cpu * 1000) / Math.max(1, p.accepted)).toFixed(1)}`),
+      ],
       ['load generator lag p99 / max (ms)', ...phases.map((p) => p.generatorLag)],
-      ['orders in the store', ...phases.map((p) => `${p.orders} (${p.orders === p.accepted ? '= accepted' : `accepted ${p.accepted}`})`)],
+      [
+        'orders in the store',
+        ...phases.map((p) => `${p.orders} (${p.orders === p.accepted ? '= accepted' : `accepted ${p.accepted}`})`),
+      ],
     ];
     const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
-    console.log(`\n${OVERLOAD_FACTOR}× the sustainable rate (${sustainable.toFixed(1)} reports/s), open loop, for ${OVERLOAD_SECONDS} s:`);
-    for (const row of rows) console.log(row.map((cell, c) => (c === 0 ? String(cell).padEnd(widths[c]) : String(cell).padStart(widths[c]))).join('  '));
-    console.log(`load average after: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    console.log(
+      `\n${OVERLOAD_FACTOR}× the sustainable rate (${sustainable.toFixed(1)} reports/s), open loop, for ${OVERLOAD_SECONDS} s:`,
+    );
+    for (const row of rows)
+      console.log(
+        row.map((cell, c) => (c === 0 ? String(cell).padEnd(widths[c]) : String(cell).padStart(widths[c]))).join('  '),
+      );
+    console.log(
+      `load average after: ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    );
   } finally {
     const kafka = new Kafka({ clientId: 'bench-intake', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
     for (const { database, prefix, pool } of cleanups) {

@@ -77,19 +77,26 @@ const main = async () => {
     );
     await pool.query('ANALYZE sla_timer_timers');
     const { rows: counted } = await pool.query('SELECT count(*)::int AS n FROM sla_timer_timers');
-    console.log(`setup: ${counted[0].n.toLocaleString('en')} pending timers, ${BURST.toLocaleString('en')} of them due at ${dueIso}, in ${((Date.now() - setupStarted) / 1000).toFixed(1)} s`);
+    console.log(
+      `setup: ${counted[0].n.toLocaleString('en')} pending timers, ${BURST.toLocaleString('en')} of them due at ${dueIso}, in ${((Date.now() - setupStarted) / 1000).toFixed(1)} s`,
+    );
 
     const store = new PostgresEventStore(pool);
     const timers = new TimerStore(pool);
     const clocks = new SlaClockService(store, policy, timers);
     const config = { TIMER_POLL_MILLIS: 100, CALLBACK_AFTER_SECONDS: 86400, CLOSE_UNCONFIRMED_AFTER_SECONDS: 259200 };
     const clock = { now: () => new Date() };
-    const loops = Array.from({ length: INSTANCES }, () => new TimerFiringService(timers, new WorkOrderCommands(store), clock, config, clocks));
+    const loops = Array.from(
+      { length: INSTANCES },
+      () => new TimerFiringService(timers, new WorkOrderCommands(store), clock, config, clocks),
+    );
     loops.forEach((loop) => loop.onApplicationBootstrap());
 
     const deadline = Date.now() + 30_000 + (due.getTime() - Date.now()) + BURST * 20;
     for (;;) {
-      const { rows } = await pool.query(`SELECT count(*)::int AS n FROM es_events WHERE event_type = 'closeloop.sla.breached.v1'`);
+      const { rows } = await pool.query(
+        `SELECT count(*)::int AS n FROM es_events WHERE event_type = 'closeloop.sla.breached.v1'`,
+      );
       if (rows[0].n >= BURST || Date.now() > deadline) break;
       await sleep(250);
     }
@@ -109,9 +116,15 @@ const main = async () => {
     const { rows: twice } = await pool.query(
       `SELECT count(*)::int AS n FROM (SELECT stream_id FROM es_events WHERE event_type = 'closeloop.sla.breached.v1' GROUP BY stream_id HAVING count(*) > 1) AS d`,
     );
-    console.log(`fired: ${s.fired.toLocaleString('en')} of ${BURST.toLocaleString('en')} breaches with ${INSTANCES} firing loops; orders breached twice: ${twice[0].n}`);
-    console.log(`deadline to recorded breach: p50 ${Math.round(s.p50)} ms, p99 ${Math.round(s.p99)} ms, max ${Math.round(s.worst)} ms`);
-    console.log(`throughput: ${Math.round(s.fired / Math.max(Number(s.spread), 0.001)).toLocaleString('en')} breaches recorded per second (each with its escalation and next timer)`);
+    console.log(
+      `fired: ${s.fired.toLocaleString('en')} of ${BURST.toLocaleString('en')} breaches with ${INSTANCES} firing loops; orders breached twice: ${twice[0].n}`,
+    );
+    console.log(
+      `deadline to recorded breach: p50 ${Math.round(s.p50)} ms, p99 ${Math.round(s.p99)} ms, max ${Math.round(s.worst)} ms`,
+    );
+    console.log(
+      `throughput: ${Math.round(s.fired / Math.max(Number(s.spread), 0.001)).toLocaleString('en')} breaches recorded per second (each with its escalation and next timer)`,
+    );
   } finally {
     await pool.end();
     const admin = createPool(adminUrl, 'bench-cleanup', 1);

@@ -49,7 +49,8 @@ query service hold. Exits 1 when an invariant fails.
 
 const number = (name, value, min, max) => {
   const parsed = Number(value);
-  if (value === undefined || !Number.isFinite(parsed) || parsed < min || parsed > max) throw new Error(`${name} must be a number from ${min} to ${max}, not ${value}`);
+  if (value === undefined || !Number.isFinite(parsed) || parsed < min || parsed > max)
+    throw new Error(`${name} must be a number from ${min} to ${max}, not ${value}`);
   return parsed;
 };
 
@@ -60,24 +61,53 @@ const parseOptions = (argv) => {
     const flag = argv[i];
     const value = () => argv[++i];
     switch (flag) {
-      case '--duration': options.duration = number(flag, value(), 20, 3_600); break;
-      case '--rate': options.rate = number(flag, value(), 0.5, 50); break;
-      case '--connections': options.connections = number(flag, value(), 1, 256); break;
-      case '--urgent-every': options.urgentEvery = number(flag, value(), 1, 1_000); break;
-      case '--down': options.down = number(flag, value(), 0, 120); break;
-      case '--settle': options.settle = number(flag, value(), 10, 1_800); break;
-      case '--recovery-limit': options.recoveryLimit = number(flag, value(), 0, 600); break;
-      case '--max-alerts-per-order': options.maxAlertsPerOrder = number(flag, value(), 1, 100_000); break;
-      case '--kill-broker': options.killBroker = true; break;
-      case '--kill-postgres': options.killPostgres = true; break;
-      case '--port-offset': options.portOffset = number(flag, value(), 1_000, 60_000); break;
-      case '--infra-port-base': options.infraPortBase = number(flag, value(), 1_024, 65_000); break;
-      case '--keep': options.keep = true; break;
+      case '--duration':
+        options.duration = number(flag, value(), 20, 3_600);
+        break;
+      case '--rate':
+        options.rate = number(flag, value(), 0.5, 50);
+        break;
+      case '--connections':
+        options.connections = number(flag, value(), 1, 256);
+        break;
+      case '--urgent-every':
+        options.urgentEvery = number(flag, value(), 1, 1_000);
+        break;
+      case '--down':
+        options.down = number(flag, value(), 0, 120);
+        break;
+      case '--settle':
+        options.settle = number(flag, value(), 10, 1_800);
+        break;
+      case '--recovery-limit':
+        options.recoveryLimit = number(flag, value(), 0, 600);
+        break;
+      case '--max-alerts-per-order':
+        options.maxAlertsPerOrder = number(flag, value(), 1, 100_000);
+        break;
+      case '--kill-broker':
+        options.killBroker = true;
+        break;
+      case '--kill-postgres':
+        options.killPostgres = true;
+        break;
+      case '--port-offset':
+        options.portOffset = number(flag, value(), 1_000, 60_000);
+        break;
+      case '--infra-port-base':
+        options.infraPortBase = number(flag, value(), 1_024, 65_000);
+        break;
+      case '--keep':
+        options.keep = true;
+        break;
       case '--only': {
-        const names = String(value() ?? '').split(',').filter(Boolean);
+        const names = String(value() ?? '')
+          .split(',')
+          .filter(Boolean);
         const known = [...VICTIMS, 'broker', 'postgres'];
         const unknown = names.filter((n) => !known.includes(n));
-        if (names.length === 0 || unknown.length > 0) throw new Error(`--only takes some of ${known.join(', ')}; not ${unknown.join(', ') || '(nothing)'}`);
+        if (names.length === 0 || unknown.length > 0)
+          throw new Error(`--only takes some of ${known.join(', ')}; not ${unknown.join(', ') || '(nothing)'}`);
         options.only = names;
         break;
       }
@@ -99,8 +129,10 @@ const victimsOf = (options) => {
   const all = [...VICTIMS, ...(options.killBroker ? ['broker'] : []), ...(options.killPostgres ? ['postgres'] : [])];
   if (!options.only) return all;
   for (const name of options.only) {
-    if (name === 'broker' && !options.killBroker) throw new Error('--only broker needs --kill-broker: the shared broker is never killed');
-    if (name === 'postgres' && !options.killPostgres) throw new Error('--only postgres needs --kill-postgres: the shared PostgreSQL is never killed');
+    if (name === 'broker' && !options.killBroker)
+      throw new Error('--only broker needs --kill-broker: the shared broker is never killed');
+    if (name === 'postgres' && !options.killPostgres)
+      throw new Error('--only postgres needs --kill-postgres: the shared PostgreSQL is never killed');
   }
   return all.filter((v) => options.only.includes(v));
 };
@@ -123,7 +155,7 @@ const failuresOf = (m, options) => {
   const count = (n, what) => {
     if (n > 0) failures.push(`${n} ${what}`);
   };
-  count(m.reports.gaveUp, 'report(s) never accepted within the integrator\'s retry budget');
+  count(m.reports.gaveUp, "report(s) never accepted within the integrator's retry budget");
   count(m.reports.refused, 'report(s) refused with a 4xx');
   count(m.orders.lost, 'accepted order(s) lost (not in the event store, or no timeline in query)');
   count(m.orders.createdTwice, 'report(s) that made more than one order (a retry with the same key made another)');
@@ -134,11 +166,13 @@ const failuresOf = (m, options) => {
   count(m.orders.notShown - m.orders.withoutTimeline, 'order(s) of unanswered reports that query never shows');
   count(m.timelines.differing, 'timeline(s) differing from the event store');
   count(m.servicesExited.length, `service exit(s) nobody caused: ${m.servicesExited.join(', ')}`);
-  if (m.alerts.max > options.maxAlertsPerOrder) failures.push(`alerts per order up to ${m.alerts.max}, over the bound of ${options.maxAlertsPerOrder}`);
+  if (m.alerts.max > options.maxAlertsPerOrder)
+    failures.push(`alerts per order up to ${m.alerts.max}, over the bound of ${options.maxAlertsPerOrder}`);
   for (const k of m.kills) {
     if (k.error) failures.push(`${k.victim}: ${k.error}`);
     else if (k.recoveredMs === undefined) failures.push(`${k.victim}: no work resumed within ${seconds(k.waitedMs)}`);
-    else if (options.recoveryLimit > 0 && k.recoveredMs > options.recoveryLimit * 1000) failures.push(`${k.victim}: recovery ${seconds(k.recoveredMs)} over ${options.recoveryLimit} s`);
+    else if (options.recoveryLimit > 0 && k.recoveredMs > options.recoveryLimit * 1000)
+      failures.push(`${k.victim}: recovery ${seconds(k.recoveredMs)} over ${options.recoveryLimit} s`);
   }
   return failures;
 };
@@ -149,7 +183,11 @@ const summaryOf = (m, options) => {
   const lines = [
     `== Closeloop chaos run, ${m.startedAt}: ${Math.round(m.trafficSeconds)} s of traffic at ${options.rate} reports/s (every ${options.urgentEvery}. urgent), every on-call webhook answering 500`,
     `machine: ${m.machine}; load average ${m.loadAverage}; harness event-loop delay p99 ${m.eventLoopDelayMs} ms; broker ${m.brokerOwned ? 'private (killed)' : 'shared (not killed)'}, PostgreSQL ${m.postgresOwned ? 'private (killed)' : 'shared (not killed)'}`,
-    `reports: ${r.planned} sent, ${r.accepted} accepted (202), ${r.gaveUp} given up (${r.gaveUpButStored} of them in the store all the same), ${r.refused} refused; ${r.retried} needed retries (${r.retries} retries: ${Object.entries(r.errors).map(([k, v]) => `${v} ${k}`).join(', ') || 'none'})`,
+    `reports: ${r.planned} sent, ${r.accepted} accepted (202), ${r.gaveUp} given up (${r.gaveUpButStored} of them in the store all the same), ${r.refused} refused; ${r.retried} needed retries (${r.retries} retries: ${
+      Object.entries(r.errors)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(', ') || 'none'
+    })`,
     `  first attempt to 202: p50 ${seconds(percentile(r.latencies, 0.5))}, p99 ${seconds(percentile(r.latencies, 0.99))}, max ${seconds(percentile(r.latencies, 1))}; ${r.urgent} urgent`,
     `orders: ${m.orders.created} created in the store, ${m.orders.lost} lost (${m.orders.notInStore} not in the event store, ${m.orders.withoutTimeline} without a timeline in query), ${m.orders.createdTwice} created twice`,
     `  of all ${m.orders.created}: ${m.orders.doubleAssigned} double-assigned, ${m.orders.neverAssigned} never assigned; ${m.orders.doubleTimed} double-timed, ${m.orders.neverTimed} never timed; ${m.orders.notShown} never shown by query`,
@@ -160,8 +198,14 @@ const summaryOf = (m, options) => {
     `recovery after each kill (restart = the killed process started again; work = the first evidence of it working)${options.recoveryLimit > 0 ? `, limit ${options.recoveryLimit} s` : ''}:`,
   ];
   for (const k of m.kills) {
-    const took = k.error ? `ERROR ${k.error}` : k.recoveredMs === undefined ? `no work within ${seconds(k.waitedMs)}` : seconds(k.recoveredMs);
-    lines.push(`  ${k.victim.padEnd(13)} at +${seconds(k.atMs).padStart(7)}  down ${seconds(k.downMs).padStart(6)}  restart→healthy ${seconds(k.healthyMs).padStart(7)}  ${k.measure}: ${took}${k.note ? `  (${k.note})` : ''}`);
+    const took = k.error
+      ? `ERROR ${k.error}`
+      : k.recoveredMs === undefined
+        ? `no work within ${seconds(k.waitedMs)}`
+        : seconds(k.recoveredMs);
+    lines.push(
+      `  ${k.victim.padEnd(13)} at +${seconds(k.atMs).padStart(7)}  down ${seconds(k.downMs).padStart(6)}  restart→healthy ${seconds(k.healthyMs).padStart(7)}  ${k.measure}: ${took}${k.note ? `  (${k.note})` : ''}`,
+    );
   }
   return lines;
 };

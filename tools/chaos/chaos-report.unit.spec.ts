@@ -11,14 +11,46 @@ const cleanRun = () => ({
   settle: { seconds: 90, unsettledAtStart: 4, unsettledAtEnd: 0 },
   brokerOwned: false,
   postgresOwned: false,
-  reports: { planned: 10, accepted: 10, gaveUp: 0, gaveUpButStored: 0, refused: 0, retried: 1, retries: 2, errors: { 'refused connections': 2 }, latencies: [10, 20, 3_000], urgent: 3 },
-  orders: { created: 10, lost: 0, notInStore: 0, withoutTimeline: 0, notShown: 0, createdTwice: 0, doubleAssigned: 0, neverAssigned: 0, doubleTimed: 0, neverTimed: 0 },
+  reports: {
+    planned: 10,
+    accepted: 10,
+    gaveUp: 0,
+    gaveUpButStored: 0,
+    refused: 0,
+    retried: 1,
+    retries: 2,
+    errors: { 'refused connections': 2 },
+    latencies: [10, 20, 3_000],
+    urgent: 3,
+  },
+  orders: {
+    created: 10,
+    lost: 0,
+    notInStore: 0,
+    withoutTimeline: 0,
+    notShown: 0,
+    createdTwice: 0,
+    doubleAssigned: 0,
+    neverAssigned: 0,
+    doubleTimed: 0,
+    neverTimed: 0,
+  },
   timelines: { compared: 10, differing: 0, examples: [] },
   alerts: { total: 12, orders: 3, max: 5, mean: 4, lastWindow: 0, lastWindowSeconds: 30 },
   webhookRequests: 24,
   behind: { relay: 0, consumers: 'dispatch 0, sla-timer 0, notification 0, query 0' },
   servicesExited: [],
-  kills: [{ victim: 'dispatch', atMs: 20_000, measure: 'restart→assigned', downMs: 3_000, healthyMs: 2_000, recoveredMs: 4_000, waitedMs: 120_000 }],
+  kills: [
+    {
+      victim: 'dispatch',
+      atMs: 20_000,
+      measure: 'restart→assigned',
+      downMs: 3_000,
+      healthyMs: 2_000,
+      recoveredMs: 4_000,
+      waitedMs: 120_000,
+    },
+  ],
 });
 
 describe('the chaos verdict', () => {
@@ -66,7 +98,16 @@ describe('the chaos verdict', () => {
 
   it('prints every figure the issue asks for', () => {
     const text = summaryOf(cleanRun(), DEFAULTS).join('\n');
-    for (const words of ['10 accepted', '0 lost', '0 double-assigned', '0 double-timed', '0 of 10 differ', 'max 5, mean 4.0', 'restart→assigned: 4.0 s']) expect(text).toContain(words);
+    for (const words of [
+      '10 accepted',
+      '0 lost',
+      '0 double-assigned',
+      '0 double-timed',
+      '0 of 10 differ',
+      'max 5, mean 4.0',
+      'restart→assigned: 4.0 s',
+    ])
+      expect(text).toContain(words);
   });
 });
 

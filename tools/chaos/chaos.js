@@ -119,7 +119,15 @@ class Integrator {
 
   async submit(i) {
     const urgent = i % this.urgentEvery === 0;
-    const report = { i, key: `chaos-${this.stamp}-${i}`, building: `C${this.stamp}-${i}`, urgent, firstSentAt: Date.now(), attempts: 0, outcome: 'pending' };
+    const report = {
+      i,
+      key: `chaos-${this.stamp}-${i}`,
+      building: `C${this.stamp}-${i}`,
+      urgent,
+      firstSentAt: Date.now(),
+      attempts: 0,
+      outcome: 'pending',
+    };
     this.reports.push(report);
     const body = JSON.stringify({
       siteId: SITE,
@@ -128,10 +136,16 @@ class Integrator {
       unit: '101',
       channel: 'phone',
       reporter: { name: 'Chaos Resident', phone: '13800138000' },
-      description: urgent ? `Burst pipe flooding the stairwell (chaos report ${i})` : `Dripping tap in the bathroom (chaos report ${i})`,
+      description: urgent
+        ? `Burst pipe flooding the stairwell (chaos report ${i})`
+        : `Dripping tap in the bathroom (chaos report ${i})`,
     });
     let backoff = 250;
-    while (report.attempts < REPORT_MAX_ATTEMPTS && Date.now() - report.firstSentAt < REPORT_BUDGET_MS && !this.stopped) {
+    while (
+      report.attempts < REPORT_MAX_ATTEMPTS &&
+      Date.now() - report.firstSentAt < REPORT_BUDGET_MS &&
+      !this.stopped
+    ) {
       let retryAfterMs;
       await this.connection();
       report.attempts++;
@@ -145,10 +159,16 @@ class Integrator {
         const text = await response.text();
         if (response.status === 202) {
           const accepted = JSON.parse(text);
-          Object.assign(report, { outcome: 'accepted', acceptedAt: Date.now(), workOrderId: accepted.workOrderId, tier: accepted.tier });
+          Object.assign(report, {
+            outcome: 'accepted',
+            acceptedAt: Date.now(),
+            workOrderId: accepted.workOrderId,
+            tier: accepted.tier,
+          });
           return;
         }
-        const retryable = response.status >= 500 || response.status === 429 || response.status === 409 || response.status === 408;
+        const retryable =
+          response.status >= 500 || response.status === 429 || response.status === 409 || response.status === 408;
         this.count_(`http ${response.status}`);
         if (!retryable) {
           Object.assign(report, { outcome: 'refused', problem: `${response.status} ${text.slice(0, 200)}` });
@@ -178,7 +198,9 @@ class Integrator {
 
   /** When the first 202 arrived that was answered after `since` (the restarted intake's first). */
   firstAcceptedAfter(since) {
-    const times = this.accepted().map((r) => r.acceptedAt).filter((t) => t >= since);
+    const times = this.accepted()
+      .map((r) => r.acceptedAt)
+      .filter((t) => t >= since);
     return times.length ? Math.min(...times) : undefined;
   }
 }
@@ -198,7 +220,9 @@ const main = async () => {
     return 2;
   }
   // The harness's own delays, printed with the figures: a starved harness measures late, and says so.
-  const loadAtStart = loadavg().map((l) => l.toFixed(1)).join(' ');
+  const loadAtStart = loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
   const loopDelay = monitorEventLoopDelay({ resolution: 20 });
   loopDelay.enable();
   const stamp = Date.now().toString(36);
@@ -209,7 +233,10 @@ const main = async () => {
   const shared = sharedInfrastructure();
   const cleanups = [];
   const cleanup = async () => {
-    while (cleanups.length) await cleanups.pop()().catch((error) => log(`cleanup: ${error.message}`));
+    while (cleanups.length)
+      await cleanups
+        .pop()()
+        .catch((error) => log(`cleanup: ${error.message}`));
   };
   let interrupted = false;
   const onSignal = (signal) => {
@@ -221,7 +248,8 @@ const main = async () => {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   // However the run goes, it ends: traffic, each kill's longest wait, settle, plus a margin for starting and stopping.
-  const limitSeconds = options.duration + victims.length * (RECOVERY_WAIT_MS / 1000 + options.down + 200) + options.settle + 600;
+  const limitSeconds =
+    options.duration + victims.length * (RECOVERY_WAIT_MS / 1000 + options.down + 200) + options.settle + 600;
   const watchdog = setTimeout(() => onSignal('time limit'), limitSeconds * 1000);
   watchdog.unref();
 
@@ -232,7 +260,13 @@ const main = async () => {
     let brokers = shared.brokers;
     let adminUrl = shared.adminUrl;
     if (options.killBroker) {
-      broker = new PrivateBroker({ root, dir: join(runDir, 'kafka'), logDir: join(logDir, 'kafka'), port: options.infraPortBase + 92, controllerPort: options.infraPortBase + 93 });
+      broker = new PrivateBroker({
+        root,
+        dir: join(runDir, 'kafka'),
+        logDir: join(logDir, 'kafka'),
+        port: options.infraPortBase + 92,
+        controllerPort: options.infraPortBase + 93,
+      });
       await broker.assertPortsFree();
       log(`starting a private broker at ${broker.brokers}`);
       cleanups.push(() => broker.down());
@@ -240,14 +274,20 @@ const main = async () => {
       brokers = broker.brokers;
     }
     if (options.killPostgres) {
-      postgres = new PrivatePostgres({ root, dir: join(runDir, 'postgres'), logFile: join(logDir, 'postgres.log'), port: options.infraPortBase + 432 });
+      postgres = new PrivatePostgres({
+        root,
+        dir: join(runDir, 'postgres'),
+        logFile: join(logDir, 'postgres.log'),
+        port: options.infraPortBase + 432,
+      });
       await postgres.assertPortsFree();
       log(`starting a private PostgreSQL on 127.0.0.1:${postgres.port}`);
       cleanups.push(() => postgres.down());
       await postgres.up();
       adminUrl = postgres.adminUrl;
     }
-    if (!adminUrl || !brokers) throw new Error('No PostgreSQL or Kafka: run scripts/infra/up.sh or set DATABASE_URL and KAFKA_BROKERS');
+    if (!adminUrl || !brokers)
+      throw new Error('No PostgreSQL or Kafka: run scripts/infra/up.sh or set DATABASE_URL and KAFKA_BROKERS');
 
     const database = `cl_chaos_${stamp}`;
     const prefix = `chaos-${stamp}.`;
@@ -269,9 +309,15 @@ const main = async () => {
     const keyDir = mkdtempSync(join(tmpdir(), 'closeloop-chaos-'));
     cleanups.push(async () => rmSync(keyDir, { recursive: true, force: true }));
     const { jwksFile } = await ensureLocalSigningKey(keyDir);
-    const { apiKey } = await new IntegratorKeyStore(pool, () => new Date()).register({ integratorId: 'chaos-hotline', name: 'Chaos hotline', sites: ['*'], eventTypes: ['*'] });
+    const { apiKey } = await new IntegratorKeyStore(pool, () => new Date()).register({
+      integratorId: 'chaos-hotline',
+      name: 'Chaos hotline',
+      sites: ['*'],
+      eventTypes: ['*'],
+    });
     // A supervisor edits the on-call schedule; a dispatcher reads timelines with phone numbers unmasked, as stored.
-    const staff = async (staffId, roles) => `Bearer ${await issueStaffToken({ dir: keyDir, issuer: ISSUER, audience: AUDIENCE, staffId, name: staffId, roles, sites: ['*'], ttlSeconds: 6 * 3600 })}`;
+    const staff = async (staffId, roles) =>
+      `Bearer ${await issueStaffToken({ dir: keyDir, issuer: ISSUER, audience: AUDIENCE, staffId, name: staffId, roles, sites: ['*'], ttlSeconds: 6 * 3600 })}`;
     const supervisor = await staff('sup-chaos', ['supervisor']);
     const reader = await staff('disp-chaos', ['dispatcher']);
     // Urgent orders breach and climb the escalation chain within the run, so sla-timer's timers fire across its
@@ -280,7 +326,13 @@ const main = async () => {
     policy.id = `chaos-${stamp}`;
     // Its overrides (a lift's response, say) would no longer fit the shortened urgent tier; no chaos report needs one.
     policy.overrides = [];
-    policy.tiers.urgent = { ...policy.tiers.urgent, clock: 'continuous', responseSeconds: 40, resolutionSeconds: 120, escalationIntervalsSeconds: [20, 20] };
+    policy.tiers.urgent = {
+      ...policy.tiers.urgent,
+      clock: 'continuous',
+      responseSeconds: 40,
+      resolutionSeconds: 120,
+      escalationIntervalsSeconds: [20, 20],
+    };
     const policyFile = join(keyDir, 'sla-policy.json');
     writeFileSync(policyFile, JSON.stringify(policy));
     const receiver = await startDeadReceiver();
@@ -333,27 +385,52 @@ const main = async () => {
     });
     const stackStarted = Date.now();
     watch(await startStack(stackOptions));
-    log(`stack up in ${((Date.now() - stackStarted) / 1000).toFixed(1)} s on ports ${3001 + options.portOffset}-${3005 + options.portOffset}; logs in ${logDir}`);
+    log(
+      `stack up in ${((Date.now() - stackStarted) / 1000).toFixed(1)} s on ports ${3001 + options.portOffset}-${3005 + options.portOffset}; logs in ${logDir}`,
+    );
 
     // Every level of the site's chain is one person whose only channel is the dead webhook; so is the site's fallback.
     const call = async (method, path, body) => {
-      const response = await fetch(`${urls.notification}${path}`, { method, headers: { 'content-type': 'application/json', authorization: supervisor }, body: JSON.stringify(body) });
-      if (!response.ok) throw new Error(`${method} ${path} answered ${response.status}: ${(await response.text()).slice(0, 300)} (an outbound-address rule may need a setting that allows loopback: pass it with --env)`);
+      const response = await fetch(`${urls.notification}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json', authorization: supervisor },
+        body: JSON.stringify(body),
+      });
+      if (!response.ok)
+        throw new Error(
+          `${method} ${path} answered ${response.status}: ${(await response.text()).slice(0, 300)} (an outbound-address rule may need a setting that allows loopback: pass it with --env)`,
+        );
     };
-    const destinations = [{ channel: 'webhook', url: receiver.url, secrets: [`whsec_${randomBytes(32).toString('base64')}`] }];
+    const destinations = [
+      { channel: 'webhook', url: receiver.url, secrets: [`whsec_${randomBytes(32).toString('base64')}`] },
+    ];
     for (const level of [1, 2, 3]) {
-      await call('PUT', `/v1/on-call/rotations/${randomUUID()}`, { siteId: SITE, level, timeZone: 'Asia/Shanghai', handoff: 'daily', handoffTime: '09:00', startsOn: '2020-01-01', members: [`oc-chaos-${level}`] });
+      await call('PUT', `/v1/on-call/rotations/${randomUUID()}`, {
+        siteId: SITE,
+        level,
+        timeZone: 'Asia/Shanghai',
+        handoff: 'daily',
+        handoffTime: '09:00',
+        startsOn: '2020-01-01',
+        members: [`oc-chaos-${level}`],
+      });
       await call('PUT', `/v1/on-call/contacts/staff/oc-chaos-${level}`, { destinations });
     }
     await call('PUT', `/v1/on-call/contacts/sites/${SITE}`, { destinations });
 
     // ── Probes: the first evidence, after a moment, that a process works again ──────────────────────────
     const firstEventAfter = (types) => async (since) => {
-      const { rows } = await pool.query('SELECT min(recorded_at) AS at FROM es_events WHERE event_type = ANY($1) AND recorded_at > $2', [types, new Date(since)]);
+      const { rows } = await pool.query(
+        'SELECT min(recorded_at) AS at FROM es_events WHERE event_type = ANY($1) AND recorded_at > $2',
+        [types, new Date(since)],
+      );
       return rows[0]?.at ? rows[0].at.getTime() : undefined;
     };
     const timeline = async (workOrderId) => {
-      const response = await fetch(`${urls.query}/v1/work-orders/${workOrderId}/timeline`, { headers: { authorization: reader }, signal: AbortSignal.timeout(5_000) });
+      const response = await fetch(`${urls.query}/v1/work-orders/${workOrderId}/timeline`, {
+        headers: { authorization: reader },
+        signal: AbortSignal.timeout(5_000),
+      });
       if (response.status !== 200) return undefined;
       return (await response.json()).events;
     };
@@ -363,7 +440,12 @@ const main = async () => {
      * would show only that it has caught up).
      */
     const reportedAfter = async (since) =>
-      (await pool.query(`SELECT data->>'workOrderId' AS id FROM es_events WHERE event_type = $1 AND recorded_at > $2 ORDER BY global_position LIMIT 3`, [T.reported, new Date(since)])).rows.map((r) => r.id);
+      (
+        await pool.query(
+          `SELECT data->>'workOrderId' AS id FROM es_events WHERE event_type = $1 AND recorded_at > $2 ORDER BY global_position LIMIT 3`,
+          [T.reported, new Date(since)],
+        )
+      ).rows.map((r) => r.id);
     /** An order reported after `since` whose timeline shows it assigned (or queued) and timed: the whole pipeline works. */
     const pipelineAfter = async (since) => {
       for (const id of await reportedAfter(since)) {
@@ -396,7 +478,10 @@ const main = async () => {
       return rows[0]?.application_name?.replace(/^closeloop-/, '');
     };
     const relayPublishedAfter = async (since) => {
-      const { rows } = await pool.query('SELECT updated_at FROM es_checkpoints WHERE subscriber = $1 AND updated_at > $2', [relayName, new Date(since)]);
+      const { rows } = await pool.query(
+        'SELECT updated_at FROM es_checkpoints WHERE subscriber = $1 AND updated_at > $2',
+        [relayName, new Date(since)],
+      );
       return rows[0] ? rows[0].updated_at.getTime() : undefined;
     };
 
@@ -428,7 +513,15 @@ const main = async () => {
     // ── One kill: down, restart, wait for work ─────────────────────────────────────────────────────────
     const runStart = Date.now();
     const kill = async (victim) => {
-      const result = { victim, atMs: Date.now() - runStart, measure: '', downMs: undefined, healthyMs: undefined, recoveredMs: undefined, waitedMs: RECOVERY_WAIT_MS };
+      const result = {
+        victim,
+        atMs: Date.now() - runStart,
+        measure: '',
+        downMs: undefined,
+        healthyMs: undefined,
+        recoveredMs: undefined,
+        waitedMs: RECOVERY_WAIT_MS,
+      };
       try {
         if (victim === 'relay-leader') {
           const leader = await relayLeader();
@@ -485,13 +578,26 @@ const main = async () => {
     // The traffic lasts the duration, and past it while kills are still being recovered from (a probe needs fresh
     // reports), then TAIL_MS more; the count caps it whatever happens.
     const TAIL_MS = 10_000;
-    const count = Math.ceil(options.rate * (options.duration + victims.length * (RECOVERY_WAIT_MS / 1000 + options.down + 60)));
-    const integrator = new Integrator({ url: `${urls.intake}/v1/reports`, apiKey, rate: options.rate, count, urgentEvery: options.urgentEvery, stamp, connections: options.connections });
+    const count = Math.ceil(
+      options.rate * (options.duration + victims.length * (RECOVERY_WAIT_MS / 1000 + options.down + 60)),
+    );
+    const integrator = new Integrator({
+      url: `${urls.intake}/v1/reports`,
+      apiKey,
+      rate: options.rate,
+      count,
+      urgentEvery: options.urgentEvery,
+      stamp,
+      connections: options.connections,
+    });
     cleanups.push(async () => {
       integrator.stopped = true;
     });
     let killsDoneAt;
-    const enough = () => Date.now() - runStart >= options.duration * 1000 && killsDoneAt !== undefined && Date.now() - killsDoneAt >= TAIL_MS;
+    const enough = () =>
+      Date.now() - runStart >= options.duration * 1000 &&
+      killsDoneAt !== undefined &&
+      Date.now() - killsDoneAt >= TAIL_MS;
     log(`posting ${options.rate} reports/s for at least ${options.duration} s; kills: ${victims.join(', ')}`);
     const traffic = integrator.run(enough);
     const kills = [];
@@ -502,25 +608,39 @@ const main = async () => {
       log(`killing ${victim}`);
       const result = await kill(victim);
       kills.push(result);
-      log(`${victim}: ${result.error ?? (result.recoveredMs === undefined ? 'no work resumed' : `${result.measure} ${(result.recoveredMs / 1000).toFixed(1)} s`)}`);
+      log(
+        `${victim}: ${result.error ?? (result.recoveredMs === undefined ? 'no work resumed' : `${result.measure} ${(result.recoveredMs / 1000).toFixed(1)} s`)}`,
+      );
     }
     killsDoneAt = Date.now();
     await traffic;
     const trafficEnded = Date.now();
-    log(`traffic done: ${integrator.accepted().length} of ${integrator.reports.length} accepted; settling (up to ${options.settle} s)`);
+    log(
+      `traffic done: ${integrator.accepted().length} of ${integrator.reports.length} accepted; settling (up to ${options.settle} s)`,
+    );
 
     // ── Checks ───────────────────────────────────────────────────────────────────────────────────────────
     // Every report has a building of its own, so the store's orders are matched to the reports that made them,
     // answered or not: an order whose report intake never answered is still an order the pipeline must handle.
     const perOrder = async (sql, params = []) => (await pool.query(sql, params)).rows;
     const storeOrders = async () => {
-      const rows = await perOrder(`SELECT data->>'workOrderId' AS id, data->>'building' AS building FROM es_events WHERE event_type = $1`, [T.reported]);
+      const rows = await perOrder(
+        `SELECT data->>'workOrderId' AS id, data->>'building' AS building FROM es_events WHERE event_type = $1`,
+        [T.reported],
+      );
       const byBuilding = new Map();
       for (const r of rows) byBuilding.set(r.building, [...(byBuilding.get(r.building) ?? []), r.id]);
       return { ids: rows.map((r) => r.id), byBuilding };
     };
     const counts = async (types) =>
-      new Map((await perOrder(`SELECT metadata->>'workOrderId' AS id, count(*)::int AS n FROM es_events WHERE event_type = ANY($1) GROUP BY 1`, [types])).map((r) => [r.id, r.n]));
+      new Map(
+        (
+          await perOrder(
+            `SELECT metadata->>'workOrderId' AS id, count(*)::int AS n FROM es_events WHERE event_type = ANY($1) GROUP BY 1`,
+            [types],
+          )
+        ).map((r) => [r.id, r.n]),
+      );
     const cutoff = new Date();
     const settleDeadline = Date.now() + options.settle * 1000;
     const verdicts = new Map();
@@ -533,12 +653,15 @@ const main = async () => {
       for (const e of events) {
         const s = stored.get(e.eventId);
         if (!s) {
-          if (!(await pool.query('SELECT 1 FROM es_events WHERE event_id = $1', [e.eventId])).rowCount) return `${e.type} ${e.eventId} is not in the store`;
+          if (!(await pool.query('SELECT 1 FROM es_events WHERE event_id = $1', [e.eventId])).rowCount)
+            return `${e.type} ${e.eventId} is not in the store`;
           continue;
         }
-        if (s.event_type !== e.type || canonical(s.data) !== canonical(e.data)) return `${e.type} ${e.eventId} differs from the store`;
+        if (s.event_type !== e.type || canonical(s.data) !== canonical(e.data))
+          return `${e.type} ${e.eventId} differs from the store`;
       }
-      for (const s of storeEvents) if (s.recorded_at <= cutoff && !shown.has(s.event_id)) return `${s.event_type} ${s.event_id} missing`;
+      for (const s of storeEvents)
+        if (s.recorded_at <= cutoff && !shown.has(s.event_id)) return `${s.event_type} ${s.event_id} missing`;
       return 'ok';
     };
     const storeEventsOf = async (ids) => {
@@ -567,7 +690,11 @@ const main = async () => {
     };
     /** Orders the store holds that are not yet assigned (or queued) or not yet timed. */
     const unprocessed = async () => {
-      const [{ ids }, assigned, timed] = await Promise.all([storeOrders(), counts([T.assigned, T.queued]), counts([T.targetsSet])]);
+      const [{ ids }, assigned, timed] = await Promise.all([
+        storeOrders(),
+        counts([T.assigned, T.queued]),
+        counts([T.targetsSet]),
+      ]);
       return ids.filter((id) => !assigned.has(id) || !timed.has(id));
     };
     // The settle waits, up to its end, until every order is assigned and timed and a sample of timelines is shown
@@ -604,7 +731,12 @@ const main = async () => {
       [T.breached, T.escalated],
     );
     const alerts = await counts([T.alertRaised]);
-    const lastWindow = (await perOrder('SELECT count(*)::int AS n FROM es_events WHERE event_type = $1 AND recorded_at > $2', [T.alertRaised, lastWindowStart]))[0].n;
+    const lastWindow = (
+      await perOrder('SELECT count(*)::int AS n FROM es_events WHERE event_type = $1 AND recorded_at > $2', [
+        T.alertRaised,
+        lastWindowStart,
+      ])
+    )[0].n;
     // How far behind the pipeline still is: an order missing from query with its group's lag at 0 was skipped, not late.
     const relayBehind = (
       await perOrder(
@@ -613,10 +745,17 @@ const main = async () => {
         [relayName],
       )
     )[0].n;
-    const consumerLag = await groupLag(kafka, `${prefix}workorders.events`, ['dispatch', 'sla-timer', 'notification', 'query'].map((g) => `${prefix}${g}`)).catch((error) => ({ error: error.message }));
+    const consumerLag = await groupLag(
+      kafka,
+      `${prefix}workorders.events`,
+      ['dispatch', 'sla-timer', 'notification', 'query'].map((g) => `${prefix}${g}`),
+    ).catch((error) => ({ error: error.message }));
     const accepted = integrator.accepted();
     const ordersOf = (r) => byBuilding.get(r.building) ?? [];
-    const doubleTimed = new Set([...ids.filter((id) => (targetsSet.get(id) ?? 0) > 1), ...repeatedTimers.map((r) => r.id)]);
+    const doubleTimed = new Set([
+      ...ids.filter((id) => (targetsSet.get(id) ?? 0) > 1),
+      ...repeatedTimers.map((r) => r.id),
+    ]);
     const alertCounts = [...alerts.values()];
     // An order without any timeline is counted as lost (when its report was accepted) or as never shown, not again here.
     const differing = ids.filter((id) => !['ok', 'no timeline'].includes(verdicts.get(id)));
@@ -628,7 +767,9 @@ const main = async () => {
       machine: `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), shared with whatever else runs`,
       brokerOwned: Boolean(broker),
       postgresOwned: Boolean(postgres),
-      loadAverage: `${loadAtStart} at the start, ${loadavg().map((l) => l.toFixed(1)).join(' ')} at the end`,
+      loadAverage: `${loadAtStart} at the start, ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} at the end`,
       settle: { seconds: options.settle, unsettledAtStart, unsettledAtEnd },
       eventLoopDelayMs: Math.round(loopDelay.percentile(99) / 1e6),
       reports: {
@@ -646,9 +787,13 @@ const main = async () => {
       orders: {
         created: storeIds.size,
         // Accepted, yet the store has no order of that report under the id intake answered, or query never shows it.
-        lost: accepted.filter((r) => !ordersOf(r).includes(r.workOrderId) || verdicts.get(r.workOrderId) === 'no timeline').length,
+        lost: accepted.filter(
+          (r) => !ordersOf(r).includes(r.workOrderId) || verdicts.get(r.workOrderId) === 'no timeline',
+        ).length,
         notInStore: accepted.filter((r) => !ordersOf(r).includes(r.workOrderId)).length,
-        withoutTimeline: accepted.filter((r) => ordersOf(r).includes(r.workOrderId) && verdicts.get(r.workOrderId) === 'no timeline').length,
+        withoutTimeline: accepted.filter(
+          (r) => ordersOf(r).includes(r.workOrderId) && verdicts.get(r.workOrderId) === 'no timeline',
+        ).length,
         notShown: notShown.length,
         createdTwice: integrator.reports.filter((r) => ordersOf(r).length > 1).length,
         doubleAssigned: ids.filter((id) => (assignments.get(id) ?? 0) > 1).length,
@@ -656,7 +801,11 @@ const main = async () => {
         doubleTimed: doubleTimed.size,
         neverTimed: ids.filter((id) => !targetsSet.has(id)).length,
       },
-      timelines: { compared: ids.length, differing: differing.length, examples: differing.slice(0, 3).map((id) => `${id}: ${verdicts.get(id)}`) },
+      timelines: {
+        compared: ids.length,
+        differing: differing.length,
+        examples: differing.slice(0, 3).map((id) => `${id}: ${verdicts.get(id)}`),
+      },
       alerts: {
         total: alertCounts.reduce((a, b) => a + b, 0),
         orders: alertCounts.length,
@@ -666,14 +815,21 @@ const main = async () => {
         lastWindowSeconds: LAST_WINDOW_SECONDS,
       },
       webhookRequests: receiver.requests(),
-      behind: { relay: relayBehind, consumers: Object.entries(consumerLag).map(([g, n]) => `${g.slice(prefix.length) || g} ${n}`).join(', ') },
+      behind: {
+        relay: relayBehind,
+        consumers: Object.entries(consumerLag)
+          .map(([g, n]) => `${g.slice(prefix.length) || g} ${n}`)
+          .join(', '),
+      },
       kills,
       servicesExited,
       trafficSeconds: (trafficEnded - runStart) / 1000,
     };
     const failures = failuresOf(measured, options);
     console.log(summaryOf(measured, options).join('\n'));
-    console.log(failures.length === 0 ? 'verdict: PASS' : `verdict: FAIL\n${failures.map((f) => `  - ${f}`).join('\n')}`);
+    console.log(
+      failures.length === 0 ? 'verdict: PASS' : `verdict: FAIL\n${failures.map((f) => `  - ${f}`).join('\n')}`,
+    );
     return failures.length === 0 ? 0 : 1;
   } finally {
     clearTimeout(watchdog);
@@ -688,11 +844,15 @@ const groupLag = async (kafka, topic, groups) => {
   try {
     // Commits first, ends after: events keep coming (alerts), and the other order would show a busy group as ahead.
     const committed = new Map();
-    for (const groupId of groups) committed.set(groupId, (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]?.partitions ?? []);
+    for (const groupId of groups)
+      committed.set(groupId, (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]?.partitions ?? []);
     const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
     const lag = {};
     for (const [groupId, partitions] of committed) {
-      lag[groupId] = partitions.reduce((sum, p) => sum + Math.max(0, (ends.get(p.partition) ?? 0) - Math.max(0, Number(p.offset))), 0);
+      lag[groupId] = partitions.reduce(
+        (sum, p) => sum + Math.max(0, (ends.get(p.partition) ?? 0) - Math.max(0, Number(p.offset))),
+        0,
+      );
     }
     return lag;
   } finally {
@@ -702,7 +862,11 @@ const groupLag = async (kafka, topic, groups) => {
 
 /** JSON with object keys sorted, so jsonb read back from PostgreSQL and JSON from HTTP compare by content. */
 const canonical = (value) =>
-  JSON.stringify(value, (_, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v));
+  JSON.stringify(value, (_, v) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : v,
+  );
 
 main().then(
   (code) => process.exit(code),

@@ -55,7 +55,11 @@ const childrenOf = (pid) => {
 /** Runs one of the infrastructure scripts with its settings; resolves with its last stdout line. */
 const runScript = (root, script, command, env, timeoutMs) =>
   new Promise((resolve, reject) => {
-    const child = spawn('bash', [join(root, 'scripts', 'infra', script), command], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', [join(root, 'scripts', 'infra', script), command], {
+      cwd: root,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
@@ -64,7 +68,12 @@ const runScript = (root, script, command, env, timeoutMs) =>
     child.once('exit', (code) => {
       clearTimeout(timer);
       if (code === 0) resolve(out.trim().split('\n').pop() ?? '');
-      else reject(new Error(`${script} ${command} failed (${code ?? 'killed'}): ${err.trim().split('\n').slice(-8).join(' | ')}`));
+      else
+        reject(
+          new Error(
+            `${script} ${command} failed (${code ?? 'killed'}): ${err.trim().split('\n').slice(-8).join(' | ')}`,
+          ),
+        );
     });
   });
 
@@ -104,7 +113,8 @@ class PrivateBroker {
   /** Refuses ports something else answers on: kafka.sh would reuse that broker, and the harness would kill it. */
   async assertPortsFree() {
     for (const port of [this.port, this.controllerPort]) {
-      if (await portAnswers(port)) throw new Error(`port ${port} is in use; the private broker needs it (move it with --infra-port-base)`);
+      if (await portAnswers(port))
+        throw new Error(`port ${port} is in use; the private broker needs it (move it with --infra-port-base)`);
     }
   }
 
@@ -126,7 +136,9 @@ class PrivateBroker {
   }
 
   async down() {
-    await runScript(this.root, 'kafka.sh', 'down', this.env, 90_000).catch((error) => console.error(`chaos: ${error.message}`));
+    await runScript(this.root, 'kafka.sh', 'down', this.env, 90_000).catch((error) =>
+      console.error(`chaos: ${error.message}`),
+    );
   }
 }
 
@@ -137,19 +149,27 @@ class PrivatePostgres {
     this.dir = dir;
     this.port = port;
     this.adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
-    const env = { ...process.env, LOCAL_PG_PORT: String(port), LOCAL_PG_HOME: dir, LOCAL_PG_LOG: logFile, PG_PROBE_URL: 'postgres://postgres@127.0.0.1:1/postgres' };
+    const env = {
+      ...process.env,
+      LOCAL_PG_PORT: String(port),
+      LOCAL_PG_HOME: dir,
+      LOCAL_PG_LOG: logFile,
+      PG_PROBE_URL: 'postgres://postgres@127.0.0.1:1/postgres',
+    };
     // postgres.sh prefers DATABASE_URL, the shared server: without it, it must start the cluster under `dir`.
     delete env.DATABASE_URL;
     this.env = env;
   }
 
   async assertPortsFree() {
-    if (await portAnswers(this.port)) throw new Error(`port ${this.port} is in use; the private PostgreSQL needs it (move it with --infra-port-base)`);
+    if (await portAnswers(this.port))
+      throw new Error(`port ${this.port} is in use; the private PostgreSQL needs it (move it with --infra-port-base)`);
   }
 
   async up() {
     const line = await runScript(this.root, 'postgres.sh', 'up', this.env, 120_000);
-    if (line !== `DATABASE_URL=${this.adminUrl}`) throw new Error(`postgres.sh up answered ${line}, not the private cluster ${this.adminUrl}`);
+    if (line !== `DATABASE_URL=${this.adminUrl}`)
+      throw new Error(`postgres.sh up answered ${line}, not the private cluster ${this.adminUrl}`);
   }
 
   pid() {
@@ -167,7 +187,9 @@ class PrivatePostgres {
   }
 
   async down() {
-    await runScript(this.root, 'postgres.sh', 'down', this.env, 90_000).catch((error) => console.error(`chaos: ${error.message}`));
+    await runScript(this.root, 'postgres.sh', 'down', this.env, 90_000).catch((error) =>
+      console.error(`chaos: ${error.message}`),
+    );
   }
 }
 

@@ -131,14 +131,42 @@ const MATRIX: Record<string, Entry> = {
   'notification GET /health': health,
   'query GET /health': health,
 
-  'query GET /v1/work-orders': { allow: ORDER_READERS, scope: 'none', request: (s, fx) => ({ path: '/v1/work-orders', query: { site: siteOf(s, fx) } }) },
-  'query GET /v1/work-orders/{id}': { allow: ORDER_READERS, scope: 'order', request: (s, fx) => ({ path: `/v1/work-orders/${order(s, fx)}` }) },
-  'query GET /v1/work-orders/{id}/timeline': { allow: ORDER_READERS, scope: 'order', request: (s, fx) => ({ path: `/v1/work-orders/${order(s, fx)}/timeline` }) },
-  'query GET /v1/work-orders/{id}/sla': { allow: ORDER_READERS, scope: 'order', request: (s, fx) => ({ path: `/v1/work-orders/${order(s, fx)}/sla` }) },
-  'query GET /v1/sla/at-risk': { allow: ORDER_READERS, scope: 'site', request: (s, fx) => ({ path: '/v1/sla/at-risk', query: { site: siteOf(s, fx) } }) },
+  'query GET /v1/work-orders': {
+    allow: ORDER_READERS,
+    scope: 'none',
+    request: (s, fx) => ({ path: '/v1/work-orders', query: { site: siteOf(s, fx) } }),
+  },
+  'query GET /v1/work-orders/{id}': {
+    allow: ORDER_READERS,
+    scope: 'order',
+    request: (s, fx) => ({ path: `/v1/work-orders/${order(s, fx)}` }),
+  },
+  'query GET /v1/work-orders/{id}/timeline': {
+    allow: ORDER_READERS,
+    scope: 'order',
+    request: (s, fx) => ({ path: `/v1/work-orders/${order(s, fx)}/timeline` }),
+  },
+  'query GET /v1/work-orders/{id}/sla': {
+    allow: ORDER_READERS,
+    scope: 'order',
+    request: (s, fx) => ({ path: `/v1/work-orders/${order(s, fx)}/sla` }),
+  },
+  'query GET /v1/sla/at-risk': {
+    allow: ORDER_READERS,
+    scope: 'site',
+    request: (s, fx) => ({ path: '/v1/sla/at-risk', query: { site: siteOf(s, fx) } }),
+  },
 
-  'notification GET /v1/alerts': { allow: ALERT_READERS, scope: 'none', request: (s, fx) => ({ path: '/v1/alerts', query: { siteId: siteOf(s, fx) } }) },
-  'notification GET /v1/alerts/{id}': { allow: ALERT_READERS, scope: 'order', request: (s, fx) => ({ path: `/v1/alerts/${fx[s].alertId}` }) },
+  'notification GET /v1/alerts': {
+    allow: ALERT_READERS,
+    scope: 'none',
+    request: (s, fx) => ({ path: '/v1/alerts', query: { siteId: siteOf(s, fx) } }),
+  },
+  'notification GET /v1/alerts/{id}': {
+    allow: ALERT_READERS,
+    scope: 'order',
+    request: (s, fx) => ({ path: `/v1/alerts/${fx[s].alertId}` }),
+  },
   // The fixture alert is addressed to dispatch:S1 (nobody was on call): S1's dispatchers may take it, nobody else.
   'notification POST /v1/alerts/{id}/ack': {
     allow: ALERT_READERS,
@@ -146,57 +174,150 @@ const MATRIX: Record<string, Entry> = {
     request: (s, fx) => ({ path: `/v1/alerts/${fx[s].alertId}/ack`, body: {} }),
     expect: { 'on-call': { own: 403 }, supervisor: { own: 403 }, admin: { own: 403 } },
   },
-  'notification GET /v1/alert-links/{token}': { allow: 'public', scope: 'none', request: () => ({ path: '/v1/alert-links/not-a-signed-link' }) },
-  'notification POST /v1/alert-links/{token}': { allow: 'public', scope: 'none', request: () => ({ path: '/v1/alert-links/not-a-signed-link', body: {} }) },
+  'notification GET /v1/alert-links/{token}': {
+    allow: 'public',
+    scope: 'none',
+    request: () => ({ path: '/v1/alert-links/not-a-signed-link' }),
+  },
+  'notification POST /v1/alert-links/{token}': {
+    allow: 'public',
+    scope: 'none',
+    request: () => ({ path: '/v1/alert-links/not-a-signed-link', body: {} }),
+  },
 
   // The fixture digest went to dispatch:<site>, as its alert did: S1's dispatchers may acknowledge it, nobody else.
-  'notification GET /v1/alert-digests/{id}': { allow: ALERT_READERS, scope: 'order', request: (s, fx) => ({ path: `/v1/alert-digests/${fx[s].digestId}` }) },
+  'notification GET /v1/alert-digests/{id}': {
+    allow: ALERT_READERS,
+    scope: 'order',
+    request: (s, fx) => ({ path: `/v1/alert-digests/${fx[s].digestId}` }),
+  },
   'notification POST /v1/alert-digests/{id}/ack': {
     allow: ALERT_READERS,
     scope: 'order',
     request: (s, fx) => ({ path: `/v1/alert-digests/${fx[s].digestId}/ack`, body: {} }),
     expect: { 'on-call': { own: 403 }, supervisor: { own: 403 }, admin: { own: 403 } },
   },
-  'notification GET /v1/alert-digest-links/{token}': { allow: 'public', scope: 'none', request: () => ({ path: '/v1/alert-digest-links/not-a-signed-link' }) },
-  'notification POST /v1/alert-digest-links/{token}': { allow: 'public', scope: 'none', request: () => ({ path: '/v1/alert-digest-links/not-a-signed-link', body: {} }) },
+  'notification GET /v1/alert-digest-links/{token}': {
+    allow: 'public',
+    scope: 'none',
+    request: () => ({ path: '/v1/alert-digest-links/not-a-signed-link' }),
+  },
+  'notification POST /v1/alert-digest-links/{token}': {
+    allow: 'public',
+    scope: 'none',
+    request: () => ({ path: '/v1/alert-digest-links/not-a-signed-link', body: {} }),
+  },
 
-  'notification GET /v1/on-call/rotations': { allow: SCHEDULE_READERS, scope: 'site', request: (s, fx) => ({ path: '/v1/on-call/rotations', query: { siteId: siteOf(s, fx) } }) },
-  'notification GET /v1/on-call/overrides': { allow: SCHEDULE_READERS, scope: 'site', request: (s, fx) => ({ path: '/v1/on-call/overrides', query: { siteId: siteOf(s, fx) } }) },
-  'notification GET /v1/on-call/now': { allow: SCHEDULE_READERS, scope: 'site', request: (s, fx) => ({ path: '/v1/on-call/now', query: { siteId: siteOf(s, fx), level: '1' } }) },
+  'notification GET /v1/on-call/rotations': {
+    allow: SCHEDULE_READERS,
+    scope: 'site',
+    request: (s, fx) => ({ path: '/v1/on-call/rotations', query: { siteId: siteOf(s, fx) } }),
+  },
+  'notification GET /v1/on-call/overrides': {
+    allow: SCHEDULE_READERS,
+    scope: 'site',
+    request: (s, fx) => ({ path: '/v1/on-call/overrides', query: { siteId: siteOf(s, fx) } }),
+  },
+  'notification GET /v1/on-call/now': {
+    allow: SCHEDULE_READERS,
+    scope: 'site',
+    request: (s, fx) => ({ path: '/v1/on-call/now', query: { siteId: siteOf(s, fx), level: '1' } }),
+  },
   'notification PUT /v1/on-call/contacts/staff/{staffId}': {
     allow: STAFF,
     scope: 'self',
     request: (s, _fx, me) => ({ path: `/v1/on-call/contacts/staff/${s === 'own' ? me : someoneElse}`, body: contacts }),
   },
-  'notification PUT /v1/on-call/contacts/sites/{siteId}': { allow: SCHEDULE_EDITORS, scope: 'site', request: (s, fx) => ({ path: `/v1/on-call/contacts/sites/${siteOf(s, fx)}`, body: contacts }) },
-  'notification GET /v1/on-call/contacts/sites/{siteId}': { allow: SCHEDULE_READERS, scope: 'site', request: (s, fx) => ({ path: `/v1/on-call/contacts/sites/${siteOf(s, fx)}` }) },
-  'notification PUT /v1/on-call/contacts/sites/{siteId}/fallback': { allow: SCHEDULE_EDITORS, scope: 'site', request: (s, fx) => ({ path: `/v1/on-call/contacts/sites/${siteOf(s, fx)}/fallback`, body: contacts }) },
-  'notification GET /v1/on-call/contacts/sites/{siteId}/fallback': { allow: SCHEDULE_READERS, scope: 'site', request: (s, fx) => ({ path: `/v1/on-call/contacts/sites/${siteOf(s, fx)}/fallback` }) },
-  'notification DELETE /v1/on-call/contacts/sites/{siteId}/fallback': { allow: SCHEDULE_EDITORS, scope: 'site', request: (s, fx) => ({ path: `/v1/on-call/contacts/sites/${siteOf(s, fx)}/fallback` }) },
-  'notification GET /v1/on-call/contacts/staff/{staffId}': { allow: STAFF, scope: 'self', request: (s, _fx, me) => ({ path: `/v1/on-call/contacts/staff/${s === 'own' ? me : someoneElse}` }) },
+  'notification PUT /v1/on-call/contacts/sites/{siteId}': {
+    allow: SCHEDULE_EDITORS,
+    scope: 'site',
+    request: (s, fx) => ({ path: `/v1/on-call/contacts/sites/${siteOf(s, fx)}`, body: contacts }),
+  },
+  'notification GET /v1/on-call/contacts/sites/{siteId}': {
+    allow: SCHEDULE_READERS,
+    scope: 'site',
+    request: (s, fx) => ({ path: `/v1/on-call/contacts/sites/${siteOf(s, fx)}` }),
+  },
+  'notification PUT /v1/on-call/contacts/sites/{siteId}/fallback': {
+    allow: SCHEDULE_EDITORS,
+    scope: 'site',
+    request: (s, fx) => ({ path: `/v1/on-call/contacts/sites/${siteOf(s, fx)}/fallback`, body: contacts }),
+  },
+  'notification GET /v1/on-call/contacts/sites/{siteId}/fallback': {
+    allow: SCHEDULE_READERS,
+    scope: 'site',
+    request: (s, fx) => ({ path: `/v1/on-call/contacts/sites/${siteOf(s, fx)}/fallback` }),
+  },
+  'notification DELETE /v1/on-call/contacts/sites/{siteId}/fallback': {
+    allow: SCHEDULE_EDITORS,
+    scope: 'site',
+    request: (s, fx) => ({ path: `/v1/on-call/contacts/sites/${siteOf(s, fx)}/fallback` }),
+  },
+  'notification GET /v1/on-call/contacts/staff/{staffId}': {
+    allow: STAFF,
+    scope: 'self',
+    request: (s, _fx, me) => ({ path: `/v1/on-call/contacts/staff/${s === 'own' ? me : someoneElse}` }),
+  },
   'notification PUT /v1/on-call/rotations/{id}': {
     allow: SCHEDULE_EDITORS,
     scope: 'site',
     request: (s, fx) => ({ path: `/v1/on-call/rotations/${fx[s].rotationId}`, body: rotation(siteOf(s, fx)) }),
   },
-  'notification POST /v1/on-call/overrides': { allow: SCHEDULE_EDITORS, scope: 'site', request: (s, fx) => ({ path: '/v1/on-call/overrides', body: override(siteOf(s, fx)) }) },
-  'notification DELETE /v1/on-call/rotations/{id}': { allow: SCHEDULE_EDITORS, scope: 'order', request: (s, fx) => ({ path: `/v1/on-call/rotations/${fx[s].rotationId}` }) },
-  'notification DELETE /v1/on-call/overrides/{id}': { allow: SCHEDULE_EDITORS, scope: 'order', request: (s, fx) => ({ path: `/v1/on-call/overrides/${fx[s].overrideId}` }) },
+  'notification POST /v1/on-call/overrides': {
+    allow: SCHEDULE_EDITORS,
+    scope: 'site',
+    request: (s, fx) => ({ path: '/v1/on-call/overrides', body: override(siteOf(s, fx)) }),
+  },
+  'notification DELETE /v1/on-call/rotations/{id}': {
+    allow: SCHEDULE_EDITORS,
+    scope: 'order',
+    request: (s, fx) => ({ path: `/v1/on-call/rotations/${fx[s].rotationId}` }),
+  },
+  'notification DELETE /v1/on-call/overrides/{id}': {
+    allow: SCHEDULE_EDITORS,
+    scope: 'order',
+    request: (s, fx) => ({ path: `/v1/on-call/overrides/${fx[s].overrideId}` }),
+  },
 
-  'intake POST /v1/reports': { allow: FRONT_DESK, scope: 'site', request: (s, fx) => ({ path: '/v1/reports', body: report(siteOf(s, fx)) }) },
+  'intake POST /v1/reports': {
+    allow: FRONT_DESK,
+    scope: 'site',
+    request: (s, fx) => ({ path: '/v1/reports', body: report(siteOf(s, fx)) }),
+  },
   'intake POST /v1/events': {
     allow: ['integrator'],
     scope: 'site',
-    request: (s, fx) => ({ path: '/v1/events', body: reportEvent(siteOf(s, fx)), headers: { 'content-type': CloudEventContentTypes.structured } }),
+    request: (s, fx) => ({
+      path: '/v1/events',
+      body: reportEvent(siteOf(s, fx)),
+      headers: { 'content-type': CloudEventContentTypes.structured },
+    }),
   },
-  'intake POST /v1/work-orders/{reference}/follow-ups': { allow: FRONT_DESK, scope: 'order', request: (s, fx) => ({ path: `/v1/work-orders/${order(s, fx)}/follow-ups`, body: { channel: 'phone' } }) },
+  'intake POST /v1/work-orders/{reference}/follow-ups': {
+    allow: FRONT_DESK,
+    scope: 'order',
+    request: (s, fx) => ({ path: `/v1/work-orders/${order(s, fx)}/follow-ups`, body: { channel: 'phone' } }),
+  },
   // By number, as the resident reads it out: the lookup must hide another site's order as the id does.
-  'intake POST /v1/work-orders/{reference}/confirmation': { allow: FRONT_DESK, scope: 'order', request: (s, fx) => ({ path: `/v1/work-orders/${fx[s].number}/confirmation`, body: { rating: 5 } }) },
-  'intake POST /v1/work-orders/{reference}/rejection': { allow: FRONT_DESK, scope: 'order', request: (s, fx) => ({ path: `/v1/work-orders/${order(s, fx)}/rejection`, body: { comment: 'x' } }) },
+  'intake POST /v1/work-orders/{reference}/confirmation': {
+    allow: FRONT_DESK,
+    scope: 'order',
+    request: (s, fx) => ({ path: `/v1/work-orders/${fx[s].number}/confirmation`, body: { rating: 5 } }),
+  },
+  'intake POST /v1/work-orders/{reference}/rejection': {
+    allow: FRONT_DESK,
+    scope: 'order',
+    request: (s, fx) => ({ path: `/v1/work-orders/${order(s, fx)}/rejection`, body: { comment: 'x' } }),
+  },
 
   // The relay's parked events span every site: the matrix's admin covers S1 only, so 403 ALL_SITES_REQUIRED
   // (an admin of every site is checked below).
-  'intake GET /v1/admin/relay/parked-events': { allow: ['admin'], scope: 'none', request: () => ({ path: '/v1/admin/relay/parked-events' }), expect: { admin: { own: 403, other: 403 } } },
+  'intake GET /v1/admin/relay/parked-events': {
+    allow: ['admin'],
+    scope: 'none',
+    request: () => ({ path: '/v1/admin/relay/parked-events' }),
+    expect: { admin: { own: 403, other: 403 } },
+  },
   'intake POST /v1/admin/relay/parked-events/{eventId}/retry': {
     allow: ['admin'],
     scope: 'none',
@@ -215,7 +336,12 @@ const MATRIX: Record<string, Entry> = {
       `dispatch POST /v1/work-orders/{id}/${action}`,
       // The fixture order is assigned to a rostered technician, who owns it: not the technician asking, who may
       // neither work it nor hand it over (an order nobody owns yet, they could take: see closed-loop.e2e.spec.ts).
-      { allow: ORDER_ACTORS, scope: 'order', request: (s, fx) => ({ path: `/v1/work-orders/${order(s, fx)}/${action}`, body }), expect: { technician: { own: 403 } } },
+      {
+        allow: ORDER_ACTORS,
+        scope: 'order',
+        request: (s, fx) => ({ path: `/v1/work-orders/${order(s, fx)}/${action}`, body }),
+        expect: { technician: { own: 403 } },
+      },
     ]),
   ),
 };
@@ -244,7 +370,8 @@ const expectedFor = (entry: Entry, caller: Caller, site: Site): Expected => {
   }
 };
 
-const meets = (expected: Expected, status: number): boolean => (expected === 'authorized' ? status !== 401 && status !== 403 && status >= 200 && status < 500 : status === expected);
+const meets = (expected: Expected, status: number): boolean =>
+  expected === 'authorized' ? status !== 401 && status !== 403 && status >= 200 && status < 500 : status === expected;
 
 const routeKey = (r: Route) => `${r.service} ${r.method.toUpperCase()} ${r.path}`;
 
@@ -290,20 +417,30 @@ describe('the authorization matrix: every route, every kind of caller, own site 
 
   /** An urgent order (its alert goes to dispatch:<site>, nobody being on call yet), then a rotation and an override. */
   const siteFixtures = async (siteId: string, root: Record<string, string>): Promise<SiteFixtures> => {
-    const accepted = await post(`${urls.intake}/v1/reports`, report(siteId, `Burst pipe in the plant room of ${siteId}`));
-    if (accepted.status !== 202) throw new Error(`the ${siteId} fixture order was refused: ${accepted.status} ${JSON.stringify(accepted.body)}`);
+    const accepted = await post(
+      `${urls.intake}/v1/reports`,
+      report(siteId, `Burst pipe in the plant room of ${siteId}`),
+    );
+    if (accepted.status !== 202)
+      throw new Error(`the ${siteId} fixture order was refused: ${accepted.status} ${JSON.stringify(accepted.body)}`);
     const workOrderId = accepted.body['workOrderId'] as string;
     const alert = await eventually(`the urgent-order alert of ${siteId}`, async () => {
       const { body } = await get(`${urls.notification}/v1/alerts?workOrderId=${workOrderId}`, root);
-      return (body['alerts'] as { alertId: string; kind: string; recipients: unknown }[] | undefined)?.find((a) => a.kind === 'urgent-order');
+      return (body['alerts'] as { alertId: string; kind: string; recipients: unknown }[] | undefined)?.find(
+        (a) => a.kind === 'urgent-order',
+      );
     });
-    if (!JSON.stringify(alert.recipients).includes(`"dispatch:${siteId}"`)) throw new Error(`the ${siteId} alert should go to dispatch:${siteId}: ${JSON.stringify(alert.recipients)}`);
+    if (!JSON.stringify(alert.recipients).includes(`"dispatch:${siteId}"`))
+      throw new Error(`the ${siteId} alert should go to dispatch:${siteId}: ${JSON.stringify(alert.recipients)}`);
     if (siteId === 'S1') await orderInStatus(workOrderId, 'assigned'); // to a rostered technician, not to the matrix's
-    await eventually(`the ${siteId} order on the read side with its SLA`, async () => ((await get(`${urls.query}/v1/work-orders/${workOrderId}/sla`, root)).status === 200 ? true : undefined));
+    await eventually(`the ${siteId} order on the read side with its SLA`, async () =>
+      (await get(`${urls.query}/v1/work-orders/${workOrderId}/sla`, root)).status === 200 ? true : undefined,
+    );
     const rotationId = randomUUID();
     const rotated = await put(`${urls.notification}/v1/on-call/rotations/${rotationId}`, rotation(siteId), root);
     const covered = await post(`${urls.notification}/v1/on-call/overrides`, override(siteId), root);
-    if (rotated.status !== 200 || covered.status !== 201) throw new Error(`the ${siteId} schedule fixtures were refused: ${rotated.status}, ${covered.status}`);
+    if (rotated.status !== 200 || covered.status !== 201)
+      throw new Error(`the ${siteId} schedule fixtures were refused: ${rotated.status}, ${covered.status}`);
     // A storm digest listing the fixture alert, as the notification service leaves one it sent (storms take more
     // alerts than a fixture should raise; docs/adr/0012).
     const digestId = randomUUID();
@@ -312,13 +449,29 @@ describe('the authorization matrix: every route, every kind of caller, own site 
        VALUES ($1, $2, now(), 300, $3, 'webhook', '{"channel":"webhook","url":"http://127.0.0.1:9/","secrets":[]}', 'delivered', now(), now())`,
       [digestId, siteId, `dispatch:${siteId}`],
     );
-    await stack.db.pool.query('INSERT INTO notification_alert_digest_items (digest_id, alert_id, work_order_id) VALUES ($1, $2, $3)', [digestId, alert.alertId, workOrderId]);
-    return { siteId, workOrderId, number: accepted.body['number'] as string, alertId: alert.alertId, rotationId, overrideId: covered.body['id'] as string, digestId };
+    await stack.db.pool.query(
+      'INSERT INTO notification_alert_digest_items (digest_id, alert_id, work_order_id) VALUES ($1, $2, $3)',
+      [digestId, alert.alertId, workOrderId],
+    );
+    return {
+      siteId,
+      workOrderId,
+      number: accepted.body['number'] as string,
+      alertId: alert.alertId,
+      rotationId,
+      overrideId: covered.body['id'] as string,
+      digestId,
+    };
   };
 
   beforeAll(async () => {
     stack = await startTestStack('e2e-authz');
-    const { apiKey } = await new IntegratorKeyStore(stack.db.pool, () => new Date()).register({ integratorId: 'matrix-s1', name: 'Matrix S1', sites: ['S1'], eventTypes: ['*'] });
+    const { apiKey } = await new IntegratorKeyStore(stack.db.pool, () => new Date()).register({
+      integratorId: 'matrix-s1',
+      name: 'Matrix S1',
+      sites: ['S1'],
+      eventTypes: ['*'],
+    });
     headersOf.none = { authorization: '' };
     headersOf.integrator = { 'x-api-key': apiKey };
     for (const role of StaffRoles) headersOf[role] = await asStaff(staffIdOf(role), `Matrix ${role}`, [role], ['S1']);
@@ -333,12 +486,17 @@ describe('the authorization matrix: every route, every kind of caller, own site 
 
   it('has an entry for every route in the code, and no entry for a route that is not there', () => {
     const inCode = routesInCode().map(routeKey).sort();
-    expect({ withoutEntry: inCode.filter((k) => !(k in MATRIX)), notARoute: Object.keys(MATRIX).filter((k) => !inCode.includes(k)) }).toEqual({ withoutEntry: [], notARoute: [] });
+    expect({
+      withoutEntry: inCode.filter((k) => !(k in MATRIX)),
+      notARoute: Object.keys(MATRIX).filter((k) => !inCode.includes(k)),
+    }).toEqual({ withoutEntry: [], notARoute: [] });
   });
 
   it('answers every cell as the table says', async () => {
     const routes = Object.keys(MATRIX);
-    console.log(`authorization matrix: ${routes.length} routes × ${CALLERS.length} callers × ${SITES.length} sites = ${routes.length * CALLERS.length * SITES.length} cells`);
+    console.log(
+      `authorization matrix: ${routes.length} routes × ${CALLERS.length} callers × ${SITES.length} sites = ${routes.length * CALLERS.length * SITES.length} cells`,
+    );
     const cells: Cell[] = [];
     // Another site's cells first: they must change nothing, so they see the fixtures as made.
     for (const site of ['other', 'own'] as const) {
@@ -354,8 +512,11 @@ describe('the authorization matrix: every route, every kind of caller, own site 
           // A list that filters by site must not show another site's things, whatever it answers.
           if (entry.scope === 'none' && site === 'other') {
             const text = JSON.stringify(result.body);
-            const leaked = [fixtures.other.workOrderId, fixtures.other.number, fixtures.other.alertId].filter((id) => text.includes(id));
-            if (leaked.length > 0) cells.push({ route, caller, site, expected, status: result.status, code: `LEAKED ${leaked.join(', ')}` });
+            const leaked = [fixtures.other.workOrderId, fixtures.other.number, fixtures.other.alertId].filter((id) =>
+              text.includes(id),
+            );
+            if (leaked.length > 0)
+              cells.push({ route, caller, site, expected, status: result.status, code: `LEAKED ${leaked.join(', ')}` });
           }
         }
       }
@@ -366,26 +527,46 @@ describe('the authorization matrix: every route, every kind of caller, own site 
       const header = ['route', 'caller', 'site', 'expected', 'got', 'code'];
       const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
       const line = (r: string[]) => r.map((v, i) => v.padEnd(widths[i] as number)).join('  ');
-      console.log(`authorization matrix: ${failures.length} of ${cells.length} cells disagree\n${[line(header), ...rows.map(line)].join('\n')}`);
+      console.log(
+        `authorization matrix: ${failures.length} of ${cells.length} cells disagree\n${[line(header), ...rows.map(line)].join('\n')}`,
+      );
     }
-    expect(failures.map((f) => `${f.route} as ${f.caller} (${f.site}): expected ${f.expected}, got ${f.status} ${f.code}`)).toEqual([]);
+    expect(
+      failures.map((f) => `${f.route} as ${f.caller} (${f.site}): expected ${f.expected}, got ${f.status} ${f.code}`),
+    ).toEqual([]);
   });
 
   // Beyond the matrix's own/other: a body naming one's own site must not take over another site's rotation.
-  it('refuses to move another site\'s rotation into one\'s own site', async () => {
-    const moved = await put(`${urls.notification}/v1/on-call/rotations/${fixtures.other.rotationId}`, rotation(fixtures.own.siteId), headersOf.supervisor);
+  it("refuses to move another site's rotation into one's own site", async () => {
+    const moved = await put(
+      `${urls.notification}/v1/on-call/rotations/${fixtures.other.rotationId}`,
+      rotation(fixtures.own.siteId),
+      headersOf.supervisor,
+    );
     expect([moved.status, moved.body['code']]).toEqual([403, 'SITE_NOT_ALLOWED']);
   });
 
   it("lets a supervisor keep the contacts of people on call at their sites, and of nobody else's", async () => {
     const everywhere = await asStaff('matrix-head-office', 'Head office', ['admin'], ['*']);
     for (const siteId of [fixtures.own.siteId, fixtures.other.siteId]) {
-      const placed = await put(`${urls.notification}/v1/on-call/rotations/${randomUUID()}`, { ...rotation(siteId), members: [`${siteId.toLowerCase()}-contacts-on-call`] }, everywhere);
+      const placed = await put(
+        `${urls.notification}/v1/on-call/rotations/${randomUUID()}`,
+        { ...rotation(siteId), members: [`${siteId.toLowerCase()}-contacts-on-call`] },
+        everywhere,
+      );
       expect(placed.status).toBe(200);
     }
-    const ours = await put(`${urls.notification}/v1/on-call/contacts/staff/${fixtures.own.siteId.toLowerCase()}-contacts-on-call`, contacts, headersOf.supervisor);
+    const ours = await put(
+      `${urls.notification}/v1/on-call/contacts/staff/${fixtures.own.siteId.toLowerCase()}-contacts-on-call`,
+      contacts,
+      headersOf.supervisor,
+    );
     expect(ours.status).toBe(200);
-    const theirs = await put(`${urls.notification}/v1/on-call/contacts/staff/${fixtures.other.siteId.toLowerCase()}-contacts-on-call`, contacts, headersOf.supervisor);
+    const theirs = await put(
+      `${urls.notification}/v1/on-call/contacts/staff/${fixtures.other.siteId.toLowerCase()}-contacts-on-call`,
+      contacts,
+      headersOf.supervisor,
+    );
     expect([theirs.status, theirs.body['code']]).toEqual([403, 'NOT_YOURS']);
   });
 

@@ -17,11 +17,24 @@ describe('a resolved order the resident never confirms gets a callback task, the
   });
 
   const resolvedOrder = async (description: string) => {
-    const accepted = await post(`${urls.intake}/v1/reports`, { siteId: 'S1', building: 'B5', unit: randomUUID().slice(0, 8), channel: 'app', description });
+    const accepted = await post(`${urls.intake}/v1/reports`, {
+      siteId: 'S1',
+      building: 'B5',
+      unit: randomUUID().slice(0, 8),
+      channel: 'app',
+      description,
+    });
     const workOrderId = accepted.body['workOrderId'] as string;
-    const technician = (await orderInStatus(workOrderId, 'assigned'))['technician'] as { staffId: string; name: string };
+    const technician = (await orderInStatus(workOrderId, 'assigned'))['technician'] as {
+      staffId: string;
+      name: string;
+    };
     const headers = await asStaff(technician.staffId, technician.name);
-    for (const [action, body] of [['acknowledge', {}], ['start', {}], ['resolve', { notes: 'Cleared the blocked drain' }]] as const) {
+    for (const [action, body] of [
+      ['acknowledge', {}],
+      ['start', {}],
+      ['resolve', { notes: 'Cleared the blocked drain' }],
+    ] as const) {
       expect((await post(`${urls.dispatch}/v1/work-orders/${workOrderId}/${action}`, body, headers)).status).toBe(200);
     }
     return workOrderId;

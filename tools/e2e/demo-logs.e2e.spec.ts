@@ -12,11 +12,19 @@ const JWT = /eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/;
 
 // The demo runs an SMTP inbox of its own; the services send e-mail alerts to it.
 const STORM_WINDOW_SECONDS = '15';
-const DEMO_INBOX = { SMTP_HOST: '127.0.0.1', SMTP_PORT: '12525', SMTP_SECURE: 'false', SMTP_FROM: 'Closeloop alerts <alerts@closeloop.local>' };
+const DEMO_INBOX = {
+  SMTP_HOST: '127.0.0.1',
+  SMTP_PORT: '12525',
+  SMTP_SECURE: 'false',
+  SMTP_FROM: 'Closeloop alerts <alerts@closeloop.local>',
+};
 
 const runDemo = (env: Record<string, string>): Promise<{ code: number | null; output: string }> =>
   new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(repositoryRoot, 'scripts', 'demo.js')], { cwd: repositoryRoot, env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [join(repositoryRoot, 'scripts', 'demo.js')], {
+      cwd: repositoryRoot,
+      env: { ...process.env, ...env },
+    });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -30,7 +38,12 @@ describe('the demo leaves no credential and no full resident phone number in any
     // Every service logs at its most talkative, so anything a log line could carry is there to be found.
     // A storm window short enough for the demo to wait for its digest, as scripts/up.sh runs it.
     // Ack links in the messages point at this stack's notification service, as the demo's at its own.
-    stack = await startTestStack('e2e-logs', { LOG_LEVEL: 'debug', ALERT_STORM_WINDOW_SECONDS: STORM_WINDOW_SECONDS, PUBLIC_NOTIFICATION_URL: urls.notification, ...DEMO_INBOX });
+    stack = await startTestStack('e2e-logs', {
+      LOG_LEVEL: 'debug',
+      ALERT_STORM_WINDOW_SECONDS: STORM_WINDOW_SECONDS,
+      PUBLIC_NOTIFICATION_URL: urls.notification,
+      ...DEMO_INBOX,
+    });
   }, 180_000);
 
   afterAll(async () => {
@@ -62,14 +75,25 @@ describe('the demo leaves no credential and no full resident phone number in any
     // The supervisor's view masks residents' numbers too.
     for (const phone of RESIDENT_PHONES) expect(demo.output).not.toContain(phone);
 
-    const logs = readdirSync(stack.logDir).map((file) => ({ file, text: readFileSync(join(stack.logDir, file), 'utf8') }));
-    expect(logs.map((l) => l.file)).toEqual(expect.arrayContaining(['intake.log', 'dispatch.log', 'sla-timer.log', 'notification.log', 'query.log']));
+    const logs = readdirSync(stack.logDir).map((file) => ({
+      file,
+      text: readFileSync(join(stack.logDir, file), 'utf8'),
+    }));
+    expect(logs.map((l) => l.file)).toEqual(
+      expect.arrayContaining(['intake.log', 'dispatch.log', 'sla-timer.log', 'notification.log', 'query.log']),
+    );
     expect(logs.reduce((lines, l) => lines + l.text.split('\n').length, 0)).toBeGreaterThan(20);
     const secrets = [asIntegrator()['x-api-key'] as string];
     const findings = logs.flatMap(({ file, text }) =>
       text
         .split('\n')
-        .filter((line) => FULL_MOBILE.test(line) || INTEGRATOR_KEY.test(line) || JWT.test(line) || secrets.some((s) => line.includes(s)))
+        .filter(
+          (line) =>
+            FULL_MOBILE.test(line) ||
+            INTEGRATOR_KEY.test(line) ||
+            JWT.test(line) ||
+            secrets.some((s) => line.includes(s)),
+        )
         .map((line) => `${file}: ${line.slice(0, 200)}`),
     );
     expect(findings).toEqual([]);

@@ -40,9 +40,15 @@ const ON_CALL = [
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Runs the admin tool on the stack's database, as an operator would while the services run. */
-const admin = (databaseUrl: string, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> =>
+const admin = (
+  databaseUrl: string,
+  ...args: string[]
+): Promise<{ code: number | null; stdout: string; stderr: string }> =>
   new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(repositoryRoot, 'tools', 'admin', 'closeloop-admin.js'), ...args], { cwd: repositoryRoot, env: { ...process.env, DATABASE_URL: databaseUrl } });
+    const child = spawn(process.execPath, [join(repositoryRoot, 'tools', 'admin', 'closeloop-admin.js'), ...args], {
+      cwd: repositoryRoot,
+      env: { ...process.env, DATABASE_URL: databaseUrl },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -62,7 +68,10 @@ interface RebuildReport {
 describe('a read model rebuilt from the event store while the services run equals the live one, row for row', () => {
   let stack: TestStack;
   let receiver: Server;
-  const pages: { path: string; body: { alertId: string; kind: string; level: number | null; workOrder: { id: string } } }[] = [];
+  const pages: {
+    path: string;
+    body: { alertId: string; kind: string; level: number | null; workOrder: { id: string } };
+  }[] = [];
 
   beforeAll(async () => {
     receiver = createServer((request, response) => {
@@ -75,7 +84,15 @@ describe('a read model rebuilt from the event store while the services run equal
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     stack = await startTestStack('e2e-rebuild', FAST_CLOCKS);
-    const hook = (path: string) => ({ destinations: [{ channel: 'webhook', url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}${path}`, secrets: [`whsec_${Buffer.from(randomUUID()).toString('base64')}`] }] });
+    const hook = (path: string) => ({
+      destinations: [
+        {
+          channel: 'webhook',
+          url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}${path}`,
+          secrets: [`whsec_${Buffer.from(randomUUID()).toString('base64')}`],
+        },
+      ],
+    });
     for (const person of ON_CALL) {
       const rotation = await put(`${urls.notification}/v1/on-call/rotations/${randomUUID()}`, {
         siteId: 'S1',
@@ -87,7 +104,10 @@ describe('a read model rebuilt from the event store while the services run equal
         members: [person.staffId],
       });
       expect(rotation.status).toBe(200);
-      expect((await put(`${urls.notification}/v1/on-call/contacts/staff/${person.staffId}`, hook(`/${person.staffId}`))).status).toBe(200);
+      expect(
+        (await put(`${urls.notification}/v1/on-call/contacts/staff/${person.staffId}`, hook(`/${person.staffId}`)))
+          .status,
+      ).toBe(200);
     }
     expect((await put(`${urls.notification}/v1/on-call/contacts/sites/S1`, hook('/site-S1'))).status).toBe(200);
   }, 180_000);
@@ -110,14 +130,28 @@ describe('a read model rebuilt from the event store while the services run equal
   };
   type Worker = ReturnType<typeof worker>;
 
-  const actAs = async (person: { staffId: string; name: string }, workOrderId: string, action: string, body: unknown): Promise<void> => {
+  const actAs = async (
+    person: { staffId: string; name: string },
+    workOrderId: string,
+    action: string,
+    body: unknown,
+  ): Promise<void> => {
     const roles: StaffRole[] = person.staffId === DISPATCHER.staffId ? ['dispatcher'] : ['technician'];
-    const result = await post(`${urls.dispatch}/v1/work-orders/${workOrderId}/${action}`, body, await asStaff(person.staffId, person.name, roles, ['S1']));
-    expect({ action, status: result.status, body: result.status === 200 ? undefined : result.body }).toEqual({ action, status: 200, body: undefined });
+    const result = await post(
+      `${urls.dispatch}/v1/work-orders/${workOrderId}/${action}`,
+      body,
+      await asStaff(person.staffId, person.name, roles, ['S1']),
+    );
+    expect({ action, status: result.status, body: result.status === 200 ? undefined : result.body }).toEqual({
+      action,
+      status: 200,
+      body: undefined,
+    });
   };
 
   /** The order's worker acts: acknowledge, start, hold, resume, resolve. */
-  const work = (who: Worker, workOrderId: string, action: string, body: unknown = {}) => actAs(who.current, workOrderId, action, body);
+  const work = (who: Worker, workOrderId: string, action: string, body: unknown = {}) =>
+    actAs(who.current, workOrderId, action, body);
   /** The dispatcher acts: reassign, hand over, cancel, reopen. */
   const dispatch = (workOrderId: string, action: string, body: unknown) => actAs(DISPATCHER, workOrderId, action, body);
 
@@ -134,10 +168,22 @@ describe('a read model rebuilt from the event store while the services run equal
       return status === 200 && ['assigned', 'awaiting-dispatch'].includes(body['status'] as string) ? body : undefined;
     });
 
-  const report = async (description: string, overrides: Record<string, unknown> = {}, headers: Record<string, string> = {}) => {
+  const report = async (
+    description: string,
+    overrides: Record<string, unknown> = {},
+    headers: Record<string, string> = {},
+  ) => {
     const accepted = await post(
       `${urls.intake}/v1/reports`,
-      { siteId: 'S1', building: 'B3', unit: randomUUID().slice(0, 6), channel: 'phone', reporter: { name: 'Ms Lin', phone: '13812345678' }, description, ...overrides },
+      {
+        siteId: 'S1',
+        building: 'B3',
+        unit: randomUUID().slice(0, 6),
+        channel: 'phone',
+        reporter: { name: 'Ms Lin', phone: '13812345678' },
+        description,
+        ...overrides,
+      },
       headers,
     );
     expect(accepted.status).toBe(202);
@@ -151,18 +197,51 @@ describe('a read model rebuilt from the event store while the services run equal
     const first = await report('Burst pipe under the kitchen sink, water on the floor', pipe, key);
     const retried = await report('Burst pipe under the kitchen sink, water on the floor', pipe, key);
     expect(retried['workOrderId']).toBe(first['workOrderId']);
-    const neighbour = await report('Water pipe burst under our kitchen sink, water on the floor', { ...pipe, channel: 'wechat', reporter: { name: 'Mr Lin', phone: '13900002222' } });
+    const neighbour = await report('Water pipe burst under our kitchen sink, water on the floor', {
+      ...pipe,
+      channel: 'wechat',
+      reporter: { name: 'Mr Lin', phone: '13900002222' },
+    });
     expect(neighbour['linkedAsDuplicate']).toBeDefined();
     const source = integratorSource('e2e-hotline');
-    const cloudEvent = (id: string, data: Record<string, unknown>) => ({ specversion: '1.0', id, source, type: 'closeloop.intake.report-submitted.v1', time: new Date().toISOString(), datacontenttype: 'application/json', data });
-    const lift = await post(`${urls.intake}/v1/events`, cloudEvent(`app-${randomUUID()}`, { siteId: 'S1', building: 'B1', channel: 'app', reporter: { name: 'Mr Zhou', phone: '13900001111' }, description: 'Two people trapped in the lift between floors 7 and 8' }), {
-      'content-type': 'application/cloudevents+json',
+    const cloudEvent = (id: string, data: Record<string, unknown>) => ({
+      specversion: '1.0',
+      id,
+      source,
+      type: 'closeloop.intake.report-submitted.v1',
+      time: new Date().toISOString(),
+      datacontenttype: 'application/json',
+      data,
     });
+    const lift = await post(
+      `${urls.intake}/v1/events`,
+      cloudEvent(`app-${randomUUID()}`, {
+        siteId: 'S1',
+        building: 'B1',
+        channel: 'app',
+        reporter: { name: 'Mr Zhou', phone: '13900001111' },
+        description: 'Two people trapped in the lift between floors 7 and 8',
+      }),
+      {
+        'content-type': 'application/cloudevents+json',
+      },
+    );
     const batch = await post(
       `${urls.intake}/v1/events`,
       [
-        cloudEvent(`desk-${randomUUID()}`, { siteId: 'S1', channel: 'front-desk', category: 'billing', description: 'Why did the property fee go up this quarter?' }),
-        cloudEvent(`desk-${randomUUID()}`, { siteId: 'S9', building: 'T2', channel: 'front-desk', category: 'access', description: 'Access card for the underground car park stopped working' }),
+        cloudEvent(`desk-${randomUUID()}`, {
+          siteId: 'S1',
+          channel: 'front-desk',
+          category: 'billing',
+          description: 'Why did the property fee go up this quarter?',
+        }),
+        cloudEvent(`desk-${randomUUID()}`, {
+          siteId: 'S9',
+          building: 'T2',
+          channel: 'front-desk',
+          category: 'access',
+          description: 'Access card for the underground car park stopped working',
+        }),
       ],
       { 'content-type': 'application/cloudevents-batch+json' },
     );
@@ -172,7 +251,21 @@ describe('a read model rebuilt from the event store while the services run equal
     await producer.connect();
     await producer.send({
       topic: topicName(TopicBaseNames.intake, stack.prefix),
-      messages: [{ key: noiseId, value: JSON.stringify(cloudEvent(noiseId, { siteId: 'S1', building: 'B2', unit: '0603', channel: 'wechat', reporter: { name: 'Ms He' }, description: 'Renovation drilling next door before 8 am every day' })) }],
+      messages: [
+        {
+          key: noiseId,
+          value: JSON.stringify(
+            cloudEvent(noiseId, {
+              siteId: 'S1',
+              building: 'B2',
+              unit: '0603',
+              channel: 'wechat',
+              reporter: { name: 'Ms He' },
+              description: 'Renovation drilling next door before 8 am every day',
+            }),
+          ),
+        },
+      ],
     });
     await producer.disconnect();
     const noise = await eventually('the noise complaint from Kafka', async () => {
@@ -182,13 +275,23 @@ describe('a read model rebuilt from the event store while the services run equal
 
     const pipeId = first['workOrderId'] as string;
     const liftId = lift.body['workOrderId'] as string;
-    const [pipeBy, liftBy, noiseBy] = [worker(await dispatched(pipeId)), worker(await dispatched(liftId)), worker(await dispatched(noise.workOrderId))];
+    const [pipeBy, liftBy, noiseBy] = [
+      worker(await dispatched(pipeId)),
+      worker(await dispatched(liftId)),
+      worker(await dispatched(noise.workOrderId)),
+    ];
     await work(pipeBy, pipeId, 'acknowledge');
     await work(pipeBy, pipeId, 'start');
     await work(pipeBy, pipeId, 'hold', { reason: 'waiting-on-parts', note: 'Replacement valve from the store' });
     await work(pipeBy, pipeId, 'resume');
-    await work(pipeBy, pipeId, 'resolve', { notes: 'Replaced the valve and the flexible hose', photoRefs: ['photos/S1/B3-1202/valve.jpg'] });
-    await resident(first['number'] as string, 'confirmation', { rating: 5, comment: 'Fixed within the hour, thank you' });
+    await work(pipeBy, pipeId, 'resolve', {
+      notes: 'Replaced the valve and the flexible hose',
+      photoRefs: ['photos/S1/B3-1202/valve.jpg'],
+    });
+    await resident(first['number'] as string, 'confirmation', {
+      rating: 5,
+      comment: 'Fixed within the hour, thank you',
+    });
     for (const step of ['acknowledge', 'start']) await work(liftBy, liftId, step);
     await work(liftBy, liftId, 'resolve', { notes: 'Released the passengers, reset the controller' });
     await resident(liftId, 'rejection', { comment: 'The doors still do not close on floor 7' });
@@ -196,9 +299,15 @@ describe('a read model rebuilt from the event store while the services run equal
     for (const step of ['acknowledge', 'start']) await work(liftBy, liftId, step);
     await work(liftBy, liftId, 'resolve', { notes: 'Adjusted the floor-7 door sensor' });
     await resident(liftId, 'confirmation', { rating: 4 });
-    await resident(noise.workOrderId, 'follow-ups', { channel: 'phone', caller: { name: 'Ms He' }, note: 'Any news? The drilling started again at 7:30' });
+    await resident(noise.workOrderId, 'follow-ups', {
+      channel: 'phone',
+      caller: { name: 'Ms He' },
+      note: 'Any news? The drilling started again at 7:30',
+    });
     for (const step of ['acknowledge', 'start']) await work(noiseBy, noise.workOrderId, step);
-    await work(noiseBy, noise.workOrderId, 'resolve', { notes: 'Spoke to the renovation crew: drilling now starts at 8:00' });
+    await work(noiseBy, noise.workOrderId, 'resolve', {
+      notes: 'Spoke to the renovation crew: drilling now starts at 8:00',
+    });
     await resident(noise.workOrderId, 'confirmation', { rating: 3, comment: 'Better, but it took a second call' });
     return [pipeId, liftId, noise.workOrderId];
   };
@@ -206,7 +315,9 @@ describe('a read model rebuilt from the event store while the services run equal
   /** One order through one of the lifecycles staff and residents give orders; `script` picks which. */
   const walk = async (script: number, round: number): Promise<void> => {
     const urgent = script % 2 === 0;
-    const description = urgent ? `Burst pipe in the stairwell, round ${round}` : `Corridor light out on floor ${round + 2}`;
+    const description = urgent
+      ? `Burst pipe in the stairwell, round ${round}`
+      : `Corridor light out on floor ${round + 2}`;
     const unit = randomUUID().slice(0, 6);
     const order = await report(description, { unit, channel: ['phone', 'app', 'wechat'][round % 3] });
     const id = order['workOrderId'] as string;
@@ -233,7 +344,10 @@ describe('a read model rebuilt from the event store while the services run equal
         return;
       case 2: // another technician, then another owner; resolved and never confirmed: callback, then closed
         // Routing names whoever the roster has on shift, which depends on the hour the test runs: reassign to someone else.
-        by.current = by.current.staffId === 's1-li-na' ? { staffId: 's1-wang-wei', name: 'Wang Wei' } : { staffId: 's1-li-na', name: 'Li Na' };
+        by.current =
+          by.current.staffId === 's1-li-na'
+            ? { staffId: 's1-wang-wei', name: 'Wang Wei' }
+            : { staffId: 's1-li-na', name: 'Li Na' };
         await dispatch(id, 'reassign', { to: by.current, reason: 'The first technician is on another job' });
         await dispatch(id, 'handover', { to: { staffId: 's1-zhang-min', name: 'Zhang Min' }, reason: 'End of shift' });
         await work(by, id, 'acknowledge');
@@ -241,7 +355,11 @@ describe('a read model rebuilt from the event store while the services run equal
         await work(by, id, 'resolve', { notes: 'Fixed' });
         return;
       case 3: // the resident calls again, then withdraws it
-        await resident(id, 'follow-ups', { channel: 'phone', caller: { name: 'Mr Wu', phone: '13900003333' }, note: 'Is anyone coming?' });
+        await resident(id, 'follow-ups', {
+          channel: 'phone',
+          caller: { name: 'Mr Wu', phone: '13900003333' },
+          note: 'Is anyone coming?',
+        });
         await dispatch(id, 'cancel', { reason: 'withdrawn-by-resident', note: 'Fixed it himself' });
         return;
       case 4: // reopened by staff after a call, then confirmed
@@ -267,11 +385,21 @@ describe('a read model rebuilt from the event store while the services run equal
       }
       default: {
         // urgent and nobody acknowledges: the breach pages on-call level 1, who acknowledges the alert
-        const alert = await eventually(`an escalation alert for ${id}`, async () => {
-          const { body } = await get(`${urls.notification}/v1/alerts?workOrderId=${id}`);
-          return (body['alerts'] as { alertId: string; kind: string; level: number | null }[] | undefined)?.find((a) => a.kind === 'escalation' && a.level === 1);
-        }, 30_000);
-        const ack = await post(`${urls.notification}/v1/alerts/${alert.alertId}/ack`, {}, await asStaff(ON_CALL[0].staffId, ON_CALL[0].name, ['on-call'], ['S1']));
+        const alert = await eventually(
+          `an escalation alert for ${id}`,
+          async () => {
+            const { body } = await get(`${urls.notification}/v1/alerts?workOrderId=${id}`);
+            return (body['alerts'] as { alertId: string; kind: string; level: number | null }[] | undefined)?.find(
+              (a) => a.kind === 'escalation' && a.level === 1,
+            );
+          },
+          30_000,
+        );
+        const ack = await post(
+          `${urls.notification}/v1/alerts/${alert.alertId}/ack`,
+          {},
+          await asStaff(ON_CALL[0].staffId, ON_CALL[0].name, ['on-call'], ['S1']),
+        );
         expect(ack.status).toBe(200);
         await work(by, id, 'acknowledge');
         await work(by, id, 'start');
@@ -285,7 +413,8 @@ describe('a read model rebuilt from the event store while the services run equal
   // Comparing
   // -------------------------------------------------------------------------------------------------------------
 
-  const storedEvents = async (): Promise<number> => Number((await stack.db.pool.query<{ n: string }>('SELECT count(*)::text AS n FROM es_events')).rows[0]?.n);
+  const storedEvents = async (): Promise<number> =>
+    Number((await stack.db.pool.query<{ n: string }>('SELECT count(*)::text AS n FROM es_events')).rows[0]?.n);
 
   /** Until nothing is appended for a while and the query side holds every stored event. */
   const settled = () =>
@@ -294,19 +423,30 @@ describe('a read model rebuilt from the event store while the services run equal
       async () => {
         const before = await storedEvents();
         await sleep(4_000);
-        const { rows } = await stack.db.pool.query<{ missing: string }>('SELECT count(*)::text AS missing FROM es_events e WHERE NOT EXISTS (SELECT 1 FROM query_timeline t WHERE t.event_id = e.event_id)');
+        const { rows } = await stack.db.pool.query<{ missing: string }>(
+          'SELECT count(*)::text AS missing FROM es_events e WHERE NOT EXISTS (SELECT 1 FROM query_timeline t WHERE t.event_id = e.event_id)',
+        );
         return before === (await storedEvents()) && rows[0]?.missing === '0' ? before : undefined;
       },
       90_000,
     );
 
   const rowsOf = async (table: string, key: string, ignored: readonly string[]): Promise<Map<string, unknown>> => {
-    const { rows } = await stack.db.pool.query<{ key: string; row: Record<string, unknown> }>(`SELECT ${key}::text AS key, to_jsonb(t) AS row FROM ${table} t ORDER BY ${key}`);
-    return new Map(rows.map((r) => [r.key, Object.fromEntries(Object.entries(r.row).filter(([column]) => !ignored.includes(column)))]));
+    const { rows } = await stack.db.pool.query<{ key: string; row: Record<string, unknown> }>(
+      `SELECT ${key}::text AS key, to_jsonb(t) AS row FROM ${table} t ORDER BY ${key}`,
+    );
+    return new Map(
+      rows.map((r) => [
+        r.key,
+        Object.fromEntries(Object.entries(r.row).filter(([column]) => !ignored.includes(column))),
+      ]),
+    );
   };
 
   /** Rebuilds every read model beside the live one once all is quiet, and lists every row that differs. */
-  const compareWithRebuild = async (): Promise<{ table: string; live: number; rebuilt: number; differences: unknown[] }[]> => {
+  const compareWithRebuild = async (): Promise<
+    { table: string; live: number; rebuilt: number; differences: unknown[] }[]
+  > => {
     for (let attempt = 1; ; attempt++) {
       const events = await settled();
       const run = await admin(stack.db.url, 'projections', 'rebuild', '--no-swap', '--json');
@@ -327,9 +467,16 @@ describe('a read model rebuilt from the event store while the services run equal
     }
   };
 
-  const expectEqual = (results: Awaited<ReturnType<typeof compareWithRebuild>>, minimumRows: Record<string, number>) => {
+  const expectEqual = (
+    results: Awaited<ReturnType<typeof compareWithRebuild>>,
+    minimumRows: Record<string, number>,
+  ) => {
     for (const result of results) {
-      expect({ table: result.table, differences: result.differences, rebuilt: result.rebuilt }).toEqual({ table: result.table, differences: [], rebuilt: result.live });
+      expect({ table: result.table, differences: result.differences, rebuilt: result.rebuilt }).toEqual({
+        table: result.table,
+        differences: [],
+        rebuilt: result.live,
+      });
       expect(result.live).toBeGreaterThanOrEqual(minimumRows[result.table] ?? 1);
     }
   };
@@ -354,7 +501,8 @@ describe('a read model rebuilt from the event store while the services run equal
         if (run.code !== 0) failures.push(run.stderr);
         else {
           const appendedMeanwhile = (await storedEvents()) - before;
-          for (const report of (JSON.parse(run.stdout) as { rebuilds: RebuildReport[] }).rebuilds) swaps.push({ report, appendedMeanwhile });
+          for (const report of (JSON.parse(run.stdout) as { rebuilds: RebuildReport[] }).rebuilds)
+            swaps.push({ report, appendedMeanwhile });
         }
       }
     })();
@@ -381,7 +529,9 @@ describe('a read model rebuilt from the event store while the services run equal
     const results = await compareWithRebuild();
     expectEqual(results, { query_timeline: 300, query_work_orders: 30, notification_alerts: 5 });
     // Every kind of thing the load did is in the compared rows.
-    const { rows } = await stack.db.pool.query<{ event_type: string }>('SELECT DISTINCT event_type FROM query_timeline');
+    const { rows } = await stack.db.pool.query<{ event_type: string }>(
+      'SELECT DISTINCT event_type FROM query_timeline',
+    );
     expect(rows.map((r) => r.event_type)).toEqual(
       expect.arrayContaining([
         EventTypes.WorkOrderPutOnHold,

@@ -19,7 +19,11 @@ describe('the services recover on their own', () => {
   });
 
   const report = async (description: string): Promise<string> => {
-    const accepted = await post(`${urls.intake}/v1/reports`, { siteId: 'S1', building: 'B4', unit: randomUUID().slice(0, 8), channel: 'phone', description }, { 'idempotency-key': randomUUID() });
+    const accepted = await post(
+      `${urls.intake}/v1/reports`,
+      { siteId: 'S1', building: 'B4', unit: randomUUID().slice(0, 8), channel: 'phone', description },
+      { 'idempotency-key': randomUUID() },
+    );
     expect(accepted.status).toBe(202);
     return accepted.body['workOrderId'] as string;
   };
@@ -86,13 +90,24 @@ describe('the services recover on their own', () => {
     // yet heard its session end.
     const key = randomUUID();
     const accepted = await eventually('intake to accept a report again', async () => {
-      const answer = await post(`${urls.intake}/v1/reports`, { siteId: 'S1', building: 'B4', unit: '0101', channel: 'phone', description: 'Water dripping from the ceiling light' }, { 'idempotency-key': key });
+      const answer = await post(
+        `${urls.intake}/v1/reports`,
+        {
+          siteId: 'S1',
+          building: 'B4',
+          unit: '0101',
+          channel: 'phone',
+          description: 'Water dripping from the ceiling light',
+        },
+        { 'idempotency-key': key },
+      );
       return answer.status === 202 || answer.status === 200 ? answer : undefined;
     });
     const workOrderId = accepted.body['workOrderId'] as string;
     const routed = await routedAt(workOrderId);
     await timelineWith(workOrderId, [EventTypes.WorkOrderReported, EventTypes.SlaTargetsSet]);
     console.log(`database sessions ended: a new report routed ${routed - endedAt} ms later`);
-    for (const service of SERVICES) expect({ service, running: stack.running(service) }).toEqual({ service, running: [0] });
+    for (const service of SERVICES)
+      expect({ service, running: stack.running(service) }).toEqual({ service, running: [0] });
   }, 120_000);
 });

@@ -2,10 +2,23 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { EventTypes } from '@closeloop/contracts';
 import { eventually, repositoryRoot } from '@closeloop/testing';
-import { TestStack, TimelineEvent, asStaff, get, orderInStatus, post, startTestStack, timelineWith, urls } from './test-stack';
+import {
+  TestStack,
+  TimelineEvent,
+  asStaff,
+  get,
+  orderInStatus,
+  post,
+  startTestStack,
+  timelineWith,
+  urls,
+} from './test-stack';
 
 // Urgent: acknowledge within 2 s, warn at half-time, escalate a level a second after the last.
-const SECONDS_POLICY = { SLA_POLICY_FILE: join(repositoryRoot, 'tools', 'e2e', 'fixtures', 'sla-policy.seconds.json'), TIMER_POLL_MILLIS: '100' };
+const SECONDS_POLICY = {
+  SLA_POLICY_FILE: join(repositoryRoot, 'tools', 'e2e', 'fixtures', 'sla-policy.seconds.json'),
+  TIMER_POLL_MILLIS: '100',
+};
 
 const of = (timeline: TimelineEvent[], type: string) => timeline.filter((e) => e.type === type);
 
@@ -21,7 +34,13 @@ describe('SLA clocks escalate on their own, through the running services', () =>
   });
 
   const urgentOrder = async (description: string) => {
-    const accepted = await post(`${urls.intake}/v1/reports`, { siteId: 'S1', building: 'B2', unit: randomUUID().slice(0, 8), channel: 'phone', description });
+    const accepted = await post(`${urls.intake}/v1/reports`, {
+      siteId: 'S1',
+      building: 'B2',
+      unit: randomUUID().slice(0, 8),
+      channel: 'phone',
+      description,
+    });
     expect(accepted.body['tier']).toBe('urgent');
     return accepted.body['workOrderId'] as string;
   };
@@ -32,7 +51,9 @@ describe('SLA clocks escalate on their own, through the running services', () =>
       'escalation to level 3',
       async () => {
         const events = await timelineWith(workOrderId, [EventTypes.SlaTargetsSet]);
-        return of(events, EventTypes.SlaEscalated).some((e) => e.data['level'] === 3 && e.data['target'] === 'response') ? events : undefined;
+        return of(events, EventTypes.SlaEscalated).some((e) => e.data['level'] === 3 && e.data['target'] === 'response')
+          ? events
+          : undefined;
       },
       30_000,
     );
@@ -43,38 +64,65 @@ describe('SLA clocks escalate on their own, through the running services', () =>
     const types = timeline.map((e) => e.type);
     expect(types.indexOf(EventTypes.SlaWarningRaised)).toBeLessThan(types.indexOf(EventTypes.SlaBreached));
     const breach = response(EventTypes.SlaBreached)[0] as TimelineEvent;
-    expect(Date.parse(breach.data['breachedAt'] as string)).toBeGreaterThanOrEqual(Date.parse(breach.data['dueAt'] as string));
+    expect(Date.parse(breach.data['breachedAt'] as string)).toBeGreaterThanOrEqual(
+      Date.parse(breach.data['dueAt'] as string),
+    );
     expect(breach.actor).toBe('system:sla-timer');
     // Each level is due at the deadline plus the intervals (1 s, 1 s), whenever the level before was recorded.
     const deadline = Date.parse(breach.data['dueAt'] as string);
-    expect(response(EventTypes.SlaEscalated).map((e) => Date.parse(e.data['dueAt'] as string) - deadline)).toEqual([0, 1_000, 2_000]);
-    for (const level of response(EventTypes.SlaEscalated)) expect(Date.parse(level.data['escalatedAt'] as string)).toBeGreaterThanOrEqual(Date.parse(level.data['dueAt'] as string));
+    expect(response(EventTypes.SlaEscalated).map((e) => Date.parse(e.data['dueAt'] as string) - deadline)).toEqual([
+      0, 1_000, 2_000,
+    ]);
+    for (const level of response(EventTypes.SlaEscalated))
+      expect(Date.parse(level.data['escalatedAt'] as string)).toBeGreaterThanOrEqual(
+        Date.parse(level.data['dueAt'] as string),
+      );
 
     const order = await get(`${urls.query}/v1/work-orders/${workOrderId}`);
     expect(order.body['sla']).toMatchObject({ responseBreached: true, escalationLevel: 3 });
 
     const sla = await get(`${urls.query}/v1/work-orders/${workOrderId}/sla`);
     expect(sla.status).toBe(200);
-    expect(sla.body).toMatchObject({ escalationLevel: 3, targets: [{ target: 'response', state: 'breached', escalationLevel: 3 }, { target: 'resolution', state: 'running', escalationLevel: 0 }] });
+    expect(sla.body).toMatchObject({
+      escalationLevel: 3,
+      targets: [
+        { target: 'response', state: 'breached', escalationLevel: 3 },
+        { target: 'resolution', state: 'running', escalationLevel: 0 },
+      ],
+    });
     const [responseTarget] = sla.body['targets'] as { remainingSeconds: number }[];
     expect(responseTarget?.remainingSeconds).toBeLessThan(0);
 
     const atRisk = await get(`${urls.query}/v1/sla/at-risk?site=S1`);
     const items = atRisk.body['items'] as { workOrderId: string; secondsToNextDue: number }[];
     expect(items.map((i) => i.workOrderId)).toContain(workOrderId);
-    expect(items.map((i) => i.secondsToNextDue)).toEqual([...items.map((i) => i.secondsToNextDue)].sort((a, b) => a - b));
+    expect(items.map((i) => i.secondsToNextDue)).toEqual(
+      [...items.map((i) => i.secondsToNextDue)].sort((a, b) => a - b),
+    );
   });
 
   it('stops climbing once the technician acknowledges, and records the late response', async () => {
     const workOrderId = await urgentOrder('Burst pipe flooding the lift pit');
-    const technician = (await orderInStatus(workOrderId, 'assigned'))['technician'] as { staffId: string; name: string };
+    const technician = (await orderInStatus(workOrderId, 'assigned'))['technician'] as {
+      staffId: string;
+      name: string;
+    };
     await timelineWith(workOrderId, [EventTypes.SlaBreached]);
-    await post(`${urls.dispatch}/v1/work-orders/${workOrderId}/acknowledge`, {}, await asStaff(technician.staffId, technician.name));
+    await post(
+      `${urls.dispatch}/v1/work-orders/${workOrderId}/acknowledge`,
+      {},
+      await asStaff(technician.staffId, technician.name),
+    );
     const met = await timelineWith(workOrderId, [EventTypes.SlaTargetMet]);
-    expect(met.find((e) => e.type === EventTypes.SlaTargetMet)?.data).toMatchObject({ target: 'response', onTime: false });
+    expect(met.find((e) => e.type === EventTypes.SlaTargetMet)?.data).toMatchObject({
+      target: 'response',
+      onTime: false,
+    });
     const sla = await eventually('the response target shown as met', async () => {
       const result = await get(`${urls.query}/v1/work-orders/${workOrderId}/sla`);
-      return (result.body['targets'] as { state: string }[] | undefined)?.[0]?.state === 'met' ? result.body : undefined;
+      return (result.body['targets'] as { state: string }[] | undefined)?.[0]?.state === 'met'
+        ? result.body
+        : undefined;
     });
     expect(sla['targets']).toEqual([
       expect.objectContaining({ target: 'response', state: 'met', onTime: false }),
@@ -83,20 +131,31 @@ describe('SLA clocks escalate on their own, through the running services', () =>
 
     await new Promise((r) => setTimeout(r, 3_000)); // two more escalation intervals
     const after = (await get(`${urls.query}/v1/work-orders/${workOrderId}/timeline`)).body['events'] as TimelineEvent[];
-    const levels = of(after, EventTypes.SlaEscalated).filter((e) => e.data['target'] === 'response').map((e) => e.data['level']);
+    const levels = of(after, EventTypes.SlaEscalated)
+      .filter((e) => e.data['target'] === 'response')
+      .map((e) => e.data['level']);
     expect(levels.length).toBeLessThan(3);
     expect(of(after, EventTypes.SlaBreached).filter((e) => e.data['target'] === 'response')).toHaveLength(1);
   });
 
   it('meets the response target on time when acknowledged at once, with no warning or breach', async () => {
     const workOrderId = await urgentOrder('Power cut on the whole of floor 9');
-    const technician = (await orderInStatus(workOrderId, 'assigned'))['technician'] as { staffId: string; name: string };
-    await post(`${urls.dispatch}/v1/work-orders/${workOrderId}/acknowledge`, {}, await asStaff(technician.staffId, technician.name));
+    const technician = (await orderInStatus(workOrderId, 'assigned'))['technician'] as {
+      staffId: string;
+      name: string;
+    };
+    await post(
+      `${urls.dispatch}/v1/work-orders/${workOrderId}/acknowledge`,
+      {},
+      await asStaff(technician.staffId, technician.name),
+    );
     const timeline = await timelineWith(workOrderId, [EventTypes.SlaTargetMet]);
     const met = timeline.find((e) => e.type === EventTypes.SlaTargetMet);
     if (met?.data['onTime'] === true) {
       await new Promise((r) => setTimeout(r, 2_500)); // past the 2-second deadline
-      const after = (await get(`${urls.query}/v1/work-orders/${workOrderId}/timeline`)).body['events'] as TimelineEvent[];
+      const after = (await get(`${urls.query}/v1/work-orders/${workOrderId}/timeline`)).body[
+        'events'
+      ] as TimelineEvent[];
       expect(of(after, EventTypes.SlaBreached).filter((e) => e.data['target'] === 'response')).toHaveLength(0);
     } else {
       // A loaded machine took longer than the 2-second target to assign: then the late response is on record.
@@ -117,7 +176,13 @@ describe('SLA timers survive crashes and share the work between instances', () =
   });
 
   const report = async (description: string) => {
-    const accepted = await post(`${urls.intake}/v1/reports`, { siteId: 'S1', building: 'B4', unit: randomUUID().slice(0, 8), channel: 'phone', description });
+    const accepted = await post(`${urls.intake}/v1/reports`, {
+      siteId: 'S1',
+      building: 'B4',
+      unit: randomUUID().slice(0, 8),
+      channel: 'phone',
+      description,
+    });
     expect(accepted.body['tier']).toBe('urgent');
     return accepted.body['workOrderId'] as string;
   };
@@ -136,19 +201,27 @@ describe('SLA timers survive crashes and share the work between instances', () =
     });
     const breaches = of(timeline, EventTypes.SlaBreached).filter((e) => e.data['target'] === 'response');
     expect(breaches).toHaveLength(1);
-    expect(of(timeline, EventTypes.SlaEscalated).filter((e) => e.data['target'] === 'response').map((e) => e.data['level'])).toEqual([1, 2, 3]);
-    const lateBy = Date.parse(breaches[0]?.data['breachedAt'] as string) - Date.parse(breaches[0]?.data['dueAt'] as string);
+    expect(
+      of(timeline, EventTypes.SlaEscalated)
+        .filter((e) => e.data['target'] === 'response')
+        .map((e) => e.data['level']),
+    ).toEqual([1, 2, 3]);
+    const lateBy =
+      Date.parse(breaches[0]?.data['breachedAt'] as string) - Date.parse(breaches[0]?.data['dueAt'] as string);
     expect(lateBy).toBeGreaterThan(1_000); // both times are on record: when it was due, and when it fired
   });
 
   it('fires each timer once with two sla-timer instances side by side', async () => {
     await stack.startInstance('sla-timer', 2);
-    const orders = await Promise.all([1, 2, 3, 4].map((n) => report(`Burst pipe in riser ${n}, water in the corridor`)));
+    const orders = await Promise.all(
+      [1, 2, 3, 4].map((n) => report(`Burst pipe in riser ${n}, water in the corridor`)),
+    );
     for (const workOrderId of orders) {
       const timeline = await eventually(
         `level 3 for ${workOrderId}`,
         async () => {
-          const events = ((await get(`${urls.query}/v1/work-orders/${workOrderId}/timeline`)).body['events'] ?? []) as TimelineEvent[];
+          const events = ((await get(`${urls.query}/v1/work-orders/${workOrderId}/timeline`)).body['events'] ??
+            []) as TimelineEvent[];
           return of(events, EventTypes.SlaEscalated).some((e) => e.data['level'] === 3) ? events : undefined;
         },
         30_000,

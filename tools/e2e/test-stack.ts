@@ -3,7 +3,16 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { ensureLocalSigningKey, IntegratorKeyStore, issueStaffToken, StaffRole } from '@closeloop/auth';
 import { join } from 'node:path';
-import { deleteTopicsWithPrefix, eventually, freshDatabase, infrastructure, repositoryRoot, TestDatabase, testKafka, uniqueTopicPrefix } from '@closeloop/testing';
+import {
+  deleteTopicsWithPrefix,
+  eventually,
+  freshDatabase,
+  infrastructure,
+  repositoryRoot,
+  TestDatabase,
+  testKafka,
+  uniqueTopicPrefix,
+} from '@closeloop/testing';
 import { Kafka } from 'kafkajs';
 
 // The five services run as separate processes, built from this checkout, on their own database and topics,
@@ -30,7 +39,10 @@ export interface TestStack {
   /** Kills a service abruptly (SIGKILL, no shutdown hooks), as a crash would: every instance, or the one named. */
   kill(service: string, instance?: number): Promise<void>;
   /** Stops one instance as an orchestrator does (SIGTERM) and resolves with how its process ended. */
-  terminate(service: string, instance?: number): Promise<{ readonly code: number | null; readonly signal: NodeJS.Signals | null }>;
+  terminate(
+    service: string,
+    instance?: number,
+  ): Promise<{ readonly code: number | null; readonly signal: NodeJS.Signals | null }>;
   /** Starts another instance of a service on the same database and topics; `instance` moves its port. */
   startInstance(service: string, instance: number): Promise<void>;
   /** The instances of a service whose processes are still running. */
@@ -59,9 +71,23 @@ const AUDIENCE = 'closeloop';
 let credentials: { keyDir: string; integratorKey: string; readerToken: string } | undefined;
 
 /** Headers naming a staff member by a signed token: a technician of S1 unless told otherwise. */
-export const asStaff = async (staffId: string, name = staffId, roles: StaffRole[] = ['technician'], sites: string[] = ['S1']): Promise<Record<string, string>> => {
+export const asStaff = async (
+  staffId: string,
+  name = staffId,
+  roles: StaffRole[] = ['technician'],
+  sites: string[] = ['S1'],
+): Promise<Record<string, string>> => {
   if (!credentials) throw new Error('start the test stack first');
-  const token = await issueStaffToken({ dir: credentials.keyDir, issuer: ISSUER, audience: AUDIENCE, staffId, name, roles, sites, ttlSeconds: 3600 });
+  const token = await issueStaffToken({
+    dir: credentials.keyDir,
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    staffId,
+    name,
+    roles,
+    sites,
+    ttlSeconds: 3600,
+  });
   return { authorization: `Bearer ${token}` };
 };
 
@@ -73,7 +99,9 @@ export const asIntegrator = (): Record<string, string> => {
 /** Without credentials of its own, a request to intake comes from the integrator and any other from a supervisor of every site. */
 const withCredentials = (url: string, headers: Record<string, string>): Record<string, string> => {
   if (!credentials || 'authorization' in headers || 'x-api-key' in headers) return headers;
-  return url.startsWith(urls.intake) ? { ...asIntegrator(), ...headers } : { authorization: `Bearer ${credentials.readerToken}`, ...headers };
+  return url.startsWith(urls.intake)
+    ? { ...asIntegrator(), ...headers }
+    : { authorization: `Bearer ${credentials.readerToken}`, ...headers };
 };
 
 export const startTestStack = async (label: string, extraEnv: Record<string, string> = {}): Promise<TestStack> => {
@@ -82,8 +110,22 @@ export const startTestStack = async (label: string, extraEnv: Record<string, str
   const kafka = testKafka(label);
   const keyDir = mkdtempSync(join(tmpdir(), 'closeloop-e2e-keys-'));
   const { jwksFile } = await ensureLocalSigningKey(keyDir);
-  const { apiKey } = await new IntegratorKeyStore(db.pool, () => new Date()).register({ integratorId: 'e2e-hotline', name: 'End-to-end hotline', sites: ['*'], eventTypes: ['*'] });
-  const readerToken = await issueStaffToken({ dir: keyDir, issuer: ISSUER, audience: AUDIENCE, staffId: 'sup-e2e', name: 'E2E Supervisor', roles: ['supervisor'], sites: ['*'], ttlSeconds: 3600 });
+  const { apiKey } = await new IntegratorKeyStore(db.pool, () => new Date()).register({
+    integratorId: 'e2e-hotline',
+    name: 'End-to-end hotline',
+    sites: ['*'],
+    eventTypes: ['*'],
+  });
+  const readerToken = await issueStaffToken({
+    dir: keyDir,
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    staffId: 'sup-e2e',
+    name: 'E2E Supervisor',
+    roles: ['supervisor'],
+    sites: ['*'],
+    ttlSeconds: 3600,
+  });
   credentials = { keyDir, integratorKey: apiKey, readerToken };
   const options = {
     env: {
@@ -104,7 +146,13 @@ export const startTestStack = async (label: string, extraEnv: Record<string, str
   };
   const services: Child[] = (await startStack(options)).map((s: Omit<Child, 'instance'>) => ({ ...s, instance: 0 }));
   const alive = (service: string, instance?: number) =>
-    services.filter((s) => s.name === service && (instance === undefined || s.instance === instance) && s.child.exitCode === null && s.child.signalCode === null);
+    services.filter(
+      (s) =>
+        s.name === service &&
+        (instance === undefined || s.instance === instance) &&
+        s.child.exitCode === null &&
+        s.child.signalCode === null,
+    );
   return {
     db,
     kafka,
@@ -112,7 +160,11 @@ export const startTestStack = async (label: string, extraEnv: Record<string, str
     logDir: options.logDir,
     staffKeys: { dir: keyDir, issuer: ISSUER, audience: AUDIENCE },
     kill: async (service, instance) => {
-      await Promise.all(alive(service, instance).map(({ child }) => new Promise((resolve) => (child.once('exit', resolve), child.kill('SIGKILL')))));
+      await Promise.all(
+        alive(service, instance).map(
+          ({ child }) => new Promise((resolve) => (child.once('exit', resolve), child.kill('SIGKILL'))),
+        ),
+      );
     },
     terminate: async (service, instance = 0) => {
       const [victim] = alive(service, instance);
@@ -123,7 +175,12 @@ export const startTestStack = async (label: string, extraEnv: Record<string, str
       });
     },
     startInstance: async (service, instance) => {
-      const started = await startStack({ ...options, only: [service], portOffset: PORT_OFFSET + 100 * instance, logSuffix: `-${instance}` });
+      const started = await startStack({
+        ...options,
+        only: [service],
+        portOffset: PORT_OFFSET + 100 * instance,
+        logSuffix: `-${instance}`,
+      });
       services.push(...started.map((s: Omit<Child, 'instance'>) => ({ ...s, instance })));
     },
     running: (service) => alive(service).map((s) => s.instance),
@@ -147,24 +204,44 @@ export const post = async (url: string, body: unknown, headers: Record<string, s
     headers: { 'content-type': 'application/json', ...withCredentials(url, headers) },
     body: typeof body === 'string' ? body : JSON.stringify(body),
   });
-  return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (await response.json()) as Record<string, unknown>,
+  };
 };
 
 export const put = async (url: string, body: unknown, headers: Record<string, string> = {}): Promise<HttpResult> => {
-  const response = await fetch(url, { method: 'PUT', headers: { 'content-type': 'application/json', ...withCredentials(url, headers) }, body: JSON.stringify(body) });
-  return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
+  const response = await fetch(url, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json', ...withCredentials(url, headers) },
+    body: JSON.stringify(body),
+  });
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (await response.json()) as Record<string, unknown>,
+  };
 };
 
 /** A 204 has no body; its result's body is then empty. */
 export const del = async (url: string, headers: Record<string, string> = {}): Promise<HttpResult> => {
   const response = await fetch(url, { method: 'DELETE', headers: withCredentials(url, headers) });
   const text = await response.text();
-  return { status: response.status, headers: response.headers, body: (text === '' ? {} : JSON.parse(text)) as Record<string, unknown> };
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (text === '' ? {} : JSON.parse(text)) as Record<string, unknown>,
+  };
 };
 
 export const get = async (url: string, headers: Record<string, string> = {}): Promise<HttpResult> => {
   const response = await fetch(url, { headers: withCredentials(url, headers) });
-  return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
+  return {
+    status: response.status,
+    headers: response.headers,
+    body: (await response.json()) as Record<string, unknown>,
+  };
 };
 
 export interface TimelineEvent {

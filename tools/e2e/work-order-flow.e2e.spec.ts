@@ -15,7 +15,6 @@ interface Problem {
   issues?: { path: string; message: string }[];
 }
 
-
 // A flat of its own per report, so the duplicate rule never joins two tests' reports.
 const report = (overrides: Record<string, unknown> = {}) => ({
   siteId: 'S1',
@@ -37,11 +36,17 @@ const cloudEvent = (data: unknown, overrides: Record<string, unknown> = {}) => (
   ...overrides,
 });
 
-const postJson = (path: string, body: unknown, headers: Record<string, string> = {}) => post(`${intake}${path}`, body, headers);
+const postJson = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+  post(`${intake}${path}`, body, headers);
 const getJson = (path: string) => get(`${query}${path}`);
 const settledTimeline = timelineWith;
 
-const ASSIGNED_TIMELINE = [EventTypes.WorkOrderReported, EventTypes.WorkOrderTriaged, EventTypes.SlaTargetsSet, EventTypes.WorkOrderAssigned];
+const ASSIGNED_TIMELINE = [
+  EventTypes.WorkOrderReported,
+  EventTypes.WorkOrderTriaged,
+  EventTypes.SlaTargetsSet,
+  EventTypes.WorkOrderAssigned,
+];
 
 describe('a report travels intake → event store → Kafka → dispatch and sla-timer → query, as separate processes', () => {
   let stack: TestStack;
@@ -59,7 +64,10 @@ describe('a report travels intake → event store → Kafka → dispatch and sla
     await producer.connect();
     dlqWatcher = kafka.consumer({ groupId: `${prefix}dlq-watcher` });
     await dlqWatcher.connect();
-    await dlqWatcher.subscribe({ topic: deadLetterTopicOf(topicName(TopicBaseNames.intake, prefix)), fromBeginning: true });
+    await dlqWatcher.subscribe({
+      topic: deadLetterTopicOf(topicName(TopicBaseNames.intake, prefix)),
+      fromBeginning: true,
+    });
     await dlqWatcher.run({
       eachMessage: async ({ message }) => {
         const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
@@ -98,7 +106,12 @@ describe('a report travels intake → event store → Kafka → dispatch and sla
     expect((events[0]?.data['reporter'] as { phone: string }).phone).toBe('138****5678');
 
     const order = await getJson(`/v1/work-orders/${workOrderId}`);
-    expect(order.body).toMatchObject({ status: 'assigned', tier: 'urgent', category: 'plumbing', technician: { teamId: 's1-plumbing' } });
+    expect(order.body).toMatchObject({
+      status: 'assigned',
+      tier: 'urgent',
+      category: 'plumbing',
+      technician: { teamId: 's1-plumbing' },
+    });
     const due = order.body['sla'] as { responseDueAt: string; resolutionDueAt: string };
     const reportedAt = Date.parse(order.body['reportedAt'] as string);
     expect(Date.parse(due.responseDueAt) - reportedAt).toBe(30 * 60 * 1000);
@@ -110,7 +123,12 @@ describe('a report travels intake → event store → Kafka → dispatch and sla
       const list = body['alerts'] as { kind: string; recipients: { staffId: string; role: string }[] }[];
       return list.length > 0 ? list : undefined;
     });
-    expect(alerts).toEqual([expect.objectContaining({ kind: 'urgent-order', recipients: [expect.objectContaining({ staffId: 'dispatch:S1', role: 'dispatcher' })] })]);
+    expect(alerts).toEqual([
+      expect.objectContaining({
+        kind: 'urgent-order',
+        recipients: [expect.objectContaining({ staffId: 'dispatch:S1', role: 'dispatcher' })],
+      }),
+    ]);
   });
 
   it('gives the same work order for the same Idempotency-Key, and refuses the key for a different report', async () => {
@@ -123,23 +141,32 @@ describe('a report travels intake → event store → Kafka → dispatch and sla
     expect(again.body['number']).toBe(first.body['number']);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
 
-    const reused = await postJson('/v1/reports', report({ description: 'Something else entirely' }), { 'idempotency-key': key });
+    const reused = await postJson('/v1/reports', report({ description: 'Something else entirely' }), {
+      'idempotency-key': key,
+    });
     expect(reused.status).toBe(409);
     expect(reused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     expect((reused.body as unknown as Problem).code).toBe('IDEMPOTENCY_KEY_REUSED');
 
-    const { rows } = await db.pool.query("SELECT count(*)::int AS n FROM es_events WHERE event_type = $1 AND data->>'workOrderId' = $2", [EventTypes.WorkOrderReported, first.body['workOrderId']]);
+    const { rows } = await db.pool.query(
+      "SELECT count(*)::int AS n FROM es_events WHERE event_type = $1 AND data->>'workOrderId' = $2",
+      [EventTypes.WorkOrderReported, first.body['workOrderId']],
+    );
     expect(rows[0].n).toBe(1);
   });
 
   it('takes a CloudEvent from the Kafka intake topic once, even when the integrator sends it twice', async () => {
-    const event = cloudEvent(report({ channel: 'wechat', category: 'noise', description: 'Renovation drilling next door before 8 am' }));
+    const event = cloudEvent(
+      report({ channel: 'wechat', category: 'noise', description: 'Renovation drilling next door before 8 am' }),
+    );
     const message = { key: event.id, value: JSON.stringify(event) };
     await producer.send({ topic: topicName(TopicBaseNames.intake, prefix), messages: [message] });
     await producer.send({ topic: topicName(TopicBaseNames.intake, prefix), messages: [message] });
 
     const order = await eventually('the Kafka-submitted order to be assigned', async () => {
-      const { rows } = await db.pool.query<{ work_order_id: string }>("SELECT work_order_id FROM query_work_orders WHERE description LIKE 'Renovation drilling%' AND status = 'assigned'");
+      const { rows } = await db.pool.query<{ work_order_id: string }>(
+        "SELECT work_order_id FROM query_work_orders WHERE description LIKE 'Renovation drilling%' AND status = 'assigned'",
+      );
       return rows[0];
     });
     const events = await settledTimeline(order.work_order_id, ASSIGNED_TIMELINE);
@@ -149,28 +176,46 @@ describe('a report travels intake → event store → Kafka → dispatch and sla
     expect((found.body['items'] as { workOrderId: string }[]).map((o) => o.workOrderId)).toEqual([order.work_order_id]);
     expect(events[0]?.causationId).toBe(event.id);
     await new Promise((r) => setTimeout(r, 1_000)); // time for the second copy to be consumed
-    const { rows } = await db.pool.query("SELECT count(*)::int AS n FROM query_work_orders WHERE description LIKE 'Renovation drilling%'");
+    const { rows } = await db.pool.query(
+      "SELECT count(*)::int AS n FROM query_work_orders WHERE description LIKE 'Renovation drilling%'",
+    );
     expect(rows[0].n).toBe(1);
   });
 
   it('accepts a CloudEvents batch whole, or rejects it whole naming every bad field', async () => {
     const site = `E${Date.now().toString(36).slice(-6)}`;
     const headers = { 'content-type': 'application/cloudevents-batch+json' };
-    const rejected = await postJson('/v1/events', [cloudEvent(report({ siteId: site })), cloudEvent(report({ siteId: site, channel: 'fax' })), cloudEvent({})], headers);
+    const rejected = await postJson(
+      '/v1/events',
+      [cloudEvent(report({ siteId: site })), cloudEvent(report({ siteId: site, channel: 'fax' })), cloudEvent({})],
+      headers,
+    );
     expect(rejected.status).toBe(422);
     const paths = ((rejected.body as unknown as Problem).issues ?? []).map((i) => i.path);
     expect(paths).toEqual(expect.arrayContaining(['[1].data.channel', '[2].data.siteId', '[2].data.description']));
     const { rows } = await db.pool.query("SELECT count(*)::int AS n FROM es_events WHERE data->>'siteId' = $1", [site]);
     expect(rows[0].n).toBe(0);
 
-    const accepted = await postJson('/v1/events', [cloudEvent(report({ siteId: site })), cloudEvent(report({ siteId: site, building: 'T2' }))], headers);
+    const accepted = await postJson(
+      '/v1/events',
+      [cloudEvent(report({ siteId: site })), cloudEvent(report({ siteId: site, building: 'T2' }))],
+      headers,
+    );
     expect(accepted.status).toBe(202);
     const results = accepted.body['results'] as { workOrderId: string; number: string }[];
-    expect(results.map((r) => r.number)).toEqual([`${site}-${results[0]?.number.split('-')[1]}-0001`, `${site}-${results[0]?.number.split('-')[1]}-0002`]);
+    expect(results.map((r) => r.number)).toEqual([
+      `${site}-${results[0]?.number.split('-')[1]}-0001`,
+      `${site}-${results[0]?.number.split('-')[1]}-0002`,
+    ]);
 
     // The site has no roster: the order waits in plain sight in the dispatcher queue.
-    const queued = await settledTimeline(results[0]?.workOrderId as string, [EventTypes.WorkOrderQueuedForDispatch, EventTypes.SlaTargetsSet]);
-    expect(queued.find((e) => e.type === EventTypes.WorkOrderQueuedForDispatch)?.data['queueId']).toBe(`${site}-dispatch`);
+    const queued = await settledTimeline(results[0]?.workOrderId as string, [
+      EventTypes.WorkOrderQueuedForDispatch,
+      EventTypes.SlaTargetsSet,
+    ]);
+    expect(queued.find((e) => e.type === EventTypes.WorkOrderQueuedForDispatch)?.data['queueId']).toBe(
+      `${site}-dispatch`,
+    );
     const waiting = await eventually('both orders in the dispatcher queue', async () => {
       const list = await getJson(`/v1/work-orders?site=${site}&status=awaiting-dispatch`);
       const items = list.body['items'] as { number: string }[];
@@ -181,7 +226,10 @@ describe('a report travels intake → event store → Kafka → dispatch and sla
 
   it('carries out a valid batch event by event, reporting one the state refuses in its place', async () => {
     const headers = { 'content-type': 'application/cloudevents-batch+json' };
-    const unknownOrder = cloudEvent({ number: 'S1-20200101-9999', rating: 5 }, { type: 'closeloop.intake.resolution-confirmed.v1' });
+    const unknownOrder = cloudEvent(
+      { number: 'S1-20200101-9999', rating: 5 },
+      { type: 'closeloop.intake.resolution-confirmed.v1' },
+    );
     const fine = cloudEvent(report({ description: 'Corridor light out by the bike store' }));
     const result = await postJson('/v1/events', [unknownOrder, fine], headers);
     expect(result.status).toBe(202);
@@ -201,7 +249,9 @@ describe('a report travels intake → event store → Kafka → dispatch and sla
     const missing = await postJson('/v1/reports', { channel: 'phone', description: 'Corridor light out', extra: 1 });
     expect(missing.status).toBe(422);
     expect(missing.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect(((missing.body as unknown as Problem).issues ?? []).map((i) => i.path)).toEqual(expect.arrayContaining(['siteId', '(body)']));
+    expect(((missing.body as unknown as Problem).issues ?? []).map((i) => i.path)).toEqual(
+      expect.arrayContaining(['siteId', '(body)']),
+    );
     expect((missing.body as unknown as Problem).correlationId).toBeTruthy();
 
     const wrongType = await postJson('/v1/reports', report(), { 'content-type': 'text/plain' });
@@ -213,7 +263,11 @@ describe('a report travels intake → event store → Kafka → dispatch and sla
     const notStructured = await postJson('/v1/events', cloudEvent(report()));
     expect(notStructured.status).toBe(415);
 
-    const badEnvelope = await postJson('/v1/events', { ...cloudEvent(report()), specversion: '0.3' }, { 'content-type': 'application/cloudevents+json' });
+    const badEnvelope = await postJson(
+      '/v1/events',
+      { ...cloudEvent(report()), specversion: '0.3' },
+      { 'content-type': 'application/cloudevents+json' },
+    );
     expect(badEnvelope.status).toBe(422);
     expect(((badEnvelope.body as unknown as Problem).issues ?? [])[0]?.path).toBe('specversion');
 
@@ -231,16 +285,29 @@ describe('a report travels intake → event store → Kafka → dispatch and sla
     const wrongType = cloudEvent(report(), { type: 'closeloop.intake.unknown.v1' });
     const invalidReport = cloudEvent({ siteId: 'S1', channel: 'carrier-pigeon', description: 'x' });
     // Only registered integrators, within their sites: an unknown source and another site's integrator are refused.
-    await new IntegratorKeyStore(db.pool, () => new Date()).register({ integratorId: 'e2e-s2-desk', name: 'S2 front desk', sites: ['S2'], eventTypes: ['*'] });
+    await new IntegratorKeyStore(db.pool, () => new Date()).register({
+      integratorId: 'e2e-s2-desk',
+      name: 'S2 front desk',
+      sites: ['S2'],
+      eventTypes: ['*'],
+    });
     const unknownSource = cloudEvent(report(), { source: '/integrators/nobody-we-know' });
     const otherSite = cloudEvent(report(), { source: '/integrators/e2e-s2-desk' });
     const good = cloudEvent(report({ description: `Lift fault in tower ${randomUUID()}`, category: 'lift' }));
     await producer.send({
       topic,
-      messages: [garbage, JSON.stringify(wrongType), JSON.stringify(invalidReport), JSON.stringify(unknownSource), JSON.stringify(otherSite), JSON.stringify(good)].map((value) => ({ key: 'one-partition', value })),
+      messages: [
+        garbage,
+        JSON.stringify(wrongType),
+        JSON.stringify(invalidReport),
+        JSON.stringify(unknownSource),
+        JSON.stringify(otherSite),
+        JSON.stringify(good),
+      ].map((value) => ({ key: 'one-partition', value })),
     });
 
-    const letterFor = (needle: string) => eventually(`a dead letter for ${needle}`, async () => deadLetters.find((d) => d.value.includes(needle)));
+    const letterFor = (needle: string) =>
+      eventually(`a dead letter for ${needle}`, async () => deadLetters.find((d) => d.value.includes(needle)));
     expect((await letterFor(garbage)).headers[DeadLetterHeaders.errorCode]).toBe('MALFORMED_CLOUDEVENT');
     expect((await letterFor(wrongType.id)).headers[DeadLetterHeaders.errorCode]).toBe('UNSUPPORTED_EVENT_TYPE');
     const invalid = await letterFor(invalidReport.id);
@@ -250,7 +317,10 @@ describe('a report travels intake → event store → Kafka → dispatch and sla
     expect((await letterFor(otherSite.id)).headers[DeadLetterHeaders.errorCode]).toBe('SITE_NOT_ALLOWED');
 
     await eventually('the good message behind the bad ones to become an order', async () => {
-      const { rows } = await db.pool.query("SELECT 1 FROM query_work_orders WHERE description = $1 AND status = 'assigned'", [good.data && (good.data as { description: string }).description]);
+      const { rows } = await db.pool.query(
+        "SELECT 1 FROM query_work_orders WHERE description = $1 AND status = 'assigned'",
+        [good.data && (good.data as { description: string }).description],
+      );
       return rows[0];
     });
   });

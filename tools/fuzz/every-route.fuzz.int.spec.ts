@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { CloudEventContentTypes, IntakeEventTypes } from '@closeloop/contracts';
 import fc from 'fast-check';
 import { routesInCode } from '../routes';
-import { changedTables, databaseFingerprint, ServiceName, ServicesInProcess, startServicesInProcess } from './services-in-process';
+import {
+  changedTables,
+  databaseFingerprint,
+  ServiceName,
+  ServicesInProcess,
+  startServicesInProcess,
+} from './services-in-process';
 
 /**
  * Property-based fuzzing of every HTTP route of every service (issue 10): each route of tools/routes.ts gets a
@@ -36,10 +42,40 @@ interface Template {
   readonly as?: 'integrator';
 }
 
-const report = () => ({ siteId: 'S1', building: 'B3', unit: randomUUID().slice(0, 6), channel: 'phone', description: 'Corridor light flickering', reporter: { name: 'Ms Lin' } });
-const rotation = { siteId: 'S1', level: 1, timeZone: 'Asia/Shanghai', handoff: 'daily', handoffTime: '09:00', startsOn: '2026-01-01', members: ['s1-li-na'] };
-const override = { siteId: 'S1', level: 1, staffId: 's1-li-na', from: '2026-12-01T09:00:00+08:00', to: '2026-12-02T09:00:00+08:00', reason: 'Swapped shift' };
-const contacts = { destinations: [{ channel: 'webhook', url: 'http://127.0.0.1:9/hook', secrets: [`whsec_${Buffer.alloc(24, 7).toString('base64')}`] }] };
+const report = () => ({
+  siteId: 'S1',
+  building: 'B3',
+  unit: randomUUID().slice(0, 6),
+  channel: 'phone',
+  description: 'Corridor light flickering',
+  reporter: { name: 'Ms Lin' },
+});
+const rotation = {
+  siteId: 'S1',
+  level: 1,
+  timeZone: 'Asia/Shanghai',
+  handoff: 'daily',
+  handoffTime: '09:00',
+  startsOn: '2026-01-01',
+  members: ['s1-li-na'],
+};
+const override = {
+  siteId: 'S1',
+  level: 1,
+  staffId: 's1-li-na',
+  from: '2026-12-01T09:00:00+08:00',
+  to: '2026-12-02T09:00:00+08:00',
+  reason: 'Swapped shift',
+};
+const contacts = {
+  destinations: [
+    {
+      channel: 'webhook',
+      url: 'http://127.0.0.1:9/hook',
+      secrets: [`whsec_${Buffer.alloc(24, 7).toString('base64')}`],
+    },
+  ],
+};
 const staff = { staffId: 's1-li-na', name: 'Li Na' };
 
 /** Keyed as routesInCode names routes; a route missing here fails the first test, so a new route joins the fuzzing. */
@@ -54,24 +90,58 @@ const TEMPLATES: Record<string, (fx: Fixtures) => Template> = {
   'intake POST /v1/events': () => ({
     as: 'integrator',
     contentType: CloudEventContentTypes.structured,
-    body: { specversion: '1.0', id: randomUUID(), source: '/integrators/hostile-hotline', type: IntakeEventTypes.ReportSubmitted, time: '2026-11-23T09:00:00+08:00', data: report() },
+    body: {
+      specversion: '1.0',
+      id: randomUUID(),
+      source: '/integrators/hostile-hotline',
+      type: IntakeEventTypes.ReportSubmitted,
+      time: '2026-11-23T09:00:00+08:00',
+      data: report(),
+    },
   }),
-  'intake POST /v1/work-orders/{reference}/follow-ups': (fx) => ({ params: { reference: fx.order }, body: { channel: 'phone', note: 'Still dripping' } }),
-  'intake POST /v1/work-orders/{reference}/confirmation': (fx) => ({ params: { reference: fx.number }, body: { rating: 5, comment: 'Fixed' } }),
+  'intake POST /v1/work-orders/{reference}/follow-ups': (fx) => ({
+    params: { reference: fx.order },
+    body: { channel: 'phone', note: 'Still dripping' },
+  }),
+  'intake POST /v1/work-orders/{reference}/confirmation': (fx) => ({
+    params: { reference: fx.number },
+    body: { rating: 5, comment: 'Fixed' },
+  }),
   'intake GET /v1/admin/relay/parked-events': () => ({ query: { status: 'all', limit: '10' } }),
   'intake POST /v1/admin/relay/parked-events/{eventId}/retry': () => ({ params: { eventId: randomUUID() }, body: {} }),
   'intake POST /v1/admin/relay/parked-events/{eventId}/skip': () => ({ params: { eventId: randomUUID() }, body: {} }),
-  'intake POST /v1/work-orders/{reference}/rejection': (fx) => ({ params: { reference: fx.order }, body: { comment: 'Not fixed' } }),
+  'intake POST /v1/work-orders/{reference}/rejection': (fx) => ({
+    params: { reference: fx.order },
+    body: { comment: 'Not fixed' },
+  }),
 
   'dispatch POST /v1/work-orders/{id}/acknowledge': (fx) => ({ params: { id: fx.order }, body: {} }),
   'dispatch POST /v1/work-orders/{id}/start': (fx) => ({ params: { id: fx.order }, body: {} }),
-  'dispatch POST /v1/work-orders/{id}/hold': (fx) => ({ params: { id: fx.order }, body: { reason: 'waiting-on-parts', note: 'Valve on order' } }),
+  'dispatch POST /v1/work-orders/{id}/hold': (fx) => ({
+    params: { id: fx.order },
+    body: { reason: 'waiting-on-parts', note: 'Valve on order' },
+  }),
   'dispatch POST /v1/work-orders/{id}/resume': (fx) => ({ params: { id: fx.order }, body: {} }),
-  'dispatch POST /v1/work-orders/{id}/resolve': (fx) => ({ params: { id: fx.order }, body: { notes: 'Replaced the valve', photoRefs: ['photo-1.jpg'] } }),
-  'dispatch POST /v1/work-orders/{id}/reassign': (fx) => ({ params: { id: fx.order }, body: { to: staff, reason: 'Shift change' } }),
-  'dispatch POST /v1/work-orders/{id}/handover': (fx) => ({ params: { id: fx.order }, body: { to: staff, reason: 'Shift change' } }),
-  'dispatch POST /v1/work-orders/{id}/cancel': (fx) => ({ params: { id: fx.order }, body: { reason: 'other', note: 'Reported twice' } }),
-  'dispatch POST /v1/work-orders/{id}/reopen': (fx) => ({ params: { id: fx.order }, body: { reason: 'Leaking again' } }),
+  'dispatch POST /v1/work-orders/{id}/resolve': (fx) => ({
+    params: { id: fx.order },
+    body: { notes: 'Replaced the valve', photoRefs: ['photo-1.jpg'] },
+  }),
+  'dispatch POST /v1/work-orders/{id}/reassign': (fx) => ({
+    params: { id: fx.order },
+    body: { to: staff, reason: 'Shift change' },
+  }),
+  'dispatch POST /v1/work-orders/{id}/handover': (fx) => ({
+    params: { id: fx.order },
+    body: { to: staff, reason: 'Shift change' },
+  }),
+  'dispatch POST /v1/work-orders/{id}/cancel': (fx) => ({
+    params: { id: fx.order },
+    body: { reason: 'other', note: 'Reported twice' },
+  }),
+  'dispatch POST /v1/work-orders/{id}/reopen': (fx) => ({
+    params: { id: fx.order },
+    body: { reason: 'Leaking again' },
+  }),
 
   'notification GET /v1/alerts': (fx) => ({ query: { siteId: 'S1', status: 'open', workOrderId: fx.order } }),
   'notification GET /v1/alerts/{id}': () => ({ params: { id: randomUUID() } }),
@@ -98,7 +168,22 @@ const TEMPLATES: Record<string, (fx: Fixtures) => Template> = {
   'notification POST /v1/alert-digest-links/{token}': () => ({ params: { token: 'not-a-signed-link' }, body: {} }),
 
   'query GET /v1/work-orders': () => ({
-    query: { site: 'S1', status: 'assigned', owner: 's1-li-na', building: 'B3', category: 'plumbing', tier: 'normal', openedFrom: '2026-01-01T00:00:00+08:00', openedTo: '2027-01-01T00:00:00Z', closedFrom: '2026-01-01T00:00:00Z', closedTo: '2027-01-01T00:00:00Z', causedBy: 'x', callbackDue: 'false', closure: 'confirmed', limit: '10' },
+    query: {
+      site: 'S1',
+      status: 'assigned',
+      owner: 's1-li-na',
+      building: 'B3',
+      category: 'plumbing',
+      tier: 'normal',
+      openedFrom: '2026-01-01T00:00:00+08:00',
+      openedTo: '2027-01-01T00:00:00Z',
+      closedFrom: '2026-01-01T00:00:00Z',
+      closedTo: '2027-01-01T00:00:00Z',
+      causedBy: 'x',
+      callbackDue: 'false',
+      closure: 'confirmed',
+      limit: '10',
+    },
   }),
   'query GET /v1/work-orders/{id}': (fx) => ({ params: { id: fx.order } }),
   'query GET /v1/work-orders/{id}/timeline': (fx) => ({ params: { id: fx.order } }),
@@ -142,7 +227,15 @@ const HOSTILE_INSTANTS = [
 const instantArb = fc.oneof(
   fc.constantFrom(...HOSTILE_INSTANTS),
   fc
-    .tuple(fc.integer({ min: 0, max: 9999 }), fc.integer({ min: 0, max: 13 }), fc.integer({ min: 0, max: 32 }), fc.constantFrom('+', '-'), fc.integer({ min: 0, max: 99 }), fc.integer({ min: 0, max: 99 }), fc.boolean())
+    .tuple(
+      fc.integer({ min: 0, max: 9999 }),
+      fc.integer({ min: 0, max: 13 }),
+      fc.integer({ min: 0, max: 32 }),
+      fc.constantFrom('+', '-'),
+      fc.integer({ min: 0, max: 99 }),
+      fc.integer({ min: 0, max: 99 }),
+      fc.boolean(),
+    )
     .map(([y, mo, d, sign, oh, om, colon]) => {
       const pad = (n: number, w = 2) => String(n).padStart(w, '0');
       return `${pad(y, 4)}-${pad(mo)}-${pad(d)}T12:00:00${sign}${pad(oh)}${colon ? ':' : ''}${pad(om)}`;
@@ -151,7 +244,12 @@ const instantArb = fc.oneof(
 
 const hostileStringArb: fc.Arbitrary<string> = fc.oneof(
   { weight: 4, arbitrary: fc.constantFrom(...UNSTORABLE) },
-  { weight: 2, arbitrary: fc.tuple(fc.string({ maxLength: 10 }), fc.constantFrom(...UNSTORABLE), fc.string({ maxLength: 10 })).map((parts) => parts.join('')) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(fc.string({ maxLength: 10 }), fc.constantFrom(...UNSTORABLE), fc.string({ maxLength: 10 }))
+      .map((parts) => parts.join('')),
+  },
   { weight: 3, arbitrary: instantArb },
   { weight: 2, arbitrary: fc.constantFrom(...ODD_TEXT) },
   { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
@@ -195,16 +293,37 @@ type Mutation =
 const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   { weight: 1, arbitrary: fc.constant<Mutation>({ kind: 'none' }) },
   { weight: 3, arbitrary: fc.record({ kind: fc.constant('param' as const), pick: fc.nat(), value: hostileStringArb }) },
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('query' as const), pick: fc.nat(), value: hostileStringArb, repeat: fc.boolean() }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('query' as const),
+      pick: fc.nat(),
+      value: hostileStringArb,
+      repeat: fc.boolean(),
+    }),
+  },
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('body' as const), pick: fc.nat(), value: hostileValueArb }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('whole-body' as const), value: fc.oneof(fc.jsonValue({ maxDepth: 3 }), hostileStringArb) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('whole-body' as const),
+      value: fc.oneof(fc.jsonValue({ maxDepth: 3 }), hostileStringArb),
+    }),
+  },
 );
 
 /** Every field of a body, nested ones included, as a path of keys. */
 const fieldPaths = (value: unknown, prefix: (string | number)[] = []): (string | number)[][] => {
-  if (Array.isArray(value)) return value.flatMap((item, i) => [[...prefix, i], ...fieldPaths(item, [...prefix, i]).filter((p) => p.length > prefix.length + 1)]);
+  if (Array.isArray(value))
+    return value.flatMap((item, i) => [
+      [...prefix, i],
+      ...fieldPaths(item, [...prefix, i]).filter((p) => p.length > prefix.length + 1),
+    ]);
   if (value && typeof value === 'object') {
-    return Object.entries(value).flatMap(([key, item]) => [[...prefix, key], ...fieldPaths(item, [...prefix, key]).filter((p) => p.length > prefix.length + 1)]);
+    return Object.entries(value).flatMap(([key, item]) => [
+      [...prefix, key],
+      ...fieldPaths(item, [...prefix, key]).filter((p) => p.length > prefix.length + 1),
+    ]);
   }
   return [];
 };
@@ -227,7 +346,11 @@ const encode = (value: string): string => {
   try {
     return encodeURIComponent(value);
   } catch {
-    return value.replace(/\p{Cs}/gu, '%ED%A0%80').split('%ED%A0%80').map(encodeURIComponent).join('%ED%A0%80');
+    return value
+      .replace(/\p{Cs}/gu, '%ED%A0%80')
+      .split('%ED%A0%80')
+      .map(encodeURIComponent)
+      .join('%ED%A0%80');
   }
 };
 
@@ -239,7 +362,12 @@ interface Built {
   readonly described: string;
 }
 
-const build = (route: { service: ServiceName; method: string; path: string }, template: Template, mutation: Mutation, services: ServicesInProcess): Built => {
+const build = (
+  route: { service: ServiceName; method: string; path: string },
+  template: Template,
+  mutation: Mutation,
+  services: ServicesInProcess,
+): Built => {
   const params = { ...(template.params ?? {}) };
   const query: [string, string][] = Object.entries(template.query ?? {});
   let body: unknown = template.body;
@@ -268,7 +396,10 @@ const build = (route: { service: ServiceName; method: string; path: string }, te
   }
   const path = route.path.replace(/\{(\w+)\}/g, (_m, name: string) => encode(params[name] ?? ''));
   const search = query.length === 0 ? '' : `?${query.map(([k, v]) => `${encode(k)}=${encode(v)}`).join('&')}`;
-  const credentials: Record<string, string> = template.as === 'integrator' ? { 'x-api-key': services.apiKey } : { authorization: `Bearer ${services.staffToken}` };
+  const credentials: Record<string, string> =
+    template.as === 'integrator'
+      ? { 'x-api-key': services.apiKey }
+      : { authorization: `Bearer ${services.staffToken}` };
   const sendsBody = body !== undefined && route.method !== 'get' && route.method !== 'delete';
   return {
     url: `${services.baseUrl[route.service]}${path}${search}`,
@@ -282,7 +413,8 @@ const build = (route: { service: ServiceName; method: string; path: string }, te
 // ── The run ──────────────────────────────────────────────────────────────────────────────────────────────────
 
 const ROUTES = routesInCode();
-const keyOf = (r: { service: string; method: string; path: string }) => `${r.service} ${r.method.toUpperCase()} ${r.path}`;
+const keyOf = (r: { service: string; method: string; path: string }) =>
+  `${r.service} ${r.method.toUpperCase()} ${r.path}`;
 const RUNS_PER_ROUTE = Math.max(10, Math.round((TOTAL_RUNS * SHARE) / ROUTES.length));
 
 describe('every route of every service under property-based fuzzing (in-process services, real PostgreSQL and Kafka)', () => {
@@ -295,12 +427,34 @@ describe('every route of every service under property-based fuzzing (in-process 
   beforeAll(async () => {
     services = await startServicesInProcess('every-route-fuzz');
     const staffHeaders = { authorization: `Bearer ${services.staffToken}`, 'content-type': 'application/json' };
-    const reported = await fetch(`${services.baseUrl.intake}/v1/reports`, { method: 'POST', headers: { 'x-api-key': services.apiKey, 'content-type': 'application/json' }, body: JSON.stringify(report()) });
+    const reported = await fetch(`${services.baseUrl.intake}/v1/reports`, {
+      method: 'POST',
+      headers: { 'x-api-key': services.apiKey, 'content-type': 'application/json' },
+      body: JSON.stringify(report()),
+    });
     const { workOrderId, number } = (await reported.json()) as { workOrderId: string; number: string };
     const rotationId = randomUUID();
-    expect((await fetch(`${services.baseUrl.notification}/v1/on-call/rotations/${rotationId}`, { method: 'PUT', headers: staffHeaders, body: JSON.stringify(rotation) })).status).toBe(200);
-    const created = await fetch(`${services.baseUrl.notification}/v1/on-call/overrides`, { method: 'POST', headers: staffHeaders, body: JSON.stringify(override) });
-    fixtures = { order: workOrderId, number, rotation: rotationId, override: ((await created.json()) as { id: string }).id, me: services.staffId };
+    expect(
+      (
+        await fetch(`${services.baseUrl.notification}/v1/on-call/rotations/${rotationId}`, {
+          method: 'PUT',
+          headers: staffHeaders,
+          body: JSON.stringify(rotation),
+        })
+      ).status,
+    ).toBe(200);
+    const created = await fetch(`${services.baseUrl.notification}/v1/on-call/overrides`, {
+      method: 'POST',
+      headers: staffHeaders,
+      body: JSON.stringify(override),
+    });
+    fixtures = {
+      order: workOrderId,
+      number,
+      rotation: rotationId,
+      override: ((await created.json()) as { id: string }).id,
+      me: services.staffId,
+    };
     fingerprint = await databaseFingerprint(services.db.pool);
   }, 120_000);
 
@@ -309,7 +463,13 @@ describe('every route of every service under property-based fuzzing (in-process 
     console.log(
       [
         `every-route fuzzing: ${total} generated requests over ${ROUTES.length} routes in ${((Date.now() - startedAt) / 1000).toFixed(1)} s (FUZZ_RUNS=${TOTAL_RUNS}${SEED === undefined ? '' : `, FUZZ_SEED=${SEED}`})`,
-        ...[...statuses.entries()].map(([route, s]) => `  ${route}: ${Object.entries(s).sort().map(([status, n]) => `${status}×${n}`).join(' ')}`),
+        ...[...statuses.entries()].map(
+          ([route, s]) =>
+            `  ${route}: ${Object.entries(s)
+              .sort()
+              .map(([status, n]) => `${status}×${n}`)
+              .join(' ')}`,
+        ),
       ].join('\n'),
     );
     await services?.stop();
@@ -319,31 +479,46 @@ describe('every route of every service under property-based fuzzing (in-process 
     expect(Object.keys(TEMPLATES).sort()).toEqual(ROUTES.map(keyOf).sort());
   });
 
-  it.each(ROUTES.map((route) => [keyOf(route), route] as const))('%s: never a 5xx, problem details for every 4xx, nothing written by a refusal', async (key, route) => {
-    const template = TEMPLATES[key];
-    if (!template) throw new Error(`${key} has no fuzz template`);
-    await fc.assert(
-      fc.asyncProperty(mutationArb, async (mutation) => {
-        const request = build(route as { service: ServiceName; method: string; path: string }, template(fixtures), mutation, services);
-        const response = await fetch(request.url, { method: request.method, headers: request.headers, ...(request.body === undefined ? {} : { body: request.body }) });
-        const text = await response.text();
-        const tally = statuses.get(key) ?? {};
-        tally[response.status] = (tally[response.status] ?? 0) + 1;
-        statuses.set(key, tally);
-        const what = `${key} with ${request.described}`;
-        if (response.status >= 500) throw new Error(`${what}: answered ${response.status}: ${text.slice(0, 300)}`);
-        // Node's HTTP parser refuses a request line or headers past its limits before the app sees them.
-        const fromHttpParser = (response.status === 414 || response.status === 431) && text === '';
-        const after = await databaseFingerprint(services.db.pool);
-        if (response.status >= 400 && !fromHttpParser) {
-          if (!(response.headers.get('content-type') ?? '').startsWith('application/problem+json')) throw new Error(`${what}: ${response.status} without problem details`);
-          if (typeof (JSON.parse(text) as { code?: unknown }).code !== 'string') throw new Error(`${what}: ${response.status} problem without a code`);
-          const changed = changedTables(fingerprint, after);
-          if (changed.length > 0) throw new Error(`${what}: refused with ${response.status} but wrote to ${changed.join(', ')}`);
-        }
-        fingerprint = after;
-      }),
-      { numRuns: RUNS_PER_ROUTE, ...(SEED === undefined ? {} : { seed: SEED }) },
-    );
-  });
+  it.each(ROUTES.map((route) => [keyOf(route), route] as const))(
+    '%s: never a 5xx, problem details for every 4xx, nothing written by a refusal',
+    async (key, route) => {
+      const template = TEMPLATES[key];
+      if (!template) throw new Error(`${key} has no fuzz template`);
+      await fc.assert(
+        fc.asyncProperty(mutationArb, async (mutation) => {
+          const request = build(
+            route as { service: ServiceName; method: string; path: string },
+            template(fixtures),
+            mutation,
+            services,
+          );
+          const response = await fetch(request.url, {
+            method: request.method,
+            headers: request.headers,
+            ...(request.body === undefined ? {} : { body: request.body }),
+          });
+          const text = await response.text();
+          const tally = statuses.get(key) ?? {};
+          tally[response.status] = (tally[response.status] ?? 0) + 1;
+          statuses.set(key, tally);
+          const what = `${key} with ${request.described}`;
+          if (response.status >= 500) throw new Error(`${what}: answered ${response.status}: ${text.slice(0, 300)}`);
+          // Node's HTTP parser refuses a request line or headers past its limits before the app sees them.
+          const fromHttpParser = (response.status === 414 || response.status === 431) && text === '';
+          const after = await databaseFingerprint(services.db.pool);
+          if (response.status >= 400 && !fromHttpParser) {
+            if (!(response.headers.get('content-type') ?? '').startsWith('application/problem+json'))
+              throw new Error(`${what}: ${response.status} without problem details`);
+            if (typeof (JSON.parse(text) as { code?: unknown }).code !== 'string')
+              throw new Error(`${what}: ${response.status} problem without a code`);
+            const changed = changedTables(fingerprint, after);
+            if (changed.length > 0)
+              throw new Error(`${what}: refused with ${response.status} but wrote to ${changed.join(', ')}`);
+          }
+          fingerprint = after;
+        }),
+        { numRuns: RUNS_PER_ROUTE, ...(SEED === undefined ? {} : { seed: SEED }) },
+      );
+    },
+  );
 });

@@ -7,7 +7,15 @@ import { INestApplication, Type } from '@nestjs/common';
 import { ensureLocalSigningKey, IntegratorKeyStore, issueStaffToken, StaffRoles } from '@closeloop/auth';
 import { baseServiceConfig, loadConfig } from '@closeloop/config';
 import { startService } from '@closeloop/runtime';
-import { deleteTopicsWithPrefix, freshDatabase, infrastructure, repositoryRoot, TestDatabase, testKafka, uniqueTopicPrefix } from '@closeloop/testing';
+import {
+  deleteTopicsWithPrefix,
+  freshDatabase,
+  infrastructure,
+  repositoryRoot,
+  TestDatabase,
+  testKafka,
+  uniqueTopicPrefix,
+} from '@closeloop/testing';
 import { Pool } from 'pg';
 import { z } from 'zod';
 import { dispatchConfigSchema } from '../../apps/dispatch/src/dispatch.config';
@@ -82,7 +90,11 @@ export const startServicesInProcess = async (
   try {
     // One after the other: each migrates the shared database and ensures the shared topics on start.
     for (const service of SERVICES.filter((s) => !options.only || options.only.includes(s.name))) {
-      const app = await startService(service.module(loadConfig(service.schema, env)), { host: '127.0.0.1', port: 0, logLevel: 'error' });
+      const app = await startService(service.module(loadConfig(service.schema, env)), {
+        host: '127.0.0.1',
+        port: 0,
+        logLevel: 'error',
+      });
       apps.push(app);
       baseUrl[service.name] = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
     }
@@ -90,9 +102,23 @@ export const startServicesInProcess = async (
     await Promise.all(apps.map((app) => app.close().catch(() => undefined)));
     throw error;
   }
-  const { apiKey } = await new IntegratorKeyStore(db.pool, () => new Date()).register({ integratorId: 'hostile-hotline', name: 'Hostile hotline', sites: ['S1'], eventTypes: ['*'] });
+  const { apiKey } = await new IntegratorKeyStore(db.pool, () => new Date()).register({
+    integratorId: 'hostile-hotline',
+    name: 'Hostile hotline',
+    sites: ['S1'],
+    eventTypes: ['*'],
+  });
   const staffId = 's1-hostile-tester';
-  const staffToken = await issueStaffToken({ dir: keysDir, issuer: ISSUER, audience: 'closeloop', staffId, name: 'Hostile Tester', roles: [...StaffRoles], sites: ['S1'], ttlSeconds: 3600 });
+  const staffToken = await issueStaffToken({
+    dir: keysDir,
+    issuer: ISSUER,
+    audience: 'closeloop',
+    staffId,
+    name: 'Hostile Tester',
+    roles: [...StaffRoles],
+    sites: ['S1'],
+    ttlSeconds: 3600,
+  });
   return {
     db,
     baseUrl,
@@ -123,7 +149,9 @@ export const databaseFingerprint = async (pool: Pool): Promise<Record<string, st
   ).rows
     .map((r) => r.table_name)
     .filter((name) => !WRITTEN_WITHOUT_REQUESTS.test(name));
-  const sql = tables.map((t) => `SELECT '${t}' AS t, md5(COALESCE(string_agg(x::text, '|' ORDER BY x::text), '')) AS h FROM ${t} x`).join(' UNION ALL ');
+  const sql = tables
+    .map((t) => `SELECT '${t}' AS t, md5(COALESCE(string_agg(x::text, '|' ORDER BY x::text), '')) AS h FROM ${t} x`)
+    .join(' UNION ALL ');
   const { rows } = await pool.query<{ t: string; h: string }>(sql);
   return Object.fromEntries(rows.map((r) => [r.t, r.h]));
 };

@@ -2,12 +2,28 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { loadJsonFile } from '@closeloop/config';
-import { DeadLetterHeaders, EventMetadata, EventTypes, TopicBaseNames, topicName, WorkOrderCommandMessage, WorkOrderCommandTypes } from '@closeloop/contracts';
+import {
+  DeadLetterHeaders,
+  EventMetadata,
+  EventTypes,
+  TopicBaseNames,
+  topicName,
+  WorkOrderCommandMessage,
+  WorkOrderCommandTypes,
+} from '@closeloop/contracts';
 import { PostgresEventStore } from '@closeloop/event-store';
 import { ensureTopics } from '@closeloop/messaging';
 import { systemClock } from '@closeloop/runtime';
 import { SlaPolicySchema } from '@closeloop/sla-domain';
-import { deleteTopicsWithPrefix, eventually, freshDatabase, repositoryRoot, TestDatabase, testKafka, uniqueTopicPrefix } from '@closeloop/testing';
+import {
+  deleteTopicsWithPrefix,
+  eventually,
+  freshDatabase,
+  repositoryRoot,
+  TestDatabase,
+  testKafka,
+  uniqueTopicPrefix,
+} from '@closeloop/testing';
 import { WorkOrderCommands } from '@closeloop/work-order-application';
 import { triage, TriageRulesSchema, workOrderDecider, workOrderStream } from '@closeloop/work-order-domain';
 import { Consumer, Kafka, Producer } from 'kafkajs';
@@ -17,7 +33,10 @@ import { WorkOrderCommandSender } from '../../apps/sla-timer/src/callback-timers
 import { SlaTimerConfig } from '../../apps/sla-timer/src/sla-timer.config';
 import { SlaClockService } from '../../apps/sla-timer/src/start-clock/sla-clock.service';
 import { DispatchConfig } from '../../apps/dispatch/src/dispatch.config';
-import { LoopTimerCommandHandler, LoopTimerTrace } from '../../apps/dispatch/src/loop-timers/loop-timer-command.handler';
+import {
+  LoopTimerCommandHandler,
+  LoopTimerTrace,
+} from '../../apps/dispatch/src/loop-timers/loop-timer-command.handler';
 import { LoopTimerCommandsConsumer } from '../../apps/dispatch/src/loop-timers/loop-timer-commands.consumer';
 
 /** The handler, counting the commands it was given, so a spec knows a duplicate has been dealt with. */
@@ -50,10 +69,19 @@ describe('loop timers as commands from sla-timer to dispatch', () => {
   let sender: WorkOrderCommandSender;
   let deadLetters: Consumer | undefined;
   const dispatchConfig = () =>
-    ({ KAFKA_TOPIC_PREFIX: prefix, KAFKA_SESSION_TIMEOUT_MS: 6_000, KAFKA_HEARTBEAT_INTERVAL_MS: 1_000, KAFKA_REBALANCE_TIMEOUT_MS: 30_000 }) as DispatchConfig;
+    ({
+      KAFKA_TOPIC_PREFIX: prefix,
+      KAFKA_SESSION_TIMEOUT_MS: 6_000,
+      KAFKA_HEARTBEAT_INTERVAL_MS: 1_000,
+      KAFKA_REBALANCE_TIMEOUT_MS: 30_000,
+    }) as DispatchConfig;
   const staff = { staffId: 's1-li-na', name: 'Li Na' };
   let numbered = 0;
-  const rules = loadJsonFile('TRIAGE_RULES_FILE', resolve(repositoryRoot, 'config/triage-rules.json'), TriageRulesSchema);
+  const rules = loadJsonFile(
+    'TRIAGE_RULES_FILE',
+    resolve(repositoryRoot, 'config/triage-rules.json'),
+    TriageRulesSchema,
+  );
 
   beforeAll(async () => {
     db = await freshDatabase('loop_timer_commands');
@@ -70,8 +98,19 @@ describe('loop timers as commands from sla-timer to dispatch', () => {
     timers = new TimerStore(db.pool);
     sender = new WorkOrderCommandSender(producer, topicName(TopicBaseNames.commands, prefix));
     const policy = loadJsonFile('SLA_POLICY_FILE', resolve(repositoryRoot, 'config/sla-policy.json'), SlaPolicySchema);
-    const timerConfig = { TIMER_POLL_MILLIS: 50, TIMER_MAX_ATTEMPTS: 3, TIMER_RETRY_BASE_SECONDS: 1, TIMER_RETRY_MAX_SECONDS: 1 } as SlaTimerConfig;
-    firing = new TimerFiringService(timers, sender, systemClock, timerConfig, new SlaClockService(store, policy, timers));
+    const timerConfig = {
+      TIMER_POLL_MILLIS: 50,
+      TIMER_MAX_ATTEMPTS: 3,
+      TIMER_RETRY_BASE_SECONDS: 1,
+      TIMER_RETRY_MAX_SECONDS: 1,
+    } as SlaTimerConfig;
+    firing = new TimerFiringService(
+      timers,
+      sender,
+      systemClock,
+      timerConfig,
+      new SlaClockService(store, policy, timers),
+    );
     firing.onApplicationBootstrap();
   });
 
@@ -87,36 +126,87 @@ describe('loop timers as commands from sla-timer to dispatch', () => {
   /** An order reported, acknowledged, worked on and resolved, as dispatch records it. */
   const resolvedOrder = async (): Promise<string> => {
     const workOrderId = randomUUID();
-    const report = { siteId: 'S1', building: 'B2', channel: 'phone' as const, reporter: {}, description: 'Corridor light flickering' };
+    const report = {
+      siteId: 'S1',
+      building: 'B2',
+      channel: 'phone' as const,
+      reporter: {},
+      description: 'Corridor light flickering',
+    };
     const now = new Date();
-    const events = workOrderDecider.decide({ type: 'ReportWorkOrder', workOrderId, number: `S1-20261205-${String(++numbered).padStart(4, '0')}`, report, triage: triage(rules, report), now }, workOrderDecider.initialState());
-    const metadata: EventMetadata = { workOrderId, correlationId: randomUUID(), causationId: randomUUID(), actor: { kind: 'integrator', id: 'hotline' }, producer: 'intake' };
-    await store.append(workOrderStream(workOrderId), events.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata })), 'no-stream');
+    const events = workOrderDecider.decide(
+      {
+        type: 'ReportWorkOrder',
+        workOrderId,
+        number: `S1-20261205-${String(++numbered).padStart(4, '0')}`,
+        report,
+        triage: triage(rules, report),
+        now,
+      },
+      workOrderDecider.initialState(),
+    );
+    const metadata: EventMetadata = {
+      workOrderId,
+      correlationId: randomUUID(),
+      causationId: randomUUID(),
+      actor: { kind: 'integrator', id: 'hotline' },
+      producer: 'intake',
+    };
+    await store.append(
+      workOrderStream(workOrderId),
+      events.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata })),
+      'no-stream',
+    );
     const commands = new WorkOrderCommands(store);
-    const context = { actor: { kind: 'staff' as const, id: staff.staffId }, correlationId: randomUUID(), causationId: randomUUID(), producer: 'dispatch' };
+    const context = {
+      actor: { kind: 'staff' as const, id: staff.staffId },
+      correlationId: randomUUID(),
+      causationId: randomUUID(),
+      producer: 'dispatch',
+    };
     await commands.execute(workOrderId, () => ({ type: 'Acknowledge', by: staff, now }), context);
     await commands.execute(workOrderId, () => ({ type: 'StartWork', by: staff, now }), context);
-    await commands.execute(workOrderId, () => ({ type: 'Resolve', by: staff, notes: 'Replaced the starter', photoRefs: [], now }), context);
+    await commands.execute(
+      workOrderId,
+      () => ({ type: 'Resolve', by: staff, notes: 'Replaced the starter', photoRefs: [], now }),
+      context,
+    );
     return workOrderId;
   };
 
-  const recorded = (workOrderId: string, type: string) => store.readStream(workOrderStream(workOrderId)).then((events) => events.filter((e) => e.type === type));
+  const recorded = (workOrderId: string, type: string) =>
+    store.readStream(workOrderStream(workOrderId)).then((events) => events.filter((e) => e.type === type));
 
   it('turns a fired callback timer into the callback task, and marks the timer fired once the broker has the command', async () => {
     const workOrderId = await resolvedOrder();
     await timers.schedule(workOrderId, 'callback-due', 0, new Date(Date.now() - 1_000));
     const timerId = timerIdOf(workOrderId, 'callback-due', 0);
 
-    const [requested] = await eventually('the callback task', async () => ((await recorded(workOrderId, EventTypes.CallbackRequested)).length > 0 ? recorded(workOrderId, EventTypes.CallbackRequested) : undefined));
+    const [requested] = await eventually('the callback task', async () =>
+      (await recorded(workOrderId, EventTypes.CallbackRequested)).length > 0
+        ? recorded(workOrderId, EventTypes.CallbackRequested)
+        : undefined,
+    );
     expect(requested).toMatchObject({ data: expect.objectContaining({ workOrderId, round: 0 }) });
-    expect(requested?.metadata).toMatchObject({ producer: 'dispatch', actor: { kind: 'system', id: 'sla-timer' }, causationId: `timer:${timerId}`, idempotencyKey: `timer:${timerId}` });
-    const { rows } = await db.pool.query<{ fired_at: Date | null }>('SELECT fired_at FROM sla_timer_timers WHERE timer_id = $1', [timerId]);
+    expect(requested?.metadata).toMatchObject({
+      producer: 'dispatch',
+      actor: { kind: 'system', id: 'sla-timer' },
+      causationId: `timer:${timerId}`,
+      idempotencyKey: `timer:${timerId}`,
+    });
+    const { rows } = await db.pool.query<{ fired_at: Date | null }>(
+      'SELECT fired_at FROM sla_timer_timers WHERE timer_id = $1',
+      [timerId],
+    );
     expect(rows[0]?.fired_at).toBeInstanceOf(Date);
   });
 
   it('closes an unconfirmed order once, though the same command arrives twice', async () => {
     const workOrderId = await resolvedOrder();
-    const command: WorkOrderCommandMessage = { type: WorkOrderCommandTypes.CloseWithoutConfirmation, data: { workOrderId, round: 0, timerId: randomUUID() } };
+    const command: WorkOrderCommandMessage = {
+      type: WorkOrderCommandTypes.CloseWithoutConfirmation,
+      data: { workOrderId, round: 0, timerId: randomUUID() },
+    };
     const before = handler.handled;
     const trace = { correlationId: randomUUID(), causationId: `timer:${command.data.timerId}`, sentAt: new Date() };
     await sender.send(command, trace);
@@ -124,13 +214,18 @@ describe('loop timers as commands from sla-timer to dispatch', () => {
 
     await eventually('both deliveries handled', async () => (handler.handled >= before + 2 ? true : undefined));
     const closed = await recorded(workOrderId, EventTypes.WorkOrderClosed);
-    expect(closed.map((e) => e.data)).toEqual([expect.objectContaining({ workOrderId, outcome: 'closed-without-confirmation' })]);
+    expect(closed.map((e) => e.data)).toEqual([
+      expect.objectContaining({ workOrderId, outcome: 'closed-without-confirmation' }),
+    ]);
   });
 
   it('does nothing for a timer of a round the order is not in (one set before a reopen)', async () => {
     const workOrderId = await resolvedOrder();
     const before = handler.handled;
-    await sender.send({ type: WorkOrderCommandTypes.CloseWithoutConfirmation, data: { workOrderId, round: 1, timerId: randomUUID() } }, { correlationId: 'c', causationId: 'c', sentAt: new Date() });
+    await sender.send(
+      { type: WorkOrderCommandTypes.CloseWithoutConfirmation, data: { workOrderId, round: 1, timerId: randomUUID() } },
+      { correlationId: 'c', causationId: 'c', sentAt: new Date() },
+    );
     await eventually('the command handled', async () => (handler.handled > before ? true : undefined));
     expect(await recorded(workOrderId, EventTypes.WorkOrderClosed)).toEqual([]);
   });
@@ -140,12 +235,21 @@ describe('loop timers as commands from sla-timer to dispatch', () => {
     const workOrderId = await resolvedOrder();
     await timers.schedule(workOrderId, 'close-unconfirmed', 0, new Date(Date.now() - 1_000));
     const timerId = timerIdOf(workOrderId, 'close-unconfirmed', 0);
-    await eventually('the timer fired', async () => ((await db.pool.query('SELECT 1 FROM sla_timer_timers WHERE timer_id = $1 AND fired_at IS NOT NULL', [timerId])).rowCount ? true : undefined));
+    await eventually('the timer fired', async () =>
+      (await db.pool.query('SELECT 1 FROM sla_timer_timers WHERE timer_id = $1 AND fired_at IS NOT NULL', [timerId]))
+        .rowCount
+        ? true
+        : undefined,
+    );
     expect(await recorded(workOrderId, EventTypes.WorkOrderClosed)).toEqual([]);
 
     consumer = new LoopTimerCommandsConsumer(kafka, producer, db.pool, dispatchConfig(), handler);
     await consumer.onApplicationBootstrap();
-    await eventually('the order closed', async () => ((await recorded(workOrderId, EventTypes.WorkOrderClosed)).length === 1 ? true : undefined), 60_000);
+    await eventually(
+      'the order closed',
+      async () => ((await recorded(workOrderId, EventTypes.WorkOrderClosed)).length === 1 ? true : undefined),
+      60_000,
+    );
   }, 90_000);
 
   it('dead-letters a command of a type dispatch does not know, with why in its headers', async () => {
@@ -153,12 +257,31 @@ describe('loop timers as commands from sla-timer to dispatch', () => {
     deadLetters = kafka.consumer({ groupId: `${prefix}dlq-reader` });
     await deadLetters.connect();
     await deadLetters.subscribe({ topics: [`${topicName(TopicBaseNames.commands, prefix)}.dlq`], fromBeginning: true });
-    await deadLetters.run({ eachMessage: async ({ message }) => void seen.push({ errorCode: message.headers?.[DeadLetterHeaders.errorCode]?.toString(), key: message.key?.toString() }) });
+    await deadLetters.run({
+      eachMessage: async ({ message }) =>
+        void seen.push({
+          errorCode: message.headers?.[DeadLetterHeaders.errorCode]?.toString(),
+          key: message.key?.toString(),
+        }),
+    });
 
     const workOrderId = randomUUID();
-    const unknown = { specversion: '1.0', id: randomUUID(), source: 'closeloop/sla-timer', type: 'closeloop.workorder.repaint-the-lobby.v1', workorderid: workOrderId, data: { workOrderId } };
-    await producer.send({ topic: topicName(TopicBaseNames.commands, prefix), messages: [{ key: workOrderId, value: JSON.stringify(unknown) }] });
+    const unknown = {
+      specversion: '1.0',
+      id: randomUUID(),
+      source: 'closeloop/sla-timer',
+      type: 'closeloop.workorder.repaint-the-lobby.v1',
+      workorderid: workOrderId,
+      data: { workOrderId },
+    };
+    await producer.send({
+      topic: topicName(TopicBaseNames.commands, prefix),
+      messages: [{ key: workOrderId, value: JSON.stringify(unknown) }],
+    });
     await eventually('the dead letter', async () => seen.find((s) => s.key === workOrderId), 30_000);
-    expect(seen.find((s) => s.key === workOrderId)).toEqual({ errorCode: 'UNSUPPORTED_COMMAND_TYPE', key: workOrderId });
+    expect(seen.find((s) => s.key === workOrderId)).toEqual({
+      errorCode: 'UNSUPPORTED_COMMAND_TYPE',
+      key: workOrderId,
+    });
   });
 });

@@ -4,7 +4,11 @@ import { z } from 'zod';
 export const dispatchConfigSchema = baseServiceConfig.extend({
   ROSTER_FILE: z.string().min(1).default('config/roster.json'),
   /** How long after closure staff may still reopen an order instead of taking a new report (default 7 days). */
-  REOPEN_WINDOW_SECONDS: z.coerce.number().int().positive().default(7 * 24 * 3600),
+  REOPEN_WINDOW_SECONDS: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(7 * 24 * 3600),
 });
 export type DispatchConfig = z.infer<typeof dispatchConfigSchema>;
 export const ROSTER = Symbol('Roster');

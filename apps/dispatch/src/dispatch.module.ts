@@ -19,9 +19,16 @@ export const dispatchModule = (config: DispatchConfig) => {
       { provide: DISPATCH_CONFIG, useValue: config },
       {
         provide: ROSTER,
-        useFactory: () => new ReloadingJsonFile('ROSTER_FILE', config.ROSTER_FILE, RosterSchema, (problem) => new Logger('roster').error(problem)),
+        useFactory: () =>
+          new ReloadingJsonFile('ROSTER_FILE', config.ROSTER_FILE, RosterSchema, (problem) =>
+            new Logger('roster').error(problem),
+          ),
       },
-      { provide: WORK_ORDER_COMMANDS, useFactory: (store: EventStore) => new WorkOrderCommands(store), inject: [EVENT_STORE] },
+      {
+        provide: WORK_ORDER_COMMANDS,
+        useFactory: (store: EventStore) => new WorkOrderCommands(store),
+        inject: [EVENT_STORE],
+      },
       AssignOwnerHandler,
       LoopTimerCommandHandler,
       LoopTimerCommandsConsumer,

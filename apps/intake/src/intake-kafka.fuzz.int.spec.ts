@@ -25,7 +25,10 @@ import { danglingIntakeReferences, FUZZ_SOURCE, IntakeUnderTest, startIntakeUnde
  * it; FUZZ_SEED replays a run (the seed is printed in the summary).
  */
 const MALFORMED_COUNT = Math.max(30, Math.round(Number(process.env['FUZZ_RUNS'] ?? 3000) / 3));
-const SEED = process.env['FUZZ_SEED'] === undefined ? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0 : Number(process.env['FUZZ_SEED']);
+const SEED =
+  process.env['FUZZ_SEED'] === undefined
+    ? (Date.now() ^ (Math.random() * 0x7fffffff)) | 0
+    : Number(process.env['FUZZ_SEED']);
 const VALID_COUNT = 24;
 const PARTITIONS = 6;
 
@@ -47,7 +50,11 @@ const ODD_TEXT = [
   'lone \ud800 surrogate',
   '\udfff',
 ];
-const textArb = fc.oneof(fc.string({ minLength: 1, maxLength: 60 }), fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }), fc.constantFrom(...ODD_TEXT));
+const textArb = fc.oneof(
+  fc.string({ minLength: 1, maxLength: 60 }),
+  fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }),
+  fc.constantFrom(...ODD_TEXT),
+);
 
 const badValueArb: fc.Arbitrary<unknown> = fc.oneof(
   fc.constantFrom<unknown>(null, true, 0, -1, -1e308, '', ' ', [], {}),
@@ -67,9 +74,15 @@ const reportArb = fc.record({
   siteId: fc.constant('S1'),
   building: fc.option(fc.oneof(fc.constantFrom('1', '2', 'A座'), textArb), { nil: undefined }),
   channel: fc.constantFrom(...ChannelSchema.options),
-  reporter: fc.option(fc.record({ name: fc.option(textArb, { nil: undefined }), phone: fc.option(fc.constantFrom('13812345678', '+86 138-1234-5678'), { nil: undefined }) }), {
-    nil: undefined,
-  }),
+  reporter: fc.option(
+    fc.record({
+      name: fc.option(textArb, { nil: undefined }),
+      phone: fc.option(fc.constantFrom('13812345678', '+86 138-1234-5678'), { nil: undefined }),
+    }),
+    {
+      nil: undefined,
+    },
+  ),
   description: textArb,
 });
 
@@ -82,8 +95,16 @@ const setField = (value: Record<string, unknown>, field: string, bad: unknown): 
 
 /** Feedback on orders that do not exist (site X9 never reports here, and the ids are random). */
 const feedbackArb = fc.tuple(
-  fc.constantFrom(IntakeEventTypes.FollowUpContact, IntakeEventTypes.ResolutionConfirmed, IntakeEventTypes.ResolutionRejected),
-  fc.oneof(fc.uuid().map((workOrderId) => ({ workOrderId })), fc.integer({ min: 1, max: 9_999 }).map((n) => ({ number: `X9-20260101-${String(n).padStart(4, '0')}` })), fc.constant({})),
+  fc.constantFrom(
+    IntakeEventTypes.FollowUpContact,
+    IntakeEventTypes.ResolutionConfirmed,
+    IntakeEventTypes.ResolutionRejected,
+  ),
+  fc.oneof(
+    fc.uuid().map((workOrderId) => ({ workOrderId })),
+    fc.integer({ min: 1, max: 9_999 }).map((n) => ({ number: `X9-20260101-${String(n).padStart(4, '0')}` })),
+    fc.constant({}),
+  ),
   fc.constantFrom(...ChannelSchema.options),
   fc.integer({ min: 0, max: 6 }),
   fc.option(textArb, { nil: undefined }),
@@ -136,12 +157,25 @@ const oddHeadersArb: fc.Arbitrary<IHeaders> = fc.oneof(
   {
     weight: 2,
     arbitrary: fc.dictionary(
-      fc.string({ unit: 'binary', maxLength: 16 }).filter((name) => name !== CASE_HEADER && !PROTOTYPE_NAMES.includes(name)),
-      fc.oneof(fc.string({ unit: 'binary', maxLength: 40 }), fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b)), fc.integer({ min: 1_000, max: 30_000 }).map((n) => Buffer.alloc(n, 0xff))),
+      fc
+        .string({ unit: 'binary', maxLength: 16 })
+        .filter((name) => name !== CASE_HEADER && !PROTOTYPE_NAMES.includes(name)),
+      fc.oneof(
+        fc.string({ unit: 'binary', maxLength: 40 }),
+        fc.uint8Array({ maxLength: 64 }).map((b) => Buffer.from(b)),
+        fc.integer({ min: 1_000, max: 30_000 }).map((n) => Buffer.alloc(n, 0xff)),
+      ),
       { maxKeys: 4 },
     ) as fc.Arbitrary<IHeaders>,
   },
-  { weight: 1, arbitrary: fc.constant<IHeaders>({ [DeadLetterHeaders.reason]: '', [DeadLetterHeaders.attempts]: '99', [DeadLetterHeaders.errorCode]: 'SPOOFED' }) },
+  {
+    weight: 1,
+    arbitrary: fc.constant<IHeaders>({
+      [DeadLetterHeaders.reason]: '',
+      [DeadLetterHeaders.attempts]: '99',
+      [DeadLetterHeaders.errorCode]: 'SPOOFED',
+    }),
+  },
 );
 
 const valueArb: fc.Arbitrary<{ category: string; value: Buffer | string | null }> = fc.oneof(
@@ -157,14 +191,26 @@ const valueArb: fc.Arbitrary<{ category: string; value: Buffer | string | null }
     const text = JSON.stringify(envelope(IntakeEventTypes.ReportSubmitted, data));
     return { category: 'truncated JSON', value: text.slice(0, Math.max(1, text.length - 1 - (text.length % 7))) };
   }),
-  reportArb.map((data) => ({ category: 'UTF-16 JSON', value: Buffer.from(JSON.stringify(envelope(IntakeEventTypes.ReportSubmitted, data)), 'utf16le') })),
-  reportArb.map((data) => ({ category: 'BOM and JSON', value: `\ufeff${JSON.stringify(envelope(IntakeEventTypes.ReportSubmitted, data))}` })),
+  reportArb.map((data) => ({
+    category: 'UTF-16 JSON',
+    value: Buffer.from(JSON.stringify(envelope(IntakeEventTypes.ReportSubmitted, data)), 'utf16le'),
+  })),
+  reportArb.map((data) => ({
+    category: 'BOM and JSON',
+    value: `\ufeff${JSON.stringify(envelope(IntakeEventTypes.ReportSubmitted, data))}`,
+  })),
   fc.jsonValue().map((json) => ({ category: 'JSON, not a CloudEvent', value: JSON.stringify(json) ?? 'null' })),
   fc
     .tuple(reportArb, fc.constantFrom(...Object.keys(ATTRIBUTE_BAD_VALUES)), fc.nat())
     .map(([data, attribute, pick]) => {
       const bad = ATTRIBUTE_BAD_VALUES[attribute] as readonly unknown[];
-      return { category: `bad ${attribute}`, value: JSON.stringify({ ...envelope(IntakeEventTypes.ReportSubmitted, data), [attribute]: bad[pick % bad.length] }) };
+      return {
+        category: `bad ${attribute}`,
+        value: JSON.stringify({
+          ...envelope(IntakeEventTypes.ReportSubmitted, data),
+          [attribute]: bad[pick % bad.length],
+        }),
+      };
     }),
   fc.tuple(reportArb, fc.constantFrom('specversion', 'id', 'source', 'type')).map(([data, attribute]) => {
     const event: Record<string, unknown> = envelope(IntakeEventTypes.ReportSubmitted, data);
@@ -172,29 +218,80 @@ const valueArb: fc.Arbitrary<{ category: string; value: Buffer | string | null }
     return { category: `missing ${attribute}`, value: JSON.stringify(event) };
   }),
   fc
-    .tuple(reportArb, fc.constantFrom('siteId', 'building', 'channel', 'reporter', 'description', 'category', 'priority', '-channel', '-description', '-siteId'), badValueArb)
-    .map(([data, field, bad]) => ({ category: `bad data.${field.replace(/^-/, 'missing ')}`, value: JSON.stringify(envelope(IntakeEventTypes.ReportSubmitted, setField(data, field, bad))) })),
-  badValueArb.map((data) => ({ category: 'data not a report', value: JSON.stringify(envelope(IntakeEventTypes.ReportSubmitted, data)) })),
-  reportArb.map(() => ({ category: 'no data', value: JSON.stringify({ ...envelope(IntakeEventTypes.ReportSubmitted, undefined), data: undefined }) })),
-  fc.tuple(reportArb, fc.oneof(fc.string({ maxLength: 80 }), fc.constantFrom(...Object.values(EventTypes)))).map(([data, type]) => ({
-    category: 'unsupported type',
-    value: JSON.stringify(envelope(type, data)),
+    .tuple(
+      reportArb,
+      fc.constantFrom(
+        'siteId',
+        'building',
+        'channel',
+        'reporter',
+        'description',
+        'category',
+        'priority',
+        '-channel',
+        '-description',
+        '-siteId',
+      ),
+      badValueArb,
+    )
+    .map(([data, field, bad]) => ({
+      category: `bad data.${field.replace(/^-/, 'missing ')}`,
+      value: JSON.stringify(envelope(IntakeEventTypes.ReportSubmitted, setField(data, field, bad))),
+    })),
+  badValueArb.map((data) => ({
+    category: 'data not a report',
+    value: JSON.stringify(envelope(IntakeEventTypes.ReportSubmitted, data)),
   })),
+  reportArb.map(() => ({
+    category: 'no data',
+    value: JSON.stringify({ ...envelope(IntakeEventTypes.ReportSubmitted, undefined), data: undefined }),
+  })),
+  fc
+    .tuple(reportArb, fc.oneof(fc.string({ maxLength: 80 }), fc.constantFrom(...Object.values(EventTypes))))
+    .map(([data, type]) => ({
+      category: 'unsupported type',
+      value: JSON.stringify(envelope(type, data)),
+    })),
   feedbackArb.map(([type, reference, channel, rating, note]) => ({
     category: 'feedback on no order',
-    value: JSON.stringify(envelope(type, { ...reference, ...(type === IntakeEventTypes.FollowUpContact ? { channel, note } : type === IntakeEventTypes.ResolutionConfirmed ? { rating } : { comment: note }) })),
+    value: JSON.stringify(
+      envelope(type, {
+        ...reference,
+        ...(type === IntakeEventTypes.FollowUpContact
+          ? { channel, note }
+          : type === IntakeEventTypes.ResolutionConfirmed
+            ? { rating }
+            : { comment: note }),
+      }),
+    ),
   })),
-  fc.tuple(reportArb, fc.constantFrom({ source: '/integrators/nobody' }, { source: 'urn:crm:hotline' }, { source: SOURCE, site: 'S2' })).map(([data, { source, site }]) => ({
-    category: 'foreign source or site',
-    value: JSON.stringify(envelope(IntakeEventTypes.ReportSubmitted, { ...data, siteId: site ?? data.siteId }, { source })),
-  })),
-  fc.tuple(reportArb, fc.constantFrom('x', '报', 'a\u0000'), fc.integer({ min: 100_000, max: 600_000 })).map(([data, unit, bytes]) => ({
-    category: 'huge',
-    value: JSON.stringify(envelope(IntakeEventTypes.ReportSubmitted, { ...data, description: unit.repeat(Math.ceil(bytes / Buffer.byteLength(JSON.stringify(unit)))) })),
-  })),
+  fc
+    .tuple(
+      reportArb,
+      fc.constantFrom({ source: '/integrators/nobody' }, { source: 'urn:crm:hotline' }, { source: SOURCE, site: 'S2' }),
+    )
+    .map(([data, { source, site }]) => ({
+      category: 'foreign source or site',
+      value: JSON.stringify(
+        envelope(IntakeEventTypes.ReportSubmitted, { ...data, siteId: site ?? data.siteId }, { source }),
+      ),
+    })),
+  fc
+    .tuple(reportArb, fc.constantFrom('x', '报', 'a\u0000'), fc.integer({ min: 100_000, max: 600_000 }))
+    .map(([data, unit, bytes]) => ({
+      category: 'huge',
+      value: JSON.stringify(
+        envelope(IntakeEventTypes.ReportSubmitted, {
+          ...data,
+          description: unit.repeat(Math.ceil(bytes / Buffer.byteLength(JSON.stringify(unit)))),
+        }),
+      ),
+    })),
 );
 
-const draftArb: fc.Arbitrary<Draft> = fc.tuple(valueArb, keyArb, oddHeadersArb).map(([{ category, value }, key, headers]) => ({ category, key, value, headers }));
+const draftArb: fc.Arbitrary<Draft> = fc
+  .tuple(valueArb, keyArb, oddHeadersArb)
+  .map(([{ category, value }, key, headers]) => ({ category, key, value, headers }));
 
 // ── The oracle ───────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -237,16 +334,18 @@ const headerText = (headers: IHeaders | undefined, name: string): string | undef
   return (Array.isArray(value) ? value[value.length - 1] : value)?.toString();
 };
 
-const bytesOf = (value: Buffer | string | null): Buffer | null => (value === null ? null : Buffer.isBuffer(value) ? value : Buffer.from(value, 'utf8'));
+const bytesOf = (value: Buffer | string | null): Buffer | null =>
+  value === null ? null : Buffer.isBuffer(value) ? value : Buffer.from(value, 'utf8');
 
 /** Kafka does not tell an empty key from none once it has been round-tripped through a dead letter. */
 const sameKey = (sent: Buffer | string | null, seen: Buffer | null): boolean => {
   const a = bytesOf(sent);
-  return (a === null || a.length === 0) ? seen === null || seen.length === 0 : seen !== null && a.equals(seen);
+  return a === null || a.length === 0 ? seen === null || seen.length === 0 : seen !== null && a.equals(seen);
 };
 
 /** The id of an unsettled message (a well-formed CloudEvent by construction). */
-const eventIdOf = (draft: Draft): string => (JSON.parse(bytesOf(draft.value)?.toString('utf8') ?? '{}') as { id: string }).id;
+const eventIdOf = (draft: Draft): string =>
+  (JSON.parse(bytesOf(draft.value)?.toString('utf8') ?? '{}') as { id: string }).id;
 
 interface DeadLetterSeen {
   readonly key: Buffer | null;
@@ -278,13 +377,18 @@ describe('intake Kafka path under property-based fuzzing (in-process service, re
     await watcher.run({
       eachMessage: async ({ message }) => {
         const id = headerText(message.headers, CASE_HEADER) ?? '(no case header)';
-        deadLetters.set(id, [...(deadLetters.get(id) ?? []), { key: message.key, value: message.value, headers: message.headers ?? {} }]);
+        deadLetters.set(id, [
+          ...(deadLetters.get(id) ?? []),
+          { key: message.key, value: message.value, headers: message.headers ?? {} },
+        ]);
       },
     });
   }, 90_000);
 
   afterAll(async () => {
-    console.log(`intake Kafka fuzzing (FUZZ_SEED=${SEED}) in ${((Date.now() - startedAt) / 1000).toFixed(1)} s:\n  ${summary.join('\n  ')}`);
+    console.log(
+      `intake Kafka fuzzing (FUZZ_SEED=${SEED}) in ${((Date.now() - startedAt) / 1000).toFixed(1)} s:\n  ${summary.join('\n  ')}`,
+    );
     await watcher?.disconnect().catch(() => undefined);
     await producer?.disconnect().catch(() => undefined);
     await intake?.stop();
@@ -307,23 +411,42 @@ describe('intake Kafka path under property-based fuzzing (in-process service, re
         else dropped++;
       }
     }
-    const validDescriptions = fc.sample(textArb.filter((d) => d.trim().length > 0 && storable(d.trim())), { numRuns: VALID_COUNT + PARTITIONS, seed: SEED });
+    const validDescriptions = fc.sample(
+      textArb.filter((d) => d.trim().length > 0 && storable(d.trim())),
+      { numRuns: VALID_COUNT + PARTITIONS, seed: SEED },
+    );
     const validEvents = validDescriptions.map((description, i) =>
-      envelope(IntakeEventTypes.ReportSubmitted, { siteId: 'S1', building: `kafka-valid-${i}`, channel: 'app', description }, { correlationid: `kfuzz-${i}` }),
+      envelope(
+        IntakeEventTypes.ReportSubmitted,
+        { siteId: 'S1', building: `kafka-valid-${i}`, channel: 'app', description },
+        { correlationid: `kfuzz-${i}` },
+      ),
     );
     validEvents.forEach((event) => expect(fateOf(JSON.stringify(event))).toBe('valid'));
 
     // ── Produce: junk in chunks with valid reports between, some valid ones twice, then one valid per partition ──
-    const labelled = (draft: Draft, id: string) => ({ key: draft.key, value: draft.value, headers: { ...draft.headers, [CASE_HEADER]: id } });
-    const validMessage = (i: number) => ({ key: validEvents[i]?.id ?? null, value: JSON.stringify(validEvents[i]), headers: { [CASE_HEADER]: `valid-${i}` } });
+    const labelled = (draft: Draft, id: string) => ({
+      key: draft.key,
+      value: draft.value,
+      headers: { ...draft.headers, [CASE_HEADER]: id },
+    });
+    const validMessage = (i: number) => ({
+      key: validEvents[i]?.id ?? null,
+      value: JSON.stringify(validEvents[i]),
+      headers: { [CASE_HEADER]: `valid-${i}` },
+    });
     const body = [...malformed.map((d, i) => labelled(d, `m-${i}`)), ...unsettled.map((d, i) => labelled(d, `u-${i}`))];
     const chunk = Math.ceil(body.length / VALID_COUNT);
     for (let i = 0; i < VALID_COUNT; i++) {
       const slice = body.slice(i * chunk, (i + 1) * chunk);
       // Large messages go alone: a record batch over the broker's limit would be refused whole.
       const small = slice.filter((m) => (bytesOf(m.value)?.length ?? 0) < 50_000);
-      for (const large of slice.filter((m) => (bytesOf(m.value)?.length ?? 0) >= 50_000)) await producer.send({ topic: intakeTopic, messages: [large] });
-      await producer.send({ topic: intakeTopic, messages: [...small, validMessage(i), ...(i % 8 === 0 ? [validMessage(i)] : [])] });
+      for (const large of slice.filter((m) => (bytesOf(m.value)?.length ?? 0) >= 50_000))
+        await producer.send({ topic: intakeTopic, messages: [large] });
+      await producer.send({
+        topic: intakeTopic,
+        messages: [...small, validMessage(i), ...(i % 8 === 0 ? [validMessage(i)] : [])],
+      });
     }
     const tail = Array.from({ length: PARTITIONS }, (_, p) => ({ ...validMessage(VALID_COUNT + p), partition: p }));
     await producer.send({ topic: intakeTopic, messages: tail });
@@ -339,17 +462,32 @@ describe('intake Kafka path under property-based fuzzing (in-process service, re
           )
         ).rows.map((r) => [r.cause, r.n]),
       );
-    await eventually('every valid report taken, the last one on each partition too', async () => {
-      const taken = await reportsByCause();
-      return validEvents.every((e) => taken.has(e.id)) ? true : undefined;
-    }, 60_000, 250);
+    await eventually(
+      'every valid report taken, the last one on each partition too',
+      async () => {
+        const taken = await reportsByCause();
+        return validEvents.every((e) => taken.has(e.id)) ? true : undefined;
+      },
+      60_000,
+      250,
+    );
 
     // ── Every malformed one dead-lettered ──────────────────────────────────────────────────────────────────
-    await eventually(`${malformed.length} dead letters`, async () => (malformed.every((_, i) => deadLetters.has(`m-${i}`)) ? true : undefined), 60_000, 250);
-    await eventually('a verdict on every message from another source or site', async () => {
-      const taken = await reportsByCause();
-      return unsettled.every((d, i) => deadLetters.has(`u-${i}`) || taken.has(eventIdOf(d))) ? true : undefined;
-    }, 30_000, 250);
+    await eventually(
+      `${malformed.length} dead letters`,
+      async () => (malformed.every((_, i) => deadLetters.has(`m-${i}`)) ? true : undefined),
+      60_000,
+      250,
+    );
+    await eventually(
+      'a verdict on every message from another source or site',
+      async () => {
+        const taken = await reportsByCause();
+        return unsettled.every((d, i) => deadLetters.has(`u-${i}`) || taken.has(eventIdOf(d))) ? true : undefined;
+      },
+      30_000,
+      250,
+    );
 
     const problems: string[] = [];
     const codes = new Map<string, number>();
@@ -366,20 +504,31 @@ describe('intake Kafka path under property-based fuzzing (in-process service, re
       const reason = headerText(letter.headers, DeadLetterHeaders.reason);
       const what = `m-${i} (${draft.category}, ${String(bytesOf(draft.value)?.toString('utf8')).slice(0, 120)})`;
       if (!reason) problems.push(`${what}: dead letter without a reason`);
-      if (code === 'SPOOFED' || code === 'RETRIES_EXHAUSTED' || code === 'HANDLER_FAILED') problems.push(`${what}: dead-lettered as ${code}: ${reason}`);
-      if (headerText(letter.headers, DeadLetterHeaders.attempts) !== '1') problems.push(`${what}: dead-lettered after ${headerText(letter.headers, DeadLetterHeaders.attempts)} attempts: ${reason}`);
-      if (headerText(letter.headers, DeadLetterHeaders.originalTopic) !== intakeTopic) problems.push(`${what}: original topic ${headerText(letter.headers, DeadLetterHeaders.originalTopic)}`);
-      if (headerText(letter.headers, DeadLetterHeaders.consumerGroup) !== `${prefix}intake`) problems.push(`${what}: consumer group ${headerText(letter.headers, DeadLetterHeaders.consumerGroup)}`);
+      if (code === 'SPOOFED' || code === 'RETRIES_EXHAUSTED' || code === 'HANDLER_FAILED')
+        problems.push(`${what}: dead-lettered as ${code}: ${reason}`);
+      if (headerText(letter.headers, DeadLetterHeaders.attempts) !== '1')
+        problems.push(
+          `${what}: dead-lettered after ${headerText(letter.headers, DeadLetterHeaders.attempts)} attempts: ${reason}`,
+        );
+      if (headerText(letter.headers, DeadLetterHeaders.originalTopic) !== intakeTopic)
+        problems.push(`${what}: original topic ${headerText(letter.headers, DeadLetterHeaders.originalTopic)}`);
+      if (headerText(letter.headers, DeadLetterHeaders.consumerGroup) !== `${prefix}intake`)
+        problems.push(`${what}: consumer group ${headerText(letter.headers, DeadLetterHeaders.consumerGroup)}`);
       const sent = bytesOf(draft.value);
-      if (sent === null ? letter.value !== null : !letter.value?.equals(sent)) problems.push(`${what}: the dead letter's value is not the message's bytes`);
+      if (sent === null ? letter.value !== null : !letter.value?.equals(sent))
+        problems.push(`${what}: the dead letter's value is not the message's bytes`);
       if (!sameKey(draft.key, letter.key)) problems.push(`${what}: the dead letter's key is not the message's`);
     });
     validEvents.forEach((_, i) => {
-      if (deadLetters.has(`valid-${i}`)) problems.push(`valid-${i} was dead-lettered: ${headerText(deadLetters.get(`valid-${i}`)?.[0]?.headers, DeadLetterHeaders.reason)}`);
+      if (deadLetters.has(`valid-${i}`))
+        problems.push(
+          `valid-${i} was dead-lettered: ${headerText(deadLetters.get(`valid-${i}`)?.[0]?.headers, DeadLetterHeaders.reason)}`,
+        );
     });
     const taken = await reportsByCause();
     validEvents.forEach((event, i) => {
-      if (taken.get(event.id) !== 1) problems.push(`valid-${i} created ${taken.get(event.id) ?? 0} work orders, not exactly one`);
+      if (taken.get(event.id) !== 1)
+        problems.push(`valid-${i} created ${taken.get(event.id) ?? 0} work orders, not exactly one`);
     });
     const unsettledTaken = unsettled.filter((d, i) => !deadLetters.has(`u-${i}`) && taken.has(eventIdOf(d))).length;
 
@@ -387,33 +536,53 @@ describe('intake Kafka path under property-based fuzzing (in-process service, re
     const validIds = new Set<string>(validEvents.map((e) => e.id));
     const allowedCauses = new Set([...validIds, ...unsettled.map(eventIdOf)]);
     let validStreams = 0;
-    const streams = (await db.pool.query<{ stream_id: string; version: number }>('SELECT stream_id, version FROM es_streams')).rows;
+    const streams = (
+      await db.pool.query<{ stream_id: string; version: number }>('SELECT stream_id, version FROM es_streams')
+    ).rows;
     for (const stream of streams) {
       const events = (
-        await db.pool.query<{ event_type: string; data: Record<string, unknown>; metadata: Record<string, unknown>; stream_version: number }>(
+        await db.pool.query<{
+          event_type: string;
+          data: Record<string, unknown>;
+          metadata: Record<string, unknown>;
+          stream_version: number;
+        }>(
           'SELECT event_type, data, metadata, stream_version FROM es_events WHERE stream_id = $1 ORDER BY stream_version',
           [stream.stream_id],
         )
       ).rows;
       const first = events[0];
       if (first?.event_type !== EventTypes.WorkOrderReported || first.stream_version !== 1) {
-        problems.push(`${stream.stream_id} starts with ${first?.event_type ?? 'nothing'} at version ${first?.stream_version}`);
+        problems.push(
+          `${stream.stream_id} starts with ${first?.event_type ?? 'nothing'} at version ${first?.stream_version}`,
+        );
         continue;
       }
-      if (events.length !== stream.version || events.some((e, i) => e.stream_version !== i + 1)) problems.push(`${stream.stream_id}: ${events.length} events, version ${stream.version}`);
-      if (stream.stream_id !== `workorder-${String(first.data['workOrderId'])}`) problems.push(`${stream.stream_id} holds the report of ${String(first.data['workOrderId'])}`);
-      if (!allowedCauses.has(String(first.metadata['causationId']))) problems.push(`${stream.stream_id} was created by ${String(first.metadata['causationId'])}, not by a valid message`);
+      if (events.length !== stream.version || events.some((e, i) => e.stream_version !== i + 1))
+        problems.push(`${stream.stream_id}: ${events.length} events, version ${stream.version}`);
+      if (stream.stream_id !== `workorder-${String(first.data['workOrderId'])}`)
+        problems.push(`${stream.stream_id} holds the report of ${String(first.data['workOrderId'])}`);
+      if (!allowedCauses.has(String(first.metadata['causationId'])))
+        problems.push(
+          `${stream.stream_id} was created by ${String(first.metadata['causationId'])}, not by a valid message`,
+        );
       if (validIds.has(String(first.metadata['causationId']))) validStreams++;
       // Nothing but intake wrote here, and valid reports name buildings of their own: an order and its triage.
-      if (validIds.has(String(first.metadata['causationId'])) && events.map((e) => e.event_type).join() !== [EventTypes.WorkOrderReported, EventTypes.WorkOrderTriaged].join()) {
+      if (
+        validIds.has(String(first.metadata['causationId'])) &&
+        events.map((e) => e.event_type).join() !== [EventTypes.WorkOrderReported, EventTypes.WorkOrderTriaged].join()
+      ) {
         problems.push(`${stream.stream_id} holds ${events.map((e) => e.event_type).join(', ')}`);
       }
       for (const event of events) {
         const parsed = parseDomainEvent(event.event_type, event.data);
-        if (!parsed.ok) problems.push(`${stream.stream_id}@${event.stream_version} does not validate: ${parsed.reason}`);
+        if (!parsed.ok)
+          problems.push(`${stream.stream_id}@${event.stream_version} does not validate: ${parsed.reason}`);
       }
     }
-    const orphans = await db.pool.query('SELECT 1 FROM es_events e WHERE NOT EXISTS (SELECT 1 FROM es_streams s WHERE s.stream_id = e.stream_id) LIMIT 1');
+    const orphans = await db.pool.query(
+      'SELECT 1 FROM es_events e WHERE NOT EXISTS (SELECT 1 FROM es_streams s WHERE s.stream_id = e.stream_id) LIMIT 1',
+    );
     if (orphans.rowCount) problems.push('events without a stream row');
     problems.push(...(await danglingIntakeReferences(db.pool)));
 
@@ -422,11 +591,19 @@ describe('intake Kafka path under property-based fuzzing (in-process service, re
 
     summary.push(
       `${malformed.length} malformed messages (of ${generated} generated; ${dropped} valid or surplus dropped), ${validEvents.length} valid (+${Math.ceil(VALID_COUNT / 8)} sent twice), ${unsettled.length} from another source or site`,
-      `malformed by kind: ${[...categories.entries()].sort().map(([c, n]) => `${c}×${n}`).join(', ')}`,
-      `dead-letter codes: ${[...codes.entries()].sort().map(([c, n]) => `${c}×${n}`).join(', ')}${redelivered ? `; ${redelivered} dead-lettered more than once (at-least-once redelivery)` : ''}`,
+      `malformed by kind: ${[...categories.entries()]
+        .sort()
+        .map(([c, n]) => `${c}×${n}`)
+        .join(', ')}`,
+      `dead-letter codes: ${[...codes.entries()]
+        .sort()
+        .map(([c, n]) => `${c}×${n}`)
+        .join(', ')}${redelivered ? `; ${redelivered} dead-lettered more than once (at-least-once redelivery)` : ''}`,
       `from another source or site: ${unsettled.length - unsettledTaken} dead-lettered, ${unsettledTaken} taken${unsettledTaken ? ' (the Kafka source check is not in yet)' : ''}`,
       `work orders: ${streams.length} streams; health ${health.status}`,
-      problems.length === 0 ? 'findings: none (no stall, no retry of a permanent failure, no partial write)' : `findings:\n    ${problems.slice(0, 20).join('\n    ')}`,
+      problems.length === 0
+        ? 'findings: none (no stall, no retry of a permanent failure, no partial write)'
+        : `findings:\n    ${problems.slice(0, 20).join('\n    ')}`,
     );
     expect(problems).toEqual([]);
     expect(health.status).toBe(200);
@@ -440,26 +617,47 @@ describe('intake Kafka path under property-based fuzzing (in-process service, re
     const markers = names.map((name) => ({ name, marker: `proto-header-${name}-${randomUUID()}` }));
     await producer.send({
       topic: intakeTopic,
-      messages: markers.map(({ name, marker }) => ({ key: 'one-partition', value: `not json ${marker}`, headers: { [CASE_HEADER]: marker, [name]: 'x' } })),
+      messages: markers.map(({ name, marker }) => ({
+        key: 'one-partition',
+        value: `not json ${marker}`,
+        headers: { [CASE_HEADER]: marker, [name]: 'x' },
+      })),
     });
-    const after = envelope(IntakeEventTypes.ReportSubmitted, { siteId: 'S1', building: 'kafka-after-proto', channel: 'app', description: 'Lift stuck on floor 3' });
+    const after = envelope(IntakeEventTypes.ReportSubmitted, {
+      siteId: 'S1',
+      building: 'kafka-after-proto',
+      channel: 'app',
+      description: 'Lift stuck on floor 3',
+    });
     await producer.send({ topic: intakeTopic, messages: [{ key: 'one-partition', value: JSON.stringify(after) }] });
-    await eventually('the messages with prototype-named headers dead-lettered', async () => (markers.every(({ marker }) => deadLetters.has(marker)) ? true : undefined), 30_000, 250).catch(
-      (error: Error) => {
-        summary.push(`prototype-named headers (${names.join(', ')}): NOT dead-lettered within 30 s; the intake consumer crashed (see kafkajs "Crash" above)`);
-        throw error;
-      },
-    );
+    await eventually(
+      'the messages with prototype-named headers dead-lettered',
+      async () => (markers.every(({ marker }) => deadLetters.has(marker)) ? true : undefined),
+      30_000,
+      250,
+    ).catch((error: Error) => {
+      summary.push(
+        `prototype-named headers (${names.join(', ')}): NOT dead-lettered within 30 s; the intake consumer crashed (see kafkajs "Crash" above)`,
+      );
+      throw error;
+    });
     for (const { name, marker } of markers) {
       const letter = deadLetters.get(marker)?.[0];
       expect(headerText(letter?.headers, DeadLetterHeaders.errorCode)).toBe('MALFORMED_CLOUDEVENT');
       expect(headerText(letter?.headers, DeadLetterHeaders.attempts)).toBe('1');
       if (name !== '__proto__') expect(Object.prototype.hasOwnProperty.call(letter?.headers, name)).toBe(true);
     }
-    await eventually('the report behind them taken', async () => {
-      const { rowCount } = await db.pool.query("SELECT 1 FROM es_events WHERE metadata->>'causationId' = $1", [after.id]);
-      return rowCount ? true : undefined;
-    }, 30_000, 250);
+    await eventually(
+      'the report behind them taken',
+      async () => {
+        const { rowCount } = await db.pool.query("SELECT 1 FROM es_events WHERE metadata->>'causationId' = $1", [
+          after.id,
+        ]);
+        return rowCount ? true : undefined;
+      },
+      30_000,
+      250,
+    );
     summary.push(`prototype-named headers (${names.join(', ')}): dead-lettered, and the consumer kept consuming`);
   }, 90_000);
 });

@@ -8,7 +8,15 @@ import { ensureLocalSigningKey, IntegratorKeyStore } from '@closeloop/auth';
 import { loadConfig } from '@closeloop/config';
 import { TopicBaseNames, topicName } from '@closeloop/contracts';
 import { cloudEventsTransport, startService } from '@closeloop/runtime';
-import { deleteTopicsWithPrefix, freshDatabase, infrastructure, repositoryRoot, TestDatabase, testKafka, uniqueTopicPrefix } from '@closeloop/testing';
+import {
+  deleteTopicsWithPrefix,
+  freshDatabase,
+  infrastructure,
+  repositoryRoot,
+  TestDatabase,
+  testKafka,
+  uniqueTopicPrefix,
+} from '@closeloop/testing';
 import { intakeConfigSchema, sheddingOf } from './intake.config';
 import { intakeModule } from './intake.module';
 import { Pool } from 'pg';
@@ -32,7 +40,10 @@ export interface IntakeUnderTest {
  * its own database, topics and staff-token key, and the fuzz integrator registered. A generous rate limit, so
  * fuzzing is not throttled into 429s. `env` overrides the configuration (load-shedding bounds, say).
  */
-export const startIntakeUnderTest = async (label: string, env: Record<string, string> = {}): Promise<IntakeUnderTest> => {
+export const startIntakeUnderTest = async (
+  label: string,
+  env: Record<string, string> = {},
+): Promise<IntakeUnderTest> => {
   const prefix = uniqueTopicPrefix(label);
   const intakeTopic = topicName(TopicBaseNames.intake, prefix);
   const db = await freshDatabase(label.replace(/-/g, '_'));
@@ -90,8 +101,13 @@ export const danglingIntakeReferences = async (pool: Pool): Promise<string[]> =>
   ).rows;
   const problems: string[] = [];
   for (const { table_name, column_name } of referencing) {
-    const target = column_name === 'stream_id' ? 's.stream_id = t.stream_id' : `s.stream_id = 'workorder-' || t.${column_name}::text`;
-    const dangling = await pool.query(`SELECT 1 FROM ${table_name} t WHERE t.${column_name} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM es_streams s WHERE ${target}) LIMIT 1`);
+    const target =
+      column_name === 'stream_id'
+        ? 's.stream_id = t.stream_id'
+        : `s.stream_id = 'workorder-' || t.${column_name}::text`;
+    const dangling = await pool.query(
+      `SELECT 1 FROM ${table_name} t WHERE t.${column_name} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM es_streams s WHERE ${target}) LIMIT 1`,
+    );
     if (dangling.rowCount) problems.push(`${table_name}.${column_name} names a stream that does not exist`);
   }
   return problems;

@@ -5,7 +5,11 @@ import { z } from 'zod';
 
 export const intakeConfigSchema = baseServiceConfig.extend({
   /** A second report of the same problem within this window joins the open order (default 1 day). */
-  DUPLICATE_WINDOW_SECONDS: z.coerce.number().int().nonnegative().default(24 * 3600),
+  DUPLICATE_WINDOW_SECONDS: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .default(24 * 3600),
   /** How alike two descriptions must be, 0 to 1, to count as the same problem; 1 in effect turns linking off. */
   DUPLICATE_MIN_SIMILARITY: z.coerce.number().min(0).max(1).default(0.35),
   TRIAGE_RULES_FILE: z.string().min(1).default('config/triage-rules.json'),

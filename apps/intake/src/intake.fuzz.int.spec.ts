@@ -43,11 +43,18 @@ const SQL_LIKE = [
   "' OR '1'='1",
   '1; SELECT pg_sleep(10); --',
   '$1 $2 %s %n',
-  "$$; DELETE FROM es_streams; $$",
+  '$$; DELETE FROM es_streams; $$',
   "E'\\\\x00'",
   "\\'; TRUNCATE access_integrators CASCADE; --",
 ];
-const HTML_LIKE = ['<script>alert(1)</script>', '<img src=x onerror=alert(1)>', '"><svg/onload=alert(1)>', '&lt;&amp;&#0;&#x0;', ']]><!--', "javascript:alert('x')"];
+const HTML_LIKE = [
+  '<script>alert(1)</script>',
+  '<img src=x onerror=alert(1)>',
+  '"><svg/onload=alert(1)>',
+  '&lt;&amp;&#0;&#x0;',
+  ']]><!--',
+  "javascript:alert('x')",
+];
 const UNICODE_ODDITIES = [
   '报修：厨房水管爆裂，楼下漏水',
   '😀🔥💧🚿',
@@ -73,7 +80,12 @@ const textArb: fc.Arbitrary<string> = fc.oneof(
   { weight: 2, arbitrary: fc.string({ unit: 'binary', minLength: 1, maxLength: 60 }) },
   { weight: 2, arbitrary: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 30 }) },
   { weight: 3, arbitrary: fc.constantFrom(...ODD_TEXT) },
-  { weight: 2, arbitrary: fc.tuple(fc.constantFrom(...ODD_TEXT), fc.string({ maxLength: 20 }), fc.constantFrom(...ODD_TEXT)).map((parts) => parts.join(' ')) },
+  {
+    weight: 2,
+    arbitrary: fc
+      .tuple(fc.constantFrom(...ODD_TEXT), fc.string({ maxLength: 20 }), fc.constantFrom(...ODD_TEXT))
+      .map((parts) => parts.join(' ')),
+  },
 );
 
 /** Strings past every length limit, up to 100 kB of UTF-8, cut anywhere (so a surrogate pair may be split). */
@@ -100,11 +112,17 @@ const badValueArb: fc.Arbitrary<unknown> = fc.oneof(
 
 // ── Reports ──────────────────────────────────────────────────────────────────────────────────────────────────
 
-const phoneArb = fc.oneof(fc.stringMatching(/^\+?[0-9][0-9 -]{4,22}$/), fc.constantFrom('13812345678', '+86 138-1234-5678', '110'));
+const phoneArb = fc.oneof(
+  fc.stringMatching(/^\+?[0-9][0-9 -]{4,22}$/),
+  fc.constantFrom('13812345678', '+86 138-1234-5678', '110'),
+);
 const optional = <T>(arb: fc.Arbitrary<T>) => fc.option(arb, { nil: undefined, freq: 2 });
 
 const validReportArb = fc.record({
-  siteId: fc.oneof({ weight: 9, arbitrary: fc.constant('S1') }, { weight: 1, arbitrary: fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/) }),
+  siteId: fc.oneof(
+    { weight: 9, arbitrary: fc.constant('S1') },
+    { weight: 1, arbitrary: fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/) },
+  ),
   building: optional(fc.oneof(fc.constantFrom('1', '2', '3', 'A座', 'Tower 7'), textArb)),
   unit: optional(fc.oneof(fc.stringMatching(/^[0-9]{1,4}$/), textArb)),
   channel: fc.constantFrom(...ChannelSchema.options),
@@ -170,9 +188,13 @@ const acceptableReport = (wire: unknown): ReportDetails | undefined => {
 
 const INTAKE_TYPES = Object.values(IntakeEventTypes);
 const numberLikeArb = fc.oneof(
-  fc.tuple(fc.constantFrom('S1', 'S2', 'X'), fc.integer({ min: 20260101, max: 20271231 }), fc.integer({ min: 1, max: 99_999 })).map(
-    ([site, day, n]) => `${site}-${day}-${String(n).padStart(4, '0')}`,
-  ),
+  fc
+    .tuple(
+      fc.constantFrom('S1', 'S2', 'X'),
+      fc.integer({ min: 20260101, max: 20271231 }),
+      fc.integer({ min: 1, max: 99_999 }),
+    )
+    .map(([site, day, n]) => `${site}-${day}-${String(n).padStart(4, '0')}`),
   fc.constantFrom('S1-20261123-0001', 'S1-00000000-0000', 'S1-99999999-99999999999'),
 );
 
@@ -204,14 +226,25 @@ interface GeneratedEvent {
 
 const validEventArb: fc.Arbitrary<GeneratedEvent> = fc
   .tuple(
-    fc.oneof({ weight: 6, arbitrary: fc.constant<string>(IntakeEventTypes.ReportSubmitted) }, { weight: 4, arbitrary: fc.constantFrom<string>(...INTAKE_TYPES) }),
+    fc.oneof(
+      { weight: 6, arbitrary: fc.constant<string>(IntakeEventTypes.ReportSubmitted) },
+      { weight: 4, arbitrary: fc.constantFrom<string>(...INTAKE_TYPES) },
+    ),
     fc.uuid(),
-    fc.option(fc.date({ min: new Date('2020-01-01T00:00:00Z'), max: new Date('2030-01-01T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString()), { nil: undefined }),
+    fc.option(
+      fc
+        .date({ min: new Date('2020-01-01T00:00:00Z'), max: new Date('2030-01-01T00:00:00Z'), noInvalidDate: true })
+        .map((d) => d.toISOString()),
+      { nil: undefined },
+    ),
     fc.option(fc.constantFrom('application/json', 'application/json; charset=utf-8'), { nil: undefined }),
     orderPickArb,
   )
   .chain(([type, id, time, datacontenttype, pick]) =>
-    (type === IntakeEventTypes.ReportSubmitted ? (validReportArb as fc.Arbitrary<Record<string, unknown>>) : feedbackDataArb(type)).map((data) => ({
+    (type === IntakeEventTypes.ReportSubmitted
+      ? (validReportArb as fc.Arbitrary<Record<string, unknown>>)
+      : feedbackDataArb(type)
+    ).map((data) => ({
       event: { specversion: '1.0', id, source: SOURCE, type, time, datacontenttype, data },
       ...(type === IntakeEventTypes.ReportSubmitted ? {} : { pick }),
     })),
@@ -219,21 +252,66 @@ const validEventArb: fc.Arbitrary<GeneratedEvent> = fc
 
 const attributeBadValues: Record<string, fc.Arbitrary<unknown>> = {
   specversion: fc.constantFrom<unknown>('0.3', '1', '1.0 ', '2.0', 1, 1.0, null, ''),
-  id: fc.oneof(fc.constantFrom<unknown>('', 42, null, 'a\u0000b', '\ud800'), fc.string({ minLength: 257, maxLength: 2_000 })),
-  source: fc.oneof(fc.constantFrom<unknown>('', '/integrators/', '/integrators/nobody', '/integrators/FUZZ', 'urn:x\u0000', null), fc.string({ minLength: 513, maxLength: 2_000 })),
-  type: fc.oneof(fc.constantFrom<unknown>('', 'closeloop.workorder.reported.v1', 'closeloop.intake.report-submitted.v2', 'toString', '__proto__', null, 7), fc.string({ maxLength: 300 })),
-  time: fc.constantFrom<unknown>('yesterday', '2026-13-45T25:61:61Z', '2026-11-23 09:00:00', '2026-11-23T09:00:00', 1732345200, '', null),
-  datacontenttype: fc.constantFrom<unknown>('text/xml', 'application/xml', 'application/jsonx', 'application/cloudevents+json', '', 5, null),
+  id: fc.oneof(
+    fc.constantFrom<unknown>('', 42, null, 'a\u0000b', '\ud800'),
+    fc.string({ minLength: 257, maxLength: 2_000 }),
+  ),
+  source: fc.oneof(
+    fc.constantFrom<unknown>('', '/integrators/', '/integrators/nobody', '/integrators/FUZZ', 'urn:x\u0000', null),
+    fc.string({ minLength: 513, maxLength: 2_000 }),
+  ),
+  type: fc.oneof(
+    fc.constantFrom<unknown>(
+      '',
+      'closeloop.workorder.reported.v1',
+      'closeloop.intake.report-submitted.v2',
+      'toString',
+      '__proto__',
+      null,
+      7,
+    ),
+    fc.string({ maxLength: 300 }),
+  ),
+  time: fc.constantFrom<unknown>(
+    'yesterday',
+    '2026-13-45T25:61:61Z',
+    '2026-11-23 09:00:00',
+    '2026-11-23T09:00:00',
+    1732345200,
+    '',
+    null,
+  ),
+  datacontenttype: fc.constantFrom<unknown>(
+    'text/xml',
+    'application/xml',
+    'application/jsonx',
+    'application/cloudevents+json',
+    '',
+    5,
+    null,
+  ),
   data: badValueArb,
   subject: fc.oneof(fc.constantFrom<unknown>(null, 1), fc.string({ minLength: 257, maxLength: 400 })),
-  correlationid: fc.oneof(fc.constantFrom<unknown>('a\u0000b', '\udc00', null), fc.string({ minLength: 257, maxLength: 400 }), fc.constantFrom(...ODD_TEXT)),
+  correlationid: fc.oneof(
+    fc.constantFrom<unknown>('a\u0000b', '\udc00', null),
+    fc.string({ minLength: 257, maxLength: 400 }),
+    fc.constantFrom(...ODD_TEXT),
+  ),
   workorderid: fc.constantFrom<unknown>('not-a-uuid', '', 1, '00000000-0000-0000-0000-00000000000g'),
   sequence: fc.constantFrom<unknown>('-1', '1.5', 'x', '12345678901234567890', 3),
   dataschema: fc.string({ minLength: 513, maxLength: 700 }),
   data_base64: fc.constantFrom<unknown>('eyJhIjoxfQ==', '!!!', 1),
   extension: badValueArb,
 };
-const EVENT_MUTATIONS = [...Object.keys(attributeBadValues), '-specversion', '-id', '-source', '-type', '-data', 'data.*'] as const;
+const EVENT_MUTATIONS = [
+  ...Object.keys(attributeBadValues),
+  '-specversion',
+  '-id',
+  '-source',
+  '-type',
+  '-data',
+  'data.*',
+] as const;
 
 const mutatedEventArb: fc.Arbitrary<GeneratedEvent> = fc
   .tuple(validEventArb, fc.constantFrom(...EVENT_MUTATIONS), fc.constantFrom(...REPORT_MUTATIONS), badValueArb)
@@ -254,11 +332,20 @@ const mutatedEventArb: fc.Arbitrary<GeneratedEvent> = fc
     }));
   });
 
-const eventArb: fc.Arbitrary<GeneratedEvent> = fc.oneof({ weight: 2, arbitrary: validEventArb }, { weight: 5, arbitrary: mutatedEventArb });
+const eventArb: fc.Arbitrary<GeneratedEvent> = fc.oneof(
+  { weight: 2, arbitrary: validEventArb },
+  { weight: 5, arbitrary: mutatedEventArb },
+);
 
 // ── Request parts ────────────────────────────────────────────────────────────────────────────────────────────
 
-const jsonLikeContentTypes = ['application/json', 'application/json; charset=utf-8', 'APPLICATION/JSON', 'application/json;charset="UTF-8"', 'application/json; charset=utf-16'];
+const jsonLikeContentTypes = [
+  'application/json',
+  'application/json; charset=utf-8',
+  'APPLICATION/JSON',
+  'application/json;charset="UTF-8"',
+  'application/json; charset=utf-16',
+];
 const otherContentTypes = [
   undefined,
   '',
@@ -280,7 +367,26 @@ const otherContentTypes = [
 ];
 
 const invalidJsonTextArb = fc.oneof(
-  fc.constantFrom('{', '[', '{"siteId": "S1",}', "{'siteId': 'S1'}", '{"a":1}{"b":2}', 'NaN', '{"a": NaN}', '{"a": 01}', '/* c */ {}', '\ufeff{}', 'null', '"text"', '42', 'true', '{"a":"\\uZZZZ"}', '{"a":"\\ud800"}', '{"a":"\t"}', ''),
+  fc.constantFrom(
+    '{',
+    '[',
+    '{"siteId": "S1",}',
+    "{'siteId': 'S1'}",
+    '{"a":1}{"b":2}',
+    'NaN',
+    '{"a": NaN}',
+    '{"a": 01}',
+    '/* c */ {}',
+    '\ufeff{}',
+    'null',
+    '"text"',
+    '42',
+    'true',
+    '{"a":"\\uZZZZ"}',
+    '{"a":"\\ud800"}',
+    '{"a":"\t"}',
+    '',
+  ),
   fc.string({ maxLength: 200 }),
   fc.jsonValue().map((v) => {
     const text = JSON.stringify(v);
@@ -292,7 +398,17 @@ const invalidJsonTextArb = fc.oneof(
 const fetchableKeyArb = fc.oneof(
   fc.stringMatching(/^[\x21-\x7e]{1,64}$/),
   fc.uuid(),
-  fc.constantFrom('', ' ', 'a b', 'tab\tinside', ' leading', 'trailing ', 'clé', '\u00ff\u00fe', Buffer.from('ключ', 'utf8').toString('latin1')),
+  fc.constantFrom(
+    '',
+    ' ',
+    'a b',
+    'tab\tinside',
+    ' leading',
+    'trailing ',
+    'clé',
+    '\u00ff\u00fe',
+    Buffer.from('ключ', 'utf8').toString('latin1'),
+  ),
   fc.integer({ min: 256, max: 8_000 }).map((n) => 'k'.repeat(n)),
   fc.constant('k'.repeat(255)),
   fc.string({ unit: 'grapheme', minLength: 1, maxLength: 10 }).map((s) => Buffer.from(s, 'utf8').toString('latin1')),
@@ -348,14 +464,20 @@ describe('intake HTTP edge under property-based fuzzing (in-process service, rea
 
   afterAll(async () => {
     const lines = [...tallies.entries()].map(
-      ([name, t]) => `  ${name}: ${t.runs} cases; ${Object.entries(t.statuses).sort().map(([s, n]) => `${s}×${n}`).join(' ')}`,
+      ([name, t]) =>
+        `  ${name}: ${t.runs} cases; ${Object.entries(t.statuses)
+          .sort()
+          .map(([s, n]) => `${s}×${n}`)
+          .join(' ')}`,
     );
     const cases = [...tallies.values()].reduce((sum, t) => sum + t.runs, 0);
     console.log(
       [
         `intake HTTP fuzzing: ${cases} generated requests in ${((Date.now() - startedAt) / 1000).toFixed(1)} s (FUZZ_RUNS=${TOTAL_RUNS}${SEED === undefined ? '' : `, FUZZ_SEED=${SEED}`}); ${orders.length} work orders taken`,
         ...lines,
-        findings.size === 0 ? '  findings: no 5xx, no crash, no partial write' : `  findings (first distinct failures, shrinking included):\n    ${[...findings].join('\n    ')}`,
+        findings.size === 0
+          ? '  findings: no 5xx, no crash, no partial write'
+          : `  findings (first distinct failures, shrinking included):\n    ${[...findings].join('\n    ')}`,
       ].join('\n'),
     );
     await intake?.stop();
@@ -371,15 +493,28 @@ describe('intake HTTP edge under property-based fuzzing (in-process service, rea
     tallies.set(property, tally);
   };
 
-  const post = async (path: string, body: string | Buffer | undefined, headers: Record<string, string | undefined>): Promise<Answer> => {
+  const post = async (
+    path: string,
+    body: string | Buffer | undefined,
+    headers: Record<string, string | undefined>,
+  ): Promise<Answer> => {
     const sent: Record<string, string> = { 'x-api-key': apiKey };
     for (const [name, value] of Object.entries(headers)) {
       if (value === undefined) delete sent[name];
       else sent[name] = value;
     }
-    const response = await fetch(`${baseUrl}${path}`, { method: 'POST', headers: sent, ...(body === undefined ? {} : { body }) });
+    const response = await fetch(`${baseUrl}${path}`, {
+      method: 'POST',
+      headers: sent,
+      ...(body === undefined ? {} : { body }),
+    });
     const text = await response.text();
-    return { status: response.status, contentType: response.headers.get('content-type') ?? '', text, header: (name) => response.headers.get(name) ?? undefined };
+    return {
+      status: response.status,
+      contentType: response.headers.get('content-type') ?? '',
+      text,
+      header: (name) => response.headers.get(name) ?? undefined,
+    };
   };
 
   /** A request written byte for byte, for header values no HTTP client library will send. */
@@ -402,9 +537,15 @@ describe('intake HTTP edge under property-based fuzzing (in-process service, rea
         settled = true;
         const raw = Buffer.concat(chunks);
         const split = raw.indexOf('\r\n\r\n');
-        if (split < 0) return reject(new Error(`no HTTP answer (got ${raw.length} bytes: ${raw.toString('latin1').slice(0, 200)})`));
+        if (split < 0)
+          return reject(new Error(`no HTTP answer (got ${raw.length} bytes: ${raw.toString('latin1').slice(0, 200)})`));
         const [statusLine, ...headerLines] = raw.subarray(0, split).toString('latin1').split('\r\n');
-        const headers = new Map(headerLines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+        const headers = new Map(
+          headerLines.map((line) => [
+            line.slice(0, line.indexOf(':')).toLowerCase(),
+            line.slice(line.indexOf(':') + 1).trim(),
+          ]),
+        );
         const text = raw.subarray(split + 4).toString('utf8');
         const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine ?? '')?.[1] ?? NaN);
         resolveAnswer({
@@ -424,12 +565,16 @@ describe('intake HTTP edge under property-based fuzzing (in-process service, rea
 
   const fail = (message: string): never => {
     // Shrinking fails many times over; the first few distinct messages are enough for the log.
-    if (findings.size < 12) findings.add(message.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>').slice(0, 400));
+    if (findings.size < 12)
+      findings.add(
+        message.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>').slice(0, 400),
+      );
     throw new Error(message);
   };
 
   const maxPosition = async (): Promise<string> =>
-    (await db.pool.query<{ p: string }>('SELECT COALESCE(max(global_position), 0)::text AS p FROM es_events')).rows[0]?.p ?? '0';
+    (await db.pool.query<{ p: string }>('SELECT COALESCE(max(global_position), 0)::text AS p FROM es_events')).rows[0]
+      ?.p ?? '0';
 
   /** Never a 5xx; every 4xx is problem details; a refused request wrote nothing. */
   const judge = async (what: string, answer: Answer): Promise<unknown> => {
@@ -438,20 +583,27 @@ describe('intake HTTP edge under property-based fuzzing (in-process service, rea
     const wrote = position !== lastAcknowledgedPosition;
     lastAcknowledgedPosition = position;
     if (!(answer.status >= 200 && answer.status < 300) && !(answer.status >= 400 && answer.status < 500)) {
-      fail(`${what}: answered ${answer.status}${wrote ? ' after writing to the event store' : ''}: ${answer.text.slice(0, 300)}`);
+      fail(
+        `${what}: answered ${answer.status}${wrote ? ' after writing to the event store' : ''}: ${answer.text.slice(0, 300)}`,
+      );
     }
     if (answer.status >= 300) {
       if (!answer.fromHttpParser) {
-        if (!/^application\/problem\+json/.test(answer.contentType)) fail(`${what}: ${answer.status} with content type ${answer.contentType || '(none)'}: ${answer.text.slice(0, 200)}`);
+        if (!/^application\/problem\+json/.test(answer.contentType))
+          fail(
+            `${what}: ${answer.status} with content type ${answer.contentType || '(none)'}: ${answer.text.slice(0, 200)}`,
+          );
         let problem: Record<string, unknown>;
         try {
           problem = JSON.parse(answer.text) as Record<string, unknown>;
         } catch {
           return fail(`${what}: ${answer.status} problem body is not JSON: ${answer.text.slice(0, 200)}`);
         }
-        if (problem['status'] !== answer.status) fail(`${what}: problem status ${String(problem['status'])} on a ${answer.status}`);
+        if (problem['status'] !== answer.status)
+          fail(`${what}: problem status ${String(problem['status'])} on a ${answer.status}`);
         for (const member of ['code', 'title', 'detail'] as const) {
-          if (typeof problem[member] !== 'string' || (problem[member] as string).length === 0) fail(`${what}: problem without a ${member}: ${answer.text.slice(0, 200)}`);
+          if (typeof problem[member] !== 'string' || (problem[member] as string).length === 0)
+            fail(`${what}: problem without a ${member}: ${answer.text.slice(0, 200)}`);
         }
       }
       if (wrote) fail(`${what}: refused with ${answer.status}, but written to the event store`);
@@ -469,18 +621,30 @@ describe('intake HTTP edge under property-based fuzzing (in-process service, rea
     ).rows;
 
   /** A report intake accepted reads back as exactly what was sent (after the contract's trimming). */
-  const expectReportStored = async (what: string, report: ReportDetails, accepted: Record<string, unknown>): Promise<void> => {
+  const expectReportStored = async (
+    what: string,
+    report: ReportDetails,
+    accepted: Record<string, unknown>,
+  ): Promise<void> => {
     const workOrderId = accepted['workOrderId'];
     const number = accepted['number'];
-    if (typeof workOrderId !== 'string' || typeof number !== 'string') return void fail(`${what}: 202 without workOrderId and number: ${JSON.stringify(accepted)}`);
-    if (!['urgent', 'normal', 'planned'].includes(accepted['tier'] as string)) fail(`${what}: 202 with tier ${String(accepted['tier'])}`);
+    if (typeof workOrderId !== 'string' || typeof number !== 'string')
+      return void fail(`${what}: 202 without workOrderId and number: ${JSON.stringify(accepted)}`);
+    if (!['urgent', 'normal', 'planned'].includes(accepted['tier'] as string))
+      fail(`${what}: 202 with tier ${String(accepted['tier'])}`);
     const events = await streamOf(workOrderId);
     if (accepted['linkedAsDuplicate']) {
-      const linked = events.find((e) => e.event_type === EventTypes.DuplicateReportLinked && e.data['description'] === report.description);
-      if (!linked) fail(`${what}: linked as a duplicate of ${workOrderId}, but that order has no linked report with the description`);
+      const linked = events.find(
+        (e) => e.event_type === EventTypes.DuplicateReportLinked && e.data['description'] === report.description,
+      );
+      if (!linked)
+        fail(
+          `${what}: linked as a duplicate of ${workOrderId}, but that order has no linked report with the description`,
+        );
     } else {
       const first = events[0];
-      if (first?.event_type !== EventTypes.WorkOrderReported) return void fail(`${what}: order ${workOrderId} taken, but its stream does not start with its report`);
+      if (first?.event_type !== EventTypes.WorkOrderReported)
+        return void fail(`${what}: order ${workOrderId} taken, but its stream does not start with its report`);
       const expected = onTheWire({
         workOrderId,
         number,
@@ -495,7 +659,9 @@ describe('intake HTTP edge under property-based fuzzing (in-process service, rea
       const stored = { ...first.data };
       delete stored['reportedAt'];
       if (JSON.stringify(sortKeys(stored)) !== JSON.stringify(sortKeys(expected))) {
-        fail(`${what}: stored report differs from the one sent:\n  stored   ${JSON.stringify(stored).slice(0, 300)}\n  expected ${JSON.stringify(expected).slice(0, 300)}`);
+        fail(
+          `${what}: stored report differs from the one sent:\n  stored   ${JSON.stringify(stored).slice(0, 300)}\n  expected ${JSON.stringify(expected).slice(0, 300)}`,
+        );
       }
       if (!orders.some((o) => o.workOrderId === workOrderId)) orders.push({ workOrderId, number });
     }
@@ -506,24 +672,39 @@ describe('intake HTTP edge under property-based fuzzing (in-process service, rea
    * Feedback intake accepted is the last thing in the order's stream; a replay (a retried idempotency key) answers
    * with what the first attempt recorded, wherever that is.
    */
-  const expectFeedbackStored = async (what: string, accepted: Record<string, unknown>, where: 'last' | 'anywhere'): Promise<void> => {
+  const expectFeedbackStored = async (
+    what: string,
+    accepted: Record<string, unknown>,
+    where: 'last' | 'anywhere',
+  ): Promise<void> => {
     const workOrderId = accepted['workOrderId'];
     const types = accepted['events'];
-    if (typeof workOrderId !== 'string' || !Array.isArray(types)) return void fail(`${what}: 202 without workOrderId and events: ${JSON.stringify(accepted)}`);
+    if (typeof workOrderId !== 'string' || !Array.isArray(types))
+      return void fail(`${what}: 202 without workOrderId and events: ${JSON.stringify(accepted)}`);
     if (!acknowledged.has(workOrderId)) fail(`${what}: feedback taken for ${workOrderId}, an order intake never took`);
     const stored = (await streamOf(workOrderId)).map((e) => e.event_type);
     const runAt = (start: number) => types.every((type, i) => stored[start + i] === type);
-    const found = where === 'last' ? runAt(stored.length - types.length) : stored.some((_, start) => runAt(start)) || types.length === 0;
-    if (!found) fail(`${what}: answered events ${JSON.stringify(types)} but the stream ${where === 'last' ? 'ends' : 'holds'} ${JSON.stringify(stored.slice(-4))}`);
+    const found =
+      where === 'last'
+        ? runAt(stored.length - types.length)
+        : stored.some((_, start) => runAt(start)) || types.length === 0;
+    if (!found)
+      fail(
+        `${what}: answered events ${JSON.stringify(types)} but the stream ${where === 'last' ? 'ends' : 'holds'} ${JSON.stringify(stored.slice(-4))}`,
+      );
   };
 
   /** Checks what an accepted integrator CloudEvent did. */
   const expectEventOutcome = async (what: string, event: unknown, accepted: Record<string, unknown>): Promise<void> => {
     const envelope = CloudEventSchema.safeParse(event);
-    if (!envelope.success) return void fail(`${what}: accepted a CloudEvent its contract refuses: ${envelope.error.issues[0]?.message}`);
+    if (!envelope.success)
+      return void fail(`${what}: accepted a CloudEvent its contract refuses: ${envelope.error.issues[0]?.message}`);
     if (envelope.data.type === IntakeEventTypes.ReportSubmitted) {
       const report = acceptableReport(envelope.data.data);
-      if (!report) return void fail(`${what}: accepted report data the contract refuses: ${JSON.stringify(envelope.data.data).slice(0, 200)}`);
+      if (!report)
+        return void fail(
+          `${what}: accepted report data the contract refuses: ${JSON.stringify(envelope.data.data).slice(0, 200)}`,
+        );
       await expectReportStored(what, report, accepted);
     } else {
       // A CloudEvent's answer does not say whether it was a redelivery.
@@ -531,7 +712,12 @@ describe('intake HTTP edge under property-based fuzzing (in-process service, rea
     }
   };
 
-  const expectAcceptedReport = async (what: string, isEvent: boolean, report: unknown, accepted: Record<string, unknown>): Promise<void> => {
+  const expectAcceptedReport = async (
+    what: string,
+    isEvent: boolean,
+    report: unknown,
+    accepted: Record<string, unknown>,
+  ): Promise<void> => {
     const details = acceptableReport(onTheWire(report));
     if (!details) return void fail(`${what}: accepted${isEvent ? ' an event with' : ''} a report the contract refuses`);
     await expectReportStored(what, details, accepted);
@@ -540,10 +726,14 @@ describe('intake HTTP edge under property-based fuzzing (in-process service, rea
   /** A batch taken is answered with one result per event, in order; the accepted ones did what they asked. */
   const expectBatchOutcome = async (what: string, sent: unknown, accepted: Record<string, unknown>): Promise<void> => {
     const results = accepted['results'] as Record<string, unknown>[] | undefined;
-    if (!Array.isArray(sent) || !Array.isArray(results) || results.length !== sent.length) return void fail(`${what}: 202 without a result per event`);
+    if (!Array.isArray(sent) || !Array.isArray(results) || results.length !== sent.length)
+      return void fail(`${what}: 202 without a result per event`);
     for (const [index, result] of results.entries()) {
       if (result['outcome'] === 'accepted') await expectEventOutcome(`${what} [${index}]`, sent[index], result);
-      else if (result['outcome'] !== 'rejected' || typeof (result['problem'] as Record<string, unknown> | undefined)?.['code'] !== 'string') {
+      else if (
+        result['outcome'] !== 'rejected' ||
+        typeof (result['problem'] as Record<string, unknown> | undefined)?.['code'] !== 'string'
+      ) {
         fail(`${what} [${index}]: result neither accepted nor rejected with a problem code: ${JSON.stringify(result)}`);
       }
     }
@@ -579,7 +769,10 @@ describe('intake HTTP edge under property-based fuzzing (in-process service, rea
       { path: '/v1/work-orders/S1-20261123-0001/follow-ups', type: 'application/json' },
       { path: '/v1/work-orders/2f1d0d3c-4e0b-4c39-9a6c-0c6f8a2f4d11/confirmation', type: 'application/json' },
     );
-    const valueArb = fc.oneof(fc.jsonValue(), fc.anything({ withNullPrototype: true, withObjectString: true, withSparseArray: true, withBoxedValues: true }));
+    const valueArb = fc.oneof(
+      fc.jsonValue(),
+      fc.anything({ withNullPrototype: true, withObjectString: true, withSparseArray: true, withBoxedValues: true }),
+    );
     await fc.assert(
       fc.asyncProperty(routeArb, valueArb, async (route, value) => {
         let body: string | undefined;
@@ -590,7 +783,8 @@ describe('intake HTTP edge under property-based fuzzing (in-process service, rea
         }
         const answer = await post(route.path, body, { 'content-type': route.type });
         count('arbitrary JSON values', answer);
-        const accepted = (await judge(`${route.path} ${route.type} ${String(body).slice(0, 120)}`, answer)) as Record<string, unknown> | undefined;
+        const accepted = (await judge(`${route.path} ${route.type} ${String(body).slice(0, 120)}`, answer)) as
+          Record<string, unknown> | undefined;
         if (!accepted) return;
         const what = `${route.path} ${String(body).slice(0, 200)}`;
         if (route.path === '/v1/reports') {
@@ -611,10 +805,16 @@ describe('intake HTTP edge under property-based fuzzing (in-process service, rea
 
   it('takes valid reports and reads them back exactly; refuses reports with one field mutated, with 4xx problem details', async () => {
     const caseArb = fc.oneof(
-      { weight: 2, arbitrary: validReportArb.map((body) => ({ body: body as Record<string, unknown>, mutated: 'none' })) },
+      {
+        weight: 2,
+        arbitrary: validReportArb.map((body) => ({ body: body as Record<string, unknown>, mutated: 'none' })),
+      },
       { weight: 5, arbitrary: mutatedReportArb },
     );
-    const keyArb = fc.option(fc.oneof(fc.uuid(), fc.stringMatching(/^[\x21-\x7e]{1,64}$/)), { nil: undefined, freq: 3 });
+    const keyArb = fc.option(fc.oneof(fc.uuid(), fc.stringMatching(/^[\x21-\x7e]{1,64}$/)), {
+      nil: undefined,
+      freq: 3,
+    });
     await fc.assert(
       fc.asyncProperty(caseArb, keyArb, async ({ body, mutated }, key) => {
         const text = JSON.stringify(body);
@@ -627,7 +827,9 @@ describe('intake HTTP edge under property-based fuzzing (in-process service, rea
           if (!report) return void fail(`${what}: accepted, but the contract refuses it`);
           await expectReportStored(what, report, accepted);
         } else if (report && report.siteId === 'S1' && key === undefined) {
-          fail(`${what}: a valid report for the integrator's own site was refused with ${answer.status}: ${answer.text.slice(0, 200)}`);
+          fail(
+            `${what}: a valid report for the integrator's own site was refused with ${answer.status}: ${answer.text.slice(0, 200)}`,
+          );
         }
       }),
       fuzzOptions(0.23),
@@ -638,25 +840,39 @@ describe('intake HTTP edge under property-based fuzzing (in-process service, rea
   it('refuses unreadable bodies, wrong content types, odd Idempotency-Key headers and oversize bodies with 4xx problem details', async () => {
     const validBody = (report: unknown) => JSON.stringify(report);
     const caseArb = fc.oneof(
-      invalidJsonTextArb.map((text) => ({ kind: 'invalid JSON', body: text, contentType: 'application/json' as string | undefined, key: undefined as string | undefined })),
-      fc.tuple(validReportArb, fc.constantFrom(...otherContentTypes, ...jsonLikeContentTypes)).map(([report, contentType]) => ({
-        kind: 'content type',
-        body: validBody(report),
-        contentType,
-        key: undefined as string | undefined,
-      })),
-      fc.tuple(validReportArb, fetchableKeyArb).map(([report, key]) => ({ kind: 'Idempotency-Key', body: validBody(report), contentType: 'application/json' as string | undefined, key })),
-      fc.tuple(fc.integer({ min: BODY_LIMIT_BYTES + 1, max: 300_000 }), fc.constantFrom('report', 'junk', 'array')).map(([size, shape]) => ({
-        kind: 'oversize',
-        body:
-          shape === 'report'
-            ? validBody({ siteId: 'S1', channel: 'phone', description: 'x'.repeat(size) })
-            : shape === 'array'
-              ? `[${'1,'.repeat(Math.floor(size / 2))}1]`
-              : 'z'.repeat(size),
+      invalidJsonTextArb.map((text) => ({
+        kind: 'invalid JSON',
+        body: text,
         contentType: 'application/json' as string | undefined,
         key: undefined as string | undefined,
       })),
+      fc
+        .tuple(validReportArb, fc.constantFrom(...otherContentTypes, ...jsonLikeContentTypes))
+        .map(([report, contentType]) => ({
+          kind: 'content type',
+          body: validBody(report),
+          contentType,
+          key: undefined as string | undefined,
+        })),
+      fc.tuple(validReportArb, fetchableKeyArb).map(([report, key]) => ({
+        kind: 'Idempotency-Key',
+        body: validBody(report),
+        contentType: 'application/json' as string | undefined,
+        key,
+      })),
+      fc
+        .tuple(fc.integer({ min: BODY_LIMIT_BYTES + 1, max: 300_000 }), fc.constantFrom('report', 'junk', 'array'))
+        .map(([size, shape]) => ({
+          kind: 'oversize',
+          body:
+            shape === 'report'
+              ? validBody({ siteId: 'S1', channel: 'phone', description: 'x'.repeat(size) })
+              : shape === 'array'
+                ? `[${'1,'.repeat(Math.floor(size / 2))}1]`
+                : 'z'.repeat(size),
+          contentType: 'application/json' as string | undefined,
+          key: undefined as string | undefined,
+        })),
     );
     const pathArb = fc.constantFrom('/v1/reports', '/v1/work-orders/S1-20261123-0001/follow-ups');
     await fc.assert(
@@ -665,8 +881,10 @@ describe('intake HTTP edge under property-based fuzzing (in-process service, rea
         count(`bodies and headers: ${c.kind}`, answer);
         const what = `${path} ${c.kind} content-type=${JSON.stringify(c.contentType)} key=${JSON.stringify(c.key?.slice(0, 40))} body=${c.body.slice(0, 100)}`;
         const accepted = (await judge(what, answer)) as Record<string, unknown> | undefined;
-        if (c.kind === 'oversize' && /json/i.test(c.contentType ?? '') && answer.status !== 413) fail(`${what}: a ${c.body.length}-byte JSON body got ${answer.status}, not 413`);
-        if (c.key !== undefined && !keyIsValid(c.key) && accepted) fail(`${what}: an Idempotency-Key outside the rule was accepted`);
+        if (c.kind === 'oversize' && /json/i.test(c.contentType ?? '') && answer.status !== 413)
+          fail(`${what}: a ${c.body.length}-byte JSON body got ${answer.status}, not 413`);
+        if (c.key !== undefined && !keyIsValid(c.key) && accepted)
+          fail(`${what}: an Idempotency-Key outside the rule was accepted`);
         if (accepted && path === '/v1/reports') {
           const report = acceptableReport(JSON.parse(c.body));
           if (!report) return void fail(`${what}: accepted, but the contract refuses it`);
@@ -680,7 +898,11 @@ describe('intake HTTP edge under property-based fuzzing (in-process service, rea
   it('refuses Idempotency-Key bytes no client library sends (control characters, raw UTF-8, oversize) with a 4xx', async () => {
     await fc.assert(
       fc.asyncProperty(rawKeyBytesArb, validReportArb, async (keyBytes, report) => {
-        const answer = await rawPost('/v1/reports', Buffer.concat([Buffer.from('Idempotency-Key: ', 'latin1'), keyBytes]), Buffer.from(JSON.stringify(report), 'utf8'));
+        const answer = await rawPost(
+          '/v1/reports',
+          Buffer.concat([Buffer.from('Idempotency-Key: ', 'latin1'), keyBytes]),
+          Buffer.from(JSON.stringify(report), 'utf8'),
+        );
         count('raw Idempotency-Key bytes', answer);
         const what = `raw Idempotency-Key ${JSON.stringify(keyBytes.toString('latin1').slice(0, 40))} (${keyBytes.length} bytes)`;
         const accepted = (await judge(what, answer)) as Record<string, unknown> | undefined;
@@ -706,7 +928,8 @@ describe('intake HTTP edge under property-based fuzzing (in-process service, rea
         if (accepted) await expectEventOutcome(what, onTheWire(event), accepted);
         else if (generated.mutated === undefined && event['type'] === IntakeEventTypes.ReportSubmitted) {
           const report = acceptableReport(onTheWire(event['data']));
-          if (report?.siteId === 'S1' && answer.status !== 409) fail(`${what}: a valid report event was refused with ${answer.status}: ${answer.text.slice(0, 200)}`);
+          if (report?.siteId === 'S1' && answer.status !== 409)
+            fail(`${what}: a valid report event was refused with ${answer.status}: ${answer.text.slice(0, 200)}`);
         }
       }),
       fuzzOptions(0.18),
@@ -715,8 +938,18 @@ describe('intake HTTP edge under property-based fuzzing (in-process service, rea
 
   it('answers CloudEvent batches with 202 and a result per event, or refuses the whole batch with 4xx problem details', async () => {
     const batchArb = fc.oneof(
-      { weight: 8, arbitrary: fc.array(eventArb, { minLength: 1, maxLength: 6 }).map((events) => ({ events, extra: undefined as unknown })) },
-      { weight: 1, arbitrary: fc.array(validEventArb, { minLength: 101, maxLength: 103 }).map((events) => ({ events, extra: undefined as unknown })) },
+      {
+        weight: 8,
+        arbitrary: fc
+          .array(eventArb, { minLength: 1, maxLength: 6 })
+          .map((events) => ({ events, extra: undefined as unknown })),
+      },
+      {
+        weight: 1,
+        arbitrary: fc
+          .array(validEventArb, { minLength: 101, maxLength: 103 })
+          .map((events) => ({ events, extra: undefined as unknown })),
+      },
       { weight: 1, arbitrary: badValueArb.map((extra) => ({ events: [] as GeneratedEvent[], extra })) },
     );
     await fc.assert(
@@ -735,7 +968,24 @@ describe('intake HTTP edge under property-based fuzzing (in-process service, rea
 
   it('answers resident feedback on random references with random bodies with 2xx or 4xx problem details', async () => {
     const junkReferenceArb = fc.oneof(
-      fc.constantFrom('..', '..%2F..%2Fv1%2Freports', '%2e%2e%2f%2e%2e%2fetc%2fpasswd', '..%5C..%5Cwindows', '%00', 'S1-20261123-0001%00', '%ZZ', '%E0%A4%A', '%ED%A0%80', '%C0%AE%C0%AE', 'x'.repeat(5_000), '%20', '+', '__proto__', 'constructor', "1'%20OR%20'1'%3D'1"),
+      fc.constantFrom(
+        '..',
+        '..%2F..%2Fv1%2Freports',
+        '%2e%2e%2f%2e%2e%2fetc%2fpasswd',
+        '..%5C..%5Cwindows',
+        '%00',
+        'S1-20261123-0001%00',
+        '%ZZ',
+        '%E0%A4%A',
+        '%ED%A0%80',
+        '%C0%AE%C0%AE',
+        'x'.repeat(5_000),
+        '%20',
+        '+',
+        '__proto__',
+        'constructor',
+        "1'%20OR%20'1'%3D'1",
+      ),
       fc.string({ minLength: 1, maxLength: 40 }).map((s) => {
         try {
           return encodeURIComponent(s);
@@ -752,7 +1002,11 @@ describe('intake HTTP edge under property-based fuzzing (in-process service, rea
       }),
       fc.integer().map(String),
     );
-    const feedbackSchemas: Record<string, ZodTypeAny> = { 'follow-ups': FollowUpContactSchema, confirmation: ResolutionConfirmedSchema, rejection: ResolutionRejectedSchema };
+    const feedbackSchemas: Record<string, ZodTypeAny> = {
+      'follow-ups': FollowUpContactSchema,
+      confirmation: ResolutionConfirmedSchema,
+      rejection: ResolutionRejectedSchema,
+    };
     const referenceArb = fc.oneof(
       { weight: 3, arbitrary: orderPickArb.map((pick) => ({ pick, junk: undefined as string | undefined })) },
       { weight: 2, arbitrary: junkReferenceArb.map((junk) => ({ pick: undefined as OrderPick | undefined, junk })) },
@@ -765,29 +1019,44 @@ describe('intake HTTP edge under property-based fuzzing (in-process service, rea
     const bodyArb = actionArb.chain((action) =>
       fc.oneof(
         feedbackDataArb(action.type).map((body) => ({ action, body: body as unknown })),
-        fc.tuple(feedbackDataArb(action.type), fc.constantFrom('channel', 'note', 'rating', 'comment', 'workOrderId', '+extra'), badValueArb).map(([body, field, bad]) => ({
-          action,
-          body: mutate(body, field, bad) as unknown,
-        })),
+        fc
+          .tuple(
+            feedbackDataArb(action.type),
+            fc.constantFrom('channel', 'note', 'rating', 'comment', 'workOrderId', '+extra'),
+            badValueArb,
+          )
+          .map(([body, field, bad]) => ({
+            action,
+            body: mutate(body, field, bad) as unknown,
+          })),
         fc.jsonValue().map((body) => ({ action, body: body as unknown })),
       ),
     );
     await fc.assert(
-      fc.asyncProperty(referenceArb, bodyArb, fc.option(fetchableKeyArb, { nil: undefined, freq: 4 }), async (reference, { action, body }, key) => {
-        const picked = resolvePick(reference.pick);
-        const segment = reference.junk ?? encodeURIComponent(picked.workOrderId ?? picked.number ?? '');
-        const path = `/v1/work-orders/${segment}/${action.route}`;
-        const text = JSON.stringify(body) ?? '';
-        const answer = await post(path, text, { 'content-type': 'application/json', 'idempotency-key': key });
-        count('resident feedback routes', answer);
-        const what = `POST ${path.slice(0, 200)} key=${JSON.stringify(key?.slice(0, 40))} ${text.slice(0, 160)}`;
-        const accepted = (await judge(what, answer)) as Record<string, unknown> | undefined;
-        if (!accepted) return;
-        const feedback = feedbackSchemas[action.route].safeParse(onTheWire(body));
-        if (!feedback.success || !storable(feedback.data)) fail(`${what}: accepted feedback its contract refuses`);
-        if (key !== undefined && !keyIsValid(key)) fail(`${what}: accepted with an Idempotency-Key outside the rule`);
-        await expectFeedbackStored(what, accepted, answer.header('idempotent-replayed') === 'true' ? 'anywhere' : 'last');
-      }),
+      fc.asyncProperty(
+        referenceArb,
+        bodyArb,
+        fc.option(fetchableKeyArb, { nil: undefined, freq: 4 }),
+        async (reference, { action, body }, key) => {
+          const picked = resolvePick(reference.pick);
+          const segment = reference.junk ?? encodeURIComponent(picked.workOrderId ?? picked.number ?? '');
+          const path = `/v1/work-orders/${segment}/${action.route}`;
+          const text = JSON.stringify(body) ?? '';
+          const answer = await post(path, text, { 'content-type': 'application/json', 'idempotency-key': key });
+          count('resident feedback routes', answer);
+          const what = `POST ${path.slice(0, 200)} key=${JSON.stringify(key?.slice(0, 40))} ${text.slice(0, 160)}`;
+          const accepted = (await judge(what, answer)) as Record<string, unknown> | undefined;
+          if (!accepted) return;
+          const feedback = feedbackSchemas[action.route].safeParse(onTheWire(body));
+          if (!feedback.success || !storable(feedback.data)) fail(`${what}: accepted feedback its contract refuses`);
+          if (key !== undefined && !keyIsValid(key)) fail(`${what}: accepted with an Idempotency-Key outside the rule`);
+          await expectFeedbackStored(
+            what,
+            accepted,
+            answer.header('idempotent-replayed') === 'true' ? 'anywhere' : 'last',
+          );
+        },
+      ),
       fuzzOptions(0.19),
     );
     await expectHealthy();
@@ -809,35 +1078,58 @@ describe('intake HTTP edge under property-based fuzzing (in-process service, rea
         { authorization: `Bearer ${apiKey}` },
         { authorization: 'Basic dXNlcjpwYXNz' },
         // An unsigned token ("alg": "none") must never pass for a staff member.
-        { authorization: 'Bearer eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJhZG1pbiIsInJvbGVzIjpbImFkbWluIl0sInNpdGVzIjpbIioiXX0.' },
+        {
+          authorization:
+            'Bearer eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJhZG1pbiIsInJvbGVzIjpbImFkbWluIl0sInNpdGVzIjpbIioiXX0.',
+        },
         { authorization: 'Bearer a.b.c' },
       ),
       fc.string({ maxLength: 200 }).map((junk) => ({ apiKey: junk })),
       fc.stringMatching(/^clk_[0-9a-f]{0,14}_[A-Za-z0-9_-]{0,50}$/).map((junk) => ({ apiKey: junk })),
       fc.string({ maxLength: 100 }).map((junk) => ({ authorization: `Bearer ${junk}` })),
       // The real key id with a wrong secret: the slow hash runs, so only a few of these.
-      { weight: 1, arbitrary: fc.stringMatching(/^[A-Za-z0-9_-]{43}$/).map((secret) => ({ apiKey: `clk_${keyId}_${secret}` })) },
+      {
+        weight: 1,
+        arbitrary: fc.stringMatching(/^[A-Za-z0-9_-]{43}$/).map((secret) => ({ apiKey: `clk_${keyId}_${secret}` })),
+      },
     );
     await fc.assert(
-      fc.asyncProperty(credentialsArb, validReportArb, fc.constantFrom('/v1/reports', '/v1/events'), async (credentials, report, path) => {
-        const isEvents = path === '/v1/events';
-        const body = JSON.stringify(isEvents ? { specversion: '1.0', id: randomUUID(), source: SOURCE, type: IntakeEventTypes.ReportSubmitted, data: report } : report);
-        const answer = await post(path, body, {
-          'content-type': isEvents ? CloudEventContentTypes.structured : 'application/json',
-          'x-api-key': credentials.apiKey,
-          authorization: credentials.authorization,
-        });
-        count('credentials', answer);
-        const what = `${path} with ${JSON.stringify(credentials).slice(0, 160)}`;
-        const accepted = (await judge(what, answer)) as Record<string, unknown> | undefined;
-        // HTTP drops whitespace around a header value, so a key with only that added is the real key.
-        if (credentials.apiKey?.trim() === apiKey) {
-          if (accepted) await expectAcceptedReport(what, isEvents, report, accepted);
-          return;
-        }
-        if (answer.status !== 401 && answer.status !== 429) fail(`${what}: answered ${answer.status}, not 401: ${answer.text.slice(0, 200)}`);
-        if (answer.status === 401 && answer.header('www-authenticate') === undefined) fail(`${what}: 401 without WWW-Authenticate`);
-      }),
+      fc.asyncProperty(
+        credentialsArb,
+        validReportArb,
+        fc.constantFrom('/v1/reports', '/v1/events'),
+        async (credentials, report, path) => {
+          const isEvents = path === '/v1/events';
+          const body = JSON.stringify(
+            isEvents
+              ? {
+                  specversion: '1.0',
+                  id: randomUUID(),
+                  source: SOURCE,
+                  type: IntakeEventTypes.ReportSubmitted,
+                  data: report,
+                }
+              : report,
+          );
+          const answer = await post(path, body, {
+            'content-type': isEvents ? CloudEventContentTypes.structured : 'application/json',
+            'x-api-key': credentials.apiKey,
+            authorization: credentials.authorization,
+          });
+          count('credentials', answer);
+          const what = `${path} with ${JSON.stringify(credentials).slice(0, 160)}`;
+          const accepted = (await judge(what, answer)) as Record<string, unknown> | undefined;
+          // HTTP drops whitespace around a header value, so a key with only that added is the real key.
+          if (credentials.apiKey?.trim() === apiKey) {
+            if (accepted) await expectAcceptedReport(what, isEvents, report, accepted);
+            return;
+          }
+          if (answer.status !== 401 && answer.status !== 429)
+            fail(`${what}: answered ${answer.status}, not 401: ${answer.text.slice(0, 200)}`);
+          if (answer.status === 401 && answer.header('www-authenticate') === undefined)
+            fail(`${what}: 401 without WWW-Authenticate`);
+        },
+      ),
       fuzzOptions(0.03),
     );
   });
@@ -860,7 +1152,10 @@ describe('intake HTTP edge under property-based fuzzing (in-process service, rea
     await fc.assert(
       fc.asyncProperty(caseArb, async ([report, { contentType, encoding }]) => {
         // The body is plain JSON whatever the headers claim: a client that lies about the encoding is refused.
-        const answer = await post('/v1/reports', JSON.stringify(report), { 'content-type': contentType, 'content-encoding': encoding });
+        const answer = await post('/v1/reports', JSON.stringify(report), {
+          'content-type': contentType,
+          'content-encoding': encoding,
+        });
         count('undecodable bodies', answer);
         await judge(`/v1/reports content-type=${contentType} content-encoding=${encoding ?? '(none)'}`, answer);
       }),
@@ -872,8 +1167,16 @@ describe('intake HTTP edge under property-based fuzzing (in-process service, rea
 
   it('stores SQL-looking and HTML-looking text byte for byte', async () => {
     const cases = [
-      { description: "'; DROP TABLE es_events; --", building: 'fuzz-sql', reporter: { name: "Robert'); DROP TABLE intake_number_sequences;--" } },
-      { description: '<script>alert(1)</script>', building: 'fuzz-html', reporter: { name: '<img src=x onerror=alert(1)>' } },
+      {
+        description: "'; DROP TABLE es_events; --",
+        building: 'fuzz-sql',
+        reporter: { name: "Robert'); DROP TABLE intake_number_sequences;--" },
+      },
+      {
+        description: '<script>alert(1)</script>',
+        building: 'fuzz-html',
+        reporter: { name: '<img src=x onerror=alert(1)>' },
+      },
     ];
     for (const c of cases) {
       const sent = { siteId: 'S1', channel: 'phone', ...c };
@@ -897,12 +1200,22 @@ describe('intake HTTP edge under property-based fuzzing (in-process service, rea
 
   it('left no partial writes: every stream is a work order that starts with its report at version 1 and holds only valid events', async () => {
     const streams = (
-      await db.pool.query<{ stream_id: string; version: number; events: number; first_version: number | null; last_version: number | null }>(
+      await db.pool.query<{
+        stream_id: string;
+        version: number;
+        events: number;
+        first_version: number | null;
+        last_version: number | null;
+      }>(
         `SELECT s.stream_id, s.version, count(e.event_id)::int AS events, min(e.stream_version) AS first_version, max(e.stream_version) AS last_version
          FROM es_streams s LEFT JOIN es_events e ON e.stream_id = s.stream_id GROUP BY s.stream_id, s.version`,
       )
     ).rows;
-    const orphans = (await db.pool.query<{ stream_id: string }>('SELECT DISTINCT stream_id FROM es_events e WHERE NOT EXISTS (SELECT 1 FROM es_streams s WHERE s.stream_id = e.stream_id)')).rows;
+    const orphans = (
+      await db.pool.query<{ stream_id: string }>(
+        'SELECT DISTINCT stream_id FROM es_events e WHERE NOT EXISTS (SELECT 1 FROM es_streams s WHERE s.stream_id = e.stream_id)',
+      )
+    ).rows;
     const problems: string[] = orphans.map((o) => `events of ${o.stream_id} without a stream row`);
     const numbers: { siteId: string; day: string; sequence: number; number: string }[] = [];
     for (const stream of streams) {
@@ -911,10 +1224,17 @@ describe('intake HTTP edge under property-based fuzzing (in-process service, rea
         continue;
       }
       if (stream.first_version !== 1 || stream.last_version !== stream.version || stream.events !== stream.version) {
-        problems.push(`${stream.stream_id}: versions ${stream.first_version}..${stream.last_version}, ${stream.events} events, stream version ${stream.version}`);
+        problems.push(
+          `${stream.stream_id}: versions ${stream.first_version}..${stream.last_version}, ${stream.events} events, stream version ${stream.version}`,
+        );
       }
       const events = (
-        await db.pool.query<{ event_type: string; data: Record<string, unknown>; metadata: Record<string, unknown>; stream_version: number }>(
+        await db.pool.query<{
+          event_type: string;
+          data: Record<string, unknown>;
+          metadata: Record<string, unknown>;
+          stream_version: number;
+        }>(
           'SELECT event_type, data, metadata, stream_version FROM es_events WHERE stream_id = $1 ORDER BY stream_version',
           [stream.stream_id],
         )
@@ -925,28 +1245,49 @@ describe('intake HTTP edge under property-based fuzzing (in-process service, rea
         continue;
       }
       const workOrderId = first.data['workOrderId'] as string;
-      if (stream.stream_id !== `workorder-${workOrderId}`) problems.push(`${stream.stream_id} holds the report of ${workOrderId}`);
-      if (!acknowledged.has(workOrderId)) problems.push(`${stream.stream_id} was written, but no request that created it was answered 2xx`);
+      if (stream.stream_id !== `workorder-${workOrderId}`)
+        problems.push(`${stream.stream_id} holds the report of ${workOrderId}`);
+      if (!acknowledged.has(workOrderId))
+        problems.push(`${stream.stream_id} was written, but no request that created it was answered 2xx`);
       for (const event of events) {
         const parsed = parseDomainEvent(event.event_type, event.data);
-        if (!parsed.ok) problems.push(`${stream.stream_id}@${event.stream_version} ${event.event_type} does not validate: ${parsed.reason}`);
-        if (event.metadata['workOrderId'] !== workOrderId) problems.push(`${stream.stream_id}@${event.stream_version} carries metadata of ${String(event.metadata['workOrderId'])}`);
-        if ('workOrderId' in event.data && event.data['workOrderId'] !== workOrderId) problems.push(`${stream.stream_id}@${event.stream_version} names order ${String(event.data['workOrderId'])}`);
+        if (!parsed.ok)
+          problems.push(
+            `${stream.stream_id}@${event.stream_version} ${event.event_type} does not validate: ${parsed.reason}`,
+          );
+        if (event.metadata['workOrderId'] !== workOrderId)
+          problems.push(
+            `${stream.stream_id}@${event.stream_version} carries metadata of ${String(event.metadata['workOrderId'])}`,
+          );
+        if ('workOrderId' in event.data && event.data['workOrderId'] !== workOrderId)
+          problems.push(`${stream.stream_id}@${event.stream_version} names order ${String(event.data['workOrderId'])}`);
       }
       const number = first.data['number'] as string;
       const match = /^(.+)-(\d{4})(\d{2})(\d{2})-(\d{4,})$/.exec(number);
       if (!match) problems.push(`${stream.stream_id} has number ${number}`);
-      else numbers.push({ siteId: match[1] as string, day: `${match[2]}-${match[3]}-${match[4]}`, sequence: Number(match[5]), number });
+      else
+        numbers.push({
+          siteId: match[1] as string,
+          day: `${match[2]}-${match[3]}-${match[4]}`,
+          sequence: Number(match[5]),
+          number,
+        });
     }
     for (const workOrderId of acknowledged) {
-      if (!streams.some((s) => s.stream_id === `workorder-${workOrderId}`)) problems.push(`order ${workOrderId} was acknowledged but has no stream`);
+      if (!streams.some((s) => s.stream_id === `workorder-${workOrderId}`))
+        problems.push(`order ${workOrderId} was acknowledged but has no stream`);
     }
     // Intake's own tables: a number handed out is within its day's sequence, and rows that name an order or a
     // stream name one that exists.
-    const sequences = (await db.pool.query<{ site_id: string; local_date: string; last_value: number }>("SELECT site_id, to_char(local_date, 'YYYY-MM-DD') AS local_date, last_value FROM intake_number_sequences")).rows;
+    const sequences = (
+      await db.pool.query<{ site_id: string; local_date: string; last_value: number }>(
+        "SELECT site_id, to_char(local_date, 'YYYY-MM-DD') AS local_date, last_value FROM intake_number_sequences",
+      )
+    ).rows;
     for (const n of numbers) {
       const row = sequences.find((s) => s.site_id === n.siteId && s.local_date === n.day);
-      if (!row || row.last_value < n.sequence) problems.push(`number ${n.number} is beyond its sequence (${row ? row.last_value : 'no row'})`);
+      if (!row || row.last_value < n.sequence)
+        problems.push(`number ${n.number} is beyond its sequence (${row ? row.last_value : 'no row'})`);
     }
     problems.push(...(await danglingIntakeReferences(db.pool)));
     problems.slice(0, 5).forEach((p) => findings.add(`partial write: ${p}`));
@@ -958,6 +1299,11 @@ describe('intake HTTP edge under property-based fuzzing (in-process service, rea
 
 const sortKeys = (value: unknown): unknown => {
   if (Array.isArray(value)) return value.map(sortKeys);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, sortKeys(v)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([k, v]) => [k, sortKeys(v)]),
+    );
   return value;
 };

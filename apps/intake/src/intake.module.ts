@@ -26,17 +26,29 @@ import { SubmitReportHandler } from './submit-report/submit-report.handler';
 
 export const intakeModule = (config: IntakeConfig) => {
   @Module({
-    imports: [
-      InfrastructureModule.forRoot({ service: 'intake', config, relay: true }),
+    imports: [InfrastructureModule.forRoot({ service: 'intake', config, relay: true })],
+    controllers: [
+      ReportsHttpController,
+      CloudEventsHttpController,
+      ResidentFeedbackHttpController,
+      ParkedEventsHttpController,
+      IntakeEventsKafkaController,
     ],
-    controllers: [ReportsHttpController, CloudEventsHttpController, ResidentFeedbackHttpController, ParkedEventsHttpController, IntakeEventsKafkaController],
     providers: [
       { provide: INTAKE_CONFIG, useValue: config },
-      { provide: TRIAGE_RULES, useValue: loadJsonFile('TRIAGE_RULES_FILE', config.TRIAGE_RULES_FILE, TriageRulesSchema) },
-      { provide: WORK_ORDER_COMMANDS, useFactory: (store: EventStore) => new WorkOrderCommands(store), inject: [EVENT_STORE] },
+      {
+        provide: TRIAGE_RULES,
+        useValue: loadJsonFile('TRIAGE_RULES_FILE', config.TRIAGE_RULES_FILE, TriageRulesSchema),
+      },
+      {
+        provide: WORK_ORDER_COMMANDS,
+        useFactory: (store: EventStore) => new WorkOrderCommands(store),
+        inject: [EVENT_STORE],
+      },
       {
         provide: RELAY_STATE,
-        useFactory: (pool: Pool) => new RelayStateRepository(pool, relayNameOf(topicName(TopicBaseNames.events, config.KAFKA_TOPIC_PREFIX))),
+        useFactory: (pool: Pool) =>
+          new RelayStateRepository(pool, relayNameOf(topicName(TopicBaseNames.events, config.KAFKA_TOPIC_PREFIX))),
         inject: [PG_POOL],
       },
       NumberSequencesRepository,

@@ -46,10 +46,23 @@ describe('intake under more reports than it can take (in-process service, real P
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': apiKey, 'idempotency-key': idempotencyKey },
       // A building of its own per report: none joins another's order or waits for another's place lock.
-      body: JSON.stringify({ siteId: 'S1', building: `B-${idempotencyKey}`, channel: 'phone', description: `Kitchen tap dripping (${idempotencyKey})` }),
+      body: JSON.stringify({
+        siteId: 'S1',
+        building: `B-${idempotencyKey}`,
+        channel: 'phone',
+        description: `Kitchen tap dripping (${idempotencyKey})`,
+      }),
     }).then(async (r) => ({ status: r.status, headers: r.headers, body: (await r.json()) as Record<string, unknown> }));
     // The next request is sent only once the service has this one: the order of arrival is the test's, not the network's.
-    return { response, arrived: eventually('the request to reach the service', async () => (arrived > before ? true : undefined), 10_000, 5) };
+    return {
+      response,
+      arrived: eventually(
+        'the request to reach the service',
+        async () => (arrived > before ? true : undefined),
+        10_000,
+        5,
+      ),
+    };
   };
 
   /** Holds every report that gets as far as writing its events, until the returned function is called. */
@@ -98,14 +111,21 @@ describe('intake under more reports than it can take (in-process service, real P
       const queueFull = await sent[3];
       expect(queueFull.status).toBe(503);
       expect(queueFull.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-      expect(queueFull.body).toMatchObject({ status: 503, code: 'OVERLOADED', detail: expect.stringMatching(/queue full/) });
+      expect(queueFull.body).toMatchObject({
+        status: 503,
+        code: 'OVERLOADED',
+        detail: expect.stringMatching(/queue full/),
+      });
       expectRetryAdvice(queueFull.headers);
       // Health is never shed: the service is alive, only busy.
       expect((await fetch(`${intake.baseUrl}/health`)).status).toBe(200);
       // The two waiting are refused once they have waited the longest allowed, still without a slot.
       for (const waited of [await sent[1], await sent[2]]) {
         expect(waited.status).toBe(503);
-        expect(waited.body).toMatchObject({ code: 'OVERLOADED', detail: expect.stringMatching(/no slot within 3000 ms/) });
+        expect(waited.body).toMatchObject({
+          code: 'OVERLOADED',
+          detail: expect.stringMatching(/no slot within 3000 ms/),
+        });
         expectRetryAdvice(waited.headers);
         refusals.push(waited);
       }
@@ -119,7 +139,12 @@ describe('intake under more reports than it can take (in-process service, real P
     const after = await written();
     // One order, one number, one key decision, and one request counted by the rate limiter: the refused three
     // never reached authentication, let alone the event store.
-    expect(after).toEqual({ streams: before.streams + 1, numbers: before.numbers + 1, keys: before.keys + 1, hits: before.hits + 1 });
+    expect(after).toEqual({
+      streams: before.streams + 1,
+      numbers: before.numbers + 1,
+      keys: before.keys + 1,
+      hits: before.hits + 1,
+    });
     expect(refusals).toHaveLength(3);
 
     // Under the bound, the refused reports are taken with the same keys, each as a new order (nothing to replay).

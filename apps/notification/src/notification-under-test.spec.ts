@@ -13,7 +13,14 @@ import { PostgresEventStore } from '@closeloop/event-store';
 import { alertStream } from '@closeloop/notification-domain';
 import { cloudEventsTransport, startService } from '@closeloop/runtime';
 import { slaStream } from '@closeloop/sla-domain';
-import { deleteTopicsWithPrefix, freshDatabase, infrastructure, TestDatabase, testKafka, uniqueTopicPrefix } from '@closeloop/testing';
+import {
+  deleteTopicsWithPrefix,
+  freshDatabase,
+  infrastructure,
+  TestDatabase,
+  testKafka,
+  uniqueTopicPrefix,
+} from '@closeloop/testing';
 import { workOrderStream } from '@closeloop/work-order-domain';
 import { notificationConfigSchema } from './notification.config';
 import { notificationModule } from './notification.module';
@@ -43,7 +50,10 @@ export interface NotificationUnderTest {
  * port, with its own database, topics and staff-token key: its relay publishes what is appended to the store, and
  * its consumer group reads it back from the real broker.
  */
-export const startNotificationUnderTest = async (label: string, env: Record<string, string>): Promise<NotificationUnderTest> => {
+export const startNotificationUnderTest = async (
+  label: string,
+  env: Record<string, string>,
+): Promise<NotificationUnderTest> => {
   const prefix = uniqueTopicPrefix(label);
   const db = await freshDatabase(label.replace(/-/g, '_'));
   const store = new PostgresEventStore(db.pool);
@@ -78,11 +88,26 @@ export const startNotificationUnderTest = async (label: string, env: Record<stri
   });
   const { port } = app.getHttpServer().address() as AddressInfo;
   const system = { kind: 'system' as const, id: 'test' };
-  const append = async (stream: string, workOrderId: string, events: { type: string; data: Record<string, unknown> }[]): Promise<string[]> => {
+  const append = async (
+    stream: string,
+    workOrderId: string,
+    events: { type: string; data: Record<string, unknown> }[],
+  ): Promise<string[]> => {
     const eventIds = events.map(() => randomUUID());
     await store.append(
       stream,
-      events.map((e, i) => ({ eventId: eventIds[i] as string, type: e.type, data: e.data, metadata: { workOrderId, correlationId: workOrderId, causationId: workOrderId, actor: system, producer: 'test' } })),
+      events.map((e, i) => ({
+        eventId: eventIds[i] as string,
+        type: e.type,
+        data: e.data,
+        metadata: {
+          workOrderId,
+          correlationId: workOrderId,
+          causationId: workOrderId,
+          actor: system,
+          producer: 'test',
+        },
+      })),
       'any',
     );
     return eventIds;
@@ -96,7 +121,16 @@ export const startNotificationUnderTest = async (label: string, env: Record<stri
     eventsTopic,
     baseUrl: `http://127.0.0.1:${port}`,
     asStaff: async (staffId, roles = ['on-call'], sites = ['*']) => {
-      const token = await issueStaffToken({ dir: keysDir, issuer: ISSUER, audience: 'closeloop', staffId, name: staffId, roles, sites, ttlSeconds: 3600 });
+      const token = await issueStaffToken({
+        dir: keysDir,
+        issuer: ISSUER,
+        audience: 'closeloop',
+        staffId,
+        name: staffId,
+        roles,
+        sites,
+        ttlSeconds: 3600,
+      });
       return { authorization: `Bearer ${token}` };
     },
     report: async (siteId, description, tier) => {
@@ -104,8 +138,28 @@ export const startNotificationUnderTest = async (label: string, env: Record<stri
       const at = new Date().toISOString();
       const number = `${siteId}-20261204-${String(++numbers).padStart(4, '0')}`;
       await append(workOrderStream(workOrderId), workOrderId, [
-        { type: EventTypes.WorkOrderReported, data: { workOrderId, number, siteId, building: 'B2', unit: '0101', channel: 'phone', reporter: { name: 'Ms Lin' }, description, reportedAt: at } },
-        ...(tier ? [{ type: EventTypes.WorkOrderTriaged, data: { workOrderId, tier, category: 'plumbing', ruleId: 'test', reason: 'test', triagedAt: at } }] : []),
+        {
+          type: EventTypes.WorkOrderReported,
+          data: {
+            workOrderId,
+            number,
+            siteId,
+            building: 'B2',
+            unit: '0101',
+            channel: 'phone',
+            reporter: { name: 'Ms Lin' },
+            description,
+            reportedAt: at,
+          },
+        },
+        ...(tier
+          ? [
+              {
+                type: EventTypes.WorkOrderTriaged,
+                data: { workOrderId, tier, category: 'plumbing', ruleId: 'test', reason: 'test', triagedAt: at },
+              },
+            ]
+          : []),
       ]);
       return workOrderId;
     },
@@ -164,10 +218,14 @@ export const caughtUp = async (service: NotificationUnderTest, timeoutMs = 30_00
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const ends = await admin.fetchTopicOffsets(service.eventsTopic);
-      const [committed] = await admin.fetchOffsets({ groupId: `${service.prefix}notification`, topics: [service.eventsTopic] });
+      const [committed] = await admin.fetchOffsets({
+        groupId: `${service.prefix}notification`,
+        topics: [service.eventsTopic],
+      });
       const at = new Map((committed?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
       if (ends.every((e) => Number(e.high) === 0 || (at.get(e.partition) ?? -1) >= Number(e.high))) return;
-      if (Date.now() > deadline) throw new Error(`the notification consumer did not catch up with ${service.eventsTopic} in ${timeoutMs} ms`);
+      if (Date.now() > deadline)
+        throw new Error(`the notification consumer did not catch up with ${service.eventsTopic} in ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, 200));
     }
   } finally {

@@ -14,11 +14,16 @@ const env = {
 
 describe('notification configuration: alert storm shaping', () => {
   it('defaults to more than 10 alerts within 5 minutes', () => {
-    expect(loadConfig(notificationConfigSchema, env)).toMatchObject({ ALERT_STORM_THRESHOLD: 10, ALERT_STORM_WINDOW_SECONDS: 300 });
+    expect(loadConfig(notificationConfigSchema, env)).toMatchObject({
+      ALERT_STORM_THRESHOLD: 10,
+      ALERT_STORM_WINDOW_SECONDS: 300,
+    });
   });
 
   it('takes a threshold of 0 as shaping turned off, and a window of seconds', () => {
-    expect(loadConfig(notificationConfigSchema, { ...env, ALERT_STORM_THRESHOLD: '0', ALERT_STORM_WINDOW_SECONDS: '20' })).toMatchObject({ ALERT_STORM_THRESHOLD: 0, ALERT_STORM_WINDOW_SECONDS: 20 });
+    expect(
+      loadConfig(notificationConfigSchema, { ...env, ALERT_STORM_THRESHOLD: '0', ALERT_STORM_WINDOW_SECONDS: '20' }),
+    ).toMatchObject({ ALERT_STORM_THRESHOLD: 0, ALERT_STORM_WINDOW_SECONDS: 20 });
   });
 
   it.each([

@@ -17,16 +17,15 @@ import { SlaClockService } from './start-clock/sla-clock.service';
 
 export const slaTimerModule = (config: SlaTimerConfig) => {
   @Module({
-    imports: [
-      InfrastructureModule.forRoot({ service: 'sla-timer', config, relay: true }),
-    ],
+    imports: [InfrastructureModule.forRoot({ service: 'sla-timer', config, relay: true })],
     controllers: [SlaClockOnWorkOrderEvents, ScheduleCallbackKafkaController],
     providers: [
       { provide: SLA_TIMER_CONFIG, useValue: config },
       { provide: SLA_POLICY, useValue: loadJsonFile('SLA_POLICY_FILE', config.SLA_POLICY_FILE, SlaPolicySchema) },
       {
         provide: WorkOrderCommandSender,
-        useFactory: (producer: Producer) => new WorkOrderCommandSender(producer, topicName(TopicBaseNames.commands, config.KAFKA_TOPIC_PREFIX)),
+        useFactory: (producer: Producer) =>
+          new WorkOrderCommandSender(producer, topicName(TopicBaseNames.commands, config.KAFKA_TOPIC_PREFIX)),
         inject: [KAFKA_PRODUCER],
       },
       OrderLifecycleRepository,

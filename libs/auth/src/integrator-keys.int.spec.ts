@@ -36,17 +36,34 @@ beforeEach(() => {
 });
 
 const registerHotline = (overrides: Partial<Parameters<IntegratorKeyStore['register']>[0]> = {}) =>
-  store.register({ integratorId: `hotline-${++sequence}`, name: 'S1 hotline', sites: ['S1', 'S2'], eventTypes: [REPORT], ...overrides });
+  store.register({
+    integratorId: `hotline-${++sequence}`,
+    name: 'S1 hotline',
+    sites: ['S1', 'S2'],
+    eventTypes: [REPORT],
+    ...overrides,
+  });
 
 const storedKey = async (keyId: string) =>
-  (await db.pool.query<{ secret_hash: string; status: string; expires_at: Date | null }>('SELECT * FROM access_integrator_keys WHERE key_id = $1', [keyId])).rows[0];
+  (
+    await db.pool.query<{ secret_hash: string; status: string; expires_at: Date | null }>(
+      'SELECT * FROM access_integrator_keys WHERE key_id = $1',
+      [keyId],
+    )
+  ).rows[0];
 
 describe('a registered integrator', () => {
   it('gets a key that verifies to its scope', async () => {
     const { integratorId, keyId, apiKey } = await registerHotline();
     expect(apiKey).toMatch(/^clk_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
     expect(parseIntegratorKey(apiKey)?.keyId).toBe(keyId);
-    await expect(verifier.verify(apiKey)).resolves.toEqual({ kind: 'integrator', integratorId, keyId, sites: ['S1', 'S2'], eventTypes: [REPORT] });
+    await expect(verifier.verify(apiKey)).resolves.toEqual({
+      kind: 'integrator',
+      integratorId,
+      keyId,
+      sites: ['S1', 'S2'],
+      eventTypes: [REPORT],
+    });
   });
 
   it('has only an argon2id hash of the secret stored, never the key or the secret', async () => {
@@ -54,7 +71,9 @@ describe('a registered integrator', () => {
     const secret = parseIntegratorKey(apiKey)?.secret as string;
     const row = await storedKey(keyId);
     expect(row?.secret_hash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
-    const everything = JSON.stringify((await db.pool.query('SELECT * FROM access_integrator_keys')).rows) + JSON.stringify((await db.pool.query('SELECT * FROM access_integrators')).rows);
+    const everything =
+      JSON.stringify((await db.pool.query('SELECT * FROM access_integrator_keys')).rows) +
+      JSON.stringify((await db.pool.query('SELECT * FROM access_integrators')).rows);
     expect(everything).not.toContain(secret);
     expect(everything).not.toContain(apiKey);
   });
@@ -88,7 +107,10 @@ describe('a registered integrator', () => {
 
   it('cannot be registered twice, nor with an invalid id, no sites or an unknown event type', async () => {
     const { integratorId } = await registerHotline();
-    await expect(registerHotline({ integratorId })).rejects.toMatchObject({ kind: 'conflict', code: 'INTEGRATOR_EXISTS' });
+    await expect(registerHotline({ integratorId })).rejects.toMatchObject({
+      kind: 'conflict',
+      code: 'INTEGRATOR_EXISTS',
+    });
     await expect(registerHotline({ integratorId: 'Hotline/1' })).rejects.toMatchObject({ kind: 'validation' });
     await expect(registerHotline({ sites: [] })).rejects.toMatchObject({ kind: 'validation' });
     await expect(registerHotline({ eventTypes: ['closeloop.intake.report-submited.v1'] })).rejects.toMatchObject({
@@ -109,7 +131,16 @@ describe('a presented key that is not valid', () => {
 
   it('is malformed', async () => {
     const { apiKey } = await registerHotline();
-    for (const presented of ['', 'clk_', 'Bearer x', apiKey.slice(0, -1), `${apiKey}A`, apiKey.replace('clk_', 'clx_'), apiKey.toUpperCase(), ` ${apiKey}`]) {
+    for (const presented of [
+      '',
+      'clk_',
+      'Bearer x',
+      apiKey.slice(0, -1),
+      `${apiKey}A`,
+      apiKey.replace('clk_', 'clx_'),
+      apiKey.toUpperCase(),
+      ` ${apiKey}`,
+    ]) {
       await expect(verifier.verify(presented)).resolves.toBeUndefined();
     }
   });
@@ -155,12 +186,18 @@ describe('rotation', () => {
 
     now = new Date(rotatedAt.getTime() + 24 * HOUR - 1000);
     await expect(verifier.verify(oldKey)).resolves.toMatchObject({ keyId: oldKeyId });
-    expect((await store.list()).find((i) => i.integratorId === integratorId)?.keys.map((k) => k.state)).toEqual(['expiring', 'active']);
+    expect((await store.list()).find((i) => i.integratorId === integratorId)?.keys.map((k) => k.state)).toEqual([
+      'expiring',
+      'active',
+    ]);
 
     now = new Date(rotatedAt.getTime() + 24 * HOUR);
     await expect(verifier.verify(oldKey)).resolves.toBeUndefined();
     await expect(verifier.verify(rotated.apiKey)).resolves.toMatchObject({ keyId: rotated.keyId });
-    expect((await store.list()).find((i) => i.integratorId === integratorId)?.keys.map((k) => k.state)).toEqual(['expired', 'active']);
+    expect((await store.list()).find((i) => i.integratorId === integratorId)?.keys.map((k) => k.state)).toEqual([
+      'expired',
+      'active',
+    ]);
   });
 
   it('never lengthens an overlap already running, and ends keys at once with no overlap', async () => {
@@ -226,7 +263,10 @@ describe('scope', () => {
 
   it('keeps what a change leaves out, and refuses an empty or unknown one', async () => {
     const { integratorId } = await registerHotline();
-    await expect(store.updateScope(integratorId, { sites: ['S3'] })).resolves.toMatchObject({ sites: ['S3'], eventTypes: [REPORT] });
+    await expect(store.updateScope(integratorId, { sites: ['S3'] })).resolves.toMatchObject({
+      sites: ['S3'],
+      eventTypes: [REPORT],
+    });
     await expect(store.updateScope(integratorId, {})).rejects.toMatchObject({ kind: 'validation' });
     await expect(store.updateScope(integratorId, { eventTypes: [] })).rejects.toMatchObject({ kind: 'validation' });
     await expect(store.updateScope('nobody', { sites: ['S1'] })).rejects.toBeInstanceOf(NotFoundError);
@@ -240,7 +280,12 @@ describe('integrators on the Kafka intake topic', () => {
     expect(integratorIdOfSource(`/integrators/${integratorId}`)).toBe(integratorId);
     expect(integratorIdOfSource('crm:hotline-2')).toBeUndefined();
     expect(integratorIdOfSource('/integrators/a/b')).toBeUndefined();
-    await expect(store.findIntegrator(integratorId)).resolves.toEqual({ integratorId, name: 'S1 hotline', sites: ['S1', 'S2'], eventTypes: [REPORT] });
+    await expect(store.findIntegrator(integratorId)).resolves.toEqual({
+      integratorId,
+      name: 'S1 hotline',
+      sites: ['S1', 'S2'],
+      eventTypes: [REPORT],
+    });
     await expect(store.findIntegrator('nobody')).resolves.toBeUndefined();
     await expect(store.isRegisteredSource(integratorSource(integratorId))).resolves.toBe(true);
     await expect(store.isRegisteredSource('/integrators/nobody')).resolves.toBe(false);

@@ -1,7 +1,14 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Algorithm, hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
 import { inTransaction } from '@closeloop/database';
-import { CloseloopError, FieldIssue, ForbiddenError, IntakeEventTypes, NotFoundError, ValidationError } from '@closeloop/contracts';
+import {
+  CloseloopError,
+  FieldIssue,
+  ForbiddenError,
+  IntakeEventTypes,
+  NotFoundError,
+  ValidationError,
+} from '@closeloop/contracts';
 import type { Pool, PoolClient } from 'pg';
 
 /**
@@ -118,9 +125,17 @@ export const IntegratorScope = {
       case 'ok':
         return;
       case 'site-not-allowed':
-        throw new ForbiddenError(`Integrator ${scope.integratorId} may not report for site ${siteId}`, 'SITE_NOT_ALLOWED', { siteId });
+        throw new ForbiddenError(
+          `Integrator ${scope.integratorId} may not report for site ${siteId}`,
+          'SITE_NOT_ALLOWED',
+          { siteId },
+        );
       case 'type-not-allowed':
-        throw new ForbiddenError(`Integrator ${scope.integratorId} may not send ${eventType} events`, 'EVENT_TYPE_NOT_ALLOWED', { eventType });
+        throw new ForbiddenError(
+          `Integrator ${scope.integratorId} may not send ${eventType} events`,
+          'EVENT_TYPE_NOT_ALLOWED',
+          { eventType },
+        );
       default: {
         const unreachable: never = decision;
         throw new Error(`unknown scope decision ${String(unreachable)}`);
@@ -189,12 +204,23 @@ export class IntegratorKeyStore {
       const inserted = await client.query(
         `INSERT INTO access_integrators (integrator_id, name, sites, event_types, created_at) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (integrator_id) DO NOTHING`,
-        [registration.integratorId, registration.name.trim(), unique(registration.sites), unique(registration.eventTypes), now],
+        [
+          registration.integratorId,
+          registration.name.trim(),
+          unique(registration.sites),
+          unique(registration.eventTypes),
+          now,
+        ],
       );
       if (inserted.rowCount === 0) {
-        throw new CloseloopError('conflict', 'INTEGRATOR_EXISTS', `Integrator ${registration.integratorId} is already registered; rotate its key instead`, {
-          integratorId: registration.integratorId,
-        });
+        throw new CloseloopError(
+          'conflict',
+          'INTEGRATOR_EXISTS',
+          `Integrator ${registration.integratorId} is already registered; rotate its key instead`,
+          {
+            integratorId: registration.integratorId,
+          },
+        );
       }
       await this.insertKey(client, registration.integratorId, key, now);
     });
@@ -204,7 +230,9 @@ export class IntegratorKeyStore {
   /** Every integrator with its keys' ids and lifecycle; never a hash. */
   async list(): Promise<IntegratorListing[]> {
     const now = this.clock();
-    const integrators = await this.pool.query<IntegratorRow>('SELECT integrator_id, name, sites, event_types, created_at FROM access_integrators ORDER BY integrator_id');
+    const integrators = await this.pool.query<IntegratorRow>(
+      'SELECT integrator_id, name, sites, event_types, created_at FROM access_integrators ORDER BY integrator_id',
+    );
     const keys = await this.pool.query<KeyRow>(
       'SELECT key_id, integrator_id, status, created_at, expires_at, revoked_at FROM access_integrator_keys ORDER BY created_at, key_id',
     );
@@ -230,7 +258,9 @@ export class IntegratorKeyStore {
    */
   async rotate(integratorId: string, overlapSeconds: number): Promise<RotatedIntegratorKey> {
     if (!Number.isFinite(overlapSeconds) || overlapSeconds < 0) {
-      throw new ValidationError('The overlap is not valid', [{ path: 'overlapSeconds', message: 'must be a number of seconds, 0 or more' }]);
+      throw new ValidationError('The overlap is not valid', [
+        { path: 'overlapSeconds', message: 'must be a number of seconds, 0 or more' },
+      ]);
     }
     if (!INTEGRATOR_ID.test(integratorId)) throw new NotFoundError('Integrator', integratorId);
     const key = await mintKey();
@@ -238,7 +268,9 @@ export class IntegratorKeyStore {
     const endOfOverlap = new Date(now.getTime() + Math.round(overlapSeconds * 1000));
     const expiring = await inTransaction(this.pool, async (client) => {
       // Locking the integrator serialises rotations of one integrator.
-      const found = await client.query('SELECT 1 FROM access_integrators WHERE integrator_id = $1 FOR UPDATE', [integratorId]);
+      const found = await client.query('SELECT 1 FROM access_integrators WHERE integrator_id = $1 FOR UPDATE', [
+        integratorId,
+      ]);
       if (found.rowCount === 0) throw new NotFoundError('Integrator', integratorId);
       // LEAST ignores NULL: a key with no end gets the overlap's end, one ending sooner keeps its own.
       const updated = await client.query<{ key_id: string; expires_at: Date }>(
@@ -267,9 +299,14 @@ export class IntegratorKeyStore {
   }
 
   /** Replaces the sites, the event types, or both; effective on the next request. */
-  async updateScope(integratorId: string, change: { sites?: readonly string[]; eventTypes?: readonly string[] }): Promise<IntegratorScopeRecord> {
+  async updateScope(
+    integratorId: string,
+    change: { sites?: readonly string[]; eventTypes?: readonly string[] },
+  ): Promise<IntegratorScopeRecord> {
     const issues = [
-      ...(change.sites === undefined && change.eventTypes === undefined ? [{ path: '', message: 'give sites, event types or both' }] : []),
+      ...(change.sites === undefined && change.eventTypes === undefined
+        ? [{ path: '', message: 'give sites, event types or both' }]
+        : []),
       ...(change.sites === undefined ? [] : sitesIssues(change.sites)),
       ...(change.eventTypes === undefined ? [] : eventTypesIssues(change.eventTypes)),
     ];
@@ -278,7 +315,11 @@ export class IntegratorKeyStore {
     const { rows } = await this.pool.query<IntegratorRow>(
       `UPDATE access_integrators SET sites = COALESCE($2, sites), event_types = COALESCE($3, event_types)
        WHERE integrator_id = $1 RETURNING integrator_id, name, sites, event_types, created_at`,
-      [integratorId, change.sites === undefined ? null : unique(change.sites), change.eventTypes === undefined ? null : unique(change.eventTypes)],
+      [
+        integratorId,
+        change.sites === undefined ? null : unique(change.sites),
+        change.eventTypes === undefined ? null : unique(change.eventTypes),
+      ],
     );
     const row = rows[0];
     if (!row) throw new NotFoundError('Integrator', integratorId);
@@ -288,9 +329,10 @@ export class IntegratorKeyStore {
   /** The scope of a registered integrator, or undefined: how the Kafka intake path authorises a CloudEvent's source. */
   async findIntegrator(integratorId: string): Promise<IntegratorScopeRecord | undefined> {
     if (!INTEGRATOR_ID.test(integratorId)) return undefined;
-    const { rows } = await this.pool.query<IntegratorRow>('SELECT integrator_id, name, sites, event_types, created_at FROM access_integrators WHERE integrator_id = $1', [
-      integratorId,
-    ]);
+    const { rows } = await this.pool.query<IntegratorRow>(
+      'SELECT integrator_id, name, sites, event_types, created_at FROM access_integrators WHERE integrator_id = $1',
+      [integratorId],
+    );
     return rows[0] ? scopeOf(rows[0]) : undefined;
   }
 
@@ -300,7 +342,12 @@ export class IntegratorKeyStore {
     return integratorId !== undefined && (await this.findIntegrator(integratorId)) !== undefined;
   }
 
-  private async insertKey(client: PoolClient, integratorId: string, key: { keyId: string; secretHash: string }, now: Date): Promise<void> {
+  private async insertKey(
+    client: PoolClient,
+    integratorId: string,
+    key: { keyId: string; secretHash: string },
+    now: Date,
+  ): Promise<void> {
     await client.query(
       `INSERT INTO access_integrator_keys (key_id, integrator_id, secret_hash, status, created_at) VALUES ($1, $2, $3, 'active', $4)`,
       [key.keyId, integratorId, key.secretHash, now],
@@ -308,7 +355,12 @@ export class IntegratorKeyStore {
   }
 }
 
-const scopeOf = (row: IntegratorRow): IntegratorScopeRecord => ({ integratorId: row.integrator_id, name: row.name, sites: row.sites, eventTypes: row.event_types });
+const scopeOf = (row: IntegratorRow): IntegratorScopeRecord => ({
+  integratorId: row.integrator_id,
+  name: row.name,
+  sites: row.sites,
+  eventTypes: row.event_types,
+});
 
 const usableAt = (key: Pick<KeyRow, 'status' | 'expires_at'>, now: Date): boolean =>
   key.status === 'active' && (key.expires_at === null || key.expires_at.getTime() > now.getTime());
@@ -324,23 +376,37 @@ const unique = (values: readonly string[]): string[] => [...new Set(values)];
 const integratorIdIssues = (integratorId: unknown): FieldIssue[] =>
   typeof integratorId === 'string' && INTEGRATOR_ID.test(integratorId)
     ? []
-    : [{ path: 'integratorId', message: 'must be 1-64 lower-case letters, digits, "-" or "_", starting with a letter or digit' }];
+    : [
+        {
+          path: 'integratorId',
+          message: 'must be 1-64 lower-case letters, digits, "-" or "_", starting with a letter or digit',
+        },
+      ];
 
 const sitesIssues = (sites: readonly string[] | undefined): FieldIssue[] => {
-  if (!Array.isArray(sites) || sites.length === 0) return [{ path: 'sites', message: `must list at least one site, or ${ALL} for all` }];
+  if (!Array.isArray(sites) || sites.length === 0)
+    return [{ path: 'sites', message: `must list at least one site, or ${ALL} for all` }];
   return sites.flatMap((site, i) =>
-    site === ALL || (typeof site === 'string' && SITE_ID.test(site)) ? [] : [{ path: `sites.${i}`, message: `${String(site)} is not a site id` }],
+    site === ALL || (typeof site === 'string' && SITE_ID.test(site))
+      ? []
+      : [{ path: `sites.${i}`, message: `${String(site)} is not a site id` }],
   );
 };
 
 const knownEventTypes: readonly string[] = Object.values(IntakeEventTypes);
 
 const eventTypesIssues = (eventTypes: readonly string[] | undefined): FieldIssue[] => {
-  if (!Array.isArray(eventTypes) || eventTypes.length === 0) return [{ path: 'eventTypes', message: `must list at least one event type, or ${ALL} for all` }];
+  if (!Array.isArray(eventTypes) || eventTypes.length === 0)
+    return [{ path: 'eventTypes', message: `must list at least one event type, or ${ALL} for all` }];
   return eventTypes.flatMap((type, i) =>
     type === ALL || knownEventTypes.includes(type)
       ? []
-      : [{ path: `eventTypes.${i}`, message: `${String(type)} is not an intake event type; known: ${knownEventTypes.join(', ')}` }],
+      : [
+          {
+            path: `eventTypes.${i}`,
+            message: `${String(type)} is not an intake event type; known: ${knownEventTypes.join(', ')}`,
+          },
+        ],
   );
 };
 
@@ -395,7 +461,13 @@ export class IntegratorKeyVerifier {
     const row = rows[0];
     if (!row || !usableAt(row, this.clock())) return undefined;
     if (!(await this.secretMatches(row.key_id, parsed.secret, row.secret_hash))) return undefined;
-    return { kind: 'integrator', integratorId: row.integrator_id, keyId: row.key_id, sites: row.sites, eventTypes: row.event_types };
+    return {
+      kind: 'integrator',
+      integratorId: row.integrator_id,
+      keyId: row.key_id,
+      sites: row.sites,
+      eventTypes: row.event_types,
+    };
   }
 
   private async secretMatches(keyId: string, secret: string, secretHash: string): Promise<boolean> {

@@ -77,9 +77,15 @@ export const issueStaffToken = async (request: StaffTokenRequest): Promise<strin
   const issues = [
     ...(request.staffId.trim() === '' ? [{ path: 'staffId', message: 'must not be empty' }] : []),
     ...(request.name.trim() === '' ? [{ path: 'name', message: 'must not be empty' }] : []),
-    ...request.roles.flatMap((role, i) => (isStaffRole(role) ? [] : [{ path: `roles.${i}`, message: `${String(role)} is not one of ${StaffRoles.join(', ')}` }])),
+    ...request.roles.flatMap((role, i) =>
+      isStaffRole(role)
+        ? []
+        : [{ path: `roles.${i}`, message: `${String(role)} is not one of ${StaffRoles.join(', ')}` }],
+    ),
     ...(request.sites.length === 0 ? [{ path: 'sites', message: 'must list at least one site, or * for all' }] : []),
-    ...(Number.isInteger(request.ttlSeconds) && request.ttlSeconds > 0 ? [] : [{ path: 'ttlSeconds', message: 'must be a whole number of seconds above 0' }]),
+    ...(Number.isInteger(request.ttlSeconds) && request.ttlSeconds > 0
+      ? []
+      : [{ path: 'ttlSeconds', message: 'must be a whole number of seconds above 0' }]),
   ];
   if (issues.length > 0) throw new ValidationError('The staff token request is not valid', issues);
   const { privateKeyFile, kid } = await ensureLocalSigningKey(request.dir);

@@ -22,7 +22,8 @@ export interface StaffPrincipal {
   readonly sites: string[];
 }
 
-export const isStaffRole = (value: unknown): value is StaffRole => typeof value === 'string' && (StaffRoles as readonly string[]).includes(value);
+export const isStaffRole = (value: unknown): value is StaffRole =>
+  typeof value === 'string' && (StaffRoles as readonly string[]).includes(value);
 
 /** Whether a staff member works for a site. */
 export const staffCoversSite = (principal: Pick<StaffPrincipal, 'sites'>, siteId: string): boolean =>
@@ -132,38 +133,58 @@ const rejection = (error: unknown): Error => {
       return new UnauthenticatedError('The bearer token has expired; sign in again', 'TOKEN_EXPIRED');
     case 'ERR_JWT_CLAIM_VALIDATION_FAILED': {
       const claim = (error as errors.JWTClaimValidationFailed).claim;
-      return new UnauthenticatedError(`The bearer token was rejected: its "${claim}" claim is missing or not accepted here`, 'TOKEN_INVALID');
+      return new UnauthenticatedError(
+        `The bearer token was rejected: its "${claim}" claim is missing or not accepted here`,
+        'TOKEN_INVALID',
+      );
     }
     case 'ERR_JOSE_ALG_NOT_ALLOWED':
     case 'ERR_JOSE_NOT_SUPPORTED':
-      return new UnauthenticatedError(`The bearer token was rejected: it must be signed with ${STAFF_TOKEN_ALGORITHMS.join(', ')}`, 'TOKEN_INVALID');
+      return new UnauthenticatedError(
+        `The bearer token was rejected: it must be signed with ${STAFF_TOKEN_ALGORITHMS.join(', ')}`,
+        'TOKEN_INVALID',
+      );
     case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
     case 'ERR_JWKS_NO_MATCHING_KEY':
     case 'ERR_JWKS_MULTIPLE_MATCHING_KEYS':
-      return new UnauthenticatedError('The bearer token was rejected: its signature does not verify against the identity provider\'s keys', 'TOKEN_INVALID');
+      return new UnauthenticatedError(
+        "The bearer token was rejected: its signature does not verify against the identity provider's keys",
+        'TOKEN_INVALID',
+      );
     case 'ERR_JWS_INVALID':
     case 'ERR_JWT_INVALID':
     case 'ERR_JWK_INVALID':
-      return new UnauthenticatedError('The bearer token was rejected: it is not a well-formed signed JWT', 'TOKEN_INVALID');
+      return new UnauthenticatedError(
+        'The bearer token was rejected: it is not a well-formed signed JWT',
+        'TOKEN_INVALID',
+      );
     case 'ERR_JWKS_TIMEOUT':
     case 'ERR_JWKS_INVALID':
     case 'ERR_JOSE_GENERIC':
       return new StaffKeysUnavailableError((error as Error).message);
     default:
       // Not a JOSE error: the remote key set's HTTP request failed (connection refused, DNS, TLS).
-      return code === undefined ? new StaffKeysUnavailableError((error as Error)?.message ?? String(error)) : new UnauthenticatedError('The bearer token was rejected', 'TOKEN_INVALID');
+      return code === undefined
+        ? new StaffKeysUnavailableError((error as Error)?.message ?? String(error))
+        : new UnauthenticatedError('The bearer token was rejected', 'TOKEN_INVALID');
   }
 };
 
-const stringsOf = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v !== '') : []);
+const stringsOf = (value: unknown): string[] =>
+  Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string' && v !== '') : [];
 
 const principalOf = (payload: JWTPayload): StaffPrincipal => {
   const staffId = payload.sub;
-  if (typeof staffId !== 'string' || staffId === '') throw new UnauthenticatedError('The bearer token was rejected: it names no subject', 'TOKEN_INVALID');
-  const name = [payload['name'], payload['preferred_username']].find((v): v is string => typeof v === 'string' && v.trim() !== '') ?? staffId;
+  if (typeof staffId !== 'string' || staffId === '')
+    throw new UnauthenticatedError('The bearer token was rejected: it names no subject', 'TOKEN_INVALID');
+  const name =
+    [payload['name'], payload['preferred_username']].find(
+      (v): v is string => typeof v === 'string' && v.trim() !== '',
+    ) ?? staffId;
   // Closeloop's own `roles` claim, or Keycloak's realm roles; roles Closeloop does not know (offline_access, ...) are dropped.
   const realmAccess = payload['realm_access'];
-  const keycloakRoles = realmAccess && typeof realmAccess === 'object' ? (realmAccess as { roles?: unknown }).roles : undefined;
+  const keycloakRoles =
+    realmAccess && typeof realmAccess === 'object' ? (realmAccess as { roles?: unknown }).roles : undefined;
   const roles = [...new Set([...stringsOf(payload['roles']), ...stringsOf(keycloakRoles)])].filter(isStaffRole);
   const sites = [...new Set(stringsOf(payload['sites']))];
   return { kind: 'staff', staffId, name: name.trim(), roles, sites };

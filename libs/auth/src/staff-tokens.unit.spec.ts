@@ -25,7 +25,18 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const issue = (overrides: Partial<Parameters<typeof issueStaffToken>[0]> = {}) =>
-  issueStaffToken({ dir, issuer, audience, staffId: 'u1', name: 'Li Wei', roles: ['supervisor', 'on-call'], sites: ['S1'], ttlSeconds: 3600, now, ...overrides });
+  issueStaffToken({
+    dir,
+    issuer,
+    audience,
+    staffId: 'u1',
+    name: 'Li Wei',
+    roles: ['supervisor', 'on-call'],
+    sites: ['S1'],
+    ttlSeconds: 3600,
+    now,
+    ...overrides,
+  });
 
 /** Signs arbitrary claims with the local private key, as a misconfigured or foreign IdP might. */
 const signWithLocalKey = async (claims: Record<string, unknown>, header: Record<string, unknown> = {}) => {
@@ -53,7 +64,13 @@ const rejection = async (token: string): Promise<UnauthenticatedError> => {
 
 describe('a token from the local signing key', () => {
   it('verifies to the staff member it names', async () => {
-    await expect(verifier.verify(await issue())).resolves.toEqual({ kind: 'staff', staffId: 'u1', name: 'Li Wei', roles: ['supervisor', 'on-call'], sites: ['S1'] });
+    await expect(verifier.verify(await issue())).resolves.toEqual({
+      kind: 'staff',
+      staffId: 'u1',
+      name: 'Li Wei',
+      roles: ['supervisor', 'on-call'],
+      sites: ['S1'],
+    });
   });
 
   it('is accepted with its Bearer prefix too', async () => {
@@ -74,7 +91,8 @@ describe('a token from the local signing key', () => {
 });
 
 describe('the clock tolerance', () => {
-  const expiredAgo = (seconds: number) => issue({ now: new Date(now.getTime() - (3600 + seconds) * 1000), ttlSeconds: 3600 });
+  const expiredAgo = (seconds: number) =>
+    issue({ now: new Date(now.getTime() - (3600 + seconds) * 1000), ttlSeconds: 3600 });
 
   it('refuses a token that expired 10 s ago (it used to pass for 30 s)', async () => {
     expect((await rejection(await expiredAgo(10))).code).toBe('TOKEN_EXPIRED');
@@ -85,12 +103,27 @@ describe('the clock tolerance', () => {
   });
 
   it('takes none at 0: a token expired a second ago is refused', async () => {
-    const strict = new StaffTokenVerifier({ issuer, audience, jwks: { file: join(dir, LOCAL_JWKS_FILE) }, clock, clockToleranceSeconds: 0 });
+    const strict = new StaffTokenVerifier({
+      issuer,
+      audience,
+      jwks: { file: join(dir, LOCAL_JWKS_FILE) },
+      clock,
+      clockToleranceSeconds: 0,
+    });
     await expect(strict.verify(await expiredAgo(1))).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });
   });
 
   it('cannot be set above 5 s', () => {
-    expect(() => new StaffTokenVerifier({ issuer, audience, jwks: { file: join(dir, LOCAL_JWKS_FILE) }, clock, clockToleranceSeconds: 30 })).toThrow('0 to 5');
+    expect(
+      () =>
+        new StaffTokenVerifier({
+          issuer,
+          audience,
+          jwks: { file: join(dir, LOCAL_JWKS_FILE) },
+          clock,
+          clockToleranceSeconds: 30,
+        }),
+    ).toThrow('0 to 5');
   });
 });
 
@@ -128,20 +161,35 @@ describe('a token that must be refused', () => {
   it('is unsigned (alg none)', async () => {
     const iat = Math.floor(now.getTime() / 1000);
     const token = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ iss: issuer, aud: audience, sub: 'u1', exp: iat + 300, roles: ['admin'], sites: ['*'] })}.`;
-    expect(await rejection(token)).toMatchObject({ code: 'TOKEN_INVALID', message: expect.stringContaining('RS256, ES256, EdDSA') });
+    expect(await rejection(token)).toMatchObject({
+      code: 'TOKEN_INVALID',
+      message: expect.stringContaining('RS256, ES256, EdDSA'),
+    });
   });
 
   it('is signed with a shared secret (HS256), even one equal to the public key', async () => {
     const jwks = readFileSync(join(dir, LOCAL_JWKS_FILE));
     const iat = Math.floor(now.getTime() / 1000);
-    const token = await new SignJWT({ iss: issuer, aud: audience, sub: 'u1', iat, exp: iat + 300, roles: ['admin'], sites: ['*'] })
+    const token = await new SignJWT({
+      iss: issuer,
+      aud: audience,
+      sub: 'u1',
+      iat,
+      exp: iat + 300,
+      roles: ['admin'],
+      sites: ['*'],
+    })
       .setProtectedHeader({ alg: 'HS256' })
       .sign(new Uint8Array(jwks));
     expect((await rejection(token)).message).toContain('RS256, ES256, EdDSA');
   });
 
   it('was tampered with after signing', async () => {
-    const [header, payload, signature] = (await issue({ roles: ['technician'] })).split('.') as [string, string, string];
+    const [header, payload, signature] = (await issue({ roles: ['technician'] })).split('.') as [
+      string,
+      string,
+      string,
+    ];
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;
     const tampered = `${header}.${b64({ ...claims, roles: ['admin'], sites: ['*'] })}.${signature}`;
     expect((await rejection(tampered)).message).toContain('signature');
@@ -150,8 +198,13 @@ describe('a token that must be refused', () => {
   it('is signed by a key the identity provider does not publish', async () => {
     const { privateKey } = await generateKeyPair('ES256');
     const iat = Math.floor(now.getTime() / 1000);
-    const token = await new SignJWT({ iss: issuer, aud: audience, sub: 'u1', iat, exp: iat + 300 }).setProtectedHeader({ alg: 'ES256', kid: 'other' }).sign(privateKey);
-    expect(await rejection(token)).toMatchObject({ code: 'TOKEN_INVALID', message: expect.stringContaining('signature') });
+    const token = await new SignJWT({ iss: issuer, aud: audience, sub: 'u1', iat, exp: iat + 300 })
+      .setProtectedHeader({ alg: 'ES256', kid: 'other' })
+      .sign(privateKey);
+    expect(await rejection(token)).toMatchObject({
+      code: 'TOKEN_INVALID',
+      message: expect.stringContaining('signature'),
+    });
   });
 
   it('is not a JWT at all, or is missing', async () => {
@@ -162,26 +215,64 @@ describe('a token that must be refused', () => {
 
 describe('claims from an identity provider', () => {
   it("reads Keycloak's realm_access roles and preferred_username", async () => {
-    const token = await signWithLocalKey({ preferred_username: 'wang.fang', realm_access: { roles: ['dispatcher', 'offline_access', 'uma_authorization'] }, sites: ['S1', 'S2'] });
-    await expect(verifier.verify(token)).resolves.toEqual({ kind: 'staff', staffId: 'kc-7f3a', name: 'wang.fang', roles: ['dispatcher'], sites: ['S1', 'S2'] });
+    const token = await signWithLocalKey({
+      preferred_username: 'wang.fang',
+      realm_access: { roles: ['dispatcher', 'offline_access', 'uma_authorization'] },
+      sites: ['S1', 'S2'],
+    });
+    await expect(verifier.verify(token)).resolves.toEqual({
+      kind: 'staff',
+      staffId: 'kc-7f3a',
+      name: 'wang.fang',
+      roles: ['dispatcher'],
+      sites: ['S1', 'S2'],
+    });
   });
 
   it('drops roles Closeloop does not know, and values that are not strings', async () => {
-    const token = await signWithLocalKey({ name: 'Zhao Lei', roles: ['technician', 'superuser', 42, 'admin '], realm_access: { roles: ['technician'] }, sites: ['S1', 7] });
-    await expect(verifier.verify(token)).resolves.toEqual({ kind: 'staff', staffId: 'kc-7f3a', name: 'Zhao Lei', roles: ['technician'], sites: ['S1'] });
+    const token = await signWithLocalKey({
+      name: 'Zhao Lei',
+      roles: ['technician', 'superuser', 42, 'admin '],
+      realm_access: { roles: ['technician'] },
+      sites: ['S1', 7],
+    });
+    await expect(verifier.verify(token)).resolves.toEqual({
+      kind: 'staff',
+      staffId: 'kc-7f3a',
+      name: 'Zhao Lei',
+      roles: ['technician'],
+      sites: ['S1'],
+    });
   });
 
   it('gives no roles and no sites when the token carries none', async () => {
-    await expect(verifier.verify(await signWithLocalKey({}))).resolves.toEqual({ kind: 'staff', staffId: 'kc-7f3a', name: 'kc-7f3a', roles: [], sites: [] });
+    await expect(verifier.verify(await signWithLocalKey({}))).resolves.toEqual({
+      kind: 'staff',
+      staffId: 'kc-7f3a',
+      name: 'kc-7f3a',
+      roles: [],
+      sites: [],
+    });
   });
 
   it('accepts RS256 from a JWKS file holding an RSA key', async () => {
     const { publicKey, privateKey } = await generateKeyPair('RS256');
     const rsaFile = join(dir, 'rsa-jwks.json');
-    writeFileSync(rsaFile, JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'rsa-1', alg: 'RS256', use: 'sig' }] }));
+    writeFileSync(
+      rsaFile,
+      JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'rsa-1', alg: 'RS256', use: 'sig' }] }),
+    );
     const rsaVerifier = new StaffTokenVerifier({ issuer, audience, jwks: { file: rsaFile }, clock });
     const iat = Math.floor(now.getTime() / 1000);
-    const token = await new SignJWT({ iss: issuer, aud: audience, sub: 'u2', iat, exp: iat + 60, roles: ['technician'], sites: ['S3'] })
+    const token = await new SignJWT({
+      iss: issuer,
+      aud: audience,
+      sub: 'u2',
+      iat,
+      exp: iat + 60,
+      roles: ['technician'],
+      sites: ['S3'],
+    })
       .setProtectedHeader({ alg: 'RS256', kid: 'rsa-1' })
       .sign(privateKey);
     await expect(rsaVerifier.verify(token)).resolves.toMatchObject({ staffId: 'u2', roles: ['technician'] });
@@ -247,6 +338,11 @@ describe('helpers', () => {
 
   it('rounds a rate limit up to whole seconds for Retry-After', () => {
     const error = new RateLimitedError(2.2);
-    expect(error).toMatchObject({ kind: 'too-many-requests', code: 'RATE_LIMITED', retryAfterSeconds: 3, details: { retryAfterSeconds: 3 } });
+    expect(error).toMatchObject({
+      kind: 'too-many-requests',
+      code: 'RATE_LIMITED',
+      retryAfterSeconds: 3,
+      details: { retryAfterSeconds: 3 },
+    });
   });
 });

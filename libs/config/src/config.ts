@@ -31,7 +31,9 @@ export const loadJsonFile = <S extends z.ZodTypeAny>(variable: string, path: str
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${variable} (${path}) at ${i.path.join('.') || '(root)'}: ${i.message}`));
+    throw new ConfigError(
+      parsed.error.issues.map((i) => `${variable} (${path}) at ${i.path.join('.') || '(root)'}: ${i.message}`),
+    );
   }
   return parsed.data;
 };
@@ -42,8 +44,16 @@ const postgresUrl = z
 
 const brokerList = z
   .string({ required_error: 'is required (e.g. 127.0.0.1:9092)' })
-  .transform((value) => value.split(',').map((b) => b.trim()).filter(Boolean))
-  .refine((brokers) => brokers.length > 0 && brokers.every((b) => /^[^\s:]+:\d{1,5}$/.test(b)), 'must be a comma-separated list of host:port');
+  .transform((value) =>
+    value
+      .split(',')
+      .map((b) => b.trim())
+      .filter(Boolean),
+  )
+  .refine(
+    (brokers) => brokers.length > 0 && brokers.every((b) => /^[^\s:]+:\d{1,5}$/.test(b)),
+    'must be a comma-separated list of host:port',
+  );
 
 /** A whole number of milliseconds from the environment, with a default. */
 const millis = (fallback: number) =>
@@ -69,7 +79,10 @@ export const baseServiceConfig = z.object({
   KAFKA_SASL_MECHANISM: z.enum(['scram-sha-256', 'scram-sha-512']).optional(),
   KAFKA_SASL_USERNAME: z.string().min(1).optional(),
   KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
-  KAFKA_SSL: z.enum(['true', 'false'], { message: "must be 'true' or 'false'" }).default('false').transform((value) => value === 'true'),
+  KAFKA_SSL: z
+    .enum(['true', 'false'], { message: "must be 'true' or 'false'" })
+    .default('false')
+    .transform((value) => value === 'true'),
   /** A PEM file of the CA that signed the brokers' certificates, when it is not one Node trusts already. */
   KAFKA_SSL_CA_FILE: z.string().min(1).optional(),
   /**
@@ -83,7 +96,9 @@ export const baseServiceConfig = z.object({
   /** How long a graceful shutdown (SIGTERM) may take before the process exits 1; below a supervisor's kill deadline. */
   SHUTDOWN_TIMEOUT_MS: millis(10_000),
   PORT: z
-    .string({ required_error: 'is required (intake 3001, dispatch 3002, sla-timer 3003, notification 3004, query 3005)' })
+    .string({
+      required_error: 'is required (intake 3001, dispatch 3002, sla-timer 3003, notification 3004, query 3005)',
+    })
     .regex(/^\d{1,5}$/, 'must be a port number')
     .transform(Number)
     .refine((port) => port >= 1 && port <= 65535, 'must be between 1 and 65535'),
@@ -115,7 +130,10 @@ export const baseServiceConfig = z.object({
   EVENT_STORE: z.enum(['postgres', 'kurrentdb'], { message: "must be 'postgres' or 'kurrentdb'" }).default('postgres'),
   KURRENTDB_URL: z
     .string()
-    .regex(/^(kurrentdb|kurrent|kdb)(\+discover)?:\/\/\S+$/, 'must be a KurrentDB connection string, e.g. kurrentdb://127.0.0.1:2113?tls=false')
+    .regex(
+      /^(kurrentdb|kurrent|kdb)(\+discover)?:\/\/\S+$/,
+      'must be a KurrentDB connection string, e.g. kurrentdb://127.0.0.1:2113?tls=false',
+    )
     .optional(),
 });
 export type BaseServiceConfig = z.infer<typeof baseServiceConfig>;
@@ -125,7 +143,10 @@ export type EventStoreSettings = { readonly kind: 'postgres' } | { readonly kind
 /** The event store to use; refuses a KurrentDB choice without its server, and a server given for no reason. */
 export const eventStoreOf = (config: Pick<BaseServiceConfig, 'EVENT_STORE' | 'KURRENTDB_URL'>): EventStoreSettings => {
   if (config.EVENT_STORE === 'kurrentdb') {
-    if (!config.KURRENTDB_URL) throw new ConfigError(['KURRENTDB_URL: is required when EVENT_STORE is kurrentdb (e.g. kurrentdb://127.0.0.1:2113?tls=false)']);
+    if (!config.KURRENTDB_URL)
+      throw new ConfigError([
+        'KURRENTDB_URL: is required when EVENT_STORE is kurrentdb (e.g. kurrentdb://127.0.0.1:2113?tls=false)',
+      ]);
     return { kind: 'kurrentdb', url: config.KURRENTDB_URL };
   }
   if (config.KURRENTDB_URL) throw new ConfigError(["KURRENTDB_URL: is set but EVENT_STORE is not 'kurrentdb'"]);
@@ -133,8 +154,11 @@ export const eventStoreOf = (config: Pick<BaseServiceConfig, 'EVENT_STORE' | 'KU
 };
 
 /** The staff JWKS source; refuses a configuration that names neither (or both), so no service starts unable to check tokens. */
-export const staffJwksOf = (config: Pick<BaseServiceConfig, 'STAFF_JWKS_URL' | 'STAFF_JWKS_FILE'>): { url: string } | { file: string } => {
-  if (config.STAFF_JWKS_URL && config.STAFF_JWKS_FILE) throw new ConfigError(['STAFF_JWKS_URL and STAFF_JWKS_FILE: set one, not both']);
+export const staffJwksOf = (
+  config: Pick<BaseServiceConfig, 'STAFF_JWKS_URL' | 'STAFF_JWKS_FILE'>,
+): { url: string } | { file: string } => {
+  if (config.STAFF_JWKS_URL && config.STAFF_JWKS_FILE)
+    throw new ConfigError(['STAFF_JWKS_URL and STAFF_JWKS_FILE: set one, not both']);
   if (config.STAFF_JWKS_URL) return { url: config.STAFF_JWKS_URL };
   if (config.STAFF_JWKS_FILE) return { file: config.STAFF_JWKS_FILE };
   throw new ConfigError(['STAFF_JWKS_URL or STAFF_JWKS_FILE: one is required, to verify staff tokens']);
@@ -167,10 +191,17 @@ export const kafkaSecurityOf = (config: KafkaSecuritySettings): KafkaSecurity =>
     if (!username) problems.push(`KAFKA_SASL_USERNAME: is required when KAFKA_SASL_MECHANISM is set`);
     if (!password) problems.push(`KAFKA_SASL_PASSWORD: is required when KAFKA_SASL_MECHANISM is set`);
   } else {
-    if (username) problems.push('KAFKA_SASL_MECHANISM: is required when KAFKA_SASL_USERNAME is set (scram-sha-256 or scram-sha-512)');
-    if (password) problems.push('KAFKA_SASL_MECHANISM: is required when KAFKA_SASL_PASSWORD is set (scram-sha-256 or scram-sha-512)');
+    if (username)
+      problems.push(
+        'KAFKA_SASL_MECHANISM: is required when KAFKA_SASL_USERNAME is set (scram-sha-256 or scram-sha-512)',
+      );
+    if (password)
+      problems.push(
+        'KAFKA_SASL_MECHANISM: is required when KAFKA_SASL_PASSWORD is set (scram-sha-256 or scram-sha-512)',
+      );
   }
-  if (config.KAFKA_SSL_CA_FILE && !config.KAFKA_SSL) problems.push("KAFKA_SSL_CA_FILE: is set but KAFKA_SSL is not 'true'");
+  if (config.KAFKA_SSL_CA_FILE && !config.KAFKA_SSL)
+    problems.push("KAFKA_SSL_CA_FILE: is set but KAFKA_SSL is not 'true'");
   if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
 
   let ssl: KafkaSecurity['ssl'] = config.KAFKA_SSL;
@@ -178,7 +209,9 @@ export const kafkaSecurityOf = (config: KafkaSecuritySettings): KafkaSecurity =>
     try {
       ssl = { ca: [readFileSync(config.KAFKA_SSL_CA_FILE, 'utf8')] };
     } catch (error) {
-      throw new ConfigError([`KAFKA_SSL_CA_FILE: cannot read ${config.KAFKA_SSL_CA_FILE} (${(error as Error).message})`]);
+      throw new ConfigError([
+        `KAFKA_SSL_CA_FILE: cannot read ${config.KAFKA_SSL_CA_FILE} (${(error as Error).message})`,
+      ]);
     }
   }
   return mechanism && username && password ? { sasl: { mechanism, username, password }, ssl } : { ssl };
@@ -208,7 +241,9 @@ export class ReloadingJsonFile<S extends z.ZodTypeAny> {
     try {
       mtimeMs = statSync(this.path).mtimeMs;
     } catch (error) {
-      this.onRejectedEdit(`${this.variable}: ${this.path} is unreadable (${(error as Error).message}); keeping the last good version`);
+      this.onRejectedEdit(
+        `${this.variable}: ${this.path} is unreadable (${(error as Error).message}); keeping the last good version`,
+      );
       return this.current;
     }
     if (mtimeMs === this.loadedMtimeMs) return this.current;
@@ -235,14 +270,30 @@ export interface KafkaConsumerTiming {
  * living members: fewer than three heartbeats per session, or a rebalance shorter than a session.
  */
 export const kafkaConsumerTimingOf = (
-  config: Pick<BaseServiceConfig, 'KAFKA_SESSION_TIMEOUT_MS' | 'KAFKA_HEARTBEAT_INTERVAL_MS' | 'KAFKA_REBALANCE_TIMEOUT_MS'>,
+  config: Pick<
+    BaseServiceConfig,
+    'KAFKA_SESSION_TIMEOUT_MS' | 'KAFKA_HEARTBEAT_INTERVAL_MS' | 'KAFKA_REBALANCE_TIMEOUT_MS'
+  >,
 ): KafkaConsumerTiming => {
-  const { KAFKA_SESSION_TIMEOUT_MS: session, KAFKA_HEARTBEAT_INTERVAL_MS: heartbeat, KAFKA_REBALANCE_TIMEOUT_MS: rebalance } = config;
+  const {
+    KAFKA_SESSION_TIMEOUT_MS: session,
+    KAFKA_HEARTBEAT_INTERVAL_MS: heartbeat,
+    KAFKA_REBALANCE_TIMEOUT_MS: rebalance,
+  } = config;
   const problems: string[] = [];
-  if (session < 6_000 || session > 1_800_000) problems.push(`KAFKA_SESSION_TIMEOUT_MS: must be between 6000 and 1800000 (the broker's default bounds), got ${session}`);
+  if (session < 6_000 || session > 1_800_000)
+    problems.push(
+      `KAFKA_SESSION_TIMEOUT_MS: must be between 6000 and 1800000 (the broker's default bounds), got ${session}`,
+    );
   if (heartbeat < 100) problems.push(`KAFKA_HEARTBEAT_INTERVAL_MS: must be at least 100, got ${heartbeat}`);
-  if (heartbeat * 3 > session) problems.push(`KAFKA_HEARTBEAT_INTERVAL_MS: must be at most a third of KAFKA_SESSION_TIMEOUT_MS (${Math.floor(session / 3)}), got ${heartbeat}`);
-  if (rebalance < session) problems.push(`KAFKA_REBALANCE_TIMEOUT_MS: must be at least KAFKA_SESSION_TIMEOUT_MS (${session}), got ${rebalance}`);
+  if (heartbeat * 3 > session)
+    problems.push(
+      `KAFKA_HEARTBEAT_INTERVAL_MS: must be at most a third of KAFKA_SESSION_TIMEOUT_MS (${Math.floor(session / 3)}), got ${heartbeat}`,
+    );
+  if (rebalance < session)
+    problems.push(
+      `KAFKA_REBALANCE_TIMEOUT_MS: must be at least KAFKA_SESSION_TIMEOUT_MS (${session}), got ${rebalance}`,
+    );
   if (problems.length > 0) throw new ConfigError(problems);
   return { sessionTimeout: session, heartbeatInterval: heartbeat, rebalanceTimeout: rebalance };
 };

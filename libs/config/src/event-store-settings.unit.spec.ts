@@ -1,6 +1,11 @@
 import { baseServiceConfig, ConfigError, eventStoreOf, loadConfig } from './config';
 
-const required = { DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/closeloop', KAFKA_BROKERS: '127.0.0.1:9092', PORT: '3001', STAFF_TOKEN_ISSUER: 'closeloop-local' };
+const required = {
+  DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/closeloop',
+  KAFKA_BROKERS: '127.0.0.1:9092',
+  PORT: '3001',
+  STAFF_TOKEN_ISSUER: 'closeloop-local',
+};
 
 describe('the event store a service uses', () => {
   it('is PostgreSQL unless told otherwise', () => {
@@ -8,18 +13,30 @@ describe('the event store a service uses', () => {
   });
 
   it('is KurrentDB at KURRENTDB_URL when EVENT_STORE says so', () => {
-    const config = loadConfig(baseServiceConfig, { ...required, EVENT_STORE: 'kurrentdb', KURRENTDB_URL: 'kurrentdb://127.0.0.1:2113?tls=false' });
+    const config = loadConfig(baseServiceConfig, {
+      ...required,
+      EVENT_STORE: 'kurrentdb',
+      KURRENTDB_URL: 'kurrentdb://127.0.0.1:2113?tls=false',
+    });
     expect(eventStoreOf(config)).toEqual({ kind: 'kurrentdb', url: 'kurrentdb://127.0.0.1:2113?tls=false' });
   });
 
   it('refuses a store it does not know and a URL that is not a KurrentDB connection string, naming the variable', () => {
-    expect(() => loadConfig(baseServiceConfig, { ...required, EVENT_STORE: 'eventstore' })).toThrow(/EVENT_STORE: must be 'postgres' or 'kurrentdb'/);
-    expect(() => loadConfig(baseServiceConfig, { ...required, KURRENTDB_URL: 'http://127.0.0.1:2113' })).toThrow(/KURRENTDB_URL: must be a KurrentDB connection string/);
+    expect(() => loadConfig(baseServiceConfig, { ...required, EVENT_STORE: 'eventstore' })).toThrow(
+      /EVENT_STORE: must be 'postgres' or 'kurrentdb'/,
+    );
+    expect(() => loadConfig(baseServiceConfig, { ...required, KURRENTDB_URL: 'http://127.0.0.1:2113' })).toThrow(
+      /KURRENTDB_URL: must be a KurrentDB connection string/,
+    );
   });
 
   it('refuses KurrentDB without its server, and a server given while the store is PostgreSQL', () => {
     expect(() => eventStoreOf({ EVENT_STORE: 'kurrentdb', KURRENTDB_URL: undefined })).toThrow(ConfigError);
-    expect(() => eventStoreOf({ EVENT_STORE: 'kurrentdb', KURRENTDB_URL: undefined })).toThrow(/KURRENTDB_URL: is required when EVENT_STORE is kurrentdb/);
-    expect(() => eventStoreOf({ EVENT_STORE: 'postgres', KURRENTDB_URL: 'kurrentdb://127.0.0.1:2113' })).toThrow(/KURRENTDB_URL: is set but EVENT_STORE is not 'kurrentdb'/);
+    expect(() => eventStoreOf({ EVENT_STORE: 'kurrentdb', KURRENTDB_URL: undefined })).toThrow(
+      /KURRENTDB_URL: is required when EVENT_STORE is kurrentdb/,
+    );
+    expect(() => eventStoreOf({ EVENT_STORE: 'postgres', KURRENTDB_URL: 'kurrentdb://127.0.0.1:2113' })).toThrow(
+      /KURRENTDB_URL: is set but EVENT_STORE is not 'kurrentdb'/,
+    );
   });
 });

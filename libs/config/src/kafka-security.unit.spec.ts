@@ -11,7 +11,8 @@ const required = {
 };
 
 /** The Kafka settings as a service reads them from its environment. */
-const securityFrom = (env: Record<string, string>) => kafkaSecurityOf(loadConfig(baseServiceConfig, { ...required, ...env }));
+const securityFrom = (env: Record<string, string>) =>
+  kafkaSecurityOf(loadConfig(baseServiceConfig, { ...required, ...env }));
 
 const problemsOf = (run: () => unknown): readonly string[] => {
   try {
@@ -40,7 +41,10 @@ describe('kafkaSecurityOf', () => {
         KAFKA_SASL_PASSWORD: secret,
         KAFKA_SSL: 'true',
       });
-      expect(security).toEqual({ sasl: { mechanism: 'scram-sha-512', username: 'closeloop-intake', password: secret }, ssl: true });
+      expect(security).toEqual({
+        sasl: { mechanism: 'scram-sha-512', username: 'closeloop-intake', password: secret },
+        ssl: true,
+      });
     });
 
     it('reads the CA file into the TLS options', () => {
@@ -58,12 +62,16 @@ describe('kafkaSecurityOf', () => {
 
   describe('given half a SASL configuration', () => {
     it('names the missing username', () => {
-      const problems = problemsOf(() => securityFrom({ KAFKA_SASL_MECHANISM: 'scram-sha-256', KAFKA_SASL_PASSWORD: secret }));
+      const problems = problemsOf(() =>
+        securityFrom({ KAFKA_SASL_MECHANISM: 'scram-sha-256', KAFKA_SASL_PASSWORD: secret }),
+      );
       expect(problems).toEqual(['KAFKA_SASL_USERNAME: is required when KAFKA_SASL_MECHANISM is set']);
     });
 
     it('names the missing password', () => {
-      const problems = problemsOf(() => securityFrom({ KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'closeloop-query' }));
+      const problems = problemsOf(() =>
+        securityFrom({ KAFKA_SASL_MECHANISM: 'scram-sha-512', KAFKA_SASL_USERNAME: 'closeloop-query' }),
+      );
       expect(problems).toEqual(['KAFKA_SASL_PASSWORD: is required when KAFKA_SASL_MECHANISM is set']);
     });
 
@@ -79,14 +87,21 @@ describe('kafkaSecurityOf', () => {
 
   describe('given a CA file without TLS', () => {
     it('refuses it rather than connect in the clear', () => {
-      expect(problemsOf(() => securityFrom({ KAFKA_SSL_CA_FILE: '/etc/kafka/ca.pem' }))).toEqual(["KAFKA_SSL_CA_FILE: is set but KAFKA_SSL is not 'true'"]);
+      expect(problemsOf(() => securityFrom({ KAFKA_SSL_CA_FILE: '/etc/kafka/ca.pem' }))).toEqual([
+        "KAFKA_SSL_CA_FILE: is set but KAFKA_SSL is not 'true'",
+      ]);
     });
   });
 
   describe('given malformed values', () => {
     it('refuses an unknown mechanism and a KAFKA_SSL that is not true or false', () => {
-      const problems = problemsOf(() => loadConfig(baseServiceConfig, { ...required, KAFKA_SASL_MECHANISM: 'plain', KAFKA_SSL: 'yes' }));
-      expect(problems).toEqual([expect.stringMatching(/^KAFKA_SASL_MECHANISM: /), "KAFKA_SSL: must be 'true' or 'false'"]);
+      const problems = problemsOf(() =>
+        loadConfig(baseServiceConfig, { ...required, KAFKA_SASL_MECHANISM: 'plain', KAFKA_SSL: 'yes' }),
+      );
+      expect(problems).toEqual([
+        expect.stringMatching(/^KAFKA_SASL_MECHANISM: /),
+        "KAFKA_SSL: must be 'true' or 'false'",
+      ]);
     });
   });
 });

@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import { Actor, defineEvent, EventMetadata, eventRegistry } from './events';
 import { InstantSchema } from './input-policy';
-import { FollowUpContactSchema, ReportDetailsSchema, ResolutionConfirmedSchema, ResolutionRejectedSchema, WorkOrderReferenceSchema } from './report';
+import {
+  FollowUpContactSchema,
+  ReportDetailsSchema,
+  ResolutionConfirmedSchema,
+  ResolutionRejectedSchema,
+  WorkOrderReferenceSchema,
+} from './report';
 
 export const CloudEventContentTypes = {
   structured: 'application/cloudevents+json',
@@ -11,9 +17,18 @@ export const CloudEventContentTypes = {
 /** What integrators may send to intake, over HTTP or on the intake topic. */
 export const intakeEvents = eventRegistry({
   ReportSubmitted: defineEvent('closeloop.intake.report-submitted.v1', ReportDetailsSchema),
-  FollowUpContact: defineEvent('closeloop.intake.follow-up-contact.v1', FollowUpContactSchema.merge(WorkOrderReferenceSchema).strict()),
-  ResolutionConfirmed: defineEvent('closeloop.intake.resolution-confirmed.v1', ResolutionConfirmedSchema.merge(WorkOrderReferenceSchema).strict()),
-  ResolutionRejected: defineEvent('closeloop.intake.resolution-rejected.v1', ResolutionRejectedSchema.merge(WorkOrderReferenceSchema).strict()),
+  FollowUpContact: defineEvent(
+    'closeloop.intake.follow-up-contact.v1',
+    FollowUpContactSchema.merge(WorkOrderReferenceSchema).strict(),
+  ),
+  ResolutionConfirmed: defineEvent(
+    'closeloop.intake.resolution-confirmed.v1',
+    ResolutionConfirmedSchema.merge(WorkOrderReferenceSchema).strict(),
+  ),
+  ResolutionRejected: defineEvent(
+    'closeloop.intake.resolution-rejected.v1',
+    ResolutionRejectedSchema.merge(WorkOrderReferenceSchema).strict(),
+  ),
 });
 
 export const IntakeEventTypes = intakeEvents.types;
@@ -36,13 +51,19 @@ export const CloudEventSchema = z
     workorderid: z.string().uuid().optional(),
     actor: z.string().max(256).optional(),
     /** The event's position in the store's log: orders one work order's events even if delivered out of order. */
-    sequence: z.string().regex(/^\d{1,19}$/, 'must be a decimal position').optional(),
+    sequence: z
+      .string()
+      .regex(/^\d{1,19}$/, 'must be a decimal position')
+      .optional(),
   })
   .passthrough()
-  .refine((event) => event.datacontenttype === undefined || /^application\/json\s*(;.*)?$/i.test(event.datacontenttype), {
-    message: 'datacontenttype must be application/json',
-    path: ['datacontenttype'],
-  });
+  .refine(
+    (event) => event.datacontenttype === undefined || /^application\/json\s*(;.*)?$/i.test(event.datacontenttype),
+    {
+      message: 'datacontenttype must be application/json',
+      path: ['datacontenttype'],
+    },
+  );
 export type CloudEvent = z.infer<typeof CloudEventSchema>;
 
 export const formatActor = (actor: Actor): string => `${actor.kind}:${actor.id}`;

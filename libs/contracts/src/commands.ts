@@ -34,7 +34,10 @@ export const workOrderCommands = eventRegistry({
   /** The callback timer (回访) fired: a resolved order the resident has not confirmed gets a callback task. */
   RequestCallback: defineEvent('closeloop.workorder.request-callback.v1', RequestCallbackCommandData),
   /** The closing timer fired: still unconfirmed, the order closes without confirmation. */
-  CloseWithoutConfirmation: defineEvent('closeloop.workorder.close-without-confirmation.v1', CloseWithoutConfirmationCommandData),
+  CloseWithoutConfirmation: defineEvent(
+    'closeloop.workorder.close-without-confirmation.v1',
+    CloseWithoutConfirmationCommandData,
+  ),
 });
 
 export const WorkOrderCommandTypes = workOrderCommands.types;
@@ -70,7 +73,8 @@ export const toCommandCloudEvent = (command: WorkOrderCommandMessage, envelope: 
   actor: formatActor(envelope.actor),
 });
 
-const isWorkOrderCommandType = (type: string): type is WorkOrderCommandType => Object.prototype.hasOwnProperty.call(workOrderCommandDataSchemas, type);
+const isWorkOrderCommandType = (type: string): type is WorkOrderCommandType =>
+  Object.prototype.hasOwnProperty.call(workOrderCommandDataSchemas, type);
 
 /**
  * Validates a command received from the wire. An unknown type or a bad shape can never succeed, so it is a
@@ -78,7 +82,11 @@ const isWorkOrderCommandType = (type: string): type is WorkOrderCommandType => O
  */
 export const parseWorkOrderCommand = (event: CloudEvent): WorkOrderCommandMessage => {
   if (!isWorkOrderCommandType(event.type)) {
-    throw new ValidationError(`no command of type ${event.type}`, [{ path: 'type', message: 'unsupported command type' }], 'UNSUPPORTED_COMMAND_TYPE');
+    throw new ValidationError(
+      `no command of type ${event.type}`,
+      [{ path: 'type', message: 'unsupported command type' }],
+      'UNSUPPORTED_COMMAND_TYPE',
+    );
   }
   const parsed = workOrderCommandDataSchemas[event.type].safeParse(event.data);
   if (!parsed.success) {
@@ -89,7 +97,11 @@ export const parseWorkOrderCommand = (event: CloudEvent): WorkOrderCommandMessag
     );
   }
   if (event.workorderid !== undefined && event.workorderid !== parsed.data.workOrderId) {
-    throw new ValidationError('the command names another work order than its envelope', [{ path: 'workorderid', message: 'differs from data.workOrderId' }], 'INVALID_COMMAND');
+    throw new ValidationError(
+      'the command names another work order than its envelope',
+      [{ path: 'workorderid', message: 'differs from data.workOrderId' }],
+      'INVALID_COMMAND',
+    );
   }
   return { type: event.type, data: parsed.data } as WorkOrderCommandMessage;
 };

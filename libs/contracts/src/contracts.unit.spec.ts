@@ -41,7 +41,10 @@ describe('parseDomainEvent', () => {
   });
 
   it('refuses an unknown event type', () => {
-    expect(parseDomainEvent('closeloop.workorder.teleported.v1', {})).toEqual({ ok: false, reason: 'unknown event type closeloop.workorder.teleported.v1' });
+    expect(parseDomainEvent('closeloop.workorder.teleported.v1', {})).toEqual({
+      ok: false,
+      reason: 'unknown event type closeloop.workorder.teleported.v1',
+    });
   });
 
   it('does not mistake Object.prototype names for event types', () => {
@@ -50,7 +53,11 @@ describe('parseDomainEvent', () => {
   });
 
   it('names each invalid field in the reason', () => {
-    const result = parseDomainEvent(EventTypes.WorkOrderTriaged, { ...triagedData, tier: 'emergency', workOrderId: 'WO-1' });
+    const result = parseDomainEvent(EventTypes.WorkOrderTriaged, {
+      ...triagedData,
+      tier: 'emergency',
+      workOrderId: 'WO-1',
+    });
     expect(result.ok).toBe(false);
     const reason = result.ok ? '' : result.reason;
     expect(reason).toMatch(/^workOrderId: /);
@@ -58,7 +65,10 @@ describe('parseDomainEvent', () => {
   });
 
   it('reports a wrong top-level value as "(data)"', () => {
-    expect(parseDomainEvent(EventTypes.WorkOrderTriaged, 'not an object')).toEqual({ ok: false, reason: expect.stringMatching(/^\(data\): /) });
+    expect(parseDomainEvent(EventTypes.WorkOrderTriaged, 'not an object')).toEqual({
+      ok: false,
+      reason: expect.stringMatching(/^\(data\): /),
+    });
   });
 
   it('refuses fields the contract does not know (strict shapes)', () => {
@@ -66,13 +76,20 @@ describe('parseDomainEvent', () => {
   });
 
   it('refuses a timestamp without a time-zone offset', () => {
-    expect(parseDomainEvent(EventTypes.WorkOrderTriaged, { ...triagedData, triagedAt: '2026-11-23 09:00:00' }).ok).toBe(false);
+    expect(parseDomainEvent(EventTypes.WorkOrderTriaged, { ...triagedData, triagedAt: '2026-11-23 09:00:00' }).ok).toBe(
+      false,
+    );
   });
 });
 
 describe('toDomainEvents', () => {
   it('turns stored (type, data) records into typed events in order', () => {
-    const queued = { workOrderId, queueId: 'S1-dispatch', reason: 'no team takes "hvac"', queuedAt: '2026-11-23T01:00:05.000Z' };
+    const queued = {
+      workOrderId,
+      queueId: 'S1-dispatch',
+      reason: 'no team takes "hvac"',
+      queuedAt: '2026-11-23T01:00:05.000Z',
+    };
     expect(
       toDomainEvents([
         { type: EventTypes.WorkOrderTriaged, data: triagedData },
@@ -92,7 +109,11 @@ describe('toDomainEvents', () => {
       thrown = error;
     }
     expect(thrown).toBeInstanceOf(ValidationError);
-    expect(thrown).toMatchObject({ kind: 'validation', code: 'INVALID_EVENT', issues: [{ path: 'data', message: expect.stringContaining('tier') }] });
+    expect(thrown).toMatchObject({
+      kind: 'validation',
+      code: 'INVALID_EVENT',
+      issues: [{ path: 'data', message: expect.stringContaining('tier') }],
+    });
     expect((thrown as Error).message).toContain('closeloop.workorder.triaged.v1');
   });
 });
@@ -118,7 +139,9 @@ describe('CloudEventSchema', () => {
   });
 
   it('accepts application/json with parameters', () => {
-    expect(CloudEventSchema.safeParse({ ...submitted, datacontenttype: 'application/json; charset=utf-8' }).success).toBe(true);
+    expect(
+      CloudEventSchema.safeParse({ ...submitted, datacontenttype: 'application/json; charset=utf-8' }).success,
+    ).toBe(true);
   });
 
   it('reads the media type case-insensitively and refuses JSON look-alikes', () => {
@@ -130,7 +153,9 @@ describe('CloudEventSchema', () => {
   it('refuses a non-JSON datacontenttype, pointing at that attribute', () => {
     const result = CloudEventSchema.safeParse({ ...submitted, datacontenttype: 'application/xml' });
     expect(result.success).toBe(false);
-    expect(result.error?.issues).toEqual([expect.objectContaining({ path: ['datacontenttype'], message: 'datacontenttype must be application/json' })]);
+    expect(result.error?.issues).toEqual([
+      expect.objectContaining({ path: ['datacontenttype'], message: 'datacontenttype must be application/json' }),
+    ]);
   });
 
   it('refuses another CloudEvents spec version', () => {
@@ -164,7 +189,9 @@ describe('CloudEventSchema', () => {
   });
 
   it('keeps extension attributes it does not know', () => {
-    expect(CloudEventSchema.parse({ ...submitted, tenantid: 'acme-property' })).toMatchObject({ tenantid: 'acme-property' });
+    expect(CloudEventSchema.parse({ ...submitted, tenantid: 'acme-property' })).toMatchObject({
+      tenantid: 'acme-property',
+    });
   });
 
   it('maps the report-submitted type to the report schema', () => {
@@ -176,10 +203,24 @@ describe('CloudEventSchema', () => {
     const caller = { name: 'Mrs Chen', phone: '13700004444' };
     const followUpEvent = intakeDataSchemas[IntakeEventTypes.FollowUpContact];
     expect(FollowUpContactSchema.parse({ channel: 'phone', caller })).toEqual({ channel: 'phone', caller });
-    expect(followUpEvent.parse({ channel: 'phone', number: 'S1-20261123-0001', caller: { name: ' Mrs Chen ', phone: ' 13700004444 ' } })).toEqual({ channel: 'phone', number: 'S1-20261123-0001', caller });
+    expect(
+      followUpEvent.parse({
+        channel: 'phone',
+        number: 'S1-20261123-0001',
+        caller: { name: ' Mrs Chen ', phone: ' 13700004444 ' },
+      }),
+    ).toEqual({ channel: 'phone', number: 'S1-20261123-0001', caller });
     expect(FollowUpContactSchema.safeParse({ channel: 'phone', caller: { phone: '12' } }).success).toBe(false);
-    expect(followUpEvent.safeParse({ channel: 'phone', number: 'S1-20261123-0001', caller: { phone: '12' } }).success).toBe(false);
-    expect(followUpEvent.safeParse({ channel: 'phone', number: 'S1-20261123-0001', caller: { ...caller, email: 'chen@example.com' } }).success).toBe(false);
+    expect(
+      followUpEvent.safeParse({ channel: 'phone', number: 'S1-20261123-0001', caller: { phone: '12' } }).success,
+    ).toBe(false);
+    expect(
+      followUpEvent.safeParse({
+        channel: 'phone',
+        number: 'S1-20261123-0001',
+        caller: { ...caller, email: 'chen@example.com' },
+      }).success,
+    ).toBe(false);
   });
 });
 
@@ -265,7 +306,13 @@ describe('ReportDetailsSchema', () => {
   describe('trimming', () => {
     it('trims building, unit, name and description', () => {
       expect(
-        ReportDetailsSchema.parse({ ...report, building: ' 3 ', unit: '\t1202 ', reporter: { name: '  Ms Lin ' }, description: '  Burst pipe  \n' }),
+        ReportDetailsSchema.parse({
+          ...report,
+          building: ' 3 ',
+          unit: '\t1202 ',
+          reporter: { name: '  Ms Lin ' },
+          description: '  Burst pipe  \n',
+        }),
       ).toMatchObject({ building: '3', unit: '1202', reporter: { name: 'Ms Lin' }, description: 'Burst pipe' });
     });
 
@@ -303,7 +350,8 @@ describe('ReportDetailsSchema', () => {
     });
 
     it('refuses other site ids', () => {
-      for (const siteId of ['', '-S1', 'S 1', 'S1/2', 'A'.repeat(33)]) expect(accepts({ ...report, siteId })).toBe(false);
+      for (const siteId of ['', '-S1', 'S 1', 'S1/2', 'A'.repeat(33)])
+        expect(accepts({ ...report, siteId })).toBe(false);
     });
   });
 
@@ -313,7 +361,8 @@ describe('ReportDetailsSchema', () => {
     });
 
     it('refuses capitals, spaces and leading digits or dashes', () => {
-      for (const category of ['Plumbing', 'lift fault', '1lift', '-lift', '']) expect(accepts({ ...report, category })).toBe(false);
+      for (const category of ['Plumbing', 'lift fault', '1lift', '-lift', ''])
+        expect(accepts({ ...report, category })).toBe(false);
     });
   });
 
@@ -363,21 +412,42 @@ describe('topics', () => {
 
 describe('work-order commands', () => {
   const timerId = '7ded09f5-e358-5707-a55c-382f82169091';
-  const envelope = { producer: 'sla-timer', actor: { kind: 'system' as const, id: 'sla-timer' }, correlationId: `timer:${timerId}`, causationId: `timer:${timerId}`, sentAt: new Date('2026-11-24T02:00:01Z') };
-  const close = { type: WorkOrderCommandTypes.CloseWithoutConfirmation, data: { workOrderId, round: 1, timerId } } as const;
+  const envelope = {
+    producer: 'sla-timer',
+    actor: { kind: 'system' as const, id: 'sla-timer' },
+    correlationId: `timer:${timerId}`,
+    causationId: `timer:${timerId}`,
+    sentAt: new Date('2026-11-24T02:00:01Z'),
+  };
+  const close = {
+    type: WorkOrderCommandTypes.CloseWithoutConfirmation,
+    data: { workOrderId, round: 1, timerId },
+  } as const;
 
   it('travels as a CloudEvent whose id is the retry key, and reads back the same', () => {
     const event = toCommandCloudEvent(close, envelope);
-    expect(CloudEventSchema.parse(event)).toMatchObject({ id: timerId, source: 'closeloop/sla-timer', subject: workOrderId, workorderid: workOrderId, actor: 'system:sla-timer' });
+    expect(CloudEventSchema.parse(event)).toMatchObject({
+      id: timerId,
+      source: 'closeloop/sla-timer',
+      subject: workOrderId,
+      workorderid: workOrderId,
+      actor: 'system:sla-timer',
+    });
     expect(parseWorkOrderCommand(event)).toEqual(close);
   });
 
   it('refuses an unknown type, a bad shape and an envelope naming another order, as validation errors to dead-letter', () => {
     const event = toCommandCloudEvent(close, envelope);
-    expect(() => parseWorkOrderCommand({ ...event, type: 'closeloop.workorder.repaint-the-lobby.v1' })).toThrow(expect.objectContaining({ code: 'UNSUPPORTED_COMMAND_TYPE' }));
-    expect(() => parseWorkOrderCommand({ ...event, data: { ...close.data, round: -1 } })).toThrow(expect.objectContaining({ code: 'INVALID_COMMAND' }));
+    expect(() => parseWorkOrderCommand({ ...event, type: 'closeloop.workorder.repaint-the-lobby.v1' })).toThrow(
+      expect.objectContaining({ code: 'UNSUPPORTED_COMMAND_TYPE' }),
+    );
+    expect(() => parseWorkOrderCommand({ ...event, data: { ...close.data, round: -1 } })).toThrow(
+      expect.objectContaining({ code: 'INVALID_COMMAND' }),
+    );
     expect(() => parseWorkOrderCommand({ ...event, data: { ...close.data, extra: true } })).toThrow(ValidationError);
-    expect(() => parseWorkOrderCommand({ ...event, workorderid: '0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d' })).toThrow(expect.objectContaining({ code: 'INVALID_COMMAND' }));
+    expect(() => parseWorkOrderCommand({ ...event, workorderid: '0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d' })).toThrow(
+      expect.objectContaining({ code: 'INVALID_COMMAND' }),
+    );
   });
 });
 

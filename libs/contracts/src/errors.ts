@@ -35,7 +35,11 @@ export class CloseloopError extends Error {
 }
 
 export class ValidationError extends CloseloopError {
-  constructor(message: string, readonly issues: readonly FieldIssue[], code = 'VALIDATION_FAILED') {
+  constructor(
+    message: string,
+    readonly issues: readonly FieldIssue[],
+    code = 'VALIDATION_FAILED',
+  ) {
     super('validation', code, message, { issues });
   }
 }
@@ -48,24 +52,39 @@ export class NotFoundError extends CloseloopError {
 
 export class IllegalTransitionError extends CloseloopError {
   constructor(command: string, currentStatus: string, allowedCommands: readonly string[]) {
-    super('illegal-transition', 'ILLEGAL_TRANSITION', `${command} is not allowed while the work order is ${currentStatus}`, {
-      currentStatus,
-      allowedCommands,
-    });
+    super(
+      'illegal-transition',
+      'ILLEGAL_TRANSITION',
+      `${command} is not allowed while the work order is ${currentStatus}`,
+      {
+        currentStatus,
+        allowedCommands,
+      },
+    );
   }
 }
 
 export class IdempotencyKeyReusedError extends CloseloopError {
   constructor(key: string) {
-    super('conflict', 'IDEMPOTENCY_KEY_REUSED', `Idempotency key ${key} was already used with a different request body`, { key });
+    super(
+      'conflict',
+      'IDEMPOTENCY_KEY_REUSED',
+      `Idempotency key ${key} was already used with a different request body`,
+      { key },
+    );
   }
 }
 
 export class UnsupportedMediaTypeError extends CloseloopError {
   constructor(received: string | undefined, accepted: readonly string[]) {
-    super('unsupported-media-type', 'UNSUPPORTED_MEDIA_TYPE', `Content type ${received ?? '(none)'} is not accepted here; send ${accepted.join(' or ')}`, {
-      accepted,
-    });
+    super(
+      'unsupported-media-type',
+      'UNSUPPORTED_MEDIA_TYPE',
+      `Content type ${received ?? '(none)'} is not accepted here; send ${accepted.join(' or ')}`,
+      {
+        accepted,
+      },
+    );
   }
 }
 
@@ -78,13 +97,21 @@ export class MalformedRequestError extends CloseloopError {
 
 export class PayloadTooLargeError extends CloseloopError {
   constructor(limit: string) {
-    super('payload-too-large', 'PAYLOAD_TOO_LARGE', `The request body is larger than the ${limit} this endpoint accepts`, { limit });
+    super(
+      'payload-too-large',
+      'PAYLOAD_TOO_LARGE',
+      `The request body is larger than the ${limit} this endpoint accepts`,
+      { limit },
+    );
   }
 }
 
 /** No credentials, or credentials that prove nothing: a missing, malformed, expired or unknown token or key. */
 export class UnauthenticatedError extends CloseloopError {
-  constructor(message = 'Authentication is required: send a bearer token or an integrator API key', code = 'UNAUTHENTICATED') {
+  constructor(
+    message = 'Authentication is required: send a bearer token or an integrator API key',
+    code = 'UNAUTHENTICATED',
+  ) {
     super('unauthenticated', code, message);
   }
 }
@@ -107,7 +134,8 @@ export class RateLimitedError extends CloseloopError {
   }
 }
 
-const wholeSecondsAtLeastOne = (seconds: number): number => (Number.isFinite(seconds) ? Math.max(1, Math.ceil(seconds)) : 1);
+const wholeSecondsAtLeastOne = (seconds: number): number =>
+  Number.isFinite(seconds) ? Math.max(1, Math.ceil(seconds)) : 1;
 
 /**
  * Refused by load shedding, before any of the request was done (nothing written): the service has more work than it
@@ -117,10 +145,15 @@ const wholeSecondsAtLeastOne = (seconds: number): number => (Number.isFinite(sec
 export class OverloadedError extends CloseloopError {
   constructor(retryAfterMillis: number, reason: string) {
     const millis = wholeMillisAtLeastOne(retryAfterMillis);
-    super('unavailable', 'OVERLOADED', `The service is overloaded (${reason}); nothing was done, retry in ${millis} ms`, {
-      retryAfterSeconds: wholeSecondsAtLeastOne(millis / 1000),
-      retryAfterMillis: millis,
-    });
+    super(
+      'unavailable',
+      'OVERLOADED',
+      `The service is overloaded (${reason}); nothing was done, retry in ${millis} ms`,
+      {
+        retryAfterSeconds: wholeSecondsAtLeastOne(millis / 1000),
+        retryAfterMillis: millis,
+      },
+    );
   }
 }
 
@@ -128,11 +161,17 @@ export class OverloadedError extends CloseloopError {
 export class CallerOverShareError extends CloseloopError {
   constructor(retryAfterMillis: number) {
     const millis = wholeMillisAtLeastOne(retryAfterMillis);
-    super('too-many-requests', 'CALLER_OVER_SHARE', `This caller holds more than its share of a busy service; nothing was done, retry in ${millis} ms`, {
-      retryAfterSeconds: wholeSecondsAtLeastOne(millis / 1000),
-      retryAfterMillis: millis,
-    });
+    super(
+      'too-many-requests',
+      'CALLER_OVER_SHARE',
+      `This caller holds more than its share of a busy service; nothing was done, retry in ${millis} ms`,
+      {
+        retryAfterSeconds: wholeSecondsAtLeastOne(millis / 1000),
+        retryAfterMillis: millis,
+      },
+    );
   }
 }
 
-const wholeMillisAtLeastOne = (millis: number): number => (Number.isFinite(millis) ? Math.max(1, Math.ceil(millis)) : 1000);
+const wholeMillisAtLeastOne = (millis: number): number =>
+  Number.isFinite(millis) ? Math.max(1, Math.ceil(millis)) : 1000;

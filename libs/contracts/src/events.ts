@@ -27,7 +27,8 @@ export const eventDataSchemas: EventRegistry<DomainEventDefinitions>['dataSchema
 export type EventType = keyof typeof eventDataSchemas;
 export type DomainEvent = WorkOrderEvent | SlaEvent | AlertEvent;
 
-export const isEventType = (type: string): type is EventType => Object.prototype.hasOwnProperty.call(eventDataSchemas, type);
+export const isEventType = (type: string): type is EventType =>
+  Object.prototype.hasOwnProperty.call(eventDataSchemas, type);
 
 /** Validates an event read from the wire; unknown types and bad shapes yield a readable reason. */
 export const parseDomainEvent = (
@@ -37,7 +38,10 @@ export const parseDomainEvent = (
   if (!isEventType(type)) return { ok: false, reason: `unknown event type ${type}` };
   const parsed = eventDataSchemas[type].safeParse(data);
   if (!parsed.success) {
-    return { ok: false, reason: parsed.error.issues.map((i) => `${i.path.join('.') || '(data)'}: ${i.message}`).join('; ') };
+    return {
+      ok: false,
+      reason: parsed.error.issues.map((i) => `${i.path.join('.') || '(data)'}: ${i.message}`).join('; '),
+    };
   }
   return { ok: true, event: { type, data: parsed.data } as DomainEvent };
 };

@@ -40,7 +40,11 @@ export const unstorableTextIssues = (value: unknown, path = ''): FieldIssue[] =>
       const entries = Object.entries(item);
       for (let i = entries.length - 1; i >= 0; i--) {
         const [key, child] = entries[i] as [string, unknown];
-        if (!isStorableText(key)) issues.push({ path: at(where, JSON.stringify(key).slice(1, -1)), message: `property names ${UNSTORABLE_TEXT_MESSAGE}` });
+        if (!isStorableText(key))
+          issues.push({
+            path: at(where, JSON.stringify(key).slice(1, -1)),
+            message: `property names ${UNSTORABLE_TEXT_MESSAGE}`,
+          });
         pending.push([child, at(where, key)]);
       }
     }
@@ -49,7 +53,8 @@ export const unstorableTextIssues = (value: unknown, path = ''): FieldIssue[] =>
 };
 
 /** A free text field: trimmed, 1..max characters, storable. */
-export const TextSchema = (max: number) => z.string().trim().min(1).max(max).refine(isStorableText, UNSTORABLE_TEXT_MESSAGE);
+export const TextSchema = (max: number) =>
+  z.string().trim().min(1).max(max).refine(isStorableText, UNSTORABLE_TEXT_MESSAGE);
 
 // ── Identifiers ──────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -58,7 +63,9 @@ export const TextSchema = (max: number) => z.string().trim().min(1).max(max).ref
  * a letter or digit. Safe in a URL path, a topic-free log line and a SQL parameter, and unambiguous to read out.
  */
 export const IDENTIFIER_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/;
-export const IdentifierSchema = z.string().regex(IDENTIFIER_PATTERN, 'must be 1-32 letters, digits, "-" or "_", starting with a letter or digit');
+export const IdentifierSchema = z
+  .string()
+  .regex(IDENTIFIER_PATTERN, 'must be 1-32 letters, digits, "-" or "_", starting with a letter or digit');
 
 /**
  * Staff ids are the identity provider's subjects, so the rule is wider: up to 64 characters, also ".", "@" and
@@ -66,7 +73,9 @@ export const IdentifierSchema = z.string().regex(IDENTIFIER_PATTERN, 'must be 1-
  * characters and anything a path or a log would have to escape do not.
  */
 export const STAFF_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@:-]{0,63}$/;
-export const StaffIdSchema = z.string().regex(STAFF_ID_PATTERN, 'must be 1-64 letters, digits, ".", "@", ":", "-" or "_", starting with a letter or digit');
+export const StaffIdSchema = z
+  .string()
+  .regex(STAFF_ID_PATTERN, 'must be 1-64 letters, digits, ".", "@", ":", "-" or "_", starting with a letter or digit');
 
 /** A person named in a request body (a reassignment's or hand-over's new holder). */
 export const StaffMemberInputSchema = z.object({ staffId: StaffIdSchema, name: TextSchema(100) }).strict();
@@ -96,10 +105,20 @@ export const instantProblem = (value: string): string | undefined => {
   const match = INSTANT_SHAPE.exec(value);
   if (!match) return INSTANT_SHAPE_MESSAGE;
   const [, , month, day, hour, minute, second, , zone, , offsetHours, offsetMinutes] = match;
-  if (Number(month) < 1 || Number(month) > 12 || Number(day) < 1 || Number(hour) > 23 || Number(minute) > 59 || Number(second) > 59) {
+  if (
+    Number(month) < 1 ||
+    Number(month) > 12 ||
+    Number(day) < 1 ||
+    Number(hour) > 23 ||
+    Number(minute) > 59 ||
+    Number(second) > 59
+  ) {
     return 'must be a real date and time of day';
   }
-  if (zone !== 'Z' && (Number(offsetMinutes) > 59 || Number(offsetHours) * 60 + Number(offsetMinutes) > MAX_OFFSET_MINUTES)) {
+  if (
+    zone !== 'Z' &&
+    (Number(offsetMinutes) > 59 || Number(offsetHours) * 60 + Number(offsetMinutes) > MAX_OFFSET_MINUTES)
+  ) {
     return 'must have a UTC offset between -14:00 and +14:00';
   }
   const time = Date.parse(value);
@@ -110,7 +129,10 @@ export const instantProblem = (value: string): string | undefined => {
 };
 
 const sameCalendarDate = (value: string, time: number, zone: string): boolean => {
-  const offsetMs = zone === 'Z' ? 0 : (zone.startsWith('-') ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(-2))) * 60_000;
+  const offsetMs =
+    zone === 'Z'
+      ? 0
+      : (zone.startsWith('-') ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(-2))) * 60_000;
   return new Date(time + offsetMs).toISOString().slice(0, 10) === value.slice(0, 10);
 };
 

@@ -1,9 +1,19 @@
-import { IdentifierSchema, instantProblem, InstantSchema, isStorableText, StaffIdSchema, TextSchema, unstorableTextIssues } from './input-policy';
+import {
+  IdentifierSchema,
+  instantProblem,
+  InstantSchema,
+  isStorableText,
+  StaffIdSchema,
+  TextSchema,
+  unstorableTextIssues,
+} from './input-policy';
 
 describe('the input policy: text', () => {
   it('refuses U+0000 and unpaired surrogates, and keeps every other text, emoji and CJK included', () => {
-    for (const bad of ['a\u0000b', '\u0000', 'lone \ud800', '\udfff low', '\ud83d']) expect(isStorableText(bad)).toBe(false);
-    for (const good of ['报修：厨房水管爆裂', '😀🔥', 'e\u0301', '\u202Ertl', "'; DROP TABLE es_events; --", '']) expect(isStorableText(good)).toBe(true);
+    for (const bad of ['a\u0000b', '\u0000', 'lone \ud800', '\udfff low', '\ud83d'])
+      expect(isStorableText(bad)).toBe(false);
+    for (const good of ['报修：厨房水管爆裂', '😀🔥', 'e\u0301', '\u202Ertl', "'; DROP TABLE es_events; --", ''])
+      expect(isStorableText(good)).toBe(true);
   });
 
   it('names every unstorable string by its path, property names included', () => {
@@ -23,7 +33,9 @@ describe('the input policy: text', () => {
   it('walks a body nested far deeper than the call stack allows, and reports at most 20 issues', () => {
     let deep: unknown = 'bottom\u0000';
     for (let i = 0; i < 100_000; i++) deep = i % 2 === 0 ? [deep] : { d: deep };
-    expect(unstorableTextIssues(deep)).toEqual([{ path: expect.stringMatching(/^(0|d)\./), message: expect.any(String) }]);
+    expect(unstorableTextIssues(deep)).toEqual([
+      { path: expect.stringMatching(/^(0|d)\./), message: expect.any(String) },
+    ]);
     expect(unstorableTextIssues(Array.from({ length: 50 }, () => '\u0000'))).toHaveLength(20);
   });
 
@@ -37,13 +49,23 @@ describe('the input policy: text', () => {
 
 describe('the input policy: identifiers', () => {
   it('takes site ids by the identifier rule', () => {
-    for (const good of ['S1', 'site_7', 'a-b', 'x'.repeat(32)]) expect(IdentifierSchema.safeParse(good).success).toBe(true);
-    for (const bad of ['', ' S1', 'S1\u0000', '-S1', 'x'.repeat(33), 'S 1', 'S1/..', '站点']) expect(IdentifierSchema.safeParse(bad).success).toBe(false);
+    for (const good of ['S1', 'site_7', 'a-b', 'x'.repeat(32)])
+      expect(IdentifierSchema.safeParse(good).success).toBe(true);
+    for (const bad of ['', ' S1', 'S1\u0000', '-S1', 'x'.repeat(33), 'S 1', 'S1/..', '站点'])
+      expect(IdentifierSchema.safeParse(bad).success).toBe(false);
   });
 
   it('takes staff ids as identity providers issue them', () => {
-    for (const good of ['s1-wang-wei', 'wang.wei', '7f3e4a52-2f0c-4c1b-9d7e-1e2f3a4b5c6d', 'f:ldap:wang.wei', 'wang.wei@example.com']) expect(StaffIdSchema.safeParse(good).success).toBe(true);
-    for (const bad of ['', 'a\u0000', 'a b', 'x'.repeat(65), '.hidden', 'a/b']) expect(StaffIdSchema.safeParse(bad).success).toBe(false);
+    for (const good of [
+      's1-wang-wei',
+      'wang.wei',
+      '7f3e4a52-2f0c-4c1b-9d7e-1e2f3a4b5c6d',
+      'f:ldap:wang.wei',
+      'wang.wei@example.com',
+    ])
+      expect(StaffIdSchema.safeParse(good).success).toBe(true);
+    for (const bad of ['', 'a\u0000', 'a b', 'x'.repeat(65), '.hidden', 'a/b'])
+      expect(StaffIdSchema.safeParse(bad).success).toBe(false);
   });
 });
 

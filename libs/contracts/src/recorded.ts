@@ -8,6 +8,11 @@ import { ValidationError } from './errors';
 export const toDomainEvents = (records: readonly { readonly type: string; readonly data: unknown }[]): DomainEvent[] =>
   records.map((record) => {
     const parsed = parseDomainEvent(record.type, record.data);
-    if (!parsed.ok) throw new ValidationError(`Event of type ${record.type} is not valid: ${parsed.reason}`, [{ path: 'data', message: parsed.reason }], 'INVALID_EVENT');
+    if (!parsed.ok)
+      throw new ValidationError(
+        `Event of type ${record.type} is not valid: ${parsed.reason}`,
+        [{ path: 'data', message: parsed.reason }],
+        'INVALID_EVENT',
+      );
     return parsed.event;
   });

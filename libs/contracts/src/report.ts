@@ -56,11 +56,16 @@ export type ReportDetails = z.infer<typeof ReportDetailsSchema>;
  * "Where is my repair?": a repeat contact, counted and shown to supervisors. The caller may be the reporter or a
  * neighbour; with their number they join the order's contacts, to be called back too.
  */
-export const FollowUpContactSchema = z.object({ channel: ChannelSchema, note: optionalText(2000), caller: ResidentContactSchema.optional() }).strict();
+export const FollowUpContactSchema = z
+  .object({ channel: ChannelSchema, note: optionalText(2000), caller: ResidentContactSchema.optional() })
+  .strict();
 
 /** The callback (回访): the resident confirms the fix and rates it, which closes the order. */
 export const ResolutionConfirmedSchema = z
-  .object({ rating: z.number().int().min(1, 'must be 1 to 5 stars').max(5, 'must be 1 to 5 stars'), comment: optionalText(2000) })
+  .object({
+    rating: z.number().int().min(1, 'must be 1 to 5 stars').max(5, 'must be 1 to 5 stars'),
+    comment: optionalText(2000),
+  })
   .strict();
 
 /** The resident says it is not fixed: the order goes round the loop again. */
@@ -69,5 +74,8 @@ export const ResolutionRejectedSchema = z.object({ comment: optionalText(2000) }
 /** Residents know their order by its number; systems by its id. Either names it. */
 export const WorkOrderReferenceSchema = z.object({
   workOrderId: z.string().uuid().optional(),
-  number: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}-\d{8}-\d{4,}$/, 'must be a work-order number such as S1-20261123-0001').optional(),
+  number: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}-\d{8}-\d{4,}$/, 'must be a work-order number such as S1-20261123-0001')
+    .optional(),
 });

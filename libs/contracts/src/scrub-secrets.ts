@@ -10,9 +10,27 @@ import { maskPhone } from './phone';
 const MASK = '***';
 
 /** Parameter and field names whose values are credentials: password, client_secret, access_token, x-api-key, apiKey… */
-const SECRET_WORDS = new Set(['password', 'passwd', 'pwd', 'passphrase', 'secret', 'token', 'key', 'apikey', 'credential', 'credentials']);
+const SECRET_WORDS = new Set([
+  'password',
+  'passwd',
+  'pwd',
+  'passphrase',
+  'secret',
+  'token',
+  'key',
+  'apikey',
+  'credential',
+  'credentials',
+]);
 /** Names that end in "key" or "token" but carry nothing secret, and help when reading a log. */
-const NOT_SECRET = new Set(['idempotency-key', 'idempotency_key', 'idempotencykey', 'partition-key', 'partition_key', 'partitionkey']);
+const NOT_SECRET = new Set([
+  'idempotency-key',
+  'idempotency_key',
+  'idempotencykey',
+  'partition-key',
+  'partition_key',
+  'partitionkey',
+]);
 
 /** Whether a query, form or JSON field of this name holds a credential, judged by its last word. */
 export const isSecretFieldName = (name: string): boolean => {
@@ -31,11 +49,18 @@ const isProseWord = (value: string): boolean => /^[A-Za-z][a-z]{0,18}$/.test(val
 
 const credentialRules: readonly ((text: string) => string)[] = [
   // Authorization schemes: whatever follows is the credential.
-  (text) => text.replace(/\b(Bearer|Basic)\s+([^\s"',;)}\]]+)/gi, (whole, scheme: string, value: string) => (isProseWord(value) ? whole : `${scheme} ${MASK}`)),
+  (text) =>
+    text.replace(/\b(Bearer|Basic)\s+([^\s"',;)}\]]+)/gi, (whole, scheme: string, value: string) =>
+      isProseWord(value) ? whole : `${scheme} ${MASK}`,
+    ),
   // Signed tokens: JWTs (JWS, JWE) and our ack-link tokens are base64url JSON ("eyJ…") and dot-separated parts.
   (text) => text.replace(/\beyJ[\w-]+(?:\.[\w-]*){1,4}/g, `eyJ${MASK}`),
   // Integrator API keys keep their key id, which names the key without being able to use it.
-  (text) => text.replace(/\bclk_(?!(?:[A-Za-z0-9]{1,64}_)?\*)(?:([A-Za-z0-9]{1,64})_)?[\w-]+/g, (_whole, keyId: string | undefined) => (keyId ? `clk_${keyId}_${MASK}` : `clk_${MASK}`)),
+  (text) =>
+    text.replace(
+      /\bclk_(?!(?:[A-Za-z0-9]{1,64}_)?\*)(?:([A-Za-z0-9]{1,64})_)?[\w-]+/g,
+      (_whole, keyId: string | undefined) => (keyId ? `clk_${keyId}_${MASK}` : `clk_${MASK}`),
+    ),
   (text) => text.replace(/\bwhsec_[A-Za-z0-9+/=_-]+/g, `whsec_${MASK}`),
   // user:password@ in connection URLs (postgres://closeloop:…@db:5432/closeloop).
   (text) => text.replace(/\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s/@]+@/gi, `$1${MASK}@`),
@@ -82,5 +107,7 @@ const maskDigits = (run: string): string => (run.replace(/\D/g, '').length < 7 ?
  */
 export const scrubSecrets = (text: string): string => {
   const withoutCredentials = credentialRules.reduce((current, rule) => rule(current), text);
-  return withoutCredentials.replace(DIGIT_RUNS, (whole, phone: string | undefined) => (phone === undefined ? whole : maskDigits(phone)));
+  return withoutCredentials.replace(DIGIT_RUNS, (whole, phone: string | undefined) =>
+    phone === undefined ? whole : maskDigits(phone),
+  );
 };

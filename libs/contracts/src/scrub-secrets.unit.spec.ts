@@ -21,7 +21,11 @@ describe('scrubSecrets', () => {
       ['seven bare digits', 'ext 6552998', 'ext ****2998'],
       ['a number after Chinese text', '报修电话13812345678，请回电', '报修电话138****5678，请回电'],
       ['a number in JSON', '{"reporterPhone":"13812345678"}', '{"reporterPhone":"138****5678"}'],
-      ['a number in a path', 'GET /v1/residents/13812345678/orders failed', 'GET /v1/residents/138****5678/orders failed'],
+      [
+        'a number in a path',
+        'GET /v1/residents/13812345678/orders failed',
+        'GET /v1/residents/138****5678/orders failed',
+      ],
       ['a comma-separated list', 'to 13812345678,13987654321', 'to 138****5678,139****4321'],
       ['a number before a building letter', 'phone 13812345678 B栋', 'phone 138****5678 B栋'],
       ['a number at the end of a sentence', 'Call me on 13812345678.', 'Call me on 138****5678.'],
@@ -64,18 +68,38 @@ describe('scrubSecrets', () => {
       ['a bearer JWT in JSON', `{"authorization":"Bearer ${jwt}"}`, '{"authorization":"Bearer ***"}'],
       ['a bare JWT', `token ${jwt} rejected`, 'token eyJ*** rejected'],
       ['an unsigned JWT', 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.', 'eyJ***'],
-      ['an ack-link token in a path', 'GET /alert-links/eyJhIjoiMmYxZTRjM2IiLCJzIjoiemhhb2xlaSIsImUiOjE3OTk5OTk5OTl9.q1w2e3r4t5y6u7i8o9p0-_ failed', 'GET /alert-links/eyJ*** failed'],
+      [
+        'an ack-link token in a path',
+        'GET /alert-links/eyJhIjoiMmYxZTRjM2IiLCJzIjoiemhhb2xlaSIsImUiOjE3OTk5OTk5OTl9.q1w2e3r4t5y6u7i8o9p0-_ failed',
+        'GET /alert-links/eyJ*** failed',
+      ],
       ['an integrator key', `X-Api-Key: ${apiKey}`, 'X-Api-Key: clk_0a1b2c3d4e5f_***'],
       ['an integrator key in a query', `?api_key=${apiKey}&site=S1`, '?api_key=clk_0a1b2c3d4e5f_***&site=S1'],
       ['a malformed integrator key', 'presented clk_garbage', 'presented clk_***'],
       ['a webhook secret', 'secrets ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw+/=="]', 'secrets ["whsec_***"]'],
       ['Basic credentials', 'Authorization: Basic dXNlcjpwYXNzd29yZA==', 'Authorization: Basic ***'],
       ['password in a form', 'username=zhao&password=hunter2&remember=1', 'username=zhao&password=***&remember=1'],
-      ['secret, token and key in a query', '/cb?client_secret=abc&token=xyz&key=k1&page=2', '/cb?client_secret=***&token=***&key=***&page=2'],
+      [
+        'secret, token and key in a query',
+        '/cb?client_secret=abc&token=xyz&key=k1&page=2',
+        '/cb?client_secret=***&token=***&key=***&page=2',
+      ],
       ['camelCase names', 'accessToken=abc apiKey=def clientSecret=ghi', 'accessToken=*** apiKey=*** clientSecret=***'],
-      ['JSON fields', '{"password": "hunter2", "name": "Zhao", "refresh_token":"r-1"}', '{"password": "***", "name": "Zhao", "refresh_token":"***"}'],
-      ["util.inspect fields", "{ password: 'hunter2', secret: 'x', user: 'zhao' }", "{ password: '***', secret: '***', user: 'zhao' }"],
-      ['a database URL password', 'cannot reach postgres://closeloop:s3cr3t@db:5432/closeloop', 'cannot reach postgres://closeloop:***@db:5432/closeloop'],
+      [
+        'JSON fields',
+        '{"password": "hunter2", "name": "Zhao", "refresh_token":"r-1"}',
+        '{"password": "***", "name": "Zhao", "refresh_token":"***"}',
+      ],
+      [
+        'util.inspect fields',
+        "{ password: 'hunter2', secret: 'x', user: 'zhao' }",
+        "{ password: '***', secret: '***', user: 'zhao' }",
+      ],
+      [
+        'a database URL password',
+        'cannot reach postgres://closeloop:s3cr3t@db:5432/closeloop',
+        'cannot reach postgres://closeloop:***@db:5432/closeloop',
+      ],
       ['a cookie header', 'cookie: session=abc123; theme=dark', 'cookie: ***'],
     ])('%s', (_name, input, expected) => {
       expect(scrubSecrets(input)).toBe(expected);
@@ -84,16 +108,29 @@ describe('scrubSecrets', () => {
 
   it('masks every secret in a line that holds several, phones included', () => {
     const line = `POST /v1/reports?token=t0k3n from 13812345678 with Bearer ${jwt} and ${apiKey}`;
-    expect(scrubSecrets(line)).toBe('POST /v1/reports?token=*** from 138****5678 with Bearer *** and clk_0a1b2c3d4e5f_***');
+    expect(scrubSecrets(line)).toBe(
+      'POST /v1/reports?token=*** from 138****5678 with Bearer *** and clk_0a1b2c3d4e5f_***',
+    );
   });
 
   it('masks inside stack traces and keeps their line numbers', () => {
-    const stack = 'Error: resident 13812345678 not reachable\n    at deliver (/app/apps/notification/dist/sms.channel.js:42:17)';
-    expect(scrubSecrets(stack)).toBe('Error: resident 138****5678 not reachable\n    at deliver (/app/apps/notification/dist/sms.channel.js:42:17)');
+    const stack =
+      'Error: resident 13812345678 not reachable\n    at deliver (/app/apps/notification/dist/sms.channel.js:42:17)';
+    expect(scrubSecrets(stack)).toBe(
+      'Error: resident 138****5678 not reachable\n    at deliver (/app/apps/notification/dist/sms.channel.js:42:17)',
+    );
   });
 
   it('is idempotent', () => {
-    const inputs = ['13812345678', `Bearer ${jwt}`, apiKey, 'password=x', 'whsec_abc==', '010-12345678', 'postgres://u:p@h/db'];
+    const inputs = [
+      '13812345678',
+      `Bearer ${jwt}`,
+      apiKey,
+      'password=x',
+      'whsec_abc==',
+      '010-12345678',
+      'postgres://u:p@h/db',
+    ];
     for (const input of inputs) expect(scrubSecrets(scrubSecrets(input))).toBe(scrubSecrets(input));
   });
 
@@ -105,18 +142,37 @@ describe('scrubSecrets', () => {
   });
 
   it('leaves text without secrets untouched, byte for byte', () => {
-    const text = 'work order 550e8400-e29b-41d4-a716-446655440000 acknowledged by zhaolei at 2026-11-23T09:00:00Z (S1-20261123-0001)';
+    const text =
+      'work order 550e8400-e29b-41d4-a716-446655440000 acknowledged by zhaolei at 2026-11-23T09:00:00Z (S1-20261123-0001)';
     expect(scrubSecrets(text)).toBe(text);
   });
 });
 
 describe('isSecretFieldName', () => {
-  it.each(['password', 'PASSWORD', 'passwd', 'client_secret', 'access_token', 'refresh-token', 'apiKey', 'x-api-key', 'api_key', 'apikey', 'key', 'signingKey'])(
-    '%s holds a credential',
-    (name) => expect(isSecretFieldName(name)).toBe(true),
-  );
+  it.each([
+    'password',
+    'PASSWORD',
+    'passwd',
+    'client_secret',
+    'access_token',
+    'refresh-token',
+    'apiKey',
+    'x-api-key',
+    'api_key',
+    'apikey',
+    'key',
+    'signingKey',
+  ])('%s holds a credential', (name) => expect(isSecretFieldName(name)).toBe(true));
 
-  it.each(['monkey', 'keys', 'tokens_used', 'username', 'idempotency-key', 'Idempotency-Key', 'partitionKey', 'keyId', 'site'])('%s does not', (name) =>
-    expect(isSecretFieldName(name)).toBe(false),
-  );
+  it.each([
+    'monkey',
+    'keys',
+    'tokens_used',
+    'username',
+    'idempotency-key',
+    'Idempotency-Key',
+    'partitionKey',
+    'keyId',
+    'site',
+  ])('%s does not', (name) => expect(isSecretFieldName(name)).toBe(false));
 });

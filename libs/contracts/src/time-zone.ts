@@ -13,7 +13,9 @@ const isTimeZone = (zone: string): boolean => {
 };
 
 /** An IANA time zone name, checked against the runtime's zone database. */
-export const TimeZoneSchema = z.string().refine(isTimeZone, (zone) => ({ message: `unknown time zone "${zone}"; use an IANA name such as Asia/Shanghai` }));
+export const TimeZoneSchema = z
+  .string()
+  .refine(isTimeZone, (zone) => ({ message: `unknown time zone "${zone}"; use an IANA name such as Asia/Shanghai` }));
 
 /** A wall-clock time of day at a site, "HH:mm" (00:00-23:59): working hours, a shift hand-off. */
 export const LocalTimeSchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:mm (00:00-23:59)');

@@ -14,7 +14,8 @@ describe('a database migrated before migrations were renumbered', () => {
     // the migrations that came with the renumbering.
     oldLayout = mkdtempSync(join(tmpdir(), 'migrations-old-'));
     cpSync(migrationsDirectory, oldLayout, { recursive: true });
-    for (const [current, former] of Object.entries(formerMigrationNames)) renameSync(join(oldLayout, current), join(oldLayout, former));
+    for (const [current, former] of Object.entries(formerMigrationNames))
+      renameSync(join(oldLayout, current), join(oldLayout, former));
     rmSync(join(oldLayout, '0024_tables_named_by_owner.sql'));
     // The old folder has two files numbered 0015, which the migrator now refuses, so it is applied as it was then:
     // each file in name order, recorded by its name.
@@ -51,10 +52,14 @@ describe('a database migrated before migrations were renumbered', () => {
 });
 
 const versions = async (db: TestDatabase): Promise<string[]> =>
-  (await db.pool.query<{ version: string }>('SELECT version FROM schema_migrations ORDER BY version')).rows.map((r) => r.version);
+  (await db.pool.query<{ version: string }>('SELECT version FROM schema_migrations ORDER BY version')).rows.map(
+    (r) => r.version,
+  );
 
 const migrateAsBefore = async (db: TestDatabase, directory: string): Promise<void> => {
-  await db.pool.query('CREATE TABLE schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())');
+  await db.pool.query(
+    'CREATE TABLE schema_migrations (version text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
+  );
   for (const file of readdirSync(directory).sort()) {
     await db.pool.query(readFileSync(join(directory, file), 'utf8'));
     await db.pool.query('INSERT INTO schema_migrations (version) VALUES ($1)', [file]);

@@ -19,7 +19,9 @@ export const formerMigrationNames: Readonly<Record<string, string>> = {
 
 /** The migration files of a folder in the order they apply; refuses two files with the same number. */
 export const migrationFiles = (directory = migrationsDirectory): string[] => {
-  const files = readdirSync(directory).filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f)).sort();
+  const files = readdirSync(directory)
+    .filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f))
+    .sort();
   const byNumber = new Map<string, string>();
   for (const file of files) {
     const number = file.slice(0, 4);
@@ -48,7 +50,9 @@ export const migrate = async (pool: Pool, directory = migrationsDirectory): Prom
     for (const [current, former] of Object.entries(formerMigrationNames)) {
       await client.query('UPDATE schema_migrations SET version = $1 WHERE version = $2', [current, former]);
     }
-    const done = new Set((await client.query<{ version: string }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
+    const done = new Set(
+      (await client.query<{ version: string }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version),
+    );
     for (const file of files) {
       if (done.has(file)) continue;
       await client.query('BEGIN');

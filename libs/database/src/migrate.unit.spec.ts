@@ -11,8 +11,11 @@ describe('migration files', () => {
 
   it('are refused when two share a number, naming both', () => {
     const directory = mkdtempSync(join(tmpdir(), 'migrations-'));
-    for (const file of ['0001_first.sql', '0002_second.sql', '0002_also_second.sql']) writeFileSync(join(directory, file), 'SELECT 1;');
-    expect(() => migrationFiles(directory)).toThrow('migrations 0002_also_second.sql and 0002_second.sql share the number 0002');
+    for (const file of ['0001_first.sql', '0002_second.sql', '0002_also_second.sql'])
+      writeFileSync(join(directory, file), 'SELECT 1;');
+    expect(() => migrationFiles(directory)).toThrow(
+      'migrations 0002_also_second.sql and 0002_second.sql share the number 0002',
+    );
   });
 
   it('renamed after release are still in the folder under their new names', () => {

@@ -25,7 +25,9 @@ export class SessionLocks {
       } finally {
         // A session that ended meanwhile (a database restart) took its lock with it: nothing is left to unlock, and
         // the work's own outcome stands.
-        await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [space, key]).catch((error: Error) => (broken = error));
+        await client
+          .query('SELECT pg_advisory_unlock($1, hashtext($2))', [space, key])
+          .catch((error: Error) => (broken = error));
       }
     } finally {
       client.release(broken);

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { Decider, DomainEvent, EventMetadata, foldEvents, IdempotencyKeyReusedError, toDomainEvents } from '@closeloop/contracts';
+import {
+  Decider,
+  DomainEvent,
+  EventMetadata,
+  foldEvents,
+  IdempotencyKeyReusedError,
+  toDomainEvents,
+} from '@closeloop/contracts';
 import { EventStore, RecordedEvent, StreamVersionConflictError } from './event-store.port';
 
 /** How often a command is decided again after another writer appended first, before the conflict is the caller's. */
@@ -78,7 +85,8 @@ export const handleCommand = async <State, Command, Event extends DomainEvent>(
     request.authorize?.(state);
     const earlier = answeredBefore(recorded, history, request);
     if (earlier) return { state, version, events: earlier, replayed: true };
-    if (expectedVersion !== undefined && expectedVersion !== version) throw new StreamVersionConflictError(streamId, expectedVersion, version);
+    if (expectedVersion !== undefined && expectedVersion !== version)
+      throw new StreamVersionConflictError(streamId, expectedVersion, version);
     const command = request.command(state);
     const events = command === undefined ? [] : decider.decide(command, state);
     if (events.length === 0) return { state, version, events, replayed: false };
@@ -88,9 +96,19 @@ export const handleCommand = async <State, Command, Event extends DomainEvent>(
         events.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata })),
         version === 0 ? 'no-stream' : version,
       );
-      return { state: foldEvents(decider, events, state), version: appended.nextExpectedVersion, events, replayed: false };
+      return {
+        state: foldEvents(decider, events, state),
+        version: appended.nextExpectedVersion,
+        events,
+        replayed: false,
+      };
     } catch (error) {
-      if (!(error instanceof StreamVersionConflictError) || expectedVersion !== undefined || attempt >= MAX_CONFLICT_RETRIES) throw error;
+      if (
+        !(error instanceof StreamVersionConflictError) ||
+        expectedVersion !== undefined ||
+        attempt >= MAX_CONFLICT_RETRIES
+      )
+        throw error;
     }
   }
 };
@@ -100,14 +118,23 @@ export const handleCommand = async <State, Command, Event extends DomainEvent>(
  * different request under the same key is refused. Events recorded without a fingerprint (before fingerprints
  * were kept) match any request, so a retry of a command sent before then is still answered as the first time.
  */
-const answeredBefore = <Event>(recorded: readonly RecordedEvent[], history: readonly Event[], request: Pick<CommandRequest<unknown, unknown>, 'idempotency' | 'oncePerCause' | 'metadata'>): Event[] | undefined => {
-  const recordedWith = (field: string, value: string): number[] => recorded.flatMap((event, i) => (event.metadata[field] === value ? [i] : []));
+const answeredBefore = <Event>(
+  recorded: readonly RecordedEvent[],
+  history: readonly Event[],
+  request: Pick<CommandRequest<unknown, unknown>, 'idempotency' | 'oncePerCause' | 'metadata'>,
+): Event[] | undefined => {
+  const recordedWith = (field: string, value: string): number[] =>
+    recorded.flatMap((event, i) => (event.metadata[field] === value ? [i] : []));
   const { idempotency } = request;
   if (idempotency !== undefined) {
     const answered = recordedWith('idempotencyKey', idempotency.key);
     if (answered.length > 0) {
       const recordedFingerprint = recorded[answered[0] as number]?.metadata['requestFingerprint'];
-      if (idempotency.requestFingerprint !== undefined && recordedFingerprint !== undefined && recordedFingerprint !== idempotency.requestFingerprint) {
+      if (
+        idempotency.requestFingerprint !== undefined &&
+        recordedFingerprint !== undefined &&
+        recordedFingerprint !== idempotency.requestFingerprint
+      ) {
         throw new IdempotencyKeyReusedError(idempotency.key);
       }
       return answered.map((i) => history[i] as Event);

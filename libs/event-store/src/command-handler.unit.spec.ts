@@ -1,4 +1,11 @@
-import { Decider, EventMetadata, EventTypes, IdempotencyKeyReusedError, IllegalTransitionError, SlaEvent } from '@closeloop/contracts';
+import {
+  Decider,
+  EventMetadata,
+  EventTypes,
+  IdempotencyKeyReusedError,
+  IllegalTransitionError,
+  SlaEvent,
+} from '@closeloop/contracts';
 import { aggregateStream, handleCommand } from './command-handler';
 import { EventStore, StreamVersionConflictError } from './event-store.port';
 import { InMemoryEventStore } from './in-memory-event-store';
@@ -21,12 +28,23 @@ const clock: Decider<Clock, ClockCommand, SlaEvent> = {
       ? [{ type: EventTypes.SlaClockPaused, data: { workOrderId, pausedAt: at } }]
       : [{ type: EventTypes.SlaClockStopped, data: { workOrderId, stoppedAt: at, reason: 'cancelled' } }];
   },
-  evolve: (state, event) => (event.type === EventTypes.SlaClockPaused ? { ...state, pauses: state.pauses + 1 } : event.type === EventTypes.SlaClockStopped ? { ...state, stopped: true } : state),
+  evolve: (state, event) =>
+    event.type === EventTypes.SlaClockPaused
+      ? { ...state, pauses: state.pauses + 1 }
+      : event.type === EventTypes.SlaClockStopped
+        ? { ...state, stopped: true }
+        : state,
   initialState: () => ({ pauses: 0, stopped: false }),
 };
 
 const stream = `sla-${workOrderId}`;
-const metadata = (causationId = 'cause-1'): EventMetadata => ({ workOrderId, correlationId: 'c-1', causationId, actor: { kind: 'system', id: 'test' }, producer: 'test' });
+const metadata = (causationId = 'cause-1'): EventMetadata => ({
+  workOrderId,
+  correlationId: 'c-1',
+  causationId,
+  actor: { kind: 'system', id: 'test' },
+  producer: 'test',
+});
 const pause = () => ({ type: 'Pause' }) as const;
 
 /** A store another writer appends to, once, just before each of the next `times` appends of ours. */
@@ -40,7 +58,12 @@ const racedStore = (inner: InMemoryEventStore, times: number): EventStore & { ap
     storeCheckpoint: (subscriber: string, checkpoint: string) => inner.storeCheckpoint(subscriber, checkpoint),
     append: async (...args: Parameters<EventStore['append']>) => {
       raced.appends++;
-      if (racesLeft-- > 0) await handleCommand(inner, clock, { streamId: stream, command: pause, metadata: metadata(`rival-${racesLeft}`) });
+      if (racesLeft-- > 0)
+        await handleCommand(inner, clock, {
+          streamId: stream,
+          command: pause,
+          metadata: metadata(`rival-${racesLeft}`),
+        });
       return inner.append(...args);
     },
   };
@@ -49,7 +72,12 @@ const racedStore = (inner: InMemoryEventStore, times: number): EventStore & { ap
 
 describe('aggregateStream', () => {
   it('folds a stream that does not exist to the initial state at version 0', async () => {
-    expect(await aggregateStream(new InMemoryEventStore(), stream, clock)).toEqual({ state: { pauses: 0, stopped: false }, version: 0, recorded: [], events: [] });
+    expect(await aggregateStream(new InMemoryEventStore(), stream, clock)).toEqual({
+      state: { pauses: 0, stopped: false },
+      version: 0,
+      recorded: [],
+      events: [],
+    });
   });
 });
 
@@ -61,13 +89,24 @@ describe('handleCommand', () => {
 
   it('decides on the folded stream, appends with the metadata, and answers the new state and version', async () => {
     await handleCommand(store, clock, { streamId: stream, command: pause, metadata: metadata('first') });
-    const outcome = await handleCommand(store, clock, { streamId: stream, command: pause, metadata: metadata('second') });
-    expect(outcome).toMatchObject({ state: { pauses: 2 }, version: 2, replayed: false, events: [{ type: EventTypes.SlaClockPaused }] });
+    const outcome = await handleCommand(store, clock, {
+      streamId: stream,
+      command: pause,
+      metadata: metadata('second'),
+    });
+    expect(outcome).toMatchObject({
+      state: { pauses: 2 },
+      version: 2,
+      replayed: false,
+      events: [{ type: EventTypes.SlaClockPaused }],
+    });
     expect((await store.readStream(stream))[1]?.metadata).toEqual(metadata('second'));
   });
 
   it('appends nothing when the command builder finds nothing to do', async () => {
-    expect(await handleCommand(store, clock, { streamId: stream, command: () => undefined, metadata: metadata() })).toEqual({ state: clock.initialState(), version: 0, events: [], replayed: false });
+    expect(
+      await handleCommand(store, clock, { streamId: stream, command: () => undefined, metadata: metadata() }),
+    ).toEqual({ state: clock.initialState(), version: 0, events: [], replayed: false });
     expect(await store.readStream(stream)).toEqual([]);
   });
 
@@ -80,51 +119,124 @@ describe('handleCommand', () => {
 
   it('gives the conflict to the caller after five attempts', async () => {
     const raced = racedStore(store, 10);
-    await expect(handleCommand(raced, clock, { streamId: stream, command: pause, metadata: metadata() })).rejects.toBeInstanceOf(StreamVersionConflictError);
+    await expect(
+      handleCommand(raced, clock, { streamId: stream, command: pause, metadata: metadata() }),
+    ).rejects.toBeInstanceOf(StreamVersionConflictError);
     expect(raced.appends).toBe(5);
   });
 
   it('does not retry for a caller that named the version it decided on', async () => {
     await handleCommand(store, clock, { streamId: stream, command: pause, metadata: metadata('first') });
-    await expect(handleCommand(store, clock, { streamId: stream, command: pause, metadata: metadata(), expectedVersion: 0 })).rejects.toMatchObject({ expected: 0, actual: 1 });
+    await expect(
+      handleCommand(store, clock, { streamId: stream, command: pause, metadata: metadata(), expectedVersion: 0 }),
+    ).rejects.toMatchObject({ expected: 0, actual: 1 });
     const raced = racedStore(store, 1);
-    await expect(handleCommand(raced, clock, { streamId: stream, command: pause, metadata: metadata(), expectedVersion: 1 })).rejects.toBeInstanceOf(StreamVersionConflictError);
+    await expect(
+      handleCommand(raced, clock, { streamId: stream, command: pause, metadata: metadata(), expectedVersion: 1 }),
+    ).rejects.toBeInstanceOf(StreamVersionConflictError);
     expect(raced.appends).toBe(1);
   });
 
   it('answers a retry key used before with the events it recorded, and refuses it for another request', async () => {
-    const first = await handleCommand(store, clock, { streamId: stream, command: pause, metadata: metadata(), idempotency: { key: 'k-1', requestFingerprint: 'f-1' } });
-    const retry = await handleCommand(store, clock, { streamId: stream, command: pause, metadata: metadata(), idempotency: { key: 'k-1', requestFingerprint: 'f-1' } });
+    const first = await handleCommand(store, clock, {
+      streamId: stream,
+      command: pause,
+      metadata: metadata(),
+      idempotency: { key: 'k-1', requestFingerprint: 'f-1' },
+    });
+    const retry = await handleCommand(store, clock, {
+      streamId: stream,
+      command: pause,
+      metadata: metadata(),
+      idempotency: { key: 'k-1', requestFingerprint: 'f-1' },
+    });
     expect(retry).toEqual({ state: first.state, version: 1, events: first.events, replayed: true });
-    expect((await store.readStream(stream))[0]?.metadata).toMatchObject({ idempotencyKey: 'k-1', requestFingerprint: 'f-1' });
-    await expect(handleCommand(store, clock, { streamId: stream, command: pause, metadata: metadata(), idempotency: { key: 'k-1', requestFingerprint: 'f-2' } })).rejects.toBeInstanceOf(
-      IdempotencyKeyReusedError,
-    );
+    expect((await store.readStream(stream))[0]?.metadata).toMatchObject({
+      idempotencyKey: 'k-1',
+      requestFingerprint: 'f-1',
+    });
+    await expect(
+      handleCommand(store, clock, {
+        streamId: stream,
+        command: pause,
+        metadata: metadata(),
+        idempotency: { key: 'k-1', requestFingerprint: 'f-2' },
+      }),
+    ).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
   });
 
   it('answers a key recorded without a fingerprint (before fingerprints were kept) whatever the request', async () => {
-    await handleCommand(store, clock, { streamId: stream, command: pause, metadata: metadata(), idempotency: { key: 'k-1' } });
-    expect(await handleCommand(store, clock, { streamId: stream, command: pause, metadata: metadata(), idempotency: { key: 'k-1', requestFingerprint: 'f-2' } })).toMatchObject({ replayed: true, version: 1 });
+    await handleCommand(store, clock, {
+      streamId: stream,
+      command: pause,
+      metadata: metadata(),
+      idempotency: { key: 'k-1' },
+    });
+    expect(
+      await handleCommand(store, clock, {
+        streamId: stream,
+        command: pause,
+        metadata: metadata(),
+        idempotency: { key: 'k-1', requestFingerprint: 'f-2' },
+      }),
+    ).toMatchObject({ replayed: true, version: 1 });
   });
 
   it('lets a cause act once when asked to: the same causation id again decides nothing', async () => {
-    await handleCommand(store, clock, { streamId: stream, command: pause, metadata: metadata('event-7'), oncePerCause: true });
-    const again = await handleCommand(store, clock, { streamId: stream, command: pause, metadata: metadata('event-7'), oncePerCause: true });
+    await handleCommand(store, clock, {
+      streamId: stream,
+      command: pause,
+      metadata: metadata('event-7'),
+      oncePerCause: true,
+    });
+    const again = await handleCommand(store, clock, {
+      streamId: stream,
+      command: pause,
+      metadata: metadata('event-7'),
+      oncePerCause: true,
+    });
     expect(again).toMatchObject({ replayed: true, version: 1, events: [{ type: EventTypes.SlaClockPaused }] });
     expect(await store.readStream(stream)).toHaveLength(1);
   });
 
   it('asks authorize before a replay, a version check or a decision', async () => {
-    await handleCommand(store, clock, { streamId: stream, command: pause, metadata: metadata(), idempotency: { key: 'k-1' } });
+    await handleCommand(store, clock, {
+      streamId: stream,
+      command: pause,
+      metadata: metadata(),
+      idempotency: { key: 'k-1' },
+    });
     const refuse = () => {
       throw new Error('not yours');
     };
-    await expect(handleCommand(store, clock, { streamId: stream, command: pause, metadata: metadata(), idempotency: { key: 'k-1' }, authorize: refuse })).rejects.toThrow('not yours');
-    await expect(handleCommand(store, clock, { streamId: stream, command: pause, metadata: metadata(), expectedVersion: 0, authorize: refuse })).rejects.toThrow('not yours');
+    await expect(
+      handleCommand(store, clock, {
+        streamId: stream,
+        command: pause,
+        metadata: metadata(),
+        idempotency: { key: 'k-1' },
+        authorize: refuse,
+      }),
+    ).rejects.toThrow('not yours');
+    await expect(
+      handleCommand(store, clock, {
+        streamId: stream,
+        command: pause,
+        metadata: metadata(),
+        expectedVersion: 0,
+        authorize: refuse,
+      }),
+    ).rejects.toThrow('not yours');
   });
 
   it('passes a refusal by the decider on to the caller', async () => {
-    await handleCommand(store, clock, { streamId: stream, command: (): ClockCommand => ({ type: 'Stop' }), metadata: metadata() });
-    await expect(handleCommand(store, clock, { streamId: stream, command: pause, metadata: metadata() })).rejects.toBeInstanceOf(IllegalTransitionError);
+    await handleCommand(store, clock, {
+      streamId: stream,
+      command: (): ClockCommand => ({ type: 'Stop' }),
+      metadata: metadata(),
+    });
+    await expect(
+      handleCommand(store, clock, { streamId: stream, command: pause, metadata: metadata() }),
+    ).rejects.toBeInstanceOf(IllegalTransitionError);
   });
 });

@@ -58,11 +58,16 @@ export class StreamVersionConflictError extends CloseloopError {
     readonly expected: ExpectedVersion,
     readonly actual: number | 'no-stream',
   ) {
-    super('concurrency', 'STREAM_VERSION_CONFLICT', `stream ${streamId} was expected at ${String(expected)} but is at ${String(actual)}`, {
-      streamId,
-      expected,
-      actual,
-    });
+    super(
+      'concurrency',
+      'STREAM_VERSION_CONFLICT',
+      `stream ${streamId} was expected at ${String(expected)} but is at ${String(actual)}`,
+      {
+        streamId,
+        expected,
+        actual,
+      },
+    );
   }
 }
 

@@ -19,12 +19,21 @@ export class InMemoryEventStore implements EventStore {
     const stream = this.streams.get(streamId) ?? [];
     assertExpectedVersion(streamId, expected, stream.length);
     const known = new Set(this.log.map((e) => e.eventId));
-    const duplicate = events.find((e, i) => known.has(e.eventId) || events.findIndex((o) => o.eventId === e.eventId) !== i);
+    const duplicate = events.find(
+      (e, i) => known.has(e.eventId) || events.findIndex((o) => o.eventId === e.eventId) !== i,
+    );
     if (duplicate) throw new DuplicateEventIdError(duplicate.eventId);
     const recordedAt = new Date();
     const recorded = events.map((event, index): RecordedEvent => {
       const position = String(this.log.length + index + 1);
-      return { ...event, streamId, streamVersion: stream.length + index + 1, globalPosition: position, checkpoint: position, recordedAt };
+      return {
+        ...event,
+        streamId,
+        streamVersion: stream.length + index + 1,
+        globalPosition: position,
+        checkpoint: position,
+        recordedAt,
+      };
     });
     this.log.push(...recorded);
     this.streams.set(streamId, [...stream, ...recorded]);

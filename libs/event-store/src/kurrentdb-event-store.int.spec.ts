@@ -21,7 +21,11 @@ const containerRuntimeAnswers = (): boolean => {
 };
 
 const configuredUrl = process.env['KURRENTDB_URL'];
-const server: 'configured' | 'container' | undefined = configuredUrl ? 'configured' : containerRuntimeAnswers() ? 'container' : undefined;
+const server: 'configured' | 'container' | undefined = configuredUrl
+  ? 'configured'
+  : containerRuntimeAnswers()
+    ? 'container'
+    : undefined;
 
 let container: StartedTestContainer | undefined;
 let sharedStore: Promise<KurrentDbEventStore> | undefined;
@@ -31,20 +35,28 @@ const startServer = async (): Promise<string> => {
   container = await new GenericContainer(IMAGE)
     .withEnvironment({ KURRENTDB_INSECURE: 'true', KURRENTDB_RUN_PROJECTIONS: 'None', KURRENTDB_MEM_DB: 'true' })
     .withExposedPorts(KURRENTDB_PORT)
-    .withWaitStrategy(Wait.forHttp('/health/live', KURRENTDB_PORT).forStatusCodeMatching((status) => status >= 200 && status < 300))
+    .withWaitStrategy(
+      Wait.forHttp('/health/live', KURRENTDB_PORT).forStatusCodeMatching((status) => status >= 200 && status < 300),
+    )
     .withStartupTimeout(120_000)
     .start();
   return `kurrentdb://${container.getHost()}:${container.getMappedPort(KURRENTDB_PORT)}?tls=false`;
 };
 
-const store = (): Promise<KurrentDbEventStore> => (sharedStore ??= startServer().then((url) => KurrentDbEventStore.connect(url)));
+const store = (): Promise<KurrentDbEventStore> =>
+  (sharedStore ??= startServer().then((url) => KurrentDbEventStore.connect(url)));
 
 const stopServer = async (): Promise<void> => {
   await (await sharedStore)?.close();
   await container?.stop();
 };
 
-const event = (type = 'test.happened.v1'): NewEvent => ({ eventId: randomUUID(), type, data: { n: 1 }, metadata: { correlationId: 'c-1' } });
+const event = (type = 'test.happened.v1'): NewEvent => ({
+  eventId: randomUUID(),
+  type,
+  data: { n: 1 },
+  metadata: { correlationId: 'c-1' },
+});
 
 const kurrentOnly = () => {
   describe('KurrentDB where it differs from PostgreSQL', () => {
@@ -74,11 +86,17 @@ const kurrentOnly = () => {
       const stored = await kurrent.readStream(streamId);
       expect(appended.lastGlobalPosition).toBe(stored[1]?.globalPosition);
       const everything: RecordedEvent[] = [];
-      for (let page = await kurrent.readAll(undefined, 500); page.length > 0; page = await kurrent.readAll(page[page.length - 1]?.checkpoint, 500)) {
+      for (
+        let page = await kurrent.readAll(undefined, 500);
+        page.length > 0;
+        page = await kurrent.readAll(page[page.length - 1]?.checkpoint, 500)
+      ) {
         everything.push(...page);
       }
       expect(everything.filter((e) => e.type.startsWith('$') || e.streamId.startsWith('$'))).toEqual([]);
-      expect(everything.filter((e) => e.streamId === streamId).map((e) => e.eventId)).toEqual(stored.map((e) => e.eventId));
+      expect(everything.filter((e) => e.streamId === streamId).map((e) => e.eventId)).toEqual(
+        stored.map((e) => e.eventId),
+      );
     });
   });
 };
@@ -88,7 +106,12 @@ const differences = { refusesEventIdsOfOtherStreams: false };
 if (server) {
   // One server for both blocks, stopped once after the last of them.
   afterAll(stopServer);
-  eventStoreContract(`KurrentDB (${server === 'configured' ? 'KURRENTDB_URL' : IMAGE})`, store, async () => undefined, differences);
+  eventStoreContract(
+    `KurrentDB (${server === 'configured' ? 'KURRENTDB_URL' : IMAGE})`,
+    store,
+    async () => undefined,
+    differences,
+  );
   kurrentOnly();
 } else {
   const reason = 'KURRENTDB_URL is not set and no Docker engine answers';

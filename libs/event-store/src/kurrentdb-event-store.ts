@@ -55,7 +55,10 @@ export class KurrentDbEventStore implements EventStore {
     // The append's reply carries one position for the whole write; the last event's own position is read back so
     // lastGlobalPosition means what globalPosition means on a read.
     const last = await this.positionOf(streamId, nextExpectedRevision);
-    return { nextExpectedVersion: versionOfRevision(nextExpectedRevision), lastGlobalPosition: last.prepare.toString() };
+    return {
+      nextExpectedVersion: versionOfRevision(nextExpectedRevision),
+      lastGlobalPosition: last.prepare.toString(),
+    };
   }
 
   async readStream(streamId: string): Promise<RecordedEvent[]> {
@@ -74,7 +77,12 @@ export class KurrentDbEventStore implements EventStore {
   async readAll(after: string | undefined, limit: number): Promise<RecordedEvent[]> {
     const from = after === undefined ? undefined : decodeCheckpoint(after);
     // A forward read of $all includes the event at the position it starts from: one more is read, and it is dropped.
-    const read = this.client.readAll({ fromPosition: from ?? 'start', direction: 'forwards', maxCount: limit + 1, filter: DOMAIN_EVENTS_ONLY });
+    const read = this.client.readAll({
+      fromPosition: from ?? 'start',
+      direction: 'forwards',
+      maxCount: limit + 1,
+      filter: DOMAIN_EVENTS_ONLY,
+    });
     const recorded: RecordedEvent[] = [];
     for await (const { event } of read) {
       if (!event || isSystemEvent(event) || (from && !isAfter(event.position, from))) continue;
@@ -94,7 +102,8 @@ export class KurrentDbEventStore implements EventStore {
     const { metadata } = await this.client.getStreamMetadata<{ checkpoint?: unknown }>(checkpointStreamOf(subscriber));
     const checkpoint = metadata?.checkpoint;
     if (checkpoint === undefined) return undefined;
-    if (typeof checkpoint !== 'string') throw new Error(`the checkpoint of ${subscriber} in KurrentDB is not a string: ${JSON.stringify(checkpoint)}`);
+    if (typeof checkpoint !== 'string')
+      throw new Error(`the checkpoint of ${subscriber} in KurrentDB is not a string: ${JSON.stringify(checkpoint)}`);
     return checkpoint;
   }
 
@@ -110,6 +119,8 @@ export class KurrentDbEventStore implements EventStore {
     for await (const { event } of this.client.readStream(streamId, { fromRevision: revision, maxCount: 1 })) {
       if (event?.position) return event.position;
     }
-    throw new Error(`event ${revision} of ${streamId} was appended but cannot be read back with its log position (KurrentDB 22.6 or later is needed)`);
+    throw new Error(
+      `event ${revision} of ${streamId} was appended but cannot be read back with its log position (KurrentDB 22.6 or later is needed)`,
+    );
   }
 }

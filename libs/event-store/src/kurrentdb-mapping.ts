@@ -1,4 +1,9 @@
-import type { AppendStreamState, CurrentStreamState, Position, RecordedEvent as KurrentRecordedEvent } from '@kurrent/kurrentdb-client';
+import type {
+  AppendStreamState,
+  CurrentStreamState,
+  Position,
+  RecordedEvent as KurrentRecordedEvent,
+} from '@kurrent/kurrentdb-client';
 import { ExpectedVersion, RecordedEvent, StreamVersionConflictError } from './event-store.port';
 
 // How the port's terms map onto KurrentDB's (docs/adr/0002-postgresql-event-store.md). Our stream versions count
@@ -14,7 +19,8 @@ export const toStreamState = (expected: ExpectedVersion): AppendStreamState => {
     case 'stream-exists':
       return 'stream_exists';
     default:
-      if (!Number.isSafeInteger(expected) || expected < 0) throw new Error(`an expected version is a whole number of events, not ${expected}`);
+      if (!Number.isSafeInteger(expected) || expected < 0)
+        throw new Error(`an expected version is a whole number of events, not ${expected}`);
       return expected === 0 ? 'no_stream' : BigInt(expected - 1);
   }
 };
@@ -23,7 +29,11 @@ export const toStreamState = (expected: ExpectedVersion): AppendStreamState => {
 export const versionOfRevision = (revision: bigint): number => Number(revision) + 1;
 
 /** KurrentDB's refusal of a stale expectation as the port's typed conflict, with the stream's actual version. */
-export const toConflict = (streamId: string, expected: ExpectedVersion, actual: CurrentStreamState): StreamVersionConflictError =>
+export const toConflict = (
+  streamId: string,
+  expected: ExpectedVersion,
+  actual: CurrentStreamState,
+): StreamVersionConflictError =>
   new StreamVersionConflictError(streamId, expected, actual === 'no_stream' ? 'no-stream' : versionOfRevision(actual));
 
 /** True for the client's WrongExpectedVersionError; told by its `type`, so this module needs no runtime import of the client. */
@@ -52,7 +62,8 @@ export const checkpointStreamOf = (subscriber: string): string => `closeloop-che
 
 /** $all is ordered by commit position, then prepare position. */
 export const isAfter = (position: Position, checkpoint: Position): boolean =>
-  position.commit > checkpoint.commit || (position.commit === checkpoint.commit && position.prepare > checkpoint.prepare);
+  position.commit > checkpoint.commit ||
+  (position.commit === checkpoint.commit && position.prepare > checkpoint.prepare);
 
 /** KurrentDB's own records ($stats, $settings, stream metadata, links) are not domain events: their types start with $. */
 export const isSystemEvent = (event: Pick<KurrentRecordedEvent, 'type' | 'streamId'>): boolean =>
@@ -64,8 +75,12 @@ export const isSystemEvent = (event: Pick<KurrentRecordedEvent, 'type' | 'stream
  * checkpoint its full $all position, recordedAt the server's time of writing.
  */
 export const toRecorded = (event: KurrentRecordedEvent): RecordedEvent => {
-  if (!event.isJson) throw new Error(`event ${event.id} in ${event.streamId} is not JSON: this store writes only JSON events`);
-  if (!event.position) throw new Error(`event ${event.id} in ${event.streamId} came without its log position: KurrentDB 22.6 or later is needed`);
+  if (!event.isJson)
+    throw new Error(`event ${event.id} in ${event.streamId} is not JSON: this store writes only JSON events`);
+  if (!event.position)
+    throw new Error(
+      `event ${event.id} in ${event.streamId} came without its log position: KurrentDB 22.6 or later is needed`,
+    );
   const metadata = event.metadata ?? {};
   if (metadata instanceof Uint8Array || typeof metadata !== 'object' || Array.isArray(metadata)) {
     throw new Error(`event ${event.id} in ${event.streamId} has metadata that is not a JSON object`);

@@ -7,7 +7,11 @@ import { eventStoreContract } from './testing';
 let database: TestDatabase | undefined;
 const sharedDatabase = async () => (database ??= await freshDatabase('event_store'));
 
-eventStoreContract('PostgreSQL', async () => new PostgresEventStore((await sharedDatabase()).pool), async () => database?.drop());
+eventStoreContract(
+  'PostgreSQL',
+  async () => new PostgresEventStore((await sharedDatabase()).pool),
+  async () => database?.drop(),
+);
 
 const event = (type: string): NewEvent => ({ eventId: randomUUID(), type, data: {}, metadata: {} });
 
@@ -21,7 +25,11 @@ const drain = async (store: PostgresEventStore, after: string | undefined) => {
  * still running, or one caught between taking its transaction id and registering it, holds the horizon back for
  * that moment); that it shows, in order, is the point.
  */
-const drainUntil = (store: PostgresEventStore, after: string | undefined, enough: (events: readonly { type: string; streamId: string }[]) => boolean) =>
+const drainUntil = (
+  store: PostgresEventStore,
+  after: string | undefined,
+  enough: (events: readonly { type: string; streamId: string }[]) => boolean,
+) =>
   eventually('the committed events to become readable', async () => {
     const drained = await drain(store, after);
     return enough(drained.events) ? drained : undefined;
@@ -36,7 +44,11 @@ describe('PostgreSQL readAll ordering', () => {
 
   it('orders positions as numbers across a digit boundary (9 before 10), within and across appends', async () => {
     const store = new PostgresEventStore(db.pool);
-    await store.append(`order-${randomUUID()}`, Array.from({ length: 10 }, () => event('test.a.v1')), 'no-stream');
+    await store.append(
+      `order-${randomUUID()}`,
+      Array.from({ length: 10 }, () => event('test.a.v1')),
+      'no-stream',
+    );
     await store.append(`order-${randomUUID()}`, [event('test.b.v1'), event('test.c.v1')], 'no-stream');
     const seen: string[] = [];
     let checkpoint: string | undefined;
@@ -151,7 +163,13 @@ describe('PostgreSQL readAll with transactions that commit out of position order
     const { checkpoint } = await drain(store, undefined);
     const streamId = `busy-${randomUUID()}`;
     await Promise.all(Array.from({ length: 20 }, (_, i) => store.append(streamId, [event(`test.n${i}.v1`)], 'any')));
-    const { events } = await drainUntil(store, checkpoint, (read) => read.filter((e) => e.streamId === streamId).length >= 20);
-    expect(events.filter((e) => e.streamId === streamId).map((e) => e.streamVersion)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    const { events } = await drainUntil(
+      store,
+      checkpoint,
+      (read) => read.filter((e) => e.streamId === streamId).length >= 20,
+    );
+    expect(events.filter((e) => e.streamId === streamId).map((e) => e.streamVersion)).toEqual(
+      Array.from({ length: 20 }, (_, i) => i + 1),
+    );
   });
 });

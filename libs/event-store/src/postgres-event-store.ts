@@ -88,13 +88,20 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
-  private async appendWithin(client: PoolClient, streamId: string, events: readonly NewEvent[], expected: ExpectedVersion): Promise<AppendResult> {
+  private async appendWithin(
+    client: PoolClient,
+    streamId: string,
+    events: readonly NewEvent[],
+    expected: ExpectedVersion,
+  ): Promise<AppendResult> {
     // Both taken before the transaction writes anything, so before it is given a transaction id: readers see it as
     // an appender for as long as it may write (ADR 3), and appends to one stream get increasing transaction ids, so
     // commit-order reading keeps each stream in order.
     await client.query(BEGIN_APPENDING_SQL);
     await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [streamId]);
-    const current = await client.query<{ version: number }>('SELECT version FROM es_streams WHERE stream_id = $1', [streamId]);
+    const current = await client.query<{ version: number }>('SELECT version FROM es_streams WHERE stream_id = $1', [
+      streamId,
+    ]);
     const currentVersion = current.rows[0]?.version ?? 0;
     assertExpectedVersion(streamId, expected, currentVersion);
     const nextVersion = currentVersion + events.length;
@@ -149,7 +156,10 @@ export class PostgresEventStore implements EventStore {
   }
 
   async readCheckpoint(subscriber: string): Promise<string | undefined> {
-    const { rows } = await this.pool.query<{ checkpoint: string }>('SELECT checkpoint FROM es_checkpoints WHERE subscriber = $1', [subscriber]);
+    const { rows } = await this.pool.query<{ checkpoint: string }>(
+      'SELECT checkpoint FROM es_checkpoints WHERE subscriber = $1',
+      [subscriber],
+    );
     return rows[0]?.checkpoint;
   }
 
@@ -170,7 +180,9 @@ export class PostgresEventStore implements EventStore {
    * instant between being given an id and registering it) still shows in the third read's running set and counts.
    */
   private async readableHorizon(): Promise<bigint> {
-    const first = await this.pool.query<{ xmax: string }>('SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS xmax');
+    const first = await this.pool.query<{ xmax: string }>(
+      'SELECT pg_snapshot_xmax(pg_current_snapshot())::text AS xmax',
+    );
     const firstUnfinished = BigInt(first.rows[0]!.xmax);
     const locks = await this.pool.query<{ xid: string; appending: boolean }>(
       `WITH locks AS MATERIALIZED (SELECT * FROM pg_locks)
@@ -183,7 +195,9 @@ export class PostgresEventStore implements EventStore {
        WHERE own.locktype = 'transactionid' AND own.mode = 'ExclusiveLock' AND own.granted`,
       [APPENDER_LOCK_CLASS, APPENDER_LOCK_OBJECT],
     );
-    const running = await this.pool.query<{ xid: string }>('SELECT pg_snapshot_xip(pg_current_snapshot())::text AS xid');
+    const running = await this.pool.query<{ xid: string }>(
+      'SELECT pg_snapshot_xip(pg_current_snapshot())::text AS xid',
+    );
     const registered = new Set<bigint>();
     let horizon = firstUnfinished;
     for (const lock of locks.rows) {

@@ -9,7 +9,8 @@ export const ACCESS_RULE = 'closeloop:access-rule';
  * Who may call a route: nobody needs to (health, docs, a signed ack link), integrators with an API key, and/or
  * staff holding one of these roles. A route without a rule is refused to everyone: new routes fail closed.
  */
-export type AccessRule = { readonly public: true } | { readonly integrator?: true; readonly staff?: readonly StaffRole[] };
+export type AccessRule =
+  { readonly public: true } | { readonly integrator?: true; readonly staff?: readonly StaffRole[] };
 
 export const Access = (rule: AccessRule) => SetMetadata(ACCESS_RULE, rule);
 
@@ -31,7 +32,9 @@ export const principalOf = (request: Request): Principal => {
 };
 
 export const actorOf = (principal: Principal): Actor =>
-  principal.kind === 'integrator' ? { kind: 'integrator', id: principal.integratorId } : { kind: 'staff', id: principal.staffId };
+  principal.kind === 'integrator'
+    ? { kind: 'integrator', id: principal.integratorId }
+    : { kind: 'staff', id: principal.staffId };
 
 export const staffMemberOf = (principal: Principal): StaffMemberRef => {
   if (principal.kind !== 'staff') throw new ForbiddenError('Only staff may do this', 'STAFF_ONLY');
@@ -43,7 +46,9 @@ export const hasRole = (principal: Principal, ...roles: readonly StaffRole[]): b
 
 /** Whether the caller works for this site: an integrator's key scope, or a staff member's sites. */
 export const coversSite = (principal: Principal, siteId: string): boolean =>
-  principal.kind === 'integrator' ? principal.sites.includes('*') || principal.sites.includes(siteId) : staffCoversSite(principal, siteId);
+  principal.kind === 'integrator'
+    ? principal.sites.includes('*') || principal.sites.includes(siteId)
+    : staffCoversSite(principal, siteId);
 
 /**
  * Another site's order answers as if it did not exist: a 403 would tell the caller that the id or number is real.
@@ -54,7 +59,8 @@ export const ensureSiteVisible = (principal: Principal, siteId: string, what: st
 
 /** For requests that name a site in their body (a new report, a schedule): the site is the caller's or it is 403. */
 export const ensureSiteAllowed = (principal: Principal, siteId: string): void => {
-  if (!coversSite(principal, siteId)) throw new ForbiddenError(`Not allowed for site ${siteId}`, 'SITE_NOT_ALLOWED', { siteId });
+  if (!coversSite(principal, siteId))
+    throw new ForbiddenError(`Not allowed for site ${siteId}`, 'SITE_NOT_ALLOWED', { siteId });
 };
 
 /** The sites a caller may see, for filtering lists; undefined means every site. */

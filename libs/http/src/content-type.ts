@@ -22,7 +22,8 @@ const carriesBody = (request: Request): boolean => {
 };
 
 /** `application/json; charset=utf-8` → `application/json`. */
-const mediaTypeOf = (header: string | undefined): string | undefined => header?.split(';')[0]?.trim().toLowerCase() || undefined;
+const mediaTypeOf = (header: string | undefined): string | undefined =>
+  header?.split(';')[0]?.trim().toLowerCase() || undefined;
 
 /**
  * Refuses, with 415 problem+json, a POST, PUT or PATCH whose body is of a type not accepted. Registered before the

@@ -6,7 +6,8 @@ import { Observable } from 'rxjs';
 /** The stable code of a request refused for text PostgreSQL cannot hold (docs/adr/0017-one-input-policy-at-the-edge.md). */
 export const UNSTORABLE_TEXT_CODE = 'UNSTORABLE_TEXT';
 
-const prefixed = (prefix: 'path' | 'query', issues: readonly FieldIssue[]): FieldIssue[] => issues.map((issue) => ({ ...issue, path: `${prefix}:${issue.path}` }));
+const prefixed = (prefix: 'path' | 'query', issues: readonly FieldIssue[]): FieldIssue[] =>
+  issues.map((issue) => ({ ...issue, path: `${prefix}:${issue.path}` }));
 
 /**
  * Every place a request carries text to a handler: path parameters and query parameters (paths as `path:id`,
@@ -31,7 +32,8 @@ export class InputPolicyInterceptor implements NestInterceptor {
     // The hybrid app's Kafka transport inherits global enhancers; its messages are checked by their consumers.
     if (context.getType() !== 'http') return next.handle();
     const issues = unstorableRequestText(context.switchToHttp().getRequest<Request>());
-    if (issues.length > 0) throw new ValidationError('The request holds text that cannot be stored', issues, UNSTORABLE_TEXT_CODE);
+    if (issues.length > 0)
+      throw new ValidationError('The request holds text that cannot be stored', issues, UNSTORABLE_TEXT_CODE);
     return next.handle();
   }
 }

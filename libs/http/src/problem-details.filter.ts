@@ -56,10 +56,14 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     // The path and an error's message can carry what a caller sent (a phone number, a token): scrubbed before logging.
     // A shed request is counted and logged once per interval by the shedder: one line each would flood the log
     // with thousands a second just when the service is busiest.
-    if (problem.status >= 500 && !(exception instanceof OverloadedError)) this.logger.error(scrubSecrets(`${request.method} ${request.path} failed: ${(exception as Error)?.stack ?? String(exception)}`));
+    if (problem.status >= 500 && !(exception instanceof OverloadedError))
+      this.logger.error(
+        scrubSecrets(`${request.method} ${request.path} failed: ${(exception as Error)?.stack ?? String(exception)}`),
+      );
     // RFC 9110: a 401 names the scheme to authenticate with; a 429 or 503 says when to come back, if the error knows.
     if (problem.status === HttpStatus.UNAUTHORIZED) response.setHeader('WWW-Authenticate', 'Bearer');
-    if (problem.status === HttpStatus.TOO_MANY_REQUESTS || problem.status === HttpStatus.SERVICE_UNAVAILABLE) setRetryAfter(response, exception);
+    if (problem.status === HttpStatus.TOO_MANY_REQUESTS || problem.status === HttpStatus.SERVICE_UNAVAILABLE)
+      setRetryAfter(response, exception);
     response.status(problem.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem));
   }
 
@@ -67,13 +71,35 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const base = { instance: request.originalUrl ?? request.url, correlationId: correlationIdOf(request) };
     if (exception instanceof CloseloopError) {
       const status = statusOfKind[exception.kind];
-      return { type: `urn:closeloop:problem:${exception.code.toLowerCase()}`, title: titleOf(status), status, detail: exception.message, code: exception.code, ...base, ...exception.details };
+      return {
+        type: `urn:closeloop:problem:${exception.code.toLowerCase()}`,
+        title: titleOf(status),
+        status,
+        detail: exception.message,
+        code: exception.code,
+        ...base,
+        ...exception.details,
+      };
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
-      return { type: 'about:blank', title: titleOf(status), status, detail: exception.message, code: codeOf(status), ...base };
+      return {
+        type: 'about:blank',
+        title: titleOf(status),
+        status,
+        detail: exception.message,
+        code: codeOf(status),
+        ...base,
+      };
     }
-    return { type: 'about:blank', title: titleOf(500), status: 500, detail: 'An unexpected error occurred; quote the correlation id to support', code: 'INTERNAL_ERROR', ...base };
+    return {
+      type: 'about:blank',
+      title: titleOf(500),
+      status: 500,
+      detail: 'An unexpected error occurred; quote the correlation id to support',
+      code: 'INTERNAL_ERROR',
+      ...base,
+    };
   }
 }
 
@@ -81,10 +107,15 @@ const setRetryAfter = (response: Response, exception: unknown): void => {
   if (!(exception instanceof CloseloopError)) return;
   const seconds = exception.details['retryAfterSeconds'];
   const millis = exception.details['retryAfterMillis'];
-  if (typeof seconds === 'number' && Number.isFinite(seconds)) response.setHeader('Retry-After', String(Math.max(1, Math.ceil(seconds))));
-  if (typeof millis === 'number' && Number.isFinite(millis)) response.setHeader(RETRY_AFTER_MS_HEADER, String(Math.max(1, Math.ceil(millis))));
+  if (typeof seconds === 'number' && Number.isFinite(seconds))
+    response.setHeader('Retry-After', String(Math.max(1, Math.ceil(seconds))));
+  if (typeof millis === 'number' && Number.isFinite(millis))
+    response.setHeader(RETRY_AFTER_MS_HEADER, String(Math.max(1, Math.ceil(millis))));
 };
 
-const titleOf = (status: number): string => (HttpStatus[status] ?? 'ERROR').toLowerCase().replace(/(^|_)(\w)/g, (_m, sep: string, ch: string) => (sep ? ' ' : '') + ch.toUpperCase());
+const titleOf = (status: number): string =>
+  (HttpStatus[status] ?? 'ERROR')
+    .toLowerCase()
+    .replace(/(^|_)(\w)/g, (_m, sep: string, ch: string) => (sep ? ' ' : '') + ch.toUpperCase());
 
 const codeOf = (status: number): string => HttpStatus[status] ?? `HTTP_${status}`;

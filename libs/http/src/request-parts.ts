@@ -9,7 +9,9 @@ export const isUuid = (value: string): boolean => UUID.test(value);
 /** The Idempotency-Key header, checked: 1-255 visible ASCII characters, or absent. */
 export const idempotencyKeyOf = (header: string | undefined): string | undefined => {
   if (header !== undefined && !IDEMPOTENCY_KEY.test(header)) {
-    throw new ValidationError('The Idempotency-Key header is not valid', [{ path: 'header:Idempotency-Key', message: 'must be 1-255 visible ASCII characters' }]);
+    throw new ValidationError('The Idempotency-Key header is not valid', [
+      { path: 'header:Idempotency-Key', message: 'must be 1-255 visible ASCII characters' },
+    ]);
   }
   return header;
 };

@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { EventTypes, TopicBaseNames, topicName } from '@closeloop/contracts';
 import { PostgresEventStore } from '@closeloop/event-store';
-import { eventually, freshDatabase, PrivateBroker, privateBrokerUnavailable, startPrivateBroker, TestDatabase, uniqueTopicPrefix } from '@closeloop/testing';
+import {
+  eventually,
+  freshDatabase,
+  PrivateBroker,
+  privateBrokerUnavailable,
+  startPrivateBroker,
+  TestDatabase,
+  uniqueTopicPrefix,
+} from '@closeloop/testing';
 import { logLevel, Partitioners, Producer } from 'kafkajs';
 import { CloudEventConsumer } from './event-consumer';
 import { createKafka, ensureTopics } from './kafka';
@@ -57,7 +65,20 @@ const suite = () => {
     const eventId = randomUUID();
     await new PostgresEventStore(db.pool).append(
       `workorder-${order}`,
-      [{ eventId, type: EventTypes.WorkOrderTriaged, data: {}, metadata: { workOrderId: order, correlationId: 'c', causationId: 'c', actor: { kind: 'system', id: 'test' }, producer: 'test' } }],
+      [
+        {
+          eventId,
+          type: EventTypes.WorkOrderTriaged,
+          data: {},
+          metadata: {
+            workOrderId: order,
+            correlationId: 'c',
+            causationId: 'c',
+            actor: { kind: 'system', id: 'test' },
+            producer: 'test',
+          },
+        },
+      ],
       'no-stream',
     );
     return eventId;
@@ -65,7 +86,11 @@ const suite = () => {
 
   it('publishes and consumes again, in the same process, once a killed broker is back', async () => {
     const before = await append();
-    await eventually('the event before the crash consumed', async () => (handled.has(before) ? true : undefined), 60_000);
+    await eventually(
+      'the event before the crash consumed',
+      async () => (handled.has(before) ? true : undefined),
+      60_000,
+    );
 
     await broker.kill();
     const duringOutage = await append(); // the relay keeps trying while nothing answers
@@ -76,7 +101,12 @@ const suite = () => {
     await broker.start();
     const readyAt = Date.now();
     const after = await append();
-    await eventually('the events of the outage and after it consumed', async () => (handled.has(duringOutage) && handled.has(after) ? true : undefined), 90_000, 100);
+    await eventually(
+      'the events of the outage and after it consumed',
+      async () => (handled.has(duringOutage) && handled.has(after) ? true : undefined),
+      90_000,
+      100,
+    );
     const recovered = Math.max(handled.get(duringOutage) as number, handled.get(after) as number);
     console.log(
       `broker restart: broker back in ${readyAt - restartedAt} ms; the outage's event and a new one published and consumed ${recovered - readyAt} ms after it answered, without restarting the client`,

@@ -59,10 +59,15 @@ export class CloudEventsTransport extends Server implements CustomTransportStrat
   }
 
   private async route(message: InboundCloudEvent): Promise<void> {
-    const handler: MessageHandler | null = this.getHandlerByPattern(message.event.type) ?? this.getHandlerByPattern(ANY_EVENT_TYPE);
+    const handler: MessageHandler | null =
+      this.getHandlerByPattern(message.event.type) ?? this.getHandlerByPattern(ANY_EVENT_TYPE);
     if (!handler) {
       if (this.options.unroutable === 'skip') return;
-      throw new ValidationError(`no handler accepts events of type ${message.event.type}`, [{ path: 'type', message: 'unsupported event type' }], 'UNSUPPORTED_EVENT_TYPE');
+      throw new ValidationError(
+        `no handler accepts events of type ${message.event.type}`,
+        [{ path: 'type', message: 'unsupported event type' }],
+        'UNSUPPORTED_EVENT_TYPE',
+      );
     }
     const result = await handler(message);
     await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });

@@ -23,7 +23,9 @@ describe('a consumer kafkajs gives up on, on a real broker', () => {
     // MESSAGE_TOO_LARGE, an error kafkajs does not retry, so its consumer crashes for good.
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic: deadLetters, numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: '2000' }] }] });
+    await admin.createTopics({
+      topics: [{ topic: deadLetters, numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: '2000' }] }],
+    });
     await admin.disconnect();
     await ensureTopics(kafka, prefix);
     producer = kafka.producer();
@@ -53,17 +55,46 @@ describe('a consumer kafkajs gives up on, on a real broker', () => {
 
   it('is replaced, in the same process, and consumes on once the cause is gone', async () => {
     const big = `not a CloudEvent ${'x'.repeat(1_900)}`;
-    const after = { specversion: '1.0', id: randomUUID(), source: 'urn:test', type: 'closeloop.intake.report-submitted.v1', data: {} };
-    await producer.send({ topic, messages: [{ key: 'k', value: big }, { key: 'k', value: JSON.stringify(after) }] });
+    const after = {
+      specversion: '1.0',
+      id: randomUUID(),
+      source: 'urn:test',
+      type: 'closeloop.intake.report-submitted.v1',
+      data: {},
+    };
+    await producer.send({
+      topic,
+      messages: [
+        { key: 'k', value: big },
+        { key: 'k', value: JSON.stringify(after) },
+      ],
+    });
 
-    await eventually('the crashed consumer replaced', async () => (logged.some((l) => l.includes('kafkajs will not restart it')) ? true : undefined), 60_000);
+    await eventually(
+      'the crashed consumer replaced',
+      async () => (logged.some((l) => l.includes('kafkajs will not restart it')) ? true : undefined),
+      60_000,
+    );
     expect(handled).not.toContain(after.id); // the record behind the one that cannot be dead-lettered waits, never skipped
 
     const admin = kafka.admin();
     await admin.connect();
-    await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: deadLetters, configEntries: [{ name: 'max.message.bytes', value: '1048588' }] }] });
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [
+        {
+          type: ConfigResourceTypes.TOPIC,
+          name: deadLetters,
+          configEntries: [{ name: 'max.message.bytes', value: '1048588' }],
+        },
+      ],
+    });
     await admin.disconnect();
 
-    await eventually('the record behind it handled by a replacement consumer', async () => (handled.includes(after.id) ? true : undefined), 60_000);
+    await eventually(
+      'the record behind it handled by a replacement consumer',
+      async () => (handled.includes(after.id) ? true : undefined),
+      60_000,
+    );
   }, 120_000);
 });

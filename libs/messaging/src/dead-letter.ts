@@ -43,10 +43,17 @@ export const sendToDeadLetter = async (producer: Producer, letter: DeadLetter): 
 const reencodableHeaders = (headers: IHeaders | undefined): IHeaders => {
   const copy: IHeaders = {};
   for (const [name, value] of Object.entries(headers ?? {})) {
-    const values = (Array.isArray(value) ? value : [value]).filter((v): v is Buffer | string => Buffer.isBuffer(v) || typeof v === 'string');
+    const values = (Array.isArray(value) ? value : [value]).filter(
+      (v): v is Buffer | string => Buffer.isBuffer(v) || typeof v === 'string',
+    );
     if (values.length === 0) continue;
     // defineProperty, so that a header named '__proto__' stays a header and does not become the copy's prototype.
-    Object.defineProperty(copy, name, { value: values.length === 1 ? values[0] : values, enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(copy, name, {
+      value: values.length === 1 ? values[0] : values,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return copy;
 };

@@ -1,6 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { DeadLetterHeaders, deadLetterTopicOf, TopicBaseNames, topicName, ValidationError } from '@closeloop/contracts';
-import { adminJson, deleteTopicsWithPrefix, eventually, freshDatabase, runAdminCli, TestDatabase, testKafka, uniqueTopicPrefix } from '@closeloop/testing';
+import {
+  adminJson,
+  deleteTopicsWithPrefix,
+  eventually,
+  freshDatabase,
+  runAdminCli,
+  TestDatabase,
+  testKafka,
+  uniqueTopicPrefix,
+} from '@closeloop/testing';
 import { Consumer, IHeaders, Kafka, Producer } from 'kafkajs';
 import { CloudEventConsumer, InboundCloudEvent } from './event-consumer';
 import { ensureTopics } from './kafka';
@@ -32,12 +41,15 @@ describe('CloudEventConsumer failure policy, on a real broker', () => {
   const handle = async ({ event }: InboundCloudEvent) => {
     const count = (attempts.get(event.id) ?? 0) + 1;
     attempts.set(event.id, count);
-    if (event.subject === 'permanent') throw new ValidationError('the report names no site', [{ path: 'data.siteId', message: 'Required' }]);
-    if (event.subject === 'quoting') throw new ValidationError('no site for resident 13812345678', [{ path: 'data.siteId', message: 'Required' }]);
+    if (event.subject === 'permanent')
+      throw new ValidationError('the report names no site', [{ path: 'data.siteId', message: 'Required' }]);
+    if (event.subject === 'quoting')
+      throw new ValidationError('no site for resident 13812345678', [{ path: 'data.siteId', message: 'Required' }]);
     if (event.subject === 'always-failing') throw new Error('database unreachable');
     if (event.subject === 'flaky' && count < 3) throw new Error('connection reset');
     // What pg throws while the database restarts, for longer than the retry budget of an ordinary failure.
-    if (event.subject === 'outage' && count < 8) throw Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+    if (event.subject === 'outage' && count < 8)
+      throw Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
     handled.push(event.id);
   };
 
@@ -130,7 +142,9 @@ describe('CloudEventConsumer failure policy, on a real broker', () => {
     const letter = await deadLetterFor(poison.id);
     expect(letter.headers[DeadLetterHeaders.reason]).toContain('13812345678');
     const line = logged.find((l) => l.startsWith('dead-lettering') && l.includes('no site for resident'));
-    expect(line).toMatch(/^dead-lettering .+\[\d+\]@\d+: VALIDATION_FAILED no site for resident 138\*\*\*\*5678: data\.siteId Required$/);
+    expect(line).toMatch(
+      /^dead-lettering .+\[\d+\]@\d+: VALIDATION_FAILED no site for resident 138\*\*\*\*5678: data\.siteId Required$/,
+    );
     expect(logged.join('\n')).not.toContain('13812345678');
   }, 30_000);
 
@@ -151,7 +165,9 @@ describe('CloudEventConsumer failure policy, on a real broker', () => {
     expect(letter.headers[DeadLetterHeaders.errorCode]).toBe('RETRIES_EXHAUSTED');
     expect(letter.headers[DeadLetterHeaders.attempts]).toBe('4');
     expect(letter.headers[DeadLetterHeaders.reason]).toMatch(/database unreachable/);
-    await eventually('the message behind the failing one handled', async () => (handled.includes(behind.id) ? true : undefined));
+    await eventually('the message behind the failing one handled', async () =>
+      handled.includes(behind.id) ? true : undefined,
+    );
   }, 30_000);
 
   it('parks in PostgreSQL a record whose dead letter the broker refuses as too large, and consumes the next one', async () => {
@@ -159,11 +175,18 @@ describe('CloudEventConsumer failure policy, on a real broker', () => {
     const marker = `not json ${randomUUID()} `;
     const oversized = Buffer.from(marker + 'x'.repeat(1_048_300 - marker.length));
     const after = cloudEvent('fine');
-    const sent = await producer.send({ topic, messages: [{ key: 'same-partition', value: oversized, headers: { 'x-origin': 'crm' } }] });
+    const sent = await producer.send({
+      topic,
+      messages: [{ key: 'same-partition', value: oversized, headers: { 'x-origin': 'crm' } }],
+    });
     await send(JSON.stringify(after));
 
-    await eventually('the message after the oversized one handled', async () => (handled.includes(after.id) ? true : undefined));
-    const [parked] = (await parkedMessages.list(10)).filter((m) => m.value?.subarray(0, marker.length).toString() === marker);
+    await eventually('the message after the oversized one handled', async () =>
+      handled.includes(after.id) ? true : undefined,
+    );
+    const [parked] = (await parkedMessages.list(10)).filter(
+      (m) => m.value?.subarray(0, marker.length).toString() === marker,
+    );
     expect(parked).toMatchObject({
       consumerGroup: `${prefix}intake`,
       topic,
@@ -181,10 +204,17 @@ describe('CloudEventConsumer failure policy, on a real broker', () => {
     expect(logged.some((l) => l.startsWith('CONSUMER_MESSAGE_PARKED') && l.includes('MESSAGE_TOO_LARGE'))).toBe(true);
 
     // What an operator sees with the admin tool.
-    const listed = adminJson<{ messages: { topic: string; offset: string; valueBytes: number; errorCode: string; deadLetterError: string }[] }>(
-      await runAdminCli(db.url, 'consumer', 'parked', 'list', '--json'),
-    );
-    expect(listed.messages).toEqual([expect.objectContaining({ topic, offset: sent[0]?.baseOffset, valueBytes: oversized.length, errorCode: 'MALFORMED_CLOUDEVENT' })]);
+    const listed = adminJson<{
+      messages: { topic: string; offset: string; valueBytes: number; errorCode: string; deadLetterError: string }[];
+    }>(await runAdminCli(db.url, 'consumer', 'parked', 'list', '--json'));
+    expect(listed.messages).toEqual([
+      expect.objectContaining({
+        topic,
+        offset: sent[0]?.baseOffset,
+        valueBytes: oversized.length,
+        errorCode: 'MALFORMED_CLOUDEVENT',
+      }),
+    ]);
   }, 60_000);
 
   it('waits out a database outage longer than the retry budget, in order, without a dead letter', async () => {
@@ -192,7 +222,9 @@ describe('CloudEventConsumer failure policy, on a real broker', () => {
     const behind = cloudEvent('fine');
     await send(JSON.stringify(during));
     await send(JSON.stringify(behind));
-    await eventually('the event handled once the outage ended', async () => (handled.includes(during.id) ? true : undefined));
+    await eventually('the event handled once the outage ended', async () =>
+      handled.includes(during.id) ? true : undefined,
+    );
     expect(attempts.get(during.id)).toBe(8); // maxAttempts is 4 here: an outage does not count against the message
     await eventually('the event behind it handled', async () => (handled.includes(behind.id) ? true : undefined));
     expect(handled.indexOf(during.id)).toBeLessThan(handled.indexOf(behind.id));

@@ -51,17 +51,32 @@ export interface ConsumerTiming {
 }
 
 /** The defaults of libs/config's KAFKA_SESSION_TIMEOUT_MS, KAFKA_HEARTBEAT_INTERVAL_MS and KAFKA_REBALANCE_TIMEOUT_MS. */
-export const defaultConsumerTiming: ConsumerTiming = { sessionTimeout: 6_000, heartbeatInterval: 1_000, rebalanceTimeout: 30_000 };
+export const defaultConsumerTiming: ConsumerTiming = {
+  sessionTimeout: 6_000,
+  heartbeatInterval: 1_000,
+  rebalanceTimeout: 30_000,
+};
 
 /**
  * Errors that will fail the same way every time: retrying them only delays the partition. A version conflict
  * ('concurrency') and a server that did not answer ('unavailable') may pass on a retry.
  */
-const isPermanent = (error: unknown): boolean => error instanceof CloseloopError && error.kind !== 'concurrency' && error.kind !== 'unavailable';
+const isPermanent = (error: unknown): boolean =>
+  error instanceof CloseloopError && error.kind !== 'concurrency' && error.kind !== 'unavailable';
 
 // PostgreSQL refusing or ending sessions (connection exceptions, class 08; shutdown and recovery, 57P01-57P03; too
 // many connections) and the socket errors of a server that went away.
-const OUTAGE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', '57P01', '57P02', '57P03', '53300']);
+const OUTAGE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+]);
 
 /**
  * A failure of the infrastructure rather than of the message: the database restarting, say. Every message would fail
@@ -71,7 +86,10 @@ const OUTAGE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE'
 const isOutage = (error: unknown): boolean => {
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && (OUTAGE_CODES.has(code) || code.startsWith('08'))) return true;
-  return error instanceof Error && /Connection terminated|connection timeout|Client has encountered a connection error/i.test(error.message);
+  return (
+    error instanceof Error &&
+    /Connection terminated|connection timeout|Client has encountered a connection error/i.test(error.message)
+  );
 };
 
 const OUTAGE_RETRY_MAX_MILLIS = 5_000;
@@ -146,13 +164,18 @@ export class CloudEventConsumer {
     // A new group starts at the beginning, so nothing published before the first deployment is missed.
     await consumer.subscribe({ topics: [...this.options.topics], fromBeginning: true });
     // Safe with several partitions at once because process() never throws into kafkajs (tulios/kafkajs#945).
-    await consumer.run({ partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3, eachMessage: (payload) => this.process(payload) });
+    await consumer.run({
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
+      eachMessage: (payload) => this.process(payload),
+    });
   }
 
   private replaceLater(crashed: Consumer, error: Error): void {
     if (this.stopped || crashed !== this.consumer) return;
     const delay = this.options.restartDelayMillis ?? 5_000;
-    this.log(`consumer of ${this.options.groupId} crashed and kafkajs will not restart it (${error.message}); starting a new one in ${delay} ms`);
+    this.log(
+      `consumer of ${this.options.groupId} crashed and kafkajs will not restart it (${error.message}); starting a new one in ${delay} ms`,
+    );
     this.restartTimer = setTimeout(() => {
       if (this.stopped) return;
       crashed
@@ -166,7 +189,16 @@ export class CloudEventConsumer {
   private async process({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
     const deadLetter = async (errorCode: string, reason: string, attempts: number) => {
       this.log(`dead-lettering ${topic}[${partition}]@${message.offset}: ${errorCode} ${reason}`);
-      const letter: DeadLetter = { topic, partition, message, groupId: this.options.groupId, errorCode, reason, attempts, now: new Date() };
+      const letter: DeadLetter = {
+        topic,
+        partition,
+        message,
+        groupId: this.options.groupId,
+        errorCode,
+        reason,
+        attempts,
+        now: new Date(),
+      };
       try {
         await sendToDeadLetter(this.options.producer, letter);
       } catch (error) {
@@ -176,17 +208,27 @@ export class CloudEventConsumer {
         try {
           await this.options.parkedMessages.park(letter, why);
         } catch (parkFailure) {
-          this.alert(`${topic}[${partition}]@${message.offset} could neither be dead-lettered (${why}) nor parked (${(parkFailure as Error).message}); it will be tried again`);
+          this.alert(
+            `${topic}[${partition}]@${message.offset} could neither be dead-lettered (${why}) nor parked (${(parkFailure as Error).message}); it will be tried again`,
+          );
           throw error;
         }
-        this.alert(`${MESSAGE_PARKED} ${topic}[${partition}]@${message.offset} could not be dead-lettered (${why}); parked in consumer_parked_messages`);
+        this.alert(
+          `${MESSAGE_PARKED} ${topic}[${partition}]@${message.offset} could not be dead-lettered (${why}); parked in consumer_parked_messages`,
+        );
       }
     };
 
     const parsed = parseCloudEvent(message.value);
     if (!parsed.ok) return deadLetter('MALFORMED_CLOUDEVENT', parsed.reason, 1);
 
-    const inbound: InboundCloudEvent = { event: parsed.event, topic, partition, offset: message.offset, key: message.key?.toString() };
+    const inbound: InboundCloudEvent = {
+      event: parsed.event,
+      topic,
+      partition,
+      offset: message.offset,
+      key: message.key?.toString(),
+    };
     for (let attempt = 1, outages = 0; ; attempt++) {
       try {
         await this.options.handle(inbound);
@@ -199,13 +241,18 @@ export class CloudEventConsumer {
           if (this.stopped) throw error;
           outages++;
           attempt--; // an outage does not count against the message
-          if (outages === 1 || outages % 10 === 0) this.log(`${topic}[${partition}]@${message.offset} waits for the infrastructure (${outages} tries): ${(error as Error).message}`);
+          if (outages === 1 || outages % 10 === 0)
+            this.log(
+              `${topic}[${partition}]@${message.offset} waits for the infrastructure (${outages} tries): ${(error as Error).message}`,
+            );
           await sleep(Math.min(OUTAGE_RETRY_MAX_MILLIS, this.retryBaseMillis * 2 ** Math.min(outages - 1, 10)));
           await heartbeat();
           continue;
         }
         if (attempt >= this.maxAttempts) return deadLetter('RETRIES_EXHAUSTED', `${code}: ${describe(error)}`, attempt);
-        this.log(`attempt ${attempt} for ${topic}[${partition}]@${message.offset} failed, retrying: ${(error as Error).message}`);
+        this.log(
+          `attempt ${attempt} for ${topic}[${partition}]@${message.offset} failed, retrying: ${(error as Error).message}`,
+        );
         await sleep(this.retryBaseMillis * 2 ** (attempt - 1));
         await heartbeat();
       }
@@ -213,7 +260,9 @@ export class CloudEventConsumer {
   }
 }
 
-export const parseCloudEvent = (value: Buffer | null): { ok: true; event: CloudEvent } | { ok: false; reason: string } => {
+export const parseCloudEvent = (
+  value: Buffer | null,
+): { ok: true; event: CloudEvent } | { ok: false; reason: string } => {
   if (value === null) return { ok: false, reason: 'empty message (tombstone)' };
   let json: unknown;
   try {
@@ -223,7 +272,10 @@ export const parseCloudEvent = (value: Buffer | null): { ok: true; event: CloudE
   }
   const parsed = CloudEventSchema.safeParse(json);
   if (!parsed.success) {
-    return { ok: false, reason: parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; ') };
+    return {
+      ok: false,
+      reason: parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; '),
+    };
   }
   return { ok: true, event: parsed.data };
 };

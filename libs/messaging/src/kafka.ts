@@ -24,7 +24,13 @@ export const scrubbingKafkaLog: logCreator =
     else console.log(line);
   };
 
-export const createKafka = ({ brokers, clientId, sasl, ssl, logLevel: level = logLevel.WARN }: KafkaConnection): Kafka =>
+export const createKafka = ({
+  brokers,
+  clientId,
+  sasl,
+  ssl,
+  logLevel: level = logLevel.WARN,
+}: KafkaConnection): Kafka =>
   new Kafka({
     clientId,
     brokers: [...brokers],
@@ -60,7 +66,11 @@ export const ensureTopics = async (kafka: Kafka, prefix: string, timeoutMillis =
         if (!(error instanceof KafkaJSProtocolError && error.type === 'TOPIC_ALREADY_EXISTS')) throw error;
       }
     }
-    await waitForLeaders(admin, wanted.map((t) => t.name), timeoutMillis);
+    await waitForLeaders(
+      admin,
+      wanted.map((t) => t.name),
+      timeoutMillis,
+    );
   } finally {
     await admin.disconnect();
   }

@@ -12,7 +12,12 @@ describe("kafkajs' own log lines", () => {
       namespace: 'Connection',
       level: logLevel.WARN,
       label: 'WARN',
-      log: { timestamp: '2026-11-30T00:00:00.000Z', message: 'SASL SCRAM failed for postgres://svc:s3cret@db:5432/x', broker: '127.0.0.1:9092', record: 'phone 13812345678' },
+      log: {
+        timestamp: '2026-11-30T00:00:00.000Z',
+        message: 'SASL SCRAM failed for postgres://svc:s3cret@db:5432/x',
+        broker: '127.0.0.1:9092',
+        record: 'phone 13812345678',
+      },
     });
     expect(out).toHaveBeenCalledTimes(1);
     const line = String(out.mock.calls[0]?.[0]);
@@ -24,7 +29,12 @@ describe("kafkajs' own log lines", () => {
 
   it('send errors to standard error', () => {
     const err = jest.spyOn(console, 'error').mockImplementation(() => undefined);
-    log({ namespace: 'Consumer', level: logLevel.ERROR, label: 'ERROR', log: { timestamp: 'x', message: 'Crash: Bearer abc.def.ghi' } });
+    log({
+      namespace: 'Consumer',
+      level: logLevel.ERROR,
+      label: 'ERROR',
+      log: { timestamp: 'x', message: 'Crash: Bearer abc.def.ghi' },
+    });
     expect(String(err.mock.calls[0]?.[0])).not.toContain('abc.def.ghi');
   });
 });

@@ -102,18 +102,26 @@ const storedEvent = (recorded: RecordedEvent): StoredEvent => {
 
 const rebuildTableName = (table: string): string => `${table}${REBUILD_SUFFIX}`;
 
-export const rebuildReadModel = async <K extends string>(definition: ReadModelDefinition<K>, options: RebuildOptions): Promise<RebuildReport> => {
+export const rebuildReadModel = async <K extends string>(
+  definition: ReadModelDefinition<K>,
+  options: RebuildOptions,
+): Promise<RebuildReport> => {
   const started = Date.now();
   const log = options.log ?? (() => undefined);
   const batchSize = options.batchSize ?? 1_000;
   const swapWhenBehindBy = options.swapWhenBehindBy ?? 200;
   const live = definition.tables;
-  const rebuilt = Object.fromEntries(Object.entries(live).map(([role, table]) => [role, rebuildTableName(table as string)])) as TableNames<K>;
+  const rebuilt = Object.fromEntries(
+    Object.entries(live).map(([role, table]) => [role, rebuildTableName(table as string)]),
+  ) as TableNames<K>;
   const tables = Object.keys(live) as K[];
 
   const runLock = await options.pool.connect();
   try {
-    const { rows } = await runLock.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS got', [REBUILD_RUN_LOCK_SPACE, definition.name]);
+    const { rows } = await runLock.query<{ got: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS got', [
+      REBUILD_RUN_LOCK_SPACE,
+      definition.name,
+    ]);
     if (!rows[0]?.got) throw new Error(`a rebuild of ${definition.name} is already running`);
 
     for (const role of tables) await createLike(options.pool, live[role], rebuilt[role]);
@@ -131,7 +139,9 @@ export const rebuildReadModel = async <K extends string>(definition: ReadModelDe
         if (batch.length === 0) return folded;
         const stored = batch.map(storedEvent);
         unpublishable += stored.filter((e) => e.published === undefined).length;
-        applied += client ? await definition.apply(client, stored, rebuilt) : await inTransaction(options.pool, (c) => definition.apply(c, stored, rebuilt));
+        applied += client
+          ? await definition.apply(client, stored, rebuilt)
+          : await inTransaction(options.pool, (c) => definition.apply(c, stored, rebuilt));
         checkpoint = batch[batch.length - 1]?.checkpoint;
         events += batch.length;
         folded += batch.length;
@@ -165,7 +175,10 @@ export const rebuildReadModel = async <K extends string>(definition: ReadModelDe
         passes += 1;
         reconciled = definition.reconcile ? await definition.reconcile(client, live, rebuilt) : 0;
         const folded = Date.now();
-        await swapTables(client, tables.map((role) => [live[role], rebuilt[role]] as const));
+        await swapTables(
+          client,
+          tables.map((role) => [live[role], rebuilt[role]] as const),
+        );
         const renamed = Date.now();
         await client.query('COMMIT');
         log(
@@ -190,12 +203,27 @@ export const rebuildReadModel = async <K extends string>(definition: ReadModelDe
     const counted: Record<string, number> = {};
     for (const role of tables) {
       const table = options.swap ? live[role] : rebuilt[role];
-      const { rows: count } = await options.pool.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${quote(table)}`);
+      const { rows: count } = await options.pool.query<{ n: string }>(
+        `SELECT count(*)::text AS n FROM ${quote(table)}`,
+      );
       counted[table] = Number(count[0]?.n ?? 0);
     }
-    return { readModel: definition.name, events, applied, unpublishable, passes, reconciled, rows: counted, swapped: options.swap, swapMillis, totalMillis: Date.now() - started };
+    return {
+      readModel: definition.name,
+      events,
+      applied,
+      unpublishable,
+      passes,
+      reconciled,
+      rows: counted,
+      swapped: options.swap,
+      swapMillis,
+      totalMillis: Date.now() - started,
+    };
   } finally {
-    await runLock.query('SELECT pg_advisory_unlock($1, hashtext($2))', [REBUILD_RUN_LOCK_SPACE, definition.name]).catch(() => undefined);
+    await runLock
+      .query('SELECT pg_advisory_unlock($1, hashtext($2))', [REBUILD_RUN_LOCK_SPACE, definition.name])
+      .catch(() => undefined);
     runLock.release();
   }
 };
@@ -282,7 +310,9 @@ const swapTables = async (client: PoolClient, pairs: readonly (readonly [string,
   for (const [table, rebuilt] of pairs) {
     const [liveShape, rebuiltShape] = [await shapeOf(client, table), await shapeOf(client, rebuilt)];
     if (JSON.stringify(liveShape) !== JSON.stringify(rebuiltShape)) {
-      throw new Error(`${table} changed while it was rebuilt (a migration?): its columns or indexes differ from ${rebuilt}; the live tables are unchanged, run it again`);
+      throw new Error(
+        `${table} changed while it was rebuilt (a migration?): its columns or indexes differ from ${rebuilt}; the live tables are unchanged, run it again`,
+      );
     }
   }
   const foreignKeys: { table: string; name: string; definition: string }[] = [];
@@ -295,7 +325,8 @@ const swapTables = async (client: PoolClient, pairs: readonly (readonly [string,
         WHERE d.refobjid = $1::regclass AND d.deptype = 'a'`,
       [table],
     );
-    for (const { sequence, column } of sequences) await client.query(`ALTER SEQUENCE ${quote(sequence)} OWNED BY ${quote(rebuilt)}.${quote(column)}`);
+    for (const { sequence, column } of sequences)
+      await client.query(`ALTER SEQUENCE ${quote(sequence)} OWNED BY ${quote(rebuilt)}.${quote(column)}`);
     const { rows: references } = await client.query<{ table: string; name: string; definition: string }>(
       `SELECT conrelid::regclass::text AS table, conname AS name, pg_get_constraintdef(oid) AS definition
          FROM pg_constraint WHERE confrelid = $1::regclass AND contype = 'f'`,
@@ -310,10 +341,14 @@ const swapTables = async (client: PoolClient, pairs: readonly (readonly [string,
     await client.query(`ALTER TABLE ${quote(rebuilt)} RENAME TO ${quote(table)}`);
     for (const index of indexes) {
       const original = index.index_name.slice(0, -REBUILD_SUFFIX.length);
-      if (index.constraint_name) await client.query(`ALTER TABLE ${quote(table)} RENAME CONSTRAINT ${quote(index.constraint_name)} TO ${quote(original)}`);
+      if (index.constraint_name)
+        await client.query(
+          `ALTER TABLE ${quote(table)} RENAME CONSTRAINT ${quote(index.constraint_name)} TO ${quote(original)}`,
+        );
       else await client.query(`ALTER INDEX ${quote(index.index_name)} RENAME TO ${quote(original)}`);
     }
   }
   // Made after every rename, so a definition naming a swapped table (by its unchanged name) points at the new one.
-  for (const key of foreignKeys) await client.query(`ALTER TABLE ${key.table} ADD CONSTRAINT ${quote(key.name)} ${key.definition}`);
+  for (const key of foreignKeys)
+    await client.query(`ALTER TABLE ${key.table} ADD CONSTRAINT ${quote(key.name)} ${key.definition}`);
 };

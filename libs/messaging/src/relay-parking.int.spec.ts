@@ -1,7 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { EventTypes, TopicBaseNames, topicName } from '@closeloop/contracts';
 import { PostgresEventStore } from '@closeloop/event-store';
-import { adminJson, deleteTopicsWithPrefix, eventually, freshDatabase, runAdminCli, TestDatabase, testKafka, uniqueTopicPrefix } from '@closeloop/testing';
+import {
+  adminJson,
+  deleteTopicsWithPrefix,
+  eventually,
+  freshDatabase,
+  runAdminCli,
+  TestDatabase,
+  testKafka,
+  uniqueTopicPrefix,
+} from '@closeloop/testing';
 import { ConfigResourceTypes, Consumer, Kafka, logLevel, Producer } from 'kafkajs';
 import { ensureTopics } from './kafka';
 import { EventRelay, RELAY_EVENT_PARKED } from './relay';
@@ -46,7 +55,14 @@ describe('EventRelay parking poison events, through a real broker', () => {
         received.push({ eventId: cloudEvent.id, key: message.key?.toString() ?? '' });
       },
     });
-    relay = new EventRelay({ pool: db.pool, store, producer, topic, idleMillis: 50, alert: (line) => alerts.push(line) });
+    relay = new EventRelay({
+      pool: db.pool,
+      store,
+      producer,
+      topic,
+      idleMillis: 50,
+      alert: (line) => alerts.push(line),
+    });
     relay.start();
     parking = new RelayStateRepository(db.pool, relayNameOf(topic));
   }, 60_000);
@@ -59,8 +75,18 @@ describe('EventRelay parking poison events, through a real broker', () => {
     await db.drop();
   });
 
-  const metadataOf = (workOrderId: string) => ({ workOrderId, correlationId: 'c', causationId: 'c', actor: { kind: 'system', id: 'test' }, producer: 'test' });
-  const event = (workOrderId: string, data: unknown = { note: 'fine' }, metadata: Record<string, unknown> = metadataOf(workOrderId)) => ({
+  const metadataOf = (workOrderId: string) => ({
+    workOrderId,
+    correlationId: 'c',
+    causationId: 'c',
+    actor: { kind: 'system', id: 'test' },
+    producer: 'test',
+  });
+  const event = (
+    workOrderId: string,
+    data: unknown = { note: 'fine' },
+    metadata: Record<string, unknown> = metadataOf(workOrderId),
+  ) => ({
     eventId: randomUUID(),
     type: EventTypes.WorkOrderTriaged,
     data,
@@ -89,7 +115,10 @@ describe('EventRelay parking poison events, through a real broker', () => {
     await store.append(`workorder-${other}`, [others[1]!], 1);
 
     // The other order's events, appended after the poison, get through.
-    await arrived("the other order's events", others.map((e) => e.eventId));
+    await arrived(
+      "the other order's events",
+      others.map((e) => e.eventId),
+    );
     expect(idsOf(other)).toEqual(others.map((e) => e.eventId));
 
     const list = await eventually('the poison parked', async () => {
@@ -101,8 +130,16 @@ describe('EventRelay parking poison events, through a real broker', () => {
       [behind[0]!.eventId, 'HELD_BEHIND_PARKED_EVENT', poison.eventId, 'parked'],
       [behind[1]!.eventId, 'HELD_BEHIND_PARKED_EVENT', poison.eventId, 'parked'],
     ]);
-    expect(list.events[0]).toMatchObject({ streamId: stream, streamVersion: 2, eventType: EventTypes.WorkOrderTriaged });
-    expect(alerts.some((a) => a.startsWith(RELAY_EVENT_PARKED) && a.includes(poison.eventId) && a.includes('MESSAGE_TOO_LARGE'))).toBe(true);
+    expect(list.events[0]).toMatchObject({
+      streamId: stream,
+      streamVersion: 2,
+      eventType: EventTypes.WorkOrderTriaged,
+    });
+    expect(
+      alerts.some(
+        (a) => a.startsWith(RELAY_EVENT_PARKED) && a.includes(poison.eventId) && a.includes('MESSAGE_TOO_LARGE'),
+      ),
+    ).toBe(true);
 
     // An event of the same order appended now waits too, while a later other order goes straight through.
     const later = event(poisoned);
@@ -116,14 +153,33 @@ describe('EventRelay parking poison events, through a real broker', () => {
     // The operator makes room for the record (as one would raise max.message.bytes), then retries it.
     const admin = kafka.admin();
     await admin.connect();
-    await admin.alterConfigs({ validateOnly: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configEntries: [{ name: 'max.message.bytes', value: '4194304' }] }] });
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [
+        {
+          type: ConfigResourceTypes.TOPIC,
+          name: topic,
+          configEntries: [{ name: 'max.message.bytes', value: '4194304' }],
+        },
+      ],
+    });
     await admin.disconnect();
     await new Promise((r) => setTimeout(r, 1_000)); // the topic's new limit reaches the partition leader
     await parking.retry(poison.eventId, 'test-operator');
 
-    await arrived('the parked events, after the retry', [poison.eventId, ...behind.map((e) => e.eventId), later.eventId]);
+    await arrived('the parked events, after the retry', [
+      poison.eventId,
+      ...behind.map((e) => e.eventId),
+      later.eventId,
+    ]);
     await new Promise((r) => setTimeout(r, 500)); // room for a duplicate to show
-    expect(idsOf(poisoned)).toEqual([before.eventId, poison.eventId, behind[0]!.eventId, behind[1]!.eventId, later.eventId]);
+    expect(idsOf(poisoned)).toEqual([
+      before.eventId,
+      poison.eventId,
+      behind[0]!.eventId,
+      behind[1]!.eventId,
+      later.eventId,
+    ]);
     const after = await eventually('every parked event marked published', async () => {
       const l = await parking.list({ include: 'all', limit: 100 });
       return l.unresolved === 0 ? l : undefined;
@@ -175,7 +231,9 @@ describe('EventRelay parking poison events, through a real broker', () => {
     );
     expect(listed.relay).toBe(relayNameOf(topic));
     expect(listed.events.map((p) => p.eventId)).toEqual([unmappable.eventId, behind.eventId]);
-    const skipped = adminJson<{ status: string; resolvedBy: string }>(await runAdminCli(db.url, 'relay', 'parked', 'skip', unmappable.eventId, '--prefix', prefix, '--json'));
+    const skipped = adminJson<{ status: string; resolvedBy: string }>(
+      await runAdminCli(db.url, 'relay', 'parked', 'skip', unmappable.eventId, '--prefix', prefix, '--json'),
+    );
     expect(skipped).toMatchObject({ status: 'skipped', resolvedBy: expect.stringMatching(/^admin/) });
     await arrived('the event held behind the skipped one', [behind.eventId]);
     expect(idsOf(order)).toEqual([behind.eventId]);
@@ -186,7 +244,9 @@ describe('EventRelay parking poison events, through a real broker', () => {
     });
     expect(all.map((p) => p.status)).toEqual(['skipped', 'published']);
 
-    await expect(parking.skip(unmappable.eventId, 'test-operator')).rejects.toMatchObject({ code: 'PARKED_EVENT_RESOLVED' });
+    await expect(parking.skip(unmappable.eventId, 'test-operator')).rejects.toMatchObject({
+      code: 'PARKED_EVENT_RESOLVED',
+    });
     const again = await runAdminCli(db.url, 'relay', 'parked', 'retry', unmappable.eventId, '--prefix', prefix);
     expect([again.code, again.stderr]).toEqual([1, expect.stringContaining('already skipped')]);
     await expect(parking.retry(randomUUID(), 'test-operator')).rejects.toMatchObject({ code: 'NOT_FOUND' });
@@ -195,13 +255,31 @@ describe('EventRelay parking poison events, through a real broker', () => {
   it('parks nothing while the broker does not answer: it retries the batch, and the checkpoint stays', async () => {
     await store.append(`workorder-${randomUUID()}`, [event(randomUUID())], 'no-stream');
     // A second relay of its own name, whose only broker refuses connections.
-    const unreachable = new Kafka({ clientId: 'unreachable', brokers: ['127.0.0.1:1'], logLevel: logLevel.NOTHING, retry: { retries: 0 } }).producer();
+    const unreachable = new Kafka({
+      clientId: 'unreachable',
+      brokers: ['127.0.0.1:1'],
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 0 },
+    }).producer();
     const lines: string[] = [];
     const name = 'relay:unreachable-broker-test';
-    const stranded = new EventRelay({ pool: db.pool, store, producer: unreachable, topic, name, idleMillis: 50, log: (line) => lines.push(line), alert: (line) => lines.push(line) });
+    const stranded = new EventRelay({
+      pool: db.pool,
+      store,
+      producer: unreachable,
+      topic,
+      name,
+      idleMillis: 50,
+      log: (line) => lines.push(line),
+      alert: (line) => lines.push(line),
+    });
     stranded.start();
     try {
-      await eventually('two failed sends', async () => (lines.filter((l) => l.includes('failed, retrying')).length >= 2 ? true : undefined), 20_000);
+      await eventually(
+        'two failed sends',
+        async () => (lines.filter((l) => l.includes('failed, retrying')).length >= 2 ? true : undefined),
+        20_000,
+      );
       const state = new RelayStateRepository(db.pool, name);
       expect(await state.countUnresolved()).toBe(0);
       expect(await store.readCheckpoint(name)).toBeUndefined();

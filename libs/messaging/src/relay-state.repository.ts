@@ -59,7 +59,8 @@ interface Row {
   resolved_by: string | null;
 }
 
-const COLUMNS = 'event_id, stream_id, stream_version, event_type, global_position, checkpoint, error_code, reason, held_behind, status, attempts, parked_at, resolved_at, resolved_by';
+const COLUMNS =
+  'event_id, stream_id, stream_version, event_type, global_position, checkpoint, error_code, reason, held_behind, status, attempts, parked_at, resolved_at, resolved_by';
 
 const toParkedEvent = (r: Row): ParkedEvent => ({
   eventId: r.event_id,
@@ -192,7 +193,10 @@ export class RelayStateRepository {
   }
 
   async countUnresolved(): Promise<number> {
-    const { rows } = await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM relay_parked_events WHERE relay = $1 AND ${UNRESOLVED}`, [this.relay]);
+    const { rows } = await this.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM relay_parked_events WHERE relay = $1 AND ${UNRESOLVED}`,
+      [this.relay],
+    );
     return Number(rows[0]?.n ?? 0);
   }
 
@@ -212,8 +216,16 @@ export class RelayStateRepository {
       [this.relay, eventId, by],
     );
     if (rows[0]) return toParkedEvent(rows[0]);
-    const { rows: existing } = await this.pool.query<Row>(`SELECT ${COLUMNS} FROM relay_parked_events WHERE relay = $1 AND event_id = $2`, [this.relay, eventId]);
+    const { rows: existing } = await this.pool.query<Row>(
+      `SELECT ${COLUMNS} FROM relay_parked_events WHERE relay = $1 AND event_id = $2`,
+      [this.relay, eventId],
+    );
     if (!existing[0]) throw new NotFoundError('Parked event', eventId);
-    throw new CloseloopError('conflict', 'PARKED_EVENT_RESOLVED', `Parked event ${eventId} is already ${existing[0].status}`, { status: existing[0].status });
+    throw new CloseloopError(
+      'conflict',
+      'PARKED_EVENT_RESOLVED',
+      `Parked event ${eventId} is already ${existing[0].status}`,
+      { status: existing[0].status },
+    );
   }
 }

@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { EventTypes, TopicBaseNames, topicName } from '@closeloop/contracts';
 import { BEGIN_APPENDING_SQL, PostgresEventStore } from '@closeloop/event-store';
 import { createPool } from '@closeloop/database';
-import { deleteTopicsWithPrefix, eventually, freshDatabase, TestDatabase, testKafka, uniqueTopicPrefix } from '@closeloop/testing';
+import {
+  deleteTopicsWithPrefix,
+  eventually,
+  freshDatabase,
+  TestDatabase,
+  testKafka,
+  uniqueTopicPrefix,
+} from '@closeloop/testing';
 import { Consumer, Kafka, Producer } from 'kafkajs';
 import { Pool } from 'pg';
 import { ensureTopics } from './kafka';
@@ -40,7 +47,12 @@ describe('EventRelay through a real broker', () => {
     await consumer.run({
       eachMessage: async ({ message, partition }) => {
         const cloudEvent = JSON.parse(message.value?.toString() ?? '{}') as { id: string; sequence: string };
-        received.push({ eventId: cloudEvent.id, key: message.key?.toString() ?? '', sequence: cloudEvent.sequence, partition });
+        received.push({
+          eventId: cloudEvent.id,
+          key: message.key?.toString() ?? '',
+          sequence: cloudEvent.sequence,
+          partition,
+        });
       },
     });
   }, 60_000);
@@ -68,7 +80,13 @@ describe('EventRelay through a real broker', () => {
     eventId: randomUUID(),
     type: EventTypes.WorkOrderTriaged,
     data: { n },
-    metadata: { workOrderId, correlationId: 'c', causationId: 'c', actor: { kind: 'system', id: 'test' }, producer: 'test' },
+    metadata: {
+      workOrderId,
+      correlationId: 'c',
+      causationId: 'c',
+      actor: { kind: 'system', id: 'test' },
+      producer: 'test',
+    },
   });
 
   const receivedOf = (ids: readonly string[]) => received.filter((r) => ids.includes(r.eventId));
@@ -87,7 +105,13 @@ describe('EventRelay through a real broker', () => {
     await slow.query(BEGIN_APPENDING_SQL);
     await slow.query(
       `INSERT INTO es_events (stream_id, stream_version, event_id, event_type, data, metadata) VALUES ($1, 1, $2, $3, $4, $5)`,
-      [`workorder-${slowOrder}`, slowEvent.eventId, slowEvent.type, JSON.stringify(slowEvent.data), JSON.stringify(slowEvent.metadata)],
+      [
+        `workorder-${slowOrder}`,
+        slowEvent.eventId,
+        slowEvent.type,
+        JSON.stringify(slowEvent.data),
+        JSON.stringify(slowEvent.metadata),
+      ],
     );
 
     await Promise.all(
@@ -130,7 +154,9 @@ describe('EventRelay through a real broker', () => {
     const whileDown = orderEvent(order, 2);
     await store.append(`workorder-${order}`, [whileDown], 1);
     startRelay();
-    await eventually('the event appended while no relay ran', async () => (receivedOf([whileDown.eventId]).length > 0 ? true : undefined));
+    await eventually('the event appended while no relay ran', async () =>
+      receivedOf([whileDown.eventId]).length > 0 ? true : undefined,
+    );
     expect(receivedOf([before.eventId])).toHaveLength(1);
   }, 60_000);
 
@@ -175,7 +201,9 @@ describe('EventRelay through a real broker', () => {
     await db.pool.query('SELECT pg_terminate_backend($1)', [leader.pid]);
     const { eventId, millis } = await appendAndTime('an event appended the moment the leader died');
     const next = await leaderSession();
-    console.log(`relay fail-over: ${leader.application_name} killed, ${next.application_name} leads, first event published ${millis} ms after the kill`);
+    console.log(
+      `relay fail-over: ${leader.application_name} killed, ${next.application_name} leads, first event published ${millis} ms after the kill`,
+    );
     expect(millis).toBeLessThan(5_000);
     expect(next.pid).not.toBe(leader.pid);
     await new Promise((r) => setTimeout(r, 500)); // a duplicate from the old leader would show by now

@@ -111,7 +111,10 @@ export class EventRelay {
 
   private async becomeLeader(): Promise<boolean> {
     const client = await this.options.pool.connect();
-    const { rows } = await client.query<{ leader: boolean }>('SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS leader', [this.name]);
+    const { rows } = await client.query<{ leader: boolean }>(
+      'SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS leader',
+      [this.name],
+    );
     if (!rows[0]?.leader) {
       client.release();
       return false;
@@ -176,14 +179,16 @@ export class EventRelay {
     // events here: the events before them go out again (consumers drop them by id), the ones after stay held.
     const blocked = new Map<string, { eventId: string; streamVersion: number }>();
     if (this.mayHaveParked) {
-      for (const [streamId, blocker] of await this.state.blockedStreams(events.map((e) => e.streamId))) blocked.set(streamId, blocker);
+      for (const [streamId, blocker] of await this.state.blockedStreams(events.map((e) => e.streamId)))
+        blocked.set(streamId, blocker);
     }
     const blockerOf = (event: RecordedEvent) => {
       const blocker = blocked.get(event.streamId);
       return blocker && blocker.streamVersion < event.streamVersion ? blocker.eventId : undefined;
     };
     const block = (event: RecordedEvent) => {
-      if (!blocked.has(event.streamId)) blocked.set(event.streamId, { eventId: event.eventId, streamVersion: event.streamVersion });
+      if (!blocked.has(event.streamId))
+        blocked.set(event.streamId, { eventId: event.eventId, streamVersion: event.streamVersion });
     };
     const parked: Parking[] = [];
     const ready: { event: RecordedEvent; message: Message }[] = [];
@@ -203,7 +208,9 @@ export class EventRelay {
     if (ready.length === 0) return parked;
     const whole = await this.send(ready.map((r) => r.message));
     if (whole.ok) return parked;
-    this.log(`relay ${this.name}: the broker refused a batch of ${ready.length} (${whole.errorCode}), sending its events one by one`);
+    this.log(
+      `relay ${this.name}: the broker refused a batch of ${ready.length} (${whole.errorCode}), sending its events one by one`,
+    );
     // An event sent alone may come earlier in its stream than an unmappable one parked above (only the events
     // after a blocker wait behind it); if it fails, it becomes its stream's blocker, the earliest one.
     for (const { event, message } of ready) {
@@ -245,7 +252,11 @@ export class EventRelay {
         if (parked.status === 'parked' && parked.heldBehind === null) break;
         const event = stored.get(parked.eventId);
         const outcome: SendOutcome = !event
-          ? { ok: false, errorCode: 'EVENT_NOT_FOUND', reason: `event ${parked.eventId} is no longer in stream ${streamId}` }
+          ? {
+              ok: false,
+              errorCode: 'EVENT_NOT_FOUND',
+              reason: `event ${parked.eventId} is no longer in stream ${streamId}`,
+            }
           : await this.publishParked(event);
         if (outcome.ok) {
           await this.state.markPublished(parked.eventId);
@@ -253,7 +264,9 @@ export class EventRelay {
           continue;
         }
         await this.state.parkAgain(parked, outcome.errorCode, outcome.reason);
-        this.alert(`${RELAY_EVENT_PARKED} relay ${this.name} could not publish parked event ${parked.eventId} (${parked.eventType}, stream ${streamId}) again: ${outcome.errorCode} ${outcome.reason}`);
+        this.alert(
+          `${RELAY_EVENT_PARKED} relay ${this.name} could not publish parked event ${parked.eventId} (${parked.eventType}, stream ${streamId}) again: ${outcome.errorCode} ${outcome.reason}`,
+        );
         break;
       }
     }
@@ -261,14 +274,20 @@ export class EventRelay {
 
   private publishParked(event: RecordedEvent): Promise<SendOutcome> {
     const mapped = mapEvent(event);
-    return 'message' in mapped ? this.send([mapped.message]) : Promise.resolve({ ok: false, errorCode: UNMAPPABLE, reason: mapped.reason });
+    return 'message' in mapped
+      ? this.send([mapped.message])
+      : Promise.resolve({ ok: false, errorCode: UNMAPPABLE, reason: mapped.reason });
   }
 
   private reportParked(parking: Parking): void {
     const { event } = parking;
     const what = `${event.eventId} (${event.type}, stream ${event.streamId} v${event.streamVersion}, position ${event.globalPosition})`;
-    if (parking.heldBehind) this.log(`relay ${this.name} held back event ${what} behind parked event ${parking.heldBehind}`);
-    else this.alert(`${RELAY_EVENT_PARKED} relay ${this.name} parked event ${what}: ${parking.errorCode} ${parking.reason}`);
+    if (parking.heldBehind)
+      this.log(`relay ${this.name} held back event ${what} behind parked event ${parking.heldBehind}`);
+    else
+      this.alert(
+        `${RELAY_EVENT_PARKED} relay ${this.name} parked event ${what}: ${parking.errorCode} ${parking.reason}`,
+      );
   }
 
   /**
@@ -280,7 +299,9 @@ export class EventRelay {
     this.mayHaveParked = waiting > 0;
     if (waiting === 0 || Date.now() - this.lastReminder < this.parkedReminderMillis) return;
     this.lastReminder = Date.now();
-    this.alert(`${RELAY_EVENT_PARKED} relay ${this.name} has ${waiting} parked event(s) waiting for an operator: npm run -s admin -- relay parked list`);
+    this.alert(
+      `${RELAY_EVENT_PARKED} relay ${this.name} has ${waiting} parked event(s) waiting for an operator: npm run -s admin -- relay parked list`,
+    );
   }
 
   private idle(ms: number): Promise<void> {

@@ -54,7 +54,8 @@ const ISO_DATE = /^(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])$/;
  * Masks every run in free text that looks like a phone number. It errs towards masking: a long reference number
  * typed into a description is masked too, which costs less than a resident's number in a group chat.
  */
-export const maskPhonesIn = (text: string): string => text.replace(PHONE_LIKE, (match) => (ISO_DATE.test(match) ? match : maskPhone(match)));
+export const maskPhonesIn = (text: string): string =>
+  text.replace(PHONE_LIKE, (match) => (ISO_DATE.test(match) ? match : maskPhone(match)));
 
 // ── Wording ───────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -73,8 +74,15 @@ const kindLabel = (context: AlertContext): string => {
   }
 };
 
-const TARGET_LABELS: Readonly<Record<string, string>> = { response: 'Response (响应)', resolution: 'Resolution (解决)' };
-const TIER_LABELS: Readonly<Record<string, string>> = { urgent: 'urgent (紧急)', normal: 'normal (普通)', planned: 'planned (计划)' };
+const TARGET_LABELS: Readonly<Record<string, string>> = {
+  response: 'Response (响应)',
+  resolution: 'Resolution (解决)',
+};
+const TIER_LABELS: Readonly<Record<string, string>> = {
+  urgent: 'urgent (紧急)',
+  normal: 'normal (普通)',
+  planned: 'planned (计划)',
+};
 
 /** "1 h 05 min", "2 d 3 h 05 min", "12 min", "less than 1 min". */
 export const formatDuration = (ms: number): string => {
@@ -134,7 +142,12 @@ interface Link {
 }
 
 const escapeHtml = (value: string): string =>
-  value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  value
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 
 /**
  * Backslash-escapes what CommonMark would read as emphasis, code, links, raw HTML, headings or tables. Brackets
@@ -143,7 +156,8 @@ const escapeHtml = (value: string): string =>
 const escapeMarkdown = (value: string): string => value.replace(/[\\`*_[\]<>#|~]/g, '\\$&');
 
 /** A URL safe inside Markdown's (…) and HTML's href: spaces, brackets and quotes percent-encoded. */
-const safeUrl = (url: string): string => url.replace(/[\s()<>"'`]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+const safeUrl = (url: string): string =>
+  url.replace(/[\s()<>"'`]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 
 export const renderAlert = (context: AlertContext): AlertMessage => {
   const zone = context.timeZone ?? DEFAULT_SITE_TIME_ZONE;
@@ -154,7 +168,9 @@ export const renderAlert = (context: AlertContext): AlertMessage => {
   const headline = when ? `${context.target ?? 'target'} ${when}` : undefined;
   const title = `${context.chainExhausted ? 'Nobody on call could be reached (无人响应) — ' : ''}${kind}: order ${context.number} at ${context.siteId}${headline ? ` — ${headline}` : ''}`;
 
-  const location = [context.building, context.unit].map((part) => freeText(part, 100)).filter((part): part is string => part !== undefined);
+  const location = [context.building, context.unit]
+    .map((part) => freeText(part, 100))
+    .filter((part): part is string => part !== undefined);
   const facts: Fact[] = [
     { label: 'Order (工单)', value: context.number },
     { label: 'Site (项目)', value: context.siteId },
@@ -162,10 +178,19 @@ export const renderAlert = (context: AlertContext): AlertMessage => {
   if (location.length > 0) facts.push({ label: 'Location (位置)', value: location.join(', ') });
   const category = freeText(context.category, 100);
   if (category) facts.push({ label: 'Category (类别)', value: category });
-  if (context.tier) facts.push({ label: 'Tier (等级)', value: TIER_LABELS[context.tier] ?? freeText(context.tier, 50) ?? context.tier });
-  if (when && context.dueAt) facts.push({ label: targetLabel ?? 'Target (时限)', value: `${when} (due ${localTime(context.dueAt, zone)}, ${zone})` });
+  if (context.tier)
+    facts.push({
+      label: 'Tier (等级)',
+      value: TIER_LABELS[context.tier] ?? freeText(context.tier, 50) ?? context.tier,
+    });
+  if (when && context.dueAt)
+    facts.push({
+      label: targetLabel ?? 'Target (时限)',
+      value: `${when} (due ${localTime(context.dueAt, zone)}, ${zone})`,
+    });
   facts.push({ label: 'Owner (负责人)', value: freeText(context.ownerName, 100) ?? 'none yet (未指派)' });
-  if (context.reporterPhone) facts.push({ label: 'Resident phone (报修电话)', value: maskPhone(context.reporterPhone) });
+  if (context.reporterPhone)
+    facts.push({ label: 'Resident phone (报修电话)', value: maskPhone(context.reporterPhone) });
   const description = freeText(context.description);
   if (description) facts.push({ label: 'Description (描述)', value: description });
 
@@ -184,21 +209,32 @@ export const renderAlert = (context: AlertContext): AlertMessage => {
   ].join('\n');
 
   const htmlLink = (l: Link): string =>
-    isWebLink(l.url) ? `<a href="${escapeHtml(safeUrl(l.url))}">${escapeHtml(l.label)}</a>` : `${escapeHtml(l.label)}: ${escapeHtml(l.url)}`;
+    isWebLink(l.url)
+      ? `<a href="${escapeHtml(safeUrl(l.url))}">${escapeHtml(l.label)}</a>`
+      : `${escapeHtml(l.label)}: ${escapeHtml(l.url)}`;
   const html = [
     `<h3>${escapeHtml(title)}</h3>`,
     `<p>${facts.map((f) => `<strong>${escapeHtml(f.label)}:</strong> ${escapeHtml(f.value)}`).join('<br>\n')}</p>`,
-    ...(events.length > 0 ? [`<p><strong>${escapeHtml(eventsLabel)}:</strong></p>`, `<ul>${events.map((e) => `<li>${escapeHtml(e)}</li>`).join('')}</ul>`] : []),
+    ...(events.length > 0
+      ? [
+          `<p><strong>${escapeHtml(eventsLabel)}:</strong></p>`,
+          `<ul>${events.map((e) => `<li>${escapeHtml(e)}</li>`).join('')}</ul>`,
+        ]
+      : []),
     `<p>${links.map(htmlLink).join(' · ')}</p>`,
   ].join('\n');
 
   const markdownLink = (l: Link): string =>
-    isWebLink(l.url) ? `[${escapeMarkdown(l.label)}](${safeUrl(l.url)})` : `${escapeMarkdown(l.label)}: ${escapeMarkdown(l.url)}`;
+    isWebLink(l.url)
+      ? `[${escapeMarkdown(l.label)}](${safeUrl(l.url)})`
+      : `${escapeMarkdown(l.label)}: ${escapeMarkdown(l.url)}`;
   const markdown = [
     `### ${escapeMarkdown(title)}`,
     '',
     ...facts.map((f) => `**${escapeMarkdown(f.label)}:** ${escapeMarkdown(f.value)}  `),
-    ...(events.length > 0 ? ['', `**${escapeMarkdown(eventsLabel)}:**`, ...events.map((e) => `- ${escapeMarkdown(e)}`)] : []),
+    ...(events.length > 0
+      ? ['', `**${escapeMarkdown(eventsLabel)}:**`, ...events.map((e) => `- ${escapeMarkdown(e)}`)]
+      : []),
     '',
     links.map(markdownLink).join(' · '),
   ].join('\n');
@@ -232,29 +268,60 @@ const digestHeadline = (context: DigestContext): string => {
   const count = context.entries.length;
   const allUrgent = context.entries.every((e) => e.kind === 'urgent-order');
   const noun = allUrgent ? (count === 1 ? 'urgent order' : 'urgent orders') : count === 1 ? 'alert' : 'alerts';
-  const window = context.windowSeconds >= 60 ? `${Math.round(context.windowSeconds / 60)} min` : `${context.windowSeconds} s`;
+  const window =
+    context.windowSeconds >= 60 ? `${Math.round(context.windowSeconds / 60)} min` : `${context.windowSeconds} s`;
   return `${count} ${noun} at ${context.siteId} in ${window} (告警汇总)`;
 };
 
 export const renderDigest = (context: DigestContext): AlertMessage => {
   const title = digestHeadline(context);
   const line = (e: DigestEntry): string =>
-    [e.number, kindLabel({ kind: e.kind, level: e.level, target: e.target, number: e.number, siteId: context.siteId, now: new Date(0), recentEvents: [], timelineUrl: e.timelineUrl }), e.target ? TARGET_LABELS[e.target] : undefined, freeText(e.building, 100), freeText(e.category, 100)]
+    [
+      e.number,
+      kindLabel({
+        kind: e.kind,
+        level: e.level,
+        target: e.target,
+        number: e.number,
+        siteId: context.siteId,
+        now: new Date(0),
+        recentEvents: [],
+        timelineUrl: e.timelineUrl,
+      }),
+      e.target ? TARGET_LABELS[e.target] : undefined,
+      freeText(e.building, 100),
+      freeText(e.category, 100),
+    ]
       .filter((part): part is string => part !== undefined)
       .join(' · ');
-  const ack: Link | undefined = context.ackUrl ? { label: 'Acknowledge all (全部确认)', url: context.ackUrl } : undefined;
-  const text = [title, '', ...context.entries.map((e) => `- ${line(e)}: ${e.timelineUrl}`), ...(ack ? ['', `${ack.label}: ${ack.url}`] : [])].join('\n');
-  const htmlLink = (l: Link): string => (isWebLink(l.url) ? `<a href="${escapeHtml(safeUrl(l.url))}">${escapeHtml(l.label)}</a>` : `${escapeHtml(l.label)}: ${escapeHtml(l.url)}`);
+  const ack: Link | undefined = context.ackUrl
+    ? { label: 'Acknowledge all (全部确认)', url: context.ackUrl }
+    : undefined;
+  const text = [
+    title,
+    '',
+    ...context.entries.map((e) => `- ${line(e)}: ${e.timelineUrl}`),
+    ...(ack ? ['', `${ack.label}: ${ack.url}`] : []),
+  ].join('\n');
+  const htmlLink = (l: Link): string =>
+    isWebLink(l.url)
+      ? `<a href="${escapeHtml(safeUrl(l.url))}">${escapeHtml(l.label)}</a>`
+      : `${escapeHtml(l.label)}: ${escapeHtml(l.url)}`;
   const html = [
     `<h3>${escapeHtml(title)}</h3>`,
     `<ul>${context.entries.map((e) => `<li>${escapeHtml(line(e))} ${htmlLink({ label: 'Timeline (工单时间线)', url: e.timelineUrl })}</li>`).join('')}</ul>`,
     ...(ack ? [`<p>${htmlLink(ack)}</p>`] : []),
   ].join('\n');
-  const markdownLink = (l: Link): string => (isWebLink(l.url) ? `[${escapeMarkdown(l.label)}](${safeUrl(l.url)})` : `${escapeMarkdown(l.label)}: ${escapeMarkdown(l.url)}`);
+  const markdownLink = (l: Link): string =>
+    isWebLink(l.url)
+      ? `[${escapeMarkdown(l.label)}](${safeUrl(l.url)})`
+      : `${escapeMarkdown(l.label)}: ${escapeMarkdown(l.url)}`;
   const markdown = [
     `### ${escapeMarkdown(title)}`,
     '',
-    ...context.entries.map((e) => `- ${escapeMarkdown(line(e))} ${markdownLink({ label: 'Timeline', url: e.timelineUrl })}`),
+    ...context.entries.map(
+      (e) => `- ${escapeMarkdown(line(e))} ${markdownLink({ label: 'Timeline', url: e.timelineUrl })}`,
+    ),
     ...(ack ? ['', markdownLink(ack)] : []),
   ].join('\n');
   return { title, text, html, markdown };

@@ -1,4 +1,12 @@
-import { AlertContext, DigestContext, formatDuration, maskPhonesIn, renderAlert, renderDigest, shortEventName } from './alert-message';
+import {
+  AlertContext,
+  DigestContext,
+  formatDuration,
+  maskPhonesIn,
+  renderAlert,
+  renderDigest,
+  shortEventName,
+} from './alert-message';
 
 // ── Fixture: level 2 escalation of a burst pipe, rendered at 10:35 Beijing time, 1 h 05 min past its 09:30 target ─
 
@@ -12,7 +20,8 @@ const context: AlertContext = {
   unit: '1202',
   category: 'plumbing',
   tier: 'urgent',
-  description: 'Burst pipe under the kitchen sink, water everywhere. Call my husband on 139 8765 4321 if I do not answer.',
+  description:
+    'Burst pipe under the kitchen sink, water everywhere. Call my husband on 139 8765 4321 if I do not answer.',
   reporterPhone: '13812345678',
   dueAt: '2026-11-23T01:30:00.000Z',
   now: new Date('2026-11-23T10:35:00+08:00'),
@@ -30,13 +39,20 @@ const context: AlertContext = {
   ackUrl: 'https://desk.example.cn/alerts/2f1e4c3b/ack?token=abc',
 };
 
-const formats = (message: ReturnType<typeof renderAlert>) => [message.title, message.text, message.html, message.markdown];
+const formats = (message: ReturnType<typeof renderAlert>) => [
+  message.title,
+  message.text,
+  message.html,
+  message.markdown,
+];
 
 describe('renderAlert', () => {
   const message = renderAlert(context);
 
   it('titles the alert with its kind (and the Chinese term), the order, the site and how late it is', () => {
-    expect(message.title).toBe('Escalation level 2 (升级): order S1-20261123-0007 at S1 — response overdue by 1 h 05 min');
+    expect(message.title).toBe(
+      'Escalation level 2 (升级): order S1-20261123-0007 at S1 — response overdue by 1 h 05 min',
+    );
   });
 
   it('says in plain text everything the person paged needs', () => {
@@ -74,7 +90,9 @@ describe('renderAlert', () => {
       expect(body).toContain('SLA escalated');
       expect(body).not.toContain('triaged'); // only the last five events
     }
-    expect(message.html).toContain('<a href="https://desk.example.cn/alerts/2f1e4c3b/ack?token=abc">Acknowledge (确认收到)</a>');
+    expect(message.html).toContain(
+      '<a href="https://desk.example.cn/alerts/2f1e4c3b/ack?token=abc">Acknowledge (确认收到)</a>',
+    );
     expect(message.markdown).toContain('[Timeline (工单时间线)](https://desk.example.cn/orders/e7c1f3a2/timeline)');
   });
 
@@ -119,7 +137,14 @@ describe('renderAlert', () => {
   });
 
   it('tells a warning how long is left, for the resolution target', () => {
-    const warning = renderAlert({ ...context, kind: 'warning', level: undefined, target: 'resolution', dueAt: '2026-11-23T03:00:00.000Z', now: new Date('2026-11-23T02:35:00.000Z') });
+    const warning = renderAlert({
+      ...context,
+      kind: 'warning',
+      level: undefined,
+      target: 'resolution',
+      dueAt: '2026-11-23T03:00:00.000Z',
+      now: new Date('2026-11-23T02:35:00.000Z'),
+    });
     expect(warning.title).toBe('SLA warning (预警): order S1-20261123-0007 at S1 — resolution due in 25 min');
     expect(warning.text).toContain('Resolution (解决): due in 25 min (due 2026-11-23 11:00, Asia/Shanghai)');
   });
@@ -179,7 +204,9 @@ describe('maskPhonesIn', () => {
   });
 
   it('leaves short numbers and dates alone', () => {
-    expect(maskPhonesIn('room 1202, since 2026-11-20, 3 times, code 123456')).toBe('room 1202, since 2026-11-20, 3 times, code 123456');
+    expect(maskPhonesIn('room 1202, since 2026-11-20, 3 times, code 123456')).toBe(
+      'room 1202, since 2026-11-20, 3 times, code 123456',
+    );
   });
 });
 
@@ -202,24 +229,45 @@ describe('renderDigest', () => {
   it('heads the digest with the count, the site and the window, and lists every order with its timeline', () => {
     const message = renderDigest(digest);
     expect(message.title).toBe('12 urgent orders at S1 in 5 min (告警汇总)');
-    for (const entry of digest.entries) expect(message.text).toContain(`${entry.number} · Urgent order (紧急工单) · ${entry.building} · plumbing: ${entry.timelineUrl}`);
-    expect(message.text.endsWith('Acknowledge all (全部确认): https://desk.example.cn/v1/alert-digest-links/abc')).toBe(true);
+    for (const entry of digest.entries)
+      expect(message.text).toContain(
+        `${entry.number} · Urgent order (紧急工单) · ${entry.building} · plumbing: ${entry.timelineUrl}`,
+      );
+    expect(message.text.endsWith('Acknowledge all (全部确认): https://desk.example.cn/v1/alert-digest-links/abc')).toBe(
+      true,
+    );
     expect(message.html.match(/<li>/g)).toHaveLength(12);
-    expect(message.markdown).toContain('[Acknowledge all (全部确认)](https://desk.example.cn/v1/alert-digest-links/abc)');
+    expect(message.markdown).toContain(
+      '[Acknowledge all (全部确认)](https://desk.example.cn/v1/alert-digest-links/abc)',
+    );
   });
 
   it('says "alerts" when the kinds are mixed, with each escalation\'s level and target, and a window under a minute in seconds', () => {
     const mixed = renderDigest({
       ...digest,
       windowSeconds: 20,
-      entries: [digest.entries[0]!, { kind: 'escalation', level: 1, target: 'response', number: 'S1-20261204-0099', timelineUrl: 'https://desk.example.cn/t/99' }],
+      entries: [
+        digest.entries[0]!,
+        {
+          kind: 'escalation',
+          level: 1,
+          target: 'response',
+          number: 'S1-20261204-0099',
+          timelineUrl: 'https://desk.example.cn/t/99',
+        },
+      ],
     });
     expect(mixed.title).toBe('2 alerts at S1 in 20 s (告警汇总)');
-    expect(mixed.text).toContain('S1-20261204-0099 · Escalation level 1 (升级) · Response (响应): https://desk.example.cn/t/99');
+    expect(mixed.text).toContain(
+      'S1-20261204-0099 · Escalation level 1 (升级) · Response (响应): https://desk.example.cn/t/99',
+    );
   });
 
   it('escapes markup and masks phone numbers typed into a location', () => {
-    const hostile = renderDigest({ ...digest, entries: [{ ...digest.entries[0]!, building: '<b>B3</b> call 13812345678' }] });
+    const hostile = renderDigest({
+      ...digest,
+      entries: [{ ...digest.entries[0]!, building: '<b>B3</b> call 13812345678' }],
+    });
     expect(hostile.html).not.toContain('<b>');
     expect(hostile.text).not.toContain('13812345678');
   });

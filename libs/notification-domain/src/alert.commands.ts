@@ -61,4 +61,5 @@ export interface ExhaustChain {
   readonly at: Instant;
 }
 
-export type AlertCommand = RaiseAlert | RecordDeliveryAttempt | DeadLetterDelivery | AcknowledgeAlert | CloseAlert | ExhaustChain;
+export type AlertCommand =
+  RaiseAlert | RecordDeliveryAttempt | DeadLetterDelivery | AcknowledgeAlert | CloseAlert | ExhaustChain;

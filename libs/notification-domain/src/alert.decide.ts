@@ -1,7 +1,14 @@
 import { AlertEvent, EventTypes, IllegalTransitionError, NotFoundError } from '@closeloop/contracts';
 
 import { AlertState, deliveryKey, RaisedAlert, TOP_LEVEL } from './alert.state';
-import { AcknowledgeAlert, AlertCommand, CloseAlert, DeadLetterDelivery, ExhaustChain, RecordDeliveryAttempt } from './alert.commands';
+import {
+  AcknowledgeAlert,
+  AlertCommand,
+  CloseAlert,
+  DeadLetterDelivery,
+  ExhaustChain,
+  RecordDeliveryAttempt,
+} from './alert.commands';
 import { nextStepAfterDeadLetter } from './alert.queries';
 
 const iso = (at: Date | string): string => new Date(at).toISOString();
@@ -72,7 +79,8 @@ const deadLetter = (command: DeadLetterDelivery, state: RaisedAlert): AlertEvent
   const attempts = state.attempts[key] ?? 0;
   // The event says how many tries ran out; with none recorded there is nothing to report. A channel that cannot be
   // tried at all (no address on file) records its failed attempt first, with the reason, then dead-letters.
-  if (attempts === 0) throw new Error(`cannot dead-letter ${key} of alert ${state.alertId}: no delivery attempt was recorded`);
+  if (attempts === 0)
+    throw new Error(`cannot dead-letter ${key} of alert ${state.alertId}: no delivery attempt was recorded`);
   return [
     {
       type: EventTypes.AlertDeadLettered,
@@ -122,7 +130,17 @@ const acknowledge = (command: AcknowledgeAlert, state: RaisedAlert): AlertEvent[
 const close = (command: CloseAlert, state: RaisedAlert): AlertEvent[] => {
   // An acknowledged alert stays acknowledged: its one outcome is who took it, not why paging stopped.
   if (state.status !== 'open') return [];
-  return [{ type: EventTypes.AlertClosed, data: { alertId: state.alertId, workOrderId: state.workOrderId, reason: command.reason, closedAt: iso(command.at) } }];
+  return [
+    {
+      type: EventTypes.AlertClosed,
+      data: {
+        alertId: state.alertId,
+        workOrderId: state.workOrderId,
+        reason: command.reason,
+        closedAt: iso(command.at),
+      },
+    },
+  ];
 };
 
 const exhaust = (command: ExhaustChain, state: RaisedAlert): AlertEvent[] => {

@@ -5,4 +5,8 @@ import { evolve } from './alert.evolve';
 import { AlertState } from './alert.state';
 
 /** One alert and its deliveries (the `alert-<id>` stream). */
-export const alertDecider: Decider<AlertState, AlertCommand, AlertEvent> = { decide, evolve, initialState: () => ({ status: 'none' }) };
+export const alertDecider: Decider<AlertState, AlertCommand, AlertEvent> = {
+  decide,
+  evolve,
+  initialState: () => ({ status: 'none' }),
+};

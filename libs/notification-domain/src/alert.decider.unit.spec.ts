@@ -1,6 +1,13 @@
 import { AlertEvent, EventTypes, foldEvents, IllegalTransitionError, NotFoundError } from '@closeloop/contracts';
 import { deciderSpec, expectPublishable } from '@closeloop/testing';
-import { AcknowledgeAlert, CloseAlert, DeadLetterDelivery, ExhaustChain, RaiseAlert, RecordDeliveryAttempt } from './alert.commands';
+import {
+  AcknowledgeAlert,
+  CloseAlert,
+  DeadLetterDelivery,
+  ExhaustChain,
+  RaiseAlert,
+  RecordDeliveryAttempt,
+} from './alert.commands';
 import { alertDecider } from './alert.decider';
 import { isAddressedTo, mayDeliver, nextStepAfterDeadLetter } from './alert.queries';
 import { AlertState, alertStream, deliveryKey } from './alert.state';
@@ -89,11 +96,20 @@ const deadLetter = (staffId: string, channel: DeadLetterDelivery['channel'], at:
   reason: 'retries exhausted: HTTP 503',
   at: new Date(at),
 });
-const deadLettered = (staffId: string, channel: DeadLetterDelivery['channel'], attempts: number, at: string): AlertEvent => ({
+const deadLettered = (
+  staffId: string,
+  channel: DeadLetterDelivery['channel'],
+  attempts: number,
+  at: string,
+): AlertEvent => ({
   type: EventTypes.AlertDeadLettered,
   data: { alertId, workOrderId, staffId, channel, attempts, reason: 'retries exhausted: HTTP 503', deadLetteredAt: at },
 });
-const acknowledge = (by = supervisor, at = utc('01:36:00'), via: AcknowledgeAlert['via'] = 'link'): AcknowledgeAlert => ({
+const acknowledge = (
+  by = supervisor,
+  at = utc('01:36:00'),
+  via: AcknowledgeAlert['via'] = 'link',
+): AcknowledgeAlert => ({
   type: 'AcknowledgeAlert',
   alertId,
   by,
@@ -104,7 +120,12 @@ const acknowledged = (by = supervisor, at = utc('01:36:00'), via: AcknowledgeAle
   type: EventTypes.AlertAcknowledged,
   data: { alertId, workOrderId, kind: 'escalation', target: 'response', acknowledgedBy: by, via, acknowledgedAt: at },
 });
-const close = (reason: CloseAlert['reason'] = 'order-resolved', at = utc('02:10:00')): CloseAlert => ({ type: 'CloseAlert', alertId, reason, at: new Date(at) });
+const close = (reason: CloseAlert['reason'] = 'order-resolved', at = utc('02:10:00')): CloseAlert => ({
+  type: 'CloseAlert',
+  alertId,
+  reason,
+  at: new Date(at),
+});
 const closed = (reason: CloseAlert['reason'] = 'order-resolved', at = utc('02:10:00')): AlertEvent => ({
   type: EventTypes.AlertClosed,
   data: { alertId, workOrderId, reason, closedAt: at },
@@ -136,23 +157,43 @@ describe('alertStream', () => {
 describe('given no alert', () => {
   it('when it is raised, then AlertRaised with every fact of the raise, and the alert is open', () => {
     const state = given(NONE).when(raise).then([raised]);
-    expect(state).toMatchObject({ status: 'open', alertId, workOrderId, kind: 'escalation', siteId: 'S1', target: 'response', level: 1, dueAt: utc('01:30:00'), raisedAt: RAISED_AT });
+    expect(state).toMatchObject({
+      status: 'open',
+      alertId,
+      workOrderId,
+      kind: 'escalation',
+      siteId: 'S1',
+      target: 'response',
+      level: 1,
+      dueAt: utc('01:30:00'),
+      raisedAt: RAISED_AT,
+    });
     expect(state).toMatchObject({ attempts: {}, delivered: [], deadLettered: [] });
   });
 
   it('when an urgent order without a level, target or deadline is raised, then the event is valid without them', () => {
-    const warning: RaiseAlert = { ...raise, kind: 'urgent-order', target: undefined, level: undefined, dueAt: undefined };
+    const warning: RaiseAlert = {
+      ...raise,
+      kind: 'urgent-order',
+      target: undefined,
+      level: undefined,
+      dueAt: undefined,
+    };
     const decided = alertDecider.decide(warning, alertDecider.initialState());
     expect(decided).toHaveLength(1);
     expectPublishable(decided);
   });
 
   it('when a delivery attempt is recorded, then nothing: there is no alert to attach it to', () => {
-    given(NONE).when(attempt('zhang.min', 'wecom', 'delivered', utc('01:30:01'))).then([]);
+    given(NONE)
+      .when(attempt('zhang.min', 'wecom', 'delivered', utc('01:30:01')))
+      .then([]);
   });
 
   it('when a delivery is dead-lettered, then nothing', () => {
-    given(NONE).when(deadLetter('zhang.min', 'sms', utc('01:37:00'))).then([]);
+    given(NONE)
+      .when(deadLetter('zhang.min', 'sms', utc('01:37:00')))
+      .then([]);
   });
 
   it('when someone acknowledges it, then it is not found (a 404 at the edge)', () => {
@@ -175,12 +216,16 @@ describe('given an open alert', () => {
   });
 
   it('when the first attempt on a channel is recorded, then attempt 1', () => {
-    const state = given(OPEN).when(attempt('zhang.min', 'wecom', 'delivered', utc('01:30:01'))).then([attempted('zhang.min', 'wecom', 1, 'delivered', utc('01:30:01'))]);
+    const state = given(OPEN)
+      .when(attempt('zhang.min', 'wecom', 'delivered', utc('01:30:01')))
+      .then([attempted('zhang.min', 'wecom', 1, 'delivered', utc('01:30:01'))]);
     expect(state).toMatchObject({ attempts: { 'zhang.min:wecom': 1 }, delivered: ['zhang.min:wecom'] });
   });
 
   it('when a failed attempt is recorded, then it carries the error and the key is not delivered', () => {
-    const state = given(OPEN).when(attempt('zhang.min', 'sms', 'failed', utc('01:30:01'), 'HTTP 503')).then([attempted('zhang.min', 'sms', 1, 'failed', utc('01:30:01'), 'HTTP 503')]);
+    const state = given(OPEN)
+      .when(attempt('zhang.min', 'sms', 'failed', utc('01:30:01'), 'HTTP 503'))
+      .then([attempted('zhang.min', 'sms', 1, 'failed', utc('01:30:01'), 'HTTP 503')]);
     expect(state).toMatchObject({ attempts: { 'zhang.min:sms': 1 }, delivered: [] });
   });
 
@@ -191,27 +236,47 @@ describe('given an open alert', () => {
   });
 
   it('when a transport error is longer than the contract allows, then it is cut to 500 characters', () => {
-    const [event] = alertDecider.decide(attempt('zhang.min', 'sms', 'failed', utc('01:30:01'), 'x'.repeat(2000)), given(OPEN).state());
+    const [event] = alertDecider.decide(
+      attempt('zhang.min', 'sms', 'failed', utc('01:30:01'), 'x'.repeat(2000)),
+      given(OPEN).state(),
+    );
     expect(event?.type === EventTypes.AlertDeliveryAttempted && event.data.error?.length).toBe(500);
   });
 
   it('when it is dead-lettered before any attempt, then the caller is told to record the attempt first', () => {
-    given(OPEN).when(deadLetter('zhang.min', 'sms', utc('01:37:00'))).thenThrows(/no delivery attempt was recorded/);
+    given(OPEN)
+      .when(deadLetter('zhang.min', 'sms', utc('01:37:00')))
+      .thenThrows(/no delivery attempt was recorded/);
   });
 
   it('when someone acknowledges it, then AlertAcknowledged carrying the kind and target', () => {
     const state = given(OPEN).when(acknowledge()).then([acknowledged()]);
-    expect(state).toMatchObject({ status: 'acknowledged', acknowledgedBy: supervisor, acknowledgedAt: utc('01:36:00'), acknowledgedVia: 'link' });
+    expect(state).toMatchObject({
+      status: 'acknowledged',
+      acknowledgedBy: supervisor,
+      acknowledgedAt: utc('01:36:00'),
+      acknowledgedVia: 'link',
+    });
   });
 
   it('when an alert without a target is acknowledged through the API, then the event has no target', () => {
-    const warningRaised: AlertEvent = { type: EventTypes.AlertRaised, data: { ...raisedData, kind: 'urgent-order', target: undefined, level: undefined } };
+    const warningRaised: AlertEvent = {
+      type: EventTypes.AlertRaised,
+      data: { ...raisedData, kind: 'urgent-order', target: undefined, level: undefined },
+    };
     given([warningRaised])
       .when(acknowledge(manager, utc('01:40:00'), 'api'))
       .then([
         {
           type: EventTypes.AlertAcknowledged,
-          data: { alertId, workOrderId, kind: 'urgent-order', acknowledgedBy: manager, via: 'api', acknowledgedAt: utc('01:40:00') },
+          data: {
+            alertId,
+            workOrderId,
+            kind: 'urgent-order',
+            acknowledgedBy: manager,
+            via: 'api',
+            acknowledgedAt: utc('01:40:00'),
+          },
         },
       ]);
   });
@@ -235,21 +300,32 @@ describe('given an open alert', () => {
 
 describe('given an open alert, partly sent', () => {
   it('when the failed channel is tried again, then attempt 2 of that channel', () => {
-    const state = given(OPEN_PARTLY_SENT).when(attempt('zhang.min', 'sms', 'delivered', utc('01:30:05'))).then([attempted('zhang.min', 'sms', 2, 'delivered', utc('01:30:05'))]);
-    expect(state).toMatchObject({ attempts: { 'zhang.min:wecom': 1, 'zhang.min:sms': 2 }, delivered: ['zhang.min:wecom', 'zhang.min:sms'] });
+    const state = given(OPEN_PARTLY_SENT)
+      .when(attempt('zhang.min', 'sms', 'delivered', utc('01:30:05')))
+      .then([attempted('zhang.min', 'sms', 2, 'delivered', utc('01:30:05'))]);
+    expect(state).toMatchObject({
+      attempts: { 'zhang.min:wecom': 1, 'zhang.min:sms': 2 },
+      delivered: ['zhang.min:wecom', 'zhang.min:sms'],
+    });
   });
 
   it('when another recipient is tried, then their own count starts at 1', () => {
-    given(OPEN_PARTLY_SENT).when(attempt('wang.wei', 'email', 'delivered', utc('01:30:02'))).then([attempted('wang.wei', 'email', 1, 'delivered', utc('01:30:02'))]);
+    given(OPEN_PARTLY_SENT)
+      .when(attempt('wang.wei', 'email', 'delivered', utc('01:30:02')))
+      .then([attempted('wang.wei', 'email', 1, 'delivered', utc('01:30:02'))]);
   });
 
   it('when the failing channel is dead-lettered, then AlertDeadLettered with the attempts so far', () => {
-    const state = given(OPEN_PARTLY_SENT).when(deadLetter('zhang.min', 'sms', utc('01:31:00'))).then([deadLettered('zhang.min', 'sms', 1, utc('01:31:00'))]);
+    const state = given(OPEN_PARTLY_SENT)
+      .when(deadLetter('zhang.min', 'sms', utc('01:31:00')))
+      .then([deadLettered('zhang.min', 'sms', 1, utc('01:31:00'))]);
     expect(state).toMatchObject({ status: 'open', deadLettered: ['zhang.min:sms'] });
   });
 
   it('when a delivered channel is dead-lettered, then nothing: it reached them', () => {
-    given(OPEN_PARTLY_SENT).when(deadLetter('zhang.min', 'wecom', utc('01:31:00'))).then([]);
+    given(OPEN_PARTLY_SENT)
+      .when(deadLetter('zhang.min', 'wecom', utc('01:31:00')))
+      .then([]);
   });
 
   it('then only the channels not yet delivered may be sent to', () => {
@@ -263,12 +339,18 @@ describe('given an open alert, partly sent', () => {
 describe('given an open alert with a dead-lettered channel', () => {
   it('then the state counts six attempts and the channel may not be sent to', () => {
     const state = given(OPEN_SMS_DEAD).state();
-    expect(state).toMatchObject({ status: 'open', attempts: { [deliveryKey('zhang.min', 'sms')]: 6 }, deadLettered: ['zhang.min:sms'] });
+    expect(state).toMatchObject({
+      status: 'open',
+      attempts: { [deliveryKey('zhang.min', 'sms')]: 6 },
+      deadLettered: ['zhang.min:sms'],
+    });
     expect(mayDeliver(state, 'zhang.min', 'sms')).toBe(false);
   });
 
   it('when it is dead-lettered again (a redelivered command), then nothing', () => {
-    given(OPEN_SMS_DEAD).when(deadLetter('zhang.min', 'sms', utc('01:38:00'))).then([]);
+    given(OPEN_SMS_DEAD)
+      .when(deadLetter('zhang.min', 'sms', utc('01:38:00')))
+      .then([]);
   });
 
   it('when someone acknowledges it, then AlertAcknowledged', () => {
@@ -282,16 +364,22 @@ describe('given an acknowledged alert', () => {
   });
 
   it('when a delivery attempt is recorded, then nothing: nothing is sent after an acknowledgement', () => {
-    given(ACKNOWLEDGED).when(attempt('wang.wei', 'email', 'delivered', utc('01:37:00'))).then([]);
+    given(ACKNOWLEDGED)
+      .when(attempt('wang.wei', 'email', 'delivered', utc('01:37:00')))
+      .then([]);
   });
 
   it('when a delivery is dead-lettered, then nothing: there is nothing left to escalate', () => {
-    given(ACKNOWLEDGED).when(deadLetter('zhang.min', 'sms', utc('01:37:00'))).then([]);
+    given(ACKNOWLEDGED)
+      .when(deadLetter('zhang.min', 'sms', utc('01:37:00')))
+      .then([]);
   });
 
   it('when it is acknowledged again, by the same person or another, then nothing (idempotent)', () => {
     given(ACKNOWLEDGED).when(acknowledge()).then([]);
-    const state = given(ACKNOWLEDGED).when(acknowledge(manager, utc('01:40:00'), 'api')).then([]);
+    const state = given(ACKNOWLEDGED)
+      .when(acknowledge(manager, utc('01:40:00'), 'api'))
+      .then([]);
     expect(state).toMatchObject({ acknowledgedBy: supervisor });
   });
 
@@ -317,21 +405,30 @@ describe('given a closed alert', () => {
   });
 
   it('when a delivery attempt is recorded, then nothing', () => {
-    given(CLOSED).when(attempt('zhang.min', 'sms', 'delivered', utc('02:11:00'))).then([]);
+    given(CLOSED)
+      .when(attempt('zhang.min', 'sms', 'delivered', utc('02:11:00')))
+      .then([]);
   });
 
   it('when a delivery is dead-lettered, then nothing', () => {
-    given(CLOSED).when(deadLetter('zhang.min', 'sms', utc('02:11:00'))).then([]);
+    given(CLOSED)
+      .when(deadLetter('zhang.min', 'sms', utc('02:11:00')))
+      .then([]);
   });
 
   it('when someone acknowledges it, then an illegal transition: it was over before they took it', () => {
     given(CLOSED)
       .when(acknowledge())
-      .thenThrows(IllegalTransitionError, { code: 'ILLEGAL_TRANSITION', details: { currentStatus: 'closed', allowedCommands: [] } });
+      .thenThrows(IllegalTransitionError, {
+        code: 'ILLEGAL_TRANSITION',
+        details: { currentStatus: 'closed', allowedCommands: [] },
+      });
   });
 
   it('when it is closed again, for another reason, then nothing', () => {
-    const state = given(CLOSED).when(close('target-met', utc('02:20:00'))).then([]);
+    const state = given(CLOSED)
+      .when(close('target-met', utc('02:20:00')))
+      .then([]);
     expect(state).toMatchObject({ closedReason: 'order-resolved' });
   });
 
@@ -351,7 +448,11 @@ describe('alertDecider.evolve', () => {
   });
 
   it('keeps the highest attempt number when events are folded out of order', () => {
-    const state = fold([raised, attempted('zhang.min', 'sms', 2, 'failed', utc('01:30:05')), attempted('zhang.min', 'sms', 1, 'failed', utc('01:30:01'))]);
+    const state = fold([
+      raised,
+      attempted('zhang.min', 'sms', 2, 'failed', utc('01:30:05')),
+      attempted('zhang.min', 'sms', 1, 'failed', utc('01:30:01')),
+    ]);
     expect(state).toMatchObject({ attempts: { 'zhang.min:sms': 2 } });
   });
 });
@@ -368,14 +469,36 @@ const raiseTop: RaiseAlert = {
 };
 const { type: _topType, ...raisedTopData } = raiseTop;
 const raisedTop: AlertEvent = { type: EventTypes.AlertRaised, data: raisedTopData };
-const TOP_ONE_DEAD = [raisedTop, attempted(head, 'wecom', 1, 'failed', utc('01:31:00'), 'HTTP 503'), deadLettered(head, 'wecom', 1, utc('01:32:00'))];
-const TOP_ALL_DEAD = [...TOP_ONE_DEAD, attempted(head, 'sms', 1, 'failed', utc('01:31:00'), 'HTTP 503'), deadLettered(head, 'sms', 1, utc('01:33:00'))];
+const TOP_ONE_DEAD = [
+  raisedTop,
+  attempted(head, 'wecom', 1, 'failed', utc('01:31:00'), 'HTTP 503'),
+  deadLettered(head, 'wecom', 1, utc('01:32:00')),
+];
+const TOP_ALL_DEAD = [
+  ...TOP_ONE_DEAD,
+  attempted(head, 'sms', 1, 'failed', utc('01:31:00'), 'HTTP 503'),
+  deadLettered(head, 'sms', 1, utc('01:33:00')),
+];
 
-const fallback = { staffId: 'zhang.min', source: 'on-call-level-1' as const, channels: ['wecom' as const, 'email' as const] };
+const fallback = {
+  staffId: 'zhang.min',
+  source: 'on-call-level-1' as const,
+  channels: ['wecom' as const, 'email' as const],
+};
 const exhaust = (at = utc('01:33:01')): ExhaustChain => ({ type: 'ExhaustChain', fallback, at: new Date(at) });
 const chainExhausted = (at = utc('01:33:01')): AlertEvent => ({
   type: EventTypes.AlertChainExhausted,
-  data: { alertId, workOrderId, siteId: 'S1', target: 'response', level: 3, round: 1, deadLettered: [`${head}:wecom`, `${head}:sms`], fallback, exhaustedAt: at },
+  data: {
+    alertId,
+    workOrderId,
+    siteId: 'S1',
+    target: 'response',
+    level: 3,
+    round: 1,
+    deadLettered: [`${head}:wecom`, `${head}:sms`],
+    fallback,
+    exhaustedAt: at,
+  },
 });
 const EXHAUSTED = [...TOP_ALL_DEAD, chainExhausted()];
 
@@ -412,13 +535,17 @@ describe('given a level-3 alert whose every delivery is dead', () => {
   });
 
   it('when the order is resolved first, then the chain is not exhausted: nobody needs paging', () => {
-    given([...TOP_ALL_DEAD, closed()]).when(exhaust()).then([]);
+    given([...TOP_ALL_DEAD, closed()])
+      .when(exhaust())
+      .then([]);
   });
 });
 
 describe('given a chain exhausted at this alert', () => {
   it('when it is declared exhausted again (a second dead letter, a redelivery), then nothing: one outcome per chain', () => {
-    given(EXHAUSTED).when(exhaust(utc('01:40:00'))).then([]);
+    given(EXHAUSTED)
+      .when(exhaust(utc('01:40:00')))
+      .then([]);
   });
 
   it('then the fallback may be paged and may acknowledge, and a dead letter finds the chain run out, never a level up', () => {
@@ -430,14 +557,20 @@ describe('given a chain exhausted at this alert', () => {
 
   it('when the fallback page dies too, then AlertDeadLettered, and the chain stays run out with nothing new recorded', () => {
     const history = [...EXHAUSTED, attempted('zhang.min', 'wecom', 1, 'failed', utc('01:34:00'), 'HTTP 503')];
-    const state = given(history).when(deadLetter('zhang.min', 'wecom', utc('01:35:00'))).then([deadLettered('zhang.min', 'wecom', 1, utc('01:35:00'))]);
+    const state = given(history)
+      .when(deadLetter('zhang.min', 'wecom', utc('01:35:00')))
+      .then([deadLettered('zhang.min', 'wecom', 1, utc('01:35:00'))]);
     expect(nextStepAfterDeadLetter(state)).toEqual({ step: 'exhaust' });
-    given([...history, deadLettered('zhang.min', 'wecom', 1, utc('01:35:00'))]).when(exhaust(utc('01:36:00'))).then([]);
+    given([...history, deadLettered('zhang.min', 'wecom', 1, utc('01:35:00'))])
+      .when(exhaust(utc('01:36:00')))
+      .then([]);
   });
 
   it('when the fallback acknowledges, then AlertAcknowledged by them', () => {
     const by = { staffId: 'zhang.min', name: 'Zhang Min' };
-    given(EXHAUSTED).when(acknowledge(by, utc('01:36:00'))).then([acknowledged(by, utc('01:36:00'))]);
+    given(EXHAUSTED)
+      .when(acknowledge(by, utc('01:36:00')))
+      .then([acknowledged(by, utc('01:36:00'))]);
   });
 });
 

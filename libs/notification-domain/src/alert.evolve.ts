@@ -4,7 +4,8 @@ import { AlertState, deliveryKey } from './alert.state';
 
 // ── Evolve ────────────────────────────────────────────────────────────────────────────────────────────────
 
-const withKey = (keys: readonly string[], key: string): readonly string[] => (keys.includes(key) ? keys : [...keys, key]);
+const withKey = (keys: readonly string[], key: string): readonly string[] =>
+  keys.includes(key) ? keys : [...keys, key];
 
 export const evolve = (state: AlertState, event: AlertEvent): AlertState => {
   if (event.type === EventTypes.AlertRaised) {
@@ -40,7 +41,10 @@ export const evolve = (state: AlertState, event: AlertEvent): AlertState => {
       };
     }
     case EventTypes.AlertDeadLettered:
-      return { ...state, deadLettered: withKey(state.deadLettered, deliveryKey(event.data.staffId, event.data.channel)) };
+      return {
+        ...state,
+        deadLettered: withKey(state.deadLettered, deliveryKey(event.data.staffId, event.data.channel)),
+      };
     case EventTypes.AlertAcknowledged:
       return {
         ...state,
@@ -52,7 +56,9 @@ export const evolve = (state: AlertState, event: AlertEvent): AlertState => {
     case EventTypes.AlertClosed:
       return { ...state, status: 'closed', closedReason: event.data.reason, closedAt: event.data.closedAt };
     case EventTypes.AlertChainExhausted:
-      return state.exhausted ? state : { ...state, exhausted: { fallback: event.data.fallback, at: event.data.exhaustedAt } };
+      return state.exhausted
+        ? state
+        : { ...state, exhausted: { fallback: event.data.fallback, at: event.data.exhaustedAt } };
     default: {
       const unhandled: never = event;
       throw new Error(`unhandled alert event ${JSON.stringify(unhandled)}`);

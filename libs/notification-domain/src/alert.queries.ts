@@ -13,10 +13,13 @@ export const mayDeliver = (state: AlertState, staffId: string, channel: AlertCha
 
 /** Whether the alert was sent to this staff member (on call, owner or dispatcher, or the chain's fallback). */
 export const isAddressedTo = (state: AlertState, staffId: string): boolean =>
-  state.status !== 'none' && (state.recipients.some((recipient) => recipient.staffId === staffId) || state.exhausted?.fallback.staffId === staffId);
+  state.status !== 'none' &&
+  (state.recipients.some((recipient) => recipient.staffId === staffId) ||
+    state.exhausted?.fallback.staffId === staffId);
 
 /** The deliveries an alert was raised with: each recipient on each of their channels. */
-export const deliveryKeysOf = (state: AlertFacts): string[] => state.recipients.flatMap((r) => r.channels.map((channel) => deliveryKey(r.staffId, channel)));
+export const deliveryKeysOf = (state: AlertFacts): string[] =>
+  state.recipients.flatMap((r) => r.channels.map((channel) => deliveryKey(r.staffId, channel)));
 
 /**
  * What a dead letter of this alert leads to. Below the top, the next level is paged about the unreachable person
@@ -26,7 +29,11 @@ export const deliveryKeysOf = (state: AlertFacts): string[] => state.recipients.
  * redelivery, asks again: `ExhaustChain` then records nothing, and the caller may queue the fallback's pages again,
  * idempotently, should it have crashed before). An alert no longer open leads nowhere.
  */
-export type DeadLetterStep = { readonly step: 'escalate'; readonly level: 1 | 2 | 3 } | { readonly step: 'exhaust' } | { readonly step: 'wait' } | { readonly step: 'none' };
+export type DeadLetterStep =
+  | { readonly step: 'escalate'; readonly level: 1 | 2 | 3 }
+  | { readonly step: 'exhaust' }
+  | { readonly step: 'wait' }
+  | { readonly step: 'none' };
 
 export const nextStepAfterDeadLetter = (state: AlertState): DeadLetterStep => {
   if (state.status !== 'open') return { step: 'none' };

@@ -64,11 +64,14 @@ export interface AlertFacts {
 export type AlertState =
   | { readonly status: 'none' }
   | (AlertFacts & { readonly status: 'open' })
-  | (AlertFacts & { readonly status: 'acknowledged'; readonly acknowledgedBy: StaffMemberRef; readonly acknowledgedAt: string })
+  | (AlertFacts & {
+      readonly status: 'acknowledged';
+      readonly acknowledgedBy: StaffMemberRef;
+      readonly acknowledgedAt: string;
+    })
   | (AlertFacts & { readonly status: 'closed'; readonly closedReason: AlertCloseReason; readonly closedAt: string });
 
 export type RaisedAlert = Exclude<AlertState, { status: 'none' }>;
-
 
 export const alertStream = (alertId: string): string => `alert-${alertId}`;
 

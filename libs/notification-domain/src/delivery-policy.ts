@@ -53,4 +53,5 @@ export const nextRetryDelayMs = (policy: RetryPolicy, attemptsSoFar: number, ran
 };
 
 /** Whether retries ran out: `attemptsSoFar` attempts were made and the policy allows no more. */
-export const shouldDeadLetter = (policy: RetryPolicy, attemptsSoFar: number): boolean => attemptsSoFar >= policy.maxAttempts;
+export const shouldDeadLetter = (policy: RetryPolicy, attemptsSoFar: number): boolean =>
+  attemptsSoFar >= policy.maxAttempts;

@@ -1,4 +1,10 @@
-import { DEFAULT_RETRY_POLICY, nextRetryDelayMs, RetryPolicy, RetryPolicySchema, shouldDeadLetter } from './delivery-policy';
+import {
+  DEFAULT_RETRY_POLICY,
+  nextRetryDelayMs,
+  RetryPolicy,
+  RetryPolicySchema,
+  shouldDeadLetter,
+} from './delivery-policy';
 
 // The random source is the third argument: a fixed value makes each delay exact, and sweeping it shows the bounds.
 
@@ -8,7 +14,9 @@ const policy: RetryPolicy = { maxAttempts: 6, baseDelayMs: 1000, maxDelayMs: 10_
 describe('nextRetryDelayMs', () => {
   it('steps double from the base after each attempt, up to the cap', () => {
     // With random → 1 the delay is the whole step.
-    expect([1, 2, 3, 4, 5, 6].map((n) => nextRetryDelayMs(policy, n, fixed(1)))).toEqual([1000, 2000, 4000, 8000, 10_000, 10_000]);
+    expect([1, 2, 3, 4, 5, 6].map((n) => nextRetryDelayMs(policy, n, fixed(1)))).toEqual([
+      1000, 2000, 4000, 8000, 10_000, 10_000,
+    ]);
   });
 
   it('never waits less than a quarter of the step, even when the draw is 0', () => {
@@ -41,7 +49,9 @@ describe('nextRetryDelayMs', () => {
   });
 
   it('with the default policy, the waits stay under 2, 4, 8, 16 and 32 s and the cap is 5 min', () => {
-    expect([1, 2, 3, 4, 5].map((n) => nextRetryDelayMs(DEFAULT_RETRY_POLICY, n, fixed(0.999999)))).toEqual([1999, 3999, 7999, 15_999, 31_999]);
+    expect([1, 2, 3, 4, 5].map((n) => nextRetryDelayMs(DEFAULT_RETRY_POLICY, n, fixed(0.999999)))).toEqual([
+      1999, 3999, 7999, 15_999, 31_999,
+    ]);
     expect(nextRetryDelayMs(DEFAULT_RETRY_POLICY, 20, fixed(1))).toBe(300_000);
   });
 });

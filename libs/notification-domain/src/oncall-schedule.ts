@@ -1,4 +1,12 @@
-import { IdentifierSchema, InstantSchema, LocalDateSchema, LocalTimeSchema, StaffIdSchema, TextSchema, TimeZoneSchema } from '@closeloop/contracts';
+import {
+  IdentifierSchema,
+  InstantSchema,
+  LocalDateSchema,
+  LocalTimeSchema,
+  StaffIdSchema,
+  TextSchema,
+  TimeZoneSchema,
+} from '@closeloop/contracts';
 import { z } from 'zod';
 
 // ── Schedule ──────────────────────────────────────────────────────────────────────────────────────────────
@@ -135,7 +143,9 @@ export const localWallTimeToInstant = (localDate: string, time: string, timeZone
   const wall = Date.UTC(y, m - 1, d, hour, minute);
   const before = offsetAt(wall - DAY_MS, timeZone);
   const after = offsetAt(wall + DAY_MS, timeZone);
-  const candidates = [wall - before, wall - after].filter((t) => t + offsetAt(t, timeZone) === wall).sort((a, b) => a - b);
+  const candidates = [wall - before, wall - after]
+    .filter((t) => t + offsetAt(t, timeZone) === wall)
+    .sort((a, b) => a - b);
   return new Date(candidates[0] ?? wall - before);
 };
 
@@ -175,7 +185,8 @@ const mod = (n: number, m: number): number => ((n % m) + m) % m;
 export const rotationShiftAt = (rotation: Rotation, at: Date): OnCallShift | undefined => {
   if (rotation.members.length === 0) return undefined;
   const zone = rotation.timeZone;
-  const handoffOn = (localDate: string): number => localWallTimeToInstant(localDate, rotation.handoffTime, zone).getTime();
+  const handoffOn = (localDate: string): number =>
+    localWallTimeToInstant(localDate, rotation.handoffTime, zone).getTime();
   const time = at.getTime();
   const firstHandoff = handoffOn(rotation.startsOn);
   if (time < firstHandoff) return undefined;
@@ -184,7 +195,8 @@ export const rotationShiftAt = (rotation: Rotation, at: Date): OnCallShift | und
   const period = rotation.handoff === 'daily' ? 1 : 7;
   // The most recent hand-off day on or before `at`'s local date, stepped back once if today's has not happened.
   // RotationSchema requires a weekday on weekly rotations; a stored one without it hands off on Mondays.
-  let start = rotation.handoff === 'daily' ? today : addDays(today, -mod(isoWeekday(today) - (rotation.handoffWeekday ?? 1), 7));
+  let start =
+    rotation.handoff === 'daily' ? today : addDays(today, -mod(isoWeekday(today) - (rotation.handoffWeekday ?? 1), 7));
   if (time < handoffOn(start)) start = addDays(start, -period);
   const end = addDays(start, period);
 
@@ -207,7 +219,12 @@ export const rotationShiftAt = (rotation: Rotation, at: Date): OnCallShift | und
  * several overlapping overrides the one created last wins (a later swap corrects an earlier one). Otherwise the
  * first rotation for the site and level, in the schedule's order, that has a shift at that instant.
  */
-export const whoIsOnCall = (schedule: OnCallSchedule, siteId: string, level: OnCallLevel, at: Date): OnCallShift | undefined => {
+export const whoIsOnCall = (
+  schedule: OnCallSchedule,
+  siteId: string,
+  level: OnCallLevel,
+  at: Date,
+): OnCallShift | undefined => {
   const time = at.getTime();
   let winner: Override | undefined;
   for (const override of schedule.overrides) {
@@ -259,12 +276,23 @@ const rotationFields = {
 };
 
 /** A weekday says which day a weekly rotation hands off; on a daily one it would be silently ignored, so it is refused. */
-const weekdayMatchesHandoff = (rotation: { handoff: 'daily' | 'weekly'; handoffWeekday?: number | undefined }, ctx: z.RefinementCtx): void => {
+const weekdayMatchesHandoff = (
+  rotation: { handoff: 'daily' | 'weekly'; handoffWeekday?: number | undefined },
+  ctx: z.RefinementCtx,
+): void => {
   if (rotation.handoff === 'weekly' && rotation.handoffWeekday === undefined) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['handoffWeekday'], message: 'a weekly rotation needs handoffWeekday (1=Monday..7=Sunday)' });
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ['handoffWeekday'],
+      message: 'a weekly rotation needs handoffWeekday (1=Monday..7=Sunday)',
+    });
   }
   if (rotation.handoff === 'daily' && rotation.handoffWeekday !== undefined) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['handoffWeekday'], message: 'handoffWeekday is for weekly rotations only' });
+    ctx.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ['handoffWeekday'],
+      message: 'handoffWeekday is for weekly rotations only',
+    });
   }
 };
 
@@ -295,6 +323,7 @@ export const OverrideInputSchema = z
     if (Number.isNaN(from) || Number.isNaN(to)) return; // the datetime checks say what is wrong
     if (from >= to) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['to'], message: 'to must be after from' });
     // A cover longer than a quarter is a change of rotation, not an override; it would also hide the rotation for good.
-    else if (to - from > MAX_OVERRIDE_MS) ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['to'], message: 'an override lasts at most 90 days' });
+    else if (to - from > MAX_OVERRIDE_MS)
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ['to'], message: 'an override lasts at most 90 days' });
   });
 export type OverrideInput = z.infer<typeof OverrideInputSchema>;

@@ -29,7 +29,13 @@ const shanghaiDaily: Rotation = {
   members: ['zhang.min', 'li.na', 'chen.jie'],
 };
 
-const shift = (staffId: string, from: string, to: string, rotationId = shanghaiDaily.id) => ({ staffId, source: 'rotation', rotationId, from, to });
+const shift = (staffId: string, from: string, to: string, rotationId = shanghaiDaily.id) => ({
+  staffId,
+  source: 'rotation',
+  rotationId,
+  from,
+  to,
+});
 
 describe('whoIsOnCall, a daily rotation in Asia/Shanghai (hand-off 09:00 local = 01:00Z)', () => {
   const s = schedule([shanghaiDaily]);
@@ -43,16 +49,22 @@ describe('whoIsOnCall, a daily rotation in Asia/Shanghai (hand-off 09:00 local =
   });
 
   it('exactly at the first hand-off, members[0], for one day', () => {
-    expect(whoIsOnCall(s, 'S1', 1, at('2026-11-23T09:00:00+08:00'))).toEqual(shift('zhang.min', '2026-11-23T01:00:00.000Z', '2026-11-24T01:00:00.000Z'));
+    expect(whoIsOnCall(s, 'S1', 1, at('2026-11-23T09:00:00+08:00'))).toEqual(
+      shift('zhang.min', '2026-11-23T01:00:00.000Z', '2026-11-24T01:00:00.000Z'),
+    );
   });
 
   it('a millisecond before the next hand-off, still members[0]; at it, members[1]', () => {
     expect(whoIsOnCall(s, 'S1', 1, at('2026-11-24T08:59:59.999+08:00'))?.staffId).toBe('zhang.min');
-    expect(whoIsOnCall(s, 'S1', 1, at('2026-11-24T09:00:00+08:00'))).toEqual(shift('li.na', '2026-11-24T01:00:00.000Z', '2026-11-25T01:00:00.000Z'));
+    expect(whoIsOnCall(s, 'S1', 1, at('2026-11-24T09:00:00+08:00'))).toEqual(
+      shift('li.na', '2026-11-24T01:00:00.000Z', '2026-11-25T01:00:00.000Z'),
+    );
   });
 
   it('in the small hours, the person who took over the morning before', () => {
-    expect(whoIsOnCall(s, 'S1', 1, at('2026-11-26T03:00:00+08:00'))).toEqual(shift('chen.jie', '2026-11-25T01:00:00.000Z', '2026-11-26T01:00:00.000Z'));
+    expect(whoIsOnCall(s, 'S1', 1, at('2026-11-26T03:00:00+08:00'))).toEqual(
+      shift('chen.jie', '2026-11-25T01:00:00.000Z', '2026-11-26T01:00:00.000Z'),
+    );
   });
 
   it('wraps round to members[0] after the last member', () => {
@@ -87,27 +99,43 @@ describe('whoIsOnCall, a weekly rotation in UTC (Fridays 18:00)', () => {
   });
 
   it('from the first hand-off, members[0], for a week', () => {
-    expect(whoIsOnCall(s, 'S1', 2, at('2026-11-27T18:00:00Z'))).toEqual(weekShift('wang.wei', '2026-11-27T18:00:00.000Z', '2026-12-04T18:00:00.000Z'));
+    expect(whoIsOnCall(s, 'S1', 2, at('2026-11-27T18:00:00Z'))).toEqual(
+      weekShift('wang.wei', '2026-11-27T18:00:00.000Z', '2026-12-04T18:00:00.000Z'),
+    );
     expect(whoIsOnCall(s, 'S1', 2, at('2026-12-01T09:00:00Z'))?.staffId).toBe('wang.wei');
     expect(whoIsOnCall(s, 'S1', 2, at('2026-12-04T17:59:59.999Z'))?.staffId).toBe('wang.wei');
   });
 
   it('on the hand-off day before the hand-off time, still last week’s person', () => {
-    expect(whoIsOnCall(s, 'S1', 2, at('2026-12-11T08:00:00Z'))).toEqual(weekShift('zhao.lei', '2026-12-04T18:00:00.000Z', '2026-12-11T18:00:00.000Z'));
+    expect(whoIsOnCall(s, 'S1', 2, at('2026-12-11T08:00:00Z'))).toEqual(
+      weekShift('zhao.lei', '2026-12-04T18:00:00.000Z', '2026-12-11T18:00:00.000Z'),
+    );
   });
 
   it('at the next hand-off, members[1], then round again', () => {
     expect(whoIsOnCall(s, 'S1', 2, at('2026-12-04T18:00:00Z'))?.staffId).toBe('zhao.lei');
-    expect(whoIsOnCall(s, 'S1', 2, at('2026-12-11T18:00:00Z'))).toEqual(weekShift('wang.wei', '2026-12-11T18:00:00.000Z', '2026-12-18T18:00:00.000Z'));
+    expect(whoIsOnCall(s, 'S1', 2, at('2026-12-11T18:00:00Z'))).toEqual(
+      weekShift('wang.wei', '2026-12-11T18:00:00.000Z', '2026-12-18T18:00:00.000Z'),
+    );
   });
 
   it('starting on a Wednesday with Monday hand-offs, the first shift is short and the next starts on Monday', () => {
-    const offWeekday: Rotation = { ...shanghaiDaily, id: 'rot-mid-week', handoff: 'weekly', handoffWeekday: 1, startsOn: '2026-11-25' };
+    const offWeekday: Rotation = {
+      ...shanghaiDaily,
+      id: 'rot-mid-week',
+      handoff: 'weekly',
+      handoffWeekday: 1,
+      startsOn: '2026-11-25',
+    };
     const mid = schedule([offWeekday]);
     const midShift = (staffId: string, from: string, to: string) => shift(staffId, from, to, offWeekday.id);
     expect(whoIsOnCall(mid, 'S1', 1, at('2026-11-25T08:00:00+08:00'))).toBeUndefined();
-    expect(whoIsOnCall(mid, 'S1', 1, at('2026-11-25T09:00:00+08:00'))).toEqual(midShift('zhang.min', '2026-11-25T01:00:00.000Z', '2026-11-30T01:00:00.000Z'));
-    expect(whoIsOnCall(mid, 'S1', 1, at('2026-11-30T09:00:00+08:00'))).toEqual(midShift('li.na', '2026-11-30T01:00:00.000Z', '2026-12-07T01:00:00.000Z'));
+    expect(whoIsOnCall(mid, 'S1', 1, at('2026-11-25T09:00:00+08:00'))).toEqual(
+      midShift('zhang.min', '2026-11-25T01:00:00.000Z', '2026-11-30T01:00:00.000Z'),
+    );
+    expect(whoIsOnCall(mid, 'S1', 1, at('2026-11-30T09:00:00+08:00'))).toEqual(
+      midShift('li.na', '2026-11-30T01:00:00.000Z', '2026-12-07T01:00:00.000Z'),
+    );
     expect(whoIsOnCall(mid, 'S1', 1, at('2026-12-07T09:00:00+08:00'))?.staffId).toBe('chen.jie');
   });
 });
@@ -118,14 +146,20 @@ describe('whoIsOnCall, America/New_York across its DST changes (daily 09:00)', (
   const nyShift = (staffId: string, from: string, to: string) => shift(staffId, from, to, newYork.id);
 
   it('the hand-off stays at 09:00 local: the shift into the spring change is 23 hours (14:00Z → 13:00Z)', () => {
-    expect(whoIsOnCall(s, 'S1', 1, at('2026-03-07T14:00:00Z'))).toEqual(nyShift('li.na', '2026-03-07T14:00:00.000Z', '2026-03-08T13:00:00.000Z'));
+    expect(whoIsOnCall(s, 'S1', 1, at('2026-03-07T14:00:00Z'))).toEqual(
+      nyShift('li.na', '2026-03-07T14:00:00.000Z', '2026-03-08T13:00:00.000Z'),
+    );
     expect(whoIsOnCall(s, 'S1', 1, at('2026-03-08T12:59:59Z'))?.staffId).toBe('li.na');
-    expect(whoIsOnCall(s, 'S1', 1, at('2026-03-08T13:00:00Z'))).toEqual(nyShift('chen.jie', '2026-03-08T13:00:00.000Z', '2026-03-09T13:00:00.000Z'));
+    expect(whoIsOnCall(s, 'S1', 1, at('2026-03-08T13:00:00Z'))).toEqual(
+      nyShift('chen.jie', '2026-03-08T13:00:00.000Z', '2026-03-09T13:00:00.000Z'),
+    );
   });
 
   it('and the shift into the autumn change is 25 hours (13:00Z → 14:00Z)', () => {
     // 2026-03-06 + 239 days = 2026-10-31: 239 mod 3 = 2.
-    expect(whoIsOnCall(s, 'S1', 1, at('2026-11-01T13:30:00Z'))).toEqual(nyShift('chen.jie', '2026-10-31T13:00:00.000Z', '2026-11-01T14:00:00.000Z'));
+    expect(whoIsOnCall(s, 'S1', 1, at('2026-11-01T13:30:00Z'))).toEqual(
+      nyShift('chen.jie', '2026-10-31T13:00:00.000Z', '2026-11-01T14:00:00.000Z'),
+    );
     expect(whoIsOnCall(s, 'S1', 1, at('2026-11-01T14:00:00Z'))?.staffId).toBe('zhang.min');
   });
 
@@ -139,17 +173,33 @@ describe('whoIsOnCall, America/New_York across its DST changes (daily 09:00)', (
 
 describe('whoIsOnCall, Asia/Kolkata (UTC+05:30)', () => {
   it('hands off at 21:30 local, 16:00Z', () => {
-    const kolkata: Rotation = { ...shanghaiDaily, id: 'rot-in', siteId: 'IN1', timeZone: 'Asia/Kolkata', handoffTime: '21:30', startsOn: '2026-11-23' };
+    const kolkata: Rotation = {
+      ...shanghaiDaily,
+      id: 'rot-in',
+      siteId: 'IN1',
+      timeZone: 'Asia/Kolkata',
+      handoffTime: '21:30',
+      startsOn: '2026-11-23',
+    };
     const s = schedule([kolkata]);
     expect(whoIsOnCall(s, 'IN1', 1, at('2026-11-23T15:59:59Z'))).toBeUndefined();
-    expect(whoIsOnCall(s, 'IN1', 1, at('2026-11-23T16:00:00Z'))).toEqual(shift('zhang.min', '2026-11-23T16:00:00.000Z', '2026-11-24T16:00:00.000Z', kolkata.id));
+    expect(whoIsOnCall(s, 'IN1', 1, at('2026-11-23T16:00:00Z'))).toEqual(
+      shift('zhang.min', '2026-11-23T16:00:00.000Z', '2026-11-24T16:00:00.000Z', kolkata.id),
+    );
     // 02:00 local on the 25th is still the 24th's shift.
     expect(whoIsOnCall(s, 'IN1', 1, at('2026-11-25T02:00:00+05:30'))?.staffId).toBe('li.na');
   });
 });
 
 describe('whoIsOnCall, overrides', () => {
-  const override = (id: string, staffId: string, from: string, to: string, createdAt: string, where: Partial<Pick<Override, 'siteId' | 'level'>> = {}): Override => ({
+  const override = (
+    id: string,
+    staffId: string,
+    from: string,
+    to: string,
+    createdAt: string,
+    where: Partial<Pick<Override, 'siteId' | 'level'>> = {},
+  ): Override => ({
     id,
     siteId: 'S1',
     level: 1,
@@ -160,7 +210,13 @@ describe('whoIsOnCall, overrides', () => {
     createdAt,
     ...where,
   });
-  const sickLeave = override('ovr-1', 'wang.wei', '2026-11-24T12:00:00+08:00', '2026-11-25T12:00:00+08:00', '2026-11-24T08:00:00Z');
+  const sickLeave = override(
+    'ovr-1',
+    'wang.wei',
+    '2026-11-24T12:00:00+08:00',
+    '2026-11-25T12:00:00+08:00',
+    '2026-11-24T08:00:00Z',
+  );
 
   it('an override covering the instant wins over the rotation, with its own interval as UTC', () => {
     expect(whoIsOnCall(schedule([shanghaiDaily], [sickLeave]), 'S1', 1, at('2026-11-24T18:00:00+08:00'))).toEqual({
@@ -175,35 +231,78 @@ describe('whoIsOnCall, overrides', () => {
   it('covers [from, to): at from it applies, at to the rotation is back', () => {
     const s = schedule([shanghaiDaily], [sickLeave]);
     expect(whoIsOnCall(s, 'S1', 1, at('2026-11-24T12:00:00+08:00'))?.source).toBe('override');
-    expect(whoIsOnCall(s, 'S1', 1, at('2026-11-24T11:59:59.999+08:00'))).toMatchObject({ source: 'rotation', staffId: 'li.na' });
-    expect(whoIsOnCall(s, 'S1', 1, at('2026-11-25T12:00:00+08:00'))).toMatchObject({ source: 'rotation', staffId: 'chen.jie' });
+    expect(whoIsOnCall(s, 'S1', 1, at('2026-11-24T11:59:59.999+08:00'))).toMatchObject({
+      source: 'rotation',
+      staffId: 'li.na',
+    });
+    expect(whoIsOnCall(s, 'S1', 1, at('2026-11-25T12:00:00+08:00'))).toMatchObject({
+      source: 'rotation',
+      staffId: 'chen.jie',
+    });
   });
 
   it('of overlapping overrides, the one created last wins, whatever the list order', () => {
-    const correction = override('ovr-2', 'zhao.lei', '2026-11-24T18:00:00+08:00', '2026-11-24T22:00:00+08:00', '2026-11-24T09:00:00Z');
-    const older = override('ovr-0', 'sun.li', '2026-11-24T00:00:00+08:00', '2026-11-26T00:00:00+08:00', '2026-11-20T09:00:00Z');
+    const correction = override(
+      'ovr-2',
+      'zhao.lei',
+      '2026-11-24T18:00:00+08:00',
+      '2026-11-24T22:00:00+08:00',
+      '2026-11-24T09:00:00Z',
+    );
+    const older = override(
+      'ovr-0',
+      'sun.li',
+      '2026-11-24T00:00:00+08:00',
+      '2026-11-26T00:00:00+08:00',
+      '2026-11-20T09:00:00Z',
+    );
     const s = schedule([shanghaiDaily], [correction, sickLeave, older]);
-    expect(whoIsOnCall(s, 'S1', 1, at('2026-11-24T19:00:00+08:00'))).toMatchObject({ staffId: 'zhao.lei', overrideId: 'ovr-2' });
-    expect(whoIsOnCall(s, 'S1', 1, at('2026-11-24T23:00:00+08:00'))).toMatchObject({ staffId: 'wang.wei', overrideId: 'ovr-1' });
-    expect(whoIsOnCall(s, 'S1', 1, at('2026-11-25T23:00:00+08:00'))).toMatchObject({ staffId: 'sun.li', overrideId: 'ovr-0' });
+    expect(whoIsOnCall(s, 'S1', 1, at('2026-11-24T19:00:00+08:00'))).toMatchObject({
+      staffId: 'zhao.lei',
+      overrideId: 'ovr-2',
+    });
+    expect(whoIsOnCall(s, 'S1', 1, at('2026-11-24T23:00:00+08:00'))).toMatchObject({
+      staffId: 'wang.wei',
+      overrideId: 'ovr-1',
+    });
+    expect(whoIsOnCall(s, 'S1', 1, at('2026-11-25T23:00:00+08:00'))).toMatchObject({
+      staffId: 'sun.li',
+      overrideId: 'ovr-0',
+    });
   });
 
   it('overrides for another site or level are ignored', () => {
     const s = schedule(
       [shanghaiDaily],
       [
-        override('ovr-s2', 'x', '2026-11-24T00:00:00Z', '2026-11-26T00:00:00Z', '2026-11-24T09:00:00Z', { siteId: 'S2' }),
+        override('ovr-s2', 'x', '2026-11-24T00:00:00Z', '2026-11-26T00:00:00Z', '2026-11-24T09:00:00Z', {
+          siteId: 'S2',
+        }),
         override('ovr-l2', 'y', '2026-11-24T00:00:00Z', '2026-11-26T00:00:00Z', '2026-11-24T09:00:00Z', { level: 2 }),
       ],
     );
-    expect(whoIsOnCall(s, 'S1', 1, at('2026-11-24T18:00:00+08:00'))).toMatchObject({ source: 'rotation', staffId: 'li.na' });
-    expect(whoIsOnCall(s, 'S2', 1, at('2026-11-24T18:00:00+08:00'))).toMatchObject({ source: 'override', staffId: 'x' });
+    expect(whoIsOnCall(s, 'S1', 1, at('2026-11-24T18:00:00+08:00'))).toMatchObject({
+      source: 'rotation',
+      staffId: 'li.na',
+    });
+    expect(whoIsOnCall(s, 'S2', 1, at('2026-11-24T18:00:00+08:00'))).toMatchObject({
+      source: 'override',
+      staffId: 'x',
+    });
   });
 
   it('an override applies even where there is no rotation, and before a rotation starts', () => {
     expect(whoIsOnCall(schedule([], [sickLeave]), 'S1', 1, at('2026-11-24T18:00:00+08:00'))?.staffId).toBe('wang.wei');
-    const early = override('ovr-early', 'wang.wei', '2026-11-20T00:00:00Z', '2026-11-21T00:00:00Z', '2026-11-19T00:00:00Z');
-    expect(whoIsOnCall(schedule([shanghaiDaily], [early]), 'S1', 1, at('2026-11-20T12:00:00Z'))?.staffId).toBe('wang.wei');
+    const early = override(
+      'ovr-early',
+      'wang.wei',
+      '2026-11-20T00:00:00Z',
+      '2026-11-21T00:00:00Z',
+      '2026-11-19T00:00:00Z',
+    );
+    expect(whoIsOnCall(schedule([shanghaiDaily], [early]), 'S1', 1, at('2026-11-20T12:00:00Z'))?.staffId).toBe(
+      'wang.wei',
+    );
   });
 });
 
@@ -213,23 +312,41 @@ describe('whoIsOnCall, several rotations for one site and level', () => {
 
   it('the first in order that has a shift at the instant answers', () => {
     const s = schedule([other, later, shanghaiDaily]);
-    expect(whoIsOnCall(s, 'S1', 1, at('2026-11-24T12:00:00+08:00'))).toMatchObject({ rotationId: 'rot-s1-l1', staffId: 'li.na' });
-    expect(whoIsOnCall(s, 'S1', 1, at('2026-12-02T12:00:00+08:00'))).toMatchObject({ rotationId: 'rot-next', staffId: 'new.team' });
+    expect(whoIsOnCall(s, 'S1', 1, at('2026-11-24T12:00:00+08:00'))).toMatchObject({
+      rotationId: 'rot-s1-l1',
+      staffId: 'li.na',
+    });
+    expect(whoIsOnCall(s, 'S1', 1, at('2026-12-02T12:00:00+08:00'))).toMatchObject({
+      rotationId: 'rot-next',
+      staffId: 'new.team',
+    });
   });
 });
 
 describe('local wall time and instants', () => {
   it('converts in zones with and without DST', () => {
-    expect(localWallTimeToInstant('2026-11-23', '09:00', 'Asia/Shanghai').toISOString()).toBe('2026-11-23T01:00:00.000Z');
+    expect(localWallTimeToInstant('2026-11-23', '09:00', 'Asia/Shanghai').toISOString()).toBe(
+      '2026-11-23T01:00:00.000Z',
+    );
     expect(localWallTimeToInstant('2026-11-23', '09:00', 'UTC').toISOString()).toBe('2026-11-23T09:00:00.000Z');
-    expect(localWallTimeToInstant('2026-11-23', '09:00', 'Asia/Kolkata').toISOString()).toBe('2026-11-23T03:30:00.000Z');
-    expect(localWallTimeToInstant('2026-07-01', '09:00', 'America/New_York').toISOString()).toBe('2026-07-01T13:00:00.000Z');
-    expect(localWallTimeToInstant('2026-12-01', '09:00', 'America/New_York').toISOString()).toBe('2026-12-01T14:00:00.000Z');
+    expect(localWallTimeToInstant('2026-11-23', '09:00', 'Asia/Kolkata').toISOString()).toBe(
+      '2026-11-23T03:30:00.000Z',
+    );
+    expect(localWallTimeToInstant('2026-07-01', '09:00', 'America/New_York').toISOString()).toBe(
+      '2026-07-01T13:00:00.000Z',
+    );
+    expect(localWallTimeToInstant('2026-12-01', '09:00', 'America/New_York').toISOString()).toBe(
+      '2026-12-01T14:00:00.000Z',
+    );
   });
 
   it('reads a time the clocks skip just past the gap, and a time they repeat at its first occurrence', () => {
-    expect(localWallTimeToInstant('2026-03-08', '02:30', 'America/New_York').toISOString()).toBe('2026-03-08T07:30:00.000Z'); // 03:30 EDT
-    expect(localWallTimeToInstant('2026-11-01', '01:30', 'America/New_York').toISOString()).toBe('2026-11-01T05:30:00.000Z'); // 01:30 EDT
+    expect(localWallTimeToInstant('2026-03-08', '02:30', 'America/New_York').toISOString()).toBe(
+      '2026-03-08T07:30:00.000Z',
+    ); // 03:30 EDT
+    expect(localWallTimeToInstant('2026-11-01', '01:30', 'America/New_York').toISOString()).toBe(
+      '2026-11-01T05:30:00.000Z',
+    ); // 01:30 EDT
   });
 
   it('gives the local date and time of an instant', () => {
@@ -252,8 +369,12 @@ describe('RotationSchema', () => {
   });
 
   it('requires a weekday on a weekly rotation, and refuses one on a daily rotation', () => {
-    expect(issuesOf({ ...valid, handoff: 'weekly' })).toEqual(['handoffWeekday: a weekly rotation needs handoffWeekday (1=Monday..7=Sunday)']);
-    expect(issuesOf({ ...valid, handoffWeekday: 1 })).toEqual(['handoffWeekday: handoffWeekday is for weekly rotations only']);
+    expect(issuesOf({ ...valid, handoff: 'weekly' })).toEqual([
+      'handoffWeekday: a weekly rotation needs handoffWeekday (1=Monday..7=Sunday)',
+    ]);
+    expect(issuesOf({ ...valid, handoffWeekday: 1 })).toEqual([
+      'handoffWeekday: handoffWeekday is for weekly rotations only',
+    ]);
     expect(issuesOf({ ...valid, handoff: 'weekly', handoffWeekday: 0 })).toHaveLength(1);
     expect(issuesOf({ ...valid, handoff: 'weekly', handoffWeekday: 8 })).toHaveLength(1);
   });
@@ -263,7 +384,9 @@ describe('RotationSchema', () => {
   });
 
   it('refuses an unknown zone, an impossible date and an unknown level', () => {
-    expect(issuesOf({ ...valid, timeZone: 'Mars/Olympus_Mons' })).toEqual(['timeZone: unknown time zone "Mars/Olympus_Mons"; use an IANA name such as Asia/Shanghai']);
+    expect(issuesOf({ ...valid, timeZone: 'Mars/Olympus_Mons' })).toEqual([
+      'timeZone: unknown time zone "Mars/Olympus_Mons"; use an IANA name such as Asia/Shanghai',
+    ]);
     expect(issuesOf({ ...valid, startsOn: '2026-02-30' })).toEqual(['startsOn: must be a real date']);
     expect(issuesOf({ ...valid, startsOn: '23/11/2026' })).toEqual(['startsOn: must be YYYY-MM-DD']);
     expect(issuesOf({ ...valid, level: 4 })).toHaveLength(1);
@@ -287,7 +410,14 @@ describe('RotationSchema', () => {
 });
 
 describe('OverrideInputSchema', () => {
-  const valid = { siteId: 'S1', level: 1, staffId: 'wang.wei', from: '2026-11-24T12:00:00+08:00', to: '2026-11-25T12:00:00+08:00', reason: 'covering Li Na’s sick leave' };
+  const valid = {
+    siteId: 'S1',
+    level: 1,
+    staffId: 'wang.wei',
+    from: '2026-11-24T12:00:00+08:00',
+    to: '2026-11-25T12:00:00+08:00',
+    reason: 'covering Li Na’s sick leave',
+  };
   const issuesOf = (input: unknown) => {
     const result = OverrideInputSchema.safeParse(input);
     return result.success ? [] : result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
@@ -301,7 +431,9 @@ describe('OverrideInputSchema', () => {
   it('refuses an empty or backwards interval and one longer than 90 days', () => {
     expect(issuesOf({ ...valid, to: valid.from })).toEqual(['to: to must be after from']);
     expect(issuesOf({ ...valid, from: valid.to, to: valid.from })).toEqual(['to: to must be after from']);
-    expect(issuesOf({ ...valid, to: '2027-02-22T12:00:00.001+08:00' })).toEqual(['to: an override lasts at most 90 days']);
+    expect(issuesOf({ ...valid, to: '2027-02-22T12:00:00.001+08:00' })).toEqual([
+      'to: an override lasts at most 90 days',
+    ]);
   });
 
   it('refuses instants without an offset, a blank reason and a missing staff id', () => {

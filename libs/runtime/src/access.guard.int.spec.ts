@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Controller, Get, INestApplication, Module, Req } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { ensureLocalSigningKey, IntegratorKeyStore, IntegratorKeyVerifier, issueStaffToken, StaffTokenVerifier } from '@closeloop/auth';
+import {
+  ensureLocalSigningKey,
+  IntegratorKeyStore,
+  IntegratorKeyVerifier,
+  issueStaffToken,
+  StaffTokenVerifier,
+} from '@closeloop/auth';
 import { Access, principalOf } from '@closeloop/http';
 import { freshDatabase, TestDatabase } from '@closeloop/testing';
 import type { Request } from 'express';
@@ -58,7 +64,10 @@ describe('AccessGuard with real keys, tokens and rate limits in PostgreSQL', () 
       controllers: [GuardedController],
       providers: [
         { provide: INTEGRATOR_KEYS, useValue: new IntegratorKeyVerifier(db.pool, () => new Date()) },
-        { provide: STAFF_TOKENS, useValue: new StaffTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: { file: jwksFile } }) },
+        {
+          provide: STAFF_TOKENS,
+          useValue: new StaffTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: { file: jwksFile } }),
+        },
         { provide: RATE_LIMITER, useValue: new RateLimiter(db.pool, { limit: LIMIT, windowSeconds: 60 }) },
         { provide: APP_GUARD, useClass: AccessGuard },
       ],
@@ -75,11 +84,22 @@ describe('AccessGuard with real keys, tokens and rate limits in PostgreSQL', () 
   });
 
   const staffToken = (staffId: string, roles: ('supervisor' | 'technician')[]) =>
-    issueStaffToken({ dir: keyDir, issuer: ISSUER, audience: AUDIENCE, staffId, name: staffId, roles, sites: ['S1'], ttlSeconds: 600 });
+    issueStaffToken({
+      dir: keyDir,
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      staffId,
+      name: staffId,
+      roles,
+      sites: ['S1'],
+      ttlSeconds: 600,
+    });
 
   it('lets anyone reach a public route, and nobody a route without a rule', async () => {
     expect((await fetch(`${base}/public`)).status).toBe(200);
-    const forgotten = await fetch(`${base}/forgotten`, { headers: { authorization: `Bearer ${await staffToken('sup-1', ['supervisor'])}` } });
+    const forgotten = await fetch(`${base}/forgotten`, {
+      headers: { authorization: `Bearer ${await staffToken('sup-1', ['supervisor'])}` },
+    });
     expect(forgotten.status).toBe(403);
     expect(await forgotten.json()).toMatchObject({ code: 'NO_ACCESS_RULE' });
   });
@@ -88,16 +108,45 @@ describe('AccessGuard with real keys, tokens and rate limits in PostgreSQL', () 
     const none = await fetch(`${base}/supervisors`);
     expect(none.status).toBe(401);
     expect(none.headers.get('www-authenticate')).toMatch(/^Bearer/);
-    const { apiKey } = await store.register({ integratorId: 'guard-kinds', name: 'Kinds', sites: ['S1'], eventTypes: ['*'] });
+    const { apiKey } = await store.register({
+      integratorId: 'guard-kinds',
+      name: 'Kinds',
+      sites: ['S1'],
+      eventTypes: ['*'],
+    });
     expect((await fetch(`${base}/supervisors`, { headers: { 'x-api-key': apiKey } })).status).toBe(403);
-    expect((await fetch(`${base}/integrators`, { headers: { authorization: `Bearer ${await staffToken('sup-2', ['supervisor'])}` } })).status).toBe(403);
-    expect((await fetch(`${base}/supervisors`, { headers: { authorization: `Bearer ${await staffToken('tech-1', ['technician'])}` } })).status).toBe(403);
-    const supervisor = await fetch(`${base}/supervisors`, { headers: { authorization: `Bearer ${await staffToken('sup-3', ['supervisor'])}` } });
-    expect(await supervisor.json()).toMatchObject({ kind: 'staff', staffId: 'sup-3', roles: ['supervisor'], sites: ['S1'] });
+    expect(
+      (
+        await fetch(`${base}/integrators`, {
+          headers: { authorization: `Bearer ${await staffToken('sup-2', ['supervisor'])}` },
+        })
+      ).status,
+    ).toBe(403);
+    expect(
+      (
+        await fetch(`${base}/supervisors`, {
+          headers: { authorization: `Bearer ${await staffToken('tech-1', ['technician'])}` },
+        })
+      ).status,
+    ).toBe(403);
+    const supervisor = await fetch(`${base}/supervisors`, {
+      headers: { authorization: `Bearer ${await staffToken('sup-3', ['supervisor'])}` },
+    });
+    expect(await supervisor.json()).toMatchObject({
+      kind: 'staff',
+      staffId: 'sup-3',
+      roles: ['supervisor'],
+      sites: ['S1'],
+    });
   });
 
   it('refuses a revoked key at once', async () => {
-    const { apiKey, keyId } = await store.register({ integratorId: 'guard-revoked', name: 'Revoked', sites: ['S1'], eventTypes: ['*'] });
+    const { apiKey, keyId } = await store.register({
+      integratorId: 'guard-revoked',
+      name: 'Revoked',
+      sites: ['S1'],
+      eventTypes: ['*'],
+    });
     expect((await fetch(`${base}/integrators`, { headers: { 'x-api-key': apiKey } })).status).toBe(200);
     await store.revoke(keyId);
     const refused = await fetch(`${base}/integrators`, { headers: { 'x-api-key': apiKey } });
@@ -106,7 +155,12 @@ describe('AccessGuard with real keys, tokens and rate limits in PostgreSQL', () 
   });
 
   it('answers 429 with Retry-After once a key has used its requests for the minute, and other keys go on', async () => {
-    const { apiKey } = await store.register({ integratorId: 'guard-busy', name: 'Busy', sites: ['S1'], eventTypes: ['*'] });
+    const { apiKey } = await store.register({
+      integratorId: 'guard-busy',
+      name: 'Busy',
+      sites: ['S1'],
+      eventTypes: ['*'],
+    });
     const statuses: number[] = [];
     let limited: Response | undefined;
     for (let i = 0; i <= LIMIT; i++) {
@@ -117,7 +171,12 @@ describe('AccessGuard with real keys, tokens and rate limits in PostgreSQL', () 
     expect(statuses).toEqual([200, 200, 200, 429]);
     expect(Number(limited?.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(await limited?.json()).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
-    const { apiKey: other } = await store.register({ integratorId: 'guard-quiet', name: 'Quiet', sites: ['S1'], eventTypes: ['*'] });
+    const { apiKey: other } = await store.register({
+      integratorId: 'guard-quiet',
+      name: 'Quiet',
+      sites: ['S1'],
+      eventTypes: ['*'],
+    });
     expect((await fetch(`${base}/integrators`, { headers: { 'x-api-key': other } })).status).toBe(200);
   });
 });

@@ -1,6 +1,12 @@
 import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { IntegratorKeyVerifier, parseIntegratorKey, StaffKeysUnavailableError, StaffTokenVerifier, bearerCredentialOf } from '@closeloop/auth';
+import {
+  IntegratorKeyVerifier,
+  parseIntegratorKey,
+  StaffKeysUnavailableError,
+  StaffTokenVerifier,
+  bearerCredentialOf,
+} from '@closeloop/auth';
 import { CloseloopError, ForbiddenError, RateLimitedError, UnauthenticatedError } from '@closeloop/contracts';
 import { ACCESS_RULE, AccessRule, attachPrincipal } from '@closeloop/http';
 import type { Request } from 'express';
@@ -28,14 +34,18 @@ export class AccessGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
-    const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_RULE, [context.getHandler(), context.getClass()]);
+    const rule = this.reflector.getAllAndOverride<AccessRule | undefined>(ACCESS_RULE, [
+      context.getHandler(),
+      context.getClass(),
+    ]);
     if (!rule) throw new ForbiddenError('This route has no access rule', 'NO_ACCESS_RULE');
     if ('public' in rule) return true;
     const request = context.switchToHttp().getRequest<Request>();
     const apiKey = request.header(API_KEY_HEADER);
     const bearer = bearerCredentialOf(request.header('authorization'));
     if (apiKey !== undefined) {
-      if (!rule.integrator) throw new ForbiddenError('Integrator keys may not use this route', 'INTEGRATOR_NOT_ALLOWED');
+      if (!rule.integrator)
+        throw new ForbiddenError('Integrator keys may not use this route', 'INTEGRATOR_NOT_ALLOWED');
       await this.limit(`key:${parseIntegratorKey(apiKey)?.keyId ?? 'malformed'}`);
       const principal = await this.integrators.verify(apiKey);
       if (!principal) throw new UnauthenticatedError('The API key is not valid, revoked or expired', 'API_KEY_INVALID');
@@ -46,7 +56,10 @@ export class AccessGuard implements CanActivate {
       const principal = await this.verifyStaff(bearer);
       await this.limit(`staff:${principal.staffId}`);
       if (!rule.staff || !principal.roles.some((role) => rule.staff?.includes(role))) {
-        throw new ForbiddenError(`This route needs one of the roles: ${(rule.staff ?? []).join(', ') || '(integrators only)'}`, 'ROLE_NOT_ALLOWED');
+        throw new ForbiddenError(
+          `This route needs one of the roles: ${(rule.staff ?? []).join(', ') || '(integrators only)'}`,
+          'ROLE_NOT_ALLOWED',
+        );
       }
       attachPrincipal(request, principal);
       return true;
@@ -58,7 +71,12 @@ export class AccessGuard implements CanActivate {
     try {
       return await this.staff.verify(bearer);
     } catch (error) {
-      if (error instanceof StaffKeysUnavailableError) throw new CloseloopError('unavailable', 'IDENTITY_PROVIDER_UNAVAILABLE', 'Staff tokens cannot be checked now: the identity provider does not answer');
+      if (error instanceof StaffKeysUnavailableError)
+        throw new CloseloopError(
+          'unavailable',
+          'IDENTITY_PROVIDER_UNAVAILABLE',
+          'Staff tokens cannot be checked now: the identity provider does not answer',
+        );
       throw error;
     }
   }

@@ -33,7 +33,12 @@ export const serviceApiDocument = (service: string, document: OpenAPIObject): Op
       }),
   );
   const server = (document.servers ?? []).filter((s) => s.description === service);
-  return { ...document, info: { ...document.info, title: `${document.info.title}: ${service}` }, servers: server, paths } as OpenAPIObject;
+  return {
+    ...document,
+    info: { ...document.info, title: `${document.info.title}: ${service}` },
+    servers: server,
+    paths,
+  } as OpenAPIObject;
 };
 
 /** Serves the service's contract at /docs (Swagger UI) and /docs-json. A build without docs/ serves none. */
@@ -41,6 +46,9 @@ export const serveApiDocs = (app: INestApplication, service: string): boolean =>
   const file = openApiFile();
   if (!file) return false;
   const document = parse(readFileSync(file, 'utf8')) as OpenAPIObject;
-  SwaggerModule.setup('docs', app, serviceApiDocument(service, document), { jsonDocumentUrl: 'docs-json', customSiteTitle: `Closeloop ${service} API` });
+  SwaggerModule.setup('docs', app, serviceApiDocument(service, document), {
+    jsonDocumentUrl: 'docs-json',
+    customSiteTitle: `Closeloop ${service} API`,
+  });
   return true;
 };

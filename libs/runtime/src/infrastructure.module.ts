@@ -1,10 +1,26 @@
-import { DynamicModule, Global, Inject, Injectable, Logger, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import {
+  DynamicModule,
+  Global,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { INestApplication } from '@nestjs/common';
 import { TopicBaseNames, topicName } from '@closeloop/contracts';
 import { BaseServiceConfig, eventStoreOf } from '@closeloop/config';
 import { createPool, migrate } from '@closeloop/database';
 import { EVENT_STORE, EventStore, KurrentDbEventStore, PostgresEventStore } from '@closeloop/event-store';
-import { CloudEventsTransport, ConsumerTiming, createKafka, ensureTopics, EventRelay, PostgresParkedMessages } from '@closeloop/messaging';
+import {
+  CloudEventsTransport,
+  ConsumerTiming,
+  createKafka,
+  ensureTopics,
+  EventRelay,
+  PostgresParkedMessages,
+} from '@closeloop/messaging';
 import { Kafka, Partitioners, Producer } from 'kafkajs';
 import { Pool } from 'pg';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
@@ -15,8 +31,6 @@ import { AccessGuard, INTEGRATOR_KEYS, RATE_LIMITER, STAFF_TOKENS } from './acce
 import { HealthHttpController } from './health.http.controller';
 import { RateLimiter } from './rate-limiter';
 import { Clock, CLOCK, KAFKA, KAFKA_PRODUCER, PG_POOL, SERVICE_CONFIG, systemClock } from './tokens';
-
-
 
 export interface InfrastructureOptions {
   readonly service: string;
@@ -87,7 +101,9 @@ export class InfrastructureModule {
         {
           provide: EVENT_STORE,
           useFactory: (pool: Pool): EventStore | Promise<EventStore> =>
-            eventStore.kind === 'kurrentdb' ? KurrentDbEventStore.connect(eventStore.url) : new PostgresEventStore(pool),
+            eventStore.kind === 'kurrentdb'
+              ? KurrentDbEventStore.connect(eventStore.url)
+              : new PostgresEventStore(pool),
           inject: [PG_POOL],
         },
         {
@@ -107,7 +123,10 @@ export class InfrastructureModule {
           useFactory: async (kafka: Kafka) => {
             // One request in flight keeps each partition in send order. kafkajs' idempotent mode is left off: it
             // does not span restarts, so consumers deduplicate by event id in any case.
-            const producer = kafka.producer({ maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+            const producer = kafka.producer({
+              maxInFlightRequests: 1,
+              createPartitioner: Partitioners.DefaultPartitioner,
+            });
             await producer.connect();
             return producer;
           },

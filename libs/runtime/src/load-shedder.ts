@@ -74,7 +74,13 @@ export class LoadShedder {
   private readonly queue: Waiter[] = [];
   private readonly byCaller = new Map<string, number>();
   private serviceMillis = INITIAL_SERVICE_MILLIS;
-  private readonly shed: Record<ShedReason, number> = { 'queue-full': 0, 'queue-timeout': 0, 'pool-waiters': 0, 'event-loop-lag': 0, 'caller-share': 0 };
+  private readonly shed: Record<ShedReason, number> = {
+    'queue-full': 0,
+    'queue-timeout': 0,
+    'pool-waiters': 0,
+    'event-loop-lag': 0,
+    'caller-share': 0,
+  };
   private readonly now: () => number;
   private readonly random: () => number;
 
@@ -124,7 +130,14 @@ export class LoadShedder {
       entry.timer = setTimeout(() => {
         this.remove(entry);
         this.shed['queue-timeout']++;
-        entry.settle({ kind: 'refused', reason: 'queue-timeout', error: new OverloadedError(this.retryMillis(this.queue.length), `no slot within ${this.options.maxQueueWaitMillis} ms`) });
+        entry.settle({
+          kind: 'refused',
+          reason: 'queue-timeout',
+          error: new OverloadedError(
+            this.retryMillis(this.queue.length),
+            `no slot within ${this.options.maxQueueWaitMillis} ms`,
+          ),
+        });
       }, this.options.maxQueueWaitMillis);
       entry.timer.unref();
       waiter = entry;
@@ -146,27 +159,50 @@ export class LoadShedder {
   }
 
   stats(): LoadShedderStats {
-    return { inFlight: this.inFlight, queued: this.queue.length, serviceMillis: Math.round(this.serviceMillis), shed: { ...this.shed } };
+    return {
+      inFlight: this.inFlight,
+      queued: this.queue.length,
+      serviceMillis: Math.round(this.serviceMillis),
+      shed: { ...this.shed },
+    };
   }
 
   private refusal(caller: string | undefined): { error: CloseloopError; reason: ShedReason } | undefined {
     const { maxInFlight, maxQueued, maxPoolWaiters, maxEventLoopLagMillis, callerShare } = this.options;
     const poolWaiters = this.probes.poolWaiters();
     if (poolWaiters > maxPoolWaiters) {
-      return { reason: 'pool-waiters', error: new OverloadedError(this.retryMillis(this.queue.length + poolWaiters), `${poolWaiters} waiting for a database connection`) };
+      return {
+        reason: 'pool-waiters',
+        error: new OverloadedError(
+          this.retryMillis(this.queue.length + poolWaiters),
+          `${poolWaiters} waiting for a database connection`,
+        ),
+      };
     }
     const lag = this.probes.eventLoopLag();
     if (lag > maxEventLoopLagMillis) {
       // What is queued in the loop must drain first: at least as long as it is late now.
-      return { reason: 'event-loop-lag', error: new OverloadedError(this.retryMillis(this.queue.length) + lag, `the event loop runs ${Math.round(lag)} ms late`) };
+      return {
+        reason: 'event-loop-lag',
+        error: new OverloadedError(
+          this.retryMillis(this.queue.length) + lag,
+          `the event loop runs ${Math.round(lag)} ms late`,
+        ),
+      };
     }
     if (this.inFlight < maxInFlight && this.queue.length === 0) return undefined;
     const held = caller === undefined ? 0 : (this.byCaller.get(caller) ?? 0);
     const others = this.inFlight + this.queue.length - held;
-    if (caller !== undefined && callerShare < 1 && others > 0 && held >= Math.max(1, Math.floor(callerShare * (maxInFlight + maxQueued)))) {
+    if (
+      caller !== undefined &&
+      callerShare < 1 &&
+      others > 0 &&
+      held >= Math.max(1, Math.floor(callerShare * (maxInFlight + maxQueued)))
+    ) {
       return { reason: 'caller-share', error: new CallerOverShareError(this.retryMillis(held)) };
     }
-    if (this.queue.length >= maxQueued) return { reason: 'queue-full', error: new OverloadedError(this.retryMillis(this.queue.length), 'queue full') };
+    if (this.queue.length >= maxQueued)
+      return { reason: 'queue-full', error: new OverloadedError(this.retryMillis(this.queue.length), 'queue full') };
     return undefined;
   }
 
@@ -191,14 +227,19 @@ export class LoadShedder {
 
 const validate = (options: LoadSheddingOptions): string[] => {
   const problems: string[] = [];
-  if (!Number.isInteger(options.maxInFlight) || options.maxInFlight < 1) problems.push(`maxInFlight must be a whole number ≥ 1 (got ${options.maxInFlight})`);
-  if (!Number.isInteger(options.maxQueued) || options.maxQueued < 0) problems.push(`maxQueued must be a whole number ≥ 0 (got ${options.maxQueued})`);
-  if (!Number.isInteger(options.maxQueueWaitMillis) || options.maxQueueWaitMillis < 1) problems.push(`maxQueueWaitMillis must be a whole number ≥ 1 (got ${options.maxQueueWaitMillis})`);
-  if (!Number.isInteger(options.maxPoolWaiters) || options.maxPoolWaiters < 0) problems.push(`maxPoolWaiters must be a whole number ≥ 0 (got ${options.maxPoolWaiters})`);
+  if (!Number.isInteger(options.maxInFlight) || options.maxInFlight < 1)
+    problems.push(`maxInFlight must be a whole number ≥ 1 (got ${options.maxInFlight})`);
+  if (!Number.isInteger(options.maxQueued) || options.maxQueued < 0)
+    problems.push(`maxQueued must be a whole number ≥ 0 (got ${options.maxQueued})`);
+  if (!Number.isInteger(options.maxQueueWaitMillis) || options.maxQueueWaitMillis < 1)
+    problems.push(`maxQueueWaitMillis must be a whole number ≥ 1 (got ${options.maxQueueWaitMillis})`);
+  if (!Number.isInteger(options.maxPoolWaiters) || options.maxPoolWaiters < 0)
+    problems.push(`maxPoolWaiters must be a whole number ≥ 0 (got ${options.maxPoolWaiters})`);
   if (!Number.isInteger(options.maxEventLoopLagMillis) || options.maxEventLoopLagMillis < 1) {
     problems.push(`maxEventLoopLagMillis must be a whole number ≥ 1 (got ${options.maxEventLoopLagMillis})`);
   }
-  if (!(options.callerShare > 0 && options.callerShare <= 1)) problems.push(`callerShare must be more than 0 and at most 1 (got ${options.callerShare})`);
+  if (!(options.callerShare > 0 && options.callerShare <= 1))
+    problems.push(`callerShare must be more than 0 and at most 1 (got ${options.callerShare})`);
   return problems;
 };
 

@@ -1,7 +1,14 @@
 import { CallerOverShareError, OverloadedError } from '@closeloop/contracts';
 import { Admission, LoadShedder, LoadSheddingOptions, Ticket } from './load-shedder';
 
-const bounds: LoadSheddingOptions = { maxInFlight: 2, maxQueued: 2, maxQueueWaitMillis: 500, maxPoolWaiters: 5, maxEventLoopLagMillis: 200, callerShare: 1 };
+const bounds: LoadSheddingOptions = {
+  maxInFlight: 2,
+  maxQueued: 2,
+  maxQueueWaitMillis: 500,
+  maxPoolWaiters: 5,
+  maxEventLoopLagMillis: 200,
+  callerShare: 1,
+};
 
 /** Whether the ticket's admission has settled yet, and how (microtasks flushed first). */
 const settled = async (ticket: Ticket): Promise<Admission | 'pending'> => {
@@ -17,7 +24,10 @@ describe('LoadShedder', () => {
   let poolWaiters = 0;
   let lag = 0;
   const shedder = (options: Partial<LoadSheddingOptions> = {}) =>
-    new LoadShedder({ ...bounds, ...options }, { poolWaiters: () => poolWaiters, eventLoopLag: () => lag, now: () => now, random: () => 0 });
+    new LoadShedder(
+      { ...bounds, ...options },
+      { poolWaiters: () => poolWaiters, eventLoopLag: () => lag, now: () => now, random: () => 0 },
+    );
 
   beforeEach(() => {
     jest.useFakeTimers();
@@ -59,7 +69,11 @@ describe('LoadShedder', () => {
     jest.advanceTimersByTime(499);
     expect(await settled(waiting)).toBe('pending');
     jest.advanceTimersByTime(1);
-    expect(await settled(waiting)).toMatchObject({ kind: 'refused', reason: 'queue-timeout', error: { code: 'OVERLOADED' } });
+    expect(await settled(waiting)).toMatchObject({
+      kind: 'refused',
+      reason: 'queue-timeout',
+      error: { code: 'OVERLOADED' },
+    });
     expect(s.stats()).toMatchObject({ inFlight: 2, queued: 0, shed: { 'queue-timeout': 1 } });
   });
 
@@ -91,7 +105,11 @@ describe('LoadShedder', () => {
     const s = shedder();
     lag = 350;
     // The lag, plus the shortest advice (50 ms) for an empty queue.
-    expect(await settled(s.enter(undefined))).toMatchObject({ kind: 'refused', reason: 'event-loop-lag', error: { code: 'OVERLOADED', details: { retryAfterMillis: 400 } } });
+    expect(await settled(s.enter(undefined))).toMatchObject({
+      kind: 'refused',
+      reason: 'event-loop-lag',
+      error: { code: 'OVERLOADED', details: { retryAfterMillis: 400 } },
+    });
     lag = 200;
     expect(await settled(s.enter(undefined))).toEqual({ kind: 'admitted' });
     expect(s.stats().shed['event-loop-lag']).toBe(1);
@@ -124,7 +142,10 @@ describe('LoadShedder', () => {
     s.enter(undefined);
     const refused = await settled(s.enter(undefined));
     // One request's own turn through 2 slots at 230.5 ms each.
-    expect(refused).toMatchObject({ kind: 'refused', error: { details: { retryAfterMillis: 115, retryAfterSeconds: 1 } } });
+    expect(refused).toMatchObject({
+      kind: 'refused',
+      error: { details: { retryAfterMillis: 115, retryAfterSeconds: 1 } },
+    });
   });
 
   it('refuses bounds that make no sense', () => {

@@ -20,7 +20,12 @@ export interface PollingLoopOptions<T> {
  * free, so one slow item (a conflict retried, a slow webhook) holds up only its own worker. Once `going()` turns
  * false, the workers finish the items in hand and start no more; the ones never started are returned.
  */
-const workThrough = async <T>(items: readonly T[], work: (item: T) => Promise<void>, concurrency: number, going: () => boolean): Promise<readonly T[]> => {
+const workThrough = async <T>(
+  items: readonly T[],
+  work: (item: T) => Promise<void>,
+  concurrency: number,
+  going: () => boolean,
+): Promise<readonly T[]> => {
   let next = 0;
   const worker = async (): Promise<void> => {
     while (next < items.length && going()) await work(items[next++] as T);

@@ -1,7 +1,12 @@
 import { PollingLoop } from './polling-loop';
 
 /** A loop over fixed batches, then empty ones; resolves `drained` once `expected` items were worked on. */
-const loopOver = (batches: string[][], work: (item: string) => Promise<void>, expected: number, concurrency: number) => {
+const loopOver = (
+  batches: string[][],
+  work: (item: string) => Promise<void>,
+  expected: number,
+  concurrency: number,
+) => {
   const worked: string[] = [];
   let drainedNow: () => void = () => undefined;
   const drained = new Promise<void>((resolve) => (drainedNow = resolve));
@@ -24,7 +29,12 @@ describe('PollingLoop', () => {
   it('lets the other workers go on while one item is slow, instead of waiting for the slowest of a group', async () => {
     let releaseSlow: () => void = () => undefined;
     const slow = new Promise<void>((resolve) => (releaseSlow = resolve));
-    const { loop, worked, drained } = loopOver([['slow', 'a', 'b']], (item) => (item === 'slow' ? slow : Promise.resolve()), 2, 2);
+    const { loop, worked, drained } = loopOver(
+      [['slow', 'a', 'b']],
+      (item) => (item === 'slow' ? slow : Promise.resolve()),
+      2,
+      2,
+    );
     loop.start();
     await drained;
     // With two workers, one held by the slow item, the other worked through both quick ones meanwhile.
@@ -35,7 +45,12 @@ describe('PollingLoop', () => {
   });
 
   it('works each claimed item once, claims again at once after a full batch, and stops without a last idle sleep', async () => {
-    const { loop, worked, drained } = loopOver([['1', '2', '3'], ['4', '5', '6'], ['7']], () => Promise.resolve(), 7, 2);
+    const { loop, worked, drained } = loopOver(
+      [['1', '2', '3'], ['4', '5', '6'], ['7']],
+      () => Promise.resolve(),
+      7,
+      2,
+    );
     loop.start();
     await drained; // the third claim follows the full second batch at once: no 60-second idle in between
     await loop.stop();

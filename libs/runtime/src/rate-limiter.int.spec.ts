@@ -92,10 +92,20 @@ describe('buckets and instances', () => {
   it('shares one count between two instances, each with its own connection pool', async () => {
     const pools: Pool[] = [createPool(db.url, 'rate-limit-a'), createPool(db.url, 'rate-limit-b')];
     try {
-      const [a, b] = pools.map((pool) => new RateLimiter(pool, { limit: 4, windowSeconds: HOUR })) as [RateLimiter, RateLimiter];
+      const [a, b] = pools.map((pool) => new RateLimiter(pool, { limit: 4, windowSeconds: HOUR })) as [
+        RateLimiter,
+        RateLimiter,
+      ];
       const caller = bucket('staff:wangfang');
       await awayFromWindowEdge(HOUR);
-      const outcomes = [await a.hit(caller), await b.hit(caller), await a.hit(caller), await b.hit(caller), await a.hit(caller), await b.hit(caller)];
+      const outcomes = [
+        await a.hit(caller),
+        await b.hit(caller),
+        await a.hit(caller),
+        await b.hit(caller),
+        await a.hit(caller),
+        await b.hit(caller),
+      ];
       expect(outcomes.map((o) => o.allowed)).toEqual([true, true, true, true, false, false]);
       expect(outcomes.map((o) => o.remaining)).toEqual([3, 2, 1, 0, 0, 0]);
     } finally {
@@ -113,8 +123,15 @@ describe('buckets and instances', () => {
       expect(outcomes.filter((o) => o.allowed)).toHaveLength(20);
       expect(outcomes.filter((o) => !o.allowed)).toHaveLength(30);
       // Each hit saw its own count: remaining 19..0 once each among the allowed.
-      expect(outcomes.filter((o) => o.allowed).map((o) => o.remaining).sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i));
-      const { rows } = await db.pool.query<{ hits: number }>('SELECT hits FROM access_rate_limits WHERE bucket = $1', [caller]);
+      expect(
+        outcomes
+          .filter((o) => o.allowed)
+          .map((o) => o.remaining)
+          .sort((x, y) => x - y),
+      ).toEqual(Array.from({ length: 20 }, (_, i) => i));
+      const { rows } = await db.pool.query<{ hits: number }>('SELECT hits FROM access_rate_limits WHERE bucket = $1', [
+        caller,
+      ]);
       expect(rows).toEqual([{ hits: 50 }]);
     } finally {
       await Promise.all(pools.map((pool) => pool.end()));
@@ -130,7 +147,12 @@ describe('clean-up', () => {
       [name, startedAgo, length],
     );
   const present = async (names: string[]) =>
-    (await db.pool.query<{ bucket: string }>('SELECT bucket FROM access_rate_limits WHERE bucket = ANY($1) ORDER BY bucket', [names])).rows.map((r) => r.bucket);
+    (
+      await db.pool.query<{ bucket: string }>(
+        'SELECT bucket FROM access_rate_limits WHERE bucket = ANY($1) ORDER BY bucket',
+        [names],
+      )
+    ).rows.map((r) => r.bucket);
 
   it('deletes windows that ended over an hour ago, and keeps recent and still-running ones', async () => {
     const [old, recent, long] = [bucket('cleanup-old'), bucket('cleanup-recent'), bucket('cleanup-long')];
@@ -150,7 +172,11 @@ describe('clean-up', () => {
       await insertWindow(old, '3 hours', '1 minute');
       // A new pool has not cleaned up in this process yet: its first hit starts a clean-up.
       await new RateLimiter(pool, { limit: 10, windowSeconds: 60 }).hit(bucket('anyone'));
-      await eventually('the ended window to be deleted', async () => ((await present([old])).length === 0 ? true : undefined), 10_000);
+      await eventually(
+        'the ended window to be deleted',
+        async () => ((await present([old])).length === 0 ? true : undefined),
+        10_000,
+      );
     } finally {
       await pool.end();
     }
@@ -168,6 +194,8 @@ describe('options', () => {
   });
 
   it('refuses an empty bucket', async () => {
-    await expect(new RateLimiter(db.pool, { limit: 1, windowSeconds: 60 }).hit('')).rejects.toThrow(/must not be empty/);
+    await expect(new RateLimiter(db.pool, { limit: 1, windowSeconds: 60 }).hit('')).rejects.toThrow(
+      /must not be empty/,
+    );
   });
 });

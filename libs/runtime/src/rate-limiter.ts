@@ -31,7 +31,8 @@ export class RateLimiter {
     private readonly pool: Pool,
     private readonly options: RateLimitOptions,
   ) {
-    if (!Number.isInteger(options.limit) || options.limit < 1) throw new Error(`rate limit must be a whole number of hits, at least 1 (got ${options.limit})`);
+    if (!Number.isInteger(options.limit) || options.limit < 1)
+      throw new Error(`rate limit must be a whole number of hits, at least 1 (got ${options.limit})`);
     if (!Number.isInteger(options.windowSeconds) || options.windowSeconds < 1) {
       throw new Error(`rate limit window must be a whole number of seconds, at least 1 (got ${options.windowSeconds})`);
     }
@@ -59,7 +60,9 @@ export class RateLimiter {
 
   /** Deletes windows that ended over an hour ago, for every limiter sharing the table; returns how many. */
   async cleanUp(): Promise<number> {
-    const result = await this.pool.query(`DELETE FROM access_rate_limits WHERE window_end < now() - interval '${KEEP_ENDED_WINDOWS}'`);
+    const result = await this.pool.query(
+      `DELETE FROM access_rate_limits WHERE window_end < now() - interval '${KEEP_ENDED_WINDOWS}'`,
+    );
     return result.rowCount ?? 0;
   }
 

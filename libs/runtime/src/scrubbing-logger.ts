@@ -22,7 +22,10 @@ const scrubbedValue = (value: unknown, seen: WeakSet<object> = new WeakSet()): u
   if (Array.isArray(value)) return value.map((item) => scrubbedValue(item, seen));
   if (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null) {
     return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, isSecretFieldName(key) && item !== undefined && item !== null ? '***' : scrubbedValue(item, seen)]),
+      Object.entries(value).map(([key, item]) => [
+        key,
+        isSecretFieldName(key) && item !== undefined && item !== null ? '***' : scrubbedValue(item, seen),
+      ]),
     );
   }
   // Errors, Maps, class instances: their text, as Nest would print it.

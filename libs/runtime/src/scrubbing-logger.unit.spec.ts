@@ -25,7 +25,10 @@ const plain = () => new ScrubbingLogger({ colors: false });
 
 describe('ScrubbingLogger, text output', () => {
   it('scrubs string messages at every level and keeps the context', () => {
-    const logger = new ScrubbingLogger('intake', { colors: false, logLevels: ['error', 'warn', 'log', 'debug', 'verbose', 'fatal'] });
+    const logger = new ScrubbingLogger('intake', {
+      colors: false,
+      logLevels: ['error', 'warn', 'log', 'debug', 'verbose', 'fatal'],
+    });
     const { stdout, stderr } = written(() => {
       logger.log(`report from 13812345678 with Bearer ${jwt}`);
       logger.warn(`key ${apiKey} refused`);
@@ -41,14 +44,17 @@ describe('ScrubbingLogger, text output', () => {
     expect(all).toContain('whsec_***');
     expect(all).toContain('password=***');
     expect(stderr).toContain('postgres://closeloop:***@db:5432/closeloop unreachable');
-    for (const secret of ['13812345678', jwt, apiKey, 'abc&', 'hunter2', 's3cr3t', 'MfKQ9r8']) expect(all).not.toContain(secret);
+    for (const secret of ['13812345678', jwt, apiKey, 'abc&', 'hunter2', 's3cr3t', 'MfKQ9r8'])
+      expect(all).not.toContain(secret);
   });
 
   it('scrubs the stack of an error', () => {
     const stack = `Error: SMS to 13912345678 failed\n    at send (/app/apps/notification/dist/channels/sms.channel.js:42:17)`;
     const { stderr } = written(() => plain().error('delivery failed for 13912345678', stack, 'alert-delivery'));
     expect(stderr).toContain('[alert-delivery] delivery failed for 139****5678');
-    expect(stderr).toContain('Error: SMS to 139****5678 failed\n    at send (/app/apps/notification/dist/channels/sms.channel.js:42:17)');
+    expect(stderr).toContain(
+      'Error: SMS to 139****5678 failed\n    at send (/app/apps/notification/dist/channels/sms.channel.js:42:17)',
+    );
     expect(stderr).not.toContain('13912345678');
   });
 
@@ -101,7 +107,9 @@ describe('ScrubbingLogger, text output', () => {
     const logger = plain();
     Logger.overrideLogger(logger);
     try {
-      const { stderr } = written(() => new Logger('http').error(`POST /v1/reports failed: Authorization: Basic dXNlcjpwYXNzd29yZA== from 13812345678`));
+      const { stderr } = written(() =>
+        new Logger('http').error(`POST /v1/reports failed: Authorization: Basic dXNlcjpwYXNzd29yZA== from 13812345678`),
+      );
       expect(stderr).toContain('[http] POST /v1/reports failed: Authorization: Basic *** from 138****5678');
     } finally {
       Logger.overrideLogger(new ConsoleLogger());
@@ -110,7 +118,11 @@ describe('ScrubbingLogger, text output', () => {
 });
 
 describe('ScrubbingLogger, JSON output', () => {
-  const lines = (text: string) => text.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+  const lines = (text: string) =>
+    text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
 
   it('scrubs string messages and stacks', () => {
     const logger = new ScrubbingLogger({ json: true });
@@ -118,14 +130,30 @@ describe('ScrubbingLogger, JSON output', () => {
       logger.log(`from 13812345678 key ${apiKey}`, 'intake');
       logger.error('failed', `Error: 13912345678\n    at x (/app/x.js:1:1)`, 'http');
     });
-    expect(lines(stdout)[0]).toMatchObject({ level: 'log', context: 'intake', message: 'from 138****5678 key clk_0a1b2c3d4e5f_***' });
-    expect(lines(stderr)[0]).toMatchObject({ level: 'error', context: 'http', message: 'failed', stack: 'Error: 139****5678\n    at x (/app/x.js:1:1)' });
+    expect(lines(stdout)[0]).toMatchObject({
+      level: 'log',
+      context: 'intake',
+      message: 'from 138****5678 key clk_0a1b2c3d4e5f_***',
+    });
+    expect(lines(stderr)[0]).toMatchObject({
+      level: 'error',
+      context: 'http',
+      message: 'failed',
+      stack: 'Error: 139****5678\n    at x (/app/x.js:1:1)',
+    });
   });
 
   it('keeps an object message structured, with its strings scrubbed and credential fields masked', () => {
     const logger = new ScrubbingLogger({ json: true });
     const { stdout } = written(() =>
-      logger.log({ event: 'delivered', to: '+86 138 1234 5678', attempts: 2, headers: { authorization: `Bearer ${jwt}`, 'x-api-key': apiKey }, secrets: ['whsec_abc'], apiKey: 'k' }),
+      logger.log({
+        event: 'delivered',
+        to: '+86 138 1234 5678',
+        attempts: 2,
+        headers: { authorization: `Bearer ${jwt}`, 'x-api-key': apiKey },
+        secrets: ['whsec_abc'],
+        apiKey: 'k',
+      }),
     );
     expect(lines(stdout)[0]?.['message']).toEqual({
       event: 'delivered',

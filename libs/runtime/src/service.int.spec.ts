@@ -43,10 +43,15 @@ let app: INestApplication;
 let port: number;
 
 /** One raw HTTP request, so headers (a chunked body, no content type) are exactly what the test says. */
-const send = (method: string, path: string, options: { headers?: Record<string, string>; body?: string; chunked?: boolean } = {}): Promise<Answer> =>
+const send = (
+  method: string,
+  path: string,
+  options: { headers?: Record<string, string>; body?: string; chunked?: boolean } = {},
+): Promise<Answer> =>
   new Promise((resolve, reject) => {
     const headers = { ...options.headers };
-    if (options.body !== undefined && !options.chunked) headers['content-length'] = String(Buffer.byteLength(options.body));
+    if (options.body !== undefined && !options.chunked)
+      headers['content-length'] = String(Buffer.byteLength(options.body));
     const req = httpRequest({ host: '127.0.0.1', port, method, path, headers }, (res) => {
       let text = '';
       res.setEncoding('utf8');
@@ -66,7 +71,8 @@ const send = (method: string, path: string, options: { headers?: Record<string, 
     req.end();
   });
 
-const postJson = (body: string, contentType = 'application/json') => send('POST', '/echo', { headers: { 'content-type': contentType }, body });
+const postJson = (body: string, contentType = 'application/json') =>
+  send('POST', '/echo', { headers: { 'content-type': contentType }, body });
 
 beforeAll(async () => {
   app = await startService(EchoModule, { host: '127.0.0.1', port: 0, logLevel: 'error', bodyLimit: '1kb' });
@@ -111,17 +117,25 @@ describe('content types', () => {
   });
 
   it('lets a form through (the alert ack page posts one)', async () => {
-    const answer = await send('POST', '/echo', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'ok=1' });
+    const answer = await send('POST', '/echo', {
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'ok=1',
+    });
     expect(answer.status).toBe(200);
   });
 
   it('lets a POST without a body through, whatever its type', async () => {
-    expect((await send('POST', '/echo', { headers: { 'content-type': 'text/plain', 'content-length': '0' } })).status).toBe(200);
+    expect(
+      (await send('POST', '/echo', { headers: { 'content-type': 'text/plain', 'content-length': '0' } })).status,
+    ).toBe(200);
     expect((await send('POST', '/echo')).status).toBe(200);
   });
 
   it('refuses a text/plain body with 415 problem+json naming what is accepted', async () => {
-    const answer = await send('POST', '/echo', { headers: { 'content-type': 'text/plain', 'x-correlation-id': 'c-415' }, body: 'hello' });
+    const answer = await send('POST', '/echo', {
+      headers: { 'content-type': 'text/plain', 'x-correlation-id': 'c-415' },
+      body: 'hello',
+    });
     expect(answer.status).toBe(415);
     expect(answer.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(answer.headers['x-correlation-id']).toBe('c-415');
@@ -131,7 +145,12 @@ describe('content types', () => {
       code: 'UNSUPPORTED_MEDIA_TYPE',
       instance: '/echo',
       correlationId: 'c-415',
-      accepted: ['application/json', 'application/cloudevents+json', 'application/cloudevents-batch+json', 'application/x-www-form-urlencoded'],
+      accepted: [
+        'application/json',
+        'application/cloudevents+json',
+        'application/cloudevents-batch+json',
+        'application/x-www-form-urlencoded',
+      ],
     });
     expect(answer.json?.['detail']).toContain('text/plain');
   });
@@ -142,7 +161,11 @@ describe('content types', () => {
   });
 
   it('refuses a chunked body of another type', async () => {
-    const answer = await send('PUT', '/echo', { headers: { 'content-type': 'application/xml' }, body: '<report/>', chunked: true });
+    const answer = await send('PUT', '/echo', {
+      headers: { 'content-type': 'application/xml' },
+      body: '<report/>',
+      chunked: true,
+    });
     expect(answer).toMatchObject({ status: 415, json: { code: 'UNSUPPORTED_MEDIA_TYPE' } });
   });
 
@@ -171,7 +194,9 @@ describe('bodies', () => {
 describe('logs', () => {
   it('logs an unexpected failure scrubbed, and answers 500 without its details', async () => {
     let stderr = '';
-    const spy = jest.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
+    const spy = jest
+      .spyOn(process.stderr, 'write')
+      .mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
     let answer: Answer;
     try {
       answer = await send('GET', '/echo/boom');

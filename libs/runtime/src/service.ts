@@ -4,7 +4,14 @@ import type { CustomTransportStrategy } from '@nestjs/microservices';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { json, RequestHandler } from 'express';
 import helmet from 'helmet';
-import { CloseloopError, CloudEventContentTypes, MalformedRequestError, PayloadTooLargeError, UnsupportedMediaTypeError, scrubSecrets } from '@closeloop/contracts';
+import {
+  CloseloopError,
+  CloudEventContentTypes,
+  MalformedRequestError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+  scrubSecrets,
+} from '@closeloop/contracts';
 import { acceptedContentTypes, correlationMiddleware, ProblemDetailsFilter } from '@closeloop/http';
 import { BaseServiceConfig, kafkaConsumerTimingOf, loadConfig } from '@closeloop/config';
 import { TopicBaseName, topicName } from '@closeloop/contracts';
@@ -64,8 +71,13 @@ const installLoadShedding = (app: INestApplication, options: LoadSheddingOptions
     const stats = shedder.stats();
     const total = Object.values(stats.shed).reduce((a, b) => a + b, 0);
     if (total === reported) return;
-    const reasons = Object.entries(stats.shed).filter(([, n]) => n > 0).map(([reason, n]) => `${reason} ${n}`).join(', ');
-    logger.warn(`shed ${total - reported} requests in the last ${SHED_LOG_EVERY_MILLIS / 1000} s (since start: ${reasons}); in flight ${stats.inFlight}, queued ${stats.queued}, service time ${stats.serviceMillis} ms`);
+    const reasons = Object.entries(stats.shed)
+      .filter(([, n]) => n > 0)
+      .map(([reason, n]) => `${reason} ${n}`)
+      .join(', ');
+    logger.warn(
+      `shed ${total - reported} requests in the last ${SHED_LOG_EVERY_MILLIS / 1000} s (since start: ${reasons}); in flight ${stats.inFlight}, queued ${stats.queued}, service time ${stats.serviceMillis} ms`,
+    );
     reported = total;
   }, SHED_LOG_EVERY_MILLIS);
   report.unref();
@@ -98,18 +110,30 @@ const exitCleanlyOnSignals = (app: INestApplication, timeoutMillis: number): voi
 
 /** JSON bodies (plain and CloudEvents), with parser failures turned into our error taxonomy before Nest sees them. */
 const jsonBodies = (limit: string): RequestHandler => {
-  const parse = json({ limit, type: ['application/json', CloudEventContentTypes.structured, CloudEventContentTypes.batch] });
+  const parse = json({
+    limit,
+    type: ['application/json', CloudEventContentTypes.structured, CloudEventContentTypes.batch],
+  });
   return (request, response, next) =>
     parse(request, response, (error?: { type?: string; message?: string; status?: number }) => {
       if (error?.type === 'entity.parse.failed') return next(new MalformedRequestError(error.message ?? 'unreadable'));
       if (error?.type === 'entity.too.large') return next(new PayloadTooLargeError(limit));
       // A charset or content encoding the parser cannot read is the client's to fix (RFC 9110: 415), not a 500.
-      if (error?.type === 'charset.unsupported') return next(new UnsupportedMediaTypeError(request.header('content-type'), ['application/json; charset=utf-8']));
+      if (error?.type === 'charset.unsupported')
+        return next(new UnsupportedMediaTypeError(request.header('content-type'), ['application/json; charset=utf-8']));
       if (error?.type === 'encoding.unsupported') {
-        return next(new CloseloopError('unsupported-media-type', 'UNSUPPORTED_CONTENT_ENCODING', `Content encoding ${request.header('content-encoding')} is not accepted here`, { accepted: ['identity', 'gzip', 'deflate', 'br'] }));
+        return next(
+          new CloseloopError(
+            'unsupported-media-type',
+            'UNSUPPORTED_CONTENT_ENCODING',
+            `Content encoding ${request.header('content-encoding')} is not accepted here`,
+            { accepted: ['identity', 'gzip', 'deflate', 'br'] },
+          ),
+        );
       }
       // Any other 4xx from the parser (a body that does not inflate, a broken stream) is an unreadable body.
-      if (error?.status !== undefined && error.status >= 400 && error.status < 500) return next(new MalformedRequestError(error.message ?? 'unreadable'));
+      if (error?.status !== undefined && error.status >= 400 && error.status < 500)
+        return next(new MalformedRequestError(error.message ?? 'unreadable'));
       next(error);
     });
 };

@@ -27,7 +27,16 @@ const minutesOf = (hhmm: string): number => {
 };
 
 const localParts = (instant: Date, timeZone: string): Record<string, string> & { date: string } => {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' })
+  const parts = new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+  })
     .formatToParts(instant)
     .reduce<Record<string, string>>((acc, p) => ((acc[p.type] = p.value), acc), {});
   return { date: `${parts['year']}-${parts['month']}-${parts['day']}`, ...parts };
@@ -36,7 +45,14 @@ const localParts = (instant: Date, timeZone: string): Record<string, string> & {
 /** The zone's offset from UTC at an instant, in ms (wall clock minus UTC). */
 const offsetAt = (instant: number, timeZone: string): number => {
   const p = localParts(new Date(instant), timeZone);
-  const wall = Date.UTC(Number(p['year']), Number(p['month']) - 1, Number(p['day']), Number(p['hour']), Number(p['minute']), Number(p['second']));
+  const wall = Date.UTC(
+    Number(p['year']),
+    Number(p['month']) - 1,
+    Number(p['day']),
+    Number(p['hour']),
+    Number(p['minute']),
+    Number(p['second']),
+  );
   return wall - Math.floor(instant / 1000) * 1000;
 };
 
@@ -48,14 +64,20 @@ const instantOf = (localDate: string, minuteOfDay: number, timeZone: string): nu
   return wall - offsetAt(first, timeZone);
 };
 
-const nextDate = (localDate: string): string => new Date(Date.parse(`${localDate}T00:00:00Z`) + DAY_MS).toISOString().slice(0, 10);
-const previousDate = (localDate: string): string => new Date(Date.parse(`${localDate}T00:00:00Z`) - DAY_MS).toISOString().slice(0, 10);
+const nextDate = (localDate: string): string =>
+  new Date(Date.parse(`${localDate}T00:00:00Z`) + DAY_MS).toISOString().slice(0, 10);
+const previousDate = (localDate: string): string =>
+  new Date(Date.parse(`${localDate}T00:00:00Z`) - DAY_MS).toISOString().slice(0, 10);
 
 /** Each working day's open interval, from the day of `from` on. */
 function* workingIntervals(from: Date, calendar: BusinessCalendar): Generator<[number, number]> {
   let date = localParts(from, calendar.timeZone).date;
   for (let i = 0; i < MAX_DAYS; i++, date = nextDate(date)) {
-    if (calendar.isWorkingDay(date)) yield [instantOf(date, minutesOf(calendar.opens), calendar.timeZone), instantOf(date, minutesOf(calendar.closes), calendar.timeZone)];
+    if (calendar.isWorkingDay(date))
+      yield [
+        instantOf(date, minutesOf(calendar.opens), calendar.timeZone),
+        instantOf(date, minutesOf(calendar.closes), calendar.timeZone),
+      ];
   }
   throw new Error(`no working time found within ${MAX_DAYS} days of ${from.toISOString()}`);
 }
@@ -90,13 +112,15 @@ export const countsBeyondOfficialData = (from: Date, to: Date, calendar: Busines
 };
 
 /** The local date (YYYY-MM-DD) of the last day of a month, `month` counted from 1. */
-const lastDateOf = (year: number, month: number): string => new Date(Date.UTC(year, month, 0)).toISOString().slice(0, 10);
+const lastDateOf = (year: number, month: number): string =>
+  new Date(Date.UTC(year, month, 0)).toISOString().slice(0, 10);
 
 /** Close of business on the last working day of a local month, `month` counted from 1 (13 is next January). */
 const closeOfMonth = (year: number, month: number, calendar: BusinessCalendar): Date => {
   let date = lastDateOf(year, month);
   for (let i = 0; !calendar.isWorkingDay(date); i++, date = previousDate(date)) {
-    if (i >= MAX_DAYS) throw new Error(`no working day found within ${MAX_DAYS} days before ${lastDateOf(year, month)}`);
+    if (i >= MAX_DAYS)
+      throw new Error(`no working day found within ${MAX_DAYS} days before ${lastDateOf(year, month)}`);
   }
   return new Date(instantOf(date, minutesOf(calendar.closes), calendar.timeZone));
 };

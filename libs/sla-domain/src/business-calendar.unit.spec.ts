@@ -1,18 +1,34 @@
 import { isWorkday } from 'chinese-days';
-import { addWorkingSeconds, BusinessCalendar, countsBeyondOfficialData, monthlyPlanDeadline, workingSecondsBetween } from './business-calendar';
+import {
+  addWorkingSeconds,
+  BusinessCalendar,
+  countsBeyondOfficialData,
+  monthlyPlanDeadline,
+  workingSecondsBetween,
+} from './business-calendar';
 
 // Mainland China's working days, with public holidays and adjusted workdays (调休) from the chinese-days package.
-const shanghaiOffice: BusinessCalendar = { timeZone: 'Asia/Shanghai', opens: '08:30', closes: '17:30', isWorkingDay: (date) => isWorkday(date), hasOfficialDataFor: (year) => year <= 2026 };
+const shanghaiOffice: BusinessCalendar = {
+  timeZone: 'Asia/Shanghai',
+  opens: '08:30',
+  closes: '17:30',
+  isWorkingDay: (date) => isWorkday(date),
+  hasOfficialDataFor: (year) => year <= 2026,
+};
 const WORKING_DAY = 9 * 3600;
 const at = (local: string) => new Date(`${local}+08:00`);
 
 describe('working time on the Shanghai office calendar', () => {
   it('counts one working day within a week', () => {
-    expect(addWorkingSeconds(at('2026-11-23T10:00:00'), WORKING_DAY, shanghaiOffice)).toEqual(at('2026-11-24T10:00:00'));
+    expect(addWorkingSeconds(at('2026-11-23T10:00:00'), WORKING_DAY, shanghaiOffice)).toEqual(
+      at('2026-11-24T10:00:00'),
+    );
   });
 
   it('carries one working day reported on Friday afternoon over the weekend to Monday', () => {
-    expect(addWorkingSeconds(at('2026-11-27T16:00:00'), WORKING_DAY, shanghaiOffice)).toEqual(at('2026-11-30T16:00:00'));
+    expect(addWorkingSeconds(at('2026-11-27T16:00:00'), WORKING_DAY, shanghaiOffice)).toEqual(
+      at('2026-11-30T16:00:00'),
+    );
   });
 
   it('starts counting at opening time for a report made at night or on a Sunday', () => {
@@ -22,11 +38,15 @@ describe('working time on the Shanghai office calendar', () => {
 
   it('skips the National Day week: reported the afternoon before, due the first working day after', () => {
     // 2026: 1-7 October off; Thursday 8 October is the first working day back.
-    expect(addWorkingSeconds(at('2026-09-30T15:00:00'), WORKING_DAY, shanghaiOffice)).toEqual(at('2026-10-08T15:00:00'));
+    expect(addWorkingSeconds(at('2026-09-30T15:00:00'), WORKING_DAY, shanghaiOffice)).toEqual(
+      at('2026-10-08T15:00:00'),
+    );
   });
 
   it('counts an adjusted workday (调休): Saturday 10 October 2026 is a working day', () => {
-    expect(addWorkingSeconds(at('2026-10-09T15:00:00'), WORKING_DAY, shanghaiOffice)).toEqual(at('2026-10-10T15:00:00'));
+    expect(addWorkingSeconds(at('2026-10-09T15:00:00'), WORKING_DAY, shanghaiOffice)).toEqual(
+      at('2026-10-10T15:00:00'),
+    );
   });
 
   it('measures working time between two instants, which undoes adding it', () => {
@@ -38,30 +58,63 @@ describe('working time on the Shanghai office calendar', () => {
   });
 
   it('keeps wall-clock hours across a daylight-saving change in zones that have one', () => {
-    const london: BusinessCalendar = { timeZone: 'Europe/London', opens: '09:00', closes: '17:00', isWorkingDay: (date) => ![0, 6].includes(new Date(`${date}T12:00:00Z`).getUTCDay()), hasOfficialDataFor: () => true };
+    const london: BusinessCalendar = {
+      timeZone: 'Europe/London',
+      opens: '09:00',
+      closes: '17:00',
+      isWorkingDay: (date) => ![0, 6].includes(new Date(`${date}T12:00:00Z`).getUTCDay()),
+      hasOfficialDataFor: () => true,
+    };
     // Clocks go back on Sunday 25 October 2026: Friday 16:00 BST + 2 working hours = Monday 10:00 GMT.
-    expect(addWorkingSeconds(new Date('2026-10-23T16:00:00+01:00'), 7200, london)).toEqual(new Date('2026-10-26T10:00:00Z'));
+    expect(addWorkingSeconds(new Date('2026-10-23T16:00:00+01:00'), 7200, london)).toEqual(
+      new Date('2026-10-26T10:00:00Z'),
+    );
   });
 
   describe('counting beyond the years the holiday data publishes', () => {
     it('flags a count that reaches a year without official data, by the local date: 07:00 on 1 January 2027 in Shanghai is still 2026 in UTC', () => {
-      expect(countsBeyondOfficialData(new Date('2026-12-31T15:00:00+08:00'), new Date('2027-01-01T07:00:00+08:00'), shanghaiOffice)).toBe(true);
+      expect(
+        countsBeyondOfficialData(
+          new Date('2026-12-31T15:00:00+08:00'),
+          new Date('2027-01-01T07:00:00+08:00'),
+          shanghaiOffice,
+        ),
+      ).toBe(true);
     });
 
     it('does not flag a count within the published years', () => {
-      expect(countsBeyondOfficialData(new Date('2026-12-28T09:00:00+08:00'), new Date('2026-12-31T17:30:00+08:00'), shanghaiOffice)).toBe(false);
+      expect(
+        countsBeyondOfficialData(
+          new Date('2026-12-28T09:00:00+08:00'),
+          new Date('2026-12-31T17:30:00+08:00'),
+          shanghaiOffice,
+        ),
+      ).toBe(false);
     });
 
     it('flags a count that passes through a missing year even if the year it ends in is known', () => {
       const knowing2028 = { ...shanghaiOffice, hasOfficialDataFor: (year: number) => year !== 2027 };
-      expect(countsBeyondOfficialData(new Date('2026-12-31T09:00:00+08:00'), new Date('2028-01-03T09:00:00+08:00'), knowing2028)).toBe(true);
-      expect(countsBeyondOfficialData(new Date('2028-01-02T09:00:00+08:00'), new Date('2028-01-03T09:00:00+08:00'), knowing2028)).toBe(false);
+      expect(
+        countsBeyondOfficialData(
+          new Date('2026-12-31T09:00:00+08:00'),
+          new Date('2028-01-03T09:00:00+08:00'),
+          knowing2028,
+        ),
+      ).toBe(true);
+      expect(
+        countsBeyondOfficialData(
+          new Date('2028-01-02T09:00:00+08:00'),
+          new Date('2028-01-03T09:00:00+08:00'),
+          knowing2028,
+        ),
+      ).toBe(false);
     });
   });
 });
 
 describe('the monthly works plan on the Shanghai office calendar, closed for new orders after the 20th', () => {
-  const planDeadline = (reported: string, calendar: BusinessCalendar = shanghaiOffice) => monthlyPlanDeadline(at(reported), 20, calendar);
+  const planDeadline = (reported: string, calendar: BusinessCalendar = shanghaiOffice) =>
+    monthlyPlanDeadline(at(reported), 20, calendar);
 
   it("folds an order reported up to the 20th into this month's plan: due at close on the month's last working day", () => {
     expect(planDeadline('2026-11-03T10:00:00')).toEqual(at('2026-11-30T17:30:00'));
@@ -74,7 +127,9 @@ describe('the monthly works plan on the Shanghai office calendar, closed for new
   });
 
   it('reads the cutoff on the local date: 20 November 17:00 UTC is already the 21st in Shanghai', () => {
-    expect(monthlyPlanDeadline(new Date('2026-11-20T17:00:00Z'), 20, shanghaiOffice)).toEqual(at('2026-12-31T17:30:00'));
+    expect(monthlyPlanDeadline(new Date('2026-11-20T17:00:00Z'), 20, shanghaiOffice)).toEqual(
+      at('2026-12-31T17:30:00'),
+    );
   });
 
   it('ends a month that ends on a weekend on its last Friday: October 2026 on Friday the 30th', () => {
@@ -91,7 +146,12 @@ describe('the monthly works plan on the Shanghai office calendar, closed for new
   });
 
   it("ends December 2026 on the 30th at a site closed on New Year's Eve, at the site's own closing time", () => {
-    const siteS2: BusinessCalendar = { ...shanghaiOffice, opens: '09:00', closes: '18:00', isWorkingDay: (date) => date !== '2026-12-31' && isWorkday(date) };
+    const siteS2: BusinessCalendar = {
+      ...shanghaiOffice,
+      opens: '09:00',
+      closes: '18:00',
+      isWorkingDay: (date) => date !== '2026-12-31' && isWorkday(date),
+    };
     expect(planDeadline('2026-12-01T09:00:00', siteS2)).toEqual(at('2026-12-30T18:00:00'));
     expect(planDeadline('2026-12-01T09:00:00')).toEqual(at('2026-12-31T17:30:00'));
   });

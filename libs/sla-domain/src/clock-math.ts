@@ -1,4 +1,10 @@
-import { addWorkingSeconds, BusinessCalendar, countsBeyondOfficialData, monthlyPlanDeadline, workingSecondsBetween } from './business-calendar';
+import {
+  addWorkingSeconds,
+  BusinessCalendar,
+  countsBeyondOfficialData,
+  monthlyPlanDeadline,
+  workingSecondsBetween,
+} from './business-calendar';
 import { TierTargets } from './sla-policy';
 
 // ── Clock arithmetic ──────────────────────────────────────────────────────────────────────────────────────
@@ -25,9 +31,11 @@ export const workingTimeClock = (calendar: BusinessCalendar): ClockMath => ({
   beyondOfficialData: (from, to) => countsBeyondOfficialData(from, to, calendar),
 });
 
-const addSeconds = (instant: Date | string, seconds: number): Date => new Date(new Date(instant).getTime() + seconds * 1000);
+const addSeconds = (instant: Date | string, seconds: number): Date =>
+  new Date(new Date(instant).getTime() + seconds * 1000);
 export const sameInstant = (a: string, b: string): boolean => Date.parse(a) === Date.parse(b);
-export const secondsBetween = (from: string, to: Date): number => Math.max(0, Math.round((to.getTime() - Date.parse(from)) / 1000));
+export const secondsBetween = (from: string, to: Date): number =>
+  Math.max(0, Math.round((to.getTime() - Date.parse(from)) / 1000));
 
 export const clockOf = (targets: TierTargets, calendar: BusinessCalendar): ClockMath =>
   targets.clock === 'working-time' ? workingTimeClock(calendar) : continuousClock;
@@ -46,7 +54,13 @@ export interface Deadline {
  * duration and a monthly plan are told apart in this one place; a resume moves the deadline already recorded on by
  * its pause, whichever rule set it.
  */
-export const resolutionDeadline = (targets: TierTargets, startedAt: Date, pausedSeconds: number, warningFraction: number, calendar: BusinessCalendar): Deadline => {
+export const resolutionDeadline = (
+  targets: TierTargets,
+  startedAt: Date,
+  pausedSeconds: number,
+  warningFraction: number,
+  calendar: BusinessCalendar,
+): Deadline => {
   const clock = clockOf(targets, calendar);
   const { resolution } = targets;
   if ('seconds' in resolution) {
@@ -74,4 +88,7 @@ export const resolutionDeadline = (targets: TierTargets, startedAt: Date, paused
  * depends on no host's clock, and an outage does not stretch it.
  */
 export const escalationDueAt = (deadline: string, intervalsSeconds: readonly number[], level: number): string =>
-  addSeconds(deadline, intervalsSeconds.slice(0, level - 1).reduce((sum, seconds) => sum + seconds, 0)).toISOString();
+  addSeconds(
+    deadline,
+    intervalsSeconds.slice(0, level - 1).reduce((sum, seconds) => sum + seconds, 0),
+  ).toISOString();

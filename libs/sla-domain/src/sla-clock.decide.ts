@@ -1,7 +1,13 @@
 import { EventTypes, SlaEvent, SlaTarget } from '@closeloop/contracts';
 import { BusinessCalendar } from './business-calendar';
 import { ClockMath, clockOf, resolutionDeadline, sameInstant, secondsBetween } from './clock-math';
-import { AcknowledgeEscalation, FireSlaTimer, ObserveWorkOrder, RecomputeDeadlines, SlaCommand } from './sla-clock.commands';
+import {
+  AcknowledgeEscalation,
+  FireSlaTimer,
+  ObserveWorkOrder,
+  RecomputeDeadlines,
+  SlaCommand,
+} from './sla-clock.commands';
 import { RunningClocks, SlaState, TargetClock } from './sla-clock.state';
 import { plannedFireAt } from './sla-clock.timers';
 import { SlaPolicy, targetsFor } from './sla-policy';
@@ -9,12 +15,18 @@ import { SlaPolicy, targetsFor } from './sla-policy';
 // ── Decide ────────────────────────────────────────────────────────────────────────────────────────────────
 
 /** Marks an event whose working time was counted on days without official holiday data; nothing otherwise. */
-const flagBeyondOfficialData = (beyond: boolean): { calendarBeyondOfficialData?: true } => (beyond ? { calendarBeyondOfficialData: true } : {});
+const flagBeyondOfficialData = (beyond: boolean): { calendarBeyondOfficialData?: true } =>
+  beyond ? { calendarBeyondOfficialData: true } : {};
 
 /**
  * `calendar` is the order's site's working calendar; tiers counted around the clock ignore it.
  */
-export const decideClocks = (command: SlaCommand, state: SlaState, policy: SlaPolicy, calendar: BusinessCalendar): SlaEvent[] => {
+export const decideClocks = (
+  command: SlaCommand,
+  state: SlaState,
+  policy: SlaPolicy,
+  calendar: BusinessCalendar,
+): SlaEvent[] => {
   const { workOrderId } = command;
   if (command.type === 'StartSlaClock') {
     // Starting twice is a no-op, so a redelivered "triaged" event never sets a second pair of deadlines.
@@ -68,15 +80,23 @@ export const decideClocks = (command: SlaCommand, state: SlaState, policy: SlaPo
  * verdict and an untouched timeline. The result depends on nothing but the history, the policy and the calendar,
  * so recomputing again changes nothing; a clock already computed under a newer policy version is left to it.
  */
-const recompute = (command: RecomputeDeadlines, state: RunningClocks, policy: SlaPolicy, clock: ClockMath, calendar: BusinessCalendar): SlaEvent[] => {
+const recompute = (
+  command: RecomputeDeadlines,
+  state: RunningClocks,
+  policy: SlaPolicy,
+  clock: ClockMath,
+  calendar: BusinessCalendar,
+): SlaEvent[] => {
   if (state.policyVersion > policy.version) return [];
   const targets = targetsFor(policy, state);
   const { response, resolution } = state;
   const at = (start: string, seconds: number) => clock.add(new Date(start), seconds).toISOString();
   const paused = resolution.pauses.reduce((sum, p) => sum + clock.between(new Date(p.from), new Date(p.to)), 0);
   const moved = (current: TargetClock, dueAt: string, warnAt: string) =>
-    current.outcome === 'running' && (!sameInstant(dueAt, current.dueAt) || (!current.warned && !sameInstant(warnAt, current.warnAt)));
-  const changes: Partial<Record<'responseDueAt' | 'responseWarnAt' | 'resolutionDueAt' | 'resolutionWarnAt', string>> = {};
+    current.outcome === 'running' &&
+    (!sameInstant(dueAt, current.dueAt) || (!current.warned && !sameInstant(warnAt, current.warnAt)));
+  const changes: Partial<Record<'responseDueAt' | 'responseWarnAt' | 'resolutionDueAt' | 'resolutionWarnAt', string>> =
+    {};
   /** Per target listed, whether its deadline was counted on days without official holiday data. */
   const beyondOfficialData: boolean[] = [];
   const responseDueAt = at(response.startedAt, targets.responseSeconds);
@@ -115,14 +135,26 @@ const isPast = (clock: TargetClock, at: Date): boolean => at.getTime() > Date.pa
  */
 const met = (workOrderId: string, target: SlaTarget, clock: TargetClock, at: Date): SlaEvent[] => {
   const late = isPast(clock, at);
-  const metEvent: SlaEvent = { type: EventTypes.SlaTargetMet, data: { workOrderId, target, dueAt: clock.dueAt, metAt: at.toISOString(), onTime: !late } };
+  const metEvent: SlaEvent = {
+    type: EventTypes.SlaTargetMet,
+    data: { workOrderId, target, dueAt: clock.dueAt, metAt: at.toISOString(), onTime: !late },
+  };
   if (late && clock.outcome === 'running') {
-    return [{ type: EventTypes.SlaBreached, data: { workOrderId, target, dueAt: clock.dueAt, breachedAt: at.toISOString() } }, metEvent];
+    return [
+      { type: EventTypes.SlaBreached, data: { workOrderId, target, dueAt: clock.dueAt, breachedAt: at.toISOString() } },
+      metEvent,
+    ];
   }
   return [metEvent];
 };
 
-const observe = (command: ObserveWorkOrder, state: RunningClocks, policy: SlaPolicy, clock: ClockMath, calendar: BusinessCalendar): SlaEvent[] => {
+const observe = (
+  command: ObserveWorkOrder,
+  state: RunningClocks,
+  policy: SlaPolicy,
+  clock: ClockMath,
+  calendar: BusinessCalendar,
+): SlaEvent[] => {
   const { workOrderId, at } = command;
   const { response, resolution } = state;
   switch (command.happened) {
@@ -173,7 +205,9 @@ const observe = (command: ObserveWorkOrder, state: RunningClocks, policy: SlaPol
       ];
     }
     case 'cancelled':
-      return [{ type: EventTypes.SlaClockStopped, data: { workOrderId, stoppedAt: at.toISOString(), reason: 'cancelled' } }];
+      return [
+        { type: EventTypes.SlaClockStopped, data: { workOrderId, stoppedAt: at.toISOString(), reason: 'cancelled' } },
+      ];
     default: {
       const unhandled: never = command.happened;
       throw new Error(`unhandled observation ${String(unhandled)}`);
@@ -191,7 +225,14 @@ const fire = (command: FireSlaTimer, state: RunningClocks, policy: SlaPolicy): S
   const at = now.toISOString();
   switch (command.kind) {
     case 'warning':
-      return clock.outcome === 'running' && !clock.warned ? [{ type: EventTypes.SlaWarningRaised, data: { workOrderId, target, dueAt: clock.dueAt, warnAt: firesAt, warnedAt: at } }] : [];
+      return clock.outcome === 'running' && !clock.warned
+        ? [
+            {
+              type: EventTypes.SlaWarningRaised,
+              data: { workOrderId, target, dueAt: clock.dueAt, warnAt: firesAt, warnedAt: at },
+            },
+          ]
+        : [];
     case 'breach':
       if (clock.outcome !== 'running') return [];
       return [
@@ -199,7 +240,8 @@ const fire = (command: FireSlaTimer, state: RunningClocks, policy: SlaPolicy): S
         { type: EventTypes.SlaEscalated, data: { workOrderId, target, level: 1, dueAt: clock.dueAt, escalatedAt: at } },
       ];
     case 'escalation':
-      if (clock.outcome !== 'breached' || clock.escalationAcknowledged || level !== clock.level + 1 || level > 3) return [];
+      if (clock.outcome !== 'breached' || clock.escalationAcknowledged || level !== clock.level + 1 || level > 3)
+        return [];
       return [{ type: EventTypes.SlaEscalated, data: { workOrderId, target, level, dueAt: firesAt, escalatedAt: at } }];
     default: {
       const unhandled: never = command.kind;
@@ -215,7 +257,14 @@ const acknowledgeEscalation = (command: AcknowledgeEscalation, state: RunningClo
   return [
     {
       type: EventTypes.SlaEscalationAcknowledged,
-      data: { workOrderId: command.workOrderId, target: command.target, level: clock.level, alertId: command.alertId, acknowledgedBy: command.by, acknowledgedAt: command.at.toISOString() },
+      data: {
+        workOrderId: command.workOrderId,
+        target: command.target,
+        level: clock.level,
+        alertId: command.alertId,
+        acknowledgedBy: command.by,
+        acknowledgedAt: command.at.toISOString(),
+      },
     },
   ];
 };

@@ -18,7 +18,9 @@ import { SlaPolicy, SlaPolicySchema } from './sla-policy';
 // visibly the policy's own. The targets shipped before working-time clocks, every tier around the clock. And a
 // hand-made working-day policy: normal answered within 4 working hours and fixed within one working day.
 
-const shipped: SlaPolicy = SlaPolicySchema.parse(JSON.parse(readFileSync(join(__dirname, '../../../config/sla-policy.json'), 'utf8')));
+const shipped: SlaPolicy = SlaPolicySchema.parse(
+  JSON.parse(readFileSync(join(__dirname, '../../../config/sla-policy.json'), 'utf8')),
+);
 
 const quick: SlaPolicy = SlaPolicySchema.parse({
   id: 'quick-test',
@@ -44,8 +46,18 @@ const roundTheClock: SlaPolicy = SlaPolicySchema.parse({
 const workingDay: SlaPolicy = SlaPolicySchema.parse({
   id: 'working-day-test',
   tiers: {
-    urgent: { clock: 'continuous', responseSeconds: 1800, resolutionSeconds: 7200, escalationIntervalsSeconds: [900, 1800] },
-    normal: { clock: 'working-time', responseSeconds: 14400, resolutionSeconds: 32400, escalationIntervalsSeconds: [3600, 14400] },
+    urgent: {
+      clock: 'continuous',
+      responseSeconds: 1800,
+      resolutionSeconds: 7200,
+      escalationIntervalsSeconds: [900, 1800],
+    },
+    normal: {
+      clock: 'working-time',
+      responseSeconds: 14400,
+      resolutionSeconds: 32400,
+      escalationIntervalsSeconds: [3600, 14400],
+    },
     planned: { clock: 'working-time', responseSeconds: 64800, resolutionSeconds: 648000 },
   },
 });
@@ -55,28 +67,44 @@ const workingDay: SlaPolicy = SlaPolicySchema.parse({
 // all day, every day. The working-time cases use the real mainland-China calendar: weekends off, public holidays
 // off, adjusted workdays (调休) on, from the chinese-days package, at the default office hours 08:30-17:30.
 
-const alwaysOpen: BusinessCalendar = { timeZone: 'Asia/Shanghai', opens: '00:00', closes: '23:59', isWorkingDay: () => true, hasOfficialDataFor: () => true };
+const alwaysOpen: BusinessCalendar = {
+  timeZone: 'Asia/Shanghai',
+  opens: '00:00',
+  closes: '23:59',
+  isWorkingDay: () => true,
+  hasOfficialDataFor: () => true,
+};
 /** chinese-days 1.5.7 publishes the mainland calendar up to 2026. */
-const shanghaiOffice: BusinessCalendar = { timeZone: 'Asia/Shanghai', opens: '08:30', closes: '17:30', isWorkingDay: isWorkday, hasOfficialDataFor: (year) => year <= 2026 };
+const shanghaiOffice: BusinessCalendar = {
+  timeZone: 'Asia/Shanghai',
+  opens: '08:30',
+  closes: '17:30',
+  isWorkingDay: isWorkday,
+  hasOfficialDataFor: (year) => year <= 2026,
+};
 
 // ── Given / when / then ───────────────────────────────────────────────────────────────────────────────────
 // deciderSpec (libs/testing) folds the given events as SlaClockService does after reading the `sla-<id>` stream.
 
 /** The clocks under a policy, counting on one calendar whatever the site. */
-const clocks = (policy: SlaPolicy = shipped, calendar: BusinessCalendar = alwaysOpen) => slaClockDecider(policy, () => calendar);
+const clocks = (policy: SlaPolicy = shipped, calendar: BusinessCalendar = alwaysOpen) =>
+  slaClockDecider(policy, () => calendar);
 
 const fold = (events: readonly SlaEvent[], policy: SlaPolicy = shipped): SlaState => foldEvents(clocks(policy), events);
 
-const given = (history: readonly SlaEvent[], policy: SlaPolicy = shipped, calendar: BusinessCalendar = alwaysOpen) => deciderSpec(clocks(policy, calendar)).given(history);
+const given = (history: readonly SlaEvent[], policy: SlaPolicy = shipped, calendar: BusinessCalendar = alwaysOpen) =>
+  deciderSpec(clocks(policy, calendar)).given(history);
 
 /** The timers the clocks want after the given events. */
-const timersAfter = (history: readonly SlaEvent[], policy: SlaPolicy = shipped): SlaTimer[] => timersFor(fold(history, policy), policy);
+const timersAfter = (history: readonly SlaEvent[], policy: SlaPolicy = shipped): SlaTimer[] =>
+  timersFor(fold(history, policy), policy);
 
 /** The timers are a set (the service schedules each idempotently), so their order is not part of the contract. */
 const expectTimers = (actual: readonly SlaTimer[], expected: readonly SlaTimer[]) => {
   expect(actual).toHaveLength(expected.length);
   expect(actual).toEqual(expect.arrayContaining(expected.map((t) => expect.objectContaining(t))));
-  for (const timer of actual) expect(timer.level).toBe(expected.find((e) => e.kind === timer.kind && e.target === timer.target)?.level);
+  for (const timer of actual)
+    expect(timer.level).toBe(expected.find((e) => e.kind === timer.kind && e.target === timer.target)?.level);
 };
 
 // ── Fixtures: a burst pipe (urgent) reported by phone at 09:00 Beijing time ───────────────────────────────
@@ -103,24 +131,52 @@ interface Warnings {
   readonly resolutionWarnAt: string;
 }
 /** A continuous tier warns at the policy's fraction of the elapsed time from the start to the deadline. */
-const fractionOfTheWay = (from: string, to: string, fraction: number): string => new Date(Date.parse(from) + (Date.parse(to) - Date.parse(from)) * fraction).toISOString();
+const fractionOfTheWay = (from: string, to: string, fraction: number): string =>
+  new Date(Date.parse(from) + (Date.parse(to) - Date.parse(from)) * fraction).toISOString();
 
 /**
  * Targets set, with the warning times recorded: pass them for a working-time tier; for a continuous tier pass
  * the policy's warning fraction (0.8 unless given) and they fall that fraction of the way to each deadline.
  */
-const targetsSet = (tier: Tier, policyId: string, startedAt: string, responseDueAt: string, resolutionDueAt: string, warnings: Warnings | number = 0.8): SlaEvent => {
+const targetsSet = (
+  tier: Tier,
+  policyId: string,
+  startedAt: string,
+  responseDueAt: string,
+  resolutionDueAt: string,
+  warnings: Warnings | number = 0.8,
+): SlaEvent => {
   const { responseWarnAt, resolutionWarnAt } =
     typeof warnings === 'number'
-      ? { responseWarnAt: fractionOfTheWay(startedAt, responseDueAt, warnings), resolutionWarnAt: fractionOfTheWay(startedAt, resolutionDueAt, warnings) }
+      ? {
+          responseWarnAt: fractionOfTheWay(startedAt, responseDueAt, warnings),
+          resolutionWarnAt: fractionOfTheWay(startedAt, resolutionDueAt, warnings),
+        }
       : warnings;
   return {
     type: EventTypes.SlaTargetsSet,
-    data: { workOrderId, tier, policyId, startedAt, responseDueAt, resolutionDueAt, siteId, policyVersion: 1, responseWarnAt, resolutionWarnAt },
+    data: {
+      workOrderId,
+      tier,
+      policyId,
+      startedAt,
+      responseDueAt,
+      resolutionDueAt,
+      siteId,
+      policyVersion: 1,
+      responseWarnAt,
+      resolutionWarnAt,
+    },
   };
 };
 /** Targets set as recorded before sites and warning times were: the warning falls at the fraction of the elapsed time. */
-const legacyTargetsSet = (tier: Tier, policyId: string, startedAt: string, responseDueAt: string, resolutionDueAt: string): SlaEvent => ({
+const legacyTargetsSet = (
+  tier: Tier,
+  policyId: string,
+  startedAt: string,
+  responseDueAt: string,
+  resolutionDueAt: string,
+): SlaEvent => ({
   type: EventTypes.SlaTargetsSet,
   data: { workOrderId, tier, policyId, startedAt, responseDueAt, resolutionDueAt },
 });
@@ -129,7 +185,10 @@ const warningRaised = (target: SlaTarget, dueAt: string, warnedAt: string, warnA
   type: EventTypes.SlaWarningRaised,
   data: { workOrderId, target, dueAt, warnAt, warnedAt },
 });
-const breached = (target: SlaTarget, dueAt: string, breachedAt: string): SlaEvent => ({ type: EventTypes.SlaBreached, data: { workOrderId, target, dueAt, breachedAt } });
+const breached = (target: SlaTarget, dueAt: string, breachedAt: string): SlaEvent => ({
+  type: EventTypes.SlaBreached,
+  data: { workOrderId, target, dueAt, breachedAt },
+});
 /** Escalated when the level fell due, unless `dueAt` says it fell due earlier. */
 const escalated = (target: SlaTarget, level: number, escalatedAt: string, dueAt = escalatedAt): SlaEvent => ({
   type: EventTypes.SlaEscalated,
@@ -139,8 +198,16 @@ const targetMet = (target: SlaTarget, dueAt: string, metAt: string, onTime: bool
   type: EventTypes.SlaTargetMet,
   data: { workOrderId, target, dueAt, metAt, onTime },
 });
-const clockPaused = (pausedAt: string): SlaEvent => ({ type: EventTypes.SlaClockPaused, data: { workOrderId, pausedAt } });
-const clockResumed = (resumedAt: string, pausedSeconds: number, resolutionDueAt: string, resolutionWarnAt: string): SlaEvent => ({
+const clockPaused = (pausedAt: string): SlaEvent => ({
+  type: EventTypes.SlaClockPaused,
+  data: { workOrderId, pausedAt },
+});
+const clockResumed = (
+  resumedAt: string,
+  pausedSeconds: number,
+  resolutionDueAt: string,
+  resolutionWarnAt: string,
+): SlaEvent => ({
   type: EventTypes.SlaClockResumed,
   data: { workOrderId, resumedAt, pausedSeconds, resolutionDueAt, resolutionWarnAt },
 });
@@ -148,13 +215,27 @@ const legacyClockResumed = (resumedAt: string, pausedSeconds: number, resolution
   type: EventTypes.SlaClockResumed,
   data: { workOrderId, resumedAt, pausedSeconds, resolutionDueAt },
 });
-const clockRestarted = (round: number, restartedAt: string, resolutionDueAt: string, resolutionWarnAt: string): SlaEvent => ({
+const clockRestarted = (
+  round: number,
+  restartedAt: string,
+  resolutionDueAt: string,
+  resolutionWarnAt: string,
+): SlaEvent => ({
   type: EventTypes.SlaClockRestarted,
   data: { workOrderId, round, restartedAt, resolutionDueAt, resolutionWarnAt },
 });
-const clockStopped = (stoppedAt: string): SlaEvent => ({ type: EventTypes.SlaClockStopped, data: { workOrderId, stoppedAt, reason: 'cancelled' } });
+const clockStopped = (stoppedAt: string): SlaEvent => ({
+  type: EventTypes.SlaClockStopped,
+  data: { workOrderId, stoppedAt, reason: 'cancelled' },
+});
 
-const start = (tier: Tier = 'urgent', at: Date = reportedAt): StartSlaClock => ({ type: 'StartSlaClock', workOrderId, siteId, tier, reportedAt: at });
+const start = (tier: Tier = 'urgent', at: Date = reportedAt): StartSlaClock => ({
+  type: 'StartSlaClock',
+  workOrderId,
+  siteId,
+  tier,
+  reportedAt: at,
+});
 const observe = (happened: ObserveWorkOrder['happened'], at: string, round?: number): ObserveWorkOrder => ({
   type: 'ObserveWorkOrder',
   workOrderId,
@@ -163,7 +244,14 @@ const observe = (happened: ObserveWorkOrder['happened'], at: string, round?: num
   ...(round === undefined ? {} : { round }),
 });
 /** A timer firing at `now`, on time unless `firesAt` says it was set for earlier. */
-const fire = (target: SlaTarget, kind: FireSlaTimer['kind'], dueAt: string, now: string, level?: number, firesAt = now): FireSlaTimer => ({
+const fire = (
+  target: SlaTarget,
+  kind: FireSlaTimer['kind'],
+  dueAt: string,
+  now: string,
+  level?: number,
+  firesAt = now,
+): FireSlaTimer => ({
   type: 'FireSlaTimer',
   workOrderId,
   target,
@@ -179,7 +267,11 @@ const fire = (target: SlaTarget, kind: FireSlaTimer['kind'], dueAt: string, now:
 const STARTED = [targetsSet('urgent', 'default-2026', STARTED_AT, RESPONSE_DUE, RESOLUTION_DUE)];
 const RESPONSE_WARNED = [...STARTED, warningRaised('response', RESPONSE_DUE, RESPONSE_WARN_AT)];
 /** Nobody acknowledged in 30 min: the site supervisor on call was raised at the breach. */
-const RESPONSE_LEVEL_1 = [...RESPONSE_WARNED, breached('response', RESPONSE_DUE, RESPONSE_DUE), escalated('response', 1, RESPONSE_DUE)];
+const RESPONSE_LEVEL_1 = [
+  ...RESPONSE_WARNED,
+  breached('response', RESPONSE_DUE, RESPONSE_DUE),
+  escalated('response', 1, RESPONSE_DUE),
+];
 /** 15 min later (urgent interval 900 s), still nobody: the service manager. */
 const RESPONSE_LEVEL_2 = [...RESPONSE_LEVEL_1, escalated('response', 2, utc('01:45:00'))];
 /** 30 min after that (urgent interval 1800 s): the operations head. */
@@ -202,8 +294,16 @@ const REOPENED_DUE = utc('04:00:00', 24);
 const REOPENED_WARN_AT = utc('03:36:00', 24);
 const REOPENED = [...RESOLVED, clockRestarted(1, REOPENED_AT, REOPENED_DUE, REOPENED_WARN_AT)];
 /** Not fixed in 2 h: the resolution breached and escalated to level 1, then was fixed late at 11:20 and reopened next day. */
-const RESOLUTION_LEVEL_1 = [...RESPONSE_MET, breached('resolution', RESOLUTION_DUE, RESOLUTION_DUE), escalated('resolution', 1, RESOLUTION_DUE)];
-const REOPENED_AFTER_BREACH = [...RESOLUTION_LEVEL_1, targetMet('resolution', RESOLUTION_DUE, utc('03:20:00'), false), clockRestarted(1, REOPENED_AT, REOPENED_DUE, REOPENED_WARN_AT)];
+const RESOLUTION_LEVEL_1 = [
+  ...RESPONSE_MET,
+  breached('resolution', RESOLUTION_DUE, RESOLUTION_DUE),
+  escalated('resolution', 1, RESOLUTION_DUE),
+];
+const REOPENED_AFTER_BREACH = [
+  ...RESOLUTION_LEVEL_1,
+  targetMet('resolution', RESOLUTION_DUE, utc('03:20:00'), false),
+  clockRestarted(1, REOPENED_AT, REOPENED_DUE, REOPENED_WARN_AT),
+];
 /** The resident withdrew the report at 09:10. */
 const STOPPED = [...STARTED, clockStopped(utc('01:10:00'))];
 
@@ -216,15 +316,21 @@ describe('SLA clock decider', () => {
 
   describe('given a clock that has not started', () => {
     it('sets response and resolution deadlines for an urgent burst pipe from the report time: 30 min and 2 h', () => {
-      given([]).when(start('urgent')).then([targetsSet('urgent', 'default-2026', STARTED_AT, RESPONSE_DUE, RESOLUTION_DUE)]);
+      given([])
+        .when(start('urgent'))
+        .then([targetsSet('urgent', 'default-2026', STARTED_AT, RESPONSE_DUE, RESOLUTION_DUE)]);
     });
 
     it("uses the targets of the order's own tier: normal 4 h and 1 day", () => {
-      given([], roundTheClock).when(start('normal')).then([targetsSet('normal', 'round-the-clock', STARTED_AT, utc('05:00:00'), utc('01:00:00', 24))]);
+      given([], roundTheClock)
+        .when(start('normal'))
+        .then([targetsSet('normal', 'round-the-clock', STARTED_AT, utc('05:00:00'), utc('01:00:00', 24))]);
     });
 
     it("uses the targets of the order's own tier: planned 3 days and 30 days", () => {
-      given([], roundTheClock).when(start('planned')).then([targetsSet('planned', 'round-the-clock', STARTED_AT, utc('01:00:00', 26), '2026-12-23T01:00:00.000Z')]);
+      given([], roundTheClock)
+        .when(start('planned'))
+        .then([targetsSet('planned', 'round-the-clock', STARTED_AT, utc('01:00:00', 26), '2026-12-23T01:00:00.000Z')]);
     });
 
     it('counts the shipped normal tier in working time: 4 working hours and one nine-hour working day, warned at 80 % of each', () => {
@@ -255,13 +361,18 @@ describe('SLA clock decider', () => {
     });
 
     it("records the order's site, whose calendar counts its working time", () => {
-      const [event] = clocks(shipped, shanghaiOffice).decide({ ...start('normal'), siteId: 'S2' }, clocks().initialState());
+      const [event] = clocks(shipped, shanghaiOffice).decide(
+        { ...start('normal'), siteId: 'S2' },
+        clocks().initialState(),
+      );
       expect(event?.data).toMatchObject({ siteId: 'S2' });
       expect(fold(event ? [event] : [])).toMatchObject({ status: 'running', siteId: 'S2' });
     });
 
     it("names the policy that set the deadlines, and takes a hand-made policy's second-scale targets", () => {
-      given([], quick).when(start('urgent')).then([targetsSet('urgent', 'quick-test', STARTED_AT, utc('01:00:10'), utc('01:01:00'), 0.5)]);
+      given([], quick)
+        .when(start('urgent'))
+        .then([targetsSet('urgent', 'quick-test', STARTED_AT, utc('01:00:10'), utc('01:01:00'), 0.5)]);
     });
 
     it('counts elapsed time, weekends included, for a tier counted around the clock', () => {
@@ -275,7 +386,15 @@ describe('SLA clock decider', () => {
       // Saturday 28 November, 23:00: the urgent order is due 23:30 and Sunday 01:00 all the same.
       given([], shipped, shanghaiOffice)
         .when(start('urgent', new Date('2026-11-28T23:00:00+08:00')))
-        .then([targetsSet('urgent', 'default-2026', local('2026-11-28T23:00'), local('2026-11-28T23:30'), local('2026-11-29T01:00'))]);
+        .then([
+          targetsSet(
+            'urgent',
+            'default-2026',
+            local('2026-11-28T23:00'),
+            local('2026-11-28T23:30'),
+            local('2026-11-29T01:00'),
+          ),
+        ]);
     });
 
     it('records warning times to the millisecond for a fraction not exact in binary (0.7 of a day is 16 h 48 min)', () => {
@@ -291,12 +410,18 @@ describe('SLA clock decider', () => {
     });
 
     it('ignores what happens to the order before the clock starts', () => {
-      given([]).when(observe('acknowledged', utc('01:04:00'))).then([]);
-      given([]).when(observe('cancelled', utc('01:04:00'))).then([]);
+      given([])
+        .when(observe('acknowledged', utc('01:04:00')))
+        .then([]);
+      given([])
+        .when(observe('cancelled', utc('01:04:00')))
+        .then([]);
     });
 
     it('ignores a timer', () => {
-      given([]).when(fire('response', 'breach', RESPONSE_DUE, RESPONSE_DUE)).then([]);
+      given([])
+        .when(fire('response', 'breach', RESPONSE_DUE, RESPONSE_DUE))
+        .then([]);
     });
 
     it('needs no timers', () => {
@@ -305,21 +430,29 @@ describe('SLA clock decider', () => {
 
     it('fails loudly if a policy that skipped validation lacks the tier', () => {
       const partial = { ...shipped, id: 'partial', tiers: { urgent: shipped.tiers.urgent } } as SlaPolicy;
-      expect(() => clocks(partial, alwaysOpen).decide(start('planned'), clocks().initialState())).toThrow('policy partial has no targets for tier planned');
+      expect(() => clocks(partial, alwaysOpen).decide(start('planned'), clocks().initialState())).toThrow(
+        'policy partial has no targets for tier planned',
+      );
     });
   });
 
   describe('given an urgent clock just started (targets set)', () => {
     it('ignores a second start, so a redelivered "triaged" event sets no second pair of deadlines', () => {
-      given(STARTED).when(start('normal', new Date('2026-11-23T10:00:00+08:00'))).then([]);
+      given(STARTED)
+        .when(start('normal', new Date('2026-11-23T10:00:00+08:00')))
+        .then([]);
     });
 
     it('warns the owner when the response warning timer for this deadline fires', () => {
-      given(STARTED).when(fire('response', 'warning', RESPONSE_DUE, RESPONSE_WARN_AT)).then([warningRaised('response', RESPONSE_DUE, RESPONSE_WARN_AT)]);
+      given(STARTED)
+        .when(fire('response', 'warning', RESPONSE_DUE, RESPONSE_WARN_AT))
+        .then([warningRaised('response', RESPONSE_DUE, RESPONSE_WARN_AT)]);
     });
 
     it('warns about the resolution target on its own timer', () => {
-      given(STARTED).when(fire('resolution', 'warning', RESOLUTION_DUE, RESOLUTION_WARN_AT)).then([warningRaised('resolution', RESOLUTION_DUE, RESOLUTION_WARN_AT)]);
+      given(STARTED)
+        .when(fire('resolution', 'warning', RESOLUTION_DUE, RESOLUTION_WARN_AT))
+        .then([warningRaised('resolution', RESOLUTION_DUE, RESOLUTION_WARN_AT)]);
     });
 
     it('records when the warning fell due and when it was recorded, later if the timer service was down', () => {
@@ -329,114 +462,172 @@ describe('SLA clock decider', () => {
     });
 
     it('ignores a warning timer set for a warning time the clock no longer has (a recomputed warning fraction)', () => {
-      given(STARTED).when(fire('response', 'warning', RESPONSE_DUE, utc('01:15:00'))).then([]);
+      given(STARTED)
+        .when(fire('response', 'warning', RESPONSE_DUE, utc('01:15:00')))
+        .then([]);
     });
 
     it('ignores a warning timer naming another deadline', () => {
-      given(STARTED).when(fire('response', 'warning', utc('01:31:00'), RESPONSE_WARN_AT)).then([]);
-      given(STARTED).when(fire('response', 'warning', RESOLUTION_DUE, RESPONSE_WARN_AT)).then([]);
+      given(STARTED)
+        .when(fire('response', 'warning', utc('01:31:00'), RESPONSE_WARN_AT))
+        .then([]);
+      given(STARTED)
+        .when(fire('response', 'warning', RESOLUTION_DUE, RESPONSE_WARN_AT))
+        .then([]);
     });
 
     it('records the breach and raises level 1 (site supervisor on call) when the response deadline passes', () => {
-      given(STARTED).when(fire('response', 'breach', RESPONSE_DUE, RESPONSE_DUE)).then([breached('response', RESPONSE_DUE, RESPONSE_DUE), escalated('response', 1, RESPONSE_DUE)]);
+      given(STARTED)
+        .when(fire('response', 'breach', RESPONSE_DUE, RESPONSE_DUE))
+        .then([breached('response', RESPONSE_DUE, RESPONSE_DUE), escalated('response', 1, RESPONSE_DUE)]);
     });
 
     it('records a breach at the time the timer fired, later than the deadline if the timer service was down', () => {
       given(STARTED)
         .when(fire('resolution', 'breach', RESOLUTION_DUE, utc('03:05:00'), undefined, RESOLUTION_DUE))
-        .then([breached('resolution', RESOLUTION_DUE, utc('03:05:00')), escalated('resolution', 1, utc('03:05:00'), RESOLUTION_DUE)]);
+        .then([
+          breached('resolution', RESOLUTION_DUE, utc('03:05:00')),
+          escalated('resolution', 1, utc('03:05:00'), RESOLUTION_DUE),
+        ]);
     });
 
     it('ignores a breach timer naming another deadline', () => {
-      given(STARTED).when(fire('resolution', 'breach', RESPONSE_DUE, RESPONSE_DUE)).then([]);
+      given(STARTED)
+        .when(fire('resolution', 'breach', RESPONSE_DUE, RESPONSE_DUE))
+        .then([]);
     });
 
     it('does not escalate a target that has not breached', () => {
-      given(STARTED).when(fire('response', 'escalation', RESPONSE_DUE, utc('01:45:00'), 2)).then([]);
-      given(STARTED).when(fire('response', 'escalation', RESPONSE_DUE, utc('01:45:00'))).then([]);
+      given(STARTED)
+        .when(fire('response', 'escalation', RESPONSE_DUE, utc('01:45:00'), 2))
+        .then([]);
+      given(STARTED)
+        .when(fire('response', 'escalation', RESPONSE_DUE, utc('01:45:00')))
+        .then([]);
     });
 
     it('meets the response target on time when acknowledged before it is due', () => {
-      given(STARTED).when(observe('acknowledged', utc('01:04:00'))).then([targetMet('response', RESPONSE_DUE, utc('01:04:00'), true)]);
+      given(STARTED)
+        .when(observe('acknowledged', utc('01:04:00')))
+        .then([targetMet('response', RESPONSE_DUE, utc('01:04:00'), true)]);
     });
 
     it('counts an acknowledgement at the very deadline as on time', () => {
-      given(STARTED).when(observe('acknowledged', RESPONSE_DUE)).then([targetMet('response', RESPONSE_DUE, RESPONSE_DUE, true)]);
+      given(STARTED)
+        .when(observe('acknowledged', RESPONSE_DUE))
+        .then([targetMet('response', RESPONSE_DUE, RESPONSE_DUE, true)]);
     });
 
     it('records the breach the timer had not fired yet, then the late response, with no escalation', () => {
       given(STARTED)
         .when(observe('acknowledged', utc('01:30:01')))
-        .then([breached('response', RESPONSE_DUE, utc('01:30:01')), targetMet('response', RESPONSE_DUE, utc('01:30:01'), false)]);
+        .then([
+          breached('response', RESPONSE_DUE, utc('01:30:01')),
+          targetMet('response', RESPONSE_DUE, utc('01:30:01'), false),
+        ]);
     });
 
     it('does not pause a resolution clock whose deadline has already passed', () => {
-      given(STARTED).when(observe('waiting-on-resident', utc('03:10:00'))).then([]);
+      given(STARTED)
+        .when(observe('waiting-on-resident', utc('03:10:00')))
+        .then([]);
     });
 
     it('meets the resolution target when the order is resolved', () => {
-      given(STARTED).when(observe('resolved', utc('02:48:00'))).then([targetMet('resolution', RESOLUTION_DUE, utc('02:48:00'), true)]);
+      given(STARTED)
+        .when(observe('resolved', utc('02:48:00')))
+        .then([targetMet('resolution', RESOLUTION_DUE, utc('02:48:00'), true)]);
     });
 
     it('pauses the resolution clock while the order waits on the resident', () => {
-      given(STARTED).when(observe('waiting-on-resident', utc('01:40:00'))).then([clockPaused(utc('01:40:00'))]);
+      given(STARTED)
+        .when(observe('waiting-on-resident', utc('01:40:00')))
+        .then([clockPaused(utc('01:40:00'))]);
     });
 
     it('ignores a resume when nothing is paused', () => {
-      given(STARTED).when(observe('resumed', utc('02:12:30'))).then([]);
+      given(STARTED)
+        .when(observe('resumed', utc('02:12:30')))
+        .then([]);
     });
 
     it('stops the clock when the order is cancelled', () => {
-      given(STARTED).when(observe('cancelled', utc('01:10:00'))).then([clockStopped(utc('01:10:00'))]);
+      given(STARTED)
+        .when(observe('cancelled', utc('01:10:00')))
+        .then([clockStopped(utc('01:10:00'))]);
     });
   });
 
   describe('given the response warning was raised', () => {
     it('does not warn twice, even if the warning timer is redelivered', () => {
-      given(RESPONSE_WARNED).when(fire('response', 'warning', RESPONSE_DUE, utc('01:24:01'))).then([]);
+      given(RESPONSE_WARNED)
+        .when(fire('response', 'warning', RESPONSE_DUE, utc('01:24:01')))
+        .then([]);
     });
 
     it('still breaches when the deadline passes', () => {
-      given(RESPONSE_WARNED).when(fire('response', 'breach', RESPONSE_DUE, RESPONSE_DUE)).then([breached('response', RESPONSE_DUE, RESPONSE_DUE), escalated('response', 1, RESPONSE_DUE)]);
+      given(RESPONSE_WARNED)
+        .when(fire('response', 'breach', RESPONSE_DUE, RESPONSE_DUE))
+        .then([breached('response', RESPONSE_DUE, RESPONSE_DUE), escalated('response', 1, RESPONSE_DUE)]);
     });
 
     it('still warns about the resolution target, which has a warning of its own', () => {
-      given(RESPONSE_WARNED).when(fire('resolution', 'warning', RESOLUTION_DUE, RESOLUTION_WARN_AT)).then([warningRaised('resolution', RESOLUTION_DUE, RESOLUTION_WARN_AT)]);
+      given(RESPONSE_WARNED)
+        .when(fire('resolution', 'warning', RESOLUTION_DUE, RESOLUTION_WARN_AT))
+        .then([warningRaised('resolution', RESOLUTION_DUE, RESOLUTION_WARN_AT)]);
     });
   });
 
   describe('given the response target breached and escalated to level 1', () => {
     it('escalates to level 2 (service manager) when the escalation timer fires', () => {
-      given(RESPONSE_LEVEL_1).when(fire('response', 'escalation', RESPONSE_DUE, utc('01:45:00'), 2)).then([escalated('response', 2, utc('01:45:00'))]);
+      given(RESPONSE_LEVEL_1)
+        .when(fire('response', 'escalation', RESPONSE_DUE, utc('01:45:00'), 2))
+        .then([escalated('response', 2, utc('01:45:00'))]);
     });
 
     it('escalates to the next level when the timer names none', () => {
-      given(RESPONSE_LEVEL_1).when(fire('response', 'escalation', RESPONSE_DUE, utc('01:45:00'))).then([escalated('response', 2, utc('01:45:00'))]);
+      given(RESPONSE_LEVEL_1)
+        .when(fire('response', 'escalation', RESPONSE_DUE, utc('01:45:00')))
+        .then([escalated('response', 2, utc('01:45:00'))]);
     });
 
     it('never skips a level', () => {
-      given(RESPONSE_LEVEL_1).when(fire('response', 'escalation', RESPONSE_DUE, utc('01:45:00'), 3)).then([]);
+      given(RESPONSE_LEVEL_1)
+        .when(fire('response', 'escalation', RESPONSE_DUE, utc('01:45:00'), 3))
+        .then([]);
     });
 
     it('does not raise level 1 again', () => {
-      given(RESPONSE_LEVEL_1).when(fire('response', 'escalation', RESPONSE_DUE, utc('01:45:00'), 1)).then([]);
+      given(RESPONSE_LEVEL_1)
+        .when(fire('response', 'escalation', RESPONSE_DUE, utc('01:45:00'), 1))
+        .then([]);
     });
 
     it('does not breach twice or warn after the breach, even if those timers are redelivered', () => {
-      given(RESPONSE_LEVEL_1).when(fire('response', 'breach', RESPONSE_DUE, utc('01:30:05'))).then([]);
-      given(RESPONSE_LEVEL_1).when(fire('response', 'warning', RESPONSE_DUE, utc('01:30:05'))).then([]);
+      given(RESPONSE_LEVEL_1)
+        .when(fire('response', 'breach', RESPONSE_DUE, utc('01:30:05')))
+        .then([]);
+      given(RESPONSE_LEVEL_1)
+        .when(fire('response', 'warning', RESPONSE_DUE, utc('01:30:05')))
+        .then([]);
     });
 
     it('ignores an escalation timer naming another deadline', () => {
-      given(RESPONSE_LEVEL_1).when(fire('response', 'escalation', RESOLUTION_DUE, utc('01:45:00'), 2)).then([]);
+      given(RESPONSE_LEVEL_1)
+        .when(fire('response', 'escalation', RESOLUTION_DUE, utc('01:45:00'), 2))
+        .then([]);
     });
 
     it('does not escalate the resolution target, which has not breached', () => {
-      given(RESPONSE_LEVEL_1).when(fire('resolution', 'escalation', RESOLUTION_DUE, utc('01:45:00'), 2)).then([]);
+      given(RESPONSE_LEVEL_1)
+        .when(fire('resolution', 'escalation', RESOLUTION_DUE, utc('01:45:00'), 2))
+        .then([]);
     });
 
     it('meets the response target late when the order is finally acknowledged', () => {
-      given(RESPONSE_LEVEL_1).when(observe('acknowledged', utc('01:40:00'))).then([targetMet('response', RESPONSE_DUE, utc('01:40:00'), false)]);
+      given(RESPONSE_LEVEL_1)
+        .when(observe('acknowledged', utc('01:40:00')))
+        .then([targetMet('response', RESPONSE_DUE, utc('01:40:00'), false)]);
     });
 
     it('records when level 2 fell due and when it was recorded, later if the timer service was down', () => {
@@ -446,22 +637,34 @@ describe('SLA clock decider', () => {
     });
 
     it("ignores an escalation timer set for another time than the deadline plus the interval (one counted on a host's clock)", () => {
-      given(RESPONSE_LEVEL_1).when(fire('response', 'escalation', RESPONSE_DUE, utc('01:55:00'), 2)).then([]);
+      given(RESPONSE_LEVEL_1)
+        .when(fire('response', 'escalation', RESPONSE_DUE, utc('01:55:00'), 2))
+        .then([]);
     });
   });
 
   describe('given the response breach recorded an hour late, sla-timer having been down at the deadline', () => {
-    const LATE_LEVEL_1 = [...RESPONSE_WARNED, breached('response', RESPONSE_DUE, utc('02:30:00')), escalated('response', 1, utc('02:30:00'), RESPONSE_DUE)];
+    const LATE_LEVEL_1 = [
+      ...RESPONSE_WARNED,
+      breached('response', RESPONSE_DUE, utc('02:30:00')),
+      escalated('response', 1, utc('02:30:00'), RESPONSE_DUE),
+    ];
 
     it('keeps the chain anchored to the deadline: level 2 is due 15 min after it, not after the late breach', () => {
-      expect(timersAfter(LATE_LEVEL_1).find((t) => t.kind === 'escalation')).toMatchObject({ level: 2, fireAt: utc('01:45:00') });
+      expect(timersAfter(LATE_LEVEL_1).find((t) => t.kind === 'escalation')).toMatchObject({
+        level: 2,
+        fireAt: utc('01:45:00'),
+      });
     });
 
     it('raises the levels whose due times have passed one after the other, each with its own due time', () => {
       const level2 = given(LATE_LEVEL_1)
         .when(fire('response', 'escalation', RESPONSE_DUE, utc('02:30:01'), 2, utc('01:45:00')))
         .then([escalated('response', 2, utc('02:30:01'), utc('01:45:00'))]);
-      expect(timersFor(level2, shipped).find((t) => t.kind === 'escalation')).toMatchObject({ level: 3, fireAt: utc('02:15:00') });
+      expect(timersFor(level2, shipped).find((t) => t.kind === 'escalation')).toMatchObject({
+        level: 3,
+        fireAt: utc('02:15:00'),
+      });
       given([...LATE_LEVEL_1, escalated('response', 2, utc('02:30:01'), utc('01:45:00'))])
         .when(fire('response', 'escalation', RESPONSE_DUE, utc('02:30:02'), 3, utc('02:15:00')))
         .then([escalated('response', 3, utc('02:30:02'), utc('02:15:00'))]);
@@ -469,17 +672,34 @@ describe('SLA clock decider', () => {
   });
 
   describe('given level 1 recorded before escalation due times were (no dueAt on the event)', () => {
-    const LEGACY_LEVEL_1 = [...RESPONSE_WARNED, breached('response', RESPONSE_DUE, utc('01:31:00')), { type: EventTypes.SlaEscalated, data: { workOrderId, target: 'response', level: 1, escalatedAt: utc('01:31:00') } } as SlaEvent];
+    const LEGACY_LEVEL_1 = [
+      ...RESPONSE_WARNED,
+      breached('response', RESPONSE_DUE, utc('01:31:00')),
+      {
+        type: EventTypes.SlaEscalated,
+        data: { workOrderId, target: 'response', level: 1, escalatedAt: utc('01:31:00') },
+      } as SlaEvent,
+    ];
 
     it('still reads it, and plans level 2 from the deadline', () => {
-      expect(timersAfter(LEGACY_LEVEL_1).find((t) => t.kind === 'escalation')).toMatchObject({ level: 2, fireAt: utc('01:45:00') });
+      expect(timersAfter(LEGACY_LEVEL_1).find((t) => t.kind === 'escalation')).toMatchObject({
+        level: 2,
+        fireAt: utc('01:45:00'),
+      });
     });
   });
 
   describe('given the response target escalated to level 1 and on call acknowledged the alert', () => {
     const alertId = '5d1c6a2b-8f3e-4b7a-9c2d-1e0f3a4b5c6d';
     const onCall = { staffId: 'oc-zhao', name: 'Zhao Min' };
-    const acknowledge = (target: SlaTarget, at: string): SlaCommand => ({ type: 'AcknowledgeEscalation', workOrderId, target, alertId, by: onCall, at: new Date(at) });
+    const acknowledge = (target: SlaTarget, at: string): SlaCommand => ({
+      type: 'AcknowledgeEscalation',
+      workOrderId,
+      target,
+      alertId,
+      by: onCall,
+      at: new Date(at),
+    });
     const acknowledged = (level: number, at: string): SlaEvent => ({
       type: EventTypes.SlaEscalationAcknowledged,
       data: { workOrderId, target: 'response', level, alertId, acknowledgedBy: onCall, acknowledgedAt: at },
@@ -487,73 +707,111 @@ describe('SLA clock decider', () => {
     const ACKNOWLEDGED = [...RESPONSE_LEVEL_1, acknowledged(1, utc('01:35:00'))];
 
     it('records the acknowledgement at the level the chain had reached', () => {
-      given(RESPONSE_LEVEL_1).when(acknowledge('response', utc('01:35:00'))).then([acknowledged(1, utc('01:35:00'))]);
+      given(RESPONSE_LEVEL_1)
+        .when(acknowledge('response', utc('01:35:00')))
+        .then([acknowledged(1, utc('01:35:00'))]);
     });
 
     it('changes nothing on a second acknowledgement', () => {
-      given(ACKNOWLEDGED).when(acknowledge('response', utc('01:36:00'))).then([]);
+      given(ACKNOWLEDGED)
+        .when(acknowledge('response', utc('01:36:00')))
+        .then([]);
     });
 
     it('stops climbing: the level-2 timer does nothing and no further escalation timer is asked for', () => {
-      given(ACKNOWLEDGED).when(fire('response', 'escalation', RESPONSE_DUE, utc('01:45:00'), 2)).then([]);
+      given(ACKNOWLEDGED)
+        .when(fire('response', 'escalation', RESPONSE_DUE, utc('01:45:00'), 2))
+        .then([]);
       expect(timersAfter(ACKNOWLEDGED).filter((t) => t.target === 'response')).toEqual([]);
     });
 
     it('still meets the target late when the order is acknowledged', () => {
-      given(ACKNOWLEDGED).when(observe('acknowledged', utc('01:40:00'))).then([targetMet('response', RESPONSE_DUE, utc('01:40:00'), false)]);
+      given(ACKNOWLEDGED)
+        .when(observe('acknowledged', utc('01:40:00')))
+        .then([targetMet('response', RESPONSE_DUE, utc('01:40:00'), false)]);
     });
 
     it('cannot acknowledge a target that is not being escalated', () => {
-      given(STARTED).when(acknowledge('response', utc('01:05:00'))).then([]);
-      given(RESPONSE_LEVEL_1).when(acknowledge('resolution', utc('01:35:00'))).then([]);
+      given(STARTED)
+        .when(acknowledge('response', utc('01:05:00')))
+        .then([]);
+      given(RESPONSE_LEVEL_1)
+        .when(acknowledge('resolution', utc('01:35:00')))
+        .then([]);
     });
   });
 
   describe('given the response target escalated to level 2', () => {
     it('escalates to level 3 (operations head)', () => {
-      given(RESPONSE_LEVEL_2).when(fire('response', 'escalation', RESPONSE_DUE, utc('02:15:00'), 3)).then([escalated('response', 3, utc('02:15:00'))]);
+      given(RESPONSE_LEVEL_2)
+        .when(fire('response', 'escalation', RESPONSE_DUE, utc('02:15:00'), 3))
+        .then([escalated('response', 3, utc('02:15:00'))]);
     });
 
     it('does not raise level 2 again when its timer is redelivered', () => {
-      given(RESPONSE_LEVEL_2).when(fire('response', 'escalation', RESPONSE_DUE, utc('01:45:01'), 2)).then([]);
+      given(RESPONSE_LEVEL_2)
+        .when(fire('response', 'escalation', RESPONSE_DUE, utc('01:45:01'), 2))
+        .then([]);
     });
   });
 
   describe('given the response target escalated to level 3', () => {
     it('never escalates to a level 4', () => {
-      given(RESPONSE_LEVEL_3).when(fire('response', 'escalation', RESPONSE_DUE, utc('03:15:00'), 4)).then([]);
-      given(RESPONSE_LEVEL_3).when(fire('response', 'escalation', RESPONSE_DUE, utc('03:15:00'))).then([]);
+      given(RESPONSE_LEVEL_3)
+        .when(fire('response', 'escalation', RESPONSE_DUE, utc('03:15:00'), 4))
+        .then([]);
+      given(RESPONSE_LEVEL_3)
+        .when(fire('response', 'escalation', RESPONSE_DUE, utc('03:15:00')))
+        .then([]);
     });
 
     it('does not raise level 3 again', () => {
-      given(RESPONSE_LEVEL_3).when(fire('response', 'escalation', RESPONSE_DUE, utc('02:15:01'), 3)).then([]);
+      given(RESPONSE_LEVEL_3)
+        .when(fire('response', 'escalation', RESPONSE_DUE, utc('02:15:01'), 3))
+        .then([]);
     });
   });
 
   describe('given the response target met late, after level 1 was raised', () => {
     it('escalates no further: someone is acting on the order', () => {
-      given(RESPONSE_MET_LATE).when(fire('response', 'escalation', RESPONSE_DUE, utc('01:45:00'), 2)).then([]);
-      given(RESPONSE_MET_LATE).when(fire('response', 'escalation', RESPONSE_DUE, utc('01:45:00'))).then([]);
+      given(RESPONSE_MET_LATE)
+        .when(fire('response', 'escalation', RESPONSE_DUE, utc('01:45:00'), 2))
+        .then([]);
+      given(RESPONSE_MET_LATE)
+        .when(fire('response', 'escalation', RESPONSE_DUE, utc('01:45:00')))
+        .then([]);
     });
 
     it('does not meet the target twice', () => {
-      given(RESPONSE_MET_LATE).when(observe('acknowledged', utc('01:41:00'))).then([]);
+      given(RESPONSE_MET_LATE)
+        .when(observe('acknowledged', utc('01:41:00')))
+        .then([]);
     });
   });
 
   describe('given the response target met on time', () => {
     it('does not meet it twice when the acknowledgement is redelivered', () => {
-      given(RESPONSE_MET).when(observe('acknowledged', utc('01:04:00'))).then([]);
+      given(RESPONSE_MET)
+        .when(observe('acknowledged', utc('01:04:00')))
+        .then([]);
     });
 
     it('ignores the response warning, breach and escalation timers', () => {
-      given(RESPONSE_MET).when(fire('response', 'warning', RESPONSE_DUE, RESPONSE_WARN_AT)).then([]);
-      given(RESPONSE_MET).when(fire('response', 'breach', RESPONSE_DUE, RESPONSE_DUE)).then([]);
-      given(RESPONSE_MET).when(fire('response', 'escalation', RESPONSE_DUE, utc('01:45:00'), 2)).then([]);
+      given(RESPONSE_MET)
+        .when(fire('response', 'warning', RESPONSE_DUE, RESPONSE_WARN_AT))
+        .then([]);
+      given(RESPONSE_MET)
+        .when(fire('response', 'breach', RESPONSE_DUE, RESPONSE_DUE))
+        .then([]);
+      given(RESPONSE_MET)
+        .when(fire('response', 'escalation', RESPONSE_DUE, utc('01:45:00'), 2))
+        .then([]);
     });
 
     it('still runs the resolution target', () => {
-      given(RESPONSE_MET).when(fire('resolution', 'warning', RESOLUTION_DUE, RESOLUTION_WARN_AT)).then([warningRaised('resolution', RESOLUTION_DUE, RESOLUTION_WARN_AT)]);
+      given(RESPONSE_MET)
+        .when(fire('resolution', 'warning', RESOLUTION_DUE, RESOLUTION_WARN_AT))
+        .then([warningRaised('resolution', RESOLUTION_DUE, RESOLUTION_WARN_AT)]);
       given(RESPONSE_MET)
         .when(fire('resolution', 'breach', RESOLUTION_DUE, RESOLUTION_DUE))
         .then([breached('resolution', RESOLUTION_DUE, RESOLUTION_DUE), escalated('resolution', 1, RESOLUTION_DUE)]);
@@ -562,30 +820,45 @@ describe('SLA clock decider', () => {
     it('meets the resolution target late when resolved after it was due, recording the breach first', () => {
       given(RESPONSE_MET)
         .when(observe('resolved', utc('03:00:01')))
-        .then([breached('resolution', RESOLUTION_DUE, utc('03:00:01')), targetMet('resolution', RESOLUTION_DUE, utc('03:00:01'), false)]);
+        .then([
+          breached('resolution', RESOLUTION_DUE, utc('03:00:01')),
+          targetMet('resolution', RESOLUTION_DUE, utc('03:00:01'), false),
+        ]);
     });
   });
 
   describe('given the resolution clock paused while waiting on the resident', () => {
     it('pauses only once when the hold is redelivered', () => {
-      given(PAUSED).when(observe('waiting-on-resident', utc('01:45:00'))).then([]);
+      given(PAUSED)
+        .when(observe('waiting-on-resident', utc('01:45:00')))
+        .then([]);
     });
 
     it('neither warns nor breaches the resolution target, even on its live deadline', () => {
-      given(PAUSED).when(fire('resolution', 'warning', RESOLUTION_DUE, RESOLUTION_WARN_AT)).then([]);
-      given(PAUSED).when(fire('resolution', 'breach', RESOLUTION_DUE, RESOLUTION_DUE)).then([]);
+      given(PAUSED)
+        .when(fire('resolution', 'warning', RESOLUTION_DUE, RESOLUTION_WARN_AT))
+        .then([]);
+      given(PAUSED)
+        .when(fire('resolution', 'breach', RESOLUTION_DUE, RESOLUTION_DUE))
+        .then([]);
     });
 
     it('resumes with the seconds on hold and moves the resolution deadline and its warning by exactly that', () => {
-      given(PAUSED).when(observe('resumed', utc('02:12:30'))).then([clockResumed(utc('02:12:30'), 1950, RESUMED_DUE, RESUMED_WARN_AT)]);
+      given(PAUSED)
+        .when(observe('resumed', utc('02:12:30')))
+        .then([clockResumed(utc('02:12:30'), 1950, RESUMED_DUE, RESUMED_WARN_AT)]);
     });
 
     it('resumes at once with nothing paused and the deadline unmoved', () => {
-      given(PAUSED).when(observe('resumed', utc('01:40:00'))).then([clockResumed(utc('01:40:00'), 0, RESOLUTION_DUE, RESOLUTION_WARN_AT)]);
+      given(PAUSED)
+        .when(observe('resumed', utc('01:40:00')))
+        .then([clockResumed(utc('01:40:00'), 0, RESOLUTION_DUE, RESOLUTION_WARN_AT)]);
     });
 
     it('can still be cancelled', () => {
-      given(PAUSED).when(observe('cancelled', utc('01:50:00'))).then([clockStopped(utc('01:50:00'))]);
+      given(PAUSED)
+        .when(observe('cancelled', utc('01:50:00')))
+        .then([clockStopped(utc('01:50:00'))]);
     });
   });
 
@@ -601,25 +874,39 @@ describe('SLA clock decider', () => {
 
   describe('given the resolution clock resumed after 1950 s on hold', () => {
     it('ignores the timers set for the deadline before the pause', () => {
-      given(RESUMED).when(fire('resolution', 'warning', RESOLUTION_DUE, RESOLUTION_WARN_AT)).then([]);
-      given(RESUMED).when(fire('resolution', 'breach', RESOLUTION_DUE, RESOLUTION_DUE)).then([]);
+      given(RESUMED)
+        .when(fire('resolution', 'warning', RESOLUTION_DUE, RESOLUTION_WARN_AT))
+        .then([]);
+      given(RESUMED)
+        .when(fire('resolution', 'breach', RESOLUTION_DUE, RESOLUTION_DUE))
+        .then([]);
     });
 
     it('warns and breaches on the moved deadline', () => {
-      given(RESUMED).when(fire('resolution', 'warning', RESUMED_DUE, RESUMED_WARN_AT)).then([warningRaised('resolution', RESUMED_DUE, RESUMED_WARN_AT)]);
-      given(RESUMED).when(fire('resolution', 'breach', RESUMED_DUE, RESUMED_DUE)).then([breached('resolution', RESUMED_DUE, RESUMED_DUE), escalated('resolution', 1, RESUMED_DUE)]);
+      given(RESUMED)
+        .when(fire('resolution', 'warning', RESUMED_DUE, RESUMED_WARN_AT))
+        .then([warningRaised('resolution', RESUMED_DUE, RESUMED_WARN_AT)]);
+      given(RESUMED)
+        .when(fire('resolution', 'breach', RESUMED_DUE, RESUMED_DUE))
+        .then([breached('resolution', RESUMED_DUE, RESUMED_DUE), escalated('resolution', 1, RESUMED_DUE)]);
     });
 
     it('counts a resolution after the original deadline but before the moved one as on time', () => {
-      given(RESUMED).when(observe('resolved', utc('03:20:00'))).then([targetMet('resolution', RESUMED_DUE, utc('03:20:00'), true)]);
+      given(RESUMED)
+        .when(observe('resolved', utc('03:20:00')))
+        .then([targetMet('resolution', RESUMED_DUE, utc('03:20:00'), true)]);
     });
 
     it('does not resume twice', () => {
-      given(RESUMED).when(observe('resumed', utc('02:20:00'))).then([]);
+      given(RESUMED)
+        .when(observe('resumed', utc('02:20:00')))
+        .then([]);
     });
 
     it('adds a second hold to the first: 10 more minutes move the deadline 600 s further', () => {
-      const pausedAgain = given(RESUMED).when(observe('waiting-on-resident', utc('02:30:00'))).then([clockPaused(utc('02:30:00'))]);
+      const pausedAgain = given(RESUMED)
+        .when(observe('waiting-on-resident', utc('02:30:00')))
+        .then([clockPaused(utc('02:30:00'))]);
       expect(pausedAgain.status).toBe('running');
       given([...RESUMED, clockPaused(utc('02:30:00'))])
         .when(observe('resumed', utc('02:40:00')))
@@ -632,37 +919,54 @@ describe('SLA clock decider', () => {
     const PAUSED_AFTER_WARNING = [...RESPONSE_MET, clockPaused(utc('02:40:00'))];
 
     it('keeps the 20 min that were left, and warns at once on resuming', () => {
-      given(PAUSED_AFTER_WARNING).when(observe('resumed', utc('03:10:00'))).then([clockResumed(utc('03:10:00'), 1800, utc('03:30:00'), utc('03:10:00'))]);
+      given(PAUSED_AFTER_WARNING)
+        .when(observe('resumed', utc('03:10:00')))
+        .then([clockResumed(utc('03:10:00'), 1800, utc('03:30:00'), utc('03:10:00'))]);
     });
 
     it('asks for the warning at the resume and the breach 20 min later', () => {
-      expectTimers(timersAfter([...PAUSED_AFTER_WARNING, clockResumed(utc('03:10:00'), 1800, utc('03:30:00'), utc('03:10:00'))]), [
-        { target: 'resolution', kind: 'warning', dueAt: utc('03:30:00'), fireAt: utc('03:10:00') },
-        { target: 'resolution', kind: 'breach', dueAt: utc('03:30:00'), fireAt: utc('03:30:00') },
-      ]);
+      expectTimers(
+        timersAfter([...PAUSED_AFTER_WARNING, clockResumed(utc('03:10:00'), 1800, utc('03:30:00'), utc('03:10:00'))]),
+        [
+          { target: 'resolution', kind: 'warning', dueAt: utc('03:30:00'), fireAt: utc('03:10:00') },
+          { target: 'resolution', kind: 'breach', dueAt: utc('03:30:00'), fireAt: utc('03:30:00') },
+        ],
+      );
     });
   });
 
   describe('given the resolution target met (resolved)', () => {
     it('does not meet it twice when the resolution is redelivered', () => {
-      given(RESOLVED).when(observe('resolved', utc('02:48:00'))).then([]);
+      given(RESOLVED)
+        .when(observe('resolved', utc('02:48:00')))
+        .then([]);
     });
 
     it('does not pause a target already met', () => {
-      given(RESOLVED).when(observe('waiting-on-resident', utc('02:50:00'))).then([]);
+      given(RESOLVED)
+        .when(observe('waiting-on-resident', utc('02:50:00')))
+        .then([]);
     });
 
     it('ignores the resolution warning and breach timers', () => {
-      given(RESOLVED).when(fire('resolution', 'warning', RESOLUTION_DUE, RESOLUTION_WARN_AT)).then([]);
-      given(RESOLVED).when(fire('resolution', 'breach', RESOLUTION_DUE, RESOLUTION_DUE)).then([]);
+      given(RESOLVED)
+        .when(fire('resolution', 'warning', RESOLUTION_DUE, RESOLUTION_WARN_AT))
+        .then([]);
+      given(RESOLVED)
+        .when(fire('resolution', 'breach', RESOLUTION_DUE, RESOLUTION_DUE))
+        .then([]);
     });
 
     it('restarts the resolution clock for round n when reopened: due resolutionSeconds after the reopen', () => {
-      given(RESOLVED).when(observe('reopened', REOPENED_AT, 1)).then([clockRestarted(1, REOPENED_AT, REOPENED_DUE, REOPENED_WARN_AT)]);
+      given(RESOLVED)
+        .when(observe('reopened', REOPENED_AT, 1))
+        .then([clockRestarted(1, REOPENED_AT, REOPENED_DUE, REOPENED_WARN_AT)]);
     });
 
     it('takes the next round when the reopen names none', () => {
-      given(RESOLVED).when(observe('reopened', REOPENED_AT)).then([clockRestarted(1, REOPENED_AT, REOPENED_DUE, REOPENED_WARN_AT)]);
+      given(RESOLVED)
+        .when(observe('reopened', REOPENED_AT))
+        .then([clockRestarted(1, REOPENED_AT, REOPENED_DUE, REOPENED_WARN_AT)]);
     });
 
     it('restarts on the hand-made policy with its own resolution target', () => {
@@ -671,39 +975,59 @@ describe('SLA clock decider', () => {
         targetMet('response', utc('01:00:10'), utc('01:00:03'), true),
         targetMet('resolution', utc('01:01:00'), utc('01:00:40'), true),
       ];
-      given(quickResolved, quick).when(observe('reopened', utc('01:05:00'), 1)).then([clockRestarted(1, utc('01:05:00'), utc('01:06:00'), utc('01:05:30'))]);
+      given(quickResolved, quick)
+        .when(observe('reopened', utc('01:05:00'), 1))
+        .then([clockRestarted(1, utc('01:05:00'), utc('01:06:00'), utc('01:05:30'))]);
     });
   });
 
   describe('given the order reopened (round 1)', () => {
     it('ignores the same reopen redelivered, and an older round', () => {
-      given(REOPENED).when(observe('reopened', REOPENED_AT, 1)).then([]);
+      given(REOPENED)
+        .when(observe('reopened', REOPENED_AT, 1))
+        .then([]);
     });
 
     it("ignores the previous round's timers", () => {
-      given(REOPENED).when(fire('resolution', 'warning', RESOLUTION_DUE, RESOLUTION_WARN_AT)).then([]);
-      given(REOPENED).when(fire('resolution', 'breach', RESOLUTION_DUE, RESOLUTION_DUE)).then([]);
+      given(REOPENED)
+        .when(fire('resolution', 'warning', RESOLUTION_DUE, RESOLUTION_WARN_AT))
+        .then([]);
+      given(REOPENED)
+        .when(fire('resolution', 'breach', RESOLUTION_DUE, RESOLUTION_DUE))
+        .then([]);
     });
 
     it("warns and breaches on this round's deadline", () => {
-      given(REOPENED).when(fire('resolution', 'warning', REOPENED_DUE, REOPENED_WARN_AT)).then([warningRaised('resolution', REOPENED_DUE, REOPENED_WARN_AT)]);
-      given(REOPENED).when(fire('resolution', 'breach', REOPENED_DUE, REOPENED_DUE)).then([breached('resolution', REOPENED_DUE, REOPENED_DUE), escalated('resolution', 1, REOPENED_DUE)]);
+      given(REOPENED)
+        .when(fire('resolution', 'warning', REOPENED_DUE, REOPENED_WARN_AT))
+        .then([warningRaised('resolution', REOPENED_DUE, REOPENED_WARN_AT)]);
+      given(REOPENED)
+        .when(fire('resolution', 'breach', REOPENED_DUE, REOPENED_DUE))
+        .then([breached('resolution', REOPENED_DUE, REOPENED_DUE), escalated('resolution', 1, REOPENED_DUE)]);
     });
 
     it('meets the resolution target of this round when resolved again', () => {
-      given(REOPENED).when(observe('resolved', utc('03:00:00', 24))).then([targetMet('resolution', REOPENED_DUE, utc('03:00:00', 24), true)]);
+      given(REOPENED)
+        .when(observe('resolved', utc('03:00:00', 24)))
+        .then([targetMet('resolution', REOPENED_DUE, utc('03:00:00', 24), true)]);
     });
 
     it('restarts again for round 2', () => {
       const resolvedAgain = [...REOPENED, targetMet('resolution', REOPENED_DUE, utc('03:00:00', 24), true)];
-      given(resolvedAgain).when(observe('reopened', utc('02:00:00', 25), 2)).then([clockRestarted(2, utc('02:00:00', 25), utc('04:00:00', 25), utc('03:36:00', 25))]);
+      given(resolvedAgain)
+        .when(observe('reopened', utc('02:00:00', 25), 2))
+        .then([clockRestarted(2, utc('02:00:00', 25), utc('04:00:00', 25), utc('03:36:00', 25))]);
     });
   });
 
   describe('given a resolution breached and escalated, then resolved late and reopened', () => {
     it("ignores the previous round's escalation timer", () => {
-      given(REOPENED_AFTER_BREACH).when(fire('resolution', 'escalation', RESOLUTION_DUE, utc('03:15:00'), 2)).then([]);
-      given(REOPENED_AFTER_BREACH).when(fire('resolution', 'escalation', RESOLUTION_DUE, utc('03:15:00'))).then([]);
+      given(REOPENED_AFTER_BREACH)
+        .when(fire('resolution', 'escalation', RESOLUTION_DUE, utc('03:15:00'), 2))
+        .then([]);
+      given(REOPENED_AFTER_BREACH)
+        .when(fire('resolution', 'escalation', RESOLUTION_DUE, utc('03:15:00')))
+        .then([]);
     });
 
     it('starts the new round with no escalation: its breach raises level 1 again', () => {
@@ -715,15 +1039,32 @@ describe('SLA clock decider', () => {
 
   describe('given the clock stopped because the order was cancelled', () => {
     it('fires nothing: no warning, breach or escalation', () => {
-      given(STOPPED).when(fire('response', 'warning', RESPONSE_DUE, RESPONSE_WARN_AT)).then([]);
-      given(STOPPED).when(fire('response', 'breach', RESPONSE_DUE, RESPONSE_DUE)).then([]);
-      given(STOPPED).when(fire('resolution', 'breach', RESOLUTION_DUE, RESOLUTION_DUE)).then([]);
-      given(STOPPED).when(fire('response', 'escalation', RESPONSE_DUE, utc('01:45:00'), 2)).then([]);
+      given(STOPPED)
+        .when(fire('response', 'warning', RESPONSE_DUE, RESPONSE_WARN_AT))
+        .then([]);
+      given(STOPPED)
+        .when(fire('response', 'breach', RESPONSE_DUE, RESPONSE_DUE))
+        .then([]);
+      given(STOPPED)
+        .when(fire('resolution', 'breach', RESOLUTION_DUE, RESOLUTION_DUE))
+        .then([]);
+      given(STOPPED)
+        .when(fire('response', 'escalation', RESPONSE_DUE, utc('01:45:00'), 2))
+        .then([]);
     });
 
     it('ignores everything that happens to the order afterwards', () => {
-      for (const happened of ['acknowledged', 'resolved', 'waiting-on-resident', 'resumed', 'reopened', 'cancelled'] as const) {
-        given(STOPPED).when(observe(happened, utc('01:20:00'), happened === 'reopened' ? 1 : undefined)).then([]);
+      for (const happened of [
+        'acknowledged',
+        'resolved',
+        'waiting-on-resident',
+        'resumed',
+        'reopened',
+        'cancelled',
+      ] as const) {
+        given(STOPPED)
+          .when(observe(happened, utc('01:20:00'), happened === 'reopened' ? 1 : undefined))
+          .then([]);
       }
     });
 
@@ -758,8 +1099,12 @@ describe('SLA clock decider', () => {
 
     it('places the warning to the millisecond for a fraction not exact in binary (0.7 of a day is 16 h 48 min), on targets recorded without warning times', () => {
       const seventy = { ...roundTheClock, warningFraction: 0.7 };
-      const normalStarted = [legacyTargetsSet('normal', 'round-the-clock', STARTED_AT, utc('05:00:00'), utc('01:00:00', 24))];
-      const resolutionWarning = timersFor(fold(normalStarted, seventy), seventy).find((t) => t.target === 'resolution' && t.kind === 'warning');
+      const normalStarted = [
+        legacyTargetsSet('normal', 'round-the-clock', STARTED_AT, utc('05:00:00'), utc('01:00:00', 24)),
+      ];
+      const resolutionWarning = timersFor(fold(normalStarted, seventy), seventy).find(
+        (t) => t.target === 'resolution' && t.kind === 'warning',
+      );
       expect(resolutionWarning?.fireAt).toBe(utc('17:48:00'));
     });
 
@@ -797,7 +1142,10 @@ describe('SLA clock decider', () => {
     it("takes the escalation intervals from the order's tier", () => {
       const normalDue = utc('05:00:00');
       const normalLevel1 = [
-        targetsSet('normal', 'default-2026', STARTED_AT, normalDue, utc('01:00:00', 24), { responseWarnAt: utc('04:12:00'), resolutionWarnAt: utc('08:12:00') }),
+        targetsSet('normal', 'default-2026', STARTED_AT, normalDue, utc('01:00:00', 24), {
+          responseWarnAt: utc('04:12:00'),
+          resolutionWarnAt: utc('08:12:00'),
+        }),
         breached('response', normalDue, normalDue),
         escalated('response', 1, normalDue),
       ];
@@ -873,7 +1221,10 @@ describe('SLA clock decider', () => {
       const timers = timersAfter(history);
       expect(timers.length).toBeGreaterThan(0);
       for (const timer of timers) {
-        const events = clocks(shipped, alwaysOpen).decide(fire(timer.target, timer.kind, timer.dueAt, timer.fireAt, timer.level), fold(history));
+        const events = clocks(shipped, alwaysOpen).decide(
+          fire(timer.target, timer.kind, timer.dueAt, timer.fireAt, timer.level),
+          fold(history),
+        );
         expect(events.length).toBeGreaterThan(0);
         expectPublishable(events);
       }
@@ -882,17 +1233,27 @@ describe('SLA clock decider', () => {
 
   describe('given events recorded before sites and warning times were', () => {
     it('warns at the fraction of the elapsed time to each deadline', () => {
-      expectTimers(timersAfter([legacyTargetsSet('urgent', 'default-2026', STARTED_AT, RESPONSE_DUE, RESOLUTION_DUE)]), [
-        { target: 'response', kind: 'warning', dueAt: RESPONSE_DUE, fireAt: RESPONSE_WARN_AT },
-        { target: 'response', kind: 'breach', dueAt: RESPONSE_DUE, fireAt: RESPONSE_DUE },
-        { target: 'resolution', kind: 'warning', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_WARN_AT },
-        { target: 'resolution', kind: 'breach', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_DUE },
-      ]);
+      expectTimers(
+        timersAfter([legacyTargetsSet('urgent', 'default-2026', STARTED_AT, RESPONSE_DUE, RESOLUTION_DUE)]),
+        [
+          { target: 'response', kind: 'warning', dueAt: RESPONSE_DUE, fireAt: RESPONSE_WARN_AT },
+          { target: 'response', kind: 'breach', dueAt: RESPONSE_DUE, fireAt: RESPONSE_DUE },
+          { target: 'resolution', kind: 'warning', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_WARN_AT },
+          { target: 'resolution', kind: 'breach', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_DUE },
+        ],
+      );
     });
 
-    it('moves the warning by the seconds on hold on a resume, and places a restarted round\'s at the fraction of it', () => {
-      const legacyStarted = [legacyTargetsSet('urgent', 'default-2026', STARTED_AT, RESPONSE_DUE, RESOLUTION_DUE), targetMet('response', RESPONSE_DUE, utc('01:04:00'), true)];
-      const legacyResumed = [...legacyStarted, clockPaused(utc('01:40:00')), legacyClockResumed(utc('02:12:30'), 1950, RESUMED_DUE)];
+    it("moves the warning by the seconds on hold on a resume, and places a restarted round's at the fraction of it", () => {
+      const legacyStarted = [
+        legacyTargetsSet('urgent', 'default-2026', STARTED_AT, RESPONSE_DUE, RESOLUTION_DUE),
+        targetMet('response', RESPONSE_DUE, utc('01:04:00'), true),
+      ];
+      const legacyResumed = [
+        ...legacyStarted,
+        clockPaused(utc('01:40:00')),
+        legacyClockResumed(utc('02:12:30'), 1950, RESUMED_DUE),
+      ];
       expectTimers(timersAfter(legacyResumed), [
         { target: 'resolution', kind: 'warning', dueAt: RESUMED_DUE, fireAt: RESUMED_WARN_AT },
         { target: 'resolution', kind: 'breach', dueAt: RESUMED_DUE, fireAt: RESUMED_DUE },
@@ -900,7 +1261,10 @@ describe('SLA clock decider', () => {
       const legacyReopened: SlaEvent[] = [
         ...legacyStarted,
         targetMet('resolution', RESOLUTION_DUE, utc('02:48:00'), true),
-        { type: EventTypes.SlaClockRestarted, data: { workOrderId, round: 1, restartedAt: REOPENED_AT, resolutionDueAt: REOPENED_DUE } },
+        {
+          type: EventTypes.SlaClockRestarted,
+          data: { workOrderId, round: 1, restartedAt: REOPENED_AT, resolutionDueAt: REOPENED_DUE },
+        },
       ];
       expectTimers(timersAfter(legacyReopened), [
         { target: 'resolution', kind: 'warning', dueAt: REOPENED_DUE, fireAt: REOPENED_WARN_AT },
@@ -914,14 +1278,22 @@ describe('SLA clock decider', () => {
     // 3 h 12 min into the response target and 7 h 12 min into the resolution target. Times are Beijing time.
     const on = (history: readonly SlaEvent[]) => given(history, workingDay, shanghaiOffice);
     const reportedLocally = (dateTime: string) => start('normal', new Date(`${dateTime}:00+08:00`));
-    const normalSet = (startedAt: string, responseDueAt: string, resolutionDueAt: string, responseWarnAt: string, resolutionWarnAt: string) =>
+    const normalSet = (
+      startedAt: string,
+      responseDueAt: string,
+      resolutionDueAt: string,
+      responseWarnAt: string,
+      resolutionWarnAt: string,
+    ) =>
       targetsSet('normal', 'working-day-test', local(startedAt), local(responseDueAt), local(resolutionDueAt), {
         responseWarnAt: local(responseWarnAt),
         resolutionWarnAt: local(resolutionWarnAt),
       });
 
     /** Reported Friday 27 November 2026 at 16:00: 1 h 30 min of Friday counts, then Monday from 08:30. */
-    const FRIDAY = [normalSet('2026-11-27T16:00', '2026-11-30T11:00', '2026-11-30T16:00', '2026-11-30T10:12', '2026-11-30T14:12')];
+    const FRIDAY = [
+      normalSet('2026-11-27T16:00', '2026-11-30T11:00', '2026-11-30T16:00', '2026-11-30T10:12', '2026-11-30T14:12'),
+    ];
     /** Reported Thursday 26 November at 21:00, after hours, and acknowledged Friday 09:00: the working day is Friday. */
     const THURSDAY_NIGHT = [
       normalSet('2026-11-26T21:00', '2026-11-27T12:30', '2026-11-27T17:30', '2026-11-27T11:42', '2026-11-27T15:42'),
@@ -939,7 +1311,10 @@ describe('SLA clock decider', () => {
       targetMet('response', local('2026-11-30T11:00'), local('2026-11-30T09:00'), true),
       targetMet('resolution', local('2026-11-30T16:00'), local('2026-11-30T15:00'), true),
     ];
-    const REOPENED_ON_FRIDAY = [...RESOLVED_ON_MONDAY, clockRestarted(1, local('2026-12-04T17:00'), local('2026-12-07T17:00'), local('2026-12-07T15:12'))];
+    const REOPENED_ON_FRIDAY = [
+      ...RESOLVED_ON_MONDAY,
+      clockRestarted(1, local('2026-12-04T17:00'), local('2026-12-07T17:00'), local('2026-12-07T15:12')),
+    ];
 
     describe('starting the clocks', () => {
       it('carries a report on Friday 16:00 over the weekend: response due Monday 11:00, resolution Monday 16:00', () => {
@@ -953,37 +1328,74 @@ describe('SLA clock decider', () => {
       it('ends a working day at closing time, not at the next opening: reported Sunday, resolution due Monday 17:30', () => {
         on([])
           .when(reportedLocally('2026-11-29T11:00'))
-          .then([normalSet('2026-11-29T11:00', '2026-11-30T12:30', '2026-11-30T17:30', '2026-11-30T11:42', '2026-11-30T15:42')]);
+          .then([
+            normalSet(
+              '2026-11-29T11:00',
+              '2026-11-30T12:30',
+              '2026-11-30T17:30',
+              '2026-11-30T11:42',
+              '2026-11-30T15:42',
+            ),
+          ]);
       });
 
       it('skips the National Day week: reported Wednesday 30 September 15:00, due Thursday 8 October 10:00 and 15:00', () => {
         on([])
           .when(reportedLocally('2026-09-30T15:00'))
-          .then([normalSet('2026-09-30T15:00', '2026-10-08T10:00', '2026-10-08T15:00', '2026-10-08T09:12', '2026-10-08T13:12')]);
+          .then([
+            normalSet(
+              '2026-09-30T15:00',
+              '2026-10-08T10:00',
+              '2026-10-08T15:00',
+              '2026-10-08T09:12',
+              '2026-10-08T13:12',
+            ),
+          ]);
       });
 
       it('counts the adjusted workday (调休) Saturday 10 October: reported Friday 9 October 15:00, due Saturday 10:00 and 15:00', () => {
         on([])
           .when(reportedLocally('2026-10-09T15:00'))
-          .then([normalSet('2026-10-09T15:00', '2026-10-10T10:00', '2026-10-10T15:00', '2026-10-10T09:12', '2026-10-10T13:12')]);
+          .then([
+            normalSet(
+              '2026-10-09T15:00',
+              '2026-10-10T10:00',
+              '2026-10-10T15:00',
+              '2026-10-10T09:12',
+              '2026-10-10T13:12',
+            ),
+          ]);
       });
 
       it('keeps counting an urgent order on the same policy and calendar around the clock', () => {
         on([])
           .when(start('urgent', new Date('2026-11-27T17:00:00+08:00')))
-          .then([targetsSet('urgent', 'working-day-test', local('2026-11-27T17:00'), local('2026-11-27T17:30'), local('2026-11-27T19:00'))]);
+          .then([
+            targetsSet(
+              'urgent',
+              'working-day-test',
+              local('2026-11-27T17:00'),
+              local('2026-11-27T17:30'),
+              local('2026-11-27T19:00'),
+            ),
+          ]);
       });
     });
 
     describe('meeting the targets', () => {
       it('counts an acknowledgement on Monday 10:30, 66 h 30 min after a Friday report, as on time', () => {
-        on(FRIDAY).when(observe('acknowledged', local('2026-11-30T10:30'))).then([targetMet('response', local('2026-11-30T11:00'), local('2026-11-30T10:30'), true)]);
+        on(FRIDAY)
+          .when(observe('acknowledged', local('2026-11-30T10:30')))
+          .then([targetMet('response', local('2026-11-30T11:00'), local('2026-11-30T10:30'), true)]);
       });
 
       it('records the breach the timer had not fired yet for a resolution on Monday 16:01', () => {
         on(FRIDAY)
           .when(observe('resolved', local('2026-11-30T16:01')))
-          .then([breached('resolution', local('2026-11-30T16:00'), local('2026-11-30T16:01')), targetMet('resolution', local('2026-11-30T16:00'), local('2026-11-30T16:01'), false)]);
+          .then([
+            breached('resolution', local('2026-11-30T16:00'), local('2026-11-30T16:01')),
+            targetMet('resolution', local('2026-11-30T16:00'), local('2026-11-30T16:01'), false),
+          ]);
       });
     });
 
@@ -999,7 +1411,9 @@ describe('SLA clock decider', () => {
         // Reported Friday 16:00, on hold Friday 16:30-Monday 09:00: Monday 08:30-09:00 is time on hold too.
         on([...FRIDAY, clockPaused(local('2026-11-27T16:30'))])
           .when(observe('resumed', local('2026-11-30T09:00')))
-          .then([clockResumed(local('2026-11-30T09:00'), 232200, local('2026-11-30T17:30'), local('2026-11-30T15:42'))]);
+          .then([
+            clockResumed(local('2026-11-30T09:00'), 232200, local('2026-11-30T17:30'), local('2026-11-30T15:42')),
+          ]);
       });
 
       it('counts the time left across the National Day week, onto the adjusted workday', () => {
@@ -1011,23 +1425,32 @@ describe('SLA clock decider', () => {
         ];
         on(pausedOnSeptember30)
           .when(observe('resumed', local('2026-10-09T10:00')))
-          .then([clockResumed(local('2026-10-09T10:00'), 756000, local('2026-10-10T09:00'), local('2026-10-09T16:12'))]);
+          .then([
+            clockResumed(local('2026-10-09T10:00'), 756000, local('2026-10-10T09:00'), local('2026-10-09T16:12')),
+          ]);
       });
 
       it('warns and breaches on the moved deadline, and ignores the timers set for Friday 17:30', () => {
-        on(RESUMED_ON_MONDAY).when(fire('resolution', 'breach', local('2026-11-27T17:30'), local('2026-11-27T17:30'))).then([]);
+        on(RESUMED_ON_MONDAY)
+          .when(fire('resolution', 'breach', local('2026-11-27T17:30'), local('2026-11-27T17:30')))
+          .then([]);
         on(RESUMED_ON_MONDAY)
           .when(fire('resolution', 'warning', local('2026-11-30T10:00'), local('2026-11-30T09:00')))
           .then([warningRaised('resolution', local('2026-11-30T10:00'), local('2026-11-30T09:00'))]);
         on(RESUMED_ON_MONDAY)
           .when(fire('resolution', 'breach', local('2026-11-30T10:00'), local('2026-11-30T10:00')))
-          .then([breached('resolution', local('2026-11-30T10:00'), local('2026-11-30T10:00')), escalated('resolution', 1, local('2026-11-30T10:00'))]);
+          .then([
+            breached('resolution', local('2026-11-30T10:00'), local('2026-11-30T10:00')),
+            escalated('resolution', 1, local('2026-11-30T10:00')),
+          ]);
       });
     });
 
     describe('reopening', () => {
       it('restarts a full working day from the reopen: Friday 17:00-17:30, then Monday to 17:00, warned Monday 15:12', () => {
-        on(RESOLVED_ON_MONDAY).when(observe('reopened', local('2026-12-04T17:00'), 1)).then(REOPENED_ON_FRIDAY.slice(-1));
+        on(RESOLVED_ON_MONDAY)
+          .when(observe('reopened', local('2026-12-04T17:00'), 1))
+          .then(REOPENED_ON_FRIDAY.slice(-1));
       });
     });
 
@@ -1036,21 +1459,36 @@ describe('SLA clock decider', () => {
         expectTimers(timersAfter(FRIDAY, workingDay), [
           { target: 'response', kind: 'warning', dueAt: local('2026-11-30T11:00'), fireAt: local('2026-11-30T10:12') },
           { target: 'response', kind: 'breach', dueAt: local('2026-11-30T11:00'), fireAt: local('2026-11-30T11:00') },
-          { target: 'resolution', kind: 'warning', dueAt: local('2026-11-30T16:00'), fireAt: local('2026-11-30T14:12') },
+          {
+            target: 'resolution',
+            kind: 'warning',
+            dueAt: local('2026-11-30T16:00'),
+            fireAt: local('2026-11-30T14:12'),
+          },
           { target: 'resolution', kind: 'breach', dueAt: local('2026-11-30T16:00'), fireAt: local('2026-11-30T16:00') },
         ]);
       });
 
       it('after a resume: the warning at the resume, its time having passed before the pause, and the breach an hour later', () => {
         expectTimers(timersAfter(RESUMED_ON_MONDAY, workingDay), [
-          { target: 'resolution', kind: 'warning', dueAt: local('2026-11-30T10:00'), fireAt: local('2026-11-30T09:00') },
+          {
+            target: 'resolution',
+            kind: 'warning',
+            dueAt: local('2026-11-30T10:00'),
+            fireAt: local('2026-11-30T09:00'),
+          },
           { target: 'resolution', kind: 'breach', dueAt: local('2026-11-30T10:00'), fireAt: local('2026-11-30T10:00') },
         ]);
       });
 
       it("after a reopen: this round's warning and breach in working time from the reopen", () => {
         expectTimers(timersAfter(REOPENED_ON_FRIDAY, workingDay), [
-          { target: 'resolution', kind: 'warning', dueAt: local('2026-12-07T17:00'), fireAt: local('2026-12-07T15:12') },
+          {
+            target: 'resolution',
+            kind: 'warning',
+            dueAt: local('2026-12-07T17:00'),
+            fireAt: local('2026-12-07T15:12'),
+          },
           { target: 'resolution', kind: 'breach', dueAt: local('2026-12-07T17:00'), fireAt: local('2026-12-07T17:00') },
         ]);
       });
@@ -1063,7 +1501,10 @@ describe('SLA clock decider', () => {
         const timers = timersAfter(history, workingDay);
         expect(timers.length).toBeGreaterThan(0);
         for (const timer of timers) {
-          const events = clocks(workingDay, shanghaiOffice).decide(fire(timer.target, timer.kind, timer.dueAt, timer.fireAt, timer.level), fold(history, workingDay));
+          const events = clocks(workingDay, shanghaiOffice).decide(
+            fire(timer.target, timer.kind, timer.dueAt, timer.fireAt, timer.level),
+            fold(history, workingDay),
+          );
           expect(events.length).toBeGreaterThan(0);
           expectPublishable(events);
         }
@@ -1080,7 +1521,10 @@ describe('SLA clock decider', () => {
         const state = stream.reduce(evolve, clocks().initialState());
         const [next] = [...timersFor(state, quick)].sort((a, b) => Date.parse(a.fireAt) - Date.parse(b.fireAt));
         if (!next) return stream;
-        const decided = clocks(quick, alwaysOpen).decide(fire(next.target, next.kind, next.dueAt, next.fireAt, next.level), state);
+        const decided = clocks(quick, alwaysOpen).decide(
+          fire(next.target, next.kind, next.dueAt, next.fireAt, next.level),
+          state,
+        );
         expect(decided.length).toBeGreaterThan(0);
         stream = [...stream, ...decided];
       }
@@ -1122,15 +1566,34 @@ describe('an order whose category an override matches', () => {
   const reported = new Date('2026-11-23T09:00:00+08:00');
 
   it('sets the overridden response target, records the category, and keeps the tier’s resolution target', () => {
-    const [set] = clocks(withLiftOverride, alwaysOpen).decide({ type: 'StartSlaClock', workOrderId, siteId: 'S1', category: 'lift', tier: 'urgent', reportedAt: reported }, clocks().initialState());
-    expect(set?.data).toMatchObject({ category: 'lift', responseDueAt: '2026-11-23T01:15:00.000Z', resolutionDueAt: '2026-11-23T03:00:00.000Z' });
+    const [set] = clocks(withLiftOverride, alwaysOpen).decide(
+      { type: 'StartSlaClock', workOrderId, siteId: 'S1', category: 'lift', tier: 'urgent', reportedAt: reported },
+      clocks().initialState(),
+    );
+    expect(set?.data).toMatchObject({
+      category: 'lift',
+      responseDueAt: '2026-11-23T01:15:00.000Z',
+      resolutionDueAt: '2026-11-23T03:00:00.000Z',
+    });
   });
 
   it('restarts a reopened lift order on the same, category-aware targets', () => {
-    const start = clocks(withLiftOverride, alwaysOpen).decide({ type: 'StartSlaClock', workOrderId, siteId: 'S1', category: 'lift', tier: 'urgent', reportedAt: reported }, clocks().initialState());
+    const start = clocks(withLiftOverride, alwaysOpen).decide(
+      { type: 'StartSlaClock', workOrderId, siteId: 'S1', category: 'lift', tier: 'urgent', reportedAt: reported },
+      clocks().initialState(),
+    );
     const state = start.reduce(clocks(withLiftOverride).evolve, clocks().initialState());
     expect(state).toMatchObject({ status: 'running', category: 'lift' });
-    const [restarted] = clocks(withLiftOverride, alwaysOpen).decide({ type: 'ObserveWorkOrder', workOrderId, happened: 'reopened', round: 1, at: new Date('2026-11-23T10:00:00+08:00') }, state);
+    const [restarted] = clocks(withLiftOverride, alwaysOpen).decide(
+      {
+        type: 'ObserveWorkOrder',
+        workOrderId,
+        happened: 'reopened',
+        round: 1,
+        at: new Date('2026-11-23T10:00:00+08:00'),
+      },
+      state,
+    );
     expect(restarted?.data).toMatchObject({ resolutionDueAt: '2026-11-23T04:00:00.000Z' });
   });
 });
@@ -1157,53 +1620,110 @@ describe('recomputing deadlines when the policy or calendar is corrected', () =>
   const reportedFriday = new Date('2026-11-27T16:00:00+08:00');
   const now = new Date('2026-11-28T10:00:00+08:00');
   const startedUnder = (calendar: BusinessCalendar) =>
-    clocks(v1, calendar).decide({ type: 'StartSlaClock', workOrderId, siteId: 'S1', tier: 'normal', reportedAt: reportedFriday }, clocks().initialState()).reduce(clocks(v1).evolve, clocks().initialState());
+    clocks(v1, calendar)
+      .decide(
+        { type: 'StartSlaClock', workOrderId, siteId: 'S1', tier: 'normal', reportedAt: reportedFriday },
+        clocks().initialState(),
+      )
+      .reduce(clocks(v1).evolve, clocks().initialState());
 
   it('moves a running deadline past a holiday added late, and says so on the timeline', () => {
     const state = startedUnder(office([]));
     expect(state).toMatchObject({ status: 'running', resolution: { dueAt: '2026-11-30T08:00:00.000Z' } });
-    const [recomputed] = clocks(v2, office(['2026-11-30'])).decide({ type: 'RecomputeDeadlines', workOrderId, now }, state);
+    const [recomputed] = clocks(v2, office(['2026-11-30'])).decide(
+      { type: 'RecomputeDeadlines', workOrderId, now },
+      state,
+    );
     expect(recomputed).toMatchObject({
       type: EventTypes.SlaDeadlinesRecomputed,
-      data: { policyId: 'office', policyVersion: 2, resolutionDueAt: '2026-12-01T08:00:00.000Z', responseDueAt: '2026-12-01T03:00:00.000Z', recomputedAt: now.toISOString() },
+      data: {
+        policyId: 'office',
+        policyVersion: 2,
+        resolutionDueAt: '2026-12-01T08:00:00.000Z',
+        responseDueAt: '2026-12-01T03:00:00.000Z',
+        recomputedAt: now.toISOString(),
+      },
     });
     expectPublishable([recomputed!]);
     const after = [recomputed!].reduce(clocks(v2).evolve, state);
-    expect(timersFor(after, v2).find((t) => t.target === 'resolution' && t.kind === 'breach')?.fireAt).toBe('2026-12-01T08:00:00.000Z');
+    expect(timersFor(after, v2).find((t) => t.target === 'resolution' && t.kind === 'breach')?.fireAt).toBe(
+      '2026-12-01T08:00:00.000Z',
+    );
   });
 
   it('records nothing when no running deadline or pending warning moves', () => {
-    expect(clocks(v2, office([])).decide({ type: 'RecomputeDeadlines', workOrderId, now }, startedUnder(office([])))).toEqual([]);
+    expect(
+      clocks(v2, office([])).decide({ type: 'RecomputeDeadlines', workOrderId, now }, startedUnder(office([]))),
+    ).toEqual([]);
   });
 
   it('records nothing for a closed order: both targets met keep their verdict and the timeline is untouched', () => {
     const state = startedUnder(office([]));
     const closed = [
-      ...clocks(v1, office([])).decide({ type: 'ObserveWorkOrder', workOrderId, happened: 'acknowledged', at: new Date('2026-11-27T16:30:00+08:00') }, state),
-      ...clocks(v1, office([])).decide({ type: 'ObserveWorkOrder', workOrderId, happened: 'resolved', at: new Date('2026-11-27T17:20:00+08:00') }, state),
+      ...clocks(v1, office([])).decide(
+        { type: 'ObserveWorkOrder', workOrderId, happened: 'acknowledged', at: new Date('2026-11-27T16:30:00+08:00') },
+        state,
+      ),
+      ...clocks(v1, office([])).decide(
+        { type: 'ObserveWorkOrder', workOrderId, happened: 'resolved', at: new Date('2026-11-27T17:20:00+08:00') },
+        state,
+      ),
     ].reduce(clocks(v1).evolve, state);
-    expect(clocks(v2, office(['2026-11-30'])).decide({ type: 'RecomputeDeadlines', workOrderId, now }, closed)).toEqual([]);
+    expect(clocks(v2, office(['2026-11-30'])).decide({ type: 'RecomputeDeadlines', workOrderId, now }, closed)).toEqual(
+      [],
+    );
   });
 
   it('records nothing for a breached target, nor for a stopped clock', () => {
     const state = startedUnder(office([]));
     const breachedBoth = [
-      { type: EventTypes.SlaBreached, data: { workOrderId, target: 'response', dueAt: '2026-11-30T03:00:00.000Z', breachedAt: '2026-11-30T03:00:00.000Z' } },
-      { type: EventTypes.SlaBreached, data: { workOrderId, target: 'resolution', dueAt: '2026-11-30T08:00:00.000Z', breachedAt: '2026-11-30T08:00:00.000Z' } },
+      {
+        type: EventTypes.SlaBreached,
+        data: {
+          workOrderId,
+          target: 'response',
+          dueAt: '2026-11-30T03:00:00.000Z',
+          breachedAt: '2026-11-30T03:00:00.000Z',
+        },
+      },
+      {
+        type: EventTypes.SlaBreached,
+        data: {
+          workOrderId,
+          target: 'resolution',
+          dueAt: '2026-11-30T08:00:00.000Z',
+          breachedAt: '2026-11-30T08:00:00.000Z',
+        },
+      },
     ] as SlaEvent[];
-    expect(clocks(v2, office(['2026-11-30'])).decide({ type: 'RecomputeDeadlines', workOrderId, now }, breachedBoth.reduce(clocks(v1).evolve, state))).toEqual([]);
-    const cancelled = clocks(v1, office([])).decide({ type: 'ObserveWorkOrder', workOrderId, happened: 'cancelled', at: now }, state).reduce(clocks(v1).evolve, state);
-    expect(clocks(v2, office(['2026-11-30'])).decide({ type: 'RecomputeDeadlines', workOrderId, now }, cancelled)).toEqual([]);
+    expect(
+      clocks(v2, office(['2026-11-30'])).decide(
+        { type: 'RecomputeDeadlines', workOrderId, now },
+        breachedBoth.reduce(clocks(v1).evolve, state),
+      ),
+    ).toEqual([]);
+    const cancelled = clocks(v1, office([]))
+      .decide({ type: 'ObserveWorkOrder', workOrderId, happened: 'cancelled', at: now }, state)
+      .reduce(clocks(v1).evolve, state);
+    expect(
+      clocks(v2, office(['2026-11-30'])).decide({ type: 'RecomputeDeadlines', workOrderId, now }, cancelled),
+    ).toEqual([]);
   });
 
   it('recomputes under the same policy version when the calendar changed (newer holiday data)', () => {
-    const [recomputed] = clocks(v1, office(['2026-11-30'])).decide({ type: 'RecomputeDeadlines', workOrderId, now }, startedUnder(office([])));
+    const [recomputed] = clocks(v1, office(['2026-11-30'])).decide(
+      { type: 'RecomputeDeadlines', workOrderId, now },
+      startedUnder(office([])),
+    );
     expect(recomputed?.data).toMatchObject({ policyVersion: 1, resolutionDueAt: '2026-12-01T08:00:00.000Z' });
   });
 
   it('leaves a clock computed under a newer policy version to it', () => {
     const state = startedUnder(office([]));
-    const [recomputed] = clocks(v2, office(['2026-11-30'])).decide({ type: 'RecomputeDeadlines', workOrderId, now }, state);
+    const [recomputed] = clocks(v2, office(['2026-11-30'])).decide(
+      { type: 'RecomputeDeadlines', workOrderId, now },
+      state,
+    );
     const underV2 = [recomputed!].reduce(clocks(v2).evolve, state);
     expect(clocks(v1, office([])).decide({ type: 'RecomputeDeadlines', workOrderId, now }, underV2)).toEqual([]);
   });
@@ -1227,46 +1747,91 @@ describe('recomputing deadlines when the policy or calendar is corrected', () =>
     const warning = timersFor(after, halfway).find((t) => t.target === 'response' && t.kind === 'warning');
     expect(warning).toMatchObject({ dueAt: '2026-11-30T03:00:00.000Z', fireAt: '2026-11-30T01:00:00.000Z' });
     const oldWarnAt = state.status === 'running' ? state.response.warnAt : '';
-    const fireWarning = (at: string): FireSlaTimer => ({ type: 'FireSlaTimer', workOrderId, target: 'response', kind: 'warning', dueAt: '2026-11-30T03:00:00.000Z', firesAt: at, now: new Date(at) });
+    const fireWarning = (at: string): FireSlaTimer => ({
+      type: 'FireSlaTimer',
+      workOrderId,
+      target: 'response',
+      kind: 'warning',
+      dueAt: '2026-11-30T03:00:00.000Z',
+      firesAt: at,
+      now: new Date(at),
+    });
     expect(clocks(halfway, office([])).decide(fireWarning(oldWarnAt), after)).toEqual([]);
-    expect(clocks(halfway, office([])).decide(fireWarning('2026-11-30T01:00:00.000Z'), after)).toMatchObject([{ type: EventTypes.SlaWarningRaised, data: { warnAt: '2026-11-30T01:00:00.000Z' } }]);
+    expect(clocks(halfway, office([])).decide(fireWarning('2026-11-30T01:00:00.000Z'), after)).toMatchObject([
+      { type: EventTypes.SlaWarningRaised, data: { warnAt: '2026-11-30T01:00:00.000Z' } },
+    ]);
   });
 
   it('does not list a warning already raised, whose time no longer matters', () => {
-    const warned = [{ type: EventTypes.SlaWarningRaised, data: { workOrderId, target: 'response', dueAt: '2026-11-30T03:00:00.000Z', warnedAt: '2026-11-30T02:12:00.000Z' } } as SlaEvent].reduce(
-      clocks(v1).evolve,
-      startedUnder(office([])),
+    const warned = [
+      {
+        type: EventTypes.SlaWarningRaised,
+        data: {
+          workOrderId,
+          target: 'response',
+          dueAt: '2026-11-30T03:00:00.000Z',
+          warnedAt: '2026-11-30T02:12:00.000Z',
+        },
+      } as SlaEvent,
+    ].reduce(clocks(v1).evolve, startedUnder(office([])));
+    const [recomputed] = clocks({ ...v2, warningFraction: 0.5 }, office([])).decide(
+      { type: 'RecomputeDeadlines', workOrderId, now },
+      warned,
     );
-    const [recomputed] = clocks({ ...v2, warningFraction: 0.5 }, office([])).decide({ type: 'RecomputeDeadlines', workOrderId, now }, warned);
     expect(recomputed?.data).not.toHaveProperty('responseWarnAt');
     expect(recomputed?.data).toHaveProperty('resolutionWarnAt');
   });
 
   it('does nothing for a clock already computed under this version', () => {
     const state = startedUnder(office([]));
-    const [recomputed] = clocks(v2, office(['2026-11-30'])).decide({ type: 'RecomputeDeadlines', workOrderId, now }, state);
+    const [recomputed] = clocks(v2, office(['2026-11-30'])).decide(
+      { type: 'RecomputeDeadlines', workOrderId, now },
+      state,
+    );
     const current = [recomputed!].reduce(clocks(v2).evolve, state);
-    expect(clocks(v2, office(['2026-11-30'])).decide({ type: 'RecomputeDeadlines', workOrderId, now }, current)).toEqual([]);
+    expect(
+      clocks(v2, office(['2026-11-30'])).decide({ type: 'RecomputeDeadlines', workOrderId, now }, current),
+    ).toEqual([]);
   });
 
   it('keeps a met target’s verdict and recomputes only what still runs', () => {
     const state = startedUnder(office([]));
-    const acknowledged = clocks(v1, office([])).decide({ type: 'ObserveWorkOrder', workOrderId, happened: 'acknowledged', at: new Date('2026-11-27T16:30:00+08:00') }, state);
+    const acknowledged = clocks(v1, office([])).decide(
+      { type: 'ObserveWorkOrder', workOrderId, happened: 'acknowledged', at: new Date('2026-11-27T16:30:00+08:00') },
+      state,
+    );
     const metResponse = acknowledged.reduce(clocks(v1).evolve, state);
-    const [recomputed] = clocks(v2, office(['2026-11-30'])).decide({ type: 'RecomputeDeadlines', workOrderId, now }, metResponse);
+    const [recomputed] = clocks(v2, office(['2026-11-30'])).decide(
+      { type: 'RecomputeDeadlines', workOrderId, now },
+      metResponse,
+    );
     expect(recomputed?.data).not.toHaveProperty('responseDueAt');
     expect(recomputed?.data).toMatchObject({ resolutionDueAt: '2026-12-01T08:00:00.000Z' });
   });
 
   it('counts the pauses of the round again under the corrected calendar', () => {
     const state = startedUnder(office([]));
-    const held = clocks(v1, office([])).decide({ type: 'ObserveWorkOrder', workOrderId, happened: 'waiting-on-resident', at: new Date('2026-11-27T17:00:00+08:00') }, state);
+    const held = clocks(v1, office([])).decide(
+      {
+        type: 'ObserveWorkOrder',
+        workOrderId,
+        happened: 'waiting-on-resident',
+        at: new Date('2026-11-27T17:00:00+08:00'),
+      },
+      state,
+    );
     const heldState = held.reduce(clocks(v1).evolve, state);
-    const resumed = clocks(v1, office([])).decide({ type: 'ObserveWorkOrder', workOrderId, happened: 'resumed', at: new Date('2026-11-30T09:30:00+08:00') }, heldState);
+    const resumed = clocks(v1, office([])).decide(
+      { type: 'ObserveWorkOrder', workOrderId, happened: 'resumed', at: new Date('2026-11-30T09:30:00+08:00') },
+      heldState,
+    );
     const resumedState = resumed.reduce(clocks(v1).evolve, heldState);
     // Paused Friday 17:00 to Monday 09:30: 1.5 working hours paused (Fri 17:00-17:30, Mon 08:30-09:30), due Monday 17:30.
     expect(resumedState).toMatchObject({ resolution: { dueAt: '2026-11-30T09:30:00.000Z' } });
-    const [recomputed] = clocks(v2, office(['2026-11-30'])).decide({ type: 'RecomputeDeadlines', workOrderId, now }, resumedState);
+    const [recomputed] = clocks(v2, office(['2026-11-30'])).decide(
+      { type: 'RecomputeDeadlines', workOrderId, now },
+      resumedState,
+    );
     // With Monday closed the pause covered only Friday 17:00-17:30: due Tuesday 08:30 + 9 h - 1.5 h worked + 0.5 h paused = Tuesday 16:30.
     expect(recomputed?.data).toMatchObject({ resolutionDueAt: '2026-12-01T08:30:00.000Z' });
   });
@@ -1274,7 +1839,10 @@ describe('recomputing deadlines when the policy or calendar is corrected', () =>
 
 describe('working time counted beyond the years the holiday data publishes (chinese-days 1.5.7: up to 2026)', () => {
   const startNormal = (reportedAt: string, tier: Tier = 'normal') =>
-    clocks(workingDay, shanghaiOffice).decide({ type: 'StartSlaClock', workOrderId, siteId, tier, reportedAt: new Date(reportedAt) }, clocks().initialState());
+    clocks(workingDay, shanghaiOffice).decide(
+      { type: 'StartSlaClock', workOrderId, siteId, tier, reportedAt: new Date(reportedAt) },
+      clocks().initialState(),
+    );
 
   it('says so on targets set when a deadline falls in 2027, whose days were taken as plain Monday to Friday', () => {
     expect(startNormal('2026-12-31T15:00:00+08:00')[0]?.data).toMatchObject({ calendarBeyondOfficialData: true });
@@ -1285,15 +1853,39 @@ describe('working time counted beyond the years the holiday data publishes (chin
   });
 
   it('never flags a tier counted around the clock, which needs no calendar', () => {
-    expect(startNormal('2026-12-31T23:00:00+08:00', 'urgent')[0]?.data).not.toHaveProperty('calendarBeyondOfficialData');
+    expect(startNormal('2026-12-31T23:00:00+08:00', 'urgent')[0]?.data).not.toHaveProperty(
+      'calendarBeyondOfficialData',
+    );
   });
 
   it('flags a round restarted into 2027, and a resumed deadline moved into it', () => {
     const state = startNormal('2026-12-28T09:00:00+08:00').reduce(clocks(workingDay).evolve, clocks().initialState());
-    const [restarted] = clocks(workingDay, shanghaiOffice).decide({ type: 'ObserveWorkOrder', workOrderId, happened: 'reopened', round: 1, at: new Date('2026-12-31T16:00:00+08:00') }, state);
+    const [restarted] = clocks(workingDay, shanghaiOffice).decide(
+      {
+        type: 'ObserveWorkOrder',
+        workOrderId,
+        happened: 'reopened',
+        round: 1,
+        at: new Date('2026-12-31T16:00:00+08:00'),
+      },
+      state,
+    );
     expect(restarted?.data).toMatchObject({ calendarBeyondOfficialData: true });
-    const held = clocks(workingDay, shanghaiOffice).decide({ type: 'ObserveWorkOrder', workOrderId, happened: 'waiting-on-resident', at: new Date('2026-12-28T10:00:00+08:00') }, state).reduce(clocks(workingDay).evolve, state);
-    const [resumed] = clocks(workingDay, shanghaiOffice).decide({ type: 'ObserveWorkOrder', workOrderId, happened: 'resumed', at: new Date('2026-12-31T16:00:00+08:00') }, held);
+    const held = clocks(workingDay, shanghaiOffice)
+      .decide(
+        {
+          type: 'ObserveWorkOrder',
+          workOrderId,
+          happened: 'waiting-on-resident',
+          at: new Date('2026-12-28T10:00:00+08:00'),
+        },
+        state,
+      )
+      .reduce(clocks(workingDay).evolve, state);
+    const [resumed] = clocks(workingDay, shanghaiOffice).decide(
+      { type: 'ObserveWorkOrder', workOrderId, happened: 'resumed', at: new Date('2026-12-31T16:00:00+08:00') },
+      held,
+    );
     expect(resumed?.data).toMatchObject({ calendarBeyondOfficialData: true });
     expectPublishable([restarted!, resumed!]);
   });
@@ -1302,7 +1894,16 @@ describe('working time counted beyond the years the holiday data publishes (chin
 describe('a planned order folded into the monthly plan (the shipped policy: the plan closes on the 20th, counted in working time)', () => {
   const sla = (policy: SlaPolicy, calendar: BusinessCalendar) => ({
     start: (reported: string, site = siteId) =>
-      clocks(policy, calendar).decide({ type: 'StartSlaClock', workOrderId, siteId: site, tier: 'planned', reportedAt: new Date(`${reported}:00+08:00`) }, clocks().initialState()),
+      clocks(policy, calendar).decide(
+        {
+          type: 'StartSlaClock',
+          workOrderId,
+          siteId: site,
+          tier: 'planned',
+          reportedAt: new Date(`${reported}:00+08:00`),
+        },
+        clocks().initialState(),
+      ),
     after: (events: readonly SlaEvent[]) => events.reduce(clocks(policy).evolve, clocks().initialState()),
     decide: (command: SlaCommand, state: SlaState) => clocks(policy, calendar).decide(command, state),
   });
@@ -1310,13 +1911,19 @@ describe('a planned order folded into the monthly plan (the shipped policy: the 
   const resolutionOf = (events: readonly SlaEvent[]) => {
     expectPublishable(events);
     const [event] = events;
-    return event?.type === EventTypes.SlaTargetsSet ? { dueAt: event.data.resolutionDueAt, warnAt: event.data.resolutionWarnAt } : undefined;
+    return event?.type === EventTypes.SlaTargetsSet
+      ? { dueAt: event.data.resolutionDueAt, warnAt: event.data.resolutionWarnAt }
+      : undefined;
   };
-  const observed = (happened: ObserveWorkOrder['happened'], at: string, round?: number) => observe(happened, local(at), round);
+  const observed = (happened: ObserveWorkOrder['happened'], at: string, round?: number) =>
+    observe(happened, local(at), round);
 
   it("is due at close on the month's last working day when reported on or before the 20th, warned at 80 % of the working time to it", () => {
     // Friday 20 November 10:00 to Monday 30 November 17:30 is 61 h 30 min of working time; 80 % of it ends Friday 27th 14:12.
-    expect(resolutionOf(office.start('2026-11-20T10:00'))).toEqual({ dueAt: local('2026-11-30T17:30'), warnAt: local('2026-11-27T14:12') });
+    expect(resolutionOf(office.start('2026-11-20T10:00'))).toEqual({
+      dueAt: local('2026-11-30T17:30'),
+      warnAt: local('2026-11-27T14:12'),
+    });
   });
 
   it("joins next month's plan when reported after the 20th", () => {
@@ -1329,11 +1936,28 @@ describe('a planned order folded into the monthly plan (the shipped policy: the 
   });
 
   it("follows a site's own plan and calendar: S2 closes its plan on the 25th, works 09:00-18:00 and is closed on New Year's Eve", () => {
-    const withSitePlan = SlaPolicySchema.parse({ ...shipped, overrides: [...shipped.overrides, { sites: ['S2'], tiers: { planned: { resolution: { plan: 'monthly', cutoffDay: 25 } } } }] });
-    const siteS2: BusinessCalendar = { ...shanghaiOffice, opens: '09:00', closes: '18:00', isWorkingDay: (date) => date !== '2026-12-31' && isWorkday(date) };
-    expect(resolutionOf(sla(withSitePlan, siteS2).start('2026-11-23T09:00', 'S2'))?.dueAt).toBe(local('2026-11-30T18:00'));
-    expect(resolutionOf(sla(withSitePlan, siteS2).start('2026-12-01T09:00', 'S2'))?.dueAt).toBe(local('2026-12-30T18:00'));
-    expect(resolutionOf(sla(withSitePlan, shanghaiOffice).start('2026-11-23T09:00', 'S1'))?.dueAt).toBe(local('2026-12-31T17:30'));
+    const withSitePlan = SlaPolicySchema.parse({
+      ...shipped,
+      overrides: [
+        ...shipped.overrides,
+        { sites: ['S2'], tiers: { planned: { resolution: { plan: 'monthly', cutoffDay: 25 } } } },
+      ],
+    });
+    const siteS2: BusinessCalendar = {
+      ...shanghaiOffice,
+      opens: '09:00',
+      closes: '18:00',
+      isWorkingDay: (date) => date !== '2026-12-31' && isWorkday(date),
+    };
+    expect(resolutionOf(sla(withSitePlan, siteS2).start('2026-11-23T09:00', 'S2'))?.dueAt).toBe(
+      local('2026-11-30T18:00'),
+    );
+    expect(resolutionOf(sla(withSitePlan, siteS2).start('2026-12-01T09:00', 'S2'))?.dueAt).toBe(
+      local('2026-12-30T18:00'),
+    );
+    expect(resolutionOf(sla(withSitePlan, shanghaiOffice).start('2026-11-23T09:00', 'S1'))?.dueAt).toBe(
+      local('2026-12-31T17:30'),
+    );
   });
 
   describe('given it was reported on Tuesday 3 November 10:00, due Monday 30 November 17:30 and warned Wednesday 25th 08:48', () => {
@@ -1346,22 +1970,43 @@ describe('a planned order folded into the monthly plan (the shipped policy: the 
     it('moves the deadline and the warning on by the two working days it waited on the resident', () => {
       const held = office.after([...reported, clockPaused(local('2026-11-10T10:00'))]);
       const resumed = office.decide(observed('resumed', '2026-11-12T10:00'), held);
-      expect(resumed).toEqual([clockResumed(local('2026-11-12T10:00'), 172800, local('2026-12-02T17:30'), local('2026-11-27T08:48'))]);
+      expect(resumed).toEqual([
+        clockResumed(local('2026-11-12T10:00'), 172800, local('2026-12-02T17:30'), local('2026-11-27T08:48')),
+      ]);
     });
 
     it('recomputes to the same deadline, pause included, under a new version of the same policy', () => {
-      const resumed = office.after([...reported, clockPaused(local('2026-11-10T10:00')), clockResumed(local('2026-11-12T10:00'), 172800, local('2026-12-02T17:30'), local('2026-11-27T08:48'))]);
-      expect(clocks({ ...shipped, version: 2 }, shanghaiOffice).decide({ type: 'RecomputeDeadlines', workOrderId, now: new Date(local('2026-11-13T09:00')) }, resumed)).toEqual([]);
+      const resumed = office.after([
+        ...reported,
+        clockPaused(local('2026-11-10T10:00')),
+        clockResumed(local('2026-11-12T10:00'), 172800, local('2026-12-02T17:30'), local('2026-11-27T08:48')),
+      ]);
+      expect(
+        clocks({ ...shipped, version: 2 }, shanghaiOffice).decide(
+          { type: 'RecomputeDeadlines', workOrderId, now: new Date(local('2026-11-13T09:00')) },
+          resumed,
+        ),
+      ).toEqual([]);
     });
 
     it("restarts from a reopen into the plan the reopen joins: December's on the 3rd, January's on the 21st", () => {
-      const resolved = office.after([...reported, targetMet('resolution', local('2026-11-30T17:30'), local('2026-11-27T10:00'), true)]);
+      const resolved = office.after([
+        ...reported,
+        targetMet('resolution', local('2026-11-30T17:30'), local('2026-11-27T10:00'), true),
+      ]);
       expect(office.decide(observed('reopened', '2026-12-03T10:00', 1), resolved)).toEqual([
         clockRestarted(1, local('2026-12-03T10:00'), local('2026-12-31T17:30'), local('2026-12-25T16:00')),
       ]);
       // January 2027's last working day is taken as Friday the 29th, on plain Monday-to-Friday days.
-      const intoJanuary = clockRestarted(1, local('2026-12-21T10:00'), local('2027-01-29T17:30'), local('2027-01-22T08:48'));
-      expect(office.decide(observed('reopened', '2026-12-21T10:00', 1), resolved)).toEqual([{ ...intoJanuary, data: { ...intoJanuary.data, calendarBeyondOfficialData: true } }]);
+      const intoJanuary = clockRestarted(
+        1,
+        local('2026-12-21T10:00'),
+        local('2027-01-29T17:30'),
+        local('2027-01-22T08:48'),
+      );
+      expect(office.decide(observed('reopened', '2026-12-21T10:00', 1), resolved)).toEqual([
+        { ...intoJanuary, data: { ...intoJanuary.data, calendarBeyondOfficialData: true } },
+      ]);
     });
   });
 
@@ -1369,10 +2014,20 @@ describe('a planned order folded into the monthly plan (the shipped policy: the 
     const underDuration = sla(workingDay, shanghaiOffice);
     const state = underDuration.after(underDuration.start('2026-11-23T09:00'));
     expect(state).toMatchObject({ resolution: { dueAt: local('2026-12-21T09:00') } });
-    const [recomputed] = clocks({ ...shipped, version: 2 }, shanghaiOffice).decide({ type: 'RecomputeDeadlines', workOrderId, now: new Date(local('2026-11-24T09:00')) }, state);
+    const [recomputed] = clocks({ ...shipped, version: 2 }, shanghaiOffice).decide(
+      { type: 'RecomputeDeadlines', workOrderId, now: new Date(local('2026-11-24T09:00')) },
+      state,
+    );
     expect(recomputed).toEqual({
       type: EventTypes.SlaDeadlinesRecomputed,
-      data: { workOrderId, policyId: 'default-2026', policyVersion: 2, resolutionDueAt: local('2026-12-31T17:30'), resolutionWarnAt: local('2026-12-24T10:24'), recomputedAt: local('2026-11-24T09:00') },
+      data: {
+        workOrderId,
+        policyId: 'default-2026',
+        policyVersion: 2,
+        resolutionDueAt: local('2026-12-31T17:30'),
+        resolutionWarnAt: local('2026-12-24T10:24'),
+        recomputedAt: local('2026-11-24T09:00'),
+      },
     });
     expectPublishable([recomputed!]);
   });

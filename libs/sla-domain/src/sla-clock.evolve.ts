@@ -11,67 +11,99 @@ const clockFor = (startedAt: string, dueAt: string, warningFraction: number, war
   return { dueAt, warnAt: warning, outcome: 'running', warned: false, level: 0, escalationAcknowledged: false };
 };
 
-export const evolveClocks = (policy: Pick<SlaPolicy, 'warningFraction'>) => (state: SlaState, event: SlaEvent): SlaState => {
-  if (event.type === EventTypes.SlaTargetsSet) {
-    const d = event.data;
-    return {
-      status: 'running',
-      tier: d.tier,
-      policyId: d.policyId,
-      policyVersion: d.policyVersion ?? 1,
-      siteId: d.siteId,
-      category: d.category,
-      response: { ...clockFor(d.startedAt, d.responseDueAt, policy.warningFraction, d.responseWarnAt), startedAt: d.startedAt },
-      resolution: { ...clockFor(d.startedAt, d.resolutionDueAt, policy.warningFraction, d.resolutionWarnAt), startedAt: d.startedAt, pauses: [], round: 0 },
-    };
-  }
-  if (state.status !== 'running') return state;
-  const update = (target: SlaTarget, change: Partial<TargetClock>): SlaState =>
-    target === 'response' ? { ...state, response: { ...state.response, ...change } } : { ...state, resolution: { ...state.resolution, ...change } };
-  switch (event.type) {
-    case EventTypes.SlaWarningRaised:
-      return update(event.data.target, { warned: true });
-    case EventTypes.SlaBreached:
-      return update(event.data.target, { outcome: 'breached' });
-    case EventTypes.SlaEscalated:
-      return update(event.data.target, { level: event.data.level });
-    case EventTypes.SlaTargetMet:
-      return update(event.data.target, { outcome: 'met' });
-    case EventTypes.SlaClockPaused:
-      return { ...state, resolution: { ...state.resolution, pausedSince: event.data.pausedAt } };
-    case EventTypes.SlaClockResumed: {
-      const { resolution } = state;
-      const warnAt = event.data.resolutionWarnAt ?? new Date(Date.parse(resolution.warnAt) + event.data.pausedSeconds * 1000).toISOString();
-      const pauses = resolution.pausedSince ? [...resolution.pauses, { from: resolution.pausedSince, to: event.data.resumedAt }] : resolution.pauses;
-      return { ...state, resolution: { ...resolution, pausedSince: undefined, pauses, dueAt: event.data.resolutionDueAt, warnAt } };
-    }
-    case EventTypes.SlaDeadlinesRecomputed: {
+export const evolveClocks =
+  (policy: Pick<SlaPolicy, 'warningFraction'>) =>
+  (state: SlaState, event: SlaEvent): SlaState => {
+    if (event.type === EventTypes.SlaTargetsSet) {
       const d = event.data;
       return {
-        ...state,
+        status: 'running',
+        tier: d.tier,
         policyId: d.policyId,
-        policyVersion: d.policyVersion,
-        response: { ...state.response, dueAt: d.responseDueAt ?? state.response.dueAt, warnAt: d.responseWarnAt ?? state.response.warnAt },
-        resolution: { ...state.resolution, dueAt: d.resolutionDueAt ?? state.resolution.dueAt, warnAt: d.resolutionWarnAt ?? state.resolution.warnAt },
-      };
-    }
-    case EventTypes.SlaEscalationAcknowledged:
-      return update(event.data.target, { escalationAcknowledged: true });
-    case EventTypes.SlaClockStopped:
-      return { status: 'stopped' };
-    case EventTypes.SlaClockRestarted:
-      return {
-        ...state,
+        policyVersion: d.policyVersion ?? 1,
+        siteId: d.siteId,
+        category: d.category,
+        response: {
+          ...clockFor(d.startedAt, d.responseDueAt, policy.warningFraction, d.responseWarnAt),
+          startedAt: d.startedAt,
+        },
         resolution: {
-          ...clockFor(event.data.restartedAt, event.data.resolutionDueAt, policy.warningFraction, event.data.resolutionWarnAt),
-          startedAt: event.data.restartedAt,
+          ...clockFor(d.startedAt, d.resolutionDueAt, policy.warningFraction, d.resolutionWarnAt),
+          startedAt: d.startedAt,
           pauses: [],
-          round: event.data.round,
+          round: 0,
         },
       };
-    default: {
-      const unhandled: never = event;
-      throw new Error(`unhandled SLA event ${JSON.stringify(unhandled)}`);
     }
-  }
-};
+    if (state.status !== 'running') return state;
+    const update = (target: SlaTarget, change: Partial<TargetClock>): SlaState =>
+      target === 'response'
+        ? { ...state, response: { ...state.response, ...change } }
+        : { ...state, resolution: { ...state.resolution, ...change } };
+    switch (event.type) {
+      case EventTypes.SlaWarningRaised:
+        return update(event.data.target, { warned: true });
+      case EventTypes.SlaBreached:
+        return update(event.data.target, { outcome: 'breached' });
+      case EventTypes.SlaEscalated:
+        return update(event.data.target, { level: event.data.level });
+      case EventTypes.SlaTargetMet:
+        return update(event.data.target, { outcome: 'met' });
+      case EventTypes.SlaClockPaused:
+        return { ...state, resolution: { ...state.resolution, pausedSince: event.data.pausedAt } };
+      case EventTypes.SlaClockResumed: {
+        const { resolution } = state;
+        const warnAt =
+          event.data.resolutionWarnAt ??
+          new Date(Date.parse(resolution.warnAt) + event.data.pausedSeconds * 1000).toISOString();
+        const pauses = resolution.pausedSince
+          ? [...resolution.pauses, { from: resolution.pausedSince, to: event.data.resumedAt }]
+          : resolution.pauses;
+        return {
+          ...state,
+          resolution: { ...resolution, pausedSince: undefined, pauses, dueAt: event.data.resolutionDueAt, warnAt },
+        };
+      }
+      case EventTypes.SlaDeadlinesRecomputed: {
+        const d = event.data;
+        return {
+          ...state,
+          policyId: d.policyId,
+          policyVersion: d.policyVersion,
+          response: {
+            ...state.response,
+            dueAt: d.responseDueAt ?? state.response.dueAt,
+            warnAt: d.responseWarnAt ?? state.response.warnAt,
+          },
+          resolution: {
+            ...state.resolution,
+            dueAt: d.resolutionDueAt ?? state.resolution.dueAt,
+            warnAt: d.resolutionWarnAt ?? state.resolution.warnAt,
+          },
+        };
+      }
+      case EventTypes.SlaEscalationAcknowledged:
+        return update(event.data.target, { escalationAcknowledged: true });
+      case EventTypes.SlaClockStopped:
+        return { status: 'stopped' };
+      case EventTypes.SlaClockRestarted:
+        return {
+          ...state,
+          resolution: {
+            ...clockFor(
+              event.data.restartedAt,
+              event.data.resolutionDueAt,
+              policy.warningFraction,
+              event.data.resolutionWarnAt,
+            ),
+            startedAt: event.data.restartedAt,
+            pauses: [],
+            round: event.data.round,
+          },
+        };
+      default: {
+        const unhandled: never = event;
+        throw new Error(`unhandled SLA event ${JSON.stringify(unhandled)}`);
+      }
+    }
+  };

@@ -27,7 +27,13 @@ export const timersFor = (state: SlaState, policy: SlaPolicy): SlaTimer[] => {
     }
     if (clock.outcome === 'breached' && !clock.escalationAcknowledged && clock.level >= 1 && clock.level < 3) {
       const level = clock.level + 1;
-      timers.push({ target, kind: 'escalation', dueAt: clock.dueAt, level, fireAt: escalationDueAt(clock.dueAt, intervals, level) });
+      timers.push({
+        target,
+        kind: 'escalation',
+        dueAt: clock.dueAt,
+        level,
+        fireAt: escalationDueAt(clock.dueAt, intervals, level),
+      });
     }
   };
   plan('response', state.response, false);
@@ -36,7 +42,12 @@ export const timersFor = (state: SlaState, policy: SlaPolicy): SlaTimer[] => {
 };
 
 /** When the clock wants a timer of this kind (and level) to fire: a timer set for another time is outdated. */
-export const plannedFireAt = (clock: TargetClock, kind: FireSlaTimer['kind'], level: number, intervalsSeconds: readonly number[]): string => {
+export const plannedFireAt = (
+  clock: TargetClock,
+  kind: FireSlaTimer['kind'],
+  level: number,
+  intervalsSeconds: readonly number[],
+): string => {
   switch (kind) {
     case 'warning':
       return clock.warnAt;

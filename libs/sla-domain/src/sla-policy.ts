@@ -42,8 +42,14 @@ const TargetSchema = z
     escalationIntervalsSeconds: EscalationIntervalsSchema.default([1800, 3600]),
   })
   .strict()
-  .refine((t) => (t.resolutionSeconds === undefined) !== (t.resolution === undefined), 'a tier names either resolutionSeconds or a resolution plan')
-  .refine((t) => t.resolutionSeconds === undefined || t.responseSeconds <= t.resolutionSeconds, 'responseSeconds must not exceed resolutionSeconds');
+  .refine(
+    (t) => (t.resolutionSeconds === undefined) !== (t.resolution === undefined),
+    'a tier names either resolutionSeconds or a resolution plan',
+  )
+  .refine(
+    (t) => t.resolutionSeconds === undefined || t.responseSeconds <= t.resolutionSeconds,
+    'responseSeconds must not exceed resolutionSeconds',
+  );
 
 /**
  * A site's working calendar: its zone and hours, on the mainland-China public calendar (holidays and 调休
@@ -81,7 +87,10 @@ const OverrideSchema = z
           escalationIntervalsSeconds: EscalationIntervalsSchema.optional(),
         })
         .strict()
-        .refine((t) => t.resolutionSeconds === undefined || t.resolution === undefined, 'an override names either resolutionSeconds or a resolution plan'),
+        .refine(
+          (t) => t.resolutionSeconds === undefined || t.resolution === undefined,
+          'an override names either resolutionSeconds or a resolution plan',
+        ),
     ),
   })
   .strict()
@@ -101,15 +110,22 @@ export const SlaPolicySchema = z
     tiers: z.record(TierSchema, TargetSchema),
   })
   .strict()
-  .refine((p) => TierSchema.options.every((tier) => p.tiers[tier] !== undefined), 'every tier (urgent, normal, planned) needs targets')
+  .refine(
+    (p) => TierSchema.options.every((tier) => p.tiers[tier] !== undefined),
+    'every tier (urgent, normal, planned) needs targets',
+  )
   .refine(
     (p) =>
       p.overrides.every((o) =>
         Object.entries(o.tiers).every(([tier, change]) => {
           const base = p.tiers[tier as keyof typeof p.tiers];
           if (!base || !change) return true;
-          const resolutionSeconds = change.resolution ? undefined : (change.resolutionSeconds ?? base.resolutionSeconds);
-          return resolutionSeconds === undefined || (change.responseSeconds ?? base.responseSeconds) <= resolutionSeconds;
+          const resolutionSeconds = change.resolution
+            ? undefined
+            : (change.resolutionSeconds ?? base.resolutionSeconds);
+          return (
+            resolutionSeconds === undefined || (change.responseSeconds ?? base.responseSeconds) <= resolutionSeconds
+          );
         }),
       ),
     'an override must not make responseSeconds exceed resolutionSeconds',
@@ -136,8 +152,12 @@ export interface TargetsQuery {
 export const targetsFor = (policy: SlaPolicy, query: TargetsQuery): TierTargets => {
   const base = policy.tiers[query.tier];
   if (!base) throw new Error(`policy ${policy.id} has no targets for tier ${query.tier}`);
-  const matches = (list: readonly string[] | undefined, value: string | undefined) => list === undefined || (value !== undefined && list.includes(value));
-  const override = policy.overrides.find((o) => o.tiers[query.tier] && matches(o.sites, query.siteId) && matches(o.categories, query.category))?.tiers[query.tier] ?? {};
+  const matches = (list: readonly string[] | undefined, value: string | undefined) =>
+    list === undefined || (value !== undefined && list.includes(value));
+  const override =
+    policy.overrides.find(
+      (o) => o.tiers[query.tier] && matches(o.sites, query.siteId) && matches(o.categories, query.category),
+    )?.tiers[query.tier] ?? {};
   const resolution = resolutionOf(override) ?? resolutionOf(base);
   if (!resolution) throw new Error(`policy ${policy.id} has no resolution target for tier ${query.tier}`);
   return {
@@ -148,5 +168,8 @@ export const targetsFor = (policy: SlaPolicy, query: TargetsQuery): TierTargets 
   };
 };
 
-const resolutionOf = (targets: { resolutionSeconds?: number | undefined; resolution?: ResolutionPlan | undefined }): ResolutionTarget | undefined =>
+const resolutionOf = (targets: {
+  resolutionSeconds?: number | undefined;
+  resolution?: ResolutionPlan | undefined;
+}): ResolutionTarget | undefined =>
   targets.resolution ?? (targets.resolutionSeconds === undefined ? undefined : { seconds: targets.resolutionSeconds });

@@ -11,8 +11,12 @@ export interface AdminRun {
 /** The admin tool as an operator runs it: a separate Node process over the built code, on the given database. */
 export const runAdminCli = (databaseUrl: string, ...args: string[]): Promise<AdminRun> =>
   new Promise((resolve) => {
-    execFile(process.execPath, [join(repositoryRoot, 'tools', 'admin', 'closeloop-admin.js'), ...args], { cwd: repositoryRoot, env: { ...process.env, DATABASE_URL: databaseUrl }, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    execFile(
+      process.execPath,
+      [join(repositoryRoot, 'tools', 'admin', 'closeloop-admin.js'), ...args],
+      { cwd: repositoryRoot, env: { ...process.env, DATABASE_URL: databaseUrl }, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
     );
   });
 

@@ -11,7 +11,10 @@ type ErrorClass<E extends Error> = abstract new (...args: never[]) => E;
 /** Every event parses as its published contract: what a decided event must meet to be stored and published. */
 export const expectPublishable = (events: readonly DomainEvent[]): void => {
   for (const event of events) {
-    expect(parseDomainEvent(event.type, event.data)).toEqual({ ok: true, event: expect.objectContaining({ type: event.type }) });
+    expect(parseDomainEvent(event.type, event.data)).toEqual({
+      ok: true,
+      event: expect.objectContaining({ type: event.type }),
+    });
   }
 };
 
@@ -32,7 +35,10 @@ export const deciderSpec = <State, Command, Event extends DomainEvent>(decider: 
           return foldEvents(decider, decided, foldEvents(decider, history));
         },
         /** The command is refused: with an error of this class (and these properties), or with this message. */
-        thenThrows: <E extends Error = Error>(expected: ErrorClass<E> | RegExp | string, properties?: Readonly<Record<string, unknown>>): E => {
+        thenThrows: <E extends Error = Error>(
+          expected: ErrorClass<E> | RegExp | string,
+          properties?: Readonly<Record<string, unknown>>,
+        ): E => {
           const before = state();
           let thrown: unknown;
           try {

@@ -14,7 +14,8 @@ const reachable = (hostPort: string): Promise<boolean> =>
 /** Fails the run at once, with the reason, when the real broker or database is not there. */
 export default async function globalSetup(): Promise<void> {
   const { kafkaBrokers, adminDatabaseUrl } = infrastructure();
-  if (!(await reachable(kafkaBrokers[0] as string))) throw new Error(`Kafka is not answering at ${kafkaBrokers[0]}: run scripts/infra/up.sh`);
+  if (!(await reachable(kafkaBrokers[0] as string)))
+    throw new Error(`Kafka is not answering at ${kafkaBrokers[0]}: run scripts/infra/up.sh`);
   const pool = new Pool({ connectionString: adminDatabaseUrl, max: 1 });
   try {
     await pool.query('SELECT 1');

@@ -23,12 +23,15 @@ export const infrastructure = (): { kafkaBrokers: string[]; adminDatabaseUrl: st
   const brokers = process.env['KAFKA_BROKERS'] ?? recorded['KAFKA_BROKERS'];
   const database = process.env['DATABASE_URL'] ?? recorded['DATABASE_URL'];
   if (!brokers || !database) {
-    throw new Error('No Kafka broker or PostgreSQL configured: run `npm test` (which starts them) or set KAFKA_BROKERS and DATABASE_URL');
+    throw new Error(
+      'No Kafka broker or PostgreSQL configured: run `npm test` (which starts them) or set KAFKA_BROKERS and DATABASE_URL',
+    );
   }
   return { kafkaBrokers: brokers.split(','), adminDatabaseUrl: database };
 };
 
-export const uniqueName = (label: string): string => `${label}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+export const uniqueName = (label: string): string =>
+  `${label}_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
 
 export interface TestDatabase {
   readonly url: string;
@@ -70,16 +73,24 @@ const OWNER_NAMES_MIGRATION = '0024_tables_named_by_owner.sql';
  * before it would.
  */
 export const tablesAsBeforeOwnerNames = async (pool: Pool): Promise<void> => {
-  const renames = readFileSync(join(migrationsDirectory, OWNER_NAMES_MIGRATION), 'utf8').matchAll(/^ALTER (TABLE|SEQUENCE) (\w+) RENAME TO (\w+);$/gm);
+  const renames = readFileSync(join(migrationsDirectory, OWNER_NAMES_MIGRATION), 'utf8').matchAll(
+    /^ALTER (TABLE|SEQUENCE) (\w+) RENAME TO (\w+);$/gm,
+  );
   for (const [, kind, before, after] of renames) await pool.query(`ALTER ${kind} ${after} RENAME TO ${before}`);
   await pool.query('DELETE FROM schema_migrations WHERE version = $1', [OWNER_NAMES_MIGRATION]);
 };
 
 export const testKafka = (clientId: string): Kafka =>
-  new Kafka({ clientId, brokers: infrastructure().kafkaBrokers, logLevel: logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 200 } });
+  new Kafka({
+    clientId,
+    brokers: infrastructure().kafkaBrokers,
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 8, initialRetryTime: 200 },
+  });
 
 /** A topic prefix of its own per test file: fresh topics, no leftovers from earlier runs. */
-export const uniqueTopicPrefix = (label: string): string => `${uniqueName(`t-${label}`).toLowerCase().replace(/_/g, '-')}.`;
+export const uniqueTopicPrefix = (label: string): string =>
+  `${uniqueName(`t-${label}`).toLowerCase().replace(/_/g, '-')}.`;
 
 export const deleteTopicsWithPrefix = async (kafka: Kafka, prefix: string): Promise<void> => {
   const admin = kafka.admin();
@@ -93,7 +104,12 @@ export const deleteTopicsWithPrefix = async (kafka: Kafka, prefix: string): Prom
 };
 
 /** Polls until the probe returns a value (not undefined) or the time runs out, then fails naming what it waited for. */
-export const eventually = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000, intervalMs = 100): Promise<T> => {
+export const eventually = async <T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+  intervalMs = 100,
+): Promise<T> => {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -104,7 +120,9 @@ export const eventually = async <T>(what: string, probe: () => Promise<T | undef
       lastError = error;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`,
+      );
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }

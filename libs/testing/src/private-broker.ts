@@ -22,7 +22,8 @@ export interface PrivateBroker {
 }
 
 const KAFKA_VERSION = '3.9.1';
-const kafkaLibs = (): string => process.env['KAFKA_LIBS_DIR'] ?? resolve(repositoryRoot, '.local', 'kafka', KAFKA_VERSION, 'libs');
+const kafkaLibs = (): string =>
+  process.env['KAFKA_LIBS_DIR'] ?? resolve(repositoryRoot, '.local', 'kafka', KAFKA_VERSION, 'libs');
 
 /** Why a private broker cannot run here, or undefined when it can: decided synchronously, as jest collects tests. */
 export const privateBrokerUnavailable = (): string | undefined => {
@@ -80,8 +81,13 @@ export const startPrivateBroker = async (): Promise<PrivateBroker> => {
     ...args,
   ];
   // A cluster id is 16 random bytes in URL-safe base64, as StorageTool random-uuid prints it.
-  const format = spawnSync('java', java('kafka.tools.StorageTool', 'format', '-t', randomBytes(16).toString('base64url'), '-c', config), { encoding: 'utf8' });
-  if (format.status !== 0) throw new Error(`formatting the private broker's storage failed: ${format.stderr || format.stdout}`);
+  const format = spawnSync(
+    'java',
+    java('kafka.tools.StorageTool', 'format', '-t', randomBytes(16).toString('base64url'), '-c', config),
+    { encoding: 'utf8' },
+  );
+  if (format.status !== 0)
+    throw new Error(`formatting the private broker's storage failed: ${format.stderr || format.stdout}`);
 
   let child: ChildProcess | undefined;
   const killNow = () => child?.kill('SIGKILL');
@@ -92,7 +98,8 @@ export const startPrivateBroker = async (): Promise<PrivateBroker> => {
     child = proc;
     const deadline = Date.now() + 120_000;
     while (Date.now() < deadline) {
-      if (proc.exitCode !== null) throw new Error(`the private broker exited with ${proc.exitCode} while starting; see ${logsDir}/server.log`);
+      if (proc.exitCode !== null)
+        throw new Error(`the private broker exited with ${proc.exitCode} while starting; see ${logsDir}/server.log`);
       if (await accepts(port)) return;
       await new Promise((r) => setTimeout(r, 250));
     }

@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto';
  * A fingerprint of what a caller asked (an action and its payload, as plain data): sha256 of its canonical JSON,
  * in which key order and absent (undefined) members make no difference and everything else does.
  */
-export const requestFingerprint = (value: unknown): string => createHash('sha256').update(canonicalJson(value)).digest('hex');
+export const requestFingerprint = (value: unknown): string =>
+  createHash('sha256').update(canonicalJson(value)).digest('hex');
 
 const canonicalJson = (value: unknown): string => {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;

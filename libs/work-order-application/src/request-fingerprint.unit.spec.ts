@@ -46,18 +46,26 @@ describe('requestFingerprint', () => {
   });
 
   it('ignores properties whose value is undefined', () => {
-    expect(requestFingerprint({ ...report, unit: undefined, reporter: { ...report.reporter, name: 'Ms Lin', email: undefined } })).toBe(
-      requestFingerprint(report),
-    );
+    expect(
+      requestFingerprint({
+        ...report,
+        unit: undefined,
+        reporter: { ...report.reporter, name: 'Ms Lin', email: undefined },
+      }),
+    ).toBe(requestFingerprint(report));
   });
 
   it('tells a different report apart', () => {
     expect(requestFingerprint({ ...report, building: '4' })).not.toBe(requestFingerprint(report));
-    expect(requestFingerprint({ ...report, reporter: { ...report.reporter, phone: '13812345679' } })).not.toBe(requestFingerprint(report));
+    expect(requestFingerprint({ ...report, reporter: { ...report.reporter, phone: '13812345679' } })).not.toBe(
+      requestFingerprint(report),
+    );
   });
 
   it('keeps array order and value types: photos in another order, or a rating as text, are another request', () => {
-    expect(requestFingerprint({ action: 'resolve', body: { photoRefs: ['a', 'b'] } })).not.toBe(requestFingerprint({ action: 'resolve', body: { photoRefs: ['b', 'a'] } }));
+    expect(requestFingerprint({ action: 'resolve', body: { photoRefs: ['a', 'b'] } })).not.toBe(
+      requestFingerprint({ action: 'resolve', body: { photoRefs: ['b', 'a'] } }),
+    );
     expect(requestFingerprint({ rating: 5 })).not.toBe(requestFingerprint({ rating: '5' }));
   });
 

@@ -50,11 +50,20 @@ export class WorkOrderCommands {
     const outcome = await handleCommand(this.store, workOrderDecider, {
       streamId: workOrderStream(workOrderId),
       command,
-      metadata: { workOrderId, correlationId: context.correlationId, causationId: context.causationId, actor: context.actor, producer: context.producer },
+      metadata: {
+        workOrderId,
+        correlationId: context.correlationId,
+        causationId: context.causationId,
+        actor: context.actor,
+        producer: context.producer,
+      },
       idempotency:
         context.idempotencyKey === undefined
           ? undefined
-          : { key: context.idempotencyKey, requestFingerprint: context.request === undefined ? undefined : requestFingerprint(context.request) },
+          : {
+              key: context.idempotencyKey,
+              requestFingerprint: context.request === undefined ? undefined : requestFingerprint(context.request),
+            },
       expectedVersion,
       authorize: (state) => {
         if (state.status === 'none') throw new NotFoundError('Work order', workOrderId);

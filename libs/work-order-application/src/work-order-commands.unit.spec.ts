@@ -18,17 +18,38 @@ const reportedAndAssigned = async (store: InMemoryEventStore) => {
       type: 'ReportWorkOrder',
       workOrderId,
       number: 'S1-20261123-0001',
-      report: { siteId: 'S1', building: '3', unit: '1202', channel: 'phone', reporter: { name: 'Ms Lin', phone: '13812345678' }, description: 'Burst pipe under the sink' },
+      report: {
+        siteId: 'S1',
+        building: '3',
+        unit: '1202',
+        channel: 'phone',
+        reporter: { name: 'Ms Lin', phone: '13812345678' },
+        description: 'Burst pipe under the sink',
+      },
       triage: { tier: 'urgent', category: 'plumbing', ruleId: 'urgent-water', reason: 'keyword "burst"' },
       now: reportedAt,
     },
     workOrderDecider.initialState(),
   );
-  const metadata = { workOrderId, correlationId: 'c-1', causationId: 'c-1', actor: { kind: 'system', id: 'test' }, producer: 'test' };
-  await store.append(workOrderStream(workOrderId), reported.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata })), 'no-stream');
+  const metadata = {
+    workOrderId,
+    correlationId: 'c-1',
+    causationId: 'c-1',
+    actor: { kind: 'system', id: 'test' },
+    producer: 'test',
+  };
+  await store.append(
+    workOrderStream(workOrderId),
+    reported.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata })),
+    'no-stream',
+  );
   await new WorkOrderCommands(store).execute(
     workOrderId,
-    () => ({ type: 'AssignOwner', routing: { kind: 'team', teamId: 's1-plumbing', owner: wangWei, ruleId: 'roster:S1', reason: 'plumbers' }, now: reportedAt }),
+    () => ({
+      type: 'AssignOwner',
+      routing: { kind: 'team', teamId: 's1-plumbing', owner: wangWei, ruleId: 'roster:S1', reason: 'plumbers' },
+      now: reportedAt,
+    }),
     { actor: { kind: 'system', id: 'dispatch' }, correlationId: 'c-1', causationId: 'c-1', producer: 'dispatch' },
   );
 };
@@ -56,8 +77,16 @@ describe('WorkOrderCommands: a retry key names one request', () => {
   });
 
   it('records the request’s fingerprint with the key, and answers the same request under the same key as the first time', async () => {
-    const first = await commands.execute(workOrderId, acknowledge, asWangWei('s1-wang-wei:tablet-1', { action: 'acknowledge', body: {} }));
-    const retry = await commands.execute(workOrderId, acknowledge, asWangWei('s1-wang-wei:tablet-1', { body: {}, action: 'acknowledge' }));
+    const first = await commands.execute(
+      workOrderId,
+      acknowledge,
+      asWangWei('s1-wang-wei:tablet-1', { action: 'acknowledge', body: {} }),
+    );
+    const retry = await commands.execute(
+      workOrderId,
+      acknowledge,
+      asWangWei('s1-wang-wei:tablet-1', { body: {}, action: 'acknowledge' }),
+    );
 
     expect(first.replayed).toBe(false);
     expect(retry).toMatchObject({ replayed: true, version: first.version, events: first.events });
@@ -70,30 +99,60 @@ describe('WorkOrderCommands: a retry key names one request', () => {
   });
 
   it('refuses the key sent again with a different action, and records nothing', async () => {
-    await commands.execute(workOrderId, acknowledge, asWangWei('s1-wang-wei:tablet-2', { action: 'acknowledge', body: {} }));
+    await commands.execute(
+      workOrderId,
+      acknowledge,
+      asWangWei('s1-wang-wei:tablet-2', { action: 'acknowledge', body: {} }),
+    );
     const versionBefore = (await store.readStream(workOrderStream(workOrderId))).length;
 
-    const reused = commands.execute(workOrderId, cancel, asWangWei('s1-wang-wei:tablet-2', { action: 'cancel', body: { reason: 'withdrawn-by-resident' } }));
+    const reused = commands.execute(
+      workOrderId,
+      cancel,
+      asWangWei('s1-wang-wei:tablet-2', { action: 'cancel', body: { reason: 'withdrawn-by-resident' } }),
+    );
 
     await expect(reused).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
-    await expect(reused).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED', details: { key: 's1-wang-wei:tablet-2' } });
+    await expect(reused).rejects.toMatchObject({
+      code: 'IDEMPOTENCY_KEY_REUSED',
+      details: { key: 's1-wang-wei:tablet-2' },
+    });
     expect(await store.readStream(workOrderStream(workOrderId))).toHaveLength(versionBefore);
   });
 
   it('refuses the key sent again with the same action and a different payload', async () => {
-    const followUp = (note: string) => (): WorkOrderCommand => ({ type: 'RecordFollowUp', channel: 'phone', note, now });
-    await commands.execute(workOrderId, followUp('Where is the plumber?'), asWangWei('ivr-3', { kind: 'follow-up', channel: 'phone', note: 'Where is the plumber?' }));
+    const followUp = (note: string) => (): WorkOrderCommand => ({
+      type: 'RecordFollowUp',
+      channel: 'phone',
+      note,
+      now,
+    });
+    await commands.execute(
+      workOrderId,
+      followUp('Where is the plumber?'),
+      asWangWei('ivr-3', { kind: 'follow-up', channel: 'phone', note: 'Where is the plumber?' }),
+    );
 
     await expect(
-      commands.execute(workOrderId, followUp('The water is off now'), asWangWei('ivr-3', { kind: 'follow-up', channel: 'phone', note: 'The water is off now' })),
+      commands.execute(
+        workOrderId,
+        followUp('The water is off now'),
+        asWangWei('ivr-3', { kind: 'follow-up', channel: 'phone', note: 'The water is off now' }),
+      ),
     ).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_REUSED' });
   });
 
   it('replays events recorded before fingerprints were kept, whatever the retry asks', async () => {
     await commands.execute(workOrderId, acknowledge, asWangWei('s1-wang-wei:old-tablet'));
-    expect((await store.readStream(workOrderStream(workOrderId))).at(-1)?.metadata).not.toHaveProperty('requestFingerprint');
+    expect((await store.readStream(workOrderStream(workOrderId))).at(-1)?.metadata).not.toHaveProperty(
+      'requestFingerprint',
+    );
 
-    const retry = await commands.execute(workOrderId, acknowledge, asWangWei('s1-wang-wei:old-tablet', { action: 'acknowledge', body: {} }));
+    const retry = await commands.execute(
+      workOrderId,
+      acknowledge,
+      asWangWei('s1-wang-wei:old-tablet', { action: 'acknowledge', body: {} }),
+    );
 
     expect(retry.replayed).toBe(true);
     expect(retry.events.map((e) => e.type)).toEqual([EventTypes.WorkOrderAcknowledged]);
@@ -101,7 +160,11 @@ describe('WorkOrderCommands: a retry key names one request', () => {
 
   it('keeps keys apart: another key with another action is decided on its own', async () => {
     await commands.execute(workOrderId, acknowledge, asWangWei('s1-wang-wei:a', { action: 'acknowledge', body: {} }));
-    const started = await commands.execute(workOrderId, () => ({ type: 'StartWork', by: wangWei, now }), asWangWei('s1-wang-wei:b', { action: 'start', body: {} }));
+    const started = await commands.execute(
+      workOrderId,
+      () => ({ type: 'StartWork', by: wangWei, now }),
+      asWangWei('s1-wang-wei:b', { action: 'start', body: {} }),
+    );
     expect(started).toMatchObject({ replayed: false, state: { status: 'in-progress' } });
   });
 });

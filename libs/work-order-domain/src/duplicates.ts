@@ -30,7 +30,28 @@ export interface DuplicateVerdict {
   readonly reason: string;
 }
 
-const STOPWORDS = new Set(['the', 'a', 'an', 'in', 'on', 'at', 'of', 'to', 'and', 'is', 'are', 'my', 'our', 'it', 'there', 'from', 'for', 'with', 'again', 'please']);
+const STOPWORDS = new Set([
+  'the',
+  'a',
+  'an',
+  'in',
+  'on',
+  'at',
+  'of',
+  'to',
+  'and',
+  'is',
+  'are',
+  'my',
+  'our',
+  'it',
+  'there',
+  'from',
+  'for',
+  'with',
+  'again',
+  'please',
+]);
 
 /** Latin words of two letters or more, and overlapping pairs of Chinese characters. */
 export const descriptionTokens = (text: string): Set<string> => {
@@ -53,7 +74,11 @@ export const similarity = (a: string, b: string): number => {
   return shared / (left.size + right.size - shared);
 };
 
-export const findDuplicate = (rule: DuplicateRule, report: ReportForMatching, candidates: readonly OpenOrderCandidate[]): DuplicateVerdict | undefined => {
+export const findDuplicate = (
+  rule: DuplicateRule,
+  report: ReportForMatching,
+  candidates: readonly OpenOrderCandidate[],
+): DuplicateVerdict | undefined => {
   let best: DuplicateVerdict | undefined;
   for (const candidate of candidates) {
     const ageSeconds = (report.reportedAt.getTime() - candidate.reportedAt.getTime()) / 1000;

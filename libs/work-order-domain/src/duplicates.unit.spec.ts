@@ -1,4 +1,11 @@
-import { descriptionTokens, DuplicateRule, findDuplicate, OpenOrderCandidate, ReportForMatching, similarity } from './duplicates';
+import {
+  descriptionTokens,
+  DuplicateRule,
+  findDuplicate,
+  OpenOrderCandidate,
+  ReportForMatching,
+  similarity,
+} from './duplicates';
 
 const rule: DuplicateRule = { windowSeconds: 24 * 3600, minSimilarity: 0.3 };
 const nine = new Date('2026-11-23T09:00:00+08:00');
@@ -46,7 +53,9 @@ describe('finding the open order a new report duplicates', () => {
     const verdict = findDuplicate(rule, secondReport(), [firstReport]);
     expect(verdict).toMatchObject({ workOrderId: firstReport.workOrderId, number: 'S1-20261123-0001' });
     expect(verdict?.similarity).toBeGreaterThanOrEqual(0.3);
-    expect(verdict?.reason).toMatch(/same site S1, building B3, unit 1202 and category "plumbing", reported 40 min after S1-20261123-0001/);
+    expect(verdict?.reason).toMatch(
+      /same site S1, building B3, unit 1202 and category "plumbing", reported 40 min after S1-20261123-0001/,
+    );
   });
 
   it('links a neighbour reporting from another unit only when one of them names no unit', () => {
@@ -66,7 +75,12 @@ describe('finding the open order a new report duplicates', () => {
   });
 
   it('picks the most alike of several open orders', () => {
-    const closer: OpenOrderCandidate = { ...firstReport, workOrderId: '0b7a1c52-3c5e-4f8e-9a55-2b1d7e3f4a60', number: 'S1-20261123-0002', description: 'Leaking water from the bathroom ceiling' };
+    const closer: OpenOrderCandidate = {
+      ...firstReport,
+      workOrderId: '0b7a1c52-3c5e-4f8e-9a55-2b1d7e3f4a60',
+      number: 'S1-20261123-0002',
+      description: 'Leaking water from the bathroom ceiling',
+    };
     expect(findDuplicate(rule, secondReport(), [firstReport, closer])?.number).toBe('S1-20261123-0002');
   });
 });

@@ -29,6 +29,8 @@ describe('localDateIn', () => {
   });
 
   it('feeds formatWorkOrderNumber with the date it expects', () => {
-    expect(formatWorkOrderNumber('S1', localDateIn(new Date('2026-11-23T09:00:00+08:00'), 'Asia/Shanghai'), 7)).toBe('S1-20261123-0007');
+    expect(formatWorkOrderNumber('S1', localDateIn(new Date('2026-11-23T09:00:00+08:00'), 'Asia/Shanghai'), 7)).toBe(
+      'S1-20261123-0007',
+    );
   });
 });

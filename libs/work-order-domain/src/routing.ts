@@ -9,7 +9,6 @@ import { z } from 'zod';
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
 
-
 const ClockTimeSchema = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'a time of day is HH:MM, from 00:00 to 23:59');
 
 /**
@@ -23,14 +22,20 @@ const ShiftSchema = z
     end: ClockTimeSchema,
   })
   .strict()
-  .refine((shift) => shift.start !== shift.end, 'a shift cannot start and end at the same time; leave out "shifts" for someone always on');
+  .refine(
+    (shift) => shift.start !== shift.end,
+    'a shift cannot start and end at the same time; leave out "shifts" for someone always on',
+  );
 
 /** The person as events name them: exactly what the contracts' staff reference carries. */
 const StaffSchema = z.object({ staffId: z.string().min(1).max(64), name: z.string().min(1).max(100) }).strict();
 
 const MemberSchema = StaffSchema.extend({
   /** Categories (or finer skills) this person takes; without it, every category of the team. */
-  skills: z.array(z.string().min(1)).min(1, 'leave out "skills" for someone who takes all the team\'s categories').optional(),
+  skills: z
+    .array(z.string().min(1))
+    .min(1, 'leave out "skills" for someone who takes all the team\'s categories')
+    .optional(),
   /** When this person is on; without it, always on (a duty post that is never empty). */
   shifts: z.array(ShiftSchema).min(1, 'leave out "shifts" for someone always on').optional(),
 }).strict();
@@ -72,7 +77,13 @@ export interface RoutingInput {
 }
 
 export type RoutingDecision =
-  | { readonly kind: 'team'; readonly teamId: string; readonly owner: StaffMember; readonly ruleId: string; readonly reason: string }
+  | {
+      readonly kind: 'team';
+      readonly teamId: string;
+      readonly owner: StaffMember;
+      readonly ruleId: string;
+      readonly reason: string;
+    }
   | { readonly kind: 'dispatcher-queue'; readonly queueId: string; readonly reason: string };
 
 /** A moment on the site's wall clock. */
@@ -84,7 +95,13 @@ interface LocalTime {
 }
 
 const localTimeIn = (instant: Date, timeZone: string): LocalTime => {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(instant);
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    weekday: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(instant);
   const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
   const weekday = part('weekday');
   const day = weekday.toLowerCase() as Weekday;
@@ -95,19 +112,24 @@ const localTimeIn = (instant: Date, timeZone: string): LocalTime => {
 
 const minutesOf = (clock: string): number => Number(clock.slice(0, 2)) * 60 + Number(clock.slice(3, 5));
 
-const dayBefore = (day: Weekday): Weekday => WEEKDAYS[(WEEKDAYS.indexOf(day) + WEEKDAYS.length - 1) % WEEKDAYS.length] as Weekday;
+const dayBefore = (day: Weekday): Weekday =>
+  WEEKDAYS[(WEEKDAYS.indexOf(day) + WEEKDAYS.length - 1) % WEEKDAYS.length] as Weekday;
 
 /** Shifts are half-open: on from `start`, off at `end`. A shift past midnight counts from the day it started. */
 const coversTime = (shift: Shift, at: LocalTime): boolean => {
   const start = minutesOf(shift.start);
   const end = minutesOf(shift.end);
   if (start < end) return shift.days.includes(at.day) && at.minutes >= start && at.minutes < end;
-  return (shift.days.includes(at.day) && at.minutes >= start) || (shift.days.includes(dayBefore(at.day)) && at.minutes < end);
+  return (
+    (shift.days.includes(at.day) && at.minutes >= start) || (shift.days.includes(dayBefore(at.day)) && at.minutes < end)
+  );
 };
 
-const isOnShift = (member: RosterMember, at: LocalTime): boolean => !member.shifts || member.shifts.some((shift) => coversTime(shift, at));
+const isOnShift = (member: RosterMember, at: LocalTime): boolean =>
+  !member.shifts || member.shifts.some((shift) => coversTime(shift, at));
 
-const hasSkill = (member: RosterMember, category: string): boolean => !member.skills || member.skills.includes(category);
+const hasSkill = (member: RosterMember, category: string): boolean =>
+  !member.skills || member.skills.includes(category);
 
 /**
  * Spreads orders across the eligible members deterministically, so a redelivered event handled at the same
@@ -127,7 +149,11 @@ const pickMember = (members: readonly RosterMember[], workOrderId: string): Rost
 export const route = (roster: Roster, input: RoutingInput, now: Date): RoutingDecision => {
   const site = roster.sites[input.siteId];
   if (!site) {
-    return { kind: 'dispatcher-queue', queueId: `${input.siteId}-dispatch`, reason: `site ${input.siteId} has no roster` };
+    return {
+      kind: 'dispatcher-queue',
+      queueId: `${input.siteId}-dispatch`,
+      reason: `site ${input.siteId} has no roster`,
+    };
   }
   const servesBuilding = (buildings: readonly string[] | undefined) =>
     !buildings || (input.building !== undefined && buildings.includes(input.building));
@@ -144,9 +170,15 @@ export const route = (roster: Roster, input: RoutingInput, now: Date): RoutingDe
   const skilled = team.members.filter((m) => hasSkill(m, input.category));
   const eligible = skilled.filter((m) => isOnShift(m, at));
   if (eligible.length === 0) {
-    const queued = (reason: string): RoutingDecision => ({ kind: 'dispatcher-queue', queueId: site.dispatcherQueue, reason });
-    if (skilled.length === 0) return queued(`team ${team.id} takes "${input.category}" but none of its members has the skill`);
-    if (!team.members.some((m) => isOnShift(m, at))) return queued(`team ${team.id} has nobody on shift at ${at.label}`);
+    const queued = (reason: string): RoutingDecision => ({
+      kind: 'dispatcher-queue',
+      queueId: site.dispatcherQueue,
+      reason,
+    });
+    if (skilled.length === 0)
+      return queued(`team ${team.id} takes "${input.category}" but none of its members has the skill`);
+    if (!team.members.some((m) => isOnShift(m, at)))
+      return queued(`team ${team.id} has nobody on shift at ${at.label}`);
     return queued(`team ${team.id} has nobody on shift with the skill for "${input.category}" at ${at.label}`);
   }
 

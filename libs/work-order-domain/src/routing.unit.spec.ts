@@ -31,7 +31,10 @@ const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri'] as const;
 const rosterOf = (input: RosterInput): Roster => RosterSchema.parse(input);
 
 /** A one-site, one-team roster for S1: enough to exercise shifts and skills on their own. */
-const oneTeam = (team: { id?: string; categories?: string[]; members: RosterInput['sites'][string]['teams'][number]['members'] }, timeZone?: string): Roster =>
+const oneTeam = (
+  team: { id?: string; categories?: string[]; members: RosterInput['sites'][string]['teams'][number]['members'] },
+  timeZone?: string,
+): Roster =>
   rosterOf({
     sites: {
       S1: {
@@ -42,12 +45,14 @@ const oneTeam = (team: { id?: string; categories?: string[]; members: RosterInpu
     },
   });
 
-const ownerOf = (decision: RoutingDecision): string | undefined => (decision.kind === 'team' ? decision.owner.staffId : undefined);
+const ownerOf = (decision: RoutingDecision): string | undefined =>
+  decision.kind === 'team' ? decision.owner.staffId : undefined;
 
 describe('the shipped roster (config/roster.json)', () => {
   const parsed = RosterSchema.safeParse(shippedRosterJson);
   const roster: Roster = parsed.success ? parsed.data : { sites: {} };
-  const s1 = (category: string, now: Date, building?: string) => route(roster, { workOrderId, siteId: 'S1', building, category }, now);
+  const s1 = (category: string, now: Date, building?: string) =>
+    route(roster, { workOrderId, siteId: 'S1', building, category }, now);
 
   it('parses with RosterSchema', () => {
     expect(parsed.error).toBeUndefined();
@@ -72,7 +77,12 @@ describe('the shipped roster (config/roster.json)', () => {
 
     it('shares a Tuesday morning burst pipe between the two day plumbers', () => {
       const decision = s1('plumbing', TUE_10_00);
-      expect(decision).toMatchObject({ kind: 'team', teamId: 's1-plumbing', reason: 'team s1-plumbing takes "plumbing"; on shift with the skill at 10:00 Tue (Asia/Shanghai): Wang Wei, Li Na' });
+      expect(decision).toMatchObject({
+        kind: 'team',
+        teamId: 's1-plumbing',
+        reason:
+          'team s1-plumbing takes "plumbing"; on shift with the skill at 10:00 Tue (Asia/Shanghai): Wang Wei, Li Na',
+      });
       expect(['s1-wang-wei', 's1-li-na']).toContain(ownerOf(decision));
     });
 
@@ -86,9 +96,21 @@ describe('the shipped roster (config/roster.json)', () => {
     });
 
     it('gives a lift fault to whoever of the lift team is on: Chen Jie on Monday, Qian Bo on Sunday, He Jun at night', () => {
-      expect(s1('lift', MON_10_00)).toMatchObject({ kind: 'team', teamId: 's1-lifts', owner: { staffId: 's1-chen-jie', name: 'Chen Jie' } });
-      expect(s1('lift', SUN_10_00)).toMatchObject({ kind: 'team', teamId: 's1-lifts', owner: { staffId: 's1-qian-bo', name: 'Qian Bo' } });
-      expect(s1('lift', MON_21_00)).toMatchObject({ kind: 'team', teamId: 's1-lifts', owner: { staffId: 's1-he-jun', name: 'He Jun' } });
+      expect(s1('lift', MON_10_00)).toMatchObject({
+        kind: 'team',
+        teamId: 's1-lifts',
+        owner: { staffId: 's1-chen-jie', name: 'Chen Jie' },
+      });
+      expect(s1('lift', SUN_10_00)).toMatchObject({
+        kind: 'team',
+        teamId: 's1-lifts',
+        owner: { staffId: 's1-qian-bo', name: 'Qian Bo' },
+      });
+      expect(s1('lift', MON_21_00)).toMatchObject({
+        kind: 'team',
+        teamId: 's1-lifts',
+        owner: { staffId: 's1-he-jun', name: 'He Jun' },
+      });
     });
 
     it('gives a corridor light only to an electrician with the lighting skill', () => {
@@ -108,9 +130,16 @@ describe('the shipped roster (config/roster.json)', () => {
     it('gives noise complaints and general reports to the service desk, whose duty receptionist is always on', () => {
       for (const category of ['noise', 'billing', 'general']) {
         expect(s1(category, MON_10_00)).toMatchObject({ kind: 'team', teamId: 's1-service-desk' });
-        expect(s1(category, SAT_15_00)).toMatchObject({ kind: 'team', teamId: 's1-service-desk', owner: { staffId: 's1-xu-ting' } });
+        expect(s1(category, SAT_15_00)).toMatchObject({
+          kind: 'team',
+          teamId: 's1-service-desk',
+          owner: { staffId: 's1-xu-ting' },
+        });
       }
-      expect(s1('noise', SAT_15_00)).toMatchObject({ reason: 'team s1-service-desk takes "noise"; on shift with the skill at 15:00 Sat (Asia/Shanghai): Xu Ting (always on)' });
+      expect(s1('noise', SAT_15_00)).toMatchObject({
+        reason:
+          'team s1-service-desk takes "noise"; on shift with the skill at 15:00 Sat (Asia/Shanghai): Xu Ting (always on)',
+      });
     });
 
     it('has someone on shift for pipes, power, lifts and the service desk at every quarter hour of the week', () => {
@@ -145,8 +174,11 @@ describe('the shipped roster (config/roster.json)', () => {
           ruleId: 'roster:S2:s2-maintenance-a',
         });
       }
-      expect(route(roster, { workOrderId, siteId: 'S2', building: 'A1', category: 'plumbing' }, MON_03_10)).toMatchObject({
-        reason: 'team s2-maintenance-a takes "plumbing" in building A1; on shift with the skill at 03:10 Mon (Asia/Shanghai): Liu Yang (always on)',
+      expect(
+        route(roster, { workOrderId, siteId: 'S2', building: 'A1', category: 'plumbing' }, MON_03_10),
+      ).toMatchObject({
+        reason:
+          'team s2-maintenance-a takes "plumbing" in building A1; on shift with the skill at 03:10 Mon (Asia/Shanghai): Liu Yang (always on)',
       });
     });
 
@@ -167,7 +199,10 @@ describe('the shipped roster (config/roster.json)', () => {
     });
 
     it('gives a lift fault in any building to the site-wide lift team', () => {
-      expect(route(roster, { workOrderId, siteId: 'S2', building: 'C7', category: 'lift' }, MON_10_00)).toMatchObject({ kind: 'team', teamId: 's2-lifts' });
+      expect(route(roster, { workOrderId, siteId: 'S2', building: 'C7', category: 'lift' }, MON_10_00)).toMatchObject({
+        kind: 'team',
+        teamId: 's2-lifts',
+      });
     });
   });
 
@@ -217,24 +252,43 @@ describe('shifts', () => {
   });
 
   describe('given a night shift 20:00–08:00 worked only on Sundays', () => {
-    const roster = oneTeam({ members: [{ staffId: 's1-wu-gang', name: 'Wu Gang', shifts: [{ days: ['sun'], start: '20:00', end: '08:00' }] }] });
+    const roster = oneTeam({
+      members: [{ staffId: 's1-wu-gang', name: 'Wu Gang', shifts: [{ days: ['sun'], start: '20:00', end: '08:00' }] }],
+    });
     const at = (now: Date) => route(roster, { workOrderId, siteId: 'S1', category: 'plumbing' }, now);
 
     it('when it is Sunday 23:00, then the night plumber is on', () => {
-      expect(at(SUN_23_00)).toMatchObject({ kind: 'team', owner: { staffId: 's1-wu-gang' }, reason: 'team s1-plumbing takes "plumbing"; on shift with the skill at 23:00 Sun (Asia/Shanghai): Wu Gang' });
+      expect(at(SUN_23_00)).toMatchObject({
+        kind: 'team',
+        owner: { staffId: 's1-wu-gang' },
+        reason: 'team s1-plumbing takes "plumbing"; on shift with the skill at 23:00 Sun (Asia/Shanghai): Wu Gang',
+      });
     });
 
     it('when it is Monday 02:00, then he is still on: the shift began on Sunday', () => {
-      expect(at(MON_02_00)).toMatchObject({ kind: 'team', owner: { staffId: 's1-wu-gang' }, reason: 'team s1-plumbing takes "plumbing"; on shift with the skill at 02:00 Mon (Asia/Shanghai): Wu Gang' });
+      expect(at(MON_02_00)).toMatchObject({
+        kind: 'team',
+        owner: { staffId: 's1-wu-gang' },
+        reason: 'team s1-plumbing takes "plumbing"; on shift with the skill at 02:00 Mon (Asia/Shanghai): Wu Gang',
+      });
     });
 
     it('when it is Monday 08:00 or Monday 23:00, then he is off', () => {
-      expect(at(MON_08_00)).toMatchObject({ kind: 'dispatcher-queue', reason: 'team s1-plumbing has nobody on shift at 08:00 Mon (Asia/Shanghai)' });
-      expect(at(MON_23_00)).toMatchObject({ kind: 'dispatcher-queue', reason: 'team s1-plumbing has nobody on shift at 23:00 Mon (Asia/Shanghai)' });
+      expect(at(MON_08_00)).toMatchObject({
+        kind: 'dispatcher-queue',
+        reason: 'team s1-plumbing has nobody on shift at 08:00 Mon (Asia/Shanghai)',
+      });
+      expect(at(MON_23_00)).toMatchObject({
+        kind: 'dispatcher-queue',
+        reason: 'team s1-plumbing has nobody on shift at 23:00 Mon (Asia/Shanghai)',
+      });
     });
 
     it('when it is Sunday 02:00, then he is off: Saturday night is not his', () => {
-      expect(at(SUN_02_00)).toMatchObject({ kind: 'dispatcher-queue', reason: 'team s1-plumbing has nobody on shift at 02:00 Sun (Asia/Shanghai)' });
+      expect(at(SUN_02_00)).toMatchObject({
+        kind: 'dispatcher-queue',
+        reason: 'team s1-plumbing has nobody on shift at 02:00 Sun (Asia/Shanghai)',
+      });
     });
   });
 
@@ -268,12 +322,22 @@ describe('shifts', () => {
     });
 
     it('when a noise complaint comes on Sunday, then it waits in the dispatcher queue', () => {
-      expect(at(SUN_10_00)).toMatchObject({ kind: 'dispatcher-queue', reason: 'team s1-service-desk has nobody on shift at 10:00 Sun (Asia/Shanghai)' });
+      expect(at(SUN_10_00)).toMatchObject({
+        kind: 'dispatcher-queue',
+        reason: 'team s1-service-desk has nobody on shift at 10:00 Sun (Asia/Shanghai)',
+      });
     });
   });
 
   describe('given a site whose shifts are written in another time zone', () => {
-    const roster = oneTeam({ members: [{ staffId: 'uk-jones', name: 'Sam Jones', shifts: [{ days: [...WEEKDAYS], start: '09:00', end: '17:00' }] }] }, 'Europe/London');
+    const roster = oneTeam(
+      {
+        members: [
+          { staffId: 'uk-jones', name: 'Sam Jones', shifts: [{ days: [...WEEKDAYS], start: '09:00', end: '17:00' }] },
+        ],
+      },
+      'Europe/London',
+    );
 
     it('when it is 10:00 in Shanghai, then it is 02:00 at the site and nobody is on', () => {
       expect(route(roster, { workOrderId, siteId: 'S1', category: 'plumbing' }, MON_10_00)).toMatchObject({
@@ -299,7 +363,8 @@ describe('shifts', () => {
 });
 
 describe('skills', () => {
-  const electricians = (members: RosterInput['sites'][string]['teams'][number]['members']) => oneTeam({ id: 's1-electrical', categories: ['electrical', 'lighting'], members });
+  const electricians = (members: RosterInput['sites'][string]['teams'][number]['members']) =>
+    oneTeam({ id: 's1-electrical', categories: ['electrical', 'lighting'], members });
   const ownersFor = (roster: Roster, category: string, now = MON_10_00) =>
     new Set(manyWorkOrderIds.map((id) => ownerOf(route(roster, { workOrderId: id, siteId: 'S1', category }, now))));
 
@@ -313,7 +378,8 @@ describe('skills', () => {
     it('when a corridor light is out, then only those who take lighting are chosen', () => {
       expect(ownersFor(roster, 'lighting')).toEqual(new Set(['s1-zhang-min', 's1-guo-qiang']));
       expect(route(roster, { workOrderId, siteId: 'S1', category: 'lighting' }, MON_10_00)).toMatchObject({
-        reason: 'team s1-electrical takes "lighting"; on shift with the skill at 10:00 Mon (Asia/Shanghai): Zhang Min (always on), Guo Qiang (always on)',
+        reason:
+          'team s1-electrical takes "lighting"; on shift with the skill at 10:00 Mon (Asia/Shanghai): Zhang Min (always on), Guo Qiang (always on)',
       });
     });
 
@@ -336,8 +402,18 @@ describe('skills', () => {
 
   describe('given the lighting electrician works days and the one on at night takes only "electrical"', () => {
     const roster = electricians([
-      { staffId: 's1-zhang-min', name: 'Zhang Min', skills: ['lighting'], shifts: [{ days: [...EVERY_DAY], start: '08:00', end: '18:00' }] },
-      { staffId: 's1-huang-tao', name: 'Huang Tao', skills: ['electrical'], shifts: [{ days: [...EVERY_DAY], start: '18:00', end: '08:00' }] },
+      {
+        staffId: 's1-zhang-min',
+        name: 'Zhang Min',
+        skills: ['lighting'],
+        shifts: [{ days: [...EVERY_DAY], start: '08:00', end: '18:00' }],
+      },
+      {
+        staffId: 's1-huang-tao',
+        name: 'Huang Tao',
+        skills: ['electrical'],
+        shifts: [{ days: [...EVERY_DAY], start: '18:00', end: '08:00' }],
+      },
     ]);
 
     it('when a corridor light goes out at night, then it waits in the queue, saying nobody on shift has the skill', () => {
@@ -357,12 +433,18 @@ describe('skills', () => {
 describe('choosing the owner within a team', () => {
   const roster = oneTeam({
     members: [
-      { staffId: 's1-wang-wei', name: 'Wang Wei', skills: ['plumbing'], shifts: [{ days: [...EVERY_DAY], start: '08:00', end: '18:00' }] },
+      {
+        staffId: 's1-wang-wei',
+        name: 'Wang Wei',
+        skills: ['plumbing'],
+        shifts: [{ days: [...EVERY_DAY], start: '08:00', end: '18:00' }],
+      },
       { staffId: 's1-li-na', name: 'Li Na', shifts: [{ days: [...EVERY_DAY], start: '08:00', end: '18:00' }] },
       { staffId: 's1-wu-gang', name: 'Wu Gang', shifts: [{ days: [...EVERY_DAY], start: '18:00', end: '08:00' }] },
     ],
   });
-  const ownerAt = (id: string, now: Date) => ownerOf(route(roster, { workOrderId: id, siteId: 'S1', category: 'plumbing' }, now));
+  const ownerAt = (id: string, now: Date) =>
+    ownerOf(route(roster, { workOrderId: id, siteId: 'S1', category: 'plumbing' }, now));
 
   it('picks the same member every time for the same work order at the same instant, so a redelivered event changes nothing', () => {
     const first = ownerAt(workOrderId, MON_10_00);
@@ -392,14 +474,18 @@ describe('choosing the owner within a team', () => {
         },
       },
     });
-    expect(route(twoTeams, { workOrderId, siteId: 'S1', category: 'plumbing' }, MON_10_00)).toMatchObject({ teamId: 'day-shift' });
+    expect(route(twoTeams, { workOrderId, siteId: 'S1', category: 'plumbing' }, MON_10_00)).toMatchObject({
+      teamId: 'day-shift',
+    });
   });
 });
 
 describe('RosterSchema', () => {
   const member = { staffId: 'zhao-lei', name: 'Zhao Lei' };
   const site = { dispatcherQueue: 'S1-dispatch', teams: [{ id: 'desk', categories: ['general'], members: [member] }] };
-  const withMember = (m: Record<string, unknown>) => ({ sites: { S1: { ...site, teams: [{ ...site.teams[0], members: [m] }] } } });
+  const withMember = (m: Record<string, unknown>) => ({
+    sites: { S1: { ...site, teams: [{ ...site.teams[0], members: [m] }] } },
+  });
   const withShift = (shift: Record<string, unknown>) => withMember({ ...member, shifts: [shift] });
   const messagesOf = (input: unknown) => {
     const result = RosterSchema.safeParse(input);
@@ -427,12 +513,16 @@ describe('RosterSchema', () => {
 
   it('rejects a time that is not HH:MM within the day', () => {
     for (const bad of ['8:00', '24:00', '12:60', '08:00:00', 'noon']) {
-      expect(messagesOf(withShift({ days: ['mon'], start: bad, end: '18:00' }))).toEqual(['sites.S1.teams.0.members.0.shifts.0.start: a time of day is HH:MM, from 00:00 to 23:59']);
+      expect(messagesOf(withShift({ days: ['mon'], start: bad, end: '18:00' }))).toEqual([
+        'sites.S1.teams.0.members.0.shifts.0.start: a time of day is HH:MM, from 00:00 to 23:59',
+      ]);
     }
   });
 
   it('rejects a shift with no days, or a day that is not a three-letter weekday', () => {
-    expect(messagesOf(withShift({ days: [], start: '08:00', end: '18:00' }))).toEqual(['sites.S1.teams.0.members.0.shifts.0.days: a shift needs at least one day']);
+    expect(messagesOf(withShift({ days: [], start: '08:00', end: '18:00' }))).toEqual([
+      'sites.S1.teams.0.members.0.shifts.0.days: a shift needs at least one day',
+    ]);
     expect(messagesOf(withShift({ days: ['monday'], start: '08:00', end: '18:00' }))).toHaveLength(1);
   });
 
@@ -446,16 +536,22 @@ describe('RosterSchema', () => {
   });
 
   it('rejects a time zone that is not an IANA name', () => {
-    expect(messagesOf({ sites: { S1: { ...site, timeZone: 'Asia/Shangai' } } })).toEqual(['sites.S1.timeZone: unknown time zone "Asia/Shangai"; use an IANA name such as Asia/Shanghai']);
+    expect(messagesOf({ sites: { S1: { ...site, timeZone: 'Asia/Shangai' } } })).toEqual([
+      'sites.S1.timeZone: unknown time zone "Asia/Shangai"; use an IANA name such as Asia/Shanghai',
+    ]);
     expect(messagesOf({ sites: { S1: { ...site, timeZone: 'Mars/Olympus_Mons' } } })).toHaveLength(1);
   });
 
   it('rejects a team with no members', () => {
-    expect(RosterSchema.safeParse({ sites: { S1: { ...site, teams: [{ ...site.teams[0], members: [] }] } } }).success).toBe(false);
+    expect(
+      RosterSchema.safeParse({ sites: { S1: { ...site, teams: [{ ...site.teams[0], members: [] }] } } }).success,
+    ).toBe(false);
   });
 
   it('rejects a team that takes no category', () => {
-    expect(RosterSchema.safeParse({ sites: { S1: { ...site, teams: [{ ...site.teams[0], categories: [] }] } } }).success).toBe(false);
+    expect(
+      RosterSchema.safeParse({ sites: { S1: { ...site, teams: [{ ...site.teams[0], categories: [] }] } } }).success,
+    ).toBe(false);
   });
 
   it('rejects a site without a dispatcher queue', () => {
@@ -463,7 +559,12 @@ describe('RosterSchema', () => {
   });
 
   it('rejects unknown keys, so a misspelt "building" or "shift" is not silently ignored', () => {
-    expect(RosterSchema.safeParse({ sites: { S1: { ...site, teams: [{ ...site.teams[0], building: ['A1'] }] } } }).success).toBe(false);
-    expect(RosterSchema.safeParse(withMember({ ...member, shift: [{ days: ['mon'], start: '08:00', end: '18:00' }] })).success).toBe(false);
+    expect(
+      RosterSchema.safeParse({ sites: { S1: { ...site, teams: [{ ...site.teams[0], building: ['A1'] }] } } }).success,
+    ).toBe(false);
+    expect(
+      RosterSchema.safeParse(withMember({ ...member, shift: [{ days: ['mon'], start: '08:00', end: '18:00' }] }))
+        .success,
+    ).toBe(false);
   });
 });

@@ -64,7 +64,8 @@ type Match = { readonly by: 'category' | 'keyword' | 'catch-all'; readonly why: 
 const matchOf = (rule: TriageRule, input: TriageInput, text: string): Match | undefined => {
   const { categories, keywords } = rule.match;
   if (!categories && !keywords) return { by: 'catch-all', why: 'no more specific rule matched' };
-  if (input.category !== undefined && categories?.includes(input.category)) return { by: 'category', why: `category "${input.category}"` };
+  if (input.category !== undefined && categories?.includes(input.category))
+    return { by: 'category', why: `category "${input.category}"` };
   const keyword = keywords?.find((k) => containsKeyword(text, k));
   return keyword === undefined ? undefined : { by: 'keyword', why: `keyword "${keyword}"` };
 };

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { triage, TriageRule, TriageRulesSchema } from './triage';
 
-const shippedRulesJson: unknown = JSON.parse(readFileSync(join(__dirname, '../../../config/triage-rules.json'), 'utf8'));
+const shippedRulesJson: unknown = JSON.parse(
+  readFileSync(join(__dirname, '../../../config/triage-rules.json'), 'utf8'),
+);
 
 describe('the shipped triage rules (config/triage-rules.json)', () => {
   const parsed = TriageRulesSchema.safeParse(shippedRulesJson);
@@ -24,11 +26,19 @@ describe('the shipped triage rules (config/triage-rules.json)', () => {
     });
 
     it('matches keywords whatever their case', () => {
-      expect(triage(rules, { description: 'BURST PIPE ON FLOOR 7' })).toMatchObject({ tier: 'urgent', ruleId: 'urgent-water' });
+      expect(triage(rules, { description: 'BURST PIPE ON FLOOR 7' })).toMatchObject({
+        tier: 'urgent',
+        ruleId: 'urgent-water',
+      });
     });
 
     it('makes any report in the lift category urgent, keeping the category', () => {
-      expect(triage(rules, { category: 'lift', description: 'Lift in building 2 stops between floors and the doors will not close' })).toEqual({
+      expect(
+        triage(rules, {
+          category: 'lift',
+          description: 'Lift in building 2 stops between floors and the doors will not close',
+        }),
+      ).toEqual({
         tier: 'urgent',
         category: 'lift',
         ruleId: 'urgent-lift-fault',
@@ -45,7 +55,9 @@ describe('the shipped triage rules (config/triage-rules.json)', () => {
     });
 
     it('prefers entrapment over a plain lift fault when both would match', () => {
-      expect(triage(rules, { category: 'lift', description: 'Two people stuck in the lift, alarm not answered' })).toMatchObject({
+      expect(
+        triage(rules, { category: 'lift', description: 'Two people stuck in the lift, alarm not answered' }),
+      ).toMatchObject({
         ruleId: 'urgent-lift-entrapment',
         category: 'lift',
       });
@@ -61,12 +73,17 @@ describe('the shipped triage rules (config/triage-rules.json)', () => {
     });
 
     it('understands Chinese keywords: 困梯 and 爆管', () => {
-      expect(triage(rules, { description: '5号楼电梯困梯，有老人' })).toMatchObject({ ruleId: 'urgent-lift-entrapment', tier: 'urgent' });
+      expect(triage(rules, { description: '5号楼电梯困梯，有老人' })).toMatchObject({
+        ruleId: 'urgent-lift-entrapment',
+        tier: 'urgent',
+      });
       expect(triage(rules, { description: '地下车库爆管' })).toMatchObject({ ruleId: 'urgent-water', tier: 'urgent' });
     });
 
     it('lets urgent words outrank a routine category, keeping the category the resident chose', () => {
-      expect(triage(rules, { category: 'plumbing', description: 'No water since this morning in the whole building' })).toMatchObject({
+      expect(
+        triage(rules, { category: 'plumbing', description: 'No water since this morning in the whole building' }),
+      ).toMatchObject({
         tier: 'urgent',
         category: 'plumbing',
         ruleId: 'urgent-water',
@@ -84,7 +101,9 @@ describe('the shipped triage rules (config/triage-rules.json)', () => {
     });
 
     it('treats a noise complaint as normal', () => {
-      expect(triage(rules, { category: 'noise', description: 'Renovation drilling from the flat above after 10 pm' })).toEqual({
+      expect(
+        triage(rules, { category: 'noise', description: 'Renovation drilling from the flat above after 10 pm' }),
+      ).toEqual({
         tier: 'normal',
         category: 'noise',
         ruleId: 'normal-complaints',
@@ -102,7 +121,9 @@ describe('the shipped triage rules (config/triage-rules.json)', () => {
 
   describe('planned tier (folded into the monthly plan)', () => {
     it('treats a billing question as planned', () => {
-      expect(triage(rules, { category: 'billing', description: 'Why did the property fee go up this quarter?' })).toEqual({
+      expect(
+        triage(rules, { category: 'billing', description: 'Why did the property fee go up this quarter?' }),
+      ).toEqual({
         tier: 'planned',
         category: 'billing',
         ruleId: 'planned-consultations',
@@ -122,14 +143,18 @@ describe('the shipped triage rules (config/triage-rules.json)', () => {
     });
 
     it('makes a report in a category no rule knows normal by the default rule', () => {
-      expect(triage(rules, { category: 'pets', description: 'A dog has been barking in the courtyard' })).toMatchObject({
-        tier: 'normal',
-        ruleId: 'default-normal',
-      });
+      expect(triage(rules, { category: 'pets', description: 'A dog has been barking in the courtyard' })).toMatchObject(
+        {
+          tier: 'normal',
+          ruleId: 'default-normal',
+        },
+      );
     });
 
     it('keeps the category the resident gave, since a rule category only fills in a missing one', () => {
-      expect(triage(rules, { category: 'pets', description: 'A dog has been barking in the courtyard' }).category).toBe('pets');
+      expect(triage(rules, { category: 'pets', description: 'A dog has been barking in the courtyard' }).category).toBe(
+        'pets',
+      );
     });
   });
 });
@@ -138,7 +163,9 @@ describe('the shipped rules on reports that only look urgent', () => {
   const rules = TriageRulesSchema.parse(shippedRulesJson);
 
   it('does not read "floodlight" as a flood', () => {
-    expect(triage(rules, { category: 'lighting', description: 'The floodlight in the car park is broken' })).toMatchObject({ tier: 'normal', ruleId: 'normal-repairs' });
+    expect(
+      triage(rules, { category: 'lighting', description: 'The floodlight in the car park is broken' }),
+    ).toMatchObject({ tier: 'normal', ruleId: 'normal-repairs' });
   });
 
   it('does not take a cat trapped on a roof for a lift entrapment', () => {
@@ -148,7 +175,9 @@ describe('the shipped rules on reports that only look urgent', () => {
   });
 
   it('re-files a burst pipe reported under "noise" as plumbing, so the plumbers get it', () => {
-    expect(triage(rules, { category: 'noise', description: 'Burst pipe flooding the corridor, loud hissing' })).toMatchObject({
+    expect(
+      triage(rules, { category: 'noise', description: 'Burst pipe flooding the corridor, loud hissing' }),
+    ).toMatchObject({
       tier: 'urgent',
       category: 'plumbing',
       ruleId: 'urgent-water',
@@ -156,11 +185,17 @@ describe('the shipped rules on reports that only look urgent', () => {
   });
 
   it('files a complaint recognised by its words under "noise", which the service desk takes', () => {
-    expect(triage(rules, { description: 'The neighbours upstairs are very noisy after midnight' })).toMatchObject({ tier: 'normal', category: 'noise' });
+    expect(triage(rules, { description: 'The neighbours upstairs are very noisy after midnight' })).toMatchObject({
+      tier: 'normal',
+      category: 'noise',
+    });
   });
 
   it('matches Chinese keywords inside a sentence', () => {
-    expect(triage(rules, { description: '3号楼电梯困人，两位老人在里面' })).toMatchObject({ tier: 'urgent', ruleId: 'urgent-lift-entrapment' });
+    expect(triage(rules, { description: '3号楼电梯困人，两位老人在里面' })).toMatchObject({
+      tier: 'urgent',
+      ruleId: 'urgent-lift-entrapment',
+    });
   });
 });
 
@@ -172,7 +207,10 @@ describe('triage with hand-written rules', () => {
   ];
 
   it('files a keyword match without a rule category as "uncategorised"', () => {
-    expect(triage(rules, { description: 'strong gas smell in stairwell B' })).toMatchObject({ ruleId: 'urgent-gas', category: 'uncategorised' });
+    expect(triage(rules, { description: 'strong gas smell in stairwell B' })).toMatchObject({
+      ruleId: 'urgent-gas',
+      category: 'uncategorised',
+    });
   });
 
   it('lowercases keywords as well as the description before comparing', () => {
@@ -180,7 +218,10 @@ describe('triage with hand-written rules', () => {
   });
 
   it('tries rules in order so the first match wins', () => {
-    expect(triage(rules, { category: 'billing', description: 'gas smell near the meter, and a question about the fee' }).ruleId).toBe('urgent-gas');
+    expect(
+      triage(rules, { category: 'billing', description: 'gas smell near the meter, and a question about the fee' })
+        .ruleId,
+    ).toBe('urgent-gas');
   });
 
   it('matches a category only when the report carries that exact category', () => {
@@ -188,7 +229,9 @@ describe('triage with hand-written rules', () => {
   });
 
   it('fails loudly when rules without a catch-all match nothing', () => {
-    expect(() => triage([rules[0] as TriageRule], { description: 'corridor light out' })).toThrow('triage rules must end with a catch-all rule');
+    expect(() => triage([rules[0] as TriageRule], { description: 'corridor light out' })).toThrow(
+      'triage rules must end with a catch-all rule',
+    );
   });
 });
 
@@ -206,9 +249,14 @@ describe('TriageRulesSchema', () => {
   });
 
   it('rejects rules whose last entry is not a catch-all', () => {
-    const result = TriageRulesSchema.safeParse([catchAll, { id: 'water', tier: 'urgent', match: { keywords: ['burst'] }, reason: 'Water' }]);
+    const result = TriageRulesSchema.safeParse([
+      catchAll,
+      { id: 'water', tier: 'urgent', match: { keywords: ['burst'] }, reason: 'Water' },
+    ]);
     expect(result.success).toBe(false);
-    expect(result.error?.issues.map((i) => i.message)).toContain('the last triage rule must be a catch-all (no categories, no keywords)');
+    expect(result.error?.issues.map((i) => i.message)).toContain(
+      'the last triage rule must be a catch-all (no categories, no keywords)',
+    );
   });
 
   it('rejects duplicate rule ids', () => {
@@ -227,6 +275,8 @@ describe('TriageRulesSchema', () => {
   });
 
   it('rejects an empty keyword', () => {
-    expect(TriageRulesSchema.safeParse([{ ...catchAll, id: 'kw', match: { keywords: [''] } }, catchAll]).success).toBe(false);
+    expect(TriageRulesSchema.safeParse([{ ...catchAll, id: 'kw', match: { keywords: [''] } }, catchAll]).success).toBe(
+      false,
+    );
   });
 });

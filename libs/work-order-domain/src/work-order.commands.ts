@@ -143,7 +143,13 @@ export type WorkOrderCommand =
 
 export type CommandType = WorkOrderCommand['type'];
 
-const WORKING: readonly CommandType[] = ['ReassignTechnician', 'HandOverOwnership', 'Cancel', 'RecordFollowUp', 'LinkDuplicateReport'];
+const WORKING: readonly CommandType[] = [
+  'ReassignTechnician',
+  'HandOverOwnership',
+  'Cancel',
+  'RecordFollowUp',
+  'LinkDuplicateReport',
+];
 
 /** The lifecycle as a table: what may be done in each status. Everything else is a typed rejection. */
 const allowedCommands: Record<WorkOrderStatus, readonly CommandType[]> = {
@@ -155,7 +161,15 @@ const allowedCommands: Record<WorkOrderStatus, readonly CommandType[]> = {
   acknowledged: ['StartWork', ...WORKING],
   'in-progress': ['PutOnHold', 'Resolve', ...WORKING],
   'on-hold': ['Resume', ...WORKING],
-  resolved: ['ConfirmResolution', 'RejectResolution', 'Reopen', 'HandOverOwnership', 'RecordFollowUp', 'RequestCallback', 'CloseWithoutConfirmation'],
+  resolved: [
+    'ConfirmResolution',
+    'RejectResolution',
+    'Reopen',
+    'HandOverOwnership',
+    'RecordFollowUp',
+    'RequestCallback',
+    'CloseWithoutConfirmation',
+  ],
   closed: ['Reopen', 'RecordFollowUp'],
   cancelled: ['RecordFollowUp'],
 };

@@ -1,5 +1,12 @@
 import { EventTypes, IllegalTransitionError, WorkOrderEvent } from '@closeloop/contracts';
-import { allowedCommandsIn, AssignOwner, CommandRejectedError, RecordFollowUp, ReportWorkOrder, WorkOrderCommand } from './work-order.commands';
+import {
+  allowedCommandsIn,
+  AssignOwner,
+  CommandRejectedError,
+  RecordFollowUp,
+  ReportWorkOrder,
+  WorkOrderCommand,
+} from './work-order.commands';
 import { OpenState, Staff, WorkOrderState } from './work-order.state';
 
 // ── Decide ────────────────────────────────────────────────────────────────────────────────────────────────
@@ -18,40 +25,103 @@ export const decide = (command: WorkOrderCommand, state: WorkOrderState): WorkOr
     case 'Acknowledge': {
       const becameOwner = order.owner === undefined;
       if (!becameOwner && order.technician && order.technician.staffId !== command.by.staffId) {
-        throw new CommandRejectedError('NOT_THE_ASSIGNED_TECHNICIAN', `Only ${order.technician.name}, the assigned technician, can acknowledge this order; reassign it first`);
+        throw new CommandRejectedError(
+          'NOT_THE_ASSIGNED_TECHNICIAN',
+          `Only ${order.technician.name}, the assigned technician, can acknowledge this order; reassign it first`,
+        );
       }
-      return [{ type: EventTypes.WorkOrderAcknowledged, data: { workOrderId, by: command.by, becameOwner, acknowledgedAt: at } }];
+      return [
+        {
+          type: EventTypes.WorkOrderAcknowledged,
+          data: { workOrderId, by: command.by, becameOwner, acknowledgedAt: at },
+        },
+      ];
     }
     case 'StartWork':
       return [{ type: EventTypes.WorkStarted, data: { workOrderId, by: command.by, startedAt: at } }];
     case 'PutOnHold':
-      return [{ type: EventTypes.WorkOrderPutOnHold, data: { workOrderId, by: command.by, reason: command.reason, note: command.note, heldAt: at } }];
+      return [
+        {
+          type: EventTypes.WorkOrderPutOnHold,
+          data: { workOrderId, by: command.by, reason: command.reason, note: command.note, heldAt: at },
+        },
+      ];
     case 'Resume':
       return [resumed(order.status === 'on-hold' ? order.heldSince : at, command.by, command.now, workOrderId)];
     case 'Resolve':
-      return [{ type: EventTypes.WorkOrderResolved, data: { workOrderId, by: command.by, notes: command.notes, photoRefs: [...command.photoRefs], resolvedAt: at } }];
+      return [
+        {
+          type: EventTypes.WorkOrderResolved,
+          data: {
+            workOrderId,
+            by: command.by,
+            notes: command.notes,
+            photoRefs: [...command.photoRefs],
+            resolvedAt: at,
+          },
+        },
+      ];
     case 'ReassignTechnician': {
       if (order.technician?.staffId === command.to.staffId) {
-        throw new CommandRejectedError('ALREADY_THE_TECHNICIAN', `${command.to.name} is already the technician on this order`);
+        throw new CommandRejectedError(
+          'ALREADY_THE_TECHNICIAN',
+          `${command.to.name} is already the technician on this order`,
+        );
       }
       const reassigned: WorkOrderEvent = {
         type: EventTypes.TechnicianReassigned,
-        data: { workOrderId, from: order.technician, to: command.to, reason: command.reason, by: command.by, reassignedAt: at },
+        data: {
+          workOrderId,
+          from: order.technician,
+          to: command.to,
+          reason: command.reason,
+          by: command.by,
+          reassignedAt: at,
+        },
       };
       // A reassignment ends a hold: the pause is closed off first, so its length stays on record.
-      return order.status === 'on-hold' ? [resumed(order.heldSince, command.by, command.now, workOrderId), reassigned] : [reassigned];
+      return order.status === 'on-hold'
+        ? [resumed(order.heldSince, command.by, command.now, workOrderId), reassigned]
+        : [reassigned];
     }
     case 'HandOverOwnership':
-      if (!order.owner) throw new CommandRejectedError('NO_OWNER_YET', 'The order has no owner to hand over yet; acknowledge or assign it first');
+      if (!order.owner)
+        throw new CommandRejectedError(
+          'NO_OWNER_YET',
+          'The order has no owner to hand over yet; acknowledge or assign it first',
+        );
       if (order.owner.staffId === command.to.staffId) {
         throw new CommandRejectedError('ALREADY_THE_OWNER', `${command.to.name} already owns this order`);
       }
-      return [{ type: EventTypes.OwnershipHandedOver, data: { workOrderId, from: order.owner, to: command.to, reason: command.reason, by: command.by, handedOverAt: at } }];
+      return [
+        {
+          type: EventTypes.OwnershipHandedOver,
+          data: {
+            workOrderId,
+            from: order.owner,
+            to: command.to,
+            reason: command.reason,
+            by: command.by,
+            handedOverAt: at,
+          },
+        },
+      ];
     case 'Cancel':
-      return [{ type: EventTypes.WorkOrderCancelled, data: { workOrderId, reason: command.reason, note: command.note, by: command.by, cancelledAt: at } }];
+      return [
+        {
+          type: EventTypes.WorkOrderCancelled,
+          data: { workOrderId, reason: command.reason, note: command.note, by: command.by, cancelledAt: at },
+        },
+      ];
     case 'Reopen': {
-      if (order.status === 'closed' && command.now.getTime() - Date.parse(order.closedAt) > command.reopenWindowSeconds * 1000) {
-        throw new CommandRejectedError('REOPEN_WINDOW_PASSED', `The order closed at ${order.closedAt}, more than ${command.reopenWindowSeconds} s ago; report it anew`);
+      if (
+        order.status === 'closed' &&
+        command.now.getTime() - Date.parse(order.closedAt) > command.reopenWindowSeconds * 1000
+      ) {
+        throw new CommandRejectedError(
+          'REOPEN_WINDOW_PASSED',
+          `The order closed at ${order.closedAt}, more than ${command.reopenWindowSeconds} s ago; report it anew`,
+        );
       }
       return [reopened(order, 'staff', command.reason, at)];
     }
@@ -59,18 +129,36 @@ export const decide = (command: WorkOrderCommand, state: WorkOrderState): WorkOr
       if (!Number.isInteger(command.rating) || command.rating < 1 || command.rating > 5) {
         throw new CommandRejectedError('RATING_OUT_OF_RANGE', `A rating is 1 to 5 stars, not ${command.rating}`);
       }
-      return [{ type: EventTypes.WorkOrderClosed, data: { workOrderId, outcome: 'confirmed', rating: command.rating, comment: command.comment, closedAt: at } }];
+      return [
+        {
+          type: EventTypes.WorkOrderClosed,
+          data: { workOrderId, outcome: 'confirmed', rating: command.rating, comment: command.comment, closedAt: at },
+        },
+      ];
     case 'RejectResolution':
       return [
-        { type: EventTypes.ResolutionRejected, data: { workOrderId, comment: command.comment?.trim() || undefined, rejectedAt: at } },
+        {
+          type: EventTypes.ResolutionRejected,
+          data: { workOrderId, comment: command.comment?.trim() || undefined, rejectedAt: at },
+        },
         reopened(order, 'resident-rejected', command.comment?.trim() || 'the resident says it is not fixed', at),
       ];
     case 'RequestCallback':
       if (command.round !== order.reopenRounds || order.callbackRequested) return [];
-      return [{ type: EventTypes.CallbackRequested, data: { workOrderId, round: command.round, dueAt: command.dueAt.toISOString(), requestedAt: at } }];
+      return [
+        {
+          type: EventTypes.CallbackRequested,
+          data: { workOrderId, round: command.round, dueAt: command.dueAt.toISOString(), requestedAt: at },
+        },
+      ];
     case 'CloseWithoutConfirmation':
       if (command.round !== order.reopenRounds) return [];
-      return [{ type: EventTypes.WorkOrderClosed, data: { workOrderId, outcome: 'closed-without-confirmation', closedAt: at } }];
+      return [
+        {
+          type: EventTypes.WorkOrderClosed,
+          data: { workOrderId, outcome: 'closed-without-confirmation', closedAt: at },
+        },
+      ];
     case 'LinkDuplicateReport': {
       const { report } = command;
       return [
@@ -93,7 +181,14 @@ export const decide = (command: WorkOrderCommand, state: WorkOrderState): WorkOr
       return [
         {
           type: EventTypes.FollowUpContactRecorded,
-          data: { workOrderId, channel: command.channel, note: command.note, caller: callerOf(command), contactNumber: order.contacts + 1, contactedAt: at },
+          data: {
+            workOrderId,
+            channel: command.channel,
+            note: command.note,
+            caller: callerOf(command),
+            contactNumber: order.contacts + 1,
+            contactedAt: at,
+          },
         },
       ];
     default:
@@ -103,14 +198,26 @@ export const decide = (command: WorkOrderCommand, state: WorkOrderState): WorkOr
 
 /** The caller's name and number as given; nothing when they gave neither. */
 const callerOf = ({ caller }: RecordFollowUp): { name?: string | undefined; phone?: string | undefined } | undefined =>
-  caller && (caller.name !== undefined || caller.phone !== undefined) ? { name: caller.name, phone: caller.phone } : undefined;
+  caller && (caller.name !== undefined || caller.phone !== undefined)
+    ? { name: caller.name, phone: caller.phone }
+    : undefined;
 
 const resumed = (heldSince: string, by: Staff, now: Date, workOrderId: string): WorkOrderEvent => ({
   type: EventTypes.WorkOrderResumed,
-  data: { workOrderId, by, heldSeconds: Math.max(0, Math.round((now.getTime() - Date.parse(heldSince)) / 1000)), resumedAt: now.toISOString() },
+  data: {
+    workOrderId,
+    by,
+    heldSeconds: Math.max(0, Math.round((now.getTime() - Date.parse(heldSince)) / 1000)),
+    resumedAt: now.toISOString(),
+  },
 });
 
-const reopened = (order: OpenState, trigger: 'resident-rejected' | 'staff', reason: string, at: string): WorkOrderEvent => ({
+const reopened = (
+  order: OpenState,
+  trigger: 'resident-rejected' | 'staff',
+  reason: string,
+  at: string,
+): WorkOrderEvent => ({
   type: EventTypes.WorkOrderReopened,
   data: { workOrderId: order.workOrderId, trigger, reason, round: order.reopenRounds + 1, reopenedAt: at },
 });
@@ -136,7 +243,14 @@ const decideReport = (command: ReportWorkOrder): WorkOrderEvent[] => {
     },
     {
       type: EventTypes.WorkOrderTriaged,
-      data: { workOrderId, tier: triage.tier, category: triage.category, ruleId: triage.ruleId, reason: triage.reason, triagedAt: at },
+      data: {
+        workOrderId,
+        tier: triage.tier,
+        category: triage.category,
+        ruleId: triage.ruleId,
+        reason: triage.reason,
+        triagedAt: at,
+      },
     },
   ];
 };
@@ -148,12 +262,24 @@ const decideAssignment = (command: AssignOwner, order: OpenState): WorkOrderEven
   const at = command.now.toISOString();
   if (routing.kind === 'dispatcher-queue') {
     if (order.status === 'awaiting-dispatch') return [];
-    return [{ type: EventTypes.WorkOrderQueuedForDispatch, data: { workOrderId: order.workOrderId, queueId: routing.queueId, reason: routing.reason, queuedAt: at } }];
+    return [
+      {
+        type: EventTypes.WorkOrderQueuedForDispatch,
+        data: { workOrderId: order.workOrderId, queueId: routing.queueId, reason: routing.reason, queuedAt: at },
+      },
+    ];
   }
   return [
     {
       type: EventTypes.WorkOrderAssigned,
-      data: { workOrderId: order.workOrderId, owner: routing.owner, teamId: routing.teamId, ruleId: routing.ruleId, reason: routing.reason, assignedAt: at },
+      data: {
+        workOrderId: order.workOrderId,
+        owner: routing.owner,
+        teamId: routing.teamId,
+        ruleId: routing.ruleId,
+        reason: routing.reason,
+        assignedAt: at,
+      },
     },
   ];
 };

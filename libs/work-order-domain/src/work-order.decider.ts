@@ -11,4 +11,5 @@ export const workOrderDecider: Decider<WorkOrderState, WorkOrderCommand, WorkOrd
   initialState: () => ({ status: 'none' }),
 };
 
-export const foldWorkOrder = (events: readonly WorkOrderEvent[]): WorkOrderState => foldEvents(workOrderDecider, events);
+export const foldWorkOrder = (events: readonly WorkOrderEvent[]): WorkOrderState =>
+  foldEvents(workOrderDecider, events);

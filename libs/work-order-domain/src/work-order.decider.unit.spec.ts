@@ -2,7 +2,25 @@ import { EventTypes, IllegalTransitionError, ReportDetails, WorkOrderEvent } fro
 import { deciderSpec, expectPublishable } from '@closeloop/testing';
 import { RoutingDecision } from './routing';
 import { TriageDecision } from './triage';
-import { Acknowledge, allowedCommandsIn, AssignOwner, Cancel, CommandRejectedError, ConfirmResolution, HandOverOwnership, PutOnHold, ReassignTechnician, RecordFollowUp, RejectResolution, Reopen, ReportWorkOrder, Resolve, Resume, StartWork, WorkOrderCommand } from './work-order.commands';
+import {
+  Acknowledge,
+  allowedCommandsIn,
+  AssignOwner,
+  Cancel,
+  CommandRejectedError,
+  ConfirmResolution,
+  HandOverOwnership,
+  PutOnHold,
+  ReassignTechnician,
+  RecordFollowUp,
+  RejectResolution,
+  Reopen,
+  ReportWorkOrder,
+  Resolve,
+  Resume,
+  StartWork,
+  WorkOrderCommand,
+} from './work-order.commands';
 import { foldWorkOrder, workOrderDecider } from './work-order.decider';
 import { Staff, WorkOrderState, workOrderStream } from './work-order.state';
 
@@ -61,25 +79,83 @@ const toDispatcherQueue: RoutingDecision = {
   reason: 'no team on the S1 roster takes category "plumbing" in building 3',
 };
 
-const resolutionNotes = 'Replaced the split section of cold-water pipe and the corroded stop valve; no further leak after 20 minutes';
+const resolutionNotes =
+  'Replaced the split section of cold-water pipe and the corroded stop valve; no further leak after 20 minutes';
 const photoRefs = ['photos/S1/2026-11-23/e7c1f3a2-before.jpg', 'photos/S1/2026-11-23/e7c1f3a2-after.jpg'];
 
 // ── Commands ──────────────────────────────────────────────────────────────────────────────────────────────
 
-const reportCommand = (now = reportedAt): ReportWorkOrder => ({ type: 'ReportWorkOrder', workOrderId, number, report: burstPipe, triage: urgentWater, now });
-const assignOwner = (routing: RoutingDecision, now = dispatchedAt): AssignOwner => ({ type: 'AssignOwner', routing, now });
+const reportCommand = (now = reportedAt): ReportWorkOrder => ({
+  type: 'ReportWorkOrder',
+  workOrderId,
+  number,
+  report: burstPipe,
+  triage: urgentWater,
+  now,
+});
+const assignOwner = (routing: RoutingDecision, now = dispatchedAt): AssignOwner => ({
+  type: 'AssignOwner',
+  routing,
+  now,
+});
 const acknowledge = (by: Staff, now = acknowledgedAt): Acknowledge => ({ type: 'Acknowledge', by, now });
 const startWork = (by = wangWei, now = startedAt): StartWork => ({ type: 'StartWork', by, now });
-const holdForParts = (now = heldAt): PutOnHold => ({ type: 'PutOnHold', by: wangWei, reason: 'waiting-on-parts', note: 'Stop valve ordered from the supplier', now });
+const holdForParts = (now = heldAt): PutOnHold => ({
+  type: 'PutOnHold',
+  by: wangWei,
+  reason: 'waiting-on-parts',
+  note: 'Stop valve ordered from the supplier',
+  now,
+});
 const resume = (now = resumedAt): Resume => ({ type: 'Resume', by: wangWei, now });
-const resolve = (now = resolvedAt): Resolve => ({ type: 'Resolve', by: wangWei, notes: resolutionNotes, photoRefs, now });
-const reassign = (to: Staff, now = laterAt): ReassignTechnician => ({ type: 'ReassignTechnician', by: zhaoLei, to, reason: 'Wang Wei is called to a lift entrapment in building 5', now });
-const handOver = (to: Staff, now = laterAt): HandOverOwnership => ({ type: 'HandOverOwnership', by: wangWei, to, reason: 'Wang Wei goes on annual leave tomorrow', now });
-const cancel = (now = laterAt): Cancel => ({ type: 'Cancel', by: zhaoLei, reason: 'duplicate', note: 'Same leak as S1-20261123-0000, reported by the neighbour', now });
-const confirm = (rating: number, comment?: string, now = callbackAt): ConfirmResolution => ({ type: 'ConfirmResolution', rating, comment, now });
+const resolve = (now = resolvedAt): Resolve => ({
+  type: 'Resolve',
+  by: wangWei,
+  notes: resolutionNotes,
+  photoRefs,
+  now,
+});
+const reassign = (to: Staff, now = laterAt): ReassignTechnician => ({
+  type: 'ReassignTechnician',
+  by: zhaoLei,
+  to,
+  reason: 'Wang Wei is called to a lift entrapment in building 5',
+  now,
+});
+const handOver = (to: Staff, now = laterAt): HandOverOwnership => ({
+  type: 'HandOverOwnership',
+  by: wangWei,
+  to,
+  reason: 'Wang Wei goes on annual leave tomorrow',
+  now,
+});
+const cancel = (now = laterAt): Cancel => ({
+  type: 'Cancel',
+  by: zhaoLei,
+  reason: 'duplicate',
+  note: 'Same leak as S1-20261123-0000, reported by the neighbour',
+  now,
+});
+const confirm = (rating: number, comment?: string, now = callbackAt): ConfirmResolution => ({
+  type: 'ConfirmResolution',
+  rating,
+  comment,
+  now,
+});
 const reject = (comment?: string, now = callbackAt): RejectResolution => ({ type: 'RejectResolution', comment, now });
-const reopen = (now: Date): Reopen => ({ type: 'Reopen', by: zhaoLei, reason: 'Resident called again: the joint is dripping', reopenWindowSeconds: sevenDays, now });
-const followUp = (now = residentCallsAt): RecordFollowUp => ({ type: 'RecordFollowUp', channel: 'phone', note: 'Resident asks when the plumber is coming back', now });
+const reopen = (now: Date): Reopen => ({
+  type: 'Reopen',
+  by: zhaoLei,
+  reason: 'Resident called again: the joint is dripping',
+  reopenWindowSeconds: sevenDays,
+  now,
+});
+const followUp = (now = residentCallsAt): RecordFollowUp => ({
+  type: 'RecordFollowUp',
+  channel: 'phone',
+  note: 'Resident asks when the plumber is coming back',
+  now,
+});
 
 // ── Events, with the data the decider should write ────────────────────────────────────────────────────────
 
@@ -113,12 +189,24 @@ const triaged: WorkOrderEvent = {
 
 const queued: WorkOrderEvent = {
   type: EventTypes.WorkOrderQueuedForDispatch,
-  data: { workOrderId, queueId: 'S1-dispatch', reason: 'no team on the S1 roster takes category "plumbing" in building 3', queuedAt: '2026-11-23T01:00:05.000Z' },
+  data: {
+    workOrderId,
+    queueId: 'S1-dispatch',
+    reason: 'no team on the S1 roster takes category "plumbing" in building 3',
+    queuedAt: '2026-11-23T01:00:05.000Z',
+  },
 };
 
 const assignedTo = (owner = wangWei, assignedAt = '2026-11-23T01:00:05.000Z'): WorkOrderEvent => ({
   type: EventTypes.WorkOrderAssigned,
-  data: { workOrderId, owner, teamId: 's1-plumbing', ruleId: 'roster:S1:s1-plumbing', reason: 'team s1-plumbing takes "plumbing"', assignedAt },
+  data: {
+    workOrderId,
+    owner,
+    teamId: 's1-plumbing',
+    ruleId: 'roster:S1:s1-plumbing',
+    reason: 'team s1-plumbing takes "plumbing"',
+    assignedAt,
+  },
 });
 
 const acknowledged = (by: Staff, becameOwner: boolean, at = '2026-11-23T01:04:00.000Z'): WorkOrderEvent => ({
@@ -126,11 +214,20 @@ const acknowledged = (by: Staff, becameOwner: boolean, at = '2026-11-23T01:04:00
   data: { workOrderId, by, becameOwner, acknowledgedAt: at },
 });
 
-const workStarted = (by = wangWei, at = '2026-11-23T01:15:00.000Z'): WorkOrderEvent => ({ type: EventTypes.WorkStarted, data: { workOrderId, by, startedAt: at } });
+const workStarted = (by = wangWei, at = '2026-11-23T01:15:00.000Z'): WorkOrderEvent => ({
+  type: EventTypes.WorkStarted,
+  data: { workOrderId, by, startedAt: at },
+});
 
 const putOnHold: WorkOrderEvent = {
   type: EventTypes.WorkOrderPutOnHold,
-  data: { workOrderId, by: wangWei, reason: 'waiting-on-parts', note: 'Stop valve ordered from the supplier', heldAt: '2026-11-23T01:30:00.000Z' },
+  data: {
+    workOrderId,
+    by: wangWei,
+    reason: 'waiting-on-parts',
+    note: 'Stop valve ordered from the supplier',
+    heldAt: '2026-11-23T01:30:00.000Z',
+  },
 };
 
 const resumed = (heldSeconds: number, at = '2026-11-23T02:12:30.000Z'): WorkOrderEvent => ({
@@ -145,7 +242,14 @@ const resolved: WorkOrderEvent = {
 
 const reassigned = (from: Staff | undefined, to: Staff, at = '2026-11-24T07:30:00.000Z'): WorkOrderEvent => ({
   type: EventTypes.TechnicianReassigned,
-  data: { workOrderId, from, to, reason: 'Wang Wei is called to a lift entrapment in building 5', by: zhaoLei, reassignedAt: at },
+  data: {
+    workOrderId,
+    from,
+    to,
+    reason: 'Wang Wei is called to a lift entrapment in building 5',
+    by: zhaoLei,
+    reassignedAt: at,
+  },
 });
 
 const handedOver = (from: Staff, to: Staff, at = '2026-11-24T07:30:00.000Z'): WorkOrderEvent => ({
@@ -155,7 +259,13 @@ const handedOver = (from: Staff, to: Staff, at = '2026-11-24T07:30:00.000Z'): Wo
 
 const cancelled = (at = '2026-11-24T07:30:00.000Z'): WorkOrderEvent => ({
   type: EventTypes.WorkOrderCancelled,
-  data: { workOrderId, reason: 'duplicate', note: 'Same leak as S1-20261123-0000, reported by the neighbour', by: zhaoLei, cancelledAt: at },
+  data: {
+    workOrderId,
+    reason: 'duplicate',
+    note: 'Same leak as S1-20261123-0000, reported by the neighbour',
+    by: zhaoLei,
+    cancelledAt: at,
+  },
 });
 
 const resolutionRejected = (comment: string | undefined, at = '2026-11-24T02:00:00.000Z'): WorkOrderEvent => ({
@@ -163,7 +273,12 @@ const resolutionRejected = (comment: string | undefined, at = '2026-11-24T02:00:
   data: { workOrderId, comment, rejectedAt: at },
 });
 
-const reopened = (trigger: 'resident-rejected' | 'staff', reason: string, round: number, at: string): WorkOrderEvent => ({
+const reopened = (
+  trigger: 'resident-rejected' | 'staff',
+  reason: string,
+  round: number,
+  at: string,
+): WorkOrderEvent => ({
   type: EventTypes.WorkOrderReopened,
   data: { workOrderId, trigger, reason, round, reopenedAt: at },
 });
@@ -175,7 +290,13 @@ const closedConfirmed = (rating: number, comment?: string, at = '2026-11-24T02:0
 
 const followUpRecorded = (contactNumber: number, at = '2026-11-23T01:40:00.000Z'): WorkOrderEvent => ({
   type: EventTypes.FollowUpContactRecorded,
-  data: { workOrderId, channel: 'phone', note: 'Resident asks when the plumber is coming back', contactNumber, contactedAt: at },
+  data: {
+    workOrderId,
+    channel: 'phone',
+    note: 'Resident asks when the plumber is coming back',
+    contactNumber,
+    contactedAt: at,
+  },
 });
 
 // ── Histories: one per starting state ─────────────────────────────────────────────────────────────────────
@@ -208,7 +329,10 @@ describe('work order decider', () => {
         resolve(),
         confirm(5, 'Quick and tidy, thank you'),
       ];
-      const timeline = script.reduce<WorkOrderEvent[]>((events, command) => [...events, ...workOrderDecider.decide(command, foldWorkOrder(events))], []);
+      const timeline = script.reduce<WorkOrderEvent[]>(
+        (events, command) => [...events, ...workOrderDecider.decide(command, foldWorkOrder(events))],
+        [],
+      );
       expect(timeline).toEqual([
         reported,
         triaged,
@@ -247,13 +371,21 @@ describe('work order decider', () => {
     });
 
     it('keeps the category the resident gave on the report and the triage category on the triage event', () => {
-      const events = workOrderDecider.decide({ ...reportCommand(), report: { ...burstPipe, category: 'plumbing' } }, workOrderDecider.initialState());
+      const events = workOrderDecider.decide(
+        { ...reportCommand(), report: { ...burstPipe, category: 'plumbing' } },
+        workOrderDecider.initialState(),
+      );
       expect(events[0]).toMatchObject({ type: EventTypes.WorkOrderReported, data: { category: 'plumbing' } });
-      expect(events[1]).toMatchObject({ type: EventTypes.WorkOrderTriaged, data: { category: 'plumbing', tier: 'urgent' } });
+      expect(events[1]).toMatchObject({
+        type: EventTypes.WorkOrderTriaged,
+        data: { category: 'plumbing', tier: 'urgent' },
+      });
     });
 
     it('rejects anything but a report, because there is no order to act on', () => {
-      const error = given([]).when(assignOwner(toPlumbingTeam())).thenThrows(IllegalTransitionError, { code: 'ILLEGAL_TRANSITION' });
+      const error = given([])
+        .when(assignOwner(toPlumbingTeam()))
+        .thenThrows(IllegalTransitionError, { code: 'ILLEGAL_TRANSITION' });
       expect(error.details).toEqual({ currentStatus: 'none', allowedCommands: ['ReportWorkOrder'] });
       given([]).when(followUp()).thenThrows(IllegalTransitionError, { code: 'ILLEGAL_TRANSITION' });
     });
@@ -261,7 +393,9 @@ describe('work order decider', () => {
 
   describe('given only a WorkOrderReported event (reported, before triage)', () => {
     it('accepts no command at all until the triage event is in', () => {
-      const error = given([reported]).when(assignOwner(toPlumbingTeam())).thenThrows(IllegalTransitionError, { code: 'ILLEGAL_TRANSITION' });
+      const error = given([reported])
+        .when(assignOwner(toPlumbingTeam()))
+        .thenThrows(IllegalTransitionError, { code: 'ILLEGAL_TRANSITION' });
       expect(error.details).toEqual({ currentStatus: 'reported', allowedCommands: [] });
       given([reported]).when(acknowledge(wangWei)).thenThrows(IllegalTransitionError, { code: 'ILLEGAL_TRANSITION' });
       given([reported]).when(followUp()).thenThrows(IllegalTransitionError, { code: 'ILLEGAL_TRANSITION' });
@@ -270,7 +404,9 @@ describe('work order decider', () => {
 
   describe('given a triaged work order', () => {
     it('assigns the accountable owner, who is also the first technician, when the roster names a team', () => {
-      const state = given(triagedHistory).when(assignOwner(toPlumbingTeam())).then([assignedTo(wangWei)]);
+      const state = given(triagedHistory)
+        .when(assignOwner(toPlumbingTeam()))
+        .then([assignedTo(wangWei)]);
       expect(state).toMatchObject({ status: 'assigned', owner: wangWei, technician: wangWei });
     });
 
@@ -281,7 +417,9 @@ describe('work order decider', () => {
     });
 
     it('makes whoever acknowledges first the owner and the technician (first-response responsibility)', () => {
-      const state = given(triagedHistory).when(acknowledge(liNa)).then([acknowledged(liNa, true)]);
+      const state = given(triagedHistory)
+        .when(acknowledge(liNa))
+        .then([acknowledged(liNa, true)]);
       expect(state).toMatchObject({ status: 'acknowledged', owner: liNa, technician: liNa });
     });
 
@@ -291,7 +429,9 @@ describe('work order decider', () => {
     });
 
     it('numbers the first follow-up contact 2, the report being contact 1', () => {
-      const state = given(triagedHistory).when(followUp()).then([followUpRecorded(2)]);
+      const state = given(triagedHistory)
+        .when(followUp())
+        .then([followUpRecorded(2)]);
       expect(state).toMatchObject({ status: 'triaged', contacts: 2 });
     });
 
@@ -299,7 +439,19 @@ describe('work order decider', () => {
       const neighbour = { name: 'Mr Chen', phone: '13900003333' };
       given(triagedHistory)
         .when({ ...followUp(), channel: 'wechat', caller: neighbour })
-        .then([{ type: EventTypes.FollowUpContactRecorded, data: { workOrderId, channel: 'wechat', note: followUp().note, caller: neighbour, contactNumber: 2, contactedAt: '2026-11-23T01:40:00.000Z' } }]);
+        .then([
+          {
+            type: EventTypes.FollowUpContactRecorded,
+            data: {
+              workOrderId,
+              channel: 'wechat',
+              note: followUp().note,
+              caller: neighbour,
+              contactNumber: 2,
+              contactedAt: '2026-11-23T01:40:00.000Z',
+            },
+          },
+        ]);
     });
 
     it('records no caller when they gave neither name nor number', () => {
@@ -308,8 +460,13 @@ describe('work order decider', () => {
     });
 
     it('refuses a second report and work before anyone has acknowledged, naming what is allowed', () => {
-      const error = given(triagedHistory).when(reportCommand(laterAt)).thenThrows(IllegalTransitionError, { code: 'ILLEGAL_TRANSITION' });
-      expect(error.details).toEqual({ currentStatus: 'triaged', allowedCommands: ['AssignOwner', 'Acknowledge', 'Cancel', 'RecordFollowUp', 'LinkDuplicateReport'] });
+      const error = given(triagedHistory)
+        .when(reportCommand(laterAt))
+        .thenThrows(IllegalTransitionError, { code: 'ILLEGAL_TRANSITION' });
+      expect(error.details).toEqual({
+        currentStatus: 'triaged',
+        allowedCommands: ['AssignOwner', 'Acknowledge', 'Cancel', 'RecordFollowUp', 'LinkDuplicateReport'],
+      });
       expect(error.message).toBe('ReportWorkOrder is not allowed while the work order is triaged');
       given(triagedHistory).when(startWork()).thenThrows(IllegalTransitionError, { code: 'ILLEGAL_TRANSITION' });
     });
@@ -321,17 +478,23 @@ describe('work order decider', () => {
     });
 
     it('assigns an owner once a team takes the order', () => {
-      const state = given(awaitingDispatchHistory).when(assignOwner(toPlumbingTeam(liNa), laterAt)).then([assignedTo(liNa, '2026-11-24T07:30:00.000Z')]);
+      const state = given(awaitingDispatchHistory)
+        .when(assignOwner(toPlumbingTeam(liNa), laterAt))
+        .then([assignedTo(liNa, '2026-11-24T07:30:00.000Z')]);
       expect(state).toMatchObject({ status: 'assigned', owner: liNa, technician: liNa });
     });
 
     it('makes the acknowledger owner and technician when someone picks the order from the queue', () => {
-      const state = given(awaitingDispatchHistory).when(acknowledge(liNa)).then([acknowledged(liNa, true)]);
+      const state = given(awaitingDispatchHistory)
+        .when(acknowledge(liNa))
+        .then([acknowledged(liNa, true)]);
       expect(state).toMatchObject({ status: 'acknowledged', owner: liNa, technician: liNa });
     });
 
     it('numbers follow-up contacts 2 then 3 while the order waits in the queue', () => {
-      given(awaitingDispatchHistory).when(followUp()).then([followUpRecorded(2)]);
+      given(awaitingDispatchHistory)
+        .when(followUp())
+        .then([followUpRecorded(2)]);
       const state = given([...awaitingDispatchHistory, followUpRecorded(2)])
         .when(followUp(laterAt))
         .then([followUpRecorded(3, '2026-11-24T07:30:00.000Z')]);
@@ -343,14 +506,21 @@ describe('work order decider', () => {
     });
 
     it('refuses work that needs a technician', () => {
-      const error = given(awaitingDispatchHistory).when(startWork()).thenThrows(IllegalTransitionError, { code: 'ILLEGAL_TRANSITION' });
-      expect(error.details).toEqual({ currentStatus: 'awaiting-dispatch', allowedCommands: ['AssignOwner', 'Acknowledge', 'Cancel', 'RecordFollowUp', 'LinkDuplicateReport'] });
+      const error = given(awaitingDispatchHistory)
+        .when(startWork())
+        .thenThrows(IllegalTransitionError, { code: 'ILLEGAL_TRANSITION' });
+      expect(error.details).toEqual({
+        currentStatus: 'awaiting-dispatch',
+        allowedCommands: ['AssignOwner', 'Acknowledge', 'Cancel', 'RecordFollowUp', 'LinkDuplicateReport'],
+      });
     });
   });
 
   describe('given an assigned work order', () => {
     it('keeps its owner when routing later names someone else (first-response responsibility)', () => {
-      given(assignedHistory).when(assignOwner(toPlumbingTeam(liNa), laterAt)).then([]);
+      given(assignedHistory)
+        .when(assignOwner(toPlumbingTeam(liNa), laterAt))
+        .then([]);
     });
 
     it('keeps its owner when routing later points at the dispatcher queue', () => {
@@ -358,34 +528,48 @@ describe('work order decider', () => {
     });
 
     it('is acknowledged by the assigned technician, who does not become owner again', () => {
-      const state = given(assignedHistory).when(acknowledge(wangWei)).then([acknowledged(wangWei, false)]);
+      const state = given(assignedHistory)
+        .when(acknowledge(wangWei))
+        .then([acknowledged(wangWei, false)]);
       expect(state).toMatchObject({ status: 'acknowledged', owner: wangWei, technician: wangWei });
     });
 
     it('refuses an acknowledgement from anyone but the assigned technician', () => {
-      const error = given(assignedHistory).when(acknowledge(liNa)).thenThrows(CommandRejectedError, { code: 'NOT_THE_ASSIGNED_TECHNICIAN' });
+      const error = given(assignedHistory)
+        .when(acknowledge(liNa))
+        .thenThrows(CommandRejectedError, { code: 'NOT_THE_ASSIGNED_TECHNICIAN' });
       expect(error.message).toContain('Wang Wei');
     });
 
     it('reassigns the technician, keeping the owner', () => {
-      const state = given(assignedHistory).when(reassign(liNa)).then([reassigned(wangWei, liNa)]);
+      const state = given(assignedHistory)
+        .when(reassign(liNa))
+        .then([reassigned(wangWei, liNa)]);
       expect(state).toMatchObject({ status: 'assigned', owner: wangWei, technician: liNa });
     });
 
     it('after a reassignment, takes the acknowledgement from the new technician and refuses it from the owner', () => {
       const history = [...assignedHistory, reassigned(wangWei, liNa)];
-      const state = given(history).when(acknowledge(liNa, laterAt)).then([acknowledged(liNa, false, '2026-11-24T07:30:00.000Z')]);
+      const state = given(history)
+        .when(acknowledge(liNa, laterAt))
+        .then([acknowledged(liNa, false, '2026-11-24T07:30:00.000Z')]);
       expect(state).toMatchObject({ status: 'acknowledged', owner: wangWei, technician: liNa });
-      given(history).when(acknowledge(wangWei, laterAt)).thenThrows(CommandRejectedError, { code: 'NOT_THE_ASSIGNED_TECHNICIAN' });
+      given(history)
+        .when(acknowledge(wangWei, laterAt))
+        .thenThrows(CommandRejectedError, { code: 'NOT_THE_ASSIGNED_TECHNICIAN' });
     });
 
     it('refuses to reassign the order to its current technician', () => {
-      const error = given(assignedHistory).when(reassign(wangWei)).thenThrows(CommandRejectedError, { code: 'ALREADY_THE_TECHNICIAN' });
+      const error = given(assignedHistory)
+        .when(reassign(wangWei))
+        .thenThrows(CommandRejectedError, { code: 'ALREADY_THE_TECHNICIAN' });
       expect(error.message).toContain('Wang Wei');
     });
 
     it('hands ownership over, keeping the technician and the status', () => {
-      const state = given(assignedHistory).when(handOver(liNa)).then([handedOver(wangWei, liNa)]);
+      const state = given(assignedHistory)
+        .when(handOver(liNa))
+        .then([handedOver(wangWei, liNa)]);
       expect(state).toMatchObject({ status: 'assigned', owner: liNa, technician: wangWei });
     });
 
@@ -398,10 +582,20 @@ describe('work order decider', () => {
     });
 
     it('refuses to start work before the acknowledgement', () => {
-      const error = given(assignedHistory).when(startWork()).thenThrows(IllegalTransitionError, { code: 'ILLEGAL_TRANSITION' });
+      const error = given(assignedHistory)
+        .when(startWork())
+        .thenThrows(IllegalTransitionError, { code: 'ILLEGAL_TRANSITION' });
       expect(error.details).toEqual({
         currentStatus: 'assigned',
-        allowedCommands: ['AssignOwner', 'Acknowledge', 'ReassignTechnician', 'HandOverOwnership', 'Cancel', 'RecordFollowUp', 'LinkDuplicateReport'],
+        allowedCommands: [
+          'AssignOwner',
+          'Acknowledge',
+          'ReassignTechnician',
+          'HandOverOwnership',
+          'Cancel',
+          'RecordFollowUp',
+          'LinkDuplicateReport',
+        ],
       });
     });
   });
@@ -413,7 +607,9 @@ describe('work order decider', () => {
     });
 
     it('goes back to assigned when the technician is reassigned, keeping the owner', () => {
-      const state = given(acknowledgedHistory).when(reassign(liNa)).then([reassigned(wangWei, liNa)]);
+      const state = given(acknowledgedHistory)
+        .when(reassign(liNa))
+        .then([reassigned(wangWei, liNa)]);
       expect(state).toMatchObject({ status: 'assigned', owner: wangWei, technician: liNa });
     });
 
@@ -422,9 +618,23 @@ describe('work order decider', () => {
     });
 
     it('refuses a second acknowledgement and a hold before work has started', () => {
-      const error = given(acknowledgedHistory).when(acknowledge(wangWei)).thenThrows(IllegalTransitionError, { code: 'ILLEGAL_TRANSITION' });
-      expect(error.details).toEqual({ currentStatus: 'acknowledged', allowedCommands: ['StartWork', 'ReassignTechnician', 'HandOverOwnership', 'Cancel', 'RecordFollowUp', 'LinkDuplicateReport'] });
-      given(acknowledgedHistory).when(holdForParts()).thenThrows(IllegalTransitionError, { code: 'ILLEGAL_TRANSITION' });
+      const error = given(acknowledgedHistory)
+        .when(acknowledge(wangWei))
+        .thenThrows(IllegalTransitionError, { code: 'ILLEGAL_TRANSITION' });
+      expect(error.details).toEqual({
+        currentStatus: 'acknowledged',
+        allowedCommands: [
+          'StartWork',
+          'ReassignTechnician',
+          'HandOverOwnership',
+          'Cancel',
+          'RecordFollowUp',
+          'LinkDuplicateReport',
+        ],
+      });
+      given(acknowledgedHistory)
+        .when(holdForParts())
+        .thenThrows(IllegalTransitionError, { code: 'ILLEGAL_TRANSITION' });
     });
   });
 
@@ -440,17 +650,23 @@ describe('work order decider', () => {
     });
 
     it('goes back to assigned when the technician is reassigned, keeping the owner', () => {
-      const state = given(inProgressHistory).when(reassign(liNa)).then([reassigned(wangWei, liNa)]);
+      const state = given(inProgressHistory)
+        .when(reassign(liNa))
+        .then([reassigned(wangWei, liNa)]);
       expect(state).toMatchObject({ status: 'assigned', owner: wangWei, technician: liNa });
     });
 
     it('hands ownership over without stopping the work', () => {
-      const state = given(inProgressHistory).when(handOver(liNa)).then([handedOver(wangWei, liNa)]);
+      const state = given(inProgressHistory)
+        .when(handOver(liNa))
+        .then([handedOver(wangWei, liNa)]);
       expect(state).toMatchObject({ status: 'in-progress', owner: liNa, technician: wangWei });
     });
 
     it('records a follow-up contact', () => {
-      given(inProgressHistory).when(followUp()).then([followUpRecorded(2)]);
+      given(inProgressHistory)
+        .when(followUp())
+        .then([followUpRecorded(2)]);
     });
 
     it('refuses to resume work that is not on hold, and a resident confirmation before resolution', () => {
@@ -461,21 +677,34 @@ describe('work order decider', () => {
 
   describe('given a work order on hold', () => {
     it('resumes, counting the seconds held from the hold to now', () => {
-      const state = given(onHoldHistory).when(resume()).then([resumed(2550)]);
+      const state = given(onHoldHistory)
+        .when(resume())
+        .then([resumed(2550)]);
       expect(state.status).toBe('in-progress');
       expect(state).not.toHaveProperty('heldSince');
     });
 
     it('counts the hold from when it began even when ownership changed hands in between', () => {
       const history = [...onHoldHistory, handedOver(wangWei, liNa, '2026-11-23T01:45:00.000Z')];
-      expect(foldWorkOrder(history)).toMatchObject({ status: 'on-hold', heldSince: '2026-11-23T01:30:00.000Z', owner: liNa });
-      given(history).when(resume(new Date('2026-11-23T11:30:00+08:00'))).then([resumed(7200, '2026-11-23T03:30:00.000Z')]);
+      expect(foldWorkOrder(history)).toMatchObject({
+        status: 'on-hold',
+        heldSince: '2026-11-23T01:30:00.000Z',
+        owner: liNa,
+      });
+      given(history)
+        .when(resume(new Date('2026-11-23T11:30:00+08:00')))
+        .then([resumed(7200, '2026-11-23T03:30:00.000Z')]);
     });
 
     it('closes off the hold, then goes back to assigned when the technician is reassigned, keeping the owner', () => {
       // Held from 23 Nov 01:30Z to the reassignment at 24 Nov 07:30Z: 30 hours, on record though nobody resumed.
-      const endOfHold: WorkOrderEvent = { type: EventTypes.WorkOrderResumed, data: { workOrderId, by: zhaoLei, heldSeconds: 30 * 3600, resumedAt: '2026-11-24T07:30:00.000Z' } };
-      const state = given(onHoldHistory).when(reassign(liNa)).then([endOfHold, reassigned(wangWei, liNa)]);
+      const endOfHold: WorkOrderEvent = {
+        type: EventTypes.WorkOrderResumed,
+        data: { workOrderId, by: zhaoLei, heldSeconds: 30 * 3600, resumedAt: '2026-11-24T07:30:00.000Z' },
+      };
+      const state = given(onHoldHistory)
+        .when(reassign(liNa))
+        .then([endOfHold, reassigned(wangWei, liNa)]);
       expect(state).toMatchObject({ status: 'assigned', owner: wangWei, technician: liNa });
     });
 
@@ -484,24 +713,42 @@ describe('work order decider', () => {
     });
 
     it('records a follow-up contact and stays on hold', () => {
-      const state = given(onHoldHistory).when(followUp()).then([followUpRecorded(2)]);
+      const state = given(onHoldHistory)
+        .when(followUp())
+        .then([followUpRecorded(2)]);
       expect(state).toMatchObject({ status: 'on-hold', heldSince: '2026-11-23T01:30:00.000Z', contacts: 2 });
     });
 
     it('refuses to resolve without resuming first', () => {
-      const error = given(onHoldHistory).when(resolve()).thenThrows(IllegalTransitionError, { code: 'ILLEGAL_TRANSITION' });
-      expect(error.details).toEqual({ currentStatus: 'on-hold', allowedCommands: ['Resume', 'ReassignTechnician', 'HandOverOwnership', 'Cancel', 'RecordFollowUp', 'LinkDuplicateReport'] });
+      const error = given(onHoldHistory)
+        .when(resolve())
+        .thenThrows(IllegalTransitionError, { code: 'ILLEGAL_TRANSITION' });
+      expect(error.details).toEqual({
+        currentStatus: 'on-hold',
+        allowedCommands: [
+          'Resume',
+          'ReassignTechnician',
+          'HandOverOwnership',
+          'Cancel',
+          'RecordFollowUp',
+          'LinkDuplicateReport',
+        ],
+      });
     });
   });
 
   describe('given a resolved work order (awaiting the callback, 回访)', () => {
     it('closes as confirmed with the resident rating and comment', () => {
-      const state = given(resolvedHistory).when(confirm(5, 'Quick and tidy, thank you')).then([closedConfirmed(5, 'Quick and tidy, thank you')]);
+      const state = given(resolvedHistory)
+        .when(confirm(5, 'Quick and tidy, thank you'))
+        .then([closedConfirmed(5, 'Quick and tidy, thank you')]);
       expect(state).toMatchObject({ status: 'closed', closedAt: '2026-11-24T02:00:00.000Z' });
     });
 
     it('closes as confirmed with a rating alone', () => {
-      given(resolvedHistory).when(confirm(3)).then([closedConfirmed(3)]);
+      given(resolvedHistory)
+        .when(confirm(3))
+        .then([closedConfirmed(3)]);
     });
 
     it('reopens for round 1 when the resident says it is not fixed, back to the same owner and technician', () => {
@@ -515,22 +762,42 @@ describe('work order decider', () => {
     it('gives the reopening a reason when the resident rejects without a comment', () => {
       given(resolvedHistory)
         .when(reject())
-        .then([resolutionRejected(undefined), reopened('resident-rejected', 'the resident says it is not fixed', 1, '2026-11-24T02:00:00.000Z')]);
+        .then([
+          resolutionRejected(undefined),
+          reopened('resident-rejected', 'the resident says it is not fixed', 1, '2026-11-24T02:00:00.000Z'),
+        ]);
     });
 
     it('is reopened by staff before the callback', () => {
-      const state = given(resolvedHistory).when(reopen(laterAt)).then([reopened('staff', staffReopenReason, 1, '2026-11-24T07:30:00.000Z')]);
+      const state = given(resolvedHistory)
+        .when(reopen(laterAt))
+        .then([reopened('staff', staffReopenReason, 1, '2026-11-24T07:30:00.000Z')]);
       expect(state).toMatchObject({ status: 'assigned', reopenRounds: 1 });
     });
 
     it('hands ownership over and stays resolved', () => {
-      const state = given(resolvedHistory).when(handOver(liNa)).then([handedOver(wangWei, liNa)]);
+      const state = given(resolvedHistory)
+        .when(handOver(liNa))
+        .then([handedOver(wangWei, liNa)]);
       expect(state).toMatchObject({ status: 'resolved', owner: liNa, technician: wangWei });
     });
 
     it('refuses to cancel or to work on a resolved order', () => {
-      const error = given(resolvedHistory).when(cancel()).thenThrows(IllegalTransitionError, { code: 'ILLEGAL_TRANSITION' });
-      expect(error.details).toEqual({ currentStatus: 'resolved', allowedCommands: ['ConfirmResolution', 'RejectResolution', 'Reopen', 'HandOverOwnership', 'RecordFollowUp', 'RequestCallback', 'CloseWithoutConfirmation'] });
+      const error = given(resolvedHistory)
+        .when(cancel())
+        .thenThrows(IllegalTransitionError, { code: 'ILLEGAL_TRANSITION' });
+      expect(error.details).toEqual({
+        currentStatus: 'resolved',
+        allowedCommands: [
+          'ConfirmResolution',
+          'RejectResolution',
+          'Reopen',
+          'HandOverOwnership',
+          'RecordFollowUp',
+          'RequestCallback',
+          'CloseWithoutConfirmation',
+        ],
+      });
       given(resolvedHistory).when(reassign(liNa)).thenThrows(IllegalTransitionError, { code: 'ILLEGAL_TRANSITION' });
     });
   });
@@ -539,7 +806,9 @@ describe('work order decider', () => {
     const insideWindow = new Date('2026-11-27T14:00:00+08:00'); // 3 days 4 h after closing
 
     it('is reopened by staff inside the reopen window, for round 1', () => {
-      const state = given(closedHistory).when(reopen(insideWindow)).then([reopened('staff', staffReopenReason, 1, '2026-11-27T06:00:00.000Z')]);
+      const state = given(closedHistory)
+        .when(reopen(insideWindow))
+        .then([reopened('staff', staffReopenReason, 1, '2026-11-27T06:00:00.000Z')]);
       expect(state).toMatchObject({ status: 'assigned', owner: wangWei, technician: wangWei, reopenRounds: 1 });
       expect(state).not.toHaveProperty('closedAt');
     });
@@ -554,7 +823,9 @@ describe('work order decider', () => {
         { ...resolved, data: { ...resolved.data, resolvedAt: '2026-11-24T04:00:00.000Z' } } as WorkOrderEvent,
         closedConfirmed(4, undefined, '2026-11-25T02:00:00.000Z'),
       ];
-      given(history).when(reopen(insideWindow)).then([reopened('staff', staffReopenReason, 2, '2026-11-27T06:00:00.000Z')]);
+      given(history)
+        .when(reopen(insideWindow))
+        .then([reopened('staff', staffReopenReason, 2, '2026-11-27T06:00:00.000Z')]);
     });
 
     it('can still be reopened at the very end of the window', () => {
@@ -564,12 +835,16 @@ describe('work order decider', () => {
     });
 
     it('refuses to reopen once the window has passed: report it anew', () => {
-      const error = given(closedHistory).when(reopen(new Date('2026-12-01T10:00:01+08:00'))).thenThrows(CommandRejectedError, { code: 'REOPEN_WINDOW_PASSED' });
+      const error = given(closedHistory)
+        .when(reopen(new Date('2026-12-01T10:00:01+08:00')))
+        .thenThrows(CommandRejectedError, { code: 'REOPEN_WINDOW_PASSED' });
       expect(error.message).toContain('2026-11-24T02:00:00.000Z');
     });
 
     it('records follow-up contacts 2 then 3 and stays closed', () => {
-      given(closedHistory).when(followUp(laterAt)).then([followUpRecorded(2, '2026-11-24T07:30:00.000Z')]);
+      given(closedHistory)
+        .when(followUp(laterAt))
+        .then([followUpRecorded(2, '2026-11-24T07:30:00.000Z')]);
       const state = given([...closedHistory, followUpRecorded(2, '2026-11-24T07:30:00.000Z')])
         .when(followUp(insideWindow))
         .then([followUpRecorded(3, '2026-11-27T06:00:00.000Z')]);
@@ -577,7 +852,9 @@ describe('work order decider', () => {
     });
 
     it('allows only a reopening or a follow-up', () => {
-      const error = given(closedHistory).when(confirm(5, undefined, laterAt)).thenThrows(IllegalTransitionError, { code: 'ILLEGAL_TRANSITION' });
+      const error = given(closedHistory)
+        .when(confirm(5, undefined, laterAt))
+        .thenThrows(IllegalTransitionError, { code: 'ILLEGAL_TRANSITION' });
       expect(error.details).toEqual({ currentStatus: 'closed', allowedCommands: ['Reopen', 'RecordFollowUp'] });
       given(closedHistory).when(cancel()).thenThrows(IllegalTransitionError, { code: 'ILLEGAL_TRANSITION' });
     });
@@ -585,7 +862,9 @@ describe('work order decider', () => {
 
   describe('given a cancelled work order', () => {
     it('records follow-up contacts 2 then 3 and stays cancelled', () => {
-      given(cancelledHistory).when(followUp(laterAt)).then([followUpRecorded(2, '2026-11-24T07:30:00.000Z')]);
+      given(cancelledHistory)
+        .when(followUp(laterAt))
+        .then([followUpRecorded(2, '2026-11-24T07:30:00.000Z')]);
       const state = given([...cancelledHistory, followUpRecorded(2, '2026-11-24T07:30:00.000Z')])
         .when(followUp(callbackAt))
         .then([followUpRecorded(3, '2026-11-24T02:00:00.000Z')]);
@@ -593,9 +872,13 @@ describe('work order decider', () => {
     });
 
     it('allows nothing but a follow-up: no reopening, no acknowledgement', () => {
-      const error = given(cancelledHistory).when(reopen(laterAt)).thenThrows(IllegalTransitionError, { code: 'ILLEGAL_TRANSITION' });
+      const error = given(cancelledHistory)
+        .when(reopen(laterAt))
+        .thenThrows(IllegalTransitionError, { code: 'ILLEGAL_TRANSITION' });
       expect(error.details).toEqual({ currentStatus: 'cancelled', allowedCommands: ['RecordFollowUp'] });
-      given(cancelledHistory).when(acknowledge(wangWei, laterAt)).thenThrows(IllegalTransitionError, { code: 'ILLEGAL_TRANSITION' });
+      given(cancelledHistory)
+        .when(acknowledge(wangWei, laterAt))
+        .thenThrows(IllegalTransitionError, { code: 'ILLEGAL_TRANSITION' });
     });
   });
 
@@ -603,7 +886,18 @@ describe('work order decider', () => {
     // No decided history leads here (every status that allows a handover has an owner); the state is built by
     // hand to pin the guard down.
     it('refuses the handover: there is no owner to hand over yet', () => {
-      const ownerless: WorkOrderState = { status: 'assigned', workOrderId, number, siteId: 'S1', building: '3', category: 'plumbing', tier: 'urgent', reopenRounds: 0, contacts: 1, callbackRequested: false };
+      const ownerless: WorkOrderState = {
+        status: 'assigned',
+        workOrderId,
+        number,
+        siteId: 'S1',
+        building: '3',
+        category: 'plumbing',
+        tier: 'urgent',
+        reopenRounds: 0,
+        contacts: 1,
+        callbackRequested: false,
+      };
       let thrown: unknown;
       try {
         workOrderDecider.decide(handOver(liNa), ownerless);
@@ -619,7 +913,15 @@ describe('work order decider', () => {
 // ── Evolve ────────────────────────────────────────────────────────────────────────────────────────────────
 
 describe('work order state (evolve / foldWorkOrder)', () => {
-  const facts = { workOrderId, number, siteId: 'S1', building: '3', reopenRounds: 0, contacts: 1, callbackRequested: false };
+  const facts = {
+    workOrderId,
+    number,
+    siteId: 'S1',
+    building: '3',
+    reopenRounds: 0,
+    contacts: 1,
+    callbackRequested: false,
+  };
   const triagedFacts = { ...facts, category: 'plumbing', tier: 'urgent' };
 
   it('starts with no work order', () => {
@@ -628,7 +930,11 @@ describe('work order state (evolve / foldWorkOrder)', () => {
   });
 
   it('is reported after WorkOrderReported: round 0, the report is contact 1', () => {
-    expect(workOrderDecider.evolve(workOrderDecider.initialState(), reported)).toEqual({ status: 'reported', ...facts, category: undefined });
+    expect(workOrderDecider.evolve(workOrderDecider.initialState(), reported)).toEqual({
+      status: 'reported',
+      ...facts,
+      category: undefined,
+    });
   });
 
   it('is triaged with the tier and the triage category after WorkOrderTriaged', () => {
@@ -646,18 +952,40 @@ describe('work order state (evolve / foldWorkOrder)', () => {
   });
 
   it('leaves owner and technician alone on an acknowledgement by the technician', () => {
-    expect(foldWorkOrder(acknowledgedHistory)).toEqual({ status: 'acknowledged', ...triagedFacts, owner: wangWei, technician: wangWei });
+    expect(foldWorkOrder(acknowledgedHistory)).toEqual({
+      status: 'acknowledged',
+      ...triagedFacts,
+      owner: wangWei,
+      technician: wangWei,
+    });
   });
 
   it('remembers when a hold began and forgets it on resumption', () => {
-    expect(foldWorkOrder(onHoldHistory)).toEqual({ status: 'on-hold', ...triagedFacts, owner: wangWei, technician: wangWei, heldSince: '2026-11-23T01:30:00.000Z' });
-    expect(foldWorkOrder([...onHoldHistory, resumed(2550)])).toEqual({ status: 'in-progress', ...triagedFacts, owner: wangWei, technician: wangWei });
+    expect(foldWorkOrder(onHoldHistory)).toEqual({
+      status: 'on-hold',
+      ...triagedFacts,
+      owner: wangWei,
+      technician: wangWei,
+      heldSince: '2026-11-23T01:30:00.000Z',
+    });
+    expect(foldWorkOrder([...onHoldHistory, resumed(2550)])).toEqual({
+      status: 'in-progress',
+      ...triagedFacts,
+      owner: wangWei,
+      technician: wangWei,
+    });
   });
 
   it('stays resolved on a resident rejection until the reopening event moves it', () => {
     const resolvedState = foldWorkOrder(resolvedHistory);
     expect(workOrderDecider.evolve(resolvedState, resolutionRejected('Still dripping'))).toBe(resolvedState);
-    expect(foldWorkOrder([...resolvedHistory, resolutionRejected('Still dripping'), reopened('resident-rejected', 'Still dripping', 1, '2026-11-24T02:00:00.000Z')])).toEqual({
+    expect(
+      foldWorkOrder([
+        ...resolvedHistory,
+        resolutionRejected('Still dripping'),
+        reopened('resident-rejected', 'Still dripping', 1, '2026-11-24T02:00:00.000Z'),
+      ]),
+    ).toEqual({
       status: 'assigned',
       ...triagedFacts,
       owner: wangWei,
@@ -667,7 +995,13 @@ describe('work order state (evolve / foldWorkOrder)', () => {
   });
 
   it('is closed with the closing time after WorkOrderClosed', () => {
-    expect(foldWorkOrder(closedHistory)).toEqual({ status: 'closed', ...triagedFacts, owner: wangWei, technician: wangWei, closedAt: '2026-11-24T02:00:00.000Z' });
+    expect(foldWorkOrder(closedHistory)).toEqual({
+      status: 'closed',
+      ...triagedFacts,
+      owner: wangWei,
+      technician: wangWei,
+      closedAt: '2026-11-24T02:00:00.000Z',
+    });
   });
 
   it('ignores a triage event that arrives before any report', () => {
@@ -708,27 +1042,54 @@ describe('resident feedback that slipped past the edge', () => {
 });
 
 describe('the callback (回访) timers on a resolved order', () => {
-  const requestCallback = (round: number): WorkOrderCommand => ({ type: 'RequestCallback', round, dueAt: callbackAt, now: callbackAt });
-  const closeUnconfirmed = (round: number): WorkOrderCommand => ({ type: 'CloseWithoutConfirmation', round, now: callbackAt });
+  const requestCallback = (round: number): WorkOrderCommand => ({
+    type: 'RequestCallback',
+    round,
+    dueAt: callbackAt,
+    now: callbackAt,
+  });
+  const closeUnconfirmed = (round: number): WorkOrderCommand => ({
+    type: 'CloseWithoutConfirmation',
+    round,
+    now: callbackAt,
+  });
 
   it('raises one callback task for the round, and no second one', () => {
     const [callback] = workOrderDecider.decide(requestCallback(0), foldWorkOrder(resolvedHistory));
-    expect(callback).toEqual({ type: EventTypes.CallbackRequested, data: { workOrderId, round: 0, dueAt: callbackAt.toISOString(), requestedAt: callbackAt.toISOString() } });
+    expect(callback).toEqual({
+      type: EventTypes.CallbackRequested,
+      data: { workOrderId, round: 0, dueAt: callbackAt.toISOString(), requestedAt: callbackAt.toISOString() },
+    });
     expect(workOrderDecider.decide(requestCallback(0), foldWorkOrder([...resolvedHistory, callback!]))).toEqual([]);
   });
 
   it('closes without confirmation, distinguishable from a confirmed closure', () => {
     const [closed] = workOrderDecider.decide(closeUnconfirmed(0), foldWorkOrder(resolvedHistory));
-    expect(closed).toEqual({ type: EventTypes.WorkOrderClosed, data: { workOrderId, outcome: 'closed-without-confirmation', closedAt: callbackAt.toISOString() } });
+    expect(closed).toEqual({
+      type: EventTypes.WorkOrderClosed,
+      data: { workOrderId, outcome: 'closed-without-confirmation', closedAt: callbackAt.toISOString() },
+    });
   });
 
   it('ignores a timer set before a reopen: its round is over', () => {
-    const reopenedAndResolvedAgain = [...resolvedHistory, ...workOrderDecider.decide(reject('Still dripping'), foldWorkOrder(resolvedHistory))];
+    const reopenedAndResolvedAgain = [
+      ...resolvedHistory,
+      ...workOrderDecider.decide(reject('Still dripping'), foldWorkOrder(resolvedHistory)),
+    ];
     const state = foldWorkOrder(reopenedAndResolvedAgain);
     expect(state).toMatchObject({ status: 'assigned', reopenRounds: 1 });
     const resolvedAgain = [...reopenedAndResolvedAgain, ...workOrderDecider.decide(acknowledge(wangWei), state)];
-    const worked = [...resolvedAgain, ...workOrderDecider.decide({ type: 'StartWork', by: wangWei, now: callbackAt }, foldWorkOrder(resolvedAgain))];
-    const done = [...worked, ...workOrderDecider.decide({ type: 'Resolve', by: wangWei, notes: 'Replaced the joint', photoRefs: [], now: callbackAt }, foldWorkOrder(worked))];
+    const worked = [
+      ...resolvedAgain,
+      ...workOrderDecider.decide({ type: 'StartWork', by: wangWei, now: callbackAt }, foldWorkOrder(resolvedAgain)),
+    ];
+    const done = [
+      ...worked,
+      ...workOrderDecider.decide(
+        { type: 'Resolve', by: wangWei, notes: 'Replaced the joint', photoRefs: [], now: callbackAt },
+        foldWorkOrder(worked),
+      ),
+    ];
     expect(workOrderDecider.decide(closeUnconfirmed(0), foldWorkOrder(done))).toEqual([]);
     expect(workOrderDecider.decide(closeUnconfirmed(1), foldWorkOrder(done))).toHaveLength(1);
   });

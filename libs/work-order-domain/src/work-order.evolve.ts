@@ -8,13 +8,25 @@ export const evolve = (state: WorkOrderState, event: WorkOrderEvent): WorkOrderS
   if (event.type === EventTypes.WorkOrderReported) {
     if (state.status !== 'none') return state;
     const { workOrderId, number, siteId, building, category } = event.data;
-    return { status: 'reported', workOrderId, number, siteId, building, category, reopenRounds: 0, contacts: 1, callbackRequested: false };
+    return {
+      status: 'reported',
+      workOrderId,
+      number,
+      siteId,
+      building,
+      category,
+      reopenRounds: 0,
+      contacts: 1,
+      callbackRequested: false,
+    };
   }
   if (state.status === 'none') return state;
   const facts = factsOf(state);
   switch (event.type) {
     case EventTypes.WorkOrderTriaged:
-      return state.status === 'reported' ? { ...facts, status: 'triaged', tier: event.data.tier, category: event.data.category } : state;
+      return state.status === 'reported'
+        ? { ...facts, status: 'triaged', tier: event.data.tier, category: event.data.category }
+        : state;
     case EventTypes.WorkOrderQueuedForDispatch:
       return { ...facts, status: 'awaiting-dispatch' };
     case EventTypes.WorkOrderAssigned:

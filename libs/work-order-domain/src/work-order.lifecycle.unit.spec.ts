@@ -1,4 +1,11 @@
-import { CloseloopError, EventType, EventTypes, IllegalTransitionError, parseDomainEvent, WorkOrderEvent } from '@closeloop/contracts';
+import {
+  CloseloopError,
+  EventType,
+  EventTypes,
+  IllegalTransitionError,
+  parseDomainEvent,
+  WorkOrderEvent,
+} from '@closeloop/contracts';
 import { allowedCommandsIn, CommandRejectedError, WorkOrderCommand } from './work-order.commands';
 import { foldWorkOrder, workOrderDecider } from './work-order.decider';
 import { Staff, WorkOrderStatus } from './work-order.state';
@@ -40,29 +47,66 @@ const reported: WorkOrderEvent = {
 };
 const triaged: WorkOrderEvent = {
   type: EventTypes.WorkOrderTriaged,
-  data: { workOrderId, tier: 'urgent', category: 'plumbing', ruleId: 'urgent-water', reason: 'Burst pipe or water cut (keyword "burst")', triagedAt: '2026-11-23T01:00:00.000Z' },
+  data: {
+    workOrderId,
+    tier: 'urgent',
+    category: 'plumbing',
+    ruleId: 'urgent-water',
+    reason: 'Burst pipe or water cut (keyword "burst")',
+    triagedAt: '2026-11-23T01:00:00.000Z',
+  },
 };
 const queued: WorkOrderEvent = {
   type: EventTypes.WorkOrderQueuedForDispatch,
-  data: { workOrderId, queueId: 'S1-dispatch', reason: 'no team on the S1 roster takes category "plumbing" in building 3', queuedAt: '2026-11-23T01:00:05.000Z' },
+  data: {
+    workOrderId,
+    queueId: 'S1-dispatch',
+    reason: 'no team on the S1 roster takes category "plumbing" in building 3',
+    queuedAt: '2026-11-23T01:00:05.000Z',
+  },
 };
 const assigned: WorkOrderEvent = {
   type: EventTypes.WorkOrderAssigned,
-  data: { workOrderId, owner: wangWei, teamId: 's1-plumbing', ruleId: 'roster:S1:s1-plumbing', reason: 'team s1-plumbing takes "plumbing"', assignedAt: '2026-11-23T01:00:05.000Z' },
+  data: {
+    workOrderId,
+    owner: wangWei,
+    teamId: 's1-plumbing',
+    ruleId: 'roster:S1:s1-plumbing',
+    reason: 'team s1-plumbing takes "plumbing"',
+    assignedAt: '2026-11-23T01:00:05.000Z',
+  },
 };
 const acknowledged: WorkOrderEvent = {
   type: EventTypes.WorkOrderAcknowledged,
   data: { workOrderId, by: wangWei, becameOwner: false, acknowledgedAt: '2026-11-23T01:04:00.000Z' },
 };
-const started: WorkOrderEvent = { type: EventTypes.WorkStarted, data: { workOrderId, by: wangWei, startedAt: '2026-11-23T01:15:00.000Z' } };
+const started: WorkOrderEvent = {
+  type: EventTypes.WorkStarted,
+  data: { workOrderId, by: wangWei, startedAt: '2026-11-23T01:15:00.000Z' },
+};
 const heldForParts: WorkOrderEvent = {
   type: EventTypes.WorkOrderPutOnHold,
-  data: { workOrderId, by: wangWei, reason: 'waiting-on-parts', note: 'Stop valve ordered', heldAt: '2026-11-23T01:30:00.000Z' },
+  data: {
+    workOrderId,
+    by: wangWei,
+    reason: 'waiting-on-parts',
+    note: 'Stop valve ordered',
+    heldAt: '2026-11-23T01:30:00.000Z',
+  },
 };
-const resumed: WorkOrderEvent = { type: EventTypes.WorkOrderResumed, data: { workOrderId, by: wangWei, heldSeconds: 2550, resumedAt: '2026-11-23T02:12:30.000Z' } };
+const resumed: WorkOrderEvent = {
+  type: EventTypes.WorkOrderResumed,
+  data: { workOrderId, by: wangWei, heldSeconds: 2550, resumedAt: '2026-11-23T02:12:30.000Z' },
+};
 const resolved: WorkOrderEvent = {
   type: EventTypes.WorkOrderResolved,
-  data: { workOrderId, by: wangWei, notes: 'Replaced the split pipe and the stop valve', photoRefs: ['photos/S1/e7c1f3a2-after.jpg'], resolvedAt: '2026-11-23T02:48:00.000Z' },
+  data: {
+    workOrderId,
+    by: wangWei,
+    notes: 'Replaced the split pipe and the stop valve',
+    photoRefs: ['photos/S1/e7c1f3a2-after.jpg'],
+    resolvedAt: '2026-11-23T02:48:00.000Z',
+  },
 };
 const closed: WorkOrderEvent = {
   type: EventTypes.WorkOrderClosed,
@@ -70,7 +114,13 @@ const closed: WorkOrderEvent = {
 };
 const cancelled: WorkOrderEvent = {
   type: EventTypes.WorkOrderCancelled,
-  data: { workOrderId, reason: 'withdrawn-by-resident', note: 'Resident fixed it herself', by: zhaoLei, cancelledAt: '2026-11-23T01:20:00.000Z' },
+  data: {
+    workOrderId,
+    reason: 'withdrawn-by-resident',
+    note: 'Resident fixed it herself',
+    by: zhaoLei,
+    cancelledAt: '2026-11-23T01:20:00.000Z',
+  },
 };
 
 /** A history that reaches each status. */
@@ -94,24 +144,66 @@ const commands: { readonly [T in CommandType]: CommandOfType<T> } = {
     type: 'ReportWorkOrder',
     workOrderId,
     number: 'S1-20261123-0001',
-    report: { siteId: 'S1', building: '3', unit: '1202', channel: 'phone', reporter: { name: 'Ms Lin', phone: '13812345678' }, description: 'Burst pipe under the kitchen sink' },
-    triage: { tier: 'urgent', category: 'plumbing', ruleId: 'urgent-water', reason: 'Burst pipe or water cut (keyword "burst")' },
+    report: {
+      siteId: 'S1',
+      building: '3',
+      unit: '1202',
+      channel: 'phone',
+      reporter: { name: 'Ms Lin', phone: '13812345678' },
+      description: 'Burst pipe under the kitchen sink',
+    },
+    triage: {
+      tier: 'urgent',
+      category: 'plumbing',
+      ruleId: 'urgent-water',
+      reason: 'Burst pipe or water cut (keyword "burst")',
+    },
     now,
   },
   AssignOwner: {
     type: 'AssignOwner',
-    routing: { kind: 'team', teamId: 's1-plumbing', owner: wangWei, ruleId: 'roster:S1:s1-plumbing', reason: 'team s1-plumbing takes "plumbing"' },
+    routing: {
+      kind: 'team',
+      teamId: 's1-plumbing',
+      owner: wangWei,
+      ruleId: 'roster:S1:s1-plumbing',
+      reason: 'team s1-plumbing takes "plumbing"',
+    },
     now,
   },
   Acknowledge: { type: 'Acknowledge', by: wangWei, now },
   StartWork: { type: 'StartWork', by: wangWei, now },
-  PutOnHold: { type: 'PutOnHold', by: wangWei, reason: 'waiting-on-access', note: 'Nobody home; resident back at 18:00', now },
+  PutOnHold: {
+    type: 'PutOnHold',
+    by: wangWei,
+    reason: 'waiting-on-access',
+    note: 'Nobody home; resident back at 18:00',
+    now,
+  },
   Resume: { type: 'Resume', by: wangWei, now },
-  Resolve: { type: 'Resolve', by: wangWei, notes: 'Replaced the split pipe and the stop valve', photoRefs: ['photos/S1/e7c1f3a2-after.jpg'], now },
-  ReassignTechnician: { type: 'ReassignTechnician', by: zhaoLei, to: liNa, reason: 'Wang Wei is called to a lift entrapment', now },
+  Resolve: {
+    type: 'Resolve',
+    by: wangWei,
+    notes: 'Replaced the split pipe and the stop valve',
+    photoRefs: ['photos/S1/e7c1f3a2-after.jpg'],
+    now,
+  },
+  ReassignTechnician: {
+    type: 'ReassignTechnician',
+    by: zhaoLei,
+    to: liNa,
+    reason: 'Wang Wei is called to a lift entrapment',
+    now,
+  },
   HandOverOwnership: { type: 'HandOverOwnership', by: wangWei, to: liNa, reason: 'Wang Wei goes on annual leave', now },
   Cancel: { type: 'Cancel', by: zhaoLei, reason: 'duplicate', note: 'Same leak as S1-20261123-0000', now },
-  Reopen: { type: 'Reopen', by: zhaoLei, reason: 'Resident called again: the joint is dripping', reopenWindowSeconds: sevenDays, now },
+  Reopen: {
+    type: 'Reopen',
+    by: zhaoLei,
+    reason: 'Resident called again: the joint is dripping',
+    reopenWindowSeconds: sevenDays,
+    now,
+  },
   ConfirmResolution: { type: 'ConfirmResolution', rating: 4, comment: 'Fixed, but it took a while', now },
   RejectResolution: { type: 'RejectResolution', comment: 'Still dripping under the sink', now },
   RecordFollowUp: { type: 'RecordFollowUp', channel: 'wechat', note: 'Resident asks for news', now },
@@ -119,7 +211,14 @@ const commands: { readonly [T in CommandType]: CommandOfType<T> } = {
   CloseWithoutConfirmation: { type: 'CloseWithoutConfirmation', round: 0, now },
   LinkDuplicateReport: {
     type: 'LinkDuplicateReport',
-    report: { siteId: 'S1', building: '3', unit: '1202', channel: 'wechat', reporter: { name: 'Mr Lin' }, description: 'Water pouring from the pipe under our sink' },
+    report: {
+      siteId: 'S1',
+      building: '3',
+      unit: '1202',
+      channel: 'wechat',
+      reporter: { name: 'Mr Lin' },
+      description: 'Water pouring from the pipe under our sink',
+    },
     similarity: 0.42,
     reason: 'same site S1, building 3, unit 1202 and category "plumbing"',
     now,
@@ -235,7 +334,9 @@ describe('lifecycle fixtures', () => {
 
 describe('the status table (allowedCommandsIn)', () => {
   it.each(statuses)('allows in %s exactly the commands the expected lifecycle lists', (status) => {
-    expect([...allowedCommandsIn(foldWorkOrder(histories[status]))].sort()).toEqual(Object.keys(lifecycle[status]).sort());
+    expect([...allowedCommandsIn(foldWorkOrder(histories[status]))].sort()).toEqual(
+      Object.keys(lifecycle[status]).sort(),
+    );
   });
 
   it('allows nothing while an order is only reported, before its triage event', () => {
@@ -257,7 +358,9 @@ describe('the status table (allowedCommandsIn)', () => {
   it('allows every command type somewhere, and a follow-up contact in every status that has a resident', () => {
     const allowedAnywhere = new Set(statuses.flatMap((s) => allowedCommandsIn(foldWorkOrder(histories[s]))));
     expect([...allowedAnywhere].sort()).toEqual([...commandTypes].sort());
-    const withFollowUp = statuses.filter((s) => allowedCommandsIn(foldWorkOrder(histories[s])).includes('RecordFollowUp'));
+    const withFollowUp = statuses.filter((s) =>
+      allowedCommandsIn(foldWorkOrder(histories[s])).includes('RecordFollowUp'),
+    );
     expect(withFollowUp.sort()).toEqual(statuses.filter((s) => s !== 'none' && s !== 'reported').sort());
   });
 });
@@ -268,7 +371,11 @@ const pairs = statuses.flatMap((status) =>
   commandTypes.map((type) => {
     const allowed = allowedCommandsIn(foldWorkOrder(histories[status])).includes(type);
     const outcome = lifecycle[status][type];
-    const verdict = !allowed ? 'refused (IllegalTransitionError)' : outcome ? `→ ${outcome.next} [${outcome.emits.length} event(s)]` : 'allowed, but no expectation written';
+    const verdict = !allowed
+      ? 'refused (IllegalTransitionError)'
+      : outcome
+        ? `→ ${outcome.next} [${outcome.emits.length} event(s)]`
+        : 'allowed, but no expectation written';
     return { status, type, allowed, name: `${status} × ${type}: ${verdict}` };
   }),
 );
@@ -288,7 +395,9 @@ const expectDecided = (status: WorkOrderStatus, type: CommandType) => {
     expect(parseDomainEvent(event.type, event.data)).toMatchObject({ ok: true });
     expect(event.data.workOrderId).toBe(workOrderId);
     // Each event carries exactly one instant of its own, and it is the command's (a callback also names when it fell due).
-    const instants = Object.entries(event.data).filter(([key]) => key.endsWith('At') && !(event.type === E.CallbackRequested && key === 'dueAt'));
+    const instants = Object.entries(event.data).filter(
+      ([key]) => key.endsWith('At') && !(event.type === E.CallbackRequested && key === 'dueAt'),
+    );
     expect(instants).toEqual([[expect.any(String), nowIso]]);
   }
   expect(foldWorkOrder([...history, ...events]).status).toBe(outcome?.next);
@@ -300,8 +409,15 @@ const expectRefused = (status: WorkOrderStatus, type: CommandType) => {
   const state = foldWorkOrder(histories[status]);
   const thrown = catchError(() => workOrderDecider.decide(commands[type], state));
   expect(thrown).toBeInstanceOf(IllegalTransitionError);
-  expect(thrown).toMatchObject({ kind: 'illegal-transition', code: 'ILLEGAL_TRANSITION', message: `${type} is not allowed while the work order is ${status}` });
-  expect((thrown as IllegalTransitionError).details).toEqual({ currentStatus: status, allowedCommands: allowedCommandsIn(state) });
+  expect(thrown).toMatchObject({
+    kind: 'illegal-transition',
+    code: 'ILLEGAL_TRANSITION',
+    message: `${type} is not allowed while the work order is ${status}`,
+  });
+  expect((thrown as IllegalTransitionError).details).toEqual({
+    currentStatus: status,
+    allowedCommands: allowedCommandsIn(state),
+  });
 };
 
 describe('every status × every command', () => {
@@ -315,10 +431,30 @@ describe('every status × every command', () => {
 // ── Allowed in the status, refused on the particulars ─────────────────────────────────────────────────────
 // These are CommandRejectedErrors with stable codes, never IllegalTransitionErrors: the status table said yes.
 
-const rejections: readonly { readonly name: string; readonly status: WorkOrderStatus; readonly command: WorkOrderCommand; readonly code: string }[] = [
-  { name: 'assigned × Acknowledge by Li Na, not the assigned technician', status: 'assigned', command: { type: 'Acknowledge', by: liNa, now }, code: 'NOT_THE_ASSIGNED_TECHNICIAN' },
-  { name: 'in-progress × ReassignTechnician to Wang Wei, already the technician', status: 'in-progress', command: { ...commands.ReassignTechnician, to: wangWei }, code: 'ALREADY_THE_TECHNICIAN' },
-  { name: 'resolved × HandOverOwnership to Wang Wei, already the owner', status: 'resolved', command: { ...commands.HandOverOwnership, to: wangWei }, code: 'ALREADY_THE_OWNER' },
+const rejections: readonly {
+  readonly name: string;
+  readonly status: WorkOrderStatus;
+  readonly command: WorkOrderCommand;
+  readonly code: string;
+}[] = [
+  {
+    name: 'assigned × Acknowledge by Li Na, not the assigned technician',
+    status: 'assigned',
+    command: { type: 'Acknowledge', by: liNa, now },
+    code: 'NOT_THE_ASSIGNED_TECHNICIAN',
+  },
+  {
+    name: 'in-progress × ReassignTechnician to Wang Wei, already the technician',
+    status: 'in-progress',
+    command: { ...commands.ReassignTechnician, to: wangWei },
+    code: 'ALREADY_THE_TECHNICIAN',
+  },
+  {
+    name: 'resolved × HandOverOwnership to Wang Wei, already the owner',
+    status: 'resolved',
+    command: { ...commands.HandOverOwnership, to: wangWei },
+    code: 'ALREADY_THE_OWNER',
+  },
   {
     name: 'closed × Reopen eight days after closing, outside a seven-day window',
     status: 'closed',

@@ -28,7 +28,8 @@ export interface OrderFacts {
   readonly callbackRequested: boolean;
 }
 
-type PlainStatus = 'reported' | 'triaged' | 'awaiting-dispatch' | 'assigned' | 'acknowledged' | 'in-progress' | 'resolved' | 'cancelled';
+type PlainStatus =
+  'reported' | 'triaged' | 'awaiting-dispatch' | 'assigned' | 'acknowledged' | 'in-progress' | 'resolved' | 'cancelled';
 
 export type WorkOrderState =
   | { readonly status: 'none' }

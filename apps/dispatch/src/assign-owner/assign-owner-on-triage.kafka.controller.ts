@@ -12,6 +12,10 @@ export class AssignOwnerOnTriageKafkaController {
   @EventPattern(EventTypes.WorkOrderTriaged)
   async onTriaged({ event }: InboundCloudEvent): Promise<void> {
     const [triaged] = toDomainEvents([{ type: event.type, data: event.data }]) as [WorkOrderTriaged];
-    await this.assignOwner.handle({ workOrderId: triaged.data.workOrderId, correlationId: event.correlationid ?? event.id, causationId: event.id });
+    await this.assignOwner.handle({
+      workOrderId: triaged.data.workOrderId,
+      correlationId: event.correlationid ?? event.id,
+      causationId: event.id,
+    });
   }
 }

@@ -32,10 +32,24 @@ export class AssignOwnerHandler {
         // Past dispatch (someone accepted it first, or it was cancelled), a late or redelivered event has nothing to do.
         if (state.status !== 'triaged' && state.status !== 'awaiting-dispatch') return undefined;
         const now = this.clock.now();
-        const routing = route(this.roster.get(), { workOrderId: request.workOrderId, siteId: state.siteId, building: state.building, category: state.category ?? 'general' }, now);
+        const routing = route(
+          this.roster.get(),
+          {
+            workOrderId: request.workOrderId,
+            siteId: state.siteId,
+            building: state.building,
+            category: state.category ?? 'general',
+          },
+          now,
+        );
         return { type: 'AssignOwner', routing, now };
       },
-      { actor: { kind: 'system', id: 'dispatch' }, correlationId: request.correlationId, causationId: request.causationId, producer: 'dispatch' },
+      {
+        actor: { kind: 'system', id: 'dispatch' },
+        correlationId: request.correlationId,
+        causationId: request.causationId,
+        producer: 'dispatch',
+      },
     );
     return outcome.events;
   }

@@ -7,7 +7,13 @@ import { PostgresEventStore, RecordedEvent } from '@closeloop/event-store';
 import { InboundCloudEvent, parseCloudEvent, toKafkaMessage } from '@closeloop/messaging';
 import { freshDatabase, repositoryRoot, TestDatabase } from '@closeloop/testing';
 import { WorkOrderCommands } from '@closeloop/work-order-application';
-import { RosterSchema, triage, TriageRulesSchema, workOrderDecider, workOrderStream } from '@closeloop/work-order-domain';
+import {
+  RosterSchema,
+  triage,
+  TriageRulesSchema,
+  workOrderDecider,
+  workOrderStream,
+} from '@closeloop/work-order-domain';
 import { AssignOwnerHandler } from './assign-owner.handler';
 import { AssignOwnerOnTriageKafkaController } from './assign-owner-on-triage.kafka.controller';
 
@@ -23,15 +29,24 @@ describe('dispatch redelivered a triaged event', () => {
   // A Wednesday at 10:00 in Shanghai: the roster's day shift of every team is on.
   const now = new Date('2026-11-25T02:00:00Z');
   let numbered = 0;
-  const rules = loadJsonFile('TRIAGE_RULES_FILE', resolve(repositoryRoot, 'config/triage-rules.json'), TriageRulesSchema);
+  const rules = loadJsonFile(
+    'TRIAGE_RULES_FILE',
+    resolve(repositoryRoot, 'config/triage-rules.json'),
+    TriageRulesSchema,
+  );
 
   beforeAll(async () => {
     db = await freshDatabase('dispatch_redelivery');
     store = new PostgresEventStore(db.pool);
     const commands = new WorkOrderCommands(store);
-    const roster = new ReloadingJsonFile('ROSTER_FILE', resolve(repositoryRoot, 'config/roster.json'), RosterSchema, (problem) => {
-      throw new Error(problem);
-    });
+    const roster = new ReloadingJsonFile(
+      'ROSTER_FILE',
+      resolve(repositoryRoot, 'config/roster.json'),
+      RosterSchema,
+      (problem) => {
+        throw new Error(problem);
+      },
+    );
     controller = new AssignOwnerOnTriageKafkaController(new AssignOwnerHandler(commands, { now: () => now }, roster));
   });
 
@@ -40,16 +55,44 @@ describe('dispatch redelivered a triaged event', () => {
   });
 
   /** A report as intake records it; answers its recorded "triaged" event as the consumer receives it from Kafka. */
-  const reported = async (report: Partial<ReportDetails> = {}): Promise<{ workOrderId: string; triaged: InboundCloudEvent }> => {
+  const reported = async (
+    report: Partial<ReportDetails> = {},
+  ): Promise<{ workOrderId: string; triaged: InboundCloudEvent }> => {
     const workOrderId = randomUUID();
-    const details: ReportDetails = { siteId: 'S1', building: 'B2', channel: 'phone', reporter: {}, description: 'Burst pipe under the kitchen sink, water everywhere', ...report };
+    const details: ReportDetails = {
+      siteId: 'S1',
+      building: 'B2',
+      channel: 'phone',
+      reporter: {},
+      description: 'Burst pipe under the kitchen sink, water everywhere',
+      ...report,
+    };
     const events = workOrderDecider.decide(
-      { type: 'ReportWorkOrder', workOrderId, number: `${details.siteId}-20261125-${String(++numbered).padStart(4, '0')}`, report: details, triage: triage(rules, details), now },
+      {
+        type: 'ReportWorkOrder',
+        workOrderId,
+        number: `${details.siteId}-20261125-${String(++numbered).padStart(4, '0')}`,
+        report: details,
+        triage: triage(rules, details),
+        now,
+      },
       workOrderDecider.initialState(),
     );
-    const metadata: EventMetadata = { workOrderId, correlationId: randomUUID(), causationId: randomUUID(), actor: { kind: 'integrator', id: 'hotline' }, producer: 'intake' };
-    await store.append(workOrderStream(workOrderId), events.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata })), 'no-stream');
-    const recorded = (await store.readStream(workOrderStream(workOrderId))).find((e) => e.type === EventTypes.WorkOrderTriaged) as RecordedEvent;
+    const metadata: EventMetadata = {
+      workOrderId,
+      correlationId: randomUUID(),
+      causationId: randomUUID(),
+      actor: { kind: 'integrator', id: 'hotline' },
+      producer: 'intake',
+    };
+    await store.append(
+      workOrderStream(workOrderId),
+      events.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata })),
+      'no-stream',
+    );
+    const recorded = (await store.readStream(workOrderStream(workOrderId))).find(
+      (e) => e.type === EventTypes.WorkOrderTriaged,
+    ) as RecordedEvent;
     return { workOrderId, triaged: delivered(recorded) };
   };
 
@@ -67,17 +110,29 @@ describe('dispatch redelivered a triaged event', () => {
     const { workOrderId, triaged } = await reported();
     await controller.onTriaged(triaged);
     const afterFirst = await history(workOrderId);
-    expect(typesOf(afterFirst)).toEqual([EventTypes.WorkOrderReported, EventTypes.WorkOrderTriaged, EventTypes.WorkOrderAssigned]);
+    expect(typesOf(afterFirst)).toEqual([
+      EventTypes.WorkOrderReported,
+      EventTypes.WorkOrderTriaged,
+      EventTypes.WorkOrderAssigned,
+    ]);
 
     await controller.onTriaged(triaged);
     expect(await history(workOrderId)).toEqual(afterFirst);
   });
 
   it('queues an order no team takes once, and the second delivery writes nothing', async () => {
-    const { workOrderId, triaged } = await reported({ siteId: 'S2', category: 'parking', description: 'Someone parks in the fire lane every night' });
+    const { workOrderId, triaged } = await reported({
+      siteId: 'S2',
+      category: 'parking',
+      description: 'Someone parks in the fire lane every night',
+    });
     await controller.onTriaged(triaged);
     const afterFirst = await history(workOrderId);
-    expect(typesOf(afterFirst)).toEqual([EventTypes.WorkOrderReported, EventTypes.WorkOrderTriaged, EventTypes.WorkOrderQueuedForDispatch]);
+    expect(typesOf(afterFirst)).toEqual([
+      EventTypes.WorkOrderReported,
+      EventTypes.WorkOrderTriaged,
+      EventTypes.WorkOrderQueuedForDispatch,
+    ]);
 
     await controller.onTriaged(triaged);
     expect(await history(workOrderId)).toEqual(afterFirst);
@@ -86,7 +141,11 @@ describe('dispatch redelivered a triaged event', () => {
   it('names one owner when two consumers handle the same delivery at once', async () => {
     const { workOrderId, triaged } = await reported();
     await Promise.all([controller.onTriaged(triaged), controller.onTriaged(triaged), controller.onTriaged(triaged)]);
-    expect(typesOf(await history(workOrderId))).toEqual([EventTypes.WorkOrderReported, EventTypes.WorkOrderTriaged, EventTypes.WorkOrderAssigned]);
+    expect(typesOf(await history(workOrderId))).toEqual([
+      EventTypes.WorkOrderReported,
+      EventTypes.WorkOrderTriaged,
+      EventTypes.WorkOrderAssigned,
+    ]);
   });
 
   it('leaves an order that moved on alone when its triaged event arrives late', async () => {
@@ -94,7 +153,12 @@ describe('dispatch redelivered a triaged event', () => {
     await new WorkOrderCommands(store).execute(
       workOrderId,
       () => ({ type: 'Acknowledge', by: { staffId: 's1-li-na', name: 'Li Na' }, now }),
-      { actor: { kind: 'staff', id: 's1-li-na' }, correlationId: randomUUID(), causationId: randomUUID(), producer: 'dispatch' },
+      {
+        actor: { kind: 'staff', id: 's1-li-na' },
+        correlationId: randomUUID(),
+        causationId: randomUUID(),
+        producer: 'dispatch',
+      },
     );
     const beforeLate = await history(workOrderId);
     await controller.onTriaged(triaged);

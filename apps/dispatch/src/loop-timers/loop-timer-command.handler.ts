@@ -23,13 +23,17 @@ export class LoopTimerCommandHandler {
   ) {}
 
   async handle(command: WorkOrderCommandMessage, trace: LoopTimerTrace): Promise<readonly WorkOrderEvent[]> {
-    const outcome = await this.commands.execute(command.data.workOrderId, (state) => (state.status === 'resolved' ? this.decisionFor(command) : undefined), {
-      actor: { kind: 'system', id: 'sla-timer' },
-      correlationId: trace.correlationId,
-      causationId: trace.causationId,
-      producer: 'dispatch',
-      idempotencyKey: `timer:${command.data.timerId}`,
-    });
+    const outcome = await this.commands.execute(
+      command.data.workOrderId,
+      (state) => (state.status === 'resolved' ? this.decisionFor(command) : undefined),
+      {
+        actor: { kind: 'system', id: 'sla-timer' },
+        correlationId: trace.correlationId,
+        causationId: trace.causationId,
+        producer: 'dispatch',
+        idempotencyKey: `timer:${command.data.timerId}`,
+      },
+    );
     return outcome.events;
   }
 

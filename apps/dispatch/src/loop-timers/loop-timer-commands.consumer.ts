@@ -55,6 +55,9 @@ export class LoopTimerCommandsConsumer implements OnApplicationBootstrap, OnAppl
   private async handle({ event }: InboundCloudEvent): Promise<void> {
     const command = parseWorkOrderCommand(event);
     // The events name the timer as their cause, as when sla-timer appended them itself.
-    await this.loopTimers.handle(command, { correlationId: event.correlationid ?? event.id, causationId: event.causationid ?? event.id });
+    await this.loopTimers.handle(command, {
+      correlationId: event.correlationid ?? event.id,
+      causationId: event.causationid ?? event.id,
+    });
   }
 }

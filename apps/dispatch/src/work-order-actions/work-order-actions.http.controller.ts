@@ -1,14 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Headers, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
-import { IllegalTransitionError, NotFoundError, UnsupportedMediaTypeError, ValidationError } from '@closeloop/contracts';
-import { Access, correlationIdOf, ensureSiteVisible, idempotencyKeyOf, isUuid, principalOf, staffMemberOf } from '@closeloop/http';
+import {
+  IllegalTransitionError,
+  NotFoundError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from '@closeloop/contracts';
+import {
+  Access,
+  correlationIdOf,
+  ensureSiteVisible,
+  idempotencyKeyOf,
+  isUuid,
+  principalOf,
+  staffMemberOf,
+} from '@closeloop/http';
 import { CLOCK, Clock } from '@closeloop/runtime';
 import { WorkOrderCommands } from '@closeloop/work-order-application';
 import type { Request, Response } from 'express';
 import { DISPATCH_CONFIG, DispatchConfig, WORK_ORDER_COMMANDS } from '../dispatch.config';
 import { actionsFor, isWorkOrderAction, workOrderActions } from './work-order-actions';
 import { ensureMayAct } from './who-may-act';
-
 
 const fieldIssues = (error: { issues: { path: (string | number)[]; message: string }[] }) =>
   error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message }));
@@ -42,7 +54,8 @@ export class WorkOrderActionsHttpController {
     if (!isWorkOrderAction(actionName)) throw new NotFoundError('Action', actionName);
     if (!isUuid(id)) throw new NotFoundError('Work order', id);
     const hasBody = request.headers['content-length'] !== undefined && request.headers['content-length'] !== '0';
-    if (hasBody && !request.is('application/json')) throw new UnsupportedMediaTypeError(request.header('content-type'), ['application/json']);
+    if (hasBody && !request.is('application/json'))
+      throw new UnsupportedMediaTypeError(request.header('content-type'), ['application/json']);
     idempotencyKeyOf(idempotencyKey);
     const expectedVersion = parseIfMatch(ifMatch);
     const caller = principalOf(request);
@@ -93,6 +106,9 @@ export class WorkOrderActionsHttpController {
 const parseIfMatch = (value: string | undefined): number | undefined => {
   if (value === undefined) return undefined;
   const match = /^"(\d{1,9})"$/.exec(value.trim());
-  if (!match) throw new ValidationError('The If-Match header is not valid', [{ path: 'header:If-Match', message: 'must be a version in quotes, as the ETag gave it, e.g. "4"' }]);
+  if (!match)
+    throw new ValidationError('The If-Match header is not valid', [
+      { path: 'header:If-Match', message: 'must be a version in quotes, as the ETag gave it, e.g. "4"' },
+    ]);
   return Number(match[1]);
 };

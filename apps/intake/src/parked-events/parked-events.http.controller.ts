@@ -36,10 +36,17 @@ export class ParkedEventsHttpController {
   @Get()
   async list(@Req() request: Request, @Query('status') status?: string, @Query('limit') limit?: string) {
     this.ensureAllSites(request);
-    const include = status === undefined || status === 'unresolved' ? 'unresolved' : status === 'all' ? 'all' : undefined;
-    if (!include) throw new ValidationError('status must be unresolved or all', [{ path: 'status', message: 'expected unresolved or all' }]);
+    const include =
+      status === undefined || status === 'unresolved' ? 'unresolved' : status === 'all' ? 'all' : undefined;
+    if (!include)
+      throw new ValidationError('status must be unresolved or all', [
+        { path: 'status', message: 'expected unresolved or all' },
+      ]);
     const count = limit === undefined ? 100 : Number(limit);
-    if (!Number.isInteger(count) || count < 1 || count > 1000) throw new ValidationError('limit must be a whole number from 1 to 1000', [{ path: 'limit', message: 'expected 1-1000' }]);
+    if (!Number.isInteger(count) || count < 1 || count > 1000)
+      throw new ValidationError('limit must be a whole number from 1 to 1000', [
+        { path: 'limit', message: 'expected 1-1000' },
+      ]);
     const found = await this.relay.list({ include, limit: count });
     return { relay: this.relay.relay, unresolved: found.unresolved, events: found.events.map(toView) };
   }
@@ -59,7 +66,8 @@ export class ParkedEventsHttpController {
   }
 
   private eventIdOf(eventId: string): string {
-    if (!isUuid(eventId)) throw new ValidationError('eventId must be a UUID', [{ path: 'eventId', message: 'expected a UUID' }]);
+    if (!isUuid(eventId))
+      throw new ValidationError('eventId must be a UUID', [{ path: 'eventId', message: 'expected a UUID' }]);
     return eventId.toLowerCase();
   }
 
@@ -70,7 +78,10 @@ export class ParkedEventsHttpController {
   private ensureAllSites(request: Request): string {
     const caller = principalOf(request);
     if (caller.kind !== 'staff' || !caller.sites.includes(ALL_SITES)) {
-      throw new ForbiddenError('Parked relay events span every site: only an administrator of all sites may see or act on them', 'ALL_SITES_REQUIRED');
+      throw new ForbiddenError(
+        'Parked relay events span every site: only an administrator of all sites may see or act on them',
+        'ALL_SITES_REQUIRED',
+      );
     }
     return caller.staffId;
   }

@@ -12,7 +12,11 @@ describe('a follow-up’s caller in an intake CloudEvent (in-process service, re
   let workOrderId: string;
 
   const post = (path: string, contentType: string, body: unknown) =>
-    fetch(`${intake.baseUrl}${path}`, { method: 'POST', headers: { 'content-type': contentType, 'x-api-key': intake.apiKey }, body: JSON.stringify(body) });
+    fetch(`${intake.baseUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': contentType, 'x-api-key': intake.apiKey },
+      body: JSON.stringify(body),
+    });
   const followUp = (caller: { name?: string; phone?: string }) => ({
     specversion: '1.0',
     id: randomUUID(),
@@ -32,7 +36,14 @@ describe('a follow-up’s caller in an intake CloudEvent (in-process service, re
     intake = await startIntakeUnderTest('intake-follow-up-caller');
     producer = testKafka('intake-follow-up-caller').producer();
     await producer.connect();
-    const reported = await post('/v1/reports', 'application/json', { siteId: 'S1', building: 'B7', unit: '0802', channel: 'phone', reporter: { name: 'Ms Lin', phone: '13812345678' }, description: 'Water leaking from the bathroom ceiling' });
+    const reported = await post('/v1/reports', 'application/json', {
+      siteId: 'S1',
+      building: 'B7',
+      unit: '0802',
+      channel: 'phone',
+      reporter: { name: 'Ms Lin', phone: '13812345678' },
+      description: 'Water leaking from the bathroom ceiling',
+    });
     expect(reported.status).toBe(202);
     workOrderId = ((await reported.json()) as { workOrderId: string }).workOrderId;
   }, 90_000);
@@ -43,13 +54,34 @@ describe('a follow-up’s caller in an intake CloudEvent (in-process service, re
   });
 
   it('records the caller of a structured event, of a batch’s events and of a Kafka message, as the HTTP follow-up does', async () => {
-    expect((await post('/v1/events', CloudEventContentTypes.structured, followUp({ name: 'Mrs Chen', phone: ' 13700004444 ' }))).status).toBe(202);
-    const batch = await post('/v1/events', CloudEventContentTypes.batch, [followUp({ name: 'Mr Wu' }), followUp({ phone: '139-0000-2222' })]);
+    expect(
+      (
+        await post(
+          '/v1/events',
+          CloudEventContentTypes.structured,
+          followUp({ name: 'Mrs Chen', phone: ' 13700004444 ' }),
+        )
+      ).status,
+    ).toBe(202);
+    const batch = await post('/v1/events', CloudEventContentTypes.batch, [
+      followUp({ name: 'Mr Wu' }),
+      followUp({ phone: '139-0000-2222' }),
+    ]);
     expect(batch.status).toBe(202);
-    expect(((await batch.json()) as { results: { outcome: string }[] }).results.map((r) => r.outcome)).toEqual(['accepted', 'accepted']);
-    await producer.send({ topic: intake.intakeTopic, messages: [{ key: workOrderId, value: JSON.stringify(followUp({ name: 'Mr Lin', phone: '+86 139 0000 3333' })) }] });
+    expect(((await batch.json()) as { results: { outcome: string }[] }).results.map((r) => r.outcome)).toEqual([
+      'accepted',
+      'accepted',
+    ]);
+    await producer.send({
+      topic: intake.intakeTopic,
+      messages: [{ key: workOrderId, value: JSON.stringify(followUp({ name: 'Mr Lin', phone: '+86 139 0000 3333' })) }],
+    });
 
-    expect(await eventually('the Kafka follow-up recorded', async () => ((await recordedCallers()).length === 4 ? recordedCallers() : undefined))).toEqual([
+    expect(
+      await eventually('the Kafka follow-up recorded', async () =>
+        (await recordedCallers()).length === 4 ? recordedCallers() : undefined,
+      ),
+    ).toEqual([
       { name: 'Mrs Chen', phone: '13700004444' },
       { name: 'Mr Wu' },
       { phone: '139-0000-2222' },
@@ -58,7 +90,11 @@ describe('a follow-up’s caller in an intake CloudEvent (in-process service, re
   });
 
   it('refuses a caller whose number is not one, as the HTTP follow-up does, and records nothing', async () => {
-    const refused = await post('/v1/events', CloudEventContentTypes.structured, followUp({ name: 'Mrs Chen', phone: '12' }));
+    const refused = await post(
+      '/v1/events',
+      CloudEventContentTypes.structured,
+      followUp({ name: 'Mrs Chen', phone: '12' }),
+    );
     expect(refused.status).toBe(422);
     expect(((await refused.json()) as { code: string }).code).toBe('VALIDATION_FAILED');
     expect(await recordedCallers()).toHaveLength(4);

@@ -9,12 +9,21 @@ import { requireStorableText } from '../submit-report/report-input';
 import { WorkOrderLookup } from './work-order-lookup';
 
 export type ResidentFeedback =
-  | { readonly kind: 'follow-up'; readonly channel: Channel; readonly note?: string | undefined; readonly caller?: ResidentContact | undefined }
+  | {
+      readonly kind: 'follow-up';
+      readonly channel: Channel;
+      readonly note?: string | undefined;
+      readonly caller?: ResidentContact | undefined;
+    }
   | { readonly kind: 'confirmation'; readonly rating: number; readonly comment?: string | undefined }
   | { readonly kind: 'rejection'; readonly comment?: string | undefined };
 
 /** The resident's actions, as intake's routes name them, and the commands they issue. */
-const RESIDENT_ACTIONS = { 'follow-up': 'RecordFollowUp', confirmation: 'ConfirmResolution', rejection: 'RejectResolution' } as const;
+const RESIDENT_ACTIONS = {
+  'follow-up': 'RecordFollowUp',
+  confirmation: 'ConfirmResolution',
+  rejection: 'RejectResolution',
+} as const;
 
 export interface FeedbackContext {
   readonly reference: { workOrderId?: string | undefined; number?: string | undefined };
@@ -54,7 +63,9 @@ export class ResidentFeedbackHandler {
       // Name what the resident may do now in the resident's terms, not the decider's.
       if (!(error instanceof IllegalTransitionError)) throw error;
       const details = error.details as { currentStatus: string; allowedCommands: readonly string[] };
-      const allowed = Object.entries(RESIDENT_ACTIONS).filter(([, command]) => details.allowedCommands.includes(command)).map(([action]) => action);
+      const allowed = Object.entries(RESIDENT_ACTIONS)
+        .filter(([, command]) => details.allowedCommands.includes(command))
+        .map(([action]) => action);
       throw new IllegalTransitionError(feedback.kind, details.currentStatus, allowed);
     }
   }

@@ -9,7 +9,10 @@ export class WorkOrderNumbersRepository {
 
   /** The id of the order with this number, or undefined. */
   async idOf(number: string): Promise<string | undefined> {
-    const { rows } = await this.pool.query<{ work_order_id: string }>('SELECT work_order_id FROM intake_reports WHERE number = $1', [number]);
+    const { rows } = await this.pool.query<{ work_order_id: string }>(
+      'SELECT work_order_id FROM intake_reports WHERE number = $1',
+      [number],
+    );
     return rows[0]?.work_order_id;
   }
 }

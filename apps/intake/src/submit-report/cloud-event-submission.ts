@@ -1,4 +1,10 @@
-import { CloudEvent, CloudEventSchema, IntakeEventTypes, intakeDataSchemas, ValidationError } from '@closeloop/contracts';
+import {
+  CloudEvent,
+  CloudEventSchema,
+  IntakeEventTypes,
+  intakeDataSchemas,
+  ValidationError,
+} from '@closeloop/contracts';
 import { FeedbackContext, ResidentFeedback } from '../resident-feedback/resident-feedback.handler';
 import { z } from 'zod';
 import { issuesOf, parseReport, requireStorableText } from './report-input';
@@ -22,7 +28,11 @@ export type IntakeRequest =
  */
 export const intakeRequestFromCloudEvent = (event: CloudEvent, pathPrefix = ''): IntakeRequest => {
   // These attributes are recorded with the events (actor, correlation and causation ids).
-  requireStorableText({ id: event.id, source: event.source, correlationid: event.correlationid }, 'The CloudEvent envelope is not valid', pathPrefix.replace(/\.$/, ''));
+  requireStorableText(
+    { id: event.id, source: event.source, correlationid: event.correlationid },
+    'The CloudEvent envelope is not valid',
+    pathPrefix.replace(/\.$/, ''),
+  );
   switch (event.type) {
     case IntakeEventTypes.ReportSubmitted:
       return {
@@ -37,7 +47,11 @@ export const intakeRequestFromCloudEvent = (event: CloudEvent, pathPrefix = ''):
       };
     case IntakeEventTypes.FollowUpContact: {
       const data = parseData(event, IntakeEventTypes.FollowUpContact, pathPrefix);
-      return feedbackRequest(event, { kind: 'follow-up', channel: data.channel, note: data.note, caller: data.caller }, data);
+      return feedbackRequest(
+        event,
+        { kind: 'follow-up', channel: data.channel, note: data.note, caller: data.caller },
+        data,
+      );
     }
     case IntakeEventTypes.ResolutionConfirmed: {
       const data = parseData(event, IntakeEventTypes.ResolutionConfirmed, pathPrefix);
@@ -56,14 +70,23 @@ export const intakeRequestFromCloudEvent = (event: CloudEvent, pathPrefix = ''):
   }
 };
 
-const parseData = <T extends keyof typeof intakeDataSchemas>(event: CloudEvent, type: T, pathPrefix: string): z.infer<(typeof intakeDataSchemas)[T]> => {
+const parseData = <T extends keyof typeof intakeDataSchemas>(
+  event: CloudEvent,
+  type: T,
+  pathPrefix: string,
+): z.infer<(typeof intakeDataSchemas)[T]> => {
   const parsed = intakeDataSchemas[type].safeParse(event.data);
-  if (!parsed.success) throw new ValidationError('The event data is not valid', issuesOf(parsed.error, `${pathPrefix}data`));
+  if (!parsed.success)
+    throw new ValidationError('The event data is not valid', issuesOf(parsed.error, `${pathPrefix}data`));
   requireStorableText(parsed.data, 'The event data is not valid', `${pathPrefix}data`);
   return parsed.data;
 };
 
-const feedbackRequest = (event: CloudEvent, feedback: ResidentFeedback, reference: { workOrderId?: string | undefined; number?: string | undefined }): IntakeRequest => ({
+const feedbackRequest = (
+  event: CloudEvent,
+  feedback: ResidentFeedback,
+  reference: { workOrderId?: string | undefined; number?: string | undefined },
+): IntakeRequest => ({
   kind: 'feedback',
   eventId: event.id,
   eventType: event.type as (typeof IntakeEventTypes)[keyof typeof IntakeEventTypes],
@@ -79,6 +102,10 @@ const feedbackRequest = (event: CloudEvent, feedback: ResidentFeedback, referenc
 /** Validates a structured-mode envelope arriving over HTTP (Kafka messages are parsed by the consumer). */
 export const parseEnvelope = (body: unknown, pathPrefix = ''): CloudEvent => {
   const parsed = CloudEventSchema.safeParse(body);
-  if (!parsed.success) throw new ValidationError('The CloudEvent envelope is not valid', issuesOf(parsed.error, pathPrefix.replace(/\.$/, '')));
+  if (!parsed.success)
+    throw new ValidationError(
+      'The CloudEvent envelope is not valid',
+      issuesOf(parsed.error, pathPrefix.replace(/\.$/, '')),
+    );
   return parsed.data;
 };

@@ -1,5 +1,11 @@
 import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
-import { CloseloopError, CloudEventContentTypes, FieldIssue, UnsupportedMediaTypeError, ValidationError } from '@closeloop/contracts';
+import {
+  CloseloopError,
+  CloudEventContentTypes,
+  FieldIssue,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from '@closeloop/contracts';
 import { Access, Principal, principalOf } from '@closeloop/http';
 import type { Request } from 'express';
 import { IntakeRequest, intakeRequestFromCloudEvent, parseEnvelope } from './cloud-event-submission';
@@ -30,9 +36,14 @@ export class CloudEventsHttpController {
   async receive(@Req() request: Request, @Body() body: unknown) {
     const caller = principalOf(request);
     if (request.is(CloudEventContentTypes.batch)) {
-      if (!Array.isArray(body)) throw new ValidationError('A batch must be a JSON array of CloudEvents', [{ path: '(body)', message: 'expected an array' }]);
+      if (!Array.isArray(body))
+        throw new ValidationError('A batch must be a JSON array of CloudEvents', [
+          { path: '(body)', message: 'expected an array' },
+        ]);
       if (body.length === 0 || body.length > MAX_BATCH) {
-        throw new ValidationError(`A batch holds 1 to ${MAX_BATCH} events`, [{ path: '(body)', message: `has ${body.length} events` }]);
+        throw new ValidationError(`A batch holds 1 to ${MAX_BATCH} events`, [
+          { path: '(body)', message: `has ${body.length} events` },
+        ]);
       }
       const requests = validateAll(body);
       const results = [];
@@ -41,8 +52,12 @@ export class CloudEventsHttpController {
       for (const item of requests) results.push(await this.handleOne(item, caller));
       return { results };
     }
-    if (request.is(CloudEventContentTypes.structured)) return this.requests.handle(intakeRequestFromCloudEvent(parseEnvelope(body)), caller);
-    throw new UnsupportedMediaTypeError(request.header('content-type'), [CloudEventContentTypes.structured, CloudEventContentTypes.batch]);
+    if (request.is(CloudEventContentTypes.structured))
+      return this.requests.handle(intakeRequestFromCloudEvent(parseEnvelope(body)), caller);
+    throw new UnsupportedMediaTypeError(request.header('content-type'), [
+      CloudEventContentTypes.structured,
+      CloudEventContentTypes.batch,
+    ]);
   }
 }
 

@@ -2,7 +2,13 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { EventTypes, ReportDetails } from '@closeloop/contracts';
 import { SessionLocks } from '@closeloop/database';
 import { aggregateStream, EVENT_STORE, EventStore } from '@closeloop/event-store';
-import { DuplicateVerdict, findDuplicate, OpenOrderCandidate, workOrderDecider, workOrderStream } from '@closeloop/work-order-domain';
+import {
+  DuplicateVerdict,
+  findDuplicate,
+  OpenOrderCandidate,
+  workOrderDecider,
+  workOrderStream,
+} from '@closeloop/work-order-domain';
 import { INTAKE_CONFIG, IntakeConfig } from '../intake.config';
 import { IntakeReportsRepository } from './intake-reports.repository';
 
@@ -52,7 +58,8 @@ export class DuplicateFinder implements OnApplicationShutdown {
     for (const workOrderId of recent) {
       const { state, events } = await aggregateStream(this.store, workOrderStream(workOrderId), workOrderDecider);
       const reported = events[0];
-      if (state.status === 'none' || !LINKABLE.has(state.status) || reported?.type !== EventTypes.WorkOrderReported) continue;
+      if (state.status === 'none' || !LINKABLE.has(state.status) || reported?.type !== EventTypes.WorkOrderReported)
+        continue;
       candidates.push({
         workOrderId,
         number: state.number,
@@ -66,7 +73,14 @@ export class DuplicateFinder implements OnApplicationShutdown {
     }
     return findDuplicate(
       { windowSeconds: this.config.DUPLICATE_WINDOW_SECONDS, minSimilarity: this.config.DUPLICATE_MIN_SIMILARITY },
-      { siteId: report.siteId, building: report.building, unit: report.unit, category, description: report.description, reportedAt: now },
+      {
+        siteId: report.siteId,
+        building: report.building,
+        unit: report.unit,
+        category,
+        description: report.description,
+        reportedAt: now,
+      },
       candidates,
     );
   }

@@ -34,7 +34,9 @@ describe('workOrderIdForKey', () => {
   });
 
   it('does not confuse scope and key boundaries', () => {
-    expect(workOrderIdForKey('cloudevent:crm', '/hotline-42')).not.toBe(workOrderIdForKey('cloudevent:crm/', 'hotline-42'));
+    expect(workOrderIdForKey('cloudevent:crm', '/hotline-42')).not.toBe(
+      workOrderIdForKey('cloudevent:crm/', 'hotline-42'),
+    );
   });
 
   it('gives different ids for different keys', () => {

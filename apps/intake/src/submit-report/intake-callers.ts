@@ -20,7 +20,9 @@ export const authorizeIntake = (caller: Principal, siteId: string, eventType: In
 export const authorizeIntakeType = (caller: Principal, eventType: IntakeEventType): void => {
   if (caller.kind !== 'integrator') return;
   if (!caller.eventTypes.includes('*') && !caller.eventTypes.includes(eventType)) {
-    throw new ForbiddenError(`Integrator ${caller.integratorId} may not send ${eventType}`, 'EVENT_TYPE_NOT_ALLOWED', { eventType });
+    throw new ForbiddenError(`Integrator ${caller.integratorId} may not send ${eventType}`, 'EVENT_TYPE_NOT_ALLOWED', {
+      eventType,
+    });
   }
 };
 
@@ -41,7 +43,17 @@ export class KafkaIntakeCallers {
   async fromSource(source: string): Promise<Principal> {
     const integratorId = integratorIdOfSource(source);
     const scope = integratorId === undefined ? undefined : await this.store.findIntegrator(integratorId);
-    if (!scope) throw new ForbiddenError(`The event source ${source.slice(0, 200)} is not a registered integrator (expected /integrators/<id>)`, 'UNKNOWN_SOURCE');
-    return { kind: 'integrator', integratorId: scope.integratorId, keyId: 'kafka', sites: scope.sites, eventTypes: scope.eventTypes };
+    if (!scope)
+      throw new ForbiddenError(
+        `The event source ${source.slice(0, 200)} is not a registered integrator (expected /integrators/<id>)`,
+        'UNKNOWN_SOURCE',
+      );
+    return {
+      kind: 'integrator',
+      integratorId: scope.integratorId,
+      keyId: 'kafka',
+      sites: scope.sites,
+      eventTypes: scope.eventTypes,
+    };
   }
 }

@@ -53,15 +53,13 @@ describe('intake_reports, the orders intake opened', () => {
     description,
   });
   const submit = (report: ReportDetails, retryKey?: { scope: string; key: string }) =>
-    intake.app
-      .get(SubmitReportHandler)
-      .handle({
-        report,
-        retryKey,
-        actor: { kind: 'integrator', id: 'fuzz-hotline' },
-        correlationId: randomUUID(),
-        causationId: randomUUID(),
-      });
+    intake.app.get(SubmitReportHandler).handle({
+      report,
+      retryKey,
+      actor: { kind: 'integrator', id: 'fuzz-hotline' },
+      correlationId: randomUUID(),
+      causationId: randomUUID(),
+    });
   const reportedNumber = async (workOrderId: string) => {
     const events = await new PostgresEventStore(intake.db.pool).readStream(workOrderStream(workOrderId));
     return (events.find((e) => e.type === EventTypes.WorkOrderReported)?.data as { number: string } | undefined)

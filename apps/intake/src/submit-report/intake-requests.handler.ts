@@ -28,7 +28,16 @@ export class IntakeRequestsHandler {
       return { id: request.eventId, ...acceptedBody(await this.submitReport.handle(submission)) };
     }
     authorizeIntakeType(caller, request.eventType);
-    const outcome = await this.feedback.handle(request.feedback, { ...request.context, idempotencyKey: `${namespace}:${request.eventId}`, caller });
-    return { id: request.eventId, workOrderId: outcome.workOrderId, status: outcome.state.status, events: outcome.events.map((e) => e.type) };
+    const outcome = await this.feedback.handle(request.feedback, {
+      ...request.context,
+      idempotencyKey: `${namespace}:${request.eventId}`,
+      caller,
+    });
+    return {
+      id: request.eventId,
+      workOrderId: outcome.workOrderId,
+      status: outcome.state.status,
+      events: outcome.events.map((e) => e.type),
+    };
   }
 }

@@ -2,7 +2,10 @@ import { ReportDetails, ReportDetailsSchema, unstorableTextIssues, ValidationErr
 import { ZodError } from 'zod';
 
 export const issuesOf = (error: ZodError, prefix = '') =>
-  error.issues.map((i) => ({ path: [prefix, ...i.path.map(String)].filter(Boolean).join('.') || '(body)', message: i.message }));
+  error.issues.map((i) => ({
+    path: [prefix, ...i.path.map(String)].filter(Boolean).join('.') || '(body)',
+    message: i.message,
+  }));
 
 /**
  * Refuses (422) text that could not be stored, before anything is written. HTTP requests already passed the input

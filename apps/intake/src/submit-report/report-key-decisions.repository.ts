@@ -55,7 +55,13 @@ export class ReportKeyDecisionsRepository {
        VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (retry_key_id) DO NOTHING
        RETURNING request_fingerprint, joined_work_order_id, similarity, reason`,
-      [retryKeyId, decision.requestFingerprint, decision.joined?.workOrderId ?? null, decision.joined?.similarity ?? null, decision.joined?.reason ?? null],
+      [
+        retryKeyId,
+        decision.requestFingerprint,
+        decision.joined?.workOrderId ?? null,
+        decision.joined?.similarity ?? null,
+        decision.joined?.reason ?? null,
+      ],
     );
     if (rows[0]) return toDecision(rows[0]);
     const standing = await this.find(retryKeyId);

@@ -7,7 +7,6 @@ import type { Request, Response } from 'express';
 import { parseReport } from './report-input';
 import { SubmitReportHandler, SubmittedReport } from './submit-report.handler';
 
-
 export const acceptedBody = (submitted: SubmittedReport) => ({
   workOrderId: submitted.workOrderId,
   number: submitted.number,
@@ -30,7 +29,8 @@ export class ReportsHttpController {
     @Body() body: unknown,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
   ) {
-    if (!request.is('application/json')) throw new UnsupportedMediaTypeError(request.header('content-type'), ['application/json']);
+    if (!request.is('application/json'))
+      throw new UnsupportedMediaTypeError(request.header('content-type'), ['application/json']);
     idempotencyKeyOf(idempotencyKey);
     const correlationId = correlationIdOf(request);
     const caller = principalOf(request);
@@ -40,7 +40,8 @@ export class ReportsHttpController {
     const submitted = await this.submitReport.handle({
       report,
       // Keys are the caller's own: two integrators choosing the same key never meet.
-      retryKey: idempotencyKey === undefined ? undefined : { scope: `http:${actor.kind}:${actor.id}`, key: idempotencyKey },
+      retryKey:
+        idempotencyKey === undefined ? undefined : { scope: `http:${actor.kind}:${actor.id}`, key: idempotencyKey },
       actor,
       correlationId,
       causationId: `request:${randomUUID()}`,

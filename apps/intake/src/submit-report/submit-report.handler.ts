@@ -1,9 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { Actor, EventMetadata, EventTypes, IdempotencyKeyReusedError, IllegalTransitionError, ReportDetails, Tier } from '@closeloop/contracts';
+import {
+  Actor,
+  EventMetadata,
+  EventTypes,
+  IdempotencyKeyReusedError,
+  IllegalTransitionError,
+  ReportDetails,
+  Tier,
+} from '@closeloop/contracts';
 import { EVENT_STORE, EventStore, RecordedEvent, StreamVersionConflictError } from '@closeloop/event-store';
 import { CLOCK, Clock } from '@closeloop/runtime';
-import { localDateIn, triage, TriageDecision, TriageRule, workOrderDecider, workOrderStream } from '@closeloop/work-order-domain';
+import {
+  localDateIn,
+  triage,
+  TriageDecision,
+  TriageRule,
+  workOrderDecider,
+  workOrderStream,
+} from '@closeloop/work-order-domain';
 import { requestFingerprint, WorkOrderCommands } from '@closeloop/work-order-application';
 import { INTAKE_CONFIG, IntakeConfig, TRIAGE_RULES, WORK_ORDER_COMMANDS } from '../intake.config';
 import { DuplicateFinder } from './duplicate-finder';
@@ -48,7 +63,10 @@ export class SubmitReportHandler {
   async handle(command: SubmitReport): Promise<SubmittedReport> {
     const fingerprint = requestFingerprint(command.report);
     const now = this.clock.now();
-    const triageDecision = triage(this.rules, { category: command.report.category, description: command.report.description });
+    const triageDecision = triage(this.rules, {
+      category: command.report.category,
+      description: command.report.description,
+    });
     return this.duplicates.oneReportAtATime(command.report, async () => {
       if (command.retryKey) return this.handleKeyed(command, command.retryKey, fingerprint, triageDecision, now);
       const duplicate = await this.duplicates.find(command.report, triageDecision.category, now);
@@ -75,7 +93,10 @@ export class SubmitReportHandler {
     if (own.length > 0) return this.replay(own, fingerprint, retryKey.key);
     const decision =
       (await this.keyDecisions.find(workOrderId)) ??
-      (await this.keyDecisions.record(workOrderId, { requestFingerprint: fingerprint, joined: await this.duplicates.find(command.report, triageDecision.category, now) }));
+      (await this.keyDecisions.record(workOrderId, {
+        requestFingerprint: fingerprint,
+        joined: await this.duplicates.find(command.report, triageDecision.category, now),
+      }));
     if (decision.requestFingerprint !== fingerprint) throw new IdempotencyKeyReusedError(retryKey.key);
     if (decision.joined) {
       const joined = await this.joinOpenOrder(command, decision.joined, now);
@@ -85,13 +106,22 @@ export class SubmitReportHandler {
     return this.openOrder(command, workOrderId, fingerprint, triageDecision, now);
   }
 
-  private async openOrder(command: SubmitReport, workOrderId: string, fingerprint: string, triageDecision: TriageDecision, now: Date): Promise<SubmittedReport> {
+  private async openOrder(
+    command: SubmitReport,
+    workOrderId: string,
+    fingerprint: string,
+    triageDecision: TriageDecision,
+    now: Date,
+  ): Promise<SubmittedReport> {
     const stream = workOrderStream(workOrderId);
     const number = await this.reports.reserve(
       { workOrderId, siteId: command.report.siteId, building: command.report.building, reportedAt: now },
       await this.numbers.next(command.report.siteId, localDateIn(now, this.config.SITE_TIME_ZONE)),
     );
-    const events = workOrderDecider.decide({ type: 'ReportWorkOrder', workOrderId, number, report: command.report, triage: triageDecision, now }, workOrderDecider.initialState());
+    const events = workOrderDecider.decide(
+      { type: 'ReportWorkOrder', workOrderId, number, report: command.report, triage: triageDecision, now },
+      workOrderDecider.initialState(),
+    );
     const metadata: EventMetadata & { requestFingerprint: string } = {
       workOrderId,
       correlationId: command.correlationId,
@@ -101,7 +131,11 @@ export class SubmitReportHandler {
       requestFingerprint: fingerprint,
     };
     try {
-      await this.store.append(stream, events.map((event) => ({ eventId: randomUUID(), type: event.type, data: event.data, metadata })), 'no-stream');
+      await this.store.append(
+        stream,
+        events.map((event) => ({ eventId: randomUUID(), type: event.type, data: event.data, metadata })),
+        'no-stream',
+      );
     } catch (error) {
       // A concurrent retry with the same key won the race: answer with its order, as a replay.
       if (error instanceof StreamVersionConflictError && command.retryKey) {
@@ -116,11 +150,21 @@ export class SubmitReportHandler {
    * A second report of the same problem joins the open order; both reporters are its notified parties. Undefined
    * when the order moved on meanwhile (resolved, closed, cancelled): the report then becomes an order of its own.
    */
-  private async joinOpenOrder(command: SubmitReport, joined: JoinedOrder, now: Date): Promise<SubmittedReport | undefined> {
+  private async joinOpenOrder(
+    command: SubmitReport,
+    joined: JoinedOrder,
+    now: Date,
+  ): Promise<SubmittedReport | undefined> {
     try {
       const outcome = await this.commands.execute(
         joined.workOrderId,
-        () => ({ type: 'LinkDuplicateReport', report: command.report, similarity: joined.similarity, reason: joined.reason, now }),
+        () => ({
+          type: 'LinkDuplicateReport',
+          report: command.report,
+          similarity: joined.similarity,
+          reason: joined.reason,
+          now,
+        }),
         {
           actor: command.actor,
           correlationId: command.correlationId,
@@ -150,6 +194,11 @@ export class SubmitReportHandler {
     if (!reported || !triaged) throw new Error(`work order stream ${events[0]?.streamId} lacks its report or triage`);
     if (reported.metadata['requestFingerprint'] !== fingerprint) throw new IdempotencyKeyReusedError(key);
     const data = reported.data as { workOrderId: string; number: string };
-    return { workOrderId: data.workOrderId, number: data.number, tier: (triaged.data as { tier: Tier }).tier, replayed: true };
+    return {
+      workOrderId: data.workOrderId,
+      number: data.number,
+      tier: (triaged.data as { tier: Tier }).tier,
+      replayed: true,
+    };
   }
 }

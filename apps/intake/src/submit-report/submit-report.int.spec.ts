@@ -28,7 +28,11 @@ describe('a report with a retry key that joined an open order', () => {
 
   // A flat of its own per test, so no test's reports join another's order.
   const flat = () => ({ building: 'B7', unit: randomUUID().slice(0, 8) });
-  const leak = (place: { building: string; unit: string }, description: string, phone = '13900002222'): ReportDetails => ({
+  const leak = (
+    place: { building: string; unit: string },
+    description: string,
+    phone = '13900002222',
+  ): ReportDetails => ({
     siteId: 'S1',
     ...place,
     channel: 'wechat',
@@ -41,19 +45,31 @@ describe('a report with a retry key that joined an open order', () => {
   const postReport = async (report: ReportDetails, key?: string) => {
     const response = await fetch(`${intake.baseUrl}/v1/reports`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-api-key': intake.apiKey, ...(key === undefined ? {} : { 'idempotency-key': key }) },
+      headers: {
+        'content-type': 'application/json',
+        'x-api-key': intake.apiKey,
+        ...(key === undefined ? {} : { 'idempotency-key': key }),
+      },
       body: JSON.stringify(report),
     });
-    return { status: response.status, replayed: response.headers.get('idempotent-replayed'), body: (await response.json()) as Record<string, unknown> };
+    return {
+      status: response.status,
+      replayed: response.headers.get('idempotent-replayed'),
+      body: (await response.json()) as Record<string, unknown>,
+    };
   };
 
   const cancel = (workOrderId: string) =>
-    commands.execute(workOrderId, () => ({ type: 'Cancel', by: { staffId: 'dispatcher-1', name: 'Dispatcher' }, reason: 'other', now: new Date() }), {
-      actor: { kind: 'staff', id: 'dispatcher-1' },
-      correlationId: randomUUID(),
-      causationId: randomUUID(),
-      producer: 'intake-test',
-    });
+    commands.execute(
+      workOrderId,
+      () => ({ type: 'Cancel', by: { staffId: 'dispatcher-1', name: 'Dispatcher' }, reason: 'other', now: new Date() }),
+      {
+        actor: { kind: 'staff', id: 'dispatcher-1' },
+        correlationId: randomUUID(),
+        causationId: randomUUID(),
+        producer: 'intake-test',
+      },
+    );
 
   /** Everything a request could write: events, numbers taken, key decisions. */
   const written = async () => {
@@ -66,7 +82,9 @@ describe('a report with a retry key that joined an open order', () => {
   };
 
   const linkedEvents = async (workOrderId: string) =>
-    (await new PostgresEventStore(intake.db.pool).readStream(workOrderStream(workOrderId))).filter((e) => e.type === EventTypes.DuplicateReportLinked);
+    (await new PostgresEventStore(intake.db.pool).readStream(workOrderStream(workOrderId))).filter(
+      (e) => e.type === EventTypes.DuplicateReportLinked,
+    );
 
   it('answers a retry with the same order after that order was cancelled and a closer match opened, writing nothing', async () => {
     const place = flat();
@@ -78,7 +96,11 @@ describe('a report with a retry key that joined an open order', () => {
     const report = leak(place, SECOND);
     const linked = await postReport(report, key);
     expect(linked.status).toBe(202);
-    expect(linked.body).toMatchObject({ workOrderId: joinedId, number: first.body['number'], linkedAsDuplicate: { reason: expect.stringContaining(place.unit) } });
+    expect(linked.body).toMatchObject({
+      workOrderId: joinedId,
+      number: first.body['number'],
+      linkedAsDuplicate: { reason: expect.stringContaining(place.unit) },
+    });
 
     await cancel(joinedId);
     const beforeRetry = await written();
@@ -134,7 +156,13 @@ describe('a report with a retry key that joined an open order', () => {
   describe('after a request stopped between recording its decision and linking', () => {
     const scope = 'http:integrator:crashed-before-linking';
     const submit = (report: ReportDetails, key: string) =>
-      intake.app.get(SubmitReportHandler).handle({ report, retryKey: { scope, key }, actor: { kind: 'integrator', id: 'fuzz-hotline' }, correlationId: randomUUID(), causationId: randomUUID() });
+      intake.app.get(SubmitReportHandler).handle({
+        report,
+        retryKey: { scope, key },
+        actor: { kind: 'integrator', id: 'fuzz-hotline' },
+        correlationId: randomUUID(),
+        causationId: randomUUID(),
+      });
     const decideJoining = (report: ReportDetails, key: string, workOrderId: string) =>
       intake.app.get(ReportKeyDecisionsRepository).record(workOrderIdForKey(scope, key), {
         requestFingerprint: requestFingerprint(report),
@@ -150,7 +178,12 @@ describe('a report with a retry key that joined an open order', () => {
       await decideJoining(report, key, recordedId);
 
       const retried = await submit(report, key);
-      expect(retried).toMatchObject({ workOrderId: recordedId, number: recorded.body['number'], replayed: false, linkedAsDuplicate: { similarity: 0.8, reason: 'recorded before the stop' } });
+      expect(retried).toMatchObject({
+        workOrderId: recordedId,
+        number: recorded.body['number'],
+        replayed: false,
+        linkedAsDuplicate: { similarity: 0.8, reason: 'recorded before the stop' },
+      });
       expect(await linkedEvents(recordedId)).toHaveLength(1);
       expect(await submit(report, key)).toEqual({ ...retried, replayed: true });
       expect(await linkedEvents(recordedId)).toHaveLength(1);
@@ -168,7 +201,10 @@ describe('a report with a retry key that joined an open order', () => {
       const retried = await submit(report, key);
       expect(retried.workOrderId).toBe(workOrderIdForKey(scope, key));
       expect(retried.linkedAsDuplicate).toBeUndefined();
-      expect(await intake.app.get(ReportKeyDecisionsRepository).find(retried.workOrderId)).toEqual({ requestFingerprint: requestFingerprint(report), joined: undefined });
+      expect(await intake.app.get(ReportKeyDecisionsRepository).find(retried.workOrderId)).toEqual({
+        requestFingerprint: requestFingerprint(report),
+        joined: undefined,
+      });
       expect(await submit(report, key)).toEqual({ ...retried, replayed: true });
       expect(await linkedEvents(recordedId)).toHaveLength(0);
     });

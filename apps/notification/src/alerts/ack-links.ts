@@ -14,7 +14,9 @@ const sign = (secret: string, body: string): string => createHmac('sha256', secr
  * link secret. Whoever holds the message may acknowledge as that person, once (the link's digest is kept when used).
  */
 export const createAckLinkToken = (secret: string, claims: AckLinkClaims): string => {
-  const body = Buffer.from(JSON.stringify({ a: claims.alertId, s: claims.staffId, e: claims.expiresAt })).toString('base64url');
+  const body = Buffer.from(JSON.stringify({ a: claims.alertId, s: claims.staffId, e: claims.expiresAt })).toString(
+    'base64url',
+  );
   return `${body}.${sign(secret, body)}`;
 };
 
@@ -36,7 +38,9 @@ export interface DigestLinkClaims {
  * claims are keyed apart from an alert link's (`d`, not `a`), so neither verifies as the other.
  */
 export const createDigestLinkToken = (secret: string, claims: DigestLinkClaims): string => {
-  const body = Buffer.from(JSON.stringify({ d: claims.digestId, s: claims.staffId, e: claims.expiresAt })).toString('base64url');
+  const body = Buffer.from(JSON.stringify({ d: claims.digestId, s: claims.staffId, e: claims.expiresAt })).toString(
+    'base64url',
+  );
   return `${body}.${sign(secret, body)}`;
 };
 
@@ -55,7 +59,13 @@ const verifiedBody = (secret: string, token: string, now: Date): Record<string, 
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) return undefined;
   try {
     const claims = JSON.parse(Buffer.from(body, 'base64url').toString('utf8')) as Record<string, unknown>;
-    if (typeof claims !== 'object' || claims === null || typeof claims['e'] !== 'number' || claims['e'] * 1000 < now.getTime()) return undefined;
+    if (
+      typeof claims !== 'object' ||
+      claims === null ||
+      typeof claims['e'] !== 'number' ||
+      claims['e'] * 1000 < now.getTime()
+    )
+      return undefined;
     return claims;
   } catch {
     return undefined;

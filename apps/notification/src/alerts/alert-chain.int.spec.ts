@@ -3,13 +3,22 @@ import { CloudEventSchema, EventTypes } from '@closeloop/contracts';
 import { toKafkaMessage } from '@closeloop/messaging';
 import { eventually, testKafka } from '@closeloop/testing';
 import { Consumer } from 'kafkajs';
-import { caughtUp, NotificationUnderTest, startNotificationUnderTest, startReceiver } from '../notification-under-test.spec';
+import {
+  caughtUp,
+  NotificationUnderTest,
+  startNotificationUnderTest,
+  startReceiver,
+} from '../notification-under-test.spec';
 
 // Every on-call person's webhook is down (the fault that raised 6,158 alerts in 15 minutes): each delivery dies
 // after two attempts, and the chain must end with one outcome and one page to the site's fallback per channel.
 
 const put = async (url: string, headers: Record<string, string>, body: unknown) => {
-  const response = await fetch(url, { method: 'PUT', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const response = await fetch(url, {
+    method: 'PUT',
+    headers: { ...headers, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: response.status, body: (await response.json().catch(() => undefined)) as Record<string, unknown> };
 };
 
@@ -31,7 +40,12 @@ describe('the end of an escalation chain (in-process notification service, real 
     await published.run({
       eachMessage: async ({ message }) => {
         const parsed = CloudEventSchema.safeParse(JSON.parse(message.value?.toString() ?? '{}'));
-        if (parsed.success) onTopic.push({ type: parsed.data.type, workorderid: parsed.data.workorderid, data: parsed.data.data as Record<string, unknown> });
+        if (parsed.success)
+          onTopic.push({
+            type: parsed.data.type,
+            workorderid: parsed.data.workorderid,
+            data: parsed.data.data as Record<string, unknown>,
+          });
       },
     });
   }, 120_000);
@@ -57,7 +71,13 @@ describe('the end of an escalation chain (in-process notification service, real 
       });
       expect(rotation.status).toBe(200);
       receiver.failing.add(`/${staffId}`);
-      expect((await put(`${service.baseUrl}/v1/on-call/contacts/staff/${staffId}`, admin, { destinations: [{ channel: 'webhook', url: receiver.url(`/${staffId}`), secrets: [SECRET] }] })).status).toBe(200);
+      expect(
+        (
+          await put(`${service.baseUrl}/v1/on-call/contacts/staff/${staffId}`, admin, {
+            destinations: [{ channel: 'webhook', url: receiver.url(`/${staffId}`), secrets: [SECRET] }],
+          })
+        ).status,
+      ).toBe(200);
     }
     const fallback = await put(`${service.baseUrl}/v1/on-call/contacts/sites/${siteId}/fallback`, admin, {
       destinations: [
@@ -70,11 +90,22 @@ describe('the end of an escalation chain (in-process notification service, real 
   };
 
   const alertRows = async (workOrderId: string) =>
-    (await service.db.pool.query<{ alert_id: string; level: number; status: string }>('SELECT alert_id, level, status FROM notification_alerts WHERE work_order_id = $1 ORDER BY level', [workOrderId])).rows;
+    (
+      await service.db.pool.query<{ alert_id: string; level: number; status: string }>(
+        'SELECT alert_id, level, status FROM notification_alerts WHERE work_order_id = $1 ORDER BY level',
+        [workOrderId],
+      )
+    ).rows;
   const pagesTo = (path: string) => receiver.received.filter((r) => r.path === path);
   const escalated = (workOrderId: string, level: number) => ({
     type: EventTypes.SlaEscalated,
-    data: { workOrderId, target: 'response', level, dueAt: new Date().toISOString(), escalatedAt: new Date().toISOString() },
+    data: {
+      workOrderId,
+      target: 'response',
+      level,
+      dueAt: new Date().toISOString(),
+      escalatedAt: new Date().toISOString(),
+    },
   });
 
   it('ends a level-3 escalation nobody can receive in one chain-exhausted outcome and one fallback page per channel; repeated dead letters raise nothing', async () => {
@@ -82,10 +113,28 @@ describe('the end of an escalation chain (in-process notification service, real 
     const workOrderId = await service.report('S7', 'Resident trapped in the lift of tower C');
     await service.recordSla(workOrderId, escalated(workOrderId, 3));
 
-    const exhausted = await eventually('the chain exhausted', async () => (await service.alertEventsOf(workOrderId)).find((e) => e.type === EventTypes.AlertChainExhausted), 30_000);
-    expect(exhausted.data).toMatchObject({ workOrderId, siteId: 'S7', target: 'response', level: 3, round: 0, deadLettered: ['s7-level-3:webhook'], fallback: { staffId: 'fallback:S7', source: 'site-fallback', channels: ['webhook', 'wecom'] } });
-    await eventually('the fallback paged on both channels', async () => (pagesTo('/fallback-S7').length === 1 && pagesTo('/wecom-S7?key=robot').length === 1 ? true : undefined));
-    const page = JSON.parse(pagesTo('/fallback-S7')[0]?.body ?? '{}') as { text: string; alertId: string; ackUrl: string };
+    const exhausted = await eventually(
+      'the chain exhausted',
+      async () => (await service.alertEventsOf(workOrderId)).find((e) => e.type === EventTypes.AlertChainExhausted),
+      30_000,
+    );
+    expect(exhausted.data).toMatchObject({
+      workOrderId,
+      siteId: 'S7',
+      target: 'response',
+      level: 3,
+      round: 0,
+      deadLettered: ['s7-level-3:webhook'],
+      fallback: { staffId: 'fallback:S7', source: 'site-fallback', channels: ['webhook', 'wecom'] },
+    });
+    await eventually('the fallback paged on both channels', async () =>
+      pagesTo('/fallback-S7').length === 1 && pagesTo('/wecom-S7?key=robot').length === 1 ? true : undefined,
+    );
+    const page = JSON.parse(pagesTo('/fallback-S7')[0]?.body ?? '{}') as {
+      text: string;
+      alertId: string;
+      ackUrl: string;
+    };
     expect(page.text).toContain('Nobody on call could be reached');
 
     // The dead letter again, as a redelivery (same id) and as a repeat (a new id), and the escalation once more.
@@ -95,7 +144,15 @@ describe('the end of an escalation chain (in-process notification service, real 
     expect(dead).toBeDefined();
     const producer = testKafka('alert-chain-redeliver').producer();
     await producer.connect();
-    await producer.send({ topic: service.eventsTopic, messages: [toKafkaMessage(dead!), toKafkaMessage(dead!), toKafkaMessage({ ...dead!, eventId: randomUUID() }), toKafkaMessage({ ...dead!, eventId: randomUUID() })] });
+    await producer.send({
+      topic: service.eventsTopic,
+      messages: [
+        toKafkaMessage(dead!),
+        toKafkaMessage(dead!),
+        toKafkaMessage({ ...dead!, eventId: randomUUID() }),
+        toKafkaMessage({ ...dead!, eventId: randomUUID() }),
+      ],
+    });
     await producer.disconnect();
     await service.recordSla(workOrderId, escalated(workOrderId, 3));
     await new Promise((r) => setTimeout(r, 1_000)); // the relay publishes the repeated escalation
@@ -110,7 +167,9 @@ describe('the end of an escalation chain (in-process notification service, real 
     expect(pagesTo('/wecom-S7?key=robot')).toHaveLength(1);
 
     // On the order's timeline: the outcome is published with the order's id, as the query service keys timelines.
-    const onTimeline = await eventually('the outcome published for the timeline', async () => onTopic.find((e) => e.type === EventTypes.AlertChainExhausted && e.workorderid === workOrderId));
+    const onTimeline = await eventually('the outcome published for the timeline', async () =>
+      onTopic.find((e) => e.type === EventTypes.AlertChainExhausted && e.workorderid === workOrderId),
+    );
     expect(onTimeline.data).toMatchObject({ alertId, level: 3 });
 
     // The fallback may acknowledge by the link in their page, and that is the alert's one outcome.
@@ -125,7 +184,11 @@ describe('the end of an escalation chain (in-process notification service, real 
     const workOrderId = await service.report('S8', 'Burst pipe flooding the basement plant room');
     await service.recordSla(workOrderId, escalated(workOrderId, 1));
 
-    await eventually('the chain exhausted', async () => (await service.alertEventsOf(workOrderId)).find((e) => e.type === EventTypes.AlertChainExhausted), 45_000);
+    await eventually(
+      'the chain exhausted',
+      async () => (await service.alertEventsOf(workOrderId)).find((e) => e.type === EventTypes.AlertChainExhausted),
+      45_000,
+    );
     // sla-timer's own level-2 and level-3 escalations arrive later: the same alerts, already raised by the dead letters.
     await service.recordSla(workOrderId, escalated(workOrderId, 2));
     await service.recordSla(workOrderId, escalated(workOrderId, 3));
@@ -136,23 +199,38 @@ describe('the end of an escalation chain (in-process notification service, real 
     expect((await alertRows(workOrderId)).map((a) => a.level)).toEqual([1, 2, 3]);
     const events = await service.alertEventsOf(workOrderId);
     expect(events.filter((e) => e.type === EventTypes.AlertChainExhausted)).toHaveLength(1);
-    expect(events.filter((e) => e.type === EventTypes.AlertDeadLettered).map((e) => e.data.staffId)).toEqual(['s8-level-1', 's8-level-2', 's8-level-3']);
+    expect(events.filter((e) => e.type === EventTypes.AlertDeadLettered).map((e) => e.data.staffId)).toEqual([
+      's8-level-1',
+      's8-level-2',
+      's8-level-3',
+    ]);
     expect(pagesTo('/fallback-S8')).toHaveLength(1);
     expect(pagesTo('/wecom-S8?key=robot')).toHaveLength(1);
   });
 
   it('pages the level-1 supervisor on call when the site has no fallback set, and a fallback page that dies too leads nowhere', async () => {
     await siteWithEveryWebhookDown('S6');
-    const removed = await fetch(`${service.baseUrl}/v1/on-call/contacts/sites/S6/fallback`, { method: 'DELETE', headers: admin });
+    const removed = await fetch(`${service.baseUrl}/v1/on-call/contacts/sites/S6/fallback`, {
+      method: 'DELETE',
+      headers: admin,
+    });
     expect(removed.status).toBe(204);
     const workOrderId = await service.report('S6', 'No power in the whole of tower D');
     await service.recordSla(workOrderId, escalated(workOrderId, 3));
 
-    const exhausted = await eventually('the chain exhausted', async () => (await service.alertEventsOf(workOrderId)).find((e) => e.type === EventTypes.AlertChainExhausted), 30_000);
-    expect(exhausted.data).toMatchObject({ fallback: { staffId: 's6-level-1', source: 'on-call-level-1', channels: ['webhook'] } });
+    const exhausted = await eventually(
+      'the chain exhausted',
+      async () => (await service.alertEventsOf(workOrderId)).find((e) => e.type === EventTypes.AlertChainExhausted),
+      30_000,
+    );
+    expect(exhausted.data).toMatchObject({
+      fallback: { staffId: 's6-level-1', source: 'on-call-level-1', channels: ['webhook'] },
+    });
     // Their webhook is down as well: the page is tried, given up, and nothing follows.
     await eventually('the fallback page dead-lettered', async () =>
-      (await service.alertEventsOf(workOrderId)).find((e) => e.type === EventTypes.AlertDeadLettered && e.data.staffId === 's6-level-1'),
+      (await service.alertEventsOf(workOrderId)).find(
+        (e) => e.type === EventTypes.AlertDeadLettered && e.data.staffId === 's6-level-1',
+      ),
     );
     await new Promise((r) => setTimeout(r, 1_000));
     await caughtUp(service);
@@ -160,14 +238,20 @@ describe('the end of an escalation chain (in-process notification service, real 
     expect((await alertRows(workOrderId)).map((a) => a.level)).toEqual([3]);
     const events = await service.alertEventsOf(workOrderId);
     expect(events.filter((e) => e.type === EventTypes.AlertChainExhausted)).toHaveLength(1);
-    expect(events.filter((e) => e.type === EventTypes.AlertDeadLettered).map((e) => e.data.staffId)).toEqual(['s6-level-3', 's6-level-1']);
+    expect(events.filter((e) => e.type === EventTypes.AlertDeadLettered).map((e) => e.data.staffId)).toEqual([
+      's6-level-3',
+      's6-level-1',
+    ]);
   });
 
   it('refuses an empty fallback and falls back to the default when it is removed', async () => {
     const empty = await put(`${service.baseUrl}/v1/on-call/contacts/sites/S7/fallback`, admin, { destinations: [] });
     expect(empty.status).toBe(422);
     expect(empty.body).toMatchObject({ code: 'VALIDATION_FAILED' });
-    const removed = await fetch(`${service.baseUrl}/v1/on-call/contacts/sites/S9/fallback`, { method: 'DELETE', headers: admin });
+    const removed = await fetch(`${service.baseUrl}/v1/on-call/contacts/sites/S9/fallback`, {
+      method: 'DELETE',
+      headers: admin,
+    });
     expect(removed.status).toBe(404);
   });
 });

@@ -17,7 +17,11 @@ export interface DueDelivery {
 export type FinishedDeliveryStatus = 'delivered' | 'dead' | 'cancelled' | 'failed';
 
 // Every statement that changes one delivery names it by its key: $1 alert, $2 recipient, $3 channel.
-const keyOf = (delivery: DueDelivery): [string, string, string] => [delivery.alert_id, delivery.staff_id, delivery.channel];
+const keyOf = (delivery: DueDelivery): [string, string, string] => [
+  delivery.alert_id,
+  delivery.staff_id,
+  delivery.channel,
+];
 
 /**
  * The alert deliveries' working state (notification_alert_deliveries): leases, attempts and next-attempt times,
@@ -28,6 +32,15 @@ const keyOf = (delivery: DueDelivery): [string, string, string] => [delivery.ale
 @Injectable()
 export class AlertDeliveriesRepository {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+
+  /** Queues a first attempt; a delivery already queued for this person and channel stays as it is. */
+  async queue(alertId: string, staffId: string, destination: Destination): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO notification_alert_deliveries (alert_id, staff_id, channel, destination, status, next_attempt_at)
+       VALUES ($1, $2, $3, $4, 'pending', now()) ON CONFLICT DO NOTHING`,
+      [alertId, staffId, destination.channel, JSON.stringify(destination)],
+    );
+  }
 
   async claimDue(batchSize: number, leaseSeconds: number): Promise<DueDelivery[]> {
     const { rows } = await this.pool.query<DueDelivery>(
@@ -82,7 +95,12 @@ export class AlertDeliveriesRepository {
     );
   }
 
-  async finish(delivery: DueDelivery, status: FinishedDeliveryStatus, error?: string, attempts?: number): Promise<void> {
+  async finish(
+    delivery: DueDelivery,
+    status: FinishedDeliveryStatus,
+    error?: string,
+    attempts?: number,
+  ): Promise<void> {
     await this.pool.query(
       `UPDATE notification_alert_deliveries SET status = $4, claimed_until = NULL, last_error = COALESCE($5, last_error), attempts = COALESCE($6, attempts),
          delivered_at = CASE WHEN $4 = 'delivered' THEN COALESCE(delivered_at, now()) ELSE delivered_at END,

@@ -35,7 +35,11 @@ describe('an alert delivery that cannot be processed', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/pager`;
-    const config = deliveryWorkerConfig(db.url, { ALERT_PROCESSING_MAX_ATTEMPTS: 3, ALERT_PROCESSING_RETRY_BASE_MILLIS: 100, ALERT_PROCESSING_RETRY_MAX_MILLIS: 200 });
+    const config = deliveryWorkerConfig(db.url, {
+      ALERT_PROCESSING_MAX_ATTEMPTS: 3,
+      ALERT_PROCESSING_RETRY_BASE_MILLIS: 100,
+      ALERT_PROCESSING_RETRY_MAX_MILLIS: 200,
+    });
     worker = webhookDeliveryWorker(alerts, db.pool, config);
   });
 
@@ -48,7 +52,12 @@ describe('an alert delivery that cannot be processed', () => {
 
   const deliveryOf = async (alertId: string) =>
     (
-      await db.pool.query<{ status: string; processing_failures: number; failed_at: Date | null; last_error: string | null }>(
+      await db.pool.query<{
+        status: string;
+        processing_failures: number;
+        failed_at: Date | null;
+        last_error: string | null;
+      }>(
         'SELECT status, processing_failures, failed_at, last_error FROM notification_alert_deliveries WHERE alert_id = $1',
         [alertId],
       )
@@ -74,38 +83,61 @@ describe('an alert delivery that cannot be processed', () => {
       { correlationId: 'test', causationId: `test:${alertId}`, actor: { kind: 'system', id: 'test' } },
     );
     // From here on the store refuses this alert's events: an attempt is sent but cannot be recorded.
-    await db.pool.query(`CREATE FUNCTION refuse_alert_events() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refusing events of %', NEW.stream_id; END $$`);
-    await db.pool.query(`CREATE TRIGGER refuse_alert_events BEFORE INSERT ON es_events FOR EACH ROW WHEN (NEW.stream_id = '${alertStream(alertId)}') EXECUTE FUNCTION refuse_alert_events()`);
-    await db.pool.query(`INSERT INTO notification_alert_deliveries (alert_id, staff_id, channel, destination, status, next_attempt_at) VALUES ($1, 'oc-zhao', 'webhook', $2, 'pending', now())`, [
-      alertId,
-      JSON.stringify({ channel: 'webhook', url, secrets: [`whsec_${randomBytes(24).toString('base64')}`] }),
-    ]);
+    await db.pool.query(
+      `CREATE FUNCTION refuse_alert_events() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refusing events of %', NEW.stream_id; END $$`,
+    );
+    await db.pool.query(
+      `CREATE TRIGGER refuse_alert_events BEFORE INSERT ON es_events FOR EACH ROW WHEN (NEW.stream_id = '${alertStream(alertId)}') EXECUTE FUNCTION refuse_alert_events()`,
+    );
+    await db.pool.query(
+      `INSERT INTO notification_alert_deliveries (alert_id, staff_id, channel, destination, status, next_attempt_at) VALUES ($1, 'oc-zhao', 'webhook', $2, 'pending', now())`,
+      [alertId, JSON.stringify({ channel: 'webhook', url, secrets: [`whsec_${randomBytes(24).toString('base64')}`] })],
+    );
     worker.onApplicationBootstrap();
 
-    const failed = await eventually('the delivery failed', async () => {
-      const row = await deliveryOf(alertId);
-      return row?.status === 'failed' ? row : undefined;
-    }, 20_000);
-    expect(failed).toMatchObject({ processing_failures: 3, failed_at: expect.any(Date), last_error: expect.stringMatching(/refusing events/) });
+    const failed = await eventually(
+      'the delivery failed',
+      async () => {
+        const row = await deliveryOf(alertId);
+        return row?.status === 'failed' ? row : undefined;
+      },
+      20_000,
+    );
+    expect(failed).toMatchObject({
+      processing_failures: 3,
+      failed_at: expect.any(Date),
+      last_error: expect.stringMatching(/refusing events/),
+    });
     await new Promise((r) => setTimeout(r, 500)); // a failed delivery is not claimed again
     expect(hits).toHaveLength(3);
 
-    const listed = adminJson<{ failed: number; deliveries: { alertId: string; staffId: string; channel: string; processingFailures: number }[] }>(
-      await runAdminCli(db.url, 'deliveries', 'list-failed', '--json'),
-    );
+    const listed = adminJson<{
+      failed: number;
+      deliveries: { alertId: string; staffId: string; channel: string; processingFailures: number }[];
+    }>(await runAdminCli(db.url, 'deliveries', 'list-failed', '--json'));
     expect(listed.failed).toBe(1);
-    expect(listed.deliveries).toEqual([expect.objectContaining({ alertId, staffId: 'oc-zhao', channel: 'webhook', processingFailures: 3 })]);
+    expect(listed.deliveries).toEqual([
+      expect.objectContaining({ alertId, staffId: 'oc-zhao', channel: 'webhook', processingFailures: 3 }),
+    ]);
 
     await db.pool.query('DROP TRIGGER refuse_alert_events ON es_events');
-    const retried = adminJson<{ retried: unknown[] }>(await runAdminCli(db.url, 'deliveries', 'retry', alertId, '--channel', 'webhook', '--json'));
+    const retried = adminJson<{ retried: unknown[] }>(
+      await runAdminCli(db.url, 'deliveries', 'retry', alertId, '--channel', 'webhook', '--json'),
+    );
     expect(retried.retried).toEqual([{ alertId, staffId: 'oc-zhao', channel: 'webhook' }]);
 
-    const delivered = await eventually('the retried delivery delivered', async () => {
-      const row = await deliveryOf(alertId);
-      return row?.status === 'delivered' ? row : undefined;
-    }, 20_000);
+    const delivered = await eventually(
+      'the retried delivery delivered',
+      async () => {
+        const row = await deliveryOf(alertId);
+        return row?.status === 'delivered' ? row : undefined;
+      },
+      20_000,
+    );
     expect(delivered).toMatchObject({ processing_failures: 0, failed_at: null });
-    const attempts = toDomainEvents(await store.readStream(alertStream(alertId))).filter((e) => e.type === EventTypes.AlertDeliveryAttempted);
+    const attempts = toDomainEvents(await store.readStream(alertStream(alertId))).filter(
+      (e) => e.type === EventTypes.AlertDeliveryAttempted,
+    );
     expect(attempts.map((e) => (e.data as { outcome: string }).outcome)).toEqual(['delivered']);
     expect(new Set(hits)).toEqual(new Set([alertId])); // every try was the same message, which the receiver deduplicates
 

@@ -38,7 +38,12 @@ const receiver = async (failFirst: number) => {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { hits, failures, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/pager`, close: () => new Promise((r) => server.close(r)) };
+  return {
+    hits,
+    failures,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/pager`,
+    close: () => new Promise((r) => server.close(r)),
+  };
 };
 
 describe('AlertDeliveryWorker against a real PostgreSQL and a loopback receiver', () => {
@@ -72,7 +77,11 @@ describe('AlertDeliveryWorker against a real PostgreSQL and a loopback receiver'
   const queuedAlert = async (url: string) => {
     const alertId = randomUUID();
     const workOrderId = randomUUID();
-    const ids = { correlationId: 'test', causationId: `test:${alertId}`, actor: { kind: 'system' as const, id: 'test' } };
+    const ids = {
+      correlationId: 'test',
+      causationId: `test:${alertId}`,
+      actor: { kind: 'system' as const, id: 'test' },
+    };
     await alerts.execute(
       alertId,
       workOrderId,
@@ -90,15 +99,17 @@ describe('AlertDeliveryWorker against a real PostgreSQL and a loopback receiver'
       },
       ids,
     );
-    await db.pool.query(`INSERT INTO notification_alert_deliveries (alert_id, staff_id, channel, destination, status, next_attempt_at) VALUES ($1, 'oc-zhao', 'webhook', $2, 'pending', now())`, [
-      alertId,
-      JSON.stringify({ channel: 'webhook', url, secrets: [SECRET] }),
-    ]);
+    await db.pool.query(
+      `INSERT INTO notification_alert_deliveries (alert_id, staff_id, channel, destination, status, next_attempt_at) VALUES ($1, 'oc-zhao', 'webhook', $2, 'pending', now())`,
+      [alertId, JSON.stringify({ channel: 'webhook', url, secrets: [SECRET] })],
+    );
     return alertId;
   };
 
   const attemptsOf = async (alertId: string) =>
-    toDomainEvents(await store.readStream(alertStream(alertId))).flatMap((e) => (e.type === EventTypes.AlertDeliveryAttempted ? [e.data] : []));
+    toDomainEvents(await store.readStream(alertStream(alertId))).flatMap((e) =>
+      e.type === EventTypes.AlertDeliveryAttempted ? [e.data] : [],
+    );
 
   it('retries a failing receiver with growing delays, then delivers, each attempt on the alert stream', async () => {
     const pager = await receiver(2);
@@ -120,7 +131,10 @@ describe('AlertDeliveryWorker against a real PostgreSQL and a loopback receiver'
       // Backoff with jitter: the second wait is drawn from a range twice the first's.
       const [first, second] = pager.failures as [number, number];
       expect(second - first).toBeGreaterThanOrEqual(50);
-      const { rows } = await db.pool.query('SELECT status, attempts FROM notification_alert_deliveries WHERE alert_id = $1', [alertId]);
+      const { rows } = await db.pool.query(
+        'SELECT status, attempts FROM notification_alert_deliveries WHERE alert_id = $1',
+        [alertId],
+      );
       expect(rows).toEqual([{ status: 'delivered', attempts: 3 }]);
     } finally {
       await pager.close();
@@ -136,7 +150,10 @@ describe('AlertDeliveryWorker against a real PostgreSQL and a loopback receiver'
       await new Promise((r) => setTimeout(r, 1_500));
       expect(pager.hits.map((h) => h.webhookId)).toEqual([alertId, `${alertId}.2`]);
       expect((pager.hits[1]?.at ?? 0) - (pager.hits[0]?.at ?? 0)).toBeGreaterThanOrEqual(900);
-      const { rows } = await db.pool.query('SELECT status, round FROM notification_alert_deliveries WHERE alert_id = $1', [alertId]);
+      const { rows } = await db.pool.query(
+        'SELECT status, round FROM notification_alert_deliveries WHERE alert_id = $1',
+        [alertId],
+      );
       expect(rows).toEqual([{ status: 'delivered', round: 2 }]);
     } finally {
       await pager.close();
@@ -148,10 +165,17 @@ describe('AlertDeliveryWorker against a real PostgreSQL and a loopback receiver'
     try {
       const alertId = await queuedAlert(pager.url);
       startWorker({ ALERT_RENOTIFY_SECONDS: 1, ALERT_RENOTIFY_ROUNDS: 2 });
-      await eventually('the second re-notification', async () => (pager.hits.length >= 3 ? pager.hits : undefined), 10_000);
+      await eventually(
+        'the second re-notification',
+        async () => (pager.hits.length >= 3 ? pager.hits : undefined),
+        10_000,
+      );
       await new Promise((r) => setTimeout(r, 2_500)); // more than two more intervals
       expect(pager.hits.map((h) => h.webhookId)).toEqual([alertId, `${alertId}.2`, `${alertId}.3`]);
-      const { rows } = await db.pool.query('SELECT status, round FROM notification_alert_deliveries WHERE alert_id = $1', [alertId]);
+      const { rows } = await db.pool.query(
+        'SELECT status, round FROM notification_alert_deliveries WHERE alert_id = $1',
+        [alertId],
+      );
       expect(rows).toEqual([{ status: 'delivered', round: 3 }]);
     } finally {
       await pager.close();
@@ -163,28 +187,69 @@ describe('AlertDeliveryWorker against a real PostgreSQL and a loopback receiver'
     try {
       // The top of a chain as the raiser leaves it once every delivery died: exhausted, its fallback queued.
       const workOrderId = randomUUID();
-      const ids = { correlationId: 'test', causationId: 'test:exhausted', actor: { kind: 'system' as const, id: 'test' } };
+      const ids = {
+        correlationId: 'test',
+        causationId: 'test:exhausted',
+        actor: { kind: 'system' as const, id: 'test' },
+      };
       const fallback = { staffId: 'fallback:S1', source: 'site-fallback' as const, channels: ['webhook' as const] };
       const topId = randomUUID();
       await alerts.execute(
         topId,
         workOrderId,
-        { type: 'RaiseAlert', alertId: topId, workOrderId, kind: 'escalation', siteId: 'S1', target: 'response', level: 3, recipients: [{ staffId: 'oc-head', role: 'on-call', channels: ['webhook'] }], causeEventId: randomUUID(), raisedAt: new Date().toISOString() },
+        {
+          type: 'RaiseAlert',
+          alertId: topId,
+          workOrderId,
+          kind: 'escalation',
+          siteId: 'S1',
+          target: 'response',
+          level: 3,
+          recipients: [{ staffId: 'oc-head', role: 'on-call', channels: ['webhook'] }],
+          causeEventId: randomUUID(),
+          raisedAt: new Date().toISOString(),
+        },
         ids,
       );
-      await alerts.execute(topId, workOrderId, { type: 'RecordDeliveryAttempt', staffId: 'oc-head', channel: 'webhook', destination: '127.0.0.1:9', outcome: 'failed', latencyMs: 1, at: new Date() }, ids);
-      await alerts.execute(topId, workOrderId, { type: 'DeadLetterDelivery', staffId: 'oc-head', channel: 'webhook', reason: 'refused', at: new Date() }, ids);
-      const exhausted = await alerts.execute(topId, workOrderId, { type: 'ExhaustChain', fallback, at: new Date() }, ids);
-      expect(exhausted.events.map((e) => e.type)).toEqual([EventTypes.AlertChainExhausted]);
-      await db.pool.query(`INSERT INTO notification_alert_deliveries (alert_id, staff_id, channel, destination, status, next_attempt_at) VALUES ($1, 'fallback:S1', 'webhook', $2, 'pending', now())`, [
+      await alerts.execute(
         topId,
-        JSON.stringify({ channel: 'webhook', url: pager.url, secrets: [SECRET] }),
-      ]);
+        workOrderId,
+        {
+          type: 'RecordDeliveryAttempt',
+          staffId: 'oc-head',
+          channel: 'webhook',
+          destination: '127.0.0.1:9',
+          outcome: 'failed',
+          latencyMs: 1,
+          at: new Date(),
+        },
+        ids,
+      );
+      await alerts.execute(
+        topId,
+        workOrderId,
+        { type: 'DeadLetterDelivery', staffId: 'oc-head', channel: 'webhook', reason: 'refused', at: new Date() },
+        ids,
+      );
+      const exhausted = await alerts.execute(
+        topId,
+        workOrderId,
+        { type: 'ExhaustChain', fallback, at: new Date() },
+        ids,
+      );
+      expect(exhausted.events.map((e) => e.type)).toEqual([EventTypes.AlertChainExhausted]);
+      await db.pool.query(
+        `INSERT INTO notification_alert_deliveries (alert_id, staff_id, channel, destination, status, next_attempt_at) VALUES ($1, 'fallback:S1', 'webhook', $2, 'pending', now())`,
+        [topId, JSON.stringify({ channel: 'webhook', url: pager.url, secrets: [SECRET] })],
+      );
       startWorker({ ALERT_RENOTIFY_SECONDS: 1, ALERT_RENOTIFY_ROUNDS: 2 });
       await eventually('the fallback paged', async () => pager.hits[0]);
       await new Promise((r) => setTimeout(r, 2_500)); // more than two re-notification intervals
       expect(pager.hits.map((h) => h.webhookId)).toEqual([topId]);
-      const { rows } = await db.pool.query('SELECT status, round FROM notification_alert_deliveries WHERE alert_id = $1', [topId]);
+      const { rows } = await db.pool.query(
+        'SELECT status, round FROM notification_alert_deliveries WHERE alert_id = $1',
+        [topId],
+      );
       expect(rows).toEqual([{ status: 'delivered', round: 1 }]);
     } finally {
       await pager.close();
@@ -197,7 +262,9 @@ describe('AlertDeliveryWorker against a real PostgreSQL and a loopback receiver'
       const alertId = await queuedAlert(pager.url);
       startWorker({ ALERT_MAX_ATTEMPTS: 2, ALERT_RETRY_BASE_MILLIS: 50 });
       const dead = await eventually('the dead letter', async () =>
-        toDomainEvents(await store.readStream(alertStream(alertId))).find((e) => e.type === EventTypes.AlertDeadLettered),
+        toDomainEvents(await store.readStream(alertStream(alertId))).find(
+          (e) => e.type === EventTypes.AlertDeadLettered,
+        ),
       );
       expect(dead?.data).toMatchObject({ staffId: 'oc-zhao', channel: 'webhook', attempts: 2 });
       expect(pager.hits).toEqual([]);

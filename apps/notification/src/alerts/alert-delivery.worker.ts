@@ -1,6 +1,12 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AlertChannel } from '@closeloop/contracts';
-import { AlertState, nextRetryDelayMs, renderAlert, RetryPolicy, shouldDeadLetter } from '@closeloop/notification-domain';
+import {
+  AlertState,
+  nextRetryDelayMs,
+  renderAlert,
+  RetryPolicy,
+  shouldDeadLetter,
+} from '@closeloop/notification-domain';
 import { CLOCK, Clock, PollingLoop } from '@closeloop/runtime';
 import { AlertChannelSender, describeDestination, sendThrough } from '../channels/alert-channel.port';
 import { CHANNEL_SENDERS, NOTIFICATION_CONFIG, NotificationConfig, sendRetryPolicy } from '../notification.config';
@@ -81,7 +87,9 @@ export class AlertDeliveryWorker implements OnApplicationBootstrap, OnApplicatio
         return;
       }
       const delayMs = nextRetryDelayMs(policy, failures, Math.random);
-      this.logger.warn(`delivery of alert ${delivery.alert_id} on ${delivery.channel} could not be processed (${failures} of ${policy.maxAttempts}), retrying in ${delayMs} ms: ${message}`);
+      this.logger.warn(
+        `delivery of alert ${delivery.alert_id} on ${delivery.channel} could not be processed (${failures} of ${policy.maxAttempts}), retrying in ${delayMs} ms: ${message}`,
+      );
       await this.deliveries.retryLater(delivery, delayMs, message.slice(0, 500));
     }
   }
@@ -91,7 +99,11 @@ export class AlertDeliveryWorker implements OnApplicationBootstrap, OnApplicatio
     const { failure, latencyMs } = await sendThrough(this.senders, delivery.channel, delivery.destination, async () =>
       this.outgoing(alert, delivery, attempt, await this.orders.of(alert.workOrderId)),
     );
-    const ids = { correlationId: `alert:${alert.alertId}`, causationId: `delivery:${alert.alertId}:${delivery.staff_id}:${delivery.channel}:${delivery.round}:${attempt}`, actor: { kind: 'system' as const, id: 'notification' } };
+    const ids = {
+      correlationId: `alert:${alert.alertId}`,
+      causationId: `delivery:${alert.alertId}:${delivery.staff_id}:${delivery.channel}:${delivery.round}:${attempt}`,
+      actor: { kind: 'system' as const, id: 'notification' },
+    };
     await this.alerts.execute(
       alert.alertId,
       alert.workOrderId,
@@ -110,7 +122,8 @@ export class AlertDeliveryWorker implements OnApplicationBootstrap, OnApplicatio
     if (!failure) {
       // A chain's fallback is paged once per channel (ADR 12); everyone else the configured rounds, then no more.
       const isFallback = alert.exhausted?.fallback.staffId === delivery.staff_id;
-      const renotify = !isFallback && this.config.ALERT_RENOTIFY_SECONDS > 0 && delivery.round <= this.config.ALERT_RENOTIFY_ROUNDS;
+      const renotify =
+        !isFallback && this.config.ALERT_RENOTIFY_SECONDS > 0 && delivery.round <= this.config.ALERT_RENOTIFY_ROUNDS;
       if (!renotify) return this.deliveries.finish(delivery, 'delivered', undefined, attempt);
       // Still unacknowledged after the interval: page again, a new message (a new webhook id) with fresh context.
       await this.deliveries.renotifyLater(delivery, this.config.ALERT_RENOTIFY_SECONDS);
@@ -121,17 +134,30 @@ export class AlertDeliveryWorker implements OnApplicationBootstrap, OnApplicatio
       await this.alerts.execute(
         alert.alertId,
         alert.workOrderId,
-        { type: 'DeadLetterDelivery', staffId: delivery.staff_id, channel: delivery.channel, reason: failure.message.slice(0, 500), at: this.clock.now() },
+        {
+          type: 'DeadLetterDelivery',
+          staffId: delivery.staff_id,
+          channel: delivery.channel,
+          reason: failure.message.slice(0, 500),
+          at: this.clock.now(),
+        },
         { ...ids, causationId: `${ids.causationId}:dead` },
       );
-      this.logger.warn(`alert ${alert.alertId}: ${delivery.channel} to ${delivery.staff_id} dead-lettered after ${attempt} attempts: ${failure.message}`);
+      this.logger.warn(
+        `alert ${alert.alertId}: ${delivery.channel} to ${delivery.staff_id} dead-lettered after ${attempt} attempts: ${failure.message}`,
+      );
       return;
     }
     const delayMs = nextRetryDelayMs(this.retryPolicy, attempt, Math.random);
     await this.deliveries.retryLater(delivery, delayMs, failure.message.slice(0, 500), attempt);
   }
 
-  private outgoing(alert: Extract<AlertState, { status: 'open' }>, delivery: DueDelivery, attempt: number, order: OrderSnapshot | undefined) {
+  private outgoing(
+    alert: Extract<AlertState, { status: 'open' }>,
+    delivery: DueDelivery,
+    attempt: number,
+    order: OrderSnapshot | undefined,
+  ) {
     const now = this.clock.now();
     const token = createAckLinkToken(this.config.ALERT_LINK_SECRET, {
       alertId: alert.alertId,

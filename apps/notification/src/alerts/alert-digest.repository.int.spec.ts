@@ -16,7 +16,12 @@ describe('storm decisions on a real PostgreSQL, from two instances at once', () 
     db = await freshDatabase('alert_storm');
     for (let i = 0; i < 2; i++) {
       // Each with its own lock pool, as two processes have.
-      instances.push({ alerts: new AlertService(new PostgresEventStore(db.pool), db.pool, { DATABASE_URL: db.url } as NotificationConfig), digests: new AlertDigestRepository(db.pool) });
+      instances.push({
+        alerts: new AlertService(new PostgresEventStore(db.pool), db.pool, {
+          DATABASE_URL: db.url,
+        } as NotificationConfig),
+        digests: new AlertDigestRepository(db.pool),
+      });
     }
   });
 
@@ -45,7 +50,9 @@ describe('storm decisions on a real PostgreSQL, from two instances at once', () 
 
     // A chain's fallback page during the storm is held too, but adds nothing to the count.
     expect(await decide(0, `${randomUUID()}:fallback`, false)).toEqual(held[0]);
-    const { rows } = await db.pool.query<{ counted: number }>(`SELECT count(*)::int AS counted FROM notification_alert_storm_members WHERE site_id = 'S4' AND counted`);
+    const { rows } = await db.pool.query<{ counted: number }>(
+      `SELECT count(*)::int AS counted FROM notification_alert_storm_members WHERE site_id = 'S4' AND counted`,
+    );
     expect(rows[0]?.counted).toBe(20);
   });
 

@@ -44,9 +44,19 @@ export class AlertDigestRepository {
    * minutes), and a window opens for them if none is. A chain's fallback page is held by the same rule but does not
    * add to the count. The caller holds the site's storm lock, so two instances never both see "one below".
    */
-  async decide(memberKey: string, siteId: string, counted: boolean, threshold: number, windowSeconds: number): Promise<StormBatch | undefined> {
-    const known = await this.pool.query<{ batch_opened_at: Date | null }>('SELECT batch_opened_at FROM notification_alert_storm_members WHERE member_key = $1', [memberKey]);
-    if (known.rows[0]) return known.rows[0].batch_opened_at ? this.batch(siteId, known.rows[0].batch_opened_at) : undefined;
+  async decide(
+    memberKey: string,
+    siteId: string,
+    counted: boolean,
+    threshold: number,
+    windowSeconds: number,
+  ): Promise<StormBatch | undefined> {
+    const known = await this.pool.query<{ batch_opened_at: Date | null }>(
+      'SELECT batch_opened_at FROM notification_alert_storm_members WHERE member_key = $1',
+      [memberKey],
+    );
+    if (known.rows[0])
+      return known.rows[0].batch_opened_at ? this.batch(siteId, known.rows[0].batch_opened_at) : undefined;
     let batch = await this.openBatch(siteId);
     if (!batch && threshold > 0) {
       const { rows } = await this.pool.query<{ recent: number }>(
@@ -64,12 +74,10 @@ export class AlertDigestRepository {
         batch = { openedAt: row.opened_at, closesAt: row.closes_at };
       }
     }
-    await this.pool.query('INSERT INTO notification_alert_storm_members (member_key, site_id, counted, batch_opened_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [
-      memberKey,
-      siteId,
-      counted,
-      batch?.openedAt ?? null,
-    ]);
+    await this.pool.query(
+      'INSERT INTO notification_alert_storm_members (member_key, site_id, counted, batch_opened_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
+      [memberKey, siteId, counted, batch?.openedAt ?? null],
+    );
     return batch;
   }
 
@@ -82,7 +90,10 @@ export class AlertDigestRepository {
   }
 
   private async batch(siteId: string, openedAt: Date): Promise<StormBatch | undefined> {
-    const { rows } = await this.pool.query<{ opened_at: Date; closes_at: Date }>('SELECT opened_at, closes_at FROM notification_alert_storm_batches WHERE site_id = $1 AND opened_at = $2', [siteId, openedAt]);
+    const { rows } = await this.pool.query<{ opened_at: Date; closes_at: Date }>(
+      'SELECT opened_at, closes_at FROM notification_alert_storm_batches WHERE site_id = $1 AND opened_at = $2',
+      [siteId, openedAt],
+    );
     return rows[0] && { openedAt: rows[0].opened_at, closesAt: rows[0].closes_at };
   }
 
@@ -91,7 +102,16 @@ export class AlertDigestRepository {
    * moment after the window closes (room for a decision taken in its last instant to be listed). Undefined when
    * that digest is already being sent or was sent: the caller pages the alert on its own instead.
    */
-  async hold(batch: StormBatch, siteId: string, windowSeconds: number, staffId: string, destination: Destination, alertId: string, workOrderId: string, newDigestId: string): Promise<string | undefined> {
+  async hold(
+    batch: StormBatch,
+    siteId: string,
+    windowSeconds: number,
+    staffId: string,
+    destination: Destination,
+    alertId: string,
+    workOrderId: string,
+    newDigestId: string,
+  ): Promise<string | undefined> {
     // Held before (a redelivered escalation): it was or will be paged in that digest, not again on its own.
     const held = await this.pool.query<{ digest_id: string }>(
       'SELECT i.digest_id FROM notification_alert_digest_items i JOIN notification_alert_digests d USING (digest_id) WHERE i.alert_id = $1 AND d.staff_id = $2 AND d.channel = $3',
@@ -103,11 +123,23 @@ export class AlertDigestRepository {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8::timestamptz + interval '2 seconds')
        ON CONFLICT (site_id, batch_opened_at, staff_id, channel) DO UPDATE SET site_id = EXCLUDED.site_id
        RETURNING digest_id, (status = 'gathering' AND (claimed_until IS NULL OR claimed_until < now())) AS sendable`,
-      [newDigestId, siteId, batch.openedAt, windowSeconds, staffId, destination.channel, JSON.stringify(destination), batch.closesAt],
+      [
+        newDigestId,
+        siteId,
+        batch.openedAt,
+        windowSeconds,
+        staffId,
+        destination.channel,
+        JSON.stringify(destination),
+        batch.closesAt,
+      ],
     );
     const digest = rows[0] as { digest_id: string; sendable: boolean };
     if (!digest.sendable) return undefined;
-    await this.pool.query('INSERT INTO notification_alert_digest_items (digest_id, alert_id, work_order_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [digest.digest_id, alertId, workOrderId]);
+    await this.pool.query(
+      'INSERT INTO notification_alert_digest_items (digest_id, alert_id, work_order_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+      [digest.digest_id, alertId, workOrderId],
+    );
     return digest.digest_id;
   }
 
@@ -126,16 +158,26 @@ export class AlertDigestRepository {
   }
 
   async find(digestId: string): Promise<DigestRow | undefined> {
-    const { rows } = await this.pool.query<DigestRow>('SELECT * FROM notification_alert_digests WHERE digest_id = $1', [digestId]);
+    const { rows } = await this.pool.query<DigestRow>('SELECT * FROM notification_alert_digests WHERE digest_id = $1', [
+      digestId,
+    ]);
     return rows[0];
   }
 
   async items(digestId: string): Promise<DigestItem[]> {
-    const { rows } = await this.pool.query<DigestItem>('SELECT alert_id, work_order_id FROM notification_alert_digest_items WHERE digest_id = $1 ORDER BY added_at, alert_id', [digestId]);
+    const { rows } = await this.pool.query<DigestItem>(
+      'SELECT alert_id, work_order_id FROM notification_alert_digest_items WHERE digest_id = $1 ORDER BY added_at, alert_id',
+      [digestId],
+    );
     return rows;
   }
 
-  async finish(digestId: string, status: 'delivered' | 'dead' | 'cancelled', attempts: number, error?: string): Promise<void> {
+  async finish(
+    digestId: string,
+    status: 'delivered' | 'dead' | 'cancelled',
+    attempts: number,
+    error?: string,
+  ): Promise<void> {
     await this.pool.query(
       `UPDATE notification_alert_digests SET status = $2, attempts = $3, last_error = COALESCE($4, last_error), claimed_until = NULL,
          sent_at = CASE WHEN $2 = 'delivered' THEN now() ELSE sent_at END
@@ -153,12 +195,18 @@ export class AlertDigestRepository {
 
   /** Releases a digest whose processing failed (not its send), to be tried again shortly. */
   async release(digestId: string): Promise<void> {
-    await this.pool.query(`UPDATE notification_alert_digests SET claimed_until = NULL, due_at = now() + interval '5 seconds' WHERE digest_id = $1 AND status = 'gathering'`, [digestId]);
+    await this.pool.query(
+      `UPDATE notification_alert_digests SET claimed_until = NULL, due_at = now() + interval '5 seconds' WHERE digest_id = $1 AND status = 'gathering'`,
+      [digestId],
+    );
   }
 
   /** Marks a digest link used; false if it was used before. */
   async useLink(linkDigest: string, digestId: string): Promise<boolean> {
-    const { rowCount } = await this.pool.query('INSERT INTO notification_alert_digest_links_used (link_digest, digest_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [linkDigest, digestId]);
+    const { rowCount } = await this.pool.query(
+      'INSERT INTO notification_alert_digest_links_used (link_digest, digest_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+      [linkDigest, digestId],
+    );
     return (rowCount ?? 0) > 0;
   }
 }

@@ -1,6 +1,13 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AlertChannel } from '@closeloop/contracts';
-import { AlertState, mayDeliver, nextRetryDelayMs, renderDigest, RetryPolicy, shouldDeadLetter } from '@closeloop/notification-domain';
+import {
+  AlertState,
+  mayDeliver,
+  nextRetryDelayMs,
+  renderDigest,
+  RetryPolicy,
+  shouldDeadLetter,
+} from '@closeloop/notification-domain';
 import { CLOCK, Clock, PollingLoop } from '@closeloop/runtime';
 import { AlertChannelSender, describeDestination, sendThrough } from '../channels/alert-channel.port';
 import { CHANNEL_SENDERS, NOTIFICATION_CONFIG, NotificationConfig, sendRetryPolicy } from '../notification.config';
@@ -70,22 +77,42 @@ export class AlertDigestWorker implements OnApplicationBootstrap, OnApplicationS
     // Every alert it held was acknowledged or closed meanwhile: nobody needs the digest.
     if (listed.length === 0) return this.digests.finish(digest.digest_id, 'cancelled', digest.attempts);
     const attempt = digest.attempts + 1;
-    const { failure, latencyMs } = await sendThrough(this.senders, digest.channel, digest.destination, () => this.outgoing(digest, listed, attempt));
+    const { failure, latencyMs } = await sendThrough(this.senders, digest.channel, digest.destination, () =>
+      this.outgoing(digest, listed, attempt),
+    );
     const destination = `digest of ${listed.length} · ${describeDestination(digest.destination)}`;
     for (const alert of listed) {
-      const ids = { correlationId: `alert:${alert.alertId}`, causationId: `digest:${digest.digest_id}:${attempt}`, actor: { kind: 'system' as const, id: 'notification' } };
+      const ids = {
+        correlationId: `alert:${alert.alertId}`,
+        causationId: `digest:${digest.digest_id}:${attempt}`,
+        actor: { kind: 'system' as const, id: 'notification' },
+      };
       await this.alerts.withAlertLock(alert.alertId, () =>
         this.alerts.execute(
           alert.alertId,
           alert.workOrderId,
-          { type: 'RecordDeliveryAttempt', staffId: digest.staff_id, channel: digest.channel, destination, outcome: failure ? 'failed' : 'delivered', latencyMs, error: failure?.message.slice(0, 500), at: this.clock.now() },
+          {
+            type: 'RecordDeliveryAttempt',
+            staffId: digest.staff_id,
+            channel: digest.channel,
+            destination,
+            outcome: failure ? 'failed' : 'delivered',
+            latencyMs,
+            error: failure?.message.slice(0, 500),
+            at: this.clock.now(),
+          },
           ids,
         ),
       );
     }
     if (!failure) return this.digests.finish(digest.digest_id, 'delivered', attempt);
     if (failure.retryable && !shouldDeadLetter(this.retryPolicy, attempt)) {
-      return this.digests.retryLater(digest.digest_id, attempt, failure.message.slice(0, 500), nextRetryDelayMs(this.retryPolicy, attempt, Math.random));
+      return this.digests.retryLater(
+        digest.digest_id,
+        attempt,
+        failure.message.slice(0, 500),
+        nextRetryDelayMs(this.retryPolicy, attempt, Math.random),
+      );
     }
     await this.digests.finish(digest.digest_id, 'dead', attempt, failure.message.slice(0, 500));
     for (const alert of listed) {
@@ -93,12 +120,24 @@ export class AlertDigestWorker implements OnApplicationBootstrap, OnApplicationS
         this.alerts.execute(
           alert.alertId,
           alert.workOrderId,
-          { type: 'DeadLetterDelivery', staffId: digest.staff_id, channel: digest.channel, reason: `digest ${digest.digest_id}: ${failure.message}`.slice(0, 500), at: this.clock.now() },
-          { correlationId: `alert:${alert.alertId}`, causationId: `digest:${digest.digest_id}:dead`, actor: { kind: 'system', id: 'notification' } },
+          {
+            type: 'DeadLetterDelivery',
+            staffId: digest.staff_id,
+            channel: digest.channel,
+            reason: `digest ${digest.digest_id}: ${failure.message}`.slice(0, 500),
+            at: this.clock.now(),
+          },
+          {
+            correlationId: `alert:${alert.alertId}`,
+            causationId: `digest:${digest.digest_id}:dead`,
+            actor: { kind: 'system', id: 'notification' },
+          },
         ),
       );
     }
-    this.logger.warn(`digest ${digest.digest_id} of ${listed.length} alerts on ${digest.channel} to ${digest.staff_id} dead-lettered after ${attempt} attempts: ${failure.message}`);
+    this.logger.warn(
+      `digest ${digest.digest_id} of ${listed.length} alerts on ${digest.channel} to ${digest.staff_id} dead-lettered after ${attempt} attempts: ${failure.message}`,
+    );
   }
 
   /** The alerts held in the digest that may still be sent to its recipient on its channel, oldest first. */
@@ -122,7 +161,11 @@ export class AlertDigestWorker implements OnApplicationBootstrap, OnApplicationS
     const entries = await Promise.all(
       listed.map(async (alert) => {
         const order = await this.orders.of(alert.workOrderId);
-        return { alert, order, timelineUrl: `${this.config.PUBLIC_QUERY_URL}/v1/work-orders/${alert.workOrderId}/timeline` };
+        return {
+          alert,
+          order,
+          timelineUrl: `${this.config.PUBLIC_QUERY_URL}/v1/work-orders/${alert.workOrderId}/timeline`,
+        };
       }),
     );
     const message = renderDigest({
@@ -154,7 +197,13 @@ export class AlertDigestWorker implements OnApplicationBootstrap, OnApplicationS
           kind: alert.kind,
           level: alert.level ?? null,
           target: alert.target ?? null,
-          workOrder: { id: alert.workOrderId, number: order?.number ?? null, building: order?.building ?? null, category: order?.category ?? null, tier: order?.tier ?? null },
+          workOrder: {
+            id: alert.workOrderId,
+            number: order?.number ?? null,
+            building: order?.building ?? null,
+            category: order?.category ?? null,
+            tier: order?.tier ?? null,
+          },
           timelineUrl,
         })),
         text: message.text,

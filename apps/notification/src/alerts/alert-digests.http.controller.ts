@@ -1,6 +1,20 @@
 import { Controller, Get, Header, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
-import { CloseloopError, ForbiddenError, IllegalTransitionError, NotFoundError, StaffMemberRef } from '@closeloop/contracts';
-import { Access, correlationIdOf, ensureSiteVisible, hasRole, isUuid, principalOf, staffMemberOf } from '@closeloop/http';
+import {
+  CloseloopError,
+  ForbiddenError,
+  IllegalTransitionError,
+  NotFoundError,
+  StaffMemberRef,
+} from '@closeloop/contracts';
+import {
+  Access,
+  correlationIdOf,
+  ensureSiteVisible,
+  hasRole,
+  isUuid,
+  principalOf,
+  staffMemberOf,
+} from '@closeloop/http';
 import { AlertState, isAddressedTo } from '@closeloop/notification-domain';
 import { CLOCK, Clock } from '@closeloop/runtime';
 import type { Request } from 'express';
@@ -34,7 +48,13 @@ export class AlertDigestsHttpController {
     const digest = await this.digest(id);
     ensureSiteVisible(principalOf(request), digest.site_id, 'Alert digest', id);
     const items = await this.digests.items(id);
-    const alerts = await Promise.all(items.map(async (item) => ({ alertId: item.alert_id, workOrderId: item.work_order_id, status: (await this.alerts.load(item.alert_id)).state.status })));
+    const alerts = await Promise.all(
+      items.map(async (item) => ({
+        alertId: item.alert_id,
+        workOrderId: item.work_order_id,
+        status: (await this.alerts.load(item.alert_id)).state.status,
+      })),
+    );
     return {
       digestId: digest.digest_id,
       siteId: digest.site_id,
@@ -58,8 +78,11 @@ export class AlertDigestsHttpController {
     ensureSiteVisible(caller, digest.site_id, 'Alert digest', id);
     const by = staffMemberOf(caller);
     // Sent to the person, or to the site's dispatcher queue and the caller dispatches for that site.
-    const recipient = digest.staff_id === by.staffId || (hasRole(caller, 'dispatcher') && digest.staff_id === dispatcherOf(digest.site_id));
-    if (!recipient) throw new ForbiddenError(`Alert digest ${id} is not addressed to ${by.staffId}`, 'DIGEST_NOT_ADDRESSED_TO_YOU');
+    const recipient =
+      digest.staff_id === by.staffId ||
+      (hasRole(caller, 'dispatcher') && digest.staff_id === dispatcherOf(digest.site_id));
+    if (!recipient)
+      throw new ForbiddenError(`Alert digest ${id} is not addressed to ${by.staffId}`, 'DIGEST_NOT_ADDRESSED_TO_YOU');
     return this.acknowledgeAll(digest, by, 'api', correlationIdOf(request));
   }
 
@@ -86,9 +109,18 @@ export class AlertDigestsHttpController {
     if (!claims) throw new NotFoundError('Digest link', 'this link');
     const digest = await this.digest(claims.digestId);
     if (!(await this.digests.useLink(ackLinkDigest(token), digest.digest_id))) {
-      throw new CloseloopError('conflict', 'ACK_LINK_USED', 'This ack link was used already; each link acknowledges once');
+      throw new CloseloopError(
+        'conflict',
+        'ACK_LINK_USED',
+        'This ack link was used already; each link acknowledges once',
+      );
     }
-    return this.acknowledgeAll(digest, { staffId: claims.staffId, name: claims.staffId }, 'link', correlationIdOf(request));
+    return this.acknowledgeAll(
+      digest,
+      { staffId: claims.staffId, name: claims.staffId },
+      'link',
+      correlationIdOf(request),
+    );
   }
 
   private async acknowledgeAll(digest: DigestRow, by: StaffMemberRef, via: 'api' | 'link', correlationId: string) {
@@ -97,8 +129,20 @@ export class AlertDigestsHttpController {
     const addressed = (state: AlertState) => isAddressedTo(state, digest.staff_id);
     for (const item of await this.digests.items(digest.digest_id)) {
       try {
-        const { state, events } = await this.alerts.acknowledge(item.alert_id, by, via, this.clock.now(), correlationId, addressed);
-        results.push({ alertId: item.alert_id, workOrderId: item.work_order_id, status: state.status, replayed: events.length === 0 });
+        const { state, events } = await this.alerts.acknowledge(
+          item.alert_id,
+          by,
+          via,
+          this.clock.now(),
+          correlationId,
+          addressed,
+        );
+        results.push({
+          alertId: item.alert_id,
+          workOrderId: item.work_order_id,
+          status: state.status,
+          replayed: events.length === 0,
+        });
       } catch (error) {
         // Closed (the order resolved) before the acknowledgement: nothing to take on, and no reason to refuse the rest.
         if (!(error instanceof IllegalTransitionError)) throw error;

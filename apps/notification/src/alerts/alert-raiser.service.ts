@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AlertChannel, SlaTarget } from '@closeloop/contracts';
 import { AlertState, ChainFallback, deliveryKeysOf, TOP_LEVEL, whoIsOnCall } from '@closeloop/notification-domain';
-import { CLOCK, Clock, PG_POOL } from '@closeloop/runtime';
-import { Pool } from 'pg';
+import { CLOCK, Clock } from '@closeloop/runtime';
 import { Destination } from '../channels/alert-channel.port';
 import { NOTIFICATION_CONFIG, NotificationConfig } from '../notification.config';
 import { ContactsRepository } from '../on-call/contacts.repository';
 import { OnCallRepository } from '../on-call/on-call.repository';
+import { AlertDeliveriesRepository } from './alert-deliveries.repository';
 import { AlertDigestRepository } from './alert-digest.repository';
 import { AlertContextIds, alertIdFor, AlertService } from './alert.service';
 import { OrderSnapshots } from './order-snapshot';
@@ -58,21 +58,26 @@ export class AlertRaiser {
     private readonly schedules: OnCallRepository,
     private readonly contacts: ContactsRepository,
     private readonly digests: AlertDigestRepository,
+    private readonly deliveries: AlertDeliveriesRepository,
     @Inject(NOTIFICATION_CONFIG) private readonly config: NotificationConfig,
-    @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async raise(request: AlertRequest, ids: Omit<AlertContextIds, 'actor'>): Promise<string | undefined> {
     const order = await this.orders.of(request.workOrderId);
     if (!order) {
-      this.logger.warn(`no work order ${request.workOrderId} for the ${request.kind} alert caused by ${request.causeEventId}`);
+      this.logger.warn(
+        `no work order ${request.workOrderId} for the ${request.kind} alert caused by ${request.causeEventId}`,
+      );
       return undefined;
     }
-    const round = request.round ?? (request.target ? await this.orders.slaRoundAt(request.workOrderId, request.target, request.causePosition) : 0);
+    const round =
+      request.round ??
+      (request.target ? await this.orders.slaRoundAt(request.workOrderId, request.target, request.causePosition) : 0);
     const level = request.kind === 'warning' ? 0 : (request.level ?? 1);
     const alertId = alertIdFor({ workOrderId: request.workOrderId, target: request.target, level, round });
-    const dueAt = request.dueAt ?? (request.target ? await this.orders.slaDueAtOf(request.workOrderId, request.target) : undefined);
+    const dueAt =
+      request.dueAt ?? (request.target ? await this.orders.slaDueAtOf(request.workOrderId, request.target) : undefined);
     const recipients = await this.recipientsFor(request, order.siteId, order.owner?.staffId);
     const outcome = await this.alerts.withAlertLock(alertId, () =>
       this.alerts.execute(
@@ -87,7 +92,11 @@ export class AlertRaiser {
           target: request.target,
           level: request.level,
           dueAt,
-          recipients: recipients.map((r) => ({ staffId: r.staffId, role: r.role, channels: channelsOf(r.destinations) })),
+          recipients: recipients.map((r) => ({
+            staffId: r.staffId,
+            role: r.role,
+            channels: channelsOf(r.destinations),
+          })),
           causeEventId: request.causeEventId,
           round,
           raisedAt: this.clock.now().toISOString(),
@@ -119,33 +128,58 @@ export class AlertRaiser {
     const chosen = current.exhausted ? undefined : await this.fallbackFor(current.siteId);
     const outcome = chosen
       ? await this.alerts.withAlertLock(alertId, () =>
-          this.alerts.execute(alertId, current.workOrderId, { type: 'ExhaustChain', fallback: chosen.fallback, at: this.clock.now() }, { ...ids, actor: { kind: 'system', id: 'notification' } }),
+          this.alerts.execute(
+            alertId,
+            current.workOrderId,
+            { type: 'ExhaustChain', fallback: chosen.fallback, at: this.clock.now() },
+            { ...ids, actor: { kind: 'system', id: 'notification' } },
+          ),
         )
       : { state: current, events: [] };
     const state = outcome.state;
     if (state.status !== 'open' || !state.exhausted) return;
     const { fallback } = state.exhausted;
-    if (outcome.events.length > 0) this.logger.warn(`alert ${alertId}: nobody at the top of the chain could be paged; paging the fallback ${fallback.staffId} of site ${state.siteId}`);
+    if (outcome.events.length > 0)
+      this.logger.warn(
+        `alert ${alertId}: nobody at the top of the chain could be paged; paging the fallback ${fallback.staffId} of site ${state.siteId}`,
+      );
     // Asked again (a redelivery, the fallback's own dead letter), the pages of the fallback recorded are queued
     // again: idempotent per (alert, person, channel), and what a crash between the event and the queue left out.
-    const destinations = outcome.events.length > 0 && chosen ? chosen.destinations : await this.destinationsOfFallback(fallback, state.siteId);
-    await this.queueDeliveries(state, alertId, [{ staffId: fallback.staffId, destinations: destinations.filter((d) => fallback.channels.includes(d.channel)) }], false);
+    const destinations =
+      outcome.events.length > 0 && chosen
+        ? chosen.destinations
+        : await this.destinationsOfFallback(fallback, state.siteId);
+    await this.queueDeliveries(
+      state,
+      alertId,
+      [{ staffId: fallback.staffId, destinations: destinations.filter((d) => fallback.channels.includes(d.channel)) }],
+      false,
+    );
   }
 
   private async destinationsOfFallback(fallback: ChainFallback, siteId: string): Promise<Destination[]> {
-    const destinations = fallback.source === 'site-fallback' ? await this.contacts.fallbackOf(siteId) : await this.contacts.destinationsFor(fallback.staffId, siteId);
+    const destinations =
+      fallback.source === 'site-fallback'
+        ? await this.contacts.fallbackOf(siteId)
+        : await this.contacts.destinationsFor(fallback.staffId, siteId);
     return firstPerChannel(destinations ?? []);
   }
 
   private async fallbackFor(siteId: string): Promise<{ fallback: ChainFallback; destinations: Destination[] }> {
     const configured = await this.contacts.fallbackOf(siteId);
     if (configured && configured.length > 0) {
-      return { fallback: { staffId: fallbackOf(siteId), source: 'site-fallback', channels: channelsOf(configured) }, destinations: firstPerChannel(configured) };
+      return {
+        fallback: { staffId: fallbackOf(siteId), source: 'site-fallback', channels: channelsOf(configured) },
+        destinations: firstPerChannel(configured),
+      };
     }
     const shift = whoIsOnCall(await this.schedules.scheduleOf(siteId), siteId, 1, this.clock.now());
     const staffId = shift ? shift.staffId : dispatcherOf(siteId);
     const destinations = firstPerChannel(await this.contacts.destinationsFor(staffId, siteId));
-    return { fallback: { staffId, source: shift ? 'on-call-level-1' : 'dispatcher', channels: channelsOf(destinations) }, destinations };
+    return {
+      fallback: { staffId, source: shift ? 'on-call-level-1' : 'dispatcher', channels: channelsOf(destinations) },
+      destinations,
+    };
   }
 
   private async destinationsOf(state: Extract<AlertState, { status: 'open' }>): Promise<Recipient[]> {
@@ -153,24 +187,34 @@ export class AlertRaiser {
       state.recipients.map(async (r) => ({
         staffId: r.staffId,
         role: r.role,
-        destinations: (await this.contacts.destinationsFor(r.staffId, state.siteId)).filter((d) => r.channels.includes(d.channel)),
+        destinations: (await this.contacts.destinationsFor(r.staffId, state.siteId)).filter((d) =>
+          r.channels.includes(d.channel),
+        ),
       })),
     );
   }
 
-  private async recipientsFor(request: AlertRequest, siteId: string, ownerId: string | undefined): Promise<Recipient[]> {
+  private async recipientsFor(
+    request: AlertRequest,
+    siteId: string,
+    ownerId: string | undefined,
+  ): Promise<Recipient[]> {
     const withDestinations = async (staffId: string, role: Recipient['role']): Promise<Recipient> => ({
       staffId,
       role,
       destinations: await this.contacts.destinationsFor(staffId, siteId),
     });
     if (request.kind === 'warning') {
-      return [await (ownerId ? withDestinations(ownerId, 'owner') : withDestinations(dispatcherOf(siteId), 'dispatcher'))];
+      return [
+        await (ownerId ? withDestinations(ownerId, 'owner') : withDestinations(dispatcherOf(siteId), 'dispatcher')),
+      ];
     }
     const level = request.level ?? 1;
     const shift = whoIsOnCall(await this.schedules.scheduleOf(siteId), siteId, level, request.at);
     if (!shift) {
-      this.logger.warn(`nobody is on call for site ${siteId} at level ${level}: the ${request.kind} alert goes to the dispatcher queue`);
+      this.logger.warn(
+        `nobody is on call for site ${siteId} at level ${level}: the ${request.kind} alert goes to the dispatcher queue`,
+      );
       return [await withDestinations(dispatcherOf(siteId), 'dispatcher')];
     }
     return [await withDestinations(shift.staffId, 'on-call')];
@@ -180,23 +224,45 @@ export class AlertRaiser {
    * One delivery per person and channel, or, while the site is in a storm, the alert listed in each person's
    * digest for the window (ADR 12). Raised alerts count towards the storm; a fallback page does not.
    */
-  private async queueDeliveries(state: Extract<AlertState, { status: 'open' }>, alertId: string, recipients: readonly Pick<Recipient, 'staffId' | 'destinations'>[], counted: boolean): Promise<void> {
+  private async queueDeliveries(
+    state: Extract<AlertState, { status: 'open' }>,
+    alertId: string,
+    recipients: readonly Pick<Recipient, 'staffId' | 'destinations'>[],
+    counted: boolean,
+  ): Promise<void> {
     const siteId = state.siteId;
     const memberKey = counted ? alertId : `${alertId}:fallback`;
     const batch = await this.alerts.withSiteStormLock(siteId, () =>
-      this.digests.decide(memberKey, siteId, counted, this.config.ALERT_STORM_THRESHOLD, this.config.ALERT_STORM_WINDOW_SECONDS),
+      this.digests.decide(
+        memberKey,
+        siteId,
+        counted,
+        this.config.ALERT_STORM_THRESHOLD,
+        this.config.ALERT_STORM_WINDOW_SECONDS,
+      ),
     );
     for (const recipient of recipients) {
       if (recipient.destinations.length === 0) {
-        this.logger.warn(`alert ${alertId}: ${recipient.staffId} has no channel and site ${siteId} none either; nobody can be paged`);
+        this.logger.warn(
+          `alert ${alertId}: ${recipient.staffId} has no channel and site ${siteId} none either; nobody can be paged`,
+        );
       }
       for (const destination of firstPerChannel(recipient.destinations)) {
-        if (batch && (await this.digests.hold(batch, siteId, this.config.ALERT_STORM_WINDOW_SECONDS, recipient.staffId, destination, alertId, state.workOrderId, randomUUID()))) continue;
-        await this.pool.query(
-          `INSERT INTO alert_deliveries (alert_id, staff_id, channel, destination, status, next_attempt_at)
-           VALUES ($1, $2, $3, $4, 'pending', now()) ON CONFLICT DO NOTHING`,
-          [alertId, recipient.staffId, destination.channel, JSON.stringify(destination)],
-        );
+        if (
+          batch &&
+          (await this.digests.hold(
+            batch,
+            siteId,
+            this.config.ALERT_STORM_WINDOW_SECONDS,
+            recipient.staffId,
+            destination,
+            alertId,
+            state.workOrderId,
+            randomUUID(),
+          ))
+        )
+          continue;
+        await this.deliveries.queue(alertId, recipient.staffId, destination);
       }
     }
   }
@@ -207,4 +273,5 @@ const firstPerChannel = (destinations: readonly Destination[]): Destination[] =>
   return destinations.filter((d) => !seen.has(d.channel) && (seen.add(d.channel), true));
 };
 
-const channelsOf = (destinations: readonly Destination[]): AlertChannel[] => firstPerChannel(destinations).map((d) => d.channel);
+const channelsOf = (destinations: readonly Destination[]): AlertChannel[] =>
+  firstPerChannel(destinations).map((d) => d.channel);

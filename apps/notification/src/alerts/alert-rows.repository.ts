@@ -1,4 +1,4 @@
-import { PoolClient } from 'pg';
+import { Pool, PoolClient } from 'pg';
 
 /** An alert's row as alert.projection.ts derives it from the alert's state. */
 export interface AlertRowValues {
@@ -52,6 +52,28 @@ export const upsertAlertRow = async (client: PoolClient, table: string, row: Ale
 
 /** The alerts whose row in one table differs from their row in the other, or that only the first has. */
 export const alertsDiffering = async (client: PoolClient, table: string, from: string): Promise<string[]> => {
-  const { rows } = await client.query<{ alert_id: string }>(`SELECT alert_id FROM (SELECT * FROM ${table} EXCEPT SELECT * FROM ${from}) AS differing`);
+  const { rows } = await client.query<{ alert_id: string }>(
+    `SELECT alert_id FROM (SELECT * FROM ${table} EXCEPT SELECT * FROM ${from}) AS differing`,
+  );
   return rows.map((r) => r.alert_id);
+};
+
+/** A retry already queued is cancelled with its alert: nothing is sent after an acknowledgement or a close. */
+export const cancelPendingDeliveries = async (client: PoolClient, alertId: string): Promise<void> => {
+  await client.query(
+    `UPDATE notification_alert_deliveries SET status = 'cancelled', claimed_until = NULL WHERE alert_id = $1 AND status = 'pending'`,
+    [alertId],
+  );
+};
+
+/** The alerts of one order still waiting for an acknowledgement, with the SLA target each is about. */
+export const openAlertsOfOrder = async (
+  pool: Pool,
+  workOrderId: string,
+): Promise<{ alertId: string; target: string | null }[]> => {
+  const { rows } = await pool.query<{ alert_id: string; target: string | null }>(
+    `SELECT alert_id, target FROM notification_alerts WHERE work_order_id = $1 AND status = 'open'`,
+    [workOrderId],
+  );
+  return rows.map((r) => ({ alertId: r.alert_id, target: r.target }));
 };

@@ -12,7 +12,10 @@ import { OrderFactsRepository } from './order-facts.repository';
 
 type CloseReason = z.infer<typeof AlertClosedData>['reason'];
 
-const ids = (event: InboundCloudEvent['event']) => ({ correlationId: event.correlationid ?? event.id, causationId: event.id });
+const ids = (event: InboundCloudEvent['event']) => ({
+  correlationId: event.correlationid ?? event.id,
+  causationId: event.id,
+});
 
 /**
  * Every event about a work order on workorders.events, in two steps in this order: first notification's own facts
@@ -37,7 +40,11 @@ export class AlertTriggersKafkaController {
     if (!isEventType(event.type)) return;
     const [domainEvent] = toDomainEvents([{ type: event.type, data: event.data }]) as [DomainEvent];
     if (event.workorderid && event.sequence && isOrderFact(domainEvent)) {
-      await this.facts.record(event.workorderid, { event: domainEvent, position: event.sequence, recordedAt: event.time ?? this.clock.now().toISOString() });
+      await this.facts.record(event.workorderid, {
+        event: domainEvent,
+        position: event.sequence,
+        recordedAt: event.time ?? this.clock.now().toISOString(),
+      });
     }
     await this.react(domainEvent, message);
   }
@@ -66,22 +73,59 @@ export class AlertTriggersKafkaController {
     }
   }
 
-  private async onEscalated(escalated: Extract<DomainEvent, { type: typeof EventTypes.SlaEscalated }>, message: InboundCloudEvent): Promise<void> {
+  private async onEscalated(
+    escalated: Extract<DomainEvent, { type: typeof EventTypes.SlaEscalated }>,
+    message: InboundCloudEvent,
+  ): Promise<void> {
     const { workOrderId, target, level, escalatedAt } = escalated.data;
     await this.raiser.raise(
-      { causeEventId: message.event.id, causePosition: message.event.sequence, workOrderId, kind: 'escalation', target, level: level as 1 | 2 | 3, at: new Date(escalatedAt) },
+      {
+        causeEventId: message.event.id,
+        causePosition: message.event.sequence,
+        workOrderId,
+        kind: 'escalation',
+        target,
+        level: level as 1 | 2 | 3,
+        at: new Date(escalatedAt),
+      },
       ids(message.event),
     );
   }
 
-  private async onWarning(warning: Extract<DomainEvent, { type: typeof EventTypes.SlaWarningRaised }>, message: InboundCloudEvent): Promise<void> {
+  private async onWarning(
+    warning: Extract<DomainEvent, { type: typeof EventTypes.SlaWarningRaised }>,
+    message: InboundCloudEvent,
+  ): Promise<void> {
     const { workOrderId, target, warnedAt, dueAt } = warning.data;
-    await this.raiser.raise({ causeEventId: message.event.id, causePosition: message.event.sequence, workOrderId, kind: 'warning', target, dueAt, at: new Date(warnedAt) }, ids(message.event));
+    await this.raiser.raise(
+      {
+        causeEventId: message.event.id,
+        causePosition: message.event.sequence,
+        workOrderId,
+        kind: 'warning',
+        target,
+        dueAt,
+        at: new Date(warnedAt),
+      },
+      ids(message.event),
+    );
   }
 
-  private async onTriaged(triaged: Extract<DomainEvent, { type: typeof EventTypes.WorkOrderTriaged }>, message: InboundCloudEvent): Promise<void> {
+  private async onTriaged(
+    triaged: Extract<DomainEvent, { type: typeof EventTypes.WorkOrderTriaged }>,
+    message: InboundCloudEvent,
+  ): Promise<void> {
     if (triaged.data.tier !== 'urgent') return;
-    await this.raiser.raise({ causeEventId: message.event.id, workOrderId: triaged.data.workOrderId, kind: 'urgent-order', level: 1, at: new Date(triaged.data.triagedAt) }, ids(message.event));
+    await this.raiser.raise(
+      {
+        causeEventId: message.event.id,
+        workOrderId: triaged.data.workOrderId,
+        kind: 'urgent-order',
+        level: 1,
+        at: new Date(triaged.data.triagedAt),
+      },
+      ids(message.event),
+    );
   }
 
   /**
@@ -90,13 +134,24 @@ export class AlertTriggersKafkaController {
    * however often a dead letter is redelivered, it is raised once. At the top there is nobody above: once every
    * delivery there is dead the chain has run out (recorded once, the fallback paged once), and that is the end.
    */
-  private async onDeadLettered(dead: Extract<DomainEvent, { type: typeof EventTypes.AlertDeadLettered }>, message: InboundCloudEvent): Promise<void> {
+  private async onDeadLettered(
+    dead: Extract<DomainEvent, { type: typeof EventTypes.AlertDeadLettered }>,
+    message: InboundCloudEvent,
+  ): Promise<void> {
     const alert = await this.alerts.find(dead.data.alertId);
     const next = nextStepAfterDeadLetter(alert);
     switch (next.step) {
       case 'escalate':
         await this.raiser.raise(
-          { causeEventId: message.event.id, workOrderId: dead.data.workOrderId, kind: 'escalation', target: alert.target, level: next.level, round: alert.round, at: new Date(dead.data.deadLetteredAt) },
+          {
+            causeEventId: message.event.id,
+            workOrderId: dead.data.workOrderId,
+            kind: 'escalation',
+            target: alert.target,
+            level: next.level,
+            round: alert.round,
+            at: new Date(dead.data.deadLetteredAt),
+          },
           ids(message.event),
         );
         return;
@@ -118,10 +173,16 @@ export class AlertTriggersKafkaController {
     if (!workOrderId) return;
     const open = await this.alerts.openAlertsOf(workOrderId);
     // A new urgent order's alert has no target of its own: the order being acknowledged (response met) answers it.
-    const answered = (target: string | null) => onlyTarget === undefined || target === onlyTarget || (target === null && onlyTarget === 'response');
+    const answered = (target: string | null) =>
+      onlyTarget === undefined || target === onlyTarget || (target === null && onlyTarget === 'response');
     for (const { alertId } of open.filter((a) => answered(a.target))) {
       await this.alerts.withAlertLock(alertId, () =>
-        this.alerts.execute(alertId, workOrderId, { type: 'CloseAlert', reason, at: this.clock.now() }, { ...ids(event), actor: { kind: 'system', id: 'notification' } }),
+        this.alerts.execute(
+          alertId,
+          workOrderId,
+          { type: 'CloseAlert', reason, at: this.clock.now() },
+          { ...ids(event), actor: { kind: 'system', id: 'notification' } },
+        ),
       );
     }
   }

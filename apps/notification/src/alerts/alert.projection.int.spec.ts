@@ -7,7 +7,11 @@ import { NotificationConfig } from '../notification.config';
 import { alertReadModel, NOTIFICATION_READ_MODEL, rebuildAlertReadModel } from './alert.projection';
 import { AlertService } from './alert.service';
 
-const system = { correlationId: 'rebuild-spec', causationId: 'rebuild-spec', actor: { kind: 'system' as const, id: 'spec' } };
+const system = {
+  correlationId: 'rebuild-spec',
+  causationId: 'rebuild-spec',
+  actor: { kind: 'system' as const, id: 'spec' },
+};
 
 describe('rebuilding the alerts table beside the live one and swapping it in, on a real PostgreSQL', () => {
   let db: TestDatabase;
@@ -31,10 +35,24 @@ describe('rebuilding the alerts table beside the live one and swapping it in, on
     await alerts.execute(
       alertId,
       workOrderId,
-      { type: 'RaiseAlert', alertId, workOrderId, kind: 'escalation', siteId, target: 'response', level: 1, recipients: [{ staffId: 'oc-1', role: 'on-call', channels: ['webhook'] }], causeEventId: randomUUID(), raisedAt: new Date().toISOString() },
+      {
+        type: 'RaiseAlert',
+        alertId,
+        workOrderId,
+        kind: 'escalation',
+        siteId,
+        target: 'response',
+        level: 1,
+        recipients: [{ staffId: 'oc-1', role: 'on-call', channels: ['webhook'] }],
+        causeEventId: randomUUID(),
+        raisedAt: new Date().toISOString(),
+      },
       system,
     );
-    await db.pool.query(`INSERT INTO notification_alert_deliveries (alert_id, staff_id, channel, destination, status, next_attempt_at) VALUES ($1, 'oc-1', 'webhook', '{}', 'pending', now())`, [alertId]);
+    await db.pool.query(
+      `INSERT INTO notification_alert_deliveries (alert_id, staff_id, channel, destination, status, next_attempt_at) VALUES ($1, 'oc-1', 'webhook', '{}', 'pending', now())`,
+      [alertId],
+    );
     return alertId;
   };
 
@@ -55,7 +73,9 @@ describe('rebuilding the alerts table beside the live one and swapping it in, on
   const rowsOf = async (table: string) => (await db.pool.query(`SELECT * FROM ${table} ORDER BY alert_id`)).rows;
 
   const schemaOf = async () => {
-    const indexes = await db.pool.query(`SELECT indexname, regexp_replace(indexdef, 'ON \\S+', 'ON t') AS definition FROM pg_indexes WHERE tablename = 'notification_alerts' ORDER BY indexname`);
+    const indexes = await db.pool.query(
+      `SELECT indexname, regexp_replace(indexdef, 'ON \\S+', 'ON t') AS definition FROM pg_indexes WHERE tablename = 'notification_alerts' ORDER BY indexname`,
+    );
     const constraints = await db.pool.query(
       `SELECT conname, conrelid::regclass::text AS on_table, pg_get_constraintdef(oid) AS definition FROM pg_constraint
         WHERE conrelid = 'notification_alerts'::regclass OR confrelid = 'notification_alerts'::regclass ORDER BY conname`,
@@ -65,20 +85,35 @@ describe('rebuilding the alerts table beside the live one and swapping it in, on
 
   it('swaps in a table equal to the live one, under the same names, with the deliveries’ key pointing at it', async () => {
     const first = await raise('S1');
-    await alerts.execute(first, randomUUID(), { type: 'AcknowledgeAlert', by: { staffId: 'oc-1', name: 'Zhou Min' }, via: 'api', at: new Date() }, system);
+    await alerts.execute(
+      first,
+      randomUUID(),
+      { type: 'AcknowledgeAlert', by: { staffId: 'oc-1', name: 'Zhou Min' }, via: 'api', at: new Date() },
+      system,
+    );
     await raise('S2');
     const live = await rowsOf('notification_alerts');
     const schema = await schemaOf();
 
     const report = await rebuildAlertReadModel({ pool: db.pool, store, swap: true });
 
-    expect(report).toMatchObject({ readModel: 'notification', swapped: true, reconciled: 0, rows: { notification_alerts: 2 } });
+    expect(report).toMatchObject({
+      readModel: 'notification',
+      swapped: true,
+      reconciled: 0,
+      rows: { notification_alerts: 2 },
+    });
     expect(await rowsOf('notification_alerts')).toEqual(live);
     expect(await schemaOf()).toEqual(schema);
     const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM pg_class WHERE relname LIKE '%\\_\\_rebuild'`);
     expect(rows[0].n).toBe(0);
     // The key still refuses a delivery of an alert that does not exist, now against the new table.
-    await expect(db.pool.query(`INSERT INTO notification_alert_deliveries (alert_id, staff_id, channel, destination, status, next_attempt_at) VALUES ($1, 'x', 'sms', '{}', 'pending', now())`, [randomUUID()])).rejects.toMatchObject({
+    await expect(
+      db.pool.query(
+        `INSERT INTO notification_alert_deliveries (alert_id, staff_id, channel, destination, status, next_attempt_at) VALUES ($1, 'x', 'sms', '{}', 'pending', now())`,
+        [randomUUID()],
+      ),
+    ).rejects.toMatchObject({
       code: '23503',
     });
   });
@@ -91,7 +126,10 @@ describe('rebuilding the alerts table beside the live one and swapping it in, on
       throw error;
     });
     try {
-      const unseen = await rebuildReadModel({ ...alertReadModel(store), reconcile: undefined }, { pool: db.pool, store, swap: false });
+      const unseen = await rebuildReadModel(
+        { ...alertReadModel(store), reconcile: undefined },
+        { pool: db.pool, store, swap: false },
+      );
       // The commit-ordered read alone misses it: that is why the swap reconciles.
       expect((await rowsOf('notification_alerts__rebuild')).map((r) => r.alert_id)).not.toContain(alertId);
       expect(unseen.swapped).toBe(false);
@@ -110,7 +148,12 @@ describe('rebuilding the alerts table beside the live one and swapping it in, on
     const swap = await db.pool.connect();
     await swap.query('BEGIN');
     await lockReadModelExclusive(swap, NOTIFICATION_READ_MODEL);
-    const write = alerts.execute(alertId, randomUUID(), { type: 'CloseAlert', reason: 'order-resolved', at: new Date() }, system);
+    const write = alerts.execute(
+      alertId,
+      randomUUID(),
+      { type: 'CloseAlert', reason: 'order-resolved', at: new Date() },
+      system,
+    );
     await new Promise((r) => setTimeout(r, 300));
     expect((await rowsOf('notification_alerts')).find((r) => r.alert_id === alertId)?.status).toBe('open');
     await swap.query('COMMIT');
@@ -125,7 +168,9 @@ describe('rebuilding the alerts table beside the live one and swapping it in, on
     await reader.query('BEGIN');
     await reader.query('SELECT count(*) FROM notification_alerts'); // a long report holds the table
     try {
-      await expect(rebuildAlertReadModel({ pool: db.pool, store, swap: true })).rejects.toThrow('the swap could not take its locks within 5 s');
+      await expect(rebuildAlertReadModel({ pool: db.pool, store, swap: true })).rejects.toThrow(
+        'the swap could not take its locks within 5 s',
+      );
     } finally {
       await reader.query('ROLLBACK');
       reader.release();
@@ -141,8 +186,16 @@ describe('rebuilding the alerts table beside the live one and swapping it in, on
     const live = await rowsOf('notification_alerts');
     const definition = alertReadModel(store);
     // A migration of a new release, run after the rebuild copied the table's shape (here: just before the swap).
-    const migratedMeanwhile = { ...definition, reconcile: async (client: PoolClient) => (await client.query('ALTER TABLE notification_alerts ADD COLUMN digest_id uuid'), 0) };
-    await expect(rebuildReadModel(migratedMeanwhile, { pool: db.pool, store, swap: true })).rejects.toThrow('notification_alerts changed while it was rebuilt (a migration?)');
+    const migratedMeanwhile = {
+      ...definition,
+      reconcile: async (client: PoolClient) => (
+        await client.query('ALTER TABLE notification_alerts ADD COLUMN digest_id uuid'),
+        0
+      ),
+    };
+    await expect(rebuildReadModel(migratedMeanwhile, { pool: db.pool, store, swap: true })).rejects.toThrow(
+      'notification_alerts changed while it was rebuilt (a migration?)',
+    );
     expect(await rowsOf('notification_alerts')).toEqual(live);
   });
 });

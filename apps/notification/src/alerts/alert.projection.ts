@@ -25,7 +25,11 @@ export interface AlertTables {
 export const ALERT_TABLES: AlertTables = { alerts: 'notification_alerts', orderFacts: ORDER_FACTS_TABLE };
 
 /** Writes an alert's row from its state after a change: the whole state, so writing it twice changes nothing. */
-export const projectAlert = async (client: PoolClient, state: AlertState, tables: AlertTables = ALERT_TABLES): Promise<void> => {
+export const projectAlert = async (
+  client: PoolClient,
+  state: AlertState,
+  tables: AlertTables = ALERT_TABLES,
+): Promise<void> => {
   if (state.status === 'none') return;
   await upsertAlertRow(client, tables.alerts, {
     alertId: state.alertId,
@@ -35,7 +39,12 @@ export const projectAlert = async (client: PoolClient, state: AlertState, tables
     target: state.target ?? null,
     level: state.level ?? null,
     // A chain's fallback contact is listed with the people it was raised for, once the chain ran out.
-    recipients: state.exhausted ? [...state.recipients, { staffId: state.exhausted.fallback.staffId, role: 'fallback', channels: state.exhausted.fallback.channels }] : state.recipients,
+    recipients: state.exhausted
+      ? [
+          ...state.recipients,
+          { staffId: state.exhausted.fallback.staffId, role: 'fallback', channels: state.exhausted.fallback.channels },
+        ]
+      : state.recipients,
     status: state.status,
     raisedAt: state.raisedAt,
     acknowledgedBy: state.acknowledgedBy ?? null,
@@ -47,7 +56,8 @@ export const projectAlert = async (client: PoolClient, state: AlertState, tables
 
 const ALERT_STREAM_PREFIX = alertStream('');
 
-const foldAlert = async (store: EventStore, alertId: string): Promise<AlertState> => (await aggregateStream(store, alertStream(alertId), alertDecider)).state;
+const foldAlert = async (store: EventStore, alertId: string): Promise<AlertState> =>
+  (await aggregateStream(store, alertStream(alertId), alertDecider)).state;
 
 /**
  * The alerts as a rebuild folds them: every alert stream an event of the batch belongs to is read whole and folded
@@ -60,7 +70,11 @@ export const alertReadModel = (store: EventStore): ReadModelDefinition<keyof Ale
   name: NOTIFICATION_READ_MODEL,
   tables: ALERT_TABLES,
   async apply(client, events, tables) {
-    const alertIds = new Set(events.filter((e) => e.recorded.streamId.startsWith(ALERT_STREAM_PREFIX)).map((e) => e.recorded.streamId.slice(ALERT_STREAM_PREFIX.length)));
+    const alertIds = new Set(
+      events
+        .filter((e) => e.recorded.streamId.startsWith(ALERT_STREAM_PREFIX))
+        .map((e) => e.recorded.streamId.slice(ALERT_STREAM_PREFIX.length)),
+    );
     for (const alertId of alertIds) await projectAlert(client, await foldAlert(store, alertId), tables);
     let facts = 0;
     // As the live consumer takes them off workorders.events: only what was published and is valid (the consumer
@@ -70,7 +84,11 @@ export const alertReadModel = (store: EventStore): ReadModelDefinition<keyof Ale
       const parsed = parseDomainEvent(published.type, published.data);
       if (!parsed.ok || !isOrderFact(parsed.event)) continue;
       const event = parsed.event;
-      await applyOrderFact(client, tables.orderFacts, published.workorderid, { event, position: recorded.globalPosition, recordedAt: recorded.recordedAt.toISOString() });
+      await applyOrderFact(client, tables.orderFacts, published.workorderid, {
+        event,
+        position: recorded.globalPosition,
+        recordedAt: recorded.recordedAt.toISOString(),
+      });
       facts++;
     }
     return events.filter((e) => e.recorded.streamId.startsWith(ALERT_STREAM_PREFIX)).length + facts;
@@ -83,4 +101,5 @@ export const alertReadModel = (store: EventStore): ReadModelDefinition<keyof Ale
 });
 
 /** Rebuilds the alerts table from the alert streams while the service runs (`projections rebuild --service notification`). */
-export const rebuildAlertReadModel = (options: RebuildOptions): Promise<RebuildReport> => rebuildReadModel(alertReadModel(options.store), options);
+export const rebuildAlertReadModel = (options: RebuildOptions): Promise<RebuildReport> =>
+  rebuildReadModel(alertReadModel(options.store), options);

@@ -1,13 +1,23 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { inTransaction, SessionLocks } from '@closeloop/database';
 import { lockReadModelShared } from '@closeloop/messaging';
-import { Actor, AlertEvent, ForbiddenError, IdNamespace, nameBasedUuid, NotFoundError, SlaTarget, StaffMemberRef } from '@closeloop/contracts';
+import {
+  Actor,
+  AlertEvent,
+  ForbiddenError,
+  IdNamespace,
+  nameBasedUuid,
+  NotFoundError,
+  SlaTarget,
+  StaffMemberRef,
+} from '@closeloop/contracts';
 import { aggregateStream, AggregatedStream, EVENT_STORE, EventStore, handleCommand } from '@closeloop/event-store';
 import { AlertCommand, alertDecider, alertStream, AlertState } from '@closeloop/notification-domain';
 import { PG_POOL } from '@closeloop/runtime';
 import { Pool } from 'pg';
 import { NOTIFICATION_CONFIG, NotificationConfig } from '../notification.config';
 import { NOTIFICATION_READ_MODEL, projectAlert } from './alert.projection';
+import { cancelPendingDeliveries, openAlertsOfOrder } from './alert-rows.repository';
 
 export interface AlertContextIds {
   readonly correlationId: string;
@@ -91,11 +101,22 @@ export class AlertService implements OnApplicationShutdown {
   }
 
   /** Decide on the alert's current state and append; callers that must not race a send hold the alert's lock. */
-  async execute(alertId: string, workOrderId: string, command: AlertCommand, ids: AlertContextIds): Promise<AlertOutcome> {
+  async execute(
+    alertId: string,
+    workOrderId: string,
+    command: AlertCommand,
+    ids: AlertContextIds,
+  ): Promise<AlertOutcome> {
     const { state, events } = await handleCommand(this.store, alertDecider, {
       streamId: alertStream(alertId),
       command: () => command,
-      metadata: { workOrderId, correlationId: ids.correlationId, causationId: ids.causationId, actor: ids.actor, producer: 'notification' },
+      metadata: {
+        workOrderId,
+        correlationId: ids.correlationId,
+        causationId: ids.causationId,
+        actor: ids.actor,
+        producer: 'notification',
+      },
     });
     if (events.length > 0) await this.project(state);
     return { state, events };
@@ -105,10 +126,18 @@ export class AlertService implements OnApplicationShutdown {
    * "I've got it", by API or one-time link, for one alert or for each alert a storm digest lists: under the alert's
    * lock, so it is decided after a send in flight and before the next.
    */
-  acknowledge(alertId: string, by: StaffMemberRef, via: 'api' | 'link', at: Date, correlationId: string, mayAcknowledge: (state: AlertState) => boolean): Promise<AlertOutcome> {
+  acknowledge(
+    alertId: string,
+    by: StaffMemberRef,
+    via: 'api' | 'link',
+    at: Date,
+    correlationId: string,
+    mayAcknowledge: (state: AlertState) => boolean,
+  ): Promise<AlertOutcome> {
     return this.withAlertLock(alertId, async () => {
       const current = await this.find(alertId);
-      if (!mayAcknowledge(current)) throw new ForbiddenError(`Alert ${alertId} is not addressed to ${by.staffId}`, 'ALERT_NOT_ADDRESSED_TO_YOU');
+      if (!mayAcknowledge(current))
+        throw new ForbiddenError(`Alert ${alertId} is not addressed to ${by.staffId}`, 'ALERT_NOT_ADDRESSED_TO_YOU');
       return this.execute(
         alertId,
         current.workOrderId,
@@ -127,15 +156,11 @@ export class AlertService implements OnApplicationShutdown {
     await inTransaction(this.pool, async (client) => {
       await lockReadModelShared(client, NOTIFICATION_READ_MODEL);
       await projectAlert(client, state);
-      if (state.status !== 'open') {
-        // A retry already queued is cancelled with the alert: nothing is sent after an acknowledgement.
-        await client.query(`UPDATE alert_deliveries SET status = 'cancelled', claimed_until = NULL WHERE alert_id = $1 AND status = 'pending'`, [state.alertId]);
-      }
+      if (state.status !== 'open') await cancelPendingDeliveries(client, state.alertId);
     });
   }
 
   async openAlertsOf(workOrderId: string): Promise<{ alertId: string; target: string | null }[]> {
-    const { rows } = await this.pool.query<{ alert_id: string; target: string | null }>(`SELECT alert_id, target FROM alerts WHERE work_order_id = $1 AND status = 'open'`, [workOrderId]);
-    return rows.map((r) => ({ alertId: r.alert_id, target: r.target }));
+    return openAlertsOfOrder(this.pool, workOrderId);
   }
 }

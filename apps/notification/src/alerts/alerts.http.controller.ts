@@ -1,6 +1,22 @@
 import { Controller, Get, Header, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
-import { CloseloopError, IDENTIFIER_PATTERN, NotFoundError, StaffMemberRef, ValidationError } from '@closeloop/contracts';
-import { Access, correlationIdOf, ensureSiteVisible, hasRole, isUuid, Principal, principalOf, staffMemberOf, visibleSites } from '@closeloop/http';
+import {
+  CloseloopError,
+  IDENTIFIER_PATTERN,
+  NotFoundError,
+  StaffMemberRef,
+  ValidationError,
+} from '@closeloop/contracts';
+import {
+  Access,
+  correlationIdOf,
+  ensureSiteVisible,
+  hasRole,
+  isUuid,
+  Principal,
+  principalOf,
+  staffMemberOf,
+  visibleSites,
+} from '@closeloop/http';
 import { AlertState, isAddressedTo } from '@closeloop/notification-domain';
 import { CLOCK, Clock } from '@closeloop/runtime';
 import type { Request } from 'express';
@@ -47,15 +63,27 @@ export class AlertsHttpController {
   ) {}
 
   @Get('alerts')
-  async list(@Req() request: Request, @Query('siteId') siteId: string | undefined, @Query('status') status: string | undefined, @Query('workOrderId') workOrderId: string | undefined) {
+  async list(
+    @Req() request: Request,
+    @Query('siteId') siteId: string | undefined,
+    @Query('status') status: string | undefined,
+    @Query('workOrderId') workOrderId: string | undefined,
+  ) {
     const sites = visibleSites(principalOf(request));
     if (status !== undefined && !(ALERT_STATUSES as readonly string[]).includes(status)) {
-      throw new ValidationError('The status filter is not valid', [{ path: 'query:status', message: `must be one of ${ALERT_STATUSES.join(', ')}` }]);
+      throw new ValidationError('The status filter is not valid', [
+        { path: 'query:status', message: `must be one of ${ALERT_STATUSES.join(', ')}` },
+      ]);
     }
     if (siteId !== undefined && (typeof siteId !== 'string' || !IDENTIFIER_PATTERN.test(siteId))) {
-      throw new ValidationError('The siteId filter is not valid', [{ path: 'query:siteId', message: 'must be a site id: 1-32 letters, digits, "-" or "_"' }]);
+      throw new ValidationError('The siteId filter is not valid', [
+        { path: 'query:siteId', message: 'must be a site id: 1-32 letters, digits, "-" or "_"' },
+      ]);
     }
-    if (workOrderId !== undefined && !isUuid(workOrderId)) throw new ValidationError('The workOrderId filter is not valid', [{ path: 'query:workOrderId', message: 'must be a UUID' }]);
+    if (workOrderId !== undefined && !isUuid(workOrderId))
+      throw new ValidationError('The workOrderId filter is not valid', [
+        { path: 'query:workOrderId', message: 'must be a UUID' },
+      ]);
     const rows = await this.alertRows.list({ siteId, status, workOrderId, sites });
     return { alerts: rows.map(toView) };
   }
@@ -66,7 +94,15 @@ export class AlertsHttpController {
     const deliveries = await this.alertRows.deliveriesOf(id);
     return {
       ...toView(alert),
-      deliveries: deliveries.map((d) => ({ staffId: d.staff_id, channel: d.channel, status: d.status, round: d.round, attempts: d.attempts, lastError: d.last_error, deliveredAt: d.delivered_at?.toISOString() ?? null })),
+      deliveries: deliveries.map((d) => ({
+        staffId: d.staff_id,
+        channel: d.channel,
+        status: d.status,
+        round: d.round,
+        attempts: d.attempts,
+        lastError: d.last_error,
+        deliveredAt: d.delivered_at?.toISOString() ?? null,
+      })),
     };
   }
 
@@ -77,7 +113,9 @@ export class AlertsHttpController {
     const alert = await this.row(id, caller);
     const by = staffMemberOf(caller);
     // Addressed to the person, or to the site's dispatcher queue and the caller dispatches for that site.
-    const mayAcknowledge = (state: AlertState) => isAddressedTo(state, by.staffId) || (hasRole(caller, 'dispatcher') && isAddressedTo(state, dispatcherOf(alert.site_id)));
+    const mayAcknowledge = (state: AlertState) =>
+      isAddressedTo(state, by.staffId) ||
+      (hasRole(caller, 'dispatcher') && isAddressedTo(state, dispatcherOf(alert.site_id)));
     return this.acknowledgeAs(id, by, 'api', correlationIdOf(request), mayAcknowledge);
   }
 
@@ -101,14 +139,34 @@ export class AlertsHttpController {
   async acknowledgeByLink(@Param('token') token: string, @Req() request: Request) {
     const claims = verifyAckLinkToken(this.config.ALERT_LINK_SECRET, token, this.clock.now());
     if (!claims) throw new NotFoundError('Ack link', 'this link');
-    if (!(await this.alertRows.useAckLink(ackLinkDigest(token), claims.alertId))) throw new CloseloopError('conflict', 'ACK_LINK_USED', 'This ack link was used already; each link acknowledges once');
+    if (!(await this.alertRows.useAckLink(ackLinkDigest(token), claims.alertId)))
+      throw new CloseloopError(
+        'conflict',
+        'ACK_LINK_USED',
+        'This ack link was used already; each link acknowledges once',
+      );
     const by = { staffId: claims.staffId, name: claims.staffId };
-    return this.acknowledgeAs(claims.alertId, by, 'link', correlationIdOf(request), (state) => isAddressedTo(state, by.staffId));
+    return this.acknowledgeAs(claims.alertId, by, 'link', correlationIdOf(request), (state) =>
+      isAddressedTo(state, by.staffId),
+    );
   }
 
-  private async acknowledgeAs(alertId: string, by: StaffMemberRef, via: 'api' | 'link', correlationId: string, mayAcknowledge: (state: AlertState) => boolean) {
+  private async acknowledgeAs(
+    alertId: string,
+    by: StaffMemberRef,
+    via: 'api' | 'link',
+    correlationId: string,
+    mayAcknowledge: (state: AlertState) => boolean,
+  ) {
     await this.row(alertId);
-    const { state, events } = await this.alerts.acknowledge(alertId, by, via, this.clock.now(), correlationId, mayAcknowledge);
+    const { state, events } = await this.alerts.acknowledge(
+      alertId,
+      by,
+      via,
+      this.clock.now(),
+      correlationId,
+      mayAcknowledge,
+    );
     return {
       alertId,
       status: state.status,

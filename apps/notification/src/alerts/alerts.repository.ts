@@ -58,7 +58,9 @@ export class AlertsRepository {
   }
 
   async find(alertId: string): Promise<AlertRow | undefined> {
-    const { rows } = await this.pool.query<AlertRow>('SELECT * FROM notification_alerts WHERE alert_id = $1', [alertId]);
+    const { rows } = await this.pool.query<AlertRow>('SELECT * FROM notification_alerts WHERE alert_id = $1', [
+      alertId,
+    ]);
     return rows[0];
   }
 
@@ -72,7 +74,10 @@ export class AlertsRepository {
 
   /** Marks an ack link used; false if it was used before (each link acknowledges once). */
   async useAckLink(linkDigest: string, alertId: string): Promise<boolean> {
-    const { rowCount } = await this.pool.query('INSERT INTO notification_alert_ack_links_used (link_digest, alert_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [linkDigest, alertId]);
+    const { rowCount } = await this.pool.query(
+      'INSERT INTO notification_alert_ack_links_used (link_digest, alert_id) VALUES ($1, $2) ON CONFLICT DO NOTHING',
+      [linkDigest, alertId],
+    );
     return (rowCount ?? 0) > 0;
   }
 }

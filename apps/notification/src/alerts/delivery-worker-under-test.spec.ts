@@ -12,7 +12,10 @@ import { OrderFactsRepository } from './order-facts.repository';
 import { OrderSnapshots } from './order-snapshot';
 
 /** A delivery worker's configuration for specs: fast polls and retries, no re-notification, then the overrides. */
-export const deliveryWorkerConfig = (databaseUrl: string, overrides: Partial<NotificationConfig> = {}): NotificationConfig =>
+export const deliveryWorkerConfig = (
+  databaseUrl: string,
+  overrides: Partial<NotificationConfig> = {},
+): NotificationConfig =>
   ({
     DATABASE_URL: databaseUrl,
     ALERT_LINK_SECRET: randomBytes(32).toString('hex'),
@@ -29,7 +32,20 @@ export const deliveryWorkerConfig = (databaseUrl: string, overrides: Partial<Not
   }) as NotificationConfig;
 
 /** A delivery worker (not started) that sends on the webhook channel only, to any address: receivers are on loopback. */
-export const webhookDeliveryWorker = (alerts: AlertService, pool: Pool, config: NotificationConfig): AlertDeliveryWorker => {
-  const senders = new Map<AlertChannel, AlertChannelSender>([['webhook', new WebhookChannel({ now: () => new Date(), timeoutMs: 2_000, addresses: ANY_ADDRESS })]]);
-  return new AlertDeliveryWorker(alerts, new OrderSnapshots(new OrderFactsRepository(pool)), senders, config, new AlertDeliveriesRepository(pool), { now: () => new Date() });
+export const webhookDeliveryWorker = (
+  alerts: AlertService,
+  pool: Pool,
+  config: NotificationConfig,
+): AlertDeliveryWorker => {
+  const senders = new Map<AlertChannel, AlertChannelSender>([
+    ['webhook', new WebhookChannel({ now: () => new Date(), timeoutMs: 2_000, addresses: ANY_ADDRESS })],
+  ]);
+  return new AlertDeliveryWorker(
+    alerts,
+    new OrderSnapshots(new OrderFactsRepository(pool)),
+    senders,
+    config,
+    new AlertDeliveriesRepository(pool),
+    { now: () => new Date() },
+  );
 };

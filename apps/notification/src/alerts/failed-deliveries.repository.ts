@@ -44,7 +44,9 @@ export class FailedDeliveries {
        FROM notification_alert_deliveries d JOIN notification_alerts a USING (alert_id) WHERE d.status = 'failed' ORDER BY d.failed_at LIMIT $1`,
       [limit],
     );
-    const { rows: count } = await this.pool.query<{ n: string }>(`SELECT count(*) AS n FROM notification_alert_deliveries WHERE status = 'failed'`);
+    const { rows: count } = await this.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM notification_alert_deliveries WHERE status = 'failed'`,
+    );
     return {
       failed: Number(count[0]?.n ?? 0),
       deliveries: rows.map((r) => ({

@@ -26,42 +26,94 @@ describe('notification_order_facts, kept from workorders.events', () => {
   const anOrder = () => {
     const workOrderId = randomUUID();
     let position = 100;
-    const published = (event: DomainEvent, recordedAt: string) => ({ event, position: String((position += 10)), recordedAt });
+    const published = (event: DomainEvent, recordedAt: string) => ({
+      event,
+      position: String((position += 10)),
+      recordedAt,
+    });
     return {
       workOrderId,
       reported: published(
         {
           type: EventTypes.WorkOrderReported,
-          data: { workOrderId, number: 'S1-20261204-0001', siteId: 'S1', building: 'B2', unit: '0101', channel: 'phone', reporter: { name: 'Ms Lin', phone: '13812345678' }, description: 'Burst pipe', reportedAt: at(0) },
+          data: {
+            workOrderId,
+            number: 'S1-20261204-0001',
+            siteId: 'S1',
+            building: 'B2',
+            unit: '0101',
+            channel: 'phone',
+            reporter: { name: 'Ms Lin', phone: '13812345678' },
+            description: 'Burst pipe',
+            reportedAt: at(0),
+          },
         },
         at(0),
       ),
-      triaged: published({ type: EventTypes.WorkOrderTriaged, data: { workOrderId, tier: 'urgent', category: 'plumbing', ruleId: 'r1', reason: 'water', triagedAt: at(0) } }, at(0)),
+      triaged: published(
+        {
+          type: EventTypes.WorkOrderTriaged,
+          data: { workOrderId, tier: 'urgent', category: 'plumbing', ruleId: 'r1', reason: 'water', triagedAt: at(0) },
+        },
+        at(0),
+      ),
       targetsSet: published(
         {
           type: EventTypes.SlaTargetsSet,
-          data: { workOrderId, siteId: 'S1', tier: 'urgent', category: 'plumbing', policyId: 'p1', policyVersion: 1, startedAt: at(0), responseDueAt: at(15), resolutionDueAt: at(240) },
+          data: {
+            workOrderId,
+            siteId: 'S1',
+            tier: 'urgent',
+            category: 'plumbing',
+            policyId: 'p1',
+            policyVersion: 1,
+            startedAt: at(0),
+            responseDueAt: at(15),
+            resolutionDueAt: at(240),
+          },
         } as DomainEvent,
         at(0),
       ),
-      assigned: published({ type: EventTypes.WorkOrderAssigned, data: { workOrderId, owner: staff, teamId: 'plumbers', ruleId: 'r2', reason: 'roster', assignedAt: at(2) } }, at(2)),
+      assigned: published(
+        {
+          type: EventTypes.WorkOrderAssigned,
+          data: { workOrderId, owner: staff, teamId: 'plumbers', ruleId: 'r2', reason: 'roster', assignedAt: at(2) },
+        },
+        at(2),
+      ),
       paused: published({ type: EventTypes.SlaClockPaused, data: { workOrderId, pausedAt: at(10) } }, at(10)),
-      resumed: published({ type: EventTypes.SlaClockResumed, data: { workOrderId, resumedAt: at(40), pausedSeconds: 1800, resolutionDueAt: at(270) } } as DomainEvent, at(40)),
+      resumed: published(
+        {
+          type: EventTypes.SlaClockResumed,
+          data: { workOrderId, resumedAt: at(40), pausedSeconds: 1800, resolutionDueAt: at(270) },
+        } as DomainEvent,
+        at(40),
+      ),
       recomputed: published(
-        { type: EventTypes.SlaDeadlinesRecomputed, data: { workOrderId, policyId: 'p1', policyVersion: 2, responseDueAt: at(20), recomputedAt: at(41) } } as DomainEvent,
+        {
+          type: EventTypes.SlaDeadlinesRecomputed,
+          data: { workOrderId, policyId: 'p1', policyVersion: 2, responseDueAt: at(20), recomputedAt: at(41) },
+        } as DomainEvent,
         at(41),
       ),
       restarted: published(
-        { type: EventTypes.SlaClockRestarted, data: { workOrderId, round: 1, restartedAt: at(50), resolutionDueAt: at(290) } } as DomainEvent,
+        {
+          type: EventTypes.SlaClockRestarted,
+          data: { workOrderId, round: 1, restartedAt: at(50), resolutionDueAt: at(290) },
+        } as DomainEvent,
         at(50),
       ),
-      stopped: published({ type: EventTypes.SlaClockStopped, data: { workOrderId, stoppedAt: at(55), reason: 'cancelled' } }, at(55)),
+      stopped: published(
+        { type: EventTypes.SlaClockStopped, data: { workOrderId, stoppedAt: at(55), reason: 'cancelled' } },
+        at(55),
+      ),
     };
   };
 
   it('tells an alert what the order is, who owns it and what happened lately', async () => {
     const order = anOrder();
-    for (const source of [order.reported, order.triaged, order.targetsSet, order.assigned]) await facts.record(order.workOrderId, source);
+    for (const source of [order.reported, order.triaged, order.targetsSet, order.assigned])
+      await facts.record(order.workOrderId, source);
     expect(await orders.of(order.workOrderId)).toEqual({
       workOrderId: order.workOrderId,
       number: 'S1-20261204-0001',
@@ -105,7 +157,10 @@ describe('notification_order_facts, kept from workorders.events', () => {
 
   it('keeps the SLA deadlines as the clocks move them: a pause and resume, a recomputation, a restart, a stop', async () => {
     const order = anOrder();
-    const due = async () => ({ response: await orders.slaDueAtOf(order.workOrderId, 'response'), resolution: await orders.slaDueAtOf(order.workOrderId, 'resolution') });
+    const due = async () => ({
+      response: await orders.slaDueAtOf(order.workOrderId, 'response'),
+      resolution: await orders.slaDueAtOf(order.workOrderId, 'resolution'),
+    });
     expect(await due()).toEqual({ response: undefined, resolution: undefined });
     await facts.record(order.workOrderId, order.reported);
     await facts.record(order.workOrderId, order.targetsSet);
@@ -124,27 +179,58 @@ describe('notification_order_facts, kept from workorders.events', () => {
 
   it('tells the round of the resolution clock at a cause, so an escalation redelivered after a reopen keeps its round', async () => {
     const order = anOrder();
-    for (const source of [order.reported, order.targetsSet, order.resumed, order.restarted]) await facts.record(order.workOrderId, source);
+    for (const source of [order.reported, order.targetsSet, order.resumed, order.restarted])
+      await facts.record(order.workOrderId, source);
     expect(await orders.slaRoundAt(order.workOrderId, 'resolution', order.resumed.position)).toBe(0);
     expect(await orders.slaRoundAt(order.workOrderId, 'resolution', order.restarted.position)).toBe(1);
-    expect(await orders.slaRoundAt(order.workOrderId, 'resolution', String(Number(order.restarted.position) + 5))).toBe(1);
+    expect(await orders.slaRoundAt(order.workOrderId, 'resolution', String(Number(order.restarted.position) + 5))).toBe(
+      1,
+    );
     expect(await orders.slaRoundAt(order.workOrderId, 'response', order.restarted.position)).toBe(0);
   });
 
   it('is filled by a rebuild for orders reported before notification kept its facts (after migration 0023)', async () => {
     const store = new PostgresEventStore(db.pool);
     const order = anOrder();
-    const metadata = { workOrderId: order.workOrderId, correlationId: 'c', causationId: 'c', actor: { kind: 'system', id: 'test' }, producer: 'test' };
-    const stored = (source: { event: DomainEvent }) => ({ eventId: randomUUID(), type: source.event.type, data: source.event.data, metadata });
-    await store.append(`workorder-${order.workOrderId}`, [order.reported, order.triaged, order.assigned].map(stored), 'no-stream');
-    await store.append(`sla-${order.workOrderId}`, [order.targetsSet, order.paused, order.resumed].map(stored), 'no-stream');
+    const metadata = {
+      workOrderId: order.workOrderId,
+      correlationId: 'c',
+      causationId: 'c',
+      actor: { kind: 'system', id: 'test' },
+      producer: 'test',
+    };
+    const stored = (source: { event: DomainEvent }) => ({
+      eventId: randomUUID(),
+      type: source.event.type,
+      data: source.event.data,
+      metadata,
+    });
+    await store.append(
+      `workorder-${order.workOrderId}`,
+      [order.reported, order.triaged, order.assigned].map(stored),
+      'no-stream',
+    );
+    await store.append(
+      `sla-${order.workOrderId}`,
+      [order.targetsSet, order.paused, order.resumed].map(stored),
+      'no-stream',
+    );
     expect(await orders.of(order.workOrderId)).toBeUndefined();
 
     const report = await rebuildAlertReadModel({ pool: db.pool, store, swap: true });
 
     expect(report.swapped).toBe(true);
-    expect(await orders.of(order.workOrderId)).toMatchObject({ number: 'S1-20261204-0001', tier: 'urgent', owner: staff, status: 'assigned' });
-    expect((await orders.of(order.workOrderId))?.recentEvents.map((e) => e.type)).toEqual(['reported', 'triaged', 'assigned']);
+    expect(await orders.of(order.workOrderId)).toMatchObject({
+      number: 'S1-20261204-0001',
+      tier: 'urgent',
+      owner: staff,
+      status: 'assigned',
+    });
+    expect((await orders.of(order.workOrderId))?.recentEvents.map((e) => e.type)).toEqual([
+      'reported',
+      'triaged',
+      'assigned',
+    ]);
     expect(await orders.slaDueAtOf(order.workOrderId, 'resolution')).toBe(at(270));
     // The facts kept live before the rebuild are still there, as the rebuild folded them again.
     expect(await facts.find(order.workOrderId)).toBeDefined();

@@ -66,7 +66,11 @@ const upsertInto = (table: string) => `INSERT INTO ${table} (${COLUMNS.replace(/
 const statements = new Map<string, { select: string; upsert: string }>();
 const statementsFor = (table: string) => {
   let found = statements.get(table);
-  if (!found) statements.set(table, (found = { select: `SELECT ${COLUMNS} FROM ${table} WHERE work_order_id = $1`, upsert: upsertInto(table) }));
+  if (!found)
+    statements.set(
+      table,
+      (found = { select: `SELECT ${COLUMNS} FROM ${table} WHERE work_order_id = $1`, upsert: upsertInto(table) }),
+    );
   return found;
 };
 
@@ -75,7 +79,12 @@ const statementsFor = (table: string) => {
  * rebuild's). The order is locked while its row is read and written, so two consumers holding the order's partition
  * for a moment during a rebalance apply its events one after the other, and so is an order with no row yet.
  */
-export const applyOrderFact = async (client: PoolClient, table: string, workOrderId: string, source: FactSource): Promise<void> => {
+export const applyOrderFact = async (
+  client: PoolClient,
+  table: string,
+  workOrderId: string,
+  source: FactSource,
+): Promise<void> => {
   const { select, upsert } = statementsFor(table);
   await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 23))', [workOrderId]);
   const { rows } = await client.query<Row>(select, [workOrderId]);

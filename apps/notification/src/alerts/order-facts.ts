@@ -84,7 +84,9 @@ export const evolveOrderFacts = (facts: OrderFacts, { event, position, recordedA
   const applied = stream === 'work-order' ? facts.workOrderPosition : facts.slaPosition;
   if (BigInt(position) <= BigInt(applied)) return facts;
   if (stream === 'sla') return { ...applySla(facts, event, position), slaPosition: position };
-  const recentEvents = [...facts.recentEvents, { type: shortType(event.type), at: recordedAt }].slice(-RECENT_EVENTS_KEPT);
+  const recentEvents = [...facts.recentEvents, { type: shortType(event.type), at: recordedAt }].slice(
+    -RECENT_EVENTS_KEPT,
+  );
   return { ...applyWorkOrder(facts, event), recentEvents, workOrderPosition: position };
 };
 
@@ -93,7 +95,9 @@ export const isOrderFact = (event: DomainEvent): boolean => streamOf(event) !== 
 
 /** The deadline of a target as the order's SLA clocks have it now (after pauses and recomputations). */
 export const dueAtOf = (facts: OrderFacts, target: SlaTarget): string | undefined =>
-  facts.sla !== 'running' ? undefined : ((target === 'response' ? facts.responseDueAt : facts.resolutionDueAt) ?? undefined);
+  facts.sla !== 'running'
+    ? undefined
+    : ((target === 'response' ? facts.responseDueAt : facts.resolutionDueAt) ?? undefined);
 
 /** The round of the resolution clock an SLA event at this log position belongs to: reopens recorded up to it. */
 export const resolutionRoundAt = (facts: OrderFacts, position: string | undefined): number =>
@@ -129,7 +133,9 @@ const applyWorkOrder = (facts: OrderFacts, event: DomainEvent): OrderFacts => {
   if (facts.status === null) return facts;
   switch (event.type) {
     case EventTypes.WorkOrderTriaged:
-      return facts.status === 'reported' ? { ...facts, status: 'triaged', tier: event.data.tier, category: event.data.category } : facts;
+      return facts.status === 'reported'
+        ? { ...facts, status: 'triaged', tier: event.data.tier, category: event.data.category }
+        : facts;
     case EventTypes.WorkOrderQueuedForDispatch:
       return { ...facts, status: 'awaiting-dispatch' };
     case EventTypes.WorkOrderAssigned:
@@ -161,16 +167,30 @@ const applyWorkOrder = (facts: OrderFacts, event: DomainEvent): OrderFacts => {
 
 const applySla = (facts: OrderFacts, event: DomainEvent, position: string): OrderFacts => {
   if (event.type === EventTypes.SlaTargetsSet) {
-    return { ...facts, sla: 'running', responseDueAt: event.data.responseDueAt, resolutionDueAt: event.data.resolutionDueAt, resolutionRounds: [] };
+    return {
+      ...facts,
+      sla: 'running',
+      responseDueAt: event.data.responseDueAt,
+      resolutionDueAt: event.data.resolutionDueAt,
+      resolutionRounds: [],
+    };
   }
   if (facts.sla !== 'running') return facts;
   switch (event.type) {
     case EventTypes.SlaClockResumed:
       return { ...facts, resolutionDueAt: event.data.resolutionDueAt };
     case EventTypes.SlaDeadlinesRecomputed:
-      return { ...facts, responseDueAt: event.data.responseDueAt ?? facts.responseDueAt, resolutionDueAt: event.data.resolutionDueAt ?? facts.resolutionDueAt };
+      return {
+        ...facts,
+        responseDueAt: event.data.responseDueAt ?? facts.responseDueAt,
+        resolutionDueAt: event.data.resolutionDueAt ?? facts.resolutionDueAt,
+      };
     case EventTypes.SlaClockRestarted:
-      return { ...facts, resolutionDueAt: event.data.resolutionDueAt, resolutionRounds: [...facts.resolutionRounds, { round: event.data.round, position }] };
+      return {
+        ...facts,
+        resolutionDueAt: event.data.resolutionDueAt,
+        resolutionRounds: [...facts.resolutionRounds, { round: event.data.round, position }],
+      };
     case EventTypes.SlaClockStopped:
       return { ...facts, sla: 'stopped' };
     default:

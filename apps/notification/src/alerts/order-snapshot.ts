@@ -28,7 +28,8 @@ export class OrderSnapshots {
 
   async of(workOrderId: string): Promise<OrderSnapshot | undefined> {
     const facts = await this.facts.find(workOrderId);
-    if (!facts || facts.status === null || facts.number === null || facts.siteId === null || facts.description === null) return undefined;
+    if (!facts || facts.status === null || facts.number === null || facts.siteId === null || facts.description === null)
+      return undefined;
     return {
       workOrderId,
       number: facts.number,

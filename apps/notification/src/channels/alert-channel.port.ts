@@ -129,13 +129,19 @@ const isHttpUrl = (value: string): boolean => {
   try {
     const url = new URL(value);
     // fetch() refuses URLs with credentials, so accepting one here would only fail later, at 3 a.m.
-    return (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname !== '' && !url.username && !url.password;
+    return (
+      (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname !== '' && !url.username && !url.password
+    );
   } catch {
     return false;
   }
 };
 
-const httpUrl = z.string().trim().max(2048).refine(isHttpUrl, 'must be an https:// or http:// URL without user or password');
+const httpUrl = z
+  .string()
+  .trim()
+  .max(2048)
+  .refine(isHttpUrl, 'must be an https:// or http:// URL without user or password');
 
 /** Standard Webhooks: "whsec_" and base64 of a random key of 24 to 64 bytes. */
 export const WebhookSecretSchema = z
@@ -155,7 +161,9 @@ const phone = z.preprocess(
 );
 
 export const DestinationSchema: z.ZodType<Destination, z.ZodTypeDef, unknown> = z.discriminatedUnion('channel', [
-  z.object({ channel: z.literal('webhook'), url: httpUrl, secrets: z.array(WebhookSecretSchema).min(1).max(3) }).strict(),
+  z
+    .object({ channel: z.literal('webhook'), url: httpUrl, secrets: z.array(WebhookSecretSchema).min(1).max(3) })
+    .strict(),
   z.object({ channel: z.literal('email'), address: z.string().trim().max(254).email() }).strict(),
   z.object({ channel: z.literal('wecom'), url: httpUrl }).strict(),
   z.object({ channel: z.literal('dingtalk'), url: httpUrl, secret: robotSecret.optional() }).strict(),

@@ -30,7 +30,10 @@ export interface ChannelConfig {
  * Takes either the structured ChannelConfig or the parsed environment (a service config merged with
  * ChannelConfigSchema); the latter is checked for half-configured providers first, which throws a ConfigError.
  */
-export const createChannelSenders = (config: ChannelConfig | ChannelEnvironment, now: () => Date): Map<AlertChannel, AlertChannelSender> => {
+export const createChannelSenders = (
+  config: ChannelConfig | ChannelEnvironment,
+  now: () => Date,
+): Map<AlertChannel, AlertChannelSender> => {
   const channels = 'ALERT_DELIVERY_TIMEOUT_MS' in config ? channelConfigFromEnvironment(config) : config;
   const { timeoutMs } = channels;
   const addresses = channels.addresses ?? PUBLIC_ADDRESSES_ONLY;
@@ -54,13 +57,17 @@ export const createChannelSenders = (config: ChannelConfig | ChannelEnvironment,
 // not others stops the service, naming what is missing. An empty value counts as unset (a blank line in .env).
 // No message repeats a value.
 
-const unsetIfEmpty = (value: unknown): unknown => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+const unsetIfEmpty = (value: unknown): unknown =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
 const optionalString = (schema: z.ZodString) => z.preprocess(unsetIfEmpty, schema.optional());
 
 const isHttpsOrLoopbackUrl = (value: string): boolean => {
   try {
     const url = new URL(value);
-    return url.protocol === 'https:' || (url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname));
+    return (
+      url.protocol === 'https:' ||
+      (url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname))
+    );
   } catch {
     return false;
   }
@@ -74,25 +81,53 @@ export const ChannelConfigSchema = z.object({
    */
   OUTBOUND_ALLOW_PRIVATE_ADDRESSES: z.preprocess(
     unsetIfEmpty,
-    z.enum(['true', 'false'], { message: "must be 'true' or 'false'" }).default('false').transform((value) => value === 'true'),
+    z
+      .enum(['true', 'false'], { message: "must be 'true' or 'false'" })
+      .default('false')
+      .transform((value) => value === 'true'),
   ),
   /** How long one delivery attempt may take (100 ms to 60 s, default 5 s). */
   ALERT_DELIVERY_TIMEOUT_MS: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(100).max(60_000).default(5_000)),
-  SMTP_HOST: optionalString(z.string().trim().regex(/^[A-Za-z0-9.-]+$|^\[[0-9A-Fa-f:.]+\]$/, 'must be a host name or address')),
+  SMTP_HOST: optionalString(
+    z
+      .string()
+      .trim()
+      .regex(/^[A-Za-z0-9.-]+$|^\[[0-9A-Fa-f:.]+\]$/, 'must be a host name or address'),
+  ),
   SMTP_PORT: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(1).max(65_535).optional()),
   /** true: TLS from the first byte (port 465); false: STARTTLS when offered. Unset: true exactly for port 465. */
   SMTP_SECURE: z.preprocess(unsetIfEmpty, z.enum(['true', 'false']).optional()),
   SMTP_USER: optionalString(z.string()),
   SMTP_PASS: optionalString(z.string()),
-  SMTP_FROM: optionalString(z.string().trim().regex(/^[^<>@\s]+@[^<>@\s]+$|^[^<>]*<[^<>@\s]+@[^<>@\s]+>$/, 'must be an address or "Name <address>"')),
+  SMTP_FROM: optionalString(
+    z
+      .string()
+      .trim()
+      .regex(/^[^<>@\s]+@[^<>@\s]+$|^[^<>]*<[^<>@\s]+@[^<>@\s]+>$/, 'must be an address or "Name <address>"'),
+  ),
   SMS_TWILIO_BASE_URL: z.preprocess(
     unsetIfEmpty,
-    z.string().trim().refine(isHttpsOrLoopbackUrl, 'must be an https:// URL (http:// only on loopback)').default('https://api.twilio.com'),
+    z
+      .string()
+      .trim()
+      .refine(isHttpsOrLoopbackUrl, 'must be an https:// URL (http:// only on loopback)')
+      .default('https://api.twilio.com'),
   ),
-  SMS_TWILIO_ACCOUNT_SID: optionalString(z.string().trim().regex(/^AC[0-9a-fA-F]{32}$/, 'must be a Twilio Account SID ("AC" and 32 hex digits)')),
+  SMS_TWILIO_ACCOUNT_SID: optionalString(
+    z
+      .string()
+      .trim()
+      .regex(/^AC[0-9a-fA-F]{32}$/, 'must be a Twilio Account SID ("AC" and 32 hex digits)'),
+  ),
   SMS_TWILIO_AUTH_TOKEN: optionalString(z.string().trim().min(16, 'looks too short for a Twilio auth token')),
   SMS_TWILIO_FROM: optionalString(
-    z.string().trim().regex(/^\+[1-9]\d{6,14}$|^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$/, 'must be an E.164 number (+14155550100) or an alphanumeric sender id'),
+    z
+      .string()
+      .trim()
+      .regex(
+        /^\+[1-9]\d{6,14}$|^(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}$/,
+        'must be an E.164 number (+14155550100) or an alphanumeric sender id',
+      ),
   ),
 });
 export type ChannelEnvironment = z.infer<typeof ChannelConfigSchema>;
@@ -106,12 +141,20 @@ interface Problem {
   readonly message: string;
 }
 
-const missingWhenAnySet = (env: ChannelEnvironment, group: readonly (keyof ChannelEnvironment)[], required: readonly (keyof ChannelEnvironment)[], purpose: string): Problem[] => {
+const missingWhenAnySet = (
+  env: ChannelEnvironment,
+  group: readonly (keyof ChannelEnvironment)[],
+  required: readonly (keyof ChannelEnvironment)[],
+  purpose: string,
+): Problem[] => {
   const set = group.filter((key) => env[key] !== undefined);
   if (set.length === 0) return [];
   return required
     .filter((key) => env[key] === undefined)
-    .map((key) => ({ key, message: `is required for ${purpose} (${set.join(', ')} ${set.length === 1 ? 'is' : 'are'} set)` }));
+    .map((key) => ({
+      key,
+      message: `is required for ${purpose} (${set.join(', ')} ${set.length === 1 ? 'is' : 'are'} set)`,
+    }));
 };
 
 const channelProblems = (env: ChannelEnvironment): Problem[] => {
@@ -120,7 +163,10 @@ const channelProblems = (env: ChannelEnvironment): Problem[] => {
     ...missingWhenAnySet(env, TWILIO_KEYS, TWILIO_KEYS, 'SMS alerts'),
   ];
   if ((env.SMTP_USER === undefined) !== (env.SMTP_PASS === undefined)) {
-    problems.push({ key: env.SMTP_USER === undefined ? 'SMTP_USER' : 'SMTP_PASS', message: 'SMTP_USER and SMTP_PASS go together (both for authenticated SMTP, or neither)' });
+    problems.push({
+      key: env.SMTP_USER === undefined ? 'SMTP_USER' : 'SMTP_PASS',
+      message: 'SMTP_USER and SMTP_PASS go together (both for authenticated SMTP, or neither)',
+    });
   }
   return problems;
 };
@@ -130,7 +176,8 @@ const channelProblems = (env: ChannelEnvironment): Problem[] => {
  * half-configured provider fails with the other configuration errors: `schema.superRefine(refineChannelEnvironment)`.
  */
 export const refineChannelEnvironment = (env: ChannelEnvironment, ctx: z.RefinementCtx): void => {
-  for (const { key, message } of channelProblems(env)) ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message });
+  for (const { key, message } of channelProblems(env))
+    ctx.addIssue({ code: z.ZodIssueCode.custom, path: [key], message });
 };
 
 /** The delivery settings from a parsed environment; a half-configured provider throws a ConfigError naming it. */
@@ -145,7 +192,9 @@ export const channelConfigFromEnvironment = (env: ChannelEnvironment): ChannelCo
       port: env.SMTP_PORT,
       secure: env.SMTP_SECURE === undefined ? env.SMTP_PORT === 465 : env.SMTP_SECURE === 'true',
       from: env.SMTP_FROM,
-      ...(env.SMTP_USER !== undefined && env.SMTP_PASS !== undefined ? { user: env.SMTP_USER, pass: env.SMTP_PASS } : {}),
+      ...(env.SMTP_USER !== undefined && env.SMTP_PASS !== undefined
+        ? { user: env.SMTP_USER, pass: env.SMTP_PASS }
+        : {}),
     };
   }
   if (env.SMS_TWILIO_ACCOUNT_SID && env.SMS_TWILIO_AUTH_TOKEN && env.SMS_TWILIO_FROM) {
@@ -160,8 +209,10 @@ export const channelConfigFromEnvironment = (env: ChannelEnvironment): ChannelCo
 };
 
 /** The outbound address rule the environment asks for. */
-export const outboundAddressesOf = (env: Pick<ChannelEnvironment, 'OUTBOUND_ALLOW_PRIVATE_ADDRESSES'>): OutboundAddressPolicy =>
-  env.OUTBOUND_ALLOW_PRIVATE_ADDRESSES ? ANY_ADDRESS : PUBLIC_ADDRESSES_ONLY;
+export const outboundAddressesOf = (
+  env: Pick<ChannelEnvironment, 'OUTBOUND_ALLOW_PRIVATE_ADDRESSES'>,
+): OutboundAddressPolicy => (env.OUTBOUND_ALLOW_PRIVATE_ADDRESSES ? ANY_ADDRESS : PUBLIC_ADDRESSES_ONLY);
 
 /** Reads and checks the delivery settings from the environment; anything wrong stops start-up with a ConfigError. */
-export const loadChannelConfig = (env: NodeJS.ProcessEnv = process.env): ChannelConfig => channelConfigFromEnvironment(loadConfig(ChannelConfigSchema, env));
+export const loadChannelConfig = (env: NodeJS.ProcessEnv = process.env): ChannelConfig =>
+  channelConfigFromEnvironment(loadConfig(ChannelConfigSchema, env));

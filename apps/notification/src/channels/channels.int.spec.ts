@@ -130,8 +130,15 @@ const anAlert = (overrides: Partial<OutgoingAlert> = {}): OutgoingAlert => {
     title: 'Escalation L2: WO-20260301-0007 lift stuck',
     text: 'Escalation L2: WO-20260301-0007 lift stuck\nBlock 3 lift, first response overdue by 15 min.',
     html: '<p><b>Lift stuck</b> at Block 3</p>',
-    markdown: '## Escalation L2: WO-20260301-0007\n**Lift stuck** at Block 3, first response overdue by 15 min.\n[Open the order](https://query.example.com/orders/WO-20260301-0007)',
-    payload: { type: 'closeloop.alert.escalation.v1', alertId, workOrderId: 'WO-20260301-0007', level: 2, title: '电梯困人' },
+    markdown:
+      '## Escalation L2: WO-20260301-0007\n**Lift stuck** at Block 3, first response overdue by 15 min.\n[Open the order](https://query.example.com/orders/WO-20260301-0007)',
+    payload: {
+      type: 'closeloop.alert.escalation.v1',
+      alertId,
+      workOrderId: 'WO-20260301-0007',
+      level: 2,
+      title: '电梯困人',
+    },
     ...overrides,
   };
 };
@@ -165,7 +172,11 @@ describe('webhook channel, verified by the reference standardwebhooks library', 
   });
   afterAll(() => receiver.close());
 
-  const destination = (secrets: string[]): Destination => ({ channel: 'webhook', url: `${receiver.base}/hooks/closeloop?tenant=t1`, secrets });
+  const destination = (secrets: string[]): Destination => ({
+    channel: 'webhook',
+    url: `${receiver.base}/hooks/closeloop?tenant=t1`,
+    secrets,
+  });
 
   it('delivers the payload as JSON with webhook-id, webhook-timestamp and a signature that verifies', async () => {
     acceptOnly(currentSecret);
@@ -180,7 +191,9 @@ describe('webhook channel, verified by the reference standardwebhooks library', 
     expect(request.headers['webhook-id']).toBe(alert.alertId);
     expect(Number(request.headers['webhook-timestamp'])).toBeGreaterThanOrEqual(before);
     expect(request.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]+=*$/);
-    expect(new Webhook(currentSecret).verify(request.body, request.headers as Record<string, string>)).toEqual(alert.payload);
+    expect(new Webhook(currentSecret).verify(request.body, request.headers as Record<string, string>)).toEqual(
+      alert.payload,
+    );
   });
 
   it('signs with every secret during a rotation, so a receiver holding either one verifies', async () => {
@@ -198,7 +211,9 @@ describe('webhook channel, verified by the reference standardwebhooks library', 
     const request = receiver.last();
     const tampered = request.body.replace('"level":2', '"level":1');
     expect(tampered).not.toBe(request.body);
-    expect(() => new Webhook(currentSecret).verify(tampered, request.headers as Record<string, string>)).toThrow(WebhookVerificationError);
+    expect(() => new Webhook(currentSecret).verify(tampered, request.headers as Record<string, string>)).toThrow(
+      WebhookVerificationError,
+    );
   });
 
   it('fails for good when the receiver holds none of the secrets (401)', async () => {
@@ -232,7 +247,11 @@ describe('HTTP failures', () => {
   let receiver: Receiver;
   const secret = whsec();
   const sender = new WebhookChannel({ now: () => new Date(), timeoutMs: SHORT_TIMEOUT_MS, addresses: ANY_ADDRESS });
-  const destination = (): Destination => ({ channel: 'webhook', url: `${receiver.base}/in?token=query-secret-value`, secrets: [secret] });
+  const destination = (): Destination => ({
+    channel: 'webhook',
+    url: `${receiver.base}/in?token=query-secret-value`,
+    secrets: [secret],
+  });
 
   beforeAll(async () => {
     receiver = await startReceiver();
@@ -278,14 +297,19 @@ describe('HTTP failures', () => {
     const started = Date.now();
     const failure = await failureOf(sender.send(destination(), anAlert()));
     expect(failure.retryable).toBe(true);
-    expect(failure.message).toBe(`webhook to ${describeDestination(destination())}: no answer within ${SHORT_TIMEOUT_MS} ms`);
+    expect(failure.message).toBe(
+      `webhook to ${describeDestination(destination())}: no answer within ${SHORT_TIMEOUT_MS} ms`,
+    );
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it('a refused connection → retryable, naming only the error code', async () => {
     const port = await closedPort();
     const failure = await failureOf(
-      sender.send({ channel: 'webhook', url: `http://127.0.0.1:${port}/in?token=query-secret-value`, secrets: [secret] }, anAlert()),
+      sender.send(
+        { channel: 'webhook', url: `http://127.0.0.1:${port}/in?token=query-secret-value`, secrets: [secret] },
+        anAlert(),
+      ),
     );
     expect(failure.retryable).toBe(true);
     expect(failure.message).toBe(`webhook to 127.0.0.1:${port}: network error (ECONNREFUSED)`);
@@ -298,7 +322,10 @@ describe('WeCom group robot', () => {
   let receiver: Receiver;
   const key = '693a91f6-7aaa-4bc4-97a0-0ec2sifa5aaa';
   const sender = new WeComChannel({ timeoutMs: 2_000, addresses: ANY_ADDRESS });
-  const destination = (): Destination => ({ channel: 'wecom', url: `${receiver.base}/cgi-bin/webhook/send?key=${key}` });
+  const destination = (): Destination => ({
+    channel: 'wecom',
+    url: `${receiver.base}/cgi-bin/webhook/send?key=${key}`,
+  });
 
   beforeAll(async () => {
     receiver = await startReceiver();
@@ -316,7 +343,7 @@ describe('WeCom group robot', () => {
     expect(JSON.parse(request.body)).toEqual({ msgtype: 'markdown', markdown: { content: alert.markdown } });
   });
 
-  it('keeps markdown within WeCom\'s 4096 bytes', async () => {
+  it("keeps markdown within WeCom's 4096 bytes", async () => {
     receiver.answer((_request, response) => reply(response, 200, { errcode: 0, errmsg: 'ok' }));
     await sender.send(destination(), anAlert({ markdown: '报修'.repeat(2000) }));
     const content = (JSON.parse(receiver.last().body) as { markdown: { content: string } }).markdown.content;
@@ -376,7 +403,10 @@ describe('DingTalk custom robot', () => {
     expect(request.rawTarget).toContain(`&sign=${encodeURIComponent(expected)}`);
     expect(request.url.searchParams.get('access_token')).toBe(accessToken);
 
-    expect(JSON.parse(request.body)).toEqual({ msgtype: 'markdown', markdown: { title: alert.title, text: alert.markdown } });
+    expect(JSON.parse(request.body)).toEqual({
+      msgtype: 'markdown',
+      markdown: { title: alert.title, text: alert.markdown },
+    });
   });
 
   it('sends no timestamp or sign without a secret', async () => {
@@ -395,7 +425,9 @@ describe('DingTalk custom robot', () => {
     receiver.answer((_request, response) => reply(response, 200, { errcode, errmsg }));
     const failure = await failureOf(sender.send(destination(), anAlert()));
     expect(failure.retryable).toBe(retryable);
-    expect(failure.message).toContain(`dingtalk to ${describeDestination(destination())}: error ${errcode} ${errmsg.slice(0, 10)}`);
+    expect(failure.message).toContain(
+      `dingtalk to ${describeDestination(destination())}: error ${errcode} ${errmsg.slice(0, 10)}`,
+    );
     expectNoneOf(failure.message, [accessToken, secret]);
   });
 
@@ -445,7 +477,10 @@ describe('Feishu custom bot', () => {
     ok();
     await sender.send(destination(false), anAlert({ text: 'Block 3 lift.' }));
     const body = JSON.parse(receiver.last().body) as Record<string, unknown>;
-    expect(body).toEqual({ msg_type: 'text', content: { text: 'Escalation L2: WO-20260301-0007 lift stuck\nBlock 3 lift.' } });
+    expect(body).toEqual({
+      msg_type: 'text',
+      content: { text: 'Escalation L2: WO-20260301-0007 lift stuck\nBlock 3 lift.' },
+    });
   });
 
   it('accepts the older {StatusCode: 0} success reply', async () => {
@@ -469,7 +504,10 @@ describe('Feishu custom bot', () => {
 describe('Slack incoming webhook', () => {
   let receiver: Receiver;
   const sender = new SlackChannel({ timeoutMs: 2_000, addresses: ANY_ADDRESS });
-  const destination = (): Destination => ({ channel: 'slack', url: `${receiver.base}/services/T0001/B0001/XXXXXXXXXXXXXXXXXXXXXXXX` });
+  const destination = (): Destination => ({
+    channel: 'slack',
+    url: `${receiver.base}/services/T0001/B0001/XXXXXXXXXXXXXXXXXXXXXXXX`,
+  });
 
   beforeAll(async () => {
     receiver = await startReceiver();
@@ -515,7 +553,11 @@ describe('SMS through a Twilio-shaped API', () => {
   const accountSid = `AC${'a1b2c3d4'.repeat(4)}`;
   const authToken = 'twilio-auth-token-0123456789';
   const phone = '+8613800138000';
-  const sender = () => new SmsChannel({ baseUrl: `${receiver.base}/`, accountSid, authToken, from: '+14155550100' }, { timeoutMs: 2_000, addresses: ANY_ADDRESS });
+  const sender = () =>
+    new SmsChannel(
+      { baseUrl: `${receiver.base}/`, accountSid, authToken, from: '+14155550100' },
+      { timeoutMs: 2_000, addresses: ANY_ADDRESS },
+    );
   const destination: Destination = { channel: 'sms', phone };
 
   beforeAll(async () => {
@@ -523,7 +565,7 @@ describe('SMS through a Twilio-shaped API', () => {
   });
   afterAll(() => receiver.close());
 
-  it('POSTs To, From and Body form-encoded to the account\'s Messages.json with Basic auth', async () => {
+  it("POSTs To, From and Body form-encoded to the account's Messages.json with Basic auth", async () => {
     receiver.answer((_request, response) => reply(response, 201, { sid: `SM${'0'.repeat(32)}`, status: 'queued' }));
     const alert = anAlert();
     await sender().send(destination, alert);
@@ -539,7 +581,10 @@ describe('SMS through a Twilio-shaped API', () => {
 
   it('cuts the body to 320 characters', async () => {
     receiver.answer((_request, response) => reply(response, 201, { sid: 'SM1' }));
-    await sender().send(destination, anAlert({ text: `Escalation L2: WO-20260301-0007 lift stuck ${'电梯'.repeat(400)}` }));
+    await sender().send(
+      destination,
+      anAlert({ text: `Escalation L2: WO-20260301-0007 lift stuck ${'电梯'.repeat(400)}` }),
+    );
     const body = new URLSearchParams(receiver.last().body).get('Body') ?? '';
     expect(Array.from(body)).toHaveLength(320);
     expect(body.endsWith('…')).toBe(true);
@@ -551,7 +596,9 @@ describe('SMS through a Twilio-shaped API', () => {
     [429, 20429, true],
     [500, 20500, true],
   ])('HTTP %i (Twilio %i) → retryable %s, without the number or the token', async (status, code, retryable) => {
-    receiver.answer((_request, response) => reply(response, status, { code, message: `The 'To' number ${phone} is not a valid phone number.`, status }));
+    receiver.answer((_request, response) =>
+      reply(response, status, { code, message: `The 'To' number ${phone} is not a valid phone number.`, status }),
+    );
     const failure = await failureOf(sender().send(destination, anAlert()));
     expect(failure.retryable).toBe(retryable);
     expect(failure.message).toBe(`sms to ****8000: HTTP ${status} (Twilio error ${code})`);
@@ -602,7 +649,10 @@ describe('e-mail over SMTP', () => {
   const servers: { close: () => Promise<void> }[] = [];
   const channels: EmailChannel[] = [];
   const emailTo = (port: number, extra: { user?: string; pass?: string } = {}, timeoutMs = 2_000) => {
-    const channel = new EmailChannel({ host: '127.0.0.1', port, secure: false, from: 'Closeloop Alerts <alerts@closeloop.example>', ...extra }, { timeoutMs });
+    const channel = new EmailChannel(
+      { host: '127.0.0.1', port, secure: false, from: 'Closeloop Alerts <alerts@closeloop.example>', ...extra },
+      { timeoutMs },
+    );
     channels.push(channel);
     return channel;
   };
@@ -649,7 +699,9 @@ describe('e-mail over SMTP', () => {
     await emailTo(server.port, { user: 'alerts', pass: 'smtp-password-1' }).send(destination, anAlert());
     expect(server.mails[0]?.user).toBe('alerts');
 
-    const failure = await failureOf(emailTo(server.port, { user: 'alerts', pass: 'wrong-password-2' }).send(destination, anAlert()));
+    const failure = await failureOf(
+      emailTo(server.port, { user: 'alerts', pass: 'wrong-password-2' }).send(destination, anAlert()),
+    );
     expect(failure.retryable).toBe(false);
     expect(failure.message).toMatch(/SMTP 535/);
     expectNoneOf(failure.message, ['wrong-password-2', 'smtp-password-1']);
@@ -713,7 +765,12 @@ describe('createChannelSenders', () => {
         {
           timeoutMs: 2_000,
           smtp: { host: '127.0.0.1', port: server.port, secure: false, from: 'alerts@closeloop.example' },
-          sms: { baseUrl: receiver.base, accountSid: `AC${'0'.repeat(32)}`, authToken: 'token-0123456789abcdef', from: '+14155550100' },
+          sms: {
+            baseUrl: receiver.base,
+            accountSid: `AC${'0'.repeat(32)}`,
+            authToken: 'token-0123456789abcdef',
+            from: '+14155550100',
+          },
           addresses: ANY_ADDRESS,
         },
         () => new Date(),
@@ -725,7 +782,9 @@ describe('createChannelSenders', () => {
       expect(server.mails).toHaveLength(1);
       (senders.get('email') as EmailChannel).close();
 
-      const misrouted = await failureOf(senders.get('slack')?.send({ channel: 'sms', phone: '+14155550123' }, anAlert()) ?? Promise.resolve());
+      const misrouted = await failureOf(
+        senders.get('slack')?.send({ channel: 'sms', phone: '+14155550123' }, anAlert()) ?? Promise.resolve(),
+      );
       expect(misrouted.retryable).toBe(false);
     } finally {
       await receiver.close();

@@ -3,7 +3,13 @@ import { ConfigError } from '@closeloop/config';
 import { Webhook } from 'standardwebhooks';
 import { z } from 'zod';
 import { PUBLIC_ADDRESSES_ONLY } from './outbound-addresses';
-import { ChannelConfigSchema, channelConfigFromEnvironment, createChannelSenders, loadChannelConfig, refineChannelEnvironment } from './channel-registry';
+import {
+  ChannelConfigSchema,
+  channelConfigFromEnvironment,
+  createChannelSenders,
+  loadChannelConfig,
+  refineChannelEnvironment,
+} from './channel-registry';
 import { sanitizeEcho, textWithTitle, truncateChars, truncateUtf8 } from './delivery-support';
 import { signDingTalk, signedDingTalkUrl } from './dingtalk.channel';
 import { smtpFailure } from './email.channel';
@@ -22,7 +28,10 @@ describe('signStandardWebhook', () => {
   it('matches the reference library, one "v1,<base64>" per secret', () => {
     const [current, previous] = [whsec(), whsec()];
     const header = signStandardWebhook(id, timestamp, body, [current, previous]);
-    expect(header.split(' ')).toEqual([new Webhook(current).sign(id, at, body), new Webhook(previous).sign(id, at, body)]);
+    expect(header.split(' ')).toEqual([
+      new Webhook(current).sign(id, at, body),
+      new Webhook(previous).sign(id, at, body),
+    ]);
   });
 
   it('signs "{id}.{timestamp}.{body}" with the base64-decoded key', () => {
@@ -47,7 +56,9 @@ describe('robot signatures', () => {
 
   it('Feishu: HMAC-SHA256 keyed with "{seconds}\\n{secret}" over nothing', () => {
     const secret = 'feishu-bot-secret';
-    expect(signFeishu(1_700_000_000, secret)).toBe(createHmac('sha256', `1700000000\n${secret}`).update(Buffer.alloc(0)).digest('base64'));
+    expect(signFeishu(1_700_000_000, secret)).toBe(
+      createHmac('sha256', `1700000000\n${secret}`).update(Buffer.alloc(0)).digest('base64'),
+    );
     expect(signFeishu(1_700_000_000, secret)).not.toBe(signDingTalk(1_700_000_000, secret));
   });
 });
@@ -57,7 +68,10 @@ describe('markdownToSlackMrkdwn', () => {
     ['# 工单 WO-20260301-0007 超时', '*工单 WO-20260301-0007 超时*'],
     ['**Lift** stuck, *urgent*', '*Lift* stuck, _urgent_'],
     ['__bold__ and _italic_ and ~~gone~~', '*bold* and _italic_ and ~gone~'],
-    ['[Open the order](https://q.example.com/orders/1?tab=timeline)', '<https://q.example.com/orders/1?tab=timeline|Open the order>'],
+    [
+      '[Open the order](https://q.example.com/orders/1?tab=timeline)',
+      '<https://q.example.com/orders/1?tab=timeline|Open the order>',
+    ],
     ['- first\n* second', '• first\n• second'],
     ['> quoted **note**', '>quoted *note*'],
     ['a < b & c > d', 'a &lt; b &amp; c &gt; d'],
@@ -96,15 +110,25 @@ describe('text shaping', () => {
   });
 
   it('blanks credentials out of an echoed platform message', () => {
-    expect(sanitizeEcho('invalid token abcdef123456 from ip 1.2.3.4', ['abcdef123456'])).toBe('invalid token *** from ip 1.2.3.4');
+    expect(sanitizeEcho('invalid token abcdef123456 from ip 1.2.3.4', ['abcdef123456'])).toBe(
+      'invalid token *** from ip 1.2.3.4',
+    );
   });
 });
 
 describe('smtpFailure', () => {
   const label = 'email to ***@example.com';
   it.each([
-    [{ code: 'EENVELOPE', responseCode: 451, response: '451 4.3.0 try later <li@example.com>' }, true, 'SMTP 451 (4.3.0, EENVELOPE)'],
-    [{ code: 'EENVELOPE', responseCode: 550, response: '550 5.1.1 <li@example.com> no such user' }, false, 'SMTP 550 (5.1.1, EENVELOPE)'],
+    [
+      { code: 'EENVELOPE', responseCode: 451, response: '451 4.3.0 try later <li@example.com>' },
+      true,
+      'SMTP 451 (4.3.0, EENVELOPE)',
+    ],
+    [
+      { code: 'EENVELOPE', responseCode: 550, response: '550 5.1.1 <li@example.com> no such user' },
+      false,
+      'SMTP 550 (5.1.1, EENVELOPE)',
+    ],
     [{ code: 'EAUTH', responseCode: 535, response: '535 bad credentials' }, false, 'SMTP 535'],
     [{ code: 'ESOCKET', originalCode: 'ECONNREFUSED' }, true, 'SMTP ESOCKET'],
     [{ code: 'ETIMEDOUT' }, true, 'SMTP ETIMEDOUT'],
@@ -128,20 +152,47 @@ describe('ChannelConfigSchema', () => {
   it('needs nothing: webhook and robot channels only, 5 s timeout', () => {
     const config = loadChannelConfig({});
     expect(config).toEqual({ timeoutMs: 5000, addresses: PUBLIC_ADDRESSES_ONLY });
-    expect([...createChannelSenders(config, () => new Date()).keys()].sort()).toEqual(['dingtalk', 'feishu', 'slack', 'webhook', 'wecom']);
+    expect([...createChannelSenders(config, () => new Date()).keys()].sort()).toEqual([
+      'dingtalk',
+      'feishu',
+      'slack',
+      'webhook',
+      'wecom',
+    ]);
   });
 
   it('treats empty values as unset', () => {
-    expect(loadChannelConfig({ SMTP_HOST: '', SMS_TWILIO_FROM: ' ', ALERT_DELIVERY_TIMEOUT_MS: '' })).toEqual({ timeoutMs: 5000, addresses: PUBLIC_ADDRESSES_ONLY });
+    expect(loadChannelConfig({ SMTP_HOST: '', SMS_TWILIO_FROM: ' ', ALERT_DELIVERY_TIMEOUT_MS: '' })).toEqual({
+      timeoutMs: 5000,
+      addresses: PUBLIC_ADDRESSES_ONLY,
+    });
   });
 
   it('adds e-mail and SMS when configured, TLS implied by port 465, Twilio at its public address', () => {
-    const config = loadChannelConfig({ ...smtp, SMTP_USER: 'alerts', SMTP_PASS: 'pw', ...twilio, ALERT_DELIVERY_TIMEOUT_MS: '2500' });
+    const config = loadChannelConfig({
+      ...smtp,
+      SMTP_USER: 'alerts',
+      SMTP_PASS: 'pw',
+      ...twilio,
+      ALERT_DELIVERY_TIMEOUT_MS: '2500',
+    });
     expect(config).toEqual({
       timeoutMs: 2500,
       addresses: PUBLIC_ADDRESSES_ONLY,
-      smtp: { host: 'smtp.example.com', port: 465, secure: true, from: 'Closeloop <alerts@example.com>', user: 'alerts', pass: 'pw' },
-      sms: { baseUrl: 'https://api.twilio.com', accountSid: twilio.SMS_TWILIO_ACCOUNT_SID, authToken: twilio.SMS_TWILIO_AUTH_TOKEN, from: '+14155550100' },
+      smtp: {
+        host: 'smtp.example.com',
+        port: 465,
+        secure: true,
+        from: 'Closeloop <alerts@example.com>',
+        user: 'alerts',
+        pass: 'pw',
+      },
+      sms: {
+        baseUrl: 'https://api.twilio.com',
+        accountSid: twilio.SMS_TWILIO_ACCOUNT_SID,
+        authToken: twilio.SMS_TWILIO_AUTH_TOKEN,
+        from: '+14155550100',
+      },
     });
     expect(createChannelSenders(config, () => new Date()).size).toBe(7);
     expect(loadChannelConfig({ ...smtp, SMTP_PORT: '587' }).smtp?.secure).toBe(false);
@@ -155,10 +206,16 @@ describe('ChannelConfigSchema', () => {
 
   it('stops on a half-configured provider, naming what is missing', () => {
     expect(() => loadChannelConfig({ SMTP_HOST: 'smtp.example.com' })).toThrow(ConfigError);
-    expect(() => loadChannelConfig({ SMTP_HOST: 'smtp.example.com' })).toThrow(/SMTP_PORT: is required for e-mail alerts[\s\S]*SMTP_FROM/);
+    expect(() => loadChannelConfig({ SMTP_HOST: 'smtp.example.com' })).toThrow(
+      /SMTP_PORT: is required for e-mail alerts[\s\S]*SMTP_FROM/,
+    );
     expect(() => loadChannelConfig({ ...smtp, SMTP_USER: 'alerts' })).toThrow(/SMTP_PASS/);
-    expect(() => loadChannelConfig({ SMS_TWILIO_ACCOUNT_SID: twilio.SMS_TWILIO_ACCOUNT_SID })).toThrow(/SMS_TWILIO_AUTH_TOKEN[\s\S]*SMS_TWILIO_FROM/);
-    expect(() => channelConfigFromEnvironment(ChannelConfigSchema.parse({ SMTP_FROM: 'a@example.com' }))).toThrow(/SMTP_HOST/);
+    expect(() => loadChannelConfig({ SMS_TWILIO_ACCOUNT_SID: twilio.SMS_TWILIO_ACCOUNT_SID })).toThrow(
+      /SMS_TWILIO_AUTH_TOKEN[\s\S]*SMS_TWILIO_FROM/,
+    );
+    expect(() => channelConfigFromEnvironment(ChannelConfigSchema.parse({ SMTP_FROM: 'a@example.com' }))).toThrow(
+      /SMTP_HOST/,
+    );
   });
 
   it('offers the same checks as a refinement for a service schema that merges it', () => {
@@ -170,7 +227,12 @@ describe('ChannelConfigSchema', () => {
   });
 
   it('rejects malformed values by name, without repeating them', () => {
-    const bad = { ...twilio, SMS_TWILIO_ACCOUNT_SID: 'XXsecret-looking-value', SMS_TWILIO_BASE_URL: 'http://twilio.example.com', ALERT_DELIVERY_TIMEOUT_MS: '10' };
+    const bad = {
+      ...twilio,
+      SMS_TWILIO_ACCOUNT_SID: 'XXsecret-looking-value',
+      SMS_TWILIO_BASE_URL: 'http://twilio.example.com',
+      ALERT_DELIVERY_TIMEOUT_MS: '10',
+    };
     let error: unknown;
     try {
       loadChannelConfig(bad);

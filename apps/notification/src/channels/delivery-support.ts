@@ -3,7 +3,13 @@ import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import type { AlertChannel } from '@closeloop/contracts';
 import { DeliveryFailedError, Destination, describeDestination, OutgoingAlert } from './alert-channel.port';
-import { hostOfUrl, OutboundAddressPolicy, OutboundAddressRefusedError, OutboundHostUnresolvedError, PUBLIC_ADDRESSES_ONLY } from './outbound-addresses';
+import {
+  hostOfUrl,
+  OutboundAddressPolicy,
+  OutboundAddressRefusedError,
+  OutboundHostUnresolvedError,
+  PUBLIC_ADDRESSES_ONLY,
+} from './outbound-addresses';
 
 /** Shared by the HTTP channels: one POST, the failure classification, and keeping secrets out of messages. */
 
@@ -22,7 +28,8 @@ export const destinationFor = <C extends AlertChannel>(channel: C, destination: 
 };
 
 /** "<channel> to <masked destination>", the start of every failure message. */
-export const deliveryLabel = (destination: Destination): string => `${destination.channel} to ${describeDestination(destination)}`;
+export const deliveryLabel = (destination: Destination): string =>
+  `${destination.channel} to ${describeDestination(destination)}`;
 
 export interface HttpReply {
   readonly status: number;
@@ -36,9 +43,19 @@ const networkCause = (error: unknown): string => {
 };
 
 /** What a failed connection means for the delivery: refused addresses and unknown names fail for good. */
-const connectionFailure = (label: string, error: unknown, timeoutMs: number, timedOut: boolean): DeliveryFailedError => {
-  if (error instanceof OutboundAddressRefusedError) return new DeliveryFailedError(`${label}: the destination is or resolves to a ${error.reason} address, which alerts are not sent to`, false);
-  if (error instanceof OutboundHostUnresolvedError) return new DeliveryFailedError(`${label}: the host could not be resolved (${error.code})`, !error.permanent);
+const connectionFailure = (
+  label: string,
+  error: unknown,
+  timeoutMs: number,
+  timedOut: boolean,
+): DeliveryFailedError => {
+  if (error instanceof OutboundAddressRefusedError)
+    return new DeliveryFailedError(
+      `${label}: the destination is or resolves to a ${error.reason} address, which alerts are not sent to`,
+      false,
+    );
+  if (error instanceof OutboundHostUnresolvedError)
+    return new DeliveryFailedError(`${label}: the host could not be resolved (${error.code})`, !error.permanent);
   if (timedOut) return new DeliveryFailedError(`${label}: no answer within ${timeoutMs} ms`, true);
   return new DeliveryFailedError(`${label}: ${networkCause(error)}`, true);
 };
@@ -98,9 +115,15 @@ export const postOnce = async (
           size += chunk.length;
           if (size >= MAX_REPLY_BYTES) response.destroy();
         });
-        const settle = () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).subarray(0, MAX_REPLY_BYTES).toString('utf8') });
+        const settle = () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            body: Buffer.concat(chunks).subarray(0, MAX_REPLY_BYTES).toString('utf8'),
+          });
         response.on('end', settle);
-        response.on('close', () => (size >= MAX_REPLY_BYTES || response.complete ? settle() : fail(new Error('the reply was cut off'))));
+        response.on('close', () =>
+          size >= MAX_REPLY_BYTES || response.complete ? settle() : fail(new Error('the reply was cut off')),
+        );
         response.on('error', (error) => (size >= MAX_REPLY_BYTES ? settle() : fail(error)));
       },
     );
@@ -132,13 +155,25 @@ export abstract class JsonPostingChannel {
     this.addresses = options.addresses ?? PUBLIC_ADDRESSES_ONLY;
   }
 
-  protected postJson(label: string, url: string | URL, body: string, headers: Record<string, string> = {}): Promise<HttpReply> {
-    return postOnce(label, url, { headers: { 'content-type': 'application/json', ...headers }, body }, this.timeoutMs, this.addresses);
+  protected postJson(
+    label: string,
+    url: string | URL,
+    body: string,
+    headers: Record<string, string> = {},
+  ): Promise<HttpReply> {
+    return postOnce(
+      label,
+      url,
+      { headers: { 'content-type': 'application/json', ...headers }, body },
+      this.timeoutMs,
+      this.addresses,
+    );
   }
 }
 
 /** Whether an HTTP status is worth another try: the receiver is busy or throttling, not refusing this request. */
-export const isRetryableStatus = (status: number): boolean => status === 408 || status === 425 || status === 429 || status >= 500;
+export const isRetryableStatus = (status: number): boolean =>
+  status === 408 || status === 425 || status === 429 || status >= 500;
 
 /**
  * The failure an HTTP status means, or undefined for 2xx. 3xx fails for good (the URL has to be updated, as the
@@ -147,7 +182,8 @@ export const isRetryableStatus = (status: number): boolean => status === 408 || 
 export const statusFailure = (label: string, status: number, detail?: string): DeliveryFailedError | undefined => {
   if (status >= 200 && status < 300) return undefined;
   const suffix = detail ? ` (${detail})` : '';
-  if (status >= 300 && status < 400) return new DeliveryFailedError(`${label}: HTTP ${status}, a redirect, which is not followed${suffix}`, false);
+  if (status >= 300 && status < 400)
+    return new DeliveryFailedError(`${label}: HTTP ${status}, a redirect, which is not followed${suffix}`, false);
   return new DeliveryFailedError(`${label}: HTTP ${status}${suffix}`, isRetryableStatus(status));
 };
 

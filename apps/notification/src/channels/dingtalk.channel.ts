@@ -58,6 +58,12 @@ export class DingTalkChannel extends JsonPostingChannel implements AlertChannelS
     if (reply.status >= 300 && reply.status < 400) {
       throw new DeliveryFailedError(`${label}: HTTP ${reply.status}, DingTalk's throttling redirect`, true);
     }
-    settleRobotReply(label, reply, robotVerdict('errcode', 'errmsg'), DINGTALK_RETRYABLE_CODES, credentialsOf(target.url, target.secret));
+    settleRobotReply(
+      label,
+      reply,
+      robotVerdict('errcode', 'errmsg'),
+      DINGTALK_RETRYABLE_CODES,
+      credentialsOf(target.url, target.secret),
+    );
   }
 }

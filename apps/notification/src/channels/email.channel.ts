@@ -38,13 +38,20 @@ export const smtpFailure = (label: string, error: unknown): DeliveryFailedError 
   const { responseCode, code, response } = error as { responseCode?: unknown; code?: unknown; response?: unknown };
   const errorCode = typeof code === 'string' && /^[A-Z0-9_]{2,40}$/.test(code) ? code : undefined;
   if (typeof responseCode === 'number') {
-    const enhanced = typeof response === 'string' ? /^\d{3}[ -]([245]\.\d{1,3}\.\d{1,3})\b/.exec(response)?.[1] : undefined;
+    const enhanced =
+      typeof response === 'string' ? /^\d{3}[ -]([245]\.\d{1,3}\.\d{1,3})\b/.exec(response)?.[1] : undefined;
     const detail = [enhanced, errorCode].filter(Boolean).join(', ');
-    return new DeliveryFailedError(`${label}: SMTP ${responseCode}${detail ? ` (${detail})` : ''}`, responseCode >= 400 && responseCode < 500);
+    return new DeliveryFailedError(
+      `${label}: SMTP ${responseCode}${detail ? ` (${detail})` : ''}`,
+      responseCode >= 400 && responseCode < 500,
+    );
   }
   const originalCode = (error as { originalCode?: unknown }).originalCode;
   const retryable = [errorCode, originalCode].some((c) => typeof c === 'string' && RETRYABLE_CONNECTION_CODES.has(c));
-  return new DeliveryFailedError(`${label}: SMTP ${errorCode ?? 'error'}${retryable ? ', connection failed' : ''}`, retryable);
+  return new DeliveryFailedError(
+    `${label}: SMTP ${errorCode ?? 'error'}${retryable ? ', connection failed' : ''}`,
+    retryable,
+  );
 };
 
 const domainOf = (from: string): string => /@([^\s>]+)/.exec(from)?.[1] ?? 'closeloop.invalid';

@@ -45,7 +45,9 @@ describe('alerts to non-public addresses (send time)', () => {
     server = createServer((request, response) => {
       received += 1;
       request.resume();
-      response.writeHead(200, { 'content-type': 'application/json' }).end('{"errcode":0,"code":0,"StatusCode":0,"sid":"SM1"}');
+      response
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end('{"errcode":0,"code":0,"StatusCode":0,"sid":"SM1"}');
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
@@ -64,12 +66,32 @@ describe('alerts to non-public addresses (send time)', () => {
     const base = `http://127.0.0.1:${port}`;
     const options = addresses ? { addresses } : {};
     return [
-      [new WebhookChannel({ now: () => new Date(), ...options }), { channel: 'webhook', url: `${base}/hook`, secrets: [secret] }],
+      [
+        new WebhookChannel({ now: () => new Date(), ...options }),
+        { channel: 'webhook', url: `${base}/hook`, secrets: [secret] },
+      ],
       [new WeComChannel(options), { channel: 'wecom', url: `${base}/cgi-bin/webhook/send?key=k` }],
-      [new DingTalkChannel({ now: () => new Date(), ...options }), { channel: 'dingtalk', url: `${base}/robot/send?access_token=t` }],
-      [new FeishuChannel({ now: () => new Date(), ...options }), { channel: 'feishu', url: `${base}/open-apis/bot/v2/hook/x` }],
+      [
+        new DingTalkChannel({ now: () => new Date(), ...options }),
+        { channel: 'dingtalk', url: `${base}/robot/send?access_token=t` },
+      ],
+      [
+        new FeishuChannel({ now: () => new Date(), ...options }),
+        { channel: 'feishu', url: `${base}/open-apis/bot/v2/hook/x` },
+      ],
       [new SlackChannel(options), { channel: 'slack', url: `${base}/services/T/B/X` }],
-      [new SmsChannel({ baseUrl: base, accountSid: `AC${'0'.repeat(32)}`, authToken: 'token-0123456789abcdef', from: '+14155550100' }, options), { channel: 'sms', phone: '+14155550123' }],
+      [
+        new SmsChannel(
+          {
+            baseUrl: base,
+            accountSid: `AC${'0'.repeat(32)}`,
+            authToken: 'token-0123456789abcdef',
+            from: '+14155550100',
+          },
+          options,
+        ),
+        { channel: 'sms', phone: '+14155550123' },
+      ],
     ];
   };
 
@@ -87,7 +109,11 @@ describe('alerts to non-public addresses (send time)', () => {
 
   it('is refused when the host is a name resolving to loopback (localhost), or an IPv6 loopback literal', async () => {
     const webhook = new WebhookChannel({ now: () => new Date() });
-    for (const url of [`http://localhost:${port}/hook`, `http://[::1]:${port}/hook`, `http://[::ffff:127.0.0.1]:${port}/hook`]) {
+    for (const url of [
+      `http://localhost:${port}/hook`,
+      `http://[::1]:${port}/hook`,
+      `http://[::ffff:127.0.0.1]:${port}/hook`,
+    ]) {
       const failure = await failureOf(webhook.send({ channel: 'webhook', url, secrets: [secret] }, alert()));
       expect(failure.retryable).toBe(false);
       expect(failure.message).toMatch(/loopback/);
@@ -102,7 +128,12 @@ describe('alerts to non-public addresses (send time)', () => {
       callback(null, [{ address: answers++ === 0 ? '203.0.113.10' : '127.0.0.1', family: 4 }]);
     const addresses = new OutboundAddressPolicy({ allowPrivate: false, lookup: rebinding });
     await expect(addresses.check('hooks.rebind.test')).resolves.toBeUndefined();
-    const failure = await failureOf(new WebhookChannel({ now: () => new Date(), addresses }).send({ channel: 'webhook', url: `http://hooks.rebind.test:${port}/hook`, secrets: [secret] }, alert()));
+    const failure = await failureOf(
+      new WebhookChannel({ now: () => new Date(), addresses }).send(
+        { channel: 'webhook', url: `http://hooks.rebind.test:${port}/hook`, secrets: [secret] },
+        alert(),
+      ),
+    );
     expect(failure).toMatchObject({ retryable: false, message: expect.stringContaining('loopback') });
     expect(received).toBe(0);
   });

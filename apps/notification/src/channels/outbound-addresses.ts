@@ -129,7 +129,11 @@ export class OutboundHostUnresolvedError extends Error {
   }
 }
 
-type Lookup = (hostname: string, options: LookupAllOptions, callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void;
+type Lookup = (
+  hostname: string,
+  options: LookupAllOptions,
+  callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+) => void;
 
 /** The callback shape Node's net and http accept as `lookup`, single- and all-address. */
 type ConnectLookup = (
@@ -189,7 +193,12 @@ export class OutboundAddressPolicy {
         const usable = family === 4 || family === 6 ? addresses.filter((a) => a.family === family) : addresses;
         if (options.all) return callback(null, usable);
         const first = usable[0];
-        if (!first) return callback(Object.assign(new Error(`${hostname} has no IPv${family} address`), { code: 'ENOTFOUND' }), '', 0);
+        if (!first)
+          return callback(
+            Object.assign(new Error(`${hostname} has no IPv${family} address`), { code: 'ENOTFOUND' }),
+            '',
+            0,
+          );
         callback(null, first.address, first.family);
       },
       (error: NodeJS.ErrnoException) => callback(error, options.all ? [] : '', 0),
@@ -201,7 +210,10 @@ export class OutboundAddressPolicy {
     if (literal) return this.checked(host, [{ address: host, family: literal }], skipCheck);
     return new Promise<LookupAddress[]>((resolve, reject) =>
       this.resolve(host, { all: true }, (error, addresses) => {
-        if (error) return reject(new OutboundHostUnresolvedError(host, PERMANENT_DNS_CODES.has(error.code ?? ''), error.code ?? 'EUNKNOWN'));
+        if (error)
+          return reject(
+            new OutboundHostUnresolvedError(host, PERMANENT_DNS_CODES.has(error.code ?? ''), error.code ?? 'EUNKNOWN'),
+          );
         if (addresses.length === 0) return reject(new OutboundHostUnresolvedError(host, true, 'ENODATA'));
         this.checked(host, addresses, skipCheck).then(resolve, reject);
       }),

@@ -1,5 +1,10 @@
 import type { LookupAddress } from 'node:dns';
-import { forbiddenAddressReason, OutboundAddressPolicy, OutboundAddressRefusedError, OutboundHostUnresolvedError } from './outbound-addresses';
+import {
+  forbiddenAddressReason,
+  OutboundAddressPolicy,
+  OutboundAddressRefusedError,
+  OutboundHostUnresolvedError,
+} from './outbound-addresses';
 
 describe('forbiddenAddressReason', () => {
   it.each([
@@ -31,7 +36,16 @@ describe('forbiddenAddressReason', () => {
     expect(forbiddenAddressReason(address)).toContain(why);
   });
 
-  it.each(['93.184.216.34', '8.8.8.8', '172.32.0.1', '100.128.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8', '2002:808:808::1', '2001:db8::1'])('allows the public address %s', (address) => {
+  it.each([
+    '93.184.216.34',
+    '8.8.8.8',
+    '172.32.0.1',
+    '100.128.0.1',
+    '2606:4700:4700::1111',
+    '::ffff:8.8.8.8',
+    '2002:808:808::1',
+    '2001:db8::1',
+  ])('allows the public address %s', (address) => {
     expect(forbiddenAddressReason(address)).toBeUndefined();
   });
 
@@ -43,7 +57,11 @@ describe('forbiddenAddressReason', () => {
 /** A resolver that answers from a table, as DNS would: pure logic, nothing is connected to. */
 const resolver =
   (answers: Record<string, LookupAddress[] | string>) =>
-  (host: string, _options: unknown, callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => {
+  (
+    host: string,
+    _options: unknown,
+    callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+  ) => {
     const answer = answers[host] ?? 'ENOTFOUND';
     if (typeof answer === 'string') return callback(Object.assign(new Error(answer), { code: answer }), []);
     callback(null, answer);
@@ -68,12 +86,16 @@ describe('OutboundAddressPolicy.check', () => {
   });
 
   it('refuses a host with any non-public address among its answers', async () => {
-    await expect(policy.check('split.example.com')).rejects.toEqual(new OutboundAddressRefusedError('split.example.com', 'private'));
+    await expect(policy.check('split.example.com')).rejects.toEqual(
+      new OutboundAddressRefusedError('split.example.com', 'private'),
+    );
     await expect(policy.check('v6.example.com')).rejects.toBeInstanceOf(OutboundAddressRefusedError);
   });
 
   it('checks address literals without asking DNS', async () => {
-    await expect(policy.check('169.254.169.254')).rejects.toMatchObject({ reason: expect.stringContaining('metadata') });
+    await expect(policy.check('169.254.169.254')).rejects.toMatchObject({
+      reason: expect.stringContaining('metadata'),
+    });
     await expect(policy.check('::1')).rejects.toMatchObject({ reason: 'loopback' });
   });
 
@@ -93,9 +115,19 @@ describe('OutboundAddressPolicy.check', () => {
 
 describe('OutboundAddressPolicy.connectLookup', () => {
   it('hands the connection the addresses it checked, or the refusal', async () => {
-    const policy = new OutboundAddressPolicy({ allowPrivate: false, lookup: resolver({ 'hooks.example.com': [{ address: '93.184.216.34', family: 4 }], 'inside.example.com': [{ address: '192.168.0.7', family: 4 }] }) });
+    const policy = new OutboundAddressPolicy({
+      allowPrivate: false,
+      lookup: resolver({
+        'hooks.example.com': [{ address: '93.184.216.34', family: 4 }],
+        'inside.example.com': [{ address: '192.168.0.7', family: 4 }],
+      }),
+    });
     const lookup = (host: string, all: boolean) =>
-      new Promise((resolve, reject) => policy.connectLookup(host, { all }, (error, address, family) => (error ? reject(error) : resolve(all ? address : { address, family }))));
+      new Promise((resolve, reject) =>
+        policy.connectLookup(host, { all }, (error, address, family) =>
+          error ? reject(error) : resolve(all ? address : { address, family }),
+        ),
+      );
     await expect(lookup('hooks.example.com', false)).resolves.toEqual({ address: '93.184.216.34', family: 4 });
     await expect(lookup('hooks.example.com', true)).resolves.toEqual([{ address: '93.184.216.34', family: 4 }]);
     await expect(lookup('inside.example.com', true)).rejects.toBeInstanceOf(OutboundAddressRefusedError);

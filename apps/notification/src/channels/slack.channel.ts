@@ -11,7 +11,8 @@ import {
 // Slack's mrkdwn is not Markdown: *bold*, _italic_, ~strike~, <url|text> links, no headings, and &, <, > must be
 // escaped as entities (https://api.slack.com/reference/surfaces/formatting). Code spans and fences are the same.
 
-const escapeEntities = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeEntities = (text: string): string =>
+  text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 const BOLD = '\u0001';
 const LINK_OPEN = '\u0002';
@@ -29,7 +30,10 @@ const inline = (segment: string): string => {
     .replace(/(^|[^\w*])\*(?!\s)(.+?)\*(?!\w)/g, '$1_$2_')
     .replace(/~~(.+?)~~/g, '~$1~')
     .replace(new RegExp(BOLD, 'g'), '*');
-  return out.replace(new RegExp(`${LINK_OPEN}(\\d+)${LINK_CLOSE}`, 'g'), (_m, index: string) => links[Number(index)] ?? '');
+  return out.replace(
+    new RegExp(`${LINK_OPEN}(\\d+)${LINK_CLOSE}`, 'g'),
+    (_m, index: string) => links[Number(index)] ?? '',
+  );
 };
 
 /** Inline code spans pass through untouched (but escaped); everything else is converted. */
@@ -70,7 +74,8 @@ export const slackSections = (mrkdwn: string): string[] => {
   const sections: string[] = [];
   let current = '';
   for (const line of mrkdwn.split('\n')) {
-    const pieces = line.length > SECTION_MAX ? (line.match(new RegExp(`[\\s\\S]{1,${SECTION_MAX}}`, 'g')) ?? []) : [line];
+    const pieces =
+      line.length > SECTION_MAX ? (line.match(new RegExp(`[\\s\\S]{1,${SECTION_MAX}}`, 'g')) ?? []) : [line];
     for (const piece of pieces) {
       const next = current ? `${current}\n${piece}` : piece;
       if (next.length > SECTION_MAX) {
@@ -100,7 +105,10 @@ export class SlackChannel extends JsonPostingChannel implements AlertChannelSend
   async send(destination: Destination, alert: OutgoingAlert): Promise<void> {
     const target = destinationFor('slack', destination);
     const label = deliveryLabel(target);
-    const blocks = slackSections(markdownToSlackMrkdwn(alert.markdown)).map((text) => ({ type: 'section', text: { type: 'mrkdwn', text } }));
+    const blocks = slackSections(markdownToSlackMrkdwn(alert.markdown)).map((text) => ({
+      type: 'section',
+      text: { type: 'mrkdwn', text },
+    }));
     const body = JSON.stringify({ text: alert.title, blocks });
     const reply = await this.postJson(label, target.url, body);
     // Slack's error bodies are fixed tokens; anything else is not repeated.

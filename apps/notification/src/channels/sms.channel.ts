@@ -1,5 +1,13 @@
 import { AlertChannelSender, Destination, OutgoingAlert } from './alert-channel.port';
-import { DEFAULT_TIMEOUT_MS, deliveryLabel, destinationFor, postOnce, statusFailure, textWithTitle, truncateChars } from './delivery-support';
+import {
+  DEFAULT_TIMEOUT_MS,
+  deliveryLabel,
+  destinationFor,
+  postOnce,
+  statusFailure,
+  textWithTitle,
+  truncateChars,
+} from './delivery-support';
 import { OutboundAddressPolicy, PUBLIC_ADDRESSES_ONLY } from './outbound-addresses';
 
 export interface TwilioOptions {
@@ -42,7 +50,11 @@ export class SmsChannel implements AlertChannelSender {
   async send(destination: Destination, alert: OutgoingAlert): Promise<void> {
     const target = destinationFor('sms', destination);
     const label = deliveryLabel(target);
-    const body = new URLSearchParams({ To: target.phone, From: this.twilio.from, Body: truncateChars(textWithTitle(alert), SMS_MAX_CHARS) }).toString();
+    const body = new URLSearchParams({
+      To: target.phone,
+      From: this.twilio.from,
+      Body: truncateChars(textWithTitle(alert), SMS_MAX_CHARS),
+    }).toString();
     const reply = await postOnce(
       label,
       this.endpoint,

@@ -30,7 +30,10 @@ export class WeComChannel extends JsonPostingChannel implements AlertChannelSend
   async send(destination: Destination, alert: OutgoingAlert): Promise<void> {
     const target = destinationFor('wecom', destination);
     const label = deliveryLabel(target);
-    const body = JSON.stringify({ msgtype: 'markdown', markdown: { content: truncateUtf8(alert.markdown, WECOM_MARKDOWN_MAX_BYTES) } });
+    const body = JSON.stringify({
+      msgtype: 'markdown',
+      markdown: { content: truncateUtf8(alert.markdown, WECOM_MARKDOWN_MAX_BYTES) },
+    });
     const reply = await this.postJson(label, target.url, body);
     settleRobotReply(label, reply, robotVerdict('errcode', 'errmsg'), WECOM_RETRYABLE_CODES, credentialsOf(target.url));
   }

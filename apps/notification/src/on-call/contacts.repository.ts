@@ -19,13 +19,19 @@ export class ContactsRepository {
   }
 
   async get(owner: ContactOwner): Promise<Destination[] | undefined> {
-    const { rows } = await this.pool.query<{ destinations: Destination[] }>('SELECT destinations FROM notification_alert_contacts WHERE owner_kind = $1 AND owner_id = $2', [owner.kind, owner.id]);
+    const { rows } = await this.pool.query<{ destinations: Destination[] }>(
+      'SELECT destinations FROM notification_alert_contacts WHERE owner_kind = $1 AND owner_id = $2',
+      [owner.kind, owner.id],
+    );
     return rows[0]?.destinations;
   }
 
   /** The contact a site pages when its escalation chain runs out (ADR 12); none set means the default. */
   async fallbackOf(siteId: string): Promise<Destination[] | undefined> {
-    const { rows } = await this.pool.query<{ destinations: Destination[] }>('SELECT destinations FROM notification_alert_site_fallbacks WHERE site_id = $1', [siteId]);
+    const { rows } = await this.pool.query<{ destinations: Destination[] }>(
+      'SELECT destinations FROM notification_alert_site_fallbacks WHERE site_id = $1',
+      [siteId],
+    );
     return rows[0]?.destinations;
   }
 
@@ -38,7 +44,9 @@ export class ContactsRepository {
   }
 
   async deleteFallback(siteId: string): Promise<boolean> {
-    const { rowCount } = await this.pool.query('DELETE FROM notification_alert_site_fallbacks WHERE site_id = $1', [siteId]);
+    const { rowCount } = await this.pool.query('DELETE FROM notification_alert_site_fallbacks WHERE site_id = $1', [
+      siteId,
+    ]);
     return (rowCount ?? 0) > 0;
   }
 

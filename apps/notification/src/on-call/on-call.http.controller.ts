@@ -1,18 +1,42 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, Req } from '@nestjs/common';
-import { CloseloopError, FieldIssue, ForbiddenError, IdentifierSchema, InstantSchema, NotFoundError, StaffIdSchema, ValidationError } from '@closeloop/contracts';
-import { Access, ensureSiteAllowed, ensureSiteVisible, hasRole, isUuid, Principal, principalOf, visibleSites } from '@closeloop/http';
+import {
+  CloseloopError,
+  FieldIssue,
+  ForbiddenError,
+  IdentifierSchema,
+  InstantSchema,
+  NotFoundError,
+  StaffIdSchema,
+  ValidationError,
+} from '@closeloop/contracts';
+import {
+  Access,
+  ensureSiteAllowed,
+  ensureSiteVisible,
+  hasRole,
+  isUuid,
+  Principal,
+  principalOf,
+  visibleSites,
+} from '@closeloop/http';
 import type { Request } from 'express';
 import { OverrideInputSchema, RotationInputSchema, whoIsOnCall } from '@closeloop/notification-domain';
 import { CLOCK, Clock } from '@closeloop/runtime';
 import { z } from 'zod';
 import { Destination, describeDestination, DestinationSchema } from '../channels/alert-channel.port';
-import { hostOfUrl, OutboundAddressPolicy, OutboundAddressRefusedError, OutboundHostUnresolvedError } from '../channels/outbound-addresses';
+import {
+  hostOfUrl,
+  OutboundAddressPolicy,
+  OutboundAddressRefusedError,
+  OutboundHostUnresolvedError,
+} from '../channels/outbound-addresses';
 import { OUTBOUND_ADDRESSES } from '../notification.config';
 import { ContactOwner, ContactsRepository } from './contacts.repository';
 import { OnCallRepository } from './on-call.repository';
 
-const fieldIssues = (error: z.ZodError) => error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message }));
+const fieldIssues = (error: z.ZodError) =>
+  error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message }));
 
 const parse = <S extends z.ZodTypeAny>(schema: S, input: unknown, what: string): z.infer<S> => {
   const parsed = schema.safeParse(input ?? {});
@@ -54,7 +78,8 @@ export class OnCallHttpController {
   @Put('rotations/:id')
   @Access({ staff: EDITORS })
   async putRotation(@Param('id') id: string, @Body() body: unknown, @Req() request: Request) {
-    if (!isUuid(id)) throw new ValidationError('A rotation id is a UUID', [{ path: 'path:id', message: 'must be a UUID' }]);
+    if (!isUuid(id))
+      throw new ValidationError('A rotation id is a UUID', [{ path: 'path:id', message: 'must be a UUID' }]);
     const caller = principalOf(request);
     const rotation = { id, ...parse(RotationBodySchema, body, 'rotation') };
     ensureSiteAllowed(caller, rotation.siteId);
@@ -102,7 +127,12 @@ export class OnCallHttpController {
 
   /** Who is on call for a site and level now, or at `at`. */
   @Get('now')
-  async now(@Query('siteId') siteId: string | undefined, @Query('level') level: string | undefined, @Query('at') at: string | undefined, @Req() request: Request) {
+  async now(
+    @Query('siteId') siteId: string | undefined,
+    @Query('level') level: string | undefined,
+    @Query('at') at: string | undefined,
+    @Req() request: Request,
+  ) {
     const site = parse(SiteIdSchema, siteId, 'siteId query parameter');
     ensureSiteAllowed(principalOf(request), site);
     const lvl = parse(LevelSchema, level ?? '1', 'level query parameter') as 1 | 2 | 3;
@@ -135,7 +165,10 @@ export class OnCallHttpController {
   private async ensureSelfOrTheirEditor(caller: Principal, staffId: string): Promise<void> {
     if (caller.kind === 'staff' && caller.staffId === staffId) return;
     if (hasRole(caller, ...EDITORS) && (await this.schedules.isOnCallAtAnyOf(staffId, visibleSites(caller)))) return;
-    throw new ForbiddenError('Only the person themselves, or a supervisor or admin of a site they are on call for, may see or change these contact details', 'NOT_YOURS');
+    throw new ForbiddenError(
+      'Only the person themselves, or a supervisor or admin of a site they are on call for, may see or change these contact details',
+      'NOT_YOURS',
+    );
   }
 
   @Put('contacts/sites/:siteId')
@@ -165,7 +198,10 @@ export class OnCallHttpController {
     ensureSiteAllowed(principalOf(request), site);
     const { destinations } = parse(FallbackSchema, body, 'fallback contact');
     await this.contacts.putFallback(site, destinations);
-    return { siteId: site, destinations: destinations.map((d) => ({ channel: d.channel, destination: describeDestination(d) })) };
+    return {
+      siteId: site,
+      destinations: destinations.map((d) => ({ channel: d.channel, destination: describeDestination(d) })),
+    };
   }
 
   @Get('contacts/sites/:siteId/fallback')
@@ -174,7 +210,10 @@ export class OnCallHttpController {
     ensureSiteAllowed(principalOf(request), site);
     const destinations = await this.contacts.fallbackOf(site);
     if (!destinations) throw new NotFoundError('Fallback contact of site', site);
-    return { siteId: site, destinations: destinations.map((d) => ({ channel: d.channel, destination: describeDestination(d) })) };
+    return {
+      siteId: site,
+      destinations: destinations.map((d) => ({ channel: d.channel, destination: describeDestination(d) })),
+    };
   }
 
   @Delete('contacts/sites/:siteId/fallback')
@@ -190,7 +229,10 @@ export class OnCallHttpController {
     const { destinations } = parse(ContactsSchema, body, 'contact details');
     await this.ensureReachable(destinations);
     await this.contacts.put(owner, destinations);
-    return { owner, destinations: destinations.map((d) => ({ channel: d.channel, destination: describeDestination(d) })) };
+    return {
+      owner,
+      destinations: destinations.map((d) => ({ channel: d.channel, destination: describeDestination(d) })),
+    };
   }
 
   /**
@@ -206,20 +248,39 @@ export class OnCallHttpController {
       try {
         await this.addresses.check(hostOfUrl(new URL(destination.url)));
       } catch (error) {
-        if (error instanceof OutboundAddressRefusedError) refused.push({ path, message: `${error.host} is or resolves to a ${error.reason} address; alerts go to public addresses only` });
-        else if (error instanceof OutboundHostUnresolvedError && error.permanent) unresolvable.push({ path, message: `${error.host} does not resolve (${error.code})` });
-        else if (error instanceof OutboundHostUnresolvedError) throw new CloseloopError('unavailable', 'DNS_UNAVAILABLE', `${error.host} cannot be resolved now (${error.code}); try again`);
+        if (error instanceof OutboundAddressRefusedError)
+          refused.push({
+            path,
+            message: `${error.host} is or resolves to a ${error.reason} address; alerts go to public addresses only`,
+          });
+        else if (error instanceof OutboundHostUnresolvedError && error.permanent)
+          unresolvable.push({ path, message: `${error.host} does not resolve (${error.code})` });
+        else if (error instanceof OutboundHostUnresolvedError)
+          throw new CloseloopError(
+            'unavailable',
+            'DNS_UNAVAILABLE',
+            `${error.host} cannot be resolved now (${error.code}); try again`,
+          );
         else throw error;
       }
     }
-    if (refused.length > 0) throw new ValidationError('A destination is not a public address', [...refused, ...unresolvable], 'DESTINATION_ADDRESS_NOT_ALLOWED');
-    if (unresolvable.length > 0) throw new ValidationError('A destination\'s host does not resolve', unresolvable, 'DESTINATION_HOST_UNRESOLVABLE');
+    if (refused.length > 0)
+      throw new ValidationError(
+        'A destination is not a public address',
+        [...refused, ...unresolvable],
+        'DESTINATION_ADDRESS_NOT_ALLOWED',
+      );
+    if (unresolvable.length > 0)
+      throw new ValidationError("A destination's host does not resolve", unresolvable, 'DESTINATION_HOST_UNRESOLVABLE');
   }
 
   /** Secrets and full addresses are written, never read back. */
   private async getContacts(owner: ContactOwner) {
     const destinations = await this.contacts.get(owner);
     if (!destinations) throw new NotFoundError(`Contact details of ${owner.kind}`, owner.id);
-    return { owner, destinations: destinations.map((d) => ({ channel: d.channel, destination: describeDestination(d) })) };
+    return {
+      owner,
+      destinations: destinations.map((d) => ({ channel: d.channel, destination: describeDestination(d) })),
+    };
   }
 }

@@ -56,14 +56,23 @@ export class OnCallRepository {
 
   async scheduleOf(siteId: string): Promise<OnCallSchedule> {
     const [rotations, overrides] = await Promise.all([
-      this.pool.query<RotationRow>(`SELECT *, to_char(starts_on, 'YYYY-MM-DD') AS starts_on FROM notification_oncall_rotations WHERE site_id = $1 ORDER BY created_at, rotation_id`, [siteId]),
-      this.pool.query<OverrideRow>('SELECT * FROM notification_oncall_overrides WHERE site_id = $1 ORDER BY created_at', [siteId]),
+      this.pool.query<RotationRow>(
+        `SELECT *, to_char(starts_on, 'YYYY-MM-DD') AS starts_on FROM notification_oncall_rotations WHERE site_id = $1 ORDER BY created_at, rotation_id`,
+        [siteId],
+      ),
+      this.pool.query<OverrideRow>(
+        'SELECT * FROM notification_oncall_overrides WHERE site_id = $1 ORDER BY created_at',
+        [siteId],
+      ),
     ]);
     return { rotations: rotations.rows.map(toRotation), overrides: overrides.rows.map(toOverride) };
   }
 
   async rotation(rotationId: string): Promise<Rotation | undefined> {
-    const { rows } = await this.pool.query<RotationRow>(`SELECT *, to_char(starts_on, 'YYYY-MM-DD') AS starts_on FROM notification_oncall_rotations WHERE rotation_id = $1`, [rotationId]);
+    const { rows } = await this.pool.query<RotationRow>(
+      `SELECT *, to_char(starts_on, 'YYYY-MM-DD') AS starts_on FROM notification_oncall_rotations WHERE rotation_id = $1`,
+      [rotationId],
+    );
     return rows[0] && toRotation(rows[0]);
   }
 
@@ -74,12 +83,24 @@ export class OnCallRepository {
        ON CONFLICT (rotation_id) DO UPDATE SET site_id = EXCLUDED.site_id, level = EXCLUDED.level, time_zone = EXCLUDED.time_zone,
          handoff = EXCLUDED.handoff, handoff_time = EXCLUDED.handoff_time, handoff_weekday = EXCLUDED.handoff_weekday,
          starts_on = EXCLUDED.starts_on, members = EXCLUDED.members, updated_at = now()`,
-      [rotation.id, rotation.siteId, rotation.level, rotation.timeZone, rotation.handoff, rotation.handoffTime, rotation.handoffWeekday ?? null, rotation.startsOn, rotation.members],
+      [
+        rotation.id,
+        rotation.siteId,
+        rotation.level,
+        rotation.timeZone,
+        rotation.handoff,
+        rotation.handoffTime,
+        rotation.handoffWeekday ?? null,
+        rotation.startsOn,
+        rotation.members,
+      ],
     );
   }
 
   async deleteRotation(rotationId: string): Promise<boolean> {
-    const { rowCount } = await this.pool.query('DELETE FROM notification_oncall_rotations WHERE rotation_id = $1', [rotationId]);
+    const { rowCount } = await this.pool.query('DELETE FROM notification_oncall_rotations WHERE rotation_id = $1', [
+      rotationId,
+    ]);
     return (rowCount ?? 0) > 0;
   }
 
@@ -92,7 +113,10 @@ export class OnCallRepository {
   }
 
   async override(overrideId: string): Promise<Override | undefined> {
-    const { rows } = await this.pool.query<OverrideRow>('SELECT * FROM notification_oncall_overrides WHERE override_id = $1', [overrideId]);
+    const { rows } = await this.pool.query<OverrideRow>(
+      'SELECT * FROM notification_oncall_overrides WHERE override_id = $1',
+      [overrideId],
+    );
     return rows[0] && toOverride(rows[0]);
   }
 
@@ -109,7 +133,9 @@ export class OnCallRepository {
   }
 
   async deleteOverride(overrideId: string): Promise<boolean> {
-    const { rowCount } = await this.pool.query('DELETE FROM notification_oncall_overrides WHERE override_id = $1', [overrideId]);
+    const { rowCount } = await this.pool.query('DELETE FROM notification_oncall_overrides WHERE override_id = $1', [
+      overrideId,
+    ]);
     return (rowCount ?? 0) > 0;
   }
 }

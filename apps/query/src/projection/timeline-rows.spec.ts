@@ -7,7 +7,12 @@ import { Pool } from 'pg';
  * for specs of what is read or migrated from query_timeline. `newestFirst` inserts them in reverse, as a redelivery
  * out of order would, to show that readers go by sequence and not by arrival.
  */
-export const storeTimelineRows = async (pool: Pool, workOrderId: string, events: readonly { event: DomainEvent; at: string }[], newestFirst = false): Promise<void> => {
+export const storeTimelineRows = async (
+  pool: Pool,
+  workOrderId: string,
+  events: readonly { event: DomainEvent; at: string }[],
+  newestFirst = false,
+): Promise<void> => {
   const numbered = events.map((entry, i) => ({ ...entry, sequence: i + 1 }));
   for (const { event, at, sequence } of newestFirst ? numbered.reverse() : numbered) {
     await pool.query(

@@ -77,7 +77,9 @@ const statements = (tables: QueryTables): Statements => ({
   readTimeline: `SELECT event_type, data, occurred_at FROM ${tables.timeline} WHERE work_order_id = $1 ORDER BY sequence NULLS LAST, arrival`,
   upsertView: `INSERT INTO ${tables.workOrders} (${VIEW_COLUMNS.map(([, c]) => c).join(', ')})
   VALUES (${VIEW_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})
-  ON CONFLICT (work_order_id) DO UPDATE SET ${VIEW_COLUMNS.slice(1).map(([, c]) => `${c} = EXCLUDED.${c}`).join(', ')}`,
+  ON CONFLICT (work_order_id) DO UPDATE SET ${VIEW_COLUMNS.slice(1)
+    .map(([, c]) => `${c} = EXCLUDED.${c}`)
+    .join(', ')}`,
 });
 
 // The live tables' statements, and a rebuild's (ADR 16): the same fold, pointed at other tables.
@@ -90,10 +92,15 @@ const statementsFor = (tables: QueryTables): Statements => {
 };
 
 /** pg sends a JavaScript array as a PostgreSQL array; a jsonb column (the contacts) needs it as JSON text. */
-const columnValue = (value: WorkOrderView[keyof WorkOrderView]): unknown => (Array.isArray(value) ? JSON.stringify(value) : value);
+const columnValue = (value: WorkOrderView[keyof WorkOrderView]): unknown =>
+  Array.isArray(value) ? JSON.stringify(value) : value;
 
 /** Stores one event on its order's timeline; false if it was there already (its unique event id makes a redelivery a no-op). */
-export const insertTimelineRow = async (client: PoolClient, event: CloudEvent & { workorderid: string }, tables: QueryTables = QUERY_TABLES): Promise<boolean> => {
+export const insertTimelineRow = async (
+  client: PoolClient,
+  event: CloudEvent & { workorderid: string },
+  tables: QueryTables = QUERY_TABLES,
+): Promise<boolean> => {
   const inserted = await client.query(statementsFor(tables).insertTimeline, [
     event.id,
     event.workorderid,
@@ -115,10 +122,25 @@ export const lockWorkOrderRow = async (client: PoolClient, workOrderId: string):
 };
 
 /** An order's timeline in store order (events without a store position last, by arrival). */
-export const timelineRows = async (client: PoolClient, workOrderId: string, tables: QueryTables): Promise<{ event_type: string; data: unknown; occurred_at: Date }[]> =>
-  (await client.query<{ event_type: string; data: unknown; occurred_at: Date }>(statementsFor(tables).readTimeline, [workOrderId])).rows;
+export const timelineRows = async (
+  client: PoolClient,
+  workOrderId: string,
+  tables: QueryTables,
+): Promise<{ event_type: string; data: unknown; occurred_at: Date }[]> =>
+  (
+    await client.query<{ event_type: string; data: unknown; occurred_at: Date }>(statementsFor(tables).readTimeline, [
+      workOrderId,
+    ])
+  ).rows;
 
 /** Writes an order's whole row, so writing it twice changes nothing. */
-export const upsertWorkOrderRow = async (client: PoolClient, view: WorkOrderView, tables: QueryTables): Promise<void> => {
-  await client.query(statementsFor(tables).upsertView, VIEW_COLUMNS.map(([key]) => columnValue(view[key])));
+export const upsertWorkOrderRow = async (
+  client: PoolClient,
+  view: WorkOrderView,
+  tables: QueryTables,
+): Promise<void> => {
+  await client.query(
+    statementsFor(tables).upsertView,
+    VIEW_COLUMNS.map(([key]) => columnValue(view[key])),
+  );
 };

@@ -160,7 +160,12 @@ export const foldWorkOrderView = (timeline: readonly TimelineEntry[]): WorkOrder
   return view;
 };
 
-const contact = (person: { name?: string | undefined; phone?: string | undefined } | undefined, channel: string, at: string, relation: ContactRelation): ContactView => ({
+const contact = (
+  person: { name?: string | undefined; phone?: string | undefined } | undefined,
+  channel: string,
+  at: string,
+  relation: ContactRelation,
+): ContactView => ({
   name: person?.name ?? null,
   phone: person?.phone ?? null,
   channel,
@@ -173,7 +178,8 @@ const contact = (person: { name?: string | undefined; phone?: string | undefined
  * people without a number or a name cannot be told apart, so they count as two.
  */
 const samePerson = (a: ContactView, b: ContactView): boolean => {
-  if (a.phone !== null || b.phone !== null) return a.phone !== null && b.phone !== null && phoneDigits(a.phone) === phoneDigits(b.phone);
+  if (a.phone !== null || b.phone !== null)
+    return a.phone !== null && b.phone !== null && phoneDigits(a.phone) === phoneDigits(b.phone);
   return a.name !== null && b.name !== null && a.name.trim().toLowerCase() === b.name.trim().toLowerCase();
 };
 const phoneDigits = (phone: string): string => phone.replace(/\D/g, '').replace(/^(?:00)?86(?=1[3-9]\d{9}$)/, '');
@@ -183,10 +189,19 @@ const phoneDigits = (phone: string): string => phone.replace(/\D/g, '').replace(
  * A later contact with neither a name nor a number adds nobody: there is no one to keep informed.
  */
 const withContact = (contacts: ContactView[], added: ContactView): ContactView[] =>
-  (added.name === null && added.phone === null) || contacts.some((c) => samePerson(c, added)) ? contacts : [...contacts, added];
+  (added.name === null && added.phone === null) || contacts.some((c) => samePerson(c, added))
+    ? contacts
+    : [...contacts, added];
 
-const owner = (staff: { staffId: string; name: string }, since: string) => ({ ownerId: staff.staffId, ownerName: staff.name, ownerSince: since });
-const technician = (staff: { staffId: string; name: string }) => ({ technicianId: staff.staffId, technicianName: staff.name });
+const owner = (staff: { staffId: string; name: string }, since: string) => ({
+  ownerId: staff.staffId,
+  ownerName: staff.name,
+  ownerSince: since,
+});
+const technician = (staff: { staffId: string; name: string }) => ({
+  technicianId: staff.staffId,
+  technicianName: staff.name,
+});
 
 const apply = (view: WorkOrderView, event: DomainEvent): WorkOrderView => {
   switch (event.type) {
@@ -194,17 +209,34 @@ const apply = (view: WorkOrderView, event: DomainEvent): WorkOrderView => {
       return view;
     case EventTypes.WorkOrderTriaged: {
       const d = event.data;
-      return { ...view, tier: d.tier, category: d.category, triageRuleId: d.ruleId, triageReason: d.reason, status: view.status === 'reported' ? 'triaged' : view.status };
+      return {
+        ...view,
+        tier: d.tier,
+        category: d.category,
+        triageRuleId: d.ruleId,
+        triageReason: d.reason,
+        status: view.status === 'reported' ? 'triaged' : view.status,
+      };
     }
     case EventTypes.WorkOrderAssigned: {
       const d = event.data;
-      return { ...view, ...owner(d.owner, d.assignedAt), ...technician(d.owner), teamId: d.teamId, assignedAt: d.assignedAt, dispatchQueueId: null, status: 'assigned' };
+      return {
+        ...view,
+        ...owner(d.owner, d.assignedAt),
+        ...technician(d.owner),
+        teamId: d.teamId,
+        assignedAt: d.assignedAt,
+        dispatchQueueId: null,
+        status: 'assigned',
+      };
     }
     case EventTypes.WorkOrderQueuedForDispatch:
       return view.ownerId ? view : { ...view, dispatchQueueId: event.data.queueId, status: 'awaiting-dispatch' };
     case EventTypes.WorkOrderAcknowledged: {
       const d = event.data;
-      const firstResponder = d.becameOwner ? { ...owner(d.by, d.acknowledgedAt), ...technician(d.by), dispatchQueueId: null } : {};
+      const firstResponder = d.becameOwner
+        ? { ...owner(d.by, d.acknowledgedAt), ...technician(d.by), dispatchQueueId: null }
+        : {};
       return { ...view, ...firstResponder, acknowledgedAt: d.acknowledgedAt, status: 'acknowledged' };
     }
     case EventTypes.WorkStarted:
@@ -212,7 +244,12 @@ const apply = (view: WorkOrderView, event: DomainEvent): WorkOrderView => {
     case EventTypes.WorkOrderPutOnHold:
       return { ...view, onHoldReason: event.data.reason, status: 'on-hold' };
     case EventTypes.WorkOrderResumed:
-      return { ...view, onHoldReason: null, heldSeconds: view.heldSeconds + event.data.heldSeconds, status: 'in-progress' };
+      return {
+        ...view,
+        onHoldReason: null,
+        heldSeconds: view.heldSeconds + event.data.heldSeconds,
+        status: 'in-progress',
+      };
     case EventTypes.WorkOrderResolved:
       return { ...view, resolvedAt: event.data.resolvedAt, resolutionNotes: event.data.notes, status: 'resolved' };
     case EventTypes.TechnicianReassigned:
@@ -224,25 +261,52 @@ const apply = (view: WorkOrderView, event: DomainEvent): WorkOrderView => {
     case EventTypes.ResolutionRejected:
       return view;
     case EventTypes.WorkOrderReopened:
-      return { ...view, reopenCount: event.data.round, resolvedAt: null, closedAt: null, closeOutcome: null, rating: null, ratingComment: null, callbackRequestedAt: null, status: 'assigned' };
+      return {
+        ...view,
+        reopenCount: event.data.round,
+        resolvedAt: null,
+        closedAt: null,
+        closeOutcome: null,
+        rating: null,
+        ratingComment: null,
+        callbackRequestedAt: null,
+        status: 'assigned',
+      };
     case EventTypes.WorkOrderClosed: {
       const d = event.data;
-      return { ...view, closedAt: d.closedAt, closeOutcome: d.outcome, rating: d.rating ?? null, ratingComment: d.comment ?? null, status: 'closed' };
+      return {
+        ...view,
+        closedAt: d.closedAt,
+        closeOutcome: d.outcome,
+        rating: d.rating ?? null,
+        ratingComment: d.comment ?? null,
+        status: 'closed',
+      };
     }
     case EventTypes.FollowUpContactRecorded: {
       const d = event.data;
-      return { ...view, contactCount: d.contactNumber, contacts: withContact(view.contacts, contact(d.caller, d.channel, d.contactedAt, 'follow-up')) };
+      return {
+        ...view,
+        contactCount: d.contactNumber,
+        contacts: withContact(view.contacts, contact(d.caller, d.channel, d.contactedAt, 'follow-up')),
+      };
     }
     case EventTypes.CallbackRequested:
       return { ...view, callbackRequestedAt: event.data.requestedAt };
     case EventTypes.DuplicateReportLinked: {
       const d = event.data;
-      return { ...view, contactCount: d.contactNumber, contacts: withContact(view.contacts, contact(d.reporter, d.channel, d.linkedAt, 'duplicate-reporter')) };
+      return {
+        ...view,
+        contactCount: d.contactNumber,
+        contacts: withContact(view.contacts, contact(d.reporter, d.channel, d.linkedAt, 'duplicate-reporter')),
+      };
     }
     case EventTypes.SlaTargetsSet:
       return { ...view, responseDueAt: event.data.responseDueAt, resolutionDueAt: event.data.resolutionDueAt };
     case EventTypes.SlaBreached:
-      return event.data.target === 'response' ? { ...view, responseBreached: true } : { ...view, resolutionBreached: true };
+      return event.data.target === 'response'
+        ? { ...view, responseBreached: true }
+        : { ...view, resolutionBreached: true };
     case EventTypes.SlaEscalated: {
       const { target, level } = event.data;
       const escalationLevel = Math.max(view.escalationLevel, level);
@@ -253,16 +317,33 @@ const apply = (view: WorkOrderView, event: DomainEvent): WorkOrderView => {
     case EventTypes.SlaClockPaused:
       return { ...view, slaPausedSince: event.data.pausedAt };
     case EventTypes.SlaClockResumed:
-      return { ...view, resolutionDueAt: event.data.resolutionDueAt, slaPausedSince: null, slaPausedSeconds: view.slaPausedSeconds + event.data.pausedSeconds };
+      return {
+        ...view,
+        resolutionDueAt: event.data.resolutionDueAt,
+        slaPausedSince: null,
+        slaPausedSeconds: view.slaPausedSeconds + event.data.pausedSeconds,
+      };
     case EventTypes.SlaClockRestarted:
       // A new round of the loop: the resolution target starts afresh, its escalation chain with it.
-      return { ...view, resolutionDueAt: event.data.resolutionDueAt, resolutionBreached: false, resolutionMetAt: null, resolutionEscalationLevel: 0 };
+      return {
+        ...view,
+        resolutionDueAt: event.data.resolutionDueAt,
+        resolutionBreached: false,
+        resolutionMetAt: null,
+        resolutionEscalationLevel: 0,
+      };
     case EventTypes.SlaTargetMet:
-      return event.data.target === 'response' ? { ...view, responseMetAt: event.data.metAt } : { ...view, resolutionMetAt: event.data.metAt };
+      return event.data.target === 'response'
+        ? { ...view, responseMetAt: event.data.metAt }
+        : { ...view, resolutionMetAt: event.data.metAt };
     case EventTypes.SlaClockStopped:
       return { ...view, slaStopped: true };
     case EventTypes.SlaDeadlinesRecomputed:
-      return { ...view, responseDueAt: event.data.responseDueAt ?? view.responseDueAt, resolutionDueAt: event.data.resolutionDueAt ?? view.resolutionDueAt };
+      return {
+        ...view,
+        responseDueAt: event.data.responseDueAt ?? view.responseDueAt,
+        resolutionDueAt: event.data.resolutionDueAt ?? view.resolutionDueAt,
+      };
     case EventTypes.SlaWarningRaised:
     case EventTypes.SlaEscalationAcknowledged:
     // Alerts are on the timeline; the order's own view does not change with paging.

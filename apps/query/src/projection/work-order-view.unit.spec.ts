@@ -21,23 +21,43 @@ const reported: DomainEvent = {
 
 const duplicate = (name: string, phone: string, contactNumber: number, linkedAt: string): DomainEvent => ({
   type: EventTypes.DuplicateReportLinked,
-  data: { workOrderId, reporter: { name, phone }, channel: 'wechat', description: 'Leak from the ceiling', similarity: 0.8, reason: 'same flat', contactNumber, linkedAt },
+  data: {
+    workOrderId,
+    reporter: { name, phone },
+    channel: 'wechat',
+    description: 'Leak from the ceiling',
+    similarity: 0.8,
+    reason: 'same flat',
+    contactNumber,
+    linkedAt,
+  },
 });
 
-const followUp = (contactNumber: number, contactedAt: string, caller?: { name?: string; phone?: string }): DomainEvent => ({
+const followUp = (
+  contactNumber: number,
+  contactedAt: string,
+  caller?: { name?: string; phone?: string },
+): DomainEvent => ({
   type: EventTypes.FollowUpContactRecorded,
   data: { workOrderId, channel: 'phone', note: 'Where is the plumber?', caller, contactNumber, contactedAt },
 });
 
-const fold = (events: readonly DomainEvent[]) => foldWorkOrderView(events.map((event, i) => ({ event, occurredAt: `2026-11-23T01:0${i}:00.000Z` })));
+const fold = (events: readonly DomainEvent[]) =>
+  foldWorkOrderView(events.map((event, i) => ({ event, occurredAt: `2026-11-23T01:0${i}:00.000Z` })));
 
 describe('the work-order view: contacts, the people to keep informed', () => {
   it('starts with the reporter', () => {
-    expect(fold([reported])?.contacts).toEqual([{ name: 'Ms Lin', phone: '13812345678', channel: 'phone', at: '2026-11-23T01:00:00.000Z', relation: 'reporter' }]);
+    expect(fold([reported])?.contacts).toEqual([
+      { name: 'Ms Lin', phone: '13812345678', channel: 'phone', at: '2026-11-23T01:00:00.000Z', relation: 'reporter' },
+    ]);
   });
 
   it('adds each linked duplicate’s reporter and each follow-up’s caller, in the order they got in touch', () => {
-    const view = fold([reported, duplicate('Mr Lin', '13900002222', 2, '2026-11-23T01:05:00.000Z'), followUp(3, '2026-11-23T02:00:00.000Z', { name: 'Mrs Chen', phone: '13700004444' })]);
+    const view = fold([
+      reported,
+      duplicate('Mr Lin', '13900002222', 2, '2026-11-23T01:05:00.000Z'),
+      followUp(3, '2026-11-23T02:00:00.000Z', { name: 'Mrs Chen', phone: '13700004444' }),
+    ]);
     expect(view?.contacts.map((c) => [c.name, c.phone, c.relation, c.at])).toEqual([
       ['Ms Lin', '13812345678', 'reporter', '2026-11-23T01:00:00.000Z'],
       ['Mr Lin', '13900002222', 'duplicate-reporter', '2026-11-23T01:05:00.000Z'],
@@ -88,25 +108,58 @@ describe('the work-order view: contacts, the people to keep informed', () => {
   });
 
   it('keeps the contacts through a reopen: the same people wait for the second fix', () => {
-    const reopened: DomainEvent = { type: EventTypes.WorkOrderReopened, data: { workOrderId, trigger: 'staff', reason: 'still leaking', round: 1, reopenedAt: '2026-11-24T01:00:00.000Z' } };
-    expect(fold([reported, duplicate('Mr Lin', '13900002222', 2, '2026-11-23T01:05:00.000Z'), reopened])?.contacts).toHaveLength(2);
+    const reopened: DomainEvent = {
+      type: EventTypes.WorkOrderReopened,
+      data: {
+        workOrderId,
+        trigger: 'staff',
+        reason: 'still leaking',
+        round: 1,
+        reopenedAt: '2026-11-24T01:00:00.000Z',
+      },
+    };
+    expect(
+      fold([reported, duplicate('Mr Lin', '13900002222', 2, '2026-11-23T01:05:00.000Z'), reopened])?.contacts,
+    ).toHaveLength(2);
   });
 });
 
 describe('the work-order view: how far each SLA target has escalated', () => {
   const targetsSet: DomainEvent = {
     type: EventTypes.SlaTargetsSet,
-    data: { workOrderId, tier: 'normal', policyId: 'default', startedAt: '2026-11-23T01:00:00.000Z', responseDueAt: '2026-11-23T01:30:00.000Z', resolutionDueAt: '2026-11-23T05:00:00.000Z' },
+    data: {
+      workOrderId,
+      tier: 'normal',
+      policyId: 'default',
+      startedAt: '2026-11-23T01:00:00.000Z',
+      responseDueAt: '2026-11-23T01:30:00.000Z',
+      resolutionDueAt: '2026-11-23T05:00:00.000Z',
+    },
   };
-  const escalated = (target: 'response' | 'resolution', level: number): DomainEvent => ({ type: EventTypes.SlaEscalated, data: { workOrderId, target, level, escalatedAt: '2026-11-23T06:00:00.000Z' } });
+  const escalated = (target: 'response' | 'resolution', level: number): DomainEvent => ({
+    type: EventTypes.SlaEscalated,
+    data: { workOrderId, target, level, escalatedAt: '2026-11-23T06:00:00.000Z' },
+  });
   const met = (target: 'response' | 'resolution'): DomainEvent => ({
     type: EventTypes.SlaTargetMet,
     data: { workOrderId, target, dueAt: '2026-11-23T05:00:00.000Z', metAt: '2026-11-23T07:00:00.000Z', onTime: false },
   });
-  const restarted: DomainEvent = { type: EventTypes.SlaClockRestarted, data: { workOrderId, round: 1, restartedAt: '2026-11-24T01:00:00.000Z', resolutionDueAt: '2026-11-24T05:00:00.000Z' } };
+  const restarted: DomainEvent = {
+    type: EventTypes.SlaClockRestarted,
+    data: {
+      workOrderId,
+      round: 1,
+      restartedAt: '2026-11-24T01:00:00.000Z',
+      resolutionDueAt: '2026-11-24T05:00:00.000Z',
+    },
+  };
   const levels = (events: readonly DomainEvent[]) => {
     const view = fold([reported, targetsSet, ...events]);
-    return { response: view?.responseEscalationLevel, resolution: view?.resolutionEscalationLevel, highest: view?.escalationLevel };
+    return {
+      response: view?.responseEscalationLevel,
+      resolution: view?.resolutionEscalationLevel,
+      highest: view?.escalationLevel,
+    };
   };
 
   it('starts with no target escalated', () => {
@@ -114,18 +167,39 @@ describe('the work-order view: how far each SLA target has escalated', () => {
   });
 
   it('keeps each target’s own level, the highest it reached', () => {
-    expect(levels([escalated('response', 1), escalated('response', 2), escalated('resolution', 1)])).toEqual({ response: 2, resolution: 1, highest: 2 });
+    expect(levels([escalated('response', 1), escalated('response', 2), escalated('resolution', 1)])).toEqual({
+      response: 2,
+      resolution: 1,
+      highest: 2,
+    });
     // A redelivered lower level, projected after a higher one, takes nothing back.
-    expect(levels([escalated('resolution', 2), escalated('resolution', 1)])).toEqual({ response: 0, resolution: 2, highest: 2 });
+    expect(levels([escalated('resolution', 2), escalated('resolution', 1)])).toEqual({
+      response: 0,
+      resolution: 2,
+      highest: 2,
+    });
   });
 
   it('keeps the level a target reached once it is met late: that is where its round got to', () => {
-    expect(levels([escalated('response', 3), met('response'), escalated('resolution', 1), met('resolution')])).toEqual({ response: 3, resolution: 1, highest: 3 });
+    expect(levels([escalated('response', 3), met('response'), escalated('resolution', 1), met('resolution')])).toEqual({
+      response: 3,
+      resolution: 1,
+      highest: 3,
+    });
   });
 
   it('starts the resolution target’s level afresh when a reopen restarts its clock, and leaves the response target’s alone', () => {
-    const firstRound = [escalated('response', 1), escalated('resolution', 1), escalated('resolution', 2), met('resolution')];
+    const firstRound = [
+      escalated('response', 1),
+      escalated('resolution', 1),
+      escalated('resolution', 2),
+      met('resolution'),
+    ];
     expect(levels([...firstRound, restarted])).toEqual({ response: 1, resolution: 0, highest: 2 });
-    expect(levels([...firstRound, restarted, escalated('resolution', 1)])).toEqual({ response: 1, resolution: 1, highest: 2 });
+    expect(levels([...firstRound, restarted, escalated('resolution', 1)])).toEqual({
+      response: 1,
+      resolution: 1,
+      highest: 2,
+    });
   });
 });

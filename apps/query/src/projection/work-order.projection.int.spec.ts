@@ -7,7 +7,15 @@ import { PostgresEventStore, RecordedEvent } from '@closeloop/event-store';
 import { InboundCloudEvent, parseCloudEvent, toKafkaMessage } from '@closeloop/messaging';
 import { freshDatabase, repositoryRoot, TestDatabase } from '@closeloop/testing';
 import { WorkOrderCommands } from '@closeloop/work-order-application';
-import { RosterSchema, route, triage, TriageRulesSchema, WorkOrderCommand, workOrderDecider, workOrderStream } from '@closeloop/work-order-domain';
+import {
+  RosterSchema,
+  route,
+  triage,
+  TriageRulesSchema,
+  WorkOrderCommand,
+  workOrderDecider,
+  workOrderStream,
+} from '@closeloop/work-order-domain';
 import { WorkOrderProjectionKafkaController } from './work-order-projection.kafka.controller';
 import { rebuildQueryReadModels } from './work-order.rebuild';
 
@@ -20,7 +28,11 @@ describe('the work-order projection under redelivery', () => {
   let db: TestDatabase;
   let store: PostgresEventStore;
   let controller: WorkOrderProjectionKafkaController;
-  const rules = loadJsonFile('TRIAGE_RULES_FILE', resolve(repositoryRoot, 'config/triage-rules.json'), TriageRulesSchema);
+  const rules = loadJsonFile(
+    'TRIAGE_RULES_FILE',
+    resolve(repositoryRoot, 'config/triage-rules.json'),
+    TriageRulesSchema,
+  );
   const roster = loadJsonFile('ROSTER_FILE', resolve(repositoryRoot, 'config/roster.json'), RosterSchema);
 
   beforeAll(async () => {
@@ -39,23 +51,67 @@ describe('the work-order projection under redelivery', () => {
   /** A burst pipe from report to resolution, with a neighbour's repeat report, as the services record it. */
   const recordedHistory = async (): Promise<{ workOrderId: string; ownerId: string; events: RecordedEvent[] }> => {
     const workOrderId = randomUUID();
-    const report = { siteId: 'S1', building: 'B2', unit: '1201', channel: 'phone' as const, reporter: { name: 'Ms Zhao', phone: '13800001111' }, description: 'Burst pipe under the kitchen sink' };
-    const metadata = (producer: string): EventMetadata => ({ workOrderId, correlationId: randomUUID(), causationId: randomUUID(), actor: { kind: 'system', id: producer }, producer });
-    const reported = workOrderDecider.decide({ type: 'ReportWorkOrder', workOrderId, number: `S1-20261125-${String(++numbered).padStart(4, '0')}`, report, triage: triage(rules, report), now: at(0) }, workOrderDecider.initialState());
-    await store.append(workOrderStream(workOrderId), reported.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata: metadata('intake') })), 'no-stream');
+    const report = {
+      siteId: 'S1',
+      building: 'B2',
+      unit: '1201',
+      channel: 'phone' as const,
+      reporter: { name: 'Ms Zhao', phone: '13800001111' },
+      description: 'Burst pipe under the kitchen sink',
+    };
+    const metadata = (producer: string): EventMetadata => ({
+      workOrderId,
+      correlationId: randomUUID(),
+      causationId: randomUUID(),
+      actor: { kind: 'system', id: producer },
+      producer,
+    });
+    const reported = workOrderDecider.decide(
+      {
+        type: 'ReportWorkOrder',
+        workOrderId,
+        number: `S1-20261125-${String(++numbered).padStart(4, '0')}`,
+        report,
+        triage: triage(rules, report),
+        now: at(0),
+      },
+      workOrderDecider.initialState(),
+    );
+    await store.append(
+      workOrderStream(workOrderId),
+      reported.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata: metadata('intake') })),
+      'no-stream',
+    );
     const commands = new WorkOrderCommands(store);
     const routing = route(roster, { workOrderId, siteId: 'S1', building: 'B2', category: 'plumbing' }, at(1));
-    if (routing.kind !== 'team') throw new Error(`the roster has nobody for a burst pipe at ${at(1).toISOString()}: ${routing.reason}`);
+    if (routing.kind !== 'team')
+      throw new Error(`the roster has nobody for a burst pipe at ${at(1).toISOString()}: ${routing.reason}`);
     const owner = { staffId: routing.owner.staffId, name: routing.owner.name };
     const steps: WorkOrderCommand[] = [
       { type: 'AssignOwner', routing, now: at(1) },
-      { type: 'LinkDuplicateReport', report: { ...report, unit: '1101', reporter: { name: 'Mr Sun', phone: '13900002222' }, description: 'Water coming through our ceiling' }, similarity: 0.6, reason: 'building B2', now: at(2) },
+      {
+        type: 'LinkDuplicateReport',
+        report: {
+          ...report,
+          unit: '1101',
+          reporter: { name: 'Mr Sun', phone: '13900002222' },
+          description: 'Water coming through our ceiling',
+        },
+        similarity: 0.6,
+        reason: 'building B2',
+        now: at(2),
+      },
       { type: 'Acknowledge', by: owner, now: at(3) },
       { type: 'StartWork', by: owner, now: at(10) },
       { type: 'Resolve', by: owner, notes: 'Replaced the trap and the supply hose', photoRefs: [], now: at(40) },
     ];
     for (const step of steps) {
-      await commands.execute(workOrderId, () => step, { actor: { kind: 'system', id: 'test' }, correlationId: randomUUID(), causationId: randomUUID(), producer: 'test' });
+      await commands.execute(workOrderId, () => step, {
+        actor: { kind: 'system', id: 'test' },
+        correlationId: randomUUID(),
+        causationId: randomUUID(),
+        producer: 'test',
+      });
     }
     return { workOrderId, ownerId: owner.staffId, events: await store.readStream(workOrderStream(workOrderId)) };
   };
@@ -112,12 +168,25 @@ describe('the work-order projection under redelivery', () => {
   /** Both tables whole, without the timeline's arrival counter, and what their schema looks like by name. */
   const everything = async () => ({
     orders: (await db.pool.query('SELECT * FROM query_work_orders ORDER BY work_order_id')).rows,
-    timeline: (await db.pool.query('SELECT event_id, event_type, occurred_at, source, actor, correlation_id, causation_id, sequence, data FROM query_timeline ORDER BY event_id')).rows,
+    timeline: (
+      await db.pool.query(
+        'SELECT event_id, event_type, occurred_at, source, actor, correlation_id, causation_id, sequence, data FROM query_timeline ORDER BY event_id',
+      )
+    ).rows,
   });
   const schema = async () => ({
-    indexes: (await db.pool.query(`SELECT tablename, indexname, regexp_replace(indexdef, ' ON \\S+', '') AS definition FROM pg_indexes WHERE tablename IN ('query_timeline', 'query_work_orders') ORDER BY indexname`)).rows,
-    constraints: (await db.pool.query(`SELECT conname, pg_get_constraintdef(oid) AS definition FROM pg_constraint WHERE conrelid IN ('query_timeline'::regclass, 'query_work_orders'::regclass) ORDER BY conname`)).rows,
-    arrivalSequence: (await db.pool.query(`SELECT pg_get_serial_sequence('query_timeline', 'arrival') AS name`)).rows[0],
+    indexes: (
+      await db.pool.query(
+        `SELECT tablename, indexname, regexp_replace(indexdef, ' ON \\S+', '') AS definition FROM pg_indexes WHERE tablename IN ('query_timeline', 'query_work_orders') ORDER BY indexname`,
+      )
+    ).rows,
+    constraints: (
+      await db.pool.query(
+        `SELECT conname, pg_get_constraintdef(oid) AS definition FROM pg_constraint WHERE conrelid IN ('query_timeline'::regclass, 'query_work_orders'::regclass) ORDER BY conname`,
+      )
+    ).rows,
+    arrivalSequence: (await db.pool.query(`SELECT pg_get_serial_sequence('query_timeline', 'arrival') AS name`))
+      .rows[0],
   });
 
   it('swaps in rebuilt tables equal to the live ones under the same names, and the live projection carries on in them', async () => {
@@ -133,7 +202,9 @@ describe('the work-order projection under redelivery', () => {
     // The rebuild folded the order the live side has not seen yet too; its late delivery changes nothing.
     const rebuilt = await everything();
     expect(rebuilt.orders.filter((o) => o.work_order_id !== notYetDelivered.workOrderId)).toEqual(live.orders);
-    expect(rebuilt.timeline.filter((t) => !notYetDelivered.events.some((e) => e.eventId === t.event_id))).toEqual(live.timeline);
+    expect(rebuilt.timeline.filter((t) => !notYetDelivered.events.some((e) => e.eventId === t.event_id))).toEqual(
+      live.timeline,
+    );
     await deliver(notYetDelivered.events);
     expect(await everything()).toEqual(rebuilt);
     expect(await schema()).toEqual(before);
@@ -144,7 +215,9 @@ describe('the work-order projection under redelivery', () => {
     const later = await recordedHistory();
     await deliver(later.events);
     expect((await readSide(later.workOrderId)).view[0]).toMatchObject({ status: 'resolved' });
-    const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM pg_class WHERE relname LIKE '%\\_\\_rebuild%'`);
+    const { rows } = await db.pool.query(
+      `SELECT count(*)::int AS n FROM pg_class WHERE relname LIKE '%\\_\\_rebuild%'`,
+    );
     expect(rows[0].n).toBe(0);
   });
 
@@ -164,8 +237,18 @@ describe('the work-order projection under redelivery', () => {
       fallback: { staffId: 'fallback:S1', source: 'site-fallback', channels: ['sms'] },
       exhaustedAt: at(20).toISOString(),
     };
-    const metadata: EventMetadata = { workOrderId, correlationId: `alert:${alertId}`, causationId: randomUUID(), actor: { kind: 'system', id: 'notification' }, producer: 'notification' };
-    await store.append(`alert-${alertId}`, [{ eventId: randomUUID(), type: EventTypes.AlertChainExhausted, data, metadata }], 'any');
+    const metadata: EventMetadata = {
+      workOrderId,
+      correlationId: `alert:${alertId}`,
+      causationId: randomUUID(),
+      actor: { kind: 'system', id: 'notification' },
+      producer: 'notification',
+    };
+    await store.append(
+      `alert-${alertId}`,
+      [{ eventId: randomUUID(), type: EventTypes.AlertChainExhausted, data, metadata }],
+      'any',
+    );
     const [exhausted] = await store.readStream(`alert-${alertId}`);
     await deliver([exhausted as RecordedEvent, exhausted as RecordedEvent]);
 
@@ -173,7 +256,10 @@ describe('the work-order projection under redelivery', () => {
     // Nothing about the order changes but when it was last touched.
     const withoutTouch = (rows: Record<string, unknown>[]) => rows.map(({ updated_at: _updated, ...row }) => row);
     expect(withoutTouch(after.view)).toEqual(withoutTouch(before.view));
-    expect(after.timeline.map((row) => row.event_type)).toEqual([...before.timeline.map((row) => row.event_type), EventTypes.AlertChainExhausted]);
+    expect(after.timeline.map((row) => row.event_type)).toEqual([
+      ...before.timeline.map((row) => row.event_type),
+      EventTypes.AlertChainExhausted,
+    ]);
     expect(after.timeline.at(-1)).toMatchObject({ event_id: exhausted?.eventId, data });
   });
 });

@@ -28,4 +28,5 @@ export const queryReadModel: ReadModelDefinition<keyof QueryTables> = {
 };
 
 /** Rebuilds query_timeline and query_work_orders from the event store while the service runs (`projections rebuild --service query`). */
-export const rebuildQueryReadModels = (options: RebuildOptions): Promise<RebuildReport> => rebuildReadModel(queryReadModel, options);
+export const rebuildQueryReadModels = (options: RebuildOptions): Promise<RebuildReport> =>
+  rebuildReadModel(queryReadModel, options);

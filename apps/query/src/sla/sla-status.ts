@@ -28,9 +28,23 @@ export const targetStatus = (target: TargetStatus['target'], row: SlaRow, now: D
   if (!row.dueAt) return undefined;
   const dueAt = row.dueAt.toISOString();
   const { escalationLevel } = row;
-  if (row.metAt) return { target, dueAt, state: 'met', escalationLevel, metAt: row.metAt.toISOString(), onTime: row.metAt.getTime() <= row.dueAt.getTime() };
+  if (row.metAt)
+    return {
+      target,
+      dueAt,
+      state: 'met',
+      escalationLevel,
+      metAt: row.metAt.toISOString(),
+      onTime: row.metAt.getTime() <= row.dueAt.getTime(),
+    };
   if (row.stopped) return { target, dueAt, state: 'stopped', escalationLevel };
   const countedTo = row.pausedSince ?? now;
   const remainingSeconds = Math.round((row.dueAt.getTime() - countedTo.getTime()) / 1000);
-  return { target, dueAt, state: row.pausedSince ? 'paused' : row.breached ? 'breached' : 'running', escalationLevel, remainingSeconds };
+  return {
+    target,
+    dueAt,
+    state: row.pausedSince ? 'paused' : row.breached ? 'breached' : 'running',
+    escalationLevel,
+    remainingSeconds,
+  };
 };

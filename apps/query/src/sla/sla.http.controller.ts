@@ -8,8 +8,9 @@ import { z } from 'zod';
 import { WorkOrderRow, WorkOrderViewsRepository } from '../work-orders/work-order-views.repository';
 import { SlaRow, targetStatus } from './sla-status';
 
-
-const AtRiskQuerySchema = z.object({ site: IdentifierSchema, limit: z.coerce.number().int().min(1).max(200).default(50) }).strict();
+const AtRiskQuerySchema = z
+  .object({ site: IdentifierSchema, limit: z.coerce.number().int().min(1).max(200).default(50) })
+  .strict();
 
 const rowsOf = (row: WorkOrderRow): { response: SlaRow; resolution: SlaRow } => ({
   response: {
@@ -67,10 +68,21 @@ export class SlaHttpController {
   @Get('v1/sla/at-risk')
   async atRisk(@Query() query: Record<string, unknown>, @Req() request: Request) {
     const parsed = AtRiskQuerySchema.safeParse(query);
-    if (!parsed.success) throw new ValidationError('The query is not valid', parsed.error.issues.map((i) => ({ path: `query:${i.path.join('.') || '(query)'}`, message: i.message })));
+    if (!parsed.success)
+      throw new ValidationError(
+        'The query is not valid',
+        parsed.error.issues.map((i) => ({ path: `query:${i.path.join('.') || '(query)'}`, message: i.message })),
+      );
     ensureSiteAllowed(principalOf(request), parsed.data.site);
     const rows = await this.views.atRisk(parsed.data.site, parsed.data.limit);
     const now = this.clock.now();
-    return { site: parsed.data.site, items: rows.map((row) => ({ ...slaView(row, now), nextDueAt: row.next_due_at.toISOString(), secondsToNextDue: Math.round((row.next_due_at.getTime() - now.getTime()) / 1000) })) };
+    return {
+      site: parsed.data.site,
+      items: rows.map((row) => ({
+        ...slaView(row, now),
+        nextDueAt: row.next_due_at.toISOString(),
+        secondsToNextDue: Math.round((row.next_due_at.getTime() - now.getTime()) / 1000),
+      })),
+    };
   }
 }

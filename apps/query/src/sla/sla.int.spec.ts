@@ -13,32 +13,91 @@ import { WorkOrderViewsRepository } from '../work-orders/work-order-views.reposi
 // An order of S1 whose resolution escalated to level 2, was resolved late, rejected by the resident and reopened.
 
 const supervisor = {} as Request;
-attachPrincipal(supervisor, { kind: 'staff', staffId: 's1-supervisor', name: 'Test', roles: ['supervisor'], sites: ['S1'] });
+attachPrincipal(supervisor, {
+  kind: 'staff',
+  staffId: 's1-supervisor',
+  name: 'Test',
+  roles: ['supervisor'],
+  sites: ['S1'],
+});
 const now = new Date('2026-11-24T02:00:00.000Z');
 
 const history = (workOrderId: string): { event: DomainEvent; at: string }[] => {
-  const escalated = (target: 'response' | 'resolution', level: number, at: string) => ({ event: { type: EventTypes.SlaEscalated, data: { workOrderId, target, level, escalatedAt: at } }, at });
+  const escalated = (target: 'response' | 'resolution', level: number, at: string) => ({
+    event: { type: EventTypes.SlaEscalated, data: { workOrderId, target, level, escalatedAt: at } },
+    at,
+  });
   return [
     {
       at: '2026-11-23T01:00:00.000Z',
       event: {
         type: EventTypes.WorkOrderReported,
-        data: { workOrderId, number: 'S1-20261123-0030', siteId: 'S1', channel: 'phone', reporter: { name: 'Ms Lin', phone: '13812345678' }, description: 'Leak', reportedAt: '2026-11-23T01:00:00.000Z' },
+        data: {
+          workOrderId,
+          number: 'S1-20261123-0030',
+          siteId: 'S1',
+          channel: 'phone',
+          reporter: { name: 'Ms Lin', phone: '13812345678' },
+          description: 'Leak',
+          reportedAt: '2026-11-23T01:00:00.000Z',
+        },
       },
     },
     {
       at: '2026-11-23T01:00:01.000Z',
       event: {
         type: EventTypes.SlaTargetsSet,
-        data: { workOrderId, tier: 'normal', policyId: 'default', startedAt: '2026-11-23T01:00:00.000Z', responseDueAt: '2026-11-23T01:30:00.000Z', resolutionDueAt: '2026-11-23T05:00:00.000Z' },
+        data: {
+          workOrderId,
+          tier: 'normal',
+          policyId: 'default',
+          startedAt: '2026-11-23T01:00:00.000Z',
+          responseDueAt: '2026-11-23T01:30:00.000Z',
+          resolutionDueAt: '2026-11-23T05:00:00.000Z',
+        },
       },
     },
     escalated('response', 1, '2026-11-23T01:30:00.000Z'),
-    { at: '2026-11-23T01:40:00.000Z', event: { type: EventTypes.SlaTargetMet, data: { workOrderId, target: 'response', dueAt: '2026-11-23T01:30:00.000Z', metAt: '2026-11-23T01:40:00.000Z', onTime: false } } },
+    {
+      at: '2026-11-23T01:40:00.000Z',
+      event: {
+        type: EventTypes.SlaTargetMet,
+        data: {
+          workOrderId,
+          target: 'response',
+          dueAt: '2026-11-23T01:30:00.000Z',
+          metAt: '2026-11-23T01:40:00.000Z',
+          onTime: false,
+        },
+      },
+    },
     escalated('resolution', 1, '2026-11-23T05:00:00.000Z'),
     escalated('resolution', 2, '2026-11-23T06:00:00.000Z'),
-    { at: '2026-11-23T07:00:00.000Z', event: { type: EventTypes.SlaTargetMet, data: { workOrderId, target: 'resolution', dueAt: '2026-11-23T05:00:00.000Z', metAt: '2026-11-23T07:00:00.000Z', onTime: false } } },
-    { at: '2026-11-24T01:00:00.000Z', event: { type: EventTypes.SlaClockRestarted, data: { workOrderId, round: 1, restartedAt: '2026-11-24T01:00:00.000Z', resolutionDueAt: '2026-11-24T05:00:00.000Z' } } },
+    {
+      at: '2026-11-23T07:00:00.000Z',
+      event: {
+        type: EventTypes.SlaTargetMet,
+        data: {
+          workOrderId,
+          target: 'resolution',
+          dueAt: '2026-11-23T05:00:00.000Z',
+          metAt: '2026-11-23T07:00:00.000Z',
+          onTime: false,
+        },
+      },
+    },
+    {
+      at: '2026-11-24T01:00:00.000Z',
+      event: {
+        type: EventTypes.SlaClockRestarted,
+        data: {
+          workOrderId,
+          round: 1,
+          restartedAt: '2026-11-24T01:00:00.000Z',
+          resolutionDueAt: '2026-11-24T05:00:00.000Z',
+        },
+      },
+    },
   ];
 };
 
@@ -57,7 +116,16 @@ describe('the SLA view of an order (real PostgreSQL)', () => {
     const client = await db.pool.connect();
     try {
       for (const [i, { event, at }] of history(workOrderId).entries()) {
-        const published: CloudEvent = { specversion: '1.0', id: randomUUID(), source: 'test', type: event.type, time: at, data: event.data, workorderid: workOrderId, sequence: String(i + 1) };
+        const published: CloudEvent = {
+          specversion: '1.0',
+          id: randomUUID(),
+          source: 'test',
+          type: event.type,
+          time: at,
+          data: event.data,
+          workorderid: workOrderId,
+          sequence: String(i + 1),
+        };
         await projectEvent(client, published);
       }
     } finally {
@@ -75,14 +143,20 @@ describe('the SLA view of an order (real PostgreSQL)', () => {
 
   it('gives orders projected before the levels were kept per target the levels the fold would give them', async () => {
     // The database as a deployment from before the migration has it: no per-target columns, the migration not applied.
-    await db.pool.query('ALTER TABLE query_work_orders DROP COLUMN response_escalation_level, DROP COLUMN resolution_escalation_level');
+    await db.pool.query(
+      'ALTER TABLE query_work_orders DROP COLUMN response_escalation_level, DROP COLUMN resolution_escalation_level',
+    );
     await db.pool.query("DELETE FROM schema_migrations WHERE version = '0018_sla_escalation_level_per_target.sql'");
 
     const reopened = randomUUID();
     const escalatedOnly = randomUUID();
     const quiet = randomUUID();
     // Each order's events in store order, numbered by their sequence.
-    const histories = { [reopened]: history(reopened), [escalatedOnly]: history(escalatedOnly).slice(0, 6), [quiet]: history(quiet).slice(0, 2) };
+    const histories = {
+      [reopened]: history(reopened),
+      [escalatedOnly]: history(escalatedOnly).slice(0, 6),
+      [quiet]: history(quiet).slice(0, 2),
+    };
     for (const [workOrderId, events] of Object.entries(histories)) {
       // Arriving newest first: the fold and the migration go by sequence, not by arrival.
       await storeTimelineRows(db.pool, workOrderId, events, true);
@@ -94,16 +168,30 @@ describe('the SLA view of an order (real PostgreSQL)', () => {
     }
 
     await tablesAsBeforeOwnerNames(db.pool);
-    expect(await migrate(db.pool)).toEqual(['0018_sla_escalation_level_per_target.sql', '0024_tables_named_by_owner.sql']);
+    expect(await migrate(db.pool)).toEqual([
+      '0018_sla_escalation_level_per_target.sql',
+      '0024_tables_named_by_owner.sql',
+    ]);
 
-    const { rows } = await db.pool.query<{ work_order_id: string; response_escalation_level: number; resolution_escalation_level: number }>(
+    const { rows } = await db.pool.query<{
+      work_order_id: string;
+      response_escalation_level: number;
+      resolution_escalation_level: number;
+    }>(
       'SELECT work_order_id, response_escalation_level, resolution_escalation_level FROM query_work_orders WHERE work_order_id = ANY($1)',
       [Object.keys(histories)],
     );
-    const migrated = Object.fromEntries(rows.map((r) => [r.work_order_id, [r.response_escalation_level, r.resolution_escalation_level]]));
+    const migrated = Object.fromEntries(
+      rows.map((r) => [r.work_order_id, [r.response_escalation_level, r.resolution_escalation_level]]),
+    );
     const folded = Object.fromEntries(
       Object.entries(histories).map(([workOrderId, events]) => {
-        const view = foldWorkOrderView(toDomainEvents(events.map(({ event }) => event)).map((event, i) => ({ event, occurredAt: events[i]?.at as string })));
+        const view = foldWorkOrderView(
+          toDomainEvents(events.map(({ event }) => event)).map((event, i) => ({
+            event,
+            occurredAt: events[i]?.at as string,
+          })),
+        );
         return [workOrderId, [view?.responseEscalationLevel, view?.resolutionEscalationLevel]];
       }),
     );

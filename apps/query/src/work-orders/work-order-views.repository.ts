@@ -72,7 +72,9 @@ export class WorkOrderViewsRepository {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
   async find(workOrderId: string): Promise<WorkOrderRow | undefined> {
-    const { rows } = await this.pool.query<WorkOrderRow>('SELECT * FROM query_work_orders WHERE work_order_id = $1', [workOrderId]);
+    const { rows } = await this.pool.query<WorkOrderRow>('SELECT * FROM query_work_orders WHERE work_order_id = $1', [
+      workOrderId,
+    ]);
     return rows[0];
   }
 
@@ -99,7 +101,10 @@ export class WorkOrderViewsRepository {
 
   /** An order's timeline in store order (events without a store position last, by arrival). */
   async timeline(workOrderId: string): Promise<TimelineRow[]> {
-    const { rows } = await this.pool.query<TimelineRow>('SELECT * FROM query_timeline WHERE work_order_id = $1 ORDER BY sequence NULLS LAST, arrival', [workOrderId]);
+    const { rows } = await this.pool.query<TimelineRow>(
+      'SELECT * FROM query_timeline WHERE work_order_id = $1 ORDER BY sequence NULLS LAST, arrival',
+      [workOrderId],
+    );
     return rows;
   }
 

@@ -1,11 +1,21 @@
 import { Controller, Get, Param, Query, Req } from '@nestjs/common';
 import { Access, ensureSiteVisible, hasRole, isUuid, Principal, principalOf, visibleSites } from '@closeloop/http';
 import type { Request } from 'express';
-import { CloseOutcomeSchema, IdentifierSchema, InstantSchema, isStorableText, maskPhone, NotFoundError, StaffIdSchema, TierSchema, UNSTORABLE_TEXT_MESSAGE, ValidationError } from '@closeloop/contracts';
+import {
+  CloseOutcomeSchema,
+  IdentifierSchema,
+  InstantSchema,
+  isStorableText,
+  maskPhone,
+  NotFoundError,
+  StaffIdSchema,
+  TierSchema,
+  UNSTORABLE_TEXT_MESSAGE,
+  ValidationError,
+} from '@closeloop/contracts';
 import { ContactView, WORK_ORDER_STATUSES } from '../projection/work-order-view';
 import { z } from 'zod';
 import { WorkOrderRow, WorkOrderViewsRepository } from './work-order-views.repository';
-
 
 // The input policy (docs/adr/0017-one-input-policy-at-the-edge.md): ids by their rules, instants in range with
 // real offsets, text PostgreSQL can compare.
@@ -42,7 +52,8 @@ export const READ_ROLES = ['dispatcher', 'technician', 'supervisor', 'on-call', 
 /** Dispatchers and technicians call the resident back; everyone else sees enough of the number to recognise it. */
 export const seesFullPhone = (caller: Principal): boolean => hasRole(caller, 'dispatcher', 'technician');
 
-const phoneFor = (phone: string | null | undefined, full: boolean): string | null => (!phone ? null : full ? phone : maskPhone(phone));
+const phoneFor = (phone: string | null | undefined, full: boolean): string | null =>
+  !phone ? null : full ? phone : maskPhone(phone);
 
 const toView = (row: WorkOrderRow, fullPhone: boolean) => ({
   workOrderId: row.work_order_id,
@@ -65,8 +76,16 @@ const toView = (row: WorkOrderRow, fullPhone: boolean) => ({
   startedAt: iso(row.started_at),
   onHold: row.on_hold_reason ? { reason: row.on_hold_reason } : null,
   heldSeconds: row.held_seconds,
-  resolution: row.resolved_at ? { resolvedAt: iso(row.resolved_at), notes: row.resolution_notes, callbackRequestedAt: iso(row.callback_requested_at) } : null,
-  closure: row.closed_at ? { closedAt: iso(row.closed_at), outcome: row.close_outcome, rating: row.rating, comment: row.rating_comment } : null,
+  resolution: row.resolved_at
+    ? {
+        resolvedAt: iso(row.resolved_at),
+        notes: row.resolution_notes,
+        callbackRequestedAt: iso(row.callback_requested_at),
+      }
+    : null,
+  closure: row.closed_at
+    ? { closedAt: iso(row.closed_at), outcome: row.close_outcome, rating: row.rating, comment: row.rating_comment }
+    : null,
   cancelledReason: row.cancelled_reason,
   reopenCount: row.reopen_count,
   contactCount: row.contact_count,
@@ -92,7 +111,8 @@ const maskEventData = (data: unknown, fullPhone: boolean): unknown => {
   const masked: Record<string, unknown> = { ...data };
   for (const field of RESIDENT_FIELDS) {
     const person = masked[field] as { phone?: string } | undefined;
-    if (person && typeof person === 'object') masked[field] = { ...person, phone: person.phone ? maskPhone(person.phone) : undefined };
+    if (person && typeof person === 'object')
+      masked[field] = { ...person, phone: person.phone ? maskPhone(person.phone) : undefined };
   }
   return masked;
 };
@@ -108,10 +128,17 @@ export class WorkOrdersHttpController {
     const caller = principalOf(request);
     const parsed = ListQuerySchema.safeParse(query);
     if (!parsed.success) {
-      throw new ValidationError('The query is not valid', parsed.error.issues.map((i) => ({ path: `query:${i.path.join('.') || '(query)'}`, message: i.message })));
+      throw new ValidationError(
+        'The query is not valid',
+        parsed.error.issues.map((i) => ({ path: `query:${i.path.join('.') || '(query)'}`, message: i.message })),
+      );
     }
     const { callbackDue, ...filter } = parsed.data;
-    const rows = await this.views.list({ ...filter, sites: visibleSites(caller), callbackDue: callbackDue === undefined ? undefined : callbackDue === 'true' });
+    const rows = await this.views.list({
+      ...filter,
+      sites: visibleSites(caller),
+      callbackDue: callbackDue === undefined ? undefined : callbackDue === 'true',
+    });
     return { items: rows.map((row) => toView(row, seesFullPhone(caller))) };
   }
 

@@ -36,29 +36,74 @@ const published = (workOrderId: string, event: DomainEvent, time: string): Cloud
 const wangWei = { staffId: 's1-wang-wei', name: 'Wang Wei' };
 
 /** A reported, assigned order of S1, plus whatever happened to it next. */
-const history = (workOrderId: string, unit: string, next: ((at: string) => DomainEvent)[]): { event: DomainEvent; at: string }[] => {
+const history = (
+  workOrderId: string,
+  unit: string,
+  next: ((at: string) => DomainEvent)[],
+): { event: DomainEvent; at: string }[] => {
   const base: { event: DomainEvent; at: string }[] = [
     {
       at: '2026-11-23T01:00:00.000Z',
       event: {
         type: EventTypes.WorkOrderReported,
-        data: { workOrderId, number: `S1-20261123-${unit}`, siteId: 'S1', building: 'B7', unit, channel: 'phone', reporter: { name: 'Ms Lin', phone: '13812345678' }, description: 'Leak', reportedAt: '2026-11-23T01:00:00.000Z' },
+        data: {
+          workOrderId,
+          number: `S1-20261123-${unit}`,
+          siteId: 'S1',
+          building: 'B7',
+          unit,
+          channel: 'phone',
+          reporter: { name: 'Ms Lin', phone: '13812345678' },
+          description: 'Leak',
+          reportedAt: '2026-11-23T01:00:00.000Z',
+        },
       },
     },
     {
       at: '2026-11-23T01:00:05.000Z',
-      event: { type: EventTypes.WorkOrderAssigned, data: { workOrderId, owner: wangWei, teamId: 's1-plumbing', ruleId: 'roster', reason: 'plumbers', assignedAt: '2026-11-23T01:00:05.000Z' } },
+      event: {
+        type: EventTypes.WorkOrderAssigned,
+        data: {
+          workOrderId,
+          owner: wangWei,
+          teamId: 's1-plumbing',
+          ruleId: 'roster',
+          reason: 'plumbers',
+          assignedAt: '2026-11-23T01:00:05.000Z',
+        },
+      },
     },
   ];
-  return [...base, ...next.map((make, i) => ({ at: `2026-11-23T0${2 + i}:00:00.000Z`, event: make(`2026-11-23T0${2 + i}:00:00.000Z`) }))];
+  return [
+    ...base,
+    ...next.map((make, i) => ({
+      at: `2026-11-23T0${2 + i}:00:00.000Z`,
+      event: make(`2026-11-23T0${2 + i}:00:00.000Z`),
+    })),
+  ];
 };
 
-const resolved = (workOrderId: string) => (at: string): DomainEvent => ({ type: EventTypes.WorkOrderResolved, data: { workOrderId, by: wangWei, notes: 'Fixed', photoRefs: [], resolvedAt: at } });
-const callbackRequested = (workOrderId: string) => (at: string): DomainEvent => ({ type: EventTypes.CallbackRequested, data: { workOrderId, round: 0, dueAt: at, requestedAt: at } });
-const closed = (workOrderId: string, outcome: 'confirmed' | 'closed-without-confirmation') => (at: string): DomainEvent => ({
-  type: EventTypes.WorkOrderClosed,
-  data: outcome === 'confirmed' ? { workOrderId, outcome, rating: 5, closedAt: at } : { workOrderId, outcome, closedAt: at },
-});
+const resolved =
+  (workOrderId: string) =>
+  (at: string): DomainEvent => ({
+    type: EventTypes.WorkOrderResolved,
+    data: { workOrderId, by: wangWei, notes: 'Fixed', photoRefs: [], resolvedAt: at },
+  });
+const callbackRequested =
+  (workOrderId: string) =>
+  (at: string): DomainEvent => ({
+    type: EventTypes.CallbackRequested,
+    data: { workOrderId, round: 0, dueAt: at, requestedAt: at },
+  });
+const closed =
+  (workOrderId: string, outcome: 'confirmed' | 'closed-without-confirmation') =>
+  (at: string): DomainEvent => ({
+    type: EventTypes.WorkOrderClosed,
+    data:
+      outcome === 'confirmed'
+        ? { workOrderId, outcome, rating: 5, closedAt: at }
+        : { workOrderId, outcome, closedAt: at },
+  });
 
 describe('the query service’s work-order list and view (real PostgreSQL)', () => {
   let db: TestDatabase;
@@ -72,7 +117,8 @@ describe('the query service’s work-order list and view (real PostgreSQL)', () 
       client.release();
     }
   };
-  const listed = async (query: Record<string, unknown>) => ((await controller.list(query, supervisor)).items as { workOrderId: string }[]).map((o) => o.workOrderId);
+  const listed = async (query: Record<string, unknown>) =>
+    ((await controller.list(query, supervisor)).items as { workOrderId: string }[]).map((o) => o.workOrderId);
 
   beforeAll(async () => {
     db = await freshDatabase('query_work_orders');
@@ -81,19 +127,44 @@ describe('the query service’s work-order list and view (real PostgreSQL)', () 
   afterAll(() => db.drop());
 
   describe('callbacks waiting, and how orders closed', () => {
-    const ids = { open: randomUUID(), resolved: randomUUID(), callbackDue: randomUUID(), confirmed: randomUUID(), unconfirmed: randomUUID() };
+    const ids = {
+      open: randomUUID(),
+      resolved: randomUUID(),
+      callbackDue: randomUUID(),
+      confirmed: randomUUID(),
+      unconfirmed: randomUUID(),
+    };
 
     beforeAll(async () => {
       await project(ids.open, history(ids.open, '0001', []));
       await project(ids.resolved, history(ids.resolved, '0002', [resolved(ids.resolved)]));
-      await project(ids.callbackDue, history(ids.callbackDue, '0003', [resolved(ids.callbackDue), callbackRequested(ids.callbackDue)]));
-      await project(ids.confirmed, history(ids.confirmed, '0004', [resolved(ids.confirmed), callbackRequested(ids.confirmed), closed(ids.confirmed, 'confirmed')]));
-      await project(ids.unconfirmed, history(ids.unconfirmed, '0005', [resolved(ids.unconfirmed), callbackRequested(ids.unconfirmed), closed(ids.unconfirmed, 'closed-without-confirmation')]));
+      await project(
+        ids.callbackDue,
+        history(ids.callbackDue, '0003', [resolved(ids.callbackDue), callbackRequested(ids.callbackDue)]),
+      );
+      await project(
+        ids.confirmed,
+        history(ids.confirmed, '0004', [
+          resolved(ids.confirmed),
+          callbackRequested(ids.confirmed),
+          closed(ids.confirmed, 'confirmed'),
+        ]),
+      );
+      await project(
+        ids.unconfirmed,
+        history(ids.unconfirmed, '0005', [
+          resolved(ids.unconfirmed),
+          callbackRequested(ids.unconfirmed),
+          closed(ids.unconfirmed, 'closed-without-confirmation'),
+        ]),
+      );
     });
 
     it('lists the resolved orders whose callback is due and that have not closed, and only those', async () => {
       expect(await listed({ callbackDue: 'true' })).toEqual([ids.callbackDue]);
-      expect((await listed({ callbackDue: 'false' })).sort()).toEqual([ids.open, ids.resolved, ids.confirmed, ids.unconfirmed].sort());
+      expect((await listed({ callbackDue: 'false' })).sort()).toEqual(
+        [ids.open, ids.resolved, ids.confirmed, ids.unconfirmed].sort(),
+      );
     });
 
     it('lists closed orders by how they closed', async () => {
@@ -103,8 +174,12 @@ describe('the query service’s work-order list and view (real PostgreSQL)', () 
     });
 
     it('refuses a value it does not know with 422', async () => {
-      await expect(controller.list({ callbackDue: 'yes' }, supervisor)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
-      await expect(controller.list({ closure: 'closed' }, supervisor)).rejects.toMatchObject({ code: 'VALIDATION_FAILED' });
+      await expect(controller.list({ callbackDue: 'yes' }, supervisor)).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+      });
+      await expect(controller.list({ closure: 'closed' }, supervisor)).rejects.toMatchObject({
+        code: 'VALIDATION_FAILED',
+      });
     });
   });
 
@@ -115,9 +190,39 @@ describe('the query service’s work-order list and view (real PostgreSQL)', () 
       await project(
         workOrderId,
         history(workOrderId, '0010', [
-          (at) => ({ type: EventTypes.DuplicateReportLinked, data: { workOrderId, reporter: { name: 'Mr Lin', phone: '13900002222' }, channel: 'wechat', description: 'Leak', similarity: 0.8, reason: 'same flat', contactNumber: 2, linkedAt: at } }),
-          (at) => ({ type: EventTypes.FollowUpContactRecorded, data: { workOrderId, channel: 'phone', caller: { name: 'Mrs Chen', phone: '+1 312 555 0199' }, contactNumber: 3, contactedAt: at } }),
-          (at) => ({ type: EventTypes.FollowUpContactRecorded, data: { workOrderId, channel: 'phone', caller: { phone: '138 1234 5678' }, contactNumber: 4, contactedAt: at } }),
+          (at) => ({
+            type: EventTypes.DuplicateReportLinked,
+            data: {
+              workOrderId,
+              reporter: { name: 'Mr Lin', phone: '13900002222' },
+              channel: 'wechat',
+              description: 'Leak',
+              similarity: 0.8,
+              reason: 'same flat',
+              contactNumber: 2,
+              linkedAt: at,
+            },
+          }),
+          (at) => ({
+            type: EventTypes.FollowUpContactRecorded,
+            data: {
+              workOrderId,
+              channel: 'phone',
+              caller: { name: 'Mrs Chen', phone: '+1 312 555 0199' },
+              contactNumber: 3,
+              contactedAt: at,
+            },
+          }),
+          (at) => ({
+            type: EventTypes.FollowUpContactRecorded,
+            data: {
+              workOrderId,
+              channel: 'phone',
+              caller: { phone: '138 1234 5678' },
+              contactNumber: 4,
+              contactedAt: at,
+            },
+          }),
         ]),
       );
     });
@@ -126,9 +231,27 @@ describe('the query service’s work-order list and view (real PostgreSQL)', () 
       const order = await controller.get(workOrderId, supervisor);
       expect(order.contactCount).toBe(4);
       expect(order.contacts).toEqual([
-        { name: 'Ms Lin', phone: '138****5678', channel: 'phone', at: '2026-11-23T01:00:00.000Z', relation: 'reporter' },
-        { name: 'Mr Lin', phone: '139****2222', channel: 'wechat', at: '2026-11-23T02:00:00.000Z', relation: 'duplicate-reporter' },
-        { name: 'Mrs Chen', phone: '****0199', channel: 'phone', at: '2026-11-23T03:00:00.000Z', relation: 'follow-up' },
+        {
+          name: 'Ms Lin',
+          phone: '138****5678',
+          channel: 'phone',
+          at: '2026-11-23T01:00:00.000Z',
+          relation: 'reporter',
+        },
+        {
+          name: 'Mr Lin',
+          phone: '139****2222',
+          channel: 'wechat',
+          at: '2026-11-23T02:00:00.000Z',
+          relation: 'duplicate-reporter',
+        },
+        {
+          name: 'Mrs Chen',
+          phone: '****0199',
+          channel: 'phone',
+          at: '2026-11-23T03:00:00.000Z',
+          relation: 'follow-up',
+        },
       ]);
     });
 
@@ -139,7 +262,9 @@ describe('the query service’s work-order list and view (real PostgreSQL)', () 
 
     it('masks a follow-up caller’s number on the timeline as the reporter’s is', async () => {
       const { events } = await controller.timeline(workOrderId, supervisor);
-      const followUps = events.filter((e) => e.type === EventTypes.FollowUpContactRecorded).map((e) => (e.data as { caller: { phone: string } }).caller.phone);
+      const followUps = events
+        .filter((e) => e.type === EventTypes.FollowUpContactRecorded)
+        .map((e) => (e.data as { caller: { phone: string } }).caller.phone);
       expect(followUps).toEqual(['****0199', '138****5678']);
     });
   });
@@ -151,11 +276,58 @@ describe('the query service’s work-order list and view (real PostgreSQL)', () 
 
     const workOrderId = randomUUID();
     const events = history(workOrderId, '0020', [
-      (at) => ({ type: EventTypes.FollowUpContactRecorded, data: { workOrderId, channel: 'app', note: 'Any news?', contactNumber: 2, contactedAt: at } }),
-      (at) => ({ type: EventTypes.DuplicateReportLinked, data: { workOrderId, reporter: { name: 'Mr Lin', phone: '139-0000-2222' }, channel: 'wechat', description: 'Leak', similarity: 0.8, reason: 'same flat', contactNumber: 3, linkedAt: at } }),
-      (at) => ({ type: EventTypes.DuplicateReportLinked, data: { workOrderId, reporter: { name: 'Ms Lin', phone: '+86 13812345678' }, channel: 'app', description: 'Leak', similarity: 0.9, reason: 'same flat', contactNumber: 4, linkedAt: at } }),
-      (at) => ({ type: EventTypes.FollowUpContactRecorded, data: { workOrderId, channel: 'phone', caller: { name: 'Mr Wu' }, note: 'Any news?', contactNumber: 5, contactedAt: at } }),
-      (at) => ({ type: EventTypes.FollowUpContactRecorded, data: { workOrderId, channel: 'phone', caller: { name: 'mr wu' }, note: 'Still?', contactNumber: 6, contactedAt: at } }),
+      (at) => ({
+        type: EventTypes.FollowUpContactRecorded,
+        data: { workOrderId, channel: 'app', note: 'Any news?', contactNumber: 2, contactedAt: at },
+      }),
+      (at) => ({
+        type: EventTypes.DuplicateReportLinked,
+        data: {
+          workOrderId,
+          reporter: { name: 'Mr Lin', phone: '139-0000-2222' },
+          channel: 'wechat',
+          description: 'Leak',
+          similarity: 0.8,
+          reason: 'same flat',
+          contactNumber: 3,
+          linkedAt: at,
+        },
+      }),
+      (at) => ({
+        type: EventTypes.DuplicateReportLinked,
+        data: {
+          workOrderId,
+          reporter: { name: 'Ms Lin', phone: '+86 13812345678' },
+          channel: 'app',
+          description: 'Leak',
+          similarity: 0.9,
+          reason: 'same flat',
+          contactNumber: 4,
+          linkedAt: at,
+        },
+      }),
+      (at) => ({
+        type: EventTypes.FollowUpContactRecorded,
+        data: {
+          workOrderId,
+          channel: 'phone',
+          caller: { name: 'Mr Wu' },
+          note: 'Any news?',
+          contactNumber: 5,
+          contactedAt: at,
+        },
+      }),
+      (at) => ({
+        type: EventTypes.FollowUpContactRecorded,
+        data: {
+          workOrderId,
+          channel: 'phone',
+          caller: { name: 'mr wu' },
+          note: 'Still?',
+          contactNumber: 6,
+          contactedAt: at,
+        },
+      }),
     ]);
     await storeTimelineRows(db.pool, workOrderId, events);
     await db.pool.query(
@@ -167,8 +339,16 @@ describe('the query service’s work-order list and view (real PostgreSQL)', () 
     await tablesAsBeforeOwnerNames(db.pool);
     expect(await migrate(db.pool)).toEqual(['0015_work_order_contacts.sql', '0024_tables_named_by_owner.sql']);
 
-    const { rows } = await db.pool.query<{ contacts: unknown }>('SELECT contacts FROM query_work_orders WHERE work_order_id = $1', [workOrderId]);
-    const folded = foldWorkOrderView(toDomainEvents(events.map(({ event }) => event)).map((event, i) => ({ event, occurredAt: events[i]?.at as string })));
+    const { rows } = await db.pool.query<{ contacts: unknown }>(
+      'SELECT contacts FROM query_work_orders WHERE work_order_id = $1',
+      [workOrderId],
+    );
+    const folded = foldWorkOrderView(
+      toDomainEvents(events.map(({ event }) => event)).map((event, i) => ({
+        event,
+        occurredAt: events[i]?.at as string,
+      })),
+    );
     expect(rows[0]?.contacts).toEqual(folded?.contacts);
     expect(folded?.contacts.map((c) => [c.name, c.relation])).toEqual([
       ['Ms Lin', 'reporter'],

@@ -20,12 +20,23 @@ export class FailedTimers {
   constructor(private readonly pool: Pool) {}
 
   async list(limit: number): Promise<{ failed: number; timers: FailedTimer[] }> {
-    const { rows } = await this.pool.query<{ timer_id: string; work_order_id: string; kind: string; round: number; due_at: Date; attempts: number; last_error: string | null; failed_at: Date }>(
+    const { rows } = await this.pool.query<{
+      timer_id: string;
+      work_order_id: string;
+      kind: string;
+      round: number;
+      due_at: Date;
+      attempts: number;
+      last_error: string | null;
+      failed_at: Date;
+    }>(
       `SELECT timer_id, work_order_id, kind, round, due_at, attempts, last_error, failed_at FROM sla_timer_timers
        WHERE failed_at IS NOT NULL AND fired_at IS NULL ORDER BY failed_at LIMIT $1`,
       [limit],
     );
-    const { rows: count } = await this.pool.query<{ n: string }>('SELECT count(*) AS n FROM sla_timer_timers WHERE failed_at IS NOT NULL AND fired_at IS NULL');
+    const { rows: count } = await this.pool.query<{ n: string }>(
+      'SELECT count(*) AS n FROM sla_timer_timers WHERE failed_at IS NOT NULL AND fired_at IS NULL',
+    );
     return {
       failed: Number(count[0]?.n ?? 0),
       timers: rows.map((r) => ({

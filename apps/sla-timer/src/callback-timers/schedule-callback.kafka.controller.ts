@@ -27,8 +27,18 @@ export class ScheduleCallbackKafkaController {
     // The round is the one this resolution ends: the reopens before it in the log, as sla-timer's view has them.
     const round = await this.lifecycle.roundAt(workOrderId, event.sequence);
     const at = Date.parse(resolvedAt);
-    await this.timers.schedule(workOrderId, 'callback-due', round, new Date(at + this.config.CALLBACK_AFTER_SECONDS * 1000));
-    await this.timers.schedule(workOrderId, 'close-unconfirmed', round, new Date(at + this.config.CLOSE_UNCONFIRMED_AFTER_SECONDS * 1000));
+    await this.timers.schedule(
+      workOrderId,
+      'callback-due',
+      round,
+      new Date(at + this.config.CALLBACK_AFTER_SECONDS * 1000),
+    );
+    await this.timers.schedule(
+      workOrderId,
+      'close-unconfirmed',
+      round,
+      new Date(at + this.config.CLOSE_UNCONFIRMED_AFTER_SECONDS * 1000),
+    );
     // The same event meets the resolution target; one handler per event type, so it is done here.
     await this.clocks.apply(
       { type: 'ObserveWorkOrder', workOrderId, happened: 'resolved', at: new Date(resolvedAt) },

@@ -38,8 +38,19 @@ describe('a timer that keeps failing', () => {
     store = new PostgresEventStore(db.pool);
     timers = new TimerStore(db.pool);
     const policy = loadJsonFile('SLA_POLICY_FILE', resolve(repositoryRoot, 'config/sla-policy.json'), SlaPolicySchema);
-    const config = { TIMER_POLL_MILLIS: 50, TIMER_MAX_ATTEMPTS: 3, TIMER_RETRY_BASE_SECONDS: 1, TIMER_RETRY_MAX_SECONDS: 1 } as SlaTimerConfig;
-    firing = new TimerFiringService(timers, new WorkOrderCommandSender(producer, 'workorders.commands'), systemClock, config, new SlaClockService(store, policy, timers));
+    const config = {
+      TIMER_POLL_MILLIS: 50,
+      TIMER_MAX_ATTEMPTS: 3,
+      TIMER_RETRY_BASE_SECONDS: 1,
+      TIMER_RETRY_MAX_SECONDS: 1,
+    } as SlaTimerConfig;
+    firing = new TimerFiringService(
+      timers,
+      new WorkOrderCommandSender(producer, 'workorders.commands'),
+      systemClock,
+      config,
+      new SlaClockService(store, policy, timers),
+    );
     firing.onApplicationBootstrap();
   });
 
@@ -49,28 +60,49 @@ describe('a timer that keeps failing', () => {
   });
 
   const rowOf = async (timerId: string) =>
-    (await db.pool.query<{ attempts: number; failed_at: Date | null; fired_at: Date | null; last_error: string | null }>('SELECT attempts, failed_at, fired_at, last_error FROM sla_timer_timers WHERE timer_id = $1', [timerId]))
-      .rows[0];
+    (
+      await db.pool.query<{
+        attempts: number;
+        failed_at: Date | null;
+        fired_at: Date | null;
+        last_error: string | null;
+      }>('SELECT attempts, failed_at, fired_at, last_error FROM sla_timer_timers WHERE timer_id = $1', [timerId])
+    ).rows[0];
 
   it('backs off exponentially up to its cap', () => {
-    expect([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((n) => timerRetryDelaySeconds(n, 2, 300))).toEqual([2, 4, 8, 16, 32, 64, 128, 256, 300, 300]);
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((n) => timerRetryDelaySeconds(n, 2, 300))).toEqual([
+      2, 4, 8, 16, 32, 64, 128, 256, 300, 300,
+    ]);
   });
 
   it('is failed after TIMER_MAX_ATTEMPTS, stays failed, is listed, and fires again once an operator retries it', async () => {
     const workOrderId = randomUUID();
     await timers.schedule(workOrderId, 'callback-due', 0, new Date(Date.now() - 1_000));
-    const { rows } = await db.pool.query<{ timer_id: string }>('SELECT timer_id FROM sla_timer_timers WHERE work_order_id = $1', [workOrderId]);
+    const { rows } = await db.pool.query<{ timer_id: string }>(
+      'SELECT timer_id FROM sla_timer_timers WHERE work_order_id = $1',
+      [workOrderId],
+    );
     const timerId = rows[0]!.timer_id;
 
-    const failed = await eventually('the timer failed', async () => {
-      const row = await rowOf(timerId);
-      return row?.failed_at ? row : undefined;
-    }, 20_000);
-    expect(failed).toMatchObject({ attempts: 3, fired_at: null, last_error: expect.stringMatching(/broker is not available/) });
+    const failed = await eventually(
+      'the timer failed',
+      async () => {
+        const row = await rowOf(timerId);
+        return row?.failed_at ? row : undefined;
+      },
+      20_000,
+    );
+    expect(failed).toMatchObject({
+      attempts: 3,
+      fired_at: null,
+      last_error: expect.stringMatching(/broker is not available/),
+    });
     await new Promise((r) => setTimeout(r, 1_500)); // a backoff's length and more: a failed timer is not claimed again
     expect((await rowOf(timerId))?.attempts).toBe(3);
 
-    const listed = adminJson<{ failed: number; timers: { timerId: string; workOrderId: string; attempts: number }[] }>(await runAdminCli(db.url, 'timers', 'list-failed', '--json'));
+    const listed = adminJson<{ failed: number; timers: { timerId: string; workOrderId: string; attempts: number }[] }>(
+      await runAdminCli(db.url, 'timers', 'list-failed', '--json'),
+    );
     expect(listed.failed).toBe(1);
     expect(listed.timers).toEqual([expect.objectContaining({ timerId, workOrderId, attempts: 3 })]);
 
@@ -78,12 +110,22 @@ describe('a timer that keeps failing', () => {
     brokerDown = false;
     const retried = adminJson<{ retried: string[] }>(await runAdminCli(db.url, 'timers', 'retry', timerId, '--json'));
     expect(retried.retried).toEqual([timerId]);
-    const fired = await eventually('the retried timer fired', async () => {
-      const row = await rowOf(timerId);
-      return row?.fired_at ? row : undefined;
-    }, 20_000);
+    const fired = await eventually(
+      'the retried timer fired',
+      async () => {
+        const row = await rowOf(timerId);
+        return row?.fired_at ? row : undefined;
+      },
+      20_000,
+    );
     expect(fired).toMatchObject({ failed_at: null, last_error: null, attempts: 1 });
-    expect(sent).toEqual([expect.objectContaining({ topic: 'workorders.commands', acks: -1, messages: [expect.objectContaining({ key: workOrderId })] })]);
+    expect(sent).toEqual([
+      expect.objectContaining({
+        topic: 'workorders.commands',
+        acks: -1,
+        messages: [expect.objectContaining({ key: workOrderId })],
+      }),
+    ]);
 
     const again = await runAdminCli(db.url, 'timers', 'retry', timerId);
     expect(again.code).toBe(1);

@@ -77,7 +77,11 @@ export class TimerFiringService implements OnApplicationBootstrap, OnApplication
         return;
       }
       // Fired once the broker has the command; dispatch decides on the order as it stands when the command arrives.
-      await this.commands.send(this.commandFor(timer), { correlationId: `timer:${timer.timerId}`, causationId: `timer:${timer.timerId}`, sentAt: this.clock.now() });
+      await this.commands.send(this.commandFor(timer), {
+        correlationId: `timer:${timer.timerId}`,
+        causationId: `timer:${timer.timerId}`,
+        sentAt: this.clock.now(),
+      });
       await this.timers.markFired(timer.timerId);
     } catch (error) {
       const message = (error as Error).message;
@@ -91,8 +95,14 @@ export class TimerFiringService implements OnApplicationBootstrap, OnApplication
         );
         return;
       }
-      const retryIn = timerRetryDelaySeconds(timer.attempts, this.config.TIMER_RETRY_BASE_SECONDS, this.config.TIMER_RETRY_MAX_SECONDS);
-      this.logger.warn(`timer ${timer.timerId} (${timer.kind}) failed on attempt ${timer.attempts} of ${this.config.TIMER_MAX_ATTEMPTS}, retrying in ${retryIn}s: ${message}`);
+      const retryIn = timerRetryDelaySeconds(
+        timer.attempts,
+        this.config.TIMER_RETRY_BASE_SECONDS,
+        this.config.TIMER_RETRY_MAX_SECONDS,
+      );
+      this.logger.warn(
+        `timer ${timer.timerId} (${timer.kind}) failed on attempt ${timer.attempts} of ${this.config.TIMER_MAX_ATTEMPTS}, retrying in ${retryIn}s: ${message}`,
+      );
       await this.timers.release(timer.timerId, message, retryIn);
     }
   }
@@ -100,7 +110,10 @@ export class TimerFiringService implements OnApplicationBootstrap, OnApplication
   private commandFor(timer: DueTimer): WorkOrderCommandMessage {
     const { workOrderId, round, timerId } = timer;
     return timer.kind === 'callback-due'
-      ? { type: WorkOrderCommandTypes.RequestCallback, data: { workOrderId, round, timerId, dueAt: timer.dueAt.toISOString() } }
+      ? {
+          type: WorkOrderCommandTypes.RequestCallback,
+          data: { workOrderId, round, timerId, dueAt: timer.dueAt.toISOString() },
+        }
       : { type: WorkOrderCommandTypes.CloseWithoutConfirmation, data: { workOrderId, round, timerId } };
   }
 }

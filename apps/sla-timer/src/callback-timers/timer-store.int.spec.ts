@@ -17,7 +17,9 @@ describe('TimerStore on real PostgreSQL', () => {
     await store.schedule(order, 'callback-due', 0, due);
     await store.schedule(order, 'callback-due', 0, due);
     await store.schedule(order, 'callback-due', 1, due);
-    const { rows } = await db.pool.query('SELECT round FROM sla_timer_timers WHERE work_order_id = $1 ORDER BY round', [order]);
+    const { rows } = await db.pool.query('SELECT round FROM sla_timer_timers WHERE work_order_id = $1 ORDER BY round', [
+      order,
+    ]);
     expect(rows.map((r) => r.round)).toEqual([0, 1]);
   });
 
@@ -27,7 +29,8 @@ describe('TimerStore on real PostgreSQL', () => {
     for (const order of orders) await store.schedule(order, 'close-unconfirmed', 0, instant);
     const claimedBy = async (): Promise<string[]> => {
       const mine: string[] = [];
-      for (let batch = await store.claimDue(25); batch.length > 0; batch = await store.claimDue(25)) mine.push(...batch.map((t) => t.workOrderId));
+      for (let batch = await store.claimDue(25); batch.length > 0; batch = await store.claimDue(25))
+        mine.push(...batch.map((t) => t.workOrderId));
       return mine;
     };
     const [a, b, c] = await Promise.all([claimedBy(), claimedBy(), claimedBy()]);
@@ -48,7 +51,9 @@ describe('TimerStore on real PostgreSQL', () => {
       const mine = claimed.find((t) => t.workOrderId === order);
       expect(mine).toBeDefined();
       await store.markFired(mine!.timerId);
-      const { rows } = await db.pool.query('SELECT fired_at FROM sla_timer_timers WHERE timer_id = $1', [mine!.timerId]);
+      const { rows } = await db.pool.query('SELECT fired_at FROM sla_timer_timers WHERE timer_id = $1', [
+        mine!.timerId,
+      ]);
       expect(rows[0].fired_at).toBeInstanceOf(Date);
     } finally {
       await idle.query('ROLLBACK');
@@ -66,14 +71,20 @@ describe('TimerStore on real PostgreSQL', () => {
     expect(first).not.toContain(later);
     const timer = first.indexOf(failing);
     expect(timer).toBeGreaterThanOrEqual(0);
-    const { rows } = await db.pool.query<{ timer_id: string }>('SELECT timer_id FROM sla_timer_timers WHERE work_order_id = $1', [failing]);
+    const { rows } = await db.pool.query<{ timer_id: string }>(
+      'SELECT timer_id FROM sla_timer_timers WHERE work_order_id = $1',
+      [failing],
+    );
     await store.release(rows[0]!.timer_id, 'database unreachable', 1);
     expect((await store.claimDue(1000)).map((t) => t.workOrderId)).not.toContain(failing);
     await new Promise((r) => setTimeout(r, 1_200));
     const retried = await store.claimDue(1000);
     expect(retried.find((t) => t.workOrderId === failing)?.attempts).toBe(2);
     await store.markFired(rows[0]!.timer_id);
-    const { rows: fired } = await db.pool.query('SELECT fired_at, last_error FROM sla_timer_timers WHERE timer_id = $1', [rows[0]!.timer_id]);
+    const { rows: fired } = await db.pool.query(
+      'SELECT fired_at, last_error FROM sla_timer_timers WHERE timer_id = $1',
+      [rows[0]!.timer_id],
+    );
     expect(fired[0]).toMatchObject({ fired_at: expect.any(Date), last_error: null });
   });
 

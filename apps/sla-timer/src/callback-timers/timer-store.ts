@@ -24,7 +24,8 @@ const LEASE_SECONDS = 30;
 const TIMER_IDS = uuidNamespace('18a29038-3aec-4866-b1ea-9154fec7fae9');
 
 /** One id per (order, kind, round), so scheduling twice (a redelivered event) is the same timer. */
-export const timerIdOf = (workOrderId: string, kind: TimerKind, round: number): string => nameBasedUuid(TIMER_IDS, `${workOrderId}/${kind}/${round}`);
+export const timerIdOf = (workOrderId: string, kind: TimerKind, round: number): string =>
+  nameBasedUuid(TIMER_IDS, `${workOrderId}/${kind}/${round}`);
 
 /** Durable timers in PostgreSQL: nothing about a pending deadline lives only in a process's memory. */
 @Injectable()
@@ -36,7 +37,10 @@ export class TimerStore {
   }
 
   /** Several timers of one order in one statement: a firing schedules the next warning, breach or level at once. */
-  async scheduleAll(workOrderId: string, timers: readonly { kind: TimerKind; round: number; dueAt: Date }[]): Promise<void> {
+  async scheduleAll(
+    workOrderId: string,
+    timers: readonly { kind: TimerKind; round: number; dueAt: Date }[],
+  ): Promise<void> {
     if (timers.length === 0) return;
     await this.pool.query(
       `INSERT INTO sla_timer_timers (timer_id, work_order_id, kind, round, due_at)
@@ -58,7 +62,14 @@ export class TimerStore {
    * claiming and leases the rest. A timer whose lease ran out (its instance died mid-firing) is claimable again.
    */
   async claimDue(limit: number): Promise<DueTimer[]> {
-    const { rows } = await this.pool.query<{ timer_id: string; work_order_id: string; kind: TimerKind; round: number; due_at: Date; attempts: number }>(
+    const { rows } = await this.pool.query<{
+      timer_id: string;
+      work_order_id: string;
+      kind: TimerKind;
+      round: number;
+      due_at: Date;
+      attempts: number;
+    }>(
       `UPDATE sla_timer_timers SET claimed_until = now() + make_interval(secs => $2), attempts = attempts + 1
        WHERE timer_id IN (
          SELECT timer_id FROM sla_timer_timers
@@ -69,29 +80,44 @@ export class TimerStore {
        RETURNING timer_id, work_order_id, kind, round, due_at, attempts`,
       [limit, LEASE_SECONDS],
     );
-    return rows.map((r) => ({ timerId: r.timer_id, workOrderId: r.work_order_id, kind: r.kind, round: r.round, dueAt: r.due_at, attempts: r.attempts }));
+    return rows.map((r) => ({
+      timerId: r.timer_id,
+      workOrderId: r.work_order_id,
+      kind: r.kind,
+      round: r.round,
+      dueAt: r.due_at,
+      attempts: r.attempts,
+    }));
   }
 
   async markFired(timerId: string): Promise<void> {
-    await this.pool.query('UPDATE sla_timer_timers SET fired_at = now(), claimed_until = NULL, last_error = NULL WHERE timer_id = $1', [timerId]);
+    await this.pool.query(
+      'UPDATE sla_timer_timers SET fired_at = now(), claimed_until = NULL, last_error = NULL WHERE timer_id = $1',
+      [timerId],
+    );
   }
 
   /** Gives up on a timer whose firings kept failing: it waits, failed, for an operator (FailedTimers.retry). */
   async fail(timerId: string, error: string): Promise<void> {
-    await this.pool.query('UPDATE sla_timer_timers SET failed_at = now(), claimed_until = NULL, last_error = $2 WHERE timer_id = $1 AND fired_at IS NULL', [timerId, error.slice(0, 2000)]);
+    await this.pool.query(
+      'UPDATE sla_timer_timers SET failed_at = now(), claimed_until = NULL, last_error = $2 WHERE timer_id = $1 AND fired_at IS NULL',
+      [timerId, error.slice(0, 2000)],
+    );
   }
 
   /** Gives back timers claimed but never fired (a graceful shutdown): due again at once, and not counted as an attempt. */
   async releaseUnfired(timerIds: readonly string[]): Promise<void> {
-    await this.pool.query('UPDATE sla_timer_timers SET claimed_until = NULL, attempts = attempts - 1 WHERE timer_id = ANY($1) AND fired_at IS NULL', [timerIds]);
+    await this.pool.query(
+      'UPDATE sla_timer_timers SET claimed_until = NULL, attempts = attempts - 1 WHERE timer_id = ANY($1) AND fired_at IS NULL',
+      [timerIds],
+    );
   }
 
   /** Gives a failed firing back, to be retried once its back-off has passed. */
   async release(timerId: string, error: string, retryInSeconds: number): Promise<void> {
-    await this.pool.query('UPDATE sla_timer_timers SET claimed_until = now() + make_interval(secs => $2), last_error = $3 WHERE timer_id = $1', [
-      timerId,
-      retryInSeconds,
-      error.slice(0, 2000),
-    ]);
+    await this.pool.query(
+      'UPDATE sla_timer_timers SET claimed_until = now() + make_interval(secs => $2), last_error = $3 WHERE timer_id = $1',
+      [timerId, retryInSeconds, error.slice(0, 2000)],
+    );
   }
 }

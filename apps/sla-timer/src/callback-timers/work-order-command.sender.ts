@@ -19,7 +19,11 @@ export class WorkOrderCommandSender {
   ) {}
 
   async send(command: WorkOrderCommandMessage, trace: CommandTrace): Promise<void> {
-    const cloudEvent = toCommandCloudEvent(command, { producer: 'sla-timer', actor: { kind: 'system', id: 'sla-timer' }, ...trace });
+    const cloudEvent = toCommandCloudEvent(command, {
+      producer: 'sla-timer',
+      actor: { kind: 'system', id: 'sla-timer' },
+      ...trace,
+    });
     await this.producer.send({
       topic: this.topic,
       acks: -1,

@@ -23,7 +23,13 @@ describe('migration 0022 on a database with orders under way', () => {
   afterAll(() => db?.drop());
 
   const record = async (workOrderId: string, events: { type: string; data: Record<string, unknown> }[]) => {
-    const metadata: EventMetadata = { workOrderId, correlationId: randomUUID(), causationId: randomUUID(), actor: { kind: 'system', id: 'test' }, producer: 'dispatch' };
+    const metadata: EventMetadata = {
+      workOrderId,
+      correlationId: randomUUID(),
+      causationId: randomUUID(),
+      actor: { kind: 'system', id: 'test' },
+      producer: 'dispatch',
+    };
     const recorded = await store.readStream(`workorder-${workOrderId}`);
     await store.append(
       `workorder-${workOrderId}`,
@@ -40,7 +46,10 @@ describe('migration 0022 on a database with orders under way', () => {
       type: EventTypes.WorkOrderReported,
       data: { number, siteId: 'S2', channel: 'app', reporter: {}, description: 'Gate motor dead', reportedAt },
     });
-    const reopened = (round: number) => ({ type: EventTypes.WorkOrderReopened, data: { trigger: 'staff', reason: 'again', round, reopenedAt: '2026-11-21T00:00:00.000Z' } });
+    const reopened = (round: number) => ({
+      type: EventTypes.WorkOrderReopened,
+      data: { trigger: 'staff', reason: 'again', round, reopenedAt: '2026-11-21T00:00:00.000Z' },
+    });
     await record(plain, [reported('2026-11-20T01:00:00.000Z', 'S2-20261120-0007')]);
     await record(reopenedTwice, [reported('2026-11-20T02:00:00.000Z', 'S2-20261120-0008')]);
     const [first] = await record(reopenedTwice, [reopened(1)]);
@@ -53,7 +62,10 @@ describe('migration 0022 on a database with orders under way', () => {
     const lifecycle = new OrderLifecycleRepository(db.pool);
     expect(await lifecycle.startOf(plain)).toEqual({ siteId: 'S2', reportedAt: new Date('2026-11-20T01:00:00.000Z') });
     expect(await lifecycle.roundAt(plain, undefined)).toBe(0);
-    expect(await lifecycle.startOf(reopenedTwice)).toEqual({ siteId: 'S2', reportedAt: new Date('2026-11-20T02:00:00.000Z') });
+    expect(await lifecycle.startOf(reopenedTwice)).toEqual({
+      siteId: 'S2',
+      reportedAt: new Date('2026-11-20T02:00:00.000Z'),
+    });
     const between = String(BigInt(first as string) + 1n);
     const after = String(BigInt(second as string) + 1n);
     expect(await Promise.all([between, after].map((at) => lifecycle.roundAt(reopenedTwice, at)))).toEqual([1, 2]);

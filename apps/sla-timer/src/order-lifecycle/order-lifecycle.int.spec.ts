@@ -49,7 +49,12 @@ describe("sla-timer's view of the order's lifecycle", () => {
   afterAll(() => db?.drop());
 
   /** An event as the relay publishes it: the next position in the log. */
-  const published = (workOrderId: string, type: string, data: Record<string, unknown>, time: string): InboundCloudEvent => {
+  const published = (
+    workOrderId: string,
+    type: string,
+    data: Record<string, unknown>,
+    time: string,
+  ): InboundCloudEvent => {
     const event: CloudEvent = {
       specversion: '1.0',
       id: randomUUID(),
@@ -66,19 +71,48 @@ describe("sla-timer's view of the order's lifecycle", () => {
   };
 
   const reported = (workOrderId: string, reportedAt: string) =>
-    published(workOrderId, EventTypes.WorkOrderReported, { number: 'S1-20261123-0001', siteId: 'S1', channel: 'phone', reporter: {}, description: 'Lift stuck on floor 3', reportedAt }, reportedAt);
+    published(
+      workOrderId,
+      EventTypes.WorkOrderReported,
+      {
+        number: 'S1-20261123-0001',
+        siteId: 'S1',
+        channel: 'phone',
+        reporter: {},
+        description: 'Lift stuck on floor 3',
+        reportedAt,
+      },
+      reportedAt,
+    );
   const triaged = (workOrderId: string, at: string) =>
-    published(workOrderId, EventTypes.WorkOrderTriaged, { tier: 'urgent', category: 'lift', ruleId: 'lift', reason: 'lifts are urgent', triagedAt: at }, at);
+    published(
+      workOrderId,
+      EventTypes.WorkOrderTriaged,
+      { tier: 'urgent', category: 'lift', ruleId: 'lift', reason: 'lifts are urgent', triagedAt: at },
+      at,
+    );
   const resolved = (workOrderId: string, resolvedAt: string) =>
-    published(workOrderId, EventTypes.WorkOrderResolved, { by: { staffId: 's1-li-na', name: 'Li Na' }, notes: 'Reset the controller', photoRefs: [], resolvedAt }, resolvedAt);
+    published(
+      workOrderId,
+      EventTypes.WorkOrderResolved,
+      { by: { staffId: 's1-li-na', name: 'Li Na' }, notes: 'Reset the controller', photoRefs: [], resolvedAt },
+      resolvedAt,
+    );
   const reopened = (workOrderId: string, round: number, reopenedAt: string) =>
-    published(workOrderId, EventTypes.WorkOrderReopened, { trigger: 'resident-rejected', reason: 'still stuck', round, reopenedAt }, reopenedAt);
+    published(
+      workOrderId,
+      EventTypes.WorkOrderReopened,
+      { trigger: 'resident-rejected', reason: 'still stuck', round, reopenedAt },
+      reopenedAt,
+    );
 
   const loopTimers = async (workOrderId: string) =>
-    (await db.pool.query<{ timer_id: string; kind: string; round: number; due_at: Date }>(
-      `SELECT timer_id, kind, round, due_at FROM sla_timer_timers WHERE work_order_id = $1 AND kind NOT LIKE 'sla:%' ORDER BY round, kind`,
-      [workOrderId],
-    )).rows.map((r) => ({ ...r, due_at: r.due_at.toISOString() }));
+    (
+      await db.pool.query<{ timer_id: string; kind: string; round: number; due_at: Date }>(
+        `SELECT timer_id, kind, round, due_at FROM sla_timer_timers WHERE work_order_id = $1 AND kind NOT LIKE 'sla:%' ORDER BY round, kind`,
+        [workOrderId],
+      )
+    ).rows.map((r) => ({ ...r, due_at: r.due_at.toISOString() }));
 
   it('starts the clocks from the report it recorded, without reading the work-order stream', async () => {
     const workOrderId = randomUUID();
@@ -86,7 +120,10 @@ describe("sla-timer's view of the order's lifecycle", () => {
     await clockEvents.onTriaged(triaged(workOrderId, '2026-11-23T01:05:00.000Z'));
 
     const [set] = await store.readStream(slaStream(workOrderId));
-    expect(set).toMatchObject({ type: EventTypes.SlaTargetsSet, data: expect.objectContaining({ siteId: 'S1', responseDueAt: '2026-11-23T01:30:00.000Z' }) });
+    expect(set).toMatchObject({
+      type: EventTypes.SlaTargetsSet,
+      data: expect.objectContaining({ siteId: 'S1', responseDueAt: '2026-11-23T01:30:00.000Z' }),
+    });
     expect(await store.readStream(`workorder-${workOrderId}`)).toEqual([]);
   });
 
@@ -96,11 +133,16 @@ describe("sla-timer's view of the order's lifecycle", () => {
     await clockEvents.onReported(report);
     await clockEvents.onReported(report);
     await clockEvents.onReported(reported(workOrderId, '2026-11-24T01:00:00.000Z'));
-    expect(await lifecycle.startOf(workOrderId)).toEqual({ siteId: 'S1', reportedAt: new Date('2026-11-23T01:00:00.000Z') });
+    expect(await lifecycle.startOf(workOrderId)).toEqual({
+      siteId: 'S1',
+      reportedAt: new Date('2026-11-23T01:00:00.000Z'),
+    });
   });
 
   it('dead-letters a triage whose report it never saw, as a missing order', async () => {
-    await expect(clockEvents.onTriaged(triaged(randomUUID(), '2026-11-23T01:05:00.000Z'))).rejects.toMatchObject({ kind: 'not-found' });
+    await expect(clockEvents.onTriaged(triaged(randomUUID(), '2026-11-23T01:05:00.000Z'))).rejects.toMatchObject({
+      kind: 'not-found',
+    });
   });
 
   it("gives each resolution's timers the round of the reopens before it, redelivered or replayed out of order", async () => {
@@ -115,10 +157,30 @@ describe("sla-timer's view of the order's lifecycle", () => {
     await clockEvents.onReopened(reopen);
     await resolutions.onResolved(second);
     const expected = [
-      { timer_id: timerIdOf(workOrderId, 'callback-due', 0), kind: 'callback-due', round: 0, due_at: '2026-11-24T02:00:00.000Z' },
-      { timer_id: timerIdOf(workOrderId, 'close-unconfirmed', 0), kind: 'close-unconfirmed', round: 0, due_at: '2026-11-26T02:00:00.000Z' },
-      { timer_id: timerIdOf(workOrderId, 'callback-due', 1), kind: 'callback-due', round: 1, due_at: '2026-11-24T04:00:00.000Z' },
-      { timer_id: timerIdOf(workOrderId, 'close-unconfirmed', 1), kind: 'close-unconfirmed', round: 1, due_at: '2026-11-26T04:00:00.000Z' },
+      {
+        timer_id: timerIdOf(workOrderId, 'callback-due', 0),
+        kind: 'callback-due',
+        round: 0,
+        due_at: '2026-11-24T02:00:00.000Z',
+      },
+      {
+        timer_id: timerIdOf(workOrderId, 'close-unconfirmed', 0),
+        kind: 'close-unconfirmed',
+        round: 0,
+        due_at: '2026-11-26T02:00:00.000Z',
+      },
+      {
+        timer_id: timerIdOf(workOrderId, 'callback-due', 1),
+        kind: 'callback-due',
+        round: 1,
+        due_at: '2026-11-24T04:00:00.000Z',
+      },
+      {
+        timer_id: timerIdOf(workOrderId, 'close-unconfirmed', 1),
+        kind: 'close-unconfirmed',
+        round: 1,
+        due_at: '2026-11-26T04:00:00.000Z',
+      },
     ];
     expect(await loopTimers(workOrderId)).toEqual(expected);
 

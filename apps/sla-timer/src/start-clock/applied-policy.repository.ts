@@ -23,7 +23,9 @@ export class AppliedPolicyRepository {
   async whileRecomputing<T>(work: () => Promise<T>): Promise<T | undefined> {
     const session = await this.pool.connect();
     try {
-      const { rows } = await session.query<{ leader: boolean }>(`SELECT pg_try_advisory_lock(${RECOMPUTATION_LOCK}) AS leader`);
+      const { rows } = await session.query<{ leader: boolean }>(
+        `SELECT pg_try_advisory_lock(${RECOMPUTATION_LOCK}) AS leader`,
+      );
       if (!rows[0]?.leader) return undefined;
       try {
         return await work();

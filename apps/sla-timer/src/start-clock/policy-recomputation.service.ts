@@ -25,8 +25,14 @@ const isNewerHolidayData = (current: string, applied: string): boolean => {
  * A newer policy version, or the same version with newer holiday data, is a calendar the open clocks were not
  * computed under. An instance with older data than the last one applied (a rolling deploy) leaves the clocks alone.
  */
-export const isNewerThanApplied = (policyVersion: number, holidays: string, applied: AppliedPolicy | undefined): boolean =>
-  applied === undefined || policyVersion > applied.version || (policyVersion === applied.version && isNewerHolidayData(holidays, applied.holiday_data));
+export const isNewerThanApplied = (
+  policyVersion: number,
+  holidays: string,
+  applied: AppliedPolicy | undefined,
+): boolean =>
+  applied === undefined ||
+  policyVersion > applied.version ||
+  (policyVersion === applied.version && isNewerHolidayData(holidays, applied.holiday_data));
 
 /**
  * When sla-timer starts with a policy version newer than the one last applied (a holiday added late, a target
@@ -52,7 +58,9 @@ export class PolicyRecomputationService implements OnApplicationBootstrap {
     if (this.started) return;
     this.started = true;
     for (const warning of calendarsMissingHolidays(this.policy, this.clock.now())) this.logger.warn(warning);
-    this.recomputeIfNewer().catch((error: Error) => this.logger.error(`recomputing deadlines for policy version ${this.policy.version} failed: ${error.message}`));
+    this.recomputeIfNewer().catch((error: Error) =>
+      this.logger.error(`recomputing deadlines for policy version ${this.policy.version} failed: ${error.message}`),
+    );
   }
 
   /**
@@ -64,17 +72,23 @@ export class PolicyRecomputationService implements OnApplicationBootstrap {
       if (!isNewerThanApplied(this.policy.version, holidayData.source, await this.appliedPolicy.applied())) return 0;
       const cause = `policy:${this.policy.id}:v${this.policy.version}+${holidayData.source}`;
       let moved = 0;
-      for (let after: string | undefined; ; ) {
+      for (let after: string | undefined; ;) {
         const page = await this.appliedPolicy.clockedOrdersAfter(after, PAGE);
         for (const workOrderId of page) {
-          const events = await this.clocks.apply({ type: 'RecomputeDeadlines', workOrderId, now: this.clock.now() }, { correlationId: cause, causationId: cause });
+          const events = await this.clocks.apply(
+            { type: 'RecomputeDeadlines', workOrderId, now: this.clock.now() },
+            { correlationId: cause, causationId: cause },
+          );
           if (events.length > 0) moved++;
         }
         if (page.length < PAGE) break;
         after = page[page.length - 1];
       }
       await this.appliedPolicy.recordApplied(this.policy.id, this.policy.version, holidayData.source);
-      if (moved > 0) this.logger.log(`policy ${this.policy.id} v${this.policy.version} with ${holidayData.source}: deadlines recomputed on ${moved} open orders`);
+      if (moved > 0)
+        this.logger.log(
+          `policy ${this.policy.id} v${this.policy.version} with ${holidayData.source}: deadlines recomputed on ${moved} open orders`,
+        );
       return moved;
     });
     return changed ?? 0;

@@ -12,7 +12,8 @@ export const holidayData = {
   lastOfficialYear: Math.max(...Object.keys(publishedDays.holidays).map((date) => Number(date.slice(0, 4)))),
 } as const;
 
-const yearsListed = (settings: CalendarSettings): Set<number> => new Set([...settings.closedOn, ...settings.openOn].map((date) => Number(date.slice(0, 4))));
+const yearsListed = (settings: CalendarSettings): Set<number> =>
+  new Set([...settings.closedOn, ...settings.openOn].map((date) => Number(date.slice(0, 4))));
 
 /**
  * A site's working calendar: mainland China's public holidays and adjusted workdays (调休) from the chinese-days
@@ -44,12 +45,20 @@ export const siteCalendars = (policy: SlaPolicy): ((siteId: string | undefined) 
  * year without holiday data is this year or next, the furthest a deadline counted now can reach.
  */
 export const calendarsMissingHolidays = (policy: SlaPolicy, now: Date): string[] => {
-  const calendars: [string, CalendarSettings][] = [['the default calendar', policy.calendar], ...Object.entries(policy.siteCalendars).map(([site, settings]): [string, CalendarSettings] => [`site ${site}'s calendar`, settings])];
+  const calendars: [string, CalendarSettings][] = [
+    ['the default calendar', policy.calendar],
+    ...Object.entries(policy.siteCalendars).map(([site, settings]): [string, CalendarSettings] => [
+      `site ${site}'s calendar`,
+      settings,
+    ]),
+  ];
   return calendars.flatMap(([name, settings]) => {
     const calendar = calendarOf(settings);
     let year = holidayData.lastOfficialYear + 1;
     while (calendar.hasOfficialDataFor(year)) year++;
-    const thisYear = Number(new Intl.DateTimeFormat('en-CA', { timeZone: settings.timeZone, year: 'numeric' }).format(now));
+    const thisYear = Number(
+      new Intl.DateTimeFormat('en-CA', { timeZone: settings.timeZone, year: 'numeric' }).format(now),
+    );
     if (year > thisYear + 1) return [];
     return [
       `${name} has no public holidays for ${year} (${holidayData.source} has them up to ${holidayData.lastOfficialYear}): working-time deadlines reaching ${year} count Monday to Friday and their events say calendarBeyondOfficialData. ` +

@@ -38,7 +38,9 @@ describe('the start-up warning about calendars running out of holiday data', () 
   it('names the first year without data and tells the operator what to do, in the last year with data', () => {
     const [warning, ...more] = calendarsMissingHolidays(policy(), new Date('2026-11-28T10:00:00+08:00'));
     expect(more).toEqual([]);
-    expect(warning).toContain('the default calendar has no public holidays for 2027 (chinese-days@1.5.7 has them up to 2026)');
+    expect(warning).toContain(
+      'the default calendar has no public holidays for 2027 (chinese-days@1.5.7 has them up to 2026)',
+    );
     expect(warning).toContain('closedOn/openOn');
     expect(warning).toContain('raise its version');
     expect(warning).toContain('upgrade chinese-days');
@@ -46,7 +48,9 @@ describe('the start-up warning about calendars running out of holiday data', () 
 
   it('names each site calendar on its own, with the first year it lacks after those entered by hand', () => {
     const withS2 = policy({ S2: { ...office, closedOn: ['2027-02-11'] } });
-    expect(calendarsMissingHolidays(withS2, new Date('2026-11-28T10:00:00+08:00'))).toEqual([expect.stringContaining('the default calendar has no public holidays for 2027')]);
+    expect(calendarsMissingHolidays(withS2, new Date('2026-11-28T10:00:00+08:00'))).toEqual([
+      expect.stringContaining('the default calendar has no public holidays for 2027'),
+    ]);
     expect(calendarsMissingHolidays(withS2, new Date('2027-06-01T10:00:00+08:00'))).toEqual([
       expect.stringContaining('the default calendar has no public holidays for 2027'),
       expect.stringContaining("site S2's calendar has no public holidays for 2028"),
@@ -55,6 +59,11 @@ describe('the start-up warning about calendars running out of holiday data', () 
 
   it('says nothing while no deadline counted now can reach a year without data', () => {
     expect(calendarsMissingHolidays(policy(), new Date('2025-06-01T10:00:00+08:00'))).toEqual([]);
-    expect(calendarsMissingHolidays(policy({}, { ...office, closedOn: ['2027-01-01'] }), new Date('2026-11-28T10:00:00+08:00'))).toEqual([]);
+    expect(
+      calendarsMissingHolidays(
+        policy({}, { ...office, closedOn: ['2027-01-01'] }),
+        new Date('2026-11-28T10:00:00+08:00'),
+      ),
+    ).toEqual([]);
   });
 });

@@ -6,7 +6,10 @@ import { ObserveWorkOrder } from '@closeloop/sla-domain';
 import { OrderLifecycleRepository } from '../order-lifecycle/order-lifecycle.repository';
 import { SlaClockService } from './sla-clock.service';
 
-const context = (event: InboundCloudEvent['event']) => ({ correlationId: event.correlationid ?? event.id, causationId: event.id });
+const context = (event: InboundCloudEvent['event']) => ({
+  correlationId: event.correlationid ?? event.id,
+  causationId: event.id,
+});
 
 /**
  * The order's progress, as it moves the SLA clocks: start, met, paused, resumed, restarted, stopped. What the clocks
@@ -24,7 +27,10 @@ export class SlaClockOnWorkOrderEvents {
   async onReported({ event }: InboundCloudEvent): Promise<void> {
     const [reported] = toDomainEvents([{ type: event.type, data: event.data }]);
     if (reported?.type !== EventTypes.WorkOrderReported) return;
-    await this.lifecycle.recordReported(reported.data.workOrderId, { siteId: reported.data.siteId, reportedAt: new Date(reported.data.reportedAt) });
+    await this.lifecycle.recordReported(reported.data.workOrderId, {
+      siteId: reported.data.siteId,
+      reportedAt: new Date(reported.data.reportedAt),
+    });
   }
 
   @EventPattern(EventTypes.WorkOrderTriaged)
@@ -35,7 +41,17 @@ export class SlaClockOnWorkOrderEvents {
     // on the same partition, before the triage, so the view has it.
     const start = await this.lifecycle.startOf(triaged.data.workOrderId);
     if (!start) throw new NotFoundError('Work order', triaged.data.workOrderId);
-    await this.clocks.apply({ type: 'StartSlaClock', workOrderId: triaged.data.workOrderId, siteId: start.siteId, category: triaged.data.category, tier: triaged.data.tier, reportedAt: start.reportedAt }, context(event));
+    await this.clocks.apply(
+      {
+        type: 'StartSlaClock',
+        workOrderId: triaged.data.workOrderId,
+        siteId: start.siteId,
+        category: triaged.data.category,
+        tier: triaged.data.tier,
+        reportedAt: start.reportedAt,
+      },
+      context(event),
+    );
   }
 
   @EventPattern(EventTypes.WorkOrderAcknowledged)
@@ -47,7 +63,8 @@ export class SlaClockOnWorkOrderEvents {
   async onPutOnHold(message: InboundCloudEvent) {
     const [held] = toDomainEvents([{ type: message.event.type, data: message.event.data }]);
     // Only waiting on the resident stops the clock: parts and access are the service desk's to arrange.
-    if (held?.type === EventTypes.WorkOrderPutOnHold && held.data.reason === 'waiting-on-resident') await this.observe(message, 'waiting-on-resident');
+    if (held?.type === EventTypes.WorkOrderPutOnHold && held.data.reason === 'waiting-on-resident')
+      await this.observe(message, 'waiting-on-resident');
   }
 
   @EventPattern(EventTypes.WorkOrderResumed)
@@ -76,12 +93,22 @@ export class SlaClockOnWorkOrderEvents {
     if (acknowledged?.type !== EventTypes.AlertAcknowledged) return;
     const { kind, target, workOrderId, alertId, acknowledgedBy, acknowledgedAt } = acknowledged.data;
     if (kind !== 'escalation' || !target) return;
-    await this.clocks.apply({ type: 'AcknowledgeEscalation', workOrderId, target, alertId, by: acknowledgedBy, at: new Date(acknowledgedAt) }, context(event));
+    await this.clocks.apply(
+      { type: 'AcknowledgeEscalation', workOrderId, target, alertId, by: acknowledgedBy, at: new Date(acknowledgedAt) },
+      context(event),
+    );
   }
 
-  private async observe({ event }: InboundCloudEvent, happened: ObserveWorkOrder['happened'], round?: number): Promise<void> {
+  private async observe(
+    { event }: InboundCloudEvent,
+    happened: ObserveWorkOrder['happened'],
+    round?: number,
+  ): Promise<void> {
     const workOrderId = event.workorderid;
     if (!workOrderId) return;
-    await this.clocks.apply({ type: 'ObserveWorkOrder', workOrderId, happened, at: new Date(event.time ?? Date.now()), round }, context(event));
+    await this.clocks.apply(
+      { type: 'ObserveWorkOrder', workOrderId, happened, at: new Date(event.time ?? Date.now()), round },
+      context(event),
+    );
   }
 }

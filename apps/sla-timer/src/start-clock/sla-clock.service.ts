@@ -1,7 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SlaEvent } from '@closeloop/contracts';
 import { EVENT_STORE, EventStore, handleCommand } from '@closeloop/event-store';
-import { SlaClockDecider, slaClockDecider, SlaCommand, SlaPolicy, SlaState, slaStream, SlaTimer, timersFor } from '@closeloop/sla-domain';
+import {
+  SlaClockDecider,
+  slaClockDecider,
+  SlaCommand,
+  SlaPolicy,
+  SlaState,
+  slaStream,
+  SlaTimer,
+  timersFor,
+} from '@closeloop/sla-domain';
 import { TimerStore } from '../callback-timers/timer-store';
 import { siteCalendars } from './site-calendars';
 import { SLA_POLICY } from '../sla-timer.config';
@@ -71,7 +80,11 @@ export class SlaClockService {
   private async schedule(workOrderId: string, state: SlaState): Promise<void> {
     await this.timers.scheduleAll(
       workOrderId,
-      timersFor(state, this.policy).map((timer) => ({ kind: slaTimerKind(timer), round: 0, dueAt: new Date(timer.fireAt) })),
+      timersFor(state, this.policy).map((timer) => ({
+        kind: slaTimerKind(timer),
+        round: 0,
+        dueAt: new Date(timer.fireAt),
+      })),
     );
   }
 }

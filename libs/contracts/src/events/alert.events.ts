@@ -61,7 +61,15 @@ export const AlertDeliveryAttemptedData = z
 
 /** Retries ran out for one recipient's channel; the alert is escalated in its own right. */
 export const AlertDeadLetteredData = z
-  .object({ alertId: z.string().uuid(), workOrderId, staffId: z.string().min(1).max(64), channel: AlertChannelSchema, attempts: z.number().int().positive(), reason: z.string().max(500), deadLetteredAt: isoInstant })
+  .object({
+    alertId: z.string().uuid(),
+    workOrderId,
+    staffId: z.string().min(1).max(64),
+    channel: AlertChannelSchema,
+    attempts: z.number().int().positive(),
+    reason: z.string().max(500),
+    deadLetteredAt: isoInstant,
+  })
   .strict();
 
 /** Carries the alert's kind and target, so the sla-timer can stop that target's chain without reading the alert. */
@@ -79,7 +87,12 @@ export const AlertAcknowledgedData = z
 
 /** Nothing left to page about: the order was resolved, closed or cancelled, or the target was met. */
 export const AlertClosedData = z
-  .object({ alertId: z.string().uuid(), workOrderId, reason: z.enum(['order-resolved', 'order-closed', 'order-cancelled', 'target-met']), closedAt: isoInstant })
+  .object({
+    alertId: z.string().uuid(),
+    workOrderId,
+    reason: z.enum(['order-resolved', 'order-closed', 'order-cancelled', 'target-met']),
+    closedAt: isoInstant,
+  })
   .strict();
 
 /**

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 
 /** Who caused an event: an integrator's system, a staff member, the resident, or Closeloop itself. */
-export const ActorSchema = z.object({ kind: z.enum(['integrator', 'staff', 'resident', 'system']), id: z.string().min(1) }).strict();
+export const ActorSchema = z
+  .object({ kind: z.enum(['integrator', 'staff', 'resident', 'system']), id: z.string().min(1) })
+  .strict();
 export type Actor = z.infer<typeof ActorSchema>;
 
 /** Carried by every stored event; the relay turns it into CloudEvents extension attributes. */

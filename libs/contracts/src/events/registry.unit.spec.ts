@@ -13,13 +13,16 @@ describe('the event registries', () => {
     expect(eventDataSchemas[EventTypes.WorkOrderTriaged]).toBe(WorkOrderTriagedData);
   });
 
-  it.each(Object.entries(streams))('keeps every %s event under its own name and type, none shadowed by another stream', (category, registry) => {
-    for (const [name, definition] of Object.entries(registry.definitions)) {
-      expect(definition.type.startsWith(`closeloop.${category}.`)).toBe(true);
-      expect(EventTypes[name as keyof typeof EventTypes]).toBe(definition.type);
-      expect(eventDataSchemas[definition.type as keyof typeof eventDataSchemas]).toBe(definition.schema);
-    }
-  });
+  it.each(Object.entries(streams))(
+    'keeps every %s event under its own name and type, none shadowed by another stream',
+    (category, registry) => {
+      for (const [name, definition] of Object.entries(registry.definitions)) {
+        expect(definition.type.startsWith(`closeloop.${category}.`)).toBe(true);
+        expect(EventTypes[name as keyof typeof EventTypes]).toBe(definition.type);
+        expect(eventDataSchemas[definition.type as keyof typeof eventDataSchemas]).toBe(definition.schema);
+      }
+    },
+  );
 
   it('holds every stream’s events and nothing else', () => {
     const total = Object.values(streams).reduce((sum, registry) => sum + Object.keys(registry.definitions).length, 0);
@@ -30,15 +33,22 @@ describe('the event registries', () => {
   it('refuses a type without a positive whole version at its end', () => {
     // @ts-expect-error the compiler already refuses a type without a version
     expect(() => defineEvent('closeloop.workorder.reported', z.object({}))).toThrow();
-    for (const type of ['closeloop.workorder.reported', 'closeloop.workorder.reported.v0', 'closeloop.workorder.reported.v1.5', 'closeloop.Work Order.v1']) {
-      expect(() => defineEvent(type as `closeloop.${string}.v${number}`, z.object({}))).toThrow(/must be closeloop\.<name>\.v<version>/);
+    for (const type of [
+      'closeloop.workorder.reported',
+      'closeloop.workorder.reported.v0',
+      'closeloop.workorder.reported.v1.5',
+      'closeloop.Work Order.v1',
+    ]) {
+      expect(() => defineEvent(type as `closeloop.${string}.v${number}`, z.object({}))).toThrow(
+        /must be closeloop\.<name>\.v<version>/,
+      );
     }
   });
 
   it('refuses one type defined under two names', () => {
     const schema = z.object({});
-    expect(() => eventRegistry({ A: defineEvent('closeloop.test.a.v1', schema), B: defineEvent('closeloop.test.a.v1', schema) })).toThrow(
-      'event types defined twice: closeloop.test.a.v1',
-    );
+    expect(() =>
+      eventRegistry({ A: defineEvent('closeloop.test.a.v1', schema), B: defineEvent('closeloop.test.a.v1', schema) }),
+    ).toThrow('event types defined twice: closeloop.test.a.v1');
   });
 });

@@ -103,7 +103,9 @@ export const SlaClockRestartedData = z
   .strict();
 
 /** The order was cancelled: no target can be met or missed any more. */
-export const SlaClockStoppedData = z.object({ workOrderId, stoppedAt: isoInstant, reason: z.enum(['cancelled']) }).strict();
+export const SlaClockStoppedData = z
+  .object({ workOrderId, stoppedAt: isoInstant, reason: z.enum(['cancelled']) })
+  .strict();
 
 /**
  * A corrected policy or calendar (a holiday added late, newer holiday data) moved a running target's deadline or
@@ -128,7 +130,14 @@ export const SlaDeadlinesRecomputedData = z
  * order's own acknowledgement or resolution still decides whether the target is met.
  */
 export const SlaEscalationAcknowledgedData = z
-  .object({ workOrderId, target: SlaTargetSchema, level: z.number().int().min(1).max(3), alertId: z.string().uuid(), acknowledgedBy: StaffMemberSchema, acknowledgedAt: isoInstant })
+  .object({
+    workOrderId,
+    target: SlaTargetSchema,
+    level: z.number().int().min(1).max(3),
+    alertId: z.string().uuid(),
+    acknowledgedBy: StaffMemberSchema,
+    acknowledgedAt: isoInstant,
+  })
   .strict();
 
 export const slaEvents = eventRegistry({

@@ -71,7 +71,13 @@ export const WorkStartedData = z.object({ workOrderId, by: StaffMemberSchema, st
 export const HoldReasonSchema = z.enum(['waiting-on-resident', 'waiting-on-parts', 'waiting-on-access', 'other']);
 
 export const WorkOrderPutOnHoldData = z
-  .object({ workOrderId, by: StaffMemberSchema, reason: HoldReasonSchema, note: note(1000).optional(), heldAt: isoInstant })
+  .object({
+    workOrderId,
+    by: StaffMemberSchema,
+    reason: HoldReasonSchema,
+    note: note(1000).optional(),
+    heldAt: isoInstant,
+  })
   .strict();
 
 export const WorkOrderResumedData = z
@@ -90,20 +96,42 @@ export const WorkOrderResolvedData = z
   .strict();
 
 export const TechnicianReassignedData = z
-  .object({ workOrderId, from: StaffMemberSchema.optional(), to: StaffMemberSchema, reason: note(1000), by: StaffMemberSchema, reassignedAt: isoInstant })
+  .object({
+    workOrderId,
+    from: StaffMemberSchema.optional(),
+    to: StaffMemberSchema,
+    reason: note(1000),
+    by: StaffMemberSchema,
+    reassignedAt: isoInstant,
+  })
   .strict();
 
 export const OwnershipHandedOverData = z
-  .object({ workOrderId, from: StaffMemberSchema, to: StaffMemberSchema, reason: note(1000), by: StaffMemberSchema, handedOverAt: isoInstant })
+  .object({
+    workOrderId,
+    from: StaffMemberSchema,
+    to: StaffMemberSchema,
+    reason: note(1000),
+    by: StaffMemberSchema,
+    handedOverAt: isoInstant,
+  })
   .strict();
 
 export const CancelReasonSchema = z.enum(['duplicate', 'invalid', 'withdrawn-by-resident', 'other']);
 
 export const WorkOrderCancelledData = z
-  .object({ workOrderId, reason: CancelReasonSchema, note: note(1000).optional(), by: StaffMemberSchema, cancelledAt: isoInstant })
+  .object({
+    workOrderId,
+    reason: CancelReasonSchema,
+    note: note(1000).optional(),
+    by: StaffMemberSchema,
+    cancelledAt: isoInstant,
+  })
   .strict();
 
-export const ResolutionRejectedData = z.object({ workOrderId, comment: note(2000).optional(), rejectedAt: isoInstant }).strict();
+export const ResolutionRejectedData = z
+  .object({ workOrderId, comment: note(2000).optional(), rejectedAt: isoInstant })
+  .strict();
 
 export const WorkOrderReopenedData = z
   .object({
@@ -185,7 +213,10 @@ export const workOrderEvents = eventRegistry({
   ResolutionRejected: defineEvent('closeloop.workorder.resolution-rejected.v1', ResolutionRejectedData),
   WorkOrderReopened: defineEvent('closeloop.workorder.reopened.v1', WorkOrderReopenedData),
   WorkOrderClosed: defineEvent('closeloop.workorder.closed.v1', WorkOrderClosedData),
-  FollowUpContactRecorded: defineEvent('closeloop.workorder.follow-up-contact-recorded.v1', FollowUpContactRecordedData),
+  FollowUpContactRecorded: defineEvent(
+    'closeloop.workorder.follow-up-contact-recorded.v1',
+    FollowUpContactRecordedData,
+  ),
   CallbackRequested: defineEvent('closeloop.workorder.callback-requested.v1', CallbackRequestedData),
   DuplicateReportLinked: defineEvent('closeloop.workorder.duplicate-report-linked.v1', DuplicateReportLinkedData),
 });

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { DuplicateEventIdError, EventStore, NewEvent, RecordedEvent, StreamVersionConflictError } from '../event-store.port';
+import {
+  DuplicateEventIdError,
+  EventStore,
+  NewEvent,
+  RecordedEvent,
+  StreamVersionConflictError,
+} from '../event-store.port';
 
 /** Where stores may differ and the contract says so, with the reason in docs/adr/0002-postgresql-event-store.md. */
 export interface EventStoreDifferences {
@@ -49,7 +55,9 @@ export const eventStoreContract = (
         await expect(store.append(id, [event()], 0)).resolves.toMatchObject({ nextExpectedVersion: 1 });
         const other = stream();
         await expect(store.append(other, [event()], 3)).rejects.toBeInstanceOf(StreamVersionConflictError);
-        await expect(store.append(other, [event()], 'stream-exists')).rejects.toBeInstanceOf(StreamVersionConflictError);
+        await expect(store.append(other, [event()], 'stream-exists')).rejects.toBeInstanceOf(
+          StreamVersionConflictError,
+        );
         expect(await store.readStream(other)).toEqual([]);
       });
 
@@ -74,7 +82,10 @@ export const eventStoreContract = (
       });
 
       it('rejects a stale expected version and writes nothing', async () => {
-        await expect(store.append(id, [event()], 1)).rejects.toMatchObject({ code: 'STREAM_VERSION_CONFLICT', actual: 2 });
+        await expect(store.append(id, [event()], 1)).rejects.toMatchObject({
+          code: 'STREAM_VERSION_CONFLICT',
+          actual: 2,
+        });
         await expect(store.append(id, [event()], 'no-stream')).rejects.toBeInstanceOf(StreamVersionConflictError);
         expect(await store.readStream(id)).toHaveLength(2);
       });
@@ -93,11 +104,16 @@ export const eventStoreContract = (
         expect(await store.readStream(id)).toHaveLength(3);
       });
 
-      (differences.refusesEventIdsOfOtherStreams ? it : it.skip)('refuses an event id that is already stored, writing nothing of the batch', async () => {
-        const [first] = await store.readStream(id);
-        const again = { ...event(), eventId: first!.eventId };
-        await expect(store.append(stream(), [event(), again], 'no-stream')).rejects.toBeInstanceOf(DuplicateEventIdError);
-      });
+      (differences.refusesEventIdsOfOtherStreams ? it : it.skip)(
+        'refuses an event id that is already stored, writing nothing of the batch',
+        async () => {
+          const [first] = await store.readStream(id);
+          const again = { ...event(), eventId: first!.eventId };
+          await expect(store.append(stream(), [event(), again], 'no-stream')).rejects.toBeInstanceOf(
+            DuplicateEventIdError,
+          );
+        },
+      );
     });
 
     describe('reading the whole log', () => {
@@ -142,7 +158,8 @@ export const eventStoreContract = (
         await store.append(a, [event('test.after.v1')], 1);
         const after = await readLogInPages(store, await store.readCheckpoint(reader), [a], 1);
         expect(after.map((e) => e.type)).toEqual(['test.after.v1']);
-        const mentionsTheReader = (e: RecordedEvent) => `${e.streamId} ${JSON.stringify(e.data)} ${JSON.stringify(e.metadata)}`.includes(reader);
+        const mentionsTheReader = (e: RecordedEvent) =>
+          `${e.streamId} ${JSON.stringify(e.data)} ${JSON.stringify(e.metadata)}`.includes(reader);
         expect((await store.readAll(before!.checkpoint, 1000)).filter(mentionsTheReader)).toEqual([]);
       });
     });
@@ -154,7 +171,12 @@ export const eventStoreContract = (
  * these streams have shown. A PostgreSQL store shows a commit once every older transaction on the server has ended
  * (other test files share the server), so the events may take a moment to appear; their order may not differ.
  */
-const readLogInPages = async (store: EventStore, after: string | undefined, streams: readonly string[], count: number): Promise<RecordedEvent[]> => {
+const readLogInPages = async (
+  store: EventStore,
+  after: string | undefined,
+  streams: readonly string[],
+  count: number,
+): Promise<RecordedEvent[]> => {
   const seen: RecordedEvent[] = [];
   let checkpoint = after;
   const deadline = Date.now() + 10_000;
