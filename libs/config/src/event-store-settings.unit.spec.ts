@@ -1,20 +1,13 @@
-import { baseServiceConfig, ConfigError, eventStoreOf, loadConfig } from './config';
-
-const required = {
-  DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/closeloop',
-  KAFKA_BROKERS: '127.0.0.1:9092',
-  PORT: '3001',
-  STAFF_TOKEN_ISSUER: 'closeloop-local',
-};
+import { ConfigError, eventStoreOf } from './config';
+import { serviceConfigWith } from './config-under-test.spec';
 
 describe('the event store a service uses', () => {
   it('is PostgreSQL unless told otherwise', () => {
-    expect(eventStoreOf(loadConfig(baseServiceConfig, required))).toEqual({ kind: 'postgres' });
+    expect(eventStoreOf(serviceConfigWith())).toEqual({ kind: 'postgres' });
   });
 
   it('is KurrentDB at KURRENTDB_URL when EVENT_STORE says so', () => {
-    const config = loadConfig(baseServiceConfig, {
-      ...required,
+    const config = serviceConfigWith({
       EVENT_STORE: 'kurrentdb',
       KURRENTDB_URL: 'kurrentdb://127.0.0.1:2113?tls=false',
     });
@@ -22,10 +15,10 @@ describe('the event store a service uses', () => {
   });
 
   it('refuses a store it does not know and a URL that is not a KurrentDB connection string, naming the variable', () => {
-    expect(() => loadConfig(baseServiceConfig, { ...required, EVENT_STORE: 'eventstore' })).toThrow(
+    expect(() => serviceConfigWith({ EVENT_STORE: 'eventstore' })).toThrow(
       /EVENT_STORE: must be 'postgres' or 'kurrentdb'/,
     );
-    expect(() => loadConfig(baseServiceConfig, { ...required, KURRENTDB_URL: 'http://127.0.0.1:2113' })).toThrow(
+    expect(() => serviceConfigWith({ KURRENTDB_URL: 'http://127.0.0.1:2113' })).toThrow(
       /KURRENTDB_URL: must be a KurrentDB connection string/,
     );
   });

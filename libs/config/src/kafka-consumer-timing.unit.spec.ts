@@ -1,24 +1,7 @@
-import { baseServiceConfig, ConfigError, kafkaConsumerTimingOf, loadConfig } from './config';
+import { kafkaConsumerTimingOf } from './config';
+import { problemsOf, serviceConfigWith } from './config-under-test.spec';
 
-const required = {
-  DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/closeloop',
-  KAFKA_BROKERS: '127.0.0.1:9092',
-  PORT: '3001',
-  STAFF_TOKEN_ISSUER: 'closeloop-local',
-};
-
-const timingFrom = (env: Record<string, string>) =>
-  kafkaConsumerTimingOf(loadConfig(baseServiceConfig, { ...required, ...env }));
-
-const problemsOf = (run: () => unknown): readonly string[] => {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-};
+const timingFrom = (env: Record<string, string>) => kafkaConsumerTimingOf(serviceConfigWith(env));
 
 describe('kafkaConsumerTimingOf', () => {
   it('defaults to a 6 s session, a heartbeat a second and a 30 s rebalance', () => {

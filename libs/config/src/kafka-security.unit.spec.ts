@@ -1,28 +1,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { baseServiceConfig, ConfigError, kafkaSecurityOf, loadConfig } from './config';
-
-const required = {
-  DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/closeloop',
-  KAFKA_BROKERS: '127.0.0.1:9092',
-  PORT: '3001',
-  STAFF_TOKEN_ISSUER: 'closeloop-local',
-};
+import { kafkaSecurityOf } from './config';
+import { problemsOf, serviceConfigWith } from './config-under-test.spec';
 
 /** The Kafka settings as a service reads them from its environment. */
-const securityFrom = (env: Record<string, string>) =>
-  kafkaSecurityOf(loadConfig(baseServiceConfig, { ...required, ...env }));
-
-const problemsOf = (run: () => unknown): readonly string[] => {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-};
+const securityFrom = (env: Record<string, string>) => kafkaSecurityOf(serviceConfigWith(env));
 
 const secret = 'n0t-for-the-logs';
 
@@ -95,9 +78,7 @@ describe('kafkaSecurityOf', () => {
 
   describe('given malformed values', () => {
     it('refuses an unknown mechanism and a KAFKA_SSL that is not true or false', () => {
-      const problems = problemsOf(() =>
-        loadConfig(baseServiceConfig, { ...required, KAFKA_SASL_MECHANISM: 'plain', KAFKA_SSL: 'yes' }),
-      );
+      const problems = problemsOf(() => serviceConfigWith({ KAFKA_SASL_MECHANISM: 'plain', KAFKA_SSL: 'yes' }));
       expect(problems).toEqual([
         expect.stringMatching(/^KAFKA_SASL_MECHANISM: /),
         "KAFKA_SSL: must be 'true' or 'false'",

@@ -159,6 +159,18 @@ const escapeMarkdown = (value: string): string => value.replace(/[\\`*_[\]<>#|~]
 const safeUrl = (url: string): string =>
   url.replace(/[\s()<>"'`]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 
+/** A link as HTML; one that is not an http(s) address is written out as text, never made clickable. */
+const htmlLink = (l: Link): string =>
+  isWebLink(l.url)
+    ? `<a href="${escapeHtml(safeUrl(l.url))}">${escapeHtml(l.label)}</a>`
+    : `${escapeHtml(l.label)}: ${escapeHtml(l.url)}`;
+
+/** A link as Markdown, on the same rule as `htmlLink`. */
+const markdownLink = (l: Link): string =>
+  isWebLink(l.url)
+    ? `[${escapeMarkdown(l.label)}](${safeUrl(l.url)})`
+    : `${escapeMarkdown(l.label)}: ${escapeMarkdown(l.url)}`;
+
 export const renderAlert = (context: AlertContext): AlertMessage => {
   const zone = context.timeZone ?? DEFAULT_SITE_TIME_ZONE;
   const kind = kindLabel(context);
@@ -208,10 +220,6 @@ export const renderAlert = (context: AlertContext): AlertMessage => {
     ...links.map((l) => `${l.label}: ${l.url}`),
   ].join('\n');
 
-  const htmlLink = (l: Link): string =>
-    isWebLink(l.url)
-      ? `<a href="${escapeHtml(safeUrl(l.url))}">${escapeHtml(l.label)}</a>`
-      : `${escapeHtml(l.label)}: ${escapeHtml(l.url)}`;
   const html = [
     `<h3>${escapeHtml(title)}</h3>`,
     `<p>${facts.map((f) => `<strong>${escapeHtml(f.label)}:</strong> ${escapeHtml(f.value)}`).join('<br>\n')}</p>`,
@@ -224,10 +232,6 @@ export const renderAlert = (context: AlertContext): AlertMessage => {
     `<p>${links.map(htmlLink).join(' · ')}</p>`,
   ].join('\n');
 
-  const markdownLink = (l: Link): string =>
-    isWebLink(l.url)
-      ? `[${escapeMarkdown(l.label)}](${safeUrl(l.url)})`
-      : `${escapeMarkdown(l.label)}: ${escapeMarkdown(l.url)}`;
   const markdown = [
     `### ${escapeMarkdown(title)}`,
     '',
@@ -303,19 +307,11 @@ export const renderDigest = (context: DigestContext): AlertMessage => {
     ...context.entries.map((e) => `- ${line(e)}: ${e.timelineUrl}`),
     ...(ack ? ['', `${ack.label}: ${ack.url}`] : []),
   ].join('\n');
-  const htmlLink = (l: Link): string =>
-    isWebLink(l.url)
-      ? `<a href="${escapeHtml(safeUrl(l.url))}">${escapeHtml(l.label)}</a>`
-      : `${escapeHtml(l.label)}: ${escapeHtml(l.url)}`;
   const html = [
     `<h3>${escapeHtml(title)}</h3>`,
     `<ul>${context.entries.map((e) => `<li>${escapeHtml(line(e))} ${htmlLink({ label: 'Timeline (工单时间线)', url: e.timelineUrl })}</li>`).join('')}</ul>`,
     ...(ack ? [`<p>${htmlLink(ack)}</p>`] : []),
   ].join('\n');
-  const markdownLink = (l: Link): string =>
-    isWebLink(l.url)
-      ? `[${escapeMarkdown(l.label)}](${safeUrl(l.url)})`
-      : `${escapeMarkdown(l.label)}: ${escapeMarkdown(l.url)}`;
   const markdown = [
     `### ${escapeMarkdown(title)}`,
     '',

@@ -157,17 +157,8 @@ describe('alertStream', () => {
 describe('given no alert', () => {
   it('when it is raised, then AlertRaised with every fact of the raise, and the alert is open', () => {
     const state = given(NONE).when(raise).then([raised]);
-    expect(state).toMatchObject({
-      status: 'open',
-      alertId,
-      workOrderId,
-      kind: 'escalation',
-      siteId: 'S1',
-      target: 'response',
-      level: 1,
-      dueAt: utc('01:30:00'),
-      raisedAt: RAISED_AT,
-    });
+    const { type: _command, recipients: _recipients, ...factsOfTheRaise } = raise;
+    expect(state).toMatchObject({ status: 'open', ...factsOfTheRaise, raisedAt: RAISED_AT });
     expect(state).toMatchObject({ attempts: {}, delivered: [], deadLettered: [] });
   });
 
@@ -359,20 +350,18 @@ describe('given an open alert with a dead-lettered channel', () => {
 });
 
 describe('given an acknowledged alert', () => {
-  it('when it is raised again, then nothing', () => {
-    given(ACKNOWLEDGED).when(raise).then([]);
-  });
-
-  it('when a delivery attempt is recorded, then nothing: nothing is sent after an acknowledgement', () => {
-    given(ACKNOWLEDGED)
-      .when(attempt('wang.wei', 'email', 'delivered', utc('01:37:00')))
-      .then([]);
-  });
-
-  it('when a delivery is dead-lettered, then nothing: there is nothing left to escalate', () => {
-    given(ACKNOWLEDGED)
-      .when(deadLetter('zhang.min', 'sms', utc('01:37:00')))
-      .then([]);
+  it.each([
+    ['it is raised again', raise],
+    [
+      'a delivery attempt is recorded (nothing is sent after an acknowledgement)',
+      attempt('wang.wei', 'email', 'delivered', utc('01:37:00')),
+    ],
+    [
+      'a delivery is dead-lettered (there is nothing left to escalate)',
+      deadLetter('zhang.min', 'sms', utc('01:37:00')),
+    ],
+  ])('when %s, then nothing', (_when, command) => {
+    given(ACKNOWLEDGED).when(command).then([]);
   });
 
   it('when it is acknowledged again, by the same person or another, then nothing (idempotent)', () => {
@@ -400,20 +389,12 @@ describe('given an acknowledged alert', () => {
 });
 
 describe('given a closed alert', () => {
-  it('when it is raised again, then nothing', () => {
-    given(CLOSED).when(raise).then([]);
-  });
-
-  it('when a delivery attempt is recorded, then nothing', () => {
-    given(CLOSED)
-      .when(attempt('zhang.min', 'sms', 'delivered', utc('02:11:00')))
-      .then([]);
-  });
-
-  it('when a delivery is dead-lettered, then nothing', () => {
-    given(CLOSED)
-      .when(deadLetter('zhang.min', 'sms', utc('02:11:00')))
-      .then([]);
+  it.each([
+    ['it is raised again', raise],
+    ['a delivery attempt is recorded', attempt('zhang.min', 'sms', 'delivered', utc('02:11:00'))],
+    ['a delivery is dead-lettered', deadLetter('zhang.min', 'sms', utc('02:11:00'))],
+  ])('when %s, then nothing', (_when, command) => {
+    given(CLOSED).when(command).then([]);
   });
 
   it('when someone acknowledges it, then an illegal transition: it was over before they took it', () => {

@@ -6,6 +6,8 @@ import {
   StaffIdSchema,
   TextSchema,
   TimeZoneSchema,
+  wallClockAt,
+  zoneOffsetAt,
 } from '@closeloop/contracts';
 import { z } from 'zod';
 
@@ -72,55 +74,6 @@ export interface OnCallShift {
 
 const DAY_MS = 86_400_000;
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-const formatterFor = (timeZone: string): Intl.DateTimeFormat => {
-  let formatter = formatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-CA', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-    });
-    formatters.set(timeZone, formatter);
-  }
-  return formatter;
-};
-
-interface WallClock {
-  readonly year: number;
-  readonly month: number;
-  readonly day: number;
-  readonly hour: number;
-  readonly minute: number;
-  readonly second: number;
-}
-
-const wallClockAt = (instant: number, timeZone: string): WallClock => {
-  const parts: Record<string, number> = {};
-  for (const part of formatterFor(timeZone).formatToParts(new Date(instant))) {
-    if (part.type !== 'literal') parts[part.type] = Number(part.value);
-  }
-  return {
-    year: parts['year'] as number,
-    month: parts['month'] as number,
-    day: parts['day'] as number,
-    hour: parts['hour'] as number,
-    minute: parts['minute'] as number,
-    second: parts['second'] as number,
-  };
-};
-
-/** The zone's offset from UTC at an instant, in ms (wall clock minus UTC), at whole-second precision. */
-const offsetAt = (instant: number, timeZone: string): number => {
-  const w = wallClockAt(instant, timeZone);
-  return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - Math.floor(instant / 1000) * 1000;
-};
-
 const parseLocalDate = (localDate: string): [number, number, number] => {
   const [y, m, d] = localDate.split('-').map(Number);
   return [y as number, m as number, d as number];
@@ -141,10 +94,10 @@ export const localWallTimeToInstant = (localDate: string, time: string, timeZone
   const [y, m, d] = parseLocalDate(localDate);
   const [hour, minute] = parseHhmm(time);
   const wall = Date.UTC(y, m - 1, d, hour, minute);
-  const before = offsetAt(wall - DAY_MS, timeZone);
-  const after = offsetAt(wall + DAY_MS, timeZone);
+  const before = zoneOffsetAt(wall - DAY_MS, timeZone);
+  const after = zoneOffsetAt(wall + DAY_MS, timeZone);
   const candidates = [wall - before, wall - after]
-    .filter((t) => t + offsetAt(t, timeZone) === wall)
+    .filter((t) => t + zoneOffsetAt(t, timeZone) === wall)
     .sort((a, b) => a - b);
   return new Date(candidates[0] ?? wall - before);
 };

@@ -1,3 +1,5 @@
+import { wallClockAt, zoneOffsetAt } from '@closeloop/contracts';
+
 /**
  * Working time on a site's calendar. "Resolve within 1 working day" means nine working hours counted on working
  * days only: not over a weekend, not over the National Day week, but on an adjusted workday (调休, a weekend day
@@ -26,42 +28,18 @@ const minutesOf = (hhmm: string): number => {
   return (h as number) * 60 + (m as number);
 };
 
-const localParts = (instant: Date, timeZone: string): Record<string, string> & { date: string } => {
-  const parts = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hourCycle: 'h23',
-  })
-    .formatToParts(instant)
-    .reduce<Record<string, string>>((acc, p) => ((acc[p.type] = p.value), acc), {});
-  return { date: `${parts['year']}-${parts['month']}-${parts['day']}`, ...parts };
-};
-
-/** The zone's offset from UTC at an instant, in ms (wall clock minus UTC). */
-const offsetAt = (instant: number, timeZone: string): number => {
-  const p = localParts(new Date(instant), timeZone);
-  const wall = Date.UTC(
-    Number(p['year']),
-    Number(p['month']) - 1,
-    Number(p['day']),
-    Number(p['hour']),
-    Number(p['minute']),
-    Number(p['second']),
-  );
-  return wall - Math.floor(instant / 1000) * 1000;
+/** The local date (YYYY-MM-DD) of an instant in the zone. */
+const localDateOf = (instant: Date, timeZone: string): string => {
+  const w = wallClockAt(instant.getTime(), timeZone);
+  return `${String(w.year).padStart(4, '0')}-${String(w.month).padStart(2, '0')}-${String(w.day).padStart(2, '0')}`;
 };
 
 /** The instant a local date and minute-of-day happen in the zone. */
 const instantOf = (localDate: string, minuteOfDay: number, timeZone: string): number => {
   const [y, m, d] = localDate.split('-').map(Number);
   const wall = Date.UTC(y as number, (m as number) - 1, d as number, 0, minuteOfDay);
-  const first = wall - offsetAt(wall, timeZone);
-  return wall - offsetAt(first, timeZone);
+  const first = wall - zoneOffsetAt(wall, timeZone);
+  return wall - zoneOffsetAt(first, timeZone);
 };
 
 const nextDate = (localDate: string): string =>
@@ -71,7 +49,7 @@ const previousDate = (localDate: string): string =>
 
 /** Each working day's open interval, from the day of `from` on. */
 function* workingIntervals(from: Date, calendar: BusinessCalendar): Generator<[number, number]> {
-  let date = localParts(from, calendar.timeZone).date;
+  let date = localDateOf(from, calendar.timeZone);
   for (let i = 0; i < MAX_DAYS; i++, date = nextDate(date)) {
     if (calendar.isWorkingDay(date))
       yield [
@@ -106,7 +84,7 @@ export const workingSecondsBetween = (from: Date, to: Date, calendar: BusinessCa
 
 /** Whether working time counted from `from` to `to` crosses a local year the calendar has no official data for. */
 export const countsBeyondOfficialData = (from: Date, to: Date, calendar: BusinessCalendar): boolean => {
-  const yearOf = (instant: Date) => Number(localParts(instant, calendar.timeZone)['year']);
+  const yearOf = (instant: Date) => wallClockAt(instant.getTime(), calendar.timeZone).year;
   for (let year = yearOf(from); year <= yearOf(to); year++) if (!calendar.hasOfficialDataFor(year)) return true;
   return false;
 };
@@ -132,9 +110,8 @@ const closeOfMonth = (year: number, month: number, calendar: BusinessCalendar): 
  * a holiday), the order joins the plan after it.
  */
 export const monthlyPlanDeadline = (reportedAt: Date, cutoffDay: number, calendar: BusinessCalendar): Date => {
-  const local = localParts(reportedAt, calendar.timeZone);
-  const year = Number(local['year']);
-  let month = Number(local['month']) + (Number(local['day']) > cutoffDay ? 1 : 0);
+  const { year, month: reportedMonth, day } = wallClockAt(reportedAt.getTime(), calendar.timeZone);
+  let month = reportedMonth + (day > cutoffDay ? 1 : 0);
   for (let deadline = closeOfMonth(year, month, calendar); ; deadline = closeOfMonth(year, ++month, calendar)) {
     if (deadline.getTime() > reportedAt.getTime()) return deadline;
   }

@@ -19,34 +19,37 @@ const WORKING_DAY = 9 * 3600;
 const at = (local: string) => new Date(`${local}+08:00`);
 
 describe('working time on the Shanghai office calendar', () => {
-  it('counts one working day within a week', () => {
-    expect(addWorkingSeconds(at('2026-11-23T10:00:00'), WORKING_DAY, shanghaiOffice)).toEqual(
-      at('2026-11-24T10:00:00'),
-    );
-  });
-
-  it('carries one working day reported on Friday afternoon over the weekend to Monday', () => {
-    expect(addWorkingSeconds(at('2026-11-27T16:00:00'), WORKING_DAY, shanghaiOffice)).toEqual(
-      at('2026-11-30T16:00:00'),
-    );
-  });
-
-  it('starts counting at opening time for a report made at night or on a Sunday', () => {
-    expect(addWorkingSeconds(at('2026-11-23T22:15:00'), 3600, shanghaiOffice)).toEqual(at('2026-11-24T09:30:00'));
-    expect(addWorkingSeconds(at('2026-11-29T11:00:00'), 3600, shanghaiOffice)).toEqual(at('2026-11-30T09:30:00'));
-  });
-
-  it('skips the National Day week: reported the afternoon before, due the first working day after', () => {
-    // 2026: 1-7 October off; Thursday 8 October is the first working day back.
-    expect(addWorkingSeconds(at('2026-09-30T15:00:00'), WORKING_DAY, shanghaiOffice)).toEqual(
-      at('2026-10-08T15:00:00'),
-    );
-  });
-
-  it('counts an adjusted workday (调休): Saturday 10 October 2026 is a working day', () => {
-    expect(addWorkingSeconds(at('2026-10-09T15:00:00'), WORKING_DAY, shanghaiOffice)).toEqual(
-      at('2026-10-10T15:00:00'),
-    );
+  // 2026: 1-7 October off for National Day; Thursday 8 October is the first working day back, and Saturday
+  // 10 October is an adjusted workday (调休).
+  it.each([
+    ['counts one working day within a week', '2026-11-23T10:00:00', WORKING_DAY, '2026-11-24T10:00:00'],
+    [
+      'carries one working day reported on Friday afternoon over the weekend to Monday',
+      '2026-11-27T16:00:00',
+      WORKING_DAY,
+      '2026-11-30T16:00:00',
+    ],
+    ['starts counting at opening time for a report made at night', '2026-11-23T22:15:00', 3600, '2026-11-24T09:30:00'],
+    [
+      'starts counting at opening time for a report made on a Sunday',
+      '2026-11-29T11:00:00',
+      3600,
+      '2026-11-30T09:30:00',
+    ],
+    [
+      'skips the National Day week: reported the afternoon before, due the first working day after',
+      '2026-09-30T15:00:00',
+      WORKING_DAY,
+      '2026-10-08T15:00:00',
+    ],
+    [
+      'counts an adjusted workday (调休): Saturday 10 October 2026 is a working day',
+      '2026-10-09T15:00:00',
+      WORKING_DAY,
+      '2026-10-10T15:00:00',
+    ],
+  ])('%s', (_name, reported, seconds, due) => {
+    expect(addWorkingSeconds(at(reported), seconds, shanghaiOffice)).toEqual(at(due));
   });
 
   it('measures working time between two instants, which undoes adding it', () => {

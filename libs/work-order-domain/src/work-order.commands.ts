@@ -20,63 +20,39 @@ export interface AssignOwner {
   readonly routing: RoutingDecision;
   readonly now: Date;
 }
-export interface Acknowledge {
-  readonly type: 'Acknowledge';
+/** What every command a member of staff gives carries: who gives it, and when. */
+interface StaffCommand<Type extends string> {
+  readonly type: Type;
   readonly by: Staff;
   readonly now: Date;
 }
-export interface StartWork {
-  readonly type: 'StartWork';
-  readonly by: Staff;
-  readonly now: Date;
-}
-export interface PutOnHold {
-  readonly type: 'PutOnHold';
-  readonly by: Staff;
+export type Acknowledge = StaffCommand<'Acknowledge'>;
+export type StartWork = StaffCommand<'StartWork'>;
+export interface PutOnHold extends StaffCommand<'PutOnHold'> {
   readonly reason: z.infer<typeof HoldReasonSchema>;
   readonly note?: string | undefined;
-  readonly now: Date;
 }
-export interface Resume {
-  readonly type: 'Resume';
-  readonly by: Staff;
-  readonly now: Date;
-}
-export interface Resolve {
-  readonly type: 'Resolve';
-  readonly by: Staff;
+export type Resume = StaffCommand<'Resume'>;
+export interface Resolve extends StaffCommand<'Resolve'> {
   readonly notes: string;
   readonly photoRefs: readonly string[];
-  readonly now: Date;
 }
-export interface ReassignTechnician {
-  readonly type: 'ReassignTechnician';
-  readonly by: Staff;
+export interface ReassignTechnician extends StaffCommand<'ReassignTechnician'> {
   readonly to: Staff;
   readonly reason: string;
-  readonly now: Date;
 }
-export interface HandOverOwnership {
-  readonly type: 'HandOverOwnership';
-  readonly by: Staff;
+export interface HandOverOwnership extends StaffCommand<'HandOverOwnership'> {
   readonly to: Staff;
   readonly reason: string;
-  readonly now: Date;
 }
-export interface Cancel {
-  readonly type: 'Cancel';
-  readonly by: Staff;
+export interface Cancel extends StaffCommand<'Cancel'> {
   readonly reason: z.infer<typeof CancelReasonSchema>;
   readonly note?: string | undefined;
-  readonly now: Date;
 }
-export interface Reopen {
-  readonly type: 'Reopen';
-  readonly by: Staff;
+export interface Reopen extends StaffCommand<'Reopen'> {
   readonly reason: string;
   /** How long after closure staff may still reopen (configuration). */
   readonly reopenWindowSeconds: number;
-  readonly now: Date;
 }
 export interface ConfirmResolution {
   readonly type: 'ConfirmResolution';

@@ -6,9 +6,27 @@ import {
   parseDomainEvent,
   WorkOrderEvent,
 } from '@closeloop/contracts';
+import {
+  acknowledgedHistory,
+  assignedHistory,
+  awaitingDispatchHistory,
+  burstPipe,
+  cancelledHistory,
+  closedHistory,
+  inProgressHistory,
+  liNa,
+  onHoldHistory,
+  reported,
+  resolvedHistory,
+  triagedHistory,
+  urgentWater,
+  wangWei,
+  workOrderId,
+  zhaoLei,
+} from './burst-pipe-story.spec';
 import { allowedCommandsIn, CommandRejectedError, WorkOrderCommand } from './work-order.commands';
 import { foldWorkOrder, workOrderDecider } from './work-order.decider';
-import { Staff, WorkOrderStatus } from './work-order.state';
+import { WorkOrderStatus } from './work-order.state';
 
 // The lifecycle as an exhaustive table: every status × every command. Each status is reached by a history of
 // events, each command type has one valid sample; a pair the status table allows must decide (and land in the
@@ -19,123 +37,26 @@ import { Staff, WorkOrderStatus } from './work-order.state';
 type CommandType = WorkOrderCommand['type'];
 type CommandOfType<T extends CommandType> = Extract<WorkOrderCommand, { type: T }>;
 
-// ── Fixtures: a burst pipe at S1, Wang Wei (plumber) owns and fixes it, Zhao Lei runs the service desk ────
-
-const workOrderId = 'e7c1f3a2-5b7d-4c1e-9f2a-3d4b5c6e7f80';
-const wangWei: Staff = { staffId: 's1-wang-wei', name: 'Wang Wei' };
-const liNa: Staff = { staffId: 's1-li-na', name: 'Li Na' };
-const zhaoLei: Staff = { staffId: 's1-zhao-lei', name: 'Zhao Lei' };
+// ── Fixtures: the burst pipe at S1, Wang Wei (plumber) owns and fixes it, Zhao Lei runs the service desk ───
 
 /** Every sample command happens here, after everything in every history (the order closed a day earlier). */
 const now = new Date('2026-11-25T09:00:00+08:00');
 const nowIso = '2026-11-25T01:00:00.000Z';
 const sevenDays = 7 * 24 * 60 * 60;
 
-const reported: WorkOrderEvent = {
-  type: EventTypes.WorkOrderReported,
-  data: {
-    workOrderId,
-    number: 'S1-20261123-0001',
-    siteId: 'S1',
-    building: '3',
-    unit: '1202',
-    channel: 'phone',
-    reporter: { name: 'Ms Lin', phone: '13812345678' },
-    description: 'Burst pipe under the kitchen sink, water all over the floor',
-    reportedAt: '2026-11-23T01:00:00.000Z',
-  },
-};
-const triaged: WorkOrderEvent = {
-  type: EventTypes.WorkOrderTriaged,
-  data: {
-    workOrderId,
-    tier: 'urgent',
-    category: 'plumbing',
-    ruleId: 'urgent-water',
-    reason: 'Burst pipe or water cut (keyword "burst")',
-    triagedAt: '2026-11-23T01:00:00.000Z',
-  },
-};
-const queued: WorkOrderEvent = {
-  type: EventTypes.WorkOrderQueuedForDispatch,
-  data: {
-    workOrderId,
-    queueId: 'S1-dispatch',
-    reason: 'no team on the S1 roster takes category "plumbing" in building 3',
-    queuedAt: '2026-11-23T01:00:05.000Z',
-  },
-};
-const assigned: WorkOrderEvent = {
-  type: EventTypes.WorkOrderAssigned,
-  data: {
-    workOrderId,
-    owner: wangWei,
-    teamId: 's1-plumbing',
-    ruleId: 'roster:S1:s1-plumbing',
-    reason: 'team s1-plumbing takes "plumbing"',
-    assignedAt: '2026-11-23T01:00:05.000Z',
-  },
-};
-const acknowledged: WorkOrderEvent = {
-  type: EventTypes.WorkOrderAcknowledged,
-  data: { workOrderId, by: wangWei, becameOwner: false, acknowledgedAt: '2026-11-23T01:04:00.000Z' },
-};
-const started: WorkOrderEvent = {
-  type: EventTypes.WorkStarted,
-  data: { workOrderId, by: wangWei, startedAt: '2026-11-23T01:15:00.000Z' },
-};
-const heldForParts: WorkOrderEvent = {
-  type: EventTypes.WorkOrderPutOnHold,
-  data: {
-    workOrderId,
-    by: wangWei,
-    reason: 'waiting-on-parts',
-    note: 'Stop valve ordered',
-    heldAt: '2026-11-23T01:30:00.000Z',
-  },
-};
-const resumed: WorkOrderEvent = {
-  type: EventTypes.WorkOrderResumed,
-  data: { workOrderId, by: wangWei, heldSeconds: 2550, resumedAt: '2026-11-23T02:12:30.000Z' },
-};
-const resolved: WorkOrderEvent = {
-  type: EventTypes.WorkOrderResolved,
-  data: {
-    workOrderId,
-    by: wangWei,
-    notes: 'Replaced the split pipe and the stop valve',
-    photoRefs: ['photos/S1/e7c1f3a2-after.jpg'],
-    resolvedAt: '2026-11-23T02:48:00.000Z',
-  },
-};
-const closed: WorkOrderEvent = {
-  type: EventTypes.WorkOrderClosed,
-  data: { workOrderId, outcome: 'confirmed', rating: 5, closedAt: '2026-11-24T02:00:00.000Z' },
-};
-const cancelled: WorkOrderEvent = {
-  type: EventTypes.WorkOrderCancelled,
-  data: {
-    workOrderId,
-    reason: 'withdrawn-by-resident',
-    note: 'Resident fixed it herself',
-    by: zhaoLei,
-    cancelledAt: '2026-11-23T01:20:00.000Z',
-  },
-};
-
 /** A history that reaches each status. */
 const histories: Record<WorkOrderStatus, readonly WorkOrderEvent[]> = {
   none: [],
   reported: [reported],
-  triaged: [reported, triaged],
-  'awaiting-dispatch': [reported, triaged, queued],
-  assigned: [reported, triaged, assigned],
-  acknowledged: [reported, triaged, assigned, acknowledged],
-  'in-progress': [reported, triaged, assigned, acknowledged, started],
-  'on-hold': [reported, triaged, assigned, acknowledged, started, heldForParts],
-  resolved: [reported, triaged, assigned, acknowledged, started, heldForParts, resumed, resolved],
-  closed: [reported, triaged, assigned, acknowledged, started, heldForParts, resumed, resolved, closed],
-  cancelled: [reported, triaged, assigned, cancelled],
+  triaged: triagedHistory,
+  'awaiting-dispatch': awaitingDispatchHistory,
+  assigned: assignedHistory,
+  acknowledged: acknowledgedHistory,
+  'in-progress': inProgressHistory,
+  'on-hold': onHoldHistory,
+  resolved: resolvedHistory,
+  closed: closedHistory,
+  cancelled: cancelledHistory,
 };
 
 /** One valid sample of each command type: Wang Wei is owner and technician wherever anyone is. */
@@ -144,20 +65,8 @@ const commands: { readonly [T in CommandType]: CommandOfType<T> } = {
     type: 'ReportWorkOrder',
     workOrderId,
     number: 'S1-20261123-0001',
-    report: {
-      siteId: 'S1',
-      building: '3',
-      unit: '1202',
-      channel: 'phone',
-      reporter: { name: 'Ms Lin', phone: '13812345678' },
-      description: 'Burst pipe under the kitchen sink',
-    },
-    triage: {
-      tier: 'urgent',
-      category: 'plumbing',
-      ruleId: 'urgent-water',
-      reason: 'Burst pipe or water cut (keyword "burst")',
-    },
+    report: burstPipe,
+    triage: urgentWater,
     now,
   },
   AssignOwner: {
