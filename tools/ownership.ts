@@ -38,7 +38,7 @@ export const STREAM_CATEGORIES: readonly StreamCategory[] = [
 
 /** Each service's own tables, prefixed by its name. query appends to no stream; its tables are read models. */
 export const SERVICE_TABLES: Readonly<Record<Service, readonly string[]>> = {
-  intake: ['intake_number_sequences', 'intake_report_keys'],
+  intake: ['intake_number_sequences', 'intake_report_keys', 'intake_reports'],
   dispatch: [],
   'sla-timer': ['sla_timer_timers', 'sla_timer_policy_applied', 'sla_timer_order_lifecycle'],
   notification: [

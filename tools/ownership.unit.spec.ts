@@ -53,26 +53,6 @@ export const ownershipViolations = (service: Service, source: string): string[] 
   return [...found];
 };
 
-/**
- * TEMPORARY: what today's tree still does against the rule, each with the change that ends it. The lead deletes
- * each entry when that change is merged; an entry that no longer matches anything fails the spec, so none outlives
- * its reason.
- */
-const KNOWN_OFFENDERS: readonly { readonly service: Service; readonly violation: string; readonly until: string }[] = [
-  {
-    service: 'sla-timer',
-    violation: 'names table es_streams (infrastructure)',
-    until:
-      'policy recomputation listing sla-* streams through a table of its own (ADR 2: why sla-timer refuses EVENT_STORE=kurrentdb)',
-  },
-  {
-    service: 'intake',
-    violation: 'names table es_events (infrastructure)',
-    until:
-      'duplicate reports and numbers looked up in a table of its own (ADR 2: why intake refuses EVENT_STORE=kurrentdb)',
-  },
-];
-
 const serviceSources = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
@@ -184,20 +164,12 @@ describe.each(SERVICES)('apps/%s', (service) => {
       violation,
     })),
   );
-  const known = KNOWN_OFFENDERS.filter((k) => k.service === service);
 
   it('has source files to check', () => {
     expect(files.length).toBeGreaterThan(0);
   });
 
   it('reads and appends only its own streams and names only its own tables', () => {
-    const unexpected = violations.filter((v) => !known.some((k) => k.violation === v.violation));
-    expect(unexpected.map((v) => `${v.file}: ${v.violation}`)).toEqual([]);
-  });
-
-  it('lists no known offender that is gone', () => {
-    expect(known.filter((k) => !violations.some((v) => v.violation === k.violation)).map((k) => k.violation)).toEqual(
-      [],
-    );
+    expect(violations.map((v) => `${v.file}: ${v.violation}`)).toEqual([]);
   });
 });

@@ -18,7 +18,7 @@ import { IntakeRequestsHandler } from './submit-report/intake-requests.handler';
 import { CloudEventsHttpController } from './submit-report/cloud-events.http.controller';
 import { IntakeEventsKafkaController } from './submit-report/intake-events.kafka.controller';
 import { DuplicateFinder } from './submit-report/duplicate-finder';
-import { RecentReportsRepository } from './submit-report/recent-reports.repository';
+import { IntakeReportsRepository } from './submit-report/intake-reports.repository';
 import { NumberSequencesRepository } from './submit-report/number-sequences.repository';
 import { ReportKeyDecisionsRepository } from './submit-report/report-key-decisions.repository';
 import { ReportsHttpController } from './submit-report/reports.http.controller';
@@ -26,15 +26,7 @@ import { SubmitReportHandler } from './submit-report/submit-report.handler';
 
 export const intakeModule = (config: IntakeConfig) => {
   @Module({
-    imports: [
-      InfrastructureModule.forRoot({
-        service: 'intake',
-        config,
-        relay: true,
-        readsPostgresEventTables:
-          'duplicate reports and work orders by number are looked up in es_events, and a unique index there keeps numbers unique',
-      }),
-    ],
+    imports: [InfrastructureModule.forRoot({ service: 'intake', config, relay: true })],
     controllers: [
       ReportsHttpController,
       CloudEventsHttpController,
@@ -60,7 +52,7 @@ export const intakeModule = (config: IntakeConfig) => {
         inject: [PG_POOL],
       },
       NumberSequencesRepository,
-      RecentReportsRepository,
+      IntakeReportsRepository,
       DuplicateFinder,
       ReportKeyDecisionsRepository,
       SubmitReportHandler,

@@ -17,14 +17,7 @@ import { SlaClockService } from './start-clock/sla-clock.service';
 
 export const slaTimerModule = (config: SlaTimerConfig) => {
   @Module({
-    imports: [
-      InfrastructureModule.forRoot({
-        service: 'sla-timer',
-        config,
-        relay: true,
-        readsPostgresEventTables: 'recomputing deadlines after a policy change lists SLA streams from es_streams',
-      }),
-    ],
+    imports: [InfrastructureModule.forRoot({ service: 'sla-timer', config, relay: true })],
     controllers: [SlaClockOnWorkOrderEvents, ScheduleCallbackKafkaController],
     providers: [
       { provide: SLA_TIMER_CONFIG, useValue: config },

@@ -10,7 +10,7 @@ import {
 } from '@nestjs/common';
 import { INestApplication } from '@nestjs/common';
 import { TopicBaseNames, topicName } from '@closeloop/contracts';
-import { BaseServiceConfig, ConfigError, eventStoreOf } from '@closeloop/config';
+import { BaseServiceConfig, eventStoreOf } from '@closeloop/config';
 import { createPool, migrate } from '@closeloop/database';
 import { EVENT_STORE, EventStore, KurrentDbEventStore, PostgresEventStore } from '@closeloop/event-store';
 import {
@@ -37,11 +37,6 @@ export interface InfrastructureOptions {
   readonly config: BaseServiceConfig;
   /** Services that append events run the relay; a PostgreSQL lock lets one instance publish at a time. */
   readonly relay: boolean;
-  /**
-   * What the service reads from the PostgreSQL event tables directly, beyond the event-store port. Such a service
-   * cannot run with EVENT_STORE=kurrentdb, where those tables stay empty (docs/adr/0002-postgresql-event-store.md).
-   */
-  readonly readsPostgresEventTables?: string;
 }
 
 const INFRASTRUCTURE_OPTIONS = Symbol('InfrastructureOptions');
@@ -88,11 +83,6 @@ export class InfrastructureModule {
   static forRoot(options: InfrastructureOptions): DynamicModule {
     const { config, service } = options;
     const eventStore = eventStoreOf(config);
-    if (eventStore.kind === 'kurrentdb' && options.readsPostgresEventTables) {
-      throw new ConfigError([
-        `EVENT_STORE: ${service} cannot use kurrentdb yet: ${options.readsPostgresEventTables} (docs/adr/0002-postgresql-event-store.md)`,
-      ]);
-    }
     return {
       module: InfrastructureModule,
       controllers: [HealthHttpController],

@@ -10,7 +10,7 @@ import {
   workOrderStream,
 } from '@closeloop/work-order-domain';
 import { INTAKE_CONFIG, IntakeConfig } from '../intake.config';
-import { RecentReportsRepository } from './recent-reports.repository';
+import { IntakeReportsRepository } from './intake-reports.repository';
 
 const MAX_CANDIDATES = 50;
 // The two-key advisory lock space of reports at one place, apart from the alerts' (7301) and the relay's locks.
@@ -25,7 +25,7 @@ export class DuplicateFinder implements OnApplicationShutdown {
   private readonly placeLocks: SessionLocks;
 
   constructor(
-    private readonly recentReports: RecentReportsRepository,
+    private readonly reports: IntakeReportsRepository,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(INTAKE_CONFIG) private readonly config: IntakeConfig,
   ) {
@@ -53,7 +53,7 @@ export class DuplicateFinder implements OnApplicationShutdown {
   async find(report: ReportDetails, category: string, now: Date): Promise<DuplicateVerdict | undefined> {
     if (!this.mayLink(report)) return undefined;
     const since = new Date(now.getTime() - this.config.DUPLICATE_WINDOW_SECONDS * 1000);
-    const recent = await this.recentReports.atPlace(report.siteId, report.building, since, MAX_CANDIDATES);
+    const recent = await this.reports.atPlace(report.siteId, report.building, since, MAX_CANDIDATES);
     const candidates: OpenOrderCandidate[] = [];
     for (const workOrderId of recent) {
       const { state, events } = await aggregateStream(this.store, workOrderStream(workOrderId), workOrderDecider);

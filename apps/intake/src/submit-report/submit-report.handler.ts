@@ -23,6 +23,7 @@ import { requestFingerprint, WorkOrderCommands } from '@closeloop/work-order-app
 import { INTAKE_CONFIG, IntakeConfig, TRIAGE_RULES, WORK_ORDER_COMMANDS } from '../intake.config';
 import { DuplicateFinder } from './duplicate-finder';
 import { workOrderIdForKey } from './idempotency';
+import { IntakeReportsRepository } from './intake-reports.repository';
 import { NumberSequencesRepository } from './number-sequences.repository';
 import { JoinedOrder, ReportKeyDecisionsRepository } from './report-key-decisions.repository';
 
@@ -53,6 +54,7 @@ export class SubmitReportHandler {
     @Inject(TRIAGE_RULES) private readonly rules: readonly TriageRule[],
     @Inject(INTAKE_CONFIG) private readonly config: IntakeConfig,
     private readonly numbers: NumberSequencesRepository,
+    private readonly reports: IntakeReportsRepository,
     private readonly duplicates: DuplicateFinder,
     private readonly keyDecisions: ReportKeyDecisionsRepository,
     @Inject(WORK_ORDER_COMMANDS) private readonly commands: WorkOrderCommands,
@@ -112,7 +114,10 @@ export class SubmitReportHandler {
     now: Date,
   ): Promise<SubmittedReport> {
     const stream = workOrderStream(workOrderId);
-    const number = await this.numbers.next(command.report.siteId, localDateIn(now, this.config.SITE_TIME_ZONE));
+    const number = await this.reports.reserve(
+      { workOrderId, siteId: command.report.siteId, building: command.report.building, reportedAt: now },
+      await this.numbers.next(command.report.siteId, localDateIn(now, this.config.SITE_TIME_ZONE)),
+    );
     const events = workOrderDecider.decide(
       { type: 'ReportWorkOrder', workOrderId, number, report: command.report, triage: triageDecision, now },
       workOrderDecider.initialState(),

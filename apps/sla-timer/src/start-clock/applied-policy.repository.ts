@@ -10,7 +10,6 @@ export interface AppliedPolicy {
 
 // One key for every instance: the recomputation runs on one of them at a time.
 const RECOMPUTATION_LOCK = "hashtextextended('sla-policy-recompute', 0)";
-const CLOCK_STREAM_PREFIX = 'sla-';
 
 /** What a deadline recomputation reads and records: the policy last applied, and the clocks it goes through. */
 @Injectable()
@@ -51,12 +50,17 @@ export class AppliedPolicyRepository {
     );
   }
 
-  /** The work orders with an SLA clock, in stream order after `after` (a page's last id, '' for the first page). */
-  async clockedOrdersAfter(after: string, limit: number): Promise<string[]> {
-    const { rows } = await this.pool.query<{ stream_id: string }>(
-      'SELECT stream_id FROM es_streams WHERE stream_id LIKE $1 AND stream_id > $2 ORDER BY stream_id LIMIT $3',
-      [`${CLOCK_STREAM_PREFIX}%`, `${CLOCK_STREAM_PREFIX}${after}`, limit],
+  /**
+   * The work orders that may have SLA clocks, in id order after `after` (a page's last id, undefined for the first
+   * page): every order in sla-timer's lifecycle view, as a clock starts only on an order the view knows (migration
+   * 0022 filled it with the orders already under way, 0026 with any clock stream it still lacked). Orders whose
+   * clocks never started or have stopped are among them; recomputing leaves those alone.
+   */
+  async clockedOrdersAfter(after: string | undefined, limit: number): Promise<string[]> {
+    const { rows } = await this.pool.query<{ work_order_id: string }>(
+      'SELECT work_order_id FROM sla_timer_order_lifecycle WHERE $1::uuid IS NULL OR work_order_id > $1::uuid ORDER BY work_order_id LIMIT $2',
+      [after ?? null, limit],
     );
-    return rows.map((r) => r.stream_id.slice(CLOCK_STREAM_PREFIX.length));
+    return rows.map((r) => r.work_order_id);
   }
 }

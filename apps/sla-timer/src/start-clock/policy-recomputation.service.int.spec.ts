@@ -1,8 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { EventTypes } from '@closeloop/contracts';
+import { migrationsDirectory } from '@closeloop/database';
 import { SlaPolicy, SlaPolicySchema, slaStream } from '@closeloop/sla-domain';
 import { useSuiteDatabase } from '@closeloop/testing';
 import { TimerStore } from '../callback-timers/timer-store';
+import { OrderLifecycleRepository } from '../order-lifecycle/order-lifecycle.repository';
 import { AppliedPolicyRepository } from './applied-policy.repository';
 import { PolicyRecomputationService } from './policy-recomputation.service';
 import { holidayData } from './site-calendars';
@@ -35,9 +39,14 @@ describe('recomputing open orders when sla-timer starts with a corrected policy 
       clock,
       clocksUnder(slaPolicy),
     );
+  const FRIDAY_16 = new Date('2026-11-27T16:00:00+08:00');
+  /** The report as sla-timer's lifecycle view records it from workorders.events, before any clock of the order starts. */
+  const known = (workOrderId: string) =>
+    new OrderLifecycleRepository(suite.db.pool).recordReported(workOrderId, { siteId: 'S1', reportedAt: FRIDAY_16 });
   /** A normal order reported Friday 27 November 2026 at 16:00: one working day is due Monday 30 November at 16:00. */
   const reportedFriday = async (slaPolicy: SlaPolicy) => {
     const workOrderId = randomUUID();
+    await known(workOrderId);
     await clocksUnder(slaPolicy).apply(
       {
         type: 'StartSlaClock',
@@ -92,6 +101,7 @@ describe('recomputing open orders when sla-timer starts with a corrected policy 
       );
     }
     const unreached = randomUUID();
+    await known(unreached);
     await clocksUnder(v1).apply(
       {
         type: 'StartSlaClock',
@@ -150,15 +160,9 @@ describe('recomputing open orders when sla-timer starts with a corrected policy 
     ]);
   });
 
-  it('recomputes under the same policy version when the holiday data is newer than the data last applied, once', async () => {
-    const v2 = policy(2, []);
-    await suite.db.pool.query(
-      "INSERT INTO sla_timer_policy_applied (policy_id, version, holiday_data) VALUES ('office', 2, 'chinese-days@1.5.6')",
-    );
-    // Deadlines as data without the National Day holidays gave them: reported Wednesday 30 September 15:00, due
-    // Thursday 1 October at 10:00 and 15:00.
-    const workOrderId = randomUUID();
-    await suite.store.append(
+  /** A clock as it stood before the upgrade that listed clocks from the lifecycle view: its stream alone. */
+  const clockStartedBeforeTheUpgrade = async (workOrderId: string) =>
+    suite.store.append(
       slaStream(workOrderId),
       [
         {
@@ -182,6 +186,29 @@ describe('recomputing open orders when sla-timer starts with a corrected policy 
       'no-stream',
     );
 
+  /** Migration 0026 as the migrator runs it, on a database that has not had it yet. */
+  const migrationTo0026 = async () => {
+    await suite.db.pool.query('DROP TABLE intake_reports');
+    for (const file of ['0005_work_order_lifecycle.sql', '0007_duplicate_lookup.sql']) {
+      const sql = readFileSync(join(migrationsDirectory, file), 'utf8');
+      await suite.db.pool.query(/CREATE (UNIQUE )?INDEX es_events_[\s\S]*?;/.exec(sql)?.[0] as string);
+    }
+    await suite.db.pool.query(
+      readFileSync(join(migrationsDirectory, '0026_own_tables_instead_of_event_tables.sql'), 'utf8'),
+    );
+  };
+
+  it('recomputes under the same policy version when the holiday data is newer than the data last applied, once', async () => {
+    const v2 = policy(2, []);
+    await suite.db.pool.query(
+      "INSERT INTO sla_timer_policy_applied (policy_id, version, holiday_data) VALUES ('office', 2, 'chinese-days@1.5.6')",
+    );
+    // Deadlines as data without the National Day holidays gave them: reported Wednesday 30 September 15:00, due
+    // Thursday 1 October at 10:00 and 15:00.
+    const workOrderId = randomUUID();
+    await known(workOrderId);
+    await clockStartedBeforeTheUpgrade(workOrderId);
+
     expect(await recomputation(v2).recomputeIfNewer()).toBe(1);
     expect(await recomputation(v2).recomputeIfNewer()).toBe(0);
 
@@ -199,6 +226,19 @@ describe('recomputing open orders when sla-timer starts with a corrected policy 
       'SELECT version, holiday_data FROM sla_timer_policy_applied',
     );
     expect(rows).toEqual([{ version: 2, holiday_data: holidayData.source }]);
+  });
+
+  it('finds a clock started before the upgrade on an order the lifecycle view lacks, once migration 0026 has listed it', async () => {
+    await suite.db.pool.query(
+      "INSERT INTO sla_timer_policy_applied (policy_id, version, holiday_data) VALUES ('office', 2, 'chinese-days@1.5.6')",
+    );
+    const workOrderId = randomUUID();
+    await clockStartedBeforeTheUpgrade(workOrderId);
+
+    await migrationTo0026();
+
+    expect(await recomputation(policy(2, [])).recomputeIfNewer()).toBe(1);
+    expect(await timeline(workOrderId)).toEqual([EventTypes.SlaTargetsSet, EventTypes.SlaDeadlinesRecomputed]);
   });
 
   it('leaves the clocks alone when neither the policy version nor the holiday data is newer, or the data is older (a rolling deploy)', async () => {

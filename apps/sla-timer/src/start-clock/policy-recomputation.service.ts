@@ -72,7 +72,7 @@ export class PolicyRecomputationService implements OnApplicationBootstrap {
       if (!isNewerThanApplied(this.policy.version, holidayData.source, await this.appliedPolicy.applied())) return 0;
       const cause = `policy:${this.policy.id}:v${this.policy.version}+${holidayData.source}`;
       let moved = 0;
-      for (let after = ''; ;) {
+      for (let after: string | undefined; ;) {
         const page = await this.appliedPolicy.clockedOrdersAfter(after, PAGE);
         for (const workOrderId of page) {
           const events = await this.clocks.apply(
@@ -82,7 +82,7 @@ export class PolicyRecomputationService implements OnApplicationBootstrap {
           if (events.length > 0) moved++;
         }
         if (page.length < PAGE) break;
-        after = page[page.length - 1] as string;
+        after = page[page.length - 1];
       }
       await this.appliedPolicy.recordApplied(this.policy.id, this.policy.version, holidayData.source);
       if (moved > 0)
