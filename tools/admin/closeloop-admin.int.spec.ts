@@ -29,6 +29,25 @@ const admin = (...args: string[]): Promise<Run> =>
     );
   });
 
+/** `integrator create` with the four options it requires, and any more after them. */
+const createIntegrator = (
+  integrator: { id: string; name: string; sites: string; eventTypes: string },
+  ...more: string[]
+): Promise<Run> =>
+  admin(
+    'integrator',
+    'create',
+    '--id',
+    integrator.id,
+    '--name',
+    integrator.name,
+    '--sites',
+    integrator.sites,
+    '--event-types',
+    integrator.eventTypes,
+    ...more,
+  );
+
 const json = <T>(run: Run): T => {
   expect({ code: run.code, stderr: run.code === 0 ? '' : run.stderr }).toEqual({ code: 0, stderr: '' });
   return JSON.parse(run.stdout) as T;
@@ -52,17 +71,8 @@ describe('closeloop-admin integrator', () => {
   it('creates, lists, rotates and revokes keys that the verifier accepts and then refuses', async () => {
     const verifier = new IntegratorKeyVerifier(db.pool, () => new Date());
 
-    const created = await admin(
-      'integrator',
-      'create',
-      '--id',
-      'hotline-s1',
-      '--name',
-      'S1 hotline',
-      '--sites',
-      'S1,S2',
-      '--event-types',
-      'report-submitted',
+    const created = await createIntegrator(
+      { id: 'hotline-s1', name: 'S1 hotline', sites: 'S1,S2', eventTypes: 'report-submitted' },
       '--json',
     );
     expect(created.stderr).toContain('shown once');
@@ -80,18 +90,7 @@ describe('closeloop-admin integrator', () => {
       eventTypes: [IntakeEventTypes.ReportSubmitted],
     });
 
-    const plain = await admin(
-      'integrator',
-      'create',
-      '--id',
-      'crm',
-      '--name',
-      'Group CRM',
-      '--sites',
-      '*',
-      '--event-types',
-      '*',
-    );
+    const plain = await createIntegrator({ id: 'crm', name: 'Group CRM', sites: '*', eventTypes: '*' });
     expect(plain.code).toBe(0);
     expect(plain.stdout.trim()).toMatch(/^clk_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
     await expect(verifier.verify(plain.stdout.trim())).resolves.toMatchObject({
@@ -140,31 +139,9 @@ describe('closeloop-admin integrator', () => {
     const unknown = await admin('integrator', 'revoke', '--key-id', '000000000000');
     expect(unknown).toMatchObject({ code: 1, stdout: '' });
     expect(unknown.stderr).toContain('Integrator key 000000000000 was not found');
-    const duplicate = await admin(
-      'integrator',
-      'create',
-      '--id',
-      'dup',
-      '--name',
-      'Dup',
-      '--sites',
-      'S1',
-      '--event-types',
-      '*',
-    );
+    const duplicate = await createIntegrator({ id: 'dup', name: 'Dup', sites: 'S1', eventTypes: '*' });
     expect(duplicate.code).toBe(0);
-    const again = await admin(
-      'integrator',
-      'create',
-      '--id',
-      'dup',
-      '--name',
-      'Dup',
-      '--sites',
-      'S1',
-      '--event-types',
-      '*',
-    );
+    const again = await createIntegrator({ id: 'dup', name: 'Dup', sites: 'S1', eventTypes: '*' });
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('already registered');
   });
@@ -182,18 +159,7 @@ describe('closeloop-admin integrator', () => {
       expect({ args, code: run.code }).toEqual({ args, code: 2 });
       expect(run.stderr).toContain('Usage: npm run -s admin');
     }
-    const invalid = await admin(
-      'integrator',
-      'create',
-      '--id',
-      'x',
-      '--name',
-      'X',
-      '--sites',
-      'S1',
-      '--event-types',
-      'report-submited',
-    );
+    const invalid = await createIntegrator({ id: 'x', name: 'X', sites: 'S1', eventTypes: 'report-submited' });
     expect(invalid.code).toBe(2);
     expect(invalid.stderr).toContain('not an intake event type');
     const help = await admin('--help');
