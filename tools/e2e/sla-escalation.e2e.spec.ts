@@ -1,17 +1,16 @@
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { EventTypes } from '@closeloop/contracts';
 import { eventually, repositoryRoot } from '@closeloop/testing';
 import {
-  TestStack,
   TimelineEvent,
   asStaff,
   get,
   orderInStatus,
   post,
-  startTestStack,
   timelineWith,
   urls,
+  reportOrder,
+  testStackAround,
 } from './test-stack';
 
 // Urgent: acknowledge within 2 s, warn at half-time, escalate a level a second after the last.
@@ -23,24 +22,10 @@ const SECONDS_POLICY = {
 const of = (timeline: TimelineEvent[], type: string) => timeline.filter((e) => e.type === type);
 
 describe('SLA clocks escalate on their own, through the running services', () => {
-  let stack: TestStack;
-
-  beforeAll(async () => {
-    stack = await startTestStack('e2e-sla', SECONDS_POLICY);
-  }, 180_000);
-
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  testStackAround('e2e-sla', SECONDS_POLICY);
 
   const urgentOrder = async (description: string) => {
-    const accepted = await post(`${urls.intake}/v1/reports`, {
-      siteId: 'S1',
-      building: 'B2',
-      unit: randomUUID().slice(0, 8),
-      channel: 'phone',
-      description,
-    });
+    const accepted = await reportOrder({ building: 'B2', channel: 'phone', description });
     expect(accepted.body['tier']).toBe('urgent');
     return accepted.body['workOrderId'] as string;
   };
@@ -165,24 +150,10 @@ describe('SLA clocks escalate on their own, through the running services', () =>
 });
 
 describe('SLA timers survive crashes and share the work between instances', () => {
-  let stack: TestStack;
-
-  beforeAll(async () => {
-    stack = await startTestStack('e2e-sla-crash', SECONDS_POLICY);
-  }, 180_000);
-
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const stack = testStackAround('e2e-sla-crash', SECONDS_POLICY);
 
   const report = async (description: string) => {
-    const accepted = await post(`${urls.intake}/v1/reports`, {
-      siteId: 'S1',
-      building: 'B4',
-      unit: randomUUID().slice(0, 8),
-      channel: 'phone',
-      description,
-    });
+    const accepted = await reportOrder({ building: 'B4', channel: 'phone', description });
     expect(accepted.body['tier']).toBe('urgent');
     return accepted.body['workOrderId'] as string;
   };
@@ -190,9 +161,9 @@ describe('SLA timers survive crashes and share the work between instances', () =
   it('fires a deadline that passed while sla-timer was down as soon as it is back, exactly once', async () => {
     const workOrderId = await report('A resident is trapped in the lift on floor 11');
     await timelineWith(workOrderId, [EventTypes.SlaTargetsSet]);
-    await stack.kill('sla-timer');
+    await stack().kill('sla-timer');
     await new Promise((r) => setTimeout(r, 4_000)); // the 2-second response deadline passes with nobody watching
-    await stack.startInstance('sla-timer', 1);
+    await stack().startInstance('sla-timer', 1);
 
     // Level 3 comes after the breach and every level before it, so by then a second breach would have shown too.
     const timeline = await eventually('level 3 after the restart', async () => {
@@ -212,7 +183,7 @@ describe('SLA timers survive crashes and share the work between instances', () =
   });
 
   it('fires each timer once with two sla-timer instances side by side', async () => {
-    await stack.startInstance('sla-timer', 2);
+    await stack().startInstance('sla-timer', 2);
     const orders = await Promise.all(
       [1, 2, 3, 4].map((n) => report(`Burst pipe in riser ${n}, water in the corridor`)),
     );
