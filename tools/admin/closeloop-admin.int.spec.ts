@@ -48,6 +48,25 @@ const createIntegrator = (
     ...more,
   );
 
+/** `token issue` with the four options it requires, and any more after them. */
+const issueToken = (
+  staff: { staffId: string; name: string; roles: string; sites: string },
+  ...more: string[]
+): Promise<Run> =>
+  admin(
+    'token',
+    'issue',
+    '--staff-id',
+    staff.staffId,
+    '--name',
+    staff.name,
+    '--roles',
+    staff.roles,
+    '--sites',
+    staff.sites,
+    ...more,
+  );
+
 const json = <T>(run: Run): T => {
   expect({ code: run.code, stderr: run.code === 0 ? '' : run.stderr }).toEqual({ code: 0, stderr: '' });
   return JSON.parse(run.stdout) as T;
@@ -174,17 +193,8 @@ describe('closeloop-admin token', () => {
     expect(jwks.jwksFile).toBe(join(keyDir, 'jwks.json'));
 
     const issued = json<{ token: string; issuer: string; audience: string; kid: string; expiresAt: string }>(
-      await admin(
-        'token',
-        'issue',
-        '--staff-id',
-        'u1',
-        '--name',
-        'Li Wei',
-        '--roles',
-        'supervisor,on-call',
-        '--sites',
-        'S1',
+      await issueToken(
+        { staffId: 'u1', name: 'Li Wei', roles: 'supervisor,on-call', sites: 'S1' },
         '--ttl',
         '8h',
         '--key-dir',
@@ -208,17 +218,8 @@ describe('closeloop-admin token', () => {
       sites: ['S1'],
     });
 
-    const plain = await admin(
-      'token',
-      'issue',
-      '--staff-id',
-      'a1',
-      '--name',
-      'Admin',
-      '--roles',
-      'admin',
-      '--sites',
-      '*',
+    const plain = await issueToken(
+      { staffId: 'a1', name: 'Admin', roles: 'admin', sites: '*' },
       '--key-dir',
       keyDir,
       '--issuer',
@@ -240,20 +241,7 @@ describe('closeloop-admin token', () => {
   });
 
   it('refuses an unknown role as a usage error', async () => {
-    const run = await admin(
-      'token',
-      'issue',
-      '--staff-id',
-      'u1',
-      '--name',
-      'Li Wei',
-      '--roles',
-      'boss',
-      '--sites',
-      'S1',
-      '--key-dir',
-      keyDir,
-    );
+    const run = await issueToken({ staffId: 'u1', name: 'Li Wei', roles: 'boss', sites: 'S1' }, '--key-dir', keyDir);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('boss is not one of');
   });
