@@ -202,8 +202,11 @@ const describeEvent = (event) => {
       return `SLA clocks stopped (${d.reason})`;
     case 'closeloop.sla.escalation-acknowledged.v1':
       return `escalation acknowledged at level ${d.level} by ${d.acknowledgedBy.name}: the chain stops`;
-    case 'closeloop.alert.raised.v1':
-      return `alert (${d.kind}${d.level ? ` level ${d.level}` : ''}) for ${d.recipients.map((r) => `${r.staffId} (${r.role}${r.channels.length ? `, ${r.channels.join('/')}` : ', no channel'})`).join(', ')}`;
+    case 'closeloop.alert.raised.v1': {
+      const channelsOf = (r) => (r.channels.length ? `, ${r.channels.join('/')}` : ', no channel');
+      const recipients = d.recipients.map((r) => `${r.staffId} (${r.role}${channelsOf(r)})`).join(', ');
+      return `alert (${d.kind}${d.level ? ` level ${d.level}` : ''}) for ${recipients}`;
+    }
     case 'closeloop.alert.delivery-attempted.v1':
       return `${d.channel} to ${d.staffId} at ${d.destination}: ${d.outcome} in ${d.latencyMs} ms (attempt ${d.attempt})`;
     case 'closeloop.alert.dead-lettered.v1':
@@ -213,7 +216,10 @@ const describeEvent = (event) => {
     case 'closeloop.alert.closed.v1':
       return `alert closed: ${d.reason}`;
     case 'closeloop.alert.chain-exhausted.v1':
-      return `nobody at level ${d.level} could be reached: the chain ends; ${d.fallback.staffId} (${d.fallback.source}) paged once on ${d.fallback.channels.join('/') || 'no channel'}`;
+      return (
+        `nobody at level ${d.level} could be reached: the chain ends; ` +
+        `${d.fallback.staffId} (${d.fallback.source}) paged once on ${d.fallback.channels.join('/') || 'no channel'}`
+      );
     case 'closeloop.workorder.follow-up-contact-recorded.v1':
       return `resident contacted again (contact ${d.contactNumber}, ${d.channel})${d.note ? `: "${d.note}"` : ''}`;
     default:
@@ -226,7 +232,8 @@ const printTimeline = async (workOrderId) => {
   const timeline = await (await fetch(`${query}/v1/work-orders/${workOrderId}/timeline`)).json();
   const owner = order.owner ? `  owner ${order.owner.name} since ${time(order.owner.since)}` : '';
   console.log(
-    `\n${order.number}  ${order.tier}  ${order.category}  site ${order.siteId}${order.building ? ` building ${order.building}` : ''}  status: ${order.status}${owner}`,
+    `\n${order.number}  ${order.tier}  ${order.category}  site ${order.siteId}` +
+      `${order.building ? ` building ${order.building}` : ''}  status: ${order.status}${owner}`,
   );
   // More than the reporter: the people the order must keep informed (a duplicate's reporter, a caller chasing it).
   if (order.contacts.length > 1) {
@@ -395,14 +402,16 @@ const alertStorm = async (json) => {
   );
   const single = pages.filter((p) => p.staffId === STORM.staffId && p.payload.type === 'closeloop.alert').length;
   console.log(
-    `   ${STORM.name} was paged ${single} times one by one, then once with a digest:\n     ${digest.payload.text.split('\n').slice(0, 4).join('\n     ')}\n     ...`,
+    `   ${STORM.name} was paged ${single} times one by one, then once with a digest:\n` +
+      `     ${digest.payload.text.split('\n').slice(0, 4).join('\n     ')}\n     ...`,
   );
   const ack = await globalThis.fetch(digest.payload.ackUrl, { method: 'POST' });
   const result = await ack.json();
   if (ack.status !== 200) throw new Error(`the digest's ack link was refused: ${ack.status} ${JSON.stringify(result)}`);
   const acknowledged = result.alerts.filter((a) => a.status === 'acknowledged').length;
   console.log(
-    `   ...and acknowledges them all with its one link: ${ack.status}, ${acknowledged} of ${result.alerts.length} alerts acknowledged, each on its own order's timeline`,
+    `   ...and acknowledges them all with its one link: ${ack.status}, ` +
+      `${acknowledged} of ${result.alerts.length} alerts acknowledged, each on its own order's timeline`,
   );
   const listed = digest.payload.alerts[0].workOrder.id;
   await waitForType(listed, 'closeloop.alert.acknowledged.v1');
@@ -476,7 +485,8 @@ const main = async () => {
     json,
   );
   console.log(
-    `   ${neighbour.status} ${neighbour.body.number}${neighbour.body.linkedAsDuplicate ? ` (linked: ${neighbour.body.linkedAsDuplicate.reason})` : ' (a new order)'}`,
+    `   ${neighbour.status} ${neighbour.body.number}` +
+      `${neighbour.body.linkedAsDuplicate ? ` (linked: ${neighbour.body.linkedAsDuplicate.reason})` : ' (a new order)'}`,
   );
 
   console.log('3. The app sends a CloudEvent: someone is trapped in the lift');

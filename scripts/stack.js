@@ -3,9 +3,9 @@
 // pids under .local/run) and by the end-to-end tests (attached, killed when the test ends).
 'use strict';
 const { spawn } = require('node:child_process');
-const { connect } = require('node:net');
 const { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { join, resolve } = require('node:path');
+const { alive, portAnswers } = require('./local-processes');
 
 const root = resolve(__dirname, '..');
 const SERVICES = [
@@ -17,14 +17,6 @@ const SERVICES = [
 ];
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-/** Whether something accepts connections on the port: then a new service could not listen, yet /health would answer. */
-const portInUse = (port) =>
-  new Promise((resolvePort) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => (socket.destroy(), resolvePort(true)));
-    socket.once('error', () => resolvePort(false));
-  });
 
 async function waitHealthy(service, port, child, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
@@ -61,7 +53,8 @@ async function startStack({
   if (runDir) mkdirSync(runDir, { recursive: true });
   const chosen = SERVICES.filter((s) => !only || only.includes(s.name));
   for (const { name, port } of chosen) {
-    if (await portInUse(port + portOffset)) {
+    // Something already listening there: a new service could not listen, yet /health would answer.
+    if (await portAnswers(port + portOffset)) {
       throw new Error(
         `port ${port + portOffset} (${name}) is already in use: another Closeloop stack may be running from another checkout; ` +
           'stop it there with `node scripts/stack.js stop`, or free the port',
@@ -107,15 +100,6 @@ async function stopChildren(started) {
     ),
   );
 }
-
-const alive = (pid) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 async function stopDetached(runDir) {
   for (const { name } of SERVICES) {

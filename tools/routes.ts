@@ -27,6 +27,22 @@ const controllerFiles = (dir: string): string[] =>
         : [],
   );
 
+/** Hands every controller file to `scan` with the services that serve it: the health controller serves them all. */
+const scanEveryController = (scan: (file: string, services: readonly string[]) => void): void => {
+  for (const app of readdirSync(join(root, 'apps')))
+    for (const file of controllerFiles(join(root, 'apps', app, 'src'))) scan(file, [app]);
+  scan(
+    join(root, 'libs', 'runtime', 'src', 'health.http.controller.ts'),
+    SERVICES.map((s) => s.name),
+  );
+};
+
+/** A route's paths as OpenAPI writes them: `:param` becomes `{param}`, and `{action}` one path per staff action. */
+const pathsOf = (base: string, sub: string): string[] => {
+  const path = `/${[base, sub].filter(Boolean).join('/')}`.replace(/:(\w+)/g, '{$1}');
+  return path.includes('{action}') ? Object.keys(workOrderActions).map((a) => path.replace('{action}', a)) : [path];
+};
+
 /**
  * Every HTTP route in the code, read from the controllers' decorators: `@Controller('base')` and
  * `@Get|@Post('sub')`, `:param` becoming `{param}`. The health controller (libs/runtime) serves every service;
@@ -40,20 +56,12 @@ export const routesInCode = (): Route[] => {
     if (!controller) return;
     const base = controller[1] ?? '';
     for (const m of source.matchAll(/@(Get|Post|Put|Patch|Delete)\((?:'([^']*)')?\)/g)) {
-      const path = `/${[base, m[2] ?? ''].filter(Boolean).join('/')}`.replace(/:(\w+)/g, '{$1}');
-      const expanded = path.includes('{action}')
-        ? Object.keys(workOrderActions).map((a) => path.replace('{action}', a))
-        : [path];
       for (const service of services)
-        for (const p of expanded) routes.push({ service, method: (m[1] as string).toLowerCase(), path: p });
+        for (const path of pathsOf(base, m[2] ?? ''))
+          routes.push({ service, method: (m[1] as string).toLowerCase(), path });
     }
   };
-  for (const app of readdirSync(join(root, 'apps')))
-    for (const file of controllerFiles(join(root, 'apps', app, 'src'))) scan(file, [app]);
-  scan(
-    join(root, 'libs', 'runtime', 'src', 'health.http.controller.ts'),
-    SERVICES.map((s) => s.name),
-  );
+  scanEveryController(scan);
   return routes;
 };
 
@@ -81,20 +89,12 @@ export const accessRulesInCode = (): RouteAccess[] => {
         if (typeof handler !== 'function' || Reflect.getMetadata(METHOD_METADATA, handler) === undefined) continue;
         const sub = String(Reflect.getMetadata(PATH_METADATA, handler) ?? '').replace(/^\/+|\/+$/g, '');
         const method = RequestMethod[Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod].toLowerCase();
-        const path = `/${[base, sub].filter(Boolean).join('/')}`.replace(/:(\w+)/g, '{$1}');
-        const expanded = path.includes('{action}')
-          ? Object.keys(workOrderActions).map((a) => path.replace('{action}', a))
-          : [path];
         const rule = (Reflect.getMetadata(ACCESS_RULE, handler) as AccessRule | undefined) ?? classRule;
-        for (const service of services) for (const p of expanded) found.push({ service, method, path: p, rule });
+        for (const service of services)
+          for (const path of pathsOf(base, sub)) found.push({ service, method, path, rule });
       }
     }
   };
-  for (const app of readdirSync(join(root, 'apps')))
-    for (const file of controllerFiles(join(root, 'apps', app, 'src'))) scan(file, [app]);
-  scan(
-    join(root, 'libs', 'runtime', 'src', 'health.http.controller.ts'),
-    SERVICES.map((s) => s.name),
-  );
+  scanEveryController(scan);
   return found;
 };

@@ -29,6 +29,44 @@ const admin = (...args: string[]): Promise<Run> =>
     );
   });
 
+/** `integrator create` with the four options it requires, and any more after them. */
+const createIntegrator = (
+  integrator: { id: string; name: string; sites: string; eventTypes: string },
+  ...more: string[]
+): Promise<Run> =>
+  admin(
+    'integrator',
+    'create',
+    '--id',
+    integrator.id,
+    '--name',
+    integrator.name,
+    '--sites',
+    integrator.sites,
+    '--event-types',
+    integrator.eventTypes,
+    ...more,
+  );
+
+/** `token issue` with the four options it requires, and any more after them. */
+const issueToken = (
+  staff: { staffId: string; name: string; roles: string; sites: string },
+  ...more: string[]
+): Promise<Run> =>
+  admin(
+    'token',
+    'issue',
+    '--staff-id',
+    staff.staffId,
+    '--name',
+    staff.name,
+    '--roles',
+    staff.roles,
+    '--sites',
+    staff.sites,
+    ...more,
+  );
+
 const json = <T>(run: Run): T => {
   expect({ code: run.code, stderr: run.code === 0 ? '' : run.stderr }).toEqual({ code: 0, stderr: '' });
   return JSON.parse(run.stdout) as T;
@@ -52,17 +90,8 @@ describe('closeloop-admin integrator', () => {
   it('creates, lists, rotates and revokes keys that the verifier accepts and then refuses', async () => {
     const verifier = new IntegratorKeyVerifier(db.pool, () => new Date());
 
-    const created = await admin(
-      'integrator',
-      'create',
-      '--id',
-      'hotline-s1',
-      '--name',
-      'S1 hotline',
-      '--sites',
-      'S1,S2',
-      '--event-types',
-      'report-submitted',
+    const created = await createIntegrator(
+      { id: 'hotline-s1', name: 'S1 hotline', sites: 'S1,S2', eventTypes: 'report-submitted' },
       '--json',
     );
     expect(created.stderr).toContain('shown once');
@@ -80,18 +109,7 @@ describe('closeloop-admin integrator', () => {
       eventTypes: [IntakeEventTypes.ReportSubmitted],
     });
 
-    const plain = await admin(
-      'integrator',
-      'create',
-      '--id',
-      'crm',
-      '--name',
-      'Group CRM',
-      '--sites',
-      '*',
-      '--event-types',
-      '*',
-    );
+    const plain = await createIntegrator({ id: 'crm', name: 'Group CRM', sites: '*', eventTypes: '*' });
     expect(plain.code).toBe(0);
     expect(plain.stdout.trim()).toMatch(/^clk_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
     await expect(verifier.verify(plain.stdout.trim())).resolves.toMatchObject({
@@ -140,31 +158,9 @@ describe('closeloop-admin integrator', () => {
     const unknown = await admin('integrator', 'revoke', '--key-id', '000000000000');
     expect(unknown).toMatchObject({ code: 1, stdout: '' });
     expect(unknown.stderr).toContain('Integrator key 000000000000 was not found');
-    const duplicate = await admin(
-      'integrator',
-      'create',
-      '--id',
-      'dup',
-      '--name',
-      'Dup',
-      '--sites',
-      'S1',
-      '--event-types',
-      '*',
-    );
+    const duplicate = await createIntegrator({ id: 'dup', name: 'Dup', sites: 'S1', eventTypes: '*' });
     expect(duplicate.code).toBe(0);
-    const again = await admin(
-      'integrator',
-      'create',
-      '--id',
-      'dup',
-      '--name',
-      'Dup',
-      '--sites',
-      'S1',
-      '--event-types',
-      '*',
-    );
+    const again = await createIntegrator({ id: 'dup', name: 'Dup', sites: 'S1', eventTypes: '*' });
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('already registered');
   });
@@ -182,18 +178,7 @@ describe('closeloop-admin integrator', () => {
       expect({ args, code: run.code }).toEqual({ args, code: 2 });
       expect(run.stderr).toContain('Usage: npm run -s admin');
     }
-    const invalid = await admin(
-      'integrator',
-      'create',
-      '--id',
-      'x',
-      '--name',
-      'X',
-      '--sites',
-      'S1',
-      '--event-types',
-      'report-submited',
-    );
+    const invalid = await createIntegrator({ id: 'x', name: 'X', sites: 'S1', eventTypes: 'report-submited' });
     expect(invalid.code).toBe(2);
     expect(invalid.stderr).toContain('not an intake event type');
     const help = await admin('--help');
@@ -208,17 +193,8 @@ describe('closeloop-admin token', () => {
     expect(jwks.jwksFile).toBe(join(keyDir, 'jwks.json'));
 
     const issued = json<{ token: string; issuer: string; audience: string; kid: string; expiresAt: string }>(
-      await admin(
-        'token',
-        'issue',
-        '--staff-id',
-        'u1',
-        '--name',
-        'Li Wei',
-        '--roles',
-        'supervisor,on-call',
-        '--sites',
-        'S1',
+      await issueToken(
+        { staffId: 'u1', name: 'Li Wei', roles: 'supervisor,on-call', sites: 'S1' },
         '--ttl',
         '8h',
         '--key-dir',
@@ -242,17 +218,8 @@ describe('closeloop-admin token', () => {
       sites: ['S1'],
     });
 
-    const plain = await admin(
-      'token',
-      'issue',
-      '--staff-id',
-      'a1',
-      '--name',
-      'Admin',
-      '--roles',
-      'admin',
-      '--sites',
-      '*',
+    const plain = await issueToken(
+      { staffId: 'a1', name: 'Admin', roles: 'admin', sites: '*' },
       '--key-dir',
       keyDir,
       '--issuer',
@@ -274,20 +241,7 @@ describe('closeloop-admin token', () => {
   });
 
   it('refuses an unknown role as a usage error', async () => {
-    const run = await admin(
-      'token',
-      'issue',
-      '--staff-id',
-      'u1',
-      '--name',
-      'Li Wei',
-      '--roles',
-      'boss',
-      '--sites',
-      'S1',
-      '--key-dir',
-      keyDir,
-    );
+    const run = await issueToken({ staffId: 'u1', name: 'Li Wei', roles: 'boss', sites: 'S1' }, '--key-dir', keyDir);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('boss is not one of');
   });

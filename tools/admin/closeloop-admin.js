@@ -492,7 +492,8 @@ Object.assign(commands, {
           : messages
               .map(
                 (m) =>
-                  `${m.consumerGroup}  ${m.topic}[${m.partition}]@${m.offset}  ${m.value?.length ?? 0} bytes  parked ${iso(m.parkedAt)}\n    ${m.errorCode}: ${m.reason}\n    dead letter refused: ${m.deadLetterError}`,
+                  `${m.consumerGroup}  ${m.topic}[${m.partition}]@${m.offset}  ${m.value?.length ?? 0} bytes  parked ${iso(m.parkedAt)}\n` +
+                  `    ${m.errorCode}: ${m.reason}\n    dead letter refused: ${m.deadLetterError}`,
               )
               .join('\n');
       out({ messages: json }, text);
@@ -506,7 +507,8 @@ Object.assign(commands, {
       const list = await new FailedTimers(pool).list(limit);
       const lines = list.timers.map(
         (t) =>
-          `${t.timerId}  ${t.kind}  order ${t.workOrderId}  due ${iso(t.dueAt)}  failed ${iso(t.failedAt)} after ${t.attempts} attempts\n    ${t.lastError ?? ''}`,
+          `${t.timerId}  ${t.kind}  order ${t.workOrderId}  due ${iso(t.dueAt)}  ` +
+          `failed ${iso(t.failedAt)} after ${t.attempts} attempts\n    ${t.lastError ?? ''}`,
       );
       out(list, [`${list.failed} failed timer(s)`, ...lines].join('\n'));
     });
@@ -528,7 +530,8 @@ Object.assign(commands, {
       const list = await new FailedDeliveries(pool).list(limit);
       const lines = list.deliveries.map(
         (d) =>
-          `${d.alertId}  ${d.channel} to ${d.staffId}  site ${d.siteId}  order ${d.workOrderId}  failed ${iso(d.failedAt)} after ${d.processingFailures} tries\n    ${d.lastError ?? ''}`,
+          `${d.alertId}  ${d.channel} to ${d.staffId}  site ${d.siteId}  order ${d.workOrderId}  ` +
+          `failed ${iso(d.failedAt)} after ${d.processingFailures} tries\n    ${d.lastError ?? ''}`,
       );
       out(list, [`${list.failed} failed deliver${list.failed === 1 ? 'y' : 'ies'}`, ...lines].join('\n'));
     });

@@ -195,7 +195,8 @@ const main = async () => {
     );
     const reportingSeconds = (Date.now() - reportingStarted) / 1000;
     console.log(
-      `reported ${orders.length} urgent orders in ${reportingSeconds.toFixed(1)} s (${Math.round(orders.length / reportingSeconds)}/s, ${IN_FLIGHT} in flight); response deadlines ${RESPONSE_SECONDS} s after each`,
+      `reported ${orders.length} urgent orders in ${reportingSeconds.toFixed(1)} s ` +
+        `(${Math.round(orders.length / reportingSeconds)}/s, ${IN_FLIGHT} in flight); response deadlines ${RESPONSE_SECONDS} s after each`,
     );
 
     const wanted = new Set(orders);
@@ -239,10 +240,12 @@ const main = async () => {
     if (latencies.length > 0) {
       const spanSeconds = (Math.max(...arrivals.values()) - Math.min(...breachTimes)) / 1000;
       console.log(
-        `breach to alert at the webhook: p50 ${percentile(latencies, 0.5)} ms, p99 ${percentile(latencies, 0.99)} ms, max ${latencies[latencies.length - 1]} ms`,
+        `breach to alert at the webhook: p50 ${percentile(latencies, 0.5)} ms, p99 ${percentile(latencies, 0.99)} ms, ` +
+          `max ${latencies[latencies.length - 1]} ms`,
       );
       console.log(
-        `delivery rate: ${(latencies.length / Math.max(spanSeconds, 0.001)).toFixed(1)} alerts/s (${latencies.length} from the first breach to the last arrival, ${spanSeconds.toFixed(1)} s)`,
+        `delivery rate: ${(latencies.length / Math.max(spanSeconds, 0.001)).toFixed(1)} alerts/s ` +
+          `(${latencies.length} from the first breach to the last arrival, ${spanSeconds.toFixed(1)} s)`,
       );
     }
     console.log(

@@ -265,7 +265,8 @@ const main = async () => {
           sustainable = measured.rate;
           console.log(
             `sustainable: ${sustainable.toFixed(1)} reports/s accepted with ${MEASURE_CALLERS} callers back to back for ${MEASURE_SECONDS} s ` +
-              `(p50 ${measured.p50.toFixed(0)} ms, p99 ${measured.p99.toFixed(0)} ms; answers ${[...measured.statuses.entries()].map(([s, n]) => `${s}×${n}`).join(', ')})`,
+              `(p50 ${measured.p50.toFixed(0)} ms, p99 ${measured.p99.toFixed(0)} ms; ` +
+              `answers ${[...measured.statuses.entries()].map(([s, n]) => `${s}×${n}`).join(', ')})`,
           );
         }
         const rate = sustainable * OVERLOAD_FACTOR;

@@ -78,7 +78,8 @@ const main = async () => {
     await pool.query('ANALYZE sla_timer_timers');
     const { rows: counted } = await pool.query('SELECT count(*)::int AS n FROM sla_timer_timers');
     console.log(
-      `setup: ${counted[0].n.toLocaleString('en')} pending timers, ${BURST.toLocaleString('en')} of them due at ${dueIso}, in ${((Date.now() - setupStarted) / 1000).toFixed(1)} s`,
+      `setup: ${counted[0].n.toLocaleString('en')} pending timers, ` +
+        `${BURST.toLocaleString('en')} of them due at ${dueIso}, in ${((Date.now() - setupStarted) / 1000).toFixed(1)} s`,
     );
 
     const store = new PostgresEventStore(pool);
@@ -114,7 +115,10 @@ const main = async () => {
     );
     const s = stats[0];
     const { rows: twice } = await pool.query(
-      `SELECT count(*)::int AS n FROM (SELECT stream_id FROM es_events WHERE event_type = 'closeloop.sla.breached.v1' GROUP BY stream_id HAVING count(*) > 1) AS d`,
+      `SELECT count(*)::int AS n FROM (
+         SELECT stream_id FROM es_events WHERE event_type = 'closeloop.sla.breached.v1'
+         GROUP BY stream_id HAVING count(*) > 1
+       ) AS d`,
     );
     console.log(
       `fired: ${s.fired.toLocaleString('en')} of ${BURST.toLocaleString('en')} breaches with ${INSTANCES} firing loops; orders breached twice: ${twice[0].n}`,
@@ -123,7 +127,8 @@ const main = async () => {
       `deadline to recorded breach: p50 ${Math.round(s.p50)} ms, p99 ${Math.round(s.p99)} ms, max ${Math.round(s.worst)} ms`,
     );
     console.log(
-      `throughput: ${Math.round(s.fired / Math.max(Number(s.spread), 0.001)).toLocaleString('en')} breaches recorded per second (each with its escalation and next timer)`,
+      `throughput: ${Math.round(s.fired / Math.max(Number(s.spread), 0.001)).toLocaleString('en')} ` +
+        `breaches recorded per second (each with its escalation and next timer)`,
     );
   } finally {
     await pool.end();

@@ -54,71 +54,49 @@ const number = (name, value, min, max) => {
   return parsed;
 };
 
+/** The options that take a number: the property each sets, and the range it must fall in. */
+const NUMBER_OPTIONS = {
+  '--duration': ['duration', 20, 3_600],
+  '--rate': ['rate', 0.5, 50],
+  '--connections': ['connections', 1, 256],
+  '--urgent-every': ['urgentEvery', 1, 1_000],
+  '--down': ['down', 0, 120],
+  '--settle': ['settle', 10, 1_800],
+  '--recovery-limit': ['recoveryLimit', 0, 600],
+  '--max-alerts-per-order': ['maxAlertsPerOrder', 1, 100_000],
+  '--port-offset': ['portOffset', 1_000, 60_000],
+  '--infra-port-base': ['infraPortBase', 1_024, 65_000],
+};
+
+/** The options that take no value: the property each turns on. */
+const SWITCH_OPTIONS = { '--kill-broker': 'killBroker', '--kill-postgres': 'killPostgres', '--keep': 'keep' };
+
 /** Reads the command line; throws with the problem (the caller prints the usage). */
 const parseOptions = (argv) => {
   const options = { ...DEFAULTS, env: {} };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => argv[++i];
-    switch (flag) {
-      case '--duration':
-        options.duration = number(flag, value(), 20, 3_600);
-        break;
-      case '--rate':
-        options.rate = number(flag, value(), 0.5, 50);
-        break;
-      case '--connections':
-        options.connections = number(flag, value(), 1, 256);
-        break;
-      case '--urgent-every':
-        options.urgentEvery = number(flag, value(), 1, 1_000);
-        break;
-      case '--down':
-        options.down = number(flag, value(), 0, 120);
-        break;
-      case '--settle':
-        options.settle = number(flag, value(), 10, 1_800);
-        break;
-      case '--recovery-limit':
-        options.recoveryLimit = number(flag, value(), 0, 600);
-        break;
-      case '--max-alerts-per-order':
-        options.maxAlertsPerOrder = number(flag, value(), 1, 100_000);
-        break;
-      case '--kill-broker':
-        options.killBroker = true;
-        break;
-      case '--kill-postgres':
-        options.killPostgres = true;
-        break;
-      case '--port-offset':
-        options.portOffset = number(flag, value(), 1_000, 60_000);
-        break;
-      case '--infra-port-base':
-        options.infraPortBase = number(flag, value(), 1_024, 65_000);
-        break;
-      case '--keep':
-        options.keep = true;
-        break;
-      case '--only': {
-        const names = String(value() ?? '')
-          .split(',')
-          .filter(Boolean);
-        const known = [...VICTIMS, 'broker', 'postgres'];
-        const unknown = names.filter((n) => !known.includes(n));
-        if (names.length === 0 || unknown.length > 0)
-          throw new Error(`--only takes some of ${known.join(', ')}; not ${unknown.join(', ') || '(nothing)'}`);
-        options.only = names;
-        break;
-      }
-      case '--env': {
-        const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(String(value() ?? ''));
-        if (!match) throw new Error('--env takes KEY=VALUE');
-        options.env[match[1]] = match[2];
-        break;
-      }
-      default:
-        throw new Error(`unknown option ${flag}`);
+    if (Object.hasOwn(NUMBER_OPTIONS, flag)) {
+      const [property, min, max] = NUMBER_OPTIONS[flag];
+      options[property] = number(flag, value(), min, max);
+    } else if (Object.hasOwn(SWITCH_OPTIONS, flag)) {
+      options[SWITCH_OPTIONS[flag]] = true;
+    } else if (flag === '--only') {
+      const names = String(value() ?? '')
+        .split(',')
+        .filter(Boolean);
+      const known = [...VICTIMS, 'broker', 'postgres'];
+      const unknown = names.filter((n) => !known.includes(n));
+      if (names.length === 0 || unknown.length > 0)
+        throw new Error(`--only takes some of ${known.join(', ')}; not ${unknown.join(', ') || '(nothing)'}`);
+      options.only = names;
+    } else if (flag === '--env') {
+      const match = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(String(value() ?? ''));
+      if (!match) throw new Error('--env takes KEY=VALUE');
+      options.env[match[1]] = match[2];
+    } else {
+      throw new Error(`unknown option ${flag}`);
     }
   }
   return options;
@@ -181,21 +159,33 @@ const failuresOf = (m, options) => {
 const summaryOf = (m, options) => {
   const r = m.reports;
   const lines = [
-    `== Closeloop chaos run, ${m.startedAt}: ${Math.round(m.trafficSeconds)} s of traffic at ${options.rate} reports/s (every ${options.urgentEvery}. urgent), every on-call webhook answering 500`,
-    `machine: ${m.machine}; load average ${m.loadAverage}; harness event-loop delay p99 ${m.eventLoopDelayMs} ms; broker ${m.brokerOwned ? 'private (killed)' : 'shared (not killed)'}, PostgreSQL ${m.postgresOwned ? 'private (killed)' : 'shared (not killed)'}`,
-    `reports: ${r.planned} sent, ${r.accepted} accepted (202), ${r.gaveUp} given up (${r.gaveUpButStored} of them in the store all the same), ${r.refused} refused; ${r.retried} needed retries (${r.retries} retries: ${
-      Object.entries(r.errors)
-        .map(([k, v]) => `${v} ${k}`)
-        .join(', ') || 'none'
-    })`,
-    `  first attempt to 202: p50 ${seconds(percentile(r.latencies, 0.5))}, p99 ${seconds(percentile(r.latencies, 0.99))}, max ${seconds(percentile(r.latencies, 1))}; ${r.urgent} urgent`,
-    `orders: ${m.orders.created} created in the store, ${m.orders.lost} lost (${m.orders.notInStore} not in the event store, ${m.orders.withoutTimeline} without a timeline in query), ${m.orders.createdTwice} created twice`,
-    `  of all ${m.orders.created}: ${m.orders.doubleAssigned} double-assigned, ${m.orders.neverAssigned} never assigned; ${m.orders.doubleTimed} double-timed, ${m.orders.neverTimed} never timed; ${m.orders.notShown} never shown by query`,
-    `settle: when the traffic ended, ${m.settle.unsettledAtStart} orders were not yet assigned and timed; ${m.settle.unsettledAtEnd} still were after the settle (${m.settle.seconds} s)`,
+    `== Closeloop chaos run, ${m.startedAt}: ${Math.round(m.trafficSeconds)} s of traffic at ${options.rate} reports/s ` +
+      `(every ${options.urgentEvery}. urgent), every on-call webhook answering 500`,
+    `machine: ${m.machine}; load average ${m.loadAverage}; harness event-loop delay p99 ${m.eventLoopDelayMs} ms; ` +
+      `broker ${m.brokerOwned ? 'private (killed)' : 'shared (not killed)'}, PostgreSQL ${m.postgresOwned ? 'private (killed)' : 'shared (not killed)'}`,
+    `reports: ${r.planned} sent, ${r.accepted} accepted (202), ${r.gaveUp} given up (${r.gaveUpButStored} of them in the store all the same), ` +
+      `${r.refused} refused; ${r.retried} needed retries (${r.retries} retries: ${
+        Object.entries(r.errors)
+          .map(([k, v]) => `${v} ${k}`)
+          .join(', ') || 'none'
+      })`,
+    `  first attempt to 202: p50 ${seconds(percentile(r.latencies, 0.5))}, p99 ${seconds(percentile(r.latencies, 0.99))}, ` +
+      `max ${seconds(percentile(r.latencies, 1))}; ${r.urgent} urgent`,
+    `orders: ${m.orders.created} created in the store, ${m.orders.lost} lost ` +
+      `(${m.orders.notInStore} not in the event store, ${m.orders.withoutTimeline} without a timeline in query), ${m.orders.createdTwice} created twice`,
+    `  of all ${m.orders.created}: ${m.orders.doubleAssigned} double-assigned, ${m.orders.neverAssigned} never assigned; ` +
+      `${m.orders.doubleTimed} double-timed, ${m.orders.neverTimed} never timed; ${m.orders.notShown} never shown by query`,
+    `settle: when the traffic ended, ${m.settle.unsettledAtStart} orders were not yet assigned and timed; ` +
+      `${m.settle.unsettledAtEnd} still were after the settle (${m.settle.seconds} s)`,
     `at the end: the relay had ${m.behind.relay} events left to publish; consumer lag in messages: ${m.behind.consumers}`,
-    `timelines: ${m.timelines.differing} of ${m.timelines.compared} differ from the event store${m.timelines.examples.length ? ` (e.g. ${m.timelines.examples.join('; ')})` : ''}`,
-    `alerts: ${m.alerts.total} raised for ${m.alerts.orders} orders; per alerted order max ${m.alerts.max}, mean ${m.alerts.mean.toFixed(1)} (bound ${options.maxAlertsPerOrder}); ${m.alerts.lastWindow} raised in the last ${m.alerts.lastWindowSeconds} s of the settle; ${m.webhookRequests} webhook requests, each answered 500`,
-    `recovery after each kill (restart = the killed process started again; work = the first evidence of it working)${options.recoveryLimit > 0 ? `, limit ${options.recoveryLimit} s` : ''}:`,
+    `timelines: ${m.timelines.differing} of ${m.timelines.compared} differ from the event store` +
+      `${m.timelines.examples.length ? ` (e.g. ${m.timelines.examples.join('; ')})` : ''}`,
+    `alerts: ${m.alerts.total} raised for ${m.alerts.orders} orders; per alerted order max ${m.alerts.max}, ` +
+      `mean ${m.alerts.mean.toFixed(1)} (bound ${options.maxAlertsPerOrder}); ` +
+      `${m.alerts.lastWindow} raised in the last ${m.alerts.lastWindowSeconds} s of the settle; ` +
+      `${m.webhookRequests} webhook requests, each answered 500`,
+    `recovery after each kill (restart = the killed process started again; ` +
+      `work = the first evidence of it working)${options.recoveryLimit > 0 ? `, limit ${options.recoveryLimit} s` : ''}:`,
   ];
   for (const k of m.kills) {
     const took = k.error
@@ -204,7 +194,8 @@ const summaryOf = (m, options) => {
         ? `no work within ${seconds(k.waitedMs)}`
         : seconds(k.recoveredMs);
     lines.push(
-      `  ${k.victim.padEnd(13)} at +${seconds(k.atMs).padStart(7)}  down ${seconds(k.downMs).padStart(6)}  restart→healthy ${seconds(k.healthyMs).padStart(7)}  ${k.measure}: ${took}${k.note ? `  (${k.note})` : ''}`,
+      `  ${k.victim.padEnd(13)} at +${seconds(k.atMs).padStart(7)}  down ${seconds(k.downMs).padStart(6)}  ` +
+        `restart→healthy ${seconds(k.healthyMs).padStart(7)}  ${k.measure}: ${took}${k.note ? `  (${k.note})` : ''}`,
     );
   }
   return lines;

@@ -398,7 +398,8 @@ const main = async () => {
       });
       if (!response.ok)
         throw new Error(
-          `${method} ${path} answered ${response.status}: ${(await response.text()).slice(0, 300)} (an outbound-address rule may need a setting that allows loopback: pass it with --env)`,
+          `${method} ${path} answered ${response.status}: ${(await response.text()).slice(0, 300)} ` +
+            `(an outbound-address rule may need a setting that allows loopback: pass it with --env)`,
         );
     };
     const destinations = [
@@ -609,7 +610,12 @@ const main = async () => {
       const result = await kill(victim);
       kills.push(result);
       log(
-        `${victim}: ${result.error ?? (result.recoveredMs === undefined ? 'no work resumed' : `${result.measure} ${(result.recoveredMs / 1000).toFixed(1)} s`)}`,
+        `${victim}: ${
+          result.error ??
+          (result.recoveredMs === undefined
+            ? 'no work resumed'
+            : `${result.measure} ${(result.recoveredMs / 1000).toFixed(1)} s`)
+        }`,
       );
     }
     killsDoneAt = Date.now();
@@ -666,7 +672,8 @@ const main = async () => {
     };
     const storeEventsOf = async (ids) => {
       const { rows } = await pool.query(
-        `SELECT metadata->>'workOrderId' AS id, event_id::text, event_type, data, recorded_at FROM es_events WHERE metadata->>'workOrderId' = ANY($1) ORDER BY global_position`,
+        `SELECT metadata->>'workOrderId' AS id, event_id::text, event_type, data, recorded_at FROM es_events
+          WHERE metadata->>'workOrderId' = ANY($1) ORDER BY global_position`,
         [ids],
       );
       const byOrder = new Map(ids.map((id) => [id, []]));
@@ -741,7 +748,8 @@ const main = async () => {
     const relayBehind = (
       await perOrder(
         `SELECT count(e.global_position)::int AS n FROM es_events e LEFT JOIN es_checkpoints c ON c.subscriber = $1
-          WHERE c.checkpoint IS NULL OR (e.transaction_id, e.global_position) > (split_part(c.checkpoint, ':', 1)::xid8, split_part(c.checkpoint, ':', 2)::bigint)`,
+          WHERE c.checkpoint IS NULL
+             OR (e.transaction_id, e.global_position) > (split_part(c.checkpoint, ':', 1)::xid8, split_part(c.checkpoint, ':', 2)::bigint)`,
         [relayName],
       )
     )[0].n;

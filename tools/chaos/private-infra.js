@@ -5,27 +5,10 @@
 'use strict';
 const { spawn } = require('node:child_process');
 const { existsSync, readFileSync, readdirSync } = require('node:fs');
-const { connect } = require('node:net');
 const { join } = require('node:path');
+const { alive, portAnswers } = require('../../scripts/local-processes');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-const portAnswers = (port) =>
-  new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.setTimeout(2_000, () => (socket.destroy(), resolve(false)));
-    socket.once('connect', () => (socket.destroy(), resolve(true)));
-    socket.once('error', () => resolve(false));
-  });
-
-const alive = (pid) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const commandLine = (pid) => {
   try {

@@ -1,29 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import { EventTypes } from '@closeloop/contracts';
-import { TestStack, asStaff, orderInStatus, post, startTestStack, timelineWith, urls } from './test-stack';
+import { asStaff, orderInStatus, post, timelineWith, urls, reportOrder, testStackAround } from './test-stack';
 
 // Second-scale timers so the whole callback period runs inside a test.
 const TIMERS = { CALLBACK_AFTER_SECONDS: '1', CLOSE_UNCONFIRMED_AFTER_SECONDS: '3', TIMER_POLL_MILLIS: '200' };
 
 describe('a resolved order the resident never confirms gets a callback task, then closes without confirmation', () => {
-  let stack: TestStack;
-
-  beforeAll(async () => {
-    stack = await startTestStack('e2e-timers', TIMERS);
-  }, 180_000);
-
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  testStackAround('e2e-timers', TIMERS);
 
   const resolvedOrder = async (description: string) => {
-    const accepted = await post(`${urls.intake}/v1/reports`, {
-      siteId: 'S1',
-      building: 'B5',
-      unit: randomUUID().slice(0, 8),
-      channel: 'app',
-      description,
-    });
+    const accepted = await reportOrder({ building: 'B5', channel: 'app', description });
     const workOrderId = accepted.body['workOrderId'] as string;
     const technician = (await orderInStatus(workOrderId, 'assigned'))['technician'] as {
       staffId: string;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventTypes } from '@closeloop/contracts';
 import { eventually } from '@closeloop/testing';
-import { TestStack, asStaff, get, orderInStatus, post, startTestStack, timelineWith, urls } from './test-stack';
+import { asStaff, get, orderInStatus, post, timelineWith, urls, testStackAround } from './test-stack';
 
 const report = (description: string, overrides: Record<string, unknown> = {}) => ({
   siteId: 'S1',
@@ -51,15 +51,7 @@ const queuedOrder = async (description: string) => {
 const dispatcherOfS1 = () => asStaff('s1-zhao-lei', 'Zhao Lei', ['dispatcher']);
 
 describe('the closed loop through the running services: owned, worked, confirmed by the resident, closed or reopened', () => {
-  let stack: TestStack;
-
-  beforeAll(async () => {
-    stack = await startTestStack('e2e-loop');
-  }, 180_000);
-
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  testStackAround('e2e-loop');
 
   it('walks an order from report to the resident’s confirmed, rated closure, and the timeline tells it all', async () => {
     const { workOrderId, number, technician, headers } = await assignedOrder('Burst pipe under the kitchen sink');
@@ -381,15 +373,7 @@ describe('the closed loop through the running services: owned, worked, confirmed
 });
 
 describe('a second report of the same problem joins the open order', () => {
-  let stack: TestStack;
-
-  beforeAll(async () => {
-    stack = await startTestStack('e2e-dupes');
-  }, 180_000);
-
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  testStackAround('e2e-dupes');
 
   it('links the neighbour’s report to the first order, counts the contact, and explains the link on the timeline', async () => {
     const first = await post(

@@ -18,6 +18,7 @@ import {
   startTestStack,
   timelineWith,
   urls,
+  reportOrder,
 } from './test-stack';
 
 // Urgent: acknowledge within 3 s; escalation levels 8 s apart, long enough to acknowledge in between.
@@ -162,10 +163,9 @@ describe('escalation alerts reach the person on call, retry until delivered, and
   };
 
   const urgentOrder = async (siteId: string, description: string) => {
-    const accepted = await post(`${urls.intake}/v1/reports`, {
+    const accepted = await reportOrder({
       siteId,
       building: 'B2',
-      unit: randomUUID().slice(0, 8),
       channel: 'phone',
       description,
       reporter: { name: 'Wang', phone: '13812345678' },

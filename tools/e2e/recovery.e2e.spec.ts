@@ -1,22 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { EventTypes } from '@closeloop/contracts';
 import { eventually } from '@closeloop/testing';
-import { post, startTestStack, TestStack, timelineWith, urls } from './test-stack';
+import { post, timelineWith, urls, testStackAround } from './test-stack';
 
 const SERVICES = ['intake', 'dispatch', 'sla-timer', 'notification', 'query'] as const;
 const CONSUMERS = SERVICES; // every service reads a topic in a consumer group of its own name
 
 /** Recovery of the running services from crashes, restarts and a database restart (docs/adr/0014-fast-recovery.md). */
 describe('the services recover on their own', () => {
-  let stack: TestStack;
-
-  beforeAll(async () => {
-    stack = await startTestStack('e2e-recovery');
-  }, 180_000);
-
-  afterAll(async () => {
-    await stack?.stop();
-  });
+  const stack = testStackAround('e2e-recovery');
 
   const report = async (description: string): Promise<string> => {
     const accepted = await post(
@@ -33,7 +25,7 @@ describe('the services recover on their own', () => {
     eventually(
       `dispatch to route ${workOrderId}`,
       async () => {
-        const { rows } = await stack.db.pool.query<{ at: Date }>(
+        const { rows } = await stack().db.pool.query<{ at: Date }>(
           `SELECT recorded_at AS at FROM es_events WHERE stream_id = $1 AND event_type = ANY($2)`,
           [`workorder-${workOrderId}`, [EventTypes.WorkOrderAssigned, EventTypes.WorkOrderQueuedForDispatch]],
         );
@@ -46,9 +38,9 @@ describe('the services recover on their own', () => {
   it('routes orders again within 10 s of a SIGKILLed dispatch being restarted', async () => {
     await routedAt(await report('Blocked drain in the bathroom'));
 
-    await stack.kill('dispatch');
+    await stack().kill('dispatch');
     const restartedAt = Date.now();
-    await stack.startInstance('dispatch', 0);
+    await stack().startInstance('dispatch', 0);
     const healthyAt = Date.now();
     const routed = await routedAt(await report('Leaking radiator valve in the bedroom'));
     console.log(
@@ -58,19 +50,19 @@ describe('the services recover on their own', () => {
   }, 120_000);
 
   it('stops every service on SIGTERM with exit 0, leaving its consumer group at once, and the restarted one works on', async () => {
-    const admin = stack.kafka.admin();
+    const admin = stack().kafka.admin();
     await admin.connect();
     try {
       for (const service of CONSUMERS) {
         const stoppingAt = Date.now();
-        const ended = await stack.terminate(service);
+        const ended = await stack().terminate(service);
         const stoppedIn = Date.now() - stoppingAt;
         expect({ service, ...ended }).toEqual({ service, code: 0, signal: null });
         // Without a LeaveGroup the dead member would stay in the group until its session ran out.
-        const { groups } = await admin.describeGroups([`${stack.prefix}${service}`]);
+        const { groups } = await admin.describeGroups([`${stack().prefix}${service}`]);
         expect({ service, members: groups[0]?.members.length }).toEqual({ service, members: 0 });
         console.log(`${service}: SIGTERM to exit 0 in ${stoppedIn} ms, group ${groups[0]?.state}`);
-        await stack.startInstance(service, 0);
+        await stack().startInstance(service, 0);
       }
     } finally {
       await admin.disconnect();
@@ -81,7 +73,7 @@ describe('the services recover on their own', () => {
   }, 240_000);
 
   it('works on after every database session is ended (a PostgreSQL restart, seen from the services), none of them restarted', async () => {
-    const { rows } = await stack.db.pool.query<{ ended: number }>(
+    const { rows } = await stack().db.pool.query<{ ended: number }>(
       `SELECT count(*)::int AS ended FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()) t`,
     );
     expect(rows[0]?.ended).toBeGreaterThan(5);
@@ -108,6 +100,6 @@ describe('the services recover on their own', () => {
     await timelineWith(workOrderId, [EventTypes.WorkOrderReported, EventTypes.SlaTargetsSet]);
     console.log(`database sessions ended: a new report routed ${routed - endedAt} ms later`);
     for (const service of SERVICES)
-      expect({ service, running: stack.running(service) }).toEqual({ service, running: [0] });
+      expect({ service, running: stack().running(service) }).toEqual({ service, running: [0] });
   }, 120_000);
 });

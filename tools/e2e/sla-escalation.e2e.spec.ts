@@ -1,17 +1,16 @@
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { EventTypes } from '@closeloop/contracts';
 import { eventually, repositoryRoot } from '@closeloop/testing';
 import {
-  TestStack,
   TimelineEvent,
   asStaff,
   get,
   orderInStatus,
   post,
-  startTestStack,
   timelineWith,
   urls,
+  reportOrder,
+  testStackAround,
 } from './test-stack';
 
 // Urgent: acknowledge within 2 s, warn at half-time, escalate a level a second after the last.
@@ -22,31 +21,18 @@ const SECONDS_POLICY = {
 
 const of = (timeline: TimelineEvent[], type: string) => timeline.filter((e) => e.type === type);
 
+/** Reports an order the triage rules make urgent, and gives back its id. */
+const urgentOrder = async (description: string, building: string): Promise<string> => {
+  const accepted = await reportOrder({ building, channel: 'phone', description });
+  expect(accepted.body['tier']).toBe('urgent');
+  return accepted.body['workOrderId'] as string;
+};
+
 describe('SLA clocks escalate on their own, through the running services', () => {
-  let stack: TestStack;
-
-  beforeAll(async () => {
-    stack = await startTestStack('e2e-sla', SECONDS_POLICY);
-  }, 180_000);
-
-  afterAll(async () => {
-    await stack?.stop();
-  });
-
-  const urgentOrder = async (description: string) => {
-    const accepted = await post(`${urls.intake}/v1/reports`, {
-      siteId: 'S1',
-      building: 'B2',
-      unit: randomUUID().slice(0, 8),
-      channel: 'phone',
-      description,
-    });
-    expect(accepted.body['tier']).toBe('urgent');
-    return accepted.body['workOrderId'] as string;
-  };
+  testStackAround('e2e-sla', SECONDS_POLICY);
 
   it('warns, breaches and climbs the chain to level 3 when nobody acknowledges an urgent order', async () => {
-    const workOrderId = await urgentOrder('Two people trapped in the lift between floors 3 and 4');
+    const workOrderId = await urgentOrder('Two people trapped in the lift between floors 3 and 4', 'B2');
     const timeline = await eventually(
       'escalation to level 3',
       async () => {
@@ -102,7 +88,7 @@ describe('SLA clocks escalate on their own, through the running services', () =>
   });
 
   it('stops climbing once the technician acknowledges, and records the late response', async () => {
-    const workOrderId = await urgentOrder('Burst pipe flooding the lift pit');
+    const workOrderId = await urgentOrder('Burst pipe flooding the lift pit', 'B2');
     const technician = (await orderInStatus(workOrderId, 'assigned'))['technician'] as {
       staffId: string;
       name: string;
@@ -139,7 +125,7 @@ describe('SLA clocks escalate on their own, through the running services', () =>
   });
 
   it('meets the response target on time when acknowledged at once, with no warning or breach', async () => {
-    const workOrderId = await urgentOrder('Power cut on the whole of floor 9');
+    const workOrderId = await urgentOrder('Power cut on the whole of floor 9', 'B2');
     const technician = (await orderInStatus(workOrderId, 'assigned'))['technician'] as {
       staffId: string;
       name: string;
@@ -165,34 +151,14 @@ describe('SLA clocks escalate on their own, through the running services', () =>
 });
 
 describe('SLA timers survive crashes and share the work between instances', () => {
-  let stack: TestStack;
-
-  beforeAll(async () => {
-    stack = await startTestStack('e2e-sla-crash', SECONDS_POLICY);
-  }, 180_000);
-
-  afterAll(async () => {
-    await stack?.stop();
-  });
-
-  const report = async (description: string) => {
-    const accepted = await post(`${urls.intake}/v1/reports`, {
-      siteId: 'S1',
-      building: 'B4',
-      unit: randomUUID().slice(0, 8),
-      channel: 'phone',
-      description,
-    });
-    expect(accepted.body['tier']).toBe('urgent');
-    return accepted.body['workOrderId'] as string;
-  };
+  const stack = testStackAround('e2e-sla-crash', SECONDS_POLICY);
 
   it('fires a deadline that passed while sla-timer was down as soon as it is back, exactly once', async () => {
-    const workOrderId = await report('A resident is trapped in the lift on floor 11');
+    const workOrderId = await urgentOrder('A resident is trapped in the lift on floor 11', 'B4');
     await timelineWith(workOrderId, [EventTypes.SlaTargetsSet]);
-    await stack.kill('sla-timer');
+    await stack().kill('sla-timer');
     await new Promise((r) => setTimeout(r, 4_000)); // the 2-second response deadline passes with nobody watching
-    await stack.startInstance('sla-timer', 1);
+    await stack().startInstance('sla-timer', 1);
 
     // Level 3 comes after the breach and every level before it, so by then a second breach would have shown too.
     const timeline = await eventually('level 3 after the restart', async () => {
@@ -212,9 +178,9 @@ describe('SLA timers survive crashes and share the work between instances', () =
   });
 
   it('fires each timer once with two sla-timer instances side by side', async () => {
-    await stack.startInstance('sla-timer', 2);
+    await stack().startInstance('sla-timer', 2);
     const orders = await Promise.all(
-      [1, 2, 3, 4].map((n) => report(`Burst pipe in riser ${n}, water in the corridor`)),
+      [1, 2, 3, 4].map((n) => urgentOrder(`Burst pipe in riser ${n}, water in the corridor`, 'B4')),
     );
     for (const workOrderId of orders) {
       const timeline = await eventually(

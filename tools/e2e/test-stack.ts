@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { ensureLocalSigningKey, IntegratorKeyStore, issueStaffToken, StaffRole } from '@closeloop/auth';
@@ -192,6 +192,24 @@ export const startTestStack = async (label: string, extraEnv: Record<string, str
   };
 };
 
+/**
+ * Starts a stack before the tests of the describe block it is called in, and stops it after them; the stack is
+ * there from the first test on.
+ */
+export const testStackAround = (label: string, extraEnv: Record<string, string> = {}): (() => TestStack) => {
+  let stack: TestStack | undefined;
+  beforeAll(async () => {
+    stack = await startTestStack(label, extraEnv);
+  }, 180_000);
+  afterAll(async () => {
+    await stack?.stop();
+  });
+  return () => {
+    if (!stack) throw new Error(`the ${label} stack has not started`);
+    return stack;
+  };
+};
+
 export interface HttpResult {
   readonly status: number;
   readonly headers: Headers;
@@ -210,6 +228,19 @@ export const post = async (url: string, body: unknown, headers: Record<string, s
     body: (await response.json()) as Record<string, unknown>,
   };
 };
+
+/**
+ * Reports a new order at intake, on site S1 unless told otherwise, in a unit of its own so that duplicate detection
+ * never links it to another test's order.
+ */
+export const reportOrder = (report: {
+  siteId?: string;
+  building: string;
+  channel: string;
+  description: string;
+  reporter?: Record<string, string>;
+}): Promise<HttpResult> =>
+  post(`${urls.intake}/v1/reports`, { siteId: 'S1', unit: randomUUID().slice(0, 8), ...report });
 
 export const put = async (url: string, body: unknown, headers: Record<string, string> = {}): Promise<HttpResult> => {
   const response = await fetch(url, {

@@ -9,6 +9,7 @@ import {
   ServicesInProcess,
   startServicesInProcess,
 } from './services-in-process';
+import { validOverride, validRotation } from './valid-bodies';
 
 /**
  * Property-based fuzzing of every HTTP route of every service (issue 10): each route of tools/routes.ts gets a
@@ -50,23 +51,6 @@ const report = () => ({
   description: 'Corridor light flickering',
   reporter: { name: 'Ms Lin' },
 });
-const rotation = {
-  siteId: 'S1',
-  level: 1,
-  timeZone: 'Asia/Shanghai',
-  handoff: 'daily',
-  handoffTime: '09:00',
-  startsOn: '2026-01-01',
-  members: ['s1-li-na'],
-};
-const override = {
-  siteId: 'S1',
-  level: 1,
-  staffId: 's1-li-na',
-  from: '2026-12-01T09:00:00+08:00',
-  to: '2026-12-02T09:00:00+08:00',
-  reason: 'Swapped shift',
-};
 const contacts = {
   destinations: [
     {
@@ -149,10 +133,10 @@ const TEMPLATES: Record<string, (fx: Fixtures) => Template> = {
   'notification GET /v1/alert-links/{token}': () => ({ params: { token: 'not-a-signed-link' } }),
   'notification POST /v1/alert-links/{token}': () => ({ params: { token: 'not-a-signed-link' }, body: {} }),
   'notification GET /v1/on-call/rotations': () => ({ query: { siteId: 'S1' } }),
-  'notification PUT /v1/on-call/rotations/{id}': (fx) => ({ params: { id: fx.rotation }, body: rotation }),
+  'notification PUT /v1/on-call/rotations/{id}': (fx) => ({ params: { id: fx.rotation }, body: validRotation() }),
   'notification DELETE /v1/on-call/rotations/{id}': (fx) => ({ params: { id: fx.rotation } }),
   'notification GET /v1/on-call/overrides': () => ({ query: { siteId: 'S1' } }),
-  'notification POST /v1/on-call/overrides': () => ({ body: override }),
+  'notification POST /v1/on-call/overrides': () => ({ body: validOverride() }),
   'notification DELETE /v1/on-call/overrides/{id}': (fx) => ({ params: { id: fx.override } }),
   'notification GET /v1/on-call/now': () => ({ query: { siteId: 'S1', level: '1', at: '2026-12-01T10:00:00+08:00' } }),
   'notification PUT /v1/on-call/contacts/staff/{staffId}': (fx) => ({ params: { staffId: fx.me }, body: contacts }),
@@ -439,14 +423,14 @@ describe('every route of every service under property-based fuzzing (in-process 
         await fetch(`${services.baseUrl.notification}/v1/on-call/rotations/${rotationId}`, {
           method: 'PUT',
           headers: staffHeaders,
-          body: JSON.stringify(rotation),
+          body: JSON.stringify(validRotation()),
         })
       ).status,
     ).toBe(200);
     const created = await fetch(`${services.baseUrl.notification}/v1/on-call/overrides`, {
       method: 'POST',
       headers: staffHeaders,
-      body: JSON.stringify(override),
+      body: JSON.stringify(validOverride()),
     });
     fixtures = {
       order: workOrderId,

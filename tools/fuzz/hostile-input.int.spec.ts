@@ -6,6 +6,7 @@ import {
   ServicesInProcess,
   startServicesInProcess,
 } from './services-in-process';
+import { validOverride, validRotation } from './valid-bodies';
 
 /**
  * Every request that answered 500 in the hostile-input review (issue 10, "Why"), each pinned to the 4xx it answers
@@ -50,25 +51,6 @@ const DISPATCH: Case[] = Object.entries(BAD_TEXT).flatMap(([what, text]) => [
   action(`cancel note with ${what}`, 'cancel', { reason: 'other', note: text }),
 ]);
 
-const rotation = (over: Record<string, unknown>) => ({
-  siteId: 'S1',
-  level: 1,
-  timeZone: 'Asia/Shanghai',
-  handoff: 'daily',
-  handoffTime: '09:00',
-  startsOn: '2026-01-01',
-  members: ['s1-li-na'],
-  ...over,
-});
-const override = (over: Record<string, unknown>) => ({
-  siteId: 'S1',
-  level: 1,
-  staffId: 's1-li-na',
-  from: '2026-12-01T09:00:00+08:00',
-  to: '2026-12-02T09:00:00+08:00',
-  reason: 'Swapped shift',
-  ...over,
-});
 const get = (service: ServiceName, name: string, path: string): Case => ({
   name,
   service,
@@ -84,7 +66,7 @@ const NOTIFICATION: Case[] = [
     service: 'notification',
     method: 'PUT',
     path: `/v1/on-call/rotations/${randomUUID()}`,
-    body: rotation({ members: ['s1-li-na', NUL] }),
+    body: validRotation({ members: ['s1-li-na', NUL] }),
     status: 422,
   },
   {
@@ -92,7 +74,7 @@ const NOTIFICATION: Case[] = [
     service: 'notification',
     method: 'PUT',
     path: `/v1/on-call/rotations/${randomUUID()}`,
-    body: rotation({ members: [LONE] }),
+    body: validRotation({ members: [LONE] }),
     status: 422,
   },
   {
@@ -100,7 +82,7 @@ const NOTIFICATION: Case[] = [
     service: 'notification',
     method: 'POST',
     path: '/v1/on-call/overrides',
-    body: override({ staffId: NUL }),
+    body: validOverride({ staffId: NUL }),
     status: 422,
   },
   {
@@ -108,7 +90,7 @@ const NOTIFICATION: Case[] = [
     service: 'notification',
     method: 'POST',
     path: '/v1/on-call/overrides',
-    body: override({ reason: NUL }),
+    body: validOverride({ reason: NUL }),
     status: 422,
   },
   {
@@ -116,7 +98,7 @@ const NOTIFICATION: Case[] = [
     service: 'notification',
     method: 'POST',
     path: '/v1/on-call/overrides',
-    body: override({ siteId: NUL }),
+    body: validOverride({ siteId: NUL }),
     status: 422,
   },
   {
@@ -124,7 +106,7 @@ const NOTIFICATION: Case[] = [
     service: 'notification',
     method: 'POST',
     path: '/v1/on-call/overrides',
-    body: override({ from: '2026-12-01T09:00:00+99:99' }),
+    body: validOverride({ from: '2026-12-01T09:00:00+99:99' }),
     status: 422,
   },
   get('notification', 'siteId of GET /v1/on-call/rotations with NUL', `/v1/on-call/rotations?siteId=${NUL_IN_URL}`),

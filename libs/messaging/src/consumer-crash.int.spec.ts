@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { deadLetterTopicOf, TopicBaseNames, topicName } from '@closeloop/contracts';
-import { deleteTopicsWithPrefix, eventually, infrastructure, testKafka, uniqueTopicPrefix } from '@closeloop/testing';
-import { ConfigResourceTypes, Kafka, Producer } from 'kafkajs';
+import {
+  deleteTopicsWithPrefix,
+  eventually,
+  infrastructure,
+  setTopicMaxMessageBytes,
+  testKafka,
+  uniqueTopicPrefix,
+} from '@closeloop/testing';
+import { Kafka, Producer } from 'kafkajs';
 import { Pool } from 'pg';
 import { CloudEventConsumer } from './event-consumer';
 import { ensureTopics } from './kafka';
@@ -77,19 +84,7 @@ describe('a consumer kafkajs gives up on, on a real broker', () => {
     );
     expect(handled).not.toContain(after.id); // the record behind the one that cannot be dead-lettered waits, never skipped
 
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.alterConfigs({
-      validateOnly: false,
-      resources: [
-        {
-          type: ConfigResourceTypes.TOPIC,
-          name: deadLetters,
-          configEntries: [{ name: 'max.message.bytes', value: '1048588' }],
-        },
-      ],
-    });
-    await admin.disconnect();
+    await setTopicMaxMessageBytes(kafka, deadLetters, 1_048_588);
 
     await eventually(
       'the record behind it handled by a replacement consumer',

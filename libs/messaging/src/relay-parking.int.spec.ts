@@ -7,11 +7,12 @@ import {
   eventually,
   freshDatabase,
   runAdminCli,
+  setTopicMaxMessageBytes,
   TestDatabase,
   testKafka,
   uniqueTopicPrefix,
 } from '@closeloop/testing';
-import { ConfigResourceTypes, Consumer, Kafka, logLevel, Producer } from 'kafkajs';
+import { Consumer, Kafka, logLevel, Producer } from 'kafkajs';
 import { ensureTopics } from './kafka';
 import { EventRelay, RELAY_EVENT_PARKED } from './relay';
 import { relayNameOf, RelayStateRepository } from './relay-state.repository';
@@ -151,19 +152,7 @@ describe('EventRelay parking poison events, through a real broker', () => {
     expect(idsOf(poisoned)).toEqual([before.eventId]);
 
     // The operator makes room for the record (as one would raise max.message.bytes), then retries it.
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.alterConfigs({
-      validateOnly: false,
-      resources: [
-        {
-          type: ConfigResourceTypes.TOPIC,
-          name: topic,
-          configEntries: [{ name: 'max.message.bytes', value: '4194304' }],
-        },
-      ],
-    });
-    await admin.disconnect();
+    await setTopicMaxMessageBytes(kafka, topic, 4_194_304);
     await new Promise((r) => setTimeout(r, 1_000)); // the topic's new limit reaches the partition leader
     await parking.retry(poison.eventId, 'test-operator');
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createPool, ensureDatabase, migrate, migrationsDirectory, withDatabase } from '@closeloop/database';
-import { Kafka, logLevel } from 'kafkajs';
+import { ConfigResourceTypes, Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 
 export const repositoryRoot = resolve(__dirname, '..', '..', '..');
@@ -98,6 +98,26 @@ export const deleteTopicsWithPrefix = async (kafka: Kafka, prefix: string): Prom
   try {
     const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
     if (topics.length > 0) await admin.deleteTopics({ topics, timeout: 30_000 });
+  } finally {
+    await admin.disconnect();
+  }
+};
+
+/** Sets a topic's max.message.bytes, as an operator would to make room for a record the broker refused. */
+export const setTopicMaxMessageBytes = async (kafka: Kafka, topic: string, bytes: number): Promise<void> => {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [
+        {
+          type: ConfigResourceTypes.TOPIC,
+          name: topic,
+          configEntries: [{ name: 'max.message.bytes', value: String(bytes) }],
+        },
+      ],
+    });
   } finally {
     await admin.disconnect();
   }
