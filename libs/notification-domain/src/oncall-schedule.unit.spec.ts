@@ -38,44 +38,48 @@ const shift = (staffId: string, from: string, to: string, rotationId = shanghaiD
 });
 
 describe('whoIsOnCall, a daily rotation in Asia/Shanghai (hand-off 09:00 local = 01:00Z)', () => {
-  const s = schedule([shanghaiDaily]);
+  const onCallAt = (instant: string, siteId = 'S1', level = 1) =>
+    whoIsOnCall(schedule([shanghaiDaily]), siteId, level, at(instant));
 
-  it('before startsOn, nobody', () => {
-    expect(whoIsOnCall(s, 'S1', 1, at('2026-11-22T12:00:00+08:00'))).toBeUndefined();
+  it.each([
+    { when: 'before startsOn', instant: '2026-11-22T12:00:00+08:00' },
+    { when: 'on startsOn before the first hand-off', instant: '2026-11-23T08:59:59.999+08:00' },
+    { when: 'at another site', instant: '2026-11-24T12:00:00+08:00', siteId: 'S2' },
+    { when: 'at another level', instant: '2026-11-24T12:00:00+08:00', level: 2 },
+  ])('$when, nobody', ({ instant, siteId, level }) => {
+    expect(onCallAt(instant, siteId, level)).toBeUndefined();
   });
 
-  it('on startsOn before the first hand-off, nobody', () => {
-    expect(whoIsOnCall(s, 'S1', 1, at('2026-11-23T08:59:59.999+08:00'))).toBeUndefined();
+  it.each([
+    {
+      when: 'exactly at the first hand-off, members[0], for one day',
+      instant: '2026-11-23T09:00:00+08:00',
+      shift: shift('zhang.min', '2026-11-23T01:00:00.000Z', '2026-11-24T01:00:00.000Z'),
+    },
+    {
+      when: 'at the next hand-off, members[1]',
+      instant: '2026-11-24T09:00:00+08:00',
+      shift: shift('li.na', '2026-11-24T01:00:00.000Z', '2026-11-25T01:00:00.000Z'),
+    },
+    {
+      when: 'in the small hours, the person who took over the morning before',
+      instant: '2026-11-26T03:00:00+08:00',
+      shift: shift('chen.jie', '2026-11-25T01:00:00.000Z', '2026-11-26T01:00:00.000Z'),
+    },
+  ])('$when', ({ instant, shift: expected }) => {
+    expect(onCallAt(instant)).toEqual(expected);
   });
 
-  it('exactly at the first hand-off, members[0], for one day', () => {
-    expect(whoIsOnCall(s, 'S1', 1, at('2026-11-23T09:00:00+08:00'))).toEqual(
-      shift('zhang.min', '2026-11-23T01:00:00.000Z', '2026-11-24T01:00:00.000Z'),
-    );
-  });
-
-  it('a millisecond before the next hand-off, still members[0]; at it, members[1]', () => {
-    expect(whoIsOnCall(s, 'S1', 1, at('2026-11-24T08:59:59.999+08:00'))?.staffId).toBe('zhang.min');
-    expect(whoIsOnCall(s, 'S1', 1, at('2026-11-24T09:00:00+08:00'))).toEqual(
-      shift('li.na', '2026-11-24T01:00:00.000Z', '2026-11-25T01:00:00.000Z'),
-    );
-  });
-
-  it('in the small hours, the person who took over the morning before', () => {
-    expect(whoIsOnCall(s, 'S1', 1, at('2026-11-26T03:00:00+08:00'))).toEqual(
-      shift('chen.jie', '2026-11-25T01:00:00.000Z', '2026-11-26T01:00:00.000Z'),
-    );
-  });
-
-  it('wraps round to members[0] after the last member', () => {
-    expect(whoIsOnCall(s, 'S1', 1, at('2026-11-26T09:00:00+08:00'))?.staffId).toBe('zhang.min');
-    // 100 days on: 100 mod 3 = 1.
-    expect(whoIsOnCall(s, 'S1', 1, at('2027-03-03T12:00:00+08:00'))?.staffId).toBe('li.na');
-  });
-
-  it('another site or level has nobody on call', () => {
-    expect(whoIsOnCall(s, 'S2', 1, at('2026-11-24T12:00:00+08:00'))).toBeUndefined();
-    expect(whoIsOnCall(s, 'S1', 2, at('2026-11-24T12:00:00+08:00'))).toBeUndefined();
+  it.each([
+    {
+      when: 'a millisecond before the next hand-off, still members[0]',
+      instant: '2026-11-24T08:59:59.999+08:00',
+      staffId: 'zhang.min',
+    },
+    { when: 'after the last member, round to members[0]', instant: '2026-11-26T09:00:00+08:00', staffId: 'zhang.min' },
+    { when: '100 days on (100 mod 3 = 1), members[1]', instant: '2027-03-03T12:00:00+08:00', staffId: 'li.na' },
+  ])('$when', ({ instant, staffId }) => {
+    expect(onCallAt(instant)?.staffId).toBe(staffId);
   });
 });
 
@@ -91,32 +95,43 @@ describe('whoIsOnCall, a weekly rotation in UTC (Fridays 18:00)', () => {
     startsOn: '2026-11-27',
     members: ['wang.wei', 'zhao.lei'],
   };
-  const s = schedule([weekly]);
+  const onCallAt = (instant: string) => whoIsOnCall(schedule([weekly]), 'S1', 2, at(instant));
   const weekShift = (staffId: string, from: string, to: string) => shift(staffId, from, to, weekly.id);
 
   it('before the first hand-off, nobody', () => {
-    expect(whoIsOnCall(s, 'S1', 2, at('2026-11-27T17:59:59.999Z'))).toBeUndefined();
+    expect(onCallAt('2026-11-27T17:59:59.999Z')).toBeUndefined();
   });
 
-  it('from the first hand-off, members[0], for a week', () => {
-    expect(whoIsOnCall(s, 'S1', 2, at('2026-11-27T18:00:00Z'))).toEqual(
-      weekShift('wang.wei', '2026-11-27T18:00:00.000Z', '2026-12-04T18:00:00.000Z'),
-    );
-    expect(whoIsOnCall(s, 'S1', 2, at('2026-12-01T09:00:00Z'))?.staffId).toBe('wang.wei');
-    expect(whoIsOnCall(s, 'S1', 2, at('2026-12-04T17:59:59.999Z'))?.staffId).toBe('wang.wei');
+  it.each([
+    {
+      when: 'from the first hand-off, members[0], for a week',
+      instant: '2026-11-27T18:00:00Z',
+      shift: weekShift('wang.wei', '2026-11-27T18:00:00.000Z', '2026-12-04T18:00:00.000Z'),
+    },
+    {
+      when: 'on the hand-off day before the hand-off time, still last week’s person',
+      instant: '2026-12-11T08:00:00Z',
+      shift: weekShift('zhao.lei', '2026-12-04T18:00:00.000Z', '2026-12-11T18:00:00.000Z'),
+    },
+    {
+      when: 'at the second hand-off, round again to members[0]',
+      instant: '2026-12-11T18:00:00Z',
+      shift: weekShift('wang.wei', '2026-12-11T18:00:00.000Z', '2026-12-18T18:00:00.000Z'),
+    },
+  ])('$when', ({ instant, shift: expected }) => {
+    expect(onCallAt(instant)).toEqual(expected);
   });
 
-  it('on the hand-off day before the hand-off time, still last week’s person', () => {
-    expect(whoIsOnCall(s, 'S1', 2, at('2026-12-11T08:00:00Z'))).toEqual(
-      weekShift('zhao.lei', '2026-12-04T18:00:00.000Z', '2026-12-11T18:00:00.000Z'),
-    );
-  });
-
-  it('at the next hand-off, members[1], then round again', () => {
-    expect(whoIsOnCall(s, 'S1', 2, at('2026-12-04T18:00:00Z'))?.staffId).toBe('zhao.lei');
-    expect(whoIsOnCall(s, 'S1', 2, at('2026-12-11T18:00:00Z'))).toEqual(
-      weekShift('wang.wei', '2026-12-11T18:00:00.000Z', '2026-12-18T18:00:00.000Z'),
-    );
+  it.each([
+    { when: 'in the middle of the first week, members[0]', instant: '2026-12-01T09:00:00Z', staffId: 'wang.wei' },
+    {
+      when: 'a millisecond before the next hand-off, still members[0]',
+      instant: '2026-12-04T17:59:59.999Z',
+      staffId: 'wang.wei',
+    },
+    { when: 'at the next hand-off, members[1]', instant: '2026-12-04T18:00:00Z', staffId: 'zhao.lei' },
+  ])('$when', ({ instant, staffId }) => {
+    expect(onCallAt(instant)?.staffId).toBe(staffId);
   });
 
   it('starting on a Wednesday with Monday hand-offs, the first shift is short and the next starts on Monday', () => {
