@@ -267,6 +267,20 @@ const fire = (
   ...(level === undefined ? {} : { level }),
 });
 
+/** The warning timer of a live deadline fires on time: the warning is raised. */
+const expectWarnsOnTime = (history: readonly SlaEvent[], target: SlaTarget, dueAt: string, warnAt: string) => {
+  given(history)
+    .when(fire(target, 'warning', dueAt, warnAt))
+    .then([warningRaised(target, dueAt, warnAt)]);
+};
+
+/** The breach timer of a live deadline fires on time: the target breaches and escalates to level 1 at once. */
+const expectBreachesOnTime = (history: readonly SlaEvent[], target: SlaTarget, dueAt: string) => {
+  given(history)
+    .when(fire(target, 'breach', dueAt, dueAt))
+    .then([breached(target, dueAt, dueAt), escalated(target, 1, dueAt)]);
+};
+
 // ── Histories: the `sla-<id>` stream at each starting state ───────────────────────────────────────────────
 
 const STARTED = [targetsSet('urgent', 'default-2026', STARTED_AT, RESPONSE_DUE, RESOLUTION_DUE)];
@@ -440,15 +454,11 @@ describe('SLA clock decider', () => {
     });
 
     it('warns the owner when the response warning timer for this deadline fires', () => {
-      given(STARTED)
-        .when(fire('response', 'warning', RESPONSE_DUE, RESPONSE_WARN_AT))
-        .then([warningRaised('response', RESPONSE_DUE, RESPONSE_WARN_AT)]);
+      expectWarnsOnTime(STARTED, 'response', RESPONSE_DUE, RESPONSE_WARN_AT);
     });
 
     it('warns about the resolution target on its own timer', () => {
-      given(STARTED)
-        .when(fire('resolution', 'warning', RESOLUTION_DUE, RESOLUTION_WARN_AT))
-        .then([warningRaised('resolution', RESOLUTION_DUE, RESOLUTION_WARN_AT)]);
+      expectWarnsOnTime(STARTED, 'resolution', RESOLUTION_DUE, RESOLUTION_WARN_AT);
     });
 
     it('records when the warning fell due and when it was recorded, later if the timer service was down', () => {
@@ -470,9 +480,7 @@ describe('SLA clock decider', () => {
     });
 
     it('records the breach and raises level 1 (site supervisor on call) when the response deadline passes', () => {
-      given(STARTED)
-        .when(fire('response', 'breach', RESPONSE_DUE, RESPONSE_DUE))
-        .then([breached('response', RESPONSE_DUE, RESPONSE_DUE), escalated('response', 1, RESPONSE_DUE)]);
+      expectBreachesOnTime(STARTED, 'response', RESPONSE_DUE);
     });
 
     it('records a breach at the time the timer fired, later than the deadline if the timer service was down', () => {
@@ -550,15 +558,11 @@ describe('SLA clock decider', () => {
     });
 
     it('still breaches when the deadline passes', () => {
-      given(RESPONSE_WARNED)
-        .when(fire('response', 'breach', RESPONSE_DUE, RESPONSE_DUE))
-        .then([breached('response', RESPONSE_DUE, RESPONSE_DUE), escalated('response', 1, RESPONSE_DUE)]);
+      expectBreachesOnTime(RESPONSE_WARNED, 'response', RESPONSE_DUE);
     });
 
     it('still warns about the resolution target, which has a warning of its own', () => {
-      given(RESPONSE_WARNED)
-        .when(fire('resolution', 'warning', RESOLUTION_DUE, RESOLUTION_WARN_AT))
-        .then([warningRaised('resolution', RESOLUTION_DUE, RESOLUTION_WARN_AT)]);
+      expectWarnsOnTime(RESPONSE_WARNED, 'resolution', RESOLUTION_DUE, RESOLUTION_WARN_AT);
     });
   });
 
@@ -761,12 +765,8 @@ describe('SLA clock decider', () => {
     });
 
     it('still runs the resolution target', () => {
-      given(RESPONSE_MET)
-        .when(fire('resolution', 'warning', RESOLUTION_DUE, RESOLUTION_WARN_AT))
-        .then([warningRaised('resolution', RESOLUTION_DUE, RESOLUTION_WARN_AT)]);
-      given(RESPONSE_MET)
-        .when(fire('resolution', 'breach', RESOLUTION_DUE, RESOLUTION_DUE))
-        .then([breached('resolution', RESOLUTION_DUE, RESOLUTION_DUE), escalated('resolution', 1, RESOLUTION_DUE)]);
+      expectWarnsOnTime(RESPONSE_MET, 'resolution', RESOLUTION_DUE, RESOLUTION_WARN_AT);
+      expectBreachesOnTime(RESPONSE_MET, 'resolution', RESOLUTION_DUE);
     });
 
     it('meets the resolution target late when resolved after it was due, recording the breach first', () => {
@@ -815,9 +815,7 @@ describe('SLA clock decider', () => {
     const PAUSED_UNACKNOWLEDGED = [...STARTED, clockPaused(utc('01:10:00'))];
 
     it('does not pause the response target: only the resolution target waits on the resident', () => {
-      given(PAUSED_UNACKNOWLEDGED)
-        .when(fire('response', 'breach', RESPONSE_DUE, RESPONSE_DUE))
-        .then([breached('response', RESPONSE_DUE, RESPONSE_DUE), escalated('response', 1, RESPONSE_DUE)]);
+      expectBreachesOnTime(PAUSED_UNACKNOWLEDGED, 'response', RESPONSE_DUE);
     });
   });
 
@@ -831,12 +829,8 @@ describe('SLA clock decider', () => {
     });
 
     it('warns and breaches on the moved deadline', () => {
-      given(RESUMED)
-        .when(fire('resolution', 'warning', RESUMED_DUE, RESUMED_WARN_AT))
-        .then([warningRaised('resolution', RESUMED_DUE, RESUMED_WARN_AT)]);
-      given(RESUMED)
-        .when(fire('resolution', 'breach', RESUMED_DUE, RESUMED_DUE))
-        .then([breached('resolution', RESUMED_DUE, RESUMED_DUE), escalated('resolution', 1, RESUMED_DUE)]);
+      expectWarnsOnTime(RESUMED, 'resolution', RESUMED_DUE, RESUMED_WARN_AT);
+      expectBreachesOnTime(RESUMED, 'resolution', RESUMED_DUE);
     });
 
     it('counts a resolution after the original deadline but before the moved one as on time', () => {
@@ -936,12 +930,8 @@ describe('SLA clock decider', () => {
     });
 
     it("warns and breaches on this round's deadline", () => {
-      given(REOPENED)
-        .when(fire('resolution', 'warning', REOPENED_DUE, REOPENED_WARN_AT))
-        .then([warningRaised('resolution', REOPENED_DUE, REOPENED_WARN_AT)]);
-      given(REOPENED)
-        .when(fire('resolution', 'breach', REOPENED_DUE, REOPENED_DUE))
-        .then([breached('resolution', REOPENED_DUE, REOPENED_DUE), escalated('resolution', 1, REOPENED_DUE)]);
+      expectWarnsOnTime(REOPENED, 'resolution', REOPENED_DUE, REOPENED_WARN_AT);
+      expectBreachesOnTime(REOPENED, 'resolution', REOPENED_DUE);
     });
 
     it('meets the resolution target of this round when resolved again', () => {
@@ -968,9 +958,7 @@ describe('SLA clock decider', () => {
     });
 
     it('starts the new round with no escalation: its breach raises level 1 again', () => {
-      given(REOPENED_AFTER_BREACH)
-        .when(fire('resolution', 'breach', REOPENED_DUE, REOPENED_DUE))
-        .then([breached('resolution', REOPENED_DUE, REOPENED_DUE), escalated('resolution', 1, REOPENED_DUE)]);
+      expectBreachesOnTime(REOPENED_AFTER_BREACH, 'resolution', REOPENED_DUE);
     });
   });
 
