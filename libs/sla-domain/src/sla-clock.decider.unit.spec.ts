@@ -281,6 +281,12 @@ const expectBreachesOnTime = (history: readonly SlaEvent[], target: SlaTarget, d
     .then([breached(target, dueAt, dueAt), escalated(target, 1, dueAt)]);
 };
 
+/** The two timers a live deadline asks for: the warning at its warning time and the breach at the deadline. */
+const deadlineTimers = (target: SlaTarget, dueAt: string, warnAt: string): SlaTimer[] => [
+  { target, kind: 'warning', dueAt, fireAt: warnAt },
+  { target, kind: 'breach', dueAt, fireAt: dueAt },
+];
+
 // ── Histories: the `sla-<id>` stream at each starting state ───────────────────────────────────────────────
 
 const STARTED = [targetsSet('urgent', 'default-2026', STARTED_AT, RESPONSE_DUE, RESOLUTION_DUE)];
@@ -867,10 +873,7 @@ describe('SLA clock decider', () => {
     it('asks for the warning at the resume and the breach 20 min later', () => {
       expectTimers(
         timersAfter([...PAUSED_AFTER_WARNING, clockResumed(utc('03:10:00'), 1800, utc('03:30:00'), utc('03:10:00'))]),
-        [
-          { target: 'resolution', kind: 'warning', dueAt: utc('03:30:00'), fireAt: utc('03:10:00') },
-          { target: 'resolution', kind: 'breach', dueAt: utc('03:30:00'), fireAt: utc('03:30:00') },
-        ],
+        deadlineTimers('resolution', utc('03:30:00'), utc('03:10:00')),
       );
     });
   });
@@ -998,20 +1001,16 @@ describe('SLA clock decider', () => {
   describe('timersFor', () => {
     it('after the targets are set: a warning at 0.8 of each target and a breach at each deadline', () => {
       expectTimers(timersAfter(STARTED), [
-        { target: 'response', kind: 'warning', dueAt: RESPONSE_DUE, fireAt: RESPONSE_WARN_AT },
-        { target: 'response', kind: 'breach', dueAt: RESPONSE_DUE, fireAt: RESPONSE_DUE },
-        { target: 'resolution', kind: 'warning', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_WARN_AT },
-        { target: 'resolution', kind: 'breach', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_DUE },
+        ...deadlineTimers('response', RESPONSE_DUE, RESPONSE_WARN_AT),
+        ...deadlineTimers('resolution', RESOLUTION_DUE, RESOLUTION_WARN_AT),
       ]);
     });
 
     it("places the warning at the policy's own fraction (0.5 of 10 s and of 60 s)", () => {
       const quickStarted = [targetsSet('urgent', 'quick-test', STARTED_AT, utc('01:00:10'), utc('01:01:00'), 0.5)];
       expectTimers(timersAfter(quickStarted, quick), [
-        { target: 'response', kind: 'warning', dueAt: utc('01:00:10'), fireAt: utc('01:00:05') },
-        { target: 'response', kind: 'breach', dueAt: utc('01:00:10'), fireAt: utc('01:00:10') },
-        { target: 'resolution', kind: 'warning', dueAt: utc('01:01:00'), fireAt: utc('01:00:30') },
-        { target: 'resolution', kind: 'breach', dueAt: utc('01:01:00'), fireAt: utc('01:01:00') },
+        ...deadlineTimers('response', utc('01:00:10'), utc('01:00:05')),
+        ...deadlineTimers('resolution', utc('01:01:00'), utc('01:00:30')),
       ]);
     });
 
@@ -1029,32 +1028,26 @@ describe('SLA clock decider', () => {
     it('after the response warning: only the response breach remains for that target', () => {
       expectTimers(timersAfter(RESPONSE_WARNED), [
         { target: 'response', kind: 'breach', dueAt: RESPONSE_DUE, fireAt: RESPONSE_DUE },
-        { target: 'resolution', kind: 'warning', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_WARN_AT },
-        { target: 'resolution', kind: 'breach', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_DUE },
+        ...deadlineTimers('resolution', RESOLUTION_DUE, RESOLUTION_WARN_AT),
       ]);
     });
 
     it('after a breach at level 1: level 2 one urgent interval (900 s) after the deadline', () => {
       expectTimers(timersAfter(RESPONSE_LEVEL_1), [
         { target: 'response', kind: 'escalation', dueAt: RESPONSE_DUE, level: 2, fireAt: utc('01:45:00') },
-        { target: 'resolution', kind: 'warning', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_WARN_AT },
-        { target: 'resolution', kind: 'breach', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_DUE },
+        ...deadlineTimers('resolution', RESOLUTION_DUE, RESOLUTION_WARN_AT),
       ]);
     });
 
     it("after level 2: level 3 the second urgent interval (1800 s) after level 2's due time", () => {
       expectTimers(timersAfter(RESPONSE_LEVEL_2), [
         { target: 'response', kind: 'escalation', dueAt: RESPONSE_DUE, level: 3, fireAt: utc('02:15:00') },
-        { target: 'resolution', kind: 'warning', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_WARN_AT },
-        { target: 'resolution', kind: 'breach', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_DUE },
+        ...deadlineTimers('resolution', RESOLUTION_DUE, RESOLUTION_WARN_AT),
       ]);
     });
 
     it('after level 3: no further escalation', () => {
-      expectTimers(timersAfter(RESPONSE_LEVEL_3), [
-        { target: 'resolution', kind: 'warning', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_WARN_AT },
-        { target: 'resolution', kind: 'breach', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_DUE },
-      ]);
+      expectTimers(timersAfter(RESPONSE_LEVEL_3), deadlineTimers('resolution', RESOLUTION_DUE, RESOLUTION_WARN_AT));
     });
 
     it("takes the escalation intervals from the order's tier", () => {
@@ -1077,17 +1070,11 @@ describe('SLA clock decider', () => {
     });
 
     it('after the response was met: only the resolution timers', () => {
-      expectTimers(timersAfter(RESPONSE_MET), [
-        { target: 'resolution', kind: 'warning', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_WARN_AT },
-        { target: 'resolution', kind: 'breach', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_DUE },
-      ]);
+      expectTimers(timersAfter(RESPONSE_MET), deadlineTimers('resolution', RESOLUTION_DUE, RESOLUTION_WARN_AT));
     });
 
     it('after the response was met late, at level 1: no escalation either', () => {
-      expectTimers(timersAfter(RESPONSE_MET_LATE), [
-        { target: 'resolution', kind: 'warning', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_WARN_AT },
-        { target: 'resolution', kind: 'breach', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_DUE },
-      ]);
+      expectTimers(timersAfter(RESPONSE_MET_LATE), deadlineTimers('resolution', RESOLUTION_DUE, RESOLUTION_WARN_AT));
     });
 
     it('while paused: no resolution timers', () => {
@@ -1095,17 +1082,14 @@ describe('SLA clock decider', () => {
     });
 
     it('while paused before acknowledgement: the response timers only', () => {
-      expectTimers(timersAfter([...STARTED, clockPaused(utc('01:10:00'))]), [
-        { target: 'response', kind: 'warning', dueAt: RESPONSE_DUE, fireAt: RESPONSE_WARN_AT },
-        { target: 'response', kind: 'breach', dueAt: RESPONSE_DUE, fireAt: RESPONSE_DUE },
-      ]);
+      expectTimers(
+        timersAfter([...STARTED, clockPaused(utc('01:10:00'))]),
+        deadlineTimers('response', RESPONSE_DUE, RESPONSE_WARN_AT),
+      );
     });
 
     it('after a resume: the warning and breach moved by the time on hold', () => {
-      expectTimers(timersAfter(RESUMED), [
-        { target: 'resolution', kind: 'warning', dueAt: RESUMED_DUE, fireAt: RESUMED_WARN_AT },
-        { target: 'resolution', kind: 'breach', dueAt: RESUMED_DUE, fireAt: RESUMED_DUE },
-      ]);
+      expectTimers(timersAfter(RESUMED), deadlineTimers('resolution', RESUMED_DUE, RESUMED_WARN_AT));
     });
 
     it('after both targets were met: none', () => {
@@ -1113,17 +1097,11 @@ describe('SLA clock decider', () => {
     });
 
     it("after a reopen: this round's warning at 0.8 of the target from the reopen, and its breach", () => {
-      expectTimers(timersAfter(REOPENED), [
-        { target: 'resolution', kind: 'warning', dueAt: REOPENED_DUE, fireAt: REOPENED_WARN_AT },
-        { target: 'resolution', kind: 'breach', dueAt: REOPENED_DUE, fireAt: REOPENED_DUE },
-      ]);
+      expectTimers(timersAfter(REOPENED), deadlineTimers('resolution', REOPENED_DUE, REOPENED_WARN_AT));
     });
 
     it('after a reopen following a breach: no escalation left over from the previous round', () => {
-      expectTimers(timersAfter(REOPENED_AFTER_BREACH), [
-        { target: 'resolution', kind: 'warning', dueAt: REOPENED_DUE, fireAt: REOPENED_WARN_AT },
-        { target: 'resolution', kind: 'breach', dueAt: REOPENED_DUE, fireAt: REOPENED_DUE },
-      ]);
+      expectTimers(timersAfter(REOPENED_AFTER_BREACH), deadlineTimers('resolution', REOPENED_DUE, REOPENED_WARN_AT));
     });
 
     it.each([
@@ -1154,10 +1132,8 @@ describe('SLA clock decider', () => {
       expectTimers(
         timersAfter([legacyTargetsSet('urgent', 'default-2026', STARTED_AT, RESPONSE_DUE, RESOLUTION_DUE)]),
         [
-          { target: 'response', kind: 'warning', dueAt: RESPONSE_DUE, fireAt: RESPONSE_WARN_AT },
-          { target: 'response', kind: 'breach', dueAt: RESPONSE_DUE, fireAt: RESPONSE_DUE },
-          { target: 'resolution', kind: 'warning', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_WARN_AT },
-          { target: 'resolution', kind: 'breach', dueAt: RESOLUTION_DUE, fireAt: RESOLUTION_DUE },
+          ...deadlineTimers('response', RESPONSE_DUE, RESPONSE_WARN_AT),
+          ...deadlineTimers('resolution', RESOLUTION_DUE, RESOLUTION_WARN_AT),
         ],
       );
     });
@@ -1172,10 +1148,7 @@ describe('SLA clock decider', () => {
         clockPaused(utc('01:40:00')),
         legacyClockResumed(utc('02:12:30'), 1950, RESUMED_DUE),
       ];
-      expectTimers(timersAfter(legacyResumed), [
-        { target: 'resolution', kind: 'warning', dueAt: RESUMED_DUE, fireAt: RESUMED_WARN_AT },
-        { target: 'resolution', kind: 'breach', dueAt: RESUMED_DUE, fireAt: RESUMED_DUE },
-      ]);
+      expectTimers(timersAfter(legacyResumed), deadlineTimers('resolution', RESUMED_DUE, RESUMED_WARN_AT));
       const legacyReopened: SlaEvent[] = [
         ...legacyStarted,
         targetMet('resolution', RESOLUTION_DUE, utc('02:48:00'), true),
@@ -1184,10 +1157,7 @@ describe('SLA clock decider', () => {
           data: { workOrderId, round: 1, restartedAt: REOPENED_AT, resolutionDueAt: REOPENED_DUE },
         },
       ];
-      expectTimers(timersAfter(legacyReopened), [
-        { target: 'resolution', kind: 'warning', dueAt: REOPENED_DUE, fireAt: REOPENED_WARN_AT },
-        { target: 'resolution', kind: 'breach', dueAt: REOPENED_DUE, fireAt: REOPENED_DUE },
-      ]);
+      expectTimers(timersAfter(legacyReopened), deadlineTimers('resolution', REOPENED_DUE, REOPENED_WARN_AT));
     });
   });
 
@@ -1375,40 +1345,23 @@ describe('SLA clock decider', () => {
     describe('timersFor', () => {
       it('after the targets are set: the warnings at 80 % of the working time and the breaches at the working-time deadlines', () => {
         expectTimers(timersAfter(FRIDAY, workingDay), [
-          { target: 'response', kind: 'warning', dueAt: local('2026-11-30T11:00'), fireAt: local('2026-11-30T10:12') },
-          { target: 'response', kind: 'breach', dueAt: local('2026-11-30T11:00'), fireAt: local('2026-11-30T11:00') },
-          {
-            target: 'resolution',
-            kind: 'warning',
-            dueAt: local('2026-11-30T16:00'),
-            fireAt: local('2026-11-30T14:12'),
-          },
-          { target: 'resolution', kind: 'breach', dueAt: local('2026-11-30T16:00'), fireAt: local('2026-11-30T16:00') },
+          ...deadlineTimers('response', local('2026-11-30T11:00'), local('2026-11-30T10:12')),
+          ...deadlineTimers('resolution', local('2026-11-30T16:00'), local('2026-11-30T14:12')),
         ]);
       });
 
       it('after a resume: the warning at the resume, its time having passed before the pause, and the breach an hour later', () => {
-        expectTimers(timersAfter(RESUMED_ON_MONDAY, workingDay), [
-          {
-            target: 'resolution',
-            kind: 'warning',
-            dueAt: local('2026-11-30T10:00'),
-            fireAt: local('2026-11-30T09:00'),
-          },
-          { target: 'resolution', kind: 'breach', dueAt: local('2026-11-30T10:00'), fireAt: local('2026-11-30T10:00') },
-        ]);
+        expectTimers(
+          timersAfter(RESUMED_ON_MONDAY, workingDay),
+          deadlineTimers('resolution', local('2026-11-30T10:00'), local('2026-11-30T09:00')),
+        );
       });
 
       it("after a reopen: this round's warning and breach in working time from the reopen", () => {
-        expectTimers(timersAfter(REOPENED_ON_FRIDAY, workingDay), [
-          {
-            target: 'resolution',
-            kind: 'warning',
-            dueAt: local('2026-12-07T17:00'),
-            fireAt: local('2026-12-07T15:12'),
-          },
-          { target: 'resolution', kind: 'breach', dueAt: local('2026-12-07T17:00'), fireAt: local('2026-12-07T17:00') },
-        ]);
+        expectTimers(
+          timersAfter(REOPENED_ON_FRIDAY, workingDay),
+          deadlineTimers('resolution', local('2026-12-07T17:00'), local('2026-12-07T15:12')),
+        );
       });
 
       it.each([
