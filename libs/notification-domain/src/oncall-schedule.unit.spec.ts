@@ -2,6 +2,7 @@ import {
   localDateOf,
   localDateTimeOf,
   localWallTimeToInstant,
+  OnCallLevel,
   OnCallSchedule,
   Override,
   OverrideInputSchema,
@@ -38,10 +39,10 @@ const shift = (staffId: string, from: string, to: string, rotationId = shanghaiD
 });
 
 describe('whoIsOnCall, a daily rotation in Asia/Shanghai (hand-off 09:00 local = 01:00Z)', () => {
-  const onCallAt = (instant: string, siteId = 'S1', level = 1) =>
+  const onCallAt = (instant: string, siteId = 'S1', level: OnCallLevel = 1) =>
     whoIsOnCall(schedule([shanghaiDaily]), siteId, level, at(instant));
 
-  it.each([
+  it.each<{ when: string; instant: string; siteId?: string; level?: OnCallLevel }>([
     { when: 'before startsOn', instant: '2026-11-22T12:00:00+08:00' },
     { when: 'on startsOn before the first hand-off', instant: '2026-11-23T08:59:59.999+08:00' },
     { when: 'at another site', instant: '2026-11-24T12:00:00+08:00', siteId: 'S2' },
