@@ -38,6 +38,9 @@ const shift = (staffId: string, from: string, to: string, rotationId = shanghaiD
   to,
 });
 
+/** Who is on call at level 1 of site S1 at the instant. */
+const onCallInS1 = (s: OnCallSchedule, instant: string) => whoIsOnCall(s, 'S1', 1, at(instant));
+
 describe('whoIsOnCall, a daily rotation in Asia/Shanghai (hand-off 09:00 local = 01:00Z)', () => {
   const onCallAt = (instant: string, siteId = 'S1', level: OnCallLevel = 1) =>
     whoIsOnCall(schedule([shanghaiDaily]), siteId, level, at(instant));
@@ -246,15 +249,9 @@ describe('whoIsOnCall, overrides', () => {
 
   it('covers [from, to): at from it applies, at to the rotation is back', () => {
     const s = schedule([shanghaiDaily], [sickLeave]);
-    expect(whoIsOnCall(s, 'S1', 1, at('2026-11-24T12:00:00+08:00'))?.source).toBe('override');
-    expect(whoIsOnCall(s, 'S1', 1, at('2026-11-24T11:59:59.999+08:00'))).toMatchObject({
-      source: 'rotation',
-      staffId: 'li.na',
-    });
-    expect(whoIsOnCall(s, 'S1', 1, at('2026-11-25T12:00:00+08:00'))).toMatchObject({
-      source: 'rotation',
-      staffId: 'chen.jie',
-    });
+    expect(onCallInS1(s, '2026-11-24T12:00:00+08:00')?.source).toBe('override');
+    expect(onCallInS1(s, '2026-11-24T11:59:59.999+08:00')).toMatchObject({ source: 'rotation', staffId: 'li.na' });
+    expect(onCallInS1(s, '2026-11-25T12:00:00+08:00')).toMatchObject({ source: 'rotation', staffId: 'chen.jie' });
   });
 
   it('of overlapping overrides, the one created last wins, whatever the list order', () => {
@@ -273,18 +270,9 @@ describe('whoIsOnCall, overrides', () => {
       '2026-11-20T09:00:00Z',
     );
     const s = schedule([shanghaiDaily], [correction, sickLeave, older]);
-    expect(whoIsOnCall(s, 'S1', 1, at('2026-11-24T19:00:00+08:00'))).toMatchObject({
-      staffId: 'zhao.lei',
-      overrideId: 'ovr-2',
-    });
-    expect(whoIsOnCall(s, 'S1', 1, at('2026-11-24T23:00:00+08:00'))).toMatchObject({
-      staffId: 'wang.wei',
-      overrideId: 'ovr-1',
-    });
-    expect(whoIsOnCall(s, 'S1', 1, at('2026-11-25T23:00:00+08:00'))).toMatchObject({
-      staffId: 'sun.li',
-      overrideId: 'ovr-0',
-    });
+    expect(onCallInS1(s, '2026-11-24T19:00:00+08:00')).toMatchObject({ staffId: 'zhao.lei', overrideId: 'ovr-2' });
+    expect(onCallInS1(s, '2026-11-24T23:00:00+08:00')).toMatchObject({ staffId: 'wang.wei', overrideId: 'ovr-1' });
+    expect(onCallInS1(s, '2026-11-25T23:00:00+08:00')).toMatchObject({ staffId: 'sun.li', overrideId: 'ovr-0' });
   });
 
   it('overrides for another site or level are ignored', () => {
@@ -297,10 +285,7 @@ describe('whoIsOnCall, overrides', () => {
         override('ovr-l2', 'y', '2026-11-24T00:00:00Z', '2026-11-26T00:00:00Z', '2026-11-24T09:00:00Z', { level: 2 }),
       ],
     );
-    expect(whoIsOnCall(s, 'S1', 1, at('2026-11-24T18:00:00+08:00'))).toMatchObject({
-      source: 'rotation',
-      staffId: 'li.na',
-    });
+    expect(onCallInS1(s, '2026-11-24T18:00:00+08:00')).toMatchObject({ source: 'rotation', staffId: 'li.na' });
     expect(whoIsOnCall(s, 'S2', 1, at('2026-11-24T18:00:00+08:00'))).toMatchObject({
       source: 'override',
       staffId: 'x',
@@ -328,14 +313,8 @@ describe('whoIsOnCall, several rotations for one site and level', () => {
 
   it('the first in order that has a shift at the instant answers', () => {
     const s = schedule([other, later, shanghaiDaily]);
-    expect(whoIsOnCall(s, 'S1', 1, at('2026-11-24T12:00:00+08:00'))).toMatchObject({
-      rotationId: 'rot-s1-l1',
-      staffId: 'li.na',
-    });
-    expect(whoIsOnCall(s, 'S1', 1, at('2026-12-02T12:00:00+08:00'))).toMatchObject({
-      rotationId: 'rot-next',
-      staffId: 'new.team',
-    });
+    expect(onCallInS1(s, '2026-11-24T12:00:00+08:00')).toMatchObject({ rotationId: 'rot-s1-l1', staffId: 'li.na' });
+    expect(onCallInS1(s, '2026-12-02T12:00:00+08:00')).toMatchObject({ rotationId: 'rot-next', staffId: 'new.team' });
   });
 });
 
