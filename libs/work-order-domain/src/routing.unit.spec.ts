@@ -182,19 +182,22 @@ describe('the shipped roster (config/roster.json)', () => {
       });
     });
 
-    it('queues a leak in building B3 for the dispatcher', () => {
-      expect(route(roster, { workOrderId, siteId: 'S2', building: 'B3', category: 'plumbing' }, MON_10_00)).toEqual({
-        kind: 'dispatcher-queue',
-        queueId: 'S2-dispatch',
+    it.each([
+      {
+        name: 'queues a leak in building B3 for the dispatcher',
+        building: 'B3',
         reason: 'no team on the S2 roster takes category "plumbing" in building B3',
-      });
-    });
-
-    it('queues a leak reported without a building, since no building-bound team can claim it', () => {
-      expect(route(roster, { workOrderId, siteId: 'S2', category: 'plumbing' }, MON_10_00)).toEqual({
+      },
+      {
+        name: 'queues a leak reported without a building, since no building-bound team can claim it',
+        building: undefined,
+        reason: 'no team on the S2 roster takes category "plumbing"',
+      },
+    ])('$name', ({ building, reason }) => {
+      expect(route(roster, { workOrderId, siteId: 'S2', building, category: 'plumbing' }, MON_10_00)).toEqual({
         kind: 'dispatcher-queue',
         queueId: 'S2-dispatch',
-        reason: 'no team on the S2 roster takes category "plumbing"',
+        reason,
       });
     });
 
@@ -257,38 +260,32 @@ describe('shifts', () => {
     });
     const at = (now: Date) => route(roster, { workOrderId, siteId: 'S1', category: 'plumbing' }, now);
 
-    it('when it is Sunday 23:00, then the night plumber is on', () => {
-      expect(at(SUN_23_00)).toMatchObject({
-        kind: 'team',
-        owner: { staffId: 's1-wu-gang' },
-        reason: 'team s1-plumbing takes "plumbing"; on shift with the skill at 23:00 Sun (Asia/Shanghai): Wu Gang',
-      });
+    const onShift = (at: string) => ({
+      kind: 'team',
+      owner: { staffId: 's1-wu-gang' },
+      reason: `team s1-plumbing takes "plumbing"; on shift with the skill at ${at} (Asia/Shanghai): Wu Gang`,
+    });
+    const offShift = (at: string) => ({
+      kind: 'dispatcher-queue',
+      reason: `team s1-plumbing has nobody on shift at ${at} (Asia/Shanghai)`,
     });
 
-    it('when it is Monday 02:00, then he is still on: the shift began on Sunday', () => {
-      expect(at(MON_02_00)).toMatchObject({
-        kind: 'team',
-        owner: { staffId: 's1-wu-gang' },
-        reason: 'team s1-plumbing takes "plumbing"; on shift with the skill at 02:00 Mon (Asia/Shanghai): Wu Gang',
-      });
-    });
-
-    it('when it is Monday 08:00 or Monday 23:00, then he is off', () => {
-      expect(at(MON_08_00)).toMatchObject({
-        kind: 'dispatcher-queue',
-        reason: 'team s1-plumbing has nobody on shift at 08:00 Mon (Asia/Shanghai)',
-      });
-      expect(at(MON_23_00)).toMatchObject({
-        kind: 'dispatcher-queue',
-        reason: 'team s1-plumbing has nobody on shift at 23:00 Mon (Asia/Shanghai)',
-      });
-    });
-
-    it('when it is Sunday 02:00, then he is off: Saturday night is not his', () => {
-      expect(at(SUN_02_00)).toMatchObject({
-        kind: 'dispatcher-queue',
-        reason: 'team s1-plumbing has nobody on shift at 02:00 Sun (Asia/Shanghai)',
-      });
+    it.each([
+      { name: 'when it is Sunday 23:00, then the night plumber is on', now: SUN_23_00, decision: onShift('23:00 Sun') },
+      {
+        name: 'when it is Monday 02:00, then he is still on: the shift began on Sunday',
+        now: MON_02_00,
+        decision: onShift('02:00 Mon'),
+      },
+      { name: 'when it is Monday 08:00, then he is off', now: MON_08_00, decision: offShift('08:00 Mon') },
+      { name: 'when it is Monday 23:00, then he is off', now: MON_23_00, decision: offShift('23:00 Mon') },
+      {
+        name: 'when it is Sunday 02:00, then he is off: Saturday night is not his',
+        now: SUN_02_00,
+        decision: offShift('02:00 Sun'),
+      },
+    ])('$name', ({ now, decision }) => {
+      expect(at(now)).toMatchObject(decision);
     });
   });
 
