@@ -168,6 +168,15 @@ const followUp = (now = residentCallsAt): RecordFollowUp => ({
 const staffReopenReason = 'Resident called again: the joint is dripping';
 
 /** The command is refused as a transition the starting state does not allow. */
+/** What an owned order accepts at every step until it is resolved: staff changes, cancellation, notes and duplicate links. */
+const whileOwnedAndOpen = [
+  'ReassignTechnician',
+  'HandOverOwnership',
+  'Cancel',
+  'RecordFollowUp',
+  'LinkDuplicateReport',
+];
+
 const refusedAsIllegal = (history: readonly WorkOrderEvent[], command: WorkOrderCommand) =>
   given(history).when(command).thenThrows(IllegalTransitionError, { code: 'ILLEGAL_TRANSITION' });
 
@@ -401,15 +410,7 @@ describe('work order decider', () => {
       const error = refusedAsIllegal(assignedHistory, startWork());
       expect(error.details).toEqual({
         currentStatus: 'assigned',
-        allowedCommands: [
-          'AssignOwner',
-          'Acknowledge',
-          'ReassignTechnician',
-          'HandOverOwnership',
-          'Cancel',
-          'RecordFollowUp',
-          'LinkDuplicateReport',
-        ],
+        allowedCommands: ['AssignOwner', 'Acknowledge', ...whileOwnedAndOpen],
       });
     });
   });
@@ -424,14 +425,7 @@ describe('work order decider', () => {
       const error = refusedAsIllegal(acknowledgedHistory, acknowledge(wangWei));
       expect(error.details).toEqual({
         currentStatus: 'acknowledged',
-        allowedCommands: [
-          'StartWork',
-          'ReassignTechnician',
-          'HandOverOwnership',
-          'Cancel',
-          'RecordFollowUp',
-          'LinkDuplicateReport',
-        ],
+        allowedCommands: ['StartWork', ...whileOwnedAndOpen],
       });
       refusedAsIllegal(acknowledgedHistory, holdForParts());
     });
@@ -491,14 +485,7 @@ describe('work order decider', () => {
       const error = refusedAsIllegal(onHoldHistory, resolve());
       expect(error.details).toEqual({
         currentStatus: 'on-hold',
-        allowedCommands: [
-          'Resume',
-          'ReassignTechnician',
-          'HandOverOwnership',
-          'Cancel',
-          'RecordFollowUp',
-          'LinkDuplicateReport',
-        ],
+        allowedCommands: ['Resume', ...whileOwnedAndOpen],
       });
     });
   });
