@@ -167,7 +167,9 @@ const followUp = (now = residentCallsAt): RecordFollowUp => ({
 
 const staffReopenReason = 'Resident called again: the joint is dripping';
 
-/** The command is refused as a transition the starting state does not allow. */
+/** What a triaged order nobody owns yet accepts, whether or not it waits in the dispatcher queue. */
+const whileUnowned = ['AssignOwner', 'Acknowledge', 'Cancel', 'RecordFollowUp', 'LinkDuplicateReport'];
+
 /** What an owned order accepts at every step until it is resolved: staff changes, cancellation, notes and duplicate links. */
 const whileOwnedAndOpen = [
   'ReassignTechnician',
@@ -177,8 +179,17 @@ const whileOwnedAndOpen = [
   'LinkDuplicateReport',
 ];
 
+/** The command is refused as a transition the starting state does not allow. */
 const refusedAsIllegal = (history: readonly WorkOrderEvent[], command: WorkOrderCommand) =>
   given(history).when(command).thenThrows(IllegalTransitionError, { code: 'ILLEGAL_TRANSITION' });
+
+/** First-response responsibility: whoever acknowledges an order nobody owns becomes its owner and technician. */
+const expectAcknowledgerBecomesOwner = (history: readonly WorkOrderEvent[]) => {
+  const state = given(history)
+    .when(acknowledge(liNa))
+    .then([acknowledged(liNa, true)]);
+  expect(state).toMatchObject({ status: 'acknowledged', owner: liNa, technician: liNa });
+};
 
 // ── Decide ────────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -280,10 +291,7 @@ describe('work order decider', () => {
     });
 
     it('makes whoever acknowledges first the owner and the technician (first-response responsibility)', () => {
-      const state = given(triagedHistory)
-        .when(acknowledge(liNa))
-        .then([acknowledged(liNa, true)]);
-      expect(state).toMatchObject({ status: 'acknowledged', owner: liNa, technician: liNa });
+      expectAcknowledgerBecomesOwner(triagedHistory);
     });
 
     it('records who called when they said, so a neighbour with their number joins the order’s contacts', () => {
@@ -314,7 +322,7 @@ describe('work order decider', () => {
       const error = refusedAsIllegal(triagedHistory, reportCommand(laterAt));
       expect(error.details).toEqual({
         currentStatus: 'triaged',
-        allowedCommands: ['AssignOwner', 'Acknowledge', 'Cancel', 'RecordFollowUp', 'LinkDuplicateReport'],
+        allowedCommands: whileUnowned,
       });
       expect(error.message).toBe('ReportWorkOrder is not allowed while the work order is triaged');
       refusedAsIllegal(triagedHistory, startWork());
@@ -334,10 +342,7 @@ describe('work order decider', () => {
     });
 
     it('makes the acknowledger owner and technician when someone picks the order from the queue', () => {
-      const state = given(awaitingDispatchHistory)
-        .when(acknowledge(liNa))
-        .then([acknowledged(liNa, true)]);
-      expect(state).toMatchObject({ status: 'acknowledged', owner: liNa, technician: liNa });
+      expectAcknowledgerBecomesOwner(awaitingDispatchHistory);
     });
 
     it('numbers follow-up contacts 2 then 3 while the order waits in the queue', () => {
@@ -354,7 +359,7 @@ describe('work order decider', () => {
       const error = refusedAsIllegal(awaitingDispatchHistory, startWork());
       expect(error.details).toEqual({
         currentStatus: 'awaiting-dispatch',
-        allowedCommands: ['AssignOwner', 'Acknowledge', 'Cancel', 'RecordFollowUp', 'LinkDuplicateReport'],
+        allowedCommands: whileUnowned,
       });
     });
   });
