@@ -45,6 +45,13 @@ const oneTeam = (
     },
   });
 
+/** The decision to park an order in its site's dispatcher queue, saying why. */
+const queuedFor = (siteId: string, reason: string): RoutingDecision => ({
+  kind: 'dispatcher-queue',
+  queueId: `${siteId}-dispatch`,
+  reason,
+});
+
 const ownerOf = (decision: RoutingDecision): string | undefined =>
   decision.kind === 'team' ? decision.owner.staffId : undefined;
 
@@ -118,11 +125,12 @@ describe('the shipped roster (config/roster.json)', () => {
       expect(s1('lighting', MON_10_00)).toMatchObject({ kind: 'team', owner: { staffId: 's1-zhang-min' } });
       // Sunday: only Huang Tao is on by day, and he does not take lighting.
       expect(s1('electrical', SUN_10_00)).toMatchObject({ kind: 'team', owner: { staffId: 's1-huang-tao' } });
-      expect(s1('lighting', SUN_10_00)).toEqual({
-        kind: 'dispatcher-queue',
-        queueId: 'S1-dispatch',
-        reason: 'team s1-electrical has nobody on shift with the skill for "lighting" at 10:00 Sun (Asia/Shanghai)',
-      });
+      expect(s1('lighting', SUN_10_00)).toEqual(
+        queuedFor(
+          'S1',
+          'team s1-electrical has nobody on shift with the skill for "lighting" at 10:00 Sun (Asia/Shanghai)',
+        ),
+      );
       // At night the duty electrician, who lists no skills, takes everything the team takes.
       expect(s1('lighting', MON_21_00)).toMatchObject({ kind: 'team', owner: { staffId: 's1-guo-qiang' } });
     });
@@ -156,11 +164,9 @@ describe('the shipped roster (config/roster.json)', () => {
     });
 
     it('parks a category no team takes in the S1 dispatcher queue, saying why', () => {
-      expect(s1('hvac', MON_10_00, '3')).toEqual({
-        kind: 'dispatcher-queue',
-        queueId: 'S1-dispatch',
-        reason: 'no team on the S1 roster takes category "hvac" in building 3',
-      });
+      expect(s1('hvac', MON_10_00, '3')).toEqual(
+        queuedFor('S1', 'no team on the S1 roster takes category "hvac" in building 3'),
+      );
     });
   });
 
@@ -210,11 +216,9 @@ describe('the shipped roster (config/roster.json)', () => {
   });
 
   it('queues orders of a site missing from the roster in "<site>-dispatch"', () => {
-    expect(route(roster, { workOrderId, siteId: 'S9', category: 'plumbing' }, MON_10_00)).toEqual({
-      kind: 'dispatcher-queue',
-      queueId: 'S9-dispatch',
-      reason: 'site S9 has no roster',
-    });
+    expect(route(roster, { workOrderId, siteId: 'S9', category: 'plumbing' }, MON_10_00)).toEqual(
+      queuedFor('S9', 'site S9 has no roster'),
+    );
   });
 });
 
@@ -246,11 +250,9 @@ describe('shifts', () => {
     });
 
     it('when a pipe bursts at 19:00, between the shifts, then it goes to the dispatcher queue saying nobody is on', () => {
-      expect(at(MON_19_00)).toEqual({
-        kind: 'dispatcher-queue',
-        queueId: 'S1-dispatch',
-        reason: 'team s1-plumbing has nobody on shift at 19:00 Mon (Asia/Shanghai)',
-      });
+      expect(at(MON_19_00)).toEqual(
+        queuedFor('S1', 'team s1-plumbing has nobody on shift at 19:00 Mon (Asia/Shanghai)'),
+      );
     });
   });
 
@@ -311,11 +313,9 @@ describe('shifts', () => {
     });
 
     it('when a noise complaint comes on Saturday afternoon, then it waits in the dispatcher queue, saying nobody is on', () => {
-      expect(at(SAT_15_00)).toEqual({
-        kind: 'dispatcher-queue',
-        queueId: 'S1-dispatch',
-        reason: 'team s1-service-desk has nobody on shift at 15:00 Sat (Asia/Shanghai)',
-      });
+      expect(at(SAT_15_00)).toEqual(
+        queuedFor('S1', 'team s1-service-desk has nobody on shift at 15:00 Sat (Asia/Shanghai)'),
+      );
     });
 
     it('when a noise complaint comes on Sunday, then it waits in the dispatcher queue', () => {
@@ -389,11 +389,9 @@ describe('skills', () => {
     const roster = electricians([{ staffId: 's1-huang-tao', name: 'Huang Tao', skills: ['electrical'] }]);
 
     it('when a corridor light is out, then it waits in the dispatcher queue, saying nobody has the skill', () => {
-      expect(route(roster, { workOrderId, siteId: 'S1', category: 'lighting' }, MON_10_00)).toEqual({
-        kind: 'dispatcher-queue',
-        queueId: 'S1-dispatch',
-        reason: 'team s1-electrical takes "lighting" but none of its members has the skill',
-      });
+      expect(route(roster, { workOrderId, siteId: 'S1', category: 'lighting' }, MON_10_00)).toEqual(
+        queuedFor('S1', 'team s1-electrical takes "lighting" but none of its members has the skill'),
+      );
     });
   });
 
@@ -414,11 +412,12 @@ describe('skills', () => {
     ]);
 
     it('when a corridor light goes out at night, then it waits in the queue, saying nobody on shift has the skill', () => {
-      expect(route(roster, { workOrderId, siteId: 'S1', category: 'lighting' }, MON_21_00)).toEqual({
-        kind: 'dispatcher-queue',
-        queueId: 'S1-dispatch',
-        reason: 'team s1-electrical has nobody on shift with the skill for "lighting" at 21:00 Mon (Asia/Shanghai)',
-      });
+      expect(route(roster, { workOrderId, siteId: 'S1', category: 'lighting' }, MON_21_00)).toEqual(
+        queuedFor(
+          'S1',
+          'team s1-electrical has nobody on shift with the skill for "lighting" at 21:00 Mon (Asia/Shanghai)',
+        ),
+      );
     });
 
     it('when the power goes out at night, then the night electrician takes it', () => {
