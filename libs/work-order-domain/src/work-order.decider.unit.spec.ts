@@ -167,6 +167,10 @@ const followUp = (now = residentCallsAt): RecordFollowUp => ({
 
 const staffReopenReason = 'Resident called again: the joint is dripping';
 
+/** The burst pipe's identity and place, as every state of the order carries them; triaged, also its category and tier. */
+const burstPipeOrder = { workOrderId, number, siteId: 'S1', building: '3' } as const;
+const triagedBurstPipe = { ...burstPipeOrder, category: 'plumbing', tier: 'urgent' } as const;
+
 /** What a triaged order nobody owns yet accepts, whether or not it waits in the dispatcher queue. */
 const whileUnowned = ['AssignOwner', 'Acknowledge', 'Cancel', 'RecordFollowUp', 'LinkDuplicateReport'];
 
@@ -226,12 +230,7 @@ describe('work order decider', () => {
       expectPublishable(timeline);
       expect(foldWorkOrder(timeline)).toEqual({
         status: 'closed',
-        workOrderId,
-        number,
-        siteId: 'S1',
-        building: '3',
-        category: 'plumbing',
-        tier: 'urgent',
+        ...triagedBurstPipe,
         owner: wangWei,
         technician: wangWei,
         reopenRounds: 0,
@@ -679,12 +678,7 @@ describe('work order decider', () => {
     it('refuses the handover: there is no owner to hand over yet', () => {
       const ownerless: WorkOrderState = {
         status: 'assigned',
-        workOrderId,
-        number,
-        siteId: 'S1',
-        building: '3',
-        category: 'plumbing',
-        tier: 'urgent',
+        ...triagedBurstPipe,
         reopenRounds: 0,
         contacts: 1,
         callbackRequested: false,
@@ -705,15 +699,12 @@ describe('work order decider', () => {
 
 describe('work order state (evolve / foldWorkOrder)', () => {
   const facts = {
-    workOrderId,
-    number,
-    siteId: 'S1',
-    building: '3',
+    ...burstPipeOrder,
     reopenRounds: 0,
     contacts: 1,
     callbackRequested: false,
   };
-  const triagedFacts = { ...facts, category: 'plumbing', tier: 'urgent' };
+  const triagedFacts = { ...facts, ...triagedBurstPipe };
 
   it('starts with no work order', () => {
     expect(workOrderDecider.initialState()).toEqual({ status: 'none' });
