@@ -705,6 +705,8 @@ describe('work order state (evolve / foldWorkOrder)', () => {
     callbackRequested: false,
   };
   const triagedFacts = { ...facts, ...triagedBurstPipe };
+  /** Wang Wei is owner and technician, as the story's routing decided. */
+  const triagedFactsWithWangWei = { ...triagedFacts, owner: wangWei, technician: wangWei };
 
   it('starts with no work order', () => {
     expect(workOrderDecider.initialState()).toEqual({ status: 'none' });
@@ -736,25 +738,19 @@ describe('work order state (evolve / foldWorkOrder)', () => {
   it('leaves owner and technician alone on an acknowledgement by the technician', () => {
     expect(foldWorkOrder(acknowledgedHistory)).toEqual({
       status: 'acknowledged',
-      ...triagedFacts,
-      owner: wangWei,
-      technician: wangWei,
+      ...triagedFactsWithWangWei,
     });
   });
 
   it('remembers when a hold began and forgets it on resumption', () => {
     expect(foldWorkOrder(onHoldHistory)).toEqual({
       status: 'on-hold',
-      ...triagedFacts,
-      owner: wangWei,
-      technician: wangWei,
+      ...triagedFactsWithWangWei,
       heldSince: '2026-11-23T01:30:00.000Z',
     });
     expect(foldWorkOrder([...onHoldHistory, resumed(2550)])).toEqual({
       status: 'in-progress',
-      ...triagedFacts,
-      owner: wangWei,
-      technician: wangWei,
+      ...triagedFactsWithWangWei,
     });
   });
 
@@ -769,9 +765,7 @@ describe('work order state (evolve / foldWorkOrder)', () => {
       ]),
     ).toEqual({
       status: 'assigned',
-      ...triagedFacts,
-      owner: wangWei,
-      technician: wangWei,
+      ...triagedFactsWithWangWei,
       reopenRounds: 1,
     });
   });
@@ -779,9 +773,7 @@ describe('work order state (evolve / foldWorkOrder)', () => {
   it('is closed with the closing time after WorkOrderClosed', () => {
     expect(foldWorkOrder(closedHistory)).toEqual({
       status: 'closed',
-      ...triagedFacts,
-      owner: wangWei,
-      technician: wangWei,
+      ...triagedFactsWithWangWei,
       closedAt: '2026-11-24T02:00:00.000Z',
     });
   });
