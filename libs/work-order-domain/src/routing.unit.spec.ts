@@ -45,6 +45,13 @@ const oneTeam = (
     },
   });
 
+/** The decision to park an order in its site's dispatcher queue, saying why. */
+const queuedFor = (siteId: string, reason: string): RoutingDecision => ({
+  kind: 'dispatcher-queue',
+  queueId: `${siteId}-dispatch`,
+  reason,
+});
+
 const ownerOf = (decision: RoutingDecision): string | undefined =>
   decision.kind === 'team' ? decision.owner.staffId : undefined;
 
@@ -118,11 +125,12 @@ describe('the shipped roster (config/roster.json)', () => {
       expect(s1('lighting', MON_10_00)).toMatchObject({ kind: 'team', owner: { staffId: 's1-zhang-min' } });
       // Sunday: only Huang Tao is on by day, and he does not take lighting.
       expect(s1('electrical', SUN_10_00)).toMatchObject({ kind: 'team', owner: { staffId: 's1-huang-tao' } });
-      expect(s1('lighting', SUN_10_00)).toEqual({
-        kind: 'dispatcher-queue',
-        queueId: 'S1-dispatch',
-        reason: 'team s1-electrical has nobody on shift with the skill for "lighting" at 10:00 Sun (Asia/Shanghai)',
-      });
+      expect(s1('lighting', SUN_10_00)).toEqual(
+        queuedFor(
+          'S1',
+          'team s1-electrical has nobody on shift with the skill for "lighting" at 10:00 Sun (Asia/Shanghai)',
+        ),
+      );
       // At night the duty electrician, who lists no skills, takes everything the team takes.
       expect(s1('lighting', MON_21_00)).toMatchObject({ kind: 'team', owner: { staffId: 's1-guo-qiang' } });
     });
@@ -156,11 +164,9 @@ describe('the shipped roster (config/roster.json)', () => {
     });
 
     it('parks a category no team takes in the S1 dispatcher queue, saying why', () => {
-      expect(s1('hvac', MON_10_00, '3')).toEqual({
-        kind: 'dispatcher-queue',
-        queueId: 'S1-dispatch',
-        reason: 'no team on the S1 roster takes category "hvac" in building 3',
-      });
+      expect(s1('hvac', MON_10_00, '3')).toEqual(
+        queuedFor('S1', 'no team on the S1 roster takes category "hvac" in building 3'),
+      );
     });
   });
 
@@ -182,19 +188,22 @@ describe('the shipped roster (config/roster.json)', () => {
       });
     });
 
-    it('queues a leak in building B3 for the dispatcher', () => {
-      expect(route(roster, { workOrderId, siteId: 'S2', building: 'B3', category: 'plumbing' }, MON_10_00)).toEqual({
-        kind: 'dispatcher-queue',
-        queueId: 'S2-dispatch',
+    it.each([
+      {
+        name: 'queues a leak in building B3 for the dispatcher',
+        building: 'B3',
         reason: 'no team on the S2 roster takes category "plumbing" in building B3',
-      });
-    });
-
-    it('queues a leak reported without a building, since no building-bound team can claim it', () => {
-      expect(route(roster, { workOrderId, siteId: 'S2', category: 'plumbing' }, MON_10_00)).toEqual({
+      },
+      {
+        name: 'queues a leak reported without a building, since no building-bound team can claim it',
+        building: undefined,
+        reason: 'no team on the S2 roster takes category "plumbing"',
+      },
+    ])('$name', ({ building, reason }) => {
+      expect(route(roster, { workOrderId, siteId: 'S2', building, category: 'plumbing' }, MON_10_00)).toEqual({
         kind: 'dispatcher-queue',
         queueId: 'S2-dispatch',
-        reason: 'no team on the S2 roster takes category "plumbing"',
+        reason,
       });
     });
 
@@ -207,11 +216,9 @@ describe('the shipped roster (config/roster.json)', () => {
   });
 
   it('queues orders of a site missing from the roster in "<site>-dispatch"', () => {
-    expect(route(roster, { workOrderId, siteId: 'S9', category: 'plumbing' }, MON_10_00)).toEqual({
-      kind: 'dispatcher-queue',
-      queueId: 'S9-dispatch',
-      reason: 'site S9 has no roster',
-    });
+    expect(route(roster, { workOrderId, siteId: 'S9', category: 'plumbing' }, MON_10_00)).toEqual(
+      queuedFor('S9', 'site S9 has no roster'),
+    );
   });
 });
 
@@ -243,11 +250,9 @@ describe('shifts', () => {
     });
 
     it('when a pipe bursts at 19:00, between the shifts, then it goes to the dispatcher queue saying nobody is on', () => {
-      expect(at(MON_19_00)).toEqual({
-        kind: 'dispatcher-queue',
-        queueId: 'S1-dispatch',
-        reason: 'team s1-plumbing has nobody on shift at 19:00 Mon (Asia/Shanghai)',
-      });
+      expect(at(MON_19_00)).toEqual(
+        queuedFor('S1', 'team s1-plumbing has nobody on shift at 19:00 Mon (Asia/Shanghai)'),
+      );
     });
   });
 
@@ -257,38 +262,32 @@ describe('shifts', () => {
     });
     const at = (now: Date) => route(roster, { workOrderId, siteId: 'S1', category: 'plumbing' }, now);
 
-    it('when it is Sunday 23:00, then the night plumber is on', () => {
-      expect(at(SUN_23_00)).toMatchObject({
-        kind: 'team',
-        owner: { staffId: 's1-wu-gang' },
-        reason: 'team s1-plumbing takes "plumbing"; on shift with the skill at 23:00 Sun (Asia/Shanghai): Wu Gang',
-      });
+    const onShift = (at: string) => ({
+      kind: 'team',
+      owner: { staffId: 's1-wu-gang' },
+      reason: `team s1-plumbing takes "plumbing"; on shift with the skill at ${at} (Asia/Shanghai): Wu Gang`,
+    });
+    const offShift = (at: string) => ({
+      kind: 'dispatcher-queue',
+      reason: `team s1-plumbing has nobody on shift at ${at} (Asia/Shanghai)`,
     });
 
-    it('when it is Monday 02:00, then he is still on: the shift began on Sunday', () => {
-      expect(at(MON_02_00)).toMatchObject({
-        kind: 'team',
-        owner: { staffId: 's1-wu-gang' },
-        reason: 'team s1-plumbing takes "plumbing"; on shift with the skill at 02:00 Mon (Asia/Shanghai): Wu Gang',
-      });
-    });
-
-    it('when it is Monday 08:00 or Monday 23:00, then he is off', () => {
-      expect(at(MON_08_00)).toMatchObject({
-        kind: 'dispatcher-queue',
-        reason: 'team s1-plumbing has nobody on shift at 08:00 Mon (Asia/Shanghai)',
-      });
-      expect(at(MON_23_00)).toMatchObject({
-        kind: 'dispatcher-queue',
-        reason: 'team s1-plumbing has nobody on shift at 23:00 Mon (Asia/Shanghai)',
-      });
-    });
-
-    it('when it is Sunday 02:00, then he is off: Saturday night is not his', () => {
-      expect(at(SUN_02_00)).toMatchObject({
-        kind: 'dispatcher-queue',
-        reason: 'team s1-plumbing has nobody on shift at 02:00 Sun (Asia/Shanghai)',
-      });
+    it.each([
+      { name: 'when it is Sunday 23:00, then the night plumber is on', now: SUN_23_00, decision: onShift('23:00 Sun') },
+      {
+        name: 'when it is Monday 02:00, then he is still on: the shift began on Sunday',
+        now: MON_02_00,
+        decision: onShift('02:00 Mon'),
+      },
+      { name: 'when it is Monday 08:00, then he is off', now: MON_08_00, decision: offShift('08:00 Mon') },
+      { name: 'when it is Monday 23:00, then he is off', now: MON_23_00, decision: offShift('23:00 Mon') },
+      {
+        name: 'when it is Sunday 02:00, then he is off: Saturday night is not his',
+        now: SUN_02_00,
+        decision: offShift('02:00 Sun'),
+      },
+    ])('$name', ({ now, decision }) => {
+      expect(at(now)).toMatchObject(decision);
     });
   });
 
@@ -314,11 +313,9 @@ describe('shifts', () => {
     });
 
     it('when a noise complaint comes on Saturday afternoon, then it waits in the dispatcher queue, saying nobody is on', () => {
-      expect(at(SAT_15_00)).toEqual({
-        kind: 'dispatcher-queue',
-        queueId: 'S1-dispatch',
-        reason: 'team s1-service-desk has nobody on shift at 15:00 Sat (Asia/Shanghai)',
-      });
+      expect(at(SAT_15_00)).toEqual(
+        queuedFor('S1', 'team s1-service-desk has nobody on shift at 15:00 Sat (Asia/Shanghai)'),
+      );
     });
 
     it('when a noise complaint comes on Sunday, then it waits in the dispatcher queue', () => {
@@ -392,11 +389,9 @@ describe('skills', () => {
     const roster = electricians([{ staffId: 's1-huang-tao', name: 'Huang Tao', skills: ['electrical'] }]);
 
     it('when a corridor light is out, then it waits in the dispatcher queue, saying nobody has the skill', () => {
-      expect(route(roster, { workOrderId, siteId: 'S1', category: 'lighting' }, MON_10_00)).toEqual({
-        kind: 'dispatcher-queue',
-        queueId: 'S1-dispatch',
-        reason: 'team s1-electrical takes "lighting" but none of its members has the skill',
-      });
+      expect(route(roster, { workOrderId, siteId: 'S1', category: 'lighting' }, MON_10_00)).toEqual(
+        queuedFor('S1', 'team s1-electrical takes "lighting" but none of its members has the skill'),
+      );
     });
   });
 
@@ -417,11 +412,12 @@ describe('skills', () => {
     ]);
 
     it('when a corridor light goes out at night, then it waits in the queue, saying nobody on shift has the skill', () => {
-      expect(route(roster, { workOrderId, siteId: 'S1', category: 'lighting' }, MON_21_00)).toEqual({
-        kind: 'dispatcher-queue',
-        queueId: 'S1-dispatch',
-        reason: 'team s1-electrical has nobody on shift with the skill for "lighting" at 21:00 Mon (Asia/Shanghai)',
-      });
+      expect(route(roster, { workOrderId, siteId: 'S1', category: 'lighting' }, MON_21_00)).toEqual(
+        queuedFor(
+          'S1',
+          'team s1-electrical has nobody on shift with the skill for "lighting" at 21:00 Mon (Asia/Shanghai)',
+        ),
+      );
     });
 
     it('when the power goes out at night, then the night electrician takes it', () => {

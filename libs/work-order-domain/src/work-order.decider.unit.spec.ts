@@ -167,9 +167,33 @@ const followUp = (now = residentCallsAt): RecordFollowUp => ({
 
 const staffReopenReason = 'Resident called again: the joint is dripping';
 
+/** The burst pipe's identity and place, as every state of the order carries them; triaged, also its category and tier. */
+const burstPipeOrder = { workOrderId, number, siteId: 'S1', building: '3' } as const;
+const triagedBurstPipe = { ...burstPipeOrder, category: 'plumbing', tier: 'urgent' } as const;
+
+/** What a triaged order nobody owns yet accepts, whether or not it waits in the dispatcher queue. */
+const whileUnowned = ['AssignOwner', 'Acknowledge', 'Cancel', 'RecordFollowUp', 'LinkDuplicateReport'];
+
+/** What an owned order accepts at every step until it is resolved: staff changes, cancellation, notes and duplicate links. */
+const whileOwnedAndOpen = [
+  'ReassignTechnician',
+  'HandOverOwnership',
+  'Cancel',
+  'RecordFollowUp',
+  'LinkDuplicateReport',
+];
+
 /** The command is refused as a transition the starting state does not allow. */
 const refusedAsIllegal = (history: readonly WorkOrderEvent[], command: WorkOrderCommand) =>
   given(history).when(command).thenThrows(IllegalTransitionError, { code: 'ILLEGAL_TRANSITION' });
+
+/** First-response responsibility: whoever acknowledges an order nobody owns becomes its owner and technician. */
+const expectAcknowledgerBecomesOwner = (history: readonly WorkOrderEvent[]) => {
+  const state = given(history)
+    .when(acknowledge(liNa))
+    .then([acknowledged(liNa, true)]);
+  expect(state).toMatchObject({ status: 'acknowledged', owner: liNa, technician: liNa });
+};
 
 // ── Decide ────────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -206,12 +230,7 @@ describe('work order decider', () => {
       expectPublishable(timeline);
       expect(foldWorkOrder(timeline)).toEqual({
         status: 'closed',
-        workOrderId,
-        number,
-        siteId: 'S1',
-        building: '3',
-        category: 'plumbing',
-        tier: 'urgent',
+        ...triagedBurstPipe,
         owner: wangWei,
         technician: wangWei,
         reopenRounds: 0,
@@ -271,10 +290,7 @@ describe('work order decider', () => {
     });
 
     it('makes whoever acknowledges first the owner and the technician (first-response responsibility)', () => {
-      const state = given(triagedHistory)
-        .when(acknowledge(liNa))
-        .then([acknowledged(liNa, true)]);
-      expect(state).toMatchObject({ status: 'acknowledged', owner: liNa, technician: liNa });
+      expectAcknowledgerBecomesOwner(triagedHistory);
     });
 
     it('records who called when they said, so a neighbour with their number joins the order’s contacts', () => {
@@ -305,7 +321,7 @@ describe('work order decider', () => {
       const error = refusedAsIllegal(triagedHistory, reportCommand(laterAt));
       expect(error.details).toEqual({
         currentStatus: 'triaged',
-        allowedCommands: ['AssignOwner', 'Acknowledge', 'Cancel', 'RecordFollowUp', 'LinkDuplicateReport'],
+        allowedCommands: whileUnowned,
       });
       expect(error.message).toBe('ReportWorkOrder is not allowed while the work order is triaged');
       refusedAsIllegal(triagedHistory, startWork());
@@ -325,10 +341,7 @@ describe('work order decider', () => {
     });
 
     it('makes the acknowledger owner and technician when someone picks the order from the queue', () => {
-      const state = given(awaitingDispatchHistory)
-        .when(acknowledge(liNa))
-        .then([acknowledged(liNa, true)]);
-      expect(state).toMatchObject({ status: 'acknowledged', owner: liNa, technician: liNa });
+      expectAcknowledgerBecomesOwner(awaitingDispatchHistory);
     });
 
     it('numbers follow-up contacts 2 then 3 while the order waits in the queue', () => {
@@ -345,7 +358,7 @@ describe('work order decider', () => {
       const error = refusedAsIllegal(awaitingDispatchHistory, startWork());
       expect(error.details).toEqual({
         currentStatus: 'awaiting-dispatch',
-        allowedCommands: ['AssignOwner', 'Acknowledge', 'Cancel', 'RecordFollowUp', 'LinkDuplicateReport'],
+        allowedCommands: whileUnowned,
       });
     });
   });
@@ -368,13 +381,6 @@ describe('work order decider', () => {
       expect(state).toMatchObject({ status: 'acknowledged', owner: wangWei, technician: wangWei });
     });
 
-    it('refuses an acknowledgement from anyone but the assigned technician', () => {
-      const error = given(assignedHistory)
-        .when(acknowledge(liNa))
-        .thenThrows(CommandRejectedError, { code: 'NOT_THE_ASSIGNED_TECHNICIAN' });
-      expect(error.message).toContain('Wang Wei');
-    });
-
     it('after a reassignment, takes the acknowledgement from the new technician and refuses it from the owner', () => {
       const history = [...assignedHistory, reassigned(wangWei, liNa)];
       const state = given(history)
@@ -386,10 +392,19 @@ describe('work order decider', () => {
         .thenThrows(CommandRejectedError, { code: 'NOT_THE_ASSIGNED_TECHNICIAN' });
     });
 
-    it('refuses to reassign the order to its current technician', () => {
-      const error = given(assignedHistory)
-        .when(reassign(wangWei))
-        .thenThrows(CommandRejectedError, { code: 'ALREADY_THE_TECHNICIAN' });
+    it.each([
+      {
+        name: 'refuses an acknowledgement from anyone but the assigned technician',
+        command: acknowledge(liNa),
+        code: 'NOT_THE_ASSIGNED_TECHNICIAN',
+      },
+      {
+        name: 'refuses to reassign the order to its current technician',
+        command: reassign(wangWei),
+        code: 'ALREADY_THE_TECHNICIAN',
+      },
+    ])('$name', ({ command, code }) => {
+      const error = given(assignedHistory).when(command).thenThrows(CommandRejectedError, { code });
       expect(error.message).toContain('Wang Wei');
     });
 
@@ -401,15 +416,7 @@ describe('work order decider', () => {
       const error = refusedAsIllegal(assignedHistory, startWork());
       expect(error.details).toEqual({
         currentStatus: 'assigned',
-        allowedCommands: [
-          'AssignOwner',
-          'Acknowledge',
-          'ReassignTechnician',
-          'HandOverOwnership',
-          'Cancel',
-          'RecordFollowUp',
-          'LinkDuplicateReport',
-        ],
+        allowedCommands: ['AssignOwner', 'Acknowledge', ...whileOwnedAndOpen],
       });
     });
   });
@@ -424,14 +431,7 @@ describe('work order decider', () => {
       const error = refusedAsIllegal(acknowledgedHistory, acknowledge(wangWei));
       expect(error.details).toEqual({
         currentStatus: 'acknowledged',
-        allowedCommands: [
-          'StartWork',
-          'ReassignTechnician',
-          'HandOverOwnership',
-          'Cancel',
-          'RecordFollowUp',
-          'LinkDuplicateReport',
-        ],
+        allowedCommands: ['StartWork', ...whileOwnedAndOpen],
       });
       refusedAsIllegal(acknowledgedHistory, holdForParts());
     });
@@ -491,14 +491,7 @@ describe('work order decider', () => {
       const error = refusedAsIllegal(onHoldHistory, resolve());
       expect(error.details).toEqual({
         currentStatus: 'on-hold',
-        allowedCommands: [
-          'Resume',
-          'ReassignTechnician',
-          'HandOverOwnership',
-          'Cancel',
-          'RecordFollowUp',
-          'LinkDuplicateReport',
-        ],
+        allowedCommands: ['Resume', ...whileOwnedAndOpen],
       });
     });
   });
@@ -685,12 +678,7 @@ describe('work order decider', () => {
     it('refuses the handover: there is no owner to hand over yet', () => {
       const ownerless: WorkOrderState = {
         status: 'assigned',
-        workOrderId,
-        number,
-        siteId: 'S1',
-        building: '3',
-        category: 'plumbing',
-        tier: 'urgent',
+        ...triagedBurstPipe,
         reopenRounds: 0,
         contacts: 1,
         callbackRequested: false,
@@ -711,15 +699,14 @@ describe('work order decider', () => {
 
 describe('work order state (evolve / foldWorkOrder)', () => {
   const facts = {
-    workOrderId,
-    number,
-    siteId: 'S1',
-    building: '3',
+    ...burstPipeOrder,
     reopenRounds: 0,
     contacts: 1,
     callbackRequested: false,
   };
-  const triagedFacts = { ...facts, category: 'plumbing', tier: 'urgent' };
+  const triagedFacts = { ...facts, ...triagedBurstPipe };
+  /** Wang Wei is owner and technician, as the story's routing decided. */
+  const triagedFactsWithWangWei = { ...triagedFacts, owner: wangWei, technician: wangWei };
 
   it('starts with no work order', () => {
     expect(workOrderDecider.initialState()).toEqual({ status: 'none' });
@@ -751,25 +738,19 @@ describe('work order state (evolve / foldWorkOrder)', () => {
   it('leaves owner and technician alone on an acknowledgement by the technician', () => {
     expect(foldWorkOrder(acknowledgedHistory)).toEqual({
       status: 'acknowledged',
-      ...triagedFacts,
-      owner: wangWei,
-      technician: wangWei,
+      ...triagedFactsWithWangWei,
     });
   });
 
   it('remembers when a hold began and forgets it on resumption', () => {
     expect(foldWorkOrder(onHoldHistory)).toEqual({
       status: 'on-hold',
-      ...triagedFacts,
-      owner: wangWei,
-      technician: wangWei,
+      ...triagedFactsWithWangWei,
       heldSince: '2026-11-23T01:30:00.000Z',
     });
     expect(foldWorkOrder([...onHoldHistory, resumed(2550)])).toEqual({
       status: 'in-progress',
-      ...triagedFacts,
-      owner: wangWei,
-      technician: wangWei,
+      ...triagedFactsWithWangWei,
     });
   });
 
@@ -784,9 +765,7 @@ describe('work order state (evolve / foldWorkOrder)', () => {
       ]),
     ).toEqual({
       status: 'assigned',
-      ...triagedFacts,
-      owner: wangWei,
-      technician: wangWei,
+      ...triagedFactsWithWangWei,
       reopenRounds: 1,
     });
   });
@@ -794,9 +773,7 @@ describe('work order state (evolve / foldWorkOrder)', () => {
   it('is closed with the closing time after WorkOrderClosed', () => {
     expect(foldWorkOrder(closedHistory)).toEqual({
       status: 'closed',
-      ...triagedFacts,
-      owner: wangWei,
-      technician: wangWei,
+      ...triagedFactsWithWangWei,
       closedAt: '2026-11-24T02:00:00.000Z',
     });
   });

@@ -145,32 +145,35 @@ const followUp = (status: WorkOrderStatus): Outcome => ({ emits: [E.FollowUpCont
 const toCancelled: Outcome = { emits: [E.WorkOrderCancelled], next: 'cancelled' };
 const reassigned: Outcome = { emits: [E.TechnicianReassigned], next: 'assigned' };
 const handedOver = (status: WorkOrderStatus): Outcome => ({ emits: [E.OwnershipHandedOver], next: status });
+const linked = (status: WorkOrderStatus): Outcome => ({ emits: [E.DuplicateReportLinked], next: status });
+const toAssigned: Outcome = { emits: [E.WorkOrderAssigned], next: 'assigned' };
+const toAcknowledged: Outcome = { emits: [E.WorkOrderAcknowledged], next: 'acknowledged' };
 
 const lifecycle: { readonly [S in WorkOrderStatus]: Partial<Record<CommandType, Outcome>> } = {
   none: { ReportWorkOrder: { emits: [E.WorkOrderReported, E.WorkOrderTriaged], next: 'triaged' } },
   reported: {},
   triaged: {
-    AssignOwner: { emits: [E.WorkOrderAssigned], next: 'assigned' },
-    Acknowledge: { emits: [E.WorkOrderAcknowledged], next: 'acknowledged' }, // first responder becomes owner
+    AssignOwner: toAssigned,
+    Acknowledge: toAcknowledged, // first responder becomes owner
     Cancel: toCancelled,
     RecordFollowUp: followUp('triaged'),
-    LinkDuplicateReport: { emits: [E.DuplicateReportLinked], next: 'triaged' },
+    LinkDuplicateReport: linked('triaged'),
   },
   'awaiting-dispatch': {
-    AssignOwner: { emits: [E.WorkOrderAssigned], next: 'assigned' },
-    Acknowledge: { emits: [E.WorkOrderAcknowledged], next: 'acknowledged' },
+    AssignOwner: toAssigned,
+    Acknowledge: toAcknowledged,
     Cancel: toCancelled,
     RecordFollowUp: followUp('awaiting-dispatch'),
-    LinkDuplicateReport: { emits: [E.DuplicateReportLinked], next: 'awaiting-dispatch' },
+    LinkDuplicateReport: linked('awaiting-dispatch'),
   },
   assigned: {
     AssignOwner: { emits: [], next: 'assigned' }, // already owned: a redelivery changes nothing
-    Acknowledge: { emits: [E.WorkOrderAcknowledged], next: 'acknowledged' },
+    Acknowledge: toAcknowledged,
     ReassignTechnician: reassigned,
     HandOverOwnership: handedOver('assigned'),
     Cancel: toCancelled,
     RecordFollowUp: followUp('assigned'),
-    LinkDuplicateReport: { emits: [E.DuplicateReportLinked], next: 'assigned' },
+    LinkDuplicateReport: linked('assigned'),
   },
   acknowledged: {
     StartWork: { emits: [E.WorkStarted], next: 'in-progress' },
@@ -178,7 +181,7 @@ const lifecycle: { readonly [S in WorkOrderStatus]: Partial<Record<CommandType, 
     HandOverOwnership: handedOver('acknowledged'),
     Cancel: toCancelled,
     RecordFollowUp: followUp('acknowledged'),
-    LinkDuplicateReport: { emits: [E.DuplicateReportLinked], next: 'acknowledged' },
+    LinkDuplicateReport: linked('acknowledged'),
   },
   'in-progress': {
     PutOnHold: { emits: [E.WorkOrderPutOnHold], next: 'on-hold' },
@@ -187,7 +190,7 @@ const lifecycle: { readonly [S in WorkOrderStatus]: Partial<Record<CommandType, 
     HandOverOwnership: handedOver('in-progress'),
     Cancel: toCancelled,
     RecordFollowUp: followUp('in-progress'),
-    LinkDuplicateReport: { emits: [E.DuplicateReportLinked], next: 'in-progress' },
+    LinkDuplicateReport: linked('in-progress'),
   },
   'on-hold': {
     Resume: { emits: [E.WorkOrderResumed], next: 'in-progress' },
@@ -195,7 +198,7 @@ const lifecycle: { readonly [S in WorkOrderStatus]: Partial<Record<CommandType, 
     HandOverOwnership: handedOver('on-hold'),
     Cancel: toCancelled,
     RecordFollowUp: followUp('on-hold'),
-    LinkDuplicateReport: { emits: [E.DuplicateReportLinked], next: 'on-hold' },
+    LinkDuplicateReport: linked('on-hold'),
   },
   resolved: {
     ConfirmResolution: { emits: [E.WorkOrderClosed], next: 'closed' },
