@@ -4,7 +4,6 @@ import { resolve } from 'node:path';
 import { loadJsonFile } from '@closeloop/config';
 import {
   DeadLetterHeaders,
-  EventMetadata,
   EventTypes,
   TopicBaseNames,
   topicName,
@@ -25,8 +24,9 @@ import {
   uniqueTopicPrefix,
 } from '@closeloop/testing';
 import { WorkOrderCommands } from '@closeloop/work-order-application';
-import { triage, TriageRulesSchema, workOrderDecider, workOrderStream } from '@closeloop/work-order-domain';
+import { workOrderStream } from '@closeloop/work-order-domain';
 import { Consumer, Kafka, Producer } from 'kafkajs';
+import { recordReportAsIntake } from '../../apps/dispatch/src/reports-under-test.spec';
 import { TimerFiringService } from '../../apps/sla-timer/src/callback-timers/timer-firing.service';
 import { TimerStore, timerIdOf } from '../../apps/sla-timer/src/callback-timers/timer-store';
 import { WorkOrderCommandSender } from '../../apps/sla-timer/src/callback-timers/work-order-command.sender';
@@ -77,11 +77,6 @@ describe('loop timers as commands from sla-timer to dispatch', () => {
     }) as DispatchConfig;
   const staff = { staffId: 's1-li-na', name: 'Li Na' };
   let numbered = 0;
-  const rules = loadJsonFile(
-    'TRIAGE_RULES_FILE',
-    resolve(repositoryRoot, 'config/triage-rules.json'),
-    TriageRulesSchema,
-  );
 
   beforeAll(async () => {
     db = await freshDatabase('loop_timer_commands');
@@ -134,29 +129,7 @@ describe('loop timers as commands from sla-timer to dispatch', () => {
       description: 'Corridor light flickering',
     };
     const now = new Date();
-    const events = workOrderDecider.decide(
-      {
-        type: 'ReportWorkOrder',
-        workOrderId,
-        number: `S1-20261205-${String(++numbered).padStart(4, '0')}`,
-        report,
-        triage: triage(rules, report),
-        now,
-      },
-      workOrderDecider.initialState(),
-    );
-    const metadata: EventMetadata = {
-      workOrderId,
-      correlationId: randomUUID(),
-      causationId: randomUUID(),
-      actor: { kind: 'integrator', id: 'hotline' },
-      producer: 'intake',
-    };
-    await store.append(
-      workOrderStream(workOrderId),
-      events.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata })),
-      'no-stream',
-    );
+    await recordReportAsIntake(store, report, `S1-20261205-${String(++numbered).padStart(4, '0')}`, now, workOrderId);
     const commands = new WorkOrderCommands(store);
     const context = {
       actor: { kind: 'staff' as const, id: staff.staffId },

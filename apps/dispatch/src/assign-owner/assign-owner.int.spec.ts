@@ -1,19 +1,14 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import { EventMetadata, EventTypes, ReportDetails } from '@closeloop/contracts';
-import { loadJsonFile, ReloadingJsonFile } from '@closeloop/config';
+import { EventTypes, ReportDetails } from '@closeloop/contracts';
+import { ReloadingJsonFile } from '@closeloop/config';
 import { PostgresEventStore, RecordedEvent } from '@closeloop/event-store';
 import { InboundCloudEvent, parseCloudEvent, toKafkaMessage } from '@closeloop/messaging';
 import { freshDatabase, repositoryRoot, TestDatabase } from '@closeloop/testing';
 import { WorkOrderCommands } from '@closeloop/work-order-application';
-import {
-  RosterSchema,
-  triage,
-  TriageRulesSchema,
-  workOrderDecider,
-  workOrderStream,
-} from '@closeloop/work-order-domain';
+import { RosterSchema, workOrderStream } from '@closeloop/work-order-domain';
+import { recordReportAsIntake } from '../reports-under-test.spec';
 import { AssignOwnerHandler } from './assign-owner.handler';
 import { AssignOwnerOnTriageKafkaController } from './assign-owner-on-triage.kafka.controller';
 
@@ -29,11 +24,6 @@ describe('dispatch redelivered a triaged event', () => {
   // A Wednesday at 10:00 in Shanghai: the roster's day shift of every team is on.
   const now = new Date('2026-11-25T02:00:00Z');
   let numbered = 0;
-  const rules = loadJsonFile(
-    'TRIAGE_RULES_FILE',
-    resolve(repositoryRoot, 'config/triage-rules.json'),
-    TriageRulesSchema,
-  );
 
   beforeAll(async () => {
     db = await freshDatabase('dispatch_redelivery');
@@ -67,28 +57,12 @@ describe('dispatch redelivered a triaged event', () => {
       description: 'Burst pipe under the kitchen sink, water everywhere',
       ...report,
     };
-    const events = workOrderDecider.decide(
-      {
-        type: 'ReportWorkOrder',
-        workOrderId,
-        number: `${details.siteId}-20261125-${String(++numbered).padStart(4, '0')}`,
-        report: details,
-        triage: triage(rules, details),
-        now,
-      },
-      workOrderDecider.initialState(),
-    );
-    const metadata: EventMetadata = {
+    await recordReportAsIntake(
+      store,
+      details,
+      `${details.siteId}-20261125-${String(++numbered).padStart(4, '0')}`,
+      now,
       workOrderId,
-      correlationId: randomUUID(),
-      causationId: randomUUID(),
-      actor: { kind: 'integrator', id: 'hotline' },
-      producer: 'intake',
-    };
-    await store.append(
-      workOrderStream(workOrderId),
-      events.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata })),
-      'no-stream',
     );
     const recorded = (await store.readStream(workOrderStream(workOrderId))).find(
       (e) => e.type === EventTypes.WorkOrderTriaged,
