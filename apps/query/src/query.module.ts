@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { BaseServiceConfig } from '@closeloop/config';
 import { InfrastructureModule } from '@closeloop/runtime';
 import { WorkOrderProjectionKafkaController } from './projection/work-order-projection.kafka.controller';
+import { ReportOrdersRepository } from './reports/report-orders.repository';
+import { ReportsHttpController } from './reports/reports.http.controller';
 import { SlaHttpController } from './sla/sla.http.controller';
 import { WorkOrderViewsRepository } from './work-orders/work-order-views.repository';
 import { WorkOrdersHttpController } from './work-orders/work-orders.http.controller';
@@ -9,8 +11,13 @@ import { WorkOrdersHttpController } from './work-orders/work-orders.http.control
 export const queryModule = (config: BaseServiceConfig) => {
   @Module({
     imports: [InfrastructureModule.forRoot({ service: 'query', config, relay: false })],
-    controllers: [WorkOrdersHttpController, SlaHttpController, WorkOrderProjectionKafkaController],
-    providers: [WorkOrderViewsRepository],
+    controllers: [
+      WorkOrdersHttpController,
+      SlaHttpController,
+      ReportsHttpController,
+      WorkOrderProjectionKafkaController,
+    ],
+    providers: [WorkOrderViewsRepository, ReportOrdersRepository],
   })
   class QueryModule {}
   return QueryModule;

@@ -88,3 +88,69 @@ export const LocalDateSchema = z
     const time = Date.parse(`${date}T00:00:00Z`);
     return !Number.isNaN(time) && new Date(time).toISOString().startsWith(date);
   }, 'must be a real date');
+
+// ── Local dates and wall times ↔ instants ─────────────────────────────────────────────────────────────────
+// Intl is the only zone database a pure library can read. The offset in force is found by formatting an instant
+// in the zone; a wall time is turned into an instant by trying the offsets in force a day either side of it,
+// which finds both sides of any transition as long as a zone does not change its offset twice within a day.
+
+export const DAY_MS = 86_400_000;
+
+const parseLocalDate = (localDate: string): [number, number, number] => {
+  const [y, m, d] = localDate.split('-').map(Number);
+  return [y as number, m as number, d as number];
+};
+
+const parseHhmm = (time: string): [number, number] => {
+  const [h, m] = time.split(':').map(Number);
+  return [h as number, m as number];
+};
+
+/**
+ * The instant a local wall time happens in a zone. A time that happens twice (clocks going back) is its first
+ * occurrence; a time that never happens (clocks going forward) is read with the offset before the change, which
+ * lands the same distance past the gap: 02:30 on New York's spring-forward day is 03:30 EDT. That is the
+ * "compatible" rule of Temporal and of most calendars.
+ */
+export const localWallTimeToInstant = (localDate: string, time: string, timeZone: string): Date => {
+  const [y, m, d] = parseLocalDate(localDate);
+  const [hour, minute] = parseHhmm(time);
+  const wall = Date.UTC(y, m - 1, d, hour, minute);
+  const before = zoneOffsetAt(wall - DAY_MS, timeZone);
+  const after = zoneOffsetAt(wall + DAY_MS, timeZone);
+  const candidates = [wall - before, wall - after]
+    .filter((t) => t + zoneOffsetAt(t, timeZone) === wall)
+    .sort((a, b) => a - b);
+  return new Date(candidates[0] ?? wall - before);
+};
+
+/** The local calendar date ("YYYY-MM-DD") of an instant in a zone. */
+export const localDateOf = (instant: Date, timeZone: string): string => {
+  const w = wallClockAt(instant.getTime(), timeZone);
+  return `${String(w.year).padStart(4, '0')}-${String(w.month).padStart(2, '0')}-${String(w.day).padStart(2, '0')}`;
+};
+
+/** The local date and time of an instant in a zone, "YYYY-MM-DD HH:mm", for people reading a message. */
+export const localDateTimeOf = (instant: Date, timeZone: string): string => {
+  const w = wallClockAt(instant.getTime(), timeZone);
+  return `${localDateOf(instant, timeZone)} ${String(w.hour).padStart(2, '0')}:${String(w.minute).padStart(2, '0')}`;
+};
+
+// Calendar arithmetic on local dates, done on a UTC midnight so no zone's transitions can shift the day.
+const dayNumber = (localDate: string): number => {
+  const [y, m, d] = parseLocalDate(localDate);
+  return Math.round(Date.UTC(y, m - 1, d) / DAY_MS);
+};
+const dateOfDayNumber = (day: number): string => new Date(day * DAY_MS).toISOString().slice(0, 10);
+
+/** The local date `days` calendar days after (or before) another. */
+export const addLocalDays = (localDate: string, days: number): string => dateOfDayNumber(dayNumber(localDate) + days);
+
+/** How many calendar days lie from one local date to another (negative when `to` is earlier). */
+export const localDaysBetween = (from: string, to: string): number => dayNumber(to) - dayNumber(from);
+
+/** ISO weekday of a local date: 1=Monday..7=Sunday. */
+export const isoWeekdayOf = (localDate: string): number => {
+  const sunday0 = new Date(dayNumber(localDate) * DAY_MS).getUTCDay();
+  return sunday0 === 0 ? 7 : sunday0;
+};

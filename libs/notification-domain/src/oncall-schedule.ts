@@ -5,11 +5,17 @@ import {
   LocalTimeSchema,
   StaffIdSchema,
   TextSchema,
+  addLocalDays,
+  DAY_MS,
+  isoWeekdayOf,
+  localDateOf,
+  localDaysBetween,
+  localWallTimeToInstant,
   TimeZoneSchema,
-  wallClockAt,
-  zoneOffsetAt,
 } from '@closeloop/contracts';
 import { z } from 'zod';
+
+export { localDateOf, localDateTimeOf, localWallTimeToInstant } from '@closeloop/contracts';
 
 // ── Schedule ──────────────────────────────────────────────────────────────────────────────────────────────
 // Who answers an alert for a site and escalation level (1 site supervisor on call, 2 service manager, 3
@@ -67,66 +73,6 @@ export interface OnCallShift {
   readonly to: string;
 }
 
-// ── Local wall time ↔ instant ─────────────────────────────────────────────────────────────────────────────
-// Intl is the only zone database a pure library can read. The offset in force is found by formatting an instant
-// in the zone; a wall time is turned into an instant by trying the offsets in force a day either side of it,
-// which finds both sides of any transition as long as a zone does not change its offset twice within a day.
-
-const DAY_MS = 86_400_000;
-
-const parseLocalDate = (localDate: string): [number, number, number] => {
-  const [y, m, d] = localDate.split('-').map(Number);
-  return [y as number, m as number, d as number];
-};
-
-const parseHhmm = (time: string): [number, number] => {
-  const [h, m] = time.split(':').map(Number);
-  return [h as number, m as number];
-};
-
-/**
- * The instant a local wall time happens in a zone. A time that happens twice (clocks going back) is its first
- * occurrence; a time that never happens (clocks going forward) is read with the offset before the change, which
- * lands the same distance past the gap: 02:30 on New York's spring-forward day is 03:30 EDT. That is the
- * "compatible" rule of Temporal and of most calendars.
- */
-export const localWallTimeToInstant = (localDate: string, time: string, timeZone: string): Date => {
-  const [y, m, d] = parseLocalDate(localDate);
-  const [hour, minute] = parseHhmm(time);
-  const wall = Date.UTC(y, m - 1, d, hour, minute);
-  const before = zoneOffsetAt(wall - DAY_MS, timeZone);
-  const after = zoneOffsetAt(wall + DAY_MS, timeZone);
-  const candidates = [wall - before, wall - after]
-    .filter((t) => t + zoneOffsetAt(t, timeZone) === wall)
-    .sort((a, b) => a - b);
-  return new Date(candidates[0] ?? wall - before);
-};
-
-/** The local calendar date ("YYYY-MM-DD") of an instant in a zone. */
-export const localDateOf = (instant: Date, timeZone: string): string => {
-  const w = wallClockAt(instant.getTime(), timeZone);
-  return `${String(w.year).padStart(4, '0')}-${String(w.month).padStart(2, '0')}-${String(w.day).padStart(2, '0')}`;
-};
-
-/** The local date and time of an instant in a zone, "YYYY-MM-DD HH:mm", for people reading a message. */
-export const localDateTimeOf = (instant: Date, timeZone: string): string => {
-  const w = wallClockAt(instant.getTime(), timeZone);
-  return `${localDateOf(instant, timeZone)} ${String(w.hour).padStart(2, '0')}:${String(w.minute).padStart(2, '0')}`;
-};
-
-/** Calendar arithmetic on local dates, done on a UTC midnight so no zone's transitions can shift the day. */
-const dayNumber = (localDate: string): number => {
-  const [y, m, d] = parseLocalDate(localDate);
-  return Math.round(Date.UTC(y, m - 1, d) / DAY_MS);
-};
-const dateOfDayNumber = (day: number): string => new Date(day * DAY_MS).toISOString().slice(0, 10);
-const addDays = (localDate: string, days: number): string => dateOfDayNumber(dayNumber(localDate) + days);
-/** ISO weekday of a local date: 1=Monday..7=Sunday. */
-const isoWeekday = (localDate: string): number => {
-  const sunday0 = new Date(dayNumber(localDate) * DAY_MS).getUTCDay();
-  return sunday0 === 0 ? 7 : sunday0;
-};
-
 // ── Who is on call ────────────────────────────────────────────────────────────────────────────────────────
 
 const mod = (n: number, m: number): number => ((n % m) + m) % m;
@@ -149,11 +95,13 @@ export const rotationShiftAt = (rotation: Rotation, at: Date): OnCallShift | und
   // The most recent hand-off day on or before `at`'s local date, stepped back once if today's has not happened.
   // RotationSchema requires a weekday on weekly rotations; a stored one without it hands off on Mondays.
   let start =
-    rotation.handoff === 'daily' ? today : addDays(today, -mod(isoWeekday(today) - (rotation.handoffWeekday ?? 1), 7));
-  if (time < handoffOn(start)) start = addDays(start, -period);
-  const end = addDays(start, period);
+    rotation.handoff === 'daily'
+      ? today
+      : addLocalDays(today, -mod(isoWeekdayOf(today) - (rotation.handoffWeekday ?? 1), 7));
+  if (time < handoffOn(start)) start = addLocalDays(start, -period);
+  const end = addLocalDays(start, period);
 
-  const sinceStart = dayNumber(start) - dayNumber(rotation.startsOn);
+  const sinceStart = localDaysBetween(rotation.startsOn, start);
   // A weekly rotation starting off its weekday: the first (short) shift runs from startsOn to the first aligned
   // hand-off, which is shift 1; ceil counts that partial week as a whole one.
   const shift = sinceStart < 0 ? 0 : Math.ceil(sinceStart / period);

@@ -1,14 +1,21 @@
 import { CloudEvent } from '@closeloop/contracts';
 import { PoolClient } from 'pg';
+import { ReportOrder } from '../reports/report-order';
 import { WorkOrderView } from './work-order-view';
 
 /** The query service's read models: the timeline and the order rows folded from it. */
 export interface QueryTables {
   readonly timeline: string;
   readonly workOrders: string;
+  /** The reports' rows (docs/reports.md), folded from the same timeline. */
+  readonly reportOrders: string;
 }
 
-export const QUERY_TABLES: QueryTables = { timeline: 'query_timeline', workOrders: 'query_work_orders' };
+export const QUERY_TABLES: QueryTables = {
+  timeline: 'query_timeline',
+  workOrders: 'query_work_orders',
+  reportOrders: 'query_report_orders',
+};
 
 const VIEW_COLUMNS: readonly [keyof WorkOrderView, string][] = [
   ['workOrderId', 'work_order_id'],
@@ -68,6 +75,7 @@ interface Statements {
   readonly insertTimeline: string;
   readonly readTimeline: string;
   readonly upsertView: string;
+  readonly upsertReportOrder: string;
 }
 
 const statements = (tables: QueryTables): Statements => ({
@@ -81,12 +89,18 @@ const statements = (tables: QueryTables): Statements => ({
   ON CONFLICT (work_order_id) DO UPDATE SET ${VIEW_COLUMNS.slice(1)
     .map(([, c]) => `${c} = EXCLUDED.${c}`)
     .join(', ')}`,
+  upsertReportOrder: `INSERT INTO ${tables.reportOrders}
+       (work_order_id, site_id, category, building, unit, reported_at, ended_at, last_step_at, facts)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+     ON CONFLICT (work_order_id) DO UPDATE SET site_id = EXCLUDED.site_id, category = EXCLUDED.category,
+       building = EXCLUDED.building, unit = EXCLUDED.unit, reported_at = EXCLUDED.reported_at,
+       ended_at = EXCLUDED.ended_at, last_step_at = EXCLUDED.last_step_at, facts = EXCLUDED.facts`,
 });
 
 // The live tables' statements, and a rebuild's (ADR 16): the same fold, pointed at other tables.
 const prepared = new Map<string, Statements>();
 const statementsFor = (tables: QueryTables): Statements => {
-  const key = `${tables.timeline}/${tables.workOrders}`;
+  const key = `${tables.timeline}/${tables.workOrders}/${tables.reportOrders}`;
   let found = prepared.get(key);
   if (!found) prepared.set(key, (found = statements(tables)));
   return found;
@@ -144,4 +158,23 @@ export const upsertWorkOrderRow = async (
     statementsFor(tables).upsertView,
     VIEW_COLUMNS.map(([key]) => columnValue(view[key])),
   );
+};
+
+/** Writes an order's report row (docs/reports.md), so writing it twice changes nothing. */
+export const upsertReportOrderRow = async (
+  client: PoolClient,
+  order: ReportOrder,
+  tables: QueryTables,
+): Promise<void> => {
+  await client.query(statementsFor(tables).upsertReportOrder, [
+    order.workOrderId,
+    order.siteId,
+    order.category,
+    order.building,
+    order.unit,
+    order.reportedAt,
+    order.closed?.at ?? order.cancelled?.at ?? null,
+    order.lastStepAt,
+    JSON.stringify(order),
+  ]);
 };

@@ -1,5 +1,6 @@
 import { CloudEvent, isEventType, toDomainEvents } from '@closeloop/contracts';
 import { PoolClient } from 'pg';
+import { foldReportOrder } from '../reports/report-order';
 import { foldWorkOrderView } from './work-order-view';
 import {
   insertTimelineRow,
@@ -7,6 +8,7 @@ import {
   QUERY_TABLES,
   QueryTables,
   timelineRows,
+  upsertReportOrderRow,
   upsertWorkOrderRow,
 } from './work-order-rows.repository';
 
@@ -14,7 +16,7 @@ import {
 export const isProjected = (event: CloudEvent): event is CloudEvent & { workorderid: string } =>
   isEventType(event.type) && event.workorderid !== undefined;
 
-/** Recomputes an order's row by folding its whole timeline in store order. */
+/** Recomputes an order's row and its report row by folding its whole timeline in store order. */
 export const refoldWorkOrder = async (
   client: PoolClient,
   workOrderId: string,
@@ -23,10 +25,11 @@ export const refoldWorkOrder = async (
   await lockWorkOrderRow(client, workOrderId);
   const rows = await timelineRows(client, workOrderId, tables);
   const events = toDomainEvents(rows.map((r) => ({ type: r.event_type, data: r.data })));
-  const view = foldWorkOrderView(
-    events.map((e, i) => ({ event: e, occurredAt: (rows[i]?.occurred_at as Date).toISOString() })),
-  );
+  const timeline = events.map((e, i) => ({ event: e, occurredAt: (rows[i]?.occurred_at as Date).toISOString() }));
+  const view = foldWorkOrderView(timeline);
   if (view) await upsertWorkOrderRow(client, view, tables);
+  const reportOrder = foldReportOrder(timeline);
+  if (reportOrder) await upsertReportOrderRow(client, reportOrder, tables);
 };
 
 /**
