@@ -1,6 +1,6 @@
 import { CloudEvent } from '@closeloop/contracts';
 import { PoolClient } from 'pg';
-import { ReportOrder } from '../reports/report-order';
+import { endedAt, ReportOrder } from '../reports/report-order';
 import { WorkOrderView } from './work-order-view';
 
 /** The query service's read models: the timeline and the order rows folded from it. */
@@ -173,7 +173,7 @@ export const upsertReportOrderRow = async (
     order.building,
     order.unit,
     order.reportedAt,
-    order.closed?.at ?? order.cancelled?.at ?? null,
+    endedAt(order),
     order.lastStepAt,
     JSON.stringify(order),
   ]);
