@@ -11,6 +11,8 @@ ENV_FILE="$ROOT/.local/infra.env"
 # Each `up` prints KEY=VALUE as its last stdout line; progress is on stderr.
 last_line() { local out; out=$("$@") || return 1; printf '%s\n' "${out##*$'\n'}"; }
 
+bash "$HERE/debian-packages.sh" || { echo "up: Debian packages failed to install (scripts/infra/debian-packages.sh)" >&2; exit 1; }
+
 kafka_line=$(last_line "$HERE/kafka.sh" up) \
   || { echo "up: Kafka failed to come up (scripts/infra/kafka.sh up)" >&2; exit 1; }
 pg_line=$(last_line "$HERE/postgres.sh" up) \

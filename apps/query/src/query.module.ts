@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { BaseServiceConfig } from '@closeloop/config';
 import { InfrastructureModule } from '@closeloop/runtime';
 import { WorkOrderProjectionKafkaController } from './projection/work-order-projection.kafka.controller';
+import { ReportNotesRepository } from './reports/report-notes.repository';
 import { ReportOrdersRepository } from './reports/report-orders.repository';
 import { ReportsHttpController } from './reports/reports.http.controller';
 import { SlaHttpController } from './sla/sla.http.controller';
@@ -17,7 +18,7 @@ export const queryModule = (config: BaseServiceConfig) => {
       ReportsHttpController,
       WorkOrderProjectionKafkaController,
     ],
-    providers: [WorkOrderViewsRepository, ReportOrdersRepository],
+    providers: [WorkOrderViewsRepository, ReportOrdersRepository, ReportNotesRepository],
   })
   class QueryModule {}
   return QueryModule;
