@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isWorkday } from 'chinese-days';
 import { EventTypes, foldEvents, SlaEvent, SlaTarget, Tier } from '@closeloop/contracts';
-import { deciderSpec, expectPublishable } from '@closeloop/testing';
+import { deciderSpec, expectPublishable, roundTheClockSlaTiers } from '@closeloop/testing';
 import { FireSlaTimer, ObserveWorkOrder, SlaCommand, StartSlaClock } from './sla-clock.commands';
 import { slaClockDecider } from './sla-clock.decider';
 import { SlaState, slaStream } from './sla-clock.state';
@@ -1427,11 +1427,7 @@ describe('SLA clock decider', () => {
 describe('an order whose category an override matches', () => {
   const withLiftOverride = SlaPolicySchema.parse({
     id: 'lifts-faster',
-    tiers: {
-      urgent: { responseSeconds: 1800, resolutionSeconds: 7200 },
-      normal: { responseSeconds: 14400, resolutionSeconds: 32400 },
-      planned: { responseSeconds: 64800, resolutionSeconds: 648000 },
-    },
+    tiers: roundTheClockSlaTiers,
     overrides: [{ categories: ['lift'], tiers: { urgent: { responseSeconds: 900 } } }],
   });
   const reported = new Date('2026-11-23T09:00:00+08:00');
