@@ -2,6 +2,8 @@ export * from './infrastructure';
 export * from './admin-cli';
 export * from './private-broker';
 export * from './suite-database';
+export * from './suite-resource';
 export * from './decider-spec';
 export * from './sla-tiers';
 export * from './ceiling-leak';
+export * from './recorded-events';
