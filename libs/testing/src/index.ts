@@ -7,3 +7,6 @@ export * from './decider-spec';
 export * from './sla-tiers';
 export * from './ceiling-leak';
 export * from './recorded-events';
+export * from './service-environment';
+export * from './on-call-rotation';
+export * from './fuzz-budget';
