@@ -13,19 +13,16 @@ import { RelayUnderTest, relayUnderTest, workOrderEvent } from './relay-under-te
  */
 describe('EventRelay parking poison events, through a real broker', () => {
   let env: RelayUnderTest;
-  let relay: EventRelay;
   let parking: RelayStateRepository;
   const alerts: string[] = [];
 
   beforeAll(async () => {
     env = await relayUnderTest('relay-parking');
-    relay = new EventRelay({ ...env.relayOptions, idleMillis: 50, alert: (line) => alerts.push(line) });
-    relay.start();
+    env.startRelay({ idleMillis: 50, alert: (line) => alerts.push(line) });
     parking = new RelayStateRepository(env.db.pool, relayNameOf(env.topic));
   }, 60_000);
 
   afterAll(async () => {
-    await relay?.stop();
     await env?.close();
   });
 

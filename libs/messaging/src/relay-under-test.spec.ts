@@ -4,7 +4,7 @@ import { PostgresEventStore } from '@closeloop/event-store';
 import { deleteTopicsWithPrefix, freshDatabase, TestDatabase, testKafka, uniqueTopicPrefix } from '@closeloop/testing';
 import { Kafka, Producer } from 'kafkajs';
 import { ensureTopics } from './kafka';
-import { RelayOptions } from './relay';
+import { EventRelay, RelayOptions } from './relay';
 
 /** A record as the observer saw it on the events topic. */
 export interface Received {
@@ -28,7 +28,11 @@ export interface RelayUnderTest {
   readonly received: Received[];
   /** What a relay of the store to the topic needs, on the test database's pool. */
   readonly relayOptions: Pick<RelayOptions, 'pool' | 'store' | 'producer' | 'topic'>;
-  /** Stops the observer and the producer, deletes the topics and drops the database; stop the relays first. */
+  /** Starts a relay with these options (a relay of the store to the topic unless they say otherwise). */
+  startRelay(options?: Partial<RelayOptions>): EventRelay;
+  /** Stops every relay startRelay started. */
+  stopRelays(): Promise<void>;
+  /** Stops the relays, the observer and the producer, deletes the topics and drops the database. */
   close(): Promise<void>;
 }
 
@@ -58,6 +62,11 @@ export const relayUnderTest = async (label: string): Promise<RelayUnderTest> => 
     },
   });
   const store = new PostgresEventStore(db.pool);
+  const relayOptions = { pool: db.pool, store, producer, topic };
+  const relays: EventRelay[] = [];
+  const stopRelays = async () => {
+    await Promise.all(relays.splice(0).map((relay) => relay.stop()));
+  };
   return {
     db,
     store,
@@ -66,8 +75,16 @@ export const relayUnderTest = async (label: string): Promise<RelayUnderTest> => 
     prefix,
     topic,
     received,
-    relayOptions: { pool: db.pool, store, producer, topic },
+    relayOptions,
+    startRelay: (options = {}) => {
+      const relay = new EventRelay({ ...relayOptions, ...options });
+      relays.push(relay);
+      relay.start();
+      return relay;
+    },
+    stopRelays,
     close: async () => {
+      await stopRelays();
       await observer.disconnect();
       await producer.disconnect();
       await deleteTopicsWithPrefix(kafka, prefix);

@@ -3,12 +3,10 @@ import { BEGIN_APPENDING_SQL } from '@closeloop/event-store';
 import { createPool } from '@closeloop/database';
 import { eventually } from '@closeloop/testing';
 import { Pool } from 'pg';
-import { EventRelay } from './relay';
 import { RelayUnderTest, relayUnderTest, workOrderEvent } from './relay-under-test.spec';
 
 describe('EventRelay through a real broker', () => {
   let env: RelayUnderTest;
-  const relays: EventRelay[] = [];
   const relayPools: Pool[] = [];
 
   beforeAll(async () => {
@@ -16,7 +14,7 @@ describe('EventRelay through a real broker', () => {
   }, 60_000);
 
   afterEach(async () => {
-    await Promise.all(relays.splice(0).map((r) => r.stop()));
+    await env.stopRelays();
   });
 
   afterAll(async () => {
@@ -24,12 +22,7 @@ describe('EventRelay through a real broker', () => {
     await env?.close();
   });
 
-  const startRelay = () => {
-    const relay = new EventRelay({ ...env.relayOptions, idleMillis: 50 });
-    relays.push(relay);
-    relay.start();
-    return relay;
-  };
+  const startRelay = () => env.startRelay({ idleMillis: 50 });
 
   const orderEvent = (workOrderId: string, n: number) => workOrderEvent(workOrderId, { n });
 
@@ -108,10 +101,7 @@ describe('EventRelay through a real broker', () => {
   const startRelayNamed = (applicationName: string) => {
     const pool = createPool(env.db.url, applicationName, 3);
     relayPools.push(pool);
-    const relay = new EventRelay({ ...env.relayOptions, pool, idleMillis: 50 });
-    relays.push(relay);
-    relay.start();
-    return relay;
+    return env.startRelay({ pool, idleMillis: 50 });
   };
 
   /** The session holding the relay's leadership lock, as docs/operations.md finds it. */
