@@ -1,4 +1,4 @@
-import { baseServiceConfig } from '@closeloop/config';
+import { baseServiceConfig, maxNotBelowBase } from '@closeloop/config';
 import type { RetryPolicy } from '@closeloop/notification-domain';
 import { z } from 'zod';
 import { ChannelConfigSchema, refineChannelEnvironment } from './channels/channel-registry';
@@ -40,10 +40,7 @@ export const notificationConfigSchema = baseServiceConfig
     ALERT_STORM_THRESHOLD: z.coerce.number().int().min(0).max(1_000).default(10),
     ALERT_STORM_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3_600).default(300),
   })
-  .refine((c) => c.ALERT_PROCESSING_RETRY_BASE_MILLIS <= c.ALERT_PROCESSING_RETRY_MAX_MILLIS, {
-    message: 'ALERT_PROCESSING_RETRY_MAX_MILLIS must not be less than ALERT_PROCESSING_RETRY_BASE_MILLIS',
-    path: ['ALERT_PROCESSING_RETRY_MAX_MILLIS'],
-  })
+  .superRefine(maxNotBelowBase('ALERT_PROCESSING_RETRY_BASE_MILLIS', 'ALERT_PROCESSING_RETRY_MAX_MILLIS'))
   // A half-configured provider (SMTP_HOST without SMTP_FROM, say) stops the service with the other config errors.
   .superRefine(refineChannelEnvironment);
 export type NotificationConfig = z.infer<typeof notificationConfigSchema>;

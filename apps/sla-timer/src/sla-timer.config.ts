@@ -1,4 +1,4 @@
-import { baseServiceConfig } from '@closeloop/config';
+import { baseServiceConfig, maxNotBelowBase } from '@closeloop/config';
 import { z } from 'zod';
 
 export const slaTimerConfigSchema = baseServiceConfig
@@ -24,10 +24,7 @@ export const slaTimerConfigSchema = baseServiceConfig
     TIMER_RETRY_BASE_SECONDS: z.coerce.number().int().min(1).max(3_600).default(2),
     TIMER_RETRY_MAX_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   })
-  .refine((c) => c.TIMER_RETRY_BASE_SECONDS <= c.TIMER_RETRY_MAX_SECONDS, {
-    message: 'TIMER_RETRY_MAX_SECONDS must not be less than TIMER_RETRY_BASE_SECONDS',
-    path: ['TIMER_RETRY_MAX_SECONDS'],
-  })
+  .superRefine(maxNotBelowBase('TIMER_RETRY_BASE_SECONDS', 'TIMER_RETRY_MAX_SECONDS'))
   .refine((c) => c.CALLBACK_AFTER_SECONDS < c.CLOSE_UNCONFIRMED_AFTER_SECONDS, {
     message:
       'CALLBACK_AFTER_SECONDS must be shorter than CLOSE_UNCONFIRMED_AFTER_SECONDS: the callback comes before the closing',

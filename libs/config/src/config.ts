@@ -297,3 +297,14 @@ export const kafkaConsumerTimingOf = (
   if (problems.length > 0) throw new ConfigError(problems);
   return { sessionTimeout: session, heartbeatInterval: heartbeat, rebalanceTimeout: rebalance };
 };
+
+/**
+ * Refuses a backoff whose longest wait is set below its first one, naming the longest: pass it to the schema's
+ * `superRefine` with the two variables' names, as `maxNotBelowBase('X_RETRY_BASE_MILLIS', 'X_RETRY_MAX_MILLIS')`.
+ */
+export const maxNotBelowBase =
+  <Base extends string, Max extends string>(base: Base, max: Max) =>
+  (config: Readonly<Record<Base | Max, number>>, context: z.RefinementCtx): void => {
+    if (config[base] > config[max])
+      context.addIssue({ code: z.ZodIssueCode.custom, message: `${max} must not be less than ${base}`, path: [max] });
+  };

@@ -7,3 +7,4 @@ export * from './relay';
 export * from './read-model-rebuild';
 export * from './relay-state.repository';
 export * from './parked-messages.repository';
+export * from './event-trace';

@@ -1,16 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { WorkOrderEvent } from '@closeloop/contracts';
+import { EventTrace } from '@closeloop/messaging';
 import { CLOCK, Clock } from '@closeloop/runtime';
 import { WorkOrderCommands } from '@closeloop/work-order-application';
 import { ReloadingJsonFile } from '@closeloop/config';
 import { route, RosterSchema } from '@closeloop/work-order-domain';
 import { ROSTER, WORK_ORDER_COMMANDS } from '../dispatch.config';
 
-export interface AssignOwnerRequest {
+/** The order to assign, traced to the event that asked for the assignment. */
+export interface AssignOwnerRequest extends EventTrace {
   readonly workOrderId: string;
-  readonly correlationId: string;
-  /** The id of the event that asked for the assignment. */
-  readonly causationId: string;
 }
 
 /**

@@ -1,14 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { WorkOrderCommandMessage, WorkOrderCommandTypes, WorkOrderEvent } from '@closeloop/contracts';
+import { EventTrace } from '@closeloop/messaging';
 import { CLOCK, Clock } from '@closeloop/runtime';
 import { WorkOrderCommands } from '@closeloop/work-order-application';
 import { WorkOrderCommand } from '@closeloop/work-order-domain';
 import { WORK_ORDER_COMMANDS } from '../dispatch.config';
 
-export interface LoopTimerTrace {
-  readonly correlationId: string;
-  readonly causationId: string;
-}
+/** The trace of the command message that carried the timer's request. */
+export type LoopTimerTrace = EventTrace;
 
 /**
  * Decides what sla-timer's loop timers ask of an order: the callback task (回访) and closing it without confirmation.

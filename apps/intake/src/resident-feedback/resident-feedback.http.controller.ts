@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Body, Controller, Headers, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import {
   IntakeEventTypes,
   FollowUpContactSchema,
@@ -30,73 +30,34 @@ export class ResidentFeedbackHttpController {
 
   @Post('follow-ups')
   @HttpCode(202)
-  followUp(
-    @Param('reference') reference: string,
-    @Body() body: unknown,
-    @Req() request: Request,
-    @Res({ passthrough: true }) response: Response,
-    @Headers('idempotency-key') key?: string,
-  ) {
-    const parsed = parse(FollowUpContactSchema, request, body);
-    return this.run(
-      { kind: 'follow-up', ...parsed },
-      IntakeEventTypes.FollowUpContact,
-      reference,
-      request,
-      response,
-      key,
-    );
+  followUp(@Req() request: Request, @Res({ passthrough: true }) response: Response) {
+    const parsed = parse(FollowUpContactSchema, request);
+    return this.run({ kind: 'follow-up', ...parsed }, IntakeEventTypes.FollowUpContact, request, response);
   }
 
   @Post('confirmation')
   @HttpCode(202)
-  confirm(
-    @Param('reference') reference: string,
-    @Body() body: unknown,
-    @Req() request: Request,
-    @Res({ passthrough: true }) response: Response,
-    @Headers('idempotency-key') key?: string,
-  ) {
-    const parsed = parse(ResolutionConfirmedSchema, request, body);
-    return this.run(
-      { kind: 'confirmation', ...parsed },
-      IntakeEventTypes.ResolutionConfirmed,
-      reference,
-      request,
-      response,
-      key,
-    );
+  confirm(@Req() request: Request, @Res({ passthrough: true }) response: Response) {
+    const parsed = parse(ResolutionConfirmedSchema, request);
+    return this.run({ kind: 'confirmation', ...parsed }, IntakeEventTypes.ResolutionConfirmed, request, response);
   }
 
   @Post('rejection')
   @HttpCode(202)
-  reject(
-    @Param('reference') reference: string,
-    @Body() body: unknown,
-    @Req() request: Request,
-    @Res({ passthrough: true }) response: Response,
-    @Headers('idempotency-key') key?: string,
-  ) {
-    const parsed = parse(ResolutionRejectedSchema, request, body);
-    return this.run(
-      { kind: 'rejection', ...parsed },
-      IntakeEventTypes.ResolutionRejected,
-      reference,
-      request,
-      response,
-      key,
-    );
+  reject(@Req() request: Request, @Res({ passthrough: true }) response: Response) {
+    const parsed = parse(ResolutionRejectedSchema, request);
+    return this.run({ kind: 'rejection', ...parsed }, IntakeEventTypes.ResolutionRejected, request, response);
   }
 
+  /** The order is named in the path (`:reference`); the Idempotency-Key header, when sent, is the retry key. */
   private async run(
     feedback: ResidentFeedback,
     eventType: (typeof IntakeEventTypes)[keyof typeof IntakeEventTypes],
-    reference: string,
     request: Request,
     response: Response,
-    idempotencyKey: string | undefined,
   ) {
-    idempotencyKeyOf(idempotencyKey);
+    const { reference } = request.params as { reference: string };
+    const idempotencyKey = idempotencyKeyOf(request.header('idempotency-key'));
     const caller = principalOf(request);
     authorizeIntakeType(caller, eventType);
     const relay = actorOf(caller);
@@ -119,10 +80,10 @@ export class ResidentFeedbackHttpController {
   }
 }
 
-const parse = <S extends z.ZodTypeAny>(schema: S, request: Request, body: unknown): z.infer<S> => {
+const parse = <S extends z.ZodTypeAny>(schema: S, request: Request): z.infer<S> => {
   if (!request.is('application/json'))
     throw new UnsupportedMediaTypeError(request.header('content-type'), ['application/json']);
-  const parsed = schema.safeParse(body);
+  const parsed = schema.safeParse(request.body);
   if (!parsed.success) throw new ValidationError('The request is not valid', issuesOf(parsed.error));
   return parsed.data;
 };

@@ -14,27 +14,9 @@ export class IntakeEventsKafkaController {
     private readonly callers: KafkaIntakeCallers,
   ) {}
 
-  private async handle(event: InboundCloudEvent['event']): Promise<void> {
+  /** Every type integrators may send takes the one path HTTP's CloudEvents take too; the request names what it is. */
+  @EventPattern(Object.values(IntakeEventTypes))
+  async onIntakeEvent({ event }: InboundCloudEvent): Promise<void> {
     await this.requests.handle(intakeRequestFromCloudEvent(event), await this.callers.fromSource(event.source));
-  }
-
-  @EventPattern(IntakeEventTypes.ReportSubmitted)
-  async onReportSubmitted({ event }: InboundCloudEvent): Promise<void> {
-    await this.handle(event);
-  }
-
-  @EventPattern(IntakeEventTypes.FollowUpContact)
-  async onFollowUpContact({ event }: InboundCloudEvent): Promise<void> {
-    await this.handle(event);
-  }
-
-  @EventPattern(IntakeEventTypes.ResolutionConfirmed)
-  async onResolutionConfirmed({ event }: InboundCloudEvent): Promise<void> {
-    await this.handle(event);
-  }
-
-  @EventPattern(IntakeEventTypes.ResolutionRejected)
-  async onResolutionRejected({ event }: InboundCloudEvent): Promise<void> {
-    await this.handle(event);
   }
 }

@@ -17,8 +17,7 @@ import { ackLinkDigest, ackLinkUsedError, escapeHtml, verifyDigestLinkToken } fr
 import { AlertDigestRepository, DigestRow } from './alert-digest.repository';
 import { dispatcherOf } from './alert-raiser.service';
 import { AlertService } from './alert.service';
-
-const ALERT_ROLES = ['on-call', 'supervisor', 'dispatcher', 'admin'] as const;
+import { ALERT_ROLES } from './alerts.http.controller';
 
 /**
  * The storm digests (ADR 12): one message per recipient, channel and window during an alert storm at a site. An

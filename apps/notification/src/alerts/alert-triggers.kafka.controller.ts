@@ -1,7 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
 import { AlertClosedData, DomainEvent, EventTypes, isEventType, toDomainEvents } from '@closeloop/contracts';
-import { ANY_EVENT_TYPE, InboundCloudEvent } from '@closeloop/messaging';
+import { ANY_EVENT_TYPE, InboundCloudEvent, traceOf } from '@closeloop/messaging';
 import { nextStepAfterDeadLetter } from '@closeloop/notification-domain';
 import { CLOCK, Clock } from '@closeloop/runtime';
 import { z } from 'zod';
@@ -11,11 +11,6 @@ import { isOrderFact } from './order-facts';
 import { OrderFactsRepository } from './order-facts.repository';
 
 type CloseReason = z.infer<typeof AlertClosedData>['reason'];
-
-const ids = (event: InboundCloudEvent['event']) => ({
-  correlationId: event.correlationid ?? event.id,
-  causationId: event.id,
-});
 
 /**
  * Every event about a work order on workorders.events, in two steps in this order: first notification's own facts
@@ -51,12 +46,20 @@ export class AlertTriggersKafkaController {
 
   private async react(domainEvent: DomainEvent, message: InboundCloudEvent): Promise<void> {
     switch (domainEvent.type) {
-      case EventTypes.SlaEscalated:
-        return this.onEscalated(domainEvent, message);
-      case EventTypes.SlaWarningRaised:
-        return this.onWarning(domainEvent, message);
-      case EventTypes.WorkOrderTriaged:
-        return this.onTriaged(domainEvent, message);
+      case EventTypes.SlaEscalated: {
+        const { workOrderId, target, level, escalatedAt } = domainEvent.data;
+        const at = new Date(escalatedAt);
+        return this.raiseFor(message, { workOrderId, kind: 'escalation', target, level: level as 1 | 2 | 3, at });
+      }
+      case EventTypes.SlaWarningRaised: {
+        const { workOrderId, target, dueAt, warnedAt } = domainEvent.data;
+        return this.raiseFor(message, { workOrderId, kind: 'warning', target, dueAt, at: new Date(warnedAt) });
+      }
+      case EventTypes.WorkOrderTriaged: {
+        const { workOrderId, tier, triagedAt } = domainEvent.data;
+        if (tier !== 'urgent') return;
+        return this.raiseFor(message, { workOrderId, kind: 'urgent-order', level: 1, at: new Date(triagedAt) });
+      }
       case EventTypes.AlertDeadLettered:
         return this.onDeadLettered(domainEvent, message);
       case EventTypes.WorkOrderResolved:
@@ -71,49 +74,6 @@ export class AlertTriggersKafkaController {
         // Every other event only tells the facts something.
         return;
     }
-  }
-
-  private async onEscalated(
-    escalated: Extract<DomainEvent, { type: typeof EventTypes.SlaEscalated }>,
-    message: InboundCloudEvent,
-  ): Promise<void> {
-    const { workOrderId, target, level, escalatedAt } = escalated.data;
-    await this.raiseFor(message, {
-      causePosition: message.event.sequence,
-      workOrderId,
-      kind: 'escalation',
-      target,
-      level: level as 1 | 2 | 3,
-      at: new Date(escalatedAt),
-    });
-  }
-
-  private async onWarning(
-    warning: Extract<DomainEvent, { type: typeof EventTypes.SlaWarningRaised }>,
-    message: InboundCloudEvent,
-  ): Promise<void> {
-    const { workOrderId, target, warnedAt, dueAt } = warning.data;
-    await this.raiseFor(message, {
-      causePosition: message.event.sequence,
-      workOrderId,
-      kind: 'warning',
-      target,
-      dueAt,
-      at: new Date(warnedAt),
-    });
-  }
-
-  private async onTriaged(
-    triaged: Extract<DomainEvent, { type: typeof EventTypes.WorkOrderTriaged }>,
-    message: InboundCloudEvent,
-  ): Promise<void> {
-    if (triaged.data.tier !== 'urgent') return;
-    await this.raiseFor(message, {
-      workOrderId: triaged.data.workOrderId,
-      kind: 'urgent-order',
-      level: 1,
-      at: new Date(triaged.data.triagedAt),
-    });
   }
 
   /**
@@ -140,7 +100,7 @@ export class AlertTriggersKafkaController {
         });
         return;
       case 'exhaust':
-        await this.raiser.exhaustChain(alert.alertId, ids(message.event));
+        await this.raiser.exhaustChain(alert.alertId, traceOf(message.event));
         return;
       case 'wait':
       case 'none':
@@ -152,9 +112,15 @@ export class AlertTriggersKafkaController {
     }
   }
 
-  /** An alert caused by the message's event, in its correlation. */
-  private async raiseFor(message: InboundCloudEvent, request: Omit<AlertRequest, 'causeEventId'>): Promise<void> {
-    await this.raiser.raise({ causeEventId: message.event.id, ...request }, ids(message.event));
+  /**
+   * An alert caused by the message's event, in its correlation. The cause's position finds the SLA round of an alert
+   * about a target that does not name its round; an urgent order's alert has no target, a dead letter's names its round.
+   */
+  private async raiseFor(
+    { event }: InboundCloudEvent,
+    request: Omit<AlertRequest, 'causeEventId' | 'causePosition'>,
+  ): Promise<void> {
+    await this.raiser.raise({ causeEventId: event.id, causePosition: event.sequence, ...request }, traceOf(event));
   }
 
   private async closeAlerts({ event }: InboundCloudEvent, reason: CloseReason, onlyTarget?: string): Promise<void> {
@@ -170,7 +136,7 @@ export class AlertTriggersKafkaController {
           alertId,
           workOrderId,
           { type: 'CloseAlert', reason, at: this.clock.now() },
-          { ...ids(event), actor: { kind: 'system', id: 'notification' } },
+          { ...traceOf(event), actor: { kind: 'system', id: 'notification' } },
         ),
       );
     }

@@ -38,12 +38,13 @@ const toView = (row: AlertRow) => ({
   closedAt: row.closed_at?.toISOString() ?? null,
 });
 
+/** Who sees alerts and their digests, and acknowledges those addressed to them. */
+export const ALERT_ROLES = ['on-call', 'supervisor', 'dispatcher', 'admin'] as const;
+
 /**
  * On-call staff see the alerts addressed to them and say "I've got it". An acknowledgement stops the sla-timer's
  * chain for the order's target; a second one changes nothing; one after the order was resolved is a 409.
  */
-const ALERT_ROLES = ['on-call', 'supervisor', 'dispatcher', 'admin'] as const;
-
 @Controller('v1')
 @Access({ staff: ALERT_ROLES })
 export class AlertsHttpController {

@@ -1,15 +1,17 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
 import { EventTypes, NotFoundError, toDomainEvents } from '@closeloop/contracts';
-import { InboundCloudEvent } from '@closeloop/messaging';
+import { InboundCloudEvent, traceOf } from '@closeloop/messaging';
 import { ObserveWorkOrder } from '@closeloop/sla-domain';
 import { OrderLifecycleRepository } from '../order-lifecycle/order-lifecycle.repository';
 import { SlaClockService } from './sla-clock.service';
 
-const context = (event: InboundCloudEvent['event']) => ({
-  correlationId: event.correlationid ?? event.id,
-  causationId: event.id,
-});
+/** The order's moves that tell the clocks all they need by having happened, and what each is to them. */
+const PLAIN_MOVES = {
+  [EventTypes.WorkOrderAcknowledged]: 'acknowledged',
+  [EventTypes.WorkOrderResumed]: 'resumed',
+  [EventTypes.WorkOrderCancelled]: 'cancelled',
+} as const satisfies Record<string, ObserveWorkOrder['happened']>;
 
 /**
  * The order's progress, as it moves the SLA clocks: start, met, paused, resumed, restarted, stopped. What the clocks
@@ -50,13 +52,14 @@ export class SlaClockOnWorkOrderEvents {
         tier: triaged.data.tier,
         reportedAt: start.reportedAt,
       },
-      context(event),
+      traceOf(event),
     );
   }
 
-  @EventPattern(EventTypes.WorkOrderAcknowledged)
-  onAcknowledged(message: InboundCloudEvent) {
-    return this.observe(message, 'acknowledged');
+  @EventPattern(Object.keys(PLAIN_MOVES))
+  onPlainMove(message: InboundCloudEvent) {
+    // The transport routes by type, so the type is one of PLAIN_MOVES.
+    return this.observe(message, PLAIN_MOVES[message.event.type as keyof typeof PLAIN_MOVES]);
   }
 
   @EventPattern(EventTypes.WorkOrderPutOnHold)
@@ -65,11 +68,6 @@ export class SlaClockOnWorkOrderEvents {
     // Only waiting on the resident stops the clock: parts and access are the service desk's to arrange.
     if (held?.type === EventTypes.WorkOrderPutOnHold && held.data.reason === 'waiting-on-resident')
       await this.observe(message, 'waiting-on-resident');
-  }
-
-  @EventPattern(EventTypes.WorkOrderResumed)
-  onResumed(message: InboundCloudEvent) {
-    return this.observe(message, 'resumed');
   }
 
   @EventPattern(EventTypes.WorkOrderReopened)
@@ -81,11 +79,6 @@ export class SlaClockOnWorkOrderEvents {
     await this.observe(message, 'reopened', round);
   }
 
-  @EventPattern(EventTypes.WorkOrderCancelled)
-  onCancelled(message: InboundCloudEvent) {
-    return this.observe(message, 'cancelled');
-  }
-
   /** On-call staff said "I've got it" to an escalation: the chain for that target stops climbing. */
   @EventPattern(EventTypes.AlertAcknowledged)
   async onAlertAcknowledged({ event }: InboundCloudEvent): Promise<void> {
@@ -95,7 +88,7 @@ export class SlaClockOnWorkOrderEvents {
     if (kind !== 'escalation' || !target) return;
     await this.clocks.apply(
       { type: 'AcknowledgeEscalation', workOrderId, target, alertId, by: acknowledgedBy, at: new Date(acknowledgedAt) },
-      context(event),
+      traceOf(event),
     );
   }
 
@@ -108,7 +101,7 @@ export class SlaClockOnWorkOrderEvents {
     if (!workOrderId) return;
     await this.clocks.apply(
       { type: 'ObserveWorkOrder', workOrderId, happened, at: new Date(event.time ?? Date.now()), round },
-      context(event),
+      traceOf(event),
     );
   }
 }
