@@ -14,6 +14,7 @@ const { SlaPolicySchema } = require(join(root, 'libs/sla-domain/dist'));
 const { TimerStore } = require(join(root, 'apps/sla-timer/dist/callback-timers/timer-store'));
 const { TimerFiringService } = require(join(root, 'apps/sla-timer/dist/callback-timers/timer-firing.service'));
 const { SlaClockService } = require(join(root, 'apps/sla-timer/dist/start-clock/sla-clock.service'));
+const { runBench, sleep } = require('./bench-run');
 
 const PENDING = Number(process.env.BENCH_PENDING_TIMERS ?? 1_000_000);
 const BURST = Number(process.env.BENCH_BURST ?? 10_000);
@@ -28,7 +29,6 @@ const policy = SlaPolicySchema.parse({
     planned: { responseSeconds: 259200, resolutionSeconds: 2592000 },
   },
 });
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const main = async () => {
   const database = `cl_bench_${Date.now().toString(36)}`;
@@ -138,7 +138,4 @@ const main = async () => {
   }
 };
 
-main().catch((error) => {
-  console.error(`bench failed: ${error.stack ?? error.message}`);
-  process.exit(1);
-});
+runBench(main);
