@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { EventTypes, topicName, TopicBaseNames } from '@closeloop/contracts';
 import { PostgresEventStore } from '@closeloop/event-store';
 import { toKafkaMessage } from '@closeloop/messaging';
-import { eventually, repositoryRoot } from '@closeloop/testing';
+import { allDayRotation, eventually, repositoryRoot } from '@closeloop/testing';
 import { Webhook } from 'standardwebhooks';
 import {
   TestStack,
@@ -139,15 +139,10 @@ describe('escalation alerts reach the person on call, retry until delivered, and
       [1, level1],
       [2, level2],
     ] as const) {
-      const rotation = await put(notification(`/v1/on-call/rotations/${randomUUID()}`), {
-        siteId,
-        level,
-        timeZone: 'Asia/Shanghai',
-        handoff: 'daily',
-        handoffTime: '09:00',
-        startsOn: '2020-01-01',
-        members: [staffId],
-      });
+      const rotation = await put(
+        notification(`/v1/on-call/rotations/${randomUUID()}`),
+        allDayRotation(siteId, level, [staffId]),
+      );
       expect(rotation.status).toBe(200);
       const contact = await put(notification(`/v1/on-call/contacts/staff/${staffId}`), {
         destinations: [{ channel: 'webhook', url: receiver.url(`/${staffId}`), secrets: [receiver.secret] }],

@@ -1,17 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { ensureLocalSigningKey, IntegratorKeyStore, issueStaffToken, StaffRole } from '@closeloop/auth';
+import { StaffRole } from '@closeloop/auth';
 import { join } from 'node:path';
 import {
-  deleteTopicsWithPrefix,
   eventually,
-  freshDatabase,
-  infrastructure,
   repositoryRoot,
+  ServiceEnvironment,
+  startServiceEnvironment,
   TestDatabase,
   testKafka,
-  uniqueTopicPrefix,
 } from '@closeloop/testing';
 import { Kafka } from 'kafkajs';
 
@@ -66,9 +62,7 @@ export const instanceUrl = (service: keyof typeof urls, instance: number): strin
 
 // Staff tokens come from a signing key of the test run's own, whose JWKS file the services are pointed at; the
 // integrator is registered in the stack's database with a key for every site, as `npm run admin` would do.
-const ISSUER = 'closeloop-e2e';
-const AUDIENCE = 'closeloop';
-let credentials: { keyDir: string; integratorKey: string; readerToken: string } | undefined;
+let credentials: { environment: ServiceEnvironment; integratorKey: string; readerToken: string } | undefined;
 
 /** Headers naming a staff member by a signed token: a technician of S1 unless told otherwise. */
 export const asStaff = async (
@@ -78,17 +72,7 @@ export const asStaff = async (
   sites: string[] = ['S1'],
 ): Promise<Record<string, string>> => {
   if (!credentials) throw new Error('start the test stack first');
-  const token = await issueStaffToken({
-    dir: credentials.keyDir,
-    issuer: ISSUER,
-    audience: AUDIENCE,
-    staffId,
-    name,
-    roles,
-    sites,
-    ttlSeconds: 3600,
-  });
-  return { authorization: `Bearer ${token}` };
+  return { authorization: `Bearer ${await credentials.environment.staffToken({ staffId, name, roles, sites })}` };
 };
 
 export const asIntegrator = (): Record<string, string> => {
@@ -105,38 +89,27 @@ const withCredentials = (url: string, headers: Record<string, string>): Record<s
 };
 
 export const startTestStack = async (label: string, extraEnv: Record<string, string> = {}): Promise<TestStack> => {
-  const prefix = uniqueTopicPrefix(label);
-  const db = await freshDatabase(label.replace(/-/g, '_'));
+  const environment = await startServiceEnvironment(label, 'closeloop-e2e');
+  const { db, prefix } = environment;
   const kafka = testKafka(label);
-  const keyDir = mkdtempSync(join(tmpdir(), 'closeloop-e2e-keys-'));
-  const { jwksFile } = await ensureLocalSigningKey(keyDir);
-  const { apiKey } = await new IntegratorKeyStore(db.pool, () => new Date()).register({
+  const apiKey = await environment.registerIntegrator({
     integratorId: 'e2e-hotline',
     name: 'End-to-end hotline',
     sites: ['*'],
     eventTypes: ['*'],
   });
-  const readerToken = await issueStaffToken({
-    dir: keyDir,
-    issuer: ISSUER,
-    audience: AUDIENCE,
+  const readerToken = await environment.staffToken({
     staffId: 'sup-e2e',
     name: 'E2E Supervisor',
     roles: ['supervisor'],
     sites: ['*'],
-    ttlSeconds: 3600,
   });
-  credentials = { keyDir, integratorKey: apiKey, readerToken };
+  credentials = { environment, integratorKey: apiKey, readerToken };
   const options = {
     env: {
-      DATABASE_URL: db.url,
-      KAFKA_BROKERS: infrastructure().kafkaBrokers.join(','),
-      KAFKA_TOPIC_PREFIX: prefix,
+      ...environment.env,
       LOG_LEVEL: 'warn',
       ALERT_LINK_SECRET: randomBytes(32).toString('hex'),
-      STAFF_TOKEN_ISSUER: ISSUER,
-      STAFF_TOKEN_AUDIENCE: AUDIENCE,
-      STAFF_JWKS_FILE: jwksFile,
       // The tests' alert receivers listen on 127.0.0.1, which the outbound address rule refuses in production.
       OUTBOUND_ALLOW_PRIVATE_ADDRESSES: 'true',
       ...extraEnv,
@@ -158,7 +131,7 @@ export const startTestStack = async (label: string, extraEnv: Record<string, str
     kafka,
     prefix,
     logDir: options.logDir,
-    staffKeys: { dir: keyDir, issuer: ISSUER, audience: AUDIENCE },
+    staffKeys: environment.staffKeys,
     kill: async (service, instance) => {
       await Promise.all(
         alive(service, instance).map(
@@ -186,8 +159,7 @@ export const startTestStack = async (label: string, extraEnv: Record<string, str
     running: (service) => alive(service).map((s) => s.instance),
     stop: async () => {
       await stopChildren(services);
-      await deleteTopicsWithPrefix(kafka, prefix);
-      await db.drop();
+      await environment.remove();
     },
   };
 };

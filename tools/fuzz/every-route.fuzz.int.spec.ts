@@ -1,14 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { CloudEventContentTypes, IntakeEventTypes } from '@closeloop/contracts';
+import { fuzzBudgetLabel, fuzzOptions } from '@closeloop/testing';
 import fc from 'fast-check';
 import { routesInCode } from '../routes';
-import {
-  changedTables,
-  databaseFingerprint,
-  ServiceName,
-  ServicesInProcess,
-  startServicesInProcess,
-} from './services-in-process';
+import { ServiceName, ServicesInProcess, startServicesInProcess, watchWrites } from './services-in-process';
 import { validOverride, validRotation } from './valid-bodies';
 
 /**
@@ -21,8 +16,6 @@ import { validOverride, validRotation } from './valid-bodies';
  * FUZZ_RUNS (default 3000) is the budget shared with the other fuzz specs; this one takes a quarter of it, spread
  * over the routes (at least 10 each). FUZZ_SEED replays a failing run.
  */
-const TOTAL_RUNS = Number(process.env['FUZZ_RUNS'] ?? 3000);
-const SEED = process.env['FUZZ_SEED'] === undefined ? undefined : Number(process.env['FUZZ_SEED']);
 const SHARE = 0.25;
 
 interface Fixtures {
@@ -399,12 +392,11 @@ const build = (
 const ROUTES = routesInCode();
 const keyOf = (r: { service: string; method: string; path: string }) =>
   `${r.service} ${r.method.toUpperCase()} ${r.path}`;
-const RUNS_PER_ROUTE = Math.max(10, Math.round((TOTAL_RUNS * SHARE) / ROUTES.length));
 
 describe('every route of every service under property-based fuzzing (in-process services, real PostgreSQL and Kafka)', () => {
   let services: ServicesInProcess;
   let fixtures: Fixtures;
-  let fingerprint: Record<string, string>;
+  let writtenSincePreviousRequest: () => Promise<string[]>;
   const startedAt = Date.now();
   const statuses = new Map<string, Record<string, number>>();
 
@@ -439,14 +431,14 @@ describe('every route of every service under property-based fuzzing (in-process 
       override: ((await created.json()) as { id: string }).id,
       me: services.staffId,
     };
-    fingerprint = await databaseFingerprint(services.db.pool);
+    writtenSincePreviousRequest = await watchWrites(services.db.pool);
   }, 120_000);
 
   afterAll(async () => {
     const total = [...statuses.values()].reduce((sum, s) => sum + Object.values(s).reduce((a, b) => a + b, 0), 0);
     console.log(
       [
-        `every-route fuzzing: ${total} generated requests over ${ROUTES.length} routes in ${((Date.now() - startedAt) / 1000).toFixed(1)} s (FUZZ_RUNS=${TOTAL_RUNS}${SEED === undefined ? '' : `, FUZZ_SEED=${SEED}`})`,
+        `every-route fuzzing: ${total} generated requests over ${ROUTES.length} routes in ${((Date.now() - startedAt) / 1000).toFixed(1)} s (${fuzzBudgetLabel()})`,
         ...[...statuses.entries()].map(
           ([route, s]) =>
             `  ${route}: ${Object.entries(s)
@@ -489,19 +481,18 @@ describe('every route of every service under property-based fuzzing (in-process 
           if (response.status >= 500) throw new Error(`${what}: answered ${response.status}: ${text.slice(0, 300)}`);
           // Node's HTTP parser refuses a request line or headers past its limits before the app sees them.
           const fromHttpParser = (response.status === 414 || response.status === 431) && text === '';
-          const after = await databaseFingerprint(services.db.pool);
+          const written = await writtenSincePreviousRequest();
           if (response.status >= 400 && !fromHttpParser) {
             if (!(response.headers.get('content-type') ?? '').startsWith('application/problem+json'))
               throw new Error(`${what}: ${response.status} without problem details`);
             if (typeof (JSON.parse(text) as { code?: unknown }).code !== 'string')
               throw new Error(`${what}: ${response.status} problem without a code`);
-            const changed = changedTables(fingerprint, after);
-            if (changed.length > 0)
-              throw new Error(`${what}: refused with ${response.status} but wrote to ${changed.join(', ')}`);
+            if (written.length > 0)
+              throw new Error(`${what}: refused with ${response.status} but wrote to ${written.join(', ')}`);
           }
-          fingerprint = after;
         }),
-        { numRuns: RUNS_PER_ROUTE, ...(SEED === undefined ? {} : { seed: SEED }) },
+        // The spec's share of the budget, spread evenly over the routes.
+        fuzzOptions(SHARE / ROUTES.length),
       );
     },
   );

@@ -1,21 +1,10 @@
 import 'reflect-metadata';
-import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { INestApplication, Type } from '@nestjs/common';
-import { ensureLocalSigningKey, IntegratorKeyStore, issueStaffToken, StaffRoles } from '@closeloop/auth';
+import { StaffRoles } from '@closeloop/auth';
 import { baseServiceConfig, loadConfig } from '@closeloop/config';
 import { startService } from '@closeloop/runtime';
-import {
-  deleteTopicsWithPrefix,
-  freshDatabase,
-  infrastructure,
-  repositoryRoot,
-  TestDatabase,
-  testKafka,
-  uniqueTopicPrefix,
-} from '@closeloop/testing';
+import { inProcessServiceEnv, startServiceEnvironment, TestDatabase } from '@closeloop/testing';
 import { Pool } from 'pg';
 import { z } from 'zod';
 import { dispatchConfigSchema } from '../../apps/dispatch/src/dispatch.config';
@@ -42,8 +31,6 @@ export interface ServicesInProcess {
   stop(): Promise<void>;
 }
 
-const ISSUER = 'closeloop-hostile-input';
-
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const SERVICES: readonly { name: ServiceName; schema: z.ZodTypeAny; module: (config: any) => Type<unknown> }[] = [
   { name: 'intake', schema: intakeConfigSchema, module: intakeModule },
@@ -62,29 +49,14 @@ export const startServicesInProcess = async (
   label: string,
   options: { readonly only?: readonly ServiceName[]; readonly env?: Readonly<Record<string, string>> } = {},
 ): Promise<ServicesInProcess> => {
-  const prefix = uniqueTopicPrefix(label);
-  const db = await freshDatabase(label.replace(/-/g, '_'));
-  const keysDir = mkdtempSync(join(tmpdir(), `closeloop-${label}-keys-`));
-  const { jwksFile } = await ensureLocalSigningKey(keysDir);
-  const env = {
-    ...process.env,
-    DATABASE_URL: db.url,
-    KAFKA_BROKERS: infrastructure().kafkaBrokers.join(','),
-    KAFKA_TOPIC_PREFIX: prefix,
-    PORT: '3000',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'error',
-    STAFF_TOKEN_ISSUER: ISSUER,
-    STAFF_JWKS_FILE: jwksFile,
+  const environment = await startServiceEnvironment(label, 'closeloop-hostile-input');
+  const env = inProcessServiceEnv(environment, {
     RATE_LIMIT_PER_MINUTE: '1000000',
-    TRIAGE_RULES_FILE: resolve(repositoryRoot, 'config/triage-rules.json'),
-    ROSTER_FILE: resolve(repositoryRoot, 'config/roster.json'),
-    SLA_POLICY_FILE: resolve(repositoryRoot, 'config/sla-policy.json'),
     ALERT_LINK_SECRET: 'hostile-input-ack-link-secret-of-at-least-32-chars',
     // Nothing here is paged (no alert is raised without the consumers); were it, only on loopback.
     OUTBOUND_ALLOW_PRIVATE_ADDRESSES: 'true',
     ...options.env,
-  };
+  });
   const apps: INestApplication[] = [];
   const baseUrl = {} as Record<ServiceName, string>;
   try {
@@ -102,34 +74,28 @@ export const startServicesInProcess = async (
     await Promise.all(apps.map((app) => app.close().catch(() => undefined)));
     throw error;
   }
-  const { apiKey } = await new IntegratorKeyStore(db.pool, () => new Date()).register({
+  const apiKey = await environment.registerIntegrator({
     integratorId: 'hostile-hotline',
     name: 'Hostile hotline',
     sites: ['S1'],
     eventTypes: ['*'],
   });
   const staffId = 's1-hostile-tester';
-  const staffToken = await issueStaffToken({
-    dir: keysDir,
-    issuer: ISSUER,
-    audience: 'closeloop',
+  const staffToken = await environment.staffToken({
     staffId,
     name: 'Hostile Tester',
-    roles: [...StaffRoles],
+    roles: StaffRoles,
     sites: ['S1'],
-    ttlSeconds: 3600,
   });
   return {
-    db,
+    db: environment.db,
     baseUrl,
     apiKey,
     staffToken,
     staffId,
     stop: async () => {
       for (const app of apps.reverse()) await app.close().catch(() => undefined);
-      await deleteTopicsWithPrefix(testKafka(`${label}-cleanup`), prefix).catch(() => undefined);
-      await db.drop();
-      rmSync(keysDir, { recursive: true, force: true });
+      await environment.remove();
     },
   };
 };
@@ -141,7 +107,7 @@ export const startServicesInProcess = async (
 const WRITTEN_WITHOUT_REQUESTS = /^(es_checkpoints|access_rate_limits|schema_migrations|sla_timer_policy_applied)$/;
 
 /** A fingerprint of every table a request could write to: equal fingerprints, nothing written. */
-export const databaseFingerprint = async (pool: Pool): Promise<Record<string, string>> => {
+const databaseFingerprint = async (pool: Pool): Promise<Record<string, string>> => {
   const tables = (
     await pool.query<{ table_name: string }>(
       "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name",
@@ -157,5 +123,19 @@ export const databaseFingerprint = async (pool: Pool): Promise<Record<string, st
 };
 
 /** The tables whose fingerprint differs. */
-export const changedTables = (before: Record<string, string>, after: Record<string, string>): string[] =>
+const changedTables = (before: Record<string, string>, after: Record<string, string>): string[] =>
   [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((t) => before[t] !== after[t]).sort();
+
+/**
+ * Starts watching the database for writes: resolves with a function that answers which tables were written since
+ * it was last called (the first time, since the watching began), sorted.
+ */
+export const watchWrites = async (pool: Pool): Promise<() => Promise<string[]>> => {
+  let seen = await databaseFingerprint(pool);
+  return async () => {
+    const now = await databaseFingerprint(pool);
+    const written = changedTables(seen, now);
+    seen = now;
+    return written;
+  };
+};

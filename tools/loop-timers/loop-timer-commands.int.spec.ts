@@ -1,7 +1,5 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { resolve } from 'node:path';
-import { loadJsonFile } from '@closeloop/config';
 import {
   DeadLetterHeaders,
   EventTypes,
@@ -13,12 +11,11 @@ import {
 import { PostgresEventStore } from '@closeloop/event-store';
 import { ensureTopics } from '@closeloop/messaging';
 import { systemClock } from '@closeloop/runtime';
-import { SlaPolicySchema } from '@closeloop/sla-domain';
 import {
   deleteTopicsWithPrefix,
   eventually,
+  eventuallyWhere,
   freshDatabase,
-  repositoryRoot,
   TestDatabase,
   testKafka,
   uniqueTopicPrefix,
@@ -27,11 +24,10 @@ import { WorkOrderCommands } from '@closeloop/work-order-application';
 import { workOrderStream } from '@closeloop/work-order-domain';
 import { Consumer, Kafka, Producer } from 'kafkajs';
 import { recordReportAsIntake } from '../../apps/dispatch/src/reports-under-test.spec';
+import { startTimerFiring } from '../../apps/sla-timer/src/callback-timers/timer-firing-under-test.spec';
 import { TimerFiringService } from '../../apps/sla-timer/src/callback-timers/timer-firing.service';
 import { TimerStore, timerIdOf } from '../../apps/sla-timer/src/callback-timers/timer-store';
 import { WorkOrderCommandSender } from '../../apps/sla-timer/src/callback-timers/work-order-command.sender';
-import { SlaTimerConfig } from '../../apps/sla-timer/src/sla-timer.config';
-import { SlaClockService } from '../../apps/sla-timer/src/start-clock/sla-clock.service';
 import { DispatchConfig } from '../../apps/dispatch/src/dispatch.config';
 import {
   LoopTimerCommandHandler,
@@ -90,23 +86,8 @@ describe('loop timers as commands from sla-timer to dispatch', () => {
     consumer = new LoopTimerCommandsConsumer(kafka, producer, db.pool, dispatchConfig(), handler);
     await consumer.onApplicationBootstrap();
 
-    timers = new TimerStore(db.pool);
     sender = new WorkOrderCommandSender(producer, topicName(TopicBaseNames.commands, prefix));
-    const policy = loadJsonFile('SLA_POLICY_FILE', resolve(repositoryRoot, 'config/sla-policy.json'), SlaPolicySchema);
-    const timerConfig = {
-      TIMER_POLL_MILLIS: 50,
-      TIMER_MAX_ATTEMPTS: 3,
-      TIMER_RETRY_BASE_SECONDS: 1,
-      TIMER_RETRY_MAX_SECONDS: 1,
-    } as SlaTimerConfig;
-    firing = new TimerFiringService(
-      timers,
-      sender,
-      systemClock,
-      timerConfig,
-      new SlaClockService(store, policy, timers),
-    );
-    firing.onApplicationBootstrap();
+    ({ timers, firing } = startTimerFiring(store, db.pool, sender));
   });
 
   afterAll(async () => {
@@ -155,10 +136,10 @@ describe('loop timers as commands from sla-timer to dispatch', () => {
     await timers.schedule(workOrderId, 'callback-due', 0, new Date(Date.now() - 1_000));
     const timerId = timerIdOf(workOrderId, 'callback-due', 0);
 
-    const [requested] = await eventually('the callback task', async () =>
-      (await recorded(workOrderId, EventTypes.CallbackRequested)).length > 0
-        ? recorded(workOrderId, EventTypes.CallbackRequested)
-        : undefined,
+    const [requested] = await eventuallyWhere(
+      'the callback task',
+      () => recorded(workOrderId, EventTypes.CallbackRequested),
+      (requests) => requests.length > 0,
     );
     expect(requested).toMatchObject({ data: expect.objectContaining({ workOrderId, round: 0 }) });
     expect(requested?.metadata).toMatchObject({
@@ -218,9 +199,10 @@ describe('loop timers as commands from sla-timer to dispatch', () => {
 
     consumer = new LoopTimerCommandsConsumer(kafka, producer, db.pool, dispatchConfig(), handler);
     await consumer.onApplicationBootstrap();
-    await eventually(
+    await eventuallyWhere(
       'the order closed',
-      async () => ((await recorded(workOrderId, EventTypes.WorkOrderClosed)).length === 1 ? true : undefined),
+      () => recorded(workOrderId, EventTypes.WorkOrderClosed),
+      (closed) => closed.length === 1,
       60_000,
     );
   }, 90_000);

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import { EventMetadata, ReportDetails } from '@closeloop/contracts';
+import { ReportDetails } from '@closeloop/contracts';
 import { loadJsonFile } from '@closeloop/config';
 import { EventStore } from '@closeloop/event-store';
-import { repositoryRoot } from '@closeloop/testing';
+import { recordEvents, repositoryRoot } from '@closeloop/testing';
 import { triage, TriageRulesSchema, workOrderDecider, workOrderStream } from '@closeloop/work-order-domain';
 
 const rules = loadJsonFile('TRIAGE_RULES_FILE', resolve(repositoryRoot, 'config/triage-rules.json'), TriageRulesSchema);
@@ -23,16 +23,11 @@ export const recordReportAsIntake = async (
     { type: 'ReportWorkOrder', workOrderId, number, report, triage: triage(rules, report), now },
     workOrderDecider.initialState(),
   );
-  const metadata: EventMetadata = {
-    workOrderId,
-    correlationId: randomUUID(),
-    causationId: randomUUID(),
-    actor: { kind: 'integrator', id: 'hotline' },
-    producer: 'intake',
-  };
-  await store.append(
+  await recordEvents(
+    store,
     workOrderStream(workOrderId),
-    events.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata })),
+    events,
+    { workOrderId, actor: { kind: 'integrator', id: 'hotline' }, producer: 'intake' },
     'no-stream',
   );
   return workOrderId;

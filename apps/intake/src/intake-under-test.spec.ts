@@ -1,22 +1,10 @@
 import 'reflect-metadata';
-import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { INestApplication } from '@nestjs/common';
-import { ensureLocalSigningKey, IntegratorKeyStore } from '@closeloop/auth';
 import { loadConfig } from '@closeloop/config';
-import { TopicBaseNames, topicName } from '@closeloop/contracts';
+import { EventTypes, parseDomainEvent, TopicBaseNames, topicName } from '@closeloop/contracts';
 import { cloudEventsTransport, startService } from '@closeloop/runtime';
-import {
-  deleteTopicsWithPrefix,
-  freshDatabase,
-  infrastructure,
-  repositoryRoot,
-  TestDatabase,
-  testKafka,
-  uniqueTopicPrefix,
-} from '@closeloop/testing';
+import { inProcessServiceEnv, startServiceEnvironment, TestDatabase } from '@closeloop/testing';
 import { intakeConfigSchema, sheddingOf } from './intake.config';
 import { intakeModule } from './intake.module';
 import { Pool } from 'pg';
@@ -44,28 +32,19 @@ export const startIntakeUnderTest = async (
   label: string,
   env: Record<string, string> = {},
 ): Promise<IntakeUnderTest> => {
-  const prefix = uniqueTopicPrefix(label);
+  const environment = await startServiceEnvironment(label, 'closeloop-fuzz');
+  const { db, prefix } = environment;
   const intakeTopic = topicName(TopicBaseNames.intake, prefix);
-  const db = await freshDatabase(label.replace(/-/g, '_'));
-  const keysDir = mkdtempSync(join(tmpdir(), `closeloop-${label}-keys-`));
-  const { jwksFile } = await ensureLocalSigningKey(keysDir);
-  const config = loadConfig(intakeConfigSchema, {
-    ...process.env,
-    DATABASE_URL: db.url,
-    KAFKA_BROKERS: infrastructure().kafkaBrokers.join(','),
-    KAFKA_TOPIC_PREFIX: prefix,
-    PORT: '3001',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'error',
-    TRIAGE_RULES_FILE: resolve(repositoryRoot, 'config/triage-rules.json'),
-    STAFF_TOKEN_ISSUER: 'closeloop-fuzz',
-    STAFF_JWKS_FILE: jwksFile,
-    RATE_LIMIT_PER_MINUTE: '1000000',
-    // Jest shares this process and the host with other suites: a lag there is not the service's overload.
-    SHED_MAX_EVENT_LOOP_LAG_MS: '60000',
-    ...env,
-  });
-  const { apiKey } = await new IntegratorKeyStore(db.pool, () => new Date()).register(FUZZ_INTEGRATOR);
+  const config = loadConfig(
+    intakeConfigSchema,
+    inProcessServiceEnv(environment, {
+      RATE_LIMIT_PER_MINUTE: '1000000',
+      // Jest shares this process and the host with other suites: a lag there is not the service's overload.
+      SHED_MAX_EVENT_LOOP_LAG_MS: '60000',
+      ...env,
+    }),
+  );
+  const apiKey = await environment.registerIntegrator(FUZZ_INTEGRATOR);
   // Its consumer group reads the intake topic and dead-letters what it cannot route.
   const app = await startService(intakeModule(config), {
     host: config.HOST,
@@ -84,9 +63,7 @@ export const startIntakeUnderTest = async (
     apiKey,
     stop: async () => {
       await app.close();
-      await deleteTopicsWithPrefix(testKafka(`${label}-cleanup`), prefix).catch(() => undefined);
-      await db.drop();
-      rmSync(keysDir, { recursive: true, force: true });
+      await environment.remove();
     },
   };
 };
@@ -111,4 +88,67 @@ export const danglingIntakeReferences = async (pool: Pool): Promise<string[]> =>
     if (dangling.rowCount) problems.push(`${table_name}.${column_name} names a stream that does not exist`);
   }
   return problems;
+};
+
+export interface StoredEvent {
+  readonly event_type: string;
+  readonly data: Record<string, unknown>;
+  readonly metadata: Record<string, unknown>;
+  readonly stream_version: number;
+}
+
+/** A stream that starts as a work order's should: with the order's report at version 1. */
+export interface WorkOrderStream {
+  readonly streamId: string;
+  readonly events: readonly StoredEvent[];
+  readonly report: StoredEvent;
+}
+
+/**
+ * What a partial write would leave in the store: events without a stream row, a stream whose events do not run
+ * from version 1 to its version, one that does not start with its order's report or is not that order's stream, an
+ * event that does not validate against its schema, a row of intake's own tables naming a stream that does not
+ * exist. `inspect` adds a spec's own findings about each stream that starts with its report. Resolves with the ids
+ * of every stream as well.
+ */
+export const partialWrites = async (
+  pool: Pool,
+  inspect: (stream: WorkOrderStream) => readonly string[],
+): Promise<{ readonly streamIds: readonly string[]; readonly problems: readonly string[] }> => {
+  const orphans = (
+    await pool.query<{ stream_id: string }>(
+      'SELECT DISTINCT stream_id FROM es_events e WHERE NOT EXISTS (SELECT 1 FROM es_streams s WHERE s.stream_id = e.stream_id)',
+    )
+  ).rows;
+  const problems: string[] = orphans.map((o) => `events of ${o.stream_id} without a stream row`);
+  const streams = (
+    await pool.query<{ stream_id: string; version: number }>('SELECT stream_id, version FROM es_streams')
+  ).rows;
+  for (const { stream_id: streamId, version } of streams) {
+    const events = (
+      await pool.query<StoredEvent>(
+        'SELECT event_type, data, metadata, stream_version FROM es_events WHERE stream_id = $1 ORDER BY stream_version',
+        [streamId],
+      )
+    ).rows;
+    if (events.length !== version || events.some((e, i) => e.stream_version !== i + 1))
+      problems.push(
+        `${streamId}: events at versions [${events.map((e) => e.stream_version).join(', ')}], stream version ${version}`,
+      );
+    const report = events[0];
+    if (report?.event_type !== EventTypes.WorkOrderReported || report.stream_version !== 1) {
+      problems.push(`${streamId} starts with ${report?.event_type ?? 'nothing'} at version ${report?.stream_version}`);
+      continue;
+    }
+    const workOrderId = String(report.data['workOrderId']);
+    if (streamId !== `workorder-${workOrderId}`) problems.push(`${streamId} holds the report of ${workOrderId}`);
+    for (const event of events) {
+      const parsed = parseDomainEvent(event.event_type, event.data);
+      if (!parsed.ok)
+        problems.push(`${streamId}@${event.stream_version} ${event.event_type} does not validate: ${parsed.reason}`);
+    }
+    problems.push(...inspect({ streamId, events, report }));
+  }
+  problems.push(...(await danglingIntakeReferences(pool)));
+  return { streamIds: streams.map((s) => s.stream_id), problems };
 };

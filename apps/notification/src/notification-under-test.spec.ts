@@ -1,31 +1,19 @@
 import 'reflect-metadata';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { INestApplication } from '@nestjs/common';
-import { ensureLocalSigningKey, issueStaffToken, StaffRole } from '@closeloop/auth';
+import { StaffRole } from '@closeloop/auth';
 import { loadConfig } from '@closeloop/config';
 import { AlertEvent, EventTypes, TopicBaseNames, topicName, toDomainEvents } from '@closeloop/contracts';
 import { PostgresEventStore } from '@closeloop/event-store';
 import { alertStream } from '@closeloop/notification-domain';
 import { cloudEventsTransport, startService } from '@closeloop/runtime';
 import { slaStream } from '@closeloop/sla-domain';
-import {
-  deleteTopicsWithPrefix,
-  freshDatabase,
-  infrastructure,
-  TestDatabase,
-  testKafka,
-  uniqueTopicPrefix,
-} from '@closeloop/testing';
+import { inProcessServiceEnv, startServiceEnvironment, TestDatabase, testKafka } from '@closeloop/testing';
 import { workOrderStream } from '@closeloop/work-order-domain';
 import { notificationConfigSchema } from './notification.config';
 import { notificationModule } from './notification.module';
-
-const ISSUER = 'closeloop-notification-int';
 
 export interface NotificationUnderTest {
   readonly db: TestDatabase;
@@ -54,31 +42,23 @@ export const startNotificationUnderTest = async (
   label: string,
   env: Record<string, string>,
 ): Promise<NotificationUnderTest> => {
-  const prefix = uniqueTopicPrefix(label);
-  const db = await freshDatabase(label.replace(/-/g, '_'));
+  const environment = await startServiceEnvironment(label, 'closeloop-notification-int');
+  const { db, prefix } = environment;
   const store = new PostgresEventStore(db.pool);
-  const keysDir = mkdtempSync(join(tmpdir(), `closeloop-${label}-keys-`));
-  const { jwksFile } = await ensureLocalSigningKey(keysDir);
-  const config = loadConfig(notificationConfigSchema, {
-    ...process.env,
-    DATABASE_URL: db.url,
-    KAFKA_BROKERS: infrastructure().kafkaBrokers.join(','),
-    KAFKA_TOPIC_PREFIX: prefix,
-    PORT: '3004',
-    HOST: '127.0.0.1',
-    LOG_LEVEL: 'error',
-    STAFF_TOKEN_ISSUER: ISSUER,
-    STAFF_JWKS_FILE: jwksFile,
-    ALERT_LINK_SECRET: randomBytes(32).toString('hex'),
-    ALERT_POLL_MILLIS: '50',
-    ALERT_RETRY_BASE_MILLIS: '50',
-    ALERT_RETRY_MAX_MILLIS: '200',
-    ALERT_MAX_ATTEMPTS: '2',
-    ALERT_RENOTIFY_SECONDS: '0',
-    // The tests' pagers listen on 127.0.0.1, which the outbound address rule refuses unless told otherwise.
-    OUTBOUND_ALLOW_PRIVATE_ADDRESSES: 'true',
-    ...env,
-  });
+  const config = loadConfig(
+    notificationConfigSchema,
+    inProcessServiceEnv(environment, {
+      ALERT_LINK_SECRET: randomBytes(32).toString('hex'),
+      ALERT_POLL_MILLIS: '50',
+      ALERT_RETRY_BASE_MILLIS: '50',
+      ALERT_RETRY_MAX_MILLIS: '200',
+      ALERT_MAX_ATTEMPTS: '2',
+      ALERT_RENOTIFY_SECONDS: '0',
+      // The tests' pagers listen on 127.0.0.1, which the outbound address rule refuses unless told otherwise.
+      OUTBOUND_ALLOW_PRIVATE_ADDRESSES: 'true',
+      ...env,
+    }),
+  );
   const eventsTopic = topicName(TopicBaseNames.events, prefix);
   const app = await startService(notificationModule(config), {
     host: config.HOST,
@@ -120,19 +100,9 @@ export const startNotificationUnderTest = async (
     prefix,
     eventsTopic,
     baseUrl: `http://127.0.0.1:${port}`,
-    asStaff: async (staffId, roles = ['on-call'], sites = ['*']) => {
-      const token = await issueStaffToken({
-        dir: keysDir,
-        issuer: ISSUER,
-        audience: 'closeloop',
-        staffId,
-        name: staffId,
-        roles,
-        sites,
-        ttlSeconds: 3600,
-      });
-      return { authorization: `Bearer ${token}` };
-    },
+    asStaff: async (staffId, roles = ['on-call'], sites = ['*']) => ({
+      authorization: `Bearer ${await environment.staffToken({ staffId, roles, sites })}`,
+    }),
     report: async (siteId, description, tier) => {
       const workOrderId = randomUUID();
       const at = new Date().toISOString();
@@ -174,9 +144,7 @@ export const startNotificationUnderTest = async (
     },
     stop: async () => {
       await app.close();
-      await deleteTopicsWithPrefix(testKafka(`${label}-cleanup`), prefix).catch(() => undefined);
-      await db.drop();
-      rmSync(keysDir, { recursive: true, force: true });
+      await environment.remove();
     },
   };
 };
@@ -233,13 +201,5 @@ export const caughtUp = async (service: NotificationUnderTest, timeoutMs = 30_00
   }
 };
 
-/** A rotation body for PUT /v1/on-call/rotations/:id: the members on call all day, every day, since 2020. */
-export const allDayRotation = (siteId: string, level: number, members: readonly string[]) => ({
-  siteId,
-  level,
-  timeZone: 'Asia/Shanghai',
-  handoff: 'daily',
-  handoffTime: '09:00',
-  startsOn: '2020-01-01',
-  members,
-});
+// The alert specs import the rotation body they send with the rest of the service's helpers.
+export { allDayRotation } from '@closeloop/testing';

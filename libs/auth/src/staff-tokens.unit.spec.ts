@@ -38,11 +38,21 @@ const issue = (overrides: Partial<Parameters<typeof issueStaffToken>[0]> = {}) =
     ...overrides,
   });
 
+const issuedAt = Math.floor(now.getTime() / 1000);
+
+/** The registered claims of a token for `sub`, issued now for this issuer and audience, valid `ttlSeconds`. */
+const registeredClaims = (sub: string, ttlSeconds = 300) => ({
+  iss: issuer,
+  aud: audience,
+  sub,
+  iat: issuedAt,
+  exp: issuedAt + ttlSeconds,
+});
+
 /** Signs arbitrary claims with the local private key, as a misconfigured or foreign IdP might. */
 const signWithLocalKey = async (claims: Record<string, unknown>, header: Record<string, unknown> = {}) => {
   const jwk = JSON.parse(readFileSync(join(dir, LOCAL_SIGNING_KEY_FILE), 'utf8')) as JWK;
-  const iat = Math.floor(now.getTime() / 1000);
-  return new SignJWT({ iss: issuer, aud: audience, sub: 'kc-7f3a', iat, exp: iat + 300, ...claims })
+  return new SignJWT({ ...registeredClaims('kc-7f3a'), ...claims })
     .setProtectedHeader({ alg: 'ES256', kid: jwk.kid as string, ...header })
     .sign(await importJWK(jwk, 'ES256'));
 };
@@ -159,8 +169,7 @@ describe('a token that must be refused', () => {
   });
 
   it('is unsigned (alg none)', async () => {
-    const iat = Math.floor(now.getTime() / 1000);
-    const token = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ iss: issuer, aud: audience, sub: 'u1', exp: iat + 300, roles: ['admin'], sites: ['*'] })}.`;
+    const token = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ ...registeredClaims('u1'), roles: ['admin'], sites: ['*'] })}.`;
     expect(await rejection(token)).toMatchObject({
       code: 'TOKEN_INVALID',
       message: expect.stringContaining('RS256, ES256, EdDSA'),
@@ -169,16 +178,7 @@ describe('a token that must be refused', () => {
 
   it('is signed with a shared secret (HS256), even one equal to the public key', async () => {
     const jwks = readFileSync(join(dir, LOCAL_JWKS_FILE));
-    const iat = Math.floor(now.getTime() / 1000);
-    const token = await new SignJWT({
-      iss: issuer,
-      aud: audience,
-      sub: 'u1',
-      iat,
-      exp: iat + 300,
-      roles: ['admin'],
-      sites: ['*'],
-    })
+    const token = await new SignJWT({ ...registeredClaims('u1'), roles: ['admin'], sites: ['*'] })
       .setProtectedHeader({ alg: 'HS256' })
       .sign(new Uint8Array(jwks));
     expect((await rejection(token)).message).toContain('RS256, ES256, EdDSA');
@@ -197,8 +197,7 @@ describe('a token that must be refused', () => {
 
   it('is signed by a key the identity provider does not publish', async () => {
     const { privateKey } = await generateKeyPair('ES256');
-    const iat = Math.floor(now.getTime() / 1000);
-    const token = await new SignJWT({ iss: issuer, aud: audience, sub: 'u1', iat, exp: iat + 300 })
+    const token = await new SignJWT(registeredClaims('u1'))
       .setProtectedHeader({ alg: 'ES256', kid: 'other' })
       .sign(privateKey);
     expect(await rejection(token)).toMatchObject({
@@ -263,16 +262,7 @@ describe('claims from an identity provider', () => {
       JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'rsa-1', alg: 'RS256', use: 'sig' }] }),
     );
     const rsaVerifier = new StaffTokenVerifier({ issuer, audience, jwks: { file: rsaFile }, clock });
-    const iat = Math.floor(now.getTime() / 1000);
-    const token = await new SignJWT({
-      iss: issuer,
-      aud: audience,
-      sub: 'u2',
-      iat,
-      exp: iat + 60,
-      roles: ['technician'],
-      sites: ['S3'],
-    })
+    const token = await new SignJWT({ ...registeredClaims('u2', 60), roles: ['technician'], sites: ['S3'] })
       .setProtectedHeader({ alg: 'RS256', kid: 'rsa-1' })
       .sign(privateKey);
     await expect(rsaVerifier.verify(token)).resolves.toMatchObject({ staffId: 'u2', roles: ['technician'] });

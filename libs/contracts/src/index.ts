@@ -11,3 +11,4 @@ export * from './phone';
 export * from './input-policy';
 export * from './decider';
 export * from './name-based-id';
+export * from './reported-order';

@@ -1,3 +1,5 @@
 export * from './migrate';
 export * from './pool';
 export * from './session-locks';
+export * from './camel-rows';
+export * from './wakeable-loop';

@@ -6,7 +6,7 @@ import {
   IllegalTransitionError,
   SlaEvent,
 } from '@closeloop/contracts';
-import { aggregateStream, handleCommand } from './command-handler';
+import { aggregateStream, CommandRequest, handleCommand } from './command-handler';
 import { EventStore, StreamVersionConflictError } from './event-store.port';
 import { InMemoryEventStore } from './in-memory-event-store';
 
@@ -87,13 +87,13 @@ describe('handleCommand', () => {
     store = new InMemoryEventStore();
   });
 
+  /** Most cases pause the one clock: the request's other options on top, and the cause 'cause-1' unless named. */
+  const pauseClock = (options: Partial<CommandRequest<Clock, ClockCommand>> = {}, on: EventStore = store) =>
+    handleCommand(on, clock, { streamId: stream, command: pause, metadata: metadata(), ...options });
+
   it('decides on the folded stream, appends with the metadata, and answers the new state and version', async () => {
-    await handleCommand(store, clock, { streamId: stream, command: pause, metadata: metadata('first') });
-    const outcome = await handleCommand(store, clock, {
-      streamId: stream,
-      command: pause,
-      metadata: metadata('second'),
-    });
+    await pauseClock({ metadata: metadata('first') });
+    const outcome = await pauseClock({ metadata: metadata('second') });
     expect(outcome).toMatchObject({
       state: { pauses: 2 },
       version: 2,
@@ -112,121 +112,60 @@ describe('handleCommand', () => {
 
   it('decides again on what another writer left when it got in first', async () => {
     const raced = racedStore(store, 2);
-    const outcome = await handleCommand(raced, clock, { streamId: stream, command: pause, metadata: metadata() });
+    const outcome = await pauseClock({}, raced);
     expect(outcome).toMatchObject({ state: { pauses: 3 }, version: 3 });
     expect(raced.appends).toBe(3);
   });
 
   it('gives the conflict to the caller after five attempts', async () => {
     const raced = racedStore(store, 10);
-    await expect(
-      handleCommand(raced, clock, { streamId: stream, command: pause, metadata: metadata() }),
-    ).rejects.toBeInstanceOf(StreamVersionConflictError);
+    await expect(pauseClock({}, raced)).rejects.toBeInstanceOf(StreamVersionConflictError);
     expect(raced.appends).toBe(5);
   });
 
   it('does not retry for a caller that named the version it decided on', async () => {
-    await handleCommand(store, clock, { streamId: stream, command: pause, metadata: metadata('first') });
-    await expect(
-      handleCommand(store, clock, { streamId: stream, command: pause, metadata: metadata(), expectedVersion: 0 }),
-    ).rejects.toMatchObject({ expected: 0, actual: 1 });
+    await pauseClock({ metadata: metadata('first') });
+    await expect(pauseClock({ expectedVersion: 0 })).rejects.toMatchObject({ expected: 0, actual: 1 });
     const raced = racedStore(store, 1);
-    await expect(
-      handleCommand(raced, clock, { streamId: stream, command: pause, metadata: metadata(), expectedVersion: 1 }),
-    ).rejects.toBeInstanceOf(StreamVersionConflictError);
+    await expect(pauseClock({ expectedVersion: 1 }, raced)).rejects.toBeInstanceOf(StreamVersionConflictError);
     expect(raced.appends).toBe(1);
   });
 
   it('answers a retry key used before with the events it recorded, and refuses it for another request', async () => {
-    const first = await handleCommand(store, clock, {
-      streamId: stream,
-      command: pause,
-      metadata: metadata(),
-      idempotency: { key: 'k-1', requestFingerprint: 'f-1' },
-    });
-    const retry = await handleCommand(store, clock, {
-      streamId: stream,
-      command: pause,
-      metadata: metadata(),
-      idempotency: { key: 'k-1', requestFingerprint: 'f-1' },
-    });
+    const first = await pauseClock({ idempotency: { key: 'k-1', requestFingerprint: 'f-1' } });
+    const retry = await pauseClock({ idempotency: { key: 'k-1', requestFingerprint: 'f-1' } });
     expect(retry).toEqual({ state: first.state, version: 1, events: first.events, replayed: true });
     expect((await store.readStream(stream))[0]?.metadata).toMatchObject({
       idempotencyKey: 'k-1',
       requestFingerprint: 'f-1',
     });
-    await expect(
-      handleCommand(store, clock, {
-        streamId: stream,
-        command: pause,
-        metadata: metadata(),
-        idempotency: { key: 'k-1', requestFingerprint: 'f-2' },
-      }),
-    ).rejects.toBeInstanceOf(IdempotencyKeyReusedError);
+    await expect(pauseClock({ idempotency: { key: 'k-1', requestFingerprint: 'f-2' } })).rejects.toBeInstanceOf(
+      IdempotencyKeyReusedError,
+    );
   });
 
   it('answers a key recorded without a fingerprint (before fingerprints were kept) whatever the request', async () => {
-    await handleCommand(store, clock, {
-      streamId: stream,
-      command: pause,
-      metadata: metadata(),
-      idempotency: { key: 'k-1' },
+    await pauseClock({ idempotency: { key: 'k-1' } });
+    expect(await pauseClock({ idempotency: { key: 'k-1', requestFingerprint: 'f-2' } })).toMatchObject({
+      replayed: true,
+      version: 1,
     });
-    expect(
-      await handleCommand(store, clock, {
-        streamId: stream,
-        command: pause,
-        metadata: metadata(),
-        idempotency: { key: 'k-1', requestFingerprint: 'f-2' },
-      }),
-    ).toMatchObject({ replayed: true, version: 1 });
   });
 
   it('lets a cause act once when asked to: the same causation id again decides nothing', async () => {
-    await handleCommand(store, clock, {
-      streamId: stream,
-      command: pause,
-      metadata: metadata('event-7'),
-      oncePerCause: true,
-    });
-    const again = await handleCommand(store, clock, {
-      streamId: stream,
-      command: pause,
-      metadata: metadata('event-7'),
-      oncePerCause: true,
-    });
+    await pauseClock({ metadata: metadata('event-7'), oncePerCause: true });
+    const again = await pauseClock({ metadata: metadata('event-7'), oncePerCause: true });
     expect(again).toMatchObject({ replayed: true, version: 1, events: [{ type: EventTypes.SlaClockPaused }] });
     expect(await store.readStream(stream)).toHaveLength(1);
   });
 
   it('asks authorize before a replay, a version check or a decision', async () => {
-    await handleCommand(store, clock, {
-      streamId: stream,
-      command: pause,
-      metadata: metadata(),
-      idempotency: { key: 'k-1' },
-    });
+    await pauseClock({ idempotency: { key: 'k-1' } });
     const refuse = () => {
       throw new Error('not yours');
     };
-    await expect(
-      handleCommand(store, clock, {
-        streamId: stream,
-        command: pause,
-        metadata: metadata(),
-        idempotency: { key: 'k-1' },
-        authorize: refuse,
-      }),
-    ).rejects.toThrow('not yours');
-    await expect(
-      handleCommand(store, clock, {
-        streamId: stream,
-        command: pause,
-        metadata: metadata(),
-        expectedVersion: 0,
-        authorize: refuse,
-      }),
-    ).rejects.toThrow('not yours');
+    await expect(pauseClock({ idempotency: { key: 'k-1' }, authorize: refuse })).rejects.toThrow('not yours');
+    await expect(pauseClock({ expectedVersion: 0, authorize: refuse })).rejects.toThrow('not yours');
   });
 
   it('passes a refusal by the decider on to the caller', async () => {
@@ -235,8 +174,6 @@ describe('handleCommand', () => {
       command: (): ClockCommand => ({ type: 'Stop' }),
       metadata: metadata(),
     });
-    await expect(
-      handleCommand(store, clock, { streamId: stream, command: pause, metadata: metadata() }),
-    ).rejects.toBeInstanceOf(IllegalTransitionError);
+    await expect(pauseClock()).rejects.toBeInstanceOf(IllegalTransitionError);
   });
 });

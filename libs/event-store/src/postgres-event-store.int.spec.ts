@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { eventually, freshDatabase, TestDatabase } from '@closeloop/testing';
-import { NewEvent } from './event-store.port';
+import { eventually, freshDatabase, TestDatabase, useSuiteDatabase } from '@closeloop/testing';
+import { EventStore, NewEvent } from './event-store.port';
 import { BEGIN_APPENDING_SQL, PostgresEventStore } from './postgres-event-store';
 import { eventStoreContract } from './testing';
 
@@ -15,7 +15,7 @@ eventStoreContract(
 
 const event = (type: string): NewEvent => ({ eventId: randomUUID(), type, data: {}, metadata: {} });
 
-const drain = async (store: PostgresEventStore, after: string | undefined) => {
+const drain = async (store: EventStore, after: string | undefined) => {
   const page = await store.readAll(after, 1000);
   return { events: page, checkpoint: page[page.length - 1]?.checkpoint ?? after };
 };
@@ -26,7 +26,7 @@ const drain = async (store: PostgresEventStore, after: string | undefined) => {
  * that moment); that it shows, in order, is the point.
  */
 const drainUntil = (
-  store: PostgresEventStore,
+  store: EventStore,
   after: string | undefined,
   enough: (events: readonly { type: string; streamId: string }[]) => boolean,
 ) =>
@@ -36,14 +36,10 @@ const drainUntil = (
   });
 
 describe('PostgreSQL readAll ordering', () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await freshDatabase('numeric_order');
-  });
-  afterAll(() => db.drop());
+  const suite = useSuiteDatabase('numeric_order');
 
   it('orders positions as numbers across a digit boundary (9 before 10), within and across appends', async () => {
-    const store = new PostgresEventStore(db.pool);
+    const { store } = suite;
     await store.append(
       `order-${randomUUID()}`,
       Array.from({ length: 10 }, () => event('test.a.v1')),
@@ -65,17 +61,11 @@ describe('PostgreSQL readAll ordering', () => {
 });
 
 describe('PostgreSQL readAll with transactions that commit out of position order', () => {
-  let db: TestDatabase;
-  let store: PostgresEventStore;
-  beforeAll(async () => {
-    db = await freshDatabase('late_commit');
-    store = new PostgresEventStore(db.pool);
-  });
-  afterAll(() => db.drop());
+  const suite = useSuiteDatabase('late_commit');
 
   // Inserts one event in a transaction the test keeps open, as a slow writer would.
   const openWriter = async (streamId: string, type: string, takeTransactionIdFirst: boolean) => {
-    const client = await db.pool.connect();
+    const client = await suite.db.pool.connect();
     await client.query('BEGIN');
     await client.query(BEGIN_APPENDING_SQL);
     if (takeTransactionIdFirst) await client.query('SELECT pg_current_xact_id()');
@@ -94,39 +84,39 @@ describe('PostgreSQL readAll with transactions that commit out of position order
   };
 
   it('holds back later commits until a slow transaction with a lower position commits, then returns both', async () => {
-    let { checkpoint } = await drain(store, undefined);
+    let { checkpoint } = await drain(suite.store, undefined);
     const slow = await openWriter(`late-${randomUUID()}`, 'test.slow.v1', false);
     await slow.insert(); // takes the lower position, then stalls
-    await store.append(`fast-${randomUUID()}`, [event('test.fast.v1')], 'no-stream');
+    await suite.store.append(`fast-${randomUUID()}`, [event('test.fast.v1')], 'no-stream');
 
-    const whileSlowIsOpen = await drain(store, checkpoint);
+    const whileSlowIsOpen = await drain(suite.store, checkpoint);
     expect(whileSlowIsOpen.events.map((e) => e.type)).toEqual([]);
     checkpoint = whileSlowIsOpen.checkpoint;
 
     await slow.commit();
-    const afterCommit = await drainUntil(store, checkpoint, (events) => events.length >= 2);
+    const afterCommit = await drainUntil(suite.store, checkpoint, (events) => events.length >= 2);
     expect(afterCommit.events.map((e) => e.type)).toEqual(['test.slow.v1', 'test.fast.v1']);
   });
 
   it('never skips an event that took a higher position but an older transaction', async () => {
-    let { checkpoint } = await drain(store, undefined);
+    let { checkpoint } = await drain(suite.store, undefined);
     const slow = await openWriter(`late-${randomUUID()}`, 'test.older-transaction.v1', true);
-    await store.append(`fast-${randomUUID()}`, [event('test.newer-transaction.v1')], 'no-stream');
+    await suite.store.append(`fast-${randomUUID()}`, [event('test.newer-transaction.v1')], 'no-stream');
     await slow.insert(); // a higher position than the fast event, from the older transaction
 
     const seen: string[] = [];
-    const first = await drain(store, checkpoint);
+    const first = await drain(suite.store, checkpoint);
     seen.push(...first.events.map((e) => e.type));
     checkpoint = first.checkpoint;
     await slow.commit();
-    const second = await drainUntil(store, checkpoint, (events) => seen.length + events.length >= 2);
+    const second = await drainUntil(suite.store, checkpoint, (events) => seen.length + events.length >= 2);
     seen.push(...second.events.map((e) => e.type));
 
     expect(seen.sort()).toEqual(['test.newer-transaction.v1', 'test.older-transaction.v1']);
   });
 
   it('is not held back by long transactions that do not append, in this database or another', async () => {
-    const { checkpoint } = await drain(store, undefined);
+    const { checkpoint } = await drain(suite.store, undefined);
     const elsewhere = await freshDatabase('long_transaction_elsewhere');
     const holdOpen = async (pool: TestDatabase['pool']) => {
       const client = await pool.connect();
@@ -134,12 +124,12 @@ describe('PostgreSQL readAll with transactions that commit out of position order
       await client.query('SELECT pg_current_xact_id()'); // a transaction id, as any writer gets
       return client;
     };
-    const here = await holdOpen(db.pool);
+    const here = await holdOpen(suite.db.pool);
     const there = await holdOpen(elsewhere.pool);
     try {
       const streamId = `while-others-run-${randomUUID()}`;
-      await store.append(streamId, [event('test.appended-meanwhile.v1')], 'no-stream');
-      const { events } = await drainUntil(store, checkpoint, (read) => read.some((e) => e.streamId === streamId));
+      await suite.store.append(streamId, [event('test.appended-meanwhile.v1')], 'no-stream');
+      const { events } = await drainUntil(suite.store, checkpoint, (read) => read.some((e) => e.streamId === streamId));
       expect(events.filter((e) => e.streamId === streamId).map((e) => e.type)).toEqual(['test.appended-meanwhile.v1']);
     } finally {
       for (const client of [here, there]) {
@@ -152,7 +142,7 @@ describe('PostgreSQL readAll with transactions that commit out of position order
 
   it('refuses an insert into es_events from a transaction that did not mark itself as an appender', async () => {
     await expect(
-      db.pool.query(
+      suite.db.pool.query(
         `INSERT INTO es_events (stream_id, stream_version, event_id, event_type, data, metadata) VALUES ($1, 1, $2, 'test.unmarked.v1', '{}', '{}')`,
         [`unmarked-${randomUUID()}`, randomUUID()],
       ),
@@ -160,11 +150,13 @@ describe('PostgreSQL readAll with transactions that commit out of position order
   });
 
   it('keeps one stream in version order across many concurrent appends', async () => {
-    const { checkpoint } = await drain(store, undefined);
+    const { checkpoint } = await drain(suite.store, undefined);
     const streamId = `busy-${randomUUID()}`;
-    await Promise.all(Array.from({ length: 20 }, (_, i) => store.append(streamId, [event(`test.n${i}.v1`)], 'any')));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => suite.store.append(streamId, [event(`test.n${i}.v1`)], 'any')),
+    );
     const { events } = await drainUntil(
-      store,
+      suite.store,
       checkpoint,
       (read) => read.filter((e) => e.streamId === streamId).length >= 20,
     );

@@ -1,17 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { deadLetterTopicOf, TopicBaseNames, topicName } from '@closeloop/contracts';
-import {
-  deleteTopicsWithPrefix,
-  eventually,
-  infrastructure,
-  setTopicMaxMessageBytes,
-  testKafka,
-  uniqueTopicPrefix,
-} from '@closeloop/testing';
-import { Kafka, Producer } from 'kafkajs';
+import { eventually, infrastructure, setTopicMaxMessageBytes, testKafka, uniqueTopicPrefix } from '@closeloop/testing';
+import { Kafka } from 'kafkajs';
 import { Pool } from 'pg';
-import { CloudEventConsumer } from './event-consumer';
-import { ensureTopics } from './kafka';
+import { intakeConsumerUnderTest, IntakeConsumerUnderTest } from './consumer-under-test.spec';
 import { PostgresParkedMessages } from './parked-messages.repository';
 
 describe('a consumer kafkajs gives up on, on a real broker', () => {
@@ -19,8 +11,7 @@ describe('a consumer kafkajs gives up on, on a real broker', () => {
   const topic = topicName(TopicBaseNames.intake, prefix);
   const deadLetters = deadLetterTopicOf(topic);
   let kafka: Kafka;
-  let producer: Producer;
-  let consumer: CloudEventConsumer;
+  let intake: IntakeConsumerUnderTest;
   const handled: string[] = [];
   const logged: string[] = [];
 
@@ -34,30 +25,20 @@ describe('a consumer kafkajs gives up on, on a real broker', () => {
       topics: [{ topic: deadLetters, numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: '2000' }] }],
     });
     await admin.disconnect();
-    await ensureTopics(kafka, prefix);
-    producer = kafka.producer();
-    await producer.connect();
     // A record that cannot be dead-lettered is parked in PostgreSQL; only when that fails too (here: a pool already
     // ended, as during a database outage) does the error reach kafkajs, the case this suite is about.
     const unreachableDatabase = new Pool({ connectionString: infrastructure().adminDatabaseUrl, max: 1 });
     await unreachableDatabase.end();
-    consumer = new CloudEventConsumer({
-      kafka,
-      producer,
+    intake = await intakeConsumerUnderTest(kafka, prefix, {
       parkedMessages: new PostgresParkedMessages(unreachableDatabase),
-      groupId: `${prefix}intake`,
-      topics: [topic],
       handle: async ({ event }) => void handled.push(event.id),
       restartDelayMillis: 500,
       log: (line) => logged.push(line),
     });
-    await consumer.start();
   }, 60_000);
 
   afterAll(async () => {
-    await consumer?.stop();
-    await producer?.disconnect();
-    await deleteTopicsWithPrefix(kafka, prefix);
+    await intake?.close();
   });
 
   it('is replaced, in the same process, and consumes on once the cause is gone', async () => {
@@ -69,7 +50,7 @@ describe('a consumer kafkajs gives up on, on a real broker', () => {
       type: 'closeloop.intake.report-submitted.v1',
       data: {},
     };
-    await producer.send({
+    await intake.producer.send({
       topic,
       messages: [
         { key: 'k', value: big },

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { DeadLetterHeaders, deadLetterTopicOf, TopicBaseNames, topicName, ValidationError } from '@closeloop/contracts';
 import {
   adminJson,
-  deleteTopicsWithPrefix,
   eventually,
   freshDatabase,
   runAdminCli,
@@ -10,9 +9,9 @@ import {
   testKafka,
   uniqueTopicPrefix,
 } from '@closeloop/testing';
-import { Consumer, IHeaders, Kafka, Producer } from 'kafkajs';
-import { CloudEventConsumer, InboundCloudEvent } from './event-consumer';
-import { ensureTopics } from './kafka';
+import { Consumer, IHeaders, Kafka } from 'kafkajs';
+import { intakeConsumerUnderTest, IntakeConsumerUnderTest } from './consumer-under-test.spec';
+import { InboundCloudEvent } from './event-consumer';
 import { PostgresParkedMessages } from './parked-messages.repository';
 
 interface DeadLetterSeen {
@@ -29,9 +28,8 @@ describe('CloudEventConsumer failure policy, on a real broker', () => {
   let db: TestDatabase;
   let parkedMessages: PostgresParkedMessages;
   let kafka: Kafka;
-  let producer: Producer;
+  let intake: IntakeConsumerUnderTest;
   let dlqWatcher: Consumer;
-  let consumer: CloudEventConsumer;
   const deadLetters: DeadLetterSeen[] = [];
   const handled: string[] = [];
   const attempts = new Map<string, number>();
@@ -63,15 +61,19 @@ describe('CloudEventConsumer failure policy, on a real broker', () => {
   });
 
   // Everything on one key, so on one partition: a poison message there must not hold back the rest.
-  const send = (value: string) => producer.send({ topic, messages: [{ key: 'same-partition', value }] });
+  const send = (value: string) => intake.producer.send({ topic, messages: [{ key: 'same-partition', value }] });
 
   beforeAll(async () => {
     db = await freshDatabase('consumer');
     parkedMessages = new PostgresParkedMessages(db.pool);
     kafka = testKafka('consumer-test');
-    await ensureTopics(kafka, prefix);
-    producer = kafka.producer();
-    await producer.connect();
+    intake = await intakeConsumerUnderTest(kafka, prefix, {
+      parkedMessages,
+      handle,
+      maxAttempts: 4,
+      retryBaseMillis: 20,
+      log: (line) => logged.push(line),
+    });
     dlqWatcher = kafka.consumer({ groupId: `${prefix}dlq-watcher` });
     await dlqWatcher.connect();
     await dlqWatcher.subscribe({ topic: deadLetterTopicOf(topic), fromBeginning: true });
@@ -80,66 +82,67 @@ describe('CloudEventConsumer failure policy, on a real broker', () => {
         deadLetters.push({ value: message.value?.toString() ?? '', headers: headerText(message.headers) });
       },
     });
-    consumer = new CloudEventConsumer({
-      kafka,
-      producer,
-      parkedMessages,
-      groupId: `${prefix}intake`,
-      topics: [topic],
-      handle,
-      maxAttempts: 4,
-      retryBaseMillis: 20,
-      log: (line) => logged.push(line),
-    });
-    await consumer.start();
   }, 60_000);
 
   afterAll(async () => {
-    await consumer?.stop();
     await dlqWatcher?.disconnect();
-    await producer?.disconnect();
-    await deleteTopicsWithPrefix(kafka, prefix);
+    await intake?.close();
     await db?.drop();
   });
 
   const deadLetterFor = (needle: string) =>
     eventually(`a dead letter containing ${needle}`, async () => deadLetters.find((d) => d.value.includes(needle)));
 
+  /** Sends the records as JSON, one after the other. */
+  const sendAll = async (...records: object[]) => {
+    for (const record of records) await send(JSON.stringify(record));
+  };
+
+  /** Sends the record as JSON and waits for its dead letter, the one containing `needle`. */
+  const sendToDeadLetter = async (record: object, needle: string) => {
+    await sendAll(record);
+    return deadLetterFor(needle);
+  };
+
+  const handledEventually = (what: string, event: { id: string }) =>
+    eventually(what, async () => (handled.includes(event.id) ? true : undefined));
+
   it('dead-letters bytes that are not JSON, byte for byte, with the reason, and moves on', async () => {
     const garbage = `not json ${randomUUID()}`;
     const after = cloudEvent('fine');
     await send(garbage);
-    await send(JSON.stringify(after));
+    await sendAll(after);
     const letter = await deadLetterFor(garbage);
     expect(letter.value).toBe(garbage);
     expect(letter.headers[DeadLetterHeaders.errorCode]).toBe('MALFORMED_CLOUDEVENT');
     expect(letter.headers[DeadLetterHeaders.reason]).toMatch(/not JSON/);
     expect(letter.headers[DeadLetterHeaders.originalTopic]).toBe(topic);
     expect(letter.headers[DeadLetterHeaders.consumerGroup]).toBe(`${prefix}intake`);
-    await eventually('the next message handled', async () => (handled.includes(after.id) ? true : undefined));
+    await handledEventually('the next message handled', after);
   }, 30_000);
 
   it('dead-letters a JSON message that is not a CloudEvent, naming the missing attributes', async () => {
     const marker = randomUUID();
-    await send(JSON.stringify({ hello: marker }));
-    const letter = await deadLetterFor(marker);
-    expect(letter.headers[DeadLetterHeaders.errorCode]).toBe('MALFORMED_CLOUDEVENT');
-    expect(letter.headers[DeadLetterHeaders.reason]).toMatch(/specversion/);
+    const letter = await sendToDeadLetter({ hello: marker }, marker);
+    expect(letter.headers).toMatchObject({
+      [DeadLetterHeaders.errorCode]: 'MALFORMED_CLOUDEVENT',
+      [DeadLetterHeaders.reason]: expect.stringMatching(/specversion/),
+    });
   }, 30_000);
 
   it('dead-letters a permanent failure on the first attempt, with its error code', async () => {
     const poison = cloudEvent('permanent');
-    await send(JSON.stringify(poison));
-    const letter = await deadLetterFor(poison.id);
-    expect(letter.headers[DeadLetterHeaders.errorCode]).toBe('VALIDATION_FAILED');
-    expect(letter.headers[DeadLetterHeaders.attempts]).toBe('1');
+    const letter = await sendToDeadLetter(poison, poison.id);
+    expect(letter.headers).toMatchObject({
+      [DeadLetterHeaders.errorCode]: 'VALIDATION_FAILED',
+      [DeadLetterHeaders.attempts]: '1',
+    });
     expect(attempts.get(poison.id)).toBe(1);
   }, 30_000);
 
   it('logs a dead letter with phone numbers scrubbed, while the dead letter keeps the reason as it was', async () => {
     const poison = cloudEvent('quoting');
-    await send(JSON.stringify(poison));
-    const letter = await deadLetterFor(poison.id);
+    const letter = await sendToDeadLetter(poison, poison.id);
     expect(letter.headers[DeadLetterHeaders.reason]).toContain('13812345678');
     const line = logged.find((l) => l.startsWith('dead-lettering') && l.includes('no site for resident'));
     expect(line).toMatch(
@@ -150,8 +153,8 @@ describe('CloudEventConsumer failure policy, on a real broker', () => {
 
   it('retries a transient failure with backoff and then handles it, without a dead letter', async () => {
     const flaky = cloudEvent('flaky');
-    await send(JSON.stringify(flaky));
-    await eventually('the flaky event handled', async () => (handled.includes(flaky.id) ? true : undefined));
+    await sendAll(flaky);
+    await handledEventually('the flaky event handled', flaky);
     expect(attempts.get(flaky.id)).toBe(3);
     expect(deadLetters.some((d) => d.value.includes(flaky.id))).toBe(false);
   }, 30_000);
@@ -159,15 +162,14 @@ describe('CloudEventConsumer failure policy, on a real broker', () => {
   it('dead-letters after the bounded retries are spent, and the partition keeps flowing', async () => {
     const stuck = cloudEvent('always-failing');
     const behind = cloudEvent('fine');
-    await send(JSON.stringify(stuck));
-    await send(JSON.stringify(behind));
+    await sendAll(stuck, behind);
     const letter = await deadLetterFor(stuck.id);
-    expect(letter.headers[DeadLetterHeaders.errorCode]).toBe('RETRIES_EXHAUSTED');
-    expect(letter.headers[DeadLetterHeaders.attempts]).toBe('4');
-    expect(letter.headers[DeadLetterHeaders.reason]).toMatch(/database unreachable/);
-    await eventually('the message behind the failing one handled', async () =>
-      handled.includes(behind.id) ? true : undefined,
-    );
+    expect(letter.headers).toMatchObject({
+      [DeadLetterHeaders.errorCode]: 'RETRIES_EXHAUSTED',
+      [DeadLetterHeaders.attempts]: '4',
+      [DeadLetterHeaders.reason]: expect.stringMatching(/database unreachable/),
+    });
+    await handledEventually('the message behind the failing one handled', behind);
   }, 30_000);
 
   it('parks in PostgreSQL a record whose dead letter the broker refuses as too large, and consumes the next one', async () => {
@@ -175,15 +177,13 @@ describe('CloudEventConsumer failure policy, on a real broker', () => {
     const marker = `not json ${randomUUID()} `;
     const oversized = Buffer.from(marker + 'x'.repeat(1_048_300 - marker.length));
     const after = cloudEvent('fine');
-    const sent = await producer.send({
+    const sent = await intake.producer.send({
       topic,
       messages: [{ key: 'same-partition', value: oversized, headers: { 'x-origin': 'crm' } }],
     });
-    await send(JSON.stringify(after));
+    await sendAll(after);
 
-    await eventually('the message after the oversized one handled', async () =>
-      handled.includes(after.id) ? true : undefined,
-    );
+    await handledEventually('the message after the oversized one handled', after);
     const [parked] = (await parkedMessages.list(10)).filter(
       (m) => m.value?.subarray(0, marker.length).toString() === marker,
     );
@@ -220,13 +220,10 @@ describe('CloudEventConsumer failure policy, on a real broker', () => {
   it('waits out a database outage longer than the retry budget, in order, without a dead letter', async () => {
     const during = cloudEvent('outage');
     const behind = cloudEvent('fine');
-    await send(JSON.stringify(during));
-    await send(JSON.stringify(behind));
-    await eventually('the event handled once the outage ended', async () =>
-      handled.includes(during.id) ? true : undefined,
-    );
+    await sendAll(during, behind);
+    await handledEventually('the event handled once the outage ended', during);
     expect(attempts.get(during.id)).toBe(8); // maxAttempts is 4 here: an outage does not count against the message
-    await eventually('the event behind it handled', async () => (handled.includes(behind.id) ? true : undefined));
+    await handledEventually('the event behind it handled', behind);
     expect(handled.indexOf(during.id)).toBeLessThan(handled.indexOf(behind.id));
     expect(deadLetters.some((d) => d.value.includes(during.id))).toBe(false);
     expect(logged.some((l) => l.includes('waits for the infrastructure'))).toBe(true);

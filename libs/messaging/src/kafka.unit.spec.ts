@@ -1,23 +1,24 @@
-import { logLevel } from 'kafkajs';
+import { LogEntry, logLevel } from 'kafkajs';
 import { scrubbingKafkaLog } from './kafka';
 
 describe("kafkajs' own log lines", () => {
   const log = scrubbingKafkaLog(logLevel.WARN);
 
+  /** Hands the logger one entry as kafkajs does (labelled with its level's name) and watches the console stream. */
+  const emit = (stream: 'log' | 'error', namespace: string, label: 'WARN' | 'ERROR', content: LogEntry['log']) => {
+    const written = jest.spyOn(console, stream).mockImplementation(() => undefined);
+    log({ namespace, level: logLevel[label], label, log: content });
+    return written;
+  };
+
   afterEach(() => jest.restoreAllMocks());
 
   it('go out as one JSON line with secrets and phone numbers masked', () => {
-    const out = jest.spyOn(console, 'log').mockImplementation(() => undefined);
-    log({
-      namespace: 'Connection',
-      level: logLevel.WARN,
-      label: 'WARN',
-      log: {
-        timestamp: '2026-11-30T00:00:00.000Z',
-        message: 'SASL SCRAM failed for postgres://svc:s3cret@db:5432/x',
-        broker: '127.0.0.1:9092',
-        record: 'phone 13812345678',
-      },
+    const out = emit('log', 'Connection', 'WARN', {
+      timestamp: '2026-11-30T00:00:00.000Z',
+      message: 'SASL SCRAM failed for postgres://svc:s3cret@db:5432/x',
+      broker: '127.0.0.1:9092',
+      record: 'phone 13812345678',
     });
     expect(out).toHaveBeenCalledTimes(1);
     const line = String(out.mock.calls[0]?.[0]);
@@ -28,13 +29,7 @@ describe("kafkajs' own log lines", () => {
   });
 
   it('send errors to standard error', () => {
-    const err = jest.spyOn(console, 'error').mockImplementation(() => undefined);
-    log({
-      namespace: 'Consumer',
-      level: logLevel.ERROR,
-      label: 'ERROR',
-      log: { timestamp: 'x', message: 'Crash: Bearer abc.def.ghi' },
-    });
+    const err = emit('error', 'Consumer', 'ERROR', { timestamp: 'x', message: 'Crash: Bearer abc.def.ghi' });
     expect(String(err.mock.calls[0]?.[0])).not.toContain('abc.def.ghi');
   });
 });

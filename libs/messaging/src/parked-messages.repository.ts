@@ -1,4 +1,5 @@
 import { IHeaders } from 'kafkajs';
+import { queryCamelRows } from '@closeloop/database';
 import { Pool } from 'pg';
 import { DeadLetter } from './dead-letter';
 
@@ -61,33 +62,16 @@ export class PostgresParkedMessages implements ParkedMessages {
 
   /** Newest first; for the admin tool and tests. */
   async list(limit: number): Promise<ParkedMessage[]> {
-    const { rows } = await this.pool.query<{
-      consumer_group: string;
-      topic: string;
-      partition: number;
-      record_offset: string;
-      record_key: Buffer | null;
-      record_value: Buffer | null;
-      headers: { name: string; value: string }[];
-      error_code: string;
-      reason: string;
-      attempts: number;
-      dead_letter_error: string;
-      parked_at: Date;
-    }>('SELECT * FROM consumer_parked_messages ORDER BY parked_at DESC LIMIT $1', [limit]);
+    const rows = await queryCamelRows<Omit<ParkedMessage, 'headers'> & { headers: { name: string; value: string }[] }>(
+      this.pool,
+      `SELECT consumer_group, topic, partition, record_offset AS "offset", record_key AS key, record_value AS value,
+              headers, error_code, reason, attempts, dead_letter_error, parked_at
+       FROM consumer_parked_messages ORDER BY parked_at DESC LIMIT $1`,
+      [limit],
+    );
     return rows.map((r) => ({
-      consumerGroup: r.consumer_group,
-      topic: r.topic,
-      partition: r.partition,
-      offset: r.record_offset,
-      key: r.record_key,
-      value: r.record_value,
+      ...r,
       headers: r.headers.map((h) => ({ name: h.name, value: Buffer.from(h.value, 'base64') })),
-      errorCode: r.error_code,
-      reason: r.reason,
-      attempts: r.attempts,
-      deadLetterError: r.dead_letter_error,
-      parkedAt: r.parked_at,
     }));
   }
 }

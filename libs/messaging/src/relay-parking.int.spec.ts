@@ -1,26 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { EventTypes, TopicBaseNames, topicName } from '@closeloop/contracts';
-import { PostgresEventStore } from '@closeloop/event-store';
-import {
-  adminJson,
-  deleteTopicsWithPrefix,
-  eventually,
-  freshDatabase,
-  runAdminCli,
-  setTopicMaxMessageBytes,
-  TestDatabase,
-  testKafka,
-  uniqueTopicPrefix,
-} from '@closeloop/testing';
-import { Consumer, Kafka, logLevel, Producer } from 'kafkajs';
-import { ensureTopics } from './kafka';
+import { EventTypes } from '@closeloop/contracts';
+import { adminJson, eventually, runAdminCli, setTopicMaxMessageBytes } from '@closeloop/testing';
+import { Kafka, logLevel } from 'kafkajs';
 import { EventRelay, RELAY_EVENT_PARKED } from './relay';
 import { relayNameOf, RelayStateRepository } from './relay-state.repository';
-
-interface Received {
-  eventId: string;
-  key: string;
-}
+import { RelayUnderTest, relayUnderTest, workOrderEvent } from './relay-under-test.spec';
 
 /**
  * A poison event through a real broker and database: an event the broker refuses (larger than the topic's
@@ -28,92 +12,41 @@ interface Received {
  * may let its own order's later events overtake it.
  */
 describe('EventRelay parking poison events, through a real broker', () => {
-  let db: TestDatabase;
-  let store: PostgresEventStore;
-  let kafka: Kafka;
-  let producer: Producer;
-  let consumer: Consumer;
-  let relay: EventRelay;
+  let env: RelayUnderTest;
   let parking: RelayStateRepository;
-  const prefix = uniqueTopicPrefix('parking');
-  const topic = topicName(TopicBaseNames.events, prefix);
-  const received: Received[] = [];
   const alerts: string[] = [];
 
   beforeAll(async () => {
-    db = await freshDatabase('relay_parking');
-    store = new PostgresEventStore(db.pool);
-    kafka = testKafka('relay-parking-test');
-    await ensureTopics(kafka, prefix);
-    producer = kafka.producer({ maxInFlightRequests: 1 });
-    await producer.connect();
-    consumer = kafka.consumer({ groupId: `${prefix}observer`, maxBytesPerPartition: 4 * 1024 * 1024 });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        const cloudEvent = JSON.parse(message.value?.toString() ?? '{}') as { id: string };
-        received.push({ eventId: cloudEvent.id, key: message.key?.toString() ?? '' });
-      },
-    });
-    relay = new EventRelay({
-      pool: db.pool,
-      store,
-      producer,
-      topic,
-      idleMillis: 50,
-      alert: (line) => alerts.push(line),
-    });
-    relay.start();
-    parking = new RelayStateRepository(db.pool, relayNameOf(topic));
+    env = await relayUnderTest('relay-parking');
+    env.startRelay({ idleMillis: 50, alert: (line) => alerts.push(line) });
+    parking = new RelayStateRepository(env.db.pool, relayNameOf(env.topic));
   }, 60_000);
 
   afterAll(async () => {
-    await relay?.stop();
-    await consumer?.disconnect();
-    await producer?.disconnect();
-    await deleteTopicsWithPrefix(kafka, prefix);
-    await db.drop();
+    await env?.close();
   });
 
-  const metadataOf = (workOrderId: string) => ({
-    workOrderId,
-    correlationId: 'c',
-    causationId: 'c',
-    actor: { kind: 'system', id: 'test' },
-    producer: 'test',
-  });
-  const event = (
-    workOrderId: string,
-    data: unknown = { note: 'fine' },
-    metadata: Record<string, unknown> = metadataOf(workOrderId),
-  ) => ({
-    eventId: randomUUID(),
-    type: EventTypes.WorkOrderTriaged,
-    data,
-    metadata,
-  });
   // Over the broker's default max.message.bytes (1 MB) once wrapped in its CloudEvent.
-  const tooLarge = (workOrderId: string) => event(workOrderId, { note: 'x'.repeat(1_200_000) });
+  const tooLarge = (workOrderId: string) => workOrderEvent(workOrderId, { note: 'x'.repeat(1_200_000) });
 
-  const idsOf = (key: string) => received.filter((r) => r.key === key).map((r) => r.eventId);
+  const idsOf = (key: string) => env.received.filter((r) => r.key === key).map((r) => r.eventId);
   const arrived = (what: string, ids: readonly string[]) =>
-    eventually(what, async () => (ids.every((id) => received.some((r) => r.eventId === id)) ? true : undefined));
+    eventually(what, async () => (ids.every((id) => env.received.some((r) => r.eventId === id)) ? true : undefined));
 
   it('parks an event the broker refuses, publishes other orders past it, and holds its own order behind it until an operator retries it', async () => {
     const poisoned = randomUUID();
     const other = randomUUID();
     const stream = `workorder-${poisoned}`;
-    const before = event(poisoned);
+    const before = workOrderEvent(poisoned);
     const poison = tooLarge(poisoned);
-    const behind = [event(poisoned), event(poisoned)];
-    await store.append(stream, [before], 'no-stream');
-    await store.append(stream, [poison], 1);
-    await store.append(stream, [behind[0]!], 2);
-    const others = [event(other), event(other)];
-    await store.append(`workorder-${other}`, [others[0]!], 'no-stream');
-    await store.append(stream, [behind[1]!], 3);
-    await store.append(`workorder-${other}`, [others[1]!], 1);
+    const behind = [workOrderEvent(poisoned), workOrderEvent(poisoned)];
+    await env.store.append(stream, [before], 'no-stream');
+    await env.store.append(stream, [poison], 1);
+    await env.store.append(stream, [behind[0]!], 2);
+    const others = [workOrderEvent(other), workOrderEvent(other)];
+    await env.store.append(`workorder-${other}`, [others[0]!], 'no-stream');
+    await env.store.append(stream, [behind[1]!], 3);
+    await env.store.append(`workorder-${other}`, [others[1]!], 1);
 
     // The other order's events, appended after the poison, get through.
     await arrived(
@@ -143,16 +76,16 @@ describe('EventRelay parking poison events, through a real broker', () => {
     ).toBe(true);
 
     // An event of the same order appended now waits too, while a later other order goes straight through.
-    const later = event(poisoned);
-    await store.append(stream, [later], 4);
-    const third = event(randomUUID());
-    await store.append(`workorder-${third.metadata['workOrderId'] as string}`, [third], 'no-stream');
+    const later = workOrderEvent(poisoned);
+    await env.store.append(stream, [later], 4);
+    const third = workOrderEvent(randomUUID());
+    await env.store.append(`workorder-${third.metadata['workOrderId'] as string}`, [third], 'no-stream');
     await arrived('an event appended after the parking', [third.eventId]);
     expect(await parking.countUnresolved()).toBe(4);
     expect(idsOf(poisoned)).toEqual([before.eventId]);
 
     // The operator makes room for the record (as one would raise max.message.bytes), then retries it.
-    await setTopicMaxMessageBytes(kafka, topic, 4_194_304);
+    await setTopicMaxMessageBytes(env.kafka, env.topic, 4_194_304);
     await new Promise((r) => setTimeout(r, 1_000)); // the topic's new limit reaches the partition leader
     await parking.retry(poison.eventId, 'test-operator');
 
@@ -178,8 +111,8 @@ describe('EventRelay parking poison events, through a real broker', () => {
     expect(after.events[0]).toMatchObject({ resolvedBy: 'test-operator', resolvedAt: expect.any(Date) });
 
     // Unblocked: the order's next event goes straight out.
-    const next = event(poisoned);
-    await store.append(stream, [next], 5);
+    const next = workOrderEvent(poisoned);
+    await env.store.append(stream, [next], 5);
     await arrived('the next event of the released order', [next.eventId]);
     expect(await parking.countUnresolved()).toBe(0);
   }, 90_000);
@@ -187,12 +120,12 @@ describe('EventRelay parking poison events, through a real broker', () => {
   it('parks an event that cannot be mapped to a record, and publishes its stream on without it once an operator skips it', async () => {
     const order = randomUUID();
     const stream = `workorder-${order}`;
-    const unmappable = event(order, { note: 'fine' }, { correlationId: 'c' }); // no work-order id, actor or producer
-    const behind = event(order);
-    await store.append(stream, [unmappable], 'no-stream');
-    await store.append(stream, [behind], 1);
-    const bystander = event(randomUUID());
-    await store.append(`workorder-${bystander.metadata['workOrderId'] as string}`, [bystander], 'no-stream');
+    const unmappable = workOrderEvent(order, { note: 'fine' }, { correlationId: 'c' }); // no work-order id, actor or producer
+    const behind = workOrderEvent(order);
+    await env.store.append(stream, [unmappable], 'no-stream');
+    await env.store.append(stream, [behind], 1);
+    const bystander = workOrderEvent(randomUUID());
+    await env.store.append(`workorder-${bystander.metadata['workOrderId'] as string}`, [bystander], 'no-stream');
     await arrived('the bystander', [bystander.eventId]);
 
     const parked = await eventually('the unmappable event parked', async () => {
@@ -216,12 +149,12 @@ describe('EventRelay parking poison events, through a real broker', () => {
 
     // As an operator does it: the admin tool lists the stream's events and skips the unmappable one.
     const listed = adminJson<{ relay: string; unresolved: number; events: { eventId: string; status: string }[] }>(
-      await runAdminCli(db.url, 'relay', 'parked', 'list', '--prefix', prefix, '--json'),
+      await runAdminCli(env.db.url, 'relay', 'parked', 'list', '--prefix', env.prefix, '--json'),
     );
-    expect(listed.relay).toBe(relayNameOf(topic));
+    expect(listed.relay).toBe(relayNameOf(env.topic));
     expect(listed.events.map((p) => p.eventId)).toEqual([unmappable.eventId, behind.eventId]);
     const skipped = adminJson<{ status: string; resolvedBy: string }>(
-      await runAdminCli(db.url, 'relay', 'parked', 'skip', unmappable.eventId, '--prefix', prefix, '--json'),
+      await runAdminCli(env.db.url, 'relay', 'parked', 'skip', unmappable.eventId, '--prefix', env.prefix, '--json'),
     );
     expect(skipped).toMatchObject({ status: 'skipped', resolvedBy: expect.stringMatching(/^admin/) });
     await arrived('the event held behind the skipped one', [behind.eventId]);
@@ -236,13 +169,13 @@ describe('EventRelay parking poison events, through a real broker', () => {
     await expect(parking.skip(unmappable.eventId, 'test-operator')).rejects.toMatchObject({
       code: 'PARKED_EVENT_RESOLVED',
     });
-    const again = await runAdminCli(db.url, 'relay', 'parked', 'retry', unmappable.eventId, '--prefix', prefix);
+    const again = await runAdminCli(env.db.url, 'relay', 'parked', 'retry', unmappable.eventId, '--prefix', env.prefix);
     expect([again.code, again.stderr]).toEqual([1, expect.stringContaining('already skipped')]);
     await expect(parking.retry(randomUUID(), 'test-operator')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   }, 60_000);
 
   it('parks nothing while the broker does not answer: it retries the batch, and the checkpoint stays', async () => {
-    await store.append(`workorder-${randomUUID()}`, [event(randomUUID())], 'no-stream');
+    await env.store.append(`workorder-${randomUUID()}`, [workOrderEvent(randomUUID())], 'no-stream');
     // A second relay of its own name, whose only broker refuses connections.
     const unreachable = new Kafka({
       clientId: 'unreachable',
@@ -253,10 +186,8 @@ describe('EventRelay parking poison events, through a real broker', () => {
     const lines: string[] = [];
     const name = 'relay:unreachable-broker-test';
     const stranded = new EventRelay({
-      pool: db.pool,
-      store,
+      ...env.relayOptions,
       producer: unreachable,
-      topic,
       name,
       idleMillis: 50,
       log: (line) => lines.push(line),
@@ -269,9 +200,9 @@ describe('EventRelay parking poison events, through a real broker', () => {
         async () => (lines.filter((l) => l.includes('failed, retrying')).length >= 2 ? true : undefined),
         20_000,
       );
-      const state = new RelayStateRepository(db.pool, name);
+      const state = new RelayStateRepository(env.db.pool, name);
       expect(await state.countUnresolved()).toBe(0);
-      expect(await store.readCheckpoint(name)).toBeUndefined();
+      expect(await env.store.readCheckpoint(name)).toBeUndefined();
       expect(lines.some((l) => l.includes(RELAY_EVENT_PARKED))).toBe(false);
     } finally {
       await stranded.stop();

@@ -1,95 +1,32 @@
 import { randomUUID } from 'node:crypto';
-import { EventTypes, TopicBaseNames, topicName } from '@closeloop/contracts';
-import { BEGIN_APPENDING_SQL, PostgresEventStore } from '@closeloop/event-store';
+import { BEGIN_APPENDING_SQL } from '@closeloop/event-store';
 import { createPool } from '@closeloop/database';
-import {
-  deleteTopicsWithPrefix,
-  eventually,
-  freshDatabase,
-  TestDatabase,
-  testKafka,
-  uniqueTopicPrefix,
-} from '@closeloop/testing';
-import { Consumer, Kafka, Producer } from 'kafkajs';
+import { eventually } from '@closeloop/testing';
 import { Pool } from 'pg';
-import { ensureTopics } from './kafka';
-import { EventRelay } from './relay';
-
-interface Received {
-  eventId: string;
-  key: string;
-  sequence: string;
-  partition: number;
-}
+import { RelayUnderTest, relayUnderTest, workOrderEvent } from './relay-under-test.spec';
 
 describe('EventRelay through a real broker', () => {
-  let db: TestDatabase;
-  let store: PostgresEventStore;
-  let kafka: Kafka;
-  let producer: Producer;
-  let consumer: Consumer;
-  const prefix = uniqueTopicPrefix('relay');
-  const topic = topicName(TopicBaseNames.events, prefix);
-  const received: Received[] = [];
-  const relays: EventRelay[] = [];
+  let env: RelayUnderTest;
   const relayPools: Pool[] = [];
 
   beforeAll(async () => {
-    db = await freshDatabase('relay');
-    store = new PostgresEventStore(db.pool);
-    kafka = testKafka('relay-test');
-    await ensureTopics(kafka, prefix);
-    producer = kafka.producer({ maxInFlightRequests: 1 });
-    await producer.connect();
-    consumer = kafka.consumer({ groupId: `${prefix}observer` });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ message, partition }) => {
-        const cloudEvent = JSON.parse(message.value?.toString() ?? '{}') as { id: string; sequence: string };
-        received.push({
-          eventId: cloudEvent.id,
-          key: message.key?.toString() ?? '',
-          sequence: cloudEvent.sequence,
-          partition,
-        });
-      },
-    });
+    env = await relayUnderTest('relay');
   }, 60_000);
 
   afterEach(async () => {
-    await Promise.all(relays.splice(0).map((r) => r.stop()));
+    await env.stopRelays();
   });
 
   afterAll(async () => {
     await Promise.all(relayPools.map((p) => p.end()));
-    await consumer?.disconnect();
-    await producer?.disconnect();
-    await deleteTopicsWithPrefix(kafka, prefix);
-    await db.drop();
+    await env?.close();
   });
 
-  const startRelay = () => {
-    const relay = new EventRelay({ pool: db.pool, store, producer, topic, idleMillis: 50 });
-    relays.push(relay);
-    relay.start();
-    return relay;
-  };
+  const startRelay = () => env.startRelay({ idleMillis: 50 });
 
-  const orderEvent = (workOrderId: string, n: number) => ({
-    eventId: randomUUID(),
-    type: EventTypes.WorkOrderTriaged,
-    data: { n },
-    metadata: {
-      workOrderId,
-      correlationId: 'c',
-      causationId: 'c',
-      actor: { kind: 'system', id: 'test' },
-      producer: 'test',
-    },
-  });
+  const orderEvent = (workOrderId: string, n: number) => workOrderEvent(workOrderId, { n });
 
-  const receivedOf = (ids: readonly string[]) => received.filter((r) => ids.includes(r.eventId));
+  const receivedOf = (ids: readonly string[]) => env.received.filter((r) => ids.includes(r.eventId));
 
   it('publishes every committed event once, keyed by work order, each order in version order, despite a slow transaction', async () => {
     startRelay();
@@ -100,7 +37,7 @@ describe('EventRelay through a real broker', () => {
     // A writer that takes a position early and commits last: the classic cause of skipped events.
     const slowOrder = randomUUID();
     const slowEvent = orderEvent(slowOrder, 1);
-    const slow = await db.pool.connect();
+    const slow = await env.db.pool.connect();
     await slow.query('BEGIN');
     await slow.query(BEGIN_APPENDING_SQL);
     await slow.query(
@@ -118,7 +55,7 @@ describe('EventRelay through a real broker', () => {
       orders.map(async (order) => {
         for (let n = 1; n <= 5; n++) {
           const e = orderEvent(order, n);
-          await store.append(`workorder-${order}`, [e], n - 1);
+          await env.store.append(`workorder-${order}`, [e], n - 1);
           appended.push(e.eventId);
         }
       }),
@@ -138,7 +75,7 @@ describe('EventRelay through a real broker', () => {
     for (const order of orders) {
       const mine = all.filter((r) => r.key === order);
       expect(new Set(mine.map((r) => r.partition)).size).toBe(1);
-      const versions = await store.readStream(`workorder-${order}`);
+      const versions = await env.store.readStream(`workorder-${order}`);
       expect(mine.map((r) => r.eventId)).toEqual(versions.map((v) => v.eventId));
     }
   }, 60_000);
@@ -147,12 +84,12 @@ describe('EventRelay through a real broker', () => {
     const order = randomUUID();
     const first = startRelay();
     const before = orderEvent(order, 1);
-    await store.append(`workorder-${order}`, [before], 'no-stream');
+    await env.store.append(`workorder-${order}`, [before], 'no-stream');
     await eventually('the first event', async () => (receivedOf([before.eventId]).length > 0 ? true : undefined));
     await first.stop();
 
     const whileDown = orderEvent(order, 2);
-    await store.append(`workorder-${order}`, [whileDown], 1);
+    await env.store.append(`workorder-${order}`, [whileDown], 1);
     startRelay();
     await eventually('the event appended while no relay ran', async () =>
       receivedOf([whileDown.eventId]).length > 0 ? true : undefined,
@@ -162,22 +99,19 @@ describe('EventRelay through a real broker', () => {
 
   /** A relay on a pool of its own, named so that its sessions can be told apart in pg_stat_activity. */
   const startRelayNamed = (applicationName: string) => {
-    const pool = createPool(db.url, applicationName, 3);
+    const pool = createPool(env.db.url, applicationName, 3);
     relayPools.push(pool);
-    const relay = new EventRelay({ pool, store, producer, topic, idleMillis: 50 });
-    relays.push(relay);
-    relay.start();
-    return relay;
+    return env.startRelay({ pool, idleMillis: 50 });
   };
 
   /** The session holding the relay's leadership lock, as docs/operations.md finds it. */
   const leaderSession = () =>
     eventually('a relay to lead', async () => {
-      const { rows } = await db.pool.query<{ pid: number; application_name: string }>(
+      const { rows } = await env.db.pool.query<{ pid: number; application_name: string }>(
         `SELECT a.pid, a.application_name FROM pg_locks l JOIN pg_stat_activity a USING (pid)
           WHERE l.locktype = 'advisory' AND l.objsubid = 1 AND l.granted AND a.datname = current_database()
             AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended($1, 0)`,
-        [`relay:${topic}`],
+        [`relay:${env.topic}`],
       );
       return rows[0];
     });
@@ -186,7 +120,7 @@ describe('EventRelay through a real broker', () => {
     const order = randomUUID();
     const event = orderEvent(order, 1);
     const started = Date.now();
-    await store.append(`workorder-${order}`, [event], 'no-stream');
+    await env.store.append(`workorder-${order}`, [event], 'no-stream');
     await eventually(what, async () => (receivedOf([event.eventId]).length > 0 ? true : undefined), 20_000, 20);
     return { eventId: event.eventId, millis: Date.now() - started };
   };
@@ -198,7 +132,7 @@ describe('EventRelay through a real broker', () => {
     const leader = await leaderSession();
 
     // What a SIGKILL of the leading process does to its session: PostgreSQL ends it and frees the lock.
-    await db.pool.query('SELECT pg_terminate_backend($1)', [leader.pid]);
+    await env.db.pool.query('SELECT pg_terminate_backend($1)', [leader.pid]);
     const { eventId, millis } = await appendAndTime('an event appended the moment the leader died');
     const next = await leaderSession();
     console.log(
@@ -216,7 +150,7 @@ describe('EventRelay through a real broker', () => {
     await appendAndTime('an event before the restart');
     await leaderSession();
 
-    const admin = new Pool({ connectionString: db.url, max: 1 });
+    const admin = new Pool({ connectionString: env.db.url, max: 1 });
     try {
       const { rows } = await admin.query<{ ended: number }>(
         `SELECT count(*)::int AS ended FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()) t`,
@@ -226,7 +160,7 @@ describe('EventRelay through a real broker', () => {
       await admin.end();
     }
     // The test's own pool may hand out a client that has not yet heard its session end; like any caller, it retries.
-    await eventually('the test pool to answer again', async () => (await db.pool.query('SELECT 1')) && true);
+    await eventually('the test pool to answer again', async () => (await env.db.pool.query('SELECT 1')) && true);
     const { millis } = await appendAndTime('an event appended after the restart');
     console.log(`relay after every database session was ended: first event published ${millis} ms later`);
     expect(millis).toBeLessThan(10_000);

@@ -1,4 +1,5 @@
 import { scrubSecrets } from '@closeloop/contracts';
+import { WakeableLoop } from '@closeloop/database';
 import { APPEND_NOTIFICATION_CHANNEL, EventStore, RecordedEvent } from '@closeloop/event-store';
 import { Message, Producer } from 'kafkajs';
 import { Pool, PoolClient } from 'pg';
@@ -48,9 +49,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * not a poison event: the relay waits for it, parking nothing.
  */
 export class EventRelay {
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private readonly loop = new WakeableLoop(() => this.run());
   private leaderClient: PoolClient | undefined;
   private leadershipLost = false;
   private readonly name: string;
@@ -84,22 +83,18 @@ export class EventRelay {
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   private async run(): Promise<void> {
-    while (this.running) {
+    while (this.loop.running) {
       try {
         if (await this.becomeLeader()) await this.publishWhileLeader();
-        else await this.idle(this.standbyMillis);
+        else await this.loop.sleep(this.standbyMillis);
       } catch (error) {
         this.log(`relay ${this.name} failed, retrying in 1s: ${(error as Error).message}`);
         await this.releaseLeadership();
@@ -121,11 +116,11 @@ export class EventRelay {
     }
     this.leaderClient = client;
     this.leadershipLost = false;
-    client.on('notification', () => this.wake?.());
+    client.on('notification', () => this.loop.wake());
     // Losing the session loses the lock: stop publishing at once, since another instance may now lead.
     client.on('error', () => {
       this.leadershipLost = true;
-      this.wake?.();
+      this.loop.wake();
     });
     await client.query(`LISTEN ${APPEND_NOTIFICATION_CHANNEL}`);
     this.log(`relay ${this.name} is leading`);
@@ -147,7 +142,7 @@ export class EventRelay {
     // A new leader does not know what an earlier one parked.
     this.mayHaveParked = true;
     this.lastReminder = 0;
-    while (this.running) {
+    while (this.loop.running) {
       if (this.leadershipLost) throw new Error('lost the leadership session');
       if (this.mayHaveParked) {
         await this.releaseResolvedStreams();
@@ -155,7 +150,7 @@ export class EventRelay {
       }
       const events = await this.options.store.readAll(checkpoint, this.batchSize);
       if (events.length === 0) {
-        await this.idle(this.idleMillis);
+        await this.loop.sleep(this.idleMillis);
         continue;
       }
       const parked = await this.publishBatch(events);
@@ -302,17 +297,6 @@ export class EventRelay {
     this.alert(
       `${RELAY_EVENT_PARKED} relay ${this.name} has ${waiting} parked event(s) waiting for an operator: npm run -s admin -- relay parked list`,
     );
-  }
-
-  private idle(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
   }
 }
 

@@ -1,4 +1,5 @@
-import { DEFAULT_SITE_TIME_ZONE, maskPhone } from '@closeloop/contracts';
+import { DEFAULT_SITE_TIME_ZONE, maskPhone, ReportedOrder, SlaTarget } from '@closeloop/contracts';
+import { AlertKind } from './alert.state';
 import { localDateTimeOf } from './oncall-schedule';
 
 // ── Alert messages ────────────────────────────────────────────────────────────────────────────────────────
@@ -8,19 +9,15 @@ import { localDateTimeOf } from './oncall-schedule';
 // resident or an agent (the description, the location) is searched for phone numbers too. Every inserted value is
 // escaped for the format it goes into, so a description containing markup shows as text.
 
-export interface AlertContext {
-  readonly kind: 'escalation' | 'warning' | 'urgent-order';
+/**
+ * What one alert says: the order as reported (its number and site always; the rest, description included, only
+ * once notification has its report) and the alert's own facts.
+ */
+export interface AlertContext extends Omit<ReportedOrder, 'description'>, Partial<Pick<ReportedOrder, 'description'>> {
+  readonly kind: AlertKind;
   readonly level?: number | undefined;
-  readonly target?: 'response' | 'resolution' | undefined;
-  /** The unified order number (统一编号). */
-  readonly number: string;
-  readonly siteId: string;
-  readonly building?: string | undefined;
-  readonly unit?: string | undefined;
-  readonly category?: string | undefined;
+  readonly target?: SlaTarget | undefined;
   readonly tier?: string | undefined;
-  readonly description?: string | undefined;
-  readonly reporterPhone?: string | undefined;
   /** The target's deadline, ISO. */
   readonly dueAt?: string | undefined;
   /** When the message is rendered: overdue and remaining times count from here. */

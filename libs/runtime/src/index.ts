@@ -5,5 +5,6 @@ export * from './service';
 export * from './tokens';
 export * from './access.guard';
 export * from './polling-loop';
+export * from './polling-worker';
 export * from './load-shedder';
 export * from './event-loop-lag';

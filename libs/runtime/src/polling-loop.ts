@@ -1,3 +1,5 @@
+import { WakeableLoop } from '@closeloop/database';
+
 export interface PollingLoopOptions<T> {
   /** Claims the next batch of due work (timers, deliveries), at most `batchSize` items. */
   readonly claim: (batchSize: number) => Promise<readonly T[]>;
@@ -40,45 +42,31 @@ const workThrough = async <T>(
  * wakes it from its sleep, finishes the items being worked on and gives back the rest of the batch.
  */
 export class PollingLoop<T> {
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private readonly loop = new WakeableLoop(() => this.run());
 
   constructor(private readonly options: PollingLoopOptions<T>) {}
 
-  /** Idempotent: Nest calls bootstrap hooks again when a hybrid app's microservice starts. */
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
-  async stop(): Promise<void> {
-    this.running = false;
-    this.wake?.();
-    await this.loop;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   private async run(): Promise<void> {
     const { claim, work, batchSize, concurrency, idleMillis, onPollFailed, release } = this.options;
-    while (this.running) {
+    while (this.loop.running) {
       let claimed: readonly T[] = [];
       try {
         claimed = await claim(batchSize);
-        const unstarted = await workThrough(claimed, work, concurrency, () => this.running);
+        const unstarted = await workThrough(claimed, work, concurrency, () => this.loop.running);
         if (unstarted.length > 0) await release?.(unstarted);
       } catch (error) {
         onPollFailed(error as Error);
       }
       // A stop() that came while the batch was worked on has no sleep to wake yet: it must not start one.
-      if (this.running && claimed.length < batchSize) await this.sleep(idleMillis);
+      if (this.loop.running && claimed.length < batchSize) await this.loop.sleep(idleMillis);
     }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wake = () => (clearTimeout(timer), resolve());
-    });
   }
 }

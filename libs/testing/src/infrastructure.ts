@@ -147,3 +147,19 @@ export const eventually = async <T>(
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 };
+
+/** Polls a read until what it reads passes the check, then returns it; fails as `eventually` does. */
+export const eventuallyWhere = <T>(
+  what: string,
+  read: () => Promise<T | undefined>,
+  check: (value: T) => boolean,
+  timeoutMs?: number,
+): Promise<T> =>
+  eventually(
+    what,
+    async () => {
+      const value = await read();
+      return value !== undefined && check(value) ? value : undefined;
+    },
+    timeoutMs,
+  );

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventTypes, IdempotencyKeyReusedError } from '@closeloop/contracts';
 import { InMemoryEventStore } from '@closeloop/event-store';
+import { recordEvents } from '@closeloop/testing';
 import { Staff, WorkOrderCommand, workOrderDecider, workOrderStream } from '@closeloop/work-order-domain';
 import { requestFingerprint } from './request-fingerprint';
 import { CommandContext, WorkOrderCommands } from './work-order-commands';
@@ -31,16 +32,11 @@ const reportedAndAssigned = async (store: InMemoryEventStore) => {
     },
     workOrderDecider.initialState(),
   );
-  const metadata = {
-    workOrderId,
-    correlationId: 'c-1',
-    causationId: 'c-1',
-    actor: { kind: 'system', id: 'test' },
-    producer: 'test',
-  };
-  await store.append(
+  await recordEvents(
+    store,
     workOrderStream(workOrderId),
-    reported.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata })),
+    reported,
+    { workOrderId, correlationId: 'c-1', causationId: 'c-1', actor: { kind: 'system', id: 'test' }, producer: 'test' },
     'no-stream',
   );
   await new WorkOrderCommands(store).execute(

@@ -1,4 +1,4 @@
-import { StaffMemberRef, Tier } from '@closeloop/contracts';
+import { ReportedOrder, StaffMemberRef, Tier } from '@closeloop/contracts';
 
 // ── State ─────────────────────────────────────────────────────────────────────────────────────────────────
 // The closed loop (闭环): reported → triaged → assigned → acknowledged → in progress ⇄ on hold → resolved →
@@ -11,12 +11,9 @@ import { StaffMemberRef, Tier } from '@closeloop/contracts';
 
 export type Staff = StaffMemberRef;
 
-export interface OrderFacts {
+/** Of what the report says, the decider keeps what its events and callers need; the rest stays in the event. */
+export interface OrderFacts extends Pick<ReportedOrder, 'number' | 'siteId' | 'building' | 'category'> {
   readonly workOrderId: string;
-  readonly number: string;
-  readonly siteId: string;
-  readonly building?: string | undefined;
-  readonly category?: string | undefined;
   readonly tier?: Tier | undefined;
   readonly owner?: Staff | undefined;
   readonly technician?: Staff | undefined;

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { CloudEventContentTypes, EventTypes, IntakeEventTypes } from '@closeloop/contracts';
-import { eventually, testKafka } from '@closeloop/testing';
+import { ceilingLeak, eventually, testKafka } from '@closeloop/testing';
 import { Producer } from 'kafkajs';
 import { FUZZ_SOURCE, IntakeUnderTest, startIntakeUnderTest } from '../intake-under-test.spec';
 
-// A hotline system relays neighbours asking after Ms Lin's leak, by every way intake takes a CloudEvent.
+// A hotline system relays neighbours asking after Ms Lin's ceiling leak (libs/testing), by every way intake takes a
+// CloudEvent.
 
 describe('a follow-up’s caller in an intake CloudEvent (in-process service, real PostgreSQL and Kafka)', () => {
   let intake: IntakeUnderTest;
@@ -36,14 +37,7 @@ describe('a follow-up’s caller in an intake CloudEvent (in-process service, re
     intake = await startIntakeUnderTest('intake-follow-up-caller');
     producer = testKafka('intake-follow-up-caller').producer();
     await producer.connect();
-    const reported = await post('/v1/reports', 'application/json', {
-      siteId: 'S1',
-      building: 'B7',
-      unit: '0802',
-      channel: 'phone',
-      reporter: { name: 'Ms Lin', phone: '13812345678' },
-      description: 'Water leaking from the bathroom ceiling',
-    });
+    const reported = await post('/v1/reports', 'application/json', ceilingLeak);
     expect(reported.status).toBe(202);
     workOrderId = ((await reported.json()) as { workOrderId: string }).workOrderId;
   }, 90_000);

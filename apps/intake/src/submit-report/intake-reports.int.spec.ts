@@ -2,10 +2,10 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EventMetadata, EventTypes, ReportDetails } from '@closeloop/contracts';
+import { EventTypes, ReportDetails } from '@closeloop/contracts';
 import { migrationsDirectory } from '@closeloop/database';
 import { PostgresEventStore } from '@closeloop/event-store';
-import { freshDatabase, TestDatabase } from '@closeloop/testing';
+import { recordEvents, TestDatabase, useSuiteDatabase } from '@closeloop/testing';
 import { workOrderStream } from '@closeloop/work-order-domain';
 import { IntakeUnderTest, startIntakeUnderTest } from '../intake-under-test.spec';
 import { WorkOrderNumbersRepository } from '../resident-feedback/work-order-numbers.repository';
@@ -122,25 +122,12 @@ describe('intake_reports, the orders intake opened', () => {
 });
 
 describe('migration 0026 on a database with orders already opened', () => {
-  let db: TestDatabase;
-
-  beforeAll(async () => {
-    db = await freshDatabase('intake_reports_backfill');
-  });
-
-  afterAll(() => db?.drop());
+  const suite = useSuiteDatabase('intake_reports_backfill');
 
   it('fills intake_reports from the reports in the event tables, and the lookups find them there', async () => {
-    const store = new PostgresEventStore(db.pool);
+    const { db, store } = suite;
     const report = async (number: string, building: string | undefined) => {
       const workOrderId = randomUUID();
-      const metadata: EventMetadata = {
-        workOrderId,
-        correlationId: randomUUID(),
-        causationId: randomUUID(),
-        actor: { kind: 'system', id: 'test' },
-        producer: 'intake',
-      };
       const data = {
         workOrderId,
         number,
@@ -151,9 +138,11 @@ describe('migration 0026 on a database with orders already opened', () => {
         description: 'Gate motor dead',
         reportedAt: new Date().toISOString(),
       };
-      await store.append(
+      await recordEvents(
+        store,
         workOrderStream(workOrderId),
-        [{ eventId: randomUUID(), type: EventTypes.WorkOrderReported, data, metadata }],
+        [{ type: EventTypes.WorkOrderReported, data }],
+        { workOrderId, actor: { kind: 'system', id: 'test' }, producer: 'intake' },
         'no-stream',
       );
       return workOrderId;

@@ -4,24 +4,15 @@ import { toKafkaMessage } from '@closeloop/messaging';
 import { eventually, testKafka } from '@closeloop/testing';
 import { Consumer } from 'kafkajs';
 import {
-  allDayRotation,
   caughtUp,
   NotificationUnderTest,
   startNotificationUnderTest,
   startReceiver,
 } from '../notification-under-test.spec';
+import { sendJson, siteWithEveryWebhookDown } from './on-call-under-test.spec';
 
 // Every on-call person's webhook is down (the fault that raised 6,158 alerts in 15 minutes): each delivery dies
 // after two attempts, and the chain must end with one outcome and one page to the site's fallback per channel.
-
-const put = async (url: string, headers: Record<string, string>, body: unknown) => {
-  const response = await fetch(url, {
-    method: 'PUT',
-    headers: { ...headers, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json().catch(() => undefined)) as Record<string, unknown> };
-};
 
 describe('the end of an escalation chain (in-process notification service, real PostgreSQL and Kafka)', () => {
   let service: NotificationUnderTest;
@@ -65,31 +56,15 @@ describe('the end of an escalation chain (in-process notification service, real 
     );
 
   /** Levels 1-3 on call all day, each on a webhook that answers 503; the fallback on a webhook and a WeCom robot that work. */
-  const siteWithEveryWebhookDown = async (siteId: string) => {
-    for (const level of [1, 2, 3]) {
-      const staffId = `${siteId.toLowerCase()}-level-${level}`;
-      const rotation = await put(
-        `${service.baseUrl}/v1/on-call/rotations/${randomUUID()}`,
-        admin,
-        allDayRotation(siteId, level, [staffId]),
-      );
-      expect(rotation.status).toBe(200);
-      receiver.failing.add(`/${staffId}`);
-      expect(
-        (
-          await put(`${service.baseUrl}/v1/on-call/contacts/staff/${staffId}`, admin, {
-            destinations: [{ channel: 'webhook', url: receiver.url(`/${staffId}`), secrets: [SECRET] }],
-          })
-        ).status,
-      ).toBe(200);
-    }
-    const fallback = await put(`${service.baseUrl}/v1/on-call/contacts/sites/${siteId}/fallback`, admin, {
-      destinations: [
+  const siteWithEveryWebhookDownAndFallback = async (siteId: string) => {
+    const fallback = await siteWithEveryWebhookDown(service, receiver, admin, {
+      siteId,
+      secret: SECRET,
+      fallback: [
         { channel: 'webhook', url: receiver.url(`/fallback-${siteId}`), secrets: [SECRET] },
         { channel: 'wecom', url: receiver.url(`/wecom-${siteId}?key=robot`) },
       ],
     });
-    expect(fallback.status).toBe(200);
     expect(JSON.stringify(fallback.body)).not.toContain(SECRET);
   };
 
@@ -113,7 +88,7 @@ describe('the end of an escalation chain (in-process notification service, real 
   });
 
   it('ends an unreceivable level-3 escalation in one chain-exhausted outcome, one fallback page per channel; repeated dead letters raise nothing', async () => {
-    await siteWithEveryWebhookDown('S7');
+    await siteWithEveryWebhookDownAndFallback('S7');
     const workOrderId = await service.report('S7', 'Resident trapped in the lift of tower C');
     await service.recordSla(workOrderId, escalated(workOrderId, 3));
 
@@ -180,7 +155,7 @@ describe('the end of an escalation chain (in-process notification service, real 
   });
 
   it('climbs from level 1 once per level when every webhook is down, ends at the top once, and later SLA levels raise nothing new', async () => {
-    await siteWithEveryWebhookDown('S8');
+    await siteWithEveryWebhookDownAndFallback('S8');
     const workOrderId = await service.report('S8', 'Burst pipe flooding the basement plant room');
     await service.recordSla(workOrderId, escalated(workOrderId, 1));
 
@@ -209,7 +184,7 @@ describe('the end of an escalation chain (in-process notification service, real 
   });
 
   it('pages the level-1 supervisor on call when the site has no fallback set, and a fallback page that dies too leads nowhere', async () => {
-    await siteWithEveryWebhookDown('S6');
+    await siteWithEveryWebhookDownAndFallback('S6');
     const removed = await fetch(`${service.baseUrl}/v1/on-call/contacts/sites/S6/fallback`, {
       method: 'DELETE',
       headers: admin,
@@ -241,7 +216,9 @@ describe('the end of an escalation chain (in-process notification service, real 
   });
 
   it('refuses an empty fallback and falls back to the default when it is removed', async () => {
-    const empty = await put(`${service.baseUrl}/v1/on-call/contacts/sites/S7/fallback`, admin, { destinations: [] });
+    const empty = await sendJson('PUT', `${service.baseUrl}/v1/on-call/contacts/sites/S7/fallback`, admin, {
+      destinations: [],
+    });
     expect(empty.status).toBe(422);
     expect(empty.body).toMatchObject({ code: 'VALIDATION_FAILED' });
     const removed = await fetch(`${service.baseUrl}/v1/on-call/contacts/sites/S9/fallback`, {

@@ -4,7 +4,7 @@ import { AddressInfo } from 'node:net';
 import { EventTypes, toDomainEvents } from '@closeloop/contracts';
 import { PostgresEventStore } from '@closeloop/event-store';
 import { alertStream } from '@closeloop/notification-domain';
-import { adminJson, eventually, freshDatabase, runAdminCli, TestDatabase } from '@closeloop/testing';
+import { adminJson, eventuallyWhere, freshDatabase, runAdminCli, TestDatabase } from '@closeloop/testing';
 import { NotificationConfig } from '../notification.config';
 import { AlertDeliveryWorker } from './alert-delivery.worker';
 import { AlertService } from './alert.service';
@@ -92,12 +92,10 @@ describe('an alert delivery that cannot be processed', () => {
     );
     worker.onApplicationBootstrap();
 
-    const failed = await eventually(
+    const failed = await eventuallyWhere(
       'the delivery failed',
-      async () => {
-        const row = await deliveryOf(alertId);
-        return row?.status === 'failed' ? row : undefined;
-      },
+      () => deliveryOf(alertId),
+      (row) => row.status === 'failed',
       20_000,
     );
     expect(failed).toMatchObject({
@@ -123,12 +121,10 @@ describe('an alert delivery that cannot be processed', () => {
     );
     expect(retried.retried).toEqual([{ alertId, staffId: 'oc-zhao', channel: 'webhook' }]);
 
-    const delivered = await eventually(
+    const delivered = await eventuallyWhere(
       'the retried delivery delivered',
-      async () => {
-        const row = await deliveryOf(alertId);
-        return row?.status === 'delivered' ? row : undefined;
-      },
+      () => deliveryOf(alertId),
+      (row) => row.status === 'delivered',
       20_000,
     );
     expect(delivered).toMatchObject({ processing_failures: 0, failed_at: null });

@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AlertChannel } from '@closeloop/contracts';
 import {
   AlertState,
@@ -7,7 +7,7 @@ import {
   RetryPolicy,
   shouldDeadLetter,
 } from '@closeloop/notification-domain';
-import { CLOCK, Clock, PollingLoop } from '@closeloop/runtime';
+import { CLOCK, Clock, PollingWorker } from '@closeloop/runtime';
 import { AlertChannelSender, describeDestination, sendThrough } from '../channels/alert-channel.port';
 import { CHANNEL_SENDERS, NOTIFICATION_CONFIG, NotificationConfig, sendRetryPolicy } from '../notification.config';
 import { createAckLinkToken } from './ack-links';
@@ -28,10 +28,8 @@ const LEASE_SECONDS = 60;
  * alert, hence on the order's timeline.
  */
 @Injectable()
-export class AlertDeliveryWorker implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger('alert-delivery');
+export class AlertDeliveryWorker extends PollingWorker<DueDelivery> {
   private readonly retryPolicy: RetryPolicy;
-  private readonly loop: PollingLoop<DueDelivery>;
 
   constructor(
     private readonly alerts: AlertService,
@@ -41,27 +39,25 @@ export class AlertDeliveryWorker implements OnApplicationBootstrap, OnApplicatio
     private readonly deliveries: AlertDeliveriesRepository,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
-    this.retryPolicy = sendRetryPolicy(config);
-    this.loop = new PollingLoop({
-      claim: (batchSize) => this.deliveries.claimDue(batchSize, LEASE_SECONDS),
-      work: (delivery) => this.deliver(delivery),
+    super({
+      logContext: 'alert-delivery',
+      itemName: 'delivery',
       batchSize: BATCH,
       concurrency: CONCURRENCY,
       idleMillis: config.ALERT_POLL_MILLIS,
-      onPollFailed: (error) => this.logger.warn(`delivery poll failed: ${error.message}`),
-      release: (unsent) => this.deliveries.release(unsent),
     });
+    this.retryPolicy = sendRetryPolicy(config);
   }
 
-  onApplicationBootstrap(): void {
-    this.loop.start();
+  protected claim(batchSize: number): Promise<DueDelivery[]> {
+    return this.deliveries.claimDue(batchSize, LEASE_SECONDS);
   }
 
-  onApplicationShutdown(): Promise<void> {
-    return this.loop.stop();
+  protected override release(unsent: readonly DueDelivery[]): Promise<void> {
+    return this.deliveries.release(unsent);
   }
 
-  private async deliver(delivery: DueDelivery): Promise<void> {
+  protected async work(delivery: DueDelivery): Promise<void> {
     try {
       await this.alerts.withAlertLock(delivery.alert_id, async () => {
         const { state } = await this.alerts.load(delivery.alert_id);

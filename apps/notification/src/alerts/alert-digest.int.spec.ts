@@ -8,6 +8,7 @@ import {
   startNotificationUnderTest,
   startReceiver,
 } from '../notification-under-test.spec';
+import { sendJson, siteWithEveryWebhookDown } from './on-call-under-test.spec';
 
 // A burst pipe floods three buildings at S5: six urgent orders within seconds, with storm shaping at more than 3
 // alerts in a 4-second window. The first three page one by one; the on-call person gets the rest in one digest per
@@ -15,15 +16,6 @@ import {
 
 const SECRET = `whsec_${Buffer.alloc(24, 9).toString('base64')}`;
 const WINDOW_SECONDS = 4;
-
-const send = async (method: string, url: string, headers: Record<string, string>, body?: unknown) => {
-  const response = await fetch(url, {
-    method,
-    headers: { ...headers, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: response.status, body: (await response.json().catch(() => undefined)) as Record<string, unknown> };
-};
 
 interface DigestPayload {
   type: string;
@@ -46,14 +38,14 @@ describe('alert storm digests (in-process notification service, real PostgreSQL 
       ALERT_STORM_WINDOW_SECONDS: String(WINDOW_SECONDS),
     });
     const admin = await service.asStaff('admin-int', ['admin']);
-    const rotation = await send(
+    const rotation = await sendJson(
       'PUT',
       `${service.baseUrl}/v1/on-call/rotations/${randomUUID()}`,
       admin,
       allDayRotation('S5', 1, [onCall]),
     );
     expect(rotation.status).toBe(200);
-    const contacts = await send('PUT', `${service.baseUrl}/v1/on-call/contacts/staff/${onCall}`, admin, {
+    const contacts = await sendJson('PUT', `${service.baseUrl}/v1/on-call/contacts/staff/${onCall}`, admin, {
       destinations: [
         { channel: 'webhook', url: receiver.url('/s5-webhook'), secrets: [SECRET] },
         { channel: 'wecom', url: receiver.url('/s5-wecom?key=robot') },
@@ -134,13 +126,13 @@ describe('alert storm digests (in-process notification service, real PostgreSQL 
       ]);
     }
 
-    const stranger = await send(
+    const stranger = await sendJson(
       'POST',
       `${service.baseUrl}/v1/alert-digests/${digest.digestId}/ack`,
       await service.asStaff('s5-someone-else', ['on-call'], ['S5']),
     );
     expect(stranger.status).toBe(403);
-    const ack = await send(
+    const ack = await sendJson(
       'POST',
       `${service.baseUrl}/v1/alert-digests/${digest.digestId}/ack`,
       await service.asStaff(onCall, ['on-call'], ['S5']),
@@ -173,16 +165,16 @@ describe('alert storm digests (in-process notification service, real PostgreSQL 
     const page = await fetch(local(link!));
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<form method="post">');
-    const byLink = await send('POST', local(link!), {});
+    const byLink = await sendJson('POST', local(link!), {});
     expect(byLink.status).toBe(200);
     expect(
       (byLink.body['alerts'] as { status: string; replayed: boolean }[]).every(
         (a) => a.status === 'acknowledged' && a.replayed,
       ),
     ).toBe(true);
-    expect((await send('POST', local(link!), {})).body).toMatchObject({ code: 'ACK_LINK_USED' });
+    expect((await sendJson('POST', local(link!), {})).body).toMatchObject({ code: 'ACK_LINK_USED' });
 
-    const view = await send(
+    const view = await sendJson(
       'GET',
       `${service.baseUrl}/v1/alert-digests/${digest.digestId}`,
       await service.asStaff('sup-s5', ['supervisor'], ['S5']),
@@ -194,7 +186,7 @@ describe('alert storm digests (in-process notification service, real PostgreSQL 
       channel: 'webhook',
       status: 'delivered',
     });
-    const elsewhere = await send(
+    const elsewhere = await sendJson(
       'GET',
       `${service.baseUrl}/v1/alert-digests/${digest.digestId}`,
       await service.asStaff('sup-s6', ['supervisor'], ['S6']),
@@ -215,7 +207,7 @@ describe('alert storm digests (in-process notification service, real PostgreSQL 
       20_000,
     );
     expect(digest.alerts.length).toBeGreaterThanOrEqual(2);
-    const byLink = await send('POST', local(digest.ackUrl), {});
+    const byLink = await sendJson('POST', local(digest.ackUrl), {});
     expect(byLink.status).toBe(200);
     for (const listed of digest.alerts) {
       const acknowledged = (await service.alertEvents(listed.alertId)).filter(
@@ -226,29 +218,11 @@ describe('alert storm digests (in-process notification service, real PostgreSQL 
   });
 
   it('keeps a storm with every on-call webhook down bounded: three alerts and one chain end per order, each order paged once to the fallback', async () => {
-    const admin = await service.asStaff('admin-int', ['admin']);
-    for (const level of [1, 2, 3]) {
-      const staffId = `s2-level-${level}`;
-      const rotation = allDayRotation('S2', level, [staffId]);
-      expect(
-        (await send('PUT', `${service.baseUrl}/v1/on-call/rotations/${randomUUID()}`, admin, rotation)).status,
-      ).toBe(200);
-      receiver.failing.add(`/${staffId}`);
-      expect(
-        (
-          await send('PUT', `${service.baseUrl}/v1/on-call/contacts/staff/${staffId}`, admin, {
-            destinations: [{ channel: 'webhook', url: receiver.url(`/${staffId}`), secrets: [SECRET] }],
-          })
-        ).status,
-      ).toBe(200);
-    }
-    expect(
-      (
-        await send('PUT', `${service.baseUrl}/v1/on-call/contacts/sites/S2/fallback`, admin, {
-          destinations: [{ channel: 'webhook', url: receiver.url('/s2-fallback'), secrets: [SECRET] }],
-        })
-      ).status,
-    ).toBe(200);
+    await siteWithEveryWebhookDown(service, receiver, await service.asStaff('admin-int', ['admin']), {
+      siteId: 'S2',
+      secret: SECRET,
+      fallback: [{ channel: 'webhook', url: receiver.url('/s2-fallback'), secrets: [SECRET] }],
+    });
 
     const orders: string[] = [];
     for (let i = 1; i <= 6; i++)

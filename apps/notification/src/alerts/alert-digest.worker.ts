@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AlertChannel } from '@closeloop/contracts';
 import {
   AlertState,
@@ -8,7 +8,7 @@ import {
   RetryPolicy,
   shouldDeadLetter,
 } from '@closeloop/notification-domain';
-import { CLOCK, Clock, PollingLoop } from '@closeloop/runtime';
+import { CLOCK, Clock, PollingWorker } from '@closeloop/runtime';
 import { AlertChannelSender, describeDestination, sendThrough } from '../channels/alert-channel.port';
 import { CHANNEL_SENDERS, NOTIFICATION_CONFIG, NotificationConfig, sendRetryPolicy } from '../notification.config';
 import { createDigestLinkToken } from './ack-links';
@@ -32,10 +32,8 @@ const LEASE_SECONDS = 60;
  * does.
  */
 @Injectable()
-export class AlertDigestWorker implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger('alert-digest');
+export class AlertDigestWorker extends PollingWorker<DigestRow> {
   private readonly retryPolicy: RetryPolicy;
-  private readonly loop: PollingLoop<DigestRow>;
 
   constructor(
     private readonly alerts: AlertService,
@@ -45,26 +43,21 @@ export class AlertDigestWorker implements OnApplicationBootstrap, OnApplicationS
     @Inject(NOTIFICATION_CONFIG) private readonly config: NotificationConfig,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
-    this.retryPolicy = sendRetryPolicy(config);
-    this.loop = new PollingLoop({
-      claim: (batchSize) => this.digests.claimDue(batchSize, LEASE_SECONDS),
-      work: (digest) => this.send(digest),
+    super({
+      logContext: 'alert-digest',
+      itemName: 'digest',
       batchSize: BATCH,
       concurrency: CONCURRENCY,
       idleMillis: config.ALERT_POLL_MILLIS,
-      onPollFailed: (error) => this.logger.warn(`digest poll failed: ${error.message}`),
     });
+    this.retryPolicy = sendRetryPolicy(config);
   }
 
-  onApplicationBootstrap(): void {
-    this.loop.start();
+  protected claim(batchSize: number): Promise<DigestRow[]> {
+    return this.digests.claimDue(batchSize, LEASE_SECONDS);
   }
 
-  onApplicationShutdown(): Promise<void> {
-    return this.loop.stop();
-  }
-
-  private async send(digest: DigestRow): Promise<void> {
+  protected async work(digest: DigestRow): Promise<void> {
     try {
       await this.attempt(digest);
     } catch (error) {

@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { AlertChannel, SlaTarget } from '@closeloop/contracts';
-import { AlertState, ChainFallback, deliveryKeysOf, TOP_LEVEL, whoIsOnCall } from '@closeloop/notification-domain';
+import { AlertChannel } from '@closeloop/contracts';
+import {
+  AlertState,
+  ChainFallback,
+  deliveryKeysOf,
+  RaiseAlert,
+  TOP_LEVEL,
+  whoIsOnCall,
+} from '@closeloop/notification-domain';
 import { CLOCK, Clock } from '@closeloop/runtime';
 import { Destination } from '../channels/alert-channel.port';
 import { NOTIFICATION_CONFIG, NotificationConfig } from '../notification.config';
@@ -14,15 +21,14 @@ import { OrderSnapshots } from './order-snapshot';
 
 type Level = 1 | 2 | 3;
 
-export interface AlertRequest {
-  readonly causeEventId: string;
-  readonly workOrderId: string;
-  readonly kind: 'escalation' | 'warning' | 'urgent-order';
-  readonly target?: SlaTarget | undefined;
+/**
+ * An alert to raise, as its cause asks for it: the RaiseAlert command's fields the cause knows. The raiser works out
+ * the rest (id, site, recipients) and, without a round, takes the round the order's facts had at the cause's position.
+ */
+export interface AlertRequest extends Readonly<
+  Pick<RaiseAlert, 'causeEventId' | 'workOrderId' | 'kind' | 'target' | 'dueAt' | 'round'>
+> {
   readonly level?: Level | undefined;
-  readonly dueAt?: string | undefined;
-  /** The SLA round; when not given, the round the order's facts had at the cause's position. */
-  readonly round?: number | undefined;
   /** The cause's position in the store's log (its CloudEvent `sequence`). */
   readonly causePosition?: string | undefined;
   /** When the cause happened: who is on call is judged at this instant, so a late redelivery pages the same person. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { BEGIN_APPENDING_SQL, PostgresEventStore } from '@closeloop/event-store';
+import { BEGIN_APPENDING_SQL } from '@closeloop/event-store';
 import { lockReadModelExclusive, rebuildReadModel } from '@closeloop/messaging';
-import { freshDatabase, TestDatabase } from '@closeloop/testing';
+import { useSuiteDatabase } from '@closeloop/testing';
 import { PoolClient } from 'pg';
 import { NotificationConfig } from '../notification.config';
 import { alertReadModel, NOTIFICATION_READ_MODEL, rebuildAlertReadModel } from './alert.projection';
@@ -15,32 +15,24 @@ const system = {
 };
 
 describe('rebuilding the alerts table beside the live one and swapping it in, on a real PostgreSQL', () => {
-  let db: TestDatabase;
-  let store: PostgresEventStore;
-  let alerts: AlertService;
-
-  beforeAll(async () => {
-    db = await freshDatabase('alert_rebuild');
-    store = new PostgresEventStore(db.pool);
-    alerts = new AlertService(store, db.pool, { DATABASE_URL: db.url } as NotificationConfig);
-  });
-
-  afterAll(async () => {
-    await alerts.onApplicationShutdown();
-    await db.drop();
+  const suite = useSuiteDatabase('alert_rebuild', {
+    with: ({ db, store }) => ({
+      alerts: new AlertService(store, db.pool, { DATABASE_URL: db.url } as NotificationConfig),
+    }),
+    stop: ({ alerts }) => alerts.onApplicationShutdown(),
   });
 
   const raise = async (siteId: string) => {
     const alertId = randomUUID();
     const workOrderId = randomUUID();
-    await raiseWebhookEscalation(alerts, { alertId, workOrderId, siteId, staffId: 'oc-1' }, system);
-    await queueWebhookDelivery(db.pool, alertId, 'oc-1', '{}');
+    await raiseWebhookEscalation(suite.alerts, { alertId, workOrderId, siteId, staffId: 'oc-1' }, system);
+    await queueWebhookDelivery(suite.db.pool, alertId, 'oc-1', '{}');
     return alertId;
   };
 
   /** An append that stays open holds the store's commit-ordered read back: nothing appended after it is handed out. */
   const holdBackTheStore = async (): Promise<PoolClient> => {
-    const client = await db.pool.connect();
+    const client = await suite.db.pool.connect();
     await client.query('BEGIN');
     await client.query(BEGIN_APPENDING_SQL);
     await client.query('SELECT pg_current_xact_id()');
@@ -52,13 +44,13 @@ describe('rebuilding the alerts table beside the live one and swapping it in, on
     client.release();
   };
 
-  const rowsOf = async (table: string) => (await db.pool.query(`SELECT * FROM ${table} ORDER BY alert_id`)).rows;
+  const rowsOf = async (table: string) => (await suite.db.pool.query(`SELECT * FROM ${table} ORDER BY alert_id`)).rows;
 
   const schemaOf = async () => {
-    const indexes = await db.pool.query(
+    const indexes = await suite.db.pool.query(
       `SELECT indexname, regexp_replace(indexdef, 'ON \\S+', 'ON t') AS definition FROM pg_indexes WHERE tablename = 'notification_alerts' ORDER BY indexname`,
     );
-    const constraints = await db.pool.query(
+    const constraints = await suite.db.pool.query(
       `SELECT conname, conrelid::regclass::text AS on_table, pg_get_constraintdef(oid) AS definition FROM pg_constraint
         WHERE conrelid = 'notification_alerts'::regclass OR confrelid = 'notification_alerts'::regclass ORDER BY conname`,
     );
@@ -67,7 +59,7 @@ describe('rebuilding the alerts table beside the live one and swapping it in, on
 
   it('swaps in a table equal to the live one, under the same names, with the deliveries’ key pointing at it', async () => {
     const first = await raise('S1');
-    await alerts.execute(
+    await suite.alerts.execute(
       first,
       randomUUID(),
       { type: 'AcknowledgeAlert', by: { staffId: 'oc-1', name: 'Zhou Min' }, via: 'api', at: new Date() },
@@ -77,7 +69,7 @@ describe('rebuilding the alerts table beside the live one and swapping it in, on
     const live = await rowsOf('notification_alerts');
     const schema = await schemaOf();
 
-    const report = await rebuildAlertReadModel({ pool: db.pool, store, swap: true });
+    const report = await rebuildAlertReadModel({ pool: suite.db.pool, store: suite.store, swap: true });
 
     expect(report).toMatchObject({
       readModel: 'notification',
@@ -87,11 +79,13 @@ describe('rebuilding the alerts table beside the live one and swapping it in, on
     });
     expect(await rowsOf('notification_alerts')).toEqual(live);
     expect(await schemaOf()).toEqual(schema);
-    const { rows } = await db.pool.query(`SELECT count(*)::int AS n FROM pg_class WHERE relname LIKE '%\\_\\_rebuild'`);
+    const { rows } = await suite.db.pool.query(
+      `SELECT count(*)::int AS n FROM pg_class WHERE relname LIKE '%\\_\\_rebuild'`,
+    );
     expect(rows[0].n).toBe(0);
     // The key still refuses a delivery of an alert that does not exist, now against the new table.
     await expect(
-      db.pool.query(
+      suite.db.pool.query(
         `INSERT INTO notification_alert_deliveries (alert_id, staff_id, channel, destination, status, next_attempt_at)
          VALUES ($1, 'x', 'sms', '{}', 'pending', now())`,
         [randomUUID()],
@@ -110,14 +104,14 @@ describe('rebuilding the alerts table beside the live one and swapping it in, on
     });
     try {
       const unseen = await rebuildReadModel(
-        { ...alertReadModel(store), reconcile: undefined },
-        { pool: db.pool, store, swap: false },
+        { ...alertReadModel(suite.store), reconcile: undefined },
+        { pool: suite.db.pool, store: suite.store, swap: false },
       );
       // The commit-ordered read alone misses it: that is why the swap reconciles.
       expect((await rowsOf('notification_alerts__rebuild')).map((r) => r.alert_id)).not.toContain(alertId);
       expect(unseen.swapped).toBe(false);
 
-      const report = await rebuildAlertReadModel({ pool: db.pool, store, swap: true });
+      const report = await rebuildAlertReadModel({ pool: suite.db.pool, store: suite.store, swap: true });
       expect(report.reconciled).toBe(1);
     } finally {
       await release(held);
@@ -128,10 +122,10 @@ describe('rebuilding the alerts table beside the live one and swapping it in, on
   it('makes a live write that comes during the swap wait for it, and land in the new table', async () => {
     const alertId = await raise('S4');
     // The swap's exclusive lock, held by hand: a live write must wait for it.
-    const swap = await db.pool.connect();
+    const swap = await suite.db.pool.connect();
     await swap.query('BEGIN');
     await lockReadModelExclusive(swap, NOTIFICATION_READ_MODEL);
-    const write = alerts.execute(
+    const write = suite.alerts.execute(
       alertId,
       randomUUID(),
       { type: 'CloseAlert', reason: 'order-resolved', at: new Date() },
@@ -147,11 +141,11 @@ describe('rebuilding the alerts table beside the live one and swapping it in, on
   it('gives up a swap that cannot take its locks within 5 s, leaving the live table as it was', async () => {
     await raise('S5');
     const live = await rowsOf('notification_alerts');
-    const reader = await db.pool.connect();
+    const reader = await suite.db.pool.connect();
     await reader.query('BEGIN');
     await reader.query('SELECT count(*) FROM notification_alerts'); // a long report holds the table
     try {
-      await expect(rebuildAlertReadModel({ pool: db.pool, store, swap: true })).rejects.toThrow(
+      await expect(rebuildAlertReadModel({ pool: suite.db.pool, store: suite.store, swap: true })).rejects.toThrow(
         'the swap could not take its locks within 5 s',
       );
     } finally {
@@ -167,7 +161,7 @@ describe('rebuilding the alerts table beside the live one and swapping it in, on
   it('refuses to swap in a table made before a migration changed the live one', async () => {
     await raise('S7');
     const live = await rowsOf('notification_alerts');
-    const definition = alertReadModel(store);
+    const definition = alertReadModel(suite.store);
     // A migration of a new release, run after the rebuild copied the table's shape (here: just before the swap).
     const migratedMeanwhile = {
       ...definition,
@@ -176,9 +170,9 @@ describe('rebuilding the alerts table beside the live one and swapping it in, on
         0
       ),
     };
-    await expect(rebuildReadModel(migratedMeanwhile, { pool: db.pool, store, swap: true })).rejects.toThrow(
-      'notification_alerts changed while it was rebuilt (a migration?)',
-    );
+    await expect(
+      rebuildReadModel(migratedMeanwhile, { pool: suite.db.pool, store: suite.store, swap: true }),
+    ).rejects.toThrow('notification_alerts changed while it was rebuilt (a migration?)');
     expect(await rowsOf('notification_alerts')).toEqual(live);
   });
 });

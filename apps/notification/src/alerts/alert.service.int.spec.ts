@@ -1,39 +1,32 @@
 import { randomUUID } from 'node:crypto';
 import { PostgresEventStore } from '@closeloop/event-store';
-import { freshDatabase, TestDatabase } from '@closeloop/testing';
+import { useSuiteDatabase } from '@closeloop/testing';
 import { createPool } from '@closeloop/database';
-import { Pool } from 'pg';
 import { NotificationConfig } from '../notification.config';
 import { AlertService } from './alert.service';
 
 describe('AlertService locks on a real PostgreSQL', () => {
-  let db: TestDatabase;
-  let smallPool: Pool;
-  let alerts: AlertService;
-
-  beforeAll(async () => {
-    db = await freshDatabase('alert_locks');
-    // A shared pool far smaller than the number of alerts worked on at once, as under a burst of breaches.
-    smallPool = createPool(db.url, 'alert-locks-test', 2);
-    alerts = new AlertService(new PostgresEventStore(smallPool), smallPool, {
-      DATABASE_URL: db.url,
-    } as NotificationConfig);
-  });
-
-  afterAll(async () => {
-    await alerts.onApplicationShutdown();
-    await smallPool.end();
-    await db.drop();
+  const suite = useSuiteDatabase('alert_locks', {
+    with: ({ db }) => {
+      // A shared pool far smaller than the number of alerts worked on at once, as under a burst of breaches.
+      const smallPool = createPool(db.url, 'alert-locks-test', 2);
+      const config = { DATABASE_URL: db.url } as NotificationConfig;
+      return { smallPool, alerts: new AlertService(new PostgresEventStore(smallPool), smallPool, config) };
+    },
+    stop: async ({ alerts, smallPool }) => {
+      await alerts.onApplicationShutdown();
+      await smallPool.end();
+    },
   });
 
   it('works on many alerts at once without the lock holders starving the shared pool', async () => {
     const ids = Array.from({ length: 12 }, () => randomUUID());
     const done = await Promise.all(
       ids.map((id) =>
-        alerts.withAlertLock(
+        suite.alerts.withAlertLock(
           id,
           async () =>
-            (await smallPool.query<{ id: string }>('SELECT $1::text AS id, pg_sleep(0.02)', [id])).rows[0]?.id,
+            (await suite.smallPool.query<{ id: string }>('SELECT $1::text AS id, pg_sleep(0.02)', [id])).rows[0]?.id,
         ),
       ),
     );
@@ -44,9 +37,9 @@ describe('AlertService locks on a real PostgreSQL', () => {
     const alertId = randomUUID();
     const log: string[] = [];
     const step = (name: string) =>
-      alerts.withAlertLock(alertId, async () => {
+      suite.alerts.withAlertLock(alertId, async () => {
         log.push(`${name}:start`);
-        await smallPool.query('SELECT pg_sleep(0.05)');
+        await suite.smallPool.query('SELECT pg_sleep(0.05)');
         log.push(`${name}:end`);
       });
     await Promise.all([step('send'), step('acknowledge'), step('close')]);

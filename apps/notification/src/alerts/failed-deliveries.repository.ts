@@ -1,4 +1,5 @@
 import { NotFoundError } from '@closeloop/contracts';
+import { queryCamelRows } from '@closeloop/database';
 import { Pool } from 'pg';
 
 export interface FailedDelivery {
@@ -28,18 +29,8 @@ export class FailedDeliveries {
   constructor(private readonly pool: Pool) {}
 
   async list(limit: number): Promise<{ failed: number; deliveries: FailedDelivery[] }> {
-    const { rows } = await this.pool.query<{
-      alert_id: string;
-      work_order_id: string;
-      site_id: string;
-      staff_id: string;
-      channel: string;
-      round: number;
-      attempts: number;
-      processing_failures: number;
-      last_error: string | null;
-      failed_at: Date;
-    }>(
+    const deliveries = await queryCamelRows<FailedDelivery>(
+      this.pool,
       `SELECT d.alert_id, a.work_order_id, a.site_id, d.staff_id, d.channel, d.round, d.attempts, d.processing_failures, d.last_error, d.failed_at
        FROM notification_alert_deliveries d JOIN notification_alerts a USING (alert_id) WHERE d.status = 'failed' ORDER BY d.failed_at LIMIT $1`,
       [limit],
@@ -47,21 +38,7 @@ export class FailedDeliveries {
     const { rows: count } = await this.pool.query<{ n: string }>(
       `SELECT count(*) AS n FROM notification_alert_deliveries WHERE status = 'failed'`,
     );
-    return {
-      failed: Number(count[0]?.n ?? 0),
-      deliveries: rows.map((r) => ({
-        alertId: r.alert_id,
-        workOrderId: r.work_order_id,
-        siteId: r.site_id,
-        staffId: r.staff_id,
-        channel: r.channel,
-        round: r.round,
-        attempts: r.attempts,
-        processingFailures: r.processing_failures,
-        lastError: r.last_error,
-        failedAt: r.failed_at,
-      })),
-    };
+    return { failed: Number(count[0]?.n ?? 0), deliveries };
   }
 
   /**

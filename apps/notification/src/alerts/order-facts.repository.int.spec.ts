@@ -1,26 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { DomainEvent, EventTypes } from '@closeloop/contracts';
-import { PostgresEventStore } from '@closeloop/event-store';
-import { freshDatabase, TestDatabase } from '@closeloop/testing';
+import { recordEvents, useSuiteDatabase } from '@closeloop/testing';
 import { rebuildAlertReadModel } from './alert.projection';
+import { at, burstPipeReported, burstPipeTargetsSet, liNa } from './order-facts-under-test.spec';
 import { OrderFactsRepository } from './order-facts.repository';
 import { OrderSnapshots } from './order-snapshot';
 
 describe('notification_order_facts, kept from workorders.events', () => {
-  let db: TestDatabase;
-  let facts: OrderFactsRepository;
-  let orders: OrderSnapshots;
-
-  beforeAll(async () => {
-    db = await freshDatabase('order_facts');
-    facts = new OrderFactsRepository(db.pool);
-    orders = new OrderSnapshots(facts);
+  const suite = useSuiteDatabase('order_facts', {
+    with: ({ db }) => {
+      const facts = new OrderFactsRepository(db.pool);
+      return { facts, orders: new OrderSnapshots(facts) };
+    },
   });
-
-  afterAll(() => db.drop());
-
-  const at = (minute: number) => new Date(Date.UTC(2026, 11, 4, 1, minute)).toISOString();
-  const staff = { staffId: 'tech-7', name: 'Li Na' };
 
   /** One order's events as the relay publishes them: each with its log position, the order's streams interleaved. */
   const anOrder = () => {
@@ -33,23 +25,7 @@ describe('notification_order_facts, kept from workorders.events', () => {
     });
     return {
       workOrderId,
-      reported: published(
-        {
-          type: EventTypes.WorkOrderReported,
-          data: {
-            workOrderId,
-            number: 'S1-20261204-0001',
-            siteId: 'S1',
-            building: 'B2',
-            unit: '0101',
-            channel: 'phone',
-            reporter: { name: 'Ms Lin', phone: '13812345678' },
-            description: 'Burst pipe',
-            reportedAt: at(0),
-          },
-        },
-        at(0),
-      ),
+      reported: published(burstPipeReported(workOrderId), at(0)),
       triaged: published(
         {
           type: EventTypes.WorkOrderTriaged,
@@ -57,27 +33,11 @@ describe('notification_order_facts, kept from workorders.events', () => {
         },
         at(0),
       ),
-      targetsSet: published(
-        {
-          type: EventTypes.SlaTargetsSet,
-          data: {
-            workOrderId,
-            siteId: 'S1',
-            tier: 'urgent',
-            category: 'plumbing',
-            policyId: 'p1',
-            policyVersion: 1,
-            startedAt: at(0),
-            responseDueAt: at(15),
-            resolutionDueAt: at(240),
-          },
-        } as DomainEvent,
-        at(0),
-      ),
+      targetsSet: published(burstPipeTargetsSet(workOrderId), at(0)),
       assigned: published(
         {
           type: EventTypes.WorkOrderAssigned,
-          data: { workOrderId, owner: staff, teamId: 'plumbers', ruleId: 'r2', reason: 'roster', assignedAt: at(2) },
+          data: { workOrderId, owner: liNa, teamId: 'plumbers', ruleId: 'r2', reason: 'roster', assignedAt: at(2) },
         },
         at(2),
       ),
@@ -113,8 +73,8 @@ describe('notification_order_facts, kept from workorders.events', () => {
   it('tells an alert what the order is, who owns it and what happened lately', async () => {
     const order = anOrder();
     for (const source of [order.reported, order.triaged, order.targetsSet, order.assigned])
-      await facts.record(order.workOrderId, source);
-    expect(await orders.of(order.workOrderId)).toEqual({
+      await suite.facts.record(order.workOrderId, source);
+    expect(await suite.orders.of(order.workOrderId)).toEqual({
       workOrderId: order.workOrderId,
       number: 'S1-20261204-0001',
       siteId: 'S1',
@@ -124,7 +84,7 @@ describe('notification_order_facts, kept from workorders.events', () => {
       tier: 'urgent',
       description: 'Burst pipe',
       reporterPhone: '13812345678',
-      owner: staff,
+      owner: liNa,
       status: 'assigned',
       recentEvents: [
         { type: 'reported', at: at(0) },
@@ -132,107 +92,100 @@ describe('notification_order_facts, kept from workorders.events', () => {
         { type: 'assigned', at: at(2) },
       ],
     });
-    expect(await orders.slaDueAtOf(order.workOrderId, 'response')).toBe(at(15));
+    expect(await suite.orders.slaDueAtOf(order.workOrderId, 'response')).toBe(at(15));
   });
 
   it('changes nothing when events are delivered again, or an older one after a newer one', async () => {
     const order = anOrder();
     const inOrder = [order.reported, order.triaged, order.targetsSet, order.assigned, order.paused, order.resumed];
-    for (const source of inOrder) await facts.record(order.workOrderId, source);
-    const once = await facts.find(order.workOrderId);
+    for (const source of inOrder) await suite.facts.record(order.workOrderId, source);
+    const once = await suite.facts.find(order.workOrderId);
     // A consumer redelivering from its last commit, and a relay publishing a batch again after a crash.
-    for (const source of [...inOrder.slice(2), ...inOrder]) await facts.record(order.workOrderId, source);
-    await Promise.all(inOrder.map((source) => facts.record(order.workOrderId, source)));
-    expect(await facts.find(order.workOrderId)).toEqual(once);
-    expect((await orders.of(order.workOrderId))?.recentEvents).toHaveLength(3);
+    for (const source of [...inOrder.slice(2), ...inOrder]) await suite.facts.record(order.workOrderId, source);
+    await Promise.all(inOrder.map((source) => suite.facts.record(order.workOrderId, source)));
+    expect(await suite.facts.find(order.workOrderId)).toEqual(once);
+    expect((await suite.orders.of(order.workOrderId))?.recentEvents).toHaveLength(3);
   });
 
   it('knows an order only once its report has arrived', async () => {
     const order = anOrder();
-    await facts.record(order.workOrderId, order.targetsSet);
-    expect(await orders.of(order.workOrderId)).toBeUndefined();
-    await facts.record(order.workOrderId, order.reported);
-    expect((await orders.of(order.workOrderId))?.number).toBe('S1-20261204-0001');
+    await suite.facts.record(order.workOrderId, order.targetsSet);
+    expect(await suite.orders.of(order.workOrderId)).toBeUndefined();
+    await suite.facts.record(order.workOrderId, order.reported);
+    expect((await suite.orders.of(order.workOrderId))?.number).toBe('S1-20261204-0001');
   });
 
   it('keeps the SLA deadlines as the clocks move them: a pause and resume, a recomputation, a restart, a stop', async () => {
     const order = anOrder();
     const due = async () => ({
-      response: await orders.slaDueAtOf(order.workOrderId, 'response'),
-      resolution: await orders.slaDueAtOf(order.workOrderId, 'resolution'),
+      response: await suite.orders.slaDueAtOf(order.workOrderId, 'response'),
+      resolution: await suite.orders.slaDueAtOf(order.workOrderId, 'resolution'),
     });
     expect(await due()).toEqual({ response: undefined, resolution: undefined });
-    await facts.record(order.workOrderId, order.reported);
-    await facts.record(order.workOrderId, order.targetsSet);
+    await suite.facts.record(order.workOrderId, order.reported);
+    await suite.facts.record(order.workOrderId, order.targetsSet);
     expect(await due()).toEqual({ response: at(15), resolution: at(240) });
-    await facts.record(order.workOrderId, order.paused);
+    await suite.facts.record(order.workOrderId, order.paused);
     expect(await due()).toEqual({ response: at(15), resolution: at(240) });
-    await facts.record(order.workOrderId, order.resumed);
+    await suite.facts.record(order.workOrderId, order.resumed);
     expect(await due()).toEqual({ response: at(15), resolution: at(270) });
-    await facts.record(order.workOrderId, order.recomputed);
+    await suite.facts.record(order.workOrderId, order.recomputed);
     expect(await due()).toEqual({ response: at(20), resolution: at(270) });
-    await facts.record(order.workOrderId, order.restarted);
+    await suite.facts.record(order.workOrderId, order.restarted);
     expect(await due()).toEqual({ response: at(20), resolution: at(290) });
-    await facts.record(order.workOrderId, order.stopped);
+    await suite.facts.record(order.workOrderId, order.stopped);
     expect(await due()).toEqual({ response: undefined, resolution: undefined });
   });
 
   it('tells the round of the resolution clock at a cause, so an escalation redelivered after a reopen keeps its round', async () => {
     const order = anOrder();
     for (const source of [order.reported, order.targetsSet, order.resumed, order.restarted])
-      await facts.record(order.workOrderId, source);
-    expect(await orders.slaRoundAt(order.workOrderId, 'resolution', order.resumed.position)).toBe(0);
-    expect(await orders.slaRoundAt(order.workOrderId, 'resolution', order.restarted.position)).toBe(1);
-    expect(await orders.slaRoundAt(order.workOrderId, 'resolution', String(Number(order.restarted.position) + 5))).toBe(
-      1,
-    );
-    expect(await orders.slaRoundAt(order.workOrderId, 'response', order.restarted.position)).toBe(0);
+      await suite.facts.record(order.workOrderId, source);
+    expect(await suite.orders.slaRoundAt(order.workOrderId, 'resolution', order.resumed.position)).toBe(0);
+    expect(await suite.orders.slaRoundAt(order.workOrderId, 'resolution', order.restarted.position)).toBe(1);
+    expect(
+      await suite.orders.slaRoundAt(order.workOrderId, 'resolution', String(Number(order.restarted.position) + 5)),
+    ).toBe(1);
+    expect(await suite.orders.slaRoundAt(order.workOrderId, 'response', order.restarted.position)).toBe(0);
   });
 
   it('is filled by a rebuild for orders reported before notification kept its facts (after migration 0023)', async () => {
-    const store = new PostgresEventStore(db.pool);
     const order = anOrder();
-    const metadata = {
+    const recordedAs = {
       workOrderId: order.workOrderId,
       correlationId: 'c',
       causationId: 'c',
-      actor: { kind: 'system', id: 'test' },
+      actor: { kind: 'system' as const, id: 'test' },
       producer: 'test',
     };
-    const stored = (source: { event: DomainEvent }) => ({
-      eventId: randomUUID(),
-      type: source.event.type,
-      data: source.event.data,
-      metadata,
-    });
-    await store.append(
-      `workorder-${order.workOrderId}`,
-      [order.reported, order.triaged, order.assigned].map(stored),
-      'no-stream',
-    );
-    await store.append(
-      `sla-${order.workOrderId}`,
-      [order.targetsSet, order.paused, order.resumed].map(stored),
-      'no-stream',
-    );
-    expect(await orders.of(order.workOrderId)).toBeUndefined();
+    const recordOn = (streamId: string, ...sources: { event: DomainEvent }[]) =>
+      recordEvents(
+        suite.store,
+        streamId,
+        sources.map((source) => source.event),
+        recordedAs,
+        'no-stream',
+      );
+    await recordOn(`workorder-${order.workOrderId}`, order.reported, order.triaged, order.assigned);
+    await recordOn(`sla-${order.workOrderId}`, order.targetsSet, order.paused, order.resumed);
+    expect(await suite.orders.of(order.workOrderId)).toBeUndefined();
 
-    const report = await rebuildAlertReadModel({ pool: db.pool, store, swap: true });
+    const report = await rebuildAlertReadModel({ pool: suite.db.pool, store: suite.store, swap: true });
 
     expect(report.swapped).toBe(true);
-    expect(await orders.of(order.workOrderId)).toMatchObject({
+    expect(await suite.orders.of(order.workOrderId)).toMatchObject({
       number: 'S1-20261204-0001',
       tier: 'urgent',
-      owner: staff,
+      owner: liNa,
       status: 'assigned',
     });
-    expect((await orders.of(order.workOrderId))?.recentEvents.map((e) => e.type)).toEqual([
+    expect((await suite.orders.of(order.workOrderId))?.recentEvents.map((e) => e.type)).toEqual([
       'reported',
       'triaged',
       'assigned',
     ]);
-    expect(await orders.slaDueAtOf(order.workOrderId, 'resolution')).toBe(at(270));
+    expect(await suite.orders.slaDueAtOf(order.workOrderId, 'resolution')).toBe(at(270));
     // The facts kept live before the rebuild are still there, as the rebuild folded them again.
-    expect(await facts.find(order.workOrderId)).toBeDefined();
+    expect(await suite.facts.find(order.workOrderId)).toBeDefined();
   });
 });

@@ -1,9 +1,8 @@
 import { DomainEvent, EventTypes } from '@closeloop/contracts';
 import { dueAtOf, evolveOrderFacts, noFactsYet, OrderFacts, resolutionRoundAt } from './order-facts';
+import { at, burstPipeReported, burstPipeTargetsSet, liNa } from './order-facts-under-test.spec';
 
 const workOrderId = '7d4b0a52-5d0e-4c59-9a43-3f1f1f5c2b10';
-const at = (minute: number) => new Date(Date.UTC(2026, 11, 4, 1, minute)).toISOString();
-const lin = { staffId: 'tech-7', name: 'Li Na' };
 const wang = { staffId: 'tech-9', name: 'Wang Lei' };
 
 let position = 0;
@@ -16,34 +15,12 @@ const given = (...events: DomainEvent[]): OrderFacts =>
 const when = (facts: OrderFacts, event: DomainEvent, at = String((position += 10))) =>
   evolveOrderFacts(facts, { event, position: at, recordedAt: '2026-12-04T02:00:00.000Z' });
 
-const reported = {
-  type: EventTypes.WorkOrderReported,
-  data: {
-    workOrderId,
-    number: 'S1-20261204-0001',
-    siteId: 'S1',
-    building: 'B2',
-    channel: 'phone',
-    reporter: { name: 'Ms Lin' },
-    description: 'Burst pipe',
-    reportedAt: at(0),
-  },
-} as DomainEvent;
+const reported = burstPipeReported(workOrderId);
 const assigned = {
   type: EventTypes.WorkOrderAssigned,
-  data: { workOrderId, owner: lin, teamId: 't', ruleId: 'r', reason: 'roster', assignedAt: at(1) },
+  data: { workOrderId, owner: liNa, teamId: 't', ruleId: 'r', reason: 'roster', assignedAt: at(1) },
 } as DomainEvent;
-const targetsSet = {
-  type: EventTypes.SlaTargetsSet,
-  data: {
-    workOrderId,
-    tier: 'urgent',
-    policyId: 'p',
-    startedAt: at(0),
-    responseDueAt: at(15),
-    resolutionDueAt: at(240),
-  },
-} as DomainEvent;
+const targetsSet = burstPipeTargetsSet(workOrderId);
 
 describe('order facts', () => {
   describe('given no report yet', () => {
@@ -60,7 +37,7 @@ describe('order facts', () => {
     it('when ownership is handed over, then the new owner is the owner and the status stays', () => {
       const facts = when(given(reported, assigned), {
         type: EventTypes.OwnershipHandedOver,
-        data: { workOrderId, from: lin, to: wang, reason: 'shift', handedOverAt: at(5) },
+        data: { workOrderId, from: liNa, to: wang, reason: 'shift', handedOverAt: at(5) },
       } as DomainEvent);
       expect([facts.owner, facts.status]).toEqual([wang, 'assigned']);
     });
@@ -70,7 +47,7 @@ describe('order facts', () => {
         type: EventTypes.WorkOrderAcknowledged,
         data: { workOrderId, by: wang, becameOwner: false, acknowledgedAt: at(3) },
       } as DomainEvent);
-      expect([facts.owner, facts.status]).toEqual([lin, 'acknowledged']);
+      expect([facts.owner, facts.status]).toEqual([liNa, 'acknowledged']);
     });
 
     it('when an event comes again, or an older one after it, then nothing changes', () => {
@@ -80,7 +57,10 @@ describe('order facts', () => {
     });
 
     it('keeps the last five events of the order stream, SLA events not among them', () => {
-      const started = { type: EventTypes.WorkStarted, data: { workOrderId, by: lin, startedAt: at(4) } } as DomainEvent;
+      const started = {
+        type: EventTypes.WorkStarted,
+        data: { workOrderId, by: liNa, startedAt: at(4) },
+      } as DomainEvent;
       const facts = given(reported, assigned, targetsSet, started, started, started, started);
       expect(facts.recentEvents.map((e) => e.type)).toEqual([
         'assigned',

@@ -1,18 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { SlaTarget } from '@closeloop/contracts';
+import { ReportedOrder, SlaTarget } from '@closeloop/contracts';
 import { dueAtOf, resolutionRoundAt } from './order-facts';
 import { OrderFactsRepository } from './order-facts.repository';
 
-export interface OrderSnapshot {
+export interface OrderSnapshot extends ReportedOrder {
   readonly workOrderId: string;
-  readonly number: string;
-  readonly siteId: string;
-  readonly building?: string | undefined;
-  readonly unit?: string | undefined;
-  readonly category?: string | undefined;
   readonly tier?: string | undefined;
-  readonly description: string;
-  readonly reporterPhone?: string | undefined;
   readonly owner?: { readonly staffId: string; readonly name: string } | undefined;
   readonly status: string;
   readonly recentEvents: readonly { readonly type: string; readonly at: string }[];

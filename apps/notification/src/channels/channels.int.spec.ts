@@ -1,6 +1,7 @@
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { AddressInfo, createServer as createTcpServer, Server as TcpServer, Socket } from 'node:net';
+import { useSuiteResource } from '@closeloop/testing';
 import { SMTPServer, SMTPServerOptions } from 'smtp-server';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { DeliveryFailedError, Destination, describeDestination, OutgoingAlert } from './alert-channel.port';
@@ -74,7 +75,8 @@ const startReceiver = async () => {
       }),
   };
 };
-type Receiver = Awaited<ReturnType<typeof startReceiver>>;
+/** A receiver of the describe block's own, listening while its tests run. */
+const useReceiver = () => useSuiteResource('the receiver', startReceiver, (receiver) => receiver.close());
 
 /** A port that was just free: nothing listens there, so connecting is refused. */
 const closedPort = async (): Promise<number> => {
@@ -149,7 +151,7 @@ const SHORT_TIMEOUT_MS = 300;
 // ── Webhook (Standard Webhooks) ─────────────────────────────────────────────────────────────────────────
 
 describe('webhook channel, verified by the reference standardwebhooks library', () => {
-  let receiver: Receiver;
+  const receiver = useReceiver();
   const currentSecret = whsec();
   const previousSecret = whsec();
   const sender = new WebhookChannel({ now: () => new Date(), timeoutMs: 2_000, addresses: ANY_ADDRESS });
@@ -167,11 +169,6 @@ describe('webhook channel, verified by the reference standardwebhooks library', 
       });
       reply(response, verifies ? 204 : 401);
     });
-
-  beforeAll(async () => {
-    receiver = await startReceiver();
-  });
-  afterAll(() => receiver.close());
 
   const destination = (secrets: string[]): Destination => ({
     channel: 'webhook',
@@ -245,7 +242,7 @@ describe('webhook channel, verified by the reference standardwebhooks library', 
 // ── HTTP failure classification ─────────────────────────────────────────────────────────────────────────
 
 describe('HTTP failures', () => {
-  let receiver: Receiver;
+  const receiver = useReceiver();
   const secret = whsec();
   const sender = new WebhookChannel({ now: () => new Date(), timeoutMs: SHORT_TIMEOUT_MS, addresses: ANY_ADDRESS });
   const destination = (): Destination => ({
@@ -253,11 +250,6 @@ describe('HTTP failures', () => {
     url: `${receiver.base}/in?token=query-secret-value`,
     secrets: [secret],
   });
-
-  beforeAll(async () => {
-    receiver = await startReceiver();
-  });
-  afterAll(() => receiver.close());
 
   it.each([
     [500, true],
@@ -320,18 +312,13 @@ describe('HTTP failures', () => {
 // ── Chat robots ─────────────────────────────────────────────────────────────────────────────────────────
 
 describe('WeCom group robot', () => {
-  let receiver: Receiver;
+  const receiver = useReceiver();
   const key = '693a91f6-7aaa-4bc4-97a0-0ec2sifa5aaa';
   const sender = new WeComChannel({ timeoutMs: 2_000, addresses: ANY_ADDRESS });
   const destination = (): Destination => ({
     channel: 'wecom',
     url: `${receiver.base}/cgi-bin/webhook/send?key=${key}`,
   });
-
-  beforeAll(async () => {
-    receiver = await startReceiver();
-  });
-  afterAll(() => receiver.close());
 
   it('posts {msgtype: "markdown", markdown: {content}} to the robot URL', async () => {
     receiver.answer((_request, response) => reply(response, 200, { errcode: 0, errmsg: 'ok' }));
@@ -373,7 +360,7 @@ describe('WeCom group robot', () => {
 });
 
 describe('DingTalk custom robot', () => {
-  let receiver: Receiver;
+  const receiver = useReceiver();
   const accessToken = 'f0e1d2c3b4a5968778695a4b3c2d1e0f';
   const secret = 'SEC3f4e5d6c7b8a99887766554433221100ffeeddccbbaa';
   const at = new Date('2026-03-01T08:00:00.123Z');
@@ -384,11 +371,6 @@ describe('DingTalk custom robot', () => {
     ...(withSecret ? { secret } : {}),
   });
   const ok = () => receiver.answer((_request, response) => reply(response, 200, { errcode: 0, errmsg: 'ok' }));
-
-  beforeAll(async () => {
-    receiver = await startReceiver();
-  });
-  afterAll(() => receiver.close());
 
   it('signs with 加签 as DingTalk documents it, checked by recomputing the signature here', async () => {
     ok();
@@ -443,7 +425,7 @@ describe('DingTalk custom robot', () => {
 });
 
 describe('Feishu custom bot', () => {
-  let receiver: Receiver;
+  const receiver = useReceiver();
   const hookId = '0f0e1d2c-3b4a-5968-7786-95a4b3c2d1e0';
   const secret = 'qWn2ZPJtYxEn0dVmL9o7Xc';
   const at = new Date('2026-03-01T08:00:00.999Z');
@@ -454,11 +436,6 @@ describe('Feishu custom bot', () => {
     ...(withSecret ? { secret } : {}),
   });
   const ok = () => receiver.answer((_request, response) => reply(response, 200, { code: 0, data: {}, msg: 'success' }));
-
-  beforeAll(async () => {
-    receiver = await startReceiver();
-  });
-  afterAll(() => receiver.close());
 
   it('puts timestamp and sign in the body as Feishu documents it, checked by recomputing the sign here', async () => {
     ok();
@@ -503,17 +480,12 @@ describe('Feishu custom bot', () => {
 });
 
 describe('Slack incoming webhook', () => {
-  let receiver: Receiver;
+  const receiver = useReceiver();
   const sender = new SlackChannel({ timeoutMs: 2_000, addresses: ANY_ADDRESS });
   const destination = (): Destination => ({
     channel: 'slack',
     url: `${receiver.base}/services/T0001/B0001/XXXXXXXXXXXXXXXXXXXXXXXX`,
   });
-
-  beforeAll(async () => {
-    receiver = await startReceiver();
-  });
-  afterAll(() => receiver.close());
 
   it('posts the title as fallback text and the markdown, converted to mrkdwn, as section blocks', async () => {
     receiver.answer((_request, response) => reply(response, 200, 'ok', 'text/plain'));
@@ -552,7 +524,7 @@ describe('Slack incoming webhook', () => {
 // ── SMS (Twilio) ────────────────────────────────────────────────────────────────────────────────────────
 
 describe('SMS through a Twilio-shaped API', () => {
-  let receiver: Receiver;
+  const receiver = useReceiver();
   const accountSid = `AC${'a1b2c3d4'.repeat(4)}`;
   const authToken = 'twilio-auth-token-0123456789';
   const phone = '+8613800138000';
@@ -562,11 +534,6 @@ describe('SMS through a Twilio-shaped API', () => {
       { timeoutMs: 2_000, addresses: ANY_ADDRESS },
     );
   const destination: Destination = { channel: 'sms', phone };
-
-  beforeAll(async () => {
-    receiver = await startReceiver();
-  });
-  afterAll(() => receiver.close());
 
   it("POSTs To, From and Body form-encoded to the account's Messages.json with Basic auth", async () => {
     receiver.answer((_request, response) => reply(response, 201, { sid: `SM${'0'.repeat(32)}`, status: 'queued' }));

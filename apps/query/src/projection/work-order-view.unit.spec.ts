@@ -1,23 +1,11 @@
 import { DomainEvent, EventTypes } from '@closeloop/contracts';
+import { ceilingLeakReported, ceilingLeakSlaRestarted, ceilingLeakSlaTargetsSet } from '@closeloop/testing';
 import { foldWorkOrderView } from './work-order-view';
 
-// A burst pipe reported by Ms Lin at S1, building 7, flat 0802; her neighbours get in touch about it too.
+// Ms Lin's ceiling leak (libs/testing), reported at S1, building B7, flat 0802; her neighbours get in touch about it too.
 const workOrderId = 'e7c1f3a2-5b7d-4c1e-9f2a-3d4b5c6e7f80';
 
-const reported: DomainEvent = {
-  type: EventTypes.WorkOrderReported,
-  data: {
-    workOrderId,
-    number: 'S1-20261123-0001',
-    siteId: 'S1',
-    building: 'B7',
-    unit: '0802',
-    channel: 'phone',
-    reporter: { name: 'Ms Lin', phone: '13812345678' },
-    description: 'Water leaking from the bathroom ceiling',
-    reportedAt: '2026-11-23T01:00:00.000Z',
-  },
-};
+const reported = ceilingLeakReported(workOrderId, 'S1-20261123-0001');
 
 const duplicate = (name: string, phone: string, contactNumber: number, linkedAt: string): DomainEvent => ({
   type: EventTypes.DuplicateReportLinked,
@@ -125,17 +113,6 @@ describe('the work-order view: contacts, the people to keep informed', () => {
 });
 
 describe('the work-order view: how far each SLA target has escalated', () => {
-  const targetsSet: DomainEvent = {
-    type: EventTypes.SlaTargetsSet,
-    data: {
-      workOrderId,
-      tier: 'normal',
-      policyId: 'default',
-      startedAt: '2026-11-23T01:00:00.000Z',
-      responseDueAt: '2026-11-23T01:30:00.000Z',
-      resolutionDueAt: '2026-11-23T05:00:00.000Z',
-    },
-  };
   const escalated = (target: 'response' | 'resolution', level: number): DomainEvent => ({
     type: EventTypes.SlaEscalated,
     data: { workOrderId, target, level, escalatedAt: '2026-11-23T06:00:00.000Z' },
@@ -144,17 +121,9 @@ describe('the work-order view: how far each SLA target has escalated', () => {
     type: EventTypes.SlaTargetMet,
     data: { workOrderId, target, dueAt: '2026-11-23T05:00:00.000Z', metAt: '2026-11-23T07:00:00.000Z', onTime: false },
   });
-  const restarted: DomainEvent = {
-    type: EventTypes.SlaClockRestarted,
-    data: {
-      workOrderId,
-      round: 1,
-      restartedAt: '2026-11-24T01:00:00.000Z',
-      resolutionDueAt: '2026-11-24T05:00:00.000Z',
-    },
-  };
+  const restarted = ceilingLeakSlaRestarted(workOrderId);
   const levels = (events: readonly DomainEvent[]) => {
-    const view = fold([reported, targetsSet, ...events]);
+    const view = fold([reported, ceilingLeakSlaTargetsSet(workOrderId), ...events]);
     return {
       response: view?.responseEscalationLevel,
       resolution: view?.resolutionEscalationLevel,

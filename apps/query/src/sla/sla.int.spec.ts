@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { CloudEvent, DomainEvent, EventTypes, toDomainEvents } from '@closeloop/contracts';
 import { migrate } from '@closeloop/database';
 import { attachPrincipal } from '@closeloop/http';
-import { freshDatabase, tablesAsBeforeOwnerNames, TestDatabase } from '@closeloop/testing';
+import {
+  ceilingLeakReported,
+  ceilingLeakSlaRestarted,
+  ceilingLeakSlaTargetsSet,
+  freshDatabase,
+  tablesAsBeforeOwnerNames,
+  TestDatabase,
+} from '@closeloop/testing';
 import type { Request } from 'express';
 import { foldWorkOrderView } from '../projection/work-order-view';
 import { projectEvent } from '../projection/work-order.projection';
@@ -10,7 +17,8 @@ import { storeTimelineRows } from '../projection/timeline-rows.spec';
 import { SlaHttpController } from './sla.http.controller';
 import { WorkOrderViewsRepository } from '../work-orders/work-order-views.repository';
 
-// An order of S1 whose resolution escalated to level 2, was resolved late, rejected by the resident and reopened.
+// Ms Lin's ceiling leak (libs/testing), whose resolution escalated to level 2, was resolved late, rejected by the
+// resident and reopened.
 
 const supervisor = {} as Request;
 attachPrincipal(supervisor, {
@@ -30,33 +38,9 @@ const history = (workOrderId: string): { event: DomainEvent; at: string }[] => {
   return [
     {
       at: '2026-11-23T01:00:00.000Z',
-      event: {
-        type: EventTypes.WorkOrderReported,
-        data: {
-          workOrderId,
-          number: 'S1-20261123-0030',
-          siteId: 'S1',
-          channel: 'phone',
-          reporter: { name: 'Ms Lin', phone: '13812345678' },
-          description: 'Leak',
-          reportedAt: '2026-11-23T01:00:00.000Z',
-        },
-      },
+      event: ceilingLeakReported(workOrderId, 'S1-20261123-0030', { description: 'Leak' }),
     },
-    {
-      at: '2026-11-23T01:00:01.000Z',
-      event: {
-        type: EventTypes.SlaTargetsSet,
-        data: {
-          workOrderId,
-          tier: 'normal',
-          policyId: 'default',
-          startedAt: '2026-11-23T01:00:00.000Z',
-          responseDueAt: '2026-11-23T01:30:00.000Z',
-          resolutionDueAt: '2026-11-23T05:00:00.000Z',
-        },
-      },
-    },
+    { at: '2026-11-23T01:00:01.000Z', event: ceilingLeakSlaTargetsSet(workOrderId) },
     escalated('response', 1, '2026-11-23T01:30:00.000Z'),
     {
       at: '2026-11-23T01:40:00.000Z',
@@ -86,18 +70,7 @@ const history = (workOrderId: string): { event: DomainEvent; at: string }[] => {
         },
       },
     },
-    {
-      at: '2026-11-24T01:00:00.000Z',
-      event: {
-        type: EventTypes.SlaClockRestarted,
-        data: {
-          workOrderId,
-          round: 1,
-          restartedAt: '2026-11-24T01:00:00.000Z',
-          resolutionDueAt: '2026-11-24T05:00:00.000Z',
-        },
-      },
-    },
+    { at: '2026-11-24T01:00:00.000Z', event: ceilingLeakSlaRestarted(workOrderId) },
   ];
 };
 

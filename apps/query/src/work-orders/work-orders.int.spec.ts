@@ -3,7 +3,7 @@ import { StaffRole } from '@closeloop/auth';
 import { CloudEvent, DomainEvent, EventTypes, toDomainEvents } from '@closeloop/contracts';
 import { migrate } from '@closeloop/database';
 import { attachPrincipal } from '@closeloop/http';
-import { freshDatabase, tablesAsBeforeOwnerNames, TestDatabase } from '@closeloop/testing';
+import { ceilingLeakReported, freshDatabase, tablesAsBeforeOwnerNames, TestDatabase } from '@closeloop/testing';
 import type { Request } from 'express';
 import { foldWorkOrderView } from '../projection/work-order-view';
 import { projectEvent } from '../projection/work-order.projection';
@@ -35,7 +35,7 @@ const published = (workOrderId: string, event: DomainEvent, time: string): Cloud
 
 const wangWei = { staffId: 's1-wang-wei', name: 'Wang Wei' };
 
-/** A reported, assigned order of S1, plus whatever happened to it next. */
+/** Ms Lin's ceiling leak (libs/testing) at this flat of S1, reported and assigned, plus whatever happened to it next. */
 const history = (
   workOrderId: string,
   unit: string,
@@ -44,20 +44,7 @@ const history = (
   const base: { event: DomainEvent; at: string }[] = [
     {
       at: '2026-11-23T01:00:00.000Z',
-      event: {
-        type: EventTypes.WorkOrderReported,
-        data: {
-          workOrderId,
-          number: `S1-20261123-${unit}`,
-          siteId: 'S1',
-          building: 'B7',
-          unit,
-          channel: 'phone',
-          reporter: { name: 'Ms Lin', phone: '13812345678' },
-          description: 'Leak',
-          reportedAt: '2026-11-23T01:00:00.000Z',
-        },
-      },
+      event: ceilingLeakReported(workOrderId, `S1-20261123-${unit}`, { unit, description: 'Leak' }),
     },
     {
       at: '2026-11-23T01:00:05.000Z',
@@ -177,22 +164,18 @@ describe('the query service’s work-order list and view (real PostgreSQL)', () 
         ids.callbackDue,
         history(ids.callbackDue, '0003', [resolved(ids.callbackDue), callbackRequested(ids.callbackDue)]),
       );
-      await project(
-        ids.confirmed,
-        history(ids.confirmed, '0004', [
-          resolved(ids.confirmed),
-          callbackRequested(ids.confirmed),
-          closed(ids.confirmed, 'confirmed'),
-        ]),
-      );
-      await project(
-        ids.unconfirmed,
-        history(ids.unconfirmed, '0005', [
-          resolved(ids.unconfirmed),
-          callbackRequested(ids.unconfirmed),
-          closed(ids.unconfirmed, 'closed-without-confirmation'),
-        ]),
-      );
+      for (const [workOrderId, unit, outcome] of [
+        [ids.confirmed, '0004', 'confirmed'],
+        [ids.unconfirmed, '0005', 'closed-without-confirmation'],
+      ] as const)
+        await project(
+          workOrderId,
+          history(workOrderId, unit, [
+            resolved(workOrderId),
+            callbackRequested(workOrderId),
+            closed(workOrderId, outcome),
+          ]),
+        );
     });
 
     it('lists the resolved orders whose callback is due and that have not closed, and only those', async () => {

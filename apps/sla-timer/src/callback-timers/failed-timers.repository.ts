@@ -1,4 +1,5 @@
 import { NotFoundError } from '@closeloop/contracts';
+import { queryCamelRows } from '@closeloop/database';
 import { Pool } from 'pg';
 
 export interface FailedTimer {
@@ -20,16 +21,8 @@ export class FailedTimers {
   constructor(private readonly pool: Pool) {}
 
   async list(limit: number): Promise<{ failed: number; timers: FailedTimer[] }> {
-    const { rows } = await this.pool.query<{
-      timer_id: string;
-      work_order_id: string;
-      kind: string;
-      round: number;
-      due_at: Date;
-      attempts: number;
-      last_error: string | null;
-      failed_at: Date;
-    }>(
+    const timers = await queryCamelRows<FailedTimer>(
+      this.pool,
       `SELECT timer_id, work_order_id, kind, round, due_at, attempts, last_error, failed_at FROM sla_timer_timers
        WHERE failed_at IS NOT NULL AND fired_at IS NULL ORDER BY failed_at LIMIT $1`,
       [limit],
@@ -37,19 +30,7 @@ export class FailedTimers {
     const { rows: count } = await this.pool.query<{ n: string }>(
       'SELECT count(*) AS n FROM sla_timer_timers WHERE failed_at IS NOT NULL AND fired_at IS NULL',
     );
-    return {
-      failed: Number(count[0]?.n ?? 0),
-      timers: rows.map((r) => ({
-        timerId: r.timer_id,
-        workOrderId: r.work_order_id,
-        kind: r.kind,
-        round: r.round,
-        dueAt: r.due_at,
-        attempts: r.attempts,
-        lastError: r.last_error,
-        failedAt: r.failed_at,
-      })),
-    };
+    return { failed: Number(count[0]?.n ?? 0), timers };
   }
 
   /** One failed timer, or every one ('all'); answers the ids put back. The last error stays until it fires. */

@@ -1,16 +1,9 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { resolve } from 'node:path';
-import { loadJsonFile } from '@closeloop/config';
-import { PostgresEventStore } from '@closeloop/event-store';
-import { systemClock } from '@closeloop/runtime';
-import { SlaPolicySchema } from '@closeloop/sla-domain';
-import { adminJson, eventually, freshDatabase, repositoryRoot, runAdminCli, TestDatabase } from '@closeloop/testing';
+import { adminJson, eventuallyWhere, runAdminCli, useSuiteDatabase } from '@closeloop/testing';
 import { Producer, ProducerRecord } from 'kafkajs';
-import { SlaTimerConfig } from '../sla-timer.config';
-import { SlaClockService } from '../start-clock/sla-clock.service';
-import { TimerFiringService, timerRetryDelaySeconds } from './timer-firing.service';
-import { TimerStore } from './timer-store';
+import { timerRetryDelaySeconds } from './timer-firing.service';
+import { startTimerFiring } from './timer-firing-under-test.spec';
 import { WorkOrderCommandSender } from './work-order-command.sender';
 
 /**
@@ -19,10 +12,6 @@ import { WorkOrderCommandSender } from './work-order-command.sender';
  * PostgreSQL, the real firing loop, the admin tool as a separate process; a producer that fails until repaired.
  */
 describe('a timer that keeps failing', () => {
-  let db: TestDatabase;
-  let store: PostgresEventStore;
-  let timers: TimerStore;
-  let firing: TimerFiringService;
   let brokerDown = true;
   const sent: ProducerRecord[] = [];
   const producer = {
@@ -32,36 +21,15 @@ describe('a timer that keeps failing', () => {
       return [];
     },
   } as unknown as Producer;
-
-  beforeAll(async () => {
-    db = await freshDatabase('timer_firing');
-    store = new PostgresEventStore(db.pool);
-    timers = new TimerStore(db.pool);
-    const policy = loadJsonFile('SLA_POLICY_FILE', resolve(repositoryRoot, 'config/sla-policy.json'), SlaPolicySchema);
-    const config = {
-      TIMER_POLL_MILLIS: 50,
-      TIMER_MAX_ATTEMPTS: 3,
-      TIMER_RETRY_BASE_SECONDS: 1,
-      TIMER_RETRY_MAX_SECONDS: 1,
-    } as SlaTimerConfig;
-    firing = new TimerFiringService(
-      timers,
-      new WorkOrderCommandSender(producer, 'workorders.commands'),
-      systemClock,
-      config,
-      new SlaClockService(store, policy, timers),
-    );
-    firing.onApplicationBootstrap();
-  });
-
-  afterAll(async () => {
-    await firing?.onApplicationShutdown();
-    await db?.drop();
+  const suite = useSuiteDatabase('timer_firing', {
+    with: ({ db, store }) =>
+      startTimerFiring(store, db.pool, new WorkOrderCommandSender(producer, 'workorders.commands')),
+    stop: ({ firing }) => firing.onApplicationShutdown(),
   });
 
   const rowOf = async (timerId: string) =>
     (
-      await db.pool.query<{
+      await suite.db.pool.query<{
         attempts: number;
         failed_at: Date | null;
         fired_at: Date | null;
@@ -77,19 +45,17 @@ describe('a timer that keeps failing', () => {
 
   it('is failed after TIMER_MAX_ATTEMPTS, stays failed, is listed, and fires again once an operator retries it', async () => {
     const workOrderId = randomUUID();
-    await timers.schedule(workOrderId, 'callback-due', 0, new Date(Date.now() - 1_000));
-    const { rows } = await db.pool.query<{ timer_id: string }>(
+    await suite.timers.schedule(workOrderId, 'callback-due', 0, new Date(Date.now() - 1_000));
+    const { rows } = await suite.db.pool.query<{ timer_id: string }>(
       'SELECT timer_id FROM sla_timer_timers WHERE work_order_id = $1',
       [workOrderId],
     );
     const timerId = rows[0]!.timer_id;
 
-    const failed = await eventually(
+    const failed = await eventuallyWhere(
       'the timer failed',
-      async () => {
-        const row = await rowOf(timerId);
-        return row?.failed_at ? row : undefined;
-      },
+      () => rowOf(timerId),
+      (row) => row.failed_at !== null,
       20_000,
     );
     expect(failed).toMatchObject({
@@ -101,21 +67,21 @@ describe('a timer that keeps failing', () => {
     expect((await rowOf(timerId))?.attempts).toBe(3);
 
     const listed = adminJson<{ failed: number; timers: { timerId: string; workOrderId: string; attempts: number }[] }>(
-      await runAdminCli(db.url, 'timers', 'list-failed', '--json'),
+      await runAdminCli(suite.db.url, 'timers', 'list-failed', '--json'),
     );
     expect(listed.failed).toBe(1);
     expect(listed.timers).toEqual([expect.objectContaining({ timerId, workOrderId, attempts: 3 })]);
 
     // The cause is repaired (the broker is back); the operator fires the timer again.
     brokerDown = false;
-    const retried = adminJson<{ retried: string[] }>(await runAdminCli(db.url, 'timers', 'retry', timerId, '--json'));
+    const retried = adminJson<{ retried: string[] }>(
+      await runAdminCli(suite.db.url, 'timers', 'retry', timerId, '--json'),
+    );
     expect(retried.retried).toEqual([timerId]);
-    const fired = await eventually(
+    const fired = await eventuallyWhere(
       'the retried timer fired',
-      async () => {
-        const row = await rowOf(timerId);
-        return row?.fired_at ? row : undefined;
-      },
+      () => rowOf(timerId),
+      (row) => row.fired_at !== null,
       20_000,
     );
     expect(fired).toMatchObject({ failed_at: null, last_error: null, attempts: 1 });
@@ -127,10 +93,10 @@ describe('a timer that keeps failing', () => {
       }),
     ]);
 
-    const again = await runAdminCli(db.url, 'timers', 'retry', timerId);
+    const again = await runAdminCli(suite.db.url, 'timers', 'retry', timerId);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain(`Failed timer ${timerId} was not found`);
-    const usage = await runAdminCli(db.url, 'timers', 'retry', timerId, '--all');
+    const usage = await runAdminCli(suite.db.url, 'timers', 'retry', timerId, '--all');
     expect(usage.code).toBe(2);
   }, 60_000);
 });

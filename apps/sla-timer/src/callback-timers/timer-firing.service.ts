@@ -1,6 +1,6 @@
-import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { WorkOrderCommandMessage, WorkOrderCommandTypes } from '@closeloop/contracts';
-import { CLOCK, Clock, PollingLoop } from '@closeloop/runtime';
+import { CLOCK, Clock, PollingWorker } from '@closeloop/runtime';
 import { SLA_TIMER_CONFIG, SlaTimerConfig } from '../sla-timer.config';
 import { parseSlaTimerKind, SlaClockService } from '../start-clock/sla-clock.service';
 import { DueTimer, TimerStore } from './timer-store';
@@ -26,10 +26,7 @@ const CONCURRENCY = 16;
  * reopen, a pause or a recomputation does nothing.
  */
 @Injectable()
-export class TimerFiringService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger('timers');
-  private readonly loop: PollingLoop<DueTimer>;
-
+export class TimerFiringService extends PollingWorker<DueTimer> {
   constructor(
     private readonly timers: TimerStore,
     private readonly commands: WorkOrderCommandSender,
@@ -37,26 +34,24 @@ export class TimerFiringService implements OnApplicationBootstrap, OnApplication
     @Inject(SLA_TIMER_CONFIG) private readonly config: SlaTimerConfig,
     private readonly clocks: SlaClockService,
   ) {
-    this.loop = new PollingLoop({
-      claim: (batchSize) => this.timers.claimDue(batchSize),
-      work: (timer) => this.fire(timer),
+    super({
+      logContext: 'timers',
+      itemName: 'timer',
       batchSize: BATCH,
       concurrency: CONCURRENCY,
       idleMillis: config.TIMER_POLL_MILLIS,
-      onPollFailed: (error) => this.logger.warn(`timer poll failed: ${error.message}`),
-      release: (timers) => this.timers.releaseUnfired(timers.map((t) => t.timerId)),
     });
   }
 
-  onApplicationBootstrap(): void {
-    this.loop.start();
+  protected claim(batchSize: number): Promise<DueTimer[]> {
+    return this.timers.claimDue(batchSize);
   }
 
-  onApplicationShutdown(): Promise<void> {
-    return this.loop.stop();
+  protected override release(unfired: readonly DueTimer[]): Promise<void> {
+    return this.timers.releaseUnfired(unfired.map((t) => t.timerId));
   }
 
-  private async fire(timer: DueTimer): Promise<void> {
+  protected async work(timer: DueTimer): Promise<void> {
     try {
       const sla = parseSlaTimerKind(timer.kind);
       if (sla) {

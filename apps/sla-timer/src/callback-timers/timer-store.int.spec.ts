@@ -1,35 +1,30 @@
 import { randomUUID } from 'node:crypto';
-import { freshDatabase, TestDatabase } from '@closeloop/testing';
+import { useSuiteDatabase } from '@closeloop/testing';
 import { TimerStore } from './timer-store';
 
 describe('TimerStore on real PostgreSQL', () => {
-  let db: TestDatabase;
-  let store: TimerStore;
-  beforeAll(async () => {
-    db = await freshDatabase('timers');
-    store = new TimerStore(db.pool);
-  });
-  afterAll(() => db.drop());
+  const suite = useSuiteDatabase('timers', { with: ({ db }) => ({ timers: new TimerStore(db.pool) }) });
 
   it('schedules one timer per order, kind and round however often it is asked', async () => {
     const order = randomUUID();
     const due = new Date(Date.now() - 1000);
-    await store.schedule(order, 'callback-due', 0, due);
-    await store.schedule(order, 'callback-due', 0, due);
-    await store.schedule(order, 'callback-due', 1, due);
-    const { rows } = await db.pool.query('SELECT round FROM sla_timer_timers WHERE work_order_id = $1 ORDER BY round', [
-      order,
-    ]);
+    await suite.timers.schedule(order, 'callback-due', 0, due);
+    await suite.timers.schedule(order, 'callback-due', 0, due);
+    await suite.timers.schedule(order, 'callback-due', 1, due);
+    const { rows } = await suite.db.pool.query(
+      'SELECT round FROM sla_timer_timers WHERE work_order_id = $1 ORDER BY round',
+      [order],
+    );
     expect(rows.map((r) => r.round)).toEqual([0, 1]);
   });
 
   it('never hands one due timer to two claimers racing for a burst due at the same instant', async () => {
     const instant = new Date(Date.now() - 5_000);
     const orders: string[] = Array.from({ length: 300 }, () => randomUUID());
-    for (const order of orders) await store.schedule(order, 'close-unconfirmed', 0, instant);
+    for (const order of orders) await suite.timers.schedule(order, 'close-unconfirmed', 0, instant);
     const claimedBy = async (): Promise<string[]> => {
       const mine: string[] = [];
-      for (let batch = await store.claimDue(25); batch.length > 0; batch = await store.claimDue(25))
+      for (let batch = await suite.timers.claimDue(25); batch.length > 0; batch = await suite.timers.claimDue(25))
         mine.push(...batch.map((t) => t.workOrderId));
       return mine;
     };
@@ -40,18 +35,18 @@ describe('TimerStore on real PostgreSQL', () => {
   });
 
   it('claims and fires due timers while a long transaction elsewhere holds back the snapshot horizon', async () => {
-    const idle = await db.pool.connect();
+    const idle = await suite.db.pool.connect();
     try {
       // A writer that stays open, as a forgotten psql session or a slow batch job would.
       await idle.query('BEGIN');
       await idle.query("INSERT INTO es_checkpoints (subscriber, checkpoint) VALUES ('long-running-test', '0:0')");
       const order = randomUUID();
-      await store.schedule(order, 'callback-due', 0, new Date(Date.now() - 1_000));
-      const claimed = await store.claimDue(1000);
+      await suite.timers.schedule(order, 'callback-due', 0, new Date(Date.now() - 1_000));
+      const claimed = await suite.timers.claimDue(1000);
       const mine = claimed.find((t) => t.workOrderId === order);
       expect(mine).toBeDefined();
-      await store.markFired(mine!.timerId);
-      const { rows } = await db.pool.query('SELECT fired_at FROM sla_timer_timers WHERE timer_id = $1', [
+      await suite.timers.markFired(mine!.timerId);
+      const { rows } = await suite.db.pool.query('SELECT fired_at FROM sla_timer_timers WHERE timer_id = $1', [
         mine!.timerId,
       ]);
       expect(rows[0].fired_at).toBeInstanceOf(Date);
@@ -63,25 +58,25 @@ describe('TimerStore on real PostgreSQL', () => {
 
   it('leaves a timer that is not due yet, and gives a failed one back for a later retry', async () => {
     const later = randomUUID();
-    await store.schedule(later, 'callback-due', 0, new Date(Date.now() + 60_000));
+    await suite.timers.schedule(later, 'callback-due', 0, new Date(Date.now() + 60_000));
     const failing = randomUUID();
-    await store.schedule(failing, 'callback-due', 0, new Date(Date.now() - 1_000));
-    const first = (await store.claimDue(1000)).map((t) => t.workOrderId);
+    await suite.timers.schedule(failing, 'callback-due', 0, new Date(Date.now() - 1_000));
+    const first = (await suite.timers.claimDue(1000)).map((t) => t.workOrderId);
     expect(first).toContain(failing);
     expect(first).not.toContain(later);
     const timer = first.indexOf(failing);
     expect(timer).toBeGreaterThanOrEqual(0);
-    const { rows } = await db.pool.query<{ timer_id: string }>(
+    const { rows } = await suite.db.pool.query<{ timer_id: string }>(
       'SELECT timer_id FROM sla_timer_timers WHERE work_order_id = $1',
       [failing],
     );
-    await store.release(rows[0]!.timer_id, 'database unreachable', 1);
-    expect((await store.claimDue(1000)).map((t) => t.workOrderId)).not.toContain(failing);
+    await suite.timers.release(rows[0]!.timer_id, 'database unreachable', 1);
+    expect((await suite.timers.claimDue(1000)).map((t) => t.workOrderId)).not.toContain(failing);
     await new Promise((r) => setTimeout(r, 1_200));
-    const retried = await store.claimDue(1000);
+    const retried = await suite.timers.claimDue(1000);
     expect(retried.find((t) => t.workOrderId === failing)?.attempts).toBe(2);
-    await store.markFired(rows[0]!.timer_id);
-    const { rows: fired } = await db.pool.query(
+    await suite.timers.markFired(rows[0]!.timer_id);
+    const { rows: fired } = await suite.db.pool.query(
       'SELECT fired_at, last_error FROM sla_timer_timers WHERE timer_id = $1',
       [rows[0]!.timer_id],
     );
@@ -90,13 +85,13 @@ describe('TimerStore on real PostgreSQL', () => {
 
   it('gives back timers claimed but never fired (a graceful shutdown) for the next claim at once, not counted as an attempt', async () => {
     const order = randomUUID();
-    await store.schedule(order, 'close-unconfirmed', 0, new Date(Date.now() - 1_000));
-    const first = (await store.claimDue(1000)).find((t) => t.workOrderId === order);
+    await suite.timers.schedule(order, 'close-unconfirmed', 0, new Date(Date.now() - 1_000));
+    const first = (await suite.timers.claimDue(1000)).find((t) => t.workOrderId === order);
     expect(first?.attempts).toBe(1);
-    expect((await store.claimDue(1000)).some((t) => t.workOrderId === order)).toBe(false); // claimed: nobody else takes it
+    expect((await suite.timers.claimDue(1000)).some((t) => t.workOrderId === order)).toBe(false); // claimed: nobody else takes it
 
-    await store.releaseUnfired([first!.timerId]);
-    const again = (await store.claimDue(1000)).find((t) => t.workOrderId === order);
+    await suite.timers.releaseUnfired([first!.timerId]);
+    const again = (await suite.timers.claimDue(1000)).find((t) => t.workOrderId === order);
     expect(again).toMatchObject({ timerId: first!.timerId, attempts: 1 });
   });
 });

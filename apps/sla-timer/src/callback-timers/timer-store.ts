@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { nameBasedUuid, uuidNamespace } from '@closeloop/contracts';
 import { PG_POOL } from '@closeloop/runtime';
+import { queryCamelRows } from '@closeloop/database';
 import { Pool } from 'pg';
 
 /** The loop's own timers, or an SLA clock's (`sla:<target>:<kind>[:<level>]@<deadline>`). */
@@ -62,14 +63,8 @@ export class TimerStore {
    * claiming and leases the rest. A timer whose lease ran out (its instance died mid-firing) is claimable again.
    */
   async claimDue(limit: number): Promise<DueTimer[]> {
-    const { rows } = await this.pool.query<{
-      timer_id: string;
-      work_order_id: string;
-      kind: TimerKind;
-      round: number;
-      due_at: Date;
-      attempts: number;
-    }>(
+    return queryCamelRows<DueTimer>(
+      this.pool,
       `UPDATE sla_timer_timers SET claimed_until = now() + make_interval(secs => $2), attempts = attempts + 1
        WHERE timer_id IN (
          SELECT timer_id FROM sla_timer_timers
@@ -80,14 +75,6 @@ export class TimerStore {
        RETURNING timer_id, work_order_id, kind, round, due_at, attempts`,
       [limit, LEASE_SECONDS],
     );
-    return rows.map((r) => ({
-      timerId: r.timer_id,
-      workOrderId: r.work_order_id,
-      kind: r.kind,
-      round: r.round,
-      dueAt: r.due_at,
-      attempts: r.attempts,
-    }));
   }
 
   async markFired(timerId: string): Promise<void> {

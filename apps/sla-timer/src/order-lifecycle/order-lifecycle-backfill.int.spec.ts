@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EventMetadata, EventTypes } from '@closeloop/contracts';
+import { EventTypes } from '@closeloop/contracts';
 import { migrationsDirectory } from '@closeloop/database';
-import { PostgresEventStore } from '@closeloop/event-store';
-import { freshDatabase, TestDatabase } from '@closeloop/testing';
+import { recordEvents, useSuiteDatabase } from '@closeloop/testing';
 import { OrderLifecycleRepository } from './order-lifecycle.repository';
 
 /**
@@ -12,31 +11,20 @@ import { OrderLifecycleRepository } from './order-lifecycle.repository';
  * it, an order reopened before the upgrade would get round-0 timers at its next resolution, which dispatch ignores.
  */
 describe('migration 0022 on a database with orders under way', () => {
-  let db: TestDatabase;
-  let store: PostgresEventStore;
-
-  beforeAll(async () => {
-    db = await freshDatabase('sla_lifecycle_backfill');
-    store = new PostgresEventStore(db.pool);
-  });
-
-  afterAll(() => db?.drop());
+  const suite = useSuiteDatabase('sla_lifecycle_backfill');
 
   const record = async (workOrderId: string, events: { type: string; data: Record<string, unknown> }[]) => {
-    const metadata: EventMetadata = {
-      workOrderId,
-      correlationId: randomUUID(),
-      causationId: randomUUID(),
-      actor: { kind: 'system', id: 'test' },
-      producer: 'dispatch',
-    };
-    const recorded = await store.readStream(`workorder-${workOrderId}`);
-    await store.append(
+    const recorded = await suite.store.readStream(`workorder-${workOrderId}`);
+    await recordEvents(
+      suite.store,
       `workorder-${workOrderId}`,
-      events.map((e) => ({ eventId: randomUUID(), type: e.type, data: { workOrderId, ...e.data }, metadata })),
+      events.map((e) => ({ type: e.type, data: { workOrderId, ...e.data } })),
+      { workOrderId, actor: { kind: 'system', id: 'test' }, producer: 'dispatch' },
       recorded.length === 0 ? 'no-stream' : recorded.length,
     );
-    return (await store.readStream(`workorder-${workOrderId}`)).slice(-events.length).map((e) => e.globalPosition);
+    return (await suite.store.readStream(`workorder-${workOrderId}`))
+      .slice(-events.length)
+      .map((e) => e.globalPosition);
   };
 
   it('records every reported order and the position of each of its reopens', async () => {
@@ -56,10 +44,10 @@ describe('migration 0022 on a database with orders under way', () => {
     const [second] = await record(reopenedTwice, [reopened(2)]);
 
     // The database as it was before 0022, with those orders in it; then 0022 as the migrator runs it.
-    await db.pool.query('DROP TABLE sla_timer_order_lifecycle');
-    await db.pool.query(readFileSync(join(migrationsDirectory, '0022_sla_timer_order_lifecycle.sql'), 'utf8'));
+    await suite.db.pool.query('DROP TABLE sla_timer_order_lifecycle');
+    await suite.db.pool.query(readFileSync(join(migrationsDirectory, '0022_sla_timer_order_lifecycle.sql'), 'utf8'));
 
-    const lifecycle = new OrderLifecycleRepository(db.pool);
+    const lifecycle = new OrderLifecycleRepository(suite.db.pool);
     expect(await lifecycle.startOf(plain)).toEqual({ siteId: 'S2', reportedAt: new Date('2026-11-20T01:00:00.000Z') });
     expect(await lifecycle.roundAt(plain, undefined)).toBe(0);
     expect(await lifecycle.startOf(reopenedTwice)).toEqual({

@@ -4,7 +4,7 @@ import { CloudEvent, EventTypes } from '@closeloop/contracts';
 import { PostgresEventStore } from '@closeloop/event-store';
 import { InboundCloudEvent } from '@closeloop/messaging';
 import { SlaPolicySchema, slaStream } from '@closeloop/sla-domain';
-import { freshDatabase, TestDatabase } from '@closeloop/testing';
+import { freshDatabase, roundTheClockSlaTiers, TestDatabase } from '@closeloop/testing';
 import { ScheduleCallbackKafkaController } from '../callback-timers/schedule-callback.kafka.controller';
 import { TimerStore, timerIdOf } from '../callback-timers/timer-store';
 import { SlaTimerConfig } from '../sla-timer.config';
@@ -12,14 +12,7 @@ import { SlaClockOnWorkOrderEvents } from '../start-clock/sla-clock-on-work-orde
 import { SlaClockService } from '../start-clock/sla-clock.service';
 import { OrderLifecycleRepository } from './order-lifecycle.repository';
 
-const policy = SlaPolicySchema.parse({
-  id: 'int-test',
-  tiers: {
-    urgent: { responseSeconds: 1800, resolutionSeconds: 7200 },
-    normal: { responseSeconds: 14400, resolutionSeconds: 32400 },
-    planned: { responseSeconds: 259200, resolutionSeconds: 2592000 },
-  },
-});
+const policy = SlaPolicySchema.parse({ id: 'int-test', tiers: roundTheClockSlaTiers });
 const DAY = 24 * 3600;
 
 /**

@@ -10,6 +10,7 @@ import { OrderLifecycleRepository } from '../order-lifecycle/order-lifecycle.rep
 import { AppliedPolicyRepository } from './applied-policy.repository';
 import { PolicyRecomputationService } from './policy-recomputation.service';
 import { holidayData } from './site-calendars';
+import { startClocksAtS1 } from './sla-clock-under-test.spec';
 import { SlaClockService } from './sla-clock.service';
 
 const policy = (version: number, closedOn: string[], warningFraction = 0.8) =>
@@ -47,16 +48,7 @@ describe('recomputing open orders when sla-timer starts with a corrected policy 
   const reportedFriday = async (slaPolicy: SlaPolicy) => {
     const workOrderId = randomUUID();
     await known(workOrderId);
-    await clocksUnder(slaPolicy).apply(
-      {
-        type: 'StartSlaClock',
-        workOrderId,
-        siteId: 'S1',
-        tier: 'normal',
-        reportedAt: new Date('2026-11-27T16:00:00+08:00'),
-      },
-      { correlationId: 'c', causationId: `t-${workOrderId}` },
-    );
+    await startClocksAtS1(clocksUnder(slaPolicy), workOrderId, 'normal', FRIDAY_16, `t-${workOrderId}`);
     return workOrderId;
   };
   const timeline = async (workOrderId: string) =>
@@ -102,16 +94,7 @@ describe('recomputing open orders when sla-timer starts with a corrected policy 
     }
     const unreached = randomUUID();
     await known(unreached);
-    await clocksUnder(v1).apply(
-      {
-        type: 'StartSlaClock',
-        workOrderId: unreached,
-        siteId: 'S1',
-        tier: 'urgent',
-        reportedAt: new Date('2026-11-27T16:00:00+08:00'),
-      },
-      { correlationId: 'c', causationId: `t-${unreached}` },
-    );
+    await startClocksAtS1(clocksUnder(v1), unreached, 'urgent', FRIDAY_16, `t-${unreached}`);
     const closedBefore = await timeline(closed);
     const unreachedBefore = await timeline(unreached);
 

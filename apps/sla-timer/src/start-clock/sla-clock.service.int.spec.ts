@@ -4,6 +4,7 @@ import { SlaPolicySchema, slaStream } from '@closeloop/sla-domain';
 import { useSuiteDatabase } from '@closeloop/testing';
 import { TimerStore } from '../callback-timers/timer-store';
 import { SlaClockService } from './sla-clock.service';
+import { startClocksAtS1 } from './sla-clock-under-test.spec';
 
 const policy = SlaPolicySchema.parse({
   id: 'int-test',
@@ -15,23 +16,18 @@ const policy = SlaPolicySchema.parse({
 });
 
 describe('SlaClockService on real PostgreSQL', () => {
-  const suite = useSuiteDatabase('sla_clock');
-  let clocks: SlaClockService;
-  beforeAll(() => {
-    clocks = new SlaClockService(suite.store, policy, new TimerStore(suite.db.pool));
+  const suite = useSuiteDatabase('sla_clock', {
+    with: ({ db, store }) => ({ clocks: new SlaClockService(store, policy, new TimerStore(db.pool)) }),
   });
 
   const started = async () => {
     const workOrderId = randomUUID();
-    await clocks.apply(
-      {
-        type: 'StartSlaClock',
-        workOrderId,
-        siteId: 'S1',
-        tier: 'urgent',
-        reportedAt: new Date('2026-11-23T09:00:00+08:00'),
-      },
-      { correlationId: 'c', causationId: `triaged-${workOrderId}` },
+    await startClocksAtS1(
+      suite.clocks,
+      workOrderId,
+      'urgent',
+      new Date('2026-11-23T09:00:00+08:00'),
+      `triaged-${workOrderId}`,
     );
     return workOrderId;
   };
@@ -53,15 +49,12 @@ describe('SlaClockService on real PostgreSQL', () => {
 
   it('counts a normal order in working time on the site calendar, skipping the National Day week', async () => {
     const workOrderId = randomUUID();
-    const [set] = await clocks.apply(
-      {
-        type: 'StartSlaClock',
-        workOrderId,
-        siteId: 'S1',
-        tier: 'normal',
-        reportedAt: new Date('2026-09-30T15:00:00+08:00'),
-      },
-      { correlationId: 'c', causationId: `triaged-${workOrderId}` },
+    const [set] = await startClocksAtS1(
+      suite.clocks,
+      workOrderId,
+      'normal',
+      new Date('2026-09-30T15:00:00+08:00'),
+      `triaged-${workOrderId}`,
     );
     expect(set?.data).toMatchObject({
       siteId: 'S1',
@@ -84,10 +77,10 @@ describe('SlaClockService on real PostgreSQL', () => {
       happened: 'resumed',
       at: new Date('2026-11-23T09:40:00+08:00'),
     } as const;
-    expect(await clocks.apply(hold, { correlationId: 'c', causationId: 'hold-1' })).toHaveLength(1);
-    expect(await clocks.apply(resume, { correlationId: 'c', causationId: 'resume-1' })).toHaveLength(1);
-    expect(await clocks.apply(hold, { correlationId: 'c', causationId: 'hold-1' })).toEqual([]);
-    expect(await clocks.apply(resume, { correlationId: 'c', causationId: 'resume-1' })).toEqual([]);
+    expect(await suite.clocks.apply(hold, { correlationId: 'c', causationId: 'hold-1' })).toHaveLength(1);
+    expect(await suite.clocks.apply(resume, { correlationId: 'c', causationId: 'resume-1' })).toHaveLength(1);
+    expect(await suite.clocks.apply(hold, { correlationId: 'c', causationId: 'hold-1' })).toEqual([]);
+    expect(await suite.clocks.apply(resume, { correlationId: 'c', causationId: 'resume-1' })).toEqual([]);
 
     const recorded = await suite.store.readStream(slaStream(workOrderId));
     const resumed = recorded.filter((e) => e.type === EventTypes.SlaClockResumed);

@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { isoInstant, StaffMemberSchema, workOrderId } from './fields';
+import {
+  alertId,
+  escalationLevel,
+  isoInstant,
+  loopRound,
+  siteId,
+  StaffMemberSchema,
+  staffId,
+  workOrderId,
+} from './fields';
 import { defineEvent, EventOf, EventUnionOf, eventRegistry } from './registry';
 import { SlaTargetSchema } from './sla.events';
 
@@ -12,23 +21,30 @@ export const AlertKindSchema = z.enum(['escalation', 'warning', 'urgent-order'])
 export const AlertChannelSchema = z.enum(['webhook', 'email', 'wecom', 'dingtalk', 'feishu', 'slack', 'sms']);
 export type AlertChannel = z.infer<typeof AlertChannelSchema>;
 
+/** The channels one person is paged on, each at most once. */
+const alertChannels = z.array(AlertChannelSchema).max(7);
+
+/** Every alert event names its alert and the order the alert is about. */
+const ofTheAlert = { alertId, workOrderId };
+/** A delivery goes to one recipient on one channel; its attempts and its dead letter name both. */
+const oneDelivery = { ...ofTheAlert, staffId, channel: AlertChannelSchema };
+
 export const AlertRecipientSchema = z
   .object({
-    staffId: z.string().min(1).max(64),
+    staffId,
     /** Why this person: on call for the site and level, the order's owner, or the site's dispatcher queue. */
     role: z.enum(['on-call', 'owner', 'dispatcher']),
-    channels: z.array(AlertChannelSchema).max(7),
+    channels: alertChannels,
   })
   .strict();
 
 export const AlertRaisedData = z
   .object({
-    alertId: z.string().uuid(),
-    workOrderId,
+    ...ofTheAlert,
     kind: AlertKindSchema,
-    siteId: z.string().min(1),
+    siteId,
     target: SlaTargetSchema.optional(),
-    level: z.number().int().min(1).max(3).optional(),
+    level: escalationLevel.optional(),
     /** The target's deadline, for "overdue by" in the message. */
     dueAt: isoInstant.optional(),
     recipients: z.array(AlertRecipientSchema).max(20),
@@ -38,17 +54,14 @@ export const AlertRaisedData = z
      * The SLA round the alert belongs to: 0 until the order is first reopened, then the resolution clock's restart
      * round. With the order, target and level it is the alert's identity. Absent on older events (round 0).
      */
-    round: z.number().int().nonnegative().optional(),
+    round: loopRound.optional(),
     raisedAt: isoInstant,
   })
   .strict();
 
 export const AlertDeliveryAttemptedData = z
   .object({
-    alertId: z.string().uuid(),
-    workOrderId,
-    staffId: z.string().min(1).max(64),
-    channel: AlertChannelSchema,
+    ...oneDelivery,
     /** Where it went, masked (a phone's last four digits, an e-mail's domain, a webhook's host). */
     destination: z.string().max(200),
     attempt: z.number().int().positive(),
@@ -62,10 +75,7 @@ export const AlertDeliveryAttemptedData = z
 /** Retries ran out for one recipient's channel; the alert is escalated in its own right. */
 export const AlertDeadLetteredData = z
   .object({
-    alertId: z.string().uuid(),
-    workOrderId,
-    staffId: z.string().min(1).max(64),
-    channel: AlertChannelSchema,
+    ...oneDelivery,
     attempts: z.number().int().positive(),
     reason: z.string().max(500),
     deadLetteredAt: isoInstant,
@@ -75,8 +85,7 @@ export const AlertDeadLetteredData = z
 /** Carries the alert's kind and target, so the sla-timer can stop that target's chain without reading the alert. */
 export const AlertAcknowledgedData = z
   .object({
-    alertId: z.string().uuid(),
-    workOrderId,
+    ...ofTheAlert,
     kind: AlertKindSchema,
     target: SlaTargetSchema.optional(),
     acknowledgedBy: StaffMemberSchema,
@@ -88,8 +97,7 @@ export const AlertAcknowledgedData = z
 /** Nothing left to page about: the order was resolved, closed or cancelled, or the target was met. */
 export const AlertClosedData = z
   .object({
-    alertId: z.string().uuid(),
-    workOrderId,
+    ...ofTheAlert,
     reason: z.enum(['order-resolved', 'order-closed', 'order-cancelled', 'target-met']),
     closedAt: isoInstant,
   })
@@ -102,20 +110,19 @@ export const AlertClosedData = z
  */
 export const AlertChainExhaustedData = z
   .object({
-    alertId: z.string().uuid(),
-    workOrderId,
-    siteId: z.string().min(1),
+    ...ofTheAlert,
+    siteId,
     target: SlaTargetSchema.optional(),
-    level: z.number().int().min(1).max(3),
-    round: z.number().int().nonnegative(),
+    level: escalationLevel,
+    round: loopRound,
     /** The `staffId:channel` deliveries that ran out, all of the alert's. */
     deadLettered: z.array(z.string().min(1).max(100)).max(140),
     /** Who is paged instead, once per channel: the site's fallback contact, else its level-1 supervisor on call, else its dispatcher queue. */
     fallback: z
       .object({
-        staffId: z.string().min(1).max(64),
+        staffId,
         source: z.enum(['site-fallback', 'on-call-level-1', 'dispatcher']),
-        channels: z.array(AlertChannelSchema).max(7),
+        channels: alertChannels,
       })
       .strict(),
     exhaustedAt: isoInstant,

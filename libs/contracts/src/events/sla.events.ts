@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { TierSchema } from '../report';
-import { isoInstant, StaffMemberSchema, workOrderId } from './fields';
+import { alertId, escalationLevel, isoInstant, StaffMemberSchema, workOrderId } from './fields';
 import { defineEvent, EventOf, EventUnionOf, eventRegistry } from './registry';
 
 // ── SLA clocks (the `sla-<id>` stream, sla-timer service): each order's response and resolution targets ─────
@@ -35,10 +35,12 @@ export const SlaTargetsSetData = z
 /** The two targets of every order: respond (acknowledge) in time, and resolve in time. */
 export const SlaTargetSchema = z.enum(['response', 'resolution']);
 
+/** The events about one target of the order's clock. */
+const ofTheTarget = { workOrderId, target: SlaTargetSchema };
+
 export const SlaWarningRaisedData = z
   .object({
-    workOrderId,
-    target: SlaTargetSchema,
+    ...ofTheTarget,
     /** The target's deadline. */
     dueAt: isoInstant,
     /** When the warning fell due; absent on older events. */
@@ -50,8 +52,7 @@ export const SlaWarningRaisedData = z
 
 export const SlaBreachedData = z
   .object({
-    workOrderId,
-    target: SlaTargetSchema,
+    ...ofTheTarget,
     dueAt: isoInstant,
     /** When the breach was recorded: after dueAt if every sla-timer instance was down when it fell due. */
     breachedAt: isoInstant,
@@ -60,10 +61,8 @@ export const SlaBreachedData = z
 
 export const SlaEscalatedData = z
   .object({
-    workOrderId,
-    target: SlaTargetSchema,
-    /** 1 site supervisor on call, 2 service manager, 3 operations head. */
-    level: z.number().int().min(1).max(3),
+    ...ofTheTarget,
+    level: escalationLevel,
     /**
      * When this level fell due: the deadline for level 1, then the deadline plus the tier's escalation intervals.
      * Absent on older events.
@@ -75,7 +74,7 @@ export const SlaEscalatedData = z
   .strict();
 
 export const SlaTargetMetData = z
-  .object({ workOrderId, target: SlaTargetSchema, dueAt: isoInstant, metAt: isoInstant, onTime: z.boolean() })
+  .object({ ...ofTheTarget, dueAt: isoInstant, metAt: isoInstant, onTime: z.boolean() })
   .strict();
 
 export const SlaClockPausedData = z.object({ workOrderId, pausedAt: isoInstant }).strict();
@@ -131,10 +130,9 @@ export const SlaDeadlinesRecomputedData = z
  */
 export const SlaEscalationAcknowledgedData = z
   .object({
-    workOrderId,
-    target: SlaTargetSchema,
-    level: z.number().int().min(1).max(3),
-    alertId: z.string().uuid(),
+    ...ofTheTarget,
+    level: escalationLevel,
+    alertId,
     acknowledgedBy: StaffMemberSchema,
     acknowledgedAt: isoInstant,
   })

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ChannelSchema, TierSchema } from '../report';
-import { isoInstant, note, StaffMemberSchema, workOrderId } from './fields';
+import { isoInstant, loopRound, note, siteId, StaffMemberSchema, workOrderId } from './fields';
 import { defineEvent, EventOf, EventUnionOf, eventRegistry } from './registry';
 
 // ── Work orders (the `workorder-<id>` stream): the lifecycle from report to close ──────────────────────────
@@ -10,7 +10,7 @@ export const WorkOrderReportedData = z
     workOrderId,
     /** Unified number (统一编号), unique per site, read out to the resident on the phone. */
     number: z.string().min(1),
-    siteId: z.string().min(1),
+    siteId,
     building: z.string().optional(),
     unit: z.string().optional(),
     channel: ChannelSchema,
@@ -173,8 +173,8 @@ export const FollowUpContactRecordedData = z
 export const CallbackRequestedData = z
   .object({
     workOrderId,
-    /** The loop round the callback belongs to (0 before any reopen). */
-    round: z.number().int().nonnegative(),
+    /** The loop round the callback belongs to. */
+    round: loopRound,
     /** When the resolution was due a confirmation, by the timer's reckoning. */
     dueAt: isoInstant,
     requestedAt: isoInstant,

@@ -1,0 +1,56 @@
+import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { PollingLoop } from './polling-loop';
+
+export interface PollingWorkerSettings {
+  /** The logger's context. */
+  readonly logContext: string;
+  /** What one claimed item is, as a failed poll names it ("delivery poll failed: …"). */
+  readonly itemName: string;
+  readonly batchSize: number;
+  /** Items worked on side by side within a batch. */
+  readonly concurrency: number;
+  readonly idleMillis: number;
+}
+
+/**
+ * A provider that works through due rows with a PollingLoop from the application's start to its shutdown. A subclass
+ * says how to claim a batch and how to work on one item, and may give back the items a shutdown left unstarted.
+ */
+export abstract class PollingWorker<T> implements OnApplicationBootstrap, OnApplicationShutdown {
+  protected readonly logger: Logger;
+  private readonly loop: PollingLoop<T>;
+
+  protected constructor(settings: PollingWorkerSettings) {
+    const { logContext, itemName, batchSize, concurrency, idleMillis } = settings;
+    this.logger = new Logger(logContext);
+    this.loop = new PollingLoop({
+      claim: (size) => this.claim(size),
+      work: (item) => this.work(item),
+      batchSize,
+      concurrency,
+      idleMillis,
+      onPollFailed: (error) => this.logger.warn(`${itemName} poll failed: ${error.message}`),
+      release: (unstarted) => this.release(unstarted),
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.loop.start();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.loop.stop();
+  }
+
+  /** Claims the next batch of due items, at most `batchSize`. */
+  protected abstract claim(batchSize: number): Promise<readonly T[]>;
+
+  /** Works on one claimed item, handling its own failures (see PollingLoopOptions.work). */
+  protected abstract work(item: T): Promise<void>;
+
+  /**
+   * Gives back claimed items a shutdown left unstarted, so another instance takes them at its next poll. By default
+   * they are kept until their claim runs out.
+   */
+  protected async release(_unstarted: readonly T[]): Promise<void> {}
+}
