@@ -11,6 +11,7 @@ const { createServer } = require('node:http');
 const { Webhook } = require('standardwebhooks');
 const { SMTPServer } = require('smtp-server');
 const { Kafka, logLevel } = require('kafkajs');
+const { DEMO_REPORTS, cloudEvent, produceToIntake } = require('./demo-reports');
 
 const intake = process.env.INTAKE_URL ?? 'http://127.0.0.1:3001';
 const dispatch = process.env.DISPATCH_URL ?? 'http://127.0.0.1:3002';
@@ -90,52 +91,52 @@ const residentSays = async (workOrderId, what, body) => {
   return result.body;
 };
 
-const cloudEvent = (id, source, data) => ({
-  specversion: '1.0',
-  id,
-  source,
-  type: 'closeloop.intake.report-submitted.v1',
-  time: new Date().toISOString(),
-  datacontenttype: 'application/json',
-  data,
-});
-
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-const waitForSettled = async (workOrderId, timeoutMs = 30_000) => {
+/** Asks `probe` every 100 ms until it finds something, and returns it; after `timeoutMs`, fails with `failure`. */
+const waitFor = async (probe, timeoutMs, failure) => {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const response = await fetch(`${query}/v1/work-orders/${workOrderId}`);
-    if (response.ok) {
-      const order = await response.json();
-      if ((order.status === 'assigned' || order.status === 'awaiting-dispatch') && order.sla) return order;
-    }
-    await sleep(100);
-  }
-  throw new Error(`work order ${workOrderId} was not assigned within ${timeoutMs} ms`);
-};
-
-const waitForType = async (workOrderId, type, timeoutMs = 30_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const response = await fetch(`${query}/v1/work-orders/${workOrderId}/timeline`);
-    if (response.ok && (await response.json()).events.some((e) => e.type === type)) return;
-    await sleep(100);
-  }
-  throw new Error(`${type} did not reach the timeline of ${workOrderId} within ${timeoutMs} ms`);
-};
-
-/** The order a Kafka-submitted CloudEvent created or joined, found by the event's id. */
-const waitForOrderCausedBy = async (eventId, timeoutMs = 30_000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const response = await fetch(`${query}/v1/work-orders?causedBy=${encodeURIComponent(eventId)}`);
-    const [found] = (await response.json()).items;
+    const found = await probe();
     if (found) return found;
     await sleep(100);
   }
-  throw new Error(`the Kafka-submitted event ${eventId} did not reach the query side within ${timeoutMs} ms`);
+  throw new Error(failure);
 };
+
+const waitForSettled = (workOrderId, timeoutMs = 30_000) =>
+  waitFor(
+    async () => {
+      const response = await fetch(`${query}/v1/work-orders/${workOrderId}`);
+      if (!response.ok) return undefined;
+      const order = await response.json();
+      return (order.status === 'assigned' || order.status === 'awaiting-dispatch') && order.sla ? order : undefined;
+    },
+    timeoutMs,
+    `work order ${workOrderId} was not assigned within ${timeoutMs} ms`,
+  );
+
+const waitForType = (workOrderId, type, timeoutMs = 30_000) =>
+  waitFor(
+    async () => {
+      const response = await fetch(`${query}/v1/work-orders/${workOrderId}/timeline`);
+      return response.ok && (await response.json()).events.some((e) => e.type === type);
+    },
+    timeoutMs,
+    `${type} did not reach the timeline of ${workOrderId} within ${timeoutMs} ms`,
+  );
+
+/** The order a Kafka-submitted CloudEvent created or joined, found by the event's id. */
+const waitForOrderCausedBy = (eventId, timeoutMs = 30_000) =>
+  waitFor(
+    async () => {
+      const response = await fetch(`${query}/v1/work-orders?causedBy=${encodeURIComponent(eventId)}`);
+      const [found] = (await response.json()).items;
+      return found;
+    },
+    timeoutMs,
+    `the Kafka-submitted event ${eventId} did not reach the query side within ${timeoutMs} ms`,
+  );
 
 const shanghai = (iso, options) =>
   new Date(iso).toLocaleString('en-GB', { timeZone: 'Asia/Shanghai', hour12: false, ...options });
@@ -418,25 +419,11 @@ const alertStorm = async (json) => {
   return listed;
 };
 
-const waitForPage = async (predicate, timeoutMs) => {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const page = pages.find(predicate);
-    if (page) return page;
-    await sleep(100);
-  }
-  throw new Error(`no page arrived within ${timeoutMs} ms`);
-};
+const waitForPage = (predicate, timeoutMs) =>
+  waitFor(() => pages.find(predicate), timeoutMs, `no page arrived within ${timeoutMs} ms`);
 
-const waitForMail = async (predicate, timeoutMs) => {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const mail = mails.find(predicate);
-    if (mail) return mail;
-    await sleep(100);
-  }
-  throw new Error(`no e-mail arrived within ${timeoutMs} ms`);
-};
+const waitForMail = (predicate, timeoutMs) =>
+  waitFor(() => mails.find(predicate), timeoutMs, `no e-mail arrived within ${timeoutMs} ms`);
 
 const main = async () => {
   const json = { 'content-type': 'application/json' };
@@ -453,14 +440,7 @@ const main = async () => {
 
   console.log('1. A resident phones the hotline: burst pipe (HTTP, with an Idempotency-Key)');
   const startedAt = Date.now();
-  const pipe = {
-    siteId: 'S1',
-    building: 'B3',
-    unit: '1202',
-    channel: 'phone',
-    reporter: { name: 'Ms Lin', phone: '13812345678' },
-    description: 'Burst pipe under the kitchen sink, water on the floor',
-  };
+  const pipe = DEMO_REPORTS.burstPipe;
   const first = await post('/v1/reports', pipe, { ...json, 'idempotency-key': `demo-${run}-pipe` });
   console.log(`   ${first.status} ${first.body.number} tier ${first.body.tier}`);
   await waitForSettled(first.body.workOrderId);
@@ -474,54 +454,24 @@ const main = async () => {
   );
 
   console.log('   The neighbour in the same flat reports the same leak on WeChat: it joins the open order');
-  const neighbour = await post(
-    '/v1/reports',
-    {
-      ...pipe,
-      channel: 'wechat',
-      reporter: { name: 'Mr Lin', phone: '13900002222' },
-      description: 'Water pipe burst under our kitchen sink, water on the floor',
-    },
-    json,
-  );
+  const neighbour = await post('/v1/reports', DEMO_REPORTS.neighbourLeak, json);
   console.log(
     `   ${neighbour.status} ${neighbour.body.number}` +
       `${neighbour.body.linkedAsDuplicate ? ` (linked: ${neighbour.body.linkedAsDuplicate.reason})` : ' (a new order)'}`,
   );
 
+  const source = integratorSource(integratorId);
   console.log('3. The app sends a CloudEvent: someone is trapped in the lift');
-  const lift = await post(
-    '/v1/events',
-    cloudEvent(`app-${run}-1`, integratorSource(integratorId), {
-      siteId: 'S1',
-      building: 'B1',
-      channel: 'app',
-      reporter: { name: 'Mr Zhou', phone: '13900001111' },
-      description: 'Two people trapped in the lift between floors 7 and 8',
-    }),
-    { 'content-type': 'application/cloudevents+json' },
-  );
+  const lift = await post('/v1/events', cloudEvent(`app-${run}-1`, source, DEMO_REPORTS.trappedInLift), {
+    'content-type': 'application/cloudevents+json',
+  });
   console.log(`   ${lift.status} ${lift.body.number} tier ${lift.body.tier}`);
   submitted.push(lift.body.workOrderId);
 
   console.log('4. The front desk sends a batch: a fee question and a report from a site with no roster yet');
   const batch = await post(
     '/v1/events',
-    [
-      cloudEvent(`desk-${run}-1`, integratorSource(integratorId), {
-        siteId: 'S1',
-        channel: 'front-desk',
-        category: 'billing',
-        description: 'Why did the property fee go up this quarter?',
-      }),
-      cloudEvent(`desk-${run}-2`, integratorSource(integratorId), {
-        siteId: 'S9',
-        building: 'T2',
-        channel: 'front-desk',
-        category: 'access',
-        description: 'Access card for the underground car park stopped working',
-      }),
-    ],
+    DEMO_REPORTS.frontDesk.map((report, i) => cloudEvent(`desk-${run}-${i + 1}`, source, report)),
     { 'content-type': 'application/cloudevents-batch+json' },
   );
   for (const result of batch.body.results) {
@@ -531,27 +481,11 @@ const main = async () => {
 
   console.log('5. The WeChat mini-program produces to the Kafka intake topic: a noise complaint');
   const kafka = new Kafka({ clientId: 'closeloop-demo', brokers, logLevel: logLevel.NOTHING });
-  const producer = kafka.producer();
-  await producer.connect();
-  await producer.send({
-    topic: `${topicPrefix}workorders.intake`,
-    messages: [
-      {
-        key: `wechat-${run}`,
-        value: JSON.stringify(
-          cloudEvent(`wechat-${run}`, integratorSource(integratorId), {
-            siteId: 'S1',
-            building: 'B2',
-            unit: '0603',
-            channel: 'wechat',
-            reporter: { name: 'Ms He' },
-            description: 'Renovation drilling next door before 8 am every day',
-          }),
-        ),
-      },
-    ],
-  });
-  await producer.disconnect();
+  await produceToIntake(
+    kafka,
+    `${topicPrefix}workorders.intake`,
+    cloudEvent(`wechat-${run}`, source, DEMO_REPORTS.noise),
+  );
   const noise = await waitForOrderCausedBy(`wechat-${run}`);
   console.log(`   ${noise.number} tier ${noise.tier}`);
   submitted.push(noise.workOrderId);

@@ -312,12 +312,15 @@ describe('docs/asyncapi.yaml', () => {
       },
     );
 
-    it('keys commands by work-order id', () => {
-      const trait = deref(asyncapi, { $ref: '#/components/messageTraits/Command' });
-      const key = node(node(node(trait['bindings'], 'bindings')['kafka'], 'kafka')['key'], 'key');
+    it.each([
+      { what: 'commands', trait: 'Command', topic: TopicBaseNames.commands },
+      { what: 'published events', trait: 'PublishedEvent', topic: TopicBaseNames.events },
+    ])('keys $what by work-order id', ({ trait, topic }) => {
+      const traitRef = { $ref: `#/components/messageTraits/${trait}` };
+      const key = node(node(node(deref(asyncapi, traitRef)['bindings'], 'bindings')['kafka'], 'kafka')['key'], 'key');
       expect(key).toMatchObject({ type: 'string', format: 'uuid' });
-      for (const message of messagesOf(channelAt(TopicBaseNames.commands))) {
-        expect(message['traits']).toEqual([{ $ref: '#/components/messageTraits/Command' }]);
+      for (const message of messagesOf(channelAt(topic))) {
+        expect(message['traits']).toEqual([traitRef]);
       }
     });
 
@@ -349,15 +352,6 @@ describe('docs/asyncapi.yaml', () => {
 
     it.each(Object.entries(EventTypes))('documents %s as the message of that name, of type %s', (name, type) => {
       expect(deref(asyncapi, { $ref: `#/components/messages/${name}` }, `message ${name}`)['name']).toBe(type);
-    });
-
-    it('keys published events by work-order id', () => {
-      const trait = deref(asyncapi, { $ref: '#/components/messageTraits/PublishedEvent' });
-      const key = node(node(node(trait['bindings'], 'bindings')['kafka'], 'kafka')['key'], 'key');
-      expect(key).toMatchObject({ type: 'string', format: 'uuid' });
-      for (const message of messagesOf(channelAt(TopicBaseNames.events))) {
-        expect(message['traits']).toEqual([{ $ref: '#/components/messageTraits/PublishedEvent' }]);
-      }
     });
   });
 

@@ -25,8 +25,9 @@ set -euo pipefail
 
 readonly KAFKA_VERSION=3.9.1
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-readonly ROOT
+readonly INFRA_NAME=kafka
+# shellcheck source=scripts/infra/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 readonly POM="$ROOT/deploy/kafka-local/pom.xml"
 readonly TEMPLATE="$ROOT/deploy/kafka-local/server.properties.template"
 readonly LOG4J="$ROOT/deploy/kafka-local/log4j.properties"
@@ -41,18 +42,8 @@ readonly CLUSTER_ID_FILE="$DATA_DIR/cluster.id"
 readonly LOGS="${KAFKA_LOG_DIR:-$ROOT/.local/logs/kafka}"
 readonly STDOUT_LOG="$LOGS/broker.out"
 
-say() { printf 'kafka: %s\n' "$*" >&2; }
-die() { printf 'kafka: ERROR: %s\n' "$*" >&2; exit 1; }
-
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 fmt_secs() { printf '%d.%01d' $(( $1 / 1000 )) $(( ($1 % 1000) / 100 )); }
-
-# TCP connect only: bash's /dev/tcp keeps the script free of nc/kcat, and
-# `timeout` stops a filtered port from hanging us.
-tcp_open() {
-  # shellcheck disable=SC2016  # $1/$2 belong to the inner shell
-  timeout 2 bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$1" "$2" 2>/dev/null
-}
 
 # KAFKA_BROKERS may be a comma-separated list; `up` reuses it if any answers.
 IFS=',' read -r -a BROKER_LIST <<<"${KAFKA_BROKERS:-127.0.0.1:${KAFKA_PORT:-9092}}"

@@ -21,8 +21,9 @@
 # URL) as their last stdout line. `down` stops only the project's own cluster.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-readonly ROOT
+readonly INFRA_NAME=postgres
+# shellcheck source=scripts/infra/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 readonly PG_HOME="${LOCAL_PG_HOME:-$ROOT/.local/postgres}"
 readonly PG_DATA="$PG_HOME/data"
 readonly PG_LOG="${LOCAL_PG_LOG:-$ROOT/.local/logs/postgres.log}"
@@ -32,14 +33,6 @@ readonly OWN_URL="postgres://postgres@127.0.0.1:$LOCAL_PG_PORT/postgres"
 # initdb refuses to run as root; this user is created only when the machine
 # has no `postgres` user to borrow.
 readonly FALLBACK_USER=closeloop-pg
-
-say() { printf 'postgres: %s\n' "$*" >&2; }
-die() { printf 'postgres: ERROR: %s\n' "$*" >&2; exit 1; }
-
-tcp_open() {
-  # shellcheck disable=SC2016  # $1/$2 belong to the inner shell
-  timeout 2 bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$1" "$2" 2>/dev/null
-}
 
 # Newest installed major first, then whatever PATH offers (non-Debian layouts).
 PG_BIN=""

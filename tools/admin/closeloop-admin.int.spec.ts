@@ -29,43 +29,25 @@ const admin = (...args: string[]): Promise<Run> =>
     );
   });
 
+/** Runs a command with each of `options` as `--name value`, in the order given, and any more arguments after them. */
+const adminWith = (
+  command: readonly string[],
+  options: Record<string, string>,
+  more: readonly string[],
+): Promise<Run> =>
+  admin(...command, ...Object.entries(options).flatMap(([name, value]) => [`--${name}`, value]), ...more);
+
 /** `integrator create` with the four options it requires, and any more after them. */
 const createIntegrator = (
-  integrator: { id: string; name: string; sites: string; eventTypes: string },
+  { id, name, sites, eventTypes }: { id: string; name: string; sites: string; eventTypes: string },
   ...more: string[]
-): Promise<Run> =>
-  admin(
-    'integrator',
-    'create',
-    '--id',
-    integrator.id,
-    '--name',
-    integrator.name,
-    '--sites',
-    integrator.sites,
-    '--event-types',
-    integrator.eventTypes,
-    ...more,
-  );
+): Promise<Run> => adminWith(['integrator', 'create'], { id, name, sites, 'event-types': eventTypes }, more);
 
 /** `token issue` with the four options it requires, and any more after them. */
 const issueToken = (
-  staff: { staffId: string; name: string; roles: string; sites: string },
+  { staffId, name, roles, sites }: { staffId: string; name: string; roles: string; sites: string },
   ...more: string[]
-): Promise<Run> =>
-  admin(
-    'token',
-    'issue',
-    '--staff-id',
-    staff.staffId,
-    '--name',
-    staff.name,
-    '--roles',
-    staff.roles,
-    '--sites',
-    staff.sites,
-    ...more,
-  );
+): Promise<Run> => adminWith(['token', 'issue'], { 'staff-id': staffId, name, roles, sites }, more);
 
 const json = <T>(run: Run): T => {
   expect({ code: run.code, stderr: run.code === 0 ? '' : run.stderr }).toEqual({ code: 0, stderr: '' });

@@ -273,6 +273,19 @@ const withPool = async (work) => {
   }
 };
 
+/**
+ * What a service gave up on (sla-timer's timers, notification's deliveries), as its own repository lists it: at most
+ * --limit items, printed as a count and then a paragraph an item.
+ */
+const listFailed = (values, out, { load, heading, paragraphs }) => {
+  const limit = limitOf(values);
+  const Repository = load();
+  return withPool(async (pool) => {
+    const list = await new Repository(pool).list(limit);
+    out(list, [heading(list), ...paragraphs(list)].join('\n'));
+  });
+};
+
 /** The relay's parked events, for the deployment of KAFKA_TOPIC_PREFIX (the services' prefix) or --prefix. */
 const withRelayState = (values, work) => {
   const { RelayStateRepository, relayNameOf } = loadBuilt('messaging');
@@ -500,19 +513,17 @@ Object.assign(commands, {
     });
   },
 
-  'timers list-failed': (values, out) => {
-    const limit = limitOf(values);
-    const { FailedTimers } = loadBuiltApp('sla-timer', 'callback-timers/failed-timers.repository');
-    return withPool(async (pool) => {
-      const list = await new FailedTimers(pool).list(limit);
-      const lines = list.timers.map(
-        (t) =>
-          `${t.timerId}  ${t.kind}  order ${t.workOrderId}  due ${iso(t.dueAt)}  ` +
-          `failed ${iso(t.failedAt)} after ${t.attempts} attempts\n    ${t.lastError ?? ''}`,
-      );
-      out(list, [`${list.failed} failed timer(s)`, ...lines].join('\n'));
-    });
-  },
+  'timers list-failed': (values, out) =>
+    listFailed(values, out, {
+      load: () => loadBuiltApp('sla-timer', 'callback-timers/failed-timers.repository').FailedTimers,
+      heading: (list) => `${list.failed} failed timer(s)`,
+      paragraphs: (list) =>
+        list.timers.map(
+          (t) =>
+            `${t.timerId}  ${t.kind}  order ${t.workOrderId}  due ${iso(t.dueAt)}  ` +
+            `failed ${iso(t.failedAt)} after ${t.attempts} attempts\n    ${t.lastError ?? ''}`,
+        ),
+    }),
 
   'timers retry': (values, out) => {
     const which = oneOrAll(values, 'timerId');
@@ -523,19 +534,17 @@ Object.assign(commands, {
     });
   },
 
-  'deliveries list-failed': (values, out) => {
-    const limit = limitOf(values);
-    const { FailedDeliveries } = loadBuiltApp('notification', 'alerts/failed-deliveries.repository');
-    return withPool(async (pool) => {
-      const list = await new FailedDeliveries(pool).list(limit);
-      const lines = list.deliveries.map(
-        (d) =>
-          `${d.alertId}  ${d.channel} to ${d.staffId}  site ${d.siteId}  order ${d.workOrderId}  ` +
-          `failed ${iso(d.failedAt)} after ${d.processingFailures} tries\n    ${d.lastError ?? ''}`,
-      );
-      out(list, [`${list.failed} failed deliver${list.failed === 1 ? 'y' : 'ies'}`, ...lines].join('\n'));
-    });
-  },
+  'deliveries list-failed': (values, out) =>
+    listFailed(values, out, {
+      load: () => loadBuiltApp('notification', 'alerts/failed-deliveries.repository').FailedDeliveries,
+      heading: (list) => `${list.failed} failed deliver${list.failed === 1 ? 'y' : 'ies'}`,
+      paragraphs: (list) =>
+        list.deliveries.map(
+          (d) =>
+            `${d.alertId}  ${d.channel} to ${d.staffId}  site ${d.siteId}  order ${d.workOrderId}  ` +
+            `failed ${iso(d.failedAt)} after ${d.processingFailures} tries\n    ${d.lastError ?? ''}`,
+        ),
+    }),
 
   'deliveries retry': (values, out) => {
     const which = oneOrAll(values, 'alertId');

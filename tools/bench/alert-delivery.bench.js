@@ -14,9 +14,11 @@ const { join } = require('node:path');
 const { Kafka, logLevel } = require('kafkajs');
 const root = join(__dirname, '..', '..');
 const { createPool, ensureDatabase, migrate, withDatabase } = require(join(root, 'libs/database/dist'));
-const { ensureLocalSigningKey, IntegratorKeyStore, issueStaffToken } = require(join(root, 'libs/auth/dist'));
+const { ensureLocalSigningKey, issueStaffToken } = require(join(root, 'libs/auth/dist'));
 const { startStack, stopChildren } = require(join(root, 'scripts/stack.js'));
+const { privateStackEnv, registerIntegrator } = require(join(root, 'scripts/private-stack.js'));
 const { clearRun, sharedInfrastructure } = require('../shared-infrastructure');
+const { percentile, runBench, sleep } = require('./bench-run');
 
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 500);
 const IN_FLIGHT = 20;
@@ -28,9 +30,6 @@ const ISSUER = 'closeloop-bench';
 const AUDIENCE = 'closeloop';
 
 const { adminUrl, brokers } = sharedInfrastructure();
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
 
 /** Records when each alert arrives, by webhook-id, and answers 204 at once (signatures are not checked: figures only). */
 const startReceiver = async () => {
@@ -85,18 +84,14 @@ const main = async () => {
   const tmp = mkdtempSync(join(tmpdir(), 'closeloop-bench-'));
   const kafka = new Kafka({ clientId: 'bench-alerts', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
   await ensureDatabase(adminUrl, database);
-  const pool = createPool(withDatabase(adminUrl, database), 'bench', 5);
+  const databaseUrl = withDatabase(adminUrl, database);
+  const pool = createPool(databaseUrl, 'bench', 5);
   const receiver = await startReceiver();
   let services = [];
   try {
     await migrate(pool);
     const { jwksFile } = await ensureLocalSigningKey(tmp);
-    const { apiKey } = await new IntegratorKeyStore(pool, () => new Date()).register({
-      integratorId: 'bench-hotline',
-      name: 'Bench',
-      sites: ['*'],
-      eventTypes: ['*'],
-    });
+    const apiKey = await registerIntegrator(pool, 'bench-hotline', 'Bench');
     const supervisor = await issueStaffToken({
       dir: tmp,
       issuer: ISSUER,
@@ -128,15 +123,7 @@ const main = async () => {
     const startedAt = Date.now();
     services = await startStack({
       env: {
-        DATABASE_URL: withDatabase(adminUrl, database),
-        KAFKA_BROKERS: brokers,
-        KAFKA_TOPIC_PREFIX: prefix,
-        STAFF_TOKEN_ISSUER: ISSUER,
-        STAFF_TOKEN_AUDIENCE: AUDIENCE,
-        STAFF_JWKS_FILE: jwksFile,
-        ALERT_LINK_SECRET: randomBytes(32).toString('hex'),
-        RATE_LIMIT_PER_MINUTE: '1000000',
-        LOG_LEVEL: 'warn',
+        ...privateStackEnv({ databaseUrl, brokers, prefix, issuer: ISSUER, audience: AUDIENCE, jwksFile }),
         SLA_POLICY_FILE: policyFile,
         TIMER_POLL_MILLIS: '100',
         ALERT_POLL_MILLIS: '100',
@@ -260,7 +247,4 @@ const main = async () => {
   }
 };
 
-main().catch((error) => {
-  console.error(`bench failed: ${error.stack ?? error.message}`);
-  process.exit(1);
-});
+runBench(main);

@@ -17,9 +17,11 @@ const { monitorEventLoopDelay } = require('node:perf_hooks');
 const { Kafka, logLevel } = require('kafkajs');
 const root = join(__dirname, '..', '..');
 const { createPool, ensureDatabase, migrate, withDatabase } = require(join(root, 'libs/database/dist'));
-const { ensureLocalSigningKey, IntegratorKeyStore } = require(join(root, 'libs/auth/dist'));
+const { ensureLocalSigningKey } = require(join(root, 'libs/auth/dist'));
 const { startStack, stopChildren } = require(join(root, 'scripts/stack.js'));
+const { privateStackEnv, registerIntegrator } = require(join(root, 'scripts/private-stack.js'));
 const { clearRun, sharedInfrastructure } = require('../shared-infrastructure');
+const { percentile, runBench, sleep } = require('./bench-run');
 
 const MEASURE_SECONDS = Number(process.env.BENCH_MEASURE_SECONDS ?? 15);
 const OVERLOAD_SECONDS = Number(process.env.BENCH_OVERLOAD_SECONDS ?? 30);
@@ -31,12 +33,9 @@ const DRAIN_MS = 60_000;
 // Clear of the demo (3001..), the e2e tests (+10000) and bench:alerts (+20000).
 const PORT_OFFSET = 30_000;
 const ISSUER = 'closeloop-bench';
+const AUDIENCE = 'closeloop';
 
 const { adminUrl, brokers } = sharedInfrastructure();
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const percentile = (sorted, p) =>
-  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
 
 // node:http rather than fetch: on a busy 2-core host the generator's own CPU per request decides how late it
 // sends, and fetch costs several times more. Keep-alive, no cap on sockets: open loop never waits for a connection.
@@ -218,24 +217,14 @@ const main = async () => {
     const database = `cl_bench_intake_${stamp}_${name.replace(/-/g, '_')}`;
     const prefix = `bench-intake-${stamp}-${name}.`;
     await ensureDatabase(adminUrl, database);
-    const pool = createPool(withDatabase(adminUrl, database), 'bench', 2);
+    const databaseUrl = withDatabase(adminUrl, database);
+    const pool = createPool(databaseUrl, 'bench', 2);
     cleanups.push({ database, prefix, pool });
     await migrate(pool);
-    const { apiKey } = await new IntegratorKeyStore(pool, () => new Date()).register({
-      integratorId: 'bench-hotline',
-      name: 'Bench',
-      sites: ['*'],
-      eventTypes: ['*'],
-    });
+    const apiKey = await registerIntegrator(pool, 'bench-hotline', 'Bench');
     const services = await startStack({
       env: {
-        DATABASE_URL: withDatabase(adminUrl, database),
-        KAFKA_BROKERS: brokers,
-        KAFKA_TOPIC_PREFIX: prefix,
-        STAFF_TOKEN_ISSUER: ISSUER,
-        STAFF_JWKS_FILE: jwksFile,
-        RATE_LIMIT_PER_MINUTE: '1000000',
-        LOG_LEVEL: 'warn',
+        ...privateStackEnv({ databaseUrl, brokers, prefix, issuer: ISSUER, audience: AUDIENCE, jwksFile }),
         ...env,
       },
       logDir,
@@ -346,7 +335,4 @@ const main = async () => {
   }
 };
 
-main().catch((error) => {
-  console.error(`bench failed: ${error.stack ?? error.message}`);
-  process.exit(1);
-});
+runBench(main);

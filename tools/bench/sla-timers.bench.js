@@ -15,6 +15,7 @@ const { roundTheClockSlaTiers } = require(join(root, 'libs/testing/dist/sla-tier
 const { TimerStore } = require(join(root, 'apps/sla-timer/dist/callback-timers/timer-store'));
 const { TimerFiringService } = require(join(root, 'apps/sla-timer/dist/callback-timers/timer-firing.service'));
 const { SlaClockService } = require(join(root, 'apps/sla-timer/dist/start-clock/sla-clock.service'));
+const { runBench, sleep } = require('./bench-run');
 
 const PENDING = Number(process.env.BENCH_PENDING_TIMERS ?? 1_000_000);
 const BURST = Number(process.env.BENCH_BURST ?? 10_000);
@@ -23,7 +24,6 @@ const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432
 
 // Every order here is urgent (30 min and 2 h, as the targets written below say); the tiers are the SLA specs' own.
 const policy = SlaPolicySchema.parse({ id: 'bench', tiers: roundTheClockSlaTiers });
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const main = async () => {
   const database = `cl_bench_${Date.now().toString(36)}`;
@@ -133,7 +133,4 @@ const main = async () => {
   }
 };
 
-main().catch((error) => {
-  console.error(`bench failed: ${error.stack ?? error.message}`);
-  process.exit(1);
-});
+runBench(main);

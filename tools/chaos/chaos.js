@@ -15,9 +15,11 @@ const { monitorEventLoopDelay } = require('node:perf_hooks');
 const { join } = require('node:path');
 const { Kafka, logLevel } = require('kafkajs');
 const root = join(__dirname, '..', '..');
+const { EventTypes } = require(join(root, 'libs/contracts/dist'));
 const { createPool, ensureDatabase, migrate, withDatabase } = require(join(root, 'libs/database/dist'));
-const { ensureLocalSigningKey, IntegratorKeyStore, issueStaffToken } = require(join(root, 'libs/auth/dist'));
+const { ensureLocalSigningKey, issueStaffToken } = require(join(root, 'libs/auth/dist'));
 const { startStack, stopChildren } = require(join(root, 'scripts/stack.js'));
+const { privateStackEnv, registerIntegrator } = require(join(root, 'scripts/private-stack.js'));
 const { USAGE, parseOptions, victimsOf, failuresOf, summaryOf } = require('./chaos-report');
 const { PrivateBroker, PrivatePostgres } = require('./private-infra');
 const { deleteTopicsWithPrefix, dropDatabase, sharedInfrastructure } = require('../shared-infrastructure');
@@ -25,15 +27,6 @@ const { deleteTopicsWithPrefix, dropDatabase, sharedInfrastructure } = require('
 const ISSUER = 'closeloop-chaos';
 const AUDIENCE = 'closeloop';
 const SITE = 'S1';
-const T = {
-  reported: 'closeloop.workorder.reported.v1',
-  assigned: 'closeloop.workorder.assigned.v1',
-  queued: 'closeloop.workorder.queued-for-dispatch.v1',
-  targetsSet: 'closeloop.sla.targets-set.v1',
-  breached: 'closeloop.sla.breached.v1',
-  escalated: 'closeloop.sla.escalated.v1',
-  alertRaised: 'closeloop.alert.raised.v1',
-};
 // An integrator gives one report this long (and at most this many attempts) before it gives up on it.
 const REPORT_BUDGET_MS = 300_000;
 const REPORT_MAX_ATTEMPTS = 100;
@@ -259,31 +252,23 @@ const main = async () => {
     let postgres;
     let brokers = shared.brokers;
     let adminUrl = shared.adminUrl;
+    /** Starts a broker or PostgreSQL of the run's own, which the kills may take down, and stops it at cleanup. */
+    const startPrivate = async (server, what) => {
+      await server.assertPortsFree();
+      log(`starting ${what}`);
+      cleanups.push(() => server.down());
+      await server.up();
+    };
+    // Where a private broker and PostgreSQL keep their data and logs, and the ports they take from.
+    const privateLayout = { root, runDir, logDir, portBase: options.infraPortBase };
     if (options.killBroker) {
-      broker = new PrivateBroker({
-        root,
-        dir: join(runDir, 'kafka'),
-        logDir: join(logDir, 'kafka'),
-        port: options.infraPortBase + 92,
-        controllerPort: options.infraPortBase + 93,
-      });
-      await broker.assertPortsFree();
-      log(`starting a private broker at ${broker.brokers}`);
-      cleanups.push(() => broker.down());
-      await broker.up();
+      broker = new PrivateBroker(privateLayout);
+      await startPrivate(broker, `a private broker at ${broker.brokers}`);
       brokers = broker.brokers;
     }
     if (options.killPostgres) {
-      postgres = new PrivatePostgres({
-        root,
-        dir: join(runDir, 'postgres'),
-        logFile: join(logDir, 'postgres.log'),
-        port: options.infraPortBase + 432,
-      });
-      await postgres.assertPortsFree();
-      log(`starting a private PostgreSQL on 127.0.0.1:${postgres.port}`);
-      cleanups.push(() => postgres.down());
-      await postgres.up();
+      postgres = new PrivatePostgres(privateLayout);
+      await startPrivate(postgres, `a private PostgreSQL on 127.0.0.1:${postgres.port}`);
       adminUrl = postgres.adminUrl;
     }
     if (!adminUrl || !brokers)
@@ -309,12 +294,7 @@ const main = async () => {
     const keyDir = mkdtempSync(join(tmpdir(), 'closeloop-chaos-'));
     cleanups.push(async () => rmSync(keyDir, { recursive: true, force: true }));
     const { jwksFile } = await ensureLocalSigningKey(keyDir);
-    const { apiKey } = await new IntegratorKeyStore(pool, () => new Date()).register({
-      integratorId: 'chaos-hotline',
-      name: 'Chaos hotline',
-      sites: ['*'],
-      eventTypes: ['*'],
-    });
+    const apiKey = await registerIntegrator(pool, 'chaos-hotline', 'Chaos hotline');
     // A supervisor edits the on-call schedule; a dispatcher reads timelines with phone numbers unmasked, as stored.
     const staff = async (staffId, roles) =>
       `Bearer ${await issueStaffToken({ dir: keyDir, issuer: ISSUER, audience: AUDIENCE, staffId, name: staffId, roles, sites: ['*'], ttlSeconds: 6 * 3600 })}`;
@@ -340,15 +320,7 @@ const main = async () => {
 
     const stackOptions = {
       env: {
-        DATABASE_URL: databaseUrl,
-        KAFKA_BROKERS: brokers,
-        KAFKA_TOPIC_PREFIX: prefix,
-        LOG_LEVEL: 'warn',
-        ALERT_LINK_SECRET: randomBytes(32).toString('hex'),
-        STAFF_TOKEN_ISSUER: ISSUER,
-        STAFF_TOKEN_AUDIENCE: AUDIENCE,
-        STAFF_JWKS_FILE: jwksFile,
-        RATE_LIMIT_PER_MINUTE: '1000000',
+        ...privateStackEnv({ databaseUrl, brokers, prefix, issuer: ISSUER, audience: AUDIENCE, jwksFile }),
         SLA_POLICY_FILE: policyFile,
         // Retries run out in a few seconds, not a minute, so a dead pager's consequences show within the run.
         ALERT_MAX_ATTEMPTS: '2',
@@ -444,14 +416,18 @@ const main = async () => {
       (
         await pool.query(
           `SELECT data->>'workOrderId' AS id FROM es_events WHERE event_type = $1 AND recorded_at > $2 ORDER BY global_position LIMIT 3`,
-          [T.reported, new Date(since)],
+          [EventTypes.WorkOrderReported, new Date(since)],
         )
       ).rows.map((r) => r.id);
     /** An order reported after `since` whose timeline shows it assigned (or queued) and timed: the whole pipeline works. */
     const pipelineAfter = async (since) => {
       for (const id of await reportedAfter(since)) {
         const types = new Set(((await timeline(id).catch(() => undefined)) ?? []).map((e) => e.type));
-        if ((types.has(T.assigned) || types.has(T.queued)) && types.has(T.targetsSet)) return Date.now();
+        if (
+          (types.has(EventTypes.WorkOrderAssigned) || types.has(EventTypes.WorkOrderQueuedForDispatch)) &&
+          types.has(EventTypes.SlaTargetsSet)
+        )
+          return Date.now();
       }
       return undefined;
     };
@@ -462,9 +438,12 @@ const main = async () => {
     };
     const probes = {
       intake: { measure: 'restart→202', work: async (since) => integrator.firstAcceptedAfter(since) },
-      dispatch: { measure: 'restart→assigned', work: firstEventAfter([T.assigned, T.queued]) },
-      'sla-timer': { measure: 'restart→SLA set', work: firstEventAfter([T.targetsSet]) },
-      notification: { measure: 'restart→alert raised', work: firstEventAfter([T.alertRaised]) },
+      dispatch: {
+        measure: 'restart→assigned',
+        work: firstEventAfter([EventTypes.WorkOrderAssigned, EventTypes.WorkOrderQueuedForDispatch]),
+      },
+      'sla-timer': { measure: 'restart→SLA set', work: firstEventAfter([EventTypes.SlaTargetsSet]) },
+      notification: { measure: 'restart→alert raised', work: firstEventAfter([EventTypes.AlertRaised]) },
       // Since the kill, not the restart: orders reported while query was down count, they are what it must catch up on.
       query: { measure: 'restart→timeline', work: queryAfter, since: 'kill' },
     };
@@ -632,7 +611,7 @@ const main = async () => {
     const storeOrders = async () => {
       const rows = await perOrder(
         `SELECT data->>'workOrderId' AS id, data->>'building' AS building FROM es_events WHERE event_type = $1`,
-        [T.reported],
+        [EventTypes.WorkOrderReported],
       );
       const byBuilding = new Map();
       for (const r of rows) byBuilding.set(r.building, [...(byBuilding.get(r.building) ?? []), r.id]);
@@ -699,8 +678,8 @@ const main = async () => {
     const unprocessed = async () => {
       const [{ ids }, assigned, timed] = await Promise.all([
         storeOrders(),
-        counts([T.assigned, T.queued]),
-        counts([T.targetsSet]),
+        counts([EventTypes.WorkOrderAssigned, EventTypes.WorkOrderQueuedForDispatch]),
+        counts([EventTypes.SlaTargetsSet]),
       ]);
       return ids.filter((id) => !assigned.has(id) || !timed.has(id));
     };
@@ -728,19 +707,19 @@ const main = async () => {
 
     const { ids, byBuilding } = await storeOrders();
     const storeIds = new Set(ids);
-    const assignments = await counts([T.assigned, T.queued]);
-    const targetsSet = await counts([T.targetsSet]);
+    const assignments = await counts([EventTypes.WorkOrderAssigned, EventTypes.WorkOrderQueuedForDispatch]);
+    const targetsSet = await counts([EventTypes.SlaTargetsSet]);
     const repeatedTimers = await perOrder(
       `SELECT DISTINCT id FROM (
          SELECT metadata->>'workOrderId' AS id FROM es_events WHERE event_type = $1 GROUP BY 1, data->>'target' HAVING count(*) > 1
          UNION ALL
          SELECT metadata->>'workOrderId' FROM es_events WHERE event_type = $2 GROUP BY 1, data->>'target', data->>'level' HAVING count(*) > 1) t`,
-      [T.breached, T.escalated],
+      [EventTypes.SlaBreached, EventTypes.SlaEscalated],
     );
-    const alerts = await counts([T.alertRaised]);
+    const alerts = await counts([EventTypes.AlertRaised]);
     const lastWindow = (
       await perOrder('SELECT count(*)::int AS n FROM es_events WHERE event_type = $1 AND recorded_at > $2', [
-        T.alertRaised,
+        EventTypes.AlertRaised,
         lastWindowStart,
       ])
     )[0].n;

@@ -73,9 +73,13 @@ const killAndWait = async (pids) => {
   if (pids.some(alive)) throw new Error(`processes ${pids.filter(alive).join(', ')} survived SIGKILL`);
 };
 
-/** A private single-node KRaft broker on 127.0.0.1:`port`, data under `dir`. */
+/** A run's private single-node KRaft broker on 127.0.0.1:portBase+92 (controller +93), data under runDir/kafka. */
 class PrivateBroker {
-  constructor({ root, dir, logDir, port, controllerPort }) {
+  constructor({ root, runDir, logDir: runLogDir, portBase }) {
+    const dir = join(runDir, 'kafka');
+    const logDir = join(runLogDir, 'kafka');
+    const port = portBase + 92;
+    const controllerPort = portBase + 93;
     this.root = root;
     this.dir = dir;
     this.port = port;
@@ -125,9 +129,12 @@ class PrivateBroker {
   }
 }
 
-/** A private PostgreSQL cluster (trust authentication) on 127.0.0.1:`port`, under `dir`. */
+/** A run's private PostgreSQL cluster (trust authentication) on 127.0.0.1:portBase+432, under runDir/postgres. */
 class PrivatePostgres {
-  constructor({ root, dir, logFile, port }) {
+  constructor({ root, runDir, logDir, portBase }) {
+    const dir = join(runDir, 'postgres');
+    const logFile = join(logDir, 'postgres.log');
+    const port = portBase + 432;
     this.root = root;
     this.dir = dir;
     this.port = port;

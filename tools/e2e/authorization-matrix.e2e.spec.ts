@@ -123,6 +123,46 @@ const order = (site: Site, fx: Fixtures) => fx[site].workOrderId;
 const siteOf = (site: Site, fx: Fixtures) => fx[site].siteId;
 const someoneElse = 'matrix-someone-else';
 
+/**
+ * An alert or a digest: read and acknowledged by its id, or through its signed link, which is a credential of its
+ * own, so anyone may try one. The fixture alert and digest went to dispatch:<site> (nobody was on call): S1's
+ * dispatchers may acknowledge them, nobody else.
+ */
+const acknowledgeable = (
+  resource: 'alerts' | 'alert-digests',
+  links: 'alert-links' | 'alert-digest-links',
+  idOf: (fixtures: SiteFixtures) => string,
+): Record<string, Entry> => ({
+  [`notification GET /v1/${resource}/{id}`]: {
+    allow: ALERT_READERS,
+    scope: 'order',
+    request: (s, fx) => ({ path: `/v1/${resource}/${idOf(fx[s])}` }),
+  },
+  [`notification POST /v1/${resource}/{id}/ack`]: {
+    allow: ALERT_READERS,
+    scope: 'order',
+    request: (s, fx) => ({ path: `/v1/${resource}/${idOf(fx[s])}/ack`, body: {} }),
+    expect: { 'on-call': { own: 403 }, supervisor: { own: 403 }, admin: { own: 403 } },
+  },
+  [`notification GET /v1/${links}/{token}`]: {
+    allow: 'public',
+    scope: 'none',
+    request: () => ({ path: `/v1/${links}/not-a-signed-link` }),
+  },
+  [`notification POST /v1/${links}/{token}`]: {
+    allow: 'public',
+    scope: 'none',
+    request: () => ({ path: `/v1/${links}/not-a-signed-link`, body: {} }),
+  },
+});
+
+/** A site's on-call rotations or overrides, listed for the site its query names. */
+const siteSchedule = (path: string): Entry => ({
+  allow: SCHEDULE_READERS,
+  scope: 'site',
+  request: (s, fx) => ({ path, query: { siteId: siteOf(s, fx) } }),
+});
+
 /** Keyed as routesInCode names routes; checked in this order, mostly reads before the writes that change the fixtures. */
 const MATRIX: Record<string, Entry> = {
   'intake GET /health': health,
@@ -162,62 +202,11 @@ const MATRIX: Record<string, Entry> = {
     scope: 'none',
     request: (s, fx) => ({ path: '/v1/alerts', query: { siteId: siteOf(s, fx) } }),
   },
-  'notification GET /v1/alerts/{id}': {
-    allow: ALERT_READERS,
-    scope: 'order',
-    request: (s, fx) => ({ path: `/v1/alerts/${fx[s].alertId}` }),
-  },
-  // The fixture alert is addressed to dispatch:S1 (nobody was on call): S1's dispatchers may take it, nobody else.
-  'notification POST /v1/alerts/{id}/ack': {
-    allow: ALERT_READERS,
-    scope: 'order',
-    request: (s, fx) => ({ path: `/v1/alerts/${fx[s].alertId}/ack`, body: {} }),
-    expect: { 'on-call': { own: 403 }, supervisor: { own: 403 }, admin: { own: 403 } },
-  },
-  'notification GET /v1/alert-links/{token}': {
-    allow: 'public',
-    scope: 'none',
-    request: () => ({ path: '/v1/alert-links/not-a-signed-link' }),
-  },
-  'notification POST /v1/alert-links/{token}': {
-    allow: 'public',
-    scope: 'none',
-    request: () => ({ path: '/v1/alert-links/not-a-signed-link', body: {} }),
-  },
+  ...acknowledgeable('alerts', 'alert-links', (fixtures) => fixtures.alertId),
+  ...acknowledgeable('alert-digests', 'alert-digest-links', (fixtures) => fixtures.digestId),
 
-  // The fixture digest went to dispatch:<site>, as its alert did: S1's dispatchers may acknowledge it, nobody else.
-  'notification GET /v1/alert-digests/{id}': {
-    allow: ALERT_READERS,
-    scope: 'order',
-    request: (s, fx) => ({ path: `/v1/alert-digests/${fx[s].digestId}` }),
-  },
-  'notification POST /v1/alert-digests/{id}/ack': {
-    allow: ALERT_READERS,
-    scope: 'order',
-    request: (s, fx) => ({ path: `/v1/alert-digests/${fx[s].digestId}/ack`, body: {} }),
-    expect: { 'on-call': { own: 403 }, supervisor: { own: 403 }, admin: { own: 403 } },
-  },
-  'notification GET /v1/alert-digest-links/{token}': {
-    allow: 'public',
-    scope: 'none',
-    request: () => ({ path: '/v1/alert-digest-links/not-a-signed-link' }),
-  },
-  'notification POST /v1/alert-digest-links/{token}': {
-    allow: 'public',
-    scope: 'none',
-    request: () => ({ path: '/v1/alert-digest-links/not-a-signed-link', body: {} }),
-  },
-
-  'notification GET /v1/on-call/rotations': {
-    allow: SCHEDULE_READERS,
-    scope: 'site',
-    request: (s, fx) => ({ path: '/v1/on-call/rotations', query: { siteId: siteOf(s, fx) } }),
-  },
-  'notification GET /v1/on-call/overrides': {
-    allow: SCHEDULE_READERS,
-    scope: 'site',
-    request: (s, fx) => ({ path: '/v1/on-call/overrides', query: { siteId: siteOf(s, fx) } }),
-  },
+  'notification GET /v1/on-call/rotations': siteSchedule('/v1/on-call/rotations'),
+  'notification GET /v1/on-call/overrides': siteSchedule('/v1/on-call/overrides'),
   'notification GET /v1/on-call/now': {
     allow: SCHEDULE_READERS,
     scope: 'site',

@@ -2,12 +2,22 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
+import { Kafka } from 'kafkajs';
 import { join } from 'node:path';
 import { integratorSource } from '@closeloop/auth';
 import { EventTypes, topicName, TopicBaseNames } from '@closeloop/contracts';
 import { eventually, repositoryRoot } from '@closeloop/testing';
 import { StaffRole } from '@closeloop/auth';
 import { asStaff, get, post, put, startTestStack, TestStack, timelineWith, urls } from './test-stack';
+
+// scripts/demo-reports.js holds the demo's reports, so the first test rebuilds read models that hold what the demo shows.
+const { DEMO_REPORTS, cloudEvent, produceToIntake } = require('../../scripts/demo-reports.js') as {
+  DEMO_REPORTS: Record<'burstPipe' | 'neighbourLeak' | 'trappedInLift' | 'noise', Record<string, unknown>> & {
+    frontDesk: Record<string, unknown>[];
+  };
+  cloudEvent: (id: string, source: string, data: Record<string, unknown>) => { id: string };
+  produceToIntake: (kafka: Kafka, topic: string, event: { id: string }) => Promise<void>;
+};
 
 // Urgent orders breach their response target after 3 s and climb a level every 8 s, so unacknowledged ones raise
 // escalation alerts within the test; callbacks (回访) and closings of unconfirmed orders come within seconds.
@@ -168,106 +178,48 @@ describe('a read model rebuilt from the event store while the services run equal
       return status === 200 && ['assigned', 'awaiting-dispatch'].includes(body['status'] as string) ? body : undefined;
     });
 
-  const report = async (
-    description: string,
-    overrides: Record<string, unknown> = {},
-    headers: Record<string, string> = {},
-  ) => {
-    const accepted = await post(
-      `${urls.intake}/v1/reports`,
-      {
-        siteId: 'S1',
-        building: 'B3',
-        unit: randomUUID().slice(0, 6),
-        channel: 'phone',
-        reporter: { name: 'Ms Lin', phone: '13812345678' },
-        description,
-        ...overrides,
-      },
-      headers,
-    );
+  const submit = async (body: Record<string, unknown>, headers: Record<string, string> = {}) => {
+    const accepted = await post(`${urls.intake}/v1/reports`, body, headers);
     expect(accepted.status).toBe(202);
     return accepted.body;
   };
+  const report = (description: string, overrides: Record<string, unknown> = {}) =>
+    submit({
+      siteId: 'S1',
+      building: 'B3',
+      unit: randomUUID().slice(0, 6),
+      channel: 'phone',
+      reporter: { name: 'Ms Lin', phone: '13812345678' },
+      description,
+      ...overrides,
+    });
 
-  /** The demo's kinds of orders: by HTTP with a retried Idempotency-Key, a linked neighbour, CloudEvents single and batch, and the Kafka intake topic. */
+  /** The demo's orders, by its intake paths: HTTP with a retried Idempotency-Key, a linked neighbour, CloudEvents single and batch, and the Kafka intake topic. */
   const demoOrders = async (): Promise<string[]> => {
     const key = { 'idempotency-key': `rebuild-${randomUUID()}` };
-    const pipe = { building: 'B3', unit: '1202', reporter: { name: 'Ms Lin', phone: '13812345678' } };
-    const first = await report('Burst pipe under the kitchen sink, water on the floor', pipe, key);
-    const retried = await report('Burst pipe under the kitchen sink, water on the floor', pipe, key);
+    const first = await submit(DEMO_REPORTS.burstPipe, key);
+    const retried = await submit(DEMO_REPORTS.burstPipe, key);
     expect(retried['workOrderId']).toBe(first['workOrderId']);
-    const neighbour = await report('Water pipe burst under our kitchen sink, water on the floor', {
-      ...pipe,
-      channel: 'wechat',
-      reporter: { name: 'Mr Lin', phone: '13900002222' },
-    });
+    const neighbour = await submit(DEMO_REPORTS.neighbourLeak);
     expect(neighbour['linkedAsDuplicate']).toBeDefined();
     const source = integratorSource('e2e-hotline');
-    const cloudEvent = (id: string, data: Record<string, unknown>) => ({
-      specversion: '1.0',
-      id,
-      source,
-      type: 'closeloop.intake.report-submitted.v1',
-      time: new Date().toISOString(),
-      datacontenttype: 'application/json',
-      data,
-    });
     const lift = await post(
       `${urls.intake}/v1/events`,
-      cloudEvent(`app-${randomUUID()}`, {
-        siteId: 'S1',
-        building: 'B1',
-        channel: 'app',
-        reporter: { name: 'Mr Zhou', phone: '13900001111' },
-        description: 'Two people trapped in the lift between floors 7 and 8',
-      }),
-      {
-        'content-type': 'application/cloudevents+json',
-      },
+      cloudEvent(`app-${randomUUID()}`, source, DEMO_REPORTS.trappedInLift),
+      { 'content-type': 'application/cloudevents+json' },
     );
     const batch = await post(
       `${urls.intake}/v1/events`,
-      [
-        cloudEvent(`desk-${randomUUID()}`, {
-          siteId: 'S1',
-          channel: 'front-desk',
-          category: 'billing',
-          description: 'Why did the property fee go up this quarter?',
-        }),
-        cloudEvent(`desk-${randomUUID()}`, {
-          siteId: 'S9',
-          building: 'T2',
-          channel: 'front-desk',
-          category: 'access',
-          description: 'Access card for the underground car park stopped working',
-        }),
-      ],
+      DEMO_REPORTS.frontDesk.map((desk) => cloudEvent(`desk-${randomUUID()}`, source, desk)),
       { 'content-type': 'application/cloudevents-batch+json' },
     );
     expect([lift.status, batch.status]).toEqual([202, 202]);
     const noiseId = `wechat-${randomUUID()}`;
-    const producer = stack.kafka.producer();
-    await producer.connect();
-    await producer.send({
-      topic: topicName(TopicBaseNames.intake, stack.prefix),
-      messages: [
-        {
-          key: noiseId,
-          value: JSON.stringify(
-            cloudEvent(noiseId, {
-              siteId: 'S1',
-              building: 'B2',
-              unit: '0603',
-              channel: 'wechat',
-              reporter: { name: 'Ms He' },
-              description: 'Renovation drilling next door before 8 am every day',
-            }),
-          ),
-        },
-      ],
-    });
-    await producer.disconnect();
+    await produceToIntake(
+      stack.kafka,
+      topicName(TopicBaseNames.intake, stack.prefix),
+      cloudEvent(noiseId, source, DEMO_REPORTS.noise),
+    );
     const noise = await eventually('the noise complaint from Kafka', async () => {
       const { body } = await get(`${urls.query}/v1/work-orders?site=S1&causedBy=${noiseId}`);
       return (body['items'] as { workOrderId: string }[] | undefined)?.[0];
