@@ -7,6 +7,7 @@
 // scripts/stack.js to be running.
 'use strict';
 const { randomBytes } = require('node:crypto');
+const { mkdirSync, writeFileSync } = require('node:fs');
 const { createServer } = require('node:http');
 const { Webhook } = require('standardwebhooks');
 const { SMTPServer } = require('smtp-server');
@@ -597,7 +598,54 @@ const main = async () => {
 
   console.log('\nTimelines, as a supervisor reads them (times in Asia/Shanghai):');
   for (const id of submitted) await printTimeline(id);
+  await printMonthSoFar();
   console.log(`\nFirst report: POST to a complete timeline (assigned, SLA set) in ${endToEndMs} ms.`);
+};
+
+const percent = (rate) => (rate === null ? '—' : `${(rate * 100).toFixed(1)} %`);
+const minutes = (seconds) => (seconds === null ? '—' : `${(seconds / 60).toFixed(1)} min`);
+
+/**
+ * The month so far at S1 as the supervisor's reports read it (docs/reports.md), and its monthly hotline report,
+ * saved as the printable page and the PDF under .local/reports.
+ */
+const printMonthSoFar = async () => {
+  const localToday = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
+  const month = localToday.slice(0, 7);
+  const tomorrow = new Date(Date.parse(`${localToday}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+  const levels = await (
+    await fetch(`${query}/v1/reports/service-levels?site=S1&from=${month}-01&to=${tomorrow}`)
+  ).json();
+  const f = levels.total.current;
+  console.log(`\nService levels at S1, ${month}-01 to ${localToday} (GET /v1/reports/service-levels):`);
+  console.log(
+    `   received ${f.received}, closed ${f.closed}, closure rate ${percent(f.closureRate)}, backlog ${f.backlog.open}`,
+  );
+  console.log(
+    `   response targets met ${percent(f.responseMetRate)} of ${f.responseVerdicts}, resolution ${percent(f.resolutionMetRate)} of ${f.resolutionVerdicts}`,
+  );
+  console.log(
+    `   MTTA ${minutes(f.mtta.medianSeconds)} (median, ${f.mtta.excluded} never acknowledged), MTTR ${minutes(f.mttr.medianSeconds)}, ` +
+      `satisfaction ${f.satisfaction.meanRating ?? '—'} of 5 from ${f.satisfaction.rated}, reopen rate ${percent(f.reopenRate)}`,
+  );
+  console.log(
+    `   escalations L1/L2/L3 ${f.escalations.level1}/${f.escalations.level2}/${f.escalations.level3}, follow-up calls ${f.followUpContacts}, duplicates linked ${f.duplicatesLinked}`,
+  );
+  const monthly = `${query}/v1/reports/monthly?site=S1&month=${month}`;
+  mkdirSync('.local/reports', { recursive: true });
+  const saved = [];
+  for (const [accept, extension] of [
+    ['text/html', 'html'],
+    ['application/pdf', 'pdf'],
+  ]) {
+    const response = await fetch(monthly, { headers: { accept } });
+    if (!response.ok) throw new Error(`the monthly report as ${accept} answered ${response.status}`);
+    const file = `.local/reports/hotline-report-S1-${month}.${extension}`;
+    writeFileSync(file, Buffer.from(await response.arrayBuffer()));
+    saved.push(file);
+  }
+  console.log(`The monthly hotline report: ${monthly} (a supervisor's token; Accept: text/html or application/pdf)`);
+  console.log(`   saved as ${saved.join(' and ')}`);
 };
 
 main().catch((error) => {

@@ -60,6 +60,8 @@ const ORDER_READERS: readonly Allowed[] = ['dispatcher', 'technician', 'supervis
 const ALERT_READERS: readonly Allowed[] = ['on-call', 'supervisor', 'dispatcher', 'admin'];
 const SCHEDULE_READERS: readonly Allowed[] = ['on-call', 'supervisor', 'dispatcher', 'admin'];
 const SCHEDULE_EDITORS: readonly Allowed[] = ['supervisor', 'admin'];
+const REPORT_READERS: readonly Allowed[] = ['supervisor', 'admin', 'dispatcher'];
+const MONTHLY_REPORT_READERS: readonly Allowed[] = ['supervisor', 'admin'];
 
 // ── valid bodies ───────────────────────────────────────────────────────────────────────────────────────────
 
@@ -195,6 +197,35 @@ const MATRIX: Record<string, Entry> = {
     allow: ORDER_READERS,
     scope: 'site',
     request: (s, fx) => ({ path: '/v1/sla/at-risk', query: { site: siteOf(s, fx) } }),
+  },
+
+  ...Object.fromEntries(
+    ['service-levels', 'hot-spots'].map((report) => [
+      `query GET /v1/reports/${report}`,
+      {
+        allow: REPORT_READERS,
+        scope: 'site',
+        request: (s: Site, fx: Fixtures) => ({
+          path: `/v1/reports/${report}`,
+          query: { site: siteOf(s, fx), from: '2026-11-01', to: '2026-12-01' },
+        }),
+      },
+    ]),
+  ),
+  'query GET /v1/reports/monthly': {
+    allow: MONTHLY_REPORT_READERS,
+    scope: 'site',
+    request: (s, fx) => ({ path: '/v1/reports/monthly', query: { site: siteOf(s, fx), month: '2026-11' } }),
+  },
+  'query PUT /v1/reports/monthly/notes': {
+    allow: MONTHLY_REPORT_READERS,
+    scope: 'site',
+    // A second save over version 0 is a 409: past authorization, which is all this table asks.
+    request: (s, fx) => ({
+      path: '/v1/reports/monthly/notes',
+      query: { site: siteOf(s, fx), month: '2026-11' },
+      body: { text: 'Lift maintenance contract renewed.', readVersion: 0 },
+    }),
   },
 
   'notification GET /v1/alerts': {

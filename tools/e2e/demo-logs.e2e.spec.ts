@@ -72,6 +72,17 @@ describe('the demo leaves no credential and no full resident phone number in any
     // The storm at S3 reached its supervisor as a digest, whose one link acknowledged every alert it listed.
     expect(demo.output).toMatch(/urgent orders at S3|alerts at S3/);
     expect(demo.output).toMatch(/acknowledges them all with its one link: 200, (\d+) of \1 alerts acknowledged/);
+    // The month so far, as the reports count it: the demo's S1 reports were received, some closed, and the
+    // monthly report was saved as a page and a PDF.
+    const [, received, closed] = /Service levels at S1, .*\n {3}received (\d+), closed (\d+)/.exec(demo.output) ?? [];
+    expect(Number(received)).toBeGreaterThanOrEqual(5);
+    expect(Number(closed)).toBeGreaterThanOrEqual(2);
+    const [, pdfFile] = /saved as \S+\.html and (\S+\.pdf)/.exec(demo.output) ?? [];
+    expect(
+      readFileSync(pdfFile as string)
+        .subarray(0, 5)
+        .toString(),
+    ).toBe('%PDF-');
     // The supervisor's view masks residents' numbers too.
     for (const phone of RESIDENT_PHONES) expect(demo.output).not.toContain(phone);
 
