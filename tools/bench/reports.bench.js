@@ -63,7 +63,8 @@ const orderHistory = (index) => {
   const summer = Math.sin(((dayOfYear - 120) / 365) * 2 * Math.PI) > 0.5 && random() < 0.3;
   let now = YEAR_START + ((summer ? (dayOfYear + 30) % 365 : dayOfYear) / 365) * YEAR_MS + random() * 86_400_000;
   now = Math.min(now, YEAR_START + YEAR_MS - 3 * 86_400_000);
-  const [category, , tier] = CATEGORIES.find(([c]) => c === pick(CATEGORIES.map(([c, w]) => [c, w])));
+  const chosen = pick(CATEGORIES.map(([c, w]) => [c, w]));
+  const [category, , tier] = CATEGORIES.find(([c]) => c === chosen);
   const unit = Math.floor(random() * UNITS);
   const tech = staff[Math.floor(random() * staff.length)];
   const events = [];
@@ -165,6 +166,10 @@ const orderHistory = (index) => {
       },
     });
     const again = new Date(now + resolutionMin * MINUTE).toISOString();
+    // The rejection reopens the order to its owner: acknowledged and worked again.
+    later(30);
+    step({ type: 'Acknowledge', by: tech });
+    step({ type: 'StartWork', by: tech });
     later(resolutionMin * 0.5);
     step({ type: 'Resolve', by: tech, notes: 'fixed again', photoRefs: [] });
     verdict('resolution', again);
