@@ -8,6 +8,7 @@ import { slaClockDecider } from './sla-clock.decider';
 import { SlaState, slaStream } from './sla-clock.state';
 import { SlaTimer, timersFor } from './sla-clock.timers';
 import { BusinessCalendar } from './business-calendar';
+import { shanghaiOffice } from './calendars-under-test.spec';
 import { SlaPolicy, SlaPolicySchema } from './sla-policy';
 
 // ── Policies ──────────────────────────────────────────────────────────────────────────────────────────────
@@ -65,7 +66,8 @@ const workingDay: SlaPolicy = SlaPolicySchema.parse({
 // ── Calendars ─────────────────────────────────────────────────────────────────────────────────────────────
 // The site's calendar is the decider's fourth argument. Continuous tiers ignore it, so most cases pass one open
 // all day, every day. The working-time cases use the real mainland-China calendar: weekends off, public holidays
-// off, adjusted workdays (调休) on, from the chinese-days package, at the default office hours 08:30-17:30.
+// off, adjusted workdays (调休) on, from the chinese-days package, at the default office hours 08:30-17:30
+// (shanghaiOffice, shared with the calendar's own specs).
 
 const alwaysOpen: BusinessCalendar = {
   timeZone: 'Asia/Shanghai',
@@ -73,14 +75,6 @@ const alwaysOpen: BusinessCalendar = {
   closes: '23:59',
   isWorkingDay: () => true,
   hasOfficialDataFor: () => true,
-};
-/** chinese-days 1.5.7 publishes the mainland calendar up to 2026. */
-const shanghaiOffice: BusinessCalendar = {
-  timeZone: 'Asia/Shanghai',
-  opens: '08:30',
-  closes: '17:30',
-  isWorkingDay: isWorkday,
-  hasOfficialDataFor: (year) => year <= 2026,
 };
 
 // ── Given / when / then ───────────────────────────────────────────────────────────────────────────────────
