@@ -5,6 +5,7 @@ export * from './suite-database';
 export * from './suite-resource';
 export * from './decider-spec';
 export * from './sla-tiers';
+export * from './ms-lin-reports';
 export * from './ceiling-leak';
 export * from './recorded-events';
 export * from './service-environment';
