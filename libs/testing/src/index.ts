@@ -11,3 +11,4 @@ export * from './recorded-events';
 export * from './service-environment';
 export * from './on-call-rotation';
 export * from './fuzz-budget';
+export * from './table-spec';
