@@ -6,6 +6,7 @@ import { AlertDigestRepository } from './alerts/alert-digest.repository';
 import { AlertDigestWorker } from './alerts/alert-digest.worker';
 import { AlertDigestsHttpController } from './alerts/alert-digests.http.controller';
 import { AlertRaiser } from './alerts/alert-raiser.service';
+import { AlertSending } from './alerts/alert-sending';
 import { AlertService } from './alerts/alert.service';
 import { AlertsHttpController } from './alerts/alerts.http.controller';
 import { AlertsRepository } from './alerts/alerts.repository';
@@ -31,6 +32,7 @@ export const notificationModule = (config: NotificationConfig) => {
       OrderFactsRepository,
       OrderSnapshots,
       AlertsRepository,
+      AlertSending,
       AlertDeliveriesRepository,
       AlertDeliveryWorker,
       AlertDigestRepository,
