@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { InfrastructureModule, systemClock } from '@closeloop/runtime';
+import { AlertAcknowledgements } from './alerts/alert-acknowledgements';
 import { AlertDeliveriesRepository } from './alerts/alert-deliveries.repository';
 import { AlertDeliveryWorker } from './alerts/alert-delivery.worker';
 import { AlertDigestRepository } from './alerts/alert-digest.repository';
@@ -28,6 +29,7 @@ export const notificationModule = (config: NotificationConfig) => {
       { provide: CHANNEL_SENDERS, useFactory: () => createChannelSenders(config, () => systemClock.now()) },
       { provide: OUTBOUND_ADDRESSES, useValue: outboundAddressesOf(config) },
       AlertService,
+      AlertAcknowledgements,
       AlertRaiser,
       OrderFactsRepository,
       OrderSnapshots,
