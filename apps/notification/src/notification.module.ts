@@ -1,11 +1,13 @@
 import { Module } from '@nestjs/common';
 import { InfrastructureModule, systemClock } from '@closeloop/runtime';
+import { AlertAcknowledgements } from './alerts/alert-acknowledgements';
 import { AlertDeliveriesRepository } from './alerts/alert-deliveries.repository';
 import { AlertDeliveryWorker } from './alerts/alert-delivery.worker';
 import { AlertDigestRepository } from './alerts/alert-digest.repository';
 import { AlertDigestWorker } from './alerts/alert-digest.worker';
 import { AlertDigestsHttpController } from './alerts/alert-digests.http.controller';
 import { AlertRaiser } from './alerts/alert-raiser.service';
+import { AlertSending } from './alerts/alert-sending';
 import { AlertService } from './alerts/alert.service';
 import { AlertsHttpController } from './alerts/alerts.http.controller';
 import { AlertsRepository } from './alerts/alerts.repository';
@@ -27,10 +29,12 @@ export const notificationModule = (config: NotificationConfig) => {
       { provide: CHANNEL_SENDERS, useFactory: () => createChannelSenders(config, () => systemClock.now()) },
       { provide: OUTBOUND_ADDRESSES, useValue: outboundAddressesOf(config) },
       AlertService,
+      AlertAcknowledgements,
       AlertRaiser,
       OrderFactsRepository,
       OrderSnapshots,
       AlertsRepository,
+      AlertSending,
       AlertDeliveriesRepository,
       AlertDeliveryWorker,
       AlertDigestRepository,

@@ -1,7 +1,8 @@
+import { itMaps } from '@closeloop/testing';
 import { maskPhone } from './phone';
 
 describe('maskPhone', () => {
-  it.each([
+  itMaps('%p is %p', maskPhone, [
     ['13812345678', '138****5678'],
     ['138 1234 5678', '138****5678'],
     ['138-1234-5678', '138****5678'],
@@ -17,7 +18,7 @@ describe('maskPhone', () => {
     ['1234', '****'],
     ['110', '****'],
     ['', '****'],
-  ])('%p is %p', (phone, expected) => expect(maskPhone(phone)).toBe(expected));
+  ]);
 
   it('never shows more than a mobile prefix and the last four digits, nor how long the number is', () => {
     for (const phone of ['12345678', '123456789', '1234567890', '8613812345678', '+8613812345678']) {

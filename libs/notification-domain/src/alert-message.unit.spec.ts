@@ -1,3 +1,4 @@
+import { itMaps } from '@closeloop/testing';
 import {
   AlertContext,
   DigestContext,
@@ -176,24 +177,24 @@ describe('renderAlert', () => {
 });
 
 describe('formatDuration', () => {
-  it.each([
+  itMaps('%p ms is %p', formatDuration, [
     [30_000, 'less than 1 min'],
     [12 * 60_000, '12 min'],
     [65 * 60_000, '1 h 05 min'],
     [(2 * 1440 + 3 * 60 + 5) * 60_000, '2 d 3 h 05 min'],
     [-25 * 60_000, '25 min'],
-  ])('%p ms is %p', (ms, expected) => expect(formatDuration(ms)).toBe(expected));
+  ]);
 });
 
 describe('shortEventName', () => {
-  it.each([
+  itMaps('%p is %p', shortEventName, [
     ['closeloop.workorder.acknowledged.v1', 'acknowledged'],
     ['closeloop.workorder.work-started.v1', 'work started'],
     ['closeloop.sla.breached.v1', 'SLA breached'],
     ['closeloop.alert.delivery-attempted.v1', 'alert delivery attempted'],
     ['acknowledged', 'acknowledged'],
     ['put-on-hold', 'put on hold'],
-  ])('%p is %p', (type, expected) => expect(shortEventName(type)).toBe(expected));
+  ]);
 });
 
 describe('maskPhonesIn', () => {

@@ -6,15 +6,8 @@ import {
   monthlyPlanDeadline,
   workingSecondsBetween,
 } from './business-calendar';
+import { shanghaiOffice } from './calendars-under-test.spec';
 
-// Mainland China's working days, with public holidays and adjusted workdays (调休) from the chinese-days package.
-const shanghaiOffice: BusinessCalendar = {
-  timeZone: 'Asia/Shanghai',
-  opens: '08:30',
-  closes: '17:30',
-  isWorkingDay: (date) => isWorkday(date),
-  hasOfficialDataFor: (year) => year <= 2026,
-};
 const WORKING_DAY = 9 * 3600;
 const at = (local: string) => new Date(`${local}+08:00`);
 

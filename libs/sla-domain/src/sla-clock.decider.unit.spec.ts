@@ -8,6 +8,7 @@ import { slaClockDecider } from './sla-clock.decider';
 import { SlaState, slaStream } from './sla-clock.state';
 import { SlaTimer, timersFor } from './sla-clock.timers';
 import { BusinessCalendar } from './business-calendar';
+import { shanghaiOffice } from './calendars-under-test.spec';
 import { SlaPolicy, SlaPolicySchema } from './sla-policy';
 
 // ── Policies ──────────────────────────────────────────────────────────────────────────────────────────────
@@ -65,7 +66,8 @@ const workingDay: SlaPolicy = SlaPolicySchema.parse({
 // ── Calendars ─────────────────────────────────────────────────────────────────────────────────────────────
 // The site's calendar is the decider's fourth argument. Continuous tiers ignore it, so most cases pass one open
 // all day, every day. The working-time cases use the real mainland-China calendar: weekends off, public holidays
-// off, adjusted workdays (调休) on, from the chinese-days package, at the default office hours 08:30-17:30.
+// off, adjusted workdays (调休) on, from the chinese-days package, at the default office hours 08:30-17:30
+// (shanghaiOffice, shared with the calendar's own specs).
 
 const alwaysOpen: BusinessCalendar = {
   timeZone: 'Asia/Shanghai',
@@ -73,14 +75,6 @@ const alwaysOpen: BusinessCalendar = {
   closes: '23:59',
   isWorkingDay: () => true,
   hasOfficialDataFor: () => true,
-};
-/** chinese-days 1.5.7 publishes the mainland calendar up to 2026. */
-const shanghaiOffice: BusinessCalendar = {
-  timeZone: 'Asia/Shanghai',
-  opens: '08:30',
-  closes: '17:30',
-  isWorkingDay: isWorkday,
-  hasOfficialDataFor: (year) => year <= 2026,
 };
 
 // ── Given / when / then ───────────────────────────────────────────────────────────────────────────────────
@@ -401,29 +395,45 @@ describe('SLA clock decider', () => {
         .then([targetsSet('planned', 'round-the-clock', STARTED_AT, utc('01:00:00', 26), '2026-12-23T01:00:00.000Z')]);
     });
 
-    it('counts the shipped normal tier in working time: 4 working hours and one nine-hour working day, warned at 80 % of each', () => {
+    /** A shipped tier started on Monday 09:00 at the Shanghai office, and the working-time deadlines it must set. */
+    interface ShippedTierCase {
+      readonly name: string;
+      readonly tier: Tier;
+      readonly responseDue: string;
+      readonly resolutionDue: string;
+      readonly responseWarnAt: string;
+      readonly resolutionWarnAt: string;
+    }
+
+    it.each<ShippedTierCase>([
       // Monday 09:00: response due 13:00, warned 3 h 12 min in at 12:12; resolution 8 h 30 min on Monday and
       // 30 min on Tuesday, due Tuesday 09:00, warned 7 h 12 min in at Monday 16:12.
-      given([], shipped, shanghaiOffice)
-        .when(start('normal'))
-        .then([
-          targetsSet('normal', 'default-2026', STARTED_AT, local('2026-11-23T13:00'), local('2026-11-24T09:00'), {
-            responseWarnAt: local('2026-11-23T12:12'),
-            resolutionWarnAt: local('2026-11-23T16:12'),
-          }),
-        ]);
-    });
-
-    it("answers the shipped planned tier within 2 working days and folds it into December's plan, reported after the 20th", () => {
+      {
+        name: 'counts the shipped normal tier in working time: 4 working hours and one nine-hour working day, warned at 80 % of each',
+        tier: 'normal',
+        responseDue: local('2026-11-23T13:00'),
+        resolutionDue: local('2026-11-24T09:00'),
+        responseWarnAt: local('2026-11-23T12:12'),
+        resolutionWarnAt: local('2026-11-23T16:12'),
+      },
       // 64800 s is 18 working hours: Monday 8 h 30 min, Tuesday 9 h, Wednesday 30 min. November's plan closed on the
       // 20th, so the order is due at close on Thursday 31 December; from Monday 09:00 that is 260 h 30 min of working
       // time (29 working days), and the warning falls 208 h 24 min in, on Thursday 24 December at 10:24.
+      {
+        name: "answers the shipped planned tier within 2 working days and folds it into December's plan, reported after the 20th",
+        tier: 'planned',
+        responseDue: local('2026-11-25T09:00'),
+        resolutionDue: local('2026-12-31T17:30'),
+        responseWarnAt: local('2026-11-24T14:24'),
+        resolutionWarnAt: local('2026-12-24T10:24'),
+      },
+    ])('$name', ({ tier, responseDue, resolutionDue, responseWarnAt, resolutionWarnAt }) => {
       given([], shipped, shanghaiOffice)
-        .when(start('planned'))
+        .when(start(tier))
         .then([
-          targetsSet('planned', 'default-2026', STARTED_AT, local('2026-11-25T09:00'), local('2026-12-31T17:30'), {
-            responseWarnAt: local('2026-11-24T14:24'),
-            resolutionWarnAt: local('2026-12-24T10:24'),
+          targetsSet(tier, 'default-2026', STARTED_AT, responseDue, resolutionDue, {
+            responseWarnAt,
+            resolutionWarnAt,
           }),
         ]);
     });

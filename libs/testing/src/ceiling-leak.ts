@@ -1,4 +1,5 @@
 import { DomainEvent, EventTypes, ReportDetails } from '@closeloop/contracts';
+import { reportedByMsLin } from './ms-lin-reports';
 
 // ── Ms Lin's ceiling leak ────────────────────────────────────────────────────────────────────────────────
 // The order the intake and query specs follow: water through the bathroom ceiling of flat 0802, building B7, site
@@ -6,14 +7,11 @@ import { DomainEvent, EventTypes, ReportDetails } from '@closeloop/contracts';
 // tier on the default policy, response due 09:30 and resolution 13:00; reopened, the resolution restarts the next
 // morning. Each event builder takes the order's id, so a spec can project as many copies as it needs.
 
-export const ceilingLeak: ReportDetails = {
-  siteId: 'S1',
+export const ceilingLeak: ReportDetails = reportedByMsLin({
   building: 'B7',
   unit: '0802',
-  channel: 'phone',
-  reporter: { name: 'Ms Lin', phone: '13812345678' },
   description: 'Water leaking from the bathroom ceiling',
-};
+});
 
 /** The report recorded at 09:00 under its order number, with any particulars of this copy on top. */
 export const ceilingLeakReported = (

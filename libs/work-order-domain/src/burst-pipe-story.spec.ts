@@ -1,4 +1,5 @@
 import { EventTypes, ReportDetails, WorkOrderEvent } from '@closeloop/contracts';
+import { reportedByMsLin } from '@closeloop/testing';
 import { TriageDecision } from './triage';
 import { Staff } from './work-order.state';
 
@@ -15,14 +16,11 @@ export const liNa: Staff = { staffId: 's1-li-na', name: 'Li Na' };
 export const zhaoLei: Staff = { staffId: 's1-zhao-lei', name: 'Zhao Lei' };
 
 /** The report as the resident gave it, and triage's verdict on it. */
-export const burstPipe: ReportDetails = {
-  siteId: 'S1',
+export const burstPipe: ReportDetails = reportedByMsLin({
   building: '3',
   unit: '1202',
-  channel: 'phone',
-  reporter: { name: 'Ms Lin', phone: '13812345678' },
   description: 'Burst pipe under the kitchen sink, water all over the floor',
-};
+});
 
 export const urgentWater: TriageDecision = {
   tier: 'urgent',
@@ -39,18 +37,7 @@ export const photoRefs = ['photos/S1/2026-11-23/e7c1f3a2-before.jpg', 'photos/S1
 
 export const reported: WorkOrderEvent = {
   type: EventTypes.WorkOrderReported,
-  data: {
-    workOrderId,
-    number,
-    siteId: 'S1',
-    building: '3',
-    unit: '1202',
-    channel: 'phone',
-    reporter: { name: 'Ms Lin', phone: '13812345678' },
-    category: undefined,
-    description: 'Burst pipe under the kitchen sink, water all over the floor',
-    reportedAt: '2026-11-23T01:00:00.000Z',
-  },
+  data: { workOrderId, number, ...burstPipe, category: undefined, reportedAt: '2026-11-23T01:00:00.000Z' },
 };
 
 export const triaged: WorkOrderEvent = {

@@ -1,5 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { AlertChannel } from '@closeloop/contracts';
+import { Injectable } from '@nestjs/common';
 import {
   AlertState,
   nextRetryDelayMs,
@@ -7,19 +6,14 @@ import {
   RetryPolicy,
   shouldDeadLetter,
 } from '@closeloop/notification-domain';
-import { CLOCK, Clock, PollingWorker } from '@closeloop/runtime';
-import { AlertChannelSender, describeDestination, sendThrough } from '../channels/alert-channel.port';
-import { CHANNEL_SENDERS, NOTIFICATION_CONFIG, NotificationConfig, sendRetryPolicy } from '../notification.config';
+import { describeDestination, sendThrough } from '../channels/alert-channel.port';
 import { createAckLinkToken } from './ack-links';
 import { AlertDeliveriesRepository, DueDelivery } from './alert-deliveries.repository';
-import { AlertService } from './alert.service';
+import { AlertSending, AlertSendingWorker } from './alert-sending';
 import { deadLetterDelivery, NOTIFICATION_ACTOR, recordDeliveryAttempt } from './delivery-commands';
-import { OrderSnapshot, OrderSnapshots } from './order-snapshot';
+import { OrderSnapshot } from './order-snapshot';
 
-const BATCH = 50;
-const CONCURRENCY = 8;
-// Longer than any send may take (the channel timeout), so a lease never runs out under a living worker.
-const LEASE_SECONDS = 60;
+const POLLING = { logContext: 'alert-delivery', itemName: 'delivery', batchSize: 50, concurrency: 8 };
 
 /**
  * Sends queued deliveries, each claimed with a short lease (AlertDeliveriesRepository), so several instances share
@@ -28,29 +22,12 @@ const LEASE_SECONDS = 60;
  * alert, hence on the order's timeline.
  */
 @Injectable()
-export class AlertDeliveryWorker extends PollingWorker<DueDelivery> {
-  private readonly retryPolicy: RetryPolicy;
-
+export class AlertDeliveryWorker extends AlertSendingWorker<DueDelivery> {
   constructor(
-    private readonly alerts: AlertService,
-    private readonly orders: OrderSnapshots,
-    @Inject(CHANNEL_SENDERS) private readonly senders: ReadonlyMap<AlertChannel, AlertChannelSender>,
-    @Inject(NOTIFICATION_CONFIG) private readonly config: NotificationConfig,
+    sending: AlertSending,
     private readonly deliveries: AlertDeliveriesRepository,
-    @Inject(CLOCK) private readonly clock: Clock,
   ) {
-    super({
-      logContext: 'alert-delivery',
-      itemName: 'delivery',
-      batchSize: BATCH,
-      concurrency: CONCURRENCY,
-      idleMillis: config.ALERT_POLL_MILLIS,
-    });
-    this.retryPolicy = sendRetryPolicy(config);
-  }
-
-  protected claim(batchSize: number): Promise<DueDelivery[]> {
-    return this.deliveries.claimDue(batchSize, LEASE_SECONDS);
+    super(sending, deliveries, POLLING);
   }
 
   protected override release(unsent: readonly DueDelivery[]): Promise<void> {
@@ -59,8 +36,8 @@ export class AlertDeliveryWorker extends PollingWorker<DueDelivery> {
 
   protected async work(delivery: DueDelivery): Promise<void> {
     try {
-      await this.alerts.withAlertLock(delivery.alert_id, async () => {
-        const { state } = await this.alerts.load(delivery.alert_id);
+      await this.sending.alerts.withAlertLock(delivery.alert_id, async () => {
+        const { state } = await this.sending.alerts.load(delivery.alert_id);
         // Acknowledged or closed since it was queued: a retry already waiting is dropped, not sent.
         if (state.status !== 'open') return this.deliveries.finish(delivery, 'cancelled');
         await this.attempt(delivery, state);
@@ -71,9 +48,9 @@ export class AlertDeliveryWorker extends PollingWorker<DueDelivery> {
       const message = (error as Error).message;
       const failures = await this.deliveries.countProcessingFailure(delivery);
       const policy: RetryPolicy = {
-        maxAttempts: this.config.ALERT_PROCESSING_MAX_ATTEMPTS,
-        baseDelayMs: this.config.ALERT_PROCESSING_RETRY_BASE_MILLIS,
-        maxDelayMs: this.config.ALERT_PROCESSING_RETRY_MAX_MILLIS,
+        maxAttempts: this.sending.config.ALERT_PROCESSING_MAX_ATTEMPTS,
+        baseDelayMs: this.sending.config.ALERT_PROCESSING_RETRY_BASE_MILLIS,
+        maxDelayMs: this.sending.config.ALERT_PROCESSING_RETRY_MAX_MILLIS,
       };
       if (shouldDeadLetter(policy, failures)) {
         await this.deliveries.finish(delivery, 'failed', message.slice(0, 500));
@@ -95,8 +72,8 @@ export class AlertDeliveryWorker extends PollingWorker<DueDelivery> {
 
   private async attempt(delivery: DueDelivery, alert: Extract<AlertState, { status: 'open' }>): Promise<void> {
     const attempt = delivery.attempts + 1;
-    const sent = await sendThrough(this.senders, delivery.channel, delivery.destination, async () =>
-      this.outgoing(alert, delivery, attempt, await this.orders.of(alert.workOrderId)),
+    const sent = await sendThrough(this.sending.senders, delivery.channel, delivery.destination, async () =>
+      this.outgoing(alert, delivery, attempt, await this.sending.orders.of(alert.workOrderId)),
     );
     const { failure } = sent;
     const ids = {
@@ -105,13 +82,13 @@ export class AlertDeliveryWorker extends PollingWorker<DueDelivery> {
       actor: NOTIFICATION_ACTOR,
     };
     const addressee = { staffId: delivery.staff_id, channel: delivery.channel };
-    await this.alerts.execute(
+    await this.sending.alerts.execute(
       alert.alertId,
       alert.workOrderId,
       recordDeliveryAttempt(
         { ...addressee, destination: describeDestination(delivery.destination) },
         sent,
-        this.clock.now(),
+        this.sending.clock.now(),
       ),
       ids,
     );
@@ -119,18 +96,20 @@ export class AlertDeliveryWorker extends PollingWorker<DueDelivery> {
       // A chain's fallback is paged once per channel (ADR 12); everyone else the configured rounds, then no more.
       const isFallback = alert.exhausted?.fallback.staffId === delivery.staff_id;
       const renotify =
-        !isFallback && this.config.ALERT_RENOTIFY_SECONDS > 0 && delivery.round <= this.config.ALERT_RENOTIFY_ROUNDS;
+        !isFallback &&
+        this.sending.config.ALERT_RENOTIFY_SECONDS > 0 &&
+        delivery.round <= this.sending.config.ALERT_RENOTIFY_ROUNDS;
       if (!renotify) return this.deliveries.finish(delivery, 'delivered', undefined, attempt);
       // Still unacknowledged after the interval: page again, a new message (a new webhook id) with fresh context.
-      await this.deliveries.renotifyLater(delivery, this.config.ALERT_RENOTIFY_SECONDS);
+      await this.deliveries.renotifyLater(delivery, this.sending.config.ALERT_RENOTIFY_SECONDS);
       return;
     }
     if (!failure.retryable || shouldDeadLetter(this.retryPolicy, attempt)) {
       await this.deliveries.finish(delivery, 'dead', failure.message, attempt);
-      await this.alerts.execute(
+      await this.sending.alerts.execute(
         alert.alertId,
         alert.workOrderId,
-        deadLetterDelivery(addressee, failure.message, this.clock.now()),
+        deadLetterDelivery(addressee, failure.message, this.sending.clock.now()),
         { ...ids, causationId: `${ids.causationId}:dead` },
       );
       this.logger.warn(
@@ -148,14 +127,14 @@ export class AlertDeliveryWorker extends PollingWorker<DueDelivery> {
     attempt: number,
     order: OrderSnapshot | undefined,
   ) {
-    const now = this.clock.now();
-    const token = createAckLinkToken(this.config.ALERT_LINK_SECRET, {
+    const now = this.sending.clock.now();
+    const token = createAckLinkToken(this.sending.config.ALERT_LINK_SECRET, {
       alertId: alert.alertId,
       staffId: delivery.staff_id,
-      expiresAt: Math.floor(now.getTime() / 1000) + this.config.ALERT_LINK_TTL_SECONDS,
+      expiresAt: this.linkExpiresAt(now),
     });
-    const ackUrl = `${this.config.PUBLIC_NOTIFICATION_URL}/v1/alert-links/${token}`;
-    const timelineUrl = `${this.config.PUBLIC_QUERY_URL}/v1/work-orders/${alert.workOrderId}/timeline`;
+    const ackUrl = `${this.sending.config.PUBLIC_NOTIFICATION_URL}/v1/alert-links/${token}`;
+    const timelineUrl = this.timelineUrlOf(alert.workOrderId);
     const dueAt = alert.dueAt;
     const message = renderAlert({
       kind: alert.kind,

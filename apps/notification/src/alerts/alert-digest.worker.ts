@@ -1,28 +1,20 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { AlertChannel } from '@closeloop/contracts';
+import { Injectable } from '@nestjs/common';
 import {
   AlertState,
   mayDeliver,
   nextRetryDelayMs,
   renderDigest,
-  RetryPolicy,
   shouldDeadLetter,
 } from '@closeloop/notification-domain';
-import { CLOCK, Clock, PollingWorker } from '@closeloop/runtime';
-import { AlertChannelSender, describeDestination, sendThrough } from '../channels/alert-channel.port';
-import { CHANNEL_SENDERS, NOTIFICATION_CONFIG, NotificationConfig, sendRetryPolicy } from '../notification.config';
+import { describeDestination, sendThrough } from '../channels/alert-channel.port';
 import { createDigestLinkToken } from './ack-links';
 import { AlertDigestRepository, DigestRow } from './alert-digest.repository';
-import { AlertService } from './alert.service';
+import { AlertSending, AlertSendingWorker } from './alert-sending';
 import { deadLetterDelivery, NOTIFICATION_ACTOR, recordDeliveryAttempt } from './delivery-commands';
-import { OrderSnapshots } from './order-snapshot';
 
 type OpenAlert = Extract<AlertState, { status: 'open' }>;
 
-const BATCH = 20;
-const CONCURRENCY = 4;
-// Longer than one send may take, as for deliveries.
-const LEASE_SECONDS = 60;
+const POLLING = { logContext: 'alert-digest', itemName: 'digest', batchSize: 20, concurrency: 4 };
 
 /**
  * Sends the storm digests whose window closed (ADR 12): one message per recipient and channel, listing every alert
@@ -32,29 +24,12 @@ const LEASE_SECONDS = 60;
  * does.
  */
 @Injectable()
-export class AlertDigestWorker extends PollingWorker<DigestRow> {
-  private readonly retryPolicy: RetryPolicy;
-
+export class AlertDigestWorker extends AlertSendingWorker<DigestRow> {
   constructor(
-    private readonly alerts: AlertService,
+    sending: AlertSending,
     private readonly digests: AlertDigestRepository,
-    private readonly orders: OrderSnapshots,
-    @Inject(CHANNEL_SENDERS) private readonly senders: ReadonlyMap<AlertChannel, AlertChannelSender>,
-    @Inject(NOTIFICATION_CONFIG) private readonly config: NotificationConfig,
-    @Inject(CLOCK) private readonly clock: Clock,
   ) {
-    super({
-      logContext: 'alert-digest',
-      itemName: 'digest',
-      batchSize: BATCH,
-      concurrency: CONCURRENCY,
-      idleMillis: config.ALERT_POLL_MILLIS,
-    });
-    this.retryPolicy = sendRetryPolicy(config);
-  }
-
-  protected claim(batchSize: number): Promise<DigestRow[]> {
-    return this.digests.claimDue(batchSize, LEASE_SECONDS);
+    super(sending, digests, POLLING);
   }
 
   protected async work(digest: DigestRow): Promise<void> {
@@ -71,7 +46,7 @@ export class AlertDigestWorker extends PollingWorker<DigestRow> {
     // Every alert it held was acknowledged or closed meanwhile: nobody needs the digest.
     if (listed.length === 0) return this.digests.finish(digest.digest_id, 'cancelled', digest.attempts);
     const attempt = digest.attempts + 1;
-    const sent = await sendThrough(this.senders, digest.channel, digest.destination, () =>
+    const sent = await sendThrough(this.sending.senders, digest.channel, digest.destination, () =>
       this.outgoing(digest, listed, attempt),
     );
     const { failure } = sent;
@@ -83,11 +58,11 @@ export class AlertDigestWorker extends PollingWorker<DigestRow> {
         causationId: `digest:${digest.digest_id}:${attempt}`,
         actor: NOTIFICATION_ACTOR,
       };
-      await this.alerts.withAlertLock(alert.alertId, () =>
-        this.alerts.execute(
+      await this.sending.alerts.withAlertLock(alert.alertId, () =>
+        this.sending.alerts.execute(
           alert.alertId,
           alert.workOrderId,
-          recordDeliveryAttempt({ ...addressee, destination }, sent, this.clock.now()),
+          recordDeliveryAttempt({ ...addressee, destination }, sent, this.sending.clock.now()),
           ids,
         ),
       );
@@ -103,11 +78,11 @@ export class AlertDigestWorker extends PollingWorker<DigestRow> {
     }
     await this.digests.finish(digest.digest_id, 'dead', attempt, failure.message.slice(0, 500));
     for (const alert of listed) {
-      await this.alerts.withAlertLock(alert.alertId, () =>
-        this.alerts.execute(
+      await this.sending.alerts.withAlertLock(alert.alertId, () =>
+        this.sending.alerts.execute(
           alert.alertId,
           alert.workOrderId,
-          deadLetterDelivery(addressee, `digest ${digest.digest_id}: ${failure.message}`, this.clock.now()),
+          deadLetterDelivery(addressee, `digest ${digest.digest_id}: ${failure.message}`, this.sending.clock.now()),
           {
             correlationId: `alert:${alert.alertId}`,
             causationId: `digest:${digest.digest_id}:dead`,
@@ -126,27 +101,27 @@ export class AlertDigestWorker extends PollingWorker<DigestRow> {
   private async stillOpen(digest: DigestRow): Promise<OpenAlert[]> {
     const open: OpenAlert[] = [];
     for (const item of await this.digests.items(digest.digest_id)) {
-      const { state } = await this.alerts.load(item.alert_id);
+      const { state } = await this.sending.alerts.load(item.alert_id);
       if (state.status === 'open' && mayDeliver(state, digest.staff_id, digest.channel)) open.push(state);
     }
     return open;
   }
 
   private async outgoing(digest: DigestRow, listed: readonly OpenAlert[], attempt: number) {
-    const now = this.clock.now();
-    const token = createDigestLinkToken(this.config.ALERT_LINK_SECRET, {
+    const now = this.sending.clock.now();
+    const token = createDigestLinkToken(this.sending.config.ALERT_LINK_SECRET, {
       digestId: digest.digest_id,
       staffId: digest.staff_id,
-      expiresAt: Math.floor(now.getTime() / 1000) + this.config.ALERT_LINK_TTL_SECONDS,
+      expiresAt: this.linkExpiresAt(now),
     });
-    const ackUrl = `${this.config.PUBLIC_NOTIFICATION_URL}/v1/alert-digest-links/${token}`;
+    const ackUrl = `${this.sending.config.PUBLIC_NOTIFICATION_URL}/v1/alert-digest-links/${token}`;
     const entries = await Promise.all(
       listed.map(async (alert) => {
-        const order = await this.orders.of(alert.workOrderId);
+        const order = await this.sending.orders.of(alert.workOrderId);
         return {
           alert,
           order,
-          timelineUrl: `${this.config.PUBLIC_QUERY_URL}/v1/work-orders/${alert.workOrderId}/timeline`,
+          timelineUrl: this.timelineUrlOf(alert.workOrderId),
         };
       }),
     );

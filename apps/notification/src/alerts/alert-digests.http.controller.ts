@@ -1,4 +1,4 @@
-import { Controller, Get, Header, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ForbiddenError, IllegalTransitionError, NotFoundError, StaffMemberRef } from '@closeloop/contracts';
 import {
   Access,
@@ -10,13 +10,11 @@ import {
   staffMemberOf,
 } from '@closeloop/http';
 import { AlertState, isAddressedTo } from '@closeloop/notification-domain';
-import { CLOCK, Clock } from '@closeloop/runtime';
 import type { Request } from 'express';
-import { NOTIFICATION_CONFIG, NotificationConfig } from '../notification.config';
-import { ackLinkDigest, ackLinkUsedError, escapeHtml, verifyDigestLinkToken } from './ack-links';
+import { ackLinkDigest, ackLinkUsedError, escapeHtml } from './ack-links';
+import { AlertAcknowledgements } from './alert-acknowledgements';
 import { AlertDigestRepository, DigestRow } from './alert-digest.repository';
 import { dispatcherOf } from './alert-raiser.service';
-import { AlertService } from './alert.service';
 import { ALERT_ROLES } from './alerts.http.controller';
 
 /**
@@ -28,10 +26,8 @@ import { ALERT_ROLES } from './alerts.http.controller';
 @Access({ staff: ALERT_ROLES })
 export class AlertDigestsHttpController {
   constructor(
-    private readonly alerts: AlertService,
+    private readonly acknowledgements: AlertAcknowledgements,
     private readonly digests: AlertDigestRepository,
-    @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(NOTIFICATION_CONFIG) private readonly config: NotificationConfig,
   ) {}
 
   @Get('alert-digests/:id')
@@ -43,7 +39,7 @@ export class AlertDigestsHttpController {
       items.map(async (item) => ({
         alertId: item.alert_id,
         workOrderId: item.work_order_id,
-        status: (await this.alerts.load(item.alert_id)).state.status,
+        status: (await this.acknowledgements.stateOf(item.alert_id)).status,
       })),
     );
     return {
@@ -83,8 +79,7 @@ export class AlertDigestsHttpController {
   @Header('Content-Type', 'text/html; charset=utf-8')
   @Header('Cache-Control', 'no-store')
   async linkPage(@Param('token') token: string) {
-    const claims = verifyDigestLinkToken(this.config.ALERT_LINK_SECRET, token, this.clock.now());
-    if (!claims) throw new NotFoundError('Digest link', 'this link');
+    const claims = this.acknowledgements.digestLink(token);
     const digest = await this.digest(claims.digestId);
     const count = (await this.digests.items(digest.digest_id)).length;
     return (
@@ -99,8 +94,7 @@ export class AlertDigestsHttpController {
   @Access({ public: true })
   @HttpCode(200)
   async acknowledgeByLink(@Param('token') token: string, @Req() request: Request) {
-    const claims = verifyDigestLinkToken(this.config.ALERT_LINK_SECRET, token, this.clock.now());
-    if (!claims) throw new NotFoundError('Digest link', 'this link');
+    const claims = this.acknowledgements.digestLink(token);
     const digest = await this.digest(claims.digestId);
     if (!(await this.digests.useLink(ackLinkDigest(token), digest.digest_id))) {
       throw ackLinkUsedError();
@@ -119,11 +113,10 @@ export class AlertDigestsHttpController {
     const addressed = (state: AlertState) => isAddressedTo(state, digest.staff_id);
     for (const item of await this.digests.items(digest.digest_id)) {
       try {
-        const { state, events } = await this.alerts.acknowledge(
+        const { state, events } = await this.acknowledgements.acknowledge(
           item.alert_id,
           by,
           via,
-          this.clock.now(),
           correlationId,
           addressed,
         );

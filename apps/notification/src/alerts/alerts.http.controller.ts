@@ -1,4 +1,4 @@
-import { Controller, Get, Header, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
+import { Controller, Get, Header, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { IDENTIFIER_PATTERN, NotFoundError, StaffMemberRef, ValidationError } from '@closeloop/contracts';
 import {
   Access,
@@ -12,11 +12,9 @@ import {
   visibleSites,
 } from '@closeloop/http';
 import { AlertState, isAddressedTo } from '@closeloop/notification-domain';
-import { CLOCK, Clock } from '@closeloop/runtime';
 import type { Request } from 'express';
-import { NOTIFICATION_CONFIG, NotificationConfig } from '../notification.config';
-import { ackLinkDigest, ackLinkUsedError, escapeHtml, verifyAckLinkToken } from './ack-links';
-import { AlertService } from './alert.service';
+import { ackLinkDigest, ackLinkUsedError, escapeHtml } from './ack-links';
+import { AlertAcknowledgements } from './alert-acknowledgements';
 import { dispatcherOf } from './alert-raiser.service';
 import { AlertRow, AlertsRepository } from './alerts.repository';
 
@@ -49,10 +47,8 @@ export const ALERT_ROLES = ['on-call', 'supervisor', 'dispatcher', 'admin'] as c
 @Access({ staff: ALERT_ROLES })
 export class AlertsHttpController {
   constructor(
-    private readonly alerts: AlertService,
+    private readonly acknowledgements: AlertAcknowledgements,
     private readonly alertRows: AlertsRepository,
-    @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(NOTIFICATION_CONFIG) private readonly config: NotificationConfig,
   ) {}
 
   @Get('alerts')
@@ -118,8 +114,7 @@ export class AlertsHttpController {
   @Header('Content-Type', 'text/html; charset=utf-8')
   @Header('Cache-Control', 'no-store')
   async linkPage(@Param('token') token: string) {
-    const claims = verifyAckLinkToken(this.config.ALERT_LINK_SECRET, token, this.clock.now());
-    if (!claims) throw new NotFoundError('Ack link', 'this link');
+    const claims = this.acknowledgements.ackLink(token);
     const alert = await this.row(claims.alertId);
     return (
       `<!doctype html><html><head><meta charset="utf-8"><title>Acknowledge alert</title></head><body>\n` +
@@ -133,8 +128,7 @@ export class AlertsHttpController {
   @Access({ public: true })
   @HttpCode(200)
   async acknowledgeByLink(@Param('token') token: string, @Req() request: Request) {
-    const claims = verifyAckLinkToken(this.config.ALERT_LINK_SECRET, token, this.clock.now());
-    if (!claims) throw new NotFoundError('Ack link', 'this link');
+    const claims = this.acknowledgements.ackLink(token);
     if (!(await this.alertRows.useAckLink(ackLinkDigest(token), claims.alertId))) throw ackLinkUsedError();
     const by = { staffId: claims.staffId, name: claims.staffId };
     return this.acknowledgeAs(claims.alertId, by, 'link', correlationIdOf(request), (state) =>
@@ -150,14 +144,7 @@ export class AlertsHttpController {
     mayAcknowledge: (state: AlertState) => boolean,
   ) {
     await this.row(alertId);
-    const { state, events } = await this.alerts.acknowledge(
-      alertId,
-      by,
-      via,
-      this.clock.now(),
-      correlationId,
-      mayAcknowledge,
-    );
+    const { state, events } = await this.acknowledgements.acknowledge(alertId, by, via, correlationId, mayAcknowledge);
     return {
       alertId,
       status: state.status,

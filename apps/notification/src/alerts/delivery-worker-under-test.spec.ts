@@ -7,6 +7,7 @@ import { WebhookChannel } from '../channels/webhook.channel';
 import { NotificationConfig } from '../notification.config';
 import { AlertDeliveriesRepository } from './alert-deliveries.repository';
 import { AlertDeliveryWorker } from './alert-delivery.worker';
+import { AlertSending } from './alert-sending';
 import { AlertContextIds, AlertService } from './alert.service';
 import { OrderFactsRepository } from './order-facts.repository';
 import { OrderSnapshots } from './order-snapshot';
@@ -40,14 +41,9 @@ export const webhookDeliveryWorker = (
   const senders = new Map<AlertChannel, AlertChannelSender>([
     ['webhook', new WebhookChannel({ now: () => new Date(), timeoutMs: 2_000, addresses: ANY_ADDRESS })],
   ]);
-  return new AlertDeliveryWorker(
-    alerts,
-    new OrderSnapshots(new OrderFactsRepository(pool)),
-    senders,
-    config,
-    new AlertDeliveriesRepository(pool),
-    { now: () => new Date() },
-  );
+  const orders = new OrderSnapshots(new OrderFactsRepository(pool));
+  const sending = new AlertSending(alerts, orders, senders, config, { now: () => new Date() });
+  return new AlertDeliveryWorker(sending, new AlertDeliveriesRepository(pool));
 };
 
 interface WebhookEscalation {

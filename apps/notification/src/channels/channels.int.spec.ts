@@ -78,6 +78,30 @@ const startReceiver = async () => {
 /** A receiver of the describe block's own, listening while its tests run. */
 const useReceiver = () => useSuiteResource('the receiver', startReceiver, (receiver) => receiver.close());
 
+interface SignedRobot {
+  readonly channel: 'dingtalk' | 'feishu';
+  /** The webhook's path and query on the receiver. */
+  readonly path: string;
+  readonly secret: string;
+  /** The instant the sender signs at. */
+  readonly at: Date;
+}
+
+/**
+ * A robot that signs its webhook with a secret (加签, as DingTalk and Feishu do), on a receiver of the describe
+ * block's own: its sender, and its destination with the secret or, given false, without it.
+ */
+const useSignedRobot = (Channel: typeof DingTalkChannel | typeof FeishuChannel, robot: SignedRobot) => {
+  const receiver = useReceiver();
+  const sender = new Channel({ now: () => robot.at, timeoutMs: 2_000, addresses: ANY_ADDRESS });
+  const destination = (withSecret = true): Destination => ({
+    channel: robot.channel,
+    url: `${receiver.base}${robot.path}`,
+    ...(withSecret ? { secret: robot.secret } : {}),
+  });
+  return { receiver, sender, destination };
+};
+
 /** A port that was just free: nothing listens there, so connecting is refused. */
 const closedPort = async (): Promise<number> => {
   const server = createTcpServer();
@@ -360,16 +384,11 @@ describe('WeCom group robot', () => {
 });
 
 describe('DingTalk custom robot', () => {
-  const receiver = useReceiver();
   const accessToken = 'f0e1d2c3b4a5968778695a4b3c2d1e0f';
   const secret = 'SEC3f4e5d6c7b8a99887766554433221100ffeeddccbbaa';
   const at = new Date('2026-03-01T08:00:00.123Z');
-  const sender = new DingTalkChannel({ now: () => at, timeoutMs: 2_000, addresses: ANY_ADDRESS });
-  const destination = (withSecret = true): Destination => ({
-    channel: 'dingtalk',
-    url: `${receiver.base}/robot/send?access_token=${accessToken}`,
-    ...(withSecret ? { secret } : {}),
-  });
+  const path = `/robot/send?access_token=${accessToken}`;
+  const { receiver, sender, destination } = useSignedRobot(DingTalkChannel, { channel: 'dingtalk', path, secret, at });
   const ok = () => receiver.answer((_request, response) => reply(response, 200, { errcode: 0, errmsg: 'ok' }));
 
   it('signs with 加签 as DingTalk documents it, checked by recomputing the signature here', async () => {
@@ -425,15 +444,14 @@ describe('DingTalk custom robot', () => {
 });
 
 describe('Feishu custom bot', () => {
-  const receiver = useReceiver();
   const hookId = '0f0e1d2c-3b4a-5968-7786-95a4b3c2d1e0';
   const secret = 'qWn2ZPJtYxEn0dVmL9o7Xc';
-  const at = new Date('2026-03-01T08:00:00.999Z');
-  const sender = new FeishuChannel({ now: () => at, timeoutMs: 2_000, addresses: ANY_ADDRESS });
-  const destination = (withSecret = true): Destination => ({
+  const { receiver, sender, destination } = useSignedRobot(FeishuChannel, {
     channel: 'feishu',
-    url: `${receiver.base}/open-apis/bot/v2/hook/${hookId}`,
-    ...(withSecret ? { secret } : {}),
+    path: `/open-apis/bot/v2/hook/${hookId}`,
+    secret,
+    // Signed in seconds: the sign below is of 1772352000, the milliseconds dropped.
+    at: new Date('2026-03-01T08:00:00.999Z'),
   });
   const ok = () => receiver.answer((_request, response) => reply(response, 200, { code: 0, data: {}, msg: 'success' }));
 

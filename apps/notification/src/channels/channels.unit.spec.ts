@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { ConfigError } from '@closeloop/config';
+import { itMaps } from '@closeloop/testing';
 import { Webhook } from 'standardwebhooks';
 import { z } from 'zod';
 import { PUBLIC_ADDRESSES_ONLY } from './outbound-addresses';
@@ -64,7 +65,7 @@ describe('robot signatures', () => {
 });
 
 describe('markdownToSlackMrkdwn', () => {
-  it.each([
+  itMaps('%j → %j', markdownToSlackMrkdwn, [
     ['# 工单 WO-20260301-0007 超时', '*工单 WO-20260301-0007 超时*'],
     ['**Lift** stuck, *urgent*', '*Lift* stuck, _urgent_'],
     ['__bold__ and _italic_ and ~~gone~~', '*bold* and _italic_ and ~gone~'],
@@ -77,9 +78,7 @@ describe('markdownToSlackMrkdwn', () => {
     ['a < b & c > d', 'a &lt; b &amp; c &gt; d'],
     ['`**not bold**` here', '`**not bold**` here'],
     ['[link_with_underscores](https://x.example.com/a_b_c)', '<https://x.example.com/a_b_c|link_with_underscores>'],
-  ])('%j → %j', (markdown, mrkdwn) => {
-    expect(markdownToSlackMrkdwn(markdown)).toBe(mrkdwn);
-  });
+  ]);
 
   it('leaves fenced code alone but escaped', () => {
     expect(markdownToSlackMrkdwn('```\n**x** <y>\n```')).toBe('```\n**x** &lt;y&gt;\n```');

@@ -21,7 +21,7 @@ import {
   visibleSites,
 } from '@closeloop/http';
 import type { Request } from 'express';
-import { OverrideInputSchema, RotationInputSchema, whoIsOnCall } from '@closeloop/notification-domain';
+import { OnCallSchedule, OverrideInputSchema, RotationInputSchema, whoIsOnCall } from '@closeloop/notification-domain';
 import { CLOCK, Clock } from '@closeloop/runtime';
 import { z } from 'zod';
 import { Destination, describeDestination, DestinationSchema } from '../channels/alert-channel.port';
@@ -81,8 +81,7 @@ export class OnCallHttpController {
 
   @Get('rotations')
   async rotations(@Query('siteId') siteId: string | undefined, @Req() request: Request) {
-    const site = allowedSite(request, siteId, 'siteId query parameter');
-    return { rotations: (await this.schedules.scheduleOf(site)).rotations };
+    return { rotations: (await this.queriedSchedule(request, siteId)).rotations };
   }
 
   @Put('rotations/:id')
@@ -102,17 +101,18 @@ export class OnCallHttpController {
   @Delete('rotations/:id')
   @Access({ staff: EDITORS })
   @HttpCode(204)
-  async deleteRotation(@Param('id') id: string, @Req() request: Request) {
-    const existing = isUuid(id) ? await this.schedules.rotation(id) : undefined;
-    if (!existing) throw new NotFoundError('Rotation', id);
-    ensureSiteVisible(principalOf(request), existing.siteId, 'Rotation', id);
-    await this.schedules.deleteRotation(id);
+  deleteRotation(@Param('id') id: string, @Req() request: Request) {
+    return this.deleteEntry('Rotation', id, request);
   }
 
   @Get('overrides')
   async overrides(@Query('siteId') siteId: string | undefined, @Req() request: Request) {
-    const site = allowedSite(request, siteId, 'siteId query parameter');
-    return { overrides: (await this.schedules.scheduleOf(site)).overrides };
+    return { overrides: (await this.queriedSchedule(request, siteId)).overrides };
+  }
+
+  /** The schedule of the site the query names, once the caller is shown to work at it. */
+  private queriedSchedule(request: Request, siteId: string | undefined): Promise<OnCallSchedule> {
+    return this.schedules.scheduleOf(allowedSite(request, siteId, 'siteId query parameter'));
   }
 
   @Post('overrides')
@@ -127,11 +127,21 @@ export class OnCallHttpController {
   @Delete('overrides/:id')
   @Access({ staff: EDITORS })
   @HttpCode(204)
-  async deleteOverride(@Param('id') id: string, @Req() request: Request) {
-    const existing = isUuid(id) ? await this.schedules.override(id) : undefined;
-    if (!existing) throw new NotFoundError('Override', id);
-    ensureSiteVisible(principalOf(request), existing.siteId, 'Override', id);
-    await this.schedules.deleteOverride(id);
+  deleteOverride(@Param('id') id: string, @Req() request: Request) {
+    return this.deleteEntry('Override', id, request);
+  }
+
+  /** Deletes a rotation or an override; one at a site the caller does not see answers as if it did not exist. */
+  private async deleteEntry(kind: 'Rotation' | 'Override', id: string, request: Request): Promise<void> {
+    const rotation = kind === 'Rotation';
+    const existing = !isUuid(id)
+      ? undefined
+      : rotation
+        ? await this.schedules.rotation(id)
+        : await this.schedules.override(id);
+    if (!existing) throw new NotFoundError(kind, id);
+    ensureSiteVisible(principalOf(request), existing.siteId, kind, id);
+    await (rotation ? this.schedules.deleteRotation(id) : this.schedules.deleteOverride(id));
   }
 
   /** Who is on call for a site and level now, or at `at`. */
