@@ -174,12 +174,15 @@ const orderHistory = (index) => {
     step({ type: 'Resolve', by: tech, notes: 'fixed again', photoRefs: [] });
     verdict('resolution', again);
   }
-  if (random() < 0.15) {
+  // Nine residents in ten confirm; the others get the callback (回访) and, still silent, close without
+  // confirmation when the closing timer runs out, as sla-timer's timers ask dispatch to.
+  const confirms = random() < 0.9;
+  if (!confirms || random() < 0.15) {
     later(24 * 60);
     step({ type: 'RequestCallback', round: state.reopenRounds ?? 0, dueAt: new Date(now) });
   }
   later(60);
-  if (random() < 0.9)
+  if (confirms)
     step({
       type: 'ConfirmResolution',
       rating: pick([
@@ -191,6 +194,10 @@ const orderHistory = (index) => {
       ]),
       comment: random() < 0.1 ? '师傅很专业' : undefined,
     });
+  else {
+    later(2 * 24 * 60);
+    step({ type: 'CloseWithoutConfirmation', round: state.reopenRounds ?? 0 });
+  }
   return { workOrderId, events, sla };
 };
 
