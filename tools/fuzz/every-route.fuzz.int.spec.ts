@@ -166,6 +166,17 @@ const TEMPLATES: Record<string, (fx: Fixtures) => Template> = {
   'query GET /v1/work-orders/{id}/timeline': (fx) => ({ params: { id: fx.order } }),
   'query GET /v1/work-orders/{id}/sla': (fx) => ({ params: { id: fx.order } }),
   'query GET /v1/sla/at-risk': () => ({ query: { site: 'S1', limit: '5' } }),
+  'query GET /v1/reports/service-levels': () => ({
+    query: { site: 'S1', from: '2026-11-01', to: '2026-12-01', groupBy: 'week' },
+  }),
+  'query GET /v1/reports/hot-spots': () => ({
+    query: { site: 'S1', from: '2026-11-01', to: '2026-12-01', section: 'repeats' },
+  }),
+  'query GET /v1/reports/monthly': () => ({ query: { site: 'S1', month: '2026-11' } }),
+  'query PUT /v1/reports/monthly/notes': () => ({
+    query: { site: 'S1', month: '2026-11' },
+    body: { text: '电梯维保合同已续签。', readVersion: 0 },
+  }),
 };
 
 // ── Hostile values ───────────────────────────────────────────────────────────────────────────────────────────
