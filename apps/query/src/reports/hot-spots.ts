@@ -1,0 +1,137 @@
+import { DAY_MS } from '@closeloop/contracts';
+import { instantOf, ReportOrder } from './report-order';
+import { previousWindowOf, ReportWindow } from './report-window';
+
+/** The field's rule for a repeat complaint: the same unit and category reported again within 30 days of a close. */
+export const REPEAT_WITHIN_DAYS = 30;
+
+export interface HotSpotCell {
+  readonly category: string | null;
+  readonly building: string | null;
+  readonly received: number;
+  readonly previous: number;
+  /** received − previous. */
+  readonly change: number;
+}
+
+export interface RepeatComplaint {
+  readonly building: string | null;
+  readonly unit: string;
+  readonly category: string;
+  /** The closed order, and the report that came again about the same problem. */
+  readonly earlier: { readonly number: string; readonly closedAt: string };
+  readonly later: { readonly number: string; readonly reportedAt: string };
+  readonly daysAfterClose: number;
+}
+
+/** Orders reported in one local month, by category. */
+export interface MonthCount {
+  readonly month: string;
+  readonly category: string | null;
+  readonly received: number;
+}
+
+export interface HotSpotReport {
+  readonly siteId: string;
+  readonly timeZone: string;
+  readonly from: string;
+  readonly to: string;
+  readonly previous: { readonly from: string; readonly to: string };
+  readonly hotSpots: readonly HotSpotCell[];
+  readonly repeats: readonly RepeatComplaint[];
+  readonly seasonality: readonly { readonly month: string; readonly received: number; readonly byCategory: Record<string, number> }[];
+}
+
+const at = instantOf;
+const within = (w: ReportWindow, iso: string): boolean => at(iso) >= w.start && at(iso) < w.end;
+const cellKey = (o: ReportOrder): string => JSON.stringify([o.category, o.building]);
+
+/** Uncategorised orders are counted under this name in the seasonality's per-category counts. */
+export const NO_CATEGORY = '(none)';
+
+/**
+ * Where problems come from: received orders by category × building against the period before, the repeat complaints
+ * reported in the period, and the received orders of each of the twelve months that end with the period's last.
+ */
+export const hotSpotReport = (input: {
+  readonly siteId: string;
+  readonly timeZone: string;
+  readonly window: ReportWindow;
+  readonly orders: readonly ReportOrder[];
+  readonly months: readonly string[];
+  readonly monthCounts: readonly MonthCount[];
+}): HotSpotReport => {
+  const { siteId, timeZone, window, orders } = input;
+  const previous = previousWindowOf(window, timeZone);
+  const cells = new Map<string, { category: string | null; building: string | null; received: number; previous: number }>();
+  const cellOf = (o: ReportOrder) => {
+    const key = cellKey(o);
+    let cell = cells.get(key);
+    if (!cell) cells.set(key, (cell = { category: o.category, building: o.building, received: 0, previous: 0 }));
+    return cell;
+  };
+  for (const o of orders) {
+    if (within(window, o.reportedAt)) cellOf(o).received += 1;
+    else if (within(previous, o.reportedAt)) cellOf(o).previous += 1;
+  }
+  const hotSpots = [...cells.values()]
+    .map((c) => ({ ...c, change: c.received - c.previous }))
+    .sort((a, b) => b.received - a.received || b.change - a.change || cellSort(a, b));
+
+  const repeats = repeatComplaints(orders, window);
+
+  const seasonality = input.months.map((month) => {
+    const rows = input.monthCounts.filter((m) => m.month === month);
+    return {
+      month,
+      received: rows.reduce((n, r) => n + r.received, 0),
+      byCategory: Object.fromEntries(rows.map((r) => [r.category ?? NO_CATEGORY, r.received])),
+    };
+  });
+  return {
+    siteId,
+    timeZone,
+    from: window.from,
+    to: window.to,
+    previous: { from: previous.from, to: previous.to },
+    hotSpots,
+    repeats,
+    seasonality,
+  };
+};
+
+const cellSort = (a: HotSpotCell, b: HotSpotCell): number =>
+  `${a.category ?? ''}\u0000${a.building ?? ''}`.localeCompare(`${b.category ?? ''}\u0000${b.building ?? ''}`);
+
+/** Each report in the period whose unit and category match an order closed in the 30 days before it, with the latest such order. */
+const repeatComplaints = (orders: readonly ReportOrder[], window: ReportWindow): RepeatComplaint[] => {
+  const closedByPlace = new Map<string, ReportOrder[]>();
+  const placeOf = (o: ReportOrder) => JSON.stringify([o.building, o.unit, o.category]);
+  for (const o of orders) {
+    if (o.closes.length === 0 || o.unit === null || o.category === null) continue;
+    const list = closedByPlace.get(placeOf(o));
+    if (list) list.push(o);
+    else closedByPlace.set(placeOf(o), [o]);
+  }
+  const repeats: RepeatComplaint[] = [];
+  for (const later of orders) {
+    if (!within(window, later.reportedAt) || later.unit === null || later.category === null) continue;
+    const reported = at(later.reportedAt);
+    // The latest close of another order at the place in the 30 days up to this report.
+    const earlier = (closedByPlace.get(placeOf(later)) ?? [])
+      .filter((e) => e.workOrderId !== later.workOrderId)
+      .flatMap((e) => e.closes.map((c) => ({ order: e, closedAt: at(c.at), close: c })))
+      .filter(({ closedAt }) => closedAt <= reported && reported - closedAt <= REPEAT_WITHIN_DAYS * DAY_MS)
+      .sort((a, b) => b.closedAt - a.closedAt)[0];
+    if (!earlier) continue;
+    repeats.push({
+      building: later.building,
+      unit: later.unit,
+      category: later.category,
+      earlier: { number: earlier.order.number, closedAt: earlier.close.at },
+      later: { number: later.number, reportedAt: later.reportedAt },
+      daysAfterClose: Math.floor((reported - earlier.closedAt) / DAY_MS),
+    });
+  }
+  return repeats.sort((a, b) => at(a.later.reportedAt) - at(b.later.reportedAt));
+};

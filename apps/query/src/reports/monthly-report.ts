@@ -1,0 +1,172 @@
+import { maskPhone } from '@closeloop/contracts';
+import { HotSpotCell, hotSpotReport, MonthCount, RepeatComplaint } from './hot-spots';
+import {
+  callbackAnsweredBefore,
+  instantOf,
+  ReportOrder,
+  standingCloseAt,
+  standingResolutionAt,
+  StaffRef,
+} from './report-order';
+import { ReportWindow } from './report-window';
+import { PeriodFigures, serviceLevelFigures, ServiceLevelFigures } from './service-levels';
+
+/** The desk's own notes on a month (what it improved, what it will change): every saved version is kept. */
+export interface DeskNotes {
+  readonly version: number;
+  readonly text: string;
+  readonly author: StaffRef;
+  readonly savedAt: string;
+}
+
+/** An order that missed a target in the month, and what was done about it since (通报整改). */
+export interface MissedTarget {
+  readonly workOrderId: string;
+  readonly number: string;
+  readonly category: string | null;
+  readonly building: string | null;
+  readonly tier: string | null;
+  readonly target: 'response' | 'resolution';
+  readonly dueAt: string;
+  readonly missedAt: string;
+  readonly owner: string | null;
+  readonly technician: string | null;
+  /** The highest escalation level this target reached: 1 site supervisor on call, 2 service manager, 3 operations head. */
+  readonly escalationLevel: number;
+  readonly outcome: 'closed' | 'resolved' | 'cancelled' | 'open';
+  readonly outcomeAt: string | null;
+  readonly rating: number | null;
+}
+
+export interface ResidentComment {
+  readonly number: string;
+  readonly rating: number | null;
+  /** Phone numbers in the text are masked: the report is published inside the company. */
+  readonly comment: string;
+  readonly closedAt: string;
+}
+
+export interface MonthlyReport {
+  readonly siteId: string;
+  readonly month: string;
+  readonly timeZone: string;
+  readonly from: string;
+  readonly to: string;
+  readonly previousMonth: string;
+  readonly generatedAt: string;
+  readonly headline: PeriodFigures;
+  readonly hotIssues: { readonly hotSpots: readonly HotSpotCell[]; readonly repeats: readonly RepeatComplaint[] };
+  readonly missedTargets: readonly MissedTarget[];
+  readonly satisfaction: ServiceLevelFigures['satisfaction'] & { readonly comments: readonly ResidentComment[] };
+  readonly callbacks: ServiceLevelFigures['callbacks'] & {
+    readonly unanswered: readonly { readonly number: string; readonly requestedAt: string }[];
+  };
+  readonly deskNotes: DeskNotes | null;
+  readonly definitions: Readonly<Record<string, string>>;
+}
+
+/** The hot spots the report lists: the busiest cells; the JSON of /v1/reports/hot-spots has them all. */
+export const HOT_ISSUES_LISTED = 10;
+
+/** What every headline figure means, printed with the report; docs/reports.md has the full definitions. */
+export const DEFINITIONS: Readonly<Record<string, string>> = {
+  received: 'orders reported in the month (local dates of the site).',
+  closed: 'orders whose last close fell in the month.',
+  closureRate:
+    'of the orders received in the month and not cancelled, the share closed (and not reopened) by its end (闭环率).',
+  responseMetRate:
+    'of the response targets that met or missed in the month, the share met; paused time is left out as the SLA clock leaves it out.',
+  resolutionMetRate: 'the same for resolution targets; each reopen round is a target of its own.',
+  mtta: 'reported to first acknowledgement, median and mean, over the month’s orders acknowledged by its end; never-acknowledged orders are excluded and counted (PagerDuty’s MTTA).',
+  mttr: 'reported to the resolution that stands at the month’s end, over the month’s orders resolved by then.',
+  backlog: 'orders reported before the month’s end and neither closed nor cancelled at it; ages at the month’s end.',
+  reopenRate: 'of the orders resolved in the month, the share reopened after that resolution.',
+  firstTimeFixRate: 'of the orders closed in the month, the share closed without a rejection or a reopen.',
+  satisfaction: 'the residents’ 1–5 star ratings given when orders closed in the month; response rate = rated / closed.',
+  callbacks: 'callbacks (回访) requested in the month; done = the resident confirmed, rejected or the order was reopened after it.',
+  missedTargets: 'every target missed in the month, with its order’s owner, the escalation level reached and the outcome at generation.',
+  repeats: 'a report of the same unit and category within 30 days of another order’s close.',
+};
+
+/** Phone numbers residents type into comments (eleven-digit mobiles and landlines) are masked like phone fields. */
+export const maskPhonesIn = (text: string): string => text.replace(/\+?\d[\d -]{6,}\d/g, (phone) => maskPhone(phone));
+
+/** Where the order stands now: the report is read after the month, and says what was done since. */
+const outcomeOf = (o: ReportOrder): Pick<MissedTarget, 'outcome' | 'outcomeAt' | 'rating'> => {
+  const now = Number.POSITIVE_INFINITY;
+  if (o.cancelled) return { outcome: 'cancelled', outcomeAt: o.cancelled.at, rating: null };
+  const close = standingCloseAt(o, now);
+  if (close) return { outcome: 'closed', outcomeAt: close.at, rating: close.rating };
+  const resolvedAt = standingResolutionAt(o, now);
+  return resolvedAt ? { outcome: 'resolved', outcomeAt: resolvedAt, rating: null } : { outcome: 'open', outcomeAt: null, rating: null };
+};
+
+const within = (w: ReportWindow, iso: string): boolean => instantOf(iso) >= w.start && instantOf(iso) < w.end;
+
+export const monthlyReport = (input: {
+  readonly siteId: string;
+  readonly month: string;
+  readonly timeZone: string;
+  readonly window: ReportWindow;
+  readonly previousWindow: ReportWindow;
+  readonly orders: readonly ReportOrder[];
+  readonly months: readonly string[];
+  readonly monthCounts: readonly MonthCount[];
+  readonly deskNotes: DeskNotes | null;
+  readonly generatedAt: Date;
+}): MonthlyReport => {
+  const { siteId, month, timeZone, window, previousWindow, orders } = input;
+  const current = serviceLevelFigures(orders, window);
+  const hotSpots = hotSpotReport({ siteId, timeZone, window, orders, months: input.months, monthCounts: input.monthCounts });
+  const missedTargets = orders
+    .flatMap((o) =>
+      o.verdicts
+        .filter((v) => !v.met && within(window, v.at))
+        .map((v) => ({
+          workOrderId: o.workOrderId,
+          number: o.number,
+          category: o.category,
+          building: o.building,
+          tier: o.tier,
+          target: v.target,
+          dueAt: v.dueAt,
+          missedAt: v.at,
+          owner: o.owner?.name ?? null,
+          technician: o.technician?.name ?? null,
+          escalationLevel: Math.max(0, ...o.escalations.filter((e) => e.target === v.target).map((e) => e.level)),
+          ...outcomeOf(o),
+        })),
+    )
+    .sort((a, b) => instantOf(a.missedAt) - instantOf(b.missedAt));
+  const comments = orders
+    .flatMap((o) =>
+      o.closes
+        .filter((c) => within(window, c.at) && c.comment !== null)
+        .map((c) => ({ number: o.number, rating: c.rating, comment: maskPhonesIn(c.comment as string), closedAt: c.at })),
+    )
+    .sort((a, b) => instantOf(a.closedAt) - instantOf(b.closedAt));
+  const unanswered = orders
+    .flatMap((o) =>
+      o.callbacksRequestedAt
+        .filter((requestedAt) => within(window, requestedAt))
+        .filter((requestedAt) => !callbackAnsweredBefore(o, requestedAt, window.end))
+        .map((requestedAt) => ({ number: o.number, requestedAt })),
+    )
+    .sort((a, b) => instantOf(a.requestedAt) - instantOf(b.requestedAt));
+  return {
+    siteId,
+    month,
+    timeZone,
+    from: window.from,
+    to: window.to,
+    previousMonth: previousWindow.from.slice(0, 7),
+    generatedAt: input.generatedAt.toISOString(),
+    headline: { current, previous: serviceLevelFigures(orders, previousWindow) },
+    hotIssues: { hotSpots: hotSpots.hotSpots.slice(0, HOT_ISSUES_LISTED), repeats: hotSpots.repeats },
+    missedTargets,
+    satisfaction: { ...current.satisfaction, comments },
+    callbacks: { ...current.callbacks, unanswered },
+    deskNotes: input.deskNotes,
+    definitions: DEFINITIONS,
+  };
+};

@@ -1,0 +1,263 @@
+import { DomainEvent, EventTypes } from '@closeloop/contracts';
+import { TimelineEntry } from '../projection/work-order-view';
+
+/**
+ * What the reports need to know of one order, folded from its timeline: the attributes reports group by, and the
+ * instant of every step a figure counts. Instants, not verdicts as of today: a report over any past window asks
+ * "had it happened by then?" of the same row (docs/reports.md).
+ */
+export interface ReportOrder {
+  readonly workOrderId: string;
+  readonly number: string;
+  readonly siteId: string;
+  readonly building: string | null;
+  readonly unit: string | null;
+  readonly channel: string;
+  readonly category: string | null;
+  readonly tier: string | null;
+  readonly teamId: string | null;
+  readonly technician: StaffRef | null;
+  readonly owner: StaffRef | null;
+  readonly reportedAt: string;
+  /** The first acknowledgement: MTTA counts to it (PagerDuty's rule). */
+  readonly acknowledgedAt: string | null;
+  readonly resolvedAt: readonly string[];
+  readonly reopenedAt: readonly string[];
+  readonly rejectedAt: readonly string[];
+  /** Every close: staff may reopen a closed order within the reopen window, and it closes again. */
+  readonly closes: readonly OrderClose[];
+  readonly cancelled: { readonly at: string; readonly reason: string } | null;
+  /** Each target's verdict as the SLA clock gave it (paused time already left out of its deadline), one per round. */
+  readonly verdicts: readonly TargetVerdict[];
+  readonly escalations: readonly { readonly target: string; readonly level: number; readonly at: string }[];
+  readonly alerts: readonly AlertSpan[];
+  readonly callbacksRequestedAt: readonly string[];
+  readonly duplicatesLinkedAt: readonly string[];
+  readonly followUpsAt: readonly string[];
+  /** The latest instant any of the above happened at; a report skips orders whose last step is before its window. */
+  readonly lastStepAt: string;
+}
+
+export interface StaffRef {
+  readonly staffId: string;
+  readonly name: string;
+}
+
+export interface OrderClose {
+  readonly at: string;
+  readonly outcome: string;
+  /** The resident's 1-5 stars from the callback, when they gave them. */
+  readonly rating: number | null;
+  readonly comment: string | null;
+}
+
+export interface TargetVerdict {
+  readonly target: 'response' | 'resolution';
+  readonly round: number;
+  readonly met: boolean;
+  readonly dueAt: string;
+  /** When the verdict fell: the met instant, or the breach. */
+  readonly at: string;
+}
+
+export interface AlertSpan {
+  readonly alertId: string;
+  readonly kind: string;
+  readonly level: number | null;
+  readonly raisedAt: string;
+  readonly acknowledgedAt: string | null;
+}
+
+type Draft = { -readonly [K in keyof ReportOrder]: ReportOrder[K] extends readonly (infer T)[] ? T[] : ReportOrder[K] };
+
+// A report reads each instant of each row many times (every figure, the previous period, every group); parsing
+// ISO text is much of its work, so each text is parsed once. The cache forgets everything past a bound, so a
+// long-running service never holds more than a few reports' instants.
+const parsedInstants = new Map<string, number>();
+const PARSED_BOUND = 2_000_000;
+
+/** An ISO instant in ms since the epoch, parsed once. */
+export const instantOf = (iso: string): number => {
+  let instant = parsedInstants.get(iso);
+  if (instant === undefined) {
+    if (parsedInstants.size >= PARSED_BOUND) parsedInstants.clear();
+    parsedInstants.set(iso, (instant = Date.parse(iso)));
+  }
+  return instant;
+};
+
+const latest = (a: string, b: string): string => (Date.parse(b) > Date.parse(a) ? b : a);
+
+/** Records a target's verdict once per round: the first verdict stands (a late "met" after a breach is still a miss). */
+const recordVerdict = (draft: Draft, round: number, verdict: Omit<TargetVerdict, 'round'>): void => {
+  const target = verdict.target === 'response' ? 0 : round;
+  if (draft.verdicts.some((v) => v.target === verdict.target && v.round === target)) return;
+  draft.verdicts.push({ ...verdict, round: target });
+};
+
+const apply = (draft: Draft, event: DomainEvent, round: { value: number }): string | undefined => {
+  switch (event.type) {
+    case EventTypes.WorkOrderTriaged:
+      draft.tier = event.data.tier;
+      draft.category = event.data.category;
+      return event.data.triagedAt;
+    case EventTypes.WorkOrderAssigned:
+      // As on the order's row: the assigned owner is also the hands-on technician until someone is reassigned.
+      draft.owner = event.data.owner;
+      draft.technician = event.data.owner;
+      draft.teamId = event.data.teamId;
+      return event.data.assignedAt;
+    case EventTypes.WorkOrderAcknowledged:
+      if (event.data.becameOwner) draft.owner = draft.technician = event.data.by;
+      draft.acknowledgedAt ??= event.data.acknowledgedAt;
+      return event.data.acknowledgedAt;
+    case EventTypes.TechnicianReassigned:
+      draft.technician = event.data.to;
+      return event.data.reassignedAt;
+    case EventTypes.OwnershipHandedOver:
+      draft.owner = event.data.to;
+      return event.data.handedOverAt;
+    case EventTypes.WorkOrderResolved:
+      draft.resolvedAt.push(event.data.resolvedAt);
+      return event.data.resolvedAt;
+    case EventTypes.ResolutionRejected:
+      draft.rejectedAt.push(event.data.rejectedAt);
+      return event.data.rejectedAt;
+    case EventTypes.WorkOrderReopened:
+      draft.reopenedAt.push(event.data.reopenedAt);
+      return event.data.reopenedAt;
+    case EventTypes.WorkOrderClosed:
+      draft.closes.push({
+        at: event.data.closedAt,
+        outcome: event.data.outcome,
+        rating: event.data.rating ?? null,
+        comment: event.data.comment ?? null,
+      });
+      return event.data.closedAt;
+    case EventTypes.WorkOrderCancelled:
+      draft.cancelled = { at: event.data.cancelledAt, reason: event.data.reason };
+      return event.data.cancelledAt;
+    case EventTypes.CallbackRequested:
+      draft.callbacksRequestedAt.push(event.data.requestedAt);
+      return event.data.requestedAt;
+    case EventTypes.DuplicateReportLinked:
+      draft.duplicatesLinkedAt.push(event.data.linkedAt);
+      return event.data.linkedAt;
+    case EventTypes.FollowUpContactRecorded:
+      draft.followUpsAt.push(event.data.contactedAt);
+      return event.data.contactedAt;
+    case EventTypes.SlaClockRestarted:
+      round.value = event.data.round;
+      return event.data.restartedAt;
+    case EventTypes.SlaTargetMet: {
+      const { target, onTime, dueAt, metAt } = event.data;
+      recordVerdict(draft, round.value, { target, met: onTime, dueAt, at: metAt });
+      return metAt;
+    }
+    case EventTypes.SlaBreached: {
+      const { target, dueAt, breachedAt } = event.data;
+      recordVerdict(draft, round.value, { target, met: false, dueAt, at: breachedAt });
+      return breachedAt;
+    }
+    case EventTypes.SlaEscalated:
+      draft.escalations.push({ target: event.data.target, level: event.data.level, at: event.data.escalatedAt });
+      return event.data.escalatedAt;
+    case EventTypes.AlertRaised:
+      draft.alerts.push({
+        alertId: event.data.alertId,
+        kind: event.data.kind,
+        level: event.data.level ?? null,
+        raisedAt: event.data.raisedAt,
+        acknowledgedAt: null,
+      });
+      return event.data.raisedAt;
+    case EventTypes.AlertAcknowledged: {
+      const index = draft.alerts.findIndex((a) => a.alertId === event.data.alertId);
+      const alert = draft.alerts[index];
+      if (alert && alert.acknowledgedAt === null) {
+        draft.alerts[index] = { ...alert, acknowledgedAt: event.data.acknowledgedAt };
+      }
+      return event.data.acknowledgedAt;
+    }
+    default:
+      return undefined;
+  }
+};
+
+/** The order's report row, or undefined until its report is on the timeline. */
+export const foldReportOrder = (timeline: readonly TimelineEntry[]): ReportOrder | undefined => {
+  const reported = timeline.find((e) => e.event.type === EventTypes.WorkOrderReported);
+  if (!reported || reported.event.type !== EventTypes.WorkOrderReported) return undefined;
+  const r = reported.event.data;
+  const draft: Draft = {
+    workOrderId: r.workOrderId,
+    number: r.number,
+    siteId: r.siteId,
+    building: r.building ?? null,
+    unit: r.unit ?? null,
+    channel: r.channel,
+    category: r.category ?? null,
+    tier: null,
+    teamId: null,
+    technician: null,
+    owner: null,
+    reportedAt: r.reportedAt,
+    acknowledgedAt: null,
+    resolvedAt: [],
+    reopenedAt: [],
+    rejectedAt: [],
+    closes: [],
+    cancelled: null,
+    verdicts: [],
+    escalations: [],
+    alerts: [],
+    callbacksRequestedAt: [],
+    duplicatesLinkedAt: [],
+    followUpsAt: [],
+    lastStepAt: r.reportedAt,
+  };
+  const round = { value: 0 };
+  for (const { event } of timeline) {
+    if (event === reported.event) continue;
+    const at = apply(draft, event, round);
+    if (at !== undefined) draft.lastStepAt = latest(draft.lastStepAt, at);
+  }
+  return draft;
+};
+
+const before = (iso: string, end: number): boolean => instantOf(iso) < end;
+
+/** The last of an order's steps before an instant, unless the order was reopened after it. */
+const standingStep = <Step>(
+  order: ReportOrder,
+  steps: readonly Step[],
+  atOf: (step: Step) => string,
+  end: number,
+): Step | undefined => {
+  const last = steps.filter((step) => before(atOf(step), end)).at(-1);
+  if (last === undefined) return undefined;
+  const lastAt = instantOf(atOf(last));
+  return order.reopenedAt.some((r) => before(r, end) && instantOf(r) > lastAt) ? undefined : last;
+};
+
+/** The close that stands at an instant: the last one before it, unless the order was reopened after it. */
+export const standingCloseAt = (order: ReportOrder, end: number): OrderClose | undefined =>
+  standingStep(order, order.closes, (c) => c.at, end);
+
+/** The resolution that stands at an instant: the last one before it, unless the order was reopened after it. */
+export const standingResolutionAt = (order: ReportOrder, end: number): string | undefined =>
+  standingStep(order, order.resolvedAt, (r) => r, end);
+
+/** Closed (and not reopened since) or cancelled before an instant: no longer anyone's work. */
+export const endedBefore = (order: ReportOrder, end: number): boolean =>
+  (order.cancelled !== null && before(order.cancelled.at, end)) || standingCloseAt(order, end) !== undefined;
+
+/** When the order ended as it stands now, or null while it is open: the instant the report table keeps. */
+export const endedAt = (order: ReportOrder): string | null =>
+  order.cancelled?.at ?? standingCloseAt(order, Number.POSITIVE_INFINITY)?.at ?? null;
+
+/** Whether the resident answered a callback before an instant: confirmed (the order closed), rejected, or it was reopened. */
+export const callbackAnsweredBefore = (order: ReportOrder, requestedAt: string, end: number): boolean =>
+  [...order.closes.map((c) => c.at), ...order.reopenedAt, ...order.rejectedAt].some(
+    (step) => before(step, end) && instantOf(step) >= instantOf(requestedAt),
+  );
