@@ -14,4 +14,26 @@ const runBench = (main) =>
     process.exit(1);
   });
 
-module.exports = { percentile, runBench, sleep };
+/**
+ * Runs `work` on a database of its own, migrated, and drops it afterwards whatever happens: benches load millions of
+ * rows that nobody should find in the shared server later.
+ */
+const withBenchDatabase = async (name, poolSize, work) => {
+  const { join } = require('node:path');
+  const { createPool, ensureDatabase, migrate, withDatabase } = require(join(__dirname, '../../libs/database/dist'));
+  const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const database = `cl_bench_${name}_${Date.now().toString(36)}`;
+  await ensureDatabase(adminUrl, database);
+  const pool = createPool(withDatabase(adminUrl, database), 'bench', poolSize);
+  try {
+    await migrate(pool);
+    return await work(pool);
+  } finally {
+    await pool.end();
+    const admin = createPool(adminUrl, 'bench-cleanup', 1);
+    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await admin.end();
+  }
+};
+
+module.exports = { percentile, runBench, sleep, withBenchDatabase };

@@ -11,7 +11,6 @@
 const { randomUUID } = require('node:crypto');
 const { join } = require('node:path');
 const root = join(__dirname, '..', '..');
-const { createPool, ensureDatabase, migrate, withDatabase } = require(join(root, 'libs/database/dist'));
 const { PostgresEventStore } = require(join(root, 'libs/event-store/dist'));
 const { workOrderDecider, workOrderStream } = require(join(root, 'libs/work-order-domain/dist'));
 const { rebuildQueryReadModels } = require(join(root, 'apps/query/dist/projection/work-order.rebuild'));
@@ -20,13 +19,12 @@ const { ReportNotesRepository } = require(join(root, 'apps/query/dist/reports/re
 const { ReportsHttpController } = require(join(root, 'apps/query/dist/reports/reports.http.controller'));
 const { attachPrincipal } = require(join(root, 'libs/http/dist'));
 const express = require('express');
-const { percentile, runBench } = require('./bench-run');
+const { percentile, runBench, withBenchDatabase } = require('./bench-run');
 
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 60_000);
 const UNITS = 3_000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 50);
 const APPENDERS = 8;
-const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const YEAR_START = Date.parse('2025-11-30T16:00:00Z'); // 2025-12-01 00:00 in Shanghai
 const YEAR_MS = 365 * 86_400_000;
@@ -236,12 +234,8 @@ const timed = async (rounds, run) => {
   return { p50: percentile(samples, 0.5), p99: percentile(samples, 0.99) };
 };
 
-const main = async () => {
-  const database = `cl_bench_reports_${Date.now().toString(36)}`;
-  await ensureDatabase(adminUrl, database);
-  const pool = createPool(withDatabase(adminUrl, database), 'bench', 20);
-  try {
-    await migrate(pool);
+const main = () =>
+  withBenchDatabase('reports', 20, async (pool) => {
     const store = new PostgresEventStore(pool);
     const loadStarted = Date.now();
     let events = 0;
@@ -303,12 +297,6 @@ const main = async () => {
       const target = name.includes('twelve') ? '< 1000 ms' : '< 200 ms';
       console.log(`  ${name.padEnd(40)} ${p50.toFixed(1).padStart(8)} ${p99.toFixed(1).padStart(8)}  ${target}`);
     }
-  } finally {
-    await pool.end();
-    const cleanup = createPool(adminUrl, 'bench-cleanup', 1);
-    await cleanup.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`).catch(() => undefined);
-    await cleanup.end();
-  }
-};
+  });
 
 runBench(main);

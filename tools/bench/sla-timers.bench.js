@@ -7,7 +7,6 @@
 'use strict';
 const { join } = require('node:path');
 const root = join(__dirname, '..', '..');
-const { createPool, ensureDatabase, migrate, withDatabase } = require(join(root, 'libs/database/dist'));
 const { BEGIN_APPENDING_SQL, PostgresEventStore } = require(join(root, 'libs/event-store/dist'));
 const { WorkOrderCommands } = require(join(root, 'libs/work-order-application/dist'));
 const { SlaPolicySchema } = require(join(root, 'libs/sla-domain/dist'));
@@ -15,22 +14,17 @@ const { roundTheClockSlaTiers } = require(join(root, 'libs/testing/dist/sla-tier
 const { TimerStore } = require(join(root, 'apps/sla-timer/dist/callback-timers/timer-store'));
 const { TimerFiringService } = require(join(root, 'apps/sla-timer/dist/callback-timers/timer-firing.service'));
 const { SlaClockService } = require(join(root, 'apps/sla-timer/dist/start-clock/sla-clock.service'));
-const { runBench, sleep } = require('./bench-run');
+const { runBench, sleep, withBenchDatabase } = require('./bench-run');
 
 const PENDING = Number(process.env.BENCH_PENDING_TIMERS ?? 1_000_000);
 const BURST = Number(process.env.BENCH_BURST ?? 10_000);
 const INSTANCES = Number(process.env.BENCH_INSTANCES ?? 2);
-const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 // Every order here is urgent (30 min and 2 h, as the targets written below say); the tiers are the SLA specs' own.
 const policy = SlaPolicySchema.parse({ id: 'bench', tiers: roundTheClockSlaTiers });
 
-const main = async () => {
-  const database = `cl_bench_${Date.now().toString(36)}`;
-  await ensureDatabase(adminUrl, database);
-  const pool = createPool(withDatabase(adminUrl, database), 'bench', 20);
-  try {
-    await migrate(pool);
+const main = () =>
+  withBenchDatabase('sla', 20, async (pool) => {
     const setupStarted = Date.now();
     // The burst: orders whose response deadline is one instant a little ahead, each with its SLA stream.
     const due = new Date(Date.now() + 20_000 + BURST / 2);
@@ -125,12 +119,6 @@ const main = async () => {
       `throughput: ${Math.round(s.fired / Math.max(Number(s.spread), 0.001)).toLocaleString('en')} ` +
         `breaches recorded per second (each with its escalation and next timer)`,
     );
-  } finally {
-    await pool.end();
-    const admin = createPool(adminUrl, 'bench-cleanup', 1);
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.end();
-  }
-};
+  });
 
 runBench(main);

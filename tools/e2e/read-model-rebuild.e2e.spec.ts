@@ -2,22 +2,15 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { Kafka } from 'kafkajs';
 import { join } from 'node:path';
 import { integratorSource } from '@closeloop/auth';
 import { EventTypes, topicName, TopicBaseNames } from '@closeloop/contracts';
 import { eventually, repositoryRoot } from '@closeloop/testing';
 import { StaffRole } from '@closeloop/auth';
+import { DEMO_REPORTS, cloudEvent, produceToIntake } from './demo-reports';
 import { asStaff, get, post, put, startTestStack, TestStack, timelineWith, urls } from './test-stack';
 
-// scripts/demo-reports.js holds the demo's reports, so the first test rebuilds read models that hold what the demo shows.
-const { DEMO_REPORTS, cloudEvent, produceToIntake } = require('../../scripts/demo-reports.js') as {
-  DEMO_REPORTS: Record<'burstPipe' | 'neighbourLeak' | 'trappedInLift' | 'noise', Record<string, unknown>> & {
-    frontDesk: Record<string, unknown>[];
-  };
-  cloudEvent: (id: string, source: string, data: Record<string, unknown>) => { id: string };
-  produceToIntake: (kafka: Kafka, topic: string, event: { id: string }) => Promise<void>;
-};
+// The demo's own reports, so the first test rebuilds read models that hold what the demo shows.
 
 // Urgent orders breach their response target after 3 s and climb a level every 8 s, so unacknowledged ones raise
 // escalation alerts within the test; callbacks (回访) and closings of unconfirmed orders come within seconds.

@@ -2,13 +2,8 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { EventTypes, TopicBaseNames, topicName } from '@closeloop/contracts';
 import { eventually, repositoryRoot } from '@closeloop/testing';
-import type { Kafka } from 'kafkajs';
+import { cloudEvent, produceToIntake } from './demo-reports';
 import { asStaff, get, orderInStatus, post, testStackAround, timelineWith, urls } from './test-stack';
-
-const { cloudEvent, produceToIntake } = require('../../scripts/demo-reports.js') as {
-  cloudEvent: (id: string, source: string, data: unknown) => { id: string };
-  produceToIntake: (kafka: Kafka, topic: string, event: { id: string }) => Promise<void>;
-};
 
 // A known day at S1 driven through the running services, then read back through every report. Urgent targets are
 // seconds long (the SLA specs' policy), the callback falls due 5 s after a resolution; every figure below is worked

@@ -39,7 +39,11 @@ export interface HotSpotReport {
   readonly previous: { readonly from: string; readonly to: string };
   readonly hotSpots: readonly HotSpotCell[];
   readonly repeats: readonly RepeatComplaint[];
-  readonly seasonality: readonly { readonly month: string; readonly received: number; readonly byCategory: Record<string, number> }[];
+  readonly seasonality: readonly {
+    readonly month: string;
+    readonly received: number;
+    readonly byCategory: Record<string, number>;
+  }[];
 }
 
 const at = instantOf;
@@ -63,7 +67,10 @@ export const hotSpotReport = (input: {
 }): HotSpotReport => {
   const { siteId, timeZone, window, orders } = input;
   const previous = previousWindowOf(window, timeZone);
-  const cells = new Map<string, { category: string | null; building: string | null; received: number; previous: number }>();
+  const cells = new Map<
+    string,
+    { category: string | null; building: string | null; received: number; previous: number }
+  >();
   const cellOf = (o: ReportOrder) => {
     const key = cellKey(o);
     let cell = cells.get(key);

@@ -47,9 +47,14 @@ const headlineRows = (current: ServiceLevelFigures, previous: ServiceLevelFigure
     row('积压 Backlog at month end', (f) => count(f.backlog.open)),
     row('返工率 Reopen rate', (f) => percent(f.reopenRate)),
     row('一次修复率 First-time fix', (f) => percent(f.firstTimeFixRate)),
-    row('满意度 Mean rating (1–5)', (f) => (f.satisfaction.meanRating === null ? '—' : f.satisfaction.meanRating.toFixed(2))),
+    row('满意度 Mean rating (1–5)', (f) =>
+      f.satisfaction.meanRating === null ? '—' : f.satisfaction.meanRating.toFixed(2),
+    ),
     row('回访 Callbacks done / requested', (f) => `${f.callbacks.done} / ${f.callbacks.requested}`),
-    row('升级 Escalations L1 / L2 / L3', (f) => `${f.escalations.level1} / ${f.escalations.level2} / ${f.escalations.level3}`),
+    row(
+      '升级 Escalations L1 / L2 / L3',
+      (f) => `${f.escalations.level1} / ${f.escalations.level2} / ${f.escalations.level3}`,
+    ),
     row('重复来电 Follow-up calls', (f) => count(f.followUpContacts)),
     row('合并重复 Duplicates linked', (f) => count(f.duplicatesLinked)),
   ];
@@ -93,7 +98,15 @@ export const reportDocument = (report: MonthlyReport): ReportDocument => {
       {
         title: '三、超时工单通报 Orders that missed their target',
         table: {
-          columns: ['工单 Order', '类别 Category', '目标 Target', '期限 Due', '负责人 Owner', '升级 Level', '结果 Outcome'],
+          columns: [
+            '工单 Order',
+            '类别 Category',
+            '目标 Target',
+            '期限 Due',
+            '负责人 Owner',
+            '升级 Level',
+            '结果 Outcome',
+          ],
           rows: report.missedTargets.map((m) => [
             m.number,
             m.category ?? '—',
@@ -113,7 +126,11 @@ export const reportDocument = (report: MonthlyReport): ReportDocument => {
         ],
         table: {
           columns: ['工单 Order', '评分 Rating', '意见 Comment'],
-          rows: report.satisfaction.comments.map((c) => [c.number, c.rating === null ? '—' : `${c.rating}★`, c.comment]),
+          rows: report.satisfaction.comments.map((c) => [
+            c.number,
+            c.rating === null ? '—' : `${c.rating}★`,
+            c.comment,
+          ]),
         },
       },
       {

@@ -2,7 +2,10 @@ import PDFDocument from 'pdfkit';
 import { DocumentTable, ReportDocument } from './monthly-report-document';
 
 const escapeHtml = (text: string): string =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+  text.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
 
 const htmlTable = (table: DocumentTable): string =>
   table.rows.length === 0

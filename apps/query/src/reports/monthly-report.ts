@@ -82,9 +82,12 @@ export const DEFINITIONS: Readonly<Record<string, string>> = {
   backlog: 'orders reported before the month’s end and neither closed nor cancelled at it; ages at the month’s end.',
   reopenRate: 'of the orders resolved in the month, the share reopened after that resolution.',
   firstTimeFixRate: 'of the orders closed in the month, the share closed without a rejection or a reopen.',
-  satisfaction: 'the residents’ 1–5 star ratings given when orders closed in the month; response rate = rated / closed.',
-  callbacks: 'callbacks (回访) requested in the month; done = the resident confirmed, rejected or the order was reopened after it.',
-  missedTargets: 'every target missed in the month, with its order’s owner, the escalation level reached and the outcome at generation.',
+  satisfaction:
+    'the residents’ 1–5 star ratings given when orders closed in the month; response rate = rated / closed.',
+  callbacks:
+    'callbacks (回访) requested in the month; done = the resident confirmed, rejected or the order was reopened after it.',
+  missedTargets:
+    'every target missed in the month, with its order’s owner, the escalation level reached and the outcome at generation.',
   repeats: 'a report of the same unit and category within 30 days of another order’s close.',
 };
 
@@ -98,7 +101,9 @@ const outcomeOf = (o: ReportOrder): Pick<MissedTarget, 'outcome' | 'outcomeAt' |
   const close = standingCloseAt(o, now);
   if (close) return { outcome: 'closed', outcomeAt: close.at, rating: close.rating };
   const resolvedAt = standingResolutionAt(o, now);
-  return resolvedAt ? { outcome: 'resolved', outcomeAt: resolvedAt, rating: null } : { outcome: 'open', outcomeAt: null, rating: null };
+  return resolvedAt
+    ? { outcome: 'resolved', outcomeAt: resolvedAt, rating: null }
+    : { outcome: 'open', outcomeAt: null, rating: null };
 };
 
 const within = (w: ReportWindow, iso: string): boolean => instantOf(iso) >= w.start && instantOf(iso) < w.end;
@@ -117,7 +122,14 @@ export const monthlyReport = (input: {
 }): MonthlyReport => {
   const { siteId, month, timeZone, window, previousWindow, orders } = input;
   const current = serviceLevelFigures(orders, window);
-  const hotSpots = hotSpotReport({ siteId, timeZone, window, orders, months: input.months, monthCounts: input.monthCounts });
+  const hotSpots = hotSpotReport({
+    siteId,
+    timeZone,
+    window,
+    orders,
+    months: input.months,
+    monthCounts: input.monthCounts,
+  });
   const missedTargets = orders
     .flatMap((o) =>
       o.verdicts
@@ -142,7 +154,12 @@ export const monthlyReport = (input: {
     .flatMap((o) =>
       o.closes
         .filter((c) => within(window, c.at) && c.comment !== null)
-        .map((c) => ({ number: o.number, rating: c.rating, comment: maskPhonesIn(c.comment as string), closedAt: c.at })),
+        .map((c) => ({
+          number: o.number,
+          rating: c.rating,
+          comment: maskPhonesIn(c.comment as string),
+          closedAt: c.at,
+        })),
     )
     .sort((a, b) => instantOf(a.closedAt) - instantOf(b.closedAt));
   const unanswered = orders

@@ -34,7 +34,7 @@ const nextBoundary = (date: string, granularity: Granularity): string => {
 /** The period cut at local midnights, ISO-week Mondays or month starts; the first and last parts may be partial. */
 export const splitWindow = (window: ReportWindow, granularity: Granularity, timeZone: string): ReportWindow[] => {
   const parts: ReportWindow[] = [];
-  for (let from = window.from; localDaysBetween(from, window.to) > 0; ) {
+  for (let from = window.from; localDaysBetween(from, window.to) > 0;) {
     const boundary = nextBoundary(from, granularity);
     const to = localDaysBetween(boundary, window.to) < 0 ? window.to : boundary;
     parts.push(windowOf(from, to, timeZone));

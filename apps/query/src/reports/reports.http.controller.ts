@@ -213,7 +213,12 @@ export class ReportsHttpController {
     });
     const format = request.accepts(['application/json', 'text/html', 'application/pdf', 'text/csv']);
     const name = `hotline-report-${site}-${month}`;
-    if (format === 'text/csv') return sendCsv(response, name, report.missedTargets.map((m) => ({ site, timeZone, ...m })));
+    if (format === 'text/csv')
+      return sendCsv(
+        response,
+        name,
+        report.missedTargets.map((m) => ({ site, timeZone, ...m })),
+      );
     if (format === 'text/html') {
       response.setHeader('Content-Type', 'text/html; charset=utf-8');
       return renderHtml(reportDocument(report));

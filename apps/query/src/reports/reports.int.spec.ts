@@ -104,7 +104,9 @@ describe('the reports read model (real PostgreSQL)', () => {
         siteId: 'S1',
         timeZone: 'Asia/Shanghai',
         window: windowOf('2026-11-01', '2026-12-01', 'Asia/Shanghai'),
-        orders: NOVEMBER.map((h) => foldReportOrder(h.events.map((event) => ({ event, occurredAt: '' }))) as ReportOrder),
+        orders: NOVEMBER.map(
+          (h) => foldReportOrder(h.events.map((event) => ({ event, occurredAt: '' }))) as ReportOrder,
+        ),
       });
       expect(report).toEqual(expected);
       expect(report).toMatchObject({ total: { current: { received: 6, closed: 2, closureRate: 0.4 } } });
@@ -242,7 +244,11 @@ describe('the reports read model (real PostgreSQL)', () => {
       elsewhere.headers = {};
       attachPrincipal(elsewhere, { kind: 'staff', staffId: 's2', name: 'S2', roles: ['supervisor'], sites: ['S2'] });
       await expect(
-        controller.serviceLevels({ site: 'S1', from: '2026-11-01', to: '2026-12-01' }, elsewhere, responseHeaders().response),
+        controller.serviceLevels(
+          { site: 'S1', from: '2026-11-01', to: '2026-12-01' },
+          elsewhere,
+          responseHeaders().response,
+        ),
       ).rejects.toBeInstanceOf(ForbiddenError);
       await expect(
         controller.serviceLevels(
@@ -342,9 +348,18 @@ describe('the reports read model (real PostgreSQL)', () => {
           }
         }
         const target = side % 2 === 0 ? 'response' : 'resolution';
-        if (side % 5 === 0) events.push({ type: EventTypes.SlaTargetMet, data: { workOrderId, target, dueAt: at, metAt: at, onTime: side % 3 === 0 } });
-        if (side % 5 === 1) events.push({ type: EventTypes.SlaBreached, data: { workOrderId, target, dueAt: at, breachedAt: at } });
-        if (side % 5 === 2) events.push({ type: EventTypes.SlaEscalated, data: { workOrderId, target, level: (side % 3) + 1, escalatedAt: at } });
+        if (side % 5 === 0)
+          events.push({
+            type: EventTypes.SlaTargetMet,
+            data: { workOrderId, target, dueAt: at, metAt: at, onTime: side % 3 === 0 },
+          });
+        if (side % 5 === 1)
+          events.push({ type: EventTypes.SlaBreached, data: { workOrderId, target, dueAt: at, breachedAt: at } });
+        if (side % 5 === 2)
+          events.push({
+            type: EventTypes.SlaEscalated,
+            data: { workOrderId, target, level: (side % 3) + 1, escalatedAt: at },
+          });
       }
       return events;
     };
@@ -372,7 +387,9 @@ describe('the reports read model (real PostgreSQL)', () => {
           const deliveries = orders.flatMap((o, i) => o.events.map((e, j) => ({ e, o, key: j * 10 + i })));
           deliveries.sort((a, b) => a.key - b.key);
           const cloud = new Map(orders.map((o) => [o.workOrderId, o.events.map((e) => published(o.workOrderId, e))]));
-          const inDeliveryOrder = deliveries.map(({ o, e }) => cloud.get(o.workOrderId)?.[o.events.indexOf(e)] as CloudEvent);
+          const inDeliveryOrder = deliveries.map(
+            ({ o, e }) => cloud.get(o.workOrderId)?.[o.events.indexOf(e)] as CloudEvent,
+          );
           await deliver(inDeliveryOrder, (i) => redeliveries[i] === true);
 
           const folded = orders.map(
@@ -381,8 +398,9 @@ describe('the reports read model (real PostgreSQL)', () => {
           for (const [i, o] of orders.entries()) expect(await storedRow(o.workOrderId)).toEqual(folded[i]);
 
           const window = windowOf('2026-11-01', '2026-12-01', 'Asia/Shanghai');
-          const stored = (await repository.ordersFor('S1', new Date(window.start - 31 * 86_400_000), new Date(window.end)))
-            .filter((r) => orders.some((o) => o.workOrderId === r.workOrderId));
+          const stored = (
+            await repository.ordersFor('S1', new Date(window.start - 31 * 86_400_000), new Date(window.end))
+          ).filter((r) => orders.some((o) => o.workOrderId === r.workOrderId));
           const report = (orders: readonly ReportOrder[]) =>
             serviceLevelReport({ siteId: 'S1', timeZone: 'Asia/Shanghai', window, orders });
           expect(report(stored)).toEqual(report(folded));

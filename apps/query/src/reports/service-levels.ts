@@ -102,10 +102,14 @@ const lastCloseWithin = (o: ReportOrder, w: ReportWindow): OrderClose | undefine
 
 // A twelve-month report by month asks 24 periods of the same 60,000 rows: the few instants that decide whether an
 // order can count in a period at all are read once per row, not once per period.
-const spans = new WeakMap<ReportOrder, { readonly reported: number; readonly lastStep: number; readonly open: boolean }>();
+const spans = new WeakMap<
+  ReportOrder,
+  { readonly reported: number; readonly lastStep: number; readonly open: boolean }
+>();
 const spanOf = (o: ReportOrder) => {
   let span = spans.get(o);
-  if (!span) spans.set(o, (span = { reported: at(o.reportedAt), lastStep: at(o.lastStepAt), open: endedAt(o) === null }));
+  if (!span)
+    spans.set(o, (span = { reported: at(o.reportedAt), lastStep: at(o.lastStepAt), open: endedAt(o) === null }));
   return span;
 };
 
@@ -172,7 +176,8 @@ export const serviceLevelFigures = (all: readonly ReportOrder[], w: ReportWindow
       closed.length,
     ),
     satisfaction: {
-      meanRating: ratings.length === 0 ? null : Math.round((ratings.reduce((a, b) => a + b, 0) / ratings.length) * 100) / 100,
+      meanRating:
+        ratings.length === 0 ? null : Math.round((ratings.reduce((a, b) => a + b, 0) / ratings.length) * 100) / 100,
       distribution: { '1': stars(1), '2': stars(2), '3': stars(3), '4': stars(4), '5': stars(5) },
       rated: ratings.length,
       responseRate: rate(ratings.length, closed.length),

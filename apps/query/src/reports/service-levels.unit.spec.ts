@@ -51,7 +51,12 @@ describe('the service-level report', () => {
       },
       reopenRate: 0.3333, // of A B C resolved in November, C was reopened
       firstTimeFixRate: 1, // A and B closed without a reopen or a rejection
-      satisfaction: { meanRating: 3.5, distribution: { '1': 0, '2': 1, '3': 0, '4': 0, '5': 1 }, rated: 2, responseRate: 1 },
+      satisfaction: {
+        meanRating: 3.5,
+        distribution: { '1': 0, '2': 1, '3': 0, '4': 0, '5': 1 },
+        rated: 2,
+        responseRate: 1,
+      },
       callbacks: { requested: 2, done: 1, overdue: 1 }, // B's answered by its close; C's not by 1 December
       escalations: { level1: 1, level2: 1, level3: 0 },
       alertAckSeconds: { median: 600, acknowledged: 1, unacknowledged: 1 },
@@ -69,7 +74,10 @@ describe('the service-level report', () => {
       responseMetRate: null,
       mtta: { medianSeconds: 600, meanSeconds: 600, counted: 1, excluded: 0 },
       mttr: { medianSeconds: null, meanSeconds: null, counted: 0, excluded: 1 },
-      backlog: { open: 1, ageSeconds: { p50: 11 * DAY + 15 * HOUR, p90: 11 * DAY + 15 * HOUR, max: 11 * DAY + 15 * HOUR } },
+      backlog: {
+        open: 1,
+        ageSeconds: { p50: 11 * DAY + 15 * HOUR, p90: 11 * DAY + 15 * HOUR, max: 11 * DAY + 15 * HOUR },
+      },
       satisfaction: { meanRating: null, rated: 0, responseRate: null },
       duplicatesLinked: 0,
     });
