@@ -93,22 +93,35 @@ export interface TimelineEntry {
   readonly occurredAt: string;
 }
 
+type ReportedEvent = Extract<DomainEvent, { type: typeof EventTypes.WorkOrderReported }>;
+
+/** The order's report on its timeline: every fold of an order starts from it, wherever it stands in the timeline. */
+export const reportOn = (
+  timeline: readonly TimelineEntry[],
+): (TimelineEntry & { readonly event: ReportedEvent }) | undefined =>
+  timeline.find((e): e is TimelineEntry & { event: ReportedEvent } => e.event.type === EventTypes.WorkOrderReported);
+
+/** What the report says of the order and where it is, absent parts as null, as the read models keep them. */
+export const placeOf = (r: ReportedEvent['data']) => ({
+  workOrderId: r.workOrderId,
+  number: r.number,
+  siteId: r.siteId,
+  building: r.building ?? null,
+  unit: r.unit ?? null,
+  channel: r.channel,
+  category: r.category ?? null,
+});
+
 /**
  * The order as its timeline tells it, folded in store order. Events before the report (which cannot happen in
  * store order, but can on a topic replayed from the middle) are kept until the report arrives.
  */
 export const foldWorkOrderView = (timeline: readonly TimelineEntry[]): WorkOrderView | undefined => {
-  const reported = timeline.find((e) => e.event.type === EventTypes.WorkOrderReported);
-  if (!reported || reported.event.type !== EventTypes.WorkOrderReported) return undefined;
+  const reported = reportOn(timeline);
+  if (!reported) return undefined;
   const r = reported.event.data;
   let view: WorkOrderView = {
-    workOrderId: r.workOrderId,
-    number: r.number,
-    siteId: r.siteId,
-    building: r.building ?? null,
-    unit: r.unit ?? null,
-    channel: r.channel,
-    category: r.category ?? null,
+    ...placeOf(r),
     description: r.description,
     reporterName: r.reporter.name ?? null,
     reporterPhone: r.reporter.phone ?? null,

@@ -1,6 +1,6 @@
 import { DAY_MS } from '@closeloop/contracts';
 import { instantOf, ReportOrder } from './report-order';
-import { previousWindowOf, ReportWindow } from './report-window';
+import { PeriodHeader, periodHeader, previousWindowOf, ReportWindow, SiteOrders } from './report-window';
 
 /** The field's rule for a repeat complaint: the same unit and category reported again within 30 days of a close. */
 export const REPEAT_WITHIN_DAYS = 30;
@@ -31,12 +31,13 @@ export interface MonthCount {
   readonly received: number;
 }
 
-export interface HotSpotReport {
-  readonly siteId: string;
-  readonly timeZone: string;
-  readonly from: string;
-  readonly to: string;
-  readonly previous: { readonly from: string; readonly to: string };
+/** The twelve months a seasonality covers, and the orders received in each by category. */
+export interface Season {
+  readonly months: readonly string[];
+  readonly monthCounts: readonly MonthCount[];
+}
+
+export interface HotSpotReport extends PeriodHeader {
   readonly hotSpots: readonly HotSpotCell[];
   readonly repeats: readonly RepeatComplaint[];
   readonly seasonality: readonly {
@@ -57,15 +58,8 @@ export const NO_CATEGORY = '(none)';
  * Where problems come from: received orders by category × building against the period before, the repeat complaints
  * reported in the period, and the received orders of each of the twelve months that end with the period's last.
  */
-export const hotSpotReport = (input: {
-  readonly siteId: string;
-  readonly timeZone: string;
-  readonly window: ReportWindow;
-  readonly orders: readonly ReportOrder[];
-  readonly months: readonly string[];
-  readonly monthCounts: readonly MonthCount[];
-}): HotSpotReport => {
-  const { siteId, timeZone, window, orders } = input;
+export const hotSpotReport = (input: SiteOrders & Season): HotSpotReport => {
+  const { timeZone, window, orders } = input;
   const previous = previousWindowOf(window, timeZone);
   const cells = new Map<
     string,
@@ -96,11 +90,7 @@ export const hotSpotReport = (input: {
     };
   });
   return {
-    siteId,
-    timeZone,
-    from: window.from,
-    to: window.to,
-    previous: { from: previous.from, to: previous.to },
+    ...periodHeader(input, previous),
     hotSpots,
     repeats,
     seasonality,

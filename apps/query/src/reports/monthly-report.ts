@@ -1,5 +1,5 @@
 import { maskPhone } from '@closeloop/contracts';
-import { HotSpotCell, hotSpotReport, MonthCount, RepeatComplaint } from './hot-spots';
+import { HotSpotCell, hotSpotReport, RepeatComplaint, Season } from './hot-spots';
 import {
   callbackAnsweredBefore,
   instantOf,
@@ -8,7 +8,7 @@ import {
   standingResolutionAt,
   StaffRef,
 } from './report-order';
-import { ReportWindow } from './report-window';
+import { ReportWindow, SiteOrders } from './report-window';
 import { PeriodFigures, serviceLevelFigures, ServiceLevelFigures } from './service-levels';
 
 /** The desk's own notes on a month (what it improved, what it will change): every saved version is kept. */
@@ -108,28 +108,18 @@ const outcomeOf = (o: ReportOrder): Pick<MissedTarget, 'outcome' | 'outcomeAt' |
 
 const within = (w: ReportWindow, iso: string): boolean => instantOf(iso) >= w.start && instantOf(iso) < w.end;
 
-export const monthlyReport = (input: {
-  readonly siteId: string;
-  readonly month: string;
-  readonly timeZone: string;
-  readonly window: ReportWindow;
-  readonly previousWindow: ReportWindow;
-  readonly orders: readonly ReportOrder[];
-  readonly months: readonly string[];
-  readonly monthCounts: readonly MonthCount[];
-  readonly deskNotes: DeskNotes | null;
-  readonly generatedAt: Date;
-}): MonthlyReport => {
+export const monthlyReport = (
+  input: SiteOrders &
+    Season & {
+      readonly month: string;
+      readonly previousWindow: ReportWindow;
+      readonly deskNotes: DeskNotes | null;
+      readonly generatedAt: Date;
+    },
+): MonthlyReport => {
   const { siteId, month, timeZone, window, previousWindow, orders } = input;
   const current = serviceLevelFigures(orders, window);
-  const hotSpots = hotSpotReport({
-    siteId,
-    timeZone,
-    window,
-    orders,
-    months: input.months,
-    monthCounts: input.monthCounts,
-  });
+  const hotSpots = hotSpotReport(input);
   const missedTargets = orders
     .flatMap((o) =>
       o.verdicts

@@ -1,5 +1,5 @@
 import { DomainEvent, EventTypes } from '@closeloop/contracts';
-import { TimelineEntry } from '../projection/work-order-view';
+import { placeOf, reportOn, TimelineEntry } from '../projection/work-order-view';
 
 /**
  * What the reports need to know of one order, folded from its timeline: the attributes reports group by, and the
@@ -95,7 +95,26 @@ const recordVerdict = (draft: Draft, round: number, verdict: Omit<TargetVerdict,
   draft.verdicts.push({ ...verdict, round: target });
 };
 
+/** Steps a report counts by their instant alone: the list each goes to, and the field of the event that holds it. */
+const COUNTED_STEPS: Readonly<Record<string, readonly [keyof Draft & ListOfInstants, string]>> = {
+  [EventTypes.WorkOrderResolved]: ['resolvedAt', 'resolvedAt'],
+  [EventTypes.ResolutionRejected]: ['rejectedAt', 'rejectedAt'],
+  [EventTypes.WorkOrderReopened]: ['reopenedAt', 'reopenedAt'],
+  [EventTypes.CallbackRequested]: ['callbacksRequestedAt', 'requestedAt'],
+  [EventTypes.DuplicateReportLinked]: ['duplicatesLinkedAt', 'linkedAt'],
+  [EventTypes.FollowUpContactRecorded]: ['followUpsAt', 'contactedAt'],
+};
+type ListOfInstants =
+  'resolvedAt' | 'rejectedAt' | 'reopenedAt' | 'callbacksRequestedAt' | 'duplicatesLinkedAt' | 'followUpsAt';
+
 const apply = (draft: Draft, event: DomainEvent, round: { value: number }): string | undefined => {
+  const counted = COUNTED_STEPS[event.type];
+  if (counted) {
+    const [list, field] = counted;
+    const instant = (event.data as Readonly<Record<string, string>>)[field] as string;
+    draft[list].push(instant);
+    return instant;
+  }
   switch (event.type) {
     case EventTypes.WorkOrderTriaged:
       draft.tier = event.data.tier;
@@ -117,15 +136,6 @@ const apply = (draft: Draft, event: DomainEvent, round: { value: number }): stri
     case EventTypes.OwnershipHandedOver:
       draft.owner = event.data.to;
       return event.data.handedOverAt;
-    case EventTypes.WorkOrderResolved:
-      draft.resolvedAt.push(event.data.resolvedAt);
-      return event.data.resolvedAt;
-    case EventTypes.ResolutionRejected:
-      draft.rejectedAt.push(event.data.rejectedAt);
-      return event.data.rejectedAt;
-    case EventTypes.WorkOrderReopened:
-      draft.reopenedAt.push(event.data.reopenedAt);
-      return event.data.reopenedAt;
     case EventTypes.WorkOrderClosed:
       draft.closes.push({
         at: event.data.closedAt,
@@ -137,15 +147,6 @@ const apply = (draft: Draft, event: DomainEvent, round: { value: number }): stri
     case EventTypes.WorkOrderCancelled:
       draft.cancelled = { at: event.data.cancelledAt, reason: event.data.reason };
       return event.data.cancelledAt;
-    case EventTypes.CallbackRequested:
-      draft.callbacksRequestedAt.push(event.data.requestedAt);
-      return event.data.requestedAt;
-    case EventTypes.DuplicateReportLinked:
-      draft.duplicatesLinkedAt.push(event.data.linkedAt);
-      return event.data.linkedAt;
-    case EventTypes.FollowUpContactRecorded:
-      draft.followUpsAt.push(event.data.contactedAt);
-      return event.data.contactedAt;
     case EventTypes.SlaClockRestarted:
       round.value = event.data.round;
       return event.data.restartedAt;
@@ -186,17 +187,11 @@ const apply = (draft: Draft, event: DomainEvent, round: { value: number }): stri
 
 /** The order's report row, or undefined until its report is on the timeline. */
 export const foldReportOrder = (timeline: readonly TimelineEntry[]): ReportOrder | undefined => {
-  const reported = timeline.find((e) => e.event.type === EventTypes.WorkOrderReported);
-  if (!reported || reported.event.type !== EventTypes.WorkOrderReported) return undefined;
+  const reported = reportOn(timeline);
+  if (!reported) return undefined;
   const r = reported.event.data;
   const draft: Draft = {
-    workOrderId: r.workOrderId,
-    number: r.number,
-    siteId: r.siteId,
-    building: r.building ?? null,
-    unit: r.unit ?? null,
-    channel: r.channel,
-    category: r.category ?? null,
+    ...placeOf(r),
     tier: null,
     teamId: null,
     technician: null,

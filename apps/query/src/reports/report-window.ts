@@ -1,4 +1,5 @@
 import { addLocalDays, isoWeekdayOf, localDaysBetween, localWallTimeToInstant } from '@closeloop/contracts';
+import type { ReportOrder } from './report-order';
 
 /**
  * A report's period: local dates at the site, `from` included and `to` excluded, read as the instants of those
@@ -42,3 +43,28 @@ export const splitWindow = (window: ReportWindow, granularity: Granularity, time
   }
   return parts;
 };
+
+/** What every report is computed from: one site's rows that can count in the period, read in its zone. */
+export interface SiteOrders {
+  readonly siteId: string;
+  readonly timeZone: string;
+  readonly window: ReportWindow;
+  readonly orders: readonly ReportOrder[];
+}
+
+/** How every report names its period and the one it is compared with. */
+export interface PeriodHeader {
+  readonly siteId: string;
+  readonly timeZone: string;
+  readonly from: string;
+  readonly to: string;
+  readonly previous: { readonly from: string; readonly to: string };
+}
+
+export const periodHeader = ({ siteId, timeZone, window }: SiteOrders, previous: ReportWindow): PeriodHeader => ({
+  siteId,
+  timeZone,
+  from: window.from,
+  to: window.to,
+  previous: { from: previous.from, to: previous.to },
+});

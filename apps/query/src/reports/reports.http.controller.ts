@@ -83,6 +83,14 @@ const NotesBodySchema = z.object({ text: TextSchema(20_000), readVersion: z.numb
 /** Who writes the desk's notes on the monthly report. */
 export const NOTES_WRITERS = ['supervisor', 'admin'] as const;
 
+/** The site and period a report is asked for, once the caller may read that site; read in the site's zone. */
+const periodAsked = (query: Record<string, unknown>, request: Request) => {
+  const { site, from, to } = parse(PeriodSchema, query);
+  ensureSiteAllowed(principalOf(request), site);
+  const timeZone = DEFAULT_SITE_TIME_ZONE;
+  return { site, from, to, timeZone, window: windowOf(from, to, timeZone) };
+};
+
 const wantsCsv = (request: Request): boolean => request.accepts(['application/json', 'text/csv']) === 'text/csv';
 
 const sendCsv = (response: Response, name: string, rows: Record<string, unknown>[]): string => {
@@ -111,10 +119,7 @@ export class ReportsHttpController {
     @Res({ passthrough: true }) response: Response,
   ) {
     const { groupBy } = parse(ServiceLevelQuerySchema, query);
-    const { site, from, to } = parse(PeriodSchema, query);
-    ensureSiteAllowed(principalOf(request), site);
-    const timeZone = DEFAULT_SITE_TIME_ZONE;
-    const window = windowOf(from, to, timeZone);
+    const { site, from, to, timeZone, window } = periodAsked(query, request);
     // A time grouping compares each part with the part just before it, which reaches back one part's length.
     const earliest = Math.min(
       previousWindowOf(window, timeZone).start,
@@ -141,10 +146,7 @@ export class ReportsHttpController {
     @Res({ passthrough: true }) response: Response,
   ) {
     const { section } = parse(HotSpotQuerySchema, query);
-    const { site, from, to } = parse(PeriodSchema, query);
-    ensureSiteAllowed(principalOf(request), site);
-    const timeZone = DEFAULT_SITE_TIME_ZONE;
-    const window = windowOf(from, to, timeZone);
+    const { site, from, to, timeZone, window } = periodAsked(query, request);
     const since = Math.min(
       previousWindowOf(window, timeZone).start,
       windowOf(addLocalDays(from, -REPEAT_WITHIN_DAYS - 1), from, timeZone).start,

@@ -8,7 +8,15 @@ import {
   standingCloseAt,
   standingResolutionAt,
 } from './report-order';
-import { Granularity, previousWindowOf, ReportWindow, splitWindow } from './report-window';
+import {
+  Granularity,
+  PeriodHeader,
+  periodHeader,
+  previousWindowOf,
+  ReportWindow,
+  SiteOrders,
+  splitWindow,
+} from './report-window';
 
 // Every figure's definition, in words, is in docs/reports.md; the comments here say only what the code must keep.
 
@@ -223,12 +231,7 @@ export interface ServiceLevelGroup extends PeriodFigures {
   readonly to?: string;
 }
 
-export interface ServiceLevelReport {
-  readonly siteId: string;
-  readonly timeZone: string;
-  readonly from: string;
-  readonly to: string;
-  readonly previous: { readonly from: string; readonly to: string };
+export interface ServiceLevelReport extends PeriodHeader {
   readonly groupBy: GroupBy | null;
   readonly total: PeriodFigures;
   readonly groups: readonly ServiceLevelGroup[];
@@ -247,14 +250,10 @@ const isTimeGrouping = (groupBy: GroupBy): groupBy is Granularity =>
  * into the group of its current tier, building…); a time grouping splits the period, each part compared with the
  * part of the same length just before it.
  */
-export const serviceLevelReport = (input: {
-  readonly siteId: string;
-  readonly timeZone: string;
-  readonly window: ReportWindow;
-  readonly groupBy?: GroupBy | undefined;
-  readonly orders: readonly ReportOrder[];
-}): ServiceLevelReport => {
-  const { siteId, timeZone, window, orders } = input;
+export const serviceLevelReport = (
+  input: SiteOrders & { readonly groupBy?: GroupBy | undefined },
+): ServiceLevelReport => {
+  const { timeZone, window, orders } = input;
   const groupBy = input.groupBy ?? null;
   const previous = previousWindowOf(window, timeZone);
   let groups: ServiceLevelGroup[] = [];
@@ -280,11 +279,7 @@ export const serviceLevelReport = (input: {
       .filter((g) => g.current.received + g.previous.received + g.current.backlog.open + g.current.closed > 0);
   }
   return {
-    siteId,
-    timeZone,
-    from: window.from,
-    to: window.to,
-    previous: { from: previous.from, to: previous.to },
+    ...periodHeader(input, previous),
     groupBy,
     total: periodFigures(orders, window, timeZone),
     groups,
