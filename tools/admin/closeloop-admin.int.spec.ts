@@ -238,7 +238,7 @@ describe('closeloop-admin projections', () => {
       expect.objectContaining({
         readModel: 'query',
         swapped: false,
-        rows: { query_timeline__rebuild: 0, query_work_orders__rebuild: 0 },
+        rows: { query_timeline__rebuild: 0, query_work_orders__rebuild: 0, query_report_orders__rebuild: 0 },
       }),
       expect.objectContaining({
         readModel: 'notification',
@@ -253,9 +253,14 @@ describe('closeloop-admin projections', () => {
       /^query: 0 events read, .*swapped in \(live projection paused \d+ ms, 0 rows reconciled\)/,
     );
     const { rows } = await db.pool.query(
-      `SELECT relname FROM pg_class WHERE relname IN ('query_timeline', 'query_work_orders', 'query_timeline__rebuild', 'query_work_orders__rebuild') ORDER BY relname`,
+      `SELECT relname FROM pg_class WHERE relname LIKE 'query\\_%' AND relkind = 'r' ORDER BY relname`,
     );
-    expect(rows.map((r) => r.relname)).toEqual(['query_timeline', 'query_work_orders']);
+    expect(rows.map((r) => r.relname)).toEqual([
+      'query_report_notes',
+      'query_report_orders',
+      'query_timeline',
+      'query_work_orders',
+    ]);
 
     const none = await admin('projections', 'rebuild', '--service', 'sla-timer');
     expect(none.code).toBe(2);

@@ -31,6 +31,7 @@ const FAST_CLOCKS = {
 const READ_MODELS = [
   { table: 'query_timeline', key: 'event_id', ignored: ['arrival'] },
   { table: 'query_work_orders', key: 'work_order_id', ignored: [] },
+  { table: 'query_report_orders', key: 'work_order_id', ignored: [] },
   { table: 'notification_alerts', key: 'alert_id', ignored: [] },
 ] as const;
 
