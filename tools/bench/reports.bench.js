@@ -30,9 +30,15 @@ const YEAR_START = Date.parse('2025-11-30T16:00:00Z'); // 2025-12-01 00:00 in Sh
 const YEAR_MS = 365 * 86_400_000;
 const MINUTE = 60_000;
 
-// A deterministic generator, so two runs load the same year.
+// A deterministic generator (mulberry32: 32-bit integer steps, so no product ever leaves the doubles' exact range),
+// so two runs load the same year.
 let seed = 20261205;
-const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+const random = () => {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+};
 const pick = (weighted) => {
   let r = random() * weighted.reduce((n, [, w]) => n + w, 0);
   for (const [value, weight] of weighted) if ((r -= weight) < 0) return value;
