@@ -52,6 +52,7 @@ const scopeConstraints = [
   { sourceTag: 'scope:sla', onlyDependOnLibsWithTags: ['scope:sla', 'scope:shared'] },
   { sourceTag: 'scope:notification', onlyDependOnLibsWithTags: ['scope:notification', 'scope:shared'] },
   { sourceTag: 'scope:query', onlyDependOnLibsWithTags: ['scope:query', 'scope:shared'] },
+  { sourceTag: 'scope:console', onlyDependOnLibsWithTags: ['scope:console', 'scope:shared'] },
 ];
 
 const moduleBoundaries = (depConstraints, ignoredCircularDependencies = []) => [
@@ -130,7 +131,7 @@ module.exports = defineConfig(
     ignores: ['**/dist/**', '**/node_modules/**', '.local/**', 'reports/**', '.nx/**', '**/*.d.ts'],
   },
   {
-    files: ['**/*.ts', '**/*.js'],
+    files: ['**/*.ts', '**/*.tsx', '**/*.mts', '**/*.js'],
     extends: [js.configs.recommended, ...tseslint.configs.recommended],
     plugins: { '@nx': nx },
     linterOptions: { reportUnusedDisableDirectives: 'error' },

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Starts and stops the five Closeloop services as separate Node processes: used by `npm run up` (detached,
+// Starts and stops the five Closeloop services and the console as separate Node processes: used by `npm run up` (detached,
 // pids under .local/run) and by the end-to-end tests (attached, killed when the test ends).
 'use strict';
 const { spawn } = require('node:child_process');
@@ -14,7 +14,17 @@ const SERVICES = [
   { name: 'sla-timer', port: 3003 },
   { name: 'notification', port: 3004 },
   { name: 'query', port: 3005 },
+  { name: 'console', port: 3006 },
 ];
+
+/** The console forwards the browser's API calls to the others: their addresses, moved like their ports. */
+const upstreamsEnv = (portOffset) =>
+  Object.fromEntries(
+    SERVICES.filter((s) => s.name !== 'console').map((s) => [
+      `${s.name.toUpperCase().replace('-', '_')}_URL`,
+      `http://127.0.0.1:${s.port + portOffset}`,
+    ]),
+  );
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -68,7 +78,7 @@ async function startStack({
     const log = openSync(join(logDir, `${name}${logSuffix}.log`), 'a');
     const child = spawn(process.execPath, [main], {
       cwd: root,
-      env: { ...process.env, ...env, PORT: String(port + portOffset) },
+      env: { ...process.env, ...upstreamsEnv(portOffset), ...env, PORT: String(port + portOffset) },
       stdio: ['ignore', log, log],
       detached,
     });

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Debian packages the services and their tests need beyond Node.js and Java, installed once where missing:
 # fonts-noto-cjk, the CJK font the monthly report's PDF embeds (docs/reports.md), and poppler-utils, whose
-# pdftotext the report specs read PDFs back with. apt-get is tried as it is first, then after an update.
+# pdftotext the report specs read PDFs back with, and chromium, the browser the console's Playwright tests drive
+# (Playwright's own browser download is not reachable here). apt-get is tried as it is first, then after an update.
 set -euo pipefail
 
-PACKAGES=(fonts-noto-cjk poppler-utils)
+PACKAGES=(fonts-noto-cjk poppler-utils chromium)
 
 missing=()
 for package in "${PACKAGES[@]}"; do

@@ -172,6 +172,8 @@ const MATRIX: Record<string, Entry> = {
   'sla-timer GET /health': health,
   'notification GET /health': health,
   'query GET /health': health,
+  'console GET /health': health,
+  'console GET /config.json': { allow: 'public', scope: 'none', request: () => ({ path: '/config.json' }) },
 
   'query GET /v1/work-orders': {
     allow: ORDER_READERS,

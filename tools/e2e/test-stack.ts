@@ -22,6 +22,7 @@ export const urls = {
   dispatch: `http://127.0.0.1:${3002 + PORT_OFFSET}`,
   notification: `http://127.0.0.1:${3004 + PORT_OFFSET}`,
   query: `http://127.0.0.1:${3005 + PORT_OFFSET}`,
+  console: `http://127.0.0.1:${3006 + PORT_OFFSET}`,
 };
 
 export interface TestStack {
@@ -64,16 +65,21 @@ export const instanceUrl = (service: keyof typeof urls, instance: number): strin
 // integrator is registered in the stack's database with a key for every site, as `npm run admin` would do.
 let credentials: { environment: ServiceEnvironment; integratorKey: string; readerToken: string } | undefined;
 
-/** Headers naming a staff member by a signed token: a technician of S1 unless told otherwise. */
-export const asStaff = async (
+/** A signed token naming a staff member: a technician of S1 unless told otherwise. */
+export const staffToken = async (
   staffId: string,
   name = staffId,
   roles: StaffRole[] = ['technician'],
   sites: string[] = ['S1'],
-): Promise<Record<string, string>> => {
+): Promise<string> => {
   if (!credentials) throw new Error('start the test stack first');
-  return { authorization: `Bearer ${await credentials.environment.staffToken({ staffId, name, roles, sites })}` };
+  return credentials.environment.staffToken({ staffId, name, roles, sites });
 };
+
+/** Headers naming a staff member by a signed token: a technician of S1 unless told otherwise. */
+export const asStaff = async (...staff: Parameters<typeof staffToken>): Promise<Record<string, string>> => ({
+  authorization: `Bearer ${await staffToken(...staff)}`,
+});
 
 export const asIntegrator = (): Record<string, string> => {
   if (!credentials) throw new Error('start the test stack first');

@@ -62,6 +62,8 @@ const TEMPLATES: Record<string, (fx: Fixtures) => Template> = {
   'sla-timer GET /health': () => ({}),
   'notification GET /health': () => ({}),
   'query GET /health': () => ({}),
+  'console GET /health': () => ({}),
+  'console GET /config.json': () => ({}),
 
   'intake POST /v1/reports': () => ({ body: report() }),
   'intake POST /v1/events': () => ({

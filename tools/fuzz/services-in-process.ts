@@ -13,15 +13,17 @@ import { intakeConfigSchema } from '../../apps/intake/src/intake.config';
 import { intakeModule } from '../../apps/intake/src/intake.module';
 import { notificationConfigSchema } from '../../apps/notification/src/notification.config';
 import { notificationModule } from '../../apps/notification/src/notification.module';
+import { consoleConfig } from '../../apps/console/src/console-config';
+import { consoleModule } from '../../apps/console/src/console.module';
 import { queryModule } from '../../apps/query/src/query.module';
 import { slaTimerConfigSchema } from '../../apps/sla-timer/src/sla-timer.config';
 import { slaTimerModule } from '../../apps/sla-timer/src/sla-timer.module';
 
-export type ServiceName = 'intake' | 'dispatch' | 'sla-timer' | 'notification' | 'query';
+export type ServiceName = 'intake' | 'dispatch' | 'sla-timer' | 'notification' | 'query' | 'console';
 
 export interface ServicesInProcess {
   readonly db: TestDatabase;
-  /** The services started (all five unless `only` said otherwise). */
+  /** The services started (all five and the console unless `only` said otherwise). */
   readonly baseUrl: Record<ServiceName, string>;
   /** An integrator of S1 for every event type. */
   readonly apiKey: string;
@@ -38,10 +40,11 @@ const SERVICES: readonly { name: ServiceName; schema: z.ZodTypeAny; module: (con
   { name: 'sla-timer', schema: slaTimerConfigSchema, module: slaTimerModule },
   { name: 'notification', schema: notificationConfigSchema, module: notificationModule },
   { name: 'query', schema: baseServiceConfig, module: queryModule },
+  { name: 'console', schema: consoleConfig, module: consoleModule },
 ];
 
 /**
- * The five services' HTTP edges in this process, as runService builds them (apps/<service>/src/main.ts) but on
+ * The five services' and the console's HTTP edges in this process, as runService builds them (apps/<service>/src/main.ts) but on
  * free ports, sharing one fresh database, topic prefix and staff-token key. Their Kafka consumers are left out:
  * what is under test is what each service does with a request, and booting without them takes seconds, not tens.
  */

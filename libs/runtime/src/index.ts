@@ -8,3 +8,4 @@ export * from './polling-loop';
 export * from './polling-worker';
 export * from './load-shedder';
 export * from './event-loop-lag';
+export * from './health.http.controller';

@@ -138,7 +138,8 @@ const jsonBodies = (limit: string): RequestHandler => {
     });
 };
 
-const levelsUpTo = (level: LogLevel): LogLevel[] => {
+/** The Nest log levels at and above `level`, the most severe first. */
+export const logLevelsUpTo = (level: LogLevel): LogLevel[] => {
   const order: LogLevel[] = ['error', 'warn', 'log', 'debug', 'verbose'];
   return order.slice(0, order.indexOf(level) + 1);
 };
@@ -150,7 +151,7 @@ const levelsUpTo = (level: LogLevel): LogLevel[] => {
 export const startService = async (module: Type<unknown>, options: ServiceOptions): Promise<INestApplication> => {
   const app = await NestFactory.create<NestExpressApplication>(module, {
     bodyParser: false,
-    logger: new ScrubbingLogger({ logLevels: levelsUpTo(options.logLevel) }),
+    logger: new ScrubbingLogger({ logLevels: logLevelsUpTo(options.logLevel) }),
   });
   app.disable('x-powered-by');
   // helmet's defaults: nosniff, frame and referrer policies, HSTS, and a CSP that also covers the small HTML pages

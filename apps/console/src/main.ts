@@ -1,0 +1,76 @@
+import 'reflect-metadata';
+import { existsSync } from 'node:fs';
+import { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { join } from 'node:path';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { loadConfig } from '@closeloop/config';
+import { scrubSecrets } from '@closeloop/contracts';
+import { correlationMiddleware, ProblemDetailsFilter } from '@closeloop/http';
+import { logLevelsUpTo, ScrubbingLogger } from '@closeloop/runtime';
+import express from 'express';
+import helmet from 'helmet';
+import { createProxyMiddleware } from 'http-proxy-middleware';
+import { consoleConfig, upstreamsOf } from './console-config';
+import { consoleModule } from './console.module';
+
+/** The browser application built by Vite beside this server (`vite build` writes dist/web). */
+const WEB_ROOT = join(__dirname, 'web');
+/** Paths the server answers itself; every other GET that asks for HTML is a route of the single-page application. */
+const SERVER_PATHS = /^\/(api|health|config\.json|auth)(\/|$)/;
+
+/** An upstream that cannot be reached answers as the services do, in problem+json, rather than a bare socket error. */
+const upstreamUnavailable =
+  (service: string) =>
+  (error: Error, _request: unknown, response: ServerResponse | Socket): void => {
+    if (!(response instanceof ServerResponse) || response.headersSent) {
+      response.destroy();
+      return;
+    }
+    response.writeHead(502, { 'content-type': 'application/problem+json' });
+    response.end(
+      JSON.stringify({
+        type: 'about:blank',
+        title: 'Bad Gateway',
+        status: 502,
+        code: 'UPSTREAM_UNAVAILABLE',
+        detail: `The ${service} service could not be reached: ${error.message}`,
+      }),
+    );
+  };
+
+const start = async () => {
+  const config = loadConfig(consoleConfig);
+  if (!existsSync(join(WEB_ROOT, 'index.html'))) throw new Error(`${WEB_ROOT} has no index.html: run the build first`);
+  const app = await NestFactory.create<NestExpressApplication>(consoleModule(config), {
+    bodyParser: false,
+    logger: new ScrubbingLogger({ logLevels: logLevelsUpTo(config.LOG_LEVEL) }),
+  });
+  app.disable('x-powered-by');
+  // The bundle is served from here, so 'self' covers scripts; antd writes its styles at run time (style-src keeps
+  // helmet's 'unsafe-inline'), and ECharts draws on canvas.
+  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
+  app.use(correlationMiddleware);
+  // Bodies pass through untouched (no parser runs before the proxy): the services check them as they always do.
+  for (const [service, target] of Object.entries(upstreamsOf(config))) {
+    app.use(
+      `/api/${service}`,
+      createProxyMiddleware({ target, changeOrigin: true, xfwd: true, on: { error: upstreamUnavailable(service) } }),
+    );
+  }
+  app.use(express.static(WEB_ROOT, { index: false, maxAge: '1h' }));
+  app.use((request: express.Request, response: express.Response, next: express.NextFunction) => {
+    if (request.method !== 'GET' || SERVER_PATHS.test(request.path) || !request.accepts('html')) return next();
+    response.setHeader('cache-control', 'no-cache');
+    response.sendFile(join(WEB_ROOT, 'index.html'));
+  });
+  app.useGlobalFilters(new ProblemDetailsFilter());
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
+  await app.listen(config.PORT, config.HOST);
+};
+
+start().catch((error: Error) => {
+  console.error(scrubSecrets(`console failed to start: ${error.message}`));
+  process.exit(1);
+});

@@ -1,0 +1,7 @@
+import type { Messages } from '../../i18n';
+
+const messages: Messages = {
+  en: { title: 'AtRiskPage' },
+  zh: { title: 'AtRiskPage' },
+};
+export default messages;
