@@ -2,7 +2,7 @@ import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBoo
 import { WakeableLoop } from '@closeloop/database';
 import { Clock, CLOCK, PG_POOL } from '@closeloop/runtime';
 import { Pool, PoolClient } from 'pg';
-import { ORDER_CHANGES_CHANNEL, OrderChangesRepository } from './order-changes.repository';
+import { listenForOrderChanges, OrderChangesRepository } from './order-changes.repository';
 
 /** How long the feed keeps a change: a console away for longer reloads its list (`event: reset`). */
 export const FEED_KEEPS_MILLIS = 24 * 3_600_000;
@@ -79,7 +79,7 @@ export class OrderChangeFeed implements OnApplicationBootstrap, BeforeApplicatio
       this.stopListening();
       this.loop.wake();
     });
-    await client.query(`LISTEN ${ORDER_CHANGES_CHANNEL}`);
+    await listenForOrderChanges(client);
   }
 
   private stopListening(): void {

@@ -27,6 +27,11 @@ export const recordOrderChange = async (client: PoolClient, siteId: string, work
   await client.query('SELECT pg_notify($1, $2)', [ORDER_CHANGES_CHANNEL, siteId]);
 };
 
+/** Has this session told of every committed change (a `notification` with the site as its payload). */
+export const listenForOrderChanges = async (client: PoolClient): Promise<void> => {
+  await client.query(`LISTEN ${ORDER_CHANGES_CHANNEL}`);
+};
+
 /** Reads the live board's feed (docs/adr/0024): a site's changes after an id, with each order's current row. */
 @Injectable()
 export class OrderChangesRepository {
