@@ -11,11 +11,17 @@ export const serverSentComment = (text: string) => `: ${text.replace(/[\r\n]+/g,
 /** How long a client waits before reconnecting after the connection drops. */
 export const serverSentRetry = (millis: number) => `retry: ${millis}\n\n`;
 
+/** The largest id PostgreSQL's bigserial gives out. */
+const MAX_BIGINT = 2n ** 63n - 1n;
+
 /**
  * Where a reconnecting client resumes: the id of the last event it received (`Last-Event-ID`), undefined when it
  * sent none; null when the header is not an id this stream gives out.
  */
 export const lastEventIdOf = (header: string | undefined): bigint | undefined | null => {
   if (header === undefined || header === '') return undefined;
-  return /^\d{1,19}$/.test(header) ? BigInt(header) : null;
+  if (!/^\d{1,19}$/.test(header)) return null;
+  const id = BigInt(header);
+  return id <= MAX_BIGINT ? id : null;
 };
+
