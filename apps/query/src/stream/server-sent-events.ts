@@ -24,4 +24,3 @@ export const lastEventIdOf = (header: string | undefined): bigint | undefined | 
   const id = BigInt(header);
   return id <= MAX_BIGINT ? id : null;
 };
-
