@@ -8,6 +8,7 @@ import { inTransaction } from '@closeloop/database';
 import { startService } from '@closeloop/runtime';
 import {
   ceilingLeakReported,
+  EventStreamReader,
   inProcessServiceEnv,
   ServiceEnvironment,
   startServiceEnvironment,
@@ -20,58 +21,12 @@ import { OrderChangesRepository } from './order-changes.repository';
 // The query service in this process with a real PostgreSQL; its consumer's work is done here by projecting events
 // as it projects them, one transaction each. GET /v1/stream is read as a console reads it, with fetch.
 
-interface StreamEvent {
-  readonly id?: string;
-  readonly event: string;
-  readonly data: Record<string, unknown>;
-}
-
-/** An open text/event-stream response, read one event at a time (comments and `retry:` lines skipped). */
-class EventReader {
-  private buffer = '';
-  private readonly reader: ReadableStreamDefaultReader<Uint8Array>;
-  private readonly decoder = new TextDecoder();
-
-  constructor(readonly response: Response) {
-    this.reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  }
-
-  async next(): Promise<StreamEvent> {
-    for (;;) {
-      const end = this.buffer.indexOf('\n\n');
-      if (end >= 0) {
-        const block = this.buffer.slice(0, end);
-        this.buffer = this.buffer.slice(end + 2);
-        const fields = new Map(
-          block
-            .split('\n')
-            .filter((line) => !line.startsWith(':'))
-            .map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 2)] as const),
-        );
-        if (!fields.has('event')) continue;
-        return {
-          ...(fields.has('id') ? { id: fields.get('id') } : {}),
-          event: fields.get('event') as string,
-          data: JSON.parse(fields.get('data') as string) as Record<string, unknown>,
-        };
-      }
-      const { value, done } = await this.reader.read();
-      if (done) throw new Error('the stream ended');
-      this.buffer += this.decoder.decode(value, { stream: true });
-    }
-  }
-
-  async close(): Promise<void> {
-    await this.reader.cancel();
-  }
-}
-
 describe('GET /v1/stream: the live board (real PostgreSQL, the projection)', () => {
   let environment: ServiceEnvironment;
   let app: INestApplication;
   let baseUrl: string;
   let supervisorS1: Record<string, string>;
-  const open: EventReader[] = [];
+  const open: EventStreamReader[] = [];
 
   beforeAll(async () => {
     environment = await startServiceEnvironment('query-stream', 'closeloop-query-stream');
@@ -87,7 +42,7 @@ describe('GET /v1/stream: the live board (real PostgreSQL, the projection)', () 
   });
 
   afterEach(async () => {
-    await Promise.all(open.splice(0).map((reader) => reader.close().catch(() => undefined)));
+    await Promise.all(open.splice(0).map((reader) => reader.close()));
   });
 
   afterAll(async () => {
@@ -95,10 +50,8 @@ describe('GET /v1/stream: the live board (real PostgreSQL, the projection)', () 
     await environment?.remove();
   });
 
-  const connect = async (site: string, headers: Record<string, string> = supervisorS1): Promise<EventReader> => {
-    const response = await fetch(`${baseUrl}/v1/stream?site=${site}`, { headers });
-    if (response.status !== 200) throw new Error(`the stream answered ${response.status}: ${await response.text()}`);
-    const reader = new EventReader(response);
+  const connect = async (site: string, headers: Record<string, string> = supervisorS1): Promise<EventStreamReader> => {
+    const reader = await EventStreamReader.open(`${baseUrl}/v1/stream?site=${site}`, headers);
     open.push(reader);
     return reader;
   };
