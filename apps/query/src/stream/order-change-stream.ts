@@ -51,6 +51,11 @@ export class OrderChangeStream implements FeedSubscriber {
 
   /** Sends from the cursor on; `onEnd` runs once, whoever ended the stream. */
   start(onEnd: () => void): void {
+    // A client that hung up while the stream was being set up has no 'close' left to come.
+    if (this.response.destroyed || !this.response.socket || this.response.socket.destroyed) {
+      onEnd();
+      return;
+    }
     this.response.on('close', () => {
       this.timers.forEach(clearInterval);
       void this.loop.stop().then(onEnd);
