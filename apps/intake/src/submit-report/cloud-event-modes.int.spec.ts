@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import {
   CloudEventContentTypes,
@@ -7,7 +8,7 @@ import {
   IntakeEventTypes,
   ReportDetails,
 } from '@closeloop/contracts';
-import { eventually, testKafka } from '@closeloop/testing';
+import { eventually, infrastructure, testKafka } from '@closeloop/testing';
 import { CloudEvent, HTTP, Kafka as KafkaBinding } from 'cloudevents';
 import { Consumer, IHeaders, Producer } from 'kafkajs';
 import { FUZZ_SOURCE, IntakeUnderTest, startIntakeUnderTest } from '../intake-under-test.spec';
@@ -239,6 +240,31 @@ describe('CloudEvents in every content mode, sent by the official SDK (in-proces
         expect(stored?.data).toMatchObject(report);
       }
       expect((await reportsOf(binary.unit as string))[0]?.metadata).toMatchObject({ causationId: binaryEvent.id });
+    });
+
+    it('takes a binary-mode message produced by kcat, as an operator would send one by hand', async () => {
+      const report = leakIn(`C-${randomUUID().slice(0, 8)}`);
+      const id = randomUUID();
+      const header = (name: string, value: string) => ['-H', `${name}=${value}`];
+      // kcat (scripts/infra/debian-packages.sh) produces each line of its input as one record.
+      execFileSync(
+        'kcat',
+        [
+          ...['-P', '-b', infrastructure().kafkaBrokers.join(','), '-t', intake.intakeTopic],
+          ...header('ce_specversion', '1.0'),
+          ...header('ce_id', id),
+          ...header('ce_source', FUZZ_SOURCE),
+          ...header('ce_type', IntakeEventTypes.ReportSubmitted),
+          ...header('content-type', 'application/json'),
+        ],
+        { input: `${JSON.stringify(report)}\n`, timeout: 30_000 },
+      );
+      const [stored] = await eventually('the report kcat sent', async () => {
+        const rows = await reportsOf(report.unit as string);
+        return rows.length > 0 ? rows : undefined;
+      });
+      expect(stored?.data).toMatchObject(report);
+      expect(stored?.metadata).toMatchObject({ causationId: id });
     });
 
     it('dead-letters binary messages it cannot read, with the reason naming the header or the data', async () => {
