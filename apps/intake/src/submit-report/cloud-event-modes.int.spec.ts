@@ -9,7 +9,7 @@ import {
   ReportDetails,
 } from '@closeloop/contracts';
 import { eventually, infrastructure, testKafka } from '@closeloop/testing';
-import { CloudEvent, HTTP, Kafka as KafkaBinding } from 'cloudevents';
+import { CloudEvent, HTTP, Kafka as KafkaBinding, KafkaMessage } from 'cloudevents';
 import { Consumer, IHeaders, Producer } from 'kafkajs';
 import { FUZZ_SOURCE, IntakeUnderTest, startIntakeUnderTest } from '../intake-under-test.spec';
 
@@ -40,7 +40,7 @@ const reportEvent = (data: unknown, extensions: Record<string, string> = {}) =>
   new CloudEvent({ type: IntakeEventTypes.ReportSubmitted, source: FUZZ_SOURCE, data, ...extensions });
 
 /** The SDK's Kafka message as kafkajs takes it: text values, and no header the SDK left undefined. */
-const kafkaRecord = (message: { key?: string; value: unknown; headers: Record<string, unknown> }) => ({
+const kafkaRecord = (message: KafkaMessage<unknown>) => ({
   key: message.key ?? null,
   value: typeof message.value === 'string' ? message.value : JSON.stringify(message.value),
   headers: Object.fromEntries(Object.entries(message.headers).filter(([, value]) => value !== undefined)) as IHeaders,
