@@ -26,8 +26,8 @@ export class CloudEventsHttpController {
   constructor(private readonly requests: IntakeRequestsHandler) {}
 
   /**
-   * CloudEvents over HTTP, in binary, structured or batch mode. A batch is validated whole before anything is written:
-   * one bad event rejects the batch with every problem named, so a sender never has to guess what was taken.
+   * CloudEvents over HTTP, in binary, structured or batch mode. A batch is validated whole before anything is
+   * written: one bad event rejects the batch with every problem named, so a sender never has to guess what was taken.
    */
   private async handleOne(item: IntakeRequest, caller: Principal) {
     try {
