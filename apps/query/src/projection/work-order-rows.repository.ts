@@ -1,6 +1,7 @@
 import { CloudEvent } from '@closeloop/contracts';
 import { PoolClient } from 'pg';
-import { endedAt, ReportOrder } from '../reports/report-order';
+import { ReportOrder } from '../reports/report-order';
+import { ReportRow, reportRowOf } from '../reports/report-row';
 import { WorkOrderView } from './work-order-view';
 
 /** The query service's read models: the timeline and the order rows folded from it. */
@@ -74,6 +75,43 @@ const VIEW_COLUMNS: readonly [keyof WorkOrderView, string][] = [
   ['updatedAt', 'updated_at'],
 ];
 
+/** The report row's columns (migration 0029): every instant in ms since the epoch, lists as PostgreSQL arrays. */
+export const REPORT_ROW_COLUMNS: readonly [keyof ReportRow, string][] = [
+  ['workOrderId', 'work_order_id'],
+  ['number', 'number'],
+  ['building', 'building'],
+  ['unit', 'unit'],
+  ['channel', 'channel'],
+  ['category', 'category'],
+  ['tier', 'tier'],
+  ['teamId', 'team_id'],
+  ['technicianId', 'technician_id'],
+  ['reportedAt', 'reported_at'],
+  ['acknowledgedAt', 'acknowledged_at'],
+  ['resolvedAt', 'resolved_at'],
+  ['reopenedAt', 'reopened_at'],
+  ['rejectedAt', 'rejected_at'],
+  ['closedAt', 'closed_at'],
+  ['closeRatings', 'close_ratings'],
+  ['closeCommented', 'close_commented'],
+  ['cancelledAt', 'cancelled_at'],
+  ['responseVerdictAt', 'response_verdict_at'],
+  ['responseMet', 'response_met'],
+  ['resolutionVerdictAt', 'resolution_verdict_at'],
+  ['resolutionMet', 'resolution_met'],
+  ['escalatedAt', 'escalated_at'],
+  ['escalationLevels', 'escalation_levels'],
+  ['alertRaisedAt', 'alert_raised_at'],
+  ['alertAcknowledgedAt', 'alert_acknowledged_at'],
+  ['callbackRequestedAt', 'callback_requested_at'],
+  ['duplicateLinkedAt', 'duplicate_linked_at'],
+  ['followUpAt', 'follow_up_at'],
+  ['endedAt', 'ended_at'],
+  ['lastStepAt', 'last_step_at'],
+];
+/** Written beside the row's columns: the site it belongs to, and the fold itself (the lines a monthly report quotes). */
+const REPORT_ROW_WRITTEN = [...REPORT_ROW_COLUMNS.map(([, c]) => c), 'site_id', 'facts'];
+
 interface Statements {
   readonly insertTimeline: string;
   readonly readTimeline: string;
@@ -92,12 +130,11 @@ const statements = (tables: QueryTables): Statements => ({
   ON CONFLICT (work_order_id) DO UPDATE SET ${VIEW_COLUMNS.slice(1)
     .map(([, c]) => `${c} = EXCLUDED.${c}`)
     .join(', ')}`,
-  upsertReportOrder: `INSERT INTO ${tables.reportOrders}
-       (work_order_id, site_id, category, building, unit, reported_at, ended_at, last_step_at, facts)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-     ON CONFLICT (work_order_id) DO UPDATE SET site_id = EXCLUDED.site_id, category = EXCLUDED.category,
-       building = EXCLUDED.building, unit = EXCLUDED.unit, reported_at = EXCLUDED.reported_at,
-       ended_at = EXCLUDED.ended_at, last_step_at = EXCLUDED.last_step_at, facts = EXCLUDED.facts`,
+  upsertReportOrder: `INSERT INTO ${tables.reportOrders} (${REPORT_ROW_WRITTEN.join(', ')})
+  VALUES (${REPORT_ROW_WRITTEN.map((_, i) => `$${i + 1}`).join(', ')})
+  ON CONFLICT (work_order_id) DO UPDATE SET ${REPORT_ROW_WRITTEN.slice(1)
+    .map((c) => `${c} = EXCLUDED.${c}`)
+    .join(', ')}`,
 });
 
 // The live tables' statements, and a rebuild's (ADR 16): the same fold, pointed at other tables.
@@ -169,15 +206,10 @@ export const upsertReportOrderRow = async (
   order: ReportOrder,
   tables: QueryTables,
 ): Promise<void> => {
+  const row = reportRowOf(order);
   await client.query(statementsFor(tables).upsertReportOrder, [
-    order.workOrderId,
+    ...REPORT_ROW_COLUMNS.map(([key]) => row[key]),
     order.siteId,
-    order.category,
-    order.building,
-    order.unit,
-    order.reportedAt,
-    endedAt(order),
-    order.lastStepAt,
     JSON.stringify(order),
   ]);
 };

@@ -1,5 +1,5 @@
 import { addLocalDays, isoWeekdayOf, localDaysBetween, localWallTimeToInstant } from '@closeloop/contracts';
-import type { ReportOrder } from './report-order';
+import type { ReportRow } from './report-row';
 
 /**
  * A report's period: local dates at the site, `from` included and `to` excluded, read as the instants of those
@@ -49,7 +49,7 @@ export interface SiteOrders {
   readonly siteId: string;
   readonly timeZone: string;
   readonly window: ReportWindow;
-  readonly orders: readonly ReportOrder[];
+  readonly orders: readonly ReportRow[];
 }
 
 /** How every report names its period and the one it is compared with. */

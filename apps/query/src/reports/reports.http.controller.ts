@@ -14,7 +14,7 @@ import { CLOCK, Clock } from '@closeloop/runtime';
 import { z } from 'zod';
 import { hotSpotReport, REPEAT_WITHIN_DAYS } from './hot-spots';
 import { flatten, toCsv } from './report-csv';
-import { monthlyReport } from './monthly-report';
+import { monthlyReport, ordersListedIn } from './monthly-report';
 import { reportDocument } from './monthly-report-document';
 import { renderHtml, renderPdf } from './monthly-report.render';
 import { ReportNotesRepository } from './report-notes.repository';
@@ -201,6 +201,7 @@ export class ReportsHttpController {
       this.reports.receivedByMonth(site, new Date(season.start), new Date(season.end), timeZone),
       this.notes.latest(site, month),
     ]);
+    const listed = await this.reports.factsOf(site, ordersListedIn(orders, window));
     const report = monthlyReport({
       siteId: site,
       month,
@@ -208,6 +209,7 @@ export class ReportsHttpController {
       window,
       previousWindow,
       orders,
+      listed,
       months,
       monthCounts,
       deskNotes,

@@ -1,13 +1,4 @@
-import {
-  callbackAnsweredBefore,
-  endedAt,
-  endedBefore,
-  instantOf,
-  OrderClose,
-  ReportOrder,
-  standingCloseAt,
-  standingResolutionAt,
-} from './report-order';
+import { callbackAnsweredBefore, endedBefore, ReportRow, standingIndex } from './report-row';
 import {
   Granularity,
   PeriodHeader,
@@ -63,13 +54,12 @@ export interface ServiceLevelFigures {
   readonly followUpContacts: number;
 }
 
-const at = instantOf;
-const within = (w: ReportWindow, iso: string | null | undefined): boolean =>
-  iso != null && at(iso) >= w.start && at(iso) < w.end;
+const within = (w: ReportWindow, instant: number | null): boolean =>
+  instant !== null && instant >= w.start && instant < w.end;
 /** Had it happened by the end of the period? */
-const byEnd = (w: ReportWindow, iso: string | null | undefined): iso is string => iso != null && at(iso) < w.end;
-const countWithin = (w: ReportWindow, instants: readonly string[]): number =>
-  instants.filter((i) => within(w, i)).length;
+const byEnd = (w: ReportWindow, instant: number | null): instant is number => instant !== null && instant < w.end;
+const countWithin = (w: ReportWindow, instants: readonly number[]): number =>
+  instants.reduce((n, i) => (i >= w.start && i < w.end ? n + 1 : n), 0);
 
 /** Rates keep four decimals: 0.9583 is 95.83 %. */
 const rate = (part: number, whole: number): number | null =>
@@ -92,7 +82,7 @@ export const percentile = (values: readonly number[], p: number): number | null 
   return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 };
 
-const seconds = (fromIso: string, toIso: string): number => Math.round((at(toIso) - at(fromIso)) / 1000);
+const seconds = (from: number, to: number): number => Math.round((to - from) / 1000);
 
 const duration = (spans: readonly (number | null)[]): DurationFigure => {
   const counted = spans.filter((s): s is number => s !== null);
@@ -104,68 +94,66 @@ const duration = (spans: readonly (number | null)[]): DurationFigure => {
   };
 };
 
-/** The order's last close in the period: an order closed, reopened and closed again in it counts once. */
-const lastCloseWithin = (o: ReportOrder, w: ReportWindow): OrderClose | undefined =>
-  o.closes.filter((c) => within(w, c.at)).at(-1);
-
-// A twelve-month report by month asks 24 periods of the same 60,000 rows: the few instants that decide whether an
-// order can count in a period at all are read once per row, not once per period.
-const spans = new WeakMap<
-  ReportOrder,
-  { readonly reported: number; readonly lastStep: number; readonly open: boolean }
->();
-const spanOf = (o: ReportOrder) => {
-  let span = spans.get(o);
-  if (!span)
-    spans.set(o, (span = { reported: at(o.reportedAt), lastStep: at(o.lastStepAt), open: endedAt(o) === null }));
-  return span;
+/** The index of the order's last close in the period (-1 if none): an order closed, reopened and closed again in it counts once. */
+const lastCloseWithin = (o: ReportRow, w: ReportWindow): number => {
+  let last = -1;
+  o.closedAt.forEach((at, i) => {
+    if (at >= w.start && at < w.end) last = i;
+  });
+  return last;
 };
 
 /**
  * Whether an order can count in a period: reported before its end, and with a step in it or after it, or still
  * open (an order whose last step came before the period stands then as it stands now: open orders are backlog).
  */
-const countsIn = (o: ReportOrder, w: ReportWindow): boolean => {
-  const span = spanOf(o);
-  return span.reported < w.end && (span.lastStep >= w.start || span.open);
-};
+const countsIn = (o: ReportRow, w: ReportWindow): boolean =>
+  o.reportedAt < w.end && (o.lastStepAt >= w.start || o.endedAt === null);
 
 /** Every figure of one period over the given orders (already those of one site, and of one group). */
-export const serviceLevelFigures = (all: readonly ReportOrder[], w: ReportWindow): ServiceLevelFigures => {
+export const serviceLevelFigures = (all: readonly ReportRow[], w: ReportWindow): ServiceLevelFigures => {
   const orders = all.filter((o) => countsIn(o, w));
   const received = orders.filter((o) => within(w, o.reportedAt));
-  const cohort = received.filter((o) => !byEnd(w, o.cancelled?.at));
+  const cohort = received.filter((o) => !byEnd(w, o.cancelledAt));
   const closed = orders.flatMap((o) => {
     const close = lastCloseWithin(o, w);
-    return close ? [{ o, close }] : [];
+    return close === -1 ? [] : [{ o, at: o.closedAt[close] as number, rating: o.closeRatings[close] ?? null }];
   });
   const resolvedInPeriod = orders.filter((o) => o.resolvedAt.some((r) => within(w, r)));
-  const backlog = orders.filter((o) => at(o.reportedAt) < w.end && !endedBefore(o, w.end));
-  const verdicts = orders.flatMap((o) => o.verdicts.filter((v) => within(w, v.at)));
-  const response = verdicts.filter((v) => v.target === 'response');
-  const resolution = verdicts.filter((v) => v.target === 'resolution');
-  const ratings = closed.flatMap(({ close }) => (close.rating === null ? [] : [close.rating]));
-  const callbacks = orders.flatMap((o) => o.callbacksRequestedAt.filter((c) => within(w, c)).map((c) => ({ o, c })));
+  const backlog = orders.filter((o) => o.reportedAt < w.end && !endedBefore(o, w.end));
+  const response = orders.filter((o) => within(w, o.responseVerdictAt));
+  const resolution = orders.flatMap((o) =>
+    o.resolutionMet.filter((_, i) => within(w, o.resolutionVerdictAt[i] ?? null)),
+  );
+  const ratings = closed.flatMap(({ rating }) => (rating === null ? [] : [rating]));
+  const callbacks = orders.flatMap((o) => o.callbackRequestedAt.filter((c) => within(w, c)).map((c) => ({ o, c })));
   const callbacksDone = callbacks.filter(({ o, c }) => callbackAnsweredBefore(o, c, w.end)).length;
-  const escalations = orders.flatMap((o) => o.escalations.filter((e) => within(w, e.at)));
-  const alerts = orders.flatMap((o) => o.alerts.filter((a) => within(w, a.raisedAt)));
+  const escalations = orders.flatMap((o) => o.escalationLevels.filter((_, i) => within(w, o.escalatedAt[i] ?? null)));
+  const alerts = orders.flatMap((o) =>
+    o.alertRaisedAt.flatMap((raisedAt, i) =>
+      within(w, raisedAt) ? [{ raisedAt, acknowledgedAt: o.alertAcknowledgedAt[i] ?? null }] : [],
+    ),
+  );
   const ackSpans = alerts.flatMap((a) => (byEnd(w, a.acknowledgedAt) ? [seconds(a.raisedAt, a.acknowledgedAt)] : []));
-  const ages = backlog.map((o) => Math.round((w.end - at(o.reportedAt)) / 1000));
+  const ages = backlog.map((o) => Math.round((w.end - o.reportedAt) / 1000));
   const stars = (n: number) => ratings.filter((r) => r === n).length;
   return {
     received: received.length,
     closed: closed.length,
-    cancelled: orders.filter((o) => within(w, o.cancelled?.at)).length,
-    closureRate: rate(cohort.filter((o) => standingCloseAt(o, w.end) !== undefined).length, cohort.length),
-    responseMetRate: rate(response.filter((v) => v.met).length, response.length),
+    cancelled: orders.filter((o) => within(w, o.cancelledAt)).length,
+    closureRate: rate(
+      cohort.filter((o) => standingIndex(o.closedAt, o.reopenedAt, w.end) !== -1).length,
+      cohort.length,
+    ),
+    responseMetRate: rate(response.filter((o) => o.responseMet === true).length, response.length),
     responseVerdicts: response.length,
-    resolutionMetRate: rate(resolution.filter((v) => v.met).length, resolution.length),
+    resolutionMetRate: rate(resolution.filter((met) => met).length, resolution.length),
     resolutionVerdicts: resolution.length,
     mtta: duration(cohort.map((o) => (byEnd(w, o.acknowledgedAt) ? seconds(o.reportedAt, o.acknowledgedAt) : null))),
     mttr: duration(
       cohort.map((o) => {
-        const resolvedAt = standingResolutionAt(o, w.end);
-        return resolvedAt === undefined ? null : seconds(o.reportedAt, resolvedAt);
+        const resolution = standingIndex(o.resolvedAt, o.reopenedAt, w.end);
+        return resolution === -1 ? null : seconds(o.reportedAt, o.resolvedAt[resolution] as number);
       }),
     ),
     backlog: {
@@ -174,13 +162,13 @@ export const serviceLevelFigures = (all: readonly ReportOrder[], w: ReportWindow
     },
     reopenRate: rate(
       resolvedInPeriod.filter((o) => {
-        const first = o.resolvedAt.find((r) => within(w, r)) as string;
-        return o.reopenedAt.some((r) => byEnd(w, r) && at(r) > at(first));
+        const first = o.resolvedAt.find((r) => within(w, r)) as number;
+        return o.reopenedAt.some((r) => r < w.end && r > first);
       }).length,
       resolvedInPeriod.length,
     ),
     firstTimeFixRate: rate(
-      closed.filter(({ o, close }) => ![...o.reopenedAt, ...o.rejectedAt].some((s) => at(s) < at(close.at))).length,
+      closed.filter(({ o, at }) => !o.reopenedAt.some((s) => s < at) && !o.rejectedAt.some((s) => s < at)).length,
       closed.length,
     ),
     satisfaction: {
@@ -192,17 +180,17 @@ export const serviceLevelFigures = (all: readonly ReportOrder[], w: ReportWindow
     },
     callbacks: { requested: callbacks.length, done: callbacksDone, overdue: callbacks.length - callbacksDone },
     escalations: {
-      level1: escalations.filter((e) => e.level === 1).length,
-      level2: escalations.filter((e) => e.level === 2).length,
-      level3: escalations.filter((e) => e.level === 3).length,
+      level1: escalations.filter((level) => level === 1).length,
+      level2: escalations.filter((level) => level === 2).length,
+      level3: escalations.filter((level) => level === 3).length,
     },
     alertAckSeconds: {
       median: median(ackSpans),
       acknowledged: ackSpans.length,
       unacknowledged: alerts.length - ackSpans.length,
     },
-    duplicatesLinked: orders.reduce((n, o) => n + countWithin(w, o.duplicatesLinkedAt), 0),
-    followUpContacts: orders.reduce((n, o) => n + countWithin(w, o.followUpsAt), 0),
+    duplicatesLinked: orders.reduce((n, o) => n + countWithin(w, o.duplicateLinkedAt), 0),
+    followUpContacts: orders.reduce((n, o) => n + countWithin(w, o.followUpAt), 0),
   };
 };
 
@@ -210,12 +198,12 @@ export const ATTRIBUTE_GROUPINGS = ['tier', 'category', 'building', 'team', 'tec
 export const TIME_GROUPINGS = ['day', 'week', 'month'] as const;
 export type GroupBy = (typeof ATTRIBUTE_GROUPINGS)[number] | Granularity;
 
-const attributeOf: Record<(typeof ATTRIBUTE_GROUPINGS)[number], (o: ReportOrder) => string | null> = {
+const attributeOf: Record<(typeof ATTRIBUTE_GROUPINGS)[number], (o: ReportRow) => string | null> = {
   tier: (o) => o.tier,
   category: (o) => o.category,
   building: (o) => o.building,
   team: (o) => o.teamId,
-  technician: (o) => o.technician?.staffId ?? null,
+  technician: (o) => o.technicianId,
   channel: (o) => o.channel,
 };
 
@@ -237,7 +225,7 @@ export interface ServiceLevelReport extends PeriodHeader {
   readonly groups: readonly ServiceLevelGroup[];
 }
 
-const periodFigures = (orders: readonly ReportOrder[], w: ReportWindow, timeZone: string): PeriodFigures => ({
+const periodFigures = (orders: readonly ReportRow[], w: ReportWindow, timeZone: string): PeriodFigures => ({
   current: serviceLevelFigures(orders, w),
   previous: serviceLevelFigures(orders, previousWindowOf(w, timeZone)),
 });
@@ -266,7 +254,7 @@ export const serviceLevelReport = (
     }));
   } else if (groupBy !== null) {
     const keyOf = attributeOf[groupBy];
-    const byKey = new Map<string | null, ReportOrder[]>();
+    const byKey = new Map<string | null, ReportRow[]>();
     for (const order of orders) {
       const key = keyOf(order);
       const members = byKey.get(key);
