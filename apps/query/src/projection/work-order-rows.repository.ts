@@ -10,12 +10,15 @@ export interface QueryTables {
   readonly workOrders: string;
   /** The reports' rows (docs/reports.md), folded from the same timeline. */
   readonly reportOrders: string;
+  /** Each report row's fold as JSON, for the lines a monthly report quotes. */
+  readonly reportFacts: string;
 }
 
 export const QUERY_TABLES: QueryTables = {
   timeline: 'query_timeline',
   workOrders: 'query_work_orders',
   reportOrders: 'query_report_orders',
+  reportFacts: 'query_report_facts',
 };
 
 const VIEW_COLUMNS: readonly [keyof WorkOrderView, string][] = [
@@ -109,14 +112,15 @@ export const REPORT_ROW_COLUMNS: readonly [keyof ReportRow, string][] = [
   ['endedAt', 'ended_at'],
   ['lastStepAt', 'last_step_at'],
 ];
-/** Written beside the row's columns: the site it belongs to, and the fold itself (the lines a monthly report quotes). */
-const REPORT_ROW_WRITTEN = [...REPORT_ROW_COLUMNS.map(([, c]) => c), 'site_id', 'facts'];
+/** Written beside the row's columns: the site it belongs to. */
+const REPORT_ROW_WRITTEN = [...REPORT_ROW_COLUMNS.map(([, c]) => c), 'site_id'];
 
 interface Statements {
   readonly insertTimeline: string;
   readonly readTimeline: string;
   readonly upsertView: string;
   readonly upsertReportOrder: string;
+  readonly upsertReportFacts: string;
 }
 
 const statements = (tables: QueryTables): Statements => ({
@@ -135,12 +139,14 @@ const statements = (tables: QueryTables): Statements => ({
   ON CONFLICT (work_order_id) DO UPDATE SET ${REPORT_ROW_WRITTEN.slice(1)
     .map((c) => `${c} = EXCLUDED.${c}`)
     .join(', ')}`,
+  upsertReportFacts: `INSERT INTO ${tables.reportFacts} (work_order_id, site_id, facts) VALUES ($1, $2, $3)
+     ON CONFLICT (work_order_id) DO UPDATE SET site_id = EXCLUDED.site_id, facts = EXCLUDED.facts`,
 });
 
 // The live tables' statements, and a rebuild's (ADR 16): the same fold, pointed at other tables.
 const prepared = new Map<string, Statements>();
 const statementsFor = (tables: QueryTables): Statements => {
-  const key = `${tables.timeline}/${tables.workOrders}/${tables.reportOrders}`;
+  const key = Object.values(tables).join('/');
   let found = prepared.get(key);
   if (!found) prepared.set(key, (found = statements(tables)));
   return found;
@@ -200,7 +206,7 @@ export const upsertWorkOrderRow = async (
   );
 };
 
-/** Writes an order's report row (docs/reports.md), so writing it twice changes nothing. */
+/** Writes an order's report row (docs/reports.md) and its facts, so writing them twice changes nothing. */
 export const upsertReportOrderRow = async (
   client: PoolClient,
   order: ReportOrder,
@@ -210,6 +216,6 @@ export const upsertReportOrderRow = async (
   await client.query(statementsFor(tables).upsertReportOrder, [
     ...REPORT_ROW_COLUMNS.map(([key]) => row[key]),
     order.siteId,
-    JSON.stringify(order),
   ]);
+  await client.query(statementsFor(tables).upsertReportFacts, [order.workOrderId, order.siteId, JSON.stringify(order)]);
 };

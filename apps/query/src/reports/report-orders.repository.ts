@@ -24,7 +24,7 @@ const instantsAsNumbers = {
 
 const ROW_COLUMNS = REPORT_ROW_COLUMNS.map(([key, column]) => `${column} AS "${key}"`).join(', ');
 
-/** Reads the reports' rows (query_report_orders), written by the projection beside the order rows. */
+/** Reads the reports' rows (query_report_orders) and facts (query_report_facts), written by the projection beside the order rows. */
 @Injectable()
 export class ReportOrdersRepository {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
@@ -46,7 +46,7 @@ export class ReportOrdersRepository {
   /** The folds of some of a site's orders, in the order asked for: the lines a report quotes. */
   async factsOf(siteId: string, workOrderIds: readonly string[]): Promise<ReportOrder[]> {
     const { rows } = await this.pool.query<{ facts: ReportOrder }>(
-      `SELECT facts FROM ${QUERY_TABLES.reportOrders} WHERE site_id = $1 AND work_order_id = ANY($2::uuid[])`,
+      `SELECT facts FROM ${QUERY_TABLES.reportFacts} WHERE site_id = $1 AND work_order_id = ANY($2::uuid[])`,
       [siteId, workOrderIds],
     );
     const byId = new Map(rows.map(({ facts }) => [facts.workOrderId, facts]));

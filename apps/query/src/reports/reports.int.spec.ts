@@ -71,7 +71,7 @@ describe('the reports read model (real PostgreSQL)', () => {
   };
   const storedRow = async (workOrderId: string): Promise<ReportOrder | undefined> =>
     (
-      await db.pool.query<{ facts: ReportOrder }>('SELECT facts FROM query_report_orders WHERE work_order_id = $1', [
+      await db.pool.query<{ facts: ReportOrder }>('SELECT facts FROM query_report_facts WHERE work_order_id = $1', [
         workOrderId,
       ])
     ).rows[0]?.facts;
