@@ -1,28 +1,26 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PG_POOL } from '@closeloop/runtime';
-import { Pool, types } from 'pg';
+import { Pool } from 'pg';
 import { QUERY_TABLES, REPORT_ROW_COLUMNS } from '../projection/work-order-rows.repository';
 import { MonthCount } from './hot-spots';
 import { ReportOrder } from './report-order';
 import { ReportRow } from './report-row';
 
-type TypeId = Parameters<typeof types.getTypeParser>[0];
-const BIGINT = 20;
-const BIGINT_ARRAY = 1016;
-const DOUBLE_ARRAY = 1022 as TypeId;
 /**
- * The rows' instants are bigint milliseconds, which pg hands over as text (a bigint may not fit a double); these
- * do, to 2^53 ms (the year 287,396), so they are read as numbers, and their lists as arrays of numbers.
+ * The row as one JSON object: pg parses a PostgreSQL array in JavaScript, a character at a time, and a row has
+ * fifteen; JSON it parses natively, several times faster. The bigint instants fit JSON's numbers exactly (to 2^53
+ * ms, the year 287,396). Most lists are empty: they come as null and share one empty array, so a twelve-month
+ * report does not make (and collect) several hundred thousand of them.
  */
-const instantsAsNumbers = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
-    if (oid === BIGINT) return Number;
-    if (oid === BIGINT_ARRAY) return types.getTypeParser(DOUBLE_ARRAY, 'text');
-    return types.getTypeParser(oid, format as 'text');
-  }) as typeof types.getTypeParser,
+const ROW_AS_JSON = `json_build_object(${REPORT_ROW_COLUMNS.map(
+  ([key, column, list]) => `'${key}', ${list ? `NULLIF(${column}, '{}')` : column}`,
+).join(', ')})`;
+const LISTS = REPORT_ROW_COLUMNS.flatMap(([key, , list]) => (list ? [key] : []));
+const NONE: readonly never[] = Object.freeze([]);
+const rowOf = (row: Record<string, unknown>): ReportRow => {
+  for (const key of LISTS) row[key] ??= NONE;
+  return row as unknown as ReportRow;
 };
-
-const ROW_COLUMNS = REPORT_ROW_COLUMNS.map(([key, column]) => `${column} AS "${key}"`).join(', ');
 
 /** Reads the reports' rows (query_report_orders) and facts (query_report_facts), written by the projection beside the order rows. */
 @Injectable()
@@ -34,13 +32,12 @@ export class ReportOrdersRepository {
    * still open or with a step on or after `since`.
    */
   async ordersFor(siteId: string, since: Date, until: Date): Promise<ReportRow[]> {
-    const { rows } = await this.pool.query<ReportRow>({
-      text: `SELECT ${ROW_COLUMNS} FROM ${QUERY_TABLES.reportOrders}
+    const { rows } = await this.pool.query<{ row: Record<string, unknown> }>(
+      `SELECT ${ROW_AS_JSON} AS row FROM ${QUERY_TABLES.reportOrders}
        WHERE site_id = $1 AND reported_at < $3 AND (ended_at IS NULL OR last_step_at >= $2)`,
-      values: [siteId, since.getTime(), until.getTime()],
-      types: instantsAsNumbers,
-    });
-    return rows;
+      [siteId, since.getTime(), until.getTime()],
+    );
+    return rows.map((r) => rowOf(r.row));
   }
 
   /** The folds of some of a site's orders, in the order asked for: the lines a report quotes. */
