@@ -48,7 +48,13 @@ export interface HotSpotReport extends PeriodHeader {
 }
 
 const within = (w: ReportWindow, instant: number): boolean => instant >= w.start && instant < w.end;
-const cellKey = (o: ReportRow): string => JSON.stringify([o.category, o.building]);
+const cellKey = (o: PlaceRow): string => JSON.stringify([o.category, o.building]);
+
+/** What hot spots and repeat complaints read of an order: where, what, and when it was reported and closed. */
+export type PlaceRow = Pick<
+  ReportRow,
+  'workOrderId' | 'number' | 'category' | 'building' | 'unit' | 'reportedAt' | 'closedAt'
+>;
 
 /** Uncategorised orders are counted under this name in the seasonality's per-category counts. */
 export const NO_CATEGORY = '(none)';
@@ -57,14 +63,14 @@ export const NO_CATEGORY = '(none)';
  * Where problems come from: received orders by category × building against the period before, the repeat complaints
  * reported in the period, and the received orders of each of the twelve months that end with the period's last.
  */
-export const hotSpotReport = (input: SiteOrders & Season): HotSpotReport => {
+export const hotSpotReport = (input: SiteOrders<PlaceRow> & Season): HotSpotReport => {
   const { timeZone, window, orders } = input;
   const previous = previousWindowOf(window, timeZone);
   const cells = new Map<
     string,
     { category: string | null; building: string | null; received: number; previous: number }
   >();
-  const cellOf = (o: ReportRow) => {
+  const cellOf = (o: PlaceRow) => {
     const key = cellKey(o);
     let cell = cells.get(key);
     if (!cell) cells.set(key, (cell = { category: o.category, building: o.building, received: 0, previous: 0 }));
@@ -103,9 +109,9 @@ const cellSort = (a: HotSpotCell, b: HotSpotCell): number =>
 const isoOf = (instant: number): string => new Date(instant).toISOString();
 
 /** Each report in the period whose unit and category match an order closed in the 30 days before it, with the latest such order. */
-const repeatComplaints = (orders: readonly ReportRow[], window: ReportWindow): RepeatComplaint[] => {
-  const closedByPlace = new Map<string, ReportRow[]>();
-  const placeOf = (o: ReportRow) => JSON.stringify([o.building, o.unit, o.category]);
+const repeatComplaints = (orders: readonly PlaceRow[], window: ReportWindow): RepeatComplaint[] => {
+  const closedByPlace = new Map<string, PlaceRow[]>();
+  const placeOf = (o: PlaceRow) => JSON.stringify([o.building, o.unit, o.category]);
   for (const o of orders) {
     if (o.closedAt.length === 0 || o.unit === null || o.category === null) continue;
     const list = closedByPlace.get(placeOf(o));
@@ -117,7 +123,7 @@ const repeatComplaints = (orders: readonly ReportRow[], window: ReportWindow): R
     if (!within(window, later.reportedAt) || later.unit === null || later.category === null) continue;
     const reported = later.reportedAt;
     // The latest close of another order at the place in the 30 days up to this report (the first such, on a tie).
-    let earlier: { order: ReportRow; closedAt: number } | undefined;
+    let earlier: { order: PlaceRow; closedAt: number } | undefined;
     for (const order of closedByPlace.get(placeOf(later)) ?? []) {
       if (order.workOrderId === later.workOrderId) continue;
       for (const closedAt of order.closedAt)

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { PG_POOL } from '@closeloop/runtime';
 import { Pool } from 'pg';
 import { QUERY_TABLES, REPORT_ROW_COLUMNS } from '../projection/work-order-rows.repository';
-import { MonthCount } from './hot-spots';
+import { MonthCount, PlaceRow } from './hot-spots';
 import { ReportOrder } from './report-order';
 import { ReportRow } from './report-row';
 
@@ -12,14 +12,26 @@ import { ReportRow } from './report-row';
  * ms, the year 287,396). Most lists are empty: they come as null and share one empty array, so a twelve-month
  * report does not make (and collect) several hundred thousand of them.
  */
-const ROW_AS_JSON = `json_build_object(${REPORT_ROW_COLUMNS.map(
-  ([key, column, list]) => `'${key}', ${list ? `NULLIF(${column}, '{}')` : column}`,
-).join(', ')})`;
+const jsonOf = (columns: typeof REPORT_ROW_COLUMNS): string =>
+  `json_build_object(${columns
+    .map(([key, column, list]) => `'${key}', ${list ? `NULLIF(${column}, '{}')` : column}`)
+    .join(', ')})`;
+const ROW_AS_JSON = jsonOf(REPORT_ROW_COLUMNS);
+const PLACE_KEYS: readonly (keyof PlaceRow)[] = [
+  'workOrderId',
+  'number',
+  'category',
+  'building',
+  'unit',
+  'reportedAt',
+  'closedAt',
+];
+const PLACE_AS_JSON = jsonOf(REPORT_ROW_COLUMNS.filter(([key]) => (PLACE_KEYS as readonly string[]).includes(key)));
 const LISTS = REPORT_ROW_COLUMNS.flatMap(([key, , list]) => (list ? [key] : []));
 const NONE: readonly never[] = Object.freeze([]);
-const rowOf = (row: Record<string, unknown>): ReportRow => {
-  for (const key of LISTS) row[key] ??= NONE;
-  return row as unknown as ReportRow;
+const rowOf = (row: Record<string, unknown>): unknown => {
+  for (const key of LISTS) if (key in row) row[key] ??= NONE;
+  return row;
 };
 
 /** Reads the reports' rows (query_report_orders) and facts (query_report_facts), written by the projection beside the order rows. */
@@ -32,12 +44,21 @@ export class ReportOrdersRepository {
    * still open or with a step on or after `since`.
    */
   async ordersFor(siteId: string, since: Date, until: Date): Promise<ReportRow[]> {
+    return this.rowsFor(ROW_AS_JSON, siteId, since, until);
+  }
+
+  /** The same orders as `ordersFor`, only where and what each was and when it was reported and closed. */
+  async placesFor(siteId: string, since: Date, until: Date): Promise<PlaceRow[]> {
+    return this.rowsFor(PLACE_AS_JSON, siteId, since, until);
+  }
+
+  private async rowsFor<Row>(rowAsJson: string, siteId: string, since: Date, until: Date): Promise<Row[]> {
     const { rows } = await this.pool.query<{ row: Record<string, unknown> }>(
-      `SELECT ${ROW_AS_JSON} AS row FROM ${QUERY_TABLES.reportOrders}
+      `SELECT ${rowAsJson} AS row FROM ${QUERY_TABLES.reportOrders}
        WHERE site_id = $1 AND reported_at < $3 AND (ended_at IS NULL OR last_step_at >= $2)`,
       [siteId, since.getTime(), until.getTime()],
     );
-    return rows.map((r) => rowOf(r.row));
+    return rows.map((r) => rowOf(r.row) as Row);
   }
 
   /** The folds of some of a site's orders, in the order asked for: the lines a report quotes. */

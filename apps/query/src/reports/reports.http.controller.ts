@@ -156,7 +156,7 @@ export class ReportsHttpController {
     const months = Array.from({ length: 12 }, (_, i) => monthBefore(lastMonthStart, 11 - i));
     const season = windowOf(`${months[0]}-01`, nextMonth(lastMonthStart), timeZone);
     const [orders, monthCounts] = await Promise.all([
-      this.reports.ordersFor(site, new Date(since), new Date(window.end)),
+      this.reports.placesFor(site, new Date(since), new Date(window.end)),
       this.reports.receivedByMonth(site, new Date(season.start), new Date(season.end), timeZone),
     ]);
     const report = hotSpotReport({ siteId: site, timeZone, window, orders, months, monthCounts });
