@@ -100,23 +100,7 @@ const outcomeOf = (o: ReportOrder, row: ReportRow): Pick<MissedTarget, 'outcome'
     : { outcome: 'open', outcomeAt: null, rating: null };
 };
 
-const within = (w: ReportWindow, instant: number | null): boolean =>
-  instant !== null && instant >= w.start && instant < w.end;
-
-/**
- * The orders whose lines the monthly report prints: a target missed in the month, a close in it with the resident's
- * comment, or a callback requested in it and not answered by its end. Their facts are read for the lines.
- */
-export const ordersListedIn = (rows: readonly ReportRow[], window: ReportWindow): string[] =>
-  rows
-    .filter(
-      (o) =>
-        (o.responseMet === false && within(window, o.responseVerdictAt)) ||
-        o.resolutionMet.some((met, i) => !met && within(window, o.resolutionVerdictAt[i] ?? null)) ||
-        o.closeCommented.some((commented, i) => commented && within(window, o.closedAt[i] ?? null)) ||
-        o.callbackRequestedAt.some((c) => within(window, c) && !callbackAnsweredBefore(o, c, window.end)),
-    )
-    .map((o) => o.workOrderId);
+const within = (w: ReportWindow, instant: number): boolean => instant >= w.start && instant < w.end;
 
 const byInstant =
   <T>(instantOf: (line: T) => string) =>
@@ -128,7 +112,10 @@ export const monthlyReport = (
     Season & {
       readonly month: string;
       readonly previousWindow: ReportWindow;
-      /** The facts of the orders `ordersListedIn` names, in its order. */
+      /**
+       * The facts of the orders the lines name (a target missed in the month, a comment, a callback unanswered),
+       * or more: each line is picked from them by its own rule.
+       */
       readonly listed: readonly ReportOrder[];
       readonly deskNotes: DeskNotes | null;
       readonly generatedAt: Date;

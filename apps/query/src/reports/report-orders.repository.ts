@@ -71,14 +71,31 @@ export class ReportOrdersRepository {
     return rows.map((r) => read.rowOf(r.row) as Row);
   }
 
-  /** The folds of some of a site's orders, in the order asked for: the lines a report quotes. */
-  async factsOf(siteId: string, workOrderIds: readonly string[]): Promise<ReportOrder[]> {
+  /**
+   * The folds of the orders a monthly report over [since, until) quotes a line of: a target missed in it, a close
+   * in it with the resident's comment, or a callback requested in it and not answered by its end. Every such step
+   * is the order's last or came before it, so the index on the last step finds them; their facts are then read
+   * by key (a join would read every order's). Read beside the rows, not after them.
+   */
+  async factsQuotedIn(siteId: string, since: Date, until: Date): Promise<ReportOrder[]> {
     const { rows } = await this.pool.query<{ facts: ReportOrder }>(
-      `SELECT facts FROM ${QUERY_TABLES.reportFacts} WHERE site_id = $1 AND work_order_id = ANY($2::uuid[])`,
-      [siteId, workOrderIds],
+      `SELECT f.facts FROM unnest(ARRAY(SELECT o.work_order_id FROM ${QUERY_TABLES.reportOrders} o
+       WHERE o.site_id = $1 AND o.last_step_at >= $2 AND o.reported_at < $3 AND (
+         (NOT o.response_met AND o.response_verdict_at >= $2 AND o.response_verdict_at < $3)
+         OR EXISTS (SELECT FROM unnest(o.resolution_verdict_at, o.resolution_met) AS v(at, met)
+                    WHERE NOT v.met AND v.at >= $2 AND v.at < $3)
+         OR EXISTS (SELECT FROM unnest(o.closed_at, o.close_commented) AS c(at, commented)
+                    WHERE c.commented AND c.at >= $2 AND c.at < $3)
+         OR EXISTS (SELECT FROM unnest(o.callback_requested_at) AS r(at)
+                    WHERE r.at >= $2 AND r.at < $3 AND NOT EXISTS (
+                      SELECT FROM unnest(o.closed_at || o.reopened_at || o.rejected_at) AS answer(at)
+                      WHERE answer.at >= r.at AND answer.at < $3)))
+       ORDER BY o.reported_at, o.work_order_id)) WITH ORDINALITY AS quoted(work_order_id, n)
+       JOIN ${QUERY_TABLES.reportFacts} f USING (work_order_id)
+       ORDER BY quoted.n`,
+      [siteId, since.getTime(), until.getTime()],
     );
-    const byId = new Map(rows.map(({ facts }) => [facts.workOrderId, facts]));
-    return workOrderIds.flatMap((id) => byId.get(id) ?? []);
+    return rows.map((r) => r.facts);
   }
 
   /** Orders reported in [since, until) by local month ("YYYY-MM" in the zone) and category. */

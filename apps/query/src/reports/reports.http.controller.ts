@@ -14,7 +14,7 @@ import { CLOCK, Clock } from '@closeloop/runtime';
 import { z } from 'zod';
 import { hotSpotReport, REPEAT_WITHIN_DAYS } from './hot-spots';
 import { flatten, toCsv } from './report-csv';
-import { monthlyReport, ordersListedIn } from './monthly-report';
+import { monthlyReport } from './monthly-report';
 import { reportDocument } from './monthly-report-document';
 import { renderHtml, renderPdf } from './monthly-report.render';
 import { ReportNotesRepository } from './report-notes.repository';
@@ -196,12 +196,12 @@ export class ReportsHttpController {
     const months = Array.from({ length: 12 }, (_, i) => monthBefore(from, 11 - i));
     const season = windowOf(`${months[0]}-01`, to, timeZone);
     const since = windowOf(addLocalDays(previousFrom, -REPEAT_WITHIN_DAYS - 1), from, timeZone).start;
-    const [orders, monthCounts, deskNotes] = await Promise.all([
+    const [orders, listed, monthCounts, deskNotes] = await Promise.all([
       this.reports.ordersFor(site, new Date(since), new Date(window.end)),
+      this.reports.factsQuotedIn(site, new Date(window.start), new Date(window.end)),
       this.reports.receivedByMonth(site, new Date(season.start), new Date(season.end), timeZone),
       this.notes.latest(site, month),
     ]);
-    const listed = await this.reports.factsOf(site, ordersListedIn(orders, window));
     const report = monthlyReport({
       siteId: site,
       month,
