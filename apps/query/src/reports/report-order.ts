@@ -4,7 +4,8 @@ import { placeOf, reportOn, TimelineEntry } from '../projection/work-order-view'
 /**
  * What the reports need to know of one order, folded from its timeline: the attributes reports group by, and the
  * instant of every step a figure counts. Instants, not verdicts as of today: a report over any past window asks
- * "had it happened by then?" of the same row (docs/reports.md).
+ * "had it happened by then?" of the same row (docs/reports.md). Kept as the events wrote it (query_report_facts)
+ * for the lines a report quotes; the figures are computed from its numbers (`ReportRow`, report-row.ts).
  */
 export interface ReportOrder {
   readonly workOrderId: string;

@@ -6,15 +6,10 @@ import type { ReportOrder } from './report-order';
  * a report reads tens of thousands of rows, and comparing numbers is what it does with them (ADR 23).
  * Lists are in timeline order, and each list of a step's particulars (a close's rating…) runs beside its instants.
  */
-export interface ReportRow {
-  readonly workOrderId: string;
-  readonly number: string;
-  readonly building: string | null;
-  readonly unit: string | null;
-  readonly channel: string;
-  readonly category: string | null;
-  readonly tier: string | null;
-  readonly teamId: string | null;
+export interface ReportRow extends Pick<
+  ReportOrder,
+  'workOrderId' | 'number' | 'building' | 'unit' | 'channel' | 'category' | 'tier' | 'teamId'
+> {
   readonly technicianId: string | null;
   readonly reportedAt: number;
   /** The first acknowledgement. */
