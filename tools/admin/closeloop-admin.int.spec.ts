@@ -238,7 +238,12 @@ describe('closeloop-admin projections', () => {
       expect.objectContaining({
         readModel: 'query',
         swapped: false,
-        rows: { query_timeline__rebuild: 0, query_work_orders__rebuild: 0, query_report_orders__rebuild: 0 },
+        rows: {
+          query_timeline__rebuild: 0,
+          query_work_orders__rebuild: 0,
+          query_report_orders__rebuild: 0,
+          query_report_facts__rebuild: 0,
+        },
       }),
       expect.objectContaining({
         readModel: 'notification',
@@ -258,6 +263,7 @@ describe('closeloop-admin projections', () => {
     // The swap leaves no rebuilt copy behind; the live board's feed is not a rebuilt table (ADR 24).
     expect(rows.map((r) => r.relname)).toEqual([
       'query_order_changes',
+      'query_report_facts',
       'query_report_notes',
       'query_report_orders',
       'query_timeline',
