@@ -1,24 +1,67 @@
-import { execFile } from 'node:child_process';
+import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { LOCAL_SIGNING_KEY_FILE } from '@closeloop/auth';
 import { repositoryRoot } from '@closeloop/testing';
 import type { Browser, Page } from 'playwright-core';
 import { browserAround, LAPTOP, seriousAccessibilityViolations } from './console-browser';
-import { post, testStackAround, urls } from './test-stack';
+import { get, post, testStackAround, urls } from './test-stack';
 
-// The local stack's sign-in (issue 13): the admin tool makes a one-time link, the browser opens it, the console
-// exchanges its code for a staff token. The link works once and not after it expires; neither the code nor the
-// token reaches an address a server sees, and neither reaches the console's log.
+// Signing in to the console (issue 13). The local stack's way: the admin tool makes a one-time link, the browser
+// opens it, the console exchanges its code for a staff token; the link works once and not after it expires. The
+// production way: OpenID Connect, authorization code with PKCE, against a real provider (tools/e2e/
+// oidc-test-provider.mjs) that is the issuer of the stack's staff tokens. Neither a code nor a token reaches an
+// address a server sees, nor the console's log.
 
 const JWT = /eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/;
 const SESSION_KEY = 'closeloop.staff-token';
 const cli = join(repositoryRoot, 'tools', 'admin', 'closeloop-admin.js');
 
+/** The identity provider: the issuer of every staff token of this stack, on a port beside the stack's. */
+const ISSUER = 'http://127.0.0.1:13990';
+const CLIENT_ID = 'closeloop-console';
+const PROVIDER_ACCOUNTS = { 's1-sup-chen': { name: 'Chen Jing', roles: ['supervisor'], sites: ['S1'] } };
+
+/** Starts the provider, signing with the stack's key so that the services trust its tokens; resolves once it listens. */
+const startProvider = (signingKeyFile: string): Promise<ChildProcess> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(repositoryRoot, 'tools', 'e2e', 'oidc-test-provider.mjs')], {
+      env: {
+        ...process.env,
+        OIDC_ISSUER: ISSUER,
+        OIDC_SIGNING_KEY_FILE: signingKeyFile,
+        OIDC_CLIENT_ID: CLIENT_ID,
+        OIDC_REDIRECT_URI: `${urls.console}/sign-in/callback`,
+        OIDC_AUDIENCE: 'closeloop',
+        OIDC_ACCOUNTS: JSON.stringify(PROVIDER_ACCOUNTS),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let errors = '';
+    child.stderr?.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+    child.stdout?.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && resolve(child));
+    child.once('exit', (code) => reject(new Error(`the OIDC provider exited with ${code}: ${errors}`)));
+  });
+
 describe('signing in to the console with a one-time link, in Chromium', () => {
   // The console at its most talkative, so that anything a log line could carry is there to be found.
-  const stack = testStackAround('console-sign-in', { LOG_LEVEL: 'debug' });
+  const stack = testStackAround('console-sign-in', {
+    LOG_LEVEL: 'debug',
+    STAFF_TOKEN_ISSUER: ISSUER,
+    CONSOLE_OIDC_CLIENT_ID: CLIENT_ID,
+    CONSOLE_OIDC_SCOPE: 'openid profile staff',
+    CONSOLE_OIDC_PROVIDER_NAME: 'Test SSO',
+  });
   const browser = browserAround();
+  let provider: ChildProcess | undefined;
+  beforeAll(async () => {
+    provider = await startProvider(join(stack().staffKeys.dir, LOCAL_SIGNING_KEY_FILE));
+  }, 30_000);
+  afterAll(() => {
+    provider?.removeAllListeners('exit');
+    provider?.kill();
+  });
   /** Every code and token the tests handled, to look for in the log at the end. */
   const secrets: string[] = [];
 
@@ -39,6 +82,16 @@ describe('signing in to the console with a one-time link, in Chromium', () => {
         },
       );
     });
+
+  /** The token the tab keeps (session.ts), or '' if none. */
+  const storedToken = async (page: Page): Promise<string> =>
+    (await page.evaluate(
+      (key) =>
+        (globalThis as unknown as { sessionStorage: { getItem(k: string): string | null } }).sessionStorage.getItem(
+          key,
+        ),
+      SESSION_KEY,
+    )) ?? '';
 
   const codeOf = (link: string): string => new URL(link).hash.replace(/^#code=/, '');
 
@@ -67,7 +120,7 @@ describe('signing in to the console with a one-time link, in Chromium', () => {
         'selected',
       );
 
-      const token = (await tab.page.evaluate((key) => sessionStorage.getItem(key), SESSION_KEY)) ?? '';
+      const token = await storedToken(tab.page);
       secrets.push(token);
       const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as Record<
         string,
@@ -110,7 +163,7 @@ describe('signing in to the console with a one-time link, in Chromium', () => {
       await second.page.goto(link);
       await second.page.getByRole('alert').filter({ hasText: 'This sign-in link has been used already' }).waitFor();
       await expect(second.page.getByRole('button', { name: /Sign out/ }).count()).resolves.toBe(0);
-      await expect(second.page.evaluate((key) => sessionStorage.getItem(key), SESSION_KEY)).resolves.toBeNull();
+      await expect(storedToken(second.page)).resolves.toBe('');
       expect(new URL(second.page.url()).hash).toBe('');
       expect(await seriousAccessibilityViolations(second.page)).toEqual([]);
     } finally {
@@ -155,8 +208,39 @@ describe('signing in to the console with a one-time link, in Chromium', () => {
     expect(notJson.status).toBe(415);
   });
 
+  it('signs in at the identity provider (authorization code with PKCE) onto the board, with a token the services accept', async () => {
+    const tab = await newTab(browser(), 'en-GB');
+    try {
+      await tab.page.goto(`${urls.console}/sign-in`);
+      await tab.page.getByRole('button', { name: 'Sign in with Test SSO' }).click();
+      await tab.page.getByPlaceholder('Enter any login').fill('s1-sup-chen');
+      await tab.page.getByPlaceholder('and password').fill('any password');
+      await tab.page.getByRole('button', { name: 'Sign-in' }).click();
+      await tab.page.getByRole('button', { name: 'Continue' }).click();
+      await tab.page.getByRole('button', { name: 'Sign out Chen Jing' }).waitFor();
+      const address = new URL(tab.page.url());
+      expect([address.origin, address.pathname, address.search, address.hash]).toEqual([urls.console, '/', '', '']);
+
+      const token = await storedToken(tab.page);
+      secrets.push(token);
+      const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as Record<
+        string,
+        unknown
+      >;
+      expect(claims).toMatchObject({ iss: ISSUER, aud: 'closeloop', sub: 's1-sup-chen', roles: ['supervisor'] });
+      expect(tab.requested.filter((url) => url.includes(token))).toEqual([]);
+      // The code went through the address, PKCE-bound and once; the authorization request asked for S256.
+      const authorization = tab.requested.find((url) => url.startsWith(`${ISSUER}/auth?`)) ?? '';
+      expect(new URL(authorization).searchParams.get('code_challenge_method')).toBe('S256');
+      const listed = await get(`${urls.query}/v1/work-orders?site=S1`, { authorization: `Bearer ${token}` });
+      expect(listed.status).toBe(200);
+    } finally {
+      await tab.close();
+    }
+  });
+
   it('leaves no code and no token in the console’s log', () => {
-    expect(secrets.length).toBeGreaterThanOrEqual(4);
+    expect(secrets.length).toBeGreaterThanOrEqual(5);
     const log = readFileSync(join(stack().logDir, 'console.log'), 'utf8');
     expect(secrets.filter((secret) => log.includes(secret))).toEqual([]);
     expect(log).not.toMatch(JWT);

@@ -3,7 +3,8 @@ import { Alert, Button } from 'antd';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useNavigate } from 'react-router-dom';
-import { completeOidcSignIn, type OidcSettings } from '../../oidc';
+import { completeOidcSignIn } from '../../oidc';
+import type { OidcSettings } from '../../oidc-settings';
 import { signIn } from '../../session';
 import { NotAStaffToken, SignInCard, useSignInSettings, Waiting } from './SignInPage';
 

@@ -5,7 +5,8 @@ import { useTranslation } from 'react-i18next';
 import { Link, useNavigate } from 'react-router-dom';
 import { ApiProblem } from '../../api';
 import { ProblemAlert } from '../../components/ProblemAlert';
-import { fetchSignInSettings, startOidcSignIn } from '../../oidc';
+import { startOidcSignIn } from '../../oidc';
+import { fetchSignInSettings } from '../../oidc-settings';
 import { signIn, useSession } from '../../session';
 import { codeFromAddress, exchangeOnce } from './local-sign-in';
 

@@ -1,19 +1,13 @@
 // The local stack's sign-in link: `/sign-in#code=<one-time code>`. The code is taken from the fragment (which no
 // server sees) and removed from the address bar at once, then exchanged, once, for a staff token.
 import { ApiProblem } from '../../api';
+import { takeFromFragment } from '../../session';
 
 let codeOfThisPage: string | undefined;
 
 /** The link's code, removed from the address; kept for this page load so that a re-render finds it again. */
 export const codeFromAddress = (): string | undefined => {
-  const fragment = new URLSearchParams(window.location.hash.slice(1));
-  const code = fragment.get('code');
-  if (code !== null) {
-    fragment.delete('code');
-    const rest = fragment.toString();
-    history.replaceState(history.state, '', `${location.pathname}${location.search}${rest ? `#${rest}` : ''}`);
-    codeOfThisPage = code;
-  }
+  codeOfThisPage = takeFromFragment('code') ?? codeOfThisPage;
   return codeOfThisPage;
 };
 
