@@ -11,7 +11,7 @@ import { get, post, testStackAround, urls } from './test-stack';
 // Signing in to the console (issue 13). The local stack's way: the admin tool makes a one-time link, the browser
 // opens it, the console exchanges its code for a staff token; the link works once and not after it expires. The
 // production way: OpenID Connect, authorization code with PKCE, against a real provider (tools/e2e/
-// oidc-test-provider.mjs) that is the issuer of the stack's staff tokens. Neither a code nor a token reaches an
+// oidc-test-provider.js) that is the issuer of the stack's staff tokens. Neither a code nor a token reaches an
 // address a server sees, nor the console's log.
 
 const JWT = /eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/;
@@ -26,7 +26,7 @@ const PROVIDER_ACCOUNTS = { 's1-sup-chen': { name: 'Chen Jing', roles: ['supervi
 /** Starts the provider, signing with the stack's key so that the services trust its tokens; resolves once it listens. */
 const startProvider = (signingKeyFile: string): Promise<ChildProcess> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(repositoryRoot, 'tools', 'e2e', 'oidc-test-provider.mjs')], {
+    const child = spawn(process.execPath, [join(repositoryRoot, 'tools', 'e2e', 'oidc-test-provider.js')], {
       env: {
         ...process.env,
         OIDC_ISSUER: ISSUER,
