@@ -6,7 +6,8 @@ import { Link, useNavigate } from 'react-router-dom';
 import { ApiProblem } from '../../api';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { startOidcSignIn } from '../../oidc';
-import { fetchSignInSettings } from '../../oidc-settings';
+import { fetchSignInSettings, type OidcSettings } from '../../oidc-settings';
+import { localeOf } from '../../i18n';
 import { signIn, useSession } from '../../session';
 import { codeFromAddress, exchangeOnce } from './local-sign-in';
 
@@ -74,6 +75,10 @@ export const SignInPage = () => {
     onSuccess: (token) => (signIn(token) ? navigate('/', { replace: true }) : setUnreadable(true)),
   });
   const { mutate } = exchange;
+  // Discovery at the identity provider can fail before the browser leaves: said in words, not swallowed.
+  const redirect = useMutation({
+    mutationFn: (settings: OidcSettings) => startOidcSignIn(settings, localeOf(i18n.language)),
+  });
   useEffect(() => {
     if (code !== undefined) mutate(code);
   }, [code, mutate]);
@@ -95,14 +100,12 @@ export const SignInPage = () => {
       )}
       {settings.isError && <Alert type="warning" showIcon message={t('settingsFailed')} />}
       {oidc && (
-        <Button
-          type="primary"
-          size="large"
-          block
-          onClick={() => void startOidcSignIn(oidc, i18n.language === 'zh' ? 'zh-CN' : 'en')}
-        >
+        <Button type="primary" size="large" block loading={redirect.isPending} onClick={() => redirect.mutate(oidc)}>
           {t('withProvider', { provider: oidc.providerName ?? t('defaultProvider') })}
         </Button>
+      )}
+      {redirect.isError && (
+        <Alert type="error" showIcon role="alert" message={t('providerFailed', { message: redirect.error.message })} />
       )}
       {settings.data?.localSignIn && <Typography.Paragraph>{t('localHint')}</Typography.Paragraph>}
       {settings.data && !oidc && !settings.data.localSignIn && !session && (
