@@ -118,6 +118,8 @@ export const startTestStack = async (label: string, extraEnv: Record<string, str
       ALERT_LINK_SECRET: randomBytes(32).toString('hex'),
       // The tests' alert receivers listen on 127.0.0.1, which the outbound address rule refuses in production.
       OUTBOUND_ALLOW_PRIVATE_ADDRESSES: 'true',
+      // The console signs sign-in links' tokens with the key the services trust, as the local stack's does.
+      CONSOLE_LOCAL_SIGNING_KEY_DIR: environment.staffKeys.dir,
       ...extraEnv,
     },
     logDir: join(repositoryRoot, '.local', 'logs', `e2e-${prefix.replace(/\.$/, '')}`),
