@@ -20,16 +20,18 @@ import {
   BANDS_SHOWN,
   groupByBand,
   pagedByOrder,
+  runningTargetOf,
   targetStartOf,
   type AtRiskItem,
   type PagedPerson,
 } from './at-risk';
 
-interface Row extends AtRiskItem {
-  readonly band: SlaBand;
+type Row = AtRiskItem & {
+  readonly bandNow: SlaBand;
   readonly startedAt: number;
+  readonly running: ReturnType<typeof runningTargetOf>;
   readonly paged: readonly PagedPerson[] | undefined;
-}
+};
 
 const ALL_AT_RISK = 'all';
 
@@ -67,12 +69,13 @@ export const AtRiskPage = () => {
   const answeredAt = atRisk.dataUpdatedAt;
   const rows: Row[] = (atRisk.data?.items ?? []).map((item) => ({
     ...item,
-    band: bandAt(item, answeredAt, now),
+    bandNow: bandAt(item, answeredAt, now),
     startedAt: targetStartOf(item, answeredAt),
+    running: runningTargetOf(item),
     paged: paged ? (paged.get(item.workOrderId) ?? []) : undefined,
   }));
   const groups = groupByBand(rows);
-  const atRiskRows = rows.filter((row) => row.band !== 'under-50');
+  const atRiskRows = rows.filter((row) => row.bandNow !== 'under-50');
 
   const columns: TableColumnsType<Row> = [
     {
@@ -89,24 +92,24 @@ export const AtRiskPage = () => {
     {
       title: t('column.band'),
       key: 'band',
-      render: (_, row) => <Tag color={SLA_BAND_COLOURS[row.band]}>{t(`band.${row.band}`)}</Tag>,
+      render: (_, row) => <Tag color={SLA_BAND_COLOURS[row.bandNow]}>{t(`band.${row.bandNow}`)}</Tag>,
     },
     {
       title: t('column.countdown'),
       key: 'countdown',
       render: (_, row) => (
         <SlaCountdown
-          target={row.nextDueTarget}
+          target={row.running.target}
           startedAt={new Date(row.startedAt).toISOString()}
           dueAt={row.nextDueAt}
-          breached={row.band === 'breached'}
+          breached={row.bandNow === 'breached'}
         />
       ),
     },
     {
       title: t('column.level'),
       key: 'level',
-      render: (_, row) => <LevelTag level={row.nextDueEscalationLevel} />,
+      render: (_, row) => <LevelTag level={row.running.escalationLevel} />,
     },
     ...(mayReadAlerts(session)
       ? [

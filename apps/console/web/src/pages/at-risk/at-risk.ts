@@ -1,18 +1,27 @@
 // The at-risk list: the query service's open orders by running target (GET /v1/sla/at-risk), put in bands of the
 // target's time gone, and joined to the alerts that paged people about them.
 import { slaBandAt, type SlaBand } from '../../sla-bands';
-import type { WorkOrderSla } from '../../work-orders';
+import type { paths } from '../../generated/openapi';
 import type { Alert, AlertRecipient } from '../on-call/alerts';
 
-export interface AtRiskItem extends WorkOrderSla {
-  readonly nextDueAt: string;
-  readonly secondsToNextDue: number;
-  readonly nextDueTarget: 'response' | 'resolution';
-  /** Share of the running target's time gone when the list was answered, in percent; past 100 when overdue. */
-  readonly elapsedPercent: number;
-  readonly band: SlaBand;
-  readonly nextDueEscalationLevel: number;
-}
+/**
+ * An open order with its running target: `elapsedPercent` is the share of that target's time gone when the list was
+ * answered (past 100 when overdue), `band` that share grouped, `nextDueEscalationLevel` the level its chain reached.
+ */
+export type AtRiskItem =
+  paths['/v1/sla/at-risk']['get']['responses'][200]['content']['application/json']['items'][number];
+
+/** The running target the item is listed for, and the level its escalation reached. */
+export const runningTargetOf = (
+  item: AtRiskItem,
+): { readonly target: 'response' | 'resolution'; readonly escalationLevel: number } => {
+  const listed =
+    item.targets.find((t) => t.target === item.nextDueTarget) ?? item.targets.find((t) => t.dueAt === item.nextDueAt);
+  return {
+    target: item.nextDueTarget ?? listed?.target ?? 'response',
+    escalationLevel: item.nextDueEscalationLevel ?? listed?.escalationLevel ?? 0,
+  };
+};
 
 /** The bands the page shows, most urgent first; the last, under half the time gone, is on track, not at risk. */
 export const BANDS_SHOWN = ['breached', '90+', '75-90', '50-75', 'under-50'] as const satisfies readonly SlaBand[];
@@ -26,7 +35,8 @@ const SMALLEST_REMAINING_SHARE = 0.005;
  */
 export const targetStartOf = (item: Pick<AtRiskItem, 'nextDueAt' | 'elapsedPercent'>, answeredAt: number): number => {
   const due = Date.parse(item.nextDueAt);
-  const remainingShare = 1 - item.elapsedPercent / 100;
+  // A service that does not say the share yet: taken as just started, so only the deadline passing moves the band.
+  const remainingShare = 1 - (item.elapsedPercent ?? 0) / 100;
   if (remainingShare <= 0 || due <= answeredAt) return due;
   return due - (due - answeredAt) / Math.max(SMALLEST_REMAINING_SHARE, remainingShare);
 };
@@ -36,9 +46,9 @@ export const bandAt = (item: AtRiskItem, answeredAt: number, now: number): SlaBa
   slaBandAt(targetStartOf(item, answeredAt), Date.parse(item.nextDueAt), now, item.band === 'breached');
 
 /** The rows of each band, in the list's order (nearest deadline first); every row in exactly one band. */
-export const groupByBand = <T extends { readonly band: SlaBand }>(rows: readonly T[]): Record<SlaBand, T[]> => {
+export const groupByBand = <T extends { readonly bandNow: SlaBand }>(rows: readonly T[]): Record<SlaBand, T[]> => {
   const groups: Record<SlaBand, T[]> = { breached: [], '90+': [], '75-90': [], '50-75': [], 'under-50': [] };
-  for (const row of rows) groups[row.band].push(row);
+  for (const row of rows) groups[row.bandNow].push(row);
   return groups;
 };
 

@@ -1,4 +1,4 @@
-import type { Alert } from '../on-call/alerts';
+import { alertWith } from '../on-call/alert-fixture';
 import { bandAt, groupByBand, pagedByOrder, targetStartOf, type AtRiskItem } from './at-risk';
 
 const DUE = Date.parse('2026-12-05T08:00:00Z');
@@ -40,10 +40,10 @@ describe('bandAt', () => {
 describe('groupByBand', () => {
   it('puts every row in exactly one band, keeping the list order, so the counts are the rows', () => {
     const rows = [
-      { id: 'a', band: 'breached' as const },
-      { id: 'b', band: '90+' as const },
-      { id: 'c', band: 'breached' as const },
-      { id: 'd', band: 'under-50' as const },
+      { id: 'a', bandNow: 'breached' as const },
+      { id: 'b', bandNow: '90+' as const },
+      { id: 'c', bandNow: 'breached' as const },
+      { id: 'd', bandNow: 'under-50' as const },
     ];
     const groups = groupByBand(rows);
     expect(groups.breached.map((r) => r.id)).toEqual(['a', 'c']);
@@ -56,22 +56,7 @@ describe('groupByBand', () => {
 });
 
 describe('pagedByOrder', () => {
-  const alert = (over: Partial<Alert>): Alert => ({
-    alertId: 'x',
-    workOrderId: 'wo-1',
-    kind: 'escalation',
-    siteId: 'S1',
-    target: 'response',
-    level: 1,
-    recipients: [],
-    status: 'open',
-    raisedAt: '2026-12-05T08:00:00Z',
-    acknowledgedBy: null,
-    acknowledgedAt: null,
-    closedReason: null,
-    closedAt: null,
-    ...over,
-  });
+  const alert = alertWith;
 
   it('names each person once per order, at the highest level they were paged, lowest level first', () => {
     const paged = pagedByOrder([

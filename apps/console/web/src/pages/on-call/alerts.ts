@@ -1,62 +1,29 @@
-// The notification service's alerts and on-call shifts as the console reads them (docs/openapi.yaml: Alert,
-// AlertWithDeliveries, OnCallShift), and the rules the pages apply to them.
-import { hasRole, type StaffSession } from '../../session';
+// The notification service's alerts and on-call shifts (docs/openapi.yaml, generated into ../../generated), and the
+// rules the pages apply to them.
+import type { components } from '../../generated/openapi';
 
-export type AlertStatus = 'open' | 'acknowledged' | 'closed';
-export type AlertChannel = 'webhook' | 'email' | 'wecom' | 'dingtalk' | 'feishu' | 'slack' | 'sms';
+type Schemas = components['schemas'];
 
-export interface AlertRecipient {
-  /** A person's staff id, the site's dispatcher queue `dispatch:<site>`, or a fallback contact. */
-  readonly staffId: string;
-  readonly role: 'on-call' | 'owner' | 'dispatcher' | 'fallback';
-  readonly channels: readonly AlertChannel[];
-}
-
-export interface Alert {
-  readonly alertId: string;
-  readonly workOrderId: string;
-  readonly kind: 'escalation' | 'warning' | 'urgent-order';
-  readonly siteId: string;
-  readonly target: 'response' | 'resolution' | null;
-  readonly level: number | null;
-  readonly recipients: readonly AlertRecipient[];
-  readonly status: AlertStatus;
-  readonly raisedAt: string;
-  readonly acknowledgedBy: { readonly staffId: string; readonly name: string } | null;
-  readonly acknowledgedAt: string | null;
-  readonly closedReason: string | null;
-  readonly closedAt: string | null;
-}
-
-export interface AlertDelivery {
-  readonly staffId: string;
-  readonly channel: AlertChannel;
-  /** pending, delivered, dead (retries ran out) or cancelled (acknowledged or closed first). */
-  readonly status: string;
-  readonly round: number;
-  readonly attempts: number;
-  readonly lastError: string | null;
-  readonly deliveredAt: string | null;
-}
-
-export interface AlertWithDeliveries extends Alert {
-  readonly deliveries: readonly AlertDelivery[];
-}
-
-export interface OnCallShift {
-  readonly siteId: string;
-  readonly level: 1 | 2 | 3;
-  readonly staffId: string;
-  readonly source: 'rotation' | 'override';
-  readonly from: string;
-  readonly to: string;
-}
+export type Alert = Schemas['Alert'];
+/** A person's staff id, the site's dispatcher queue `dispatch:<site>`, or the fallback paged when the chain ran out. */
+export type AlertRecipient = Alert['recipients'][number];
+export type AlertWithDeliveries = Schemas['AlertWithDeliveries'];
+export type OnCallShift = Schemas['OnCallShift'];
+type AlertStatus = Schemas['AlertStatus'];
 
 export const ESCALATION_LEVELS = [1, 2, 3] as const;
 
+/** The signed-in person as these rules need them (a StaffSession is one). */
+export interface Caller {
+  readonly staffId: string;
+  readonly roles: readonly string[];
+}
+
+const ALERT_ROLES: readonly string[] = ['on-call', 'supervisor', 'dispatcher', 'admin'];
+
 /** Who may list and acknowledge alerts at all (GET /v1/alerts, POST /v1/alerts/{id}/ack). */
-export const mayReadAlerts = (session: StaffSession | undefined): boolean =>
-  hasRole(session, 'on-call', 'supervisor', 'dispatcher', 'admin');
+export const mayReadAlerts = (caller: Caller | undefined): boolean =>
+  !!caller && caller.roles.some((role) => ALERT_ROLES.includes(role));
 
 /** The site's dispatcher queue, which stands in as recipient when nobody is on call. */
 export const dispatcherQueueOf = (siteId: string): string => `dispatch:${siteId}`;
@@ -65,11 +32,11 @@ export const dispatcherQueueOf = (siteId: string): string => `dispatch:${siteId}
  * Whether the signed-in person may say "I've got it": the alert is open and addressed to them, or to the site's
  * dispatcher queue and they dispatch (the notification service's rule; it answers 403 to anyone else).
  */
-export const mayAcknowledge = (alert: Alert, session: StaffSession | undefined): boolean => {
-  if (!session || alert.status !== 'open' || !mayReadAlerts(session)) return false;
+export const mayAcknowledge = (alert: Alert, caller: Caller | undefined): boolean => {
+  if (!caller || alert.status !== 'open' || !mayReadAlerts(caller)) return false;
   const addressedTo = (staffId: string) => alert.recipients.some((r) => r.staffId === staffId);
   return (
-    addressedTo(session.staffId) || (hasRole(session, 'dispatcher') && addressedTo(dispatcherQueueOf(alert.siteId)))
+    addressedTo(caller.staffId) || (caller.roles.includes('dispatcher') && addressedTo(dispatcherQueueOf(alert.siteId)))
   );
 };
 

@@ -1,31 +1,10 @@
-import type { StaffSession } from '../../session';
-import { alertsInPlay, mayAcknowledge, orderIdsOf, type Alert } from './alerts';
+import { alertWith } from './alert-fixture';
+import { alertsInPlay, mayAcknowledge, orderIdsOf, type Alert, type Caller } from './alerts';
 
-const alert = (over: Partial<Alert>): Alert => ({
-  alertId: 'a1',
-  workOrderId: 'wo-1',
-  kind: 'escalation',
-  siteId: 'S1',
-  target: 'response',
-  level: 1,
-  recipients: [{ staffId: 'sup-chen', role: 'on-call', channels: ['sms'] }],
-  status: 'open',
-  raisedAt: '2026-12-05T08:00:00Z',
-  acknowledgedBy: null,
-  acknowledgedAt: null,
-  closedReason: null,
-  closedAt: null,
-  ...over,
-});
+const alert = (fields: Partial<Alert>): Alert =>
+  alertWith({ recipients: [{ staffId: 'sup-chen', role: 'on-call', channels: ['sms'] }], ...fields });
 
-const session = (staffId: string, ...roles: StaffSession['roles'][number][]): StaffSession => ({
-  token: 't',
-  staffId,
-  name: staffId,
-  roles,
-  sites: ['S1'],
-  expiresAt: new Date('2100-01-01T00:00:00Z'),
-});
+const session = (staffId: string, ...roles: string[]): Caller => ({ staffId, roles });
 
 describe('mayAcknowledge', () => {
   it('lets a recipient acknowledge an open alert addressed to them', () => {
