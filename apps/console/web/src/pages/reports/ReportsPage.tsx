@@ -27,6 +27,13 @@ const usePeriod = (): [Period, (period: Period) => void] => {
   return [period, choose];
 };
 
+const DateInput = ({ label, value, onChange }: { label: string; value: string; onChange: (date: string) => void }) => (
+  <Space.Compact>
+    <Space.Addon aria-hidden>{label}</Space.Addon>
+    <Input type="date" aria-label={label} value={value} onChange={(e) => onChange(e.target.value)} />
+  </Space.Compact>
+);
+
 const RangeInputs = ({ period, onChange }: { period: Period; onChange: (period: Period) => void }) => {
   const { t } = useTranslation('reports');
   const { from, to } = datesOf(period);
@@ -38,19 +45,11 @@ const RangeInputs = ({ period, onChange }: { period: Period; onChange: (period: 
   };
   return (
     <Space wrap align="center">
-      <Input
-        type="date"
-        aria-label={t('period.from')}
-        addonBefore={t('period.from')}
-        value={draft.from}
-        onChange={(e) => edit({ ...draft, from: e.target.value })}
-      />
-      <Input
-        type="date"
-        aria-label={t('period.through')}
-        addonBefore={t('period.through')}
+      <DateInput label={t('period.from')} value={draft.from} onChange={(from) => edit({ ...draft, from })} />
+      <DateInput
+        label={t('period.through')}
         value={draft.through}
-        onChange={(e) => edit({ ...draft, through: e.target.value })}
+        onChange={(through) => edit({ ...draft, through })}
       />
       {problem && (
         <Typography.Text type="danger" role="alert">
