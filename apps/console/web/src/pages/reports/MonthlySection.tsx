@@ -9,49 +9,43 @@ import { formatInstant } from '../../format';
 import { localeOf } from '../../i18n';
 import { openBlob } from './download';
 import { downloadName, type Period } from './period';
-import { DownloadButton, Loaded, ReportCard, reportPath, useReport } from './report-parts';
+import { DownloadButton, Loaded, ReportCard, reportPath, useReport, WideTable } from './report-parts';
 import type { MissedTarget, MonthlyReport } from './report-shapes';
-
-const OUTCOME_COLOURS: Readonly<Record<MissedTarget['outcome'], string>> = {
-  closed: 'green',
-  resolved: 'blue',
-  cancelled: 'default',
-  open: 'red',
-};
 
 const MissedTargets = ({ report }: { report: MonthlyReport }) => {
   const { t, i18n } = useTranslation('reports');
   const { search } = useLocation();
   const locale = localeOf(i18n.language);
+  if (report.missedTargets.length === 0) return <Typography.Paragraph>{t('monthly.missedNone')}</Typography.Paragraph>;
   return (
-    <Table<MissedTarget>
-      size="small"
-      rowKey={(m) => `${m.workOrderId}|${m.target}|${m.missedAt}`}
-      dataSource={[...report.missedTargets]}
-      pagination={report.missedTargets.length > 10 ? { pageSize: 10, showSizeChanger: false } : false}
-      scroll={{ x: 'max-content' }}
-      locale={{ emptyText: t('monthly.missedNone') }}
-      columns={[
-        {
-          key: 'number',
-          title: t('monthly.number'),
-          rowScope: 'row',
-          render: (_, m) => <Link to={{ pathname: `/orders/${m.workOrderId}`, search }}>{m.number}</Link>,
-        },
-        { key: 'target', title: t('monthly.target'), render: (_, m) => t(`sla.${m.target}`, { ns: 'common' }) },
-        { key: 'missedAt', title: t('monthly.missedAt'), render: (_, m) => formatInstant(m.missedAt, locale) },
-        { key: 'category', title: t('category'), render: (_, m) => m.category ?? t('none') },
-        { key: 'building', title: t('building'), render: (_, m) => m.building ?? t('none') },
-        { key: 'owner', title: t('monthly.owner'), render: (_, m) => m.owner ?? t('none') },
-        { key: 'technician', title: t('monthly.technician'), render: (_, m) => m.technician ?? t('none') },
-        { key: 'level', title: t('monthly.level'), dataIndex: 'escalationLevel', align: 'right' },
-        {
-          key: 'outcome',
-          title: t('monthly.outcome'),
-          render: (_, m) => <Tag color={OUTCOME_COLOURS[m.outcome]}>{t(`monthly.outcomes.${m.outcome}`)}</Tag>,
-        },
-      ]}
-    />
+    <WideTable label={t('monthly.missed')}>
+      <Table<MissedTarget>
+        size="small"
+        rowKey={(m) => `${m.workOrderId}|${m.target}|${m.missedAt}`}
+        dataSource={[...report.missedTargets]}
+        pagination={report.missedTargets.length > 10 ? { pageSize: 10, showSizeChanger: false } : false}
+        columns={[
+          {
+            key: 'number',
+            title: t('monthly.number'),
+            rowScope: 'row',
+            render: (_, m) => <Link to={{ pathname: `/orders/${m.workOrderId}`, search }}>{m.number}</Link>,
+          },
+          { key: 'target', title: t('monthly.target'), render: (_, m) => t(`sla.${m.target}`, { ns: 'common' }) },
+          { key: 'missedAt', title: t('monthly.missedAt'), render: (_, m) => formatInstant(m.missedAt, locale) },
+          { key: 'category', title: t('category'), render: (_, m) => m.category ?? t('none') },
+          { key: 'building', title: t('building'), render: (_, m) => m.building ?? t('none') },
+          { key: 'owner', title: t('monthly.owner'), render: (_, m) => m.owner ?? t('none') },
+          { key: 'technician', title: t('monthly.technician'), render: (_, m) => m.technician ?? t('none') },
+          { key: 'level', title: t('monthly.level'), dataIndex: 'escalationLevel', align: 'right' },
+          {
+            key: 'outcome',
+            title: t('monthly.outcome'),
+            render: (_, m) => <Tag>{t(`monthly.outcomes.${m.outcome}`)}</Tag>,
+          },
+        ]}
+      />
+    </WideTable>
   );
 };
 

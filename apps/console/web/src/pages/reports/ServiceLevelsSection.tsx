@@ -5,7 +5,7 @@ import { localeOf } from '../../i18n';
 import { receivedClosedChart, satisfactionChart } from './chart-options';
 import { figureRows, formatFigure, GROUP_FIGURES, type FigureRow } from './figures';
 import { addDays, datesOf, downloadName, trendGroupingFor, type Period } from './period';
-import { DownloadButton, Loaded, ReportCard, reportPath, useReport } from './report-parts';
+import { DownloadButton, Loaded, ReportCard, reportPath, useReport, WideTable } from './report-parts';
 import { GROUPINGS, type Grouping, type ServiceLevelGroup, type ServiceLevelReport } from './report-shapes';
 import { ReportChartView } from './ReportChartView';
 
@@ -29,7 +29,6 @@ const FiguresTable = ({ report }: { report: ServiceLevelReport }) => {
       rowKey="key"
       pagination={false}
       dataSource={rows}
-      scroll={{ x: 'max-content' }}
       columns={[
         { title: t('figureColumn'), dataIndex: 'key', render: (key: string) => t(`figure.${key}`), rowScope: 'row' },
         { title: t('current'), dataIndex: 'current', align: 'right' },
@@ -45,22 +44,23 @@ const GroupsTable = ({ report, grouping }: { report: ServiceLevelReport; groupin
   const labelOf = useGroupLabel(grouping);
   const locale = localeOf(i18n.language);
   return (
-    <Table<ServiceLevelGroup>
-      size="small"
-      rowKey={(group) => `${group.key}`}
-      pagination={report.groups.length > 20 ? { pageSize: 20, showSizeChanger: false } : false}
-      dataSource={[...report.groups]}
-      scroll={{ x: 'max-content' }}
-      columns={[
-        { key: 'group', title: t(`grouping.${grouping}`), render: (_, group) => labelOf(group), rowScope: 'row' },
-        ...GROUP_FIGURES.map(({ key, kind, read }) => ({
-          key,
-          title: t(`figure.${key}`),
-          align: 'right' as const,
-          render: (_: unknown, group: ServiceLevelGroup) => formatFigure(kind, read(group.current), locale),
-        })),
-      ]}
-    />
+    <WideTable label={t('byGroup', { grouping: t(`grouping.${grouping}`) })}>
+      <Table<ServiceLevelGroup>
+        size="small"
+        rowKey={(group) => `${group.key}`}
+        pagination={report.groups.length > 20 ? { pageSize: 20, showSizeChanger: false } : false}
+        dataSource={[...report.groups]}
+        columns={[
+          { key: 'group', title: t(`grouping.${grouping}`), render: (_, group) => labelOf(group), rowScope: 'row' },
+          ...GROUP_FIGURES.map(({ key, kind, read }) => ({
+            key,
+            title: t(`figure.${key}`),
+            align: 'right' as const,
+            render: (_: unknown, group: ServiceLevelGroup) => formatFigure(kind, read(group.current), locale),
+          })),
+        ]}
+      />
+    </WideTable>
   );
 };
 
@@ -132,7 +132,7 @@ export const ServiceLevelsSection = ({ site, period }: { site: string; period: P
       <Loaded query={report}>
         {(data) => (
           <>
-            <Typography.Paragraph type="secondary">
+            <Typography.Paragraph>
               {t('period.compared', { from: data.previous.from, through: addDays(data.previous.to, -1) })}
             </Typography.Paragraph>
             <Row gutter={[16, 16]}>

@@ -52,6 +52,16 @@ export const ReportCard = ({ title, extra, children }: { title: string; extra?: 
   </section>
 );
 
+/**
+ * A table too wide for a narrow screen scrolls sideways inside a labelled box the keyboard can reach and scroll
+ * (antd's own scrolling box takes no focus).
+ */
+export const WideTable = ({ label, children }: { label: string; children: ReactNode }) => (
+  <div role="region" aria-label={label} tabIndex={0} style={{ overflowX: 'auto' }}>
+    {children}
+  </div>
+);
+
 /** Fetches a report in the given format with the staff token (a plain link would carry none) and saves it. */
 export const DownloadButton = ({
   path,
