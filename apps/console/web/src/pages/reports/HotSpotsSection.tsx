@@ -4,10 +4,10 @@ import { useTranslation } from 'react-i18next';
 import { Link, useLocation } from 'react-router-dom';
 import { formatInstant } from '../../format';
 import { localeOf } from '../../i18n';
-import { hotSpotsChart, seasonalityChart } from './chart-options';
+import { hotSpotsChart, seasonalityChart, UNCATEGORISED } from './chart-options';
 import { formatChange } from './figures';
 import { datesOf, downloadName, type Period } from './period';
-import { DownloadButton, Loaded, ReportCard, reportPath, useReport, WideTable } from './report-parts';
+import { DownloadButton, Loaded, ReportCard, reportPath, useReport, useValueLabel, WideTable } from './report-parts';
 import type { HotSpotCell, HotSpotReport, RepeatComplaint, RepeatOrder } from './report-shapes';
 import { ReportChartView } from './ReportChartView';
 
@@ -27,6 +27,7 @@ const OrderNumber = ({ order }: { order: RepeatOrder }) => {
 const HotSpotsTable = ({ cells }: { cells: readonly HotSpotCell[] }) => {
   const { t, i18n } = useTranslation('reports');
   const locale = localeOf(i18n.language);
+  const valueLabel = useValueLabel();
   if (cells.length === 0) return <Typography.Paragraph>{t('hotSpotsNone')}</Typography.Paragraph>;
   return (
     <WideTable label={t('hotSpotsChart')}>
@@ -36,7 +37,12 @@ const HotSpotsTable = ({ cells }: { cells: readonly HotSpotCell[] }) => {
         dataSource={[...cells]}
         pagination={cells.length > 10 ? { pageSize: 10, showSizeChanger: false } : false}
         columns={[
-          { key: 'category', title: t('category'), render: (_, c) => c.category ?? t('none'), rowScope: 'row' },
+          {
+            key: 'category',
+            title: t('category'),
+            render: (_, c) => valueLabel('categories', c.category),
+            rowScope: 'row',
+          },
           { key: 'building', title: t('building'), render: (_, c) => c.building ?? t('none') },
           { key: 'received', title: t('receivedNow'), dataIndex: 'received', align: 'right' },
           { key: 'previous', title: t('receivedBefore'), dataIndex: 'previous', align: 'right' },
@@ -55,6 +61,7 @@ const HotSpotsTable = ({ cells }: { cells: readonly HotSpotCell[] }) => {
 const RepeatsTable = ({ repeats }: { repeats: readonly RepeatComplaint[] }) => {
   const { t, i18n } = useTranslation('reports');
   const locale = localeOf(i18n.language);
+  const valueLabel = useValueLabel();
   if (repeats.length === 0) return <Typography.Paragraph>{t('repeatsNone')}</Typography.Paragraph>;
   return (
     <WideTable label={t('repeats')}>
@@ -68,7 +75,7 @@ const RepeatsTable = ({ repeats }: { repeats: readonly RepeatComplaint[] }) => {
           { key: 'reportedAt', title: t('reportedAt'), render: (_, r) => formatInstant(r.later.reportedAt, locale) },
           { key: 'building', title: t('building'), render: (_, r) => r.building ?? t('none') },
           { key: 'unit', title: t('unit'), dataIndex: 'unit' },
-          { key: 'category', title: t('category'), dataIndex: 'category' },
+          { key: 'category', title: t('category'), render: (_, r) => valueLabel('categories', r.category) },
           { key: 'earlier', title: t('earlier'), render: (_, r) => <OrderNumber order={r.earlier} /> },
           { key: 'closedAt', title: t('closedAt'), render: (_, r) => formatInstant(r.earlier.closedAt, locale) },
           { key: 'days', title: t('daysAfterClose'), dataIndex: 'daysAfterClose', align: 'right' },
@@ -91,6 +98,7 @@ export const HotSpotsSection = ({ site, period }: { site: string; period: Period
   const { t } = useTranslation('reports');
   const path = reportPath('hot-spots', { site, ...datesOf(period) });
   const report = useReport<HotSpotReport>(path);
+  const valueLabel = useValueLabel();
   const csv = (section: 'hotSpots' | 'repeats' | 'seasonality', what: string) => (
     <DownloadButton
       path={`${path}&section=${section}`}
@@ -111,7 +119,7 @@ export const HotSpotsSection = ({ site, period }: { site: string; period: Period
                   chart={hotSpotsChart(
                     data.hotSpots.slice(0, CHARTED_CELLS),
                     { cell: t('cell'), received: t('receivedNow'), previous: t('receivedBefore') },
-                    (c) => `${c.category ?? t('none')} · ${c.building ?? t('none')}`,
+                    (c) => `${valueLabel('categories', c.category)} · ${c.building ?? t('none')}`,
                   )}
                 />
               </Col>
@@ -124,7 +132,9 @@ export const HotSpotsSection = ({ site, period }: { site: string; period: Period
             <ReportChartView
               title={t('seasonality')}
               extra={csv('seasonality', t('seasonality'))}
-              chart={seasonalityChart(data.seasonality, { month: t('monthColumn'), none: t('uncategorised') })}
+              chart={seasonalityChart(data.seasonality, t('monthColumn'), (category) =>
+                category === UNCATEGORISED ? t('uncategorised') : valueLabel('categories', category),
+              )}
             />
           </>
         )}

@@ -9,13 +9,14 @@ import { formatInstant } from '../../format';
 import { localeOf } from '../../i18n';
 import { openBlob } from './download';
 import { downloadName, type Period } from './period';
-import { DownloadButton, Loaded, ReportCard, reportPath, useReport, WideTable } from './report-parts';
+import { DownloadButton, Loaded, ReportCard, reportPath, useReport, useValueLabel, WideTable } from './report-parts';
 import type { MissedTarget, MonthlyReport } from './report-shapes';
 
 const MissedTargets = ({ report }: { report: MonthlyReport }) => {
   const { t, i18n } = useTranslation('reports');
   const { search } = useLocation();
   const locale = localeOf(i18n.language);
+  const valueLabel = useValueLabel();
   if (report.missedTargets.length === 0) return <Typography.Paragraph>{t('monthly.missedNone')}</Typography.Paragraph>;
   return (
     <WideTable label={t('monthly.missed')}>
@@ -33,7 +34,7 @@ const MissedTargets = ({ report }: { report: MonthlyReport }) => {
           },
           { key: 'target', title: t('monthly.target'), render: (_, m) => t(`sla.${m.target}`, { ns: 'common' }) },
           { key: 'missedAt', title: t('monthly.missedAt'), render: (_, m) => formatInstant(m.missedAt, locale) },
-          { key: 'category', title: t('category'), render: (_, m) => m.category ?? t('none') },
+          { key: 'category', title: t('category'), render: (_, m) => valueLabel('categories', m.category) },
           { key: 'building', title: t('building'), render: (_, m) => m.building ?? t('none') },
           { key: 'owner', title: t('monthly.owner'), render: (_, m) => m.owner ?? t('none') },
           { key: 'technician', title: t('monthly.technician'), render: (_, m) => m.technician ?? t('none') },

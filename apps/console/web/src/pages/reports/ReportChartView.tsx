@@ -54,7 +54,7 @@ export const ReportChartView = ({
   }, [chart]);
 
   return (
-    <figure style={{ margin: 0 }}>
+    <figure style={{ margin: '16px 0 0' }}>
       <div style={{ display: 'flex', flexWrap: 'wrap', gap: 8, justifyContent: 'space-between', alignItems: 'center' }}>
         <Typography.Title level={4} style={{ fontSize: 15, margin: 0 }}>
           {title}

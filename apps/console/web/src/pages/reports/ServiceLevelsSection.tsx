@@ -5,15 +5,18 @@ import { localeOf } from '../../i18n';
 import { receivedClosedChart, satisfactionChart } from './chart-options';
 import { figureRows, formatFigure, GROUP_FIGURES, type FigureRow } from './figures';
 import { addDays, datesOf, downloadName, trendGroupingFor, type Period } from './period';
-import { DownloadButton, Loaded, ReportCard, reportPath, useReport, WideTable } from './report-parts';
+import { DownloadButton, Loaded, ReportCard, reportPath, useReport, useValueLabel, WideTable } from './report-parts';
 import { GROUPINGS, type Grouping, type ServiceLevelGroup, type ServiceLevelReport } from './report-shapes';
 import { ReportChartView } from './ReportChartView';
 
 /** A group's name: a tier in words, a time part by its dates, an attribute as the service gives it. */
 const useGroupLabel = (grouping: Grouping) => {
   const { t } = useTranslation('reports');
+  const valueLabel = useValueLabel();
   return (group: ServiceLevelGroup): string => {
     if (group.key === null) return t('none');
+    if (grouping === 'category') return valueLabel('categories', group.key);
+    if (grouping === 'channel') return valueLabel('channels', group.key);
     if (grouping === 'tier') return t(`tier.${group.key}`, { ns: 'common' });
     if (grouping === 'week' && group.from && group.to) return `${group.from} – ${addDays(group.to, -1)}`;
     return grouping === 'month' ? group.key.slice(0, 7) : group.key;
@@ -82,7 +85,7 @@ const Charts = ({ site, period, report }: { site: string; period: Period; report
   );
   return (
     <Row gutter={[16, 16]}>
-      <Col xs={24} xl={14}>
+      <Col span={24}>
         <Loaded query={trend}>
           {(data) => (
             <ReportChartView
@@ -96,7 +99,7 @@ const Charts = ({ site, period, report }: { site: string; period: Period; report
           )}
         </Loaded>
       </Col>
-      <Col xs={24} xl={10}>
+      <Col span={24}>
         <ReportChartView title={t('satisfaction')} chart={satisfaction} />
       </Col>
     </Row>

@@ -86,10 +86,14 @@ export const hotSpotsChart = (
     true,
   );
 
+/** How the seasonality report names the orders without a category. */
+export const UNCATEGORISED = '(none)';
+
 /** Orders received in each of twelve months, stacked by category, busiest category at the bottom. */
 export const seasonalityChart = (
   months: readonly SeasonMonth[],
-  words: { readonly month: string; readonly none: string },
+  monthColumn: string,
+  categoryLabel: (category: string) => string,
 ): ReportChart => {
   const totals = new Map<string, number>();
   for (const month of months)
@@ -98,9 +102,9 @@ export const seasonalityChart = (
   const categories = [...totals.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([c]) => c);
   return chartOf(
     months.map((m) => m.month),
-    words.month,
+    monthColumn,
     categories.map((category) => ({
-      name: category === '(none)' ? words.none : category,
+      name: categoryLabel(category),
       values: months.map((m) => m.byCategory[category] ?? 0),
       stack: 'received',
     })),

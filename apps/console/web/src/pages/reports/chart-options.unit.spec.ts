@@ -1,4 +1,10 @@
-import { hotSpotsChart, receivedClosedChart, satisfactionChart, seasonalityChart } from './chart-options';
+import {
+  hotSpotsChart,
+  receivedClosedChart,
+  satisfactionChart,
+  seasonalityChart,
+  UNCATEGORISED,
+} from './chart-options';
 import type { ServiceLevelFigures, ServiceLevelGroup } from './report-shapes';
 
 const group = (key: string, received: number, closed: number): ServiceLevelGroup => ({
@@ -66,7 +72,8 @@ describe('the report charts', () => {
         { month: '2026-10', received: 3, byCategory: { plumbing: 1, '(none)': 2 } },
         { month: '2026-11', received: 4, byCategory: { plumbing: 3, lift: 1 } },
       ],
-      { month: 'Month', none: 'Uncategorised' },
+      'Month',
+      (category) => (category === UNCATEGORISED ? 'Uncategorised' : category),
     );
     expect(chart.table).toEqual({
       columns: ['Month', 'plumbing', 'Uncategorised', 'lift'],

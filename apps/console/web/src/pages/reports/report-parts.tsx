@@ -23,6 +23,16 @@ export const useReport = <T,>(path: string, enabled = true): UseQueryResult<T> =
     placeholderData: keepPreviousData,
   });
 
+/**
+ * A category or channel in words; one the console does not know yet is shown as the service names it, and a missing
+ * one as "(none)".
+ */
+export const useValueLabel = () => {
+  const { t } = useTranslation('reports');
+  return (kind: 'categories' | 'channels', value: string | null): string =>
+    value === null ? t('none') : t(`${kind}.${value}`, { defaultValue: value });
+};
+
 /** The report once it has come, a spinner until then, the failure in words if it does not. */
 export const Loaded = <T,>({ query, children }: { query: UseQueryResult<T>; children: (data: T) => ReactNode }) => {
   const { t } = useTranslation();
