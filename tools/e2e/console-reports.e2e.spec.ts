@@ -103,6 +103,7 @@ describe('the reports page in Chromium', () => {
       await page.getByTitle('报修类别').click();
       await figures.getByRole('columnheader', { name: '报修类别' }).waitFor();
       await figures.getByRole('rowheader', { name: '给排水' }).waitFor();
+      await page.getByRole('listbox').waitFor({ state: 'hidden' });
 
       if (process.env['CONSOLE_SCREENSHOTS'])
         await page.screenshot({
@@ -128,7 +129,10 @@ describe('the reports page in Chromium', () => {
       await expect(printed.locator('h1').textContent()).resolves.toContain(
         `月度热线报告 Monthly hotline report — S1 ${month}`,
       );
-      await page.getByRole('dialog').getByRole('button', { name: /^打\s?印$/ }).waitFor();
+      await page
+        .getByRole('dialog')
+        .getByRole('button', { name: /^打\s?印$/ })
+        .waitFor();
     } finally {
       await context.close();
     }
