@@ -50,3 +50,11 @@ export const api = async <T>(
   if (response.status === 204) return undefined as T;
   return (accept === 'application/json' ? response.json() : response.text()) as Promise<T>;
 };
+
+/** A request whose answer is kept as it came, as bytes (a PDF, a CSV or a page to save or open). */
+export const apiBlob = async (service: Service, path: string, accept: string): Promise<Blob> => {
+  const response = await fetch(apiUrl(service, path), { headers: { accept, ...authorizationHeaders() } });
+  if (response.status === 401) signOut();
+  if (!response.ok) throw await problemOf(response);
+  return response.blob();
+};
