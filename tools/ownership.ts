@@ -56,7 +56,7 @@ export const SERVICE_TABLES: Readonly<Record<Service, readonly string[]>> = {
     'notification_oncall_rotations',
     'notification_oncall_overrides',
   ],
-  query: ['query_work_orders', 'query_timeline', 'query_report_orders', 'query_report_notes'],
+  query: ['query_work_orders', 'query_timeline', 'query_report_orders', 'query_report_notes', 'query_order_changes'],
 };
 
 /**

@@ -255,7 +255,9 @@ describe('closeloop-admin projections', () => {
     const { rows } = await db.pool.query(
       `SELECT relname FROM pg_class WHERE relname LIKE 'query\\_%' AND relkind = 'r' ORDER BY relname`,
     );
+    // The swap leaves no rebuilt copy behind; the live board's feed is not a rebuilt table (ADR 24).
     expect(rows.map((r) => r.relname)).toEqual([
+      'query_order_changes',
       'query_report_notes',
       'query_report_orders',
       'query_timeline',

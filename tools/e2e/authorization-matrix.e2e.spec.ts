@@ -200,6 +200,11 @@ const MATRIX: Record<string, Entry> = {
     scope: 'site',
     request: (s, fx) => ({ path: '/v1/sla/at-risk', query: { site: siteOf(s, fx) } }),
   },
+  'query GET /v1/stream': {
+    allow: ORDER_READERS,
+    scope: 'site',
+    request: (s, fx) => ({ path: '/v1/stream', query: { site: siteOf(s, fx) } }),
+  },
 
   ...Object.fromEntries(
     ['service-levels', 'hot-spots'].map((report) => [

@@ -244,8 +244,13 @@ export const del = async (url: string, headers: Record<string, string> = {}): Pr
   };
 };
 
+/** An event stream (GET /v1/stream) never ends by itself: its status and headers are its answer, and it is closed. */
 export const get = async (url: string, headers: Record<string, string> = {}): Promise<HttpResult> => {
   const response = await fetch(url, { headers: withCredentials(url, headers) });
+  if (response.headers.get('content-type')?.startsWith('text/event-stream')) {
+    await response.body?.cancel();
+    return { status: response.status, headers: response.headers, body: {} };
+  }
   return {
     status: response.status,
     headers: response.headers,

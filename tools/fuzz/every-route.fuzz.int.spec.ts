@@ -168,6 +168,7 @@ const TEMPLATES: Record<string, (fx: Fixtures) => Template> = {
   'query GET /v1/work-orders/{id}/timeline': (fx) => ({ params: { id: fx.order } }),
   'query GET /v1/work-orders/{id}/sla': (fx) => ({ params: { id: fx.order } }),
   'query GET /v1/sla/at-risk': () => ({ query: { site: 'S1', limit: '5' } }),
+  'query GET /v1/stream': () => ({ query: { site: 'S1' } }),
   'query GET /v1/reports/service-levels': () => ({
     query: { site: 'S1', from: '2026-11-01', to: '2026-12-01', groupBy: 'week' },
   }),
@@ -486,7 +487,10 @@ describe('every route of every service under property-based fuzzing (in-process 
             headers: request.headers,
             ...(request.body === undefined ? {} : { body: request.body }),
           });
-          const text = await response.text();
+          // An event stream never ends by itself: an open one is judged by its status, then closed.
+          let text = '';
+          if (response.headers.get('content-type')?.startsWith('text/event-stream')) await response.body?.cancel();
+          else text = await response.text();
           const tally = statuses.get(key) ?? {};
           tally[response.status] = (tally[response.status] ?? 0) + 1;
           statuses.set(key, tally);

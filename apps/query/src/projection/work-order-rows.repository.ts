@@ -68,6 +68,9 @@ const VIEW_COLUMNS: readonly [keyof WorkOrderView, string][] = [
   ['slaPausedSince', 'sla_paused_since'],
   ['slaPausedSeconds', 'sla_paused_seconds'],
   ['slaStopped', 'sla_stopped'],
+  ['responseStartedAt', 'response_started_at'],
+  ['resolutionStartedAt', 'resolution_started_at'],
+  ['resolutionPausedSeconds', 'resolution_paused_seconds'],
   ['updatedAt', 'updated_at'],
 ];
 
