@@ -33,15 +33,20 @@ const report = async (details: Parameters<typeof reportOrder>[0]): Promise<Repor
   return { workOrderId: accepted.body['workOrderId'] as string, number: accepted.body['number'] as string };
 };
 
-/** Takes an assigned order through the given steps as its technician, each answered 200. */
-const actAsTechnician = async (
-  workOrderId: string,
-  steps: readonly (readonly [action: string, body: Record<string, unknown>])[],
-) => {
+/** The technician an order was assigned to, once it is, as request headers. */
+const itsTechnician = async (workOrderId: string): Promise<Record<string, string>> => {
   const { technician } = (await orderInStatus(workOrderId, 'assigned')) as {
     technician: { staffId: string; name: string };
   };
-  const headers = await asStaff(technician.staffId, technician.name);
+  return asStaff(technician.staffId, technician.name);
+};
+
+/** Takes an order through the given steps as the given staff member, each answered 200. */
+const act = async (
+  workOrderId: string,
+  headers: Record<string, string>,
+  ...steps: readonly (readonly [action: string, body: Record<string, unknown>])[]
+) => {
   for (const [action, body] of steps) {
     const answer = await post(`${urls.dispatch}/v1/work-orders/${workOrderId}/${action}`, body, headers);
     expect({ action, status: answer.status }).toEqual({ action, status: 200 });
@@ -68,18 +73,23 @@ describe('the board in Chromium: open orders by status, live', () => {
       report({ building: '3栋', channel: 'phone', category: 'plumbing', description: '卫生间下水道堵塞，排水很慢' }),
       report({ building: '地下车库', channel: 'phone', category: 'parking', description: '消防通道被私家车长期占用' }),
     ]);
+    type Step = Parameters<typeof act>[2];
+    const asItsTechnician = async ({ workOrderId }: Reported, ...steps: Step[]) =>
+      act(workOrderId, await itsTechnician(workOrderId), ...steps);
     await Promise.all([
-      actAsTechnician(lights!.workOrderId, [
+      asItsTechnician(
+        lights!,
         ['acknowledge', {}],
         ['start', {}],
         ['resolve', { notes: '更换楼道声控灯两只，已恢复照明' }],
-      ]),
-      actAsTechnician(drain!.workOrderId, [
+      ),
+      asItsTechnician(
+        drain!,
         ['acknowledge', {}],
         ['start', {}],
         ['hold', { reason: 'waiting-on-parts', note: '需更换存水弯，配件明天到' }],
-      ]),
-      actAsTechnician(lift!.workOrderId, [['acknowledge', {}]]),
+      ),
+      asItsTechnician(lift!, ['acknowledge', {}]),
     ]);
     seeded = [lift!, lights!, noise!, fees!, drain!, parking!];
   }, 120_000);
@@ -100,9 +110,10 @@ describe('the board in Chromium: open orders by status, live', () => {
       );
 
       await card(column(page, '已派单'), burst.number).waitFor();
-      await actAsTechnician(burst.workOrderId, [['acknowledge', {}]]);
+      const technician = await itsTechnician(burst.workOrderId);
+      await act(burst.workOrderId, technician, ['acknowledge', {}]);
       await card(column(page, '已接单'), burst.number).waitFor();
-      await actAsTechnician(burst.workOrderId, [['start', {}]]);
+      await act(burst.workOrderId, technician, ['start', {}]);
       const inProgress = card(column(page, '处理中'), burst.number);
       await inProgress.waitFor();
       await expect(card(column(page, '已接单'), burst.number).count()).resolves.toBe(0);

@@ -132,7 +132,15 @@ export const BoardPage = () => {
             role="region"
             aria-label={t('columns')}
             tabIndex={0}
-            style={{ display: 'flex', gap: 8, overflowX: 'auto', paddingBottom: 8, alignItems: 'flex-start' }}
+            // Positioned, so that what is drawn only for screen readers scrolls (and is clipped) with the columns.
+            style={{
+              position: 'relative',
+              display: 'flex',
+              gap: 8,
+              overflowX: 'auto',
+              paddingBottom: 8,
+              alignItems: 'flex-start',
+            }}
           >
             {columns.map((column) => (
               <Column
