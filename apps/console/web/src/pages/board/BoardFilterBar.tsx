@@ -12,26 +12,34 @@ const choiceOf = (value: string | null | undefined): string => (value === undefi
 const filterOf = (choice: string): string | null | undefined =>
   choice === ALL ? undefined : choice === NONE ? null : choice;
 
+type FilterKey = keyof BoardFilters;
+const FILTER_KEYS: readonly FilterKey[] = ['tier', 'category', 'building', 'owner'];
+
 interface FilterSelectProps {
-  readonly label: string;
+  readonly filterKey: FilterKey;
   readonly value: string | null | undefined;
-  readonly allLabel: string;
-  readonly noneLabel: string;
   readonly options: readonly { readonly value: string; readonly label: string }[];
   readonly onChange: (value: string | null | undefined) => void;
 }
 
 /** One filter: "all" first, then the values on the board, then "none". Always showing a value, it needs no placeholder. */
-const FilterSelect = ({ label, value, allLabel, noneLabel, options, onChange }: FilterSelectProps) => (
-  <Select
-    aria-label={label}
-    value={choiceOf(value)}
-    onChange={(choice: string) => onChange(filterOf(choice))}
-    options={[{ value: ALL, label: allLabel }, ...options, { value: NONE, label: noneLabel }]}
-    popupMatchSelectWidth={false}
-    style={{ minWidth: 120 }}
-  />
-);
+const FilterSelect = ({ filterKey, value, options, onChange }: FilterSelectProps) => {
+  const { t } = useTranslation('board');
+  return (
+    <Select
+      aria-label={t(`filter.${filterKey}.label`)}
+      value={choiceOf(value)}
+      onChange={(choice: string) => onChange(filterOf(choice))}
+      options={[
+        { value: ALL, label: t(`filter.${filterKey}.all`) },
+        ...options,
+        { value: NONE, label: t(`filter.${filterKey}.none`) },
+      ]}
+      popupMatchSelectWidth={false}
+      style={{ minWidth: 120 }}
+    />
+  );
+};
 
 export const BoardFilterBar = ({
   filters,
@@ -45,41 +53,23 @@ export const BoardFilterBar = ({
   const { t } = useTranslation('board');
   const { t: common } = useTranslation();
   const categoryLabel = useCategoryLabel();
-  const set = (key: keyof BoardFilters) => (value: string | null | undefined) => onChange({ ...filters, [key]: value });
+  const options: Record<FilterKey, FilterSelectProps['options']> = {
+    tier: Tiers.map((tier: Tier) => ({ value: tier, label: common(`tier.${tier}`) })),
+    category: choices.categories.map((category) => ({ value: category, label: categoryLabel(category) })),
+    building: choices.buildings.map((building) => ({ value: building, label: building })),
+    owner: choices.owners.map((owner) => ({ value: owner.staffId, label: owner.name })),
+  };
   return (
     <Space wrap role="group" aria-label={t('filter.label')}>
-      <FilterSelect
-        label={t('filter.tier')}
-        value={filters.tier}
-        allLabel={t('filter.allTiers')}
-        noneLabel={common('tier.none')}
-        options={Tiers.map((tier: Tier) => ({ value: tier, label: common(`tier.${tier}`) }))}
-        onChange={set('tier')}
-      />
-      <FilterSelect
-        label={t('filter.category')}
-        value={filters.category}
-        allLabel={t('filter.allCategories')}
-        noneLabel={t('filter.noCategory')}
-        options={choices.categories.map((category) => ({ value: category, label: categoryLabel(category) }))}
-        onChange={set('category')}
-      />
-      <FilterSelect
-        label={t('filter.building')}
-        value={filters.building}
-        allLabel={t('filter.allBuildings')}
-        noneLabel={t('filter.noBuilding')}
-        options={choices.buildings.map((building) => ({ value: building, label: building }))}
-        onChange={set('building')}
-      />
-      <FilterSelect
-        label={t('filter.owner')}
-        value={filters.owner}
-        allLabel={t('filter.allOwners')}
-        noneLabel={t('filter.noOwner')}
-        options={choices.owners.map((owner) => ({ value: owner.staffId, label: owner.name }))}
-        onChange={set('owner')}
-      />
+      {FILTER_KEYS.map((key) => (
+        <FilterSelect
+          key={key}
+          filterKey={key}
+          value={filters[key]}
+          options={options[key]}
+          onChange={(value) => onChange({ ...filters, [key]: value })}
+        />
+      ))}
       <Button onClick={() => onChange({})} disabled={Object.values(filters).every((value) => value === undefined)}>
         {t('filter.clear')}
       </Button>

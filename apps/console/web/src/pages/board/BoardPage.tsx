@@ -10,7 +10,7 @@ import type { Status } from '../../work-orders';
 import { columnsOf, filterChoicesOf, type BoardColumn, type BoardFilters } from './board-columns';
 import { BoardFilterBar } from './BoardFilterBar';
 import { OrderCard } from './OrderCard';
-import { COLUMN_LIMIT, useBoardOrders } from './use-board-orders';
+import { COLUMN_LIMIT, useWorkOrders } from './use-board-orders';
 
 const LIVE_BADGES: Readonly<Record<LiveState['state'], 'processing' | 'success' | 'warning' | 'error'>> = {
   connecting: 'processing',
@@ -98,7 +98,7 @@ export const BoardPage = () => {
   const { t: common } = useTranslation();
   const [site] = useSite();
   const [filters, setFilters] = useState<BoardFilters>({});
-  const { query, live } = useBoardOrders(site);
+  const { query, live } = useWorkOrders(site);
   const orders = useMemo(() => query.data?.orders ?? [], [query.data]);
   const columns = useMemo(() => columnsOf(orders, filters), [orders, filters]);
   const choices = useMemo(() => filterChoicesOf(orders), [orders]);

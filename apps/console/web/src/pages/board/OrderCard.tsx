@@ -5,14 +5,13 @@ import { TierTag } from '../../components/OrderTags';
 import { SlaCountdown } from '../../components/SlaCountdown';
 import { formatInstant } from '../../format';
 import { localeOf } from '../../i18n';
-import { runningDeadlineOf } from '../../work-orders';
-import type { BoardOrder } from './board-columns';
+import { runningDeadlineOf, type WorkOrder } from '../../work-orders';
 import { useCategoryLabel } from './use-category-label';
 
 /** The clock a card shows: when it was resolved once it is, else the time left to the deadline it is racing. */
-const OrderClock = ({ order }: { order: BoardOrder }) => {
+const OrderClock = ({ order }: { order: WorkOrder }) => {
   const { t, i18n } = useTranslation('board');
-  if (order.status === 'resolved' && order.resolution)
+  if (order.resolution)
     return (
       <Tag>{t('card.resolvedAt', { time: formatInstant(order.resolution.resolvedAt, localeOf(i18n.language)) })}</Tag>
     );
@@ -30,7 +29,7 @@ const OrderClock = ({ order }: { order: BoardOrder }) => {
   );
 };
 
-export const OrderCard = ({ order }: { order: BoardOrder }) => {
+export const OrderCard = ({ order }: { order: WorkOrder }) => {
   const { t } = useTranslation('board');
   const categoryLabel = useCategoryLabel();
   const { search } = useLocation();

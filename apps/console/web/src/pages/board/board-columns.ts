@@ -2,9 +2,6 @@
 // is folded into the orders on the board, and what the filters leave in each column.
 import { runningDeadlineOf, type Status, type Tier, type WorkOrder } from '../../work-orders';
 
-/** A list item as the board reads it: the shared shape plus when it was resolved, for the last column. */
-export type BoardOrder = WorkOrder & { readonly resolution?: { readonly resolvedAt: string } | null };
-
 /**
  * The open statuses, one column each, in the order of the closed loop. `triaged` shares the first column: triage
  * runs the moment an order is reported, so a column of its own would stand empty and cost a seventh of the width.
@@ -30,7 +27,7 @@ const isOnBoard = (status: Status): boolean => BOARD_STATUSES.includes(status);
  * The orders after a change to one of them: the newer of the two versions stays (a change heard on the stream may
  * be older than a list read just after it), in its status's column, and a closed or cancelled order leaves.
  */
-export const mergeOrder = (orders: readonly BoardOrder[], changed: BoardOrder): readonly BoardOrder[] => {
+export const mergeOrder = (orders: readonly WorkOrder[], changed: WorkOrder): readonly WorkOrder[] => {
   const known = orders.find((order) => order.workOrderId === changed.workOrderId);
   if (known && Date.parse(known.updatedAt) > Date.parse(changed.updatedAt)) return orders;
   const others = known ? orders.filter((order) => order !== known) : orders;
@@ -49,30 +46,30 @@ export interface BoardFilters {
 const passes = (wanted: string | null | undefined, value: string | null): boolean =>
   wanted === undefined || wanted === value;
 
-export const matchesFilters = (order: BoardOrder, filters: BoardFilters): boolean =>
+export const matchesFilters = (order: WorkOrder, filters: BoardFilters): boolean =>
   passes(filters.tier, order.tier) &&
   passes(filters.category, order.category) &&
   passes(filters.building, order.building) &&
   passes(filters.owner, order.owner?.staffId ?? null);
 
 /** When an order's card should draw attention: its running SLA deadline; orders without one go last. */
-const urgencyOf = (order: BoardOrder): number => {
+const urgencyOf = (order: WorkOrder): number => {
   const deadline = runningDeadlineOf(order);
   return deadline ? Date.parse(deadline.dueAt) : Number.POSITIVE_INFINITY;
 };
 
 /** Nearest deadline first; among equals, the newest report first, as the list reads. */
-const byUrgency = (a: BoardOrder, b: BoardOrder): number =>
+const byUrgency = (a: WorkOrder, b: WorkOrder): number =>
   urgencyOf(a) - urgencyOf(b) || b.reportedAt.localeCompare(a.reportedAt) || b.number.localeCompare(a.number);
 
 export interface BoardColumn {
   readonly key: ColumnKey;
   readonly statuses: readonly Status[];
-  readonly orders: readonly BoardOrder[];
+  readonly orders: readonly WorkOrder[];
 }
 
 /** The columns with the orders the filters let through; a column's count is the length of its orders. */
-export const columnsOf = (orders: readonly BoardOrder[], filters: BoardFilters): readonly BoardColumn[] => {
+export const columnsOf = (orders: readonly WorkOrder[], filters: BoardFilters): readonly BoardColumn[] => {
   const shown = orders.filter((order) => matchesFilters(order, filters));
   return BOARD_COLUMNS.map(({ key, statuses }) => ({
     key,
@@ -94,7 +91,7 @@ const distinctSorted = (values: readonly (string | null)[]): string[] =>
 const NAME_COLLATION = 'zh-CN';
 
 /** What the filters offer: the categories, buildings and owners of the orders on the board now. */
-export const filterChoicesOf = (orders: readonly BoardOrder[]): FilterChoices => {
+export const filterChoicesOf = (orders: readonly WorkOrder[]): FilterChoices => {
   const owners = new Map(orders.flatMap((order) => (order.owner ? [[order.owner.staffId, order.owner.name]] : [])));
   return {
     categories: distinctSorted(orders.map((order) => order.category)),

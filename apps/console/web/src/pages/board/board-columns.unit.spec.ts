@@ -1,7 +1,7 @@
-import type { Status } from '../../work-orders';
-import { columnsOf, filterChoicesOf, mergeOrder, type BoardOrder } from './board-columns';
+import type { Status, WorkOrder } from '../../work-orders';
+import { columnsOf, filterChoicesOf, mergeOrder } from './board-columns';
 
-const order = (overrides: Partial<BoardOrder> & Pick<BoardOrder, 'workOrderId'>): BoardOrder => ({
+const order = (overrides: Partial<WorkOrder> & Pick<WorkOrder, 'workOrderId'>): WorkOrder => ({
   number: `S1-20261205-${overrides.workOrderId}`,
   siteId: 'S1',
   building: '3栋',
@@ -15,18 +15,24 @@ const order = (overrides: Partial<BoardOrder> & Pick<BoardOrder, 'workOrderId'>)
   status: 'assigned',
   owner: { staffId: 's1-wang-wei', name: '王伟', since: '2026-12-05T01:00:00Z' },
   technician: null,
+  dispatchQueueId: null,
   reportedAt: '2026-12-05T01:00:00Z',
   acknowledgedAt: null,
   startedAt: null,
   onHold: null,
+  heldSeconds: 0,
+  resolution: null,
+  closure: null,
+  cancelledReason: null,
   reopenCount: 0,
   contactCount: 1,
+  contacts: [],
   sla: null,
   updatedAt: '2026-12-05T01:00:00Z',
   ...overrides,
 });
 
-const keysByColumn = (orders: readonly BoardOrder[], filters = {}) =>
+const keysByColumn = (orders: readonly WorkOrder[], filters = {}) =>
   Object.fromEntries(columnsOf(orders, filters).map((column) => [column.key, column.orders.map((o) => o.workOrderId)]));
 
 describe('mergeOrder: a change heard on the live stream', () => {

@@ -4,14 +4,14 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useRef } from 'react';
 import { api } from '../../api';
 import { useLiveOrders, type LiveState } from '../../live-orders';
-import type { Status } from '../../work-orders';
-import { BOARD_STATUSES, mergeOrder, type BoardOrder } from './board-columns';
+import type { Status, WorkOrder } from '../../work-orders';
+import { BOARD_STATUSES, mergeOrder } from './board-columns';
 
 /** The most the list answers at once; a column that reaches it says it shows only the newest. */
 export const COLUMN_LIMIT = 200;
 
-export interface BoardOrders {
-  readonly orders: readonly BoardOrder[];
+export interface WorkOrders {
+  readonly orders: readonly WorkOrder[];
   /** The statuses with more open orders than one answer holds. */
   readonly truncated: readonly Status[];
 }
@@ -22,10 +22,10 @@ const boardKey = (site: string) => ['work-orders', 'board', site] as const;
  * One request per open status rather than one for the site: the list has no "open" filter, and the newest 200 of a
  * busy site are mostly closed orders, which would crowd old open ones (the ones most overdue) off the board.
  */
-const readOpenOrders = async (site: string, signal: AbortSignal): Promise<BoardOrders> => {
+const readOpenOrders = async (site: string, signal: AbortSignal): Promise<WorkOrders> => {
   const answers = await Promise.all(
     BOARD_STATUSES.map((status) =>
-      api<{ items: BoardOrder[] }>(
+      api<{ items: WorkOrder[] }>(
         'query',
         `/v1/work-orders?${new URLSearchParams({ site, status, limit: String(COLUMN_LIMIT) })}`,
         { signal },
@@ -38,16 +38,16 @@ const readOpenOrders = async (site: string, signal: AbortSignal): Promise<BoardO
   };
 };
 
-export const useBoardOrders = (site: string) => {
+export const useWorkOrders = (site: string) => {
   const queryClient = useQueryClient();
   // Changes heard while a read is under way: the read may have seen the database before them, so they are merged
   // into its answer too (the newer version of an order wins either way).
-  const readsUnderWay = useRef(new Set<BoardOrder[]>());
+  const readsUnderWay = useRef(new Set<WorkOrder[]>());
 
   const query = useQuery({
     queryKey: boardKey(site),
     queryFn: async ({ signal }) => {
-      const heard: BoardOrder[] = [];
+      const heard: WorkOrder[] = [];
       readsUnderWay.current.add(heard);
       try {
         const read = await readOpenOrders(site, signal);
@@ -59,9 +59,9 @@ export const useBoardOrders = (site: string) => {
   });
 
   const onOrder = useCallback(
-    (order: BoardOrder) => {
+    (order: WorkOrder) => {
       readsUnderWay.current.forEach((heard) => heard.push(order));
-      queryClient.setQueryData<BoardOrders>(
+      queryClient.setQueryData<WorkOrders>(
         boardKey(site),
         (board) => board && { ...board, orders: mergeOrder(board.orders, order) },
       );
