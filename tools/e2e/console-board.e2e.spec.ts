@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { repositoryRoot } from '@closeloop/testing';
 import type { Locator, Page } from 'playwright-core';
@@ -17,11 +16,16 @@ const column = (page: Page, name: Column): Locator => page.getByRole('region', {
 /** A card, named by its order's number. */
 const card = (scope: Page | Locator, number: string): Locator => scope.getByRole('article', { name: number });
 
-/** A resident's report at intake, on S1, in a flat of its own so that duplicate detection never joins two of them. */
-const report = async (details: { building: string; channel: string; description: string; category?: string }) => {
+/** A resident's report at intake, on S1; each from a flat of its own, so that duplicate detection joins none. */
+const report = async (details: {
+  building: string;
+  unit: string;
+  channel: string;
+  description: string;
+  category?: string;
+}) => {
   const accepted = await post(`${urls.intake}/v1/reports`, {
     siteId: 'S1',
-    unit: randomUUID().slice(0, 8),
     reporter: { name: '林女士', phone: '13812345678' },
     ...details,
   });
@@ -57,17 +61,36 @@ describe('the board in Chromium: open orders by status, live', () => {
   // A site's afternoon, as DOMAIN.md describes its hotline: repairs, a complaint, a consultation, in several states.
   beforeAll(async () => {
     const [lift, lights, noise, fees, drain, parking] = await Promise.all([
-      report({ building: '5栋', channel: 'phone', description: '5栋2单元电梯困人，两位老人被困' }),
-      report({ building: '2栋', channel: 'wechat', category: 'lighting', description: '楼道灯不亮，晚上看不清台阶' }),
-      report({ building: '7栋', channel: 'app', description: '楼上装修噪音扰民，中午也在用电钻' }),
+      report({ building: '5栋', unit: '2单元', channel: 'phone', description: '电梯困人，两位老人被困在8楼和9楼之间' }),
+      report({
+        building: '2栋',
+        unit: '1单元',
+        channel: 'wechat',
+        category: 'lighting',
+        description: '楼道灯不亮，晚上看不清台阶',
+      }),
+      report({ building: '7栋', unit: '602', channel: 'app', description: '楼上装修噪音扰民，中午也在用电钻' }),
       report({
         building: '1栋',
+        unit: '101',
         channel: 'front-desk',
         category: 'billing',
         description: '咨询物业费缴纳方式和发票开具',
       }),
-      report({ building: '3栋', channel: 'phone', category: 'plumbing', description: '卫生间下水道堵塞，排水很慢' }),
-      report({ building: '地下车库', channel: 'phone', category: 'parking', description: '消防通道被私家车长期占用' }),
+      report({
+        building: '3栋',
+        unit: '905',
+        channel: 'phone',
+        category: 'plumbing',
+        description: '卫生间下水道堵塞，排水很慢',
+      }),
+      report({
+        building: '地下车库',
+        unit: 'B2',
+        channel: 'phone',
+        category: 'parking',
+        description: '消防通道被私家车长期占用',
+      }),
     ]);
     type Step = Parameters<typeof act>[2];
     const asItsTechnician = async ({ workOrderId }: { workOrderId: string }, ...steps: Step[]) =>
@@ -98,7 +121,12 @@ describe('the board in Chromium: open orders by status, live', () => {
       // A reload would start a new document and lose this mark.
       await page.evaluate(() => Object.assign(globalThis, { boardNeverReloaded: true }));
 
-      const burst = await report({ building: '3栋', channel: 'phone', description: '3栋1202厨房爆管，地面漫水' });
+      const burst = await report({
+        building: '3栋',
+        unit: '1202',
+        channel: 'phone',
+        description: '厨房爆管，地面漫水',
+      });
       const answeredAt = Date.now();
       await card(page, burst.number).waitFor({ timeout: 2_000 });
       console.log(

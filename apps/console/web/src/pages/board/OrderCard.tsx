@@ -13,7 +13,9 @@ const OrderClock = ({ order }: { order: WorkOrder }) => {
   const { t, i18n } = useTranslation('board');
   if (order.resolution)
     return (
-      <Tag>{t('card.resolvedAt', { time: formatInstant(order.resolution.resolvedAt, localeOf(i18n.language)) })}</Tag>
+      <Tag style={{ whiteSpace: 'normal' }}>
+        {t('card.resolvedAt', { time: formatInstant(order.resolution.resolvedAt, localeOf(i18n.language)) })}
+      </Tag>
     );
   const deadline = runningDeadlineOf(order);
   return deadline ? (
