@@ -48,9 +48,13 @@ export const openConsoleAs = async (
   return { context, page };
 };
 
-/** The accessibility violations axe-core rates serious or critical on the page as it is now. */
-export const seriousAccessibilityViolations = async (page: Page): Promise<string[]> => {
-  const results = await new AxeBuilder({ page }).analyze();
+/**
+ * The accessibility violations axe-core rates serious or critical on the page as it is now, or only within the
+ * element a CSS selector names (`within`).
+ */
+export const seriousAccessibilityViolations = async (page: Page, within?: string): Promise<string[]> => {
+  const axe = new AxeBuilder({ page });
+  const results = await (within === undefined ? axe : axe.include(within)).analyze();
   return results.violations
     .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
     .map(

@@ -23,7 +23,7 @@ export const authorizationHeaders = (): Record<string, string> => {
   return session ? { authorization: `Bearer ${session.token}` } : {};
 };
 
-const problemOf = async (response: Response): Promise<ApiProblem> => {
+export const problemOf = async (response: Response): Promise<ApiProblem> => {
   const body = (await response.json().catch(() => ({}))) as { title?: string; detail?: string; code?: string };
   return new ApiProblem(response.status, body.title ?? response.statusText, body.detail, body.code);
 };

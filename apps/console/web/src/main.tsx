@@ -20,7 +20,10 @@ const ACCESSIBLE_BLUE = '#0958d9';
 const Localized = () => {
   const { i18n } = useTranslation();
   return (
-    <ConfigProvider locale={i18n.language === 'zh' ? zhCN : enUS} theme={{ token: { colorPrimary: ACCESSIBLE_BLUE } }}>
+    <ConfigProvider
+      locale={i18n.language === 'zh' ? zhCN : enUS}
+      theme={{ token: { colorPrimary: ACCESSIBLE_BLUE, colorLink: ACCESSIBLE_BLUE } }}
+    >
       <AntApp>
         <App />
       </AntApp>

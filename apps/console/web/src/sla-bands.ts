@@ -10,11 +10,14 @@ export const slaBandAt = (startedAt: number, dueAt: number, now: number, breache
   return elapsed >= 0.9 ? '90+' : elapsed >= 0.75 ? '75-90' : elapsed >= 0.5 ? '50-75' : 'under-50';
 };
 
-/** antd colour names per band, darkening as the deadline nears. */
+/**
+ * Tag colours per band, darkening as the deadline nears: antd's palette at shade 8 (gold at 9, red at 7), drawn solid with white
+ * text, which passes WCAG AA contrast; the light preset tags (green-7 text on green-1) do not.
+ */
 export const SLA_BAND_COLOURS: Readonly<Record<SlaBand, string>> = {
-  'under-50': 'green',
-  '50-75': 'gold',
-  '75-90': 'orange',
-  '90+': 'volcano',
-  breached: 'red',
+  'under-50': '#237804',
+  '50-75': '#874d00',
+  '75-90': '#ad4e00',
+  '90+': '#ad2102',
+  breached: '#cf1322',
 };
