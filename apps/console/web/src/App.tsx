@@ -65,7 +65,9 @@ const Shell = () => {
     NAVIGATION.find((item) => item.path !== '/' && location.pathname.startsWith(item.path))?.key ?? 'board';
   return (
     <Layout style={{ minHeight: '100vh' }}>
-      <Layout.Header style={{ display: 'flex', alignItems: 'center', gap: 16, paddingInline: 16 }}>
+      <Layout.Header
+        style={{ display: 'flex', flexWrap: 'wrap', alignItems: 'center', gap: 16, paddingInline: 16, height: 'auto' }}
+      >
         <Typography.Title level={1} style={{ color: '#fff', fontSize: 18, margin: 0, whiteSpace: 'nowrap' }}>
           {t('product')}
         </Typography.Title>
@@ -73,6 +75,9 @@ const Shell = () => {
           theme="dark"
           mode="horizontal"
           selectedKeys={[selected]}
+          // Every item stays a real link: antd's overflow menu hides items from screen readers yet keeps them
+          // focusable (axe: aria-hidden-focus); on a tablet the header wraps instead.
+          disabledOverflow
           style={{ flex: 1, minWidth: 0 }}
           items={NAVIGATION.map(({ path, key }) => ({
             key,

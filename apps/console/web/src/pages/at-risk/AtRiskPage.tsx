@@ -8,7 +8,6 @@ import { StatusTag, TierTag } from '../../components/OrderTags';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { SlaCountdown } from '../../components/SlaCountdown';
 import { useSession } from '../../session';
-import { ReadableColours } from './ReadableColours';
 import { SLA_BAND_COLOURS, type SlaBand } from '../../sla-bands';
 import { useSite } from '../../site';
 import { useNow } from '../../use-now';
@@ -136,7 +135,7 @@ export const AtRiskPage = () => {
   const label = (text: string, count: number) => t('count', { label: text, count });
 
   return (
-    <ReadableColours>
+    <>
       <Space direction="vertical" size="middle" style={{ width: '100%' }}>
         <Typography.Title level={2}>{t('title')}</Typography.Title>
         <Typography.Paragraph type="secondary">{t('intro')}</Typography.Paragraph>
@@ -161,6 +160,6 @@ export const AtRiskPage = () => {
           />
         )}
       </Space>
-    </ReadableColours>
+    </>
   );
 };

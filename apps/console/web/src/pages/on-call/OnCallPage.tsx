@@ -32,7 +32,6 @@ import {
   type AlertWithDeliveries,
   type OnCallShift,
 } from './alerts';
-import { ReadableColours } from '../at-risk/ReadableColours';
 import { LevelTag, RecipientName } from './AlertTags';
 import { REFRESH_MILLIS, siteAlertsKey, useSiteAlerts } from './use-alerts';
 
@@ -153,9 +152,9 @@ export const OnCallPage = () => {
 
   if (!mayReadAlerts(session))
     return (
-      <ReadableColours>
+      <>
         <Notice type="warning" showIcon message={t('common:forbidden')} />
-      </ReadableColours>
+      </>
     );
 
   const columns: TableColumnsType<Alert> = [
@@ -238,7 +237,7 @@ export const OnCallPage = () => {
   ];
 
   return (
-    <ReadableColours>
+    <>
       <Space direction="vertical" size="middle" style={{ width: '100%' }}>
         <Typography.Title level={2}>{t('title')}</Typography.Title>
         <Typography.Paragraph type="secondary">{t('refreshing')}</Typography.Paragraph>
@@ -267,6 +266,6 @@ export const OnCallPage = () => {
           </Space>
         </Card>
       </Space>
-    </ReadableColours>
+    </>
   );
 };
