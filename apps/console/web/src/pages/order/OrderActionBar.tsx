@@ -31,7 +31,13 @@ const ReasonSelect = ({ name, reasons }: { name: 'holdReason' | 'cancelReason'; 
 };
 
 /** The fields each action's form asks for. */
-const ActionFields = ({ action, people }: { action: OrderAction; people: readonly { value: string; label: string }[] }) => {
+const ActionFields = ({
+  action,
+  people,
+}: {
+  action: OrderAction;
+  people: readonly { value: string; label: string }[];
+}) => {
   const { t } = useTranslation('order');
   const required = [{ required: true, whitespace: true, message: t('form.required') }];
   const note = (

@@ -8,7 +8,11 @@ import { useAlerts, useDeliveries, useShiftsPaged, type Alert, type Delivery, ty
 import type { TimelineEvent } from './timeline-words';
 import { useWords } from './use-words';
 
-const STATUS_COLOURS: Readonly<Record<Alert['status'], string>> = { open: 'red', acknowledged: 'green', closed: 'default' };
+const STATUS_COLOURS: Readonly<Record<Alert['status'], string>> = {
+  open: 'red',
+  acknowledged: 'green',
+  closed: 'default',
+};
 
 /** Who was paged and why: the on-call shift's rotation (or override) at the alert's level, the owner, or the queue. */
 const Recipients = ({ alert, shift }: { alert: Alert; shift: OnCallShift | undefined | null }) => {

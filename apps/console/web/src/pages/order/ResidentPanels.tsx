@@ -56,7 +56,8 @@ export const ResidentFeedback = ({ order, timeline }: { order: OrderDetails; tim
           {closure.rating !== null && (
             <div>
               {t('feedback.rating')}:{' '}
-              <Rate disabled value={closure.rating} aria-label={`${t('feedback.rating')} ${closure.rating}/5`} />
+              <Rate disabled value={closure.rating} aria-label={t('feedback.stars', { rating: closure.rating })} />{' '}
+              <Typography.Text>{t('feedback.stars', { rating: closure.rating })}</Typography.Text>
             </div>
           )}
           {closure.comment && (

@@ -155,6 +155,7 @@ const messages: Messages = {
     },
     feedback: {
       rating: 'Rating',
+      stars: '{{rating}} of 5 stars',
       comment: 'Comment',
       none: 'No rating yet: the resident rates the repair at the callback.',
       outcome: {
@@ -199,7 +200,8 @@ const messages: Messages = {
         closed: 'Closed',
         closed_confirmed: 'Closed: the resident confirmed the fix and rated it {{rating}} of 5{{comment}}',
         'closed_closed-without-confirmation': 'Closed without the resident’s confirmation after the callback period',
-        'follow-up-contact-recorded': 'Follow-up call (contact {{contactNumber}}) from {{caller}} via {{channel}}{{note}}',
+        'follow-up-contact-recorded':
+          'Follow-up call (contact {{contactNumber}}) from {{caller}} via {{channel}}{{note}}',
         'callback-requested': 'Callback due: ask the resident to confirm and rate (due {{dueAt}})',
         'duplicate-report-linked':
           'Duplicate report from {{reporter}} via {{channel}} linked (contact {{contactNumber}}, {{similarity}} alike): {{reason}}',
@@ -222,7 +224,8 @@ const messages: Messages = {
       alert: {
         raised: '{{kind}} alert {{level}} {{target}}: paging {{recipients}}',
         'delivery-attempted': 'Page to {{staff}} by {{channel}} ({{destination}}), attempt {{attempt}}',
-        'delivery-attempted_delivered': 'Paged {{staff}} by {{channel}} ({{destination}}), attempt {{attempt}}: delivered',
+        'delivery-attempted_delivered':
+          'Paged {{staff}} by {{channel}} ({{destination}}), attempt {{attempt}}: delivered',
         'delivery-attempted_failed':
           'Page to {{staff}} by {{channel}} ({{destination}}), attempt {{attempt}}: failed{{error}}',
         'dead-lettered': 'Gave up paging {{staff}} by {{channel}} after {{attempts}} attempts',
@@ -232,7 +235,8 @@ const messages: Messages = {
       },
     },
     problem: {
-      STREAM_VERSION_CONFLICT: 'Someone changed this order since the page loaded. It has been reloaded: check it and try again.',
+      STREAM_VERSION_CONFLICT:
+        'Someone changed this order since the page loaded. It has been reloaded: check it and try again.',
       NOT_THE_ASSIGNED_TECHNICIAN: 'Only the order’s technician may acknowledge it. Reassign it first.',
       ALREADY_THE_TECHNICIAN: 'That person is already the technician.',
       NO_OWNER_YET: 'The order has no owner yet to hand over from.',
@@ -385,6 +389,7 @@ const messages: Messages = {
     },
     feedback: {
       rating: '满意度',
+      stars: '{{rating}} 星（满分 5 星）',
       comment: '评价',
       none: '暂无评价：回访时由住户评分。',
       outcome: { confirmed: '住户已确认', 'closed-without-confirmation': '未确认自动关闭' },

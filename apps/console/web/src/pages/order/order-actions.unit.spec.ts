@@ -34,7 +34,9 @@ describe('the actions the console offers', () => {
     'while %s are exactly those the lifecycle table allows',
     (status) => {
       const allowed = allowedCommandsIn({ status } as WorkOrderState);
-      const offered = (Object.keys(COMMAND_OF) as OrderAction[]).filter((a) => allowed.includes(COMMAND_OF[a] as never));
+      const offered = (Object.keys(COMMAND_OF) as OrderAction[]).filter((a) =>
+        allowed.includes(COMMAND_OF[a] as never),
+      );
       expect([...ACTIONS_BY_STATUS[status]].sort()).toEqual(offered.sort());
     },
   );
@@ -58,7 +60,11 @@ describe('the actions the console offers', () => {
 
   it('lets a technician who works but does not own the order do the work, not hand it over', () => {
     expect(actionsFor(technician(li.staffId), order('in-progress', wang, li))).toEqual(['hold', 'resolve']);
-    expect(actionsFor(technician(wang.staffId), order('in-progress', wang, li))).toEqual(['hold', 'resolve', 'handover']);
+    expect(actionsFor(technician(wang.staffId), order('in-progress', wang, li))).toEqual([
+      'hold',
+      'resolve',
+      'handover',
+    ]);
   });
 
   it('lets a supervisor run the queue but not acknowledge for someone else', () => {

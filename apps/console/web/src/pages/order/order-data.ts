@@ -151,15 +151,11 @@ export const useOrderAction = (workOrderId: string) => {
   const client = useQueryClient();
   return useMutation({
     mutationFn: ({ action, body, version }: ActionRequest) =>
-      api<ActionOutcome>(
-        'dispatch',
-        `/v1/work-orders/${encodeURIComponent(workOrderId)}/${action}`,
-        {
-          method: 'POST',
-          body,
-          headers: { 'if-match': `"${version}"`, 'idempotency-key': newIdempotencyKey() },
-        },
-      ),
+      api<ActionOutcome>('dispatch', `/v1/work-orders/${encodeURIComponent(workOrderId)}/${action}`, {
+        method: 'POST',
+        body,
+        headers: { 'if-match': `"${version}"`, 'idempotency-key': newIdempotencyKey() },
+      }),
     onSettled: () => client.invalidateQueries({ queryKey: orderKey(workOrderId) }),
   });
 };

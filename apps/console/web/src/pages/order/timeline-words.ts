@@ -85,6 +85,8 @@ const valuesOf = (event: TimelineEvent, words: Words): Record<string, unknown> =
       return { queue: text(d['queueId']), reason: text(d['reason']) };
     case 'event.workorder.acknowledged':
       return { by: nameOf(d['by']), context: d['becameOwner'] === true ? 'owner' : undefined };
+    case 'event.workorder.work-started':
+      return { by: nameOf(d['by']) };
     case 'event.workorder.put-on-hold':
       return { by: nameOf(d['by']), reason: wordFor(words, 'holdReason', d['reason']), note: aside(words, d['note']) };
     case 'event.workorder.resumed':
@@ -100,7 +102,11 @@ const valuesOf = (event: TimelineEvent, words: Words): Record<string, unknown> =
         reason: text(d['reason']),
       };
     case 'event.workorder.cancelled':
-      return { by: nameOf(d['by']), reason: wordFor(words, 'cancelReason', d['reason']), note: aside(words, d['note']) };
+      return {
+        by: nameOf(d['by']),
+        reason: wordFor(words, 'cancelReason', d['reason']),
+        note: aside(words, d['note']),
+      };
     case 'event.workorder.resolution-rejected':
       return { comment: aside(words, d['comment']) };
     case 'event.workorder.reopened':

@@ -1,7 +1,14 @@
 import { EventTypes } from '@closeloop/contracts';
 import i18next from 'i18next';
 import messages from './messages';
-import { describeActor, describeEvent, sentenceKeyOf, staffNamesOf, type TimelineEvent, type Words } from './timeline-words';
+import {
+  describeActor,
+  describeEvent,
+  sentenceKeyOf,
+  staffNamesOf,
+  type TimelineEvent,
+  type Words,
+} from './timeline-words';
 
 const wordsIn = async (language: 'zh' | 'en'): Promise<Words> => {
   const i18n = i18next.createInstance();
@@ -19,7 +26,11 @@ const wordsIn = async (language: 'zh' | 'en'): Promise<Words> => {
 };
 
 let sequence = 0;
-const event = (type: string, data: Record<string, unknown>, actor: string | null = 'system:dispatch'): TimelineEvent => ({
+const event = (
+  type: string,
+  data: Record<string, unknown>,
+  actor: string | null = 'system:dispatch',
+): TimelineEvent => ({
   eventId: `e-${++sequence}`,
   type,
   occurredAt: '2026-12-05T02:04:05Z',
@@ -104,6 +115,16 @@ describe('timeline events in words', () => {
       const words = await wordsIn(language);
       const missing = Object.values(EventTypes).filter((type) => !words.exists(sentenceKeyOf(type) ?? ''));
       expect({ language, missing }).toEqual({ language, missing: [] });
+    }
+  });
+
+  it('fills every placeholder of every sentence, even from an event that carries less than its type promises', async () => {
+    for (const language of ['zh', 'en'] as const) {
+      const words = await wordsIn(language);
+      const unfilled = Object.values(EventTypes)
+        .map((type) => describeEvent(event(type, {}), words))
+        .filter((sentence) => sentence.includes('{{'));
+      expect({ language, unfilled }).toEqual({ language, unfilled: [] });
     }
   });
 
