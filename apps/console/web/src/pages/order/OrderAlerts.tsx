@@ -34,8 +34,8 @@ const Recipients = ({ alert, shift }: { alert: Alert; shift: OnCallShift | undef
               <Link to={`/on-call?site=${encodeURIComponent(alert.siteId)}`}>{schedule}</Link>
             </>
           )}
-          {' · '}
-          {r.channels.map((c) => t(`alertChannel.${c}`, { defaultValue: c })).join(t('listSeparator'))}
+          {r.channels.length > 0 &&
+            ` · ${r.channels.map((c) => t(`alertChannel.${c}`, { defaultValue: c })).join(t('listSeparator'))}`}
         </span>
       ))}
     </Space>
@@ -45,6 +45,7 @@ const Recipients = ({ alert, shift }: { alert: Alert; shift: OnCallShift | undef
 const Deliveries = ({ deliveries }: { deliveries: readonly Delivery[] | undefined }) => {
   const { t } = useTranslation('order');
   if (!deliveries) return <Spin size="small" />;
+  if (deliveries.length === 0) return <>—</>;
   return (
     <Space orientation="vertical" size={0}>
       {deliveries.map((d) => (

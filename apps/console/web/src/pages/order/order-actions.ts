@@ -2,7 +2,6 @@
 // an order, so the page offers only buttons that can succeed. dispatch decides for real: this mirrors the
 // lifecycle table (libs/work-order-domain/src/work-order.commands.ts) and who may act
 // (apps/dispatch/src/work-order-actions/who-may-act.ts); a refusal still arrives as a problem the page puts in words.
-import type { StaffRole } from '../../session';
 import type { Status, WorkOrder } from '../../work-orders';
 
 export const OrderActions = [
@@ -40,9 +39,10 @@ export const ACTIONS_BY_STATUS: Readonly<Record<Status, readonly OrderAction[]>>
 const TECHNICIAN_ACTIONS: readonly OrderAction[] = ['acknowledge', 'start', 'hold', 'resume', 'resolve', 'handover'];
 const UNOWNED: readonly Status[] = ['triaged', 'awaiting-dispatch'];
 
+/** The signed-in person as far as the rules read them (a StaffSession fits). */
 export interface Actor {
   readonly staffId: string;
-  readonly roles: readonly StaffRole[];
+  readonly roles: readonly string[];
 }
 
 type OrderForActions = Pick<WorkOrder, 'status' | 'owner' | 'technician'>;
