@@ -128,7 +128,15 @@ const pureDomainRules = {
 
 module.exports = defineConfig(
   {
-    ignores: ['**/dist/**', '**/node_modules/**', '.local/**', 'reports/**', '.nx/**', '**/*.d.ts'],
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      'apps/console/web/src/generated/**',
+      '.local/**',
+      'reports/**',
+      '.nx/**',
+      '**/*.d.ts',
+    ],
   },
   {
     files: ['**/*.ts', '**/*.tsx', '**/*.mts', '**/*.js'],

@@ -126,6 +126,18 @@ async function stopDetached(runDir) {
   }
 }
 
+/**
+ * The local stack's console exchanges sign-in links for tokens signed with the admin tool's key (.local/keys), when
+ * that is the key the services trust (scripts/up.sh points STAFF_JWKS_FILE at its JWKS); a deployment with a real
+ * identity provider gets no such route.
+ */
+const localSignInEnv = () => {
+  const keys = join(root, '.local', 'keys');
+  const jwks = process.env.STAFF_JWKS_FILE;
+  if (process.env.CONSOLE_LOCAL_SIGNING_KEY_DIR || !jwks || resolve(jwks) !== join(keys, 'jwks.json')) return {};
+  return { CONSOLE_LOCAL_SIGNING_KEY_DIR: keys };
+};
+
 module.exports = { SERVICES, startStack, stopChildren };
 
 if (require.main === module) {
@@ -138,7 +150,10 @@ if (require.main === module) {
       // The local stack's alert receivers (the demo's webhook and SMTP inbox) listen on 127.0.0.1, an address the
       // outbound rule refuses in production (docs/operations.md, "Outbound addresses"): allowed here unless the
       // shell says otherwise.
-      const env = { OUTBOUND_ALLOW_PRIVATE_ADDRESSES: process.env.OUTBOUND_ALLOW_PRIVATE_ADDRESSES ?? 'true' };
+      const env = {
+        OUTBOUND_ALLOW_PRIVATE_ADDRESSES: process.env.OUTBOUND_ALLOW_PRIVATE_ADDRESSES ?? 'true',
+        ...localSignInEnv(),
+      };
       await startStack({ env, logDir, runDir, detached: true });
       for (const { name, port } of SERVICES)
         console.error(`${name.padEnd(13)} http://127.0.0.1:${port}  log: .local/logs/${name}.log`);

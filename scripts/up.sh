@@ -40,3 +40,16 @@ cat >&2 <<MSG
 Closeloop is up. Logs: .local/logs/ (services), .local/logs/kafka/ (broker).
 Stop the services with: node scripts/stack.js stop   (and the broker/database with: bash scripts/infra/down.sh)
 MSG
+# The console's sign-in link for the demo's supervisor of S1: a one-time code in the fragment, good for ten
+# minutes, exchanged by the console for a token signed with the local key (never a token in the link).
+if [ -z "${STAFF_JWKS_URL:-}" ]; then
+  cat >&2 <<MSG
+
+The staff console: open the link below to sign in as the demo supervisor of S1. It works once, within 10 minutes;
+make another with \`npm run admin -- console sign-in-link --help\`.
+MSG
+  npm run -s admin -- console sign-in-link --staff-id sup-demo --name 'Demo Supervisor' --roles supervisor \
+    --sites S1 --console-url "${CONSOLE_URL:-http://127.0.0.1:3006}"
+else
+  echo "The staff console: http://127.0.0.1:3006/sign-in (sign in at ${STAFF_TOKEN_ISSUER})" >&2
+fi

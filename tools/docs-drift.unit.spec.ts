@@ -523,10 +523,26 @@ describe('docs/openapi.yaml', () => {
   );
 
   describe('POST /v1/events', () => {
+    /** Binary mode's body is the event's data, which for every intake type is JSON. */
+    const BINARY_MODE_DATA_TYPE = 'application/json';
     const content = node(node(operation('/v1/events', 'post')['requestBody'], 'requestBody')['content'], 'content');
 
-    it('accepts structured and batch CloudEvents', () => {
-      expect(sorted(Object.keys(content))).toEqual(sorted(Object.values(CloudEventContentTypes)));
+    it('accepts binary-mode (application/json), structured and batch CloudEvents', () => {
+      expect(sorted(Object.keys(content))).toEqual(
+        sorted([...Object.values(CloudEventContentTypes), BINARY_MODE_DATA_TYPE]),
+      );
+    });
+
+    it("documents a ce- header for each attribute binary mode requires, and each type's data as its body", () => {
+      const headers = (operation('/v1/events', 'post')['parameters'] as unknown[])
+        .map((p) => deref(openapi, p))
+        .filter((p) => p['in'] === 'header')
+        .map((p) => String(p['name']));
+      const required = contract(CloudEventSchema, 'CloudEventSchema')['required'] as string[];
+      expect(headers).toEqual(expect.arrayContaining(required.map((attribute) => `ce-${attribute}`)));
+      const body = deref(openapi, node(content[BINARY_MODE_DATA_TYPE], BINARY_MODE_DATA_TYPE)['schema']);
+      const variants = (body['oneOf'] as unknown[]).map((v, i) => documented(openapi, v, `binary body [${i}]`));
+      expect(variants).toEqual(Object.values(IntakeEventTypes).map((type) => contract(intakeDataSchemas[type], type)));
     });
 
     it('documents the envelope as CloudEventSchema defines it', () => {

@@ -6,7 +6,7 @@
  * this map.
  */
 
-export const SERVICES = ['intake', 'dispatch', 'sla-timer', 'notification', 'query'] as const;
+export const SERVICES = ['intake', 'dispatch', 'sla-timer', 'notification', 'query', 'console'] as const;
 export type Service = (typeof SERVICES)[number];
 
 export interface StreamCategory {
@@ -36,7 +36,10 @@ export const STREAM_CATEGORIES: readonly StreamCategory[] = [
   { prefix: 'alert', helper: 'alertStream', owners: ['notification'], why: 'alerts, one stream each' },
 ];
 
-/** Each service's own tables, prefixed by its name. query appends to no stream; its tables are read models. */
+/**
+ * Each service's own tables, prefixed by its name. query appends to no stream; its tables are read models. The
+ * console appends to no stream either.
+ */
 export const SERVICE_TABLES: Readonly<Record<Service, readonly string[]>> = {
   intake: ['intake_number_sequences', 'intake_report_keys', 'intake_reports'],
   dispatch: [],
@@ -56,7 +59,16 @@ export const SERVICE_TABLES: Readonly<Record<Service, readonly string[]>> = {
     'notification_oncall_rotations',
     'notification_oncall_overrides',
   ],
-  query: ['query_work_orders', 'query_timeline', 'query_report_orders', 'query_report_notes'],
+  query: [
+    'query_work_orders',
+    'query_timeline',
+    'query_report_orders',
+    'query_report_facts',
+    'query_report_notes',
+    'query_order_changes',
+  ],
+  // The local stack's one-time sign-in codes; the console keeps no other state.
+  console: ['console_sign_in_codes'],
 };
 
 /**

@@ -2,10 +2,11 @@
 # Debian packages the services and their tests need beyond Node.js and Java, installed once where missing:
 # fonts-noto-cjk, the CJK font the monthly report's PDF embeds (docs/reports.md), and poppler-utils, whose
 # pdftotext the report specs read PDFs back with, and chromium, the browser the console's Playwright tests drive
-# (Playwright's own browser download is not reachable here). apt-get is tried as it is first, then after an update.
+# (Playwright's own browser download is not reachable here), and kcat, with which the intake specs produce a
+# CloudEvent in Kafka binary mode as an operator would by hand. apt-get is tried as it is first, then after an update.
 set -euo pipefail
 
-PACKAGES=(fonts-noto-cjk poppler-utils chromium)
+PACKAGES=(fonts-noto-cjk poppler-utils chromium kcat)
 
 missing=()
 for package in "${PACKAGES[@]}"; do

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { IntegratorKeyVerifier, StaffTokenVerifier } from '@closeloop/auth';
 import { IntakeEventTypes } from '@closeloop/contracts';
 import { freshDatabase, repositoryRoot, TestDatabase } from '@closeloop/testing';
+import { SignInCodes } from '../../apps/console/src/sign-in/sign-in-codes.repository';
 
 // The CLI as an operator runs it: a separate Node process over the built libraries, on a database of its own.
 const cli = join(repositoryRoot, 'tools', 'admin', 'closeloop-admin.js');
@@ -229,6 +230,57 @@ describe('closeloop-admin token', () => {
   });
 });
 
+/** `console sign-in-link` with the four options it requires, and any more after them. */
+const signInLink = (
+  { staffId, name, roles, sites }: { staffId: string; name: string; roles: string; sites: string },
+  ...more: string[]
+): Promise<Run> => adminWith(['console', 'sign-in-link'], { 'staff-id': staffId, name, roles, sites }, more);
+
+describe('closeloop-admin console', () => {
+  it('makes a sign-in link whose code the console redeems once, for the person it names', async () => {
+    const made = json<{ link: string; expiresAt: string; staffId: string }>(
+      await signInLink(
+        { staffId: 's1-sup-li', name: '李娜', roles: 'supervisor,dispatcher', sites: 'S1,S2' },
+        '--console-url',
+        'https://desk.example.com/',
+        '--json',
+      ),
+    );
+    expect(made.link).toMatch(/^https:\/\/desk\.example\.com\/sign-in#code=[A-Za-z0-9_-]{43}$/);
+    const minutesLeft = (Date.parse(made.expiresAt) - Date.now()) / 60_000;
+    expect(minutesLeft > 9 && minutesLeft <= 10).toBe(true);
+    const code = new URL(made.link).hash.replace('#code=', '');
+    const codes = new SignInCodes(db.pool, () => new Date());
+    await expect(codes.redeem(code)).resolves.toEqual({
+      staffId: 's1-sup-li',
+      name: '李娜',
+      roles: ['supervisor', 'dispatcher'],
+      sites: ['S1', 'S2'],
+    });
+    await expect(codes.redeem(code)).rejects.toMatchObject({ code: 'SIGN_IN_CODE_USED' });
+
+    const plain = await signInLink({ staffId: 'a1', name: 'Admin', roles: 'admin', sites: '*' }, '--ttl', '90s');
+    expect(plain.code).toBe(0);
+    expect(plain.stdout.trim()).toMatch(/^http:\/\/127\.0\.0\.1:3006\/sign-in#code=[A-Za-z0-9_-]{43}$/);
+    expect(plain.stderr).toContain('it signs in once');
+  });
+
+  it.each([
+    ['an unknown role', ['--roles', 'boss'], 'boss is not one of'],
+    ['a link longer than a day', ['--ttl', '2d'], 'at most 86400 seconds'],
+    ['a console address that is no URL', ['--console-url', 'desk'], '--console-url must be an http(s) URL'],
+  ])('refuses %s as a usage error', async (_what, options, message) => {
+    const run = await admin(
+      'console',
+      'sign-in-link',
+      ...['--staff-id', 'u1', '--name', 'Li Wei', '--roles', 'supervisor', '--sites', 'S1'],
+      ...options,
+    );
+    expect([run.code, run.stdout]).toEqual([2, '']);
+    expect(run.stderr).toContain(message);
+  });
+});
+
 describe('closeloop-admin projections', () => {
   it('rebuilds every read model, beside the live tables or swapped in, and says which services have none', async () => {
     const beside = json<{ rebuilds: { readModel: string; swapped: boolean; rows: Record<string, number> }[] }>(
@@ -238,7 +290,12 @@ describe('closeloop-admin projections', () => {
       expect.objectContaining({
         readModel: 'query',
         swapped: false,
-        rows: { query_timeline__rebuild: 0, query_work_orders__rebuild: 0, query_report_orders__rebuild: 0 },
+        rows: {
+          query_timeline__rebuild: 0,
+          query_work_orders__rebuild: 0,
+          query_report_orders__rebuild: 0,
+          query_report_facts__rebuild: 0,
+        },
       }),
       expect.objectContaining({
         readModel: 'notification',
@@ -255,7 +312,10 @@ describe('closeloop-admin projections', () => {
     const { rows } = await db.pool.query(
       `SELECT relname FROM pg_class WHERE relname LIKE 'query\\_%' AND relkind = 'r' ORDER BY relname`,
     );
+    // The swap leaves no rebuilt copy behind; the live board's feed is not a rebuilt table (ADR 24).
     expect(rows.map((r) => r.relname)).toEqual([
+      'query_order_changes',
+      'query_report_facts',
       'query_report_notes',
       'query_report_orders',
       'query_timeline',

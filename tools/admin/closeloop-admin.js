@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // closeloop-admin (npm run -s admin -- <command>): registers integrators and manages their API keys in the
-// database the services use, issues staff tokens from the local signing key for the demo and development, and
+// database the services use, issues staff tokens from the local signing key for the demo and development, makes
+// the console's one-time sign-in links for the local stack, and
 // rebuilds the services' read models from the event store, and shows and releases what the pipelines set aside
 // (parked relay events, failed timers and deliveries).
 // Plain JavaScript over the built libraries, like tools/bench: run `npm run build` first.
@@ -11,7 +12,7 @@ const { parseArgs } = require('node:util');
 
 const root = join(__dirname, '..', '..');
 
-const HELP = `closeloop-admin: integrator API keys, local staff tokens, read-model rebuilds, parked and failed work
+const HELP = `closeloop-admin: integrator API keys, local staff tokens and sign-in links, read-model rebuilds, parked and failed work
 
 Usage: npm run -s admin -- <command> [options]     (or: node tools/admin/closeloop-admin.js <command> ...)
 
@@ -33,6 +34,13 @@ Staff tokens (signed with the local key in <key-dir>, default .local/keys; produ
       Issuer and audience default to $STAFF_TOKEN_ISSUER / $STAFF_TOKEN_AUDIENCE, else closeloop-local / closeloop.
   token jwks [--key-dir <dir>]
       Prints the path of the public JWKS file the services verify staff tokens with.
+
+Console sign-in (the local stack's console exchanges the code for a staff token signed with its local key)
+  console sign-in-link --staff-id <id> --name <name> --roles <role,...> --sites <S1,...|*> [--ttl <duration>]
+              [--console-url <url>]
+      Prints a link (http://127.0.0.1:3006/sign-in#code=...) that signs this person in once, within --ttl
+      (default 10m, at most 24h). Only the code's hash is stored. --console-url defaults to $CONSOLE_URL, else
+      http://127.0.0.1:3006.
 
 Read models (rebuilt from the event store while the services run; see docs/operations.md, "Rebuilding read models")
   projections rebuild [--service <query|notification>] [--no-swap]
@@ -107,6 +115,14 @@ const COMMANDS = {
     audience: 'string',
   },
   'token jwks': { 'key-dir': 'string' },
+  'console sign-in-link': {
+    'staff-id': 'string',
+    name: 'string',
+    roles: 'string',
+    sites: 'string',
+    ttl: 'string',
+    'console-url': 'string',
+  },
   'projections rebuild': { service: 'string', 'no-swap': 'boolean' },
   'relay parked list': { all: 'boolean', limit: 'string', prefix: 'string' },
   'relay parked retry': { prefix: 'string', [POSITIONAL]: 'eventId' },
@@ -415,6 +431,43 @@ const commands = {
     const { jwksFile, kid } = await ensureLocalSigningKey(keyDir(values));
     out({ jwksFile, kid }, jwksFile);
   },
+
+  'console sign-in-link': (values, out) => {
+    const { checkedGrant } = loadBuiltApp('console', 'sign-in/sign-in-codes');
+    const grant = checkedGrant({
+      staffId: required(values, 'staff-id'),
+      name: required(values, 'name'),
+      roles: requiredList(values, 'roles'),
+      sites: requiredList(values, 'sites'),
+      ttlSeconds: seconds(values.ttl ?? '10m', 'ttl'),
+    });
+    const consoleUrl = consoleUrlOf(values);
+    const { SignInCodes } = loadBuiltApp('console', 'sign-in/sign-in-codes.repository');
+    return withPool(async (pool) => {
+      const { code, expiresAt } = await new SignInCodes(pool, () => new Date()).issue(grant);
+      // In the fragment: a browser never sends it to the server, so no access log or proxy records it.
+      const link = `${consoleUrl}/sign-in#code=${code}`;
+      process.stderr.write(
+        `A sign-in link for ${grant.name} (${grant.roles.join(', ')}; sites ${grant.sites.join(', ')}): ` +
+          `it signs in once, until ${iso(expiresAt)}.\n`,
+      );
+      out({ link, expiresAt, staffId: grant.staffId }, link);
+    });
+  },
+};
+
+/** The console's address as the browser reaches it, without a trailing slash. */
+const consoleUrlOf = (values) => {
+  const text = values['console-url'] ?? process.env.CONSOLE_URL ?? 'http://127.0.0.1:3006';
+  let url;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`--console-url must be an http(s) URL, not ${text}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new UsageError(`--console-url must be an http(s) URL, not ${text}`);
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 };
 
 Object.assign(commands, {

@@ -16,13 +16,14 @@ const runBench = (main) =>
 
 /**
  * Runs `work` on a database of its own, migrated, and drops it afterwards whatever happens: benches load millions of
- * rows that nobody should find in the shared server later.
+ * rows that nobody should find in the shared server later. `kept` names a database to use and keep instead (a bench
+ * that offers it says how to drop it): iterating on a measurement need not load the same rows again.
  */
-const withBenchDatabase = async (name, poolSize, work) => {
+const withBenchDatabase = async (name, poolSize, work, kept = undefined) => {
   const { join } = require('node:path');
   const { createPool, ensureDatabase, migrate, withDatabase } = require(join(__dirname, '../../libs/database/dist'));
   const adminUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-  const database = `cl_bench_${name}_${Date.now().toString(36)}`;
+  const database = kept ?? `cl_bench_${name}_${Date.now().toString(36)}`;
   await ensureDatabase(adminUrl, database);
   const pool = createPool(withDatabase(adminUrl, database), 'bench', poolSize);
   try {
@@ -30,9 +31,11 @@ const withBenchDatabase = async (name, poolSize, work) => {
     return await work(pool);
   } finally {
     await pool.end();
-    const admin = createPool(adminUrl, 'bench-cleanup', 1);
-    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-    await admin.end();
+    if (kept === undefined) {
+      const admin = createPool(adminUrl, 'bench-cleanup', 1);
+      await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+      await admin.end();
+    }
   }
 };
 

@@ -174,6 +174,12 @@ const MATRIX: Record<string, Entry> = {
   'query GET /health': health,
   'console GET /health': health,
   'console GET /config.json': { allow: 'public', scope: 'none', request: () => ({ path: '/config.json' }) },
+  // The code is the credential: anyone may try one (this one is refused as no code, 422, whoever asks).
+  'console POST /auth/local/exchange': {
+    allow: 'public',
+    scope: 'none',
+    request: () => ({ path: '/auth/local/exchange', body: { code: 'not-a-sign-in-code' } }),
+  },
 
   'query GET /v1/work-orders': {
     allow: ORDER_READERS,
@@ -199,6 +205,11 @@ const MATRIX: Record<string, Entry> = {
     allow: ORDER_READERS,
     scope: 'site',
     request: (s, fx) => ({ path: '/v1/sla/at-risk', query: { site: siteOf(s, fx) } }),
+  },
+  'query GET /v1/stream': {
+    allow: ORDER_READERS,
+    scope: 'site',
+    request: (s, fx) => ({ path: '/v1/stream', query: { site: siteOf(s, fx) } }),
   },
 
   ...Object.fromEntries(

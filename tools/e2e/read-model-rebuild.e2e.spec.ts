@@ -32,6 +32,7 @@ const READ_MODELS = [
   { table: 'query_timeline', key: 'event_id', ignored: ['arrival'] },
   { table: 'query_work_orders', key: 'work_order_id', ignored: [] },
   { table: 'query_report_orders', key: 'work_order_id', ignored: [] },
+  { table: 'query_report_facts', key: 'work_order_id', ignored: [] },
   { table: 'notification_alerts', key: 'alert_id', ignored: [] },
 ] as const;
 

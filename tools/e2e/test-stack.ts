@@ -118,6 +118,8 @@ export const startTestStack = async (label: string, extraEnv: Record<string, str
       ALERT_LINK_SECRET: randomBytes(32).toString('hex'),
       // The tests' alert receivers listen on 127.0.0.1, which the outbound address rule refuses in production.
       OUTBOUND_ALLOW_PRIVATE_ADDRESSES: 'true',
+      // The console signs sign-in links' tokens with the key the services trust, as the local stack's does.
+      CONSOLE_LOCAL_SIGNING_KEY_DIR: environment.staffKeys.dir,
       ...extraEnv,
     },
     logDir: join(repositoryRoot, '.local', 'logs', `e2e-${prefix.replace(/\.$/, '')}`),
@@ -244,8 +246,13 @@ export const del = async (url: string, headers: Record<string, string> = {}): Pr
   };
 };
 
+/** An event stream (GET /v1/stream) never ends by itself: its status and headers are its answer, and it is closed. */
 export const get = async (url: string, headers: Record<string, string> = {}): Promise<HttpResult> => {
   const response = await fetch(url, { headers: withCredentials(url, headers) });
+  if (response.headers.get('content-type')?.startsWith('text/event-stream')) {
+    await response.body?.cancel();
+    return { status: response.status, headers: response.headers, body: {} };
+  }
   return {
     status: response.status,
     headers: response.headers,

@@ -6,13 +6,13 @@ import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { loadConfig } from '@closeloop/config';
-import { scrubSecrets } from '@closeloop/contracts';
-import { correlationMiddleware, ProblemDetailsFilter } from '@closeloop/http';
+import { MalformedRequestError, PayloadTooLargeError, scrubSecrets } from '@closeloop/contracts';
+import { acceptedContentTypes, correlationMiddleware, ProblemDetailsFilter } from '@closeloop/http';
 import { logLevelsUpTo, ScrubbingLogger } from '@closeloop/runtime';
 import express from 'express';
 import helmet from 'helmet';
 import { createProxyMiddleware } from 'http-proxy-middleware';
-import { consoleConfig, upstreamsOf } from './console-config';
+import { ConsoleConfig, consoleConfig, upstreamsOf } from './console-config';
 import { consoleModule } from './console.module';
 
 /** The browser application built by Vite beside this server (`vite build` writes dist/web). */
@@ -40,6 +40,33 @@ const upstreamUnavailable =
     );
   };
 
+/** A sign-in request is a code or two, never more. */
+const SIGN_IN_BODY_LIMIT = '2kb';
+
+/**
+ * The console's own routes under /auth read small JSON bodies; nothing else is parsed (the proxy passes bodies on
+ * untouched). A parser's refusal becomes the problem the services answer for the same mistake.
+ */
+const signInBodies = (): express.RequestHandler[] => {
+  const parse = express.json({ limit: SIGN_IN_BODY_LIMIT });
+  return [
+    acceptedContentTypes(['application/json']),
+    (request, response, next) =>
+      parse(request, response, (error?: { type?: string; message?: string; status?: number }) => {
+        if (error?.type === 'entity.too.large') return next(new PayloadTooLargeError(SIGN_IN_BODY_LIMIT));
+        if (error?.status !== undefined && error.status >= 400 && error.status < 500)
+          return next(new MalformedRequestError(error.message ?? 'unreadable'));
+        next(error);
+      }),
+  ];
+};
+
+/** The browser talks to the identity provider itself (discovery, the token endpoint): its origin joins connect-src. */
+const connectSources = (config: ConsoleConfig): string[] => [
+  "'self'",
+  ...(config.CONSOLE_OIDC_CLIENT_ID === undefined ? [] : [new URL(config.STAFF_TOKEN_ISSUER).origin]),
+];
+
 const start = async () => {
   const config = loadConfig(consoleConfig);
   if (!existsSync(join(WEB_ROOT, 'index.html'))) throw new Error(`${WEB_ROOT} has no index.html: run the build first`);
@@ -50,8 +77,13 @@ const start = async () => {
   app.disable('x-powered-by');
   // The bundle is served from here, so 'self' covers scripts; antd writes its styles at run time (style-src keeps
   // helmet's 'unsafe-inline'), and ECharts draws on canvas.
-  app.use(helmet({ contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } }));
+  app.use(
+    helmet({
+      contentSecurityPolicy: { directives: { upgradeInsecureRequests: null, connectSrc: connectSources(config) } },
+    }),
+  );
   app.use(correlationMiddleware);
+  app.use('/auth', ...signInBodies());
   // Bodies pass through untouched (no parser runs before the proxy): the services check them as they always do.
   for (const [service, target] of Object.entries(upstreamsOf(config))) {
     app.use(

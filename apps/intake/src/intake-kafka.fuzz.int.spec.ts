@@ -286,9 +286,49 @@ const valueArb: fc.Arbitrary<{ category: string; value: Buffer | string | null }
     })),
 );
 
-const draftArb: fc.Arbitrary<Draft> = fc
-  .tuple(valueArb, keyArb, oddHeadersArb)
-  .map(([{ category, value }, key, headers]) => ({ category, key, value, headers }));
+/** Binary mode (Kafka binding 3.2): the attributes as ce_ headers, datacontenttype as content-type, the value the data. */
+const binaryMessage = (event: Record<string, unknown>): { value: string | null; headers: IHeaders } => {
+  const headers: IHeaders = {};
+  for (const [attribute, value] of Object.entries(event)) {
+    if (value === undefined || attribute === 'data') continue;
+    // As bytes, the way Kafka carries them: a lone surrogate arrives as U+FFFD, for intake and the oracle alike.
+    const bytes = Buffer.from(typeof value === 'string' ? value : JSON.stringify(value), 'utf8');
+    headers[attribute === 'datacontenttype' ? 'content-type' : `ce_${attribute}`] = bytes;
+  }
+  return { value: event['data'] === undefined ? null : JSON.stringify(event['data']), headers };
+};
+
+const binaryDraftArb: fc.Arbitrary<Draft> = fc
+  .tuple(
+    reportArb,
+    keyArb,
+    fc.constantFrom(...Object.keys(ATTRIBUTE_BAD_VALUES), '-specversion', '-id', '-source', '-type', 'data', 'twice'),
+    fc.nat(),
+    badValueArb,
+  )
+  .map(([data, key, mutation, pick, bad]) => {
+    const event: Record<string, unknown> = envelope(IntakeEventTypes.ReportSubmitted, data);
+    if (mutation.startsWith('-')) delete event[mutation.slice(1)];
+    else if (mutation === 'data') event['data'] = bad;
+    else if (mutation !== 'twice') {
+      const values = ATTRIBUTE_BAD_VALUES[mutation] as readonly unknown[];
+      event[mutation] = values[pick % values.length];
+    }
+    const message = binaryMessage(event);
+    // A header a producer wrote twice: kafkajs hands it over as a list.
+    if (mutation === 'twice') message.headers['ce_id'] = [String(event['id']), randomUUID()];
+    return { category: `binary mode, ${mutation.replace(/^-/, 'missing ')}`, key, ...message };
+  });
+
+const draftArb: fc.Arbitrary<Draft> = fc.oneof(
+  {
+    weight: 5,
+    arbitrary: fc
+      .tuple(valueArb, keyArb, oddHeadersArb)
+      .map(([{ category, value }, key, headers]) => ({ category, key, value, headers })),
+  },
+  { weight: 1, arbitrary: binaryDraftArb },
+);
 
 // ── The oracle ───────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -304,11 +344,23 @@ const storable = (value: unknown): boolean => {
  * at once; `valid` reports from our integrator for its site must be taken; `unsettled` are well-formed reports from
  * another source or site, which intake takes or refuses depending on whether the Kafka source check is in.
  */
-const fateOf = (value: Buffer | string | null): 'malformed' | 'valid' | 'unsettled' => {
-  if (value === null) return 'malformed';
+/** The envelope a message carries, as the Kafka binding reads it: its value, or its ce_ headers around its value. */
+const envelopeOf = (value: Buffer | string | null, headers: IHeaders = {}): unknown => {
+  const text = bytesOf(value)?.toString('utf8');
+  const attributes = Object.entries(headers).filter(([name]) => name.startsWith('ce_'));
+  if (attributes.length === 0) return text === undefined ? undefined : JSON.parse(text);
+  if (attributes.some(([, header]) => Array.isArray(header))) return undefined;
+  return {
+    ...Object.fromEntries(attributes.map(([name, header]) => [name.slice('ce_'.length), header?.toString()])),
+    datacontenttype: headerText(headers, 'content-type'),
+    data: text === undefined ? undefined : JSON.parse(text),
+  };
+};
+
+const fateOf = (value: Buffer | string | null, headers?: IHeaders): 'malformed' | 'valid' | 'unsettled' => {
   let json: unknown;
   try {
-    json = JSON.parse(Buffer.isBuffer(value) ? value.toString('utf8') : value);
+    json = envelopeOf(value, headers);
   } catch {
     return 'malformed';
   }
@@ -341,8 +393,7 @@ const sameKey = (sent: Buffer | string | null, seen: Buffer | null): boolean => 
 };
 
 /** The id of an unsettled message (a well-formed CloudEvent by construction). */
-const eventIdOf = (draft: Draft): string =>
-  (JSON.parse(bytesOf(draft.value)?.toString('utf8') ?? '{}') as { id: string }).id;
+const eventIdOf = (draft: Draft): string => (envelopeOf(draft.value, draft.headers) as { id: string }).id;
 
 interface DeadLetterSeen {
   readonly key: Buffer | null;
@@ -401,7 +452,7 @@ describe('intake Kafka path under property-based fuzzing (in-process service, re
       for (const draft of fc.sample(draftArb, { numRuns: MALFORMED_COUNT, seed: SEED + round })) {
         if (malformed.length >= MALFORMED_COUNT) break;
         generated++;
-        const fate = fateOf(draft.value);
+        const fate = fateOf(draft.value, draft.headers);
         if (fate === 'malformed') malformed.push(draft);
         else if (fate === 'unsettled' && unsettled.length < 20) unsettled.push(draft);
         // A generated message that happens to be valid is dropped: the valid ones below are made to be told apart.
@@ -419,7 +470,10 @@ describe('intake Kafka path under property-based fuzzing (in-process service, re
         { correlationid: `kfuzz-${i}` },
       ),
     );
-    validEvents.forEach((event) => expect(fateOf(JSON.stringify(event))).toBe('valid'));
+    validEvents.forEach((event) => {
+      expect(fateOf(JSON.stringify(event))).toBe('valid');
+      expect(fateOf(binaryMessage(event).value, binaryMessage(event).headers)).toBe('valid');
+    });
 
     // ── Produce: junk in chunks with valid reports between, some valid ones twice, then one valid per partition ──
     const labelled = (draft: Draft, id: string) => ({
@@ -427,11 +481,16 @@ describe('intake Kafka path under property-based fuzzing (in-process service, re
       value: draft.value,
       headers: { ...draft.headers, [CASE_HEADER]: id },
     });
-    const validMessage = (i: number) => ({
-      key: validEvents[i]?.id ?? null,
-      value: JSON.stringify(validEvents[i]),
-      headers: { [CASE_HEADER]: `valid-${i}` },
-    });
+    // Every other valid report in binary mode: both modes must be taken exactly once.
+    const validMessage = (i: number) => {
+      const event = validEvents[i] as Record<string, unknown>;
+      const message = i % 2 === 1 ? binaryMessage(event) : { value: JSON.stringify(event), headers: {} };
+      return {
+        key: String(event['id']),
+        value: message.value,
+        headers: { ...message.headers, [CASE_HEADER]: `valid-${i}` },
+      };
+    };
     const body = [...malformed.map((d, i) => labelled(d, `m-${i}`)), ...unsettled.map((d, i) => labelled(d, `u-${i}`))];
     const chunk = Math.ceil(body.length / VALID_COUNT);
     for (let i = 0; i < VALID_COUNT; i++) {

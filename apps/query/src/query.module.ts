@@ -6,6 +6,9 @@ import { ReportNotesRepository } from './reports/report-notes.repository';
 import { ReportOrdersRepository } from './reports/report-orders.repository';
 import { ReportsHttpController } from './reports/reports.http.controller';
 import { SlaHttpController } from './sla/sla.http.controller';
+import { OrderChangeFeed } from './stream/order-change-feed';
+import { OrderChangesRepository } from './stream/order-changes.repository';
+import { StreamHttpController } from './stream/stream.http.controller';
 import { WorkOrderViewsRepository } from './work-orders/work-order-views.repository';
 import { WorkOrdersHttpController } from './work-orders/work-orders.http.controller';
 
@@ -15,10 +18,17 @@ export const queryModule = (config: BaseServiceConfig) => {
     controllers: [
       WorkOrdersHttpController,
       SlaHttpController,
+      StreamHttpController,
       ReportsHttpController,
       WorkOrderProjectionKafkaController,
     ],
-    providers: [WorkOrderViewsRepository, ReportOrdersRepository, ReportNotesRepository],
+    providers: [
+      WorkOrderViewsRepository,
+      ReportOrdersRepository,
+      ReportNotesRepository,
+      OrderChangesRepository,
+      OrderChangeFeed,
+    ],
   })
   class QueryModule {}
   return QueryModule;

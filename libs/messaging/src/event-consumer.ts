@@ -1,5 +1,16 @@
-import { CloseloopError, CloudEvent, CloudEventSchema, scrubSecrets, ValidationError } from '@closeloop/contracts';
-import { Consumer, EachMessagePayload, Kafka, Producer } from 'kafkajs';
+import {
+  carriesAttributeHeaders,
+  CloseloopError,
+  CloudEvent,
+  CloudEventBindings,
+  CloudEventReading,
+  MessageHeaders,
+  readBinaryCloudEvent,
+  readCloudEvent,
+  scrubSecrets,
+  ValidationError,
+} from '@closeloop/contracts';
+import { Consumer, EachMessagePayload, IHeaders, Kafka, Producer } from 'kafkajs';
 import { DeadLetter, sendToDeadLetter } from './dead-letter';
 import { ParkedMessages } from './parked-messages.repository';
 
@@ -219,7 +230,7 @@ export class CloudEventConsumer {
       }
     };
 
-    const parsed = parseCloudEvent(message.value);
+    const parsed = parseCloudEvent(message.value, message.headers);
     if (!parsed.ok) return deadLetter('MALFORMED_CLOUDEVENT', parsed.reason, 1);
 
     const inbound: InboundCloudEvent = {
@@ -260,22 +271,39 @@ export class CloudEventConsumer {
   }
 }
 
+/** Kafka headers as text: a header a producer repeated stays a list, for the reader to refuse. */
+const headerTexts = (headers: IHeaders): MessageHeaders =>
+  Object.fromEntries(
+    Object.entries(headers).map(([name, value]) => [
+      name,
+      Array.isArray(value) ? value.map((v) => v.toString()) : value?.toString(),
+    ]),
+  );
+
+/**
+ * A record as a CloudEvent, in either content mode of the Kafka binding (3.1): structured when its content-type
+ * header is a CloudEvents type or it has no `ce_` headers (what producers sent before binary mode was read), else
+ * binary, the attributes in `ce_` headers and the value the JSON data.
+ */
 export const parseCloudEvent = (
   value: Buffer | null,
+  headers: IHeaders = {},
 ): { ok: true; event: CloudEvent } | { ok: false; reason: string } => {
-  if (value === null) return { ok: false, reason: 'empty message (tombstone)' };
+  const texts = headerTexts(headers);
+  const contentType = texts['content-type'];
+  const binary =
+    !(typeof contentType === 'string' && /^application\/cloudevents/i.test(contentType)) &&
+    carriesAttributeHeaders(CloudEventBindings.kafka, texts);
+  if (value === null && !binary) return { ok: false, reason: 'empty message (tombstone)' };
   let json: unknown;
   try {
-    json = JSON.parse(value.toString('utf8'));
+    json = value === null ? undefined : JSON.parse(value.toString('utf8'));
   } catch (error) {
-    return { ok: false, reason: `not JSON: ${(error as Error).message}` };
+    return { ok: false, reason: `${binary ? 'data is ' : ''}not JSON: ${(error as Error).message}` };
   }
-  const parsed = CloudEventSchema.safeParse(json);
-  if (!parsed.success) {
-    return {
-      ok: false,
-      reason: parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`).join('; '),
-    };
-  }
-  return { ok: true, event: parsed.data };
+  const reading: CloudEventReading = binary
+    ? readBinaryCloudEvent(CloudEventBindings.kafka, texts, json)
+    : readCloudEvent(json);
+  if (!reading.ok) return { ok: false, reason: reading.issues.map((i) => `${i.path}: ${i.message}`).join('; ') };
+  return { ok: true, event: reading.event };
 };

@@ -12,3 +12,4 @@ export * from './service-environment';
 export * from './on-call-rotation';
 export * from './fuzz-budget';
 export * from './table-spec';
+export * from './event-stream-reader';

@@ -7,6 +7,7 @@ import { BoardPage } from './pages/board/BoardPage';
 import { OnCallPage } from './pages/on-call/OnCallPage';
 import { OrderPage } from './pages/order/OrderPage';
 import { ReportsPage } from './pages/reports/ReportsPage';
+import { SignInCallbackPage } from './pages/sign-in/SignInCallbackPage';
 import { SignInPage } from './pages/sign-in/SignInPage';
 import { signOut, useSession } from './session';
 import { useSelectableSites, useSite } from './site';
@@ -98,10 +99,12 @@ const Shell = () => {
               <Route path="/on-call" element={<OnCallPage />} />
               <Route path="/reports" element={<ReportsPage />} />
               <Route path="/sign-in" element={<SignInPage />} />
+              <Route path="/sign-in/callback" element={<SignInCallbackPage />} />
             </Routes>
           ) : (
             <Routes>
               <Route path="/sign-in" element={<SignInPage />} />
+              <Route path="/sign-in/callback" element={<SignInCallbackPage />} />
               <Route path="*" element={<Alert type="info" showIcon message={t('signedOut')} />} />
             </Routes>
           )}

@@ -7,13 +7,9 @@ export const formatInstant = (iso: string | undefined | null, locale: string): s
   iso
     ? new Intl.DateTimeFormat(locale, {
         timeZone: SITE_TIME_ZONE,
-        year: 'numeric',
-        month: '2-digit',
-        day: '2-digit',
-        hour: '2-digit',
-        minute: '2-digit',
-        second: '2-digit',
-        hour12: false,
+        dateStyle: 'medium',
+        timeStyle: 'medium',
+        hourCycle: 'h23',
       }).format(new Date(iso))
     : '—';
 

@@ -62,15 +62,21 @@ const publish = (session: StaffSession | undefined) => {
   listeners.forEach((listener) => listener());
 };
 
-/** Reads a token handed over in the fragment, else the tab's stored one; clears the fragment from the address bar. */
-export const restoreSession = (): void => {
+/** A credential handed over in the fragment (`#<name>=...`), removed from the address bar at once; null if none. */
+export const takeFromFragment = (name: string): string | null => {
   const fragment = new URLSearchParams(window.location.hash.slice(1));
-  const handed = fragment.get('token');
+  const handed = fragment.get(name);
   if (handed !== null) {
-    fragment.delete('token');
+    fragment.delete(name);
     const rest = fragment.toString();
     history.replaceState(history.state, '', `${location.pathname}${location.search}${rest ? `#${rest}` : ''}`);
   }
+  return handed;
+};
+
+/** Reads a token handed over in the fragment, else the tab's stored one; clears the fragment from the address bar. */
+export const restoreSession = (): void => {
+  const handed = takeFromFragment('token');
   const token = handed ?? sessionStorage.getItem(STORAGE_KEY);
   publish(token ? sessionOf(token, new Date()) : undefined);
 };

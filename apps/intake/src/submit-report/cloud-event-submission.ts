@@ -1,8 +1,12 @@
 import {
   CloudEvent,
-  CloudEventSchema,
+  CloudEventBindings,
+  CloudEventReading,
   IntakeEventTypes,
   intakeDataSchemas,
+  MessageHeaders,
+  readBinaryCloudEvent,
+  readCloudEvent,
   ValidationError,
 } from '@closeloop/contracts';
 import { FeedbackContext, ResidentFeedback } from '../resident-feedback/resident-feedback.handler';
@@ -99,13 +103,15 @@ const feedbackRequest = (
   },
 });
 
-/** Validates a structured-mode envelope arriving over HTTP (Kafka messages are parsed by the consumer). */
-export const parseEnvelope = (body: unknown, pathPrefix = ''): CloudEvent => {
-  const parsed = CloudEventSchema.safeParse(body);
-  if (!parsed.success)
-    throw new ValidationError(
-      'The CloudEvent envelope is not valid',
-      issuesOf(parsed.error, pathPrefix.replace(/\.$/, '')),
-    );
-  return parsed.data;
+const envelopeOf = (reading: CloudEventReading): CloudEvent => {
+  if (!reading.ok) throw new ValidationError('The CloudEvent envelope is not valid', reading.issues);
+  return reading.event;
 };
+
+/** Validates a structured-mode envelope arriving over HTTP (Kafka messages are read by the consumer). */
+export const parseEnvelope = (body: unknown, pathPrefix = ''): CloudEvent =>
+  envelopeOf(readCloudEvent(body, pathPrefix.replace(/\.$/, '')));
+
+/** Validates a binary-mode event arriving over HTTP: attributes in `ce-` headers, the JSON body as its data. */
+export const parseBinaryEnvelope = (headers: MessageHeaders, body: unknown): CloudEvent =>
+  envelopeOf(readBinaryCloudEvent(CloudEventBindings.http, headers, body));

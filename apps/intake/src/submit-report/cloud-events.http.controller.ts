@@ -1,6 +1,8 @@
 import { Body, Controller, HttpCode, Post, Req } from '@nestjs/common';
 import {
+  carriesAttributeHeaders,
   CloseloopError,
+  CloudEventBindings,
   CloudEventContentTypes,
   FieldIssue,
   UnsupportedMediaTypeError,
@@ -8,7 +10,12 @@ import {
 } from '@closeloop/contracts';
 import { Access, Principal, principalOf } from '@closeloop/http';
 import type { Request } from 'express';
-import { IntakeRequest, intakeRequestFromCloudEvent, parseEnvelope } from './cloud-event-submission';
+import {
+  IntakeRequest,
+  intakeRequestFromCloudEvent,
+  parseBinaryEnvelope,
+  parseEnvelope,
+} from './cloud-event-submission';
 import { IntakeRequestsHandler } from './intake-requests.handler';
 
 const MAX_BATCH = 100;
@@ -19,8 +26,8 @@ export class CloudEventsHttpController {
   constructor(private readonly requests: IntakeRequestsHandler) {}
 
   /**
-   * CloudEvents over HTTP, structured or batch mode. A batch is validated whole before anything is written:
-   * one bad event rejects the batch with every problem named, so a sender never has to guess what was taken.
+   * CloudEvents over HTTP, in binary, structured or batch mode. A batch is validated whole before anything is
+   * written: one bad event rejects the batch with every problem named, so a sender never has to guess what was taken.
    */
   private async handleOne(item: IntakeRequest, caller: Principal) {
     try {
@@ -35,7 +42,11 @@ export class CloudEventsHttpController {
   @HttpCode(202)
   async receive(@Req() request: Request, @Body() body: unknown) {
     const caller = principalOf(request);
-    if (request.is(CloudEventContentTypes.batch)) {
+    const structured = request.is(CloudEventContentTypes.structured);
+    const batch = request.is(CloudEventContentTypes.batch);
+    if ((structured || batch) && carriesAttributeHeaders(CloudEventBindings.http, request.headers))
+      throw mixedModes(request);
+    if (batch) {
       if (!Array.isArray(body))
         throw new ValidationError('A batch must be a JSON array of CloudEvents', [
           { path: '(body)', message: 'expected an array' },
@@ -52,14 +63,31 @@ export class CloudEventsHttpController {
       for (const item of requests) results.push(await this.handleOne(item, caller));
       return { results };
     }
-    if (request.is(CloudEventContentTypes.structured))
-      return this.requests.handle(intakeRequestFromCloudEvent(parseEnvelope(body)), caller);
-    throw new UnsupportedMediaTypeError(request.header('content-type'), [
-      CloudEventContentTypes.structured,
-      CloudEventContentTypes.batch,
-    ]);
+    if (structured) return this.requests.handle(intakeRequestFromCloudEvent(parseEnvelope(body)), caller);
+    // Anything else is binary mode (HTTP binding 3.1): the attributes are headers and the body is the data, which
+    // for our event types is JSON. `is` answers null for a request without a body: an event without data.
+    const json = request.is('application/json');
+    if (json === false)
+      throw new UnsupportedMediaTypeError(request.header('content-type'), [
+        CloudEventContentTypes.structured,
+        CloudEventContentTypes.batch,
+        'application/json',
+      ]);
+    const event = parseBinaryEnvelope(request.headers, json ? body : undefined);
+    return this.requests.handle(intakeRequestFromCloudEvent(event), caller);
   }
 }
+
+/** One request, two content modes: which attributes count would be a guess, so neither is taken. */
+const mixedModes = (request: Request) =>
+  new CloseloopError(
+    'malformed-request',
+    'MIXED_CONTENT_MODES',
+    `A ${request.header('content-type')} body is a whole CloudEvent (structured or batch mode); ce- headers belong to binary mode, whose body is only the data. Send one or the other.`,
+    {
+      headers: Object.keys(request.headers).filter((name) => name.startsWith(CloudEventBindings.http.prefix)),
+    },
+  );
 
 const problemOf = (error: CloseloopError) => ({ code: error.code, detail: error.message, ...error.details });
 

@@ -1,6 +1,7 @@
 import { CloudEvent } from '@closeloop/contracts';
 import { PoolClient } from 'pg';
-import { endedAt, ReportOrder } from '../reports/report-order';
+import { ReportOrder } from '../reports/report-order';
+import { ReportRow, reportRowOf } from '../reports/report-row';
 import { WorkOrderView } from './work-order-view';
 
 /** The query service's read models: the timeline and the order rows folded from it. */
@@ -9,12 +10,15 @@ export interface QueryTables {
   readonly workOrders: string;
   /** The reports' rows (docs/reports.md), folded from the same timeline. */
   readonly reportOrders: string;
+  /** Each report row's fold as JSON, for the lines a monthly report quotes. */
+  readonly reportFacts: string;
 }
 
 export const QUERY_TABLES: QueryTables = {
   timeline: 'query_timeline',
   workOrders: 'query_work_orders',
   reportOrders: 'query_report_orders',
+  reportFacts: 'query_report_facts',
 };
 
 const VIEW_COLUMNS: readonly [keyof WorkOrderView, string][] = [
@@ -68,14 +72,55 @@ const VIEW_COLUMNS: readonly [keyof WorkOrderView, string][] = [
   ['slaPausedSince', 'sla_paused_since'],
   ['slaPausedSeconds', 'sla_paused_seconds'],
   ['slaStopped', 'sla_stopped'],
+  ['responseStartedAt', 'response_started_at'],
+  ['resolutionStartedAt', 'resolution_started_at'],
+  ['resolutionPausedSeconds', 'resolution_paused_seconds'],
   ['updatedAt', 'updated_at'],
 ];
+
+/** The report row's columns (migration 0029): every instant in ms since the epoch, lists as PostgreSQL arrays. */
+export const REPORT_ROW_COLUMNS: readonly (readonly [keyof ReportRow, string, 'list'?])[] = [
+  ['workOrderId', 'work_order_id'],
+  ['number', 'number'],
+  ['building', 'building'],
+  ['unit', 'unit'],
+  ['channel', 'channel'],
+  ['category', 'category'],
+  ['tier', 'tier'],
+  ['teamId', 'team_id'],
+  ['technicianId', 'technician_id'],
+  ['reportedAt', 'reported_at'],
+  ['acknowledgedAt', 'acknowledged_at'],
+  ['resolvedAt', 'resolved_at', 'list'],
+  ['reopenedAt', 'reopened_at', 'list'],
+  ['rejectedAt', 'rejected_at', 'list'],
+  ['closedAt', 'closed_at', 'list'],
+  ['closeRatings', 'close_ratings', 'list'],
+  ['closeCommented', 'close_commented', 'list'],
+  ['cancelledAt', 'cancelled_at'],
+  ['responseVerdictAt', 'response_verdict_at'],
+  ['responseMet', 'response_met'],
+  ['resolutionVerdictAt', 'resolution_verdict_at', 'list'],
+  ['resolutionMet', 'resolution_met', 'list'],
+  ['escalatedAt', 'escalated_at', 'list'],
+  ['escalationLevels', 'escalation_levels', 'list'],
+  ['alertRaisedAt', 'alert_raised_at', 'list'],
+  ['alertAcknowledgedAt', 'alert_acknowledged_at', 'list'],
+  ['callbackRequestedAt', 'callback_requested_at', 'list'],
+  ['duplicateLinkedAt', 'duplicate_linked_at', 'list'],
+  ['followUpAt', 'follow_up_at', 'list'],
+  ['endedAt', 'ended_at'],
+  ['lastStepAt', 'last_step_at'],
+];
+/** Written beside the row's columns: the site it belongs to. */
+const REPORT_ROW_WRITTEN = [...REPORT_ROW_COLUMNS.map(([, c]) => c), 'site_id'];
 
 interface Statements {
   readonly insertTimeline: string;
   readonly readTimeline: string;
   readonly upsertView: string;
   readonly upsertReportOrder: string;
+  readonly upsertReportFacts: string;
 }
 
 const statements = (tables: QueryTables): Statements => ({
@@ -89,18 +134,19 @@ const statements = (tables: QueryTables): Statements => ({
   ON CONFLICT (work_order_id) DO UPDATE SET ${VIEW_COLUMNS.slice(1)
     .map(([, c]) => `${c} = EXCLUDED.${c}`)
     .join(', ')}`,
-  upsertReportOrder: `INSERT INTO ${tables.reportOrders}
-       (work_order_id, site_id, category, building, unit, reported_at, ended_at, last_step_at, facts)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-     ON CONFLICT (work_order_id) DO UPDATE SET site_id = EXCLUDED.site_id, category = EXCLUDED.category,
-       building = EXCLUDED.building, unit = EXCLUDED.unit, reported_at = EXCLUDED.reported_at,
-       ended_at = EXCLUDED.ended_at, last_step_at = EXCLUDED.last_step_at, facts = EXCLUDED.facts`,
+  upsertReportOrder: `INSERT INTO ${tables.reportOrders} (${REPORT_ROW_WRITTEN.join(', ')})
+  VALUES (${REPORT_ROW_WRITTEN.map((_, i) => `$${i + 1}`).join(', ')})
+  ON CONFLICT (work_order_id) DO UPDATE SET ${REPORT_ROW_WRITTEN.slice(1)
+    .map((c) => `${c} = EXCLUDED.${c}`)
+    .join(', ')}`,
+  upsertReportFacts: `INSERT INTO ${tables.reportFacts} (work_order_id, site_id, facts) VALUES ($1, $2, $3)
+     ON CONFLICT (work_order_id) DO UPDATE SET site_id = EXCLUDED.site_id, facts = EXCLUDED.facts`,
 });
 
 // The live tables' statements, and a rebuild's (ADR 16): the same fold, pointed at other tables.
 const prepared = new Map<string, Statements>();
 const statementsFor = (tables: QueryTables): Statements => {
-  const key = `${tables.timeline}/${tables.workOrders}/${tables.reportOrders}`;
+  const key = Object.values(tables).join('/');
   let found = prepared.get(key);
   if (!found) prepared.set(key, (found = statements(tables)));
   return found;
@@ -160,21 +206,16 @@ export const upsertWorkOrderRow = async (
   );
 };
 
-/** Writes an order's report row (docs/reports.md), so writing it twice changes nothing. */
+/** Writes an order's report row (docs/reports.md) and its facts, so writing them twice changes nothing. */
 export const upsertReportOrderRow = async (
   client: PoolClient,
   order: ReportOrder,
   tables: QueryTables,
 ): Promise<void> => {
+  const row = reportRowOf(order);
   await client.query(statementsFor(tables).upsertReportOrder, [
-    order.workOrderId,
+    ...REPORT_ROW_COLUMNS.map(([key]) => row[key]),
     order.siteId,
-    order.category,
-    order.building,
-    order.unit,
-    order.reportedAt,
-    endedAt(order),
-    order.lastStepAt,
-    JSON.stringify(order),
   ]);
+  await client.query(statementsFor(tables).upsertReportFacts, [order.workOrderId, order.siteId, JSON.stringify(order)]);
 };

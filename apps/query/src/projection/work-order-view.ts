@@ -59,6 +59,12 @@ export interface WorkOrderView {
   slaPausedSince: string | null;
   slaPausedSeconds: number;
   slaStopped: boolean;
+  /** When the response target's clock started; with its deadline, how much of the target has elapsed. */
+  responseStartedAt: string | null;
+  /** When the resolution target's current round started: the targets' start, then each reopen's restart. */
+  resolutionStartedAt: string | null;
+  /** The pauses of the resolution target's current round, which moved its deadline on and do not count as elapsed. */
+  resolutionPausedSeconds: number;
   updatedAt: string;
 }
 
@@ -165,6 +171,9 @@ export const foldWorkOrderView = (timeline: readonly TimelineEntry[]): WorkOrder
     slaPausedSince: null,
     slaPausedSeconds: 0,
     slaStopped: false,
+    responseStartedAt: null,
+    resolutionStartedAt: null,
+    resolutionPausedSeconds: 0,
     updatedAt: reported.occurredAt,
   };
   for (const { event, occurredAt } of timeline) {
@@ -314,7 +323,14 @@ const apply = (view: WorkOrderView, event: DomainEvent): WorkOrderView => {
       return contactedAgain(view, d.contactNumber, contact(d.reporter, d.channel, d.linkedAt, 'duplicate-reporter'));
     }
     case EventTypes.SlaTargetsSet:
-      return { ...view, responseDueAt: event.data.responseDueAt, resolutionDueAt: event.data.resolutionDueAt };
+      return {
+        ...view,
+        responseDueAt: event.data.responseDueAt,
+        resolutionDueAt: event.data.resolutionDueAt,
+        responseStartedAt: event.data.startedAt,
+        resolutionStartedAt: event.data.startedAt,
+        resolutionPausedSeconds: 0,
+      };
     case EventTypes.SlaBreached:
       return event.data.target === 'response'
         ? { ...view, responseBreached: true }
@@ -334,6 +350,7 @@ const apply = (view: WorkOrderView, event: DomainEvent): WorkOrderView => {
         resolutionDueAt: event.data.resolutionDueAt,
         slaPausedSince: null,
         slaPausedSeconds: view.slaPausedSeconds + event.data.pausedSeconds,
+        resolutionPausedSeconds: view.resolutionPausedSeconds + event.data.pausedSeconds,
       };
     case EventTypes.SlaClockRestarted:
       // A new round of the loop: the resolution target starts afresh, its escalation chain with it.
@@ -343,6 +360,8 @@ const apply = (view: WorkOrderView, event: DomainEvent): WorkOrderView => {
         resolutionBreached: false,
         resolutionMetAt: null,
         resolutionEscalationLevel: 0,
+        resolutionStartedAt: event.data.restartedAt,
+        resolutionPausedSeconds: 0,
       };
     case EventTypes.SlaTargetMet:
       return event.data.target === 'response'

@@ -1,6 +1,7 @@
 import { CloudEvent, isEventType, toDomainEvents } from '@closeloop/contracts';
 import { PoolClient } from 'pg';
 import { foldReportOrder } from '../reports/report-order';
+import { recordOrderChange } from '../stream/order-changes.repository';
 import { foldWorkOrderView } from './work-order-view';
 import {
   insertTimelineRow,
@@ -16,12 +17,15 @@ import {
 export const isProjected = (event: CloudEvent): event is CloudEvent & { workorderid: string } =>
   isEventType(event.type) && event.workorderid !== undefined;
 
-/** Recomputes an order's row and its report row by folding its whole timeline in store order. */
+/**
+ * Recomputes an order's row and its report row by folding its whole timeline in store order; the order's site, or
+ * undefined while its timeline has no report yet (no row).
+ */
 export const refoldWorkOrder = async (
   client: PoolClient,
   workOrderId: string,
   tables: QueryTables = QUERY_TABLES,
-): Promise<void> => {
+): Promise<string | undefined> => {
   await lockWorkOrderRow(client, workOrderId);
   const rows = await timelineRows(client, workOrderId, tables);
   const events = toDomainEvents(rows.map((r) => ({ type: r.event_type, data: r.data })));
@@ -30,19 +34,18 @@ export const refoldWorkOrder = async (
   if (view) await upsertWorkOrderRow(client, view, tables);
   const reportOrder = foldReportOrder(timeline);
   if (reportOrder) await upsertReportOrderRow(client, reportOrder, tables);
+  return view?.siteId;
 };
 
 /**
- * Applies one published event inside the caller's transaction: the timeline row first, then the order row,
- * re-folded from the whole timeline in store order.
+ * Applies one published event to the live tables inside the caller's transaction: the timeline row first, then the
+ * order row, re-folded from the whole timeline in store order, then the change on the live board's feed. A rebuild
+ * (ADR 16) folds through refoldWorkOrder and writes no feed: its rows are the live ones re-derived, not changes.
  */
-export const projectEvent = async (
-  client: PoolClient,
-  event: CloudEvent,
-  tables: QueryTables = QUERY_TABLES,
-): Promise<boolean> => {
+export const projectEvent = async (client: PoolClient, event: CloudEvent): Promise<boolean> => {
   if (!isProjected(event)) return false;
-  if (!(await insertTimelineRow(client, event, tables))) return false;
-  await refoldWorkOrder(client, event.workorderid, tables);
+  if (!(await insertTimelineRow(client, event))) return false;
+  const siteId = await refoldWorkOrder(client, event.workorderid);
+  if (siteId !== undefined) await recordOrderChange(client, siteId, event.workorderid);
   return true;
 };

@@ -1,5 +1,5 @@
 import { DAY_MS } from '@closeloop/contracts';
-import { instantOf, ReportOrder } from './report-order';
+import { ReportRow } from './report-row';
 import { PeriodHeader, periodHeader, previousWindowOf, ReportWindow, SiteOrders } from './report-window';
 
 /** The field's rule for a repeat complaint: the same unit and category reported again within 30 days of a close. */
@@ -47,9 +47,14 @@ export interface HotSpotReport extends PeriodHeader {
   }[];
 }
 
-const at = instantOf;
-const within = (w: ReportWindow, iso: string): boolean => at(iso) >= w.start && at(iso) < w.end;
-const cellKey = (o: ReportOrder): string => JSON.stringify([o.category, o.building]);
+const within = (w: ReportWindow, instant: number): boolean => instant >= w.start && instant < w.end;
+const cellKey = (o: PlaceRow): string => JSON.stringify([o.category, o.building]);
+
+/** What hot spots and repeat complaints read of an order: where, what, and when it was reported and closed. */
+export type PlaceRow = Pick<
+  ReportRow,
+  'workOrderId' | 'number' | 'category' | 'building' | 'unit' | 'reportedAt' | 'closedAt'
+>;
 
 /** Uncategorised orders are counted under this name in the seasonality's per-category counts. */
 export const NO_CATEGORY = '(none)';
@@ -58,14 +63,14 @@ export const NO_CATEGORY = '(none)';
  * Where problems come from: received orders by category × building against the period before, the repeat complaints
  * reported in the period, and the received orders of each of the twelve months that end with the period's last.
  */
-export const hotSpotReport = (input: SiteOrders & Season): HotSpotReport => {
+export const hotSpotReport = (input: SiteOrders<PlaceRow> & Season): HotSpotReport => {
   const { timeZone, window, orders } = input;
   const previous = previousWindowOf(window, timeZone);
   const cells = new Map<
     string,
     { category: string | null; building: string | null; received: number; previous: number }
   >();
-  const cellOf = (o: ReportOrder) => {
+  const cellOf = (o: PlaceRow) => {
     const key = cellKey(o);
     let cell = cells.get(key);
     if (!cell) cells.set(key, (cell = { category: o.category, building: o.building, received: 0, previous: 0 }));
@@ -100,12 +105,15 @@ export const hotSpotReport = (input: SiteOrders & Season): HotSpotReport => {
 const cellSort = (a: HotSpotCell, b: HotSpotCell): number =>
   `${a.category ?? ''}\u0000${a.building ?? ''}`.localeCompare(`${b.category ?? ''}\u0000${b.building ?? ''}`);
 
+/** An instant as the events write it: UTC, with milliseconds. */
+const isoOf = (instant: number): string => new Date(instant).toISOString();
+
 /** Each report in the period whose unit and category match an order closed in the 30 days before it, with the latest such order. */
-const repeatComplaints = (orders: readonly ReportOrder[], window: ReportWindow): RepeatComplaint[] => {
-  const closedByPlace = new Map<string, ReportOrder[]>();
-  const placeOf = (o: ReportOrder) => JSON.stringify([o.building, o.unit, o.category]);
+const repeatComplaints = (orders: readonly PlaceRow[], window: ReportWindow): RepeatComplaint[] => {
+  const closedByPlace = new Map<string, PlaceRow[]>();
+  const placeOf = (o: PlaceRow) => JSON.stringify([o.building, o.unit, o.category]);
   for (const o of orders) {
-    if (o.closes.length === 0 || o.unit === null || o.category === null) continue;
+    if (o.closedAt.length === 0 || o.unit === null || o.category === null) continue;
     const list = closedByPlace.get(placeOf(o));
     if (list) list.push(o);
     else closedByPlace.set(placeOf(o), [o]);
@@ -113,22 +121,28 @@ const repeatComplaints = (orders: readonly ReportOrder[], window: ReportWindow):
   const repeats: RepeatComplaint[] = [];
   for (const later of orders) {
     if (!within(window, later.reportedAt) || later.unit === null || later.category === null) continue;
-    const reported = at(later.reportedAt);
-    // The latest close of another order at the place in the 30 days up to this report.
-    const earlier = (closedByPlace.get(placeOf(later)) ?? [])
-      .filter((e) => e.workOrderId !== later.workOrderId)
-      .flatMap((e) => e.closes.map((c) => ({ order: e, closedAt: at(c.at), close: c })))
-      .filter(({ closedAt }) => closedAt <= reported && reported - closedAt <= REPEAT_WITHIN_DAYS * DAY_MS)
-      .sort((a, b) => b.closedAt - a.closedAt)[0];
+    const reported = later.reportedAt;
+    // The latest close of another order at the place in the 30 days up to this report (the first such, on a tie).
+    let earlier: { order: PlaceRow; closedAt: number } | undefined;
+    for (const order of closedByPlace.get(placeOf(later)) ?? []) {
+      if (order.workOrderId === later.workOrderId) continue;
+      for (const closedAt of order.closedAt)
+        if (
+          closedAt <= reported &&
+          reported - closedAt <= REPEAT_WITHIN_DAYS * DAY_MS &&
+          closedAt > (earlier?.closedAt ?? -Infinity)
+        )
+          earlier = { order, closedAt };
+    }
     if (!earlier) continue;
     repeats.push({
       building: later.building,
       unit: later.unit,
       category: later.category,
-      earlier: { number: earlier.order.number, closedAt: earlier.close.at },
-      later: { number: later.number, reportedAt: later.reportedAt },
+      earlier: { number: earlier.order.number, closedAt: isoOf(earlier.closedAt) },
+      later: { number: later.number, reportedAt: isoOf(later.reportedAt) },
       daysAfterClose: Math.floor((reported - earlier.closedAt) / DAY_MS),
     });
   }
-  return repeats.sort((a, b) => at(a.later.reportedAt) - at(b.later.reportedAt));
+  return repeats.sort((a, b) => Date.parse(a.later.reportedAt) - Date.parse(b.later.reportedAt));
 };

@@ -1,13 +1,7 @@
 import { maskPhone } from '@closeloop/contracts';
 import { HotSpotCell, hotSpotReport, RepeatComplaint, Season } from './hot-spots';
-import {
-  callbackAnsweredBefore,
-  instantOf,
-  ReportOrder,
-  standingCloseAt,
-  standingResolutionAt,
-  StaffRef,
-} from './report-order';
+import { ReportOrder, StaffRef } from './report-order';
+import { callbackAnsweredBefore, ReportRow, reportRowOf, standingIndex } from './report-row';
 import { ReportWindow, SiteOrders } from './report-window';
 import { PeriodFigures, serviceLevelFigures, ServiceLevelFigures } from './service-levels';
 
@@ -95,24 +89,34 @@ export const DEFINITIONS: Readonly<Record<string, string>> = {
 export const maskPhonesIn = (text: string): string => text.replace(/\+?\d[\d -]{6,}\d/g, (phone) => maskPhone(phone));
 
 /** Where the order stands now: the report is read after the month, and says what was done since. */
-const outcomeOf = (o: ReportOrder): Pick<MissedTarget, 'outcome' | 'outcomeAt' | 'rating'> => {
+const outcomeOf = (o: ReportOrder, row: ReportRow): Pick<MissedTarget, 'outcome' | 'outcomeAt' | 'rating'> => {
   const now = Number.POSITIVE_INFINITY;
   if (o.cancelled) return { outcome: 'cancelled', outcomeAt: o.cancelled.at, rating: null };
-  const close = standingCloseAt(o, now);
+  const close = o.closes[standingIndex(row.closedAt, row.reopenedAt, now)];
   if (close) return { outcome: 'closed', outcomeAt: close.at, rating: close.rating };
-  const resolvedAt = standingResolutionAt(o, now);
+  const resolvedAt = o.resolvedAt[standingIndex(row.resolvedAt, row.reopenedAt, now)];
   return resolvedAt
     ? { outcome: 'resolved', outcomeAt: resolvedAt, rating: null }
     : { outcome: 'open', outcomeAt: null, rating: null };
 };
 
-const within = (w: ReportWindow, iso: string): boolean => instantOf(iso) >= w.start && instantOf(iso) < w.end;
+const within = (w: ReportWindow, instant: number): boolean => instant >= w.start && instant < w.end;
+
+const byInstant =
+  <T>(instantOf: (line: T) => string) =>
+  (a: T, b: T): number =>
+    Date.parse(instantOf(a)) - Date.parse(instantOf(b));
 
 export const monthlyReport = (
   input: SiteOrders &
     Season & {
       readonly month: string;
       readonly previousWindow: ReportWindow;
+      /**
+       * The facts of the orders the lines name (a target missed in the month, a comment, a callback unanswered),
+       * or more: each line is picked from them by its own rule.
+       */
+      readonly listed: readonly ReportOrder[];
       readonly deskNotes: DeskNotes | null;
       readonly generatedAt: Date;
     },
@@ -120,10 +124,11 @@ export const monthlyReport = (
   const { siteId, month, timeZone, window, previousWindow, orders } = input;
   const current = serviceLevelFigures(orders, window);
   const hotSpots = hotSpotReport(input);
-  const missedTargets = orders
-    .flatMap((o) =>
+  const listed = input.listed.map((o) => ({ o, row: reportRowOf(o) }));
+  const missedTargets = listed
+    .flatMap(({ o, row }) =>
       o.verdicts
-        .filter((v) => !v.met && within(window, v.at))
+        .filter((v) => !v.met && within(window, Date.parse(v.at)))
         .map((v) => ({
           workOrderId: o.workOrderId,
           number: o.number,
@@ -136,14 +141,14 @@ export const monthlyReport = (
           owner: o.owner?.name ?? null,
           technician: o.technician?.name ?? null,
           escalationLevel: Math.max(0, ...o.escalations.filter((e) => e.target === v.target).map((e) => e.level)),
-          ...outcomeOf(o),
+          ...outcomeOf(o, row),
         })),
     )
-    .sort((a, b) => instantOf(a.missedAt) - instantOf(b.missedAt));
-  const comments = orders
-    .flatMap((o) =>
+    .sort(byInstant((m) => m.missedAt));
+  const comments = listed
+    .flatMap(({ o }) =>
       o.closes
-        .filter((c) => within(window, c.at) && c.comment !== null)
+        .filter((c) => within(window, Date.parse(c.at)) && c.comment !== null)
         .map((c) => ({
           number: o.number,
           rating: c.rating,
@@ -151,15 +156,15 @@ export const monthlyReport = (
           closedAt: c.at,
         })),
     )
-    .sort((a, b) => instantOf(a.closedAt) - instantOf(b.closedAt));
-  const unanswered = orders
-    .flatMap((o) =>
+    .sort(byInstant((c) => c.closedAt));
+  const unanswered = listed
+    .flatMap(({ o, row }) =>
       o.callbacksRequestedAt
-        .filter((requestedAt) => within(window, requestedAt))
-        .filter((requestedAt) => !callbackAnsweredBefore(o, requestedAt, window.end))
+        .filter((requestedAt) => within(window, Date.parse(requestedAt)))
+        .filter((requestedAt) => !callbackAnsweredBefore(row, Date.parse(requestedAt), window.end))
         .map((requestedAt) => ({ number: o.number, requestedAt })),
     )
-    .sort((a, b) => instantOf(a.requestedAt) - instantOf(b.requestedAt));
+    .sort(byInstant((c) => c.requestedAt));
   return {
     siteId,
     month,

@@ -4,7 +4,8 @@ import { placeOf, reportOn, TimelineEntry } from '../projection/work-order-view'
 /**
  * What the reports need to know of one order, folded from its timeline: the attributes reports group by, and the
  * instant of every step a figure counts. Instants, not verdicts as of today: a report over any past window asks
- * "had it happened by then?" of the same row (docs/reports.md).
+ * "had it happened by then?" of the same row (docs/reports.md). Kept as the events wrote it (query_report_facts)
+ * for the lines a report quotes; the figures are computed from its numbers (`ReportRow`, report-row.ts).
  */
 export interface ReportOrder {
   readonly workOrderId: string;
@@ -69,22 +70,6 @@ export interface AlertSpan {
 }
 
 type Draft = { -readonly [K in keyof ReportOrder]: ReportOrder[K] extends readonly (infer T)[] ? T[] : ReportOrder[K] };
-
-// A report reads each instant of each row many times (every figure, the previous period, every group); parsing
-// ISO text is much of its work, so each text is parsed once. The cache forgets everything past a bound, so a
-// long-running service never holds more than a few reports' instants.
-const parsedInstants = new Map<string, number>();
-const PARSED_BOUND = 2_000_000;
-
-/** An ISO instant in ms since the epoch, parsed once. */
-export const instantOf = (iso: string): number => {
-  let instant = parsedInstants.get(iso);
-  if (instant === undefined) {
-    if (parsedInstants.size >= PARSED_BOUND) parsedInstants.clear();
-    parsedInstants.set(iso, (instant = Date.parse(iso)));
-  }
-  return instant;
-};
 
 const latest = (a: string, b: string): string => (Date.parse(b) > Date.parse(a) ? b : a);
 
@@ -219,40 +204,3 @@ export const foldReportOrder = (timeline: readonly TimelineEntry[]): ReportOrder
   }
   return draft;
 };
-
-const before = (iso: string, end: number): boolean => instantOf(iso) < end;
-
-/** The last of an order's steps before an instant, unless the order was reopened after it. */
-const standingStep = <Step>(
-  order: ReportOrder,
-  steps: readonly Step[],
-  atOf: (step: Step) => string,
-  end: number,
-): Step | undefined => {
-  const last = steps.filter((step) => before(atOf(step), end)).at(-1);
-  if (last === undefined) return undefined;
-  const lastAt = instantOf(atOf(last));
-  return order.reopenedAt.some((r) => before(r, end) && instantOf(r) > lastAt) ? undefined : last;
-};
-
-/** The close that stands at an instant: the last one before it, unless the order was reopened after it. */
-export const standingCloseAt = (order: ReportOrder, end: number): OrderClose | undefined =>
-  standingStep(order, order.closes, (c) => c.at, end);
-
-/** The resolution that stands at an instant: the last one before it, unless the order was reopened after it. */
-export const standingResolutionAt = (order: ReportOrder, end: number): string | undefined =>
-  standingStep(order, order.resolvedAt, (r) => r, end);
-
-/** Closed (and not reopened since) or cancelled before an instant: no longer anyone's work. */
-export const endedBefore = (order: ReportOrder, end: number): boolean =>
-  (order.cancelled !== null && before(order.cancelled.at, end)) || standingCloseAt(order, end) !== undefined;
-
-/** When the order ended as it stands now, or null while it is open: the instant the report table keeps. */
-export const endedAt = (order: ReportOrder): string | null =>
-  order.cancelled?.at ?? standingCloseAt(order, Number.POSITIVE_INFINITY)?.at ?? null;
-
-/** Whether the resident answered a callback before an instant: confirmed (the order closed), rejected, or it was reopened. */
-export const callbackAnsweredBefore = (order: ReportOrder, requestedAt: string, end: number): boolean =>
-  [...order.closes.map((c) => c.at), ...order.reopenedAt, ...order.rejectedAt].some(
-    (step) => before(step, end) && instantOf(step) >= instantOf(requestedAt),
-  );

@@ -1,5 +1,5 @@
 import { addLocalDays, isoWeekdayOf, localDaysBetween, localWallTimeToInstant } from '@closeloop/contracts';
-import type { ReportOrder } from './report-order';
+import type { ReportRow } from './report-row';
 
 /**
  * A report's period: local dates at the site, `from` included and `to` excluded, read as the instants of those
@@ -45,11 +45,11 @@ export const splitWindow = (window: ReportWindow, granularity: Granularity, time
 };
 
 /** What every report is computed from: one site's rows that can count in the period, read in its zone. */
-export interface SiteOrders {
+export interface SiteOrders<Row = ReportRow> {
   readonly siteId: string;
   readonly timeZone: string;
   readonly window: ReportWindow;
-  readonly orders: readonly ReportOrder[];
+  readonly orders: readonly Row[];
 }
 
 /** How every report names its period and the one it is compared with. */
@@ -61,7 +61,10 @@ export interface PeriodHeader {
   readonly previous: { readonly from: string; readonly to: string };
 }
 
-export const periodHeader = ({ siteId, timeZone, window }: SiteOrders, previous: ReportWindow): PeriodHeader => ({
+export const periodHeader = (
+  { siteId, timeZone, window }: SiteOrders<unknown>,
+  previous: ReportWindow,
+): PeriodHeader => ({
   siteId,
   timeZone,
   from: window.from,

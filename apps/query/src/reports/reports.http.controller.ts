@@ -156,7 +156,7 @@ export class ReportsHttpController {
     const months = Array.from({ length: 12 }, (_, i) => monthBefore(lastMonthStart, 11 - i));
     const season = windowOf(`${months[0]}-01`, nextMonth(lastMonthStart), timeZone);
     const [orders, monthCounts] = await Promise.all([
-      this.reports.ordersFor(site, new Date(since), new Date(window.end)),
+      this.reports.placesFor(site, new Date(since), new Date(window.end)),
       this.reports.receivedByMonth(site, new Date(season.start), new Date(season.end), timeZone),
     ]);
     const report = hotSpotReport({ siteId: site, timeZone, window, orders, months, monthCounts });
@@ -196,8 +196,9 @@ export class ReportsHttpController {
     const months = Array.from({ length: 12 }, (_, i) => monthBefore(from, 11 - i));
     const season = windowOf(`${months[0]}-01`, to, timeZone);
     const since = windowOf(addLocalDays(previousFrom, -REPEAT_WITHIN_DAYS - 1), from, timeZone).start;
-    const [orders, monthCounts, deskNotes] = await Promise.all([
+    const [orders, listed, monthCounts, deskNotes] = await Promise.all([
       this.reports.ordersFor(site, new Date(since), new Date(window.end)),
+      this.reports.factsQuotedIn(site, new Date(window.start), new Date(window.end)),
       this.reports.receivedByMonth(site, new Date(season.start), new Date(season.end), timeZone),
       this.notes.latest(site, month),
     ]);
@@ -208,6 +209,7 @@ export class ReportsHttpController {
       window,
       previousWindow,
       orders,
+      listed,
       months,
       monthCounts,
       deskNotes,

@@ -15,6 +15,7 @@ import { projectEvent } from '../projection/work-order.projection';
 import { NOVEMBER, orderIdOf, STAFF } from './order-history-under-test.spec';
 import { HotSpotReport } from './hot-spots';
 import { foldReportOrder, ReportOrder } from './report-order';
+import { ReportRow, reportRowOf } from './report-row';
 import { ReportNotesRepository } from './report-notes.repository';
 import { ReportOrdersRepository } from './report-orders.repository';
 import { ReportsHttpController } from './reports.http.controller';
@@ -70,7 +71,7 @@ describe('the reports read model (real PostgreSQL)', () => {
   };
   const storedRow = async (workOrderId: string): Promise<ReportOrder | undefined> =>
     (
-      await db.pool.query<{ facts: ReportOrder }>('SELECT facts FROM query_report_orders WHERE work_order_id = $1', [
+      await db.pool.query<{ facts: ReportOrder }>('SELECT facts FROM query_report_facts WHERE work_order_id = $1', [
         workOrderId,
       ])
     ).rows[0]?.facts;
@@ -104,8 +105,8 @@ describe('the reports read model (real PostgreSQL)', () => {
         siteId: 'S1',
         timeZone: 'Asia/Shanghai',
         window: windowOf('2026-11-01', '2026-12-01', 'Asia/Shanghai'),
-        orders: NOVEMBER.map(
-          (h) => foldReportOrder(h.events.map((event) => ({ event, occurredAt: '' }))) as ReportOrder,
+        orders: NOVEMBER.map((h) =>
+          reportRowOf(foldReportOrder(h.events.map((event) => ({ event, occurredAt: '' }))) as ReportOrder),
         ),
       });
       expect(report).toEqual(expected);
@@ -401,9 +402,10 @@ describe('the reports read model (real PostgreSQL)', () => {
           const stored = (
             await repository.ordersFor('S1', new Date(window.start - 31 * 86_400_000), new Date(window.end))
           ).filter((r) => orders.some((o) => o.workOrderId === r.workOrderId));
-          const report = (orders: readonly ReportOrder[]) =>
+          expect(stored).toEqual(expect.arrayContaining(folded.map(reportRowOf)));
+          const report = (orders: readonly ReportRow[]) =>
             serviceLevelReport({ siteId: 'S1', timeZone: 'Asia/Shanghai', window, orders });
-          expect(report(stored)).toEqual(report(folded));
+          expect(report(stored)).toEqual(report(folded.map(reportRowOf)));
         }),
         { numRuns: 25 },
       );

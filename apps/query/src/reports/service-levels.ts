@@ -1,13 +1,4 @@
-import {
-  callbackAnsweredBefore,
-  endedAt,
-  endedBefore,
-  instantOf,
-  OrderClose,
-  ReportOrder,
-  standingCloseAt,
-  standingResolutionAt,
-} from './report-order';
+import { callbackAnsweredBefore, endedBefore, ReportRow, standingIndex } from './report-row';
 import {
   Granularity,
   PeriodHeader,
@@ -63,13 +54,10 @@ export interface ServiceLevelFigures {
   readonly followUpContacts: number;
 }
 
-const at = instantOf;
-const within = (w: ReportWindow, iso: string | null | undefined): boolean =>
-  iso != null && at(iso) >= w.start && at(iso) < w.end;
-/** Had it happened by the end of the period? */
-const byEnd = (w: ReportWindow, iso: string | null | undefined): iso is string => iso != null && at(iso) < w.end;
-const countWithin = (w: ReportWindow, instants: readonly string[]): number =>
-  instants.filter((i) => within(w, i)).length;
+const within = (w: ReportWindow, instant: number | null): instant is number =>
+  instant !== null && instant >= w.start && instant < w.end;
+const countWithin = (w: ReportWindow, instants: readonly number[]): number =>
+  instants.reduce((n, i) => (within(w, i) ? n + 1 : n), 0);
 
 /** Rates keep four decimals: 0.9583 is 95.83 %. */
 const rate = (part: number, whole: number): number | null =>
@@ -92,130 +80,192 @@ export const percentile = (values: readonly number[], p: number): number | null 
   return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 };
 
-const seconds = (fromIso: string, toIso: string): number => Math.round((at(toIso) - at(fromIso)) / 1000);
+const seconds = (from: number, to: number): number => Math.round((to - from) / 1000);
 
-const duration = (spans: readonly (number | null)[]): DurationFigure => {
-  const counted = spans.filter((s): s is number => s !== null);
-  return {
-    medianSeconds: median(counted),
-    meanSeconds: counted.length === 0 ? null : Math.round(counted.reduce((a, b) => a + b, 0) / counted.length),
-    counted: counted.length,
-    excluded: spans.length - counted.length,
-  };
-};
+/** Spans in seconds of a cohort's orders, and how many of the cohort had no span (the step had not happened by then). */
+const duration = (counted: readonly number[], excluded: number): DurationFigure => ({
+  medianSeconds: median(counted),
+  meanSeconds: counted.length === 0 ? null : Math.round(counted.reduce((a, b) => a + b, 0) / counted.length),
+  counted: counted.length,
+  excluded,
+});
 
-/** The order's last close in the period: an order closed, reopened and closed again in it counts once. */
-const lastCloseWithin = (o: ReportOrder, w: ReportWindow): OrderClose | undefined =>
-  o.closes.filter((c) => within(w, c.at)).at(-1);
-
-// A twelve-month report by month asks 24 periods of the same 60,000 rows: the few instants that decide whether an
-// order can count in a period at all are read once per row, not once per period.
-const spans = new WeakMap<
-  ReportOrder,
-  { readonly reported: number; readonly lastStep: number; readonly open: boolean }
->();
-const spanOf = (o: ReportOrder) => {
-  let span = spans.get(o);
-  if (!span)
-    spans.set(o, (span = { reported: at(o.reportedAt), lastStep: at(o.lastStepAt), open: endedAt(o) === null }));
-  return span;
+/** The index of the order's last close in the period (-1 if none): an order closed, reopened and closed again in it counts once. */
+const lastCloseWithin = (o: ReportRow, w: ReportWindow): number => {
+  for (let i = o.closedAt.length - 1; i >= 0; i -= 1) if (within(w, o.closedAt[i] ?? null)) return i;
+  return -1;
 };
 
 /**
  * Whether an order can count in a period: reported before its end, and with a step in it or after it, or still
  * open (an order whose last step came before the period stands then as it stands now: open orders are backlog).
  */
-const countsIn = (o: ReportOrder, w: ReportWindow): boolean => {
-  const span = spanOf(o);
-  return span.reported < w.end && (span.lastStep >= w.start || span.open);
-};
+const countsIn = (o: ReportRow, w: ReportWindow): boolean =>
+  o.reportedAt < w.end && (o.lastStepAt >= w.start || o.endedAt === null);
 
-/** Every figure of one period over the given orders (already those of one site, and of one group). */
-export const serviceLevelFigures = (all: readonly ReportOrder[], w: ReportWindow): ServiceLevelFigures => {
-  const orders = all.filter((o) => countsIn(o, w));
-  const received = orders.filter((o) => within(w, o.reportedAt));
-  const cohort = received.filter((o) => !byEnd(w, o.cancelled?.at));
-  const closed = orders.flatMap((o) => {
-    const close = lastCloseWithin(o, w);
-    return close ? [{ o, close }] : [];
-  });
-  const resolvedInPeriod = orders.filter((o) => o.resolvedAt.some((r) => within(w, r)));
-  const backlog = orders.filter((o) => at(o.reportedAt) < w.end && !endedBefore(o, w.end));
-  const verdicts = orders.flatMap((o) => o.verdicts.filter((v) => within(w, v.at)));
-  const response = verdicts.filter((v) => v.target === 'response');
-  const resolution = verdicts.filter((v) => v.target === 'resolution');
-  const ratings = closed.flatMap(({ close }) => (close.rating === null ? [] : [close.rating]));
-  const callbacks = orders.flatMap((o) => o.callbacksRequestedAt.filter((c) => within(w, c)).map((c) => ({ o, c })));
-  const callbacksDone = callbacks.filter(({ o, c }) => callbackAnsweredBefore(o, c, w.end)).length;
-  const escalations = orders.flatMap((o) => o.escalations.filter((e) => within(w, e.at)));
-  const alerts = orders.flatMap((o) => o.alerts.filter((a) => within(w, a.raisedAt)));
-  const ackSpans = alerts.flatMap((a) => (byEnd(w, a.acknowledgedAt) ? [seconds(a.raisedAt, a.acknowledgedAt)] : []));
-  const ages = backlog.map((o) => Math.round((w.end - at(o.reportedAt)) / 1000));
-  const stars = (n: number) => ratings.filter((r) => r === n).length;
-  return {
-    received: received.length,
-    closed: closed.length,
-    cancelled: orders.filter((o) => within(w, o.cancelled?.at)).length,
-    closureRate: rate(cohort.filter((o) => standingCloseAt(o, w.end) !== undefined).length, cohort.length),
-    responseMetRate: rate(response.filter((v) => v.met).length, response.length),
-    responseVerdicts: response.length,
-    resolutionMetRate: rate(resolution.filter((v) => v.met).length, resolution.length),
-    resolutionVerdicts: resolution.length,
-    mtta: duration(cohort.map((o) => (byEnd(w, o.acknowledgedAt) ? seconds(o.reportedAt, o.acknowledgedAt) : null))),
-    mttr: duration(
-      cohort.map((o) => {
-        const resolvedAt = standingResolutionAt(o, w.end);
-        return resolvedAt === undefined ? null : seconds(o.reportedAt, resolvedAt);
-      }),
-    ),
-    backlog: {
-      open: backlog.length,
-      ageSeconds: { p50: percentile(ages, 50), p90: percentile(ages, 90), max: ages.length ? Math.max(...ages) : null },
-    },
-    reopenRate: rate(
-      resolvedInPeriod.filter((o) => {
-        const first = o.resolvedAt.find((r) => within(w, r)) as string;
-        return o.reopenedAt.some((r) => byEnd(w, r) && at(r) > at(first));
-      }).length,
-      resolvedInPeriod.length,
-    ),
-    firstTimeFixRate: rate(
-      closed.filter(({ o, close }) => ![...o.reopenedAt, ...o.rejectedAt].some((s) => at(s) < at(close.at))).length,
-      closed.length,
-    ),
-    satisfaction: {
-      meanRating:
-        ratings.length === 0 ? null : Math.round((ratings.reduce((a, b) => a + b, 0) / ratings.length) * 100) / 100,
-      distribution: { '1': stars(1), '2': stars(2), '3': stars(3), '4': stars(4), '5': stars(5) },
-      rated: ratings.length,
-      responseRate: rate(ratings.length, closed.length),
-    },
-    callbacks: { requested: callbacks.length, done: callbacksDone, overdue: callbacks.length - callbacksDone },
-    escalations: {
-      level1: escalations.filter((e) => e.level === 1).length,
-      level2: escalations.filter((e) => e.level === 2).length,
-      level3: escalations.filter((e) => e.level === 3).length,
-    },
-    alertAckSeconds: {
-      median: median(ackSpans),
-      acknowledged: ackSpans.length,
-      unacknowledged: alerts.length - ackSpans.length,
-    },
-    duplicatesLinked: orders.reduce((n, o) => n + countWithin(w, o.duplicatesLinkedAt), 0),
-    followUpContacts: orders.reduce((n, o) => n + countWithin(w, o.followUpsAt), 0),
-  };
+/** What a period's figures are counted from, gathered in one pass over the orders. */
+class PeriodTally {
+  received = 0;
+  /** Received in the period and not cancelled by its end: the cohort of the closure rate, MTTA and MTTR. */
+  cohort = 0;
+  closedLoop = 0;
+  readonly ackSpans: number[] = [];
+  readonly resolveSpans: number[] = [];
+  closed = 0;
+  firstTimeFixed = 0;
+  readonly stars = [0, 0, 0, 0, 0];
+  rated = 0;
+  ratingSum = 0;
+  cancelled = 0;
+  resolved = 0;
+  reopened = 0;
+  readonly backlogAges: number[] = [];
+  responseVerdicts = 0;
+  responseMet = 0;
+  resolutionVerdicts = 0;
+  resolutionMet = 0;
+  callbacks = 0;
+  callbacksDone = 0;
+  readonly escalations = [0, 0, 0];
+  alerts = 0;
+  readonly alertAckSpans: number[] = [];
+  duplicatesLinked = 0;
+  followUpContacts = 0;
+
+  constructor(private readonly w: ReportWindow) {}
+
+  add(o: ReportRow): void {
+    const { w } = this;
+    if (within(w, o.reportedAt)) this.addReceived(o);
+    this.addClose(o);
+    if (within(w, o.cancelledAt)) this.cancelled += 1;
+    // The first resolution in the period, and whether the order was reopened after it by the period's end.
+    const firstResolved = o.resolvedAt.find((r) => within(w, r));
+    if (firstResolved !== undefined) {
+      this.resolved += 1;
+      if (o.reopenedAt.some((r) => r < w.end && r > firstResolved)) this.reopened += 1;
+    }
+    if (!endedBefore(o, w.end)) this.backlogAges.push(Math.round((w.end - o.reportedAt) / 1000));
+    if (within(w, o.responseVerdictAt)) {
+      this.responseVerdicts += 1;
+      if (o.responseMet === true) this.responseMet += 1;
+    }
+    o.resolutionVerdictAt.forEach((at, i) => {
+      if (!within(w, at)) return;
+      this.resolutionVerdicts += 1;
+      if (o.resolutionMet[i] === true) this.resolutionMet += 1;
+    });
+    for (const requestedAt of o.callbackRequestedAt) {
+      if (!within(w, requestedAt)) continue;
+      this.callbacks += 1;
+      if (callbackAnsweredBefore(o, requestedAt, w.end)) this.callbacksDone += 1;
+    }
+    o.escalatedAt.forEach((at, i) => {
+      const level = o.escalationLevels[i] as number;
+      if (within(w, at) && level >= 1 && level <= 3) this.escalations[level - 1] += 1;
+    });
+    o.alertRaisedAt.forEach((raisedAt, i) => {
+      if (!within(w, raisedAt)) return;
+      this.alerts += 1;
+      const acknowledgedAt = o.alertAcknowledgedAt[i] ?? null;
+      if (acknowledgedAt !== null && acknowledgedAt < w.end) this.alertAckSpans.push(seconds(raisedAt, acknowledgedAt));
+    });
+    this.duplicatesLinked += countWithin(w, o.duplicateLinkedAt);
+    this.followUpContacts += countWithin(w, o.followUpAt);
+  }
+
+  private addReceived(o: ReportRow): void {
+    const { w } = this;
+    this.received += 1;
+    if (o.cancelledAt !== null && o.cancelledAt < w.end) return;
+    this.cohort += 1;
+    if (standingIndex(o.closedAt, o.reopenedAt, w.end) !== -1) this.closedLoop += 1;
+    if (o.acknowledgedAt !== null && o.acknowledgedAt < w.end)
+      this.ackSpans.push(seconds(o.reportedAt, o.acknowledgedAt));
+    const resolution = standingIndex(o.resolvedAt, o.reopenedAt, w.end);
+    if (resolution !== -1) this.resolveSpans.push(seconds(o.reportedAt, o.resolvedAt[resolution] as number));
+  }
+
+  private addClose(o: ReportRow): void {
+    const close = lastCloseWithin(o, this.w);
+    if (close === -1) return;
+    const at = o.closedAt[close] as number;
+    this.closed += 1;
+    if (!o.reopenedAt.some((s) => s < at) && !o.rejectedAt.some((s) => s < at)) this.firstTimeFixed += 1;
+    const rating = o.closeRatings[close] ?? null;
+    if (rating === null) return;
+    this.rated += 1;
+    this.ratingSum += rating;
+    if (rating >= 1 && rating <= 5) this.stars[rating - 1] += 1;
+  }
+
+  figures(): ServiceLevelFigures {
+    const stars = (n: number) => this.stars[n - 1] as number;
+    const ages = this.backlogAges;
+    return {
+      received: this.received,
+      closed: this.closed,
+      cancelled: this.cancelled,
+      closureRate: rate(this.closedLoop, this.cohort),
+      responseMetRate: rate(this.responseMet, this.responseVerdicts),
+      responseVerdicts: this.responseVerdicts,
+      resolutionMetRate: rate(this.resolutionMet, this.resolutionVerdicts),
+      resolutionVerdicts: this.resolutionVerdicts,
+      mtta: duration(this.ackSpans, this.cohort - this.ackSpans.length),
+      mttr: duration(this.resolveSpans, this.cohort - this.resolveSpans.length),
+      backlog: {
+        open: ages.length,
+        ageSeconds: {
+          p50: percentile(ages, 50),
+          p90: percentile(ages, 90),
+          max: ages.length ? ages.reduce((a, b) => Math.max(a, b)) : null,
+        },
+      },
+      reopenRate: rate(this.reopened, this.resolved),
+      firstTimeFixRate: rate(this.firstTimeFixed, this.closed),
+      satisfaction: {
+        meanRating: this.rated === 0 ? null : Math.round((this.ratingSum / this.rated) * 100) / 100,
+        distribution: { '1': stars(1), '2': stars(2), '3': stars(3), '4': stars(4), '5': stars(5) },
+        rated: this.rated,
+        responseRate: rate(this.rated, this.closed),
+      },
+      callbacks: { requested: this.callbacks, done: this.callbacksDone, overdue: this.callbacks - this.callbacksDone },
+      escalations: {
+        level1: this.escalations[0] ?? 0,
+        level2: this.escalations[1] ?? 0,
+        level3: this.escalations[2] ?? 0,
+      },
+      alertAckSeconds: {
+        median: median(this.alertAckSpans),
+        acknowledged: this.alertAckSpans.length,
+        unacknowledged: this.alerts - this.alertAckSpans.length,
+      },
+      duplicatesLinked: this.duplicatesLinked,
+      followUpContacts: this.followUpContacts,
+    };
+  }
+}
+
+/**
+ * Every figure of one period over the given orders (already those of one site, and of one group). One pass: a
+ * twelve-month report by month asks this of the same 60,000 rows for 24 periods.
+ */
+export const serviceLevelFigures = (all: readonly ReportRow[], w: ReportWindow): ServiceLevelFigures => {
+  const tally = new PeriodTally(w);
+  for (const o of all) if (countsIn(o, w)) tally.add(o);
+  return tally.figures();
 };
 
 export const ATTRIBUTE_GROUPINGS = ['tier', 'category', 'building', 'team', 'technician', 'channel'] as const;
 export const TIME_GROUPINGS = ['day', 'week', 'month'] as const;
 export type GroupBy = (typeof ATTRIBUTE_GROUPINGS)[number] | Granularity;
 
-const attributeOf: Record<(typeof ATTRIBUTE_GROUPINGS)[number], (o: ReportOrder) => string | null> = {
+const attributeOf: Record<(typeof ATTRIBUTE_GROUPINGS)[number], (o: ReportRow) => string | null> = {
   tier: (o) => o.tier,
   category: (o) => o.category,
   building: (o) => o.building,
   team: (o) => o.teamId,
-  technician: (o) => o.technician?.staffId ?? null,
+  technician: (o) => o.technicianId,
   channel: (o) => o.channel,
 };
 
@@ -237,7 +287,7 @@ export interface ServiceLevelReport extends PeriodHeader {
   readonly groups: readonly ServiceLevelGroup[];
 }
 
-const periodFigures = (orders: readonly ReportOrder[], w: ReportWindow, timeZone: string): PeriodFigures => ({
+const periodFigures = (orders: readonly ReportRow[], w: ReportWindow, timeZone: string): PeriodFigures => ({
   current: serviceLevelFigures(orders, w),
   previous: serviceLevelFigures(orders, previousWindowOf(w, timeZone)),
 });
@@ -266,7 +316,7 @@ export const serviceLevelReport = (
     }));
   } else if (groupBy !== null) {
     const keyOf = attributeOf[groupBy];
-    const byKey = new Map<string | null, ReportOrder[]>();
+    const byKey = new Map<string | null, ReportRow[]>();
     for (const order of orders) {
       const key = keyOf(order);
       const members = byKey.get(key);

@@ -2,13 +2,14 @@ import { expectPublishable } from '@closeloop/testing';
 import { hotSpotReport } from './hot-spots';
 import { NOVEMBER } from './order-history-under-test.spec';
 import { foldReportOrder, ReportOrder } from './report-order';
+import { reportRowOf } from './report-row';
 import { splitWindow, windowOf } from './report-window';
 import { median, percentile, serviceLevelReport } from './service-levels';
 
 const ZONE = 'Asia/Shanghai';
 const fold = (events: (typeof NOVEMBER)[number]['events']): ReportOrder =>
   foldReportOrder(events.map((event) => ({ event, occurredAt: '2026-12-01T00:00:00Z' }))) as ReportOrder;
-const orders = NOVEMBER.map((h) => fold(h.events));
+const orders = NOVEMBER.map((h) => reportRowOf(fold(h.events)));
 const november = windowOf('2026-11-01', '2026-12-01', ZONE);
 const HOUR = 3600;
 const DAY = 24 * HOUR;

@@ -2,10 +2,12 @@ import { Controller, Get, Inject, Param, Query, Req } from '@nestjs/common';
 import { Access, ensureSiteAllowed, ensureSiteVisible, isUuid, principalOf } from '@closeloop/http';
 import type { Request } from 'express';
 import { READ_ROLES } from '../work-orders/work-orders.http.controller';
-import { IdentifierSchema, NotFoundError, ValidationError } from '@closeloop/contracts';
+import { IdentifierSchema, NotFoundError } from '@closeloop/contracts';
 import { CLOCK, Clock } from '@closeloop/runtime';
 import { z } from 'zod';
 import { WorkOrderRow, WorkOrderViewsRepository } from '../work-orders/work-order-views.repository';
+import { parseQuery } from '../query-parameters';
+import { atRisk, RunningTarget } from './at-risk-band';
 import { SlaRow, targetStatus } from './sla-status';
 
 const AtRiskQuerySchema = z
@@ -30,6 +32,35 @@ const rowsOf = (row: WorkOrderRow): { response: SlaRow; resolution: SlaRow } => 
     stopped: row['sla_stopped'] === true,
   },
 });
+
+const date = (value: unknown): Date | null => (value instanceof Date ? value : null);
+
+/**
+ * The target an at-risk order is listed for, as AT_RISK_SQL picks its next deadline: the response target while
+ * unmet, or the resolution target's current round when that is unmet, running and due sooner. Rows projected before
+ * the targets' start was kept (migration 0030) start at the report.
+ */
+const runningTargetOf = (row: WorkOrderRow & { next_due_at: Date }): RunningTarget => {
+  const responseDue = date(row['response_due_at']);
+  const reportedAt = row['reported_at'] as Date;
+  if (row['response_met_at'] === null && responseDue?.getTime() === row.next_due_at.getTime())
+    return {
+      target: 'response',
+      startedAt: date(row['response_started_at']) ?? reportedAt,
+      dueAt: responseDue,
+      pausedSeconds: 0,
+      breached: row['response_breached'] === true,
+      escalationLevel: row['response_escalation_level'] as number,
+    };
+  return {
+    target: 'resolution',
+    startedAt: date(row['resolution_started_at']) ?? reportedAt,
+    dueAt: row.next_due_at,
+    pausedSeconds: row['resolution_paused_seconds'] as number,
+    breached: row['resolution_breached'] === true,
+    escalationLevel: row['resolution_escalation_level'] as number,
+  };
+};
 
 const slaView = (row: WorkOrderRow, now: Date) => {
   const { response, resolution } = rowsOf(row);
@@ -67,22 +98,24 @@ export class SlaHttpController {
   /** Open orders of a site whose next unmet, running deadline is nearest (overdue ones first). */
   @Get('v1/sla/at-risk')
   async atRisk(@Query() query: Record<string, unknown>, @Req() request: Request) {
-    const parsed = AtRiskQuerySchema.safeParse(query);
-    if (!parsed.success)
-      throw new ValidationError(
-        'The query is not valid',
-        parsed.error.issues.map((i) => ({ path: `query:${i.path.join('.') || '(query)'}`, message: i.message })),
-      );
-    ensureSiteAllowed(principalOf(request), parsed.data.site);
-    const rows = await this.views.atRisk(parsed.data.site, parsed.data.limit);
+    const { site, limit } = parseQuery(AtRiskQuerySchema, query);
+    ensureSiteAllowed(principalOf(request), site);
+    const rows = await this.views.atRisk(site, limit);
     const now = this.clock.now();
     return {
-      site: parsed.data.site,
-      items: rows.map((row) => ({
-        ...slaView(row, now),
-        nextDueAt: row.next_due_at.toISOString(),
-        secondsToNextDue: Math.round((row.next_due_at.getTime() - now.getTime()) / 1000),
-      })),
+      site,
+      items: rows.map((row) => {
+        const risk = atRisk(runningTargetOf(row), now);
+        return {
+          ...slaView(row, now),
+          nextDueAt: row.next_due_at.toISOString(),
+          secondsToNextDue: Math.round((row.next_due_at.getTime() - now.getTime()) / 1000),
+          nextDueTarget: risk.target,
+          elapsedPercent: risk.elapsedPercent,
+          band: risk.band,
+          nextDueEscalationLevel: risk.escalationLevel,
+        };
+      }),
     };
   }
 }

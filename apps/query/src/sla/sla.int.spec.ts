@@ -84,11 +84,11 @@ describe('the SLA view of an order (real PostgreSQL)', () => {
   });
   afterAll(() => db.drop());
 
-  it('shows each target’s escalation level in its current round, and the highest the order ever reached', async () => {
-    const workOrderId = randomUUID();
+  /** Projects an order's events as the query service's consumer does, in store order. */
+  const project = async (workOrderId: string, events: { event: DomainEvent; at: string }[]): Promise<void> => {
     const client = await db.pool.connect();
     try {
-      for (const [i, { event, at }] of history(workOrderId).entries()) {
+      for (const [i, { event, at }] of events.entries()) {
         const published: CloudEvent = {
           specversion: '1.0',
           id: randomUUID(),
@@ -104,6 +104,11 @@ describe('the SLA view of an order (real PostgreSQL)', () => {
     } finally {
       client.release();
     }
+  };
+
+  it('shows each target’s escalation level in its current round, and the highest the order ever reached', async () => {
+    const workOrderId = randomUUID();
+    await project(workOrderId, history(workOrderId));
 
     expect(await controller.forOrder(workOrderId, supervisor)).toMatchObject({
       escalationLevel: 2,
@@ -112,6 +117,36 @@ describe('the SLA view of an order (real PostgreSQL)', () => {
         { target: 'resolution', state: 'running', dueAt: '2026-11-24T05:00:00.000Z', escalationLevel: 0 },
       ],
     });
+  });
+
+  it('lists at-risk orders with how much of their running target has elapsed, its band and its escalation level', async () => {
+    await db.pool.query('DELETE FROM query_work_orders');
+    // Reopened at 01:00 on the 24th, the resolution round due 05:00: at 02:00 a quarter of it has run.
+    const reopened = randomUUID();
+    await project(reopened, history(reopened));
+    // Reported at 01:00 on the 23rd, its response (due 01:30) escalated to level 1 and never met.
+    const unanswered = randomUUID();
+    await project(unanswered, history(unanswered).slice(0, 3));
+
+    const { items } = await controller.atRisk({ site: 'S1' }, supervisor);
+
+    expect(items).toMatchObject([
+      {
+        workOrderId: unanswered,
+        nextDueTarget: 'response',
+        elapsedPercent: 5000,
+        band: 'breached',
+        nextDueEscalationLevel: 1,
+      },
+      {
+        workOrderId: reopened,
+        nextDueTarget: 'resolution',
+        elapsedPercent: 25,
+        band: 'under-50',
+        nextDueEscalationLevel: 0,
+        escalationLevel: 2,
+      },
+    ]);
   });
 
   it('gives orders projected before the levels were kept per target the levels the fold would give them', async () => {

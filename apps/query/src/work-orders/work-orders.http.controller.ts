@@ -11,10 +11,10 @@ import {
   StaffIdSchema,
   TierSchema,
   UNSTORABLE_TEXT_MESSAGE,
-  ValidationError,
 } from '@closeloop/contracts';
 import { ContactView, WORK_ORDER_STATUSES } from '../projection/work-order-view';
 import { z } from 'zod';
+import { parseQuery } from '../query-parameters';
 import { WorkOrderRow, WorkOrderViewsRepository } from './work-order-views.repository';
 
 // The input policy (docs/adr/0017-one-input-policy-at-the-edge.md): ids by their rules, instants in range with
@@ -55,7 +55,8 @@ export const seesFullPhone = (caller: Principal): boolean => hasRole(caller, 'di
 const phoneFor = (phone: string | null | undefined, full: boolean): string | null =>
   !phone ? null : full ? phone : maskPhone(phone);
 
-const toView = (row: WorkOrderRow, fullPhone: boolean) => ({
+/** An order as an item of the list and as GET /v1/stream sends it. */
+export const toView = (row: WorkOrderRow, fullPhone: boolean) => ({
   workOrderId: row.work_order_id,
   number: row.number,
   siteId: row.site_id,
@@ -126,14 +127,7 @@ export class WorkOrdersHttpController {
   @Get()
   async list(@Query() query: Record<string, unknown>, @Req() request: Request) {
     const caller = principalOf(request);
-    const parsed = ListQuerySchema.safeParse(query);
-    if (!parsed.success) {
-      throw new ValidationError(
-        'The query is not valid',
-        parsed.error.issues.map((i) => ({ path: `query:${i.path.join('.') || '(query)'}`, message: i.message })),
-      );
-    }
-    const { callbackDue, ...filter } = parsed.data;
+    const { callbackDue, ...filter } = parseQuery(ListQuerySchema, query);
     const rows = await this.views.list({
       ...filter,
       sites: visibleSites(caller),
