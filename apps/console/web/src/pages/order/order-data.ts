@@ -6,24 +6,8 @@ import type { Status, WorkOrder, WorkOrderSla } from '../../work-orders';
 import { newIdempotencyKey, streamVersionOf, type OrderAction } from './order-actions';
 import type { TimelineEvent } from './timeline-words';
 
-/** The order's parts of the WorkOrder schema the shared type leaves out (docs/openapi.yaml). */
-export interface OrderDetails extends WorkOrder {
-  readonly contacts: readonly {
-    readonly name: string | null;
-    readonly phone: string | null;
-    readonly channel: string;
-    readonly at: string;
-    readonly relation: 'reporter' | 'duplicate-reporter' | 'follow-up';
-  }[];
-  readonly heldSeconds: number;
-  readonly resolution: { readonly resolvedAt: string; readonly notes: string } | null;
-  readonly closure: {
-    readonly closedAt: string;
-    readonly outcome: 'confirmed' | 'closed-without-confirmation';
-    readonly rating: number | null;
-    readonly comment: string | null;
-  } | null;
-}
+/** The whole order as the query service answers it (docs/openapi.yaml: WorkOrder, generated). */
+export type OrderDetails = WorkOrder;
 
 export interface Alert {
   readonly alertId: string;

@@ -81,7 +81,7 @@ describe('timeline events in words', () => {
         }),
         zh,
       ),
-    ).toBe('设定时限（紧急）：2026/12/05 10:34:05 前响应，2026/12/05 12:04:05 前办结');
+    ).toBe('设定时限（紧急）：2026年12月5日 10:34:05 前响应，2026年12月5日 12:04:05 前办结');
   });
 
   it('tells the same in English, choosing the sentence by outcome', async () => {
