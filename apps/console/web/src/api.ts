@@ -32,7 +32,14 @@ export const problemOf = async (response: Response): Promise<ApiProblem> => {
 export const api = async <T>(
   service: Service,
   path: string,
-  init: { method?: string; body?: unknown; accept?: string; signal?: AbortSignal } = {},
+  init: {
+    method?: string;
+    body?: unknown;
+    accept?: string;
+    signal?: AbortSignal;
+    /** More request headers, e.g. dispatch's If-Match and Idempotency-Key. */
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<T> => {
   const accept = init.accept ?? 'application/json';
   const response = await fetch(apiUrl(service, path), {
@@ -42,6 +49,7 @@ export const api = async <T>(
       accept,
       ...authorizationHeaders(),
       ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...init.headers,
     },
     body: init.body === undefined ? undefined : JSON.stringify(init.body),
   });
