@@ -6,7 +6,6 @@ import { ApiProblem } from '../../api';
 import { StatusTag, TierTag } from '../../components/OrderTags';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { hasRole, useSession } from '../../session';
-import { AccessibleTheme } from './AccessibleTheme';
 import { OrderActionBar } from './OrderActionBar';
 import { OrderAlerts } from './OrderAlerts';
 import { streamVersionOf } from './order-actions';
@@ -20,13 +19,7 @@ import { staffNamesOf } from './timeline-words';
  * One work order (`/orders/:id`, id = workOrderId): who has it and why, its SLA clocks, everything that happened
  * to it, the alerts it raised, the residents' calls and rating, and the actions the signed-in person may take.
  */
-export const OrderPage = () => (
-  <AccessibleTheme>
-    <OrderView />
-  </AccessibleTheme>
-);
-
-const OrderView = () => {
+export const OrderPage = () => {
   const { id = '' } = useParams();
   const { t } = useTranslation('order');
   const { t: common } = useTranslation();
