@@ -7,7 +7,6 @@ import { createRoot } from 'react-dom/client';
 import { useTranslation } from 'react-i18next';
 import { BrowserRouter } from 'react-router-dom';
 import { App } from './App';
-import './readable-colours.css';
 import { startI18n } from './i18n';
 import { restoreSession } from './session';
 
@@ -18,9 +17,8 @@ const queryClient = new QueryClient({
 /**
  * antd's defaults fall short of WCAG AA contrast on white (4.5:1; axe-core rates them serious): its blue-6 links
  * and buttons, secondary and label text at 45 % black, the danger red, and tags whose text is a preset colour's
- * 7th shade. Darker seeds and text tokens keep every colour's meaning and pass; readable-colours.css darkens the
- * filled tags' text. Buttons keep their labels as written ("接单", not antd's spaced "接 单"), so they read and are
- * found by their real names.
+ * 7th shade. Darker seeds and text tokens keep every colour's meaning and pass. Buttons keep their labels as
+ * written ("接单", not antd's spaced "接 单"), so they read and are found by their real names.
  */
 const ACCESSIBLE_BLUE = '#0958d9';
 const READABLE_THEME: ThemeConfig = {
