@@ -260,8 +260,11 @@ describe('a report travels intake → event store → Kafka → dispatch and sla
     const tooLarge = await postJson('/v1/reports', report({ description: 'x'.repeat(70_000) }));
     expect(tooLarge.status).toBe(413);
 
+    // Plain JSON is binary content mode (ce- headers, the data as the body): a structured event sent as plain JSON
+    // lacks those headers, and the problem names them.
     const notStructured = await postJson('/v1/events', cloudEvent(report()));
-    expect(notStructured.status).toBe(415);
+    expect(notStructured.status).toBe(422);
+    expect(JSON.stringify(notStructured.body)).toContain('ce-specversion');
 
     const badEnvelope = await postJson(
       '/v1/events',
