@@ -1,5 +1,5 @@
 import { Badge, Flex, Spin, Tag, Typography } from 'antd';
-import { useMemo, useState, type CSSProperties } from 'react';
+import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { formatNumber } from '../../format';
@@ -11,6 +11,7 @@ import { columnsOf, filterChoicesOf, type BoardColumn, type BoardFilters } from 
 import { BoardFilterBar } from './BoardFilterBar';
 import { OrderCard } from './OrderCard';
 import { COLUMN_LIMIT, useWorkOrders } from './use-board-orders';
+import { VISUALLY_HIDDEN } from '../../components/visually-hidden';
 
 const LIVE_BADGES: Readonly<Record<LiveState['state'], 'processing' | 'success' | 'warning' | 'error'>> = {
   connecting: 'processing',
@@ -27,16 +28,6 @@ const LiveIndicator = ({ live }: { live: LiveState }) => {
       <Badge status={LIVE_BADGES[live.state]} text={t(`live.${live.state}`)} />
     </span>
   );
-};
-
-/** Read by screen readers, not drawn: the count's words beside the number the eye reads. */
-const VISUALLY_HIDDEN: CSSProperties = {
-  position: 'absolute',
-  width: 1,
-  height: 1,
-  overflow: 'hidden',
-  clip: 'rect(0 0 0 0)',
-  whiteSpace: 'nowrap',
 };
 
 const Column = ({ column, truncated }: { column: BoardColumn; truncated: boolean }) => {

@@ -3,22 +3,13 @@ import { BarChart } from 'echarts/charts';
 import { GridComponent, LegendComponent, TooltipComponent } from 'echarts/components';
 import { init, use, type ECharts } from 'echarts/core';
 import { CanvasRenderer } from 'echarts/renderers';
-import { useEffect, useRef, type CSSProperties, type ReactNode } from 'react';
+import { useEffect, useRef, type ReactNode } from 'react';
 import type { ReportChart } from './chart-options';
+import { VISUALLY_HIDDEN } from '../../components/visually-hidden';
 
 // Only what the reports draw: bars on a grid, with a legend and a tooltip. Readers get the
 // title as the canvas's label and the figures as a table beside it.
 use([BarChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
-
-/** Seen by screen readers, not drawn: the chart's figures as a table. */
-const VISUALLY_HIDDEN: CSSProperties = {
-  position: 'absolute',
-  width: 1,
-  height: 1,
-  overflow: 'hidden',
-  clip: 'rect(0 0 0 0)',
-  whiteSpace: 'nowrap',
-};
 
 /** A titled chart, and the same figures as a table for those who cannot see the canvas. */
 export const ReportChartView = ({
