@@ -44,14 +44,20 @@ start_infrastructure() {
   set +a
 }
 
-# Secrets the local stack needs (the signing key of alert ack links), made once per checkout under .local and
-# never committed; production sets them from its secret store.
+# Secrets the local stack needs (the signing key of alert ack links; the key of residents' status links and caller
+# phone digests), made once per checkout under .local and never committed; production sets them from its secret
+# store. A checkout from before a secret existed gains it without losing the others.
 load_local_secrets() {
   mkdir -p .local
-  if [ ! -f .local/secrets.env ]; then
-    umask 077
-    echo "ALERT_LINK_SECRET=$(node -e 'process.stdout.write(require("node:crypto").randomBytes(32).toString("hex"))')" > .local/secrets.env
-  fi
+  local name
+  for name in ALERT_LINK_SECRET RESIDENT_SECRET; do
+    if ! grep -qs "^$name=" .local/secrets.env; then
+      (
+        umask 077
+        echo "$name=$(node -e 'process.stdout.write(require("node:crypto").randomBytes(32).toString("hex"))')" >> .local/secrets.env
+      )
+    fi
+  done
   set -a
   # shellcheck disable=SC1091
   . .local/secrets.env

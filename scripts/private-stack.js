@@ -26,6 +26,7 @@ const privateStackEnv = ({ databaseUrl, brokers, prefix, issuer, audience, jwksF
   STAFF_TOKEN_AUDIENCE: audience,
   STAFF_JWKS_FILE: jwksFile,
   ALERT_LINK_SECRET: randomBytes(32).toString('hex'),
+  RESIDENT_SECRET: randomBytes(32).toString('hex'),
   LOG_LEVEL: 'warn',
   RATE_LIMIT_PER_MINUTE: '1000000',
 });

@@ -1,3 +1,4 @@
 export * from './integrator-keys';
 export * from './local-signing-key';
 export * from './staff-tokens';
+export * from './resident-keys';

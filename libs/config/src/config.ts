@@ -138,6 +138,14 @@ export const baseServiceConfig = z.object({
 });
 export type BaseServiceConfig = z.infer<typeof baseServiceConfig>;
 
+/**
+ * intake, query and notification: the one secret residents' status links and caller phone digests are keyed by
+ * (ResidentKeys in libs/auth). The same value in every service; a new one revokes every status link.
+ */
+export const residentSecretSetting = z
+  .string({ required_error: 'is required: at least 32 characters, the same in intake, query and notification' })
+  .min(32, 'must be at least 32 characters');
+
 export type EventStoreSettings = { readonly kind: 'postgres' } | { readonly kind: 'kurrentdb'; readonly url: string };
 
 /** The event store to use; refuses a KurrentDB choice without its server, and a server given for no reason. */

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -59,6 +60,7 @@ export const startServiceEnvironment = async (label: string, issuer: string): Pr
       STAFF_TOKEN_ISSUER: issuer,
       STAFF_TOKEN_AUDIENCE: AUDIENCE,
       STAFF_JWKS_FILE: jwksFile,
+      RESIDENT_SECRET: randomBytes(32).toString('hex'),
     },
     staffKeys: { dir: keysDir, issuer, audience: AUDIENCE },
     staffToken: ({ staffId, name = staffId, roles, sites }) =>
