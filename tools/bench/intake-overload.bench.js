@@ -8,12 +8,9 @@
 // whether the orders in the store are exactly the reports accepted. Nothing is asserted: figures only. Needs Kafka
 // and PostgreSQL from scripts/infra/up.sh and a build.
 'use strict';
-const { randomUUID } = require('node:crypto');
-const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
+const { mkdtempSync, rmSync } = require('node:fs');
 const { cpus, loadavg, tmpdir } = require('node:os');
-const { Agent, request: httpRequest } = require('node:http');
 const { join } = require('node:path');
-const { monitorEventLoopDelay } = require('node:perf_hooks');
 const { Kafka, logLevel } = require('kafkajs');
 const root = join(__dirname, '..', '..');
 const { createPool, ensureDatabase, migrate, withDatabase } = require(join(root, 'libs/database/dist'));
@@ -22,74 +19,19 @@ const { startStack, stopChildren } = require(join(root, 'scripts/stack.js'));
 const { privateStackEnv, registerIntegrator } = require(join(root, 'scripts/private-stack.js'));
 const { clearRun, sharedInfrastructure } = require('../shared-infrastructure');
 const { percentile, runBench, sleep } = require('./bench-run');
+const { DRAIN_MS, cpuSecondsOf, offer, sendReport } = require('./load');
 
 const MEASURE_SECONDS = Number(process.env.BENCH_MEASURE_SECONDS ?? 15);
 const OVERLOAD_SECONDS = Number(process.env.BENCH_OVERLOAD_SECONDS ?? 30);
 const OVERLOAD_FACTOR = Number(process.env.BENCH_OVERLOAD_FACTOR ?? 3);
 /** Closed-loop callers while the sustainable rate is measured: intake's default SHED_MAX_IN_FLIGHT. */
 const MEASURE_CALLERS = Number(process.env.BENCH_MEASURE_CALLERS ?? 8);
-/** After the offer ends, how long answers still outstanding are waited for; those later count as unanswered. */
-const DRAIN_MS = 60_000;
 // Clear of the demo (3001..), the e2e tests (+10000) and bench:alerts (+20000).
 const PORT_OFFSET = 30_000;
 const ISSUER = 'closeloop-bench';
 const AUDIENCE = 'closeloop';
 
 const { adminUrl, brokers } = sharedInfrastructure();
-
-// node:http rather than fetch: on a busy 2-core host the generator's own CPU per request decides how late it
-// sends, and fetch costs several times more. Keep-alive, no cap on sockets: open loop never waits for a connection.
-const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
-
-/** One report, each in a building of its own (no duplicate linking) and with its own retry key, as integrators send them. */
-const sendReport = (url, apiKey, i) =>
-  new Promise((resolve) => {
-    const startedAt = performance.now();
-    const body = JSON.stringify({
-      siteId: 'S1',
-      building: `B${i}`,
-      unit: `U${i}`.slice(0, 16),
-      channel: 'phone',
-      description: `Kitchen tap dripping in flat ${i}`,
-    });
-    const request = httpRequest(
-      url,
-      {
-        method: 'POST',
-        agent,
-        timeout: DRAIN_MS * 2,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-          'x-api-key': apiKey,
-          'idempotency-key': `bench-${i}-${randomUUID()}`,
-        },
-      },
-      (response) => {
-        const chunks = [];
-        response.on('data', (c) => chunks.push(c));
-        response.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({
-            status: response.statusCode,
-            // Refused straight away (queue full, lag), or after waiting for a slot in vain.
-            waited: response.statusCode === 503 && text.includes('no slot within'),
-            millis: performance.now() - startedAt,
-            retryAfter: response.headers['retry-after'] ?? null,
-            retryAfterMs: response.headers['retry-after-ms'] ?? null,
-          });
-        });
-        response.on('error', (error) =>
-          resolve({ status: 0, millis: performance.now() - startedAt, error: error.code ?? error.name }),
-        );
-      },
-    );
-    request.on('timeout', () => request.destroy(new Error('timeout')));
-    request.on('error', (error) =>
-      resolve({ status: 0, millis: performance.now() - startedAt, error: error.code ?? error.message }),
-    );
-    request.end(body);
-  });
 
 /** Closed loop: `callers` send back to back for `seconds`; the rate of 202s is what intake sustains. */
 const measureSustainable = async (url, apiKey, callers, seconds) => {
@@ -110,35 +52,6 @@ const measureSustainable = async (url, apiKey, callers, seconds) => {
   const elapsed = (performance.now() - startedAt) / 1000;
   accepted.sort((a, b) => a - b);
   return { rate: accepted.length / elapsed, p50: percentile(accepted, 0.5), p99: percentile(accepted, 0.99), statuses };
-};
-
-/** Open loop: `rate` reports a second on schedule for `seconds`, whatever the answers; then waits for the stragglers. */
-const offer = async (url, apiKey, rate, seconds, label) => {
-  // The generator's own event-loop delay: when it is large, the latencies it reports are its own as well.
-  const lag = monitorEventLoopDelay({ resolution: 10 });
-  lag.enable();
-  const results = [];
-  const pending = [];
-  const total = Math.round(rate * seconds);
-  const startedAt = performance.now();
-  let sent = 0;
-  while (sent < total) {
-    const due = Math.min(total, Math.floor(((performance.now() - startedAt) / 1000) * rate) + 1);
-    for (; sent < due; sent++) pending.push(sendReport(url, apiKey, `${label}${sent}`).then((r) => results.push(r)));
-    await sleep(5);
-  }
-  const offeredSeconds = (performance.now() - startedAt) / 1000;
-  await Promise.race([Promise.all(pending), sleep(DRAIN_MS)]);
-  const answeredSeconds = (performance.now() - startedAt) / 1000;
-  lag.disable();
-  return {
-    results: [...results],
-    sent,
-    offeredSeconds,
-    answeredSeconds,
-    generatorLagP99: lag.percentile(99) / 1e6,
-    generatorLagMax: lag.max / 1e6,
-  };
 };
 
 const summarise = ({ results, sent, offeredSeconds, answeredSeconds, generatorLagP99, generatorLagMax }) => {
@@ -185,16 +98,6 @@ const summarise = ({ results, sent, offeredSeconds, answeredSeconds, generatorLa
     answeredSeconds,
     generatorLag: `${generatorLagP99.toFixed(0)} / ${generatorLagMax.toFixed(0)}`,
   };
-};
-
-/** CPU seconds (user + system) the process has used so far, from /proc (Linux); NaN elsewhere. */
-const cpuSecondsOf = (pid) => {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return NaN;
-  }
 };
 
 /** Work orders intake created in the phase's database: each accepted report is one, and a refused one is none. */
