@@ -9,18 +9,10 @@
 // share and peak RSS. Nothing is asserted: figures only. Needs Kafka and PostgreSQL from scripts/infra/up.sh and a
 // build.
 'use strict';
-const { mkdtempSync, rmSync } = require('node:fs');
-const { cpus, loadavg, tmpdir } = require('node:os');
-const { join } = require('node:path');
-const { Kafka, logLevel } = require('kafkajs');
-const root = join(__dirname, '..', '..');
-const { createPool, ensureDatabase, migrate, withDatabase } = require(join(root, 'libs/database/dist'));
-const { ensureLocalSigningKey } = require(join(root, 'libs/auth/dist'));
-const { startStack, stopChildren } = require(join(root, 'scripts/stack.js'));
-const { privateStackEnv, registerIntegrator } = require(join(root, 'scripts/private-stack.js'));
-const { clearRun, sharedInfrastructure } = require('../shared-infrastructure');
+const { cpus, loadavg } = require('node:os');
 const { percentile, runBench, sleep } = require('./bench-run');
 const { cpuSecondsOf, offer, rssMegabytesOf } = require('./load');
+const { withPrivateStack } = require('./private-stack-run');
 
 const PHASE_SECONDS = Number(process.env.BENCH_PHASE_SECONDS ?? 20);
 const RATES = (process.env.BENCH_RATES ?? '50,100,300,1000').split(',').map(Number);
@@ -31,10 +23,6 @@ const SEARCH_STEPS = Number(process.env.BENCH_SEARCH_STEPS ?? 3);
 const SETTLE_MS = 5_000;
 // Clear of the demo (3001..), the e2e tests (+10000), bench:alerts (+20000) and bench:intake (+30000).
 const PORT_OFFSET = 40_000;
-const ISSUER = 'closeloop-bench';
-const AUDIENCE = 'closeloop';
-
-const { adminUrl, brokers } = sharedInfrastructure();
 
 /**
  * What the store and the read model say about the orders accepted in a phase: when each was reported and routed
@@ -58,29 +46,9 @@ const millisBetween = (from, to) => (from && to ? to.getTime() - from.getTime() 
 const sortedDefined = (values) => values.filter((v) => v !== undefined).sort((a, b) => a - b);
 const rounded = (value) => (Number.isFinite(value) ? Math.round(value) : null);
 
-const main = async () => {
-  if (!adminUrl || !brokers)
-    throw new Error('No PostgreSQL or Kafka: run scripts/infra/up.sh or set DATABASE_URL and KAFKA_BROKERS');
-  const stamp = Date.now().toString(36);
-  const tmp = mkdtempSync(join(tmpdir(), 'closeloop-bench-e2e-'));
-  const { jwksFile } = await ensureLocalSigningKey(tmp);
-  const logDir = join(root, '.local', 'logs', `bench-e2e-${stamp}`);
-  const database = `cl_bench_e2e_${stamp}`;
-  const prefix = `bench-e2e-${stamp}.`;
-  await ensureDatabase(adminUrl, database);
-  const databaseUrl = withDatabase(adminUrl, database);
-  const pool = createPool(databaseUrl, 'bench', 4);
-  const kafka = new Kafka({ clientId: 'bench-e2e-cleanup', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
-  let services = [];
-  try {
-    await migrate(pool);
-    const apiKey = await registerIntegrator(pool, 'bench-hotline', 'Bench');
-    services = await startStack({
-      env: privateStackEnv({ databaseUrl, brokers, prefix, issuer: ISSUER, audience: AUDIENCE, jwksFile }),
-      logDir,
-      portOffset: PORT_OFFSET,
-    });
-    const url = `http://127.0.0.1:${3001 + PORT_OFFSET}/v1/reports`;
+const main = () =>
+  withPrivateStack({ label: 'e2e', portOffset: PORT_OFFSET }, async ({ pool, services, urls, apiKey, logDir }) => {
+    const url = `${urls.intake}/v1/reports`;
     console.log(
       JSON.stringify({
         bench: 'end-to-end',
@@ -174,12 +142,6 @@ const main = async () => {
         targets: { sustainedPerSecond: 1000, intakeToAssignedP99MsAt300: TARGET_P99_MS },
       }),
     );
-  } finally {
-    await stopChildren(services);
-    await pool.end();
-    await clearRun({ adminUrl, kafka, database, prefix });
-    rmSync(tmp, { recursive: true, force: true });
-  }
-};
+  });
 
 runBench(main);

@@ -8,17 +8,8 @@
 // at start) and a build.
 'use strict';
 const { randomUUID } = require('node:crypto');
-const { mkdtempSync, rmSync } = require('node:fs');
-const { tmpdir } = require('node:os');
-const { join } = require('node:path');
-const { Kafka, logLevel } = require('kafkajs');
-const root = join(__dirname, '..', '..');
-const { createPool, ensureDatabase, migrate, withDatabase } = require(join(root, 'libs/database/dist'));
-const { ensureLocalSigningKey, issueStaffToken } = require(join(root, 'libs/auth/dist'));
-const { startStack, stopChildren } = require(join(root, 'scripts/stack.js'));
-const { privateStackEnv } = require(join(root, 'scripts/private-stack.js'));
-const { clearRun, sharedInfrastructure } = require('../shared-infrastructure');
 const { percentile, runBench } = require('./bench-run');
+const { withPrivateStack } = require('./private-stack-run');
 
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 100_000);
 const TIMELINE_EVENTS = Number(process.env.BENCH_TIMELINE_EVENTS ?? 200);
@@ -26,10 +17,6 @@ const REQUESTS = Number(process.env.BENCH_REQUESTS ?? 500);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 // Clear of the demo (3001..), the e2e tests (+10000), bench:alerts (+20000), bench:intake (+30000), bench:e2e (+40000).
 const PORT_OFFSET = 50_000;
-const ISSUER = 'closeloop-bench';
-const AUDIENCE = 'closeloop';
-
-const { adminUrl, brokers } = sharedInfrastructure();
 
 /** The read model as the projection leaves it after a year of one busy site: every status, mostly closed. */
 const fillReadModel = async (pool) => {
@@ -100,79 +87,56 @@ const measure = async (url, token, total, concurrency) => {
 };
 
 const main = async () => {
-  if (!adminUrl || !brokers)
-    throw new Error('No PostgreSQL or Kafka: run scripts/infra/up.sh or set DATABASE_URL and KAFKA_BROKERS');
-  const stamp = Date.now().toString(36);
-  const keys = mkdtempSync(join(tmpdir(), 'closeloop-bench-read-'));
-  const { jwksFile } = await ensureLocalSigningKey(keys);
-  const database = `cl_bench_read_${stamp}`;
-  const prefix = `bench-read-${stamp}.`;
-  await ensureDatabase(adminUrl, database);
-  const databaseUrl = withDatabase(adminUrl, database);
-  const pool = createPool(databaseUrl, 'bench', 2);
-  const kafka = new Kafka({ clientId: 'bench-read-cleanup', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
-  let services = [];
-  try {
-    await migrate(pool);
-    const filled = performance.now();
-    const busy = await fillReadModel(pool);
-    const fillSeconds = (performance.now() - filled) / 1000;
-    services = await startStack({
-      env: privateStackEnv({ databaseUrl, brokers, prefix, issuer: ISSUER, audience: AUDIENCE, jwksFile }),
-      logDir: join(root, '.local', 'logs', `bench-read-${stamp}`),
+  let busy;
+  let fillSeconds;
+  await withPrivateStack(
+    {
+      label: 'read',
       portOffset: PORT_OFFSET,
       only: ['query'],
-    });
-    const base = `http://127.0.0.1:${3005 + PORT_OFFSET}`;
-    const token = await issueStaffToken({
-      dir: keys,
-      issuer: ISSUER,
-      audience: AUDIENCE,
-      staffId: 'bench-supervisor',
-      name: 'Bench Supervisor',
-      roles: ['supervisor'],
-      sites: ['S1'],
-      ttlSeconds: 3600,
-    });
-    const openedFrom = new Date(Date.now() - 30 * 86_400_000).toISOString();
-    const reads = [
-      [`timeline of an order with ${TIMELINE_EVENTS} events`, `/v1/work-orders/${busy}/timeline`],
-      ['list: open orders of the site', '/v1/work-orders?site=S1&status=in-progress&limit=50'],
-      ['list: one building and category', '/v1/work-orders?site=S1&building=B12&category=plumbing&limit=50'],
-      [
-        'list: urgent orders opened in the last 30 days',
-        `/v1/work-orders?site=S1&tier=urgent&openedFrom=${openedFrom}`,
-      ],
-      [
-        'list: closed and confirmed, one technician',
-        '/v1/work-orders?site=S1&owner=tech-7&closure=confirmed&limit=200',
-      ],
-    ];
-    console.log(
-      JSON.stringify({ bench: 'read-side', orders: ORDERS + 1, fillSeconds: Number(fillSeconds.toFixed(1)) }),
-    );
-    for (const [what, path] of reads) {
-      await measure(`${base}${path}`, token, 20, 1); // warm: plans cached, connections open
-      for (const concurrency of [1, CONCURRENCY]) {
-        const latencies = await measure(`${base}${path}`, token, REQUESTS, concurrency);
-        console.log(
-          JSON.stringify({
-            bench: 'read-side',
-            read: what,
-            concurrency,
-            requests: latencies.length,
-            p50Ms: Number(percentile(latencies, 0.5).toFixed(1)),
-            p99Ms: Number(percentile(latencies, 0.99).toFixed(1)),
-          }),
-        );
+      prepare: async (pool) => {
+        const filled = performance.now();
+        busy = await fillReadModel(pool);
+        fillSeconds = (performance.now() - filled) / 1000;
+      },
+    },
+    async ({ urls, staffToken }) => {
+      const token = await staffToken({ staffId: 'bench-supervisor', roles: ['supervisor'], sites: ['S1'] });
+      const openedFrom = new Date(Date.now() - 30 * 86_400_000).toISOString();
+      const reads = [
+        [`timeline of an order with ${TIMELINE_EVENTS} events`, `/v1/work-orders/${busy}/timeline`],
+        ['list: open orders of the site', '/v1/work-orders?site=S1&status=in-progress&limit=50'],
+        ['list: one building and category', '/v1/work-orders?site=S1&building=B12&category=plumbing&limit=50'],
+        [
+          'list: urgent orders opened in the last 30 days',
+          `/v1/work-orders?site=S1&tier=urgent&openedFrom=${openedFrom}`,
+        ],
+        [
+          'list: closed and confirmed, one technician',
+          '/v1/work-orders?site=S1&owner=tech-7&closure=confirmed&limit=200',
+        ],
+      ];
+      console.log(
+        JSON.stringify({ bench: 'read-side', orders: ORDERS + 1, fillSeconds: Number(fillSeconds.toFixed(1)) }),
+      );
+      for (const [what, path] of reads) {
+        await measure(`${urls.query}${path}`, token, 20, 1); // warm: plans cached, connections open
+        for (const concurrency of [1, CONCURRENCY]) {
+          const latencies = await measure(`${urls.query}${path}`, token, REQUESTS, concurrency);
+          console.log(
+            JSON.stringify({
+              bench: 'read-side',
+              read: what,
+              concurrency,
+              requests: latencies.length,
+              p50Ms: Number(percentile(latencies, 0.5).toFixed(1)),
+              p99Ms: Number(percentile(latencies, 0.99).toFixed(1)),
+            }),
+          );
+        }
       }
-    }
-  } finally {
-    await stopChildren(services);
-    await pool.end();
-    await clearRun({ adminUrl, kafka, database, prefix });
-    rmSync(keys, { recursive: true, force: true });
-  }
+    },
+  );
 };
 
 runBench(main);
