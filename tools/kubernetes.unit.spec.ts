@@ -125,23 +125,33 @@ describe.each(Object.entries(rendered))('deploy/kubernetes: %s', (variant, objec
     expect(JSON.parse(JSON.stringify(sorted(objects)))).toEqual(JSON.parse(JSON.stringify(sorted(theirs))));
   }, 150_000);
 
-  it('fits the Kubernetes API schemas; only the operators’ custom resources go unchecked there', () => {
-    // One object wrong on purpose, so a validator that accepts anything fails here.
+  it('fits the Kubernetes API schemas, with no field they do not name; only the operators’ resources go unchecked', () => {
+    // Two objects wrong on purpose, so a validator that accepts anything fails here: a wrong type, and a misspelt
+    // field, which the schemas alone let through.
     const broken = {
       apiVersion: 'apps/v1',
       kind: 'Deployment',
       metadata: { name: 'broken-on-purpose' },
       spec: { replicas: 'two', selector: {}, template: { spec: { containers: [] } } },
     };
+    const misspelt = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'misspelt-on-purpose' },
+      spec: { selector: {}, template: { spec: { containers: [{ name: 'c', readinesProbe: {} }] } } },
+    };
     const result = spawnSync('node', [join(root, 'tools/kubernetes/validate-manifests.js')], {
-      input: JSON.stringify([...objects, broken]),
+      input: JSON.stringify([...objects, broken, misspelt]),
       encoding: 'utf8',
       cwd: root,
       timeout: 120_000,
     });
     expect(result.stderr).toBe('');
     const { problems, unknownKinds } = JSON.parse(result.stdout) as { problems: string[]; unknownKinds: string[] };
-    expect(problems).toEqual(['Deployment/broken-on-purpose: data/spec/replicas must be integer']);
+    expect(problems).toEqual([
+      'Deployment/broken-on-purpose: data/spec/replicas must be integer',
+      'Deployment/misspelt-on-purpose: spec.template.spec.containers[0].readinesProbe is not a field of IoK8sApiCoreV1Container',
+    ]);
     expect(unknownKinds).toEqual(variant === 'base' ? [] : OPERATOR_KINDS);
   }, 150_000);
 
