@@ -77,7 +77,9 @@ describe('self-service answers: which questions the knowledge base answers on it
   it('answers a notice only within its days, and only at its site', () => {
     expect(deflected(new AnswerIndex(answersOf('S1', '2026-12-11')), '为什么停水了')).toBeUndefined();
     expect(deflected(new AnswerIndex(answersOf('S2', '2026-12-08')), '为什么停水了')).toBeUndefined();
-    expect(deflected(new AnswerIndex(answersOf('S2', '2026-12-10')), '为什么停电了')).toBe('power-cut-notice-s2-2026-12');
+    expect(deflected(new AnswerIndex(answersOf('S2', '2026-12-10')), '为什么停电了')).toBe(
+      'power-cut-notice-s2-2026-12',
+    );
     expect(deflected(new AnswerIndex(answersOf('S2', '2026-12-10')), '物业费多少钱一平米')).not.toBe('fees-rates');
   });
 

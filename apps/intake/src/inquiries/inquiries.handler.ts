@@ -78,7 +78,11 @@ export class InquiriesHandler {
       now: this.clock.now(),
     }));
     if (confident) return { kind: 'answered', inquiryId, answer: ranked.answer, confidence: ranked.confidence };
-    return { kind: 'ordered', inquiryId, order: await this.turnIntoOrder(inquiryId, question, 'no-confident-answer', context) };
+    return {
+      kind: 'ordered',
+      inquiryId,
+      order: await this.turnIntoOrder(inquiryId, question, 'no-confident-answer', context),
+    };
   }
 
   /**

@@ -67,11 +67,7 @@ export class InquiriesHttpController {
   /** The resident says the answer did not help: the inquiry becomes a work order (202, as a report). */
   @Post(':id/not-helped')
   @HttpCode(202)
-  async notHelped(
-    @Param('id') id: string,
-    @Req() request: Request,
-    @Res({ passthrough: true }) response: Response,
-  ) {
+  async notHelped(@Param('id') id: string, @Req() request: Request, @Res({ passthrough: true }) response: Response) {
     if (request.header('content-type') !== undefined) requireJson(request);
     parseNotHelped(request.body);
     const caller = principalOf(request);

@@ -17,7 +17,10 @@ export const AnswerTopicSchema = z.enum([
 /** An answer's id, stable across versions: `fees-how-to-pay`. */
 export const AnswerIdSchema = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'must be 1-64 lower-case letters, digits or "-", starting with a letter or digit');
+  .regex(
+    /^[a-z0-9][a-z0-9-]{0,63}$/,
+    'must be 1-64 lower-case letters, digits or "-", starting with a letter or digit',
+  );
 
 /** The site an answer is for, or `*` for every site. */
 export const AnswerSiteSchema = z.union([z.literal('*'), IdentifierSchema]);
@@ -63,9 +66,7 @@ export interface KnowledgeBaseAnswer {
 export const KnowledgeBaseFileSchema = z
   .object({
     answers: z
-      .array(
-        z.object({ id: AnswerIdSchema, sites: z.array(AnswerSiteSchema).min(1).max(100) }).passthrough(),
-      )
+      .array(z.object({ id: AnswerIdSchema, sites: z.array(AnswerSiteSchema).min(1).max(100) }).passthrough())
       .max(2000),
   })
   .strict()

@@ -11,6 +11,7 @@ import { freshDatabase, TestDatabase } from '@closeloop/testing';
 import { allowedCommandsIn, foldWorkOrder, WorkOrderCommand, workOrderDecider } from '@closeloop/work-order-domain';
 import express, { Request, Response } from 'express';
 import fc from 'fast-check';
+import { InquiriesRepository } from '../inquiries/inquiries.repository';
 import { projectEvent } from '../projection/work-order.projection';
 import { NOVEMBER, orderIdOf, STAFF } from './order-history-under-test.spec';
 import { HotSpotReport } from './hot-spots';
@@ -79,9 +80,12 @@ describe('the reports read model (real PostgreSQL)', () => {
   beforeAll(async () => {
     db = await freshDatabase('query_reports');
     repository = new ReportOrdersRepository(db.pool);
-    controller = new ReportsHttpController(repository, new ReportNotesRepository(db.pool), {
-      now: () => new Date('2026-12-02T01:00:00Z'),
-    });
+    controller = new ReportsHttpController(
+      repository,
+      new ReportNotesRepository(db.pool),
+      { now: () => new Date('2026-12-02T01:00:00Z') },
+      new InquiriesRepository(db.pool),
+    );
   });
   afterAll(() => db.drop());
 
