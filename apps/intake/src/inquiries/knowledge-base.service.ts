@@ -9,6 +9,9 @@ import { KnowledgeBaseRepository } from './knowledge-base.repository';
 /** The answers config/knowledge-base.json seeds the knowledge base with (KNOWLEDGE_BASE_FILE). */
 export const KNOWLEDGE_BASE_SEED = Symbol('KnowledgeBaseSeed');
 
+/** Indexes kept at most: a deployment's sites, with room; past it the least recently built one goes. */
+const MAX_CACHED_SITES = 500;
+
 interface CachedIndex {
   readonly revision: string;
   readonly localDate: string;
@@ -49,7 +52,9 @@ export class KnowledgeBase implements OnApplicationBootstrap {
     if (cached && cached.revision === revision && cached.localDate === localDate) return cached.index;
     const holding = (await this.answers.answersFor(siteId)).filter((a) => answerHoldsOn(a.content, localDate));
     const index = new AnswerIndex(holding);
+    this.indexes.delete(siteId);
     this.indexes.set(siteId, { revision, localDate, index });
+    if (this.indexes.size > MAX_CACHED_SITES) this.indexes.delete(this.indexes.keys().next().value as string);
     return index;
   }
 }
