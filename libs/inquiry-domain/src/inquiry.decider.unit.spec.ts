@@ -71,7 +71,10 @@ describe('the inquiry decider', () => {
           },
         },
       ]);
-      expect(foldEvents(inquiryDecider, events, given(receive(true)))).toMatchObject({ status: 'ordered', workOrderId });
+      expect(foldEvents(inquiryDecider, events, given(receive(true)))).toMatchObject({
+        status: 'ordered',
+        workOrderId,
+      });
     });
 
     it('is not "without an answer"', () => {
