@@ -1,8 +1,7 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Put, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Put, Req } from '@nestjs/common';
 import { NotFoundError, UnsupportedMediaTypeError, ValidationError } from '@closeloop/contracts';
 import { Access, ensureSiteAllowed, principalOf, staffMemberOf } from '@closeloop/http';
 import { CLOCK, Clock } from '@closeloop/runtime';
-import { Inject } from '@nestjs/common';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { issuesOf } from '../submit-report/report-input';

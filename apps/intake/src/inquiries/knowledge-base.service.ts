@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { CLOCK, Clock } from '@closeloop/runtime';
-import { localDateIn } from '@closeloop/work-order-domain';
+import { localDateOf } from '@closeloop/contracts';
 import { INTAKE_CONFIG, IntakeConfig } from '../intake.config';
 import { AnswerIndex, RankedAnswer } from './answer-ranking';
 import { answerHoldsOn, SeedAnswer } from './knowledge-base';
@@ -47,7 +47,7 @@ export class KnowledgeBase implements OnApplicationBootstrap {
 
   private async indexFor(siteId: string): Promise<AnswerIndex> {
     const revision = await this.answers.revisionFor(siteId);
-    const localDate = localDateIn(this.clock.now(), this.config.SITE_TIME_ZONE);
+    const localDate = localDateOf(this.clock.now(), this.config.SITE_TIME_ZONE);
     const cached = this.indexes.get(siteId);
     if (cached && cached.revision === revision && cached.localDate === localDate) return cached.index;
     const holding = (await this.answers.answersFor(siteId)).filter((a) => answerHoldsOn(a.content, localDate));
