@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { BaseServiceConfig } from '@closeloop/config';
 import { InfrastructureModule } from '@closeloop/runtime';
+import { InquiriesRepository } from './inquiries/inquiries.repository';
+import { InquiryProjectionKafkaController } from './inquiries/inquiry-projection.kafka.controller';
 import { WorkOrderProjectionKafkaController } from './projection/work-order-projection.kafka.controller';
 import { ReportNotesRepository } from './reports/report-notes.repository';
 import { ReportOrdersRepository } from './reports/report-orders.repository';
@@ -21,6 +23,7 @@ export const queryModule = (config: BaseServiceConfig) => {
       StreamHttpController,
       ReportsHttpController,
       WorkOrderProjectionKafkaController,
+      InquiryProjectionKafkaController,
     ],
     providers: [
       WorkOrderViewsRepository,
@@ -28,6 +31,7 @@ export const queryModule = (config: BaseServiceConfig) => {
       ReportNotesRepository,
       OrderChangesRepository,
       OrderChangeFeed,
+      InquiriesRepository,
     ],
   })
   class QueryModule {}
