@@ -8,6 +8,10 @@ import { TriageRulesSchema } from '@closeloop/work-order-domain';
 import { EVENT_STORE, EventStore } from '@closeloop/event-store';
 import { WorkOrderCommands } from '@closeloop/work-order-application';
 import { INTAKE_CONFIG, IntakeConfig, RELAY_STATE, TRIAGE_RULES, WORK_ORDER_COMMANDS } from './intake.config';
+import { FeedHttpController } from './feed/feed.http.controller';
+import { FeedOrderSitesRepository } from './feed/feed-order-sites.repository';
+import { FeedReader } from './feed/feed-reader';
+import { FeedTail } from './feed/feed-tail';
 import { ParkedEventsHttpController } from './parked-events/parked-events.http.controller';
 import { ResidentFeedbackHandler } from './resident-feedback/resident-feedback.handler';
 import { ResidentFeedbackHttpController } from './resident-feedback/resident-feedback.http.controller';
@@ -33,6 +37,7 @@ export const intakeModule = (config: IntakeConfig) => {
       ResidentFeedbackHttpController,
       ParkedEventsHttpController,
       IntakeEventsKafkaController,
+      FeedHttpController,
     ],
     providers: [
       { provide: INTAKE_CONFIG, useValue: config },
@@ -61,6 +66,9 @@ export const intakeModule = (config: IntakeConfig) => {
       ResidentFeedbackHandler,
       IntakeRequestsHandler,
       KafkaIntakeCallers,
+      FeedOrderSitesRepository,
+      FeedTail,
+      FeedReader,
     ],
   })
   class IntakeModule {}
