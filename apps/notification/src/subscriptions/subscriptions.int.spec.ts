@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { createServer, IncomingMessage, Server } from 'node:http';
-import type { AddressInfo, LookupAddress } from 'node:net';
+import type { LookupAddress } from 'node:dns';
+import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { IntegratorKeyStore } from '@closeloop/auth';
 import { CloudEvent, EventTypes } from '@closeloop/contracts';
