@@ -596,6 +596,9 @@ const main = async () => {
   const stormOrder = await alertStorm(json);
   if (stormOrder) submitted.push(stormOrder);
 
+  console.log("12. The hotline's app follows its orders: a signed webhook, and the feed replayed from the start");
+  await require('./demo-subscriptions')({ intake, notification, apiKey: credentials.apiKey });
+
   console.log('\nTimelines, as a supervisor reads them (times in Asia/Shanghai):');
   for (const id of submitted) await printTimeline(id);
   await printMonthSoFar();
