@@ -1,16 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
-import { CloseloopError, ForbiddenError, NotFoundError, ValidationError } from '@closeloop/contracts';
+import { ForbiddenError, NotFoundError, ValidationError } from '@closeloop/contracts';
 import { Access, isUuid, principalOf } from '@closeloop/http';
 import type { IntegratorPrincipal } from '@closeloop/auth';
 import type { Request } from 'express';
 import { z } from 'zod';
-import {
-  hostOfUrl,
-  OutboundAddressPolicy,
-  OutboundAddressRefusedError,
-  OutboundHostUnresolvedError,
-} from '../channels/outbound-addresses';
+import { OutboundAddressPolicy } from '../channels/outbound-addresses';
+import { assertNoTargetRefused, refusalOfTarget } from '../channels/outbound-targets';
 import { OUTBOUND_ADDRESSES } from '../notification.config';
 import { assertSubscribable, SubscriptionRequestSchema } from './subscription-scope';
 import { WebhookDeliveriesRepository } from './webhook-deliveries.repository';
@@ -124,33 +120,6 @@ export class SubscriptionsHttpController {
    * on the addresses the connection uses, so a name that later resolves inside the network is still refused.
    */
   private async checkTarget(url: string): Promise<void> {
-    try {
-      await this.addresses.check(hostOfUrl(new URL(url)));
-    } catch (error) {
-      if (error instanceof OutboundAddressRefusedError)
-        throw new ValidationError(
-          'The target is not a public address',
-          [
-            {
-              path: 'url',
-              message: `${error.host} is or resolves to a ${error.reason} address; webhooks go to public addresses only`,
-            },
-          ],
-          'DESTINATION_ADDRESS_NOT_ALLOWED',
-        );
-      if (error instanceof OutboundHostUnresolvedError && error.permanent)
-        throw new ValidationError(
-          "The target's host does not resolve",
-          [{ path: 'url', message: `${error.host} does not resolve (${error.code})` }],
-          'DESTINATION_HOST_UNRESOLVABLE',
-        );
-      if (error instanceof OutboundHostUnresolvedError)
-        throw new CloseloopError(
-          'unavailable',
-          'DNS_UNAVAILABLE',
-          `${error.host} cannot be resolved now (${error.code}); try again`,
-        );
-      throw error;
-    }
+    assertNoTargetRefused([await refusalOfTarget(this.addresses, url, 'url', 'webhooks')]);
   }
 }
