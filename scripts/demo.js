@@ -597,6 +597,8 @@ const main = async () => {
   if (stormOrder) submitted.push(stormOrder);
 
   await require('./demo-knowledge-base').deflectedQuestion(post);
+  console.log("12. The hotline's app follows its orders: a signed webhook, and the feed replayed from the start");
+  await require('./demo-subscriptions')({ intake, notification, apiKey: credentials.apiKey });
 
   console.log('\nTimelines, as a supervisor reads them (times in Asia/Shanghai):');
   for (const id of submitted) await printTimeline(id);

@@ -70,6 +70,8 @@ export const SERVICE_TABLES: Readonly<Record<Service, readonly string[]>> = {
     'notification_alert_digest_links_used',
     'notification_oncall_rotations',
     'notification_oncall_overrides',
+    'notification_webhook_subscriptions',
+    'notification_webhook_deliveries',
   ],
   query: [
     'query_work_orders',

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { IntakeEventTypes, CloudEventContentTypes } from '@closeloop/contracts';
+import { EventTypes, IntakeEventTypes, CloudEventContentTypes } from '@closeloop/contracts';
 import { IntegratorKeyStore, StaffRole, StaffRoles } from '@closeloop/auth';
 import { eventually } from '@closeloop/testing';
 import { Route, routesInCode } from '../routes';
@@ -31,6 +31,8 @@ interface SiteFixtures {
   readonly digestId: string;
   /** A question the site's knowledge base answered (物业费怎么交？). */
   readonly inquiryId: string;
+  /** A webhook subscription: own, the S1 integrator's; other, an S2 integrator's. */
+  readonly subscriptionId: string;
 }
 type Fixtures = Record<Site, SiteFixtures>;
 
@@ -321,6 +323,37 @@ const MATRIX: Record<string, Entry> = {
     request: (s, fx) => ({ path: `/v1/on-call/overrides/${fx[s].overrideId}` }),
   },
 
+  // Integrators follow their own sites' orders (docs/adr/0030): the feed filters, a subscription is its integrator's.
+  'intake GET /v1/feed': { allow: ['integrator'], scope: 'none', request: () => ({ path: '/v1/feed' }) },
+  'notification GET /v1/subscriptions': {
+    allow: ['integrator'],
+    scope: 'none',
+    request: () => ({ path: '/v1/subscriptions' }),
+  },
+  'notification POST /v1/subscriptions': {
+    allow: ['integrator'],
+    scope: 'site',
+    request: (s, fx) => ({
+      path: '/v1/subscriptions',
+      body: { url: 'http://127.0.0.1:9/matrix', sites: [siteOf(s, fx)], eventTypes: ['*'] },
+    }),
+  },
+  'notification GET /v1/subscriptions/{id}': {
+    allow: ['integrator'],
+    scope: 'order',
+    request: (s, fx) => ({ path: `/v1/subscriptions/${fx[s].subscriptionId}` }),
+  },
+  'notification GET /v1/subscriptions/{id}/deliveries': {
+    allow: ['integrator'],
+    scope: 'order',
+    request: (s, fx) => ({ path: `/v1/subscriptions/${fx[s].subscriptionId}/deliveries` }),
+  },
+  'notification DELETE /v1/subscriptions/{id}': {
+    allow: ['integrator'],
+    scope: 'order',
+    request: (s, fx) => ({ path: `/v1/subscriptions/${fx[s].subscriptionId}` }),
+  },
+
   'intake POST /v1/reports': {
     allow: FRONT_DESK,
     scope: 'site',
@@ -493,7 +526,10 @@ describe('the authorization matrix: every route, every kind of caller, own site 
   const staffIdOf = (caller: Caller) => `matrix-${caller}`;
 
   /** An urgent order (its alert goes to dispatch:<site>, nobody being on call yet), then a rotation and an override. */
-  const siteFixtures = async (siteId: string, root: Record<string, string>): Promise<SiteFixtures> => {
+  const siteFixtures = async (
+    siteId: string,
+    root: Record<string, string>,
+  ): Promise<Omit<SiteFixtures, 'subscriptionId'>> => {
     const accepted = await post(
       `${urls.intake}/v1/reports`,
       report(siteId, `Burst pipe in the plant room of ${siteId}`),
@@ -562,7 +598,25 @@ describe('the authorization matrix: every route, every kind of caller, own site 
     for (const role of StaffRoles) headersOf[role] = await asStaff(staffIdOf(role), `Matrix ${role}`, [role], ['S1']);
     const root = await asStaff('matrix-root', 'Matrix Root', ['supervisor', 'admin'], ['*']);
     const [own, other] = await Promise.all([siteFixtures('S1', root), siteFixtures('S2', root)]);
-    fixtures = { own, other };
+    const { apiKey: s2Key } = await new IntegratorKeyStore(stack.db.pool, () => new Date()).register({
+      integratorId: 'matrix-s2',
+      name: 'Matrix S2',
+      sites: ['S2'],
+      eventTypes: ['*'],
+    });
+    const subscribe = async (siteId: string, key: Record<string, string>) => {
+      const created = await post(
+        `${urls.notification}/v1/subscriptions`,
+        { url: 'http://127.0.0.1:9/matrix', sites: [siteId], eventTypes: [EventTypes.WorkOrderClosed] },
+        key,
+      );
+      if (created.status !== 201) throw new Error(`the ${siteId} subscription was refused: ${created.status}`);
+      return created.body['id'] as string;
+    };
+    fixtures = {
+      own: { ...own, subscriptionId: await subscribe('S1', headersOf.integrator) },
+      other: { ...other, subscriptionId: await subscribe('S2', { 'x-api-key': s2Key }) },
+    };
   }, 180_000);
 
   afterAll(async () => {
@@ -597,9 +651,12 @@ describe('the authorization matrix: every route, every kind of caller, own site 
           // A list that filters by site must not show another site's things, whatever it answers.
           if (entry.scope === 'none' && site === 'other') {
             const text = JSON.stringify(result.body);
-            const leaked = [fixtures.other.workOrderId, fixtures.other.number, fixtures.other.alertId].filter((id) =>
-              text.includes(id),
-            );
+            const leaked = [
+              fixtures.other.workOrderId,
+              fixtures.other.number,
+              fixtures.other.alertId,
+              fixtures.other.subscriptionId,
+            ].filter((id) => text.includes(id));
             if (leaked.length > 0)
               cells.push({ route, caller, site, expected, status: result.status, code: `LEAKED ${leaked.join(', ')}` });
           }

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { createServer, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +29,8 @@ interface Fixtures {
   readonly rotation: string;
   readonly override: string;
   readonly me: string;
+  /** A webhook subscription of the fuzz integrator. */
+  readonly subscription: string;
 }
 
 /** A valid request to a route, with its parts named so one of them can be replaced. */
@@ -57,6 +61,12 @@ const contacts = {
   ],
 };
 const staff = { staffId: 's1-li-na', name: 'Li Na' };
+/**
+ * Where the fuzz integrator's webhook subscriptions deliver: a receiver that takes everything at once, so a delivery
+ * is written once, soon after the request whose events it carries, and no retry writes later, behind another request.
+ */
+let fuzzHookUrl = 'http://127.0.0.1:9/fuzz-hook';
+let fuzzHook: Server | undefined;
 
 /** Keyed as routesInCode names routes; a route missing here fails the first test, so a new route joins the fuzzing. */
 const TEMPLATES: Record<string, (fx: Fixtures) => Template> = {
@@ -119,6 +129,7 @@ const TEMPLATES: Record<string, (fx: Fixtures) => Template> = {
   'intake GET /v1/knowledge-base/sites/{siteId}/answers/{answerId}/history': () => ({
     params: { siteId: 'S1', answerId: 'fees-rates' },
   }),
+  'intake GET /v1/feed': () => ({ as: 'integrator', query: { limit: '10' } }),
   'intake GET /v1/admin/relay/parked-events': () => ({ query: { status: 'all', limit: '10' } }),
   'intake POST /v1/admin/relay/parked-events/{eventId}/retry': () => ({ params: { eventId: randomUUID() }, body: {} }),
   'intake POST /v1/admin/relay/parked-events/{eventId}/skip': () => ({ params: { eventId: randomUUID() }, body: {} }),
@@ -174,6 +185,18 @@ const TEMPLATES: Record<string, (fx: Fixtures) => Template> = {
   'notification PUT /v1/on-call/contacts/sites/{siteId}/fallback': () => ({ params: { siteId: 'S1' }, body: contacts }),
   'notification GET /v1/on-call/contacts/sites/{siteId}/fallback': () => ({ params: { siteId: 'S1' } }),
   'notification DELETE /v1/on-call/contacts/sites/{siteId}/fallback': () => ({ params: { siteId: 'S1' } }),
+  'notification POST /v1/subscriptions': () => ({
+    as: 'integrator',
+    body: { url: fuzzHookUrl, sites: ['S1'], eventTypes: ['*'] },
+  }),
+  'notification GET /v1/subscriptions': () => ({ as: 'integrator' }),
+  'notification GET /v1/subscriptions/{id}': (fx) => ({ as: 'integrator', params: { id: fx.subscription } }),
+  'notification DELETE /v1/subscriptions/{id}': () => ({ as: 'integrator', params: { id: randomUUID() } }),
+  'notification GET /v1/subscriptions/{id}/deliveries': (fx) => ({
+    as: 'integrator',
+    params: { id: fx.subscription },
+    query: { limit: '10' },
+  }),
   'notification GET /v1/alert-digests/{id}': () => ({ params: { id: randomUUID() } }),
   'notification POST /v1/alert-digests/{id}/ack': () => ({ params: { id: randomUUID() }, body: {} }),
   'notification GET /v1/alert-digest-links/{token}': () => ({ params: { token: 'not-a-signed-link' } }),
@@ -476,7 +499,20 @@ describe('every route of every service under property-based fuzzing (in-process 
       headers: staffHeaders,
       body: JSON.stringify(validOverride()),
     });
+    fuzzHook = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => response.writeHead(204).end());
+    });
+    await new Promise<void>((resolve) => fuzzHook?.listen(0, '127.0.0.1', resolve));
+    fuzzHookUrl = `http://127.0.0.1:${(fuzzHook.address() as AddressInfo).port}/fuzz-hook`;
+    const subscribed = await fetch(`${services.baseUrl.notification}/v1/subscriptions`, {
+      method: 'POST',
+      headers: { 'x-api-key': services.apiKey, 'content-type': 'application/json' },
+      body: JSON.stringify({ url: fuzzHookUrl, sites: ['S1'], eventTypes: ['*'] }),
+    });
+    expect(subscribed.status).toBe(201);
     fixtures = {
+      subscription: ((await subscribed.json()) as { id: string }).id,
       order: workOrderId,
       number,
       rotation: rotationId,
@@ -501,6 +537,7 @@ describe('every route of every service under property-based fuzzing (in-process 
       ].join('\n'),
     );
     await services?.stop();
+    await new Promise((resolve) => (fuzzHook ? fuzzHook.close(resolve) : resolve(undefined)));
     rmSync(signingKeyDir, { recursive: true, force: true });
   });
 

@@ -40,6 +40,10 @@ export const intakeConfigSchema = baseServiceConfig.extend({
   SHED_MAX_EVENT_LOOP_LAG_MS: z.coerce.number().int().min(1).max(60_000).default(1_000),
   /** While requests wait, one integrator key may hold at most this fraction of the slots and queue when others want some. */
   SHED_CALLER_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
+  /** How often the integrators' feed looks for new work-order events while a caught-up request waits (docs/adr/0030). */
+  FEED_POLL_MILLIS: z.coerce.number().int().min(50).max(10_000).default(500),
+  /** Caught-up feed requests waiting at once in one process; one more is answered at once, empty. */
+  FEED_MAX_WAITING: z.coerce.number().int().min(0).max(10_000).default(200),
 });
 export type IntakeConfig = z.infer<typeof intakeConfigSchema>;
 

@@ -14,6 +14,10 @@ import { KnowledgeBaseFileSchema } from './inquiries/knowledge-base';
 import { KnowledgeBaseHttpController } from './inquiries/knowledge-base.http.controller';
 import { KnowledgeBaseRepository } from './inquiries/knowledge-base.repository';
 import { KNOWLEDGE_BASE_SEED, KnowledgeBase } from './inquiries/knowledge-base.service';
+import { FeedHttpController } from './feed/feed.http.controller';
+import { FeedOrderSitesRepository } from './feed/feed-order-sites.repository';
+import { FeedReader } from './feed/feed-reader';
+import { FeedTail } from './feed/feed-tail';
 import { ParkedEventsHttpController } from './parked-events/parked-events.http.controller';
 import { ResidentFeedbackHandler } from './resident-feedback/resident-feedback.handler';
 import { ResidentFeedbackHttpController } from './resident-feedback/resident-feedback.http.controller';
@@ -41,6 +45,7 @@ export const intakeModule = (config: IntakeConfig) => {
       IntakeEventsKafkaController,
       InquiriesHttpController,
       KnowledgeBaseHttpController,
+      FeedHttpController,
     ],
     providers: [
       { provide: INTAKE_CONFIG, useValue: config },
@@ -76,6 +81,9 @@ export const intakeModule = (config: IntakeConfig) => {
       KnowledgeBaseRepository,
       KnowledgeBase,
       InquiriesHandler,
+      FeedOrderSitesRepository,
+      FeedTail,
+      FeedReader,
     ],
   })
   class IntakeModule {}

@@ -39,8 +39,18 @@ export const notificationConfigSchema = baseServiceConfig
      */
     ALERT_STORM_THRESHOLD: z.coerce.number().int().min(0).max(1_000).default(10),
     ALERT_STORM_WINDOW_SECONDS: z.coerce.number().int().min(1).max(3_600).default(300),
+    /**
+     * Integrators' webhook deliveries (docs/adr/0030): attempts in all before a delivery is dead, with waits doubling
+     * from the base up to the max (about 40 minutes of retries with the defaults), or the receiver's Retry-After.
+     */
+    WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(30).default(10),
+    WEBHOOK_RETRY_BASE_MILLIS: z.coerce.number().int().min(10).max(3_600_000).default(5_000),
+    WEBHOOK_RETRY_MAX_MILLIS: z.coerce.number().int().min(10).max(86_400_000).default(3_600_000),
+    /** How often due webhook deliveries are looked for. */
+    WEBHOOK_POLL_MILLIS: z.coerce.number().int().min(20).max(60_000).default(500),
   })
   .superRefine(maxNotBelowBase('ALERT_PROCESSING_RETRY_BASE_MILLIS', 'ALERT_PROCESSING_RETRY_MAX_MILLIS'))
+  .superRefine(maxNotBelowBase('WEBHOOK_RETRY_BASE_MILLIS', 'WEBHOOK_RETRY_MAX_MILLIS'))
   // A half-configured provider (SMTP_HOST without SMTP_FROM, say) stops the service with the other config errors.
   .superRefine(refineChannelEnvironment);
 export type NotificationConfig = z.infer<typeof notificationConfigSchema>;

@@ -15,6 +15,12 @@ import { OrderFactsRepository } from './alerts/order-facts.repository';
 import { OrderSnapshots } from './alerts/order-snapshot';
 import { AlertTriggersKafkaController } from './alerts/alert-triggers.kafka.controller';
 import { createChannelSenders, outboundAddressesOf } from './channels/channel-registry';
+import { SubscriptionFanoutKafkaController } from './subscriptions/subscription-fanout.kafka.controller';
+import { SubscriptionWebhookSender } from './subscriptions/subscription-webhook.sender';
+import { SubscriptionsHttpController } from './subscriptions/subscriptions.http.controller';
+import { WebhookDeliveriesRepository } from './subscriptions/webhook-deliveries.repository';
+import { WEBHOOK_SENDER, WebhookDeliveryWorker } from './subscriptions/webhook-delivery.worker';
+import { WebhookSubscriptionsRepository } from './subscriptions/webhook-subscriptions.repository';
 import { CHANNEL_SENDERS, NOTIFICATION_CONFIG, NotificationConfig, OUTBOUND_ADDRESSES } from './notification.config';
 import { ContactsRepository } from './on-call/contacts.repository';
 import { OnCallHttpController } from './on-call/on-call.http.controller';
@@ -23,7 +29,14 @@ import { OnCallRepository } from './on-call/on-call.repository';
 export const notificationModule = (config: NotificationConfig) => {
   @Module({
     imports: [InfrastructureModule.forRoot({ service: 'notification', config, relay: true })],
-    controllers: [AlertTriggersKafkaController, AlertsHttpController, AlertDigestsHttpController, OnCallHttpController],
+    controllers: [
+      AlertTriggersKafkaController,
+      AlertsHttpController,
+      AlertDigestsHttpController,
+      OnCallHttpController,
+      SubscriptionsHttpController,
+      SubscriptionFanoutKafkaController,
+    ],
     providers: [
       { provide: NOTIFICATION_CONFIG, useValue: config },
       { provide: CHANNEL_SENDERS, useFactory: () => createChannelSenders(config, () => systemClock.now()) },
@@ -41,6 +54,18 @@ export const notificationModule = (config: NotificationConfig) => {
       AlertDigestWorker,
       OnCallRepository,
       ContactsRepository,
+      {
+        provide: WEBHOOK_SENDER,
+        useFactory: () =>
+          new SubscriptionWebhookSender({
+            now: () => systemClock.now(),
+            timeoutMs: config.ALERT_DELIVERY_TIMEOUT_MS,
+            addresses: outboundAddressesOf(config),
+          }),
+      },
+      WebhookSubscriptionsRepository,
+      WebhookDeliveriesRepository,
+      WebhookDeliveryWorker,
     ],
   })
   class NotificationModule {}

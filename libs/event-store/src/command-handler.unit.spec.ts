@@ -54,6 +54,8 @@ const racedStore = (inner: InMemoryEventStore, times: number): EventStore & { ap
     appends: 0,
     readStream: (id: string) => inner.readStream(id),
     readAll: (after: string | undefined, limit: number) => inner.readAll(after, limit),
+    readCategory: (category: string, after: string | undefined, limit: number) =>
+      inner.readCategory(category, after, limit),
     readCheckpoint: (subscriber: string) => inner.readCheckpoint(subscriber),
     storeCheckpoint: (subscriber: string, checkpoint: string) => inner.storeCheckpoint(subscriber, checkpoint),
     append: async (...args: Parameters<EventStore['append']>) => {

@@ -42,6 +42,12 @@ export interface EventStore {
    */
   readAll(after: string | undefined, limit: number): Promise<RecordedEvent[]>;
   /**
+   * readAll narrowed to one stream category (`<category>-<id>` streams, e.g. `workorder`): the same order, the same
+   * commit-safe rule, and checkpoints interchangeable with readAll's. For a reader that follows one category from any
+   * position (the integrators' feed, docs/adr/0030) without paging through every other category itself.
+   */
+  readCategory(category: string, after: string | undefined, limit: number): Promise<RecordedEvent[]>;
+  /**
    * Where a reader of the whole log (a relay) stored that it got to, under its own name; undefined before it
    * stored anything. The checkpoint lives in the store it is a place in, so a reader works on every backend.
    */
@@ -51,6 +57,15 @@ export interface EventStore {
 }
 
 export const EVENT_STORE = Symbol('EventStore');
+
+/** A category name as stream ids start with it: lower-case letters and digits, so it never needs escaping. */
+const CATEGORY = /^[a-z][a-z0-9]{0,63}$/;
+
+/** The prefix of a category's stream ids, `<category>-`; throws for a name that is not a plain category. */
+export const categoryPrefix = (category: string): string => {
+  if (!CATEGORY.test(category)) throw new Error(`not a stream category: ${JSON.stringify(category)}`);
+  return `${category}-`;
+};
 
 export class StreamVersionConflictError extends CloseloopError {
   constructor(

@@ -6,6 +6,7 @@ import {
   ExpectedVersion,
   NewEvent,
   RecordedEvent,
+  categoryPrefix,
 } from './event-store.port';
 
 /** For unit tests of application logic: one process, appends applied synchronously, so log order is commit order. */
@@ -47,6 +48,15 @@ export class InMemoryEventStore implements EventStore {
   async readAll(after: string | undefined, limit: number): Promise<RecordedEvent[]> {
     const start = after === undefined ? 0 : Number(after);
     return this.log.slice(start, start + limit);
+  }
+
+  async readCategory(category: string, after: string | undefined, limit: number): Promise<RecordedEvent[]> {
+    const prefix = categoryPrefix(category);
+    const start = after === undefined ? 0 : Number(after);
+    return this.log
+      .slice(start)
+      .filter((e) => e.streamId.startsWith(prefix))
+      .slice(0, limit);
   }
 
   async readCheckpoint(subscriber: string): Promise<string | undefined> {

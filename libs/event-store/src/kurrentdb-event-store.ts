@@ -1,5 +1,12 @@
-import type { JSONEventData, JSONType, KurrentDBClient, Position, RegexFilter } from '@kurrent/kurrentdb-client';
-import { AppendResult, EventStore, ExpectedVersion, NewEvent, RecordedEvent } from './event-store.port';
+import type {
+  Filter,
+  JSONEventData,
+  JSONType,
+  KurrentDBClient,
+  Position,
+  RegexFilter,
+} from '@kurrent/kurrentdb-client';
+import { AppendResult, categoryPrefix, EventStore, ExpectedVersion, NewEvent, RecordedEvent } from './event-store.port';
 import {
   checkpointStreamOf,
   decodeCheckpoint,
@@ -75,13 +82,30 @@ export class KurrentDbEventStore implements EventStore {
   }
 
   async readAll(after: string | undefined, limit: number): Promise<RecordedEvent[]> {
+    return this.readLog(after, limit, DOMAIN_EVENTS_ONLY);
+  }
+
+  /**
+   * $all filtered on the server by the category's stream-name prefix: $all's own commit order and positions, so a
+   * checkpoint means the same as readAll's. ($ce-<category> would need the system projections running, and its
+   * link events carry the positions of the category stream, not of $all.)
+   */
+  async readCategory(category: string, after: string | undefined, limit: number): Promise<RecordedEvent[]> {
+    return this.readLog(after, limit, {
+      filterOn: 'streamName',
+      prefixes: [categoryPrefix(category)],
+      checkpointInterval: 1,
+    });
+  }
+
+  private async readLog(after: string | undefined, limit: number, filter: Filter): Promise<RecordedEvent[]> {
     const from = after === undefined ? undefined : decodeCheckpoint(after);
     // A forward read of $all includes the event at the position it starts from: one more is read, and it is dropped.
     const read = this.client.readAll({
       fromPosition: from ?? 'start',
       direction: 'forwards',
       maxCount: limit + 1,
-      filter: DOMAIN_EVENTS_ONLY,
+      filter,
     });
     const recorded: RecordedEvent[] = [];
     for await (const { event } of read) {

@@ -2,6 +2,7 @@ import { Pool, PoolClient } from 'pg';
 import {
   AppendResult,
   assertExpectedVersion,
+  categoryPrefix,
   DuplicateEventIdError,
   EventStore,
   ExpectedVersion,
@@ -140,6 +141,15 @@ export class PostgresEventStore implements EventStore {
   }
 
   async readAll(after: string | undefined, limit: number): Promise<RecordedEvent[]> {
+    return this.readLog(after, limit, undefined);
+  }
+
+  async readCategory(category: string, after: string | undefined, limit: number): Promise<RecordedEvent[]> {
+    // The prefix is letters, digits and '-', so it needs no LIKE escaping.
+    return this.readLog(after, limit, `${categoryPrefix(category)}%`);
+  }
+
+  private async readLog(after: string | undefined, limit: number, streamPattern: string | undefined) {
     const [transactionId, position] = parseCheckpoint(after);
     const horizon = await this.readableHorizon();
     // Every transaction below the horizon that could add events has ended, so no event can later appear below it:
@@ -148,9 +158,10 @@ export class PostgresEventStore implements EventStore {
       `SELECT ${SELECT_COLUMNS} FROM es_events
        WHERE (transaction_id, global_position) > ($1::xid8, $2::bigint)
          AND transaction_id < $3::xid8
+         AND ($5::text IS NULL OR es_events.stream_id LIKE $5::text)
        ORDER BY es_events.transaction_id, es_events.global_position
        LIMIT $4`,
-      [transactionId, position, horizon.toString(), limit],
+      [transactionId, position, horizon.toString(), limit, streamPattern ?? null],
     );
     return rows.rows.map(toRecorded);
   }

@@ -55,3 +55,41 @@ export const nextRetryDelayMs = (policy: RetryPolicy, attemptsSoFar: number, ran
 /** Whether retries ran out: `attemptsSoFar` attempts were made and the policy allows no more. */
 export const shouldDeadLetter = (policy: RetryPolicy, attemptsSoFar: number): boolean =>
   attemptsSoFar >= policy.maxAttempts;
+
+// ── After a failed attempt ──────────────────────────────────────────────────────────────────────────────
+// One rule for every sender that retries (alert deliveries, integrators' webhook deliveries): a failure that will
+// not change on retry, or the last allowed attempt, is dead; anything else waits for the backoff, or for as long as
+// the receiver asked (429/503 Retry-After) when that is longer, never beyond the policy's longest step.
+
+export interface AttemptFailure {
+  readonly retryable: boolean;
+  /** How long the receiver asked us to wait (Retry-After), in milliseconds. */
+  readonly retryAfterMs?: number;
+}
+
+export type NextAttempt = { readonly next: 'retry'; readonly delayMs: number } | { readonly next: 'dead' };
+
+export const afterFailedAttempt = (
+  policy: RetryPolicy,
+  attemptsSoFar: number,
+  failure: AttemptFailure,
+  random: () => number,
+): NextAttempt => {
+  if (!failure.retryable || shouldDeadLetter(policy, attemptsSoFar)) return { next: 'dead' };
+  const backoff = nextRetryDelayMs(policy, attemptsSoFar, random);
+  const asked = failure.retryAfterMs === undefined ? 0 : Math.min(Math.max(0, failure.retryAfterMs), policy.maxDelayMs);
+  return { next: 'retry', delayMs: Math.max(backoff, asked) };
+};
+
+/**
+ * A Retry-After header (RFC 9110 §10.2.3) in milliseconds from `now`: delay-seconds or an HTTP-date; undefined when
+ * absent or unreadable, and a date in the past is no wait.
+ */
+export const retryAfterMillis = (header: string | undefined, now: Date): number | undefined => {
+  if (header === undefined) return undefined;
+  const text = header.trim();
+  if (/^\d{1,10}$/.test(text)) return Number(text) * 1000;
+  const at = Date.parse(text);
+  if (Number.isNaN(at) || !/[A-Za-z]/.test(text)) return undefined;
+  return Math.max(0, at - now.getTime());
+};

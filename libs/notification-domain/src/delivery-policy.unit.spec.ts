@@ -1,8 +1,10 @@
 import {
+  afterFailedAttempt,
   DEFAULT_RETRY_POLICY,
   nextRetryDelayMs,
   RetryPolicy,
   RetryPolicySchema,
+  retryAfterMillis,
   shouldDeadLetter,
 } from './delivery-policy';
 
@@ -69,5 +71,50 @@ describe('RetryPolicySchema', () => {
     expect(RetryPolicySchema.parse(DEFAULT_RETRY_POLICY)).toEqual(DEFAULT_RETRY_POLICY);
     expect(RetryPolicySchema.safeParse({ ...DEFAULT_RETRY_POLICY, baseDelayMs: 400_000 }).success).toBe(false);
     expect(RetryPolicySchema.safeParse({ ...DEFAULT_RETRY_POLICY, maxAttempts: 0 }).success).toBe(false);
+  });
+});
+
+describe('afterFailedAttempt', () => {
+  const policy = { maxAttempts: 4, baseDelayMs: 1000, maxDelayMs: 60_000 };
+  const top = () => 0.999999;
+
+  it('retries a retryable failure with the backoff while attempts remain, then is dead', () => {
+    expect(afterFailedAttempt(policy, 1, { retryable: true }, top)).toEqual({ next: 'retry', delayMs: 999 });
+    expect(afterFailedAttempt(policy, 3, { retryable: true }, top)).toEqual({ next: 'retry', delayMs: 3999 });
+    expect(afterFailedAttempt(policy, 4, { retryable: true }, top)).toEqual({ next: 'dead' });
+  });
+
+  it('is dead at once for a failure that will not change on retry (a 4xx, a refused address)', () => {
+    expect(afterFailedAttempt(policy, 1, { retryable: false }, top)).toEqual({ next: 'dead' });
+  });
+
+  it("waits as long as the receiver's Retry-After asks when that is longer, never beyond the longest step", () => {
+    expect(afterFailedAttempt(policy, 1, { retryable: true, retryAfterMs: 30_000 }, top)).toEqual({
+      next: 'retry',
+      delayMs: 30_000,
+    });
+    expect(afterFailedAttempt(policy, 1, { retryable: true, retryAfterMs: 10 }, top)).toEqual({
+      next: 'retry',
+      delayMs: 999,
+    });
+    expect(afterFailedAttempt(policy, 1, { retryable: true, retryAfterMs: 86_400_000 }, top)).toEqual({
+      next: 'retry',
+      delayMs: 60_000,
+    });
+    expect(afterFailedAttempt(policy, 4, { retryable: true, retryAfterMs: 1000 }, top)).toEqual({ next: 'dead' });
+  });
+});
+
+describe('retryAfterMillis', () => {
+  const now = new Date('2026-12-05T10:00:00Z');
+  it('reads delay-seconds and HTTP-dates, and nothing else', () => {
+    expect(retryAfterMillis('120', now)).toBe(120_000);
+    expect(retryAfterMillis(' 0 ', now)).toBe(0);
+    expect(retryAfterMillis('Sat, 05 Dec 2026 10:00:30 GMT', now)).toBe(30_000);
+    expect(retryAfterMillis('Sat, 05 Dec 2026 09:00:00 GMT', now)).toBe(0);
+    expect(retryAfterMillis(undefined, now)).toBeUndefined();
+    expect(retryAfterMillis('soon', now)).toBeUndefined();
+    expect(retryAfterMillis('-5', now)).toBeUndefined();
+    expect(retryAfterMillis('2026', now)).toBe(2_026_000);
   });
 });

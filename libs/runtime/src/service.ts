@@ -41,8 +41,12 @@ export interface ServiceOptions {
   readonly shutdownTimeoutMillis?: number;
 }
 
-/** Health and the API docs are never shed: an orchestrator must see the service alive precisely when it is busy. */
-const NEVER_SHED = /^\/(health|docs)(\/|-json|$)/;
+/**
+ * Health and the API docs are never shed: an orchestrator must see the service alive precisely when it is busy.
+ * Nor is the integrators' feed (docs/adr/0030): its long polls wait up to 25 s holding no connection, and a slot
+ * held that long would starve the reports the slots are there for; it bounds its own waiters and reads.
+ */
+const NEVER_SHED = /^\/(health|docs)(\/|-json|$)|^\/v1\/feed\/?$/;
 const SHED_LOG_EVERY_MILLIS = 10_000;
 
 /**

@@ -1,7 +1,7 @@
 export * from './numbering';
 export * from './routing';
 export * from './triage';
-export { Staff, WorkOrderState, WorkOrderStatus, workOrderStream } from './work-order.state';
+export { Staff, WORK_ORDER_CATEGORY, WorkOrderState, WorkOrderStatus, workOrderStream } from './work-order.state';
 export * from './work-order.commands';
 export * from './work-order.decider';
 export * from './duplicates';

@@ -37,5 +37,8 @@ export type WorkOrderState =
 export type WorkOrderStatus = WorkOrderState['status'];
 export type OpenState = Exclude<WorkOrderState, { status: 'none' }>;
 
+/** The stream category of work orders: each work order is one stream `workorder-<id>` in the event store. */
+export const WORK_ORDER_CATEGORY = 'workorder';
+
 /** Each work order is one stream in the event store. */
-export const workOrderStream = (workOrderId: string): string => `workorder-${workOrderId}`;
+export const workOrderStream = (workOrderId: string): string => `${WORK_ORDER_CATEGORY}-${workOrderId}`;

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import {
+  afterFailedAttempt,
   AlertState,
   nextRetryDelayMs,
   renderAlert,
@@ -104,7 +105,8 @@ export class AlertDeliveryWorker extends AlertSendingWorker<DueDelivery> {
       await this.deliveries.renotifyLater(delivery, this.sending.config.ALERT_RENOTIFY_SECONDS);
       return;
     }
-    if (!failure.retryable || shouldDeadLetter(this.retryPolicy, attempt)) {
+    const next = afterFailedAttempt(this.retryPolicy, attempt, failure, Math.random);
+    if (next.next === 'dead') {
       await this.deliveries.finish(delivery, 'dead', failure.message, attempt);
       await this.sending.alerts.execute(
         alert.alertId,
@@ -117,8 +119,7 @@ export class AlertDeliveryWorker extends AlertSendingWorker<DueDelivery> {
       );
       return;
     }
-    const delayMs = nextRetryDelayMs(this.retryPolicy, attempt, Math.random);
-    await this.deliveries.retryLater(delivery, delayMs, failure.message.slice(0, 500), attempt);
+    await this.deliveries.retryLater(delivery, next.delayMs, failure.message.slice(0, 500), attempt);
   }
 
   private outgoing(

@@ -50,6 +50,8 @@ export class DeliveryFailedError extends Error {
   constructor(
     message: string,
     readonly retryable: boolean,
+    /** How long the receiver asked to be left alone (a 429's or 503's Retry-After), in milliseconds. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = 'DeliveryFailedError';

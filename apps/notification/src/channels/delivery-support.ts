@@ -34,6 +34,8 @@ export const deliveryLabel = (destination: Destination): string =>
 export interface HttpReply {
   readonly status: number;
   readonly body: string;
+  /** The Retry-After header, as sent. */
+  readonly retryAfter?: string;
 }
 
 /** Only an error's code (ECONNREFUSED, ECONNRESET…): messages can carry addresses, which we do not repeat. */
@@ -115,10 +117,12 @@ export const postOnce = async (
           size += chunk.length;
           if (size >= MAX_REPLY_BYTES) response.destroy();
         });
+        const retryAfter = response.headers['retry-after'];
         const settle = () =>
           resolve({
             status: response.statusCode ?? 0,
             body: Buffer.concat(chunks).subarray(0, MAX_REPLY_BYTES).toString('utf8'),
+            ...(typeof retryAfter === 'string' ? { retryAfter } : {}),
           });
         response.on('end', settle);
         response.on('close', () =>
@@ -189,12 +193,18 @@ export const isRetryableStatus = (status: number): boolean =>
  * The failure an HTTP status means, or undefined for 2xx. 3xx fails for good (the URL has to be updated, as the
  * Standard Webhooks spec advises); 410 Gone says the receiver wants no more; other 4xx will not change on retry.
  */
-export const statusFailure = (label: string, status: number, detail?: string): DeliveryFailedError | undefined => {
+export const statusFailure = (
+  label: string,
+  status: number,
+  detail?: string,
+  retryAfterMs?: number,
+): DeliveryFailedError | undefined => {
   if (status >= 200 && status < 300) return undefined;
   const suffix = detail ? ` (${detail})` : '';
   if (status >= 300 && status < 400)
     return new DeliveryFailedError(`${label}: HTTP ${status}, a redirect, which is not followed${suffix}`, false);
-  return new DeliveryFailedError(`${label}: HTTP ${status}${suffix}`, isRetryableStatus(status));
+  const retryable = isRetryableStatus(status);
+  return new DeliveryFailedError(`${label}: HTTP ${status}${suffix}`, retryable, retryable ? retryAfterMs : undefined);
 };
 
 // ── Robots (WeCom, DingTalk, Feishu) ────────────────────────────────────────────────────────────────────

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { retryAfterMillis } from '@closeloop/notification-domain';
 import { AlertChannelSender, DeliveryFailedError, Destination, OutgoingAlert } from './alert-channel.port';
 import { deliveryLabel, destinationFor, SigningJsonPostingChannel, statusFailure } from './delivery-support';
 
@@ -41,7 +42,7 @@ export class WebhookChannel extends SigningJsonPostingChannel implements AlertCh
       'webhook-signature': signature,
     });
     // The body of a failed reply is the receiver's and may echo anything we sent; only the status is reported.
-    const failure = statusFailure(label, reply.status);
+    const failure = statusFailure(label, reply.status, undefined, retryAfterMillis(reply.retryAfter, this.now()));
     if (failure) throw failure;
   }
 }

@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Put, Query, Req } from '@nestjs/common';
 import {
-  CloseloopError,
-  FieldIssue,
   ForbiddenError,
   IdentifierSchema,
   InstantSchema,
@@ -25,12 +23,8 @@ import { OnCallSchedule, OverrideInputSchema, RotationInputSchema, whoIsOnCall }
 import { CLOCK, Clock } from '@closeloop/runtime';
 import { z } from 'zod';
 import { Destination, describeDestination, DestinationSchema } from '../channels/alert-channel.port';
-import {
-  hostOfUrl,
-  OutboundAddressPolicy,
-  OutboundAddressRefusedError,
-  OutboundHostUnresolvedError,
-} from '../channels/outbound-addresses';
+import { OutboundAddressPolicy } from '../channels/outbound-addresses';
+import { assertNoTargetRefused, refusalOfTarget } from '../channels/outbound-targets';
 import { OUTBOUND_ADDRESSES } from '../notification.config';
 import { ContactOwner, ContactsRepository } from './contacts.repository';
 import { OnCallRepository } from './on-call.repository';
@@ -253,38 +247,12 @@ export class OnCallHttpController {
    * or metadata address is refused with 422 before anything is saved. The delivery checks again as it connects.
    */
   private async ensureReachable(destinations: readonly Destination[]): Promise<void> {
-    const refused: FieldIssue[] = [];
-    const unresolvable: FieldIssue[] = [];
+    const refusals = [];
     for (const [index, destination] of destinations.entries()) {
-      if (!('url' in destination)) continue;
-      const path = `destinations.${index}.url`;
-      try {
-        await this.addresses.check(hostOfUrl(new URL(destination.url)));
-      } catch (error) {
-        if (error instanceof OutboundAddressRefusedError)
-          refused.push({
-            path,
-            message: `${error.host} is or resolves to a ${error.reason} address; alerts go to public addresses only`,
-          });
-        else if (error instanceof OutboundHostUnresolvedError && error.permanent)
-          unresolvable.push({ path, message: `${error.host} does not resolve (${error.code})` });
-        else if (error instanceof OutboundHostUnresolvedError)
-          throw new CloseloopError(
-            'unavailable',
-            'DNS_UNAVAILABLE',
-            `${error.host} cannot be resolved now (${error.code}); try again`,
-          );
-        else throw error;
-      }
+      if ('url' in destination)
+        refusals.push(await refusalOfTarget(this.addresses, destination.url, `destinations.${index}.url`, 'alerts'));
     }
-    if (refused.length > 0)
-      throw new ValidationError(
-        'A destination is not a public address',
-        [...refused, ...unresolvable],
-        'DESTINATION_ADDRESS_NOT_ALLOWED',
-      );
-    if (unresolvable.length > 0)
-      throw new ValidationError("A destination's host does not resolve", unresolvable, 'DESTINATION_HOST_UNRESOLVABLE');
+    assertNoTargetRefused(refusals);
   }
 
   /** Secrets and full addresses are written, never read back. */

@@ -131,6 +131,37 @@ export const eventStoreContract = (
       });
     });
 
+    describe('reading one category', () => {
+      it("returns only that category's events, in the whole log's order, from checkpoints readAll also takes", async () => {
+        const start = await lastCheckpoint(store);
+        const category = `cat${randomUUID().replace(/-/g, '').slice(0, 12)}`;
+        const mine = [`${category}-${randomUUID()}`, `${category}-${randomUUID()}`];
+        const other = `${category}x-${randomUUID()}`;
+        await store.append(mine[0]!, [event('test.c1.v1')], 'no-stream');
+        await store.append(other, [event('test.not-mine.v1')], 'no-stream');
+        await store.append(mine[1]!, [event('test.c2.v1'), event('test.c3.v1')], 'no-stream');
+        await store.append(mine[0]!, [event('test.c4.v1')], 1);
+        const inLog = await readLogInPages(store, start, mine, 4);
+        // Two a page, each page from the last one's checkpoint, as a feed's reader pages through a category.
+        const seen: RecordedEvent[] = [];
+        let checkpoint = start;
+        const deadline = Date.now() + 10_000;
+        while (seen.length < 4 && Date.now() < deadline) {
+          const page = await store.readCategory(category, checkpoint, 2);
+          expect(page.every((e) => e.streamId.startsWith(`${category}-`))).toBe(true);
+          seen.push(...page);
+          checkpoint = page[page.length - 1]?.checkpoint ?? checkpoint;
+        }
+        expect(seen.map((e) => e.type)).toEqual(['test.c1.v1', 'test.c2.v1', 'test.c3.v1', 'test.c4.v1']);
+        expect(seen.map((e) => e.checkpoint)).toEqual(inLog.map((e) => e.checkpoint));
+        expect(await store.readCategory(category, seen[1]!.checkpoint, 10)).toEqual(seen.slice(2));
+      });
+
+      it('refuses a category name that is not a plain word', async () => {
+        await expect(store.readCategory('work%', undefined, 1)).rejects.toThrow(/not a stream category/);
+      });
+    });
+
     describe('checkpoints of readers of the whole log', () => {
       const subscriber = () => `relay:test-${randomUUID()}`;
 
