@@ -205,6 +205,7 @@ const messages: { readonly en: Record<string, unknown>; readonly zh: Record<stri
         'callback-requested': 'Callback due: ask the resident to confirm and rate (due {{dueAt}})',
         'duplicate-report-linked':
           'Duplicate report from {{reporter}} via {{channel}} linked (contact {{contactNumber}}, {{similarity}} alike): {{reason}}',
+        'resident-note-added': 'The resident added a note on their status link ({{photos}} photo references){{note}}',
       },
       sla: {
         'targets-set': 'SLA targets set ({{tier}}): respond by {{responseDueAt}}, resolve by {{resolutionDueAt}}',
@@ -435,6 +436,7 @@ const messages: { readonly en: Record<string, unknown>; readonly zh: Record<stri
         'callback-requested': '生成回访任务：请住户确认并评价（{{dueAt}} 前）',
         'duplicate-report-linked':
           '合并 {{reporter}} 经{{channel}}的重复报修（第 {{contactNumber}} 次联系，相似度 {{similarity}}）：{{reason}}',
+        'resident-note-added': '住户通过进度链接补充说明（{{photos}} 张照片）{{note}}',
       },
       sla: {
         'targets-set': '设定时限（{{tier}}）：{{responseDueAt}} 前响应，{{resolutionDueAt}} 前办结',
