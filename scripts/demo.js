@@ -13,6 +13,7 @@ const { Webhook } = require('standardwebhooks');
 const { SMTPServer } = require('smtp-server');
 const { Kafka, logLevel } = require('kafkajs');
 const { DEMO_REPORTS, cloudEvent, produceToIntake } = require('./demo-reports');
+const { demoResidentLink } = require('./demo-resident-link');
 
 const intake = process.env.INTAKE_URL ?? 'http://127.0.0.1:3001';
 const dispatch = process.env.DISPATCH_URL ?? 'http://127.0.0.1:3002';
@@ -603,6 +604,7 @@ const main = async () => {
   console.log('\nTimelines, as a supervisor reads them (times in Asia/Shanghai):');
   for (const id of submitted) await printTimeline(id);
   await printMonthSoFar();
+  await demoResidentLink(first.body.residentLink);
   console.log(`\nFirst report: POST to a complete timeline (assigned, SLA set) in ${endToEndMs} ms.`);
 };
 

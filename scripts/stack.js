@@ -18,13 +18,16 @@ const SERVICES = [
 ];
 
 /** The console forwards the browser's API calls to the others: their addresses, moved like their ports. */
-const upstreamsEnv = (portOffset) =>
-  Object.fromEntries(
+const upstreamsEnv = (portOffset) => ({
+  ...Object.fromEntries(
     SERVICES.filter((s) => s.name !== 'console').map((s) => [
       `${s.name.toUpperCase().replace('-', '_')}_URL`,
       `http://127.0.0.1:${s.port + portOffset}`,
     ]),
-  );
+  ),
+  // Residents' status links (intake's `residentLink`) open the console's resident page, moved like its port.
+  RESIDENT_LINK_BASE_URL: `http://127.0.0.1:${3006 + portOffset}/r/`,
+});
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

@@ -1,12 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOCAL_JWKS_FILE } from '@closeloop/auth';
-import { baseServiceConfig, kafkaSecurityOf, staffJwksOf } from '@closeloop/config';
+import { kafkaSecurityOf, staffJwksOf } from '@closeloop/config';
 import { parse } from 'yaml';
 import type { ZodTypeAny } from 'zod';
 import { dispatchConfigSchema } from '../apps/dispatch/src/dispatch.config';
 import { intakeConfigSchema } from '../apps/intake/src/intake.config';
 import { notificationConfigSchema } from '../apps/notification/src/notification.config';
+import { queryConfigSchema } from '../apps/query/src/query.config';
 import { slaTimerConfigSchema } from '../apps/sla-timer/src/sla-timer.config';
 
 /**
@@ -25,7 +26,7 @@ const SERVICES: Record<string, { schema: ZodTypeAny; port: number; metricsPort: 
   dispatch: { schema: dispatchConfigSchema, port: 3002, metricsPort: 9102 },
   'sla-timer': { schema: slaTimerConfigSchema, port: 3003, metricsPort: 9103 },
   notification: { schema: notificationConfigSchema, port: 3004, metricsPort: 9104 },
-  query: { schema: baseServiceConfig, port: 3005, metricsPort: 9105 },
+  query: { schema: queryConfigSchema, port: 3005, metricsPort: 9105 },
 };
 
 /** Started only with `--profile observability`. */

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { baseServiceConfig, kafkaSecurityOf, staffJwksOf } from '@closeloop/config';
+import { kafkaSecurityOf, staffJwksOf } from '@closeloop/config';
 import { topicSpecs } from '@closeloop/contracts';
 import { parseAllDocuments } from 'yaml';
 import type { ZodTypeAny } from 'zod';
@@ -10,6 +10,7 @@ import { consoleConfig } from '../apps/console/src/console-config';
 import { dispatchConfigSchema } from '../apps/dispatch/src/dispatch.config';
 import { intakeConfigSchema } from '../apps/intake/src/intake.config';
 import { notificationConfigSchema } from '../apps/notification/src/notification.config';
+import { queryConfigSchema } from '../apps/query/src/query.config';
 import { slaTimerConfigSchema } from '../apps/sla-timer/src/sla-timer.config';
 import { K8sObject, kustomizationFiles, renderKustomization } from './kubernetes/kustomize';
 
@@ -64,7 +65,7 @@ const SERVICES: Record<string, ServiceSpec> = {
     consumes: [{ topic: 'workorders.events', group: 'notification' }],
   },
   query: {
-    schema: baseServiceConfig,
+    schema: queryConfigSchema,
     port: 3005,
     metricsPort: 9105,
     consumes: [{ topic: 'workorders.events', group: 'query' }],

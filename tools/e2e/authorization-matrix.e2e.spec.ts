@@ -129,6 +129,9 @@ const ACTIONS: Record<string, unknown> = {
   cancel: { reason: 'other', note: 'x' },
 };
 
+/** A token of a status link's shape that opens no order. */
+const UNKNOWN_RESIDENT_LINK = 'A'.repeat(43);
+
 // ── the matrix ─────────────────────────────────────────────────────────────────────────────────────────────
 
 const health: Entry = { allow: 'public', scope: 'none', request: () => ({ path: '/health' }) };
@@ -192,6 +195,28 @@ const MATRIX: Record<string, Entry> = {
     request: () => ({ path: '/auth/local/exchange', body: { code: 'not-a-sign-in-code' } }),
   },
 
+  // A resident's status link is the credential, for one order: anyone may try one (an unknown link is 404, whoever asks).
+  'query GET /v1/resident/orders/{token}': {
+    allow: 'public',
+    scope: 'none',
+    request: () => ({ path: `/v1/resident/orders/${UNKNOWN_RESIDENT_LINK}` }),
+  },
+  ...Object.fromEntries(
+    (
+      [
+        ['confirmation', { rating: 4 }],
+        ['rejection', { reason: 'Still dripping' }],
+        ['notes', { note: 'Home after 18:00' }],
+      ] as const
+    ).map(([action, body]) => [
+      `intake POST /v1/resident/orders/{token}/${action}`,
+      {
+        allow: 'public',
+        scope: 'none',
+        request: () => ({ path: `/v1/resident/orders/${UNKNOWN_RESIDENT_LINK}/${action}`, body }),
+      } satisfies Entry,
+    ]),
+  ),
   'query GET /v1/work-orders': {
     allow: ORDER_READERS,
     scope: 'none',

@@ -120,6 +120,8 @@ export const startTestStack = async (label: string, extraEnv: Record<string, str
       OUTBOUND_ALLOW_PRIVATE_ADDRESSES: 'true',
       // The console signs sign-in links' tokens with the key the services trust, as the local stack's does.
       CONSOLE_LOCAL_SIGNING_KEY_DIR: environment.staffKeys.dir,
+      // Residents' status links open this stack's console, not a demo's on the usual port.
+      RESIDENT_LINK_BASE_URL: `${urls.console}/r/`,
       ...extraEnv,
     },
     logDir: join(repositoryRoot, '.local', 'logs', `e2e-${prefix.replace(/\.$/, '')}`),

@@ -26,6 +26,8 @@ const SHARE = 0.25;
 interface Fixtures {
   readonly order: string;
   readonly number: string;
+  /** The fixture order's status-link token (the last part of its report's residentLink). */
+  readonly residentToken: string;
   readonly rotation: string;
   readonly override: string;
   readonly me: string;
@@ -169,6 +171,20 @@ const TEMPLATES: Record<string, (fx: Fixtures) => Template> = {
   'notification GET /v1/alerts': (fx) => ({ query: { siteId: 'S1', status: 'open', workOrderId: fx.order } }),
   'notification GET /v1/alerts/{id}': () => ({ params: { id: randomUUID() } }),
   'notification POST /v1/alerts/{id}/ack': () => ({ params: { id: randomUUID() }, body: {} }),
+  // Public: the status link is the credential. The fixture order's own link, so mutations reach past the lookup.
+  'query GET /v1/resident/orders/{token}': (fx) => ({ params: { token: fx.residentToken } }),
+  'intake POST /v1/resident/orders/{token}/confirmation': (fx) => ({
+    params: { token: fx.residentToken },
+    body: { rating: 4, comment: 'Quick and tidy' },
+  }),
+  'intake POST /v1/resident/orders/{token}/rejection': (fx) => ({
+    params: { token: fx.residentToken },
+    body: { reason: 'Still dripping' },
+  }),
+  'intake POST /v1/resident/orders/{token}/notes': (fx) => ({
+    params: { token: fx.residentToken },
+    body: { note: 'Home after 18:00', photoRefs: ['app/ms-lin/ceiling.jpg'] },
+  }),
   'notification GET /v1/alert-links/{token}': () => ({ params: { token: 'not-a-signed-link' } }),
   'notification POST /v1/alert-links/{token}': () => ({ params: { token: 'not-a-signed-link' }, body: {} }),
   'notification GET /v1/on-call/rotations': () => ({ query: { siteId: 'S1' } }),
@@ -483,7 +499,11 @@ describe('every route of every service under property-based fuzzing (in-process 
       headers: { 'x-api-key': services.apiKey, 'content-type': 'application/json' },
       body: JSON.stringify(report()),
     });
-    const { workOrderId, number } = (await reported.json()) as { workOrderId: string; number: string };
+    const { workOrderId, number, residentLink } = (await reported.json()) as {
+      workOrderId: string;
+      number: string;
+      residentLink: string;
+    };
     const rotationId = randomUUID();
     expect(
       (
@@ -515,6 +535,7 @@ describe('every route of every service under property-based fuzzing (in-process 
       subscription: ((await subscribed.json()) as { id: string }).id,
       order: workOrderId,
       number,
+      residentToken: residentLink.split('/').pop() as string,
       rotation: rotationId,
       override: ((await created.json()) as { id: string }).id,
       me: services.staffId,

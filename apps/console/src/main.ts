@@ -19,6 +19,8 @@ import { consoleModule } from './console.module';
 const WEB_ROOT = join(__dirname, 'web');
 /** Paths the server answers itself; every other GET that asks for HTML is a route of the single-page application. */
 const SERVER_PATHS = /^\/(api|health|config\.json|auth)(\/|$)/;
+/** The resident's status page (/r/{token}): a page of its own, without the staff console (resident.html). */
+const RESIDENT_PAGE = /^\/r(\/|$)/;
 
 /** An upstream that cannot be reached answers as the services do, in problem+json, rather than a bare socket error. */
 const upstreamUnavailable =
@@ -95,6 +97,12 @@ const start = async () => {
   app.use((request: express.Request, response: express.Response, next: express.NextFunction) => {
     if (request.method !== 'GET' || SERVER_PATHS.test(request.path) || !request.accepts('html')) return next();
     response.setHeader('cache-control', 'no-cache');
+    if (RESIDENT_PAGE.test(request.path)) {
+      // The token is in the path: the page must not hand it to anything it links to.
+      response.setHeader('referrer-policy', 'no-referrer');
+      response.sendFile(join(WEB_ROOT, 'resident.html'));
+      return;
+    }
     response.sendFile(join(WEB_ROOT, 'index.html'));
   });
   app.useGlobalFilters(new ProblemDetailsFilter());

@@ -1,4 +1,4 @@
-import { baseServiceConfig } from '@closeloop/config';
+import { baseServiceConfig, residentSecretSetting } from '@closeloop/config';
 import { DEFAULT_SITE_TIME_ZONE, TimeZoneSchema } from '@closeloop/contracts';
 import type { LoadSheddingOptions } from '@closeloop/runtime';
 import { z } from 'zod';
@@ -44,6 +44,18 @@ export const intakeConfigSchema = baseServiceConfig.extend({
   FEED_POLL_MILLIS: z.coerce.number().int().min(50).max(10_000).default(500),
   /** Caught-up feed requests waiting at once in one process; one more is answered at once, empty. */
   FEED_MAX_WAITING: z.coerce.number().int().min(0).max(10_000).default(200),
+  /** Keys residents' status links (docs/adr/0026-resident-status-links.md); the same value in intake, query and notification. */
+  RESIDENT_SECRET: residentSecretSetting,
+  /**
+   * The public address of the console's resident page, to which a link's token is appended: the `residentLink` of a
+   * report's answer is this followed by the token (local stack: http://127.0.0.1:3006/r/).
+   */
+  RESIDENT_LINK_BASE_URL: z
+    .string({ required_error: 'is required: the public URL of the resident page, e.g. https://desk.example.com/r/' })
+    .url('must be an http(s) URL, e.g. https://desk.example.com/r/')
+    .regex(/^https?:\/\/[^?#]*\/$/, 'must be an http(s) URL ending in /, with no query or fragment'),
+  /** Requests a client address may make to the resident routes (`/v1/resident/…`) per minute. */
+  RESIDENT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(60),
 });
 export type IntakeConfig = z.infer<typeof intakeConfigSchema>;
 
@@ -63,3 +75,7 @@ export const TRIAGE_RULES = Symbol('TriageRules');
 export const WORK_ORDER_COMMANDS = Symbol('WorkOrderCommands');
 /** The relay's checkpoint and parked events (libs/messaging RelayStateRepository), for the admin API. */
 export const RELAY_STATE = Symbol('RelayState');
+/** The keys of residents' status links (ResidentKeys in libs/auth). */
+export const RESIDENT_KEYS = Symbol('ResidentKeys');
+/** The per-address budget of the public resident routes. */
+export const RESIDENT_RATE_LIMITER = Symbol('ResidentRateLimiter');

@@ -1,13 +1,13 @@
 import { Module } from '@nestjs/common';
 import { loadJsonFile } from '@closeloop/config';
-import { InfrastructureModule, PG_POOL } from '@closeloop/runtime';
+import { InfrastructureModule, PG_POOL, RateLimiter } from '@closeloop/runtime';
+import { ResidentKeys } from '@closeloop/auth';
 import { TopicBaseNames, topicName } from '@closeloop/contracts';
 import { relayNameOf, RelayStateRepository } from '@closeloop/messaging';
 import { Pool } from 'pg';
 import { TriageRulesSchema } from '@closeloop/work-order-domain';
 import { EVENT_STORE, EventStore } from '@closeloop/event-store';
 import { WorkOrderCommands } from '@closeloop/work-order-application';
-import { INTAKE_CONFIG, IntakeConfig, RELAY_STATE, TRIAGE_RULES, WORK_ORDER_COMMANDS } from './intake.config';
 import { InquiriesHandler } from './inquiries/inquiries.handler';
 import { InquiriesHttpController } from './inquiries/inquiries.http.controller';
 import { KnowledgeBaseFileSchema } from './inquiries/knowledge-base';
@@ -18,11 +18,24 @@ import { FeedHttpController } from './feed/feed.http.controller';
 import { FeedOrderSitesRepository } from './feed/feed-order-sites.repository';
 import { FeedReader } from './feed/feed-reader';
 import { FeedTail } from './feed/feed-tail';
+import {
+  INTAKE_CONFIG,
+  IntakeConfig,
+  RELAY_STATE,
+  RESIDENT_KEYS,
+  RESIDENT_RATE_LIMITER,
+  TRIAGE_RULES,
+  WORK_ORDER_COMMANDS,
+} from './intake.config';
 import { ParkedEventsHttpController } from './parked-events/parked-events.http.controller';
 import { ResidentFeedbackHandler } from './resident-feedback/resident-feedback.handler';
 import { ResidentFeedbackHttpController } from './resident-feedback/resident-feedback.http.controller';
 import { WorkOrderLookup } from './resident-feedback/work-order-lookup';
 import { WorkOrderNumbersRepository } from './resident-feedback/work-order-numbers.repository';
+import { ResidentLinkActionsHttpController } from './resident-link/resident-link-actions.http.controller';
+import { ResidentLinkDigestsBackfill } from './resident-link/resident-link-digests.backfill';
+import { ResidentLinkOrdersRepository } from './resident-link/resident-link-orders.repository';
+import { ResidentLinks } from './resident-link/resident-links';
 import { KafkaIntakeCallers } from './submit-report/intake-callers';
 import { IntakeRequestsHandler } from './submit-report/intake-requests.handler';
 import { CloudEventsHttpController } from './submit-report/cloud-events.http.controller';
@@ -41,6 +54,7 @@ export const intakeModule = (config: IntakeConfig) => {
       ReportsHttpController,
       CloudEventsHttpController,
       ResidentFeedbackHttpController,
+      ResidentLinkActionsHttpController,
       ParkedEventsHttpController,
       IntakeEventsKafkaController,
       InquiriesHttpController,
@@ -64,6 +78,16 @@ export const intakeModule = (config: IntakeConfig) => {
           new RelayStateRepository(pool, relayNameOf(topicName(TopicBaseNames.events, config.KAFKA_TOPIC_PREFIX))),
         inject: [PG_POOL],
       },
+      { provide: RESIDENT_KEYS, useValue: new ResidentKeys(config.RESIDENT_SECRET) },
+      {
+        provide: RESIDENT_RATE_LIMITER,
+        useFactory: (pool: Pool) =>
+          new RateLimiter(pool, { limit: config.RESIDENT_RATE_LIMIT_PER_MINUTE, windowSeconds: 60 }),
+        inject: [PG_POOL],
+      },
+      ResidentLinks,
+      ResidentLinkOrdersRepository,
+      ResidentLinkDigestsBackfill,
       NumberSequencesRepository,
       IntakeReportsRepository,
       DuplicateFinder,

@@ -1,12 +1,17 @@
 import { Module } from '@nestjs/common';
-import { BaseServiceConfig } from '@closeloop/config';
-import { InfrastructureModule } from '@closeloop/runtime';
+import { ResidentKeys } from '@closeloop/auth';
+import { InfrastructureModule, PG_POOL, RateLimiter } from '@closeloop/runtime';
+import { Pool } from 'pg';
 import { InquiriesRepository } from './inquiries/inquiries.repository';
 import { InquiryProjectionKafkaController } from './inquiries/inquiry-projection.kafka.controller';
 import { WorkOrderProjectionKafkaController } from './projection/work-order-projection.kafka.controller';
+import { QUERY_CONFIG, QueryConfig, RESIDENT_KEYS, RESIDENT_RATE_LIMITER } from './query.config';
 import { ReportNotesRepository } from './reports/report-notes.repository';
 import { ReportOrdersRepository } from './reports/report-orders.repository';
 import { ReportsHttpController } from './reports/reports.http.controller';
+import { ResidentLinkDigestsBackfill } from './resident/resident-link-digests.backfill';
+import { ResidentOrdersHttpController } from './resident/resident-orders.http.controller';
+import { ResidentOrdersRepository } from './resident/resident-orders.repository';
 import { SlaHttpController } from './sla/sla.http.controller';
 import { OrderChangeFeed } from './stream/order-change-feed';
 import { OrderChangesRepository } from './stream/order-changes.repository';
@@ -14,7 +19,7 @@ import { StreamHttpController } from './stream/stream.http.controller';
 import { WorkOrderViewsRepository } from './work-orders/work-order-views.repository';
 import { WorkOrdersHttpController } from './work-orders/work-orders.http.controller';
 
-export const queryModule = (config: BaseServiceConfig) => {
+export const queryModule = (config: QueryConfig) => {
   @Module({
     imports: [InfrastructureModule.forRoot({ service: 'query', config, relay: false })],
     controllers: [
@@ -22,16 +27,27 @@ export const queryModule = (config: BaseServiceConfig) => {
       SlaHttpController,
       StreamHttpController,
       ReportsHttpController,
+      ResidentOrdersHttpController,
       WorkOrderProjectionKafkaController,
       InquiryProjectionKafkaController,
     ],
     providers: [
+      { provide: QUERY_CONFIG, useValue: config },
+      { provide: RESIDENT_KEYS, useValue: new ResidentKeys(config.RESIDENT_SECRET) },
+      {
+        provide: RESIDENT_RATE_LIMITER,
+        useFactory: (pool: Pool) =>
+          new RateLimiter(pool, { limit: config.RESIDENT_RATE_LIMIT_PER_MINUTE, windowSeconds: 60 }),
+        inject: [PG_POOL],
+      },
       WorkOrderViewsRepository,
       ReportOrdersRepository,
       ReportNotesRepository,
       OrderChangesRepository,
       OrderChangeFeed,
       InquiriesRepository,
+      ResidentOrdersRepository,
+      ResidentLinkDigestsBackfill,
     ],
   })
   class QueryModule {}

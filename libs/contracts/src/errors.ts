@@ -175,3 +175,16 @@ export class CallerOverShareError extends CloseloopError {
 
 const wholeMillisAtLeastOne = (millis: number): number =>
   Number.isFinite(millis) ? Math.max(1, Math.ceil(millis)) : 1000;
+
+/**
+ * A resident's status link that opens nothing: unknown, malformed, or expired (docs/adr/0026-resident-status-links.md).
+ * One answer for all three, word for word, in every service that takes links, so a guess learns nothing.
+ */
+export class ResidentLinkNotFoundError extends CloseloopError {
+  constructor() {
+    super('not-found', 'NOT_FOUND', 'This status link is not known, or has expired');
+  }
+}
+
+/** A status link opens its order until this long after the order closed (or was cancelled). */
+export const RESIDENT_LINK_DAYS_AFTER_END = 30;

@@ -9,6 +9,7 @@ export { StaffMemberSchema } from './events/fields';
 export type { StaffMemberRef } from './events/fields';
 export * from './events/metadata';
 export * from './events/registry';
+export * from './events/resident-note.events';
 export * from './events/sla.events';
 export * from './events/work-order.events';
 

@@ -70,6 +70,11 @@ describe('scrubSecrets', () => {
         'GET /alert-links/eyJhIjoiMmYxZTRjM2IiLCJzIjoiemhhb2xlaSIsImUiOjE3OTk5OTk5OTl9.q1w2e3r4t5y6u7i8o9p0-_ failed',
         'GET /alert-links/eyJ*** failed',
       ],
+      [
+        'a resident status-link token in a path',
+        'POST /v1/resident/orders/q3Jb4c7VQm0k9z1X2yWvU8tS6rP5oN4mL3kJ2iH1gF0/notes failed; opened /r/q3Jb4c7VQm0k9z1X2yWvU8tS6rP5oN4mL3kJ2iH1gF0',
+        'POST /v1/resident/orders/***/notes failed; opened /r/***',
+      ],
       ['an integrator key', `X-Api-Key: ${apiKey}`, 'X-Api-Key: clk_0a1b2c3d4e5f_***'],
       ['an integrator key in a query', `?api_key=${apiKey}&site=S1`, '?api_key=clk_0a1b2c3d4e5f_***&site=S1'],
       ['a malformed integrator key', 'presented clk_garbage', 'presented clk_***'],

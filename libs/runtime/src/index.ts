@@ -9,3 +9,4 @@ export * from './polling-worker';
 export * from './load-shedder';
 export * from './event-loop-lag';
 export * from './health.http.controller';
+export * from './address-rate-limit';

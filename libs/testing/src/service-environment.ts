@@ -61,6 +61,8 @@ export const startServiceEnvironment = async (label: string, issuer: string): Pr
       STAFF_TOKEN_AUDIENCE: AUDIENCE,
       STAFF_JWKS_FILE: jwksFile,
       RESIDENT_SECRET: randomBytes(32).toString('hex'),
+      // Where residents' status links point (the console's resident page); a stack's own console sets its port.
+      RESIDENT_LINK_BASE_URL: 'http://127.0.0.1:3006/r/',
     },
     staffKeys: { dir: keysDir, issuer, audience: AUDIENCE },
     staffToken: ({ staffId, name = staffId, roles, sites }) =>

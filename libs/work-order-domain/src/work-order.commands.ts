@@ -74,6 +74,17 @@ export interface RecordFollowUp {
   readonly now: Date;
 }
 
+/**
+ * The resident adds a note or photo references from their status link: on the timeline for whoever works on the
+ * order, changing nothing else. At least one of the two; any time before the order is closed or cancelled.
+ */
+export interface AddResidentNote {
+  readonly type: 'AddResidentNote';
+  readonly note?: string | undefined;
+  readonly photoRefs: readonly string[];
+  readonly now: Date;
+}
+
 /** The callback (回访) timer: a resolved order the resident has not confirmed gets a callback task. */
 export interface RequestCallback {
   readonly type: 'RequestCallback';
@@ -113,6 +124,7 @@ export type WorkOrderCommand =
   | ConfirmResolution
   | RejectResolution
   | RecordFollowUp
+  | AddResidentNote
   | RequestCallback
   | CloseWithoutConfirmation
   | LinkDuplicateReport;
@@ -124,6 +136,7 @@ const WORKING: readonly CommandType[] = [
   'HandOverOwnership',
   'Cancel',
   'RecordFollowUp',
+  'AddResidentNote',
   'LinkDuplicateReport',
 ];
 
@@ -131,8 +144,15 @@ const WORKING: readonly CommandType[] = [
 const allowedCommands: Record<WorkOrderStatus, readonly CommandType[]> = {
   none: ['ReportWorkOrder'],
   reported: [],
-  triaged: ['AssignOwner', 'Acknowledge', 'Cancel', 'RecordFollowUp', 'LinkDuplicateReport'],
-  'awaiting-dispatch': ['AssignOwner', 'Acknowledge', 'Cancel', 'RecordFollowUp', 'LinkDuplicateReport'],
+  triaged: ['AssignOwner', 'Acknowledge', 'Cancel', 'RecordFollowUp', 'AddResidentNote', 'LinkDuplicateReport'],
+  'awaiting-dispatch': [
+    'AssignOwner',
+    'Acknowledge',
+    'Cancel',
+    'RecordFollowUp',
+    'AddResidentNote',
+    'LinkDuplicateReport',
+  ],
   assigned: ['AssignOwner', 'Acknowledge', ...WORKING],
   acknowledged: ['StartWork', ...WORKING],
   'in-progress': ['PutOnHold', 'Resolve', ...WORKING],
@@ -143,6 +163,7 @@ const allowedCommands: Record<WorkOrderStatus, readonly CommandType[]> = {
     'Reopen',
     'HandOverOwnership',
     'RecordFollowUp',
+    'AddResidentNote',
     'RequestCallback',
     'CloseWithoutConfirmation',
   ],

@@ -191,6 +191,14 @@ export const decide = (command: WorkOrderCommand, state: WorkOrderState): WorkOr
           },
         },
       ];
+    case 'AddResidentNote': {
+      const noteText = command.note?.trim() || undefined;
+      const photoRefs = command.photoRefs.map((ref) => ref.trim()).filter((ref) => ref !== '');
+      if (noteText === undefined && photoRefs.length === 0) {
+        throw new CommandRejectedError('EMPTY_RESIDENT_NOTE', 'A note needs some words or a photo reference');
+      }
+      return [{ type: EventTypes.ResidentNoteAdded, data: { workOrderId, note: noteText, photoRefs, addedAt: at } }];
+    }
     default:
       return assertNever(command);
   }

@@ -172,7 +172,14 @@ const burstPipeOrder = { workOrderId, number, siteId: 'S1', building: '3' } as c
 const triagedBurstPipe = { ...burstPipeOrder, category: 'plumbing', tier: 'urgent' } as const;
 
 /** What a triaged order nobody owns yet accepts, whether or not it waits in the dispatcher queue. */
-const whileUnowned = ['AssignOwner', 'Acknowledge', 'Cancel', 'RecordFollowUp', 'LinkDuplicateReport'];
+const whileUnowned = [
+  'AssignOwner',
+  'Acknowledge',
+  'Cancel',
+  'RecordFollowUp',
+  'AddResidentNote',
+  'LinkDuplicateReport',
+];
 
 /** What an owned order accepts at every step until it is resolved: staff changes, cancellation, notes and duplicate links. */
 const whileOwnedAndOpen = [
@@ -180,6 +187,7 @@ const whileOwnedAndOpen = [
   'HandOverOwnership',
   'Cancel',
   'RecordFollowUp',
+  'AddResidentNote',
   'LinkDuplicateReport',
 ];
 
@@ -544,6 +552,7 @@ describe('work order decider', () => {
           'Reopen',
           'HandOverOwnership',
           'RecordFollowUp',
+          'AddResidentNote',
           'RequestCallback',
           'CloseWithoutConfirmation',
         ],
@@ -669,6 +678,69 @@ describe('work order decider', () => {
         .when(followUp(callbackAt))
         .then([followUpRecorded(3, '2026-11-24T02:00:00.000Z')]);
       expect(state).toMatchObject({ status, contacts: 3, ...kept });
+    });
+  });
+
+  describe('given any state before closure: the resident adds a note from their status link', () => {
+    const addNote = (note: string | undefined, photoRefs: string[]): WorkOrderCommand => ({
+      type: 'AddResidentNote',
+      note,
+      photoRefs,
+      now: new Date('2026-11-23T10:15:00+08:00'),
+    });
+
+    it.each([
+      ['in-progress', inProgressHistory, {}],
+      ['on-hold', onHoldHistory, { heldSince: '2026-11-23T01:30:00.000Z' }],
+      ['resolved', resolvedHistory, {}],
+    ] as const)('records the note on a %s order, trimmed, and changes nothing else', (status, history, kept) => {
+      const before = foldWorkOrder(history);
+      const state = given(history)
+        .when(addNote('  Home after 18:00  ', [' app/ms-lin/cabinet.jpg ', '  ']))
+        .then([
+          {
+            type: EventTypes.ResidentNoteAdded,
+            data: {
+              workOrderId,
+              note: 'Home after 18:00',
+              photoRefs: ['app/ms-lin/cabinet.jpg'],
+              addedAt: '2026-11-23T02:15:00.000Z',
+            },
+          },
+        ]);
+      expect(state).toEqual(before);
+      expect(state).toMatchObject({ status, ...kept });
+    });
+
+    it('takes a photo reference without words', () => {
+      given(inProgressHistory)
+        .when(addNote(undefined, ['app/ms-lin/ceiling.jpg']))
+        .then([
+          {
+            type: EventTypes.ResidentNoteAdded,
+            data: {
+              workOrderId,
+              note: undefined,
+              photoRefs: ['app/ms-lin/ceiling.jpg'],
+              addedAt: '2026-11-23T02:15:00.000Z',
+            },
+          },
+        ]);
+    });
+
+    it('refuses a note with neither words nor a photo', () => {
+      given(inProgressHistory)
+        .when(addNote('   ', []))
+        .thenThrows(CommandRejectedError, { code: 'EMPTY_RESIDENT_NOTE' });
+    });
+
+    it.each([
+      ['closed', closedHistory],
+      ['cancelled', cancelledHistory],
+    ] as const)('refuses a note once the order is %s', (_status, history) => {
+      given(history)
+        .when(addNote('Still dripping', []))
+        .thenThrows(IllegalTransitionError, { code: 'ILLEGAL_TRANSITION' });
     });
   });
 

@@ -63,6 +63,8 @@ export const evolve = (state: WorkOrderState, event: WorkOrderEvent): WorkOrderS
       return { ...state, callbackRequested: true };
     case EventTypes.DuplicateReportLinked:
       return { ...state, contacts: event.data.contactNumber };
+    case EventTypes.ResidentNoteAdded:
+      return state;
     default:
       return assertNever(event);
   }

@@ -116,6 +116,12 @@ const commands: { readonly [T in CommandType]: CommandOfType<T> } = {
   ConfirmResolution: { type: 'ConfirmResolution', rating: 4, comment: 'Fixed, but it took a while', now },
   RejectResolution: { type: 'RejectResolution', comment: 'Still dripping under the sink', now },
   RecordFollowUp: { type: 'RecordFollowUp', channel: 'wechat', note: 'Resident asks for news', now },
+  AddResidentNote: {
+    type: 'AddResidentNote',
+    note: 'Home after 18:00; the cabinet is wet again',
+    photoRefs: ['app/S1/ms-lin-1.jpg'],
+    now,
+  },
   RequestCallback: { type: 'RequestCallback', round: 0, dueAt: now, now },
   CloseWithoutConfirmation: { type: 'CloseWithoutConfirmation', round: 0, now },
   LinkDuplicateReport: {
@@ -146,6 +152,7 @@ const toCancelled: Outcome = { emits: [E.WorkOrderCancelled], next: 'cancelled' 
 const reassigned: Outcome = { emits: [E.TechnicianReassigned], next: 'assigned' };
 const handedOver = (status: WorkOrderStatus): Outcome => ({ emits: [E.OwnershipHandedOver], next: status });
 const linked = (status: WorkOrderStatus): Outcome => ({ emits: [E.DuplicateReportLinked], next: status });
+const noted = (status: WorkOrderStatus): Outcome => ({ emits: [E.ResidentNoteAdded], next: status });
 const toAssigned: Outcome = { emits: [E.WorkOrderAssigned], next: 'assigned' };
 const toAcknowledged: Outcome = { emits: [E.WorkOrderAcknowledged], next: 'acknowledged' };
 
@@ -157,6 +164,7 @@ const lifecycle: { readonly [S in WorkOrderStatus]: Partial<Record<CommandType, 
     Acknowledge: toAcknowledged, // first responder becomes owner
     Cancel: toCancelled,
     RecordFollowUp: followUp('triaged'),
+    AddResidentNote: noted('triaged'),
     LinkDuplicateReport: linked('triaged'),
   },
   'awaiting-dispatch': {
@@ -164,6 +172,7 @@ const lifecycle: { readonly [S in WorkOrderStatus]: Partial<Record<CommandType, 
     Acknowledge: toAcknowledged,
     Cancel: toCancelled,
     RecordFollowUp: followUp('awaiting-dispatch'),
+    AddResidentNote: noted('awaiting-dispatch'),
     LinkDuplicateReport: linked('awaiting-dispatch'),
   },
   assigned: {
@@ -173,6 +182,7 @@ const lifecycle: { readonly [S in WorkOrderStatus]: Partial<Record<CommandType, 
     HandOverOwnership: handedOver('assigned'),
     Cancel: toCancelled,
     RecordFollowUp: followUp('assigned'),
+    AddResidentNote: noted('assigned'),
     LinkDuplicateReport: linked('assigned'),
   },
   acknowledged: {
@@ -181,6 +191,7 @@ const lifecycle: { readonly [S in WorkOrderStatus]: Partial<Record<CommandType, 
     HandOverOwnership: handedOver('acknowledged'),
     Cancel: toCancelled,
     RecordFollowUp: followUp('acknowledged'),
+    AddResidentNote: noted('acknowledged'),
     LinkDuplicateReport: linked('acknowledged'),
   },
   'in-progress': {
@@ -190,6 +201,7 @@ const lifecycle: { readonly [S in WorkOrderStatus]: Partial<Record<CommandType, 
     HandOverOwnership: handedOver('in-progress'),
     Cancel: toCancelled,
     RecordFollowUp: followUp('in-progress'),
+    AddResidentNote: noted('in-progress'),
     LinkDuplicateReport: linked('in-progress'),
   },
   'on-hold': {
@@ -198,6 +210,7 @@ const lifecycle: { readonly [S in WorkOrderStatus]: Partial<Record<CommandType, 
     HandOverOwnership: handedOver('on-hold'),
     Cancel: toCancelled,
     RecordFollowUp: followUp('on-hold'),
+    AddResidentNote: noted('on-hold'),
     LinkDuplicateReport: linked('on-hold'),
   },
   resolved: {
@@ -206,6 +219,7 @@ const lifecycle: { readonly [S in WorkOrderStatus]: Partial<Record<CommandType, 
     Reopen: { emits: [E.WorkOrderReopened], next: 'assigned' },
     HandOverOwnership: handedOver('resolved'),
     RecordFollowUp: followUp('resolved'),
+    AddResidentNote: noted('resolved'),
     RequestCallback: { emits: [E.CallbackRequested], next: 'resolved' },
     CloseWithoutConfirmation: { emits: [E.WorkOrderClosed], next: 'closed' },
   },
@@ -231,9 +245,9 @@ const catchError = (run: () => unknown): unknown => {
 // ── The fixtures themselves ───────────────────────────────────────────────────────────────────────────────
 
 describe('lifecycle fixtures', () => {
-  it('cover 11 statuses and 17 command types', () => {
+  it('cover 11 statuses and 18 command types', () => {
     expect(statuses).toHaveLength(11);
-    expect(commandTypes).toHaveLength(17);
+    expect(commandTypes).toHaveLength(18);
   });
 
   it.each(statuses)('the %s history folds to its own status, and every event in it passes its contract', (status) => {
@@ -333,8 +347,8 @@ const expectRefused = (status: WorkOrderStatus, type: CommandType) => {
 };
 
 describe('every status × every command', () => {
-  it('lists 11 × 17 = 187 pairs', () => {
-    expect(pairs).toHaveLength(187);
+  it('lists 11 × 18 = 198 pairs', () => {
+    expect(pairs).toHaveLength(198);
   });
 
   it.each(pairs)('$name', ({ status, type, allowed }) => (allowed ? expectDecided : expectRefused)(status, type));
@@ -372,6 +386,12 @@ const rejections: readonly {
     status: 'closed',
     command: { ...commands.Reopen, now: new Date('2026-12-02T10:00:00+08:00') },
     code: 'REOPEN_WINDOW_PASSED',
+  },
+  {
+    name: 'in-progress × AddResidentNote with neither words nor a photo',
+    status: 'in-progress',
+    command: { type: 'AddResidentNote', note: '   ', photoRefs: [' '], now },
+    code: 'EMPTY_RESIDENT_NOTE',
   },
 ];
 

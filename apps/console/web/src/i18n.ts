@@ -19,9 +19,11 @@ const resourcesIn = (language: Language): Record<string, Words> =>
       .map(([path, module]) => [path.split('/')[3]!.replace(/\.json$/, ''), module.default]),
   );
 
-export const initialLanguage = (): Language => {
+/** The reader's chosen language, else `fallback` when given (the resident page: Chinese), else the browser's. */
+export const initialLanguage = (fallback?: Language): Language => {
   const chosen = localStorage.getItem(LANGUAGE_KEY);
   if (chosen === 'zh' || chosen === 'en') return chosen;
+  if (fallback) return fallback;
   return navigator.language.toLowerCase().startsWith('zh') ? 'zh' : 'en';
 };
 
@@ -31,8 +33,8 @@ export const changeLanguage = async (language: Language): Promise<void> => {
   await i18next.changeLanguage(language);
 };
 
-export const startI18n = async (): Promise<void> => {
-  const language = initialLanguage();
+export const startI18n = async (fallback?: Language): Promise<void> => {
+  const language = initialLanguage(fallback);
   document.documentElement.lang = language === 'zh' ? 'zh-CN' : 'en';
   await i18next.use(initReactI18next).init({
     lng: language,

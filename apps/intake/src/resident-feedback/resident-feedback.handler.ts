@@ -16,13 +16,15 @@ export type ResidentFeedback =
       readonly caller?: ResidentContact | undefined;
     }
   | { readonly kind: 'confirmation'; readonly rating: number; readonly comment?: string | undefined }
-  | { readonly kind: 'rejection'; readonly comment?: string | undefined };
+  | { readonly kind: 'rejection'; readonly comment?: string | undefined }
+  | { readonly kind: 'note'; readonly note?: string | undefined; readonly photoRefs: readonly string[] };
 
 /** The resident's actions, as intake's routes name them, and the commands they issue. */
 const RESIDENT_ACTIONS = {
   'follow-up': 'RecordFollowUp',
   confirmation: 'ConfirmResolution',
   rejection: 'RejectResolution',
+  note: 'AddResidentNote',
 } as const;
 
 export interface FeedbackContext {
@@ -47,11 +49,34 @@ export class ResidentFeedbackHandler {
   async handle(feedback: ResidentFeedback, context: FeedbackContext): Promise<CommandOutcome> {
     requireStorableText(feedback, 'The request is not valid');
     const workOrderId = await this.lookup.resolve(context.reference);
+    return this.execute(feedback, workOrderId, context, (state) => {
+      if (state.status !== 'none') ensureSiteVisible(context.caller, state.siteId, 'Work order', workOrderId);
+    });
+  }
+
+  /**
+   * The resident acting by their status link (docs/adr/0026-resident-status-links.md): the link named the order, and
+   * `authorize` refuses an order the link no longer opens, before anything is decided.
+   */
+  async handleByLink(
+    feedback: ResidentFeedback,
+    workOrderId: string,
+    context: Omit<FeedbackContext, 'caller' | 'reference'>,
+    authorize: (state: WorkOrderState) => void,
+  ): Promise<CommandOutcome> {
+    requireStorableText(feedback, 'The request is not valid');
+    return this.execute(feedback, workOrderId, context, authorize);
+  }
+
+  private async execute(
+    feedback: ResidentFeedback,
+    workOrderId: string,
+    context: Omit<FeedbackContext, 'caller' | 'reference'>,
+    authorize: (state: WorkOrderState) => void,
+  ): Promise<CommandOutcome> {
     try {
       return await this.commands.execute(workOrderId, () => this.toCommand(feedback), {
-        authorize: (state: WorkOrderState) => {
-          if (state.status !== 'none') ensureSiteVisible(context.caller, state.siteId, 'Work order', workOrderId);
-        },
+        authorize,
         actor: context.actor,
         correlationId: context.correlationId,
         causationId: context.causationId,
@@ -79,6 +104,8 @@ export class ResidentFeedbackHandler {
         return { type: 'ConfirmResolution', rating: feedback.rating, comment: feedback.comment, now };
       case 'rejection':
         return { type: 'RejectResolution', comment: feedback.comment, now };
+      case 'note':
+        return { type: 'AddResidentNote', note: feedback.note, photoRefs: feedback.photoRefs, now };
       default: {
         const unhandled: never = feedback;
         throw new Error(`unhandled feedback ${JSON.stringify(unhandled)}`);

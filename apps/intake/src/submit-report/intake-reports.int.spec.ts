@@ -97,7 +97,7 @@ describe('intake_reports, the orders intake opened', () => {
     const reserved = await intake.app
       .get(IntakeReportsRepository)
       .reserve(
-        { workOrderId, siteId: 'S1', building: 'B9', reportedAt: reservedAt },
+        { workOrderId, siteId: 'S1', building: 'B9', reportedAt: reservedAt, linkDigest: `digest-${workOrderId}` },
         `S1-20261101-${randomUUID().slice(0, 4)}`,
       );
 

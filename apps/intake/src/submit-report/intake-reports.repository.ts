@@ -8,6 +8,8 @@ export interface ReportToOpen {
   readonly siteId: string;
   readonly building: string | undefined;
   readonly reportedAt: Date;
+  /** The digest of the order's status link (ResidentLinks), by which the resident's actions find it. */
+  readonly linkDigest: string;
 }
 
 /**
@@ -26,10 +28,12 @@ export class IntakeReportsRepository {
    */
   async reserve(report: ReportToOpen, newNumber: string): Promise<string> {
     const { rows } = await this.pool.query<{ number: string }>(
-      `INSERT INTO intake_reports (work_order_id, number, site_id, building, reported_at) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (work_order_id) DO UPDATE SET reported_at = GREATEST(intake_reports.reported_at, EXCLUDED.reported_at)
+      `INSERT INTO intake_reports (work_order_id, number, site_id, building, reported_at, link_digest)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (work_order_id) DO UPDATE SET reported_at = GREATEST(intake_reports.reported_at, EXCLUDED.reported_at),
+         link_digest = EXCLUDED.link_digest
        RETURNING number`,
-      [report.workOrderId, newNumber, report.siteId, report.building ?? null, report.reportedAt],
+      [report.workOrderId, newNumber, report.siteId, report.building ?? null, report.reportedAt, report.linkDigest],
     );
     return rows[0]?.number as string;
   }

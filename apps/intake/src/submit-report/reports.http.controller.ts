@@ -13,6 +13,7 @@ export const acceptedBody = (submitted: SubmittedReport) => ({
   tier: submitted.tier,
   ...(submitted.linkedAsDuplicate ? { linkedAsDuplicate: submitted.linkedAsDuplicate } : {}),
   links: { timeline: `/v1/work-orders/${submitted.workOrderId}/timeline` },
+  residentLink: submitted.residentLink,
 });
 
 /** Integrators (hotline, IVR, CRM, app) and the front desk's dispatchers record what a resident reported. */

@@ -15,6 +15,7 @@ import { CLOCK, Clock } from '@closeloop/runtime';
 import { triage, TriageDecision, TriageRule, workOrderDecider, workOrderStream } from '@closeloop/work-order-domain';
 import { requestFingerprint, WorkOrderCommands } from '@closeloop/work-order-application';
 import { INTAKE_CONFIG, IntakeConfig, TRIAGE_RULES, WORK_ORDER_COMMANDS } from '../intake.config';
+import { ResidentLinks } from '../resident-link/resident-links';
 import { DuplicateFinder } from './duplicate-finder';
 import { workOrderIdForKey } from './idempotency';
 import { IntakeReportsRepository } from './intake-reports.repository';
@@ -38,7 +39,11 @@ export interface SubmittedReport {
   readonly replayed: boolean;
   /** Set when the report repeated an open order's problem and joined that order. */
   readonly linkedAsDuplicate?: { readonly similarity: number; readonly reason: string };
+  /** The order's status link for the resident (docs/adr/0026-resident-status-links.md): the joined order's, for a duplicate. */
+  readonly residentLink: string;
 }
+
+type Decided = Omit<SubmittedReport, 'residentLink'>;
 
 @Injectable()
 export class SubmitReportHandler {
@@ -52,9 +57,15 @@ export class SubmitReportHandler {
     private readonly duplicates: DuplicateFinder,
     private readonly keyDecisions: ReportKeyDecisionsRepository,
     @Inject(WORK_ORDER_COMMANDS) private readonly commands: WorkOrderCommands,
+    private readonly links: ResidentLinks,
   ) {}
 
   async handle(command: SubmitReport): Promise<SubmittedReport> {
+    const decided = await this.decide(command);
+    return { ...decided, residentLink: this.links.linkOf(decided.workOrderId) };
+  }
+
+  private async decide(command: SubmitReport): Promise<Decided> {
     const fingerprint = requestFingerprint(command.report);
     const now = this.clock.now();
     const triageDecision = triage(this.rules, {
@@ -81,7 +92,7 @@ export class SubmitReportHandler {
     fingerprint: string,
     triageDecision: TriageDecision,
     now: Date,
-  ): Promise<SubmittedReport> {
+  ): Promise<Decided> {
     const workOrderId = workOrderIdForKey(retryKey.scope, retryKey.key);
     const own = await this.store.readStream(workOrderStream(workOrderId));
     if (own.length > 0) return this.replay(own, fingerprint, retryKey.key);
@@ -106,10 +117,16 @@ export class SubmitReportHandler {
     fingerprint: string,
     triageDecision: TriageDecision,
     now: Date,
-  ): Promise<SubmittedReport> {
+  ): Promise<Decided> {
     const stream = workOrderStream(workOrderId);
     const number = await this.reports.reserve(
-      { workOrderId, siteId: command.report.siteId, building: command.report.building, reportedAt: now },
+      {
+        workOrderId,
+        siteId: command.report.siteId,
+        building: command.report.building,
+        reportedAt: now,
+        linkDigest: this.links.digestOf(workOrderId),
+      },
       await this.numbers.next(command.report.siteId, localDateOf(now, this.config.SITE_TIME_ZONE)),
     );
     const events = workOrderDecider.decide(
@@ -144,11 +161,7 @@ export class SubmitReportHandler {
    * A second report of the same problem joins the open order; both reporters are its notified parties. Undefined
    * when the order moved on meanwhile (resolved, closed, cancelled): the report then becomes an order of its own.
    */
-  private async joinOpenOrder(
-    command: SubmitReport,
-    joined: JoinedOrder,
-    now: Date,
-  ): Promise<SubmittedReport | undefined> {
+  private async joinOpenOrder(command: SubmitReport, joined: JoinedOrder, now: Date): Promise<Decided | undefined> {
     try {
       const outcome = await this.commands.execute(
         joined.workOrderId,
@@ -182,7 +195,7 @@ export class SubmitReportHandler {
     }
   }
 
-  private replay(events: readonly RecordedEvent[], fingerprint: string, key: string): SubmittedReport {
+  private replay(events: readonly RecordedEvent[], fingerprint: string, key: string): Decided {
     const reported = events.find((e) => e.type === EventTypes.WorkOrderReported);
     const triaged = events.find((e) => e.type === EventTypes.WorkOrderTriaged);
     if (!reported || !triaged) throw new Error(`work order stream ${events[0]?.streamId} lacks its report or triage`);

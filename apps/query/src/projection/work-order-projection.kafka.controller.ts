@@ -1,16 +1,26 @@
 import { Controller, Inject } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
+import { ResidentKeys } from '@closeloop/auth';
 import { inTransaction } from '@closeloop/database';
 import { ANY_EVENT_TYPE, InboundCloudEvent, lockReadModelShared } from '@closeloop/messaging';
 import { PG_POOL } from '@closeloop/runtime';
 import { Pool } from 'pg';
-import { isProjected, projectEvent } from './work-order.projection';
+import { RESIDENT_KEYS } from '../query.config';
+import { linkDigestsOf } from '../resident/link-digests';
+import { isProjected, LinkDigests, projectEvent } from './work-order.projection';
 import { QUERY_READ_MODEL } from './work-order.rebuild';
 
 /** Projects every work-order event onto the supervisors' read side: the order's timeline and its folded row. */
 @Controller()
 export class WorkOrderProjectionKafkaController {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  private readonly linkDigests: LinkDigests;
+
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(RESIDENT_KEYS) keys: ResidentKeys,
+  ) {
+    this.linkDigests = linkDigestsOf(keys);
+  }
 
   @EventPattern(ANY_EVENT_TYPE)
   async onEvent({ event }: InboundCloudEvent): Promise<void> {
@@ -20,7 +30,7 @@ export class WorkOrderProjectionKafkaController {
       // Before the first write: a rebuild swapping new tables in waits for this event, or this event for the swap,
       // and then lands in the new tables (ADR 16).
       await lockReadModelShared(client, QUERY_READ_MODEL);
-      await projectEvent(client, event);
+      await projectEvent(client, event, this.linkDigests);
     });
   }
 }

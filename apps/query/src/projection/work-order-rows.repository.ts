@@ -129,11 +129,15 @@ const statements = (tables: QueryTables): Statements => ({
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
      ON CONFLICT (event_id) DO NOTHING`,
   readTimeline: `SELECT event_type, data, occurred_at FROM ${tables.timeline} WHERE work_order_id = $1 ORDER BY sequence NULLS LAST, arrival`,
-  upsertView: `INSERT INTO ${tables.workOrders} (${VIEW_COLUMNS.map(([, c]) => c).join(', ')})
-  VALUES (${VIEW_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')})
+  // The status link's digest (migration 0032) comes with the row when the caller knows RESIDENT_SECRET; a rebuild
+  // run without it keeps the digest the live row has, and a row never loses the one it has.
+  upsertView: `INSERT INTO ${tables.workOrders} AS w (${VIEW_COLUMNS.map(([, c]) => c).join(', ')}, link_digest)
+  VALUES (${VIEW_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')},
+    COALESCE($${VIEW_COLUMNS.length + 1}::text,
+      (SELECT l.link_digest FROM ${QUERY_TABLES.workOrders} l WHERE l.work_order_id = $1)))
   ON CONFLICT (work_order_id) DO UPDATE SET ${VIEW_COLUMNS.slice(1)
     .map(([, c]) => `${c} = EXCLUDED.${c}`)
-    .join(', ')}`,
+    .join(', ')}, link_digest = COALESCE(EXCLUDED.link_digest, w.link_digest)`,
   upsertReportOrder: `INSERT INTO ${tables.reportOrders} (${REPORT_ROW_WRITTEN.join(', ')})
   VALUES (${REPORT_ROW_WRITTEN.map((_, i) => `$${i + 1}`).join(', ')})
   ON CONFLICT (work_order_id) DO UPDATE SET ${REPORT_ROW_WRITTEN.slice(1)
@@ -199,11 +203,12 @@ export const upsertWorkOrderRow = async (
   client: PoolClient,
   view: WorkOrderView,
   tables: QueryTables,
+  linkDigest?: string,
 ): Promise<void> => {
-  await client.query(
-    statementsFor(tables).upsertView,
-    VIEW_COLUMNS.map(([key]) => columnValue(view[key])),
-  );
+  await client.query(statementsFor(tables).upsertView, [
+    ...VIEW_COLUMNS.map(([key]) => columnValue(view[key])),
+    linkDigest ?? null,
+  ]);
 };
 
 /** Writes an order's report row (docs/reports.md) and its facts, so writing them twice changes nothing. */

@@ -375,6 +375,8 @@ const apply = (view: WorkOrderView, event: DomainEvent): WorkOrderView => {
         responseDueAt: event.data.responseDueAt ?? view.responseDueAt,
         resolutionDueAt: event.data.resolutionDueAt ?? view.resolutionDueAt,
       };
+    // The resident's notes are on the timeline (and the resident's page); the order's row does not change.
+    case EventTypes.ResidentNoteAdded:
     case EventTypes.SlaWarningRaised:
     case EventTypes.SlaEscalationAcknowledged:
     // Alerts are on the timeline; the order's own view does not change with paging.

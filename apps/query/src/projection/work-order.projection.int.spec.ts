@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
+import { ResidentKeys } from '@closeloop/auth';
 import { EventMetadata, EventTypes } from '@closeloop/contracts';
 import { loadJsonFile } from '@closeloop/config';
 import { PostgresEventStore, RecordedEvent } from '@closeloop/event-store';
@@ -25,6 +26,9 @@ import { rebuildQueryReadModels } from './work-order.rebuild';
  * through the controller the Kafka transport calls, with events recorded by the real event store.
  */
 describe('the work-order projection under redelivery', () => {
+  const residentSecret = 'query-projection-spec-resident-secret-0123456789';
+  const linkDigestOf = (workOrderId: string) =>
+    ResidentKeys.linkTokenDigest(new ResidentKeys(residentSecret).linkToken(workOrderId));
   let db: TestDatabase;
   let store: PostgresEventStore;
   let controller: WorkOrderProjectionKafkaController;
@@ -38,7 +42,7 @@ describe('the work-order projection under redelivery', () => {
   beforeAll(async () => {
     db = await freshDatabase('query_redelivery');
     store = new PostgresEventStore(db.pool);
-    controller = new WorkOrderProjectionKafkaController(db.pool);
+    controller = new WorkOrderProjectionKafkaController(db.pool, new ResidentKeys(residentSecret));
   });
 
   afterAll(async () => {
@@ -198,7 +202,7 @@ describe('the work-order projection under redelivery', () => {
     const live = await everything();
     const before = await schema();
 
-    const report = await rebuildQueryReadModels({ pool: db.pool, store, swap: true });
+    const report = await rebuildQueryReadModels({ pool: db.pool, store, swap: true, residentSecret });
     expect(report).toMatchObject({ readModel: 'query', swapped: true, unpublishable: 0 });
 
     // The rebuild folded the order the live side has not seen yet too; its late delivery changes nothing.
@@ -221,6 +225,22 @@ describe('the work-order projection under redelivery', () => {
       `SELECT count(*)::int AS n FROM pg_class WHERE relname LIKE '%\\_\\_rebuild%'`,
     );
     expect(rows[0].n).toBe(0);
+  });
+
+  it("keeps each order's status-link digest on its row, and a rebuild without the secret carries the live ones over", async () => {
+    const { workOrderId, events } = await recordedHistory();
+    await deliver(events);
+    const digestOf = async (table: string) =>
+      (await db.pool.query(`SELECT link_digest FROM ${table} WHERE work_order_id = $1`, [workOrderId])).rows[0]
+        ?.link_digest;
+    expect(await digestOf('query_work_orders')).toBe(linkDigestOf(workOrderId));
+
+    const report = await rebuildQueryReadModels({ pool: db.pool, store, swap: false, residentSecret: '' });
+    expect(report).toMatchObject({ readModel: 'query', swapped: false });
+    expect(await digestOf('query_work_orders__rebuild')).toBe(linkDigestOf(workOrderId));
+    await db.pool.query(
+      'DROP TABLE IF EXISTS query_timeline__rebuild, query_work_orders__rebuild, query_report_orders__rebuild, query_report_facts__rebuild',
+    );
   });
 
   it("puts an escalation chain's end on the order's timeline as notification records it on the alert, leaving the order row as it was", async () => {

@@ -13,6 +13,12 @@ import {
   upsertWorkOrderRow,
 } from './work-order-rows.repository';
 
+/**
+ * The digest of an order's status link (docs/adr/0026-resident-status-links.md), by which the resident's view finds
+ * its row; computed from the order id with RESIDENT_SECRET, so a projection without the secret leaves it as it is.
+ */
+export type LinkDigests = (workOrderId: string) => string;
+
 /** The events this projection takes: known types about a work order (a newer producer's types wait for its next version). */
 export const isProjected = (event: CloudEvent): event is CloudEvent & { workorderid: string } =>
   isEventType(event.type) && event.workorderid !== undefined;
@@ -25,13 +31,14 @@ export const refoldWorkOrder = async (
   client: PoolClient,
   workOrderId: string,
   tables: QueryTables = QUERY_TABLES,
+  linkDigests?: LinkDigests,
 ): Promise<string | undefined> => {
   await lockWorkOrderRow(client, workOrderId);
   const rows = await timelineRows(client, workOrderId, tables);
   const events = toDomainEvents(rows.map((r) => ({ type: r.event_type, data: r.data })));
   const timeline = events.map((e, i) => ({ event: e, occurredAt: (rows[i]?.occurred_at as Date).toISOString() }));
   const view = foldWorkOrderView(timeline);
-  if (view) await upsertWorkOrderRow(client, view, tables);
+  if (view) await upsertWorkOrderRow(client, view, tables, linkDigests?.(workOrderId));
   const reportOrder = foldReportOrder(timeline);
   if (reportOrder) await upsertReportOrderRow(client, reportOrder, tables);
   return view?.siteId;
@@ -42,10 +49,14 @@ export const refoldWorkOrder = async (
  * order row, re-folded from the whole timeline in store order, then the change on the live board's feed. A rebuild
  * (ADR 16) folds through refoldWorkOrder and writes no feed: its rows are the live ones re-derived, not changes.
  */
-export const projectEvent = async (client: PoolClient, event: CloudEvent): Promise<boolean> => {
+export const projectEvent = async (
+  client: PoolClient,
+  event: CloudEvent,
+  linkDigests?: LinkDigests,
+): Promise<boolean> => {
   if (!isProjected(event)) return false;
   if (!(await insertTimelineRow(client, event))) return false;
-  const siteId = await refoldWorkOrder(client, event.workorderid);
+  const siteId = await refoldWorkOrder(client, event.workorderid, QUERY_TABLES, linkDigests);
   if (siteId !== undefined) await recordOrderChange(client, siteId, event.workorderid);
   return true;
 };

@@ -1,6 +1,8 @@
+import { RESIDENT_SECRET_MIN_LENGTH } from '@closeloop/auth';
 import { ReadModelDefinition, rebuildReadModel, RebuildOptions, RebuildReport } from '@closeloop/messaging';
+import { linkDigestsOf } from '../resident/link-digests';
 import { insertTimelineRow, QUERY_TABLES, QueryTables } from './work-order-rows.repository';
-import { isProjected, refoldWorkOrder } from './work-order.projection';
+import { isProjected, LinkDigests, refoldWorkOrder } from './work-order.projection';
 
 /** The name the live projection and a rebuild's swap share their lock under. */
 export const QUERY_READ_MODEL = 'query';
@@ -8,9 +10,10 @@ export const QUERY_READ_MODEL = 'query';
 /**
  * The query service's read models as a rebuild folds them (ADR 16): the live projection's own steps, a batch at a
  * time. Each event goes onto the timeline as a consumer would store it; each order the batch touched is then
- * re-folded once from its whole timeline, which gives the row the live projection's last re-fold gave it.
+ * re-folded once from its whole timeline, which gives the row the live projection's last re-fold gave it. Status
+ * links' digests are computed when the rebuild knows RESIDENT_SECRET, else carried over from the live rows.
  */
-export const queryReadModel: ReadModelDefinition<keyof QueryTables> = {
+export const queryReadModelWith = (linkDigests?: LinkDigests): ReadModelDefinition<keyof QueryTables> => ({
   name: QUERY_READ_MODEL,
   tables: QUERY_TABLES,
   async apply(client, events, tables) {
@@ -22,11 +25,22 @@ export const queryReadModel: ReadModelDefinition<keyof QueryTables> = {
       touched.add(published.workorderid);
       applied += 1;
     }
-    for (const workOrderId of touched) await refoldWorkOrder(client, workOrderId, tables);
+    for (const workOrderId of touched) await refoldWorkOrder(client, workOrderId, tables, linkDigests);
     return applied;
   },
-};
+});
 
-/** Rebuilds query_timeline and query_work_orders from the event store while the service runs (`projections rebuild --service query`). */
-export const rebuildQueryReadModels = (options: RebuildOptions): Promise<RebuildReport> =>
-  rebuildReadModel(queryReadModel, options);
+export const queryReadModel = queryReadModelWith();
+
+/**
+ * Rebuilds query_timeline and query_work_orders from the event store while the service runs (`projections rebuild
+ * --service query`), with the status links' digests of `residentSecret` (default: RESIDENT_SECRET, as the service has it).
+ */
+export const rebuildQueryReadModels = (
+  options: RebuildOptions & { readonly residentSecret?: string },
+): Promise<RebuildReport> => {
+  const secret = options.residentSecret ?? process.env['RESIDENT_SECRET'];
+  const digests =
+    secret !== undefined && secret.length >= RESIDENT_SECRET_MIN_LENGTH ? linkDigestsOf(secret) : undefined;
+  return rebuildReadModel(queryReadModelWith(digests), options);
+};

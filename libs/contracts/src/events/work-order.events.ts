@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ChannelSchema, TierSchema } from '../report';
 import { isoInstant, loopRound, note, siteId, StaffMemberSchema, workOrderId } from './fields';
 import { defineEvent, EventOf, EventUnionOf, eventRegistry } from './registry';
+import { residentNoteEvents } from './resident-note.events';
 
 // ── Work orders (the `workorder-<id>` stream): the lifecycle from report to close ──────────────────────────
 
@@ -219,6 +220,8 @@ export const workOrderEvents = eventRegistry({
   ),
   CallbackRequested: defineEvent('closeloop.workorder.callback-requested.v1', CallbackRequestedData),
   DuplicateReportLinked: defineEvent('closeloop.workorder.duplicate-report-linked.v1', DuplicateReportLinkedData),
+  // The resident's notes from their status link: on the order's stream, defined beside the status link's contracts.
+  ...residentNoteEvents.definitions,
 });
 
 export type WorkOrderReported = EventOf<typeof workOrderEvents.definitions.WorkOrderReported>;

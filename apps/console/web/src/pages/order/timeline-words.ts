@@ -130,6 +130,10 @@ const valuesOf = (event: TimelineEvent, words: Words): Record<string, unknown> =
         note: aside(words, d['note']),
       };
     }
+    case 'event.workorder.resident-note-added': {
+      const photoRefs = d['photoRefs'];
+      return { photos: Array.isArray(photoRefs) ? photoRefs.length : 0, note: aside(words, d['note']) };
+    }
     case 'event.workorder.callback-requested':
       return { dueAt: at(d['dueAt']) };
     case 'event.workorder.duplicate-report-linked': {

@@ -1,0 +1,336 @@
+// The resident's status page: the number, the status in plain words, each step with its time, when it should be
+// done, and what the resident may do now (confirm with stars, "not fixed", a note or photo link). It asks again every
+// ten seconds while open, and at once when the resident comes back to it.
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { ApiProblem } from '../../api';
+import { changeLanguage, localeOf } from '../../i18n';
+import { fetchResidentOrder, sendResidentAction, type ResidentAction } from './resident-api';
+import { formatWhen, REFRESH_MILLIS, stepWords, type ResidentOrder } from './resident-order';
+
+type Loaded =
+  | { readonly kind: 'loading' }
+  | { readonly kind: 'order'; readonly order: ResidentOrder; readonly at: Date }
+  | { readonly kind: 'not-found' };
+
+const newKey = (): string =>
+  typeof crypto.randomUUID === 'function' ? crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
+
+export const ResidentPage = ({ token }: { readonly token: string }) => {
+  const { t, i18n } = useTranslation('resident');
+  const [loaded, setLoaded] = useState<Loaded>({ kind: 'loading' });
+  const [offline, setOffline] = useState(false);
+  const [notice, setNotice] = useState<string | undefined>();
+  const [problem, setProblem] = useState<string | undefined>();
+  const locale = localeOf(i18n.language);
+
+  const refresh = useCallback(async () => {
+    try {
+      const order = await fetchResidentOrder(token);
+      setLoaded({ kind: 'order', order, at: new Date() });
+      setOffline(false);
+    } catch (error) {
+      if (error instanceof ApiProblem && error.status === 404) setLoaded({ kind: 'not-found' });
+      else setOffline(true);
+    }
+  }, [token]);
+
+  useEffect(() => {
+    void refresh();
+    const timer = window.setInterval(() => void refresh(), REFRESH_MILLIS);
+    const onVisible = () => {
+      if (document.visibilityState === 'visible') void refresh();
+    };
+    window.addEventListener('focus', onVisible);
+    document.addEventListener('visibilitychange', onVisible);
+    return () => {
+      window.clearInterval(timer);
+      window.removeEventListener('focus', onVisible);
+      document.removeEventListener('visibilitychange', onVisible);
+    };
+  }, [refresh]);
+
+  const act = async (action: ResidentAction): Promise<boolean> => {
+    setNotice(undefined);
+    setProblem(undefined);
+    try {
+      await sendResidentAction(token, action, newKey());
+      setNotice(t('sent'));
+      await refresh();
+      return true;
+    } catch (error) {
+      if (error instanceof ApiProblem && error.status === 404) setLoaded({ kind: 'not-found' });
+      else if (error instanceof ApiProblem && error.status === 409) {
+        setProblem(t('moved'));
+        await refresh();
+      } else if (error instanceof ApiProblem && error.status === 429) setProblem(t('tooMany'));
+      else setProblem(t('failed', { message: error instanceof Error ? error.message : String(error) }));
+      return false;
+    }
+  };
+
+  const other = i18n.language === 'zh' ? 'en' : 'zh';
+  return (
+    <div className="resident">
+      <header>
+        <h1>{t('title')}</h1>
+        <button
+          type="button"
+          lang={other === 'zh' ? 'zh-CN' : 'en'}
+          aria-label={t('switchLanguageLabel')}
+          onClick={() => void changeLanguage(other)}
+        >
+          {t('switchLanguage')}
+        </button>
+      </header>
+      <main>
+        {loaded.kind === 'loading' && <p>{t('loading')}</p>}
+        {loaded.kind === 'not-found' && (
+          <p className="problem" role="alert">
+            {t('notFound')}
+          </p>
+        )}
+        {loaded.kind === 'order' && (
+          <OrderView
+            order={loaded.order}
+            refreshedAt={loaded.at}
+            locale={locale}
+            act={act}
+            onRefresh={() => void refresh()}
+          />
+        )}
+        {offline && loaded.kind !== 'not-found' && (
+          <p className="problem" role="status">
+            {t('unreachable')}
+          </p>
+        )}
+        <div aria-live="polite">
+          {notice && <p className="notice">{notice}</p>}
+          {problem && <p className="problem">{problem}</p>}
+        </div>
+      </main>
+    </div>
+  );
+};
+
+const OrderView = ({
+  order,
+  refreshedAt,
+  locale,
+  act,
+  onRefresh,
+}: {
+  readonly order: ResidentOrder;
+  readonly refreshedAt: Date;
+  readonly locale: string;
+  readonly act: (action: ResidentAction) => Promise<boolean>;
+  readonly onRefresh: () => void;
+}) => {
+  const { t } = useTranslation('resident');
+  const when = (iso: string) => formatWhen(iso, locale, order.timeZone);
+  const { actions } = order;
+  return (
+    <>
+      <section className="card" aria-labelledby="resident-status">
+        <p className="muted">{t('number', { number: order.number })}</p>
+        <p id="resident-status" className="status" data-status={order.status}>
+          {t(`status.${order.status}`)}
+        </p>
+        {order.due && <p>{t(order.due.paused ? 'duePaused' : 'due', { when: when(order.due.at) })}</p>}
+        <p className="muted">
+          {t('refreshed', { time: formatWhen(refreshedAt.toISOString(), locale, order.timeZone) })}{' '}
+          <button type="button" onClick={onRefresh}>
+            {t('refresh')}
+          </button>
+        </p>
+      </section>
+      <section className="card" aria-labelledby="resident-steps">
+        <h2 id="resident-steps">{t('steps')}</h2>
+        <ol className="steps">
+          {[...order.steps].reverse().map((step, i) => {
+            const words = stepWords(step, (key) => t(key));
+            return (
+              <li key={`${step.step}-${step.at}-${i}`} data-step={step.step}>
+                <time dateTime={step.at}>{when(step.at)}</time>
+                {t(words.key, words.values)}
+              </li>
+            );
+          })}
+        </ol>
+      </section>
+      {(actions.confirm || actions.reject || actions.note) && (
+        <section className="card" aria-labelledby="resident-actions">
+          <h2 id="resident-actions">{t('actions')}</h2>
+          {actions.confirm && <ConfirmForm act={act} />}
+          {actions.reject && <RejectForm act={act} />}
+          {actions.note && <NoteForm act={act} />}
+        </section>
+      )}
+    </>
+  );
+};
+
+/** Sends once at a time; the form is cleared when the action was recorded. */
+const useSending = (act: (action: ResidentAction) => Promise<boolean>) => {
+  const [sending, setSending] = useState(false);
+  const busy = useRef(false);
+  const send = async (action: ResidentAction): Promise<boolean> => {
+    if (busy.current) return false;
+    busy.current = true;
+    setSending(true);
+    try {
+      return await act(action);
+    } finally {
+      busy.current = false;
+      setSending(false);
+    }
+  };
+  return { sending, send };
+};
+
+const ConfirmForm = ({ act }: { readonly act: (action: ResidentAction) => Promise<boolean> }) => {
+  const { t } = useTranslation('resident');
+  const [rating, setRating] = useState(0);
+  const [comment, setComment] = useState('');
+  const [missing, setMissing] = useState(false);
+  const { sending, send } = useSending(act);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (rating < 1) {
+      setMissing(true);
+      return;
+    }
+    const body = comment.trim() === '' ? { rating } : { rating, comment: comment.trim() };
+    if (await send({ kind: 'confirmation', body })) setComment('');
+  };
+  return (
+    <form onSubmit={(event) => void submit(event)} aria-labelledby="resident-confirm">
+      <h3 id="resident-confirm">{t('confirmTitle')}</h3>
+      <fieldset>
+        <legend>{t('stars')}</legend>
+        <div className="stars">
+          {[1, 2, 3, 4, 5].map((stars) => (
+            <label key={stars} className={stars <= rating ? 'on' : ''}>
+              <input
+                type="radio"
+                name="rating"
+                value={stars}
+                checked={rating === stars}
+                onChange={() => {
+                  setRating(stars);
+                  setMissing(false);
+                }}
+              />
+              <span aria-hidden="true">★</span>
+              <span className="visually-hidden">{t('starLabel', { stars })}</span>
+            </label>
+          ))}
+        </div>
+      </fieldset>
+      {missing && <p className="problem">{t('chooseStars')}</p>}
+      <label className="field" htmlFor="resident-comment">
+        {t('comment')}
+      </label>
+      <textarea
+        id="resident-comment"
+        maxLength={2000}
+        rows={2}
+        value={comment}
+        onChange={(event) => setComment(event.target.value)}
+      />
+      <div className="row">
+        <button type="submit" className="primary" disabled={sending}>
+          {sending ? t('sending') : t('confirm')}
+        </button>
+      </div>
+    </form>
+  );
+};
+
+const RejectForm = ({ act }: { readonly act: (action: ResidentAction) => Promise<boolean> }) => {
+  const { t } = useTranslation('resident');
+  const [reason, setReason] = useState('');
+  const { sending, send } = useSending(act);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (reason.trim() === '') return;
+    if (await send({ kind: 'rejection', body: { reason: reason.trim() } })) setReason('');
+  };
+  return (
+    <form onSubmit={(event) => void submit(event)} aria-labelledby="resident-reject">
+      <h3 id="resident-reject">{t('notFixed')}</h3>
+      <label className="field" htmlFor="resident-reason">
+        {t('rejectReason')}
+      </label>
+      <textarea
+        id="resident-reason"
+        required
+        maxLength={1000}
+        rows={2}
+        value={reason}
+        onChange={(event) => setReason(event.target.value)}
+      />
+      <div className="row">
+        <button type="submit" className="danger" disabled={sending}>
+          {sending ? t('sending') : t('sendNotFixed')}
+        </button>
+      </div>
+    </form>
+  );
+};
+
+const NoteForm = ({ act }: { readonly act: (action: ResidentAction) => Promise<boolean> }) => {
+  const { t } = useTranslation('resident');
+  const [note, setNote] = useState('');
+  const [photo, setPhoto] = useState('');
+  const [empty, setEmpty] = useState(false);
+  const { sending, send } = useSending(act);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const body = {
+      ...(note.trim() === '' ? {} : { note: note.trim() }),
+      ...(photo.trim() === '' ? {} : { photoRefs: [photo.trim()] }),
+    };
+    if (Object.keys(body).length === 0) {
+      setEmpty(true);
+      return;
+    }
+    setEmpty(false);
+    if (await send({ kind: 'notes', body })) {
+      setNote('');
+      setPhoto('');
+    }
+  };
+  return (
+    <form onSubmit={(event) => void submit(event)} aria-labelledby="resident-note">
+      <h3 id="resident-note">{t('noteTitle')}</h3>
+      <label className="field" htmlFor="resident-note-text">
+        {t('noteText')}
+      </label>
+      <textarea
+        id="resident-note-text"
+        maxLength={2000}
+        rows={2}
+        value={note}
+        onChange={(event) => setNote(event.target.value)}
+      />
+      <label className="field" htmlFor="resident-photo">
+        {t('photoRef')}
+      </label>
+      <input
+        id="resident-photo"
+        type="text"
+        inputMode="url"
+        maxLength={512}
+        value={photo}
+        onChange={(event) => setPhoto(event.target.value)}
+      />
+      {empty && <p className="problem">{t('emptyNote')}</p>}
+      <div className="row">
+        <button type="submit" disabled={sending}>
+          {sending ? t('sending') : t('addNote')}
+        </button>
+      </div>
+    </form>
+  );
+};

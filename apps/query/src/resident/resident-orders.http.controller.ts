@@ -1,0 +1,41 @@
+import { Controller, Get, Header, Inject, Param, Req } from '@nestjs/common';
+import { RESIDENT_LINK_TOKEN, ResidentKeys } from '@closeloop/auth';
+import { DEFAULT_SITE_TIME_ZONE, ResidentLinkNotFoundError, toDomainEvents } from '@closeloop/contracts';
+import { Access } from '@closeloop/http';
+import { CLOCK, Clock, limitByClientAddress, RateLimiter } from '@closeloop/runtime';
+import type { Request } from 'express';
+import { RESIDENT_RATE_LIMITER } from '../query.config';
+import { ResidentOrder, residentOrderOf } from './resident-order';
+import { ResidentOrdersRepository } from './resident-orders.repository';
+
+/**
+ * The resident's view of their order by its status link (docs/adr/0026-resident-status-links.md), as JSON; the
+ * console's page /r/{token} shows it. Public: the token in the path is the credential, for one order, read-only.
+ * An unknown, malformed or expired link answers one 404; every request counts against its client address's budget.
+ */
+@Controller('v1/resident/orders')
+@Access({ public: true })
+export class ResidentOrdersHttpController {
+  constructor(
+    private readonly orders: ResidentOrdersRepository,
+    @Inject(RESIDENT_RATE_LIMITER) private readonly limiter: RateLimiter,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  @Get(':token')
+  // What a link shows is the resident's: no shared cache may keep it, and the page asks again for what changed.
+  @Header('Cache-Control', 'no-store')
+  async view(@Param('token') token: string, @Req() request: Request): Promise<ResidentOrder> {
+    await limitByClientAddress(this.limiter, 'resident-query', request);
+    if (!RESIDENT_LINK_TOKEN.test(token)) throw new ResidentLinkNotFoundError();
+    const record = await this.orders.byLinkDigest(ResidentKeys.linkTokenDigest(token));
+    if (!record) throw new ResidentLinkNotFoundError();
+    const timeline = toDomainEvents(record.timeline).map((event, i) => ({
+      event,
+      occurredAt: (record.timeline[i]?.occurredAt as Date).toISOString(),
+    }));
+    const order = residentOrderOf({ ...record, timeZone: DEFAULT_SITE_TIME_ZONE }, timeline, this.clock.now());
+    if (!order) throw new ResidentLinkNotFoundError();
+    return order;
+  }
+}
