@@ -34,6 +34,12 @@ export const STREAM_CATEGORIES: readonly StreamCategory[] = [
   },
   { prefix: 'sla', helper: 'slaStream', owners: ['sla-timer'], why: "the order's SLA clocks" },
   { prefix: 'alert', helper: 'alertStream', owners: ['notification'], why: 'alerts, one stream each' },
+  {
+    prefix: 'resident-notice',
+    helper: 'residentNoticeStream',
+    owners: ['notification'],
+    why: "what the reporter of each order was told of its steps, one stream per order (ADR 27); the order's own stream is intake's and dispatch's",
+  },
 ];
 
 /**
@@ -58,6 +64,8 @@ export const SERVICE_TABLES: Readonly<Record<Service, readonly string[]>> = {
     'notification_alert_digest_links_used',
     'notification_oncall_rotations',
     'notification_oncall_overrides',
+    'notification_resident_notices',
+    'notification_resident_opt_outs',
   ],
   query: [
     'query_work_orders',
