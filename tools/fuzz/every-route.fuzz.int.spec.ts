@@ -145,6 +145,12 @@ const TEMPLATES: Record<string, (fx: Fixtures) => Template> = {
   'notification PUT /v1/on-call/contacts/sites/{siteId}/fallback': () => ({ params: { siteId: 'S1' }, body: contacts }),
   'notification GET /v1/on-call/contacts/sites/{siteId}/fallback': () => ({ params: { siteId: 'S1' } }),
   'notification DELETE /v1/on-call/contacts/sites/{siteId}/fallback': () => ({ params: { siteId: 'S1' } }),
+  'notification PUT /v1/sites/{siteId}/resident-notification-opt-outs/{phone}': () => ({
+    params: { siteId: 'S1', phone: '13800000001' },
+  }),
+  'notification DELETE /v1/sites/{siteId}/resident-notification-opt-outs/{phone}': () => ({
+    params: { siteId: 'S1', phone: '13800000001' },
+  }),
   'notification GET /v1/alert-digests/{id}': () => ({ params: { id: randomUUID() } }),
   'notification POST /v1/alert-digests/{id}/ack': () => ({ params: { id: randomUUID() }, body: {} }),
   'notification GET /v1/alert-digest-links/{token}': () => ({ params: { token: 'not-a-signed-link' } }),

@@ -12,6 +12,8 @@ ALTER TABLE notification_order_facts
 -- order's `resident-notice-<workOrderId>` stream; this table is not a read model of it.
 CREATE TABLE notification_resident_notices (
   notice_id           uuid PRIMARY KEY,
+  -- The order notices were planned in: one order's are sent one after the other, in this order.
+  seq                 bigserial NOT NULL,
   work_order_id       uuid NOT NULL,
   step                text NOT NULL,
   channel             text NOT NULL CHECK (channel IN ('sms', 'wechat')),

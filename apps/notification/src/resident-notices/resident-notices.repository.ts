@@ -41,7 +41,11 @@ export interface DueNotice {
 export type FinishedNoticeStatus = 'sent' | 'dead' | 'failed';
 
 /**
- * notification_resident_notices, the notices' working state (leases, attempts, next-attempt times; the same
+ * notification_resident_notices, the notices' working state. One order's notices go out one after the other in the
+ * order they were planned (a notice waits while an earlier one of its order is pending, being sent or retried), so
+ * the resident never reads "started" before "assigned".
+ *
+ * The notices' working state (leases, attempts, next-attempt times; the same
  * scheme as the alert deliveries: claimed FOR UPDATE SKIP LOCKED with a short lease, "due" by the database's
  * clock), and notification_resident_opt_outs, by phone digest.
  */
@@ -92,9 +96,11 @@ export class ResidentNoticesRepository {
   async claimDue(batchSize: number, leaseSeconds: number): Promise<DueNotice[]> {
     const { rows } = await this.pool.query<DueNotice>(
       `UPDATE notification_resident_notices n SET claimed_until = now() + make_interval(secs => $2)
-       FROM (SELECT notice_id FROM notification_resident_notices
+       FROM (SELECT notice_id FROM notification_resident_notices p
              WHERE status = 'pending' AND next_attempt_at <= now() AND (claimed_until IS NULL OR claimed_until < now())
-             ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED) due
+               AND NOT EXISTS (SELECT 1 FROM notification_resident_notices e
+                               WHERE e.work_order_id = p.work_order_id AND e.status = 'pending' AND e.seq < p.seq)
+             ORDER BY next_attempt_at, seq LIMIT $1 FOR UPDATE SKIP LOCKED) due
        WHERE n.notice_id = due.notice_id
        RETURNING n.notice_id, n.work_order_id, n.step, n.channel, n.destination, n.message, n.attempts`,
       [batchSize, leaseSeconds],
