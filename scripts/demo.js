@@ -13,6 +13,7 @@ const { Webhook } = require('standardwebhooks');
 const { SMTPServer } = require('smtp-server');
 const { Kafka, logLevel } = require('kafkajs');
 const { DEMO_REPORTS, cloudEvent, produceToIntake } = require('./demo-reports');
+const residentNoticesDemo = require('./demo-resident-notices');
 
 const intake = process.env.INTAKE_URL ?? 'http://127.0.0.1:3001';
 const dispatch = process.env.DISPATCH_URL ?? 'http://127.0.0.1:3002';
@@ -599,6 +600,7 @@ const main = async () => {
   console.log('\nTimelines, as a supervisor reads them (times in Asia/Shanghai):');
   for (const id of submitted) await printTimeline(id);
   await printMonthSoFar();
+  await residentNoticesDemo({ fetch, query, workOrderId: first.body.workOrderId, number: first.body.number });
   console.log(`\nFirst report: POST to a complete timeline (assigned, SLA set) in ${endToEndMs} ms.`);
 };
 
