@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { ResidentKeys } from '@closeloop/auth';
 import { EventTypes, ResidentNoticeEvent, toDomainEvents } from '@closeloop/contracts';
 import { residentNoticeStream } from '@closeloop/notification-domain';
-import { eventually, residentStandInEnv, ResidentStandIns, startResidentStandIns } from '@closeloop/testing';
+import { toKafkaMessage } from '@closeloop/messaging';
+import { eventually, residentStandInEnv, ResidentStandIns, startResidentStandIns, testKafka } from '@closeloop/testing';
 import { workOrderStream } from '@closeloop/work-order-domain';
 import { ANY_ADDRESS } from '../channels/outbound-addresses';
-import { NotificationUnderTest, startNotificationUnderTest } from '../notification-under-test.spec';
+import { caughtUp, NotificationUnderTest, startNotificationUnderTest } from '../notification-under-test.spec';
 import { WeChatSubscribeMessageChannel } from './wechat-subscribe-message.channel';
 
 const RESIDENT_SECRET = 'resident-secret-for-the-notices-int-spec-0123456789';
@@ -224,6 +225,19 @@ describe('step notices to the resident (notification with Twilio and WeChat stan
     ]);
     expect(events[1]).toMatchObject({ data: { reason: 'superseded', supersededBy: 'assigned' } });
     expect(events[0]).toMatchObject({ data: { reason: 'quiet-hours', channel: 'sms' } });
+
+    // The triage redelivered (a relay publishing a batch again): planned before, it supersedes nothing now.
+    const triage = (await service.store.readStream(workOrderStream(normal.workOrderId))).find(
+      (e) => e.type === EventTypes.WorkOrderTriaged,
+    );
+    const producer = testKafka('resident-notices-redelivery').producer();
+    await producer.connect();
+    await producer.send({ topic: service.eventsTopic, messages: [toKafkaMessage(triage!)] });
+    await producer.disconnect();
+    await caughtUp(service);
+    expect((await noticesOf(normal.workOrderId)).map((e) => [e.type, e.data.step])).toEqual(
+      events.map((e) => [e.type, e.data.step]),
+    );
 
     const urgent = await report('RQ', { phone: '13800000003', tier: 'urgent' });
     await noticesWhere(

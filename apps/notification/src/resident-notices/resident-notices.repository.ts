@@ -71,6 +71,14 @@ export class ResidentNoticesRepository {
     );
   }
 
+  /** Whether a notice was queued already (sent, waiting or given up on since). */
+  async exists(noticeId: string): Promise<boolean> {
+    const { rows } = await this.pool.query('SELECT 1 FROM notification_resident_notices WHERE notice_id = $1', [
+      noticeId,
+    ]);
+    return rows.length > 0;
+  }
+
   /** The order's notices still waiting for quiet hours to end, other than this one, and not being sent right now. */
   async waitingDeferred(
     workOrderId: string,

@@ -9,7 +9,7 @@ import {
   ResidentNoticeEvent,
   ResidentSendChannel,
 } from '@closeloop/contracts';
-import { EVENT_STORE, EventStore, handleCommand } from '@closeloop/event-store';
+import { aggregateStream, EVENT_STORE, EventStore, handleCommand } from '@closeloop/event-store';
 import { InboundCloudEvent } from '@closeloop/messaging';
 import {
   planNotice,
@@ -82,6 +82,8 @@ export class ResidentNotices {
     if (!facts || facts.siteId === null || facts.number === null || !reportChannel.success) return;
     const now = this.clock.now();
     const noticeId = residentNoticeIdFor(workOrderId, event.id);
+    // A redelivered step was planned before: planning it again could only supersede the later steps after it.
+    if (await this.planned(workOrderId, noticeId)) return;
     const happenedAt = event.time ? Date.parse(event.time) : now.getTime();
     const known = { ...facts, siteId: facts.siteId, number: facts.number };
     await this.plan(known, reportChannel.data, occurrence, noticeId, now, now.getTime() - happenedAt > STALE_AFTER_MS);
@@ -187,6 +189,12 @@ export class ResidentNotices {
   private destinationOf(channel: ResidentSendChannel, facts: OrderFacts): NoticeDestination {
     if (channel === 'wechat') return { openId: facts.reporterWechatOpenId as string };
     return { phone: smsNumberOf(facts.reporterPhone) as string };
+  }
+
+  private async planned(workOrderId: string, noticeId: string): Promise<boolean> {
+    if (await this.notices.exists(noticeId)) return true;
+    const { state } = await aggregateStream(this.store, residentNoticeStream(workOrderId), residentNoticeDecider);
+    return state.notices[noticeId] !== undefined;
   }
 
   /** Records what came of a notice on the order's resident-notice stream, once per notice and outcome. */
