@@ -14,6 +14,7 @@ const { SMTPServer } = require('smtp-server');
 const { Kafka, logLevel } = require('kafkajs');
 const { DEMO_REPORTS, cloudEvent, produceToIntake } = require('./demo-reports');
 const { demoResidentLink } = require('./demo-resident-link');
+const residentNoticesDemo = require('./demo-resident-notices');
 
 const intake = process.env.INTAKE_URL ?? 'http://127.0.0.1:3001';
 const dispatch = process.env.DISPATCH_URL ?? 'http://127.0.0.1:3002';
@@ -605,6 +606,7 @@ const main = async () => {
   for (const id of submitted) await printTimeline(id);
   await printMonthSoFar();
   await demoResidentLink(first.body.residentLink);
+  await residentNoticesDemo({ fetch, query, workOrderId: first.body.workOrderId, number: first.body.number });
   console.log(`\nFirst report: POST to a complete timeline (assigned, SLA set) in ${endToEndMs} ms.`);
 };
 

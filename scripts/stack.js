@@ -81,7 +81,14 @@ async function startStack({
     const log = openSync(join(logDir, `${name}${logSuffix}.log`), 'a');
     const child = spawn(process.execPath, [main], {
       cwd: root,
-      env: { ...process.env, ...upstreamsEnv(portOffset), ...env, PORT: String(port + portOffset) },
+      env: {
+        // Residents' status links open on this stack's console unless the environment says otherwise.
+        RESIDENT_LINK_BASE_URL: `http://127.0.0.1:${3006 + portOffset}/r/`,
+        ...process.env,
+        ...upstreamsEnv(portOffset),
+        ...env,
+        PORT: String(port + portOffset),
+      },
       stdio: ['ignore', log, log],
       detached,
     });

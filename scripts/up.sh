@@ -25,6 +25,12 @@ export ALERT_STORM_WINDOW_SECONDS=${ALERT_STORM_WINDOW_SECONDS:-20}
 if [ -z "${SMTP_HOST:-}" ]; then
   export SMTP_HOST=127.0.0.1 SMTP_PORT=${SMTP_PORT:-2525} SMTP_SECURE=false SMTP_FROM='Closeloop alerts <alerts@closeloop.local>'
 fi
+# SMS (alerts and residents' step notices) goes to the demo's own stand-in for Twilio (scripts/demo-resident-notices.js)
+# unless SMS_TWILIO_ACCOUNT_SID names a real account.
+if [ -z "${SMS_TWILIO_ACCOUNT_SID:-}" ]; then
+  export SMS_TWILIO_BASE_URL=http://127.0.0.1:${DEMO_SMS_PORT:-2526} SMS_TWILIO_ACCOUNT_SID=AC00000000000000000000000000000000 \
+    SMS_TWILIO_AUTH_TOKEN=demo-stand-in-auth-token SMS_TWILIO_FROM=+8610690000
+fi
 # Staff tokens: the admin tool's local signing key stands in for an identity provider (set STAFF_JWKS_URL and
 # STAFF_TOKEN_ISSUER for a real one, e.g. a Keycloak realm).
 export STAFF_TOKEN_ISSUER=${STAFF_TOKEN_ISSUER:-closeloop-local}

@@ -40,6 +40,12 @@ export const STREAM_CATEGORIES: readonly StreamCategory[] = [
     owners: ['intake'],
     why: "residents' questions, answered from the knowledge base or turned into orders (ADR 0029)",
   },
+  {
+    prefix: 'resident-notice',
+    helper: 'residentNoticeStream',
+    owners: ['notification'],
+    why: "what the reporter of each order was told of its steps, one stream per order (ADR 27); the order's own stream is intake's and dispatch's",
+  },
 ];
 
 /**
@@ -72,6 +78,8 @@ export const SERVICE_TABLES: Readonly<Record<Service, readonly string[]>> = {
     'notification_oncall_overrides',
     'notification_webhook_subscriptions',
     'notification_webhook_deliveries',
+    'notification_resident_notices',
+    'notification_resident_opt_outs',
   ],
   query: [
     'query_work_orders',

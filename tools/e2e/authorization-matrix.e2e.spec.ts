@@ -322,6 +322,16 @@ const MATRIX: Record<string, Entry> = {
     scope: 'site',
     request: (s, fx) => ({ path: `/v1/on-call/contacts/sites/${siteOf(s, fx)}/fallback` }),
   },
+  'notification PUT /v1/sites/{siteId}/resident-notification-opt-outs/{phone}': {
+    allow: FRONT_DESK,
+    scope: 'site',
+    request: (s, fx) => ({ path: `/v1/sites/${siteOf(s, fx)}/resident-notification-opt-outs/13800000001` }),
+  },
+  'notification DELETE /v1/sites/{siteId}/resident-notification-opt-outs/{phone}': {
+    allow: FRONT_DESK,
+    scope: 'site',
+    request: (s, fx) => ({ path: `/v1/sites/${siteOf(s, fx)}/resident-notification-opt-outs/13800000001` }),
+  },
   'notification GET /v1/on-call/contacts/staff/{staffId}': {
     allow: STAFF,
     scope: 'self',

@@ -213,6 +213,12 @@ const TEMPLATES: Record<string, (fx: Fixtures) => Template> = {
     params: { id: fx.subscription },
     query: { limit: '10' },
   }),
+  'notification PUT /v1/sites/{siteId}/resident-notification-opt-outs/{phone}': () => ({
+    params: { siteId: 'S1', phone: '13800000001' },
+  }),
+  'notification DELETE /v1/sites/{siteId}/resident-notification-opt-outs/{phone}': () => ({
+    params: { siteId: 'S1', phone: '13800000001' },
+  }),
   'notification GET /v1/alert-digests/{id}': () => ({ params: { id: randomUUID() } }),
   'notification POST /v1/alert-digests/{id}/ack': () => ({ params: { id: randomUUID() }, body: {} }),
   'notification GET /v1/alert-digest-links/{token}': () => ({ params: { token: 'not-a-signed-link' } }),

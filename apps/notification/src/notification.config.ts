@@ -1,11 +1,18 @@
-import { baseServiceConfig, maxNotBelowBase } from '@closeloop/config';
+import { baseServiceConfig, maxNotBelowBase, residentSecretSetting } from '@closeloop/config';
 import type { RetryPolicy } from '@closeloop/notification-domain';
 import { z } from 'zod';
 import { ChannelConfigSchema, refineChannelEnvironment } from './channels/channel-registry';
+import {
+  ResidentNoticeSettingsSchema,
+  refineResidentNoticeSettings,
+} from './resident-notices/resident-notice.settings';
 
 export const notificationConfigSchema = baseServiceConfig
   .merge(ChannelConfigSchema)
+  .merge(ResidentNoticeSettingsSchema)
   .extend({
+    /** Keys residents' status links and phone digests; the same value as intake's and query's. */
+    RESIDENT_SECRET: residentSecretSetting,
     /** Where people open an order's timeline, for the link in every alert (the query service's public address). */
     PUBLIC_QUERY_URL: z.string().url().default('http://127.0.0.1:3005'),
     /** This service's public address, for the ack link in every alert. */
@@ -52,7 +59,8 @@ export const notificationConfigSchema = baseServiceConfig
   .superRefine(maxNotBelowBase('ALERT_PROCESSING_RETRY_BASE_MILLIS', 'ALERT_PROCESSING_RETRY_MAX_MILLIS'))
   .superRefine(maxNotBelowBase('WEBHOOK_RETRY_BASE_MILLIS', 'WEBHOOK_RETRY_MAX_MILLIS'))
   // A half-configured provider (SMTP_HOST without SMTP_FROM, say) stops the service with the other config errors.
-  .superRefine(refineChannelEnvironment);
+  .superRefine(refineChannelEnvironment)
+  .superRefine(refineResidentNoticeSettings);
 export type NotificationConfig = z.infer<typeof notificationConfigSchema>;
 
 /** How often, and how far apart, a delivery or a digest is sent again after its channel failed. */
@@ -60,6 +68,13 @@ export const sendRetryPolicy = (config: NotificationConfig): RetryPolicy => ({
   maxAttempts: config.ALERT_MAX_ATTEMPTS,
   baseDelayMs: config.ALERT_RETRY_BASE_MILLIS,
   maxDelayMs: config.ALERT_RETRY_MAX_MILLIS,
+});
+
+/** How often, and how far apart, a delivery that could not be processed (not a channel's failure) is tried again. */
+export const processingRetryPolicy = (config: NotificationConfig): RetryPolicy => ({
+  maxAttempts: config.ALERT_PROCESSING_MAX_ATTEMPTS,
+  baseDelayMs: config.ALERT_PROCESSING_RETRY_BASE_MILLIS,
+  maxDelayMs: config.ALERT_PROCESSING_RETRY_MAX_MILLIS,
 });
 
 export const NOTIFICATION_CONFIG = Symbol('NotificationConfig');

@@ -10,6 +10,8 @@ const env = {
   STAFF_TOKEN_ISSUER: 'closeloop-local',
   STAFF_JWKS_URL: 'https://id.example.com/certs',
   ALERT_LINK_SECRET: 'x'.repeat(32),
+  RESIDENT_SECRET: 'r'.repeat(32),
+  RESIDENT_LINK_BASE_URL: 'http://127.0.0.1:3006/r/',
 };
 
 describe('notification configuration: alert storm shaping', () => {

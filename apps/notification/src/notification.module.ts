@@ -21,10 +21,20 @@ import { SubscriptionsHttpController } from './subscriptions/subscriptions.http.
 import { WebhookDeliveriesRepository } from './subscriptions/webhook-deliveries.repository';
 import { WEBHOOK_SENDER, WebhookDeliveryWorker } from './subscriptions/webhook-delivery.worker';
 import { WebhookSubscriptionsRepository } from './subscriptions/webhook-subscriptions.repository';
+import type { AlertChannel } from '@closeloop/contracts';
+import { AlertChannelSender } from './channels/alert-channel.port';
 import { CHANNEL_SENDERS, NOTIFICATION_CONFIG, NotificationConfig, OUTBOUND_ADDRESSES } from './notification.config';
 import { ContactsRepository } from './on-call/contacts.repository';
 import { OnCallHttpController } from './on-call/on-call.http.controller';
 import { OnCallRepository } from './on-call/on-call.repository';
+import { ResidentNoticeConfigSchema } from '@closeloop/notification-domain';
+import { Logger } from '@nestjs/common';
+import { ReloadingJsonFile } from '@closeloop/config';
+import { ResidentNoticeWorker } from './resident-notices/resident-notice.worker';
+import { ResidentNotificationOptOutsHttpController } from './resident-notices/resident-notification-opt-outs.http.controller';
+import { ResidentNoticesRepository } from './resident-notices/resident-notices.repository';
+import { RESIDENT_NOTICE_RULES, ResidentNotices } from './resident-notices/resident-notices.service';
+import { createResidentSenders, RESIDENT_SENDERS } from './resident-notices/resident-senders';
 
 export const notificationModule = (config: NotificationConfig) => {
   @Module({
@@ -36,6 +46,7 @@ export const notificationModule = (config: NotificationConfig) => {
       OnCallHttpController,
       SubscriptionsHttpController,
       SubscriptionFanoutKafkaController,
+      ResidentNotificationOptOutsHttpController,
     ],
     providers: [
       { provide: NOTIFICATION_CONFIG, useValue: config },
@@ -66,6 +77,26 @@ export const notificationModule = (config: NotificationConfig) => {
       WebhookSubscriptionsRepository,
       WebhookDeliveriesRepository,
       WebhookDeliveryWorker,
+      // Step notices to residents (ADR 27).
+      {
+        provide: RESIDENT_NOTICE_RULES,
+        useFactory: () =>
+          new ReloadingJsonFile(
+            'RESIDENT_NOTIFICATIONS_FILE',
+            config.RESIDENT_NOTIFICATIONS_FILE,
+            ResidentNoticeConfigSchema,
+            (problem) => new Logger('resident-notices').error(problem),
+          ),
+      },
+      {
+        provide: RESIDENT_SENDERS,
+        useFactory: (senders: Map<AlertChannel, AlertChannelSender>) =>
+          createResidentSenders(config, senders, () => systemClock.now()),
+        inject: [CHANNEL_SENDERS],
+      },
+      ResidentNoticesRepository,
+      ResidentNotices,
+      ResidentNoticeWorker,
     ],
   })
   class NotificationModule {}

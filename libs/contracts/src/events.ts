@@ -1,5 +1,6 @@
 import { alertEvents, AlertEvent } from './events/alert.events';
 import { EventRegistry, eventRegistry } from './events/registry';
+import { residentNoticeEvents, ResidentNoticeEvent } from './events/resident-notice.events';
 import { slaEvents, SlaEvent } from './events/sla.events';
 import { workOrderEvents, WorkOrderEvent } from './events/work-order.events';
 
@@ -10,24 +11,27 @@ export type { StaffMemberRef } from './events/fields';
 export * from './events/metadata';
 export * from './events/registry';
 export * from './events/resident-note.events';
+export * from './events/resident-notice.events';
 export * from './events/sla.events';
 export * from './events/work-order.events';
 
 type DomainEventDefinitions = typeof workOrderEvents.definitions &
   typeof slaEvents.definitions &
-  typeof alertEvents.definitions;
+  typeof alertEvents.definitions &
+  typeof residentNoticeEvents.definitions;
 
 /** Every domain event of every stream: what the store holds and the relay publishes on `workorders.events`. */
 export const domainEvents: EventRegistry<DomainEventDefinitions> = eventRegistry({
   ...workOrderEvents.definitions,
   ...slaEvents.definitions,
   ...alertEvents.definitions,
+  ...residentNoticeEvents.definitions,
 });
 
 export const EventTypes = domainEvents.types;
 export const eventDataSchemas: EventRegistry<DomainEventDefinitions>['dataSchemas'] = domainEvents.dataSchemas;
 export type EventType = keyof typeof eventDataSchemas;
-export type DomainEvent = WorkOrderEvent | SlaEvent | AlertEvent;
+export type DomainEvent = WorkOrderEvent | SlaEvent | AlertEvent | ResidentNoticeEvent;
 
 export const isEventType = (type: string): type is EventType =>
   Object.prototype.hasOwnProperty.call(eventDataSchemas, type);

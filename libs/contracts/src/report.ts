@@ -33,6 +33,19 @@ export const ResidentContactSchema = z
   .strict();
 export type ResidentContact = z.infer<typeof ResidentContactSchema>;
 
+/**
+ * The reporter of a new order: their contact details and, when the report came from the site's WeChat official account
+ * or mini-program, the openid WeChat gave them there, for telling them of the order's steps by WeChat (ADR 27).
+ */
+export const ReporterSchema = ResidentContactSchema.extend({
+  wechatOpenId: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_-]{16,64}$/, 'must be a WeChat openid (16 to 64 letters, digits, "_" or "-")')
+    .optional(),
+});
+export type Reporter = z.infer<typeof ReporterSchema>;
+
 /** What a resident reported, whichever channel it came through. */
 export const ReportDetailsSchema = z
   .object({
@@ -40,7 +53,7 @@ export const ReportDetailsSchema = z
     building: optionalText(64),
     unit: optionalText(64),
     channel: ChannelSchema,
-    reporter: ResidentContactSchema.default({}),
+    reporter: ReporterSchema.default({}),
     category: z
       .string()
       .regex(/^[a-z][a-z0-9-]{0,47}$/, 'must be a lower-case category code such as "plumbing"')

@@ -5,3 +5,5 @@ export * from './alert.queries';
 export * from './alert.decider';
 export * from './delivery-policy';
 export * from './alert-message';
+export * from './resident-notice.rules';
+export * from './resident-notice.decider';

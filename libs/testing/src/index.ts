@@ -13,3 +13,4 @@ export * from './on-call-rotation';
 export * from './fuzz-budget';
 export * from './table-spec';
 export * from './event-stream-reader';
+export * from './resident-stand-ins';

@@ -94,5 +94,7 @@ export const inProcessServiceEnv = (
   TRIAGE_RULES_FILE: resolve(repositoryRoot, 'config/triage-rules.json'),
   ROSTER_FILE: resolve(repositoryRoot, 'config/roster.json'),
   SLA_POLICY_FILE: resolve(repositoryRoot, 'config/sla-policy.json'),
+  RESIDENT_NOTIFICATIONS_FILE: resolve(repositoryRoot, 'config/resident-notifications.json'),
+  RESIDENT_LINK_BASE_URL: 'http://127.0.0.1:3006/r/',
   ...overrides,
 });

@@ -243,7 +243,11 @@ const decideReport = (command: ReportWorkOrder): WorkOrderEvent[] => {
         building: report.building,
         unit: report.unit,
         channel: report.channel,
-        reporter: { name: report.reporter.name, phone: report.reporter.phone },
+        reporter: {
+          name: report.reporter.name,
+          phone: report.reporter.phone,
+          ...(report.reporter.wechatOpenId !== undefined ? { wechatOpenId: report.reporter.wechatOpenId } : {}),
+        },
         category: report.category,
         description: report.description,
         reportedAt: at,

@@ -8,6 +8,7 @@ import {
   shouldDeadLetter,
 } from '@closeloop/notification-domain';
 import { describeDestination, sendThrough } from '../channels/alert-channel.port';
+import { processingRetryPolicy } from '../notification.config';
 import { createAckLinkToken } from './ack-links';
 import { AlertDeliveriesRepository, DueDelivery } from './alert-deliveries.repository';
 import { AlertSending, AlertSendingWorker } from './alert-sending';
@@ -48,11 +49,7 @@ export class AlertDeliveryWorker extends AlertSendingWorker<DueDelivery> {
       // not be worked at all. Retried with backoff a bounded number of times, then failed, for an operator.
       const message = (error as Error).message;
       const failures = await this.deliveries.countProcessingFailure(delivery);
-      const policy: RetryPolicy = {
-        maxAttempts: this.sending.config.ALERT_PROCESSING_MAX_ATTEMPTS,
-        baseDelayMs: this.sending.config.ALERT_PROCESSING_RETRY_BASE_MILLIS,
-        maxDelayMs: this.sending.config.ALERT_PROCESSING_RETRY_MAX_MILLIS,
-      };
+      const policy = processingRetryPolicy(this.sending.config);
       if (shouldDeadLetter(policy, failures)) {
         await this.deliveries.finish(delivery, 'failed', message.slice(0, 500));
         this.logger.error(

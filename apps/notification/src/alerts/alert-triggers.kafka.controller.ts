@@ -9,6 +9,7 @@ import { AlertRaiser, AlertRequest } from './alert-raiser.service';
 import { AlertService } from './alert.service';
 import { isOrderFact } from './order-facts';
 import { OrderFactsRepository } from './order-facts.repository';
+import { ResidentNotices } from '../resident-notices/resident-notices.service';
 
 type CloseReason = z.infer<typeof AlertClosedData>['reason'];
 
@@ -25,6 +26,7 @@ export class AlertTriggersKafkaController {
     private readonly raiser: AlertRaiser,
     private readonly alerts: AlertService,
     private readonly facts: OrderFactsRepository,
+    private readonly residents: ResidentNotices,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -42,6 +44,8 @@ export class AlertTriggersKafkaController {
       });
     }
     await this.react(domainEvent, message);
+    // The order's reporter hears of its steps (ADR 27), from the facts just brought up to date.
+    await this.residents.onOrderEvent(domainEvent, message);
   }
 
   private async react(domainEvent: DomainEvent, message: InboundCloudEvent): Promise<void> {

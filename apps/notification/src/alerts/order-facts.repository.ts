@@ -19,6 +19,8 @@ interface Row {
   tier: string | null;
   description: string | null;
   reporter_phone: string | null;
+  report_channel: string | null;
+  reporter_wechat_open_id: string | null;
   owner: OrderFacts['owner'];
   status: string | null;
   recent_events: OrderFacts['recentEvents'];
@@ -32,7 +34,7 @@ interface Row {
 
 const COLUMNS = `work_order_id, number, site_id, building, unit, category, tier, description, reporter_phone, owner,
   status, recent_events, sla_status, response_due_at, resolution_due_at, resolution_rounds,
-  work_order_position::text, sla_position::text`;
+  work_order_position::text, sla_position::text, report_channel, reporter_wechat_open_id`;
 
 const toFacts = (r: Row): OrderFacts => ({
   workOrderId: r.work_order_id,
@@ -44,6 +46,8 @@ const toFacts = (r: Row): OrderFacts => ({
   tier: r.tier,
   description: r.description,
   reporterPhone: r.reporter_phone,
+  reportChannel: r.report_channel,
+  reporterWechatOpenId: r.reporter_wechat_open_id,
   owner: r.owner,
   status: r.status,
   recentEvents: r.recent_events,
@@ -56,13 +60,14 @@ const toFacts = (r: Row): OrderFacts => ({
 });
 
 const upsertInto = (table: string) => `INSERT INTO ${table} (${COLUMNS.replace(/::text/g, '')}, updated_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, now())
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, now())
   ON CONFLICT (work_order_id) DO UPDATE SET number = EXCLUDED.number, site_id = EXCLUDED.site_id, building = EXCLUDED.building,
     unit = EXCLUDED.unit, category = EXCLUDED.category, tier = EXCLUDED.tier, description = EXCLUDED.description,
     reporter_phone = EXCLUDED.reporter_phone, owner = EXCLUDED.owner, status = EXCLUDED.status, recent_events = EXCLUDED.recent_events,
     sla_status = EXCLUDED.sla_status, response_due_at = EXCLUDED.response_due_at, resolution_due_at = EXCLUDED.resolution_due_at,
     resolution_rounds = EXCLUDED.resolution_rounds, work_order_position = EXCLUDED.work_order_position,
-    sla_position = EXCLUDED.sla_position, updated_at = now()`;
+    sla_position = EXCLUDED.sla_position, report_channel = EXCLUDED.report_channel,
+    reporter_wechat_open_id = EXCLUDED.reporter_wechat_open_id, updated_at = now()`;
 
 const statements = new Map<string, { select: string; upsert: string }>();
 const statementsFor = (table: string) => {
@@ -133,4 +138,6 @@ const valuesOf = (f: OrderFacts): unknown[] => [
   JSON.stringify(f.resolutionRounds),
   f.workOrderPosition,
   f.slaPosition,
+  f.reportChannel,
+  f.reporterWechatOpenId,
 ];

@@ -29,6 +29,9 @@ export interface OrderFacts {
   readonly tier: string | null;
   readonly description: string | null;
   readonly reporterPhone: string | null;
+  /** The channel the report came by, and the reporter's WeChat openid: how the resident is told of its steps. */
+  readonly reportChannel: string | null;
+  readonly reporterWechatOpenId: string | null;
   readonly owner: { readonly staffId: string; readonly name: string } | null;
   /** The order's lifecycle status, as the work-order decider names it. */
   readonly status: string | null;
@@ -53,6 +56,8 @@ export const noFactsYet = (workOrderId: string): OrderFacts => ({
   tier: null,
   description: null,
   reporterPhone: null,
+  reportChannel: null,
+  reporterWechatOpenId: null,
   owner: null,
   status: null,
   recentEvents: [],
@@ -126,6 +131,8 @@ const applyWorkOrder = (facts: OrderFacts, event: DomainEvent): OrderFacts => {
       category: d.category ?? null,
       description: d.description,
       reporterPhone: d.reporter.phone ?? null,
+      reportChannel: d.channel,
+      reporterWechatOpenId: d.reporter.wechatOpenId ?? null,
       status: 'reported',
     };
   }

@@ -33,6 +33,21 @@ describe('order facts', () => {
     });
   });
 
+  describe('given nothing yet', () => {
+    it('when the report arrives, then how the resident is told is known: its channel and any WeChat openid', () => {
+      const plain = when(given(), reported);
+      expect([plain.reportChannel, plain.reporterWechatOpenId]).toEqual(['phone', null]);
+      const fromWeChat = when(given(), {
+        ...reported,
+        data: { ...reported.data, channel: 'wechat', reporter: { wechatOpenId: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' } },
+      } as DomainEvent);
+      expect([fromWeChat.reportChannel, fromWeChat.reporterWechatOpenId]).toEqual([
+        'wechat',
+        'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o',
+      ]);
+    });
+  });
+
   describe('given an assigned order', () => {
     it('when ownership is handed over, then the new owner is the owner and the status stays', () => {
       const facts = when(given(reported, assigned), {

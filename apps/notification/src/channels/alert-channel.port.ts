@@ -75,16 +75,27 @@ export const sendThrough = async (
   message: () => Promise<OutgoingAlert>,
 ): Promise<SendOutcome> => {
   const sender = senders.get(channel);
+  if (!sender) {
+    return {
+      failure: new DeliveryFailedError(`the ${channel} channel is not configured on this service`, false),
+      latencyMs: 0,
+    };
+  }
+  return timedSend(async () => sender.send(destination, await message()));
+};
+
+/**
+ * One send, timed, answered as an outcome rather than thrown: a DeliveryFailedError as it is, any other failure
+ * (rendering the message, say) as one that may pass later. Every sender of messages, to staff or to residents,
+ * settles its attempts through it.
+ */
+export const timedSend = async (send: () => Promise<void>): Promise<SendOutcome> => {
   const started = Date.now();
   let failure: DeliveryFailedError | undefined;
-  if (!sender) {
-    failure = new DeliveryFailedError(`the ${channel} channel is not configured on this service`, false);
-  } else {
-    try {
-      await sender.send(destination, await message());
-    } catch (error) {
-      failure = error instanceof DeliveryFailedError ? error : new DeliveryFailedError((error as Error).message, true);
-    }
+  try {
+    await send();
+  } catch (error) {
+    failure = error instanceof DeliveryFailedError ? error : new DeliveryFailedError((error as Error).message, true);
   }
   return { failure, latencyMs: Date.now() - started };
 };

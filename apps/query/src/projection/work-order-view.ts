@@ -386,6 +386,11 @@ const apply = (view: WorkOrderView, event: DomainEvent): WorkOrderView => {
     case EventTypes.AlertAcknowledged:
     case EventTypes.AlertClosed:
     case EventTypes.AlertChainExhausted:
+    // Step notices to the resident (ADR 27) are on the timeline too; the order's view does not change with them.
+    case EventTypes.ResidentNotificationSent:
+    case EventTypes.ResidentNotificationFailed:
+    case EventTypes.ResidentNotificationDeferred:
+    case EventTypes.ResidentNotificationSkipped:
       return view;
     default: {
       const unhandled: never = event;

@@ -15,7 +15,14 @@ export const WorkOrderReportedData = z
     building: z.string().optional(),
     unit: z.string().optional(),
     channel: ChannelSchema,
-    reporter: z.object({ name: z.string().optional(), phone: z.string().optional() }).strict(),
+    reporter: z
+      .object({
+        name: z.string().optional(),
+        phone: z.string().optional(),
+        /** The reporter's openid on the site's WeChat account, when the report came from it; absent on older events. */
+        wechatOpenId: z.string().optional(),
+      })
+      .strict(),
     category: z.string().optional(),
     description: z.string(),
     reportedAt: isoInstant,

@@ -47,7 +47,7 @@ export const staffNamesOf = (events: readonly TimelineEvent[]): ReadonlyMap<stri
 
 /** `closeloop.workorder.reported.v1` → `event.workorder.reported`. */
 export const sentenceKeyOf = (type: string): string | undefined => {
-  const match = /^closeloop\.([a-z]+)\.([a-z-]+)\.v\d+$/.exec(type);
+  const match = /^closeloop\.([a-z-]+)\.([a-z-]+)\.v\d+$/.exec(type);
   return match ? `event.${match[1]}.${match[2]}` : undefined;
 };
 
@@ -195,6 +195,21 @@ const valuesOf = (event: TimelineEvent, words: Words): Record<string, unknown> =
       return { by: nameOf(d['acknowledgedBy']), via: wordFor(words, 'ackVia', d['via']) };
     case 'event.alert.closed':
       return { reason: wordFor(words, 'alertClosedReason', d['reason']) };
+    case 'event.resident-notice.sent':
+    case 'event.resident-notice.failed':
+    case 'event.resident-notice.deferred':
+    case 'event.resident-notice.skipped':
+      return {
+        step: wordFor(words, 'residentStep', d['step']),
+        channel: wordFor(words, 'residentChannel', d['channel']),
+        destination: text(d['destination']),
+        attempts: text(d['attempts']),
+        until: at(d['until']),
+        reason:
+          typeof d['reason'] === 'string' && words.exists(`residentSkipReason.${d['reason']}`)
+            ? words.t(`residentSkipReason.${d['reason']}`, { by: wordFor(words, 'residentStep', d['supersededBy']) })
+            : text(d['reason']),
+      };
     case 'event.alert.chain-exhausted': {
       const fallback = d['fallback'] as { staffId?: string } | undefined;
       return { level: text(d['level']), fallback: fallback?.staffId ?? '' };
