@@ -4,7 +4,6 @@ import {
   AlertState,
   nextRetryDelayMs,
   renderAlert,
-  RetryPolicy,
   shouldDeadLetter,
 } from '@closeloop/notification-domain';
 import { describeDestination, sendThrough } from '../channels/alert-channel.port';
