@@ -34,6 +34,12 @@ export const STREAM_CATEGORIES: readonly StreamCategory[] = [
   },
   { prefix: 'sla', helper: 'slaStream', owners: ['sla-timer'], why: "the order's SLA clocks" },
   { prefix: 'alert', helper: 'alertStream', owners: ['notification'], why: 'alerts, one stream each' },
+  {
+    prefix: 'priority-resident',
+    helper: 'priorityResidentStream',
+    owners: ['intake'],
+    why: 'the priority registry, one stream per registration (ADR 28); query learns of it from workorders.events',
+  },
 ];
 
 /**
@@ -41,7 +47,7 @@ export const STREAM_CATEGORIES: readonly StreamCategory[] = [
  * console appends to no stream either.
  */
 export const SERVICE_TABLES: Readonly<Record<Service, readonly string[]>> = {
-  intake: ['intake_number_sequences', 'intake_report_keys', 'intake_reports'],
+  intake: ['intake_number_sequences', 'intake_report_keys', 'intake_reports', 'intake_priority_residents'],
   dispatch: [],
   'sla-timer': ['sla_timer_timers', 'sla_timer_policy_applied', 'sla_timer_order_lifecycle'],
   notification: [
@@ -66,6 +72,7 @@ export const SERVICE_TABLES: Readonly<Record<Service, readonly string[]>> = {
     'query_report_facts',
     'query_report_notes',
     'query_order_changes',
+    'query_priority_residents',
   ],
   // The local stack's one-time sign-in codes; the console keeps no other state.
   console: ['console_sign_in_codes'],

@@ -1,4 +1,4 @@
-import { baseServiceConfig } from '@closeloop/config';
+import { baseServiceConfig, residentSecretSetting } from '@closeloop/config';
 import { DEFAULT_SITE_TIME_ZONE, TimeZoneSchema } from '@closeloop/contracts';
 import type { LoadSheddingOptions } from '@closeloop/runtime';
 import { z } from 'zod';
@@ -13,6 +13,12 @@ export const intakeConfigSchema = baseServiceConfig.extend({
   /** How alike two descriptions must be, 0 to 1, to count as the same problem; 1 in effect turns linking off. */
   DUPLICATE_MIN_SIMILARITY: z.coerce.number().min(0).max(1).default(0.35),
   TRIAGE_RULES_FILE: z.string().min(1).default('config/triage-rules.json'),
+  /** The categories where the priority lane raises a registered resident's report one tier (ADR 28). */
+  PRIORITY_LANE_FILE: z.string().min(1).default('config/priority-lane.json'),
+  /** How often registrations whose review date has come are looked for and lapsed. */
+  PRIORITY_EXPIRY_POLL_MILLIS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
+  /** Keys caller phone digests (and status links): the same value in intake, query and notification. */
+  RESIDENT_SECRET: residentSecretSetting,
   /** Numbering days follow the site's clock; one zone serves every site until sites carry their own. */
   SITE_TIME_ZONE: TimeZoneSchema.default(DEFAULT_SITE_TIME_ZONE),
   /**
@@ -49,6 +55,8 @@ export const sheddingOf = (config: IntakeConfig): LoadSheddingOptions | undefine
       };
 export const INTAKE_CONFIG = Symbol('IntakeConfig');
 export const TRIAGE_RULES = Symbol('TriageRules');
+export const PRIORITY_LANE = Symbol('PriorityLane');
+export const RESIDENT_KEYS = Symbol('ResidentKeys');
 export const WORK_ORDER_COMMANDS = Symbol('WorkOrderCommands');
 /** The relay's checkpoint and parked events (libs/messaging RelayStateRepository), for the admin API. */
 export const RELAY_STATE = Symbol('RelayState');

@@ -4,10 +4,23 @@ import { InfrastructureModule, PG_POOL } from '@closeloop/runtime';
 import { TopicBaseNames, topicName } from '@closeloop/contracts';
 import { relayNameOf, RelayStateRepository } from '@closeloop/messaging';
 import { Pool } from 'pg';
-import { TriageRulesSchema } from '@closeloop/work-order-domain';
+import { PriorityLaneSettingsSchema, TriageRulesSchema } from '@closeloop/work-order-domain';
+import { ResidentKeys } from '@closeloop/auth';
 import { EVENT_STORE, EventStore } from '@closeloop/event-store';
 import { WorkOrderCommands } from '@closeloop/work-order-application';
-import { INTAKE_CONFIG, IntakeConfig, RELAY_STATE, TRIAGE_RULES, WORK_ORDER_COMMANDS } from './intake.config';
+import {
+  INTAKE_CONFIG,
+  IntakeConfig,
+  PRIORITY_LANE,
+  RELAY_STATE,
+  RESIDENT_KEYS,
+  TRIAGE_RULES,
+  WORK_ORDER_COMMANDS,
+} from './intake.config';
+import { PriorityRegistryHandler } from './priority-registry/priority-registry.handler';
+import { PriorityResidentsRepository } from './priority-registry/priority-residents.repository';
+import { PriorityResidentsHttpController } from './priority-registry/priority-residents.http.controller';
+import { RegistrationExpiryWorker } from './priority-registry/registration-expiry.worker';
 import { ParkedEventsHttpController } from './parked-events/parked-events.http.controller';
 import { ResidentFeedbackHandler } from './resident-feedback/resident-feedback.handler';
 import { ResidentFeedbackHttpController } from './resident-feedback/resident-feedback.http.controller';
@@ -32,6 +45,7 @@ export const intakeModule = (config: IntakeConfig) => {
       CloudEventsHttpController,
       ResidentFeedbackHttpController,
       ParkedEventsHttpController,
+      PriorityResidentsHttpController,
       IntakeEventsKafkaController,
     ],
     providers: [
@@ -40,6 +54,11 @@ export const intakeModule = (config: IntakeConfig) => {
         provide: TRIAGE_RULES,
         useValue: loadJsonFile('TRIAGE_RULES_FILE', config.TRIAGE_RULES_FILE, TriageRulesSchema),
       },
+      {
+        provide: PRIORITY_LANE,
+        useValue: loadJsonFile('PRIORITY_LANE_FILE', config.PRIORITY_LANE_FILE, PriorityLaneSettingsSchema),
+      },
+      { provide: RESIDENT_KEYS, useValue: new ResidentKeys(config.RESIDENT_SECRET) },
       {
         provide: WORK_ORDER_COMMANDS,
         useFactory: (store: EventStore) => new WorkOrderCommands(store),
@@ -61,6 +80,9 @@ export const intakeModule = (config: IntakeConfig) => {
       ResidentFeedbackHandler,
       IntakeRequestsHandler,
       KafkaIntakeCallers,
+      PriorityResidentsRepository,
+      PriorityRegistryHandler,
+      RegistrationExpiryWorker,
     ],
   })
   class IntakeModule {}

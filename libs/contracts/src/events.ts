@@ -1,4 +1,5 @@
 import { alertEvents, AlertEvent } from './events/alert.events';
+import { priorityResidentEvents, PriorityResidentEvent } from './events/priority-resident.events';
 import { EventRegistry, eventRegistry } from './events/registry';
 import { slaEvents, SlaEvent } from './events/sla.events';
 import { workOrderEvents, WorkOrderEvent } from './events/work-order.events';
@@ -7,25 +8,28 @@ export * from './events/alert.events';
 export { StaffMemberSchema } from './events/fields';
 export type { StaffMemberRef } from './events/fields';
 export * from './events/metadata';
+export * from './events/priority-resident.events';
 export * from './events/registry';
 export * from './events/sla.events';
 export * from './events/work-order.events';
 
 type DomainEventDefinitions = typeof workOrderEvents.definitions &
   typeof slaEvents.definitions &
-  typeof alertEvents.definitions;
+  typeof alertEvents.definitions &
+  typeof priorityResidentEvents.definitions;
 
 /** Every domain event of every stream: what the store holds and the relay publishes on `workorders.events`. */
 export const domainEvents: EventRegistry<DomainEventDefinitions> = eventRegistry({
   ...workOrderEvents.definitions,
   ...slaEvents.definitions,
   ...alertEvents.definitions,
+  ...priorityResidentEvents.definitions,
 });
 
 export const EventTypes = domainEvents.types;
 export const eventDataSchemas: EventRegistry<DomainEventDefinitions>['dataSchemas'] = domainEvents.dataSchemas;
 export type EventType = keyof typeof eventDataSchemas;
-export type DomainEvent = WorkOrderEvent | SlaEvent | AlertEvent;
+export type DomainEvent = WorkOrderEvent | SlaEvent | AlertEvent | PriorityResidentEvent;
 
 export const isEventType = (type: string): type is EventType =>
   Object.prototype.hasOwnProperty.call(eventDataSchemas, type);

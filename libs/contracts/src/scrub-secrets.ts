@@ -62,6 +62,8 @@ const credentialRules: readonly ((text: string) => string)[] = [
       (_whole, keyId: string | undefined) => (keyId ? `clk_${keyId}_${MASK}` : `clk_${MASK}`),
     ),
   (text) => text.replace(/\bwhsec_[A-Za-z0-9+/=_-]+/g, `whsec_${MASK}`),
+  // The caller lookup names the phone in its path (GET /v1/callers/{phone}), encoded or spaced in any way.
+  (text) => text.replace(/(\/v1\/callers\/)[^\s/?#"'<>]+/g, `$1${MASK}`),
   // user:password@ in connection URLs (postgres://closeloop:…@db:5432/closeloop).
   (text) => text.replace(/\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s/@]+@/gi, `$1${MASK}@`),
   (text) => text.replace(/\b((?:set-)?cookie)(["']?\s*[:=]\s*)([^\r\n"]+)/gi, `$1$2${MASK}`),

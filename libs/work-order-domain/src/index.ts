@@ -5,3 +5,5 @@ export { Staff, WorkOrderState, WorkOrderStatus, workOrderStream } from './work-
 export * from './work-order.commands';
 export * from './work-order.decider';
 export * from './duplicates';
+export * from './priority-lane';
+export * from './priority-resident.decider';

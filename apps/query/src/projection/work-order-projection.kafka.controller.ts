@@ -1,26 +1,44 @@
 import { Controller, Inject } from '@nestjs/common';
+import { ResidentKeys } from '@closeloop/auth';
 import { EventPattern } from '@nestjs/microservices';
 import { inTransaction } from '@closeloop/database';
 import { ANY_EVENT_TYPE, InboundCloudEvent, lockReadModelShared } from '@closeloop/messaging';
 import { PG_POOL } from '@closeloop/runtime';
 import { Pool } from 'pg';
-import { isProjected, projectEvent } from './work-order.projection';
+import { projectPriorityRegistryEvent } from '../callers/priority-residents.repository';
+import { RESIDENT_KEYS } from '../query.config';
+import { isPriorityRegistryEvent, isProjected, projectEvent } from './work-order.projection';
 import { QUERY_READ_MODEL } from './work-order.rebuild';
 
-/** Projects every work-order event onto the supervisors' read side: the order's timeline and its folded row. */
+/**
+ * Projects every work-order event onto the supervisors' read side: the order's timeline and its folded row (with
+ * the reporter's phone as a keyed digest, for the caller lookup); and the priority registry's events onto
+ * query_priority_residents (ADR 28).
+ */
 @Controller()
 export class WorkOrderProjectionKafkaController {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  private readonly phoneDigest: (phone: string) => string;
+
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(RESIDENT_KEYS) keys: ResidentKeys,
+  ) {
+    this.phoneDigest = (phone) => keys.phoneDigest(phone);
+  }
 
   @EventPattern(ANY_EVENT_TYPE)
   async onEvent({ event }: InboundCloudEvent): Promise<void> {
+    if (isPriorityRegistryEvent(event)) {
+      await inTransaction(this.pool, (client) => projectPriorityRegistryEvent(client, event));
+      return;
+    }
     // Types from a newer producer than this projection are kept for its next version, not guessed at.
     if (!isProjected(event)) return;
     await inTransaction(this.pool, async (client) => {
       // Before the first write: a rebuild swapping new tables in waits for this event, or this event for the swap,
       // and then lands in the new tables (ADR 16).
       await lockReadModelShared(client, QUERY_READ_MODEL);
-      await projectEvent(client, event);
+      await projectEvent(client, event, this.phoneDigest);
     });
   }
 }

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
+import { ResidentKeys } from '@closeloop/auth';
 import { EventMetadata, EventTypes } from '@closeloop/contracts';
 import { loadJsonFile } from '@closeloop/config';
 import { PostgresEventStore, RecordedEvent } from '@closeloop/event-store';
@@ -38,7 +39,10 @@ describe('the work-order projection under redelivery', () => {
   beforeAll(async () => {
     db = await freshDatabase('query_redelivery');
     store = new PostgresEventStore(db.pool);
-    controller = new WorkOrderProjectionKafkaController(db.pool);
+    controller = new WorkOrderProjectionKafkaController(
+      db.pool,
+      new ResidentKeys('a-resident-secret-for-this-test-only-32+'),
+    );
   });
 
   afterAll(async () => {

@@ -1,4 +1,4 @@
-import { CloudEvent, isEventType, toDomainEvents } from '@closeloop/contracts';
+import { CloudEvent, isEventType, priorityResidentEvents, toDomainEvents } from '@closeloop/contracts';
 import { PoolClient } from 'pg';
 import { foldReportOrder } from '../reports/report-order';
 import { recordOrderChange } from '../stream/order-changes.repository';
@@ -15,7 +15,14 @@ import {
 
 /** The events this projection takes: known types about a work order (a newer producer's types wait for its next version). */
 export const isProjected = (event: CloudEvent): event is CloudEvent & { workorderid: string } =>
-  isEventType(event.type) && event.workorderid !== undefined;
+  isEventType(event.type) && event.workorderid !== undefined && !isPriorityRegistryEvent(event);
+
+/** The priority registry's events are no order's: they go to query_priority_residents (ADR 28). */
+export const isPriorityRegistryEvent = (event: Pick<CloudEvent, 'type'>): boolean =>
+  Object.values(priorityResidentEvents.types).includes(event.type as never);
+
+/** The keyed digest of a reporter's phone, for the caller lookup; absent, the digest column stays empty. */
+export type PhoneDigest = (phone: string) => string;
 
 /**
  * Recomputes an order's row and its report row by folding its whole timeline in store order; the order's site, or
@@ -25,12 +32,13 @@ export const refoldWorkOrder = async (
   client: PoolClient,
   workOrderId: string,
   tables: QueryTables = QUERY_TABLES,
+  phoneDigest?: PhoneDigest,
 ): Promise<string | undefined> => {
   await lockWorkOrderRow(client, workOrderId);
   const rows = await timelineRows(client, workOrderId, tables);
   const events = toDomainEvents(rows.map((r) => ({ type: r.event_type, data: r.data })));
   const timeline = events.map((e, i) => ({ event: e, occurredAt: (rows[i]?.occurred_at as Date).toISOString() }));
-  const view = foldWorkOrderView(timeline);
+  const view = foldWorkOrderView(timeline, phoneDigest);
   if (view) await upsertWorkOrderRow(client, view, tables);
   const reportOrder = foldReportOrder(timeline);
   if (reportOrder) await upsertReportOrderRow(client, reportOrder, tables);
@@ -42,10 +50,14 @@ export const refoldWorkOrder = async (
  * order row, re-folded from the whole timeline in store order, then the change on the live board's feed. A rebuild
  * (ADR 16) folds through refoldWorkOrder and writes no feed: its rows are the live ones re-derived, not changes.
  */
-export const projectEvent = async (client: PoolClient, event: CloudEvent): Promise<boolean> => {
+export const projectEvent = async (
+  client: PoolClient,
+  event: CloudEvent,
+  phoneDigest?: PhoneDigest,
+): Promise<boolean> => {
   if (!isProjected(event)) return false;
   if (!(await insertTimelineRow(client, event))) return false;
-  const siteId = await refoldWorkOrder(client, event.workorderid);
+  const siteId = await refoldWorkOrder(client, event.workorderid, QUERY_TABLES, phoneDigest);
   if (siteId !== undefined) await recordOrderChange(client, siteId, event.workorderid);
   return true;
 };

@@ -1,6 +1,7 @@
+import { ResidentKeys } from '@closeloop/auth';
 import { ReadModelDefinition, rebuildReadModel, RebuildOptions, RebuildReport } from '@closeloop/messaging';
 import { insertTimelineRow, QUERY_TABLES, QueryTables } from './work-order-rows.repository';
-import { isProjected, refoldWorkOrder } from './work-order.projection';
+import { isProjected, PhoneDigest, refoldWorkOrder } from './work-order.projection';
 
 /** The name the live projection and a rebuild's swap share their lock under. */
 export const QUERY_READ_MODEL = 'query';
@@ -10,7 +11,7 @@ export const QUERY_READ_MODEL = 'query';
  * time. Each event goes onto the timeline as a consumer would store it; each order the batch touched is then
  * re-folded once from its whole timeline, which gives the row the live projection's last re-fold gave it.
  */
-export const queryReadModel: ReadModelDefinition<keyof QueryTables> = {
+export const queryReadModelWith = (phoneDigest?: PhoneDigest): ReadModelDefinition<keyof QueryTables> => ({
   name: QUERY_READ_MODEL,
   tables: QUERY_TABLES,
   async apply(client, events, tables) {
@@ -22,11 +23,22 @@ export const queryReadModel: ReadModelDefinition<keyof QueryTables> = {
       touched.add(published.workorderid);
       applied += 1;
     }
-    for (const workOrderId of touched) await refoldWorkOrder(client, workOrderId, tables);
+    for (const workOrderId of touched) await refoldWorkOrder(client, workOrderId, tables, phoneDigest);
     return applied;
   },
-};
+});
 
-/** Rebuilds query_timeline and query_work_orders from the event store while the service runs (`projections rebuild --service query`). */
-export const rebuildQueryReadModels = (options: RebuildOptions): Promise<RebuildReport> =>
-  rebuildReadModel(queryReadModel, options);
+export const queryReadModel = queryReadModelWith();
+
+/**
+ * Rebuilds query_timeline and query_work_orders from the event store while the service runs (`projections rebuild
+ * --service query`). The reporters' phone digests are keyed by RESIDENT_SECRET, given or from the environment as
+ * the service has it; without it the rebuilt rows have none and the caller lookup finds callers by unit only.
+ */
+export const rebuildQueryReadModels = (
+  options: RebuildOptions & { readonly residentSecret?: string | undefined },
+): Promise<RebuildReport> => {
+  const { residentSecret = process.env['RESIDENT_SECRET'], ...rest } = options;
+  const keys = residentSecret ? new ResidentKeys(residentSecret) : undefined;
+  return rebuildReadModel(queryReadModelWith(keys && ((phone) => keys.phoneDigest(phone))), rest);
+};

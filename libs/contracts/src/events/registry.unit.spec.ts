@@ -2,11 +2,17 @@ import { z } from 'zod';
 import { eventDataSchemas, EventTypes, WorkOrderTriagedData } from '../events';
 import { alertEvents } from './alert.events';
 import { defineEvent, eventRegistry } from './registry';
+import { priorityResidentEvents } from './priority-resident.events';
 import { slaEvents } from './sla.events';
 import { workOrderEvents } from './work-order.events';
 
 describe('the event registries', () => {
-  const streams = { workorder: workOrderEvents, sla: slaEvents, alert: alertEvents };
+  const streams = {
+    workorder: workOrderEvents,
+    sla: slaEvents,
+    alert: alertEvents,
+    'priority-resident': priorityResidentEvents,
+  };
 
   it('derives EventTypes and the schema map from the definitions', () => {
     expect(EventTypes.WorkOrderTriaged).toBe('closeloop.workorder.triaged.v1');
