@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOCAL_JWKS_FILE } from '@closeloop/auth';
-import { baseServiceConfig, kafkaSecurityOf, staffJwksOf } from '@closeloop/config';
+import { kafkaSecurityOf, staffJwksOf } from '@closeloop/config';
 import { parse } from 'yaml';
 import type { ZodTypeAny } from 'zod';
 import { dispatchConfigSchema } from '../apps/dispatch/src/dispatch.config';
 import { intakeConfigSchema } from '../apps/intake/src/intake.config';
 import { notificationConfigSchema } from '../apps/notification/src/notification.config';
 import { slaTimerConfigSchema } from '../apps/sla-timer/src/sla-timer.config';
+import { queryConfigSchema } from '../apps/query/src/query.config';
 
 /**
  * docker-compose.yml is run rarely and by hand (no Docker engine in CI), so this spec holds it to the code: every
@@ -25,7 +26,7 @@ const SERVICES: Record<string, { schema: ZodTypeAny; port: number }> = {
   dispatch: { schema: dispatchConfigSchema, port: 3002 },
   'sla-timer': { schema: slaTimerConfigSchema, port: 3003 },
   notification: { schema: notificationConfigSchema, port: 3004 },
-  query: { schema: baseServiceConfig, port: 3005 },
+  query: { schema: queryConfigSchema, port: 3005 },
 };
 
 /** `${NAME:-default}` as compose reads it on a host that sets nothing; anything else the host must set is a problem. */

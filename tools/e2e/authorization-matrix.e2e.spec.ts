@@ -29,6 +29,8 @@ interface SiteFixtures {
   readonly rotationId: string;
   readonly overrideId: string;
   readonly digestId: string;
+  /** A priority registration of the site (docs/adr/0028). */
+  readonly registrationId: string;
 }
 type Fixtures = Record<Site, SiteFixtures>;
 
@@ -62,6 +64,9 @@ const SCHEDULE_READERS: readonly Allowed[] = ['on-call', 'supervisor', 'dispatch
 const SCHEDULE_EDITORS: readonly Allowed[] = ['supervisor', 'admin'];
 const REPORT_READERS: readonly Allowed[] = ['supervisor', 'admin', 'dispatcher'];
 const MONTHLY_REPORT_READERS: readonly Allowed[] = ['supervisor', 'admin'];
+const REGISTRY_KEEPERS: readonly Allowed[] = ['dispatcher', 'admin'];
+const REGISTRY_READERS: readonly Allowed[] = ['dispatcher', 'supervisor', 'admin'];
+const CALLER_LOOKUP: readonly Allowed[] = ['dispatcher', 'supervisor', 'admin'];
 
 // ── valid bodies ───────────────────────────────────────────────────────────────────────────────────────────
 
@@ -101,6 +106,17 @@ const override = (siteId: string) => ({
   from: new Date(Date.now() + 86_400_000).toISOString(),
   to: new Date(Date.now() + 2 * 86_400_000).toISOString(),
   reason: 'Swapped shift',
+});
+
+/** A resident registered in the site's priority registry, with a review date half a year ahead. */
+const priorityResident = (siteId: string) => ({
+  siteId,
+  building: 'B3',
+  unit: randomUUID().slice(0, 8),
+  phone: '13900001234',
+  need: 'elderly-living-alone',
+  consent: { givenBy: 'the resident', givenOn: new Date().toISOString().slice(0, 10) },
+  reviewOn: new Date(Date.now() + 180 * 86_400_000).toISOString().slice(0, 10),
 });
 
 const contacts = { destinations: [{ channel: 'email', address: 'matrix@example.com' }] };
@@ -312,6 +328,27 @@ const MATRIX: Record<string, Entry> = {
     request: (s, fx) => ({ path: `/v1/on-call/overrides/${fx[s].overrideId}` }),
   },
 
+  'intake GET /v1/residents': {
+    allow: REGISTRY_READERS,
+    scope: 'site',
+    request: (s, fx) => ({ path: '/v1/residents', query: { site: siteOf(s, fx) } }),
+  },
+  'query GET /v1/callers/{phone}': {
+    allow: CALLER_LOOKUP,
+    scope: 'site',
+    request: (s, fx) => ({ path: '/v1/callers/13900001234', query: { site: siteOf(s, fx) } }),
+  },
+  'intake POST /v1/residents': {
+    allow: REGISTRY_KEEPERS,
+    scope: 'site',
+    request: (s, fx) => ({ path: '/v1/residents', body: priorityResident(siteOf(s, fx)) }),
+  },
+  'intake DELETE /v1/residents/{id}': {
+    allow: REGISTRY_KEEPERS,
+    scope: 'order',
+    request: (s, fx) => ({ path: `/v1/residents/${fx[s].registrationId}`, query: { reason: 'moved out' } }),
+  },
+
   'intake POST /v1/reports': {
     allow: FRONT_DESK,
     scope: 'site',
@@ -486,8 +523,12 @@ describe('the authorization matrix: every route, every kind of caller, own site 
       'INSERT INTO notification_alert_digest_items (digest_id, alert_id, work_order_id) VALUES ($1, $2, $3)',
       [digestId, alert.alertId, workOrderId],
     );
+    const registered = await post(`${urls.intake}/v1/residents`, priorityResident(siteId), root);
+    if (registered.status !== 201)
+      throw new Error(`the ${siteId} priority registration was refused: ${registered.status}`);
     return {
       siteId,
+      registrationId: registered.body['registrationId'] as string,
       workOrderId,
       number: accepted.body['number'] as string,
       alertId: alert.alertId,

@@ -20,6 +20,16 @@ import { queryModule } from '../query.module';
 // consumer hands them. Mr Sun of B7-0802 rings about his tap again, eleven days after the last leak was closed.
 
 const PHONE = '13600001111';
+
+/** The answer as this spec reads it (a problem+json for a refusal). */
+interface CallerLookup {
+  readonly phone: string;
+  readonly openOrders: readonly { readonly number: string }[];
+  readonly recentOrders: readonly { readonly number: string; readonly matchedBy: string }[];
+  readonly repeatComplaint: unknown;
+  readonly priority: { readonly registered: boolean; readonly registrations: unknown };
+  readonly issues?: unknown;
+}
 const DAY = 24 * 3600 * 1000;
 
 describe('GET /v1/callers/{phone}: caller recognition (real PostgreSQL, the projection)', () => {
@@ -80,7 +90,11 @@ describe('GET /v1/callers/{phone}: caller recognition (real PostgreSQL, the proj
       unit: particulars.unit ?? '0802',
       reporter: { name: 'Sun Jie', ...(particulars.phone ? { phone: particulars.phone } : {}) },
     });
-    await project(workOrderId, { ...reported, data: { ...reported.data, reportedAt: at(daysAgo) } } as DomainEvent, at(daysAgo));
+    await project(
+      workOrderId,
+      { ...reported, data: { ...reported.data, reportedAt: at(daysAgo) } } as DomainEvent,
+      at(daysAgo),
+    );
     await project(
       workOrderId,
       {
@@ -111,7 +125,7 @@ describe('GET /v1/callers/{phone}: caller recognition (real PostgreSQL, the proj
     const response = await fetch(`${baseUrl}/v1/callers/${encodeURIComponent(phone)}?site=${site}`, {
       headers: { authorization: `Bearer ${token}` },
     });
-    return { status: response.status, body: (await response.json()) as Record<string, any> };
+    return { status: response.status, body: (await response.json()) as CallerLookup };
   };
 
   it('finds the caller’s orders by phone and by their unit, flags the repeat, and shows their registration', async () => {
@@ -146,20 +160,20 @@ describe('GET /v1/callers/{phone}: caller recognition (real PostgreSQL, the proj
 
     const { status, body } = await lookUp(`+86 136-0000-1111`);
     expect(status).toBe(200);
-    expect(body['phone']).toBe('136****1111');
-    expect(body['openOrders'].map((o: { number: string }) => o.number)).toEqual(['S1-C', 'S1-D']);
-    expect(body['recentOrders'].map((o: { number: string; matchedBy: string }) => [o.number, o.matchedBy])).toEqual([
+    expect(body.phone).toBe('136****1111');
+    expect(body.openOrders.map((o) => o.number)).toEqual(['S1-C', 'S1-D']);
+    expect(body.recentOrders.map((o) => [o.number, o.matchedBy])).toEqual([
       ['S1-C', 'unit'],
       ['S1-D', 'phone'],
       ['S1-B', 'phone'],
     ]);
-    expect(body['repeatComplaint']).toEqual({
+    expect(body.repeatComplaint).toEqual({
       likely: true,
       windowDays: 30,
       orders: [{ number: 'S1-C', repeats: ['S1-B'] }],
       repeats: ['S1-B'],
     });
-    expect(body['priority']).toEqual({
+    expect(body.priority).toEqual({
       registered: true,
       registrations: [
         expect.objectContaining({ registrationId, need: 'disability', unit: '0802', matchedBy: 'phone' }),
@@ -194,12 +208,18 @@ describe('GET /v1/callers/{phone}: caller recognition (real PostgreSQL, the proj
       },
     };
     await project(registrationId, registered, at(3));
-    expect((await lookUp(phone)).body['priority']['registered']).toBe(true);
+    expect((await lookUp(phone)).body.priority.registered).toBe(true);
     await project(
       registrationId,
       {
         type: EventTypes.PriorityResidentRemoved,
-        data: { registrationId, siteId: 'S1', reason: 'moved', removedBy: { staffId: 'd1', name: 'D' }, removedAt: at(1) },
+        data: {
+          registrationId,
+          siteId: 'S1',
+          reason: 'moved',
+          removedBy: { staffId: 'd1', name: 'D' },
+          removedAt: at(1),
+        },
       },
       at(1),
     );
@@ -216,6 +236,6 @@ describe('GET /v1/callers/{phone}: caller recognition (real PostgreSQL, the proj
     expect((await lookUp(PHONE, 'S1', technician)).status).toBe(403);
     const refused = await lookUp('call-me-maybe');
     expect(refused.status).toBe(422);
-    expect(JSON.stringify(refused.body['issues'])).not.toContain('call-me-maybe');
+    expect(JSON.stringify(refused.body.issues)).not.toContain('call-me-maybe');
   });
 });

@@ -29,6 +29,7 @@ const messages: Messages = {
       noBuilding: 'No building given',
       resolvedAt: 'Resolved {{time}}',
       noSla: 'No SLA yet',
+      priorityLane: 'Priority lane',
     },
     category: {
       plumbing: 'Plumbing',
@@ -77,6 +78,7 @@ const messages: Messages = {
       noBuilding: '未填楼栋',
       resolvedAt: '办结于 {{time}}',
       noSla: '时限未设定',
+      priorityLane: '优先',
     },
     category: {
       plumbing: '给排水',

@@ -4,6 +4,8 @@ const messages: { readonly en: Record<string, unknown>; readonly zh: Record<stri
   en: {
     title: 'Work order {{number}}',
     refresh: 'Refresh',
+    priorityLane: 'Priority lane',
+    priorityLaneWhy: 'Raised one tier: the reporter is in the priority registry',
     notFound: 'No such work order here. It may be of a site you do not work for, or not on the read side yet.',
     section: {
       header: 'Order',
@@ -233,6 +235,12 @@ const messages: { readonly en: Record<string, unknown>; readonly zh: Record<stri
         closed: 'Alert closed: {{reason}}',
         'chain-exhausted': 'Nobody on the level {{level}} chain could be reached: paging {{fallback}} instead',
       },
+      // The priority registry's events are on no order's timeline; worded for completeness.
+      'priority-resident': {
+        registered: 'Resident registered in the priority lane',
+        removed: 'Resident removed from the priority lane',
+        expired: 'Priority lane registration lapsed at its review date',
+      },
     },
     problem: {
       STREAM_VERSION_CONFLICT:
@@ -248,6 +256,8 @@ const messages: { readonly en: Record<string, unknown>; readonly zh: Record<stri
   zh: {
     title: '工单 {{number}}',
     refresh: '刷新',
+    priorityLane: '优先',
+    priorityLaneWhy: '报修人在重点关爱名单中，等级上调一级',
     notFound: '未找到该工单：可能不属于您负责的项目，或数据尚未同步。',
     section: {
       header: '工单信息',
@@ -461,6 +471,11 @@ const messages: { readonly en: Record<string, unknown>; readonly zh: Record<stri
         acknowledged: '{{by}} 确认告警{{via}}',
         closed: '告警关闭：{{reason}}',
         'chain-exhausted': '第 {{level}} 级升级链无人响应，改为通知 {{fallback}}',
+      },
+      'priority-resident': {
+        registered: '住户已登记为优先关爱对象',
+        removed: '住户已移出优先关爱名单',
+        expired: '优先关爱登记到期失效',
       },
     },
     problem: {

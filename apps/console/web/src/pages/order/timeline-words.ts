@@ -47,7 +47,7 @@ export const staffNamesOf = (events: readonly TimelineEvent[]): ReadonlyMap<stri
 
 /** `closeloop.workorder.reported.v1` → `event.workorder.reported`. */
 export const sentenceKeyOf = (type: string): string | undefined => {
-  const match = /^closeloop\.([a-z]+)\.([a-z-]+)\.v\d+$/.exec(type);
+  const match = /^closeloop\.([a-z-]+)\.([a-z-]+)\.v\d+$/.exec(type);
   return match ? `event.${match[1]}.${match[2]}` : undefined;
 };
 
