@@ -25,6 +25,9 @@ import { rebuildQueryReadModels } from './work-order.rebuild';
  * order row and timeline whether an event arrives once, twice, or after a newer one. Against a real database,
  * through the controller the Kafka transport calls, with events recorded by the real event store.
  */
+/** The live projection and the rebuild key reporters' phone digests alike. */
+const RESIDENT_SECRET = 'a-resident-secret-for-this-test-only-32+';
+
 describe('the work-order projection under redelivery', () => {
   let db: TestDatabase;
   let store: PostgresEventStore;
@@ -39,10 +42,7 @@ describe('the work-order projection under redelivery', () => {
   beforeAll(async () => {
     db = await freshDatabase('query_redelivery');
     store = new PostgresEventStore(db.pool);
-    controller = new WorkOrderProjectionKafkaController(
-      db.pool,
-      new ResidentKeys('a-resident-secret-for-this-test-only-32+'),
-    );
+    controller = new WorkOrderProjectionKafkaController(db.pool, new ResidentKeys(RESIDENT_SECRET));
   });
 
   afterAll(async () => {
@@ -202,7 +202,7 @@ describe('the work-order projection under redelivery', () => {
     const live = await everything();
     const before = await schema();
 
-    const report = await rebuildQueryReadModels({ pool: db.pool, store, swap: true });
+    const report = await rebuildQueryReadModels({ pool: db.pool, store, swap: true, residentSecret: RESIDENT_SECRET });
     expect(report).toMatchObject({ readModel: 'query', swapped: true, unpublishable: 0 });
 
     // The rebuild folded the order the live side has not seen yet too; its late delivery changes nothing.
