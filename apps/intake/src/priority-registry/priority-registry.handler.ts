@@ -1,11 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { ResidentKeys } from '@closeloop/auth';
-import { Actor, EventTypes, maskPhone, NotFoundError, PriorityNeed, StaffMemberRef } from '@closeloop/contracts';
+import {
+  Actor,
+  EventTypes,
+  localDateOf,
+  maskPhone,
+  NotFoundError,
+  PriorityNeed,
+  StaffMemberRef,
+} from '@closeloop/contracts';
 import { aggregateStream, EVENT_STORE, EventStore, handleCommand } from '@closeloop/event-store';
 import { CLOCK, Clock } from '@closeloop/runtime';
 import {
-  localDateIn,
   PriorityResidentCommand,
   priorityResidentDecider,
   PriorityResidentState,
@@ -95,7 +102,7 @@ export class PriorityRegistryHandler {
   }
 
   today(now: Date = this.clock.now()): string {
-    return localDateIn(now, this.config.SITE_TIME_ZONE);
+    return localDateOf(now, this.config.SITE_TIME_ZONE);
   }
 
   /** One command on one registration, then its row written from the state the stream is in, whatever the outcome. */

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ResidentKeys } from '@closeloop/auth';
-import { EventTypes } from '@closeloop/contracts';
+import { EventTypes, localDateOf } from '@closeloop/contracts';
 import { EVENT_STORE, EventStore } from '@closeloop/event-store';
-import { localDateIn } from '@closeloop/work-order-domain';
 import { INTAKE_CONFIG, IntakeConfig, RESIDENT_KEYS } from '../intake.config';
 import { IntakeUnderTest, startIntakeUnderTest } from '../intake-under-test.spec';
 import { PriorityRegistryHandler } from './priority-registry.handler';
@@ -12,7 +11,7 @@ import { PriorityResidentsRepository } from './priority-residents.repository';
 
 const PHONE = '13912345678';
 const DAY = 24 * 3600 * 1000;
-const dateIn = (days: number) => localDateIn(new Date(Date.now() + days * DAY), 'Asia/Shanghai');
+const dateIn = (days: number) => localDateOf(new Date(Date.now() + days * DAY), 'Asia/Shanghai');
 
 describe('the priority registry and lane (in-process intake, real PostgreSQL and Kafka)', () => {
   let intake: IntakeUnderTest;

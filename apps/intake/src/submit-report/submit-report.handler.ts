@@ -6,6 +6,7 @@ import {
   EventTypes,
   IdempotencyKeyReusedError,
   IllegalTransitionError,
+  localDateOf,
   ReportDetails,
   Tier,
 } from '@closeloop/contracts';
@@ -13,7 +14,6 @@ import { EVENT_STORE, EventStore, RecordedEvent, StreamVersionConflictError } fr
 import { CLOCK, Clock } from '@closeloop/runtime';
 import {
   applyPriorityLane,
-  localDateIn,
   PriorityLaneSettings,
   triage,
   TriageDecision,
@@ -146,7 +146,7 @@ export class SubmitReportHandler {
     const stream = workOrderStream(workOrderId);
     const number = await this.reports.reserve(
       { workOrderId, siteId: command.report.siteId, building: command.report.building, reportedAt: now },
-      await this.numbers.next(command.report.siteId, localDateIn(now, this.config.SITE_TIME_ZONE)),
+      await this.numbers.next(command.report.siteId, localDateOf(now, this.config.SITE_TIME_ZONE)),
     );
     const events = workOrderDecider.decide(
       { type: 'ReportWorkOrder', workOrderId, number, report: command.report, triage: triageDecision, now },
