@@ -601,6 +601,7 @@ const main = async () => {
   await require('./demo-knowledge-base').deflectedQuestion(post);
   console.log("12. The hotline's app follows its orders: a signed webhook, and the feed replayed from the start");
   await require('./demo-subscriptions')({ intake, notification, apiKey: credentials.apiKey });
+  await require('./demo-callers').demoCallers({ intake, query, apiKey: credentials.apiKey, run, staffToken });
 
   console.log('\nTimelines, as a supervisor reads them (times in Asia/Shanghai):');
   for (const id of submitted) await printTimeline(id);

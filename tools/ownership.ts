@@ -46,6 +46,12 @@ export const STREAM_CATEGORIES: readonly StreamCategory[] = [
     owners: ['notification'],
     why: "what the reporter of each order was told of its steps, one stream per order (ADR 27); the order's own stream is intake's and dispatch's",
   },
+  {
+    prefix: 'priority-resident',
+    helper: 'priorityResidentStream',
+    owners: ['intake'],
+    why: 'the priority registry, one stream per registration (ADR 28); query learns of it from workorders.events',
+  },
 ];
 
 /**
@@ -59,6 +65,7 @@ export const SERVICE_TABLES: Readonly<Record<Service, readonly string[]>> = {
     'intake_reports',
     'intake_knowledge_base_answers',
     'intake_knowledge_base_changes',
+    'intake_priority_residents',
   ],
   dispatch: [],
   'sla-timer': ['sla_timer_timers', 'sla_timer_policy_applied', 'sla_timer_order_lifecycle'],
@@ -89,6 +96,7 @@ export const SERVICE_TABLES: Readonly<Record<Service, readonly string[]>> = {
     'query_report_notes',
     'query_order_changes',
     'query_inquiries',
+    'query_priority_residents',
   ],
   // The local stack's one-time sign-in codes; the console keeps no other state.
   console: ['console_sign_in_codes'],

@@ -33,6 +33,8 @@ interface SiteFixtures {
   readonly inquiryId: string;
   /** A webhook subscription: own, the S1 integrator's; other, an S2 integrator's. */
   readonly subscriptionId: string;
+  /** A priority registration of the site (docs/adr/0028). */
+  readonly registrationId: string;
 }
 type Fixtures = Record<Site, SiteFixtures>;
 
@@ -66,6 +68,9 @@ const SCHEDULE_READERS: readonly Allowed[] = ['on-call', 'supervisor', 'dispatch
 const SCHEDULE_EDITORS: readonly Allowed[] = ['supervisor', 'admin'];
 const REPORT_READERS: readonly Allowed[] = ['supervisor', 'admin', 'dispatcher'];
 const MONTHLY_REPORT_READERS: readonly Allowed[] = ['supervisor', 'admin'];
+const REGISTRY_KEEPERS: readonly Allowed[] = ['dispatcher', 'admin'];
+const REGISTRY_READERS: readonly Allowed[] = ['dispatcher', 'supervisor', 'admin'];
+const CALLER_LOOKUP: readonly Allowed[] = ['dispatcher', 'supervisor', 'admin'];
 
 // ── valid bodies ───────────────────────────────────────────────────────────────────────────────────────────
 
@@ -113,6 +118,17 @@ const answer = {
   questions: { zh: ['快递柜在哪里？'] },
   answer: { zh: '快递柜在 2 号楼东侧。', en: 'The parcel lockers are east of building 2.' },
 };
+
+/** A resident registered in the site's priority registry, with a review date half a year ahead. */
+const priorityResident = (siteId: string) => ({
+  siteId,
+  building: 'B3',
+  unit: randomUUID().slice(0, 8),
+  phone: '13900001234',
+  need: 'elderly-living-alone',
+  consent: { givenBy: 'the resident', givenOn: new Date().toISOString().slice(0, 10) },
+  reviewOn: new Date(Date.now() + 180 * 86_400_000).toISOString().slice(0, 10),
+});
 
 const contacts = { destinations: [{ channel: 'email', address: 'matrix@example.com' }] };
 
@@ -388,6 +404,26 @@ const MATRIX: Record<string, Entry> = {
     scope: 'order',
     request: (s, fx) => ({ path: `/v1/subscriptions/${fx[s].subscriptionId}` }),
   },
+  'intake GET /v1/residents': {
+    allow: REGISTRY_READERS,
+    scope: 'site',
+    request: (s, fx) => ({ path: '/v1/residents', query: { site: siteOf(s, fx) } }),
+  },
+  'query GET /v1/callers/{phone}': {
+    allow: CALLER_LOOKUP,
+    scope: 'site',
+    request: (s, fx) => ({ path: '/v1/callers/13900001234', query: { site: siteOf(s, fx) } }),
+  },
+  'intake POST /v1/residents': {
+    allow: REGISTRY_KEEPERS,
+    scope: 'site',
+    request: (s, fx) => ({ path: '/v1/residents', body: priorityResident(siteOf(s, fx)) }),
+  },
+  'intake DELETE /v1/residents/{id}': {
+    allow: REGISTRY_KEEPERS,
+    scope: 'order',
+    request: (s, fx) => ({ path: `/v1/residents/${fx[s].registrationId}`, query: { reason: 'moved out' } }),
+  },
 
   'intake POST /v1/reports': {
     allow: FRONT_DESK,
@@ -608,9 +644,13 @@ describe('the authorization matrix: every route, every kind of caller, own site 
     );
     if (asked.status !== 200)
       throw new Error(`the ${siteId} fixture inquiry was not answered: ${asked.status} ${JSON.stringify(asked.body)}`);
+    const registered = await post(`${urls.intake}/v1/residents`, priorityResident(siteId), root);
+    if (registered.status !== 201)
+      throw new Error(`the ${siteId} priority registration was refused: ${registered.status}`);
     return {
       inquiryId: asked.body['inquiryId'] as string,
       siteId,
+      registrationId: registered.body['registrationId'] as string,
       workOrderId,
       number: accepted.body['number'] as string,
       alertId: alert.alertId,

@@ -44,15 +44,18 @@ const ON_CALL = [
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Runs the admin tool on the stack's database, as an operator would while the services run. */
+/**
+ * Runs the admin tool on the stack's database, as an operator would while the services run, with the services'
+ * RESIDENT_SECRET, so a rebuild keys reporters' phone digests as the live projection does.
+ */
 const admin = (
-  databaseUrl: string,
+  stack: Pick<TestStack, 'db' | 'residentSecret'>,
   ...args: string[]
 ): Promise<{ code: number | null; stdout: string; stderr: string }> =>
   new Promise((resolve) => {
     const child = spawn(process.execPath, [join(repositoryRoot, 'tools', 'admin', 'closeloop-admin.js'), ...args], {
       cwd: repositoryRoot,
-      env: { ...process.env, DATABASE_URL: databaseUrl },
+      env: { ...process.env, DATABASE_URL: stack.db.url, RESIDENT_SECRET: stack.residentSecret },
     });
     let stdout = '';
     let stderr = '';
@@ -396,7 +399,7 @@ describe('a read model rebuilt from the event store while the services run equal
   > => {
     for (let attempt = 1; ; attempt++) {
       const events = await settled();
-      const run = await admin(stack.db.url, 'projections', 'rebuild', '--no-swap', '--json');
+      const run = await admin(stack, 'projections', 'rebuild', '--no-swap', '--json');
       expect({ code: run.code, stderr: run.code === 0 ? '' : run.stderr }).toEqual({ code: 0, stderr: '' });
       // Something appended during the rebuild (a late timer) makes the live side legitimately newer: try again.
       if ((await storedEvents()) !== events && attempt < 3) continue;
@@ -444,7 +447,7 @@ describe('a read model rebuilt from the event store while the services run equal
     const rebuilding = (async () => {
       for (let runs = 0; (loading || runs < 2) && failures.length === 0; runs++) {
         const before = await storedEvents();
-        const run = await admin(stack.db.url, 'projections', 'rebuild', '--json');
+        const run = await admin(stack, 'projections', 'rebuild', '--json');
         if (run.code !== 0) failures.push(run.stderr);
         else {
           const appendedMeanwhile = (await storedEvents()) - before;

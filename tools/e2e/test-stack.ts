@@ -33,6 +33,8 @@ export interface TestStack {
   readonly logDir: string;
   /** The signing key's folder and the issuer its tokens carry, for a client (the demo) that issues its own. */
   readonly staffKeys: { readonly dir: string; readonly issuer: string; readonly audience: string };
+  /** The services' RESIDENT_SECRET, for a tool that must key phone digests as they do (a rebuild). */
+  readonly residentSecret: string;
   /** Kills a service abruptly (SIGKILL, no shutdown hooks), as a crash would: every instance, or the one named. */
   kill(service: string, instance?: number): Promise<void>;
   /** Stops one instance as an orchestrator does (SIGTERM) and resolves with how its process ended. */
@@ -142,6 +144,7 @@ export const startTestStack = async (label: string, extraEnv: Record<string, str
     prefix,
     logDir: options.logDir,
     staffKeys: environment.staffKeys,
+    residentSecret: environment.env['RESIDENT_SECRET'] as string,
     kill: async (service, instance) => {
       await Promise.all(
         alive(service, instance).map(

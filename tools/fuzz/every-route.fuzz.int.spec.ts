@@ -30,6 +30,7 @@ interface Fixtures {
   readonly residentToken: string;
   readonly rotation: string;
   readonly override: string;
+  readonly registration: string;
   readonly me: string;
   /** A webhook subscription of the fuzz integrator. */
   readonly subscription: string;
@@ -69,6 +70,16 @@ const staff = { staffId: 's1-li-na', name: 'Li Na' };
  */
 let fuzzHookUrl = 'http://127.0.0.1:9/fuzz-hook';
 let fuzzHook: Server | undefined;
+const priorityResident = () => ({
+  siteId: 'S1',
+  building: 'B3',
+  unit: randomUUID().slice(0, 6),
+  phone: '13900001234',
+  name: 'Zhao Lan',
+  need: 'elderly-living-alone',
+  consent: { givenBy: 'her daughter', givenOn: '2026-12-01' },
+  reviewOn: new Date(Date.now() + 180 * 86_400_000).toISOString().slice(0, 10),
+});
 
 /** Keyed as routesInCode names routes; a route missing here fails the first test, so a new route joins the fuzzing. */
 const TEMPLATES: Record<string, (fx: Fixtures) => Template> = {
@@ -82,6 +93,10 @@ const TEMPLATES: Record<string, (fx: Fixtures) => Template> = {
   'console POST /auth/local/exchange': () => ({ body: { code: 'Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4Zm9vYmFyYmF' } }),
 
   'intake POST /v1/reports': () => ({ body: report() }),
+  'intake POST /v1/residents': () => ({ body: priorityResident() }),
+  'intake GET /v1/residents': () => ({ query: { site: 'S1' } }),
+  'intake DELETE /v1/residents/{id}': (fx) => ({ params: { id: fx.registration }, query: { reason: 'moved out' } }),
+  'query GET /v1/callers/{phone}': () => ({ params: { phone: '+86 139-0000-1234' }, query: { site: 'S1' } }),
   'intake POST /v1/events': () => ({
     as: 'integrator',
     contentType: CloudEventContentTypes.structured,
@@ -537,6 +552,12 @@ describe('every route of every service under property-based fuzzing (in-process 
       body: JSON.stringify({ url: fuzzHookUrl, sites: ['S1'], eventTypes: ['*'] }),
     });
     expect(subscribed.status).toBe(201);
+    const registered = await fetch(`${services.baseUrl.intake}/v1/residents`, {
+      method: 'POST',
+      headers: staffHeaders,
+      body: JSON.stringify(priorityResident()),
+    });
+    expect(registered.status).toBe(201);
     fixtures = {
       subscription: ((await subscribed.json()) as { id: string }).id,
       order: workOrderId,
@@ -544,6 +565,7 @@ describe('every route of every service under property-based fuzzing (in-process 
       residentToken: residentLink.split('/').pop() as string,
       rotation: rotationId,
       override: ((await created.json()) as { id: string }).id,
+      registration: ((await registered.json()) as { registrationId: string }).registrationId,
       me: services.staffId,
     };
     writtenSincePreviousRequest = await watchWrites(services.db.pool);

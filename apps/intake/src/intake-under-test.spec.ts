@@ -4,7 +4,7 @@ import { INestApplication } from '@nestjs/common';
 import { loadConfig } from '@closeloop/config';
 import { EventTypes, parseDomainEvent, TopicBaseNames, topicName } from '@closeloop/contracts';
 import { cloudEventsTransport, startService } from '@closeloop/runtime';
-import { inProcessServiceEnv, startServiceEnvironment, TestDatabase } from '@closeloop/testing';
+import { inProcessServiceEnv, ServiceEnvironment, startServiceEnvironment, TestDatabase } from '@closeloop/testing';
 import { intakeConfigSchema, sheddingOf } from './intake.config';
 import { intakeModule } from './intake.module';
 import { Pool } from 'pg';
@@ -20,6 +20,8 @@ export interface IntakeUnderTest {
   readonly intakeTopic: string;
   readonly baseUrl: string;
   readonly apiKey: string;
+  /** A staff bearer token signed with this environment's key. */
+  readonly staffToken: ServiceEnvironment['staffToken'];
   stop(): Promise<void>;
 }
 
@@ -61,6 +63,7 @@ export const startIntakeUnderTest = async (
     intakeTopic,
     baseUrl: `http://127.0.0.1:${port}`,
     apiKey,
+    staffToken: environment.staffToken,
     stop: async () => {
       await app.close();
       await environment.remove();

@@ -20,6 +20,10 @@ export const intakeConfigSchema = baseServiceConfig.extend({
    * 1 answers only questions every word of which an answer knows; above 1 turns self-service answers off.
    */
   INQUIRY_MIN_CONFIDENCE: z.coerce.number().min(0).max(2).default(0.6),
+  /** The categories where the priority lane raises a registered resident's report one tier (ADR 28). */
+  PRIORITY_LANE_FILE: z.string().min(1).default('config/priority-lane.json'),
+  /** How often registrations whose review date has come are looked for and lapsed. */
+  PRIORITY_EXPIRY_POLL_MILLIS: z.coerce.number().int().min(100).max(86_400_000).default(60_000),
   /** Numbering days follow the site's clock; one zone serves every site until sites carry their own. */
   SITE_TIME_ZONE: TimeZoneSchema.default(DEFAULT_SITE_TIME_ZONE),
   /**
@@ -72,10 +76,11 @@ export const sheddingOf = (config: IntakeConfig): LoadSheddingOptions | undefine
       };
 export const INTAKE_CONFIG = Symbol('IntakeConfig');
 export const TRIAGE_RULES = Symbol('TriageRules');
+export const PRIORITY_LANE = Symbol('PriorityLane');
 export const WORK_ORDER_COMMANDS = Symbol('WorkOrderCommands');
 /** The relay's checkpoint and parked events (libs/messaging RelayStateRepository), for the admin API. */
 export const RELAY_STATE = Symbol('RelayState');
-/** The keys of residents' status links (ResidentKeys in libs/auth). */
+/** The keys of residents' status links and caller phone digests (ResidentKeys in libs/auth). */
 export const RESIDENT_KEYS = Symbol('ResidentKeys');
 /** The per-address budget of the public resident routes. */
 export const RESIDENT_RATE_LIMITER = Symbol('ResidentRateLimiter');

@@ -1,11 +1,11 @@
 import { Module } from '@nestjs/common';
 import { loadJsonFile } from '@closeloop/config';
 import { InfrastructureModule, PG_POOL, RateLimiter } from '@closeloop/runtime';
-import { ResidentKeys } from '@closeloop/auth';
 import { TopicBaseNames, topicName } from '@closeloop/contracts';
 import { relayNameOf, RelayStateRepository } from '@closeloop/messaging';
 import { Pool } from 'pg';
-import { TriageRulesSchema } from '@closeloop/work-order-domain';
+import { PriorityLaneSettingsSchema, TriageRulesSchema } from '@closeloop/work-order-domain';
+import { ResidentKeys } from '@closeloop/auth';
 import { EVENT_STORE, EventStore } from '@closeloop/event-store';
 import { WorkOrderCommands } from '@closeloop/work-order-application';
 import { InquiriesHandler } from './inquiries/inquiries.handler';
@@ -22,11 +22,16 @@ import {
   INTAKE_CONFIG,
   IntakeConfig,
   RELAY_STATE,
+  PRIORITY_LANE,
   RESIDENT_KEYS,
   RESIDENT_RATE_LIMITER,
   TRIAGE_RULES,
   WORK_ORDER_COMMANDS,
 } from './intake.config';
+import { PriorityRegistryHandler } from './priority-registry/priority-registry.handler';
+import { PriorityResidentsRepository } from './priority-registry/priority-residents.repository';
+import { PriorityResidentsHttpController } from './priority-registry/priority-residents.http.controller';
+import { RegistrationExpiryWorker } from './priority-registry/registration-expiry.worker';
 import { ParkedEventsHttpController } from './parked-events/parked-events.http.controller';
 import { ResidentFeedbackHandler } from './resident-feedback/resident-feedback.handler';
 import { ResidentFeedbackHttpController } from './resident-feedback/resident-feedback.http.controller';
@@ -56,6 +61,7 @@ export const intakeModule = (config: IntakeConfig) => {
       ResidentFeedbackHttpController,
       ResidentLinkActionsHttpController,
       ParkedEventsHttpController,
+      PriorityResidentsHttpController,
       IntakeEventsKafkaController,
       InquiriesHttpController,
       KnowledgeBaseHttpController,
@@ -66,6 +72,10 @@ export const intakeModule = (config: IntakeConfig) => {
       {
         provide: TRIAGE_RULES,
         useValue: loadJsonFile('TRIAGE_RULES_FILE', config.TRIAGE_RULES_FILE, TriageRulesSchema),
+      },
+      {
+        provide: PRIORITY_LANE,
+        useValue: loadJsonFile('PRIORITY_LANE_FILE', config.PRIORITY_LANE_FILE, PriorityLaneSettingsSchema),
       },
       {
         provide: WORK_ORDER_COMMANDS,
@@ -108,6 +118,9 @@ export const intakeModule = (config: IntakeConfig) => {
       FeedOrderSitesRepository,
       FeedTail,
       FeedReader,
+      PriorityResidentsRepository,
+      PriorityRegistryHandler,
+      RegistrationExpiryWorker,
     ],
   })
   class IntakeModule {}

@@ -2,7 +2,7 @@ import { baseServiceConfig, residentSecretSetting } from '@closeloop/config';
 import { z } from 'zod';
 
 export const queryConfigSchema = baseServiceConfig.extend({
-  /** Keys residents' status links (docs/adr/0026-resident-status-links.md); the same value in intake, query and notification. */
+  /** Keys residents' status links (ADR 26) and caller phone digests (ADR 28); the same value in intake, query and notification. */
   RESIDENT_SECRET: residentSecretSetting,
   /** Requests a client address may make to the resident's view (`GET /v1/resident/orders/{token}`) per minute. */
   RESIDENT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(60),

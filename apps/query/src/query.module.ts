@@ -4,6 +4,8 @@ import { InfrastructureModule, PG_POOL, RateLimiter } from '@closeloop/runtime';
 import { Pool } from 'pg';
 import { InquiriesRepository } from './inquiries/inquiries.repository';
 import { InquiryProjectionKafkaController } from './inquiries/inquiry-projection.kafka.controller';
+import { CallersHttpController } from './callers/callers.http.controller';
+import { CallersRepository } from './callers/callers.repository';
 import { WorkOrderProjectionKafkaController } from './projection/work-order-projection.kafka.controller';
 import { QUERY_CONFIG, QueryConfig, RESIDENT_KEYS, RESIDENT_RATE_LIMITER } from './query.config';
 import { ReportNotesRepository } from './reports/report-notes.repository';
@@ -28,6 +30,7 @@ export const queryModule = (config: QueryConfig) => {
       StreamHttpController,
       ReportsHttpController,
       ResidentOrdersHttpController,
+      CallersHttpController,
       WorkOrderProjectionKafkaController,
       InquiryProjectionKafkaController,
     ],
@@ -40,6 +43,7 @@ export const queryModule = (config: QueryConfig) => {
           new RateLimiter(pool, { limit: config.RESIDENT_RATE_LIMIT_PER_MINUTE, windowSeconds: 60 }),
         inject: [PG_POOL],
       },
+      CallersRepository,
       WorkOrderViewsRepository,
       ReportOrdersRepository,
       ReportNotesRepository,

@@ -1,4 +1,5 @@
 import { alertEvents, AlertEvent } from './events/alert.events';
+import { priorityResidentEvents, PriorityResidentEvent } from './events/priority-resident.events';
 import { EventRegistry, eventRegistry } from './events/registry';
 import { residentNoticeEvents, ResidentNoticeEvent } from './events/resident-notice.events';
 import { slaEvents, SlaEvent } from './events/sla.events';
@@ -9,6 +10,7 @@ export * from './events/inquiry.events';
 export { StaffMemberSchema } from './events/fields';
 export type { StaffMemberRef } from './events/fields';
 export * from './events/metadata';
+export * from './events/priority-resident.events';
 export * from './events/registry';
 export * from './events/resident-note.events';
 export * from './events/resident-notice.events';
@@ -18,7 +20,8 @@ export * from './events/work-order.events';
 type DomainEventDefinitions = typeof workOrderEvents.definitions &
   typeof slaEvents.definitions &
   typeof alertEvents.definitions &
-  typeof residentNoticeEvents.definitions;
+  typeof residentNoticeEvents.definitions &
+  typeof priorityResidentEvents.definitions;
 
 /** Every domain event of every stream: what the store holds and the relay publishes on `workorders.events`. */
 export const domainEvents: EventRegistry<DomainEventDefinitions> = eventRegistry({
@@ -26,12 +29,13 @@ export const domainEvents: EventRegistry<DomainEventDefinitions> = eventRegistry
   ...slaEvents.definitions,
   ...alertEvents.definitions,
   ...residentNoticeEvents.definitions,
+  ...priorityResidentEvents.definitions,
 });
 
 export const EventTypes = domainEvents.types;
 export const eventDataSchemas: EventRegistry<DomainEventDefinitions>['dataSchemas'] = domainEvents.dataSchemas;
 export type EventType = keyof typeof eventDataSchemas;
-export type DomainEvent = WorkOrderEvent | SlaEvent | AlertEvent | ResidentNoticeEvent;
+export type DomainEvent = WorkOrderEvent | SlaEvent | AlertEvent | ResidentNoticeEvent | PriorityResidentEvent;
 
 export const isEventType = (type: string): type is EventType =>
   Object.prototype.hasOwnProperty.call(eventDataSchemas, type);

@@ -12,3 +12,4 @@ export * from './input-policy';
 export * from './decider';
 export * from './name-based-id';
 export * from './reported-order';
+export * from './priority-registry';

@@ -64,6 +64,8 @@ const credentialRules: readonly ((text: string) => string)[] = [
   (text) => text.replace(/\bwhsec_[A-Za-z0-9+/=_-]+/g, `whsec_${MASK}`),
   // Residents' status-link tokens in a path (/r/<token>, /v1/resident/orders/<token>/…): each opens an order.
   (text) => text.replace(/(\/(?:resident\/orders|r)\/)[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/g, `$1${MASK}`),
+  // The caller lookup names the phone in its path (GET /v1/callers/{phone}), encoded or spaced in any way.
+  (text) => text.replace(/(\/v1\/callers\/)[^\s/?#"'<>]+/g, `$1${MASK}`),
   // user:password@ in connection URLs (postgres://closeloop:…@db:5432/closeloop).
   (text) => text.replace(/\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]*:)[^\s/@]+@/gi, `$1${MASK}@`),
   (text) => text.replace(/\b((?:set-)?cookie)(["']?\s*[:=]\s*)([^\r\n"]+)/gi, `$1$2${MASK}`),

@@ -106,6 +106,17 @@ describe('scrubSecrets', () => {
     ]);
   });
 
+  it.each([
+    'GET /v1/callers/13800138000?site=S1 failed',
+    'GET /v1/callers/%2B8613800138000 failed',
+    'GET /v1/callers/%2B86%20138%200013%208000?site=S1 failed',
+    '"instance":"/v1/callers/0086-138-0013-8000"',
+  ])('masks the phone in a caller lookup’s path: %s', (line) => {
+    const scrubbed = scrubSecrets(line);
+    expect(scrubbed).toContain('/v1/callers/***');
+    expect(scrubbed.replace(/\D/g, '')).not.toMatch(/0013|8000/);
+  });
+
   it('masks every secret in a line that holds several, phones included', () => {
     const line = `POST /v1/reports?token=t0k3n from 13812345678 with Bearer ${jwt} and ${apiKey}`;
     expect(scrubSecrets(line)).toBe(

@@ -92,6 +92,7 @@ export const inProcessServiceEnv = (
   HOST: '127.0.0.1',
   LOG_LEVEL: 'error',
   TRIAGE_RULES_FILE: resolve(repositoryRoot, 'config/triage-rules.json'),
+  PRIORITY_LANE_FILE: resolve(repositoryRoot, 'config/priority-lane.json'),
   ROSTER_FILE: resolve(repositoryRoot, 'config/roster.json'),
   SLA_POLICY_FILE: resolve(repositoryRoot, 'config/sla-policy.json'),
   RESIDENT_NOTIFICATIONS_FILE: resolve(repositoryRoot, 'config/resident-notifications.json'),

@@ -5,3 +5,5 @@ export { Staff, WORK_ORDER_CATEGORY, WorkOrderState, WorkOrderStatus, workOrderS
 export * from './work-order.commands';
 export * from './work-order.decider';
 export * from './duplicates';
+export * from './priority-lane';
+export * from './priority-resident.decider';

@@ -1,4 +1,4 @@
-import { Tier, TierSchema } from '@closeloop/contracts';
+import { PriorityLane, Tier, TierSchema } from '@closeloop/contracts';
 import { z } from 'zod';
 
 /**
@@ -43,6 +43,8 @@ export interface TriageDecision {
   readonly category: string;
   readonly ruleId: string;
   readonly reason: string;
+  /** Set when the priority lane raised the tier the rules gave (priority-lane.ts). */
+  readonly priorityLane?: PriorityLane;
 }
 
 const UNCATEGORISED = 'uncategorised';

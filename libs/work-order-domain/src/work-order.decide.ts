@@ -261,6 +261,7 @@ const decideReport = (command: ReportWorkOrder): WorkOrderEvent[] => {
         category: triage.category,
         ruleId: triage.ruleId,
         reason: triage.reason,
+        ...(triage.priorityLane ? { priorityLane: triage.priorityLane } : {}),
         triagedAt: at,
       },
     },

@@ -12,9 +12,26 @@ import {
 } from '@closeloop/contracts';
 import { EVENT_STORE, EventStore, RecordedEvent, StreamVersionConflictError } from '@closeloop/event-store';
 import { CLOCK, Clock } from '@closeloop/runtime';
-import { triage, TriageDecision, TriageRule, workOrderDecider, workOrderStream } from '@closeloop/work-order-domain';
+import {
+  applyPriorityLane,
+  PriorityLaneSettings,
+  triage,
+  TriageDecision,
+  TriageRule,
+  workOrderDecider,
+  workOrderStream,
+} from '@closeloop/work-order-domain';
 import { requestFingerprint, WorkOrderCommands } from '@closeloop/work-order-application';
-import { INTAKE_CONFIG, IntakeConfig, TRIAGE_RULES, WORK_ORDER_COMMANDS } from '../intake.config';
+import { ResidentKeys } from '@closeloop/auth';
+import {
+  INTAKE_CONFIG,
+  IntakeConfig,
+  PRIORITY_LANE,
+  RESIDENT_KEYS,
+  TRIAGE_RULES,
+  WORK_ORDER_COMMANDS,
+} from '../intake.config';
+import { PriorityResidentsRepository } from '../priority-registry/priority-residents.repository';
 import { ResidentLinks } from '../resident-link/resident-links';
 import { DuplicateFinder } from './duplicate-finder';
 import { workOrderIdForKey } from './idempotency';
@@ -58,6 +75,9 @@ export class SubmitReportHandler {
     private readonly keyDecisions: ReportKeyDecisionsRepository,
     @Inject(WORK_ORDER_COMMANDS) private readonly commands: WorkOrderCommands,
     private readonly links: ResidentLinks,
+    @Inject(PRIORITY_LANE) private readonly lane: PriorityLaneSettings,
+    @Inject(RESIDENT_KEYS) private readonly keys: ResidentKeys,
+    private readonly priorityResidents: PriorityResidentsRepository,
   ) {}
 
   async handle(command: SubmitReport): Promise<SubmittedReport> {
@@ -68,16 +88,32 @@ export class SubmitReportHandler {
   private async decide(command: SubmitReport): Promise<Decided> {
     const fingerprint = requestFingerprint(command.report);
     const now = this.clock.now();
-    const triageDecision = triage(this.rules, {
-      category: command.report.category,
-      description: command.report.description,
-    });
+    const triageDecision = await this.triage(command.report);
     return this.duplicates.oneReportAtATime(command.report, async () => {
       if (command.retryKey) return this.handleKeyed(command, command.retryKey, fingerprint, triageDecision, now);
       const duplicate = await this.duplicates.find(command.report, triageDecision.category, now);
       const joined = duplicate && (await this.joinOpenOrder(command, duplicate, now));
       return joined ?? this.openOrder(command, randomUUID(), fingerprint, triageDecision, now);
     });
+  }
+
+  /**
+   * The tier the rules give, one step up when the reporter is in the site's priority registry (matched by their
+   * phone's keyed digest, or by the unit) and the category is safety-related (ADR 28).
+   */
+  private async triage(report: ReportDetails): Promise<TriageDecision> {
+    const ruled = triage(this.rules, { category: report.category, description: report.description });
+    if (!this.lane.categories.includes(ruled.category)) return ruled;
+    const match = await this.priorityResidents.match(report.siteId, {
+      phoneDigest: report.reporter.phone === undefined ? undefined : this.keys.phoneDigest(report.reporter.phone),
+      building: report.building,
+      unit: report.unit,
+    });
+    return applyPriorityLane(
+      this.lane,
+      ruled,
+      match && { registrationId: match.registrationId, need: match.need, matchedBy: match.matchedBy },
+    );
   }
 
   /**

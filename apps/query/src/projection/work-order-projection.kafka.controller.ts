@@ -5,32 +5,41 @@ import { inTransaction } from '@closeloop/database';
 import { ANY_EVENT_TYPE, InboundCloudEvent, lockReadModelShared } from '@closeloop/messaging';
 import { PG_POOL } from '@closeloop/runtime';
 import { Pool } from 'pg';
+import { projectPriorityRegistryEvent } from '../callers/priority-residents.repository';
 import { RESIDENT_KEYS } from '../query.config';
-import { linkDigestsOf } from '../resident/link-digests';
-import { isProjected, LinkDigests, projectEvent } from './work-order.projection';
+import { residentDigestsOf } from '../resident/link-digests';
+import { isPriorityRegistryEvent, isProjected, projectEvent, ResidentDigests } from './work-order.projection';
 import { QUERY_READ_MODEL } from './work-order.rebuild';
 
-/** Projects every work-order event onto the supervisors' read side: the order's timeline and its folded row. */
+/**
+ * Projects every work-order event onto the supervisors' read side: the order's timeline and its folded row (with
+ * the reporter's phone as a keyed digest, for the caller lookup); and the priority registry's events onto
+ * query_priority_residents (ADR 28).
+ */
 @Controller()
 export class WorkOrderProjectionKafkaController {
-  private readonly linkDigests: LinkDigests;
+  private readonly digests: ResidentDigests;
 
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(RESIDENT_KEYS) keys: ResidentKeys,
   ) {
-    this.linkDigests = linkDigestsOf(keys);
+    this.digests = residentDigestsOf(keys);
   }
 
   @EventPattern(ANY_EVENT_TYPE)
   async onEvent({ event }: InboundCloudEvent): Promise<void> {
+    if (isPriorityRegistryEvent(event)) {
+      await inTransaction(this.pool, (client) => projectPriorityRegistryEvent(client, event));
+      return;
+    }
     // Types from a newer producer than this projection are kept for its next version, not guessed at.
     if (!isProjected(event)) return;
     await inTransaction(this.pool, async (client) => {
       // Before the first write: a rebuild swapping new tables in waits for this event, or this event for the swap,
       // and then lands in the new tables (ADR 16).
       await lockReadModelShared(client, QUERY_READ_MODEL);
-      await projectEvent(client, event, this.linkDigests);
+      await projectEvent(client, event, this.digests);
     });
   }
 }

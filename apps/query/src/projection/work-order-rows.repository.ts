@@ -32,9 +32,11 @@ const VIEW_COLUMNS: readonly [keyof WorkOrderView, string][] = [
   ['description', 'description'],
   ['reporterName', 'reporter_name'],
   ['reporterPhone', 'reporter_phone'],
+  ['reporterPhoneDigest', 'reporter_phone_digest'],
   ['tier', 'tier'],
   ['triageRuleId', 'triage_rule_id'],
   ['triageReason', 'triage_reason'],
+  ['priorityLane', 'priority_lane'],
   ['status', 'status'],
   ['ownerId', 'owner_id'],
   ['ownerName', 'owner_name'],
@@ -111,6 +113,7 @@ export const REPORT_ROW_COLUMNS: readonly (readonly [keyof ReportRow, string, 'l
   ['followUpAt', 'follow_up_at', 'list'],
   ['endedAt', 'ended_at'],
   ['lastStepAt', 'last_step_at'],
+  ['priorityLane', 'priority_lane'],
 ];
 /** Written beside the row's columns: the site it belongs to. */
 const REPORT_ROW_WRITTEN = [...REPORT_ROW_COLUMNS.map(([, c]) => c), 'site_id'];
@@ -156,9 +159,9 @@ const statementsFor = (tables: QueryTables): Statements => {
   return found;
 };
 
-/** pg sends a JavaScript array as a PostgreSQL array; a jsonb column (the contacts) needs it as JSON text. */
+/** pg sends a JavaScript array as a PostgreSQL array; a jsonb column (the contacts, the lane) needs JSON text. */
 const columnValue = (value: WorkOrderView[keyof WorkOrderView]): unknown =>
-  Array.isArray(value) ? JSON.stringify(value) : value;
+  Array.isArray(value) || (typeof value === 'object' && value !== null) ? JSON.stringify(value) : value;
 
 /** Stores one event on its order's timeline; false if it was there already (its unique event id makes a redelivery a no-op). */
 export const insertTimelineRow = async (

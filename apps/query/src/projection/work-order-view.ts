@@ -1,4 +1,4 @@
-import { DomainEvent, EventTypes } from '@closeloop/contracts';
+import { DomainEvent, EventTypes, PriorityLane } from '@closeloop/contracts';
 
 /** One row of query_work_orders: what a supervisor sees of an order now. */
 export interface WorkOrderView {
@@ -12,9 +12,13 @@ export interface WorkOrderView {
   description: string;
   reporterName: string | null;
   reporterPhone: string | null;
+  /** The reporter's phone as a keyed digest (ResidentKeys.phoneDigest): how the caller lookup finds them (ADR 28). */
+  reporterPhoneDigest: string | null;
   tier: string | null;
   triageRuleId: string | null;
   triageReason: string | null;
+  /** Set when the priority lane raised the order's tier: the registration matched, the need, the tier before. */
+  priorityLane: PriorityLane | null;
   status: WorkOrderStatusView;
   ownerId: string | null;
   ownerName: string | null;
@@ -122,7 +126,11 @@ export const placeOf = (r: ReportedEvent['data']) => ({
  * The order as its timeline tells it, folded in store order. Events before the report (which cannot happen in
  * store order, but can on a topic replayed from the middle) are kept until the report arrives.
  */
-export const foldWorkOrderView = (timeline: readonly TimelineEntry[]): WorkOrderView | undefined => {
+export const foldWorkOrderView = (
+  timeline: readonly TimelineEntry[],
+  /** The keyed digest of a phone; without it (a fold with no RESIDENT_SECRET) the digest stays empty. */
+  phoneDigest?: (phone: string) => string,
+): WorkOrderView | undefined => {
   const reported = reportOn(timeline);
   if (!reported) return undefined;
   const r = reported.event.data;
@@ -131,9 +139,11 @@ export const foldWorkOrderView = (timeline: readonly TimelineEntry[]): WorkOrder
     description: r.description,
     reporterName: r.reporter.name ?? null,
     reporterPhone: r.reporter.phone ?? null,
+    reporterPhoneDigest: r.reporter.phone && phoneDigest ? phoneDigest(r.reporter.phone) : null,
     tier: null,
     triageRuleId: null,
     triageReason: null,
+    priorityLane: null,
     status: 'reported',
     ownerId: null,
     ownerName: null,
@@ -244,6 +254,7 @@ const apply = (view: WorkOrderView, event: DomainEvent): WorkOrderView => {
         category: d.category,
         triageRuleId: d.ruleId,
         triageReason: d.reason,
+        priorityLane: d.priorityLane ?? null,
         status: view.status === 'reported' ? 'triaged' : view.status,
       };
     }
@@ -391,6 +402,11 @@ const apply = (view: WorkOrderView, event: DomainEvent): WorkOrderView => {
     case EventTypes.ResidentNotificationFailed:
     case EventTypes.ResidentNotificationDeferred:
     case EventTypes.ResidentNotificationSkipped:
+      return view;
+    // The priority registry's own streams never reach an order's timeline (isProjected leaves them out).
+    case EventTypes.PriorityResidentRegistered:
+    case EventTypes.PriorityResidentRemoved:
+    case EventTypes.PriorityResidentExpired:
       return view;
     default: {
       const unhandled: never = event;

@@ -1,4 +1,4 @@
-import { CloudEvent, isEventType, toDomainEvents } from '@closeloop/contracts';
+import { CloudEvent, isEventType, priorityResidentEvents, toDomainEvents } from '@closeloop/contracts';
 import { PoolClient } from 'pg';
 import { foldReportOrder } from '../reports/report-order';
 import { recordOrderChange } from '../stream/order-changes.repository';
@@ -21,7 +21,23 @@ export type LinkDigests = (workOrderId: string) => string;
 
 /** The events this projection takes: known types about a work order (a newer producer's types wait for its next version). */
 export const isProjected = (event: CloudEvent): event is CloudEvent & { workorderid: string } =>
-  isEventType(event.type) && event.workorderid !== undefined;
+  isEventType(event.type) && event.workorderid !== undefined && !isPriorityRegistryEvent(event);
+
+/** The priority registry's events are no order's: they go to query_priority_residents (ADR 28). */
+export const isPriorityRegistryEvent = (event: Pick<CloudEvent, 'type'>): boolean =>
+  Object.values(priorityResidentEvents.types).includes(event.type as never);
+
+/** The keyed digest of a reporter's phone, for the caller lookup; absent, the digest column stays empty. */
+export type PhoneDigest = (phone: string) => string;
+
+/**
+ * What the projection keys with RESIDENT_SECRET (ResidentKeys): each order's status-link digest and each reporter's
+ * phone digest. Absent where the secret is not known (a rebuild run without it).
+ */
+export interface ResidentDigests {
+  readonly link: LinkDigests;
+  readonly phone: PhoneDigest;
+}
 
 /**
  * Recomputes an order's row and its report row by folding its whole timeline in store order; the order's site, or
@@ -31,14 +47,14 @@ export const refoldWorkOrder = async (
   client: PoolClient,
   workOrderId: string,
   tables: QueryTables = QUERY_TABLES,
-  linkDigests?: LinkDigests,
+  digests?: ResidentDigests,
 ): Promise<string | undefined> => {
   await lockWorkOrderRow(client, workOrderId);
   const rows = await timelineRows(client, workOrderId, tables);
   const events = toDomainEvents(rows.map((r) => ({ type: r.event_type, data: r.data })));
   const timeline = events.map((e, i) => ({ event: e, occurredAt: (rows[i]?.occurred_at as Date).toISOString() }));
-  const view = foldWorkOrderView(timeline);
-  if (view) await upsertWorkOrderRow(client, view, tables, linkDigests?.(workOrderId));
+  const view = foldWorkOrderView(timeline, digests?.phone);
+  if (view) await upsertWorkOrderRow(client, view, tables, digests?.link(workOrderId));
   const reportOrder = foldReportOrder(timeline);
   if (reportOrder) await upsertReportOrderRow(client, reportOrder, tables);
   return view?.siteId;
@@ -52,11 +68,11 @@ export const refoldWorkOrder = async (
 export const projectEvent = async (
   client: PoolClient,
   event: CloudEvent,
-  linkDigests?: LinkDigests,
+  digests?: ResidentDigests,
 ): Promise<boolean> => {
   if (!isProjected(event)) return false;
   if (!(await insertTimelineRow(client, event))) return false;
-  const siteId = await refoldWorkOrder(client, event.workorderid, QUERY_TABLES, linkDigests);
+  const siteId = await refoldWorkOrder(client, event.workorderid, QUERY_TABLES, digests);
   if (siteId !== undefined) await recordOrderChange(client, siteId, event.workorderid);
   return true;
 };

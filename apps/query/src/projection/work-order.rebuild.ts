@@ -1,8 +1,8 @@
 import { RESIDENT_SECRET_MIN_LENGTH } from '@closeloop/auth';
 import { ReadModelDefinition, rebuildReadModel, RebuildOptions, RebuildReport } from '@closeloop/messaging';
-import { linkDigestsOf } from '../resident/link-digests';
+import { residentDigestsOf } from '../resident/link-digests';
 import { insertTimelineRow, QUERY_TABLES, QueryTables } from './work-order-rows.repository';
-import { isProjected, LinkDigests, refoldWorkOrder } from './work-order.projection';
+import { isProjected, refoldWorkOrder, ResidentDigests } from './work-order.projection';
 
 /** The name the live projection and a rebuild's swap share their lock under. */
 export const QUERY_READ_MODEL = 'query';
@@ -13,7 +13,7 @@ export const QUERY_READ_MODEL = 'query';
  * re-folded once from its whole timeline, which gives the row the live projection's last re-fold gave it. Status
  * links' digests are computed when the rebuild knows RESIDENT_SECRET, else carried over from the live rows.
  */
-export const queryReadModelWith = (linkDigests?: LinkDigests): ReadModelDefinition<keyof QueryTables> => ({
+export const queryReadModelWith = (digests?: ResidentDigests): ReadModelDefinition<keyof QueryTables> => ({
   name: QUERY_READ_MODEL,
   tables: QUERY_TABLES,
   async apply(client, events, tables) {
@@ -25,7 +25,7 @@ export const queryReadModelWith = (linkDigests?: LinkDigests): ReadModelDefiniti
       touched.add(published.workorderid);
       applied += 1;
     }
-    for (const workOrderId of touched) await refoldWorkOrder(client, workOrderId, tables, linkDigests);
+    for (const workOrderId of touched) await refoldWorkOrder(client, workOrderId, tables, digests);
     return applied;
   },
 });
@@ -34,13 +34,14 @@ export const queryReadModel = queryReadModelWith();
 
 /**
  * Rebuilds query_timeline and query_work_orders from the event store while the service runs (`projections rebuild
- * --service query`), with the status links' digests of `residentSecret` (default: RESIDENT_SECRET, as the service has it).
+ * --service query`), with the status links' and reporters' phone digests keyed by `residentSecret` (default: RESIDENT_SECRET, as the
+ * service has it); without it the rebuilt rows keep their link digests and the caller lookup finds callers by unit only.
  */
 export const rebuildQueryReadModels = (
   options: RebuildOptions & { readonly residentSecret?: string },
 ): Promise<RebuildReport> => {
   const secret = options.residentSecret ?? process.env['RESIDENT_SECRET'];
   const digests =
-    secret !== undefined && secret.length >= RESIDENT_SECRET_MIN_LENGTH ? linkDigestsOf(secret) : undefined;
+    secret !== undefined && secret.length >= RESIDENT_SECRET_MIN_LENGTH ? residentDigestsOf(secret) : undefined;
   return rebuildReadModel(queryReadModelWith(digests), options);
 };

@@ -16,6 +16,8 @@ export interface ReportOrder {
   readonly channel: string;
   readonly category: string | null;
   readonly tier: string | null;
+  /** The priority lane raised the order's tier at triage (ADR 28). */
+  readonly priorityLane: boolean;
   readonly teamId: string | null;
   readonly technician: StaffRef | null;
   readonly owner: StaffRef | null;
@@ -104,6 +106,7 @@ const apply = (draft: Draft, event: DomainEvent, round: { value: number }): stri
     case EventTypes.WorkOrderTriaged:
       draft.tier = event.data.tier;
       draft.category = event.data.category;
+      draft.priorityLane = event.data.priorityLane !== undefined;
       return event.data.triagedAt;
     case EventTypes.WorkOrderAssigned:
       // As on the order's row: the assigned owner is also the hands-on technician until someone is reassigned.
@@ -178,6 +181,7 @@ export const foldReportOrder = (timeline: readonly TimelineEntry[]): ReportOrder
   const draft: Draft = {
     ...placeOf(r),
     tier: null,
+    priorityLane: false,
     teamId: null,
     technician: null,
     owner: null,

@@ -8,7 +8,7 @@ import type { ReportOrder } from './report-order';
  */
 export interface ReportRow extends Pick<
   ReportOrder,
-  'workOrderId' | 'number' | 'building' | 'unit' | 'channel' | 'category' | 'tier' | 'teamId'
+  'workOrderId' | 'number' | 'building' | 'unit' | 'channel' | 'category' | 'tier' | 'teamId' | 'priorityLane'
 > {
   readonly technicianId: string | null;
   readonly reportedAt: number;
@@ -73,6 +73,7 @@ export const reportRowOf = (order: ReportOrder): ReportRow => {
     channel: order.channel,
     category: order.category,
     tier: order.tier,
+    priorityLane: order.priorityLane,
     teamId: order.teamId,
     technicianId: order.technician?.staffId ?? null,
     reportedAt: ms(order.reportedAt),

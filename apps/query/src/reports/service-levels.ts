@@ -52,6 +52,8 @@ export interface ServiceLevelFigures {
   };
   readonly duplicatesLinked: number;
   readonly followUpContacts: number;
+  /** Received orders the priority lane raised a tier (ADR 28). */
+  readonly priorityLane: number;
 }
 
 const within = (w: ReportWindow, instant: number | null): instant is number =>
@@ -131,6 +133,7 @@ class PeriodTally {
   readonly alertAckSpans: number[] = [];
   duplicatesLinked = 0;
   followUpContacts = 0;
+  priorityLane = 0;
 
   constructor(private readonly w: ReportWindow) {}
 
@@ -177,6 +180,7 @@ class PeriodTally {
   private addReceived(o: ReportRow): void {
     const { w } = this;
     this.received += 1;
+    if (o.priorityLane) this.priorityLane += 1;
     if (o.cancelledAt !== null && o.cancelledAt < w.end) return;
     this.cohort += 1;
     if (standingIndex(o.closedAt, o.reopenedAt, w.end) !== -1) this.closedLoop += 1;
@@ -242,6 +246,7 @@ class PeriodTally {
       },
       duplicatesLinked: this.duplicatesLinked,
       followUpContacts: this.followUpContacts,
+      priorityLane: this.priorityLane,
     };
   }
 }

@@ -63,7 +63,15 @@ describe('the service-level report', () => {
       alertAckSeconds: { median: 600, acknowledged: 1, unacknowledged: 1 },
       duplicatesLinked: 1,
       followUpContacts: 1,
+      priorityLane: 0,
     });
+  });
+
+  it('counts the received orders the priority lane raised, in the period and the one before', () => {
+    // A (received in November) and E (in October) raised by the lane.
+    const marked = orders.map((row) => ({ ...row, priorityLane: ['S1-0001', 'S1-0005'].includes(row.number) }));
+    const figures = serviceLevelReport({ siteId: 'S1', timeZone: ZONE, window: november, orders: marked }).total;
+    expect([figures.current.priorityLane, figures.previous.priorityLane]).toEqual([1, 1]);
   });
 
   it('works out the previous period from the same rows', () => {

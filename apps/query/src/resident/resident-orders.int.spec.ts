@@ -17,7 +17,7 @@ import {
 import { projectEvent } from '../projection/work-order.projection';
 import { queryConfigSchema } from '../query.config';
 import { queryModule } from '../query.module';
-import { linkDigestsOf } from './link-digests';
+import { linkDigestsOf, residentDigestsOf } from './link-digests';
 import { ResidentLinkDigestsBackfill } from './resident-link-digests.backfill';
 
 // The query service in this process with a real PostgreSQL; events are projected as its consumer projects them.
@@ -64,7 +64,7 @@ describe('GET /v1/resident/orders/{token}: the resident’s view by status link 
       workorderid: workOrderId,
       sequence: String(++sequence),
     };
-    await inTransaction(environment.db.pool, (client) => projectEvent(client, published, linkDigestsOf(keys)));
+    await inTransaction(environment.db.pool, (client) => projectEvent(client, published, residentDigestsOf(keys)));
   };
 
   /** Behind the console's proxy on loopback, each test is a client of its own (the address the proxy forwards). */

@@ -55,6 +55,12 @@ export const seesFullPhone = (caller: Principal): boolean => hasRole(caller, 'di
 const phoneFor = (phone: string | null | undefined, full: boolean): string | null =>
   !phone ? null : full ? phone : maskPhone(phone);
 
+const priorityLaneOf = (lane: unknown) => {
+  if (!lane || typeof lane !== 'object') return null;
+  const { registrationId, need, raisedFrom, matchedBy } = lane as Record<string, unknown>;
+  return { registrationId, need, raisedFrom, matchedBy };
+};
+
 /** An order as an item of the list and as GET /v1/stream sends it. */
 export const toView = (row: WorkOrderRow, fullPhone: boolean) => ({
   workOrderId: row.work_order_id,
@@ -68,6 +74,8 @@ export const toView = (row: WorkOrderRow, fullPhone: boolean) => ({
   reporter: { name: row.reporter_name, phone: phoneFor(row.reporter_phone as string | null, fullPhone) },
   tier: row.tier,
   triage: row.triage_rule_id ? { ruleId: row.triage_rule_id, reason: row.triage_reason } : null,
+  /** Set when the priority lane raised the tier (ADR 28): the need and the tier before, not who the resident is. */
+  priorityLane: priorityLaneOf(row.priority_lane),
   status: row.status,
   owner: row.owner_id ? { staffId: row.owner_id, name: row.owner_name, since: iso(row.owner_since) } : null,
   technician: row.technician_id ? { staffId: row.technician_id, name: row.technician_name, teamId: row.team_id } : null,

@@ -3,6 +3,7 @@ import { eventDataSchemas, EventTypes, WorkOrderTriagedData } from '../events';
 import { alertEvents } from './alert.events';
 import { residentNoticeEvents } from './resident-notice.events';
 import { defineEvent, eventRegistry } from './registry';
+import { priorityResidentEvents } from './priority-resident.events';
 import { slaEvents } from './sla.events';
 import { workOrderEvents } from './work-order.events';
 
@@ -12,6 +13,7 @@ describe('the event registries', () => {
     sla: slaEvents,
     alert: alertEvents,
     'resident-notice': residentNoticeEvents,
+    'priority-resident': priorityResidentEvents,
   };
 
   it('derives EventTypes and the schema map from the definitions', () => {

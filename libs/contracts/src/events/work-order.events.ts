@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ChannelSchema, TierSchema } from '../report';
 import { isoInstant, loopRound, note, siteId, StaffMemberSchema, workOrderId } from './fields';
+import { PriorityNeedSchema } from './priority-resident.events';
 import { defineEvent, EventOf, EventUnionOf, eventRegistry } from './registry';
 import { residentNoteEvents } from './resident-note.events';
 
@@ -29,6 +30,18 @@ export const WorkOrderReportedData = z
   })
   .strict();
 
+/** Why an order was triaged a tier up: its reporter is in the priority registry (ADR 28). */
+export const PriorityLaneSchema = z
+  .object({
+    registrationId: z.string().uuid(),
+    need: PriorityNeedSchema,
+    raisedFrom: TierSchema,
+    /** How the report matched the registration. */
+    matchedBy: z.enum(['phone', 'unit']),
+  })
+  .strict();
+export type PriorityLane = z.infer<typeof PriorityLaneSchema>;
+
 export const WorkOrderTriagedData = z
   .object({
     workOrderId,
@@ -37,6 +50,11 @@ export const WorkOrderTriagedData = z
     /** The triage rule that decided, so a supervisor can see why an order got its tier. */
     ruleId: z.string(),
     reason: z.string(),
+    /**
+     * Set when the priority lane raised the tier (ADR 28): the registration the reporter matched, why they are in
+     * the registry, and the tier the rules gave before the raise. Absent on older events and unraised orders.
+     */
+    priorityLane: PriorityLaneSchema.optional(),
     triagedAt: isoInstant,
   })
   .strict();

@@ -44,7 +44,10 @@ export const OrderCard = ({ order }: { order: WorkOrder }) => {
           <Link id={numberId} to={{ pathname: `/orders/${order.workOrderId}`, search }} style={{ fontWeight: 600 }}>
             {order.number}
           </Link>
-          <TierTag tier={order.tier} />
+          <span>
+            {order.priorityLane && <Tag color="magenta">{t('card.priorityLane')}</Tag>}
+            <TierTag tier={order.tier} />
+          </span>
         </Flex>
         <Typography.Text ellipsis={{ tooltip: order.description }}>
           {order.category ? `${categoryLabel(order.category)} · ` : ''}

@@ -12,6 +12,7 @@ const order = (overrides: Partial<WorkOrder> & Pick<WorkOrder, 'workOrderId'>): 
   reporter: { name: '林女士', phone: '138****5678' },
   tier: 'urgent',
   triage: null,
+  priorityLane: null,
   status: 'assigned',
   owner: { staffId: 's1-wang-wei', name: '王伟', since: '2026-12-05T01:00:00Z' },
   technician: null,

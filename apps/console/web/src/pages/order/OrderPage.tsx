@@ -1,4 +1,4 @@
-import { Alert, Button, Col, Row, Space, Spin, Typography } from 'antd';
+import { Alert, Button, Col, Row, Space, Spin, Tag, Typography } from 'antd';
 import { useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useParams } from 'react-router-dom';
@@ -53,6 +53,11 @@ export const OrderPage = () => {
         </Typography.Title>
         <StatusTag status={current.status} />
         <TierTag tier={current.tier} />
+        {current.priorityLane && (
+          <Tag color="magenta" title={t('priorityLaneWhy')}>
+            {t('priorityLane')}
+          </Tag>
+        )}
         <Button loading={order.isFetching || behind} onClick={reload}>
           {t('refresh')}
         </Button>

@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import {
+  IdentifierSchema,
+  NotFoundError,
+  RegisterPriorityResidentSchema,
+  RemovePriorityResidentQuerySchema,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from '@closeloop/contracts';
+import {
+  Access,
+  actorOf,
+  correlationIdOf,
+  coversSite,
+  ensureSiteAllowed,
+  isUuid,
+  principalOf,
+  staffMemberOf,
+} from '@closeloop/http';
+import type { Request } from 'express';
+import { z } from 'zod';
+import { issuesOf } from '../submit-report/report-input';
+import { PriorityRegistryHandler, RegistryContext } from './priority-registry.handler';
+import { ActivePriorityResident, PriorityResidentsRepository } from './priority-residents.repository';
+
+const ListQuerySchema = z.object({ site: IdentifierSchema }).strict();
+
+/** A registration as staff see it: the phone masked, never its digest. */
+const toView = (r: ActivePriorityResident) => ({
+  registrationId: r.registrationId,
+  siteId: r.siteId,
+  building: r.building ?? null,
+  unit: r.unit,
+  phone: r.phoneMasked,
+  name: r.name ?? null,
+  need: r.need,
+  consent: r.consent,
+  reviewOn: r.reviewOn,
+  registeredAt: r.registeredAt,
+});
+
+/**
+ * The priority registry (ADR 28): the site's dispatchers and administrators register a vulnerable resident with
+ * their consent, list the registrations active at a site, and remove one, saying why.
+ */
+@Controller('v1/residents')
+@Access({ staff: ['dispatcher', 'admin'] })
+export class PriorityResidentsHttpController {
+  constructor(
+    private readonly registry: PriorityRegistryHandler,
+    private readonly residents: PriorityResidentsRepository,
+  ) {}
+
+  @Post()
+  @HttpCode(201)
+  async register(@Req() request: Request, @Body() body: unknown) {
+    if (!request.is('application/json'))
+      throw new UnsupportedMediaTypeError(request.header('content-type'), ['application/json']);
+    const parsed = RegisterPriorityResidentSchema.safeParse(body);
+    if (!parsed.success) throw new ValidationError('The registration is not valid', issuesOf(parsed.error));
+    const caller = principalOf(request);
+    ensureSiteAllowed(caller, parsed.data.siteId);
+    const registered = await this.registry.register(parsed.data, staffMemberOf(caller), this.context(request));
+    return toView(registered);
+  }
+
+  @Get()
+  @Access({ staff: ['dispatcher', 'supervisor', 'admin'] })
+  async list(@Req() request: Request, @Query() query: Record<string, unknown>) {
+    const parsed = ListQuerySchema.safeParse(query);
+    if (!parsed.success) throw new ValidationError('The query is not valid', issuesOf(parsed.error, 'query'));
+    ensureSiteAllowed(principalOf(request), parsed.data.site);
+    return { residents: (await this.residents.atSite(parsed.data.site)).map(toView) };
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  async remove(@Req() request: Request, @Param('id') id: string, @Query() query: Record<string, unknown>) {
+    const caller = principalOf(request);
+    if (!isUuid(id)) throw new NotFoundError('Registration', id);
+    const parsed = RemovePriorityResidentQuerySchema.safeParse(query);
+    if (!parsed.success) throw new ValidationError('Say why the registration ends', issuesOf(parsed.error, 'query'));
+    await this.registry.remove(
+      id,
+      parsed.data.reason,
+      staffMemberOf(caller),
+      (siteId) => coversSite(caller, siteId),
+      this.context(request),
+    );
+  }
+
+  private context(request: Request): RegistryContext {
+    return {
+      actor: actorOf(principalOf(request)),
+      correlationId: correlationIdOf(request),
+      causationId: `request:${randomUUID()}`,
+    };
+  }
+}
