@@ -9,7 +9,6 @@ import { intakeConfigSchema } from '../apps/intake/src/intake.config';
 import { notificationConfigSchema } from '../apps/notification/src/notification.config';
 import { queryConfigSchema } from '../apps/query/src/query.config';
 import { slaTimerConfigSchema } from '../apps/sla-timer/src/sla-timer.config';
-import { queryConfigSchema } from '../apps/query/src/query.config';
 
 /**
  * docker-compose.yml is run rarely and by hand (no Docker engine in CI), so this spec holds it to the code: every
