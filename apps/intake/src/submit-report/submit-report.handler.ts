@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import {
   Actor,
   EventMetadata,
@@ -10,7 +10,7 @@ import {
   Tier,
 } from '@closeloop/contracts';
 import { EVENT_STORE, EventStore, RecordedEvent, StreamVersionConflictError } from '@closeloop/event-store';
-import { CLOCK, Clock } from '@closeloop/runtime';
+import { CLOCK, Clock, METRICS, ServiceMetrics } from '@closeloop/runtime';
 import {
   localDateIn,
   triage,
@@ -58,6 +58,7 @@ export class SubmitReportHandler {
     private readonly duplicates: DuplicateFinder,
     private readonly keyDecisions: ReportKeyDecisionsRepository,
     @Inject(WORK_ORDER_COMMANDS) private readonly commands: WorkOrderCommands,
+    @Optional() @Inject(METRICS) private readonly metrics?: ServiceMetrics,
   ) {}
 
   async handle(command: SubmitReport): Promise<SubmittedReport> {
@@ -143,6 +144,9 @@ export class SubmitReportHandler {
       }
       throw error;
     }
+    this.metrics
+      ?.counter('closeloop_work_orders_received_total')
+      .inc({ tier: triageDecision.tier, channel: command.report.channel });
     return { workOrderId, number, tier: triageDecision.tier, replayed: false };
   }
 
