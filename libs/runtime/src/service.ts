@@ -1,5 +1,5 @@
 import { INestApplication, Logger, LogLevel, Type } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { ModulesContainer, NestFactory } from '@nestjs/core';
 import type { CustomTransportStrategy } from '@nestjs/microservices';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { json, RequestHandler } from 'express';
@@ -71,11 +71,12 @@ export const startMetricsServer = async (
 
 /** The process's metrics: the module's (InfrastructureModule provides them), else a registry of its own. */
 export const metricsOf = (app: INestApplication, service: string): ServiceMetrics => {
-  try {
-    return app.get<ServiceMetrics>(METRICS, { strict: false });
-  } catch {
-    return new ServiceMetrics(service);
+  // Looked up in the modules rather than by app.get, which ends the process when a provider is missing.
+  for (const module of app.get(ModulesContainer).values()) {
+    const instance = module.providers.get(METRICS)?.instance;
+    if (instance instanceof ServiceMetrics) return instance;
   }
+  return new ServiceMetrics(service);
 };
 
 /** Log lines written while a request is handled carry its correlation id. */

@@ -37,12 +37,12 @@ export interface StructuredLoggerOptions {
   readonly destination?: DestinationStream;
 }
 
-const prettyStream = (destination: DestinationStream | number): DestinationStream =>
+const prettyStream = (destination: DestinationStream | NodeJS.WritableStream): DestinationStream =>
   pinoPretty({
     sync: true,
     colorize: false,
     singleLine: true,
-    destination: destination as never,
+    destination: destination as NodeJS.WritableStream,
     messageKey: 'message',
     translateTime: 'SYS:yyyy-mm-dd HH:MM:ss.l',
     ignore: 'pid,hostname,service,context',
@@ -52,6 +52,23 @@ const prettyStream = (destination: DestinationStream | number): DestinationStrea
       return `${log['service'] ? `${String(log['service'])} ` : ''}${log['context'] ? `[${String(log['context'])}] ` : ''}${text}`;
     },
   });
+
+/**
+ * Errors and fatal lines to stderr, the rest to stdout, as Nest's console logger did (a supervisor or a test may
+ * read them apart); a destination given (tests) takes every line.
+ */
+const destinationOf = (options: StructuredLoggerOptions): DestinationStream => {
+  const format = (stream: NodeJS.WritableStream): DestinationStream =>
+    options.format === 'pretty' ? prettyStream(stream) : (stream as DestinationStream);
+  if (options.destination) return format(options.destination as unknown as NodeJS.WritableStream);
+  return pino.multistream(
+    [
+      { level: 'trace', stream: format(process.stdout) },
+      { level: 'error', stream: format(process.stderr) },
+    ],
+    { dedupe: true },
+  );
+};
 
 const isString = (value: unknown): value is string => typeof value === 'string';
 
@@ -66,7 +83,6 @@ export class StructuredLogger implements LoggerService {
   private levels: ReadonlySet<LogLevel>;
 
   constructor(options: StructuredLoggerOptions) {
-    const destination = options.destination ?? pino.destination({ dest: 1, sync: true });
     this.logger = pino(
       {
         level: 'trace',
@@ -83,7 +99,7 @@ export class StructuredLogger implements LoggerService {
           };
         },
       },
-      options.format === 'pretty' ? prettyStream(options.destination ?? 1) : destination,
+      destinationOf(options),
     );
     this.levels = new Set(SEVERITY.slice(0, SEVERITY.indexOf(options.level) + 1));
   }
