@@ -147,6 +147,20 @@ export interface GaugeSample<L extends string = string> {
 export type GaugeSampler<L extends string = string> = () =>
   Promise<readonly GaugeSample<L>[]> | readonly GaugeSample<L>[];
 
+/** A sampler that has not answered by then (a broker or database that hangs) keeps its last values, not the scrape. */
+const SAMPLE_TIMEOUT_MILLIS = 5_000;
+
+const withinSampleTimeout = <T>(work: Promise<T> | T): Promise<T> => {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    Promise.resolve(work),
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('sampler timed out')), SAMPLE_TIMEOUT_MILLIS);
+      timer.unref();
+    }),
+  ]).finally(() => clearTimeout(timer));
+};
+
 /** The outcome label of closeloop_rate_limit_refusals_total for a rate-limit bucket (key:…, staff:…, anything else). */
 export const rateLimitKindOf = (bucket: string): 'integrator' | 'staff' | 'address' =>
   bucket.startsWith('key:') ? 'integrator' : bucket.startsWith('staff:') ? 'staff' : 'address';
@@ -214,7 +228,7 @@ export class ServiceMetrics {
                 if (!sampler) return;
                 let samples: readonly GaugeSample[];
                 try {
-                  samples = await sampler();
+                  samples = await withinSampleTimeout(sampler());
                 } catch {
                   // The values of the last scrape stay: a database that does not answer is not zero timers due.
                   return;
