@@ -211,7 +211,7 @@ describe('logs', () => {
       .mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
     let answer: Answer;
     try {
-      answer = await send('GET', '/echo/boom');
+      answer = await send('GET', '/echo/boom', { headers: { 'x-correlation-id': 'call-4711' } });
     } finally {
       spy.mockRestore();
     }
@@ -219,6 +219,9 @@ describe('logs', () => {
     expect(answer.text).not.toContain('13812345678');
     expect(stderr).toContain('GET /echo/boom failed: Error: SMS to 138****5678 failed with Authorization: Bearer ***');
     expect(stderr).not.toMatch(/13812345678|opaque-token-123/);
+    // One JSON line, carrying the request's correlation id.
+    const line = JSON.parse(stderr.trim().split('\n').pop() as string) as Record<string, unknown>;
+    expect(line).toMatchObject({ level: 'error', context: 'http', correlationId: 'call-4711' });
   });
 });
 
