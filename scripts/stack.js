@@ -8,13 +8,14 @@ const { join, resolve } = require('node:path');
 const { alive, portAnswers } = require('./local-processes');
 
 const root = resolve(__dirname, '..');
+// metricsPort: GET /metrics (Prometheus text), the services' defaults (docs/operations.md, "Metrics").
 const SERVICES = [
-  { name: 'intake', port: 3001 },
-  { name: 'dispatch', port: 3002 },
-  { name: 'sla-timer', port: 3003 },
-  { name: 'notification', port: 3004 },
-  { name: 'query', port: 3005 },
-  { name: 'console', port: 3006 },
+  { name: 'intake', port: 3001, metricsPort: 9101 },
+  { name: 'dispatch', port: 3002, metricsPort: 9102 },
+  { name: 'sla-timer', port: 3003, metricsPort: 9103 },
+  { name: 'notification', port: 3004, metricsPort: 9104 },
+  { name: 'query', port: 3005, metricsPort: 9105 },
+  { name: 'console', port: 3006, metricsPort: 9106 },
 ];
 
 /** The console forwards the browser's API calls to the others: their addresses, moved like their ports. */
@@ -25,8 +26,6 @@ const upstreamsEnv = (portOffset) => ({
       `http://127.0.0.1:${s.port + portOffset}`,
     ]),
   ),
-  // Residents' status links (intake's `residentLink`) open the console's resident page, moved like its port.
-  RESIDENT_LINK_BASE_URL: `http://127.0.0.1:${3006 + portOffset}/r/`,
 });
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -65,7 +64,7 @@ async function startStack({
   mkdirSync(logDir, { recursive: true });
   if (runDir) mkdirSync(runDir, { recursive: true });
   const chosen = SERVICES.filter((s) => !only || only.includes(s.name));
-  for (const { name, port } of chosen) {
+  for (const { name, port, metricsPort } of chosen) {
     // Something already listening there: a new service could not listen, yet /health would answer.
     if (await portAnswers(port + portOffset)) {
       throw new Error(
@@ -73,9 +72,13 @@ async function startStack({
           'stop it there with `node scripts/stack.js stop`, or free the port',
       );
     }
+    if (await portAnswers(metricsPort + portOffset))
+      throw new Error(
+        `port ${metricsPort + portOffset} (${name} metrics) is already in use: free it, or stop the stack using it`,
+      );
   }
   const started = [];
-  for (const { name, port } of chosen) {
+  for (const { name, port, metricsPort } of chosen) {
     const main = join(root, 'apps', name, 'dist', 'main.js');
     if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
     const log = openSync(join(logDir, `${name}${logSuffix}.log`), 'a');
@@ -88,6 +91,7 @@ async function startStack({
         ...upstreamsEnv(portOffset),
         ...env,
         PORT: String(port + portOffset),
+        METRICS_PORT: String(metricsPort + portOffset),
       },
       stdio: ['ignore', log, log],
       detached,
@@ -96,7 +100,7 @@ async function startStack({
       child.unref();
       writeFileSync(join(runDir, `${name}.pid`), String(child.pid));
     }
-    started.push({ name, port: port + portOffset, child });
+    started.push({ name, port: port + portOffset, metricsPort: metricsPort + portOffset, child });
   }
   try {
     await Promise.all(started.map((s) => waitHealthy(s.name, s.port, s.child, timeoutMs)));
@@ -162,11 +166,15 @@ if (require.main === module) {
       // shell says otherwise.
       const env = {
         OUTBOUND_ALLOW_PRIVATE_ADDRESSES: process.env.OUTBOUND_ALLOW_PRIVATE_ADDRESSES ?? 'true',
+        // Readable lines in .local/logs; services log JSON lines unless told otherwise.
+        LOG_FORMAT: process.env.LOG_FORMAT ?? 'pretty',
         ...localSignInEnv(),
       };
       await startStack({ env, logDir, runDir, detached: true });
-      for (const { name, port } of SERVICES)
-        console.error(`${name.padEnd(13)} http://127.0.0.1:${port}  log: .local/logs/${name}.log`);
+      for (const { name, port, metricsPort } of SERVICES)
+        console.error(
+          `${name.padEnd(13)} http://127.0.0.1:${port}  metrics: http://127.0.0.1:${metricsPort}/metrics  log: .local/logs/${name}.log`,
+        );
     } else if (command === 'stop') {
       await stopDetached(runDir);
     } else {

@@ -44,6 +44,7 @@ node scripts/demo.js
 cat >&2 <<MSG
 
 Closeloop is up. Logs: .local/logs/ (services), .local/logs/kafka/ (broker).
+Metrics (Prometheus text): http://127.0.0.1:9101/metrics (intake) … 9106 (console); probes /health/live, /health/ready.
 Stop the services with: node scripts/stack.js stop   (and the broker/database with: bash scripts/infra/down.sh)
 MSG
 # The console's sign-in link for the demo's supervisor of S1: a one-time code in the fragment, good for ten

@@ -523,8 +523,9 @@ describe('docs/openapi.yaml', () => {
 
   it.each(
     routesInCode()
-      // The feed is never shed (its long polls hold no slot, docs/adr/0030), as health is not.
-      .filter((r) => r.service === 'intake' && r.path !== '/health' && r.path !== '/v1/feed')
+      // Health, the probes and the feed are never shed (libs/runtime/src/service.ts, NEVER_SHED; the feed's long polls
+      // hold no slot, docs/adr/0030).
+      .filter((r) => r.service === 'intake' && !/^\/health(\/|$)/.test(r.path) && r.path !== '/v1/feed')
       .map((r): [string, string] => [r.method, r.path]),
   )(
     'documents that intake may shed %s %s: 503 OVERLOADED and 429, both with Retry-After and Retry-After-Ms',

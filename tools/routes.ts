@@ -27,14 +27,15 @@ const controllerFiles = (dir: string): string[] =>
         : [],
   );
 
-/** Hands every controller file to `scan` with the services that serve it: the health controller serves them all. */
+/** Hands every controller file to `scan` with the services that serve it: the health and probe controllers serve them all. */
 const scanEveryController = (scan: (file: string, services: readonly string[]) => void): void => {
   for (const app of readdirSync(join(root, 'apps')))
     for (const file of controllerFiles(join(root, 'apps', app, 'src'))) scan(file, [app]);
-  scan(
-    join(root, 'libs', 'runtime', 'src', 'health.http.controller.ts'),
-    SERVICES.map((s) => s.name),
-  );
+  for (const file of ['health.http.controller.ts', 'probes.http.controller.ts'])
+    scan(
+      join(root, 'libs', 'runtime', 'src', file),
+      SERVICES.map((s) => s.name),
+    );
 };
 
 /** A route's paths as OpenAPI writes them: `:param` becomes `{param}`, and `{action}` one path per staff action. */

@@ -151,6 +151,8 @@ const UNKNOWN_RESIDENT_LINK = 'A'.repeat(43);
 // ── the matrix ─────────────────────────────────────────────────────────────────────────────────────────────
 
 const health: Entry = { allow: 'public', scope: 'none', request: () => ({ path: '/health' }) };
+const live: Entry = { allow: 'public', scope: 'none', request: () => ({ path: '/health/live' }) };
+const ready: Entry = { allow: 'public', scope: 'none', request: () => ({ path: '/health/ready' }) };
 const order = (site: Site, fx: Fixtures) => fx[site].workOrderId;
 const siteOf = (site: Site, fx: Fixtures) => fx[site].siteId;
 const someoneElse = 'matrix-someone-else';
@@ -203,6 +205,18 @@ const MATRIX: Record<string, Entry> = {
   'notification GET /health': health,
   'query GET /health': health,
   'console GET /health': health,
+  'intake GET /health/live': live,
+  'intake GET /health/ready': ready,
+  'dispatch GET /health/live': live,
+  'dispatch GET /health/ready': ready,
+  'sla-timer GET /health/live': live,
+  'sla-timer GET /health/ready': ready,
+  'notification GET /health/live': live,
+  'notification GET /health/ready': ready,
+  'query GET /health/live': live,
+  'query GET /health/ready': ready,
+  'console GET /health/live': live,
+  'console GET /health/ready': ready,
   'console GET /config.json': { allow: 'public', scope: 'none', request: () => ({ path: '/config.json' }) },
   // The code is the credential: anyone may try one (this one is refused as no code, 422, whoever asks).
   'console POST /auth/local/exchange': {

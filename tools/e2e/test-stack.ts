@@ -25,6 +25,16 @@ export const urls = {
   console: `http://127.0.0.1:${3006 + PORT_OFFSET}`,
 };
 
+/** Where each service of the stack serves GET /metrics: the local stack's ports, moved like the others. */
+export const metricsUrls = {
+  intake: `http://127.0.0.1:${9101 + PORT_OFFSET}/metrics`,
+  dispatch: `http://127.0.0.1:${9102 + PORT_OFFSET}/metrics`,
+  'sla-timer': `http://127.0.0.1:${9103 + PORT_OFFSET}/metrics`,
+  notification: `http://127.0.0.1:${9104 + PORT_OFFSET}/metrics`,
+  query: `http://127.0.0.1:${9105 + PORT_OFFSET}/metrics`,
+  console: `http://127.0.0.1:${9106 + PORT_OFFSET}/metrics`,
+};
+
 export interface TestStack {
   readonly db: TestDatabase;
   readonly kafka: Kafka;

@@ -18,6 +18,8 @@ export const consoleConfig = baseServiceConfig
     DATABASE_URL: true,
     HOST: true,
     LOG_LEVEL: true,
+    LOG_FORMAT: true,
+    METRICS_PORT: true,
     SHUTDOWN_TIMEOUT_MS: true,
     STAFF_TOKEN_ISSUER: true,
     STAFF_TOKEN_AUDIENCE: true,

@@ -8,7 +8,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { loadConfig } from '@closeloop/config';
 import { MalformedRequestError, PayloadTooLargeError, scrubSecrets } from '@closeloop/contracts';
 import { acceptedContentTypes, correlationMiddleware, ProblemDetailsFilter } from '@closeloop/http';
-import { logLevelsUpTo, ScrubbingLogger } from '@closeloop/runtime';
+import { httpMetrics, metricsOf, metricsPortOf, startMetricsServer, StructuredLogger } from '@closeloop/runtime';
 import express from 'express';
 import helmet from 'helmet';
 import { createProxyMiddleware } from 'http-proxy-middleware';
@@ -74,9 +74,11 @@ const start = async () => {
   if (!existsSync(join(WEB_ROOT, 'index.html'))) throw new Error(`${WEB_ROOT} has no index.html: run the build first`);
   const app = await NestFactory.create<NestExpressApplication>(consoleModule(config), {
     bodyParser: false,
-    logger: new ScrubbingLogger({ logLevels: logLevelsUpTo(config.LOG_LEVEL) }),
+    logger: new StructuredLogger({ service: 'console', level: config.LOG_LEVEL, format: config.LOG_FORMAT }),
   });
   app.disable('x-powered-by');
+  const metrics = metricsOf(app, 'console');
+  app.use(httpMetrics(metrics));
   // The bundle is served from here, so 'self' covers scripts; antd writes its styles at run time (style-src keeps
   // helmet's 'unsafe-inline'), and ECharts draws on canvas.
   app.use(
@@ -108,6 +110,8 @@ const start = async () => {
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   await app.listen(config.PORT, config.HOST);
+  const metricsPort = metricsPortOf('console', config.METRICS_PORT);
+  if (metricsPort !== undefined) await startMetricsServer(app, metrics, config.HOST, metricsPort);
 };
 
 start().catch((error: Error) => {

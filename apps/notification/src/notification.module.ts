@@ -6,6 +6,7 @@ import { AlertDeliveryWorker } from './alerts/alert-delivery.worker';
 import { AlertDigestRepository } from './alerts/alert-digest.repository';
 import { AlertDigestWorker } from './alerts/alert-digest.worker';
 import { AlertDigestsHttpController } from './alerts/alert-digests.http.controller';
+import { AlertGauges } from './alerts/alert-gauges';
 import { AlertRaiser } from './alerts/alert-raiser.service';
 import { AlertSending } from './alerts/alert-sending';
 import { AlertService } from './alerts/alert.service';
@@ -63,6 +64,7 @@ export const notificationModule = (config: NotificationConfig) => {
       AlertDeliveryWorker,
       AlertDigestRepository,
       AlertDigestWorker,
+      AlertGauges,
       OnCallRepository,
       ContactsRepository,
       {

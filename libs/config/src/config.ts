@@ -105,6 +105,18 @@ export const baseServiceConfig = z.object({
   /** The address this service listens on; containers set 0.0.0.0. */
   HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['error', 'warn', 'log', 'debug']).default('log'),
+  /** json: one JSON object per line (the default, for log shippers); pretty: readable lines (the local stack). */
+  LOG_FORMAT: z.enum(['json', 'pretty'], { message: "must be 'json' or 'pretty'" }).default('json'),
+  /**
+   * The port of GET /metrics (Prometheus text), apart from the API: unset, the service's own (intake 9101, dispatch
+   * 9102, sla-timer 9103, notification 9104, query 9105, console 9106); 0 a free one; off serves no metrics.
+   */
+  METRICS_PORT: z
+    .string()
+    .regex(/^(off|\d{1,5})$/, "must be a port number, 0 for a free one, or 'off'")
+    .transform((value) => (value === 'off' ? ('off' as const) : Number(value)))
+    .refine((port) => port === 'off' || port <= 65535, 'must be between 0 and 65535')
+    .optional(),
   /** Staff bearer tokens are JWTs from this issuer, for this audience (a Keycloak realm, say). */
   STAFF_TOKEN_ISSUER: z.string().min(1, 'is required: the issuer (iss) of staff tokens'),
   STAFF_TOKEN_AUDIENCE: z.string().min(1).default('closeloop'),

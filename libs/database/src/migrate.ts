@@ -72,3 +72,25 @@ export const migrate = async (pool: Pool, directory = migrationsDirectory): Prom
   }
   return applied;
 };
+
+/**
+ * The migration files of a folder this database has not applied (readiness: a service whose schema is behind is not
+ * ready). A database that has applied none has no schema_migrations table: every file is pending.
+ */
+export const pendingMigrations = async (pool: Pool, directory = migrationsDirectory): Promise<string[]> => {
+  const files = migrationFiles(directory);
+  const present = await pool.query<{ present: boolean }>(
+    "SELECT to_regclass('schema_migrations') IS NOT NULL AS present",
+  );
+  const versions = present.rows[0]?.present
+    ? (await pool.query<{ version: string }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version)
+    : [];
+  const applied = new Set([
+    ...versions,
+    // A database that applied a renamed file under its former name has applied it.
+    ...Object.entries(formerMigrationNames)
+      .filter(([, former]) => versions.includes(former))
+      .map(([current]) => current),
+  ]);
+  return files.filter((file) => !applied.has(file));
+};

@@ -2,7 +2,14 @@ import { ValidationError } from '@closeloop/contracts';
 import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import { Kafka, Producer } from 'kafkajs';
 import { lastValueFrom } from 'rxjs';
-import { CloudEventConsumer, ConsumerTiming, InboundCloudEvent } from './event-consumer';
+import {
+  CloudEventConsumer,
+  ConsumerObserver,
+  ConsumerTiming,
+  InboundCloudEvent,
+  PartitionLag,
+  SKIPPED,
+} from './event-consumer';
 import { ParkedMessages } from './parked-messages.repository';
 
 /** The pattern of a handler that takes every type no other handler declares (projections, inboxes). */
@@ -23,6 +30,7 @@ export interface CloudEventsTransportOptions {
   readonly timing?: ConsumerTiming;
   readonly log?: (message: string) => void;
   readonly alert?: (message: string) => void;
+  readonly observer?: ConsumerObserver;
 }
 
 /**
@@ -49,6 +57,7 @@ export class CloudEventsTransport extends Server implements CustomTransportStrat
         timing: this.options.timing,
         log: this.options.log,
         alert: this.options.alert,
+        observer: this.options.observer,
         handle: (message) => this.route(message),
       });
       await this.consumer.start();
@@ -58,11 +67,21 @@ export class CloudEventsTransport extends Server implements CustomTransportStrat
     }
   }
 
-  private async route(message: InboundCloudEvent): Promise<void> {
+  /** Whether the consumer has joined its group (readiness); false before listen() and after close(). */
+  joined(): boolean {
+    return this.consumer?.joined() ?? false;
+  }
+
+  /** The lag of the partitions assigned to this instance (closeloop_kafka_consumer_lag). */
+  lag(): Promise<PartitionLag[]> {
+    return this.consumer?.lag() ?? Promise.resolve([]);
+  }
+
+  private async route(message: InboundCloudEvent): Promise<void | typeof SKIPPED> {
     const handler: MessageHandler | null =
       this.getHandlerByPattern(message.event.type) ?? this.getHandlerByPattern(ANY_EVENT_TYPE);
     if (!handler) {
-      if (this.options.unroutable === 'skip') return;
+      if (this.options.unroutable === 'skip') return SKIPPED;
       throw new ValidationError(
         `no handler accepts events of type ${message.event.type}`,
         [{ path: 'type', message: 'unsupported event type' }],

@@ -7,6 +7,7 @@ import { ensureTopics } from './kafka';
 export interface IntakeConsumerUnderTest {
   /** Sends the spec's records; the consumer dead-letters with it too. */
   readonly producer: Producer;
+  readonly consumer: CloudEventConsumer;
   /** Stops the consumer, disconnects the producer and deletes the spec's topics. */
   close(): Promise<void>;
 }
@@ -34,6 +35,7 @@ export const intakeConsumerUnderTest = async (
   await consumer.start();
   return {
     producer,
+    consumer,
     close: async () => {
       await consumer.stop();
       await producer.disconnect();

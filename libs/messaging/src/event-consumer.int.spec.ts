@@ -34,6 +34,7 @@ describe('CloudEventConsumer failure policy, on a real broker', () => {
   const handled: string[] = [];
   const attempts = new Map<string, number>();
   const logged: string[] = [];
+  const outcomes: { type: string; outcome: string }[] = [];
 
   // The handler's behaviour is chosen by the event's subject.
   const handle = async ({ event }: InboundCloudEvent) => {
@@ -73,6 +74,7 @@ describe('CloudEventConsumer failure policy, on a real broker', () => {
       maxAttempts: 4,
       retryBaseMillis: 20,
       log: (line) => logged.push(line),
+      observer: { consumed: (_topic, type, outcome) => outcomes.push({ type, outcome }) },
     });
     dlqWatcher = kafka.consumer({ groupId: `${prefix}dlq-watcher` });
     await dlqWatcher.connect();
@@ -106,6 +108,28 @@ describe('CloudEventConsumer failure policy, on a real broker', () => {
 
   const handledEventually = (what: string, event: { id: string }) =>
     eventually(what, async () => (handled.includes(event.id) ? true : undefined));
+
+  it('tells its observer each outcome, has joined its group, and reports its lag back at zero', async () => {
+    const flaky = cloudEvent('flaky');
+    const permanent = cloudEvent('permanent');
+    const before = outcomes.length;
+    await sendAll(flaky, permanent);
+    await handledEventually('the flaky event to be handled', flaky);
+    await deadLetterFor(permanent.id);
+    const type = 'closeloop.intake.report-submitted.v1';
+    expect(outcomes.slice(before)).toEqual([
+      { type, outcome: 'failed' },
+      { type, outcome: 'failed' },
+      { type, outcome: 'handled' },
+      { type, outcome: 'dead-lettered' },
+    ]);
+    expect(intake.consumer.joined()).toBe(true);
+    const lags = await eventually('the committed offsets to reach the end', async () => {
+      const measured = await intake.consumer.lag();
+      return measured.length > 0 && measured.every((p) => p.lag === 0) ? measured : undefined;
+    });
+    expect(lags.every((p) => p.topic === topic)).toBe(true);
+  });
 
   it('dead-letters bytes that are not JSON, byte for byte, with the reason, and moves on', async () => {
     const garbage = `not json ${randomUUID()}`;

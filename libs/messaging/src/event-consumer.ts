@@ -10,7 +10,7 @@ import {
   scrubSecrets,
   ValidationError,
 } from '@closeloop/contracts';
-import { Consumer, EachMessagePayload, IHeaders, Kafka, Producer } from 'kafkajs';
+import { Admin, Consumer, EachMessagePayload, IHeaders, Kafka, Producer } from 'kafkajs';
 import { DeadLetter, sendToDeadLetter } from './dead-letter';
 import { ParkedMessages } from './parked-messages.repository';
 
@@ -28,7 +28,8 @@ export interface EventConsumerOptions {
   readonly producer: Producer;
   readonly groupId: string;
   readonly topics: readonly string[];
-  readonly handle: (message: InboundCloudEvent) => Promise<void>;
+  /** Handles a record; resolving to SKIPPED says it was not for this service (counted as skipped, not handled). */
+  readonly handle: (message: InboundCloudEvent) => Promise<void | typeof SKIPPED>;
   /**
    * Where a record goes when even its dead letter cannot be sent (the dead letter's headers push a record close
    * to the broker's size limit over it): PostgreSQL, so the partition moves on and nothing is dropped.
@@ -53,6 +54,28 @@ export interface EventConsumerOptions {
   readonly timing?: ConsumerTiming;
   /** How long to wait before replacing a consumer that kafkajs gave up on. */
   readonly restartDelayMillis?: number;
+  /** Told what happens to each record and to the group membership (metrics, readiness, log context). */
+  readonly observer?: ConsumerObserver;
+}
+
+/** What happened to one record: handled, skipped (no handler wants its type), dead-lettered, or an attempt failed (and is retried). */
+export type ConsumedOutcome = 'handled' | 'skipped' | 'dead-lettered' | 'failed';
+
+/** The value a handler returns for a record it chose not to handle (a type nobody here consumes). */
+export const SKIPPED = 'skipped';
+
+export interface ConsumerObserver {
+  /** Each record's outcome; `type` is the CloudEvent type, or 'unknown' for a record that is not a CloudEvent. */
+  consumed?(topic: string, type: string, outcome: ConsumedOutcome): void;
+  /** Runs the handling of a record, so that what it does (logs, spans) can be tied to the event. */
+  handling?<T>(message: InboundCloudEvent, work: () => Promise<T>): Promise<T>;
+}
+
+/** A partition's records not yet consumed by the group: its high watermark minus the group's committed offset. */
+export interface PartitionLag {
+  readonly topic: string;
+  readonly partition: number;
+  readonly lag: number;
 }
 
 export interface ConsumerTiming {
@@ -134,6 +157,10 @@ export class CloudEventConsumer {
   private readonly timing: ConsumerTiming;
   private readonly log: (message: string) => void;
   private readonly alert: (message: string) => void;
+  /** The partitions the group gave this member at its last join; empty while it is not a member. */
+  private assignment: Readonly<Record<string, readonly number[]>> = {};
+  private member = false;
+  private admin: Admin | undefined;
 
   constructor(private readonly options: EventConsumerOptions) {
     this.maxAttempts = options.maxAttempts ?? 5;
@@ -157,6 +184,47 @@ export class CloudEventConsumer {
     this.stopped = true;
     clearTimeout(this.restartTimer);
     await this.consumer?.disconnect();
+    this.member = false;
+    await this.admin?.disconnect().catch(() => undefined);
+    this.admin = undefined;
+  }
+
+  /** Whether this consumer is a member of its group, with its partitions assigned (readiness). */
+  joined(): boolean {
+    return this.member;
+  }
+
+  /**
+   * The lag of each partition assigned to this member: the topic's high watermark minus the group's committed offset
+   * (the low watermark when the group has committed none). Asked of the broker, so a consumer stuck on a record shows
+   * its lag growing.
+   */
+  async lag(): Promise<PartitionLag[]> {
+    const topics = Object.keys(this.assignment);
+    if (!this.member || topics.length === 0) return [];
+    if (!this.admin) {
+      const admin = this.options.kafka.admin();
+      await admin.connect();
+      this.admin = admin;
+    }
+    const admin = this.admin;
+    const committed = await admin.fetchOffsets({ groupId: this.options.groupId, topics });
+    const lags: PartitionLag[] = [];
+    for (const topic of topics) {
+      const ends = new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, o]));
+      const offsets = new Map(
+        (committed.find((c) => c.topic === topic)?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]),
+      );
+      for (const partition of this.assignment[topic] ?? []) {
+        const end = ends.get(partition);
+        if (!end) continue;
+        const high = Number(end.high);
+        const done = offsets.get(partition) ?? -1;
+        const from = done >= 0 ? done : Number(end.low);
+        lags.push({ topic, partition, lag: Math.max(0, high - from) });
+      }
+    }
+    return lags;
   }
 
   private async connectAndRun(): Promise<void> {
@@ -169,8 +237,18 @@ export class CloudEventConsumer {
     // kafkajs restarts its consumer after a retriable crash (a broker that went away, a coordinator that moved) but
     // gives up on any other, leaving a process that serves HTTP and consumes nothing; such a consumer is replaced.
     consumer.on(consumer.events.CRASH, ({ payload }) => {
+      this.member = false;
       if (!payload.restart) this.replaceLater(consumer, payload.error);
     });
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      if (consumer !== this.consumer) return;
+      this.assignment = payload.memberAssignment;
+      this.member = true;
+    });
+    for (const left of [consumer.events.STOP, consumer.events.DISCONNECT])
+      consumer.on(left, () => {
+        if (consumer === this.consumer) this.member = false;
+      });
     await consumer.connect();
     // A new group starts at the beginning, so nothing published before the first deployment is missed.
     await consumer.subscribe({ topics: [...this.options.topics], fromBeginning: true });
@@ -198,6 +276,8 @@ export class CloudEventConsumer {
   }
 
   private async process({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
+    let type = 'unknown';
+    const count = (outcome: ConsumedOutcome) => this.options.observer?.consumed?.(topic, type, outcome);
     const deadLetter = async (errorCode: string, reason: string, attempts: number) => {
       this.log(`dead-lettering ${topic}[${partition}]@${message.offset}: ${errorCode} ${reason}`);
       const letter: DeadLetter = {
@@ -228,6 +308,7 @@ export class CloudEventConsumer {
           `${MESSAGE_PARKED} ${topic}[${partition}]@${message.offset} could not be dead-lettered (${why}); parked in consumer_parked_messages`,
         );
       }
+      count('dead-lettered');
     };
 
     const parsed = parseCloudEvent(message.value, message.headers);
@@ -240,13 +321,19 @@ export class CloudEventConsumer {
       offset: message.offset,
       key: message.key?.toString(),
     };
+    type = parsed.event.type;
+    const handling = this.options.observer?.handling;
+    const handle = handling
+      ? () => handling(inbound, () => this.options.handle(inbound))
+      : () => this.options.handle(inbound);
     for (let attempt = 1, outages = 0; ; attempt++) {
       try {
-        await this.options.handle(inbound);
+        count((await handle()) === SKIPPED ? 'skipped' : 'handled');
         return;
       } catch (error) {
         const code = error instanceof CloseloopError ? error.code : 'HANDLER_FAILED';
         if (isPermanent(error)) return deadLetter(code, describe(error), attempt);
+        count('failed');
         if (isOutage(error)) {
           // Thrown into kafkajs only when stopping: the offset stays uncommitted and the next owner handles the message.
           if (this.stopped) throw error;

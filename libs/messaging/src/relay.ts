@@ -23,6 +23,12 @@ export interface RelayOptions {
   readonly alert?: (message: string) => void;
   /** How often, while events wait parked, the relay repeats its alert with their number. */
   readonly parkedReminderMillis?: number;
+  /** Told of every event the broker acknowledged (metrics: events published, commit-to-publish lag). */
+  readonly observer?: RelayObserver;
+}
+
+export interface RelayObserver {
+  published?(topic: string, events: readonly RecordedEvent[], acknowledgedAt: Date): void;
 }
 
 /** The stable code of the relay's alert lines, for log-based alerting. */
@@ -201,7 +207,10 @@ export class EventRelay {
       }
     }
     if (ready.length === 0) return parked;
-    const whole = await this.send(ready.map((r) => r.message));
+    const whole = await this.send(
+      ready.map((r) => r.message),
+      ready.map((r) => r.event),
+    );
     if (whole.ok) return parked;
     this.log(
       `relay ${this.name}: the broker refused a batch of ${ready.length} (${whole.errorCode}), sending its events one by one`,
@@ -214,7 +223,7 @@ export class EventRelay {
         parked.push(heldBehind(event, blocker));
         continue;
       }
-      const one = await this.send([message]);
+      const one = await this.send([message], [event]);
       if (one.ok) continue;
       parked.push({ event, errorCode: one.errorCode, reason: one.reason });
       blocked.set(event.streamId, { eventId: event.eventId, streamVersion: event.streamVersion });
@@ -223,9 +232,10 @@ export class EventRelay {
   }
 
   /** Sends records and waits for the broker; a refusal of a record is an outcome, any other failure throws (and is retried). */
-  private async send(messages: Message[]): Promise<SendOutcome> {
+  private async send(messages: Message[], events: readonly RecordedEvent[]): Promise<SendOutcome> {
     try {
       await this.options.producer.send({ topic: this.options.topic, acks: -1, messages });
+      this.options.observer?.published?.(this.options.topic, events, new Date());
       return { ok: true };
     } catch (error) {
       const refusal = recordRefusalOf(error);
@@ -270,7 +280,7 @@ export class EventRelay {
   private publishParked(event: RecordedEvent): Promise<SendOutcome> {
     const mapped = mapEvent(event);
     return 'message' in mapped
-      ? this.send([mapped.message])
+      ? this.send([mapped.message], [event])
       : Promise.resolve({ ok: false, errorCode: UNMAPPABLE, reason: mapped.reason });
   }
 

@@ -20,6 +20,8 @@ import {
   ensureTopics,
   EventRelay,
   PostgresParkedMessages,
+  relayNameOf,
+  RelayStateRepository,
 } from '@closeloop/messaging';
 import { Kafka, Partitioners, Producer } from 'kafkajs';
 import { Pool } from 'pg';
@@ -28,8 +30,13 @@ import { InputPolicyInterceptor } from '@closeloop/http';
 import { IntegratorKeyVerifier, StaffTokenVerifier } from '@closeloop/auth';
 import { kafkaSecurityOf, staffJwksOf } from '@closeloop/config';
 import { AccessGuard, INTEGRATOR_KEYS, RATE_LIMITER, STAFF_TOKENS } from './access.guard';
+import { TerminusModule } from '@nestjs/terminus';
 import { HealthHttpController } from './health.http.controller';
+import { METRICS, rateLimitKindOf, ServiceMetrics } from './metrics';
+import { consumerObserver, relayObserver } from './messaging-metrics';
+import { ProbesHttpController } from './probes.http.controller';
 import { RateLimiter } from './rate-limiter';
+import { READINESS, ServiceReadiness } from './readiness';
 import { Clock, CLOCK, KAFKA, KAFKA_PRODUCER, PG_POOL, SERVICE_CONFIG, systemClock } from './tokens';
 
 export interface InfrastructureOptions {
@@ -52,6 +59,7 @@ class InfrastructureLifecycle implements OnApplicationBootstrap, OnApplicationSh
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(KAFKA_PRODUCER) private readonly producer: Producer,
+    @Inject(METRICS) private readonly metrics: ServiceMetrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -64,8 +72,14 @@ class InfrastructureLifecycle implements OnApplicationBootstrap, OnApplicationSh
       topic: topicName(TopicBaseNames.events, this.options.config.KAFKA_TOPIC_PREFIX),
       log: (message) => this.logger.log(message),
       alert: (message) => this.logger.error(message),
+      observer: relayObserver(this.metrics),
     });
     this.relay.start();
+    const parked = new RelayStateRepository(
+      this.pool,
+      relayNameOf(topicName(TopicBaseNames.events, this.options.config.KAFKA_TOPIC_PREFIX)),
+    );
+    this.metrics.sample('closeloop_relay_parked_events', async () => [{ value: await parked.countUnresolved() }]);
   }
 
   // Runs after HTTP and the Kafka consumer have closed, so nothing still needs the producer or the pool.
@@ -85,18 +99,23 @@ export class InfrastructureModule {
     const eventStore = eventStoreOf(config);
     return {
       module: InfrastructureModule,
-      controllers: [HealthHttpController],
+      imports: [TerminusModule.forRoot({ logger: false })],
+      controllers: [HealthHttpController, ProbesHttpController],
       providers: [
         { provide: INFRASTRUCTURE_OPTIONS, useValue: options },
+        { provide: METRICS, useFactory: () => new ServiceMetrics(service) },
+        { provide: READINESS, useFactory: () => new ServiceReadiness() },
         { provide: SERVICE_CONFIG, useValue: config },
         { provide: CLOCK, useValue: systemClock },
         {
           provide: PG_POOL,
-          useFactory: async () => {
+          useFactory: async (metrics: ServiceMetrics) => {
             const pool = createPool(config.DATABASE_URL, `closeloop-${service}`);
             await migrate(pool);
+            samplePool(metrics, pool);
             return pool;
           },
+          inject: [METRICS],
         },
         {
           provide: EVENT_STORE,
@@ -120,17 +139,21 @@ export class InfrastructureModule {
         },
         {
           provide: KAFKA_PRODUCER,
-          useFactory: async (kafka: Kafka) => {
+          useFactory: async (kafka: Kafka, readiness: ServiceReadiness) => {
             // One request in flight keeps each partition in send order. kafkajs' idempotent mode is left off: it
             // does not span restarts, so consumers deduplicate by event id in any case.
             const producer = kafka.producer({
               maxInFlightRequests: 1,
               createPartitioner: Partitioners.DefaultPartitioner,
             });
+            let connected = false;
+            producer.on(producer.events.CONNECT, () => (connected = true));
+            producer.on(producer.events.DISCONNECT, () => (connected = false));
+            readiness.producerConnected = () => connected;
             await producer.connect();
             return producer;
           },
-          inject: [KAFKA],
+          inject: [KAFKA, READINESS],
         },
         {
           provide: INTEGRATOR_KEYS,
@@ -149,8 +172,15 @@ export class InfrastructureModule {
         },
         {
           provide: RATE_LIMITER,
-          useFactory: (pool: Pool) => new RateLimiter(pool, { limit: config.RATE_LIMIT_PER_MINUTE, windowSeconds: 60 }),
-          inject: [PG_POOL],
+          useFactory: (pool: Pool, metrics: ServiceMetrics) => {
+            const refusals = metrics.counter('closeloop_rate_limit_refusals_total');
+            return new RateLimiter(pool, {
+              limit: config.RATE_LIMIT_PER_MINUTE,
+              windowSeconds: 60,
+              onRefusal: (bucket) => refusals.inc({ kind: rateLimitKindOf(bucket) }),
+            });
+          },
+          inject: [PG_POOL, METRICS],
         },
         // Every HTTP route passes the access guard; one without an access rule is refused to everyone.
         { provide: APP_GUARD, useClass: AccessGuard },
@@ -158,7 +188,17 @@ export class InfrastructureModule {
         { provide: APP_INTERCEPTOR, useClass: InputPolicyInterceptor },
         InfrastructureLifecycle,
       ],
-      exports: [CLOCK, SERVICE_CONFIG, PG_POOL, EVENT_STORE, KAFKA, KAFKA_PRODUCER, INTEGRATOR_KEYS],
+      exports: [
+        CLOCK,
+        SERVICE_CONFIG,
+        PG_POOL,
+        EVENT_STORE,
+        KAFKA,
+        KAFKA_PRODUCER,
+        INTEGRATOR_KEYS,
+        METRICS,
+        READINESS,
+      ],
     };
   }
 }
@@ -166,8 +206,9 @@ export class InfrastructureModule {
 /** The Kafka consumer of a service, as a Nest transport: one consumer group per service, scaled by partitions. */
 export const cloudEventsTransport =
   (groupId: string, topics: readonly string[], unroutable: 'skip' | 'dead-letter' = 'skip', timing?: ConsumerTiming) =>
-  (app: INestApplication): CloudEventsTransport =>
-    new CloudEventsTransport({
+  (app: INestApplication): CloudEventsTransport => {
+    const metrics = app.get<ServiceMetrics>(METRICS, { strict: false });
+    const transport = new CloudEventsTransport({
       kafka: app.get<Kafka>(KAFKA),
       producer: app.get<Producer>(KAFKA_PRODUCER),
       parkedMessages: new PostgresParkedMessages(app.get<Pool>(PG_POOL)),
@@ -177,4 +218,22 @@ export const cloudEventsTransport =
       timing,
       log: (message) => new Logger(groupId).warn(message),
       alert: (message) => new Logger(groupId).error(message),
+      observer: consumerObserver(metrics),
     });
+    app.get<ServiceReadiness>(READINESS, { strict: false }).consumerJoined = () => transport.joined();
+    metrics.sample('closeloop_kafka_consumer_lag', async () =>
+      (await transport.lag()).map(({ topic, partition, lag }) => ({
+        labels: { topic, partition, group: groupId },
+        value: lag,
+      })),
+    );
+    return transport;
+  };
+
+/** closeloop_db_pool_connections, read from the pool at scrape time. */
+export const samplePool = (metrics: ServiceMetrics, pool: Pool): void =>
+  metrics.sample('closeloop_db_pool_connections', () => [
+    { labels: { state: 'total' }, value: pool.totalCount },
+    { labels: { state: 'idle' }, value: pool.idleCount },
+    { labels: { state: 'waiting' }, value: pool.waitingCount },
+  ]);

@@ -4,6 +4,8 @@ export interface RateLimitOptions {
   /** Hits allowed per bucket in one window. */
   readonly limit: number;
   readonly windowSeconds: number;
+  /** Told of each refused hit, with its bucket (closeloop_rate_limit_refusals_total). */
+  readonly onRefusal?: (bucket: string) => void;
 }
 
 export interface RateLimitOutcome {
@@ -51,8 +53,10 @@ export class RateLimiter {
     );
     const row = rows[0];
     if (!row) throw new Error(`rate limiter: the upsert for ${bucket} returned no row`);
+    const allowed = row.hits <= this.options.limit;
+    if (!allowed) this.options.onRefusal?.(bucket);
     return {
-      allowed: row.hits <= this.options.limit,
+      allowed,
       retryAfterSeconds: row.seconds_left,
       remaining: Math.max(0, this.options.limit - row.hits),
     };

@@ -9,7 +9,7 @@ export { scrubSecrets } from '@closeloop/contracts';
 const ANSI_COLOURS = /\x1b\[[0-9;]*m/g;
 
 /** A value for a JSON log line with every string scrubbed and every credential-named field masked. */
-const scrubbedValue = (value: unknown, seen: WeakSet<object> = new WeakSet()): unknown => {
+export const scrubbedValue = (value: unknown, seen: WeakSet<object> = new WeakSet()): unknown => {
   if (typeof value === 'string') return scrubSecrets(value);
   if (typeof value === 'number' || typeof value === 'bigint') {
     const text = String(value);

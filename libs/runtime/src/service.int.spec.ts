@@ -1,6 +1,6 @@
-import { Body, Controller, Get, Header, HttpCode, INestApplication, Module, Post, Put } from '@nestjs/common';
+import { Body, Controller, Get, Header, HttpCode, INestApplication, Module, Param, Post, Put } from '@nestjs/common';
 import { request as httpRequest } from 'node:http';
-import { startService } from './service';
+import { metricsServerOf, startService } from './service';
 
 /** A module with nothing but a trivial controller: startService needs no database or broker for HTTP alone. */
 @Controller('echo')
@@ -21,6 +21,11 @@ class EchoController {
   @Header('Content-Type', 'text/html; charset=utf-8')
   page() {
     return '<!doctype html><html><body><form method="post"><button type="submit">OK</button></form></body></html>';
+  }
+
+  @Get('things/:id')
+  thing(@Param('id') id: string) {
+    return { id };
   }
 
   @Get('boom')
@@ -75,7 +80,14 @@ const postJson = (body: string, contentType = 'application/json') =>
   send('POST', '/echo', { headers: { 'content-type': contentType }, body });
 
 beforeAll(async () => {
-  app = await startService(EchoModule, { host: '127.0.0.1', port: 0, logLevel: 'error', bodyLimit: '1kb' });
+  app = await startService(EchoModule, {
+    host: '127.0.0.1',
+    port: 0,
+    logLevel: 'error',
+    bodyLimit: '1kb',
+    service: 'echo',
+    metricsPort: 0,
+  });
   port = Number(new URL(await app.getUrl()).port);
 });
 afterAll(() => app.close());
@@ -199,7 +211,7 @@ describe('logs', () => {
       .mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
     let answer: Answer;
     try {
-      answer = await send('GET', '/echo/boom');
+      answer = await send('GET', '/echo/boom', { headers: { 'x-correlation-id': 'call-4711' } });
     } finally {
       spy.mockRestore();
     }
@@ -207,5 +219,38 @@ describe('logs', () => {
     expect(answer.text).not.toContain('13812345678');
     expect(stderr).toContain('GET /echo/boom failed: Error: SMS to 138****5678 failed with Authorization: Bearer ***');
     expect(stderr).not.toMatch(/13812345678|opaque-token-123/);
+    // One JSON line, carrying the request's correlation id.
+    const line = JSON.parse(stderr.trim().split('\n').pop() as string) as Record<string, unknown>;
+    expect(line).toMatchObject({ level: 'error', context: 'http', correlationId: 'call-4711' });
+  });
+});
+
+describe('metrics', () => {
+  const scrape = async () => {
+    const server = metricsServerOf(app);
+    if (!server) throw new Error('startService was given a metrics port');
+    expect(server.port).not.toBe(port);
+    return (await fetch(`http://127.0.0.1:${server.port}/metrics`)).text();
+  };
+
+  it('times each request by its route template and status, never by its path, on the metrics port', async () => {
+    await send('GET', '/echo/things/order-4711');
+    await send('GET', '/echo/things/order-4712');
+    await send('GET', '/nowhere/order-4713');
+    await postJson('{"broken":');
+    const text = await scrape();
+    expect(text).toContain(
+      'http_server_request_duration_seconds_count{service="echo",http_request_method="GET",http_route="/echo/things/:id",http_response_status_code="200"} 2',
+    );
+    // No route took it: no template, and the path is not a label either.
+    expect(text).toContain(
+      'http_server_request_duration_seconds_count{service="echo",http_request_method="GET",http_route="",http_response_status_code="404"} 1',
+    );
+    expect(text).toMatch(/http_request_method="POST",http_route="[^"]*",http_response_status_code="400"/);
+    expect(text).not.toMatch(/order-47/);
+  });
+
+  it('serves nothing but the metrics there, and not the metrics on the API port', async () => {
+    expect((await send('GET', '/metrics')).status).toBe(404);
   });
 });

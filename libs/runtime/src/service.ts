@@ -1,5 +1,5 @@
 import { INestApplication, Logger, LogLevel, Type } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { ModulesContainer, NestFactory } from '@nestjs/core';
 import type { CustomTransportStrategy } from '@nestjs/microservices';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { json, RequestHandler } from 'express';
@@ -12,7 +12,7 @@ import {
   UnsupportedMediaTypeError,
   scrubSecrets,
 } from '@closeloop/contracts';
-import { acceptedContentTypes, correlationMiddleware, ProblemDetailsFilter } from '@closeloop/http';
+import { acceptedContentTypes, correlationIdOf, correlationMiddleware, ProblemDetailsFilter } from '@closeloop/http';
 import { BaseServiceConfig, kafkaConsumerTimingOf, loadConfig } from '@closeloop/config';
 import { TopicBaseName, topicName } from '@closeloop/contracts';
 import { parseIntegratorKey } from '@closeloop/auth';
@@ -24,7 +24,9 @@ import { EventLoopLag } from './event-loop-lag';
 import { LoadShedder, loadShedding, LoadSheddingOptions } from './load-shedder';
 import { PG_POOL } from './tokens';
 import { cloudEventsTransport } from './infrastructure.module';
-import { ScrubbingLogger } from './scrubbing-logger';
+import { httpMetrics } from './http-metrics';
+import { METRICS, MetricsServer, metricsPortOf, serveMetrics, ServiceMetrics } from './metrics';
+import { LogFormat, logContext, StructuredLogger } from './structured-logger';
 
 export interface ServiceOptions {
   readonly host: string;
@@ -39,7 +41,47 @@ export interface ServiceOptions {
   readonly shedding?: LoadSheddingOptions;
   /** How long a graceful shutdown may take before the process gives up on it and exits 1. */
   readonly shutdownTimeoutMillis?: number;
+  /** JSON lines (the default) or readable ones. */
+  readonly logFormat?: LogFormat;
+  /** Where GET /metrics is served (0: a free port); none without it. */
+  readonly metricsPort?: number;
 }
+
+const metricsServers = new WeakMap<INestApplication, MetricsServer>();
+
+/** The metrics server of an application startService started with a metrics port. */
+export const metricsServerOf = (app: INestApplication): MetricsServer | undefined => metricsServers.get(app);
+
+/**
+ * Serves the process's metrics on their own port, closed with the application's HTTP server. The registry is the
+ * module's (InfrastructureModule's METRICS), or one of the service's own when the module has none.
+ */
+export const startMetricsServer = async (
+  app: INestApplication,
+  metrics: ServiceMetrics,
+  host: string,
+  port: number,
+): Promise<MetricsServer> => {
+  const server = await serveMetrics(metrics, host, port);
+  metricsServers.set(app, server);
+  app.getHttpServer().once('close', () => void server.close());
+  new Logger('metrics').log(`GET /metrics on http://${host}:${server.port}/metrics`);
+  return server;
+};
+
+/** The process's metrics: the module's (InfrastructureModule provides them), else a registry of its own. */
+export const metricsOf = (app: INestApplication, service: string): ServiceMetrics => {
+  // Looked up in the modules rather than by app.get, which ends the process when a provider is missing.
+  for (const module of app.get(ModulesContainer).values()) {
+    const instance = module.providers.get(METRICS)?.instance;
+    if (instance instanceof ServiceMetrics) return instance;
+  }
+  return new ServiceMetrics(service);
+};
+
+/** Log lines written while a request is handled carry its correlation id. */
+const correlatedLogs: RequestHandler = (request, _response, next) =>
+  logContext.run({ correlationId: correlationIdOf(request) }, next);
 
 /**
  * Health and the API docs are never shed: an orchestrator must see the service alive precisely when it is busy.
@@ -153,11 +195,15 @@ export const logLevelsUpTo = (level: LogLevel): LogLevel[] => {
  * consumer. Logs go through the scrubbing logger, so no credential or full phone number reaches them.
  */
 export const startService = async (module: Type<unknown>, options: ServiceOptions): Promise<INestApplication> => {
+  const service = options.service ?? 'closeloop';
   const app = await NestFactory.create<NestExpressApplication>(module, {
     bodyParser: false,
-    logger: new ScrubbingLogger({ logLevels: logLevelsUpTo(options.logLevel) }),
+    logger: new StructuredLogger({ service, level: options.logLevel, format: options.logFormat }),
   });
   app.disable('x-powered-by');
+  const metrics = metricsOf(app, service);
+  // First, so that every request is timed, refused ones included.
+  app.use(httpMetrics(metrics));
   // helmet's defaults: nosniff, frame and referrer policies, HSTS, and a CSP that also covers the small HTML pages
   // (the alert ack page posts its form to itself, which form-action 'self' allows).
   // upgrade-insecure-requests is left out: behind a plain-HTTP address (the local stack) it would send the ack
@@ -168,6 +214,8 @@ export const startService = async (module: Type<unknown>, options: ServiceOption
   app.use(acceptedContentTypes());
   app.use(jsonBodies(options.bodyLimit ?? '64kb'));
   if (options.shedding) installLoadShedding(app, options.shedding);
+  // After the body parser and the shedder, whose callbacks come from elsewhere and would lose the context.
+  app.use(correlatedLogs);
   app.useGlobalFilters(new ProblemDetailsFilter());
   exitCleanlyOnSignals(app, options.shutdownTimeoutMillis ?? 10_000);
   if (options.service) serveApiDocs(app, options.service);
@@ -177,6 +225,7 @@ export const startService = async (module: Type<unknown>, options: ServiceOption
     await app.startAllMicroservices();
   }
   await app.listen(options.port, options.host);
+  if (options.metricsPort !== undefined) await startMetricsServer(app, metrics, options.host, options.metricsPort);
   return app;
 };
 
@@ -204,6 +253,8 @@ export const runService = <C extends BaseServiceConfig>(options: RunServiceOptio
       logLevel: config.LOG_LEVEL,
       shedding: options.shedding?.(config),
       shutdownTimeoutMillis: config.SHUTDOWN_TIMEOUT_MS,
+      logFormat: config.LOG_FORMAT,
+      metricsPort: metricsPortOf(options.name, config.METRICS_PORT),
       transport: consumes
         ? cloudEventsTransport(
             // The prefix namespaces consumer groups as it does topics: two deployments sharing a cluster never

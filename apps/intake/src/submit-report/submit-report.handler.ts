@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import {
   Actor,
   EventMetadata,
@@ -11,7 +11,7 @@ import {
   Tier,
 } from '@closeloop/contracts';
 import { EVENT_STORE, EventStore, RecordedEvent, StreamVersionConflictError } from '@closeloop/event-store';
-import { CLOCK, Clock } from '@closeloop/runtime';
+import { CLOCK, Clock, METRICS, ServiceMetrics } from '@closeloop/runtime';
 import {
   applyPriorityLane,
   PriorityLaneSettings,
@@ -78,6 +78,7 @@ export class SubmitReportHandler {
     @Inject(PRIORITY_LANE) private readonly lane: PriorityLaneSettings,
     @Inject(RESIDENT_KEYS) private readonly keys: ResidentKeys,
     private readonly priorityResidents: PriorityResidentsRepository,
+    @Optional() @Inject(METRICS) private readonly metrics?: ServiceMetrics,
   ) {}
 
   async handle(command: SubmitReport): Promise<SubmittedReport> {
@@ -190,6 +191,9 @@ export class SubmitReportHandler {
       }
       throw error;
     }
+    this.metrics
+      ?.counter('closeloop_work_orders_received_total')
+      .inc({ tier: triageDecision.tier, channel: command.report.channel });
     return { workOrderId, number, tier: triageDecision.tier, replayed: false };
   }
 

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { METRICS, ServiceMetrics } from '@closeloop/runtime';
 import {
   afterFailedAttempt,
   AlertState,
@@ -27,8 +28,14 @@ export class AlertDeliveryWorker extends AlertSendingWorker<DueDelivery> {
   constructor(
     sending: AlertSending,
     private readonly deliveries: AlertDeliveriesRepository,
+    @Optional() @Inject(METRICS) private readonly metrics?: ServiceMetrics,
   ) {
     super(sending, deliveries, POLLING);
+  }
+
+  /** closeloop_alert_deliveries_total: each delivery's end, and each message a re-notified one got through. */
+  private counted(delivery: DueDelivery, outcome: 'delivered' | 'failed' | 'dead'): void {
+    this.metrics?.counter('closeloop_alert_deliveries_total').inc({ channel: delivery.channel, outcome });
   }
 
   protected override release(unsent: readonly DueDelivery[]): Promise<void> {
@@ -51,6 +58,7 @@ export class AlertDeliveryWorker extends AlertSendingWorker<DueDelivery> {
       const policy = processingRetryPolicy(this.sending.config);
       if (shouldDeadLetter(policy, failures)) {
         await this.deliveries.finish(delivery, 'failed', message.slice(0, 500));
+        this.counted(delivery, 'failed');
         this.logger.error(
           `ALERT_DELIVERY_FAILED delivery of alert ${delivery.alert_id} on ${delivery.channel} to ${delivery.staff_id} ` +
             `could not be processed ${failures} times and is given up on: ${message}; ` +
@@ -90,6 +98,7 @@ export class AlertDeliveryWorker extends AlertSendingWorker<DueDelivery> {
       ids,
     );
     if (!failure) {
+      this.counted(delivery, 'delivered');
       // A chain's fallback is paged once per channel (ADR 12); everyone else the configured rounds, then no more.
       const isFallback = alert.exhausted?.fallback.staffId === delivery.staff_id;
       const renotify =
@@ -104,6 +113,7 @@ export class AlertDeliveryWorker extends AlertSendingWorker<DueDelivery> {
     const next = afterFailedAttempt(this.retryPolicy, attempt, failure, Math.random);
     if (next.next === 'dead') {
       await this.deliveries.finish(delivery, 'dead', failure.message, attempt);
+      this.counted(delivery, 'dead');
       await this.sending.alerts.execute(
         alert.alertId,
         alert.workOrderId,

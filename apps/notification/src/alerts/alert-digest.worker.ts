@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { METRICS, ServiceMetrics } from '@closeloop/runtime';
 import {
   AlertState,
   mayDeliver,
@@ -28,6 +29,7 @@ export class AlertDigestWorker extends AlertSendingWorker<DigestRow> {
   constructor(
     sending: AlertSending,
     private readonly digests: AlertDigestRepository,
+    @Optional() @Inject(METRICS) private readonly metrics?: ServiceMetrics,
   ) {
     super(sending, digests, POLLING);
   }
@@ -67,7 +69,11 @@ export class AlertDigestWorker extends AlertSendingWorker<DigestRow> {
         ),
       );
     }
-    if (!failure) return this.digests.finish(digest.digest_id, 'delivered', attempt);
+    const deliveries = this.metrics?.counter('closeloop_alert_deliveries_total');
+    if (!failure) {
+      deliveries?.inc({ channel: digest.channel, outcome: 'delivered' });
+      return this.digests.finish(digest.digest_id, 'delivered', attempt);
+    }
     if (failure.retryable && !shouldDeadLetter(this.retryPolicy, attempt)) {
       return this.digests.retryLater(
         digest.digest_id,
@@ -77,6 +83,7 @@ export class AlertDigestWorker extends AlertSendingWorker<DigestRow> {
       );
     }
     await this.digests.finish(digest.digest_id, 'dead', attempt, failure.message.slice(0, 500));
+    deliveries?.inc({ channel: digest.channel, outcome: 'dead' });
     for (const alert of listed) {
       await this.sending.alerts.withAlertLock(alert.alertId, () =>
         this.sending.alerts.execute(

@@ -59,6 +59,15 @@ export class AlertsRepository {
     return rows;
   }
 
+  /** Open alerts by escalation level, 0 for alerts without one (closeloop_alerts_open). */
+  async countOpenByLevel(): Promise<{ level: number; count: number }[]> {
+    const { rows } = await this.pool.query<{ level: number; count: string }>(
+      `SELECT coalesce(level, 0) AS level, count(*) AS count FROM notification_alerts
+       WHERE status = 'open' GROUP BY coalesce(level, 0)`,
+    );
+    return rows.map((r) => ({ level: Number(r.level), count: Number(r.count) }));
+  }
+
   async find(alertId: string): Promise<AlertRow | undefined> {
     const { rows } = await this.pool.query<AlertRow>('SELECT * FROM notification_alerts WHERE alert_id = $1', [
       alertId,

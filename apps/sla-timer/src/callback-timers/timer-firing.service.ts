@@ -1,6 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { WorkOrderCommandMessage, WorkOrderCommandTypes } from '@closeloop/contracts';
-import { CLOCK, Clock, PollingWorker } from '@closeloop/runtime';
+import { CLOCK, Clock, METRICS, PollingWorker, ServiceMetrics } from '@closeloop/runtime';
 import { SLA_TIMER_CONFIG, SlaTimerConfig } from '../sla-timer.config';
 import { parseSlaTimerKind, SlaClockService } from '../start-clock/sla-clock.service';
 import { DueTimer, TimerStore } from './timer-store';
@@ -33,6 +33,7 @@ export class TimerFiringService extends PollingWorker<DueTimer> {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(SLA_TIMER_CONFIG) private readonly config: SlaTimerConfig,
     private readonly clocks: SlaClockService,
+    @Optional() @Inject(METRICS) private readonly metrics?: ServiceMetrics,
   ) {
     super({
       logContext: 'timers',
@@ -41,6 +42,14 @@ export class TimerFiringService extends PollingWorker<DueTimer> {
       concurrency: CONCURRENCY,
       idleMillis: config.TIMER_POLL_MILLIS,
     });
+    metrics?.sample('closeloop_timers_due', async () => [{ value: await timers.countDue() }]);
+  }
+
+  /** closeloop_timer_lateness_seconds: how long after its time the timer fired. */
+  private fired(timer: DueTimer): void {
+    this.metrics
+      ?.histogram('closeloop_timer_lateness_seconds')
+      .observe(Math.max(0, (this.clock.now().getTime() - timer.dueAt.getTime()) / 1000));
   }
 
   protected claim(batchSize: number): Promise<DueTimer[]> {
@@ -69,6 +78,7 @@ export class TimerFiringService extends PollingWorker<DueTimer> {
           { correlationId: `timer:${timer.timerId}`, causationId: `timer:${timer.timerId}` },
         );
         await this.timers.markFired(timer.timerId);
+        this.fired(timer);
         return;
       }
       // Fired once the broker has the command; dispatch decides on the order as it stands when the command arrives.
@@ -78,12 +88,14 @@ export class TimerFiringService extends PollingWorker<DueTimer> {
         sentAt: this.clock.now(),
       });
       await this.timers.markFired(timer.timerId);
+      this.fired(timer);
     } catch (error) {
       const message = (error as Error).message;
       // attempts counts claims, so a firing whose instance died mid-way counts too: a timer that kills its
       // instance is given up on like one that throws.
       if (timer.attempts >= this.config.TIMER_MAX_ATTEMPTS) {
         await this.timers.fail(timer.timerId, message);
+        this.metrics?.counter('closeloop_timers_failed_total').inc();
         this.logger.error(
           `${TIMER_FAILED} timer ${timer.timerId} (${timer.kind}, order ${timer.workOrderId}) failed ${timer.attempts} times and is given up on: ${message}; ` +
             `npm run -s admin -- timers retry ${timer.timerId} fires it again`,

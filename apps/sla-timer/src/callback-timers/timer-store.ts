@@ -77,6 +77,14 @@ export class TimerStore {
     );
   }
 
+  /** Timers due and not yet fired nor given up on (closeloop_timers_due): the backlog the workers have to go through. */
+  async countDue(): Promise<number> {
+    const { rows } = await this.pool.query<{ n: string }>(
+      'SELECT count(*) AS n FROM sla_timer_timers WHERE fired_at IS NULL AND failed_at IS NULL AND due_at <= now()',
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
   async markFired(timerId: string): Promise<void> {
     await this.pool.query(
       'UPDATE sla_timer_timers SET fired_at = now(), claimed_until = NULL, last_error = NULL WHERE timer_id = $1',

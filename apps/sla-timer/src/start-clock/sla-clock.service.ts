@@ -1,5 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { SlaEvent } from '@closeloop/contracts';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { EventTypes, SlaEvent } from '@closeloop/contracts';
+import { METRICS, ServiceMetrics } from '@closeloop/runtime';
 import { EVENT_STORE, EventStore, handleCommand } from '@closeloop/event-store';
 import {
   SlaClockDecider,
@@ -53,6 +54,7 @@ export class SlaClockService {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(SLA_POLICY) private readonly policy: SlaPolicy,
     private readonly timers: TimerStore,
+    @Optional() @Inject(METRICS) private readonly metrics?: ServiceMetrics,
   ) {
     this.decider = slaClockDecider(policy, siteCalendars(policy));
   }
@@ -74,7 +76,21 @@ export class SlaClockService {
       oncePerCause: true,
     });
     await this.schedule(command.workOrderId, outcome.state);
-    return outcome.replayed ? [] : [...outcome.events];
+    if (outcome.replayed) return [];
+    this.count(outcome.events, outcome.state);
+    return [...outcome.events];
+  }
+
+  /** closeloop_sla_breaches_total and closeloop_escalations_total, once per event appended (a replay appends none). */
+  private count(events: readonly SlaEvent[], state: SlaState): void {
+    if (!this.metrics) return;
+    const tier = state.status === 'running' ? state.tier : 'unknown';
+    for (const event of events) {
+      if (event.type === EventTypes.SlaBreached)
+        this.metrics.counter('closeloop_sla_breaches_total').inc({ clock: event.data.target, tier });
+      else if (event.type === EventTypes.SlaEscalated)
+        this.metrics.counter('closeloop_escalations_total').inc({ level: String(event.data.level) });
+    }
   }
 
   private async schedule(workOrderId: string, state: SlaState): Promise<void> {
