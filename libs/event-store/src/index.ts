@@ -1,4 +1,5 @@
 export * from './event-store.port';
+export * from './event-chain';
 export * from './command-handler';
 export * from './in-memory-event-store';
 export * from './postgres-event-store';
