@@ -3,4 +3,5 @@ export * from './event-chain';
 export * from './command-handler';
 export * from './in-memory-event-store';
 export * from './postgres-event-store';
+export * from './postgres-event-audit';
 export * from './kurrentdb-event-store';

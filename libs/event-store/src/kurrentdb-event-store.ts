@@ -76,9 +76,13 @@ export class KurrentDbEventStore implements EventStore {
       if (expected === 'stream-exists' && !head) throw new StreamVersionConflictError(streamId, expected, 'no-stream');
       // A repeated "any" append after a lost reply finds its own last event at the head: the same write, done.
       if (expected === 'any' && head && head.eventId === events[events.length - 1]?.eventId && head.position)
-        return { nextExpectedVersion: versionOfRevision(head.revision), lastGlobalPosition: head.position.prepare.toString() };
+        return {
+          nextExpectedVersion: versionOfRevision(head.revision),
+          lastGlobalPosition: head.position.prepare.toString(),
+        };
       const streamState = symbolic ? (head ? head.revision : 'no_stream') : toStreamState(expected);
-      const firstVersion = typeof expected === 'number' ? expected + 1 : head ? versionOfRevision(head.revision) + 1 : 1;
+      const firstVersion =
+        typeof expected === 'number' ? expected + 1 : head ? versionOfRevision(head.revision) + 1 : 1;
       // A stream written before the chain stays unchained, as on PostgreSQL, rather than chaining from the middle.
       const prevHash = firstVersion === 1 ? GENESIS_HASH : head?.hash;
       const time = chainTime(new Date());
