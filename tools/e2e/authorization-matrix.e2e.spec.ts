@@ -62,6 +62,7 @@ const SCHEDULE_READERS: readonly Allowed[] = ['on-call', 'supervisor', 'dispatch
 const SCHEDULE_EDITORS: readonly Allowed[] = ['supervisor', 'admin'];
 const REPORT_READERS: readonly Allowed[] = ['supervisor', 'admin', 'dispatcher'];
 const MONTHLY_REPORT_READERS: readonly Allowed[] = ['supervisor', 'admin'];
+const AUDITORS: readonly Allowed[] = ['supervisor', 'admin'];
 
 // ── valid bodies ───────────────────────────────────────────────────────────────────────────────────────────
 
@@ -200,6 +201,11 @@ const MATRIX: Record<string, Entry> = {
     allow: ORDER_READERS,
     scope: 'order',
     request: (s, fx) => ({ path: `/v1/work-orders/${order(s, fx)}/sla` }),
+  },
+  'dispatch GET /v1/work-orders/{id}/audit': {
+    allow: AUDITORS,
+    scope: 'order',
+    request: (s, fx) => ({ path: `/v1/work-orders/${order(s, fx)}/audit` }),
   },
   'query GET /v1/sla/at-risk': {
     allow: ORDER_READERS,

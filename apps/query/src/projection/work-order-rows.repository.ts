@@ -152,6 +152,19 @@ const statementsFor = (tables: QueryTables): Statements => {
   return found;
 };
 
+/**
+ * An order's view as pg gives its query_work_orders row back (snake_case, instants as Date): how an order folded
+ * from part of its timeline (`asOf`, docs/adr/0033-tamper-evident-event-chain.md) is shown by the same code as a
+ * stored row. Every instant column's name ends in `_at` or `_since`.
+ */
+export const workOrderRowOf = (view: WorkOrderView): Record<string, unknown> =>
+  Object.fromEntries(
+    VIEW_COLUMNS.map(([key, column]) => {
+      const value = view[key];
+      return [column, /(_at|_since)$/.test(column) && typeof value === 'string' ? new Date(value) : value];
+    }),
+  );
+
 /** pg sends a JavaScript array as a PostgreSQL array; a jsonb column (the contacts) needs it as JSON text. */
 const columnValue = (value: WorkOrderView[keyof WorkOrderView]): unknown =>
   Array.isArray(value) ? JSON.stringify(value) : value;
