@@ -1,7 +1,14 @@
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { BEGIN_APPENDING_SQL, PostgresEventStore } from '@closeloop/event-store';
+import {
+  ANCHOR_GRACE_MS,
+  AuditAnchors,
+  BEGIN_APPENDING_SQL,
+  dayEnd,
+  PostgresEventAudit,
+  PostgresEventStore,
+} from '@closeloop/event-store';
 import { freshDatabase, repositoryRoot, TestDatabase } from '@closeloop/testing';
 
 // `audit verify` and `audit backfill` as an operator runs them: a separate process over the built libraries.
@@ -128,5 +135,57 @@ describe('audit backfill', () => {
       db = before;
       await fresh.drop();
     }
+  });
+});
+
+describe('audit anchor and the anchor check of audit verify', () => {
+  it('reveals the last event of a stream removed after its day was anchored', async () => {
+    const fresh = await freshDatabase('admin_anchor');
+    const before = db;
+    db = fresh;
+    try {
+      const freshStore = new PostgresEventStore(fresh.pool);
+      const streamId = `test-${randomUUID()}`;
+      await freshStore.append(
+        streamId,
+        [1, 2].map((n) => ({ eventId: randomUUID(), type: 'test.happened.v1', data: { n }, metadata: {} })),
+        'no-stream',
+      );
+      await freshStore.append(
+        `test-${randomUUID()}`,
+        [{ eventId: randomUUID(), type: 'test.other.v1', data: {}, metadata: {} }],
+        'no-stream',
+      );
+      // Today's anchor, as the worker would record it just after midnight: the events above were recorded today.
+      const today = new Date().toISOString().slice(0, 10);
+      const anchors = new AuditAnchors(freshStore, new PostgresEventAudit(fresh.pool), 'test');
+      const afterMidnight = new Date(dayEnd(today).getTime() + ANCHOR_GRACE_MS);
+      expect(await anchors.record(today, afterMidnight)).toMatchObject({ outcome: 'recorded', streams: 2 });
+      expect(await anchors.record(today, afterMidnight)).toEqual({ outcome: 'already-recorded', day: today });
+
+      const untouched = await admin('audit', 'verify');
+      expect(untouched.code).toBe(0);
+      expect(untouched.stdout).toContain('1 anchor(s) match');
+
+      await asSuperuserPastTheTrigger('DELETE FROM es_events WHERE stream_id = $1 AND stream_version = 2', [streamId]);
+      const run = await admin('audit', 'verify');
+      expect(run.code).toBe(1);
+      // The stream's own chain still holds (its first event is intact): only the anchor can tell.
+      expect(run.stdout).not.toContain('BROKEN');
+      expect(run.stdout).toContain(`ANCHOR MISMATCH ${today}`);
+    } finally {
+      db = before;
+      await fresh.drop();
+    }
+  });
+
+  it('refuses a day that has not ended, and records the last one that has', async () => {
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const early = await admin('audit', 'anchor', '--day', tomorrow);
+    expect(early.code).toBe(1);
+    expect(early.stderr).toContain('waits until');
+    const run = await admin('audit', 'anchor');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/anchored \d{4}-\d{2}-\d{2}: root [0-9a-f]{64}/);
   });
 });

@@ -6,13 +6,18 @@
 const AUDIT_HELP = `Audit (docs/adr/0033-tamper-evident-event-chain.md; docs/operations.md, "Audit")
   audit verify [--since <date>]
       Recomputes every stream's hash chain (with --since, the streams with an event since that date or instant),
-      prints progress on stderr, and the first broken link of each stream. Exit 1 if any link is broken.
+      prints progress on stderr, and the first broken link of each stream; then recomputes each daily anchor
+      (of --since's day and later) from the store as it is. Exit 1 if any link is broken or any anchor differs.
+  audit anchor [--day <YYYY-MM-DD>]
+      Records a UTC day's anchor (default: the last day that has ended) unless it is there already; dispatch's
+      worker does the same every AUDIT_ANCHOR_INTERVAL_SECONDS.
   audit backfill
       Chains the streams whose events were written before the chain (migration 0038), from their first event.
       Run as the role that owns the tables.`;
 
 const AUDIT_OPTIONS = {
   'audit verify': { since: 'string' },
+  'audit anchor': { day: 'string' },
   'audit backfill': {},
 };
 
@@ -29,9 +34,10 @@ const auditCommands = ({ loadBuilt, withPool, UsageError }) => {
   return {
     'audit verify': (values, out) => {
       const since = sinceOf(values);
-      const { PostgresEventAudit, verifyStream } = loadBuilt('event-store');
+      const { AuditAnchors, PostgresEventAudit, PostgresEventStore, verifyStream } = loadBuilt('event-store');
       return withPool(async (pool) => {
         const audit = new PostgresEventAudit(pool);
+        const anchors = new AuditAnchors(new PostgresEventStore(pool), audit, 'closeloop-admin');
         const total = await audit.countStreams(since);
         process.stderr.write(
           `verifying ${total} stream(s)${since ? ` with events since ${since.toISOString()}` : ''}\n`,
@@ -50,19 +56,49 @@ const auditCommands = ({ loadBuilt, withPool, UsageError }) => {
             process.stderr.write(`  ${streams}/${total} streams, ${events} events, ${broken.length} broken\n`);
           }
         }
-        const lines = broken.map(
-          (b) => `BROKEN ${b.streamId} v${b.version} event ${b.eventId} ${b.type} at ${b.time}: ${b.reason}`,
-        );
+        const checks = await anchors.verify(since);
+        const mismatched = checks.filter((c) => !c.verifies);
+        process.stderr.write(`  ${checks.length} anchor(s) recomputed, ${mismatched.length} differ\n`);
+        const lines = [
+          ...broken.map(
+            (b) => `BROKEN ${b.streamId} v${b.version} event ${b.eventId} ${b.type} at ${b.time}: ${b.reason}`,
+          ),
+          ...mismatched.map(
+            (c) =>
+              `ANCHOR MISMATCH ${c.day}: recorded root ${c.recordedRoot} over ${c.recordedStreams} stream(s), ` +
+              `recomputed ${c.recomputedRoot} over ${c.recomputedStreams}: events recorded before the day's end were removed or changed`,
+          ),
+        ];
+        const verifies = broken.length === 0 && mismatched.length === 0;
         out(
-          { verifies: broken.length === 0, streams, events, broken },
+          { verifies, streams, events, broken, anchors: checks },
           [
             ...lines,
-            broken.length === 0
-              ? `verified: ${streams} stream(s), ${events} event(s), every link holds`
-              : `${broken.length} stream(s) of ${streams} have a broken link`,
+            verifies
+              ? `verified: ${streams} stream(s), ${events} event(s), every link holds; ${checks.length} anchor(s) match`
+              : `${broken.length} stream(s) of ${streams} have a broken link; ${mismatched.length} of ${checks.length} anchor(s) differ`,
           ].join('\n'),
         );
-        return broken.length === 0 ? 0 : 1;
+        return verifies ? 0 : 1;
+      });
+    },
+
+    'audit anchor': (values, out) => {
+      const { AuditAnchors, PostgresEventAudit, PostgresEventStore, lastAnchorableDay } = loadBuilt('event-store');
+      const now = new Date();
+      const day = values.day === undefined ? lastAnchorableDay(now) : values.day.trim();
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) throw new UsageError(`--day must be YYYY-MM-DD, not ${day}`);
+      return withPool(async (pool) => {
+        const audit = new PostgresEventAudit(pool);
+        const anchors = new AuditAnchors(new PostgresEventStore(pool), audit, 'closeloop-admin');
+        const outcome = await audit.tryWithAnchorLock(() => anchors.record(day, now));
+        if (!outcome) throw new Error('another process is recording an anchor now: try again in a moment');
+        out(
+          outcome,
+          outcome.outcome === 'recorded'
+            ? `anchored ${day}: root ${outcome.root} over ${outcome.streams} stream(s)`
+            : `${day} is anchored already`,
+        );
       });
     },
 

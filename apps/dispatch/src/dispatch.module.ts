@@ -4,6 +4,7 @@ import { EVENT_STORE, EventStore } from '@closeloop/event-store';
 import { InfrastructureModule } from '@closeloop/runtime';
 import { WorkOrderCommands } from '@closeloop/work-order-application';
 import { RosterSchema } from '@closeloop/work-order-domain';
+import { AuditAnchorWorker } from './audit/audit-anchor.worker';
 import { WorkOrderAuditHttpController } from './audit/work-order-audit.http.controller';
 import { AssignOwnerHandler } from './assign-owner/assign-owner.handler';
 import { AssignOwnerOnTriageKafkaController } from './assign-owner/assign-owner-on-triage.kafka.controller';
@@ -33,6 +34,7 @@ export const dispatchModule = (config: DispatchConfig) => {
       AssignOwnerHandler,
       LoopTimerCommandHandler,
       LoopTimerCommandsConsumer,
+      AuditAnchorWorker,
     ],
   })
   class DispatchModule {}

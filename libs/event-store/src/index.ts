@@ -4,4 +4,5 @@ export * from './command-handler';
 export * from './in-memory-event-store';
 export * from './postgres-event-store';
 export * from './postgres-event-audit';
+export * from './audit-anchors';
 export * from './kurrentdb-event-store';

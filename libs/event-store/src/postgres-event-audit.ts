@@ -28,6 +28,10 @@ const toEvent = (row: AuditRow): RecordedEvent => ({
   ...(row.prev_hash !== null && row.hash !== null ? { prevHash: row.prev_hash, hash: row.hash } : {}),
 });
 
+// The anchor writer's session lock: one writer at a time across instances and the admin tool ('Clos', 33).
+const ANCHOR_LOCK_CLASS = 1_131_179_891;
+const ANCHOR_LOCK_OBJECT = 33;
+
 const COLUMNS =
   'stream_id, stream_version, event_id::text, event_type, data, metadata, recorded_at, prev_hash, hash, global_position::text';
 
@@ -86,6 +90,31 @@ export class PostgresEventAudit {
       [until],
     );
     return rows.map((r) => ({ streamId: r.stream_id, version: r.stream_version, hash: r.hash }));
+  }
+
+  /**
+   * Runs `work` if no other process is writing anchors, else answers undefined at once: a session advisory lock on a
+   * connection of its own, so holding it opens no transaction (ADR 3).
+   */
+  async tryWithAnchorLock<T>(work: () => Promise<T>): Promise<T | undefined> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      const { rows } = await client.query<{ held: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS held', [
+        ANCHOR_LOCK_CLASS,
+        ANCHOR_LOCK_OBJECT,
+      ]);
+      if (!rows[0]?.held) return undefined;
+      try {
+        return await work();
+      } finally {
+        await client
+          .query('SELECT pg_advisory_unlock($1, $2)', [ANCHOR_LOCK_CLASS, ANCHOR_LOCK_OBJECT])
+          .catch((error: Error) => (broken = error));
+      }
+    } finally {
+      client.release(broken);
+    }
   }
 
   /** The streams whose id starts with `prefix`, in order: the anchors. */
