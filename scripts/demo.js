@@ -599,6 +599,7 @@ const main = async () => {
   console.log('\nTimelines, as a supervisor reads them (times in Asia/Shanghai):');
   for (const id of submitted) await printTimeline(id);
   await printMonthSoFar();
+  await require('./demo-audit').demoAudit({ fetch, dispatch, query, workOrderId: submitted[0] });
   console.log(`\nFirst report: POST to a complete timeline (assigned, SLA set) in ${endToEndMs} ms.`);
 };
 
