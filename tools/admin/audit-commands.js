@@ -11,17 +11,25 @@ const AUDIT_HELP = `Audit (docs/adr/0033-tamper-evident-event-chain.md; docs/ope
   audit anchor [--day <YYYY-MM-DD>]
       Records a UTC day's anchor (default: the last day that has ended) unless it is there already; dispatch's
       worker does the same every AUDIT_ANCHOR_INTERVAL_SECONDS.
+  audit check-record <file> [--key <jwks-file>]
+      Checks the Ed25519 signature of an order record saved from GET /v1/work-orders/{id}/record, offline, with
+      the public key saved from /.well-known/closeloop-signing-key (default: the local stack's key in .local/keys).
+      Exit 1 if it does not verify.
   audit backfill
       Chains the streams whose events were written before the chain (migration 0038), from their first event.
       Run as the role that owns the tables.`;
 
+// The key under which the tool's command table names a command's positional argument (shared with closeloop-admin.js).
+const POSITIONAL_KEY = Symbol.for('closeloop-admin.positional');
+
 const AUDIT_OPTIONS = {
   'audit verify': { since: 'string' },
   'audit anchor': { day: 'string' },
+  'audit check-record': { key: 'string', [POSITIONAL_KEY]: 'file' },
   'audit backfill': {},
 };
 
-const auditCommands = ({ loadBuilt, withPool, UsageError }) => {
+const auditCommands = ({ loadBuilt, withPool, UsageError, root }) => {
   const sinceOf = (values) => {
     if (values.since === undefined) return undefined;
     const text = values.since.trim();
@@ -100,6 +108,38 @@ const auditCommands = ({ loadBuilt, withPool, UsageError }) => {
             : `${day} is anchored already`,
         );
       });
+    },
+
+    'audit check-record': async (values, out) => {
+      const { readFileSync, existsSync } = require('node:fs');
+      const { join } = require('node:path');
+      const { loadRecordSigningKey, verifyRecordSignature } = loadBuilt('auth');
+      if (!values.file) throw new UsageError('audit check-record needs the record file');
+      const record = JSON.parse(readFileSync(values.file, 'utf8'));
+      let keys;
+      if (values.key !== undefined) {
+        const saved = JSON.parse(readFileSync(values.key, 'utf8'));
+        keys = Array.isArray(saved.keys) ? saved.keys : [saved];
+      } else {
+        const local = join(root, '.local', 'keys', 'record-signing-key.json');
+        if (!existsSync(local)) throw new UsageError('no --key given and no local key in .local/keys');
+        keys = [loadRecordSigningKey(local, false).publicJwk];
+      }
+      const kid = record.signature?.kid;
+      const key = keys.find((k) => k.kid === kid) ?? (keys.length === 1 ? keys[0] : undefined);
+      const verifies = key !== undefined && verifyRecordSignature(record, key);
+      out(
+        {
+          verifies,
+          kid: kid ?? null,
+          workOrderId: record.workOrder?.workOrderId ?? null,
+          headHash: record.headHash ?? null,
+        },
+        verifies
+          ? `record of ${record.workOrder?.number ?? '?'} (${record.workOrder?.workOrderId ?? '?'}) verifies: signed by key ${kid}, head hash ${record.headHash}`
+          : `record does NOT verify${key ? '' : ` (no key ${kid ?? '(none)'} among the keys given)`}`,
+      );
+      return verifies ? 0 : 1;
     },
 
     'audit backfill': (_values, out) => {

@@ -99,7 +99,7 @@ const loadBuilt = (library) => {
 // ---------------------------------------------------------------------------------------------------------------
 
 // A command that takes one positional argument (an id) names it under this key.
-const POSITIONAL = Symbol('positional');
+const POSITIONAL = Symbol.for('closeloop-admin.positional');
 
 const COMMANDS = {
   'integrator create': { id: 'string', name: 'string', sites: 'string', 'event-types': 'string' },
@@ -617,7 +617,7 @@ Object.assign(commands, {
   },
 });
 
-Object.assign(commands, auditCommands({ loadBuilt, withPool, UsageError }));
+Object.assign(commands, auditCommands({ loadBuilt, withPool, UsageError, root }));
 
 const keyDir = (values) => resolve(values['key-dir'] ?? join(root, '.local', 'keys'));
 

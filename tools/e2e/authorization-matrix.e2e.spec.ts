@@ -207,6 +207,16 @@ const MATRIX: Record<string, Entry> = {
     scope: 'order',
     request: (s, fx) => ({ path: `/v1/work-orders/${order(s, fx)}/audit` }),
   },
+  'query GET /v1/work-orders/{id}/record': {
+    allow: ORDER_READERS,
+    scope: 'order',
+    request: (s, fx) => ({ path: `/v1/work-orders/${order(s, fx)}/record` }),
+  },
+  'query GET /.well-known/closeloop-signing-key': {
+    allow: 'public',
+    scope: 'none',
+    request: () => ({ path: '/.well-known/closeloop-signing-key' }),
+  },
   'query GET /v1/sla/at-risk': {
     allow: ORDER_READERS,
     scope: 'site',

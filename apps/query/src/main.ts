@@ -1,12 +1,12 @@
 import 'reflect-metadata';
-import { baseServiceConfig } from '@closeloop/config';
 import { TopicBaseNames } from '@closeloop/contracts';
 import { runService } from '@closeloop/runtime';
+import { queryConfigSchema } from './query.config';
 import { queryModule } from './query.module';
 
 runService({
   name: 'query',
-  configSchema: baseServiceConfig,
+  configSchema: queryConfigSchema,
   module: queryModule,
   consumes: { topics: [TopicBaseNames.events], unroutable: 'skip' },
 });

@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
-import { BaseServiceConfig } from '@closeloop/config';
+import { loadRecordSigningKey } from '@closeloop/auth';
 import { InfrastructureModule } from '@closeloop/runtime';
+import { QUERY_CONFIG, QueryConfig, RECORD_SIGNING_KEY } from './query.config';
+import { SigningKeyHttpController } from './records/signing-key.http.controller';
+import { WorkOrderRecordHttpController } from './records/work-order-record.http.controller';
 import { WorkOrderProjectionKafkaController } from './projection/work-order-projection.kafka.controller';
 import { ReportNotesRepository } from './reports/report-notes.repository';
 import { ReportOrdersRepository } from './reports/report-orders.repository';
@@ -12,7 +15,7 @@ import { StreamHttpController } from './stream/stream.http.controller';
 import { WorkOrderViewsRepository } from './work-orders/work-order-views.repository';
 import { WorkOrdersHttpController } from './work-orders/work-orders.http.controller';
 
-export const queryModule = (config: BaseServiceConfig) => {
+export const queryModule = (config: QueryConfig) => {
   @Module({
     imports: [InfrastructureModule.forRoot({ service: 'query', config, relay: false })],
     controllers: [
@@ -21,8 +24,15 @@ export const queryModule = (config: BaseServiceConfig) => {
       StreamHttpController,
       ReportsHttpController,
       WorkOrderProjectionKafkaController,
+      WorkOrderRecordHttpController,
+      SigningKeyHttpController,
     ],
     providers: [
+      { provide: QUERY_CONFIG, useValue: config },
+      {
+        provide: RECORD_SIGNING_KEY,
+        useFactory: () => loadRecordSigningKey(config.RECORD_SIGNING_KEY_FILE, config.RECORD_SIGNING_KEY_CREATE),
+      },
       WorkOrderViewsRepository,
       ReportOrdersRepository,
       ReportNotesRepository,

@@ -209,6 +209,9 @@ export interface PublishedEventInput {
   readonly metadata: EventMetadata;
   readonly recordedAt: Date;
   readonly sequence: string;
+  /** The event's link in its stream's hash chain (docs/adr/0033-tamper-evident-event-chain.md), where it has one. */
+  readonly hash?: string | undefined;
+  readonly prevHash?: string | undefined;
 }
 
 /** The structured-mode CloudEvent the relay publishes for one committed domain event. */
@@ -226,4 +229,5 @@ export const toPublishedCloudEvent = (event: PublishedEventInput): CloudEvent =>
   causationid: event.metadata.causationId,
   actor: formatActor(event.metadata.actor),
   sequence: event.sequence,
+  ...(event.hash && event.prevHash ? { chainhash: event.hash, chainprevhash: event.prevHash } : {}),
 });

@@ -39,6 +39,12 @@ CREATE TRIGGER es_events_no_truncate
   BEFORE TRUNCATE ON es_events
   FOR EACH STATEMENT EXECUTE FUNCTION es_events_refuse_truncate();
 
+-- query keeps each event's chain link as published (CloudEvent attributes chainhash, chainprevhash), so an order's
+-- signed record can carry the hashes the store's chain has; NULL for events published before the chain.
+ALTER TABLE query_timeline
+  ADD COLUMN chain_hash      text,
+  ADD COLUMN chain_prev_hash text;
+
 -- The services' role: what the services log in as in production (a login role granted this one), separate from the
 -- role that owns the tables and runs migrations and maintenance (docs/operations.md, "Database roles"). Roles belong
 -- to the server, not the database, so a second database on the same server finds it made already.

@@ -24,6 +24,8 @@ export const toPublishedEvent = (event: RecordedEvent): CloudEvent =>
     metadata: EventMetadataSchema.parse(event.metadata),
     recordedAt: event.recordedAt,
     sequence: event.globalPosition,
+    hash: event.hash,
+    prevHash: event.prevHash,
   });
 
 /**

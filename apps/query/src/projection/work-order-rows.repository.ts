@@ -125,8 +125,8 @@ interface Statements {
 
 const statements = (tables: QueryTables): Statements => ({
   insertTimeline: `INSERT INTO ${tables.timeline} (event_id, work_order_id, event_type, occurred_at, source, actor,
-       correlation_id, causation_id, sequence, data)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+       correlation_id, causation_id, sequence, data, chain_hash, chain_prev_hash)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
      ON CONFLICT (event_id) DO NOTHING`,
   readTimeline: `SELECT event_type, data, occurred_at FROM ${tables.timeline} WHERE work_order_id = $1 ORDER BY sequence NULLS LAST, arrival`,
   upsertView: `INSERT INTO ${tables.workOrders} (${VIEW_COLUMNS.map(([, c]) => c).join(', ')})
@@ -169,6 +169,10 @@ export const workOrderRowOf = (view: WorkOrderView): Record<string, unknown> =>
 const columnValue = (value: WorkOrderView[keyof WorkOrderView]): unknown =>
   Array.isArray(value) ? JSON.stringify(value) : value;
 
+/** A chain attribute as published (ADR 33): a hex SHA-256, else nothing (an event from before the chain). */
+const chainAttribute = (value: unknown): string | null =>
+  typeof value === 'string' && /^[0-9a-f]{64}$/.test(value) ? value : null;
+
 /** Stores one event on its order's timeline; false if it was there already (its unique event id makes a redelivery a no-op). */
 export const insertTimelineRow = async (
   client: PoolClient,
@@ -186,6 +190,8 @@ export const insertTimelineRow = async (
     event.causationid ?? null,
     event.sequence ?? null,
     JSON.stringify(event.data ?? null),
+    chainAttribute(event['chainhash']),
+    chainAttribute(event['chainprevhash']),
   ]);
   return inserted.rowCount !== 0;
 };

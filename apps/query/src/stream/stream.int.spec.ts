@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { INestApplication } from '@nestjs/common';
-import { baseServiceConfig, loadConfig } from '@closeloop/config';
+import { loadConfig } from '@closeloop/config';
+import { queryConfigSchema } from '../query.config';
 import { CloudEvent, DomainEvent, EventTypes } from '@closeloop/contracts';
 import { inTransaction } from '@closeloop/database';
 import { startService } from '@closeloop/runtime';
@@ -30,7 +31,7 @@ describe('GET /v1/stream: the live board (real PostgreSQL, the projection)', () 
 
   beforeAll(async () => {
     environment = await startServiceEnvironment('query-stream', 'closeloop-query-stream');
-    app = await startService(queryModule(loadConfig(baseServiceConfig, inProcessServiceEnv(environment))), {
+    app = await startService(queryModule(loadConfig(queryConfigSchema, inProcessServiceEnv(environment))), {
       host: '127.0.0.1',
       port: 0,
       logLevel: 'error',

@@ -15,6 +15,9 @@ export interface TimelineRow {
   readonly correlation_id: string | null;
   readonly causation_id: string | null;
   readonly data: unknown;
+  /** The event's chain link as published (docs/adr/0033-tamper-evident-event-chain.md); null before the chain. */
+  readonly chain_hash?: string | null;
+  readonly chain_prev_hash?: string | null;
 }
 
 /** What a list of orders is narrowed by; an absent filter does not narrow it. */

@@ -146,7 +146,7 @@ export const toView = (row: WorkOrderRow, fullPhone: boolean) => ({
 const RESIDENT_FIELDS = ['reporter', 'caller'] as const;
 
 /** Keeps residents' phone numbers out of timeline payloads as they are kept out of the order view. */
-const maskEventData = (data: unknown, fullPhone: boolean): unknown => {
+export const maskEventData = (data: unknown, fullPhone: boolean): unknown => {
   if (fullPhone || !data || typeof data !== 'object') return data;
   const masked: Record<string, unknown> = { ...data };
   for (const field of RESIDENT_FIELDS) {
