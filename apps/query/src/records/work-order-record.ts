@@ -62,6 +62,7 @@ export const recordDocument = (record: {
 }): ReportDocument => {
   const order = record.workOrder;
   const closure = order['closure'] as Record<string, unknown> | null;
+  const reporter = (order['reporter'] ?? {}) as Record<string, unknown>;
   const sections: DocumentSection[] = [
     {
       title: '工单 Work order',
@@ -72,7 +73,7 @@ export const recordDocument = (record: {
           ['站点 Site', `${cell(order['siteId'])} ${cell(order['building'])} ${cell(order['unit'])}`],
           ['描述 Description', cell(order['description'])],
           ['状态 Status', cell(order['status'])],
-          ['报修人 Reporter', cell(order['reporter'])],
+          ['报修人 Reporter', `${cell(reporter['name'])} ${cell(reporter['phone'])}`],
           ['SLA', cell(order['sla'])],
           ['评价 Rating', closure ? `${cell(closure['rating'])} ${cell(closure['comment'])}` : '—'],
           ['联系人 Contacts', cell(order['contacts'])],
