@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
 import { INestApplication, Type } from '@nestjs/common';
 import { StaffRoles } from '@closeloop/auth';
-import { baseServiceConfig, loadConfig } from '@closeloop/config';
+import { loadConfig } from '@closeloop/config';
 import { startService } from '@closeloop/runtime';
 import { inProcessServiceEnv, startServiceEnvironment, TestDatabase } from '@closeloop/testing';
 import { Pool } from 'pg';
@@ -15,6 +15,7 @@ import { notificationConfigSchema } from '../../apps/notification/src/notificati
 import { notificationModule } from '../../apps/notification/src/notification.module';
 import { consoleConfig } from '../../apps/console/src/console-config';
 import { consoleModule } from '../../apps/console/src/console.module';
+import { queryConfigSchema } from '../../apps/query/src/query.config';
 import { queryModule } from '../../apps/query/src/query.module';
 import { slaTimerConfigSchema } from '../../apps/sla-timer/src/sla-timer.config';
 import { slaTimerModule } from '../../apps/sla-timer/src/sla-timer.module';
@@ -39,7 +40,7 @@ const SERVICES: readonly { name: ServiceName; schema: z.ZodTypeAny; module: (con
   { name: 'dispatch', schema: dispatchConfigSchema, module: dispatchModule },
   { name: 'sla-timer', schema: slaTimerConfigSchema, module: slaTimerModule },
   { name: 'notification', schema: notificationConfigSchema, module: notificationModule },
-  { name: 'query', schema: baseServiceConfig, module: queryModule },
+  { name: 'query', schema: queryConfigSchema, module: queryModule },
   { name: 'console', schema: consoleConfig, module: consoleModule },
 ];
 
