@@ -596,6 +596,8 @@ const main = async () => {
   const stormOrder = await alertStorm(json);
   if (stormOrder) submitted.push(stormOrder);
 
+  await require('./demo-knowledge-base').deflectedQuestion(post);
+
   console.log('\nTimelines, as a supervisor reads them (times in Asia/Shanghai):');
   for (const id of submitted) await printTimeline(id);
   await printMonthSoFar();

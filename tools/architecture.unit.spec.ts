@@ -61,6 +61,7 @@ describe('tags', () => {
         'libs/work-order-domain',
         'libs/sla-domain',
         'libs/notification-domain',
+        'libs/inquiry-domain',
       ]),
     );
   });

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LOCAL_JWKS_FILE } from '@closeloop/auth';
 import { baseServiceConfig, kafkaSecurityOf, staffJwksOf } from '@closeloop/config';
@@ -20,13 +20,16 @@ const read = (path: string) => readFileSync(join(root, path), 'utf8');
 type Node = Record<string, unknown>;
 const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, Node> };
 
-const SERVICES: Record<string, { schema: ZodTypeAny; port: number }> = {
-  intake: { schema: intakeConfigSchema, port: 3001 },
-  dispatch: { schema: dispatchConfigSchema, port: 3002 },
-  'sla-timer': { schema: slaTimerConfigSchema, port: 3003 },
-  notification: { schema: notificationConfigSchema, port: 3004 },
-  query: { schema: baseServiceConfig, port: 3005 },
+const SERVICES: Record<string, { schema: ZodTypeAny; port: number; metricsPort: number }> = {
+  intake: { schema: intakeConfigSchema, port: 3001, metricsPort: 9101 },
+  dispatch: { schema: dispatchConfigSchema, port: 3002, metricsPort: 9102 },
+  'sla-timer': { schema: slaTimerConfigSchema, port: 3003, metricsPort: 9103 },
+  notification: { schema: notificationConfigSchema, port: 3004, metricsPort: 9104 },
+  query: { schema: baseServiceConfig, port: 3005, metricsPort: 9105 },
 };
+
+/** Started only with `--profile observability`. */
+const OBSERVABILITY = ['prometheus', 'grafana'];
 
 /** `${NAME:-default}` as compose reads it on a host that sets nothing; anything else the host must set is a problem. */
 const interpolate = (value: string, where: string, problems: string[]): string =>
@@ -63,8 +66,14 @@ const environmentOf = (name: string, problems: string[]): Record<string, string>
 };
 
 describe('docker-compose.yml', () => {
-  it('runs Kafka, PostgreSQL 15 and the five services', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['kafka', 'postgres', ...Object.keys(SERVICES)].sort());
+  it('runs Kafka, PostgreSQL 15 and the five services, and Prometheus and Grafana on request', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(
+      ['kafka', 'postgres', ...Object.keys(SERVICES), ...OBSERVABILITY].sort(),
+    );
+    const profiled = Object.entries(compose.services).filter(([, service]) => service['profiles'] !== undefined);
+    expect(Object.fromEntries(profiled.map(([name, service]) => [name, service['profiles']]))).toEqual(
+      Object.fromEntries(OBSERVABILITY.map((name) => [name, ['observability']])),
+    );
     expect(compose.services['postgres']?.['image']).toBe('postgres:15');
   });
 
@@ -84,7 +93,7 @@ describe('docker-compose.yml', () => {
     expect(read('scripts/compose-prepare.sh')).toMatch(/^load_local_secrets$/m);
   });
 
-  describe.each(Object.entries(SERVICES))('%s', (name, { schema, port }) => {
+  describe.each(Object.entries(SERVICES))('%s', (name, { schema, port, metricsPort }) => {
     const service = () => compose.services[name] as Node;
 
     it('gets every setting its configuration requires, and settings that fit together', () => {
@@ -106,6 +115,8 @@ describe('docker-compose.yml', () => {
       expect((service()['build'] as Node)['args']).toEqual({ SERVICE: name });
       expect(env['PORT']).toBe(String(port));
       expect(env['HOST']).toBe('0.0.0.0');
+      // Metrics stay inside the compose network, where Prometheus scrapes them.
+      expect(env['METRICS_PORT']).toBe(String(metricsPort));
       expect(service()['ports']).toEqual([`127.0.0.1:${port}:${port}`]);
     });
 
@@ -162,6 +173,62 @@ describe('docker-compose.yml', () => {
         .filter(({ name, native }) => String(env[name]) !== native)
         .map(({ name, native }) => `${name}: ${String(env[name])} here, ${native} natively`);
       expect(differing).toEqual([]);
+    });
+  });
+
+  describe('observability (--profile observability)', () => {
+    const bindMounts = (name: string) =>
+      ((compose.services[name] as Node)['volumes'] as (Node | string)[]).filter(
+        (volume): volume is Node => typeof volume === 'object',
+      );
+
+    it('publishes Prometheus and Grafana on the host’s loopback only', () => {
+      expect(compose.services['prometheus']?.['ports']).toEqual(['127.0.0.1:9090:9090']);
+      expect(compose.services['grafana']?.['ports']).toEqual(['127.0.0.1:3000:3000']);
+    });
+
+    it('mounts files of the checkout read-only, and every one of them exists', () => {
+      for (const name of OBSERVABILITY) {
+        const mounts = bindMounts(name);
+        expect(mounts.length).toBeGreaterThan(0);
+        for (const mount of mounts) {
+          expect(mount).toMatchObject({ type: 'bind', read_only: true });
+          expect(existsSync(join(root, mount['source'] as string))).toBe(true);
+        }
+      }
+    });
+
+    it('scrapes every service on its METRICS_PORT, labelled with its name, and loads the alert rules', () => {
+      const [config] = bindMounts('prometheus').filter((m) => m['target'] === '/etc/prometheus/prometheus.yml');
+      const prometheus = parse(read(config?.['source'] as string)) as Node;
+      const [closeloop] = (prometheus['scrape_configs'] as Node[]).filter((job) => job['job_name'] === 'closeloop');
+      const targets = (closeloop?.['static_configs'] as Node[]).map((group) => ({
+        targets: group['targets'],
+        service: (group['labels'] as Node)['service'],
+      }));
+      expect(targets).toEqual(
+        Object.entries(SERVICES).map(([name]) => ({
+          targets: [`${name}:${environmentOf(name, [])['METRICS_PORT']}`],
+          service: name,
+        })),
+      );
+      // rule_files are read beside prometheus.yml, where the rules are mounted.
+      const ruleTargets = bindMounts('prometheus').map((m) => m['target']);
+      for (const file of prometheus['rule_files'] as string[]) expect(ruleTargets).toContain(`/etc/prometheus/${file}`);
+    });
+
+    it('provisions the Prometheus data source and the Closeloop dashboard in Grafana', () => {
+      const mounts = bindMounts('grafana');
+      expect(mounts.map((m) => [m['source'], m['target']])).toEqual([
+        ['./deploy/grafana/provisioning', '/etc/grafana/provisioning'],
+        ['./deploy/grafana/closeloop.json', '/var/lib/grafana/dashboards/closeloop.json'],
+      ]);
+      const datasources = parse(read('deploy/grafana/provisioning/datasources/prometheus.yml')) as Node;
+      expect(datasources['datasources']).toEqual([
+        expect.objectContaining({ type: 'prometheus', url: 'http://prometheus:9090', isDefault: true }),
+      ]);
+      const dashboards = parse(read('deploy/grafana/provisioning/dashboards/closeloop.yml')) as Node;
+      expect((dashboards['providers'] as Node[])[0]?.['options']).toEqual({ path: '/var/lib/grafana/dashboards' });
     });
   });
 });

@@ -11,6 +11,8 @@ import {
   EventTypes,
   FollowUpContactSchema,
   HoldReasonSchema,
+  inquiryEvents,
+  InquiryEventTypes,
   IntakeEventTypes,
   intakeDataSchemas,
   ReportDetailsSchema,
@@ -288,9 +290,24 @@ describe('docs/asyncapi.yaml', () => {
   });
 
   describe('messages', () => {
-    it('lists exactly the event types of eventDataSchemas on workorders.events', () => {
+    it('lists exactly the event types of eventDataSchemas, and the inquiry events, on workorders.events', () => {
       const names = messagesOf(channelAt(TopicBaseNames.events)).map((m) => String(m['name']));
-      expect(sorted(names)).toEqual(sorted(Object.keys(eventDataSchemas)));
+      expect(sorted(names)).toEqual(sorted([...Object.keys(eventDataSchemas), ...Object.values(InquiryEventTypes)]));
+    });
+
+    it('keys inquiry events by their stream, not by a work order', () => {
+      const traitRef = { $ref: '#/components/messageTraits/PublishedInquiryEvent' };
+      const key = node(node(node(deref(asyncapi, traitRef)['bindings'], 'bindings')['kafka'], 'kafka')['key'], 'key');
+      expect(key).toMatchObject({ type: 'string', pattern: '^inquiry-[0-9a-f-]{36}$' });
+      for (const type of Object.values(InquiryEventTypes)) {
+        expect(messageNamed(channelAt(TopicBaseNames.events), type)['traits']).toEqual([traitRef]);
+      }
+    });
+
+    it.each(Object.values(InquiryEventTypes))('documents the data of %s as its zod schema defines it', (type) => {
+      const message = messageNamed(channelAt(TopicBaseNames.events), type);
+      const data = dataSchemaOf(asyncapi, message['payload'], type, `message ${type}`);
+      expect(documented(asyncapi, data, type)).toEqual(contract(inquiryEvents.dataSchemas[type], type));
     });
 
     it('lists exactly the IntakeEventTypes on workorders.intake', () => {
@@ -319,7 +336,8 @@ describe('docs/asyncapi.yaml', () => {
       const traitRef = { $ref: `#/components/messageTraits/${trait}` };
       const key = node(node(node(deref(asyncapi, traitRef)['bindings'], 'bindings')['kafka'], 'kafka')['key'], 'key');
       expect(key).toMatchObject({ type: 'string', format: 'uuid' });
-      for (const message of messagesOf(channelAt(topic))) {
+      const inquiryTypes: readonly string[] = Object.values(InquiryEventTypes);
+      for (const message of messagesOf(channelAt(topic)).filter((m) => !inquiryTypes.includes(String(m['name'])))) {
         expect(message['traits']).toEqual([traitRef]);
       }
     });

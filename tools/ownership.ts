@@ -42,6 +42,12 @@ export const STREAM_CATEGORIES: readonly StreamCategory[] = [
       "the daily Merkle root over every stream's head (docs/adr/0033-tamper-evident-event-chain.md), one stream per " +
       'UTC day, written by the anchor worker (or the admin tool); about the store, not an order, so never published',
   },
+  {
+    prefix: 'inquiry',
+    helper: 'inquiryStream',
+    owners: ['intake'],
+    why: "residents' questions, answered from the knowledge base or turned into orders (ADR 0029)",
+  },
 ];
 
 /**
@@ -49,7 +55,13 @@ export const STREAM_CATEGORIES: readonly StreamCategory[] = [
  * console appends to no stream either.
  */
 export const SERVICE_TABLES: Readonly<Record<Service, readonly string[]>> = {
-  intake: ['intake_number_sequences', 'intake_report_keys', 'intake_reports'],
+  intake: [
+    'intake_number_sequences',
+    'intake_report_keys',
+    'intake_reports',
+    'intake_knowledge_base_answers',
+    'intake_knowledge_base_changes',
+  ],
   dispatch: [],
   'sla-timer': ['sla_timer_timers', 'sla_timer_policy_applied', 'sla_timer_order_lifecycle'],
   notification: [
@@ -74,6 +86,7 @@ export const SERVICE_TABLES: Readonly<Record<Service, readonly string[]>> = {
     'query_report_facts',
     'query_report_notes',
     'query_order_changes',
+    'query_inquiries',
   ],
   // The local stack's one-time sign-in codes; the console keeps no other state.
   console: ['console_sign_in_codes'],

@@ -8,88 +8,18 @@
 // whether the orders in the store are exactly the reports accepted. Nothing is asserted: figures only. Needs Kafka
 // and PostgreSQL from scripts/infra/up.sh and a build.
 'use strict';
-const { randomUUID } = require('node:crypto');
-const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
-const { cpus, loadavg, tmpdir } = require('node:os');
-const { Agent, request: httpRequest } = require('node:http');
-const { join } = require('node:path');
-const { monitorEventLoopDelay } = require('node:perf_hooks');
-const { Kafka, logLevel } = require('kafkajs');
-const root = join(__dirname, '..', '..');
-const { createPool, ensureDatabase, migrate, withDatabase } = require(join(root, 'libs/database/dist'));
-const { ensureLocalSigningKey } = require(join(root, 'libs/auth/dist'));
-const { startStack, stopChildren } = require(join(root, 'scripts/stack.js'));
-const { privateStackEnv, registerIntegrator } = require(join(root, 'scripts/private-stack.js'));
-const { clearRun, sharedInfrastructure } = require('../shared-infrastructure');
+const { cpus, loadavg } = require('node:os');
 const { percentile, runBench, sleep } = require('./bench-run');
+const { DRAIN_MS, cpuSecondsOf, offer, sendReport } = require('./load');
+const { withPrivateStack } = require('./private-stack-run');
 
 const MEASURE_SECONDS = Number(process.env.BENCH_MEASURE_SECONDS ?? 15);
 const OVERLOAD_SECONDS = Number(process.env.BENCH_OVERLOAD_SECONDS ?? 30);
 const OVERLOAD_FACTOR = Number(process.env.BENCH_OVERLOAD_FACTOR ?? 3);
 /** Closed-loop callers while the sustainable rate is measured: intake's default SHED_MAX_IN_FLIGHT. */
 const MEASURE_CALLERS = Number(process.env.BENCH_MEASURE_CALLERS ?? 8);
-/** After the offer ends, how long answers still outstanding are waited for; those later count as unanswered. */
-const DRAIN_MS = 60_000;
 // Clear of the demo (3001..), the e2e tests (+10000) and bench:alerts (+20000).
 const PORT_OFFSET = 30_000;
-const ISSUER = 'closeloop-bench';
-const AUDIENCE = 'closeloop';
-
-const { adminUrl, brokers } = sharedInfrastructure();
-
-// node:http rather than fetch: on a busy 2-core host the generator's own CPU per request decides how late it
-// sends, and fetch costs several times more. Keep-alive, no cap on sockets: open loop never waits for a connection.
-const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
-
-/** One report, each in a building of its own (no duplicate linking) and with its own retry key, as integrators send them. */
-const sendReport = (url, apiKey, i) =>
-  new Promise((resolve) => {
-    const startedAt = performance.now();
-    const body = JSON.stringify({
-      siteId: 'S1',
-      building: `B${i}`,
-      unit: `U${i}`.slice(0, 16),
-      channel: 'phone',
-      description: `Kitchen tap dripping in flat ${i}`,
-    });
-    const request = httpRequest(
-      url,
-      {
-        method: 'POST',
-        agent,
-        timeout: DRAIN_MS * 2,
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-          'x-api-key': apiKey,
-          'idempotency-key': `bench-${i}-${randomUUID()}`,
-        },
-      },
-      (response) => {
-        const chunks = [];
-        response.on('data', (c) => chunks.push(c));
-        response.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve({
-            status: response.statusCode,
-            // Refused straight away (queue full, lag), or after waiting for a slot in vain.
-            waited: response.statusCode === 503 && text.includes('no slot within'),
-            millis: performance.now() - startedAt,
-            retryAfter: response.headers['retry-after'] ?? null,
-            retryAfterMs: response.headers['retry-after-ms'] ?? null,
-          });
-        });
-        response.on('error', (error) =>
-          resolve({ status: 0, millis: performance.now() - startedAt, error: error.code ?? error.name }),
-        );
-      },
-    );
-    request.on('timeout', () => request.destroy(new Error('timeout')));
-    request.on('error', (error) =>
-      resolve({ status: 0, millis: performance.now() - startedAt, error: error.code ?? error.message }),
-    );
-    request.end(body);
-  });
 
 /** Closed loop: `callers` send back to back for `seconds`; the rate of 202s is what intake sustains. */
 const measureSustainable = async (url, apiKey, callers, seconds) => {
@@ -110,35 +40,6 @@ const measureSustainable = async (url, apiKey, callers, seconds) => {
   const elapsed = (performance.now() - startedAt) / 1000;
   accepted.sort((a, b) => a - b);
   return { rate: accepted.length / elapsed, p50: percentile(accepted, 0.5), p99: percentile(accepted, 0.99), statuses };
-};
-
-/** Open loop: `rate` reports a second on schedule for `seconds`, whatever the answers; then waits for the stragglers. */
-const offer = async (url, apiKey, rate, seconds, label) => {
-  // The generator's own event-loop delay: when it is large, the latencies it reports are its own as well.
-  const lag = monitorEventLoopDelay({ resolution: 10 });
-  lag.enable();
-  const results = [];
-  const pending = [];
-  const total = Math.round(rate * seconds);
-  const startedAt = performance.now();
-  let sent = 0;
-  while (sent < total) {
-    const due = Math.min(total, Math.floor(((performance.now() - startedAt) / 1000) * rate) + 1);
-    for (; sent < due; sent++) pending.push(sendReport(url, apiKey, `${label}${sent}`).then((r) => results.push(r)));
-    await sleep(5);
-  }
-  const offeredSeconds = (performance.now() - startedAt) / 1000;
-  await Promise.race([Promise.all(pending), sleep(DRAIN_MS)]);
-  const answeredSeconds = (performance.now() - startedAt) / 1000;
-  lag.disable();
-  return {
-    results: [...results],
-    sent,
-    offeredSeconds,
-    answeredSeconds,
-    generatorLagP99: lag.percentile(99) / 1e6,
-    generatorLagMax: lag.max / 1e6,
-  };
 };
 
 const summarise = ({ results, sent, offeredSeconds, answeredSeconds, generatorLagP99, generatorLagMax }) => {
@@ -187,70 +88,30 @@ const summarise = ({ results, sent, offeredSeconds, answeredSeconds, generatorLa
   };
 };
 
-/** CPU seconds (user + system) the process has used so far, from /proc (Linux); NaN elsewhere. */
-const cpuSecondsOf = (pid) => {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return NaN;
-  }
-};
-
 /** Work orders intake created in the phase's database: each accepted report is one, and a refused one is none. */
 const ordersIn = async (pool) =>
   (await pool.query(`SELECT count(*)::int AS n FROM es_streams WHERE stream_id LIKE 'workorder-%'`)).rows[0].n;
 
 const main = async () => {
-  if (!adminUrl || !brokers)
-    throw new Error('No PostgreSQL or Kafka: run scripts/infra/up.sh or set DATABASE_URL and KAFKA_BROKERS');
-  const stamp = Date.now().toString(36);
-  const tmp = mkdtempSync(join(tmpdir(), 'closeloop-bench-intake-'));
-  const { jwksFile } = await ensureLocalSigningKey(tmp);
-  const logDir = join(root, '.local', 'logs', `bench-intake-${stamp}`);
   const phases = [];
-  const cleanups = [];
-  const url = `http://127.0.0.1:${3001 + PORT_OFFSET}/v1/reports`;
-
-  /** A fresh database and topic prefix, and intake on them with these settings; each phase starts from nothing. */
-  const startIntake = async (name, env) => {
-    const database = `cl_bench_intake_${stamp}_${name.replace(/-/g, '_')}`;
-    const prefix = `bench-intake-${stamp}-${name}.`;
-    await ensureDatabase(adminUrl, database);
-    const databaseUrl = withDatabase(adminUrl, database);
-    const pool = createPool(databaseUrl, 'bench', 2);
-    cleanups.push({ database, prefix, pool });
-    await migrate(pool);
-    const apiKey = await registerIntegrator(pool, 'bench-hotline', 'Bench');
-    const services = await startStack({
-      env: {
-        ...privateStackEnv({ databaseUrl, brokers, prefix, issuer: ISSUER, audience: AUDIENCE, jwksFile }),
-        ...env,
-      },
-      logDir,
-      logSuffix: `-${name}`,
-      portOffset: PORT_OFFSET,
-      only: ['intake'],
-    });
-    return { pool, apiKey, pid: services[0].child.pid, stop: () => stopChildren(services) };
-  };
-
-  try {
-    console.log(
-      `machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), load average ${loadavg()
-        .map((l) => l.toFixed(1))
-        .join(' ')}; Kafka, PostgreSQL, intake and this load generator all on it (logs: ${logDir})`,
-    );
-    let sustainable = Number(process.env.BENCH_RATE ?? NaN);
-    const phasesToRun = [
-      ['shedding', {}],
-      ['no-shedding', { LOAD_SHEDDING: 'off' }],
-    ].filter(([name]) => process.env.BENCH_PHASES === undefined || process.env.BENCH_PHASES.split(',').includes(name));
-    for (const [name, env] of phasesToRun) {
-      const intake = await startIntake(name, env);
-      try {
+  console.log(
+    `machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}), load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}; Kafka, PostgreSQL, intake and this load generator all on it (logs: .local/logs/bench-intake-*)`,
+  );
+  let sustainable = Number(process.env.BENCH_RATE ?? NaN);
+  const phasesToRun = [
+    ['shedding', {}],
+    ['no-shedding', { LOAD_SHEDDING: 'off' }],
+  ].filter(([name]) => process.env.BENCH_PHASES === undefined || process.env.BENCH_PHASES.split(',').includes(name));
+  for (const [name, env] of phasesToRun) {
+    await withPrivateStack(
+      { label: `intake-${name}`, portOffset: PORT_OFFSET, only: ['intake'], env },
+      async ({ pool, services, urls, apiKey }) => {
+        const url = `${urls.intake}/v1/reports`;
+        const pid = services[0].child.pid;
         if (!Number.isFinite(sustainable)) {
-          const measured = await measureSustainable(url, intake.apiKey, MEASURE_CALLERS, MEASURE_SECONDS);
+          const measured = await measureSustainable(url, apiKey, MEASURE_CALLERS, MEASURE_SECONDS);
           sustainable = measured.rate;
           console.log(
             `sustainable: ${sustainable.toFixed(1)} reports/s accepted with ${MEASURE_CALLERS} callers back to back for ${MEASURE_SECONDS} s ` +
@@ -259,80 +120,66 @@ const main = async () => {
           );
         }
         const rate = sustainable * OVERLOAD_FACTOR;
-        const before = await ordersIn(intake.pool);
-        const cpuBefore = cpuSecondsOf(intake.pid);
-        const phase = summarise(await offer(url, intake.apiKey, rate, OVERLOAD_SECONDS, `${name}-`));
+        const before = await ordersIn(pool);
+        const cpuBefore = cpuSecondsOf(pid);
+        const phase = summarise(await offer(url, apiKey, rate, OVERLOAD_SECONDS, `${name}-`));
         // Stragglers may still be committing: give the store a moment before counting.
         await sleep(2_000);
-        phases.push({
-          name,
-          ...phase,
-          orders: (await ordersIn(intake.pool)) - before,
-          cpu: cpuSecondsOf(intake.pid) - cpuBefore,
-        });
+        phases.push({ name, ...phase, orders: (await ordersIn(pool)) - before, cpu: cpuSecondsOf(pid) - cpuBefore });
         console.log(
           `${name}: offered ${phase.sent} reports in ${OVERLOAD_SECONDS} s; answers collected for ${phase.answeredSeconds.toFixed(1)} s`,
         );
-      } finally {
-        await intake.stop();
-      }
-    }
-
-    const rows = [
-      ['', ...phases.map((p) => (p.name === 'shedding' ? 'shedding on' : 'shedding off (before)'))],
-      ['offered rate (reports/s)', ...phases.map((p) => p.offeredRate.toFixed(1))],
-      ['accepted (202)', ...phases.map((p) => String(p.accepted))],
-      ['accepted rate (reports/s)', ...phases.map((p) => p.acceptedRate.toFixed(1))],
-      ['202 latency p50 (ms)', ...phases.map((p) => p.p50.toFixed(0))],
-      ['202 latency p99 (ms)', ...phases.map((p) => p.p99.toFixed(0))],
-      ['202 latency max (ms)', ...phases.map((p) => p.max.toFixed(0))],
-      ['503 OVERLOADED', ...phases.map((p) => String(p.s503))],
-      ['429 CALLER_OVER_SHARE', ...phases.map((p) => String(p.s429))],
-      ['…with Retry-After + Retry-After-Ms', ...phases.map((p) => `${p.withAdvice} of ${p.s503 + p.s429}`)],
-      [
-        '…refused at once: p99 latency (ms)',
-        ...phases.map((p) =>
-          Number.isNaN(p.refusedP99) ? '-' : `${p.s503 + p.s429 - p.waited}: ${p.refusedP99.toFixed(0)}`,
-        ),
-      ],
-      [
-        '…refused after queueing: p99 (ms)',
-        ...phases.map((p) => (Number.isNaN(p.waitedP99) ? '-' : `${p.waited}: ${p.waitedP99.toFixed(0)}`)),
-      ],
-      ['Retry-After-Ms advised, p50', ...phases.map((p) => (Number.isNaN(p.adviceP50) ? '-' : String(p.adviceP50)))],
-      [`unanswered ${DRAIN_MS / 1000} s after the offer`, ...phases.map((p) => String(p.unanswered))],
-      ['other answers', ...phases.map((p) => p.other)],
-      [
-        'intake CPU (s) / per 202 (ms)',
-        ...phases.map((p) => `${p.cpu.toFixed(1)} / ${((p.cpu * 1000) / Math.max(1, p.accepted)).toFixed(1)}`),
-      ],
-      ['load generator lag p99 / max (ms)', ...phases.map((p) => p.generatorLag)],
-      [
-        'orders in the store',
-        ...phases.map((p) => `${p.orders} (${p.orders === p.accepted ? '= accepted' : `accepted ${p.accepted}`})`),
-      ],
-    ];
-    const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
-    console.log(
-      `\n${OVERLOAD_FACTOR}× the sustainable rate (${sustainable.toFixed(1)} reports/s), open loop, for ${OVERLOAD_SECONDS} s:`,
+      },
     );
-    for (const row of rows)
-      console.log(
-        row.map((cell, c) => (c === 0 ? String(cell).padEnd(widths[c]) : String(cell).padStart(widths[c]))).join('  '),
-      );
-    console.log(
-      `load average after: ${loadavg()
-        .map((l) => l.toFixed(1))
-        .join(' ')}`,
-    );
-  } finally {
-    const kafka = new Kafka({ clientId: 'bench-intake', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
-    for (const { database, prefix, pool } of cleanups) {
-      await pool.end();
-      await clearRun({ adminUrl, kafka, database, prefix });
-    }
-    rmSync(tmp, { recursive: true, force: true });
   }
+
+  const rows = [
+    ['', ...phases.map((p) => (p.name === 'shedding' ? 'shedding on' : 'shedding off (before)'))],
+    ['offered rate (reports/s)', ...phases.map((p) => p.offeredRate.toFixed(1))],
+    ['accepted (202)', ...phases.map((p) => String(p.accepted))],
+    ['accepted rate (reports/s)', ...phases.map((p) => p.acceptedRate.toFixed(1))],
+    ['202 latency p50 (ms)', ...phases.map((p) => p.p50.toFixed(0))],
+    ['202 latency p99 (ms)', ...phases.map((p) => p.p99.toFixed(0))],
+    ['202 latency max (ms)', ...phases.map((p) => p.max.toFixed(0))],
+    ['503 OVERLOADED', ...phases.map((p) => String(p.s503))],
+    ['429 CALLER_OVER_SHARE', ...phases.map((p) => String(p.s429))],
+    ['…with Retry-After + Retry-After-Ms', ...phases.map((p) => `${p.withAdvice} of ${p.s503 + p.s429}`)],
+    [
+      '…refused at once: p99 latency (ms)',
+      ...phases.map((p) =>
+        Number.isNaN(p.refusedP99) ? '-' : `${p.s503 + p.s429 - p.waited}: ${p.refusedP99.toFixed(0)}`,
+      ),
+    ],
+    [
+      '…refused after queueing: p99 (ms)',
+      ...phases.map((p) => (Number.isNaN(p.waitedP99) ? '-' : `${p.waited}: ${p.waitedP99.toFixed(0)}`)),
+    ],
+    ['Retry-After-Ms advised, p50', ...phases.map((p) => (Number.isNaN(p.adviceP50) ? '-' : String(p.adviceP50)))],
+    [`unanswered ${DRAIN_MS / 1000} s after the offer`, ...phases.map((p) => String(p.unanswered))],
+    ['other answers', ...phases.map((p) => p.other)],
+    [
+      'intake CPU (s) / per 202 (ms)',
+      ...phases.map((p) => `${p.cpu.toFixed(1)} / ${((p.cpu * 1000) / Math.max(1, p.accepted)).toFixed(1)}`),
+    ],
+    ['load generator lag p99 / max (ms)', ...phases.map((p) => p.generatorLag)],
+    [
+      'orders in the store',
+      ...phases.map((p) => `${p.orders} (${p.orders === p.accepted ? '= accepted' : `accepted ${p.accepted}`})`),
+    ],
+  ];
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
+  console.log(
+    `\n${OVERLOAD_FACTOR}× the sustainable rate (${sustainable.toFixed(1)} reports/s), open loop, for ${OVERLOAD_SECONDS} s:`,
+  );
+  for (const row of rows)
+    console.log(
+      row.map((cell, c) => (c === 0 ? String(cell).padEnd(widths[c]) : String(cell).padStart(widths[c]))).join('  '),
+    );
+  console.log(
+    `load average after: ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
+  );
 };
 
 runBench(main);

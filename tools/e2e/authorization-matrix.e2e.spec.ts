@@ -29,6 +29,8 @@ interface SiteFixtures {
   readonly rotationId: string;
   readonly overrideId: string;
   readonly digestId: string;
+  /** A question the site's knowledge base answered (物业费怎么交？). */
+  readonly inquiryId: string;
 }
 type Fixtures = Record<Site, SiteFixtures>;
 
@@ -103,6 +105,13 @@ const override = (siteId: string) => ({
   to: new Date(Date.now() + 2 * 86_400_000).toISOString(),
   reason: 'Swapped shift',
 });
+
+/** A knowledge-base answer an admin writes. */
+const answer = {
+  topic: 'other',
+  questions: { zh: ['快递柜在哪里？'] },
+  answer: { zh: '快递柜在 2 号楼东侧。', en: 'The parcel lockers are east of building 2.' },
+};
 
 const contacts = { destinations: [{ channel: 'email', address: 'matrix@example.com' }] };
 
@@ -359,6 +368,41 @@ const MATRIX: Record<string, Entry> = {
     request: (s, fx) => ({ path: `/v1/work-orders/${order(s, fx)}/rejection`, body: { comment: 'x' } }),
   },
 
+  'intake POST /v1/inquiries': {
+    allow: FRONT_DESK,
+    scope: 'site',
+    request: (s, fx) => ({
+      path: '/v1/inquiries',
+      body: { site: siteOf(s, fx), text: '物业费怎么交？', channel: 'app' },
+    }),
+  },
+  // After the first "did not help" the inquiry is an order; asked again, the same order (202) for whoever may.
+  'intake POST /v1/inquiries/{id}/not-helped': {
+    allow: FRONT_DESK,
+    scope: 'order',
+    request: (s, fx) => ({ path: `/v1/inquiries/${fx[s].inquiryId}/not-helped`, body: {} }),
+  },
+  'intake GET /v1/knowledge-base/sites/{siteId}/answers': {
+    allow: ['admin'],
+    scope: 'site',
+    request: (s, fx) => ({ path: `/v1/knowledge-base/sites/${siteOf(s, fx)}/answers` }),
+  },
+  'intake PUT /v1/knowledge-base/sites/{siteId}/answers/{answerId}': {
+    allow: ['admin'],
+    scope: 'site',
+    request: (s, fx) => ({ path: `/v1/knowledge-base/sites/${siteOf(s, fx)}/answers/matrix-answer`, body: answer }),
+  },
+  'intake GET /v1/knowledge-base/sites/{siteId}/answers/{answerId}/history': {
+    allow: ['admin'],
+    scope: 'site',
+    request: (s, fx) => ({ path: `/v1/knowledge-base/sites/${siteOf(s, fx)}/answers/fees-rates/history` }),
+  },
+  'intake DELETE /v1/knowledge-base/sites/{siteId}/answers/{answerId}': {
+    allow: ['admin'],
+    scope: 'site',
+    request: (s, fx) => ({ path: `/v1/knowledge-base/sites/${siteOf(s, fx)}/answers/matrix-answer` }),
+  },
+
   // The relay's parked events span every site: the matrix's admin covers S1 only, so 403 ALL_SITES_REQUIRED
   // (an admin of every site is checked below).
   'intake GET /v1/admin/relay/parked-events': {
@@ -502,7 +546,15 @@ describe('the authorization matrix: every route, every kind of caller, own site 
       'INSERT INTO notification_alert_digest_items (digest_id, alert_id, work_order_id) VALUES ($1, $2, $3)',
       [digestId, alert.alertId, workOrderId],
     );
+    const asked = await post(
+      `${urls.intake}/v1/inquiries`,
+      { site: siteId, text: '物业费怎么交？', channel: 'app' },
+      root,
+    );
+    if (asked.status !== 200)
+      throw new Error(`the ${siteId} fixture inquiry was not answered: ${asked.status} ${JSON.stringify(asked.body)}`);
     return {
+      inquiryId: asked.body['inquiryId'] as string,
       siteId,
       workOrderId,
       number: accepted.body['number'] as string,

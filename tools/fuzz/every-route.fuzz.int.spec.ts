@@ -90,6 +90,35 @@ const TEMPLATES: Record<string, (fx: Fixtures) => Template> = {
     params: { reference: fx.number },
     body: { rating: 5, comment: 'Fixed' },
   }),
+  'intake POST /v1/inquiries': () => ({
+    body: {
+      site: 'S1',
+      text: '物业费怎么交？',
+      channel: 'wechat',
+      reporter: { name: '王女士' },
+      building: 'B3',
+      unit: '1202',
+    },
+  }),
+  'intake POST /v1/inquiries/{id}/not-helped': () => ({ params: { id: randomUUID() }, body: {} }),
+  'intake GET /v1/knowledge-base/sites/{siteId}/answers': () => ({ params: { siteId: 'S1' } }),
+  'intake PUT /v1/knowledge-base/sites/{siteId}/answers/{answerId}': () => ({
+    params: { siteId: 'S1', answerId: 'parcel-lockers' },
+    body: {
+      topic: 'other',
+      questions: { zh: ['快递柜在哪里？'], en: ['Where are the parcel lockers?'] },
+      keywords: ['快递柜'],
+      answer: { zh: '快递柜在 2 号楼东侧。', en: 'East of building 2.' },
+      validFrom: '2026-12-01',
+      validUntil: '2026-12-31',
+    },
+  }),
+  'intake DELETE /v1/knowledge-base/sites/{siteId}/answers/{answerId}': () => ({
+    params: { siteId: 'S1', answerId: 'no-such-answer' },
+  }),
+  'intake GET /v1/knowledge-base/sites/{siteId}/answers/{answerId}/history': () => ({
+    params: { siteId: 'S1', answerId: 'fees-rates' },
+  }),
   'intake GET /v1/admin/relay/parked-events': () => ({ query: { status: 'all', limit: '10' } }),
   'intake POST /v1/admin/relay/parked-events/{eventId}/retry': () => ({ params: { eventId: randomUUID() }, body: {} }),
   'intake POST /v1/admin/relay/parked-events/{eventId}/skip': () => ({ params: { eventId: randomUUID() }, body: {} }),

@@ -13,6 +13,13 @@ export const intakeConfigSchema = baseServiceConfig.extend({
   /** How alike two descriptions must be, 0 to 1, to count as the same problem; 1 in effect turns linking off. */
   DUPLICATE_MIN_SIMILARITY: z.coerce.number().min(0).max(1).default(0.35),
   TRIAGE_RULES_FILE: z.string().min(1).default('config/triage-rules.json'),
+  /** The answers the knowledge base is seeded with (answers it never held; docs/operations.md). */
+  KNOWLEDGE_BASE_FILE: z.string().min(1).default('config/knowledge-base.json'),
+  /**
+   * How much of a resident's question an answer must cover, 0 to 1, to be given without a person (ADR 0029);
+   * 1 answers only questions every word of which an answer knows; above 1 turns self-service answers off.
+   */
+  INQUIRY_MIN_CONFIDENCE: z.coerce.number().min(0).max(2).default(0.6),
   /** Numbering days follow the site's clock; one zone serves every site until sites carry their own. */
   SITE_TIME_ZONE: TimeZoneSchema.default(DEFAULT_SITE_TIME_ZONE),
   /**

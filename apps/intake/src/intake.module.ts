@@ -8,6 +8,12 @@ import { TriageRulesSchema } from '@closeloop/work-order-domain';
 import { EVENT_STORE, EventStore } from '@closeloop/event-store';
 import { WorkOrderCommands } from '@closeloop/work-order-application';
 import { INTAKE_CONFIG, IntakeConfig, RELAY_STATE, TRIAGE_RULES, WORK_ORDER_COMMANDS } from './intake.config';
+import { InquiriesHandler } from './inquiries/inquiries.handler';
+import { InquiriesHttpController } from './inquiries/inquiries.http.controller';
+import { KnowledgeBaseFileSchema } from './inquiries/knowledge-base';
+import { KnowledgeBaseHttpController } from './inquiries/knowledge-base.http.controller';
+import { KnowledgeBaseRepository } from './inquiries/knowledge-base.repository';
+import { KNOWLEDGE_BASE_SEED, KnowledgeBase } from './inquiries/knowledge-base.service';
 import { ParkedEventsHttpController } from './parked-events/parked-events.http.controller';
 import { ResidentFeedbackHandler } from './resident-feedback/resident-feedback.handler';
 import { ResidentFeedbackHttpController } from './resident-feedback/resident-feedback.http.controller';
@@ -33,6 +39,8 @@ export const intakeModule = (config: IntakeConfig) => {
       ResidentFeedbackHttpController,
       ParkedEventsHttpController,
       IntakeEventsKafkaController,
+      InquiriesHttpController,
+      KnowledgeBaseHttpController,
     ],
     providers: [
       { provide: INTAKE_CONFIG, useValue: config },
@@ -61,6 +69,13 @@ export const intakeModule = (config: IntakeConfig) => {
       ResidentFeedbackHandler,
       IntakeRequestsHandler,
       KafkaIntakeCallers,
+      {
+        provide: KNOWLEDGE_BASE_SEED,
+        useValue: loadJsonFile('KNOWLEDGE_BASE_FILE', config.KNOWLEDGE_BASE_FILE, KnowledgeBaseFileSchema),
+      },
+      KnowledgeBaseRepository,
+      KnowledgeBase,
+      InquiriesHandler,
     ],
   })
   class IntakeModule {}

@@ -4,6 +4,8 @@ import { InfrastructureModule } from '@closeloop/runtime';
 import { QUERY_CONFIG, QueryConfig, RECORD_SIGNING_KEY } from './query.config';
 import { SigningKeyHttpController } from './records/signing-key.http.controller';
 import { WorkOrderRecordHttpController } from './records/work-order-record.http.controller';
+import { InquiriesRepository } from './inquiries/inquiries.repository';
+import { InquiryProjectionKafkaController } from './inquiries/inquiry-projection.kafka.controller';
 import { WorkOrderProjectionKafkaController } from './projection/work-order-projection.kafka.controller';
 import { ReportNotesRepository } from './reports/report-notes.repository';
 import { ReportOrdersRepository } from './reports/report-orders.repository';
@@ -26,6 +28,7 @@ export const queryModule = (config: QueryConfig) => {
       WorkOrderProjectionKafkaController,
       WorkOrderRecordHttpController,
       SigningKeyHttpController,
+      InquiryProjectionKafkaController,
     ],
     providers: [
       { provide: QUERY_CONFIG, useValue: config },
@@ -38,6 +41,7 @@ export const queryModule = (config: QueryConfig) => {
       ReportNotesRepository,
       OrderChangesRepository,
       OrderChangeFeed,
+      InquiriesRepository,
     ],
   })
   class QueryModule {}

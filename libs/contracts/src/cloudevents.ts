@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { FieldIssue } from './errors';
-import { Actor, defineEvent, EventMetadata, eventRegistry } from './events';
+import { Actor, defineEvent, eventRegistry, PublishedEventMetadata } from './events';
 import { InstantSchema } from './input-policy';
 import {
   FollowUpContactSchema,
@@ -52,6 +52,8 @@ export const CloudEventSchema = z
     correlationid: z.string().max(256).optional(),
     causationid: z.string().max(256).optional(),
     workorderid: z.string().uuid().optional(),
+    /** CloudEvents Partitioning extension: the Kafka key of an event that is not about one work order (an inquiry). */
+    partitionkey: z.string().max(256).optional(),
     actor: z.string().max(256).optional(),
     /** The event's position in the store's log: orders one work order's events even if delivered out of order. */
     sequence: z
@@ -206,7 +208,7 @@ export interface PublishedEventInput {
   readonly eventId: string;
   readonly type: string;
   readonly data: unknown;
-  readonly metadata: EventMetadata;
+  readonly metadata: PublishedEventMetadata;
   readonly recordedAt: Date;
   readonly sequence: string;
   /** The event's link in its stream's hash chain (docs/adr/0033-tamper-evident-event-chain.md), where it has one. */
@@ -214,17 +216,22 @@ export interface PublishedEventInput {
   readonly prevHash?: string | undefined;
 }
 
-/** The structured-mode CloudEvent the relay publishes for one committed domain event. */
+/**
+ * The structured-mode CloudEvent the relay publishes for one committed event. A work order's event names its order
+ * (`subject`, `workorderid`); an event of another stream (an inquiry) names its stream's key instead, as `subject` and
+ * as the Partitioning extension's `partitionkey`.
+ */
 export const toPublishedCloudEvent = (event: PublishedEventInput): CloudEvent => ({
   specversion: '1.0',
   id: event.eventId,
   source: `closeloop/${event.metadata.producer}`,
   type: event.type,
-  subject: event.metadata.workOrderId,
+  subject: event.metadata.partitionKey ?? event.metadata.workOrderId,
   time: event.recordedAt.toISOString(),
   datacontenttype: 'application/json',
   data: event.data,
-  workorderid: event.metadata.workOrderId,
+  ...(event.metadata.workOrderId === undefined ? {} : { workorderid: event.metadata.workOrderId }),
+  ...(event.metadata.partitionKey === undefined ? {} : { partitionkey: event.metadata.partitionKey }),
   correlationid: event.metadata.correlationId,
   causationid: event.metadata.causationId,
   actor: formatActor(event.metadata.actor),

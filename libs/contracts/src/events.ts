@@ -5,6 +5,7 @@ import { workOrderEvents, WorkOrderEvent } from './events/work-order.events';
 
 export * from './events/alert.events';
 export * from './events/audit.events';
+export * from './events/inquiry.events';
 export { StaffMemberSchema } from './events/fields';
 export type { StaffMemberRef } from './events/fields';
 export * from './events/metadata';

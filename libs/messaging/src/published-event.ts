@@ -1,15 +1,21 @@
-import { CloudEvent, CloudEventContentTypes, EventMetadataSchema, toPublishedCloudEvent } from '@closeloop/contracts';
+import {
+  CloudEvent,
+  CloudEventContentTypes,
+  PublishedEventMetadataSchema,
+  toPublishedCloudEvent,
+} from '@closeloop/contracts';
 import { RecordedEvent } from '@closeloop/event-store';
 import { Message } from 'kafkajs';
 
 /**
  * A committed event as a Kafka record: structured-mode CloudEvent, keyed by work-order id so all of one order's
- * events land on one partition, in order. The type is repeated in a header so consumers can skip cheaply.
+ * events land on one partition, in order; an event of a stream that is not an order's (an inquiry) by its stream's
+ * partition key, for the same reason. The type is repeated in a header so consumers can skip cheaply.
  */
 export const toKafkaMessage = (event: RecordedEvent): Message => {
   const cloudEvent = toPublishedEvent(event);
   return {
-    key: cloudEvent.workorderid as string,
+    key: (cloudEvent.partitionkey ?? cloudEvent.workorderid) as string,
     value: JSON.stringify(cloudEvent),
     headers: { 'content-type': CloudEventContentTypes.structured, ce_type: event.type, ce_id: event.eventId },
   };
@@ -21,7 +27,7 @@ export const toPublishedEvent = (event: RecordedEvent): CloudEvent =>
     eventId: event.eventId,
     type: event.type,
     data: event.data,
-    metadata: EventMetadataSchema.parse(event.metadata),
+    metadata: PublishedEventMetadataSchema.parse(event.metadata),
     recordedAt: event.recordedAt,
     sequence: event.globalPosition,
     hash: event.hash,

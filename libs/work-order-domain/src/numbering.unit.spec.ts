@@ -1,4 +1,5 @@
-import { formatWorkOrderNumber, localDateIn } from './numbering';
+import { localDateOf } from '@closeloop/contracts';
+import { formatWorkOrderNumber } from './numbering';
 
 describe('formatWorkOrderNumber (统一编号)', () => {
   it('joins site, compact local date and a four-digit daily sequence', () => {
@@ -12,24 +13,24 @@ describe('formatWorkOrderNumber (统一编号)', () => {
   });
 });
 
-describe('localDateIn', () => {
+describe('numbering days follow the site clock (localDateOf)', () => {
   it('gives the calendar date of an instant in the site time zone', () => {
-    expect(localDateIn(new Date('2026-11-23T09:00:00+08:00'), 'Asia/Shanghai')).toBe('2026-11-23');
+    expect(localDateOf(new Date('2026-11-23T09:00:00+08:00'), 'Asia/Shanghai')).toBe('2026-11-23');
   });
 
   it('starts a new numbering day at local midnight, not UTC midnight', () => {
     // 00:30 on 24 November in Shanghai is still 23 November in UTC.
     const justAfterLocalMidnight = new Date('2026-11-24T00:30:00+08:00');
-    expect(localDateIn(justAfterLocalMidnight, 'Asia/Shanghai')).toBe('2026-11-24');
-    expect(localDateIn(justAfterLocalMidnight, 'UTC')).toBe('2026-11-23');
+    expect(localDateOf(justAfterLocalMidnight, 'Asia/Shanghai')).toBe('2026-11-24');
+    expect(localDateOf(justAfterLocalMidnight, 'UTC')).toBe('2026-11-23');
   });
 
   it('keeps the previous day until local midnight', () => {
-    expect(localDateIn(new Date('2026-11-23T23:59:59+08:00'), 'Asia/Shanghai')).toBe('2026-11-23');
+    expect(localDateOf(new Date('2026-11-23T23:59:59+08:00'), 'Asia/Shanghai')).toBe('2026-11-23');
   });
 
   it('feeds formatWorkOrderNumber with the date it expects', () => {
-    expect(formatWorkOrderNumber('S1', localDateIn(new Date('2026-11-23T09:00:00+08:00'), 'Asia/Shanghai'), 7)).toBe(
+    expect(formatWorkOrderNumber('S1', localDateOf(new Date('2026-11-23T09:00:00+08:00'), 'Asia/Shanghai'), 7)).toBe(
       'S1-20261123-0007',
     );
   });

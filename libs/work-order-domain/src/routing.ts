@@ -1,4 +1,4 @@
-import { DEFAULT_SITE_TIME_ZONE, TimeZoneSchema } from '@closeloop/contracts';
+import { DEFAULT_SITE_TIME_ZONE, isoWeekdayOf, localDateOf, TimeZoneSchema, wallClockAt } from '@closeloop/contracts';
 import { z } from 'zod';
 
 // ── Roster ────────────────────────────────────────────────────────────────────────────────────────────────
@@ -94,20 +94,15 @@ interface LocalTime {
   readonly label: string;
 }
 
+// Read through the zone helpers' one cached formatter per zone: building an Intl formatter per routing decision
+// was a few per cent of dispatch's CPU under load.
 const localTimeIn = (instant: Date, timeZone: string): LocalTime => {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    weekday: 'short',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(instant);
-  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
-  const weekday = part('weekday');
-  const day = weekday.toLowerCase() as Weekday;
-  const hh = part('hour');
-  const mm = part('minute');
-  return { day, minutes: Number(hh) * 60 + Number(mm), label: `${hh}:${mm} ${weekday} (${timeZone})` };
+  const { hour, minute } = wallClockAt(instant.getTime(), timeZone);
+  const day = WEEKDAYS[isoWeekdayOf(localDateOf(instant, timeZone)) - 1] as Weekday;
+  const hh = String(hour).padStart(2, '0');
+  const mm = String(minute).padStart(2, '0');
+  const weekday = `${day[0]!.toUpperCase()}${day.slice(1)}`;
+  return { day, minutes: hour * 60 + minute, label: `${hh}:${mm} ${weekday} (${timeZone})` };
 };
 
 const minutesOf = (clock: string): number => Number(clock.slice(0, 2)) * 60 + Number(clock.slice(3, 5));

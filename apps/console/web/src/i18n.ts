@@ -1,23 +1,23 @@
-// Simplified Chinese and English. Each page keeps its words in its own messages.ts ({ en, zh }), loaded here as a
-// namespace named by its folder; shared words are the 'common' namespace. Chinese is the default for zh browsers.
+// Simplified Chinese and English, in i18next's own layout: locales/<language>/<namespace>.json, one namespace per page
+// (named by the page's folder) and 'common' for the shared words, so a translator works on one language's files and
+// locales.unit.spec.ts holds the two languages to the same keys. Chinese is the default for zh browsers.
 import i18next from 'i18next';
 import { initReactI18next } from 'react-i18next';
-import common from './messages';
 
 export type Language = 'zh' | 'en';
-export interface Messages {
-  readonly en: Record<string, unknown>;
-  readonly zh: Record<string, unknown>;
-}
+type Words = Record<string, unknown>;
 
 const LANGUAGE_KEY = 'closeloop.language';
 
-const pageMessages = import.meta.glob<{ default: Messages }>('./pages/*/messages.ts', { eager: true });
-const namespaces: Record<string, Messages> = { common };
-for (const [path, module] of Object.entries(pageMessages)) namespaces[path.split('/')[2]!] = module.default;
+const localeFiles = import.meta.glob<{ default: Words }>('./locales/*/*.json', { eager: true });
 
-const resourcesIn = (language: Language) =>
-  Object.fromEntries(Object.entries(namespaces).map(([namespace, messages]) => [namespace, messages[language]]));
+/** `{ common: {...}, board: {...}, ... }` of one language, from its folder. */
+const resourcesIn = (language: Language): Record<string, Words> =>
+  Object.fromEntries(
+    Object.entries(localeFiles)
+      .filter(([path]) => path.split('/')[2] === language)
+      .map(([path, module]) => [path.split('/')[3]!.replace(/\.json$/, ''), module.default]),
+  );
 
 export const initialLanguage = (): Language => {
   const chosen = localStorage.getItem(LANGUAGE_KEY);

@@ -6,19 +6,13 @@ import {
   EventTypes,
   IdempotencyKeyReusedError,
   IllegalTransitionError,
+  localDateOf,
   ReportDetails,
   Tier,
 } from '@closeloop/contracts';
 import { EVENT_STORE, EventStore, RecordedEvent, StreamVersionConflictError } from '@closeloop/event-store';
 import { CLOCK, Clock } from '@closeloop/runtime';
-import {
-  localDateIn,
-  triage,
-  TriageDecision,
-  TriageRule,
-  workOrderDecider,
-  workOrderStream,
-} from '@closeloop/work-order-domain';
+import { triage, TriageDecision, TriageRule, workOrderDecider, workOrderStream } from '@closeloop/work-order-domain';
 import { requestFingerprint, WorkOrderCommands } from '@closeloop/work-order-application';
 import { INTAKE_CONFIG, IntakeConfig, TRIAGE_RULES, WORK_ORDER_COMMANDS } from '../intake.config';
 import { DuplicateFinder } from './duplicate-finder';
@@ -116,7 +110,7 @@ export class SubmitReportHandler {
     const stream = workOrderStream(workOrderId);
     const number = await this.reports.reserve(
       { workOrderId, siteId: command.report.siteId, building: command.report.building, reportedAt: now },
-      await this.numbers.next(command.report.siteId, localDateIn(now, this.config.SITE_TIME_ZONE)),
+      await this.numbers.next(command.report.siteId, localDateOf(now, this.config.SITE_TIME_ZONE)),
     );
     const events = workOrderDecider.decide(
       { type: 'ReportWorkOrder', workOrderId, number, report: command.report, triage: triageDecision, now },

@@ -12,6 +12,8 @@ import {
 } from '@closeloop/contracts';
 import { CLOCK, Clock } from '@closeloop/runtime';
 import { z } from 'zod';
+import { InquiriesRepository } from '../inquiries/inquiries.repository';
+import { inquiryFigures } from '../inquiries/inquiry-figures';
 import { hotSpotReport, REPEAT_WITHIN_DAYS } from './hot-spots';
 import { flatten, toCsv } from './report-csv';
 import { monthlyReport } from './monthly-report';
@@ -110,6 +112,7 @@ export class ReportsHttpController {
     @Inject(ReportOrdersRepository) private readonly reports: ReportOrdersRepository,
     @Inject(ReportNotesRepository) private readonly notes: ReportNotesRepository,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(InquiriesRepository) private readonly inquiries: InquiriesRepository,
   ) {}
 
   @Get('service-levels')
@@ -129,7 +132,15 @@ export class ReportsHttpController {
     );
     const orders = await this.reports.ordersFor(site, new Date(earliest), new Date(window.end));
     const report = serviceLevelReport({ siteId: site, timeZone, window, groupBy, orders });
-    if (!wantsCsv(request)) return report;
+    if (!wantsCsv(request)) {
+      // Questions the knowledge base answered without an order (docs/reports.md, "Inquiries"): the whole period only.
+      const previous = previousWindowOf(window, timeZone);
+      const [current, before] = await Promise.all([
+        this.inquiries.countsFor(site, new Date(window.start), new Date(window.end)),
+        this.inquiries.countsFor(site, new Date(previous.start), new Date(previous.end)),
+      ]);
+      return { ...report, inquiries: { current: inquiryFigures(current), previous: inquiryFigures(before) } };
+    }
     const total = { group: 'total', key: null, from: report.from, to: report.to, ...report.total };
     const groups = report.groups.map((g) => ({ ...g, group: groupBy, from: g.from ?? from, to: g.to ?? to }));
     return sendCsv(

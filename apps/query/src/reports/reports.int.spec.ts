@@ -11,6 +11,7 @@ import { freshDatabase, TestDatabase } from '@closeloop/testing';
 import { allowedCommandsIn, foldWorkOrder, WorkOrderCommand, workOrderDecider } from '@closeloop/work-order-domain';
 import express, { Request, Response } from 'express';
 import fc from 'fast-check';
+import { InquiriesRepository } from '../inquiries/inquiries.repository';
 import { projectEvent } from '../projection/work-order.projection';
 import { NOVEMBER, orderIdOf, STAFF } from './order-history-under-test.spec';
 import { HotSpotReport } from './hot-spots';
@@ -79,9 +80,12 @@ describe('the reports read model (real PostgreSQL)', () => {
   beforeAll(async () => {
     db = await freshDatabase('query_reports');
     repository = new ReportOrdersRepository(db.pool);
-    controller = new ReportsHttpController(repository, new ReportNotesRepository(db.pool), {
-      now: () => new Date('2026-12-02T01:00:00Z'),
-    });
+    controller = new ReportsHttpController(
+      repository,
+      new ReportNotesRepository(db.pool),
+      { now: () => new Date('2026-12-02T01:00:00Z') },
+      new InquiriesRepository(db.pool),
+    );
   });
   afterAll(() => db.drop());
 
@@ -109,7 +113,9 @@ describe('the reports read model (real PostgreSQL)', () => {
           reportRowOf(foldReportOrder(h.events.map((event) => ({ event, occurredAt: '' }))) as ReportOrder),
         ),
       });
-      expect(report).toEqual(expected);
+      // Beside the orders' figures, the inquiries' (none were asked in this fixture).
+      const none = { received: 0, deflected: 0, turnedIntoOrders: 0, deflectionRate: null };
+      expect(report).toEqual({ ...expected, inquiries: { current: none, previous: none } });
       expect(report).toMatchObject({ total: { current: { received: 6, closed: 2, closureRate: 0.4 } } });
     });
 

@@ -1,6 +1,7 @@
 import { EventTypes } from '@closeloop/contracts';
 import i18next from 'i18next';
-import messages from './messages';
+import en from '../../locales/en/order.json';
+import zh from '../../locales/zh/order.json';
 import {
   describeActor,
   describeEvent,
@@ -15,7 +16,7 @@ const wordsIn = async (language: 'zh' | 'en'): Promise<Words> => {
   await i18n.init({
     lng: language,
     defaultNS: 'order',
-    resources: { [language]: { order: messages[language] } },
+    resources: { [language]: { order: { en, zh }[language] } },
     interpolation: { escapeValue: false },
   });
   return {

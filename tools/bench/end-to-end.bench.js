@@ -1,0 +1,147 @@
+#!/usr/bin/env node
+// Benchmark of the whole pipeline (npm run bench:e2e, and a part of npm run bench): the five services run as
+// processes on a fresh database and fresh topics, and reports are offered open loop through intake's HTTP API with
+// one integrator key (rate limit lifted) at fixed rates, then at rates searched for the highest one where
+// intake→assigned p99 stays under the target and the backlog does not grow. For each rate it prints one JSON line:
+// offered and accepted reports/s, end-to-end reports/s (orders assigned or queued within the phase), HTTP p50/p99 of
+// the accepted reports, intake→assigned p50/p99 (the store's commit times of the report and of the routing), the
+// p99 from report to visible in the query service's read model, the backlog left at the end, and each service's CPU
+// share and peak RSS. Nothing is asserted: figures only. Needs Kafka and PostgreSQL from scripts/infra/up.sh and a
+// build.
+'use strict';
+const { cpus, loadavg } = require('node:os');
+const { percentile, runBench, sleep } = require('./bench-run');
+const { cpuSecondsOf, offer, rssMegabytesOf } = require('./load');
+const { withPrivateStack } = require('./private-stack-run');
+
+const PHASE_SECONDS = Number(process.env.BENCH_PHASE_SECONDS ?? 20);
+const RATES = (process.env.BENCH_RATES ?? '50,100,300,1000').split(',').map(Number);
+/** The search's bound: intake→assigned p99 under this many milliseconds, and no growing backlog. */
+const TARGET_P99_MS = Number(process.env.BENCH_TARGET_P99_MS ?? 250);
+const SEARCH_STEPS = Number(process.env.BENCH_SEARCH_STEPS ?? 3);
+/** How long after a phase the pipeline may take to route what it accepted before the rest counts as backlog. */
+const SETTLE_MS = 5_000;
+// Clear of the demo (3001..), the e2e tests (+10000), bench:alerts (+20000) and bench:intake (+30000).
+const PORT_OFFSET = 40_000;
+
+/**
+ * What the store and the read model say about the orders accepted in a phase: when each was reported and routed
+ * (commit times, one clock), and when the query service first wrote it.
+ */
+const pipelineTimes = async (pool, workOrderIds) => {
+  const { rows } = await pool.query(
+    `SELECT o.id,
+            (SELECT min(recorded_at) FROM es_events e WHERE e.stream_id = 'workorder-' || o.id
+               AND e.event_type = 'closeloop.workorder.reported.v1') AS reported_at,
+            (SELECT min(recorded_at) FROM es_events e WHERE e.stream_id = 'workorder-' || o.id
+               AND e.event_type IN ('closeloop.workorder.assigned.v1', 'closeloop.workorder.queued-for-dispatch.v1')) AS routed_at,
+            (SELECT min(changed_at) FROM query_order_changes c WHERE c.work_order_id = o.id) AS visible_at
+     FROM unnest($1::uuid[]) AS o(id)`,
+    [workOrderIds],
+  );
+  return rows;
+};
+
+const millisBetween = (from, to) => (from && to ? to.getTime() - from.getTime() : undefined);
+const sortedDefined = (values) => values.filter((v) => v !== undefined).sort((a, b) => a - b);
+const rounded = (value) => (Number.isFinite(value) ? Math.round(value) : null);
+
+const main = () =>
+  withPrivateStack({ label: 'e2e', portOffset: PORT_OFFSET }, async ({ pool, services, urls, apiKey, logDir }) => {
+    const url = `${urls.intake}/v1/reports`;
+    console.log(
+      JSON.stringify({
+        bench: 'end-to-end',
+        machine: `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'})`,
+        loadAverage: loadavg().map((l) => Number(l.toFixed(1))),
+        note: 'Kafka, PostgreSQL, the five services, the console and this load generator all on it',
+        logs: logDir,
+      }),
+    );
+
+    const runPhase = async (rate) => {
+      const cpuBefore = new Map(services.map((s) => [s.name, cpuSecondsOf(s.child.pid)]));
+      const peakRss = new Map(services.map((s) => [s.name, 0]));
+      const sampler = setInterval(() => {
+        for (const s of services) peakRss.set(s.name, Math.max(peakRss.get(s.name), rssMegabytesOf(s.child.pid) || 0));
+      }, 500);
+      const offered = await offer(url, apiKey, rate, PHASE_SECONDS, `r${rate}-${Date.now().toString(36)}-`);
+      await sleep(SETTLE_MS);
+      clearInterval(sampler);
+      const accepted = offered.results.filter((r) => r.status === 202 && r.workOrderId);
+      const http = accepted.map((r) => r.millis).sort((a, b) => a - b);
+      const times = await pipelineTimes(
+        pool,
+        accepted.map((r) => r.workOrderId),
+      );
+      const routed = times.filter((t) => t.routed_at);
+      const intakeToAssigned = sortedDefined(times.map((t) => millisBetween(t.reported_at, t.routed_at)));
+      const toVisible = sortedDefined(times.map((t) => millisBetween(t.reported_at, t.visible_at)));
+      const window = offered.answeredSeconds + SETTLE_MS / 1000;
+      const figures = {
+        bench: 'end-to-end',
+        offeredPerSecond: rounded(offered.sent / offered.offeredSeconds),
+        acceptedPerSecond: rounded(accepted.length / offered.offeredSeconds),
+        endToEndPerSecond: rounded(routed.length / window),
+        refused: offered.results.filter((r) => r.status !== 202).length,
+        unanswered: offered.sent - offered.results.length,
+        httpP50Ms: rounded(percentile(http, 0.5)),
+        httpP99Ms: rounded(percentile(http, 0.99)),
+        intakeToAssignedP50Ms: rounded(percentile(intakeToAssigned, 0.5)),
+        intakeToAssignedP99Ms: rounded(percentile(intakeToAssigned, 0.99)),
+        reportToVisibleP99Ms: rounded(percentile(toVisible, 0.99)),
+        backlog: accepted.length - routed.length,
+        services: Object.fromEntries(
+          services.map((s) => [
+            s.name,
+            {
+              cpuPercent: rounded(((cpuSecondsOf(s.child.pid) - cpuBefore.get(s.name)) / window) * 100),
+              peakRssMb: rounded(peakRss.get(s.name)),
+            },
+          ]),
+        ),
+        generatorLagP99Ms: rounded(offered.generatorLagP99),
+      };
+      console.log(JSON.stringify({ rate, ...figures }));
+      // Sustained: nearly every report accepted and routed in the phase, and routed fast enough.
+      const sustained =
+        figures.backlog === 0 &&
+        accepted.length >= 0.99 * offered.sent &&
+        Number.isFinite(figures.intakeToAssignedP99Ms) &&
+        figures.intakeToAssignedP99Ms < TARGET_P99_MS;
+      // A phase that left work behind must not weigh on the next one.
+      for (let waited = 0; figures.backlog > 0 && waited < 60_000; waited += 1_000) {
+        await sleep(1_000);
+        const left = await pipelineTimes(
+          pool,
+          accepted.map((r) => r.workOrderId),
+        );
+        if (left.every((t) => t.routed_at)) break;
+      }
+      return sustained;
+    };
+
+    let highestSustained = 0;
+    let lowestUnsustained = Infinity;
+    for (const rate of RATES) {
+      if (await runPhase(rate)) highestSustained = Math.max(highestSustained, rate);
+      else lowestUnsustained = Math.min(lowestUnsustained, rate);
+    }
+    for (let step = 0; step < SEARCH_STEPS && Number.isFinite(lowestUnsustained); step++) {
+      const rate = Math.round((highestSustained + lowestUnsustained) / 2);
+      if (rate <= highestSustained || rate >= lowestUnsustained) break;
+      if (await runPhase(rate)) highestSustained = rate;
+      else lowestUnsustained = rate;
+    }
+    console.log(
+      JSON.stringify({
+        bench: 'end-to-end',
+        highestSustainedPerSecond: highestSustained,
+        lowestUnsustainedPerSecond: Number.isFinite(lowestUnsustained) ? lowestUnsustained : null,
+        criterion: `intake→assigned p99 < ${TARGET_P99_MS} ms, ≥ 99 % accepted, no backlog ${SETTLE_MS / 1000} s after the phase`,
+        targets: { sustainedPerSecond: 1000, intakeToAssignedP99MsAt300: TARGET_P99_MS },
+      }),
+    );
+  });
+
+runBench(main);
