@@ -608,6 +608,7 @@ const main = async () => {
   await printMonthSoFar();
   await demoResidentLink(first.body.residentLink);
   await residentNoticesDemo({ fetch, query, workOrderId: first.body.workOrderId, number: first.body.number });
+  await require('./demo-audit').demoAudit({ fetch, dispatch, query, workOrderId: submitted[0] });
   console.log(`\nFirst report: POST to a complete timeline (assigned, SLA set) in ${endToEndMs} ms.`);
 };
 

@@ -35,6 +35,14 @@ export const STREAM_CATEGORIES: readonly StreamCategory[] = [
   { prefix: 'sla', helper: 'slaStream', owners: ['sla-timer'], why: "the order's SLA clocks" },
   { prefix: 'alert', helper: 'alertStream', owners: ['notification'], why: 'alerts, one stream each' },
   {
+    prefix: 'audit-anchor',
+    helper: 'auditAnchorStream',
+    owners: ['dispatch'],
+    why:
+      "the daily Merkle root over every stream's head (docs/adr/0033-tamper-evident-event-chain.md), one stream per " +
+      'UTC day, written by the anchor worker (or the admin tool); about the store, not an order, so never published',
+  },
+  {
     prefix: 'inquiry',
     helper: 'inquiryStream',
     owners: ['intake'],

@@ -9,6 +9,7 @@
 const { existsSync, readFileSync } = require('node:fs');
 const { join, resolve } = require('node:path');
 const { parseArgs } = require('node:util');
+const { AUDIT_HELP, AUDIT_OPTIONS, auditCommands } = require('./audit-commands');
 
 const root = join(__dirname, '..', '..');
 
@@ -65,6 +66,8 @@ Parked and failed work (docs/operations.md, "Poison messages")
   deliveries retry <alertId> [--staff-id <id>] [--channel <channel>] | --all
       Queues an alert's failed deliveries (or every failed delivery) again, due now.
 
+${AUDIT_HELP}
+
 Options
   --json    machine-readable output on stdout (notices still go to stderr)
   --help    this text
@@ -96,7 +99,7 @@ const loadBuilt = (library) => {
 // ---------------------------------------------------------------------------------------------------------------
 
 // A command that takes one positional argument (an id) names it under this key.
-const POSITIONAL = Symbol('positional');
+const POSITIONAL = Symbol.for('closeloop-admin.positional');
 
 const COMMANDS = {
   'integrator create': { id: 'string', name: 'string', sites: 'string', 'event-types': 'string' },
@@ -132,6 +135,7 @@ const COMMANDS = {
   'timers retry': { all: 'boolean', [POSITIONAL]: 'timerId' },
   'deliveries list-failed': { limit: 'string' },
   'deliveries retry': { all: 'boolean', 'staff-id': 'string', channel: 'string', [POSITIONAL]: 'alertId' },
+  ...AUDIT_OPTIONS,
 };
 
 // The services whose tables are folded from events. The others' tables are working state or configuration, the
@@ -613,6 +617,8 @@ Object.assign(commands, {
   },
 });
 
+Object.assign(commands, auditCommands({ loadBuilt, withPool, UsageError, root }));
+
 const keyDir = (values) => resolve(values['key-dir'] ?? join(root, '.local', 'keys'));
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -641,8 +647,9 @@ const main = async (argv) => {
   const json = parsed.values.json === true;
   const out = (data, text) => process.stdout.write(json ? `${JSON.stringify(data, null, 2)}\n` : `${text}\n`);
   try {
-    await commands[parsed.command](parsed.values, out);
-    return 0;
+    // A command that finds what it checks wrong (audit verify) returns 1 after printing what it found.
+    const code = await commands[parsed.command](parsed.values, out);
+    return typeof code === 'number' ? code : 0;
   } catch (error) {
     // Arguments the library refuses (a bad site id, an unknown role) are usage errors too.
     const usage = error instanceof UsageError || error?.kind === 'validation';

@@ -71,6 +71,7 @@ const MONTHLY_REPORT_READERS: readonly Allowed[] = ['supervisor', 'admin'];
 const REGISTRY_KEEPERS: readonly Allowed[] = ['dispatcher', 'admin'];
 const REGISTRY_READERS: readonly Allowed[] = ['dispatcher', 'supervisor', 'admin'];
 const CALLER_LOOKUP: readonly Allowed[] = ['dispatcher', 'supervisor', 'admin'];
+const AUDITORS: readonly Allowed[] = ['supervisor', 'admin'];
 
 // ── valid bodies ───────────────────────────────────────────────────────────────────────────────────────────
 
@@ -266,6 +267,21 @@ const MATRIX: Record<string, Entry> = {
     allow: ORDER_READERS,
     scope: 'order',
     request: (s, fx) => ({ path: `/v1/work-orders/${order(s, fx)}/sla` }),
+  },
+  'dispatch GET /v1/work-orders/{id}/audit': {
+    allow: AUDITORS,
+    scope: 'order',
+    request: (s, fx) => ({ path: `/v1/work-orders/${order(s, fx)}/audit` }),
+  },
+  'query GET /v1/work-orders/{id}/record': {
+    allow: ORDER_READERS,
+    scope: 'order',
+    request: (s, fx) => ({ path: `/v1/work-orders/${order(s, fx)}/record` }),
+  },
+  'query GET /.well-known/closeloop-signing-key': {
+    allow: 'public',
+    scope: 'none',
+    request: () => ({ path: '/.well-known/closeloop-signing-key' }),
   },
   'query GET /v1/sla/at-risk': {
     allow: ORDER_READERS,

@@ -272,6 +272,9 @@ const TEMPLATES: Record<string, (fx: Fixtures) => Template> = {
   'query GET /v1/work-orders/{id}': (fx) => ({ params: { id: fx.order } }),
   'query GET /v1/work-orders/{id}/timeline': (fx) => ({ params: { id: fx.order } }),
   'query GET /v1/work-orders/{id}/sla': (fx) => ({ params: { id: fx.order } }),
+  'dispatch GET /v1/work-orders/{id}/audit': (fx) => ({ params: { id: fx.order } }),
+  'query GET /v1/work-orders/{id}/record': (fx) => ({ params: { id: fx.order } }),
+  'query GET /.well-known/closeloop-signing-key': () => ({}),
   'query GET /v1/sla/at-risk': () => ({ query: { site: 'S1', limit: '5' } }),
   'query GET /v1/stream': () => ({ query: { site: 'S1' } }),
   'query GET /v1/reports/service-levels': () => ({

@@ -9,6 +9,8 @@ export const dispatchConfigSchema = baseServiceConfig.extend({
     .int()
     .positive()
     .default(7 * 24 * 3600),
+  /** How often dispatch looks whether a UTC day's audit anchor is due (docs/adr/0033); 0 turns the worker off. */
+  AUDIT_ANCHOR_INTERVAL_SECONDS: z.coerce.number().int().min(0).default(600),
 });
 export type DispatchConfig = z.infer<typeof dispatchConfigSchema>;
 export const ROSTER = Symbol('Roster');

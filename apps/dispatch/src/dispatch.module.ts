@@ -4,6 +4,8 @@ import { EVENT_STORE, EventStore } from '@closeloop/event-store';
 import { InfrastructureModule } from '@closeloop/runtime';
 import { WorkOrderCommands } from '@closeloop/work-order-application';
 import { RosterSchema } from '@closeloop/work-order-domain';
+import { AuditAnchorWorker } from './audit/audit-anchor.worker';
+import { WorkOrderAuditHttpController } from './audit/work-order-audit.http.controller';
 import { AssignOwnerHandler } from './assign-owner/assign-owner.handler';
 import { AssignOwnerOnTriageKafkaController } from './assign-owner/assign-owner-on-triage.kafka.controller';
 import { DISPATCH_CONFIG, DispatchConfig, ROSTER, WORK_ORDER_COMMANDS } from './dispatch.config';
@@ -14,7 +16,7 @@ import { WorkOrderActionsHttpController } from './work-order-actions/work-order-
 export const dispatchModule = (config: DispatchConfig) => {
   @Module({
     imports: [InfrastructureModule.forRoot({ service: 'dispatch', config, relay: true })],
-    controllers: [AssignOwnerOnTriageKafkaController, WorkOrderActionsHttpController],
+    controllers: [AssignOwnerOnTriageKafkaController, WorkOrderActionsHttpController, WorkOrderAuditHttpController],
     providers: [
       { provide: DISPATCH_CONFIG, useValue: config },
       {
@@ -32,6 +34,7 @@ export const dispatchModule = (config: DispatchConfig) => {
       AssignOwnerHandler,
       LoopTimerCommandHandler,
       LoopTimerCommandsConsumer,
+      AuditAnchorWorker,
     ],
   })
   class DispatchModule {}

@@ -1,13 +1,15 @@
 import { Module } from '@nestjs/common';
-import { ResidentKeys } from '@closeloop/auth';
+import { loadRecordSigningKey, ResidentKeys } from '@closeloop/auth';
 import { InfrastructureModule, PG_POOL, RateLimiter } from '@closeloop/runtime';
 import { Pool } from 'pg';
+import { SigningKeyHttpController } from './records/signing-key.http.controller';
+import { WorkOrderRecordHttpController } from './records/work-order-record.http.controller';
 import { InquiriesRepository } from './inquiries/inquiries.repository';
 import { InquiryProjectionKafkaController } from './inquiries/inquiry-projection.kafka.controller';
 import { CallersHttpController } from './callers/callers.http.controller';
 import { CallersRepository } from './callers/callers.repository';
 import { WorkOrderProjectionKafkaController } from './projection/work-order-projection.kafka.controller';
-import { QUERY_CONFIG, QueryConfig, RESIDENT_KEYS, RESIDENT_RATE_LIMITER } from './query.config';
+import { QUERY_CONFIG, QueryConfig, RECORD_SIGNING_KEY, RESIDENT_KEYS, RESIDENT_RATE_LIMITER } from './query.config';
 import { ReportNotesRepository } from './reports/report-notes.repository';
 import { ReportOrdersRepository } from './reports/report-orders.repository';
 import { ReportsHttpController } from './reports/reports.http.controller';
@@ -32,6 +34,8 @@ export const queryModule = (config: QueryConfig) => {
       ResidentOrdersHttpController,
       CallersHttpController,
       WorkOrderProjectionKafkaController,
+      WorkOrderRecordHttpController,
+      SigningKeyHttpController,
       InquiryProjectionKafkaController,
     ],
     providers: [
@@ -44,6 +48,10 @@ export const queryModule = (config: QueryConfig) => {
         inject: [PG_POOL],
       },
       CallersRepository,
+      {
+        provide: RECORD_SIGNING_KEY,
+        useFactory: () => loadRecordSigningKey(config.RECORD_SIGNING_KEY_FILE, config.RECORD_SIGNING_KEY_CREATE),
+      },
       WorkOrderViewsRepository,
       ReportOrdersRepository,
       ReportNotesRepository,

@@ -2,3 +2,4 @@ export * from './integrator-keys';
 export * from './local-signing-key';
 export * from './staff-tokens';
 export * from './resident-keys';
+export * from './record-signing-key';

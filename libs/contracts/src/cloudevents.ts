@@ -211,6 +211,9 @@ export interface PublishedEventInput {
   readonly metadata: PublishedEventMetadata;
   readonly recordedAt: Date;
   readonly sequence: string;
+  /** The event's link in its stream's hash chain (docs/adr/0033-tamper-evident-event-chain.md), where it has one. */
+  readonly hash?: string | undefined;
+  readonly prevHash?: string | undefined;
 }
 
 /**
@@ -233,4 +236,5 @@ export const toPublishedCloudEvent = (event: PublishedEventInput): CloudEvent =>
   causationid: event.metadata.causationId,
   actor: formatActor(event.metadata.actor),
   sequence: event.sequence,
+  ...(event.hash && event.prevHash ? { chainhash: event.hash, chainprevhash: event.prevHash } : {}),
 });

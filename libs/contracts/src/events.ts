@@ -6,6 +6,7 @@ import { slaEvents, SlaEvent } from './events/sla.events';
 import { workOrderEvents, WorkOrderEvent } from './events/work-order.events';
 
 export * from './events/alert.events';
+export * from './events/audit.events';
 export * from './events/inquiry.events';
 export { StaffMemberSchema } from './events/fields';
 export type { StaffMemberRef } from './events/fields';

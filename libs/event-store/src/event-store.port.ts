@@ -25,6 +25,13 @@ export interface RecordedEvent extends NewEvent {
    */
   readonly checkpoint: string;
   readonly recordedAt: Date;
+  /**
+   * The hash chain (docs/adr/0033-tamper-evident-event-chain.md): the hash of the stream's event before this one
+   * (GENESIS_HASH for the first) and this event's own hash. Absent on events stored before the chain and not yet
+   * backfilled, and on stores that keep no chain.
+   */
+  readonly prevHash?: string;
+  readonly hash?: string;
 }
 
 export interface AppendResult {

@@ -8,6 +8,7 @@ import {
   RecordedEvent,
   categoryPrefix,
 } from './event-store.port';
+import { chainEvents, chainTime, GENESIS_HASH } from './event-chain';
 
 /** For unit tests of application logic: one process, appends applied synchronously, so log order is commit order. */
 export class InMemoryEventStore implements EventStore {
@@ -25,10 +26,18 @@ export class InMemoryEventStore implements EventStore {
     );
     if (duplicate) throw new DuplicateEventIdError(duplicate.eventId);
     const recordedAt = new Date();
+    const links = chainEvents(
+      streamId,
+      stream.length + 1,
+      events,
+      chainTime(recordedAt),
+      stream.at(-1)?.hash ?? GENESIS_HASH,
+    );
     const recorded = events.map((event, index): RecordedEvent => {
       const position = String(this.log.length + index + 1);
       return {
         ...event,
+        ...links[index],
         streamId,
         streamVersion: stream.length + index + 1,
         globalPosition: position,

@@ -7,7 +7,18 @@ import type {
   RegexFilter,
 } from '@kurrent/kurrentdb-client';
 import { AppendResult, categoryPrefix, EventStore, ExpectedVersion, NewEvent, RecordedEvent } from './event-store.port';
+import { chainEvents, chainTime, GENESIS_HASH } from './event-chain';
 import {
+  AppendResult,
+  EventStore,
+  ExpectedVersion,
+  NewEvent,
+  RecordedEvent,
+  StreamVersionConflictError,
+} from './event-store.port';
+import {
+  CHAIN_METADATA_KEY,
+  ChainMetadata,
   checkpointStreamOf,
   decodeCheckpoint,
   isAfter,
@@ -23,13 +34,23 @@ import {
 /** Server-side: only events whose type does not start with $, so KurrentDB's own records never fill a page. */
 const DOMAIN_EVENTS_ONLY: RegexFilter = { filterOn: 'eventType', regex: '^[^$].*', checkpointInterval: 1 };
 
-const toEventData = (event: NewEvent): JSONEventData => ({
+const toEventData = (event: NewEvent, chain: ChainMetadata | undefined): JSONEventData => ({
   id: event.eventId,
   contentType: 'application/json',
   type: event.type,
   data: event.data as JSONType,
-  metadata: event.metadata as JSONType,
+  metadata: (chain ? { ...event.metadata, [CHAIN_METADATA_KEY]: chain } : event.metadata) as JSONType,
 });
+
+/** How often an append expecting "any" or "stream-exists" reads the head again after another writer got there first. */
+const CHAIN_APPEND_ATTEMPTS = 5;
+
+interface StreamHead {
+  readonly revision: bigint;
+  readonly eventId: string;
+  readonly hash?: string;
+  readonly position?: Position;
+}
 
 /**
  * The event-store port over KurrentDB (docs/adr/0002-postgresql-event-store.md). Expected versions become expected
@@ -49,23 +70,78 @@ export class KurrentDbEventStore implements EventStore {
 
   constructor(private readonly client: KurrentDBClient) {}
 
+  /**
+   * Appends with each event's link in the hash chain in its metadata (docs/adr/0033-tamper-evident-event-chain.md).
+   * The link needs the hash of the event the new ones follow, so the write always names the exact revision it
+   * read: an exact expectation is passed as it is, and "any" or "stream-exists" become the head just read, read
+   * again if another writer moved it meanwhile.
+   */
   async append(streamId: string, events: readonly NewEvent[], expected: ExpectedVersion): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
-    const streamState = toStreamState(expected);
-    let nextExpectedRevision: bigint;
+    const symbolic = expected === 'any' || expected === 'stream-exists';
+    for (let attempt = 1; ; attempt++) {
+      const head = await this.headFor(streamId, expected);
+      if (expected === 'stream-exists' && !head) throw new StreamVersionConflictError(streamId, expected, 'no-stream');
+      // A repeated "any" append after a lost reply finds its own last event at the head: the same write, done.
+      if (expected === 'any' && head && head.eventId === events[events.length - 1]?.eventId && head.position)
+        return {
+          nextExpectedVersion: versionOfRevision(head.revision),
+          lastGlobalPosition: head.position.prepare.toString(),
+        };
+      const streamState = symbolic ? (head ? head.revision : 'no_stream') : toStreamState(expected);
+      const firstVersion =
+        typeof expected === 'number' ? expected + 1 : head ? versionOfRevision(head.revision) + 1 : 1;
+      // A stream written before the chain stays unchained, as on PostgreSQL, rather than chaining from the middle.
+      const prevHash = firstVersion === 1 ? GENESIS_HASH : head?.hash;
+      const time = chainTime(new Date());
+      const links = prevHash ? chainEvents(streamId, firstVersion, events, time, prevHash) : undefined;
+      let nextExpectedRevision: bigint;
+      try {
+        ({ nextExpectedRevision } = await this.client.appendToStream(
+          streamId,
+          events.map((event, i) => toEventData(event, links ? { ...(links[i] as ChainMetadata), time } : undefined)),
+          { streamState },
+        ));
+      } catch (error) {
+        if (isWrongExpectedVersion(error)) {
+          if (symbolic && attempt < CHAIN_APPEND_ATTEMPTS) continue;
+          throw toConflict(streamId, expected, error.actualState);
+        }
+        throw error;
+      }
+      // The append's reply carries one position for the whole write; the last event's own position is read back so
+      // lastGlobalPosition means what globalPosition means on a read.
+      const last = await this.positionOf(streamId, nextExpectedRevision);
+      return {
+        nextExpectedVersion: versionOfRevision(nextExpectedRevision),
+        lastGlobalPosition: last.prepare.toString(),
+      };
+    }
+  }
+
+  /** The event new ones would follow: the one before an exact expected version, else the stream's last. */
+  private async headFor(streamId: string, expected: ExpectedVersion): Promise<StreamHead | undefined> {
+    if (expected === 'no-stream' || expected === 0) return undefined;
+    const options =
+      typeof expected === 'number'
+        ? { fromRevision: BigInt(expected - 1), maxCount: 1 }
+        : { fromRevision: 'end' as const, direction: 'backwards' as const, maxCount: 1 };
     try {
-      ({ nextExpectedRevision } = await this.client.appendToStream(streamId, events.map(toEventData), { streamState }));
+      for await (const { event } of this.client.readStream(streamId, options)) {
+        if (!event) continue;
+        const recorded = toRecorded(event);
+        return {
+          revision: event.revision,
+          eventId: event.id,
+          ...(recorded.hash ? { hash: recorded.hash } : {}),
+          ...(event.position ? { position: event.position } : {}),
+        };
+      }
     } catch (error) {
-      if (isWrongExpectedVersion(error)) throw toConflict(streamId, expected, error.actualState);
+      if (isStreamNotFound(error)) return undefined;
       throw error;
     }
-    // The append's reply carries one position for the whole write; the last event's own position is read back so
-    // lastGlobalPosition means what globalPosition means on a read.
-    const last = await this.positionOf(streamId, nextExpectedRevision);
-    return {
-      nextExpectedVersion: versionOfRevision(nextExpectedRevision),
-      lastGlobalPosition: last.prepare.toString(),
-    };
+    return undefined;
   }
 
   async readStream(streamId: string): Promise<RecordedEvent[]> {

@@ -6,6 +6,35 @@ import type {
 } from '@kurrent/kurrentdb-client';
 import { ExpectedVersion, RecordedEvent, StreamVersionConflictError } from './event-store.port';
 
+/**
+ * Where KurrentDB keeps an event's link in the hash chain (docs/adr/0033-tamper-evident-event-chain.md): a member of
+ * its metadata, which the hash does not cover; the rest of the metadata is what the hash covers and what a read
+ * gives back. `time` is the instant the hash covers, chosen by the appender: KurrentDB's own `created` is known only
+ * after the write.
+ */
+export const CHAIN_METADATA_KEY = '$closeloopChain';
+
+export interface ChainMetadata {
+  readonly prevHash: string;
+  readonly hash: string;
+  readonly time: string;
+}
+
+const isChainMetadata = (value: unknown): value is ChainMetadata =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as ChainMetadata).prevHash === 'string' &&
+  typeof (value as ChainMetadata).hash === 'string' &&
+  typeof (value as ChainMetadata).time === 'string';
+
+/** The metadata a caller wrote, and the chain link stored beside it, if any. */
+export const splitChainMetadata = (
+  stored: Record<string, unknown>,
+): { metadata: Record<string, unknown>; chain?: ChainMetadata } => {
+  const { [CHAIN_METADATA_KEY]: chain, ...metadata } = stored;
+  return isChainMetadata(chain) ? { metadata, chain } : { metadata };
+};
+
 // How the port's terms map onto KurrentDB's (docs/adr/0002-postgresql-event-store.md). Our stream versions count
 // events (1 for the first, 0 for none); KurrentDB numbers revisions from 0 and calls "no events" no_stream.
 
@@ -72,7 +101,7 @@ export const isSystemEvent = (event: Pick<KurrentRecordedEvent, 'type' | 'stream
 /**
  * A stored event as the port's RecordedEvent, field for field as the PostgreSQL store gives it: the global position is
  * the event's own place in the transaction log (its prepare position, unique per event and rising in $all order), the
- * checkpoint its full $all position, recordedAt the server's time of writing.
+ * checkpoint its full $all position, recordedAt the time its chain link covers (else the server's time of writing).
  */
 export const toRecorded = (event: KurrentRecordedEvent): RecordedEvent => {
   if (!event.isJson)
@@ -85,15 +114,18 @@ export const toRecorded = (event: KurrentRecordedEvent): RecordedEvent => {
   if (metadata instanceof Uint8Array || typeof metadata !== 'object' || Array.isArray(metadata)) {
     throw new Error(`event ${event.id} in ${event.streamId} has metadata that is not a JSON object`);
   }
+  const { metadata: written, chain } = splitChainMetadata(metadata as Record<string, unknown>);
   return {
     eventId: event.id,
     type: event.type,
     data: event.data,
-    metadata: metadata as Record<string, unknown>,
+    metadata: written,
     streamId: event.streamId,
     streamVersion: versionOfRevision(event.revision),
     globalPosition: event.position.prepare.toString(),
     checkpoint: encodeCheckpoint(event.position),
-    recordedAt: event.created,
+    // A chained event's recorded time is the one its hash covers, taken by the appender just before the write.
+    recordedAt: chain ? new Date(chain.time) : event.created,
+    ...(chain ? { prevHash: chain.prevHash, hash: chain.hash } : {}),
   };
 };

@@ -10,6 +10,7 @@ import {
   RecordedEvent,
   StreamVersionConflictError,
 } from './event-store.port';
+import { chainEvents, chainTime, GENESIS_HASH } from './event-chain';
 
 /** Woken on every append so the relay need not poll hard; the payload is empty on purpose. */
 export const APPEND_NOTIFICATION_CHANNEL = 'closeloop_events_appended';
@@ -44,6 +45,8 @@ interface EventRow {
   data: unknown;
   metadata: Record<string, unknown>;
   recorded_at: Date;
+  prev_hash: string | null;
+  hash: string | null;
 }
 
 const toRecorded = (row: EventRow): RecordedEvent => ({
@@ -56,6 +59,7 @@ const toRecorded = (row: EventRow): RecordedEvent => ({
   globalPosition: row.global_position,
   checkpoint: `${row.transaction_id}:${row.global_position}`,
   recordedAt: row.recorded_at,
+  ...(row.prev_hash !== null && row.hash !== null ? { prevHash: row.prev_hash, hash: row.hash } : {}),
 });
 
 const parseCheckpoint = (checkpoint: string | undefined): [string, string] => {
@@ -68,7 +72,7 @@ const parseCheckpoint = (checkpoint: string | undefined): [string, string] => {
 // The casts keep 64-bit values exact in JavaScript; ORDER BY clauses must name es_events' columns qualified,
 // or PostgreSQL sorts by these text outputs ("10" before "9").
 const SELECT_COLUMNS =
-  'global_position::text, transaction_id::text, stream_id, stream_version, event_id, event_type, data, metadata, recorded_at';
+  'global_position::text, transaction_id::text, stream_id, stream_version, event_id, event_type, data, metadata, recorded_at, prev_hash, hash';
 
 export class PostgresEventStore implements EventStore {
   constructor(private readonly pool: Pool) {}
@@ -100,21 +104,36 @@ export class PostgresEventStore implements EventStore {
     // commit-order reading keeps each stream in order.
     await client.query(BEGIN_APPENDING_SQL);
     await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [streamId]);
-    const current = await client.query<{ version: number }>('SELECT version FROM es_streams WHERE stream_id = $1', [
-      streamId,
-    ]);
-    const currentVersion = current.rows[0]?.version ?? 0;
+    // The head's hash and the time come with the version: the chain (ADR 33) needs both before the insert, and the
+    // time is taken here, under the stream's lock, to the millisecond, so the stored recorded_at is what was hashed.
+    const current = await client.query<{ version: number | null; head_hash: string | null; now: Date }>(
+      `SELECT s.version, e.hash AS head_hash, date_trunc('milliseconds', clock_timestamp()) AS now
+       FROM (SELECT $1::text AS stream_id) wanted
+       LEFT JOIN es_streams s ON s.stream_id = wanted.stream_id
+       LEFT JOIN es_events e ON e.stream_id = s.stream_id AND e.stream_version = s.version`,
+      [streamId],
+    );
+    const head = current.rows[0];
+    const currentVersion = head?.version ?? 0;
     assertExpectedVersion(streamId, expected, currentVersion);
     const nextVersion = currentVersion + events.length;
+    const recordedAt = head?.now ?? new Date();
+    // A stream written before the chain has a head without a hash: it stays unchained until `admin audit backfill`
+    // chains it from its first event (docs/operations.md), rather than starting a chain halfway that verifies nothing.
+    const prevHash = currentVersion === 0 ? GENESIS_HASH : head?.head_hash;
+    const links = prevHash
+      ? chainEvents(streamId, currentVersion + 1, events, chainTime(recordedAt), prevHash)
+      : events.map(() => ({ prevHash: null, hash: null }));
     await client.query(
       `INSERT INTO es_streams (stream_id, version) VALUES ($1, $2)
        ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version, updated_at = now()`,
       [streamId, nextVersion],
     );
     const inserted = await client.query<{ global_position: string }>(
-      `INSERT INTO es_events (stream_id, stream_version, event_id, event_type, data, metadata)
-       SELECT $1, $2::int + ordinality::int, e.event_id, e.event_type, e.data, e.metadata
-       FROM unnest($3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[]) WITH ORDINALITY AS e(event_id, event_type, data, metadata, ordinality)
+      `INSERT INTO es_events (stream_id, stream_version, event_id, event_type, data, metadata, recorded_at, prev_hash, hash)
+       SELECT $1, $2::int + ordinality::int, e.event_id, e.event_type, e.data, e.metadata, $7::timestamptz, e.prev_hash, e.hash
+       FROM unnest($3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[], $8::text[], $9::text[])
+         WITH ORDINALITY AS e(event_id, event_type, data, metadata, prev_hash, hash, ordinality)
        ORDER BY ordinality
        RETURNING global_position::text`,
       [
@@ -124,6 +143,9 @@ export class PostgresEventStore implements EventStore {
         events.map((e) => e.type),
         events.map((e) => JSON.stringify(e.data)),
         events.map((e) => JSON.stringify(e.metadata)),
+        recordedAt,
+        links.map((l) => l.prevHash),
+        links.map((l) => l.hash),
       ],
     );
     await client.query(`SELECT pg_notify('${APPEND_NOTIFICATION_CHANNEL}', '')`);

@@ -30,6 +30,8 @@ export const toPublishedEvent = (event: RecordedEvent): CloudEvent =>
     metadata: PublishedEventMetadataSchema.parse(event.metadata),
     recordedAt: event.recordedAt,
     sequence: event.globalPosition,
+    hash: event.hash,
+    prevHash: event.prevHash,
   });
 
 /**

@@ -128,8 +128,8 @@ interface Statements {
 
 const statements = (tables: QueryTables): Statements => ({
   insertTimeline: `INSERT INTO ${tables.timeline} (event_id, work_order_id, event_type, occurred_at, source, actor,
-       correlation_id, causation_id, sequence, data)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+       correlation_id, causation_id, sequence, data, chain_hash, chain_prev_hash)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
      ON CONFLICT (event_id) DO NOTHING`,
   readTimeline: `SELECT event_type, data, occurred_at FROM ${tables.timeline} WHERE work_order_id = $1 ORDER BY sequence NULLS LAST, arrival`,
   // The status link's digest (migration 0032) comes with the row when the caller knows RESIDENT_SECRET; a rebuild
@@ -159,9 +159,26 @@ const statementsFor = (tables: QueryTables): Statements => {
   return found;
 };
 
+/**
+ * An order's view as pg gives its query_work_orders row back (snake_case, instants as Date): how an order folded
+ * from part of its timeline (`asOf`, docs/adr/0033-tamper-evident-event-chain.md) is shown by the same code as a
+ * stored row. Every instant column's name ends in `_at` or `_since`.
+ */
+export const workOrderRowOf = (view: WorkOrderView): Record<string, unknown> =>
+  Object.fromEntries(
+    VIEW_COLUMNS.map(([key, column]) => {
+      const value = view[key];
+      return [column, /(_at|_since)$/.test(column) && typeof value === 'string' ? new Date(value) : value];
+    }),
+  );
+
 /** pg sends a JavaScript array as a PostgreSQL array; a jsonb column (the contacts, the lane) needs JSON text. */
 const columnValue = (value: WorkOrderView[keyof WorkOrderView]): unknown =>
   Array.isArray(value) || (typeof value === 'object' && value !== null) ? JSON.stringify(value) : value;
+
+/** A chain attribute as published (ADR 33): a hex SHA-256, else nothing (an event from before the chain). */
+const chainAttribute = (value: unknown): string | null =>
+  typeof value === 'string' && /^[0-9a-f]{64}$/.test(value) ? value : null;
 
 /** Stores one event on its order's timeline; false if it was there already (its unique event id makes a redelivery a no-op). */
 export const insertTimelineRow = async (
@@ -180,6 +197,8 @@ export const insertTimelineRow = async (
     event.causationid ?? null,
     event.sequence ?? null,
     JSON.stringify(event.data ?? null),
+    chainAttribute(event['chainhash']),
+    chainAttribute(event['chainprevhash']),
   ]);
   return inserted.rowCount !== 0;
 };

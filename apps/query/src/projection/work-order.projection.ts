@@ -2,7 +2,7 @@ import { CloudEvent, isEventType, priorityResidentEvents, toDomainEvents } from 
 import { PoolClient } from 'pg';
 import { foldReportOrder } from '../reports/report-order';
 import { recordOrderChange } from '../stream/order-changes.repository';
-import { foldWorkOrderView } from './work-order-view';
+import { foldWorkOrderView, TimelineEntry } from './work-order-view';
 import {
   insertTimelineRow,
   lockWorkOrderRow,
@@ -39,6 +39,14 @@ export interface ResidentDigests {
   readonly phone: PhoneDigest;
 }
 
+/** An order's timeline rows, in store order, as the fold takes them: domain events with the instant each occurred. */
+export const timelineOfRows = (
+  rows: readonly { event_type: string; data: unknown; occurred_at: Date }[],
+): TimelineEntry[] => {
+  const events = toDomainEvents(rows.map((r) => ({ type: r.event_type, data: r.data })));
+  return events.map((e, i) => ({ event: e, occurredAt: (rows[i]?.occurred_at as Date).toISOString() }));
+};
+
 /**
  * Recomputes an order's row and its report row by folding its whole timeline in store order; the order's site, or
  * undefined while its timeline has no report yet (no row).
@@ -51,8 +59,7 @@ export const refoldWorkOrder = async (
 ): Promise<string | undefined> => {
   await lockWorkOrderRow(client, workOrderId);
   const rows = await timelineRows(client, workOrderId, tables);
-  const events = toDomainEvents(rows.map((r) => ({ type: r.event_type, data: r.data })));
-  const timeline = events.map((e, i) => ({ event: e, occurredAt: (rows[i]?.occurred_at as Date).toISOString() }));
+  const timeline = timelineOfRows(rows);
   const view = foldWorkOrderView(timeline, digests?.phone);
   if (view) await upsertWorkOrderRow(client, view, tables, digests?.link(workOrderId));
   const reportOrder = foldReportOrder(timeline);

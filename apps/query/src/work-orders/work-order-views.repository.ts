@@ -15,6 +15,9 @@ export interface TimelineRow {
   readonly correlation_id: string | null;
   readonly causation_id: string | null;
   readonly data: unknown;
+  /** The event's chain link as published (docs/adr/0033-tamper-evident-event-chain.md); null before the chain. */
+  readonly chain_hash?: string | null;
+  readonly chain_prev_hash?: string | null;
 }
 
 /** What a list of orders is narrowed by; an absent filter does not narrow it. */
@@ -106,6 +109,37 @@ export class WorkOrderViewsRepository {
       [workOrderId],
     );
     return rows;
+  }
+
+  /** An order's timeline up to an instant: the events that had occurred by then, in store order. */
+  async timelineAsOf(workOrderId: string, asOf: Date): Promise<TimelineRow[]> {
+    const { rows } = await this.pool.query<TimelineRow>(
+      `SELECT * FROM query_timeline WHERE work_order_id = $1 AND occurred_at <= $2
+       ORDER BY sequence NULLS LAST, arrival`,
+      [workOrderId, asOf],
+    );
+    return rows;
+  }
+
+  /**
+   * The timelines, up to an instant, of a site's orders reported by then (an order's site never changes), each in
+   * store order: what the board of that instant is folded from.
+   */
+  async siteTimelinesAsOf(siteId: string, asOf: Date): Promise<Map<string, TimelineRow[]>> {
+    const { rows } = await this.pool.query<TimelineRow & { work_order_id: string }>(
+      `SELECT t.* FROM query_timeline t
+       JOIN query_work_orders o ON o.work_order_id = t.work_order_id
+       WHERE o.site_id = $1 AND o.reported_at <= $2 AND t.occurred_at <= $2
+       ORDER BY t.work_order_id, t.sequence NULLS LAST, t.arrival`,
+      [siteId, asOf],
+    );
+    const timelines = new Map<string, TimelineRow[]>();
+    for (const row of rows) {
+      const timeline = timelines.get(row.work_order_id) ?? [];
+      timeline.push(row);
+      timelines.set(row.work_order_id, timeline);
+    }
+    return timelines;
   }
 
   async atRisk(siteId: string, limit: number): Promise<(WorkOrderRow & { next_due_at: Date })[]> {

@@ -11,11 +11,14 @@ import {
   StaffIdSchema,
   TierSchema,
   UNSTORABLE_TEXT_MESSAGE,
+  ValidationError,
 } from '@closeloop/contracts';
-import { ContactView, WORK_ORDER_STATUSES } from '../projection/work-order-view';
+import { ContactView, foldWorkOrderView, WORK_ORDER_STATUSES, WorkOrderView } from '../projection/work-order-view';
+import { timelineOfRows } from '../projection/work-order.projection';
+import { workOrderRowOf } from '../projection/work-order-rows.repository';
 import { z } from 'zod';
 import { parseQuery } from '../query-parameters';
-import { WorkOrderRow, WorkOrderViewsRepository } from './work-order-views.repository';
+import { TimelineRow, WorkOrderRow, WorkOrderViewsRepository } from './work-order-views.repository';
 
 // The input policy (docs/adr/0017-one-input-policy-at-the-edge.md): ids by their rules, instants in range with
 // real offsets, text PostgreSQL can compare.
@@ -40,9 +43,45 @@ const ListQuerySchema = z
     callbackDue: z.enum(['true', 'false']).optional(),
     /** How closed orders closed: the resident confirmed, or the callback period ran out. */
     closure: CloseOutcomeSchema.optional(),
+    /** The board as it was at this instant, folded from the events that had occurred by then; needs `site`. */
+    asOf: instant.optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),
   })
   .strict();
+
+/** `?asOf=<instant>`: the order as it was then, folded from its timeline up to that instant. */
+const AsOfQuerySchema = z.object({ asOf: instant.optional() }).strict();
+
+/** The same fold as the live row (ADR 7), over the events that had occurred by an instant; undefined before the report. */
+const viewAsOf = (rows: readonly TimelineRow[]): WorkOrderView | undefined => foldWorkOrderView(timelineOfRows(rows));
+
+/** Whether an order folded as of an instant passes the list's filters, as the SQL of the live list applies them. */
+const passes = (
+  row: WorkOrderRow,
+  timeline: readonly TimelineRow[],
+  filter: z.infer<typeof ListQuerySchema>,
+): boolean => {
+  const at = (column: string) => (row[column] instanceof Date ? (row[column] as Date).getTime() : undefined);
+  const from = (value: string | undefined) => (value === undefined ? undefined : new Date(value).getTime());
+  const reported = at('reported_at') as number;
+  const closed = at('closed_at');
+  return (
+    (filter.status === undefined || row['status'] === filter.status) &&
+    (filter.owner === undefined || row['owner_id'] === filter.owner) &&
+    (filter.building === undefined || row['building'] === filter.building) &&
+    (filter.category === undefined || row['category'] === filter.category) &&
+    (filter.tier === undefined || row['tier'] === filter.tier) &&
+    (filter.openedFrom === undefined || reported >= (from(filter.openedFrom) as number)) &&
+    (filter.openedTo === undefined || reported < (from(filter.openedTo) as number)) &&
+    (filter.closedFrom === undefined || (closed !== undefined && closed >= (from(filter.closedFrom) as number))) &&
+    (filter.closedTo === undefined || (closed !== undefined && closed < (from(filter.closedTo) as number))) &&
+    (filter.causedBy === undefined || timeline.some((t) => t.causation_id === filter.causedBy)) &&
+    (filter.callbackDue === undefined ||
+      (row['status'] === 'resolved' && row['callback_requested_at'] instanceof Date) ===
+        (filter.callbackDue === 'true')) &&
+    (filter.closure === undefined || row['close_outcome'] === filter.closure)
+  );
+};
 
 const iso = (value: unknown): string | null => (value instanceof Date ? value.toISOString() : null);
 
@@ -115,7 +154,7 @@ export const toView = (row: WorkOrderRow, fullPhone: boolean) => ({
 const RESIDENT_FIELDS = ['reporter', 'caller'] as const;
 
 /** Keeps residents' phone numbers out of timeline payloads as they are kept out of the order view. */
-const maskEventData = (data: unknown, fullPhone: boolean): unknown => {
+export const maskEventData = (data: unknown, fullPhone: boolean): unknown => {
   if (fullPhone || !data || typeof data !== 'object') return data;
   const masked: Record<string, unknown> = { ...data };
   for (const field of RESIDENT_FIELDS) {
@@ -135,7 +174,9 @@ export class WorkOrdersHttpController {
   @Get()
   async list(@Query() query: Record<string, unknown>, @Req() request: Request) {
     const caller = principalOf(request);
-    const { callbackDue, ...filter } = parseQuery(ListQuerySchema, query);
+    const parsed = parseQuery(ListQuerySchema, query);
+    if (parsed.asOf !== undefined) return this.boardAsOf(caller, parsed);
+    const { callbackDue, asOf: _live, ...filter } = parsed;
     const rows = await this.views.list({
       ...filter,
       sites: visibleSites(caller),
@@ -145,20 +186,26 @@ export class WorkOrdersHttpController {
   }
 
   @Get(':id')
-  async get(@Param('id') id: string, @Req() request: Request) {
+  async get(@Param('id') id: string, @Req() request: Request, @Query() query: Record<string, unknown> = {}) {
     const caller = principalOf(request);
+    const { asOf } = parseQuery(AsOfQuerySchema, query);
     const row = await this.visibleOrder(caller, id);
-    return toView(row, seesFullPhone(caller));
+    if (asOf === undefined) return toView(row, seesFullPhone(caller));
+    const view = viewAsOf(await this.views.timelineAsOf(id, new Date(asOf)));
+    if (!view) throw new NotFoundError('Work order', id);
+    return { ...toView(workOrderRowOf(view), seesFullPhone(caller)), asOf: new Date(asOf).toISOString() };
   }
 
   @Get(':id/timeline')
-  async timeline(@Param('id') id: string, @Req() request: Request) {
+  async timeline(@Param('id') id: string, @Req() request: Request, @Query() query: Record<string, unknown> = {}) {
     const caller = principalOf(request);
+    const { asOf } = parseQuery(AsOfQuerySchema, query);
     await this.visibleOrder(caller, id);
-    const rows = await this.views.timeline(id);
+    const rows = asOf === undefined ? await this.views.timeline(id) : await this.views.timelineAsOf(id, new Date(asOf));
     if (rows.length === 0) throw new NotFoundError('Work order', id);
     return {
       workOrderId: id,
+      ...(asOf === undefined ? {} : { asOf: new Date(asOf).toISOString() }),
       events: rows.map((r) => ({
         eventId: r.event_id,
         type: r.event_type,
@@ -169,6 +216,36 @@ export class WorkOrdersHttpController {
         causationId: r.causation_id,
         data: maskEventData(r.data, seesFullPhone(caller)),
       })),
+    };
+  }
+
+  /** A site's board as it was at an instant: each order reported by then, folded from its events up to then. */
+  private async boardAsOf(caller: Principal, filter: z.infer<typeof ListQuerySchema>) {
+    if (filter.site === undefined)
+      throw new ValidationError('The query is not valid', [
+        { path: 'query:site', message: 'asOf shows one site’s board: name the site' },
+      ]);
+    const asOf = new Date(filter.asOf as string);
+    // As the live list: another site's orders are not there for the caller, rather than refused.
+    const sites = visibleSites(caller);
+    if (sites !== undefined && !sites.includes(filter.site)) return { asOf: asOf.toISOString(), items: [] };
+    const timelines = await this.views.siteTimelinesAsOf(filter.site, asOf);
+    const rows: WorkOrderRow[] = [];
+    for (const timeline of timelines.values()) {
+      const view = viewAsOf(timeline);
+      if (!view) continue;
+      const row = workOrderRowOf(view);
+      if (passes(row, timeline, filter)) rows.push(row);
+    }
+    // As the live list orders: newest report first, then by number.
+    rows.sort(
+      (a, b) =>
+        (b['reported_at'] as Date).getTime() - (a['reported_at'] as Date).getTime() ||
+        String(b['number']).localeCompare(String(a['number'])),
+    );
+    return {
+      asOf: asOf.toISOString(),
+      items: rows.slice(0, filter.limit).map((row) => toView(row, seesFullPhone(caller))),
     };
   }
 

@@ -6,6 +6,7 @@ import {
   RecordedEvent,
   StreamVersionConflictError,
 } from '../event-store.port';
+import { GENESIS_HASH, verifyStream } from '../event-chain';
 
 /** Where stores may differ and the contract says so, with the reason in docs/adr/0002-postgresql-event-store.md. */
 export interface EventStoreDifferences {
@@ -159,6 +160,31 @@ export const eventStoreContract = (
 
       it('refuses a category name that is not a plain word', async () => {
         await expect(store.readCategory('work%', undefined, 1)).rejects.toThrow(/not a stream category/);
+      });
+    });
+
+    describe('the hash chain (docs/adr/0033-tamper-evident-event-chain.md)', () => {
+      it('chains every event to the one before it, from the genesis hash, across appends', async () => {
+        const id = stream();
+        await store.append(id, [event('test.first.v1', { text: '报修：厨房水管爆裂', n: 1.5 }), event()], 'no-stream');
+        await store.append(id, [event('test.third.v1', { nested: { b: [1, 'x'], a: null } })], 'any');
+        const read = await store.readStream(id);
+        expect(read[0]?.prevHash).toBe(GENESIS_HASH);
+        expect(read[1]?.prevHash).toBe(read[0]?.hash);
+        expect(read[2]?.prevHash).toBe(read[1]?.hash);
+        const verification = verifyStream(id, read);
+        expect(verification.links.map((l) => l.verifies)).toEqual([true, true, true]);
+        expect(verification.verifies).toBe(true);
+      });
+
+      it('tells a changed event from the others', async () => {
+        const id = stream();
+        await store.append(id, [event(), event(), event()], 'no-stream');
+        const read = await store.readStream(id);
+        const changed = read.map((e, i) => (i === 1 ? { ...e, data: { n: 2 } } : e));
+        const verification = verifyStream(id, changed);
+        expect(verification.firstBreak).toMatchObject({ version: 2, reason: 'hash-mismatch' });
+        expect(verification.links.filter((l) => !l.verifies)).toHaveLength(1);
       });
     });
 
