@@ -6,10 +6,10 @@ import type {
   Position,
   RegexFilter,
 } from '@kurrent/kurrentdb-client';
-import { AppendResult, categoryPrefix, EventStore, ExpectedVersion, NewEvent, RecordedEvent } from './event-store.port';
 import { chainEvents, chainTime, GENESIS_HASH } from './event-chain';
 import {
   AppendResult,
+  categoryPrefix,
   EventStore,
   ExpectedVersion,
   NewEvent,
