@@ -53,6 +53,18 @@ export const canonicalEventBytes = (fields: ChainedEventFields): Buffer => {
  */
 export const eventHash = (fields: ChainedEventFields): string => sha256Hex(canonicalEventBytes(fields));
 
+/**
+ * The canonical text of an event up to where the members only its store knows begin. RFC 8785 sorts data, id and
+ * metadata before prevHash, stream, time, type and version, so this is the canonical text of {data, id, metadata}
+ * without its closing brace; the PostgreSQL store's es_append (migration 0039) completes it under the stream's lock
+ * and hashes it there, so an append needs one round trip.
+ */
+export const chainTextPrefix = (event: { eventId: string; data: unknown; metadata: unknown }): string => {
+  const text = canonicalize({ data: asStored(event.data), id: event.eventId, metadata: asStored(event.metadata) });
+  if (text === undefined) throw new Error('an event has no canonical form');
+  return text.slice(0, -1);
+};
+
 /** The time an event's hash covers: its recorded instant to the millisecond, in UTC, e.g. 2026-12-05T03:00:00.000Z. */
 export const chainTime = (recordedAt: Date): string => recordedAt.toISOString();
 

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import {
   canonicalEventBytes,
   chainEvents,
+  chainTextPrefix,
   ChainLinkInput,
   eventHash,
   GENESIS_HASH,
@@ -34,6 +35,19 @@ const second = {
 const SECOND_HASH = 'c3b20fc6d8bbab00e46d82e6833f3975c51897a6c0a2629fec5621a4b8857511';
 
 describe('the event hash', () => {
+  it('begins with the text of data, id and metadata, which the database completes in an append (migration 0039)', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), fc.jsonValue(), fc.uuid(), (data, metadata, eventId) => {
+        const fields = { ...first, eventId, data, metadata };
+        const whole = canonicalEventBytes(fields).toString('utf8');
+        const completion =
+          `,"prevHash":"${fields.prevHash}","stream":${JSON.stringify(fields.streamId)},"time":"${fields.time}",` +
+          `"type":${JSON.stringify(fields.type)},"version":${fields.streamVersion}}`;
+        expect(chainTextPrefix(fields) + completion).toBe(whole);
+      }),
+    );
+  });
+
   it('is SHA-256 over the RFC 8785 form of the event, byte for byte as the ADR gives it', () => {
     expect(canonicalEventBytes(first).toString('utf8')).toBe(
       '{"data":{"description":"厨房水管爆裂","priority":2,"siteId":"S1"},"id":"7d0c6a4e-3b51-4e0e-9a57-1f1f4a2f8b10",' +

@@ -1,7 +1,6 @@
-import { Pool, PoolClient } from 'pg';
+import { Pool } from 'pg';
 import {
   AppendResult,
-  assertExpectedVersion,
   categoryPrefix,
   DuplicateEventIdError,
   EventStore,
@@ -10,9 +9,9 @@ import {
   RecordedEvent,
   StreamVersionConflictError,
 } from './event-store.port';
-import { chainEvents, chainTime, GENESIS_HASH } from './event-chain';
+import { chainTextPrefix } from './event-chain';
 
-/** Woken on every append so the relay need not poll hard; the payload is empty on purpose. */
+/** Woken on every append (by es_append) so the relay need not poll hard; the payload is empty on purpose. */
 export const APPEND_NOTIFICATION_CHANNEL = 'closeloop_events_appended';
 
 // Every appending transaction holds this shared advisory lock from its first statement, before it has a transaction
@@ -26,6 +25,9 @@ const APPENDER_LOCK_OBJECT = 1;
  */
 // The transaction-local setting lets the table's trigger check the mark cheaply, without reading pg_locks per insert.
 export const BEGIN_APPENDING_SQL = `SELECT pg_advisory_xact_lock_shared(${APPENDER_LOCK_CLASS}, ${APPENDER_LOCK_OBJECT}), set_config('closeloop.appender', 'marked', true)`;
+
+/** The SQLSTATE es_append raises a version conflict with; its detail is the stream's version. */
+const VERSION_CONFLICT = 'CL409';
 
 const XID_SPACE = 1n << 32n;
 
@@ -77,81 +79,33 @@ const SELECT_COLUMNS =
 export class PostgresEventStore implements EventStore {
   constructor(private readonly pool: Pool) {}
 
+  /**
+   * One round trip: the es_append function (migration 0039, ADR 34) locks the stream, checks the expected version,
+   * chains and inserts the events and moves the version, in the one statement's own transaction. What only this
+   * side can write, the canonical text of each event's data, id and metadata, goes with it (chainTextPrefix).
+   */
   async append(streamId: string, events: readonly NewEvent[], expected: ExpectedVersion): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
-    const client = await this.pool.connect();
     try {
-      await client.query('BEGIN');
-      const result = await this.appendWithin(client, streamId, events, expected);
-      await client.query('COMMIT');
-      return result;
+      const { rows } = await this.pool.query<{ next_version: number; last_position: string }>(
+        `SELECT next_version, last_position::text FROM es_append($1, $2, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[], $7::text[], $8, $9::text[])`,
+        [
+          streamId,
+          String(expected),
+          events.map((e) => e.eventId),
+          events.map((e) => e.type),
+          events.map((e) => JSON.stringify(e.data)),
+          events.map((e) => JSON.stringify(e.metadata)),
+          events.map(chainTextPrefix),
+          JSON.stringify(streamId),
+          events.map((e) => JSON.stringify(e.type)),
+        ],
+      );
+      const row = rows[0]!;
+      return { nextExpectedVersion: row.next_version, lastGlobalPosition: row.last_position };
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
       throw translate(error, streamId, expected);
-    } finally {
-      client.release();
     }
-  }
-
-  private async appendWithin(
-    client: PoolClient,
-    streamId: string,
-    events: readonly NewEvent[],
-    expected: ExpectedVersion,
-  ): Promise<AppendResult> {
-    // Both taken before the transaction writes anything, so before it is given a transaction id: readers see it as
-    // an appender for as long as it may write (ADR 3), and appends to one stream get increasing transaction ids, so
-    // commit-order reading keeps each stream in order.
-    await client.query(BEGIN_APPENDING_SQL);
-    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [streamId]);
-    // The head's hash and the time come with the version: the chain (ADR 33) needs both before the insert, and the
-    // time is taken here, under the stream's lock, to the millisecond, so the stored recorded_at is what was hashed.
-    const current = await client.query<{ version: number | null; head_hash: string | null; now: Date }>(
-      `SELECT s.version, e.hash AS head_hash, date_trunc('milliseconds', clock_timestamp()) AS now
-       FROM (SELECT $1::text AS stream_id) wanted
-       LEFT JOIN es_streams s ON s.stream_id = wanted.stream_id
-       LEFT JOIN es_events e ON e.stream_id = s.stream_id AND e.stream_version = s.version`,
-      [streamId],
-    );
-    const head = current.rows[0];
-    const currentVersion = head?.version ?? 0;
-    assertExpectedVersion(streamId, expected, currentVersion);
-    const nextVersion = currentVersion + events.length;
-    const recordedAt = head?.now ?? new Date();
-    // A stream written before the chain has a head without a hash: it stays unchained until `admin audit backfill`
-    // chains it from its first event (docs/operations.md), rather than starting a chain halfway that verifies nothing.
-    const prevHash = currentVersion === 0 ? GENESIS_HASH : head?.head_hash;
-    const links = prevHash
-      ? chainEvents(streamId, currentVersion + 1, events, chainTime(recordedAt), prevHash)
-      : events.map(() => ({ prevHash: null, hash: null }));
-    await client.query(
-      `INSERT INTO es_streams (stream_id, version) VALUES ($1, $2)
-       ON CONFLICT (stream_id) DO UPDATE SET version = EXCLUDED.version, updated_at = now()`,
-      [streamId, nextVersion],
-    );
-    const inserted = await client.query<{ global_position: string }>(
-      `INSERT INTO es_events (stream_id, stream_version, event_id, event_type, data, metadata, recorded_at, prev_hash, hash)
-       SELECT $1, $2::int + ordinality::int, e.event_id, e.event_type, e.data, e.metadata, $7::timestamptz, e.prev_hash, e.hash
-       FROM unnest($3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[], $8::text[], $9::text[])
-         WITH ORDINALITY AS e(event_id, event_type, data, metadata, prev_hash, hash, ordinality)
-       ORDER BY ordinality
-       RETURNING global_position::text`,
-      [
-        streamId,
-        currentVersion,
-        events.map((e) => e.eventId),
-        events.map((e) => e.type),
-        events.map((e) => JSON.stringify(e.data)),
-        events.map((e) => JSON.stringify(e.metadata)),
-        recordedAt,
-        links.map((l) => l.prevHash),
-        links.map((l) => l.hash),
-      ],
-    );
-    await client.query(`SELECT pg_notify('${APPEND_NOTIFICATION_CHANNEL}', '')`);
-    const positions = inserted.rows.map((r) => BigInt(r.global_position));
-    const last = positions.reduce((a, b) => (a > b ? a : b));
-    return { nextExpectedVersion: nextVersion, lastGlobalPosition: last.toString() };
   }
 
   async readStream(streamId: string): Promise<RecordedEvent[]> {
@@ -248,6 +202,10 @@ export class PostgresEventStore implements EventStore {
 
 const translate = (error: unknown, streamId: string, expected: ExpectedVersion): unknown => {
   const pgError = error as { code?: string; constraint?: string; detail?: string };
+  if (pgError.code === VERSION_CONFLICT) {
+    const actual = Number(pgError.detail);
+    return new StreamVersionConflictError(streamId, expected, actual === 0 ? 'no-stream' : actual);
+  }
   if (pgError.code !== '23505') return error;
   if (pgError.constraint === 'es_events_event_id_key') {
     const id = /\(event_id\)=\(([^)]+)\)/.exec(pgError.detail ?? '')?.[1] ?? 'unknown';

@@ -177,6 +177,23 @@ export const eventStoreContract = (
         expect(verification.verifies).toBe(true);
       });
 
+      it('chains data whose canonical form must escape, sort and shorten, whichever side writes it', async () => {
+        // Quotes, backslashes, control characters, a surrogate pair, keys out of order, numbers JSON spells several
+        // ways, and a type and stream name that need escaping themselves. (A lone surrogate or NUL is no storable
+        // text: the input policy refuses it at the edge, ADR 17.)
+        const id = `${stream()}-"q"\\`;
+        const awkward = {
+          z: 'line\nbreak\ttab "quoted" \\ back\u0001\u001f',
+          a: ['😀', 'ε', '工单'],
+          numbers: [1.5, -0, 1e21, 1e-7, 123456789.125, 0.1 + 0.2],
+          nested: { 'b\u00e9': true, a: null, '': 'empty key' },
+        };
+        await store.append(id, [event('test.awkward "type".v1', awkward), event()], 'no-stream');
+        const read = await store.readStream(id);
+        const verification = verifyStream(id, read);
+        expect(verification.links.map((l) => l.verifies)).toEqual([true, true]);
+      });
+
       it('tells a changed event from the others', async () => {
         const id = stream();
         await store.append(id, [event(), event(), event()], 'no-stream');
