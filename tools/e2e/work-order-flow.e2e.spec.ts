@@ -95,7 +95,11 @@ describe('a report travels intake → event store → Kafka → dispatch and sla
     console.log(`e2e: POST /v1/reports to a complete timeline in ${Date.now() - started} ms`);
 
     expect(events.slice(0, 2).map((e) => e.type)).toEqual([EventTypes.WorkOrderReported, EventTypes.WorkOrderTriaged]);
-    expect(events.every((e) => e.correlationId === correlationId)).toBe(true);
+    // The report's own events carry its correlation id; the notices the resident is sent are notification's own
+    // deliveries, each correlated by its notice (ADR 27).
+    const ownEvents = events.filter((e) => !e.type.startsWith('closeloop.resident-notice.'));
+    expect(ownEvents.length).toBeGreaterThan(2);
+    expect(ownEvents.every((e) => e.correlationId === correlationId)).toBe(true);
     const triaged = events.find((e) => e.type === EventTypes.WorkOrderTriaged) as TimelineEvent;
     const assigned = events.find((e) => e.type === EventTypes.WorkOrderAssigned) as TimelineEvent;
     const sla = events.find((e) => e.type === EventTypes.SlaTargetsSet) as TimelineEvent;
