@@ -1,39 +1,11 @@
 import { Pool } from 'pg';
 import { chainEvents, chainTime, GENESIS_HASH, StreamHead } from './event-chain';
 import { RecordedEvent } from './event-store.port';
-
-interface AuditRow {
-  stream_id: string;
-  stream_version: number;
-  event_id: string;
-  event_type: string;
-  data: unknown;
-  metadata: Record<string, unknown>;
-  recorded_at: Date;
-  prev_hash: string | null;
-  hash: string | null;
-  global_position: string;
-}
-
-const toEvent = (row: AuditRow): RecordedEvent => ({
-  eventId: row.event_id,
-  type: row.event_type,
-  data: row.data,
-  metadata: row.metadata,
-  streamId: row.stream_id,
-  streamVersion: row.stream_version,
-  globalPosition: row.global_position,
-  checkpoint: row.global_position,
-  recordedAt: row.recorded_at,
-  ...(row.prev_hash !== null && row.hash !== null ? { prevHash: row.prev_hash, hash: row.hash } : {}),
-});
+import { EventRow, SELECT_COLUMNS, toRecorded } from './postgres-event-store';
 
 // The anchor writer's session lock: one writer at a time across instances and the admin tool ('Clos', 33).
 const ANCHOR_LOCK_CLASS = 1_131_179_891;
 const ANCHOR_LOCK_OBJECT = 33;
-
-const COLUMNS =
-  'stream_id, stream_version, event_id::text, event_type, data, metadata, recorded_at, prev_hash, hash, global_position::text';
 
 /**
  * The PostgreSQL store's whole log read for auditing (docs/adr/0033-tamper-evident-event-chain.md): streams in
@@ -69,13 +41,13 @@ export class PostgresEventAudit {
         )
       ).rows.map((r) => r.stream_id);
       if (ids.length === 0) return;
-      const { rows } = await this.pool.query<AuditRow>(
-        `SELECT ${COLUMNS} FROM es_events WHERE stream_id = ANY($1::text[])
+      const { rows } = await this.pool.query<EventRow>(
+        `SELECT ${SELECT_COLUMNS} FROM es_events WHERE stream_id = ANY($1::text[])
          ORDER BY es_events.stream_id, es_events.stream_version`,
         [ids],
       );
       const byStream = new Map<string, RecordedEvent[]>(ids.map((id) => [id, []]));
-      for (const row of rows) byStream.get(row.stream_id)?.push(toEvent(row));
+      for (const row of rows) byStream.get(row.stream_id)?.push(toRecorded(row));
       for (const [streamId, events] of byStream) yield { streamId, events };
       after = ids[ids.length - 1] as string;
     }
@@ -143,8 +115,8 @@ export class PostgresEventAudit {
       try {
         await client.query('BEGIN');
         await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [streamId]);
-        const { rows } = await client.query<AuditRow>(
-          `SELECT ${COLUMNS} FROM es_events WHERE stream_id = $1 ORDER BY es_events.stream_version`,
+        const { rows } = await client.query<EventRow>(
+          `SELECT ${SELECT_COLUMNS} FROM es_events WHERE stream_id = $1 ORDER BY es_events.stream_version`,
           [streamId],
         );
         let prevHash = GENESIS_HASH;
@@ -154,7 +126,7 @@ export class PostgresEventAudit {
             prevHash = row.hash;
             continue;
           }
-          const event = toEvent(row);
+          const event = toRecorded(row);
           const [link] = chainEvents(streamId, row.stream_version, [event], chainTime(row.recorded_at), prevHash);
           await client.query('UPDATE es_events SET prev_hash = $2, hash = $3 WHERE event_id = $1::uuid', [
             row.event_id,

@@ -37,7 +37,8 @@ const widen = (xid: bigint, near: bigint): bigint => {
   return ahead < XID_SPACE / 2n ? near + ahead : near - (XID_SPACE - ahead);
 };
 
-interface EventRow {
+/** An es_events row as SELECT_COLUMNS reads it; shared with the audit's reads (postgres-event-audit.ts). */
+export interface EventRow {
   global_position: string;
   transaction_id: string;
   stream_id: string;
@@ -51,7 +52,7 @@ interface EventRow {
   hash: string | null;
 }
 
-const toRecorded = (row: EventRow): RecordedEvent => ({
+export const toRecorded = (row: EventRow): RecordedEvent => ({
   eventId: row.event_id,
   type: row.event_type,
   data: row.data,
@@ -73,7 +74,7 @@ const parseCheckpoint = (checkpoint: string | undefined): [string, string] => {
 
 // The casts keep 64-bit values exact in JavaScript; ORDER BY clauses must name es_events' columns qualified,
 // or PostgreSQL sorts by these text outputs ("10" before "9").
-const SELECT_COLUMNS =
+export const SELECT_COLUMNS =
   'global_position::text, transaction_id::text, stream_id, stream_version, event_id, event_type, data, metadata, recorded_at, prev_hash, hash';
 
 export class PostgresEventStore implements EventStore {
