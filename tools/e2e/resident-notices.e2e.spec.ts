@@ -1,18 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventTypes } from '@closeloop/contracts';
-import { eventually, residentStandInEnv, ResidentStandIns, startResidentStandIns } from '@closeloop/testing';
+import {
+  eventually,
+  residentStandInEnv,
+  ResidentStandIns,
+  startResidentStandIns,
+  writeResidentNoticeSettings,
+} from '@closeloop/testing';
 import { asStaff, get, orderInStatus, post, startTestStack, TestStack, TimelineEvent, urls } from './test-stack';
 
 const OPEN_ID = 'oE2eResidentxxxxxxxxxxxxxxxx';
-
-/** Quiet hours that cover the test's time, whenever it runs: from an hour ago to two hours on, in UTC. */
-const quietAroundNow = () => {
-  const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
-  return { from: hhmm(Date.now() - 3_600_000), to: hhmm(Date.now() + 2 * 3_600_000) };
-};
 
 const notices = (timeline: TimelineEvent[]) => timeline.filter((e) => e.type.startsWith('closeloop.resident-notice.'));
 
@@ -24,20 +24,7 @@ describe('residents hear of their order’s steps through the running services: 
   beforeAll(async () => {
     standIns = await startResidentStandIns();
     dir = mkdtempSync(join(tmpdir(), 'closeloop-e2e-resident-notices-'));
-    const file = join(dir, 'resident-notifications.json');
-    writeFileSync(
-      file,
-      JSON.stringify({
-        default: {
-          channels: { phone: 'sms', 'front-desk': 'sms', wechat: 'wechat', app: 'integrator', other: 'none' },
-          timeZone: 'UTC',
-          quietHours: null,
-        },
-        // A site whose quiet hours cover this test's time.
-        sites: { RQ: { quietHours: quietAroundNow() } },
-        wechat: { templateId: 'tmpl-progress', page: 'pages/orders/detail' },
-      }),
-    );
+    const file = writeResidentNoticeSettings(dir, 'RQ');
     stack = await startTestStack('e2e-resident', {
       ...residentStandInEnv(standIns.baseUrl),
       RESIDENT_NOTIFICATIONS_FILE: file,

@@ -1,5 +1,7 @@
+import { writeFileSync } from 'node:fs';
 import { createServer, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 
 /** One SMS the Twilio stand-in accepted. */
 export interface ReceivedSms {
@@ -111,4 +113,32 @@ export const startResidentStandIns = async (): Promise<ResidentStandIns> => {
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+};
+
+/** Quiet hours that cover the test's time, whenever it runs: from an hour ago to two hours on, in UTC. */
+const quietAroundNow = () => {
+  const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+  return { from: hhmm(Date.now() - 3_600_000), to: hhmm(Date.now() + 2 * 3_600_000) };
+};
+
+/**
+ * A resident-notifications file for tests (config/resident-notifications.json's shape) in `dir`: SMS for phone and
+ * front-desk reports, WeChat for the mini-program, the integrator for the app, no quiet hours except at `quietSite`,
+ * whose quiet hours cover the test's time. Resolves with the file's path.
+ */
+export const writeResidentNoticeSettings = (dir: string, quietSite: string): string => {
+  const file = join(dir, 'resident-notifications.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      default: {
+        channels: { phone: 'sms', 'front-desk': 'sms', wechat: 'wechat', app: 'integrator', other: 'none' },
+        timeZone: 'UTC',
+        quietHours: null,
+      },
+      sites: { [quietSite]: { quietHours: quietAroundNow() } },
+      wechat: { templateId: 'tmpl-progress', page: 'pages/orders/detail' },
+    }),
+  );
+  return file;
 };

@@ -1,12 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ResidentKeys } from '@closeloop/auth';
 import { EventTypes, ResidentNoticeEvent, toDomainEvents } from '@closeloop/contracts';
 import { residentNoticeStream } from '@closeloop/notification-domain';
 import { toKafkaMessage } from '@closeloop/messaging';
-import { eventually, residentStandInEnv, ResidentStandIns, startResidentStandIns, testKafka } from '@closeloop/testing';
+import {
+  eventually,
+  residentStandInEnv,
+  ResidentStandIns,
+  startResidentStandIns,
+  writeResidentNoticeSettings,
+  testKafka,
+} from '@closeloop/testing';
 import { workOrderStream } from '@closeloop/work-order-domain';
 import { ANY_ADDRESS } from '../channels/outbound-addresses';
 import { caughtUp, NotificationUnderTest, startNotificationUnderTest } from '../notification-under-test.spec';
@@ -17,12 +24,6 @@ const LINK_BASE = 'http://127.0.0.1:3006/r/';
 const OPEN_ID = 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o';
 const by = { staffId: 'tech-1', name: 'Wang Wei' };
 
-/** Quiet hours that cover the test's time, whenever it runs: from an hour ago to two hours on, in UTC. */
-const quietAroundNow = () => {
-  const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
-  return { from: hhmm(Date.now() - 3_600_000), to: hhmm(Date.now() + 2 * 3_600_000) };
-};
-
 describe('step notices to the resident (notification with Twilio and WeChat stand-ins)', () => {
   let service: NotificationUnderTest;
   let standIns: ResidentStandIns;
@@ -31,19 +32,7 @@ describe('step notices to the resident (notification with Twilio and WeChat stan
   beforeAll(async () => {
     standIns = await startResidentStandIns();
     dir = mkdtempSync(join(tmpdir(), 'closeloop-resident-notices-'));
-    const file = join(dir, 'resident-notifications.json');
-    writeFileSync(
-      file,
-      JSON.stringify({
-        default: {
-          channels: { phone: 'sms', 'front-desk': 'sms', wechat: 'wechat', app: 'integrator', other: 'none' },
-          timeZone: 'UTC',
-          quietHours: null,
-        },
-        sites: { RQ: { quietHours: quietAroundNow() } },
-        wechat: { templateId: 'tmpl-progress', page: 'pages/orders/detail' },
-      }),
-    );
+    const file = writeResidentNoticeSettings(dir, 'RQ');
     service = await startNotificationUnderTest('resident-notices', {
       ...residentStandInEnv(standIns.baseUrl),
       RESIDENT_SECRET,
