@@ -366,54 +366,47 @@ describe.each(Object.entries(rendered))('deploy/kubernetes: %s', (variant, objec
 });
 
 describe('the in-repo kustomize renderer', () => {
-  const scratch = () => mkdtempSync(join(tmpdir(), 'closeloop-kustomize-'));
-
-  it('refuses a kustomization field it does not render, rather than ignoring it', () => {
-    const dir = scratch();
+  /** Renders a scratch folder holding these files (by name), and removes the folder whatever the outcome. */
+  const renderFiles = (files: Record<string, string>) => {
+    const dir = mkdtempSync(join(tmpdir(), 'closeloop-kustomize-'));
     try {
-      writeFileSync(
-        join(dir, 'kustomization.yaml'),
-        'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\ncommonLabels: { a: b }\n',
-      );
-      expect(() => renderKustomization(dir)).toThrow('the in-repo renderer does not support commonLabels');
+      for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+      return renderKustomization(dir);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  };
+
+  it('refuses a kustomization field it does not render, rather than ignoring it', () => {
+    expect(() =>
+      renderFiles({
+        'kustomization.yaml':
+          'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\ncommonLabels: { a: b }\n',
+      }),
+    ).toThrow('the in-repo renderer does not support commonLabels');
   });
 
   it('refuses a file outside the kustomization’s folder, as kustomize does', () => {
-    const dir = scratch();
-    try {
-      writeFileSync(
-        join(dir, 'kustomization.yaml'),
-        'kind: Kustomization\nconfigMapGenerator:\n  - name: x\n    files: [../../config/roster.json]\n',
-      );
-      expect(() => renderKustomization(dir)).toThrow('lies outside the kustomization');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    expect(() =>
+      renderFiles({
+        'kustomization.yaml':
+          'kind: Kustomization\nconfigMapGenerator:\n  - name: x\n    files: [../../config/roster.json]\n',
+      }),
+    ).toThrow('lies outside the kustomization');
   });
 
   it('names a generated ConfigMap by its content, as kustomize 5 does, and renames the references to it', () => {
-    const dir = scratch();
-    try {
-      writeFileSync(
-        join(dir, 'kustomization.yaml'),
+    const objects = renderFiles({
+      'kustomization.yaml':
         'kind: Kustomization\nresources: [pod.yaml]\nconfigMapGenerator:\n  - name: x\n    literals: [A=b]\n',
-      );
-      writeFileSync(
-        join(dir, 'pod.yaml'),
+      'pod.yaml':
         'apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: d }\nspec:\n  template:\n    spec:\n      containers:\n        - name: c\n          envFrom: [{ configMapRef: { name: x } }]\n',
-      );
-      const objects = renderKustomization(dir);
-      // `kubectl kustomize` (kustomize 5.5) names this ConfigMap x-b9t2424hkf.
-      expect(named(objects, 'ConfigMap', 'x-b9t2424hkf')['data']).toEqual({ A: 'b' });
-      expect(named(objects, 'Deployment', 'd')['spec'].template.spec.containers[0].envFrom).toEqual([
-        { configMapRef: { name: 'x-b9t2424hkf' } },
-      ]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
+    // `kubectl kustomize` (kustomize 5.5) names this ConfigMap x-b9t2424hkf.
+    expect(named(objects, 'ConfigMap', 'x-b9t2424hkf')['data']).toEqual({ A: 'b' });
+    expect(named(objects, 'Deployment', 'd')['spec'].template.spec.containers[0].envFrom).toEqual([
+      { configMapRef: { name: 'x-b9t2424hkf' } },
+    ]);
   });
 });
 

@@ -1,6 +1,4 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import {
   ANCHOR_GRACE_MS,
   AuditAnchors,
@@ -9,24 +7,27 @@ import {
   PostgresEventAudit,
   PostgresEventStore,
 } from '@closeloop/event-store';
-import { freshDatabase, repositoryRoot, TestDatabase } from '@closeloop/testing';
-
-// `audit verify` and `audit backfill` as an operator runs them: a separate process over the built libraries.
-const cli = join(repositoryRoot, 'tools', 'admin', 'closeloop-admin.js');
+import { freshDatabase, TestDatabase } from '@closeloop/testing';
+import { runAdmin } from './admin-cli-under-test.spec';
 
 let db: TestDatabase;
 let store: PostgresEventStore;
 
-const admin = (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> =>
-  new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [cli, ...args],
-      { cwd: repositoryRoot, env: { ...process.env, DATABASE_URL: db.url } },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
-    );
-  });
+// `audit verify` and `audit backfill` as an operator runs them, on whichever database the spec has in `db` now.
+const admin = (...args: string[]) => runAdmin(db.url, ...args);
+
+/** Runs `check` with `db`, and so the CLI, on a database of its own, and drops that database afterwards. */
+const onAFreshDatabase = async (name: string, check: (fresh: TestDatabase) => Promise<void>): Promise<void> => {
+  const before = db;
+  const fresh = await freshDatabase(name);
+  db = fresh;
+  try {
+    await check(fresh);
+  } finally {
+    db = before;
+    await fresh.drop();
+  }
+};
 
 const appendThree = async (): Promise<{ streamId: string; ids: string[] }> => {
   const streamId = `test-${randomUUID()}`;
@@ -97,10 +98,7 @@ describe('audit verify', () => {
 
 describe('audit backfill', () => {
   it('chains a stream written before the chain, and appends continue its chain', async () => {
-    const fresh = await freshDatabase('admin_backfill');
-    const before = db;
-    db = fresh;
-    try {
+    await onAFreshDatabase('admin_backfill', async (fresh) => {
       const streamId = `legacy-${randomUUID()}`;
       const client = await fresh.pool.connect();
       try {
@@ -131,19 +129,13 @@ describe('audit backfill', () => {
       const verified = await admin('audit', 'verify');
       expect(verified.code).toBe(0);
       expect(verified.stdout).toContain('1 stream(s), 4 event(s), every link holds');
-    } finally {
-      db = before;
-      await fresh.drop();
-    }
+    });
   });
 });
 
 describe('audit anchor and the anchor check of audit verify', () => {
   it('reveals the last event of a stream removed after its day was anchored', async () => {
-    const fresh = await freshDatabase('admin_anchor');
-    const before = db;
-    db = fresh;
-    try {
+    await onAFreshDatabase('admin_anchor', async (fresh) => {
       const freshStore = new PostgresEventStore(fresh.pool);
       const streamId = `test-${randomUUID()}`;
       await freshStore.append(
@@ -173,10 +165,7 @@ describe('audit anchor and the anchor check of audit verify', () => {
       // The stream's own chain still holds (its first event is intact): only the anchor can tell.
       expect(run.stdout).not.toContain('BROKEN');
       expect(run.stdout).toContain(`ANCHOR MISMATCH ${today}`);
-    } finally {
-      db = before;
-      await fresh.drop();
-    }
+    });
   });
 
   it('refuses a day that has not ended, and records the last one that has', async () => {

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,51 +5,35 @@ import { IntegratorKeyVerifier, StaffTokenVerifier } from '@closeloop/auth';
 import { IntakeEventTypes } from '@closeloop/contracts';
 import { freshDatabase, repositoryRoot, TestDatabase } from '@closeloop/testing';
 import { SignInCodes } from '../../apps/console/src/sign-in/sign-in-codes.repository';
-
-// The CLI as an operator runs it: a separate Node process over the built libraries, on a database of its own.
-const cli = join(repositoryRoot, 'tools', 'admin', 'closeloop-admin.js');
-
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+import { AdminRun, runAdmin } from './admin-cli-under-test.spec';
 
 let db: TestDatabase;
 let keyDir: string;
 
-const admin = (...args: string[]): Promise<Run> =>
-  new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [cli, ...args],
-      { cwd: repositoryRoot, env: { ...process.env, DATABASE_URL: db.url } },
-      (error, stdout, stderr) =>
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
-    );
-  });
+// The CLI as an operator runs it: a separate Node process over the built libraries, on a database of its own.
+const admin = (...args: string[]): Promise<AdminRun> => runAdmin(db.url, ...args);
 
 /** Runs a command with each of `options` as `--name value`, in the order given, and any more arguments after them. */
 const adminWith = (
   command: readonly string[],
   options: Record<string, string>,
   more: readonly string[],
-): Promise<Run> =>
+): Promise<AdminRun> =>
   admin(...command, ...Object.entries(options).flatMap(([name, value]) => [`--${name}`, value]), ...more);
 
 /** `integrator create` with the four options it requires, and any more after them. */
 const createIntegrator = (
   { id, name, sites, eventTypes }: { id: string; name: string; sites: string; eventTypes: string },
   ...more: string[]
-): Promise<Run> => adminWith(['integrator', 'create'], { id, name, sites, 'event-types': eventTypes }, more);
+): Promise<AdminRun> => adminWith(['integrator', 'create'], { id, name, sites, 'event-types': eventTypes }, more);
 
 /** `token issue` with the four options it requires, and any more after them. */
 const issueToken = (
   { staffId, name, roles, sites }: { staffId: string; name: string; roles: string; sites: string },
   ...more: string[]
-): Promise<Run> => adminWith(['token', 'issue'], { 'staff-id': staffId, name, roles, sites }, more);
+): Promise<AdminRun> => adminWith(['token', 'issue'], { 'staff-id': staffId, name, roles, sites }, more);
 
-const json = <T>(run: Run): T => {
+const json = <T>(run: AdminRun): T => {
   expect({ code: run.code, stderr: run.code === 0 ? '' : run.stderr }).toEqual({ code: 0, stderr: '' });
   return JSON.parse(run.stdout) as T;
 };
@@ -234,7 +217,7 @@ describe('closeloop-admin token', () => {
 const signInLink = (
   { staffId, name, roles, sites }: { staffId: string; name: string; roles: string; sites: string },
   ...more: string[]
-): Promise<Run> => adminWith(['console', 'sign-in-link'], { 'staff-id': staffId, name, roles, sites }, more);
+): Promise<AdminRun> => adminWith(['console', 'sign-in-link'], { 'staff-id': staffId, name, roles, sites }, more);
 
 describe('closeloop-admin console', () => {
   it('makes a sign-in link whose code the console redeems once, for the person it names', async () => {

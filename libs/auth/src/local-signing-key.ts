@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ValidationError } from '@closeloop/contracts';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
+import { writeKeyFileOnce } from './key-file';
 import { isStaffRole, StaffRole, StaffRoles } from './staff-tokens';
 
 /**
@@ -28,17 +29,7 @@ export const ensureLocalSigningKey = async (dir: string): Promise<LocalSigningKe
     const { privateKey } = await generateKeyPair('ES256', { extractable: true });
     const jwk = await exportJWK(privateKey);
     const kid = await calculateJwkThumbprint(jwk);
-    // Written aside, then linked into place: link fails if another process got there first, and a reader never
-    // sees half a file.
-    const draft = `${privateKeyFile}.${process.pid}.${randomUUID()}.tmp`;
-    writeFileSync(draft, `${JSON.stringify({ ...jwk, kid, alg: 'ES256', use: 'sig' }, null, 2)}\n`, { mode: 0o600 });
-    try {
-      linkSync(draft, privateKeyFile);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    } finally {
-      unlinkSync(draft);
-    }
+    writeKeyFileOnce(privateKeyFile, { ...jwk, kid, alg: 'ES256', use: 'sig' });
   }
   const privateJwk = readPrivateKey(privateKeyFile);
   const kid = privateJwk.kid as string;

@@ -4,14 +4,14 @@ import {
   createPublicKey,
   generateKeyPairSync,
   KeyObject,
-  randomUUID,
   sign,
   verify,
   type JsonWebKey,
 } from 'node:crypto';
-import { existsSync, linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import canonicalize from 'canonicalize';
+import { writeKeyFileOnce } from './key-file';
 
 // Signed order records (docs/adr/0033-tamper-evident-event-chain.md): the deployment signs what it states about an
 // order with an Ed25519 key, so anyone holding the public key can check a record offline. The signature covers the
@@ -70,16 +70,7 @@ export const loadRecordSigningKey = (file: string, create: boolean): RecordSigni
     if (!create) throw new Error(`the record signing key ${file} does not exist`);
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
     const { privateKey } = generateKeyPairSync('ed25519');
-    // Written aside, then linked into place: the first of several racing processes wins, and nobody reads half a file.
-    const draft = `${file}.${process.pid}.${randomUUID()}.tmp`;
-    writeFileSync(draft, `${JSON.stringify(privateKey.export({ format: 'jwk' }), null, 2)}\n`, { mode: 0o600 });
-    try {
-      linkSync(draft, file);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    } finally {
-      unlinkSync(draft);
-    }
+    writeKeyFileOnce(file, privateKey.export({ format: 'jwk' }));
   }
   return fromPrivateJwk(JSON.parse(readFileSync(file, 'utf8')) as JsonWebKey);
 };

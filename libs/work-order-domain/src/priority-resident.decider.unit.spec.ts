@@ -9,8 +9,8 @@ const staff = { staffId: 'disp-1', name: 'Wang Fang' };
 const now = new Date('2026-12-05T02:00:00.000Z');
 const digest = 'a'.repeat(64);
 
-const register: PriorityResidentCommand = {
-  type: 'RegisterPriorityResident',
+/** The registration as staff give it, which the command carries and the event records unchanged. */
+const registration = {
   registrationId,
   siteId: 'site-1',
   building: '3',
@@ -20,24 +20,18 @@ const register: PriorityResidentCommand = {
   need: 'elderly-living-alone',
   consent: { givenBy: 'the resident', recordedBy: staff, givenOn: '2026-12-05' },
   reviewOn: '2027-06-05',
+} as const;
+
+const register: PriorityResidentCommand = {
+  type: 'RegisterPriorityResident',
+  ...registration,
   today: '2026-12-05',
   now,
 };
 
 const registered: PriorityResidentEvent = {
   type: EventTypes.PriorityResidentRegistered,
-  data: {
-    registrationId,
-    siteId: 'site-1',
-    building: '3',
-    unit: '1202',
-    phoneDigest: digest,
-    phoneMasked: '138****8000',
-    need: 'elderly-living-alone',
-    consent: { givenBy: 'the resident', recordedBy: staff, givenOn: '2026-12-05' },
-    reviewOn: '2027-06-05',
-    registeredAt: now.toISOString(),
-  },
+  data: { ...registration, registeredAt: now.toISOString() },
 };
 
 describe('a priority registration', () => {

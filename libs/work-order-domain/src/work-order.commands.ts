@@ -131,28 +131,21 @@ export type WorkOrderCommand =
 
 export type CommandType = WorkOrderCommand['type'];
 
-const WORKING: readonly CommandType[] = [
-  'ReassignTechnician',
-  'HandOverOwnership',
-  'Cancel',
-  'RecordFollowUp',
-  'AddResidentNote',
-  'LinkDuplicateReport',
-];
+/** What any open order accepts, owned or not: cancellation, the resident's further contacts and notes, duplicates. */
+const WHILE_OPEN: readonly CommandType[] = ['Cancel', 'RecordFollowUp', 'AddResidentNote', 'LinkDuplicateReport'];
+
+/** What a triaged order nobody owns yet accepts, whether or not it waits in the dispatcher queue. */
+const UNOWNED: readonly CommandType[] = ['AssignOwner', 'Acknowledge', ...WHILE_OPEN];
+
+/** What an owned order accepts at every step until it is resolved: staff changes, and what any open order accepts. */
+const WORKING: readonly CommandType[] = ['ReassignTechnician', 'HandOverOwnership', ...WHILE_OPEN];
 
 /** The lifecycle as a table: what may be done in each status. Everything else is a typed rejection. */
 const allowedCommands: Record<WorkOrderStatus, readonly CommandType[]> = {
   none: ['ReportWorkOrder'],
   reported: [],
-  triaged: ['AssignOwner', 'Acknowledge', 'Cancel', 'RecordFollowUp', 'AddResidentNote', 'LinkDuplicateReport'],
-  'awaiting-dispatch': [
-    'AssignOwner',
-    'Acknowledge',
-    'Cancel',
-    'RecordFollowUp',
-    'AddResidentNote',
-    'LinkDuplicateReport',
-  ],
+  triaged: UNOWNED,
+  'awaiting-dispatch': UNOWNED,
   assigned: ['AssignOwner', 'Acknowledge', ...WORKING],
   acknowledged: ['StartWork', ...WORKING],
   'in-progress': ['PutOnHold', 'Resolve', ...WORKING],

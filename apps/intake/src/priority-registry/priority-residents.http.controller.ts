@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import {
   IdentifierSchema,
   NotFoundError,
   RegisterPriorityResidentSchema,
   RemovePriorityResidentQuerySchema,
-  UnsupportedMediaTypeError,
   ValidationError,
 } from '@closeloop/contracts';
 import {
@@ -20,6 +19,7 @@ import {
 } from '@closeloop/http';
 import type { Request } from 'express';
 import { z } from 'zod';
+import { jsonBodyOf } from '../resident-feedback/json-body';
 import { issuesOf } from '../submit-report/report-input';
 import { PriorityRegistryHandler, RegistryContext } from './priority-registry.handler';
 import { ActivePriorityResident, PriorityResidentsRepository } from './priority-residents.repository';
@@ -54,14 +54,11 @@ export class PriorityResidentsHttpController {
 
   @Post()
   @HttpCode(201)
-  async register(@Req() request: Request, @Body() body: unknown) {
-    if (!request.is('application/json'))
-      throw new UnsupportedMediaTypeError(request.header('content-type'), ['application/json']);
-    const parsed = RegisterPriorityResidentSchema.safeParse(body);
-    if (!parsed.success) throw new ValidationError('The registration is not valid', issuesOf(parsed.error));
+  async register(@Req() request: Request) {
+    const registration = jsonBodyOf(RegisterPriorityResidentSchema, request, 'registration');
     const caller = principalOf(request);
-    ensureSiteAllowed(caller, parsed.data.siteId);
-    const registered = await this.registry.register(parsed.data, staffMemberOf(caller), this.context(request));
+    ensureSiteAllowed(caller, registration.siteId);
+    const registered = await this.registry.register(registration, staffMemberOf(caller), this.context(request));
     return toView(registered);
   }
 

@@ -5,14 +5,11 @@ import {
   FollowUpContactSchema,
   ResolutionConfirmedSchema,
   ResolutionRejectedSchema,
-  UnsupportedMediaTypeError,
-  ValidationError,
 } from '@closeloop/contracts';
 import { Access, actorOf, correlationIdOf, idempotencyKeyOf, principalOf } from '@closeloop/http';
 import { authorizeIntakeType } from '../submit-report/intake-callers';
 import type { Request, Response } from 'express';
-import { z } from 'zod';
-import { issuesOf } from '../submit-report/report-input';
+import { jsonBodyOf } from './json-body';
 import { FeedbackContext, ResidentFeedback, ResidentFeedbackHandler } from './resident-feedback.handler';
 import { WorkOrderLookup } from './work-order-lookup';
 
@@ -31,21 +28,21 @@ export class ResidentFeedbackHttpController {
   @Post('follow-ups')
   @HttpCode(202)
   followUp(@Req() request: Request, @Res({ passthrough: true }) response: Response) {
-    const parsed = parse(FollowUpContactSchema, request);
+    const parsed = jsonBodyOf(FollowUpContactSchema, request);
     return this.run({ kind: 'follow-up', ...parsed }, IntakeEventTypes.FollowUpContact, request, response);
   }
 
   @Post('confirmation')
   @HttpCode(202)
   confirm(@Req() request: Request, @Res({ passthrough: true }) response: Response) {
-    const parsed = parse(ResolutionConfirmedSchema, request);
+    const parsed = jsonBodyOf(ResolutionConfirmedSchema, request);
     return this.run({ kind: 'confirmation', ...parsed }, IntakeEventTypes.ResolutionConfirmed, request, response);
   }
 
   @Post('rejection')
   @HttpCode(202)
   reject(@Req() request: Request, @Res({ passthrough: true }) response: Response) {
-    const parsed = parse(ResolutionRejectedSchema, request);
+    const parsed = jsonBodyOf(ResolutionRejectedSchema, request);
     return this.run({ kind: 'rejection', ...parsed }, IntakeEventTypes.ResolutionRejected, request, response);
   }
 
@@ -79,11 +76,3 @@ export class ResidentFeedbackHttpController {
     };
   }
 }
-
-const parse = <S extends z.ZodTypeAny>(schema: S, request: Request): z.infer<S> => {
-  if (!request.is('application/json'))
-    throw new UnsupportedMediaTypeError(request.header('content-type'), ['application/json']);
-  const parsed = schema.safeParse(request.body);
-  if (!parsed.success) throw new ValidationError('The request is not valid', issuesOf(parsed.error));
-  return parsed.data;
-};

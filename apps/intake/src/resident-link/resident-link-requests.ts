@@ -1,8 +1,8 @@
-import { ResidentPhotoRefSchema, UnsupportedMediaTypeError, ValidationError } from '@closeloop/contracts';
+import { ResidentPhotoRefSchema } from '@closeloop/contracts';
 import type { Request } from 'express';
 import { z } from 'zod';
+import { jsonBodyOf } from '../resident-feedback/json-body';
 import { ResidentFeedback } from '../resident-feedback/resident-feedback.handler';
-import { issuesOf } from '../submit-report/report-input';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 
@@ -19,25 +19,17 @@ export const ResidentNoteSchema = z
     path: ['note'],
   });
 
-const parse = <S extends z.ZodTypeAny>(schema: S, request: Request): z.infer<S> => {
-  if (!request.is('application/json'))
-    throw new UnsupportedMediaTypeError(request.header('content-type'), ['application/json']);
-  const parsed = schema.safeParse(request.body);
-  if (!parsed.success) throw new ValidationError('The request is not valid', issuesOf(parsed.error));
-  return parsed.data;
-};
-
 export const confirmationOf = (request: Request): ResidentFeedback => {
-  const body = parse(ResidentConfirmationSchema, request);
+  const body = jsonBodyOf(ResidentConfirmationSchema, request);
   return { kind: 'confirmation', rating: body.rating, comment: body.comment };
 };
 
 export const rejectionOf = (request: Request): ResidentFeedback => ({
   kind: 'rejection',
-  comment: parse(ResidentRejectionSchema, request).reason,
+  comment: jsonBodyOf(ResidentRejectionSchema, request).reason,
 });
 
 export const noteOf = (request: Request): ResidentFeedback => {
-  const body = parse(ResidentNoteSchema, request);
+  const body = jsonBodyOf(ResidentNoteSchema, request);
   return { kind: 'note', note: body.note, photoRefs: body.photoRefs ?? [] };
 };

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   alertId,
   escalationLevel,
+  gaveUpDelivery,
   isoInstant,
   loopRound,
   siteId,
@@ -9,7 +10,7 @@ import {
   staffId,
   workOrderId,
 } from './fields';
-import { defineEvent, EventOf, EventUnionOf, eventRegistry } from './registry';
+import { defineEvent, EventUnionOf, eventRegistry } from './registry';
 import { SlaTargetSchema } from './sla.events';
 
 // ── Alerts (the `alert-<id>` stream, notification service) ──────────────────────────────────────────────
@@ -76,8 +77,7 @@ export const AlertDeliveryAttemptedData = z
 export const AlertDeadLetteredData = z
   .object({
     ...oneDelivery,
-    attempts: z.number().int().positive(),
-    reason: z.string().max(500),
+    ...gaveUpDelivery,
     deadLetteredAt: isoInstant,
   })
   .strict();
@@ -138,10 +138,4 @@ export const alertEvents = eventRegistry({
   AlertChainExhausted: defineEvent('closeloop.alert.chain-exhausted.v1', AlertChainExhaustedData),
 });
 
-export type AlertRaised = EventOf<typeof alertEvents.definitions.AlertRaised>;
-export type AlertDeliveryAttempted = EventOf<typeof alertEvents.definitions.AlertDeliveryAttempted>;
-export type AlertDeadLettered = EventOf<typeof alertEvents.definitions.AlertDeadLettered>;
-export type AlertAcknowledged = EventOf<typeof alertEvents.definitions.AlertAcknowledged>;
-export type AlertClosed = EventOf<typeof alertEvents.definitions.AlertClosed>;
-export type AlertChainExhausted = EventOf<typeof alertEvents.definitions.AlertChainExhausted>;
 export type AlertEvent = EventUnionOf<typeof alertEvents>;

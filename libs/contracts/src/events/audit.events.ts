@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isoInstant } from './fields';
-import { defineEvent, EventOf, eventRegistry } from './registry';
+import { defineEvent, eventRegistry } from './registry';
 
 // ── Audit anchors (the `audit-anchor-<day>` stream, written by dispatch's anchor worker or the admin tool) ──────
 // Once a UTC day has ended, the Merkle root over every stream's last event before its end is recorded as an event
@@ -27,7 +27,6 @@ export const auditEvents = eventRegistry({
 });
 
 export const AuditEventTypes = auditEvents.types;
-export type AuditAnchorRecorded = EventOf<typeof auditEvents.definitions.AuditAnchorRecorded>;
 
 /** The stream category's prefix: `audit-anchor-<day>`, one stream and one event per anchored day. */
 export const AUDIT_ANCHOR_STREAM_PREFIX = 'audit-anchor-';

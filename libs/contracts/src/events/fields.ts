@@ -18,3 +18,9 @@ export const loopRound = z.number().int().nonnegative();
 
 /** How far an SLA breach has climbed: 1 site supervisor on call, 2 service manager, 3 operations head. */
 export const escalationLevel = z.number().int().min(1).max(3);
+
+/**
+ * A delivery that gave up (its retries ran out, or the channel refused for good): how many times it was tried, and
+ * the last error. An alert's dead letter and a resident notice's failure say it the same way.
+ */
+export const gaveUpDelivery = { attempts: z.number().int().positive(), reason: z.string().max(500) };

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ChannelSchema, ResidentContactSchema } from '../report';
 import { isoInstant, siteId, workOrderId } from './fields';
-import { defineEvent, EventOf, EventUnionOf, eventRegistry } from './registry';
+import { defineEvent, EventUnionOf, eventRegistry } from './registry';
 
 // ── Inquiries (the `inquiry-<id>` stream, intake) ─────────────────────────────────────────────────────────
 // A resident's question (咨询) put to the desk: "how do I pay the property fee?". When the site's knowledge base
@@ -58,9 +58,6 @@ export const inquiryEvents = eventRegistry({
 });
 
 export const InquiryEventTypes = inquiryEvents.types;
-export type InquiryReceived = EventOf<typeof inquiryEvents.definitions.InquiryReceived>;
-export type InquiryAnswered = EventOf<typeof inquiryEvents.definitions.InquiryAnswered>;
-export type InquiryTurnedIntoOrder = EventOf<typeof inquiryEvents.definitions.InquiryTurnedIntoOrder>;
 export type InquiryEvent = EventUnionOf<typeof inquiryEvents>;
 
 export const isInquiryEventType = (type: string): type is InquiryEvent['type'] =>

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isoInstant, note, siteId, StaffMemberSchema } from './fields';
-import { defineEvent, EventOf, EventUnionOf, eventRegistry } from './registry';
+import { defineEvent, EventUnionOf, eventRegistry } from './registry';
 
 // ── The priority registry (the `priority-resident-<id>` stream, intake) ─────────────────────────────────────
 // A vulnerable resident (elderly living alone, a disability, a medical need) registered by the site's staff with
@@ -62,7 +62,4 @@ export const priorityResidentEvents = eventRegistry({
   PriorityResidentExpired: defineEvent('closeloop.priority-resident.expired.v1', PriorityResidentExpiredData),
 });
 
-export type PriorityResidentRegistered = EventOf<typeof priorityResidentEvents.definitions.PriorityResidentRegistered>;
-export type PriorityResidentRemoved = EventOf<typeof priorityResidentEvents.definitions.PriorityResidentRemoved>;
-export type PriorityResidentExpired = EventOf<typeof priorityResidentEvents.definitions.PriorityResidentExpired>;
 export type PriorityResidentEvent = EventUnionOf<typeof priorityResidentEvents>;

@@ -57,7 +57,15 @@ export interface EventOf<Definition extends EventDefinition> {
   readonly data: z.infer<Definition['schema']>;
 }
 
+/**
+ * One event of a registry, by the name the code uses: `EventNamed<typeof slaEvents, 'SlaBreached'>`. Streams do not
+ * write a named alias per event; code that needs one event's type asks for it here.
+ */
+export type EventNamed<R extends EventRegistry<Definitions>, Name extends keyof R['definitions']> = EventOf<
+  R['definitions'][Name]
+>;
+
 /** The discriminated union of a registry's events, keyed on `type`. */
 export type EventUnionOf<R extends EventRegistry<Definitions>> = {
-  [Name in keyof R['definitions']]: EventOf<R['definitions'][Name]>;
+  [Name in keyof R['definitions']]: EventNamed<R, Name>;
 }[keyof R['definitions']];

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isoInstant, note, workOrderId } from './fields';
-import { defineEvent, EventOf, eventRegistry } from './registry';
+import { defineEvent, eventRegistry } from './registry';
 
 // ── The resident's own word on their order (the `workorder-<id>` stream) ───────────────────────────────────
 // What a resident adds from their status link (`/r/{token}`): a note ("the leak is worse now", "I'm home after
@@ -22,5 +22,3 @@ export const ResidentNoteAddedData = z
 export const residentNoteEvents = eventRegistry({
   ResidentNoteAdded: defineEvent('closeloop.workorder.resident-note-added.v1', ResidentNoteAddedData),
 });
-
-export type ResidentNoteAdded = EventOf<typeof residentNoteEvents.definitions.ResidentNoteAdded>;

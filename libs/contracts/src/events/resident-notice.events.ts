@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { isoInstant, workOrderId } from './fields';
-import { defineEvent, EventOf, EventUnionOf, eventRegistry } from './registry';
+import { gaveUpDelivery, isoInstant, workOrderId } from './fields';
+import { defineEvent, EventUnionOf, eventRegistry } from './registry';
 
 // ── Resident notices (the `resident-notice-<workOrderId>` stream, notification service) ──────────────────────
 // The resident who reported an order hears of its steps (received, assigned, started, on hold, resolved, closed) by
@@ -59,8 +59,7 @@ export const ResidentNotificationFailedData = z
   .object({
     ...ofTheNotice,
     channel: ResidentSendChannelSchema,
-    attempts: z.number().int().positive(),
-    reason: z.string().max(500),
+    ...gaveUpDelivery,
     failedAt: isoInstant,
   })
   .strict();
@@ -95,10 +94,4 @@ export const residentNoticeEvents = eventRegistry({
   ResidentNotificationSkipped: defineEvent('closeloop.resident-notice.skipped.v1', ResidentNotificationSkippedData),
 });
 
-export type ResidentNotificationSent = EventOf<typeof residentNoticeEvents.definitions.ResidentNotificationSent>;
-export type ResidentNotificationFailed = EventOf<typeof residentNoticeEvents.definitions.ResidentNotificationFailed>;
-export type ResidentNotificationDeferred = EventOf<
-  typeof residentNoticeEvents.definitions.ResidentNotificationDeferred
->;
-export type ResidentNotificationSkipped = EventOf<typeof residentNoticeEvents.definitions.ResidentNotificationSkipped>;
 export type ResidentNoticeEvent = EventUnionOf<typeof residentNoticeEvents>;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { TierSchema } from '../report';
 import { alertId, escalationLevel, isoInstant, StaffMemberSchema, workOrderId } from './fields';
-import { defineEvent, EventOf, EventUnionOf, eventRegistry } from './registry';
+import { defineEvent, EventUnionOf, eventRegistry } from './registry';
 
 // ── SLA clocks (the `sla-<id>` stream, sla-timer service): each order's response and resolution targets ─────
 
@@ -152,16 +152,5 @@ export const slaEvents = eventRegistry({
   SlaEscalationAcknowledged: defineEvent('closeloop.sla.escalation-acknowledged.v1', SlaEscalationAcknowledgedData),
 });
 
-export type SlaTargetsSet = EventOf<typeof slaEvents.definitions.SlaTargetsSet>;
-export type SlaWarningRaised = EventOf<typeof slaEvents.definitions.SlaWarningRaised>;
-export type SlaBreached = EventOf<typeof slaEvents.definitions.SlaBreached>;
-export type SlaEscalated = EventOf<typeof slaEvents.definitions.SlaEscalated>;
-export type SlaTargetMet = EventOf<typeof slaEvents.definitions.SlaTargetMet>;
-export type SlaClockPaused = EventOf<typeof slaEvents.definitions.SlaClockPaused>;
-export type SlaClockResumed = EventOf<typeof slaEvents.definitions.SlaClockResumed>;
-export type SlaClockRestarted = EventOf<typeof slaEvents.definitions.SlaClockRestarted>;
-export type SlaClockStopped = EventOf<typeof slaEvents.definitions.SlaClockStopped>;
-export type SlaDeadlinesRecomputed = EventOf<typeof slaEvents.definitions.SlaDeadlinesRecomputed>;
-export type SlaEscalationAcknowledged = EventOf<typeof slaEvents.definitions.SlaEscalationAcknowledged>;
 export type SlaEvent = EventUnionOf<typeof slaEvents>;
 export type SlaTarget = z.infer<typeof SlaTargetSchema>;

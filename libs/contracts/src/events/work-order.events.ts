@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ChannelSchema, TierSchema } from '../report';
 import { isoInstant, loopRound, note, siteId, StaffMemberSchema, workOrderId } from './fields';
 import { PriorityNeedSchema } from './priority-resident.events';
-import { defineEvent, EventOf, EventUnionOf, eventRegistry } from './registry';
+import { defineEvent, EventNamed, EventUnionOf, eventRegistry } from './registry';
 import { residentNoteEvents } from './resident-note.events';
 
 // ── Work orders (the `workorder-<id>` stream): the lifecycle from report to close ──────────────────────────
@@ -249,22 +249,6 @@ export const workOrderEvents = eventRegistry({
   ...residentNoteEvents.definitions,
 });
 
-export type WorkOrderReported = EventOf<typeof workOrderEvents.definitions.WorkOrderReported>;
-export type WorkOrderTriaged = EventOf<typeof workOrderEvents.definitions.WorkOrderTriaged>;
-export type WorkOrderAssigned = EventOf<typeof workOrderEvents.definitions.WorkOrderAssigned>;
-export type WorkOrderQueuedForDispatch = EventOf<typeof workOrderEvents.definitions.WorkOrderQueuedForDispatch>;
-export type WorkOrderAcknowledged = EventOf<typeof workOrderEvents.definitions.WorkOrderAcknowledged>;
-export type WorkStarted = EventOf<typeof workOrderEvents.definitions.WorkStarted>;
-export type WorkOrderPutOnHold = EventOf<typeof workOrderEvents.definitions.WorkOrderPutOnHold>;
-export type WorkOrderResumed = EventOf<typeof workOrderEvents.definitions.WorkOrderResumed>;
-export type WorkOrderResolved = EventOf<typeof workOrderEvents.definitions.WorkOrderResolved>;
-export type TechnicianReassigned = EventOf<typeof workOrderEvents.definitions.TechnicianReassigned>;
-export type OwnershipHandedOver = EventOf<typeof workOrderEvents.definitions.OwnershipHandedOver>;
-export type WorkOrderCancelled = EventOf<typeof workOrderEvents.definitions.WorkOrderCancelled>;
-export type ResolutionRejected = EventOf<typeof workOrderEvents.definitions.ResolutionRejected>;
-export type WorkOrderReopened = EventOf<typeof workOrderEvents.definitions.WorkOrderReopened>;
-export type WorkOrderClosed = EventOf<typeof workOrderEvents.definitions.WorkOrderClosed>;
-export type FollowUpContactRecorded = EventOf<typeof workOrderEvents.definitions.FollowUpContactRecorded>;
-export type CallbackRequested = EventOf<typeof workOrderEvents.definitions.CallbackRequested>;
-export type DuplicateReportLinked = EventOf<typeof workOrderEvents.definitions.DuplicateReportLinked>;
+/** Dispatch assigns an owner on this one event, and names its type. */
+export type WorkOrderTriaged = EventNamed<typeof workOrderEvents, 'WorkOrderTriaged'>;
 export type WorkOrderEvent = EventUnionOf<typeof workOrderEvents>;
