@@ -87,13 +87,13 @@ describe('the metrics in docs/operations.md', () => {
         'closeloop_db_pool_connections',
       ]),
     );
-    expect(DEFAULT_METRICS_PORTS).toEqual({
-      intake: 9101,
-      dispatch: 9102,
-      'sla-timer': 9103,
-      notification: 9104,
-      query: 9105,
-      console: 9106,
-    });
+  });
+
+  it('give each service the metrics port the code defaults to, in the METRICS_PORT row', () => {
+    const row = operations.split('\n').find((line) => line.startsWith('| `METRICS_PORT` |'));
+    const ports = Object.fromEntries(
+      [...(row ?? '').matchAll(/([a-z-]+) `(\d+)`/g)].map(([, service, port]) => [service, Number(port)]),
+    );
+    expect(ports).toEqual(DEFAULT_METRICS_PORTS);
   });
 });

@@ -7,14 +7,13 @@ import {
   PostgresEventAudit,
   PostgresEventStore,
 } from '@closeloop/event-store';
-import { freshDatabase, TestDatabase } from '@closeloop/testing';
-import { runAdmin } from './admin-cli-under-test.spec';
+import { freshDatabase, runAdminCli, TestDatabase } from '@closeloop/testing';
 
 let db: TestDatabase;
 let store: PostgresEventStore;
 
 // `audit verify` and `audit backfill` as an operator runs them, on whichever database the spec has in `db` now.
-const admin = (...args: string[]) => runAdmin(db.url, ...args);
+const admin = (...args: string[]) => runAdminCli(db.url, ...args);
 
 /** Runs `check` with `db`, and so the CLI, on a database of its own, and drops that database afterwards. */
 const onAFreshDatabase = async (name: string, check: (fresh: TestDatabase) => Promise<void>): Promise<void> => {

@@ -3,15 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IntegratorKeyVerifier, StaffTokenVerifier } from '@closeloop/auth';
 import { IntakeEventTypes } from '@closeloop/contracts';
-import { freshDatabase, repositoryRoot, TestDatabase } from '@closeloop/testing';
+import { adminJson, AdminRun, freshDatabase, repositoryRoot, runAdminCli, TestDatabase } from '@closeloop/testing';
 import { SignInCodes } from '../../apps/console/src/sign-in/sign-in-codes.repository';
-import { AdminRun, runAdmin } from './admin-cli-under-test.spec';
 
 let db: TestDatabase;
 let keyDir: string;
 
 // The CLI as an operator runs it: a separate Node process over the built libraries, on a database of its own.
-const admin = (...args: string[]): Promise<AdminRun> => runAdmin(db.url, ...args);
+const admin = (...args: string[]): Promise<AdminRun> => runAdminCli(db.url, ...args);
 
 /** Runs a command with each of `options` as `--name value`, in the order given, and any more arguments after them. */
 const adminWith = (
@@ -32,11 +31,6 @@ const issueToken = (
   { staffId, name, roles, sites }: { staffId: string; name: string; roles: string; sites: string },
   ...more: string[]
 ): Promise<AdminRun> => adminWith(['token', 'issue'], { 'staff-id': staffId, name, roles, sites }, more);
-
-const json = <T>(run: AdminRun): T => {
-  expect({ code: run.code, stderr: run.code === 0 ? '' : run.stderr }).toEqual({ code: 0, stderr: '' });
-  return JSON.parse(run.stdout) as T;
-};
 
 beforeAll(async () => {
   for (const library of ['auth', 'database', 'contracts']) {
@@ -61,7 +55,7 @@ describe('closeloop-admin integrator', () => {
       '--json',
     );
     expect(created.stderr).toContain('shown once');
-    const issued = json<{ integratorId: string; keyId: string; apiKey: string }>(created);
+    const issued = adminJson<{ integratorId: string; keyId: string; apiKey: string }>(created);
     expect(issued).toEqual({
       integratorId: 'hotline-s1',
       keyId: expect.stringMatching(/^[0-9a-f]{12}$/),
@@ -84,20 +78,20 @@ describe('closeloop-admin integrator', () => {
       eventTypes: ['*'],
     });
 
-    const rotated = json<{ keyId: string; apiKey: string; expiring: { keyId: string }[] }>(
+    const rotated = adminJson<{ keyId: string; apiKey: string; expiring: { keyId: string }[] }>(
       await admin('integrator', 'rotate', '--id', 'hotline-s1', '--overlap', '1h', '--json'),
     );
     expect(rotated.expiring.map((k) => k.keyId)).toEqual([issued.keyId]);
     await expect(verifier.verify(issued.apiKey)).resolves.toBeDefined(); // in its hour of overlap
     await expect(verifier.verify(rotated.apiKey)).resolves.toMatchObject({ keyId: rotated.keyId });
 
-    const scoped = json<{ sites: string[] }>(
+    const scoped = adminJson<{ sites: string[] }>(
       await admin('integrator', 'scope', '--id', 'hotline-s1', '--sites', 'S1', '--json'),
     );
     expect(scoped.sites).toEqual(['S1']);
     await expect(verifier.verify(rotated.apiKey)).resolves.toMatchObject({ sites: ['S1'] });
 
-    const listed = json<{ integrators: { integratorId: string; keys: { keyId: string; state: string }[] }[] }>(
+    const listed = adminJson<{ integrators: { integratorId: string; keys: { keyId: string; state: string }[] }[] }>(
       await admin('integrator', 'list', '--json'),
     );
     expect(listed.integrators.map((i) => i.integratorId)).toEqual(['crm', 'hotline-s1']);
@@ -155,10 +149,12 @@ describe('closeloop-admin integrator', () => {
 
 describe('closeloop-admin token', () => {
   it('issues a staff token from the local signing key that verifies against its JWKS', async () => {
-    const jwks = json<{ jwksFile: string; kid: string }>(await admin('token', 'jwks', '--key-dir', keyDir, '--json'));
+    const jwks = adminJson<{ jwksFile: string; kid: string }>(
+      await admin('token', 'jwks', '--key-dir', keyDir, '--json'),
+    );
     expect(jwks.jwksFile).toBe(join(keyDir, 'jwks.json'));
 
-    const issued = json<{ token: string; issuer: string; audience: string; kid: string; expiresAt: string }>(
+    const issued = adminJson<{ token: string; issuer: string; audience: string; kid: string; expiresAt: string }>(
       await issueToken(
         { staffId: 'u1', name: 'Li Wei', roles: 'supervisor,on-call', sites: 'S1' },
         '--ttl',
@@ -221,7 +217,7 @@ const signInLink = (
 
 describe('closeloop-admin console', () => {
   it('makes a sign-in link whose code the console redeems once, for the person it names', async () => {
-    const made = json<{ link: string; expiresAt: string; staffId: string }>(
+    const made = adminJson<{ link: string; expiresAt: string; staffId: string }>(
       await signInLink(
         { staffId: 's1-sup-li', name: '李娜', roles: 'supervisor,dispatcher', sites: 'S1,S2' },
         '--console-url',
@@ -266,7 +262,7 @@ describe('closeloop-admin console', () => {
 
 describe('closeloop-admin projections', () => {
   it('rebuilds every read model, beside the live tables or swapped in, and says which services have none', async () => {
-    const beside = json<{ rebuilds: { readModel: string; swapped: boolean; rows: Record<string, number> }[] }>(
+    const beside = adminJson<{ rebuilds: { readModel: string; swapped: boolean; rows: Record<string, number> }[] }>(
       await admin('projections', 'rebuild', '--no-swap', '--json'),
     );
     expect(beside.rebuilds).toEqual([

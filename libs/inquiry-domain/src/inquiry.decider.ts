@@ -74,16 +74,8 @@ const decide = (command: InquiryCommand, state: InquiryState): InquiryEvent[] =>
       const at = command.now.toISOString();
       const received: InquiryEvent = {
         type: InquiryEventTypes.InquiryReceived,
-        data: {
-          inquiryId,
-          siteId: question.siteId,
-          text: question.text,
-          channel: question.channel,
-          reporter: question.reporter,
-          ...(question.building === undefined ? {} : { building: question.building }),
-          ...(question.unit === undefined ? {} : { unit: question.unit }),
-          receivedAt: at,
-        },
+        // The question as it was asked, whole: the event is its record.
+        data: { inquiryId, ...question, receivedAt: at },
       };
       if (!answer) return [received];
       return [
