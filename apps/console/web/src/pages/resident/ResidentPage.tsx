@@ -188,39 +188,43 @@ const useSending = (act: (action: ResidentAction) => Promise<boolean>) => {
   return { sending, send };
 };
 
+/** Each action form's heading id, its words (keys in the resident namespace) and its button's tone. */
+const FORMS: Readonly<
+  Record<'confirm' | 'reject' | 'note', { id: string; title: string; submit: string; tone?: 'primary' | 'danger' }>
+> = {
+  confirm: { id: 'resident-confirm', title: 'confirmTitle', submit: 'confirm', tone: 'primary' },
+  reject: { id: 'resident-reject', title: 'notFixed', submit: 'sendNotFixed', tone: 'danger' },
+  note: { id: 'resident-note', title: 'noteTitle', submit: 'addNote' },
+};
+
 /**
  * One of the resident's action forms: its heading, its fields, and a submit button that says so while it sends.
  * `submit` runs with the browser's own submission already stopped.
  */
 const ActionForm = ({
-  id,
-  title,
-  submitLabel,
-  tone,
+  form,
   sending,
   submit,
   children,
 }: {
-  readonly id: string;
-  readonly title: string;
-  readonly submitLabel: string;
-  readonly tone?: 'primary' | 'danger';
+  readonly form: keyof typeof FORMS;
   readonly sending: boolean;
   readonly submit: () => Promise<void>;
   readonly children: ReactNode;
 }) => {
   const { t } = useTranslation('resident');
+  const { id, title, submit: submitLabel, tone } = FORMS[form];
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
     void submit();
   };
   return (
     <form onSubmit={onSubmit} aria-labelledby={id}>
-      <h3 id={id}>{title}</h3>
+      <h3 id={id}>{t(title)}</h3>
       {children}
       <div className="row">
         <button type="submit" className={tone} disabled={sending}>
-          {sending ? t('sending') : submitLabel}
+          {sending ? t('sending') : t(submitLabel)}
         </button>
       </div>
     </form>
@@ -273,14 +277,7 @@ const ConfirmForm = ({ act }: { readonly act: (action: ResidentAction) => Promis
     if (await send({ kind: 'confirmation', body })) setComment('');
   };
   return (
-    <ActionForm
-      id="resident-confirm"
-      title={t('confirmTitle')}
-      submitLabel={t('confirm')}
-      tone="primary"
-      sending={sending}
-      submit={submit}
-    >
+    <ActionForm form="confirm" sending={sending} submit={submit}>
       <fieldset>
         <legend>{t('stars')}</legend>
         <div className="stars">
@@ -317,14 +314,7 @@ const RejectForm = ({ act }: { readonly act: (action: ResidentAction) => Promise
     if (await send({ kind: 'rejection', body: { reason: reason.trim() } })) setReason('');
   };
   return (
-    <ActionForm
-      id="resident-reject"
-      title={t('notFixed')}
-      submitLabel={t('sendNotFixed')}
-      tone="danger"
-      sending={sending}
-      submit={submit}
-    >
+    <ActionForm form="reject" sending={sending} submit={submit}>
       <TextArea
         id="resident-reason"
         label={t('rejectReason')}
@@ -359,7 +349,7 @@ const NoteForm = ({ act }: { readonly act: (action: ResidentAction) => Promise<b
     }
   };
   return (
-    <ActionForm id="resident-note" title={t('noteTitle')} submitLabel={t('addNote')} sending={sending} submit={submit}>
+    <ActionForm form="note" sending={sending} submit={submit}>
       <TextArea id="resident-note-text" label={t('noteText')} maxLength={2000} value={note} onChange={setNote} />
       <label className="field" htmlFor="resident-photo">
         {t('photoRef')}
