@@ -23,6 +23,12 @@ export interface NotificationUnderTest {
   readonly eventsTopic: string;
   readonly baseUrl: string;
   asStaff(staffId: string, roles?: StaffRole[], sites?: string[]): Promise<Record<string, string>>;
+  /** Appends events about one order to a stream, as the stream's owner would; the relay publishes them. Their ids. */
+  append(
+    stream: string,
+    workOrderId: string,
+    events: { type: string; data: Record<string, unknown> }[],
+  ): Promise<string[]>;
   /** Appends an order's report (and, if given, its triage) to its stream, as intake would; returns its id. */
   report(siteId: string, description: string, tier?: 'urgent' | 'normal'): Promise<string>;
   /** Appends an SLA event to the order's SLA stream, as sla-timer would; the relay publishes it. */
@@ -100,6 +106,7 @@ export const startNotificationUnderTest = async (
     prefix,
     eventsTopic,
     baseUrl: `http://127.0.0.1:${port}`,
+    append,
     asStaff: async (staffId, roles = ['on-call'], sites = ['*']) => ({
       authorization: `Bearer ${await environment.staffToken({ staffId, roles, sites })}`,
     }),

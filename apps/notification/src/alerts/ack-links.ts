@@ -89,5 +89,13 @@ export const ackLinkDigest = (token: string): string => createHash('sha256').upd
 export const ackLinkUsedError = (): CloseloopError =>
   new CloseloopError('conflict', 'ACK_LINK_USED', 'This ack link was used already; each link acknowledges once');
 
-/** For the confirmation pages a link opens, which quote stored values. */
-export const escapeHtml = (value: string): string => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (value: string): string => value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/**
+ * The page an ack link opens: what it acknowledges (stored values, so escaped) and a button that posts the
+ * acknowledgement, because mail scanners and chat previews follow links on their own.
+ */
+export const ackLinkPage = (title: string, what: string, button: string): string =>
+  `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body>\n` +
+  `<h1>${title}</h1><p>${escapeHtml(what)}</p>\n` +
+  `<form method="post"><button type="submit">${button}</button></form></body></html>`;

@@ -11,7 +11,7 @@ import {
 } from '@closeloop/http';
 import { AlertState, isAddressedTo } from '@closeloop/notification-domain';
 import type { Request } from 'express';
-import { ackLinkDigest, ackLinkUsedError, escapeHtml } from './ack-links';
+import { ackLinkDigest, ackLinkPage, ackLinkUsedError } from './ack-links';
 import { AlertAcknowledgements } from './alert-acknowledgements';
 import { AlertDigestRepository, DigestRow } from './alert-digest.repository';
 import { dispatcherOf } from './alert-raiser.service';
@@ -82,11 +82,10 @@ export class AlertDigestsHttpController {
     const claims = this.acknowledgements.digestLink(token);
     const digest = await this.digest(claims.digestId);
     const count = (await this.digests.items(digest.digest_id)).length;
-    return (
-      `<!doctype html><html><head><meta charset="utf-8"><title>Acknowledge alerts</title></head><body>\n` +
-      `<h1>Acknowledge alerts</h1><p>${count} alerts at site ${escapeHtml(digest.site_id)}, ` +
-      `sent to ${escapeHtml(digest.staff_id)}.</p>\n` +
-      `<form method="post"><button type="submit">I've got them all (全部确认)</button></form></body></html>`
+    return ackLinkPage(
+      'Acknowledge alerts',
+      `${count} alerts at site ${digest.site_id}, sent to ${digest.staff_id}.`,
+      "I've got them all (全部确认)",
     );
   }
 

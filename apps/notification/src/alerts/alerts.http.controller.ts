@@ -13,7 +13,7 @@ import {
 } from '@closeloop/http';
 import { AlertState, isAddressedTo } from '@closeloop/notification-domain';
 import type { Request } from 'express';
-import { ackLinkDigest, ackLinkUsedError, escapeHtml } from './ack-links';
+import { ackLinkDigest, ackLinkPage, ackLinkUsedError } from './ack-links';
 import { AlertAcknowledgements } from './alert-acknowledgements';
 import { dispatcherOf } from './alert-raiser.service';
 import { AlertRow, AlertsRepository } from './alerts.repository';
@@ -116,11 +116,10 @@ export class AlertsHttpController {
   async linkPage(@Param('token') token: string) {
     const claims = this.acknowledgements.ackLink(token);
     const alert = await this.row(claims.alertId);
-    return (
-      `<!doctype html><html><head><meta charset="utf-8"><title>Acknowledge alert</title></head><body>\n` +
-      `<h1>Acknowledge alert</h1><p>${escapeHtml(alert.kind)} for work order ${escapeHtml(alert.work_order_id)} ` +
-      `at site ${escapeHtml(alert.site_id)}: ${escapeHtml(alert.status)}.</p>\n` +
-      `<form method="post"><button type="submit">I've got it (确认接单)</button></form></body></html>`
+    return ackLinkPage(
+      'Acknowledge alert',
+      `${alert.kind} for work order ${alert.work_order_id} at site ${alert.site_id}: ${alert.status}.`,
+      "I've got it (确认接单)",
     );
   }
 

@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig } from '@closeloop/config';
 import type { AlertChannel } from '@closeloop/contracts';
 import { z } from 'zod';
+import { optionalString, providerBaseUrl, unsetIfEmpty } from '../setting-values';
 import { AlertChannelSender } from './alert-channel.port';
 import { DingTalkChannel } from './dingtalk.channel';
 import { EmailChannel, SmtpOptions } from './email.channel';
@@ -57,22 +58,6 @@ export const createChannelSenders = (
 // not others stops the service, naming what is missing. An empty value counts as unset (a blank line in .env).
 // No message repeats a value.
 
-const unsetIfEmpty = (value: unknown): unknown =>
-  typeof value === 'string' && value.trim() === '' ? undefined : value;
-const optionalString = (schema: z.ZodString) => z.preprocess(unsetIfEmpty, schema.optional());
-
-const isHttpsOrLoopbackUrl = (value: string): boolean => {
-  try {
-    const url = new URL(value);
-    return (
-      url.protocol === 'https:' ||
-      (url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname))
-    );
-  } catch {
-    return false;
-  }
-};
-
 export const ChannelConfigSchema = z.object({
   /**
    * true lets alerts go to loopback, private, link-local and other non-public addresses: for local development
@@ -105,14 +90,7 @@ export const ChannelConfigSchema = z.object({
       .trim()
       .regex(/^[^<>@\s]+@[^<>@\s]+$|^[^<>]*<[^<>@\s]+@[^<>@\s]+>$/, 'must be an address or "Name <address>"'),
   ),
-  SMS_TWILIO_BASE_URL: z.preprocess(
-    unsetIfEmpty,
-    z
-      .string()
-      .trim()
-      .refine(isHttpsOrLoopbackUrl, 'must be an https:// URL (http:// only on loopback)')
-      .default('https://api.twilio.com'),
-  ),
+  SMS_TWILIO_BASE_URL: providerBaseUrl('https://api.twilio.com'),
   SMS_TWILIO_ACCOUNT_SID: optionalString(
     z
       .string()

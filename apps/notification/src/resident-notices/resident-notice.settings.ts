@@ -1,19 +1,5 @@
 import { z } from 'zod';
-
-const unsetIfEmpty = (value: unknown): unknown =>
-  typeof value === 'string' && value.trim() === '' ? undefined : value;
-
-const isHttpsOrLoopbackUrl = (value: string): boolean => {
-  try {
-    const url = new URL(value);
-    return (
-      url.protocol === 'https:' ||
-      (url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname))
-    );
-  } catch {
-    return false;
-  }
-};
+import { optionalString, providerBaseUrl } from '../setting-values';
 
 /**
  * The environment of resident step notices (docs/operations.md, "Resident notifications"); merged into the
@@ -27,30 +13,19 @@ export const ResidentNoticeSettingsSchema = z.object({
   /** Channels per site and report channel, time zones and quiet hours (config/resident-notifications.json). */
   RESIDENT_NOTIFICATIONS_FILE: z.string().min(1).default('config/resident-notifications.json'),
   /** The WeChat API: https://api.weixin.qq.com, or a stand-in on loopback in tests. */
-  WECHAT_API_BASE_URL: z.preprocess(
-    unsetIfEmpty,
-    z
-      .string()
-      .trim()
-      .refine(isHttpsOrLoopbackUrl, 'must be an https:// URL (http:// only on loopback)')
-      .default('https://api.weixin.qq.com'),
-  ),
+  WECHAT_API_BASE_URL: providerBaseUrl('https://api.weixin.qq.com'),
   /** The mini-program's (or official account's) AppID and AppSecret; both or neither. Absent: no WeChat notices. */
-  WECHAT_APP_ID: z.preprocess(
-    unsetIfEmpty,
+  WECHAT_APP_ID: optionalString(
     z
       .string()
       .trim()
-      .regex(/^wx[0-9a-f]{16}$/, 'must be a WeChat AppID ("wx" and 16 hex digits)')
-      .optional(),
+      .regex(/^wx[0-9a-f]{16}$/, 'must be a WeChat AppID ("wx" and 16 hex digits)'),
   ),
-  WECHAT_APP_SECRET: z.preprocess(
-    unsetIfEmpty,
+  WECHAT_APP_SECRET: optionalString(
     z
       .string()
       .trim()
-      .regex(/^[0-9a-zA-Z]{32}$/, 'must be a WeChat AppSecret (32 letters and digits)')
-      .optional(),
+      .regex(/^[0-9a-zA-Z]{32}$/, 'must be a WeChat AppSecret (32 letters and digits)'),
   ),
 });
 export type ResidentNoticeSettings = z.infer<typeof ResidentNoticeSettingsSchema>;

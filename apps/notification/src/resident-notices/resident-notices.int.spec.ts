@@ -50,24 +50,8 @@ describe('step notices to the resident (notification with Twilio and WeChat stan
   });
 
   /** Appends events to an order's work-order stream as intake and dispatch would; the relay publishes them. */
-  const append = async (workOrderId: string, events: { type: string; data: Record<string, unknown> }[]) => {
-    await service.store.append(
-      workOrderStream(workOrderId),
-      events.map((e) => ({
-        eventId: randomUUID(),
-        type: e.type,
-        data: e.data,
-        metadata: {
-          workOrderId,
-          correlationId: workOrderId,
-          causationId: workOrderId,
-          actor: { kind: 'system', id: 'test' },
-          producer: 'test',
-        },
-      })),
-      'any',
-    );
-  };
+  const append = (workOrderId: string, events: { type: string; data: Record<string, unknown> }[]) =>
+    service.append(workOrderStream(workOrderId), workOrderId, events);
 
   let numbers = 0;
   const report = async (

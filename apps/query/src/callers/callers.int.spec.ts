@@ -1,20 +1,17 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { INestApplication } from '@nestjs/common';
-import { loadConfig } from '@closeloop/config';
-import { CloudEvent, DomainEvent, EventTypes } from '@closeloop/contracts';
+import { DomainEvent, EventTypes } from '@closeloop/contracts';
 import { ResidentKeys } from '@closeloop/auth';
-import { startService } from '@closeloop/runtime';
 import {
   ceilingLeakReported,
-  inProcessServiceEnv,
+  publishedWorkOrderEvent,
   ServiceEnvironment,
   startServiceEnvironment,
 } from '@closeloop/testing';
 import { WorkOrderProjectionKafkaController } from '../projection/work-order-projection.kafka.controller';
-import { queryConfigSchema, RESIDENT_KEYS } from '../query.config';
-import { queryModule } from '../query.module';
+import { RESIDENT_KEYS } from '../query.config';
+import { startQueryUnderTest } from '../query-under-test.spec';
 
 // The query service in this process with a real PostgreSQL; events are handed to its Kafka controller as its
 // consumer hands them. Mr Sun of B7-0802 rings about his tap again, eleven days after the last leak was closed.
@@ -46,12 +43,7 @@ describe('GET /v1/callers/{phone}: caller recognition (real PostgreSQL, the proj
 
   beforeAll(async () => {
     environment = await startServiceEnvironment('query-callers', 'closeloop-query-callers');
-    app = await startService(queryModule(loadConfig(queryConfigSchema, inProcessServiceEnv(environment))), {
-      host: '127.0.0.1',
-      port: 0,
-      logLevel: 'error',
-    });
-    baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+    ({ app, baseUrl } = await startQueryUnderTest(environment));
     projection = app.get(WorkOrderProjectionKafkaController);
     dispatcher = await environment.staffToken({ staffId: 'd1', roles: ['dispatcher'], sites: ['S1'] });
     technician = await environment.staffToken({ staffId: 't1', roles: ['technician'], sites: ['S1'] });
@@ -64,16 +56,7 @@ describe('GET /v1/callers/{phone}: caller recognition (real PostgreSQL, the proj
   });
 
   const project = async (key: string, event: DomainEvent, time: string): Promise<void> => {
-    const published: CloudEvent = {
-      specversion: '1.0',
-      id: randomUUID(),
-      source: 'test',
-      type: event.type,
-      time,
-      data: event.data,
-      workorderid: key,
-      sequence: String(++sequence),
-    };
+    const published = publishedWorkOrderEvent(key, event, ++sequence, time);
     await projection.onEvent({ event: published } as never);
     // A redelivery changes nothing.
     await projection.onEvent({ event: published } as never);

@@ -12,6 +12,9 @@ export interface InquiryCounts {
   readonly turnedIntoOrders: number;
 }
 
+/** The columns the inquiry events set, each event its own (column names are never taken from input). */
+type InquiryEventColumn = 'received_at' | 'answered_at' | 'turned_into_order_at' | 'work_order_id' | 'order_reason';
+
 /**
  * query's record of each inquiry (query_inquiries, migration 0035), from the inquiry events on workorders.events:
  * one row per inquiry, each event setting its own columns, so a redelivered event writes what it wrote before.
@@ -21,35 +24,38 @@ export class InquiriesRepository {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
   async apply(event: InquiryEvent): Promise<void> {
+    const { inquiryId, siteId } = event.data;
     switch (event.type) {
       case InquiryEventTypes.InquiryReceived:
-        await this.pool.query(
-          `INSERT INTO query_inquiries (inquiry_id, site_id, received_at) VALUES ($1, $2, $3)
-           ON CONFLICT (inquiry_id) DO UPDATE SET received_at = EXCLUDED.received_at`,
-          [event.data.inquiryId, event.data.siteId, event.data.receivedAt],
-        );
-        return;
+        return this.setColumns(inquiryId, siteId, { received_at: event.data.receivedAt });
       case InquiryEventTypes.InquiryAnswered:
-        await this.pool.query(
-          `INSERT INTO query_inquiries (inquiry_id, site_id, answered_at) VALUES ($1, $2, $3)
-           ON CONFLICT (inquiry_id) DO UPDATE SET answered_at = EXCLUDED.answered_at`,
-          [event.data.inquiryId, event.data.siteId, event.data.answeredAt],
-        );
-        return;
+        return this.setColumns(inquiryId, siteId, { answered_at: event.data.answeredAt });
       case InquiryEventTypes.InquiryTurnedIntoOrder:
-        await this.pool.query(
-          `INSERT INTO query_inquiries (inquiry_id, site_id, turned_into_order_at, work_order_id, order_reason)
-           VALUES ($1, $2, $3, $4, $5)
-           ON CONFLICT (inquiry_id) DO UPDATE SET turned_into_order_at = EXCLUDED.turned_into_order_at,
-             work_order_id = EXCLUDED.work_order_id, order_reason = EXCLUDED.order_reason`,
-          [event.data.inquiryId, event.data.siteId, event.data.turnedAt, event.data.workOrderId, event.data.reason],
-        );
-        return;
+        return this.setColumns(inquiryId, siteId, {
+          turned_into_order_at: event.data.turnedAt,
+          work_order_id: event.data.workOrderId,
+          order_reason: event.data.reason,
+        });
       default: {
         const never: never = event;
         throw new Error(`unknown inquiry event ${String((never as { type: unknown }).type)}`);
       }
     }
+  }
+
+  /** Inserts the inquiry's row with these columns, or sets only these on the row that is there. */
+  private async setColumns(
+    inquiryId: string,
+    siteId: string,
+    columns: Partial<Record<InquiryEventColumn, unknown>>,
+  ): Promise<void> {
+    const names = Object.keys(columns);
+    await this.pool.query(
+      `INSERT INTO query_inquiries (inquiry_id, site_id, ${names.join(', ')})
+       VALUES ($1, $2, ${names.map((_, i) => `$${i + 3}`).join(', ')})
+       ON CONFLICT (inquiry_id) DO UPDATE SET ${names.map((name) => `${name} = EXCLUDED.${name}`).join(', ')}`,
+      [inquiryId, siteId, ...Object.values(columns)],
+    );
   }
 
   /** The inquiries a site received in [from, to), as they stood at `to`. */

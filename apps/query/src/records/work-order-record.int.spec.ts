@@ -6,7 +6,13 @@ import { join } from 'node:path';
 import { StaffRole, loadRecordSigningKey, verifyRecordSignature } from '@closeloop/auth';
 import { CloudEvent, DomainEvent, EventTypes } from '@closeloop/contracts';
 import { attachPrincipal } from '@closeloop/http';
-import { ceilingLeakReported, freshDatabase, repositoryRoot, TestDatabase } from '@closeloop/testing';
+import {
+  ceilingLeakReported,
+  freshDatabase,
+  publishedWorkOrderEvent,
+  repositoryRoot,
+  TestDatabase,
+} from '@closeloop/testing';
 import type { Request, Response } from 'express';
 import { projectEvent } from '../projection/work-order.projection';
 import { WorkOrderViewsRepository } from '../work-orders/work-order-views.repository';
@@ -28,15 +34,9 @@ const response = () => {
   };
 };
 
+/** The order's events as the relay publishes them: numbered from 1, each chained to the one before. */
 const published = (workOrderId: string, event: DomainEvent, time: string, n: number): CloudEvent => ({
-  specversion: '1.0',
-  id: randomUUID(),
-  source: 'test',
-  type: event.type,
-  time,
-  data: event.data,
-  workorderid: workOrderId,
-  sequence: String(n),
+  ...publishedWorkOrderEvent(workOrderId, event, n, time),
   chainhash: String(n).padStart(64, 'a'),
   chainprevhash: String(n - 1).padStart(64, n === 1 ? '0' : 'a'),
 });

@@ -1,4 +1,5 @@
 import { DomainEvent, EventTypes, RESIDENT_LINK_DAYS_AFTER_END } from '@closeloop/contracts';
+import { WORK_ORDER_STATUSES } from '../projection/work-order-view';
 
 // The resident's view of their order (GET /v1/resident/orders/{token}, the console's page /r/{token}), folded from
 // the order's row and timeline. What it leaves out is the point: no staff ids or phone numbers (a technician is a
@@ -63,15 +64,10 @@ export interface ResidentOrderRow {
 }
 
 const DAY_MILLIS = 24 * 3600 * 1000;
-const NOTE_STATUSES = new Set([
-  'triaged',
-  'awaiting-dispatch',
-  'assigned',
-  'acknowledged',
-  'in-progress',
-  'on-hold',
-  'resolved',
-]);
+/** A resident may add a note once the order is triaged and until it ends. */
+const NOTE_STATUSES = new Set<string>(
+  WORK_ORDER_STATUSES.filter((status) => status !== 'reported' && status !== 'closed' && status !== 'cancelled'),
+);
 
 /** The resident's view, or undefined when the link has expired: the order ended over 30 days before `now`. */
 export const residentOrderOf = (
@@ -107,6 +103,14 @@ export const residentOrderOf = (
 const lastEnd = (steps: readonly ResidentStep[]): string | undefined =>
   [...steps].reverse().find((s) => s.step === 'closed' || s.step === 'cancelled')?.at;
 
+/** A step that names who comes: by given name only, with their team. */
+const technicianStep = (
+  step: 'assigned' | 'acknowledged',
+  at: string,
+  staffName: string,
+  team: string | null,
+): ResidentStep => ({ step, at, technician: { givenName: givenNameOf(staffName), team } });
+
 /** The steps in timeline order; events a resident has no business seeing are left out. */
 export const stepsOf = (events: readonly DomainEvent[]): ResidentStep[] => {
   const steps: ResidentStep[] = [];
@@ -118,25 +122,13 @@ export const stepsOf = (events: readonly DomainEvent[]): ResidentStep[] => {
         break;
       case EventTypes.WorkOrderAssigned:
         team = event.data.teamId;
-        steps.push({
-          step: 'assigned',
-          at: event.data.assignedAt,
-          technician: { givenName: givenNameOf(event.data.owner.name), team },
-        });
+        steps.push(technicianStep('assigned', event.data.assignedAt, event.data.owner.name, team));
         break;
       case EventTypes.TechnicianReassigned:
-        steps.push({
-          step: 'assigned',
-          at: event.data.reassignedAt,
-          technician: { givenName: givenNameOf(event.data.to.name), team },
-        });
+        steps.push(technicianStep('assigned', event.data.reassignedAt, event.data.to.name, team));
         break;
       case EventTypes.WorkOrderAcknowledged:
-        steps.push({
-          step: 'acknowledged',
-          at: event.data.acknowledgedAt,
-          technician: { givenName: givenNameOf(event.data.by.name), team },
-        });
+        steps.push(technicianStep('acknowledged', event.data.acknowledgedAt, event.data.by.name, team));
         break;
       case EventTypes.WorkStarted:
         steps.push({ step: 'started', at: event.data.startedAt });

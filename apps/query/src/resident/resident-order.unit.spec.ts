@@ -198,6 +198,22 @@ describe('the resident’s view (residentOrderOf)', () => {
     expect(residentOrderOf(closed, entries(timeline), new Date('2026-12-24T02:00:00.001Z'))).toBeUndefined();
   });
 
+  // A note from triage until the order ends; confirming or rejecting only a resolved order.
+  it.each([
+    ['reported', false, false, false],
+    ['triaged', false, false, true],
+    ['awaiting-dispatch', false, false, true],
+    ['assigned', false, false, true],
+    ['acknowledged', false, false, true],
+    ['in-progress', false, false, true],
+    ['on-hold', false, false, true],
+    ['resolved', true, true, true],
+    ['closed', false, false, false],
+    ['cancelled', false, false, false],
+  ])('%s: confirm %s, reject %s, note %s', (status, confirm, reject, note) => {
+    expect(residentOrderOf(row(status), [], now)?.actions).toEqual({ confirm, reject, note });
+  });
+
   it('lets a cancelled order’s link expire 30 days after the cancellation', () => {
     const cancelled: DomainEvent = {
       type: EventTypes.WorkOrderCancelled,

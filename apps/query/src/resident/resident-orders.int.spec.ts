@@ -1,22 +1,18 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
 import { INestApplication } from '@nestjs/common';
 import { ResidentKeys } from '@closeloop/auth';
-import { loadConfig } from '@closeloop/config';
-import { CloudEvent, DomainEvent, EventTypes } from '@closeloop/contracts';
+import { DomainEvent, EventTypes } from '@closeloop/contracts';
 import { inTransaction } from '@closeloop/database';
-import { startService } from '@closeloop/runtime';
 import {
   ceilingLeakReported,
   ceilingLeakSlaTargetsSet,
-  inProcessServiceEnv,
+  publishedWorkOrderEvent,
   ServiceEnvironment,
   startServiceEnvironment,
 } from '@closeloop/testing';
 import { projectEvent } from '../projection/work-order.projection';
-import { queryConfigSchema } from '../query.config';
-import { queryModule } from '../query.module';
+import { startQueryUnderTest } from '../query-under-test.spec';
 import { linkDigestsOf, residentDigestsOf } from './link-digests';
 import { ResidentLinkDigestsBackfill } from './resident-link-digests.backfill';
 
@@ -35,16 +31,9 @@ describe('GET /v1/resident/orders/{token}: the resident’s view by status link 
   beforeAll(async () => {
     environment = await startServiceEnvironment('query-resident', 'closeloop-query-resident');
     keys = new ResidentKeys(environment.env['RESIDENT_SECRET'] as string);
-    app = await startService(
-      queryModule(
-        loadConfig(
-          queryConfigSchema,
-          inProcessServiceEnv(environment, { RESIDENT_RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT) }),
-        ),
-      ),
-      { host: '127.0.0.1', port: 0, logLevel: 'error' },
-    );
-    baseUrl = `http://127.0.0.1:${(app.getHttpServer().address() as AddressInfo).port}`;
+    ({ app, baseUrl } = await startQueryUnderTest(environment, {
+      RESIDENT_RATE_LIMIT_PER_MINUTE: String(RATE_LIMIT),
+    }));
   });
 
   afterAll(async () => {
@@ -54,16 +43,7 @@ describe('GET /v1/resident/orders/{token}: the resident’s view by status link 
 
   let sequence = 0;
   const project = async (workOrderId: string, event: DomainEvent): Promise<void> => {
-    const published: CloudEvent = {
-      specversion: '1.0',
-      id: randomUUID(),
-      source: 'test',
-      type: event.type,
-      time: new Date().toISOString(),
-      data: event.data,
-      workorderid: workOrderId,
-      sequence: String(++sequence),
-    };
+    const published = publishedWorkOrderEvent(workOrderId, event, ++sequence);
     await inTransaction(environment.db.pool, (client) => projectEvent(client, published, residentDigestsOf(keys)));
   };
 

@@ -1,4 +1,4 @@
-import { Col, Row, Space, Table, Typography } from 'antd';
+import { Col, Row, Space, Typography } from 'antd';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useLocation } from 'react-router-dom';
@@ -7,7 +7,7 @@ import { localeOf } from '../../i18n';
 import { hotSpotsChart, seasonalityChart, UNCATEGORISED } from './chart-options';
 import { formatChange } from './figures';
 import { datesOf, downloadName, type Period } from './period';
-import { DownloadButton, Loaded, ReportCard, reportPath, useReport, useValueLabel, WideTable } from './report-parts';
+import { DownloadButton, Loaded, ReportCard, reportPath, ReportTable, useReport, useValueLabel } from './report-parts';
 import type { HotSpotCell, HotSpotReport, RepeatComplaint, RepeatOrder } from './report-shapes';
 import { ReportChartView } from './ReportChartView';
 
@@ -28,33 +28,31 @@ const HotSpotsTable = ({ cells }: { cells: readonly HotSpotCell[] }) => {
   const { t, i18n } = useTranslation('reports');
   const locale = localeOf(i18n.language);
   const valueLabel = useValueLabel();
-  if (cells.length === 0) return <Typography.Paragraph>{t('hotSpotsNone')}</Typography.Paragraph>;
   return (
-    <WideTable label={t('hotSpotsChart')}>
-      <Table<HotSpotCell>
-        size="small"
-        rowKey={(c) => `${c.category}|${c.building}`}
-        dataSource={[...cells]}
-        pagination={cells.length > 10 ? { pageSize: 10, showSizeChanger: false } : false}
-        columns={[
-          {
-            key: 'category',
-            title: t('category'),
-            render: (_, c) => valueLabel('categories', c.category),
-            rowScope: 'row',
-          },
-          { key: 'building', title: t('building'), render: (_, c) => c.building ?? t('none') },
-          { key: 'received', title: t('receivedNow'), dataIndex: 'received', align: 'right' },
-          { key: 'previous', title: t('receivedBefore'), dataIndex: 'previous', align: 'right' },
-          {
-            key: 'change',
-            title: t('change'),
-            align: 'right',
-            render: (_, c) => formatChange('count', c.received, c.previous, locale),
-          },
-        ]}
-      />
-    </WideTable>
+    <ReportTable<HotSpotCell>
+      label={t('hotSpotsChart')}
+      empty={t('hotSpotsNone')}
+      rows={cells}
+      rowKey={(c) => `${c.category}|${c.building}`}
+      pageSize={10}
+      columns={[
+        {
+          key: 'category',
+          title: t('category'),
+          render: (_, c) => valueLabel('categories', c.category),
+          rowScope: 'row',
+        },
+        { key: 'building', title: t('building'), render: (_, c) => c.building ?? t('none') },
+        { key: 'received', title: t('receivedNow'), dataIndex: 'received', align: 'right' },
+        { key: 'previous', title: t('receivedBefore'), dataIndex: 'previous', align: 'right' },
+        {
+          key: 'change',
+          title: t('change'),
+          align: 'right',
+          render: (_, c) => formatChange('count', c.received, c.previous, locale),
+        },
+      ]}
+    />
   );
 };
 
@@ -62,26 +60,23 @@ const RepeatsTable = ({ repeats }: { repeats: readonly RepeatComplaint[] }) => {
   const { t, i18n } = useTranslation('reports');
   const locale = localeOf(i18n.language);
   const valueLabel = useValueLabel();
-  if (repeats.length === 0) return <Typography.Paragraph>{t('repeatsNone')}</Typography.Paragraph>;
   return (
-    <WideTable label={t('repeats')}>
-      <Table<RepeatComplaint>
-        size="small"
-        rowKey={(r) => r.later.number}
-        dataSource={[...repeats]}
-        pagination={false}
-        columns={[
-          { key: 'later', title: t('later'), render: (_, r) => <OrderNumber order={r.later} />, rowScope: 'row' },
-          { key: 'reportedAt', title: t('reportedAt'), render: (_, r) => formatInstant(r.later.reportedAt, locale) },
-          { key: 'building', title: t('building'), render: (_, r) => r.building ?? t('none') },
-          { key: 'unit', title: t('unit'), dataIndex: 'unit' },
-          { key: 'category', title: t('category'), render: (_, r) => valueLabel('categories', r.category) },
-          { key: 'earlier', title: t('earlier'), render: (_, r) => <OrderNumber order={r.earlier} /> },
-          { key: 'closedAt', title: t('closedAt'), render: (_, r) => formatInstant(r.earlier.closedAt, locale) },
-          { key: 'days', title: t('daysAfterClose'), dataIndex: 'daysAfterClose', align: 'right' },
-        ]}
-      />
-    </WideTable>
+    <ReportTable<RepeatComplaint>
+      label={t('repeats')}
+      empty={t('repeatsNone')}
+      rows={repeats}
+      rowKey={(r) => r.later.number}
+      columns={[
+        { key: 'later', title: t('later'), render: (_, r) => <OrderNumber order={r.later} />, rowScope: 'row' },
+        { key: 'reportedAt', title: t('reportedAt'), render: (_, r) => formatInstant(r.later.reportedAt, locale) },
+        { key: 'building', title: t('building'), render: (_, r) => r.building ?? t('none') },
+        { key: 'unit', title: t('unit'), dataIndex: 'unit' },
+        { key: 'category', title: t('category'), render: (_, r) => valueLabel('categories', r.category) },
+        { key: 'earlier', title: t('earlier'), render: (_, r) => <OrderNumber order={r.earlier} /> },
+        { key: 'closedAt', title: t('closedAt'), render: (_, r) => formatInstant(r.earlier.closedAt, locale) },
+        { key: 'days', title: t('daysAfterClose'), dataIndex: 'daysAfterClose', align: 'right' },
+      ]}
+    />
   );
 };
 

@@ -1,5 +1,5 @@
 import { useMutation } from '@tanstack/react-query';
-import { Alert, Button, Modal, Space, Table, Tag, Typography } from 'antd';
+import { Alert, Button, Modal, Space, Tag, Typography } from 'antd';
 import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useLocation } from 'react-router-dom';
@@ -9,7 +9,7 @@ import { formatInstant } from '../../format';
 import { localeOf } from '../../i18n';
 import { openBlob } from './download';
 import { downloadName, type Period } from './period';
-import { DownloadButton, Loaded, ReportCard, reportPath, useReport, useValueLabel, WideTable } from './report-parts';
+import { DownloadButton, Loaded, ReportCard, reportPath, ReportTable, useReport, useValueLabel } from './report-parts';
 import type { MissedTarget, MonthlyReport } from './report-shapes';
 
 const MissedTargets = ({ report }: { report: MonthlyReport }) => {
@@ -17,36 +17,34 @@ const MissedTargets = ({ report }: { report: MonthlyReport }) => {
   const { search } = useLocation();
   const locale = localeOf(i18n.language);
   const valueLabel = useValueLabel();
-  if (report.missedTargets.length === 0) return <Typography.Paragraph>{t('monthly.missedNone')}</Typography.Paragraph>;
   return (
-    <WideTable label={t('monthly.missed')}>
-      <Table<MissedTarget>
-        size="small"
-        rowKey={(m) => `${m.workOrderId}|${m.target}|${m.missedAt}`}
-        dataSource={[...report.missedTargets]}
-        pagination={report.missedTargets.length > 10 ? { pageSize: 10, showSizeChanger: false } : false}
-        columns={[
-          {
-            key: 'number',
-            title: t('monthly.number'),
-            rowScope: 'row',
-            render: (_, m) => <Link to={{ pathname: `/orders/${m.workOrderId}`, search }}>{m.number}</Link>,
-          },
-          { key: 'target', title: t('monthly.target'), render: (_, m) => t(`sla.${m.target}`, { ns: 'common' }) },
-          { key: 'missedAt', title: t('monthly.missedAt'), render: (_, m) => formatInstant(m.missedAt, locale) },
-          { key: 'category', title: t('category'), render: (_, m) => valueLabel('categories', m.category) },
-          { key: 'building', title: t('building'), render: (_, m) => m.building ?? t('none') },
-          { key: 'owner', title: t('monthly.owner'), render: (_, m) => m.owner ?? t('none') },
-          { key: 'technician', title: t('monthly.technician'), render: (_, m) => m.technician ?? t('none') },
-          { key: 'level', title: t('monthly.level'), dataIndex: 'escalationLevel', align: 'right' },
-          {
-            key: 'outcome',
-            title: t('monthly.outcome'),
-            render: (_, m) => <Tag>{t(`monthly.outcomes.${m.outcome}`)}</Tag>,
-          },
-        ]}
-      />
-    </WideTable>
+    <ReportTable<MissedTarget>
+      label={t('monthly.missed')}
+      empty={t('monthly.missedNone')}
+      rows={report.missedTargets}
+      rowKey={(m) => `${m.workOrderId}|${m.target}|${m.missedAt}`}
+      pageSize={10}
+      columns={[
+        {
+          key: 'number',
+          title: t('monthly.number'),
+          rowScope: 'row',
+          render: (_, m) => <Link to={{ pathname: `/orders/${m.workOrderId}`, search }}>{m.number}</Link>,
+        },
+        { key: 'target', title: t('monthly.target'), render: (_, m) => t(`sla.${m.target}`, { ns: 'common' }) },
+        { key: 'missedAt', title: t('monthly.missedAt'), render: (_, m) => formatInstant(m.missedAt, locale) },
+        { key: 'category', title: t('category'), render: (_, m) => valueLabel('categories', m.category) },
+        { key: 'building', title: t('building'), render: (_, m) => m.building ?? t('none') },
+        { key: 'owner', title: t('monthly.owner'), render: (_, m) => m.owner ?? t('none') },
+        { key: 'technician', title: t('monthly.technician'), render: (_, m) => m.technician ?? t('none') },
+        { key: 'level', title: t('monthly.level'), dataIndex: 'escalationLevel', align: 'right' },
+        {
+          key: 'outcome',
+          title: t('monthly.outcome'),
+          render: (_, m) => <Tag>{t(`monthly.outcomes.${m.outcome}`)}</Tag>,
+        },
+      ]}
+    />
   );
 };
 

@@ -5,7 +5,7 @@ import { localeOf } from '../../i18n';
 import { receivedClosedChart, satisfactionChart } from './chart-options';
 import { figureRows, formatFigure, GROUP_FIGURES, type FigureRow } from './figures';
 import { addDays, datesOf, downloadName, trendGroupingFor, type Period } from './period';
-import { DownloadButton, Loaded, ReportCard, reportPath, useReport, useValueLabel, WideTable } from './report-parts';
+import { DownloadButton, Loaded, ReportCard, reportPath, ReportTable, useReport, useValueLabel } from './report-parts';
 import { GROUPINGS, type Grouping, type ServiceLevelGroup, type ServiceLevelReport } from './report-shapes';
 import { ReportChartView } from './ReportChartView';
 
@@ -47,23 +47,21 @@ const GroupsTable = ({ report, grouping }: { report: ServiceLevelReport; groupin
   const labelOf = useGroupLabel(grouping);
   const locale = localeOf(i18n.language);
   return (
-    <WideTable label={t('byGroup', { grouping: t(`grouping.${grouping}`) })}>
-      <Table<ServiceLevelGroup>
-        size="small"
-        rowKey={(group) => `${group.key}`}
-        pagination={report.groups.length > 20 ? { pageSize: 20, showSizeChanger: false } : false}
-        dataSource={[...report.groups]}
-        columns={[
-          { key: 'group', title: t(`grouping.${grouping}`), render: (_, group) => labelOf(group), rowScope: 'row' },
-          ...GROUP_FIGURES.map(({ key, kind, read }) => ({
-            key,
-            title: t(`figure.${key}`),
-            align: 'right' as const,
-            render: (_: unknown, group: ServiceLevelGroup) => formatFigure(kind, read(group.current), locale),
-          })),
-        ]}
-      />
-    </WideTable>
+    <ReportTable<ServiceLevelGroup>
+      label={t('byGroup', { grouping: t(`grouping.${grouping}`) })}
+      rows={report.groups}
+      rowKey={(group) => `${group.key}`}
+      pageSize={20}
+      columns={[
+        { key: 'group', title: t(`grouping.${grouping}`), render: (_, group) => labelOf(group), rowScope: 'row' },
+        ...GROUP_FIGURES.map(({ key, kind, read }) => ({
+          key,
+          title: t(`figure.${key}`),
+          align: 'right' as const,
+          render: (_: unknown, group: ServiceLevelGroup) => formatFigure(kind, read(group.current), locale),
+        })),
+      ]}
+    />
   );
 };
 

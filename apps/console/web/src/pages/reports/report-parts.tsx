@@ -1,7 +1,7 @@
 // What the three report sections share: fetching a report through TanStack Query, its loading and failure states,
 // a titled card, and a button that saves a report in another format.
 import { keepPreviousData, useMutation, useQuery, type UseQueryResult } from '@tanstack/react-query';
-import { Button, Card, Spin, Typography } from 'antd';
+import { Button, Card, Spin, Table, Typography, type TableColumnsType } from 'antd';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, apiBlob } from '../../api';
@@ -71,6 +71,39 @@ export const WideTable = ({ label, children }: { label: string; children: ReactN
     {children}
   </div>
 );
+
+/**
+ * One of a report's tables: `empty` in its place when there are no rows (when given), and pages of `pageSize` rows
+ * when there are more than that (when given).
+ */
+export const ReportTable = <Row extends object>({
+  label,
+  empty,
+  rows,
+  rowKey,
+  pageSize,
+  columns,
+}: {
+  label: string;
+  empty?: string;
+  rows: readonly Row[];
+  rowKey: (row: Row) => string;
+  pageSize?: number;
+  columns: TableColumnsType<Row>;
+}) => {
+  if (empty !== undefined && rows.length === 0) return <Typography.Paragraph>{empty}</Typography.Paragraph>;
+  return (
+    <WideTable label={label}>
+      <Table<Row>
+        size="small"
+        rowKey={rowKey}
+        dataSource={[...rows]}
+        pagination={pageSize !== undefined && rows.length > pageSize ? { pageSize, showSizeChanger: false } : false}
+        columns={columns}
+      />
+    </WideTable>
+  );
+};
 
 /** Fetches a report in the given format with the staff token (a plain link would carry none) and saves it. */
 export const DownloadButton = ({

@@ -1,7 +1,7 @@
 // The resident's status page: the number, the status in plain words, each step with its time, when it should be
 // done, and what the resident may do now (confirm with stars, "not fixed", a note or photo link). It asks again every
 // ten seconds while open, and at once when the resident comes back to it.
-import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type FormEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ApiProblem } from '../../api';
 import { changeLanguage, localeOf } from '../../i18n';
@@ -188,14 +188,87 @@ const useSending = (act: (action: ResidentAction) => Promise<boolean>) => {
   return { sending, send };
 };
 
+/** Each action form's heading id, its words (keys in the resident namespace) and its button's tone. */
+const FORMS: Readonly<
+  Record<'confirm' | 'reject' | 'note', { id: string; title: string; submit: string; tone?: 'primary' | 'danger' }>
+> = {
+  confirm: { id: 'resident-confirm', title: 'confirmTitle', submit: 'confirm', tone: 'primary' },
+  reject: { id: 'resident-reject', title: 'notFixed', submit: 'sendNotFixed', tone: 'danger' },
+  note: { id: 'resident-note', title: 'noteTitle', submit: 'addNote' },
+};
+
+/**
+ * One of the resident's action forms: its heading, its fields, and a submit button that says so while it sends.
+ * `submit` runs with the browser's own submission already stopped.
+ */
+const ActionForm = ({
+  form,
+  sending,
+  submit,
+  children,
+}: {
+  readonly form: keyof typeof FORMS;
+  readonly sending: boolean;
+  readonly submit: () => Promise<void>;
+  readonly children: ReactNode;
+}) => {
+  const { t } = useTranslation('resident');
+  const { id, title, submit: submitLabel, tone } = FORMS[form];
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    void submit();
+  };
+  return (
+    <form onSubmit={onSubmit} aria-labelledby={id}>
+      <h3 id={id}>{t(title)}</h3>
+      {children}
+      <div className="row">
+        <button type="submit" className={tone} disabled={sending}>
+          {sending ? t('sending') : t(submitLabel)}
+        </button>
+      </div>
+    </form>
+  );
+};
+
+/** A two-row text area under its label. */
+const TextArea = ({
+  id,
+  label,
+  value,
+  onChange,
+  maxLength,
+  required,
+}: {
+  readonly id: string;
+  readonly label: string;
+  readonly value: string;
+  readonly onChange: (value: string) => void;
+  readonly maxLength: number;
+  readonly required?: boolean;
+}) => (
+  <>
+    <label className="field" htmlFor={id}>
+      {label}
+    </label>
+    <textarea
+      id={id}
+      required={required}
+      maxLength={maxLength}
+      rows={2}
+      value={value}
+      onChange={(event) => onChange(event.target.value)}
+    />
+  </>
+);
+
 const ConfirmForm = ({ act }: { readonly act: (action: ResidentAction) => Promise<boolean> }) => {
   const { t } = useTranslation('resident');
   const [rating, setRating] = useState(0);
   const [comment, setComment] = useState('');
   const [missing, setMissing] = useState(false);
   const { sending, send } = useSending(act);
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
+  const submit = async () => {
     if (rating < 1) {
       setMissing(true);
       return;
@@ -204,8 +277,7 @@ const ConfirmForm = ({ act }: { readonly act: (action: ResidentAction) => Promis
     if (await send({ kind: 'confirmation', body })) setComment('');
   };
   return (
-    <form onSubmit={(event) => void submit(event)} aria-labelledby="resident-confirm">
-      <h3 id="resident-confirm">{t('confirmTitle')}</h3>
+    <ActionForm form="confirm" sending={sending} submit={submit}>
       <fieldset>
         <legend>{t('stars')}</legend>
         <div className="stars">
@@ -228,22 +300,8 @@ const ConfirmForm = ({ act }: { readonly act: (action: ResidentAction) => Promis
         </div>
       </fieldset>
       {missing && <p className="problem">{t('chooseStars')}</p>}
-      <label className="field" htmlFor="resident-comment">
-        {t('comment')}
-      </label>
-      <textarea
-        id="resident-comment"
-        maxLength={2000}
-        rows={2}
-        value={comment}
-        onChange={(event) => setComment(event.target.value)}
-      />
-      <div className="row">
-        <button type="submit" className="primary" disabled={sending}>
-          {sending ? t('sending') : t('confirm')}
-        </button>
-      </div>
-    </form>
+      <TextArea id="resident-comment" label={t('comment')} maxLength={2000} value={comment} onChange={setComment} />
+    </ActionForm>
   );
 };
 
@@ -251,31 +309,21 @@ const RejectForm = ({ act }: { readonly act: (action: ResidentAction) => Promise
   const { t } = useTranslation('resident');
   const [reason, setReason] = useState('');
   const { sending, send } = useSending(act);
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
+  const submit = async () => {
     if (reason.trim() === '') return;
     if (await send({ kind: 'rejection', body: { reason: reason.trim() } })) setReason('');
   };
   return (
-    <form onSubmit={(event) => void submit(event)} aria-labelledby="resident-reject">
-      <h3 id="resident-reject">{t('notFixed')}</h3>
-      <label className="field" htmlFor="resident-reason">
-        {t('rejectReason')}
-      </label>
-      <textarea
+    <ActionForm form="reject" sending={sending} submit={submit}>
+      <TextArea
         id="resident-reason"
+        label={t('rejectReason')}
         required
         maxLength={1000}
-        rows={2}
         value={reason}
-        onChange={(event) => setReason(event.target.value)}
+        onChange={setReason}
       />
-      <div className="row">
-        <button type="submit" className="danger" disabled={sending}>
-          {sending ? t('sending') : t('sendNotFixed')}
-        </button>
-      </div>
-    </form>
+    </ActionForm>
   );
 };
 
@@ -285,8 +333,7 @@ const NoteForm = ({ act }: { readonly act: (action: ResidentAction) => Promise<b
   const [photo, setPhoto] = useState('');
   const [empty, setEmpty] = useState(false);
   const { sending, send } = useSending(act);
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
+  const submit = async () => {
     const body = {
       ...(note.trim() === '' ? {} : { note: note.trim() }),
       ...(photo.trim() === '' ? {} : { photoRefs: [photo.trim()] }),
@@ -302,18 +349,8 @@ const NoteForm = ({ act }: { readonly act: (action: ResidentAction) => Promise<b
     }
   };
   return (
-    <form onSubmit={(event) => void submit(event)} aria-labelledby="resident-note">
-      <h3 id="resident-note">{t('noteTitle')}</h3>
-      <label className="field" htmlFor="resident-note-text">
-        {t('noteText')}
-      </label>
-      <textarea
-        id="resident-note-text"
-        maxLength={2000}
-        rows={2}
-        value={note}
-        onChange={(event) => setNote(event.target.value)}
-      />
+    <ActionForm form="note" sending={sending} submit={submit}>
+      <TextArea id="resident-note-text" label={t('noteText')} maxLength={2000} value={note} onChange={setNote} />
       <label className="field" htmlFor="resident-photo">
         {t('photoRef')}
       </label>
@@ -326,11 +363,6 @@ const NoteForm = ({ act }: { readonly act: (action: ResidentAction) => Promise<b
         onChange={(event) => setPhoto(event.target.value)}
       />
       {empty && <p className="problem">{t('emptyNote')}</p>}
-      <div className="row">
-        <button type="submit" disabled={sending}>
-          {sending ? t('sending') : t('addNote')}
-        </button>
-      </div>
-    </form>
+    </ActionForm>
   );
 };
