@@ -6,13 +6,20 @@ import { NumberSequencesRepository } from './number-sequences.repository';
 /** The most numbers one instance takes for a site's day at once: the most a stop or the day's end can leave unused. */
 export const MAX_NUMBER_BLOCK = 100;
 
+/** A number in hand, to be given back when the report turns out not to need it. */
+export interface NumberInHand {
+  readonly number: string;
+  readonly sequence: number;
+}
+
 interface SiteDay {
   readonly siteId: string;
   readonly localDate: string;
-  /** The numbers in hand are next..end; none when next > end. */
+  /** The numbers in hand: those given back first, then next..end (none when next > end). */
+  readonly givenBack: number[];
   next: number;
   end: number;
-  readonly waiting: { resolve: (number: string) => void; reject: (error: unknown) => void }[];
+  readonly waiting: { resolve: (taken: NumberInHand) => void; reject: (error: unknown) => void }[];
   taking: boolean;
   /** Numbers asked for in the current second and in the one before: the size of the next block. */
   second: number;
@@ -41,15 +48,37 @@ export class NumberBlocks {
   next(siteId: string, localDate: string): Promise<string> {
     const day = this.dayOf(siteId, localDate);
     this.countAsked(day);
-    if (day.waiting.length === 0 && day.next <= day.end) return Promise.resolve(this.take(day));
+    if (day.waiting.length === 0 && this.hasInHand(day)) return Promise.resolve(this.take(day).number);
     return new Promise((resolve, reject) => {
-      day.waiting.push({ resolve, reject });
+      day.waiting.push({ resolve: (taken) => resolve(taken.number), reject });
       this.refill(day);
     });
   }
 
-  private take(day: SiteDay): string {
-    return formatWorkOrderNumber(day.siteId, day.localDate, day.next++);
+  /**
+   * A number already in hand, or undefined (without taking a block): for a report that may turn out not to need
+   * one, which gives it back, so that a retry leaves neither a gap nor a write behind.
+   */
+  inHand(siteId: string, localDate: string): NumberInHand | undefined {
+    const day = this.dayOf(siteId, localDate);
+    if (day.waiting.length > 0 || !this.hasInHand(day)) return undefined;
+    this.countAsked(day);
+    return this.take(day);
+  }
+
+  giveBack(siteId: string, localDate: string, unused: NumberInHand): void {
+    const day = this.dayOf(siteId, localDate);
+    day.givenBack.push(unused.sequence);
+    day.givenBack.sort((a, b) => a - b);
+  }
+
+  private hasInHand(day: SiteDay): boolean {
+    return day.givenBack.length > 0 || day.next <= day.end;
+  }
+
+  private take(day: SiteDay): NumberInHand {
+    const sequence = day.givenBack.shift() ?? day.next++;
+    return { number: formatWorkOrderNumber(day.siteId, day.localDate, sequence), sequence };
   }
 
   private refill(day: SiteDay): void {
@@ -62,7 +91,7 @@ export class NumberBlocks {
         (last) => {
           day.next = last - size + 1;
           day.end = last;
-          while (day.waiting.length > 0 && day.next <= day.end) day.waiting.shift()?.resolve(this.take(day));
+          while (day.waiting.length > 0 && this.hasInHand(day)) day.waiting.shift()?.resolve(this.take(day));
         },
         (error: unknown) => {
           for (const waiter of day.waiting.splice(0)) waiter.reject(error);
@@ -96,6 +125,7 @@ export class NumberBlocks {
     const day: SiteDay = {
       siteId,
       localDate,
+      givenBack: [],
       next: 1,
       end: 0,
       waiting: [],

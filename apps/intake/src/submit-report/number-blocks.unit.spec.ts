@@ -76,6 +76,24 @@ describe('numbers from blocks of a site’s daily sequence', () => {
     expect(shared.blocks.length).toBeLessThanOrEqual(4);
   });
 
+  it('hands out a number in hand without taking a block, and takes a number given back first', async () => {
+    const shared = sequences();
+    const time = clockAt(START);
+    const numbers = new NumberBlocks(shared.repository, time.clock);
+    expect(numbers.inHand('S1', '2026-11-23')).toBeUndefined();
+    expect(shared.blocks).toEqual([]);
+    for (let i = 0; i < 3; i++) await numbers.next('S1', '2026-11-23');
+    time.advance(1_000);
+    await numbers.next('S1', '2026-11-23'); // a block of three: 0004 given, 0005 and 0006 in hand
+    const inHand = numbers.inHand('S1', '2026-11-23');
+    expect(inHand?.number).toBe('S1-20261123-0005');
+    numbers.giveBack('S1', '2026-11-23', inHand!);
+    expect(await numbers.next('S1', '2026-11-23')).toBe('S1-20261123-0005');
+    expect(numbers.inHand('S1', '2026-11-23')?.number).toBe('S1-20261123-0006');
+    expect(numbers.inHand('S1', '2026-11-23')).toBeUndefined();
+    expect(shared.blocks.map((b) => b.size)).toEqual([1, 1, 1, 3]);
+  });
+
   it('keeps sites and days apart, and starts each day at 1', async () => {
     const shared = sequences();
     const numbers = new NumberBlocks(shared.repository, clockAt(START).clock);

@@ -134,13 +134,15 @@ export class SubmitReportHandler {
   ): Promise<Decided> {
     const workOrderId = workOrderIdForKey(retryKey.scope, retryKey.key);
     const joined = await this.duplicates.find(command.report, triageDecision.category, now);
+    const localDate = this.localDateOf(now);
+    // Only a number in hand goes with the decision: a retry, which needs none, must take no block.
+    const inHand = joined ? undefined : this.numbers.inHand(command.report.siteId, localDate);
     const { decision, reservedNumber } = await this.keyDecisions.record(
       workOrderId,
       { requestFingerprint: fingerprint, joined },
-      joined
-        ? undefined
-        : { ...this.reportToOpen(command, workOrderId, now), number: await this.nextNumber(command, now) },
+      inHand && { ...this.reportToOpen(command, workOrderId, now), number: inHand.number },
     );
+    if (inHand && reservedNumber !== inHand.number) this.numbers.giveBack(command.report.siteId, localDate, inHand);
     if (decision.requestFingerprint !== fingerprint) throw new IdempotencyKeyReusedError(retryKey.key);
     if (decision.joined) {
       const joinedOrder = await this.joinOpenOrder(command, decision.joined, now);
@@ -205,7 +207,11 @@ export class SubmitReportHandler {
   }
 
   private nextNumber(command: SubmitReport, now: Date): Promise<string> {
-    return this.numbers.next(command.report.siteId, localDateOf(now, this.config.SITE_TIME_ZONE));
+    return this.numbers.next(command.report.siteId, this.localDateOf(now));
+  }
+
+  private localDateOf(now: Date): string {
+    return localDateOf(now, this.config.SITE_TIME_ZONE);
   }
 
   /**
