@@ -3,11 +3,13 @@
 // processes on a fresh database and fresh topics, and reports are offered open loop through intake's HTTP API with
 // one integrator key (rate limit lifted) at fixed rates, then at rates searched for the highest one where
 // intake→assigned p99 stays under the target and the backlog does not grow. For each rate it prints one JSON line:
-// offered and accepted reports/s, end-to-end reports/s (orders assigned or queued within the phase), HTTP p50/p99 of
-// the accepted reports, intake→assigned p50/p99 (the store's commit times of the report and of the routing), the
-// p99 from report to visible in the query service's read model, the backlog left at the end, and each service's CPU
-// share and peak RSS. Nothing is asserted: figures only. Needs Kafka and PostgreSQL from scripts/infra/up.sh and a
-// build.
+// offered and accepted reports/s, end-to-end reports/s (orders routed, over the span from the phase's first report
+// to its last routing), HTTP p50/p99 of the accepted reports, intake→assigned p50/p99 (the store's commit times of
+// the report and of the routing), the p99 from report to visible in the query service's read model, the backlog
+// left at the end, each service's CPU share and peak RSS, the database transactions committed per accepted report
+// (every service's, from pg_stat_database: what round trips that write cost) and the load average, since the
+// machine may be shared. Nothing is asserted: figures only. Needs Kafka and PostgreSQL from scripts/infra/up.sh and
+// a build.
 'use strict';
 const { cpus, loadavg } = require('node:os');
 const { percentile, runBench, sleep } = require('./bench-run');
@@ -42,6 +44,13 @@ const pipelineTimes = async (pool, workOrderIds) => {
   return rows;
 };
 
+/** Transactions committed in the bench's database so far (PostgreSQL's statistics lag by up to a second). */
+const committedTransactions = async (pool) =>
+  Number(
+    (await pool.query('SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()')).rows[0]
+      .xact_commit,
+  );
+
 const millisBetween = (from, to) => (from && to ? to.getTime() - from.getTime() : undefined);
 const sortedDefined = (values) => values.filter((v) => v !== undefined).sort((a, b) => a - b);
 const rounded = (value) => (Number.isFinite(value) ? Math.round(value) : null);
@@ -60,6 +69,7 @@ const main = () =>
     );
 
     const runPhase = async (rate) => {
+      const transactionsBefore = await committedTransactions(pool);
       const cpuBefore = new Map(services.map((s) => [s.name, cpuSecondsOf(s.child.pid)]));
       const peakRss = new Map(services.map((s) => [s.name, 0]));
       const sampler = setInterval(() => {
@@ -78,11 +88,16 @@ const main = () =>
       const intakeToAssigned = sortedDefined(times.map((t) => millisBetween(t.reported_at, t.routed_at)));
       const toVisible = sortedDefined(times.map((t) => millisBetween(t.reported_at, t.visible_at)));
       const window = offered.answeredSeconds + SETTLE_MS / 1000;
+      const routedSpanSeconds =
+        (Math.max(...routed.map((t) => t.routed_at.getTime())) -
+          Math.min(...routed.map((t) => t.reported_at.getTime()))) /
+        1000;
+      const transactions = (await committedTransactions(pool)) - transactionsBefore;
       const figures = {
         bench: 'end-to-end',
         offeredPerSecond: rounded(offered.sent / offered.offeredSeconds),
         acceptedPerSecond: rounded(accepted.length / offered.offeredSeconds),
-        endToEndPerSecond: rounded(routed.length / window),
+        endToEndPerSecond: rounded(routed.length / Math.max(routedSpanSeconds, offered.offeredSeconds)),
         refused: offered.results.filter((r) => r.status !== 202).length,
         unanswered: offered.sent - offered.results.length,
         httpP50Ms: rounded(percentile(http, 0.5)),
@@ -100,7 +115,9 @@ const main = () =>
             },
           ]),
         ),
+        transactionsPerReport: accepted.length === 0 ? null : Number((transactions / accepted.length).toFixed(1)),
         generatorLagP99Ms: rounded(offered.generatorLagP99),
+        loadAverage: loadavg().map((l) => Number(l.toFixed(1))),
       };
       console.log(JSON.stringify({ rate, ...figures }));
       // Sustained: nearly every report accepted and routed in the phase, and routed fast enough.

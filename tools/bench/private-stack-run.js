@@ -48,6 +48,8 @@ const withPrivateStack = async ({ label, portOffset, only, env = {}, poolSize = 
       logDir,
       portOffset,
       only,
+      // Six services starting at once on a busy 2-core host took over two minutes (2026-12-05, load average 45).
+      timeoutMs: 300_000,
     });
     const urls = Object.fromEntries(services.map((s) => [s.name, `http://127.0.0.1:${s.port}`]));
     const staffToken = ({ staffId, roles, sites }) =>

@@ -47,6 +47,7 @@ import { CloudEventsHttpController } from './submit-report/cloud-events.http.con
 import { IntakeEventsKafkaController } from './submit-report/intake-events.kafka.controller';
 import { DuplicateFinder } from './submit-report/duplicate-finder';
 import { IntakeReportsRepository } from './submit-report/intake-reports.repository';
+import { NumberBlocks } from './submit-report/number-blocks';
 import { NumberSequencesRepository } from './submit-report/number-sequences.repository';
 import { ReportKeyDecisionsRepository } from './submit-report/report-key-decisions.repository';
 import { ReportsHttpController } from './submit-report/reports.http.controller';
@@ -99,6 +100,7 @@ export const intakeModule = (config: IntakeConfig) => {
       ResidentLinkOrdersRepository,
       ResidentLinkDigestsBackfill,
       NumberSequencesRepository,
+      NumberBlocks,
       IntakeReportsRepository,
       DuplicateFinder,
       ReportKeyDecisionsRepository,

@@ -1,4 +1,5 @@
 export * from './integrator-keys';
+export * from './integrator-key-changes';
 export * from './local-signing-key';
 export * from './staff-tokens';
 export * from './resident-keys';

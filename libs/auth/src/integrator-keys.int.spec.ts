@@ -8,6 +8,7 @@ import {
   integratorSource,
   parseIntegratorKey,
 } from './integrator-keys';
+import { IntegratorKeyChanges } from './integrator-key-changes';
 
 // The module object itself (not an import's interop copy), so a spy on it sees the verifier's calls.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -290,5 +291,118 @@ describe('integrators on the Kafka intake topic', () => {
     await expect(store.isRegisteredSource(integratorSource(integratorId))).resolves.toBe(true);
     await expect(store.isRegisteredSource('/integrators/nobody')).resolves.toBe(false);
     await expect(store.isRegisteredSource('closeloop/intake')).resolves.toBe(false);
+  });
+});
+
+describe('keys remembered between requests (docs/adr/0038)', () => {
+  const holders: IntegratorKeyVerifier[] = [];
+  afterEach(async () => {
+    await Promise.all(holders.splice(0).map((holder) => holder.close()));
+  });
+
+  /** A verifier as an instance of a service has one, listening for changes on a connection of its own. */
+  const instance = () => {
+    const changes = new IntegratorKeyChanges(db.pool);
+    const holder = new IntegratorKeyVerifier(db.pool, clock, { rememberMillis: 10_000, changes });
+    holders.push(holder);
+    return { holder, changes };
+  };
+
+  const until = async (condition: () => boolean | Promise<boolean>, withinMillis = 5_000): Promise<number> => {
+    const started = Date.now();
+    while (!(await condition())) {
+      if (Date.now() - started > withinMillis) throw new Error(`not so within ${withinMillis} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    return Date.now() - started;
+  };
+
+  /** Verifies the key on each instance once it listens, so that each remembers what it read. */
+  const rememberedBy = async (apiKey: string, instances: ReturnType<typeof instance>[]) => {
+    for (const { holder, changes } of instances) {
+      await holder.verify(apiKey);
+      await until(() => changes.live);
+      await expect(holder.verify(apiKey)).resolves.toBeDefined();
+    }
+  };
+
+  const queriesDuring = async (work: () => Promise<unknown>): Promise<number> => {
+    const query = jest.spyOn(db.pool, 'query');
+    try {
+      await work();
+      return query.mock.calls.length;
+    } finally {
+      query.mockRestore();
+    }
+  };
+
+  it('answer from memory, with no round trip, while nothing changed', async () => {
+    const { apiKey, keyId } = await registerHotline();
+    const a = instance();
+    await rememberedBy(apiKey, [a]);
+    expect(await queriesDuring(() => a.holder.verify(apiKey))).toBe(0);
+    await expect(a.holder.verify(apiKey)).resolves.toMatchObject({ keyId, sites: ['S1', 'S2'] });
+    // Another secret for the key id is checked against the row as ever.
+    await expect(a.holder.verify(`clk_${keyId}_${'A'.repeat(43)}`)).resolves.toBeUndefined();
+  });
+
+  it('stop at once on every instance when the key is revoked: the next request on each is refused', async () => {
+    const { apiKey, keyId } = await registerHotline();
+    const a = instance();
+    const b = instance();
+    await rememberedBy(apiKey, [a, b]);
+    expect(await queriesDuring(() => Promise.all([a.holder.verify(apiKey), b.holder.verify(apiKey)]))).toBe(0);
+
+    const generations = [a, b].map(({ changes }) => changes.generation);
+    await store.revoke(keyId);
+    // The notification comes at the revocation's commit; from then on each instance refuses.
+    const heard = await Promise.all(
+      [a, b].map(({ changes }, i) => until(() => changes.generation > (generations[i] as number), 1_000)),
+    );
+    expect(Math.max(...heard)).toBeLessThan(1_000);
+    await until(async () => (await a.holder.verify(apiKey)) === undefined, 1_000);
+    await until(async () => (await b.holder.verify(apiKey)) === undefined, 1_000);
+    await expect(a.holder.verify(apiKey)).resolves.toBeUndefined();
+    await expect(b.holder.verify(apiKey)).resolves.toBeUndefined();
+  });
+
+  it('forget a scope as soon as it is narrowed, and an expiry a rotation sets holds to the millisecond', async () => {
+    const { apiKey, integratorId, keyId } = await registerHotline();
+    const a = instance();
+    await rememberedBy(apiKey, [a]);
+    await store.updateScope(integratorId, { sites: ['S1'] });
+    await until(async () => (await a.holder.verify(apiKey))?.sites.length === 1, 1_000);
+
+    await rememberedBy(apiKey, [a]);
+    const rotatedAt = now;
+    const generation = a.changes.generation;
+    await store.rotate(integratorId, 5);
+    await until(() => a.changes.generation > generation, 1_000);
+    expect(await queriesDuring(() => a.holder.verify(apiKey))).toBe(1);
+    now = new Date(rotatedAt.getTime() + 4_999);
+    expect(await queriesDuring(() => expect(a.holder.verify(apiKey)).resolves.toMatchObject({ keyId }))).toBe(0);
+    now = new Date(rotatedAt.getTime() + 5_000);
+    await expect(a.holder.verify(apiKey)).resolves.toBeUndefined();
+  });
+
+  it('are read again once the memory is older than its bound, and whenever the instance is not listening', async () => {
+    const { apiKey } = await registerHotline();
+    const a = instance();
+    await rememberedBy(apiKey, [a]);
+    now = new Date(now.getTime() + 10_000);
+    expect(await queriesDuring(() => a.holder.verify(apiKey))).toBe(1);
+    expect(await queriesDuring(() => a.holder.verify(apiKey))).toBe(0);
+
+    await db.pool.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+       WHERE application_name = 'closeloop-integrator-key-changes' AND datname = current_database()`,
+    );
+    await until(() => !a.changes.live);
+    expect(await queriesDuring(() => a.holder.verify(apiKey))).toBe(1);
+    expect(await queriesDuring(() => a.holder.verify(apiKey))).toBe(1);
+    // Listening again, it trusts only what it reads from then on.
+    await until(() => a.changes.live);
+    expect(await queriesDuring(() => a.holder.verify(apiKey))).toBe(1);
+    expect(await queriesDuring(() => a.holder.verify(apiKey))).toBe(0);
   });
 });

@@ -10,6 +10,7 @@ import {
   ValidationError,
 } from '@closeloop/contracts';
 import type { Pool, PoolClient } from 'pg';
+import { IntegratorKeyChanges } from './integrator-key-changes';
 
 /**
  * Integrators are the outside systems that submit residents' reports: a site's phone hotline, a CRM, a sensor
@@ -285,7 +286,10 @@ export class IntegratorKeyStore {
     return { integratorId, keyId: key.keyId, apiKey: key.apiKey, expiring };
   }
 
-  /** Stops a key at once, on every instance (the verifier reads the status on each call). Revoking twice is harmless. */
+  /**
+   * Stops a key on every instance: verifiers that remember it hear of the change at its commit (migration 0042's
+   * trigger), the others read the status on each call. Revoking twice is harmless.
+   */
   async revoke(keyId: string): Promise<{ keyId: string; integratorId: string; revokedAt: Date }> {
     if (!KEY_ID.test(keyId)) throw new NotFoundError('Integrator key', keyId);
     const { rows } = await this.pool.query<{ integrator_id: string; revoked_at: Date }>(
@@ -424,34 +428,84 @@ interface VerifyRow {
   event_types: string[];
 }
 
+/** What a verifier remembers of a key that verified: enough to skip argon2, and to answer without the database. */
+interface VerifiedKey {
+  readonly secretDigest: Buffer;
+  readonly secretHash: string;
+  readonly principal: IntegratorPrincipal;
+  readonly expiresAt: Date | null;
+  /** The key changes' generation before the row was read, and when it was read (by the verifier's clock). */
+  readonly generation: number;
+  readonly readAt: number;
+}
+
+export interface IntegratorKeyVerifierOptions {
+  /** Keys remembered at most; the least recently used is dropped. */
+  readonly cacheSize?: number;
+  /**
+   * How long a verified key is answered from memory, without reading its row, while `changes` listens. 0 (the
+   * default) reads the row on every call.
+   */
+  readonly rememberMillis?: number;
+  /** The change notifications that end what is remembered at once; required with `rememberMillis`. */
+  readonly changes?: IntegratorKeyChanges;
+}
+
+/** A short bound on trusting memory, should a change's notification be lost without the connection noticing. */
+export const VERIFIED_KEY_REMEMBER_MILLIS = 10_000;
+
 /**
- * Checks a presented API key. Every call reads the key's status and expiry and the integrator's scope from
- * PostgreSQL, so a revocation, an expiry or a narrowed scope holds at once on every instance.
+ * Checks a presented API key against its row: its status, expiry and the integrator's scope.
  *
  * Argon2id is slow on purpose (tens of ms of CPU and 19 MiB per check), which a busy integrator would pay on every
- * request. So a successful check is remembered: per key id, the SHA-256 of the secret that verified and the hash
- * it verified against. The memory is only a CPU shortcut, never an authority: it is consulted after the row has
- * been read and found usable, it only ever stands in for "this secret matches this stored hash" (so it can never
- * make a revoked, expired or re-scoped key pass), and it applies only while the stored hash is the one it was
- * made against. Digests are compared in constant time. Failures are not remembered, so guessing cannot fill it,
- * and it is bounded, dropping the least recently used entry.
+ * request. So a successful check is remembered: per key id, the SHA-256 of the secret that verified, the hash it
+ * verified against, and what the row said. Digests are compared in constant time. Failures are not remembered, so
+ * guessing cannot fill it, and it is bounded, dropping the least recently used entry.
+ *
+ * Without `rememberMillis` every call still reads the row, and memory only stands in for argon2 while the stored
+ * hash is the one it was made against: a revocation, an expiry or a narrowed scope holds from the next call.
+ *
+ * With it, a key verified within that time is answered from memory, with no round trip (docs/adr/0038): every change
+ * to an integrator or a key notifies every verifier at its commit (migration 0042), and a notification, or the
+ * listening connection being made or lost, ends everything remembered before it, on every instance. Memory is used
+ * only while listening; an expiry is checked against the remembered end on each call. So a revocation holds on an
+ * instance as soon as its notification arrives there, milliseconds after the commit, where reading the row on each
+ * call made it hold for calls that began after the commit; `rememberMillis` bounds the damage of a notification lost
+ * unnoticed.
  *
  * Key ids are not secret (they are listed and logged), so an unknown one may answer faster than a wrong secret.
  * Anyone who knows a key id can make an instance run argon2 once per request: rate-limit before verifying.
  */
 export class IntegratorKeyVerifier {
-  private readonly verified = new Map<string, { readonly secretDigest: Buffer; readonly secretHash: string }>();
+  private readonly verified = new Map<string, VerifiedKey>();
+  private readonly cacheSize: number;
+  private readonly rememberMillis: number;
+  private readonly changes: IntegratorKeyChanges | undefined;
 
   constructor(
     private readonly pool: Pool,
     private readonly clock: () => Date,
-    private readonly cacheSize = 1_000,
-  ) {}
+    options: IntegratorKeyVerifierOptions = {},
+  ) {
+    this.cacheSize = options.cacheSize ?? 1_000;
+    this.rememberMillis = options.rememberMillis ?? 0;
+    this.changes = options.changes;
+    if (this.rememberMillis > 0 && !this.changes) throw new Error('remembering verified keys needs their changes');
+  }
 
   /** The integrator behind a key, or undefined for a malformed, unknown, wrong, revoked or expired one. */
   async verify(presentedKey: string): Promise<IntegratorPrincipal | undefined> {
     const parsed = parseIntegratorKey(presentedKey);
     if (!parsed) return undefined;
+    const digest = sha256(parsed.secret);
+    const now = this.clock();
+    const remembered = this.verified.get(parsed.keyId);
+    if (remembered && this.stillTrusted(remembered, now) && timingSafeEqual(remembered.secretDigest, digest)) {
+      this.touch(parsed.keyId, remembered);
+      return remembered.principal;
+    }
+    this.changes?.start();
+    const generation = this.changes?.generation ?? 0;
     const { rows } = await this.pool.query<VerifyRow>(
       `SELECT k.key_id, k.integrator_id, k.secret_hash, k.status, k.expires_at, i.sites, i.event_types
        FROM access_integrator_keys k JOIN access_integrators i ON i.integrator_id = k.integrator_id
@@ -459,32 +513,53 @@ export class IntegratorKeyVerifier {
       [parsed.keyId],
     );
     const row = rows[0];
-    if (!row || !usableAt(row, this.clock())) return undefined;
-    if (!(await this.secretMatches(row.key_id, parsed.secret, row.secret_hash))) return undefined;
-    return {
+    if (!row || !usableAt(row, now)) return undefined;
+    const argon2Known =
+      remembered !== undefined &&
+      remembered.secretHash === row.secret_hash &&
+      timingSafeEqual(remembered.secretDigest, digest);
+    if (!argon2Known && !(await argon2Verify(row.secret_hash, parsed.secret))) return undefined;
+    const principal: IntegratorPrincipal = {
       kind: 'integrator',
       integratorId: row.integrator_id,
       keyId: row.key_id,
       sites: row.sites,
       eventTypes: row.event_types,
     };
+    this.touch(row.key_id, {
+      secretDigest: digest,
+      secretHash: row.secret_hash,
+      principal,
+      expiresAt: row.expires_at,
+      generation,
+      readAt: now.getTime(),
+    });
+    return principal;
   }
 
-  private async secretMatches(keyId: string, secret: string, secretHash: string): Promise<boolean> {
-    const digest = sha256(secret);
-    const remembered = this.verified.get(keyId);
-    if (remembered && remembered.secretHash === secretHash && timingSafeEqual(remembered.secretDigest, digest)) {
-      this.verified.delete(keyId);
-      this.verified.set(keyId, remembered);
-      return true;
-    }
-    if (!(await argon2Verify(secretHash, secret))) return false;
+  /** Stops listening for changes; memory is not trusted after. */
+  async close(): Promise<void> {
+    await this.changes?.close();
+  }
+
+  /** Whether what was read of a key may still answer for it without reading its row again. */
+  private stillTrusted(remembered: VerifiedKey, now: Date): boolean {
+    const changes = this.changes;
+    return (
+      changes !== undefined &&
+      changes.live &&
+      remembered.generation === changes.generation &&
+      now.getTime() - remembered.readAt < this.rememberMillis &&
+      (remembered.expiresAt === null || remembered.expiresAt.getTime() > now.getTime())
+    );
+  }
+
+  private touch(keyId: string, entry: VerifiedKey): void {
     this.verified.delete(keyId);
-    this.verified.set(keyId, { secretDigest: digest, secretHash });
+    this.verified.set(keyId, entry);
     while (this.verified.size > this.cacheSize) {
       const oldest = this.verified.keys().next().value as string;
       this.verified.delete(oldest);
     }
-    return true;
   }
 }

@@ -27,7 +27,12 @@ import { Kafka, Partitioners, Producer } from 'kafkajs';
 import { Pool } from 'pg';
 import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { InputPolicyInterceptor } from '@closeloop/http';
-import { IntegratorKeyVerifier, StaffTokenVerifier } from '@closeloop/auth';
+import {
+  IntegratorKeyChanges,
+  IntegratorKeyVerifier,
+  StaffTokenVerifier,
+  VERIFIED_KEY_REMEMBER_MILLIS,
+} from '@closeloop/auth';
 import { kafkaSecurityOf, staffJwksOf } from '@closeloop/config';
 import { AccessGuard, INTEGRATOR_KEYS, RATE_LIMITER, STAFF_TOKENS } from './access.guard';
 import { TerminusModule } from '@nestjs/terminus';
@@ -60,6 +65,7 @@ class InfrastructureLifecycle implements OnApplicationBootstrap, OnApplicationSh
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(KAFKA_PRODUCER) private readonly producer: Producer,
     @Inject(METRICS) private readonly metrics: ServiceMetrics,
+    @Inject(INTEGRATOR_KEYS) private readonly integratorKeys: IntegratorKeyVerifier,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -87,6 +93,7 @@ class InfrastructureLifecycle implements OnApplicationBootstrap, OnApplicationSh
     await this.relay?.stop();
     if (this.store instanceof KurrentDbEventStore) await this.store.close().catch(() => undefined);
     await this.producer.disconnect().catch(() => undefined);
+    await this.integratorKeys.close();
     await this.pool.end().catch(() => undefined);
   }
 }
@@ -157,7 +164,12 @@ export class InfrastructureModule {
         },
         {
           provide: INTEGRATOR_KEYS,
-          useFactory: (pool: Pool, clock: Clock) => new IntegratorKeyVerifier(pool, () => clock.now()),
+          // Remembered for a few seconds, forgotten on every instance at a change's commit (docs/adr/0038).
+          useFactory: (pool: Pool, clock: Clock) =>
+            new IntegratorKeyVerifier(pool, () => clock.now(), {
+              rememberMillis: VERIFIED_KEY_REMEMBER_MILLIS,
+              changes: new IntegratorKeyChanges(pool),
+            }),
           inject: [PG_POOL, CLOCK],
         },
         {

@@ -35,8 +35,8 @@ import { PriorityResidentsRepository } from '../priority-registry/priority-resid
 import { ResidentLinks } from '../resident-link/resident-links';
 import { DuplicateFinder } from './duplicate-finder';
 import { workOrderIdForKey } from './idempotency';
-import { IntakeReportsRepository } from './intake-reports.repository';
-import { NumberSequencesRepository } from './number-sequences.repository';
+import { IntakeReportsRepository, ReportToOpen } from './intake-reports.repository';
+import { NumberBlocks } from './number-blocks';
 import { JoinedOrder, ReportKeyDecisionsRepository } from './report-key-decisions.repository';
 
 export interface SubmitReport {
@@ -69,7 +69,7 @@ export class SubmitReportHandler {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(TRIAGE_RULES) private readonly rules: readonly TriageRule[],
     @Inject(INTAKE_CONFIG) private readonly config: IntakeConfig,
-    private readonly numbers: NumberSequencesRepository,
+    private readonly numbers: NumberBlocks,
     private readonly reports: IntakeReportsRepository,
     private readonly duplicates: DuplicateFinder,
     private readonly keyDecisions: ReportKeyDecisionsRepository,
@@ -121,7 +121,9 @@ export class SubmitReportHandler {
    * A report with a retry key: the first request records its decision (join this open order, or open the key's
    * own) before it writes anything else, and every request with the key carries out the decision recorded, so a
    * retry answers the same order even after the joined one was resolved or a closer match opened, and a retry
-   * after a crash finishes what the first request began.
+   * after a crash finishes what the first request began. The decision and, for the key's own order, the order's
+   * row are written by one statement (docs/adr/0038); a retry of a key whose order exists learns so from the
+   * append's conflict and answers as a replay.
    */
   private async handleKeyed(
     command: SubmitReport,
@@ -131,41 +133,38 @@ export class SubmitReportHandler {
     now: Date,
   ): Promise<Decided> {
     const workOrderId = workOrderIdForKey(retryKey.scope, retryKey.key);
-    const own = await this.store.readStream(workOrderStream(workOrderId));
-    if (own.length > 0) return this.replay(own, fingerprint, retryKey.key);
-    const decision =
-      (await this.keyDecisions.find(workOrderId)) ??
-      (await this.keyDecisions.record(workOrderId, {
-        requestFingerprint: fingerprint,
-        joined: await this.duplicates.find(command.report, triageDecision.category, now),
-      }));
+    const joined = await this.duplicates.find(command.report, triageDecision.category, now);
+    const localDate = this.localDateOf(now);
+    // Only a number in hand goes with the decision: a retry, which needs none, must take no block.
+    const inHand = joined ? undefined : this.numbers.inHand(command.report.siteId, localDate);
+    const { decision, reservedNumber } = await this.keyDecisions.record(
+      workOrderId,
+      { requestFingerprint: fingerprint, joined },
+      inHand && { ...this.reportToOpen(command, workOrderId, now), number: inHand.number },
+    );
+    if (inHand && reservedNumber !== inHand.number) this.numbers.giveBack(command.report.siteId, localDate, inHand);
     if (decision.requestFingerprint !== fingerprint) throw new IdempotencyKeyReusedError(retryKey.key);
     if (decision.joined) {
-      const joined = await this.joinOpenOrder(command, decision.joined, now);
-      if (joined) return joined;
+      const joinedOrder = await this.joinOpenOrder(command, decision.joined, now);
+      if (joinedOrder) return joinedOrder;
       await this.keyDecisions.abandonJoin(workOrderId, decision.joined);
     }
-    return this.openOrder(command, workOrderId, fingerprint, triageDecision, now);
+    return this.openOrder(command, workOrderId, fingerprint, triageDecision, now, reservedNumber);
   }
 
+  /** Appends the order's report; `reservedNumber` when its row is reserved already, else it is reserved here. */
   private async openOrder(
     command: SubmitReport,
     workOrderId: string,
     fingerprint: string,
     triageDecision: TriageDecision,
     now: Date,
+    reservedNumber?: string,
   ): Promise<Decided> {
     const stream = workOrderStream(workOrderId);
-    const number = await this.reports.reserve(
-      {
-        workOrderId,
-        siteId: command.report.siteId,
-        building: command.report.building,
-        reportedAt: now,
-        linkDigest: this.links.digestOf(workOrderId),
-      },
-      await this.numbers.next(command.report.siteId, localDateOf(now, this.config.SITE_TIME_ZONE)),
-    );
+    const number =
+      reservedNumber ??
+      (await this.reports.reserve(this.reportToOpen(command, workOrderId, now), await this.nextNumber(command, now)));
     const events = workOrderDecider.decide(
       { type: 'ReportWorkOrder', workOrderId, number, report: command.report, triage: triageDecision, now },
       workOrderDecider.initialState(),
@@ -195,6 +194,24 @@ export class SubmitReportHandler {
       ?.counter('closeloop_work_orders_received_total')
       .inc({ tier: triageDecision.tier, channel: command.report.channel });
     return { workOrderId, number, tier: triageDecision.tier, replayed: false };
+  }
+
+  private reportToOpen(command: SubmitReport, workOrderId: string, now: Date): ReportToOpen {
+    return {
+      workOrderId,
+      siteId: command.report.siteId,
+      building: command.report.building,
+      reportedAt: now,
+      linkDigest: this.links.digestOf(workOrderId),
+    };
+  }
+
+  private nextNumber(command: SubmitReport, now: Date): Promise<string> {
+    return this.numbers.next(command.report.siteId, this.localDateOf(now));
+  }
+
+  private localDateOf(now: Date): string {
+    return localDateOf(now, this.config.SITE_TIME_ZONE);
   }
 
   /**

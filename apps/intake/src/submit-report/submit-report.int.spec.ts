@@ -164,10 +164,14 @@ describe('a report with a retry key that joined an open order', () => {
         causationId: randomUUID(),
       });
     const decideJoining = (report: ReportDetails, key: string, workOrderId: string) =>
-      intake.app.get(ReportKeyDecisionsRepository).record(workOrderIdForKey(scope, key), {
-        requestFingerprint: requestFingerprint(report),
-        joined: { workOrderId, similarity: 0.8, reason: 'recorded before the stop' },
-      });
+      intake.app.get(ReportKeyDecisionsRepository).record(
+        workOrderIdForKey(scope, key),
+        {
+          requestFingerprint: requestFingerprint(report),
+          joined: { workOrderId, similarity: 0.8, reason: 'recorded before the stop' },
+        },
+        undefined,
+      );
 
     it('a retry links the report to the order recorded, not to what matches now', async () => {
       const key = `crm-${randomUUID()}`;
@@ -201,10 +205,11 @@ describe('a report with a retry key that joined an open order', () => {
       const retried = await submit(report, key);
       expect(retried.workOrderId).toBe(workOrderIdForKey(scope, key));
       expect(retried.linkedAsDuplicate).toBeUndefined();
-      expect(await intake.app.get(ReportKeyDecisionsRepository).find(retried.workOrderId)).toEqual({
-        requestFingerprint: requestFingerprint(report),
-        joined: undefined,
-      });
+      const standing = await intake.db.pool.query(
+        'SELECT request_fingerprint, joined_work_order_id FROM intake_report_keys WHERE retry_key_id = $1',
+        [retried.workOrderId],
+      );
+      expect(standing.rows).toEqual([{ request_fingerprint: requestFingerprint(report), joined_work_order_id: null }]);
       expect(await submit(report, key)).toEqual({ ...retried, replayed: true });
       expect(await linkedEvents(recordedId)).toHaveLength(0);
     });
