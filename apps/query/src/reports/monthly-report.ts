@@ -1,9 +1,9 @@
 import { maskPhone } from '@closeloop/contracts';
-import { HotSpotCell, hotSpotReport, RepeatComplaint, Season } from './hot-spots';
+import { HotSpotCell, hotSpotReport, PlaceRow, RepeatComplaint, Season } from './hot-spots';
 import { ReportOrder, StaffRef } from './report-order';
 import { callbackAnsweredBefore, ReportRow, reportRowOf, standingIndex } from './report-row';
 import { ReportWindow, SiteOrders } from './report-window';
-import { PeriodFigures, serviceLevelFigures, ServiceLevelFigures } from './service-levels';
+import { PeriodFigures, ServiceLevelFigures } from './service-levels';
 
 /** The desk's own notes on a month (what it improved, what it will change): every saved version is kept. */
 export interface DeskNotes {
@@ -108,10 +108,12 @@ const byInstant =
     Date.parse(instantOf(a)) - Date.parse(instantOf(b));
 
 export const monthlyReport = (
-  input: SiteOrders &
+  input: SiteOrders<PlaceRow> &
     Season & {
       readonly month: string;
       readonly previousWindow: ReportWindow;
+      /** The month's figures against the previous month's. */
+      readonly headline: PeriodFigures;
       /**
        * The facts of the orders the lines name (a target missed in the month, a comment, a callback unanswered),
        * or more: each line is picked from them by its own rule.
@@ -121,8 +123,8 @@ export const monthlyReport = (
       readonly generatedAt: Date;
     },
 ): MonthlyReport => {
-  const { siteId, month, timeZone, window, previousWindow, orders } = input;
-  const current = serviceLevelFigures(orders, window);
+  const { siteId, month, timeZone, window, previousWindow, headline } = input;
+  const { current } = headline;
   const hotSpots = hotSpotReport(input);
   const listed = input.listed.map((o) => ({ o, row: reportRowOf(o) }));
   const missedTargets = listed
@@ -173,7 +175,7 @@ export const monthlyReport = (
     to: window.to,
     previousMonth: previousWindow.from.slice(0, 7),
     generatedAt: input.generatedAt.toISOString(),
-    headline: { current, previous: serviceLevelFigures(orders, previousWindow) },
+    headline,
     hotIssues: { hotSpots: hotSpots.hotSpots.slice(0, HOT_ISSUES_LISTED), repeats: hotSpots.repeats },
     missedTargets,
     satisfaction: { ...current.satisfaction, comments },

@@ -4,7 +4,7 @@ import { NOVEMBER } from './order-history-under-test.spec';
 import { foldReportOrder, ReportOrder } from './report-order';
 import { reportRowOf } from './report-row';
 import { splitWindow, windowOf } from './report-window';
-import { median, percentile, serviceLevelReport } from './service-levels';
+import { median, percentile, serviceLevelReportInMemory } from './service-levels-counted-in-memory.spec';
 
 const ZONE = 'Asia/Shanghai';
 const fold = (events: (typeof NOVEMBER)[number]['events']): ReportOrder =>
@@ -21,7 +21,7 @@ describe('the November fixture', () => {
 });
 
 describe('the service-level report', () => {
-  const report = serviceLevelReport({ siteId: 'S1', timeZone: ZONE, window: november, orders });
+  const report = serviceLevelReportInMemory({ siteId: 'S1', timeZone: ZONE, window: november, orders });
 
   it('reads the period as local midnights and compares it with the 30 days before', () => {
     expect(new Date(november.start).toISOString()).toBe('2026-10-31T16:00:00.000Z');
@@ -70,7 +70,7 @@ describe('the service-level report', () => {
   it('counts the received orders the priority lane raised, in the period and the one before', () => {
     // A (received in November) and E (in October) raised by the lane.
     const marked = orders.map((row) => ({ ...row, priorityLane: ['S1-0001', 'S1-0005'].includes(row.number) }));
-    const figures = serviceLevelReport({ siteId: 'S1', timeZone: ZONE, window: november, orders: marked }).total;
+    const figures = serviceLevelReportInMemory({ siteId: 'S1', timeZone: ZONE, window: november, orders: marked }).total;
     expect([figures.current.priorityLane, figures.previous.priorityLane]).toEqual([1, 1]);
   });
 
@@ -93,14 +93,14 @@ describe('the service-level report', () => {
   });
 
   it('groups by an attribute of the order, each group against its own previous period', () => {
-    const byTier = serviceLevelReport({ siteId: 'S1', timeZone: ZONE, window: november, groupBy: 'tier', orders });
+    const byTier = serviceLevelReportInMemory({ siteId: 'S1', timeZone: ZONE, window: november, groupBy: 'tier', orders });
     expect(byTier.groups.map((g) => [g.key, g.current.received, g.previous.received, g.current.backlog.open])).toEqual([
       ['normal', 3, 0, 2], // B C F; C and F open
       ['planned', 0, 1, 1], // E
       ['urgent', 2, 0, 1], // A G; G open
       [null, 1, 0, 0], // D, cancelled before triage
     ]);
-    const byTechnician = serviceLevelReport({
+    const byTechnician = serviceLevelReportInMemory({
       siteId: 'S1',
       timeZone: ZONE,
       window: november,
@@ -111,7 +111,7 @@ describe('the service-level report', () => {
   });
 
   it('groups by week: ISO weeks cut at Mondays, each compared with the part of the same length before it', () => {
-    const byWeek = serviceLevelReport({ siteId: 'S1', timeZone: ZONE, window: november, groupBy: 'week', orders });
+    const byWeek = serviceLevelReportInMemory({ siteId: 'S1', timeZone: ZONE, window: november, groupBy: 'week', orders });
     expect(byWeek.groups.map((g) => [g.from, g.to, g.current.received])).toEqual([
       ['2026-11-01', '2026-11-02', 0],
       ['2026-11-02', '2026-11-09', 1],
