@@ -1,8 +1,8 @@
 import { maskPhone } from '@closeloop/contracts';
-import { HotSpotCell, hotSpotReport, PlaceRow, RepeatComplaint, Season } from './hot-spots';
+import { CellCount, HotSpotCell, rankedCells, RepeatComplaint, repeatComplaintsOf, RepeatPair } from './hot-spots';
 import { ReportOrder, StaffRef } from './report-order';
 import { callbackAnsweredBefore, ReportRow, reportRowOf, standingIndex } from './report-row';
-import { ReportWindow, SiteOrders } from './report-window';
+import { ReportWindow, SitePeriod } from './report-window';
 import { PeriodFigures, ServiceLevelFigures } from './service-levels';
 
 /** The desk's own notes on a month (what it improved, what it will change): every saved version is kept. */
@@ -108,24 +108,25 @@ const byInstant =
     Date.parse(instantOf(a)) - Date.parse(instantOf(b));
 
 export const monthlyReport = (
-  input: SiteOrders<PlaceRow> &
-    Season & {
-      readonly month: string;
-      readonly previousWindow: ReportWindow;
-      /** The month's figures against the previous month's. */
-      readonly headline: PeriodFigures;
-      /**
-       * The facts of the orders the lines name (a target missed in the month, a comment, a callback unanswered),
-       * or more: each line is picked from them by its own rule.
-       */
-      readonly listed: readonly ReportOrder[];
-      readonly deskNotes: DeskNotes | null;
-      readonly generatedAt: Date;
-    },
+  input: SitePeriod & {
+    readonly month: string;
+    readonly previousWindow: ReportWindow;
+    /** The month's figures against the previous month's. */
+    readonly headline: PeriodFigures;
+    /** The month's hot spots (against the 30 days before it) and repeat complaints. */
+    readonly cells: readonly CellCount[];
+    readonly repeats: readonly RepeatPair[];
+    /**
+     * The facts of the orders the lines name (a target missed in the month, a comment, a callback unanswered),
+     * or more: each line is picked from them by its own rule.
+     */
+    readonly listed: readonly ReportOrder[];
+    readonly deskNotes: DeskNotes | null;
+    readonly generatedAt: Date;
+  },
 ): MonthlyReport => {
   const { siteId, month, timeZone, window, previousWindow, headline } = input;
   const { current } = headline;
-  const hotSpots = hotSpotReport(input);
   const listed = input.listed.map((o) => ({ o, row: reportRowOf(o) }));
   const missedTargets = listed
     .flatMap(({ o, row }) =>
@@ -176,7 +177,10 @@ export const monthlyReport = (
     previousMonth: previousWindow.from.slice(0, 7),
     generatedAt: input.generatedAt.toISOString(),
     headline,
-    hotIssues: { hotSpots: hotSpots.hotSpots.slice(0, HOT_ISSUES_LISTED), repeats: hotSpots.repeats },
+    hotIssues: {
+      hotSpots: rankedCells(input.cells).slice(0, HOT_ISSUES_LISTED),
+      repeats: repeatComplaintsOf(input.repeats),
+    },
     missedTargets,
     satisfaction: { ...current.satisfaction, comments },
     callbacks: { ...current.callbacks, unanswered },

@@ -1,29 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PG_POOL } from '@closeloop/runtime';
 import { Pool } from 'pg';
-import { QUERY_TABLES, REPORT_ROW_COLUMNS } from '../projection/work-order-rows.repository';
-import { MonthCount, PlaceRow } from './hot-spots';
+import { DAY_MS } from '@closeloop/contracts';
+import { QUERY_TABLES } from '../projection/work-order-rows.repository';
+import { CellCount, MonthCount, REPEAT_WITHIN_DAYS, RepeatPair } from './hot-spots';
 import { ReportOrder } from './report-order';
 import { ReportWindow } from './report-window';
 import { AttributeGrouping, EMPTY_TALLY, ServiceLevelTally, SpanTally, WindowTallies } from './service-levels';
-
-/**
- * The places a hot-spot report reads, each row as one JSON array of its columns: pg parses a PostgreSQL array in
- * JavaScript, a character at a time, and JSON natively. The bigint instants fit JSON's numbers exactly (to 2^53 ms,
- * the year 287,396).
- */
-const PLACE_KEYS: readonly (keyof PlaceRow)[] = [
-  'workOrderId',
-  'number',
-  'category',
-  'building',
-  'unit',
-  'reportedAt',
-  'closedAt',
-];
-const PLACES_JSON = `json_build_array(${PLACE_KEYS.map((key) => REPORT_ROW_COLUMNS.find(([k]) => k === key)?.[1]).join(', ')})`;
-const placeOf = (values: readonly unknown[]): PlaceRow =>
-  Object.fromEntries(PLACE_KEYS.map((key, i) => [key, values[i]])) as unknown as PlaceRow;
 
 // ---- Service levels, counted in SQL -----------------------------------------------------------------------------
 // Every figure is counted where the rows are: a twelve-month report moves a few rows of numbers, not 60,000 orders
@@ -228,17 +211,53 @@ const tallyOf = (row: TallyRow, alerts: AlertTallyRow | undefined): ServiceLevel
 export class ReportOrdersRepository {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
-  /**
-   * Every order of a site that can count in a report over [since, until) (reported before `until`, and either
-   * still open or with a step on or after `since`): where and what each was, and when it was reported and closed.
-   */
-  async placesFor(siteId: string, since: Date, until: Date): Promise<PlaceRow[]> {
-    const { rows } = await this.pool.query<{ row: unknown[] }>(
-      `SELECT ${PLACES_JSON} AS row FROM ${QUERY_TABLES.reportOrders}
-       WHERE site_id = $1 AND reported_at < $3 AND (ended_at IS NULL OR last_step_at >= $2)`,
-      [siteId, since.getTime(), until.getTime()],
+  /** Orders received by category × building in a window and in the window before it (which ends where it starts). */
+  async hotSpotCells(siteId: string, window: ReportWindow, previous: ReportWindow): Promise<CellCount[]> {
+    const { rows } = await this.pool.query<CellCount>(
+      `SELECT category, building, count(*) FILTER (WHERE reported_at >= $3)::int AS received,
+         count(*) FILTER (WHERE reported_at < $3)::int AS previous
+       FROM ${QUERY_TABLES.reportOrders}
+       WHERE site_id = $1 AND reported_at >= $2 AND reported_at < $4
+       GROUP BY category, building`,
+      [siteId, previous.start, window.start, window.end],
     );
-    return rows.map((r) => placeOf(r.row));
+    return rows;
+  }
+
+  /**
+   * The repeat complaints of a window: each order reported in it with a unit and a category, and the latest close
+   * of another order at the same building, unit and category in the 30 days up to that report. A close in them
+   * is on or after the window's start less 30 days, so the index on the last step finds the earlier orders.
+   */
+  async repeatComplaints(siteId: string, window: ReportWindow): Promise<RepeatPair[]> {
+    const { rows } = await this.pool.query<{
+      building: string | null;
+      unit: string;
+      category: string;
+      number: string;
+      reported_at: string;
+      earlier_number: string;
+      closed_at: string;
+    }>(
+      `SELECT DISTINCT ON (later.work_order_id) later.building, later.unit, later.category, later.number,
+         later.reported_at, earlier.number AS earlier_number, closed.at AS closed_at
+       FROM ${QUERY_TABLES.reportOrders} later
+       JOIN ${QUERY_TABLES.reportOrders} earlier ON earlier.site_id = later.site_id AND earlier.unit = later.unit
+         AND earlier.category = later.category AND earlier.building IS NOT DISTINCT FROM later.building
+         AND earlier.work_order_id <> later.work_order_id AND earlier.last_step_at >= $2::bigint - $4
+       CROSS JOIN LATERAL unnest(earlier.closed_at) AS closed(at)
+       WHERE later.site_id = $1 AND later.reported_at >= $2 AND later.reported_at < $3
+         AND closed.at <= later.reported_at AND later.reported_at - closed.at <= $4
+       ORDER BY later.work_order_id, closed.at DESC, earlier.reported_at, earlier.work_order_id`,
+      [siteId, window.start, window.end, REPEAT_WITHIN_DAYS * DAY_MS],
+    );
+    return rows.map((r) => ({
+      building: r.building,
+      unit: r.unit,
+      category: r.category,
+      earlier: { number: r.earlier_number, closedAt: Number(r.closed_at) },
+      later: { number: r.number, reportedAt: Number(r.reported_at) },
+    }));
   }
 
   /**

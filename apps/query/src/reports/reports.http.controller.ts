@@ -14,7 +14,7 @@ import { CLOCK, Clock } from '@closeloop/runtime';
 import { z } from 'zod';
 import { InquiriesRepository } from '../inquiries/inquiries.repository';
 import { inquiryFigures } from '../inquiries/inquiry-figures';
-import { hotSpotReport, REPEAT_WITHIN_DAYS } from './hot-spots';
+import { hotSpotReport } from './hot-spots';
 import { flatten, toCsv } from './report-csv';
 import { monthlyReport } from './monthly-report';
 import { reportDocument } from './monthly-report-document';
@@ -168,19 +168,16 @@ export class ReportsHttpController {
   ) {
     const { section } = parse(HotSpotQuerySchema, query);
     const { site, from, to, timeZone, window } = periodAsked(query, request);
-    const since = Math.min(
-      previousWindowOf(window, timeZone).start,
-      windowOf(addLocalDays(from, -REPEAT_WITHIN_DAYS - 1), from, timeZone).start,
-    );
     // Twelve months: the month of the period's last day and the eleven before it.
     const lastMonthStart = `${addLocalDays(to, -1).slice(0, 7)}-01`;
     const months = Array.from({ length: 12 }, (_, i) => monthBefore(lastMonthStart, 11 - i));
     const season = windowOf(`${months[0]}-01`, nextMonth(lastMonthStart), timeZone);
-    const [orders, monthCounts] = await Promise.all([
-      this.reports.placesFor(site, new Date(since), new Date(window.end)),
+    const [cells, repeats, monthCounts] = await Promise.all([
+      this.reports.hotSpotCells(site, window, previousWindowOf(window, timeZone)),
+      this.reports.repeatComplaints(site, window),
       this.reports.receivedByMonth(site, new Date(season.start), new Date(season.end), timeZone),
     ]);
-    const report = hotSpotReport({ siteId: site, timeZone, window, orders, months, monthCounts });
+    const report = hotSpotReport({ siteId: site, timeZone, window, cells, repeats, months, monthCounts });
     if (!wantsCsv(request)) return report;
     const rows =
       section === 'hotSpots'
@@ -214,14 +211,12 @@ export class ReportsHttpController {
     const previousFrom = `${monthBefore(from, 1)}-01`;
     const window = windowOf(from, to, timeZone);
     const previousWindow = windowOf(previousFrom, from, timeZone);
-    const months = Array.from({ length: 12 }, (_, i) => monthBefore(from, 11 - i));
-    const season = windowOf(`${months[0]}-01`, to, timeZone);
-    const since = windowOf(addLocalDays(previousFrom, -REPEAT_WITHIN_DAYS - 1), from, timeZone).start;
-    const [tallies, orders, listed, monthCounts, deskNotes] = await Promise.all([
+    const [tallies, cells, repeats, listed, deskNotes] = await Promise.all([
       this.reports.serviceLevelTallies(site, [window, previousWindow], null),
-      this.reports.placesFor(site, new Date(since), new Date(window.end)),
+      // The month's hot spots against the 30 days before it, as the hot-spot report counts them.
+      this.reports.hotSpotCells(site, window, previousWindowOf(window, timeZone)),
+      this.reports.repeatComplaints(site, window),
       this.reports.factsQuotedIn(site, new Date(window.start), new Date(window.end)),
-      this.reports.receivedByMonth(site, new Date(season.start), new Date(season.end), timeZone),
       this.notes.latest(site, month),
     ]);
     const report = monthlyReport({
@@ -231,10 +226,9 @@ export class ReportsHttpController {
       window,
       previousWindow,
       headline: periodFigures(tallies.total, 0),
-      orders,
+      cells,
+      repeats,
       listed,
-      months,
-      monthCounts,
       deskNotes,
       generatedAt: this.clock.now(),
     });

@@ -15,13 +15,14 @@ import { InquiriesRepository } from '../inquiries/inquiries.repository';
 import { REPORT_ROW_COLUMNS } from '../projection/work-order-rows.repository';
 import { projectEvent } from '../projection/work-order.projection';
 import { NOVEMBER, orderIdOf, STAFF } from './order-history-under-test.spec';
-import { HotSpotReport } from './hot-spots';
+import { HotSpotReport, hotSpotReport } from './hot-spots';
+import { hotSpotsInMemory } from './hot-spots-counted-in-memory.spec';
 import { foldReportOrder, ReportOrder } from './report-order';
 import { ReportRow, reportRowOf } from './report-row';
 import { ReportNotesRepository } from './report-notes.repository';
 import { ReportOrdersRepository } from './report-orders.repository';
 import { ReportsHttpController } from './reports.http.controller';
-import { windowOf } from './report-window';
+import { previousWindowOf, windowOf } from './report-window';
 import { serviceLevelReportInMemory } from './service-levels-counted-in-memory.spec';
 import {
   ATTRIBUTE_GROUPINGS,
@@ -217,7 +218,19 @@ describe('the reports read model (real PostgreSQL)', () => {
         ],
         repeats: [{ later: { number: 'S1-0007' } }, { later: { number: 'S1-0004' } }],
       });
-      const seasonality = (report as HotSpotReport).seasonality;
+      const { hotSpots, repeats, seasonality } = report as HotSpotReport;
+      const period = {
+        siteId: 'S1',
+        timeZone: 'Asia/Shanghai',
+        window: windowOf('2026-11-01', '2026-12-01', 'Asia/Shanghai'),
+      };
+      const counted = hotSpotReport({
+        ...period,
+        ...hotSpotsInMemory(novemberRows, period),
+        months: [],
+        monthCounts: [],
+      });
+      expect({ hotSpots, repeats }).toEqual({ hotSpots: counted.hotSpots, repeats: counted.repeats });
       expect(seasonality.map((m) => m.month)).toEqual([
         '2025-12',
         ...Array.from({ length: 11 }, (_, i) => `2026-${String(i + 1).padStart(2, '0')}`),
@@ -476,6 +489,15 @@ describe('the reports read model (real PostgreSQL)', () => {
               serviceLevelReportInMemory({ siteId: site, timeZone, window, groupBy, orders: rows }),
             );
           }
+          const period = { siteId: site, timeZone, window };
+          const season = { months: [], monthCounts: [] };
+          const [cells, repeats] = await Promise.all([
+            repository.hotSpotCells(site, window, previousWindowOf(window, timeZone)),
+            repository.repeatComplaints(site, window),
+          ]);
+          expect(hotSpotReport({ ...period, ...season, cells, repeats })).toEqual(
+            hotSpotReport({ ...period, ...season, ...hotSpotsInMemory(rows, period) }),
+          );
         }),
         { numRuns: 25 },
       );

@@ -217,7 +217,11 @@ export const tallyInMemory = (
       const key = attributeOf[attribute](order);
       byKey.set(key, [...(byKey.get(key) ?? []), order]);
     }
-    for (const [key, members] of byKey) groups.set(key, windows.map((w) => tallyOver(members, w)));
+    for (const [key, members] of byKey)
+      groups.set(
+        key,
+        windows.map((w) => tallyOver(members, w)),
+      );
   }
   return { total: windows.map((w) => tallyOver(orders, w)), groups };
 };

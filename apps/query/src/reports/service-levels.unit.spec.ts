@@ -1,5 +1,6 @@
 import { expectPublishable } from '@closeloop/testing';
 import { hotSpotReport } from './hot-spots';
+import { hotSpotsInMemory } from './hot-spots-counted-in-memory.spec';
 import { NOVEMBER } from './order-history-under-test.spec';
 import { foldReportOrder, ReportOrder } from './report-order';
 import { reportRowOf } from './report-row';
@@ -70,7 +71,12 @@ describe('the service-level report', () => {
   it('counts the received orders the priority lane raised, in the period and the one before', () => {
     // A (received in November) and E (in October) raised by the lane.
     const marked = orders.map((row) => ({ ...row, priorityLane: ['S1-0001', 'S1-0005'].includes(row.number) }));
-    const figures = serviceLevelReportInMemory({ siteId: 'S1', timeZone: ZONE, window: november, orders: marked }).total;
+    const figures = serviceLevelReportInMemory({
+      siteId: 'S1',
+      timeZone: ZONE,
+      window: november,
+      orders: marked,
+    }).total;
     expect([figures.current.priorityLane, figures.previous.priorityLane]).toEqual([1, 1]);
   });
 
@@ -93,7 +99,13 @@ describe('the service-level report', () => {
   });
 
   it('groups by an attribute of the order, each group against its own previous period', () => {
-    const byTier = serviceLevelReportInMemory({ siteId: 'S1', timeZone: ZONE, window: november, groupBy: 'tier', orders });
+    const byTier = serviceLevelReportInMemory({
+      siteId: 'S1',
+      timeZone: ZONE,
+      window: november,
+      groupBy: 'tier',
+      orders,
+    });
     expect(byTier.groups.map((g) => [g.key, g.current.received, g.previous.received, g.current.backlog.open])).toEqual([
       ['normal', 3, 0, 2], // B C F; C and F open
       ['planned', 0, 1, 1], // E
@@ -111,7 +123,13 @@ describe('the service-level report', () => {
   });
 
   it('groups by week: ISO weeks cut at Mondays, each compared with the part of the same length before it', () => {
-    const byWeek = serviceLevelReportInMemory({ siteId: 'S1', timeZone: ZONE, window: november, groupBy: 'week', orders });
+    const byWeek = serviceLevelReportInMemory({
+      siteId: 'S1',
+      timeZone: ZONE,
+      window: november,
+      groupBy: 'week',
+      orders,
+    });
     expect(byWeek.groups.map((g) => [g.from, g.to, g.current.received])).toEqual([
       ['2026-11-01', '2026-11-02', 0],
       ['2026-11-02', '2026-11-09', 1],
@@ -125,11 +143,10 @@ describe('the service-level report', () => {
 });
 
 describe('the hot-spot report', () => {
+  const period = { siteId: 'S1', timeZone: ZONE, window: november };
   const report = hotSpotReport({
-    siteId: 'S1',
-    timeZone: ZONE,
-    window: november,
-    orders,
+    ...period,
+    ...hotSpotsInMemory(orders, period),
     months: ['2026-10', '2026-11'],
     monthCounts: [
       { month: '2026-10', category: 'noise', received: 1 },
