@@ -18,6 +18,16 @@ import { AttributeGrouping, EMPTY_TALLY, ServiceLevelTally, SpanTally, WindowTal
 // one through unnest. The definitions are those of docs/reports.md, line for line; reports.int.spec.ts checks these
 // tallies against the same figures counted in memory over the same orders.
 
+/**
+ * The windows, and the orders that count in each: reported before its end, and with a step in or after it, or
+ * still open. That is the order's span, from its report to its last step (unbounded while open), overlapping the
+ * window, which the GiST index of migration 0044 finds without reading the orders of the months around it.
+ */
+const COUNTS_IN = `FROM unnest($2::bigint[], $3::bigint[]) WITH ORDINALITY AS p(s, e, part)
+  JOIN ${QUERY_TABLES.reportOrders} o ON o.site_id = $1
+    AND int8range(o.reported_at, CASE WHEN o.ended_at IS NULL THEN NULL ELSE o.last_step_at END, '[]')
+      && int8range(p.s, p.e)`;
+
 /** How many of a list's instants fall in the window. */
 const countWithin = (list: string): string => `CASE cardinality(${list}) WHEN 0 THEN 0
     WHEN 1 THEN (${list}[1] >= p.s AND ${list}[1] < p.e)::int
@@ -52,6 +62,8 @@ const steps = (key: string): string => `SELECT ${key} AS key, p.part, p.e, o.rep
             ORDER BY l.i LIMIT 1) END AS first_resolved,
     ${countWithin('o.resolution_verdict_at')} AS resolution_verdicts,
     CASE cardinality(o.resolution_verdict_at) WHEN 0 THEN 0
+      WHEN 1 THEN (o.resolution_verdict_at[1] >= p.s AND o.resolution_verdict_at[1] < p.e
+        AND coalesce(o.resolution_met[1], false))::int
       ELSE (SELECT count(*) FROM unnest(o.resolution_verdict_at, o.resolution_met) v(at, met)
             WHERE v.at >= p.s AND v.at < p.e AND v.met)::int END AS resolution_met,
     CASE cardinality(o.callback_requested_at) WHEN 0 THEN ARRAY[0, 0]
@@ -65,8 +77,7 @@ const steps = (key: string): string => `SELECT ${key} AS key, p.part, p.e, o.rep
       AS escalations,
     ${countWithin('o.duplicate_linked_at')} AS duplicates_linked,
     ${countWithin('o.follow_up_at')} AS follow_ups
-  FROM unnest($2::bigint[], $3::bigint[]) WITH ORDINALITY AS p(s, e, part) JOIN ${QUERY_TABLES.reportOrders} o
-    ON o.site_id = $1 AND o.reported_at < p.e AND (o.last_step_at >= p.s OR o.ended_at IS NULL)`;
+  ${COUNTS_IN}`;
 
 /** The tallies of each window (`part`, from 1), of the whole site (`total`) and, grouped, of each group (`key`). */
 const figuresQuery = (key: string, grouped: boolean): string => `SELECT part::int,
@@ -74,21 +85,18 @@ const figuresQuery = (key: string, grouped: boolean): string => `SELECT part::in
     count(*) FILTER (WHERE received)::int AS received,
     count(*) FILTER (WHERE received AND priority_lane)::int AS priority_lane,
     count(*) FILTER (WHERE cohort)::int AS cohort,
-    count(*) FILTER (WHERE cohort AND standing_close IS NOT NULL)::int AS closed_loop,
+    count(*) FILTER (WHERE cohort AND closed_at_end)::int AS closed_loop,
     count(ack_span)::int AS ack_count, coalesce(sum(ack_span), 0) AS ack_sum,
     percentile_cont(0.5) WITHIN GROUP (ORDER BY ack_span) AS ack_median,
     count(resolve_span)::int AS resolve_count, coalesce(sum(resolve_span), 0) AS resolve_sum,
     percentile_cont(0.5) WITHIN GROUP (ORDER BY resolve_span) AS resolve_median,
-    count(close_index)::int AS closed,
-    count(*) FILTER (WHERE close_index IS NOT NULL AND (cardinality(reopened_at) + cardinality(rejected_at) = 0
-      OR NOT EXISTS (SELECT FROM unnest(reopened_at || rejected_at) x WHERE x < closed_at[close_index])))::int
-      AS first_time_fixed,
+    count(*) FILTER (WHERE closed)::int AS closed,
+    count(*) FILTER (WHERE first_time_fixed)::int AS first_time_fixed,
     ARRAY[${[1, 2, 3, 4, 5].map((n) => `count(*) FILTER (WHERE rating = ${n})`).join(', ')}]::int[] AS stars,
     count(rating)::int AS rated, coalesce(sum(rating), 0)::int AS rating_sum,
     count(*) FILTER (WHERE cancelled)::int AS cancelled,
-    count(first_resolved)::int AS resolved,
-    count(*) FILTER (WHERE first_resolved IS NOT NULL AND cardinality(reopened_at) > 0
-      AND EXISTS (SELECT FROM unnest(reopened_at) r WHERE r < e AND r > first_resolved))::int AS reopened,
+    count(*) FILTER (WHERE resolved)::int AS resolved,
+    count(*) FILTER (WHERE reopened)::int AS reopened,
     count(backlog_age)::int AS open,
     percentile_disc(0.5) WITHIN GROUP (ORDER BY backlog_age) AS backlog_p50,
     percentile_disc(0.9) WITHIN GROUP (ORDER BY backlog_age) AS backlog_p90,
@@ -100,14 +108,25 @@ const figuresQuery = (key: string, grouped: boolean): string => `SELECT part::in
     ARRAY[sum(escalations[1]), sum(escalations[2]), sum(escalations[3])]::int[] AS escalations,
     sum(duplicates_linked)::int AS duplicates_linked, sum(follow_ups)::int AS follow_ups
   FROM (
-    SELECT s.*, received AND NOT cancelled_by_end AS cohort,
+    SELECT key, part, received, priority_lane, cancelled, response_verdict, response_met, resolution_verdicts,
+      resolution_met, callbacks, escalations, duplicates_linked, follow_ups,
+      received AND NOT cancelled_by_end AS cohort,
+      standing_close IS NOT NULL AS closed_at_end,
       CASE WHEN received AND NOT cancelled_by_end AND acknowledged_at < e
         THEN ${seconds('reported_at', 'acknowledged_at')} END AS ack_span,
       CASE WHEN received AND NOT cancelled_by_end THEN ${seconds('reported_at', 'standing_resolution')} END
         AS resolve_span,
+      CASE WHEN NOT cancelled_by_end AND standing_close IS NULL THEN ${seconds('reported_at', 'e')} END AS backlog_age,
+      close_index IS NOT NULL AS closed,
+      close_index IS NOT NULL AND (cardinality(reopened_at) + cardinality(rejected_at) = 0
+        OR NOT EXISTS (SELECT FROM unnest(reopened_at || rejected_at) x WHERE x < closed_at[close_index]))
+        AS first_time_fixed,
       close_ratings[close_index] AS rating,
-      CASE WHEN NOT cancelled_by_end AND standing_close IS NULL THEN ${seconds('reported_at', 'e')} END AS backlog_age
+      first_resolved IS NOT NULL AS resolved,
+      first_resolved IS NOT NULL AND cardinality(reopened_at) > 0
+        AND EXISTS (SELECT FROM unnest(reopened_at) r WHERE r < e AND r > first_resolved) AS reopened
     FROM (${steps(key)} OFFSET 0) s
+    OFFSET 0
   ) counted
   GROUP BY ${grouped ? 'GROUPING SETS ((part), (part, key))' : 'part'}`;
 
@@ -119,9 +138,7 @@ const alertsQuery = (key: string, grouped: boolean): string => `SELECT part::int
   FROM (
     SELECT ${key} AS key, p.part, CASE WHEN a.acknowledged < p.e THEN ${seconds('a.raised', 'a.acknowledged')} END
       AS ack_span
-    FROM unnest($2::bigint[], $3::bigint[]) WITH ORDINALITY AS p(s, e, part) JOIN ${QUERY_TABLES.reportOrders} o
-      ON o.site_id = $1 AND o.reported_at < p.e AND (o.last_step_at >= p.s OR o.ended_at IS NULL)
-      AND cardinality(o.alert_raised_at) > 0
+    ${COUNTS_IN} AND cardinality(o.alert_raised_at) > 0
     CROSS JOIN LATERAL unnest(o.alert_raised_at, o.alert_acknowledged_at) a(raised, acknowledged)
     WHERE a.raised >= p.s AND a.raised < p.e
   ) raised
