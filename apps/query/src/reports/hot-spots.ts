@@ -13,13 +13,17 @@ export interface HotSpotCell {
   readonly change: number;
 }
 
-export interface RepeatComplaint {
+/** A report about the same building, unit and category as another order closed in the 30 days before it. */
+interface Repeat<Instant> {
   readonly building: string | null;
   readonly unit: string;
   readonly category: string;
   /** The closed order, and the report that came again about the same problem. */
-  readonly earlier: { readonly number: string; readonly closedAt: string };
-  readonly later: { readonly number: string; readonly reportedAt: string };
+  readonly earlier: { readonly number: string; readonly closedAt: Instant };
+  readonly later: { readonly number: string; readonly reportedAt: Instant };
+}
+
+export interface RepeatComplaint extends Repeat<string> {
   readonly daysAfterClose: number;
 }
 
@@ -49,14 +53,8 @@ export interface HotSpotReport extends PeriodHeader {
 /** Orders received in a cell (category × building) in the period and in the period before it. */
 export type CellCount = Omit<HotSpotCell, 'change'>;
 
-/** A report in the period and the latest close of another order at its place in the 30 days before it (ms). */
-export interface RepeatPair {
-  readonly building: string | null;
-  readonly unit: string;
-  readonly category: string;
-  readonly earlier: { readonly number: string; readonly closedAt: number };
-  readonly later: { readonly number: string; readonly reportedAt: number };
-}
+/** A repeat complaint as counted: the latest such close before the report, instants in ms since the epoch. */
+export type RepeatPair = Repeat<number>;
 
 /** Uncategorised orders are counted under this name in the seasonality's per-category counts. */
 export const NO_CATEGORY = '(none)';
