@@ -23,6 +23,7 @@ const { rebuildQueryReadModels } = require(join(root, 'apps/query/dist/projectio
 const { ReportOrdersRepository } = require(join(root, 'apps/query/dist/reports/report-orders.repository'));
 const { ReportNotesRepository } = require(join(root, 'apps/query/dist/reports/report-notes.repository'));
 const { ReportsHttpController } = require(join(root, 'apps/query/dist/reports/reports.http.controller'));
+const { InquiriesRepository } = require(join(root, 'apps/query/dist/inquiries/inquiries.repository'));
 const { attachPrincipal } = require(join(root, 'libs/http/dist'));
 const express = require('express');
 const { percentile, runBench, withBenchDatabase } = require('./bench-run');
@@ -283,6 +284,7 @@ const main = () =>
         new ReportOrdersRepository(pool),
         new ReportNotesRepository(pool),
         clock,
+        new InquiriesRepository(pool),
       );
       const month = { site: 'S1', from: '2026-11-01', to: '2026-12-01' };
       const year = { site: 'S1', from: '2025-12-01', to: '2026-12-01' };

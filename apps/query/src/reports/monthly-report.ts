@@ -1,9 +1,9 @@
 import { maskPhone } from '@closeloop/contracts';
-import { HotSpotCell, hotSpotReport, RepeatComplaint, Season } from './hot-spots';
+import { CellCount, HotSpotCell, rankedCells, RepeatComplaint, repeatComplaintsOf, RepeatPair } from './hot-spots';
 import { ReportOrder, StaffRef } from './report-order';
 import { callbackAnsweredBefore, ReportRow, reportRowOf, standingIndex } from './report-row';
-import { ReportWindow, SiteOrders } from './report-window';
-import { PeriodFigures, serviceLevelFigures, ServiceLevelFigures } from './service-levels';
+import { ReportWindow, SitePeriod } from './report-window';
+import { PeriodFigures, ServiceLevelFigures } from './service-levels';
 
 /** The desk's own notes on a month (what it improved, what it will change): every saved version is kept. */
 export interface DeskNotes {
@@ -108,22 +108,25 @@ const byInstant =
     Date.parse(instantOf(a)) - Date.parse(instantOf(b));
 
 export const monthlyReport = (
-  input: SiteOrders &
-    Season & {
-      readonly month: string;
-      readonly previousWindow: ReportWindow;
-      /**
-       * The facts of the orders the lines name (a target missed in the month, a comment, a callback unanswered),
-       * or more: each line is picked from them by its own rule.
-       */
-      readonly listed: readonly ReportOrder[];
-      readonly deskNotes: DeskNotes | null;
-      readonly generatedAt: Date;
-    },
+  input: SitePeriod & {
+    readonly month: string;
+    readonly previousWindow: ReportWindow;
+    /** The month's figures against the previous month's. */
+    readonly headline: PeriodFigures;
+    /** The month's hot spots (against the 30 days before it) and repeat complaints. */
+    readonly cells: readonly CellCount[];
+    readonly repeats: readonly RepeatPair[];
+    /**
+     * The facts of the orders the lines name (a target missed in the month, a comment, a callback unanswered),
+     * or more: each line is picked from them by its own rule.
+     */
+    readonly listed: readonly ReportOrder[];
+    readonly deskNotes: DeskNotes | null;
+    readonly generatedAt: Date;
+  },
 ): MonthlyReport => {
-  const { siteId, month, timeZone, window, previousWindow, orders } = input;
-  const current = serviceLevelFigures(orders, window);
-  const hotSpots = hotSpotReport(input);
+  const { siteId, month, timeZone, window, previousWindow, headline } = input;
+  const { current } = headline;
   const listed = input.listed.map((o) => ({ o, row: reportRowOf(o) }));
   const missedTargets = listed
     .flatMap(({ o, row }) =>
@@ -173,8 +176,11 @@ export const monthlyReport = (
     to: window.to,
     previousMonth: previousWindow.from.slice(0, 7),
     generatedAt: input.generatedAt.toISOString(),
-    headline: { current, previous: serviceLevelFigures(orders, previousWindow) },
-    hotIssues: { hotSpots: hotSpots.hotSpots.slice(0, HOT_ISSUES_LISTED), repeats: hotSpots.repeats },
+    headline,
+    hotIssues: {
+      hotSpots: rankedCells(input.cells).slice(0, HOT_ISSUES_LISTED),
+      repeats: repeatComplaintsOf(input.repeats),
+    },
     missedTargets,
     satisfaction: { ...current.satisfaction, comments },
     callbacks: { ...current.callbacks, unanswered },

@@ -1,74 +1,310 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PG_POOL } from '@closeloop/runtime';
 import { Pool } from 'pg';
-import { QUERY_TABLES, REPORT_ROW_COLUMNS } from '../projection/work-order-rows.repository';
-import { MonthCount, PlaceRow } from './hot-spots';
+import { DAY_MS } from '@closeloop/contracts';
+import { QUERY_TABLES } from '../projection/work-order-rows.repository';
+import { CellCount, MonthCount, REPEAT_WITHIN_DAYS, RepeatPair } from './hot-spots';
 import { ReportOrder } from './report-order';
-import { ReportRow } from './report-row';
+import { ReportWindow } from './report-window';
+import { AttributeGrouping, EMPTY_TALLY, ServiceLevelTally, SpanTally, WindowTallies } from './service-levels';
 
-type RowColumns = typeof REPORT_ROW_COLUMNS;
+// ---- Service levels, counted in SQL -----------------------------------------------------------------------------
+// Every figure is counted where the rows are: a twelve-month report moves a few rows of numbers, not 60,000 orders
+// into Node (docs/adr/0023). The windows come as two arrays ($2 starts, $3 ends, ms since the epoch); an order counts
+// in a window when it was reported before the window's end and has a step in or after it, or is still open. Per
+// order and window, the steps the figures turn on (the close standing at the end, the last close in the window…) are
+// worked out once: OFFSET 0 keeps PostgreSQL from copying them into every aggregate that reads them. Most orders
+// have at most one close, resolution or verdict and no reopen, so a list that short is read by index, and a longer
+// one through unnest. The definitions are those of docs/reports.md, line for line; reports.int.spec.ts checks these
+// tallies against the same figures counted in memory over the same orders.
 
 /**
- * A row read as one JSON array of its columns: pg parses a PostgreSQL array in JavaScript, a character at a time,
- * and a row has fifteen; JSON it parses natively, several times faster, and an array of values is a third of the
- * text an object with the names would be. The bigint instants fit JSON's numbers exactly (to 2^53 ms, the year
- * 287,396). Most lists are empty: they come as null and share one empty array, so a twelve-month report does not
- * make (and collect) several hundred thousand of them.
+ * The windows, and the orders that count in each: reported before its end, and with a step in or after it, or
+ * still open. That is the order's span, from its report to its last step (unbounded while open), overlapping the
+ * window, which the GiST index of migration 0044 finds without reading the orders of the months around it.
  */
-const jsonArrayOf = (columns: RowColumns): string =>
-  `json_build_array(${columns.map(([, column, list]) => (list ? `NULLIF(${column}, '{}')` : column)).join(', ')})`;
-const NONE: readonly never[] = Object.freeze([]);
-const rowFrom =
-  (columns: RowColumns) =>
-  (values: readonly unknown[]): unknown => {
-    const row: Record<string, unknown> = {};
-    columns.forEach(([key, , list], i) => (row[key] = values[i] ?? (list ? NONE : null)));
-    return row;
-  };
+const COUNTS_IN = `FROM unnest($2::bigint[], $3::bigint[]) WITH ORDINALITY AS p(s, e, part)
+  JOIN ${QUERY_TABLES.reportOrders} o ON o.site_id = $1
+    AND int8range(o.reported_at, CASE WHEN o.ended_at IS NULL THEN NULL ELSE o.last_step_at END, '[]')
+      && int8range(p.s, p.e)`;
 
-const PLACE_KEYS: readonly string[] = [
-  'workOrderId',
-  'number',
-  'category',
-  'building',
-  'unit',
-  'reportedAt',
-  'closedAt',
-] satisfies (keyof PlaceRow)[];
-const PLACE_COLUMNS = REPORT_ROW_COLUMNS.filter(([key]) => PLACE_KEYS.includes(key));
-const ROWS = { json: jsonArrayOf(REPORT_ROW_COLUMNS), rowOf: rowFrom(REPORT_ROW_COLUMNS) };
-const PLACES = { json: jsonArrayOf(PLACE_COLUMNS), rowOf: rowFrom(PLACE_COLUMNS) };
+/** How many of a list's instants fall in the window. */
+const countWithin = (list: string): string => `CASE cardinality(${list}) WHEN 0 THEN 0
+    WHEN 1 THEN (${list}[1] >= p.s AND ${list}[1] < p.e)::int
+    ELSE (SELECT count(*) FROM unnest(${list}) x WHERE x >= p.s AND x < p.e)::int END`;
+
+/** The instant of the step of a list that stands at the window's end (report-row.ts, standingIndex), or null. */
+const standingAtEnd = (steps: string): string => `CASE WHEN cardinality(${steps}) = 0 THEN NULL
+    WHEN cardinality(${steps}) = 1 AND cardinality(o.reopened_at) = 0
+      THEN CASE WHEN ${steps}[1] < p.e THEN ${steps}[1] END
+    ELSE (SELECT CASE WHEN NOT EXISTS (SELECT FROM unnest(o.reopened_at) r WHERE r < p.e AND r > l.at) THEN l.at END
+          FROM unnest(${steps}) WITH ORDINALITY l(at, i) WHERE l.at < p.e ORDER BY l.i DESC LIMIT 1) END`;
+
+/** Seconds from one instant (ms) to another, rounded half up as Math.round rounds. */
+const seconds = (from: string, to: string): string => `floor((${to} - ${from} + 500)::float8 / 1000)`;
+
+/** Per order and window: the group, and the steps the figures turn on. */
+const steps = (key: string): string => `SELECT ${key} AS key, p.part, p.e, o.reported_at, o.priority_lane,
+    o.acknowledged_at, o.closed_at, o.close_ratings, o.reopened_at, o.rejected_at, o.response_met,
+    o.reported_at >= p.s AS received,
+    coalesce(o.cancelled_at < p.e, false) AS cancelled_by_end,
+    coalesce(o.cancelled_at >= p.s AND o.cancelled_at < p.e, false) AS cancelled,
+    coalesce(o.response_verdict_at >= p.s AND o.response_verdict_at < p.e, false) AS response_verdict,
+    ${standingAtEnd('o.closed_at')} AS standing_close,
+    ${standingAtEnd('o.resolved_at')} AS standing_resolution,
+    CASE cardinality(o.closed_at) WHEN 0 THEN NULL
+      WHEN 1 THEN CASE WHEN o.closed_at[1] >= p.s AND o.closed_at[1] < p.e THEN 1 END
+      ELSE (SELECT max(l.i) FROM unnest(o.closed_at) WITH ORDINALITY l(at, i) WHERE l.at >= p.s AND l.at < p.e) END
+      AS close_index,
+    CASE cardinality(o.resolved_at) WHEN 0 THEN NULL
+      WHEN 1 THEN CASE WHEN o.resolved_at[1] >= p.s AND o.resolved_at[1] < p.e THEN o.resolved_at[1] END
+      ELSE (SELECT l.at FROM unnest(o.resolved_at) WITH ORDINALITY l(at, i) WHERE l.at >= p.s AND l.at < p.e
+            ORDER BY l.i LIMIT 1) END AS first_resolved,
+    ${countWithin('o.resolution_verdict_at')} AS resolution_verdicts,
+    CASE cardinality(o.resolution_verdict_at) WHEN 0 THEN 0
+      WHEN 1 THEN (o.resolution_verdict_at[1] >= p.s AND o.resolution_verdict_at[1] < p.e
+        AND coalesce(o.resolution_met[1], false))::int
+      ELSE (SELECT count(*) FROM unnest(o.resolution_verdict_at, o.resolution_met) v(at, met)
+            WHERE v.at >= p.s AND v.at < p.e AND v.met)::int END AS resolution_met,
+    CASE cardinality(o.callback_requested_at) WHEN 0 THEN ARRAY[0, 0]
+      ELSE (SELECT ARRAY[count(*), count(*) FILTER (WHERE EXISTS (
+              SELECT FROM unnest(o.closed_at || o.reopened_at || o.rejected_at) a WHERE a >= r AND a < p.e))]::int[]
+            FROM unnest(o.callback_requested_at) r WHERE r >= p.s AND r < p.e) END AS callbacks,
+    CASE cardinality(o.escalated_at) WHEN 0 THEN ARRAY[0, 0, 0]
+      ELSE (SELECT ARRAY[count(*) FILTER (WHERE x.level = 1), count(*) FILTER (WHERE x.level = 2),
+              count(*) FILTER (WHERE x.level = 3)]::int[]
+            FROM unnest(o.escalated_at, o.escalation_levels) x(at, level) WHERE x.at >= p.s AND x.at < p.e) END
+      AS escalations,
+    ${countWithin('o.duplicate_linked_at')} AS duplicates_linked,
+    ${countWithin('o.follow_up_at')} AS follow_ups
+  ${COUNTS_IN}`;
+
+/** The tallies of each window (`part`, from 1), of the whole site (`total`) and, grouped, of each group (`key`). */
+const figuresQuery = (key: string, grouped: boolean): string => `SELECT part::int,
+    ${grouped ? 'key, GROUPING(key) = 1' : 'NULL AS key, true'} AS total,
+    count(*) FILTER (WHERE received)::int AS received,
+    count(*) FILTER (WHERE received AND priority_lane)::int AS priority_lane,
+    count(*) FILTER (WHERE cohort)::int AS cohort,
+    count(*) FILTER (WHERE cohort AND closed_at_end)::int AS closed_loop,
+    count(ack_span)::int AS ack_count, coalesce(sum(ack_span), 0) AS ack_sum,
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY ack_span) AS ack_median,
+    count(resolve_span)::int AS resolve_count, coalesce(sum(resolve_span), 0) AS resolve_sum,
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY resolve_span) AS resolve_median,
+    count(*) FILTER (WHERE closed)::int AS closed,
+    count(*) FILTER (WHERE first_time_fixed)::int AS first_time_fixed,
+    ARRAY[${[1, 2, 3, 4, 5].map((n) => `count(*) FILTER (WHERE rating = ${n})`).join(', ')}]::int[] AS stars,
+    count(rating)::int AS rated, coalesce(sum(rating), 0)::int AS rating_sum,
+    count(*) FILTER (WHERE cancelled)::int AS cancelled,
+    count(*) FILTER (WHERE resolved)::int AS resolved,
+    count(*) FILTER (WHERE reopened)::int AS reopened,
+    count(backlog_age)::int AS open,
+    percentile_disc(0.5) WITHIN GROUP (ORDER BY backlog_age) AS backlog_p50,
+    percentile_disc(0.9) WITHIN GROUP (ORDER BY backlog_age) AS backlog_p90,
+    max(backlog_age) AS backlog_max,
+    count(*) FILTER (WHERE response_verdict)::int AS response_verdicts,
+    count(*) FILTER (WHERE response_verdict AND response_met)::int AS response_met,
+    sum(resolution_verdicts)::int AS resolution_verdicts, sum(resolution_met)::int AS resolution_met,
+    sum(callbacks[1])::int AS callbacks, sum(callbacks[2])::int AS callbacks_done,
+    ARRAY[sum(escalations[1]), sum(escalations[2]), sum(escalations[3])]::int[] AS escalations,
+    sum(duplicates_linked)::int AS duplicates_linked, sum(follow_ups)::int AS follow_ups
+  FROM (
+    SELECT key, part, received, priority_lane, cancelled, response_verdict, response_met, resolution_verdicts,
+      resolution_met, callbacks, escalations, duplicates_linked, follow_ups,
+      received AND NOT cancelled_by_end AS cohort,
+      standing_close IS NOT NULL AS closed_at_end,
+      CASE WHEN received AND NOT cancelled_by_end AND acknowledged_at < e
+        THEN ${seconds('reported_at', 'acknowledged_at')} END AS ack_span,
+      CASE WHEN received AND NOT cancelled_by_end THEN ${seconds('reported_at', 'standing_resolution')} END
+        AS resolve_span,
+      CASE WHEN NOT cancelled_by_end AND standing_close IS NULL THEN ${seconds('reported_at', 'e')} END AS backlog_age,
+      close_index IS NOT NULL AS closed,
+      close_index IS NOT NULL AND (cardinality(reopened_at) + cardinality(rejected_at) = 0
+        OR NOT EXISTS (SELECT FROM unnest(reopened_at || rejected_at) x WHERE x < closed_at[close_index]))
+        AS first_time_fixed,
+      close_ratings[close_index] AS rating,
+      first_resolved IS NOT NULL AS resolved,
+      first_resolved IS NOT NULL AND cardinality(reopened_at) > 0
+        AND EXISTS (SELECT FROM unnest(reopened_at) r WHERE r < e AND r > first_resolved) AS reopened
+    FROM (${steps(key)} OFFSET 0) s
+    OFFSET 0
+  ) counted
+  GROUP BY ${grouped ? 'GROUPING SETS ((part), (part, key))' : 'part'}`;
+
+/** The alerts raised in each window, and raised → acknowledged of those acknowledged by its end. */
+const alertsQuery = (key: string, grouped: boolean): string => `SELECT part::int,
+    ${grouped ? 'key, GROUPING(key) = 1' : 'NULL AS key, true'} AS total,
+    count(*)::int AS alerts, count(ack_span)::int AS ack_count, coalesce(sum(ack_span), 0) AS ack_sum,
+    percentile_cont(0.5) WITHIN GROUP (ORDER BY ack_span) AS ack_median
+  FROM (
+    SELECT ${key} AS key, p.part, CASE WHEN a.acknowledged < p.e THEN ${seconds('a.raised', 'a.acknowledged')} END
+      AS ack_span
+    ${COUNTS_IN} AND cardinality(o.alert_raised_at) > 0
+    CROSS JOIN LATERAL unnest(o.alert_raised_at, o.alert_acknowledged_at) a(raised, acknowledged)
+    WHERE a.raised >= p.s AND a.raised < p.e
+  ) raised
+  GROUP BY ${grouped ? 'GROUPING SETS ((part), (part, key))' : 'part'}`;
+
+/** The column of each attribute a report groups by. */
+const GROUP_COLUMNS: Readonly<Record<AttributeGrouping, string>> = {
+  tier: 'o.tier',
+  category: 'o.category',
+  building: 'o.building',
+  team: 'o.team_id',
+  technician: 'o.technician_id',
+  channel: 'o.channel',
+};
+const statementsFor = (key: string, grouped: boolean) => ({
+  figures: figuresQuery(key, grouped),
+  alerts: alertsQuery(key, grouped),
+});
+const GROUPINGS: Readonly<Record<AttributeGrouping | 'none', { figures: string; alerts: string }>> = {
+  none: statementsFor('NULL::text', false),
+  ...(Object.fromEntries(
+    Object.entries(GROUP_COLUMNS).map(([attribute, column]) => [attribute, statementsFor(column, true)]),
+  ) as Record<AttributeGrouping, { figures: string; alerts: string }>),
+};
+
+interface TallyKey {
+  readonly part: number;
+  readonly key: string | null;
+  readonly total: boolean;
+}
+interface TallyRow extends TallyKey {
+  readonly [figure: string]: unknown;
+}
+interface AlertTallyRow extends TallyKey {
+  readonly alerts: number;
+  readonly ack_count: number;
+  readonly ack_sum: number;
+  readonly ack_median: number | null;
+}
+const tallyKey = ({ part, key, total }: TallyKey): string => JSON.stringify([part, key, total]);
+
+const spans = (row: Readonly<Record<string, unknown>>, prefix: string): SpanTally => ({
+  count: row[`${prefix}_count`] as number,
+  sum: row[`${prefix}_sum`] as number,
+  median: row[`${prefix}_median`] as number | null,
+});
+
+const tallyOf = (row: TallyRow, alerts: AlertTallyRow | undefined): ServiceLevelTally => {
+  const n = (column: string): number => row[column] as number;
+  return {
+    received: n('received'),
+    priorityLane: n('priority_lane'),
+    cohort: n('cohort'),
+    closedLoop: n('closed_loop'),
+    ackSpans: spans(row, 'ack'),
+    resolveSpans: spans(row, 'resolve'),
+    closed: n('closed'),
+    firstTimeFixed: n('first_time_fixed'),
+    stars: row['stars'] as number[],
+    rated: n('rated'),
+    ratingSum: n('rating_sum'),
+    cancelled: n('cancelled'),
+    resolved: n('resolved'),
+    reopened: n('reopened'),
+    backlog: {
+      open: n('open'),
+      p50: row['backlog_p50'] as number | null,
+      p90: row['backlog_p90'] as number | null,
+      max: row['backlog_max'] as number | null,
+    },
+    responseVerdicts: n('response_verdicts'),
+    responseMet: n('response_met'),
+    resolutionVerdicts: n('resolution_verdicts'),
+    resolutionMet: n('resolution_met'),
+    callbacks: n('callbacks'),
+    callbacksDone: n('callbacks_done'),
+    escalations: row['escalations'] as number[],
+    alerts: alerts?.alerts ?? 0,
+    alertAckSpans: alerts ? spans(alerts as unknown as Record<string, unknown>, 'ack') : EMPTY_TALLY.alertAckSpans,
+    duplicatesLinked: n('duplicates_linked'),
+    followUpContacts: n('follow_ups'),
+  };
+};
 
 /** Reads the reports' rows (query_report_orders) and facts (query_report_facts), written by the projection beside the order rows. */
 @Injectable()
 export class ReportOrdersRepository {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
-  /**
-   * Every order of a site that can count in a report over [since, until): reported before `until`, and either
-   * still open or with a step on or after `since`.
-   */
-  async ordersFor(siteId: string, since: Date, until: Date): Promise<ReportRow[]> {
-    return this.rowsFor(ROWS, siteId, since, until);
-  }
-
-  /** The same orders as `ordersFor`, only where and what each was and when it was reported and closed. */
-  async placesFor(siteId: string, since: Date, until: Date): Promise<PlaceRow[]> {
-    return this.rowsFor(PLACES, siteId, since, until);
-  }
-
-  private async rowsFor<Row>(
-    read: { readonly json: string; readonly rowOf: (values: readonly unknown[]) => unknown },
-    siteId: string,
-    since: Date,
-    until: Date,
-  ): Promise<Row[]> {
-    const { rows } = await this.pool.query<{ row: unknown[] }>(
-      `SELECT ${read.json} AS row FROM ${QUERY_TABLES.reportOrders}
-       WHERE site_id = $1 AND reported_at < $3 AND (ended_at IS NULL OR last_step_at >= $2)`,
-      [siteId, since.getTime(), until.getTime()],
+  /** Orders received by category × building in a window and in the window before it (which ends where it starts). */
+  async hotSpotCells(siteId: string, window: ReportWindow, previous: ReportWindow): Promise<CellCount[]> {
+    const { rows } = await this.pool.query<CellCount>(
+      `SELECT category, building, count(*) FILTER (WHERE reported_at >= $3)::int AS received,
+         count(*) FILTER (WHERE reported_at < $3)::int AS previous
+       FROM ${QUERY_TABLES.reportOrders}
+       WHERE site_id = $1 AND reported_at >= $2 AND reported_at < $4
+       GROUP BY category, building`,
+      [siteId, previous.start, window.start, window.end],
     );
-    return rows.map((r) => read.rowOf(r.row) as Row);
+    return rows;
+  }
+
+  /**
+   * The repeat complaints of a window: each order reported in it with a unit and a category, and the latest close
+   * of another order at the same building, unit and category in the 30 days up to that report. A close in them
+   * is on or after the window's start less 30 days, so the index on the last step finds the earlier orders.
+   */
+  async repeatComplaints(siteId: string, window: ReportWindow): Promise<RepeatPair[]> {
+    const { rows } = await this.pool.query<{
+      building: string | null;
+      unit: string;
+      category: string;
+      number: string;
+      reported_at: string;
+      earlier_number: string;
+      closed_at: string;
+    }>(
+      `SELECT DISTINCT ON (later.work_order_id) later.building, later.unit, later.category, later.number,
+         later.reported_at, earlier.number AS earlier_number, closed.at AS closed_at
+       FROM ${QUERY_TABLES.reportOrders} later
+       JOIN ${QUERY_TABLES.reportOrders} earlier ON earlier.site_id = later.site_id AND earlier.unit = later.unit
+         AND earlier.category = later.category AND earlier.building IS NOT DISTINCT FROM later.building
+         AND earlier.work_order_id <> later.work_order_id AND earlier.last_step_at >= $2::bigint - $4
+       CROSS JOIN LATERAL unnest(earlier.closed_at) AS closed(at)
+       WHERE later.site_id = $1 AND later.reported_at >= $2 AND later.reported_at < $3
+         AND closed.at <= later.reported_at AND later.reported_at - closed.at <= $4
+       ORDER BY later.work_order_id, closed.at DESC, earlier.reported_at, earlier.work_order_id`,
+      [siteId, window.start, window.end, REPEAT_WITHIN_DAYS * DAY_MS],
+    );
+    return rows.map((r) => ({
+      building: r.building,
+      unit: r.unit,
+      category: r.category,
+      earlier: { number: r.earlier_number, closedAt: Number(r.closed_at) },
+      later: { number: r.number, reportedAt: Number(r.reported_at) },
+    }));
+  }
+
+  /**
+   * The tallies of every figure of a site over each window (docs/reports.md), counted in SQL over the rows that can
+   * count in it, for the whole site and, with an attribute, for each group of orders by its current value.
+   */
+  async serviceLevelTallies(
+    siteId: string,
+    windows: readonly ReportWindow[],
+    attribute: AttributeGrouping | null,
+  ): Promise<WindowTallies> {
+    const grouping = GROUPINGS[attribute ?? 'none'];
+    const values = [siteId, windows.map((w) => w.start), windows.map((w) => w.end)];
+    const [figures, alerts] = await Promise.all([
+      this.pool.query<TallyRow>(grouping.figures, values),
+      this.pool.query<AlertTallyRow>(grouping.alerts, values),
+    ]);
+    const alertsOf = new Map(alerts.rows.map((r) => [tallyKey(r), r]));
+    const total: ServiceLevelTally[] = [];
+    const groups = new Map<string | null, ServiceLevelTally[]>();
+    for (const row of figures.rows) {
+      const tally = tallyOf(row, alertsOf.get(tallyKey(row)));
+      if (row.total) total[row.part - 1] = tally;
+      else {
+        const tallies = groups.get(row.key) ?? [];
+        tallies[row.part - 1] = tally;
+        groups.set(row.key, tallies);
+      }
+    }
+    return { total: windows.map((_, i) => total[i] ?? EMPTY_TALLY), groups };
   }
 
   /**

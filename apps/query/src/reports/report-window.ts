@@ -1,5 +1,4 @@
 import { addLocalDays, isoWeekdayOf, localDaysBetween, localWallTimeToInstant } from '@closeloop/contracts';
-import type { ReportRow } from './report-row';
 
 /**
  * A report's period: local dates at the site, `from` included and `to` excluded, read as the instants of those
@@ -44,11 +43,15 @@ export const splitWindow = (window: ReportWindow, granularity: Granularity, time
   return parts;
 };
 
-/** What every report is computed from: one site's rows that can count in the period, read in its zone. */
-export interface SiteOrders<Row = ReportRow> {
+/** The site and period a report is asked for, read in the site's zone. */
+export interface SitePeriod {
   readonly siteId: string;
   readonly timeZone: string;
   readonly window: ReportWindow;
+}
+
+/** What the reports counted in memory are computed from: one site's rows that can count in the period. */
+export interface SiteOrders<Row> extends SitePeriod {
   readonly orders: readonly Row[];
 }
 
@@ -61,10 +64,7 @@ export interface PeriodHeader {
   readonly previous: { readonly from: string; readonly to: string };
 }
 
-export const periodHeader = (
-  { siteId, timeZone, window }: SiteOrders<unknown>,
-  previous: ReportWindow,
-): PeriodHeader => ({
+export const periodHeader = ({ siteId, timeZone, window }: SitePeriod, previous: ReportWindow): PeriodHeader => ({
   siteId,
   timeZone,
   from: window.from,

@@ -14,15 +14,22 @@ import { CLOCK, Clock } from '@closeloop/runtime';
 import { z } from 'zod';
 import { InquiriesRepository } from '../inquiries/inquiries.repository';
 import { inquiryFigures } from '../inquiries/inquiry-figures';
-import { hotSpotReport, REPEAT_WITHIN_DAYS } from './hot-spots';
+import { hotSpotReport } from './hot-spots';
 import { flatten, toCsv } from './report-csv';
 import { monthlyReport } from './monthly-report';
 import { reportDocument } from './monthly-report-document';
 import { renderHtml, renderPdf } from './monthly-report.render';
 import { ReportNotesRepository } from './report-notes.repository';
 import { ReportOrdersRepository } from './report-orders.repository';
-import { previousWindowOf, splitWindow, windowOf } from './report-window';
-import { ATTRIBUTE_GROUPINGS, serviceLevelReport, TIME_GROUPINGS } from './service-levels';
+import { previousWindowOf, windowOf } from './report-window';
+import {
+  ATTRIBUTE_GROUPINGS,
+  attributeGroupingOf,
+  periodFigures,
+  serviceLevelReport,
+  serviceLevelWindows,
+  TIME_GROUPINGS,
+} from './service-levels';
 
 /** Who reads the desk's figures: supervisors and admins, and the dispatchers who run the desk day to day. */
 export const REPORT_READERS = ['supervisor', 'admin', 'dispatcher'] as const;
@@ -123,22 +130,25 @@ export class ReportsHttpController {
   ) {
     const { groupBy } = parse(ServiceLevelQuerySchema, query);
     const { site, from, to, timeZone, window } = periodAsked(query, request);
-    // A time grouping compares each part with the part just before it, which reaches back one part's length.
-    const earliest = Math.min(
-      previousWindowOf(window, timeZone).start,
-      ...(groupBy === 'day' || groupBy === 'week' || groupBy === 'month'
-        ? splitWindow(window, groupBy, timeZone).map((part) => previousWindowOf(part, timeZone).start)
-        : []),
-    );
-    const orders = await this.reports.ordersFor(site, new Date(earliest), new Date(window.end));
-    const report = serviceLevelReport({ siteId: site, timeZone, window, groupBy, orders });
-    if (!wantsCsv(request)) {
+    const csv = wantsCsv(request);
+    const previousPeriod = previousWindowOf(window, timeZone);
+    const [tallies, inquiries] = await Promise.all([
+      this.reports.serviceLevelTallies(
+        site,
+        serviceLevelWindows(window, groupBy ?? null, timeZone),
+        attributeGroupingOf(groupBy),
+      ),
       // Questions the knowledge base answered without an order (docs/reports.md, "Inquiries"): the whole period only.
-      const previous = previousWindowOf(window, timeZone);
-      const [current, before] = await Promise.all([
-        this.inquiries.countsFor(site, new Date(window.start), new Date(window.end)),
-        this.inquiries.countsFor(site, new Date(previous.start), new Date(previous.end)),
-      ]);
+      csv
+        ? undefined
+        : Promise.all([
+            this.inquiries.countsFor(site, new Date(window.start), new Date(window.end)),
+            this.inquiries.countsFor(site, new Date(previousPeriod.start), new Date(previousPeriod.end)),
+          ]),
+    ]);
+    const report = serviceLevelReport({ siteId: site, timeZone, window, groupBy, tallies });
+    if (inquiries) {
+      const [current, before] = inquiries;
       return { ...report, inquiries: { current: inquiryFigures(current), previous: inquiryFigures(before) } };
     }
     const total = { group: 'total', key: null, from: report.from, to: report.to, ...report.total };
@@ -158,19 +168,16 @@ export class ReportsHttpController {
   ) {
     const { section } = parse(HotSpotQuerySchema, query);
     const { site, from, to, timeZone, window } = periodAsked(query, request);
-    const since = Math.min(
-      previousWindowOf(window, timeZone).start,
-      windowOf(addLocalDays(from, -REPEAT_WITHIN_DAYS - 1), from, timeZone).start,
-    );
     // Twelve months: the month of the period's last day and the eleven before it.
     const lastMonthStart = `${addLocalDays(to, -1).slice(0, 7)}-01`;
     const months = Array.from({ length: 12 }, (_, i) => monthBefore(lastMonthStart, 11 - i));
     const season = windowOf(`${months[0]}-01`, nextMonth(lastMonthStart), timeZone);
-    const [orders, monthCounts] = await Promise.all([
-      this.reports.placesFor(site, new Date(since), new Date(window.end)),
+    const [cells, repeats, monthCounts] = await Promise.all([
+      this.reports.hotSpotCells(site, window, previousWindowOf(window, timeZone)),
+      this.reports.repeatComplaints(site, window),
       this.reports.receivedByMonth(site, new Date(season.start), new Date(season.end), timeZone),
     ]);
-    const report = hotSpotReport({ siteId: site, timeZone, window, orders, months, monthCounts });
+    const report = hotSpotReport({ siteId: site, timeZone, window, cells, repeats, months, monthCounts });
     if (!wantsCsv(request)) return report;
     const rows =
       section === 'hotSpots'
@@ -204,13 +211,12 @@ export class ReportsHttpController {
     const previousFrom = `${monthBefore(from, 1)}-01`;
     const window = windowOf(from, to, timeZone);
     const previousWindow = windowOf(previousFrom, from, timeZone);
-    const months = Array.from({ length: 12 }, (_, i) => monthBefore(from, 11 - i));
-    const season = windowOf(`${months[0]}-01`, to, timeZone);
-    const since = windowOf(addLocalDays(previousFrom, -REPEAT_WITHIN_DAYS - 1), from, timeZone).start;
-    const [orders, listed, monthCounts, deskNotes] = await Promise.all([
-      this.reports.ordersFor(site, new Date(since), new Date(window.end)),
+    const [tallies, cells, repeats, listed, deskNotes] = await Promise.all([
+      this.reports.serviceLevelTallies(site, [window, previousWindow], null),
+      // The month's hot spots against the 30 days before it, as the hot-spot report counts them.
+      this.reports.hotSpotCells(site, window, previousWindowOf(window, timeZone)),
+      this.reports.repeatComplaints(site, window),
       this.reports.factsQuotedIn(site, new Date(window.start), new Date(window.end)),
-      this.reports.receivedByMonth(site, new Date(season.start), new Date(season.end), timeZone),
       this.notes.latest(site, month),
     ]);
     const report = monthlyReport({
@@ -219,10 +225,10 @@ export class ReportsHttpController {
       timeZone,
       window,
       previousWindow,
-      orders,
+      headline: periodFigures(tallies.total, 0),
+      cells,
+      repeats,
       listed,
-      months,
-      monthCounts,
       deskNotes,
       generatedAt: this.clock.now(),
     });

@@ -12,16 +12,26 @@ import { allowedCommandsIn, foldWorkOrder, WorkOrderCommand, workOrderDecider } 
 import express, { Request, Response } from 'express';
 import fc from 'fast-check';
 import { InquiriesRepository } from '../inquiries/inquiries.repository';
+import { REPORT_ROW_COLUMNS } from '../projection/work-order-rows.repository';
 import { projectEvent } from '../projection/work-order.projection';
 import { NOVEMBER, orderIdOf, STAFF } from './order-history-under-test.spec';
-import { HotSpotReport } from './hot-spots';
+import { HotSpotReport, hotSpotReport } from './hot-spots';
+import { hotSpotsInMemory } from './hot-spots-counted-in-memory.spec';
 import { foldReportOrder, ReportOrder } from './report-order';
 import { ReportRow, reportRowOf } from './report-row';
 import { ReportNotesRepository } from './report-notes.repository';
 import { ReportOrdersRepository } from './report-orders.repository';
 import { ReportsHttpController } from './reports.http.controller';
-import { windowOf } from './report-window';
-import { serviceLevelReport } from './service-levels';
+import { previousWindowOf, windowOf } from './report-window';
+import { serviceLevelReportInMemory } from './service-levels-counted-in-memory.spec';
+import {
+  ATTRIBUTE_GROUPINGS,
+  attributeGroupingOf,
+  ServiceLevelReport,
+  serviceLevelReport,
+  serviceLevelWindows,
+  TIME_GROUPINGS,
+} from './service-levels';
 
 // The reports' read model on real PostgreSQL: the projection writes a report row per order as events arrive, in
 // any delivery order the consumer can see (redeliveries included), and the report routes read those rows.
@@ -77,6 +87,25 @@ describe('the reports read model (real PostgreSQL)', () => {
       ])
     ).rows[0]?.facts;
 
+  /** A site's report rows as stored, instants as numbers (pg reads bigint as text). */
+  const storedRows = async (siteId: string): Promise<ReportRow[]> => {
+    const { rows } = await db.pool.query<Record<string, unknown>>(
+      `SELECT ${REPORT_ROW_COLUMNS.map(([, column]) => column).join(', ')} FROM query_report_orders WHERE site_id = $1`,
+      [siteId],
+    );
+    const instant = (value: unknown) => (typeof value === 'string' ? Number(value) : value);
+    return rows.map(
+      (row) =>
+        Object.fromEntries(
+          REPORT_ROW_COLUMNS.map(([key, column]) => {
+            const value = row[column];
+            if (!key.endsWith('At')) return [key, value];
+            return [key, Array.isArray(value) ? value.map(instant) : instant(value)];
+          }),
+        ) as unknown as ReportRow,
+    );
+  };
+
   beforeAll(async () => {
     db = await freshDatabase('query_reports');
     repository = new ReportOrdersRepository(db.pool);
@@ -90,6 +119,9 @@ describe('the reports read model (real PostgreSQL)', () => {
   afterAll(() => db.drop());
 
   describe('November at S1, delivered with redeliveries', () => {
+    const novemberRows = NOVEMBER.map((h) =>
+      reportRowOf(foldReportOrder(h.events.map((event) => ({ event, occurredAt: '' }))) as ReportOrder),
+    );
     beforeAll(async () => {
       for (const order of NOVEMBER) {
         await deliver(
@@ -105,19 +137,40 @@ describe('the reports read model (real PostgreSQL)', () => {
         requestAs(['supervisor']),
         responseHeaders().response,
       );
-      const expected = serviceLevelReport({
+      const expected = serviceLevelReportInMemory({
         siteId: 'S1',
         timeZone: 'Asia/Shanghai',
         window: windowOf('2026-11-01', '2026-12-01', 'Asia/Shanghai'),
-        orders: NOVEMBER.map((h) =>
-          reportRowOf(foldReportOrder(h.events.map((event) => ({ event, occurredAt: '' }))) as ReportOrder),
-        ),
+        orders: novemberRows,
       });
       // Beside the orders' figures, the inquiries' (none were asked in this fixture).
       const none = { received: 0, deflected: 0, turnedIntoOrders: 0, deflectionRate: null };
       expect(report).toEqual({ ...expected, inquiries: { current: none, previous: none } });
       expect(report).toMatchObject({ total: { current: { received: 6, closed: 2, closureRate: 0.4 } } });
     });
+
+    it.each([...ATTRIBUTE_GROUPINGS, ...TIME_GROUPINGS])(
+      'counts the figures grouped by %s in SQL as they are counted in memory',
+      async (groupBy) => {
+        const period = { from: '2026-10-15', to: '2026-12-03' };
+        const { inquiries, ...report } = (await controller.serviceLevels(
+          { site: 'S1', ...period, groupBy },
+          requestAs(['supervisor']),
+          responseHeaders().response,
+        )) as ServiceLevelReport & { inquiries: unknown };
+        expect(inquiries).toBeDefined();
+        expect(report.groups.length).toBeGreaterThan(0);
+        expect(report).toEqual(
+          serviceLevelReportInMemory({
+            siteId: 'S1',
+            timeZone: 'Asia/Shanghai',
+            window: windowOf(period.from, period.to, 'Asia/Shanghai'),
+            groupBy,
+            orders: novemberRows,
+          }),
+        );
+      },
+    );
 
     it('answers CSV with a header row when asked for text/csv, a row for the whole and one per group', async () => {
       const { headers, response } = responseHeaders();
@@ -165,7 +218,19 @@ describe('the reports read model (real PostgreSQL)', () => {
         ],
         repeats: [{ later: { number: 'S1-0007' } }, { later: { number: 'S1-0004' } }],
       });
-      const seasonality = (report as HotSpotReport).seasonality;
+      const { hotSpots, repeats, seasonality } = report as HotSpotReport;
+      const period = {
+        siteId: 'S1',
+        timeZone: 'Asia/Shanghai',
+        window: windowOf('2026-11-01', '2026-12-01', 'Asia/Shanghai'),
+      };
+      const counted = hotSpotReport({
+        ...period,
+        ...hotSpotsInMemory(novemberRows, period),
+        months: [],
+        monthCounts: [],
+      });
+      expect({ hotSpots, repeats }).toEqual({ hotSpots: counted.hotSpots, repeats: counted.repeats });
       expect(seasonality.map((m) => m.month)).toEqual([
         '2025-12',
         ...Array.from({ length: 11 }, (_, i) => `2026-${String(i + 1).padStart(2, '0')}`),
@@ -313,7 +378,11 @@ describe('the reports read model (real PostgreSQL)', () => {
     ] as const satisfies readonly WorkOrderCommand['type'][];
 
     /** One order's events: a random walk through the lifecycle, with SLA verdicts and alerts between its steps. */
-    const walk = (steps: readonly { pick: number; minutes: number; side: number }[], name: string): DomainEvent[] => {
+    const walk = (
+      steps: readonly { pick: number; minutes: number; side: number }[],
+      name: string,
+      siteId: string,
+    ): DomainEvent[] => {
       const workOrderId = orderIdOf(name);
       let now = Date.parse('2026-11-02T00:00:00Z');
       const events: DomainEvent[] = [
@@ -323,7 +392,7 @@ describe('the reports read model (real PostgreSQL)', () => {
             workOrderId,
             number: `P-${name}`,
             report: {
-              siteId: 'S1',
+              siteId,
               building: `B${name.length % 3}`,
               unit: '0101',
               channel: 'phone',
@@ -384,9 +453,11 @@ describe('the reports read model (real PostgreSQL)', () => {
       await fc.assert(
         fc.asyncProperty(ordersArb, fc.array(fc.boolean(), { maxLength: 30 }), async (walks, redeliveries) => {
           run += 1;
+          // A site of its own per run, so its reports count this run's orders alone.
+          const site = `P${run}`;
           const orders = walks.map((steps, i) => {
             const name = `run${run}-order${i}`;
-            const events = walk(steps, name);
+            const events = walk(steps, name, site);
             for (const e of events) typesSeen.add(e.type);
             return { workOrderId: (events[0]?.data as { workOrderId: string }).workOrderId, events };
           });
@@ -404,14 +475,29 @@ describe('the reports read model (real PostgreSQL)', () => {
           );
           for (const [i, o] of orders.entries()) expect(await storedRow(o.workOrderId)).toEqual(folded[i]);
 
-          const window = windowOf('2026-11-01', '2026-12-01', 'Asia/Shanghai');
-          const stored = (
-            await repository.ordersFor('S1', new Date(window.start - 31 * 86_400_000), new Date(window.end))
-          ).filter((r) => orders.some((o) => o.workOrderId === r.workOrderId));
-          expect(stored).toEqual(expect.arrayContaining(folded.map(reportRowOf)));
-          const report = (orders: readonly ReportRow[]) =>
-            serviceLevelReport({ siteId: 'S1', timeZone: 'Asia/Shanghai', window, orders });
-          expect(report(stored)).toEqual(report(folded.map(reportRowOf)));
+          const byId = (a: ReportRow, b: ReportRow) => a.workOrderId.localeCompare(b.workOrderId);
+          const rows = folded.map(reportRowOf).sort(byId);
+          expect((await storedRows(site)).sort(byId)).toEqual(rows);
+
+          // The figures the service counts in SQL over the stored rows equal those counted in memory over the folds.
+          const timeZone = 'Asia/Shanghai';
+          const window = windowOf('2026-11-01', '2026-12-15', timeZone);
+          for (const groupBy of [undefined, 'week', 'technician'] as const) {
+            const windows = serviceLevelWindows(window, groupBy ?? null, timeZone);
+            const tallies = await repository.serviceLevelTallies(site, windows, attributeGroupingOf(groupBy));
+            expect(serviceLevelReport({ siteId: site, timeZone, window, groupBy, tallies })).toEqual(
+              serviceLevelReportInMemory({ siteId: site, timeZone, window, groupBy, orders: rows }),
+            );
+          }
+          const period = { siteId: site, timeZone, window };
+          const season = { months: [], monthCounts: [] };
+          const [cells, repeats] = await Promise.all([
+            repository.hotSpotCells(site, window, previousWindowOf(window, timeZone)),
+            repository.repeatComplaints(site, window),
+          ]);
+          expect(hotSpotReport({ ...period, ...season, cells, repeats })).toEqual(
+            hotSpotReport({ ...period, ...season, ...hotSpotsInMemory(rows, period) }),
+          );
         }),
         { numRuns: 25 },
       );

@@ -1,16 +1,20 @@
 import { expectPublishable } from '@closeloop/testing';
 import { hotSpotReport } from './hot-spots';
+import { hotSpotsInMemory } from './hot-spots-counted-in-memory.spec';
 import { NOVEMBER } from './order-history-under-test.spec';
 import { foldReportOrder, ReportOrder } from './report-order';
 import { reportRowOf } from './report-row';
 import { splitWindow, windowOf } from './report-window';
-import { median, percentile, serviceLevelReport } from './service-levels';
+import { GroupBy } from './service-levels';
+import { median, percentile, serviceLevelReportInMemory } from './service-levels-counted-in-memory.spec';
 
 const ZONE = 'Asia/Shanghai';
 const fold = (events: (typeof NOVEMBER)[number]['events']): ReportOrder =>
   foldReportOrder(events.map((event) => ({ event, occurredAt: '2026-12-01T00:00:00Z' }))) as ReportOrder;
 const orders = NOVEMBER.map((h) => reportRowOf(fold(h.events)));
 const november = windowOf('2026-11-01', '2026-12-01', ZONE);
+const novemberReport = (groupBy?: GroupBy, rows = orders) =>
+  serviceLevelReportInMemory({ siteId: 'S1', timeZone: ZONE, window: november, groupBy, orders: rows });
 const HOUR = 3600;
 const DAY = 24 * HOUR;
 
@@ -21,7 +25,7 @@ describe('the November fixture', () => {
 });
 
 describe('the service-level report', () => {
-  const report = serviceLevelReport({ siteId: 'S1', timeZone: ZONE, window: november, orders });
+  const report = novemberReport();
 
   it('reads the period as local midnights and compares it with the 30 days before', () => {
     expect(new Date(november.start).toISOString()).toBe('2026-10-31T16:00:00.000Z');
@@ -70,7 +74,7 @@ describe('the service-level report', () => {
   it('counts the received orders the priority lane raised, in the period and the one before', () => {
     // A (received in November) and E (in October) raised by the lane.
     const marked = orders.map((row) => ({ ...row, priorityLane: ['S1-0001', 'S1-0005'].includes(row.number) }));
-    const figures = serviceLevelReport({ siteId: 'S1', timeZone: ZONE, window: november, orders: marked }).total;
+    const figures = novemberReport(undefined, marked).total;
     expect([figures.current.priorityLane, figures.previous.priorityLane]).toEqual([1, 1]);
   });
 
@@ -93,25 +97,19 @@ describe('the service-level report', () => {
   });
 
   it('groups by an attribute of the order, each group against its own previous period', () => {
-    const byTier = serviceLevelReport({ siteId: 'S1', timeZone: ZONE, window: november, groupBy: 'tier', orders });
+    const byTier = novemberReport('tier');
     expect(byTier.groups.map((g) => [g.key, g.current.received, g.previous.received, g.current.backlog.open])).toEqual([
       ['normal', 3, 0, 2], // B C F; C and F open
       ['planned', 0, 1, 1], // E
       ['urgent', 2, 0, 1], // A G; G open
       [null, 1, 0, 0], // D, cancelled before triage
     ]);
-    const byTechnician = serviceLevelReport({
-      siteId: 'S1',
-      timeZone: ZONE,
-      window: november,
-      groupBy: 'technician',
-      orders,
-    });
+    const byTechnician = novemberReport('technician');
     expect(byTechnician.groups.find((g) => g.key === 'T-li')?.current.satisfaction.meanRating).toBe(2);
   });
 
   it('groups by week: ISO weeks cut at Mondays, each compared with the part of the same length before it', () => {
-    const byWeek = serviceLevelReport({ siteId: 'S1', timeZone: ZONE, window: november, groupBy: 'week', orders });
+    const byWeek = novemberReport('week');
     expect(byWeek.groups.map((g) => [g.from, g.to, g.current.received])).toEqual([
       ['2026-11-01', '2026-11-02', 0],
       ['2026-11-02', '2026-11-09', 1],
@@ -125,11 +123,10 @@ describe('the service-level report', () => {
 });
 
 describe('the hot-spot report', () => {
+  const period = { siteId: 'S1', timeZone: ZONE, window: november };
   const report = hotSpotReport({
-    siteId: 'S1',
-    timeZone: ZONE,
-    window: november,
-    orders,
+    ...period,
+    ...hotSpotsInMemory(orders, period),
     months: ['2026-10', '2026-11'],
     monthCounts: [
       { month: '2026-10', category: 'noise', received: 1 },
