@@ -69,7 +69,7 @@ const AT_RISK_SQL = `SELECT *, LEAST(
    ORDER BY next_due_at ASC
    LIMIT $2`;
 
-/** The columns the timeline shows, and the site its caller must see, keyed by the timeline's index. */
+/** The columns the timeline shows and the site its caller must see, read in the order of q_timeline_work_order. */
 const SITE_AND_TIMELINE_SQL = `SELECT o.site_id, t.event_id, t.event_type, t.occurred_at, t.source, t.actor, t.correlation_id,
          t.causation_id, t.data
    FROM query_work_orders o JOIN query_timeline t ON t.work_order_id = o.work_order_id
