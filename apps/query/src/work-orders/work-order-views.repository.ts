@@ -69,6 +69,13 @@ const AT_RISK_SQL = `SELECT *, LEAST(
    ORDER BY next_due_at ASC
    LIMIT $2`;
 
+/** The columns the timeline shows and the site its caller must see, read in the order of q_timeline_work_order. */
+const SITE_AND_TIMELINE_SQL = `SELECT o.site_id, t.event_id, t.event_type, t.occurred_at, t.source, t.actor, t.correlation_id,
+         t.causation_id, t.data
+   FROM query_work_orders o JOIN query_timeline t ON t.work_order_id = o.work_order_id
+   WHERE o.work_order_id = $1 AND ($2::timestamptz IS NULL OR t.occurred_at <= $2)
+   ORDER BY t.sequence NULLS LAST, t.arrival`;
+
 /** Reads the supervisors' read side: the order rows and timelines the projection keeps. */
 @Injectable()
 export class WorkOrderViewsRepository {
@@ -109,6 +116,22 @@ export class WorkOrderViewsRepository {
       [workOrderId],
     );
     return rows;
+  }
+
+  /**
+   * What GET /v1/work-orders/{id}/timeline shows, in one round trip: the order's site (an order's site never changes)
+   * with its timeline in store order, up to `asOf` when given; undefined when the order or its timeline is not there.
+   */
+  async siteAndTimeline(
+    workOrderId: string,
+    asOf?: Date,
+  ): Promise<{ siteId: string; events: TimelineRow[] } | undefined> {
+    const { rows } = await this.pool.query<TimelineRow & { site_id: string }>(SITE_AND_TIMELINE_SQL, [
+      workOrderId,
+      asOf ?? null,
+    ]);
+    const first = rows[0];
+    return first && { siteId: first.site_id, events: rows };
   }
 
   /** An order's timeline up to an instant: the events that had occurred by then, in store order. */

@@ -200,13 +200,15 @@ export class WorkOrdersHttpController {
   async timeline(@Param('id') id: string, @Req() request: Request, @Query() query: Record<string, unknown> = {}) {
     const caller = principalOf(request);
     const { asOf } = parseQuery(AsOfQuerySchema, query);
-    await this.visibleOrder(caller, id);
-    const rows = asOf === undefined ? await this.views.timeline(id) : await this.views.timelineAsOf(id, new Date(asOf));
-    if (rows.length === 0) throw new NotFoundError('Work order', id);
+    if (!isUuid(id)) throw new NotFoundError('Work order', id);
+    const found = await this.views.siteAndTimeline(id, asOf === undefined ? undefined : new Date(asOf));
+    if (!found) throw new NotFoundError('Work order', id);
+    ensureSiteVisible(caller, found.siteId, 'Work order', id);
+    const fullPhone = seesFullPhone(caller);
     return {
       workOrderId: id,
       ...(asOf === undefined ? {} : { asOf: new Date(asOf).toISOString() }),
-      events: rows.map((r) => ({
+      events: found.events.map((r) => ({
         eventId: r.event_id,
         type: r.event_type,
         occurredAt: r.occurred_at,
@@ -214,7 +216,7 @@ export class WorkOrdersHttpController {
         actor: r.actor,
         correlationId: r.correlation_id,
         causationId: r.causation_id,
-        data: maskEventData(r.data, seesFullPhone(caller)),
+        data: maskEventData(r.data, fullPhone),
       })),
     };
   }

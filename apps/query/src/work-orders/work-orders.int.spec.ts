@@ -261,6 +261,34 @@ describe('the query service’s work-order list and view (real PostgreSQL)', () 
     });
   });
 
+  describe('the timeline', () => {
+    const workOrderId = randomUUID();
+
+    beforeAll(() => project(workOrderId, history(workOrderId, '0030', [resolved(workOrderId)])));
+
+    it('shows the order’s events in store order', async () => {
+      const { events } = await controller.timeline(workOrderId, supervisor);
+      expect(events.map((e) => e.type)).toEqual([
+        EventTypes.WorkOrderReported,
+        EventTypes.WorkOrderAssigned,
+        EventTypes.WorkOrderResolved,
+      ]);
+    });
+
+    it('answers 404 to staff of another site, as it does for an order that is not there', async () => {
+      const elsewhere = {} as Request;
+      attachPrincipal(elsewhere, {
+        kind: 'staff',
+        staffId: 's2-sup',
+        name: 'Test',
+        roles: ['supervisor'],
+        sites: ['S2'],
+      });
+      await expect(controller.timeline(workOrderId, elsewhere)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(controller.timeline(randomUUID(), supervisor)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    });
+  });
+
   it('gives orders projected before contacts were kept the list the fold would give them', async () => {
     // The database as a deployment from before the migration has it: no contacts column, the migration not applied.
     await db.pool.query('ALTER TABLE query_work_orders DROP COLUMN contacts');
