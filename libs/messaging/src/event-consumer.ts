@@ -18,6 +18,7 @@ import {
   EachMessagePayload,
   IHeaders,
   Kafka,
+  KafkaJSError,
   KafkaMessage,
   Producer,
 } from 'kafkajs';
@@ -368,7 +369,7 @@ export class CloudEventConsumer {
       run = [];
       const last = records[records.length - 1];
       if (!last) return;
-      if (!(await this.handleInTransaction(records, batches))) {
+      if (!(await this.handleInTransaction(records, batches, heartbeat))) {
         for (const { message } of records) await alone(message);
         return;
       }
@@ -397,6 +398,7 @@ export class CloudEventConsumer {
   private async handleInTransaction(
     records: readonly { inbound: InboundCloudEvent }[],
     batches: TransactionalBatches,
+    heartbeat: () => Promise<void>,
   ): Promise<boolean> {
     const outcomes: ConsumedOutcome[] = [];
     try {
@@ -404,9 +406,13 @@ export class CloudEventConsumer {
         for (const { inbound } of records) {
           const outcome = await this.observed(inbound, () => batches.handle(inbound, transaction));
           outcomes.push(outcome === SKIPPED ? 'skipped' : 'handled');
+          // As eachMessage does between records: a long batch keeps the session alive (sent once per interval).
+          await heartbeat();
         }
       });
     } catch (error) {
+      // The group is rebalancing or this member was fenced: the batch is rolled back and left to the next owner.
+      if (error instanceof KafkaJSError) throw error;
       const [first, last] = [records[0]?.inbound, records[records.length - 1]?.inbound];
       this.log(
         `a batch of ${records.length} records of ${first?.topic}[${first?.partition}]@${first?.offset}..${last?.offset} was rolled back (${(error as Error).message}); handling them one by one`,
