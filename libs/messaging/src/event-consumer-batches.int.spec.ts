@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { TopicBaseNames, topicName, ValidationError } from '@closeloop/contracts';
 import { eventually, freshDatabase, TestDatabase, testKafka, uniqueTopicPrefix } from '@closeloop/testing';
 import { Kafka, Producer } from 'kafkajs';
 import { PoolClient } from 'pg';
-import { intakeConsumerUnderTest, IntakeConsumerUnderTest } from './consumer-under-test.spec';
+import { intakeCloudEvent, intakeConsumerUnderTest, IntakeConsumerUnderTest } from './consumer-under-test.spec';
 import { InboundCloudEvent } from './event-consumer';
 import { ensureTopics } from './kafka';
 import { PostgresParkedMessages } from './parked-messages.repository';
@@ -26,15 +25,6 @@ describe('CloudEventConsumer batches in one PostgreSQL transaction, on a real br
   // No unique key on the effects: a record applied twice would show as two rows.
   const apply = (client: Pick<PoolClient, 'query'>, { event }: InboundCloudEvent) =>
     client.query('INSERT INTO batch_effects (event_id, subject) VALUES ($1, $2)', [event.id, event.subject]);
-
-  const cloudEvent = (subject: string) => ({
-    specversion: '1.0',
-    id: randomUUID(),
-    source: 'urn:test:hotline',
-    type: 'closeloop.intake.report-submitted.v1',
-    subject,
-    data: {},
-  });
 
   // One key, so one partition, and one send, so one batch.
   const sendAll = (records: readonly object[]) =>
@@ -59,7 +49,7 @@ describe('CloudEventConsumer batches in one PostgreSQL transaction, on a real br
     }
   };
 
-  const first = Array.from({ length: 10 }, (_, i) => cloudEvent(i === 4 ? 'fails-once-in-batch' : 'fine'));
+  const first = Array.from({ length: 10 }, (_, i) => intakeCloudEvent(i === 4 ? 'fails-once-in-batch' : 'fine'));
 
   beforeAll(async () => {
     db = await freshDatabase('consumer_batches');
@@ -139,7 +129,7 @@ describe('CloudEventConsumer batches in one PostgreSQL transaction, on a real br
   }, 60_000);
 
   it('commits a batch that succeeds in its transaction, its offsets after it, each record seen by the observer', async () => {
-    const records = Array.from({ length: 6 }, () => cloudEvent('fine'));
+    const records = Array.from({ length: 6 }, () => intakeCloudEvent('fine'));
     const before = outcomes.length;
     await sendAll(records);
     await eventually('the batch applied', async () =>
@@ -154,7 +144,12 @@ describe('CloudEventConsumer batches in one PostgreSQL transaction, on a real br
   }, 60_000);
 
   it('dead-letters a poison record of a batch and applies the records around it, in order, once each', async () => {
-    const records = [cloudEvent('fine'), cloudEvent('fine'), cloudEvent('poison'), cloudEvent('fine')];
+    const records = [
+      intakeCloudEvent('fine'),
+      intakeCloudEvent('fine'),
+      intakeCloudEvent('poison'),
+      intakeCloudEvent('fine'),
+    ];
     const before = outcomes.length;
     await sendAll(records);
     await eventually('the batch handled', async () => (outcomes.length - before === 4 ? true : undefined));
