@@ -55,7 +55,7 @@ export const timelineOfRows = (
  * Recomputes an order's row and its report row by folding its whole timeline in store order; the order's site, or
  * undefined while its timeline has no report yet (no row).
  */
-export const refoldWorkOrder = async (
+const refoldWorkOrder = async (
   client: PoolClient,
   workOrderId: string,
   tables: QueryTables = QUERY_TABLES,
@@ -72,20 +72,34 @@ export const refoldWorkOrder = async (
 };
 
 /**
- * Re-folds the orders whose timelines took new events and puts each on the live board's feed. Orders are locked in
- * id order and the feed's site locks taken last, in site order, so two transactions folding several orders each
- * never wait on each other crosswise.
+ * Re-folds several orders, locking them in id order: a live batch and a rebuild's pass, each holding the locks of
+ * the orders it folded until it commits, then never wait on each other crosswise. The orders that have a row, with
+ * their sites.
+ */
+export const refoldWorkOrders = async (
+  client: PoolClient,
+  workOrderIds: Iterable<string>,
+  tables: QueryTables = QUERY_TABLES,
+  digests?: ResidentDigests,
+): Promise<{ siteId: string; workOrderId: string }[]> => {
+  const folded: { siteId: string; workOrderId: string }[] = [];
+  for (const workOrderId of [...workOrderIds].sort()) {
+    const siteId = await refoldWorkOrder(client, workOrderId, tables, digests);
+    if (siteId !== undefined) folded.push({ siteId, workOrderId });
+  }
+  return folded;
+};
+
+/**
+ * Re-folds the orders whose timelines took new events and puts each on the live board's feed, the feed's site locks
+ * taken last and in site order, for the same reason.
  */
 const foldTouchedOrders = async (
   client: PoolClient,
   workOrderIds: Iterable<string>,
   digests?: ResidentDigests,
 ): Promise<void> => {
-  const changed: { siteId: string; workOrderId: string }[] = [];
-  for (const workOrderId of [...workOrderIds].sort()) {
-    const siteId = await refoldWorkOrder(client, workOrderId, QUERY_TABLES, digests);
-    if (siteId !== undefined) changed.push({ siteId, workOrderId });
-  }
+  const changed = await refoldWorkOrders(client, workOrderIds, QUERY_TABLES, digests);
   changed.sort((a, b) => a.siteId.localeCompare(b.siteId) || a.workOrderId.localeCompare(b.workOrderId));
   for (const { siteId, workOrderId } of changed) await recordOrderChange(client, siteId, workOrderId);
 };
