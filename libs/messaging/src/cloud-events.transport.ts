@@ -1,11 +1,14 @@
 import { ValidationError } from '@closeloop/contracts';
 import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import { Kafka, Producer } from 'kafkajs';
+import { Pool } from 'pg';
 import { lastValueFrom } from 'rxjs';
 import {
   CloudEventConsumer,
   ConsumerObserver,
   ConsumerTiming,
+  ConsumerTransaction,
+  EventConsumerOptions,
   InboundCloudEvent,
   PartitionLag,
   SKIPPED,
@@ -14,6 +17,17 @@ import { ParkedMessages } from './parked-messages.repository';
 
 /** The pattern of a handler that takes every type no other handler declares (projections, inboxes). */
 export const ANY_EVENT_TYPE = '*';
+
+/**
+ * The extras of an `@EventPattern` whose handler can work inside its batch's transaction: it gets the record as a
+ * BatchedCloudEvent and, when `transaction` is set, writes through it alone (docs/adr/0036-batch-consumers.md).
+ */
+export const IN_BATCH_TRANSACTION = { inBatchTransaction: true } as const;
+
+/** What a handler marked IN_BATCH_TRANSACTION gets: the record, and its batch's transaction unless it is handled alone. */
+export interface BatchedCloudEvent extends InboundCloudEvent {
+  readonly transaction?: ConsumerTransaction;
+}
 
 export interface CloudEventsTransportOptions {
   readonly kafka: Kafka;
@@ -31,6 +45,8 @@ export interface CloudEventsTransportOptions {
   readonly log?: (message: string) => void;
   readonly alert?: (message: string) => void;
   readonly observer?: ConsumerObserver;
+  /** The database of the batches' transactions, used when a handler is marked IN_BATCH_TRANSACTION. */
+  readonly pool?: Pool;
 }
 
 /**
@@ -59,6 +75,7 @@ export class CloudEventsTransport extends Server implements CustomTransportStrat
         alert: this.options.alert,
         observer: this.options.observer,
         handle: (message) => this.route(message),
+        batches: this.batches(),
       });
       await this.consumer.start();
       callback();
@@ -77,9 +94,27 @@ export class CloudEventsTransport extends Server implements CustomTransportStrat
     return this.consumer?.lag() ?? Promise.resolve([]);
   }
 
-  private async route(message: InboundCloudEvent): Promise<void | typeof SKIPPED> {
-    const handler: MessageHandler | null =
-      this.getHandlerByPattern(message.event.type) ?? this.getHandlerByPattern(ANY_EVENT_TYPE);
+  /** Batches in transactions when a handler can join them; records of other handlers are still handled alone. */
+  private batches(): EventConsumerOptions['batches'] {
+    const pool = this.options.pool;
+    const joining = (handler: MessageHandler | null) => handler?.extras?.['inBatchTransaction'] === true;
+    if (!pool || ![...this.getHandlers().values()].some(joining)) return undefined;
+    return {
+      pool,
+      joins: (message) => {
+        const handler = this.handlerOf(message);
+        return handler ? joining(handler) : this.options.unroutable === 'skip';
+      },
+      handle: (message, transaction) => this.route(message, transaction),
+    };
+  }
+
+  private handlerOf(message: InboundCloudEvent): MessageHandler | null {
+    return this.getHandlerByPattern(message.event.type) ?? this.getHandlerByPattern(ANY_EVENT_TYPE);
+  }
+
+  private async route(message: InboundCloudEvent, transaction?: ConsumerTransaction): Promise<void | typeof SKIPPED> {
+    const handler = this.handlerOf(message);
     if (!handler) {
       if (this.options.unroutable === 'skip') return SKIPPED;
       throw new ValidationError(
@@ -88,7 +123,8 @@ export class CloudEventsTransport extends Server implements CustomTransportStrat
         'UNSUPPORTED_EVENT_TYPE',
       );
     }
-    const result = await handler(message);
+    const batched: BatchedCloudEvent = transaction ? { ...message, transaction } : message;
+    const result = await handler(batched);
     await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
   }
 

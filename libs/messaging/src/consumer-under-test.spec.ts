@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { TopicBaseNames, topicName } from '@closeloop/contracts';
 import { deleteTopicsWithPrefix } from '@closeloop/testing';
 import { Kafka, Producer } from 'kafkajs';
@@ -43,3 +44,13 @@ export const intakeConsumerUnderTest = async (
     },
   };
 };
+
+/** A structured CloudEvent for the intake topic; the consumer specs' handlers choose what to do by its subject. */
+export const intakeCloudEvent = (subject: string) => ({
+  specversion: '1.0',
+  id: randomUUID(),
+  source: 'urn:test:hotline',
+  type: 'closeloop.intake.report-submitted.v1',
+  subject,
+  data: {},
+});

@@ -10,7 +10,7 @@ import {
   uniqueTopicPrefix,
 } from '@closeloop/testing';
 import { Consumer, IHeaders, Kafka } from 'kafkajs';
-import { intakeConsumerUnderTest, IntakeConsumerUnderTest } from './consumer-under-test.spec';
+import { intakeCloudEvent, intakeConsumerUnderTest, IntakeConsumerUnderTest } from './consumer-under-test.spec';
 import { InboundCloudEvent } from './event-consumer';
 import { PostgresParkedMessages } from './parked-messages.repository';
 
@@ -51,15 +51,6 @@ describe('CloudEventConsumer failure policy, on a real broker', () => {
       throw Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
     handled.push(event.id);
   };
-
-  const cloudEvent = (subject: string) => ({
-    specversion: '1.0',
-    id: randomUUID(),
-    source: 'urn:test:hotline',
-    type: 'closeloop.intake.report-submitted.v1',
-    subject,
-    data: {},
-  });
 
   // Everything on one key, so on one partition: a poison message there must not hold back the rest.
   const send = (value: string) => intake.producer.send({ topic, messages: [{ key: 'same-partition', value }] });
@@ -110,8 +101,8 @@ describe('CloudEventConsumer failure policy, on a real broker', () => {
     eventually(what, async () => (handled.includes(event.id) ? true : undefined));
 
   it('tells its observer each outcome, has joined its group, and reports its lag back at zero', async () => {
-    const flaky = cloudEvent('flaky');
-    const permanent = cloudEvent('permanent');
+    const flaky = intakeCloudEvent('flaky');
+    const permanent = intakeCloudEvent('permanent');
     const before = outcomes.length;
     await sendAll(flaky, permanent);
     await handledEventually('the flaky event to be handled', flaky);
@@ -133,7 +124,7 @@ describe('CloudEventConsumer failure policy, on a real broker', () => {
 
   it('dead-letters bytes that are not JSON, byte for byte, with the reason, and moves on', async () => {
     const garbage = `not json ${randomUUID()}`;
-    const after = cloudEvent('fine');
+    const after = intakeCloudEvent('fine');
     await send(garbage);
     await sendAll(after);
     const letter = await deadLetterFor(garbage);
@@ -155,7 +146,7 @@ describe('CloudEventConsumer failure policy, on a real broker', () => {
   }, 30_000);
 
   it('dead-letters a permanent failure on the first attempt, with its error code', async () => {
-    const poison = cloudEvent('permanent');
+    const poison = intakeCloudEvent('permanent');
     const letter = await sendToDeadLetter(poison, poison.id);
     expect(letter.headers).toMatchObject({
       [DeadLetterHeaders.errorCode]: 'VALIDATION_FAILED',
@@ -165,7 +156,7 @@ describe('CloudEventConsumer failure policy, on a real broker', () => {
   }, 30_000);
 
   it('logs a dead letter with phone numbers scrubbed, while the dead letter keeps the reason as it was', async () => {
-    const poison = cloudEvent('quoting');
+    const poison = intakeCloudEvent('quoting');
     const letter = await sendToDeadLetter(poison, poison.id);
     expect(letter.headers[DeadLetterHeaders.reason]).toContain('13812345678');
     const line = logged.find((l) => l.startsWith('dead-lettering') && l.includes('no site for resident'));
@@ -176,7 +167,7 @@ describe('CloudEventConsumer failure policy, on a real broker', () => {
   }, 30_000);
 
   it('retries a transient failure with backoff and then handles it, without a dead letter', async () => {
-    const flaky = cloudEvent('flaky');
+    const flaky = intakeCloudEvent('flaky');
     await sendAll(flaky);
     await handledEventually('the flaky event handled', flaky);
     expect(attempts.get(flaky.id)).toBe(3);
@@ -184,8 +175,8 @@ describe('CloudEventConsumer failure policy, on a real broker', () => {
   }, 30_000);
 
   it('dead-letters after the bounded retries are spent, and the partition keeps flowing', async () => {
-    const stuck = cloudEvent('always-failing');
-    const behind = cloudEvent('fine');
+    const stuck = intakeCloudEvent('always-failing');
+    const behind = intakeCloudEvent('fine');
     await sendAll(stuck, behind);
     const letter = await deadLetterFor(stuck.id);
     expect(letter.headers).toMatchObject({
@@ -200,7 +191,7 @@ describe('CloudEventConsumer failure policy, on a real broker', () => {
     // Just under the broker's default max.message.bytes (1 MB) as sent; the dead letter's headers push it over.
     const marker = `not json ${randomUUID()} `;
     const oversized = Buffer.from(marker + 'x'.repeat(1_048_300 - marker.length));
-    const after = cloudEvent('fine');
+    const after = intakeCloudEvent('fine');
     const sent = await intake.producer.send({
       topic,
       messages: [{ key: 'same-partition', value: oversized, headers: { 'x-origin': 'crm' } }],
@@ -242,8 +233,8 @@ describe('CloudEventConsumer failure policy, on a real broker', () => {
   }, 60_000);
 
   it('waits out a database outage longer than the retry budget, in order, without a dead letter', async () => {
-    const during = cloudEvent('outage');
-    const behind = cloudEvent('fine');
+    const during = intakeCloudEvent('outage');
+    const behind = intakeCloudEvent('fine');
     await sendAll(during, behind);
     await handledEventually('the event handled once the outage ended', during);
     expect(attempts.get(during.id)).toBe(8); // maxAttempts is 4 here: an outage does not count against the message

@@ -10,7 +10,19 @@ import {
   scrubSecrets,
   ValidationError,
 } from '@closeloop/contracts';
-import { Admin, Consumer, EachMessagePayload, IHeaders, Kafka, Producer } from 'kafkajs';
+import { inTransaction } from '@closeloop/database';
+import {
+  Admin,
+  Consumer,
+  EachBatchPayload,
+  EachMessagePayload,
+  IHeaders,
+  Kafka,
+  KafkaJSError,
+  KafkaMessage,
+  Producer,
+} from 'kafkajs';
+import { Pool, PoolClient } from 'pg';
 import { DeadLetter, sendToDeadLetter } from './dead-letter';
 import { ParkedMessages } from './parked-messages.repository';
 
@@ -30,6 +42,12 @@ export interface EventConsumerOptions {
   readonly topics: readonly string[];
   /** Handles a record; resolving to SKIPPED says it was not for this service (counted as skipped, not handled). */
   readonly handle: (message: InboundCloudEvent) => Promise<void | typeof SKIPPED>;
+  /**
+   * Handles a partition's records a batch at a time, in one PostgreSQL transaction each, the offsets committed only
+   * after it (docs/adr/0036-batch-consumers.md). A batch that fails is rolled back whole and its records go through
+   * `handle`, one by one, under the failure policy below. Absent, every record goes through `handle` alone.
+   */
+  readonly batches?: TransactionalBatches;
   /**
    * Where a record goes when even its dead letter cannot be sent (the dead letter's headers push a record close
    * to the broker's size limit over it): PostgreSQL, so the partition moves on and nothing is dropped.
@@ -57,6 +75,49 @@ export interface EventConsumerOptions {
   /** Told what happens to each record and to the group membership (metrics, readiness, log context). */
   readonly observer?: ConsumerObserver;
 }
+
+/** A partition batch's PostgreSQL transaction, as the handlers of its records see it. */
+export interface ConsumerTransaction {
+  readonly client: PoolClient;
+  /**
+   * What the handlers gather record by record and write once, after the batch's last record and before COMMIT (the
+   * orders a projection folds): the value kept under `key`, made by `start` when first asked for.
+   */
+  gather<T>(key: string, start: () => T, write: (gathered: T) => Promise<void>): T;
+}
+
+export interface TransactionalBatches {
+  readonly pool: Pool;
+  /** Whether a record's handling can join its batch's transaction; one that cannot is handled alone, in its place. */
+  joins(message: InboundCloudEvent): boolean;
+  /** Handles one record inside its batch's transaction: its writes commit with the rest of the batch, or none do. */
+  handle(message: InboundCloudEvent, transaction: ConsumerTransaction): Promise<void | typeof SKIPPED>;
+  /** Records per transaction at most: kafkajs' batches are cut into runs this long, with a heartbeat between them. */
+  readonly maxRecords?: number;
+}
+
+const DEFAULT_MAX_BATCH_RECORDS = 500;
+
+/**
+ * Runs a batch's handling in one transaction: `work`, then what its handlers gathered, then COMMIT; ROLLBACK and the
+ * error if any of it fails.
+ */
+export const inConsumerTransaction = (
+  pool: Pool,
+  work: (transaction: ConsumerTransaction) => Promise<void>,
+): Promise<void> =>
+  inTransaction(pool, async (client) => {
+    const gathered = new Map<string, { value: unknown; write: (value: unknown) => Promise<void> }>();
+    await work({
+      client,
+      gather: <T>(key: string, start: () => T, write: (value: T) => Promise<void>): T => {
+        let entry = gathered.get(key);
+        if (!entry) gathered.set(key, (entry = { value: start(), write: write as (value: unknown) => Promise<void> }));
+        return entry.value as T;
+      },
+    });
+    for (const { value, write } of gathered.values()) await write(value);
+  });
 
 /** What happened to one record: handled, skipped (no handler wants its type), dead-lettered, or an attempt failed (and is retried). */
 export type ConsumedOutcome = 'handled' | 'skipped' | 'dead-lettered' | 'failed';
@@ -253,10 +314,17 @@ export class CloudEventConsumer {
     // A new group starts at the beginning, so nothing published before the first deployment is missed.
     await consumer.subscribe({ topics: [...this.options.topics], fromBeginning: true });
     // Safe with several partitions at once because process() never throws into kafkajs (tulios/kafkajs#945).
-    await consumer.run({
-      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
-      eachMessage: (payload) => this.process(payload),
-    });
+    const partitionsConsumedConcurrently = this.options.partitionsConsumedConcurrently ?? 3;
+    const batches = this.options.batches;
+    if (batches)
+      await consumer.run({
+        partitionsConsumedConcurrently,
+        // Offsets are resolved by hand, each run's once its transaction has committed, and committed at once.
+        eachBatchAutoResolve: false,
+        autoCommitThreshold: 1,
+        eachBatch: (payload) => this.processBatch(payload, batches),
+      });
+    else await consumer.run({ partitionsConsumedConcurrently, eachMessage: (payload) => this.process(payload) });
   }
 
   private replaceLater(crashed: Consumer, error: Error): void {
@@ -275,7 +343,100 @@ export class CloudEventConsumer {
     }, delay);
   }
 
-  private async process({ topic, partition, message, heartbeat }: EachMessagePayload): Promise<void> {
+  /**
+   * A partition's batch, in order: runs of records that join a transaction are handled in one each; a record that
+   * does not (it is no CloudEvent, or its handler works on its own) is handled alone in its place. After each run
+   * or record, its offsets are committed and the group heartbeat sent.
+   */
+  private async processBatch(
+    { batch, resolveOffset, commitOffsetsIfNecessary, heartbeat, isRunning, isStale }: EachBatchPayload,
+    batches: TransactionalBatches,
+  ): Promise<void> {
+    const { topic, partition } = batch;
+    const maxRecords = batches.maxRecords ?? DEFAULT_MAX_BATCH_RECORDS;
+    const done = async (message: KafkaMessage) => {
+      resolveOffset(message.offset);
+      await commitOffsetsIfNecessary();
+      await heartbeat();
+    };
+    const alone = async (message: KafkaMessage) => {
+      await this.process({ topic, partition, message, heartbeat });
+      await done(message);
+    };
+    let run: { message: KafkaMessage; inbound: InboundCloudEvent }[] = [];
+    const handleRun = async () => {
+      const records = run;
+      run = [];
+      const last = records[records.length - 1];
+      if (!last) return;
+      if (!(await this.handleInTransaction(records, batches, heartbeat))) {
+        for (const { message } of records) await alone(message);
+        return;
+      }
+      await done(last.message);
+    };
+    for (const message of batch.messages) {
+      // A consumer stopping, or a partition moved or sought, leaves the rest uncommitted for whoever fetches it next.
+      if (!isRunning() || isStale()) return;
+      const parsed = parseCloudEvent(message.value, message.headers);
+      const inbound = parsed.ok ? inboundOf(topic, partition, message, parsed.event) : undefined;
+      if (inbound && batches.joins(inbound)) {
+        run.push({ message, inbound });
+        if (run.length >= maxRecords) await handleRun();
+        continue;
+      }
+      await handleRun();
+      await alone(message);
+    }
+    if (isRunning() && !isStale()) await handleRun();
+  }
+
+  /**
+   * Handles a run of records in one transaction and counts their outcomes once it has committed; false, with nothing
+   * of it left behind and nothing counted, when it failed.
+   */
+  private async handleInTransaction(
+    records: readonly { inbound: InboundCloudEvent }[],
+    batches: TransactionalBatches,
+    heartbeat: () => Promise<void>,
+  ): Promise<boolean> {
+    const outcomes: ConsumedOutcome[] = [];
+    try {
+      await inConsumerTransaction(batches.pool, async (transaction) => {
+        for (const { inbound } of records) {
+          const outcome = await this.observed(inbound, () => batches.handle(inbound, transaction));
+          outcomes.push(outcome === SKIPPED ? 'skipped' : 'handled');
+          // As eachMessage does between records: a long batch keeps the session alive (sent once per interval).
+          await heartbeat();
+        }
+      });
+    } catch (error) {
+      // The group is rebalancing or this member was fenced: the batch is rolled back and left to the next owner.
+      if (error instanceof KafkaJSError) throw error;
+      const [first, last] = [records[0]?.inbound, records[records.length - 1]?.inbound];
+      this.log(
+        `a batch of ${records.length} records of ${first?.topic}[${first?.partition}]@${first?.offset}..${last?.offset} was rolled back (${(error as Error).message}); handling them one by one`,
+      );
+      return false;
+    }
+    records.forEach(({ inbound }, i) =>
+      this.options.observer?.consumed?.(inbound.topic, inbound.event.type, outcomes[i] as ConsumedOutcome),
+    );
+    return true;
+  }
+
+  /** Runs a record's handling through the observer's hook, when it has one. */
+  private observed<T>(inbound: InboundCloudEvent, work: () => Promise<T>): Promise<T> {
+    const handling = this.options.observer?.handling;
+    return handling ? handling(inbound, work) : work();
+  }
+
+  private async process({
+    topic,
+    partition,
+    message,
+    heartbeat,
+  }: Pick<EachMessagePayload, 'topic' | 'partition' | 'message' | 'heartbeat'>): Promise<void> {
     let type = 'unknown';
     const count = (outcome: ConsumedOutcome) => this.options.observer?.consumed?.(topic, type, outcome);
     const deadLetter = async (errorCode: string, reason: string, attempts: number) => {
@@ -314,18 +475,9 @@ export class CloudEventConsumer {
     const parsed = parseCloudEvent(message.value, message.headers);
     if (!parsed.ok) return deadLetter('MALFORMED_CLOUDEVENT', parsed.reason, 1);
 
-    const inbound: InboundCloudEvent = {
-      event: parsed.event,
-      topic,
-      partition,
-      offset: message.offset,
-      key: message.key?.toString(),
-    };
+    const inbound = inboundOf(topic, partition, message, parsed.event);
     type = parsed.event.type;
-    const handling = this.options.observer?.handling;
-    const handle = handling
-      ? () => handling(inbound, () => this.options.handle(inbound))
-      : () => this.options.handle(inbound);
+    const handle = () => this.observed(inbound, () => this.options.handle(inbound));
     for (let attempt = 1, outages = 0; ; attempt++) {
       try {
         count((await handle()) === SKIPPED ? 'skipped' : 'handled');
@@ -357,6 +509,14 @@ export class CloudEventConsumer {
     }
   }
 }
+
+const inboundOf = (topic: string, partition: number, message: KafkaMessage, event: CloudEvent): InboundCloudEvent => ({
+  event,
+  topic,
+  partition,
+  offset: message.offset,
+  key: message.key?.toString(),
+});
 
 /** Kafka headers as text: a header a producer repeated stays a list, for the reader to refuse. */
 const headerTexts = (headers: IHeaders): MessageHeaders =>

@@ -224,6 +224,7 @@ export const cloudEventsTransport =
       kafka: app.get<Kafka>(KAFKA),
       producer: app.get<Producer>(KAFKA_PRODUCER),
       parkedMessages: new PostgresParkedMessages(app.get<Pool>(PG_POOL)),
+      pool: app.get<Pool>(PG_POOL),
       groupId,
       topics,
       unroutable,

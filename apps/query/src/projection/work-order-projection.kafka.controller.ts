@@ -2,19 +2,26 @@ import { Controller, Inject } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
 import { ResidentKeys } from '@closeloop/auth';
 import { inTransaction } from '@closeloop/database';
-import { ANY_EVENT_TYPE, InboundCloudEvent, lockReadModelShared } from '@closeloop/messaging';
+import { ANY_EVENT_TYPE, BatchedCloudEvent, IN_BATCH_TRANSACTION, lockReadModelShared } from '@closeloop/messaging';
 import { PG_POOL } from '@closeloop/runtime';
 import { Pool } from 'pg';
 import { projectPriorityRegistryEvent } from '../callers/priority-residents.repository';
 import { RESIDENT_KEYS } from '../query.config';
 import { residentDigestsOf } from '../resident/link-digests';
-import { isPriorityRegistryEvent, isProjected, projectEvent, ResidentDigests } from './work-order.projection';
-import { QUERY_READ_MODEL } from './work-order.rebuild';
+import {
+  isPriorityRegistryEvent,
+  isProjected,
+  projectEvent,
+  projectEventInBatch,
+  QUERY_READ_MODEL,
+  ResidentDigests,
+} from './work-order.projection';
 
 /**
  * Projects every work-order event onto the supervisors' read side: the order's timeline and its folded row (with
  * the reporter's phone as a keyed digest, for the caller lookup); and the priority registry's events onto
- * query_priority_residents (ADR 28).
+ * query_priority_residents (ADR 28). A partition's events are projected a batch at a time, in one transaction
+ * (docs/adr/0036-batch-consumers.md); one by one, each in its own, when a batch failed.
  */
 @Controller()
 export class WorkOrderProjectionKafkaController {
@@ -27,8 +34,13 @@ export class WorkOrderProjectionKafkaController {
     this.digests = residentDigestsOf(keys);
   }
 
-  @EventPattern(ANY_EVENT_TYPE)
-  async onEvent({ event }: InboundCloudEvent): Promise<void> {
+  @EventPattern(ANY_EVENT_TYPE, IN_BATCH_TRANSACTION)
+  async onEvent({ event, transaction }: BatchedCloudEvent): Promise<void> {
+    if (transaction) {
+      if (isPriorityRegistryEvent(event)) await projectPriorityRegistryEvent(transaction.client, event);
+      else await projectEventInBatch(transaction, event, this.digests);
+      return;
+    }
     if (isPriorityRegistryEvent(event)) {
       await inTransaction(this.pool, (client) => projectPriorityRegistryEvent(client, event));
       return;

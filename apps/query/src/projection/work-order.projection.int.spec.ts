@@ -5,7 +5,7 @@ import { ResidentKeys } from '@closeloop/auth';
 import { EventMetadata, EventTypes } from '@closeloop/contracts';
 import { loadJsonFile } from '@closeloop/config';
 import { PostgresEventStore, RecordedEvent } from '@closeloop/event-store';
-import { InboundCloudEvent, parseCloudEvent, toKafkaMessage } from '@closeloop/messaging';
+import { inConsumerTransaction, InboundCloudEvent, parseCloudEvent, toKafkaMessage } from '@closeloop/messaging';
 import { freshDatabase, repositoryRoot, TestDatabase } from '@closeloop/testing';
 import { WorkOrderCommands } from '@closeloop/work-order-application';
 import {
@@ -132,6 +132,12 @@ describe('the work-order projection under redelivery', () => {
     for (const event of events) await controller.onEvent(delivered(event));
   };
 
+  /** Delivers the events as one partition batch, in one transaction, as the consumer does (ADR 36). */
+  const deliverInBatch = (events: readonly RecordedEvent[]) =>
+    inConsumerTransaction(db.pool, async (transaction) => {
+      for (const event of events) await controller.onEvent({ ...delivered(event), transaction });
+    });
+
   /** The order row and its timeline, without the timeline's arrival counter (which only says when a row came). */
   const readSide = async (workOrderId: string) => ({
     view: (await db.pool.query('SELECT * FROM query_work_orders WHERE work_order_id = $1', [workOrderId])).rows,
@@ -169,6 +175,35 @@ describe('the work-order projection under redelivery', () => {
     await deliver([second as RecordedEvent, ...rest, first as RecordedEvent, second as RecordedEvent]);
     expect(await readSide(workOrderId)).toEqual(inOrder);
   });
+  it('leaves the same rows when events come a partition batch at a time, before their report, some twice', async () => {
+    const { workOrderId, events } = await recordedHistory();
+    const reportSide = async () => ({
+      order: (await db.pool.query('SELECT * FROM query_report_orders WHERE work_order_id = $1', [workOrderId])).rows,
+      facts: (await db.pool.query('SELECT * FROM query_report_facts WHERE work_order_id = $1', [workOrderId])).rows,
+    });
+    const changes = async () =>
+      (
+        await db.pool.query<{ n: number }>(
+          'SELECT count(*)::int AS n FROM query_order_changes WHERE work_order_id = $1',
+          [workOrderId],
+        )
+      ).rows[0]?.n;
+    await deliver(events);
+    const oneByOne = { ...(await readSide(workOrderId)), ...(await reportSide()) };
+    expect(oneByOne.view).toHaveLength(1);
+    expect(await changes()).toBe(events.length);
+
+    for (const table of ['query_timeline', 'query_work_orders', 'query_report_orders', 'query_report_facts'])
+      await db.pool.query(`DELETE FROM ${table} WHERE work_order_id = $1`, [workOrderId]);
+    const [report, ...rest] = events;
+    await deliverInBatch([...rest].reverse());
+    expect((await readSide(workOrderId)).view).toEqual([]);
+    await deliverInBatch([report as RecordedEvent, ...events]);
+    expect({ ...(await readSide(workOrderId)), ...(await reportSide()) }).toEqual(oneByOne);
+    // One change on the live board's feed for the batch that gave the order its row, not one per event.
+    expect(await changes()).toBe(events.length + 1);
+  });
+
   /** Both tables whole, without the timeline's arrival counter, and what their schema looks like by name. */
   const everything = async () => ({
     orders: (await db.pool.query('SELECT * FROM query_work_orders ORDER BY work_order_id')).rows,

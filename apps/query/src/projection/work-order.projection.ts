@@ -1,4 +1,5 @@
 import { CloudEvent, isEventType, priorityResidentEvents, toDomainEvents } from '@closeloop/contracts';
+import { ConsumerTransaction, lockReadModelShared } from '@closeloop/messaging';
 import { PoolClient } from 'pg';
 import { foldReportOrder } from '../reports/report-order';
 import { recordOrderChange } from '../stream/order-changes.repository';
@@ -12,6 +13,9 @@ import {
   upsertReportOrderRow,
   upsertWorkOrderRow,
 } from './work-order-rows.repository';
+
+/** The name the live projection and a rebuild's swap share their lock under. */
+export const QUERY_READ_MODEL = 'query';
 
 /**
  * The digest of an order's status link (docs/adr/0026-resident-status-links.md), by which the resident's view finds
@@ -51,7 +55,7 @@ export const timelineOfRows = (
  * Recomputes an order's row and its report row by folding its whole timeline in store order; the order's site, or
  * undefined while its timeline has no report yet (no row).
  */
-export const refoldWorkOrder = async (
+const refoldWorkOrder = async (
   client: PoolClient,
   workOrderId: string,
   tables: QueryTables = QUERY_TABLES,
@@ -68,6 +72,39 @@ export const refoldWorkOrder = async (
 };
 
 /**
+ * Re-folds several orders, locking them in id order: a live batch and a rebuild's pass, each holding the locks of
+ * the orders it folded until it commits, then never wait on each other crosswise. The orders that have a row, with
+ * their sites.
+ */
+export const refoldWorkOrders = async (
+  client: PoolClient,
+  workOrderIds: Iterable<string>,
+  tables: QueryTables = QUERY_TABLES,
+  digests?: ResidentDigests,
+): Promise<{ siteId: string; workOrderId: string }[]> => {
+  const folded: { siteId: string; workOrderId: string }[] = [];
+  for (const workOrderId of [...workOrderIds].sort()) {
+    const siteId = await refoldWorkOrder(client, workOrderId, tables, digests);
+    if (siteId !== undefined) folded.push({ siteId, workOrderId });
+  }
+  return folded;
+};
+
+/**
+ * Re-folds the orders whose timelines took new events and puts each on the live board's feed, the feed's site locks
+ * taken last and in site order, for the same reason.
+ */
+const foldTouchedOrders = async (
+  client: PoolClient,
+  workOrderIds: Iterable<string>,
+  digests?: ResidentDigests,
+): Promise<void> => {
+  const changed = await refoldWorkOrders(client, workOrderIds, QUERY_TABLES, digests);
+  changed.sort((a, b) => a.siteId.localeCompare(b.siteId) || a.workOrderId.localeCompare(b.workOrderId));
+  for (const { siteId, workOrderId } of changed) await recordOrderChange(client, siteId, workOrderId);
+};
+
+/**
  * Applies one published event to the live tables inside the caller's transaction: the timeline row first, then the
  * order row, re-folded from the whole timeline in store order, then the change on the live board's feed. A rebuild
  * (ADR 16) folds through refoldWorkOrder and writes no feed: its rows are the live ones re-derived, not changes.
@@ -79,7 +116,35 @@ export const projectEvent = async (
 ): Promise<boolean> => {
   if (!isProjected(event)) return false;
   if (!(await insertTimelineRow(client, event))) return false;
-  const siteId = await refoldWorkOrder(client, event.workorderid, QUERY_TABLES, digests);
-  if (siteId !== undefined) await recordOrderChange(client, siteId, event.workorderid);
+  await foldTouchedOrders(client, [event.workorderid], digests);
+  return true;
+};
+
+/** The name under which a batch's transaction keeps what this projection gathers over the batch. */
+const BATCH_STATE = 'query-work-orders';
+
+/**
+ * Applies one published event inside its partition batch's transaction (docs/adr/0036-batch-consumers.md): the
+ * timeline row now, and each order the batch touched re-folded once, after the batch's last event; the rows are
+ * those projectEvent would leave after the same events, written once per order instead of once per event.
+ */
+export const projectEventInBatch = async (
+  transaction: ConsumerTransaction,
+  event: CloudEvent,
+  digests?: ResidentDigests,
+): Promise<boolean> => {
+  if (!isProjected(event)) return false;
+  const { client } = transaction;
+  const batch = transaction.gather(
+    BATCH_STATE,
+    () => ({ locked: undefined as Promise<void> | undefined, touched: new Set<string>() }),
+    ({ touched }) => foldTouchedOrders(client, touched, digests),
+  );
+  // Before the batch's first write, as in a transaction of one event: the rebuild's swap and this batch wait for
+  // each other (ADR 16).
+  batch.locked ??= lockReadModelShared(client, QUERY_READ_MODEL);
+  await batch.locked;
+  if (!(await insertTimelineRow(client, event))) return false;
+  batch.touched.add(event.workorderid);
   return true;
 };

@@ -2,10 +2,7 @@ import { RESIDENT_SECRET_MIN_LENGTH } from '@closeloop/auth';
 import { ReadModelDefinition, rebuildReadModel, RebuildOptions, RebuildReport } from '@closeloop/messaging';
 import { residentDigestsOf } from '../resident/link-digests';
 import { insertTimelineRow, QUERY_TABLES, QueryTables } from './work-order-rows.repository';
-import { isProjected, refoldWorkOrder, ResidentDigests } from './work-order.projection';
-
-/** The name the live projection and a rebuild's swap share their lock under. */
-export const QUERY_READ_MODEL = 'query';
+import { isProjected, QUERY_READ_MODEL, refoldWorkOrders, ResidentDigests } from './work-order.projection';
 
 /**
  * The query service's read models as a rebuild folds them (ADR 16): the live projection's own steps, a batch at a
@@ -25,7 +22,7 @@ export const queryReadModelWith = (digests?: ResidentDigests): ReadModelDefiniti
       touched.add(published.workorderid);
       applied += 1;
     }
-    for (const workOrderId of touched) await refoldWorkOrder(client, workOrderId, tables, digests);
+    await refoldWorkOrders(client, touched, tables, digests);
     return applied;
   },
 });
