@@ -193,6 +193,15 @@ describe('handleCommands', () => {
     oncePerCause: true,
   });
 
+  /** The store, where another writer pauses `rival`'s clock between our read and our multi-stream append. */
+  const movingBeforeAppend = (store: InMemoryEventStore, rival: string): EventStore =>
+    Object.assign(Object.create(store) as InMemoryEventStore, {
+      appendMany: async (appends: Parameters<EventStore['appendMany']>[0]) => {
+        await handleCommand(store, clock, pauseOn(rival, 'rival'));
+        return store.appendMany(appends);
+      },
+    });
+
   it('decides each stream on its own, appends them all in one multi-stream append, and answers in order', async () => {
     const store = new InMemoryEventStore();
     const appendMany = jest.spyOn(store, 'appendMany');
@@ -220,12 +229,7 @@ describe('handleCommands', () => {
 
   it('decides again, on its own, a stream another writer moved between the read and the append', async () => {
     const store = new InMemoryEventStore();
-    const moving = Object.assign(Object.create(store) as InMemoryEventStore, {
-      appendMany: async (appends: Parameters<EventStore['appendMany']>[0]) => {
-        await handleCommand(store, clock, pauseOn(otherStream, 'rival'));
-        return store.appendMany(appends);
-      },
-    });
+    const moving = movingBeforeAppend(store, otherStream);
     const outcomes = await handleCommands(moving, clock, [pauseOn(stream), pauseOn(otherStream)]);
     expect(outcomes[0]).toEqual({ result: expect.objectContaining({ version: 1 }) });
     expect(outcomes[1]).toEqual({
@@ -236,12 +240,7 @@ describe('handleCommands', () => {
 
   it('gives the conflict to a caller that named the version it decided on', async () => {
     const store = new InMemoryEventStore();
-    const moving = Object.assign(Object.create(store) as InMemoryEventStore, {
-      appendMany: async (appends: Parameters<EventStore['appendMany']>[0]) => {
-        await handleCommand(store, clock, pauseOn(stream, 'rival'));
-        return store.appendMany(appends);
-      },
-    });
+    const moving = movingBeforeAppend(store, stream);
     const outcomes = await handleCommands(moving, clock, [{ ...pauseOn(stream), expectedVersion: 0 }]);
     expect(outcomes).toEqual([{ error: expect.any(StreamVersionConflictError) }]);
     expect(await store.readStream(stream)).toHaveLength(1);
