@@ -4,10 +4,10 @@
 // running as processes on a database and topics of their own. sla-timer claims and fires the timers (each firing
 // decides on the order's SLA stream and appends the breach and its escalation) and relays the events; notification
 // raises each order's escalation alert and pages the site's on-call person on a webhook this bench receives. Prints
-// one JSON line: the delay from deadline to recorded breach and from deadline to page received (p50, p99, max), and
-// breaches recorded and pages received per second. Storm digests are off (ALERT_STORM_THRESHOLD=0), so every breach
-// is paged on its own. Nothing is asserted: figures only. Needs Kafka and PostgreSQL from scripts/infra/up.sh and a
-// build.
+// one JSON line: the delay from deadline to recorded breach and from deadline to page received (p50, p99, max; null
+// when beyond the wait), and breaches recorded and pages received per second. Storm digests are off
+// (ALERT_STORM_THRESHOLD=0), so every breach is paged on its own. Nothing is asserted: figures only. Needs Kafka and
+// PostgreSQL from scripts/infra/up.sh and a build.
 'use strict';
 const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
 const { cpus, loadavg, tmpdir } = require('node:os');
@@ -158,8 +158,14 @@ const main = async () => {
         );
         const recordedAt = breaches.map((r) => r.at);
         const pagedAt = [...pages().values()].sort((a, b) => a - b);
-        const toBreach = recordedAt.map((at) => at - due.getTime());
-        const toPage = pagedAt.map((at) => at - due.getTime());
+        // An order whose breach or page had not come by the end of the wait counts as later than every other, so a
+        // percentile it reaches prints null (beyond the wait) rather than a figure over the early ones alone.
+        const latenesses = (times) => [
+          ...times.map((at) => at - due.getTime()),
+          ...Array.from({ length: Math.max(0, BURST - times.length) }, () => Infinity),
+        ];
+        const toBreach = latenesses(recordedAt);
+        const toPage = latenesses(pagedAt);
         console.log(
           JSON.stringify({
             bench: 'sla',
@@ -178,6 +184,7 @@ const main = async () => {
             deadlineToPageP50Ms: rounded(percentile(toPage, 0.5)),
             deadlineToPageP99Ms: rounded(percentile(toPage, 0.99)),
             deadlineToPageMaxMs: rounded(toPage.at(-1)),
+            waitedSeconds: Math.round(WAIT_MS / 1000),
             breachesPerSecond: perSecond(recordedAt.length, recordedAt[0], recordedAt.at(-1)),
             pagesPerSecond: perSecond(pagedAt.length, pagedAt[0], pagedAt.at(-1)),
             target: { deadlineToPageP99Ms: 5000 },
