@@ -6,9 +6,7 @@
 // level-1 escalation alert, and alerts delivered per second. Nothing is asserted: figures only. Needs Kafka and
 // PostgreSQL from scripts/infra/up.sh and a build.
 'use strict';
-const { randomBytes, randomUUID } = require('node:crypto');
 const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
-const { createServer } = require('node:http');
 const { cpus, tmpdir } = require('node:os');
 const { join } = require('node:path');
 const { Kafka, logLevel } = require('kafkajs');
@@ -19,6 +17,7 @@ const { startStack, stopChildren } = require(join(root, 'scripts/stack.js'));
 const { privateStackEnv, registerIntegrator } = require(join(root, 'scripts/private-stack.js'));
 const { clearRun, sharedInfrastructure } = require('../shared-infrastructure');
 const { percentile, runBench, sleep } = require('./bench-run');
+const { call, pageSiteOnReceiver, startWebhookReceiver } = require('./webhook-receiver');
 
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 500);
 const IN_FLIGHT = 20;
@@ -31,50 +30,6 @@ const AUDIENCE = 'closeloop';
 
 const { adminUrl, brokers } = sharedInfrastructure();
 
-/** Records when each alert arrives, by webhook-id, and answers 204 at once (signatures are not checked: figures only). */
-const startReceiver = async () => {
-  const received = new Map();
-  const server = createServer((request, response) => {
-    const chunks = [];
-    request.on('data', (c) => chunks.push(c));
-    request.on('end', () => {
-      const at = Date.now();
-      response.writeHead(204).end();
-      const id = String(request.headers['webhook-id']);
-      if (received.has(id)) return;
-      try {
-        const payload = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-        received.set(id, {
-          at,
-          alertId: payload.alertId,
-          kind: payload.kind,
-          level: payload.level,
-          workOrderId: payload.workOrder?.id,
-        });
-      } catch {
-        // not an alert
-      }
-    });
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    received,
-    url: `http://127.0.0.1:${server.address().port}/oc-bench`,
-    close: () => new Promise((resolve) => server.close(resolve)),
-  };
-};
-
-const call = async (method, url, headers, body) => {
-  const response = await fetch(url, {
-    method,
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${url} answered ${response.status}: ${text.slice(0, 300)}`);
-  return text === '' ? {} : JSON.parse(text);
-};
-
 const main = async () => {
   if (!adminUrl || !brokers)
     throw new Error('No PostgreSQL or Kafka: run scripts/infra/up.sh or set DATABASE_URL and KAFKA_BROKERS');
@@ -86,7 +41,7 @@ const main = async () => {
   await ensureDatabase(adminUrl, database);
   const databaseUrl = withDatabase(adminUrl, database);
   const pool = createPool(databaseUrl, 'bench', 5);
-  const receiver = await startReceiver();
+  const receiver = await startWebhookReceiver();
   let services = [];
   try {
     await migrate(pool);
@@ -137,21 +92,11 @@ const main = async () => {
     console.log(`stack up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s (logs: ${logDir})`);
 
     // Level 1 of S1 is one person all day, paged on the receiver.
-    const notification = `http://127.0.0.1:${3004 + PORT_OFFSET}`;
-    const asSupervisor = { authorization: `Bearer ${supervisor}` };
-    await call('PUT', `${notification}/v1/on-call/rotations/${randomUUID()}`, asSupervisor, {
+    await pageSiteOnReceiver({
+      notificationUrl: `http://127.0.0.1:${3004 + PORT_OFFSET}`,
+      supervisorToken: supervisor,
       siteId: 'S1',
-      level: 1,
-      timeZone: 'Asia/Shanghai',
-      handoff: 'daily',
-      handoffTime: '09:00',
-      startsOn: '2020-01-01',
-      members: ['oc-bench'],
-    });
-    await call('PUT', `${notification}/v1/on-call/contacts/staff/oc-bench`, asSupervisor, {
-      destinations: [
-        { channel: 'webhook', url: receiver.url, secrets: [`whsec_${randomBytes(32).toString('base64')}`] },
-      ],
+      receiverUrl: receiver.url,
     });
 
     // The burst: distinct units so no report is linked to another as a duplicate.

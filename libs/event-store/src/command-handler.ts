@@ -7,7 +7,13 @@ import {
   IdempotencyKeyReusedError,
   toDomainEvents,
 } from '@closeloop/contracts';
-import { EventStore, RecordedEvent, StreamVersionConflictError } from './event-store.port';
+import {
+  EventStore,
+  RecordedEvent,
+  StreamAppend,
+  StreamAppendOutcome,
+  StreamVersionConflictError,
+} from './event-store.port';
 
 /** How often a command is decided again after another writer appended first, before the conflict is the caller's. */
 const MAX_CONFLICT_RETRIES = 5;
@@ -27,7 +33,13 @@ export const aggregateStream = async <State, Event extends DomainEvent>(
   streamId: string,
   decider: Pick<Decider<State, never, Event>, 'evolve' | 'initialState'>,
 ): Promise<AggregatedStream<State, Event>> => {
-  const recorded = await store.readStream(streamId);
+  return foldRecorded(await store.readStream(streamId), decider);
+};
+
+const foldRecorded = <State, Event extends DomainEvent>(
+  recorded: readonly RecordedEvent[],
+  decider: Pick<Decider<State, never, Event>, 'evolve' | 'initialState'>,
+): AggregatedStream<State, Event> => {
   const events = toDomainEvents(recorded) as Event[];
   return { state: foldEvents(decider, events), version: recorded.length, recorded, events };
 };
@@ -74,43 +86,108 @@ export const handleCommand = async <State, Command, Event extends DomainEvent>(
   decider: Decider<State, Command, Event>,
   request: CommandRequest<State, Command>,
 ): Promise<CommandResult<State, Event>> => {
-  const { streamId, expectedVersion, idempotency } = request;
-  const metadata = {
-    ...request.metadata,
-    ...(idempotency !== undefined ? { idempotencyKey: idempotency.key } : {}),
-    ...(idempotency?.requestFingerprint !== undefined ? { requestFingerprint: idempotency.requestFingerprint } : {}),
-  };
   for (let attempt = 1; ; attempt++) {
-    const { state, version, recorded, events: history } = await aggregateStream(store, streamId, decider);
-    request.authorize?.(state);
-    const earlier = answeredBefore(recorded, history, request);
-    if (earlier) return { state, version, events: earlier, replayed: true };
-    if (expectedVersion !== undefined && expectedVersion !== version)
-      throw new StreamVersionConflictError(streamId, expectedVersion, version);
-    const command = request.command(state);
-    const events = command === undefined ? [] : decider.decide(command, state);
-    if (events.length === 0) return { state, version, events, replayed: false };
+    const decision = decideOn(decider, request, await aggregateStream(store, request.streamId, decider));
+    if ('result' in decision) return decision.result;
     try {
-      const appended = await store.append(
-        streamId,
-        events.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata })),
-        version === 0 ? 'no-stream' : version,
-      );
-      return {
-        state: foldEvents(decider, events, state),
-        version: appended.nextExpectedVersion,
-        events,
-        replayed: false,
-      };
+      const appended = await store.append(request.streamId, decision.append.events, decision.append.expected);
+      return decision.resultAt(appended.nextExpectedVersion);
     } catch (error) {
       if (
         !(error instanceof StreamVersionConflictError) ||
-        expectedVersion !== undefined ||
+        request.expectedVersion !== undefined ||
         attempt >= MAX_CONFLICT_RETRIES
       )
         throw error;
     }
   }
+};
+
+/** A command's result, or why it failed: one request of a batch failing leaves the others' results standing. */
+export type CommandOutcome<State, Event> =
+  { readonly result: CommandResult<State, Event> } | { readonly error: unknown };
+
+/**
+ * handleCommand for many streams at once (docs/adr/0037-timer-batches.md): the streams are read in one call, each
+ * command is decided on its own stream, and every stream's events go in one multi-stream append. A stream another
+ * writer moved meanwhile is handled again on its own by handleCommand, with its retries; a caller's expected version
+ * turns that off as there. The requests must name distinct streams; outcomes come in the order asked.
+ */
+export const handleCommands = async <State, Command, Event extends DomainEvent>(
+  store: EventStore,
+  decider: Decider<State, Command, Event>,
+  requests: readonly CommandRequest<State, Command>[],
+): Promise<CommandOutcome<State, Event>[]> => {
+  const streams = await store.readStreams(requests.map((r) => r.streamId));
+  const decisions = requests.map((request): Decision<State, Event> | { readonly error: unknown } => {
+    try {
+      return decideOn(decider, request, foldRecorded(streams.get(request.streamId) ?? [], decider));
+    } catch (error) {
+      return { error };
+    }
+  });
+  const appending = decisions.flatMap((d) => ('append' in d ? [d.append] : []));
+  const appended = new Map<string, StreamAppendOutcome>();
+  let appendError: { readonly error: unknown } | undefined;
+  try {
+    for (const outcome of await store.appendMany(appending)) appended.set(outcome.streamId, outcome);
+  } catch (error) {
+    appendError = { error };
+  }
+  return Promise.all(
+    requests.map(async (request, i): Promise<CommandOutcome<State, Event>> => {
+      const decision = decisions[i]!;
+      if (!('append' in decision)) return decision;
+      if (appendError) return appendError;
+      const outcome = appended.get(request.streamId)!;
+      if ('appended' in outcome) return { result: decision.resultAt(outcome.appended.nextExpectedVersion) };
+      if (request.expectedVersion !== undefined) return { error: outcome.conflict };
+      try {
+        return { result: await handleCommand(store, decider, request) };
+      } catch (error) {
+        return { error };
+      }
+    }),
+  );
+};
+
+/** What a command comes to on a stream as read: an answer at once, or events to append at the version read. */
+type Decision<State, Event> =
+  | { readonly result: CommandResult<State, Event> }
+  | { readonly append: StreamAppend; readonly resultAt: (version: number) => CommandResult<State, Event> };
+
+const decideOn = <State, Command, Event extends DomainEvent>(
+  decider: Decider<State, Command, Event>,
+  request: CommandRequest<State, Command>,
+  { state, version, recorded, events: history }: AggregatedStream<State, Event>,
+): Decision<State, Event> => {
+  const { streamId, expectedVersion, idempotency } = request;
+  request.authorize?.(state);
+  const earlier = answeredBefore(recorded, history, request);
+  if (earlier) return { result: { state, version, events: earlier, replayed: true } };
+  if (expectedVersion !== undefined && expectedVersion !== version)
+    throw new StreamVersionConflictError(streamId, expectedVersion, version);
+  const command = request.command(state);
+  const events = command === undefined ? [] : decider.decide(command, state);
+  if (events.length === 0) return { result: { state, version, events, replayed: false } };
+  const metadata = {
+    ...request.metadata,
+    ...(idempotency !== undefined ? { idempotencyKey: idempotency.key } : {}),
+    ...(idempotency?.requestFingerprint !== undefined ? { requestFingerprint: idempotency.requestFingerprint } : {}),
+  };
+  return {
+    append: {
+      streamId,
+      events: events.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata })),
+      expected: version === 0 ? 'no-stream' : version,
+    },
+    resultAt: (nextVersion) => ({
+      state: foldEvents(decider, events, state),
+      version: nextVersion,
+      events,
+      replayed: false,
+    }),
+  };
 };
 
 /**

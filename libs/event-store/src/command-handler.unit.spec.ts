@@ -6,7 +6,7 @@ import {
   IllegalTransitionError,
   SlaEvent,
 } from '@closeloop/contracts';
-import { aggregateStream, CommandRequest, handleCommand } from './command-handler';
+import { aggregateStream, CommandRequest, handleCommand, handleCommands } from './command-handler';
 import { EventStore, StreamVersionConflictError } from './event-store.port';
 import { InMemoryEventStore } from './in-memory-event-store';
 
@@ -53,6 +53,8 @@ const racedStore = (inner: InMemoryEventStore, times: number): EventStore & { ap
   const raced = {
     appends: 0,
     readStream: (id: string) => inner.readStream(id),
+    readStreams: (ids: readonly string[]) => inner.readStreams(ids),
+    appendMany: (appends: Parameters<EventStore['appendMany']>[0]) => inner.appendMany(appends),
     readAll: (after: string | undefined, limit: number) => inner.readAll(after, limit),
     readCategory: (category: string, after: string | undefined, limit: number) =>
       inner.readCategory(category, after, limit),
@@ -177,5 +179,70 @@ describe('handleCommand', () => {
       metadata: metadata(),
     });
     await expect(pauseClock()).rejects.toBeInstanceOf(IllegalTransitionError);
+  });
+});
+
+describe('handleCommands', () => {
+  const otherOrder = 'f1a2b3c4-5d6e-4f70-8a9b-0c1d2e3f4a5b';
+  const otherStream = `sla-${otherOrder}`;
+  const third = `sla-${'0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d'}`;
+  const pauseOn = (streamId: string, causationId = 'batch'): CommandRequest<Clock, ClockCommand> => ({
+    streamId,
+    command: pause,
+    metadata: metadata(causationId),
+    oncePerCause: true,
+  });
+
+  /** The store, where another writer pauses `rival`'s clock between our read and our multi-stream append. */
+  const movingBeforeAppend = (store: InMemoryEventStore, rival: string): EventStore =>
+    Object.assign(Object.create(store) as InMemoryEventStore, {
+      appendMany: async (appends: Parameters<EventStore['appendMany']>[0]) => {
+        await handleCommand(store, clock, pauseOn(rival, 'rival'));
+        return store.appendMany(appends);
+      },
+    });
+
+  it('decides each stream on its own, appends them all in one multi-stream append, and answers in order', async () => {
+    const store = new InMemoryEventStore();
+    const appendMany = jest.spyOn(store, 'appendMany');
+    const append = jest.spyOn(store, 'append');
+    const outcomes = await handleCommands(store, clock, [pauseOn(stream), pauseOn(otherStream)]);
+    expect(outcomes).toEqual([
+      { result: expect.objectContaining({ state: { pauses: 1, stopped: false }, version: 1, replayed: false }) },
+      { result: expect.objectContaining({ version: 1, replayed: false }) },
+    ]);
+    expect(appendMany).toHaveBeenCalledTimes(1);
+    expect(append).not.toHaveBeenCalled();
+    expect((await store.readStream(otherStream))[0]?.metadata).toMatchObject({ causationId: 'batch' });
+  });
+
+  it("answers a stream's refusal or replay on its own and appends the others", async () => {
+    const store = new InMemoryEventStore();
+    await handleCommand(store, clock, { streamId: stream, command: () => ({ type: 'Stop' }), metadata: metadata() });
+    await handleCommand(store, clock, pauseOn(third));
+    const outcomes = await handleCommands(store, clock, [pauseOn(stream), pauseOn(otherStream), pauseOn(third)]);
+    expect(outcomes[0]).toEqual({ error: expect.any(IllegalTransitionError) });
+    expect(outcomes[1]).toEqual({ result: expect.objectContaining({ version: 1, replayed: false }) });
+    expect(outcomes[2]).toEqual({ result: expect.objectContaining({ version: 1, replayed: true }) });
+    expect(await store.readStream(third)).toHaveLength(1);
+  });
+
+  it('decides again, on its own, a stream another writer moved between the read and the append', async () => {
+    const store = new InMemoryEventStore();
+    const moving = movingBeforeAppend(store, otherStream);
+    const outcomes = await handleCommands(moving, clock, [pauseOn(stream), pauseOn(otherStream)]);
+    expect(outcomes[0]).toEqual({ result: expect.objectContaining({ version: 1 }) });
+    expect(outcomes[1]).toEqual({
+      result: expect.objectContaining({ state: { pauses: 2, stopped: false }, version: 2 }),
+    });
+    expect((await store.readStream(otherStream)).map((e) => e.metadata['causationId'])).toEqual(['rival', 'batch']);
+  });
+
+  it('gives the conflict to a caller that named the version it decided on', async () => {
+    const store = new InMemoryEventStore();
+    const moving = movingBeforeAppend(store, stream);
+    const outcomes = await handleCommands(moving, clock, [{ ...pauseOn(stream), expectedVersion: 0 }]);
+    expect(outcomes).toEqual([{ error: expect.any(StreamVersionConflictError) }]);
+    expect(await store.readStream(stream)).toHaveLength(1);
   });
 });

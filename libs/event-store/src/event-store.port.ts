@@ -40,9 +40,31 @@ export interface AppendResult {
   readonly lastGlobalPosition: string;
 }
 
+/** One stream's share of a multi-stream append. */
+export interface StreamAppend {
+  readonly streamId: string;
+  readonly events: readonly NewEvent[];
+  readonly expected: ExpectedVersion;
+}
+
+/** What a multi-stream append did to one stream: appended, or refused by its expectation (nothing written to it). */
+export type StreamAppendOutcome =
+  | { readonly streamId: string; readonly appended: AppendResult }
+  | { readonly streamId: string; readonly conflict: StreamVersionConflictError };
+
 export interface EventStore {
   append(streamId: string, events: readonly NewEvent[], expected: ExpectedVersion): Promise<AppendResult>;
+  /**
+   * Appends to several distinct streams at once (docs/adr/0037-timer-batches.md), each under its own expected
+   * version: a stream whose expectation fails gets its typed conflict in the outcome, in the order asked, and the
+   * others are appended all the same, so a caller decides again only on the streams another writer moved. Any other
+   * failure (a repeated event id) throws; on PostgreSQL it then appends nothing, while a store that writes one stream
+   * per call (KurrentDB) may have appended the streams before the failing one, so a caller's retry must be idempotent.
+   */
+  appendMany(appends: readonly StreamAppend[]): Promise<StreamAppendOutcome[]>;
   readStream(streamId: string): Promise<RecordedEvent[]>;
+  /** Several streams read at once, each as readStream reads it; a stream with no events maps to an empty list. */
+  readStreams(streamIds: readonly string[]): Promise<Map<string, RecordedEvent[]>>;
   /**
    * Events of every stream after a checkpoint, oldest first, never returning an event before one that an
    * earlier call already passed (see docs/adr/0003-relay-commit-order.md).
@@ -98,6 +120,16 @@ export class DuplicateEventIdError extends CloseloopError {
     super('conflict', 'DUPLICATE_EVENT_ID', `an event with id ${eventId} is already stored`, { eventId });
   }
 }
+
+/** Refuses a multi-stream append that is empty, names a stream twice or gives a stream no events. */
+export const assertAppendsDistinct = (appends: readonly StreamAppend[]): void => {
+  const seen = new Set<string>();
+  for (const { streamId, events } of appends) {
+    if (events.length === 0) throw new Error(`append to ${streamId} needs at least one event`);
+    if (seen.has(streamId)) throw new Error(`stream ${streamId} is named twice in one multi-stream append`);
+    seen.add(streamId);
+  }
+};
 
 /** Checks an expectation against a stream's current version (0 meaning "no stream"). */
 export const assertExpectedVersion = (streamId: string, expected: ExpectedVersion, current: number): void => {

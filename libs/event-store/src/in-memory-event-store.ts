@@ -1,5 +1,6 @@
 import {
   AppendResult,
+  assertAppendsDistinct,
   assertExpectedVersion,
   DuplicateEventIdError,
   EventStore,
@@ -7,6 +8,9 @@ import {
   NewEvent,
   RecordedEvent,
   categoryPrefix,
+  StreamAppend,
+  StreamAppendOutcome,
+  StreamVersionConflictError,
 } from './event-store.port';
 import { chainEvents, chainTime, GENESIS_HASH } from './event-chain';
 
@@ -18,13 +22,35 @@ export class InMemoryEventStore implements EventStore {
 
   async append(streamId: string, events: readonly NewEvent[], expected: ExpectedVersion): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
-    const stream = this.streams.get(streamId) ?? [];
-    assertExpectedVersion(streamId, expected, stream.length);
+    assertExpectedVersion(streamId, expected, this.streams.get(streamId)?.length ?? 0);
+    this.assertNewIds(events);
+    return this.write(streamId, events);
+  }
+
+  async appendMany(appends: readonly StreamAppend[]): Promise<StreamAppendOutcome[]> {
+    assertAppendsDistinct(appends);
+    this.assertNewIds(appends.flatMap((a) => a.events));
+    return appends.map(({ streamId, events, expected }) => {
+      try {
+        assertExpectedVersion(streamId, expected, this.streams.get(streamId)?.length ?? 0);
+      } catch (error) {
+        if (error instanceof StreamVersionConflictError) return { streamId, conflict: error };
+        throw error;
+      }
+      return { streamId, appended: this.write(streamId, events) };
+    });
+  }
+
+  private assertNewIds(events: readonly NewEvent[]): void {
     const known = new Set(this.log.map((e) => e.eventId));
     const duplicate = events.find(
       (e, i) => known.has(e.eventId) || events.findIndex((o) => o.eventId === e.eventId) !== i,
     );
     if (duplicate) throw new DuplicateEventIdError(duplicate.eventId);
+  }
+
+  private write(streamId: string, events: readonly NewEvent[]): AppendResult {
+    const stream = this.streams.get(streamId) ?? [];
     const recordedAt = new Date();
     const links = chainEvents(
       streamId,
@@ -52,6 +78,10 @@ export class InMemoryEventStore implements EventStore {
 
   async readStream(streamId: string): Promise<RecordedEvent[]> {
     return [...(this.streams.get(streamId) ?? [])];
+  }
+
+  async readStreams(streamIds: readonly string[]): Promise<Map<string, RecordedEvent[]>> {
+    return new Map(streamIds.map((id) => [id, [...(this.streams.get(id) ?? [])]]));
   }
 
   async readAll(after: string | undefined, limit: number): Promise<RecordedEvent[]> {

@@ -9,11 +9,14 @@ import type {
 import { chainEvents, chainTime, GENESIS_HASH } from './event-chain';
 import {
   AppendResult,
+  assertAppendsDistinct,
   categoryPrefix,
   EventStore,
   ExpectedVersion,
   NewEvent,
   RecordedEvent,
+  StreamAppend,
+  StreamAppendOutcome,
   StreamVersionConflictError,
 } from './event-store.port';
 import {
@@ -142,6 +145,25 @@ export class KurrentDbEventStore implements EventStore {
       throw error;
     }
     return undefined;
+  }
+
+  /** KurrentDB writes one stream per append, so the streams go one after another (see the port). */
+  async appendMany(appends: readonly StreamAppend[]): Promise<StreamAppendOutcome[]> {
+    assertAppendsDistinct(appends);
+    const outcomes: StreamAppendOutcome[] = [];
+    for (const { streamId, events, expected } of appends) {
+      try {
+        outcomes.push({ streamId, appended: await this.append(streamId, events, expected) });
+      } catch (error) {
+        if (!(error instanceof StreamVersionConflictError)) throw error;
+        outcomes.push({ streamId, conflict: error });
+      }
+    }
+    return outcomes;
+  }
+
+  async readStreams(streamIds: readonly string[]): Promise<Map<string, RecordedEvent[]>> {
+    return new Map(await Promise.all(streamIds.map(async (id) => [id, await this.readStream(id)] as const)));
   }
 
   async readStream(streamId: string): Promise<RecordedEvent[]> {

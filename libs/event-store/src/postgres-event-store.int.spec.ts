@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { eventually, freshDatabase, TestDatabase, useSuiteDatabase } from '@closeloop/testing';
 import { EventStore, NewEvent } from './event-store.port';
 import { BEGIN_APPENDING_SQL, PostgresEventStore } from './postgres-event-store';
+import { verifyStream } from './event-chain';
 import { eventStoreContract } from './testing';
 
 let database: TestDatabase | undefined;
@@ -163,5 +164,35 @@ describe('PostgreSQL readAll with transactions that commit out of position order
     expect(events.filter((e) => e.streamId === streamId).map((e) => e.streamVersion)).toEqual(
       Array.from({ length: 20 }, (_, i) => i + 1),
     );
+  });
+
+  it('keeps every stream in version order, chained, when multi-stream appends race each other and single appends', async () => {
+    const { checkpoint } = await drain(suite.store, undefined);
+    const streams = Array.from({ length: 5 }, () => `busy-${randomUUID()}`);
+    // Each batch names the streams in another order: the locks are taken in one order whatever the order asked.
+    const batches = Array.from({ length: 10 }, (_, b) =>
+      suite.store.appendMany(
+        [...streams.slice(b % 5), ...streams.slice(0, b % 5)].map((streamId) => ({
+          streamId,
+          events: [event(`test.batch${b}.v1`)],
+          expected: 'any' as const,
+        })),
+      ),
+    );
+    const singles = Array.from({ length: 10 }, (_, i) =>
+      suite.store.append(streams[i % 5]!, [event(`test.single${i}.v1`)], 'any'),
+    );
+    await Promise.all([...batches, ...singles]);
+    const { events } = await drainUntil(
+      suite.store,
+      checkpoint,
+      (read) => read.filter((e) => streams.includes(e.streamId)).length >= 60,
+    );
+    for (const streamId of streams) {
+      expect(events.filter((e) => e.streamId === streamId).map((e) => e.streamVersion)).toEqual(
+        Array.from({ length: 12 }, (_, i) => i + 1),
+      );
+      expect(verifyStream(streamId, await suite.store.readStream(streamId)).verifies).toBe(true);
+    }
   });
 });

@@ -1,12 +1,15 @@
 import { Pool } from 'pg';
 import {
   AppendResult,
+  assertAppendsDistinct,
   categoryPrefix,
   DuplicateEventIdError,
   EventStore,
   ExpectedVersion,
   NewEvent,
   RecordedEvent,
+  StreamAppend,
+  StreamAppendOutcome,
   StreamVersionConflictError,
 } from './event-store.port';
 import { chainTextPrefix } from './event-chain';
@@ -107,6 +110,64 @@ export class PostgresEventStore implements EventStore {
     } catch (error) {
       throw translate(error, streamId, expected);
     }
+  }
+
+  /**
+   * One round trip for many streams: es_append_many (migration 0041, ADR 37) does what es_append does, stream by
+   * stream, in one transaction, and answers a stream whose expectation failed with its version instead of failing.
+   */
+  async appendMany(appends: readonly StreamAppend[]): Promise<StreamAppendOutcome[]> {
+    assertAppendsDistinct(appends);
+    if (appends.length === 0) return [];
+    const events = appends.flatMap((a) => a.events);
+    let rows: {
+      stream_index: number;
+      next_version: number | null;
+      last_position: string | null;
+      conflict_version: number | null;
+    }[];
+    try {
+      ({ rows } = await this.pool.query(
+        `SELECT stream_index, next_version, last_position::text, conflict_version
+         FROM es_append_many($1::text[], $2::text[], $3::text[], $4::int[], $5::uuid[], $6::text[], $7::jsonb[], $8::jsonb[], $9::text[], $10::text[])`,
+        [
+          appends.map((a) => a.streamId),
+          appends.map((a) => String(a.expected)),
+          appends.map((a) => JSON.stringify(a.streamId)),
+          appends.map((a) => a.events.length),
+          events.map((e) => e.eventId),
+          events.map((e) => e.type),
+          events.map((e) => JSON.stringify(e.data)),
+          events.map((e) => JSON.stringify(e.metadata)),
+          events.map(chainTextPrefix),
+          events.map((e) => JSON.stringify(e.type)),
+        ],
+      ));
+    } catch (error) {
+      throw translate(error, appends.map((a) => a.streamId).join(', '), 'any');
+    }
+    const byIndex = new Map(rows.map((row) => [row.stream_index, row]));
+    return appends.map(({ streamId, expected }, i): StreamAppendOutcome => {
+      const row = byIndex.get(i + 1);
+      if (!row) throw new Error(`es_append_many answered nothing for stream ${streamId}`);
+      if (row.conflict_version !== null) {
+        const actual = row.conflict_version === 0 ? 'no-stream' : row.conflict_version;
+        return { streamId, conflict: new StreamVersionConflictError(streamId, expected, actual) };
+      }
+      return { streamId, appended: { nextExpectedVersion: row.next_version!, lastGlobalPosition: row.last_position! } };
+    });
+  }
+
+  async readStreams(streamIds: readonly string[]): Promise<Map<string, RecordedEvent[]>> {
+    const read = new Map<string, RecordedEvent[]>(streamIds.map((id) => [id, []]));
+    if (streamIds.length === 0) return read;
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT ${SELECT_COLUMNS} FROM es_events WHERE stream_id = ANY($1::text[])
+       ORDER BY es_events.stream_id, es_events.stream_version`,
+      [streamIds],
+    );
+    for (const row of rows) read.get(row.stream_id)?.push(toRecorded(row));
+    return read;
   }
 
   async readStream(streamId: string): Promise<RecordedEvent[]> {

@@ -3,6 +3,11 @@ import { WakeableLoop } from '@closeloop/database';
 export interface PollingLoopOptions<T> {
   /** Claims the next batch of due work (timers, deliveries), at most `batchSize` items. */
   readonly claim: (batchSize: number) => Promise<readonly T[]>;
+  /**
+   * Works on the claimed batch as a whole first, handling its own failures as `work` does, and returns the items it
+   * left to be worked on one by one. Without it every item is.
+   */
+  readonly workBatch?: (items: readonly T[]) => Promise<readonly T[]>;
   /** Works on one claimed item; it handles its own failures (release, retry later), so one never stops the rest. */
   readonly work: (item: T) => Promise<void>;
   readonly batchSize: number;
@@ -55,12 +60,13 @@ export class PollingLoop<T> {
   }
 
   private async run(): Promise<void> {
-    const { claim, work, batchSize, concurrency, idleMillis, onPollFailed, release } = this.options;
+    const { claim, workBatch, work, batchSize, concurrency, idleMillis, onPollFailed, release } = this.options;
     while (this.loop.running) {
       let claimed: readonly T[] = [];
       try {
         claimed = await claim(batchSize);
-        const unstarted = await workThrough(claimed, work, concurrency, () => this.loop.running);
+        const oneByOne = workBatch && claimed.length > 0 ? await workBatch(claimed) : claimed;
+        const unstarted = await workThrough(oneByOne, work, concurrency, () => this.loop.running);
         if (unstarted.length > 0) await release?.(unstarted);
       } catch (error) {
         onPollFailed(error as Error);

@@ -25,6 +25,7 @@ export abstract class PollingWorker<T> implements OnApplicationBootstrap, OnAppl
     this.logger = new Logger(logContext);
     this.loop = new PollingLoop({
       claim: (size) => this.claim(size),
+      workBatch: (items) => this.workBatch(items),
       work: (item) => this.work(item),
       batchSize,
       concurrency,
@@ -44,6 +45,14 @@ export abstract class PollingWorker<T> implements OnApplicationBootstrap, OnAppl
 
   /** Claims the next batch of due items, at most `batchSize`. */
   protected abstract claim(batchSize: number): Promise<readonly T[]>;
+
+  /**
+   * Works on the claimed batch as a whole where that is cheaper, and returns the items left for `work` one by one
+   * (see PollingLoopOptions.workBatch). By default every item is.
+   */
+  protected async workBatch(items: readonly T[]): Promise<readonly T[]> {
+    return items;
+  }
 
   /** Works on one claimed item, handling its own failures (see PollingLoopOptions.work). */
   protected abstract work(item: T): Promise<void>;

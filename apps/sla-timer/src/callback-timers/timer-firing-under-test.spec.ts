@@ -11,6 +11,10 @@ import { TimerFiringService } from './timer-firing.service';
 import { TimerStore } from './timer-store';
 import { WorkOrderCommandSender } from './work-order-command.sender';
 
+/** The SLA policy sla-timer ships with (config/sla-policy.json). */
+export const shippedPolicy = () =>
+  loadJsonFile('SLA_POLICY_FILE', resolve(repositoryRoot, 'config/sla-policy.json'), SlaPolicySchema);
+
 /**
  * sla-timer's real firing loop on a spec's database, started: the shipped SLA policy, a poll every 50 ms, and a timer
  * given up on after three attempts a second apart, so a spec sees firing, failing and retrying within seconds.
@@ -22,7 +26,6 @@ export const startTimerFiring = (
   sender: WorkOrderCommandSender,
 ): { timers: TimerStore; firing: TimerFiringService } => {
   const timers = new TimerStore(pool);
-  const policy = loadJsonFile('SLA_POLICY_FILE', resolve(repositoryRoot, 'config/sla-policy.json'), SlaPolicySchema);
   const config = {
     TIMER_POLL_MILLIS: 50,
     TIMER_MAX_ATTEMPTS: 3,
@@ -34,7 +37,7 @@ export const startTimerFiring = (
     sender,
     systemClock,
     config,
-    new SlaClockService(store, policy, timers),
+    new SlaClockService(store, shippedPolicy(), timers),
   );
   firing.onApplicationBootstrap();
   return { timers, firing };

@@ -1,9 +1,13 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
+import { EventTypes } from '@closeloop/contracts';
+import { slaStream } from '@closeloop/sla-domain';
 import { adminJson, eventuallyWhere, runAdminCli, useSuiteDatabase } from '@closeloop/testing';
 import { Producer, ProducerRecord } from 'kafkajs';
+import { SlaClockService } from '../start-clock/sla-clock.service';
+import { startClocksAtS1 } from '../start-clock/sla-clock-under-test.spec';
 import { timerRetryDelaySeconds } from './timer-firing.service';
-import { startTimerFiring } from './timer-firing-under-test.spec';
+import { shippedPolicy, startTimerFiring } from './timer-firing-under-test.spec';
 import { WorkOrderCommandSender } from './work-order-command.sender';
 
 /**
@@ -98,5 +102,66 @@ describe('a timer that keeps failing', () => {
     expect(again.stderr).toContain(`Failed timer ${timerId} was not found`);
     const usage = await runAdminCli(suite.db.url, 'timers', 'retry', timerId, '--all');
     expect(usage.code).toBe(2);
+  }, 60_000);
+});
+
+/**
+ * SLA timers long overdue (sla-timer was down) fire in batches (docs/adr/0037-timer-batches.md): several orders' due
+ * warnings, breaches and escalations, four or more of each order in one claimed batch, of which one per order fires
+ * with the batch and the rest one by one, racing it on the order's stream. Every breach and escalation is recorded
+ * once, and every due timer ends fired.
+ */
+describe('overdue SLA timers of several orders', () => {
+  const suite = useSuiteDatabase('timer_batches', {
+    with: ({ db, store }) =>
+      startTimerFiring(store, db.pool, new WorkOrderCommandSender({} as Producer, 'workorders.commands')),
+    stop: ({ firing }) => firing.onApplicationShutdown(),
+  });
+
+  it('records each breach and escalation once and marks every due timer fired', async () => {
+    const orders = Array.from({ length: 6 }, () => randomUUID());
+    // Reported two and a half hours ago: both targets of the urgent tier (30 min, 2 h) breached, and the response's
+    // escalations (15 and 30 min apart) all due; the resolution's third level is still ahead.
+    const reportedAt = new Date(Date.now() - 9_000_000);
+    const clocks = new SlaClockService(suite.store, shippedPolicy(), suite.timers);
+    for (const workOrderId of orders)
+      await startClocksAtS1(clocks, workOrderId, 'urgent', reportedAt, `t-${workOrderId}`);
+
+    const escalationsOf = async (workOrderId: string) =>
+      (await suite.store.readStream(slaStream(workOrderId)))
+        .filter((e) => e.type === EventTypes.SlaEscalated)
+        .map((e) => `${(e.data as { target: string }).target}:${(e.data as { level: number }).level}`)
+        .sort();
+    for (const workOrderId of orders)
+      await eventuallyWhere(
+        `the escalations of order ${workOrderId}`,
+        () => escalationsOf(workOrderId),
+        (levels) => levels.length >= 5,
+        30_000,
+      );
+    await new Promise((r) => setTimeout(r, 500)); // a few more polls: anything fired twice would show now
+
+    for (const workOrderId of orders) {
+      const events = await suite.store.readStream(slaStream(workOrderId));
+      expect(
+        events
+          .filter((e) => e.type === EventTypes.SlaBreached)
+          .map((e) => (e.data as { target: string }).target)
+          .sort(),
+      ).toEqual(['resolution', 'response']);
+      expect(await escalationsOf(workOrderId)).toEqual([
+        'resolution:1',
+        'resolution:2',
+        'response:1',
+        'response:2',
+        'response:3',
+      ]);
+    }
+    const { rows } = await suite.db.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM sla_timer_timers
+       WHERE work_order_id = ANY($1::uuid[]) AND due_at <= now() AND (fired_at IS NULL OR failed_at IS NOT NULL)`,
+      [orders],
+    );
+    expect(rows[0]?.n).toBe(0);
   }, 60_000);
 });

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { WorkOrderCommandMessage, WorkOrderCommandTypes } from '@closeloop/contracts';
 import { CLOCK, Clock, METRICS, PollingWorker, ServiceMetrics } from '@closeloop/runtime';
+import { FireSlaTimer } from '@closeloop/sla-domain';
 import { SLA_TIMER_CONFIG, SlaTimerConfig } from '../sla-timer.config';
 import { parseSlaTimerKind, SlaClockService } from '../start-clock/sla-clock.service';
 import { DueTimer, TimerStore } from './timer-store';
@@ -9,6 +10,12 @@ import { WorkOrderCommandSender } from './work-order-command.sender';
 const BATCH = 100;
 /** The stable code of the log line for a timer given up on, for log-based alerting. */
 export const TIMER_FAILED = 'TIMER_FAILED';
+
+/** A firing's correlation and cause: the timer, so its effects are found by it and happen once. */
+const contextOf = (timer: DueTimer) => ({
+  correlationId: `timer:${timer.timerId}`,
+  causationId: `timer:${timer.timerId}`,
+});
 
 /** Exponential backoff: the base after the first failure, doubling, never above the cap. */
 export const timerRetryDelaySeconds = (failedAttempts: number, baseSeconds: number, maxSeconds: number): number =>
@@ -60,33 +67,54 @@ export class TimerFiringService extends PollingWorker<DueTimer> {
     return this.timers.releaseUnfired(unfired.map((t) => t.timerId));
   }
 
+  /**
+   * The SLA timers of a batch fire together (docs/adr/0037-timer-batches.md): their orders' clocks are read in one
+   * call, what they decide is appended in one, and the timers are marked fired in one statement, so a burst of
+   * breaches costs a few round trips per batch instead of several per timer. One timer per order goes in, as each
+   * decides on its order's clocks; the rest (loop timers, which are commands to dispatch, a second timer of an order
+   * already in, a firing that failed here) are left to `work`, which owns retrying and giving up. A batch that fails
+   * as a whole is left to `work` entire: firing is idempotent, so a timer whose breach was appended fires as nothing.
+   */
+  protected override async workBatch(timers: readonly DueTimer[]): Promise<readonly DueTimer[]> {
+    const together: { timer: DueTimer; command: FireSlaTimer }[] = [];
+    const oneByOne: DueTimer[] = [];
+    const orders = new Set<string>();
+    for (const timer of timers) {
+      const command = this.fireCommandFor(timer);
+      if (!command || orders.has(timer.workOrderId)) oneByOne.push(timer);
+      else {
+        orders.add(timer.workOrderId);
+        together.push({ timer, command });
+      }
+    }
+    if (together.length === 0) return oneByOne;
+    try {
+      const outcomes = await this.clocks.applyAll(
+        together.map(({ timer, command }) => ({ command, context: contextOf(timer) })),
+      );
+      const fired = together.filter((_, i) => 'events' in outcomes[i]!).map((t) => t.timer);
+      await this.timers.markAllFired(fired.map((t) => t.timerId));
+      fired.forEach((timer) => this.fired(timer));
+      return [...oneByOne, ...together.filter((_, i) => 'error' in outcomes[i]!).map((t) => t.timer)];
+    } catch (error) {
+      this.logger.warn(
+        `a batch of ${together.length} SLA timers failed, firing them one by one: ${(error as Error).message}`,
+      );
+      return timers;
+    }
+  }
+
   protected async work(timer: DueTimer): Promise<void> {
     try {
-      const sla = parseSlaTimerKind(timer.kind);
-      if (sla) {
-        await this.clocks.apply(
-          {
-            type: 'FireSlaTimer',
-            workOrderId: timer.workOrderId,
-            target: sla.target,
-            kind: sla.kind,
-            dueAt: sla.dueAt,
-            level: sla.level,
-            firesAt: timer.dueAt.toISOString(),
-            now: this.clock.now(),
-          },
-          { correlationId: `timer:${timer.timerId}`, causationId: `timer:${timer.timerId}` },
-        );
+      const command = this.fireCommandFor(timer);
+      if (command) {
+        await this.clocks.apply(command, contextOf(timer));
         await this.timers.markFired(timer.timerId);
         this.fired(timer);
         return;
       }
       // Fired once the broker has the command; dispatch decides on the order as it stands when the command arrives.
-      await this.commands.send(this.commandFor(timer), {
-        correlationId: `timer:${timer.timerId}`,
-        causationId: `timer:${timer.timerId}`,
-        sentAt: this.clock.now(),
-      });
+      await this.commands.send(this.commandFor(timer), { ...contextOf(timer), sentAt: this.clock.now() });
       await this.timers.markFired(timer.timerId);
       this.fired(timer);
     } catch (error) {
@@ -112,6 +140,22 @@ export class TimerFiringService extends PollingWorker<DueTimer> {
       );
       await this.timers.release(timer.timerId, message, retryIn);
     }
+  }
+
+  /** The command an SLA timer gives its order's clocks; undefined for the loop's own timers. */
+  private fireCommandFor(timer: DueTimer): FireSlaTimer | undefined {
+    const sla = parseSlaTimerKind(timer.kind);
+    if (!sla) return undefined;
+    return {
+      type: 'FireSlaTimer',
+      workOrderId: timer.workOrderId,
+      target: sla.target,
+      kind: sla.kind,
+      dueAt: sla.dueAt,
+      level: sla.level,
+      firesAt: timer.dueAt.toISOString(),
+      now: this.clock.now(),
+    };
   }
 
   private commandFor(timer: DueTimer): WorkOrderCommandMessage {

@@ -7,6 +7,12 @@ import { Pool } from 'pg';
 /** The loop's own timers, or an SLA clock's (`sla:<target>:<kind>[:<level>]@<deadline>`). */
 export type TimerKind = 'callback-due' | 'close-unconfirmed' | `sla:${string}`;
 
+export interface ScheduledTimer {
+  readonly kind: TimerKind;
+  readonly round: number;
+  readonly dueAt: Date;
+}
+
 export interface DueTimer {
   readonly timerId: string;
   readonly workOrderId: string;
@@ -38,19 +44,21 @@ export class TimerStore {
   }
 
   /** Several timers of one order in one statement: a firing schedules the next warning, breach or level at once. */
-  async scheduleAll(
-    workOrderId: string,
-    timers: readonly { kind: TimerKind; round: number; dueAt: Date }[],
-  ): Promise<void> {
+  async scheduleAll(workOrderId: string, timers: readonly ScheduledTimer[]): Promise<void> {
+    await this.scheduleForOrders(timers.map((timer) => ({ workOrderId, ...timer })));
+  }
+
+  /** Timers of many orders in one statement: a batch of firings schedules what every order's clocks need next. */
+  async scheduleForOrders(timers: readonly (ScheduledTimer & { readonly workOrderId: string })[]): Promise<void> {
     if (timers.length === 0) return;
     await this.pool.query(
       `INSERT INTO sla_timer_timers (timer_id, work_order_id, kind, round, due_at)
-       SELECT t.timer_id, $1, t.kind, t.round, t.due_at
-       FROM unnest($2::uuid[], $3::text[], $4::int[], $5::timestamptz[]) AS t(timer_id, kind, round, due_at)
+       SELECT t.timer_id, t.work_order_id, t.kind, t.round, t.due_at
+       FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[], $5::timestamptz[]) AS t(timer_id, work_order_id, kind, round, due_at)
        ON CONFLICT (work_order_id, kind, round) DO NOTHING`,
       [
-        workOrderId,
-        timers.map((t) => timerIdOf(workOrderId, t.kind, t.round)),
+        timers.map((t) => timerIdOf(t.workOrderId, t.kind, t.round)),
+        timers.map((t) => t.workOrderId),
         timers.map((t) => t.kind),
         timers.map((t) => t.round),
         timers.map((t) => t.dueAt),
@@ -86,9 +94,14 @@ export class TimerStore {
   }
 
   async markFired(timerId: string): Promise<void> {
+    await this.markAllFired([timerId]);
+  }
+
+  async markAllFired(timerIds: readonly string[]): Promise<void> {
+    if (timerIds.length === 0) return;
     await this.pool.query(
-      'UPDATE sla_timer_timers SET fired_at = now(), claimed_until = NULL, last_error = NULL WHERE timer_id = $1',
-      [timerId],
+      'UPDATE sla_timer_timers SET fired_at = now(), claimed_until = NULL, last_error = NULL WHERE timer_id = ANY($1::uuid[])',
+      [timerIds],
     );
   }
 

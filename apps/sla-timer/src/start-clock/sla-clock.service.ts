@@ -1,7 +1,14 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { EventTypes, SlaEvent } from '@closeloop/contracts';
 import { METRICS, ServiceMetrics } from '@closeloop/runtime';
-import { EVENT_STORE, EventStore, handleCommand } from '@closeloop/event-store';
+import {
+  CommandRequest,
+  CommandResult,
+  EVENT_STORE,
+  EventStore,
+  handleCommand,
+  handleCommands,
+} from '@closeloop/event-store';
 import {
   SlaClockDecider,
   slaClockDecider,
@@ -12,7 +19,7 @@ import {
   SlaTimer,
   timersFor,
 } from '@closeloop/sla-domain';
-import { TimerStore } from '../callback-timers/timer-store';
+import { ScheduledTimer, TimerStore } from '../callback-timers/timer-store';
 import { siteCalendars } from './site-calendars';
 import { SLA_POLICY } from '../sla-timer.config';
 
@@ -60,7 +67,39 @@ export class SlaClockService {
   }
 
   async apply(command: SlaCommand, context: SlaContext): Promise<SlaEvent[]> {
-    const outcome = await handleCommand(this.store, this.decider, {
+    const outcome = await handleCommand(this.store, this.decider, this.requestFor(command, context));
+    await this.timers.scheduleAll(command.workOrderId, this.timersNeeded(outcome.state));
+    return this.appendedBy(outcome);
+  }
+
+  /**
+   * Commands on many orders' clocks at once, one command per order (docs/adr/0037-timer-batches.md): the clocks are
+   * read in one call and what they decide is appended in one, and the timers every clock now needs are scheduled in
+   * one statement. Outcomes come in the order asked: the events each appended, or why it failed.
+   */
+  async applyAll(
+    commands: readonly { readonly command: SlaCommand; readonly context: SlaContext }[],
+  ): Promise<({ readonly events: SlaEvent[] } | { readonly error: unknown })[]> {
+    const outcomes = await handleCommands(
+      this.store,
+      this.decider,
+      commands.map(({ command, context }) => this.requestFor(command, context)),
+    );
+    await this.timers.scheduleForOrders(
+      outcomes.flatMap((outcome, i) =>
+        'result' in outcome
+          ? this.timersNeeded(outcome.result.state).map((timer) => ({
+              workOrderId: commands[i]!.command.workOrderId,
+              ...timer,
+            }))
+          : [],
+      ),
+    );
+    return outcomes.map((outcome) => ('result' in outcome ? { events: this.appendedBy(outcome.result) } : outcome));
+  }
+
+  private requestFor(command: SlaCommand, context: SlaContext): CommandRequest<SlaState, SlaCommand> {
+    return {
       streamId: slaStream(command.workOrderId),
       command: () => command,
       metadata: {
@@ -74,8 +113,11 @@ export class SlaClockService {
       // could pause a clock twice or meet a restarted target with an old time: what an event already caused is
       // on the stream, by causation id, and is not done again.
       oncePerCause: true,
-    });
-    await this.schedule(command.workOrderId, outcome.state);
+    };
+  }
+
+  /** The events a command appended, counted once (a replay appended none). */
+  private appendedBy(outcome: CommandResult<SlaState, SlaEvent>): SlaEvent[] {
     if (outcome.replayed) return [];
     this.count(outcome.events, outcome.state);
     return [...outcome.events];
@@ -93,14 +135,12 @@ export class SlaClockService {
     }
   }
 
-  private async schedule(workOrderId: string, state: SlaState): Promise<void> {
-    await this.timers.scheduleAll(
-      workOrderId,
-      timersFor(state, this.policy).map((timer) => ({
-        kind: slaTimerKind(timer),
-        round: 0,
-        dueAt: new Date(timer.fireAt),
-      })),
-    );
+  /** The durable timers the clocks need in this state (scheduling one twice changes nothing). */
+  private timersNeeded(state: SlaState): ScheduledTimer[] {
+    return timersFor(state, this.policy).map((timer) => ({
+      kind: slaTimerKind(timer),
+      round: 0,
+      dueAt: new Date(timer.fireAt),
+    }));
   }
 }

@@ -4,6 +4,7 @@ import {
   EventStore,
   NewEvent,
   RecordedEvent,
+  StreamAppendOutcome,
   StreamVersionConflictError,
 } from '../event-store.port';
 import { GENESIS_HASH, verifyStream } from '../event-chain';
@@ -115,6 +116,81 @@ export const eventStoreContract = (
           );
         },
       );
+    });
+
+    describe('appending to many streams at once (docs/adr/0037-timer-batches.md)', () => {
+      it('appends each stream under its own expectation, numbered and chained as single appends are', async () => {
+        const [fresh, existing] = [stream(), stream()];
+        await store.append(existing, [event('test.first.v1')], 'no-stream');
+        const outcomes = await store.appendMany([
+          { streamId: fresh, events: [event('test.a.v1'), event('test.b.v1')], expected: 'no-stream' },
+          { streamId: existing, events: [event('test.second.v1', { text: '报修 "x"' })], expected: 1 },
+        ]);
+        expect(outcomes).toEqual([
+          { streamId: fresh, appended: expect.objectContaining({ nextExpectedVersion: 2 }) },
+          { streamId: existing, appended: expect.objectContaining({ nextExpectedVersion: 2 }) },
+        ]);
+        const read = await store.readStreams([fresh, existing, stream()]);
+        expect([...read.values()].map((events) => events.map((e) => e.type))).toEqual([
+          ['test.a.v1', 'test.b.v1'],
+          ['test.first.v1', 'test.second.v1'],
+          [],
+        ]);
+        for (const id of [fresh, existing]) {
+          const events = read.get(id)!;
+          expect(events.map((e) => e.streamVersion)).toEqual([1, 2]);
+          expect(verifyStream(id, events).verifies).toBe(true);
+        }
+      });
+
+      it('answers a stream whose expectation fails with its typed conflict, writes nothing to it, and appends the rest', async () => {
+        const [moved, missing, fine] = [stream(), stream(), stream()];
+        await store.append(moved, [event(), event()], 'no-stream');
+        const outcomes = await store.appendMany([
+          { streamId: moved, events: [event()], expected: 1 },
+          { streamId: missing, events: [event()], expected: 'stream-exists' },
+          { streamId: fine, events: [event()], expected: 'any' },
+        ]);
+        expect(outcomes.map((o) => o.streamId)).toEqual([moved, missing, fine]);
+        const [movedOutcome, missingOutcome] = outcomes as [StreamAppendOutcome, StreamAppendOutcome];
+        expect('conflict' in movedOutcome && movedOutcome.conflict).toBeInstanceOf(StreamVersionConflictError);
+        expect('conflict' in movedOutcome && movedOutcome.conflict.actual).toBe(2);
+        expect('conflict' in missingOutcome && missingOutcome.conflict.actual).toBe('no-stream');
+        expect(outcomes[2]).toMatchObject({ appended: { nextExpectedVersion: 1 } });
+        expect(await store.readStream(moved)).toHaveLength(2);
+        expect(await store.readStream(missing)).toEqual([]);
+      });
+
+      it('refuses a stream named twice and a stream without events', async () => {
+        const id = stream();
+        await expect(
+          store.appendMany([
+            { streamId: id, events: [event()], expected: 'any' },
+            { streamId: id, events: [event()], expected: 'any' },
+          ]),
+        ).rejects.toThrow(/named twice/);
+        await expect(store.appendMany([{ streamId: id, events: [], expected: 'any' }])).rejects.toThrow(
+          /at least one event/,
+        );
+        expect(await store.readStream(id)).toEqual([]);
+        expect(await store.appendMany([])).toEqual([]);
+      });
+
+      if (differences.refusesEventIdsOfOtherStreams) {
+        it('refuses an event id already stored and then appends to none of the streams', async () => {
+          const stored = event();
+          await store.append(stream(), [stored], 'no-stream');
+          const [first, second] = [stream(), stream()];
+          await expect(
+            store.appendMany([
+              { streamId: first, events: [event()], expected: 'no-stream' },
+              { streamId: second, events: [stored], expected: 'no-stream' },
+            ]),
+          ).rejects.toBeInstanceOf(DuplicateEventIdError);
+          expect(await store.readStream(first)).toEqual([]);
+          expect(await store.readStream(second)).toEqual([]);
+        });
+      }
     });
 
     describe('reading the whole log', () => {
