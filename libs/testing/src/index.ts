@@ -14,3 +14,4 @@ export * from './fuzz-budget';
 export * from './table-spec';
 export * from './event-stream-reader';
 export * from './resident-stand-ins';
+export * from './otlp-receiver';
