@@ -80,7 +80,10 @@ export const inSpan = <T>(
  * a value from an event, and a trace backend is no place for a resident's phone number.
  */
 export const markFailed = (span: Span, error: unknown): void => {
-  span.setAttribute(ATTR_ERROR_TYPE, error instanceof CloseloopError ? error.code : ((error as Error)?.name ?? 'Error'));
+  span.setAttribute(
+    ATTR_ERROR_TYPE,
+    error instanceof CloseloopError ? error.code : ((error as Error)?.name ?? 'Error'),
+  );
   span.setStatus({ code: SpanStatusCode.ERROR, message: scrubSecrets(String((error as Error)?.message)) });
 };
 

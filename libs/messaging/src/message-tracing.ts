@@ -1,5 +1,12 @@
 import { Span, SpanKind, trace } from '@opentelemetry/api';
-import { inSpan, markFailed, RecordedEvent, traceContextFrom, TraceHeaders, traceHeadersOf } from '@closeloop/event-store';
+import {
+  inSpan,
+  markFailed,
+  RecordedEvent,
+  traceContextFrom,
+  TraceHeaders,
+  traceHeadersOf,
+} from '@closeloop/event-store';
 import type { InboundCloudEvent } from './event-consumer';
 
 // The messaging side of traces (docs/adr/0035-opentelemetry-traces.md), in OpenTelemetry's messaging terms: the

@@ -96,7 +96,9 @@ export class StructuredLogger implements LoggerService {
           const span = trace.getSpanContext(context.active());
           return {
             ...(correlationId === undefined ? {} : { correlationId }),
-            ...(span === undefined || !isSpanContextValid(span) ? {} : { trace_id: span.traceId, span_id: span.spanId }),
+            ...(span === undefined || !isSpanContextValid(span)
+              ? {}
+              : { trace_id: span.traceId, span_id: span.spanId }),
           };
         },
       },

@@ -1,5 +1,5 @@
 import { context, ROOT_CONTEXT, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { NodeSDK, NodeSDKConfiguration } from '@opentelemetry/sdk-node';
+import type { NodeSDK, NodeSDKConfiguration } from '@opentelemetry/sdk-node';
 import {
   ATTR_HTTP_REQUEST_METHOD,
   ATTR_HTTP_RESPONSE_STATUS_CODE,
@@ -28,6 +28,9 @@ export interface TracingOptions {
 /** Starts the OpenTelemetry SDK for this process when a collector is configured; whether traces are on. */
 export const startTracing = (service: string, options: TracingOptions = {}): boolean => {
   if (sdk === undefined && tracingConfigured(options.env)) {
+    // Loaded only here: the SDK and its exporters take seconds to load, which a service with traces off never pays.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { NodeSDK } = require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');
     // Traces only: metrics stay with prom-client and logs with pino, so no reader or log processor is set up.
     sdk = new NodeSDK({
       serviceName: service,
