@@ -5,7 +5,8 @@ import { post, testStackAround, timelineWith, urls } from './test-stack';
 
 /** The collector stand-in's port: OTLP/HTTP's 4318, moved like the stack's own ports. */
 const OTLP_PORT = 14318;
-const SERVICES = ['intake', 'dispatch', 'sla-timer', 'notification', 'query'] as const;
+// intake consumes only integrators' events (workorders.intake): in a report's trace it serves the request and appends.
+const CONSUMERS = ['dispatch', 'sla-timer', 'notification', 'query'] as const;
 // OTLP's span kinds.
 const SERVER = 2;
 const CLIENT = 3;
@@ -46,13 +47,19 @@ describe('one report is one trace across the five services (OpenTelemetry, OTLP/
     const where = (service: string, kind: number, name?: RegExp) =>
       ofTrace().filter((s) => s.service === service && s.kind === kind && (name === undefined || name.test(s.name)));
     // Every consumer's handling, and what dispatch and sla-timer appended in it, exported (every 200 ms).
-    await eventually('spans of all five services', async () =>
-      SERVICES.every((service) => where(service, CONSUMER).length > 0) &&
-      where('dispatch', CLIENT).length > 0 &&
-      where('sla-timer', CLIENT).length > 0
-        ? true
-        : undefined,
-    );
+    const missing = () => [
+      ...CONSUMERS.filter((service) => where(service, CONSUMER).length === 0).map((s) => `${s} process`),
+      ...(['dispatch', 'sla-timer'] as const).filter((s) => where(s, CLIENT).length === 0).map((s) => `${s} append`),
+      // A span is exported when it ends, so a child may arrive before its parent: wait for the parents too.
+      ...ofTrace()
+        .filter((s) => s.parentSpanId !== callerSpanId && !ofTrace().some((p) => p.spanId === s.parentSpanId))
+        .map((s) => `the parent of ${s.service} ${s.name}`),
+    ];
+    await eventually('spans of all five services', async () => {
+      if (missing().length === 0) return true;
+      const seen = receiver.spans.map((s) => `${s.service} ${s.name} ${s.traceId === traceId ? 'ours' : s.traceId}`);
+      throw new Error(`missing ${missing().join(', ')}; received ${[...new Set(seen)].join('; ')}`);
+    });
     const spans = ofTrace();
     const byId = new Map(spans.map((s) => [s.spanId, s]));
     const parentOf = (span: ReceivedSpan) => (span.parentSpanId ? byId.get(span.parentSpanId) : undefined);
@@ -76,7 +83,7 @@ describe('one report is one trace across the five services (OpenTelemetry, OTLP/
     for (const send of sends) startsAfter(send, reportAppend);
 
     // Each consumer handles the report's events under the same append: dispatch, sla-timer, notification, query.
-    for (const service of ['dispatch', 'sla-timer', 'notification', 'query'] as const) {
+    for (const service of CONSUMERS) {
       const handled = where(service, CONSUMER).filter((s) => s.parentSpanId === reportAppend.spanId);
       expect({ service, handled: handled.length > 0 }).toEqual({ service, handled: true });
       for (const span of handled) startsAfter(span, sends[0] as ReceivedSpan);
