@@ -6,3 +6,4 @@ export * from './postgres-event-store';
 export * from './postgres-event-audit';
 export * from './audit-anchors';
 export * from './kurrentdb-event-store';
+export * from './trace-context';

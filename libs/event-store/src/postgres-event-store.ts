@@ -13,6 +13,7 @@ import {
   StreamVersionConflictError,
 } from './event-store.port';
 import { chainTextPrefix } from './event-chain';
+import { traceAppend } from './trace-context';
 
 /** Woken on every append (by es_append) so the relay need not poll hard; the payload is empty on purpose. */
 export const APPEND_NOTIFICATION_CHANNEL = 'closeloop_events_appended';
@@ -90,6 +91,14 @@ export class PostgresEventStore implements EventStore {
    */
   async append(streamId: string, events: readonly NewEvent[], expected: ExpectedVersion): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
+    return traceAppend(streamId, events, (stamped) => this.appendStamped(streamId, stamped, expected));
+  }
+
+  private async appendStamped(
+    streamId: string,
+    events: readonly NewEvent[],
+    expected: ExpectedVersion,
+  ): Promise<AppendResult> {
     try {
       const { rows } = await this.pool.query<{ next_version: number; last_position: string }>(
         `SELECT next_version, last_position::text FROM es_append($1, $2, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[], $7::text[], $8, $9::text[])`,

@@ -8,3 +8,4 @@ export * from './read-model-rebuild';
 export * from './relay-state.repository';
 export * from './parked-messages.repository';
 export * from './event-trace';
+export * from './message-tracing';

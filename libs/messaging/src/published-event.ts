@@ -6,18 +6,29 @@ import {
 } from '@closeloop/contracts';
 import { RecordedEvent } from '@closeloop/event-store';
 import { Message } from 'kafkajs';
+import { traceAttributesOf } from './message-tracing';
 
 /**
  * A committed event as a Kafka record: structured-mode CloudEvent, keyed by work-order id so all of one order's
  * events land on one partition, in order; an event of a stream that is not an order's (an inquiry) by its stream's
  * partition key, for the same reason. The type is repeated in a header so consumers can skip cheaply.
+ *
+ * The trace context the event was appended in goes with it as the CloudEvents Distributed Tracing extension
+ * (`traceparent`, `tracestate`): in the structured body, where consumers read it, and repeated as `ce_traceparent`
+ * for tools that read headers only. Only on the record: the feed and a rebuild fold the event without it.
  */
 export const toKafkaMessage = (event: RecordedEvent): Message => {
-  const cloudEvent = toPublishedEvent(event);
+  const tracing = traceAttributesOf(event);
+  const cloudEvent = { ...toPublishedEvent(event), ...tracing };
   return {
     key: (cloudEvent.partitionkey ?? cloudEvent.workorderid) as string,
     value: JSON.stringify(cloudEvent),
-    headers: { 'content-type': CloudEventContentTypes.structured, ce_type: event.type, ce_id: event.eventId },
+    headers: {
+      'content-type': CloudEventContentTypes.structured,
+      ce_type: event.type,
+      ce_id: event.eventId,
+      ...(tracing.traceparent === undefined ? {} : { ce_traceparent: tracing.traceparent }),
+    },
   };
 };
 

@@ -3,6 +3,7 @@ import { WakeableLoop } from '@closeloop/database';
 import { APPEND_NOTIFICATION_CHANNEL, EventStore, RecordedEvent } from '@closeloop/event-store';
 import { Message, Producer } from 'kafkajs';
 import { Pool, PoolClient } from 'pg';
+import { tracePublishing } from './message-tracing';
 import { recordRefusalOf, toKafkaMessage } from './published-event';
 import { Parking, relayNameOf, RelayStateRepository } from './relay-state.repository';
 
@@ -243,7 +244,8 @@ export class EventRelay {
   /** Sends records and waits for the broker; a refusal of a record is an outcome, any other failure throws (and is retried). */
   private async send(messages: Message[], events: readonly RecordedEvent[]): Promise<SendOutcome> {
     try {
-      await this.options.producer.send({ topic: this.options.topic, acks: -1, messages });
+      const { topic } = this.options;
+      await tracePublishing(topic, events, () => this.options.producer.send({ topic, acks: -1, messages }));
       this.options.observer?.published?.(this.options.topic, events, new Date());
       return { ok: true };
     } catch (error) {

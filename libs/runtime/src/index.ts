@@ -16,3 +16,4 @@ export * from './structured-logger';
 export * from './readiness';
 export * from './probes.http.controller';
 export * from './messaging-metrics';
+export * from './tracing';

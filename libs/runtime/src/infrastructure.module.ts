@@ -40,6 +40,7 @@ import { HealthHttpController } from './health.http.controller';
 import { METRICS, rateLimitKindOf, ServiceMetrics } from './metrics';
 import { consumerObserver, relayObserver } from './messaging-metrics';
 import { ProbesHttpController } from './probes.http.controller';
+import { stopTracing } from './tracing';
 import { RateLimiter } from './rate-limiter';
 import { READINESS, ServiceReadiness } from './readiness';
 import { Clock, CLOCK, KAFKA, KAFKA_PRODUCER, PG_POOL, SERVICE_CONFIG, systemClock } from './tokens';
@@ -95,6 +96,8 @@ class InfrastructureLifecycle implements OnApplicationBootstrap, OnApplicationSh
     await this.producer.disconnect().catch(() => undefined);
     await this.integratorKeys.close();
     await this.pool.end().catch(() => undefined);
+    // Last, so that the spans of the shutdown itself go out too.
+    await stopTracing();
   }
 }
 

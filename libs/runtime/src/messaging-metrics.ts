@@ -1,6 +1,7 @@
-import { ConsumerObserver, RelayObserver } from '@closeloop/messaging';
+import { ConsumerObserver, RelayObserver, traceConsuming } from '@closeloop/messaging';
 import { ServiceMetrics } from './metrics';
 import { logContext } from './structured-logger';
+import { tracingStarted } from './tracing';
 
 /**
  * Event types a process labels its counts with, at most: the intake topic takes types from integrators, and a
@@ -8,7 +9,10 @@ import { logContext } from './structured-logger';
  */
 const MAX_TYPES = 200;
 
-/** Counts each consumed record by topic, type and outcome, and ties the lines its handling logs to its correlation. */
+/**
+ * Counts each consumed record by topic, type and outcome, and ties the lines its handling logs to its correlation,
+ * and its handling to its trace when traces are on.
+ */
 export const consumerObserver = (metrics: ServiceMetrics): ConsumerObserver => {
   const consumed = metrics.counter('closeloop_events_consumed_total');
   const types = new Set<string>();
@@ -21,7 +25,9 @@ export const consumerObserver = (metrics: ServiceMetrics): ConsumerObserver => {
   return {
     consumed: (topic, type, outcome) => consumed.inc({ topic, type: typeLabel(type), outcome }),
     handling: (message, work) =>
-      logContext.run({ correlationId: message.event.correlationid ?? message.event.id }, work),
+      logContext.run({ correlationId: message.event.correlationid ?? message.event.id }, () =>
+        tracingStarted() ? traceConsuming(message, work) : work(),
+      ),
   };
 };
 

@@ -27,6 +27,7 @@ import { cloudEventsTransport } from './infrastructure.module';
 import { httpMetrics } from './http-metrics';
 import { METRICS, MetricsServer, metricsPortOf, serveMetrics, ServiceMetrics } from './metrics';
 import { LogFormat, logContext, StructuredLogger } from './structured-logger';
+import { httpSpans, inRequestSpan, startTracing, tracingStarted } from './tracing';
 
 export interface ServiceOptions {
   readonly host: string;
@@ -79,9 +80,9 @@ export const metricsOf = (app: INestApplication, service: string): ServiceMetric
   return new ServiceMetrics(service);
 };
 
-/** Log lines written while a request is handled carry its correlation id. */
+/** Log lines written while a request is handled carry its correlation id, and its trace when traces are on. */
 const correlatedLogs: RequestHandler = (request, _response, next) =>
-  logContext.run({ correlationId: correlationIdOf(request) }, next);
+  logContext.run({ correlationId: correlationIdOf(request) }, () => inRequestSpan(request, next));
 
 /**
  * Health and the API docs are never shed: an orchestrator must see the service alive precisely when it is busy.
@@ -202,7 +203,8 @@ export const startService = async (module: Type<unknown>, options: ServiceOption
   });
   app.disable('x-powered-by');
   const metrics = metricsOf(app, service);
-  // First, so that every request is timed, refused ones included.
+  // First, so that every request is timed (and traced), refused ones included.
+  if (tracingStarted()) app.use(httpSpans);
   app.use(httpMetrics(metrics));
   // helmet's defaults: nosniff, frame and referrer policies, HSTS, and a CSP that also covers the small HTML pages
   // (the alert ack page posts its form to itself, which form-action 'self' allows).
@@ -245,6 +247,8 @@ export const runService = <C extends BaseServiceConfig>(options: RunServiceOptio
     const config = loadConfig(options.configSchema);
     // Checked before anything connects, like the rest of the configuration.
     const timing = kafkaConsumerTimingOf(config);
+    // Before the application is built, so that everything it does can be traced.
+    startTracing(options.name);
     const consumes = options.consumes;
     await startService(options.module(config), {
       service: options.name,

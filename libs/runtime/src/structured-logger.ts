@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { LoggerService, LogLevel } from '@nestjs/common';
+import { context, isSpanContextValid, trace } from '@opentelemetry/api';
 import { scrubSecrets } from '@closeloop/contracts';
 import pino, { DestinationStream, Level, Logger } from 'pino';
 import pinoPretty from 'pino-pretty';
@@ -11,10 +12,9 @@ export type LogFormat = 'json' | 'pretty';
 /** What every log line written while handling one request or one event carries. */
 export interface LogContext {
   readonly correlationId?: string;
-  readonly traceId?: string;
 }
 
-/** The correlation id (and trace id) of the request or event being handled, for the log lines it causes. */
+/** The correlation id of the request or event being handled, for the log lines it causes. */
 export const logContext = new AsyncLocalStorage<LogContext>();
 
 /** Nest's level names as pino's. */
@@ -74,9 +74,9 @@ const isString = (value: unknown): value is string => typeof value === 'string';
 
 /**
  * The services' logger behind Nest's LoggerService: pino, one JSON line per entry with time, level, service, context,
- * the correlation id and trace id of the request or event being handled, and the message. Every message, object
- * and stack is scrubbed on the way out as ScrubbingLogger does (credentials and full phone numbers never reach a
- * log, whoever wrote the line); LOG_FORMAT=pretty writes the same entries as readable lines.
+ * the correlation id and trace (trace_id, span_id) of the request or event being handled, and the message. Every
+ * message, object and stack is scrubbed on the way out as ScrubbingLogger does (credentials and full phone numbers
+ * never reach a log, whoever wrote the line); LOG_FORMAT=pretty writes the same entries as readable lines.
  */
 export class StructuredLogger implements LoggerService {
   private readonly logger: Logger;
@@ -91,11 +91,14 @@ export class StructuredLogger implements LoggerService {
         timestamp: pino.stdTimeFunctions.isoTime,
         formatters: { level: (label) => ({ level: label }) },
         mixin: () => {
-          const context = logContext.getStore();
-          if (!context) return {};
+          const correlationId = logContext.getStore()?.correlationId;
+          // The active span, where traces are on: OpenTelemetry's names for the fields, which log backends link on.
+          const span = trace.getSpanContext(context.active());
           return {
-            ...(context.correlationId === undefined ? {} : { correlationId: context.correlationId }),
-            ...(context.traceId === undefined ? {} : { traceId: context.traceId }),
+            ...(correlationId === undefined ? {} : { correlationId }),
+            ...(span === undefined || !isSpanContextValid(span)
+              ? {}
+              : { trace_id: span.traceId, span_id: span.spanId }),
           };
         },
       },

@@ -15,3 +15,4 @@ export * from './table-spec';
 export * from './event-stream-reader';
 export * from './resident-stand-ins';
 export * from './published-events';
+export * from './otlp-receiver';
