@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
-import { EventTypes, toDomainEvents, WorkOrderResolved } from '@closeloop/contracts';
+import { EventNamed, EventTypes, toDomainEvents, workOrderEvents } from '@closeloop/contracts';
 import { InboundCloudEvent } from '@closeloop/messaging';
 import { OrderLifecycleRepository } from '../order-lifecycle/order-lifecycle.repository';
 import { SLA_TIMER_CONFIG, SlaTimerConfig } from '../sla-timer.config';
@@ -22,7 +22,9 @@ export class ScheduleCallbackKafkaController {
 
   @EventPattern(EventTypes.WorkOrderResolved)
   async onResolved({ event }: InboundCloudEvent): Promise<void> {
-    const [resolved] = toDomainEvents([{ type: event.type, data: event.data }]) as [WorkOrderResolved];
+    const [resolved] = toDomainEvents([{ type: event.type, data: event.data }]) as [
+      EventNamed<typeof workOrderEvents, 'WorkOrderResolved'>,
+    ];
     const { workOrderId, resolvedAt } = resolved.data;
     // The round is the one this resolution ends: the reopens before it in the log, as sla-timer's view has them.
     const round = await this.lifecycle.roundAt(workOrderId, event.sequence);
