@@ -218,7 +218,11 @@ describe('handleCommands', () => {
 
   it("answers a stream's refusal or replay on its own and appends the others", async () => {
     const store = new InMemoryEventStore();
-    await handleCommand(store, clock, { streamId: stream, command: () => ({ type: 'Stop' }), metadata: metadata() });
+    await handleCommand(store, clock, {
+      streamId: stream,
+      command: () => ({ type: 'Stop' as const }),
+      metadata: metadata(),
+    });
     await handleCommand(store, clock, pauseOn(third));
     const outcomes = await handleCommands(store, clock, [pauseOn(stream), pauseOn(otherStream), pauseOn(third)]);
     expect(outcomes[0]).toEqual({ error: expect.any(IllegalTransitionError) });
