@@ -1,13 +1,11 @@
-import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { backfillLinkDigests, ResidentKeys } from '@closeloop/auth';
+import { RESIDENT_KEYS } from '../intake.config';
 import { ResidentLinkOrdersRepository } from './resident-link-orders.repository';
-import { ResidentLinks } from './resident-links';
-
-const BATCH = 500;
 
 /**
- * At start-up, gives every order intake opened the digest of its link under the current RESIDENT_SECRET: orders from
- * before migration 0032 (SQL cannot compute an HMAC without the secret), and every order after the secret changed
- * (one stored digest that no longer matches says so). New orders get theirs when they are opened.
+ * At start-up, gives every order intake opened the digest of its link under the current RESIDENT_SECRET (see
+ * backfillLinkDigests). New orders get theirs when they are opened.
  */
 @Injectable()
 export class ResidentLinkDigestsBackfill implements OnApplicationBootstrap {
@@ -15,7 +13,7 @@ export class ResidentLinkDigestsBackfill implements OnApplicationBootstrap {
 
   constructor(
     private readonly orders: ResidentLinkOrdersRepository,
-    private readonly links: ResidentLinks,
+    @Inject(RESIDENT_KEYS) private readonly keys: ResidentKeys,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -23,20 +21,9 @@ export class ResidentLinkDigestsBackfill implements OnApplicationBootstrap {
   }
 
   /** Resolves with how many orders got a digest. */
-  async run(): Promise<number> {
-    const sample = await this.orders.anyWithDigest();
-    if (sample && sample.linkDigest !== this.links.digestOf(sample.workOrderId)) {
-      this.logger.warn('RESIDENT_SECRET changed: every status link is re-keyed, the old ones no longer open');
-      await this.orders.clearDigests();
-    }
-    let filled = 0;
-    for (;;) {
-      const ids = await this.orders.withoutDigest(BATCH);
-      if (ids.length === 0) return filled;
-      await this.orders.setDigests(
-        ids.map((workOrderId) => ({ workOrderId, linkDigest: this.links.digestOf(workOrderId) })),
-      );
-      filled += ids.length;
-    }
+  run(): Promise<number> {
+    return backfillLinkDigests(this.orders, this.keys, () =>
+      this.logger.warn('RESIDENT_SECRET changed: every status link is re-keyed, the old ones no longer open'),
+    );
   }
 }
