@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import {
   Decider,
   DomainEvent,
-  EventMetadata,
   foldEvents,
   IdempotencyKeyReusedError,
+  PublishedEventMetadata,
   toDomainEvents,
 } from '@closeloop/contracts';
 import { EventStore, RecordedEvent, StreamVersionConflictError } from './event-store.port';
@@ -21,23 +21,30 @@ export interface AggregatedStream<State, Event> {
   readonly events: readonly Event[];
 }
 
+/** An event as a decider emits it and the store keeps it. */
+type StorableEvent = { readonly type: string; readonly data: unknown };
+
+/** Turns a stream's records into its events; streams outside DomainEvent (inquiries) bring their own parser. */
+export type RecordedEventParser<Event> = (recorded: readonly RecordedEvent[]) => Event[];
+
 /** Reads a stream and folds it with a decider: the state a command is decided on. */
-export const aggregateStream = async <State, Event extends DomainEvent>(
+export const aggregateStream = async <State, Event extends StorableEvent = DomainEvent>(
   store: EventStore,
   streamId: string,
   decider: Pick<Decider<State, never, Event>, 'evolve' | 'initialState'>,
+  parse: RecordedEventParser<Event> = (recorded) => toDomainEvents(recorded) as Event[],
 ): Promise<AggregatedStream<State, Event>> => {
   const recorded = await store.readStream(streamId);
-  const events = toDomainEvents(recorded) as Event[];
+  const events = parse(recorded);
   return { state: foldEvents(decider, events), version: recorded.length, recorded, events };
 };
 
-export interface CommandRequest<State, Command> {
+export interface CommandRequest<State, Command, Event = DomainEvent> {
   readonly streamId: string;
   /** Builds the command from the current state; undefined when, in this state, there is nothing to do. */
   readonly command: (state: State) => Command | undefined;
   /** Recorded with every event the command causes. */
-  readonly metadata: EventMetadata;
+  readonly metadata: PublishedEventMetadata;
   /**
    * A caller's retry key for this stream, and the fingerprint of what it asked under it: a command already carried
    * out under the key is answered with the events it recorded; the same key with another fingerprint is refused.
@@ -52,6 +59,8 @@ export interface CommandRequest<State, Command> {
    * version check), so a stream the caller may not see answers the same whatever its history.
    */
   readonly authorize?: ((state: State) => void) | undefined;
+  /** How the stream's records become events, when they are not DomainEvents. */
+  readonly parse?: RecordedEventParser<Event> | undefined;
 }
 
 export interface CommandResult<State, Event> {
@@ -69,10 +78,10 @@ export interface CommandResult<State, Event> {
  * new state or is rejected by it (of two concurrent "start"s one wins, the other gets an illegal transition). An
  * expected version from the caller turns that retry off.
  */
-export const handleCommand = async <State, Command, Event extends DomainEvent>(
+export const handleCommand = async <State, Command, Event extends StorableEvent = DomainEvent>(
   store: EventStore,
   decider: Decider<State, Command, Event>,
-  request: CommandRequest<State, Command>,
+  request: CommandRequest<State, Command, Event>,
 ): Promise<CommandResult<State, Event>> => {
   const { streamId, expectedVersion, idempotency } = request;
   const metadata = {
@@ -81,7 +90,12 @@ export const handleCommand = async <State, Command, Event extends DomainEvent>(
     ...(idempotency?.requestFingerprint !== undefined ? { requestFingerprint: idempotency.requestFingerprint } : {}),
   };
   for (let attempt = 1; ; attempt++) {
-    const { state, version, recorded, events: history } = await aggregateStream(store, streamId, decider);
+    const {
+      state,
+      version,
+      recorded,
+      events: history,
+    } = await aggregateStream(store, streamId, decider, request.parse);
     request.authorize?.(state);
     const earlier = answeredBefore(recorded, history, request);
     if (earlier) return { state, version, events: earlier, replayed: true };
@@ -121,7 +135,7 @@ export const handleCommand = async <State, Command, Event extends DomainEvent>(
 const answeredBefore = <Event>(
   recorded: readonly RecordedEvent[],
   history: readonly Event[],
-  request: Pick<CommandRequest<unknown, unknown>, 'idempotency' | 'oncePerCause' | 'metadata'>,
+  request: Pick<CommandRequest<unknown, unknown, unknown>, 'idempotency' | 'oncePerCause' | 'metadata'>,
 ): Event[] | undefined => {
   const recordedWith = (field: string, value: string): number[] =>
     recorded.flatMap((event, i) => (event.metadata[field] === value ? [i] : []));
