@@ -1,11 +1,11 @@
-import { Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import { loadJsonFile } from '@closeloop/config';
 import { InfrastructureModule, PG_POOL, RateLimiter } from '@closeloop/runtime';
 import { TopicBaseNames, topicName } from '@closeloop/contracts';
 import { relayNameOf, RelayStateRepository } from '@closeloop/messaging';
 import { Pool } from 'pg';
 import { PriorityLaneSettingsSchema, TriageRulesSchema } from '@closeloop/work-order-domain';
-import { ResidentKeys } from '@closeloop/auth';
+import { LinkDigestBackfill, ResidentKeys } from '@closeloop/auth';
 import { EVENT_STORE, EventStore } from '@closeloop/event-store';
 import { WorkOrderCommands } from '@closeloop/work-order-application';
 import { InquiriesHandler } from './inquiries/inquiries.handler';
@@ -38,7 +38,6 @@ import { ResidentFeedbackHttpController } from './resident-feedback/resident-fee
 import { WorkOrderLookup } from './resident-feedback/work-order-lookup';
 import { WorkOrderNumbersRepository } from './resident-feedback/work-order-numbers.repository';
 import { ResidentLinkActionsHttpController } from './resident-link/resident-link-actions.http.controller';
-import { ResidentLinkDigestsBackfill } from './resident-link/resident-link-digests.backfill';
 import { ResidentLinkOrdersRepository } from './resident-link/resident-link-orders.repository';
 import { ResidentLinks } from './resident-link/resident-links';
 import { KafkaIntakeCallers } from './submit-report/intake-callers';
@@ -98,7 +97,12 @@ export const intakeModule = (config: IntakeConfig) => {
       },
       ResidentLinks,
       ResidentLinkOrdersRepository,
-      ResidentLinkDigestsBackfill,
+      {
+        provide: LinkDigestBackfill,
+        useFactory: (orders: ResidentLinkOrdersRepository, keys: ResidentKeys) =>
+          new LinkDigestBackfill(orders, keys, new Logger('resident-links')),
+        inject: [ResidentLinkOrdersRepository, RESIDENT_KEYS],
+      },
       NumberSequencesRepository,
       NumberBlocks,
       IntakeReportsRepository,

@@ -1,5 +1,5 @@
-import { Module } from '@nestjs/common';
-import { loadRecordSigningKey, ResidentKeys } from '@closeloop/auth';
+import { Logger, Module } from '@nestjs/common';
+import { LinkDigestBackfill, loadRecordSigningKey, ResidentKeys } from '@closeloop/auth';
 import { InfrastructureModule, PG_POOL, RateLimiter } from '@closeloop/runtime';
 import { Pool } from 'pg';
 import { SigningKeyHttpController } from './records/signing-key.http.controller';
@@ -13,7 +13,6 @@ import { QUERY_CONFIG, QueryConfig, RECORD_SIGNING_KEY, RESIDENT_KEYS, RESIDENT_
 import { ReportNotesRepository } from './reports/report-notes.repository';
 import { ReportOrdersRepository } from './reports/report-orders.repository';
 import { ReportsHttpController } from './reports/reports.http.controller';
-import { ResidentLinkDigestsBackfill } from './resident/resident-link-digests.backfill';
 import { ResidentOrdersHttpController } from './resident/resident-orders.http.controller';
 import { ResidentOrdersRepository } from './resident/resident-orders.repository';
 import { SlaHttpController } from './sla/sla.http.controller';
@@ -59,7 +58,12 @@ export const queryModule = (config: QueryConfig) => {
       OrderChangeFeed,
       InquiriesRepository,
       ResidentOrdersRepository,
-      ResidentLinkDigestsBackfill,
+      {
+        provide: LinkDigestBackfill,
+        useFactory: (orders: ResidentOrdersRepository, keys: ResidentKeys) =>
+          new LinkDigestBackfill(orders, keys, new Logger('resident-links')),
+        inject: [ResidentOrdersRepository, RESIDENT_KEYS],
+      },
     ],
   })
   class QueryModule {}

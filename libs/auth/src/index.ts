@@ -4,3 +4,4 @@ export * from './local-signing-key';
 export * from './staff-tokens';
 export * from './resident-keys';
 export * from './record-signing-key';
+export * from './link-digest-backfill';

@@ -29,6 +29,11 @@ export class ResidentKeys {
     return createHmac('sha256', this.linkKey).update(workOrderId).digest('base64url');
   }
 
+  /** What a table keeps of one order's status link: the digest of its token. */
+  linkDigest(workOrderId: string): string {
+    return ResidentKeys.linkTokenDigest(this.linkToken(workOrderId));
+  }
+
   /** What a table keeps of a link token: its SHA-256, hex. Unknown and well-formed tokens are looked up alike. */
   static linkTokenDigest(token: string): string {
     return createHash('sha256').update(token).digest('hex');

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import {
   Decider,
   DomainEvent,
-  EventMetadata,
   foldEvents,
   IdempotencyKeyReusedError,
+  PublishedEventMetadata,
   toDomainEvents,
 } from '@closeloop/contracts';
 import {
@@ -27,29 +27,39 @@ export interface AggregatedStream<State, Event> {
   readonly events: readonly Event[];
 }
 
+/** An event as a decider emits it and the store keeps it. */
+type StorableEvent = { readonly type: string; readonly data: unknown };
+
+/** Turns a stream's records into its events; streams outside DomainEvent (inquiries) bring their own parser. */
+export type RecordedEventParser<Event> = (recorded: readonly RecordedEvent[]) => Event[];
+
+const parseDomainEvents = <Event>(recorded: readonly RecordedEvent[]): Event[] => toDomainEvents(recorded) as Event[];
+
 /** Reads a stream and folds it with a decider: the state a command is decided on. */
-export const aggregateStream = async <State, Event extends DomainEvent>(
+export const aggregateStream = async <State, Event extends StorableEvent = DomainEvent>(
   store: EventStore,
   streamId: string,
   decider: Pick<Decider<State, never, Event>, 'evolve' | 'initialState'>,
+  parse: RecordedEventParser<Event> = parseDomainEvents,
 ): Promise<AggregatedStream<State, Event>> => {
-  return foldRecorded(await store.readStream(streamId), decider);
+  return foldRecorded(await store.readStream(streamId), decider, parse);
 };
 
-const foldRecorded = <State, Event extends DomainEvent>(
+const foldRecorded = <State, Event extends StorableEvent>(
   recorded: readonly RecordedEvent[],
   decider: Pick<Decider<State, never, Event>, 'evolve' | 'initialState'>,
+  parse: RecordedEventParser<Event> = parseDomainEvents,
 ): AggregatedStream<State, Event> => {
-  const events = toDomainEvents(recorded) as Event[];
+  const events = parse(recorded);
   return { state: foldEvents(decider, events), version: recorded.length, recorded, events };
 };
 
-export interface CommandRequest<State, Command> {
+export interface CommandRequest<State, Command, Event = DomainEvent> {
   readonly streamId: string;
   /** Builds the command from the current state; undefined when, in this state, there is nothing to do. */
   readonly command: (state: State) => Command | undefined;
   /** Recorded with every event the command causes. */
-  readonly metadata: EventMetadata;
+  readonly metadata: PublishedEventMetadata;
   /**
    * A caller's retry key for this stream, and the fingerprint of what it asked under it: a command already carried
    * out under the key is answered with the events it recorded; the same key with another fingerprint is refused.
@@ -64,6 +74,8 @@ export interface CommandRequest<State, Command> {
    * version check), so a stream the caller may not see answers the same whatever its history.
    */
   readonly authorize?: ((state: State) => void) | undefined;
+  /** How the stream's records become events, when they are not DomainEvents. */
+  readonly parse?: RecordedEventParser<Event> | undefined;
 }
 
 export interface CommandResult<State, Event> {
@@ -81,13 +93,13 @@ export interface CommandResult<State, Event> {
  * new state or is rejected by it (of two concurrent "start"s one wins, the other gets an illegal transition). An
  * expected version from the caller turns that retry off.
  */
-export const handleCommand = async <State, Command, Event extends DomainEvent>(
+export const handleCommand = async <State, Command, Event extends StorableEvent = DomainEvent>(
   store: EventStore,
   decider: Decider<State, Command, Event>,
-  request: CommandRequest<State, Command>,
+  request: CommandRequest<State, Command, Event>,
 ): Promise<CommandResult<State, Event>> => {
   for (let attempt = 1; ; attempt++) {
-    const decision = decideOn(decider, request, await aggregateStream(store, request.streamId, decider));
+    const decision = decideOn(decider, request, await aggregateStream(store, request.streamId, decider, request.parse));
     if ('result' in decision) return decision.result;
     try {
       const appended = await store.append(request.streamId, decision.append.events, decision.append.expected);
@@ -113,15 +125,15 @@ export type CommandOutcome<State, Event> =
  * writer moved meanwhile is handled again on its own by handleCommand, with its retries; a caller's expected version
  * turns that off as there. The requests must name distinct streams; outcomes come in the order asked.
  */
-export const handleCommands = async <State, Command, Event extends DomainEvent>(
+export const handleCommands = async <State, Command, Event extends StorableEvent = DomainEvent>(
   store: EventStore,
   decider: Decider<State, Command, Event>,
-  requests: readonly CommandRequest<State, Command>[],
+  requests: readonly CommandRequest<State, Command, Event>[],
 ): Promise<CommandOutcome<State, Event>[]> => {
   const streams = await store.readStreams(requests.map((r) => r.streamId));
   const decisions = requests.map((request): Decision<State, Event> | { readonly error: unknown } => {
     try {
-      return decideOn(decider, request, foldRecorded(streams.get(request.streamId) ?? [], decider));
+      return decideOn(decider, request, foldRecorded(streams.get(request.streamId) ?? [], decider, request.parse));
     } catch (error) {
       return { error };
     }
@@ -156,9 +168,9 @@ type Decision<State, Event> =
   | { readonly result: CommandResult<State, Event> }
   | { readonly append: StreamAppend; readonly resultAt: (version: number) => CommandResult<State, Event> };
 
-const decideOn = <State, Command, Event extends DomainEvent>(
+const decideOn = <State, Command, Event extends StorableEvent>(
   decider: Decider<State, Command, Event>,
-  request: CommandRequest<State, Command>,
+  request: CommandRequest<State, Command, Event>,
   { state, version, recorded, events: history }: AggregatedStream<State, Event>,
 ): Decision<State, Event> => {
   const { streamId, expectedVersion, idempotency } = request;
@@ -198,7 +210,7 @@ const decideOn = <State, Command, Event extends DomainEvent>(
 const answeredBefore = <Event>(
   recorded: readonly RecordedEvent[],
   history: readonly Event[],
-  request: Pick<CommandRequest<unknown, unknown>, 'idempotency' | 'oncePerCause' | 'metadata'>,
+  request: Pick<CommandRequest<unknown, unknown, unknown>, 'idempotency' | 'oncePerCause' | 'metadata'>,
 ): Event[] | undefined => {
   const recordedWith = (field: string, value: string): number[] =>
     recorded.flatMap((event, i) => (event.metadata[field] === value ? [i] : []));

@@ -1,15 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  Actor,
-  foldEvents,
-  InquiryEvent,
-  InquiryOrderReason,
-  NotFoundError,
-  parseInquiryEvent,
-  PublishedEventMetadata,
-} from '@closeloop/contracts';
-import { EVENT_STORE, EventStore, StreamVersionConflictError } from '@closeloop/event-store';
+import { Actor, InquiryEvent, InquiryOrderReason, NotFoundError, parseInquiryEvent } from '@closeloop/contracts';
+import { aggregateStream, EVENT_STORE, EventStore, handleCommand } from '@closeloop/event-store';
 import {
   ChosenAnswer,
   InquiryCommand,
@@ -45,8 +37,6 @@ export const orderDescription = (inquiryId: string, text: string, reason: Inquir
   (reason === 'not-helped'
     ? `（咨询 ${inquiryId}：自助答复未能解决 / inquiry ${inquiryId}: the self-service answer did not help）`
     : `（咨询 ${inquiryId}：知识库没有可靠答复 / inquiry ${inquiryId}: no confident self-service answer）`);
-
-const MAX_CONFLICT_RETRIES = 5;
 
 /**
  * Answers a resident's question from the site's knowledge base when the match is confident, and records it as a
@@ -134,41 +124,28 @@ export class InquiriesHandler {
     return order;
   }
 
-  private async read(inquiryId: string): Promise<{ state: InquiryState; version: number }> {
-    const recorded = await this.store.readStream(inquiryStream(inquiryId));
-    const events = recorded.map((r) => {
-      const parsed = parseInquiryEvent(r.type, r.data);
-      if (!parsed.ok) throw new Error(`inquiry ${inquiryId} holds an event it cannot read: ${parsed.reason}`);
-      return parsed.event;
-    });
-    return { state: foldEvents<InquiryState, InquiryEvent>(inquiryDecider, events), version: recorded.length };
+  private read(inquiryId: string): Promise<{ state: InquiryState }> {
+    return aggregateStream(this.store, inquiryStream(inquiryId), inquiryDecider, parseInquiryRecords(inquiryId));
   }
 
   /** Decide on the stream as it stands and append; decided again when another request appended first. */
   private async run(inquiryId: string, context: RequestContext, command: () => InquiryCommand): Promise<void> {
     const streamId = inquiryStream(inquiryId);
-    const metadata: PublishedEventMetadata = {
+    await handleCommand(this.store, inquiryDecider, {
+      streamId,
+      command,
       // The inquiry's own key: its events go out on one partition, in order, with or without an order.
-      partitionKey: streamId,
-      correlationId: context.correlationId,
-      causationId: context.causationId,
-      actor: context.actor,
-      producer: 'intake',
-    };
-    for (let attempt = 1; ; attempt++) {
-      const { state, version } = await this.read(inquiryId);
-      const events = inquiryDecider.decide(command(), state);
-      if (events.length === 0) return;
-      try {
-        await this.store.append(
-          streamId,
-          events.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata })),
-          version === 0 ? 'no-stream' : version,
-        );
-        return;
-      } catch (error) {
-        if (!(error instanceof StreamVersionConflictError) || attempt >= MAX_CONFLICT_RETRIES) throw error;
-      }
-    }
+      metadata: { partitionKey: streamId, ...context, producer: 'intake' },
+      parse: parseInquiryRecords(inquiryId),
+    });
   }
 }
+
+const parseInquiryRecords =
+  (inquiryId: string) =>
+  (recorded: readonly { readonly type: string; readonly data: unknown }[]): InquiryEvent[] =>
+    recorded.map((r) => {
+      const parsed = parseInquiryEvent(r.type, r.data);
+      if (!parsed.ok) throw new Error(`inquiry ${inquiryId} holds an event it cannot read: ${parsed.reason}`);
+      return parsed.event;
+    });

@@ -1,13 +1,12 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { ResidentKeys } from '@closeloop/auth';
+import { LinkDigestBackfill, ResidentKeys } from '@closeloop/auth';
 import { CloudEventContentTypes, EventTypes, IntakeEventTypes } from '@closeloop/contracts';
 import { PostgresEventStore } from '@closeloop/event-store';
 import { WorkOrderCommands } from '@closeloop/work-order-application';
 import { WorkOrderCommand } from '@closeloop/work-order-domain';
 import { FUZZ_SOURCE, IntakeUnderTest, startIntakeUnderTest } from '../intake-under-test.spec';
 import { RESIDENT_KEYS } from '../intake.config';
-import { ResidentLinkDigestsBackfill } from './resident-link-digests.backfill';
 
 // The resident's side of a status link at intake (docs/adr/0026-resident-status-links.md): the link a report is
 // answered with, and the resident's actions by it, against the intake service in this process and a real database.
@@ -210,7 +209,7 @@ describe('status links at intake: residentLink on every report, and the resident
     const { workOrderId } = await submit(report());
     await intake.db.pool.query('UPDATE intake_reports SET link_digest = NULL WHERE work_order_id = $1', [workOrderId]);
     expect((await act(keys.linkToken(workOrderId), 'notes', { note: 'hello' })).status).toBe(404);
-    expect(await intake.app.get(ResidentLinkDigestsBackfill).run()).toBeGreaterThanOrEqual(1);
+    expect(await intake.app.get(LinkDigestBackfill).run()).toBeGreaterThanOrEqual(1);
     expect((await act(keys.linkToken(workOrderId), 'notes', { note: 'hello' })).status).toBe(202);
   });
 });

@@ -20,6 +20,6 @@ export class ResidentLinks {
 
   /** What intake_reports keeps of the order's link. */
   digestOf(workOrderId: string): string {
-    return ResidentKeys.linkTokenDigest(this.keys.linkToken(workOrderId));
+    return this.keys.linkDigest(workOrderId);
   }
 }

@@ -4,7 +4,7 @@ import type { LinkDigests, ResidentDigests } from '../projection/work-order.proj
 /** Each order's status-link digest under this secret (docs/adr/0026-resident-status-links.md). */
 export const linkDigestsOf = (secretOrKeys: string | ResidentKeys): LinkDigests => {
   const keys = typeof secretOrKeys === 'string' ? new ResidentKeys(secretOrKeys) : secretOrKeys;
-  return (workOrderId) => ResidentKeys.linkTokenDigest(keys.linkToken(workOrderId));
+  return (workOrderId) => keys.linkDigest(workOrderId);
 };
 
 /** Both digests the projection writes, keyed by one secret: the status link's and the reporter's phone's. */

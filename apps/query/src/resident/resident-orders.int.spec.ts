@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { INestApplication } from '@nestjs/common';
-import { ResidentKeys } from '@closeloop/auth';
+import { LinkDigestBackfill, ResidentKeys } from '@closeloop/auth';
 import { DomainEvent, EventTypes } from '@closeloop/contracts';
 import { inTransaction } from '@closeloop/database';
 import {
@@ -14,7 +14,6 @@ import {
 import { projectEvent } from '../projection/work-order.projection';
 import { startQueryUnderTest } from '../query-under-test.spec';
 import { linkDigestsOf, residentDigestsOf } from './link-digests';
-import { ResidentLinkDigestsBackfill } from './resident-link-digests.backfill';
 
 // The query service in this process with a real PostgreSQL; events are projected as its consumer projects them.
 // GET /v1/resident/orders/{token} is read as the resident's page reads it: no credential but the link's token.
@@ -159,7 +158,7 @@ describe('GET /v1/resident/orders/{token}: the resident’s view by status link 
       workOrderId,
     ]);
     expect((await view(keys.linkToken(workOrderId))).status).toBe(404);
-    expect(await app.get(ResidentLinkDigestsBackfill).run()).toBeGreaterThanOrEqual(1);
+    expect(await app.get(LinkDigestBackfill).run()).toBeGreaterThanOrEqual(1);
     expect((await view(keys.linkToken(workOrderId))).status).toBe(200);
 
     // Digests under an old secret: one that no longer matches re-keys every row.
@@ -171,7 +170,7 @@ describe('GET /v1/resident/orders/{token}: the resident’s view by status link 
     await environment.db.pool.query('UPDATE query_work_orders SET link_digest = NULL WHERE work_order_id <> $1', [
       workOrderId,
     ]);
-    await app.get(ResidentLinkDigestsBackfill).run();
+    await app.get(LinkDigestBackfill).run();
     expect((await view(keys.linkToken(workOrderId))).status).toBe(200);
   });
 
