@@ -54,7 +54,8 @@ const foldRecorded = <State, Event extends StorableEvent>(
   return { state: foldEvents(decider, events), version: recorded.length, recorded, events };
 };
 
-export interface CommandRequest<State, Command, Event = DomainEvent> {
+/** `Event` is what `parse` yields; a request without a parser (never) fits a decider of any event type. */
+export interface CommandRequest<State, Command, Event = never> {
   readonly streamId: string;
   /** Builds the command from the current state; undefined when, in this state, there is nothing to do. */
   readonly command: (state: State) => Command | undefined;
@@ -96,7 +97,7 @@ export interface CommandResult<State, Event> {
 export const handleCommand = async <State, Command, Event extends StorableEvent = DomainEvent>(
   store: EventStore,
   decider: Decider<State, Command, Event>,
-  request: CommandRequest<State, Command, Event>,
+  request: CommandRequest<State, Command, NoInfer<Event>>,
 ): Promise<CommandResult<State, Event>> => {
   for (let attempt = 1; ; attempt++) {
     const decision = decideOn(decider, request, await aggregateStream(store, request.streamId, decider, request.parse));
@@ -128,7 +129,7 @@ export type CommandOutcome<State, Event> =
 export const handleCommands = async <State, Command, Event extends StorableEvent = DomainEvent>(
   store: EventStore,
   decider: Decider<State, Command, Event>,
-  requests: readonly CommandRequest<State, Command, Event>[],
+  requests: readonly CommandRequest<State, Command, NoInfer<Event>>[],
 ): Promise<CommandOutcome<State, Event>[]> => {
   const streams = await store.readStreams(requests.map((r) => r.streamId));
   const decisions = requests.map((request): Decision<State, Event> | { readonly error: unknown } => {
@@ -170,7 +171,7 @@ type Decision<State, Event> =
 
 const decideOn = <State, Command, Event extends StorableEvent>(
   decider: Decider<State, Command, Event>,
-  request: CommandRequest<State, Command, Event>,
+  request: CommandRequest<State, Command, NoInfer<Event>>,
   { state, version, recorded, events: history }: AggregatedStream<State, Event>,
 ): Decision<State, Event> => {
   const { streamId, expectedVersion, idempotency } = request;
