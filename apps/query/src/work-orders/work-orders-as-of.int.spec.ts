@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { StaffRole } from '@closeloop/auth';
-import { CloudEvent, DomainEvent, EventTypes } from '@closeloop/contracts';
+import { DomainEvent, EventTypes } from '@closeloop/contracts';
 import { attachPrincipal } from '@closeloop/http';
-import { ceilingLeakReported, freshDatabase, TestDatabase } from '@closeloop/testing';
+import { ceilingLeakReported, freshDatabase, publishedWorkOrderEvent, TestDatabase } from '@closeloop/testing';
 import fc from 'fast-check';
 import type { Request } from 'express';
 import { foldWorkOrderView } from '../projection/work-order-view';
@@ -62,16 +62,8 @@ const steps: ((workOrderId: string, at: string) => DomainEvent)[] = [
 ];
 
 let sequence = 0;
-const published = (workOrderId: string, event: DomainEvent, time: string): CloudEvent => ({
-  specversion: '1.0',
-  id: randomUUID(),
-  source: 'test',
-  type: event.type,
-  time,
-  data: event.data,
-  workorderid: workOrderId,
-  sequence: String(++sequence),
-});
+const published = (workOrderId: string, event: DomainEvent, time: string) =>
+  publishedWorkOrderEvent(workOrderId, event, ++sequence, time);
 
 describe('GET /v1/work-orders/{id}?asOf= and the board as it was', () => {
   let db: TestDatabase;

@@ -1,9 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { StaffRole } from '@closeloop/auth';
-import { CloudEvent, DomainEvent, EventTypes, toDomainEvents } from '@closeloop/contracts';
+import { DomainEvent, EventTypes, toDomainEvents } from '@closeloop/contracts';
 import { migrate } from '@closeloop/database';
 import { attachPrincipal } from '@closeloop/http';
-import { ceilingLeakReported, freshDatabase, tablesAsBeforeOwnerNames, TestDatabase } from '@closeloop/testing';
+import {
+  ceilingLeakReported,
+  freshDatabase,
+  publishedWorkOrderEvent,
+  tablesAsBeforeOwnerNames,
+  TestDatabase,
+} from '@closeloop/testing';
 import type { Request } from 'express';
 import { foldWorkOrderView } from '../projection/work-order-view';
 import { projectEvent } from '../projection/work-order.projection';
@@ -22,16 +28,8 @@ const supervisor = as(['supervisor']);
 const dispatcher = as(['dispatcher']);
 
 let sequence = 0;
-const published = (workOrderId: string, event: DomainEvent, time: string): CloudEvent => ({
-  specversion: '1.0',
-  id: randomUUID(),
-  source: 'test',
-  type: event.type,
-  time,
-  data: event.data,
-  workorderid: workOrderId,
-  sequence: String(++sequence),
-});
+const published = (workOrderId: string, event: DomainEvent, time: string) =>
+  publishedWorkOrderEvent(workOrderId, event, ++sequence, time);
 
 const wangWei = { staffId: 's1-wang-wei', name: 'Wang Wei' };
 
