@@ -43,6 +43,16 @@ export abstract class PollingWorker<T> implements OnApplicationBootstrap, OnAppl
     return this.loop.stop();
   }
 
+  /** False once the application is shutting down: a batch finishes what it started and starts nothing more. */
+  protected get running(): boolean {
+    return this.loop.running;
+  }
+
+  /** Polls at once instead of after the idle sleep: work was just queued in this process. */
+  wake(): void {
+    this.loop.wake();
+  }
+
   /** Claims the next batch of due items, at most `batchSize`. */
   protected abstract claim(batchSize: number): Promise<readonly T[]>;
 
