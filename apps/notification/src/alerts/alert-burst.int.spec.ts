@@ -1,14 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { EventTypes } from '@closeloop/contracts';
 import { eventually } from '@closeloop/testing';
-import {
-  allDayRotation,
-  caughtUp,
-  NotificationUnderTest,
-  startNotificationUnderTest,
-  startReceiver,
-} from '../notification-under-test.spec';
-import { sendJson } from './on-call-under-test.spec';
+import { caughtUp, serviceWithReceiver } from '../notification-under-test.spec';
+import { putOnCall } from './on-call-under-test.spec';
 
 // A burst of breaches at one site reaches the consumer in batches (ADR 42): the alerts of a batch are raised
 // together and their deliveries sent together. Each breach and level is still one alert, however many times its
@@ -16,32 +9,18 @@ import { sendJson } from './on-call-under-test.spec';
 // an order resolved right after its escalation has its alert closed.
 
 describe('a burst of escalations at one site (in-process notification service, real PostgreSQL and Kafka)', () => {
-  let service: NotificationUnderTest;
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  const under = serviceWithReceiver('alert-burst', {});
   const SITE = 'S9';
   const SECRET = `whsec_${Buffer.from('burst-secret-of-thirty-two-bytes').toString('base64')}`;
 
   beforeAll(async () => {
-    receiver = await startReceiver();
-    service = await startNotificationUnderTest('alert-burst', {});
-    const admin = await service.asStaff('admin-int', ['admin']);
-    const rotation = allDayRotation(SITE, 1, ['oc-burst']);
-    expect(
-      (await sendJson('PUT', `${service.baseUrl}/v1/on-call/rotations/${randomUUID()}`, admin, rotation)).status,
-    ).toBe(200);
-    expect(
-      (
-        await sendJson('PUT', `${service.baseUrl}/v1/on-call/contacts/staff/oc-burst`, admin, {
-          destinations: [{ channel: 'webhook', url: receiver.url('/oc-burst'), secrets: [SECRET] }],
-        })
-      ).status,
-    ).toBe(200);
-  }, 120_000);
-
-  afterAll(async () => {
-    await receiver?.close();
-    await service?.stop();
-  });
+    const admin = await under.service.asStaff('admin-int', ['admin']);
+    await putOnCall(under.service, admin, {
+      siteId: SITE,
+      staffId: 'oc-burst',
+      destinations: [{ channel: 'webhook', url: under.receiver.url('/oc-burst'), secrets: [SECRET] }],
+    });
+  }, 60_000);
 
   const escalated = (workOrderId: string) => ({
     type: EventTypes.SlaEscalated,
@@ -55,6 +34,7 @@ describe('a burst of escalations at one site (in-process notification service, r
   });
 
   it('raises one alert per order and level, pages the first ten once each and holds the rest for the storm digest', async () => {
+    const { service, receiver } = under;
     const orders: string[] = [];
     for (let i = 0; i < 30; i++) orders.push(await service.report(SITE, `Burst pipe in flat ${i}`));
     // Every order escalated, a third of them twice (a redelivered breach): thirty alerts, not forty.
@@ -98,6 +78,7 @@ describe('a burst of escalations at one site (in-process notification service, r
   });
 
   it('closes the alert of an order resolved right behind its escalation', async () => {
+    const { service } = under;
     const workOrderId = await service.report(SITE, 'Water through the ceiling of the lobby');
     await service.recordSla(workOrderId, escalated(workOrderId));
     await service.recordSla(workOrderId, {
