@@ -153,9 +153,10 @@ export class AlertService implements OnApplicationShutdown {
    * 37), without the alerts' locks and without projecting: for raising alerts, whose streams nobody else writes
    * before they exist. The alerts must be distinct; outcomes come in the order asked.
    */
-  executeMany(
+  async executeMany(
     requests: readonly { alertId: string; workOrderId: string; command: AlertCommand; ids: AlertContextIds }[],
   ): Promise<CommandOutcome<AlertState, AlertEvent>[]> {
+    if (requests.length === 0) return [];
     return handleCommands(
       this.store,
       alertDecider,
