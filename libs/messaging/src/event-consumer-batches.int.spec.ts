@@ -1,15 +1,19 @@
-import { TopicBaseNames, topicName, ValidationError } from '@closeloop/contracts';
-import { eventually, freshDatabase, TestDatabase, testKafka, uniqueTopicPrefix } from '@closeloop/testing';
+import { ValidationError } from '@closeloop/contracts';
+import { eventually, freshDatabase, TestDatabase, testKafka } from '@closeloop/testing';
 import { Kafka, Producer } from 'kafkajs';
 import { PoolClient } from 'pg';
-import { intakeCloudEvent, intakeConsumerUnderTest, IntakeConsumerUnderTest } from './consumer-under-test.spec';
+import {
+  intakeCloudEvent,
+  intakeConsumerUnderTest,
+  IntakeConsumerUnderTest,
+  intakeTopicUnderTest,
+} from './consumer-under-test.spec';
 import { InboundCloudEvent } from './event-consumer';
 import { ensureTopics } from './kafka';
 import { PostgresParkedMessages } from './parked-messages.repository';
 
 describe('CloudEventConsumer batches in one PostgreSQL transaction, on a real broker', () => {
-  const prefix = uniqueTopicPrefix('consumer-batches');
-  const topic = topicName(TopicBaseNames.intake, prefix);
+  const { prefix, topic } = intakeTopicUnderTest('consumer-batches');
   let db: TestDatabase;
   let kafka: Kafka;
   let producer: Producer;

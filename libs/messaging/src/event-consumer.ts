@@ -7,7 +7,6 @@ import {
   MessageHeaders,
   readBinaryCloudEvent,
   readCloudEvent,
-  scrubSecrets,
   ValidationError,
 } from '@closeloop/contracts';
 import { inTransaction } from '@closeloop/database';
@@ -24,6 +23,7 @@ import {
 } from 'kafkajs';
 import { Pool, PoolClient } from 'pg';
 import { DeadLetter, sendToDeadLetter } from './dead-letter';
+import { OperatorLogs, scrubbedLogs } from './operator-logs';
 import { ParkedMessages } from './parked-messages.repository';
 
 export interface InboundCloudEvent {
@@ -34,7 +34,8 @@ export interface InboundCloudEvent {
   readonly key: string | undefined;
 }
 
-export interface EventConsumerOptions {
+/** `alert` is where a record parked in PostgreSQL is told. */
+export interface EventConsumerOptions extends OperatorLogs {
   readonly kafka: Kafka;
   /** Used for dead letters; shared with the service's other producing code. */
   readonly producer: Producer;
@@ -56,9 +57,6 @@ export interface EventConsumerOptions {
   /** Attempts for a failure that may pass (database or broker trouble) before the message is dead-lettered. */
   readonly maxAttempts?: number;
   readonly retryBaseMillis?: number;
-  readonly log?: (message: string) => void;
-  /** Where operators must look: a record parked in PostgreSQL. Defaults to `log`. */
-  readonly alert?: (message: string) => void;
   /**
    * Partitions handled side by side in one instance (each partition still strictly in order, so one order's events
    * never overtake each other). Handlers wait on the database and the broker, so a few in parallel keep a
@@ -227,12 +225,10 @@ export class CloudEventConsumer {
     this.maxAttempts = options.maxAttempts ?? 5;
     this.retryBaseMillis = options.retryBaseMillis ?? 200;
     this.timing = options.timing ?? defaultConsumerTiming;
-    // Reasons quote what a message held (JSON.parse shows the text it choked on, zod the values it refused), and a
-    // message may carry a resident's phone number: every line is scrubbed, whatever logger it goes to.
-    const log = options.log ?? (() => undefined);
-    this.log = (message) => log(scrubSecrets(message));
-    const alert = options.alert ?? log;
-    this.alert = (message) => alert(scrubSecrets(message));
+    // Reasons quote what a message held (JSON.parse shows the text it choked on, zod the values it refused).
+    const logs = scrubbedLogs(options);
+    this.log = logs.log;
+    this.alert = logs.alert;
   }
 
   async start(): Promise<void> {
