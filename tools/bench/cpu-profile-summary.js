@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Summarises V8 CPU profiles (.cpuprofile, as `node --cpu-prof` writes them; the end-to-end bench's profile mode
-// leaves one per service): each profile's self time by function and by where the code comes from (our libraries and
+// Summarises V8 CPU profiles (.cpuprofile, as `node --cpu-prof` writes them, or the end-to-end bench's profile mode:
+// one per service, <pid>.cpuprofile): each profile's self time by function and by where the code comes from (our libraries and
 // apps, a package in node_modules, Node's own internals, GC and idle). Usage:
 //   node tools/bench/cpu-profile-summary.js <dir or files…> [--top 15] [--names pid=service,…]
 // The end-to-end bench calls summarise() itself with the service names by pid.
@@ -53,7 +53,7 @@ const top = (map, n, totalMs, busyMs) =>
 /** One summary per profile: its service (by pid), busy and idle time, and the top functions and origins by self time. */
 const summarise = (files, { names = new Map(), topN = 15 } = {}) =>
   files.map((file) => {
-    const pid = Number(/\.(\d+)\.\d+\.\d+\.cpuprofile$/.exec(basename(file))?.[1]);
+    const pid = Number(/(?:^|\.)(\d+)(?:\.\d+\.\d+)?\.cpuprofile$/.exec(basename(file))?.[1]);
     const { totalMs, byFunction, byOrigin } = selfTimes(JSON.parse(readFileSync(file, 'utf8')));
     const idleMs = byFunction.get('(idle)') ?? 0;
     const busyMs = totalMs - idleMs;

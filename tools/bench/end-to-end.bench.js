@@ -12,14 +12,14 @@
 // a build.
 //
 // Knobs: BENCH_RATES (comma-separated, default 50,100,300,1000), BENCH_PHASE_SECONDS (20), BENCH_SEARCH_STEPS (3),
-// BENCH_TARGET_P99_MS (250). Profile mode: BENCH_CPU_PROFILE=<dir> starts every service under `--cpu-prof` (one
-// .cpuprofile per service in <dir>, written when the service stops) and with tools/bench/pg-round-trips.js preloaded,
-// which counts each service's PostgreSQL statements and transactions: each phase's line then also gives them per
-// accepted report and service, and after the stack stops one line per service gives its top functions and origins
-// by self time (tools/bench/cpu-profile-summary.js reads the same files on its own). Profiling costs CPU: compare
-// figures of one mode only.
+// BENCH_TARGET_P99_MS (250). Profile mode: BENCH_CPU_PROFILE=<dir> preloads tools/bench/service-profile.js into every
+// service (NODE_OPTIONS, which does not take `--cpu-prof` itself): it CPU-profiles the service from the moment the
+// stack is up until it stops (one <pid>.cpuprofile per service in <dir>) and counts its PostgreSQL statements and
+// transactions. Each phase's line then also gives those per accepted report and service, and after the stack stops
+// one line per service gives its top functions and code origins by self time (tools/bench/cpu-profile-summary.js
+// reads the same files on its own). Profiling costs CPU: compare figures of one mode only.
 'use strict';
-const { mkdirSync, readFileSync } = require('node:fs');
+const { mkdirSync, readFileSync, writeFileSync } = require('node:fs');
 const { cpus, loadavg } = require('node:os');
 const { join, resolve } = require('node:path');
 const { percentile, runBench, sleep } = require('./bench-run');
@@ -32,12 +32,12 @@ const profileEnv = () => {
   if (!PROFILE_DIR) return {};
   mkdirSync(PROFILE_DIR, { recursive: true });
   return {
-    NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${PROFILE_DIR} --require ${join(__dirname, 'pg-round-trips.js')}`,
-    BENCH_PG_COUNT_DIR: PROFILE_DIR,
+    NODE_OPTIONS: `--require ${join(__dirname, 'service-profile.js')}`,
+    BENCH_PROFILE_DIR: PROFILE_DIR,
   };
 };
 
-/** Each service's PostgreSQL counts so far (profile mode), by name, as pg-round-trips.js last wrote them. */
+/** Each service's PostgreSQL counts so far (profile mode), by name, as service-profile.js last wrote them. */
 const roundTripsOf = (services) =>
   new Map(
     services.map((s) => {
@@ -94,6 +94,7 @@ const main = async () => {
     { label: 'e2e', portOffset: PORT_OFFSET, env: profileEnv() },
     async ({ pool, services, urls, apiKey, logDir }) => {
       for (const s of services) names.set(s.child.pid, s.name);
+      if (PROFILE_DIR) writeFileSync(join(PROFILE_DIR, 'started'), new Date().toISOString());
       const url = `${urls.intake}/v1/reports`;
       console.log(
         JSON.stringify({

@@ -125,7 +125,7 @@ describe('dispatch redelivered a triaged event', () => {
     expect(typesOf(beforeLate)).not.toContain(EventTypes.WorkOrderAssigned);
   });
 
-  it('assigns a batch's orders together at its end, each once, a triaged event twice in the batch included', async () => {
+  it('assigns the orders of a batch together at its end, each once, a triaged event twice in the batch included', async () => {
     const orders = await Promise.all([reported(), reported(), reported({ siteId: 'S2', category: 'parking' })]);
     const [first] = orders;
     // As the consumer runs a batch: every record's handler in one transaction, then what they gathered.
