@@ -37,17 +37,23 @@ const profileEnv = () => {
   };
 };
 
-/** Each service's PostgreSQL counts so far (profile mode), by name, as service-profile.js last wrote them. */
-const roundTripsOf = (services) =>
-  new Map(
+/**
+ * Each service's PostgreSQL counts so far (profile mode), by name: asked for with SIGUSR2, which service-profile.js
+ * answers by writing them.
+ */
+const roundTripsOf = async (services) => {
+  for (const s of services) process.kill(s.child.pid, 'SIGUSR2');
+  await sleep(500);
+  return new Map(
     services.map((s) => {
       try {
         return [s.name, JSON.parse(readFileSync(join(PROFILE_DIR, `${s.child.pid}.json`), 'utf8'))];
       } catch {
-        return [s.name, { statements: 0, transactions: 0 }];
+        return [s.name, { statements: NaN, transactions: NaN }];
       }
     }),
   );
+};
 
 const PHASE_SECONDS = Number(process.env.BENCH_PHASE_SECONDS ?? 20);
 const RATES = (process.env.BENCH_RATES ?? '50,100,300,1000').split(',').map(Number);
@@ -108,7 +114,7 @@ const main = async () => {
 
       const runPhase = async (rate) => {
         const transactionsBefore = await committedTransactions(pool);
-        const roundTripsBefore = PROFILE_DIR ? roundTripsOf(services) : undefined;
+        const roundTripsBefore = PROFILE_DIR ? await roundTripsOf(services) : undefined;
         const cpuBefore = new Map(services.map((s) => [s.name, cpuSecondsOf(s.child.pid)]));
         const peakRss = new Map(services.map((s) => [s.name, 0]));
         const sampler = setInterval(() => {
@@ -133,8 +139,7 @@ const main = async () => {
             Math.min(...routed.map((t) => t.reported_at.getTime()))) /
           1000;
         const transactions = (await committedTransactions(pool)) - transactionsBefore;
-        // Profile mode: the counts are written once a second, so wait for a fresh write.
-        const roundTripsAfter = roundTripsBefore ? (await sleep(1_100), roundTripsOf(services)) : undefined;
+        const roundTripsAfter = roundTripsBefore ? await roundTripsOf(services) : undefined;
         const perReport = (n) => (accepted.length === 0 ? null : Number((n / accepted.length).toFixed(1)));
         const figures = {
           bench: 'end-to-end',

@@ -3,7 +3,8 @@
 // - a V8 CPU profile, <pid>.cpuprofile, written at exit (what `--cpu-prof` would write), for
 //   tools/bench/cpu-profile-summary.js; it starts once the bench creates <dir>/started (the stack is up), so start-up
 //   work (loading and compiling modules, migrations) does not drown the load's profile;
-// - the process's PostgreSQL statements and transactions, <pid>.json, once a second and at exit: pg_stat_database
+// - the process's PostgreSQL statements and transactions, <pid>.json, when the bench sends SIGUSR2 (before and after
+//   each phase; a file written every second cost the services measurable time on a busy host) and at exit: pg_stat_database
 //   only counts them for the whole database, and this server has no pg_stat_statements to split them. A transaction
 //   is a COMMIT or ROLLBACK of an explicit one, or a statement sent outside one (PostgreSQL commits it on its own).
 'use strict';
@@ -39,7 +40,7 @@ if (dir) {
     return query.call(this, config, ...rest);
   };
   const writeCounts = () => writeFileSync(join(dir, `${process.pid}.json`), JSON.stringify(counts));
-  setInterval(writeCounts, 1_000).unref();
+  process.on('SIGUSR2', writeCounts);
   process.on('exit', () => {
     writeCounts();
     if (!profiling) return;

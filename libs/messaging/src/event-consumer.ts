@@ -88,6 +88,12 @@ export interface TransactionalBatches {
   readonly pool: Pool;
   /** Whether a record's handling can join its batch's transaction; one that cannot is handled alone, in its place. */
   joins(message: InboundCloudEvent): boolean;
+  /**
+   * Whether a record that joins is one no handler wants (counted as skipped): such records need no transaction, so a
+   * run of nothing else opens none, and in a run with others they are not handed to `handle`. Without it, every
+   * record of a run goes through `handle` in the transaction.
+   */
+  skips?(message: InboundCloudEvent): boolean;
   /** Handles one record inside its batch's transaction: its writes commit with the rest of the batch, or none do. */
   handle(message: InboundCloudEvent, transaction: ConsumerTransaction): Promise<void | typeof SKIPPED>;
   /** Records per transaction at most: kafkajs' batches are cut into runs this long, with a heartbeat between them. */
@@ -397,15 +403,24 @@ export class CloudEventConsumer {
     heartbeat: () => Promise<void>,
   ): Promise<boolean> {
     const outcomes: ConsumedOutcome[] = [];
-    try {
-      await inConsumerTransaction(batches.pool, async (transaction) => {
-        for (const { inbound } of records) {
-          const outcome = await this.observed(inbound, () => batches.handle(inbound, transaction));
-          outcomes.push(outcome === SKIPPED ? 'skipped' : 'handled');
-          // As eachMessage does between records: a long batch keeps the session alive (sent once per interval).
-          await heartbeat();
+    const skipped = records.map(({ inbound }) => batches.skips?.(inbound) ?? false);
+    const handleAll = async (transaction: ConsumerTransaction | undefined) => {
+      for (const [i, { inbound }] of records.entries()) {
+        if (skipped[i] || !transaction) {
+          outcomes.push('skipped');
+          continue;
         }
-      });
+        const outcome = await this.observed(inbound, () => batches.handle(inbound, transaction));
+        outcomes.push(outcome === SKIPPED ? 'skipped' : 'handled');
+        // As eachMessage does between records: a long batch keeps the session alive (sent once per interval).
+        await heartbeat();
+      }
+    };
+    try {
+      // A run of records no handler wants (most of the event topic, for a service that acts on a few types) costs
+      // no transaction.
+      if (skipped.every(Boolean)) await handleAll(undefined);
+      else await inConsumerTransaction(batches.pool, handleAll);
     } catch (error) {
       // The group is rebalancing or this member was fenced: the batch is rolled back and left to the next owner.
       if (error instanceof KafkaJSError) throw error;
