@@ -1,13 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DeadLetterHeaders, deadLetterTopicOf, ValidationError } from '@closeloop/contracts';
-import {
-  adminJson,
-  eventually,
-  freshDatabase,
-  runAdminCli,
-  TestDatabase,
-  testKafka,
-} from '@closeloop/testing';
+import { adminJson, eventually, freshDatabase, runAdminCli, TestDatabase, testKafka } from '@closeloop/testing';
 import { Consumer, IHeaders, Kafka } from 'kafkajs';
 import {
   intakeCloudEvent,
