@@ -53,6 +53,22 @@ describe('CloudEventConsumer batches in one PostgreSQL transaction, on a real br
     }
   };
 
+  /** Sends the records as one batch; what the consumer counted for each, once it has counted them all. */
+  const outcomesOf = async (records: readonly { id: string }[]) => {
+    const before = outcomes.length;
+    await sendAll(records);
+    await eventually('the records counted', async () =>
+      outcomes.length - before === records.length ? true : undefined,
+    );
+    return outcomes.slice(before);
+  };
+
+  const effectsOf = async (records: readonly { id: string }[]) =>
+    (await effects()).filter((r) => records.some((e) => e.id === r.event_id));
+
+  const committedAt = (offset: string) =>
+    eventually('the offset committed', async () => ((await committedOffset()) === offset ? true : undefined));
+
   const first = Array.from({ length: 10 }, (_, i) => intakeCloudEvent(i === 4 ? 'fails-once-in-batch' : 'fine'));
 
   beforeAll(async () => {
@@ -78,6 +94,7 @@ describe('CloudEventConsumer batches in one PostgreSQL transaction, on a real br
       batches: {
         pool: db.pool,
         joins: () => true,
+        skips: (message) => message.event.subject === 'not-for-us',
         handle: async (message, { client }) => {
           const attempt = (batchAttempts.get(message.event.id) ?? 0) + 1;
           batchAttempts.set(message.event.id, attempt);
@@ -154,15 +171,23 @@ describe('CloudEventConsumer batches in one PostgreSQL transaction, on a real br
       intakeCloudEvent('poison'),
       intakeCloudEvent('fine'),
     ];
-    const before = outcomes.length;
-    await sendAll(records);
-    await eventually('the batch handled', async () => (outcomes.length - before === 4 ? true : undefined));
-    expect(outcomes.slice(before)).toEqual(['handled', 'handled', 'dead-lettered', 'handled']);
-    const rows = (await effects()).filter((r) => records.some((e) => e.id === r.event_id));
+    expect(await outcomesOf(records)).toEqual(['handled', 'handled', 'dead-lettered', 'handled']);
+    const rows = await effectsOf(records);
     expect(new Set(rows.map((r) => r.event_id))).toEqual(new Set([records[0]?.id, records[1]?.id, records[3]?.id]));
     expect(rows.every((r) => r.n === 1)).toBe(true);
-    expect(
-      await eventually('the offset committed', async () => ((await committedOffset()) === '20' ? true : undefined)),
-    ).toBe(true);
+    expect(await committedAt('20')).toBe(true);
+  }, 60_000);
+
+  it('counts records no handler wants as skipped, hands them to no handler, and commits past them', async () => {
+    const records = [
+      intakeCloudEvent('not-for-us'),
+      intakeCloudEvent('fine'),
+      intakeCloudEvent('not-for-us'),
+      intakeCloudEvent('not-for-us'),
+    ];
+    expect(await outcomesOf(records)).toEqual(['skipped', 'handled', 'skipped', 'skipped']);
+    expect(records.map((e) => batchAttempts.get(e.id))).toEqual([undefined, 1, undefined, undefined]);
+    expect((await effectsOf(records)).map((r) => r.event_id)).toEqual([records[1]?.id]);
+    expect(await committedAt('24')).toBe(true);
   }, 60_000);
 });
