@@ -53,6 +53,9 @@ describe('CloudEventConsumer batches in one PostgreSQL transaction, on a real br
     }
   };
 
+  /** One event per subject, in order; the handlers act by subject. */
+  const eventsAbout = (...subjects: string[]) => subjects.map((subject) => intakeCloudEvent(subject));
+
   /** Sends the records as one batch; what the consumer counted for each, once it has counted them all. */
   const outcomesOf = async (records: readonly { id: string }[]) => {
     const before = outcomes.length;
@@ -165,12 +168,7 @@ describe('CloudEventConsumer batches in one PostgreSQL transaction, on a real br
   }, 60_000);
 
   it('dead-letters a poison record of a batch and applies the records around it, in order, once each', async () => {
-    const records = [
-      intakeCloudEvent('fine'),
-      intakeCloudEvent('fine'),
-      intakeCloudEvent('poison'),
-      intakeCloudEvent('fine'),
-    ];
+    const records = eventsAbout('fine', 'fine', 'poison', 'fine');
     expect(await outcomesOf(records)).toEqual(['handled', 'handled', 'dead-lettered', 'handled']);
     const rows = await effectsOf(records);
     expect(new Set(rows.map((r) => r.event_id))).toEqual(new Set([records[0]?.id, records[1]?.id, records[3]?.id]));
@@ -179,12 +177,7 @@ describe('CloudEventConsumer batches in one PostgreSQL transaction, on a real br
   }, 60_000);
 
   it('counts records no handler wants as skipped, hands them to no handler, and commits past them', async () => {
-    const records = [
-      intakeCloudEvent('not-for-us'),
-      intakeCloudEvent('fine'),
-      intakeCloudEvent('not-for-us'),
-      intakeCloudEvent('not-for-us'),
-    ];
+    const records = eventsAbout('not-for-us', 'fine', 'not-for-us', 'not-for-us');
     expect(await outcomesOf(records)).toEqual(['skipped', 'handled', 'skipped', 'skipped']);
     expect(records.map((e) => batchAttempts.get(e.id))).toEqual([undefined, 1, undefined, undefined]);
     expect((await effectsOf(records)).map((r) => r.event_id)).toEqual([records[1]?.id]);
