@@ -10,11 +10,50 @@
 // (every service's, from pg_stat_database: what round trips that write cost) and the load average, since the
 // machine may be shared. Nothing is asserted: figures only. Needs Kafka and PostgreSQL from scripts/infra/up.sh and
 // a build.
+//
+// Knobs: BENCH_RATES (comma-separated, default 50,100,300,1000), BENCH_PHASE_SECONDS (20), BENCH_SEARCH_STEPS (3),
+// BENCH_TARGET_P99_MS (250). Profile mode: BENCH_CPU_PROFILE=<dir> preloads tools/bench/service-profile.js into every
+// service (NODE_OPTIONS, which does not take `--cpu-prof` itself): it CPU-profiles the service from the moment the
+// stack is up until it stops (one <pid>.cpuprofile per service in <dir>) and counts its PostgreSQL statements and
+// transactions. Each phase's line then also gives those per accepted report and service, and after the stack stops
+// one line per service gives its top functions and code origins by self time (tools/bench/cpu-profile-summary.js
+// reads the same files on its own). Profiling costs CPU: compare figures of one mode only.
 'use strict';
+const { mkdirSync, readFileSync, writeFileSync } = require('node:fs');
 const { cpus, loadavg } = require('node:os');
+const { join, resolve } = require('node:path');
 const { percentile, runBench, sleep } = require('./bench-run');
 const { cpuSecondsOf, offer, rssMegabytesOf } = require('./load');
 const { withPrivateStack } = require('./private-stack-run');
+const { profilesIn, summarise } = require('./cpu-profile-summary');
+
+const PROFILE_DIR = process.env.BENCH_CPU_PROFILE ? resolve(process.env.BENCH_CPU_PROFILE) : undefined;
+const profileEnv = () => {
+  if (!PROFILE_DIR) return {};
+  mkdirSync(PROFILE_DIR, { recursive: true });
+  return {
+    NODE_OPTIONS: `--require ${join(__dirname, 'service-profile.js')}`,
+    BENCH_PROFILE_DIR: PROFILE_DIR,
+  };
+};
+
+/**
+ * Each service's PostgreSQL counts so far (profile mode), by name: asked for with SIGUSR2, which service-profile.js
+ * answers by writing them.
+ */
+const roundTripsOf = async (services) => {
+  for (const s of services) process.kill(s.child.pid, 'SIGUSR2');
+  await sleep(500);
+  return new Map(
+    services.map((s) => {
+      try {
+        return [s.name, JSON.parse(readFileSync(join(PROFILE_DIR, `${s.child.pid}.json`), 'utf8'))];
+      } catch {
+        return [s.name, { statements: NaN, transactions: NaN }];
+      }
+    }),
+  );
+};
 
 const PHASE_SECONDS = Number(process.env.BENCH_PHASE_SECONDS ?? 20);
 const RATES = (process.env.BENCH_RATES ?? '50,100,300,1000').split(',').map(Number);
@@ -55,110 +94,133 @@ const millisBetween = (from, to) => (from && to ? to.getTime() - from.getTime() 
 const sortedDefined = (values) => values.filter((v) => v !== undefined).sort((a, b) => a - b);
 const rounded = (value) => (Number.isFinite(value) ? Math.round(value) : null);
 
-const main = () =>
-  withPrivateStack({ label: 'e2e', portOffset: PORT_OFFSET }, async ({ pool, services, urls, apiKey, logDir }) => {
-    const url = `${urls.intake}/v1/reports`;
-    console.log(
-      JSON.stringify({
-        bench: 'end-to-end',
-        machine: `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'})`,
-        loadAverage: loadavg().map((l) => Number(l.toFixed(1))),
-        note: 'Kafka, PostgreSQL, the five services, the console and this load generator all on it',
-        logs: logDir,
-      }),
-    );
-
-    const runPhase = async (rate) => {
-      const transactionsBefore = await committedTransactions(pool);
-      const cpuBefore = new Map(services.map((s) => [s.name, cpuSecondsOf(s.child.pid)]));
-      const peakRss = new Map(services.map((s) => [s.name, 0]));
-      const sampler = setInterval(() => {
-        for (const s of services) peakRss.set(s.name, Math.max(peakRss.get(s.name), rssMegabytesOf(s.child.pid) || 0));
-      }, 500);
-      const offered = await offer(url, apiKey, rate, PHASE_SECONDS, `r${rate}-${Date.now().toString(36)}-`);
-      await sleep(SETTLE_MS);
-      clearInterval(sampler);
-      const accepted = offered.results.filter((r) => r.status === 202 && r.workOrderId);
-      const http = accepted.map((r) => r.millis).sort((a, b) => a - b);
-      const times = await pipelineTimes(
-        pool,
-        accepted.map((r) => r.workOrderId),
+const main = async () => {
+  const names = new Map();
+  await withPrivateStack(
+    { label: 'e2e', portOffset: PORT_OFFSET, env: profileEnv() },
+    async ({ pool, services, urls, apiKey, logDir }) => {
+      for (const s of services) names.set(s.child.pid, s.name);
+      if (PROFILE_DIR) writeFileSync(join(PROFILE_DIR, 'started'), new Date().toISOString());
+      const url = `${urls.intake}/v1/reports`;
+      console.log(
+        JSON.stringify({
+          bench: 'end-to-end',
+          machine: `${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'})`,
+          loadAverage: loadavg().map((l) => Number(l.toFixed(1))),
+          note: 'Kafka, PostgreSQL, the five services, the console and this load generator all on it',
+          logs: logDir,
+        }),
       );
-      const routed = times.filter((t) => t.routed_at);
-      const intakeToAssigned = sortedDefined(times.map((t) => millisBetween(t.reported_at, t.routed_at)));
-      const toVisible = sortedDefined(times.map((t) => millisBetween(t.reported_at, t.visible_at)));
-      const window = offered.answeredSeconds + SETTLE_MS / 1000;
-      const routedSpanSeconds =
-        (Math.max(...routed.map((t) => t.routed_at.getTime())) -
-          Math.min(...routed.map((t) => t.reported_at.getTime()))) /
-        1000;
-      const transactions = (await committedTransactions(pool)) - transactionsBefore;
-      const figures = {
-        bench: 'end-to-end',
-        offeredPerSecond: rounded(offered.sent / offered.offeredSeconds),
-        acceptedPerSecond: rounded(accepted.length / offered.offeredSeconds),
-        endToEndPerSecond: rounded(routed.length / Math.max(routedSpanSeconds, offered.offeredSeconds)),
-        refused: offered.results.filter((r) => r.status !== 202).length,
-        unanswered: offered.sent - offered.results.length,
-        httpP50Ms: rounded(percentile(http, 0.5)),
-        httpP99Ms: rounded(percentile(http, 0.99)),
-        intakeToAssignedP50Ms: rounded(percentile(intakeToAssigned, 0.5)),
-        intakeToAssignedP99Ms: rounded(percentile(intakeToAssigned, 0.99)),
-        reportToVisibleP99Ms: rounded(percentile(toVisible, 0.99)),
-        backlog: accepted.length - routed.length,
-        services: Object.fromEntries(
-          services.map((s) => [
-            s.name,
-            {
-              cpuPercent: rounded(((cpuSecondsOf(s.child.pid) - cpuBefore.get(s.name)) / window) * 100),
-              peakRssMb: rounded(peakRss.get(s.name)),
-            },
-          ]),
-        ),
-        transactionsPerReport: accepted.length === 0 ? null : Number((transactions / accepted.length).toFixed(1)),
-        generatorLagP99Ms: rounded(offered.generatorLagP99),
-        loadAverage: loadavg().map((l) => Number(l.toFixed(1))),
-      };
-      console.log(JSON.stringify({ rate, ...figures }));
-      // Sustained: nearly every report accepted and routed in the phase, and routed fast enough.
-      const sustained =
-        figures.backlog === 0 &&
-        accepted.length >= 0.99 * offered.sent &&
-        Number.isFinite(figures.intakeToAssignedP99Ms) &&
-        figures.intakeToAssignedP99Ms < TARGET_P99_MS;
-      // A phase that left work behind must not weigh on the next one.
-      for (let waited = 0; figures.backlog > 0 && waited < 60_000; waited += 1_000) {
-        await sleep(1_000);
-        const left = await pipelineTimes(
+
+      const runPhase = async (rate) => {
+        const transactionsBefore = await committedTransactions(pool);
+        const roundTripsBefore = PROFILE_DIR ? await roundTripsOf(services) : undefined;
+        const cpuBefore = new Map(services.map((s) => [s.name, cpuSecondsOf(s.child.pid)]));
+        const peakRss = new Map(services.map((s) => [s.name, 0]));
+        const sampler = setInterval(() => {
+          for (const s of services)
+            peakRss.set(s.name, Math.max(peakRss.get(s.name), rssMegabytesOf(s.child.pid) || 0));
+        }, 500);
+        const offered = await offer(url, apiKey, rate, PHASE_SECONDS, `r${rate}-${Date.now().toString(36)}-`);
+        await sleep(SETTLE_MS);
+        clearInterval(sampler);
+        const accepted = offered.results.filter((r) => r.status === 202 && r.workOrderId);
+        const http = accepted.map((r) => r.millis).sort((a, b) => a - b);
+        const times = await pipelineTimes(
           pool,
           accepted.map((r) => r.workOrderId),
         );
-        if (left.every((t) => t.routed_at)) break;
-      }
-      return sustained;
-    };
+        const routed = times.filter((t) => t.routed_at);
+        const intakeToAssigned = sortedDefined(times.map((t) => millisBetween(t.reported_at, t.routed_at)));
+        const toVisible = sortedDefined(times.map((t) => millisBetween(t.reported_at, t.visible_at)));
+        const window = offered.answeredSeconds + SETTLE_MS / 1000;
+        const routedSpanSeconds =
+          (Math.max(...routed.map((t) => t.routed_at.getTime())) -
+            Math.min(...routed.map((t) => t.reported_at.getTime()))) /
+          1000;
+        const transactions = (await committedTransactions(pool)) - transactionsBefore;
+        const roundTripsAfter = roundTripsBefore ? await roundTripsOf(services) : undefined;
+        const perReport = (n) => (accepted.length === 0 ? null : Number((n / accepted.length).toFixed(1)));
+        const figures = {
+          bench: 'end-to-end',
+          offeredPerSecond: rounded(offered.sent / offered.offeredSeconds),
+          acceptedPerSecond: rounded(accepted.length / offered.offeredSeconds),
+          endToEndPerSecond: rounded(routed.length / Math.max(routedSpanSeconds, offered.offeredSeconds)),
+          refused: offered.results.filter((r) => r.status !== 202).length,
+          unanswered: offered.sent - offered.results.length,
+          httpP50Ms: rounded(percentile(http, 0.5)),
+          httpP99Ms: rounded(percentile(http, 0.99)),
+          intakeToAssignedP50Ms: rounded(percentile(intakeToAssigned, 0.5)),
+          intakeToAssignedP99Ms: rounded(percentile(intakeToAssigned, 0.99)),
+          reportToVisibleP99Ms: rounded(percentile(toVisible, 0.99)),
+          backlog: accepted.length - routed.length,
+          services: Object.fromEntries(
+            services.map((s) => [
+              s.name,
+              {
+                cpuPercent: rounded(((cpuSecondsOf(s.child.pid) - cpuBefore.get(s.name)) / window) * 100),
+                peakRssMb: rounded(peakRss.get(s.name)),
+                ...(roundTripsAfter && {
+                  transactionsPerReport: perReport(
+                    roundTripsAfter.get(s.name).transactions - roundTripsBefore.get(s.name).transactions,
+                  ),
+                  statementsPerReport: perReport(
+                    roundTripsAfter.get(s.name).statements - roundTripsBefore.get(s.name).statements,
+                  ),
+                }),
+              },
+            ]),
+          ),
+          transactionsPerReport: accepted.length === 0 ? null : Number((transactions / accepted.length).toFixed(1)),
+          generatorLagP99Ms: rounded(offered.generatorLagP99),
+          loadAverage: loadavg().map((l) => Number(l.toFixed(1))),
+        };
+        console.log(JSON.stringify({ rate, ...figures }));
+        // Sustained: nearly every report accepted and routed in the phase, and routed fast enough.
+        const sustained =
+          figures.backlog === 0 &&
+          accepted.length >= 0.99 * offered.sent &&
+          Number.isFinite(figures.intakeToAssignedP99Ms) &&
+          figures.intakeToAssignedP99Ms < TARGET_P99_MS;
+        // A phase that left work behind must not weigh on the next one.
+        for (let waited = 0; figures.backlog > 0 && waited < 60_000; waited += 1_000) {
+          await sleep(1_000);
+          const left = await pipelineTimes(
+            pool,
+            accepted.map((r) => r.workOrderId),
+          );
+          if (left.every((t) => t.routed_at)) break;
+        }
+        return sustained;
+      };
 
-    let highestSustained = 0;
-    let lowestUnsustained = Infinity;
-    for (const rate of RATES) {
-      if (await runPhase(rate)) highestSustained = Math.max(highestSustained, rate);
-      else lowestUnsustained = Math.min(lowestUnsustained, rate);
-    }
-    for (let step = 0; step < SEARCH_STEPS && Number.isFinite(lowestUnsustained); step++) {
-      const rate = Math.round((highestSustained + lowestUnsustained) / 2);
-      if (rate <= highestSustained || rate >= lowestUnsustained) break;
-      if (await runPhase(rate)) highestSustained = rate;
-      else lowestUnsustained = rate;
-    }
-    console.log(
-      JSON.stringify({
-        bench: 'end-to-end',
-        highestSustainedPerSecond: highestSustained,
-        lowestUnsustainedPerSecond: Number.isFinite(lowestUnsustained) ? lowestUnsustained : null,
-        criterion: `intake→assigned p99 < ${TARGET_P99_MS} ms, ≥ 99 % accepted, no backlog ${SETTLE_MS / 1000} s after the phase`,
-        targets: { sustainedPerSecond: 1000, intakeToAssignedP99MsAt300: TARGET_P99_MS },
-      }),
-    );
-  });
+      let highestSustained = 0;
+      let lowestUnsustained = Infinity;
+      for (const rate of RATES) {
+        if (await runPhase(rate)) highestSustained = Math.max(highestSustained, rate);
+        else lowestUnsustained = Math.min(lowestUnsustained, rate);
+      }
+      for (let step = 0; step < SEARCH_STEPS && Number.isFinite(lowestUnsustained); step++) {
+        const rate = Math.round((highestSustained + lowestUnsustained) / 2);
+        if (rate <= highestSustained || rate >= lowestUnsustained) break;
+        if (await runPhase(rate)) highestSustained = rate;
+        else lowestUnsustained = rate;
+      }
+      console.log(
+        JSON.stringify({
+          bench: 'end-to-end',
+          highestSustainedPerSecond: highestSustained,
+          lowestUnsustainedPerSecond: Number.isFinite(lowestUnsustained) ? lowestUnsustained : null,
+          criterion: `intake→assigned p99 < ${TARGET_P99_MS} ms, ≥ 99 % accepted, no backlog ${SETTLE_MS / 1000} s after the phase`,
+          targets: { sustainedPerSecond: 1000, intakeToAssignedP99MsAt300: TARGET_P99_MS },
+        }),
+      );
+    },
+  );
+  // The services write their profiles as they stop, which withPrivateStack waited for.
+  if (PROFILE_DIR)
+    for (const summary of summarise(profilesIn([PROFILE_DIR]), { names, topN: 15 }))
+      console.log(JSON.stringify({ bench: 'end-to-end', profile: summary }));
+};
 
 runBench(main);

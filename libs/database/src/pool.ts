@@ -56,3 +56,14 @@ export const inTransaction = async <T>(pool: Pool, work: (client: PoolClient) =>
 export const pingDatabase = async (pool: Pool): Promise<void> => {
   await pool.query('SELECT 1');
 };
+
+/**
+ * Ends a session that LISTENs (the relay's leadership session, the live board's feed): its listeners removed, and the
+ * connection closed rather than returned to the pool (release with an error), which drops the LISTEN and any session
+ * lock even when the connection is broken.
+ */
+export const endListeningSession = (client: PoolClient): void => {
+  client.removeAllListeners('notification');
+  client.removeAllListeners('error');
+  client.release(true);
+};

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { TopicBaseNames, topicName } from '@closeloop/contracts';
-import { deleteTopicsWithPrefix } from '@closeloop/testing';
+import { deleteTopicsWithPrefix, uniqueTopicPrefix } from '@closeloop/testing';
 import { Kafka, Producer } from 'kafkajs';
 import { CloudEventConsumer, EventConsumerOptions } from './event-consumer';
 import { ensureTopics } from './kafka';
@@ -12,6 +12,12 @@ export interface IntakeConsumerUnderTest {
   /** Stops the consumer, disconnects the producer and deletes the spec's topics. */
   close(): Promise<void>;
 }
+
+/** A spec's own topic prefix, and the intake topic under it that its consumer reads. */
+export const intakeTopicUnderTest = (name: string): { readonly prefix: string; readonly topic: string } => {
+  const prefix = uniqueTopicPrefix(name);
+  return { prefix, topic: topicName(TopicBaseNames.intake, prefix) };
+};
 
 /**
  * The consumer specs' broker side: the topics under the spec's prefix (beside any the spec created first), a producer,

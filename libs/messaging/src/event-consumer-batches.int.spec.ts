@@ -1,15 +1,19 @@
-import { TopicBaseNames, topicName, ValidationError } from '@closeloop/contracts';
-import { eventually, freshDatabase, TestDatabase, testKafka, uniqueTopicPrefix } from '@closeloop/testing';
+import { ValidationError } from '@closeloop/contracts';
+import { eventually, freshDatabase, TestDatabase, testKafka } from '@closeloop/testing';
 import { Kafka, Producer } from 'kafkajs';
 import { PoolClient } from 'pg';
-import { intakeCloudEvent, intakeConsumerUnderTest, IntakeConsumerUnderTest } from './consumer-under-test.spec';
+import {
+  intakeCloudEvent,
+  intakeConsumerUnderTest,
+  IntakeConsumerUnderTest,
+  intakeTopicUnderTest,
+} from './consumer-under-test.spec';
 import { InboundCloudEvent } from './event-consumer';
 import { ensureTopics } from './kafka';
 import { PostgresParkedMessages } from './parked-messages.repository';
 
 describe('CloudEventConsumer batches in one PostgreSQL transaction, on a real broker', () => {
-  const prefix = uniqueTopicPrefix('consumer-batches');
-  const topic = topicName(TopicBaseNames.intake, prefix);
+  const { prefix, topic } = intakeTopicUnderTest('consumer-batches');
   let db: TestDatabase;
   let kafka: Kafka;
   let producer: Producer;
@@ -49,6 +53,25 @@ describe('CloudEventConsumer batches in one PostgreSQL transaction, on a real br
     }
   };
 
+  /** One event per subject, in order; the handlers act by subject. */
+  const eventsAbout = (...subjects: string[]) => subjects.map((subject) => intakeCloudEvent(subject));
+
+  /** Sends the records as one batch; what the consumer counted for each, once it has counted them all. */
+  const outcomesOf = async (records: readonly { id: string }[]) => {
+    const before = outcomes.length;
+    await sendAll(records);
+    await eventually('the records counted', async () =>
+      outcomes.length - before === records.length ? true : undefined,
+    );
+    return outcomes.slice(before);
+  };
+
+  const effectsOf = async (records: readonly { id: string }[]) =>
+    (await effects()).filter((r) => records.some((e) => e.id === r.event_id));
+
+  const committedAt = (offset: string) =>
+    eventually('the offset committed', async () => ((await committedOffset()) === offset ? true : undefined));
+
   const first = Array.from({ length: 10 }, (_, i) => intakeCloudEvent(i === 4 ? 'fails-once-in-batch' : 'fine'));
 
   beforeAll(async () => {
@@ -74,6 +97,7 @@ describe('CloudEventConsumer batches in one PostgreSQL transaction, on a real br
       batches: {
         pool: db.pool,
         joins: () => true,
+        skips: (message) => message.event.subject === 'not-for-us',
         handle: async (message, { client }) => {
           const attempt = (batchAttempts.get(message.event.id) ?? 0) + 1;
           batchAttempts.set(message.event.id, attempt);
@@ -144,21 +168,19 @@ describe('CloudEventConsumer batches in one PostgreSQL transaction, on a real br
   }, 60_000);
 
   it('dead-letters a poison record of a batch and applies the records around it, in order, once each', async () => {
-    const records = [
-      intakeCloudEvent('fine'),
-      intakeCloudEvent('fine'),
-      intakeCloudEvent('poison'),
-      intakeCloudEvent('fine'),
-    ];
-    const before = outcomes.length;
-    await sendAll(records);
-    await eventually('the batch handled', async () => (outcomes.length - before === 4 ? true : undefined));
-    expect(outcomes.slice(before)).toEqual(['handled', 'handled', 'dead-lettered', 'handled']);
-    const rows = (await effects()).filter((r) => records.some((e) => e.id === r.event_id));
+    const records = eventsAbout('fine', 'fine', 'poison', 'fine');
+    expect(await outcomesOf(records)).toEqual(['handled', 'handled', 'dead-lettered', 'handled']);
+    const rows = await effectsOf(records);
     expect(new Set(rows.map((r) => r.event_id))).toEqual(new Set([records[0]?.id, records[1]?.id, records[3]?.id]));
     expect(rows.every((r) => r.n === 1)).toBe(true);
-    expect(
-      await eventually('the offset committed', async () => ((await committedOffset()) === '20' ? true : undefined)),
-    ).toBe(true);
+    expect(await committedAt('20')).toBe(true);
+  }, 60_000);
+
+  it('counts records no handler wants as skipped, hands them to no handler, and commits past them', async () => {
+    const records = eventsAbout('not-for-us', 'fine', 'not-for-us', 'not-for-us');
+    expect(await outcomesOf(records)).toEqual(['skipped', 'handled', 'skipped', 'skipped']);
+    expect(records.map((e) => batchAttempts.get(e.id))).toEqual([undefined, 1, undefined, undefined]);
+    expect((await effectsOf(records)).map((r) => r.event_id)).toEqual([records[1]?.id]);
+    expect(await committedAt('24')).toBe(true);
   }, 60_000);
 });

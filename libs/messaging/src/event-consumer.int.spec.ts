@@ -1,16 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { DeadLetterHeaders, deadLetterTopicOf, TopicBaseNames, topicName, ValidationError } from '@closeloop/contracts';
-import {
-  adminJson,
-  eventually,
-  freshDatabase,
-  runAdminCli,
-  TestDatabase,
-  testKafka,
-  uniqueTopicPrefix,
-} from '@closeloop/testing';
+import { DeadLetterHeaders, deadLetterTopicOf, ValidationError } from '@closeloop/contracts';
+import { adminJson, eventually, freshDatabase, runAdminCli, TestDatabase, testKafka } from '@closeloop/testing';
 import { Consumer, IHeaders, Kafka } from 'kafkajs';
-import { intakeCloudEvent, intakeConsumerUnderTest, IntakeConsumerUnderTest } from './consumer-under-test.spec';
+import {
+  intakeCloudEvent,
+  intakeConsumerUnderTest,
+  IntakeConsumerUnderTest,
+  intakeTopicUnderTest,
+} from './consumer-under-test.spec';
 import { InboundCloudEvent } from './event-consumer';
 import { PostgresParkedMessages } from './parked-messages.repository';
 
@@ -23,8 +20,7 @@ const headerText = (headers: IHeaders | undefined): Record<string, string> =>
   Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k, String(v)]));
 
 describe('CloudEventConsumer failure policy, on a real broker', () => {
-  const prefix = uniqueTopicPrefix('consumer');
-  const topic = topicName(TopicBaseNames.intake, prefix);
+  const { prefix, topic } = intakeTopicUnderTest('consumer');
   let db: TestDatabase;
   let parkedMessages: PostgresParkedMessages;
   let kafka: Kafka;

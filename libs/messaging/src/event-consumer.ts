@@ -7,7 +7,6 @@ import {
   MessageHeaders,
   readBinaryCloudEvent,
   readCloudEvent,
-  scrubSecrets,
   ValidationError,
 } from '@closeloop/contracts';
 import { inTransaction } from '@closeloop/database';
@@ -24,6 +23,7 @@ import {
 } from 'kafkajs';
 import { Pool, PoolClient } from 'pg';
 import { DeadLetter, sendToDeadLetter } from './dead-letter';
+import { OperatorLogs, scrubbedLogs } from './operator-logs';
 import { ParkedMessages } from './parked-messages.repository';
 
 export interface InboundCloudEvent {
@@ -34,7 +34,8 @@ export interface InboundCloudEvent {
   readonly key: string | undefined;
 }
 
-export interface EventConsumerOptions {
+/** `alert` is where a record parked in PostgreSQL is told. */
+export interface EventConsumerOptions extends OperatorLogs {
   readonly kafka: Kafka;
   /** Used for dead letters; shared with the service's other producing code. */
   readonly producer: Producer;
@@ -56,9 +57,6 @@ export interface EventConsumerOptions {
   /** Attempts for a failure that may pass (database or broker trouble) before the message is dead-lettered. */
   readonly maxAttempts?: number;
   readonly retryBaseMillis?: number;
-  readonly log?: (message: string) => void;
-  /** Where operators must look: a record parked in PostgreSQL. Defaults to `log`. */
-  readonly alert?: (message: string) => void;
   /**
    * Partitions handled side by side in one instance (each partition still strictly in order, so one order's events
    * never overtake each other). Handlers wait on the database and the broker, so a few in parallel keep a
@@ -90,6 +88,12 @@ export interface TransactionalBatches {
   readonly pool: Pool;
   /** Whether a record's handling can join its batch's transaction; one that cannot is handled alone, in its place. */
   joins(message: InboundCloudEvent): boolean;
+  /**
+   * Whether a record that joins is one no handler wants (counted as skipped): such records need no transaction, so a
+   * run of nothing else opens none, and in a run with others they are not handed to `handle`. Without it, every
+   * record of a run goes through `handle` in the transaction.
+   */
+  skips?(message: InboundCloudEvent): boolean;
   /** Handles one record inside its batch's transaction: its writes commit with the rest of the batch, or none do. */
   handle(message: InboundCloudEvent, transaction: ConsumerTransaction): Promise<void | typeof SKIPPED>;
   /** Records per transaction at most: kafkajs' batches are cut into runs this long, with a heartbeat between them. */
@@ -227,12 +231,10 @@ export class CloudEventConsumer {
     this.maxAttempts = options.maxAttempts ?? 5;
     this.retryBaseMillis = options.retryBaseMillis ?? 200;
     this.timing = options.timing ?? defaultConsumerTiming;
-    // Reasons quote what a message held (JSON.parse shows the text it choked on, zod the values it refused), and a
-    // message may carry a resident's phone number: every line is scrubbed, whatever logger it goes to.
-    const log = options.log ?? (() => undefined);
-    this.log = (message) => log(scrubSecrets(message));
-    const alert = options.alert ?? log;
-    this.alert = (message) => alert(scrubSecrets(message));
+    // Reasons quote what a message held (JSON.parse shows the text it choked on, zod the values it refused).
+    const logs = scrubbedLogs(options);
+    this.log = logs.log;
+    this.alert = logs.alert;
   }
 
   async start(): Promise<void> {
@@ -401,15 +403,24 @@ export class CloudEventConsumer {
     heartbeat: () => Promise<void>,
   ): Promise<boolean> {
     const outcomes: ConsumedOutcome[] = [];
-    try {
-      await inConsumerTransaction(batches.pool, async (transaction) => {
-        for (const { inbound } of records) {
-          const outcome = await this.observed(inbound, () => batches.handle(inbound, transaction));
-          outcomes.push(outcome === SKIPPED ? 'skipped' : 'handled');
-          // As eachMessage does between records: a long batch keeps the session alive (sent once per interval).
-          await heartbeat();
+    const skipped = records.map(({ inbound }) => batches.skips?.(inbound) ?? false);
+    const handleAll = async (transaction: ConsumerTransaction | undefined) => {
+      for (const [i, { inbound }] of records.entries()) {
+        if (skipped[i] || !transaction) {
+          outcomes.push('skipped');
+          continue;
         }
-      });
+        const outcome = await this.observed(inbound, () => batches.handle(inbound, transaction));
+        outcomes.push(outcome === SKIPPED ? 'skipped' : 'handled');
+        // As eachMessage does between records: a long batch keeps the session alive (sent once per interval).
+        await heartbeat();
+      }
+    };
+    try {
+      // A run of records no handler wants (most of the event topic, for a service that acts on a few types) costs
+      // no transaction.
+      if (skipped.every(Boolean)) await handleAll(undefined);
+      else await inConsumerTransaction(batches.pool, handleAll);
     } catch (error) {
       // The group is rebalancing or this member was fenced: the batch is rolled back and left to the next owner.
       if (error instanceof KafkaJSError) throw error;

@@ -9,3 +9,4 @@ export * from './relay-state.repository';
 export * from './parked-messages.repository';
 export * from './event-trace';
 export * from './message-tracing';
+export * from './operator-logs';

@@ -1,13 +1,15 @@
-import { AUDIT_ANCHOR_STREAM_PREFIX, scrubSecrets } from '@closeloop/contracts';
-import { WakeableLoop } from '@closeloop/database';
+import { AUDIT_ANCHOR_STREAM_PREFIX } from '@closeloop/contracts';
+import { endListeningSession, WakeableLoop } from '@closeloop/database';
 import { APPEND_NOTIFICATION_CHANNEL, EventStore, RecordedEvent } from '@closeloop/event-store';
 import { Message, Producer } from 'kafkajs';
 import { Pool, PoolClient } from 'pg';
 import { tracePublishing } from './message-tracing';
+import { OperatorLogs, scrubbedLogs } from './operator-logs';
 import { recordRefusalOf, toKafkaMessage } from './published-event';
 import { Parking, relayNameOf, RelayStateRepository } from './relay-state.repository';
 
-export interface RelayOptions {
+/** `alert` is where an event parked, and parked events still waiting, are told. */
+export interface RelayOptions extends OperatorLogs {
   readonly pool: Pool;
   readonly store: EventStore;
   readonly producer: Producer;
@@ -19,9 +21,6 @@ export interface RelayOptions {
   readonly idleMillis?: number;
   /** How often a standby tries to take the lead: the longest a leader's death goes unnoticed. */
   readonly standbyMillis?: number;
-  readonly log?: (message: string) => void;
-  /** Where operators must look: an event parked, parked events still waiting. Defaults to `log`. */
-  readonly alert?: (message: string) => void;
   /** How often, while events wait parked, the relay repeats its alert with their number. */
   readonly parkedReminderMillis?: number;
   /** Told of every event the broker acknowledged (metrics: events published, commit-to-publish lag). */
@@ -84,11 +83,9 @@ export class EventRelay {
     this.parkedReminderMillis = options.parkedReminderMillis ?? 60_000;
     this.state = new RelayStateRepository(options.pool, this.name);
     this.standbyMillis = options.standbyMillis ?? 1_000;
-    // Driver errors can quote a connection string or a value from an event: scrubbed, whatever logger is given.
-    const log = options.log ?? (() => undefined);
-    this.log = (message) => log(scrubSecrets(message));
-    const alert = options.alert ?? log;
-    this.alert = (message) => alert(scrubSecrets(message));
+    const logs = scrubbedLogs(options);
+    this.log = logs.log;
+    this.alert = logs.alert;
   }
 
   start(): void {
@@ -139,11 +136,8 @@ export class EventRelay {
   private async releaseLeadership(): Promise<void> {
     const client = this.leaderClient;
     this.leaderClient = undefined;
-    if (!client) return;
-    client.removeAllListeners('notification');
-    client.removeAllListeners('error');
-    // Closing the session (release with an error) drops both the lock and the LISTEN, even if the connection is broken.
-    client.release(true);
+    // Closing the session drops both the lock and the LISTEN.
+    if (client) endListeningSession(client);
   }
 
   private async publishWhileLeader(): Promise<void> {

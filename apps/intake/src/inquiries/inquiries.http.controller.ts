@@ -4,7 +4,7 @@ import { IntakeEventTypes, NotFoundError, UnsupportedMediaTypeError } from '@clo
 import { Access, actorOf, correlationIdOf, coversSite, principalOf } from '@closeloop/http';
 import type { Request, Response } from 'express';
 import { acceptedBody } from '../submit-report/reports.http.controller';
-import { authorizeIntake, authorizeIntakeType } from '../submit-report/intake-callers';
+import { authorizeIntake, authorizeIntakeType, INTAKE_CALLERS } from '../submit-report/intake-callers';
 import { InquiriesHandler, RequestContext } from './inquiries.handler';
 import { parseInquiry, parseNotHelped } from './inquiry-input';
 
@@ -21,7 +21,7 @@ const requireJson = (request: Request): void => {
  * report is). An inquiry may open an order, so an integrator needs the scope it needs to report.
  */
 @Controller('v1/inquiries')
-@Access({ integrator: true, staff: ['dispatcher', 'admin'] })
+@Access(INTAKE_CALLERS)
 export class InquiriesHttpController {
   constructor(private readonly inquiries: InquiriesHandler) {}
 

@@ -7,7 +7,7 @@ import {
   ResolutionRejectedSchema,
 } from '@closeloop/contracts';
 import { Access, actorOf, correlationIdOf, idempotencyKeyOf, principalOf } from '@closeloop/http';
-import { authorizeIntakeType } from '../submit-report/intake-callers';
+import { authorizeIntakeType, INTAKE_CALLERS } from '../submit-report/intake-callers';
 import type { Request, Response } from 'express';
 import { jsonBodyOf } from './json-body';
 import { FeedbackContext, ResidentFeedback, ResidentFeedbackHandler } from './resident-feedback.handler';
@@ -18,7 +18,7 @@ import { WorkOrderLookup } from './work-order-lookup';
  * by id or by its number; an order of a site the caller does not serve answers 404.
  */
 @Controller('v1/work-orders/:reference')
-@Access({ integrator: true, staff: ['dispatcher', 'admin'] })
+@Access(INTAKE_CALLERS)
 export class ResidentFeedbackHttpController {
   constructor(
     private readonly feedback: ResidentFeedbackHandler,

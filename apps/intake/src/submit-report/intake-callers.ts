@@ -1,11 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { IntegratorKeyStore, integratorIdOfSource, IntegratorScope } from '@closeloop/auth';
 import { ForbiddenError, IntakeEventTypes } from '@closeloop/contracts';
-import { ensureSiteAllowed, Principal } from '@closeloop/http';
+import { AccessRule, ensureSiteAllowed, Principal } from '@closeloop/http';
 import { CLOCK, Clock, PG_POOL } from '@closeloop/runtime';
 import { Pool } from 'pg';
 
 type IntakeEventType = (typeof IntakeEventTypes)[keyof typeof IntakeEventTypes];
+
+/**
+ * Who may pass on what a resident said (a report, a question, feedback): integrators (hotline, IVR, CRM, app) within
+ * their key's scope, and the front desk's dispatchers.
+ */
+export const INTAKE_CALLERS: AccessRule = { integrator: true, staff: ['dispatcher', 'admin'] };
 
 /**
  * Whether a caller may send this kind of event for this site: an integrator within its key's scope (403 outside

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Body, Controller, Headers, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { IntakeEventTypes, UnsupportedMediaTypeError } from '@closeloop/contracts';
 import { Access, actorOf, correlationIdOf, idempotencyKeyOf, principalOf } from '@closeloop/http';
-import { authorizeIntake } from './intake-callers';
+import { authorizeIntake, INTAKE_CALLERS } from './intake-callers';
 import type { Request, Response } from 'express';
 import { parseReport } from './report-input';
 import { SubmitReportHandler, SubmittedReport } from './submit-report.handler';
@@ -18,7 +18,7 @@ export const acceptedBody = (submitted: SubmittedReport) => ({
 
 /** Integrators (hotline, IVR, CRM, app) and the front desk's dispatchers record what a resident reported. */
 @Controller('v1/reports')
-@Access({ integrator: true, staff: ['dispatcher', 'admin'] })
+@Access(INTAKE_CALLERS)
 export class ReportsHttpController {
   constructor(private readonly submitReport: SubmitReportHandler) {}
 

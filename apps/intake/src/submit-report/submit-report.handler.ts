@@ -34,6 +34,7 @@ import {
 import { PriorityResidentsRepository } from '../priority-registry/priority-residents.repository';
 import { ResidentLinks } from '../resident-link/resident-links';
 import { DuplicateFinder } from './duplicate-finder';
+import { GroupedAppends } from './grouped-appends';
 import { workOrderIdForKey } from './idempotency';
 import { IntakeReportsRepository, ReportToOpen } from './intake-reports.repository';
 import { NumberBlocks } from './number-blocks';
@@ -64,6 +65,9 @@ type Decided = Omit<SubmittedReport, 'residentLink'>;
 
 @Injectable()
 export class SubmitReportHandler {
+  /** The reports' appends, committed together when they come together (docs/adr/0043-pipeline-throughput.md). */
+  private readonly appends: GroupedAppends;
+
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -79,7 +83,9 @@ export class SubmitReportHandler {
     @Inject(RESIDENT_KEYS) private readonly keys: ResidentKeys,
     private readonly priorityResidents: PriorityResidentsRepository,
     @Optional() @Inject(METRICS) private readonly metrics?: ServiceMetrics,
-  ) {}
+  ) {
+    this.appends = new GroupedAppends(store);
+  }
 
   async handle(command: SubmitReport): Promise<SubmittedReport> {
     const decided = await this.decide(command);
@@ -178,7 +184,7 @@ export class SubmitReportHandler {
       requestFingerprint: fingerprint,
     };
     try {
-      await this.store.append(
+      await this.appends.append(
         stream,
         events.map((event) => ({ eventId: randomUUID(), type: event.type, data: event.data, metadata })),
         'no-stream',

@@ -1,5 +1,5 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { WakeableLoop } from '@closeloop/database';
+import { endListeningSession, WakeableLoop } from '@closeloop/database';
 import { Clock, CLOCK, PG_POOL } from '@closeloop/runtime';
 import { Pool, PoolClient } from 'pg';
 import { listenForOrderChanges, OrderChangesRepository } from './order-changes.repository';
@@ -85,10 +85,6 @@ export class OrderChangeFeed implements OnApplicationBootstrap, BeforeApplicatio
   private stopListening(): void {
     const client = this.listening;
     this.listening = undefined;
-    if (!client) return;
-    client.removeAllListeners('notification');
-    client.removeAllListeners('error');
-    // Closing the session drops the LISTEN even when the connection is broken.
-    client.release(true);
+    if (client) endListeningSession(client);
   }
 }
