@@ -1,6 +1,6 @@
 import { Logger, Module } from '@nestjs/common';
 import { loadJsonFile } from '@closeloop/config';
-import { InfrastructureModule, PG_POOL, RateLimiter } from '@closeloop/runtime';
+import { InfrastructureModule, PG_POOL, perMinuteRateLimiter } from '@closeloop/runtime';
 import { TopicBaseNames, topicName } from '@closeloop/contracts';
 import { relayNameOf, RelayStateRepository } from '@closeloop/messaging';
 import { Pool } from 'pg';
@@ -89,12 +89,7 @@ export const intakeModule = (config: IntakeConfig) => {
         inject: [PG_POOL],
       },
       { provide: RESIDENT_KEYS, useValue: new ResidentKeys(config.RESIDENT_SECRET) },
-      {
-        provide: RESIDENT_RATE_LIMITER,
-        useFactory: (pool: Pool) =>
-          new RateLimiter(pool, { limit: config.RESIDENT_RATE_LIMIT_PER_MINUTE, windowSeconds: 60 }),
-        inject: [PG_POOL],
-      },
+      perMinuteRateLimiter(RESIDENT_RATE_LIMITER, config.RESIDENT_RATE_LIMIT_PER_MINUTE),
       ResidentLinks,
       ResidentLinkOrdersRepository,
       {
