@@ -1,6 +1,6 @@
-import { Logger, Module } from '@nestjs/common';
-import { LinkDigestBackfill, loadRecordSigningKey, ResidentKeys } from '@closeloop/auth';
-import { InfrastructureModule, perMinuteRateLimiter } from '@closeloop/runtime';
+import { Module } from '@nestjs/common';
+import { loadRecordSigningKey, ResidentKeys } from '@closeloop/auth';
+import { InfrastructureModule, linkDigestBackfill, perMinuteRateLimiter } from '@closeloop/runtime';
 import { SigningKeyHttpController } from './records/signing-key.http.controller';
 import { WorkOrderRecordHttpController } from './records/work-order-record.http.controller';
 import { InquiriesRepository } from './inquiries/inquiries.repository';
@@ -52,12 +52,7 @@ export const queryModule = (config: QueryConfig) => {
       OrderChangeFeed,
       InquiriesRepository,
       ResidentOrdersRepository,
-      {
-        provide: LinkDigestBackfill,
-        useFactory: (orders: ResidentOrdersRepository, keys: ResidentKeys) =>
-          new LinkDigestBackfill(orders, keys, new Logger('resident-links')),
-        inject: [ResidentOrdersRepository, RESIDENT_KEYS],
-      },
+      linkDigestBackfill(ResidentOrdersRepository, RESIDENT_KEYS),
     ],
   })
   class QueryModule {}
