@@ -39,8 +39,9 @@ RUN set -eu; mkdir -p /out; \
 # ── runtime ──
 FROM node:20-bookworm-slim AS runtime
 WORKDIR /app
+# --max-semi-space-size=8: half Node 20's young generation, as scripts/stack.js runs the services (issue 15: 200 MB RSS).
 ENV NODE_ENV=production \
-    NODE_OPTIONS=--enable-source-maps
+    NODE_OPTIONS="--enable-source-maps --max-semi-space-size=8"
 ARG SERVICE
 # query renders the monthly report and order records as PDFs with Chinese text: pdfkit embeds Debian's Noto Sans CJK
 # (REPORT_CJK_FONT's default path). The other services draw no PDF and stay without its ~90 MB.

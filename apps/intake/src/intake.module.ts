@@ -1,11 +1,11 @@
-import { Logger, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { loadJsonFile } from '@closeloop/config';
-import { InfrastructureModule, PG_POOL, RateLimiter } from '@closeloop/runtime';
+import { InfrastructureModule, linkDigestBackfill, PG_POOL, perMinuteRateLimiter } from '@closeloop/runtime';
 import { TopicBaseNames, topicName } from '@closeloop/contracts';
 import { relayNameOf, RelayStateRepository } from '@closeloop/messaging';
 import { Pool } from 'pg';
 import { PriorityLaneSettingsSchema, TriageRulesSchema } from '@closeloop/work-order-domain';
-import { LinkDigestBackfill, ResidentKeys } from '@closeloop/auth';
+import { ResidentKeys } from '@closeloop/auth';
 import { EVENT_STORE, EventStore } from '@closeloop/event-store';
 import { WorkOrderCommands } from '@closeloop/work-order-application';
 import { InquiriesHandler } from './inquiries/inquiries.handler';
@@ -89,20 +89,10 @@ export const intakeModule = (config: IntakeConfig) => {
         inject: [PG_POOL],
       },
       { provide: RESIDENT_KEYS, useValue: new ResidentKeys(config.RESIDENT_SECRET) },
-      {
-        provide: RESIDENT_RATE_LIMITER,
-        useFactory: (pool: Pool) =>
-          new RateLimiter(pool, { limit: config.RESIDENT_RATE_LIMIT_PER_MINUTE, windowSeconds: 60 }),
-        inject: [PG_POOL],
-      },
+      perMinuteRateLimiter(RESIDENT_RATE_LIMITER, config.RESIDENT_RATE_LIMIT_PER_MINUTE),
       ResidentLinks,
       ResidentLinkOrdersRepository,
-      {
-        provide: LinkDigestBackfill,
-        useFactory: (orders: ResidentLinkOrdersRepository, keys: ResidentKeys) =>
-          new LinkDigestBackfill(orders, keys, new Logger('resident-links')),
-        inject: [ResidentLinkOrdersRepository, RESIDENT_KEYS],
-      },
+      linkDigestBackfill(ResidentLinkOrdersRepository, RESIDENT_KEYS),
       NumberSequencesRepository,
       NumberBlocks,
       IntakeReportsRepository,

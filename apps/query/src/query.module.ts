@@ -1,7 +1,6 @@
-import { Logger, Module } from '@nestjs/common';
-import { LinkDigestBackfill, loadRecordSigningKey, ResidentKeys } from '@closeloop/auth';
-import { InfrastructureModule, PG_POOL, RateLimiter } from '@closeloop/runtime';
-import { Pool } from 'pg';
+import { Module } from '@nestjs/common';
+import { loadRecordSigningKey, ResidentKeys } from '@closeloop/auth';
+import { InfrastructureModule, linkDigestBackfill, perMinuteRateLimiter } from '@closeloop/runtime';
 import { SigningKeyHttpController } from './records/signing-key.http.controller';
 import { WorkOrderRecordHttpController } from './records/work-order-record.http.controller';
 import { InquiriesRepository } from './inquiries/inquiries.repository';
@@ -40,12 +39,7 @@ export const queryModule = (config: QueryConfig) => {
     providers: [
       { provide: QUERY_CONFIG, useValue: config },
       { provide: RESIDENT_KEYS, useValue: new ResidentKeys(config.RESIDENT_SECRET) },
-      {
-        provide: RESIDENT_RATE_LIMITER,
-        useFactory: (pool: Pool) =>
-          new RateLimiter(pool, { limit: config.RESIDENT_RATE_LIMIT_PER_MINUTE, windowSeconds: 60 }),
-        inject: [PG_POOL],
-      },
+      perMinuteRateLimiter(RESIDENT_RATE_LIMITER, config.RESIDENT_RATE_LIMIT_PER_MINUTE),
       CallersRepository,
       {
         provide: RECORD_SIGNING_KEY,
@@ -58,12 +52,7 @@ export const queryModule = (config: QueryConfig) => {
       OrderChangeFeed,
       InquiriesRepository,
       ResidentOrdersRepository,
-      {
-        provide: LinkDigestBackfill,
-        useFactory: (orders: ResidentOrdersRepository, keys: ResidentKeys) =>
-          new LinkDigestBackfill(orders, keys, new Logger('resident-links')),
-        inject: [ResidentOrdersRepository, RESIDENT_KEYS],
-      },
+      linkDigestBackfill(ResidentOrdersRepository, RESIDENT_KEYS),
     ],
   })
   class QueryModule {}

@@ -17,3 +17,4 @@ export * from './readiness';
 export * from './probes.http.controller';
 export * from './messaging-metrics';
 export * from './tracing';
+export * from './resident-link-providers';

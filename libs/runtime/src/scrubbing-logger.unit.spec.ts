@@ -1,9 +1,7 @@
 import { itKeeps, itMaps } from '@closeloop/testing';
 import { ConsoleLogger, Logger } from '@nestjs/common';
 import { ScrubbingLogger, scrubSecrets } from './scrubbing-logger';
-
-const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ6aGFvbGVpIn0.c2lnbmF0dXJl';
-const apiKey = 'clk_0a1b2c3d4e5f_Qm9ndXNTZWNyZXRfZm9yX3Rlc3RzX29ubHlfNDNjaGFycw';
+import { apiKey, jwt, objectMessage, scrubbedObjectMessage } from './logged-secrets.fixtures.spec';
 
 /** What the logger writes to stdout and stderr while `act` runs. */
 const written = (act: () => void): { stdout: string; stderr: string } => {
@@ -146,24 +144,8 @@ describe('ScrubbingLogger, JSON output', () => {
 
   it('keeps an object message structured, with its strings scrubbed and credential fields masked', () => {
     const logger = new ScrubbingLogger({ json: true });
-    const { stdout } = written(() =>
-      logger.log({
-        event: 'delivered',
-        to: '+86 138 1234 5678',
-        attempts: 2,
-        headers: { authorization: `Bearer ${jwt}`, 'x-api-key': apiKey },
-        secrets: ['whsec_abc'],
-        apiKey: 'k',
-      }),
-    );
-    expect(lines(stdout)[0]?.['message']).toEqual({
-      event: 'delivered',
-      to: '138****5678',
-      attempts: 2,
-      headers: { authorization: 'Bearer ***', 'x-api-key': '***' },
-      secrets: ['whsec_***'],
-      apiKey: '***',
-    });
+    const { stdout } = written(() => logger.log(objectMessage));
+    expect(lines(stdout)[0]?.['message']).toEqual(scrubbedObjectMessage);
   });
 });
 

@@ -1,9 +1,8 @@
 import { Writable } from 'node:stream';
 import { Logger } from '@nestjs/common';
 import { logContext, StructuredLogger, StructuredLoggerOptions } from './structured-logger';
+import { apiKey, jwt, objectMessage, scrubbedObjectMessage } from './logged-secrets.fixtures.spec';
 
-const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ6aGFvbGVpIn0.c2lnbmF0dXJl';
-const apiKey = 'clk_0a1b2c3d4e5f_Qm9ndXNTZWNyZXRfZm9yX3Rlc3RzX29ubHlfNDNjaGFycw';
 const SECRETS = ['13812345678', '13912345678', jwt, apiKey, 'hunter2', 's3cr3t', 'MfKQ9r8', 'dXNlcjpwYXNzd29yZA'];
 
 /** A logger writing into a string, and the lines it wrote. */
@@ -87,24 +86,8 @@ describe('StructuredLogger, JSON lines', () => {
 
   it('keeps an object message structured, with its strings scrubbed and credential fields masked', () => {
     const { logger, lines } = capture();
-    logger.log({
-      event: 'delivered',
-      to: '+86 138 1234 5678',
-      attempts: 2,
-      headers: { authorization: `Bearer ${jwt}`, 'x-api-key': apiKey },
-      secrets: ['whsec_abc'],
-      apiKey: 'k',
-      phone: 13812345678,
-    });
-    expect(lines()[0]?.['message']).toEqual({
-      event: 'delivered',
-      to: '138****5678',
-      attempts: 2,
-      headers: { authorization: 'Bearer ***', 'x-api-key': '***' },
-      secrets: ['whsec_***'],
-      apiKey: '***',
-      phone: '138****5678',
-    });
+    logger.log({ ...objectMessage, phone: 13812345678 });
+    expect(lines()[0]?.['message']).toEqual({ ...scrubbedObjectMessage, phone: '138****5678' });
   });
 
   it('scrubs what Nest loggers write once it is the application logger, with their context', () => {

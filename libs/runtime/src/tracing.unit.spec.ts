@@ -51,6 +51,16 @@ const inbound = (cloudEvent: Record<string, unknown>): InboundCloudEvent => {
 };
 
 /** A logger writing JSON lines into an array. */
+/** A work-order report consumed from Kafka, sent under the UPSTREAM span. */
+const reportedUpstream = (): InboundCloudEvent =>
+  inbound({
+    specversion: '1.0',
+    id: 'e-0',
+    source: 'closeloop/intake',
+    type: 'closeloop.work-order.reported.v1',
+    traceparent: `00-${UPSTREAM.traceId}-${UPSTREAM.spanId}-01`,
+  });
+
 const capturedLogs = () => {
   const lines: Record<string, unknown>[] = [];
   const destination = new Writable({
@@ -75,13 +85,7 @@ describe('traces are off unless a collector is configured', () => {
   it('leaves events, consumers and log lines as they were when off', async () => {
     expect(startTracing('dispatch')).toBe(false);
     const { logger, lines } = capturedLogs();
-    const handled = inbound({
-      specversion: '1.0',
-      id: 'e-0',
-      source: 'closeloop/intake',
-      type: 'closeloop.work-order.reported.v1',
-      traceparent: `00-${UPSTREAM.traceId}-${UPSTREAM.spanId}-01`,
-    });
+    const handled = reportedUpstream();
     const stamped = await consumerObserver(new ServiceMetrics('dispatch')).handling!(handled, () =>
       traceAppend('workorder-x', [event()], async (events) => {
         logger.log('assigned');
@@ -108,13 +112,7 @@ describe('one trace from a consumed event through what its handler appends to wh
   it('continues the CloudEvent traceparent, stamps the append, sends under it, and logs the span', async () => {
     expect(tracingStarted()).toBe(true);
     const { logger, lines } = capturedLogs();
-    const consumed = inbound({
-      specversion: '1.0',
-      id: 'e-0',
-      source: 'closeloop/intake',
-      type: 'closeloop.work-order.reported.v1',
-      traceparent: `00-${UPSTREAM.traceId}-${UPSTREAM.spanId}-01`,
-    });
+    const consumed = reportedUpstream();
     const [stored] = await consumerObserver(new ServiceMetrics('dispatch')).handling!(consumed, () =>
       traceAppend('workorder-0f8b4f8e-8b52-4a0e-9b53-7a1c8f3f2d11', [event()], async (events) => {
         logger.log('assigned');

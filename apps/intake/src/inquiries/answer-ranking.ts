@@ -1,5 +1,5 @@
-import { Jieba } from '@node-rs/jieba';
-import { dict } from '@node-rs/jieba/dict';
+import { readFileSync } from 'node:fs';
+import type { Jieba } from '@node-rs/jieba';
 import MiniSearch from 'minisearch';
 import { KnowledgeBaseAnswer } from './knowledge-base';
 
@@ -12,8 +12,17 @@ import { KnowledgeBaseAnswer } from './knowledge-base';
 // English is split on letters and digits, lower-cased, and plurals folded (fees → fee).
 
 let segmenter: Jieba | undefined;
-/** Loaded once, on first use: the dictionary takes a moment and some memory. */
-const jieba = (): Jieba => (segmenter ??= Jieba.withDict(dict));
+/**
+ * Loaded and built on first use, from jieba's dictionary file read then and let go: the dictionary takes a moment,
+ * and @node-rs/jieba/dict would read 11 MB (the dictionary and an IDF table we do not use) the moment it is imported
+ * and hold them for good, which an intake that is never asked a question should not (issue 15: 200 MB RSS).
+ */
+const jieba = (): Jieba => {
+  if (segmenter) return segmenter;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Jieba } = require('@node-rs/jieba') as typeof import('@node-rs/jieba');
+  return (segmenter = Jieba.withDict(readFileSync(require.resolve('@node-rs/jieba/dict.txt'))));
+};
 
 /**
  * Words that say nothing about what is asked: how a question is put (怎么, 请问, how, can), pronouns, particles, and

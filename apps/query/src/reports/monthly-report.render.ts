@@ -1,4 +1,4 @@
-import PDFDocument from 'pdfkit';
+import type PDFKitDocument from 'pdfkit';
 import { DocumentTable, ReportDocument } from './monthly-report-document';
 
 const escapeHtml = (text: string): string =>
@@ -51,9 +51,18 @@ export const CJK_FONT = {
 
 const A4_MARGIN = 42;
 
+/**
+ * pdfkit and what it brings (fontkit, brotli, the line breaker: several MB of heap) loaded on the first PDF: most
+ * query processes never draw one, and each service is held to 200 MB RSS (issue 15).
+ */
+let pdfkit: typeof PDFKitDocument | undefined;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const pdfDocumentClass = (): typeof PDFKitDocument => (pdfkit ??= require('pdfkit') as typeof PDFKitDocument);
+
 /** The same document as a PDF: pdfkit embeds the subset of the CJK font the text uses, so Chinese renders anywhere. */
 export const renderPdf = (document: ReportDocument): Promise<Buffer> =>
   new Promise((resolve, reject) => {
+    const PDFDocument = pdfDocumentClass();
     const pdf = new PDFDocument({ size: 'A4', margin: A4_MARGIN, info: { Title: document.title } });
     const chunks: Buffer[] = [];
     pdf.on('data', (chunk: Buffer) => chunks.push(chunk));
