@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventTypes, IntakeEventTypes, CloudEventContentTypes } from '@closeloop/contracts';
 import { IntegratorKeyStore, StaffRole, StaffRoles } from '@closeloop/auth';
-import { eventually } from '@closeloop/testing';
+import { allDayRotation, eventually } from '@closeloop/testing';
 import { Route, routesInCode } from '../routes';
 import { HttpResult, TestStack, asStaff, del, get, orderInStatus, post, put, startTestStack, urls } from './test-stack';
 
@@ -94,15 +94,7 @@ const reportEvent = (siteId: string) => ({
   data: report(siteId),
 });
 
-const rotation = (siteId: string) => ({
-  siteId,
-  level: 1,
-  timeZone: 'Asia/Shanghai',
-  handoff: 'daily',
-  handoffTime: '09:00',
-  startsOn: '2020-01-01',
-  members: [`${siteId.toLowerCase()}-matrix-on-call`],
-});
+const rotation = (siteId: string) => allDayRotation(siteId, 1, [`${siteId.toLowerCase()}-matrix-on-call`]);
 
 const override = (siteId: string) => ({
   siteId,
@@ -198,6 +190,20 @@ const siteSchedule = (path: string): Entry => ({
   request: (s, fx) => ({ path, query: { siteId: siteOf(s, fx) } }),
 });
 
+/** A GET of one work order, or of a view of it (`view`, after its id), by its id. */
+const orderRead = (allow: Entry['allow'], view: string): Entry => ({
+  allow,
+  scope: 'order',
+  request: (s, fx) => ({ path: `/v1/work-orders/${order(s, fx)}${view}` }),
+});
+
+/** A GET of the orders of the site its query names, which order readers may make for their own site. */
+const siteOrders = (path: string): Entry => ({
+  allow: ORDER_READERS,
+  scope: 'site',
+  request: (s, fx) => ({ path, query: { site: siteOf(s, fx) } }),
+});
+
 /** Keyed as routesInCode names routes; checked in this order, mostly reads before the writes that change the fixtures. */
 const MATRIX: Record<string, Entry> = {
   'intake GET /health': health,
@@ -253,46 +259,18 @@ const MATRIX: Record<string, Entry> = {
     scope: 'none',
     request: (s, fx) => ({ path: '/v1/work-orders', query: { site: siteOf(s, fx) } }),
   },
-  'query GET /v1/work-orders/{id}': {
-    allow: ORDER_READERS,
-    scope: 'order',
-    request: (s, fx) => ({ path: `/v1/work-orders/${order(s, fx)}` }),
-  },
-  'query GET /v1/work-orders/{id}/timeline': {
-    allow: ORDER_READERS,
-    scope: 'order',
-    request: (s, fx) => ({ path: `/v1/work-orders/${order(s, fx)}/timeline` }),
-  },
-  'query GET /v1/work-orders/{id}/sla': {
-    allow: ORDER_READERS,
-    scope: 'order',
-    request: (s, fx) => ({ path: `/v1/work-orders/${order(s, fx)}/sla` }),
-  },
-  'dispatch GET /v1/work-orders/{id}/audit': {
-    allow: AUDITORS,
-    scope: 'order',
-    request: (s, fx) => ({ path: `/v1/work-orders/${order(s, fx)}/audit` }),
-  },
-  'query GET /v1/work-orders/{id}/record': {
-    allow: ORDER_READERS,
-    scope: 'order',
-    request: (s, fx) => ({ path: `/v1/work-orders/${order(s, fx)}/record` }),
-  },
+  'query GET /v1/work-orders/{id}': orderRead(ORDER_READERS, ''),
+  'query GET /v1/work-orders/{id}/timeline': orderRead(ORDER_READERS, '/timeline'),
+  'query GET /v1/work-orders/{id}/sla': orderRead(ORDER_READERS, '/sla'),
+  'dispatch GET /v1/work-orders/{id}/audit': orderRead(AUDITORS, '/audit'),
+  'query GET /v1/work-orders/{id}/record': orderRead(ORDER_READERS, '/record'),
   'query GET /.well-known/closeloop-signing-key': {
     allow: 'public',
     scope: 'none',
     request: () => ({ path: '/.well-known/closeloop-signing-key' }),
   },
-  'query GET /v1/sla/at-risk': {
-    allow: ORDER_READERS,
-    scope: 'site',
-    request: (s, fx) => ({ path: '/v1/sla/at-risk', query: { site: siteOf(s, fx) } }),
-  },
-  'query GET /v1/stream': {
-    allow: ORDER_READERS,
-    scope: 'site',
-    request: (s, fx) => ({ path: '/v1/stream', query: { site: siteOf(s, fx) } }),
-  },
+  'query GET /v1/sla/at-risk': siteOrders('/v1/sla/at-risk'),
+  'query GET /v1/stream': siteOrders('/v1/stream'),
 
   ...Object.fromEntries(
     ['service-levels', 'hot-spots'].map((report) => [

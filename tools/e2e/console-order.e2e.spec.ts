@@ -43,7 +43,7 @@ const dripping = () =>
     category: 'plumbing',
     description: '卫生间水龙头一直滴水',
     reporter: { name: '何先生', phone: '13700001111' },
-  } as Parameters<typeof reportOrder>[0]);
+  });
 
 const heading = (page: Page, order: Order) => page.getByRole('heading', { name: `工单 ${order.number}` });
 const shown = (page: Page, text: string) => page.getByText(text, { exact: false }).first().waitFor();
@@ -136,8 +136,13 @@ describe('the order page in Chromium', () => {
 
       const unit = `12${randomBytes(1).readUInt8() % 10}${randomBytes(1).readUInt8() % 10}`;
       // Two residents of flat 3栋 12xx report the same burst pipe: the second joins the first's order.
-      const kitchen = (channel: string, description: string, reporter: { name: string; phone: string }) =>
-        ({ building: '3栋', unit, channel, description, reporter }) as Parameters<typeof reportOrder>[0];
+      const kitchen = (channel: string, description: string, reporter: { name: string; phone: string }) => ({
+        building: '3栋',
+        unit,
+        channel,
+        description,
+        reporter,
+      });
       const order = await assignedOrder(
         kitchen('phone', '厨房水管爆管，地面大量积水，请尽快派人处理', { name: '林女士', phone: '13812345678' }),
       );

@@ -25,7 +25,7 @@ const burstPipe = async (): Promise<Reported> => {
     category: 'plumbing',
     description: '厨房水槽下水管爆裂，水流满地',
     reporter: { name: '林女士', phone: '13812345678' },
-  } as Parameters<typeof reportOrder>[0]);
+  });
   expect(accepted.status).toBe(202);
   const residentLink = accepted.body['residentLink'] as string;
   return {

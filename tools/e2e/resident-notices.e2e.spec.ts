@@ -1,15 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { EventTypes } from '@closeloop/contracts';
-import {
-  eventually,
-  residentStandInEnv,
-  ResidentStandIns,
-  startResidentStandIns,
-  writeResidentNoticeSettings,
-} from '@closeloop/testing';
+import { eventually, ResidentNoticeStandIns, startResidentNoticeStandIns } from '@closeloop/testing';
 import { asStaff, get, orderInStatus, post, startTestStack, TestStack, TimelineEvent, urls } from './test-stack';
 
 const OPEN_ID = 'oE2eResidentxxxxxxxxxxxxxxxx';
@@ -18,24 +9,16 @@ const notices = (timeline: TimelineEvent[]) => timeline.filter((e) => e.type.sta
 
 describe('residents hear of their order’s steps through the running services: SMS and WeChat, quiet hours respected', () => {
   let stack: TestStack;
-  let standIns: ResidentStandIns;
-  let dir: string;
+  let standIns: ResidentNoticeStandIns;
 
   beforeAll(async () => {
-    standIns = await startResidentStandIns();
-    dir = mkdtempSync(join(tmpdir(), 'closeloop-e2e-resident-notices-'));
-    const file = writeResidentNoticeSettings(dir, 'RQ');
-    stack = await startTestStack('e2e-resident', {
-      ...residentStandInEnv(standIns.baseUrl),
-      RESIDENT_NOTIFICATIONS_FILE: file,
-      ALERT_POLL_MILLIS: '100',
-    });
+    standIns = await startResidentNoticeStandIns('RQ');
+    stack = await startTestStack('e2e-resident', { ...standIns.env, ALERT_POLL_MILLIS: '100' });
   }, 180_000);
 
   afterAll(async () => {
     await stack?.stop();
     await standIns?.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   /** A report at a site without a roster: it waits in the dispatcher queue, whose dispatcher then takes it. */

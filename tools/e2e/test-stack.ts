@@ -225,13 +225,15 @@ export const post = async (url: string, body: unknown, headers: Record<string, s
 };
 
 /**
- * Reports a new order at intake, on site S1 unless told otherwise, in a unit of its own so that duplicate detection
+ * Reports a new order at intake, on site S1 and in a unit of its own unless told otherwise, so that duplicate detection
  * never links it to another test's order.
  */
 export const reportOrder = (report: {
   siteId?: string;
   building: string;
+  unit?: string;
   channel: string;
+  category?: string;
   description: string;
   reporter?: Record<string, string>;
 }): Promise<HttpResult> =>

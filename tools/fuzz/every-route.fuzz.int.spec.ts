@@ -46,10 +46,10 @@ interface Template {
   readonly as?: 'integrator';
 }
 
+/** A flat in S1's building B3 that no earlier request named, so no two requests' reports or registrations meet. */
+const freshFlat = () => ({ siteId: 'S1', building: 'B3', unit: randomUUID().slice(0, 6) });
 const report = () => ({
-  siteId: 'S1',
-  building: 'B3',
-  unit: randomUUID().slice(0, 6),
+  ...freshFlat(),
   channel: 'phone',
   description: 'Corridor light flickering',
   reporter: { name: 'Ms Lin' },
@@ -71,9 +71,7 @@ const staff = { staffId: 's1-li-na', name: 'Li Na' };
 let fuzzHookUrl = 'http://127.0.0.1:9/fuzz-hook';
 let fuzzHook: Server | undefined;
 const priorityResident = () => ({
-  siteId: 'S1',
-  building: 'B3',
-  unit: randomUUID().slice(0, 6),
+  ...freshFlat(),
   phone: '13900001234',
   name: 'Zhao Lan',
   need: 'elderly-living-alone',

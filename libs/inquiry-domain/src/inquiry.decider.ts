@@ -6,6 +6,7 @@ import {
   InquiryEventTypes,
   InquiryOrderReason,
   ResidentContact,
+  unknownInquiryEvent,
 } from '@closeloop/contracts';
 
 /** The stream of one inquiry (a resident's question, 咨询), appended by intake alone. */
@@ -136,10 +137,8 @@ const evolve = (state: InquiryState, event: InquiryEvent): InquiryState => {
         reason: event.data.reason,
       };
     }
-    default: {
-      const never: never = event;
-      throw new Error(`unknown inquiry event ${String((never as { type: unknown }).type)}`);
-    }
+    default:
+      return unknownInquiryEvent(event);
   }
 };
 

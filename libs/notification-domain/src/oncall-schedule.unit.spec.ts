@@ -41,113 +41,134 @@ const shift = (staffId: string, from: string, to: string, rotationId = shanghaiD
 /** Who is on call at level 1 of site S1 at the instant. */
 const onCallInS1 = (s: OnCallSchedule, instant: string) => whoIsOnCall(s, 'S1', 1, at(instant));
 
-describe('whoIsOnCall, a daily rotation in Asia/Shanghai (hand-off 09:00 local = 01:00Z)', () => {
-  const onCallAt = (instant: string, siteId = 'S1', level: OnCallLevel = 1) =>
-    whoIsOnCall(schedule([shanghaiDaily]), siteId, level, at(instant));
+const weeklyUtc: Rotation = {
+  id: 'rot-weekly',
+  siteId: 'S1',
+  level: 2,
+  timeZone: 'UTC',
+  handoff: 'weekly',
+  handoffTime: '18:00',
+  handoffWeekday: 5,
+  startsOn: '2026-11-27',
+  members: ['wang.wei', 'zhao.lei'],
+};
+const weekShift = (staffId: string, from: string, to: string) => shift(staffId, from, to, weeklyUtc.id);
 
-  it.each<{ when: string; instant: string; siteId?: string; level?: OnCallLevel }>([
-    { when: 'before startsOn', instant: '2026-11-22T12:00:00+08:00' },
-    { when: 'on startsOn before the first hand-off', instant: '2026-11-23T08:59:59.999+08:00' },
-    { when: 'at another site', instant: '2026-11-24T12:00:00+08:00', siteId: 'S2' },
-    { when: 'at another level', instant: '2026-11-24T12:00:00+08:00', level: 2 },
-  ])('$when, nobody', ({ instant, siteId, level }) => {
+/** When nobody is on call: at the instant, at the rotation's site and level unless others are named. */
+interface NobodyCase {
+  readonly when: string;
+  readonly instant: string;
+  readonly siteId?: string;
+  readonly level?: OnCallLevel;
+}
+
+describe.each<{
+  readonly title: string;
+  readonly rotation: Rotation;
+  readonly nobody: NobodyCase[];
+  readonly shifts: { readonly when: string; readonly instant: string; readonly shift: ReturnType<typeof shift> }[];
+  readonly staff: { readonly when: string; readonly instant: string; readonly staffId: string }[];
+}>([
+  {
+    title: 'a daily rotation in Asia/Shanghai (hand-off 09:00 local = 01:00Z)',
+    rotation: shanghaiDaily,
+    nobody: [
+      { when: 'before startsOn', instant: '2026-11-22T12:00:00+08:00' },
+      { when: 'on startsOn before the first hand-off', instant: '2026-11-23T08:59:59.999+08:00' },
+      { when: 'at another site', instant: '2026-11-24T12:00:00+08:00', siteId: 'S2' },
+      { when: 'at another level', instant: '2026-11-24T12:00:00+08:00', level: 2 },
+    ],
+    shifts: [
+      {
+        when: 'exactly at the first hand-off, members[0], for one day',
+        instant: '2026-11-23T09:00:00+08:00',
+        shift: shift('zhang.min', '2026-11-23T01:00:00.000Z', '2026-11-24T01:00:00.000Z'),
+      },
+      {
+        when: 'at the next hand-off, members[1]',
+        instant: '2026-11-24T09:00:00+08:00',
+        shift: shift('li.na', '2026-11-24T01:00:00.000Z', '2026-11-25T01:00:00.000Z'),
+      },
+      {
+        when: 'in the small hours, the person who took over the morning before',
+        instant: '2026-11-26T03:00:00+08:00',
+        shift: shift('chen.jie', '2026-11-25T01:00:00.000Z', '2026-11-26T01:00:00.000Z'),
+      },
+    ],
+    staff: [
+      {
+        when: 'a millisecond before the next hand-off, still members[0]',
+        instant: '2026-11-24T08:59:59.999+08:00',
+        staffId: 'zhang.min',
+      },
+      {
+        when: 'after the last member, round to members[0]',
+        instant: '2026-11-26T09:00:00+08:00',
+        staffId: 'zhang.min',
+      },
+      { when: '100 days on (100 mod 3 = 1), members[1]', instant: '2027-03-03T12:00:00+08:00', staffId: 'li.na' },
+    ],
+  },
+  {
+    title: 'a weekly rotation in UTC (Fridays 18:00)',
+    rotation: weeklyUtc,
+    nobody: [{ when: 'before the first hand-off', instant: '2026-11-27T17:59:59.999Z' }],
+    shifts: [
+      {
+        when: 'from the first hand-off, members[0], for a week',
+        instant: '2026-11-27T18:00:00Z',
+        shift: weekShift('wang.wei', '2026-11-27T18:00:00.000Z', '2026-12-04T18:00:00.000Z'),
+      },
+      {
+        when: 'on the hand-off day before the hand-off time, still last week’s person',
+        instant: '2026-12-11T08:00:00Z',
+        shift: weekShift('zhao.lei', '2026-12-04T18:00:00.000Z', '2026-12-11T18:00:00.000Z'),
+      },
+      {
+        when: 'at the second hand-off, round again to members[0]',
+        instant: '2026-12-11T18:00:00Z',
+        shift: weekShift('wang.wei', '2026-12-11T18:00:00.000Z', '2026-12-18T18:00:00.000Z'),
+      },
+    ],
+    staff: [
+      { when: 'in the middle of the first week, members[0]', instant: '2026-12-01T09:00:00Z', staffId: 'wang.wei' },
+      {
+        when: 'a millisecond before the next hand-off, still members[0]',
+        instant: '2026-12-04T17:59:59.999Z',
+        staffId: 'wang.wei',
+      },
+      { when: 'at the next hand-off, members[1]', instant: '2026-12-04T18:00:00Z', staffId: 'zhao.lei' },
+    ],
+  },
+])('whoIsOnCall, $title', ({ rotation, nobody, shifts, staff }) => {
+  const onCallAt = (instant: string, siteId = rotation.siteId, level: OnCallLevel = rotation.level) =>
+    whoIsOnCall(schedule([rotation]), siteId, level, at(instant));
+
+  it.each(nobody)('$when, nobody', ({ instant, siteId, level }) => {
     expect(onCallAt(instant, siteId, level)).toBeUndefined();
   });
 
-  it.each([
-    {
-      when: 'exactly at the first hand-off, members[0], for one day',
-      instant: '2026-11-23T09:00:00+08:00',
-      shift: shift('zhang.min', '2026-11-23T01:00:00.000Z', '2026-11-24T01:00:00.000Z'),
-    },
-    {
-      when: 'at the next hand-off, members[1]',
-      instant: '2026-11-24T09:00:00+08:00',
-      shift: shift('li.na', '2026-11-24T01:00:00.000Z', '2026-11-25T01:00:00.000Z'),
-    },
-    {
-      when: 'in the small hours, the person who took over the morning before',
-      instant: '2026-11-26T03:00:00+08:00',
-      shift: shift('chen.jie', '2026-11-25T01:00:00.000Z', '2026-11-26T01:00:00.000Z'),
-    },
-  ])('$when', ({ instant, shift: expected }) => {
+  it.each(shifts)('$when', ({ instant, shift: expected }) => {
     expect(onCallAt(instant)).toEqual(expected);
   });
 
-  it.each([
-    {
-      when: 'a millisecond before the next hand-off, still members[0]',
-      instant: '2026-11-24T08:59:59.999+08:00',
-      staffId: 'zhang.min',
-    },
-    { when: 'after the last member, round to members[0]', instant: '2026-11-26T09:00:00+08:00', staffId: 'zhang.min' },
-    { when: '100 days on (100 mod 3 = 1), members[1]', instant: '2027-03-03T12:00:00+08:00', staffId: 'li.na' },
-  ])('$when', ({ instant, staffId }) => {
+  it.each(staff)('$when', ({ instant, staffId }) => {
     expect(onCallAt(instant)?.staffId).toBe(staffId);
   });
 });
 
-describe('whoIsOnCall, a weekly rotation in UTC (Fridays 18:00)', () => {
-  const weekly: Rotation = {
-    id: 'rot-weekly',
-    siteId: 'S1',
-    level: 2,
-    timeZone: 'UTC',
+describe('whoIsOnCall, a weekly rotation that starts off its hand-off weekday', () => {
+  const offWeekday: Rotation = {
+    ...shanghaiDaily,
+    id: 'rot-mid-week',
     handoff: 'weekly',
-    handoffTime: '18:00',
-    handoffWeekday: 5,
-    startsOn: '2026-11-27',
-    members: ['wang.wei', 'zhao.lei'],
+    handoffWeekday: 1,
+    startsOn: '2026-11-25',
   };
-  const onCallAt = (instant: string) => whoIsOnCall(schedule([weekly]), 'S1', 2, at(instant));
-  const weekShift = (staffId: string, from: string, to: string) => shift(staffId, from, to, weekly.id);
-
-  it('before the first hand-off, nobody', () => {
-    expect(onCallAt('2026-11-27T17:59:59.999Z')).toBeUndefined();
-  });
-
-  it.each([
-    {
-      when: 'from the first hand-off, members[0], for a week',
-      instant: '2026-11-27T18:00:00Z',
-      shift: weekShift('wang.wei', '2026-11-27T18:00:00.000Z', '2026-12-04T18:00:00.000Z'),
-    },
-    {
-      when: 'on the hand-off day before the hand-off time, still last week’s person',
-      instant: '2026-12-11T08:00:00Z',
-      shift: weekShift('zhao.lei', '2026-12-04T18:00:00.000Z', '2026-12-11T18:00:00.000Z'),
-    },
-    {
-      when: 'at the second hand-off, round again to members[0]',
-      instant: '2026-12-11T18:00:00Z',
-      shift: weekShift('wang.wei', '2026-12-11T18:00:00.000Z', '2026-12-18T18:00:00.000Z'),
-    },
-  ])('$when', ({ instant, shift: expected }) => {
-    expect(onCallAt(instant)).toEqual(expected);
-  });
-
-  it.each([
-    { when: 'in the middle of the first week, members[0]', instant: '2026-12-01T09:00:00Z', staffId: 'wang.wei' },
-    {
-      when: 'a millisecond before the next hand-off, still members[0]',
-      instant: '2026-12-04T17:59:59.999Z',
-      staffId: 'wang.wei',
-    },
-    { when: 'at the next hand-off, members[1]', instant: '2026-12-04T18:00:00Z', staffId: 'zhao.lei' },
-  ])('$when', ({ instant, staffId }) => {
-    expect(onCallAt(instant)?.staffId).toBe(staffId);
-  });
+  const mid = schedule([offWeekday]);
+  const midShift = (staffId: string, from: string, to: string) => shift(staffId, from, to, offWeekday.id);
 
   it('starting on a Wednesday with Monday hand-offs, the first shift is short and the next starts on Monday', () => {
-    const offWeekday: Rotation = {
-      ...shanghaiDaily,
-      id: 'rot-mid-week',
-      handoff: 'weekly',
-      handoffWeekday: 1,
-      startsOn: '2026-11-25',
-    };
-    const mid = schedule([offWeekday]);
-    const midShift = (staffId: string, from: string, to: string) => shift(staffId, from, to, offWeekday.id);
     expect(whoIsOnCall(mid, 'S1', 1, at('2026-11-25T08:00:00+08:00'))).toBeUndefined();
     expect(whoIsOnCall(mid, 'S1', 1, at('2026-11-25T09:00:00+08:00'))).toEqual(
       midShift('zhang.min', '2026-11-25T01:00:00.000Z', '2026-11-30T01:00:00.000Z'),

@@ -16,3 +16,4 @@ export * from './event-stream-reader';
 export * from './resident-stand-ins';
 export * from './published-events';
 export * from './otlp-receiver';
+export * from './json-call';

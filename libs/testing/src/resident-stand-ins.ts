@@ -1,6 +1,7 @@
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /** One SMS the Twilio stand-in accepted. */
@@ -141,4 +142,30 @@ export const writeResidentNoticeSettings = (dir: string, quietSite: string): str
     }),
   );
   return file;
+};
+
+/** The stand-ins with a resident-notifications file of their own; closing them removes the file too. */
+export interface ResidentNoticeStandIns extends ResidentStandIns {
+  /** What points the notification service at the stand-ins and the file. */
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/**
+ * Starts the stand-ins and writes writeResidentNoticeSettings' file (quiet hours at `quietSite`) in a folder of its
+ * own, for a spec that runs notification against them.
+ */
+export const startResidentNoticeStandIns = async (quietSite: string): Promise<ResidentNoticeStandIns> => {
+  const standIns = await startResidentStandIns();
+  const dir = mkdtempSync(join(tmpdir(), 'closeloop-resident-notices-'));
+  return {
+    ...standIns,
+    env: {
+      ...residentStandInEnv(standIns.baseUrl),
+      RESIDENT_NOTIFICATIONS_FILE: writeResidentNoticeSettings(dir, quietSite),
+    },
+    close: async () => {
+      await standIns.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 };

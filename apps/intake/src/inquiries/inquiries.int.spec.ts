@@ -8,7 +8,7 @@ import { PostgresEventStore } from '@closeloop/event-store';
 import { inquiryStream } from '@closeloop/inquiry-domain';
 import { toKafkaMessage } from '@closeloop/messaging';
 import { startService } from '@closeloop/runtime';
-import { inProcessServiceEnv, ServiceEnvironment, startServiceEnvironment } from '@closeloop/testing';
+import { callJson, inProcessServiceEnv, ServiceEnvironment, startServiceEnvironment } from '@closeloop/testing';
 import { workOrderStream } from '@closeloop/work-order-domain';
 import { intakeConfigSchema } from '../intake.config';
 import { intakeModule } from '../intake.module';
@@ -58,19 +58,8 @@ describe('inquiries and the knowledge base (intake in process, real PostgreSQL)'
     await environment?.remove();
   });
 
-  const call = async (method: string, path: string, as: string, body?: unknown) => {
-    const response = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers: { ...headers[as], ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return {
-      status: response.status,
-      headers: response.headers,
-      body: (text ? JSON.parse(text) : {}) as Record<string, unknown>,
-    };
-  };
+  const call = (method: string, path: string, as: string, body?: unknown) =>
+    callJson(baseUrl, method, path, headers[as], body);
   const ask = (text: string, as = 'integrator', site = 'S1') =>
     call('POST', '/v1/inquiries', as, { site, text, channel: 'wechat', reporter: { name: '王女士' }, building: 'B3' });
 

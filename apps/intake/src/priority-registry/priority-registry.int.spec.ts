@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ResidentKeys } from '@closeloop/auth';
 import { EventTypes, localDateOf } from '@closeloop/contracts';
 import { EVENT_STORE, EventStore } from '@closeloop/event-store';
+import { callJson } from '@closeloop/testing';
 import { INTAKE_CONFIG, IntakeConfig, RESIDENT_KEYS } from '../intake.config';
 import { IntakeUnderTest, startIntakeUnderTest } from '../intake-under-test.spec';
 import { PriorityRegistryHandler } from './priority-registry.handler';
@@ -19,15 +20,8 @@ describe('the priority registry and lane (in-process intake, real PostgreSQL and
   let otherSite: string;
   let registrationId: string;
 
-  const call = async (method: string, path: string, token: string, body?: unknown) => {
-    const response = await fetch(`${intake.baseUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
-  };
+  const call = (method: string, path: string, token: string, body?: unknown) =>
+    callJson(intake.baseUrl, method, path, { authorization: `Bearer ${token}` }, body);
   const registration = (over: Record<string, unknown> = {}) => ({
     siteId: 'S1',
     building: '3',

@@ -1,17 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ResidentKeys } from '@closeloop/auth';
 import { EventTypes, ResidentNoticeEvent, toDomainEvents } from '@closeloop/contracts';
 import { residentNoticeStream } from '@closeloop/notification-domain';
 import { toKafkaMessage } from '@closeloop/messaging';
 import {
   eventually,
-  residentStandInEnv,
+  ResidentNoticeStandIns,
   ResidentStandIns,
+  startResidentNoticeStandIns,
   startResidentStandIns,
-  writeResidentNoticeSettings,
   testKafka,
 } from '@closeloop/testing';
 import { workOrderStream } from '@closeloop/work-order-domain';
@@ -26,18 +23,14 @@ const by = { staffId: 'tech-1', name: 'Wang Wei' };
 
 describe('step notices to the resident (notification with Twilio and WeChat stand-ins)', () => {
   let service: NotificationUnderTest;
-  let standIns: ResidentStandIns;
-  let dir: string;
+  let standIns: ResidentNoticeStandIns;
 
   beforeAll(async () => {
-    standIns = await startResidentStandIns();
-    dir = mkdtempSync(join(tmpdir(), 'closeloop-resident-notices-'));
-    const file = writeResidentNoticeSettings(dir, 'RQ');
+    standIns = await startResidentNoticeStandIns('RQ');
     service = await startNotificationUnderTest('resident-notices', {
-      ...residentStandInEnv(standIns.baseUrl),
+      ...standIns.env,
       RESIDENT_SECRET,
       RESIDENT_LINK_BASE_URL: LINK_BASE,
-      RESIDENT_NOTIFICATIONS_FILE: file,
       // An expired token and a busy platform in a row still leave an attempt to deliver.
       ALERT_MAX_ATTEMPTS: '4',
     });
@@ -46,7 +39,6 @@ describe('step notices to the resident (notification with Twilio and WeChat stan
   afterAll(async () => {
     await service?.stop();
     await standIns?.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   /** Appends events to an order's work-order stream as intake and dispatch would; the relay publishes them. */

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { IntegratorKeyStore } from '@closeloop/auth';
 import { CloudEvent, EventTypes } from '@closeloop/contracts';
-import { eventually } from '@closeloop/testing';
+import { callJson, eventually } from '@closeloop/testing';
 import { Webhook } from 'standardwebhooks';
 import { OutboundAddressPolicy } from '../channels/outbound-addresses';
 import { NotificationUnderTest, startNotificationUnderTest } from '../notification-under-test.spec';
@@ -63,15 +63,8 @@ describe('integrators webhook subscriptions', () => {
   let s1Key: string;
   let s2Key: string;
 
-  const call = async (method: string, path: string, apiKey: string, body?: unknown) => {
-    const response = await fetch(`${service.baseUrl}${path}`, {
-      method,
-      headers: { 'x-api-key': apiKey, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
-  };
+  const call = (method: string, path: string, apiKey: string, body?: unknown) =>
+    callJson(service.baseUrl, method, path, { 'x-api-key': apiKey }, body);
   const subscribe = (apiKey: string, body: unknown) => call('POST', '/v1/subscriptions', apiKey, body);
 
   beforeAll(async () => {

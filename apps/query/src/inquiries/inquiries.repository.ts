@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InquiryEvent, InquiryEventTypes } from '@closeloop/contracts';
+import { InquiryEvent, InquiryEventTypes, unknownInquiryEvent } from '@closeloop/contracts';
 import { PG_POOL } from '@closeloop/runtime';
 import { Pool } from 'pg';
 
@@ -36,10 +36,8 @@ export class InquiriesRepository {
           work_order_id: event.data.workOrderId,
           order_reason: event.data.reason,
         });
-      default: {
-        const never: never = event;
-        throw new Error(`unknown inquiry event ${String((never as { type: unknown }).type)}`);
-      }
+      default:
+        return unknownInquiryEvent(event);
     }
   }
 

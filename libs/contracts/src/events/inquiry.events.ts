@@ -60,6 +60,14 @@ export const inquiryEvents = eventRegistry({
 export const InquiryEventTypes = inquiryEvents.types;
 export type InquiryEvent = EventUnionOf<typeof inquiryEvents>;
 
+/**
+ * The default of every switch over InquiryEvent: the compiler proves it unreachable, and should an event of
+ * another type be cast in, it fails naming the type.
+ */
+export const unknownInquiryEvent = (event: never): never => {
+  throw new Error(`unknown inquiry event ${String((event as { type: unknown }).type)}`);
+};
+
 export const isInquiryEventType = (type: string): type is InquiryEvent['type'] =>
   Object.prototype.hasOwnProperty.call(inquiryEvents.dataSchemas, type);
 
