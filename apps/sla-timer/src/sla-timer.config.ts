@@ -18,6 +18,13 @@ export const slaTimerConfigSchema = baseServiceConfig
       .default(3 * 24 * 3600),
     /** How often due timers are looked for. */
     TIMER_POLL_MILLIS: z.coerce.number().int().min(50).max(60_000).default(1_000),
+    /**
+     * Due timers claimed at once: SLA timers of a batch fire together, a few statements per batch
+     * (docs/adr/0037-timer-batches.md, "Later").
+     */
+    TIMER_BATCH_SIZE: z.coerce.number().int().min(1).max(5_000).default(500),
+    /** Batches fired side by side, each claimed apart (SKIP LOCKED): one is decided while another waits on the database. */
+    TIMER_PARALLEL_BATCHES: z.coerce.number().int().min(1).max(16).default(2),
     /** Firings of one timer, the first included, before it is marked failed and left for an operator. */
     TIMER_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
     /** The wait after a timer's first failed firing; each next one doubles, up to TIMER_RETRY_MAX_SECONDS. */

@@ -1,5 +1,5 @@
 import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { PollingLoop } from './polling-loop';
+import { PollingLoop, PollingLoopOptions } from './polling-loop';
 
 export interface PollingWorkerSettings {
   /** The logger's context. */
@@ -10,6 +10,11 @@ export interface PollingWorkerSettings {
   /** Items worked on side by side within a batch. */
   readonly concurrency: number;
   readonly idleMillis: number;
+  /**
+   * Batches claimed and worked on side by side (default 1), each by a loop of its own: while one batch waits on the
+   * database, another is decided. Claims skip each other's rows (FOR UPDATE SKIP LOCKED), so no item is in two.
+   */
+  readonly parallelBatches?: number;
 }
 
 /**
@@ -18,12 +23,12 @@ export interface PollingWorkerSettings {
  */
 export abstract class PollingWorker<T> implements OnApplicationBootstrap, OnApplicationShutdown {
   protected readonly logger: Logger;
-  private readonly loop: PollingLoop<T>;
+  private readonly loops: readonly PollingLoop<T>[];
 
   protected constructor(settings: PollingWorkerSettings) {
-    const { logContext, itemName, batchSize, concurrency, idleMillis } = settings;
+    const { logContext, itemName, batchSize, concurrency, idleMillis, parallelBatches = 1 } = settings;
     this.logger = new Logger(logContext);
-    this.loop = new PollingLoop({
+    const loopOptions: PollingLoopOptions<T> = {
       claim: (size) => this.claim(size),
       workBatch: (items) => this.workBatch(items),
       work: (item) => this.work(item),
@@ -32,15 +37,16 @@ export abstract class PollingWorker<T> implements OnApplicationBootstrap, OnAppl
       idleMillis,
       onPollFailed: (error) => this.logger.warn(`${itemName} poll failed: ${error.message}`),
       release: (unstarted) => this.release(unstarted),
-    });
+    };
+    this.loops = Array.from({ length: parallelBatches }, () => new PollingLoop(loopOptions));
   }
 
   onApplicationBootstrap(): void {
-    this.loop.start();
+    for (const loop of this.loops) loop.start();
   }
 
-  onApplicationShutdown(): Promise<void> {
-    return this.loop.stop();
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all(this.loops.map((loop) => loop.stop()));
   }
 
   /** False once the application is shutting down: a batch finishes what it started and starts nothing more. */

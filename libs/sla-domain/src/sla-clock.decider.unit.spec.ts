@@ -23,25 +23,37 @@ const shipped: SlaPolicy = SlaPolicySchema.parse(
   JSON.parse(readFileSync(join(__dirname, '../../../config/sla-policy.json'), 'utf8')),
 );
 
-const quick: SlaPolicy = SlaPolicySchema.parse({
-  id: 'quick-test',
-  warningFraction: 0.5,
-  tiers: {
-    urgent: { responseSeconds: 10, resolutionSeconds: 60, escalationIntervalsSeconds: [5, 20] },
-    normal: { responseSeconds: 20, resolutionSeconds: 120, escalationIntervalsSeconds: [10, 30] },
-    planned: { responseSeconds: 30, resolutionSeconds: 300 },
-  },
+/**
+ * A policy whose tiers leave `clock` out, so every tier counts around the clock (the default): per tier, seconds to
+ * respond, seconds to resolve, and the escalation intervals after a breach (none for a tier given two figures).
+ */
+type AroundTheClock = readonly [respond: number, resolve: number, escalations?: readonly number[]];
+const aroundTheClock = (
+  id: string,
+  warningFraction: number,
+  tiers: { readonly [tier in Tier]: AroundTheClock },
+): SlaPolicy =>
+  SlaPolicySchema.parse({
+    id,
+    warningFraction,
+    tiers: Object.fromEntries(
+      Object.entries(tiers).map(([tier, [responseSeconds, resolutionSeconds, escalationIntervalsSeconds]]) => [
+        tier,
+        { responseSeconds, resolutionSeconds, ...(escalationIntervalsSeconds ? { escalationIntervalsSeconds } : {}) },
+      ]),
+    ),
+  });
+
+const quick = aroundTheClock('quick-test', 0.5, {
+  urgent: [10, 60, [5, 20]],
+  normal: [20, 120, [10, 30]],
+  planned: [30, 300],
 });
 
-/** Every tier leaves `clock` out, so every tier counts around the clock (the default). */
-const roundTheClock: SlaPolicy = SlaPolicySchema.parse({
-  id: 'round-the-clock',
-  warningFraction: 0.8,
-  tiers: {
-    urgent: { responseSeconds: 1800, resolutionSeconds: 7200, escalationIntervalsSeconds: [900, 1800] },
-    normal: { responseSeconds: 14400, resolutionSeconds: 86400, escalationIntervalsSeconds: [3600, 14400] },
-    planned: { responseSeconds: 259200, resolutionSeconds: 2592000, escalationIntervalsSeconds: [86400, 259200] },
-  },
+const roundTheClock = aroundTheClock('round-the-clock', 0.8, {
+  urgent: [1800, 7200, [900, 1800]],
+  normal: [14400, 86400, [3600, 14400]],
+  planned: [259200, 2592000, [86400, 259200]],
 });
 
 const workingDay: SlaPolicy = SlaPolicySchema.parse({

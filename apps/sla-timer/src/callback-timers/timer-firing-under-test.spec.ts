@@ -16,7 +16,7 @@ export const shippedPolicy = () =>
   loadJsonFile('SLA_POLICY_FILE', resolve(repositoryRoot, 'config/sla-policy.json'), SlaPolicySchema);
 
 /**
- * sla-timer's real firing loop on a spec's database, started: the shipped SLA policy, a poll every 50 ms, and a timer
+ * sla-timer's real firing loop on a spec's database, started: the shipped SLA policy, a poll every 50 ms, two batches of up to 100 side by side, and a timer
  * given up on after three attempts a second apart, so a spec sees firing, failing and retrying within seconds.
  * Stop it with `firing.onApplicationShutdown()` before the database goes.
  */
@@ -28,6 +28,9 @@ export const startTimerFiring = (
   const timers = new TimerStore(pool);
   const config = {
     TIMER_POLL_MILLIS: 50,
+    TIMER_BATCH_SIZE: 100,
+    // Two batches side by side, as in production, so the specs fire through claims that skip each other's rows.
+    TIMER_PARALLEL_BATCHES: 2,
     TIMER_MAX_ATTEMPTS: 3,
     TIMER_RETRY_BASE_SECONDS: 1,
     TIMER_RETRY_MAX_SECONDS: 1,

@@ -7,7 +7,6 @@ import { parseSlaTimerKind, SlaClockService } from '../start-clock/sla-clock.ser
 import { DueTimer, TimerStore } from './timer-store';
 import { WorkOrderCommandSender } from './work-order-command.sender';
 
-const BATCH = 100;
 /** The stable code of the log line for a timer given up on, for log-based alerting. */
 export const TIMER_FAILED = 'TIMER_FAILED';
 
@@ -45,9 +44,10 @@ export class TimerFiringService extends PollingWorker<DueTimer> {
     super({
       logContext: 'timers',
       itemName: 'timer',
-      batchSize: BATCH,
+      batchSize: config.TIMER_BATCH_SIZE,
       concurrency: CONCURRENCY,
       idleMillis: config.TIMER_POLL_MILLIS,
+      parallelBatches: config.TIMER_PARALLEL_BATCHES,
     });
     metrics?.sample('closeloop_timers_due', async () => [{ value: await timers.countDue() }]);
   }

@@ -49,15 +49,20 @@ export class TimerStore {
   }
 
   /** Timers of many orders in one statement: a batch of firings schedules what every order's clocks need next. */
-  async scheduleForOrders(timers: readonly (ScheduledTimer & { readonly workOrderId: string })[]): Promise<void> {
-    if (timers.length === 0) return;
+  async scheduleForOrders(unsorted: readonly (ScheduledTimer & { readonly workOrderId: string })[]): Promise<void> {
+    if (unsorted.length === 0) return;
+    // In one order, by id (one per key): batches fired side by side may schedule the same order's timers, and two
+    // inserts taking the same keys in different orders could each wait on the other.
+    const timers = unsorted
+      .map((timer) => ({ ...timer, timerId: timerIdOf(timer.workOrderId, timer.kind, timer.round) }))
+      .sort((a, b) => (a.timerId < b.timerId ? -1 : a.timerId > b.timerId ? 1 : 0));
     await this.pool.query(
       `INSERT INTO sla_timer_timers (timer_id, work_order_id, kind, round, due_at)
        SELECT t.timer_id, t.work_order_id, t.kind, t.round, t.due_at
        FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[], $5::timestamptz[]) AS t(timer_id, work_order_id, kind, round, due_at)
        ON CONFLICT (work_order_id, kind, round) DO NOTHING`,
       [
-        timers.map((t) => timerIdOf(t.workOrderId, t.kind, t.round)),
+        timers.map((t) => t.timerId),
         timers.map((t) => t.workOrderId),
         timers.map((t) => t.kind),
         timers.map((t) => t.round),

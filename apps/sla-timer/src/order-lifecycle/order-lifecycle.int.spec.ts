@@ -1,10 +1,9 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { CloudEvent, EventTypes } from '@closeloop/contracts';
-import { PostgresEventStore } from '@closeloop/event-store';
 import { InboundCloudEvent } from '@closeloop/messaging';
 import { SlaPolicySchema, slaStream } from '@closeloop/sla-domain';
-import { freshDatabase, roundTheClockSlaTiers, TestDatabase } from '@closeloop/testing';
+import { roundTheClockSlaTiers, useSuiteDatabase } from '@closeloop/testing';
 import { ScheduleCallbackKafkaController } from '../callback-timers/schedule-callback.kafka.controller';
 import { TimerStore, timerIdOf } from '../callback-timers/timer-store';
 import { SlaTimerConfig } from '../sla-timer.config';
@@ -21,25 +20,20 @@ const DAY = 24 * 3600;
  * before it in the log, whether events arrive twice or a dead-lettered one is replayed after later ones.
  */
 describe("sla-timer's view of the order's lifecycle", () => {
-  let db: TestDatabase;
-  let store: PostgresEventStore;
-  let lifecycle: OrderLifecycleRepository;
-  let clockEvents: SlaClockOnWorkOrderEvents;
-  let resolutions: ScheduleCallbackKafkaController;
-  let position = 1_000;
-
-  beforeAll(async () => {
-    db = await freshDatabase('sla_lifecycle');
-    store = new PostgresEventStore(db.pool);
-    const timers = new TimerStore(db.pool);
-    const clocks = new SlaClockService(store, policy, timers);
-    lifecycle = new OrderLifecycleRepository(db.pool);
-    clockEvents = new SlaClockOnWorkOrderEvents(clocks, lifecycle);
-    const config = { CALLBACK_AFTER_SECONDS: DAY, CLOSE_UNCONFIRMED_AFTER_SECONDS: 3 * DAY } as SlaTimerConfig;
-    resolutions = new ScheduleCallbackKafkaController(timers, lifecycle, config, clocks);
+  const suite = useSuiteDatabase('sla_lifecycle', {
+    with: ({ db, store }) => {
+      const timers = new TimerStore(db.pool);
+      const clocks = new SlaClockService(store, policy, timers);
+      const lifecycle = new OrderLifecycleRepository(db.pool);
+      const config = { CALLBACK_AFTER_SECONDS: DAY, CLOSE_UNCONFIRMED_AFTER_SECONDS: 3 * DAY } as SlaTimerConfig;
+      return {
+        lifecycle,
+        clockEvents: new SlaClockOnWorkOrderEvents(clocks, lifecycle),
+        resolutions: new ScheduleCallbackKafkaController(timers, lifecycle, config, clocks),
+      };
+    },
   });
-
-  afterAll(() => db?.drop());
+  let position = 1_000;
 
   /** An event as the relay publishes it: the next position in the log. */
   const published = (
@@ -101,7 +95,7 @@ describe("sla-timer's view of the order's lifecycle", () => {
 
   const loopTimers = async (workOrderId: string) =>
     (
-      await db.pool.query<{ timer_id: string; kind: string; round: number; due_at: Date }>(
+      await suite.db.pool.query<{ timer_id: string; kind: string; round: number; due_at: Date }>(
         `SELECT timer_id, kind, round, due_at FROM sla_timer_timers WHERE work_order_id = $1 AND kind NOT LIKE 'sla:%' ORDER BY round, kind`,
         [workOrderId],
       )
@@ -109,46 +103,46 @@ describe("sla-timer's view of the order's lifecycle", () => {
 
   it('starts the clocks from the report it recorded, without reading the work-order stream', async () => {
     const workOrderId = randomUUID();
-    await clockEvents.onReported(reported(workOrderId, '2026-11-23T01:00:00.000Z'));
-    await clockEvents.onTriaged(triaged(workOrderId, '2026-11-23T01:05:00.000Z'));
+    await suite.clockEvents.onReported(reported(workOrderId, '2026-11-23T01:00:00.000Z'));
+    await suite.clockEvents.onTriaged(triaged(workOrderId, '2026-11-23T01:05:00.000Z'));
 
-    const [set] = await store.readStream(slaStream(workOrderId));
+    const [set] = await suite.store.readStream(slaStream(workOrderId));
     expect(set).toMatchObject({
       type: EventTypes.SlaTargetsSet,
       data: expect.objectContaining({ siteId: 'S1', responseDueAt: '2026-11-23T01:30:00.000Z' }),
     });
-    expect(await store.readStream(`workorder-${workOrderId}`)).toEqual([]);
+    expect(await suite.store.readStream(`workorder-${workOrderId}`)).toEqual([]);
   });
 
   it('records a report delivered twice once, the first report winning', async () => {
     const workOrderId = randomUUID();
     const report = reported(workOrderId, '2026-11-23T01:00:00.000Z');
-    await clockEvents.onReported(report);
-    await clockEvents.onReported(report);
-    await clockEvents.onReported(reported(workOrderId, '2026-11-24T01:00:00.000Z'));
-    expect(await lifecycle.startOf(workOrderId)).toEqual({
+    await suite.clockEvents.onReported(report);
+    await suite.clockEvents.onReported(report);
+    await suite.clockEvents.onReported(reported(workOrderId, '2026-11-24T01:00:00.000Z'));
+    expect(await suite.lifecycle.startOf(workOrderId)).toEqual({
       siteId: 'S1',
       reportedAt: new Date('2026-11-23T01:00:00.000Z'),
     });
   });
 
   it('dead-letters a triage whose report it never saw, as a missing order', async () => {
-    await expect(clockEvents.onTriaged(triaged(randomUUID(), '2026-11-23T01:05:00.000Z'))).rejects.toMatchObject({
+    await expect(suite.clockEvents.onTriaged(triaged(randomUUID(), '2026-11-23T01:05:00.000Z'))).rejects.toMatchObject({
       kind: 'not-found',
     });
   });
 
   it("gives each resolution's timers the round of the reopens before it, redelivered or replayed out of order", async () => {
     const workOrderId = randomUUID();
-    await clockEvents.onReported(reported(workOrderId, '2026-11-23T01:00:00.000Z'));
-    await clockEvents.onTriaged(triaged(workOrderId, '2026-11-23T01:05:00.000Z'));
+    await suite.clockEvents.onReported(reported(workOrderId, '2026-11-23T01:00:00.000Z'));
+    await suite.clockEvents.onTriaged(triaged(workOrderId, '2026-11-23T01:05:00.000Z'));
     const first = resolved(workOrderId, '2026-11-23T02:00:00.000Z');
     const reopen = reopened(workOrderId, 1, '2026-11-23T03:00:00.000Z');
     const second = resolved(workOrderId, '2026-11-23T04:00:00.000Z');
 
-    await resolutions.onResolved(first);
-    await clockEvents.onReopened(reopen);
-    await resolutions.onResolved(second);
+    await suite.resolutions.onResolved(first);
+    await suite.clockEvents.onReopened(reopen);
+    await suite.resolutions.onResolved(second);
     const expected = [
       {
         timer_id: timerIdOf(workOrderId, 'callback-due', 0),
@@ -178,19 +172,21 @@ describe("sla-timer's view of the order's lifecycle", () => {
     expect(await loopTimers(workOrderId)).toEqual(expected);
 
     // Everything again, the first resolution last, as a replay from the dead-letter topic would deliver it.
-    await clockEvents.onReopened(reopen);
-    await resolutions.onResolved(second);
-    await resolutions.onResolved(first);
+    await suite.clockEvents.onReopened(reopen);
+    await suite.resolutions.onResolved(second);
+    await suite.resolutions.onResolved(first);
     expect(await loopTimers(workOrderId)).toEqual(expected);
   });
 
   it('places a resolution by the reopens before it in the log, whatever order the reopens arrived in', async () => {
     const workOrderId = randomUUID();
-    await lifecycle.recordReopened(workOrderId, 2, '300');
-    await lifecycle.recordReopened(workOrderId, 1, '100');
-    await lifecycle.recordReopened(workOrderId, 2, '300');
-    expect(await Promise.all(['50', '200', '400'].map((at) => lifecycle.roundAt(workOrderId, at)))).toEqual([0, 1, 2]);
-    expect(await lifecycle.roundAt(workOrderId, undefined)).toBe(2);
-    expect(await lifecycle.roundAt(randomUUID(), '400')).toBe(0);
+    await suite.lifecycle.recordReopened(workOrderId, 2, '300');
+    await suite.lifecycle.recordReopened(workOrderId, 1, '100');
+    await suite.lifecycle.recordReopened(workOrderId, 2, '300');
+    expect(await Promise.all(['50', '200', '400'].map((at) => suite.lifecycle.roundAt(workOrderId, at)))).toEqual([
+      0, 1, 2,
+    ]);
+    expect(await suite.lifecycle.roundAt(workOrderId, undefined)).toBe(2);
+    expect(await suite.lifecycle.roundAt(randomUUID(), '400')).toBe(0);
   });
 });

@@ -1,11 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PG_POOL } from '@closeloop/runtime';
+import { StartSlaClock } from '@closeloop/sla-domain';
 import { Pool } from 'pg';
 
-export interface OrderStart {
-  readonly siteId: string;
-  readonly reportedAt: Date;
-}
+/** Where and when the order was reported: what starting its clocks needs beyond the triage. */
+export type OrderStart = Pick<StartSlaClock, 'siteId' | 'reportedAt'>;
 
 /**
  * sla-timer's own view of each order's lifecycle (sla_timer_order_lifecycle, migration 0022), kept from
