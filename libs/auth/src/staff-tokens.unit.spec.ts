@@ -137,6 +137,63 @@ describe('the clock tolerance', () => {
   });
 });
 
+describe('a token remembered once verified', () => {
+  /** A verifier of its own, with an empty memory, on a clock the test moves. */
+  const movable = () => {
+    let at = now;
+    const moving = new StaffTokenVerifier({
+      issuer,
+      audience,
+      jwks: { file: join(dir, LOCAL_JWKS_FILE) },
+      clock: () => at,
+    });
+    return { moving, moveTo: (to: Date) => (at = to) };
+  };
+
+  it('is refused from memory once it expires, as on its first check', async () => {
+    const { moving, moveTo } = movable();
+    const token = await issue({ ttlSeconds: 30 });
+    await expect(moving.verify(token)).resolves.toMatchObject({ staffId: 'u1' });
+    moveTo(new Date(now.getTime() + 34_000));
+    await expect(moving.verify(token)).resolves.toMatchObject({ staffId: 'u1' });
+    moveTo(new Date(now.getTime() + 35_000));
+    await expect(moving.verify(token)).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });
+  });
+
+  it('answers the same staff member, and no caller can change what is remembered', async () => {
+    const { moving } = movable();
+    const token = await issue();
+    const first = await moving.verify(token);
+    expect(() => first.roles.push('admin')).toThrow();
+    expect(() => first.sites.push('*')).toThrow();
+    await expect(moving.verify(token)).resolves.toEqual({
+      kind: 'staff',
+      staffId: 'u1',
+      name: 'Li Wei',
+      roles: ['supervisor', 'on-call'],
+      sites: ['S1'],
+    });
+  });
+
+  it('does not remember a token that failed: a bad signature fails every time', async () => {
+    const { moving } = movable();
+    const [head, body] = (await issue()).split('.');
+    const forged = `${head}.${body}.${b64('not a signature')}`;
+    await expect(moving.verify(forged)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
+    await expect(moving.verify(forged)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
+  });
+
+  it('remembers the whole token: the same claims under another signature are checked, and refused', async () => {
+    const { moving } = movable();
+    const token = await issue();
+    await expect(moving.verify(token)).resolves.toMatchObject({ staffId: 'u1' });
+    const [head, body] = token.split('.');
+    await expect(moving.verify(`${head}.${body}.${b64('another signature')}`)).rejects.toMatchObject({
+      code: 'TOKEN_INVALID',
+    });
+  });
+});
+
 describe('a token that must be refused', () => {
   it('has expired', async () => {
     const token = await issue({ now: new Date(now.getTime() - 7200_000), ttlSeconds: 3600 });
