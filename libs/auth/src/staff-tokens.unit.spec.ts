@@ -38,6 +38,9 @@ const issue = (overrides: Partial<Parameters<typeof issueStaffToken>[0]> = {}) =
     ...overrides,
   });
 
+/** The staff member `issue()` names. */
+const liWei = { kind: 'staff', staffId: 'u1', name: 'Li Wei', roles: ['supervisor', 'on-call'], sites: ['S1'] };
+
 const issuedAt = Math.floor(now.getTime() / 1000);
 
 /** The registered claims of a token for `sub`, issued now for this issuer and audience, valid `ttlSeconds`. */
@@ -74,13 +77,7 @@ const rejection = async (token: string): Promise<UnauthenticatedError> => {
 
 describe('a token from the local signing key', () => {
   it('verifies to the staff member it names', async () => {
-    await expect(verifier.verify(await issue())).resolves.toEqual({
-      kind: 'staff',
-      staffId: 'u1',
-      name: 'Li Wei',
-      roles: ['supervisor', 'on-call'],
-      sites: ['S1'],
-    });
+    await expect(verifier.verify(await issue())).resolves.toEqual(liWei);
   });
 
   it('is accepted with its Bearer prefix too', async () => {
@@ -166,13 +163,7 @@ describe('a token remembered once verified', () => {
     const first = await moving.verify(token);
     expect(() => first.roles.push('admin')).toThrow();
     expect(() => first.sites.push('*')).toThrow();
-    await expect(moving.verify(token)).resolves.toEqual({
-      kind: 'staff',
-      staffId: 'u1',
-      name: 'Li Wei',
-      roles: ['supervisor', 'on-call'],
-      sites: ['S1'],
-    });
+    await expect(moving.verify(token)).resolves.toEqual(liWei);
   });
 
   it('does not remember a token that failed: a bad signature fails every time', async () => {

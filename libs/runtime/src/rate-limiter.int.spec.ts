@@ -148,10 +148,18 @@ describe('a limit of 100 hits or more: blocks counted ahead (docs/adr/0044)', ()
       )
     ).rows[0]?.hits;
 
-  it('allows the limit and no more across two instances, each hit counted before it is allowed', async () => {
-    const pools: Pool[] = [createPool(db.url, 'rate-limit-e', 10), createPool(db.url, 'rate-limit-f', 10)];
+  /** Runs `work` with two instances over one limit, each with a connection pool of its own. */
+  const withTwoInstances = async (limit: number, work: (limiters: RateLimiter[]) => Promise<void>) => {
+    const pools = ['rate-limit-e', 'rate-limit-f'].map((name) => createPool(db.url, name, 10));
     try {
-      const limiters = pools.map((pool) => new RateLimiter(pool, { limit: 300, windowSeconds: HOUR }));
+      await work(pools.map((pool) => new RateLimiter(pool, { limit, windowSeconds: HOUR })));
+    } finally {
+      await Promise.all(pools.map((pool) => pool.end()));
+    }
+  };
+
+  it('allows the limit and no more across two instances, each hit counted before it is allowed', () =>
+    withTwoInstances(300, async (limiters) => {
       const caller = bucket('staff:blocks');
       await awayFromWindowEdge(HOUR);
       const outcomes = await Promise.all(Array.from({ length: 400 }, (_, i) => limiters[i % 2]!.hit(caller)));
@@ -166,10 +174,7 @@ describe('a limit of 100 hits or more: blocks counted ahead (docs/adr/0044)', ()
       }
       // Spent everywhere: a further hit on either instance is refused.
       for (const limiter of limiters) expect((await limiter.hit(caller)).allowed).toBe(false);
-    } finally {
-      await Promise.all(pools.map((pool) => pool.end()));
-    }
-  });
+    }));
 
   it('counts a busy caller in blocks, not an upsert per hit', async () => {
     const limiter = new RateLimiter(db.pool, { limit: 10_000, windowSeconds: HOUR });
