@@ -5,3 +5,4 @@ export * from './staff-tokens';
 export * from './resident-keys';
 export * from './record-signing-key';
 export * from './link-digest-backfill';
+export * from './link-digests.repository';

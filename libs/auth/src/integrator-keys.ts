@@ -10,6 +10,7 @@ import {
   ValidationError,
 } from '@closeloop/contracts';
 import type { Pool, PoolClient } from 'pg';
+import { BoundedMemory } from './bounded-memory';
 import { IntegratorKeyChanges } from './integrator-key-changes';
 
 /**
@@ -477,8 +478,7 @@ export const VERIFIED_KEY_REMEMBER_MILLIS = 10_000;
  * Anyone who knows a key id can make an instance run argon2 once per request: rate-limit before verifying.
  */
 export class IntegratorKeyVerifier {
-  private readonly verified = new Map<string, VerifiedKey>();
-  private readonly cacheSize: number;
+  private readonly verified: BoundedMemory<string, VerifiedKey>;
   private readonly rememberMillis: number;
   private readonly changes: IntegratorKeyChanges | undefined;
 
@@ -487,7 +487,7 @@ export class IntegratorKeyVerifier {
     private readonly clock: () => Date,
     options: IntegratorKeyVerifierOptions = {},
   ) {
-    this.cacheSize = options.cacheSize ?? 1_000;
+    this.verified = new BoundedMemory(options.cacheSize ?? 1_000);
     this.rememberMillis = options.rememberMillis ?? 0;
     this.changes = options.changes;
     if (this.rememberMillis > 0 && !this.changes) throw new Error('remembering verified keys needs their changes');
@@ -555,11 +555,6 @@ export class IntegratorKeyVerifier {
   }
 
   private touch(keyId: string, entry: VerifiedKey): void {
-    this.verified.delete(keyId);
-    this.verified.set(keyId, entry);
-    while (this.verified.size > this.cacheSize) {
-      const oldest = this.verified.keys().next().value as string;
-      this.verified.delete(oldest);
-    }
+    this.verified.remember(keyId, entry);
   }
 }

@@ -1,6 +1,6 @@
 import { ResidentKeys } from './resident-keys';
 
-/** A table that keeps each order's status-link digest; its SQL stays in the owning service's repository. */
+/** A table that keeps each order's status-link digest: LinkDigestColumn over the owning service's table. */
 export interface LinkDigestStore {
   anyWithDigest(): Promise<{ workOrderId: string; linkDigest: string } | undefined>;
   clearDigests(): Promise<void>;

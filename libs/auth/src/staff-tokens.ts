@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { UnauthenticatedError } from '@closeloop/contracts';
 import { createLocalJWKSet, createRemoteJWKSet, errors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
+import { BoundedMemory } from './bounded-memory';
 
 /**
  * Staff are the service desk's people: dispatchers (派单员) who assign orders, technicians who do the work,
@@ -48,6 +50,8 @@ export interface StaffTokenVerifierOptions {
   readonly clockToleranceSeconds?: number;
   /** For tests; otherwise the system clock. */
   readonly clock?: () => Date;
+  /** Tokens remembered at most once verified (least recently used dropped); defaults to REMEMBERED_TOKENS. */
+  readonly rememberedTokens?: number;
 }
 
 /** Asymmetric algorithms only: a shared-secret HS256 token, or an unsigned one, is never accepted. */
@@ -66,15 +70,43 @@ export class StaffKeysUnavailableError extends Error {
 
 type KeySet = ReturnType<typeof createLocalJWKSet> | ReturnType<typeof createRemoteJWKSet>;
 
-/** Verifies staff JWTs: signature against the IdP's keys, then issuer, audience and expiry, then the claims Closeloop reads. */
+/** Staff tokens an instance remembers once verified: a desk's staff, each with a token or two, many times over. */
+export const REMEMBERED_TOKENS = 10_000;
+/**
+ * The longest a verified token is answered from memory before its signature is checked again. Well inside the
+ * 10 minutes jose keeps an identity provider's key set: a key the provider withdraws stops a remembered token no
+ * later than it stopped a verified one before.
+ */
+export const REMEMBER_TOKEN_MILLIS = 60_000;
+
+interface RememberedToken {
+  readonly principal: StaffPrincipal;
+  /** The token's exp, in ms since the epoch. */
+  readonly expiresAt: number;
+  /** When memory stops answering for it (REMEMBER_TOKEN_MILLIS after it verified), by the verifier's clock. */
+  readonly recheckAt: number;
+}
+
+/**
+ * Verifies staff JWTs: signature against the IdP's keys, then issuer, audience and expiry, then the claims Closeloop
+ * reads. Checking a signature is most of what a staff GET costs, so a token that verified is remembered by its
+ * SHA-256 (never the token itself) with the staff member it named, and answered from memory while it is unexpired
+ * (by the same clock tolerance) and for at most REMEMBER_TOKEN_MILLIS. Staff tokens cannot be revoked other than by
+ * expiry or by the provider withdrawing its key (ADR 11), and both still hold: the expiry on every call, the key
+ * within a minute. Failures are not remembered, so guessing cannot fill memory; it is bounded (LRU).
+ */
 export class StaffTokenVerifier {
   private readonly keys: KeySet;
+  private readonly remembered: BoundedMemory<string, RememberedToken>;
+  private readonly toleranceMillis: number;
 
   constructor(private readonly options: StaffTokenVerifierOptions) {
     const tolerance = options.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS;
     if (!Number.isInteger(tolerance) || tolerance < 0 || tolerance > MAX_CLOCK_TOLERANCE_SECONDS) {
       throw new Error(`The staff token clock tolerance must be 0 to ${MAX_CLOCK_TOLERANCE_SECONDS} whole seconds`);
     }
+    this.toleranceMillis = tolerance * 1000;
+    this.remembered = new BoundedMemory(options.rememberedTokens ?? REMEMBERED_TOKENS);
     if ('url' in options.jwks) {
       let url: URL;
       try {
@@ -92,6 +124,17 @@ export class StaffTokenVerifier {
   async verify(bearerToken: string): Promise<StaffPrincipal> {
     const token = typeof bearerToken === 'string' ? (bearerCredentialOf(bearerToken) ?? bearerToken.trim()) : '';
     if (token === '') throw new UnauthenticatedError('A staff bearer token is required', 'TOKEN_MISSING');
+    const now = this.options.clock?.() ?? new Date();
+    const digest = createHash('sha256').update(token, 'utf8').digest('base64');
+    const remembered = this.remembered.get(digest);
+    if (remembered) {
+      // As jose judges exp: expired once exp is at or before now less the tolerance.
+      if (now.getTime() < remembered.recheckAt && remembered.expiresAt > now.getTime() - this.toleranceMillis) {
+        this.remembered.remember(digest, remembered);
+        return remembered.principal;
+      }
+      this.remembered.forget(digest);
+    }
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, this.keys, {
@@ -100,12 +143,22 @@ export class StaffTokenVerifier {
         algorithms: [...STAFF_TOKEN_ALGORITHMS],
         clockTolerance: this.options.clockToleranceSeconds ?? DEFAULT_CLOCK_TOLERANCE_SECONDS,
         requiredClaims: ['exp', 'iss', 'aud', 'sub'],
-        ...(this.options.clock ? { currentDate: this.options.clock() } : {}),
+        currentDate: now,
       }));
     } catch (error) {
       throw rejection(error);
     }
-    return principalOf(payload);
+    // Shared by every request the token makes from now on: nobody may change it.
+    const principal = Object.freeze(principalOf(payload));
+    Object.freeze(principal.roles);
+    Object.freeze(principal.sites);
+    this.remembered.remember(digest, {
+      principal,
+      // requiredClaims makes exp present, and jose has checked it is a number.
+      expiresAt: (payload.exp as number) * 1000,
+      recheckAt: now.getTime() + REMEMBER_TOKEN_MILLIS,
+    });
+    return principal;
   }
 }
 

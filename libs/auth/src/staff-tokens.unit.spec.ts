@@ -38,6 +38,9 @@ const issue = (overrides: Partial<Parameters<typeof issueStaffToken>[0]> = {}) =
     ...overrides,
   });
 
+/** The staff member `issue()` names. */
+const liWei = { kind: 'staff', staffId: 'u1', name: 'Li Wei', roles: ['supervisor', 'on-call'], sites: ['S1'] };
+
 const issuedAt = Math.floor(now.getTime() / 1000);
 
 /** The registered claims of a token for `sub`, issued now for this issuer and audience, valid `ttlSeconds`. */
@@ -74,13 +77,7 @@ const rejection = async (token: string): Promise<UnauthenticatedError> => {
 
 describe('a token from the local signing key', () => {
   it('verifies to the staff member it names', async () => {
-    await expect(verifier.verify(await issue())).resolves.toEqual({
-      kind: 'staff',
-      staffId: 'u1',
-      name: 'Li Wei',
-      roles: ['supervisor', 'on-call'],
-      sites: ['S1'],
-    });
+    await expect(verifier.verify(await issue())).resolves.toEqual(liWei);
   });
 
   it('is accepted with its Bearer prefix too', async () => {
@@ -134,6 +131,57 @@ describe('the clock tolerance', () => {
           clockToleranceSeconds: 30,
         }),
     ).toThrow('0 to 5');
+  });
+});
+
+describe('a token remembered once verified', () => {
+  /** A verifier of its own, with an empty memory, on a clock the test moves. */
+  const movable = () => {
+    let at = now;
+    const moving = new StaffTokenVerifier({
+      issuer,
+      audience,
+      jwks: { file: join(dir, LOCAL_JWKS_FILE) },
+      clock: () => at,
+    });
+    return { moving, moveTo: (to: Date) => (at = to) };
+  };
+
+  it('is refused from memory once it expires, as on its first check', async () => {
+    const { moving, moveTo } = movable();
+    const token = await issue({ ttlSeconds: 30 });
+    await expect(moving.verify(token)).resolves.toMatchObject({ staffId: 'u1' });
+    moveTo(new Date(now.getTime() + 34_000));
+    await expect(moving.verify(token)).resolves.toMatchObject({ staffId: 'u1' });
+    moveTo(new Date(now.getTime() + 35_000));
+    await expect(moving.verify(token)).rejects.toMatchObject({ code: 'TOKEN_EXPIRED' });
+  });
+
+  it('answers the same staff member, and no caller can change what is remembered', async () => {
+    const { moving } = movable();
+    const token = await issue();
+    const first = await moving.verify(token);
+    expect(() => first.roles.push('admin')).toThrow();
+    expect(() => first.sites.push('*')).toThrow();
+    await expect(moving.verify(token)).resolves.toEqual(liWei);
+  });
+
+  it('does not remember a token that failed: a bad signature fails every time', async () => {
+    const { moving } = movable();
+    const [head, body] = (await issue()).split('.');
+    const forged = `${head}.${body}.${b64('not a signature')}`;
+    await expect(moving.verify(forged)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
+    await expect(moving.verify(forged)).rejects.toMatchObject({ code: 'TOKEN_INVALID' });
+  });
+
+  it('remembers the whole token: the same claims under another signature are checked, and refused', async () => {
+    const { moving } = movable();
+    const token = await issue();
+    await expect(moving.verify(token)).resolves.toMatchObject({ staffId: 'u1' });
+    const [head, body] = token.split('.');
+    await expect(moving.verify(`${head}.${body}.${b64('another signature')}`)).rejects.toMatchObject({
+      code: 'TOKEN_INVALID',
+    });
   });
 });
 

@@ -46,3 +46,19 @@ export const ceilingLeakSlaRestarted = (workOrderId: string): DomainEvent => ({
     resolutionDueAt: '2026-11-24T05:00:00.000Z',
   },
 });
+
+/** Wang Wei of S1's plumbers, who takes the leak from the roster five seconds after the report. */
+export const ceilingLeakPlumber = { staffId: 's1-wang-wei', name: 'Wang Wei' };
+
+/** The roster gives the leak to Wang Wei at 09:00:05. */
+export const ceilingLeakAssigned = (workOrderId: string): DomainEvent => ({
+  type: EventTypes.WorkOrderAssigned,
+  data: {
+    workOrderId,
+    owner: ceilingLeakPlumber,
+    teamId: 's1-plumbing',
+    ruleId: 'roster',
+    reason: 'plumbers',
+    assignedAt: '2026-11-23T01:00:05.000Z',
+  },
+});

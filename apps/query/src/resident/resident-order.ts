@@ -111,68 +111,64 @@ const technicianStep = (
   team: string | null,
 ): ResidentStep => ({ step, at, technician: { givenName: givenNameOf(staffName), team } });
 
+/** A step: what happened, when, and whatever else the event tells the resident about it. */
+const stepAt = (step: ResidentStepKind, at: string, more: Omit<ResidentStep, 'step' | 'at'> = {}): ResidentStep => ({
+  step,
+  at,
+  ...more,
+});
+
+/** The step an event is to the resident; undefined for the events that are none of the resident's business. */
+const stepOf = (event: DomainEvent, team: string | null): ResidentStep | undefined => {
+  switch (event.type) {
+    case EventTypes.WorkOrderReported:
+      return stepAt('received', event.data.reportedAt);
+    case EventTypes.WorkOrderAssigned:
+      return technicianStep('assigned', event.data.assignedAt, event.data.owner.name, team);
+    case EventTypes.TechnicianReassigned:
+      return technicianStep('assigned', event.data.reassignedAt, event.data.to.name, team);
+    case EventTypes.WorkOrderAcknowledged:
+      return technicianStep('acknowledged', event.data.acknowledgedAt, event.data.by.name, team);
+    case EventTypes.WorkStarted:
+      return stepAt('started', event.data.startedAt);
+    case EventTypes.WorkOrderPutOnHold:
+      return stepAt('on-hold', event.data.heldAt, { reason: event.data.reason });
+    case EventTypes.WorkOrderResumed:
+      return stepAt('resumed', event.data.resumedAt);
+    case EventTypes.WorkOrderResolved:
+      return stepAt('resolved', event.data.resolvedAt, { notes: event.data.notes });
+    case EventTypes.WorkOrderReopened:
+      return stepAt('reopened', event.data.reopenedAt, {
+        by: event.data.trigger === 'resident-rejected' ? 'resident' : 'staff',
+      });
+    case EventTypes.WorkOrderClosed:
+      return stepAt('closed', event.data.closedAt, {
+        outcome: event.data.outcome,
+        ...(event.data.rating === undefined ? {} : { rating: event.data.rating }),
+      });
+    case EventTypes.WorkOrderCancelled:
+      return stepAt('cancelled', event.data.cancelledAt, { reason: event.data.reason });
+    case EventTypes.ResidentNoteAdded:
+      return stepAt('note', event.data.addedAt, {
+        ...(event.data.note === undefined ? {} : { note: event.data.note }),
+        photoRefs: event.data.photoRefs,
+      });
+    default:
+      // Triage, dispatch queues, ownership, follow-up calls and duplicate reports (other residents), SLA clocks and
+      // alerts: the service desk's business, not a step the resident follows.
+      return undefined;
+  }
+};
+
 /** The steps in timeline order; events a resident has no business seeing are left out. */
 export const stepsOf = (events: readonly DomainEvent[]): ResidentStep[] => {
   const steps: ResidentStep[] = [];
+  // The team of the latest assignment: a reassignment or an acknowledgement names the technician, not the team.
   let team: string | null = null;
   for (const event of events) {
-    switch (event.type) {
-      case EventTypes.WorkOrderReported:
-        steps.push({ step: 'received', at: event.data.reportedAt });
-        break;
-      case EventTypes.WorkOrderAssigned:
-        team = event.data.teamId;
-        steps.push(technicianStep('assigned', event.data.assignedAt, event.data.owner.name, team));
-        break;
-      case EventTypes.TechnicianReassigned:
-        steps.push(technicianStep('assigned', event.data.reassignedAt, event.data.to.name, team));
-        break;
-      case EventTypes.WorkOrderAcknowledged:
-        steps.push(technicianStep('acknowledged', event.data.acknowledgedAt, event.data.by.name, team));
-        break;
-      case EventTypes.WorkStarted:
-        steps.push({ step: 'started', at: event.data.startedAt });
-        break;
-      case EventTypes.WorkOrderPutOnHold:
-        steps.push({ step: 'on-hold', at: event.data.heldAt, reason: event.data.reason });
-        break;
-      case EventTypes.WorkOrderResumed:
-        steps.push({ step: 'resumed', at: event.data.resumedAt });
-        break;
-      case EventTypes.WorkOrderResolved:
-        steps.push({ step: 'resolved', at: event.data.resolvedAt, notes: event.data.notes });
-        break;
-      case EventTypes.WorkOrderReopened:
-        steps.push({
-          step: 'reopened',
-          at: event.data.reopenedAt,
-          by: event.data.trigger === 'resident-rejected' ? 'resident' : 'staff',
-        });
-        break;
-      case EventTypes.WorkOrderClosed:
-        steps.push({
-          step: 'closed',
-          at: event.data.closedAt,
-          outcome: event.data.outcome,
-          ...(event.data.rating === undefined ? {} : { rating: event.data.rating }),
-        });
-        break;
-      case EventTypes.WorkOrderCancelled:
-        steps.push({ step: 'cancelled', at: event.data.cancelledAt, reason: event.data.reason });
-        break;
-      case EventTypes.ResidentNoteAdded:
-        steps.push({
-          step: 'note',
-          at: event.data.addedAt,
-          ...(event.data.note === undefined ? {} : { note: event.data.note }),
-          photoRefs: event.data.photoRefs,
-        });
-        break;
-      default:
-        // Triage, dispatch queues, ownership, follow-up calls and duplicate reports (other residents), SLA clocks and
-        // alerts: the service desk's business, not a step the resident follows.
-        break;
-    }
+    if (event.type === EventTypes.WorkOrderAssigned) team = event.data.teamId;
+    const step = stepOf(event, team);
+    if (step) steps.push(step);
   }
   return steps;
 };

@@ -5,6 +5,8 @@ import { LinkDigestBackfill, ResidentKeys } from '@closeloop/auth';
 import { DomainEvent, EventTypes } from '@closeloop/contracts';
 import { inTransaction } from '@closeloop/database';
 import {
+  ceilingLeakAssigned,
+  ceilingLeakPlumber,
   ceilingLeakReported,
   ceilingLeakSlaTargetsSet,
   publishedWorkOrderEvent,
@@ -51,7 +53,7 @@ describe('GET /v1/resident/orders/{token}: the resident’s view by status link 
   const view = (token: string, headers: Record<string, string> = asClient()) =>
     fetch(`${baseUrl}/v1/resident/orders/${token}`, { headers });
 
-  const wangWei = { staffId: 's1-wang-wei', name: 'Wang Wei' };
+  const wangWei = ceilingLeakPlumber;
   const reportedOrder = async (): Promise<string> => {
     const workOrderId = randomUUID();
     const unit = randomUUID().slice(0, 6);
@@ -68,17 +70,7 @@ describe('GET /v1/resident/orders/{token}: the resident’s view by status link 
       },
     });
     await project(workOrderId, ceilingLeakSlaTargetsSet(workOrderId));
-    await project(workOrderId, {
-      type: EventTypes.WorkOrderAssigned,
-      data: {
-        workOrderId,
-        owner: wangWei,
-        teamId: 's1-plumbing',
-        ruleId: 'roster',
-        reason: 'plumbing',
-        assignedAt: '2026-11-23T01:00:05.000Z',
-      },
-    });
+    await project(workOrderId, ceilingLeakAssigned(workOrderId));
     return workOrderId;
   };
 

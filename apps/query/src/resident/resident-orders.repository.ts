@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { LinkDigestColumn } from '@closeloop/auth';
 import { PG_POOL } from '@closeloop/runtime';
 import { Pool } from 'pg';
 
@@ -14,8 +15,10 @@ export interface ResidentOrderRecord {
 
 /** query_work_orders and query_timeline by status link (migration 0032), and the digests to fill in. */
 @Injectable()
-export class ResidentOrdersRepository {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+export class ResidentOrdersRepository extends LinkDigestColumn {
+  constructor(@Inject(PG_POOL) pool: Pool) {
+    super(pool, 'query_work_orders');
+  }
 
   /** The order whose link has this digest, with its timeline in store order; one indexed equality, whatever the digest. */
   async byLinkDigest(linkDigest: string): Promise<ResidentOrderRecord | undefined> {
@@ -47,38 +50,5 @@ export class ResidentOrdersRepository {
       slaPausedSince: row.sla_paused_since,
       timeline: timeline.rows.map((r) => ({ type: r.event_type, data: r.data, occurredAt: r.occurred_at })),
     };
-  }
-
-  /** Orders without a digest yet (projected before migration 0032, or after the secret changed). */
-  async withoutDigest(limit: number): Promise<string[]> {
-    const { rows } = await this.pool.query<{ work_order_id: string }>(
-      'SELECT work_order_id FROM query_work_orders WHERE link_digest IS NULL LIMIT $1',
-      [limit],
-    );
-    return rows.map((r) => r.work_order_id);
-  }
-
-  /** One order with a digest, to tell whether the secret changed since it was written. */
-  async anyWithDigest(): Promise<{ workOrderId: string; linkDigest: string } | undefined> {
-    const { rows } = await this.pool.query<{ work_order_id: string; link_digest: string }>(
-      'SELECT work_order_id, link_digest FROM query_work_orders WHERE link_digest IS NOT NULL LIMIT 1',
-    );
-    const row = rows[0];
-    return row && { workOrderId: row.work_order_id, linkDigest: row.link_digest };
-  }
-
-  async setDigests(digests: readonly { workOrderId: string; linkDigest: string }[]): Promise<void> {
-    if (digests.length === 0) return;
-    await this.pool.query(
-      `UPDATE query_work_orders w SET link_digest = d.link_digest
-         FROM unnest($1::uuid[], $2::text[]) AS d(work_order_id, link_digest)
-        WHERE w.work_order_id = d.work_order_id`,
-      [digests.map((d) => d.workOrderId), digests.map((d) => d.linkDigest)],
-    );
-  }
-
-  /** Forgets every digest: the secret changed, so every link did. */
-  async clearDigests(): Promise<void> {
-    await this.pool.query('UPDATE query_work_orders SET link_digest = NULL WHERE link_digest IS NOT NULL');
   }
 }

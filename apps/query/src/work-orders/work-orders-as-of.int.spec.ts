@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { StaffRole } from '@closeloop/auth';
 import { DomainEvent, EventTypes } from '@closeloop/contracts';
 import { attachPrincipal } from '@closeloop/http';
-import { ceilingLeakReported, freshDatabase, publishedWorkOrderEvent, TestDatabase } from '@closeloop/testing';
+import { ceilingLeakReported, freshDatabase, TestDatabase } from '@closeloop/testing';
 import fc from 'fast-check';
 import type { Request } from 'express';
 import { foldWorkOrderView } from '../projection/work-order-view';
-import { projectEvent } from '../projection/work-order.projection';
+import { projectHistory } from '../projection/timeline-rows.spec';
 import { workOrderRowOf } from '../projection/work-order-rows.repository';
 import { toView, WorkOrdersHttpController } from './work-orders.http.controller';
 import { WorkOrderViewsRepository } from './work-order-views.repository';
@@ -61,10 +61,6 @@ const steps: ((workOrderId: string, at: string) => DomainEvent)[] = [
   }),
 ];
 
-let sequence = 0;
-const published = (workOrderId: string, event: DomainEvent, time: string) =>
-  publishedWorkOrderEvent(workOrderId, event, ++sequence, time);
-
 describe('GET /v1/work-orders/{id}?asOf= and the board as it was', () => {
   let db: TestDatabase;
   let controller: WorkOrdersHttpController;
@@ -76,14 +72,8 @@ describe('GET /v1/work-orders/{id}?asOf= and the board as it was', () => {
   afterAll(() => db.drop());
 
   /** Projects a history as the consumer would; answers each event with the instant it occurred. */
-  const project = async (workOrderId: string, events: { event: DomainEvent; at: string }[]) => {
-    const client = await db.pool.connect();
-    try {
-      for (const { event, at } of events) await projectEvent(client, published(workOrderId, event, at));
-    } finally {
-      client.release();
-    }
-  };
+  const project = (workOrderId: string, events: { event: DomainEvent; at: string }[]) =>
+    projectHistory(db.pool, workOrderId, events);
 
   // A history: the report, then some of the steps in order, each 0 to 3 minutes after the one before (0: the same
   // instant, as events of one append are).

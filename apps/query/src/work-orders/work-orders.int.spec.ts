@@ -4,16 +4,16 @@ import { DomainEvent, EventTypes, toDomainEvents } from '@closeloop/contracts';
 import { migrate } from '@closeloop/database';
 import { attachPrincipal } from '@closeloop/http';
 import {
+  ceilingLeakAssigned,
+  ceilingLeakPlumber,
   ceilingLeakReported,
   freshDatabase,
-  publishedWorkOrderEvent,
   tablesAsBeforeOwnerNames,
   TestDatabase,
 } from '@closeloop/testing';
 import type { Request } from 'express';
 import { foldWorkOrderView } from '../projection/work-order-view';
-import { projectEvent } from '../projection/work-order.projection';
-import { storeTimelineRows } from '../projection/timeline-rows.spec';
+import { projectHistory, storeTimelineRows } from '../projection/timeline-rows.spec';
 import { WorkOrdersHttpController } from './work-orders.http.controller';
 import { WorkOrderViewsRepository } from './work-order-views.repository';
 
@@ -27,11 +27,7 @@ const as = (roles: StaffRole[]): Request => {
 const supervisor = as(['supervisor']);
 const dispatcher = as(['dispatcher']);
 
-let sequence = 0;
-const published = (workOrderId: string, event: DomainEvent, time: string) =>
-  publishedWorkOrderEvent(workOrderId, event, ++sequence, time);
-
-const wangWei = { staffId: 's1-wang-wei', name: 'Wang Wei' };
+const wangWei = ceilingLeakPlumber;
 
 /** Ms Lin's ceiling leak (libs/testing) at this flat of S1, reported and assigned, plus whatever happened to it next. */
 const history = (
@@ -44,20 +40,7 @@ const history = (
       at: '2026-11-23T01:00:00.000Z',
       event: ceilingLeakReported(workOrderId, `S1-20261123-${unit}`, { unit, description: 'Leak' }),
     },
-    {
-      at: '2026-11-23T01:00:05.000Z',
-      event: {
-        type: EventTypes.WorkOrderAssigned,
-        data: {
-          workOrderId,
-          owner: wangWei,
-          teamId: 's1-plumbing',
-          ruleId: 'roster',
-          reason: 'plumbers',
-          assignedAt: '2026-11-23T01:00:05.000Z',
-        },
-      },
-    },
+    { at: '2026-11-23T01:00:05.000Z', event: ceilingLeakAssigned(workOrderId) },
   ];
   return [
     ...base,
@@ -129,14 +112,8 @@ describe('the query service’s work-order list and view (real PostgreSQL)', () 
   let db: TestDatabase;
   let controller: WorkOrdersHttpController;
 
-  const project = async (workOrderId: string, events: { event: DomainEvent; at: string }[]) => {
-    const client = await db.pool.connect();
-    try {
-      for (const { event, at } of events) await projectEvent(client, published(workOrderId, event, at));
-    } finally {
-      client.release();
-    }
-  };
+  const project = (workOrderId: string, events: { event: DomainEvent; at: string }[]) =>
+    projectHistory(db.pool, workOrderId, events);
   const listed = async (query: Record<string, unknown>) =>
     ((await controller.list(query, supervisor)).items as { workOrderId: string }[]).map((o) => o.workOrderId);
 
