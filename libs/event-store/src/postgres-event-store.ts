@@ -85,9 +85,10 @@ export class PostgresEventStore implements EventStore {
   constructor(private readonly pool: Pool) {}
 
   /**
-   * One round trip: the es_append function (migration 0039, ADR 34) locks the stream, checks the expected version,
-   * chains and inserts the events and moves the version, in the one statement's own transaction. What only this
-   * side can write, the canonical text of each event's data, id and metadata, goes with it (chainTextPrefix).
+   * One round trip: es_append_one, or es_append for several events (migrations 0039 and 0046, ADR 34), locks the
+   * stream, checks the expected version, chains and inserts the events and moves the version, in the one statement's
+   * own transaction. What only this side can write, the canonical text of each event's data, id and metadata, goes
+   * with it (chainTextPrefix). Named statements: each connection parses and plans them once.
    */
   async append(streamId: string, events: readonly NewEvent[], expected: ExpectedVersion): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
@@ -99,20 +100,41 @@ export class PostgresEventStore implements EventStore {
     events: readonly NewEvent[],
     expected: ExpectedVersion,
   ): Promise<AppendResult> {
+    const [only] = events;
     try {
       const { rows } = await this.pool.query<{ next_version: number; last_position: string }>(
-        `SELECT next_version, last_position::text FROM es_append($1, $2, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[], $7::text[], $8, $9::text[])`,
-        [
-          streamId,
-          String(expected),
-          events.map((e) => e.eventId),
-          events.map((e) => e.type),
-          events.map((e) => JSON.stringify(e.data)),
-          events.map((e) => JSON.stringify(e.metadata)),
-          events.map(chainTextPrefix),
-          JSON.stringify(streamId),
-          events.map((e) => JSON.stringify(e.type)),
-        ],
+        events.length === 1 && only
+          ? {
+              name: 'es_append_one',
+              text: 'SELECT next_version, last_position::text FROM es_append_one($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+              values: [
+                streamId,
+                String(expected),
+                only.eventId,
+                only.type,
+                JSON.stringify(only.data),
+                JSON.stringify(only.metadata),
+                chainTextPrefix(only),
+                JSON.stringify(streamId),
+                JSON.stringify(only.type),
+              ],
+            }
+          : {
+              name: 'es_append',
+              text: `SELECT next_version, last_position::text
+                     FROM es_append($1, $2, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[], $7::text[], $8, $9::text[])`,
+              values: [
+                streamId,
+                String(expected),
+                events.map((e) => e.eventId),
+                events.map((e) => e.type),
+                events.map((e) => JSON.stringify(e.data)),
+                events.map((e) => JSON.stringify(e.metadata)),
+                events.map(chainTextPrefix),
+                JSON.stringify(streamId),
+                events.map((e) => JSON.stringify(e.type)),
+              ],
+            },
       );
       const row = rows[0]!;
       return { nextExpectedVersion: row.next_version, lastGlobalPosition: row.last_position };
@@ -136,10 +158,11 @@ export class PostgresEventStore implements EventStore {
       conflict_version: number | null;
     }[];
     try {
-      ({ rows } = await this.pool.query(
-        `SELECT stream_index, next_version, last_position::text, conflict_version
+      ({ rows } = await this.pool.query({
+        name: 'es_append_many',
+        text: `SELECT stream_index, next_version, last_position::text, conflict_version
          FROM es_append_many($1::text[], $2::text[], $3::text[], $4::int[], $5::uuid[], $6::text[], $7::jsonb[], $8::jsonb[], $9::text[], $10::text[])`,
-        [
+        values: [
           appends.map((a) => a.streamId),
           appends.map((a) => String(a.expected)),
           appends.map((a) => JSON.stringify(a.streamId)),
@@ -151,7 +174,7 @@ export class PostgresEventStore implements EventStore {
           events.map(chainTextPrefix),
           events.map((e) => JSON.stringify(e.type)),
         ],
-      ));
+      }));
     } catch (error) {
       throw translate(error, appends.map((a) => a.streamId).join(', '), 'any');
     }
