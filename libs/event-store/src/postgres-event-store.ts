@@ -85,10 +85,10 @@ export class PostgresEventStore implements EventStore {
   constructor(private readonly pool: Pool) {}
 
   /**
-   * One round trip: es_append_one, or es_append for several events (migrations 0039 and 0046, ADR 34), locks the
-   * stream, checks the expected version, chains and inserts the events and moves the version, in the one statement's
-   * own transaction. What only this side can write, the canonical text of each event's data, id and metadata, goes
-   * with it (chainTextPrefix). Named statements: each connection parses and plans them once.
+   * One round trip: es_append_one (migration 0046, ADR 34) locks the stream, checks the expected version, chains and
+   * inserts the event and moves the version, in the one statement's own transaction; several events go through
+   * es_append_many like a batch of one stream. What only this side can write, the canonical text of each event's
+   * data, id and metadata, goes with them (chainTextPrefix). Named statements: parsed and planned once a connection.
    */
   async append(streamId: string, events: readonly NewEvent[], expected: ExpectedVersion): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
@@ -101,41 +101,28 @@ export class PostgresEventStore implements EventStore {
     expected: ExpectedVersion,
   ): Promise<AppendResult> {
     const [only] = events;
+    if (events.length > 1 || !only) {
+      const [outcome] = await this.appendToStreams([{ streamId, events, expected }]);
+      if (!outcome) throw new Error(`es_append_many answered nothing for stream ${streamId}`);
+      if ('conflict' in outcome) throw outcome.conflict;
+      return outcome.appended;
+    }
     try {
-      const { rows } = await this.pool.query<{ next_version: number; last_position: string }>(
-        events.length === 1 && only
-          ? {
-              name: 'es_append_one',
-              text: 'SELECT next_version, last_position::text FROM es_append_one($1, $2, $3, $4, $5, $6, $7, $8, $9)',
-              values: [
-                streamId,
-                String(expected),
-                only.eventId,
-                only.type,
-                JSON.stringify(only.data),
-                JSON.stringify(only.metadata),
-                chainTextPrefix(only),
-                JSON.stringify(streamId),
-                JSON.stringify(only.type),
-              ],
-            }
-          : {
-              name: 'es_append',
-              text: `SELECT next_version, last_position::text
-                     FROM es_append($1, $2, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[], $7::text[], $8, $9::text[])`,
-              values: [
-                streamId,
-                String(expected),
-                events.map((e) => e.eventId),
-                events.map((e) => e.type),
-                events.map((e) => JSON.stringify(e.data)),
-                events.map((e) => JSON.stringify(e.metadata)),
-                events.map(chainTextPrefix),
-                JSON.stringify(streamId),
-                events.map((e) => JSON.stringify(e.type)),
-              ],
-            },
-      );
+      const { rows } = await this.pool.query<{ next_version: number; last_position: string }>({
+        name: 'es_append_one',
+        text: 'SELECT next_version, last_position::text FROM es_append_one($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+        values: [
+          streamId,
+          String(expected),
+          only.eventId,
+          only.type,
+          JSON.stringify(only.data),
+          JSON.stringify(only.metadata),
+          chainTextPrefix(only),
+          JSON.stringify(streamId),
+          JSON.stringify(only.type),
+        ],
+      });
       const row = rows[0]!;
       return { nextExpectedVersion: row.next_version, lastGlobalPosition: row.last_position };
     } catch (error) {
@@ -144,12 +131,15 @@ export class PostgresEventStore implements EventStore {
   }
 
   /**
-   * One round trip for many streams: es_append_many (migration 0041, ADR 37) does what es_append does, stream by
+   * One round trip for many streams: es_append_many (migration 0041, ADR 37) does what es_append_one does, stream by
    * stream, in one transaction, and answers a stream whose expectation failed with its version instead of failing.
    */
   async appendMany(appends: readonly StreamAppend[]): Promise<StreamAppendOutcome[]> {
     assertAppendsDistinct(appends);
-    if (appends.length === 0) return [];
+    return appends.length === 0 ? [] : this.appendToStreams(appends);
+  }
+
+  private async appendToStreams(appends: readonly StreamAppend[]): Promise<StreamAppendOutcome[]> {
     const events = appends.flatMap((a) => a.events);
     let rows: {
       stream_index: number;
@@ -176,7 +166,10 @@ export class PostgresEventStore implements EventStore {
         ],
       }));
     } catch (error) {
-      throw translate(error, appends.map((a) => a.streamId).join(', '), 'any');
+      const [first] = appends;
+      throw appends.length === 1 && first
+        ? translate(error, first.streamId, first.expected)
+        : translate(error, appends.map((a) => a.streamId).join(', '), 'any');
     }
     const byIndex = new Map(rows.map((row) => [row.stream_index, row]));
     return appends.map(({ streamId, expected }, i): StreamAppendOutcome => {
