@@ -87,18 +87,12 @@ export const chainEvents = <E extends { eventId: string; type: string; data: unk
 
 // ── verifying a stream ──────────────────────────────────────────────────────────────────────────────────────
 
-/** One stored event as a verifier sees it. */
-export interface ChainLinkInput {
-  readonly eventId: string;
-  readonly type: string;
-  readonly data: unknown;
-  readonly metadata: unknown;
-  readonly streamId: string;
-  readonly streamVersion: number;
+/** One stored event as a verifier sees it: what its hash covers, its recorded instant, and its link as stored. */
+export type ChainLinkInput = Omit<ChainedEventFields, 'time' | 'prevHash'> & {
   readonly recordedAt: Date;
   readonly prevHash?: string | null;
   readonly hash?: string | null;
-}
+};
 
 export type ChainBreakReason =
   /** The event's content does not give the hash stored with it: the event was changed after it was written. */

@@ -1,17 +1,6 @@
 import type { RecordedEvent as KurrentRecordedEvent } from '@kurrent/kurrentdb-client';
 import { StreamVersionConflictError } from './event-store.port';
-import {
-  decodeCheckpoint,
-  encodeCheckpoint,
-  isAfter,
-  isStreamNotFound,
-  isSystemEvent,
-  isWrongExpectedVersion,
-  toConflict,
-  toRecorded,
-  toStreamState,
-  versionOfRevision,
-} from './kurrentdb-mapping';
+import * as mapping from './kurrentdb-mapping';
 
 const stored = (overrides: Partial<Record<keyof KurrentRecordedEvent, unknown>> = {}): KurrentRecordedEvent =>
   ({
@@ -29,25 +18,25 @@ const stored = (overrides: Partial<Record<keyof KurrentRecordedEvent, unknown>> 
 
 describe('expected versions as KurrentDB stream states', () => {
   it('maps version n (n events) to revision n - 1, and version 0 to no stream', () => {
-    expect(toStreamState(1)).toBe(0n);
-    expect(toStreamState(2)).toBe(1n);
-    expect(toStreamState(0)).toBe('no_stream');
+    expect(mapping.toStreamState(1)).toBe(0n);
+    expect(mapping.toStreamState(2)).toBe(1n);
+    expect(mapping.toStreamState(0)).toBe('no_stream');
   });
 
   it('maps the named expectations one to one', () => {
-    expect(toStreamState('no-stream')).toBe('no_stream');
-    expect(toStreamState('stream-exists')).toBe('stream_exists');
-    expect(toStreamState('any')).toBe('any');
+    expect(mapping.toStreamState('no-stream')).toBe('no_stream');
+    expect(mapping.toStreamState('stream-exists')).toBe('stream_exists');
+    expect(mapping.toStreamState('any')).toBe('any');
   });
 
   it('refuses a version that is not a whole, non-negative count', () => {
-    expect(() => toStreamState(-1)).toThrow(/whole number/);
-    expect(() => toStreamState(1.5)).toThrow(/whole number/);
+    expect(() => mapping.toStreamState(-1)).toThrow(/whole number/);
+    expect(() => mapping.toStreamState(1.5)).toThrow(/whole number/);
   });
 
   it('reads a revision back as a version', () => {
-    expect(versionOfRevision(0n)).toBe(1);
-    expect(versionOfRevision(41n)).toBe(42);
+    expect(mapping.versionOfRevision(0n)).toBe(1);
+    expect(mapping.versionOfRevision(41n)).toBe(42);
   });
 });
 
@@ -55,46 +44,46 @@ describe('a refused expectation', () => {
   const wrongExpectedVersion = { type: 'wrong-expected-version', streamName: 's', expectedState: 0n, actualState: 1n };
 
   it("is told from the client's error by its type", () => {
-    expect(isWrongExpectedVersion(wrongExpectedVersion)).toBe(true);
-    expect(isWrongExpectedVersion({ type: 'stream-not-found' })).toBe(false);
-    expect(isWrongExpectedVersion(new Error('wrong-expected-version'))).toBe(false);
-    expect(isStreamNotFound({ type: 'stream-not-found' })).toBe(true);
-    expect(isStreamNotFound(undefined)).toBe(false);
+    expect(mapping.isWrongExpectedVersion(wrongExpectedVersion)).toBe(true);
+    expect(mapping.isWrongExpectedVersion({ type: 'stream-not-found' })).toBe(false);
+    expect(mapping.isWrongExpectedVersion(new Error('wrong-expected-version'))).toBe(false);
+    expect(mapping.isStreamNotFound({ type: 'stream-not-found' })).toBe(true);
+    expect(mapping.isStreamNotFound(undefined)).toBe(false);
   });
 
   it("becomes the port's typed conflict with the stream's actual version", () => {
-    const conflict = toConflict('s', 1, 1n);
+    const conflict = mapping.toConflict('s', 1, 1n);
     expect(conflict).toBeInstanceOf(StreamVersionConflictError);
     expect(conflict).toMatchObject({ code: 'STREAM_VERSION_CONFLICT', streamId: 's', expected: 1, actual: 2 });
-    expect(toConflict('s', 'stream-exists', 'no_stream')).toMatchObject({ actual: 'no-stream' });
+    expect(mapping.toConflict('s', 'stream-exists', 'no_stream')).toMatchObject({ actual: 'no-stream' });
   });
 });
 
 describe('checkpoints', () => {
   it('round-trip a $all position, beyond what a JavaScript number holds exactly', () => {
     const position = { commit: 2n ** 60n + 1n, prepare: 2n ** 60n };
-    expect(encodeCheckpoint(position)).toBe('C:1152921504606846977/P:1152921504606846976');
-    expect(decodeCheckpoint(encodeCheckpoint(position))).toEqual(position);
+    expect(mapping.encodeCheckpoint(position)).toBe('C:1152921504606846977/P:1152921504606846976');
+    expect(mapping.decodeCheckpoint(mapping.encodeCheckpoint(position))).toEqual(position);
   });
 
   it("refuses a PostgreSQL store's checkpoint and anything else that is not one", () => {
-    expect(() => decodeCheckpoint('7501:42')).toThrow(/not a KurrentDB event-store checkpoint/);
-    expect(() => decodeCheckpoint('C:1/P:')).toThrow(/not a KurrentDB/);
-    expect(() => decodeCheckpoint('')).toThrow(/not a KurrentDB/);
+    expect(() => mapping.decodeCheckpoint('7501:42')).toThrow(/not a KurrentDB event-store checkpoint/);
+    expect(() => mapping.decodeCheckpoint('C:1/P:')).toThrow(/not a KurrentDB/);
+    expect(() => mapping.decodeCheckpoint('')).toThrow(/not a KurrentDB/);
   });
 
   it('order positions by commit, then prepare', () => {
     const at = { commit: 100n, prepare: 90n };
-    expect(isAfter({ commit: 101n, prepare: 10n }, at)).toBe(true);
-    expect(isAfter({ commit: 100n, prepare: 95n }, at)).toBe(true);
-    expect(isAfter(at, at)).toBe(false);
-    expect(isAfter({ commit: 99n, prepare: 99n }, at)).toBe(false);
+    expect(mapping.isAfter({ commit: 101n, prepare: 10n }, at)).toBe(true);
+    expect(mapping.isAfter({ commit: 100n, prepare: 95n }, at)).toBe(true);
+    expect(mapping.isAfter(at, at)).toBe(false);
+    expect(mapping.isAfter({ commit: 99n, prepare: 99n }, at)).toBe(false);
   });
 });
 
 describe('stored events as RecordedEvents', () => {
   it('maps every field as the PostgreSQL store does', () => {
-    expect(toRecorded(stored())).toEqual({
+    expect(mapping.toRecorded(stored())).toEqual({
       eventId: '0d8f1c52-8f6e-4a55-9a55-0b1f7d1f1a11',
       type: 'work-order.reported.v1',
       data: { workOrderId: '7' },
@@ -108,20 +97,20 @@ describe('stored events as RecordedEvents', () => {
   });
 
   it('reads absent metadata as an empty object', () => {
-    expect(toRecorded(stored({ metadata: undefined })).metadata).toEqual({});
+    expect(mapping.toRecorded(stored({ metadata: undefined })).metadata).toEqual({});
   });
 
   it('refuses events it could not have written: binary data, metadata that is not a JSON object, no position', () => {
-    expect(() => toRecorded(stored({ isJson: false, data: new Uint8Array([1]) }))).toThrow(/not JSON/);
-    expect(() => toRecorded(stored({ metadata: new Uint8Array([1]) }))).toThrow(/metadata/);
-    expect(() => toRecorded(stored({ metadata: ['a'] }))).toThrow(/metadata/);
-    expect(() => toRecorded(stored({ position: undefined }))).toThrow(/22\.6/);
+    expect(() => mapping.toRecorded(stored({ isJson: false, data: new Uint8Array([1]) }))).toThrow(/not JSON/);
+    expect(() => mapping.toRecorded(stored({ metadata: new Uint8Array([1]) }))).toThrow(/metadata/);
+    expect(() => mapping.toRecorded(stored({ metadata: ['a'] }))).toThrow(/metadata/);
+    expect(() => mapping.toRecorded(stored({ position: undefined }))).toThrow(/22\.6/);
   });
 
   it("tells KurrentDB's own records by a $ in front of the type or the stream", () => {
-    expect(isSystemEvent({ type: '$statsCollected', streamId: '$stats-127.0.0.1:2113' })).toBe(true);
-    expect(isSystemEvent({ type: '$metadata', streamId: '$$work-order-7' })).toBe(true);
-    expect(isSystemEvent({ type: 'work-order.reported.v1', streamId: '$ce-work' })).toBe(true);
-    expect(isSystemEvent({ type: 'work-order.reported.v1', streamId: 'work-order-7' })).toBe(false);
+    expect(mapping.isSystemEvent({ type: '$statsCollected', streamId: '$stats-127.0.0.1:2113' })).toBe(true);
+    expect(mapping.isSystemEvent({ type: '$metadata', streamId: '$$work-order-7' })).toBe(true);
+    expect(mapping.isSystemEvent({ type: 'work-order.reported.v1', streamId: '$ce-work' })).toBe(true);
+    expect(mapping.isSystemEvent({ type: 'work-order.reported.v1', streamId: 'work-order-7' })).toBe(false);
   });
 });

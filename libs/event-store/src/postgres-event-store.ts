@@ -85,9 +85,10 @@ export class PostgresEventStore implements EventStore {
   constructor(private readonly pool: Pool) {}
 
   /**
-   * One round trip: the es_append function (migration 0039, ADR 34) locks the stream, checks the expected version,
-   * chains and inserts the events and moves the version, in the one statement's own transaction. What only this
-   * side can write, the canonical text of each event's data, id and metadata, goes with it (chainTextPrefix).
+   * One round trip: es_append_one (migration 0046, ADR 34) locks the stream, checks the expected version, chains and
+   * inserts the event and moves the version, in the one statement's own transaction; several events go through
+   * es_append_many like a batch of one stream. What only this side can write, the canonical text of each event's
+   * data, id and metadata, goes with them (chainTextPrefix). Named statements: parsed and planned once a connection.
    */
   async append(streamId: string, events: readonly NewEvent[], expected: ExpectedVersion): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
@@ -99,21 +100,29 @@ export class PostgresEventStore implements EventStore {
     events: readonly NewEvent[],
     expected: ExpectedVersion,
   ): Promise<AppendResult> {
+    const [only] = events;
+    if (events.length > 1 || !only) {
+      const [outcome] = await this.appendToStreams([{ streamId, events, expected }]);
+      if (!outcome) throw new Error(`es_append_many answered nothing for stream ${streamId}`);
+      if ('conflict' in outcome) throw outcome.conflict;
+      return outcome.appended;
+    }
     try {
-      const { rows } = await this.pool.query<{ next_version: number; last_position: string }>(
-        `SELECT next_version, last_position::text FROM es_append($1, $2, $3::uuid[], $4::text[], $5::jsonb[], $6::jsonb[], $7::text[], $8, $9::text[])`,
-        [
+      const { rows } = await this.pool.query<{ next_version: number; last_position: string }>({
+        name: 'es_append_one',
+        text: 'SELECT next_version, last_position::text FROM es_append_one($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+        values: [
           streamId,
           String(expected),
-          events.map((e) => e.eventId),
-          events.map((e) => e.type),
-          events.map((e) => JSON.stringify(e.data)),
-          events.map((e) => JSON.stringify(e.metadata)),
-          events.map(chainTextPrefix),
+          only.eventId,
+          only.type,
+          JSON.stringify(only.data),
+          JSON.stringify(only.metadata),
+          chainTextPrefix(only),
           JSON.stringify(streamId),
-          events.map((e) => JSON.stringify(e.type)),
+          JSON.stringify(only.type),
         ],
-      );
+      });
       const row = rows[0]!;
       return { nextExpectedVersion: row.next_version, lastGlobalPosition: row.last_position };
     } catch (error) {
@@ -122,12 +131,15 @@ export class PostgresEventStore implements EventStore {
   }
 
   /**
-   * One round trip for many streams: es_append_many (migration 0041, ADR 37) does what es_append does, stream by
+   * One round trip for many streams: es_append_many (migration 0041, ADR 37) does what es_append_one does, stream by
    * stream, in one transaction, and answers a stream whose expectation failed with its version instead of failing.
    */
   async appendMany(appends: readonly StreamAppend[]): Promise<StreamAppendOutcome[]> {
     assertAppendsDistinct(appends);
-    if (appends.length === 0) return [];
+    return appends.length === 0 ? [] : this.appendToStreams(appends);
+  }
+
+  private async appendToStreams(appends: readonly StreamAppend[]): Promise<StreamAppendOutcome[]> {
     const events = appends.flatMap((a) => a.events);
     let rows: {
       stream_index: number;
@@ -136,10 +148,11 @@ export class PostgresEventStore implements EventStore {
       conflict_version: number | null;
     }[];
     try {
-      ({ rows } = await this.pool.query(
-        `SELECT stream_index, next_version, last_position::text, conflict_version
+      ({ rows } = await this.pool.query({
+        name: 'es_append_many',
+        text: `SELECT stream_index, next_version, last_position::text, conflict_version
          FROM es_append_many($1::text[], $2::text[], $3::text[], $4::int[], $5::uuid[], $6::text[], $7::jsonb[], $8::jsonb[], $9::text[], $10::text[])`,
-        [
+        values: [
           appends.map((a) => a.streamId),
           appends.map((a) => String(a.expected)),
           appends.map((a) => JSON.stringify(a.streamId)),
@@ -151,9 +164,12 @@ export class PostgresEventStore implements EventStore {
           events.map(chainTextPrefix),
           events.map((e) => JSON.stringify(e.type)),
         ],
-      ));
+      }));
     } catch (error) {
-      throw translate(error, appends.map((a) => a.streamId).join(', '), 'any');
+      const [first] = appends;
+      throw appends.length === 1 && first
+        ? translate(error, first.streamId, first.expected)
+        : translate(error, appends.map((a) => a.streamId).join(', '), 'any');
     }
     const byIndex = new Map(rows.map((row) => [row.stream_index, row]));
     return appends.map(({ streamId, expected }, i): StreamAppendOutcome => {
