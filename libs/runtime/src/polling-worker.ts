@@ -51,12 +51,12 @@ export abstract class PollingWorker<T> implements OnApplicationBootstrap, OnAppl
 
   /** False once the application is shutting down: a batch finishes what it started and starts nothing more. */
   protected get running(): boolean {
-    return this.loop.running;
+    return this.loops.every((loop) => loop.running);
   }
 
   /** Polls at once instead of after the idle sleep: work was just queued in this process. */
   wake(): void {
-    this.loop.wake();
+    for (const loop of this.loops) loop.wake();
   }
 
   /** Claims the next batch of due items, at most `batchSize`. */
