@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PG_POOL } from '@closeloop/runtime';
-import { Pool } from 'pg';
+import { Pool, QueryResultRow } from 'pg';
 import { DAY_MS } from '@closeloop/contracts';
 import { QUERY_TABLES } from '../projection/work-order-rows.repository';
 import { CellCount, MonthCount, REPEAT_WITHIN_DAYS, RepeatPair } from './hot-spots';
@@ -223,14 +223,39 @@ const tallyOf = (row: TallyRow, alerts: AlertTallyRow | undefined): ServiceLevel
   };
 };
 
+/**
+ * What a report's statement is run with, in its own read-only transaction. No JIT: PostgreSQL compiles a statement
+ * whose estimated cost passes jit_above_cost, and a report's statements, a hundred expressions over tens of thousands
+ * of rows, cost that much on paper; compiling them took longer than running them (ten seconds against one, with
+ * inlining and optimisation, for a twelve-month report by month: docs/adr/0023, "Later"). And the memory to sort a
+ * year's (order, window) rows for its medians in memory, not on disk.
+ */
+const REPORT_STATEMENT_SETTINGS = `BEGIN READ ONLY; SET LOCAL jit = off; SET LOCAL work_mem = '64MB'`;
+
 /** Reads the reports' rows (query_report_orders) and facts (query_report_facts), written by the projection beside the order rows. */
 @Injectable()
 export class ReportOrdersRepository {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
+  /** Runs one of the statements below with REPORT_STATEMENT_SETTINGS. */
+  private async read<R extends QueryResultRow>(text: string, values: readonly unknown[]): Promise<R[]> {
+    const client = await this.pool.connect();
+    try {
+      await client.query(REPORT_STATEMENT_SETTINGS);
+      const { rows } = await client.query<R>(text, values as unknown[]);
+      await client.query('COMMIT');
+      return rows;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
   /** Orders received by category × building in a window and in the window before it (which ends where it starts). */
   async hotSpotCells(siteId: string, window: ReportWindow, previous: ReportWindow): Promise<CellCount[]> {
-    const { rows } = await this.pool.query<CellCount>(
+    const rows = await this.read<CellCount>(
       `SELECT category, building, count(*) FILTER (WHERE reported_at >= $3)::int AS received,
          count(*) FILTER (WHERE reported_at < $3)::int AS previous
        FROM ${QUERY_TABLES.reportOrders}
@@ -247,7 +272,7 @@ export class ReportOrdersRepository {
    * is on or after the window's start less 30 days, so the index on the last step finds the earlier orders.
    */
   async repeatComplaints(siteId: string, window: ReportWindow): Promise<RepeatPair[]> {
-    const { rows } = await this.pool.query<{
+    const rows = await this.read<{
       building: string | null;
       unit: string;
       category: string;
@@ -287,15 +312,21 @@ export class ReportOrdersRepository {
     attribute: AttributeGrouping | null,
   ): Promise<WindowTallies> {
     const grouping = GROUPINGS[attribute ?? 'none'];
-    const values = [siteId, windows.map((w) => w.start), windows.map((w) => w.end)];
+    // A window asked for twice is counted once: a full week's previous period is the week before it.
+    const counted: ReportWindow[] = [];
+    const partOf = windows.map((w) => {
+      const found = counted.findIndex((c) => c.start === w.start && c.end === w.end);
+      return found === -1 ? counted.push(w) - 1 : found;
+    });
+    const values = [siteId, counted.map((w) => w.start), counted.map((w) => w.end)];
     const [figures, alerts] = await Promise.all([
-      this.pool.query<TallyRow>(grouping.figures, values),
-      this.pool.query<AlertTallyRow>(grouping.alerts, values),
+      this.read<TallyRow>(grouping.figures, values),
+      this.read<AlertTallyRow>(grouping.alerts, values),
     ]);
-    const alertsOf = new Map(alerts.rows.map((r) => [tallyKey(r), r]));
+    const alertsOf = new Map(alerts.map((r) => [tallyKey(r), r]));
     const total: ServiceLevelTally[] = [];
     const groups = new Map<string | null, ServiceLevelTally[]>();
-    for (const row of figures.rows) {
+    for (const row of figures) {
       const tally = tallyOf(row, alertsOf.get(tallyKey(row)));
       if (row.total) total[row.part - 1] = tally;
       else {
@@ -304,7 +335,10 @@ export class ReportOrdersRepository {
         groups.set(row.key, tallies);
       }
     }
-    return { total: windows.map((_, i) => total[i] ?? EMPTY_TALLY), groups };
+    return {
+      total: partOf.map((i) => total[i] ?? EMPTY_TALLY),
+      groups: new Map([...groups].map(([key, tallies]) => [key, partOf.map((i) => tallies[i])])),
+    };
   }
 
   /**
@@ -314,7 +348,7 @@ export class ReportOrdersRepository {
    * by key (a join would read every order's). Read beside the rows, not after them.
    */
   async factsQuotedIn(siteId: string, since: Date, until: Date): Promise<ReportOrder[]> {
-    const { rows } = await this.pool.query<{ facts: ReportOrder }>(
+    const rows = await this.read<{ facts: ReportOrder }>(
       `SELECT f.facts FROM unnest(ARRAY(SELECT o.work_order_id FROM ${QUERY_TABLES.reportOrders} o
        WHERE o.site_id = $1 AND o.last_step_at >= $2 AND o.reported_at < $3 AND (
          (NOT o.response_met AND o.response_verdict_at >= $2 AND o.response_verdict_at < $3)
@@ -336,7 +370,7 @@ export class ReportOrdersRepository {
 
   /** Orders reported in [since, until) by local month ("YYYY-MM" in the zone) and category. */
   async receivedByMonth(siteId: string, since: Date, until: Date, timeZone: string): Promise<MonthCount[]> {
-    const { rows } = await this.pool.query<{ month: string; category: string | null; received: string }>(
+    const rows = await this.read<{ month: string; category: string | null; received: string }>(
       `SELECT to_char(to_timestamp(reported_at / 1000.0) AT TIME ZONE $4, 'YYYY-MM') AS month, category,
          count(*) AS received
        FROM ${QUERY_TABLES.reportOrders}
