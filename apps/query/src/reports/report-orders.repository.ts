@@ -40,6 +40,15 @@ const standingAtEnd = (steps: string): string => `CASE WHEN cardinality(${steps}
     ELSE (SELECT CASE WHEN NOT EXISTS (SELECT FROM unnest(o.reopened_at) r WHERE r < p.e AND r > l.at) THEN l.at END
           FROM unnest(${steps}) WITH ORDINALITY l(at, i) WHERE l.at < p.e ORDER BY l.i DESC LIMIT 1) END`;
 
+/** Of an order's first two escalations (a subscript past the end is null), how many at a level fell in the window. */
+const escalatedAtLevel = (level: number): string =>
+  [1, 2]
+    .map(
+      (i) => `coalesce((o.escalated_at[${i}] >= p.s AND o.escalated_at[${i}] < p.e
+        AND o.escalation_levels[${i}] = ${level})::int, 0)`,
+    )
+    .join(' + ');
+
 /** Seconds from one instant (ms) to another, rounded half up as Math.round rounds. */
 const seconds = (from: string, to: string): string => `floor((${to} - ${from} + 500)::float8 / 1000)`;
 
@@ -66,11 +75,17 @@ const steps = (key: string): string => `SELECT ${key} AS key, p.part, p.e, o.rep
         AND coalesce(o.resolution_met[1], false))::int
       ELSE (SELECT count(*) FROM unnest(o.resolution_verdict_at, o.resolution_met) v(at, met)
             WHERE v.at >= p.s AND v.at < p.e AND v.met)::int END AS resolution_met,
-    CASE cardinality(o.callback_requested_at) WHEN 0 THEN ARRAY[0, 0]
+    CASE WHEN cardinality(o.callback_requested_at) = 0 THEN ARRAY[0, 0]
+      WHEN cardinality(o.callback_requested_at) = 1 AND cardinality(o.closed_at) <= 1
+          AND cardinality(o.reopened_at) + cardinality(o.rejected_at) = 0
+        THEN CASE WHEN o.callback_requested_at[1] >= p.s AND o.callback_requested_at[1] < p.e
+          THEN ARRAY[1, coalesce(o.closed_at[1] >= o.callback_requested_at[1] AND o.closed_at[1] < p.e, false)::int]
+          ELSE ARRAY[0, 0] END
       ELSE (SELECT ARRAY[count(*), count(*) FILTER (WHERE EXISTS (
               SELECT FROM unnest(o.closed_at || o.reopened_at || o.rejected_at) a WHERE a >= r AND a < p.e))]::int[]
             FROM unnest(o.callback_requested_at) r WHERE r >= p.s AND r < p.e) END AS callbacks,
-    CASE cardinality(o.escalated_at) WHEN 0 THEN ARRAY[0, 0, 0]
+    CASE WHEN cardinality(o.escalated_at) = 0 THEN ARRAY[0, 0, 0]
+      WHEN cardinality(o.escalated_at) <= 2 THEN ARRAY[${[1, 2, 3].map(escalatedAtLevel).join(', ')}]
       ELSE (SELECT ARRAY[count(*) FILTER (WHERE x.level = 1), count(*) FILTER (WHERE x.level = 2),
               count(*) FILTER (WHERE x.level = 3)]::int[]
             FROM unnest(o.escalated_at, o.escalation_levels) x(at, level) WHERE x.at >= p.s AND x.at < p.e) END
