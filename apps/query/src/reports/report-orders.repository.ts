@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { inTransaction } from '@closeloop/database';
 import { PG_POOL } from '@closeloop/runtime';
 import { Pool, QueryResultRow } from 'pg';
 import { DAY_MS } from '@closeloop/contracts';
@@ -239,24 +238,13 @@ const tallyOf = (row: TallyRow, alerts: AlertTallyRow | undefined): ServiceLevel
   };
 };
 
-/**
- * What a report's statement is run with, in its own read-only transaction: the memory to sort a year's (order,
- * window) rows for its medians in memory. With the default 4 MB a twelve-month report by month sorted its 190,000
- * rows through 26 MB of temporary files (docs/adr/0023, "Later").
- */
-const REPORT_STATEMENT_SETTINGS = `SET TRANSACTION READ ONLY; SET LOCAL work_mem = '64MB'`;
-
 /** Reads the reports' rows (query_report_orders) and facts (query_report_facts), written by the projection beside the order rows. */
 @Injectable()
 export class ReportOrdersRepository {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
-  /** Runs one of the statements below with REPORT_STATEMENT_SETTINGS. */
-  private read<R extends QueryResultRow>(text: string, values: readonly unknown[]): Promise<R[]> {
-    return inTransaction(this.pool, async (client) => {
-      await client.query(REPORT_STATEMENT_SETTINGS);
-      return (await client.query<R>(text, values as unknown[])).rows;
-    });
+  private async read<R extends QueryResultRow>(text: string, values: readonly unknown[]): Promise<R[]> {
+    return (await this.pool.query<R>(text, values as unknown[])).rows;
   }
 
   /** Orders received by category × building in a window and in the window before it (which ends where it starts). */
