@@ -121,32 +121,59 @@ const REPORT_ROW_WRITTEN = [...REPORT_ROW_COLUMNS.map(([, c]) => c), 'site_id'];
 interface Statements {
   readonly insertTimeline: string;
   readonly readTimeline: string;
-  readonly upsertView: string;
-  readonly upsertReportOrder: string;
+  readonly readTimelines: string;
+  readonly upsertViews: string;
+  readonly upsertReportOrders: string;
   readonly upsertReportFacts: string;
 }
 
+/** The columns of the timeline a stored event fills, with their types (its arrival is drawn as it is inserted). */
+const TIMELINE_COLUMNS = [
+  ['event_id', 'uuid'],
+  ['work_order_id', 'uuid'],
+  ['event_type', 'text'],
+  ['occurred_at', 'timestamptz'],
+  ['source', 'text'],
+  ['actor', 'text'],
+  ['correlation_id', 'text'],
+  ['causation_id', 'text'],
+  ['sequence', 'bigint'],
+  ['data', 'jsonb'],
+  ['chain_hash', 'text'],
+  ['chain_prev_hash', 'text'],
+] as const;
+
+/** Sets every written column but the key from the row that conflicted (an upsert writes the whole row). */
+const setExcluded = (columns: readonly string[]): string =>
+  columns
+    .slice(1)
+    .map((c) => `${c} = EXCLUDED.${c}`)
+    .join(', ');
+
+// Every statement takes many rows at once (a live batch's orders, a rebuild's pass of a thousand events): the
+// timeline's as one array per column, in the events' order, so their arrivals keep store order; the folded rows
+// as one JSON array of objects keyed by column, read into the table's own row type.
 const statements = (tables: QueryTables): Statements => ({
-  insertTimeline: `INSERT INTO ${tables.timeline} (event_id, work_order_id, event_type, occurred_at, source, actor,
-       correlation_id, causation_id, sequence, data, chain_hash, chain_prev_hash)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-     ON CONFLICT (event_id) DO NOTHING`,
+  insertTimeline: `INSERT INTO ${tables.timeline} (${TIMELINE_COLUMNS.map(([c]) => c).join(', ')})
+     SELECT * FROM unnest(${TIMELINE_COLUMNS.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ')})
+     ON CONFLICT (event_id) DO NOTHING
+     RETURNING work_order_id`,
   readTimeline: `SELECT event_type, data, occurred_at FROM ${tables.timeline} WHERE work_order_id = $1 ORDER BY sequence NULLS LAST, arrival`,
+  readTimelines: `SELECT work_order_id, event_type, data, occurred_at FROM ${tables.timeline}
+     WHERE work_order_id = ANY($1::uuid[]) ORDER BY work_order_id, sequence NULLS LAST, arrival`,
   // The status link's digest (migration 0032) comes with the row when the caller knows RESIDENT_SECRET; a rebuild
   // run without it keeps the digest the live row has, and a row never loses the one it has.
-  upsertView: `INSERT INTO ${tables.workOrders} AS w (${VIEW_COLUMNS.map(([, c]) => c).join(', ')}, link_digest)
-  VALUES (${VIEW_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')},
-    COALESCE($${VIEW_COLUMNS.length + 1}::text,
-      (SELECT l.link_digest FROM ${QUERY_TABLES.workOrders} l WHERE l.work_order_id = $1)))
-  ON CONFLICT (work_order_id) DO UPDATE SET ${VIEW_COLUMNS.slice(1)
-    .map(([, c]) => `${c} = EXCLUDED.${c}`)
-    .join(', ')}, link_digest = COALESCE(EXCLUDED.link_digest, w.link_digest)`,
-  upsertReportOrder: `INSERT INTO ${tables.reportOrders} (${REPORT_ROW_WRITTEN.join(', ')})
-  VALUES (${REPORT_ROW_WRITTEN.map((_, i) => `$${i + 1}`).join(', ')})
-  ON CONFLICT (work_order_id) DO UPDATE SET ${REPORT_ROW_WRITTEN.slice(1)
-    .map((c) => `${c} = EXCLUDED.${c}`)
-    .join(', ')}`,
-  upsertReportFacts: `INSERT INTO ${tables.reportFacts} (work_order_id, site_id, facts) VALUES ($1, $2, $3)
+  upsertViews: `INSERT INTO ${tables.workOrders} AS w (${VIEW_COLUMNS.map(([, c]) => c).join(', ')}, link_digest)
+  SELECT ${VIEW_COLUMNS.map(([, c]) => `v.${c}`).join(', ')},
+    COALESCE(v.link_digest, (SELECT l.link_digest FROM ${QUERY_TABLES.workOrders} l WHERE l.work_order_id = v.work_order_id))
+  FROM jsonb_populate_recordset(NULL::${tables.workOrders}, $1::jsonb) v
+  ON CONFLICT (work_order_id) DO UPDATE SET ${setExcluded(VIEW_COLUMNS.map(([, c]) => c))},
+    link_digest = COALESCE(EXCLUDED.link_digest, w.link_digest)`,
+  upsertReportOrders: `INSERT INTO ${tables.reportOrders} (${REPORT_ROW_WRITTEN.join(', ')})
+  SELECT ${REPORT_ROW_WRITTEN.join(', ')} FROM jsonb_populate_recordset(NULL::${tables.reportOrders}, $1::jsonb)
+  ON CONFLICT (work_order_id) DO UPDATE SET ${setExcluded(REPORT_ROW_WRITTEN)}`,
+  upsertReportFacts: `INSERT INTO ${tables.reportFacts} (work_order_id, site_id, facts)
+     SELECT work_order_id, site_id, facts FROM jsonb_to_recordset($1::jsonb) AS f(work_order_id uuid, site_id text, facts jsonb)
      ON CONFLICT (work_order_id) DO UPDATE SET site_id = EXCLUDED.site_id, facts = EXCLUDED.facts`,
 });
 
@@ -172,77 +199,120 @@ export const workOrderRowOf = (view: WorkOrderView): Record<string, unknown> =>
     }),
   );
 
-/** pg sends a JavaScript array as a PostgreSQL array; a jsonb column (the contacts, the lane) needs JSON text. */
-const columnValue = (value: WorkOrderView[keyof WorkOrderView]): unknown =>
-  Array.isArray(value) || (typeof value === 'object' && value !== null) ? JSON.stringify(value) : value;
-
 /** A chain attribute as published (ADR 33): a hex SHA-256, else nothing (an event from before the chain). */
 const chainAttribute = (value: unknown): string | null =>
   typeof value === 'string' && /^[0-9a-f]{64}$/.test(value) ? value : null;
 
-/** Stores one event on its order's timeline; false if it was there already (its unique event id makes a redelivery a no-op). */
-export const insertTimelineRow = async (
+type TimelineEvent = CloudEvent & { workorderid: string };
+
+/**
+ * Stores events on their orders' timelines in one statement, in the order given; the order id of each event stored,
+ * leaving out those there already (its unique event id makes a redelivery a no-op).
+ */
+export const insertTimelineRows = async (
   client: PoolClient,
-  event: CloudEvent & { workorderid: string },
+  events: readonly TimelineEvent[],
   tables: QueryTables = QUERY_TABLES,
-): Promise<boolean> => {
-  const inserted = await client.query(statementsFor(tables).insertTimeline, [
-    event.id,
-    event.workorderid,
-    event.type,
-    event.time ?? new Date().toISOString(),
-    event.source,
-    event.actor ?? null,
-    event.correlationid ?? null,
-    event.causationid ?? null,
-    event.sequence ?? null,
-    JSON.stringify(event.data ?? null),
-    chainAttribute(event['chainhash']),
-    chainAttribute(event['chainprevhash']),
-  ]);
-  return inserted.rowCount !== 0;
+): Promise<string[]> => {
+  if (events.length === 0) return [];
+  const fields: Record<(typeof TIMELINE_COLUMNS)[number][0], (event: TimelineEvent) => unknown> = {
+    event_id: (e) => e.id,
+    work_order_id: (e) => e.workorderid,
+    event_type: (e) => e.type,
+    occurred_at: (e) => e.time ?? new Date().toISOString(),
+    source: (e) => e.source,
+    actor: (e) => e.actor ?? null,
+    correlation_id: (e) => e.correlationid ?? null,
+    causation_id: (e) => e.causationid ?? null,
+    sequence: (e) => e.sequence ?? null,
+    data: (e) => JSON.stringify(e.data ?? null),
+    chain_hash: (e) => chainAttribute(e['chainhash']),
+    chain_prev_hash: (e) => chainAttribute(e['chainprevhash']),
+  };
+  const inserted = await client.query<{ work_order_id: string }>(
+    statementsFor(tables).insertTimeline,
+    TIMELINE_COLUMNS.map(([column]) => events.map(fields[column])),
+  );
+  return inserted.rows.map((r) => r.work_order_id);
 };
 
-/** Serialises projections of one order until the caller's transaction ends, whichever consumer instance holds its partition after a rebalance. */
-export const lockWorkOrderRow = async (client: PoolClient, workOrderId: string): Promise<void> => {
-  await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 1))', [workOrderId]);
+/** Stores one event on its order's timeline; false if it was there already. */
+export const insertTimelineRow = async (
+  client: PoolClient,
+  event: TimelineEvent,
+  tables: QueryTables = QUERY_TABLES,
+): Promise<boolean> => (await insertTimelineRows(client, [event], tables)).length !== 0;
+
+/**
+ * Serialises projections of each order until the caller's transaction ends, whichever consumer instance holds its
+ * partition after a rebalance; taken in the order given, which every caller sorts the same way (no two wait crosswise).
+ */
+export const lockWorkOrderRows = async (client: PoolClient, workOrderIds: readonly string[]): Promise<void> => {
+  await client.query('SELECT pg_advisory_xact_lock(hashtextextended(id, 1)) FROM unnest($1::text[]) AS id', [
+    workOrderIds,
+  ]);
 };
+
+export interface TimelineRow {
+  readonly event_type: string;
+  readonly data: unknown;
+  readonly occurred_at: Date;
+}
 
 /** An order's timeline in store order (events without a store position last, by arrival). */
 export const timelineRows = async (
   client: PoolClient,
   workOrderId: string,
   tables: QueryTables,
-): Promise<{ event_type: string; data: unknown; occurred_at: Date }[]> =>
-  (
-    await client.query<{ event_type: string; data: unknown; occurred_at: Date }>(statementsFor(tables).readTimeline, [
-      workOrderId,
-    ])
-  ).rows;
+): Promise<TimelineRow[]> => (await client.query<TimelineRow>(statementsFor(tables).readTimeline, [workOrderId])).rows;
 
-/** Writes an order's whole row, so writing it twice changes nothing. */
-export const upsertWorkOrderRow = async (
+/** Several orders' timelines, each in store order, by order id (in the form PostgreSQL writes a uuid). */
+export const timelinesOf = async (
   client: PoolClient,
-  view: WorkOrderView,
+  workOrderIds: readonly string[],
   tables: QueryTables,
-  linkDigest?: string,
-): Promise<void> => {
-  await client.query(statementsFor(tables).upsertView, [
-    ...VIEW_COLUMNS.map(([key]) => columnValue(view[key])),
-    linkDigest ?? null,
+): Promise<Map<string, TimelineRow[]>> => {
+  const { rows } = await client.query<TimelineRow & { work_order_id: string }>(statementsFor(tables).readTimelines, [
+    workOrderIds,
   ]);
+  const timelines = new Map<string, TimelineRow[]>();
+  for (const { work_order_id, ...row } of rows) {
+    const timeline = timelines.get(work_order_id);
+    if (timeline) timeline.push(row);
+    else timelines.set(work_order_id, [row]);
+  }
+  return timelines;
 };
 
-/** Writes an order's report row (docs/reports.md) and its facts, so writing them twice changes nothing. */
-export const upsertReportOrderRow = async (
+/** Writes orders' whole rows, so writing them twice changes nothing; each with its status link's digest if known. */
+export const upsertWorkOrderRows = async (
   client: PoolClient,
-  order: ReportOrder,
+  rows: readonly { readonly view: WorkOrderView; readonly linkDigest: string | undefined }[],
   tables: QueryTables,
 ): Promise<void> => {
-  const row = reportRowOf(order);
-  await client.query(statementsFor(tables).upsertReportOrder, [
-    ...REPORT_ROW_COLUMNS.map(([key]) => row[key]),
-    order.siteId,
-  ]);
-  await client.query(statementsFor(tables).upsertReportFacts, [order.workOrderId, order.siteId, JSON.stringify(order)]);
+  if (rows.length === 0) return;
+  const values = rows.map(({ view, linkDigest }) => ({
+    ...Object.fromEntries(VIEW_COLUMNS.map(([key, column]) => [column, view[key]])),
+    link_digest: linkDigest ?? null,
+  }));
+  await client.query(statementsFor(tables).upsertViews, [JSON.stringify(values)]);
+};
+
+/** Writes orders' report rows (docs/reports.md) and their facts, so writing them twice changes nothing. */
+export const upsertReportOrderRows = async (
+  client: PoolClient,
+  orders: readonly ReportOrder[],
+  tables: QueryTables,
+): Promise<void> => {
+  if (orders.length === 0) return;
+  const rows = orders.map((order) => {
+    const row = reportRowOf(order);
+    return {
+      ...Object.fromEntries(REPORT_ROW_COLUMNS.map(([key, column]) => [column, row[key]])),
+      site_id: order.siteId,
+    };
+  });
+  const facts = orders.map((order) => ({ work_order_id: order.workOrderId, site_id: order.siteId, facts: order }));
+  await client.query(statementsFor(tables).upsertReportOrders, [JSON.stringify(rows)]);
+  await client.query(statementsFor(tables).upsertReportFacts, [JSON.stringify(facts)]);
 };

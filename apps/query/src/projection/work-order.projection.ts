@@ -1,17 +1,17 @@
 import { CloudEvent, isEventType, priorityResidentEvents, toDomainEvents } from '@closeloop/contracts';
 import { ConsumerTransaction, lockReadModelShared } from '@closeloop/messaging';
 import { PoolClient } from 'pg';
-import { foldReportOrder } from '../reports/report-order';
+import { foldReportOrder, ReportOrder } from '../reports/report-order';
 import { recordOrderChange } from '../stream/order-changes.repository';
-import { foldWorkOrderView, TimelineEntry } from './work-order-view';
+import { foldWorkOrderView, TimelineEntry, WorkOrderView } from './work-order-view';
 import {
   insertTimelineRow,
-  lockWorkOrderRow,
+  lockWorkOrderRows,
   QUERY_TABLES,
   QueryTables,
-  timelineRows,
-  upsertReportOrderRow,
-  upsertWorkOrderRow,
+  timelinesOf,
+  upsertReportOrderRows,
+  upsertWorkOrderRows,
 } from './work-order-rows.repository';
 
 /** The name the live projection and a rebuild's swap share their lock under. */
@@ -52,29 +52,10 @@ export const timelineOfRows = (
 };
 
 /**
- * Recomputes an order's row and its report row by folding its whole timeline in store order; the order's site, or
- * undefined while its timeline has no report yet (no row).
- */
-const refoldWorkOrder = async (
-  client: PoolClient,
-  workOrderId: string,
-  tables: QueryTables = QUERY_TABLES,
-  digests?: ResidentDigests,
-): Promise<string | undefined> => {
-  await lockWorkOrderRow(client, workOrderId);
-  const rows = await timelineRows(client, workOrderId, tables);
-  const timeline = timelineOfRows(rows);
-  const view = foldWorkOrderView(timeline, digests?.phone);
-  if (view) await upsertWorkOrderRow(client, view, tables, digests?.link(workOrderId));
-  const reportOrder = foldReportOrder(timeline);
-  if (reportOrder) await upsertReportOrderRow(client, reportOrder, tables);
-  return view?.siteId;
-};
-
-/**
- * Re-folds several orders, locking them in id order: a live batch and a rebuild's pass, each holding the locks of
- * the orders it folded until it commits, then never wait on each other crosswise. The orders that have a row, with
- * their sites.
+ * Re-folds several orders, each from its whole timeline in store order, into its row and its report row: the
+ * orders' locks taken in id order (a live batch and a rebuild's pass, each holding the locks of the orders it folded
+ * until it commits, then never wait on each other crosswise), their timelines read in one statement and their rows
+ * written in one per table. The orders that have a row (a timeline without its report yet has none), with their sites.
  */
 export const refoldWorkOrders = async (
   client: PoolClient,
@@ -82,11 +63,25 @@ export const refoldWorkOrders = async (
   tables: QueryTables = QUERY_TABLES,
   digests?: ResidentDigests,
 ): Promise<{ siteId: string; workOrderId: string }[]> => {
+  const ids = [...new Set(workOrderIds)].sort();
+  if (ids.length === 0) return [];
+  await lockWorkOrderRows(client, ids);
+  const timelines = await timelinesOf(client, ids, tables);
   const folded: { siteId: string; workOrderId: string }[] = [];
-  for (const workOrderId of [...workOrderIds].sort()) {
-    const siteId = await refoldWorkOrder(client, workOrderId, tables, digests);
-    if (siteId !== undefined) folded.push({ siteId, workOrderId });
+  const views: { view: WorkOrderView; linkDigest: string | undefined }[] = [];
+  const reportOrders: ReportOrder[] = [];
+  for (const workOrderId of ids) {
+    const timeline = timelineOfRows(timelines.get(workOrderId.toLowerCase()) ?? []);
+    const view = foldWorkOrderView(timeline, digests?.phone);
+    if (view) {
+      views.push({ view, linkDigest: digests?.link(workOrderId) });
+      folded.push({ siteId: view.siteId, workOrderId });
+    }
+    const reportOrder = foldReportOrder(timeline);
+    if (reportOrder) reportOrders.push(reportOrder);
   }
+  await upsertWorkOrderRows(client, views, tables);
+  await upsertReportOrderRows(client, reportOrders, tables);
   return folded;
 };
 

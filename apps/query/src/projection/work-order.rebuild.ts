@@ -1,29 +1,26 @@
 import { RESIDENT_SECRET_MIN_LENGTH } from '@closeloop/auth';
 import { ReadModelDefinition, rebuildReadModel, RebuildOptions, RebuildReport } from '@closeloop/messaging';
 import { residentDigestsOf } from '../resident/link-digests';
-import { insertTimelineRow, QUERY_TABLES, QueryTables } from './work-order-rows.repository';
+import { insertTimelineRows, QUERY_TABLES, QueryTables } from './work-order-rows.repository';
 import { isProjected, QUERY_READ_MODEL, refoldWorkOrders, ResidentDigests } from './work-order.projection';
 
 /**
  * The query service's read models as a rebuild folds them (ADR 16): the live projection's own steps, a batch at a
- * time. Each event goes onto the timeline as a consumer would store it; each order the batch touched is then
- * re-folded once from its whole timeline, which gives the row the live projection's last re-fold gave it. Status
+ * time. The batch's events go onto the timeline as a consumer would store them, in one statement; each order the
+ * batch touched is then re-folded once from its whole timeline, which gives the row the live projection's last
+ * re-fold gave it, the batch's rows written a statement per table (one transaction per batch). Status
  * links' digests are computed when the rebuild knows RESIDENT_SECRET, else carried over from the live rows.
  */
 export const queryReadModelWith = (digests?: ResidentDigests): ReadModelDefinition<keyof QueryTables> => ({
   name: QUERY_READ_MODEL,
   tables: QUERY_TABLES,
   async apply(client, events, tables) {
-    const touched = new Set<string>();
-    let applied = 0;
-    for (const { published } of events) {
-      if (published === undefined || !isProjected(published)) continue;
-      if (!(await insertTimelineRow(client, published, tables))) continue;
-      touched.add(published.workorderid);
-      applied += 1;
-    }
-    await refoldWorkOrders(client, touched, tables, digests);
-    return applied;
+    const projected = events.flatMap(({ published }) =>
+      published !== undefined && isProjected(published) ? [published] : [],
+    );
+    const stored = await insertTimelineRows(client, projected, tables);
+    await refoldWorkOrders(client, stored, tables, digests);
+    return stored.length;
   },
 });
 

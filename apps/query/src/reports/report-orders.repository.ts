@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PG_POOL } from '@closeloop/runtime';
-import { Pool } from 'pg';
+import { Pool, QueryResultRow } from 'pg';
 import { DAY_MS } from '@closeloop/contracts';
 import { QUERY_TABLES } from '../projection/work-order-rows.repository';
 import { CellCount, MonthCount, REPEAT_WITHIN_DAYS, RepeatPair } from './hot-spots';
@@ -40,6 +40,15 @@ const standingAtEnd = (steps: string): string => `CASE WHEN cardinality(${steps}
     ELSE (SELECT CASE WHEN NOT EXISTS (SELECT FROM unnest(o.reopened_at) r WHERE r < p.e AND r > l.at) THEN l.at END
           FROM unnest(${steps}) WITH ORDINALITY l(at, i) WHERE l.at < p.e ORDER BY l.i DESC LIMIT 1) END`;
 
+/** Of an order's first two escalations (a subscript past the end is null), how many at a level fell in the window. */
+const escalatedAtLevel = (level: number): string =>
+  [1, 2]
+    .map(
+      (i) => `coalesce((o.escalated_at[${i}] >= p.s AND o.escalated_at[${i}] < p.e
+        AND o.escalation_levels[${i}] = ${level})::int, 0)`,
+    )
+    .join(' + ');
+
 /** Seconds from one instant (ms) to another, rounded half up as Math.round rounds. */
 const seconds = (from: string, to: string): string => `floor((${to} - ${from} + 500)::float8 / 1000)`;
 
@@ -66,11 +75,17 @@ const steps = (key: string): string => `SELECT ${key} AS key, p.part, p.e, o.rep
         AND coalesce(o.resolution_met[1], false))::int
       ELSE (SELECT count(*) FROM unnest(o.resolution_verdict_at, o.resolution_met) v(at, met)
             WHERE v.at >= p.s AND v.at < p.e AND v.met)::int END AS resolution_met,
-    CASE cardinality(o.callback_requested_at) WHEN 0 THEN ARRAY[0, 0]
+    CASE WHEN cardinality(o.callback_requested_at) = 0 THEN ARRAY[0, 0]
+      WHEN cardinality(o.callback_requested_at) = 1 AND cardinality(o.closed_at) <= 1
+          AND cardinality(o.reopened_at) + cardinality(o.rejected_at) = 0
+        THEN CASE WHEN o.callback_requested_at[1] >= p.s AND o.callback_requested_at[1] < p.e
+          THEN ARRAY[1, coalesce(o.closed_at[1] >= o.callback_requested_at[1] AND o.closed_at[1] < p.e, false)::int]
+          ELSE ARRAY[0, 0] END
       ELSE (SELECT ARRAY[count(*), count(*) FILTER (WHERE EXISTS (
               SELECT FROM unnest(o.closed_at || o.reopened_at || o.rejected_at) a WHERE a >= r AND a < p.e))]::int[]
             FROM unnest(o.callback_requested_at) r WHERE r >= p.s AND r < p.e) END AS callbacks,
-    CASE cardinality(o.escalated_at) WHEN 0 THEN ARRAY[0, 0, 0]
+    CASE WHEN cardinality(o.escalated_at) = 0 THEN ARRAY[0, 0, 0]
+      WHEN cardinality(o.escalated_at) <= 2 THEN ARRAY[${[1, 2, 3].map(escalatedAtLevel).join(', ')}]
       ELSE (SELECT ARRAY[count(*) FILTER (WHERE x.level = 1), count(*) FILTER (WHERE x.level = 2),
               count(*) FILTER (WHERE x.level = 3)]::int[]
             FROM unnest(o.escalated_at, o.escalation_levels) x(at, level) WHERE x.at >= p.s AND x.at < p.e) END
@@ -228,9 +243,13 @@ const tallyOf = (row: TallyRow, alerts: AlertTallyRow | undefined): ServiceLevel
 export class ReportOrdersRepository {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
+  private async read<R extends QueryResultRow>(text: string, values: readonly unknown[]): Promise<R[]> {
+    return (await this.pool.query<R>(text, values as unknown[])).rows;
+  }
+
   /** Orders received by category × building in a window and in the window before it (which ends where it starts). */
   async hotSpotCells(siteId: string, window: ReportWindow, previous: ReportWindow): Promise<CellCount[]> {
-    const { rows } = await this.pool.query<CellCount>(
+    const rows = await this.read<CellCount>(
       `SELECT category, building, count(*) FILTER (WHERE reported_at >= $3)::int AS received,
          count(*) FILTER (WHERE reported_at < $3)::int AS previous
        FROM ${QUERY_TABLES.reportOrders}
@@ -247,7 +266,7 @@ export class ReportOrdersRepository {
    * is on or after the window's start less 30 days, so the index on the last step finds the earlier orders.
    */
   async repeatComplaints(siteId: string, window: ReportWindow): Promise<RepeatPair[]> {
-    const { rows } = await this.pool.query<{
+    const rows = await this.read<{
       building: string | null;
       unit: string;
       category: string;
@@ -287,15 +306,21 @@ export class ReportOrdersRepository {
     attribute: AttributeGrouping | null,
   ): Promise<WindowTallies> {
     const grouping = GROUPINGS[attribute ?? 'none'];
-    const values = [siteId, windows.map((w) => w.start), windows.map((w) => w.end)];
+    // A window asked for twice is counted once: a full week's previous period is the week before it.
+    const counted: ReportWindow[] = [];
+    const partOf = windows.map((w) => {
+      const found = counted.findIndex((c) => c.start === w.start && c.end === w.end);
+      return found === -1 ? counted.push(w) - 1 : found;
+    });
+    const values = [siteId, counted.map((w) => w.start), counted.map((w) => w.end)];
     const [figures, alerts] = await Promise.all([
-      this.pool.query<TallyRow>(grouping.figures, values),
-      this.pool.query<AlertTallyRow>(grouping.alerts, values),
+      this.read<TallyRow>(grouping.figures, values),
+      this.read<AlertTallyRow>(grouping.alerts, values),
     ]);
-    const alertsOf = new Map(alerts.rows.map((r) => [tallyKey(r), r]));
+    const alertsOf = new Map(alerts.map((r) => [tallyKey(r), r]));
     const total: ServiceLevelTally[] = [];
     const groups = new Map<string | null, ServiceLevelTally[]>();
-    for (const row of figures.rows) {
+    for (const row of figures) {
       const tally = tallyOf(row, alertsOf.get(tallyKey(row)));
       if (row.total) total[row.part - 1] = tally;
       else {
@@ -304,7 +329,10 @@ export class ReportOrdersRepository {
         groups.set(row.key, tallies);
       }
     }
-    return { total: windows.map((_, i) => total[i] ?? EMPTY_TALLY), groups };
+    return {
+      total: partOf.map((i) => total[i] ?? EMPTY_TALLY),
+      groups: new Map([...groups].map(([key, tallies]) => [key, partOf.map((i) => tallies[i])])),
+    };
   }
 
   /**
@@ -314,7 +342,7 @@ export class ReportOrdersRepository {
    * by key (a join would read every order's). Read beside the rows, not after them.
    */
   async factsQuotedIn(siteId: string, since: Date, until: Date): Promise<ReportOrder[]> {
-    const { rows } = await this.pool.query<{ facts: ReportOrder }>(
+    const rows = await this.read<{ facts: ReportOrder }>(
       `SELECT f.facts FROM unnest(ARRAY(SELECT o.work_order_id FROM ${QUERY_TABLES.reportOrders} o
        WHERE o.site_id = $1 AND o.last_step_at >= $2 AND o.reported_at < $3 AND (
          (NOT o.response_met AND o.response_verdict_at >= $2 AND o.response_verdict_at < $3)
@@ -336,7 +364,7 @@ export class ReportOrdersRepository {
 
   /** Orders reported in [since, until) by local month ("YYYY-MM" in the zone) and category. */
   async receivedByMonth(siteId: string, since: Date, until: Date, timeZone: string): Promise<MonthCount[]> {
-    const { rows } = await this.pool.query<{ month: string; category: string | null; received: string }>(
+    const rows = await this.read<{ month: string; category: string | null; received: string }>(
       `SELECT to_char(to_timestamp(reported_at / 1000.0) AT TIME ZONE $4, 'YYYY-MM') AS month, category,
          count(*) AS received
        FROM ${QUERY_TABLES.reportOrders}
