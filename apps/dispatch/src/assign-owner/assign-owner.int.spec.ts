@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { EventTypes, ReportDetails } from '@closeloop/contracts';
 import { ReloadingJsonFile } from '@closeloop/config';
 import { PostgresEventStore, RecordedEvent } from '@closeloop/event-store';
-import { inConsumerTransaction, InboundCloudEvent, parseCloudEvent, toKafkaMessage } from '@closeloop/messaging';
+import { InboundCloudEvent, parseCloudEvent, toKafkaMessage } from '@closeloop/messaging';
 import { freshDatabase, repositoryRoot, TestDatabase } from '@closeloop/testing';
 import { WorkOrderCommands } from '@closeloop/work-order-application';
 import { RosterSchema, workOrderStream } from '@closeloop/work-order-domain';
@@ -123,26 +123,5 @@ describe('dispatch redelivered a triaged event', () => {
     await controller.onTriaged(triaged);
     expect(await history(workOrderId)).toEqual(beforeLate);
     expect(typesOf(beforeLate)).not.toContain(EventTypes.WorkOrderAssigned);
-  });
-
-  it('assigns the orders of a batch together at its end, each once, a triaged event twice in the batch included', async () => {
-    const orders = await Promise.all([reported(), reported(), reported({ siteId: 'S2', category: 'parking' })]);
-    const [first] = orders;
-    // As the consumer runs a batch: every record's handler in one transaction, then what they gathered.
-    await inConsumerTransaction(db.pool, async (transaction) => {
-      for (const { triaged } of [...orders, first!]) await controller.onTriaged({ ...triaged, transaction });
-      for (const { workOrderId } of orders)
-        expect(typesOf(await history(workOrderId))).not.toContain(EventTypes.WorkOrderAssigned);
-    });
-    for (const { workOrderId } of orders) {
-      const types = typesOf(await history(workOrderId));
-      expect(types.slice(0, 2)).toEqual([EventTypes.WorkOrderReported, EventTypes.WorkOrderTriaged]);
-      expect(types).toHaveLength(3);
-      expect([EventTypes.WorkOrderAssigned, EventTypes.WorkOrderQueuedForDispatch]).toContain(types[2]);
-    }
-    // The batch handled again one by one (it failed after the appends): the orders get nothing more.
-    const afterBatch = await Promise.all(orders.map(({ workOrderId }) => history(workOrderId)));
-    for (const { triaged } of orders) await controller.onTriaged(triaged);
-    expect(await Promise.all(orders.map(({ workOrderId }) => history(workOrderId)))).toEqual(afterBatch);
   });
 });

@@ -1,4 +1,5 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { METRICS, ServiceMetrics } from '@closeloop/runtime';
 import {
   AlertState,
   mayDeliver,
@@ -28,9 +29,9 @@ export class AlertDigestWorker extends AlertSendingWorker<DigestRow> {
   constructor(
     sending: AlertSending,
     private readonly digests: AlertDigestRepository,
+    @Optional() @Inject(METRICS) private readonly metrics?: ServiceMetrics,
   ) {
-    // A digest claimed when the service stops is kept until its lease runs out.
-    super(sending, { claimDue: (size, lease) => digests.claimDue(size, lease) }, POLLING);
+    super(sending, digests, POLLING);
   }
 
   protected async work(digest: DigestRow): Promise<void> {
@@ -68,8 +69,9 @@ export class AlertDigestWorker extends AlertSendingWorker<DigestRow> {
         ),
       );
     }
+    const deliveries = this.metrics?.counter('closeloop_alert_deliveries_total');
     if (!failure) {
-      this.sending.counted(digest.channel, 'delivered');
+      deliveries?.inc({ channel: digest.channel, outcome: 'delivered' });
       return this.digests.finish(digest.digest_id, 'delivered', attempt);
     }
     if (failure.retryable && !shouldDeadLetter(this.retryPolicy, attempt)) {
@@ -81,7 +83,7 @@ export class AlertDigestWorker extends AlertSendingWorker<DigestRow> {
       );
     }
     await this.digests.finish(digest.digest_id, 'dead', attempt, failure.message.slice(0, 500));
-    this.sending.counted(digest.channel, 'dead');
+    deliveries?.inc({ channel: digest.channel, outcome: 'dead' });
     for (const alert of listed) {
       await this.sending.alerts.withAlertLock(alert.alertId, () =>
         this.sending.alerts.execute(
