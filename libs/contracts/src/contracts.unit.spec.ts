@@ -1,3 +1,4 @@
+import { reportedByMsLin } from '@closeloop/testing';
 import {
   CloudEventSchema,
   deadLetterTopicOf,
@@ -266,13 +267,8 @@ describe('toPublishedCloudEvent', () => {
 
 describe('ReportDetailsSchema', () => {
   const report = {
-    siteId: 'S1',
-    building: '3',
-    unit: '1202',
-    channel: 'phone',
-    reporter: { name: 'Ms Lin', phone: '13812345678' },
+    ...reportedByMsLin({ building: '3', unit: '1202', description: 'Burst pipe under the kitchen sink' }),
     category: 'plumbing',
-    description: 'Burst pipe under the kitchen sink',
   };
   const accepts = (value: unknown) => ReportDetailsSchema.safeParse(value).success;
 

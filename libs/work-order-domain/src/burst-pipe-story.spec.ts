@@ -42,14 +42,7 @@ export const reported: WorkOrderEvent = {
 
 export const triaged: WorkOrderEvent = {
   type: EventTypes.WorkOrderTriaged,
-  data: {
-    workOrderId,
-    tier: 'urgent',
-    category: 'plumbing',
-    ruleId: 'urgent-water',
-    reason: 'Burst pipe or water cut: fixed within 2 hours (keyword "burst")',
-    triagedAt: '2026-11-23T01:00:00.000Z',
-  },
+  data: { workOrderId, ...urgentWater, triagedAt: '2026-11-23T01:00:00.000Z' },
 };
 
 export const queued: WorkOrderEvent = {
