@@ -114,7 +114,6 @@ export const startTestStack = async (label: string, extraEnv: Record<string, str
     integratorId: 'e2e-hotline',
     name: 'End-to-end hotline',
     sites: ['*'],
-    eventTypes: ['*'],
   });
   const readerToken = await environment.staffToken({
     staffId: 'sup-e2e',

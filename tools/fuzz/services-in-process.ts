@@ -83,7 +83,6 @@ export const startServicesInProcess = async (
     integratorId: 'hostile-hotline',
     name: 'Hostile hotline',
     sites: ['S1'],
-    eventTypes: ['*'],
   });
   const staffId = 's1-hostile-tester';
   const staffToken = await environment.staffToken({

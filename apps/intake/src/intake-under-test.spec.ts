@@ -10,7 +10,7 @@ import { intakeModule } from './intake.module';
 import { Pool } from 'pg';
 
 /** The integrator the fuzz tests speak as: registered for S1, every event type. */
-export const FUZZ_INTEGRATOR = { integratorId: 'fuzz-hotline', name: 'Fuzz hotline', sites: ['S1'], eventTypes: ['*'] };
+export const FUZZ_INTEGRATOR = { integratorId: 'fuzz-hotline', name: 'Fuzz hotline', sites: ['S1'] };
 export const FUZZ_SOURCE = `/integrators/${FUZZ_INTEGRATOR.integratorId}`;
 
 export interface IntakeUnderTest {
@@ -22,6 +22,8 @@ export interface IntakeUnderTest {
   readonly apiKey: string;
   /** A staff bearer token signed with this environment's key. */
   readonly staffToken: ServiceEnvironment['staffToken'];
+  /** Registers another integrator in this service's database; resolves with its API key. */
+  readonly registerIntegrator: ServiceEnvironment['registerIntegrator'];
   stop(): Promise<void>;
 }
 
@@ -64,6 +66,7 @@ export const startIntakeUnderTest = async (
     baseUrl: `http://127.0.0.1:${port}`,
     apiKey,
     staffToken: environment.staffToken,
+    registerIntegrator: environment.registerIntegrator,
     stop: async () => {
       await app.close();
       await environment.remove();

@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { IntegratorKeyStore } from '@closeloop/auth';
 import { eventually } from '@closeloop/testing';
 import type { PoolClient } from 'pg';
 import { IntakeUnderTest, startIntakeUnderTest } from './intake-under-test.spec';
@@ -25,12 +24,11 @@ describe('intake under more reports than it can take (in-process service, real P
       // A key may hold one of the three places (in flight + queue) while another key wants one.
       SHED_CALLER_SHARE: '0.5',
     });
-    ({ apiKey: secondKey } = await new IntegratorKeyStore(intake.db.pool, () => new Date()).register({
+    secondKey = await intake.registerIntegrator({
       integratorId: 'second-hotline',
       name: 'Second hotline',
       sites: ['S1'],
-      eventTypes: ['*'],
-    }));
+    });
     intake.app.getHttpServer().on('request', (request: IncomingMessage) => {
       if (request.url?.startsWith('/v1/reports')) arrived++;
     });

@@ -10,7 +10,13 @@ import { PostgresEventStore } from '@closeloop/event-store';
 import { alertStream } from '@closeloop/notification-domain';
 import { cloudEventsTransport, startService } from '@closeloop/runtime';
 import { slaStream } from '@closeloop/sla-domain';
-import { inProcessServiceEnv, startServiceEnvironment, TestDatabase, testKafka } from '@closeloop/testing';
+import {
+  inProcessServiceEnv,
+  ServiceEnvironment,
+  startServiceEnvironment,
+  TestDatabase,
+  testKafka,
+} from '@closeloop/testing';
 import { workOrderStream } from '@closeloop/work-order-domain';
 import { notificationConfigSchema } from './notification.config';
 import { notificationModule } from './notification.module';
@@ -23,6 +29,8 @@ export interface NotificationUnderTest {
   readonly eventsTopic: string;
   readonly baseUrl: string;
   asStaff(staffId: string, roles?: StaffRole[], sites?: string[]): Promise<Record<string, string>>;
+  /** Registers an integrator in this service's database; resolves with its API key. */
+  readonly registerIntegrator: ServiceEnvironment['registerIntegrator'];
   /** Appends events about one order to a stream, as the stream's owner would; the relay publishes them. Their ids. */
   append(
     stream: string,
@@ -110,6 +118,7 @@ export const startNotificationUnderTest = async (
     asStaff: async (staffId, roles = ['on-call'], sites = ['*']) => ({
       authorization: `Bearer ${await environment.staffToken({ staffId, roles, sites })}`,
     }),
+    registerIntegrator: environment.registerIntegrator,
     report: async (siteId, description, tier) => {
       const workOrderId = randomUUID();
       const at = new Date().toISOString();

@@ -21,6 +21,9 @@ import {
 
 const AUDIENCE = 'closeloop';
 
+/** An integrator a test registers: who it is and the sites it reports for. It follows every event type. */
+export type TestIntegrator = Omit<IntegratorRegistration, 'eventTypes'>;
+
 /**
  * What services under test share and nobody else sees: a fresh database, a topic prefix, and a staff-token signing
  * key whose JWKS file they are pointed at.
@@ -40,7 +43,7 @@ export interface ServiceEnvironment {
     readonly sites: readonly string[];
   }): Promise<string>;
   /** Registers an integrator in the database, as `npm run admin` would; resolves with its API key. */
-  registerIntegrator(registration: IntegratorRegistration): Promise<string>;
+  registerIntegrator(integrator: TestIntegrator): Promise<string>;
   /** Deletes the topics, drops the database and the signing key. */
   remove(): Promise<void>;
 }
@@ -67,8 +70,8 @@ export const startServiceEnvironment = async (label: string, issuer: string): Pr
     staffKeys: { dir: keysDir, issuer, audience: AUDIENCE },
     staffToken: ({ staffId, name = staffId, roles, sites }) =>
       issueStaffToken({ dir: keysDir, issuer, audience: AUDIENCE, staffId, name, roles, sites, ttlSeconds: 3600 }),
-    registerIntegrator: async (registration) =>
-      (await new IntegratorKeyStore(db.pool, () => new Date()).register(registration)).apiKey,
+    registerIntegrator: async (integrator) =>
+      (await new IntegratorKeyStore(db.pool, () => new Date()).register({ ...integrator, eventTypes: ['*'] })).apiKey,
     remove: async () => {
       await deleteTopicsWithPrefix(testKafka(`${label}-cleanup`), prefix).catch(() => undefined);
       await db.drop();

@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
-import { IntegratorKeyStore } from '@closeloop/auth';
 import { CloudEvent, EventTypes } from '@closeloop/contracts';
 import { PostgresEventStore } from '@closeloop/event-store';
 import { WORK_ORDER_CATEGORY } from '@closeloop/work-order-domain';
@@ -61,12 +60,7 @@ describe('the integrators feed', () => {
 
   beforeAll(async () => {
     intake = await startIntakeUnderTest('intake-feed');
-    ({ apiKey: s2Key } = await new IntegratorKeyStore(intake.db.pool, () => new Date()).register({
-      integratorId: 'feed-s2',
-      name: 'Feed S2',
-      sites: ['S2'],
-      eventTypes: ['*'],
-    }));
+    s2Key = await intake.registerIntegrator({ integratorId: 'feed-s2', name: 'Feed S2', sites: ['S2'] });
     for (let i = 0; i < 3; i++) {
       s1Orders.push(await report(intake.apiKey, 'S1'));
       s2Orders.push(await report(s2Key, 'S2'));

@@ -39,7 +39,6 @@ describe('inquiries and the knowledge base (intake in process, real PostgreSQL)'
       integratorId: 'wechat-app',
       name: 'WeChat app',
       sites: ['S1'],
-      eventTypes: ['*'],
     });
     headers['integrator'] = { 'x-api-key': apiKey };
     for (const [who, roles, sites] of [

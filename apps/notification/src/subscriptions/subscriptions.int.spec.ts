@@ -3,7 +3,6 @@ import { createServer, IncomingMessage, Server } from 'node:http';
 import type { LookupAddress } from 'node:dns';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { IntegratorKeyStore } from '@closeloop/auth';
 import { CloudEvent, EventTypes } from '@closeloop/contracts';
 import { callJson, eventually } from '@closeloop/testing';
 import { Webhook } from 'standardwebhooks';
@@ -64,19 +63,8 @@ describe('integrators webhook subscriptions', () => {
       WEBHOOK_MAX_ATTEMPTS: '3',
     });
     receiver = await startScriptedReceiver();
-    const keys = new IntegratorKeyStore(service.db.pool, () => new Date());
-    ({ apiKey: s1Key } = await keys.register({
-      integratorId: 'subs-s1',
-      name: 'S1 CRM',
-      sites: ['S1'],
-      eventTypes: ['*'],
-    }));
-    ({ apiKey: s2Key } = await keys.register({
-      integratorId: 'subs-s2',
-      name: 'S2 app',
-      sites: ['S2'],
-      eventTypes: ['*'],
-    }));
+    s1Key = await service.registerIntegrator({ integratorId: 'subs-s1', name: 'S1 CRM', sites: ['S1'] });
+    s2Key = await service.registerIntegrator({ integratorId: 'subs-s2', name: 'S2 app', sites: ['S2'] });
   }, 90_000);
 
   afterAll(async () => {
@@ -199,12 +187,7 @@ describe('webhook subscriptions and the outbound address rule (SSRF)', () => {
       OUTBOUND_ALLOW_PRIVATE_ADDRESSES: 'false',
     });
     receiver = await startScriptedReceiver();
-    ({ apiKey } = await new IntegratorKeyStore(service.db.pool, () => new Date()).register({
-      integratorId: 'subs-ssrf',
-      name: 'SSRF',
-      sites: ['S1'],
-      eventTypes: ['*'],
-    }));
+    apiKey = await service.registerIntegrator({ integratorId: 'subs-ssrf', name: 'SSRF', sites: ['S1'] });
   }, 90_000);
 
   afterAll(async () => {

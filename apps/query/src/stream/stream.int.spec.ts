@@ -157,7 +157,6 @@ describe('GET /v1/stream: the live board (real PostgreSQL, the projection)', () 
       integratorId: 'stream-s1',
       name: 'Stream S1',
       sites: ['S1'],
-      eventTypes: ['*'],
     });
     const status = async (site: string, headers: Record<string, string>) => {
       const response = await fetch(`${baseUrl}/v1/stream?site=${site}`, { headers });
