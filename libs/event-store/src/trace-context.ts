@@ -143,23 +143,22 @@ export const traceAppend = <T>(
   );
 
 /**
- * A multi-stream append as so many single ones are traced: one append span per stream, under the trace context of
- * the command that asked for it (`traceContext`, else the active one), and each stream's events stamped with its
- * own span's context, so one statement carries the events of many traces and each continues its own. The spans
- * last as long as the one append they share; a stream refused by its expectation has its span marked with the
- * conflict, as a single append's would be, and a failure of the whole marks every span.
+ * A multi-stream append in one statement (PostgreSQL's), traced as so many single appends: one append span per
+ * stream, under the trace context of the command that asked for it (`traceContext`, else the active one), and each
+ * stream's events stamped with its own span's context, so one statement carries the events of many traces and each
+ * continues its own. The spans last as long as the one append they share; a stream refused by its expectation has
+ * its span marked with the conflict, as a single append's would be, and a failure of the whole marks every span.
  */
 export const traceAppends = async (
   appends: readonly StreamAppend[],
   append: (stamped: readonly StreamAppend[]) => Promise<StreamAppendOutcome[]>,
-  system: AppendingSystem = 'postgresql',
 ): Promise<StreamAppendOutcome[]> => {
   const tracer = trace.getTracer(EVENT_STORE_TRACER);
   const traced = appends.map((stream) => {
     const parent = stream.traceContext ?? context.active();
     const span = tracer.startSpan(
       appendSpanName(stream.streamId),
-      appendSpanOptions(system, stream.streamId, stream.events),
+      appendSpanOptions('postgresql', stream.streamId, stream.events),
       parent,
     );
     return { span, stream: { ...stream, events: stampedWith(trace.setSpan(parent, span), stream.events) } };
