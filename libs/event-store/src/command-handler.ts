@@ -14,6 +14,7 @@ import {
   StreamAppendOutcome,
   StreamVersionConflictError,
 } from './event-store.port';
+import { inTraceContext, TraceContext } from './trace-context';
 
 /** How often a command is decided again after another writer appended first, before the conflict is the caller's. */
 const MAX_CONFLICT_RETRIES = 5;
@@ -43,6 +44,17 @@ export const aggregateStream = async <State, Event extends StorableEvent = Domai
   parse: RecordedEventParser<Event> = parseDomainEvents,
 ): Promise<AggregatedStream<State, Event>> => {
   return foldRecorded(await store.readStream(streamId), decider, parse);
+};
+
+/** aggregateStream for several streams, read in one call (readStreams, ADR 37); a missing stream folds to the start. */
+export const aggregateStreams = async <State, Event extends StorableEvent = DomainEvent>(
+  store: EventStore,
+  streamIds: readonly string[],
+  decider: Pick<Decider<State, never, Event>, 'evolve' | 'initialState'>,
+  parse: RecordedEventParser<Event> = parseDomainEvents,
+): Promise<Map<string, AggregatedStream<State, Event>>> => {
+  const streams = await store.readStreams(streamIds);
+  return new Map(streamIds.map((id) => [id, foldRecorded(streams.get(id) ?? [], decider, parse)]));
 };
 
 const foldRecorded = <State, Event extends StorableEvent>(
@@ -77,6 +89,11 @@ export interface CommandRequest<State, Command, Event = never> {
   readonly authorize?: ((state: State) => void) | undefined;
   /** How the stream's records become events, when they are not DomainEvents. */
   readonly parse?: RecordedEventParser<Event> | undefined;
+  /**
+   * The trace context the command was asked in, for a command carried out outside it (gathered from a consumer's
+   * batch and handled at its end): its append continues that trace. Absent, the active context's.
+   */
+  readonly traceContext?: TraceContext | undefined;
 }
 
 export interface CommandResult<State, Event> {
@@ -103,7 +120,10 @@ export const handleCommand = async <State, Command, Event extends StorableEvent 
     const decision = decideOn(decider, request, await aggregateStream(store, request.streamId, decider, request.parse));
     if ('result' in decision) return decision.result;
     try {
-      const appended = await store.append(request.streamId, decision.append.events, decision.append.expected);
+      const { events, expected } = decision.append;
+      const appended = await inTraceContext(request.traceContext, () =>
+        store.append(request.streamId, events, expected),
+      );
       return decision.resultAt(appended.nextExpectedVersion);
     } catch (error) {
       if (
@@ -193,6 +213,7 @@ const decideOn = <State, Command, Event extends StorableEvent>(
       streamId,
       events: events.map((e) => ({ eventId: randomUUID(), type: e.type, data: e.data, metadata })),
       expected: version === 0 ? 'no-stream' : version,
+      traceContext: request.traceContext,
     },
     resultAt: (nextVersion) => ({
       state: foldEvents(decider, events, state),

@@ -1,3 +1,4 @@
+import type { Context } from '@opentelemetry/api';
 import { CloseloopError } from '@closeloop/contracts';
 
 /**
@@ -45,6 +46,12 @@ export interface StreamAppend {
   readonly streamId: string;
   readonly events: readonly NewEvent[];
   readonly expected: ExpectedVersion;
+  /**
+   * The trace context of the command these events answer (docs/adr/0035-opentelemetry-traces.md): the stream's
+   * append is traced and its events stamped under it, as a single append is under the active context, which is the
+   * default. For appends gathered from many callers, each of whose trace the active context is not.
+   */
+  readonly traceContext?: Context | undefined;
 }
 
 /** What a multi-stream append did to one stream: appended, or refused by its expectation (nothing written to it). */
@@ -60,6 +67,7 @@ export interface EventStore {
    * others are appended all the same, so a caller decides again only on the streams another writer moved. Any other
    * failure (a repeated event id) throws; on PostgreSQL it then appends nothing, while a store that writes one stream
    * per call (KurrentDB) may have appended the streams before the failing one, so a caller's retry must be idempotent.
+   * A store that traces its appends traces each stream as its own append, under the stream's `traceContext`.
    */
   appendMany(appends: readonly StreamAppend[]): Promise<StreamAppendOutcome[]>;
   readStream(streamId: string): Promise<RecordedEvent[]>;

@@ -33,6 +33,7 @@ import {
   toStreamState,
   versionOfRevision,
 } from './kurrentdb-mapping';
+import { inTraceContext, traceAppend } from './trace-context';
 
 /** Server-side: only events whose type does not start with $, so KurrentDB's own records never fill a page. */
 const DOMAIN_EVENTS_ONLY: RegexFilter = { filterOn: 'eventType', regex: '^[^$].*', checkpointInterval: 1 };
@@ -81,6 +82,14 @@ export class KurrentDbEventStore implements EventStore {
    */
   async append(streamId: string, events: readonly NewEvent[], expected: ExpectedVersion): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
+    return traceAppend(streamId, events, (stamped) => this.appendStamped(streamId, stamped, expected), 'kurrentdb');
+  }
+
+  private async appendStamped(
+    streamId: string,
+    events: readonly NewEvent[],
+    expected: ExpectedVersion,
+  ): Promise<AppendResult> {
     const symbolic = expected === 'any' || expected === 'stream-exists';
     for (let attempt = 1; ; attempt++) {
       const head = await this.headFor(streamId, expected);
@@ -147,13 +156,17 @@ export class KurrentDbEventStore implements EventStore {
     return undefined;
   }
 
-  /** KurrentDB writes one stream per append, so the streams go one after another (see the port). */
+  /**
+   * KurrentDB writes one stream per append, so the streams go one after another (see the port), each traced and
+   * stamped by its own append under its own trace context.
+   */
   async appendMany(appends: readonly StreamAppend[]): Promise<StreamAppendOutcome[]> {
     assertAppendsDistinct(appends);
     const outcomes: StreamAppendOutcome[] = [];
-    for (const { streamId, events, expected } of appends) {
+    for (const { streamId, events, expected, traceContext } of appends) {
       try {
-        outcomes.push({ streamId, appended: await this.append(streamId, events, expected) });
+        const appended = await inTraceContext(traceContext, () => this.append(streamId, events, expected));
+        outcomes.push({ streamId, appended });
       } catch (error) {
         if (!(error instanceof StreamVersionConflictError)) throw error;
         outcomes.push({ streamId, conflict: error });

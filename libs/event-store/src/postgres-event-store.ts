@@ -13,7 +13,7 @@ import {
   StreamVersionConflictError,
 } from './event-store.port';
 import { chainTextPrefix } from './event-chain';
-import { traceAppend } from './trace-context';
+import { traceAppend, traceAppends } from './trace-context';
 
 /** Woken on every append (by es_append) so the relay need not poll hard; the payload is empty on purpose. */
 export const APPEND_NOTIFICATION_CHANNEL = 'closeloop_events_appended';
@@ -133,10 +133,11 @@ export class PostgresEventStore implements EventStore {
   /**
    * One round trip for many streams: es_append_many (migration 0041, ADR 37) does what es_append_one does, stream by
    * stream, in one transaction, and answers a stream whose expectation failed with its version instead of failing.
+   * Each stream is traced and stamped as its own append would be, under its own trace context (traceAppends).
    */
   async appendMany(appends: readonly StreamAppend[]): Promise<StreamAppendOutcome[]> {
     assertAppendsDistinct(appends);
-    return appends.length === 0 ? [] : this.appendToStreams(appends);
+    return appends.length === 0 ? [] : traceAppends(appends, (stamped) => this.appendToStreams(stamped));
   }
 
   private async appendToStreams(appends: readonly StreamAppend[]): Promise<StreamAppendOutcome[]> {

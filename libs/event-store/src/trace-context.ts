@@ -13,7 +13,7 @@ import {
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { ATTR_DB_OPERATION_NAME, ATTR_DB_SYSTEM_NAME, ATTR_ERROR_TYPE } from '@opentelemetry/semantic-conventions';
 import { CloseloopError, scrubSecrets } from '@closeloop/contracts';
-import { NewEvent } from './event-store.port';
+import { NewEvent, StreamAppend, StreamAppendOutcome } from './event-store.port';
 
 // Traces (docs/adr/0035-opentelemetry-traces.md). A trace crosses the store: the span that appends an event is
 // written into the event's metadata as a W3C `traceparent`, so whatever later publishes or consumes the event, in
@@ -90,6 +90,44 @@ export const markFailed = (span: Span, error: unknown): void => {
 /** `workorder` of `workorder-<id>`: a span name must not carry an id, or every order would be a span name of its own. */
 const categoryOf = (streamId: string): string => streamId.split('-', 1)[0] as string;
 
+/** The store an append span names as its database system. */
+export type AppendingSystem = 'postgresql' | 'kurrentdb';
+
+const EVENT_STORE_TRACER = '@closeloop/event-store';
+
+const appendSpanName = (streamId: string): string => `append ${categoryOf(streamId)}`;
+
+const appendSpanOptions = (system: AppendingSystem, streamId: string, events: readonly NewEvent[]) => ({
+  kind: SpanKind.CLIENT,
+  attributes: {
+    [ATTR_DB_SYSTEM_NAME]: system,
+    [ATTR_DB_OPERATION_NAME]: 'append',
+    'closeloop.stream.id': streamId,
+    'closeloop.event.types': [...new Set(events.map((e) => e.type))],
+    'closeloop.event.count': events.length,
+  },
+});
+
+/** The events with the trace context of `of` in their metadata; as they were when it has no span (tracing off). */
+const stampedWith = (of: Context, events: readonly NewEvent[]): readonly NewEvent[] => {
+  const stamp = traceHeadersOf(of);
+  if (stamp.traceparent === undefined) return events;
+  return events.map((event) => ({ ...event, metadata: { ...event.metadata, ...stamp } }));
+};
+
+/**
+ * The trace context a command was asked in, for an append made on its behalf later and elsewhere (a consumer's
+ * batch appends its records' commands together at the batch's end, outside each record's span).
+ */
+export type TraceContext = Context;
+
+/** The active trace context, to hand to an append that will not run inside it. */
+export const activeTraceContext = (): TraceContext => context.active();
+
+/** Runs `work` in a trace context handed on (activeTraceContext); in the active one when none was. */
+export const inTraceContext = <T>(traceContext: TraceContext | undefined, work: () => T): T =>
+  context.with(traceContext ?? context.active(), work);
+
 /**
  * An append in its span, the events stamped with that span's trace context before they are hashed and stored: the
  * stamp is part of the metadata the hash chain covers, like any other member. With tracing off nothing is stamped.
@@ -98,23 +136,45 @@ export const traceAppend = <T>(
   streamId: string,
   events: readonly NewEvent[],
   append: (events: readonly NewEvent[]) => Promise<T>,
+  system: AppendingSystem = 'postgresql',
 ): Promise<T> =>
-  inSpan(
-    '@closeloop/event-store',
-    `append ${categoryOf(streamId)}`,
-    {
-      kind: SpanKind.CLIENT,
-      attributes: {
-        [ATTR_DB_SYSTEM_NAME]: 'postgresql',
-        [ATTR_DB_OPERATION_NAME]: 'append',
-        'closeloop.stream.id': streamId,
-        'closeloop.event.types': [...new Set(events.map((e) => e.type))],
-        'closeloop.event.count': events.length,
-      },
-    },
-    () => {
-      const stamp = traceHeadersOf();
-      if (stamp.traceparent === undefined) return append(events);
-      return append(events.map((event) => ({ ...event, metadata: { ...event.metadata, ...stamp } })));
-    },
+  inSpan(EVENT_STORE_TRACER, appendSpanName(streamId), appendSpanOptions(system, streamId, events), () =>
+    append(stampedWith(context.active(), events)),
   );
+
+/**
+ * A multi-stream append in one statement (PostgreSQL's), traced as so many single appends: one append span per
+ * stream, under the trace context of the command that asked for it (`traceContext`, else the active one), and each
+ * stream's events stamped with its own span's context, so one statement carries the events of many traces and each
+ * continues its own. The spans last as long as the one append they share; a stream refused by its expectation has
+ * its span marked with the conflict, as a single append's would be, and a failure of the whole marks every span.
+ */
+export const traceAppends = async (
+  appends: readonly StreamAppend[],
+  append: (stamped: readonly StreamAppend[]) => Promise<StreamAppendOutcome[]>,
+): Promise<StreamAppendOutcome[]> => {
+  const tracer = trace.getTracer(EVENT_STORE_TRACER);
+  const traced = appends.map((stream) => {
+    const parent = stream.traceContext ?? context.active();
+    const span = tracer.startSpan(
+      appendSpanName(stream.streamId),
+      appendSpanOptions('postgresql', stream.streamId, stream.events),
+      parent,
+    );
+    return { span, stream: { ...stream, events: stampedWith(trace.setSpan(parent, span), stream.events) } };
+  });
+  try {
+    const outcomes = await append(traced.map(({ stream }) => stream));
+    const spanOf = new Map(traced.map(({ span, stream }) => [stream.streamId, span]));
+    for (const outcome of outcomes) {
+      const span = spanOf.get(outcome.streamId);
+      if (span && 'conflict' in outcome) markFailed(span, outcome.conflict);
+    }
+    return outcomes;
+  } catch (error) {
+    for (const { span } of traced) markFailed(span, error);
+    throw error;
+  } finally {
+    for (const { span } of traced) span.end();
+  }
+};

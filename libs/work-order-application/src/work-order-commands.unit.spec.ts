@@ -163,4 +163,26 @@ describe('WorkOrderCommands: a retry key names one request', () => {
     );
     expect(started).toMatchObject({ replayed: false, state: { status: 'in-progress' } });
   });
+
+  it('many orders at once: decides each order on its own stream and leaves an unknown order its not-found, the others applied', async () => {
+    const unknown = randomUUID();
+    const outcomes = await commands.executeMany([
+      { workOrderId, command: acknowledge, context: asWangWei('k-1') },
+      { workOrderId: unknown, command: acknowledge, context: asWangWei('k-2') },
+    ]);
+
+    expect(outcomes[0]).toMatchObject({
+      outcome: { workOrderId, replayed: false, state: { status: 'acknowledged' } },
+    });
+    expect(outcomes[1]).toMatchObject({ error: { code: 'NOT_FOUND' } });
+    expect((await store.readStream(workOrderStream(workOrderId))).map((e) => e.type).at(-1)).toBe(
+      EventTypes.WorkOrderAcknowledged,
+    );
+  });
+
+  it('many orders at once: answers a retry under its key with what the first attempt recorded, as execute does', async () => {
+    const first = await commands.execute(workOrderId, acknowledge, asWangWei('k-1'));
+    const [again] = await commands.executeMany([{ workOrderId, command: acknowledge, context: asWangWei('k-1') }]);
+    expect(again).toEqual({ outcome: { ...first, replayed: true } });
+  });
 });

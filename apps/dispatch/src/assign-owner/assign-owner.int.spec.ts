@@ -1,10 +1,18 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
+import { Attributes, SpanContext, trace } from '@opentelemetry/api';
 import { resolve } from 'node:path';
 import { EventTypes, ReportDetails } from '@closeloop/contracts';
 import { ReloadingJsonFile } from '@closeloop/config';
-import { PostgresEventStore, RecordedEvent } from '@closeloop/event-store';
-import { InboundCloudEvent, parseCloudEvent, toKafkaMessage } from '@closeloop/messaging';
+import { PostgresEventStore, RecordedEvent, traceContextFrom } from '@closeloop/event-store';
+import {
+  inConsumerTransaction,
+  InboundCloudEvent,
+  parseCloudEvent,
+  toKafkaMessage,
+  traceConsuming,
+} from '@closeloop/messaging';
+import { startTracing, stopTracing } from '@closeloop/runtime';
 import { freshDatabase, repositoryRoot, TestDatabase } from '@closeloop/testing';
 import { WorkOrderCommands } from '@closeloop/work-order-application';
 import { RosterSchema, workOrderStream } from '@closeloop/work-order-domain';
@@ -25,7 +33,26 @@ describe('dispatch redelivered a triaged event', () => {
   const now = new Date('2026-11-25T02:00:00Z');
   let numbered = 0;
 
+  // Traces on, as in a service with a collector: a batch's one append must continue each record's own trace.
+  const ended: {
+    spanContext(): SpanContext;
+    readonly name: string;
+    readonly attributes: Attributes;
+    readonly parentSpanContext?: SpanContext | undefined;
+  }[] = [];
+
   beforeAll(async () => {
+    startTracing('dispatch', {
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector.invalid:4318' },
+      spanProcessors: [
+        {
+          onStart: () => undefined,
+          onEnd: (span: (typeof ended)[number]) => ended.push(span),
+          forceFlush: () => Promise.resolve(),
+          shutdown: () => Promise.resolve(),
+        },
+      ],
+    });
     db = await freshDatabase('dispatch_redelivery');
     store = new PostgresEventStore(db.pool);
     const commands = new WorkOrderCommands(store);
@@ -41,6 +68,7 @@ describe('dispatch redelivered a triaged event', () => {
   });
 
   afterAll(async () => {
+    await stopTracing();
     await db?.drop();
   });
 
@@ -123,5 +151,106 @@ describe('dispatch redelivered a triaged event', () => {
     await controller.onTriaged(triaged);
     expect(await history(workOrderId)).toEqual(beforeLate);
     expect(typesOf(beforeLate)).not.toContain(EventTypes.WorkOrderAssigned);
+  });
+
+  it('assigns the orders of a batch together at its end, each once, a triaged event twice in the batch included', async () => {
+    const orders = await Promise.all([reported(), reported(), reported({ siteId: 'S2', category: 'parking' })]);
+    const [first] = orders;
+    // As the consumer runs a batch: every record's handler in one transaction, then what they gathered.
+    await inConsumerTransaction(db.pool, async (transaction) => {
+      for (const { triaged } of [...orders, first!]) await controller.onTriaged({ ...triaged, transaction });
+      for (const { workOrderId } of orders)
+        expect(typesOf(await history(workOrderId))).not.toContain(EventTypes.WorkOrderAssigned);
+    });
+    for (const { workOrderId } of orders) {
+      const types = typesOf(await history(workOrderId));
+      expect(types.slice(0, 2)).toEqual([EventTypes.WorkOrderReported, EventTypes.WorkOrderTriaged]);
+      expect(types).toHaveLength(3);
+      expect([EventTypes.WorkOrderAssigned, EventTypes.WorkOrderQueuedForDispatch]).toContain(types[2]);
+    }
+    // The batch handled again one by one (it failed after the appends): the orders get nothing more.
+    const afterBatch = await Promise.all(orders.map(({ workOrderId }) => history(workOrderId)));
+    for (const { triaged } of orders) await controller.onTriaged(triaged);
+    expect(await Promise.all(orders.map(({ workOrderId }) => history(workOrderId)))).toEqual(afterBatch);
+  });
+
+  it("continues each record's own trace in the batch's one append: every assignment under its record's process span", async () => {
+    const orders = await Promise.all([reported(), reported(), reported({ siteId: 'S2', category: 'parking' })]);
+    await inConsumerTransaction(db.pool, async (transaction) => {
+      for (const { triaged } of orders)
+        await traceConsuming(triaged, () => controller.onTriaged({ ...triaged, transaction }));
+    });
+    for (const { workOrderId, triaged } of orders) {
+      const [, triagedStored, decided] = await history(workOrderId);
+      const recordTrace = trace.getSpanContext(traceContextFrom(triagedStored!.metadata))!.traceId;
+      const stamped = trace.getSpanContext(traceContextFrom(decided!.metadata))!;
+      const append = ended.find((s) => s.spanContext().spanId === stamped.spanId)!;
+      const processing = ended.find(
+        (s) => s.name === 'process workorders.events' && s.attributes['messaging.message.id'] === triaged.event.id,
+      )!;
+      expect({
+        workOrderId,
+        append: append.name,
+        trace: stamped.traceId,
+        parent: append.parentSpanContext?.spanId,
+      }).toEqual({
+        workOrderId,
+        append: 'append workorder',
+        trace: recordTrace,
+        parent: processing.spanContext().spanId,
+      });
+    }
+  });
+
+  it('assigns nothing when a batch fails half-way, and its records handled again one by one assign each order once', async () => {
+    const orders = await Promise.all([reported(), reported(), reported()]);
+    // The third record's handling fails (the database went away): the batch ends before its gathered assignments.
+    await expect(
+      inConsumerTransaction(db.pool, async (transaction) => {
+        for (const [i, { triaged }] of orders.entries()) {
+          if (i === 2) throw new Error('Connection terminated unexpectedly');
+          await controller.onTriaged({ ...triaged, transaction });
+        }
+      }),
+    ).rejects.toThrow('Connection terminated');
+    for (const { workOrderId } of orders)
+      expect(typesOf(await history(workOrderId))).toEqual([EventTypes.WorkOrderReported, EventTypes.WorkOrderTriaged]);
+
+    for (const { triaged } of orders) await controller.onTriaged(triaged);
+    for (const { workOrderId } of orders)
+      expect(typesOf(await history(workOrderId))).toEqual([
+        EventTypes.WorkOrderReported,
+        EventTypes.WorkOrderTriaged,
+        EventTypes.WorkOrderAssigned,
+      ]);
+  });
+
+  it("fails a batch whose assignments fail for one order, the others' standing, and handled again adds nothing to them", async () => {
+    const orders = await Promise.all([reported(), reported()]);
+    const { triaged } = orders[0]!;
+    // A triaged event of an order this store never heard of: its assignment is refused as not found.
+    const unknown: InboundCloudEvent = {
+      ...triaged,
+      event: {
+        ...triaged.event,
+        id: randomUUID(),
+        data: { ...(triaged.event.data as object), workOrderId: randomUUID() },
+      },
+    };
+    const records = [orders[0]!.triaged, unknown, orders[1]!.triaged];
+    await expect(
+      inConsumerTransaction(db.pool, async (transaction) => {
+        for (const record of records) await controller.onTriaged({ ...record, transaction });
+      }),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const afterBatch = await Promise.all(orders.map(({ workOrderId }) => history(workOrderId)));
+    for (const events of afterBatch) expect(typesOf(events).at(-1)).toBe(EventTypes.WorkOrderAssigned);
+
+    // As the consumer goes on: record by record, the unknown order refused again (a dead letter), the others untouched.
+    for (const record of records)
+      await (record === unknown
+        ? expect(controller.onTriaged(record)).rejects.toMatchObject({ code: 'NOT_FOUND' })
+        : controller.onTriaged(record));
+    expect(await Promise.all(orders.map(({ workOrderId }) => history(workOrderId)))).toEqual(afterBatch);
   });
 });

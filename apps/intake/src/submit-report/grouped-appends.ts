@@ -1,4 +1,12 @@
-import { AppendResult, EventStore, ExpectedVersion, NewEvent, StreamAppend } from '@closeloop/event-store';
+import {
+  activeTraceContext,
+  AppendResult,
+  EventStore,
+  ExpectedVersion,
+  inTraceContext,
+  NewEvent,
+  StreamAppend,
+} from '@closeloop/event-store';
 
 interface WaitingAppend {
   readonly append: StreamAppend;
@@ -25,8 +33,10 @@ export class GroupedAppends {
   constructor(private readonly store: EventStore) {}
 
   append(streamId: string, events: readonly NewEvent[], expected: ExpectedVersion): Promise<AppendResult> {
+    // The report's own trace context goes with it: the group is sent from whichever report started the sending loop.
+    const traceContext = activeTraceContext();
     return new Promise<AppendResult>((resolve, reject) => {
-      this.waiting.push({ append: { streamId, events, expected }, resolve, reject });
+      this.waiting.push({ append: { streamId, events, expected, traceContext }, resolve, reject });
       if (!this.sending) void this.sendWaiting();
     });
   }
@@ -71,7 +81,9 @@ export class GroupedAppends {
     }
     await Promise.all(
       group.map(({ append, resolve, reject }) =>
-        this.store.append(append.streamId, append.events, append.expected).then(resolve, reject),
+        inTraceContext(append.traceContext, () =>
+          this.store.append(append.streamId, append.events, append.expected),
+        ).then(resolve, reject),
       ),
     );
   }

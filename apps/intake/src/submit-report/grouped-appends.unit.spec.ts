@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { Context, context, trace } from '@opentelemetry/api';
 import {
   DuplicateEventIdError,
   InMemoryEventStore,
   NewEvent,
   StreamVersionConflictError,
+  traceContextFrom,
 } from '@closeloop/event-store';
+import { startTracing, stopTracing } from '@closeloop/runtime';
 import { GroupedAppends } from './grouped-appends';
 
 const event = (eventId: string = randomUUID()): NewEvent => ({
@@ -96,6 +99,47 @@ describe('GroupedAppends', () => {
       ]);
       expect(await store.readStream('workorder-good')).toHaveLength(1);
       expect(await store.readStream('workorder-bad')).toHaveLength(0);
+    });
+  });
+
+  describe('given reports traced by their requests', () => {
+    // Traces on, as with a collector configured: each request's context follows its own async work.
+    beforeAll(() =>
+      startTracing('intake', {
+        env: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector.invalid:4318' },
+        spanProcessors: [],
+      }),
+    );
+    afterAll(() => stopTracing());
+
+    const traceIdOf = (of: Context | undefined) => (of === undefined ? undefined : trace.getSpanContext(of)?.traceId);
+
+    it("appends each under its own request's trace context, not that of the report that started the sending", async () => {
+      const traces = ['a', 'b', 'c', 'd', 'e'].map((c) => c.repeat(32));
+      const appendedIn: (string | undefined)[] = [];
+      const appendManyWith: (string | undefined)[][] = [];
+      const traced = new InMemoryEventStore();
+      const append = traced.append.bind(traced);
+      jest.spyOn(traced, 'append').mockImplementation((...args) => {
+        appendedIn.push(traceIdOf(context.active()));
+        return append(...args);
+      });
+      jest.spyOn(traced, 'appendMany').mockImplementation(async (appends) => {
+        appendManyWith.push(appends.map((a) => traceIdOf(a.traceContext)));
+        // The group fails as a whole: each report is then appended alone, still in its own context.
+        throw new Error('connection reset');
+      });
+      const tracedGroups = new GroupedAppends(traced);
+      await Promise.all(
+        traces.map((traceId, i) =>
+          context.with(traceContextFrom({ traceparent: `00-${traceId}-00f067aa0ba902b7-01` }), () =>
+            tracedGroups.append(`workorder-${i}`, [event()], 'no-stream'),
+          ),
+        ),
+      );
+      // The first alone; the four that waited, as a group and then one by one.
+      expect(appendManyWith).toEqual([traces.slice(1)]);
+      expect(appendedIn).toEqual(traces);
     });
   });
 });
