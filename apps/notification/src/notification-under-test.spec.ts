@@ -185,6 +185,23 @@ export const startReceiver = async () => {
   return { received, failing, url, close: () => new Promise((r) => server.close(r)) };
 };
 
+/**
+ * The service and a loopback receiver for the tests of one describe block: started before its first test (the
+ * receiver first, so addresses on it can be set up), stopped after its last. Read them inside the tests.
+ */
+export const serviceWithReceiver = (label: string, env: Record<string, string>) => {
+  const under = {} as { service: NotificationUnderTest; receiver: Awaited<ReturnType<typeof startReceiver>> };
+  beforeAll(async () => {
+    under.receiver = await startReceiver();
+    under.service = await startNotificationUnderTest(label, env);
+  }, 120_000);
+  afterAll(async () => {
+    await under.receiver?.close();
+    await under.service?.stop();
+  });
+  return under;
+};
+
 /** Waits until the service's consumer group has committed every record on the events topic: all of it was handled. */
 export const caughtUp = async (service: NotificationUnderTest, timeoutMs = 30_000): Promise<void> => {
   const admin = testKafka('notification-caught-up').admin();

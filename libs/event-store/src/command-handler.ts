@@ -45,6 +45,17 @@ export const aggregateStream = async <State, Event extends StorableEvent = Domai
   return foldRecorded(await store.readStream(streamId), decider, parse);
 };
 
+/** aggregateStream for several streams, read in one call (readStreams, ADR 37); a missing stream folds to the start. */
+export const aggregateStreams = async <State, Event extends StorableEvent = DomainEvent>(
+  store: EventStore,
+  streamIds: readonly string[],
+  decider: Pick<Decider<State, never, Event>, 'evolve' | 'initialState'>,
+  parse: RecordedEventParser<Event> = parseDomainEvents,
+): Promise<Map<string, AggregatedStream<State, Event>>> => {
+  const streams = await store.readStreams(streamIds);
+  return new Map(streamIds.map((id) => [id, foldRecorded(streams.get(id) ?? [], decider, parse)]));
+};
+
 const foldRecorded = <State, Event extends StorableEvent>(
   recorded: readonly RecordedEvent[],
   decider: Pick<Decider<State, never, Event>, 'evolve' | 'initialState'>,

@@ -1,14 +1,24 @@
 import { Controller, Inject } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
 import { AlertClosedData, DomainEvent, EventTypes, isEventType, toDomainEvents } from '@closeloop/contracts';
-import { ANY_EVENT_TYPE, InboundCloudEvent, traceOf } from '@closeloop/messaging';
+import {
+  ANY_EVENT_TYPE,
+  BatchedCloudEvent,
+  ConsumerTransaction,
+  IN_BATCH_TRANSACTION,
+  InboundCloudEvent,
+  lockReadModelShared,
+  traceOf,
+} from '@closeloop/messaging';
 import { nextStepAfterDeadLetter } from '@closeloop/notification-domain';
 import { CLOCK, Clock } from '@closeloop/runtime';
 import { z } from 'zod';
-import { AlertRaiser, AlertRequest } from './alert-raiser.service';
+import { PoolClient } from 'pg';
+import { AlertRaiser, AlertRequest, FactsReader } from './alert-raiser.service';
+import { NOTIFICATION_READ_MODEL } from './notification.read-model';
 import { AlertService } from './alert.service';
-import { isOrderFact } from './order-facts';
-import { OrderFactsRepository } from './order-facts.repository';
+import { FactSource, isOrderFact } from './order-facts';
+import { applyOrderFact, ORDER_FACTS_TABLE, OrderFactsRepository } from './order-facts.repository';
 import { ResidentNotices } from '../resident-notices/resident-notices.service';
 
 type CloseReason = z.infer<typeof AlertClosedData>['reason'];
@@ -30,42 +40,50 @@ export class AlertTriggersKafkaController {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  @EventPattern(ANY_EVENT_TYPE)
-  async onEvent(message: InboundCloudEvent): Promise<void> {
-    const { event } = message;
+  @EventPattern(ANY_EVENT_TYPE, IN_BATCH_TRANSACTION)
+  async onEvent(message: BatchedCloudEvent): Promise<void> {
+    const { event, transaction } = message;
     // Types from a newer producer than this service are not guessed at.
     if (!isEventType(event.type)) return;
     const [domainEvent] = toDomainEvents([{ type: event.type, data: event.data }]) as [DomainEvent];
+    const batch = transaction && this.batchOf(transaction);
     if (event.workorderid && event.sequence && isOrderFact(domainEvent)) {
-      await this.facts.record(event.workorderid, {
+      const source = {
         event: domainEvent,
         position: event.sequence,
         recordedAt: event.time ?? this.clock.now().toISOString(),
-      });
+      };
+      if (batch) await batch.recordFact(event.workorderid, source);
+      else await this.facts.record(event.workorderid, source);
     }
-    await this.react(domainEvent, message);
+    const raise = raiseRequestOf(domainEvent);
+    if (raise && batch) batch.raiseLater({ request: { ...raise, ...causeOf(message) }, ids: traceOf(event) });
+    else if (raise) await this.raiser.raise({ ...raise, ...causeOf(message) }, traceOf(event));
+    else {
+      // Whatever else the record does comes after the alerts its batch raised before it (a close finds them).
+      await batch?.raisePending();
+      await this.react(domainEvent, message, batch?.readFacts);
+    }
     // The order's reporter hears of its steps (ADR 27), from the facts just brought up to date.
-    await this.residents.onOrderEvent(domainEvent, message);
+    await this.residents.onOrderEvent(domainEvent, message, batch?.readFacts);
   }
 
-  private async react(domainEvent: DomainEvent, message: InboundCloudEvent): Promise<void> {
+  /**
+   * A batch's work in its transaction (ADR 36, ADR 42): facts applied through it, and the alerts its records raise
+   * gathered and raised together, before the next record that does anything else and at the batch's end.
+   */
+  private batchOf(transaction: ConsumerTransaction): TriggerBatch {
+    return transaction.gather(
+      'notification:alert-triggers',
+      () => new TriggerBatch(transaction.client, this.facts, this.raiser),
+      (batch) => batch.raisePending(),
+    );
+  }
+
+  private async react(domainEvent: DomainEvent, message: InboundCloudEvent, facts?: FactsReader): Promise<void> {
     switch (domainEvent.type) {
-      case EventTypes.SlaEscalated: {
-        const { workOrderId, target, level, escalatedAt } = domainEvent.data;
-        const at = new Date(escalatedAt);
-        return this.raiseFor(message, { workOrderId, kind: 'escalation', target, level: level as 1 | 2 | 3, at });
-      }
-      case EventTypes.SlaWarningRaised: {
-        const { workOrderId, target, dueAt, warnedAt } = domainEvent.data;
-        return this.raiseFor(message, { workOrderId, kind: 'warning', target, dueAt, at: new Date(warnedAt) });
-      }
-      case EventTypes.WorkOrderTriaged: {
-        const { workOrderId, tier, triagedAt } = domainEvent.data;
-        if (tier !== 'urgent') return;
-        return this.raiseFor(message, { workOrderId, kind: 'urgent-order', level: 1, at: new Date(triagedAt) });
-      }
       case EventTypes.AlertDeadLettered:
-        return this.onDeadLettered(domainEvent, message);
+        return this.onDeadLettered(domainEvent, message, facts);
       case EventTypes.WorkOrderResolved:
         return this.closeAlerts(message, 'order-resolved');
       case EventTypes.WorkOrderClosed:
@@ -89,19 +107,25 @@ export class AlertTriggersKafkaController {
   private async onDeadLettered(
     dead: Extract<DomainEvent, { type: typeof EventTypes.AlertDeadLettered }>,
     message: InboundCloudEvent,
+    facts: FactsReader | undefined,
   ): Promise<void> {
     const alert = await this.alerts.find(dead.data.alertId);
     const next = nextStepAfterDeadLetter(alert);
     switch (next.step) {
       case 'escalate':
-        await this.raiseFor(message, {
-          workOrderId: dead.data.workOrderId,
-          kind: 'escalation',
-          target: alert.target,
-          level: next.level,
-          round: alert.round,
-          at: new Date(dead.data.deadLetteredAt),
-        });
+        await this.raiser.raise(
+          {
+            workOrderId: dead.data.workOrderId,
+            kind: 'escalation',
+            target: alert.target,
+            level: next.level,
+            round: alert.round,
+            at: new Date(dead.data.deadLetteredAt),
+            ...causeOf(message),
+          },
+          traceOf(message.event),
+          facts,
+        );
         return;
       case 'exhaust':
         await this.raiser.exhaustChain(alert.alertId, traceOf(message.event));
@@ -114,17 +138,6 @@ export class AlertTriggersKafkaController {
         throw new Error(`unhandled dead-letter step ${JSON.stringify(unhandled)}`);
       }
     }
-  }
-
-  /**
-   * An alert caused by the message's event, in its correlation. The cause's position finds the SLA round of an alert
-   * about a target that does not name its round; an urgent order's alert has no target, a dead letter's names its round.
-   */
-  private async raiseFor(
-    { event }: InboundCloudEvent,
-    request: Omit<AlertRequest, 'causeEventId' | 'causePosition'>,
-  ): Promise<void> {
-    await this.raiser.raise({ causeEventId: event.id, causePosition: event.sequence, ...request }, traceOf(event));
   }
 
   private async closeAlerts({ event }: InboundCloudEvent, reason: CloseReason, onlyTarget?: string): Promise<void> {
@@ -144,5 +157,72 @@ export class AlertTriggersKafkaController {
         ),
       );
     }
+  }
+}
+
+/** What an event asks to be raised, without its cause: an escalation, a warning, a new urgent order; else nothing. */
+const raiseRequestOf = (domainEvent: DomainEvent): Omit<AlertRequest, 'causeEventId' | 'causePosition'> | undefined => {
+  switch (domainEvent.type) {
+    case EventTypes.SlaEscalated: {
+      const { workOrderId, target, level, escalatedAt } = domainEvent.data;
+      return { workOrderId, kind: 'escalation', target, level: level as 1 | 2 | 3, at: new Date(escalatedAt) };
+    }
+    case EventTypes.SlaWarningRaised: {
+      const { workOrderId, target, dueAt, warnedAt } = domainEvent.data;
+      return { workOrderId, kind: 'warning', target, dueAt, at: new Date(warnedAt) };
+    }
+    case EventTypes.WorkOrderTriaged: {
+      const { workOrderId, tier, triagedAt } = domainEvent.data;
+      return tier === 'urgent' ? { workOrderId, kind: 'urgent-order', level: 1, at: new Date(triagedAt) } : undefined;
+    }
+    default:
+      return undefined;
+  }
+};
+
+/**
+ * An alert is caused by the message's event, in its correlation. The cause's position finds the SLA round of an
+ * alert about a target that does not name its round; an urgent order's alert has no target, a dead letter's names
+ * its round.
+ */
+const causeOf = ({ event }: InboundCloudEvent): Pick<AlertRequest, 'causeEventId' | 'causePosition'> => ({
+  causeEventId: event.id,
+  causePosition: event.sequence,
+});
+
+/** One consumer batch's facts and the alerts it raises, in the batch's transaction. */
+class TriggerBatch {
+  private locked = false;
+  private pending: { request: AlertRequest; ids: ReturnType<typeof traceOf> }[] = [];
+
+  constructor(
+    private readonly client: PoolClient,
+    private readonly facts: OrderFactsRepository,
+    private readonly raiser: AlertRaiser,
+  ) {}
+
+  /** The order's facts as this batch left them so far. */
+  readonly readFacts: FactsReader = (workOrderId) => this.facts.find(workOrderId, this.client);
+
+  async recordFact(workOrderId: string, source: FactSource): Promise<void> {
+    // Before the batch's first write: a rebuild swapping a new table in waits for this batch, or it for the swap.
+    if (!this.locked) await lockReadModelShared(this.client, NOTIFICATION_READ_MODEL);
+    this.locked = true;
+    await applyOrderFact(this.client, ORDER_FACTS_TABLE, workOrderId, source);
+  }
+
+  raiseLater(item: { request: AlertRequest; ids: ReturnType<typeof traceOf> }): void {
+    this.pending.push(item);
+  }
+
+  async raisePending(): Promise<void> {
+    const pending = this.pending;
+    if (pending.length === 0) return;
+    this.pending = [];
+    const facts = await this.facts.findMany(
+      pending.map((p) => p.request.workOrderId),
+      this.client,
+    );
+    await this.raiser.raiseMany(pending, facts, this.readFacts);
   }
 }

@@ -46,6 +46,17 @@ const startScriptedReceiver = async () => {
 
 type Receiver = Awaited<ReturnType<typeof startScriptedReceiver>>;
 
+/** Registers an integrator of one site, allowed every event type; its API key. */
+const integratorOf = async (service: NotificationUnderTest, integratorId: string, name: string, siteId: string) =>
+  (
+    await new IntegratorKeyStore(service.db.pool, () => new Date()).register({
+      integratorId,
+      name,
+      sites: [siteId],
+      eventTypes: ['*'],
+    })
+  ).apiKey;
+
 describe('integrators webhook subscriptions', () => {
   let service: NotificationUnderTest;
   let receiver: Receiver;
@@ -64,19 +75,8 @@ describe('integrators webhook subscriptions', () => {
       WEBHOOK_MAX_ATTEMPTS: '3',
     });
     receiver = await startScriptedReceiver();
-    const keys = new IntegratorKeyStore(service.db.pool, () => new Date());
-    ({ apiKey: s1Key } = await keys.register({
-      integratorId: 'subs-s1',
-      name: 'S1 CRM',
-      sites: ['S1'],
-      eventTypes: ['*'],
-    }));
-    ({ apiKey: s2Key } = await keys.register({
-      integratorId: 'subs-s2',
-      name: 'S2 app',
-      sites: ['S2'],
-      eventTypes: ['*'],
-    }));
+    s1Key = await integratorOf(service, 'subs-s1', 'S1 CRM', 'S1');
+    s2Key = await integratorOf(service, 'subs-s2', 'S2 app', 'S2');
   }, 90_000);
 
   afterAll(async () => {
@@ -199,12 +199,7 @@ describe('webhook subscriptions and the outbound address rule (SSRF)', () => {
       OUTBOUND_ALLOW_PRIVATE_ADDRESSES: 'false',
     });
     receiver = await startScriptedReceiver();
-    ({ apiKey } = await new IntegratorKeyStore(service.db.pool, () => new Date()).register({
-      integratorId: 'subs-ssrf',
-      name: 'SSRF',
-      sites: ['S1'],
-      eventTypes: ['*'],
-    }));
+    apiKey = await integratorOf(service, 'subs-ssrf', 'SSRF', 'S1');
   }, 90_000);
 
   afterAll(async () => {
