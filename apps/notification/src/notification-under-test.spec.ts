@@ -202,6 +202,21 @@ export const serviceWithReceiver = (label: string, env: Record<string, string>) 
   return under;
 };
 
+/** The offsets the service's consumer group has committed on the events topic, by partition. */
+export const committedOffsets = async (service: NotificationUnderTest): Promise<Map<number, number>> => {
+  const admin = testKafka('notification-committed').admin();
+  await admin.connect();
+  try {
+    const [committed] = await admin.fetchOffsets({
+      groupId: `${service.prefix}notification`,
+      topics: [service.eventsTopic],
+    });
+    return new Map((committed?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+  } finally {
+    await admin.disconnect();
+  }
+};
+
 /** Waits until the service's consumer group has committed every record on the events topic: all of it was handled. */
 export const caughtUp = async (service: NotificationUnderTest, timeoutMs = 30_000): Promise<void> => {
   const admin = testKafka('notification-caught-up').admin();
@@ -210,11 +225,7 @@ export const caughtUp = async (service: NotificationUnderTest, timeoutMs = 30_00
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const ends = await admin.fetchTopicOffsets(service.eventsTopic);
-      const [committed] = await admin.fetchOffsets({
-        groupId: `${service.prefix}notification`,
-        topics: [service.eventsTopic],
-      });
-      const at = new Map((committed?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+      const at = await committedOffsets(service);
       if (ends.every((e) => Number(e.high) === 0 || (at.get(e.partition) ?? -1) >= Number(e.high))) return;
       if (Date.now() > deadline)
         throw new Error(`the notification consumer did not catch up with ${service.eventsTopic} in ${timeoutMs} ms`);

@@ -36,7 +36,7 @@ export class AlertDeliveryWorker extends AlertSendingWorker<DueDelivery> {
   }
 
   /**
-   * A claimed batch sent together (ADR 42): one delivery per alert, under all their alerts' locks taken at once; the
+   * A claimed batch sent together (ADR 45): one delivery per alert, under all their alerts' locks taken at once; the
    * alerts read in one call, their orders' facts in one statement, the messages sent side by side (as many at a
    * time as the worker's concurrency), every attempt recorded in one multi-stream append and the delivered ones finished in
    * one statement. A second delivery of an alert in the batch, and every delivery of a batch that failed as a whole,

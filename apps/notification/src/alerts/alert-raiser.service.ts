@@ -71,19 +71,12 @@ export class AlertRaiser {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  /**
-   * Raises one alert and queues its deliveries. `facts` reads the order's facts (a consumer's batch reads them
-   * through its own transaction); by default the committed ones.
-   */
-  async raise(
-    request: AlertRequest,
-    ids: Omit<AlertContextIds, 'actor'>,
-    facts: FactsReader = (workOrderId) => this.facts.find(workOrderId),
-  ): Promise<string | undefined> {
+  /** Raises one alert and queues its deliveries. */
+  async raise(request: AlertRequest, ids: Omit<AlertContextIds, 'actor'>): Promise<string | undefined> {
     const raising = await this.prepare(
       request,
       ids,
-      await facts(request.workOrderId),
+      await this.facts.find(request.workOrderId),
       new Lookups(this.schedules, this.contacts),
     );
     if (!raising) return undefined;
@@ -103,17 +96,13 @@ export class AlertRaiser {
   }
 
   /**
-   * Raises many alerts at once (a consumer's batch; ADR 42): their orders' facts read in one statement (by the
-   * caller), the people on call and their channels looked up once per site and person, every new alert decided and
+   * Raises many alerts at once (a consumer's batch; ADR 45): their orders' facts read in one statement, the people on call and their channels looked up once per site and person, every new alert decided and
    * appended in one multi-stream append, their rows written in one statement, the site's storm decided once per
    * site, and their deliveries queued in one statement. An alert raised before (a redelivery), one raised twice in
    * the batch, or one whose append failed goes through `raise` on its own afterwards, which is idempotent.
    */
-  async raiseMany(
-    requests: readonly { request: AlertRequest; ids: Omit<AlertContextIds, 'actor'> }[],
-    facts: ReadonlyMap<string, OrderFacts>,
-    readFacts: FactsReader,
-  ): Promise<void> {
+  async raiseMany(requests: readonly { request: AlertRequest; ids: Omit<AlertContextIds, 'actor'> }[]): Promise<void> {
+    const facts = await this.facts.findMany(requests.map((r) => r.request.workOrderId));
     const lookups = new Lookups(this.schedules, this.contacts);
     const prepared: Raising[] = [];
     const alone: (typeof requests)[number][] = [];
@@ -148,7 +137,7 @@ export class AlertRaiser {
     );
     await this.queueRaisedDeliveries(raised);
     for (const { state, ids } of raised) await this.exhaustIfNobodyAtTheTop(state, ids);
-    for (const { request, ids } of alone) await this.raise(request, ids, readFacts);
+    for (const { request, ids } of alone) await this.raise(request, ids);
   }
 
   /** The RaiseAlert command for a request, or undefined (logged) when the order is not known. */
@@ -387,9 +376,6 @@ export class AlertRaiser {
     return queued;
   }
 }
-
-/** Reads an order's facts. */
-export type FactsReader = (workOrderId: string) => Promise<OrderFacts | undefined>;
 
 /** A raise decided and ready to append, with the request it came from. */
 interface Raising {

@@ -14,7 +14,7 @@ import { nextStepAfterDeadLetter } from '@closeloop/notification-domain';
 import { CLOCK, Clock } from '@closeloop/runtime';
 import { z } from 'zod';
 import { PoolClient } from 'pg';
-import { AlertRaiser, AlertRequest, FactsReader } from './alert-raiser.service';
+import { AlertRaiser, AlertRequest } from './alert-raiser.service';
 import { NOTIFICATION_READ_MODEL } from './notification.read-model';
 import { AlertService } from './alert.service';
 import { FactSource, isOrderFact } from './order-facts';
@@ -27,8 +27,8 @@ type CloseReason = z.infer<typeof AlertClosedData>['reason'];
  * Every event about a work order on workorders.events, in two steps in this order: first notification's own facts
  * about the order are brought up to date (ADR 19), then the events that page someone (an escalation, a warning, a
  * new urgent order, a delivery that ran out of retries) raise an alert, and the ones that make paging pointless
- * (the order resolved, closed or cancelled; the target met) close them. Facts first, in the same handler, so an
- * escalation always finds the order it is about; both steps are idempotent, so a redelivery changes nothing.
+ * (the order resolved, closed or cancelled; the target met) close them. Facts first, so an escalation always finds
+ * the order it is about; both steps are idempotent, so a redelivery changes nothing.
  */
 @Controller()
 export class AlertTriggersKafkaController {
@@ -57,44 +57,52 @@ export class AlertTriggersKafkaController {
       else await this.facts.record(event.workorderid, source);
     }
     const raise = raiseRequestOf(domainEvent);
-    if (raise && batch) batch.raiseLater({ request: { ...raise, ...causeOf(message) }, ids: traceOf(event) });
-    else if (raise) await this.raiser.raise({ ...raise, ...causeOf(message) }, traceOf(event));
-    else {
-      // Whatever else the record does comes after the alerts its batch raised before it (a close finds them).
-      await batch?.raisePending();
-      await this.react(domainEvent, message, batch?.readFacts);
+    const reaction = raise ? undefined : this.reactionTo(domainEvent, message);
+    // The order's reporter hears of its steps (ADR 27), from the facts brought up to date.
+    const notice = () => this.residents.onOrderEvent(domainEvent, message);
+    if (batch) {
+      if (raise) batch.raiseLater({ request: { ...raise, ...causeOf(message) }, ids: traceOf(event) });
+      if (reaction) batch.reactLater(reaction);
+      batch.noticeLater(notice);
+      return;
     }
-    // The order's reporter hears of its steps (ADR 27), from the facts just brought up to date.
-    await this.residents.onOrderEvent(domainEvent, message, batch?.readFacts);
+    if (raise) await this.raiser.raise({ ...raise, ...causeOf(message) }, traceOf(event));
+    await reaction?.();
+    await notice();
   }
 
   /**
-   * A batch's work in its transaction (ADR 36, ADR 42): facts applied through it, and the alerts its records raise
-   * gathered and raised together, before the next record that does anything else and at the batch's end.
+   * A batch's work (ADR 36, ADR 45): its facts applied in its transaction; its alerts and notices after COMMIT, in
+   * its records' order, the alerts its records raise raised together.
    */
   private batchOf(transaction: ConsumerTransaction): TriggerBatch {
     return transaction.gather(
       'notification:alert-triggers',
-      () => new TriggerBatch(transaction.client, this.facts, this.raiser),
-      (batch) => batch.raisePending(),
+      () => {
+        const batch = new TriggerBatch(transaction.client, this.raiser);
+        transaction.afterCommit(() => batch.actOnAlerts());
+        return batch;
+      },
+      async () => undefined,
     );
   }
 
-  private async react(domainEvent: DomainEvent, message: InboundCloudEvent, facts?: FactsReader): Promise<void> {
+  /** What a record does with alerts raised before it (a close finds them, a dead letter raises the next level). */
+  private reactionTo(domainEvent: DomainEvent, message: InboundCloudEvent): (() => Promise<void>) | undefined {
     switch (domainEvent.type) {
       case EventTypes.AlertDeadLettered:
-        return this.onDeadLettered(domainEvent, message, facts);
+        return () => this.onDeadLettered(domainEvent, message);
       case EventTypes.WorkOrderResolved:
-        return this.closeAlerts(message, 'order-resolved');
+        return () => this.closeAlerts(message, 'order-resolved');
       case EventTypes.WorkOrderClosed:
-        return this.closeAlerts(message, 'order-closed');
+        return () => this.closeAlerts(message, 'order-closed');
       case EventTypes.WorkOrderCancelled:
-        return this.closeAlerts(message, 'order-cancelled');
+        return () => this.closeAlerts(message, 'order-cancelled');
       case EventTypes.SlaTargetMet:
-        return this.closeAlerts(message, 'target-met', domainEvent.data.target);
+        return () => this.closeAlerts(message, 'target-met', domainEvent.data.target);
       default:
         // Every other event only tells the facts something.
-        return;
+        return undefined;
     }
   }
 
@@ -107,7 +115,6 @@ export class AlertTriggersKafkaController {
   private async onDeadLettered(
     dead: Extract<DomainEvent, { type: typeof EventTypes.AlertDeadLettered }>,
     message: InboundCloudEvent,
-    facts: FactsReader | undefined,
   ): Promise<void> {
     const alert = await this.alerts.find(dead.data.alertId);
     const next = nextStepAfterDeadLetter(alert);
@@ -124,7 +131,6 @@ export class AlertTriggersKafkaController {
             ...causeOf(message),
           },
           traceOf(message.event),
-          facts,
         );
         return;
       case 'exhaust':
@@ -190,19 +196,24 @@ const causeOf = ({ event }: InboundCloudEvent): Pick<AlertRequest, 'causeEventId
   causePosition: event.sequence,
 });
 
-/** One consumer batch's facts and the alerts it raises, in the batch's transaction. */
+type RaiseItem = Parameters<AlertRaiser['raiseMany']>[0][number];
+
+/**
+ * One consumer batch: its facts, applied in its transaction, and what its records do with alerts and notices, done
+ * once it has committed. Not before: raising, closing and paging wait on other connections (the alerts' rows under
+ * the read model's shared lock, the alerts' session locks held by a send or an acknowledgement that writes those
+ * rows next), and a transaction holding the read model's lock and its orders' locks while it waits there closes a
+ * cycle PostgreSQL cannot see when a rebuild's swap queues for the exclusive lock between them (ADR 45).
+ */
 class TriggerBatch {
   private locked = false;
-  private pending: { request: AlertRequest; ids: ReturnType<typeof traceOf> }[] = [];
+  private readonly steps: ({ raise: RaiseItem } | { react: () => Promise<void> } | { notice: () => Promise<void> })[] =
+    [];
 
   constructor(
     private readonly client: PoolClient,
-    private readonly facts: OrderFactsRepository,
     private readonly raiser: AlertRaiser,
   ) {}
-
-  /** The order's facts as this batch left them so far. */
-  readonly readFacts: FactsReader = (workOrderId) => this.facts.find(workOrderId, this.client);
 
   async recordFact(workOrderId: string, source: FactSource): Promise<void> {
     // Before the batch's first write: a rebuild swapping a new table in waits for this batch, or it for the swap.
@@ -211,18 +222,35 @@ class TriggerBatch {
     await applyOrderFact(this.client, ORDER_FACTS_TABLE, workOrderId, source);
   }
 
-  raiseLater(item: { request: AlertRequest; ids: ReturnType<typeof traceOf> }): void {
-    this.pending.push(item);
+  raiseLater(raise: RaiseItem): void {
+    this.steps.push({ raise });
   }
 
-  async raisePending(): Promise<void> {
-    const pending = this.pending;
-    if (pending.length === 0) return;
-    this.pending = [];
-    const facts = await this.facts.findMany(
-      pending.map((p) => p.request.workOrderId),
-      this.client,
-    );
-    await this.raiser.raiseMany(pending, facts, this.readFacts);
+  reactLater(react: () => Promise<void>): void {
+    this.steps.push({ react });
+  }
+
+  noticeLater(notice: () => Promise<void>): void {
+    this.steps.push({ notice });
+  }
+
+  /**
+   * In the records' order, with the alerts raised together up to the next record that does anything else with
+   * alerts (a close must find them); notices do not wait for them.
+   */
+  async actOnAlerts(): Promise<void> {
+    let raises: RaiseItem[] = [];
+    const raisePending = async () => {
+      if (raises.length > 0) await this.raiser.raiseMany(raises);
+      raises = [];
+    };
+    for (const step of this.steps) {
+      if ('raise' in step) raises.push(step.raise);
+      else if ('react' in step) {
+        await raisePending();
+        await step.react();
+      } else await step.notice();
+    }
+    await raisePending();
   }
 }

@@ -13,7 +13,7 @@ export const sendJson = async (method: string, url: string, headers: Record<stri
   return { status: response.status, body: (await response.json().catch(() => undefined)) as Record<string, unknown> };
 };
 
-/** One person on call all day at level 1 of a site, paged on the destinations given. */
+/** One person on call all day at a level of a site (level 1 unless told), paged on the destinations given. */
 export const putOnCall = async (
   service: NotificationUnderTest,
   admin: Record<string, string>,
@@ -21,9 +21,10 @@ export const putOnCall = async (
     readonly siteId: string;
     readonly staffId: string;
     readonly destinations: readonly Record<string, unknown>[];
+    readonly level?: number;
   },
 ) => {
-  const rotation = allDayRotation(site.siteId, 1, [site.staffId]);
+  const rotation = allDayRotation(site.siteId, site.level ?? 1, [site.staffId]);
   expect(
     (await sendJson('PUT', `${service.baseUrl}/v1/on-call/rotations/${randomUUID()}`, admin, rotation)).status,
   ).toBe(200);

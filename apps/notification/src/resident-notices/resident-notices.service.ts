@@ -72,15 +72,11 @@ export class ResidentNotices {
     return this.keys.phoneDigest(phone);
   }
 
-  async onOrderEvent(
-    domainEvent: DomainEvent,
-    { event }: InboundCloudEvent,
-    readFacts: (workOrderId: string) => Promise<OrderFacts | undefined> = (id) => this.facts.find(id),
-  ): Promise<void> {
+  async onOrderEvent(domainEvent: DomainEvent, { event }: InboundCloudEvent): Promise<void> {
     const occurrence = residentStepOf(domainEvent);
     const workOrderId = event.workorderid;
     if (!occurrence || !workOrderId) return;
-    const facts = await readFacts(workOrderId);
+    const facts = await this.facts.find(workOrderId);
     const reportChannel = ChannelSchema.safeParse(facts?.reportChannel);
     // Before its report, or reported before notification kept the report's channel: nobody to tell, or no rule.
     if (!facts || facts.siteId === null || facts.number === null || !reportChannel.success) return;

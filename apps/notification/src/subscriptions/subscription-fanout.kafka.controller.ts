@@ -29,7 +29,7 @@ export class SubscriptionFanoutKafkaController {
     this.integrators = new IntegratorKeyStore(pool, () => clock.now());
   }
 
-  // Chained after AlertTriggersKafkaController's handler of every type, so it runs in that handler's batches (ADR 42):
+  // Chained after AlertTriggersKafkaController's handler of every type, so it runs in that handler's batches (ADR 45):
   // an order's facts are read through the batch's transaction, which may have written them.
   @EventPattern(ANY_EVENT_TYPE)
   async onEvent({ event, transaction }: BatchedCloudEvent): Promise<void> {
