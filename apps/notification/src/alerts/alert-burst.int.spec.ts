@@ -37,6 +37,17 @@ describe('a burst of escalations at one site (in-process notification service, r
     },
   });
 
+  const responseMetLate = (workOrderId: string) => ({
+    type: EventTypes.SlaTargetMet,
+    data: {
+      workOrderId,
+      target: 'response',
+      dueAt: new Date().toISOString(),
+      metAt: new Date().toISOString(),
+      onTime: false,
+    },
+  });
+
   it('raises one alert per order and level, pages the first ten once each and holds the rest for the storm digest', async () => {
     const { service, receiver } = under;
     const orders: string[] = [];
@@ -85,16 +96,7 @@ describe('a burst of escalations at one site (in-process notification service, r
     const { service } = under;
     const workOrderId = await service.report(SITE, 'Water through the ceiling of the lobby');
     await service.recordSla(workOrderId, escalated(workOrderId));
-    await service.recordSla(workOrderId, {
-      type: EventTypes.SlaTargetMet,
-      data: {
-        workOrderId,
-        target: 'response',
-        dueAt: new Date().toISOString(),
-        metAt: new Date().toISOString(),
-        onTime: false,
-      },
-    });
+    await service.recordSla(workOrderId, responseMetLate(workOrderId));
     await caughtUp(service);
     const closed = await eventually('the alert closed', async () => {
       const { rows } = await service.db.pool.query<{ status: string; closed_reason: string | null }>(
@@ -213,16 +215,7 @@ describe('a burst of escalations at one site (in-process notification service, r
     };
     const swap = await service.db.pool.connect();
     try {
-      await service.recordSla(workOrderId, {
-        type: EventTypes.SlaTargetMet,
-        data: {
-          workOrderId,
-          target: 'response',
-          dueAt: new Date().toISOString(),
-          metAt: new Date().toISOString(),
-          onTime: false,
-        },
-      });
+      await service.recordSla(workOrderId, responseMetLate(workOrderId));
       await eventually('the batch waiting for the alert’s lock to close it', waitingForAdvisoryLock);
       // The swap's side (ADR 16): no batch may be holding the read model's lock while it waits for the send, or the
       // send's write would queue behind the swap, the swap behind the batch, and the batch behind the send.
