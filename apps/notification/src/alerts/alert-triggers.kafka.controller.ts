@@ -83,6 +83,7 @@ export class AlertTriggersKafkaController {
         transaction.afterCommit(() => batch.actOnAlerts());
         return batch;
       },
+      // Nothing is left to write before COMMIT: the facts went in record by record.
       async () => undefined,
     );
   }
