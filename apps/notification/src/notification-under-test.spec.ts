@@ -194,6 +194,38 @@ export const startReceiver = async () => {
   return { received, failing, url, close: () => new Promise((r) => server.close(r)) };
 };
 
+/**
+ * The service and a loopback receiver for the tests of one describe block: started before its first test (the
+ * receiver first, so addresses on it can be set up), stopped after its last. Read them inside the tests.
+ */
+export const serviceWithReceiver = (label: string, env: Record<string, string>) => {
+  const under = {} as { service: NotificationUnderTest; receiver: Awaited<ReturnType<typeof startReceiver>> };
+  beforeAll(async () => {
+    under.receiver = await startReceiver();
+    under.service = await startNotificationUnderTest(label, env);
+  }, 120_000);
+  afterAll(async () => {
+    await under.receiver?.close();
+    await under.service?.stop();
+  });
+  return under;
+};
+
+/** The offsets the service's consumer group has committed on the events topic, by partition. */
+export const committedOffsets = async (service: NotificationUnderTest): Promise<Map<number, number>> => {
+  const admin = testKafka('notification-committed').admin();
+  await admin.connect();
+  try {
+    const [committed] = await admin.fetchOffsets({
+      groupId: `${service.prefix}notification`,
+      topics: [service.eventsTopic],
+    });
+    return new Map((committed?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+  } finally {
+    await admin.disconnect();
+  }
+};
+
 /** Waits until the service's consumer group has committed every record on the events topic: all of it was handled. */
 export const caughtUp = async (service: NotificationUnderTest, timeoutMs = 30_000): Promise<void> => {
   const admin = testKafka('notification-caught-up').admin();
@@ -202,11 +234,7 @@ export const caughtUp = async (service: NotificationUnderTest, timeoutMs = 30_00
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const ends = await admin.fetchTopicOffsets(service.eventsTopic);
-      const [committed] = await admin.fetchOffsets({
-        groupId: `${service.prefix}notification`,
-        topics: [service.eventsTopic],
-      });
-      const at = new Map((committed?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
+      const at = await committedOffsets(service);
       if (ends.every((e) => Number(e.high) === 0 || (at.get(e.partition) ?? -1) >= Number(e.high))) return;
       if (Date.now() > deadline)
         throw new Error(`the notification consumer did not catch up with ${service.eventsTopic} in ${timeoutMs} ms`);

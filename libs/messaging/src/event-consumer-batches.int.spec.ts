@@ -21,6 +21,7 @@ describe('CloudEventConsumer batches in one PostgreSQL transaction, on a real br
   const batchAttempts = new Map<string, number>();
   const outcomes: string[] = [];
   const observedInBatch: string[] = [];
+  const seenAfterCommit: number[] = [];
   let rolledBack: () => void;
   const batchRolledBack = new Promise<void>((resolve) => (rolledBack = resolve));
   let release: () => void;
@@ -98,10 +99,19 @@ describe('CloudEventConsumer batches in one PostgreSQL transaction, on a real br
         pool: db.pool,
         joins: () => true,
         skips: (message) => message.event.subject === 'not-for-us',
-        handle: async (message, { client }) => {
+        handle: async (message, { client, afterCommit }) => {
           const attempt = (batchAttempts.get(message.event.id) ?? 0) + 1;
           batchAttempts.set(message.event.id, attempt);
           await apply(client, message);
+          if (message.event.subject === 'after-commit-fails')
+            afterCommit(async () => {
+              const { rows } = await db.pool.query<{ n: number }>(
+                'SELECT count(*)::int AS n FROM batch_effects WHERE event_id = $1',
+                [message.event.id],
+              );
+              seenAfterCommit.push(rows[0]?.n ?? 0);
+              throw new Error('the work after the commit failed');
+            });
           if (message.event.subject === 'fails-once-in-batch' && attempt === 1) throw new Error('connection reset');
           if (message.event.subject === 'poison') throw new ValidationError('never applies', []);
         },
@@ -182,5 +192,16 @@ describe('CloudEventConsumer batches in one PostgreSQL transaction, on a real br
     expect(records.map((e) => batchAttempts.get(e.id))).toEqual([undefined, 1, undefined, undefined]);
     expect((await effectsOf(records)).map((r) => r.event_id)).toEqual([records[1]?.id]);
     expect(await committedAt('24')).toBe(true);
+  }, 60_000);
+
+  it('runs work asked for after the commit once the batch is committed, and hands the run to the one-by-one path if it fails', async () => {
+    const records = eventsAbout('fine', 'after-commit-fails');
+    expect(await outcomesOf(records)).toEqual(['handled', 'handled']);
+    // The work saw the batch's row from another connection: the transaction had committed.
+    expect(seenAfterCommit).toEqual([1]);
+    // Then each record was handled again alone, over what the batch had committed (handlers are idempotent; these
+    // effects have no key, so they show it).
+    expect((await effectsOf(records)).map((r) => r.n)).toEqual([2, 2]);
+    expect(await committedAt('26')).toBe(true);
   }, 60_000);
 });

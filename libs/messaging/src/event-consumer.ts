@@ -82,6 +82,13 @@ export interface ConsumerTransaction {
    * orders a projection folds): the value kept under `key`, made by `start` when first asked for.
    */
   gather<T>(key: string, start: () => T, write: (gathered: T) => Promise<void>): T;
+  /**
+   * Work to run once the transaction has committed, before the offsets: what waits on other connections that may
+   * wait on this transaction's locks (PostgreSQL sees no such cycle, so nothing would break it). A failure there hands
+   * the run to the one-by-one path with the transaction's writes committed, so `work` and the handlers must find
+   * them without harm (idempotent by event id, as every consumer is).
+   */
+  afterCommit(work: () => Promise<void>): void;
 }
 
 export interface TransactionalBatches {
@@ -103,14 +110,15 @@ export interface TransactionalBatches {
 const DEFAULT_MAX_BATCH_RECORDS = 500;
 
 /**
- * Runs a batch's handling in one transaction: `work`, then what its handlers gathered, then COMMIT; ROLLBACK and the
- * error if any of it fails.
+ * Runs a batch's handling in one transaction: `work`, then what its handlers gathered, then COMMIT, then what they
+ * asked to run after it; ROLLBACK and the error if any of the transaction's part fails, the error if the rest does.
  */
-export const inConsumerTransaction = (
+export const inConsumerTransaction = async (
   pool: Pool,
   work: (transaction: ConsumerTransaction) => Promise<void>,
-): Promise<void> =>
-  inTransaction(pool, async (client) => {
+): Promise<void> => {
+  const afterwards: (() => Promise<void>)[] = [];
+  await inTransaction(pool, async (client) => {
     const gathered = new Map<string, { value: unknown; write: (value: unknown) => Promise<void> }>();
     await work({
       client,
@@ -119,9 +127,12 @@ export const inConsumerTransaction = (
         if (!entry) gathered.set(key, (entry = { value: start(), write: write as (value: unknown) => Promise<void> }));
         return entry.value as T;
       },
+      afterCommit: (later) => afterwards.push(later),
     });
     for (const { value, write } of gathered.values()) await write(value);
   });
+  for (const later of afterwards) await later();
+};
 
 /** What happened to one record: handled, skipped (no handler wants its type), dead-lettered, or an attempt failed (and is retried). */
 export type ConsumedOutcome = 'handled' | 'skipped' | 'dead-lettered' | 'failed';

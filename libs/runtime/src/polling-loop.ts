@@ -27,7 +27,7 @@ export interface PollingLoopOptions<T> {
  * free, so one slow item (a conflict retried, a slow webhook) holds up only its own worker. Once `going()` turns
  * false, the workers finish the items in hand and start no more; the ones never started are returned.
  */
-const workThrough = async <T>(
+export const workThrough = async <T>(
   items: readonly T[],
   work: (item: T) => Promise<void>,
   concurrency: number,
@@ -57,6 +57,16 @@ export class PollingLoop<T> {
 
   stop(): Promise<void> {
     return this.loop.stop();
+  }
+
+  /** False once stop() was called: work in hand finishes, none is started. */
+  get running(): boolean {
+    return this.loop.running;
+  }
+
+  /** Cuts the idle sleep short: work was just queued. */
+  wake(): void {
+    this.loop.wake();
   }
 
   private async run(): Promise<void> {

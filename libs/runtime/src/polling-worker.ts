@@ -49,6 +49,16 @@ export abstract class PollingWorker<T> implements OnApplicationBootstrap, OnAppl
     await Promise.all(this.loops.map((loop) => loop.stop()));
   }
 
+  /** False once the application is shutting down: a batch finishes what it started and starts nothing more. */
+  protected get running(): boolean {
+    return this.loops.every((loop) => loop.running);
+  }
+
+  /** Polls at once instead of after the idle sleep: work was just queued in this process. */
+  wake(): void {
+    for (const loop of this.loops) loop.wake();
+  }
+
   /** Claims the next batch of due items, at most `batchSize`. */
   protected abstract claim(batchSize: number): Promise<readonly T[]>;
 

@@ -14,6 +14,13 @@ export interface DueDelivery {
   readonly attempts: number;
 }
 
+/** A first attempt to queue: one recipient and channel of one alert. */
+export interface QueuedDelivery {
+  readonly alertId: string;
+  readonly staffId: string;
+  readonly destination: Destination;
+}
+
 export type FinishedDeliveryStatus = 'delivered' | 'dead' | 'cancelled' | 'failed';
 
 // Every statement that changes one delivery names it by its key: $1 alert, $2 recipient, $3 channel.
@@ -33,13 +40,31 @@ const keyOf = (delivery: DueDelivery): [string, string, string] => [
 export class AlertDeliveriesRepository {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
-  /** Queues a first attempt; a delivery already queued for this person and channel stays as it is. */
-  async queue(alertId: string, staffId: string, destination: Destination): Promise<void> {
+  private readonly listeners: (() => void)[] = [];
+
+  /** Calls `listener` after deliveries were queued in this process (the delivery worker wakes from its sleep). */
+  onQueued(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  /**
+   * Queues first attempts in one statement; a delivery already queued for this person and channel stays as it is.
+   */
+  async queueMany(deliveries: readonly QueuedDelivery[]): Promise<void> {
+    if (deliveries.length === 0) return;
     await this.pool.query(
       `INSERT INTO notification_alert_deliveries (alert_id, staff_id, channel, destination, status, next_attempt_at)
-       VALUES ($1, $2, $3, $4, 'pending', now()) ON CONFLICT DO NOTHING`,
-      [alertId, staffId, destination.channel, JSON.stringify(destination)],
+       SELECT alert_id, staff_id, channel, destination, 'pending', now()
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[]) AS q(alert_id, staff_id, channel, destination)
+       ON CONFLICT DO NOTHING`,
+      [
+        deliveries.map((d) => d.alertId),
+        deliveries.map((d) => d.staffId),
+        deliveries.map((d) => d.destination.channel),
+        deliveries.map((d) => JSON.stringify(d.destination)),
+      ],
     );
+    for (const listener of this.listeners) listener();
   }
 
   async claimDue(batchSize: number, leaseSeconds: number): Promise<DueDelivery[]> {
@@ -92,6 +117,30 @@ export class AlertDeliveriesRepository {
          delivered_at = COALESCE(delivered_at, now()), next_attempt_at = now() + make_interval(secs => $4)
        WHERE alert_id = $1 AND staff_id = $2 AND channel = $3 AND status = 'pending'`,
       [...keyOf(delivery), delaySeconds],
+    );
+  }
+
+  /**
+   * Finishes many deliveries with one status in one statement (the delivered ones of a batch, or the cancelled), each
+   * with the attempts it made, if any.
+   */
+  async finishMany(
+    finished: readonly { delivery: DueDelivery; attempts?: number }[],
+    status: Extract<FinishedDeliveryStatus, 'delivered' | 'cancelled'>,
+  ): Promise<void> {
+    if (finished.length === 0) return;
+    await this.pool.query(
+      `UPDATE notification_alert_deliveries d SET status = $5, claimed_until = NULL, attempts = COALESCE(u.attempts, d.attempts),
+         delivered_at = CASE WHEN $5 = 'delivered' THEN COALESCE(d.delivered_at, now()) ELSE d.delivered_at END
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::int[]) AS u(alert_id, staff_id, channel, attempts)
+       WHERE d.alert_id = u.alert_id AND d.staff_id = u.staff_id AND d.channel = u.channel`,
+      [
+        finished.map((f) => f.delivery.alert_id),
+        finished.map((f) => f.delivery.staff_id),
+        finished.map((f) => f.delivery.channel),
+        finished.map((f) => f.attempts ?? null),
+        status,
+      ],
     );
   }
 

@@ -1,14 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { EventTypes } from '@closeloop/contracts';
 import { eventually } from '@closeloop/testing';
 import {
-  allDayRotation,
   caughtUp,
   NotificationUnderTest,
   startNotificationUnderTest,
   startReceiver,
 } from '../notification-under-test.spec';
-import { sendJson, siteWithEveryWebhookDown } from './on-call-under-test.spec';
+import { putOnCall, sendJson, siteWithEveryWebhookDown } from './on-call-under-test.spec';
 
 // A burst pipe floods three buildings at S5: six urgent orders within seconds, with storm shaping at more than 3
 // alerts in a 4-second window. The first three page one by one; the on-call person gets the rest in one digest per
@@ -38,20 +36,14 @@ describe('alert storm digests (in-process notification service, real PostgreSQL 
       ALERT_STORM_WINDOW_SECONDS: String(WINDOW_SECONDS),
     });
     const admin = await service.asStaff('admin-int', ['admin']);
-    const rotation = await sendJson(
-      'PUT',
-      `${service.baseUrl}/v1/on-call/rotations/${randomUUID()}`,
-      admin,
-      allDayRotation('S5', 1, [onCall]),
-    );
-    expect(rotation.status).toBe(200);
-    const contacts = await sendJson('PUT', `${service.baseUrl}/v1/on-call/contacts/staff/${onCall}`, admin, {
+    await putOnCall(service, admin, {
+      siteId: 'S5',
+      staffId: onCall,
       destinations: [
         { channel: 'webhook', url: receiver.url('/s5-webhook'), secrets: [SECRET] },
         { channel: 'wecom', url: receiver.url('/s5-wecom?key=robot') },
       ],
     });
-    expect(contacts.status).toBe(200);
   }, 120_000);
 
   afterAll(async () => {

@@ -56,6 +56,32 @@ describe('storm decisions on a real PostgreSQL, from two instances at once', () 
     expect(rows[0]?.counted).toBe(20);
   });
 
+  it('decides a batch of alerts as one by one: mixed with single decisions from another instance, N paged in all', async () => {
+    const site = 'S6';
+    const many = (instance: number, keys: string[]) => {
+      const { alerts, digests } = instances[instance]!;
+      return alerts.withSiteStormLock(site, () => digests.decideMany(keys, site, 5, 60));
+    };
+    const one = (key: string) => {
+      const { alerts, digests } = instances[1]!;
+      return alerts.withSiteStormLock(site, () => digests.decide(key, site, true, 5, 60));
+    };
+    const first = Array.from({ length: 3 }, () => randomUUID());
+    const singles = Array.from({ length: 4 }, () => randomUUID());
+    const second = Array.from({ length: 8 }, () => randomUUID());
+    const [a, ...b] = await Promise.all([many(0, first), ...singles.map(one)]);
+    const c = await many(0, [...second, first[0]!]);
+    const answers = [...first.map((k) => a!.get(k)), ...b, ...second.map((k) => c.get(k))];
+    expect(answers.filter((x) => x === undefined)).toHaveLength(5);
+    const held = answers.filter((x) => x !== undefined);
+    expect(held).toHaveLength(10);
+    expect(new Set(held.map((x) => x!.openedAt.toISOString())).size).toBe(1);
+    // A member decided before keeps its answer when a later batch names it again.
+    expect(c.get(first[0]!)).toEqual(a!.get(first[0]!));
+    // The answers were kept: asked one by one, each is the same.
+    for (const key of [...first, ...second]) expect(await one(key)).toEqual(c.get(key) ?? a!.get(key));
+  });
+
   it('keeps each site to itself: another site below the threshold pages one by one', async () => {
     const { alerts, digests } = instances[0]!;
     expect(await alerts.withSiteStormLock('S5', () => digests.decide(randomUUID(), 'S5', true, 5, 60))).toBeUndefined();

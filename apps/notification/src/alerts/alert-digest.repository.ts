@@ -58,28 +58,70 @@ export class AlertDigestRepository {
     if (known.rows[0])
       return known.rows[0].batch_opened_at ? this.batch(siteId, known.rows[0].batch_opened_at) : undefined;
     let batch = await this.openBatch(siteId);
-    if (!batch && threshold > 0) {
-      const { rows } = await this.pool.query<{ recent: number }>(
-        `SELECT count(*)::int AS recent FROM notification_alert_storm_members
-          WHERE site_id = $1 AND counted AND decided_at > now() - make_interval(secs => $2)`,
-        [siteId, windowSeconds],
-      );
-      if ((rows[0]?.recent ?? 0) >= threshold) {
-        const opened = await this.pool.query<{ opened_at: Date; closes_at: Date }>(
-          // To the millisecond: the instant names the window wherever it is kept, and a JavaScript Date holds no finer.
-          `INSERT INTO notification_alert_storm_batches (site_id, opened_at, closes_at)
-           VALUES ($1, date_trunc('milliseconds', now()), date_trunc('milliseconds', now()) + make_interval(secs => $2)) RETURNING opened_at, closes_at`,
-          [siteId, windowSeconds],
-        );
-        const row = opened.rows[0] as { opened_at: Date; closes_at: Date };
-        batch = { openedAt: row.opened_at, closesAt: row.closes_at };
-      }
-    }
+    if (!batch && threshold > 0 && (await this.recentCount(siteId, windowSeconds)) >= threshold)
+      batch = await this.openWindow(siteId, windowSeconds);
     await this.pool.query(
       'INSERT INTO notification_alert_storm_members (member_key, site_id, counted, batch_opened_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
       [memberKey, siteId, counted, batch?.openedAt ?? null],
     );
     return batch;
+  }
+
+  /**
+   * `decide` for many counted members of one site at once, in the order given, as if decided one after the other:
+   * members decided before keep their answer; the first new ones are paged until the site has `threshold` within
+   * the window, and from there on they are held for a window opened then (or the one already open). The caller holds
+   * the site's storm lock.
+   */
+  async decideMany(
+    memberKeys: readonly string[],
+    siteId: string,
+    threshold: number,
+    windowSeconds: number,
+  ): Promise<Map<string, StormBatch | undefined>> {
+    const decided = new Map<string, StormBatch | undefined>();
+    const known = await this.pool.query<{ member_key: string; batch_opened_at: Date | null }>(
+      'SELECT member_key, batch_opened_at FROM notification_alert_storm_members WHERE member_key = ANY($1::text[])',
+      [memberKeys],
+    );
+    for (const row of known.rows)
+      decided.set(row.member_key, row.batch_opened_at ? await this.batch(siteId, row.batch_opened_at) : undefined);
+    const fresh = [...new Set(memberKeys)].filter((key) => !decided.has(key));
+    if (fresh.length === 0) return decided;
+    let batch = await this.openBatch(siteId);
+    let recent = !batch && threshold > 0 ? await this.recentCount(siteId, windowSeconds) : 0;
+    for (const key of fresh) {
+      if (!batch && threshold > 0 && recent >= threshold) batch = await this.openWindow(siteId, windowSeconds);
+      decided.set(key, batch);
+      if (!batch) recent++;
+    }
+    await this.pool.query(
+      `INSERT INTO notification_alert_storm_members (member_key, site_id, counted, batch_opened_at)
+       SELECT key, $2, true, opened_at FROM unnest($1::text[], $3::timestamptz[]) AS m(key, opened_at)
+       ON CONFLICT DO NOTHING`,
+      [fresh, siteId, fresh.map((key) => decided.get(key)?.openedAt ?? null)],
+    );
+    return decided;
+  }
+
+  private async recentCount(siteId: string, windowSeconds: number): Promise<number> {
+    const { rows } = await this.pool.query<{ recent: number }>(
+      `SELECT count(*)::int AS recent FROM notification_alert_storm_members
+        WHERE site_id = $1 AND counted AND decided_at > now() - make_interval(secs => $2)`,
+      [siteId, windowSeconds],
+    );
+    return rows[0]?.recent ?? 0;
+  }
+
+  private async openWindow(siteId: string, windowSeconds: number): Promise<StormBatch> {
+    const opened = await this.pool.query<{ opened_at: Date; closes_at: Date }>(
+      // To the millisecond: the instant names the window wherever it is kept, and a JavaScript Date holds no finer.
+      `INSERT INTO notification_alert_storm_batches (site_id, opened_at, closes_at)
+       VALUES ($1, date_trunc('milliseconds', now()), date_trunc('milliseconds', now()) + make_interval(secs => $2)) RETURNING opened_at, closes_at`,
+      [siteId, windowSeconds],
+    );
+    const row = opened.rows[0] as { opened_at: Date; closes_at: Date };
+    return { openedAt: row.opened_at, closesAt: row.closes_at };
   }
 
   private async openBatch(siteId: string): Promise<StormBatch | undefined> {

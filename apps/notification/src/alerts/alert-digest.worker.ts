@@ -1,5 +1,4 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
-import { METRICS, ServiceMetrics } from '@closeloop/runtime';
+import { Injectable } from '@nestjs/common';
 import {
   AlertState,
   mayDeliver,
@@ -29,9 +28,9 @@ export class AlertDigestWorker extends AlertSendingWorker<DigestRow> {
   constructor(
     sending: AlertSending,
     private readonly digests: AlertDigestRepository,
-    @Optional() @Inject(METRICS) private readonly metrics?: ServiceMetrics,
   ) {
-    super(sending, digests, POLLING);
+    // A digest claimed when the service stops is kept until its lease runs out.
+    super(sending, { claimDue: (size, lease) => digests.claimDue(size, lease) }, POLLING);
   }
 
   protected async work(digest: DigestRow): Promise<void> {
@@ -69,9 +68,8 @@ export class AlertDigestWorker extends AlertSendingWorker<DigestRow> {
         ),
       );
     }
-    const deliveries = this.metrics?.counter('closeloop_alert_deliveries_total');
     if (!failure) {
-      deliveries?.inc({ channel: digest.channel, outcome: 'delivered' });
+      this.sending.counted(digest.channel, 'delivered');
       return this.digests.finish(digest.digest_id, 'delivered', attempt);
     }
     if (failure.retryable && !shouldDeadLetter(this.retryPolicy, attempt)) {
@@ -83,7 +81,7 @@ export class AlertDigestWorker extends AlertSendingWorker<DigestRow> {
       );
     }
     await this.digests.finish(digest.digest_id, 'dead', attempt, failure.message.slice(0, 500));
-    deliveries?.inc({ channel: digest.channel, outcome: 'dead' });
+    this.sending.counted(digest.channel, 'dead');
     for (const alert of listed) {
       await this.sending.alerts.withAlertLock(alert.alertId, () =>
         this.sending.alerts.execute(

@@ -14,10 +14,12 @@ import { Destination } from '../channels/alert-channel.port';
 import { NOTIFICATION_CONFIG, NotificationConfig } from '../notification.config';
 import { ContactsRepository } from '../on-call/contacts.repository';
 import { OnCallRepository } from '../on-call/on-call.repository';
-import { AlertDeliveriesRepository } from './alert-deliveries.repository';
-import { AlertDigestRepository } from './alert-digest.repository';
+import { AlertDeliveriesRepository, QueuedDelivery } from './alert-deliveries.repository';
 import { AlertContextIds, alertIdFor, AlertService } from './alert.service';
-import { OrderSnapshots } from './order-snapshot';
+import { AlertDigestRepository, StormBatch } from './alert-digest.repository';
+import { dueAtOf, OrderFacts } from './order-facts';
+import { OrderFactsRepository } from './order-facts.repository';
+import { slaRoundOf, snapshotOf } from './order-snapshot';
 
 type Level = 1 | 2 | 3;
 
@@ -60,7 +62,7 @@ export class AlertRaiser {
 
   constructor(
     private readonly alerts: AlertService,
-    private readonly orders: OrderSnapshots,
+    private readonly facts: OrderFactsRepository,
     private readonly schedules: OnCallRepository,
     private readonly contacts: ContactsRepository,
     private readonly digests: AlertDigestRepository,
@@ -69,46 +71,18 @@ export class AlertRaiser {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
+  /** Raises one alert and queues its deliveries. */
   async raise(request: AlertRequest, ids: Omit<AlertContextIds, 'actor'>): Promise<string | undefined> {
-    const order = await this.orders.of(request.workOrderId);
-    if (!order) {
-      this.logger.warn(
-        `no work order ${request.workOrderId} for the ${request.kind} alert caused by ${request.causeEventId}`,
-      );
-      return undefined;
-    }
-    const round =
-      request.round ??
-      (request.target ? await this.orders.slaRoundAt(request.workOrderId, request.target, request.causePosition) : 0);
-    const level = request.kind === 'warning' ? 0 : (request.level ?? 1);
-    const alertId = alertIdFor({ workOrderId: request.workOrderId, target: request.target, level, round });
-    const dueAt =
-      request.dueAt ?? (request.target ? await this.orders.slaDueAtOf(request.workOrderId, request.target) : undefined);
-    const recipients = await this.recipientsFor(request, order.siteId, order.owner?.staffId);
+    const raising = await this.prepare(
+      request,
+      ids,
+      await this.facts.find(request.workOrderId),
+      new Lookups(this.schedules, this.contacts),
+    );
+    if (!raising) return undefined;
+    const { alertId, recipients } = raising;
     const outcome = await this.alerts.withAlertLock(alertId, () =>
-      this.alerts.execute(
-        alertId,
-        request.workOrderId,
-        {
-          type: 'RaiseAlert',
-          alertId,
-          workOrderId: request.workOrderId,
-          kind: request.kind,
-          siteId: order.siteId,
-          target: request.target,
-          level: request.level,
-          dueAt,
-          recipients: recipients.map((r) => ({
-            staffId: r.staffId,
-            role: r.role,
-            channels: channelsOf(r.destinations),
-          })),
-          causeEventId: request.causeEventId,
-          round,
-          raisedAt: this.clock.now().toISOString(),
-        },
-        { ...ids, actor: { kind: 'system', id: 'notification' } },
-      ),
+      this.alerts.execute(alertId, request.workOrderId, raising.command, raising.ids),
     );
     const state = outcome.state;
     if (state.status === 'none') return undefined;
@@ -117,9 +91,98 @@ export class AlertRaiser {
     // Queued from the alert as first raised (a later raise of the same identity does not re-address it).
     const raisedWith = outcome.events.length > 0 ? recipients : await this.destinationsOf(state);
     await this.queueDeliveries(state, alertId, raisedWith, true);
-    // A top-level alert nobody can be paged on (no channel on file anywhere) has run out before it started.
-    if ((state.level ?? 1) >= TOP_LEVEL && deliveryKeysOf(state).length === 0) await this.exhaustChain(alertId, ids);
+    await this.exhaustIfNobodyAtTheTop(state, ids);
     return alertId;
+  }
+
+  /**
+   * Raises many alerts at once (a consumer's batch; ADR 45): their orders' facts read in one statement, the people on call and their channels looked up once per site and person, every new alert decided and
+   * appended in one multi-stream append, their rows written in one statement, the site's storm decided once per
+   * site, and their deliveries queued in one statement. An alert raised before (a redelivery), one raised twice in
+   * the batch, or one whose append failed goes through `raise` on its own afterwards, which is idempotent.
+   */
+  async raiseMany(requests: readonly { request: AlertRequest; ids: Omit<AlertContextIds, 'actor'> }[]): Promise<void> {
+    const facts = await this.facts.findMany(requests.map((r) => r.request.workOrderId));
+    const lookups = new Lookups(this.schedules, this.contacts);
+    const prepared: Raising[] = [];
+    const alone: (typeof requests)[number][] = [];
+    for (const item of requests) {
+      const raising = await this.prepare(item.request, item.ids, facts.get(item.request.workOrderId), lookups);
+      if (!raising) continue;
+      if (prepared.some((p) => p.alertId === raising.alertId)) alone.push(item);
+      else prepared.push({ ...raising, item });
+    }
+    const outcomes = await this.alerts.executeMany(
+      prepared.map((p) => ({
+        alertId: p.alertId,
+        workOrderId: p.item.request.workOrderId,
+        command: p.command,
+        ids: p.ids,
+      })),
+    );
+    const raised: {
+      state: Extract<AlertState, { status: 'open' }>;
+      recipients: readonly Recipient[];
+      ids: Omit<AlertContextIds, 'actor'>;
+    }[] = [];
+    outcomes.forEach((outcome, i) => {
+      const raising = prepared[i] as (typeof prepared)[number];
+      if ('result' in outcome && outcome.result.events.length > 0 && outcome.result.state.status === 'open')
+        raised.push({ state: outcome.result.state, recipients: raising.recipients, ids: raising.item.ids });
+      else alone.push(raising.item);
+    });
+    await this.alerts.projectMany(
+      raised.map((r) => r.state),
+      true,
+    );
+    await this.queueRaisedDeliveries(raised);
+    for (const { state, ids } of raised) await this.exhaustIfNobodyAtTheTop(state, ids);
+    for (const { request, ids } of alone) await this.raise(request, ids);
+  }
+
+  /** The RaiseAlert command for a request, or undefined (logged) when the order is not known. */
+  private async prepare(
+    request: AlertRequest,
+    ids: Omit<AlertContextIds, 'actor'>,
+    facts: OrderFacts | undefined,
+    lookups: Lookups,
+  ): Promise<Omit<Raising, 'item'> | undefined> {
+    const order = facts && snapshotOf(facts);
+    if (!facts || !order) {
+      this.logger.warn(
+        `no work order ${request.workOrderId} for the ${request.kind} alert caused by ${request.causeEventId}`,
+      );
+      return undefined;
+    }
+    const round = request.round ?? (request.target ? slaRoundOf(facts, request.target, request.causePosition) : 0);
+    const level = request.kind === 'warning' ? 0 : (request.level ?? 1);
+    const alertId = alertIdFor({ workOrderId: request.workOrderId, target: request.target, level, round });
+    const dueAt = request.dueAt ?? (request.target ? dueAtOf(facts, request.target) : undefined);
+    const recipients = await this.recipientsFor(request, order.siteId, order.owner?.staffId, lookups);
+    const command: RaiseAlert = {
+      type: 'RaiseAlert',
+      alertId,
+      workOrderId: request.workOrderId,
+      kind: request.kind,
+      siteId: order.siteId,
+      target: request.target,
+      level: request.level,
+      dueAt,
+      recipients: recipients.map((r) => ({ staffId: r.staffId, role: r.role, channels: channelsOf(r.destinations) })),
+      causeEventId: request.causeEventId,
+      round,
+      raisedAt: this.clock.now().toISOString(),
+    };
+    return { alertId, recipients, command, ids: { ...ids, actor: { kind: 'system', id: 'notification' } } };
+  }
+
+  /** A top-level alert nobody can be paged on (no channel on file anywhere) has run out before it started. */
+  private async exhaustIfNobodyAtTheTop(
+    state: Extract<AlertState, { status: 'open' }>,
+    ids: Omit<AlertContextIds, 'actor'>,
+  ): Promise<void> {
+    if ((state.level ?? 1) >= TOP_LEVEL && deliveryKeysOf(state).length === 0)
+      await this.exhaustChain(state.alertId, ids);
   }
 
   /**
@@ -204,11 +267,12 @@ export class AlertRaiser {
     request: AlertRequest,
     siteId: string,
     ownerId: string | undefined,
+    lookups: Lookups,
   ): Promise<Recipient[]> {
     const withDestinations = async (staffId: string, role: Recipient['role']): Promise<Recipient> => ({
       staffId,
       role,
-      destinations: await this.contacts.destinationsFor(staffId, siteId),
+      destinations: await lookups.destinationsFor(staffId, siteId),
     });
     if (request.kind === 'warning') {
       return [
@@ -216,7 +280,7 @@ export class AlertRaiser {
       ];
     }
     const level = request.level ?? 1;
-    const shift = whoIsOnCall(await this.schedules.scheduleOf(siteId), siteId, level, request.at);
+    const shift = whoIsOnCall(await lookups.scheduleOf(siteId), siteId, level, request.at);
     if (!shift) {
       this.logger.warn(
         `nobody is on call for site ${siteId} at level ${level}: the ${request.kind} alert goes to the dispatcher queue`,
@@ -247,6 +311,44 @@ export class AlertRaiser {
         this.config.ALERT_STORM_WINDOW_SECONDS,
       ),
     );
+    await this.deliveries.queueMany(await this.holdOrPage(state, recipients, batch));
+  }
+
+  /**
+   * queueDeliveries for alerts just raised: the storm decided once per site for all of them (in the order they
+   * came, as one by one), the held ones listed in their digests, and the rest queued in one statement.
+   */
+  private async queueRaisedDeliveries(
+    raised: readonly { state: Extract<AlertState, { status: 'open' }>; recipients: readonly Recipient[] }[],
+  ): Promise<void> {
+    const sites = [...new Set(raised.map((r) => r.state.siteId))];
+    const decided = new Map<string, StormBatch | undefined>();
+    for (const siteId of sites) {
+      const keys = raised.filter((r) => r.state.siteId === siteId).map((r) => r.state.alertId);
+      const batches = await this.alerts.withSiteStormLock(siteId, () =>
+        this.digests.decideMany(
+          keys,
+          siteId,
+          this.config.ALERT_STORM_THRESHOLD,
+          this.config.ALERT_STORM_WINDOW_SECONDS,
+        ),
+      );
+      for (const [key, batch] of batches) decided.set(key, batch);
+    }
+    const queued: QueuedDelivery[] = [];
+    for (const { state, recipients } of raised)
+      queued.push(...(await this.holdOrPage(state, recipients, decided.get(state.alertId))));
+    await this.deliveries.queueMany(queued);
+  }
+
+  /** Lists each person's channels in the storm's digest, or answers them as deliveries to queue. */
+  private async holdOrPage(
+    state: Extract<AlertState, { status: 'open' }>,
+    recipients: readonly Pick<Recipient, 'staffId' | 'destinations'>[],
+    batch: StormBatch | undefined,
+  ): Promise<QueuedDelivery[]> {
+    const { siteId, alertId } = state;
+    const queued: QueuedDelivery[] = [];
     for (const recipient of recipients) {
       if (recipient.destinations.length === 0) {
         this.logger.warn(
@@ -268,9 +370,43 @@ export class AlertRaiser {
           ))
         )
           continue;
-        await this.deliveries.queue(alertId, recipient.staffId, destination);
+        queued.push({ alertId, staffId: recipient.staffId, destination });
       }
     }
+    return queued;
+  }
+}
+
+/** A raise decided and ready to append, with the request it came from. */
+interface Raising {
+  readonly alertId: string;
+  readonly recipients: readonly Recipient[];
+  readonly command: RaiseAlert;
+  readonly ids: AlertContextIds;
+  readonly item: { request: AlertRequest; ids: Omit<AlertContextIds, 'actor'> };
+}
+
+/** Who is on call at a site and where a person is paged, each looked up once per raise or batch of raises. */
+class Lookups {
+  private readonly schedules = new Map<string, ReturnType<OnCallRepository['scheduleOf']>>();
+  private readonly destinations = new Map<string, Promise<Destination[]>>();
+
+  constructor(
+    private readonly onCall: OnCallRepository,
+    private readonly contacts: ContactsRepository,
+  ) {}
+
+  scheduleOf(siteId: string): ReturnType<OnCallRepository['scheduleOf']> {
+    let found = this.schedules.get(siteId);
+    if (!found) this.schedules.set(siteId, (found = this.onCall.scheduleOf(siteId)));
+    return found;
+  }
+
+  destinationsFor(staffId: string, siteId: string): Promise<Destination[]> {
+    const key = JSON.stringify([staffId, siteId]);
+    let found = this.destinations.get(key);
+    if (!found) this.destinations.set(key, (found = this.contacts.destinationsFor(staffId, siteId)));
+    return found;
   }
 }
 

@@ -17,6 +17,11 @@ export interface AlertRowValues {
   readonly closedAt: string | null;
 }
 
+// What a new state changes in an alert's row.
+const UPDATE_FROM_EXCLUDED = `DO UPDATE SET status = EXCLUDED.status, recipients = EXCLUDED.recipients,
+  acknowledged_by = EXCLUDED.acknowledged_by, acknowledged_at = EXCLUDED.acknowledged_at,
+  closed_reason = EXCLUDED.closed_reason, closed_at = EXCLUDED.closed_at`;
+
 // The live table's statement, and a rebuild's (ADR 16): the same write, pointed at another table.
 const upsertStatements = new Map<string, string>();
 const upsertFor = (table: string): string => {
@@ -25,9 +30,7 @@ const upsertFor = (table: string): string => {
     statement = `INSERT INTO ${table} (alert_id, work_order_id, kind, site_id, target, level, recipients, status,
          raised_at, acknowledged_by, acknowledged_at, closed_reason, closed_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-       ON CONFLICT (alert_id) DO UPDATE SET status = EXCLUDED.status, recipients = EXCLUDED.recipients,
-         acknowledged_by = EXCLUDED.acknowledged_by,
-         acknowledged_at = EXCLUDED.acknowledged_at, closed_reason = EXCLUDED.closed_reason, closed_at = EXCLUDED.closed_at`;
+       ON CONFLICT (alert_id) ${UPDATE_FROM_EXCLUDED}`;
     upsertStatements.set(table, statement);
   }
   return statement;
@@ -50,6 +53,30 @@ export const upsertAlertRow = async (client: PoolClient, table: string, row: Ale
     row.closedReason,
     row.closedAt,
   ]);
+};
+
+/**
+ * Writes many alerts' rows in one statement: a row already there is replaced, or kept (`keep`: for alerts just
+ * raised, whose row can only have been written from a later state, an acknowledgement or a close projected first).
+ */
+export const writeAlertRows = async (
+  client: PoolClient,
+  table: string,
+  rows: readonly AlertRowValues[],
+  existing: 'keep' | 'replace',
+): Promise<void> => {
+  if (rows.length === 0) return;
+  await client.query(
+    `INSERT INTO ${table} (alert_id, work_order_id, kind, site_id, target, level, recipients, status,
+         raised_at, acknowledged_by, acknowledged_at, closed_reason, closed_at)
+     SELECT r."alertId", r."workOrderId", r.kind, r."siteId", r.target, r.level, r.recipients, r.status,
+         r."raisedAt", r."acknowledgedBy", r."acknowledgedAt", r."closedReason", r."closedAt"
+     FROM jsonb_to_recordset($1::jsonb) AS r("alertId" uuid, "workOrderId" uuid, kind text, "siteId" text, target text,
+       level smallint, recipients jsonb, status text, "raisedAt" timestamptz, "acknowledgedBy" jsonb,
+       "acknowledgedAt" timestamptz, "closedReason" text, "closedAt" timestamptz)
+     ON CONFLICT (alert_id) ${existing === 'keep' ? 'DO NOTHING' : UPDATE_FROM_EXCLUDED}`,
+    [JSON.stringify(rows)],
+  );
 };
 
 /** The alerts whose row in one table differs from their row in the other, or that only the first has. */

@@ -1,7 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { AlertChannel } from '@closeloop/contracts';
 import { RetryPolicy } from '@closeloop/notification-domain';
-import { CLOCK, Clock, PollingWorker, PollingWorkerSettings } from '@closeloop/runtime';
+import { CLOCK, Clock, METRICS, PollingWorkerSettings, ServiceMetrics } from '@closeloop/runtime';
+import { LeasedQueue, LeasedQueueWorker } from '../leased-queue-worker';
 import { AlertChannelSender } from '../channels/alert-channel.port';
 import { CHANNEL_SENDERS, NOTIFICATION_CONFIG, NotificationConfig, sendRetryPolicy } from '../notification.config';
 import { AlertService } from './alert.service';
@@ -19,12 +20,13 @@ export class AlertSending {
     @Inject(CHANNEL_SENDERS) readonly senders: ReadonlyMap<AlertChannel, AlertChannelSender>,
     @Inject(NOTIFICATION_CONFIG) readonly config: NotificationConfig,
     @Inject(CLOCK) readonly clock: Clock,
+    @Optional() @Inject(METRICS) private readonly metrics?: ServiceMetrics,
   ) {}
-}
 
-/** Where a sending worker's messages wait: claimed in batches, each with a lease (FOR UPDATE SKIP LOCKED). */
-export interface SendQueue<T> {
-  claimDue(batchSize: number, leaseSeconds: number): Promise<T[]>;
+  /** closeloop_alert_deliveries_total: each delivery's or digest's end, and each message a re-notified one got through. */
+  counted(channel: AlertChannel, outcome: 'delivered' | 'failed' | 'dead'): void {
+    this.metrics?.counter('closeloop_alert_deliveries_total').inc({ channel, outcome });
+  }
 }
 
 // Longer than any send may take (the channel timeout), so a lease never runs out under a living worker.
@@ -36,20 +38,16 @@ const LEASE_SECONDS = 60;
  * configuration says; retries a failed send by the send retry policy; and signs links that expire after the
  * configured time.
  */
-export abstract class AlertSendingWorker<T> extends PollingWorker<T> {
+export abstract class AlertSendingWorker<T> extends LeasedQueueWorker<T> {
   protected readonly retryPolicy: RetryPolicy;
 
   protected constructor(
     protected readonly sending: AlertSending,
-    private readonly queue: SendQueue<T>,
+    queue: LeasedQueue<T>,
     settings: Omit<PollingWorkerSettings, 'idleMillis'>,
   ) {
-    super({ ...settings, idleMillis: sending.config.ALERT_POLL_MILLIS });
+    super(queue, LEASE_SECONDS, { ...settings, idleMillis: sending.config.ALERT_POLL_MILLIS });
     this.retryPolicy = sendRetryPolicy(sending.config);
-  }
-
-  protected claim(batchSize: number): Promise<T[]> {
-    return this.queue.claimDue(batchSize, LEASE_SECONDS);
   }
 
   /** When a link sent at `now` stops working, in Unix seconds. */

@@ -1,14 +1,24 @@
 import { Controller, Inject } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
 import { AlertClosedData, DomainEvent, EventTypes, isEventType, toDomainEvents } from '@closeloop/contracts';
-import { ANY_EVENT_TYPE, InboundCloudEvent, traceOf } from '@closeloop/messaging';
+import {
+  ANY_EVENT_TYPE,
+  BatchedCloudEvent,
+  ConsumerTransaction,
+  IN_BATCH_TRANSACTION,
+  InboundCloudEvent,
+  lockReadModelShared,
+  traceOf,
+} from '@closeloop/messaging';
 import { nextStepAfterDeadLetter } from '@closeloop/notification-domain';
 import { CLOCK, Clock } from '@closeloop/runtime';
 import { z } from 'zod';
+import { PoolClient } from 'pg';
 import { AlertRaiser, AlertRequest } from './alert-raiser.service';
+import { NOTIFICATION_READ_MODEL } from './notification.read-model';
 import { AlertService } from './alert.service';
-import { isOrderFact } from './order-facts';
-import { OrderFactsRepository } from './order-facts.repository';
+import { FactSource, isOrderFact } from './order-facts';
+import { applyOrderFact, ORDER_FACTS_TABLE, OrderFactsRepository } from './order-facts.repository';
 import { ResidentNotices } from '../resident-notices/resident-notices.service';
 
 type CloseReason = z.infer<typeof AlertClosedData>['reason'];
@@ -17,8 +27,8 @@ type CloseReason = z.infer<typeof AlertClosedData>['reason'];
  * Every event about a work order on workorders.events, in two steps in this order: first notification's own facts
  * about the order are brought up to date (ADR 19), then the events that page someone (an escalation, a warning, a
  * new urgent order, a delivery that ran out of retries) raise an alert, and the ones that make paging pointless
- * (the order resolved, closed or cancelled; the target met) close them. Facts first, in the same handler, so an
- * escalation always finds the order it is about; both steps are idempotent, so a redelivery changes nothing.
+ * (the order resolved, closed or cancelled; the target met) close them. Facts first, so an escalation always finds
+ * the order it is about; both steps are idempotent, so a redelivery changes nothing.
  */
 @Controller()
 export class AlertTriggersKafkaController {
@@ -30,53 +40,70 @@ export class AlertTriggersKafkaController {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  @EventPattern(ANY_EVENT_TYPE)
-  async onEvent(message: InboundCloudEvent): Promise<void> {
-    const { event } = message;
+  @EventPattern(ANY_EVENT_TYPE, IN_BATCH_TRANSACTION)
+  async onEvent(message: BatchedCloudEvent): Promise<void> {
+    const { event, transaction } = message;
     // Types from a newer producer than this service are not guessed at.
     if (!isEventType(event.type)) return;
     const [domainEvent] = toDomainEvents([{ type: event.type, data: event.data }]) as [DomainEvent];
+    const batch = transaction && this.batchOf(transaction);
     if (event.workorderid && event.sequence && isOrderFact(domainEvent)) {
-      await this.facts.record(event.workorderid, {
+      const source = {
         event: domainEvent,
         position: event.sequence,
         recordedAt: event.time ?? this.clock.now().toISOString(),
-      });
+      };
+      if (batch) await batch.recordFact(event.workorderid, source);
+      else await this.facts.record(event.workorderid, source);
     }
-    await this.react(domainEvent, message);
-    // The order's reporter hears of its steps (ADR 27), from the facts just brought up to date.
-    await this.residents.onOrderEvent(domainEvent, message);
+    const raise = raiseRequestOf(domainEvent);
+    const reaction = raise ? undefined : this.reactionTo(domainEvent, message);
+    // The order's reporter hears of its steps (ADR 27), from the facts brought up to date.
+    const notice = () => this.residents.onOrderEvent(domainEvent, message);
+    if (batch) {
+      if (raise) batch.raiseLater({ request: { ...raise, ...causeOf(message) }, ids: traceOf(event) });
+      if (reaction) batch.reactLater(reaction);
+      batch.noticeLater(notice);
+      return;
+    }
+    if (raise) await this.raiser.raise({ ...raise, ...causeOf(message) }, traceOf(event));
+    await reaction?.();
+    await notice();
   }
 
-  private async react(domainEvent: DomainEvent, message: InboundCloudEvent): Promise<void> {
+  /**
+   * A batch's work (ADR 36, ADR 45): its facts applied in its transaction; its alerts and notices after COMMIT, in
+   * its records' order, the alerts its records raise raised together.
+   */
+  private batchOf(transaction: ConsumerTransaction): TriggerBatch {
+    return transaction.gather(
+      'notification:alert-triggers',
+      () => {
+        const batch = new TriggerBatch(transaction.client, this.raiser);
+        transaction.afterCommit(() => batch.actOnAlerts());
+        return batch;
+      },
+      // Nothing is left to write before COMMIT: the facts went in record by record.
+      async () => undefined,
+    );
+  }
+
+  /** What a record does with alerts raised before it (a close finds them, a dead letter raises the next level). */
+  private reactionTo(domainEvent: DomainEvent, message: InboundCloudEvent): (() => Promise<void>) | undefined {
     switch (domainEvent.type) {
-      case EventTypes.SlaEscalated: {
-        const { workOrderId, target, level, escalatedAt } = domainEvent.data;
-        const at = new Date(escalatedAt);
-        return this.raiseFor(message, { workOrderId, kind: 'escalation', target, level: level as 1 | 2 | 3, at });
-      }
-      case EventTypes.SlaWarningRaised: {
-        const { workOrderId, target, dueAt, warnedAt } = domainEvent.data;
-        return this.raiseFor(message, { workOrderId, kind: 'warning', target, dueAt, at: new Date(warnedAt) });
-      }
-      case EventTypes.WorkOrderTriaged: {
-        const { workOrderId, tier, triagedAt } = domainEvent.data;
-        if (tier !== 'urgent') return;
-        return this.raiseFor(message, { workOrderId, kind: 'urgent-order', level: 1, at: new Date(triagedAt) });
-      }
       case EventTypes.AlertDeadLettered:
-        return this.onDeadLettered(domainEvent, message);
+        return () => this.onDeadLettered(domainEvent, message);
       case EventTypes.WorkOrderResolved:
-        return this.closeAlerts(message, 'order-resolved');
+        return () => this.closeAlerts(message, 'order-resolved');
       case EventTypes.WorkOrderClosed:
-        return this.closeAlerts(message, 'order-closed');
+        return () => this.closeAlerts(message, 'order-closed');
       case EventTypes.WorkOrderCancelled:
-        return this.closeAlerts(message, 'order-cancelled');
+        return () => this.closeAlerts(message, 'order-cancelled');
       case EventTypes.SlaTargetMet:
-        return this.closeAlerts(message, 'target-met', domainEvent.data.target);
+        return () => this.closeAlerts(message, 'target-met', domainEvent.data.target);
       default:
         // Every other event only tells the facts something.
-        return;
+        return undefined;
     }
   }
 
@@ -94,14 +121,18 @@ export class AlertTriggersKafkaController {
     const next = nextStepAfterDeadLetter(alert);
     switch (next.step) {
       case 'escalate':
-        await this.raiseFor(message, {
-          workOrderId: dead.data.workOrderId,
-          kind: 'escalation',
-          target: alert.target,
-          level: next.level,
-          round: alert.round,
-          at: new Date(dead.data.deadLetteredAt),
-        });
+        await this.raiser.raise(
+          {
+            workOrderId: dead.data.workOrderId,
+            kind: 'escalation',
+            target: alert.target,
+            level: next.level,
+            round: alert.round,
+            at: new Date(dead.data.deadLetteredAt),
+            ...causeOf(message),
+          },
+          traceOf(message.event),
+        );
         return;
       case 'exhaust':
         await this.raiser.exhaustChain(alert.alertId, traceOf(message.event));
@@ -114,17 +145,6 @@ export class AlertTriggersKafkaController {
         throw new Error(`unhandled dead-letter step ${JSON.stringify(unhandled)}`);
       }
     }
-  }
-
-  /**
-   * An alert caused by the message's event, in its correlation. The cause's position finds the SLA round of an alert
-   * about a target that does not name its round; an urgent order's alert has no target, a dead letter's names its round.
-   */
-  private async raiseFor(
-    { event }: InboundCloudEvent,
-    request: Omit<AlertRequest, 'causeEventId' | 'causePosition'>,
-  ): Promise<void> {
-    await this.raiser.raise({ causeEventId: event.id, causePosition: event.sequence, ...request }, traceOf(event));
   }
 
   private async closeAlerts({ event }: InboundCloudEvent, reason: CloseReason, onlyTarget?: string): Promise<void> {
@@ -144,5 +164,94 @@ export class AlertTriggersKafkaController {
         ),
       );
     }
+  }
+}
+
+/** What an event asks to be raised, without its cause: an escalation, a warning, a new urgent order; else nothing. */
+const raiseRequestOf = (domainEvent: DomainEvent): Omit<AlertRequest, 'causeEventId' | 'causePosition'> | undefined => {
+  switch (domainEvent.type) {
+    case EventTypes.SlaEscalated: {
+      const { workOrderId, target, level, escalatedAt } = domainEvent.data;
+      return { workOrderId, kind: 'escalation', target, level: level as 1 | 2 | 3, at: new Date(escalatedAt) };
+    }
+    case EventTypes.SlaWarningRaised: {
+      const { workOrderId, target, dueAt, warnedAt } = domainEvent.data;
+      return { workOrderId, kind: 'warning', target, dueAt, at: new Date(warnedAt) };
+    }
+    case EventTypes.WorkOrderTriaged: {
+      const { workOrderId, tier, triagedAt } = domainEvent.data;
+      return tier === 'urgent' ? { workOrderId, kind: 'urgent-order', level: 1, at: new Date(triagedAt) } : undefined;
+    }
+    default:
+      return undefined;
+  }
+};
+
+/**
+ * An alert is caused by the message's event, in its correlation. The cause's position finds the SLA round of an
+ * alert about a target that does not name its round; an urgent order's alert has no target, a dead letter's names
+ * its round.
+ */
+const causeOf = ({ event }: InboundCloudEvent): Pick<AlertRequest, 'causeEventId' | 'causePosition'> => ({
+  causeEventId: event.id,
+  causePosition: event.sequence,
+});
+
+type RaiseItem = Parameters<AlertRaiser['raiseMany']>[0][number];
+
+/**
+ * One consumer batch: its facts, applied in its transaction, and what its records do with alerts and notices, done
+ * once it has committed. Not before: raising, closing and paging wait on other connections (the alerts' rows under
+ * the read model's shared lock, the alerts' session locks held by a send or an acknowledgement that writes those
+ * rows next), and a transaction holding the read model's lock and its orders' locks while it waits there closes a
+ * cycle PostgreSQL cannot see when a rebuild's swap queues for the exclusive lock between them (ADR 45).
+ */
+class TriggerBatch {
+  private locked = false;
+  private readonly steps: ({ raise: RaiseItem } | { react: () => Promise<void> } | { notice: () => Promise<void> })[] =
+    [];
+
+  constructor(
+    private readonly client: PoolClient,
+    private readonly raiser: AlertRaiser,
+  ) {}
+
+  async recordFact(workOrderId: string, source: FactSource): Promise<void> {
+    // Before the batch's first write: a rebuild swapping a new table in waits for this batch, or it for the swap.
+    if (!this.locked) await lockReadModelShared(this.client, NOTIFICATION_READ_MODEL);
+    this.locked = true;
+    await applyOrderFact(this.client, ORDER_FACTS_TABLE, workOrderId, source);
+  }
+
+  raiseLater(raise: RaiseItem): void {
+    this.steps.push({ raise });
+  }
+
+  reactLater(react: () => Promise<void>): void {
+    this.steps.push({ react });
+  }
+
+  noticeLater(notice: () => Promise<void>): void {
+    this.steps.push({ notice });
+  }
+
+  /**
+   * In the records' order, with the alerts raised together up to the next record that does anything else with
+   * alerts (a close must find them); notices do not wait for them.
+   */
+  async actOnAlerts(): Promise<void> {
+    let raises: RaiseItem[] = [];
+    const raisePending = async () => {
+      if (raises.length > 0) await this.raiser.raiseMany(raises);
+      raises = [];
+    };
+    for (const step of this.steps) {
+      if ('raise' in step) raises.push(step.raise);
+      else if ('react' in step) {
+        await raisePending();
+        await step.react();
+      } else await step.notice();
+    }
+    await raisePending();
   }
 }

@@ -3,7 +3,7 @@ import { aggregateStream, EventStore } from '@closeloop/event-store';
 import { ReadModelDefinition, rebuildReadModel, RebuildOptions, RebuildReport } from '@closeloop/messaging';
 import { alertDecider, alertStream, AlertState } from '@closeloop/notification-domain';
 import { PoolClient } from 'pg';
-import { alertsDiffering, upsertAlertRow } from './alert-rows.repository';
+import { alertsDiffering, AlertRowValues, upsertAlertRow } from './alert-rows.repository';
 import { NOTIFICATION_READ_MODEL } from './notification.read-model';
 import { isOrderFact } from './order-facts';
 import { applyOrderFact, ORDER_FACTS_TABLE } from './order-facts.repository';
@@ -24,20 +24,25 @@ export interface AlertTables {
 
 export const ALERT_TABLES: AlertTables = { alerts: 'notification_alerts', orderFacts: ORDER_FACTS_TABLE };
 
-/** Writes an alert's row from its state after a change: the whole state, so writing it twice changes nothing. */
-export const projectAlert = async (
-  client: PoolClient,
-  state: AlertState,
-  tables: AlertTables = ALERT_TABLES,
-): Promise<void> => {
-  if (state.status === 'none') return;
-  await upsertAlertRow(client, tables.alerts, {
+/** An alert's row: the whole state, so writing it twice changes nothing. What the state leaves out is NULL. */
+export const alertRowOf = (state: Exclude<AlertState, { status: 'none' }>): AlertRowValues => {
+  const {
+    target = null,
+    level = null,
+    acknowledgedBy = null,
+    acknowledgedAt = null,
+    closedReason = null,
+    closedAt = null,
+  } = state;
+  return {
     alertId: state.alertId,
     workOrderId: state.workOrderId,
     kind: state.kind,
     siteId: state.siteId,
-    target: state.target ?? null,
-    level: state.level ?? null,
+    target,
+    level,
+    status: state.status,
+    raisedAt: state.raisedAt,
     // A chain's fallback contact is listed with the people it was raised for, once the chain ran out.
     recipients: state.exhausted
       ? [
@@ -45,13 +50,21 @@ export const projectAlert = async (
           { staffId: state.exhausted.fallback.staffId, role: 'fallback', channels: state.exhausted.fallback.channels },
         ]
       : state.recipients,
-    status: state.status,
-    raisedAt: state.raisedAt,
-    acknowledgedBy: state.acknowledgedBy ?? null,
-    acknowledgedAt: state.acknowledgedAt ?? null,
-    closedReason: state.closedReason ?? null,
-    closedAt: state.closedAt ?? null,
-  });
+    acknowledgedBy,
+    acknowledgedAt,
+    closedReason,
+    closedAt,
+  };
+};
+
+/** Writes an alert's row from its state after a change. */
+export const projectAlert = async (
+  client: PoolClient,
+  state: AlertState,
+  tables: AlertTables = ALERT_TABLES,
+): Promise<void> => {
+  if (state.status === 'none') return;
+  await upsertAlertRow(client, tables.alerts, alertRowOf(state));
 };
 
 const ALERT_STREAM_PREFIX = alertStream('');

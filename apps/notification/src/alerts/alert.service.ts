@@ -11,13 +11,22 @@ import {
   SlaTarget,
   StaffMemberRef,
 } from '@closeloop/contracts';
-import { aggregateStream, AggregatedStream, EVENT_STORE, EventStore, handleCommand } from '@closeloop/event-store';
+import {
+  aggregateStream,
+  AggregatedStream,
+  aggregateStreams,
+  CommandOutcome,
+  EVENT_STORE,
+  EventStore,
+  handleCommand,
+  handleCommands,
+} from '@closeloop/event-store';
 import { AlertCommand, alertDecider, alertStream, AlertState } from '@closeloop/notification-domain';
 import { PG_POOL } from '@closeloop/runtime';
 import { Pool } from 'pg';
 import { NOTIFICATION_CONFIG, NotificationConfig } from '../notification.config';
-import { NOTIFICATION_READ_MODEL, projectAlert } from './alert.projection';
-import { cancelPendingDeliveries, openAlertsOfOrder } from './alert-rows.repository';
+import { ALERT_TABLES, alertRowOf, NOTIFICATION_READ_MODEL, projectAlert } from './alert.projection';
+import { cancelPendingDeliveries, openAlertsOfOrder, writeAlertRows } from './alert-rows.repository';
 
 export interface AlertContextIds {
   readonly correlationId: string;
@@ -29,6 +38,18 @@ export interface AlertOutcome {
   readonly state: AlertState;
   readonly events: readonly AlertEvent[];
 }
+
+const commandOn = (alertId: string, workOrderId: string, command: AlertCommand, ids: AlertContextIds) => ({
+  streamId: alertStream(alertId),
+  command: () => command,
+  metadata: {
+    workOrderId,
+    correlationId: ids.correlationId,
+    causationId: ids.causationId,
+    actor: ids.actor,
+    producer: 'notification',
+  },
+});
 
 /** How many alerts may be worked on at once in one instance (sends, acknowledgements, raises). */
 const LOCK_CONNECTIONS = 16;
@@ -85,6 +106,11 @@ export class AlertService implements OnApplicationShutdown {
     return this.locks.withLock(ALERT_LOCK_SPACE, alertId, work);
   }
 
+  /** withAlertLock for many alerts at once (a batch of sends), on one connection. */
+  withAlertLocks<T>(alertIds: readonly string[], work: () => Promise<T>): Promise<T> {
+    return this.locks.withLocks(ALERT_LOCK_SPACE, alertIds, work);
+  }
+
   /** Decides, one alert at a time per site, whether an alert is paged on its own or held for a storm digest. */
   withSiteStormLock<T>(siteId: string, work: () => Promise<T>): Promise<T> {
     return this.locks.withLock(STORM_LOCK_SPACE, siteId, work);
@@ -92,6 +118,12 @@ export class AlertService implements OnApplicationShutdown {
 
   load(alertId: string): Promise<AggregatedStream<AlertState, AlertEvent>> {
     return aggregateStream(this.store, alertStream(alertId), alertDecider);
+  }
+
+  /** Several alerts' states, read in one call. */
+  async loadMany(alertIds: readonly string[]): Promise<Map<string, AlertState>> {
+    const streams = await aggregateStreams(this.store, alertIds.map(alertStream), alertDecider);
+    return new Map(alertIds.map((id) => [id, streams.get(alertStream(id))?.state ?? alertDecider.initialState()]));
   }
 
   async find(alertId: string): Promise<Exclude<AlertState, { status: 'none' }>> {
@@ -107,19 +139,43 @@ export class AlertService implements OnApplicationShutdown {
     command: AlertCommand,
     ids: AlertContextIds,
   ): Promise<AlertOutcome> {
-    const { state, events } = await handleCommand(this.store, alertDecider, {
-      streamId: alertStream(alertId),
-      command: () => command,
-      metadata: {
-        workOrderId,
-        correlationId: ids.correlationId,
-        causationId: ids.causationId,
-        actor: ids.actor,
-        producer: 'notification',
-      },
-    });
+    const { state, events } = await handleCommand(
+      this.store,
+      alertDecider,
+      commandOn(alertId, workOrderId, command, ids),
+    );
     if (events.length > 0) await this.project(state);
     return { state, events };
+  }
+
+  /**
+   * Decides each command on its own alert and appends them all at once (one read, one multi-stream append; ADR
+   * 37), without the alerts' locks and without projecting: for raising alerts, whose streams nobody else writes
+   * before they exist. The alerts must be distinct; outcomes come in the order asked.
+   */
+  async executeMany(
+    requests: readonly { alertId: string; workOrderId: string; command: AlertCommand; ids: AlertContextIds }[],
+  ): Promise<CommandOutcome<AlertState, AlertEvent>[]> {
+    if (requests.length === 0) return [];
+    return handleCommands(
+      this.store,
+      alertDecider,
+      requests.map((r) => commandOn(r.alertId, r.workOrderId, r.command, r.ids)),
+    );
+  }
+
+  /**
+   * The rows of many alerts in one statement. `raised`: the alerts were just raised (their streams' first events),
+   * so a row written meanwhile is from a later state and stays; else each row is written from the state given, which
+   * the caller took under the alerts' locks.
+   */
+  async projectMany(states: readonly AlertState[], raised: boolean): Promise<void> {
+    const rows = states.flatMap((s) => (s.status === 'none' ? [] : [alertRowOf(s)]));
+    if (rows.length === 0) return;
+    await inTransaction(this.pool, async (client) => {
+      await lockReadModelShared(client, NOTIFICATION_READ_MODEL);
+      await writeAlertRows(client, ALERT_TABLES.alerts, rows, raised ? 'keep' : 'replace');
+    });
   }
 
   /**

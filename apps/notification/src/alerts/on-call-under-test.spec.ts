@@ -13,6 +13,28 @@ export const sendJson = async (method: string, url: string, headers: Record<stri
   return { status: response.status, body: (await response.json().catch(() => undefined)) as Record<string, unknown> };
 };
 
+/** One person on call all day at a level of a site (level 1 unless told), paged on the destinations given. */
+export const putOnCall = async (
+  service: NotificationUnderTest,
+  admin: Record<string, string>,
+  site: {
+    readonly siteId: string;
+    readonly staffId: string;
+    readonly destinations: readonly Record<string, unknown>[];
+    readonly level?: number;
+  },
+) => {
+  const rotation = allDayRotation(site.siteId, site.level ?? 1, [site.staffId]);
+  expect(
+    (await sendJson('PUT', `${service.baseUrl}/v1/on-call/rotations/${randomUUID()}`, admin, rotation)).status,
+  ).toBe(200);
+  const { destinations } = site;
+  expect(
+    (await sendJson('PUT', `${service.baseUrl}/v1/on-call/contacts/staff/${site.staffId}`, admin, { destinations }))
+      .status,
+  ).toBe(200);
+};
+
 /**
  * Levels 1-3 of a site on call all day, each one person (`<site>-level-<n>`) on a webhook of the receiver that answers
  * 503, as when every on-call webhook is down (the fault that raised 6,158 alerts in 15 minutes); the site's fallback

@@ -104,9 +104,19 @@ export const applyOrderFact = async (
 export class OrderFactsRepository {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
 
-  async find(workOrderId: string): Promise<OrderFacts | undefined> {
-    const { rows } = await this.pool.query<Row>(statementsFor(ORDER_FACTS_TABLE).select, [workOrderId]);
+  /** An order's facts, as `db` sees them: a consumer's batch transaction reads what its own earlier records wrote. */
+  async find(workOrderId: string, db: Pool | PoolClient = this.pool): Promise<OrderFacts | undefined> {
+    const { rows } = await db.query<Row>(statementsFor(ORDER_FACTS_TABLE).select, [workOrderId]);
     return rows[0] && toFacts(rows[0]);
+  }
+
+  /** Several orders' facts in one statement, as `db` sees them. */
+  async findMany(workOrderIds: readonly string[], db: Pool | PoolClient = this.pool): Promise<Map<string, OrderFacts>> {
+    const { rows } = await db.query<Row>(
+      `SELECT ${COLUMNS} FROM ${ORDER_FACTS_TABLE} WHERE work_order_id = ANY($1::uuid[])`,
+      [[...new Set(workOrderIds)]],
+    );
+    return new Map(rows.map((r) => [r.work_order_id, toFacts(r)]));
   }
 
   /** Applies one event from workorders.events to its order's facts. */

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ReportedOrder, SlaTarget } from '@closeloop/contracts';
-import { dueAtOf, resolutionRoundAt } from './order-facts';
+import { dueAtOf, OrderFacts, resolutionRoundAt } from './order-facts';
 import { OrderFactsRepository } from './order-facts.repository';
 
 export interface OrderSnapshot extends ReportedOrder {
@@ -21,22 +21,17 @@ export class OrderSnapshots {
 
   async of(workOrderId: string): Promise<OrderSnapshot | undefined> {
     const facts = await this.facts.find(workOrderId);
-    if (!facts || facts.status === null || facts.number === null || facts.siteId === null || facts.description === null)
-      return undefined;
-    return {
-      workOrderId,
-      number: facts.number,
-      siteId: facts.siteId,
-      building: facts.building ?? undefined,
-      unit: facts.unit ?? undefined,
-      category: facts.category ?? undefined,
-      tier: facts.tier ?? undefined,
-      description: facts.description,
-      reporterPhone: facts.reporterPhone ?? undefined,
-      owner: facts.owner ?? undefined,
-      status: facts.status,
-      recentEvents: facts.recentEvents,
-    };
+    return facts && snapshotOf(facts);
+  }
+
+  /** Several orders' snapshots, read in one statement. */
+  async ofMany(workOrderIds: readonly string[]): Promise<Map<string, OrderSnapshot>> {
+    const snapshots = new Map<string, OrderSnapshot>();
+    for (const [id, facts] of await this.facts.findMany(workOrderIds)) {
+      const snapshot = snapshotOf(facts);
+      if (snapshot) snapshots.set(id, snapshot);
+    }
+    return snapshots;
   }
 
   /** The deadline of an order's target as its SLA clocks have it now (after pauses and recomputations). */
@@ -45,13 +40,35 @@ export class OrderSnapshots {
     return facts && dueAtOf(facts, target);
   }
 
-  /**
-   * The round of the target's clock when the cause was recorded (at this log position): restarts (reopens) up to
-   * it, for resolution; a redelivered escalation of an earlier round keeps that round's identity.
-   */
   async slaRoundAt(workOrderId: string, target: SlaTarget, causePosition: string | undefined): Promise<number> {
-    if (target !== 'resolution') return 0;
     const facts = await this.facts.find(workOrderId);
-    return facts ? resolutionRoundAt(facts, causePosition) : 0;
+    return facts ? slaRoundOf(facts, target, causePosition) : 0;
   }
 }
+
+/** What an alert says about its order, from the facts; undefined while they lack what every alert names. */
+export const snapshotOf = (facts: OrderFacts): OrderSnapshot | undefined => {
+  if (facts.status === null || facts.number === null || facts.siteId === null || facts.description === null)
+    return undefined;
+  return {
+    workOrderId: facts.workOrderId,
+    number: facts.number,
+    siteId: facts.siteId,
+    building: facts.building ?? undefined,
+    unit: facts.unit ?? undefined,
+    category: facts.category ?? undefined,
+    tier: facts.tier ?? undefined,
+    description: facts.description,
+    reporterPhone: facts.reporterPhone ?? undefined,
+    owner: facts.owner ?? undefined,
+    status: facts.status,
+    recentEvents: facts.recentEvents,
+  };
+};
+
+/**
+ * The round of the target's clock when the cause was recorded (at this log position): restarts (reopens) up to
+ * it, for resolution; a redelivered escalation of an earlier round keeps that round's identity.
+ */
+export const slaRoundOf = (facts: OrderFacts, target: SlaTarget, causePosition: string | undefined): number =>
+  target === 'resolution' ? resolutionRoundAt(facts, causePosition) : 0;

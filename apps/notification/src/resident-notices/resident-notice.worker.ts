@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EventTypes } from '@closeloop/contracts';
 import { nextRetryDelayMs, shouldDeadLetter } from '@closeloop/notification-domain';
-import { CLOCK, Clock, PollingWorker } from '@closeloop/runtime';
+import { CLOCK, Clock } from '@closeloop/runtime';
 import { DeliveryFailedError, describeDestination, SendOutcome, timedSend } from '../channels/alert-channel.port';
 import {
   NOTIFICATION_CONFIG,
@@ -9,6 +9,7 @@ import {
   processingRetryPolicy,
   sendRetryPolicy,
 } from '../notification.config';
+import { LeasedQueueWorker } from '../leased-queue-worker';
 import { maskOpenId } from './wechat-subscribe-message.channel';
 import { ResidentNotices } from './resident-notices.service';
 import { DueNotice, ResidentNoticesRepository } from './resident-notices.repository';
@@ -25,7 +26,7 @@ const LEASE_SECONDS = 60;
  * order's resident-notice stream: Sent, or Failed once its retries ran out or the channel refused it for good.
  */
 @Injectable()
-export class ResidentNoticeWorker extends PollingWorker<DueNotice> {
+export class ResidentNoticeWorker extends LeasedQueueWorker<DueNotice> {
   constructor(
     private readonly notices: ResidentNoticesRepository,
     private readonly residents: ResidentNotices,
@@ -33,21 +34,13 @@ export class ResidentNoticeWorker extends PollingWorker<DueNotice> {
     @Inject(NOTIFICATION_CONFIG) private readonly config: NotificationConfig,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {
-    super({
+    super(notices, LEASE_SECONDS, {
       logContext: 'resident-notices',
       itemName: 'resident notice',
       batchSize: 50,
       concurrency: 8,
       idleMillis: config.ALERT_POLL_MILLIS,
     });
-  }
-
-  protected claim(batchSize: number): Promise<DueNotice[]> {
-    return this.notices.claimDue(batchSize, LEASE_SECONDS);
-  }
-
-  protected override release(unsent: readonly DueNotice[]): Promise<void> {
-    return this.notices.release(unsent);
   }
 
   protected async work(notice: DueNotice): Promise<void> {

@@ -2,9 +2,9 @@ import { Controller, Inject } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
 import { IntegratorKeyStore } from '@closeloop/auth';
 import { EventTypes } from '@closeloop/contracts';
-import { ANY_EVENT_TYPE, InboundCloudEvent } from '@closeloop/messaging';
+import { ANY_EVENT_TYPE, BatchedCloudEvent } from '@closeloop/messaging';
 import { CLOCK, Clock, PG_POOL } from '@closeloop/runtime';
-import { Pool } from 'pg';
+import { Pool, PoolClient } from 'pg';
 import { OrderFactsRepository } from '../alerts/order-facts.repository';
 import { subscriptionWants, WORK_ORDER_EVENT_TYPES } from './subscription-scope';
 import { WebhookSubscriptionsRepository } from './webhook-subscriptions.repository';
@@ -29,10 +29,12 @@ export class SubscriptionFanoutKafkaController {
     this.integrators = new IntegratorKeyStore(pool, () => clock.now());
   }
 
+  // Chained after AlertTriggersKafkaController's handler of every type, so it runs in that handler's batches (ADR 45):
+  // an order's facts are read through the batch's transaction, which may have written them.
   @EventPattern(ANY_EVENT_TYPE)
-  async onEvent({ event }: InboundCloudEvent): Promise<void> {
+  async onEvent({ event, transaction }: BatchedCloudEvent): Promise<void> {
     if (!WORK_ORDER_EVENT_TYPES.includes(event.type) || !event.workorderid) return;
-    const siteId = await this.siteOf(event.type, event.data, event.workorderid);
+    const siteId = await this.siteOf(event.type, event.data, event.workorderid, transaction?.client);
     if (!siteId) return;
     const candidates = await this.subscriptions.matching(siteId, event.type);
     if (candidates.length === 0) return;
@@ -49,8 +51,13 @@ export class SubscriptionFanoutKafkaController {
     await this.subscriptions.queue(wanted, event);
   }
 
-  private async siteOf(type: string, data: unknown, workOrderId: string): Promise<string | undefined> {
+  private async siteOf(
+    type: string,
+    data: unknown,
+    workOrderId: string,
+    db: PoolClient | undefined,
+  ): Promise<string | undefined> {
     if (type === EventTypes.WorkOrderReported) return (data as { siteId?: string }).siteId;
-    return (await this.facts.find(workOrderId))?.siteId ?? undefined;
+    return (await this.facts.find(workOrderId, db))?.siteId ?? undefined;
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { afterFailedAttempt, RetryPolicy } from '@closeloop/notification-domain';
-import { PollingWorker } from '@closeloop/runtime';
+import { LeasedQueueWorker } from '../leased-queue-worker';
 import { NOTIFICATION_CONFIG, NotificationConfig } from '../notification.config';
 import { DueWebhookDelivery, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { SubscriptionWebhookSender } from './subscription-webhook.sender';
@@ -25,7 +25,7 @@ export const webhookRetryPolicy = (config: NotificationConfig): RetryPolicy => (
  * attempt make the delivery dead, to be seen in the subscription's delivery log.
  */
 @Injectable()
-export class WebhookDeliveryWorker extends PollingWorker<DueWebhookDelivery> {
+export class WebhookDeliveryWorker extends LeasedQueueWorker<DueWebhookDelivery> {
   private readonly policy: RetryPolicy;
 
   constructor(
@@ -33,7 +33,7 @@ export class WebhookDeliveryWorker extends PollingWorker<DueWebhookDelivery> {
     @Inject(WEBHOOK_SENDER) private readonly sender: SubscriptionWebhookSender,
     @Inject(NOTIFICATION_CONFIG) config: NotificationConfig,
   ) {
-    super({
+    super(deliveries, LEASE_SECONDS, {
       logContext: 'webhook-delivery',
       itemName: 'webhook delivery',
       batchSize: 50,
@@ -41,14 +41,6 @@ export class WebhookDeliveryWorker extends PollingWorker<DueWebhookDelivery> {
       idleMillis: config.WEBHOOK_POLL_MILLIS,
     });
     this.policy = webhookRetryPolicy(config);
-  }
-
-  protected claim(batchSize: number): Promise<DueWebhookDelivery[]> {
-    return this.deliveries.claimDue(batchSize, LEASE_SECONDS);
-  }
-
-  protected override release(unstarted: readonly DueWebhookDelivery[]): Promise<void> {
-    return this.deliveries.release(unstarted);
   }
 
   protected async work(delivery: DueWebhookDelivery): Promise<void> {
