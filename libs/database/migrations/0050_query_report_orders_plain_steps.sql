@@ -1,5 +1,5 @@
 -- query: what a report counts of an order in a window, worked out once per order where it can be (docs/adr/0023,
--- "Later: an order's plain steps"). A service-level report evaluates its figures per (order, window): a twelve-month
+-- third "Later"). A service-level report evaluates its figures per (order, window): a twelve-month
 -- report by month has about 180,000 such rows, and each read its lists through cardinality() and subscripts, a call
 -- apiece, to find out again for every window that the order was closed once, resolved once and never reopened.
 -- PostgreSQL now stores that verdict (`plain`) and the first step of each list beside the lists, computed when the
@@ -26,7 +26,7 @@ ALTER TABLE query_report_orders
   ADD COLUMN first_follow_up_at bigint GENERATED ALWAYS AS (follow_up_at[1]) STORED;
 
 -- The alerts of a window are read from the orders that have one: most orders never raise an alert, and reading
--- every order of every window to find that out cost a twelve-month report by month a fifth of its time.
+-- every order of every window to find that out cost a twelve-month report by month 30 to 40 ms of CPU.
 CREATE INDEX query_report_orders_with_alerts_by_span ON query_report_orders USING gist (
   site_id,
   int8range(reported_at, CASE WHEN ended_at IS NULL THEN NULL ELSE last_step_at END, '[]')
