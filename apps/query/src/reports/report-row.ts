@@ -106,7 +106,11 @@ export const endedBefore = (row: ReportRow, end: number): boolean =>
   (row.cancelledAt !== null && row.cancelledAt < end) || standingIndex(row.closedAt, row.reopenedAt, end) !== -1;
 
 /** Whether the resident answered a callback before an instant: confirmed (the order closed), rejected, or it was reopened. */
-export const callbackAnsweredBefore = (row: ReportRow, requestedAt: number, end: number): boolean => {
+export const callbackAnsweredBefore = (
+  row: Pick<ReportRow, 'closedAt' | 'reopenedAt' | 'rejectedAt'>,
+  requestedAt: number,
+  end: number,
+): boolean => {
   const answers = (steps: readonly number[]) => steps.some((step) => step < end && step >= requestedAt);
   return answers(row.closedAt) || answers(row.reopenedAt) || answers(row.rejectedAt);
 };
