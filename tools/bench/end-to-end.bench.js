@@ -15,11 +15,12 @@
 // BENCH_TARGET_P99_MS (250). Profile mode: BENCH_CPU_PROFILE=<dir> preloads tools/bench/service-profile.js into every
 // service (NODE_OPTIONS, which does not take `--cpu-prof` itself): it CPU-profiles the service from the moment the
 // stack is up until it stops (one <pid>.cpuprofile per service in <dir>) and counts its PostgreSQL statements and
-// transactions. Each phase's line then also gives those per accepted report and service, and after the stack stops
+// transactions. Each phase's line then also gives those per accepted report and service (and each service's most
+// frequent statements, per report), and after the stack stops
 // one line per service gives its top functions and code origins by self time (tools/bench/cpu-profile-summary.js
 // reads the same files on its own). Profiling costs CPU: compare figures of one mode only.
 'use strict';
-const { mkdirSync, readFileSync, writeFileSync } = require('node:fs');
+const { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { cpus, loadavg } = require('node:os');
 const { join, resolve } = require('node:path');
 const { percentile, runBench, sleep } = require('./bench-run');
@@ -37,17 +38,29 @@ const profileEnv = () => {
   };
 };
 
+/** How many of each service's statements a phase line names (profile mode). */
+const TOP_STATEMENTS = 8;
+/** How long a service may take to answer SIGUSR2 before its counts are given as unknown (a busy host is slow). */
+const COUNTS_WAIT_MS = 10_000;
+
 /**
  * Each service's PostgreSQL counts so far (profile mode), by name: asked for with SIGUSR2, which service-profile.js
- * answers by writing them.
+ * answers by writing them. The last answer is removed first, so only this one counts: on a loaded host a service may
+ * take seconds to answer, and reading its previous counts (or none, before its first answer) left a phase without
+ * figures.
  */
 const roundTripsOf = async (services) => {
-  for (const s of services) process.kill(s.child.pid, 'SIGUSR2');
-  await sleep(500);
+  const fileOf = (s) => join(PROFILE_DIR, `${s.child.pid}.json`);
+  for (const s of services) {
+    rmSync(fileOf(s), { force: true });
+    process.kill(s.child.pid, 'SIGUSR2');
+  }
+  for (let waited = 0; waited < COUNTS_WAIT_MS && !services.every((s) => existsSync(fileOf(s))); waited += 100)
+    await sleep(100);
   return new Map(
     services.map((s) => {
       try {
-        return [s.name, JSON.parse(readFileSync(join(PROFILE_DIR, `${s.child.pid}.json`), 'utf8'))];
+        return [s.name, JSON.parse(readFileSync(fileOf(s), 'utf8'))];
       } catch {
         return [s.name, { statements: NaN, transactions: NaN }];
       }
@@ -141,6 +154,14 @@ const main = async () => {
         const transactions = (await committedTransactions(pool)) - transactionsBefore;
         const roundTripsAfter = roundTripsBefore ? await roundTripsOf(services) : undefined;
         const perReport = (n) => (accepted.length === 0 ? null : Number((n / accepted.length).toFixed(1)));
+        /** A service's most frequent statements in the phase, each per accepted report. */
+        const topStatements = (before, after) =>
+          Object.entries(after.byStatement ?? {})
+            .map(([statement, n]) => [statement, n - (before.byStatement?.[statement] ?? 0)])
+            .sort((a, b) => b[1] - a[1])
+            .slice(0, TOP_STATEMENTS)
+            .filter(([, n]) => n > 0)
+            .map(([statement, n]) => ({ perReport: perReport(n), statement }));
         const figures = {
           bench: 'end-to-end',
           offeredPerSecond: rounded(offered.sent / offered.offeredSeconds),
@@ -167,6 +188,7 @@ const main = async () => {
                   statementsPerReport: perReport(
                     roundTripsAfter.get(s.name).statements - roundTripsBefore.get(s.name).statements,
                   ),
+                  topStatements: topStatements(roundTripsBefore.get(s.name), roundTripsAfter.get(s.name)),
                 }),
               },
             ]),

@@ -94,6 +94,14 @@ export interface CommandRequest<State, Command, Event = never> {
    * batch and handled at its end): its append continues that trace. Absent, the active context's.
    */
   readonly traceContext?: TraceContext | undefined;
+  /**
+   * The command most likely starts the stream (an order's first triage starts its clocks): handleCommand first
+   * decides on the initial state without reading, and appends expecting no stream. A stream that exists (a
+   * redelivered cause, a second start) fails that expectation, and the command is decided again on the stream as
+   * read, as after any other writer. Saves the read, a round trip, where the guess holds. handleCommands reads its
+   * streams in one call anyway and does not guess.
+   */
+  readonly startsStream?: boolean | undefined;
 }
 
 export interface CommandResult<State, Event> {
@@ -117,7 +125,9 @@ export const handleCommand = async <State, Command, Event extends StorableEvent 
   request: CommandRequest<State, Command, NoInfer<Event>>,
 ): Promise<CommandResult<State, Event>> => {
   for (let attempt = 1; ; attempt++) {
-    const decision = decideOn(decider, request, await aggregateStream(store, request.streamId, decider, request.parse));
+    const decision =
+      (attempt === 1 && request.startsStream ? decisionOnNewStream(decider, request) : undefined) ??
+      decideOn(decider, request, await aggregateStream(store, request.streamId, decider, request.parse));
     if ('result' in decision) return decision.result;
     try {
       const { events, expected } = decision.append;
@@ -222,6 +232,23 @@ const decideOn = <State, Command, Event extends StorableEvent>(
       replayed: false,
     }),
   };
+};
+
+/**
+ * The decision on the stream as it is before its first event, when it comes to an append: the append expects no
+ * stream, so the store checks the guess. Anything else (nothing to do, a refusal, a replay) would be an answer about
+ * a stream not read, so it is left to the decision on the stream as read (undefined).
+ */
+const decisionOnNewStream = <State, Command, Event extends StorableEvent>(
+  decider: Decider<State, Command, Event>,
+  request: CommandRequest<State, Command, NoInfer<Event>>,
+): Decision<State, Event> | undefined => {
+  try {
+    const decision = decideOn(decider, request, foldRecorded([], decider, request.parse));
+    return 'append' in decision ? decision : undefined;
+  } catch {
+    return undefined;
+  }
 };
 
 /**

@@ -172,6 +172,34 @@ describe('handleCommand', () => {
     await expect(pauseClock({ expectedVersion: 0, authorize: refuse })).rejects.toThrow('not yours');
   });
 
+  it('starts a stream said to be new without reading it, and decides on the stream as read when it exists', async () => {
+    let reads = 0;
+    const counted = Object.assign(Object.create(store) as InMemoryEventStore, {
+      readStream: (id: string) => {
+        reads++;
+        return store.readStream(id);
+      },
+    });
+    expect(
+      await pauseClock({ metadata: metadata('event-7'), oncePerCause: true, startsStream: true }, counted),
+    ).toMatchObject({
+      version: 1,
+      replayed: false,
+    });
+    expect(reads).toBe(0);
+
+    // The same cause again: the guessed start meets the stream, and the cause, read, has acted already.
+    const again = await pauseClock({ metadata: metadata('event-7'), oncePerCause: true, startsStream: true }, counted);
+    expect(again).toMatchObject({ replayed: true, version: 1 });
+    // Another cause: decided on the stream as read, not on the guess.
+    expect(await pauseClock({ metadata: metadata('event-8'), startsStream: true }, counted)).toMatchObject({
+      state: { pauses: 2 },
+      version: 2,
+    });
+    expect(reads).toBe(2);
+    expect(await store.readStream(stream)).toHaveLength(2);
+  });
+
   it('passes a refusal by the decider on to the caller', async () => {
     await handleCommand(store, clock, {
       streamId: stream,

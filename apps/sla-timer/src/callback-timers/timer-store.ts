@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { nameBasedUuid, uuidNamespace } from '@closeloop/contracts';
 import { PG_POOL } from '@closeloop/runtime';
 import { queryCamelRows } from '@closeloop/database';
-import { Pool } from 'pg';
+import { ConsumerTransaction } from '@closeloop/messaging';
+import { Pool, PoolClient } from 'pg';
 
 /** The loop's own timers, or an SLA clock's (`sla:<target>:<kind>[:<level>]@<deadline>`). */
 export type TimerKind = 'callback-due' | 'close-unconfirmed' | `sla:${string}`;
@@ -12,6 +13,8 @@ export interface ScheduledTimer {
   readonly round: number;
   readonly dueAt: Date;
 }
+
+export type OrderTimer = ScheduledTimer & { readonly workOrderId: string };
 
 export interface DueTimer {
   readonly timerId: string;
@@ -48,15 +51,33 @@ export class TimerStore {
     await this.scheduleForOrders(timers.map((timer) => ({ workOrderId, ...timer })));
   }
 
-  /** Timers of many orders in one statement: a batch of firings schedules what every order's clocks need next. */
-  async scheduleForOrders(unsorted: readonly (ScheduledTimer & { readonly workOrderId: string })[]): Promise<void> {
+  /**
+   * Timers of one order scheduled with a consumer batch (docs/adr/0036-batch-consumers.md): gathered over the batch
+   * and written in one statement, in its transaction, just before it commits, so they commit with the batch's other
+   * writes or not at all.
+   */
+  scheduleInBatch(transaction: ConsumerTransaction, workOrderId: string, timers: readonly ScheduledTimer[]): void {
+    transaction
+      .gather(
+        'sla-timer:timers',
+        (): OrderTimer[] => [],
+        (gathered) => this.scheduleForOrders(gathered, transaction.client),
+      )
+      .push(...timers.map((timer) => ({ workOrderId, ...timer })));
+  }
+
+  /**
+   * Timers of many orders in one statement: a batch of firings schedules what every order's clocks need next. On
+   * the pool, or in the transaction given.
+   */
+  async scheduleForOrders(unsorted: readonly OrderTimer[], db: Pool | PoolClient = this.pool): Promise<void> {
     if (unsorted.length === 0) return;
     // In one order, by id (one per key): batches fired side by side may schedule the same order's timers, and two
     // inserts taking the same keys in different orders could each wait on the other.
     const timers = unsorted
       .map((timer) => ({ ...timer, timerId: timerIdOf(timer.workOrderId, timer.kind, timer.round) }))
       .sort((a, b) => (a.timerId < b.timerId ? -1 : a.timerId > b.timerId ? 1 : 0));
-    await this.pool.query(
+    await db.query(
       `INSERT INTO sla_timer_timers (timer_id, work_order_id, kind, round, due_at)
        SELECT t.timer_id, t.work_order_id, t.kind, t.round, t.due_at
        FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[], $5::timestamptz[]) AS t(timer_id, work_order_id, kind, round, due_at)

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { randomUUID } from 'node:crypto';
 import { CloudEvent, EventTypes } from '@closeloop/contracts';
-import { InboundCloudEvent } from '@closeloop/messaging';
+import { BatchedCloudEvent, inConsumerTransaction, InboundCloudEvent } from '@closeloop/messaging';
 import { SlaPolicySchema, slaStream } from '@closeloop/sla-domain';
 import { roundTheClockSlaTiers, useSuiteDatabase } from '@closeloop/testing';
 import { ScheduleCallbackKafkaController } from '../callback-timers/schedule-callback.kafka.controller';
@@ -112,6 +112,61 @@ describe("sla-timer's view of the order's lifecycle", () => {
       data: expect.objectContaining({ siteId: 'S1', responseDueAt: '2026-11-23T01:30:00.000Z' }),
     });
     expect(await suite.store.readStream(`workorder-${workOrderId}`)).toEqual([]);
+  });
+
+  const slaTimers = async (workOrderId: string) =>
+    (
+      await suite.db.pool.query<{ kind: string }>(
+        `SELECT kind FROM sla_timer_timers WHERE work_order_id = $1 AND kind LIKE 'sla:%' ORDER BY kind`,
+        [workOrderId],
+      )
+    ).rows.map((r) => r.kind);
+
+  /** Hands the records to the controller as one partition batch, in one transaction, as the consumer does (ADR 36). */
+  const deliverInBatch = (records: readonly InboundCloudEvent[]) =>
+    inConsumerTransaction(suite.db.pool, async (transaction) => {
+      for (const record of records) {
+        const batched: BatchedCloudEvent = { ...record, transaction };
+        if (record.event.type === EventTypes.WorkOrderReported) await suite.clockEvents.onReported(batched);
+        else await suite.clockEvents.onTriaged(batched);
+      }
+    });
+
+  it("starts the clocks of a batch's orders from reports in the same batch, and schedules their timers with it", async () => {
+    const orders = [randomUUID(), randomUUID()];
+    await deliverInBatch(
+      orders.flatMap((id) => [reported(id, '2026-11-23T01:00:00.000Z'), triaged(id, '2026-11-23T01:05:00.000Z')]),
+    );
+    for (const id of orders) {
+      expect((await suite.store.readStream(slaStream(id))).map((e) => e.type)).toEqual([EventTypes.SlaTargetsSet]);
+      expect(await slaTimers(id)).toHaveLength(4);
+    }
+  });
+
+  it('keeps no view row nor timer of a batch that fails half-way, and its records handled again append nothing twice', async () => {
+    const workOrderId = randomUUID();
+    const records = [
+      reported(workOrderId, '2026-11-23T01:00:00.000Z'),
+      triaged(workOrderId, '2026-11-23T01:05:00.000Z'),
+      // Never reported: fails the batch after the first order's clocks were appended.
+      triaged(randomUUID(), '2026-11-23T01:06:00.000Z'),
+    ];
+    await expect(deliverInBatch(records)).rejects.toMatchObject({ kind: 'not-found' });
+    expect(await suite.lifecycle.startOf(workOrderId)).toBeUndefined();
+    expect(await slaTimers(workOrderId)).toEqual([]);
+    // The append is the store's own (ADR 36): it stays, and is the cause's one act on the clocks.
+    expect(await suite.store.readStream(slaStream(workOrderId))).toHaveLength(1);
+
+    // What the consumer then does: each record on its own, the poison one refused again.
+    await suite.clockEvents.onReported(records[0]!);
+    await suite.clockEvents.onTriaged(records[1]!);
+    await expect(suite.clockEvents.onTriaged(records[2]!)).rejects.toMatchObject({ kind: 'not-found' });
+    expect(await suite.lifecycle.startOf(workOrderId)).toEqual({
+      siteId: 'S1',
+      reportedAt: new Date('2026-11-23T01:00:00.000Z'),
+    });
+    expect(await suite.store.readStream(slaStream(workOrderId))).toHaveLength(1);
+    expect(await slaTimers(workOrderId)).toHaveLength(4);
   });
 
   it('records a report delivered twice once, the first report winning', async () => {

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { EventTypes, SlaEvent } from '@closeloop/contracts';
+import { ConsumerTransaction } from '@closeloop/messaging';
 import { METRICS, ServiceMetrics } from '@closeloop/runtime';
 import {
   CommandRequest,
@@ -51,7 +52,8 @@ export const parseSlaTimerKind = (kind: string) => {
 /**
  * Runs one command against an order's SLA clocks (the `sla-<id>` stream), then makes sure the durable timers the
  * clocks now need exist. Scheduling after every command, even one that changed nothing, mends a crash between
- * appending and scheduling: the redelivered event that follows schedules what was missed.
+ * appending and scheduling, and a consumer batch rolled back after its append: the redelivered event that follows
+ * schedules what was missed.
  */
 @Injectable()
 export class SlaClockService {
@@ -66,9 +68,15 @@ export class SlaClockService {
     this.decider = slaClockDecider(policy, siteCalendars(policy));
   }
 
-  async apply(command: SlaCommand, context: SlaContext): Promise<SlaEvent[]> {
+  /**
+   * In a consumer batch (`batch`), the timers are scheduled in its transaction, with the batch's other writes; the
+   * append is the store's own, at once, as ever (docs/adr/0036-batch-consumers.md).
+   */
+  async apply(command: SlaCommand, context: SlaContext, batch?: ConsumerTransaction): Promise<SlaEvent[]> {
     const outcome = await handleCommand(this.store, this.decider, this.requestFor(command, context));
-    await this.timers.scheduleAll(command.workOrderId, this.timersNeeded(outcome.state));
+    const timers = this.timersNeeded(outcome.state);
+    if (batch) this.timers.scheduleInBatch(batch, command.workOrderId, timers);
+    else await this.timers.scheduleAll(command.workOrderId, timers);
     return this.appendedBy(outcome);
   }
 
@@ -113,6 +121,8 @@ export class SlaClockService {
       // could pause a clock twice or meet a restarted target with an old time: what an event already caused is
       // on the stream, by causation id, and is not done again.
       oncePerCause: true,
+      // An order's first triage starts its clocks on a stream that does not exist yet: no read for it.
+      startsStream: command.type === 'StartSlaClock',
     };
   }
 
