@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Actor, Channel, IllegalTransitionError, ResidentContact } from '@closeloop/contracts';
+import { Channel, CommandOrigin, IllegalTransitionError, ResidentContact } from '@closeloop/contracts';
 import { CLOCK, Clock } from '@closeloop/runtime';
 import { CommandOutcome, WorkOrderCommands } from '@closeloop/work-order-application';
 import { WorkOrderCommand, WorkOrderState } from '@closeloop/work-order-domain';
@@ -27,11 +27,8 @@ const RESIDENT_ACTIONS = {
   note: 'AddResidentNote',
 } as const;
 
-export interface FeedbackContext {
+export interface FeedbackContext extends CommandOrigin {
   readonly reference: { workOrderId?: string | undefined; number?: string | undefined };
-  readonly actor: Actor;
-  readonly correlationId: string;
-  readonly causationId: string;
   readonly idempotencyKey?: string | undefined;
   /** Who relays it: only callers working for the order's site may, and to anyone else the order does not exist. */
   readonly caller: Principal;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import {
-  Actor,
+  CommandOrigin,
   EventMetadata,
   EventTypes,
   IdempotencyKeyReusedError,
@@ -40,13 +40,10 @@ import { IntakeReportsRepository, ReportToOpen } from './intake-reports.reposito
 import { NumberBlocks } from './number-blocks';
 import { JoinedOrder, ReportKeyDecisionsRepository } from './report-key-decisions.repository';
 
-export interface SubmitReport {
+export interface SubmitReport extends CommandOrigin {
   readonly report: ReportDetails;
   /** A retry key and the namespace it is unique in (an HTTP Idempotency-Key, or a CloudEvent's source and id). */
   readonly retryKey?: { readonly scope: string; readonly key: string };
-  readonly actor: Actor;
-  readonly correlationId: string;
-  readonly causationId: string;
 }
 
 export interface SubmittedReport {
