@@ -16,7 +16,7 @@ import {
   InquiryState,
   inquiryStream,
 } from '@closeloop/inquiry-domain';
-import { CLOCK, Clock } from '@closeloop/runtime';
+import { Clock } from '@closeloop/runtime';
 import { INTAKE_CONFIG, IntakeConfig } from '../intake.config';
 import { SubmitReportHandler, SubmittedReport } from '../submit-report/submit-report.handler';
 import { KnowledgeBaseAnswer } from './knowledge-base';
@@ -47,7 +47,7 @@ export const orderDescription = (inquiryId: string, text: string, reason: Inquir
 export class InquiriesHandler {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly clock: Clock,
     @Inject(INTAKE_CONFIG) private readonly config: IntakeConfig,
     private readonly knowledgeBase: KnowledgeBase,
     private readonly reports: SubmitReportHandler,

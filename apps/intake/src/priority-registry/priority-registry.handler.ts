@@ -11,7 +11,7 @@ import {
   StaffMemberRef,
 } from '@closeloop/contracts';
 import { aggregateStream, EVENT_STORE, EventStore, handleCommand } from '@closeloop/event-store';
-import { CLOCK, Clock } from '@closeloop/runtime';
+import { Clock } from '@closeloop/runtime';
 import {
   PriorityResidentCommand,
   priorityResidentDecider,
@@ -42,7 +42,7 @@ export interface Registration {
 export class PriorityRegistryHandler {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly clock: Clock,
     @Inject(INTAKE_CONFIG) private readonly config: IntakeConfig,
     @Inject(RESIDENT_KEYS) private readonly keys: ResidentKeys,
     private readonly residents: PriorityResidentsRepository,

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Channel, CommandOrigin, IllegalTransitionError, ResidentContact } from '@closeloop/contracts';
-import { CLOCK, Clock } from '@closeloop/runtime';
+import { Clock } from '@closeloop/runtime';
 import { CommandOutcome, WorkOrderCommands } from '@closeloop/work-order-application';
 import { WorkOrderCommand, WorkOrderState } from '@closeloop/work-order-domain';
 import { ensureSiteVisible, Principal } from '@closeloop/http';
@@ -39,7 +39,7 @@ export interface FeedbackContext extends CommandOrigin {
 export class ResidentFeedbackHandler {
   constructor(
     @Inject(WORK_ORDER_COMMANDS) private readonly commands: WorkOrderCommands,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly clock: Clock,
     private readonly lookup: WorkOrderLookup,
   ) {}
 

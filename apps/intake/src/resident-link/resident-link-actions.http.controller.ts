@@ -3,7 +3,7 @@ import { Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
 import { RESIDENT_LINK_TOKEN, ResidentKeys } from '@closeloop/auth';
 import { RESIDENT_LINK_DAYS_AFTER_END, ResidentLinkNotFoundError } from '@closeloop/contracts';
 import { Access, correlationIdOf, idempotencyKeyOf } from '@closeloop/http';
-import { CLOCK, Clock, limitByClientAddress, RateLimiter } from '@closeloop/runtime';
+import { Clock, limitByClientAddress, RateLimiter } from '@closeloop/runtime';
 import { WorkOrderState } from '@closeloop/work-order-domain';
 import type { Request, Response } from 'express';
 import { RESIDENT_RATE_LIMITER } from '../intake.config';
@@ -26,7 +26,7 @@ export class ResidentLinkActionsHttpController {
     private readonly orders: ResidentLinkOrdersRepository,
     private readonly feedback: ResidentFeedbackHandler,
     @Inject(RESIDENT_RATE_LIMITER) private readonly limiter: RateLimiter,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly clock: Clock,
   ) {}
 
   @Post('confirmation')

@@ -11,7 +11,7 @@ import {
   Tier,
 } from '@closeloop/contracts';
 import { EVENT_STORE, EventStore, RecordedEvent, StreamVersionConflictError } from '@closeloop/event-store';
-import { CLOCK, Clock, METRICS, ServiceMetrics } from '@closeloop/runtime';
+import { Clock, METRICS, ServiceMetrics } from '@closeloop/runtime';
 import {
   applyPriorityLane,
   PriorityLaneSettings,
@@ -67,7 +67,7 @@ export class SubmitReportHandler {
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly clock: Clock,
     @Inject(TRIAGE_RULES) private readonly rules: readonly TriageRule[],
     @Inject(INTAKE_CONFIG) private readonly config: IntakeConfig,
     private readonly numbers: NumberBlocks,

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { AlertChannel } from '@closeloop/contracts';
 import { RetryPolicy } from '@closeloop/notification-domain';
-import { CLOCK, Clock, PollingWorker, PollingWorkerSettings } from '@closeloop/runtime';
+import { Clock, PollingWorker, PollingWorkerSettings } from '@closeloop/runtime';
 import { AlertChannelSender } from '../channels/alert-channel.port';
 import { CHANNEL_SENDERS, NOTIFICATION_CONFIG, NotificationConfig, sendRetryPolicy } from '../notification.config';
 import { AlertService } from './alert.service';
@@ -18,7 +18,7 @@ export class AlertSending {
     readonly orders: OrderSnapshots,
     @Inject(CHANNEL_SENDERS) readonly senders: ReadonlyMap<AlertChannel, AlertChannelSender>,
     @Inject(NOTIFICATION_CONFIG) readonly config: NotificationConfig,
-    @Inject(CLOCK) readonly clock: Clock,
+    readonly clock: Clock,
   ) {}
 }
 

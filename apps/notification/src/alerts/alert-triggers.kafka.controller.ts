@@ -1,9 +1,9 @@
-import { Controller, Inject } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
 import { AlertClosedData, DomainEvent, EventTypes, isEventType, toDomainEvents } from '@closeloop/contracts';
 import { ANY_EVENT_TYPE, InboundCloudEvent, traceOf } from '@closeloop/messaging';
 import { nextStepAfterDeadLetter } from '@closeloop/notification-domain';
-import { CLOCK, Clock } from '@closeloop/runtime';
+import { Clock } from '@closeloop/runtime';
 import { z } from 'zod';
 import { AlertRaiser, AlertRequest } from './alert-raiser.service';
 import { AlertService } from './alert.service';
@@ -27,7 +27,7 @@ export class AlertTriggersKafkaController {
     private readonly alerts: AlertService,
     private readonly facts: OrderFactsRepository,
     private readonly residents: ResidentNotices,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly clock: Clock,
   ) {}
 
   @EventPattern(ANY_EVENT_TYPE)

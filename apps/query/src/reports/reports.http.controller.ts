@@ -10,7 +10,7 @@ import {
   TextSchema,
   ValidationError,
 } from '@closeloop/contracts';
-import { CLOCK, Clock } from '@closeloop/runtime';
+import { Clock } from '@closeloop/runtime';
 import { z } from 'zod';
 import { InquiriesRepository } from '../inquiries/inquiries.repository';
 import { inquiryFigures } from '../inquiries/inquiry-figures';
@@ -118,7 +118,7 @@ export class ReportsHttpController {
   constructor(
     @Inject(ReportOrdersRepository) private readonly reports: ReportOrdersRepository,
     @Inject(ReportNotesRepository) private readonly notes: ReportNotesRepository,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly clock: Clock,
     @Inject(InquiriesRepository) private readonly inquiries: InquiriesRepository,
   ) {}
 

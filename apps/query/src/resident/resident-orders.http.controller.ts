@@ -2,7 +2,7 @@ import { Controller, Get, Header, Inject, Param, Req } from '@nestjs/common';
 import { RESIDENT_LINK_TOKEN, ResidentKeys } from '@closeloop/auth';
 import { DEFAULT_SITE_TIME_ZONE, ResidentLinkNotFoundError, toDomainEvents } from '@closeloop/contracts';
 import { Access } from '@closeloop/http';
-import { CLOCK, Clock, limitByClientAddress, RateLimiter } from '@closeloop/runtime';
+import { Clock, limitByClientAddress, RateLimiter } from '@closeloop/runtime';
 import type { Request } from 'express';
 import { RESIDENT_RATE_LIMITER } from '../query.config';
 import { ResidentOrder, residentOrderOf } from './resident-order';
@@ -19,7 +19,7 @@ export class ResidentOrdersHttpController {
   constructor(
     private readonly orders: ResidentOrdersRepository,
     @Inject(RESIDENT_RATE_LIMITER) private readonly limiter: RateLimiter,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly clock: Clock,
   ) {}
 
   @Get(':token')
