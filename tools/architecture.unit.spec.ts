@@ -88,7 +88,7 @@ describe.each(pureLibraries)('the pure-domain rule in %s', (library) => {
       "import type { Kafka } from 'kafkajs';",
       "import express from 'express';",
       "export { Relay } from '@closeloop/messaging';",
-      "import { CLOCK } from '@closeloop/runtime';",
+      "import { Clock } from '@closeloop/runtime';",
       "import '@closeloop/database';",
       "import { readFile } from 'fs/promises';",
       "import { connect } from 'node:net';",

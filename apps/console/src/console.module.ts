@@ -3,7 +3,6 @@ import { Pool } from 'pg';
 import { createPool, migrate } from '@closeloop/database';
 import { TerminusModule } from '@nestjs/terminus';
 import {
-  CLOCK,
   Clock,
   HealthHttpController,
   METRICS,
@@ -29,7 +28,7 @@ export const consoleModule = (config: ConsoleConfig) => {
       { provide: METRICS, useFactory: () => new ServiceMetrics('console') },
       // The console has no Kafka: ready once PostgreSQL answers with every migration applied.
       { provide: READINESS, useFactory: () => new ServiceReadiness() },
-      { provide: CLOCK, useValue: systemClock },
+      { provide: Clock, useValue: systemClock },
       {
         provide: PG_POOL,
         useFactory: async (metrics: ServiceMetrics) => {
@@ -42,7 +41,7 @@ export const consoleModule = (config: ConsoleConfig) => {
       },
       {
         provide: SIGN_IN_CODES,
-        inject: [PG_POOL, CLOCK],
+        inject: [PG_POOL, Clock],
         useFactory: (pool: Pool, clock: Clock) => new SignInCodes(pool, () => clock.now()),
       },
     ],

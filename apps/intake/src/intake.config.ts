@@ -82,5 +82,3 @@ export const WORK_ORDER_COMMANDS = Symbol('WorkOrderCommands');
 export const RELAY_STATE = Symbol('RelayState');
 /** The keys of residents' status links and caller phone digests (ResidentKeys in libs/auth). */
 export const RESIDENT_KEYS = Symbol('ResidentKeys');
-/** The per-address budget of the public resident routes. */
-export const RESIDENT_RATE_LIMITER = Symbol('ResidentRateLimiter');

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { loadJsonFile } from '@closeloop/config';
-import { InfrastructureModule, linkDigestBackfill, PG_POOL, perMinuteRateLimiter } from '@closeloop/runtime';
+import { InfrastructureModule, linkDigestBackfill, PG_POOL, residentLinkDoor } from '@closeloop/runtime';
 import { TopicBaseNames, topicName } from '@closeloop/contracts';
 import { relayNameOf, RelayStateRepository } from '@closeloop/messaging';
 import { Pool } from 'pg';
@@ -24,7 +24,6 @@ import {
   RELAY_STATE,
   PRIORITY_LANE,
   RESIDENT_KEYS,
-  RESIDENT_RATE_LIMITER,
   TRIAGE_RULES,
   WORK_ORDER_COMMANDS,
 } from './intake.config';
@@ -89,7 +88,7 @@ export const intakeModule = (config: IntakeConfig) => {
         inject: [PG_POOL],
       },
       { provide: RESIDENT_KEYS, useValue: new ResidentKeys(config.RESIDENT_SECRET) },
-      perMinuteRateLimiter(RESIDENT_RATE_LIMITER, config.RESIDENT_RATE_LIMIT_PER_MINUTE),
+      residentLinkDoor('resident-intake', config.RESIDENT_RATE_LIMIT_PER_MINUTE),
       ResidentLinks,
       ResidentLinkOrdersRepository,
       linkDigestBackfill(ResidentLinkOrdersRepository, RESIDENT_KEYS),

@@ -22,6 +22,4 @@ export type QueryConfig = z.infer<typeof queryConfigSchema>;
 export const QUERY_CONFIG = Symbol('QueryConfig');
 /** The keys of residents' status links and caller phone digests (ResidentKeys in libs/auth). */
 export const RESIDENT_KEYS = Symbol('ResidentKeys');
-/** The per-address budget of the resident's view. */
-export const RESIDENT_RATE_LIMITER = Symbol('ResidentRateLimiter');
 export const RECORD_SIGNING_KEY = Symbol('RecordSigningKey');

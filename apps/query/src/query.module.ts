@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { loadRecordSigningKey, ResidentKeys } from '@closeloop/auth';
-import { InfrastructureModule, linkDigestBackfill, perMinuteRateLimiter } from '@closeloop/runtime';
+import { InfrastructureModule, linkDigestBackfill, residentLinkDoor } from '@closeloop/runtime';
 import { SigningKeyHttpController } from './records/signing-key.http.controller';
 import { WorkOrderRecordHttpController } from './records/work-order-record.http.controller';
 import { InquiriesRepository } from './inquiries/inquiries.repository';
@@ -8,7 +8,7 @@ import { InquiryProjectionKafkaController } from './inquiries/inquiry-projection
 import { CallersHttpController } from './callers/callers.http.controller';
 import { CallersRepository } from './callers/callers.repository';
 import { WorkOrderProjectionKafkaController } from './projection/work-order-projection.kafka.controller';
-import { QUERY_CONFIG, QueryConfig, RECORD_SIGNING_KEY, RESIDENT_KEYS, RESIDENT_RATE_LIMITER } from './query.config';
+import { QUERY_CONFIG, QueryConfig, RECORD_SIGNING_KEY, RESIDENT_KEYS } from './query.config';
 import { ReportNotesRepository } from './reports/report-notes.repository';
 import { ReportOrdersRepository } from './reports/report-orders.repository';
 import { ReportsHttpController } from './reports/reports.http.controller';
@@ -39,7 +39,7 @@ export const queryModule = (config: QueryConfig) => {
     providers: [
       { provide: QUERY_CONFIG, useValue: config },
       { provide: RESIDENT_KEYS, useValue: new ResidentKeys(config.RESIDENT_SECRET) },
-      perMinuteRateLimiter(RESIDENT_RATE_LIMITER, config.RESIDENT_RATE_LIMIT_PER_MINUTE),
+      residentLinkDoor('resident-query', config.RESIDENT_RATE_LIMIT_PER_MINUTE),
       CallersRepository,
       {
         provide: RECORD_SIGNING_KEY,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ValidationError } from '@closeloop/contracts';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 import { writeKeyFileOnce } from './key-file';
-import { isStaffRole, StaffRole, StaffRoles } from './staff-tokens';
+import { isStaffRole, StaffClaims, StaffRoles } from './staff-tokens';
 
 /**
  * A stand-in identity provider for the demo and development: one ES256 key pair in a folder (by default
@@ -50,14 +50,10 @@ const readPrivateKey = (file: string): JWK => {
   return jwk;
 };
 
-export interface StaffTokenRequest {
+export interface StaffTokenRequest extends StaffClaims {
   readonly dir: string;
   readonly issuer: string;
   readonly audience: string;
-  readonly staffId: string;
-  readonly name: string;
-  readonly roles: readonly StaffRole[];
-  readonly sites: readonly string[];
   readonly ttlSeconds: number;
   /** When the token is issued; the system clock if not given. */
   readonly now?: Date;

@@ -15,6 +15,15 @@ export type StaffRole = (typeof StaffRoles)[number];
 /** Every site: given to administrators and area supervisors. */
 export const ALL_SITES = '*';
 
+/** Who a staff token names: the claims a local token is issued with and StaffTokenVerifier reads back. */
+export interface StaffClaims {
+  readonly staffId: string;
+  readonly name: string;
+  readonly roles: readonly StaffRole[];
+  /** The sites this person works for; '*' means all sites (admin). */
+  readonly sites: readonly string[];
+}
+
 export interface StaffPrincipal {
   readonly kind: 'staff';
   readonly staffId: string;

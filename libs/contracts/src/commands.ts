@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CloudEvent, formatActor } from './cloudevents';
 import { ValidationError } from './errors';
 import { workOrderId } from './events/fields';
-import { Actor } from './events/metadata';
+import { CommandOrigin } from './events/metadata';
 import { defineEvent, eventRegistry, EventUnionOf } from './events/registry';
 import { InstantSchema } from './input-policy';
 
@@ -45,12 +45,9 @@ export const workOrderCommandDataSchemas = workOrderCommands.dataSchemas;
 export type WorkOrderCommandType = keyof typeof workOrderCommandDataSchemas;
 export type WorkOrderCommandMessage = EventUnionOf<typeof workOrderCommands>;
 
-export interface CommandEnvelope {
+export interface CommandEnvelope extends CommandOrigin {
   /** The sending service, e.g. "sla-timer". */
   readonly producer: string;
-  readonly actor: Actor;
-  readonly correlationId: string;
-  readonly causationId: string;
   readonly sentAt: Date;
 }
 

@@ -1,5 +1,43 @@
-import { Pool } from 'pg';
+import { Pool, PoolClient } from 'pg';
 import { createPool } from './pool';
+
+/**
+ * Runs `work` while a connection of `pool`, its own for the while, holds a session advisory lock: `take` takes the
+ * lock and answers whether it did (a try-lock may not: then `work` does not run and the answer is undefined), and
+ * `give` gives it back. A session that ended meanwhile (a database restart) took its lock with it: nothing is left
+ * to give back, the connection is dropped rather than pooled again, and the work's own outcome stands.
+ */
+export async function withSessionLock<T>(
+  pool: Pool,
+  take: (client: PoolClient) => Promise<true>,
+  give: (client: PoolClient) => Promise<unknown>,
+  work: () => Promise<T>,
+): Promise<T>;
+export async function withSessionLock<T>(
+  pool: Pool,
+  take: (client: PoolClient) => Promise<boolean>,
+  give: (client: PoolClient) => Promise<unknown>,
+  work: () => Promise<T>,
+): Promise<T | undefined>;
+export async function withSessionLock<T>(
+  pool: Pool,
+  take: (client: PoolClient) => Promise<boolean>,
+  give: (client: PoolClient) => Promise<unknown>,
+  work: () => Promise<T>,
+): Promise<T | undefined> {
+  const client = await pool.connect();
+  let broken: Error | undefined;
+  try {
+    if (!(await take(client))) return undefined;
+    try {
+      return await work();
+    } finally {
+      await give(client).catch((error: Error) => (broken = error));
+    }
+  } finally {
+    client.release(broken);
+  }
+}
 
 /**
  * Session-level advisory locks, each held on a connection of a small pool of its own while the work under the lock
@@ -15,23 +53,16 @@ export class SessionLocks {
   }
 
   /** Runs `work` while holding the lock on (`space`, `key`); other holders of the same pair wait their turn. */
-  async withLock<T>(space: number, key: string, work: () => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [space, key]);
-      try {
-        return await work();
-      } finally {
-        // A session that ended meanwhile (a database restart) took its lock with it: nothing is left to unlock, and
-        // the work's own outcome stands.
-        await client
-          .query('SELECT pg_advisory_unlock($1, hashtext($2))', [space, key])
-          .catch((error: Error) => (broken = error));
-      }
-    } finally {
-      client.release(broken);
-    }
+  withLock<T>(space: number, key: string, work: () => Promise<T>): Promise<T> {
+    return withSessionLock(
+      this.pool,
+      async (client) => {
+        await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [space, key]);
+        return true;
+      },
+      (client) => client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [space, key]),
+      work,
+    );
   }
 
   /**

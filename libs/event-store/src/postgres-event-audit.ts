@@ -1,3 +1,4 @@
+import { withSessionLock } from '@closeloop/database';
 import { Pool } from 'pg';
 import { chainEvents, chainTime, GENESIS_HASH, StreamHead } from './event-chain';
 import { RecordedEvent } from './event-store.port';
@@ -68,25 +69,19 @@ export class PostgresEventAudit {
    * Runs `work` if no other process is writing anchors, else answers undefined at once: a session advisory lock on a
    * connection of its own, so holding it opens no transaction (ADR 3).
    */
-  async tryWithAnchorLock<T>(work: () => Promise<T>): Promise<T | undefined> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
-      const { rows } = await client.query<{ held: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS held', [
-        ANCHOR_LOCK_CLASS,
-        ANCHOR_LOCK_OBJECT,
-      ]);
-      if (!rows[0]?.held) return undefined;
-      try {
-        return await work();
-      } finally {
-        await client
-          .query('SELECT pg_advisory_unlock($1, $2)', [ANCHOR_LOCK_CLASS, ANCHOR_LOCK_OBJECT])
-          .catch((error: Error) => (broken = error));
-      }
-    } finally {
-      client.release(broken);
-    }
+  tryWithAnchorLock<T>(work: () => Promise<T>): Promise<T | undefined> {
+    return withSessionLock(
+      this.pool,
+      async (client) => {
+        const { rows } = await client.query<{ held: boolean }>('SELECT pg_try_advisory_lock($1, $2) AS held', [
+          ANCHOR_LOCK_CLASS,
+          ANCHOR_LOCK_OBJECT,
+        ]);
+        return rows[0]?.held === true;
+      },
+      (client) => client.query('SELECT pg_advisory_unlock($1, $2)', [ANCHOR_LOCK_CLASS, ANCHOR_LOCK_OBJECT]),
+      work,
+    );
   }
 
   /** The streams whose id starts with `prefix`, in order: the anchors. */

@@ -17,4 +17,5 @@ export * from './readiness';
 export * from './probes.http.controller';
 export * from './messaging-metrics';
 export * from './tracing';
+export * from './resident-link-door';
 export * from './resident-link-providers';

@@ -43,7 +43,7 @@ import { ProbesHttpController } from './probes.http.controller';
 import { stopTracing } from './tracing';
 import { RateLimiter } from './rate-limiter';
 import { READINESS, ServiceReadiness } from './readiness';
-import { Clock, CLOCK, KAFKA, KAFKA_PRODUCER, PG_POOL, SERVICE_CONFIG, systemClock } from './tokens';
+import { Clock, KAFKA, KAFKA_PRODUCER, PG_POOL, SERVICE_CONFIG, systemClock } from './tokens';
 
 export interface InfrastructureOptions {
   readonly service: string;
@@ -116,7 +116,7 @@ export class InfrastructureModule {
         { provide: METRICS, useFactory: () => new ServiceMetrics(service) },
         { provide: READINESS, useFactory: () => new ServiceReadiness() },
         { provide: SERVICE_CONFIG, useValue: config },
-        { provide: CLOCK, useValue: systemClock },
+        { provide: Clock, useValue: systemClock },
         {
           provide: PG_POOL,
           useFactory: async (metrics: ServiceMetrics) => {
@@ -173,7 +173,7 @@ export class InfrastructureModule {
               rememberMillis: VERIFIED_KEY_REMEMBER_MILLIS,
               changes: new IntegratorKeyChanges(pool),
             }),
-          inject: [PG_POOL, CLOCK],
+          inject: [PG_POOL, Clock],
         },
         {
           provide: STAFF_TOKENS,
@@ -204,7 +204,7 @@ export class InfrastructureModule {
         InfrastructureLifecycle,
       ],
       exports: [
-        CLOCK,
+        Clock,
         SERVICE_CONFIG,
         PG_POOL,
         EVENT_STORE,

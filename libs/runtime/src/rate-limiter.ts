@@ -1,6 +1,4 @@
-import type { FactoryProvider } from '@nestjs/common';
 import { Pool } from 'pg';
-import { PG_POOL } from './tokens';
 
 export interface RateLimitOptions {
   /** Hits allowed per bucket in one window. */
@@ -81,10 +79,3 @@ export class RateLimiter {
     this.cleanUp().catch(() => undefined);
   }
 }
-
-/** A Nest provider of a RateLimiter on the service's pool allowing `limitPerMinute` hits a minute per bucket. */
-export const perMinuteRateLimiter = (provide: symbol, limitPerMinute: number): FactoryProvider<RateLimiter> => ({
-  provide,
-  useFactory: (pool: Pool) => new RateLimiter(pool, { limit: limitPerMinute, windowSeconds: 60 }),
-  inject: [PG_POOL],
-});

@@ -1,12 +1,9 @@
-import { Actor, NotFoundError, WorkOrderEvent } from '@closeloop/contracts';
+import { CommandOrigin, NotFoundError, WorkOrderEvent } from '@closeloop/contracts';
 import { CommandRequest, EventStore, handleCommand, handleCommands, TraceContext } from '@closeloop/event-store';
 import { WorkOrderCommand, workOrderDecider, WorkOrderState, workOrderStream } from '@closeloop/work-order-domain';
 import { requestFingerprint } from './request-fingerprint';
 
-export interface CommandContext {
-  readonly actor: Actor;
-  readonly correlationId: string;
-  readonly causationId: string;
+export interface CommandContext extends CommandOrigin {
   /** The service deciding, recorded as the events' producer. */
   readonly producer: string;
   /** A caller's retry key, unique per work order: a retried command returns what the first attempt did. */

@@ -2,7 +2,7 @@ import { Body, Controller, Header, HttpCode, Inject, Post } from '@nestjs/common
 import { issueStaffToken } from '@closeloop/auth';
 import { NotFoundError } from '@closeloop/contracts';
 import { Access } from '@closeloop/http';
-import { CLOCK, Clock } from '@closeloop/runtime';
+import { Clock } from '@closeloop/runtime';
 import { CONSOLE_CONFIG, ConsoleConfig } from '../console-config';
 import { exchangeRequestOf } from './sign-in-codes';
 import { SignInCodes } from './sign-in-codes.repository';
@@ -20,7 +20,7 @@ export class LocalSignInHttpController {
   constructor(
     @Inject(CONSOLE_CONFIG) private readonly config: ConsoleConfig,
     @Inject(SIGN_IN_CODES) private readonly codes: SignInCodes,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly clock: Clock,
   ) {}
 
   @Post('exchange')

@@ -3,18 +3,12 @@
 // token. The code travels in a link's fragment and is kept only as its SHA-256, so neither a server log nor the
 // table holds anything that signs anyone in.
 import { createHash, randomBytes } from 'node:crypto';
-import { isStaffRole, StaffRole, StaffRoles } from '@closeloop/auth';
+import { isStaffRole, StaffClaims, StaffRole, StaffRoles } from '@closeloop/auth';
 import { FieldIssue, IdentifierSchema, StaffIdSchema, TextSchema, ValidationError } from '@closeloop/contracts';
 import { z } from 'zod';
 
 /** Who a code signs in: the claims its staff token will carry. */
-export interface SignInGrant {
-  readonly staffId: string;
-  readonly name: string;
-  readonly roles: readonly StaffRole[];
-  /** Site ids, or '*' for every site. */
-  readonly sites: readonly string[];
-}
+export type SignInGrant = StaffClaims;
 
 /** Ten minutes: long enough to open a link someone just printed, short enough that a forgotten one is dead. */
 export const DEFAULT_CODE_TTL_SECONDS = 600;

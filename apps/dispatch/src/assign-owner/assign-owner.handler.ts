@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { WorkOrderEvent } from '@closeloop/contracts';
 import { TraceContext } from '@closeloop/event-store';
 import { EventTrace } from '@closeloop/messaging';
-import { CLOCK, Clock } from '@closeloop/runtime';
+import { Clock } from '@closeloop/runtime';
 import { CommandContext, WorkOrderCommands } from '@closeloop/work-order-application';
 import { ReloadingJsonFile } from '@closeloop/config';
 import { route, RosterSchema, WorkOrderCommand, WorkOrderState } from '@closeloop/work-order-domain';
@@ -22,7 +22,7 @@ export interface AssignOwnerRequest extends EventTrace {
 export class AssignOwnerHandler {
   constructor(
     @Inject(WORK_ORDER_COMMANDS) private readonly commands: WorkOrderCommands,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly clock: Clock,
     @Inject(ROSTER) private readonly roster: ReloadingJsonFile<typeof RosterSchema>,
   ) {}
 

@@ -8,7 +8,7 @@ import {
   PostgresEventAudit,
   PostgresEventStore,
 } from '@closeloop/event-store';
-import { CLOCK, Clock, PG_POOL } from '@closeloop/runtime';
+import { Clock, PG_POOL } from '@closeloop/runtime';
 import { Pool } from 'pg';
 import { DISPATCH_CONFIG, DispatchConfig } from '../dispatch.config';
 
@@ -28,7 +28,7 @@ export class AuditAnchorWorker implements OnApplicationBootstrap, OnModuleDestro
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     @Inject(PG_POOL) pool: Pool,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly clock: Clock,
     @Inject(DISPATCH_CONFIG) private readonly config: DispatchConfig,
   ) {
     this.audit = new PostgresEventAudit(pool);

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { WorkOrderCommandMessage, WorkOrderCommandTypes, WorkOrderEvent } from '@closeloop/contracts';
 import { EventTrace } from '@closeloop/messaging';
-import { CLOCK, Clock } from '@closeloop/runtime';
+import { Clock } from '@closeloop/runtime';
 import { WorkOrderCommands } from '@closeloop/work-order-application';
 import { WorkOrderCommand } from '@closeloop/work-order-domain';
 import { WORK_ORDER_COMMANDS } from '../dispatch.config';
@@ -18,7 +18,7 @@ export type LoopTimerTrace = EventTrace;
 export class LoopTimerCommandHandler {
   constructor(
     @Inject(WORK_ORDER_COMMANDS) private readonly commands: WorkOrderCommands,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly clock: Clock,
   ) {}
 
   async handle(command: WorkOrderCommandMessage, trace: LoopTimerTrace): Promise<readonly WorkOrderEvent[]> {

@@ -15,7 +15,7 @@ import {
   principalOf,
   staffMemberOf,
 } from '@closeloop/http';
-import { CLOCK, Clock } from '@closeloop/runtime';
+import { Clock } from '@closeloop/runtime';
 import { WorkOrderCommands } from '@closeloop/work-order-application';
 import type { Request, Response } from 'express';
 import { DISPATCH_CONFIG, DispatchConfig, WORK_ORDER_COMMANDS } from '../dispatch.config';
@@ -36,7 +36,7 @@ const fieldIssues = (error: { issues: { path: (string | number)[]; message: stri
 export class WorkOrderActionsHttpController {
   constructor(
     @Inject(WORK_ORDER_COMMANDS) private readonly commands: WorkOrderCommands,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly clock: Clock,
     @Inject(DISPATCH_CONFIG) private readonly config: DispatchConfig,
   ) {}
 

@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { Actor, InquiryEvent, InquiryOrderReason, NotFoundError, parseInquiryEvent } from '@closeloop/contracts';
+import {
+  CommandOrigin,
+  InquiryEvent,
+  InquiryOrderReason,
+  NotFoundError,
+  parseInquiryEvent,
+} from '@closeloop/contracts';
 import { aggregateStream, EVENT_STORE, EventStore, handleCommand } from '@closeloop/event-store';
 import {
   ChosenAnswer,
@@ -10,17 +16,11 @@ import {
   InquiryState,
   inquiryStream,
 } from '@closeloop/inquiry-domain';
-import { CLOCK, Clock } from '@closeloop/runtime';
+import { Clock } from '@closeloop/runtime';
 import { INTAKE_CONFIG, IntakeConfig } from '../intake.config';
 import { SubmitReportHandler, SubmittedReport } from '../submit-report/submit-report.handler';
 import { KnowledgeBaseAnswer } from './knowledge-base';
 import { KnowledgeBase } from './knowledge-base.service';
-
-export interface RequestContext {
-  readonly actor: Actor;
-  readonly correlationId: string;
-  readonly causationId: string;
-}
 
 export type InquiryOutcome =
   | {
@@ -47,13 +47,13 @@ export const orderDescription = (inquiryId: string, text: string, reason: Inquir
 export class InquiriesHandler {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly clock: Clock,
     @Inject(INTAKE_CONFIG) private readonly config: IntakeConfig,
     private readonly knowledgeBase: KnowledgeBase,
     private readonly reports: SubmitReportHandler,
   ) {}
 
-  async ask(question: InquiryQuestion, context: RequestContext): Promise<InquiryOutcome> {
+  async ask(question: InquiryQuestion, context: CommandOrigin): Promise<InquiryOutcome> {
     const inquiryId = randomUUID();
     const ranked = await this.knowledgeBase.best(question.siteId, question.text);
     const confident = ranked !== undefined && ranked.confidence >= this.config.INQUIRY_MIN_CONFIDENCE;
@@ -82,7 +82,7 @@ export class InquiriesHandler {
   async notHelped(
     inquiryId: string,
     canSee: (siteId: string) => boolean,
-    context: RequestContext,
+    context: CommandOrigin,
   ): Promise<{ readonly order: SubmittedReport; readonly siteId: string }> {
     const { state } = await this.read(inquiryId);
     if (state.status === 'none' || !canSee(state.siteId)) throw new NotFoundError('Inquiry', inquiryId);
@@ -97,7 +97,7 @@ export class InquiriesHandler {
     inquiryId: string,
     question: InquiryQuestion,
     reason: InquiryOrderReason,
-    context: RequestContext,
+    context: CommandOrigin,
   ): Promise<SubmittedReport> {
     // The inquiry is the order's retry key: asking again, or finishing after a crash, finds the same order.
     const order = await this.reports.handle({
@@ -129,7 +129,7 @@ export class InquiriesHandler {
   }
 
   /** Decide on the stream as it stands and append; decided again when another request appended first. */
-  private async run(inquiryId: string, context: RequestContext, command: () => InquiryCommand): Promise<void> {
+  private async run(inquiryId: string, context: CommandOrigin, command: () => InquiryCommand): Promise<void> {
     const streamId = inquiryStream(inquiryId);
     await handleCommand(this.store, inquiryDecider, {
       streamId,

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Controller, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
-import { IntakeEventTypes, NotFoundError, UnsupportedMediaTypeError } from '@closeloop/contracts';
+import { CommandOrigin, IntakeEventTypes, NotFoundError, UnsupportedMediaTypeError } from '@closeloop/contracts';
 import { Access, actorOf, correlationIdOf, coversSite, principalOf } from '@closeloop/http';
 import type { Request, Response } from 'express';
 import { acceptedBody } from '../submit-report/reports.http.controller';
 import { authorizeIntake, authorizeIntakeType, INTAKE_CALLERS } from '../submit-report/intake-callers';
-import { InquiriesHandler, RequestContext } from './inquiries.handler';
+import { InquiriesHandler } from './inquiries.handler';
 import { parseInquiry, parseNotHelped } from './inquiry-input';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -84,7 +84,7 @@ export class InquiriesHttpController {
   }
 }
 
-const contextOf = (request: Request): RequestContext => ({
+const contextOf = (request: Request): CommandOrigin => ({
   actor: actorOf(principalOf(request)),
   correlationId: correlationIdOf(request),
   causationId: `request:${randomUUID()}`,

@@ -1,7 +1,7 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Put, Req } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Put, Req } from '@nestjs/common';
 import { NotFoundError, UnsupportedMediaTypeError, ValidationError } from '@closeloop/contracts';
 import { Access, ensureSiteAllowed, principalOf, staffMemberOf } from '@closeloop/http';
-import { CLOCK, Clock } from '@closeloop/runtime';
+import { Clock } from '@closeloop/runtime';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { issuesOf } from '../submit-report/report-input';
@@ -41,7 +41,7 @@ const shown = (answer: KnowledgeBaseAnswer) => ({
 export class KnowledgeBaseHttpController {
   constructor(
     private readonly answers: KnowledgeBaseRepository,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly clock: Clock,
   ) {}
 
   /** A site's answers as its residents get them (its own, and every site's that it does not replace); `*`: every site's. */

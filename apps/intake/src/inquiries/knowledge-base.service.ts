@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { CLOCK, Clock } from '@closeloop/runtime';
+import { Clock } from '@closeloop/runtime';
 import { localDateOf } from '@closeloop/contracts';
 import { INTAKE_CONFIG, IntakeConfig } from '../intake.config';
 import { AnswerIndex, RankedAnswer } from './answer-ranking';
@@ -32,7 +32,7 @@ export class KnowledgeBase implements OnApplicationBootstrap {
     private readonly answers: KnowledgeBaseRepository,
     @Inject(KNOWLEDGE_BASE_SEED) private readonly seedAnswers: readonly SeedAnswer[],
     @Inject(INTAKE_CONFIG) private readonly config: IntakeConfig,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly clock: Clock,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {

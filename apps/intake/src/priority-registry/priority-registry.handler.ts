@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { ResidentKeys } from '@closeloop/auth';
 import {
-  Actor,
+  CommandOrigin,
   EventTypes,
   localDateOf,
   maskPhone,
@@ -11,7 +11,7 @@ import {
   StaffMemberRef,
 } from '@closeloop/contracts';
 import { aggregateStream, EVENT_STORE, EventStore, handleCommand } from '@closeloop/event-store';
-import { CLOCK, Clock } from '@closeloop/runtime';
+import { Clock } from '@closeloop/runtime';
 import {
   PriorityResidentCommand,
   priorityResidentDecider,
@@ -32,12 +32,6 @@ export interface Registration {
   readonly reviewOn: string;
 }
 
-export interface RegistryContext {
-  readonly actor: Actor;
-  readonly correlationId: string;
-  readonly causationId: string;
-}
-
 /**
  * The priority registry's command path (ADR 28): each registration a `priority-resident-<id>` stream, decided by
  * the one decider kernel, and intake's table of active registrations written from the stream's state after every
@@ -48,7 +42,7 @@ export interface RegistryContext {
 export class PriorityRegistryHandler {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly clock: Clock,
     @Inject(INTAKE_CONFIG) private readonly config: IntakeConfig,
     @Inject(RESIDENT_KEYS) private readonly keys: ResidentKeys,
     private readonly residents: PriorityResidentsRepository,
@@ -57,7 +51,7 @@ export class PriorityRegistryHandler {
   async register(
     registration: Registration,
     recordedBy: StaffMemberRef,
-    context: RegistryContext,
+    context: CommandOrigin,
   ): Promise<ActivePriorityResident> {
     const registrationId = randomUUID();
     const now = this.clock.now();
@@ -83,7 +77,7 @@ export class PriorityRegistryHandler {
     reason: string,
     removedBy: StaffMemberRef,
     allowed: (siteId: string) => boolean,
-    context: RegistryContext,
+    context: CommandOrigin,
   ): Promise<void> {
     await this.run(
       registrationId,
@@ -96,7 +90,7 @@ export class PriorityRegistryHandler {
   }
 
   /** Lapses a registration whose review date has come; nothing when it was removed meanwhile. */
-  async expire(registrationId: string, context: RegistryContext): Promise<void> {
+  async expire(registrationId: string, context: CommandOrigin): Promise<void> {
     const now = this.clock.now();
     await this.run(registrationId, context, () => ({ type: 'ExpirePriorityResident', today: this.today(now), now }));
   }
@@ -108,7 +102,7 @@ export class PriorityRegistryHandler {
   /** One command on one registration, then its row written from the state the stream is in, whatever the outcome. */
   private async run(
     registrationId: string,
-    context: RegistryContext,
+    context: CommandOrigin,
     command: (state: PriorityResidentState) => PriorityResidentCommand | undefined,
     authorize?: (state: PriorityResidentState) => void,
   ): Promise<void> {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import {
+  CommandOrigin,
   IdentifierSchema,
   NotFoundError,
   RegisterPriorityResidentSchema,
@@ -21,7 +22,7 @@ import type { Request } from 'express';
 import { z } from 'zod';
 import { jsonBodyOf } from '../resident-feedback/json-body';
 import { issuesOf } from '../submit-report/report-input';
-import { PriorityRegistryHandler, RegistryContext } from './priority-registry.handler';
+import { PriorityRegistryHandler } from './priority-registry.handler';
 import { ActivePriorityResident, PriorityResidentsRepository } from './priority-residents.repository';
 
 const ListQuerySchema = z.object({ site: IdentifierSchema }).strict();
@@ -87,7 +88,7 @@ export class PriorityResidentsHttpController {
     );
   }
 
-  private context(request: Request): RegistryContext {
+  private context(request: Request): CommandOrigin {
     return {
       actor: actorOf(principalOf(request)),
       correlationId: correlationIdOf(request),

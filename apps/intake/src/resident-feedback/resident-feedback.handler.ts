@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Actor, Channel, IllegalTransitionError, ResidentContact } from '@closeloop/contracts';
-import { CLOCK, Clock } from '@closeloop/runtime';
+import { Channel, CommandOrigin, IllegalTransitionError, ResidentContact } from '@closeloop/contracts';
+import { Clock } from '@closeloop/runtime';
 import { CommandOutcome, WorkOrderCommands } from '@closeloop/work-order-application';
 import { WorkOrderCommand, WorkOrderState } from '@closeloop/work-order-domain';
 import { ensureSiteVisible, Principal } from '@closeloop/http';
@@ -27,11 +27,8 @@ const RESIDENT_ACTIONS = {
   note: 'AddResidentNote',
 } as const;
 
-export interface FeedbackContext {
+export interface FeedbackContext extends CommandOrigin {
   readonly reference: { workOrderId?: string | undefined; number?: string | undefined };
-  readonly actor: Actor;
-  readonly correlationId: string;
-  readonly causationId: string;
   readonly idempotencyKey?: string | undefined;
   /** Who relays it: only callers working for the order's site may, and to anyone else the order does not exist. */
   readonly caller: Principal;
@@ -42,7 +39,7 @@ export interface FeedbackContext {
 export class ResidentFeedbackHandler {
   constructor(
     @Inject(WORK_ORDER_COMMANDS) private readonly commands: WorkOrderCommands,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly clock: Clock,
     private readonly lookup: WorkOrderLookup,
   ) {}
 

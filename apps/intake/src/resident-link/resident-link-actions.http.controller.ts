@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { Controller, HttpCode, Inject, Post, Req, Res } from '@nestjs/common';
-import { RESIDENT_LINK_TOKEN, ResidentKeys } from '@closeloop/auth';
+import { Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import { RESIDENT_LINK_DAYS_AFTER_END, ResidentLinkNotFoundError } from '@closeloop/contracts';
 import { Access, correlationIdOf, idempotencyKeyOf } from '@closeloop/http';
-import { CLOCK, Clock, limitByClientAddress, RateLimiter } from '@closeloop/runtime';
+import { Clock, ResidentLinkDoor } from '@closeloop/runtime';
 import { WorkOrderState } from '@closeloop/work-order-domain';
 import type { Request, Response } from 'express';
-import { RESIDENT_RATE_LIMITER } from '../intake.config';
 import { ResidentFeedback, ResidentFeedbackHandler } from '../resident-feedback/resident-feedback.handler';
 import { confirmationOf, noteOf, rejectionOf } from './resident-link-requests';
 import { ResidentLinkOrdersRepository } from './resident-link-orders.repository';
@@ -25,8 +23,8 @@ export class ResidentLinkActionsHttpController {
   constructor(
     private readonly orders: ResidentLinkOrdersRepository,
     private readonly feedback: ResidentFeedbackHandler,
-    @Inject(RESIDENT_RATE_LIMITER) private readonly limiter: RateLimiter,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly door: ResidentLinkDoor,
+    private readonly clock: Clock,
   ) {}
 
   @Post('confirmation')
@@ -48,10 +46,8 @@ export class ResidentLinkActionsHttpController {
   }
 
   private async act(request: Request, response: Response, read: (request: Request) => ResidentFeedback) {
-    await limitByClientAddress(this.limiter, 'resident-intake', request);
     const { token } = request.params as { token: string };
-    if (!RESIDENT_LINK_TOKEN.test(token)) throw new ResidentLinkNotFoundError();
-    const digest = ResidentKeys.linkTokenDigest(token);
+    const digest = await this.door.open(request, token);
     const workOrderId = await this.orders.orderOf(digest);
     if (workOrderId === undefined) throw new ResidentLinkNotFoundError();
     const feedback = read(request);

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { IntegratorKeyStore, integratorIdOfSource, IntegratorScope } from '@closeloop/auth';
 import { ForbiddenError, IntakeEventTypes } from '@closeloop/contracts';
 import { AccessRule, ensureSiteAllowed, Principal } from '@closeloop/http';
-import { CLOCK, Clock, PG_POOL } from '@closeloop/runtime';
+import { Clock, PG_POOL } from '@closeloop/runtime';
 import { Pool } from 'pg';
 
 type IntakeEventType = (typeof IntakeEventTypes)[keyof typeof IntakeEventTypes];
@@ -42,7 +42,7 @@ export const authorizeIntakeType = (caller: Principal, eventType: IntakeEventTyp
 export class KafkaIntakeCallers {
   private readonly store: IntegratorKeyStore;
 
-  constructor(@Inject(PG_POOL) pool: Pool, @Inject(CLOCK) clock: Clock) {
+  constructor(@Inject(PG_POOL) pool: Pool, clock: Clock) {
     this.store = new IntegratorKeyStore(pool, () => clock.now());
   }
 

@@ -1,5 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { CLOCK, Clock } from '@closeloop/runtime';
+import { Injectable } from '@nestjs/common';
+import { Clock } from '@closeloop/runtime';
 import { formatWorkOrderNumber } from '@closeloop/work-order-domain';
 import { NumberSequencesRepository } from './number-sequences.repository';
 
@@ -42,7 +42,7 @@ export class NumberBlocks {
 
   constructor(
     private readonly sequences: NumberSequencesRepository,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly clock: Clock,
   ) {}
 
   next(siteId: string, localDate: string): Promise<string> {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import {
-  Actor,
+  CommandOrigin,
   EventMetadata,
   EventTypes,
   IdempotencyKeyReusedError,
@@ -11,7 +11,7 @@ import {
   Tier,
 } from '@closeloop/contracts';
 import { EVENT_STORE, EventStore, RecordedEvent, StreamVersionConflictError } from '@closeloop/event-store';
-import { CLOCK, Clock, METRICS, ServiceMetrics } from '@closeloop/runtime';
+import { Clock, METRICS, ServiceMetrics } from '@closeloop/runtime';
 import {
   applyPriorityLane,
   PriorityLaneSettings,
@@ -40,13 +40,10 @@ import { IntakeReportsRepository, ReportToOpen } from './intake-reports.reposito
 import { NumberBlocks } from './number-blocks';
 import { JoinedOrder, ReportKeyDecisionsRepository } from './report-key-decisions.repository';
 
-export interface SubmitReport {
+export interface SubmitReport extends CommandOrigin {
   readonly report: ReportDetails;
   /** A retry key and the namespace it is unique in (an HTTP Idempotency-Key, or a CloudEvent's source and id). */
   readonly retryKey?: { readonly scope: string; readonly key: string };
-  readonly actor: Actor;
-  readonly correlationId: string;
-  readonly causationId: string;
 }
 
 export interface SubmittedReport {
@@ -70,7 +67,7 @@ export class SubmitReportHandler {
 
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly clock: Clock,
     @Inject(TRIAGE_RULES) private readonly rules: readonly TriageRule[],
     @Inject(INTAKE_CONFIG) private readonly config: IntakeConfig,
     private readonly numbers: NumberBlocks,

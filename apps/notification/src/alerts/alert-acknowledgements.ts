@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { NotFoundError, StaffMemberRef } from '@closeloop/contracts';
 import { AlertState } from '@closeloop/notification-domain';
-import { CLOCK, Clock } from '@closeloop/runtime';
+import { Clock } from '@closeloop/runtime';
 import { NOTIFICATION_CONFIG, NotificationConfig } from '../notification.config';
 import { AckLinkClaims, DigestLinkClaims, verifyAckLinkToken, verifyDigestLinkToken } from './ack-links';
 import { AlertOutcome, AlertService } from './alert.service';
@@ -14,7 +14,7 @@ import { AlertOutcome, AlertService } from './alert.service';
 export class AlertAcknowledgements {
   constructor(
     private readonly alerts: AlertService,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly clock: Clock,
     @Inject(NOTIFICATION_CONFIG) private readonly config: NotificationConfig,
   ) {}
 

@@ -9,7 +9,7 @@ import {
   TOP_LEVEL,
   whoIsOnCall,
 } from '@closeloop/notification-domain';
-import { CLOCK, Clock } from '@closeloop/runtime';
+import { Clock } from '@closeloop/runtime';
 import { Destination } from '../channels/alert-channel.port';
 import { NOTIFICATION_CONFIG, NotificationConfig } from '../notification.config';
 import { ContactsRepository } from '../on-call/contacts.repository';
@@ -68,7 +68,7 @@ export class AlertRaiser {
     private readonly digests: AlertDigestRepository,
     private readonly deliveries: AlertDeliveriesRepository,
     @Inject(NOTIFICATION_CONFIG) private readonly config: NotificationConfig,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly clock: Clock,
   ) {}
 
   /** Raises one alert and queues its deliveries. */

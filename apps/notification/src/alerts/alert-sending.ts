@@ -1,7 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { AlertChannel } from '@closeloop/contracts';
 import { RetryPolicy } from '@closeloop/notification-domain';
-import { CLOCK, Clock, METRICS, PollingWorkerSettings, ServiceMetrics } from '@closeloop/runtime';
+import { Clock, METRICS, PollingWorkerSettings, ServiceMetrics } from '@closeloop/runtime';
 import { LeasedQueue, LeasedQueueWorker } from '../leased-queue-worker';
 import { AlertChannelSender } from '../channels/alert-channel.port';
 import { CHANNEL_SENDERS, NOTIFICATION_CONFIG, NotificationConfig, sendRetryPolicy } from '../notification.config';
@@ -19,7 +19,7 @@ export class AlertSending {
     readonly orders: OrderSnapshots,
     @Inject(CHANNEL_SENDERS) readonly senders: ReadonlyMap<AlertChannel, AlertChannelSender>,
     @Inject(NOTIFICATION_CONFIG) readonly config: NotificationConfig,
-    @Inject(CLOCK) readonly clock: Clock,
+    readonly clock: Clock,
     @Optional() @Inject(METRICS) private readonly metrics?: ServiceMetrics,
   ) {}
 

@@ -1,4 +1,4 @@
-import { Controller, Inject } from '@nestjs/common';
+import { Controller } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
 import { AlertClosedData, DomainEvent, EventTypes, isEventType, toDomainEvents } from '@closeloop/contracts';
 import {
@@ -11,7 +11,7 @@ import {
   traceOf,
 } from '@closeloop/messaging';
 import { nextStepAfterDeadLetter } from '@closeloop/notification-domain';
-import { CLOCK, Clock } from '@closeloop/runtime';
+import { Clock } from '@closeloop/runtime';
 import { z } from 'zod';
 import { PoolClient } from 'pg';
 import { AlertRaiser, AlertRequest } from './alert-raiser.service';
@@ -37,7 +37,7 @@ export class AlertTriggersKafkaController {
     private readonly alerts: AlertService,
     private readonly facts: OrderFactsRepository,
     private readonly residents: ResidentNotices,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly clock: Clock,
   ) {}
 
   @EventPattern(ANY_EVENT_TYPE, IN_BATCH_TRANSACTION)

@@ -20,7 +20,7 @@ import {
 } from '@closeloop/http';
 import type { Request } from 'express';
 import { OnCallSchedule, OverrideInputSchema, RotationInputSchema, whoIsOnCall } from '@closeloop/notification-domain';
-import { CLOCK, Clock } from '@closeloop/runtime';
+import { Clock } from '@closeloop/runtime';
 import { z } from 'zod';
 import { Destination, describeDestination, DestinationSchema } from '../channels/alert-channel.port';
 import { OutboundAddressPolicy } from '../channels/outbound-addresses';
@@ -69,7 +69,7 @@ export class OnCallHttpController {
   constructor(
     private readonly schedules: OnCallRepository,
     private readonly contacts: ContactsRepository,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly clock: Clock,
     @Inject(OUTBOUND_ADDRESSES) private readonly addresses: OutboundAddressPolicy,
   ) {}
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EventTypes } from '@closeloop/contracts';
 import { nextRetryDelayMs, shouldDeadLetter } from '@closeloop/notification-domain';
-import { CLOCK, Clock } from '@closeloop/runtime';
+import { Clock } from '@closeloop/runtime';
 import { DeliveryFailedError, describeDestination, SendOutcome, timedSend } from '../channels/alert-channel.port';
 import {
   NOTIFICATION_CONFIG,
@@ -32,7 +32,7 @@ export class ResidentNoticeWorker extends LeasedQueueWorker<DueNotice> {
     private readonly residents: ResidentNotices,
     @Inject(RESIDENT_SENDERS) private readonly senders: ResidentSenders,
     @Inject(NOTIFICATION_CONFIG) private readonly config: NotificationConfig,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly clock: Clock,
   ) {
     super(notices, LEASE_SECONDS, {
       logContext: 'resident-notices',

@@ -24,7 +24,7 @@ import {
   StepOccurrence,
   weChatTemplateData,
 } from '@closeloop/notification-domain';
-import { CLOCK, Clock } from '@closeloop/runtime';
+import { Clock } from '@closeloop/runtime';
 import { NOTIFICATION_ACTOR } from '../alerts/delivery-commands';
 import { OrderFacts } from '../alerts/order-facts';
 import { OrderFactsRepository } from '../alerts/order-facts.repository';
@@ -58,7 +58,7 @@ export class ResidentNotices {
     @Inject(RESIDENT_NOTICE_RULES) private readonly rules: ResidentNoticeRules,
     @Inject(RESIDENT_SENDERS) private readonly senders: ResidentSenders,
     @Inject(NOTIFICATION_CONFIG) private readonly config: NotificationConfig,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly clock: Clock,
   ) {
     this.keys = new ResidentKeys(config.RESIDENT_SECRET);
   }

@@ -1,7 +1,7 @@
-import { Controller, Delete, HttpCode, Inject, Param, Put, Req } from '@nestjs/common';
+import { Controller, Delete, HttpCode, Param, Put, Req } from '@nestjs/common';
 import { IdentifierSchema, maskPhone, ResidentContactSchema, ValidationError } from '@closeloop/contracts';
 import { Access, actorOf, ensureSiteAllowed, principalOf } from '@closeloop/http';
-import { CLOCK, Clock } from '@closeloop/runtime';
+import { Clock } from '@closeloop/runtime';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { ResidentNoticesRepository } from './resident-notices.repository';
@@ -31,7 +31,7 @@ export class ResidentNotificationOptOutsHttpController {
   constructor(
     private readonly notices: ResidentNoticesRepository,
     private readonly residents: ResidentNotices,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly clock: Clock,
   ) {}
 
   @Put(':phone')

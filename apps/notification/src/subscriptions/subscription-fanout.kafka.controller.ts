@@ -3,7 +3,7 @@ import { EventPattern } from '@nestjs/microservices';
 import { IntegratorKeyStore } from '@closeloop/auth';
 import { EventTypes } from '@closeloop/contracts';
 import { ANY_EVENT_TYPE, BatchedCloudEvent } from '@closeloop/messaging';
-import { CLOCK, Clock, PG_POOL } from '@closeloop/runtime';
+import { Clock, PG_POOL } from '@closeloop/runtime';
 import { Pool, PoolClient } from 'pg';
 import { OrderFactsRepository } from '../alerts/order-facts.repository';
 import { subscriptionWants, WORK_ORDER_EVENT_TYPES } from './subscription-scope';
@@ -24,7 +24,7 @@ export class SubscriptionFanoutKafkaController {
     private readonly subscriptions: WebhookSubscriptionsRepository,
     private readonly facts: OrderFactsRepository,
     @Inject(PG_POOL) pool: Pool,
-    @Inject(CLOCK) clock: Clock,
+    clock: Clock,
   ) {
     this.integrators = new IntegratorKeyStore(pool, () => clock.now());
   }

@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Param, Query, Req } from '@nestjs/common';
 import { ResidentKeys } from '@closeloop/auth';
 import { IdentifierSchema, maskPhone, ValidationError } from '@closeloop/contracts';
 import { Access, ensureSiteAllowed, principalOf } from '@closeloop/http';
-import { CLOCK, Clock } from '@closeloop/runtime';
+import { Clock } from '@closeloop/runtime';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { RESIDENT_KEYS } from '../query.config';
@@ -33,7 +33,7 @@ export class CallersHttpController {
   constructor(
     private readonly callers: CallersRepository,
     @Inject(RESIDENT_KEYS) private readonly keys: ResidentKeys,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly clock: Clock,
   ) {}
 
   @Get(':phone')

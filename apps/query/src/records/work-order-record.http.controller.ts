@@ -2,7 +2,7 @@ import { Controller, Get, Inject, Param, Req, Res, StreamableFile } from '@nestj
 import type { RecordSigningKey } from '@closeloop/auth';
 import { NotFoundError } from '@closeloop/contracts';
 import { Access, ensureSiteVisible, isUuid, principalOf, staffMemberOf } from '@closeloop/http';
-import { CLOCK, Clock } from '@closeloop/runtime';
+import { Clock } from '@closeloop/runtime';
 import type { Request, Response } from 'express';
 import { RECORD_SIGNING_KEY } from '../query.config';
 import { renderPdf } from '../reports/monthly-report.render';
@@ -21,7 +21,7 @@ export class WorkOrderRecordHttpController {
   constructor(
     private readonly views: WorkOrderViewsRepository,
     @Inject(RECORD_SIGNING_KEY) private readonly key: RecordSigningKey,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly clock: Clock,
   ) {}
 
   @Get(':id/record')

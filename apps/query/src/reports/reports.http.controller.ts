@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Inject, Put, Query, Req, Res, StreamableFile } from '@nestjs/common';
+import { Body, Controller, Get, Put, Query, Req, Res, StreamableFile } from '@nestjs/common';
 import { Access, ensureSiteAllowed, principalOf, staffMemberOf } from '@closeloop/http';
 import type { Request, Response } from 'express';
 import {
@@ -10,7 +10,7 @@ import {
   TextSchema,
   ValidationError,
 } from '@closeloop/contracts';
-import { CLOCK, Clock } from '@closeloop/runtime';
+import { Clock } from '@closeloop/runtime';
 import { z } from 'zod';
 import { InquiriesRepository } from '../inquiries/inquiries.repository';
 import { inquiryFigures } from '../inquiries/inquiry-figures';
@@ -116,10 +116,10 @@ const sendCsv = (response: Response, name: string, rows: Record<string, unknown>
 @Access({ staff: REPORT_READERS })
 export class ReportsHttpController {
   constructor(
-    @Inject(ReportOrdersRepository) private readonly reports: ReportOrdersRepository,
-    @Inject(ReportNotesRepository) private readonly notes: ReportNotesRepository,
-    @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(InquiriesRepository) private readonly inquiries: InquiriesRepository,
+    private readonly reports: ReportOrdersRepository,
+    private readonly notes: ReportNotesRepository,
+    private readonly clock: Clock,
+    private readonly inquiries: InquiriesRepository,
   ) {}
 
   @Get('service-levels')

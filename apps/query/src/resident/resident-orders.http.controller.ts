@@ -1,10 +1,8 @@
-import { Controller, Get, Header, Inject, Param, Req } from '@nestjs/common';
-import { RESIDENT_LINK_TOKEN, ResidentKeys } from '@closeloop/auth';
+import { Controller, Get, Header, Param, Req } from '@nestjs/common';
 import { DEFAULT_SITE_TIME_ZONE, ResidentLinkNotFoundError, toDomainEvents } from '@closeloop/contracts';
 import { Access } from '@closeloop/http';
-import { CLOCK, Clock, limitByClientAddress, RateLimiter } from '@closeloop/runtime';
+import { Clock, ResidentLinkDoor } from '@closeloop/runtime';
 import type { Request } from 'express';
-import { RESIDENT_RATE_LIMITER } from '../query.config';
 import { ResidentOrder, residentOrderOf } from './resident-order';
 import { ResidentOrdersRepository } from './resident-orders.repository';
 
@@ -18,17 +16,15 @@ import { ResidentOrdersRepository } from './resident-orders.repository';
 export class ResidentOrdersHttpController {
   constructor(
     private readonly orders: ResidentOrdersRepository,
-    @Inject(RESIDENT_RATE_LIMITER) private readonly limiter: RateLimiter,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly door: ResidentLinkDoor,
+    private readonly clock: Clock,
   ) {}
 
   @Get(':token')
   // What a link shows is the resident's: no shared cache may keep it, and the page asks again for what changed.
   @Header('Cache-Control', 'no-store')
   async view(@Param('token') token: string, @Req() request: Request): Promise<ResidentOrder> {
-    await limitByClientAddress(this.limiter, 'resident-query', request);
-    if (!RESIDENT_LINK_TOKEN.test(token)) throw new ResidentLinkNotFoundError();
-    const record = await this.orders.byLinkDigest(ResidentKeys.linkTokenDigest(token));
+    const record = await this.orders.byLinkDigest(await this.door.open(request, token));
     if (!record) throw new ResidentLinkNotFoundError();
     const timeline = toDomainEvents(record.timeline).map((event, i) => ({
       event,

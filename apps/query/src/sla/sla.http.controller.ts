@@ -1,9 +1,9 @@
-import { Controller, Get, Inject, Param, Query, Req } from '@nestjs/common';
+import { Controller, Get, Param, Query, Req } from '@nestjs/common';
 import { Access, ensureSiteAllowed, ensureSiteVisible, isUuid, principalOf } from '@closeloop/http';
 import type { Request } from 'express';
 import { READ_ROLES } from '../work-orders/work-orders.http.controller';
 import { IdentifierSchema, NotFoundError } from '@closeloop/contracts';
-import { CLOCK, Clock } from '@closeloop/runtime';
+import { Clock } from '@closeloop/runtime';
 import { z } from 'zod';
 import { WorkOrderRow, WorkOrderViewsRepository } from '../work-orders/work-order-views.repository';
 import { parseQuery } from '../query-parameters';
@@ -83,7 +83,7 @@ const slaView = (row: WorkOrderRow, now: Date) => {
 export class SlaHttpController {
   constructor(
     private readonly views: WorkOrderViewsRepository,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly clock: Clock,
   ) {}
 
   @Get('v1/work-orders/:id/sla')

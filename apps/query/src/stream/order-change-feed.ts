@@ -1,6 +1,6 @@
 import { BeforeApplicationShutdown, Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { endListeningSession, WakeableLoop } from '@closeloop/database';
-import { Clock, CLOCK, PG_POOL } from '@closeloop/runtime';
+import { Clock, PG_POOL } from '@closeloop/runtime';
 import { Pool, PoolClient } from 'pg';
 import { listenForOrderChanges, OrderChangesRepository } from './order-changes.repository';
 
@@ -32,7 +32,7 @@ export class OrderChangeFeed implements OnApplicationBootstrap, BeforeApplicatio
 
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly clock: Clock,
     private readonly changes: OrderChangesRepository,
   ) {}
 

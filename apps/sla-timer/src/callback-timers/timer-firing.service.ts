@@ -1,6 +1,6 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { WorkOrderCommandMessage, WorkOrderCommandTypes } from '@closeloop/contracts';
-import { CLOCK, Clock, METRICS, PollingWorker, ServiceMetrics } from '@closeloop/runtime';
+import { Clock, METRICS, PollingWorker, ServiceMetrics } from '@closeloop/runtime';
 import { FireSlaTimer } from '@closeloop/sla-domain';
 import { SLA_TIMER_CONFIG, SlaTimerConfig } from '../sla-timer.config';
 import { parseSlaTimerKind, SlaClockService } from '../start-clock/sla-clock.service';
@@ -36,7 +36,7 @@ export class TimerFiringService extends PollingWorker<DueTimer> {
   constructor(
     private readonly timers: TimerStore,
     private readonly commands: WorkOrderCommandSender,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly clock: Clock,
     @Inject(SLA_TIMER_CONFIG) private readonly config: SlaTimerConfig,
     private readonly clocks: SlaClockService,
     @Optional() @Inject(METRICS) private readonly metrics?: ServiceMetrics,

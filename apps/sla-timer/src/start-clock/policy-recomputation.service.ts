@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { CLOCK, Clock } from '@closeloop/runtime';
+import { Clock } from '@closeloop/runtime';
 import { SlaPolicy } from '@closeloop/sla-domain';
 import { SLA_POLICY } from '../sla-timer.config';
 import { AppliedPolicy, AppliedPolicyRepository } from './applied-policy.repository';
@@ -49,7 +49,7 @@ export class PolicyRecomputationService implements OnApplicationBootstrap {
   constructor(
     private readonly appliedPolicy: AppliedPolicyRepository,
     @Inject(SLA_POLICY) private readonly policy: SlaPolicy,
-    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly clock: Clock,
     private readonly clocks: SlaClockService,
   ) {}
 

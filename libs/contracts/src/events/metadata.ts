@@ -6,6 +6,16 @@ export const ActorSchema = z
   .strict();
 export type Actor = z.infer<typeof ActorSchema>;
 
+/**
+ * Where a command comes from, as its command path records it on the events it writes: who acts, the conversation it
+ * belongs to (correlation) and the message that caused it (causation).
+ */
+export interface CommandOrigin {
+  readonly actor: Actor;
+  readonly correlationId: string;
+  readonly causationId: string;
+}
+
 /** Carried by every stored event; the relay turns it into CloudEvents extension attributes. */
 export const EventMetadataSchema = z
   .object({
