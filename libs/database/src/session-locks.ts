@@ -69,22 +69,17 @@ export class SessionLocks {
    * Runs `work` while holding the locks on (`space`, each key) at once, on one connection, taken in one statement in
    * the order of their hashes, so two holders of overlapping sets queue instead of deadlocking.
    */
-  async withLocks<T>(space: number, keys: readonly string[], work: () => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
+  withLocks<T>(space: number, keys: readonly string[], work: () => Promise<T>): Promise<T> {
     const hashes = `SELECT DISTINCT hashtext(k) AS h FROM unnest($2::text[]) AS k ORDER BY h`;
-    try {
-      await client.query(`SELECT count(pg_advisory_lock($1, h)) FROM (${hashes}) AS sorted`, [space, keys]);
-      try {
-        return await work();
-      } finally {
-        await client
-          .query(`SELECT count(pg_advisory_unlock($1, h)) FROM (${hashes}) AS sorted`, [space, keys])
-          .catch((error: Error) => (broken = error));
-      }
-    } finally {
-      client.release(broken);
-    }
+    return withSessionLock(
+      this.pool,
+      async (client) => {
+        await client.query(`SELECT count(pg_advisory_lock($1, h)) FROM (${hashes}) AS sorted`, [space, keys]);
+        return true;
+      },
+      (client) => client.query(`SELECT count(pg_advisory_unlock($1, h)) FROM (${hashes}) AS sorted`, [space, keys]),
+      work,
+    );
   }
 
   async end(): Promise<void> {
