@@ -244,8 +244,8 @@ describe('a report travels intake → event store → Kafka → dispatch and sla
   });
 
   it('answers bad HTTP input with problem+json and writes nothing', async () => {
-    // The orders' own streams: the other services' follow-ups to the orders of the tests before (a resident's
-    // notices, raised once notification's batch has committed) may still land in the store meanwhile.
+    // The orders' own streams: the other services' follow-ups to the orders of the tests before (their SLA clocks,
+    // a resident's notices) are their own streams and may still land in the store meanwhile.
     const orderEvents = async (): Promise<number> =>
       (await db.pool.query("SELECT count(*)::int AS n FROM es_events WHERE stream_id LIKE 'workorder-%'")).rows[0].n;
     const before = await orderEvents();
