@@ -1,6 +1,6 @@
 import { maskPhone } from '@closeloop/contracts';
 import { CellCount, HotSpotCell, rankedCells, RepeatComplaint, repeatComplaintsOf, RepeatPair } from './hot-spots';
-import { ReportOrder, StaffRef } from './report-order';
+import { QuotedOrder, StaffRef } from './report-order';
 import { callbackAnsweredBefore, ReportRow, standingIndex } from './report-row';
 import { ReportWindow, SitePeriod } from './report-window';
 import { PeriodFigures, ServiceLevelFigures } from './service-levels';
@@ -95,7 +95,7 @@ type StandingSteps = Pick<ReportRow, 'closedAt' | 'resolvedAt' | 'reopenedAt' | 
  * Parses only those instants: a month's report quotes a couple of thousand orders, and parsing every instant of
  * each (its whole report row) was most of the time the report spent in Node.
  */
-const standingStepsOf = (o: ReportOrder): StandingSteps => {
+const standingStepsOf = (o: QuotedOrder): StandingSteps => {
   const ms = (instants: readonly string[]) => instants.map((at) => Date.parse(at));
   return {
     closedAt: ms(o.closes.map((c) => c.at)),
@@ -106,7 +106,7 @@ const standingStepsOf = (o: ReportOrder): StandingSteps => {
 };
 
 /** Where the order stands now: the report is read after the month, and says what was done since. */
-const outcomeOf = (o: ReportOrder, row: StandingSteps): Pick<MissedTarget, 'outcome' | 'outcomeAt' | 'rating'> => {
+const outcomeOf = (o: QuotedOrder, row: StandingSteps): Pick<MissedTarget, 'outcome' | 'outcomeAt' | 'rating'> => {
   const now = Number.POSITIVE_INFINITY;
   if (o.cancelled) return { outcome: 'cancelled', outcomeAt: o.cancelled.at, rating: null };
   const close = o.closes[standingIndex(row.closedAt, row.reopenedAt, now)];
@@ -139,7 +139,7 @@ export const monthlyReport = (
      * The facts of the orders the lines name (a target missed in the month, a comment, a callback unanswered),
      * or more: each line is picked from them by its own rule.
      */
-    readonly listed: readonly ReportOrder[];
+    readonly listed: readonly QuotedOrder[];
     readonly deskNotes: DeskNotes | null;
     readonly generatedAt: Date;
   },

@@ -41,6 +41,31 @@ export interface ReportOrder {
   readonly lastStepAt: string;
 }
 
+/**
+ * The fields of an order's facts the monthly report reads to quote it (monthly-report.ts): who, what, its verdicts,
+ * escalations and closes, and the steps that say where it stands now. The report reads only these of each quoted
+ * order: the rest (alerts, follow-ups, its place…) was a third of the 2.6 MB a month's ~2,000 quoted orders came to.
+ */
+export const QUOTED_FIELDS = [
+  'workOrderId',
+  'number',
+  'category',
+  'building',
+  'tier',
+  'owner',
+  'technician',
+  'cancelled',
+  'verdicts',
+  'escalations',
+  'closes',
+  'resolvedAt',
+  'reopenedAt',
+  'rejectedAt',
+  'callbacksRequestedAt',
+] as const satisfies readonly (keyof ReportOrder)[];
+
+export type QuotedOrder = Pick<ReportOrder, (typeof QUOTED_FIELDS)[number]>;
+
 export interface StaffRef {
   readonly staffId: string;
   readonly name: string;
