@@ -160,10 +160,7 @@ export const foldWorkOrderView = (
     heldSeconds: 0,
     resolvedAt: null,
     resolutionNotes: null,
-    closedAt: null,
-    closeOutcome: null,
-    rating: null,
-    ratingComment: null,
+    ...closeOf(),
     cancelledReason: null,
     reopenCount: 0,
     contactCount: 1,
@@ -241,6 +238,13 @@ const technician = (staff: { staffId: string; name: string }) => ({
   technicianId: staff.staffId,
   technicianName: staff.name,
 });
+/** The order's close as its row shows it: when, how, and the resident's rating; all null while it is not closed. */
+const closeOf = (closed?: Extract<DomainEvent, { type: typeof EventTypes.WorkOrderClosed }>['data']) => ({
+  closedAt: closed?.closedAt ?? null,
+  closeOutcome: closed?.outcome ?? null,
+  rating: closed?.rating ?? null,
+  ratingComment: closed?.comment ?? null,
+});
 
 const apply = (view: WorkOrderView, event: DomainEvent): WorkOrderView => {
   switch (event.type) {
@@ -305,24 +309,12 @@ const apply = (view: WorkOrderView, event: DomainEvent): WorkOrderView => {
         ...view,
         reopenCount: event.data.round,
         resolvedAt: null,
-        closedAt: null,
-        closeOutcome: null,
-        rating: null,
-        ratingComment: null,
+        ...closeOf(),
         callbackRequestedAt: null,
         status: 'assigned',
       };
-    case EventTypes.WorkOrderClosed: {
-      const d = event.data;
-      return {
-        ...view,
-        closedAt: d.closedAt,
-        closeOutcome: d.outcome,
-        rating: d.rating ?? null,
-        ratingComment: d.comment ?? null,
-        status: 'closed',
-      };
-    }
+    case EventTypes.WorkOrderClosed:
+      return { ...view, ...closeOf(event.data), status: 'closed' };
     case EventTypes.FollowUpContactRecorded: {
       const d = event.data;
       return contactedAgain(view, d.contactNumber, contact(d.caller, d.channel, d.contactedAt, 'follow-up'));
