@@ -11,6 +11,13 @@ const clockFor = (startedAt: string, dueAt: string, warningFraction: number, war
   return { dueAt, warnAt: warning, outcome: 'running', warned: false, level: 0, escalationAcknowledged: false };
 };
 
+/** A target's clock under a recomputed policy: the deadline and warning the recompute moved, the rest as it was. */
+const recomputed = <C extends TargetClock>(clock: C, dueAt: string | undefined, warnAt: string | undefined): C => ({
+  ...clock,
+  dueAt: dueAt ?? clock.dueAt,
+  warnAt: warnAt ?? clock.warnAt,
+});
+
 export const evolveClocks =
   (policy: Pick<SlaPolicy, 'warningFraction'>) =>
   (state: SlaState, event: SlaEvent): SlaState => {
@@ -65,21 +72,14 @@ export const evolveClocks =
         };
       }
       case EventTypes.SlaDeadlinesRecomputed: {
-        const d = event.data;
+        const { policyId, policyVersion, responseDueAt, responseWarnAt, resolutionDueAt, resolutionWarnAt } =
+          event.data;
         return {
           ...state,
-          policyId: d.policyId,
-          policyVersion: d.policyVersion,
-          response: {
-            ...state.response,
-            dueAt: d.responseDueAt ?? state.response.dueAt,
-            warnAt: d.responseWarnAt ?? state.response.warnAt,
-          },
-          resolution: {
-            ...state.resolution,
-            dueAt: d.resolutionDueAt ?? state.resolution.dueAt,
-            warnAt: d.resolutionWarnAt ?? state.resolution.warnAt,
-          },
+          policyId,
+          policyVersion,
+          response: recomputed(state.response, responseDueAt, responseWarnAt),
+          resolution: recomputed(state.resolution, resolutionDueAt, resolutionWarnAt),
         };
       }
       case EventTypes.SlaEscalationAcknowledged:
