@@ -6,96 +6,77 @@ import { givenNameOf, residentOrderOf, ResidentOrderRow, stepsOf } from './resid
 const workOrderId = 'e7c1f3a2-5b7d-4c1e-9f2a-3d4b5c6e7f80';
 const wangWei = { staffId: 's1-wang-wei', name: 'Wang Wei' };
 
+/** One of the order's events: its type and what it says, the order's id added. */
+const event = <T extends DomainEvent['type']>(
+  type: T,
+  data: Omit<Extract<DomainEvent, { type: T }>['data'], 'workOrderId'>,
+): DomainEvent => {
+  const withOrderId: Record<string, unknown> = { workOrderId, ...data };
+  return { type, data: withOrderId } as DomainEvent;
+};
+
 const timeline: DomainEvent[] = [
-  {
-    type: EventTypes.WorkOrderReported,
-    data: {
-      workOrderId,
-      number: 'S1-20261123-0001',
-      siteId: 'S1',
-      building: '3',
-      unit: '1202',
-      channel: 'phone',
-      reporter: { name: 'Ms Lin', phone: '13812345678' },
-      description: 'Burst pipe under the kitchen sink',
-      reportedAt: '2026-11-23T01:00:00.000Z',
-    },
-  },
-  {
-    type: EventTypes.WorkOrderTriaged,
-    data: {
-      workOrderId,
-      tier: 'urgent',
-      category: 'plumbing',
-      ruleId: 'urgent-water',
-      reason: 'burst',
-      triagedAt: '2026-11-23T01:00:00.000Z',
-    },
-  },
-  {
-    type: EventTypes.WorkOrderAssigned,
-    data: {
-      workOrderId,
-      owner: wangWei,
-      teamId: 's1-plumbing',
-      ruleId: 'roster:S1:s1-plumbing',
-      reason: 'team s1-plumbing takes "plumbing"',
-      assignedAt: '2026-11-23T01:00:05.000Z',
-    },
-  },
-  {
-    type: EventTypes.FollowUpContactRecorded,
-    data: {
-      workOrderId,
-      channel: 'phone',
-      note: 'Mrs Chen downstairs: water through my ceiling',
-      caller: { name: 'Mrs Chen', phone: '13700004444' },
-      contactNumber: 2,
-      contactedAt: '2026-11-23T01:02:00.000Z',
-    },
-  },
-  {
-    type: EventTypes.WorkOrderAcknowledged,
-    data: { workOrderId, by: wangWei, becameOwner: false, acknowledgedAt: '2026-11-23T01:04:00.000Z' },
-  },
-  { type: EventTypes.WorkStarted, data: { workOrderId, by: wangWei, startedAt: '2026-11-23T01:15:00.000Z' } },
-  {
-    type: EventTypes.WorkOrderPutOnHold,
-    data: {
-      workOrderId,
-      by: wangWei,
-      reason: 'waiting-on-parts',
-      note: 'Supplier s1-parts-007 calls 13900001111',
-      heldAt: '2026-11-23T01:30:00.000Z',
-    },
-  },
-  {
-    type: EventTypes.ResidentNoteAdded,
-    data: {
-      workOrderId,
-      note: 'Home after 18:00',
-      photoRefs: ['app/ms-lin/sink.jpg'],
-      addedAt: '2026-11-23T01:40:00.000Z',
-    },
-  },
-  {
-    type: EventTypes.WorkOrderResumed,
-    data: { workOrderId, by: wangWei, heldSeconds: 2550, resumedAt: '2026-11-23T02:12:30.000Z' },
-  },
-  {
-    type: EventTypes.WorkOrderResolved,
-    data: {
-      workOrderId,
-      by: wangWei,
-      notes: 'Replaced the split pipe and the stop valve',
-      photoRefs: ['photos/after.jpg'],
-      resolvedAt: '2026-11-23T03:00:00.000Z',
-    },
-  },
-  {
-    type: EventTypes.WorkOrderClosed,
-    data: { workOrderId, outcome: 'confirmed', rating: 4, comment: 'Quick', closedAt: '2026-11-24T02:00:00.000Z' },
-  },
+  event(EventTypes.WorkOrderReported, {
+    number: 'S1-20261123-0001',
+    siteId: 'S1',
+    building: '3',
+    unit: '1202',
+    channel: 'phone',
+    reporter: { name: 'Ms Lin', phone: '13812345678' },
+    description: 'Burst pipe under the kitchen sink',
+    reportedAt: '2026-11-23T01:00:00.000Z',
+  }),
+  event(EventTypes.WorkOrderTriaged, {
+    tier: 'urgent',
+    category: 'plumbing',
+    ruleId: 'urgent-water',
+    reason: 'burst',
+    triagedAt: '2026-11-23T01:00:00.000Z',
+  }),
+  event(EventTypes.WorkOrderAssigned, {
+    owner: wangWei,
+    teamId: 's1-plumbing',
+    ruleId: 'roster:S1:s1-plumbing',
+    reason: 'team s1-plumbing takes "plumbing"',
+    assignedAt: '2026-11-23T01:00:05.000Z',
+  }),
+  event(EventTypes.FollowUpContactRecorded, {
+    channel: 'phone',
+    note: 'Mrs Chen downstairs: water through my ceiling',
+    caller: { name: 'Mrs Chen', phone: '13700004444' },
+    contactNumber: 2,
+    contactedAt: '2026-11-23T01:02:00.000Z',
+  }),
+  event(EventTypes.WorkOrderAcknowledged, {
+    by: wangWei,
+    becameOwner: false,
+    acknowledgedAt: '2026-11-23T01:04:00.000Z',
+  }),
+  event(EventTypes.WorkStarted, { by: wangWei, startedAt: '2026-11-23T01:15:00.000Z' }),
+  event(EventTypes.WorkOrderPutOnHold, {
+    by: wangWei,
+    reason: 'waiting-on-parts',
+    note: 'Supplier s1-parts-007 calls 13900001111',
+    heldAt: '2026-11-23T01:30:00.000Z',
+  }),
+  event(EventTypes.ResidentNoteAdded, {
+    note: 'Home after 18:00',
+    photoRefs: ['app/ms-lin/sink.jpg'],
+    addedAt: '2026-11-23T01:40:00.000Z',
+  }),
+  event(EventTypes.WorkOrderResumed, { by: wangWei, heldSeconds: 2550, resumedAt: '2026-11-23T02:12:30.000Z' }),
+  event(EventTypes.WorkOrderResolved, {
+    by: wangWei,
+    notes: 'Replaced the split pipe and the stop valve',
+    photoRefs: ['photos/after.jpg'],
+    resolvedAt: '2026-11-23T03:00:00.000Z',
+  }),
+  event(EventTypes.WorkOrderClosed, {
+    outcome: 'confirmed',
+    rating: 4,
+    comment: 'Quick',
+    closedAt: '2026-11-24T02:00:00.000Z',
+  }),
 ];
 
 const entries = (events: readonly DomainEvent[]) =>
@@ -133,27 +114,19 @@ describe('the resident’s steps (stepsOf)', () => {
   it('names the new technician after a reassignment, in the same team, and who reopened an order', () => {
     const steps = stepsOf([
       ...timeline.slice(0, 3),
-      {
-        type: EventTypes.TechnicianReassigned,
-        data: {
-          workOrderId,
-          from: wangWei,
-          to: { staffId: 's1-li-na', name: 'Li Na' },
-          reason: 'lift entrapment',
-          by: { staffId: 's1-zhao-lei', name: 'Zhao Lei' },
-          reassignedAt: '2026-11-23T01:10:00.000Z',
-        },
-      },
-      {
-        type: EventTypes.WorkOrderReopened,
-        data: {
-          workOrderId,
-          trigger: 'resident-rejected',
-          reason: 'dripping',
-          round: 1,
-          reopenedAt: '2026-11-24T02:00:00.000Z',
-        },
-      },
+      event(EventTypes.TechnicianReassigned, {
+        from: wangWei,
+        to: { staffId: 's1-li-na', name: 'Li Na' },
+        reason: 'lift entrapment',
+        by: { staffId: 's1-zhao-lei', name: 'Zhao Lei' },
+        reassignedAt: '2026-11-23T01:10:00.000Z',
+      }),
+      event(EventTypes.WorkOrderReopened, {
+        trigger: 'resident-rejected',
+        reason: 'dripping',
+        round: 1,
+        reopenedAt: '2026-11-24T02:00:00.000Z',
+      }),
     ]);
     expect(steps.slice(-2)).toEqual([
       { step: 'assigned', at: '2026-11-23T01:10:00.000Z', technician: { givenName: 'Na', team: 's1-plumbing' } },
@@ -215,15 +188,11 @@ describe('the resident’s view (residentOrderOf)', () => {
   });
 
   it('lets a cancelled order’s link expire 30 days after the cancellation', () => {
-    const cancelled: DomainEvent = {
-      type: EventTypes.WorkOrderCancelled,
-      data: {
-        workOrderId,
-        reason: 'duplicate',
-        by: { staffId: 's1-zhao-lei', name: 'Zhao Lei' },
-        cancelledAt: '2026-11-23T05:00:00.000Z',
-      },
-    };
+    const cancelled = event(EventTypes.WorkOrderCancelled, {
+      reason: 'duplicate',
+      by: { staffId: 's1-zhao-lei', name: 'Zhao Lei' },
+      cancelledAt: '2026-11-23T05:00:00.000Z',
+    });
     const events = entries([...timeline.slice(0, 3), cancelled]);
     expect(residentOrderOf(row('cancelled'), events, new Date('2026-12-01T00:00:00.000Z'))?.actions).toEqual({
       confirm: false,
