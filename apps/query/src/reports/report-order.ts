@@ -176,15 +176,11 @@ const apply = (draft: Draft, event: DomainEvent, round: { value: number }): stri
     case EventTypes.SlaEscalated:
       draft.escalations.push({ target: event.data.target, level: event.data.level, at: event.data.escalatedAt });
       return event.data.escalatedAt;
-    case EventTypes.AlertRaised:
-      draft.alerts.push({
-        alertId: event.data.alertId,
-        kind: event.data.kind,
-        level: event.data.level ?? null,
-        raisedAt: event.data.raisedAt,
-        acknowledgedAt: null,
-      });
-      return event.data.raisedAt;
+    case EventTypes.AlertRaised: {
+      const { alertId, kind, level, raisedAt } = event.data;
+      draft.alerts.push({ alertId, kind, level: level ?? null, raisedAt, acknowledgedAt: null });
+      return raisedAt;
+    }
     case EventTypes.AlertAcknowledged: {
       const index = draft.alerts.findIndex((a) => a.alertId === event.data.alertId);
       const alert = draft.alerts[index];
