@@ -56,14 +56,14 @@ const pick = (weighted) => {
 
 // What residents report, and how often (DOMAIN.md): repairs most, then complaints and consultations.
 const CATEGORIES = [
-  ['plumbing', 30, 'normal'],
-  ['electrical', 18, 'normal'],
-  ['lift', 8, 'urgent'],
-  ['noise', 12, 'normal'],
-  ['cleaning', 10, 'planned'],
-  ['fees', 8, 'planned'],
-  ['parking', 8, 'normal'],
-  ['access-card', 6, 'normal'],
+  { category: 'plumbing', weight: 30, tier: 'normal' },
+  { category: 'electrical', weight: 18, tier: 'normal' },
+  { category: 'lift', weight: 8, tier: 'urgent' },
+  { category: 'noise', weight: 12, tier: 'normal' },
+  { category: 'cleaning', weight: 10, tier: 'planned' },
+  { category: 'fees', weight: 8, tier: 'planned' },
+  { category: 'parking', weight: 8, tier: 'normal' },
+  { category: 'access-card', weight: 6, tier: 'normal' },
 ];
 const staff = Array.from({ length: 24 }, (_, i) => ({ staffId: `s1-tech-${i + 1}`, name: `Technician ${i + 1}` }));
 const TARGETS = { urgent: [15, 120], normal: [60, 24 * 60], planned: [24 * 60, 30 * 24 * 60] }; // minutes
@@ -76,8 +76,7 @@ const orderHistory = (index) => {
   const summer = Math.sin(((dayOfYear - 120) / 365) * 2 * Math.PI) > 0.5 && random() < 0.3;
   let now = YEAR_START + ((summer ? (dayOfYear + 30) % 365 : dayOfYear) / 365) * YEAR_MS + random() * 86_400_000;
   now = Math.min(now, YEAR_START + YEAR_MS - 3 * 86_400_000);
-  const chosen = pick(CATEGORIES.map(([c, w]) => [c, w]));
-  const [category, , tier] = CATEGORIES.find(([c]) => c === chosen);
+  const { category, tier } = pick(CATEGORIES.map((c) => [c, c.weight]));
   const unit = Math.floor(random() * UNITS);
   const tech = staff[Math.floor(random() * staff.length)];
   const events = [];
