@@ -6,17 +6,8 @@ import type { ReportOrder } from './report-order';
  * a report reads tens of thousands of rows, and comparing numbers is what it does with them (ADR 23).
  * Lists are in timeline order, and each list of a step's particulars (a close's rating…) runs beside its instants.
  */
-export interface ReportRow extends Pick<
-  ReportOrder,
-  'workOrderId' | 'number' | 'building' | 'unit' | 'channel' | 'category' | 'tier' | 'teamId' | 'priorityLane'
-> {
+export interface ReportRow extends OrderAttributes, InMilliseconds<SharedInstants> {
   readonly technicianId: string | null;
-  readonly reportedAt: number;
-  /** The first acknowledgement. */
-  readonly acknowledgedAt: number | null;
-  readonly resolvedAt: readonly number[];
-  readonly reopenedAt: readonly number[];
-  readonly rejectedAt: readonly number[];
   readonly closedAt: readonly number[];
   /** Each close's 1-5 stars, or null when the resident gave none. */
   readonly closeRatings: readonly (number | null)[];
@@ -38,9 +29,28 @@ export interface ReportRow extends Pick<
   readonly followUpAt: readonly number[];
   /** When the order ended as it stands now (closed and not reopened since, or cancelled); null while it is open. */
   readonly endedAt: number | null;
-  /** The latest instant any step happened at. */
-  readonly lastStepAt: number;
 }
+
+/** Which order it is and what reports group it by, as the fold has them. */
+type OrderAttributes = Pick<
+  ReportOrder,
+  'workOrderId' | 'number' | 'building' | 'unit' | 'channel' | 'category' | 'tier' | 'teamId' | 'priorityLane'
+>;
+
+/** The instants the row and the fold both name. */
+type SharedInstants = Pick<
+  ReportOrder,
+  'reportedAt' | 'acknowledgedAt' | 'resolvedAt' | 'reopenedAt' | 'rejectedAt' | 'lastStepAt'
+>;
+
+/** The fold's instants (ISO strings: one, one or none, or a list) as the row counts them, in ms since the epoch. */
+type InMilliseconds<T> = {
+  readonly [K in keyof T]: T[K] extends readonly string[]
+    ? readonly number[]
+    : T[K] extends string
+      ? number
+      : number | null;
+};
 
 const ms = (iso: string): number => Date.parse(iso);
 const msOrNull = (iso: string | null | undefined): number | null => (iso == null ? null : Date.parse(iso));
