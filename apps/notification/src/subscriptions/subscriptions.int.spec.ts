@@ -56,12 +56,7 @@ describe('integrators webhook subscriptions', () => {
   const subscribe = (apiKey: string, body: unknown) => call('POST', '/v1/subscriptions', apiKey, body);
 
   beforeAll(async () => {
-    service = await startNotificationUnderTest('notification-subscriptions', {
-      WEBHOOK_POLL_MILLIS: '50',
-      WEBHOOK_RETRY_BASE_MILLIS: '50',
-      WEBHOOK_RETRY_MAX_MILLIS: '200',
-      WEBHOOK_MAX_ATTEMPTS: '3',
-    });
+    service = await startNotificationUnderTest('notification-subscriptions', { WEBHOOK_MAX_ATTEMPTS: '3' });
     receiver = await startScriptedReceiver();
     s1Key = await service.registerIntegrator({ integratorId: 'subs-s1', name: 'S1 CRM', sites: ['S1'] });
     s2Key = await service.registerIntegrator({ integratorId: 'subs-s2', name: 'S2 app', sites: ['S2'] });
