@@ -48,6 +48,7 @@ import { NumberBlocks } from './submit-report/number-blocks';
 import { NumberSequencesRepository } from './submit-report/number-sequences.repository';
 import { ReportKeyDecisionsRepository } from './submit-report/report-key-decisions.repository';
 import { ReportsHttpController } from './submit-report/reports.http.controller';
+import { SiteCalendar } from './site-calendar';
 import { SubmitReportHandler } from './submit-report/submit-report.handler';
 
 export const intakeModule = (config: IntakeConfig) =>
@@ -68,6 +69,7 @@ export const intakeModule = (config: IntakeConfig) =>
       ],
       providers: [
         { provide: INTAKE_CONFIG, useValue: config },
+        SiteCalendar,
         {
           provide: TRIAGE_RULES,
           useValue: loadJsonFile('TRIAGE_RULES_FILE', config.TRIAGE_RULES_FILE, TriageRulesSchema),
