@@ -1,5 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { applyDecorators, Get, Header, HttpCode, Post } from '@nestjs/common';
+import { applyDecorators, Header, HttpCode } from '@nestjs/common';
 import { CloseloopError } from '@closeloop/contracts';
 import { Access } from '@closeloop/http';
 
@@ -103,17 +103,15 @@ export const ackLinkPage = (title: string, what: string, button: string): string
   `<form method="post"><button type="submit">${button}</button></form></body></html>`;
 
 /**
- * The route of the page a link opens: public (the link is the credential), HTML, and never cached, since what it
- * shows changes once the link is used.
+ * What the route of the page a link opens is besides its path: public (the link is the credential), HTML, and never
+ * cached, since what it shows changes once the link is used.
  */
-export const AckLinkPageRoute = (path: string): MethodDecorator =>
+export const AckLinkPageRoute = (): MethodDecorator =>
   applyDecorators(
-    Get(path),
     Access({ public: true }),
     Header('Content-Type', 'text/html; charset=utf-8'),
     Header('Cache-Control', 'no-store'),
   );
 
-/** The route the page's button posts to: public as the page is, answering 200 with what was acknowledged. */
-export const AckLinkActionRoute = (path: string): MethodDecorator =>
-  applyDecorators(Post(path), Access({ public: true }), HttpCode(200));
+/** What the route the page's button posts to is besides its path: public as the page is, answering 200. */
+export const AckLinkActionRoute = (): MethodDecorator => applyDecorators(Access({ public: true }), HttpCode(200));

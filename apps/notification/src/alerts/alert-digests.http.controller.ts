@@ -74,7 +74,8 @@ export class AlertDigestsHttpController {
   }
 
   /** The page a digest's link opens: a button, because mail scanners and chat previews follow links on their own. */
-  @AckLinkPageRoute('alert-digest-links/:token')
+  @Get('alert-digest-links/:token')
+  @AckLinkPageRoute()
   async linkPage(@Param('token') token: string) {
     const claims = this.acknowledgements.digestLink(token);
     const digest = await this.digest(claims.digestId);
@@ -86,7 +87,8 @@ export class AlertDigestsHttpController {
     );
   }
 
-  @AckLinkActionRoute('alert-digest-links/:token')
+  @Post('alert-digest-links/:token')
+  @AckLinkActionRoute()
   async acknowledgeByLink(@Param('token') token: string, @Req() request: Request) {
     const claims = this.acknowledgements.digestLink(token);
     const digest = await this.digest(claims.digestId);

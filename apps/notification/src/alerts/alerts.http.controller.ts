@@ -109,7 +109,8 @@ export class AlertsHttpController {
   }
 
   /** The page an ack link opens: a button, because mail scanners and chat previews follow links on their own. */
-  @AckLinkPageRoute('alert-links/:token')
+  @Get('alert-links/:token')
+  @AckLinkPageRoute()
   async linkPage(@Param('token') token: string) {
     const claims = this.acknowledgements.ackLink(token);
     const alert = await this.row(claims.alertId);
@@ -120,7 +121,8 @@ export class AlertsHttpController {
     );
   }
 
-  @AckLinkActionRoute('alert-links/:token')
+  @Post('alert-links/:token')
+  @AckLinkActionRoute()
   async acknowledgeByLink(@Param('token') token: string, @Req() request: Request) {
     const claims = this.acknowledgements.ackLink(token);
     if (!(await this.alertRows.useAckLink(ackLinkDigest(token), claims.alertId))) throw ackLinkUsedError();
