@@ -1,7 +1,7 @@
-import { Logger, Module } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { ReloadingJsonFile } from '@closeloop/config';
 import { EVENT_STORE, EventStore } from '@closeloop/event-store';
-import { InfrastructureModule } from '@closeloop/runtime';
+import { serviceModule } from '@closeloop/runtime';
 import { WorkOrderCommands } from '@closeloop/work-order-application';
 import { RosterSchema } from '@closeloop/work-order-domain';
 import { AuditAnchorWorker } from './audit/audit-anchor.worker';
@@ -13,30 +13,29 @@ import { LoopTimerCommandHandler } from './loop-timers/loop-timer-command.handle
 import { LoopTimerCommandsConsumer } from './loop-timers/loop-timer-commands.consumer';
 import { WorkOrderActionsHttpController } from './work-order-actions/work-order-actions.http.controller';
 
-export const dispatchModule = (config: DispatchConfig) => {
-  @Module({
-    imports: [InfrastructureModule.forRoot({ service: 'dispatch', config, relay: true })],
-    controllers: [AssignOwnerOnTriageKafkaController, WorkOrderActionsHttpController, WorkOrderAuditHttpController],
-    providers: [
-      { provide: DISPATCH_CONFIG, useValue: config },
-      {
-        provide: ROSTER,
-        useFactory: () =>
-          new ReloadingJsonFile('ROSTER_FILE', config.ROSTER_FILE, RosterSchema, (problem) =>
-            new Logger('roster').error(problem),
-          ),
-      },
-      {
-        provide: WORK_ORDER_COMMANDS,
-        useFactory: (store: EventStore) => new WorkOrderCommands(store),
-        inject: [EVENT_STORE],
-      },
-      AssignOwnerHandler,
-      LoopTimerCommandHandler,
-      LoopTimerCommandsConsumer,
-      AuditAnchorWorker,
-    ],
-  })
-  class DispatchModule {}
-  return DispatchModule;
-};
+export const dispatchModule = (config: DispatchConfig) =>
+  serviceModule(
+    { service: 'dispatch', config, relay: true },
+    {
+      controllers: [AssignOwnerOnTriageKafkaController, WorkOrderActionsHttpController, WorkOrderAuditHttpController],
+      providers: [
+        { provide: DISPATCH_CONFIG, useValue: config },
+        {
+          provide: ROSTER,
+          useFactory: () =>
+            new ReloadingJsonFile('ROSTER_FILE', config.ROSTER_FILE, RosterSchema, (problem) =>
+              new Logger('roster').error(problem),
+            ),
+        },
+        {
+          provide: WORK_ORDER_COMMANDS,
+          useFactory: (store: EventStore) => new WorkOrderCommands(store),
+          inject: [EVENT_STORE],
+        },
+        AssignOwnerHandler,
+        LoopTimerCommandHandler,
+        LoopTimerCommandsConsumer,
+        AuditAnchorWorker,
+      ],
+    },
+  );

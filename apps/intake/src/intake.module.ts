@@ -1,6 +1,5 @@
-import { Module } from '@nestjs/common';
 import { loadJsonFile } from '@closeloop/config';
-import { InfrastructureModule, linkDigestBackfill, PG_POOL, residentLinkDoor } from '@closeloop/runtime';
+import { linkDigestBackfill, PG_POOL, residentLinkDoor, serviceModule } from '@closeloop/runtime';
 import { TopicBaseNames, topicName } from '@closeloop/contracts';
 import { relayNameOf, RelayStateRepository } from '@closeloop/messaging';
 import { Pool } from 'pg';
@@ -49,75 +48,76 @@ import { NumberBlocks } from './submit-report/number-blocks';
 import { NumberSequencesRepository } from './submit-report/number-sequences.repository';
 import { ReportKeyDecisionsRepository } from './submit-report/report-key-decisions.repository';
 import { ReportsHttpController } from './submit-report/reports.http.controller';
+import { SiteCalendar } from './site-calendar';
 import { SubmitReportHandler } from './submit-report/submit-report.handler';
 
-export const intakeModule = (config: IntakeConfig) => {
-  @Module({
-    imports: [InfrastructureModule.forRoot({ service: 'intake', config, relay: true })],
-    controllers: [
-      ReportsHttpController,
-      CloudEventsHttpController,
-      ResidentFeedbackHttpController,
-      ResidentLinkActionsHttpController,
-      ParkedEventsHttpController,
-      PriorityResidentsHttpController,
-      IntakeEventsKafkaController,
-      InquiriesHttpController,
-      KnowledgeBaseHttpController,
-      FeedHttpController,
-    ],
-    providers: [
-      { provide: INTAKE_CONFIG, useValue: config },
-      {
-        provide: TRIAGE_RULES,
-        useValue: loadJsonFile('TRIAGE_RULES_FILE', config.TRIAGE_RULES_FILE, TriageRulesSchema),
-      },
-      {
-        provide: PRIORITY_LANE,
-        useValue: loadJsonFile('PRIORITY_LANE_FILE', config.PRIORITY_LANE_FILE, PriorityLaneSettingsSchema),
-      },
-      {
-        provide: WORK_ORDER_COMMANDS,
-        useFactory: (store: EventStore) => new WorkOrderCommands(store),
-        inject: [EVENT_STORE],
-      },
-      {
-        provide: RELAY_STATE,
-        useFactory: (pool: Pool) =>
-          new RelayStateRepository(pool, relayNameOf(topicName(TopicBaseNames.events, config.KAFKA_TOPIC_PREFIX))),
-        inject: [PG_POOL],
-      },
-      { provide: RESIDENT_KEYS, useValue: new ResidentKeys(config.RESIDENT_SECRET) },
-      residentLinkDoor('resident-intake', config.RESIDENT_RATE_LIMIT_PER_MINUTE),
-      ResidentLinks,
-      ResidentLinkOrdersRepository,
-      linkDigestBackfill(ResidentLinkOrdersRepository, RESIDENT_KEYS),
-      NumberSequencesRepository,
-      NumberBlocks,
-      IntakeReportsRepository,
-      DuplicateFinder,
-      ReportKeyDecisionsRepository,
-      SubmitReportHandler,
-      WorkOrderNumbersRepository,
-      WorkOrderLookup,
-      ResidentFeedbackHandler,
-      IntakeRequestsHandler,
-      KafkaIntakeCallers,
-      {
-        provide: KNOWLEDGE_BASE_SEED,
-        useValue: loadJsonFile('KNOWLEDGE_BASE_FILE', config.KNOWLEDGE_BASE_FILE, KnowledgeBaseFileSchema),
-      },
-      KnowledgeBaseRepository,
-      KnowledgeBase,
-      InquiriesHandler,
-      FeedOrderSitesRepository,
-      FeedTail,
-      FeedReader,
-      PriorityResidentsRepository,
-      PriorityRegistryHandler,
-      RegistrationExpiryWorker,
-    ],
-  })
-  class IntakeModule {}
-  return IntakeModule;
-};
+export const intakeModule = (config: IntakeConfig) =>
+  serviceModule(
+    { service: 'intake', config, relay: true },
+    {
+      controllers: [
+        ReportsHttpController,
+        CloudEventsHttpController,
+        ResidentFeedbackHttpController,
+        ResidentLinkActionsHttpController,
+        ParkedEventsHttpController,
+        PriorityResidentsHttpController,
+        IntakeEventsKafkaController,
+        InquiriesHttpController,
+        KnowledgeBaseHttpController,
+        FeedHttpController,
+      ],
+      providers: [
+        { provide: INTAKE_CONFIG, useValue: config },
+        SiteCalendar,
+        {
+          provide: TRIAGE_RULES,
+          useValue: loadJsonFile('TRIAGE_RULES_FILE', config.TRIAGE_RULES_FILE, TriageRulesSchema),
+        },
+        {
+          provide: PRIORITY_LANE,
+          useValue: loadJsonFile('PRIORITY_LANE_FILE', config.PRIORITY_LANE_FILE, PriorityLaneSettingsSchema),
+        },
+        {
+          provide: WORK_ORDER_COMMANDS,
+          useFactory: (store: EventStore) => new WorkOrderCommands(store),
+          inject: [EVENT_STORE],
+        },
+        {
+          provide: RELAY_STATE,
+          useFactory: (pool: Pool) =>
+            new RelayStateRepository(pool, relayNameOf(topicName(TopicBaseNames.events, config.KAFKA_TOPIC_PREFIX))),
+          inject: [PG_POOL],
+        },
+        { provide: RESIDENT_KEYS, useValue: new ResidentKeys(config.RESIDENT_SECRET) },
+        residentLinkDoor('resident-intake', config.RESIDENT_RATE_LIMIT_PER_MINUTE),
+        ResidentLinks,
+        ResidentLinkOrdersRepository,
+        linkDigestBackfill(ResidentLinkOrdersRepository, RESIDENT_KEYS),
+        NumberSequencesRepository,
+        NumberBlocks,
+        IntakeReportsRepository,
+        DuplicateFinder,
+        ReportKeyDecisionsRepository,
+        SubmitReportHandler,
+        WorkOrderNumbersRepository,
+        WorkOrderLookup,
+        ResidentFeedbackHandler,
+        IntakeRequestsHandler,
+        KafkaIntakeCallers,
+        {
+          provide: KNOWLEDGE_BASE_SEED,
+          useValue: loadJsonFile('KNOWLEDGE_BASE_FILE', config.KNOWLEDGE_BASE_FILE, KnowledgeBaseFileSchema),
+        },
+        KnowledgeBaseRepository,
+        KnowledgeBase,
+        InquiriesHandler,
+        FeedOrderSitesRepository,
+        FeedTail,
+        FeedReader,
+        PriorityResidentsRepository,
+        PriorityRegistryHandler,
+        RegistrationExpiryWorker,
+      ],
+    },
+  );

@@ -50,7 +50,8 @@ export interface NotificationUnderTest {
 /**
  * The notification service in this process, as runService starts it (apps/notification/src/main.ts) but on a free
  * port, with its own database, topics and staff-token key: its relay publishes what is appended to the store, and
- * its consumer group reads it back from the real broker.
+ * its consumer group reads it back from the real broker. Alert and webhook deliveries are polled every 50 ms and
+ * retried 50 to 200 ms apart, so a spec waits for a retry briefly; `env` overrides any setting.
  */
 export const startNotificationUnderTest = async (
   label: string,
@@ -68,6 +69,9 @@ export const startNotificationUnderTest = async (
       ALERT_RETRY_MAX_MILLIS: '200',
       ALERT_MAX_ATTEMPTS: '2',
       ALERT_RENOTIFY_SECONDS: '0',
+      WEBHOOK_POLL_MILLIS: '50',
+      WEBHOOK_RETRY_BASE_MILLIS: '50',
+      WEBHOOK_RETRY_MAX_MILLIS: '200',
       // The tests' pagers listen on 127.0.0.1, which the outbound address rule refuses unless told otherwise.
       OUTBOUND_ALLOW_PRIVATE_ADDRESSES: 'true',
       ...env,

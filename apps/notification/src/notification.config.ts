@@ -63,19 +63,25 @@ export const notificationConfigSchema = baseServiceConfig
   .superRefine(refineResidentNoticeSettings);
 export type NotificationConfig = z.infer<typeof notificationConfigSchema>;
 
-/** How often, and how far apart, a delivery or a digest is sent again after its channel failed. */
-export const sendRetryPolicy = (config: NotificationConfig): RetryPolicy => ({
-  maxAttempts: config.ALERT_MAX_ATTEMPTS,
-  baseDelayMs: config.ALERT_RETRY_BASE_MILLIS,
-  maxDelayMs: config.ALERT_RETRY_MAX_MILLIS,
+/**
+ * A backoff as its three settings name it: `<P>_MAX_ATTEMPTS` attempts in all, waits doubling from
+ * `<P>_RETRY_BASE_MILLIS` up to `<P>_RETRY_MAX_MILLIS`.
+ */
+const retryPolicyOf = (config: NotificationConfig, prefix: 'ALERT' | 'ALERT_PROCESSING' | 'WEBHOOK'): RetryPolicy => ({
+  maxAttempts: config[`${prefix}_MAX_ATTEMPTS` as const],
+  baseDelayMs: config[`${prefix}_RETRY_BASE_MILLIS` as const],
+  maxDelayMs: config[`${prefix}_RETRY_MAX_MILLIS` as const],
 });
 
+/** How often, and how far apart, a delivery or a digest is sent again after its channel failed. */
+export const sendRetryPolicy = (config: NotificationConfig): RetryPolicy => retryPolicyOf(config, 'ALERT');
+
 /** How often, and how far apart, a delivery that could not be processed (not a channel's failure) is tried again. */
-export const processingRetryPolicy = (config: NotificationConfig): RetryPolicy => ({
-  maxAttempts: config.ALERT_PROCESSING_MAX_ATTEMPTS,
-  baseDelayMs: config.ALERT_PROCESSING_RETRY_BASE_MILLIS,
-  maxDelayMs: config.ALERT_PROCESSING_RETRY_MAX_MILLIS,
-});
+export const processingRetryPolicy = (config: NotificationConfig): RetryPolicy =>
+  retryPolicyOf(config, 'ALERT_PROCESSING');
+
+/** How often, and how far apart, an integrator's webhook delivery is tried before it is dead. */
+export const webhookRetryPolicy = (config: NotificationConfig): RetryPolicy => retryPolicyOf(config, 'WEBHOOK');
 
 export const NOTIFICATION_CONFIG = Symbol('NotificationConfig');
 export const CHANNEL_SENDERS = Symbol('ChannelSenders');

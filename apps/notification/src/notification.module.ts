@@ -1,5 +1,4 @@
-import { Module } from '@nestjs/common';
-import { InfrastructureModule, systemClock } from '@closeloop/runtime';
+import { serviceModule, systemClock } from '@closeloop/runtime';
 import { AlertAcknowledgements } from './alerts/alert-acknowledgements';
 import { AlertDeliveriesRepository } from './alerts/alert-deliveries.repository';
 import { AlertDeliveryWorker } from './alerts/alert-delivery.worker';
@@ -37,70 +36,69 @@ import { ResidentNoticesRepository } from './resident-notices/resident-notices.r
 import { RESIDENT_NOTICE_RULES, ResidentNotices } from './resident-notices/resident-notices.service';
 import { createResidentSenders, RESIDENT_SENDERS } from './resident-notices/resident-senders';
 
-export const notificationModule = (config: NotificationConfig) => {
-  @Module({
-    imports: [InfrastructureModule.forRoot({ service: 'notification', config, relay: true })],
-    controllers: [
-      AlertTriggersKafkaController,
-      AlertsHttpController,
-      AlertDigestsHttpController,
-      OnCallHttpController,
-      SubscriptionsHttpController,
-      SubscriptionFanoutKafkaController,
-      ResidentNotificationOptOutsHttpController,
-    ],
-    providers: [
-      { provide: NOTIFICATION_CONFIG, useValue: config },
-      { provide: CHANNEL_SENDERS, useFactory: () => createChannelSenders(config, () => systemClock.now()) },
-      { provide: OUTBOUND_ADDRESSES, useValue: outboundAddressesOf(config) },
-      AlertService,
-      AlertAcknowledgements,
-      AlertRaiser,
-      OrderFactsRepository,
-      OrderSnapshots,
-      AlertsRepository,
-      AlertSending,
-      AlertDeliveriesRepository,
-      AlertDeliveryWorker,
-      AlertDigestRepository,
-      AlertDigestWorker,
-      AlertGauges,
-      OnCallRepository,
-      ContactsRepository,
-      {
-        provide: WEBHOOK_SENDER,
-        useFactory: () =>
-          new SubscriptionWebhookSender({
-            now: () => systemClock.now(),
-            timeoutMs: config.ALERT_DELIVERY_TIMEOUT_MS,
-            addresses: outboundAddressesOf(config),
-          }),
-      },
-      WebhookSubscriptionsRepository,
-      WebhookDeliveriesRepository,
-      WebhookDeliveryWorker,
-      // Step notices to residents (ADR 27).
-      {
-        provide: RESIDENT_NOTICE_RULES,
-        useFactory: () =>
-          new ReloadingJsonFile(
-            'RESIDENT_NOTIFICATIONS_FILE',
-            config.RESIDENT_NOTIFICATIONS_FILE,
-            ResidentNoticeConfigSchema,
-            (problem) => new Logger('resident-notices').error(problem),
-          ),
-      },
-      {
-        provide: RESIDENT_SENDERS,
-        useFactory: (senders: Map<AlertChannel, AlertChannelSender>) =>
-          createResidentSenders(config, senders, () => systemClock.now()),
-        inject: [CHANNEL_SENDERS],
-      },
-      ResidentNoticesRepository,
-      ResidentNotices,
-      ResidentNoticeWorker,
-    ],
-  })
-  class NotificationModule {}
-  return NotificationModule;
-};
+export const notificationModule = (config: NotificationConfig) =>
+  serviceModule(
+    { service: 'notification', config, relay: true },
+    {
+      controllers: [
+        AlertTriggersKafkaController,
+        AlertsHttpController,
+        AlertDigestsHttpController,
+        OnCallHttpController,
+        SubscriptionsHttpController,
+        SubscriptionFanoutKafkaController,
+        ResidentNotificationOptOutsHttpController,
+      ],
+      providers: [
+        { provide: NOTIFICATION_CONFIG, useValue: config },
+        { provide: CHANNEL_SENDERS, useFactory: () => createChannelSenders(config, () => systemClock.now()) },
+        { provide: OUTBOUND_ADDRESSES, useValue: outboundAddressesOf(config) },
+        AlertService,
+        AlertAcknowledgements,
+        AlertRaiser,
+        OrderFactsRepository,
+        OrderSnapshots,
+        AlertsRepository,
+        AlertSending,
+        AlertDeliveriesRepository,
+        AlertDeliveryWorker,
+        AlertDigestRepository,
+        AlertDigestWorker,
+        AlertGauges,
+        OnCallRepository,
+        ContactsRepository,
+        {
+          provide: WEBHOOK_SENDER,
+          useFactory: () =>
+            new SubscriptionWebhookSender({
+              now: () => systemClock.now(),
+              timeoutMs: config.ALERT_DELIVERY_TIMEOUT_MS,
+              addresses: outboundAddressesOf(config),
+            }),
+        },
+        WebhookSubscriptionsRepository,
+        WebhookDeliveriesRepository,
+        WebhookDeliveryWorker,
+        // Step notices to residents (ADR 27).
+        {
+          provide: RESIDENT_NOTICE_RULES,
+          useFactory: () =>
+            new ReloadingJsonFile(
+              'RESIDENT_NOTIFICATIONS_FILE',
+              config.RESIDENT_NOTIFICATIONS_FILE,
+              ResidentNoticeConfigSchema,
+              (problem) => new Logger('resident-notices').error(problem),
+            ),
+        },
+        {
+          provide: RESIDENT_SENDERS,
+          useFactory: (senders: Map<AlertChannel, AlertChannelSender>) =>
+            createResidentSenders(config, senders, () => systemClock.now()),
+          inject: [CHANNEL_SENDERS],
+        },
+        ResidentNoticesRepository,
+        ResidentNotices,
+        ResidentNoticeWorker,
+      ],
+    },
+  );

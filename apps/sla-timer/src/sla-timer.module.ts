@@ -1,7 +1,6 @@
-import { Module } from '@nestjs/common';
 import { loadJsonFile } from '@closeloop/config';
 import { TopicBaseNames, topicName } from '@closeloop/contracts';
-import { InfrastructureModule, KAFKA_PRODUCER } from '@closeloop/runtime';
+import { KAFKA_PRODUCER, serviceModule } from '@closeloop/runtime';
 import { SlaPolicySchema } from '@closeloop/sla-domain';
 import { Producer } from 'kafkajs';
 import { ScheduleCallbackKafkaController } from './callback-timers/schedule-callback.kafka.controller';
@@ -15,27 +14,26 @@ import { PolicyRecomputationService } from './start-clock/policy-recomputation.s
 import { SlaClockOnWorkOrderEvents } from './start-clock/sla-clock-on-work-order-events.kafka.controller';
 import { SlaClockService } from './start-clock/sla-clock.service';
 
-export const slaTimerModule = (config: SlaTimerConfig) => {
-  @Module({
-    imports: [InfrastructureModule.forRoot({ service: 'sla-timer', config, relay: true })],
-    controllers: [SlaClockOnWorkOrderEvents, ScheduleCallbackKafkaController],
-    providers: [
-      { provide: SLA_TIMER_CONFIG, useValue: config },
-      { provide: SLA_POLICY, useValue: loadJsonFile('SLA_POLICY_FILE', config.SLA_POLICY_FILE, SlaPolicySchema) },
-      {
-        provide: WorkOrderCommandSender,
-        useFactory: (producer: Producer) =>
-          new WorkOrderCommandSender(producer, topicName(TopicBaseNames.commands, config.KAFKA_TOPIC_PREFIX)),
-        inject: [KAFKA_PRODUCER],
-      },
-      OrderLifecycleRepository,
-      SlaClockService,
-      AppliedPolicyRepository,
-      PolicyRecomputationService,
-      TimerStore,
-      TimerFiringService,
-    ],
-  })
-  class SlaTimerModule {}
-  return SlaTimerModule;
-};
+export const slaTimerModule = (config: SlaTimerConfig) =>
+  serviceModule(
+    { service: 'sla-timer', config, relay: true },
+    {
+      controllers: [SlaClockOnWorkOrderEvents, ScheduleCallbackKafkaController],
+      providers: [
+        { provide: SLA_TIMER_CONFIG, useValue: config },
+        { provide: SLA_POLICY, useValue: loadJsonFile('SLA_POLICY_FILE', config.SLA_POLICY_FILE, SlaPolicySchema) },
+        {
+          provide: WorkOrderCommandSender,
+          useFactory: (producer: Producer) =>
+            new WorkOrderCommandSender(producer, topicName(TopicBaseNames.commands, config.KAFKA_TOPIC_PREFIX)),
+          inject: [KAFKA_PRODUCER],
+        },
+        OrderLifecycleRepository,
+        SlaClockService,
+        AppliedPolicyRepository,
+        PolicyRecomputationService,
+        TimerStore,
+        TimerFiringService,
+      ],
+    },
+  );

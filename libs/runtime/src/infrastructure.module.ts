@@ -5,8 +5,10 @@ import {
   Injectable,
   Logger,
   Module,
+  ModuleMetadata,
   OnApplicationBootstrap,
   OnApplicationShutdown,
+  Type,
 } from '@nestjs/common';
 import { INestApplication } from '@nestjs/common';
 import { TopicBaseNames, topicName } from '@closeloop/contracts';
@@ -217,6 +219,21 @@ export class InfrastructureModule {
     };
   }
 }
+
+/** The class name of a service's root module, as Nest's start-up log shows it: sla-timer's is SlaTimerModule. */
+const moduleNameOf = (service: string): string =>
+  `${service.replace(/(?:^|-)([a-z])/g, (_match, letter: string) => letter.toUpperCase())}Module`;
+
+/** A service's root module: the infrastructure every service shares, and the service's own controllers and providers. */
+export const serviceModule = (
+  infrastructure: InfrastructureOptions,
+  own: Pick<ModuleMetadata, 'controllers' | 'providers'>,
+): Type => {
+  @Module({ imports: [InfrastructureModule.forRoot(infrastructure)], ...own })
+  class ServiceModule {}
+  Object.defineProperty(ServiceModule, 'name', { value: moduleNameOf(infrastructure.service) });
+  return ServiceModule;
+};
 
 /** The Kafka consumer of a service, as a Nest transport: one consumer group per service, scaled by partitions. */
 export const cloudEventsTransport =

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Clock } from '@closeloop/runtime';
-import { localDateOf } from '@closeloop/contracts';
 import { INTAKE_CONFIG, IntakeConfig } from '../intake.config';
+import { SiteCalendar } from '../site-calendar';
 import { AnswerIndex, RankedAnswer } from './answer-ranking';
 import { answerHoldsOn, SeedAnswer } from './knowledge-base';
 import { KnowledgeBaseRepository } from './knowledge-base.repository';
@@ -33,6 +33,7 @@ export class KnowledgeBase implements OnApplicationBootstrap {
     @Inject(KNOWLEDGE_BASE_SEED) private readonly seedAnswers: readonly SeedAnswer[],
     @Inject(INTAKE_CONFIG) private readonly config: IntakeConfig,
     private readonly clock: Clock,
+    private readonly calendar: SiteCalendar,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -47,7 +48,7 @@ export class KnowledgeBase implements OnApplicationBootstrap {
 
   private async indexFor(siteId: string): Promise<AnswerIndex> {
     const revision = await this.answers.revisionFor(siteId);
-    const localDate = localDateOf(this.clock.now(), this.config.SITE_TIME_ZONE);
+    const localDate = this.calendar.dateAt(this.clock.now());
     const cached = this.indexes.get(siteId);
     if (cached && cached.revision === revision && cached.localDate === localDate) return cached.index;
     const holding = (await this.answers.answersFor(siteId)).filter((a) => answerHoldsOn(a.content, localDate));

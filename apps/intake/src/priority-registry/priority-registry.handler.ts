@@ -4,7 +4,6 @@ import { ResidentKeys } from '@closeloop/auth';
 import {
   CommandOrigin,
   EventTypes,
-  localDateOf,
   maskPhone,
   NotFoundError,
   PriorityNeed,
@@ -18,7 +17,8 @@ import {
   PriorityResidentState,
   priorityResidentStream,
 } from '@closeloop/work-order-domain';
-import { INTAKE_CONFIG, IntakeConfig, RESIDENT_KEYS } from '../intake.config';
+import { RESIDENT_KEYS } from '../intake.config';
+import { SiteCalendar } from '../site-calendar';
 import { ActivePriorityResident, PriorityResidentsRepository } from './priority-residents.repository';
 
 export interface Registration {
@@ -43,7 +43,7 @@ export class PriorityRegistryHandler {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly clock: Clock,
-    @Inject(INTAKE_CONFIG) private readonly config: IntakeConfig,
+    private readonly calendar: SiteCalendar,
     @Inject(RESIDENT_KEYS) private readonly keys: ResidentKeys,
     private readonly residents: PriorityResidentsRepository,
   ) {}
@@ -96,7 +96,7 @@ export class PriorityRegistryHandler {
   }
 
   today(now: Date = this.clock.now()): string {
-    return localDateOf(now, this.config.SITE_TIME_ZONE);
+    return this.calendar.dateAt(now);
   }
 
   /** One command on one registration, then its row written from the state the stream is in, whatever the outcome. */

@@ -3,8 +3,9 @@ import { ResidentKeys } from '@closeloop/auth';
 import { EventTypes, localDateOf } from '@closeloop/contracts';
 import { EVENT_STORE, EventStore } from '@closeloop/event-store';
 import { callJson } from '@closeloop/testing';
-import { INTAKE_CONFIG, IntakeConfig, RESIDENT_KEYS } from '../intake.config';
+import { RESIDENT_KEYS } from '../intake.config';
 import { IntakeUnderTest, startIntakeUnderTest } from '../intake-under-test.spec';
+import { SiteCalendar } from '../site-calendar';
 import { PriorityRegistryHandler } from './priority-registry.handler';
 import { PriorityResidentsRepository } from './priority-residents.repository';
 
@@ -167,7 +168,7 @@ describe('the priority registry and lane (in-process intake, real PostgreSQL and
     const later = new PriorityRegistryHandler(
       intake.app.get<EventStore>(EVENT_STORE),
       { now: () => new Date(Date.now() + 30 * DAY) },
-      intake.app.get<IntakeConfig>(INTAKE_CONFIG),
+      intake.app.get(SiteCalendar),
       intake.app.get<ResidentKeys>(RESIDENT_KEYS),
       residents,
     );

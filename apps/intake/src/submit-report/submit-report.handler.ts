@@ -6,7 +6,6 @@ import {
   EventTypes,
   IdempotencyKeyReusedError,
   IllegalTransitionError,
-  localDateOf,
   ReportDetails,
   Tier,
 } from '@closeloop/contracts';
@@ -23,16 +22,10 @@ import {
 } from '@closeloop/work-order-domain';
 import { requestFingerprint, WorkOrderCommands } from '@closeloop/work-order-application';
 import { ResidentKeys } from '@closeloop/auth';
-import {
-  INTAKE_CONFIG,
-  IntakeConfig,
-  PRIORITY_LANE,
-  RESIDENT_KEYS,
-  TRIAGE_RULES,
-  WORK_ORDER_COMMANDS,
-} from '../intake.config';
+import { PRIORITY_LANE, RESIDENT_KEYS, TRIAGE_RULES, WORK_ORDER_COMMANDS } from '../intake.config';
 import { PriorityResidentsRepository } from '../priority-registry/priority-residents.repository';
 import { ResidentLinks } from '../resident-link/resident-links';
+import { SiteCalendar } from '../site-calendar';
 import { DuplicateFinder } from './duplicate-finder';
 import { GroupedAppends } from './grouped-appends';
 import { workOrderIdForKey } from './idempotency';
@@ -69,7 +62,7 @@ export class SubmitReportHandler {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly clock: Clock,
     @Inject(TRIAGE_RULES) private readonly rules: readonly TriageRule[],
-    @Inject(INTAKE_CONFIG) private readonly config: IntakeConfig,
+    private readonly calendar: SiteCalendar,
     private readonly numbers: NumberBlocks,
     private readonly reports: IntakeReportsRepository,
     private readonly duplicates: DuplicateFinder,
@@ -137,7 +130,7 @@ export class SubmitReportHandler {
   ): Promise<Decided> {
     const workOrderId = workOrderIdForKey(retryKey.scope, retryKey.key);
     const joined = await this.duplicates.find(command.report, triageDecision.category, now);
-    const localDate = this.localDateOf(now);
+    const localDate = this.calendar.dateAt(now);
     // Only a number in hand goes with the decision: a retry, which needs none, must take no block.
     const inHand = joined ? undefined : this.numbers.inHand(command.report.siteId, localDate);
     const { decision, reservedNumber } = await this.keyDecisions.record(
@@ -210,11 +203,7 @@ export class SubmitReportHandler {
   }
 
   private nextNumber(command: SubmitReport, now: Date): Promise<string> {
-    return this.numbers.next(command.report.siteId, this.localDateOf(now));
-  }
-
-  private localDateOf(now: Date): string {
-    return localDateOf(now, this.config.SITE_TIME_ZONE);
+    return this.numbers.next(command.report.siteId, this.calendar.dateAt(now));
   }
 
   /**

@@ -1,5 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { applyDecorators, Header, HttpCode } from '@nestjs/common';
 import { CloseloopError } from '@closeloop/contracts';
+import { Access } from '@closeloop/http';
 
 export interface AckLinkClaims {
   readonly alertId: string;
@@ -99,3 +101,17 @@ export const ackLinkPage = (title: string, what: string, button: string): string
   `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title></head><body>\n` +
   `<h1>${title}</h1><p>${escapeHtml(what)}</p>\n` +
   `<form method="post"><button type="submit">${button}</button></form></body></html>`;
+
+/**
+ * What the route of the page a link opens is besides its path: public (the link is the credential), HTML, and never
+ * cached, since what it shows changes once the link is used.
+ */
+export const AckLinkPageRoute = (): MethodDecorator =>
+  applyDecorators(
+    Access({ public: true }),
+    Header('Content-Type', 'text/html; charset=utf-8'),
+    Header('Cache-Control', 'no-store'),
+  );
+
+/** What the route the page's button posts to is besides its path: public as the page is, answering 200. */
+export const AckLinkActionRoute = (): MethodDecorator => applyDecorators(Access({ public: true }), HttpCode(200));

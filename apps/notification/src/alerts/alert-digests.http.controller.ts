@@ -1,4 +1,4 @@
-import { Controller, Get, Header, HttpCode, Param, Post, Req } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Req } from '@nestjs/common';
 import { ForbiddenError, IllegalTransitionError, NotFoundError, StaffMemberRef } from '@closeloop/contracts';
 import {
   Access,
@@ -11,7 +11,7 @@ import {
 } from '@closeloop/http';
 import { AlertState, isAddressedTo } from '@closeloop/notification-domain';
 import type { Request } from 'express';
-import { ackLinkDigest, ackLinkPage, ackLinkUsedError } from './ack-links';
+import { AckLinkActionRoute, ackLinkDigest, ackLinkPage, AckLinkPageRoute, ackLinkUsedError } from './ack-links';
 import { AlertAcknowledgements } from './alert-acknowledgements';
 import { AlertDigestRepository, DigestRow } from './alert-digest.repository';
 import { dispatcherOf } from './alert-raiser.service';
@@ -75,9 +75,7 @@ export class AlertDigestsHttpController {
 
   /** The page a digest's link opens: a button, because mail scanners and chat previews follow links on their own. */
   @Get('alert-digest-links/:token')
-  @Access({ public: true })
-  @Header('Content-Type', 'text/html; charset=utf-8')
-  @Header('Cache-Control', 'no-store')
+  @AckLinkPageRoute()
   async linkPage(@Param('token') token: string) {
     const claims = this.acknowledgements.digestLink(token);
     const digest = await this.digest(claims.digestId);
@@ -90,8 +88,7 @@ export class AlertDigestsHttpController {
   }
 
   @Post('alert-digest-links/:token')
-  @Access({ public: true })
-  @HttpCode(200)
+  @AckLinkActionRoute()
   async acknowledgeByLink(@Param('token') token: string, @Req() request: Request) {
     const claims = this.acknowledgements.digestLink(token);
     const digest = await this.digest(claims.digestId);

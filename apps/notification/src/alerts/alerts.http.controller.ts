@@ -1,4 +1,4 @@
-import { Controller, Get, Header, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
 import { IDENTIFIER_PATTERN, NotFoundError, StaffMemberRef, ValidationError } from '@closeloop/contracts';
 import {
   Access,
@@ -13,7 +13,7 @@ import {
 } from '@closeloop/http';
 import { AlertState, isAddressedTo } from '@closeloop/notification-domain';
 import type { Request } from 'express';
-import { ackLinkDigest, ackLinkPage, ackLinkUsedError } from './ack-links';
+import { AckLinkActionRoute, ackLinkDigest, ackLinkPage, AckLinkPageRoute, ackLinkUsedError } from './ack-links';
 import { AlertAcknowledgements } from './alert-acknowledgements';
 import { dispatcherOf } from './alert-raiser.service';
 import { AlertRow, AlertsRepository } from './alerts.repository';
@@ -110,9 +110,7 @@ export class AlertsHttpController {
 
   /** The page an ack link opens: a button, because mail scanners and chat previews follow links on their own. */
   @Get('alert-links/:token')
-  @Access({ public: true })
-  @Header('Content-Type', 'text/html; charset=utf-8')
-  @Header('Cache-Control', 'no-store')
+  @AckLinkPageRoute()
   async linkPage(@Param('token') token: string) {
     const claims = this.acknowledgements.ackLink(token);
     const alert = await this.row(claims.alertId);
@@ -124,8 +122,7 @@ export class AlertsHttpController {
   }
 
   @Post('alert-links/:token')
-  @Access({ public: true })
-  @HttpCode(200)
+  @AckLinkActionRoute()
   async acknowledgeByLink(@Param('token') token: string, @Req() request: Request) {
     const claims = this.acknowledgements.ackLink(token);
     if (!(await this.alertRows.useAckLink(ackLinkDigest(token), claims.alertId))) throw ackLinkUsedError();

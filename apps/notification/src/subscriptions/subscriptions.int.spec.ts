@@ -4,10 +4,10 @@ import type { LookupAddress } from 'node:dns';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { CloudEvent, EventTypes } from '@closeloop/contracts';
-import { callJson, eventually } from '@closeloop/testing';
+import { callJson, eventually, useSuiteResource } from '@closeloop/testing';
 import { Webhook } from 'standardwebhooks';
 import { OutboundAddressPolicy } from '../channels/outbound-addresses';
-import { NotificationUnderTest, startNotificationUnderTest } from '../notification-under-test.spec';
+import { startNotificationUnderTest } from '../notification-under-test.spec';
 import { SubscriptionWebhookSender } from './subscription-webhook.sender';
 
 /**
@@ -43,11 +43,21 @@ const startScriptedReceiver = async () => {
   };
 };
 
-type Receiver = Awaited<ReturnType<typeof startScriptedReceiver>>;
+/** A scripted receiver of the describe block's own, listening while its tests run. */
+const useScriptedReceiver = () =>
+  useSuiteResource('the receiver', startScriptedReceiver, (receiver) => receiver.close());
+
+/** The notification service of the describe block's own, with these settings over the fixture's. */
+const useNotificationService = (label: string, env: Record<string, string>) =>
+  useSuiteResource(
+    'the notification service',
+    () => startNotificationUnderTest(label, env),
+    (service) => service.stop(),
+  );
 
 describe('integrators webhook subscriptions', () => {
-  let service: NotificationUnderTest;
-  let receiver: Receiver;
+  const receiver = useScriptedReceiver();
+  const service = useNotificationService('notification-subscriptions', { WEBHOOK_MAX_ATTEMPTS: '3' });
   let s1Key: string;
   let s2Key: string;
 
@@ -56,20 +66,8 @@ describe('integrators webhook subscriptions', () => {
   const subscribe = (apiKey: string, body: unknown) => call('POST', '/v1/subscriptions', apiKey, body);
 
   beforeAll(async () => {
-    service = await startNotificationUnderTest('notification-subscriptions', {
-      WEBHOOK_POLL_MILLIS: '50',
-      WEBHOOK_RETRY_BASE_MILLIS: '50',
-      WEBHOOK_RETRY_MAX_MILLIS: '200',
-      WEBHOOK_MAX_ATTEMPTS: '3',
-    });
-    receiver = await startScriptedReceiver();
     s1Key = await service.registerIntegrator({ integratorId: 'subs-s1', name: 'S1 CRM', sites: ['S1'] });
     s2Key = await service.registerIntegrator({ integratorId: 'subs-s2', name: 'S2 app', sites: ['S2'] });
-  }, 90_000);
-
-  afterAll(async () => {
-    await receiver?.close();
-    await service?.stop();
   });
 
   it("delivers its sites' work-order events signed, retries after a 503, and logs each delivery", async () => {
@@ -178,21 +176,14 @@ describe('integrators webhook subscriptions', () => {
 });
 
 describe('webhook subscriptions and the outbound address rule (SSRF)', () => {
-  let service: NotificationUnderTest;
-  let receiver: Receiver;
+  const receiver = useScriptedReceiver();
+  const service = useNotificationService('notification-subscriptions-ssrf', {
+    OUTBOUND_ALLOW_PRIVATE_ADDRESSES: 'false',
+  });
   let apiKey: string;
 
   beforeAll(async () => {
-    service = await startNotificationUnderTest('notification-subscriptions-ssrf', {
-      OUTBOUND_ALLOW_PRIVATE_ADDRESSES: 'false',
-    });
-    receiver = await startScriptedReceiver();
     apiKey = await service.registerIntegrator({ integratorId: 'subs-ssrf', name: 'SSRF', sites: ['S1'] });
-  }, 90_000);
-
-  afterAll(async () => {
-    await receiver?.close();
-    await service?.stop();
   });
 
   it.each([

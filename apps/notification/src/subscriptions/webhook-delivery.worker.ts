@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { afterFailedAttempt, RetryPolicy } from '@closeloop/notification-domain';
 import { LeasedQueueWorker } from '../leased-queue-worker';
-import { NOTIFICATION_CONFIG, NotificationConfig } from '../notification.config';
+import { NOTIFICATION_CONFIG, NotificationConfig, webhookRetryPolicy } from '../notification.config';
 import { DueWebhookDelivery, WebhookDeliveriesRepository } from './webhook-deliveries.repository';
 import { SubscriptionWebhookSender } from './subscription-webhook.sender';
 
@@ -9,13 +9,6 @@ export const WEBHOOK_SENDER = Symbol('SubscriptionWebhookSender');
 
 // Longer than any send may take (the channel timeout is at most 60 s), so a lease never runs out under a living worker.
 const LEASE_SECONDS = 90;
-
-/** How often, and how far apart, an integrator's webhook delivery is tried before it is dead. */
-export const webhookRetryPolicy = (config: NotificationConfig): RetryPolicy => ({
-  maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
-  baseDelayMs: config.WEBHOOK_RETRY_BASE_MILLIS,
-  maxDelayMs: config.WEBHOOK_RETRY_MAX_MILLIS,
-});
 
 /**
  * Sends the integrators' queued webhook deliveries (docs/adr/0030), each claimed with a lease as alert deliveries
