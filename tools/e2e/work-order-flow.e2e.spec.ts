@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { IntegratorKeyStore } from '@closeloop/auth';
-import { DeadLetterHeaders, deadLetterTopicOf, EventTypes, TopicBaseNames, topicName } from '@closeloop/contracts';
-import { eventually, TestDatabase } from '@closeloop/testing';
-import { Consumer, Producer } from 'kafkajs';
+import { DeadLetterHeaders, EventTypes, TopicBaseNames, topicName } from '@closeloop/contracts';
+import { eventually, TestDatabase, useDeadLetters } from '@closeloop/testing';
+import { Producer } from 'kafkajs';
 import { get, post, startTestStack, TestStack, TimelineEvent, timelineWith, urls } from './test-stack';
 
 const intake = urls.intake;
@@ -51,33 +51,20 @@ const ASSIGNED_TIMELINE = [
 describe('a report travels intake → event store → Kafka → dispatch and sla-timer → query, as separate processes', () => {
   let stack: TestStack;
   let db: TestDatabase;
-  let prefix: string;
   let producer: Producer;
-  let dlqWatcher: Consumer;
-  const deadLetters: { value: string; headers: Record<string, string> }[] = [];
+  /** Where integrators send CloudEvents to intake, under this run's topic prefix. */
+  const intakeTopic = () => topicName(TopicBaseNames.intake, stack.prefix);
 
   beforeAll(async () => {
     stack = await startTestStack('e2e-intake');
-    ({ db, prefix } = stack);
-    const kafka = stack.kafka;
-    producer = kafka.producer();
+    db = stack.db;
+    producer = stack.kafka.producer();
     await producer.connect();
-    dlqWatcher = kafka.consumer({ groupId: `${prefix}dlq-watcher` });
-    await dlqWatcher.connect();
-    await dlqWatcher.subscribe({
-      topic: deadLetterTopicOf(topicName(TopicBaseNames.intake, prefix)),
-      fromBeginning: true,
-    });
-    await dlqWatcher.run({
-      eachMessage: async ({ message }) => {
-        const headers = Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)]));
-        deadLetters.push({ value: message.value?.toString() ?? '', headers });
-      },
-    });
   }, 180_000);
 
+  const deadLetters = useDeadLetters(() => ({ kafka: stack.kafka, topic: intakeTopic(), prefix: stack.prefix }));
+
   afterAll(async () => {
-    await dlqWatcher?.disconnect();
     await producer?.disconnect();
     await stack?.stop();
   });
@@ -164,8 +151,8 @@ describe('a report travels intake → event store → Kafka → dispatch and sla
       report({ channel: 'wechat', category: 'noise', description: 'Renovation drilling next door before 8 am' }),
     );
     const message = { key: event.id, value: JSON.stringify(event) };
-    await producer.send({ topic: topicName(TopicBaseNames.intake, prefix), messages: [message] });
-    await producer.send({ topic: topicName(TopicBaseNames.intake, prefix), messages: [message] });
+    await producer.send({ topic: intakeTopic(), messages: [message] });
+    await producer.send({ topic: intakeTopic(), messages: [message] });
 
     const order = await eventually('the Kafka-submitted order to be assigned', async () => {
       const { rows } = await db.pool.query<{ work_order_id: string }>(
@@ -290,7 +277,7 @@ describe('a report travels intake → event store → Kafka → dispatch and sla
   });
 
   it('dead-letters bad messages on the Kafka intake topic with their reason, and keeps consuming', async () => {
-    const topic = topicName(TopicBaseNames.intake, prefix);
+    const topic = intakeTopic();
     const garbage = `garbage ${randomUUID()}`;
     const wrongType = cloudEvent(report(), { type: 'closeloop.intake.unknown.v1' });
     const invalidReport = cloudEvent({ siteId: 'S1', channel: 'carrier-pigeon', description: 'x' });
@@ -316,8 +303,7 @@ describe('a report travels intake → event store → Kafka → dispatch and sla
       ].map((value) => ({ key: 'one-partition', value })),
     });
 
-    const letterFor = (needle: string) =>
-      eventually(`a dead letter for ${needle}`, async () => deadLetters.find((d) => d.value.includes(needle)));
+    const letterFor = deadLetters.letterContaining;
     expect((await letterFor(garbage)).headers[DeadLetterHeaders.errorCode]).toBe('MALFORMED_CLOUDEVENT');
     expect((await letterFor(wrongType.id)).headers[DeadLetterHeaders.errorCode]).toBe('UNSUPPORTED_EVENT_TYPE');
     const invalid = await letterFor(invalidReport.id);

@@ -1,14 +1,7 @@
+import { hotlineReport as report, hotlineReportAttributes as structured } from './cloudevents-under-test.spec';
 import { CloudEventBindings, IntakeEventTypes, readBinaryCloudEvent, readCloudEvent } from './index';
 
-const report = { siteId: 'S1', channel: 'phone', description: 'Burst pipe in 3-1202, 报修' };
 const base64Of = (text: string) => Buffer.from(text, 'utf8').toString('base64');
-
-const structured = {
-  specversion: '1.0',
-  id: 'crm-20261123-000042',
-  source: '/integrators/crm',
-  type: IntakeEventTypes.ReportSubmitted,
-};
 
 const binaryHeaders = {
   'ce-specversion': '1.0',

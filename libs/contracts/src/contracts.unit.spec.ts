@@ -1,4 +1,5 @@
 import { reportedByMsLin } from '@closeloop/testing';
+import { hotlineReportEvent as submitted } from './cloudevents-under-test.spec';
 import {
   CloudEventSchema,
   deadLetterTopicOf,
@@ -120,16 +121,6 @@ describe('toDomainEvents', () => {
 });
 
 describe('CloudEventSchema', () => {
-  const submitted = {
-    specversion: '1.0',
-    id: 'crm-20261123-000042',
-    source: 'crm/hotline',
-    type: IntakeEventTypes.ReportSubmitted,
-    time: '2026-11-23T09:00:00+08:00',
-    datacontenttype: 'application/json',
-    data: { siteId: 'S1', channel: 'phone', description: 'Burst pipe in 3-1202' },
-  };
-
   it('accepts a structured-mode report from an integrator', () => {
     expect(CloudEventSchema.safeParse(submitted).success).toBe(true);
   });

@@ -1,32 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { DeadLetterHeaders, deadLetterTopicOf, ValidationError } from '@closeloop/contracts';
-import { adminJson, eventually, freshDatabase, runAdminCli, TestDatabase, testKafka } from '@closeloop/testing';
-import { Consumer, IHeaders, Kafka } from 'kafkajs';
-import {
-  intakeCloudEvent,
-  intakeConsumerUnderTest,
-  IntakeConsumerUnderTest,
-  intakeTopicUnderTest,
-} from './consumer-under-test.spec';
+import { DeadLetterHeaders, ValidationError } from '@closeloop/contracts';
+import { adminJson, eventually, runAdminCli, testKafka, useDeadLetters, useSuiteDatabase } from '@closeloop/testing';
+import { intakeCloudEvent, intakeConsumerUnderTest, intakeTopicUnderTest } from './consumer-under-test.spec';
 import { InboundCloudEvent } from './event-consumer';
 import { PostgresParkedMessages } from './parked-messages.repository';
 
-interface DeadLetterSeen {
-  value: string;
-  headers: Record<string, string>;
-}
-
-const headerText = (headers: IHeaders | undefined): Record<string, string> =>
-  Object.fromEntries(Object.entries(headers ?? {}).map(([k, v]) => [k, String(v)]));
-
 describe('CloudEventConsumer failure policy, on a real broker', () => {
   const { prefix, topic } = intakeTopicUnderTest('consumer');
-  let db: TestDatabase;
-  let parkedMessages: PostgresParkedMessages;
-  let kafka: Kafka;
-  let intake: IntakeConsumerUnderTest;
-  let dlqWatcher: Consumer;
-  const deadLetters: DeadLetterSeen[] = [];
+  const kafka = testKafka('consumer-test');
   const handled: string[] = [];
   const attempts = new Map<string, number>();
   const logged: string[] = [];
@@ -48,39 +29,26 @@ describe('CloudEventConsumer failure policy, on a real broker', () => {
     handled.push(event.id);
   };
 
-  // Everything on one key, so on one partition: a poison message there must not hold back the rest.
-  const send = (value: string) => intake.producer.send({ topic, messages: [{ key: 'same-partition', value }] });
-
-  beforeAll(async () => {
-    db = await freshDatabase('consumer');
-    parkedMessages = new PostgresParkedMessages(db.pool);
-    kafka = testKafka('consumer-test');
-    intake = await intakeConsumerUnderTest(kafka, prefix, {
-      parkedMessages,
-      handle,
-      maxAttempts: 4,
-      retryBaseMillis: 20,
-      log: (line) => logged.push(line),
-      observer: { consumed: (_topic, type, outcome) => outcomes.push({ type, outcome }) },
-    });
-    dlqWatcher = kafka.consumer({ groupId: `${prefix}dlq-watcher` });
-    await dlqWatcher.connect();
-    await dlqWatcher.subscribe({ topic: deadLetterTopicOf(topic), fromBeginning: true });
-    await dlqWatcher.run({
-      eachMessage: async ({ message }) => {
-        deadLetters.push({ value: message.value?.toString() ?? '', headers: headerText(message.headers) });
-      },
-    });
-  }, 60_000);
-
-  afterAll(async () => {
-    await dlqWatcher?.disconnect();
-    await intake?.close();
-    await db?.drop();
+  // The consumer parks on the suite's database, so it is stopped before that database is dropped.
+  const suite = useSuiteDatabase('consumer', {
+    with: async ({ db }) => {
+      const parkedMessages = new PostgresParkedMessages(db.pool);
+      const intake = await intakeConsumerUnderTest(kafka, prefix, {
+        parkedMessages,
+        handle,
+        maxAttempts: 4,
+        retryBaseMillis: 20,
+        log: (line) => logged.push(line),
+        observer: { consumed: (_topic, type, outcome) => outcomes.push({ type, outcome }) },
+      });
+      return { parkedMessages, intake };
+    },
+    stop: ({ intake }) => intake.close(),
   });
+  const deadLetters = useDeadLetters(() => ({ kafka, topic, prefix }));
 
-  const deadLetterFor = (needle: string) =>
-    eventually(`a dead letter containing ${needle}`, async () => deadLetters.find((d) => d.value.includes(needle)));
+  // Everything on one key, so on one partition: a poison message there must not hold back the rest.
+  const send = (value: string) => suite.intake.producer.send({ topic, messages: [{ key: 'same-partition', value }] });
 
   /** Sends the records as JSON, one after the other. */
   const sendAll = async (...records: object[]) => {
@@ -90,7 +58,7 @@ describe('CloudEventConsumer failure policy, on a real broker', () => {
   /** Sends the record as JSON and waits for its dead letter, the one containing `needle`. */
   const sendToDeadLetter = async (record: object, needle: string) => {
     await sendAll(record);
-    return deadLetterFor(needle);
+    return deadLetters.letterContaining(needle);
   };
 
   const handledEventually = (what: string, event: { id: string }) =>
@@ -102,7 +70,7 @@ describe('CloudEventConsumer failure policy, on a real broker', () => {
     const before = outcomes.length;
     await sendAll(flaky, permanent);
     await handledEventually('the flaky event to be handled', flaky);
-    await deadLetterFor(permanent.id);
+    await deadLetters.letterContaining(permanent.id);
     const type = 'closeloop.intake.report-submitted.v1';
     expect(outcomes.slice(before)).toEqual([
       { type, outcome: 'failed' },
@@ -110,9 +78,9 @@ describe('CloudEventConsumer failure policy, on a real broker', () => {
       { type, outcome: 'handled' },
       { type, outcome: 'dead-lettered' },
     ]);
-    expect(intake.consumer.joined()).toBe(true);
+    expect(suite.intake.consumer.joined()).toBe(true);
     const lags = await eventually('the committed offsets to reach the end', async () => {
-      const measured = await intake.consumer.lag();
+      const measured = await suite.intake.consumer.lag();
       return measured.length > 0 && measured.every((p) => p.lag === 0) ? measured : undefined;
     });
     expect(lags.every((p) => p.topic === topic)).toBe(true);
@@ -123,7 +91,7 @@ describe('CloudEventConsumer failure policy, on a real broker', () => {
     const after = intakeCloudEvent('fine');
     await send(garbage);
     await sendAll(after);
-    const letter = await deadLetterFor(garbage);
+    const letter = await deadLetters.letterContaining(garbage);
     expect(letter.value).toBe(garbage);
     expect(letter.headers[DeadLetterHeaders.errorCode]).toBe('MALFORMED_CLOUDEVENT');
     expect(letter.headers[DeadLetterHeaders.reason]).toMatch(/not JSON/);
@@ -167,14 +135,14 @@ describe('CloudEventConsumer failure policy, on a real broker', () => {
     await sendAll(flaky);
     await handledEventually('the flaky event handled', flaky);
     expect(attempts.get(flaky.id)).toBe(3);
-    expect(deadLetters.some((d) => d.value.includes(flaky.id))).toBe(false);
+    expect(deadLetters.seen.some((d) => d.value.includes(flaky.id))).toBe(false);
   }, 30_000);
 
   it('dead-letters after the bounded retries are spent, and the partition keeps flowing', async () => {
     const stuck = intakeCloudEvent('always-failing');
     const behind = intakeCloudEvent('fine');
     await sendAll(stuck, behind);
-    const letter = await deadLetterFor(stuck.id);
+    const letter = await deadLetters.letterContaining(stuck.id);
     expect(letter.headers).toMatchObject({
       [DeadLetterHeaders.errorCode]: 'RETRIES_EXHAUSTED',
       [DeadLetterHeaders.attempts]: '4',
@@ -188,14 +156,14 @@ describe('CloudEventConsumer failure policy, on a real broker', () => {
     const marker = `not json ${randomUUID()} `;
     const oversized = Buffer.from(marker + 'x'.repeat(1_048_300 - marker.length));
     const after = intakeCloudEvent('fine');
-    const sent = await intake.producer.send({
+    const sent = await suite.intake.producer.send({
       topic,
       messages: [{ key: 'same-partition', value: oversized, headers: { 'x-origin': 'crm' } }],
     });
     await sendAll(after);
 
     await handledEventually('the message after the oversized one handled', after);
-    const [parked] = (await parkedMessages.list(10)).filter(
+    const [parked] = (await suite.parkedMessages.list(10)).filter(
       (m) => m.value?.subarray(0, marker.length).toString() === marker,
     );
     expect(parked).toMatchObject({
@@ -211,13 +179,13 @@ describe('CloudEventConsumer failure policy, on a real broker', () => {
     expect(parked?.key?.toString()).toBe('same-partition');
     expect(parked?.value?.equals(oversized)).toBe(true);
     expect(parked?.headers.map((h) => [h.name, h.value.toString()])).toEqual([['x-origin', 'crm']]);
-    expect(deadLetters.some((d) => d.value.startsWith(marker))).toBe(false);
+    expect(deadLetters.seen.some((d) => d.value.startsWith(marker))).toBe(false);
     expect(logged.some((l) => l.startsWith('CONSUMER_MESSAGE_PARKED') && l.includes('MESSAGE_TOO_LARGE'))).toBe(true);
 
     // What an operator sees with the admin tool.
     const listed = adminJson<{
       messages: { topic: string; offset: string; valueBytes: number; errorCode: string; deadLetterError: string }[];
-    }>(await runAdminCli(db.url, 'consumer', 'parked', 'list', '--json'));
+    }>(await runAdminCli(suite.db.url, 'consumer', 'parked', 'list', '--json'));
     expect(listed.messages).toEqual([
       expect.objectContaining({
         topic,
@@ -236,7 +204,7 @@ describe('CloudEventConsumer failure policy, on a real broker', () => {
     expect(attempts.get(during.id)).toBe(8); // maxAttempts is 4 here: an outage does not count against the message
     await handledEventually('the event behind it handled', behind);
     expect(handled.indexOf(during.id)).toBeLessThan(handled.indexOf(behind.id));
-    expect(deadLetters.some((d) => d.value.includes(during.id))).toBe(false);
+    expect(deadLetters.seen.some((d) => d.value.includes(during.id))).toBe(false);
     expect(logged.some((l) => l.includes('waits for the infrastructure'))).toBe(true);
   }, 60_000);
 });

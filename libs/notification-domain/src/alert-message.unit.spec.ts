@@ -1,6 +1,7 @@
 import { itMaps } from '@closeloop/testing';
 import {
   AlertContext,
+  AlertMessage,
   DigestContext,
   formatDuration,
   maskPhonesIn,
@@ -39,6 +40,14 @@ const context: AlertContext = {
   timelineUrl: 'https://desk.example.cn/orders/e7c1f3a2/timeline',
   ackUrl: 'https://desk.example.cn/alerts/2f1e4c3b/ack?token=abc',
 };
+
+/** A change to the fixture, and what formats of its rendering must show and must not: `[format, words]` pairs. */
+interface Variation {
+  readonly name: string;
+  readonly change: Partial<AlertContext>;
+  readonly shows: readonly (readonly [keyof AlertMessage, string])[];
+  readonly hides?: readonly (readonly [keyof AlertMessage, string])[];
+}
 
 const formats = (message: ReturnType<typeof renderAlert>) => [
   message.title,
@@ -119,22 +128,41 @@ describe('renderAlert', () => {
     expect(hostile.markdown).toContain('\\<script\\>');
   });
 
-  it('keeps Markdown in free text from turning into formatting or links', () => {
-    const md = renderAlert({ ...context, description: 'see **this** [click](https://evil.example) _now_' }).markdown;
-    expect(md).toContain('see \\*\\*this\\*\\* \\[click\\](https://evil.example) \\_now\\_');
-  });
-
-  it('links only web addresses: anything else is shown as text', () => {
-    const odd = renderAlert({ ...context, ackUrl: 'javascript:alert(1)' });
-    expect(odd.html).not.toContain('href="javascript');
-    expect(odd.html).toContain('Acknowledge (确认收到): javascript:alert(1)');
-    expect(odd.markdown).not.toContain('](javascript');
-  });
-
-  it('percent-encodes characters that would break out of a link', () => {
-    const odd = renderAlert({ ...context, timelineUrl: 'https://desk.example.cn/a b"c)d' });
-    expect(odd.html).toContain('href="https://desk.example.cn/a%20b%22c%29d"');
-    expect(odd.markdown).toContain('(https://desk.example.cn/a%20b%22c%29d)');
+  it.each<Variation>([
+    {
+      name: 'keeps Markdown in free text from turning into formatting or links',
+      change: { description: 'see **this** [click](https://evil.example) _now_' },
+      shows: [['markdown', 'see \\*\\*this\\*\\* \\[click\\](https://evil.example) \\_now\\_']],
+    },
+    {
+      name: 'links only web addresses: anything else is shown as text',
+      change: { ackUrl: 'javascript:alert(1)' },
+      shows: [['html', 'Acknowledge (确认收到): javascript:alert(1)']],
+      hides: [
+        ['html', 'href="javascript'],
+        ['markdown', '](javascript'],
+      ],
+    },
+    {
+      name: 'percent-encodes characters that would break out of a link',
+      change: { timelineUrl: 'https://desk.example.cn/a b"c)d' },
+      shows: [
+        ['html', 'href="https://desk.example.cn/a%20b%22c%29d"'],
+        ['markdown', '(https://desk.example.cn/a%20b%22c%29d)'],
+      ],
+    },
+    {
+      name: 'shows local times in the site’s zone when one is given',
+      change: { timeZone: 'America/New_York' },
+      shows: [
+        ['text', '(due 2026-11-22 20:30, America/New_York)'],
+        ['text', '- 2026-11-22 21:20 work started'],
+      ],
+    },
+  ])('$name', ({ change, shows, hides = [] }) => {
+    const rendered = renderAlert({ ...context, ...change });
+    for (const [format, part] of shows) expect(rendered[format]).toContain(part);
+    for (const [format, part] of hides) expect(rendered[format]).not.toContain(part);
   });
 
   it('tells a warning how long is left, for the resolution target', () => {
@@ -163,12 +191,6 @@ describe('renderAlert', () => {
     expect(urgent.text).toContain('Owner (负责人): none yet (未指派)');
     expect(urgent.text).not.toMatch(/Acknowledge|Recent events|Resident phone|overdue|due in/);
     expect(urgent.html).not.toContain('<ul>');
-  });
-
-  it('shows local times in the site’s zone when one is given', () => {
-    const ny = renderAlert({ ...context, timeZone: 'America/New_York' });
-    expect(ny.text).toContain('(due 2026-11-22 20:30, America/New_York)');
-    expect(ny.text).toContain('- 2026-11-22 21:20 work started');
   });
 
   it('calls an escalation without a level just an escalation', () => {

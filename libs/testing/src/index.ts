@@ -17,3 +17,4 @@ export * from './resident-stand-ins';
 export * from './published-events';
 export * from './otlp-receiver';
 export * from './json-call';
+export * from './dead-letter-watcher';
