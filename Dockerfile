@@ -39,9 +39,10 @@ RUN set -eu; mkdir -p /out; \
 # ── runtime ──
 FROM node:20-bookworm-slim AS runtime
 WORKDIR /app
-# --max-semi-space-size=8: half Node 20's young generation, as scripts/stack.js runs the services (issue 15: 200 MB RSS).
+# Half Node 20's young generation and the old generation capped at 128 MB, as scripts/stack.js runs the services
+# (issue 15: 200 MB RSS; docs/adr/0049-heap-cap.md).
 ENV NODE_ENV=production \
-    NODE_OPTIONS="--enable-source-maps --max-semi-space-size=8"
+    NODE_OPTIONS="--enable-source-maps --max-semi-space-size=8 --max-old-space-size=128"
 ARG SERVICE
 # query renders the monthly report and order records as PDFs with Chinese text: pdfkit embeds Debian's Noto Sans CJK
 # (REPORT_CJK_FONT's default path). The other services draw no PDF and stay without its ~90 MB.

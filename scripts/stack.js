@@ -31,9 +31,11 @@ const upstreamsEnv = (portOffset) => ({
 /**
  * V8 flags every service runs with, here as in the image (Dockerfile) and the Kubernetes settings (closeloop-env):
  * a semi-space of 8 MB instead of Node 20's 16 MB halves the young generation, which every service otherwise grows
- * to its full 32 MB at start-up and keeps, idle or not (issue 15: each service under 200 MB RSS).
+ * to its full 32 MB at start-up and keeps, idle or not; and the old generation capped at 128 MB, about four times
+ * what a service keeps alive under load, so V8 collects instead of growing its heap to twice that (issue 15: each
+ * service under 200 MB RSS; docs/adr/0049-heap-cap.md).
  */
-const NODE_FLAGS = ['--max-semi-space-size=8'];
+const NODE_FLAGS = ['--max-semi-space-size=8', '--max-old-space-size=128'];
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
