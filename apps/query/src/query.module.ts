@@ -1,6 +1,5 @@
-import { Module } from '@nestjs/common';
 import { loadRecordSigningKey, ResidentKeys } from '@closeloop/auth';
-import { InfrastructureModule, linkDigestBackfill, residentLinkDoor } from '@closeloop/runtime';
+import { linkDigestBackfill, residentLinkDoor, serviceModule } from '@closeloop/runtime';
 import { SigningKeyHttpController } from './records/signing-key.http.controller';
 import { WorkOrderRecordHttpController } from './records/work-order-record.http.controller';
 import { InquiriesRepository } from './inquiries/inquiries.repository';
@@ -21,40 +20,39 @@ import { StreamHttpController } from './stream/stream.http.controller';
 import { WorkOrderViewsRepository } from './work-orders/work-order-views.repository';
 import { WorkOrdersHttpController } from './work-orders/work-orders.http.controller';
 
-export const queryModule = (config: QueryConfig) => {
-  @Module({
-    imports: [InfrastructureModule.forRoot({ service: 'query', config, relay: false })],
-    controllers: [
-      WorkOrdersHttpController,
-      SlaHttpController,
-      StreamHttpController,
-      ReportsHttpController,
-      ResidentOrdersHttpController,
-      CallersHttpController,
-      WorkOrderProjectionKafkaController,
-      WorkOrderRecordHttpController,
-      SigningKeyHttpController,
-      InquiryProjectionKafkaController,
-    ],
-    providers: [
-      { provide: QUERY_CONFIG, useValue: config },
-      { provide: RESIDENT_KEYS, useValue: new ResidentKeys(config.RESIDENT_SECRET) },
-      residentLinkDoor('resident-query', config.RESIDENT_RATE_LIMIT_PER_MINUTE),
-      CallersRepository,
-      {
-        provide: RECORD_SIGNING_KEY,
-        useFactory: () => loadRecordSigningKey(config.RECORD_SIGNING_KEY_FILE, config.RECORD_SIGNING_KEY_CREATE),
-      },
-      WorkOrderViewsRepository,
-      ReportOrdersRepository,
-      ReportNotesRepository,
-      OrderChangesRepository,
-      OrderChangeFeed,
-      InquiriesRepository,
-      ResidentOrdersRepository,
-      linkDigestBackfill(ResidentOrdersRepository, RESIDENT_KEYS),
-    ],
-  })
-  class QueryModule {}
-  return QueryModule;
-};
+export const queryModule = (config: QueryConfig) =>
+  serviceModule(
+    { service: 'query', config, relay: false },
+    {
+      controllers: [
+        WorkOrdersHttpController,
+        SlaHttpController,
+        StreamHttpController,
+        ReportsHttpController,
+        ResidentOrdersHttpController,
+        CallersHttpController,
+        WorkOrderProjectionKafkaController,
+        WorkOrderRecordHttpController,
+        SigningKeyHttpController,
+        InquiryProjectionKafkaController,
+      ],
+      providers: [
+        { provide: QUERY_CONFIG, useValue: config },
+        { provide: RESIDENT_KEYS, useValue: new ResidentKeys(config.RESIDENT_SECRET) },
+        residentLinkDoor('resident-query', config.RESIDENT_RATE_LIMIT_PER_MINUTE),
+        CallersRepository,
+        {
+          provide: RECORD_SIGNING_KEY,
+          useFactory: () => loadRecordSigningKey(config.RECORD_SIGNING_KEY_FILE, config.RECORD_SIGNING_KEY_CREATE),
+        },
+        WorkOrderViewsRepository,
+        ReportOrdersRepository,
+        ReportNotesRepository,
+        OrderChangesRepository,
+        OrderChangeFeed,
+        InquiriesRepository,
+        ResidentOrdersRepository,
+        linkDigestBackfill(ResidentOrdersRepository, RESIDENT_KEYS),
+      ],
+    },
+  );
