@@ -6,11 +6,20 @@
 // list endpoint under several filters, each sent one at a time and then by CONCURRENCY callers at once. Nothing is
 // asserted: figures only; the timeline lines carry its target. Needs PostgreSQL and Kafka from scripts/infra/up.sh (the service joins its consumer group
 // at start) and a build.
+//
+// Knobs: BENCH_ORDERS, BENCH_TIMELINE_EVENTS, BENCH_REQUESTS, BENCH_CONCURRENCY; BENCH_READS=timeline,list picks the
+// reads (both by default). Profile mode: BENCH_CPU_PROFILE=<dir> preloads tools/bench/service-profile.js into the
+// query service, as the end-to-end bench does: a CPU profile of the measured reads (from after the fill and start-up)
+// and the service's PostgreSQL statements per request, printed after the reads. Profiling costs CPU: compare figures
+// of one mode only.
 'use strict';
 const { randomUUID } = require('node:crypto');
+const { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { loadavg } = require('node:os');
-const { percentile, runBench } = require('./bench-run');
+const { join, resolve } = require('node:path');
+const { percentile, runBench, sleep } = require('./bench-run');
 const { withPrivateStack } = require('./private-stack-run');
+const { profilesIn, summarise } = require('./cpu-profile-summary');
 
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 100_000);
 const TIMELINE_EVENTS = Number(process.env.BENCH_TIMELINE_EVENTS ?? 200);
@@ -20,6 +29,13 @@ const TIMELINE_TARGET_P99_MS = 10;
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 8);
 // Clear of the demo (3001..), the e2e tests (+10000), bench:alerts (+20000), bench:intake (+30000), bench:e2e (+40000).
 const PORT_OFFSET = 50_000;
+const READS = new Set((process.env.BENCH_READS ?? 'timeline,list').split(','));
+const PROFILE_DIR = process.env.BENCH_CPU_PROFILE ? resolve(process.env.BENCH_CPU_PROFILE) : undefined;
+const profileEnv = () => {
+  if (!PROFILE_DIR) return {};
+  mkdirSync(PROFILE_DIR, { recursive: true });
+  return { NODE_OPTIONS: `--require ${join(__dirname, 'service-profile.js')}`, BENCH_PROFILE_DIR: PROFILE_DIR };
+};
 
 /** The read model as the projection leaves it after a year of one busy site: every status, mostly closed. */
 // Categories change every 40 orders and buildings with each, so every building has orders of every category.
@@ -72,6 +88,15 @@ const fillReadModel = async (pool) => {
   return busy;
 };
 
+/** The query service's PostgreSQL counts so far (profile mode): asked for with SIGUSR2, which service-profile.js answers. */
+const countsNow = async (pid) => {
+  const file = join(PROFILE_DIR, `${pid}.json`);
+  rmSync(file, { force: true });
+  process.kill(pid, 'SIGUSR2');
+  for (let waited = 0; waited < 10_000 && !existsSync(file); waited += 100) await sleep(100);
+  return JSON.parse(readFileSync(file, 'utf8'));
+};
+
 /** Sends `total` GETs, `concurrency` at a time; resolves with sorted latencies (ms). Any non-200 ends the bench. */
 const measure = async (url, token, total, concurrency) => {
   const latencies = [];
@@ -93,37 +118,44 @@ const measure = async (url, token, total, concurrency) => {
 const main = async () => {
   let busy;
   let fillSeconds;
+  let queryPid;
+  let countsBefore = { statements: 0, transactions: 0, byStatement: {} };
+  let measuredRequests = 0;
   await withPrivateStack(
     {
       label: 'read',
       portOffset: PORT_OFFSET,
       only: ['query'],
+      env: profileEnv(),
       prepare: async (pool) => {
         const filled = performance.now();
         busy = await fillReadModel(pool);
         fillSeconds = (performance.now() - filled) / 1000;
       },
     },
-    async ({ urls, staffToken }) => {
+    async ({ urls, services, staffToken }) => {
       const token = await staffToken({ staffId: 'bench-supervisor', roles: ['supervisor'], sites: ['S1'] });
       const openedFrom = new Date(Date.now() - 30 * 86_400_000).toISOString();
       const reads = [
         [
+          'timeline',
           `timeline of an order with ${TIMELINE_EVENTS} events`,
           `/v1/work-orders/${busy}/timeline`,
           TIMELINE_TARGET_P99_MS,
         ],
-        ['list: open orders of the site', '/v1/work-orders?site=S1&status=in-progress&limit=50'],
-        ['list: one building and category', '/v1/work-orders?site=S1&building=B12&category=plumbing&limit=50'],
+        ['list', 'list: open orders of the site', '/v1/work-orders?site=S1&status=in-progress&limit=50'],
+        ['list', 'list: one building and category', '/v1/work-orders?site=S1&building=B12&category=plumbing&limit=50'],
         [
+          'list',
           'list: urgent orders opened in the last 30 days',
           `/v1/work-orders?site=S1&tier=urgent&openedFrom=${openedFrom}`,
         ],
         [
+          'list',
           'list: closed and confirmed, one technician',
           '/v1/work-orders?site=S1&owner=tech-7&closure=confirmed&limit=200',
         ],
-      ];
+      ].filter(([kind]) => READS.has(kind));
       // The machine may be shared: the load average says how much the figures below were competing with.
       console.log(
         JSON.stringify({
@@ -133,10 +165,19 @@ const main = async () => {
           loadAverage: loadavg().map((l) => Number(l.toFixed(1))),
         }),
       );
-      for (const [what, path, targetP99Ms] of reads) {
+      // The profile starts once the service is up and filled: what it shows is the reads'.
+      queryPid = services.find((s) => s.name === 'query')?.child.pid;
+      if (PROFILE_DIR) {
+        writeFileSync(join(PROFILE_DIR, 'started'), new Date().toISOString());
+        countsBefore = await countsNow(queryPid);
+      }
+      let requests = 0;
+      for (const [, what, path, targetP99Ms] of reads) {
         await measure(`${urls.query}${path}`, token, 20, 1); // warm: plans cached, connections open
+        requests += 20;
         for (const concurrency of [1, CONCURRENCY]) {
           const latencies = await measure(`${urls.query}${path}`, token, REQUESTS, concurrency);
+          requests += latencies.length;
           const p99Ms = Number(percentile(latencies, 0.99).toFixed(1));
           console.log(
             JSON.stringify({
@@ -151,8 +192,33 @@ const main = async () => {
           );
         }
       }
+      measuredRequests = requests;
     },
   );
+  // The service writes its profile and statement counts as it stops, which withPrivateStack waited for.
+  if (PROFILE_DIR && queryPid !== undefined) {
+    // At exit the counts include the stop's few statements; start-up's are taken off.
+    const counts = JSON.parse(readFileSync(join(PROFILE_DIR, `${queryPid}.json`), 'utf8'));
+    const perRequest = (n) => Number((n / measuredRequests).toFixed(2));
+    console.log(
+      JSON.stringify({
+        bench: 'read-side',
+        requests: measuredRequests,
+        statementsPerRequest: perRequest(counts.statements - countsBefore.statements),
+        transactionsPerRequest: perRequest(counts.transactions - countsBefore.transactions),
+        byStatementPerRequest: Object.fromEntries(
+          Object.entries(counts.byStatement)
+            .map(([label, n]) => [label, n - (countsBefore.byStatement[label] ?? 0)])
+            .sort((a, b) => b[1] - a[1])
+            .slice(0, 8)
+            .map(([label, n]) => [label, perRequest(n)]),
+        ),
+      }),
+    );
+    const names = new Map([[queryPid, 'query']]);
+    for (const summary of summarise(profilesIn([PROFILE_DIR]), { names, topN: 25 }))
+      if (summary.service === 'query') console.log(JSON.stringify({ bench: 'read-side', profile: summary }));
+  }
 };
 
 runBench(main);

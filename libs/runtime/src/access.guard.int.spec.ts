@@ -14,13 +14,15 @@ import {
 import { Access, principalOf } from '@closeloop/http';
 import { freshDatabase, TestDatabase } from '@closeloop/testing';
 import type { Request } from 'express';
-import { AccessGuard, INTEGRATOR_KEYS, RATE_LIMITER, STAFF_TOKENS } from './access.guard';
+import { AccessGuard, INTEGRATOR_KEYS, RATE_LIMITER, STAFF_RATE_LIMITER, STAFF_TOKENS } from './access.guard';
 import { RateLimiter } from './rate-limiter';
 import { startService } from './service';
 
 const ISSUER = 'closeloop-guard-test';
 const AUDIENCE = 'closeloop';
 const LIMIT = 3;
+/** Staff count ahead in blocks of 1 % of their limit (docs/adr/0046): 10 here. */
+const STAFF_LIMIT = 1_000;
 
 @Controller('guarded')
 class GuardedController {
@@ -69,6 +71,10 @@ describe('AccessGuard with real keys, tokens and rate limits in PostgreSQL', () 
           useValue: new StaffTokenVerifier({ issuer: ISSUER, audience: AUDIENCE, jwks: { file: jwksFile } }),
         },
         { provide: RATE_LIMITER, useValue: new RateLimiter(db.pool, { limit: LIMIT, windowSeconds: 60 }) },
+        {
+          provide: STAFF_RATE_LIMITER,
+          useValue: new RateLimiter(db.pool, { limit: STAFF_LIMIT, windowSeconds: 60, countAhead: true }),
+        },
         { provide: APP_GUARD, useClass: AccessGuard },
       ],
     })
@@ -178,5 +184,16 @@ describe('AccessGuard with real keys, tokens and rate limits in PostgreSQL', () 
       eventTypes: ['*'],
     });
     expect((await fetch(`${base}/integrators`, { headers: { 'x-api-key': other } })).status).toBe(200);
+  });
+
+  it('counts a staff member’s reads ahead in blocks, where a key’s hits are counted one by one', async () => {
+    const headers = { authorization: `Bearer ${await staffToken('sup-reads', ['supervisor'])}` };
+    for (let i = 0; i < 5; i++) expect((await fetch(`${base}/supervisors`, { headers })).status).toBe(200);
+    const { rows } = await db.pool.query<{ hits: number }>(
+      "SELECT hits FROM access_rate_limits WHERE bucket = 'staff:sup-reads'",
+    );
+    // Five reads, counted in blocks of ten (two rows if a minute turned between them).
+    expect(rows.reduce((sum, row) => sum + row.hits, 0)).toBeGreaterThanOrEqual(5);
+    for (const { hits } of rows) expect(hits % (STAFF_LIMIT / 100)).toBe(0);
   });
 });

@@ -36,7 +36,7 @@ import {
   VERIFIED_KEY_REMEMBER_MILLIS,
 } from '@closeloop/auth';
 import { kafkaSecurityOf, staffJwksOf } from '@closeloop/config';
-import { AccessGuard, INTEGRATOR_KEYS, RATE_LIMITER, STAFF_TOKENS } from './access.guard';
+import { AccessGuard, INTEGRATOR_KEYS, RATE_LIMITER, STAFF_RATE_LIMITER, STAFF_TOKENS } from './access.guard';
 import { TerminusModule } from '@nestjs/terminus';
 import { HealthHttpController } from './health.http.controller';
 import { METRICS, rateLimitKindOf, ServiceMetrics } from './metrics';
@@ -102,6 +102,20 @@ class InfrastructureLifecycle implements OnApplicationBootstrap, OnApplicationSh
     await stopTracing();
   }
 }
+
+/**
+ * The access guard's per-minute limit, counted in access_rate_limits. Integrator keys count every hit as it comes:
+ * intake's shedding proof reads those counts as hits made. Staff count ahead in blocks (docs/adr/0046).
+ */
+const accessRateLimiter = (pool: Pool, metrics: ServiceMetrics, config: BaseServiceConfig, countAhead: boolean) => {
+  const refusals = metrics.counter('closeloop_rate_limit_refusals_total');
+  return new RateLimiter(pool, {
+    limit: config.RATE_LIMIT_PER_MINUTE,
+    windowSeconds: 60,
+    onRefusal: (bucket) => refusals.inc({ kind: rateLimitKindOf(bucket) }),
+    countAhead,
+  });
+};
 
 @Global()
 @Module({})
@@ -189,14 +203,12 @@ export class InfrastructureModule {
         },
         {
           provide: RATE_LIMITER,
-          useFactory: (pool: Pool, metrics: ServiceMetrics) => {
-            const refusals = metrics.counter('closeloop_rate_limit_refusals_total');
-            return new RateLimiter(pool, {
-              limit: config.RATE_LIMIT_PER_MINUTE,
-              windowSeconds: 60,
-              onRefusal: (bucket) => refusals.inc({ kind: rateLimitKindOf(bucket) }),
-            });
-          },
+          useFactory: (pool: Pool, metrics: ServiceMetrics) => accessRateLimiter(pool, metrics, config, false),
+          inject: [PG_POOL, METRICS],
+        },
+        {
+          provide: STAFF_RATE_LIMITER,
+          useFactory: (pool: Pool, metrics: ServiceMetrics) => accessRateLimiter(pool, metrics, config, true),
           inject: [PG_POOL, METRICS],
         },
         // Every HTTP route passes the access guard; one without an access rule is refused to everyone.

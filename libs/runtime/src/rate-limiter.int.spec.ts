@@ -139,6 +139,79 @@ describe('buckets and instances', () => {
   });
 });
 
+describe('counting ahead, a limit of 100 hits or more: in blocks (docs/adr/0046)', () => {
+  const countOf = async (name: string) =>
+    (
+      await db.pool.query<{ hits: number }>(
+        'SELECT coalesce(sum(hits), 0)::int AS hits FROM access_rate_limits WHERE bucket = $1',
+        [name],
+      )
+    ).rows[0]?.hits;
+
+  it('allows the limit and no more across two instances, each hit counted before it is allowed', async () => {
+    const pools: Pool[] = [createPool(db.url, 'rate-limit-e', 10), createPool(db.url, 'rate-limit-f', 10)];
+    try {
+      const limiters = pools.map(
+        (pool) => new RateLimiter(pool, { limit: 300, windowSeconds: HOUR, countAhead: true }),
+      );
+      const caller = bucket('staff:blocks');
+      await awayFromWindowEdge(HOUR);
+      const outcomes = await Promise.all(Array.from({ length: 400 }, (_, i) => limiters[i % 2]!.hit(caller)));
+      const allowed = outcomes.filter((o) => o.allowed).length;
+      expect(allowed).toBeLessThanOrEqual(300);
+      // What the instances counted and did not use is at most a block (1 % of the limit) each.
+      expect(allowed).toBeGreaterThanOrEqual(300 - 2 * 3);
+      expect(await countOf(caller)).toBeGreaterThanOrEqual(allowed);
+      for (const refused of outcomes.filter((o) => !o.allowed)) {
+        expect(refused.remaining).toBe(0);
+        expect(refused.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+      }
+      // Spent everywhere: a further hit on either instance is refused.
+      for (const limiter of limiters) expect((await limiter.hit(caller)).allowed).toBe(false);
+    } finally {
+      await Promise.all(pools.map((pool) => pool.end()));
+    }
+  });
+
+  it('counts a busy caller in blocks, not an upsert per hit', async () => {
+    const limiter = new RateLimiter(db.pool, { limit: 10_000, windowSeconds: HOUR, countAhead: true });
+    const caller = bucket('staff:busy');
+    await awayFromWindowEdge(HOUR);
+    for (let i = 0; i < 250; i++) expect((await limiter.hit(caller)).allowed).toBe(true);
+    const { rows } = await db.pool.query<{ hits: number }>('SELECT hits FROM access_rate_limits WHERE bucket = $1', [
+      caller,
+    ]);
+    // Blocks of 100: the 250 hits, and at most the next block counted ahead.
+    expect(rows).toHaveLength(1);
+    expect([300, 400]).toContain(rows[0]?.hits);
+  });
+
+  it('counts every hit as it comes when not counting ahead, whatever the limit', async () => {
+    const limiter = new RateLimiter(db.pool, { limit: 10_000, windowSeconds: HOUR });
+    const caller = bucket('key:exact');
+    await awayFromWindowEdge(HOUR);
+    for (let i = 0; i < 7; i++) expect((await limiter.hit(caller)).allowed).toBe(true);
+    expect(await countOf(caller)).toBe(7);
+  });
+
+  it('uses a block only in the window it was counted in', async () => {
+    const limiter = new RateLimiter(db.pool, { limit: 200, windowSeconds: 2, countAhead: true });
+    const caller = bucket('staff:windows');
+    await awayFromWindowEdge(2, 1);
+    const first = await limiter.hit(caller);
+    expect(first).toMatchObject({ allowed: true });
+    await new Promise((resolve) => setTimeout(resolve, first.retryAfterSeconds * 1000 + 100));
+    expect((await limiter.hit(caller)).allowed).toBe(true);
+    const { rows } = await db.pool.query<{ hits: number }>(
+      'SELECT hits FROM access_rate_limits WHERE bucket = $1 ORDER BY window_start',
+      [caller],
+    );
+    // The second window's hit was counted in the second window, in blocks of two: nothing left of the first served it.
+    expect(rows).toHaveLength(2);
+    for (const { hits } of rows) expect([2, 4]).toContain(hits);
+  });
+});
+
 describe('clean-up', () => {
   const insertWindow = (name: string, startedAgo: string, length: string) =>
     db.pool.query(
