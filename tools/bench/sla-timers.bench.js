@@ -6,18 +6,23 @@
 // raises each order's escalation alert and pages the site's on-call person on a webhook this bench receives. Prints
 // one JSON line: the delay from deadline to recorded breach and from deadline to page received (p50, p99, max; null
 // when beyond the wait), and breaches recorded and pages received per second. Storm digests are off
-// (ALERT_STORM_THRESHOLD=0), so every breach is paged on its own. Nothing is asserted: figures only. Needs Kafka and
-// PostgreSQL from scripts/infra/up.sh and a build.
+// (ALERT_STORM_THRESHOLD=0), so every breach is paged on its own. Where a page's time goes: deadline→escalation
+// recorded (sla-timer), →alert raised (relay, Kafka, notification's consumer), →attempt recorded (the delivery
+// worker's send and its record), p50 and p99 each. Nothing is asserted: figures only. Needs Kafka and PostgreSQL from
+// scripts/infra/up.sh and a build. Profile mode: BENCH_CPU_PROFILE=<dir> preloads tools/bench/service-profile.js into
+// both services (a CPU profile from the burst's loading on, and their statements by kind) and prints a summary of each
+// and notification's statements per page.
 'use strict';
-const { mkdtempSync, rmSync, writeFileSync } = require('node:fs');
+const { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } = require('node:fs');
 const { cpus, loadavg, tmpdir } = require('node:os');
-const { join } = require('node:path');
+const { join, resolve } = require('node:path');
 const root = join(__dirname, '..', '..');
 const { BEGIN_APPENDING_SQL } = require(join(root, 'libs/event-store/dist'));
 const { roundTheClockSlaTiers } = require(join(root, 'libs/testing/dist/sla-tiers'));
 const { percentile, runBench, sleep } = require('./bench-run');
 const { withPrivateStack } = require('./private-stack-run');
 const { pageSiteOnReceiver, startWebhookReceiver } = require('./webhook-receiver');
+const { profilesIn, summarise } = require('./cpu-profile-summary');
 
 const PENDING = Number(process.env.BENCH_PENDING_TIMERS ?? 1_000_000);
 const BURST = Number(process.env.BENCH_BURST ?? 10_000);
@@ -27,9 +32,27 @@ const SITE = 'S1';
 // After the burst is due, how long the bench waits for the last page before it reports what arrived.
 const WAIT_MS = 120_000 + BURST * 10;
 const UNTIL = process.env.BENCH_UNTIL ?? 'pages';
+const PROFILE_DIR = process.env.BENCH_CPU_PROFILE ? resolve(process.env.BENCH_CPU_PROFILE) : undefined;
+const profileEnv = () => {
+  if (!PROFILE_DIR) return {};
+  mkdirSync(PROFILE_DIR, { recursive: true });
+  return { NODE_OPTIONS: `--require ${join(__dirname, 'service-profile.js')}`, BENCH_PROFILE_DIR: PROFILE_DIR };
+};
+/** How many of notification's statements the profile line names. */
+const TOP_STATEMENTS = 12;
 
 const rounded = (value) => (Number.isFinite(value) ? Math.round(value) : null);
 const perSecond = (count, fromMs, toMs) => (count > 1 ? Math.round((count * 1000) / Math.max(toMs - fromMs, 1)) : null);
+
+/** Each order's first event of `type` (by its metadata's order), as epoch milliseconds of its recording. */
+const firstRecordedOf = async (pool, type) => {
+  const { rows } = await pool.query(
+    `SELECT metadata->>'workOrderId' AS id, (extract(epoch FROM min(recorded_at)) * 1000)::float8 AS at
+     FROM es_events WHERE event_type = $1 GROUP BY 1`,
+    [type],
+  );
+  return new Map(rows.map((r) => [r.id, r.at]));
+};
 
 /** The pending timers that are not due during the run, spread over the coming month: the claimer steps over them. */
 const loadLaterTimers = async (pool) => {
@@ -94,8 +117,32 @@ const loadBurst = async (pool, due) => {
   }
 };
 
+/** Profile mode: each service's CPU profile summarised, and notification's statements per page by kind. */
+const printProfiles = (names) => {
+  for (const profile of summarise(profilesIn([PROFILE_DIR]), { names, topN: 15 }))
+    console.log(JSON.stringify({ bench: 'sla', profile }));
+  for (const file of readdirSync(PROFILE_DIR).filter((f) => f.endsWith('.json'))) {
+    const service = names.get(Number(file.replace('.json', '')));
+    const { statements, transactions, byStatement } = JSON.parse(readFileSync(join(PROFILE_DIR, file), 'utf8'));
+    const perPage = (n) => Number((n / BURST).toFixed(2));
+    console.log(
+      JSON.stringify({
+        bench: 'sla',
+        service,
+        statementsPerPage: perPage(statements),
+        transactionsPerPage: perPage(transactions),
+        topStatementsPerPage: Object.entries(byStatement)
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, TOP_STATEMENTS)
+          .map(([statement, n]) => ({ statement, perPage: perPage(n) })),
+      }),
+    );
+  }
+};
+
 const main = async () => {
   const receiver = await startWebhookReceiver();
+  const names = new Map();
   const tmp = mkdtempSync(join(tmpdir(), 'closeloop-bench-sla-'));
   const policyFile = join(tmp, 'sla-policy.json');
   writeFileSync(policyFile, JSON.stringify({ id: 'bench', tiers: roundTheClockSlaTiers }));
@@ -113,11 +160,13 @@ const main = async () => {
           ALERT_STORM_THRESHOLD: '0',
           // The bench's webhook receiver is on 127.0.0.1, which the outbound address rule refuses in production.
           OUTBOUND_ALLOW_PRIVATE_ADDRESSES: 'true',
+          ...profileEnv(),
         },
         poolSize: 4,
         prepare: loadLaterTimers,
       },
-      async ({ pool, urls, staffToken, logDir }) => {
+      async ({ pool, services, urls, staffToken, logDir }) => {
+        for (const s of services) names.set(s.child.pid, s.name);
         await pageSiteOnReceiver({
           notificationUrl: urls.notification,
           supervisorToken: await staffToken({ staffId: 'sup-bench', roles: ['supervisor'], sites: ['*'] }),
@@ -125,6 +174,7 @@ const main = async () => {
           receiverUrl: receiver.url,
         });
         const setupStarted = Date.now();
+        if (PROFILE_DIR) writeFileSync(join(PROFILE_DIR, 'started'), new Date().toISOString());
         // Far enough ahead that the burst is loaded before it is due, whatever the machine's load.
         const due = new Date(Date.now() + 15_000 + BURST * 2);
         const orders = await loadBurst(pool, due);
@@ -173,6 +223,18 @@ const main = async () => {
         ];
         const toBreach = latenesses(recordedAt);
         const toPage = latenesses(pagedAt);
+        // Where a page's time goes: each order's escalation, its alert's raise and first attempt, from the deadline.
+        const stage = async (type) => {
+          const at = await firstRecordedOf(pool, type);
+          const toStage = latenesses(orders.flatMap((id) => (at.has(id) ? [at.get(id)] : [])).sort((a, b) => a - b));
+          return { p50Ms: rounded(percentile(toStage, 0.5)), p99Ms: rounded(percentile(toStage, 0.99)) };
+        };
+        const stages = {
+          escalationRecorded: await stage('closeloop.sla.escalated.v1'),
+          alertRaised: await stage('closeloop.alert.raised.v1'),
+          attemptRecorded: await stage('closeloop.alert.delivery-attempted.v1'),
+          pageReceived: { p50Ms: rounded(percentile(toPage, 0.5)), p99Ms: rounded(percentile(toPage, 0.99)) },
+        };
         console.log(
           JSON.stringify({
             bench: 'sla',
@@ -194,12 +256,15 @@ const main = async () => {
             waitedSeconds: Math.round(WAIT_MS / 1000),
             breachesPerSecond: perSecond(recordedAt.length, recordedAt[0], recordedAt.at(-1)),
             pagesPerSecond: perSecond(pagedAt.length, pagedAt[0], pagedAt.at(-1)),
+            deadlineTo: stages,
             target: { deadlineToPageP99Ms: 5000 },
             logs: logDir,
           }),
         );
       },
     );
+    // The services wrote their profiles and statement counts as they stopped, which withPrivateStack waited for.
+    if (PROFILE_DIR) printProfiles(names);
   } finally {
     await receiver.close();
     rmSync(tmp, { recursive: true, force: true });

@@ -131,8 +131,9 @@ describe('a burst of escalations at one site (in-process notification service, r
       ).rows[0];
     const factsBefore = await factsOf();
 
-    // The second write of the order's facts from here on fails, once; every one after that failure waits for the
-    // test's lock, so what the failed batch left is seen before its records are handled again one by one.
+    // The batch's write of the order's facts (its three records' facts in one statement, ADR 48) fails, once, after
+    // the records were handled; every write after that failure waits for the test's lock, so what the failed batch
+    // left is seen before its records are handled again one by one.
     const HELD = 4_151_001;
     await service.db.pool.query(`CREATE SEQUENCE test_facts_writes`);
     await service.db.pool.query(`CREATE FUNCTION test_fail_half_way() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -140,8 +141,8 @@ describe('a burst of escalations at one site (in-process notification service, r
       BEGIN
         IF NEW.work_order_id <> '${workOrderId}' THEN RETURN NEW; END IF;
         n := nextval('test_facts_writes');
-        IF n = 2 THEN RAISE EXCEPTION 'the connection dropped half-way'; END IF;
-        IF n > 2 THEN PERFORM pg_advisory_xact_lock_shared(${HELD}); END IF;
+        IF n = 1 THEN RAISE EXCEPTION 'the connection dropped half-way'; END IF;
+        IF n > 1 THEN PERFORM pg_advisory_xact_lock_shared(${HELD}); END IF;
         RETURN NEW;
       END $$`);
     await service.db.pool.query(
@@ -162,7 +163,7 @@ describe('a burst of escalations at one site (in-process notification service, r
         const { rows } = await service.db.pool.query<{ last_value: string }>(
           'SELECT last_value::text FROM test_facts_writes',
         );
-        return Number(rows[0]?.last_value) > 2 ? true : undefined;
+        return Number(rows[0]?.last_value) > 1 ? true : undefined;
       });
       expect(await factsOf()).toEqual(factsBefore);
       expect(await service.alertEventsOf(workOrderId)).toEqual([]);

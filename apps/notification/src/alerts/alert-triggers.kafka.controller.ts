@@ -7,18 +7,15 @@ import {
   ConsumerTransaction,
   IN_BATCH_TRANSACTION,
   InboundCloudEvent,
-  lockReadModelShared,
   traceOf,
 } from '@closeloop/messaging';
 import { nextStepAfterDeadLetter } from '@closeloop/notification-domain';
 import { Clock } from '@closeloop/runtime';
 import { z } from 'zod';
-import { PoolClient } from 'pg';
 import { AlertRaiser, AlertRequest } from './alert-raiser.service';
-import { NOTIFICATION_READ_MODEL } from './notification.read-model';
 import { AlertService } from './alert.service';
-import { FactSource, isOrderFact } from './order-facts';
-import { applyOrderFact, ORDER_FACTS_TABLE, OrderFactsRepository } from './order-facts.repository';
+import { isOrderFact } from './order-facts';
+import { OrderFactsRepository } from './order-facts.repository';
 import { ResidentNotices } from '../resident-notices/resident-notices.service';
 
 type CloseReason = z.infer<typeof AlertClosedData>['reason'];
@@ -53,7 +50,7 @@ export class AlertTriggersKafkaController {
         position: event.sequence,
         recordedAt: event.time ?? this.clock.now().toISOString(),
       };
-      if (batch) await batch.recordFact(event.workorderid, source);
+      if (transaction) this.facts.inBatch(transaction).add(event.workorderid, source);
       else await this.facts.record(event.workorderid, source);
     }
     const raise = raiseRequestOf(domainEvent);
@@ -72,18 +69,18 @@ export class AlertTriggersKafkaController {
   }
 
   /**
-   * A batch's work (ADR 36, ADR 45): its facts applied in its transaction; its alerts and notices after COMMIT, in
-   * its records' order, the alerts its records raise raised together.
+   * A batch's work (ADR 36, ADR 45, ADR 48): its facts applied together in its transaction; its alerts and notices
+   * after COMMIT, in its records' order, the alerts its records raise raised together.
    */
   private batchOf(transaction: ConsumerTransaction): TriggerBatch {
     return transaction.gather(
       'notification:alert-triggers',
       () => {
-        const batch = new TriggerBatch(transaction.client, this.raiser);
+        const batch = new TriggerBatch(this.raiser);
         transaction.afterCommit(() => batch.actOnAlerts());
         return batch;
       },
-      // Nothing is left to write before COMMIT: the facts went in record by record.
+      // Nothing of its own to write before COMMIT: the facts are the order facts' batch's (OrderFactsRepository.inBatch).
       async () => undefined,
     );
   }
@@ -200,28 +197,17 @@ const causeOf = ({ event }: InboundCloudEvent): Pick<AlertRequest, 'causeEventId
 type RaiseItem = Parameters<AlertRaiser['raiseMany']>[0][number];
 
 /**
- * One consumer batch: its facts, applied in its transaction, and what its records do with alerts and notices, done
- * once it has committed. Not before: raising, closing and paging wait on other connections (the alerts' rows under
+ * What one consumer batch's records do with alerts and notices, done once it has committed (its facts are written
+ * before, OrderFactsRepository.inBatch). Not before: raising, closing and paging wait on other connections (the alerts' rows under
  * the read model's shared lock, the alerts' session locks held by a send or an acknowledgement that writes those
  * rows next), and a transaction holding the read model's lock and its orders' locks while it waits there closes a
  * cycle PostgreSQL cannot see when a rebuild's swap queues for the exclusive lock between them (ADR 45).
  */
 class TriggerBatch {
-  private locked = false;
   private readonly steps: ({ raise: RaiseItem } | { react: () => Promise<void> } | { notice: () => Promise<void> })[] =
     [];
 
-  constructor(
-    private readonly client: PoolClient,
-    private readonly raiser: AlertRaiser,
-  ) {}
-
-  async recordFact(workOrderId: string, source: FactSource): Promise<void> {
-    // Before the batch's first write: a rebuild swapping a new table in waits for this batch, or it for the swap.
-    if (!this.locked) await lockReadModelShared(this.client, NOTIFICATION_READ_MODEL);
-    this.locked = true;
-    await applyOrderFact(this.client, ORDER_FACTS_TABLE, workOrderId, source);
-  }
+  constructor(private readonly raiser: AlertRaiser) {}
 
   raiseLater(raise: RaiseItem): void {
     this.steps.push({ raise });

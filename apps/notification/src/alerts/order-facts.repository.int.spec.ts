@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DomainEvent, EventTypes } from '@closeloop/contracts';
+import { inConsumerTransaction } from '@closeloop/messaging';
 import { recordEvents, useSuiteDatabase } from '@closeloop/testing';
 import { rebuildAlertReadModel } from './alert.projection';
 import { at, burstPipeReported, burstPipeTargetsSet, liNa } from './order-facts-under-test.spec';
@@ -105,6 +106,90 @@ describe('notification_order_facts, kept from workorders.events', () => {
     await Promise.all(inOrder.map((source) => suite.facts.record(order.workOrderId, source)));
     expect(await suite.facts.find(order.workOrderId)).toEqual(once);
     expect((await suite.orders.of(order.workOrderId))?.recentEvents).toHaveLength(3);
+  });
+
+  describe('a consumer batch (ADR 48)', () => {
+    const inBatch = (facts: readonly { workOrderId: string; source: ReturnType<typeof anOrder>['reported'] }[]) =>
+      inConsumerTransaction(suite.db.pool, async (transaction) => {
+        const batch = suite.facts.inBatch(transaction);
+        for (const { workOrderId, source } of facts) batch.add(workOrderId, source);
+      });
+    // An order's row as it would be any other order's: without its id and the time it was written.
+    const rowOf = async (workOrderId: string) =>
+      (
+        await suite.db.pool.query<{ row: unknown }>(
+          `SELECT to_jsonb(f) - 'work_order_id' - 'updated_at' AS row FROM notification_order_facts f
+           WHERE work_order_id = $1`,
+          [workOrderId],
+        )
+      ).rows[0]?.row;
+
+    it("leaves each order's facts as its events one by one would, redeliveries and all", async () => {
+      const [batched, alone, other] = [anOrder(), anOrder(), anOrder()];
+      const sequence = (order: ReturnType<typeof anOrder>) => [
+        order.reported,
+        order.triaged,
+        order.targetsSet,
+        order.assigned,
+        order.triaged, // delivered again
+        order.paused,
+        order.resumed,
+        order.restarted,
+      ];
+      await suite.facts.record(batched.workOrderId, batched.reported);
+      await suite.facts.record(alone.workOrderId, alone.reported);
+      // Two orders interleaved in one batch, one of them with a row already.
+      const b = sequence(batched).map((source) => ({ workOrderId: batched.workOrderId, source }));
+      const o = sequence(other).map((source) => ({ workOrderId: other.workOrderId, source }));
+      await inBatch(b.flatMap((fact, i) => [fact, ...(o[i] ? [o[i]] : [])]));
+      for (const source of sequence(alone)) await suite.facts.record(alone.workOrderId, source);
+
+      const expected = await rowOf(alone.workOrderId);
+      expect(await rowOf(batched.workOrderId)).toEqual(expected);
+      expect(await rowOf(other.workOrderId)).toEqual(expected);
+    });
+
+    it('finds the facts its earlier records changed, before its COMMIT', async () => {
+      const order = anOrder();
+      let seen: string | null | undefined;
+      await inConsumerTransaction(suite.db.pool, async (transaction) => {
+        const batch = suite.facts.inBatch(transaction);
+        batch.add(order.workOrderId, order.reported);
+        seen = (await batch.find(order.workOrderId))?.siteId;
+        batch.add(order.workOrderId, order.assigned);
+      });
+      expect(seen).toBe('S1');
+      expect((await suite.facts.find(order.workOrderId))?.owner).toEqual(liNa);
+    });
+
+    it('writes none of its orders when the write of one fails half-way', async () => {
+      const [first, second] = [anOrder(), anOrder()];
+      await suite.facts.record(first.workOrderId, first.reported);
+      const before = await rowOf(first.workOrderId);
+      await suite.db.pool.query(`CREATE FUNCTION test_fail_second_order() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF NEW.work_order_id = '${second.workOrderId}' THEN RAISE EXCEPTION 'the connection dropped half-way'; END IF;
+          RETURN NEW;
+        END $$`);
+      await suite.db.pool.query(
+        `CREATE TRIGGER test_fail_second_order BEFORE INSERT OR UPDATE ON notification_order_facts
+           FOR EACH ROW EXECUTE FUNCTION test_fail_second_order()`,
+      );
+      try {
+        await expect(
+          inBatch([
+            { workOrderId: first.workOrderId, source: first.triaged },
+            { workOrderId: second.workOrderId, source: second.reported },
+            { workOrderId: first.workOrderId, source: first.assigned },
+          ]),
+        ).rejects.toThrow('the connection dropped half-way');
+      } finally {
+        await suite.db.pool.query('DROP TRIGGER test_fail_second_order ON notification_order_facts');
+        await suite.db.pool.query('DROP FUNCTION test_fail_second_order()');
+      }
+      expect(await rowOf(first.workOrderId)).toEqual(before);
+      expect(await rowOf(second.workOrderId)).toBeUndefined();
+    });
   });
 
   it('knows an order only once its report has arrived', async () => {

@@ -2,9 +2,9 @@ import { Controller, Inject } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
 import { IntegratorKeyStore } from '@closeloop/auth';
 import { EventTypes } from '@closeloop/contracts';
-import { ANY_EVENT_TYPE, BatchedCloudEvent } from '@closeloop/messaging';
+import { ANY_EVENT_TYPE, BatchedCloudEvent, ConsumerTransaction } from '@closeloop/messaging';
 import { Clock, PG_POOL } from '@closeloop/runtime';
-import { Pool, PoolClient } from 'pg';
+import { Pool } from 'pg';
 import { OrderFactsRepository } from '../alerts/order-facts.repository';
 import { subscriptionWants, WORK_ORDER_EVENT_TYPES } from './subscription-scope';
 import { WebhookSubscriptionsRepository } from './webhook-subscriptions.repository';
@@ -30,11 +30,11 @@ export class SubscriptionFanoutKafkaController {
   }
 
   // Chained after AlertTriggersKafkaController's handler of every type, so it runs in that handler's batches (ADR 45):
-  // an order's facts are read through the batch's transaction, which may have written them.
+  // an order's facts are read through the batch's facts, which its earlier records may have changed (ADR 48).
   @EventPattern(ANY_EVENT_TYPE)
   async onEvent({ event, transaction }: BatchedCloudEvent): Promise<void> {
     if (!WORK_ORDER_EVENT_TYPES.includes(event.type) || !event.workorderid) return;
-    const siteId = await this.siteOf(event.type, event.data, event.workorderid, transaction?.client);
+    const siteId = await this.siteOf(event.type, event.data, event.workorderid, transaction);
     if (!siteId) return;
     const candidates = await this.subscriptions.matching(siteId, event.type);
     if (candidates.length === 0) return;
@@ -55,9 +55,10 @@ export class SubscriptionFanoutKafkaController {
     type: string,
     data: unknown,
     workOrderId: string,
-    db: PoolClient | undefined,
+    transaction: ConsumerTransaction | undefined,
   ): Promise<string | undefined> {
     if (type === EventTypes.WorkOrderReported) return (data as { siteId?: string }).siteId;
-    return (await this.facts.find(workOrderId, db))?.siteId ?? undefined;
+    const facts = transaction ? this.facts.inBatch(transaction) : this.facts;
+    return (await facts.find(workOrderId))?.siteId ?? undefined;
   }
 }
