@@ -150,6 +150,35 @@ describe('PostgreSQL readAll with transactions that commit out of position order
     ).rejects.toThrow(/appender lock/);
   });
 
+  it('stores chain links only as both absent or both lowercase hex SHA-256 (migration 0052: one check for three)', async () => {
+    const hex = 'a'.repeat(64);
+    const insertLinks = async (prevHash: string | null, hash: string | null) => {
+      const client = await suite.db.pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query(BEGIN_APPENDING_SQL);
+        await client.query(
+          `INSERT INTO es_events (stream_id, stream_version, event_id, event_type, data, metadata, prev_hash, hash)
+           VALUES ($1, 1, $2, 'test.links.v1', '{}', '{}', $3, $4)`,
+          [`links-${randomUUID()}`, randomUUID(), prevHash, hash],
+        );
+      } finally {
+        await client.query('ROLLBACK');
+        client.release();
+      }
+    };
+    await expect(insertLinks(null, null)).resolves.toBeUndefined();
+    await expect(insertLinks(hex, 'b'.repeat(64))).resolves.toBeUndefined();
+    for (const [prevHash, hash] of [
+      [hex, null],
+      [null, hex],
+      [hex, 'A'.repeat(64)],
+      ['a'.repeat(63), hex],
+    ] as const) {
+      await expect(insertLinks(prevHash, hash)).rejects.toThrow(/es_events_chain_link_well_formed/);
+    }
+  });
+
   it('keeps one stream in version order across many concurrent appends', async () => {
     const { checkpoint } = await drain(suite.store, undefined);
     const streamId = `busy-${randomUUID()}`;
