@@ -161,7 +161,7 @@ const localSignInEnv = () => {
   return { CONSOLE_LOCAL_SIGNING_KEY_DIR: keys };
 };
 
-module.exports = { SERVICES, startStack, stopChildren };
+module.exports = { NODE_FLAGS, SERVICES, startStack, stopChildren };
 
 if (require.main === module) {
   const runDir = join(root, '.local', 'run');

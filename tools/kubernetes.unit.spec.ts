@@ -28,6 +28,11 @@ const PRODUCTION = join(root, 'deploy/kubernetes/overlays/production');
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+/** V8's heap sizes, which every place that starts a service sets alike. */
+const MEMORY_FLAG = /^--max-(?:old|semi)-space-size=/;
+// scripts/stack.js starts the services for `npm run up`, the e2e tests and the benches.
+const { NODE_FLAGS: STACK_NODE_FLAGS } = require('../scripts/stack.js') as { NODE_FLAGS: string[] };
+
 interface ServiceSpec {
   readonly schema: ZodTypeAny;
   readonly port: number;
@@ -241,6 +246,14 @@ describe.each(Object.entries(rendered))('deploy/kubernetes: %s', (variant, objec
       );
       expect(heap).not.toBeNull();
       expect(Number(heap?.[1]) * 2 ** 20).toBeLessThan(bytes(limits.memory));
+    });
+
+    it('runs V8 with the memory flags the image and scripts/stack.js use (ADR 49)', () => {
+      const flagsOf = (options: string) => options.split(/\s+/).filter((flag) => MEMORY_FLAG.test(flag));
+      const imageOptions = /NODE_OPTIONS="([^"]*)"/.exec(read('Dockerfile'))?.[1] ?? '';
+      const podOptions = environmentOf(objects, container(), podSpec())['NODE_OPTIONS'] ?? '';
+      expect(flagsOf(podOptions)).toEqual(STACK_NODE_FLAGS);
+      expect(flagsOf(imageOptions)).toEqual(STACK_NODE_FLAGS);
     });
 
     it('runs as non-root on a read-only root filesystem, without privileges or capabilities, under seccomp', () => {
