@@ -49,10 +49,23 @@ export const openConsoleAs = async (
 };
 
 /**
- * The accessibility violations axe-core rates serious or critical on the page as it is now, or only within the
- * element a CSS selector names (`within`).
+ * Whether a finite animation or transition is running on the page: an expression, since the specs compile without
+ * the DOM's types, and page.evaluate rather than waitForFunction, which evaluates strings in a way the console's
+ * Content-Security-Policy (no unsafe-eval) refuses.
+ */
+const ANIMATING = `document.getAnimations().some((a) => a.playState === 'running' && a.effect?.getTiming().iterations !== Infinity)`;
+/** Longer than any of the console's transitions (Ant Design's slowest is 0.3 s). */
+const SETTLING_MS = 3_000;
+
+/**
+ * The accessibility violations axe-core rates serious or critical on the page at rest, or only within the element a
+ * CSS selector names (`within`). At rest: once every finite animation and transition has ended, since an element
+ * fading in or out (a select's dropdown closing after a choice) would be checked half-transparent, with less contrast
+ * than it ever has when still, and while it is still in the accessibility tree.
  */
 export const seriousAccessibilityViolations = async (page: Page, within?: string): Promise<string[]> => {
+  for (let waited = 0; waited < SETTLING_MS && (await page.evaluate<boolean>(ANIMATING)); waited += 50)
+    await page.waitForTimeout(50);
   const axe = new AxeBuilder({ page });
   const results = await (within === undefined ? axe : axe.include(within)).analyze();
   return results.violations
