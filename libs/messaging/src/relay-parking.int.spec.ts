@@ -53,7 +53,9 @@ describe('EventRelay parking poison events, through a real broker', () => {
       "the other order's events",
       others.map((e) => e.eventId),
     );
-    expect(idsOf(other)).toEqual(others.map((e) => e.eventId));
+    // At least once (ADR 13): when the poison shared a send with them, the broker took them while refusing it, and
+    // the relay sends them again without it. In order, each of them, and nothing else.
+    expect([...new Set(idsOf(other))]).toEqual(others.map((e) => e.eventId));
 
     const list = await eventually('the poison parked', async () => {
       const l = await parking.list({ include: 'unresolved', limit: 100 });
