@@ -6,7 +6,7 @@ import { PoolClient } from 'pg';
 import { alertsDiffering, AlertRowValues, upsertAlertRow } from './alert-rows.repository';
 import { NOTIFICATION_READ_MODEL } from './notification.read-model';
 import { isOrderFact } from './order-facts';
-import { applyOrderFact, ORDER_FACTS_TABLE } from './order-facts.repository';
+import { applyOrderFacts, ORDER_FACTS_TABLE } from './order-facts.repository';
 
 export { NOTIFICATION_READ_MODEL };
 
@@ -89,22 +89,23 @@ export const alertReadModel = (store: EventStore): ReadModelDefinition<keyof Ale
         .map((e) => e.recorded.streamId.slice(ALERT_STREAM_PREFIX.length)),
     );
     for (const alertId of alertIds) await projectAlert(client, await foldAlert(store, alertId), tables);
-    let facts = 0;
     // As the live consumer takes them off workorders.events: only what was published and is valid (the consumer
-    // dead-letters the rest), of types it knows.
-    for (const { recorded, published } of events) {
-      if (!published?.workorderid) continue;
+    // dead-letters the rest), of types it knows. Applied as a live batch applies them (ADR 48): the orders locked in
+    // one statement in key order, so a pass and a live batch over the same orders queue instead of deadlocking, as
+    // they did while the pass took each order's lock in event order.
+    const facts = events.flatMap(({ recorded, published }) => {
+      if (!published?.workorderid) return [];
       const parsed = parseDomainEvent(published.type, published.data);
-      if (!parsed.ok || !isOrderFact(parsed.event)) continue;
-      const event = parsed.event;
-      await applyOrderFact(client, tables.orderFacts, published.workorderid, {
-        event,
+      if (!parsed.ok || !isOrderFact(parsed.event)) return [];
+      const source = {
+        event: parsed.event,
         position: recorded.globalPosition,
         recordedAt: recorded.recordedAt.toISOString(),
-      });
-      facts++;
-    }
-    return events.filter((e) => e.recorded.streamId.startsWith(ALERT_STREAM_PREFIX)).length + facts;
+      };
+      return [{ workOrderId: published.workorderid, source }];
+    });
+    await applyOrderFacts(client, tables.orderFacts, facts);
+    return events.filter((e) => e.recorded.streamId.startsWith(ALERT_STREAM_PREFIX)).length + facts.length;
   },
   async reconcile(client, live, rebuilt) {
     const differing = await alertsDiffering(client, live.alerts, rebuilt.alerts);
