@@ -7,8 +7,9 @@
 // to its last routing), HTTP p50/p99 of the accepted reports, intake→assigned p50/p99 (the store's commit times of
 // the report and of the routing), the p99 from report to visible in the query service's read model, the backlog
 // left at the end, each service's CPU share and peak RSS, the database transactions committed per accepted report
-// (every service's, from pg_stat_database: what round trips that write cost) and the load average, since the
-// machine may be shared. Nothing is asserted: figures only. Needs Kafka and PostgreSQL from scripts/infra/up.sh and
+// (every service's, from pg_stat_database: what round trips that write cost), the CPU milliseconds a report cost
+// each part of the machine (the services, PostgreSQL, the Kafka broker, this generator, the rest: two cores give
+// 2,000 ms a second, which bounds the rate) and the load average, since the machine may be shared. Nothing is asserted: figures only. Needs Kafka and PostgreSQL from scripts/infra/up.sh and
 // a build.
 //
 // Knobs: BENCH_RATES (comma-separated, default 50,100,300,1000), BENCH_PHASE_SECONDS (20), BENCH_SEARCH_STEPS (3),
@@ -24,7 +25,14 @@ const { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } = require('
 const { cpus, loadavg } = require('node:os');
 const { join, resolve } = require('node:path');
 const { percentile, runBench, sleep } = require('./bench-run');
-const { cpuSecondsOf, offer, rssMegabytesOf } = require('./load');
+const {
+  cpuSecondsBetween,
+  cpuSecondsByPid,
+  cpuSecondsOf,
+  machineBusySeconds,
+  offer,
+  rssMegabytesOf,
+} = require('./load');
 const { withPrivateStack } = require('./private-stack-run');
 const { profilesIn, summarise } = require('./cpu-profile-summary');
 
@@ -103,6 +111,42 @@ const committedTransactions = async (pool) =>
       .xact_commit,
   );
 
+const isPostgres = (cmdline) => cmdline.startsWith('postgres') || cmdline.includes('/bin/postgres');
+const isKafkaBroker = (cmdline) => cmdline.includes('kafka.Kafka');
+
+/** CPU time of every part of the machine so far: where a report's cost goes, beyond the services' own. */
+const cpuReading = (services) => ({
+  machine: machineBusySeconds(),
+  postgres: cpuSecondsByPid(isPostgres),
+  kafka: cpuSecondsByPid(isKafkaBroker),
+  generator: process.cpuUsage(),
+  services: new Map(services.map((s) => [s.name, cpuSecondsOf(s.child.pid)])),
+});
+
+/**
+ * CPU milliseconds per accepted report between two readings, by part: the services, PostgreSQL's processes (every
+ * database's: on a shared machine other work counts too), the Kafka broker, this load generator, and the rest of the
+ * machine. The sum is the machine's busy time; two cores give 2,000 ms a second, so it bounds the sustainable rate.
+ */
+const cpuMillisPerReport = (before, after, reports) => {
+  if (reports === 0) return null;
+  const perReport = (seconds) => Math.round((seconds * 1000 * 10) / reports) / 10;
+  const generator = process.cpuUsage(before.generator);
+  const parts = {
+    ...Object.fromEntries([...after.services].map(([name, s]) => [name, s - before.services.get(name)])),
+    postgres: cpuSecondsBetween(before.postgres, after.postgres),
+    kafka: cpuSecondsBetween(before.kafka, after.kafka),
+    generator: (generator.user + generator.system) / 1e6,
+  };
+  const machine = after.machine - before.machine;
+  const named = Object.values(parts).reduce((sum, seconds) => sum + seconds, 0);
+  return {
+    machine: perReport(machine),
+    ...Object.fromEntries(Object.entries(parts).map(([name, seconds]) => [name, perReport(seconds)])),
+    rest: perReport(machine - named),
+  };
+};
+
 const millisBetween = (from, to) => (from && to ? to.getTime() - from.getTime() : undefined);
 const sortedDefined = (values) => values.filter((v) => v !== undefined).sort((a, b) => a - b);
 const rounded = (value) => (Number.isFinite(value) ? Math.round(value) : null);
@@ -128,7 +172,7 @@ const main = async () => {
       const runPhase = async (rate) => {
         const transactionsBefore = await committedTransactions(pool);
         const roundTripsBefore = PROFILE_DIR ? await roundTripsOf(services) : undefined;
-        const cpuBefore = new Map(services.map((s) => [s.name, cpuSecondsOf(s.child.pid)]));
+        const cpuBefore = cpuReading(services);
         const peakRss = new Map(services.map((s) => [s.name, 0]));
         const sampler = setInterval(() => {
           for (const s of services)
@@ -151,6 +195,7 @@ const main = async () => {
           (Math.max(...routed.map((t) => t.routed_at.getTime())) -
             Math.min(...routed.map((t) => t.reported_at.getTime()))) /
           1000;
+        const cpuAfter = cpuReading(services);
         const transactions = (await committedTransactions(pool)) - transactionsBefore;
         const roundTripsAfter = roundTripsBefore ? await roundTripsOf(services) : undefined;
         const perReport = (n) => (accepted.length === 0 ? null : Number((n / accepted.length).toFixed(1)));
@@ -179,7 +224,7 @@ const main = async () => {
             services.map((s) => [
               s.name,
               {
-                cpuPercent: rounded(((cpuSecondsOf(s.child.pid) - cpuBefore.get(s.name)) / window) * 100),
+                cpuPercent: rounded(((cpuAfter.services.get(s.name) - cpuBefore.services.get(s.name)) / window) * 100),
                 peakRssMb: rounded(peakRss.get(s.name)),
                 ...(roundTripsAfter && {
                   transactionsPerReport: perReport(
@@ -194,6 +239,7 @@ const main = async () => {
             ]),
           ),
           transactionsPerReport: accepted.length === 0 ? null : Number((transactions / accepted.length).toFixed(1)),
+          cpuMsPerReport: cpuMillisPerReport(cpuBefore, cpuAfter, accepted.length),
           generatorLagP99Ms: rounded(offered.generatorLagP99),
           loadAverage: loadavg().map((l) => Number(l.toFixed(1))),
         };

@@ -2,7 +2,7 @@
 // integrators do, offering them open loop at a fixed rate, and reading a process's CPU and memory from /proc.
 'use strict';
 const { randomUUID } = require('node:crypto');
-const { readFileSync } = require('node:fs');
+const { readdirSync, readFileSync } = require('node:fs');
 const { Agent, request: httpRequest } = require('node:http');
 const { monitorEventLoopDelay } = require('node:perf_hooks');
 const { sleep } = require('./bench-run');
@@ -114,6 +114,48 @@ const cpuSecondsOf = (pid) => {
   }
 };
 
+/** CPU seconds the whole machine has been busy so far (every core; idle, I/O wait and steal left out), from /proc/stat. */
+const machineBusySeconds = () => {
+  try {
+    const [user, nice, system, , , irq, softirq] = readFileSync('/proc/stat', 'utf8')
+      .split('\n', 1)[0]
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    return (user + nice + system + irq + softirq) / 100;
+  } catch {
+    return NaN;
+  }
+};
+
+/**
+ * CPU seconds used so far by every running process whose command line `matches`, by pid: PostgreSQL's backends or
+ * the Kafka broker, which the bench did not start. A process that exits between two readings takes its time with it
+ * (the services' pooled connections and the broker live through a phase).
+ */
+const cpuSecondsByPid = (matches) => {
+  const byPid = new Map();
+  let pids = [];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return byPid;
+  }
+  for (const pid of pids) {
+    try {
+      if (matches(readFileSync(`/proc/${pid}/cmdline`, 'utf8'))) byPid.set(pid, cpuSecondsOf(pid));
+    } catch {
+      // Gone since the listing.
+    }
+  }
+  return byPid;
+};
+
+/** CPU seconds used between two readings by the processes of the second: all of it for one started in between. */
+const cpuSecondsBetween = (before, after) =>
+  [...after].reduce((sum, [pid, seconds]) => sum + seconds - (before.get(pid) ?? 0), 0);
+
 /** The process's resident memory in MB, from /proc (Linux); NaN elsewhere. */
 const rssMegabytesOf = (pid) => {
   try {
@@ -124,4 +166,13 @@ const rssMegabytesOf = (pid) => {
   }
 };
 
-module.exports = { DRAIN_MS, cpuSecondsOf, offer, rssMegabytesOf, sendReport };
+module.exports = {
+  DRAIN_MS,
+  cpuSecondsBetween,
+  cpuSecondsByPid,
+  cpuSecondsOf,
+  machineBusySeconds,
+  offer,
+  rssMegabytesOf,
+  sendReport,
+};
