@@ -128,7 +128,7 @@ describe('the ownership map', () => {
     }
   });
 
-  it('knows every table the migrations leave behind', () => {
+  it('knows every table (or view standing in for one) the migrations leave behind', () => {
     const migrations = join(root, 'libs/database/migrations');
     const tables = new Set<string>(['schema_migrations']);
     for (const file of readdirSync(migrations)
@@ -136,7 +136,7 @@ describe('the ownership map', () => {
       .sort()) {
       const sql = readFileSync(join(migrations, file), 'utf8').replace(/--.*$/gm, '');
       for (const [, kind, name, renamed] of sql.matchAll(
-        /\b(CREATE(?:\s+UNLOGGED)?\s+TABLE(?:\s+IF\s+NOT\s+EXISTS)?|DROP\s+TABLE(?:\s+IF\s+EXISTS)?|ALTER\s+TABLE(?:\s+IF\s+EXISTS)?)\s+([a-z_][a-z0-9_]*)(?:\s+RENAME\s+TO\s+([a-z_][a-z0-9_]*))?/gi,
+        /\b(CREATE(?:\s+UNLOGGED)?\s+TABLE(?:\s+IF\s+NOT\s+EXISTS)?|CREATE(?:\s+OR\s+REPLACE)?\s+VIEW|DROP\s+TABLE(?:\s+IF\s+EXISTS)?|ALTER\s+TABLE(?:\s+IF\s+EXISTS)?)\s+([a-z_][a-z0-9_]*)(?:\s+RENAME\s+TO\s+([a-z_][a-z0-9_]*))?/gi,
       )) {
         const table = (name as string).toLowerCase();
         if (/^CREATE/i.test(kind as string)) tables.add(table);

@@ -108,7 +108,6 @@ describe('audit backfill', () => {
             `INSERT INTO es_events (stream_id, stream_version, event_id, event_type, data, metadata) VALUES ($1, $2, $3, 'test.old.v1', '{"v":1}', '{}')`,
             [streamId, version, randomUUID()],
           );
-        await client.query('INSERT INTO es_streams (stream_id, version) VALUES ($1, 2)', [streamId]);
         await client.query('COMMIT');
       } finally {
         client.release();

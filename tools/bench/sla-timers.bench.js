@@ -81,7 +81,6 @@ const loadBurst = async (pool, due) => {
        SELECT gen_random_uuid() AS id, n FROM generate_series(1, $1::int) AS n`,
       [BURST],
     );
-    await client.query(`INSERT INTO es_streams (stream_id, version) SELECT 'sla-' || id, 1 FROM burst`);
     await client.query(
       `INSERT INTO es_events (stream_id, stream_version, event_id, event_type, data, metadata)
        SELECT 'sla-' || id, 1, gen_random_uuid(), 'closeloop.sla.targets-set.v1',

@@ -56,8 +56,8 @@ export const eventHash = (fields: ChainedEventFields): string => sha256Hex(canon
 /**
  * The canonical text of an event up to where the members only its store knows begin. RFC 8785 sorts data, id and
  * metadata before prevHash, stream, time, type and version, so this is the canonical text of {data, id, metadata}
- * without its closing brace; the PostgreSQL store's es_append (migration 0039) completes it under the stream's lock
- * and hashes it there, so an append needs one round trip.
+ * without its closing brace; the PostgreSQL store's append functions complete it under the stream's lock and hash it
+ * there (es_chain_hash, migration 0046), so an append needs one round trip.
  */
 export const chainTextPrefix = (event: { eventId: string; data: unknown; metadata: unknown }): string => {
   const text = canonicalize({ data: asStored(event.data), id: event.eventId, metadata: asStored(event.metadata) });

@@ -87,7 +87,7 @@ export class PostgresEventAudit {
   /** The streams whose id starts with `prefix`, in order: the anchors. */
   async streamIdsStartingWith(prefix: string): Promise<string[]> {
     const { rows } = await this.pool.query<{ stream_id: string }>(
-      `SELECT stream_id FROM es_streams WHERE starts_with(stream_id, $1) ORDER BY stream_id`,
+      `SELECT DISTINCT stream_id FROM es_events WHERE starts_with(stream_id, $1) ORDER BY stream_id`,
       [prefix],
     );
     return rows.map((r) => r.stream_id);

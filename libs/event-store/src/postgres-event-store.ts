@@ -15,7 +15,7 @@ import {
 import { chainTextPrefix } from './event-chain';
 import { traceAppend, traceAppends } from './trace-context';
 
-/** Woken on every append (by es_append) so the relay need not poll hard; the payload is empty on purpose. */
+/** Woken on every append (by es_append_one or es_append_many) so the relay need not poll hard; the payload is empty. */
 export const APPEND_NOTIFICATION_CHANNEL = 'closeloop_events_appended';
 
 // Every appending transaction holds this shared advisory lock from its first statement, before it has a transaction
@@ -30,7 +30,7 @@ const APPENDER_LOCK_OBJECT = 1;
 // The transaction-local setting lets the table's trigger check the mark cheaply, without reading pg_locks per insert.
 export const BEGIN_APPENDING_SQL = `SELECT pg_advisory_xact_lock_shared(${APPENDER_LOCK_CLASS}, ${APPENDER_LOCK_OBJECT}), set_config('closeloop.appender', 'marked', true)`;
 
-/** The SQLSTATE es_append raises a version conflict with; its detail is the stream's version. */
+/** The SQLSTATE es_append_one raises a version conflict with; its detail is the stream's version. */
 const VERSION_CONFLICT = 'CL409';
 
 const XID_SPACE = 1n << 32n;
@@ -85,10 +85,11 @@ export class PostgresEventStore implements EventStore {
   constructor(private readonly pool: Pool) {}
 
   /**
-   * One round trip: es_append_one (migration 0046, ADR 34) locks the stream, checks the expected version, chains and
-   * inserts the event and moves the version, in the one statement's own transaction; several events go through
-   * es_append_many like a batch of one stream. What only this side can write, the canonical text of each event's
-   * data, id and metadata, goes with them (chainTextPrefix). Named statements: parsed and planned once a connection.
+   * One round trip: es_append_one (migrations 0046 and 0053, ADR 34) locks the stream, reads its head from es_events,
+   * checks the expected version, chains and inserts the event, in the one statement's own transaction; several
+   * events go through es_append_many like a batch of one stream. What only this side can write, the canonical text
+   * of each event's data, id and metadata, goes with them (chainTextPrefix). Named statements: parsed and planned
+   * once a connection.
    */
   async append(streamId: string, events: readonly NewEvent[], expected: ExpectedVersion): Promise<AppendResult> {
     if (events.length === 0) throw new Error('append needs at least one event');
@@ -131,7 +132,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   /**
-   * One round trip for many streams: es_append_many (migration 0041, ADR 37) does what es_append_one does, stream by
+   * One round trip for many streams: es_append_many (migrations 0041 and 0053, ADR 37) does what es_append_one does, stream by
    * stream, in one transaction, and answers a stream whose expectation failed with its version instead of failing.
    * Each stream is traced and stamped as its own append would be, under its own trace context (traceAppends).
    */
