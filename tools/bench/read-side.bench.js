@@ -2,9 +2,9 @@
 // Benchmark of the read side (npm run bench:read, and a part of npm run bench): the query service runs as a process
 // on a fresh database whose read model holds ORDERS orders of one site (spread over buildings, categories, tiers,
 // statuses and a year of report times, as the projection would have written them) and one order with TIMELINE_EVENTS
-// timeline entries. Prints, as JSON lines, p50/p99 of GET /v1/work-orders/{id}/timeline for that order and of the
-// list endpoint under several filters, each sent one at a time and then by CONCURRENCY callers at once. Nothing is
-// asserted: figures only; the timeline lines carry its target. Needs PostgreSQL and Kafka from scripts/infra/up.sh (the service joins its consumer group
+// timeline entries (with their data's texts, as the projection writes them: ADR 47). Prints, as JSON lines, p50/p99
+// of GET /v1/work-orders/{id}/timeline for that order and of the list endpoint under several filters, each sent one
+// at a time and then by CONCURRENCY callers at once. Nothing is asserted: figures only; the timeline lines carry its target. Needs PostgreSQL and Kafka from scripts/infra/up.sh (the service joins its consumer group
 // at start) and a build.
 //
 // Knobs: BENCH_ORDERS, BENCH_TIMELINE_EVENTS, BENCH_REQUESTS, BENCH_CONCURRENCY; BENCH_READS=timeline,list picks the
@@ -20,6 +20,7 @@ const { join, resolve } = require('node:path');
 const { percentile, runBench, sleep } = require('./bench-run');
 const { withPrivateStack } = require('./private-stack-run');
 const { profilesIn, summarise } = require('./cpu-profile-summary');
+const { timelineDataTexts } = require(join(__dirname, '../../apps/query/dist/projection/timeline-data'));
 
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 100_000);
 const TIMELINE_EVENTS = Number(process.env.BENCH_TIMELINE_EVENTS ?? 200);
@@ -83,6 +84,14 @@ const fillReadModel = async (pool) => {
                                'note', '第' || n || '次来电询问进度', 'contactedAt', now())
      FROM generate_series(1, $2::int) AS n`,
     [busy, TIMELINE_EVENTS],
+  );
+  // The data's texts as the projection writes them beside it (docs/adr/0047-timeline-data-written-as-shown.md).
+  const { rows } = await pool.query('SELECT event_id, data FROM query_timeline WHERE work_order_id = $1', [busy]);
+  const texts = rows.map((r) => timelineDataTexts(r.data));
+  await pool.query(
+    `UPDATE query_timeline t SET data_text = u.full_text, masked_data_text = u.masked_text
+     FROM unnest($1::uuid[], $2::text[], $3::text[]) AS u(event_id, full_text, masked_text) WHERE t.event_id = u.event_id`,
+    [rows.map((r) => r.event_id), texts.map((t) => t.full), texts.map((t) => t.masked)],
   );
   await pool.query('ANALYZE query_work_orders; ANALYZE query_timeline');
   return busy;

@@ -2,6 +2,7 @@ import { CloudEvent } from '@closeloop/contracts';
 import { PoolClient } from 'pg';
 import { ReportOrder } from '../reports/report-order';
 import { ReportRow, reportRowOf } from '../reports/report-row';
+import { timelineDataTexts } from './timeline-data';
 import { WorkOrderView } from './work-order-view';
 
 /** The query service's read models: the timeline and the order rows folded from it. */
@@ -141,6 +142,8 @@ const TIMELINE_COLUMNS = [
   ['data', 'jsonb'],
   ['chain_hash', 'text'],
   ['chain_prev_hash', 'text'],
+  ['data_text', 'text'],
+  ['masked_data_text', 'text'],
 ] as const;
 
 /** Sets every written column but the key from the row that conflicted (an upsert writes the whole row). */
@@ -215,7 +218,9 @@ export const insertTimelineRows = async (
   tables: QueryTables = QUERY_TABLES,
 ): Promise<string[]> => {
   if (events.length === 0) return [];
-  const fields: Record<(typeof TIMELINE_COLUMNS)[number][0], (event: TimelineEvent) => unknown> = {
+  // The data as the timeline shows it (ADR 47); its full text is also what the jsonb column is given.
+  const texts = events.map((e) => timelineDataTexts(e.data));
+  const fields: Record<(typeof TIMELINE_COLUMNS)[number][0], (event: TimelineEvent, i: number) => unknown> = {
     event_id: (e) => e.id,
     work_order_id: (e) => e.workorderid,
     event_type: (e) => e.type,
@@ -225,9 +230,11 @@ export const insertTimelineRows = async (
     correlation_id: (e) => e.correlationid ?? null,
     causation_id: (e) => e.causationid ?? null,
     sequence: (e) => e.sequence ?? null,
-    data: (e) => JSON.stringify(e.data ?? null),
+    data: (_e, i) => texts[i]?.full,
     chain_hash: (e) => chainAttribute(e['chainhash']),
     chain_prev_hash: (e) => chainAttribute(e['chainprevhash']),
+    data_text: (_e, i) => texts[i]?.full,
+    masked_data_text: (_e, i) => texts[i]?.masked,
   };
   const inserted = await client.query<{ work_order_id: string }>(
     statementsFor(tables).insertTimeline,

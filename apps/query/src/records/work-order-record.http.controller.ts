@@ -6,7 +6,8 @@ import { Clock } from '@closeloop/runtime';
 import type { Request, Response } from 'express';
 import { RECORD_SIGNING_KEY } from '../query.config';
 import { renderPdf } from '../reports/monthly-report.render';
-import { maskEventData, READ_ROLES, seesFullPhone, toView } from '../work-orders/work-orders.http.controller';
+import { maskEventData } from '../projection/timeline-data';
+import { READ_ROLES, seesFullPhone, toView } from '../work-orders/work-orders.http.controller';
 import { WorkOrderViewsRepository } from '../work-orders/work-order-views.repository';
 import { escalationsOf, RECORD_FORMAT, recordDocument, recordEvents } from './work-order-record';
 

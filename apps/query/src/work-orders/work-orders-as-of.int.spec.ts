@@ -111,7 +111,12 @@ describe('GET /v1/work-orders/{id}?asOf= and the board as it was', () => {
           const expected = toView(workOrderRowOf(foldWorkOrderView(upTo)!), false);
           const asOf = await controller.get(workOrderId, supervisor, { asOf: time });
           expect(asOf).toEqual({ ...expected, asOf: time });
-          const timeline = await controller.timeline(workOrderId, supervisor, { asOf: time });
+          // The controller answers with the timeline's JSON text (docs/adr/0047-timeline-data-written-as-shown.md).
+          const timeline = JSON.parse(
+            String(await controller.timelineAnswer(workOrderId, supervisor, { asOf: time })),
+          ) as {
+            events: { type: string }[];
+          };
           expect(timeline.events.map((e) => e.type)).toEqual(upTo.map((u) => u.event.type));
         }
         const { asOf: _at, ...last } = (await controller.get(workOrderId, supervisor, {

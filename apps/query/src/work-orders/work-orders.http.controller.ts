@@ -1,6 +1,6 @@
-import { Controller, Get, Param, Query, Req } from '@nestjs/common';
+import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
 import { Access, ensureSiteVisible, hasRole, isUuid, Principal, principalOf, visibleSites } from '@closeloop/http';
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import {
   CloseOutcomeSchema,
   IdentifierSchema,
@@ -18,7 +18,13 @@ import { timelineOfRows } from '../projection/work-order.projection';
 import { workOrderRowOf } from '../projection/work-order-rows.repository';
 import { z } from 'zod';
 import { parseQuery } from '../query-parameters';
-import { TimelineRow, WorkOrderRow, WorkOrderViewsRepository } from './work-order-views.repository';
+import { maskEventData } from '../projection/timeline-data';
+import {
+  TimelineEntryColumns,
+  TimelineRow,
+  WorkOrderRow,
+  WorkOrderViewsRepository,
+} from './work-order-views.repository';
 
 // The input policy (docs/adr/0017-one-input-policy-at-the-edge.md): ids by their rules, instants in range with
 // real offsets, text PostgreSQL can compare.
@@ -150,20 +156,25 @@ export const toView = (row: WorkOrderRow, fullPhone: boolean) => ({
   updatedAt: iso(row.updated_at),
 });
 
-/** Where events name a resident: a report's or duplicate's reporter, a follow-up's caller. */
-const RESIDENT_FIELDS = ['reporter', 'caller'] as const;
-
-/** Keeps residents' phone numbers out of timeline payloads as they are kept out of the order view. */
-export const maskEventData = (data: unknown, fullPhone: boolean): unknown => {
-  if (fullPhone || !data || typeof data !== 'object') return data;
-  const masked: Record<string, unknown> = { ...data };
-  for (const field of RESIDENT_FIELDS) {
-    const person = masked[field] as { phone?: string } | undefined;
-    if (person && typeof person === 'object')
-      masked[field] = { ...person, phone: person.phone ? maskPhone(person.phone) : undefined };
-  }
-  return masked;
-};
+/**
+ * A timeline entry as the answer writes it, keys in the order the answer always had, in UTF-8, after a comma unless
+ * it is the first: its data's text as the projection wrote it (ADR 47), or for an event stored before that, its
+ * parsed data masked and serialised here. Encoded entry by entry, which costs a fraction of encoding the 94 KB
+ * answer of a busy order as one string.
+ */
+const entryBytes = (
+  [eventId, type, occurredAt, source, actor, correlationId, causationId, dataText, data]: TimelineEntryColumns,
+  fullPhone: boolean,
+  first: boolean,
+): Buffer =>
+  Buffer.from(
+    `${first ? '' : ','}{"eventId":${JSON.stringify(eventId)},"type":${JSON.stringify(type)}` +
+      `,"occurredAt":${JSON.stringify(occurredAt)},"source":${JSON.stringify(source)},"actor":${JSON.stringify(actor)}` +
+      `,"correlationId":${JSON.stringify(correlationId)},"causationId":${JSON.stringify(causationId)}` +
+      `,"data":${dataText ?? JSON.stringify(maskEventData(data, fullPhone))}}`,
+    'utf8',
+  );
+const ANSWER_END = Buffer.from(']}', 'utf8');
 
 /** Staff read the orders of their own sites; another site's order answers 404, as if it did not exist. */
 @Controller('v1/work-orders')
@@ -196,29 +207,38 @@ export class WorkOrdersHttpController {
     return { ...toView(workOrderRowOf(view), seesFullPhone(caller)), asOf: new Date(asOf).toISOString() };
   }
 
+  /**
+   * Sends timelineAnswer's bytes as they are: express neither serialises nor encodes them again, and computes the
+   * ETag from them (so If-None-Match answers 304) as it did from the object it used to serialise.
+   */
   @Get(':id/timeline')
-  async timeline(@Param('id') id: string, @Req() request: Request, @Query() query: Record<string, unknown> = {}) {
+  async timeline(
+    @Param('id') id: string,
+    @Req() request: Request,
+    @Res() response: Response,
+    @Query() query: Record<string, unknown> = {},
+  ): Promise<void> {
+    response.type('application/json').send(await this.timelineAnswer(id, request, query));
+  }
+
+  /**
+   * `{ workOrderId, asOf?, events: [...] }` as UTF-8 JSON, put together from texts the projection wrote (ADR 47):
+   * nothing parses or serialises the events' data on the way.
+   */
+  async timelineAnswer(id: string, request: Request, query: Record<string, unknown> = {}): Promise<Buffer> {
     const caller = principalOf(request);
     const { asOf } = parseQuery(AsOfQuerySchema, query);
     if (!isUuid(id)) throw new NotFoundError('Work order', id);
-    const found = await this.views.siteAndTimeline(id, asOf === undefined ? undefined : new Date(asOf));
+    const fullPhone = seesFullPhone(caller);
+    const found = await this.views.siteAndTimeline(id, asOf === undefined ? undefined : new Date(asOf), fullPhone);
     if (!found) throw new NotFoundError('Work order', id);
     ensureSiteVisible(caller, found.siteId, 'Work order', id);
-    const fullPhone = seesFullPhone(caller);
-    return {
-      workOrderId: id,
-      ...(asOf === undefined ? {} : { asOf: new Date(asOf).toISOString() }),
-      events: found.events.map((r) => ({
-        eventId: r.event_id,
-        type: r.event_type,
-        occurredAt: r.occurred_at,
-        source: r.source,
-        actor: r.actor,
-        correlationId: r.correlation_id,
-        causationId: r.causation_id,
-        data: maskEventData(r.data, fullPhone),
-      })),
-    };
+    const asOfText = asOf === undefined ? '' : `,"asOf":${JSON.stringify(new Date(asOf).toISOString())}`;
+    return Buffer.concat([
+      Buffer.from(`{"workOrderId":${JSON.stringify(id)}${asOfText},"events":[`, 'utf8'),
+      ...found.entries.map((entry, i) => entryBytes(entry, fullPhone, i === 0)),
+      ANSWER_END,
+    ]);
   }
 
   /** A site's board as it was at an instant: each order reported by then, folded from its events up to then. */

@@ -116,6 +116,11 @@ describe('the query service’s work-order list and view (real PostgreSQL)', () 
     projectHistory(db.pool, workOrderId, events);
   const listed = async (query: Record<string, unknown>) =>
     ((await controller.list(query, supervisor)).items as { workOrderId: string }[]).map((o) => o.workOrderId);
+  /** The timeline as a client reads it: the controller answers with its JSON text (ADR 47). */
+  const timelineOf = async (workOrderId: string, request: Request) =>
+    JSON.parse(String(await controller.timelineAnswer(workOrderId, request))) as {
+      events: { type: string; data: unknown }[];
+    };
 
   beforeAll(async () => {
     db = await freshDatabase('query_work_orders');
@@ -228,7 +233,7 @@ describe('the query service’s work-order list and view (real PostgreSQL)', () 
     });
 
     it('masks a follow-up caller’s number on the timeline as the reporter’s is', async () => {
-      const { events } = await controller.timeline(workOrderId, supervisor);
+      const { events } = await timelineOf(workOrderId, supervisor);
       const followUps = events
         .filter((e) => e.type === EventTypes.FollowUpContactRecorded)
         .map((e) => (e.data as { caller: { phone: string } }).caller.phone);
@@ -242,7 +247,7 @@ describe('the query service’s work-order list and view (real PostgreSQL)', () 
     beforeAll(() => project(workOrderId, history(workOrderId, '0030', [resolved(workOrderId)])));
 
     it('shows the order’s events in store order', async () => {
-      const { events } = await controller.timeline(workOrderId, supervisor);
+      const { events } = await timelineOf(workOrderId, supervisor);
       expect(events.map((e) => e.type)).toEqual([
         EventTypes.WorkOrderReported,
         EventTypes.WorkOrderAssigned,
@@ -259,8 +264,8 @@ describe('the query service’s work-order list and view (real PostgreSQL)', () 
         roles: ['supervisor'],
         sites: ['S2'],
       });
-      await expect(controller.timeline(workOrderId, elsewhere)).rejects.toMatchObject({ code: 'NOT_FOUND' });
-      await expect(controller.timeline(randomUUID(), supervisor)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(controller.timelineAnswer(workOrderId, elsewhere)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      await expect(controller.timelineAnswer(randomUUID(), supervisor)).rejects.toMatchObject({ code: 'NOT_FOUND' });
     });
   });
 
