@@ -113,6 +113,23 @@ const parseHhmm = (time: string): [number, number] => {
  * "compatible" rule of Temporal and of most calendars.
  */
 export const localWallTimeToInstant = (localDate: string, time: string, timeZone: string): Date => {
+  const key = `${timeZone} ${localDate} ${time}`;
+  let instant = wallTimeInstants.get(key);
+  if (instant === undefined) {
+    if (wallTimeInstants.size >= REMEMBERED_WALL_TIMES) wallTimeInstants.clear();
+    wallTimeInstants.set(key, (instant = wallTimeInstantOf(localDate, time, timeZone)));
+  }
+  return new Date(instant);
+};
+
+// A burst asks for the same few wall times over and over (every alert of a night judges who is on call from the
+// same hand-offs), and each answer costs three to five Intl formattings, the larger part of deciding whom to page.
+// The answer depends on nothing but its three arguments and the runtime's zone database, so it is kept: a bounded
+// number per process, forgotten all at once when full.
+const REMEMBERED_WALL_TIMES = 10_000;
+const wallTimeInstants = new Map<string, number>();
+
+const wallTimeInstantOf = (localDate: string, time: string, timeZone: string): number => {
   const [y, m, d] = parseLocalDate(localDate);
   const [hour, minute] = parseHhmm(time);
   const wall = Date.UTC(y, m - 1, d, hour, minute);
@@ -121,7 +138,7 @@ export const localWallTimeToInstant = (localDate: string, time: string, timeZone
   const candidates = [wall - before, wall - after]
     .filter((t) => t + zoneOffsetAt(t, timeZone) === wall)
     .sort((a, b) => a - b);
-  return new Date(candidates[0] ?? wall - before);
+  return candidates[0] ?? wall - before;
 };
 
 /** The local calendar date ("YYYY-MM-DD") of an instant in a zone. */

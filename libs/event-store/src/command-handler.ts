@@ -155,16 +155,25 @@ export type CommandOutcome<State, Event> =
  * command is decided on its own stream, and every stream's events go in one multi-stream append. A stream another
  * writer moved meanwhile is handled again on its own by handleCommand, with its retries; a caller's expected version
  * turns that off as there. The requests must name distinct streams; outcomes come in the order asked.
+ *
+ * `read`: streams the caller read and folded already (a batch of sends reads its alerts before sending, under their
+ * locks), decided on as they are instead of being read a second time. Nothing is trusted that the append does not
+ * check: each is appended at the version it was read at, so one another writer moved since is decided again on its
+ * own, as above. Streams not in `read` are read here.
  */
 export const handleCommands = async <State, Command, Event extends StorableEvent = DomainEvent>(
   store: EventStore,
   decider: Decider<State, Command, Event>,
   requests: readonly CommandRequest<State, Command, NoInfer<Event>>[],
+  read: ReadonlyMap<string, AggregatedStream<State, Event>> = new Map(),
 ): Promise<CommandOutcome<State, Event>[]> => {
-  const streams = await store.readStreams(requests.map((r) => r.streamId));
+  const unread = requests.filter((r) => !read.has(r.streamId));
+  const streams = unread.length > 0 ? await store.readStreams(unread.map((r) => r.streamId)) : new Map();
   const decisions = requests.map((request): Decision<State, Event> | { readonly error: unknown } => {
     try {
-      return decideOn(decider, request, foldRecorded(streams.get(request.streamId) ?? [], decider, request.parse));
+      const stream =
+        read.get(request.streamId) ?? foldRecorded(streams.get(request.streamId) ?? [], decider, request.parse);
+      return decideOn(decider, request, stream);
     } catch (error) {
       return { error };
     }

@@ -6,7 +6,7 @@ import {
   IllegalTransitionError,
   SlaEvent,
 } from '@closeloop/contracts';
-import { aggregateStream, CommandRequest, handleCommand, handleCommands } from './command-handler';
+import { aggregateStream, aggregateStreams, CommandRequest, handleCommand, handleCommands } from './command-handler';
 import { EventStore, StreamVersionConflictError } from './event-store.port';
 import { InMemoryEventStore } from './in-memory-event-store';
 
@@ -276,5 +276,30 @@ describe('handleCommands', () => {
     const outcomes = await handleCommands(moving, clock, [{ ...pauseOn(stream), expectedVersion: 0 }]);
     expect(outcomes).toEqual([{ error: expect.any(StreamVersionConflictError) }]);
     expect(await store.readStream(stream)).toHaveLength(1);
+  });
+
+  it('decides on the streams the caller read already, without reading them again', async () => {
+    const store = new InMemoryEventStore();
+    await handleCommand(store, clock, pauseOn(stream, 'earlier'));
+    const read = await aggregateStreams(store, [stream], clock);
+    const readStreams = jest.spyOn(store, 'readStreams');
+    const outcomes = await handleCommands(store, clock, [pauseOn(stream), pauseOn(otherStream)], read);
+    expect(outcomes).toEqual([
+      { result: expect.objectContaining({ state: { pauses: 2, stopped: false }, version: 2 }) },
+      { result: expect.objectContaining({ state: { pauses: 1, stopped: false }, version: 1 }) },
+    ]);
+    expect(readStreams).toHaveBeenCalledTimes(1);
+    expect(readStreams).toHaveBeenCalledWith([otherStream]);
+  });
+
+  it('decides again, on its own, a stream the caller read that another writer moved since', async () => {
+    const store = new InMemoryEventStore();
+    const read = await aggregateStreams(store, [stream], clock);
+    await handleCommand(store, clock, pauseOn(stream, 'rival'));
+    const outcomes = await handleCommands(store, clock, [pauseOn(stream)], read);
+    expect(outcomes).toEqual([
+      { result: expect.objectContaining({ state: { pauses: 2, stopped: false }, version: 2 }) },
+    ]);
+    expect((await store.readStream(stream)).map((e) => e.metadata['causationId'])).toEqual(['rival', 'batch']);
   });
 });

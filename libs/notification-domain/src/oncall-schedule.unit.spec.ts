@@ -365,6 +365,17 @@ describe('local wall time and instants', () => {
     ); // 01:30 EDT
   });
 
+  it('answers a wall time asked again as the first time, a new Date each time', () => {
+    const first = localWallTimeToInstant('2026-03-08', '02:30', 'America/New_York');
+    const again = localWallTimeToInstant('2026-03-08', '02:30', 'America/New_York');
+    expect(again.toISOString()).toBe('2026-03-08T07:30:00.000Z');
+    expect(again).not.toBe(first);
+    first.setTime(0);
+    expect(localWallTimeToInstant('2026-03-08', '02:30', 'America/New_York').toISOString()).toBe(
+      '2026-03-08T07:30:00.000Z',
+    );
+  });
+
   it('gives the local date and time of an instant', () => {
     expect(localDateOf(at('2026-11-23T17:00:00Z'), 'Asia/Shanghai')).toBe('2026-11-24');
     expect(localDateOf(at('2026-11-23T17:00:00Z'), 'America/New_York')).toBe('2026-11-23');

@@ -264,4 +264,37 @@ describe('AlertDeliveryWorker against a real PostgreSQL and a loopback receiver'
       await new Promise((r) => slow.close(r));
     }
   });
+
+  it('sends a burst in batches side by side: every alert paged once, its attempt recorded once, every delivery finished', async () => {
+    const pager = await receiver(0);
+    try {
+      // More than two batches of 100, so both of the worker's loops claim while the other sends.
+      const alertIds: string[] = [];
+      for (let i = 0; i < 250; i++) alertIds.push(await queuedAlert(pager.url));
+      startWorker({});
+      await eventually('every page', async () => (pager.hits.length >= alertIds.length ? true : undefined), 20_000);
+      await eventually('every delivery finished', async () => {
+        const { rows } = await db.pool.query<{ status: string; attempts: number }>(
+          'SELECT status, attempts FROM notification_alert_deliveries WHERE alert_id = ANY($1)',
+          [alertIds],
+        );
+        return rows.every((r) => r.status === 'delivered') ? rows : undefined;
+      });
+      expect(pager.hits.map((h) => h.webhookId).sort()).toEqual([...alertIds].sort());
+      const { rows: attempts } = await db.pool.query<{ stream_id: string; n: number }>(
+        `SELECT stream_id, count(*)::int AS n FROM es_events
+         WHERE stream_id = ANY($1) AND event_type = $2 GROUP BY stream_id`,
+        [alertIds.map(alertStream), EventTypes.AlertDeliveryAttempted],
+      );
+      expect(attempts).toHaveLength(alertIds.length);
+      expect(attempts.every((a) => a.n === 1)).toBe(true);
+      const { rows: finished } = await db.pool.query<{ attempts: number }>(
+        'SELECT attempts FROM notification_alert_deliveries WHERE alert_id = ANY($1)',
+        [alertIds],
+      );
+      expect(finished.map((r) => r.attempts)).toEqual(alertIds.map(() => 1));
+    } finally {
+      await pager.close();
+    }
+  });
 });

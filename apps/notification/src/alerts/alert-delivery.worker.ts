@@ -12,10 +12,19 @@ import { processingRetryPolicy } from '../notification.config';
 import { createAckLinkToken } from './ack-links';
 import { AlertDeliveriesRepository, DueDelivery } from './alert-deliveries.repository';
 import { AlertSending, AlertSendingWorker } from './alert-sending';
+import { LoadedAlerts } from './alert.service';
 import { deadLetterDelivery, NOTIFICATION_ACTOR, recordDeliveryAttempt } from './delivery-commands';
 import { OrderSnapshot } from './order-snapshot';
 
-const POLLING = { logContext: 'alert-delivery', itemName: 'delivery', batchSize: 100, concurrency: 8 };
+// Two batches side by side (ADR 45, later): while one waits on its sends or on PostgreSQL, the other claims, reads
+// and records. Claims skip each other's rows, and two batches holding deliveries of one alert take its lock in turn.
+const POLLING = {
+  logContext: 'alert-delivery',
+  itemName: 'delivery',
+  batchSize: 100,
+  concurrency: 8,
+  parallelBatches: 2,
+};
 
 type OpenAlert = Extract<AlertState, { status: 'open' }>;
 
@@ -60,11 +69,11 @@ export class AlertDeliveryWorker extends AlertSendingWorker<DueDelivery> {
 
   /** Sends the batch and records what came of it; answers the deliveries a shutdown left unstarted. */
   private async sendAll(batch: readonly DueDelivery[]): Promise<readonly DueDelivery[]> {
-    const states = await this.sending.alerts.loadMany(batch.map((d) => d.alert_id));
+    const loaded = await this.sending.alerts.loadMany(batch.map((d) => d.alert_id));
     const open: { delivery: DueDelivery; alert: OpenAlert }[] = [];
     const closed: DueDelivery[] = [];
     for (const delivery of batch) {
-      const state = states.get(delivery.alert_id);
+      const state = loaded.states.get(delivery.alert_id);
       if (state?.status === 'open') open.push({ delivery, alert: state });
       else closed.push(delivery);
     }
@@ -83,17 +92,23 @@ export class AlertDeliveryWorker extends AlertSendingWorker<DueDelivery> {
       POLLING.concurrency,
       () => this.running,
     );
-    await this.record(open.slice(0, open.length - unstarted.length), sent);
+    await this.record(open.slice(0, open.length - unstarted.length), sent, loaded);
     return unstarted.map((u) => u.delivery);
   }
 
-  /** Every attempt of the batch recorded in one append, and the delivered ones finished in one statement. */
+  /**
+   * Every attempt of the batch recorded in one append, decided on the alerts as loaded before the sends (the batch
+   * holds their locks, so nobody else wrote them since; the append checks that anyway), and the delivered ones
+   * finished in one statement.
+   */
   private async record(
     open: readonly { delivery: DueDelivery; alert: OpenAlert }[],
     sent: ReadonlyMap<DueDelivery, SendOutcome>,
+    loaded: LoadedAlerts,
   ): Promise<void> {
     const recorded = await this.sending.alerts.executeMany(
       open.map(({ delivery, alert }) => this.attemptRecord(delivery, alert, sent.get(delivery) as SendOutcome)),
+      loaded,
     );
     await this.sending.alerts.projectMany(
       recorded.flatMap((r) => ('result' in r && r.result.events.length > 0 ? [r.result.state] : [])),

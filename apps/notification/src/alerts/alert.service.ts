@@ -34,6 +34,12 @@ export interface AlertContextIds {
   readonly actor: Actor;
 }
 
+/** Alerts read together (loadMany): each one's state by alert id, and the streams as read, by stream id. */
+export interface LoadedAlerts {
+  readonly states: ReadonlyMap<string, AlertState>;
+  readonly streams: ReadonlyMap<string, AggregatedStream<AlertState, AlertEvent>>;
+}
+
 export interface AlertOutcome {
   readonly state: AlertState;
   readonly events: readonly AlertEvent[];
@@ -120,10 +126,13 @@ export class AlertService implements OnApplicationShutdown {
     return aggregateStream(this.store, alertStream(alertId), alertDecider);
   }
 
-  /** Several alerts' states, read in one call. */
-  async loadMany(alertIds: readonly string[]): Promise<Map<string, AlertState>> {
+  /** Several alerts, read in one call: their states, and their streams as read for executeMany to decide on. */
+  async loadMany(alertIds: readonly string[]): Promise<LoadedAlerts> {
     const streams = await aggregateStreams(this.store, alertIds.map(alertStream), alertDecider);
-    return new Map(alertIds.map((id) => [id, streams.get(alertStream(id))?.state ?? alertDecider.initialState()]));
+    return {
+      states: new Map(alertIds.map((id) => [id, streams.get(alertStream(id))?.state ?? alertDecider.initialState()])),
+      streams,
+    };
   }
 
   async find(alertId: string): Promise<Exclude<AlertState, { status: 'none' }>> {
@@ -150,17 +159,20 @@ export class AlertService implements OnApplicationShutdown {
 
   /**
    * Decides each command on its own alert and appends them all at once (one read, one multi-stream append; ADR
-   * 37), without the alerts' locks and without projecting: for raising alerts, whose streams nobody else writes
-   * before they exist. The alerts must be distinct; outcomes come in the order asked.
+   * 37), without projecting: for raising alerts, whose streams nobody else writes before they exist, and for a
+   * batch of sends, which holds its alerts' locks and passes the alerts it loaded under them (`loaded`), so they
+   * are not read again. The alerts must be distinct; outcomes come in the order asked.
    */
   async executeMany(
     requests: readonly { alertId: string; workOrderId: string; command: AlertCommand; ids: AlertContextIds }[],
+    loaded?: LoadedAlerts,
   ): Promise<CommandOutcome<AlertState, AlertEvent>[]> {
     if (requests.length === 0) return [];
     return handleCommands(
       this.store,
       alertDecider,
       requests.map((r) => commandOn(r.alertId, r.workOrderId, r.command, r.ids)),
+      loaded?.streams,
     );
   }
 
