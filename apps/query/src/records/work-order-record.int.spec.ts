@@ -18,15 +18,15 @@ import { projectEvent } from '../projection/work-order.projection';
 import { WorkOrderViewsRepository } from '../work-orders/work-order-views.repository';
 import { SigningKeyHttpController } from './signing-key.http.controller';
 import { WorkOrderRecordHttpController } from './work-order-record.http.controller';
+import { staffRequest } from '../staff-request.spec';
 
 // An order's signed record (docs/adr/0033-tamper-evident-event-chain.md): signed by the deployment's key, it verifies
 // with the public key /.well-known serves, in process and with `admin audit check-record`; one changed byte fails.
 
-const as = (roles: StaffRole[], accept = 'application/json'): Request => {
-  const request = { accepts: (types: string[]) => (types.includes(accept) ? accept : types[0]) } as unknown as Request;
-  attachPrincipal(request, { kind: 'staff', staffId: `s1-${roles[0]}`, name: 'Test', roles, sites: ['S1'] });
-  return request;
-};
+const as = (roles: StaffRole[], accept = 'application/json'): Request =>
+  staffRequest(roles, ['S1'], {
+    accepts: (types: string[]) => (types.includes(accept) ? accept : types[0]),
+  } as unknown as Request);
 const response = () => {
   const headers: Record<string, string> = {};
   return { headers, setHeader: (name: string, value: string) => (headers[name] = value) } as unknown as Response & {

@@ -32,6 +32,7 @@ import {
   serviceLevelWindows,
   TIME_GROUPINGS,
 } from './service-levels';
+import { staffRequest } from '../staff-request.spec';
 
 // The reports' read model on real PostgreSQL: the projection writes a report row per order as events arrive, in
 // any delivery order the consumer can see (redeliveries included), and the report routes read those rows.
@@ -40,8 +41,7 @@ const requestAs = (roles: StaffRole[], accept = 'application/json'): Request => 
   // Express's own request prototype, so content negotiation (request.accepts) is the real one.
   const request = Object.create(express.request) as Request;
   request.headers = { accept };
-  attachPrincipal(request, { kind: 'staff', staffId: `s1-${roles[0]}`, name: 'Test', roles, sites: ['S1'] });
-  return request;
+  return staffRequest(roles, ['S1'], request);
 };
 const responseHeaders = () => {
   const headers: Record<string, string> = {};

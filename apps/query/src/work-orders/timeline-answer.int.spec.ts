@@ -2,9 +2,8 @@ import 'reflect-metadata';
 import { createHash, randomUUID } from 'node:crypto';
 import { get } from 'node:http';
 import { INestApplication } from '@nestjs/common';
-import { StaffRole } from '@closeloop/auth';
 import { CloudEvent, EventTypes } from '@closeloop/contracts';
-import { attachPrincipal, principalOf } from '@closeloop/http';
+import { principalOf } from '@closeloop/http';
 import {
   ceilingLeakReported,
   freshDatabase,
@@ -21,18 +20,20 @@ import { maskEventData } from '../projection/timeline-data';
 import { insertTimelineRows } from '../projection/work-order-rows.repository';
 import { seesFullPhone, WorkOrdersHttpController } from './work-orders.http.controller';
 import { WorkOrderViewsRepository } from './work-order-views.repository';
+import { staffRequest } from '../staff-request.spec';
 
 // The timeline's answer is put together from texts the projection wrote (docs/adr/0047-timeline-data-written-as-shown.md).
 // It must be, byte for byte, the answer the service gave when it read the rows back and let express serialise them:
 // for every caller, with and without `asOf`, for any data an event can carry, and for rows stored before the texts;
 // and over HTTP it must carry the ETag express gave it and answer 304 to a caller who has that.
 
-const as = (roles: StaffRole[]): Request => {
-  const request = {} as Request;
-  attachPrincipal(request, { kind: 'staff', staffId: `s1-${roles[0]}`, name: 'Test', roles, sites: ['S1'] });
-  return request;
-};
-const callers = [as(['supervisor']), as(['dispatcher']), as(['technician']), as(['on-call']), as(['admin'])];
+const callers = [
+  staffRequest(['supervisor']),
+  staffRequest(['dispatcher']),
+  staffRequest(['technician']),
+  staffRequest(['on-call']),
+  staffRequest(['admin']),
+];
 
 /**
  * The answer as the service made it before ADR 47: pg's rows, an object per event, JSON.stringify (express);

@@ -1,26 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { StaffRole } from '@closeloop/auth';
 import { DomainEvent, EventTypes } from '@closeloop/contracts';
-import { attachPrincipal } from '@closeloop/http';
 import { ceilingLeakReported, freshDatabase, TestDatabase } from '@closeloop/testing';
 import fc from 'fast-check';
-import type { Request } from 'express';
 import { foldWorkOrderView } from '../projection/work-order-view';
 import { projectHistory } from '../projection/timeline-rows.spec';
 import { workOrderRowOf } from '../projection/work-order-rows.repository';
 import { toView, WorkOrdersHttpController } from './work-orders.http.controller';
 import { WorkOrderViewsRepository } from './work-order-views.repository';
+import { staffRequest } from '../staff-request.spec';
 
 // The state at any moment (docs/adr/0033-tamper-evident-event-chain.md): `asOf` folds the order's timeline up to the
 // instant with the live row's fold, so at every event's time it is the fold of the history up to that event (and any
 // event recorded at the same instant, as one append's events are), and at the last one it is the live row.
 
-const as = (roles: StaffRole[], sites = ['S1']): Request => {
-  const request = {} as Request;
-  attachPrincipal(request, { kind: 'staff', staffId: `s1-${roles[0]}`, name: 'Test', roles, sites });
-  return request;
-};
-const supervisor = as(['supervisor']);
+const supervisor = staffRequest(['supervisor']);
 
 const wangWei = { staffId: 's1-wang-wei', name: 'Wang Wei' };
 
@@ -178,8 +171,11 @@ describe('GET /v1/work-orders/{id}?asOf= and the board as it was', () => {
     expect(await board('2026-11-25T06:00:00Z', { status: 'resolved' })).toEqual([[early, 'resolved']]);
     // Another site's board has none of the caller's orders, as the live list.
     expect(
-      ((await controller.list({ site, asOf: '2026-11-25T06:00:00Z' }, as(['supervisor'], ['S2']))) as { items: [] })
-        .items,
+      (
+        (await controller.list({ site, asOf: '2026-11-25T06:00:00Z' }, staffRequest(['supervisor'], ['S2']))) as {
+          items: [];
+        }
+      ).items,
     ).toEqual([]);
     await expect(controller.list({ asOf: '2026-11-25T06:00:00Z' }, supervisor)).rejects.toMatchObject({
       code: 'VALIDATION_FAILED',

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { StaffRole } from '@closeloop/auth';
 import { DomainEvent, EventTypes, toDomainEvents } from '@closeloop/contracts';
 import { migrate } from '@closeloop/database';
 import { attachPrincipal } from '@closeloop/http';
@@ -16,16 +15,12 @@ import { foldWorkOrderView } from '../projection/work-order-view';
 import { projectHistory, storeTimelineRows } from '../projection/timeline-rows.spec';
 import { WorkOrdersHttpController } from './work-orders.http.controller';
 import { WorkOrderViewsRepository } from './work-order-views.repository';
+import { staffRequest } from '../staff-request.spec';
 
 // Orders of site S1, projected as the query service's consumer projects them, read back through the controller.
 
-const as = (roles: StaffRole[]): Request => {
-  const request = {} as Request;
-  attachPrincipal(request, { kind: 'staff', staffId: `s1-${roles[0]}`, name: 'Test', roles, sites: ['S1'] });
-  return request;
-};
-const supervisor = as(['supervisor']);
-const dispatcher = as(['dispatcher']);
+const supervisor = staffRequest(['supervisor']);
+const dispatcher = staffRequest(['dispatcher']);
 
 const wangWei = ceilingLeakPlumber;
 
