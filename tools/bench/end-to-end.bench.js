@@ -25,14 +25,8 @@ const { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } = require('
 const { cpus, loadavg } = require('node:os');
 const { join, resolve } = require('node:path');
 const { percentile, runBench, sleep } = require('./bench-run');
-const {
-  cpuSecondsBetween,
-  cpuSecondsByPid,
-  cpuSecondsOf,
-  machineBusySeconds,
-  offer,
-  rssMegabytesOf,
-} = require('./load');
+const { cpuSecondsOf, offer, rssMegabytesOf } = require('./load');
+const { cpuSecondsBetween, cpuSecondsByPid, machineBusySeconds } = require('./load'); // the machine's other parts
 const { withPrivateStack } = require('./private-stack-run');
 const { profilesIn, summarise } = require('./cpu-profile-summary');
 
